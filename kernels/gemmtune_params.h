@@ -1,0 +1,21 @@
+// gemmtune_params.h: the launch parameters shared by host code (src/) and device code (kernels/).
+// NVRTC-clean: no includes, plain integer and pointer fields only.
+//
+// Layouts (README "The operation"):
+//   A  e4m3 [M][K] row-major            (tensor map)
+//   B  e4m3 [N][K] row-major            (tensor map)
+//   sA fp32 [ceil(K/128)][m_pad4]       (tensor map; M contiguous, M padded to a multiple of 4)
+//   sB fp32 [ceil(N/128)][sb_ld]        (plain pointer; sb_ld = roundup(ceil(K/128), 4))
+//   D  bf16 [M][N] row-major            (tensor map for the TMA store; plain pointer for split-K)
+#pragma once
+
+struct GemmtuneGemmParams {
+  int m;                        // rows of A and D
+  int n;                        // rows of B, columns of D
+  int k;                        // reduction length (multiple of 16)
+  int sb_ld;                    // leading dimension of sB in floats
+  const float* sb;              // sB, see above
+  unsigned short* d;            // D as raw bf16 bits, used by the split-K reduction
+  float* workspace;             // split-K partials: [split_k][m][n] fp32 (null when split_k == 1)
+  unsigned int* tile_counters;  // split-K arrival counters, one per tile, zero at rest
+};

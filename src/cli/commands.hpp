@@ -1,0 +1,13 @@
+#pragma once
+/// Subcommand registration. Each subcommand lives in its own cmd_<name>.cpp and registers itself
+/// on the root app; its callback stores the process exit code in `exit_code`.
+#include <CLI/CLI.hpp>
+
+namespace gemmtune::cli {
+
+void register_devices(CLI::App& root, int& exit_code);
+void register_plan(CLI::App& root, int& exit_code);
+void register_compile(CLI::App& root, int& exit_code);
+void register_run(CLI::App& root, int& exit_code);
+
+}  // namespace gemmtune::cli

@@ -1,0 +1,50 @@
+// gemmtune: autotuner for FP8 block-scaled GEMMs on Hopper. Entry point: parses the command line,
+// dispatches to a subcommand and maps every error to one line on stderr plus a documented exit code.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/exit_codes.hpp"
+
+int main(int argc, char** argv) {
+  using namespace gemmtune;
+  CLI::App app{"gemmtune: JIT-built, autotuned FP8 block-scaled GEMMs for Hopper (sm_90a)"};
+  app.footer(kExitCodeHelp);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(GEMMTUNE_VERSION) + " (" + GEMMTUNE_GIT_REV + ")");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&] {
+    spdlog::set_level(spdlog::level::from_str(log_level));
+  });
+
+  int exit_code = kExitOk;
+  cli::register_devices(app, exit_code);
+  cli::register_plan(app, exit_code);
+  cli::register_compile(app, exit_code);
+  cli::register_run(app, exit_code);
+
+  // NOTE: logs go to stderr so that stdout carries only results (tables, --json).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gemmtune"));
+  spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "gemmtune: error: %s\n", e.what());
+    return e.code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gemmtune: internal error: %s\n", e.what());
+    return kExitCudaError;
+  }
+  return exit_code;
+}

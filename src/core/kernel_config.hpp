@@ -1,0 +1,45 @@
+#pragma once
+/// The compile-time knobs of the sm90_fp8_gemm_1d2d kernel family and their canonical text form,
+/// e.g. `bm128_bn160_s5_mcA_sm132_rN8_sk1`. The text form is the cache key component, the kernel
+/// symbol suffix and what users pass to `gemmtune run --config`.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gemmtune {
+
+/// Which operand is multicast by TMA across a cluster of two CTAs.
+enum class Multicast { kNone, kA, kB };
+/// Raster order of the persistent tile scheduler: kN walks along N inside a group of `group`
+/// m-blocks (A rows reused from L2), kM walks along M inside a group of `group` n-blocks.
+enum class Raster { kM, kN };
+
+/// One member of the kernel family. block_k is fixed at 128 (the scale block).
+struct KernelConfig {
+  int block_m = 128;     ///< rows of D per CTA tile: 64, 128 or 256
+  int block_n = 128;     ///< columns of D per CTA tile: multiple of 8, 16..256
+  int stages = 4;        ///< depth of the TMA shared-memory ring
+  Multicast multicast = Multicast::kNone;
+  int num_sms = 132;     ///< CTAs of the persistent grid
+  Raster raster = Raster::kN;
+  int group = 8;         ///< raster group size in tiles (>= 1)
+  int split_k = 1;       ///< K split across CTAs, reduced deterministically
+
+  static constexpr int kBlockK = 128;
+
+  [[nodiscard]] bool operator==(const KernelConfig&) const = default;
+  /// CTAs per cluster: 2 when multicasting, else 1.
+  [[nodiscard]] int cluster_size() const { return multicast == Multicast::kNone ? 1 : 2; }
+  /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows.
+  [[nodiscard]] int math_warpgroups() const { return block_m >= 128 ? 2 : 1; }
+  /// Threads per CTA: one producer warpgroup plus the math warpgroups.
+  [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
+};
+
+/// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`.
+[[nodiscard]] std::string to_string(const KernelConfig& config);
+/// Parses the canonical form; on failure returns nullopt and sets *error to a one-line reason.
+[[nodiscard]] std::optional<KernelConfig> parse_kernel_config(std::string_view text,
+                                                              std::string* error);
+
+}  // namespace gemmtune
