@@ -2,7 +2,9 @@
 /// Shared-memory layout of one sm90_fp8_gemm_1d2d CTA. The kernel (kernels/sm90_fp8_gemm_1d2d.cuh)
 /// carves its dynamic shared memory in exactly this order; the legality model checks the total.
 ///
-///   [A stages][B stages][D tile][sA stages][sB rows][full barriers][empty barriers]
+///   [A stages][B stages][D tile][sA stages][full barriers][empty barriers][split-K flag]
+///
+/// It depends on the config only, not on the problem, so one compiled kernel serves every shape.
 ///
 /// NOTE: A and B stage buffers are 1024-byte aligned because the 128B TMA swizzle pattern repeats
 /// every 8 rows x 128 bytes and wgmma descriptors assume that base alignment (PTX ISA, "Matrix
@@ -18,10 +20,10 @@ struct SmemLayout {
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
   int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales
-  int64_t sb_bytes = 0;        ///< two rows of weight scales (a tile spans <= 2 scale blocks)
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
-  int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
-          full_barrier_offset = 0, empty_barrier_offset = 0;
+  int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, 
+          full_barrier_offset = 0, empty_barrier_offset = 0,
+          flag_offset = 0;
   int64_t total_bytes = 0;     ///< dynamic shared memory to request, alignment slack included
 };
 
@@ -35,22 +37,21 @@ inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
 /// Leading dimension of sB (floats): K blocks padded to 4, as cuBLASLt requires.
 [[nodiscard]] constexpr int64_t sb_leading_dim(int64_t k) { return (num_k_blocks(k) + 3) / 4 * 4; }
 
-[[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c, int64_t k) {
+[[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c) {
   SmemLayout s;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
   s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
   s.sa_stage_bytes = int64_t{c.block_m} * 4;
-  s.sb_bytes = 2 * sb_leading_dim(k) * 4;
   s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;
   s.b_offset = s.a_offset + c.stages * s.a_stage_bytes;
   s.d_offset = s.b_offset + c.stages * s.b_stage_bytes;
   s.sa_offset = s.d_offset + s.d_tile_bytes;
-  s.sb_offset = s.sa_offset + c.stages * s.sa_stage_bytes;
-  s.full_barrier_offset = (s.sb_offset + s.sb_bytes + 7) / 8 * 8;
+  s.full_barrier_offset = (s.sa_offset + c.stages * s.sa_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
-  s.total_bytes = s.empty_barrier_offset + c.stages * 8 + kSmemAlignSlackBytes;
+  s.flag_offset = s.empty_barrier_offset + c.stages * 8;
+  s.total_bytes = s.flag_offset + 8 + kSmemAlignSlackBytes;
   return s;
 }
 

@@ -1,0 +1,391 @@
+// sm90_fp8_gemm_1d2d.cuh: the gemmtune FP8 block-scaled GEMM kernel family for Hopper (sm_90a).
+//
+// Computes  D[m][n] = sum_b  sA[b][m] * sB[n/128][b] * (A[m, 128b:128b+128] . B[n, 128b:128b+128])
+//   A  e4m3 [M][K] row-major, sA fp32 [ceil(K/128)][M padded to 4]    (1x128 activation scales)
+//   B  e4m3 [N][K] row-major, sB fp32 [ceil(N/128)][sb_ld]            (128x128 weight scales)
+//   D  bf16 [M][N] row-major.    Any M >= 1; N % 8 == 0; K % 16 == 0; ragged tiles handled by TMA
+//   out-of-bounds zero fill (loads) and clipping (stores).
+//
+// Structure of one CTA (persistent: it loops over tiles of a static schedule):
+//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA into a ring of
+//                      kStages shared-memory stages (128B swizzle), full/empty mbarriers.
+//   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
+//                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
+//                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).
+//   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
+//                      already loading the next tile. Split-K: FP32 partials to a workspace, the
+//                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
+//   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): each CTA
+//                      loads half of the shared operand for both. With an odd number of tiles
+//                      the second CTA mirrors its partner's tile and discards its result.
+//
+// Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
+// each tile overlaps at most two 128-wide scale blocks of B; shared memory per src/core/smem_layout.
+//
+// The generated translation unit (src/jit/codegen_sm90_fp8_gemm_1d2d.cpp) defines a config struct
+// with every constant below plus a `Wgmma` type for its block_n, and instantiates run<Config>.
+#pragma once
+
+#include "gemmtune_params.h"
+#include "sm90_ptx.cuh"
+
+namespace sm90_fp8_gemm_1d2d {
+
+using namespace gemmtune_ptx;
+
+/// One unit of work for one CTA: a tile of D, the K split it covers, and whether it owns the
+/// result (false for a multicast peer mirroring its partner's tile).
+struct Work {
+  int m_block;
+  int n_block;
+  int split;
+  bool owns_result;
+};
+
+/// Static persistent schedule: clusters take units round-robin; a unit is a tile (or a pair of
+/// tiles sharing the multicast operand) times a K split. Raster order groups kGroup rows (kRasterN)
+/// or columns of units together so neighbouring CTAs reuse the same A or B blocks from L2.
+template <class C>
+struct Schedule {
+  int m_blocks, n_blocks, grid_m, grid_n, num_units;
+
+  __device__ __forceinline__ Schedule(int m, int n) {
+    m_blocks = (m + C::kBlockM - 1) / C::kBlockM;
+    n_blocks = (n + C::kBlockN - 1) / C::kBlockN;
+    grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
+    grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
+    num_units = grid_m * grid_n * C::kSplitK;
+  }
+
+  __device__ __forceinline__ Work work(int unit, u32 rank) const {
+    const int split = unit % C::kSplitK;
+    const int t = unit / C::kSplitK;
+    int gm, gn;
+    if (C::kRasterN) {
+      const int band_units = C::kGroup * grid_n;
+      const int first = (t / band_units) * C::kGroup;
+      const int rows = min(C::kGroup, grid_m - first);
+      const int within = t % band_units;
+      gm = first + within % rows;
+      gn = within / rows;
+    } else {
+      const int band_units = C::kGroup * grid_m;
+      const int first = (t / band_units) * C::kGroup;
+      const int cols = min(C::kGroup, grid_n - first);
+      const int within = t % band_units;
+      gn = first + within % cols;
+      gm = within / cols;
+    }
+    Work w{gm, gn, split, true};
+    if (C::kMulticast == 1) {
+      w.n_block = 2 * gn + static_cast<int>(rank);
+      if (w.n_block >= n_blocks) { w.n_block = 2 * gn; w.owns_result = false; }
+    } else if (C::kMulticast == 2) {
+      w.m_block = 2 * gm + static_cast<int>(rank);
+      if (w.m_block >= m_blocks) { w.m_block = 2 * gm; w.owns_result = false; }
+    }
+    return w;
+  }
+};
+
+/// K blocks [begin, end) of split `split`.
+template <class C>
+__device__ __forceinline__ void split_range(int num_kb, int split, int& begin, int& end) {
+  const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
+  begin = split * per;
+  end = min(num_kb, begin + per);
+}
+
+template <class C>
+__device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
+                                         const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
+                                         char* smem, u64* full, u64* empty) {
+  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
+  constexpr u32 kStageTxBytes = C::kBlockM * 128 + C::kBlockN * 128 + C::kBlockM * 4;
+  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
+  const Schedule<C> sched(p.m, p.n);
+  const int num_kb = (p.k + 127) / 128;
+  const int num_clusters = C::kNumSms / kClusterSize;
+  int it = 0;
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+    const Work w = sched.work(unit, rank);
+    const int m0 = w.m_block * C::kBlockM;
+    const int n0 = w.n_block * C::kBlockN;
+    int kb_begin, kb_end;
+    split_range<C>(num_kb, w.split, kb_begin, kb_end);
+    for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
+      const int stage = it % C::kStages;
+      mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
+      mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
+      char* a_dst = smem + C::kAOffset + stage * (C::kBlockM * 128);
+      char* b_dst = smem + C::kBOffset + stage * (C::kBlockN * 128);
+      if (C::kMulticast == 1) {
+        constexpr int kHalf = C::kBlockM / 2;
+        tma_load_2d_multicast(a_dst + rank * kHalf * 128, tmap_a, &full[stage], kb * 128,
+                              m0 + rank * kHalf, 0x3);
+      } else {
+        tma_load_2d(a_dst, tmap_a, &full[stage], kb * 128, m0);
+      }
+      if (C::kMulticast == 2) {
+        constexpr int kHalf = C::kBlockN / 2;
+        tma_load_2d_multicast(b_dst + rank * kHalf * 128, tmap_b, &full[stage], kb * 128,
+                              n0 + rank * kHalf, 0x3);
+      } else {
+        tma_load_2d(b_dst, tmap_b, &full[stage], kb * 128, n0);
+      }
+      tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], m0, kb);
+    }
+  }
+}
+
+/// Writes the math warpgroups' FP32 sums as bf16 through shared memory and one TMA store.
+template <class C>
+__device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
+                                               const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                               int row0, int m0, int n0, bool owns_result) {
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  const bool issuer = threadIdx.x == 128;
+  const int lane = threadIdx.x % 32;
+  unsigned short* tile = reinterpret_cast<unsigned short*>(smem + C::kDOffset);
+  if (issuer) tma_store_wait_read();  // the previous tile's store has left shared memory
+  named_barrier_sync(1, kMathThreads);
+#pragma unroll
+  for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+    for (int j = 0; j < C::kBlockN / 8; ++j) {
+      const int col = j * 8 + (lane % 4) * 2;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = row0 + s * 64 + h * 8;
+        *reinterpret_cast<u32*>(&tile[row * C::kBlockN + col]) =
+            pack_bf16x2(sum[s][j * 4 + h * 2], sum[s][j * 4 + h * 2 + 1]);
+      }
+    }
+  }
+  fence_proxy_async_smem();
+  named_barrier_sync(1, kMathThreads);
+  if (issuer && owns_result) {
+    tma_store_2d(tmap_d, tile, n0, m0);
+    tma_store_commit();
+  }
+}
+
+/// Split-K epilogue: every split writes its FP32 partial; the last CTA to arrive on the tile's
+/// counter sums all partials in split order (so the result is identical on every run).
+template <class C>
+__device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, char* smem,
+                                                   const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                   int row0, int m0, int n0, int split,
+                                                   int tile_id, bool owns_result) {
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  const int lane = threadIdx.x % 32;
+  const long long mn = static_cast<long long>(p.m) * p.n;
+  volatile int* last_flag = reinterpret_cast<volatile int*>(smem + C::kFlagOffset);
+  if (owns_result) {
+    float* ws = p.workspace + split * mn;
+#pragma unroll
+    for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+      for (int j = 0; j < C::kBlockN / 8; ++j) {
+        const int col = n0 + j * 8 + (lane % 4) * 2;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = m0 + row0 + s * 64 + h * 8;
+          if (row < p.m && col < p.n) {
+            *reinterpret_cast<float2*>(&ws[static_cast<long long>(row) * p.n + col]) =
+                make_float2(sum[s][j * 4 + h * 2], sum[s][j * 4 + h * 2 + 1]);
+          }
+        }
+      }
+    }
+  }
+  __threadfence();
+  named_barrier_sync(1, kMathThreads);
+  if (threadIdx.x == 128) {
+    int last = 0;
+    if (owns_result) {
+      const unsigned int before = atomicAdd(&p.tile_counters[tile_id], 1u);
+      last = before == C::kSplitK - 1;
+      if (last) p.tile_counters[tile_id] = 0;  // ready for the next launch
+    }
+    *last_flag = last;
+  }
+  named_barrier_sync(1, kMathThreads);
+  const bool last = *last_flag != 0;
+  named_barrier_sync(1, kMathThreads);  // the flag slot is rewritten by the next tile
+  if (!last) return;
+  __threadfence();
+#pragma unroll
+  for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+    for (int j = 0; j < C::kBlockN / 8; ++j) {
+      const int col = n0 + j * 8 + (lane % 4) * 2;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = m0 + row0 + s * 64 + h * 8;
+        if (row < p.m && col < p.n) {
+          const long long idx = static_cast<long long>(row) * p.n + col;
+          float x = 0.f, y = 0.f;
+          for (int q = 0; q < C::kSplitK; ++q) {
+            const float2 v = __ldcg(reinterpret_cast<const float2*>(&p.workspace[q * mn + idx]));
+            x += v.x;
+            y += v.y;
+          }
+          *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
+        }
+      }
+    }
+  }
+}
+
+template <class C>
+__device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
+                                     char* smem, u64* full, u64* empty) {
+  using Wgmma = typename C::Wgmma;
+  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
+  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
+  const int warpgroup = threadIdx.x / 128 - 1;
+  const int warp = (threadIdx.x / 32) % 4;
+  const int lane = threadIdx.x % 32;
+  // Rows of the tile this warpgroup owns start at row0; a thread holds rows r and r + 8 of each
+  // 64-row slice, r = slice * 64 + warp * 16 + lane / 4 (wgmma D fragment layout, PTX ISA).
+  const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
+  const int thread_row = warp * 16 + lane / 4;
+  const Schedule<C> sched(p.m, p.n);
+  const int num_kb = (p.k + 127) / 128;
+  const int num_nb_scale = (p.n + 127) / 128;
+  const int num_clusters = C::kNumSms / kClusterSize;
+
+  float acc[C::kSlices][Wgmma::kAccum];
+  float sum[C::kSlices][Wgmma::kAccum];
+  int it = 0;
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+    const Work w = sched.work(unit, rank);
+    const int m0 = w.m_block * C::kBlockM;
+    const int n0 = w.n_block * C::kBlockN;
+    int kb_begin, kb_end;
+    split_range<C>(num_kb, w.split, kb_begin, kb_end);
+    // A tile overlaps at most two 128-wide scale blocks of B: columns below `first_cols` use
+    // the first one. first_cols is a multiple of 8, so one n8 fragment never straddles both.
+    const int sb_row_lo = n0 / 128;
+    const int sb_row_hi = min(sb_row_lo + 1, num_nb_scale - 1);
+    const int lo_fragments = (128 - n0 % 128) / 8;
+    const float* sb_lo_ptr = p.sb + static_cast<long long>(sb_row_lo) * p.sb_ld;
+    const float* sb_hi_ptr = p.sb + static_cast<long long>(sb_row_hi) * p.sb_ld;
+#pragma unroll
+    for (int s = 0; s < C::kSlices; ++s)
+#pragma unroll
+      for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
+
+    float next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
+    float next_sb_hi = C::kTileInOneScaleBlock ? 0.f : __ldg(sb_hi_ptr + kb_begin);
+    for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
+      const int stage = it % C::kStages;
+      const float sb_lo = next_sb_lo;
+      const float sb_hi = next_sb_hi;
+      if (kb + 1 < kb_end) {  // prefetch the next block's weight scales behind this block's MMAs
+        next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
+        if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
+      }
+      mbarrier_wait(&full[stage], (it / C::kStages) & 1);
+      const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
+      const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
+      wgmma_fence();
+#pragma unroll
+      for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+        for (int ks = 0; ks < 4; ++ks) {
+          // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
+          // swizzle is a function of the absolute address bits and stages are 1024-aligned.
+          const u64 desc_a = wgmma_desc_k_major_sw128(a_base + (row0 + s * 64) * 128 + ks * 32);
+          const u64 desc_b = wgmma_desc_k_major_sw128(b_base + ks * 32);
+          Wgmma::mma(desc_a, desc_b, acc[s], ks > 0 ? 1u : 0u);
+        }
+      }
+      wgmma_commit();
+      // NOTE: scales are read while the MMAs run, so neither the shared-memory load of sA nor the
+      // global load of sB (prefetched one block ahead) sits in front of the first wgmma.
+      const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
+      float scale_lo[C::kSlices][2], scale_hi[C::kSlices][2];
+#pragma unroll
+      for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
+          scale_lo[s][h] = a_scale * sb_lo;
+          scale_hi[s][h] = a_scale * sb_hi;
+        }
+      }
+      wgmma_wait<0>();
+      if (lane == 0) {  // release the stage: one arrival per math warp and cluster CTA
+        if (kClusterSize > 1) {
+          mbarrier_arrive_cluster(&empty[stage], 0);
+          mbarrier_arrive_cluster(&empty[stage], 1);
+        } else {
+          mbarrier_arrive(&empty[stage]);
+        }
+      }
+#pragma unroll
+      for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+        for (int j = 0; j < C::kBlockN / 8; ++j) {
+          const bool lo = C::kTileInOneScaleBlock || j < lo_fragments;
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const float scale = lo ? scale_lo[s][e / 2] : scale_hi[s][e / 2];
+            sum[s][j * 4 + e] = fmaf(acc[s][j * 4 + e], scale, sum[s][j * 4 + e]);
+          }
+        }
+      }
+    }
+    if (C::kSplitK == 1) {
+      store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, m0, n0, w.owns_result);
+    } else {
+      store_tile_split_k<C>(p, smem, sum, row0 + thread_row, m0, n0, w.split,
+                            w.m_block * sched.n_blocks + w.n_block, w.owns_result);
+    }
+  }
+  if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();
+}
+
+/// Kernel body; the generated __global__ entry point forwards to it.
+template <class C>
+__device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
+                                    const TmaDescriptor* tmap_sa, const TmaDescriptor* tmap_d,
+                                    const GemmtuneGemmParams& p) {
+  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
+  constexpr u32 kEmptyArrivals = 4 * C::kMathWarpgroups * kClusterSize;
+  extern __shared__ __align__(1024) char smem_raw[];
+  // NOTE: dynamic shared memory is only guaranteed 16-byte aligned; the layout reserves 1024
+  // bytes of slack so the swizzled stages can start on a 1024-byte boundary.
+  // Pointer arithmetic (not an integer round trip) keeps the shared address space visible to the
+  // compiler, so accesses through `smem` compile to LDS/STS rather than generic loads and stores.
+  char* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
+  u64* full = reinterpret_cast<u64*>(smem + C::kFullBarrierOffset);
+  u64* empty = reinterpret_cast<u64*>(smem + C::kEmptyBarrierOffset);
+  if (threadIdx.x == 0) {
+    tma_prefetch_descriptor(tmap_a);
+    tma_prefetch_descriptor(tmap_b);
+    tma_prefetch_descriptor(tmap_sa);
+    tma_prefetch_descriptor(tmap_d);
+    for (int i = 0; i < C::kStages; ++i) {
+      mbarrier_init(&full[i], 1);
+      mbarrier_init(&empty[i], kEmptyArrivals);
+    }
+    fence_barrier_init();
+  }
+  if (kClusterSize > 1) cluster_sync(); else __syncthreads();
+
+  if (threadIdx.x < 128) {
+    if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
+    if (threadIdx.x == 0) producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
+  } else {
+    if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
+    math<C>(tmap_d, p, smem, full, empty);
+  }
+  // NOTE: a CTA of a cluster must not exit while its peer may still multicast into its shared
+  // memory or arrive on its barriers.
+  if (kClusterSize > 1) cluster_sync();
+}
+
+}  // namespace sm90_fp8_gemm_1d2d

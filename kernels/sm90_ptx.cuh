@@ -1,0 +1,184 @@
+// sm90_ptx.cuh: thin wrappers over the Hopper (sm_90a) PTX instructions the gemmtune kernels use:
+// mbarriers, TMA (cp.async.bulk.tensor) loads/stores with optional cluster multicast, wgmma
+// fences, setmaxnreg and cluster barriers. NVRTC-clean: no includes, no host code.
+//
+// Sources: PTX ISA 8.x sections "mbarrier", "cp.async.bulk.tensor", "wgmma", "setmaxnreg".
+#pragma once
+
+namespace gemmtune_ptx {
+
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+/// A CUtensorMap as the driver encodes it (128 bytes, 64-byte aligned); passed to kernels by value
+/// as a __grid_constant__ parameter so TMA instructions can address it in param space.
+struct alignas(64) TmaDescriptor {
+  u64 opaque[16];
+};
+
+__device__ __forceinline__ u32 smem_addr(const void* p) {
+  return static_cast<u32>(__cvta_generic_to_shared(p));
+}
+
+__device__ __forceinline__ u32 cluster_cta_rank() {
+  u32 r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+  return r;
+}
+
+// ---- mbarrier -------------------------------------------------------------------------------
+
+__device__ __forceinline__ void mbarrier_init(u64* bar, u32 arrive_count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(arrive_count));
+}
+
+/// Makes barrier initialisation visible to the async proxy and to the other CTAs of the cluster.
+__device__ __forceinline__ void fence_barrier_init() {
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+}
+
+__device__ __forceinline__ void mbarrier_wait(u64* bar, u32 parity) {
+  const u32 addr = smem_addr(bar);
+  asm volatile(
+      "{\n"
+      ".reg .pred done;\n"
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT_%=;\n"
+      "}\n" ::"r"(addr),
+      "r"(parity)
+      : "memory");
+}
+
+__device__ __forceinline__ void mbarrier_arrive_expect_tx(u64* bar, u32 bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)),
+               "r"(bytes)
+               : "memory");
+}
+
+__device__ __forceinline__ void mbarrier_arrive(u64* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
+}
+
+/// Arrives on the barrier at the same shared-memory offset in CTA `cta_rank` of the cluster.
+/// NOTE: default (.release.cta) semantics on purpose: `.release.cluster` compiles to a GPU-wide
+/// MEMBAR before every arrive (seen in SASS, 2x slower); the arrive only has to follow the
+/// wgmma reads of the stage, which wgmma.wait_group has already completed.
+__device__ __forceinline__ void mbarrier_arrive_cluster(u64* bar, u32 cta_rank) {
+  asm volatile(
+      "{\n"
+      ".reg .b32 remote;\n"
+      "mapa.shared::cluster.u32 remote, %0, %1;\n"
+      "mbarrier.arrive.shared::cluster.b64 _, [remote];\n"
+      "}\n" ::"r"(smem_addr(bar)),
+      "r"(cta_rank)
+      : "memory");
+}
+
+// ---- TMA ------------------------------------------------------------------------------------
+
+__device__ __forceinline__ void tma_prefetch_descriptor(const TmaDescriptor* desc) {
+  asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<u64>(desc)) : "memory");
+}
+
+/// 2D tile load into this CTA's shared memory, completing `bytes` on `bar`.
+__device__ __forceinline__ void tma_load_2d(void* dst, const TmaDescriptor* desc, u64* bar, int c0,
+                                            int c1) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+      " [%0], [%1, {%3, %4}], [%2];" ::"r"(smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(desc)), "r"(smem_addr(bar)), "r"(c0), "r"(c1)
+      : "memory");
+}
+
+/// 2D tile load written to the same shared-memory offset in every CTA of `cta_mask`; each
+/// destination CTA's barrier at `bar`'s offset receives the completed bytes.
+__device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDescriptor* desc,
+                                                      u64* bar, int c0, int c1,
+                                                      unsigned short cta_mask) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+      ".multicast::cluster [%0], [%1, {%3, %4}], [%2], %5;" ::"r"(smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(desc)), "r"(smem_addr(bar)), "r"(c0), "r"(c1), "h"(cta_mask)
+      : "memory");
+}
+
+/// 2D tile store from shared memory; the bulk group tracks completion.
+__device__ __forceinline__ void tma_store_2d(const TmaDescriptor* desc, const void* src, int c0,
+                                             int c1) {
+  asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [%0, {%2, %3}], [%1];" ::"l"(
+                   reinterpret_cast<u64>(desc)),
+               "r"(smem_addr(src)), "r"(c0), "r"(c1)
+               : "memory");
+}
+
+__device__ __forceinline__ void tma_store_commit() {
+  asm volatile("cp.async.bulk.commit_group;" ::: "memory");
+}
+
+/// Waits until the shared-memory source of every committed store has been read.
+__device__ __forceinline__ void tma_store_wait_read() {
+  asm volatile("cp.async.bulk.wait_group.read 0;" ::: "memory");
+}
+
+/// Waits until every committed store is complete in global memory.
+__device__ __forceinline__ void tma_store_wait_all() {
+  asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
+}
+
+/// Orders this thread's generic-proxy shared-memory writes before later async-proxy (TMA) reads.
+__device__ __forceinline__ void fence_proxy_async_smem() {
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+
+// ---- wgmma ----------------------------------------------------------------------------------
+
+__device__ __forceinline__ void wgmma_fence() {
+  asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
+__device__ __forceinline__ void wgmma_commit() {
+  asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+template <int kPending>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(kPending) : "memory");
+}
+
+/// Shared-memory matrix descriptor for a K-major operand stored with the 128-byte swizzle: rows
+/// of 128 bytes, 8-row core groups 1024 bytes apart (stride byte offset). The leading byte offset
+/// is unused for swizzled K-major layouts. PTX ISA "Matrix Descriptor Format" (sm_90 wgmma).
+__device__ __forceinline__ u64 wgmma_desc_k_major_sw128(u32 smem_byte_addr) {
+  const u64 start = (smem_byte_addr & 0x3FFFF) >> 4;
+  const u64 stride_1024 = 1024 >> 4;
+  return start | (stride_1024 << 32) | (1ull << 62);
+}
+
+// ---- registers, barriers --------------------------------------------------------------------
+
+template <int kRegs>
+__device__ __forceinline__ void setmaxnreg_inc() {
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(kRegs));
+}
+template <int kRegs>
+__device__ __forceinline__ void setmaxnreg_dec() {
+  asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(kRegs));
+}
+
+/// Named barrier over `threads` threads (a multiple of 32); id 0 is __syncthreads.
+__device__ __forceinline__ void named_barrier_sync(u32 id, u32 threads) {
+  asm volatile("bar.sync %0, %1;" ::"r"(id), "r"(threads) : "memory");
+}
+
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::
+                   : "memory");
+}
+
+/// Packs two floats into bf16x2 (round to nearest even); the first argument is the low half.
+__device__ __forceinline__ u32 pack_bf16x2(float lo, float hi) {
+  u32 r;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+  return r;
+}
+
+}  // namespace gemmtune_ptx
