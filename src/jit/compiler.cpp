@@ -48,7 +48,8 @@ std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& reque
   const int threads_wanted = jobs > 0 ? jobs : static_cast<int>(std::thread::hardware_concurrency());
   const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(threads_wanted, 1)), 1,
                                             std::max<size_t>(requests.size(), 1));
-  // NOTE: workers pull the next index from a shared counter, so a slow config does not hold up
+  // NOTE: concurrent nvrtcCompileProgram calls on distinct programs are supported (NVRTC User
+  // Guide, "Thread Safety"; exercised by the nvrtc tests). Workers pull the next index from a shared counter, so a slow config does not hold up
   // a fixed share of the list; each writes only its own slot of `results`.
   std::atomic<size_t> next{0};
   const auto worker = [&] {

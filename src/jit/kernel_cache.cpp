@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 #include <system_error>
 
@@ -113,8 +114,12 @@ std::string cache_key(const CompileRequest& request) {
 
 KernelCache KernelCache::from_environment() {
   fs::path root = cache_dir();
-  if (root.empty()) spdlog::warn("kernel cache disabled: none of GEMMTUNE_CACHE_DIR, "
-                                 "XDG_CACHE_HOME, HOME is set");
+  static std::once_flag warned;  // NOTE: once per process, not once per compile of a sweep
+  if (root.empty()) {
+    std::call_once(warned, [] {
+      spdlog::warn("kernel cache disabled: none of GEMMTUNE_CACHE_DIR, XDG_CACHE_HOME, HOME is set");
+    });
+  }
   return KernelCache(std::move(root));
 }
 
