@@ -5,16 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "jit/ptxas_report.hpp"
+
 namespace gemmtune::jit {
 
-/// Resource usage parsed from the ptxas report (`-Xptxas=-v`) of one kernel.
-struct PtxasReport {
-  int registers = -1;
-  int stack_frame_bytes = -1;
-  int spill_store_bytes = -1;
-  int spill_load_bytes = -1;
-  int smem_static_bytes = -1;
-};
+class KernelCache;
 
 /// One translation unit to compile. `source` may #include any file of kernels/ by its name
 /// relative to kernels/ (the headers are embedded in the binary at build time).
@@ -37,12 +32,22 @@ struct CompileResult {
   std::string cache_key;           ///< hex hash identifying the entry
 };
 
-/// Compiles (or loads from the disk cache) one request. Thread-safe.
+/// Compiles (or loads from the disk cache at cache_dir()) one request. Thread-safe. A source
+/// that does not compile gives ok == false; only a broken NVRTC installation throws.
 [[nodiscard]] CompileResult compile(const CompileRequest& request);
 
+/// As compile(request), with an explicit cache (tests, `--cache-dir`; a default-constructed
+/// KernelCache disables caching).
+[[nodiscard]] CompileResult compile(const CompileRequest& request, const KernelCache& cache);
+
 /// Compiles many requests on `jobs` threads (0 = all cores); results in request order.
+/// Never throws for one request: an exception becomes that request's ok == false result.
 [[nodiscard]] std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& requests,
                                                       int jobs);
+
+/// As compile_many(requests, jobs), with an explicit cache.
+[[nodiscard]] std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& requests,
+                                                      int jobs, const KernelCache& cache);
 
 /// NVRTC version as "major.minor".
 [[nodiscard]] std::string nvrtc_version();
