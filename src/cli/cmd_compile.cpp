@@ -1,0 +1,127 @@
+// `gemmtune compile`: builds (or finds in the cache) the kernels a shape set and a space call
+// legal, or one --config, on all CPU cores; no GPU needed. Prints per kernel registers, spills,
+// shared memory, compile time and cache hit/miss.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <set>
+
+#include "cli/commands.hpp"
+#include "core/config_space.hpp"
+#include "core/error.hpp"
+#include "core/json_input.hpp"
+#include "core/legality.hpp"
+#include "core/shape_set.hpp"
+#include "core/smem_layout.hpp"
+#include "jit/kernel_build.hpp"
+#include "jit/kernel_cache.hpp"
+
+namespace gemmtune::cli {
+namespace {
+
+struct CompileOptions {
+  std::string shapes_path;
+  std::string space_path = "configs/spaces/default.json";
+  std::string config;
+  int jobs = 0;
+  int sm_count = kH200SmCount;
+  bool json = false;
+};
+
+/// The distinct configs legal for at least one problem. Kernels do not depend on the problem
+/// (src/core/smem_layout.hpp), so one build serves every shape.
+std::vector<KernelConfig> legal_configs(const CompileOptions& o) {
+  const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
+  const ConfigSpace space = load_config_space(resolve_input_path(o.space_path), o.sm_count);
+  const DeviceLimits limits{.sm_count = o.sm_count};
+  std::set<std::string> seen;
+  std::vector<KernelConfig> configs;
+  for (const KernelConfig& config : enumerate_configs(space)) {
+    const bool legal = std::any_of(shapes.problems.begin(), shapes.problems.end(),
+                                   [&](const Problem& p) {
+                                     return check_legality(p, config, limits).legal;
+                                   });
+    if (legal && seen.insert(to_string(config)).second) configs.push_back(config);
+  }
+  return configs;
+}
+
+int run_compile(const CompileOptions& o) {
+  std::vector<KernelConfig> configs;
+  if (!o.config.empty()) {
+    std::string error;
+    const std::optional<KernelConfig> config = parse_kernel_config(o.config, &error);
+    if (!config) throw Error(kExitUsage, "--config: " + error);
+    configs.push_back(*config);
+  } else {
+    if (o.shapes_path.empty()) throw Error(kExitUsage, "compile needs --shapes or --config");
+    configs = legal_configs(o);
+  }
+  spdlog::info("compiling {} kernel(s) on {} thread(s), cache {}", configs.size(),
+               o.jobs == 0 ? std::string("all") : std::to_string(o.jobs),
+               jit::cache_dir().string());
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<jit::CompileResult> results = jit::build_kernels(configs, o.jobs);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int failed = 0, spilled = 0, hits = 0;
+  std::vector<double> miss_seconds;
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < results.size(); ++i) {
+    const jit::CompileResult& r = results[i];
+    const int64_t smem = smem_layout(configs[i]).total_bytes;
+    const int spill = r.ptxas.spill_store_bytes + r.ptxas.spill_load_bytes;
+    failed += r.ok ? 0 : 1;
+    spilled += r.ok && spill > 0 ? 1 : 0;
+    hits += r.cache_hit ? 1 : 0;
+    if (!r.cache_hit) miss_seconds.push_back(r.compile_seconds);
+    if (o.json) {
+      rows.push_back({{"config", to_string(configs[i])}, {"kernel", r.kernel_name},
+                      {"ok", r.ok}, {"registers", r.ptxas.registers}, {"spill_bytes", spill},
+                      {"smem_bytes", smem}, {"compile_seconds", r.compile_seconds},
+                      {"cache_hit", r.cache_hit}, {"cache_key", r.cache_key},
+                      {"log", r.ok ? std::string() : r.log}});
+    } else {
+      std::cout << fmt::format("{:<40} {:<6} regs {:>3} spill {:>4} B smem {:>6} B {:>6.2f} s {}\n",
+                               to_string(configs[i]), r.ok ? "ok" : "FAILED", r.ptxas.registers,
+                               spill, smem, r.compile_seconds, r.cache_hit ? "hit" : "miss");
+      if (!r.ok) std::cout << r.log << "\n";
+    }
+  }
+  std::sort(miss_seconds.begin(), miss_seconds.end());
+  const double median_s = miss_seconds.empty() ? 0.0 : miss_seconds[miss_seconds.size() / 2];
+  if (o.json) {
+    std::cout << nlohmann::json{{"schema", "gemmtune.compile/1"}, {"kernels", rows},
+                                {"failed", failed}, {"spilled", spilled}, {"cache_hits", hits},
+                                {"median_compile_seconds", median_s}, {"wall_seconds", wall_s}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << fmt::format("{} kernels, {} failed, {} with spills, {} cache hits; median "
+                             "compile {:.2f} s per miss; {:.1f} s wall\n",
+                             results.size(), failed, spilled, hits, median_s, wall_s);
+  }
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void register_compile(CLI::App& root, int& exit_code) {
+  auto options = std::make_shared<CompileOptions>();
+  CLI::App* cmd = root.add_subcommand(
+      "compile", "Build the kernels a shape set needs (or one --config) with NVRTC; no GPU needed");
+  cmd->add_option("--shapes", options->shapes_path, "shape set JSON (configs/*.json)");
+  cmd->add_option("--space", options->space_path, "config space JSON")->capture_default_str();
+  cmd->add_option("--config", options->config, "one config, e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1");
+  cmd->add_option("-j,--jobs", options->jobs, "compile threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--sms", options->sm_count, "SM count for 'all' and legality")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--json", options->json, "print JSON (schema gemmtune.compile/1)");
+  cmd->callback([options, &exit_code] { exit_code = run_compile(*options); });
+}
+
+}  // namespace gemmtune::cli

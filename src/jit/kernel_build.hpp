@@ -1,0 +1,21 @@
+#pragma once
+/// Building members of the sm90_fp8_gemm_1d2d family: code generation plus the cached NVRTC
+/// compile, one call per config. Needs NVRTC only.
+#include <vector>
+
+#include "core/kernel_config.hpp"
+#include "jit/compiler.hpp"
+
+namespace gemmtune::jit {
+
+/// The generated request for `config` (kernel symbol `sm90_fp8_gemm_1d2d_<config>`).
+[[nodiscard]] CompileRequest kernel_request(const KernelConfig& config);
+
+/// Compiles (or loads from the disk cache) the kernel of `config`; failure is a value.
+[[nodiscard]] CompileResult build_kernel(const KernelConfig& config);
+
+/// Builds many configs on `jobs` threads (0 = all cores); results in input order.
+[[nodiscard]] std::vector<CompileResult> build_kernels(const std::vector<KernelConfig>& configs,
+                                                       int jobs);
+
+}  // namespace gemmtune::jit

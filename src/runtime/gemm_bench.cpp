@@ -1,0 +1,300 @@
+// ProblemBench: one problem's inputs and references, and the validate-then-time sequence every
+// measured config goes through. The order matters: a config is timed only after its output
+// passed every reference check, and a poisoned output buffer precedes every validated launch.
+#include "runtime/gemm_bench.hpp"
+
+#include <cuda_profiler_api.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "core/error.hpp"
+#include "core/smem_layout.hpp"
+#include "runtime/cublaslt_fp8_gemm.hpp"
+#include "runtime/cuda_check.hpp"
+#include "runtime/cuda_handles.hpp"
+#include "runtime/gemm_launcher.hpp"
+#include "runtime/nvtx_ranges.hpp"
+#include "runtime/support_compare.hpp"
+#include "runtime/support_inputs.hpp"
+#include "runtime/support_reference.hpp"
+
+namespace gemmtune {
+
+const char* to_string(Disposition d) {
+  switch (d) {
+    case Disposition::kPassed: return "passed";
+    case Disposition::kIncorrect: return "incorrect";
+    case Disposition::kCompileFailed: return "compile_failed";
+    case Disposition::kLaunchFailed: return "launch_failed";
+    case Disposition::kFaulted: return "faulted";
+    case Disposition::kTimedOut: return "timed_out";
+    case Disposition::kSkipped: return "skipped";
+  }
+  return "unknown";
+}
+
+const char* to_string(MeasuredKind kind) {
+  switch (kind) {
+    case MeasuredKind::kGemmtune: return "gemmtune";
+    case MeasuredKind::kCublasLtHeuristic: return "cublaslt_heuristic";
+    case MeasuredKind::kCublasLtBest: return "cublaslt_best";
+    case MeasuredKind::kCublasLtFp8Tensor: return "cublaslt_fp8_tensor";
+  }
+  return "unknown";
+}
+
+int64_t problem_min_bytes(const Problem& p) {
+  const int64_t kb = num_k_blocks(p.k);
+  return p.m * p.k + p.n * p.k + 2 * p.m * p.n + 4 * kb * p.m + 4 * ((p.n + 127) / 128) * kb;
+}
+
+double Measurement::tflops() const {
+  if (!timing || timing->median_us <= 0) return 0.0;
+  return 2.0 * problem.m * problem.n * problem.k / (timing->median_us * 1e6);
+}
+
+double Measurement::gbps() const {
+  if (!timing || timing->median_us <= 0) return 0.0;
+  return static_cast<double>(problem_min_bytes(problem)) / (timing->median_us * 1e3);
+}
+
+namespace {
+
+std::string utc_timestamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+nlohmann::json metric_or_null(const std::optional<ValidationMetrics>& m) {
+  return m ? nlohmann::json(m->diff) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json to_run_record(const Measurement& m) {
+  nlohmann::json j;
+  j["schema"] = "gemmtune.run/1";
+  j["problem"] = {{"label", m.problem.label}, {"m", m.problem.m}, {"n", m.problem.n},
+                  {"k", m.problem.k}};
+  j["kind"] = to_string(m.kind);
+  if (m.kind == MeasuredKind::kGemmtune) j["config"] = m.config;
+  if (m.algo) j["algo"] = *m.algo;
+  j["disposition"] = to_string(m.disposition);
+  j["reason"] = m.reason;
+  if (m.timing) {
+    const TimingStats& t = *m.timing;
+    j["timing"] = {{"mode", to_string(t.mode)}, {"median_us", t.median_us}, {"p10_us", t.p10_us},
+                   {"p90_us", t.p90_us}, {"spread_rel", t.spread},
+                   {"samples", static_cast<int>(t.samples_us.size())}};
+    j["tflops"] = m.tflops();
+    j["gbps"] = m.gbps();
+    j["clock"] = {{"sm_mhz", t.clocks_after.sm_clock_mhz}, {"power_w", t.clocks_after.power_w}};
+  }
+  const ValidationMetrics* worst = m.vs_reference ? &*m.vs_reference : nullptr;
+  j["validation"] = {{"diff_ref", metric_or_null(m.vs_reference)},
+                     {"diff_unquant", metric_or_null(m.vs_unquantized)},
+                     {"diff_cublaslt", metric_or_null(m.vs_cublaslt)},
+                     {"max_rel_err", worst ? nlohmann::json(worst->max_rel_err) : nullptr},
+                     {"nonfinite", worst ? nlohmann::json(worst->nonfinite_count) : nullptr}};
+  if (m.kind == MeasuredKind::kGemmtune) {
+    j["resources"] = {{"registers", m.ptxas.registers},
+                      {"spill_bytes", m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes},
+                      {"smem_bytes", m.smem_bytes}};
+    j["compile_seconds"] = m.compile_seconds;
+    j["compile_cache_hit"] = m.compile_cache_hit;
+  }
+  j["timestamp"] = utc_timestamp();
+  return j;
+}
+
+struct ProblemBench::State {
+  GemmInputs inputs;
+  DeviceBuffer d;           // ours, bf16 [m_pad4][n]
+  DeviceBuffer d_cublaslt;  // cuBLASLt heuristic output, bf16 [m_pad4][n]
+  DeviceBuffer reference;   // dequantized fp32 [m][n]
+  DeviceBuffer unquantized; // unquantized fp32 [m][n], empty when too large
+  std::unique_ptr<CublasLtFp8Gemm> heuristic;
+  std::optional<AlgoRecord> heuristic_algo;
+  std::string heuristic_failure;
+  Timer timer;
+  explicit State(const TimingOptions& timing) : timer(timing) {}
+};
+
+ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
+    : problem_(problem), options_(options), state_(std::make_unique<State>(options.timing)) {
+  NvtxRange range("inputs " + std::to_string(problem.m) + "x" + std::to_string(problem.n) + "x" +
+                  std::to_string(problem.k));
+  State& s = *state_;
+  const cudaStream_t stream = s.timer.stream();
+  const int64_t fp32_input_bytes = 4 * (problem.m + problem.n) * problem.k;
+  const bool unquantized = fp32_input_bytes <= options.unquantized_limit_bytes;
+  s.inputs = generate_inputs(static_cast<int>(problem.m), static_cast<int>(problem.n),
+                             static_cast<int>(problem.k),
+                             InputOptions{.seed = options.seed, .keep_unquantized = unquantized},
+                             stream);
+  const size_t mn = static_cast<size_t>(problem.m) * problem.n;
+  s.d = DeviceBuffer(s.inputs.output_bytes());
+  s.d_cublaslt = DeviceBuffer(s.inputs.output_bytes());
+  s.reference = DeviceBuffer(mn * 4);
+  run_reference_dequantized(s.inputs.operands(), s.reference.as<float>(), stream);
+  if (unquantized) {
+    s.unquantized = DeviceBuffer(mn * 4);
+    run_reference_unquantized(s.inputs, s.unquantized.as<float>(), stream);
+  }
+  s.heuristic = std::make_unique<CublasLtFp8Gemm>(s.inputs.operands(),
+                                                  s.d_cublaslt.as<uint16_t>(),
+                                                  CublasLtGemmOptions{});
+  s.heuristic_algo = s.heuristic->select_heuristic(&s.heuristic_failure);
+  if (s.heuristic_algo) {
+    poison_output(s.d_cublaslt.get(), s.d_cublaslt.size_bytes(), stream);
+    s.heuristic->run(stream);
+  }
+  GT_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+ProblemBench::~ProblemBench() = default;
+
+namespace {
+
+/// Applies one threshold set; on failure records the disposition and the named reason.
+bool judge(const char* what, const ValidationMetrics& metrics, const ValidationThresholds& limits,
+           Measurement& m) {
+  const ValidationVerdict verdict = judge_validation(metrics, limits);
+  if (verdict.passed) return true;
+  m.disposition = Disposition::kIncorrect;
+  m.reason = std::string("vs ") + what + ": " + verdict.reason;
+  return false;
+}
+
+}  // namespace
+
+std::vector<Measurement> ProblemBench::measure(const KernelConfig& config,
+                                               const jit::CompileResult& compiled,
+                                               bool with_baseline) {
+  State& s = *state_;
+  const cudaStream_t stream = s.timer.stream();
+  Measurement m;
+  m.problem = problem_;
+  m.config = to_string(config);
+  m.ptxas = compiled.ptxas;
+  m.smem_bytes = smem_layout(config).total_bytes;
+  m.compile_seconds = compiled.compile_seconds;
+  m.compile_cache_hit = compiled.cache_hit;
+  std::vector<Measurement> out;
+  if (!compiled.ok) {
+    m.disposition = Disposition::kCompileFailed;
+    m.reason = compiled.log.substr(0, 2000);
+    out.push_back(m);
+    return out;
+  }
+  std::optional<GemmKernel> kernel;
+  std::optional<PreparedGemm> prepared;
+  try {
+    kernel.emplace(config, compiled.cubin, compiled.kernel_name);
+    prepared.emplace(*kernel, s.inputs.operands(), s.d.get());
+  } catch (const Error& e) {
+    m.disposition = Disposition::kLaunchFailed;
+    m.reason = e.what();
+    out.push_back(m);
+    return out;
+  }
+  {
+    NvtxRange range("validate " + m.config);
+    poison_output(s.d.get(), s.d.size_bytes(), stream);
+    prepared->launch(stream);
+    const cudaError_t status = cudaStreamSynchronize(stream);
+    if (status != cudaSuccess) {
+      // NOTE: a fault (illegal address, trap) poisons the CUDA context for the whole process;
+      // the sweep measures in a worker process it can restart for exactly this reason.
+      m.disposition = Disposition::kFaulted;
+      m.reason = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+      out.push_back(m);
+      return out;
+    }
+    const auto* d = s.d.as<uint16_t>();
+    m.vs_reference = compare_output(d, s.reference.as<float>(), problem_.m, problem_.n, stream);
+    if (s.unquantized.get() != nullptr) {
+      m.vs_unquantized =
+          compare_output(d, s.unquantized.as<float>(), problem_.m, problem_.n, stream);
+    }
+    if (s.heuristic_algo) {
+      m.vs_cublaslt =
+          compare_output_bf16(d, s.d_cublaslt.as<uint16_t>(), problem_.m, problem_.n, stream);
+    }
+    const bool ok = judge("dequantized reference", *m.vs_reference,
+                          kDequantizedReferenceThresholds, m) &&
+                    (!m.vs_unquantized || judge("unquantized reference", *m.vs_unquantized,
+                                                kUnquantizedReferenceThresholds, m)) &&
+                    (!m.vs_cublaslt || judge("cuBLASLt", *m.vs_cublaslt,
+                                             ValidationThresholds{.max_diff = 1e-5,
+                                                                  .max_rel_err = 1e30},
+                                             m));
+    if (!ok) {
+      out.push_back(m);
+      return out;
+    }
+  }
+  NvtxRange range("time " + m.config);
+  std::vector<TimedLaunch> launches{
+      {"sm90_fp8_gemm_1d2d_" + m.config, [&](cudaStream_t st) { prepared->launch(st); }}};
+  const bool baseline = with_baseline && s.heuristic_algo.has_value();
+  if (baseline) launches.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
+  const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);
+  m.disposition = Disposition::kPassed;
+  m.timing = stats[0];
+  out.push_back(m);
+  if (baseline) {
+    Measurement b;
+    b.problem = problem_;
+    b.kind = MeasuredKind::kCublasLtHeuristic;
+    b.algo = s.heuristic_algo;
+    b.disposition = Disposition::kPassed;
+    b.timing = stats[1];
+    b.vs_reference = compare_output(s.d_cublaslt.as<uint16_t>(), s.reference.as<float>(),
+                                    problem_.m, problem_.n, stream);
+    out.push_back(b);
+  }
+  return out;
+}
+
+Measurement ProblemBench::measure_cublaslt_heuristic() {
+  State& s = *state_;
+  Measurement b;
+  b.problem = problem_;
+  b.kind = MeasuredKind::kCublasLtHeuristic;
+  if (!s.heuristic_algo) {
+    b.disposition = Disposition::kSkipped;
+    b.reason = s.heuristic_failure;
+    return b;
+  }
+  b.algo = s.heuristic_algo;
+  b.vs_reference = compare_output(s.d_cublaslt.as<uint16_t>(), s.reference.as<float>(),
+                                  problem_.m, problem_.n, s.timer.stream());
+  b.timing = s.timer.time({"cublaslt_heuristic", s.heuristic->launcher()});
+  b.disposition = Disposition::kPassed;
+  return b;
+}
+
+void ProblemBench::profile(const KernelConfig& config, const jit::CompileResult& compiled) {
+  GT_CHECK(compiled.ok, kExitFailed, "config did not compile: " + compiled.log);
+  State& s = *state_;
+  const GemmKernel kernel(config, compiled.cubin, compiled.kernel_name);
+  const PreparedGemm prepared(kernel, s.inputs.operands(), s.d.get());
+  prepared.launch(s.timer.stream());  // warm-up, outside the profiled region
+  GT_CUDA_CHECK(cudaStreamSynchronize(s.timer.stream()));
+  GT_CUDA_CHECK(cudaProfilerStart());
+  {
+    NvtxRange range("profile " + to_string(config));
+    prepared.launch(s.timer.stream());
+    GT_CUDA_CHECK(cudaStreamSynchronize(s.timer.stream()));
+  }
+  GT_CUDA_CHECK(cudaProfilerStop());
+}
+
+}  // namespace gemmtune

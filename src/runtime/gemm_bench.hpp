@@ -1,0 +1,92 @@
+#pragma once
+/// Measuring members of the kernel family on one problem: inputs and references are built once,
+/// then each config is validated (poisoned output, three references) and timed with the same
+/// harness as the cuBLASLt baselines. `gemmtune run` measures one config; `sweep` many.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cublaslt_algo_record.hpp"
+#include "core/kernel_config.hpp"
+#include "core/problem.hpp"
+#include "core/validation_metrics.hpp"
+#include "jit/compiler.hpp"
+#include "runtime/timing.hpp"
+
+namespace gemmtune {
+
+/// How a measurement ended (the CUTLASS profiler's "disposition").
+enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
+                         kSkipped };
+[[nodiscard]] const char* to_string(Disposition disposition);
+
+/// What produced a measurement.
+enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor };
+[[nodiscard]] const char* to_string(MeasuredKind kind);
+
+/// One measurement: a runs.jsonl record (schema gemmtune.run/1, README "Run folder").
+struct Measurement {
+  Problem problem;
+  MeasuredKind kind = MeasuredKind::kGemmtune;
+  std::string config;                 ///< canonical config text (gemmtune kind)
+  std::optional<AlgoRecord> algo;     ///< cuBLASLt kinds
+  Disposition disposition = Disposition::kSkipped;
+  std::string reason;
+  std::optional<TimingStats> timing;
+  std::optional<ValidationMetrics> vs_reference;    ///< dequantized FP32 reference
+  std::optional<ValidationMetrics> vs_unquantized;  ///< FP32 product of unquantized inputs
+  std::optional<ValidationMetrics> vs_cublaslt;     ///< cuBLASLt block-scaled (heuristic) output
+  jit::PtxasReport ptxas;
+  int64_t smem_bytes = -1;
+  double compile_seconds = 0.0;
+  bool compile_cache_hit = false;
+
+  [[nodiscard]] double tflops() const;
+  [[nodiscard]] double gbps() const;
+};
+
+/// Bytes a problem moves at least once: A, B, D and both scale tensors.
+[[nodiscard]] int64_t problem_min_bytes(const Problem& problem);
+
+/// The runs.jsonl record of a measurement.
+[[nodiscard]] nlohmann::json to_run_record(const Measurement& measurement);
+
+struct BenchOptions {
+  TimingOptions timing;
+  uint64_t seed = 1;
+  /// Skip the unquantized reference above this many bytes of fp32 inputs (it needs 4 B/element).
+  int64_t unquantized_limit_bytes = 8ll << 30;
+};
+
+/// Inputs, references and the cuBLASLt heuristic output of one problem, on the current GPU.
+class ProblemBench {
+ public:
+  /// Generates inputs from options.seed and computes the references (synchronous).
+  ProblemBench(const Problem& problem, const BenchOptions& options);
+  ~ProblemBench();
+  ProblemBench(const ProblemBench&) = delete;
+  ProblemBench& operator=(const ProblemBench&) = delete;
+
+  /// Loads, validates and (when it passed) times one compiled config. With `with_baseline`,
+  /// the cuBLASLt heuristic is timed interleaved with it and returned as a second measurement.
+  [[nodiscard]] std::vector<Measurement> measure(const KernelConfig& config,
+                                                 const jit::CompileResult& compiled,
+                                                 bool with_baseline);
+  /// Times the cuBLASLt block-scaled heuristic algorithm alone.
+  [[nodiscard]] Measurement measure_cublaslt_heuristic();
+  /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
+  void profile(const KernelConfig& config, const jit::CompileResult& compiled);
+
+  [[nodiscard]] const Problem& problem() const { return problem_; }
+
+ private:
+  struct State;
+  Problem problem_;
+  BenchOptions options_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace gemmtune
