@@ -22,7 +22,7 @@ char multicast_letter(Multicast multicast) {
 
 // A positive decimal integer that fits an int, in canonical spelling; nullopt otherwise.
 std::optional<int> parse_positive_int(std::string_view digits) {
-  if (digits.empty() || digits.front() == '0') return std::nullopt;
+  if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
   int value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
@@ -68,7 +68,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
     const size_t cut = rest.find('_');
     const bool last = i + 1 == kFields.size();
     if (!last && cut == std::string_view::npos) {
-      return fail(fmt::format("{} fields, expected {}", i + 1, kFields.size()));
+      return fail(fmt::format("found {} field(s), expected {}", i + 1, kFields.size()));
     }
     const std::string_view field = last ? rest : rest.substr(0, cut);
     if (last && field.find('_') != std::string_view::npos) {

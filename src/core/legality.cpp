@@ -85,8 +85,9 @@ Legality check_config(const Problem& p, const KernelConfig& c, const DeviceLimit
                                           "warpgroups of 64-row wgmma slices)", c.block_m));
   }
   if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
-    return illegal("block_n_range", fmt::format("block_n {} is not a multiple of 8 in [16, 256] "
-                                                "(wgmma N sizes)", c.block_n));
+    return illegal("block_n_range",
+                   fmt::format("block_n {} is not {} (wgmma N sizes: multiples of 8 in [16, 256])",
+                               c.block_n, c.block_n % 8 != 0 ? "a multiple of 8" : "in [16, 256]"));
   }
   if (!block_n_fits_two_scale_blocks(c.block_n)) {
     return illegal("block_n_scale_blocks",
