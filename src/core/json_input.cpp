@@ -22,7 +22,7 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void fail_file(const std::string& file, const std::string& problem) {
-  throw Error(kExitUsage, fmt::format("{}: {}", file, problem));
+  throw Error(kExitUsage, one_line(fmt::format("{}: {}", file, problem)));
 }
 
 // Closes a POSIX file descriptor on scope exit.
@@ -244,9 +244,9 @@ void JsonInput::warn_unknown_keys(const json& object, const std::string& path,
     bool is_known = false;
     for (const std::string_view name : known) is_known = is_known || item.key() == name;
     if (!is_known) {
-      spdlog::warn("{}: {}: unknown key ignored (known keys: {})", file_,
-                   json_child(path, item.key()),
-                   fmt::join(known, ", "));
+      spdlog::warn("{}", one_line(fmt::format("{}: {}: unknown key ignored (known keys: {})",
+                                              file_, json_child(path, item.key()),
+                                              fmt::join(known, ", "))));
     }
   }
 }

@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 
+#include "core/error.hpp"
+
 namespace gemmtune {
 namespace {
 
@@ -56,8 +58,8 @@ std::string to_string(const KernelConfig& config) {
 std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::string* error) {
   const auto fail = [&](const std::string& reason) -> std::optional<KernelConfig> {
     if (error != nullptr) {
-      *error = fmt::format("bad kernel config '{}': {} (expected the form "
-                           "bm128_bn160_s5_mcA_sm132_rN8_sk1)", text, reason);
+      *error = one_line(fmt::format("bad kernel config '{}': {} (expected the form "
+                                    "bm128_bn160_s5_mcA_sm132_rN8_sk1)", text, reason));
     }
     return std::nullopt;
   };

@@ -4,9 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
 
 namespace gemmtune {
 namespace {
@@ -15,7 +18,7 @@ using nlohmann::ordered_json;
 
 void append_summary_line(fmt::memory_buffer& out, const ProblemPlan& plan, size_t label_width) {
   const Problem& p = plan.problem;
-  const std::string label = p.label.empty() ? "-" : p.label;
+  const std::string label = p.label.empty() ? "-" : one_line(p.label);
   fmt::format_to(std::back_inserter(out), "{:<{}}  {:>6} {:>6} {:>6}  {:>7} / {:<7}", label,
                  label_width, p.m, p.n, p.k, plan.configs_legal, plan.configs_total);
   std::vector<std::string> rules;

@@ -77,7 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadText{"bm128_bn128_s4_mc0_sm132_rX8_sk1", "raster must start with M"},
                       BadText{"bm128_bn128_s4_mc0_sm132_rN_sk1", "group '' is not a positive"},
                       BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk", "'' is not a positive"},
-                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1 ", "'1 ' is not a positive"}));
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1 ", "'1 ' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1\n", "'1\\n' is not a positive"}));
 
 TEST(KernelConfigText, NullErrorPointerIsAllowed) {
   EXPECT_FALSE(parse_kernel_config("nonsense", nullptr).has_value());
