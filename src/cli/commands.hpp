@@ -5,9 +5,8 @@
 
 namespace gemmtune::cli {
 
-void register_devices(CLI::App& root, int& exit_code);
+/// `gemmtune plan`: the legality of every config of a space for every problem of a shape set.
 void register_plan(CLI::App& root, int& exit_code);
 void register_compile(CLI::App& root, int& exit_code);
-void register_run(CLI::App& root, int& exit_code);
 
 }  // namespace gemmtune::cli

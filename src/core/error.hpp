@@ -18,10 +18,32 @@ class Error : public std::runtime_error {
   ExitCode code_;
 };
 
-/// Input error: message should name the file, the JSON path and the problem.
+/// `text` with control characters written as escapes (`\n`, `\x01`), so that a message quoting
+/// user input (file names, JSON keys and strings) stays on one line.
+[[nodiscard]] inline std::string one_line(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/// Input error: message should name the file, the JSON path and the problem. It is made one line.
 [[noreturn]] inline void throw_input_error(const std::string& file, const std::string& json_path,
                                            const std::string& problem) {
-  throw Error(kExitUsage, file + ": " + json_path + ": " + problem);
+  throw Error(kExitUsage, one_line(file + ": " + json_path + ": " + problem));
 }
 
 }  // namespace gemmtune

@@ -21,6 +21,7 @@ struct SmemLayout {
   int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
+  int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, 
           full_barrier_offset = 0, empty_barrier_offset = 0,
           flag_offset = 0;
@@ -51,7 +52,7 @@ inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
   s.full_barrier_offset = (s.sa_offset + c.stages * s.sa_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
-  s.total_bytes = s.flag_offset + 8 + kSmemAlignSlackBytes;
+  s.total_bytes = s.flag_offset + s.flag_bytes + kSmemAlignSlackBytes;
   return s;
 }
 

@@ -1,0 +1,126 @@
+// Canonical text form of a KernelConfig: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`.
+// The form is a cache key, so parsing is strict: exactly seven fields in this order, positive
+// decimal integers without sign or leading zeros, so that every accepted text round-trips.
+#include "core/kernel_config.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+
+#include "core/error.hpp"
+
+namespace gemmtune {
+namespace {
+
+char multicast_letter(Multicast multicast) {
+  switch (multicast) {
+    case Multicast::kA: return 'A';
+    case Multicast::kB: return 'B';
+    case Multicast::kNone: break;
+  }
+  return '0';
+}
+
+// A positive decimal integer that fits an int, in canonical spelling; nullopt otherwise.
+std::optional<int> parse_positive_int(std::string_view digits) {
+  if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
+  int value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// One `_`-separated field: its expected prefix and a description for error messages.
+struct Field {
+  std::string_view prefix;
+  std::string_view what;
+};
+
+constexpr std::array<Field, 7> kFields{{
+    {"bm", "bm<block_m>"},
+    {"bn", "bn<block_n>"},
+    {"s", "s<stages>"},
+    {"mc", "mc<0|A|B>"},
+    {"sm", "sm<num_sms>"},
+    {"r", "r<M|N><group>"},
+    {"sk", "sk<split_k>"},
+}};
+
+}  // namespace
+
+std::string to_string(const KernelConfig& config) {
+  return fmt::format("bm{}_bn{}_s{}_mc{}_sm{}_r{}{}_sk{}", config.block_m, config.block_n,
+                     config.stages, multicast_letter(config.multicast), config.num_sms,
+                     config.raster == Raster::kM ? 'M' : 'N', config.group, config.split_k);
+}
+
+std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::string* error) {
+  const auto fail = [&](const std::string& reason) -> std::optional<KernelConfig> {
+    if (error != nullptr) {
+      *error = one_line(fmt::format("bad kernel config '{}': {} (expected the form "
+                                    "bm128_bn160_s5_mcA_sm132_rN8_sk1)", text, reason));
+    }
+    return std::nullopt;
+  };
+
+  std::array<std::string_view, kFields.size()> values{};
+  std::string_view rest = text;
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    const size_t cut = rest.find('_');
+    const bool last = i + 1 == kFields.size();
+    if (!last && cut == std::string_view::npos) {
+      return fail(fmt::format("found {} field(s), expected {}", i + 1, kFields.size()));
+    }
+    const std::string_view field = last ? rest : rest.substr(0, cut);
+    if (last && field.find('_') != std::string_view::npos) {
+      return fail(fmt::format("more than {} fields", kFields.size()));
+    }
+    if (!field.starts_with(kFields[i].prefix)) {
+      return fail(fmt::format("field {} '{}' should be {}", i + 1, field, kFields[i].what));
+    }
+    values[i] = field.substr(kFields[i].prefix.size());
+    rest = last ? std::string_view{} : rest.substr(cut + 1);
+  }
+
+  KernelConfig config;
+  const std::array<int*, kFields.size()> int_targets{&config.block_m, &config.block_n,
+                                                     &config.stages,  nullptr,
+                                                     &config.num_sms, nullptr,
+                                                     &config.split_k};
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    if (int_targets[i] == nullptr) continue;
+    const std::optional<int> value = parse_positive_int(values[i]);
+    if (!value) {
+      return fail(fmt::format("field {} '{}{}': '{}' is not a positive integer", i + 1,
+                              kFields[i].prefix, values[i], values[i]));
+    }
+    *int_targets[i] = *value;
+  }
+
+  const std::string_view mc = values[3];
+  if (mc == "0") {
+    config.multicast = Multicast::kNone;
+  } else if (mc == "A") {
+    config.multicast = Multicast::kA;
+  } else if (mc == "B") {
+    config.multicast = Multicast::kB;
+  } else {
+    return fail(fmt::format("field 4 'mc{}': multicast must be 0, A or B", mc));
+  }
+
+  const std::string_view raster = values[5];
+  if (raster.empty() || (raster.front() != 'M' && raster.front() != 'N')) {
+    return fail(fmt::format("field 6 'r{}': raster must start with M or N", raster));
+  }
+  config.raster = raster.front() == 'M' ? Raster::kM : Raster::kN;
+  const std::optional<int> group = parse_positive_int(raster.substr(1));
+  if (!group) {
+    return fail(fmt::format("field 6 'r{}': group '{}' is not a positive integer", raster,
+                            raster.substr(1)));
+  }
+  config.group = *group;
+  return config;
+}
+
+}  // namespace gemmtune

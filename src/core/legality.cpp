@@ -1,0 +1,238 @@
+// The legality rules of sm90_fp8_gemm_1d2d, checked in the order of kLegalityRules. Each failed
+// check returns its rule id and a reason quoting the numbers, so a plan explains every rejection.
+#include "core/legality.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+namespace gemmtune {
+namespace {
+
+Legality illegal(std::string_view rule_id, std::string reason) {
+  return {.legal = false, .rule_id = std::string(rule_id), .reason = std::move(reason)};
+}
+
+// a * b, or nullopt when it overflows int64.
+std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) return std::nullopt;
+  return product;
+}
+
+// a + b, or nullopt when either is nullopt or the sum overflows int64.
+std::optional<int64_t> checked_add(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t sum = 0;
+  if (!a || !b || __builtin_add_overflow(*a, *b, &sum)) return std::nullopt;
+  return sum;
+}
+
+// a * b, or nullopt when a is nullopt or the product overflows int64.
+std::optional<int64_t> checked_mul(std::optional<int64_t> a, int64_t b) {
+  return a ? checked_mul(*a, b) : std::nullopt;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// One problem dimension, for the per-dimension range rules.
+struct Dimension {
+  std::string_view rule_id;
+  char name;
+  int64_t value;
+};
+
+Legality check_overflow(const Problem& p) {
+  const struct {
+    const char* name;
+    std::optional<int64_t> value;
+  } products[] = {
+      {"M*K", checked_mul(p.m, p.k)},
+      {"N*K", checked_mul(p.n, p.k)},
+      {"M*N", checked_mul(p.m, p.n)},
+      {"2*M*N*K", checked_mul(checked_mul(checked_mul(p.m, p.n), p.k), 2)},
+  };
+  for (const auto& product : products) {
+    if (!product.value) {
+      return illegal("size_overflow", fmt::format("{} overflows int64 (M {}, N {}, K {})",
+                                                  product.name, p.m, p.n, p.k));
+    }
+  }
+  return {};
+}
+
+// NOTE: the smem breakdown is derived from smem_layout() fields, never recomputed, so it cannot
+// drift from the layout the kernel uses.
+std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
+  const int64_t listed = c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes) +
+                         s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + kSmemAlignSlackBytes;
+  return fmt::format("{} stages x (A {} + B {} + sA {}) + D tile {} + barriers {} + flag {} + "
+                     "padding {} + alignment slack {}",
+                     c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes, s.d_tile_bytes,
+                     s.barrier_bytes, s.flag_bytes, s.total_bytes - listed, kSmemAlignSlackBytes);
+}
+
+std::string scale_block_friendly_block_ns() {
+  std::vector<int> allowed;
+  for (int block_n = 136; block_n <= 256; block_n += 8) {
+    if (block_n_fits_two_scale_blocks(block_n)) allowed.push_back(block_n);
+  }
+  return fmt::format("{}", fmt::join(allowed, ", "));
+}
+
+Legality check_config(const Problem& p, const KernelConfig& c, const DeviceLimits& limits) {
+  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 256) {
+    return illegal("block_m", fmt::format("block_m {} is not 64, 128 or 256 (one or two math "
+                                          "warpgroups of 64-row wgmma slices)", c.block_m));
+  }
+  if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
+    return illegal("block_n_range",
+                   fmt::format("block_n {} is not {} (wgmma N sizes: multiples of 8 in [16, 256])",
+                               c.block_n, c.block_n % 8 != 0 ? "a multiple of 8" : "in [16, 256]"));
+  }
+  if (!block_n_fits_two_scale_blocks(c.block_n)) {
+    return illegal("block_n_scale_blocks",
+                   fmt::format("block_n {} lets an N tile straddle three 128-wide scale blocks "
+                               "of B; the kernel selects between at most two (allowed above 128: "
+                               "{})", c.block_n, scale_block_friendly_block_ns()));
+  }
+  if (c.stages < 2) {
+    return illegal("stages", fmt::format("stages {} < 2: the TMA ring needs one stage loading "
+                                         "while another is consumed", c.stages));
+  }
+  const SmemLayout smem = smem_layout(c);
+  if (smem.total_bytes > limits.smem_per_block_bytes) {
+    return illegal("smem", fmt::format("shared memory {} B > {} B limit ({})", smem.total_bytes,
+                                       limits.smem_per_block_bytes, smem_breakdown(c, smem)));
+  }
+  const int math_warpgroups = c.math_warpgroups();
+  const int64_t accum_floats = int64_t{c.block_m} / math_warpgroups / 64 * c.block_n;
+  const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
+                          : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
+                                              : kMaxAccumFloats3WG;
+  if (accum_floats > accum_limit) {
+    return illegal("registers",
+                   fmt::format("accumulators need {} floats per math thread (block_m {} / {} "
+                               "math warpgroups / 64 x block_n {}) > {} budget with {} math "
+                               "warpgroup(s)", accum_floats, c.block_m, math_warpgroups,
+                               c.block_n, accum_limit, math_warpgroups));
+  }
+  if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
+    return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",
+                                          c.num_sms, limits.sm_count));
+  }
+  if (c.multicast != Multicast::kNone && c.num_sms % 2 != 0) {
+    return illegal("multicast_num_sms", fmt::format("multicast runs clusters of 2 CTAs: num_sms "
+                                                    "{} is odd", c.num_sms));
+  }
+  const int64_t m_blocks = ceil_div(p.m, c.block_m);
+  const int64_t n_blocks = ceil_div(p.n, c.block_n);
+  if (c.multicast == Multicast::kA && n_blocks < 2) {
+    return illegal("multicast_a_n_blocks",
+                   fmt::format("multicast A shares A between the CTAs of adjacent n-blocks: "
+                               "N {} / block_n {} gives {} n-block(s), needs >= 2", p.n,
+                               c.block_n, n_blocks));
+  }
+  if (c.multicast == Multicast::kB && m_blocks < 2) {
+    return illegal("multicast_b_m_blocks",
+                   fmt::format("multicast B shares B between the CTAs of adjacent m-blocks: "
+                               "M {} / block_m {} gives {} m-block(s), needs >= 2", p.m,
+                               c.block_m, m_blocks));
+  }
+  if (c.multicast == Multicast::kB && c.block_n % 16 != 0) {
+    return illegal("multicast_b_block_n",
+                   fmt::format("multicast B has each CTA load half of block_n {} rows of B: {} "
+                               "rows is not a multiple of 8", c.block_n, c.block_n / 2));
+  }
+  const int64_t k_blocks = num_k_blocks(p.k);
+  if (c.split_k < 1 || c.split_k > kMaxSplitK || c.split_k > k_blocks) {
+    return illegal("split_k_range", fmt::format("split_k {} is not in [1, min({}, {} k-blocks of "
+                                                "K {})]", c.split_k, kMaxSplitK, k_blocks, p.k));
+  }
+  const int64_t per_split = ceil_div(k_blocks, c.split_k);
+  if ((c.split_k - 1) * per_split >= k_blocks) {
+    return illegal("split_k_empty_split",
+                   fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
+                               "leaves the last split empty ({} x {} >= {})", c.split_k, k_blocks,
+                               per_split, c.split_k - 1, per_split, k_blocks));
+  }
+  if (c.split_k > 1) {
+    // NOTE: check_problem() has passed, so the operand bytes are known not to overflow.
+    const int64_t operand_bytes = problem_bytes(p)->total_bytes;
+    const std::optional<int64_t> workspace_bytes =
+        checked_mul(checked_mul(p.m, p.n), int64_t{4} * c.split_k);
+    const std::optional<int64_t> total_bytes = checked_add(operand_bytes, workspace_bytes);
+    if (!total_bytes || *total_bytes > limits.device_memory_bytes) {
+      return illegal("split_k_workspace",
+                     fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B "
+                                 "> {} B device memory", operand_bytes, c.split_k, p.m, p.n,
+                                 limits.device_memory_bytes));
+    }
+  }
+  if (c.group < 1 || c.group > kMaxRasterGroup) {
+    return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
+                                               kMaxRasterGroup));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<ProblemBytes> problem_bytes(const Problem& p) {
+  const int64_t k_blocks = num_k_blocks(p.k);
+  const std::optional<int64_t> a = checked_mul(p.m, p.k);
+  const std::optional<int64_t> b = checked_mul(p.n, p.k);
+  const std::optional<int64_t> sa = checked_mul(checked_mul(k_blocks, (p.m + 3) / 4 * 4), 4);
+  const std::optional<int64_t> sb =
+      checked_mul(checked_mul(ceil_div(p.n, 128), sb_leading_dim(p.k)), 4);
+  const std::optional<int64_t> d = checked_mul(checked_mul(p.m, p.n), 2);
+  const std::optional<int64_t> total =
+      checked_add(checked_add(checked_add(a, b), checked_add(sa, sb)), d);
+  if (!total) return std::nullopt;
+  return ProblemBytes{.a_bytes = *a, .b_bytes = *b, .sa_bytes = *sa, .sb_bytes = *sb,
+                      .d_bytes = *d, .total_bytes = *total};
+}
+
+Legality check_problem(const Problem& p, const DeviceLimits& limits) {
+  const Dimension dimensions[] = {{"m_range", 'M', p.m}, {"n_range", 'N', p.n},
+                                  {"k_range", 'K', p.k}};
+  for (const Dimension& d : dimensions) {
+    if (d.value < 1) {
+      return illegal(d.rule_id, fmt::format("{} {} must be >= 1", d.name, d.value));
+    }
+  }
+  if (Legality overflow = check_overflow(p); !overflow.legal) return overflow;
+  for (const Dimension& d : dimensions) {
+    if (d.value > kMaxDimension) {
+      return illegal(d.rule_id, fmt::format("{} {} > {} (the kernel's sizes are 32-bit ints)",
+                                            d.name, d.value, kMaxDimension));
+    }
+  }
+  if (p.n % 8 != 0) {
+    return illegal("n_alignment", fmt::format("N {} is not a multiple of 8: TMA needs 16-byte "
+                                              "row strides (N bf16 values per row of D)", p.n));
+  }
+  if (p.k % 16 != 0) {
+    return illegal("k_alignment", fmt::format("K {} is not a multiple of 16: TMA needs 16-byte "
+                                              "row strides (K e4m3 values per row of A and B)",
+                                              p.k));
+  }
+  const std::optional<ProblemBytes> bytes = problem_bytes(p);
+  if (!bytes || bytes->total_bytes > limits.device_memory_bytes) {
+    return illegal("device_memory",
+                   bytes ? fmt::format("operands need {} B (A {} + B {} + sA {} + sB {} + D {}) "
+                                       "> {} B device memory", bytes->total_bytes, bytes->a_bytes,
+                                       bytes->b_bytes, bytes->sa_bytes, bytes->sb_bytes,
+                                       bytes->d_bytes, limits.device_memory_bytes)
+                         : fmt::format("operand bytes overflow int64 (M {}, N {}, K {})", p.m,
+                                       p.n, p.k));
+  }
+  return {};
+}
+
+Legality check_legality(const Problem& problem, const KernelConfig& config,
+                        const DeviceLimits& limits) {
+  if (Legality verdict = check_problem(problem, limits); !verdict.legal) return verdict;
+  return check_config(problem, config, limits);
+}
+
+}  // namespace gemmtune

@@ -1,0 +1,113 @@
+#pragma once
+/// The legality model of the sm90_fp8_gemm_1d2d kernel family: the single place where the rules
+/// live that a (problem, config) pair must satisfy for the kernel to be built and launched. The
+/// kernel is written to these rules; shape-set loading, `plan` and the tuner all ask this file.
+/// An illegal pair is a value with a rule id and a specific reason (numbers included), never an
+/// exception.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/kernel_config.hpp"
+#include "core/problem.hpp"
+#include "core/smem_layout.hpp"
+
+namespace gemmtune {
+
+/// SMs of an H200 (shared/DEVICE.md); the device SM count assumed when no GPU is queried.
+inline constexpr int kH200SmCount = 132;
+/// Device memory of an H200 by its datasheet (141 GB); the default limit on problem bytes.
+inline constexpr int64_t kH200DeviceMemoryBytes = 141'000'000'000;
+/// Largest M, N or K: the kernel's launch parameters (kernels/gemmtune_params.h) are 32-bit ints.
+inline constexpr int64_t kMaxDimension = 2'147'483'647;
+
+// NOTE: accumulator budgets in fp32 values per math thread, calibrated against ptxas -v reports
+// of the real kernel (NVRTC 13.0, sm_90a). With 2 math warpgroups (3 warpgroups in all)
+// setmaxnreg gives the math threads 232 registers and the producer 40; with 1 math warpgroup the
+// math threads get up to 255. Measured: bm128 bn192 and bm256 bn96 (192 floats) compile without
+// spills at split_k 1, bm256 bn104 (208) spills 144 B; bm128 bn192 with split_k 2 spills 44 B
+// (the split-K epilogue needs more live registers); bm64 bn192 (1 warpgroup) uses 249 registers,
+// bm64 bn256 spills 160 B. The NVRTC test compiles every legal config of dsv3-quick to keep this
+// honest.
+/// Accumulator floats per math thread allowed with 2 math warpgroups (block_m 128 and 256).
+inline constexpr int kMaxAccumFloats3WG = 192;
+/// The same with split-K (its epilogue keeps more registers live).
+inline constexpr int kMaxAccumFloats3WGSplitK = 176;
+/// Accumulator floats per math thread allowed with 1 math warpgroup (block_m 64).
+inline constexpr int kMaxAccumFloats2WG = 200;
+
+/// Largest split-K factor the deterministic reduction supports.
+inline constexpr int kMaxSplitK = 16;
+/// Largest raster group of the tile scheduler.
+inline constexpr int kMaxRasterGroup = 64;
+
+/// The limits of the device a plan is made for.
+struct DeviceLimits {
+  int sm_count = kH200SmCount;                                ///< SMs of the device
+  int64_t smem_per_block_bytes = kHopperSmemPerBlockBytes;    ///< opt-in dynamic smem per CTA
+  int64_t device_memory_bytes = kH200DeviceMemoryBytes;       ///< operands + workspace must fit
+};
+
+/// Verdict on one (problem, config): legal, or the first violated rule and why.
+struct Legality {
+  bool legal = true;
+  std::string rule_id;  ///< empty when legal; else one of kLegalityRules
+  std::string reason;   ///< empty when legal; else one line with the numbers involved
+};
+
+/// A rule's id and a one-line summary (README "Legality rules", `plan --json`).
+struct LegalityRule {
+  std::string_view id;
+  std::string_view summary;
+};
+
+/// Every rule, in checking order. Rules about one problem dimension have ids starting with that
+/// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
+inline constexpr std::array<LegalityRule, 22> kLegalityRules{{
+    {"m_range", "1 <= M <= 2^31-1"},
+    {"n_range", "1 <= N <= 2^31-1"},
+    {"k_range", "1 <= K <= 2^31-1"},
+    {"size_overflow", "M*K, N*K, M*N and 2*M*N*K fit in int64"},
+    {"n_alignment", "N % 8 == 0 (16-byte TMA row stride of D)"},
+    {"k_alignment", "K % 16 == 0 (16-byte TMA row stride of A and B)"},
+    {"device_memory", "A, B, scales and D fit in device memory"},
+    {"block_m", "block_m is 64, 128 or 256"},
+    {"block_n_range", "block_n is a multiple of 8 in [16, 256]"},
+    {"block_n_scale_blocks", "an N tile overlaps at most two 128-wide scale blocks of B"},
+    {"stages", "stages >= 2"},
+    {"smem", "shared-memory layout fits the per-block limit"},
+    {"registers", "accumulators fit the register budget of the math warpgroups"},
+    {"num_sms", "1 <= num_sms <= device SM count"},
+    {"multicast_num_sms", "multicast clusters of 2 need an even num_sms"},
+    {"multicast_a_n_blocks", "multicast A needs >= 2 n-blocks"},
+    {"multicast_b_m_blocks", "multicast B needs >= 2 m-blocks"},
+    {"multicast_b_block_n", "multicast B needs block_n % 16 == 0"},
+    {"split_k_range", "1 <= split_k <= 16 and split_k <= k-blocks"},
+    {"split_k_empty_split", "every K split gets at least one k-block"},
+    {"split_k_workspace", "operands plus split-K workspace fit in device memory"},
+    {"raster_group", "1 <= raster group <= 64"},
+}};
+
+/// Device bytes of one problem's operands; the split-K workspace is not included.
+struct ProblemBytes {
+  int64_t a_bytes = 0;   ///< M x K e4m3
+  int64_t b_bytes = 0;   ///< N x K e4m3
+  int64_t sa_bytes = 0;  ///< ceil(K/128) x roundup(M, 4) fp32
+  int64_t sb_bytes = 0;  ///< ceil(N/128) x roundup(ceil(K/128), 4) fp32
+  int64_t d_bytes = 0;   ///< M x N bf16
+  int64_t total_bytes = 0;
+};
+
+/// Operand bytes of `problem`; nullopt when a size overflows int64. Sizes must be positive.
+[[nodiscard]] std::optional<ProblemBytes> problem_bytes(const Problem& problem);
+
+/// The rules about the problem alone: sizes, overflow, TMA alignment, device memory.
+[[nodiscard]] Legality check_problem(const Problem& problem, const DeviceLimits& limits);
+
+/// Every rule (the problem's first, then the config's); the first violated rule decides.
+[[nodiscard]] Legality check_legality(const Problem& problem, const KernelConfig& config,
+                                      const DeviceLimits& limits);
+
+}  // namespace gemmtune

@@ -1,0 +1,175 @@
+// Plan computation and its three renderings. Each problem is checked and written before the
+// next one is checked, so a plan over a large shape set never holds all verdicts at once.
+#include "core/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.hpp"
+
+namespace gemmtune {
+namespace {
+
+using nlohmann::ordered_json;
+
+void append_summary_line(fmt::memory_buffer& out, const ProblemPlan& plan, size_t label_width) {
+  const Problem& p = plan.problem;
+  const std::string label = p.label.empty() ? "-" : one_line(p.label);
+  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>6} {:>6} {:>6}  {:>7} / {:<7}", label,
+                 label_width, p.m, p.n, p.k, plan.configs_legal, plan.configs_total);
+  std::vector<std::string> rules;
+  for (size_t i = 0; i < plan.illegal_by_rule.size() && i < kPlanTopRules; ++i) {
+    rules.push_back(fmt::format("{} {}", plan.illegal_by_rule[i].first,
+                                plan.illegal_by_rule[i].second));
+  }
+  if (plan.illegal_by_rule.size() > kPlanTopRules) {
+    rules.push_back(fmt::format("+{} more", plan.illegal_by_rule.size() - kPlanTopRules));
+  }
+  fmt::format_to(std::back_inserter(out), "  {}{}\n", fmt::join(rules, ", "),
+                 plan.configs_legal == 0 ? "  (no legal config)" : "");
+}
+
+void append_verbose_lines(fmt::memory_buffer& out, const ProblemPlan& plan,
+                          const std::vector<KernelConfig>& configs) {
+  for (size_t i = 0; i < configs.size(); ++i) {
+    const Legality& verdict = plan.verdicts[i];
+    if (verdict.legal) {
+      fmt::format_to(std::back_inserter(out), "    {:<36}legal\n", to_string(configs[i]));
+    } else {
+      fmt::format_to(std::back_inserter(out), "    {:<36}illegal  {}: {}\n",
+                     to_string(configs[i]), verdict.rule_id, verdict.reason);
+    }
+  }
+}
+
+ordered_json problem_json(const ProblemPlan& plan, const std::vector<KernelConfig>& configs) {
+  ordered_json by_rule = ordered_json::object();
+  for (const auto& [rule_id, count] : plan.illegal_by_rule) by_rule[rule_id] = count;
+  ordered_json verdicts = ordered_json::array();
+  for (size_t i = 0; i < configs.size(); ++i) {
+    ordered_json entry{{"config", to_string(configs[i])}, {"legal", plan.verdicts[i].legal}};
+    if (!plan.verdicts[i].legal) {
+      entry["rule"] = plan.verdicts[i].rule_id;
+      entry["reason"] = plan.verdicts[i].reason;
+    }
+    verdicts.push_back(std::move(entry));
+  }
+  const Problem& p = plan.problem;
+  return ordered_json{{"label", p.label},
+                      {"m", p.m},
+                      {"n", p.n},
+                      {"k", p.k},
+                      {"configs_total", plan.configs_total},
+                      {"configs_legal", plan.configs_legal},
+                      {"illegal_by_rule", std::move(by_rule)},
+                      {"configs", std::move(verdicts)}};
+}
+
+// The JSON document without its closing brace, ready for the "problems" list to follow.
+std::string json_head(const PlanRequest& r) {
+  ordered_json rules = ordered_json::array();
+  for (const LegalityRule& rule : kLegalityRules) {
+    rules.push_back({{"id", rule.id}, {"summary", rule.summary}});
+  }
+  const ordered_json head{
+      {"schema", kPlanSchema},
+      {"gemmtune_version", GEMMTUNE_VERSION},
+      {"git_rev", GEMMTUNE_GIT_REV},
+      {"command", r.command},
+      {"shapes", {{"path", r.shapes.path}, {"name", r.shapes.name},
+                  {"description", r.shapes.description},
+                  {"problems", r.shapes.problems.size()}}},
+      {"space", {{"path", r.space.path}, {"name", r.space.name},
+                 {"description", r.space.description}, {"size", r.space.size()}}},
+      {"device_limits", {{"sm_count", r.limits.sm_count},
+                         {"smem_per_block_bytes", r.limits.smem_per_block_bytes},
+                         {"device_memory_bytes", r.limits.device_memory_bytes}}},
+      {"rules", std::move(rules)}};
+  std::string text = head.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  text.pop_back();  // the closing '}'
+  return text;
+}
+
+}  // namespace
+
+ProblemPlan plan_problem(const Problem& problem, const std::vector<KernelConfig>& configs,
+                         const DeviceLimits& limits, bool keep_verdicts) {
+  ProblemPlan plan;
+  plan.problem = problem;
+  plan.configs_total = static_cast<int64_t>(configs.size());
+  std::map<std::string, int64_t> by_rule;
+  if (keep_verdicts) plan.verdicts.reserve(configs.size());
+  for (const KernelConfig& config : configs) {
+    Legality verdict = check_legality(problem, config, limits);
+    if (verdict.legal) {
+      ++plan.configs_legal;
+    } else {
+      ++by_rule[verdict.rule_id];
+    }
+    if (keep_verdicts) plan.verdicts.push_back(std::move(verdict));
+  }
+  plan.illegal_by_rule.assign(by_rule.begin(), by_rule.end());
+  std::stable_sort(plan.illegal_by_rule.begin(), plan.illegal_by_rule.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return plan;
+}
+
+int64_t write_plan(std::ostream& out, const PlanRequest& request) {
+  const std::vector<KernelConfig> configs = enumerate_configs(request.space);
+  const bool keep_verdicts = request.format != PlanFormat::kSummary;
+  size_t label_width = 5;
+  for (const Problem& p : request.shapes.problems) {
+    label_width = std::max(label_width, p.label.size());
+  }
+
+  fmt::memory_buffer text;
+  if (request.format == PlanFormat::kJson) {
+    fmt::format_to(std::back_inserter(text), "{},\"problems\":[\n", json_head(request));
+  } else {
+    fmt::format_to(std::back_inserter(text),
+                   "plan: shapes {} ({}, {} problems), space {} ({}, {} configs)\n"
+                   "device limits: {} SMs, {} B shared memory per block, {} B device memory\n"
+                   "{:<{}}  {:>6} {:>6} {:>6}  {:>7} / {:<7}  {}\n",
+                   request.shapes.path, request.shapes.name, request.shapes.problems.size(),
+                   request.space.path, request.space.name, request.space.size(),
+                   request.limits.sm_count, request.limits.smem_per_block_bytes,
+                   request.limits.device_memory_bytes, "label", label_width, "M", "N", "K",
+                   "legal", "total", "most frequent illegal rules (config count)");
+  }
+
+  int64_t without_legal = 0;
+  int64_t legal_total = 0;
+  for (size_t i = 0; i < request.shapes.problems.size(); ++i) {
+    const ProblemPlan plan =
+        plan_problem(request.shapes.problems[i], configs, request.limits, keep_verdicts);
+    without_legal += plan.configs_legal == 0 ? 1 : 0;
+    legal_total += plan.configs_legal;
+    if (request.format == PlanFormat::kJson) {
+      fmt::format_to(std::back_inserter(text), "{}{}\n", i == 0 ? "" : ",",
+                     problem_json(plan, configs)
+                         .dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    } else {
+      append_summary_line(text, plan, label_width);
+      if (request.format == PlanFormat::kVerbose) append_verbose_lines(text, plan, configs);
+    }
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    text.clear();
+  }
+
+  if (request.format == PlanFormat::kJson) {
+    fmt::format_to(std::back_inserter(text), "]}}\n");
+  } else {
+    fmt::format_to(std::back_inserter(text),
+                   "total: {} problems x {} configs, {} legal; {} problem(s) without a legal "
+                   "config\n", request.shapes.problems.size(), configs.size(), legal_total,
+                   without_legal);
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  return without_legal;
+}
+
+}  // namespace gemmtune

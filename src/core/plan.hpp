@@ -1,0 +1,59 @@
+#pragma once
+/// The plan: the legality verdict of every config of a space for every problem of a shape set,
+/// written as a text summary, a verbose text listing or JSON (schema gemmtune.plan/1). It is
+/// what `gemmtune plan` prints and needs no GPU.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config_space.hpp"
+#include "core/kernel_config.hpp"
+#include "core/legality.hpp"
+#include "core/shape_set.hpp"
+
+namespace gemmtune {
+
+/// Schema id carried by `plan --json`; bump the number on incompatible changes.
+inline constexpr const char* kPlanSchema = "gemmtune.plan/1";
+/// Illegal rules named on a problem's summary line (the JSON has them all).
+inline constexpr size_t kPlanTopRules = 3;
+
+/// The legality of a space's configs for one problem.
+struct ProblemPlan {
+  Problem problem;
+  int64_t configs_total = 0;
+  int64_t configs_legal = 0;
+  /// Illegal configs counted by the first rule they violate; most frequent first, ties by id.
+  std::vector<std::pair<std::string, int64_t>> illegal_by_rule;
+  /// One verdict per config, in enumeration order; empty unless asked for.
+  std::vector<Legality> verdicts;
+};
+
+/// Checks every config against `problem`; `keep_verdicts` keeps the per-config verdicts.
+[[nodiscard]] ProblemPlan plan_problem(const Problem& problem,
+                                       const std::vector<KernelConfig>& configs,
+                                       const DeviceLimits& limits, bool keep_verdicts);
+
+/// How write_plan() prints.
+enum class PlanFormat {
+  kSummary,  ///< one line per problem: sizes, legal/total, most frequent illegal rules
+  kVerbose,  ///< the summary line, then every config with its verdict and reason
+  kJson,     ///< one JSON document, every config with its verdict and reason
+};
+
+/// What a plan is made of, plus the command line recorded in the JSON.
+struct PlanRequest {
+  const ShapeSet& shapes;
+  const ConfigSpace& space;
+  DeviceLimits limits;
+  PlanFormat format = PlanFormat::kSummary;
+  std::string command;  ///< the command that made the plan, recorded in the JSON
+};
+
+/// Writes the plan, one problem at a time so memory stays bounded by one problem's verdicts.
+/// Returns how many problems have no legal config.
+[[nodiscard]] int64_t write_plan(std::ostream& out, const PlanRequest& request);
+
+}  // namespace gemmtune

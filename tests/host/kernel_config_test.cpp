@@ -1,0 +1,88 @@
+// Canonical text form of KernelConfig: round trips and one-line parse errors.
+#include <gtest/gtest.h>
+
+#include "core/config_space.hpp"
+#include "core/json_input.hpp"
+#include "core/kernel_config.hpp"
+
+namespace gemmtune {
+namespace {
+
+TEST(KernelConfigText, FormatsTheDocumentedExample) {
+  const KernelConfig config{.block_m = 128, .block_n = 160, .stages = 5,
+                            .multicast = Multicast::kA, .num_sms = 132, .raster = Raster::kN,
+                            .group = 8, .split_k = 1};
+  EXPECT_EQ(to_string(config), "bm128_bn160_s5_mcA_sm132_rN8_sk1");
+}
+
+TEST(KernelConfigText, ParsesEveryField) {
+  std::string error;
+  const auto config = parse_kernel_config("bm64_bn136_s7_mcB_sm114_rM16_sk4", &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->block_m, 64);
+  EXPECT_EQ(config->block_n, 136);
+  EXPECT_EQ(config->stages, 7);
+  EXPECT_EQ(config->multicast, Multicast::kB);
+  EXPECT_EQ(config->num_sms, 114);
+  EXPECT_EQ(config->raster, Raster::kM);
+  EXPECT_EQ(config->group, 16);
+  EXPECT_EQ(config->split_k, 4);
+  EXPECT_TRUE(parse_kernel_config("bm128_bn128_s4_mc0_sm132_rN8_sk1", &error)->multicast ==
+              Multicast::kNone);
+}
+
+TEST(KernelConfigText, EveryConfigOfTheDefaultSpaceRoundTrips) {
+  const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/default.json"));
+  for (const KernelConfig& config : enumerate_configs(space)) {
+    const std::string text = to_string(config);
+    std::string error;
+    const auto parsed = parse_kernel_config(text, &error);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
+    EXPECT_EQ(*parsed, config) << text;
+    EXPECT_EQ(to_string(*parsed), text);
+  }
+}
+
+struct BadText {
+  const char* text;
+  const char* expected_part;
+};
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const BadText& bad, std::ostream* os) { *os << '"' << bad.text << '"'; }
+
+class KernelConfigParseError : public ::testing::TestWithParam<BadText> {};
+
+TEST_P(KernelConfigParseError, RejectsWithAOneLineReason) {
+  std::string error;
+  EXPECT_FALSE(parse_kernel_config(GetParam().text, &error).has_value());
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_NE(error.find(GetParam().expected_part), std::string::npos) << error;
+  EXPECT_NE(error.find("bm128_bn160_s5_mcA_sm132_rN8_sk1"), std::string::npos) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, KernelConfigParseError,
+    ::testing::Values(BadText{"", "found 1 field(s), expected 7"},
+                      BadText{"bm128_bn128_s4", "found 3 field(s), expected 7"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1_x", "more than 7 fields"},
+                      BadText{"bn128_bm128_s4_mc0_sm132_rN8_sk1", "should be bm<block_m>"},
+                      BadText{"bm128_bn128_st4_mc0_sm132_rN8_sk1", "'t4' is not a positive"},
+                      BadText{"bm0128_bn128_s4_mc0_sm132_rN8_sk1", "'0128' is not a positive"},
+                      BadText{"bm0_bn128_s4_mc0_sm132_rN8_sk1", "'0' is not a positive"},
+                      BadText{"bm-64_bn128_s4_mc0_sm132_rN8_sk1", "'-64' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm99999999999_rN8_sk1", "not a positive"},
+                      BadText{"bm128_bn128_s4_mcC_sm132_rN8_sk1", "multicast must be 0, A or B"},
+                      BadText{"bm128_bn128_s4_mc_sm132_rN8_sk1", "multicast must be 0, A or B"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rX8_sk1", "raster must start with M"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN_sk1", "group '' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk", "'' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1 ", "'1 ' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1\n", "'1\\n' is not a positive"}));
+
+TEST(KernelConfigText, NullErrorPointerIsAllowed) {
+  EXPECT_FALSE(parse_kernel_config("nonsense", nullptr).has_value());
+}
+
+}  // namespace
+}  // namespace gemmtune
