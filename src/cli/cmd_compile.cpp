@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "core/config_space.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/legality.hpp"
+#include "core/plan.hpp"
 #include "core/shape_set.hpp"
 #include "core/smem_layout.hpp"
 #include "jit/kernel_build.hpp"
@@ -31,24 +31,6 @@ struct CompileOptions {
   bool json = false;
 };
 
-/// The distinct configs legal for at least one problem. Kernels do not depend on the problem
-/// (src/core/smem_layout.hpp), so one build serves every shape.
-std::vector<KernelConfig> legal_configs(const CompileOptions& o) {
-  const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
-  const ConfigSpace space = load_config_space(resolve_input_path(o.space_path), o.sm_count);
-  const DeviceLimits limits{.sm_count = o.sm_count};
-  std::set<std::string> seen;
-  std::vector<KernelConfig> configs;
-  for (const KernelConfig& config : enumerate_configs(space)) {
-    const bool legal = std::any_of(shapes.problems.begin(), shapes.problems.end(),
-                                   [&](const Problem& p) {
-                                     return check_legality(p, config, limits).legal;
-                                   });
-    if (legal && seen.insert(to_string(config)).second) configs.push_back(config);
-  }
-  return configs;
-}
-
 int run_compile(const CompileOptions& o) {
   std::vector<KernelConfig> configs;
   if (!o.config.empty()) {
@@ -58,7 +40,9 @@ int run_compile(const CompileOptions& o) {
     configs.push_back(*config);
   } else {
     if (o.shapes_path.empty()) throw Error(kExitUsage, "compile needs --shapes or --config");
-    configs = legal_configs(o);
+    const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
+    const ConfigSpace space = load_config_space(resolve_input_path(o.space_path), o.sm_count);
+    configs = legal_configs(shapes, enumerate_configs(space), DeviceLimits{.sm_count = o.sm_count});
   }
   spdlog::info("compiling {} kernel(s) on {} thread(s), cache {}", configs.size(),
                o.jobs == 0 ? std::string("all") : std::to_string(o.jobs),

@@ -172,4 +172,19 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
   return without_legal;
 }
 
+std::vector<KernelConfig> legal_configs(const ShapeSet& shapes,
+                                        const std::vector<KernelConfig>& configs,
+                                        const DeviceLimits& limits) {
+  std::vector<KernelConfig> legal;
+  for (const KernelConfig& config : configs) {
+    for (const Problem& problem : shapes.problems) {
+      if (check_legality(problem, config, limits).legal) {
+        legal.push_back(config);
+        break;
+      }
+    }
+  }
+  return legal;
+}
+
 }  // namespace gemmtune

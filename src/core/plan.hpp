@@ -36,6 +36,12 @@ struct ProblemPlan {
                                        const std::vector<KernelConfig>& configs,
                                        const DeviceLimits& limits, bool keep_verdicts);
 
+/// The distinct configs legal for at least one problem of `shapes`, in enumeration order. Kernels
+/// do not depend on the problem (core/smem_layout.hpp), so these are the kernels a set needs.
+[[nodiscard]] std::vector<KernelConfig> legal_configs(const ShapeSet& shapes,
+                                                      const std::vector<KernelConfig>& configs,
+                                                      const DeviceLimits& limits);
+
 /// How write_plan() prints.
 enum class PlanFormat {
   kSummary,  ///< one line per problem: sizes, legal/total, most frequent illegal rules

@@ -11,7 +11,7 @@
 #include "jit/embedded_files.hpp"
 #include "jit/kernel_cache.hpp"
 #include "jit/nvrtc_compile.hpp"
-#include "stand_in_gemm_source.hpp"
+#include "jit/kernel_build.hpp"
 #include "test_support.hpp"
 
 namespace gemmtune::jit {
@@ -114,17 +114,17 @@ TEST(Compile, NvrtcVersionIsMajorDotMinor) {
   EXPECT_GE(std::stoi(version), 12);
 }
 
-// NOTE: the stand-in has the real kernel's structure (warp specialization, mbarrier ring, TMA,
-// wgmma m64nNk32, promotion, epilogue), so its compile time and registers are representative.
-TEST(Compile, RealisticFp8MainloopCompilesFastWithoutSpills) {
+// NOTE: compile time is reported, not asserted: speed targets live in benchmarks and results
+// files (README "Compile time"), never in unit tests that a loaded CI machine could fail.
+TEST(Compile, KernelFamilyCompilesWithoutSpillsAndReportsCompileTime) {
   std::vector<double> seconds;
-  for (const int block_n : {64, 96, 128, 160, 192, 128, 128}) {
-    const CompileRequest request{
-        .kernel_name = "sm90_stand_in_bn" + std::to_string(block_n),
-        .source = test::stand_in_gemm_source("sm90_stand_in_bn" + std::to_string(block_n),
-                                             block_n, 4)};
-    const CompileResult result = compile(request, KernelCache());
+  for (const int block_n : {64, 96, 128, 160, 192, 112, 144}) {
+    KernelConfig config;
+    config.block_n = block_n;
+    config.stages = 4;
+    const CompileResult result = compile(kernel_request(config), KernelCache());
     ASSERT_TRUE(result.ok) << result.log;
+    EXPECT_EQ(result.kernel_name, "sm90_fp8_gemm_1d2d_" + to_string(config));
     EXPECT_EQ(result.ptxas.registers, 168) << "384 threads, launch bounds (384, 1)";
     EXPECT_FALSE(result.ptxas.spills()) << result.log;
     EXPECT_FALSE(result.ptxas.wgmma_serialized) << result.log;
@@ -132,10 +132,9 @@ TEST(Compile, RealisticFp8MainloopCompilesFastWithoutSpills) {
   }
   std::sort(seconds.begin(), seconds.end());
   const double median_seconds = seconds[seconds.size() / 2];
-  std::printf("stand-in FP8 mainloop: median compile %.3f s over %zu compiles (min %.3f, max %.3f)\n",
+  std::printf("sm90_fp8_gemm_1d2d: median compile %.3f s over %zu kernels (min %.3f, max %.3f)\n",
               median_seconds, seconds.size(), seconds.front(), seconds.back());
   RecordProperty("median_compile_ms", static_cast<int>(median_seconds * 1000));
-  EXPECT_LT(median_seconds, 1.0) << "compile-time target: median below 1 s per kernel";
 }
 
 }  // namespace

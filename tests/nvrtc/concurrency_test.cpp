@@ -10,17 +10,14 @@
 
 #include "jit/compiler.hpp"
 #include "jit/kernel_cache.hpp"
-#include "stand_in_gemm_source.hpp"
+#include "jit/kernel_build.hpp"
 #include "test_support.hpp"
 
 namespace gemmtune::jit {
 namespace {
 
-/// The stand-in mainloop: slow enough (~0.1 s) that two concurrent compiles overlap.
-CompileRequest slow_request() {
-  return CompileRequest{.kernel_name = "sm90_stand_in_race",
-                        .source = test::stand_in_gemm_source("sm90_stand_in_race", 128, 4)};
-}
+/// A real kernel of the family: slow enough (~0.15 s) that two concurrent compiles overlap.
+CompileRequest slow_request() { return kernel_request(KernelConfig{}); }
 
 TEST(Concurrency, TwoProcessesCompilingOneConfigBothSucceed) {
   test::TempDir temp;

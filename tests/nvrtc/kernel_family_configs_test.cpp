@@ -1,0 +1,38 @@
+// The legality model and the kernel must agree: every config `plan` calls legal for the
+// dsv3-quick shape set (default space) compiles with NVRTC for sm_90a, without spills, with its
+// shared memory within the per-block limit. This label (nvrtc) compiles a deterministic sample:
+// for each (block_m, block_n, multicast, split_k) class, the legal config with the most stages,
+// the register and shared-memory extremes of the class (raster, group and num_sms change
+// neither). tests/full/ compiles every legal config (label "full", README "Tests").
+#include <gtest/gtest.h>
+
+#include <map>
+#include <tuple>
+
+#include "core/config_space.hpp"
+#include "core/plan.hpp"
+#include "core/shape_set.hpp"
+#include "core/smem_layout.hpp"
+#include "jit/kernel_build.hpp"
+#include "jit/kernel_cache.hpp"
+#include "kernel_family_check.hpp"
+
+namespace gemmtune::jit {
+namespace {
+
+TEST(KernelFamily, SampleOfLegalDsv3QuickConfigsCompileWithoutSpills) {
+  const std::vector<KernelConfig> all = test::legal_dsv3_quick_configs();
+  std::map<std::tuple<int, int, Multicast, int>, KernelConfig> deepest;
+  for (const KernelConfig& c : all) {
+    const auto key = std::make_tuple(c.block_m, c.block_n, c.multicast, c.split_k);
+    auto [it, inserted] = deepest.emplace(key, c);
+    if (!inserted && c.stages > it->second.stages) it->second = c;
+  }
+  std::vector<KernelConfig> sample;
+  for (const auto& [key, config] : deepest) sample.push_back(config);
+  ASSERT_GT(sample.size(), 50u) << "the sample should span the space";
+  test::expect_compiles_cleanly(sample);
+}
+
+}  // namespace
+}  // namespace gemmtune::jit
