@@ -18,7 +18,7 @@ int Kernel::attribute(CUfunction_attribute attribute) const {
   return value;
 }
 
-void launch_kernel(const Kernel& kernel, const LaunchShape& shape, cudaStream_t stream, void* params) {
+void launch_kernel_args(const Kernel& kernel, const LaunchShape& shape, cudaStream_t stream, void** args) {
   spdlog::trace("launch {} grid ({}, {}, {}) block {} smem {} B cluster {}", kernel.name, shape.grid.x,
                 shape.grid.y, shape.grid.z, shape.block.x, shape.smem_bytes, shape.cluster_x);
   CUlaunchAttribute cluster{};
@@ -37,7 +37,6 @@ void launch_kernel(const Kernel& kernel, const LaunchShape& shape, cudaStream_t 
   config.hStream = stream;  // NOTE: cudaStream_t and CUstream are the same type (CUstream_st*).
   config.attrs = shape.cluster_x > 1 ? &cluster : nullptr;
   config.numAttrs = shape.cluster_x > 1 ? 1 : 0;
-  void* args[] = {params};
   GT_CU_CHECK(driver_api().cuLaunchKernelEx(&config, kernel.function, args, nullptr));
 }
 

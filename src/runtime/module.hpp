@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -29,13 +30,16 @@ struct LaunchShape {
   unsigned int cluster_x = 1;  ///< CTAs per cluster along x; 1 launches without clusters
 };
 
-/// Launches `kernel` with one by-value argument `params` (all gemmtune kernels take one struct).
+/// Launches `kernel` with cuLaunchKernelEx; `args` points to one pointer per kernel parameter.
 /// Logs the kernel name at trace level first, so a hang names its culprit.
-void launch_kernel(const Kernel& kernel, const LaunchShape& shape, cudaStream_t stream, void* params);
+void launch_kernel_args(const Kernel& kernel, const LaunchShape& shape, cudaStream_t stream, void** args);
 
+/// Launches a kernel taking one by-value struct `params` (every gemmtune kernel does).
 template <typename Params>
 void launch_kernel(const Kernel& kernel, const LaunchShape& shape, cudaStream_t stream, const Params& params) {
-  launch_kernel(kernel, shape, stream, const_cast<void*>(static_cast<const void*>(&params)));
+  static_assert(!std::is_pointer_v<Params>, "pass the parameter struct itself, not its address");
+  void* args[] = {const_cast<void*>(static_cast<const void*>(&params))};
+  launch_kernel_args(kernel, shape, stream, args);
 }
 
 /// A loaded module. Move-only; the destructor unloads it and never throws.
