@@ -4,39 +4,17 @@
 #include <cublasLt.h>
 
 #include <cstdint>
-#include <utility>
 
 #include "core/cublaslt_algo_record.hpp"
 #include "runtime/cuda_check.hpp"
+#include "runtime/owned_handle.hpp"
 
 namespace gemmtune {
 
-/// Owns one cuBLASLt object; `Destroy` releases it. The destructor never throws.
-template <typename Handle, cublasStatus_t (*Destroy)(Handle)>
-class LtOwned {
- public:
-  LtOwned() = default;
-  explicit LtOwned(Handle handle) : handle_(handle) {}
-  ~LtOwned() {
-    if (handle_ != nullptr) Destroy(handle_);
-  }
-  LtOwned(LtOwned&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  LtOwned& operator=(LtOwned&& other) noexcept {
-    std::swap(handle_, other.handle_);
-    return *this;
-  }
-  LtOwned(const LtOwned&) = delete;
-  LtOwned& operator=(const LtOwned&) = delete;
-  [[nodiscard]] Handle get() const { return handle_; }
-
- private:
-  Handle handle_ = nullptr;
-};
-
-using LtHandle = LtOwned<cublasLtHandle_t, cublasLtDestroy>;
-using LtMatmulDesc = LtOwned<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>;
-using LtMatrixLayout = LtOwned<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>;
-using LtPreference = LtOwned<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>;
+using LtHandle = OwnedHandle<cublasLtHandle_t, cublasStatus_t, cublasLtDestroy>;
+using LtMatmulDesc = OwnedHandle<cublasLtMatmulDesc_t, cublasStatus_t, cublasLtMatmulDescDestroy>;
+using LtMatrixLayout = OwnedHandle<cublasLtMatrixLayout_t, cublasStatus_t, cublasLtMatrixLayoutDestroy>;
+using LtPreference = OwnedHandle<cublasLtMatmulPreference_t, cublasStatus_t, cublasLtMatmulPreferenceDestroy>;
 
 [[nodiscard]] LtHandle create_lt_handle();
 [[nodiscard]] LtMatmulDesc create_matmul_desc(cublasComputeType_t compute_type, cudaDataType_t scale_type);

@@ -6,53 +6,50 @@
 namespace gemmtune {
 
 DeviceBuffer::DeviceBuffer(size_t size_bytes) : size_bytes_(size_bytes) {
-  if (size_bytes > 0) GT_CUDA_CHECK(cudaMalloc(&ptr_, size_bytes));
-}
-
-DeviceBuffer::~DeviceBuffer() {
-  if (ptr_ != nullptr) cudaFree(ptr_);
+  if (size_bytes == 0) return;
+  void* ptr = nullptr;
+  GT_CUDA_CHECK(cudaMalloc(&ptr, size_bytes));
+  memory_ = OwnedHandle<void*, cudaError_t, cudaFree>(ptr);
 }
 
 void DeviceBuffer::upload_bytes(const void* host, size_t bytes) {
-  GT_CHECK(bytes <= size_bytes_, kExitCudaError, "upload larger than the buffer");
-  GT_CUDA_CHECK(cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice));
+  GT_CHECK(bytes <= size_bytes(), kExitCudaError, "upload larger than the buffer");
+  GT_CUDA_CHECK(cudaMemcpy(get(), host, bytes, cudaMemcpyHostToDevice));
 }
 
 void DeviceBuffer::download_bytes(void* host, size_t bytes) const {
-  GT_CHECK(bytes <= size_bytes_, kExitCudaError, "download larger than the buffer");
-  GT_CUDA_CHECK(cudaMemcpy(host, ptr_, bytes, cudaMemcpyDeviceToHost));
+  GT_CHECK(bytes <= size_bytes(), kExitCudaError, "download larger than the buffer");
+  GT_CUDA_CHECK(cudaMemcpy(host, get(), bytes, cudaMemcpyDeviceToHost));
 }
 
 MappedHostBuffer::MappedHostBuffer(size_t size_bytes) {
-  GT_CUDA_CHECK(cudaHostAlloc(&host_, size_bytes, cudaHostAllocMapped));
-  GT_CUDA_CHECK(cudaHostGetDevicePointer(&device_, host_, 0));
+  void* host = nullptr;
+  GT_CUDA_CHECK(cudaHostAlloc(&host, size_bytes, cudaHostAllocMapped));
+  memory_ = OwnedHandle<void*, cudaError_t, cudaFreeHost>(host);
+  GT_CUDA_CHECK(cudaHostGetDevicePointer(&device_, host, 0));
 }
 
-MappedHostBuffer::~MappedHostBuffer() {
-  if (host_ != nullptr) cudaFreeHost(host_);
+CudaStream::CudaStream() {
+  cudaStream_t stream = nullptr;
+  GT_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  stream_ = OwnedHandle<cudaStream_t, cudaError_t, cudaStreamDestroy>(stream);
 }
 
-CudaStream::CudaStream() { GT_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+void CudaStream::synchronize() const { GT_CUDA_CHECK(cudaStreamSynchronize(get())); }
 
-CudaStream::~CudaStream() {
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+CudaEvent::CudaEvent() {
+  cudaEvent_t event = nullptr;
+  GT_CUDA_CHECK(cudaEventCreate(&event));
+  event_ = OwnedHandle<cudaEvent_t, cudaError_t, cudaEventDestroy>(event);
 }
 
-void CudaStream::synchronize() const { GT_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+void CudaEvent::record(cudaStream_t stream) const { GT_CUDA_CHECK(cudaEventRecord(get(), stream)); }
 
-CudaEvent::CudaEvent() { GT_CUDA_CHECK(cudaEventCreate(&event_)); }
-
-CudaEvent::~CudaEvent() {
-  if (event_ != nullptr) cudaEventDestroy(event_);
-}
-
-void CudaEvent::record(cudaStream_t stream) const { GT_CUDA_CHECK(cudaEventRecord(event_, stream)); }
-
-void CudaEvent::synchronize() const { GT_CUDA_CHECK(cudaEventSynchronize(event_)); }
+void CudaEvent::synchronize() const { GT_CUDA_CHECK(cudaEventSynchronize(get())); }
 
 float CudaEvent::elapsed_ms_since(const CudaEvent& start) const {
   float ms = 0.0f;
-  GT_CUDA_CHECK(cudaEventElapsedTime(&ms, start.event_, event_));
+  GT_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), get()));
   return ms;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-/// Move-only owners of CUDA runtime handles. Constructors throw on failure (GT_CUDA_CHECK);
-/// destructors release and never throw.
+/// Move-only owners of CUDA runtime resources. Constructors throw on failure (GT_CUDA_CHECK);
+/// destructors release and never throw. A moved-from object is empty.
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <vector>
+
+#include "runtime/owned_handle.hpp"
 
 namespace gemmtune {
 
@@ -16,19 +17,11 @@ class DeviceBuffer {
   DeviceBuffer() = default;
   /// Allocates `size_bytes` (uninitialized; 0 bytes gives a null buffer).
   explicit DeviceBuffer(size_t size_bytes);
-  ~DeviceBuffer();
-  DeviceBuffer(DeviceBuffer&& other) noexcept { swap(other); }
-  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
-    DeviceBuffer(std::move(other)).swap(*this);
-    return *this;
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
-  [[nodiscard]] void* get() const { return ptr_; }
+  [[nodiscard]] void* get() const { return memory_.get(); }
   template <typename T>
-  [[nodiscard]] T* as() const { return static_cast<T*>(ptr_); }
-  [[nodiscard]] size_t size_bytes() const { return size_bytes_; }
+  [[nodiscard]] T* as() const { return static_cast<T*>(memory_.get()); }
+  [[nodiscard]] size_t size_bytes() const { return memory_.get() != nullptr ? size_bytes_ : 0; }
 
   /// Copies all of `host` (at most size_bytes()) to the start of the buffer, synchronously.
   template <typename T>
@@ -36,7 +29,7 @@ class DeviceBuffer {
   /// Copies the whole buffer to a host vector, synchronously.
   template <typename T>
   [[nodiscard]] std::vector<T> download() const {
-    std::vector<T> host(size_bytes_ / sizeof(T));
+    std::vector<T> host(size_bytes() / sizeof(T));
     download_bytes(host.data(), host.size() * sizeof(T));
     return host;
   }
@@ -44,11 +37,7 @@ class DeviceBuffer {
   void download_bytes(void* host, size_t bytes) const;
 
  private:
-  void swap(DeviceBuffer& other) noexcept {
-    std::swap(ptr_, other.ptr_);
-    std::swap(size_bytes_, other.size_bytes_);
-  }
-  void* ptr_ = nullptr;
+  OwnedHandle<void*, cudaError_t, cudaFree> memory_;
   size_t size_bytes_ = 0;
 };
 
@@ -57,24 +46,12 @@ class MappedHostBuffer {
  public:
   MappedHostBuffer() = default;
   explicit MappedHostBuffer(size_t size_bytes);
-  ~MappedHostBuffer();
-  MappedHostBuffer(MappedHostBuffer&& other) noexcept { swap(other); }
-  MappedHostBuffer& operator=(MappedHostBuffer&& other) noexcept {
-    MappedHostBuffer(std::move(other)).swap(*this);
-    return *this;
-  }
-  MappedHostBuffer(const MappedHostBuffer&) = delete;
-  MappedHostBuffer& operator=(const MappedHostBuffer&) = delete;
 
-  [[nodiscard]] void* host() const { return host_; }
-  [[nodiscard]] void* device() const { return device_; }
+  [[nodiscard]] void* host() const { return memory_.get(); }
+  [[nodiscard]] void* device() const { return memory_.get() != nullptr ? device_ : nullptr; }
 
  private:
-  void swap(MappedHostBuffer& other) noexcept {
-    std::swap(host_, other.host_);
-    std::swap(device_, other.device_);
-  }
-  void* host_ = nullptr;
+  OwnedHandle<void*, cudaError_t, cudaFreeHost> memory_;
   void* device_ = nullptr;
 };
 
@@ -82,44 +59,26 @@ class MappedHostBuffer {
 class CudaStream {
  public:
   CudaStream();
-  ~CudaStream();
-  CudaStream(CudaStream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
-  CudaStream& operator=(CudaStream&& other) noexcept {
-    std::swap(stream_, other.stream_);
-    return *this;
-  }
-  CudaStream(const CudaStream&) = delete;
-  CudaStream& operator=(const CudaStream&) = delete;
-
-  [[nodiscard]] cudaStream_t get() const { return stream_; }
+  [[nodiscard]] cudaStream_t get() const { return stream_.get(); }
   /// cudaStreamSynchronize.
   void synchronize() const;
 
  private:
-  cudaStream_t stream_ = nullptr;
+  OwnedHandle<cudaStream_t, cudaError_t, cudaStreamDestroy> stream_;
 };
 
 /// An event with timing enabled.
 class CudaEvent {
  public:
   CudaEvent();
-  ~CudaEvent();
-  CudaEvent(CudaEvent&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
-  CudaEvent& operator=(CudaEvent&& other) noexcept {
-    std::swap(event_, other.event_);
-    return *this;
-  }
-  CudaEvent(const CudaEvent&) = delete;
-  CudaEvent& operator=(const CudaEvent&) = delete;
-
-  [[nodiscard]] cudaEvent_t get() const { return event_; }
+  [[nodiscard]] cudaEvent_t get() const { return event_.get(); }
   void record(cudaStream_t stream) const;
   void synchronize() const;
   /// Milliseconds from `start` to this event (both recorded and complete).
   [[nodiscard]] float elapsed_ms_since(const CudaEvent& start) const;
 
  private:
-  cudaEvent_t event_ = nullptr;
+  OwnedHandle<cudaEvent_t, cudaError_t, cudaEventDestroy> event_;
 };
 
 }  // namespace gemmtune
