@@ -6,7 +6,9 @@
 namespace gemmtune::cli {
 
 /// `gemmtune plan`: the legality of every config of a space for every problem of a shape set.
+void register_devices(CLI::App& root, int& exit_code);
 void register_plan(CLI::App& root, int& exit_code);
 void register_compile(CLI::App& root, int& exit_code);
+void register_run(CLI::App& root, int& exit_code);
 
 }  // namespace gemmtune::cli

@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
   });
 
   int exit_code = kExitOk;
+  cli::register_devices(app, exit_code);
   cli::register_plan(app, exit_code);
   cli::register_compile(app, exit_code);
+  cli::register_run(app, exit_code);
 
   // NOTE: logs go to stderr so that stdout carries only results (tables, --json).
   spdlog::set_default_logger(spdlog::stderr_color_mt("gemmtune"));

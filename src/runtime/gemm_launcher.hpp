@@ -4,62 +4,49 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
-#include <memory>
+#include <string>
 #include <vector>
 
 #include "core/kernel_config.hpp"
-#include "core/smem_layout.hpp"
 #include "kernels/gemmtune_params.h"
+#include "runtime/cuda_handles.hpp"
+#include "runtime/module.hpp"
+#include "runtime/support_inputs.hpp"
 
-namespace gemmtune::runtime {
-
-/// Device pointers of one problem, in the layouts of README "The operation".
-struct GemmOperands {
-  const void* a = nullptr;   ///< e4m3 [m][k]
-  const void* b = nullptr;   ///< e4m3 [n][k]
-  const float* sa = nullptr; ///< fp32 [ceil(k/128)][roundup(m, 4)]
-  const float* sb = nullptr; ///< fp32 [ceil(n/128)][sb_leading_dim(k)]
-  void* d = nullptr;         ///< bf16 [m][n]
-  int64_t m = 0, n = 0, k = 0;
-};
+namespace gemmtune {
 
 /// A CUtensorMap's bytes (the driver type is 64 B aligned, 128 B large).
 struct alignas(64) TensorMapBytes {
   uint64_t opaque[16];
 };
 
-/// A kernel module loaded into the current context. Move-only; unloads in the destructor.
+/// One config's kernel, loaded into the current context with its shared-memory limit set.
 class GemmKernel {
  public:
-  /// Loads `cubin` and looks up `kernel_name`; sets the dynamic shared-memory limit.
   GemmKernel(const KernelConfig& config, const std::vector<char>& cubin,
              const std::string& kernel_name);
-  ~GemmKernel();
-  GemmKernel(GemmKernel&&) noexcept;
-  GemmKernel& operator=(GemmKernel&&) = delete;
-  GemmKernel(const GemmKernel&) = delete;
-  GemmKernel& operator=(const GemmKernel&) = delete;
 
   [[nodiscard]] const KernelConfig& config() const { return config_; }
-  [[nodiscard]] void* function() const { return function_; }
-  /// Clusters of this kernel that can be resident at once (cuOccupancyMaxActiveClusters); a
-  /// persistent grid larger than twice this runs in two waves.
+  [[nodiscard]] const Kernel& kernel() const { return kernel_; }
+  /// Clusters of this kernel that can be resident at once (cuOccupancyMaxActiveClusters; for
+  /// configs without multicast, clusters of one CTA). A persistent grid larger than that runs in
+  /// more than one wave.
   [[nodiscard]] int max_active_clusters() const;
+  /// Grid, block, dynamic shared memory and cluster size of every launch of this config.
+  [[nodiscard]] LaunchShape launch_shape() const;
 
  private:
   KernelConfig config_;
-  void* module_ = nullptr;    // CUmodule
-  void* function_ = nullptr;  // CUfunction
+  Module module_;
+  Kernel kernel_;
 };
 
 /// Everything one launch needs, prepared once per problem so timed launches only enqueue.
 class PreparedGemm {
  public:
-  /// Encodes the tensor maps and allocates the split-K workspace (counters zeroed).
-  PreparedGemm(const GemmKernel& kernel, const GemmOperands& operands);
-  ~PreparedGemm();
-  PreparedGemm(const PreparedGemm&) = delete;
-  PreparedGemm& operator=(const PreparedGemm&) = delete;
+  /// Encodes the tensor maps for `operands` writing bf16 D (`d`, [m_pad4][n]) and allocates the
+  /// split-K workspace with its tile counters zeroed. `kernel` must outlive this object.
+  PreparedGemm(const GemmKernel& kernel, const GemmOperands& operands, void* d);
 
   /// Enqueues the kernel on `stream`. Throws gemmtune::Error on a launch error.
   void launch(cudaStream_t stream) const;
@@ -68,7 +55,7 @@ class PreparedGemm {
   const GemmKernel& kernel_;
   TensorMapBytes tmap_a_{}, tmap_b_{}, tmap_sa_{}, tmap_d_{};
   GemmtuneGemmParams params_{};
-  void* workspace_ = nullptr;  // split-K partials then tile counters
+  DeviceBuffer workspace_;  // split-K partials, then one counter per tile
 };
 
-}  // namespace gemmtune::runtime
+}  // namespace gemmtune

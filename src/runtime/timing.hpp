@@ -1,0 +1,97 @@
+#pragma once
+/// The timing harness: times any launch function with CUDA events under a stated protocol.
+/// README "Timing methodology".
+///
+///   call:   per sample, memset a 512 MiB scratch buffer (flushes the 60 MiB L2), wait for it,
+///           then events around one call. Includes the launch latency a caller sees (a few us).
+///   kernel: per sample, a spin kernel blocks the stream on a host-mapped flag; behind it the
+///           host enqueues [flush, start event, launch, stop event] and then releases the flag,
+///           so the GPU finds the launch already queued: host launch latency is excluded and the
+///           events bracket the device work only (nvbench's blocking-kernel method).
+/// Warm-up samples run the same protocol and are discarded. Several candidates are interleaved
+/// sample by sample (A B C A B C ...) so that clock and power drift hits all of them alike.
+/// The NVML clock sample taken right after the last sample is attached to every result.
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/cuda_handles.hpp"
+#include "runtime/module.hpp"
+#include "runtime/nvml.hpp"
+
+namespace gemmtune {
+
+/// Launches the work being timed on the given stream (asynchronously).
+using LaunchFn = std::function<void(cudaStream_t)>;
+
+enum class TimingMode { kCall, kKernel };
+
+/// "call" or "kernel".
+[[nodiscard]] const char* to_string(TimingMode mode);
+
+struct TimingOptions {
+  TimingMode mode = TimingMode::kCall;
+  int warmup_count = 3;
+  int sample_count = 30;
+  bool flush_l2 = true;
+  uint64_t flush_bytes = 512ull << 20;   ///< > 8x the H200's 60 MiB L2
+  double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
+};
+
+/// A launch to time, with the name logged before it runs (so a hang names its culprit).
+struct TimedLaunch {
+  std::string name;
+  LaunchFn launch;
+};
+
+struct TimingStats {
+  std::string name;
+  TimingMode mode = TimingMode::kCall;
+  bool flushed_l2 = true;
+  int warmup_count = 0;
+  std::vector<double> samples_us;  ///< in measurement order
+  double median_us = 0.0;
+  double p10_us = 0.0;
+  double p90_us = 0.0;
+  double min_us = 0.0;
+  double max_us = 0.0;
+  double spread = 0.0;             ///< (p90 - p10) / median
+  int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
+  ClockSample clocks_after;
+};
+
+/// Owns the scratch buffer, stream and events; reuse one Timer for many measurements.
+class Timer {
+ public:
+  explicit Timer(const TimingOptions& options);
+
+  /// Times one launch.
+  [[nodiscard]] TimingStats time(const TimedLaunch& launch);
+  /// Times several launches interleaved sample by sample; stats in input order.
+  [[nodiscard]] std::vector<TimingStats> time_interleaved(const std::vector<TimedLaunch>& launches);
+
+  [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
+  [[nodiscard]] const TimingOptions& options() const { return options_; }
+
+ private:
+  /// One sample of `launch` in the configured mode; returns microseconds.
+  double sample_us(const TimedLaunch& launch, bool* spin_timed_out);
+  void flush();
+
+  TimingOptions options_;
+  int device_ = 0;
+  CudaStream stream_;
+  CudaEvent start_, stop_;
+  DeviceBuffer scratch_;
+  MappedHostBuffer spin_flags_;  // kernel mode: [0] release flag, [1] timed-out flag
+  Kernel spin_kernel_;           // kernel mode: support_timing_spin
+};
+
+void to_json(nlohmann::json& j, const TimingStats& stats);
+
+}  // namespace gemmtune

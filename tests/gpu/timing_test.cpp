@@ -1,0 +1,70 @@
+// The timing harness in both modes, and interleaving.
+#include <gtest/gtest.h>
+
+#include "gpu_test_support.hpp"
+#include "runtime/cublaslt_fp8_gemm.hpp"
+#include "runtime/timing.hpp"
+
+namespace gemmtune {
+namespace {
+
+/// A 1 GiB memset: a few hundred microseconds of device time whatever the launch latency.
+struct MemsetWork {
+  DeviceBuffer buffer{size_t{1} << 30};
+  [[nodiscard]] TimedLaunch launch() const {
+    return {"memset_1GiB", [this](cudaStream_t s) { GT_CUDA_CHECK(cudaMemsetAsync(buffer.get(), 1, buffer.size_bytes(), s)); }};
+  }
+};
+
+void expect_sane(const TimingStats& t, int samples) {
+  EXPECT_EQ(static_cast<int>(t.samples_us.size()), samples) << t.name;
+  EXPECT_GT(t.median_us, 0.0) << t.name;
+  EXPECT_LE(t.min_us, t.p10_us);
+  EXPECT_LE(t.p10_us, t.median_us);
+  EXPECT_LE(t.median_us, t.p90_us);
+  EXPECT_EQ(t.spin_timeouts, 0) << t.name;
+  if (t.clocks_after.available) EXPECT_GT(t.clocks_after.sm_clock_mhz, 0);
+}
+
+TEST(Timing, CallModeTimesACublasLtGemm) {
+  GT_SKIP_WITHOUT_GPU();
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 2, .sample_count = 10});
+  const testing::Problem p = testing::make_problem(128, 2112, 7168, 1, timer.stream());
+  CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
+  ASSERT_TRUE(gemm.select_heuristic(nullptr).has_value());
+  const TimingStats t = timer.time(TimedLaunch{"cublaslt_block_heuristic", gemm.launcher()});
+  expect_sane(t, 10);
+  EXPECT_LT(t.median_us, 10000.0) << "a 4 GFLOP GEMM cannot take 10 ms";
+}
+
+TEST(Timing, KernelModeExcludesLaunchLatency) {
+  GT_SKIP_WITHOUT_GPU();
+  const MemsetWork work;
+  Timer call(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 2, .sample_count = 15});
+  Timer kernel(TimingOptions{.mode = TimingMode::kKernel, .warmup_count = 2, .sample_count = 15});
+  const TimingStats call_stats = call.time(work.launch());
+  const TimingStats kernel_stats = kernel.time(work.launch());
+  expect_sane(call_stats, 15);
+  expect_sane(kernel_stats, 15);
+  EXPECT_EQ(kernel_stats.mode, TimingMode::kKernel);
+  // NOTE: the same device work; kernel mode drops only the launch latency (a few us).
+  EXPECT_LT(kernel_stats.median_us, call_stats.median_us * 1.1 + 5.0);
+  EXPECT_GT(kernel_stats.median_us, 0.5 * call_stats.median_us);
+}
+
+TEST(Timing, InterleavedCandidatesKeepTheirOrderAndNames) {
+  GT_SKIP_WITHOUT_GPU();
+  const MemsetWork work;
+  Timer timer(TimingOptions{.mode = TimingMode::kKernel, .warmup_count = 1, .sample_count = 8});
+  const TimedLaunch nothing{"empty", [](cudaStream_t) {}};
+  const std::vector<TimingStats> stats = timer.time_interleaved({work.launch(), nothing});
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].name, "memset_1GiB");
+  EXPECT_EQ(stats[1].name, "empty");
+  expect_sane(stats[0], 8);
+  EXPECT_EQ(stats[1].samples_us.size(), 8u);  // events around nothing may read 0 us
+  EXPECT_GT(stats[0].median_us, 10.0 * stats[1].median_us);
+}
+
+}  // namespace
+}  // namespace gemmtune
