@@ -73,9 +73,9 @@ struct CompareResult {
 /// Markdown: a header, one table row per compared shape, the geometric mean and the verdict.
 [[nodiscard]] std::string render_compare_md(const CompareResult& result);
 /// `gemmtune.compare/1` JSON with every row and the verdict.
-[[nodiscard]] nlohmann::json compare_json(const CompareResult& result);
+[[nodiscard]] Json compare_json(const CompareResult& result);
 /// github-action-benchmark `customSmallerIsBetter`: one {name, unit, value, range, extra} per
 /// shape NEW timed.
-[[nodiscard]] nlohmann::json compare_gab(const CompareResult& result);
+[[nodiscard]] Json compare_gab(const CompareResult& result);
 
 }  // namespace gemmtune::report

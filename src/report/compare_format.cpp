@@ -21,8 +21,8 @@ constexpr CompareStatus kAllStatuses[] = {
   return fmt::format("M={} N={} K={}", s.m, s.n, s.k);
 }
 
-[[nodiscard]] nlohmann::json optional_json(std::optional<double> v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
+[[nodiscard]] Json optional_json(std::optional<double> v) {
+  return v ? Json(*v) : Json();
 }
 
 [[nodiscard]] std::string verdict(const CompareResult& r) {
@@ -40,18 +40,16 @@ std::string render_compare_md(const CompareResult& r) {
                    "of the two runs' p10–p90 spreads\n";
   for (const std::string& d : r.env_differences) md += "- **Environment differs**: " + d + "\n";
   SummaryTable t;
-  t.columns = {{"status"},          {"M", true},        {"N", true},
-               {"K", true},         {"label"},          {"base µs", true},
-               {"new µs", true},    {"new/base", true}, {"noise", true},
-               {"base config", false, true},            {"new config", false, true},
-               {"note"}};
+  t.columns = {{"status"},       {"M", true},        {"N", true},     {"K", true},
+               {"label"},        {"base µs", true},  {"new µs", true}, {"new/base", true},
+               {"noise", true},  {"base config"},    {"new config"},  {"note"}};
   for (const CompareRow& row : r.rows) {
     t.rows.push_back({std::string(to_string(row.status)), std::to_string(row.shape.m),
                       std::to_string(row.shape.n), std::to_string(row.shape.k), row.label,
                       us_text(row.base_us), us_text(row.new_us),
                       row.ratio ? fixed(*row.ratio, 3) : "–",
-                      row.ratio ? percent(row.noise_rel) : "–", row.base_config, row.new_config,
-                      row.note});
+                      row.ratio ? percent(row.noise_rel) : "–", {row.base_config, true},
+                      {row.new_config, true}, row.note});
   }
   md += "\n" + md_table(t) + "\n";
   std::string counts;
@@ -68,8 +66,8 @@ std::string render_compare_md(const CompareResult& r) {
   return md;
 }
 
-nlohmann::json compare_json(const CompareResult& r) {
-  nlohmann::json rows = nlohmann::json::array();
+Json compare_json(const CompareResult& r) {
+  Json rows = Json::array();
   for (const CompareRow& row : r.rows) {
     rows.push_back({{"label", row.label},
                     {"m", row.shape.m},
@@ -86,7 +84,7 @@ nlohmann::json compare_json(const CompareResult& r) {
                     {"new_config", row.new_config},
                     {"note", row.note}});
   }
-  nlohmann::json counts = nlohmann::json::object();
+  Json counts = Json::object();
   for (const CompareStatus s : kAllStatuses) counts[std::string(to_string(s))] = r.count(s);
   return {{"schema", "gemmtune.compare/1"},
           {"base", r.base_source},
@@ -102,8 +100,8 @@ nlohmann::json compare_json(const CompareResult& r) {
           {"verdict", verdict(r)}};
 }
 
-nlohmann::json compare_gab(const CompareResult& r) {
-  nlohmann::json out = nlohmann::json::array();
+Json compare_gab(const CompareResult& r) {
+  Json out = Json::array();
   for (const CompareRow& row : r.rows) {
     if (!row.new_us) continue;
     std::string extra = "config " + row.new_config + "\nstatus " + std::string(to_string(row.status));

@@ -57,7 +57,7 @@ std::string export_csv(const TuningTable& table) {
 }
 
 std::string export_cublaslt(const TuningTable& table) {
-  nlohmann::json entries = nlohmann::json::array();
+  Json entries = Json::array();
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
       const auto best = e.baselines.find(RunKind::kCublasltBest);
@@ -71,7 +71,7 @@ std::string export_cublaslt(const TuningTable& table) {
                          {"algo", best->second.algo}});
     }
   }
-  const nlohmann::json out = {{"schema", "gemmtune.cublaslt_algos/1"},
+  const Json out = {{"schema", "gemmtune.cublaslt_algos/1"},
                               {"cublaslt_version", table.env.cublaslt},
                               {"cuda_runtime", table.env.cuda_runtime},
                               {"driver", table.env.driver},

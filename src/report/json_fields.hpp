@@ -9,6 +9,10 @@
 
 namespace gemmtune::report {
 
+/// The JSON type of every report input and output: keeps members in file order, so written
+/// files read in schema order and env.json is copied verbatim.
+using Json = nlohmann::ordered_json;
+
 /// Where a JSON value came from: a file (optionally with :line) and its JSON path, `$.a.b[2]`.
 struct JsonAt {
   std::string file;
@@ -25,28 +29,28 @@ struct JsonAt {
 };
 
 /// Member `key` of object `j`; throws when `j` is not an object or the member is missing or null.
-[[nodiscard]] const nlohmann::json& require_member(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] const Json& require_member(const Json& j, const std::string& key,
                                                    const JsonAt& at);
 /// Member `key` as a string.
-[[nodiscard]] std::string require_string(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] std::string require_string(const Json& j, const std::string& key,
                                          const JsonAt& at);
 /// Member `key` as a string; integers are accepted and printed (version numbers).
-[[nodiscard]] std::string require_version(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] std::string require_version(const Json& j, const std::string& key,
                                           const JsonAt& at);
 /// Member `key` as a finite number.
-[[nodiscard]] double require_number(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] double require_number(const Json& j, const std::string& key,
                                     const JsonAt& at);
 /// Member `key` as a positive integer.
-[[nodiscard]] int64_t require_positive_int(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] int64_t require_positive_int(const Json& j, const std::string& key,
                                            const JsonAt& at);
 /// Member `key` as a finite number, nullopt when absent or null.
-[[nodiscard]] std::optional<double> optional_number(const nlohmann::json& j,
+[[nodiscard]] std::optional<double> optional_number(const Json& j,
                                                     const std::string& key, const JsonAt& at);
 /// Member `key` as a string, `fallback` when absent or null.
-[[nodiscard]] std::string optional_string(const nlohmann::json& j, const std::string& key,
+[[nodiscard]] std::string optional_string(const Json& j, const std::string& key,
                                           const JsonAt& at, const std::string& fallback = "");
 
 /// Parses a whole JSON file; a missing file or bad JSON throws an input error naming the file.
-[[nodiscard]] nlohmann::json read_json_file(const std::string& file);
+[[nodiscard]] Json read_json_file(const std::string& file);
 
 }  // namespace gemmtune::report

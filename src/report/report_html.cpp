@@ -16,28 +16,28 @@ constexpr const char* kCss =
     "dd{margin:0}table{border-collapse:collapse;font-size:13px}"
     "th,td{border:1px solid #ddd;padding:3px 7px}th{background:#f3f3f3}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}"
-    "tr:nth-child(even){background:#fafafa}.note{color:#555;font-size:13px}";
+    "tr:nth-child(even){background:#fafafa}.note{color:#555;font-size:13px}"
+    ".scroll{overflow-x:auto}td code{white-space:nowrap}";
 
-[[nodiscard]] std::string html_row(const std::vector<std::string>& cells,
+[[nodiscard]] std::string html_row(const std::vector<SummaryCell>& cells,
                                    const std::vector<SummaryColumn>& columns, bool header) {
   const std::string tag = header ? "th" : "td";
   std::string row = "<tr>";
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    const SummaryColumn& c = columns[i];
-    std::string body = xml_escape(cells[i]);
-    if (c.code && !header && !cells[i].empty()) body = "<code>" + body + "</code>";
-    row += "<" + tag + (c.numeric ? " class=\"num\"" : "") + ">" + body + "</" + tag + ">";
+    std::string body = xml_escape(cells[i].text);
+    if (cells[i].code && !cells[i].text.empty()) body = "<code>" + body + "</code>";
+    row += "<" + tag + (columns[i].numeric ? " class=\"num\"" : "") + ">" + body + "</" + tag + ">";
   }
   return row + "</tr>\n";
 }
 
 [[nodiscard]] std::string html_table(const SummaryTable& t, const char* id) {
-  std::vector<std::string> titles;
-  for (const SummaryColumn& c : t.columns) titles.push_back(c.title);
-  std::string html = std::string("<table id=\"") + id + "\">\n<thead>" +
+  std::vector<SummaryCell> titles;
+  for (const SummaryColumn& c : t.columns) titles.emplace_back(c.title);
+  std::string html = std::string("<div class=\"scroll\"><table id=\"") + id + "\">\n<thead>" +
                      html_row(titles, t.columns, true) + "</thead>\n<tbody>\n";
-  for (const std::vector<std::string>& row : t.rows) html += html_row(row, t.columns, false);
-  return html + "</tbody>\n</table>\n";
+  for (const std::vector<SummaryCell>& row : t.rows) html += html_row(row, t.columns, false);
+  return html + "</tbody>\n</table></div>\n";
 }
 
 }  // namespace

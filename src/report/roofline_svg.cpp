@@ -115,8 +115,8 @@ void draw_point(std::string& svg, const Point& pt, const LogAxis& x, const LogAx
                        attrs, cx, cy, title);
   } else {
     svg += fmt::format(
-        R"(<rect {} x="{:.1f}" y="{:.1f}" width="9" height="9"><title>{}</title></rect>)", attrs,
-        cx - 4.5, cy - 4.5, title);
+        R"(<rect {} x="{:.1f}" y="{:.1f}" width="11" height="11"><title>{}</title></rect>)", attrs,
+        cx - 5.5, cy - 5.5, title);
   }
   svg += "\n";
 }
@@ -134,8 +134,8 @@ void draw_legend(std::string& svg) {
   svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\">gemmtune (best config)</text>\n",
                      x + 36, y + 4);
   y += 24;
-  svg += fmt::format(R"(<rect class="legend-pt cublaslt_best" x="{}" y="{}" width="9" height="9"/>)",
-                     x + 9.5, y - 4.5);
+  svg += fmt::format(R"(<rect class="legend-pt cublaslt_best" x="{}" y="{}" width="11" height="11"/>)",
+                     x + 8.5, y - 5.5);
   svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\">cuBLASLt best enumerated</text>\n",
                      x + 36, y + 4);
   y += 30;
@@ -168,7 +168,7 @@ std::string render_roofline_svg(const TuningTable& table) {
       "\n<style>.grid{{stroke:#e4e4e4}} .grid.major{{stroke:#c8c8c8}} .axis{{stroke:#333}} "
       ".tick{{fill:#333}} .roof{{stroke:#222;stroke-width:2;fill:none}} "
       ".roof.tensor{{stroke:#777;stroke-dasharray:2 3}} .roof.datasheet{{stroke:#b00;stroke-dasharray:8 5}} "
-      ".gemmtune{{fill:#1f77b4;stroke:#fff;stroke-width:1}} .cublaslt_best{{fill:#ff7f0e;stroke:#fff;stroke-width:1}} "
+      ".gemmtune{{fill:#1f77b4;stroke:#fff;stroke-width:1}} .cublaslt_best{{fill:none;stroke:#e8590c;stroke-width:2}} "
       ".pt:hover{{stroke:#000}} .label{{fill:#222}} .title{{font-size:15px;font-weight:bold}}</style>\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
       kWidthPx, kHeightPx);
@@ -197,11 +197,12 @@ std::string render_roofline_svg(const TuningTable& table) {
       x.px(x_start), y.px(x_start * hbm_tflops_per_ai), x.px(ridge), y.px(roofs.fp8_block_tflops),
       kRightPx, y.px(roofs.fp8_block_tflops));
   const double slope_deg = -std::atan(y.px_per_decade() / x.px_per_decade()) * 180 / M_PI;
-  const double label_ai = std::min(ridge / 8, std::max(x_start * 2, ridge / 40));
+  // The HBM label sits at the middle (in log space) of the sloped segment, just above it.
+  const double label_ai = std::sqrt(x_start * ridge);
   svg += fmt::format(
-      "<text class=\"label\" transform=\"translate({:.1f} {:.1f}) rotate({:.1f})\">HBM {:.0f} "
-      "GB/s</text>\n",
-      x.px(label_ai), y.px(label_ai * hbm_tflops_per_ai) - 6, slope_deg, roofs.hbm_gbps);
+      "<text class=\"label\" transform=\"translate({:.1f} {:.1f}) rotate({:.1f})\" y=\"-7\" "
+      "text-anchor=\"middle\">HBM {:.0f} GB/s (measured copy)</text>\n",
+      x.px(label_ai), y.px(label_ai * hbm_tflops_per_ai), slope_deg, roofs.hbm_gbps);
   const auto flat_roof = [&](const char* id, const char* cls, double tflops, const std::string& text) {
     svg += fmt::format(R"(<line id="{}" class="{}" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>)", id,
                        cls, kLeftPx, y.px(tflops), kRightPx, y.px(tflops));
@@ -217,7 +218,13 @@ std::string render_roofline_svg(const TuningTable& table) {
                      kRightPx - 6, y.px(roofs.fp8_block_tflops) + 15, roofs.fp8_block_tflops);
 
   svg += "<g id=\"points\">\n";
-  for (const Point& p : points) draw_point(svg, p, x, y);
+  // cuBLASLt's hollow squares first, so that gemmtune's dots stay visible inside them.
+  for (const Point& p : points) {
+    if (p.kind != RunKind::kGemmtune) draw_point(svg, p, x, y);
+  }
+  for (const Point& p : points) {
+    if (p.kind == RunKind::kGemmtune) draw_point(svg, p, x, y);
+  }
   svg += "</g>\n";
   draw_legend(svg);
   return svg + "</svg>\n";

@@ -45,7 +45,7 @@ template <typename Enum, std::size_t N>
 constexpr std::string_view kEnvSchema = "gemmtune.env/1";
 constexpr std::string_view kRunSchema = "gemmtune.run/1";
 
-void check_schema(const nlohmann::json& j, std::string_view expected, const JsonAt& at) {
+void check_schema(const Json& j, std::string_view expected, const JsonAt& at) {
   const std::string schema = require_string(j, "schema", at);
   if (schema != expected) {
     (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" +
@@ -53,7 +53,7 @@ void check_schema(const nlohmann::json& j, std::string_view expected, const Json
   }
 }
 
-[[nodiscard]] Timing parse_timing(const nlohmann::json& j, const JsonAt& at) {
+[[nodiscard]] Timing parse_timing(const Json& j, const JsonAt& at) {
   Timing t;
   t.mode = optional_string(j, "mode", at);
   t.median_us = require_number(j, "median_us", at);
@@ -87,12 +87,12 @@ std::string_view to_string(Disposition disposition) {
   return "?";
 }
 
-RunEnv parse_env(const nlohmann::json& j, const JsonAt& at) {
+RunEnv parse_env(const Json& j, const JsonAt& at) {
   check_schema(j, kEnvSchema, at);
   RunEnv env;
   env.raw = j;
   env.gpu_name = require_string(require_member(j, "gpu", at), "name", at / "gpu");
-  const nlohmann::json& versions = require_member(j, "versions", at);
+  const Json& versions = require_member(j, "versions", at);
   env.driver = require_version(versions, "driver", at / "versions");
   env.cuda_runtime = require_version(versions, "cuda_runtime", at / "versions");
   env.nvrtc = require_version(versions, "nvrtc", at / "versions");
@@ -102,7 +102,7 @@ RunEnv parse_env(const nlohmann::json& j, const JsonAt& at) {
     (at / "timing_mode").fail("expected \"kernel\" or \"call\", found \"" + env.timing_mode + "\"");
   }
   if (j.contains("roofs") && !j.at("roofs").is_null()) {
-    const nlohmann::json& r = j.at("roofs");
+    const Json& r = j.at("roofs");
     const JsonAt rat = at / "roofs";
     env.roofs = {.hbm_gbps = require_number(r, "hbm_gbps", rat),
                  .fp8_block_tflops = require_number(r, "fp8_block_tflops", rat),
@@ -112,10 +112,10 @@ RunEnv parse_env(const nlohmann::json& j, const JsonAt& at) {
   return env;
 }
 
-RunRecord parse_run_record(const nlohmann::json& j, const JsonAt& at) {
+RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   check_schema(j, kRunSchema, at);
   RunRecord r;
-  const nlohmann::json& problem = require_member(j, "problem", at);
+  const Json& problem = require_member(j, "problem", at);
   const JsonAt pat = at / "problem";
   r.label = optional_string(problem, "label", pat);
   r.shape = {.m = require_positive_int(problem, "m", pat),
@@ -153,10 +153,10 @@ std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
     begin = terminated ? newline + 1 : text.size();
     if (content.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = file.string() + ":" + std::to_string(line);
-    nlohmann::json j;
+    Json j;
     try {
-      j = nlohmann::json::parse(content);
-    } catch (const nlohmann::json::parse_error& e) {
+      j = Json::parse(content);
+    } catch (const Json::parse_error& e) {
       // NOTE: the sweep appends whole lines ending in '\n'; an unterminated unparsable last line
       // can only be a write cut short by a crash, and the lines before it are intact.
       if (!terminated) {

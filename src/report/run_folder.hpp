@@ -28,7 +28,7 @@ struct Roofs {
 
 /// What env.json says about the machine and the tools; `raw` keeps every field verbatim.
 struct RunEnv {
-  nlohmann::json raw;
+  Json raw;
   std::string gpu_name;
   std::string driver;
   std::string cuda_runtime;
@@ -40,7 +40,7 @@ struct RunEnv {
 };
 
 /// Parses an env object (env.json, or the `env` member of a tuning table).
-[[nodiscard]] RunEnv parse_env(const nlohmann::json& j, const JsonAt& at);
+[[nodiscard]] RunEnv parse_env(const Json& j, const JsonAt& at);
 
 /// Who produced a measurement.
 enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor };
@@ -71,7 +71,7 @@ struct RunRecord {
   GemmShape shape;
   RunKind kind = RunKind::kGemmtune;
   std::string config;             ///< canonical config text (kind gemmtune)
-  nlohmann::json algo;            ///< cuBLASLt algorithm record (cuBLASLt kinds), null if none
+  Json algo;            ///< cuBLASLt algorithm record (cuBLASLt kinds), null if none
   Disposition disposition = Disposition::kSkipped;
   std::string reason;
   std::optional<Timing> timing;   ///< present for every passed record
@@ -86,7 +86,7 @@ struct RunFolder {
 };
 
 /// Parses one runs.jsonl line; `at.file` names file:line for errors.
-[[nodiscard]] RunRecord parse_run_record(const nlohmann::json& j, const JsonAt& at);
+[[nodiscard]] RunRecord parse_run_record(const Json& j, const JsonAt& at);
 
 /// Reads runs.jsonl. An unterminated last line that does not parse (a crash mid-write) is skipped
 /// with a warning; any other malformed line throws an input error naming file:line.

@@ -7,13 +7,13 @@
 namespace gemmtune::report {
 namespace {
 
-[[nodiscard]] std::string md_cell(const std::string& text, bool code) {
+[[nodiscard]] std::string md_cell(const SummaryCell& cell) {
   std::string escaped;
-  for (const char c : text) {
+  for (const char c : cell.text) {
     if (c == '|') escaped += '\\';
     escaped += c;
   }
-  return code && !text.empty() ? "`" + escaped + "`" : escaped;
+  return cell.code && !cell.text.empty() ? "`" + escaped + "`" : escaped;
 }
 
 [[nodiscard]] std::string md_row(const std::vector<std::string>& cells) {
@@ -32,9 +32,9 @@ std::string md_table(const SummaryTable& t) {
     rules.push_back(c.numeric ? "--:" : ":--");
   }
   std::string md = md_row(titles) + md_row(rules);
-  for (const std::vector<std::string>& row : t.rows) {
+  for (const std::vector<SummaryCell>& row : t.rows) {
     std::vector<std::string> cells;
-    for (std::size_t i = 0; i < row.size(); ++i) cells.push_back(md_cell(row[i], t.columns[i].code));
+    for (const SummaryCell& cell : row) cells.push_back(md_cell(cell));
     md += md_row(cells);
   }
   return md;

@@ -11,9 +11,9 @@ namespace {
 constexpr const char* kNone = "–";
 
 /// `j[key]` as text when present, else empty.
-[[nodiscard]] std::string text_of(const nlohmann::json& j, const char* key) {
+[[nodiscard]] std::string text_of(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return "";
-  const nlohmann::json& v = j.at(key);
+  const Json& v = j.at(key);
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
@@ -53,7 +53,7 @@ std::optional<double> geometric_mean(const std::vector<double>& values) {
 }
 
 std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
-  const nlohmann::json& gpu = env.raw.value("gpu", nlohmann::json::object());
+  const Json& gpu = env.raw.value("gpu", Json::object());
   std::string gpu_text = env.gpu_name;
   std::vector<std::string> details;
   if (const std::string v = text_of(gpu, "sm_count"); !v.empty()) details.push_back(v + " SMs");
@@ -89,22 +89,27 @@ SummaryTable results_table(const TuningTable& table) {
                  {"µs", true}, {"TFLOPS", true}, {"GB/s", true},
                  {"vs " + baseline_title(RunKind::kCublasltHeuristic), true},
                  {"vs " + baseline_title(RunKind::kCublasltBest), true},
-                 {"config", false, true},          {"reproduce", false, true}};
+                 {"config"},   {"reproduce"}};
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
       const GemmShape shape = shape_of(p, e);
-      std::vector<std::string> row = {std::to_string(e.m), std::to_string(p.n),
+      std::vector<SummaryCell> row = {std::to_string(e.m), std::to_string(p.n),
                                       std::to_string(p.k), p.label};
       if (e.config) {
         row.insert(row.end(), {fixed(e.median_us, 1), fixed(gemm_tflops(shape, e.median_us), 0),
                                fixed(gemm_gbps(shape, e.median_us), 0)});
       } else {
-        row.insert(row.end(), {kNone, kNone, kNone});
+        row.insert(row.end(), 3, SummaryCell(kNone));
       }
-      row.push_back(speedup_text(speedup(e, RunKind::kCublasltHeuristic)));
-      row.push_back(speedup_text(speedup(e, RunKind::kCublasltBest)));
-      row.push_back(e.config ? *e.config : "none: " + e.reason);
-      row.push_back(reproduce_command(p, e));
+      row.emplace_back(speedup_text(speedup(e, RunKind::kCublasltHeuristic)));
+      row.emplace_back(speedup_text(speedup(e, RunKind::kCublasltBest)));
+      if (e.config) {
+        row.emplace_back(*e.config, true);
+        row.emplace_back(reproduce_command(p, e), true);
+      } else {
+        row.emplace_back("none: " + e.reason);
+        row.emplace_back("");
+      }
       out.rows.push_back(std::move(row));
     }
   }
@@ -143,9 +148,9 @@ SummaryTable geomean_table(const TuningTable& table) {
   out.columns = {{"rows"}};
   for (const RunKind kind : kBaselineKinds) out.columns.push_back({"vs " + baseline_title(kind), true});
   for (const SpeedupGeomean& g : speedup_geomeans(table)) {
-    std::vector<std::string> cells = {g.subset};
+    std::vector<SummaryCell> cells = {g.subset};
     for (std::size_t i = 0; i < g.by_baseline.size(); ++i) {
-      cells.push_back(speedup_text(g.by_baseline[i]) + " (" + std::to_string(g.rows[i]) + ")");
+      cells.emplace_back(speedup_text(g.by_baseline[i]) + " (" + std::to_string(g.rows[i]) + ")");
     }
     out.rows.push_back(std::move(cells));
   }

@@ -14,13 +14,19 @@ namespace gemmtune::report {
 struct SummaryColumn {
   std::string title;
   bool numeric = false;  ///< right-aligned
-  bool code = false;     ///< shown as code (configs, commands)
 };
 
-/// The summary table: columns and, per (N, K, M), one cell text per column.
+/// One cell: its text, and whether it is shown as code (configs, commands).
+struct SummaryCell {
+  std::string text;
+  bool code = false;
+  SummaryCell(std::string text_, bool code_ = false) : text(std::move(text_)), code(code_) {}  // NOLINT: implicit by design
+};
+
+/// A table of the summary: columns and, per row, one cell per column.
 struct SummaryTable {
   std::vector<SummaryColumn> columns;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<SummaryCell>> rows;
 };
 
 /// Geometric means of the speedups over one subset of rows.

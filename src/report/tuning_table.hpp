@@ -24,7 +24,7 @@ inline constexpr RunKind kBaselineKinds[] = {RunKind::kCublasltHeuristic, RunKin
 struct BaselineResult {
   double median_us = 0.0;
   double spread_rel = 0.0;
-  nlohmann::json algo{};  ///< the algorithm record, null when the run had none
+  Json algo{};  ///< the algorithm record, null when the run had none
   [[nodiscard]] bool operator==(const BaselineResult&) const = default;
 };
 
@@ -62,9 +62,9 @@ struct TuningTable {
 [[nodiscard]] TuningTable build_tuning_table(const RunFolder& folder);
 
 /// `gemmtune.tuning_table/1` JSON, derived fields (TFLOPS, GB/s, speedups, reproduce) included.
-[[nodiscard]] nlohmann::json to_json(const TuningTable& table);
+[[nodiscard]] Json to_json(const TuningTable& table);
 /// Parses tuning-table JSON; derived fields are recomputed, not read. `file` names errors.
-[[nodiscard]] TuningTable parse_tuning_table(const nlohmann::json& j, const std::string& file);
+[[nodiscard]] TuningTable parse_tuning_table(const Json& j, const std::string& file);
 /// Reads a tuning_table.json, or builds the table from a run folder when `path` is a directory.
 [[nodiscard]] TuningTable load_tuning_table(const std::filesystem::path& path);
 

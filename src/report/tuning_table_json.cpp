@@ -8,8 +8,8 @@ namespace {
 
 constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
 
-[[nodiscard]] nlohmann::json baseline_json(const GemmShape& shape, const BaselineResult& b) {
-  nlohmann::json j = {{"median_us", b.median_us},
+[[nodiscard]] Json baseline_json(const GemmShape& shape, const BaselineResult& b) {
+  Json j = {{"median_us", b.median_us},
                       {"spread_rel", b.spread_rel},
                       {"tflops", gemm_tflops(shape, b.median_us)},
                       {"gbps", gemm_gbps(shape, b.median_us)}};
@@ -17,17 +17,17 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   return j;
 }
 
-[[nodiscard]] nlohmann::json entry_json(const TableProblem& p, const TableEntry& e) {
+[[nodiscard]] Json entry_json(const TableProblem& p, const TableEntry& e) {
   const GemmShape shape = shape_of(p, e);
-  nlohmann::json j = {{"m", e.m}, {"config", nullptr}, {"timing_mode", e.timing_mode}};
-  nlohmann::json baselines = nlohmann::json::object();
-  nlohmann::json speedups = nlohmann::json::object();
+  Json j = {{"m", e.m}, {"config", nullptr}, {"timing_mode", e.timing_mode}};
+  Json baselines = Json::object();
+  Json speedups = Json::object();
   for (const RunKind kind : kBaselineKinds) {
     const std::string name(to_string(kind));
     const auto it = e.baselines.find(kind);
-    baselines[name] = it == e.baselines.end() ? nlohmann::json() : baseline_json(shape, it->second);
+    baselines[name] = it == e.baselines.end() ? Json() : baseline_json(shape, it->second);
     const std::optional<double> s = speedup(e, kind);
-    speedups["vs_" + name] = s ? nlohmann::json(*s) : nlohmann::json();
+    speedups["vs_" + name] = s ? Json(*s) : Json();
   }
   if (e.config) {
     j["config"] = *e.config;
@@ -41,11 +41,11 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   j["dispositions"] = e.dispositions;
   j["baselines"] = std::move(baselines);
   j["speedup"] = std::move(speedups);
-  j["reproduce"] = e.config ? nlohmann::json(reproduce_command(p, e)) : nlohmann::json();
+  j["reproduce"] = e.config ? Json(reproduce_command(p, e)) : Json();
   return j;
 }
 
-[[nodiscard]] TableEntry parse_entry(const nlohmann::json& j, const JsonAt& at) {
+[[nodiscard]] TableEntry parse_entry(const Json& j, const JsonAt& at) {
   TableEntry e;
   e.m = require_positive_int(j, "m", at);
   e.timing_mode = require_string(j, "timing_mode", at);
@@ -58,17 +58,17 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
     e.reason = optional_string(j, "reason", at, "no passing config");
   }
   if (j.contains("dispositions") && !j.at("dispositions").is_null()) {
-    const nlohmann::json& d = j.at("dispositions");
+    const Json& d = j.at("dispositions");
     if (!d.is_object()) (at / "dispositions").fail("expected an object");
     for (const auto& [name, count] : d.items()) {
       e.dispositions[name] = require_positive_int(d, name, at / "dispositions");
     }
   }
-  const nlohmann::json& baselines = require_member(j, "baselines", at);
+  const Json& baselines = require_member(j, "baselines", at);
   for (const RunKind kind : kBaselineKinds) {
     const std::string name(to_string(kind));
     if (!baselines.contains(name) || baselines.at(name).is_null()) continue;
-    const nlohmann::json& b = baselines.at(name);
+    const Json& b = baselines.at(name);
     const JsonAt bat = at / "baselines" / name;
     BaselineResult result{.median_us = require_number(b, "median_us", bat),
                           .spread_rel = require_number(b, "spread_rel", bat)};
@@ -81,17 +81,17 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
 
 }  // namespace
 
-nlohmann::json to_json(const TuningTable& table) {
-  nlohmann::json problems = nlohmann::json::array();
+Json to_json(const TuningTable& table) {
+  Json problems = Json::array();
   for (const TableProblem& p : table.problems) {
-    nlohmann::json entries = nlohmann::json::array();
+    Json entries = Json::array();
     for (const TableEntry& e : p.entries) entries.push_back(entry_json(p, e));
     problems.push_back({{"label", p.label}, {"n", p.n}, {"k", p.k}, {"entries", std::move(entries)}});
   }
   return {{"schema", kTableSchema}, {"env", table.env.raw}, {"problems", std::move(problems)}};
 }
 
-TuningTable parse_tuning_table(const nlohmann::json& j, const std::string& file) {
+TuningTable parse_tuning_table(const Json& j, const std::string& file) {
   const JsonAt at{file};
   const std::string schema = require_string(j, "schema", at);
   if (schema != kTableSchema) {
@@ -99,11 +99,11 @@ TuningTable parse_tuning_table(const nlohmann::json& j, const std::string& file)
   }
   TuningTable table;
   table.env = parse_env(require_member(j, "env", at), at / "env");
-  const nlohmann::json& problems = require_member(j, "problems", at);
+  const Json& problems = require_member(j, "problems", at);
   if (!problems.is_array()) (at / "problems").fail("expected an array");
   std::set<std::pair<int64_t, int64_t>> seen_problems;
   for (std::size_t i = 0; i < problems.size(); ++i) {
-    const nlohmann::json& pj = problems[i];
+    const Json& pj = problems[i];
     const JsonAt pat = (at / "problems")[i];
     TableProblem p{.label = optional_string(pj, "label", pat),
                    .n = require_positive_int(pj, "n", pat),
@@ -111,7 +111,7 @@ TuningTable parse_tuning_table(const nlohmann::json& j, const std::string& file)
     if (!seen_problems.insert({p.n, p.k}).second) {
       pat.fail("duplicate problem n=" + std::to_string(p.n) + " k=" + std::to_string(p.k));
     }
-    const nlohmann::json& entries = require_member(pj, "entries", pat);
+    const Json& entries = require_member(pj, "entries", pat);
     if (!entries.is_array()) (pat / "entries").fail("expected an array");
     std::set<int64_t> seen_m;
     for (std::size_t k = 0; k < entries.size(); ++k) {
