@@ -112,6 +112,22 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
   return env;
 }
 
+Json to_json(const RunEnv& env) {
+  Json j = env.raw.is_object() ? env.raw : Json::object();
+  j["schema"] = kEnvSchema;
+  j["gpu"]["name"] = env.gpu_name;
+  j["versions"]["driver"] = env.driver;
+  j["versions"]["cuda_runtime"] = env.cuda_runtime;
+  j["versions"]["nvrtc"] = env.nvrtc;
+  j["versions"]["cublaslt"] = env.cublaslt;
+  j["timing_mode"] = env.timing_mode;
+  j["roofs"] = {{"hbm_gbps", env.roofs.hbm_gbps},
+                {"fp8_block_tflops", env.roofs.fp8_block_tflops},
+                {"fp8_tensor_tflops", env.roofs.fp8_tensor_tflops},
+                {"fp8_datasheet_tflops", env.roofs.fp8_datasheet_tflops}};
+  return j;
+}
+
 RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   check_schema(j, kRunSchema, at);
   RunRecord r;

@@ -42,6 +42,10 @@ struct RunEnv {
 /// Parses an env object (env.json, or the `env` member of a tuning table).
 [[nodiscard]] RunEnv parse_env(const Json& j, const JsonAt& at);
 
+/// The env object to write: `raw` with the parsed fields (GPU name, versions, timing mode,
+/// roofs) written over it, so that a changed field is never contradicted by the raw copy.
+[[nodiscard]] Json to_json(const RunEnv& env);
+
 /// Who produced a measurement.
 enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor };
 /// The outcome of one measurement (CUTLASS profiler vocabulary).

@@ -88,7 +88,7 @@ Json to_json(const TuningTable& table) {
     for (const TableEntry& e : p.entries) entries.push_back(entry_json(p, e));
     problems.push_back({{"label", p.label}, {"n", p.n}, {"k", p.k}, {"entries", std::move(entries)}});
   }
-  return {{"schema", kTableSchema}, {"env", table.env.raw}, {"problems", std::move(problems)}};
+  return {{"schema", kTableSchema}, {"env", to_json(table.env)}, {"problems", std::move(problems)}};
 }
 
 TuningTable parse_tuning_table(const Json& j, const std::string& file) {
