@@ -5,7 +5,6 @@
 #include <tuple>
 #include <utility>
 
-#include "core/error.hpp"
 
 namespace gemmtune::report {
 namespace {
