@@ -5,7 +5,6 @@
 #include <tuple>
 #include <utility>
 
-
 namespace gemmtune::report {
 namespace {
 
