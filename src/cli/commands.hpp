@@ -10,5 +10,8 @@ void register_devices(CLI::App& root, int& exit_code);
 void register_plan(CLI::App& root, int& exit_code);
 void register_compile(CLI::App& root, int& exit_code);
 void register_run(CLI::App& root, int& exit_code);
+void register_report(CLI::App& root, int& exit_code);
+void register_compare(CLI::App& root, int& exit_code);
+void register_export(CLI::App& root, int& exit_code);
 
 }  // namespace gemmtune::cli

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   cli::register_plan(app, exit_code);
   cli::register_compile(app, exit_code);
   cli::register_run(app, exit_code);
+  cli::register_report(app, exit_code);
+  cli::register_compare(app, exit_code);
+  cli::register_export(app, exit_code);
 
   // NOTE: logs go to stderr so that stdout carries only results (tables, --json).
   spdlog::set_default_logger(spdlog::stderr_color_mt("gemmtune"));

@@ -1,0 +1,126 @@
+// The analytic cost model of cost_model.hpp: waves of a persistent grid, each tile bounded by its
+// tensor-core time, its L2->SM loads and its share of HBM traffic.
+#include "core/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace gemmtune {
+namespace {
+
+[[nodiscard]] int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Fraction of the per-SM FP8 tensor rate a tile shape can reach.
+[[nodiscard]] double mma_efficiency(const KernelConfig& c) {
+  // Assumption: with one math warpgroup (block_m 64) the FP32 promotion of each 128-wide K block
+  // cannot hide behind the other warpgroup's WGMMA, as it can with two.
+  const double warpgroup_eff = c.math_warpgroups() == 1 ? 0.8 : 1.0;
+  // NOTE: a shared-memory-sourced m64nNk32 e4m3 WGMMA does 4096*N FLOPs and reads 2048 + 32*N
+  // bytes; at 8192 dense FP8 FLOP/clk/SM (1979 TFLOPS / 132 SMs / 1.83 GHz) and 128 B/clk of
+  // shared memory it is bandwidth-bound below N = 64, reaching 2N/(N+64) of peak.
+  const double smem_eff = std::min(1.0, 2.0 * c.block_n / (c.block_n + 64.0));
+  return warpgroup_eff * smem_eff;
+}
+
+/// How many times an operand of `bytes` is read from HBM when it is swept once per group of
+/// `group_blocks` of the other operand's `other_blocks` blocks.
+[[nodiscard]] int64_t operand_reads(double bytes, int64_t other_blocks, int64_t group_blocks,
+                                    const DeviceModel& d) {
+  if (bytes <= 0.5 * static_cast<double>(d.l2_bytes)) return 1;  // stays in L2 across sweeps
+  return ceil_div(other_blocks, std::max<int64_t>(1, group_blocks));
+}
+
+[[nodiscard]] double launch_hbm_bytes(const GemmShape& s, const KernelConfig& c,
+                                      int64_t ctas_per_wave, const DeviceModel& d) {
+  const int64_t m_blocks = ceil_div(s.m, c.block_m);
+  const int64_t n_blocks = ceil_div(s.n, c.block_n);
+  const int64_t k_blocks = ceil_div(s.k, KernelConfig::kBlockK);
+  const double a_bytes = static_cast<double>(s.m * s.k + 4 * k_blocks * s.m);
+  const double b_bytes = static_cast<double>(s.n * s.k + 4 * ceil_div(s.n, 128) * k_blocks);
+  // Output tiles in flight at once: split-K siblings of one tile are scheduled together.
+  const int64_t tiles_in_flight = ceil_div(ctas_per_wave, c.split_k);
+  double a_reads = 1.0;
+  double b_reads = 1.0;
+  if (c.raster == Raster::kN) {
+    // Walks N inside a group of `group` m-blocks: A stays in L2, B is swept once per group.
+    const int64_t live_m_blocks =
+        std::min(m_blocks, std::max<int64_t>(c.group, ceil_div(tiles_in_flight, n_blocks)));
+    b_reads = static_cast<double>(operand_reads(b_bytes, m_blocks, live_m_blocks, d));
+  } else {
+    const int64_t live_n_blocks =
+        std::min(n_blocks, std::max<int64_t>(c.group, ceil_div(tiles_in_flight, m_blocks)));
+    a_reads = static_cast<double>(operand_reads(a_bytes, n_blocks, live_n_blocks, d));
+  }
+  const double d_bytes = 2.0 * static_cast<double>(s.m * s.n);
+  const double partial_bytes =
+      c.split_k > 1 ? 8.0 * static_cast<double>(s.m * s.n) * c.split_k : 0.0;
+  return a_reads * a_bytes + b_reads * b_bytes + d_bytes + partial_bytes;
+}
+
+}  // namespace
+
+CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const DeviceModel& d) {
+  GT_CHECK(s.m > 0 && s.n > 0 && s.k > 0, kExitUsage, "GEMM dimensions must be positive");
+  GT_CHECK(c.block_m > 0 && c.block_n > 0 && c.stages > 0 && c.num_sms > 0 && c.split_k > 0 &&
+               c.group > 0,
+           kExitUsage, "config fields must be positive");
+  CostBreakdown out;
+  const int64_t k_blocks = ceil_div(s.k, KernelConfig::kBlockK);
+  const int64_t k_blocks_per_split = ceil_div(k_blocks, c.split_k);
+  const double k_split = static_cast<double>(std::min(s.k, k_blocks_per_split * 128));
+  out.tiles = ceil_div(s.m, c.block_m) * ceil_div(s.n, c.block_n) * c.split_k;
+  out.waves = ceil_div(out.tiles, c.num_sms);
+  const int64_t full_wave_ctas = std::min<int64_t>(c.num_sms, out.tiles);
+  const int64_t last_wave_ctas = out.tiles - (out.waves - 1) * c.num_sms;
+  out.last_wave_util = static_cast<double>(last_wave_ctas) / c.num_sms;
+  out.wave_util = static_cast<double>(out.tiles) / static_cast<double>(out.waves * c.num_sms);
+
+  const double sm_flops_per_s = d.fp8_tflops * 1e12 / d.sm_count * mma_efficiency(c);
+  out.mma_us_per_tile = 2.0 * c.block_m * c.block_n * k_split / sm_flops_per_s * 1e6;
+
+  const double a_rows = c.multicast == Multicast::kA ? 0.5 * c.block_m : c.block_m;
+  const double b_rows = c.multicast == Multicast::kB ? 0.5 * c.block_n : c.block_n;
+  const double tile_load_bytes =
+      (a_rows + b_rows) * k_split + 4.0 * (c.block_m + 2) * static_cast<double>(k_blocks_per_split);
+  const double ring_bytes = static_cast<double>(c.stages) * (c.block_m + c.block_n) * 128.0;
+  const double ring_gbps = ring_bytes / (d.mem_latency_us * 1e-6) / 1e9;
+
+  out.hbm_bytes = launch_hbm_bytes(s, c, full_wave_ctas, d);
+  const double tile_hbm_bytes = out.hbm_bytes / static_cast<double>(out.tiles);
+
+  // Bytes / (GB/s) = ns; * 1e-3 = µs.
+  const auto tile_us = [&](int64_t active_ctas) {
+    const double a = static_cast<double>(active_ctas);
+    const double load_gbps = std::min(d.l2_gbps / a, ring_gbps);
+    const double load_us = tile_load_bytes / load_gbps * 1e-3;
+    const double hbm_us = tile_hbm_bytes * a / d.hbm_gbps * 1e-3;
+    return std::max({out.mma_us_per_tile, load_us, hbm_us});
+  };
+  out.total_us = d.launch_us + d.mem_latency_us +
+                 static_cast<double>(out.waves - 1) * tile_us(full_wave_ctas) +
+                 tile_us(last_wave_ctas) + (c.split_k > 1 ? d.split_k_fixup_us : 0.0);
+  return out;
+}
+
+double predict_us(const GemmShape& shape, const KernelConfig& config, const DeviceModel& device) {
+  return predict_cost(shape, config, device).total_us;
+}
+
+std::vector<RankedConfig> rank_configs(const GemmShape& shape,
+                                       std::span<const KernelConfig> configs,
+                                       const DeviceModel& device) {
+  std::vector<RankedConfig> ranked;
+  ranked.reserve(configs.size());
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    ranked.push_back({.index = i, .cost = predict_cost(shape, configs[i], device)});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const RankedConfig& a, const RankedConfig& b) {
+    return a.cost.total_us < b.cost.total_us;
+  });
+  return ranked;
+}
+
+}  // namespace gemmtune

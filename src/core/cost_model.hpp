@@ -1,0 +1,82 @@
+#pragma once
+/// An analytic time model of one sm90_fp8_gemm_1d2d launch, used to rank candidate configs before
+/// (or instead of) timing them. It only has to order configs sensibly, not to predict to the µs.
+///
+/// The model, per launch (README "Cost model"):
+///   tiles     = ceil(M/bm) * ceil(N/bn) * split_k, processed by a persistent grid of num_sms CTAs
+///               in waves = ceil(tiles/num_sms); the last wave runs `tiles - (waves-1)*num_sms` CTAs.
+///   per tile  = max(MMA, L2->SM load, HBM share), each at the rate one SM gets while `a` CTAs run:
+///               MMA      2*bm*bn*K_split at fp8_tflops/sm_count, derated for one math warpgroup
+///                        (bm = 64) and for shared-memory bandwidth when bn < 64;
+///               L2->SM   (bm + bn)*K_split bytes (the multicast operand halved) at
+///                        min(l2_gbps/a, in-flight bytes of the stage ring / memory latency);
+///               HBM      this tile's share of the launch's HBM bytes at hbm_gbps/a.
+///   total     = launch + one pipeline fill (memory latency) + sum over waves of the per-tile time
+///               + a split-K fix-up.
+///   HBM bytes = A + B + D + scales, where an operand larger than half of L2 is re-read once per
+///               raster group of the other operand (raster N re-reads B per group of m-blocks,
+///               raster M re-reads A per group of n-blocks; a wave spanning more blocks than the
+///               group reuses them in the same pass), plus split-K partials 8*M*N*split_k.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/gemm_shape.hpp"
+#include "core/kernel_config.hpp"
+
+namespace gemmtune {
+
+/// The device as the cost model sees it. Defaults describe the H200 of shared/DEVICE.md.
+struct DeviceModel {
+  int sm_count = 132;
+  /// NOTE: 4297 GB/s is a device-to-device copy (DEVICE.md); a GEMM streaming one operand reached
+  /// at most ~2.9 TB/s in ANCHORS.md, so the model uses an effective 3300 GB/s.
+  double hbm_gbps = 3300.0;
+  /// NOTE: DeepGEMM reached 1416-1460 TFLOPS at 4096x7168x16384 (ANCHORS.md, kernel and call).
+  double fp8_tflops = 1450.0;
+  /// Aggregate L2->SM bandwidth. Assumption (not measured here): ~10 TB/s on H100-class parts.
+  double l2_gbps = 10000.0;
+  /// L2 capacity the operands may occupy: 60 MiB reported, some of it taken by D and scales.
+  int64_t l2_bytes = int64_t{50} << 20;
+  /// Loaded latency of a TMA load, which bounds one SM's bandwidth to its in-flight stage bytes.
+  /// Assumption: 2 µs makes ~2/3 of the SMs necessary to saturate HBM with a typical ring, which
+  /// is why small-M shapes profit from split-K (cuBLASLt's best picks, ANCHORS.md).
+  double mem_latency_us = 2.0;
+  /// Fixed cost of one launch as the timing protocol sees it.
+  double launch_us = 2.0;
+  /// Extra cost of the deterministic split-K reduction (arrival counters, last CTA sums).
+  double split_k_fixup_us = 1.0;
+};
+
+/// The parts of one prediction, for ranking and for explaining a ranking.
+struct CostBreakdown {
+  int64_t tiles = 0;              ///< output tiles times split_k
+  int64_t waves = 0;              ///< ceil(tiles / num_sms)
+  double last_wave_util = 0.0;    ///< CTAs of the last wave / num_sms
+  double wave_util = 0.0;         ///< tiles / (waves * num_sms)
+  double mma_us_per_tile = 0.0;   ///< tensor-core time of one tile
+  double hbm_bytes = 0.0;         ///< modelled HBM traffic of the launch
+  double total_us = 0.0;          ///< the prediction
+};
+
+/// Predicts the launch of `config` on `shape`, with its parts.
+[[nodiscard]] CostBreakdown predict_cost(const GemmShape& shape, const KernelConfig& config,
+                                         const DeviceModel& device = {});
+
+/// Predicted runtime in microseconds of `config` on `shape`.
+[[nodiscard]] double predict_us(const GemmShape& shape, const KernelConfig& config,
+                                const DeviceModel& device = {});
+
+/// One config's place in a ranking.
+struct RankedConfig {
+  std::size_t index = 0;   ///< position in the input span
+  CostBreakdown cost;
+};
+
+/// Orders `configs` by predicted runtime, fastest first; ties keep their input order.
+[[nodiscard]] std::vector<RankedConfig> rank_configs(const GemmShape& shape,
+                                                     std::span<const KernelConfig> configs,
+                                                     const DeviceModel& device = {});
+
+}  // namespace gemmtune

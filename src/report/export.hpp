@@ -1,0 +1,37 @@
+#pragma once
+/// `gemmtune export TABLE --format json|csv|cpp|cublaslt`: the tuning table in forms other
+/// programs consume. README "export".
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "report/tuning_table.hpp"
+
+namespace gemmtune::report {
+
+/// The output formats of `gemmtune export`.
+enum class ExportFormat { kJson, kCsv, kCpp, kCublaslt };
+
+/// "json", "csv", "cpp" or "cublaslt"; nullopt otherwise.
+[[nodiscard]] std::optional<ExportFormat> parse_export_format(std::string_view name);
+
+/// The canonical `gemmtune.tuning_table/1` JSON, indented.
+[[nodiscard]] std::string export_json(const TuningTable& table);
+
+/// One row per (N, K, M), header first; entries without a config have an empty config column.
+[[nodiscard]] std::string export_csv(const TuningTable& table);
+
+/// A self-contained C++17 header: `struct Config`, a constexpr table sorted by (n, k, m) and
+/// `select(m, n, k)`, which for the exact (n, k) returns the config of the smallest tuned M >= m,
+/// else of the largest tuned M, and nullptr for an (n, k) that was not tuned. Entries without a
+/// passing config are left out. A config that does not parse throws kExitUsage.
+[[nodiscard]] std::string export_cpp(const TuningTable& table);
+
+/// `gemmtune.cublaslt_algos/1` JSON: per (N, K, M) the fastest cuBLASLt algorithm record found
+/// by enumeration, with the cuBLASLt version and GPU it was measured with.
+[[nodiscard]] std::string export_cublaslt(const TuningTable& table);
+
+/// Dispatches to the functions above.
+[[nodiscard]] std::string export_table(const TuningTable& table, ExportFormat format);
+
+}  // namespace gemmtune::report

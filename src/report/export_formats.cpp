@@ -1,0 +1,94 @@
+// export: format dispatch and the JSON, CSV and cuBLASLt-algorithm forms (C++ header: export_cpp.cpp).
+#include <fmt/format.h>
+
+#include "report/export.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+[[nodiscard]] std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+[[nodiscard]] std::string csv_number(std::optional<double> v, int decimals) {
+  return v ? fmt::format("{:.{}f}", *v, decimals) : "";
+}
+
+}  // namespace
+
+std::optional<ExportFormat> parse_export_format(std::string_view name) {
+  if (name == "json") return ExportFormat::kJson;
+  if (name == "csv") return ExportFormat::kCsv;
+  if (name == "cpp") return ExportFormat::kCpp;
+  if (name == "cublaslt") return ExportFormat::kCublaslt;
+  return std::nullopt;
+}
+
+std::string export_json(const TuningTable& table) { return to_json(table).dump(2) + "\n"; }
+
+std::string export_csv(const TuningTable& table) {
+  std::string csv = "label,n,k,m,config,median_us,spread_rel,tflops,gbps,timing_mode";
+  for (const RunKind kind : kBaselineKinds) csv += "," + std::string(to_string(kind)) + "_us";
+  for (const RunKind kind : kBaselineKinds) csv += ",speedup_vs_" + std::string(to_string(kind));
+  csv += ",reason\n";
+  for (const TableProblem& p : table.problems) {
+    for (const TableEntry& e : p.entries) {
+      const GemmShape shape = shape_of(p, e);
+      const std::optional<double> us = e.config ? std::optional(e.median_us) : std::nullopt;
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{}", csv_field(p.label), p.n, p.k, e.m,
+                         csv_field(e.config.value_or("")), csv_number(us, 3),
+                         e.config ? fmt::format("{:.4f}", e.spread_rel) : "",
+                         csv_number(us ? std::optional(gemm_tflops(shape, *us)) : std::nullopt, 1),
+                         csv_number(us ? std::optional(gemm_gbps(shape, *us)) : std::nullopt, 1),
+                         e.timing_mode);
+      for (const RunKind kind : kBaselineKinds) {
+        const auto it = e.baselines.find(kind);
+        csv += "," + csv_number(it == e.baselines.end() ? std::nullopt
+                                                        : std::optional(it->second.median_us), 3);
+      }
+      for (const RunKind kind : kBaselineKinds) csv += "," + csv_number(speedup(e, kind), 4);
+      csv += "," + csv_field(e.reason) + "\n";
+    }
+  }
+  return csv;
+}
+
+std::string export_cublaslt(const TuningTable& table) {
+  Json entries = Json::array();
+  for (const TableProblem& p : table.problems) {
+    for (const TableEntry& e : p.entries) {
+      const auto best = e.baselines.find(RunKind::kCublasltBest);
+      if (best == e.baselines.end()) continue;
+      entries.push_back({{"label", p.label},
+                         {"m", e.m},
+                         {"n", p.n},
+                         {"k", p.k},
+                         {"median_us", best->second.median_us},
+                         {"spread_rel", best->second.spread_rel},
+                         {"algo", best->second.algo}});
+    }
+  }
+  const Json out = {{"schema", "gemmtune.cublaslt_algos/1"},
+                              {"cublaslt_version", table.env.cublaslt},
+                              {"cuda_runtime", table.env.cuda_runtime},
+                              {"driver", table.env.driver},
+                              {"gpu", table.env.gpu_name},
+                              {"timing_mode", table.env.timing_mode},
+                              {"entries", std::move(entries)}};
+  return out.dump(2) + "\n";
+}
+
+std::string export_table(const TuningTable& table, ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJson: return export_json(table);
+    case ExportFormat::kCsv: return export_csv(table);
+    case ExportFormat::kCpp: return export_cpp(table);
+    case ExportFormat::kCublaslt: return export_cublaslt(table);
+  }
+  return export_json(table);
+}
+
+}  // namespace gemmtune::report

@@ -1,0 +1,30 @@
+#pragma once
+/// The human-readable outputs of `gemmtune report`: summary.md, roofline.svg and report.html,
+/// each a pure function of the tuning table, plus the writer of the whole set.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "report/tuning_table.hpp"
+
+namespace gemmtune::report {
+
+/// summary.md: environment header, one row per (M, N, K), geometric means of the speedups.
+[[nodiscard]] std::string render_summary_md(const TuningTable& table);
+
+/// roofline.svg: log-log TFLOPS over arithmetic intensity with the env's roofs, one point per
+/// (M, N, K) for gemmtune (`class="pt gemmtune"`) and cuBLASLt best (`class="pt cublaslt_best"`).
+[[nodiscard]] std::string render_roofline_svg(const TuningTable& table);
+
+/// report.html: self-contained (inline CSS and SVG, no script, no network).
+[[nodiscard]] std::string render_report_html(const TuningTable& table);
+
+/// Writes tuning_table.json, summary.md, roofline.svg and report.html into `dir` (created if
+/// needed); returns the paths written. A file that cannot be written throws kExitIoError.
+std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
+                                                      const std::filesystem::path& dir);
+
+/// Writes `text` to `path`, throwing kExitIoError naming the path on failure.
+void write_text_file(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace gemmtune::report

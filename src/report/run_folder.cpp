@@ -1,0 +1,203 @@
+// Reading env.json and runs.jsonl of a sweep's run folder.
+#include "report/run_folder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+constexpr std::array<std::pair<RunKind, std::string_view>, 4> kKindNames{{
+    {RunKind::kGemmtune, "gemmtune"},
+    {RunKind::kCublasltHeuristic, "cublaslt_heuristic"},
+    {RunKind::kCublasltBest, "cublaslt_best"},
+    {RunKind::kCublasltFp8Tensor, "cublaslt_fp8_tensor"},
+}};
+
+constexpr std::array<std::pair<Disposition, std::string_view>, 7> kDispositionNames{{
+    {Disposition::kPassed, "passed"},
+    {Disposition::kIncorrect, "incorrect"},
+    {Disposition::kCompileFailed, "compile_failed"},
+    {Disposition::kLaunchFailed, "launch_failed"},
+    {Disposition::kFaulted, "faulted"},
+    {Disposition::kTimedOut, "timed_out"},
+    {Disposition::kSkipped, "skipped"},
+}};
+
+/// Looks `name` up in one of the tables above; throws an input error listing the valid names.
+template <typename Enum, std::size_t N>
+[[nodiscard]] Enum enum_from_name(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                                  const std::string& name, const JsonAt& at) {
+  std::string valid;
+  for (const auto& [value, text] : names) {
+    if (text == name) return value;
+    valid += (valid.empty() ? "" : ", ") + std::string(text);
+  }
+  at.fail("unknown value \"" + name + "\" (expected one of: " + valid + ")");
+}
+
+constexpr std::string_view kEnvSchema = "gemmtune.env/1";
+constexpr std::string_view kRunSchema = "gemmtune.run/1";
+
+void check_schema(const Json& j, std::string_view expected, const JsonAt& at) {
+  const std::string schema = require_string(j, "schema", at);
+  if (schema != expected) {
+    (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" +
+                         std::string(expected) + "\")");
+  }
+}
+
+[[nodiscard]] Timing parse_timing(const Json& j, const JsonAt& at) {
+  Timing t;
+  t.mode = optional_string(j, "mode", at);
+  t.median_us = require_number(j, "median_us", at);
+  if (t.median_us <= 0.0) (at / "median_us").fail("must be positive");
+  const std::optional<double> spread = optional_number(j, "spread_rel", at);
+  const std::optional<double> p10 = optional_number(j, "p10_us", at);
+  const std::optional<double> p90 = optional_number(j, "p90_us", at);
+  if (spread) {
+    t.spread_rel = *spread;
+  } else if (p10 && p90) {
+    t.spread_rel = (*p90 - *p10) / t.median_us;
+  }
+  if (t.spread_rel < 0.0) (at / "spread_rel").fail("must not be negative");
+  t.samples = static_cast<int64_t>(optional_number(j, "samples", at).value_or(0.0));
+  return t;
+}
+
+}  // namespace
+
+std::string_view to_string(RunKind kind) {
+  for (const auto& [value, text] : kKindNames) {
+    if (value == kind) return text;
+  }
+  return "?";
+}
+
+std::string_view to_string(Disposition disposition) {
+  for (const auto& [value, text] : kDispositionNames) {
+    if (value == disposition) return text;
+  }
+  return "?";
+}
+
+RunEnv parse_env(const Json& j, const JsonAt& at) {
+  check_schema(j, kEnvSchema, at);
+  RunEnv env;
+  env.raw = j;
+  env.gpu_name = require_string(require_member(j, "gpu", at), "name", at / "gpu");
+  const Json& versions = require_member(j, "versions", at);
+  env.driver = require_version(versions, "driver", at / "versions");
+  env.cuda_runtime = require_version(versions, "cuda_runtime", at / "versions");
+  env.nvrtc = require_version(versions, "nvrtc", at / "versions");
+  env.cublaslt = require_version(versions, "cublaslt", at / "versions");
+  env.timing_mode = require_string(j, "timing_mode", at);
+  if (env.timing_mode != "kernel" && env.timing_mode != "call") {
+    (at / "timing_mode").fail("expected \"kernel\" or \"call\", found \"" + env.timing_mode + "\"");
+  }
+  if (j.contains("roofs") && !j.at("roofs").is_null()) {
+    const Json& r = j.at("roofs");
+    const JsonAt rat = at / "roofs";
+    env.roofs = {.hbm_gbps = require_number(r, "hbm_gbps", rat),
+                 .fp8_block_tflops = require_number(r, "fp8_block_tflops", rat),
+                 .fp8_tensor_tflops = require_number(r, "fp8_tensor_tflops", rat),
+                 .fp8_datasheet_tflops = require_number(r, "fp8_datasheet_tflops", rat)};
+  }
+  return env;
+}
+
+Json to_json(const RunEnv& env) {
+  Json j = env.raw.is_object() ? env.raw : Json::object();
+  j["schema"] = kEnvSchema;
+  j["gpu"]["name"] = env.gpu_name;
+  j["versions"]["driver"] = env.driver;
+  j["versions"]["cuda_runtime"] = env.cuda_runtime;
+  j["versions"]["nvrtc"] = env.nvrtc;
+  j["versions"]["cublaslt"] = env.cublaslt;
+  j["timing_mode"] = env.timing_mode;
+  j["roofs"] = {{"hbm_gbps", env.roofs.hbm_gbps},
+                {"fp8_block_tflops", env.roofs.fp8_block_tflops},
+                {"fp8_tensor_tflops", env.roofs.fp8_tensor_tflops},
+                {"fp8_datasheet_tflops", env.roofs.fp8_datasheet_tflops}};
+  return j;
+}
+
+RunRecord parse_run_record(const Json& j, const JsonAt& at) {
+  check_schema(j, kRunSchema, at);
+  RunRecord r;
+  const Json& problem = require_member(j, "problem", at);
+  const JsonAt pat = at / "problem";
+  r.label = optional_string(problem, "label", pat);
+  r.shape = {.m = require_positive_int(problem, "m", pat),
+             .n = require_positive_int(problem, "n", pat),
+             .k = require_positive_int(problem, "k", pat)};
+  r.kind = enum_from_name(kKindNames, require_string(j, "kind", at), at / "kind");
+  if (r.kind == RunKind::kGemmtune) {
+    r.config = require_string(j, "config", at);
+  } else if (j.contains("algo") && !j.at("algo").is_null()) {
+    if (!j.at("algo").is_object()) (at / "algo").fail("expected an object");
+    r.algo = j.at("algo");
+  }
+  r.disposition =
+      enum_from_name(kDispositionNames, require_string(j, "disposition", at), at / "disposition");
+  r.reason = optional_string(j, "reason", at);
+  if (r.disposition == Disposition::kPassed) {
+    r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
+  }
+  return r;
+}
+
+std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
+                                       std::vector<std::string>& warnings) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw_input_error(file.string(), "$", "cannot open file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  std::vector<RunRecord> records;
+  std::size_t begin = 0;
+  for (int64_t line = 1; begin < text.size(); ++line) {
+    const std::size_t newline = text.find('\n', begin);
+    const bool terminated = newline != std::string::npos;
+    const std::string content = text.substr(begin, terminated ? newline - begin : std::string::npos);
+    begin = terminated ? newline + 1 : text.size();
+    if (content.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = file.string() + ":" + std::to_string(line);
+    Json j;
+    try {
+      j = Json::parse(content);
+    } catch (const Json::parse_error& e) {
+      // NOTE: the sweep appends whole lines ending in '\n'; an unterminated unparsable last line
+      // can only be a write cut short by a crash, and the lines before it are intact.
+      if (!terminated) {
+        warnings.push_back(where + ": truncated last line skipped (" + e.what() + ")");
+        spdlog::warn("{}", warnings.back());
+        break;
+      }
+      throw_input_error(where, "$", std::string("invalid JSON: ") + e.what());
+    }
+    RunRecord record = parse_run_record(j, JsonAt{where});
+    record.line = line;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+RunFolder read_run_folder(const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw_input_error(dir.string(), "$", "not a run folder (expected a directory)");
+  }
+  RunFolder folder;
+  const std::string env_file = (dir / "env.json").string();
+  folder.env = parse_env(read_json_file(env_file), JsonAt{env_file});
+  folder.runs = read_runs_jsonl(dir / "runs.jsonl", folder.warnings);
+  return folder;
+}
+
+}  // namespace gemmtune::report

@@ -1,0 +1,103 @@
+#pragma once
+/// Reader of a sweep's run folder (`gemmtune sweep --out DIR`): env.json, the environment of the
+/// run, and runs.jsonl, one measurement per line. Schemas: README "Run folder and tuning table
+/// schema" (`gemmtune.env/1`, `gemmtune.run/1`).
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gemm_shape.hpp"
+#include "report/json_fields.hpp"
+
+namespace gemmtune::report {
+
+/// The ceilings drawn on the roofline. Defaults are shared/DEVICE.md's H200 measurements, used
+/// only when env.json has no `roofs` object.
+struct Roofs {
+  double hbm_gbps = 4297.0;              ///< device-to-device copy, read + write bytes
+  double fp8_block_tflops = 1093.0;      ///< cuBLASLt FP8 1x128/128x128 block-scaled, 8192^3
+  double fp8_tensor_tflops = 1379.0;     ///< cuBLASLt FP8 per-tensor scales, 8192^3
+  double fp8_datasheet_tflops = 1979.0;  ///< datasheet dense FP8
+  [[nodiscard]] bool operator==(const Roofs&) const = default;
+};
+
+/// What env.json says about the machine and the tools; `raw` keeps every field verbatim.
+struct RunEnv {
+  Json raw;
+  std::string gpu_name;
+  std::string driver;
+  std::string cuda_runtime;
+  std::string nvrtc;
+  std::string cublaslt;
+  std::string timing_mode;  ///< "kernel" or "call"
+  Roofs roofs;
+  [[nodiscard]] bool operator==(const RunEnv&) const = default;
+};
+
+/// Parses an env object (env.json, or the `env` member of a tuning table).
+[[nodiscard]] RunEnv parse_env(const Json& j, const JsonAt& at);
+
+/// The env object to write: `raw` with the parsed fields (GPU name, versions, timing mode,
+/// roofs) written over it, so that a changed field is never contradicted by the raw copy.
+[[nodiscard]] Json to_json(const RunEnv& env);
+
+/// Who produced a measurement.
+enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor };
+/// The outcome of one measurement (CUTLASS profiler vocabulary).
+enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
+                         kSkipped };
+
+/// The schema names of the enums: "gemmtune", "cublaslt_best", "passed", "faulted", ...
+[[nodiscard]] std::string_view to_string(RunKind kind);
+[[nodiscard]] std::string_view to_string(Disposition disposition);
+/// Every disposition, in declaration order.
+inline constexpr Disposition kAllDispositions[] = {
+    Disposition::kPassed,       Disposition::kIncorrect, Disposition::kCompileFailed,
+    Disposition::kLaunchFailed, Disposition::kFaulted,   Disposition::kTimedOut,
+    Disposition::kSkipped};
+
+/// The timing block of a passed measurement.
+struct Timing {
+  std::string mode;          ///< "kernel" or "call"; env.json's timing_mode when absent
+  double median_us = 0.0;
+  double spread_rel = 0.0;   ///< (p90_us - p10_us) / median_us
+  int64_t samples = 0;
+};
+
+/// One line of runs.jsonl.
+struct RunRecord {
+  std::string label;
+  GemmShape shape;
+  RunKind kind = RunKind::kGemmtune;
+  std::string config;             ///< canonical config text (kind gemmtune)
+  Json algo;            ///< cuBLASLt algorithm record (cuBLASLt kinds), null if none
+  Disposition disposition = Disposition::kSkipped;
+  std::string reason;
+  std::optional<Timing> timing;   ///< present for every passed record
+  int64_t line = 0;               ///< 1-based line in runs.jsonl
+};
+
+/// A parsed run folder.
+struct RunFolder {
+  RunEnv env;
+  std::vector<RunRecord> runs;
+  std::vector<std::string> warnings;  ///< e.g. a truncated last line that was skipped
+};
+
+/// Parses one runs.jsonl line; `at.file` names file:line for errors.
+[[nodiscard]] RunRecord parse_run_record(const Json& j, const JsonAt& at);
+
+/// Reads runs.jsonl. An unterminated last line that does not parse (a crash mid-write) is skipped
+/// with a warning; any other malformed line throws an input error naming file:line.
+[[nodiscard]] std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
+                                                     std::vector<std::string>& warnings);
+
+/// Reads DIR/env.json and DIR/runs.jsonl; warnings are also logged.
+[[nodiscard]] RunFolder read_run_folder(const std::filesystem::path& dir);
+
+}  // namespace gemmtune::report

@@ -1,0 +1,56 @@
+// summary.md, laid out like the performance table of DeepGEMM's README.
+#include <string>
+
+#include "report/render.hpp"
+#include "report/summary_model.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+[[nodiscard]] std::string md_cell(const SummaryCell& cell) {
+  std::string escaped;
+  for (const char c : cell.text) {
+    if (c == '|') escaped += '\\';
+    escaped += c;
+  }
+  return cell.code && !cell.text.empty() ? "`" + escaped + "`" : escaped;
+}
+
+[[nodiscard]] std::string md_row(const std::vector<std::string>& cells) {
+  std::string line = "|";
+  for (const std::string& cell : cells) line += " " + cell + " |";
+  return line + "\n";
+}
+
+}  // namespace
+
+std::string md_table(const SummaryTable& t) {
+  std::vector<std::string> titles;
+  std::vector<std::string> rules;
+  for (const SummaryColumn& c : t.columns) {
+    titles.push_back(c.title);
+    rules.push_back(c.numeric ? "--:" : ":--");
+  }
+  std::string md = md_row(titles) + md_row(rules);
+  for (const std::vector<SummaryCell>& row : t.rows) {
+    std::vector<std::string> cells;
+    for (const SummaryCell& cell : row) cells.push_back(md_cell(cell));
+    md += md_row(cells);
+  }
+  return md;
+}
+
+std::string render_summary_md(const TuningTable& table) {
+  std::string md = "# gemmtune tuning summary\n\n";
+  for (const auto& [key, value] : env_facts(table.env)) {
+    md += "- **" + key + "**: " + (key == "Command" ? "`" + value + "`" : value) + "\n";
+  }
+  md += "\n## Results\n\n" + md_table(results_table(table));
+  md += "\n## Geometric mean of speedups\n\n" + md_table(geomean_table(table));
+  md += "\nSpeedup = cuBLASLt µs / gemmtune µs (above 1: gemmtune is faster); in parentheses the "
+        "number of rows with both measurements. TFLOPS = 2·M·N·K / time. GB/s counts A, B, D and "
+        "both scale tensors once. Rows with no passing config show why.\n";
+  return md;
+}
+
+}  // namespace gemmtune::report

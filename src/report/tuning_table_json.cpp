@@ -1,0 +1,128 @@
+// tuning_table.json: writing (with derived fields) and reading (with file + JSON-path errors).
+#include <set>
+
+#include "report/tuning_table.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
+
+[[nodiscard]] Json baseline_json(const GemmShape& shape, const BaselineResult& b) {
+  Json j = {{"median_us", b.median_us},
+                      {"spread_rel", b.spread_rel},
+                      {"tflops", gemm_tflops(shape, b.median_us)},
+                      {"gbps", gemm_gbps(shape, b.median_us)}};
+  if (!b.algo.is_null()) j["algo"] = b.algo;
+  return j;
+}
+
+[[nodiscard]] Json entry_json(const TableProblem& p, const TableEntry& e) {
+  const GemmShape shape = shape_of(p, e);
+  Json j = {{"m", e.m}, {"config", nullptr}, {"timing_mode", e.timing_mode}};
+  Json baselines = Json::object();
+  Json speedups = Json::object();
+  for (const RunKind kind : kBaselineKinds) {
+    const std::string name(to_string(kind));
+    const auto it = e.baselines.find(kind);
+    baselines[name] = it == e.baselines.end() ? Json() : baseline_json(shape, it->second);
+    const std::optional<double> s = speedup(e, kind);
+    speedups["vs_" + name] = s ? Json(*s) : Json();
+  }
+  if (e.config) {
+    j["config"] = *e.config;
+    j["median_us"] = e.median_us;
+    j["spread_rel"] = e.spread_rel;
+    j["tflops"] = gemm_tflops(shape, e.median_us);
+    j["gbps"] = gemm_gbps(shape, e.median_us);
+  } else {
+    j["reason"] = e.reason;
+  }
+  j["dispositions"] = e.dispositions;
+  j["baselines"] = std::move(baselines);
+  j["speedup"] = std::move(speedups);
+  j["reproduce"] = e.config ? Json(reproduce_command(p, e)) : Json();
+  return j;
+}
+
+[[nodiscard]] TableEntry parse_entry(const Json& j, const JsonAt& at) {
+  TableEntry e;
+  e.m = require_positive_int(j, "m", at);
+  e.timing_mode = require_string(j, "timing_mode", at);
+  if (j.contains("config") && !j.at("config").is_null()) {
+    e.config = require_string(j, "config", at);
+    e.median_us = require_number(j, "median_us", at);
+    if (e.median_us <= 0.0) (at / "median_us").fail("must be positive");
+    e.spread_rel = require_number(j, "spread_rel", at);
+  } else {
+    e.reason = optional_string(j, "reason", at, "no passing config");
+  }
+  if (j.contains("dispositions") && !j.at("dispositions").is_null()) {
+    const Json& d = j.at("dispositions");
+    if (!d.is_object()) (at / "dispositions").fail("expected an object");
+    for (const auto& [name, count] : d.items()) {
+      e.dispositions[name] = require_positive_int(d, name, at / "dispositions");
+    }
+  }
+  const Json& baselines = require_member(j, "baselines", at);
+  for (const RunKind kind : kBaselineKinds) {
+    const std::string name(to_string(kind));
+    if (!baselines.contains(name) || baselines.at(name).is_null()) continue;
+    const Json& b = baselines.at(name);
+    const JsonAt bat = at / "baselines" / name;
+    BaselineResult result{.median_us = require_number(b, "median_us", bat),
+                          .spread_rel = require_number(b, "spread_rel", bat)};
+    if (result.median_us <= 0.0) (bat / "median_us").fail("must be positive");
+    if (b.contains("algo")) result.algo = b.at("algo");
+    e.baselines[kind] = std::move(result);
+  }
+  return e;
+}
+
+}  // namespace
+
+Json to_json(const TuningTable& table) {
+  Json problems = Json::array();
+  for (const TableProblem& p : table.problems) {
+    Json entries = Json::array();
+    for (const TableEntry& e : p.entries) entries.push_back(entry_json(p, e));
+    problems.push_back({{"label", p.label}, {"n", p.n}, {"k", p.k}, {"entries", std::move(entries)}});
+  }
+  return {{"schema", kTableSchema}, {"env", to_json(table.env)}, {"problems", std::move(problems)}};
+}
+
+TuningTable parse_tuning_table(const Json& j, const std::string& file) {
+  const JsonAt at{file};
+  const std::string schema = require_string(j, "schema", at);
+  if (schema != kTableSchema) {
+    (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" + kTableSchema + "\")");
+  }
+  TuningTable table;
+  table.env = parse_env(require_member(j, "env", at), at / "env");
+  const Json& problems = require_member(j, "problems", at);
+  if (!problems.is_array()) (at / "problems").fail("expected an array");
+  std::set<std::pair<int64_t, int64_t>> seen_problems;
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    const Json& pj = problems[i];
+    const JsonAt pat = (at / "problems")[i];
+    TableProblem p{.label = optional_string(pj, "label", pat),
+                   .n = require_positive_int(pj, "n", pat),
+                   .k = require_positive_int(pj, "k", pat)};
+    if (!seen_problems.insert({p.n, p.k}).second) {
+      pat.fail("duplicate problem n=" + std::to_string(p.n) + " k=" + std::to_string(p.k));
+    }
+    const Json& entries = require_member(pj, "entries", pat);
+    if (!entries.is_array()) (pat / "entries").fail("expected an array");
+    std::set<int64_t> seen_m;
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      const JsonAt eat = (pat / "entries")[k];
+      TableEntry e = parse_entry(entries[k], eat);
+      if (!seen_m.insert(e.m).second) eat.fail("duplicate m=" + std::to_string(e.m));
+      p.entries.push_back(std::move(e));
+    }
+    table.problems.push_back(std::move(p));
+  }
+  return table;
+}
+
+}  // namespace gemmtune::report

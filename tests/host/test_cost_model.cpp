@@ -1,0 +1,100 @@
+// The cost model ranks sensibly on hand-built cases: split-K at small M, full waves, big tiles.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/cost_model.hpp"
+#include "core/error.hpp"
+
+namespace gemmtune {
+namespace {
+
+KernelConfig config(int block_m, int block_n, int stages, int split_k = 1, int num_sms = 132) {
+  return {.block_m = block_m, .block_n = block_n, .stages = stages, .num_sms = num_sms,
+          .split_k = split_k};
+}
+
+TEST(CostModel, SplitKWinsAtSmallMWithLongK) {
+  const GemmShape shape{.m = 64, .n = 7168, .k = 16384};
+  const std::vector<KernelConfig> configs = {config(64, 128, 5, 1), config(64, 128, 5, 2)};
+  const CostBreakdown sk1 = predict_cost(shape, configs[0]);
+  EXPECT_EQ(sk1.tiles, 56);
+  EXPECT_EQ(sk1.waves, 1);
+  EXPECT_EQ(predict_cost(shape, configs[1]).tiles, 112);
+  const std::vector<RankedConfig> ranked = rank_configs(shape, configs);
+  EXPECT_EQ(ranked[0].index, 1u) << "split_k=2 " << ranked[0].cost.total_us << " us vs split_k=1 "
+                                 << ranked[1].cost.total_us << " us";
+}
+
+TEST(CostModel, OneFullWaveBeatsTwoHalfEmptyWaves) {
+  const GemmShape shape{.m = 1536, .n = 1408, .k = 7168};  // 12 x 11 = 132 tiles of 128 x 128
+  const CostBreakdown full = predict_cost(shape, config(128, 128, 5));
+  EXPECT_EQ(full.waves, 1);
+  EXPECT_DOUBLE_EQ(full.wave_util, 1.0);
+  // The same tiles on a 130-CTA grid: 2 waves at 51%.
+  const CostBreakdown half = predict_cost(shape, config(128, 128, 5, 1, 130));
+  EXPECT_EQ(half.waves, 2);
+  EXPECT_NEAR(half.wave_util, 132.0 / 260.0, 1e-12);
+  EXPECT_NEAR(half.last_wave_util, 2.0 / 130.0, 1e-12);
+  EXPECT_LT(full.total_us, half.total_us);
+  // Narrower tiles giving 144 tiles (2 waves at 55%) lose as well.
+  EXPECT_LT(full.total_us, predict_us(shape, config(128, 120, 5)));
+}
+
+TEST(CostModel, BigTilesWinAtLargeM) {
+  const GemmShape shape{.m = 4096, .n = 7168, .k = 7168};
+  const std::vector<KernelConfig> configs = {config(64, 64, 8), config(128, 128, 6),
+                                             config(128, 256, 4)};
+  const std::vector<RankedConfig> ranked = rank_configs(shape, configs);
+  EXPECT_EQ(ranked[0].index, 2u);
+  EXPECT_EQ(ranked[2].index, 0u);
+  // The best prediction is plausible: between the measured block-scaled roof and the datasheet.
+  const double tflops = gemm_tflops(shape, ranked[0].cost.total_us);
+  EXPECT_GT(tflops, 900.0);
+  EXPECT_LT(tflops, 1979.0);
+}
+
+TEST(CostModel, MulticastNeverHurtsAndStagesHelpSmallTiles) {
+  const GemmShape shape{.m = 4096, .n = 4096, .k = 7168};
+  KernelConfig mc = config(128, 128, 4);
+  mc.multicast = Multicast::kA;
+  EXPECT_LE(predict_us(shape, mc), predict_us(shape, config(128, 128, 4)));
+  const GemmShape small{.m = 128, .n = 4096, .k = 7168};
+  EXPECT_LT(predict_us(small, config(64, 64, 8)), predict_us(small, config(64, 64, 2)));
+}
+
+TEST(CostModel, RasterGroupReducesHbmTrafficWhenBDoesNotFitInL2) {
+  const GemmShape shape{.m = 8192, .n = 16384, .k = 7168};  // B: 117 MB, more than L2
+  KernelConfig narrow = config(128, 128, 5);
+  narrow.group = 1;
+  KernelConfig wide = narrow;
+  wide.group = 16;
+  EXPECT_LT(predict_cost(shape, wide).hbm_bytes, predict_cost(shape, narrow).hbm_bytes);
+  EXPECT_GE(predict_cost(shape, wide).hbm_bytes, gemm_min_bytes(shape));
+}
+
+TEST(CostModel, RankingIsStableAndCoversEveryConfig) {
+  const GemmShape shape{.m = 256, .n = 2112, .k = 7168};
+  const std::vector<KernelConfig> configs(3, config(128, 128, 5));
+  const std::vector<RankedConfig> ranked = rank_configs(shape, configs);
+  ASSERT_EQ(ranked.size(), 3u);
+  for (std::size_t i = 0; i < ranked.size(); ++i) EXPECT_EQ(ranked[i].index, i);
+}
+
+TEST(CostModel, RejectsImpossibleInputs) {
+  EXPECT_THROW((void)predict_us({.m = 0, .n = 128, .k = 128}, config(128, 128, 4)), Error);
+  EXPECT_THROW((void)predict_us({.m = 64, .n = 128, .k = 128}, config(128, 128, 4, 0)), Error);
+}
+
+TEST(GemmShape, FlopsBytesAndIntensity) {
+  const GemmShape s{.m = 64, .n = 2112, .k = 7168};
+  EXPECT_DOUBLE_EQ(gemm_flops(s), 2.0 * 64 * 2112 * 7168);
+  // A + B + D + sA (4 * 56 k-blocks * 64) + sB (4 * 17 n-blocks * 56 k-blocks)
+  EXPECT_DOUBLE_EQ(gemm_min_bytes(s), 64.0 * 7168 + 2112.0 * 7168 + 2.0 * 64 * 2112 +
+                                          4.0 * 56 * 64 + 4.0 * 17 * 56);
+  EXPECT_DOUBLE_EQ(gemm_intensity_flop_per_byte(s), gemm_flops(s) / gemm_min_bytes(s));
+  EXPECT_NEAR(gemm_tflops(s, 12.5), 155.0, 0.1);
+}
+
+}  // namespace
+}  // namespace gemmtune

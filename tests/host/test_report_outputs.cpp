@@ -1,0 +1,105 @@
+// summary.md (golden file), roofline.svg points and report.html, and `gemmtune report`.
+#include <gtest/gtest.h>
+
+#include "report/render.hpp"
+#include "report/summary_model.hpp"
+#include "report_test_util.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+using test::count_of;
+
+TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
+
+TEST(ReportOutputs, SummaryMarkdownMatchesTheGoldenFile) {
+  // To refresh after an intended change: gemmtune report tests/fixtures/run_small --out /tmp/x
+  // and copy /tmp/x/summary.md over tests/fixtures/run_small/expected_summary.md.
+  EXPECT_EQ(render_summary_md(fixture_table()),
+            test::read_file(test::fixture("run_small/expected_summary.md")));
+}
+
+TEST(ReportOutputs, GeometricMeansBySubset) {
+  const std::vector<SpeedupGeomean> g = speedup_geomeans(fixture_table());
+  ASSERT_EQ(g.size(), 3u);
+  EXPECT_EQ(g[0].subset, "all");
+  EXPECT_EQ(g[0].rows[1], 4);  // vs cuBLASLt best: the o_proj M=64 row has no config
+  const double small = std::sqrt((13.0 / 12.5) * (13.6 / 13.2));
+  EXPECT_NEAR(*g[1].by_baseline[1], small, 1e-12);
+  const double large = std::sqrt((112.4 / 97.6) * (196.4 / 190.0));
+  EXPECT_NEAR(*g[2].by_baseline[1], large, 1e-12);
+  EXPECT_FALSE(geometric_mean({}).has_value());
+}
+
+TEST(ReportOutputs, RooflineHasOnePointPerMeasuredShapeAndKind) {
+  const std::string svg = render_roofline_svg(fixture_table());
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  EXPECT_EQ(count_of(svg, "class=\"pt gemmtune\""), 4);       // o_proj M=64 has no config
+  EXPECT_EQ(count_of(svg, "class=\"pt cublaslt_best\""), 5);
+  EXPECT_NE(svg.find("id=\"pt-gemmtune-m64-n2112-k7168\" data-kind=\"gemmtune\" data-m=\"64\" "
+                     "data-n=\"2112\" data-k=\"7168\" data-label=\"qkv_a_proj\" data-us=\"12.50\""),
+            std::string::npos);
+  EXPECT_EQ(svg.find("id=\"pt-gemmtune-m64-n7168-k16384\""), std::string::npos);
+  EXPECT_NE(svg.find("id=\"pt-cublaslt_best-m64-n7168-k16384\""), std::string::npos);
+  EXPECT_EQ(count_of(svg, "<title>"), 9);
+  for (const char* id : {"roof-measured", "roof-datasheet", "roof-tensor", "legend"}) {
+    EXPECT_NE(svg.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  }
+  EXPECT_NE(svg.find("arithmetic intensity"), std::string::npos);
+}
+
+TEST(ReportOutputs, RooflineOfAnEmptyTableStillDrawsTheRoofs) {
+  TuningTable empty = fixture_table();
+  empty.problems.clear();
+  const std::string svg = render_roofline_svg(empty);
+  EXPECT_EQ(count_of(svg, "class=\"pt "), 0);
+  EXPECT_NE(svg.find("id=\"roof-measured\""), std::string::npos);
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+  EXPECT_EQ(svg.find("inf"), std::string::npos);
+}
+
+TEST(ReportOutputs, HtmlIsSelfContained) {
+  const std::string html = render_report_html(fixture_table());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("<table id=\"results\">"), std::string::npos);
+  EXPECT_NE(html.find("<table id=\"geomeans\">"), std::string::npos);
+  for (const char* forbidden : {"<script", "src=", "href=", "<link", "@import", "url("}) {
+    EXPECT_EQ(html.find(forbidden), std::string::npos) << forbidden;
+  }
+  EXPECT_EQ(count_of(html, "<tr>"), 1 + 5 + 1 + 3);
+}
+
+TEST(ReportOutputs, ReportCommandRebuildsEveryFile) {
+  const test::ScratchDir dir;
+  const auto run = test::copy_run_small(dir);
+  const test::CommandResult r = test::run_gemmtune("report " + run.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"tuning_table.json", "summary.md", "roofline.svg", "report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(run / name)) << name;
+  }
+  EXPECT_EQ(test::read_file(run / "summary.md"),
+            test::read_file(test::fixture("run_small/expected_summary.md")));
+  EXPECT_EQ(load_tuning_table(run / "tuning_table.json"), fixture_table());
+}
+
+TEST(ReportOutputs, ReportCommandToleratesATruncatedLastLine) {
+  const test::ScratchDir dir;
+  const auto run = test::copy_run_small(dir);
+  std::ofstream(run / "runs.jsonl", std::ios::app) << R"({"schema": "gemmtune.run/1", "prob)";
+  const test::CommandResult r = test::run_gemmtune("report " + run.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("truncated last line skipped"), std::string::npos) << r.output;
+}
+
+TEST(ReportOutputs, ReportCommandRejectsAMalformedFolder) {
+  const test::ScratchDir dir;
+  const auto run = test::copy_run_small(dir);
+  test::write_file(run / "env.json", "{\"schema\": \"gemmtune.env/1\"}");
+  const test::CommandResult r = test::run_gemmtune("report " + run.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("env.json: $.gpu: missing"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace gemmtune::report

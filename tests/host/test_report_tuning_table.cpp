@@ -1,0 +1,124 @@
+// Tuning-table selection (never a failed record), baselines, speedups and the JSON round trip.
+#include <gtest/gtest.h>
+
+#include "report/tuning_table.hpp"
+#include "report_test_util.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+using test::error_of;
+
+TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
+
+const TableEntry& entry(const TuningTable& t, int64_t n, int64_t k, int64_t m) {
+  for (const TableProblem& p : t.problems) {
+    for (const TableEntry& e : p.entries) {
+      if (p.n == n && p.k == k && e.m == m) return e;
+    }
+  }
+  throw std::runtime_error("no entry");
+}
+
+TEST(ReportTuningTable, ProblemsInFirstSeenOrderEntriesByM) {
+  const TuningTable t = fixture_table();
+  ASSERT_EQ(t.problems.size(), 2u);
+  EXPECT_EQ(t.problems[0].label, "qkv_a_proj");
+  EXPECT_EQ(t.problems[1].label, "o_proj");
+  std::vector<int64_t> ms;
+  for (const TableEntry& e : t.problems[0].entries) ms.push_back(e.m);
+  EXPECT_EQ(ms, (std::vector<int64_t>{64, 128, 4096}));
+  EXPECT_EQ(t.problems[1].entries.front().m, 64);
+}
+
+TEST(ReportTuningTable, SelectsFastestPassedNeverAFasterFailedOne) {
+  const TuningTable t = fixture_table();
+  // M=64: an incorrect record at 10.0 µs is faster than both passed ones (14.0, 12.5).
+  const TableEntry& m64 = entry(t, 2112, 7168, 64);
+  EXPECT_EQ(m64.config, "bm64_bn64_s8_mc0_sm132_rN8_sk2");
+  EXPECT_DOUBLE_EQ(m64.median_us, 12.5);
+  EXPECT_EQ(m64.dispositions.at("passed"), 2);
+  EXPECT_EQ(m64.dispositions.at("incorrect"), 1);
+  EXPECT_EQ(m64.dispositions.at("faulted"), 1);
+  EXPECT_EQ(m64.dispositions.at("compile_failed"), 1);
+  // M=128: incorrect at 11.0 µs, passed at 13.2 µs.
+  EXPECT_EQ(entry(t, 2112, 7168, 128).config, "bm128_bn64_s8_mc0_sm132_rN8_sk2");
+  EXPECT_EQ(entry(t, 2112, 7168, 4096).config, "bm128_bn176_s5_mcA_sm132_rN8_sk1");
+}
+
+TEST(ReportTuningTable, NoPassingConfigGivesNullConfigAndAReason) {
+  const TuningTable t = fixture_table();
+  const TableEntry& e = entry(t, 7168, 16384, 64);
+  EXPECT_FALSE(e.config.has_value());
+  EXPECT_EQ(e.reason,
+            "no passing config among 2 measured (1 incorrect, 1 faulted); first failure: incorrect "
+            "bm64_bn128_s6_mc0_sm132_rN8_sk2: max_rel_err 0.4 > 0.01");
+  EXPECT_FALSE(speedup(e, RunKind::kCublasltBest).has_value());
+  EXPECT_EQ(e.baselines.size(), 3u);  // the baselines are still reported
+}
+
+TEST(ReportTuningTable, BaselinesAreTheFastestPassedOfEachKind) {
+  const TuningTable t = fixture_table();
+  const TableEntry& m64 = entry(t, 2112, 7168, 64);
+  const BaselineResult& best = m64.baselines.at(RunKind::kCublasltBest);
+  EXPECT_DOUBLE_EQ(best.median_us, 13.0);  // of 14.1 and 13.0
+  EXPECT_EQ(best.algo.at("custom_option"), 2);
+  EXPECT_EQ(best.algo.at("split_k"), 2);
+  EXPECT_DOUBLE_EQ(m64.baselines.at(RunKind::kCublasltHeuristic).median_us, 18.3);
+  EXPECT_DOUBLE_EQ(m64.baselines.at(RunKind::kCublasltFp8Tensor).median_us, 13.1);
+  EXPECT_TRUE(m64.baselines.at(RunKind::kCublasltFp8Tensor).algo.is_null());
+  // M=4096: a faulted cuBLASLt-best record is never a baseline.
+  EXPECT_DOUBLE_EQ(entry(t, 2112, 7168, 4096).baselines.at(RunKind::kCublasltBest).median_us, 112.4);
+}
+
+TEST(ReportTuningTable, SpeedupsAndReproduceLine) {
+  const TuningTable t = fixture_table();
+  const TableEntry& m64 = entry(t, 2112, 7168, 64);
+  EXPECT_DOUBLE_EQ(*speedup(m64, RunKind::kCublasltHeuristic), 18.3 / 12.5);
+  EXPECT_DOUBLE_EQ(*speedup(m64, RunKind::kCublasltBest), 13.0 / 12.5);
+  EXPECT_EQ(reproduce_command(t.problems[0], m64),
+            "gemmtune run --m 64 --n 2112 --k 7168 --config bm64_bn64_s8_mc0_sm132_rN8_sk2 "
+            "--timing kernel");
+}
+
+TEST(ReportTuningTable, JsonHasSchemaDerivedFieldsAndRoundTrips) {
+  const TuningTable t = fixture_table();
+  const Json j = to_json(t);
+  EXPECT_EQ(j.at("schema"), "gemmtune.tuning_table/1");
+  EXPECT_EQ(j.at("env").at("gpu").at("name"), "NVIDIA H200");
+  const Json& e = j.at("problems")[0].at("entries")[0];
+  EXPECT_EQ(e.at("config"), "bm64_bn64_s8_mc0_sm132_rN8_sk2");
+  EXPECT_NEAR(e.at("tflops").get<double>(), 2.0 * 64 * 2112 * 7168 / 12.5e-6 / 1e12, 1e-9);
+  EXPECT_NEAR(e.at("speedup").at("vs_cublaslt_best").get<double>(), 13.0 / 12.5, 1e-12);
+  EXPECT_EQ(e.at("baselines").at("cublaslt_best").at("algo").at("tile_id"), 18);
+  const Json& none = j.at("problems")[1].at("entries")[0];
+  EXPECT_TRUE(none.at("config").is_null());
+  EXPECT_TRUE(none.at("reproduce").is_null());
+  EXPECT_FALSE(none.at("reason").get<std::string>().empty());
+  EXPECT_EQ(parse_tuning_table(Json::parse(j.dump()), "t.json"), t);
+}
+
+TEST(ReportTuningTable, ReaderErrorsNameFilePathAndProblem) {
+  Json j = to_json(fixture_table());
+  j["problems"][0]["entries"][1]["m"] = 64;
+  EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
+            "t.json: $.problems[0].entries[1]: duplicate m=64");
+  j = to_json(fixture_table());
+  j["problems"][1]["entries"][1].erase("median_us");
+  EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
+            "t.json: $.problems[1].entries[1].median_us: missing");
+  j = to_json(fixture_table());
+  j["schema"] = "gemmtune.tuning_table/9";
+  EXPECT_NE(error_of([&] { (void)parse_tuning_table(j, "t.json"); }).find("unsupported schema"),
+            std::string::npos);
+}
+
+TEST(ReportTuningTable, LoadsATableFileOrARunFolder) {
+  const test::ScratchDir dir;
+  const TuningTable from_folder = load_tuning_table(test::fixture("run_small"));
+  test::write_file(dir / "t.json", to_json(from_folder).dump());
+  EXPECT_EQ(load_tuning_table(dir / "t.json"), from_folder);
+}
+
+}  // namespace
+}  // namespace gemmtune::report
