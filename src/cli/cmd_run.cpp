@@ -44,21 +44,35 @@ std::string format_line(const Measurement& m, const Measurement* baseline) {
       m.ptxas.registers, m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes, m.smem_bytes);
 }
 
+/// Throws Error(kExitUsage) naming the violated legality rule.
+void check_runnable(const Problem& problem, const KernelConfig& config,
+                    const DeviceLimits& limits) {
+  const Legality legality = check_legality(problem, config, limits);
+  if (!legality.legal) {
+    throw Error(kExitUsage, "config " + to_string(config) + " cannot run " +
+                                std::to_string(problem.m) + "x" + std::to_string(problem.n) + "x" +
+                                std::to_string(problem.k) + ": " + legality.rule_id + ": " +
+                                legality.reason);
+  }
+}
+
 int run_run(const RunOptions& o) {
   std::string error;
   const std::optional<KernelConfig> config = parse_kernel_config(o.config, &error);
   if (!config) throw Error(kExitUsage, "--config: " + error);
   const Problem problem{.label = "", .m = o.m, .n = o.n, .k = o.k};
+  // NOTE: legality first, against an H200's limits, so an impossible request gets its reason
+  // (exit 2) on any machine; then again with the limits of the GPU actually found.
+  check_runnable(problem, *config, DeviceLimits{});
   require_gpu();
   const EnvironmentInfo env = gather_environment();
   DeviceLimits limits;
-  limits.sm_count = env.devices.empty() ? kH200SmCount : env.devices[0].sm_count;
-  const Legality legality = check_legality(problem, *config, limits);
-  if (!legality.legal) {
-    throw Error(kExitUsage, "config " + o.config + " cannot run " + std::to_string(o.m) + "x" +
-                                std::to_string(o.n) + "x" + std::to_string(o.k) + ": " +
-                                legality.rule_id + ": " + legality.reason);
+  if (!env.devices.empty()) {
+    limits.sm_count = env.devices[0].sm_count;
+    limits.smem_per_block_bytes = env.devices[0].smem_per_block_optin_bytes;
+    limits.device_memory_bytes = env.devices[0].global_mem_bytes;
   }
+  check_runnable(problem, *config, limits);
   NvtxRange top("run " + o.config);
   jit::CompileResult compiled;
   {

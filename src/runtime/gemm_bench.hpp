@@ -75,6 +75,8 @@ class ProblemBench {
   [[nodiscard]] std::vector<Measurement> measure(const KernelConfig& config,
                                                  const jit::CompileResult& compiled,
                                                  bool with_baseline);
+  /// Loads and validates one compiled config without timing it (poisoned output, every reference).
+  [[nodiscard]] Measurement validate(const KernelConfig& config, const jit::CompileResult& compiled);
   /// Times the cuBLASLt block-scaled heuristic algorithm alone.
   [[nodiscard]] Measurement measure_cublaslt_heuristic();
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
@@ -84,6 +86,11 @@ class ProblemBench {
 
  private:
   struct State;
+  struct Loaded;
+  /// Loads `compiled`, validates it into `m`; returns the loaded kernel when it passed.
+  [[nodiscard]] std::unique_ptr<Loaded> load_and_validate(const KernelConfig& config,
+                                                          const jit::CompileResult& compiled,
+                                                          Measurement& m);
   Problem problem_;
   BenchOptions options_;
   std::unique_ptr<State> state_;

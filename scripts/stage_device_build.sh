@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Copies the binaries built on this machine into devbuild/ (git-ignored), stripped so that they fit
+# the device tool's 64 MiB transfer limit. The device run then carries devbuild/ (scripts/device_check.sh).
+# A binary built here runs unchanged on the GPU machine (shared/DEVICE.md): cudart and gtest are
+# static, fmt/spdlog header-only, NVRTC/cuBLASLt found through the rpath to /usr/local/cuda/lib64.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+mkdir -p devbuild
+strip -o devbuild/gemmtune "$build/gemmtune"
+strip -o devbuild/gemmtune_gpu_tests "$build/tests/gemmtune_gpu_tests"
+du -ch devbuild/gemmtune devbuild/gemmtune_gpu_tests | tail -1

@@ -1,0 +1,101 @@
+// The sm90_fp8_gemm_1d2d family on the GPU: every accepted config must be correct. For each
+// (M, N) of the matrix (K rotating through its list) one config runs, taken in turn from
+// a list that exercises every knob value: each block_m, aligned and unaligned block_n, minimum
+// and maximum stages, multicast none/A/B with odd tile counts, fewer SMs than the device, raster
+// M and N, split-K > 1. A config the legality model rejects for a shape is replaced by the next
+// one in the list that it accepts (and counted). Each run is validated by ProblemBench: poisoned
+// output, dequantized FP32 reference, unquantized reference, cuBLASLt block-scaled output.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "core/legality.hpp"
+#include "gpu_test_support.hpp"
+#include "jit/kernel_build.hpp"
+#include "runtime/gemm_bench.hpp"
+
+namespace gemmtune {
+namespace {
+
+std::vector<KernelConfig> knob_configs() {
+  std::vector<KernelConfig> configs;
+  for (const char* text : {
+           "bm64_bn16_s8_mc0_sm132_rN8_sk1",     // smallest tile, most stages
+           "bm128_bn112_s6_mcA_sm132_rN8_sk1",   // unaligned block_n, multicast A
+           "bm256_bn96_s3_mcB_sm132_rM4_sk1",    // block_m 256, multicast B, raster M
+           "bm128_bn144_s4_mc0_sm66_rN2_sk1",    // unaligned 144, half the SMs
+           "bm64_bn64_s6_mc0_sm132_rN8_sk4",     // split-K 4
+           "bm128_bn160_s5_mcA_sm128_rN8_sk2",   // 160 + multicast A + split-K
+           "bm128_bn192_s4_mcB_sm132_rN16_sk1",  // largest 2-warpgroup tile, multicast B
+           "bm64_bn192_s2_mc0_sm7_rM1_sk1",      // minimum stages, few SMs, raster group 1
+           "bm128_bn128_s5_mcB_sm132_rN8_sk1",   // the large-M workhorse
+           "bm64_bn136_s4_mcA_sm132_rN8_sk3",    // 136 (scale-block edge), split-K 3
+       }) {
+    std::string error;
+    configs.push_back(*parse_kernel_config(text, &error));
+  }
+  return configs;
+}
+
+TEST(KernelFamilyGpu, MatrixOfShapesAndKnobsValidates) {
+  GT_SKIP_WITHOUT_GPU();
+  const std::vector<KernelConfig> configs = knob_configs();
+  std::map<std::string, jit::CompileResult> built;
+  for (const KernelConfig& c : configs) built.emplace(to_string(c), jit::build_kernel(c));
+  const DeviceLimits limits{};
+  std::set<std::string> exercised;
+  size_t next = 0, substituted = 0, runs = 0;
+  const std::vector<int64_t> ks{128, 640, 7168, 16384};
+  for (const int64_t m : {1, 3, 64, 100, 128, 255, 1024, 4097}) {
+    for (const int64_t n : {64, 112, 576, 2112, 7168}) {
+      const Problem problem{.label = "", .m = m, .n = n, .k = ks[runs % ks.size()]};
+      size_t tries = 0;
+      while (!check_legality(problem, configs[next % configs.size()], limits).legal &&
+             tries < configs.size()) {
+        ++next;
+        ++tries;
+        ++substituted;
+      }
+      const KernelConfig& config = configs[next % configs.size()];
+      ++next;
+      ASSERT_LT(tries, configs.size()) << "no listed config is legal for " << m << "x" << n;
+      TimingOptions timing;
+      timing.flush_bytes = 1 << 20;
+      ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 1000 + runs});
+      const Measurement result = bench.validate(config, built.at(to_string(config)));
+      EXPECT_EQ(result.disposition, Disposition::kPassed)
+          << to_string(config) << " " << m << "x" << n << "x" << problem.k << ": " << result.reason;
+      if (result.vs_reference) {
+        EXPECT_EQ(result.vs_reference->nonfinite_count, 0);
+        EXPECT_LT(result.vs_reference->diff, 1e-5);
+      }
+      exercised.insert(to_string(config));
+      ++runs;
+    }
+  }
+  std::printf("%zu runs, %zu of %zu configs exercised, %zu legality substitutions\n", runs,
+              exercised.size(), configs.size(), substituted);
+  EXPECT_EQ(exercised.size(), configs.size()) << "every knob config must run at least once";
+}
+
+TEST(KernelFamilyGpu, SplitKIsDeterministic) {
+  GT_SKIP_WITHOUT_GPU();
+  std::string error;
+  const KernelConfig config = *parse_kernel_config("bm64_bn64_s6_mc0_sm132_rN8_sk4", &error);
+  const jit::CompileResult built = jit::build_kernel(config);
+  const Problem problem{.label = "", .m = 100, .n = 2112, .k = 7168};
+  TimingOptions timing;
+  timing.flush_bytes = 1 << 20;
+  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 7});
+  const Measurement first = bench.validate(config, built);
+  const Measurement second = bench.validate(config, built);
+  ASSERT_EQ(first.disposition, Disposition::kPassed) << first.reason;
+  ASSERT_EQ(second.disposition, Disposition::kPassed) << second.reason;
+  // Same inputs, same fixed summation order: the comparisons must agree to the last bit.
+  EXPECT_EQ(first.vs_reference->diff, second.vs_reference->diff);
+  EXPECT_EQ(first.vs_reference->max_abs_err, second.vs_reference->max_abs_err);
+}
+
+}  // namespace
+}  // namespace gemmtune
