@@ -256,7 +256,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const int num_nb_scale = (p.n + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
 
-  float acc[C::kSlices][Wgmma::kAccum];
+  float acc[Wgmma::kAccum];
   float sum[C::kSlices][Wgmma::kAccum];
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
@@ -290,50 +290,47 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       mbarrier_wait(&full[stage], (it / C::kStages) & 1);
       const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
       const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
-      wgmma_fence();
+      const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
+      // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
+      // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
+      // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
 #pragma unroll
       for (int s = 0; s < C::kSlices; ++s) {
+        wgmma_fence();
 #pragma unroll
         for (int ks = 0; ks < 4; ++ks) {
           // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
           // swizzle is a function of the absolute address bits and stages are 1024-aligned.
           const u64 desc_a = wgmma_desc_k_major_sw128(a_base + (row0 + s * 64) * 128 + ks * 32);
           const u64 desc_b = wgmma_desc_k_major_sw128(b_base + ks * 32);
-          Wgmma::mma(desc_a, desc_b, acc[s], ks > 0 ? 1u : 0u);
+          Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
         }
-      }
-      wgmma_commit();
-      // NOTE: scales are read while the MMAs run, so neither the shared-memory load of sA nor the
-      // global load of sB (prefetched one block ahead) sits in front of the first wgmma.
-      const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
-      float scale_lo[C::kSlices][2], scale_hi[C::kSlices][2];
-#pragma unroll
-      for (int s = 0; s < C::kSlices; ++s) {
+        wgmma_commit();
+        // NOTE: scales are read while the MMAs run, so neither the shared-memory load of sA nor
+        // the global load of sB (prefetched one block ahead) sits in front of the first wgmma.
+        float scale_lo[2], scale_hi[2];
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
           const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
-          scale_lo[s][h] = a_scale * sb_lo;
-          scale_hi[s][h] = a_scale * sb_hi;
+          scale_lo[h] = a_scale * sb_lo;
+          scale_hi[h] = a_scale * sb_hi;
         }
-      }
-      wgmma_wait<0>();
-      if (lane == 0) {  // release the stage: one arrival per math warp and cluster CTA
-        if (kClusterSize > 1) {
-          mbarrier_arrive_cluster(&empty[stage], 0);
-          mbarrier_arrive_cluster(&empty[stage], 1);
-        } else {
-          mbarrier_arrive(&empty[stage]);
+        wgmma_wait<0>();
+        if (s == C::kSlices - 1 && lane == 0) {  // release: one arrival per math warp and CTA
+          if (kClusterSize > 1) {
+            mbarrier_arrive_cluster(&empty[stage], 0);
+            mbarrier_arrive_cluster(&empty[stage], 1);
+          } else {
+            mbarrier_arrive(&empty[stage]);
+          }
         }
-      }
-#pragma unroll
-      for (int s = 0; s < C::kSlices; ++s) {
 #pragma unroll
         for (int j = 0; j < C::kBlockN / 8; ++j) {
           const bool lo = C::kTileInOneScaleBlock || j < lo_fragments;
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
-            const float scale = lo ? scale_lo[s][e / 2] : scale_hi[s][e / 2];
-            sum[s][j * 4 + e] = fmaf(acc[s][j * 4 + e], scale, sum[s][j * 4 + e]);
+            const float scale = lo ? scale_lo[e / 2] : scale_hi[e / 2];
+            sum[s][j * 4 + e] = fmaf(acc[j * 4 + e], scale, sum[s][j * 4 + e]);
           }
         }
       }

@@ -105,16 +105,18 @@ Legality check_config(const Problem& p, const KernelConfig& c, const DeviceLimit
                                        limits.smem_per_block_bytes, smem_breakdown(c, smem)));
   }
   const int math_warpgroups = c.math_warpgroups();
-  const int64_t accum_floats = int64_t{c.block_m} / math_warpgroups / 64 * c.block_n;
+  // One tensor-core accumulator (block_n / 2 floats) shared by the warpgroup's 64-row slices in
+  // turn, plus one FP32 sum per slice (kernels/sm90_fp8_gemm_1d2d.cuh).
+  const int64_t slices = int64_t{c.block_m} / math_warpgroups / 64;
+  const int64_t accum_floats = (1 + slices) * c.block_n / 2;
   const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
                           : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
                                               : kMaxAccumFloats3WG;
   if (accum_floats > accum_limit) {
     return illegal("registers",
-                   fmt::format("accumulators need {} floats per math thread (block_m {} / {} "
-                               "math warpgroups / 64 x block_n {}) > {} budget with {} math "
-                               "warpgroup(s)", accum_floats, c.block_m, math_warpgroups,
-                               c.block_n, accum_limit, math_warpgroups));
+                   fmt::format("accumulators need {} floats per math thread ((1 + {} slices of 64 "
+                               "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
+                               accum_floats, slices, c.block_n, accum_limit, math_warpgroups));
   }
   if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
     return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",

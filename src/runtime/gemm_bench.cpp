@@ -294,6 +294,12 @@ Measurement ProblemBench::measure_cublaslt_heuristic() {
   return b;
 }
 
+std::vector<uint16_t> ProblemBench::output() const {
+  std::vector<uint16_t> d = state_->d.download<uint16_t>();
+  d.resize(static_cast<size_t>(problem_.m) * problem_.n);  // drop the rows padding M to 4
+  return d;
+}
+
 void ProblemBench::profile(const KernelConfig& config, const jit::CompileResult& compiled) {
   GT_CHECK(compiled.ok, kExitFailed, "config did not compile: " + compiled.log);
   State& s = *state_;

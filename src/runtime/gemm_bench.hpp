@@ -83,6 +83,8 @@ class ProblemBench {
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
+  /// The bf16 bits of D ([m][n]) left by the last validated launch.
+  [[nodiscard]] std::vector<uint16_t> output() const;
 
  private:
   struct State;

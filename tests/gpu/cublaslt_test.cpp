@@ -70,7 +70,11 @@ TEST(CublasLt, HeuristicRecordReplaysExactly) {
   EXPECT_EQ(p.d.download<uint16_t>(), expected) << "replayed " << to_string(*record) << " differs bitwise";
 }
 
-TEST(CublasLt, EnumeratedConfigurationsAreValidAndCorrect) {
+// NOTE: cublasLtMatmulAlgoCheck accepting a configuration does not make its output correct: on
+// the H200 (cuBLASLt 13.1) some block-scaled configurations (e.g. tile 7, stages 36, cluster 2x1)
+// wrote non-finite values. So every enumerated configuration the sweep times is validated first,
+// and this test asserts that the validator tells them apart and that correct ones exist.
+TEST(CublasLt, EnumeratedConfigurationsAreCheckedAndSomeAreCorrect) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;
   const Problem p = make_problem(128, 2112, 7168, 5, stream.get());
@@ -80,15 +84,22 @@ TEST(CublasLt, EnumeratedConfigurationsAreValidAndCorrect) {
   EXPECT_GE(search.checked_count, static_cast<int64_t>(search.valid.size()));
   RecordProperty("valid_configurations", static_cast<int>(search.valid.size()));
   RecordProperty("checked_configurations", static_cast<int>(search.checked_count));
-  // Five configurations spread over the list (split-K and cluster variants included).
-  for (size_t i = 0; i < 5 && i < search.valid.size(); ++i) {
-    const AlgoRecord& record = search.valid[i * search.valid.size() / 5];
+  int correct = 0, incorrect = 0;
+  for (size_t i = 0; i < 8 && i < search.valid.size(); ++i) {
+    const AlgoRecord& record = search.valid[i * search.valid.size() / 8];
     std::string why;
     ASSERT_TRUE(gemm.select(record, &why)) << to_string(record) << ": " << why;
     const ValidationMetrics metrics = run_and_compare(gemm, p, p.reference.as<float>(), stream.get());
     const ValidationVerdict verdict = judge_validation(metrics, kDequantizedReferenceThresholds);
-    EXPECT_TRUE(verdict.passed) << to_string(record) << ": " << verdict.reason;
+    (verdict.passed ? correct : incorrect) += 1;
+    if (!verdict.passed) {
+      EXPECT_GT(metrics.nonfinite_count + (metrics.diff > 1e-5 ? 1 : 0), 0) << to_string(record);
+      std::printf("cuBLASLt %s rejected: %s\n", to_string(record).c_str(), verdict.reason.c_str());
+    }
   }
+  std::printf("enumerated cuBLASLt: %d of %d sampled configurations correct\n", correct,
+              correct + incorrect);
+  EXPECT_GE(correct, 1);
 }
 
 TEST(CublasLt, PerTensorMatchesUnitScaleReference) {

@@ -23,7 +23,7 @@ std::vector<KernelConfig> knob_configs() {
   for (const char* text : {
            "bm64_bn16_s8_mc0_sm132_rN8_sk1",     // smallest tile, most stages
            "bm128_bn112_s6_mcA_sm132_rN8_sk1",   // unaligned block_n, multicast A
-           "bm256_bn96_s3_mcB_sm132_rM4_sk1",    // block_m 256, multicast B, raster M
+           "bm256_bn128_s3_mcB_sm132_rM4_sk1",   // block_m 256 (two slices), multicast B, raster M
            "bm128_bn144_s4_mc0_sm66_rN2_sk1",    // unaligned 144, half the SMs
            "bm64_bn64_s6_mc0_sm132_rN8_sk4",     // split-K 4
            "bm128_bn160_s5_mcA_sm128_rN8_sk2",   // 160 + multicast A + split-K
@@ -89,12 +89,12 @@ TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   timing.flush_bytes = 1 << 20;
   ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 7});
   const Measurement first = bench.validate(config, built);
-  const Measurement second = bench.validate(config, built);
   ASSERT_EQ(first.disposition, Disposition::kPassed) << first.reason;
+  const std::vector<uint16_t> first_output = bench.output();
+  const Measurement second = bench.validate(config, built);  // the output is poisoned again first
   ASSERT_EQ(second.disposition, Disposition::kPassed) << second.reason;
-  // Same inputs, same fixed summation order: the comparisons must agree to the last bit.
-  EXPECT_EQ(first.vs_reference->diff, second.vs_reference->diff);
-  EXPECT_EQ(first.vs_reference->max_abs_err, second.vs_reference->max_abs_err);
+  // Same inputs, partials summed in split order by whichever CTA arrives last: identical bits.
+  EXPECT_TRUE(bench.output() == first_output) << "split-K output differs between two runs";
 }
 
 }  // namespace

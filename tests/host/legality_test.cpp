@@ -95,20 +95,19 @@ TEST(Legality, SharedMemory) {
 }
 
 TEST(Legality, Registers) {
-  // Accumulator floats per math thread = block_m / math warpgroups / 64 * block_n.
-  expect_legal(config(64, 192));   // 1 warpgroup: 192 <= 200
-  expect_illegal(config(64, 256), "registers", {"256 floats per math thread", "> 200 budget"});
-  expect_legal(config(128, 192, 4));  // 2 warpgroups: 192 <= 192
-  expect_illegal(config(128, 256, 3), "registers", {"256 floats", "> 192 budget"});
-  expect_legal(config(256, 96, 3));   // 2 warpgroups of 128 rows: 2 * 96 = 192, exactly the budget
-  expect_illegal(config(256, 104, 3), "registers",
-                 {"208 floats per math thread (block_m 256 / 2 math warpgroups / 64 x "
-                  "block_n 104)"});
-  // split-K keeps more registers live in its epilogue: the budget drops to 176.
-  KernelConfig split = config(128, 192, 4);
+  // Accumulator floats per math thread = (1 + 64-row slices per warpgroup) * block_n / 2.
+  expect_legal(config(64, 192));   // 1 warpgroup, 1 slice: 192 <= 200
+  expect_illegal(config(64, 256, 3), "registers", {"256 floats per math thread", "> 200 budget"});
+  expect_legal(config(128, 192, 4));   // 2 warpgroups, 1 slice each: 192 <= 204
+  expect_illegal(config(128, 256, 3), "registers", {"256 floats", "> 204 budget"});
+  expect_legal(config(256, 136, 3));   // 2 slices per warpgroup: 3 * 136 / 2 = 204, exactly
+  expect_illegal(config(256, 144, 3), "registers",
+                 {"216 floats per math thread ((1 + 2 slices of 64 rows) x block_n 144 / 2)"});
+  // split-K keeps more registers live in its epilogue: the budget drops to 192.
+  KernelConfig split = config(256, 136, 3);
   split.split_k = 2;
-  expect_illegal(split, "registers", {"192 floats", "> 176 budget"});
-  split.block_n = 160;
+  expect_illegal(split, "registers", {"204 floats", "> 192 budget"});
+  split.block_n = 128;
   expect_legal(split);
 }
 
