@@ -138,16 +138,31 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   }
 }
 
-/// Writes the math warpgroups' FP32 sums as bf16 through shared memory and one TMA store.
+/// Byte offset of D element (row, col) in the shared-memory tile: column chunks of kDSwizzleBytes
+/// (block_m rows each), rows of one chunk kDSwizzleBytes apart, 16-byte units XOR-swizzled by the
+/// address bits above them exactly as TMA's 32B/64B/128B swizzle modes expect (CUTLASS's
+/// Swizzle<1|2|3, 4, 3>). An n8 fragment's 8 rows then fall in distinct 16-byte bank groups.
+template <class C>
+__device__ __forceinline__ int d_tile_offset(int row, int col) {
+  if (C::kDSwizzleBytes == 0) return (row * C::kBlockN + col) * 2;
+  constexpr int kChunkCols = C::kDSwizzleBytes / 2;
+  const int linear = (col / kChunkCols) * (C::kBlockM * C::kDSwizzleBytes) +
+                     row * C::kDSwizzleBytes + (col % kChunkCols) * 2;
+  return linear ^ (((linear >> 7) & (C::kDSwizzleBytes / 16 - 1)) << 4);
+}
+
+/// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
+/// column chunk), issued by one thread; they complete while the next tile computes.
 template <class C>
 __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
                                                const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                int row0, int m0, int n0, bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
   const bool issuer = threadIdx.x == 128;
   const int lane = threadIdx.x % 32;
-  unsigned short* tile = reinterpret_cast<unsigned short*>(smem + C::kDOffset);
-  if (issuer) tma_store_wait_read();  // the previous tile's store has left shared memory
+  char* tile = smem + C::kDOffset;
+  if (issuer) tma_store_wait_read();  // the previous tile's stores have left shared memory
   named_barrier_sync(1, kMathThreads);
 #pragma unroll
   for (int s = 0; s < C::kSlices; ++s) {
@@ -157,7 +172,7 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = row0 + s * 64 + h * 8;
-        *reinterpret_cast<u32*>(&tile[row * C::kBlockN + col]) =
+        *reinterpret_cast<u32*>(tile + d_tile_offset<C>(row, col)) =
             pack_bf16x2(sum[s][j * 4 + h * 2], sum[s][j * 4 + h * 2 + 1]);
       }
     }
@@ -165,7 +180,10 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
   fence_proxy_async_smem();
   named_barrier_sync(1, kMathThreads);
   if (issuer && owns_result) {
-    tma_store_2d(tmap_d, tile, n0, m0);
+#pragma unroll
+    for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
+      tma_store_2d(tmap_d, tile + chunk * C::kBlockM * kChunkCols * 2, n0 + chunk * kChunkCols, m0);
+    }
     tma_store_commit();
   }
 }

@@ -56,6 +56,17 @@ inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
   return s;
 }
 
+/// Swizzle span in bytes (128, 64, 32, or 0 for none) of the bf16 D tile in shared memory. The
+/// tile is stored as column chunks of this many bytes (block_n * 2 / span chunks of block_m rows)
+/// with the matching TMA swizzle, so that the epilogue's shared-memory stores are free of bank
+/// conflicts and each chunk is one TMA store. The widest span dividing a row of the tile wins.
+[[nodiscard]] constexpr int d_swizzle_bytes(int block_n) {
+  for (const int span : {128, 64, 32}) {
+    if ((block_n * 2) % span == 0) return span;
+  }
+  return 0;
+}
+
 /// True when every tile [j*block_n, (j+1)*block_n) overlaps at most two 128-wide scale blocks of
 /// B, the most the kernel's per-column scale select handles: block_n <= 128 + gcd(block_n, 128).
 [[nodiscard]] constexpr bool block_n_fits_two_scale_blocks(int block_n) {

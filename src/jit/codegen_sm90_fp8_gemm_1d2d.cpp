@@ -64,6 +64,7 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kSlices = " << c.block_m / (64 * c.math_warpgroups()) << ";\n"
     << "  static constexpr bool kTileInOneScaleBlock = " << (128 % c.block_n == 0 ? "true" : "false")
     << ";\n"
+    << "  static constexpr int kDSwizzleBytes = " << d_swizzle_bytes(c.block_n) << ";\n"
     << "  static constexpr int kAOffset = " << layout.a_offset << ";\n"
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"

@@ -78,8 +78,15 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
                       CU_TENSOR_MAP_SWIZZLE_128B);
   tmap_sa_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sa, op.m_pad4, num_k_blocks(op.k),
                        uint64_t{4} * op.m_pad4, c.block_m, 1, CU_TENSOR_MAP_SWIZZLE_NONE);
-  tmap_d_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, d, n, m, n * 2, c.block_n, c.block_m,
-                      CU_TENSOR_MAP_SWIZZLE_NONE);
+  // D is stored in column chunks of d_swizzle_bytes() (core/smem_layout.hpp), one TMA store each.
+  const int d_span = d_swizzle_bytes(c.block_n);
+  const CUtensorMapSwizzle d_swizzle = d_span == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
+                                       : d_span == 64 ? CU_TENSOR_MAP_SWIZZLE_64B
+                                       : d_span == 32 ? CU_TENSOR_MAP_SWIZZLE_32B
+                                                      : CU_TENSOR_MAP_SWIZZLE_NONE;
+  const uint32_t d_box_cols = d_span == 0 ? c.block_n : d_span / 2;
+  tmap_d_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, d, n, m, n * 2, d_box_cols, c.block_m,
+                      d_swizzle);
   params_.m = op.m;
   params_.n = op.n;
   params_.k = op.k;
