@@ -16,6 +16,7 @@
 #include "runtime/environment.hpp"
 #include "runtime/gemm_bench.hpp"
 #include "runtime/nvml.hpp"
+#include "runtime/support_module.hpp"
 #include "runtime/test_hooks.hpp"
 #include "sweep/worker_protocol.hpp"
 
@@ -155,13 +156,17 @@ int serve() {
       continue;
     }
     if (request.hello) {
-      std::string why;
-      if (!gpu_available(&why)) {
-        answer(sweep::encode_error_response(request.id, "no CUDA GPU found: " + why, kExitNoGpu));
-        return kExitNoGpu;
+      try {
+        require_gpu();
+        const Json environment = environment_json(gather_environment());
+        // NOTE: build and load the support kernels now, under the hello's long deadline, so that
+        // the first measurement's watchdog covers only the measurement.
+        (void)support_kernels();
+        answer(sweep::encode_environment_response(request.id, environment));
+      } catch (const Error& e) {
+        answer(sweep::encode_error_response(request.id, e.what(), e.code()));
+        return e.code();
       }
-      answer(sweep::encode_environment_response(request.id,
-                                                environment_json(gather_environment())));
       continue;
     }
     const MeasureRequest& r = *request.measure;

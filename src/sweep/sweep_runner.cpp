@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -21,11 +22,16 @@ namespace {
 
 using report::Json;
 
+// NOTE: the hello also pays for the worker's CUDA context and the first JIT build of the support
+// kernels (several seconds on a cold cache), once per sweep: it gets at least this long.
+constexpr double kHelloTimeoutS = 120.0;
+
 /// Asks the worker which GPU it measures on; its error (no GPU) becomes this sweep's error.
 Json hello(WorkerProcess& worker, const SweepOptions& options, const InterruptGuard& guard) {
-  const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                                                 std::chrono::duration<double>(
-                                                     options.watchdog_base_s));
+  const auto deadline =
+      SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                               std::chrono::duration<double>(
+                                   std::max(kHelloTimeoutS, options.watchdog_base_s)));
   const Exchange ex = worker.exchange(encode_hello(0), deadline, {.interrupt_fd = guard.fd()});
   const std::string command = "`" + worker.command() + "`";
   switch (ex.status) {
@@ -119,11 +125,6 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
   SweepOutcome outcome;
   outcome.runs_path =
       options.runs_path.empty() ? options.out_dir / "runs.jsonl" : options.runs_path;
-  std::error_code ec;
-  std::filesystem::create_directories(options.out_dir, ec);
-  if (ec) {
-    throw Error(kExitIoError, "cannot create " + options.out_dir.string() + ": " + ec.message());
-  }
   if (!options.resume && has_records(outcome.runs_path)) {
     throw Error(kExitUsage, outcome.runs_path.string() +
                                 " already holds measurements: pass --resume to continue that "
@@ -132,6 +133,11 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
   const InterruptGuard guard;
   WorkerProcess worker(options.worker_argv);
   const Json environment = hello(worker, options, guard);
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) {
+    throw Error(kExitIoError, "cannot create " + options.out_dir.string() + ": " + ec.message());
+  }
   const std::vector<ProblemWork> plan = planner(device_limits(environment));
   write_env(options, make_env_json(environment, {.command = options.command,
                                                  .timing = options.timing,
