@@ -19,5 +19,7 @@ void register_sweep(CLI::App& root, int& exit_code);
 void register_check(CLI::App& root, int& exit_code);
 /// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
 void register_worker(CLI::App& root, int& exit_code);
+/// `gemmtune __replay RUN_DIR`: a worker answering from a finished run folder; hidden.
+void register_replay_worker(CLI::App& root, int& exit_code);
 
 }  // namespace gemmtune::cli

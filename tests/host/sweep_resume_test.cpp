@@ -105,5 +105,33 @@ TEST(SweepResume, ParentRecordsParseAndComeInSchemaOrder) {
   EXPECT_EQ(ordered.dump(), R"({"schema":"gemmtune.run/1","kind":"gemmtune","timestamp":"t","extra":1})");
 }
 
+TEST(SweepReplay, ASmallerPlanReplaysTheRecordsOfAFinishedRun) {
+  const TempDir dir;
+  const std::filesystem::path full = dir.path() / "full";
+  (void)run_small_sweep(fake_sweep_options(full, {"--median", kSweepConfigs[1] + "=5"}));
+  sweep::SweepOptions o = fake_sweep_options(dir.path() / "replayed", {});
+  o.worker_argv = {GEMMTUNE_BINARY, "__replay", full.string()};
+  const sweep::SweepOutcome out = sweep::run_sweep(
+      o,
+      [](const DeviceLimits&) {
+        std::vector<sweep::ProblemWork> plan = small_plan();
+        for (sweep::ProblemWork& w : plan) w.items.pop_back();  // a budget of two configs
+        plan[1].items.push_back({.kind = report::RunKind::kGemmtune,
+                                 .config = config_named("bm256_bn64_s4_mc0_sm132_rN8_sk1")});
+        return plan;
+      },
+      fake_compiler());
+  EXPECT_EQ(out.recorded, 11);
+  const auto original = read_records(full / "runs.jsonl");
+  const auto replayed = read_records(dir.path() / "replayed" / "runs.jsonl");
+  EXPECT_DOUBLE_EQ(find_record(replayed, 64, kSweepConfigs[1])->timing->median_us, 5.0);
+  EXPECT_DOUBLE_EQ(find_record(replayed, 128, kSweepConfigs[0])->timing->median_us,
+                   find_record(original, 128, kSweepConfigs[0])->timing->median_us);
+  EXPECT_EQ(find_record(replayed, 128, "bm256_bn64_s4_mc0_sm132_rN8_sk1")->disposition,
+            report::Disposition::kSkipped);
+  EXPECT_EQ(out.table.env.gpu_name, "Fake GPU");
+  EXPECT_EQ(out.table.problems[0].entries[0].config, kSweepConfigs[1]);
+}
+
 }  // namespace
 }  // namespace gemmtune::test
