@@ -2,11 +2,6 @@
 // heuristic on this GPU through the sweep's worker into a new run folder, then compares the two
 // tables like `gemmtune compare` and exits like it: 0 no regression, 1 regression, 2 usage or
 // environment mismatch (README "check").
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <ctime>
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -16,6 +11,7 @@
 #include "core/legality.hpp"
 #include "report/compare.hpp"
 #include "report/tuning_table.hpp"
+#include "sweep/runs_log.hpp"
 #include "sweep/work_plan.hpp"
 
 namespace gemmtune::cli {
@@ -30,12 +26,11 @@ struct CheckFlags {
 
 /// runs/check-20261121T101500Z: a new folder per check.
 std::string default_check_folder() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
-  return std::string("runs/check-") + text;
+  std::string compact;
+  for (const char c : sweep::utc_timestamp_now()) {
+    if (c != '-' && c != ':') compact += c;
+  }
+  return "runs/check-" + compact;
 }
 
 /// Per (N, K, M) of the table: the cuBLASLt heuristic, then the chosen config (skipped with the

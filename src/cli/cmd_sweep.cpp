@@ -2,7 +2,6 @@
 // are ranked by the cost model and the budget's pick is compiled ahead on CPU threads, validated
 // and timed in a restartable worker process, beside three cuBLASLt baselines; every outcome is
 // appended to OUT/runs.jsonl and the reports are written at the end (README "sweep").
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>

@@ -2,7 +2,6 @@
 // requests of the worker protocol (sweep/worker_protocol.hpp) from stdin, measures on the GPU and
 // answers one line each on stdout, until EOF. After a CUDA fault it answers, then exits: its
 // context is dead and the parent starts a fresh worker.
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>

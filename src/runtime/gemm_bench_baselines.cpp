@@ -19,7 +19,8 @@ namespace gemmtune {
 namespace {
 
 /// Runs the selected algorithm once, untimed; false (with *why) when cuBLASLt refuses to launch
-/// it. A fault is not caught: it poisons the context, and the worker must report it.
+/// it or the launch reports an error. A fault is not caught: it poisons the context, so the
+/// synchronization after it fails again and throws, and the worker must report it and restart.
 bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* why) {
   try {
     gemm.run(stream);
@@ -27,8 +28,12 @@ bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* wh
     *why = e.what();
     return false;
   }
-  GT_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return true;
+  const cudaError_t status = cudaStreamSynchronize(stream);
+  if (status == cudaSuccess) return true;
+  *why = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+  (void)cudaGetLastError();  // NOTE: clears an error that is not sticky
+  GT_CUDA_CHECK(cudaDeviceSynchronize());
+  return false;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -21,11 +22,28 @@ struct Ranked {
   size_t model_rank = 0; // position in rank_configs()
 };
 
-using Family = std::tuple<int, int, int>;  // block_m, block_n, split_k
-using Variant = std::pair<Multicast, int>; // multicast, stages
+using Tile = std::pair<int, int>;  // block_m, block_n
 
-[[nodiscard]] Family family_of(const KernelConfig& c) { return {c.block_m, c.block_n, c.split_k}; }
-[[nodiscard]] Variant variant_of(const KernelConfig& c) { return {c.multicast, c.stages}; }
+[[nodiscard]] Tile tile_of(const KernelConfig& c) { return {c.block_m, c.block_n}; }
+
+/// What the depth pass has tried of one tile.
+struct Tried {
+  std::set<Multicast> multicast;
+  std::set<std::pair<Multicast, int>> multicast_stages;
+  std::set<std::tuple<Multicast, int, int>> variants;  // multicast, stages, split_k
+
+  void add(const KernelConfig& c) {
+    multicast.insert(c.multicast);
+    multicast_stages.insert({c.multicast, c.stages});
+    variants.insert({c.multicast, c.stages, c.split_k});
+  }
+  /// 0: a multicast not tried yet; 1: a new stage count; 2: a new split-K; 3: nothing new.
+  [[nodiscard]] int novelty(const KernelConfig& c) const {
+    if (multicast.count(c.multicast) == 0) return 0;
+    if (multicast_stages.count({c.multicast, c.stages}) == 0) return 1;
+    return variants.count({c.multicast, c.stages, c.split_k}) == 0 ? 2 : 3;
+  }
+};
 
 [[nodiscard]] std::vector<Ranked> rank_with_tie_breaks(const GemmShape& shape,
                                                        std::span<const KernelConfig> legal,
@@ -76,13 +94,13 @@ std::vector<Candidate> select_candidates(const GemmShape& shape,
   const auto want = static_cast<size_t>(budget.max_configs);
   std::vector<bool> picked(ranked.size(), budget.max_configs < 0 || ranked.size() <= want);
   if (budget.max_configs >= 0 && ranked.size() > want) {
-    // Families in ranking order, each with its members' positions in `ranked`.
-    std::vector<Family> families;
-    std::map<Family, std::vector<size_t>> members;
+    // Tiles in ranking order, each with its members' positions in `ranked`.
+    std::vector<Tile> tiles;
+    std::map<Tile, std::vector<size_t>> members;
     for (size_t pos = 0; pos < ranked.size(); ++pos) {
-      const Family f = family_of(legal[ranked[pos].index]);
-      if (members[f].empty()) families.push_back(f);
-      members[f].push_back(pos);
+      const Tile t = tile_of(legal[ranked[pos].index]);
+      if (members[t].empty()) tiles.push_back(t);
+      members[t].push_back(pos);
     }
     size_t count = 0;
     const auto pick = [&](size_t pos) {
@@ -91,25 +109,29 @@ std::vector<Candidate> select_candidates(const GemmShape& shape,
         ++count;
       }
     };
-    const size_t breadth = std::min(families.size(), (want + 1) / 2);
-    for (size_t f = 0; f < breadth; ++f) pick(members[families[f]].front());
-    // Depth: round-robin over the best families, one new (multicast, stages) pair per turn.
-    const size_t deep = std::min(families.size(), std::max<size_t>(1, want / 8));
-    std::vector<std::set<Variant>> seen(deep);
-    for (size_t f = 0; f < deep; ++f) {
-      seen[f].insert(variant_of(legal[ranked[members[families[f]].front()].index]));
-    }
+    const size_t breadth = std::min(tiles.size(), (want + 1) / 2);
+    for (size_t t = 0; t < breadth; ++t) pick(members[tiles[t]].front());
+    // Depth: round-robin over the best tiles; each turn takes the tile's best-ranked variant that
+    // is newest (a multicast not tried, else a stage count, else a split-K).
+    const size_t deep = std::min(tiles.size(), std::max<size_t>(1, want / 8));
+    std::vector<Tried> tried(deep);
+    for (size_t t = 0; t < deep; ++t) tried[t].add(legal[ranked[members[tiles[t]].front()].index]);
     for (bool progress = true; progress && count < want;) {
       progress = false;
-      for (size_t f = 0; f < deep && count < want; ++f) {
-        for (const size_t pos : members[families[f]]) {
-          const Variant v = variant_of(legal[ranked[pos].index]);
-          if (picked[pos] || seen[f].count(v) != 0) continue;
-          seen[f].insert(v);
-          pick(pos);
-          progress = true;
-          break;
+      for (size_t t = 0; t < deep && count < want; ++t) {
+        std::optional<size_t> best;
+        int best_novelty = 3;
+        for (const size_t pos : members[tiles[t]]) {
+          const int novelty = tried[t].novelty(legal[ranked[pos].index]);
+          if (!picked[pos] && novelty < best_novelty) {
+            best = pos;
+            best_novelty = novelty;
+          }
         }
+        if (!best) continue;
+        tried[t].add(legal[ranked[*best].index]);
+        pick(*best);
+        progress = true;
       }
     }
     for (size_t pos = 0; pos < ranked.size() && count < want; ++pos) pick(pos);

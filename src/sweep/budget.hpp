@@ -7,10 +7,14 @@
 /// would spend its budget on raster/group twins of one tile. So a limited budget of N configs is
 /// spent in three passes over the ranking (ties within kTieTolerance broken towards more stages,
 /// then by the model's order):
-///   breadth  the best variant of each of the ceil(N/2) best tile families (block_m, block_n,
-///            split_k): the model is least sure about which tile wins;
-///   depth    round-robin over the max(1, N/8) best families, their next variants with a
-///            (multicast, stages) pair not yet picked: what the model barely separates;
+///   breadth  the best variant of each of the ceil(N/2) best tiles (block_m, block_n): the model
+///            is least sure about which tile wins;
+///   depth    round-robin over the max(1, N/8) best tiles: each turn takes the tile's
+///            best-ranked variant that is newest, i.e. a multicast not tried yet, else a new
+///            stage count, else a new split-K: what the model separates least (multicast was
+///            worth 1.11x at 4096x7168x16384, PERF_LOG.md). Raster order and group only matter,
+///            and are only predicted to matter, when an operand outgrows L2: the ranking covers
+///            them;
 ///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
 /// The picks are measured in ranking order, so the best-so-far converges early.
 #include <cstdint>
