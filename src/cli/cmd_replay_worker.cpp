@@ -82,7 +82,9 @@ void register_replay_worker(CLI::App& root, int& exit_code) {
   CLI::App* cmd = root.add_subcommand(
       "__replay", "Worker answering from a finished run folder (internal; see README sweep)");
   cmd->group("");  // NOTE: hidden from --help: started through GEMMTUNE_WORKER_CMD only
-  cmd->add_option("RUN_DIR", *dir, "run folder to replay")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("RUN_DIR", *dir, "run folder to replay")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd->callback([dir, &exit_code] { exit_code = serve_replay(*dir); });
 }
 

@@ -40,7 +40,8 @@ const std::string& command_line() { return command_line_storage(); }
 void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
   cmd->add_option("--timing", flags.timing,
                   "kernel: device time only (launch latency excluded); call: events around one "
-                  "call after an L2 flush (ANCHORS.md protocol)")
+                  "call after an L2 flush (ANCHORS.md protocol). Default: kernel for sweep, the "
+                  "baseline's mode for check")
       ->check(CLI::IsMember({"kernel", "call"}));
   cmd->add_option("--iters", flags.iters, "timed samples per measurement (median reported)")
       ->capture_default_str()

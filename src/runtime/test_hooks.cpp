@@ -38,7 +38,8 @@ cudaError_t run_test_hook(TestHook hook) {
   void* flag_ptr = flag.get();
   void* hang_args[] = {&flag_ptr};
   spdlog::warn("test hook: launching {} instead of the measurement", kernel_name);
-  launch_kernel_args(kernel, LaunchShape{}, nullptr, hook == TestHook::kFault ? nullptr : hang_args);
+  launch_kernel_args(kernel, LaunchShape{}, nullptr,
+                     hook == TestHook::kFault ? nullptr : hang_args);
   // NOTE: cudaDeviceSynchronize rather than the stream: the fault is reported at the next
   // synchronizing call, and for the hang this is where the worker blocks until it is killed.
   return cudaDeviceSynchronize();

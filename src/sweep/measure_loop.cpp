@@ -114,7 +114,11 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   }
   NvtxRange range(item.config ? "config " + request.config
                               : "baseline " + std::string(report::to_string(item.kind)));
-  const double limit_s = watchdog_seconds(item, options_.timing, options_.watchdog_base_s);
+  // NOTE: a worker that is not running yet, or last measured another problem, sets this one up.
+  const bool setup = !ctx_.worker.running() || !(worker_problem_ == problem);
+  worker_problem_ = problem;
+  const double limit_s = watchdog_seconds(item, options_.timing, options_.watchdog_base_s,
+                                          setup ? problem_setup_seconds(problem) : 0.0);
   const Exchange ex = ctx_.worker.exchange(
       encode_measure(request), after_seconds(limit_s),
       {.interrupt_fd = ctx_.guard.fd(), .interrupt_grace_s = options_.interrupt_grace_s});

@@ -52,6 +52,7 @@ class MeasureLoop {
   LoopContext ctx_;
   ProgressPrinter printer_;
   ProgressState state_;
+  Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
   int64_t items_left_ = 0;
   int64_t items_done_ = 0;

@@ -55,10 +55,17 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
          int64_t{kCublasLtBestRetimed} * full;
 }
 
-double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s) {
+double problem_setup_seconds(const Problem& p) {
+  const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) *
+                       static_cast<double>(p.k);
+  return 2.0 * flops / (kWatchdogReferenceTflops * 1e12);
+}
+
+double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s,
+                        double setup_s) {
   const double per_launch_us = std::max(0.0, item.predicted_us) + kWatchdogLaunchOverheadUs;
-  return base_s + kWatchdogPredictionFactor * per_launch_us *
-                      static_cast<double>(request_launches(item, timing)) * 1e-6;
+  return base_s + setup_s + kWatchdogPredictionFactor * per_launch_us *
+                                static_cast<double>(request_launches(item, timing)) * 1e-6;
 }
 
 }  // namespace gemmtune::sweep

@@ -48,10 +48,11 @@ struct ProblemWork {
 [[nodiscard]] DeviceModel device_model(const DeviceLimits& limits);
 
 // NOTE: the watchdog must never fire on a healthy measurement, only on a hang, so it is generous:
-// a fixed allowance (worker start, CUDA context, support-kernel JIT, inputs and references of a
-// new problem: `--watchdog-s`, default 20 s) plus 50x the predicted time of every launch the
-// request makes, each launch counted with kWatchdogLaunchOverheadUs for the L2 flush (a 512 MiB
-// memset), the spin kernel and the event synchronization around it.
+// a fixed allowance (a restarted worker's CUDA context and module loads, input generation:
+// `--watchdog-s`, default 20 s), the references of a problem the worker sets up (below), and 50x
+// the predicted time of every launch the request makes, each launch counted with
+// kWatchdogLaunchOverheadUs for the L2 flush (a 512 MiB memset), the spin kernel and the event
+// synchronization around it.
 /// Multiple of the predicted launch time the watchdog allows.
 inline constexpr double kWatchdogPredictionFactor = 50.0;
 /// Per-launch time added to the prediction (flush, spin kernel, synchronization).
@@ -59,13 +60,25 @@ inline constexpr double kWatchdogLaunchOverheadUs = 1000.0;
 /// Default fixed allowance of every request (`--watchdog-s`).
 inline constexpr double kDefaultWatchdogBaseS = 20.0;
 
+// NOTE: before its first measurement of a problem a worker generates the inputs and computes two
+// FP32 reference GEMMs on the GPU; they took < 10 s at 16384x36864x7168 (8.7 TFLOP each,
+// tests/gpu/cublaslt_test.cpp), i.e. >= 0.87 TFLOPS each. The watchdog allows them at a quarter
+// of that rate, on top of the fixed allowance.
+/// Rate (TFLOPS) at which the watchdog allows a worker to compute a new problem's references.
+inline constexpr double kWatchdogReferenceTflops = 0.25;
+
+/// Seconds the watchdog adds when a request makes the worker set up `problem` (a new problem, or
+/// a fresh worker): both references of 2*M*N*K FLOPs at kWatchdogReferenceTflops.
+[[nodiscard]] double problem_setup_seconds(const Problem& problem);
+
 /// Launches one request of `item` makes: validation plus warm-up plus samples; for
 /// cublaslt_best the screening of up to kCublasLtBestMaxAlgos algorithms and the re-timing.
 [[nodiscard]] int64_t request_launches(const WorkItem& item, const TimingRequest& timing);
 
 /// Seconds the parent waits for the answer to `item` before it kills the worker:
-/// base_s + kWatchdogPredictionFactor * (predicted_us + kWatchdogLaunchOverheadUs) * launches.
+/// base_s + setup_s + kWatchdogPredictionFactor * (predicted_us + kWatchdogLaunchOverheadUs) *
+/// launches, where setup_s is problem_setup_seconds() when the worker sets the problem up, else 0.
 [[nodiscard]] double watchdog_seconds(const WorkItem& item, const TimingRequest& timing,
-                                      double base_s);
+                                      double base_s, double setup_s);
 
 }  // namespace gemmtune::sweep

@@ -127,7 +127,9 @@ Exchange WorkerProcess::exchange(const std::string& request, SteadyClock::time_p
       buffer_.erase(0, newline + 1);
       return done;
     }
-    if (buffer_.size() > kMaxResponseBytes) return {.status = ExchangeStatus::kTooLong, .line = {}, .exit_reason = {}};
+    if (buffer_.size() > kMaxResponseBytes) {
+      return {.status = ExchangeStatus::kTooLong, .line = {}, .exit_reason = {}};
+    }
     pollfd fds[2] = {{.fd = from_worker_fd_, .events = POLLIN, .revents = 0},
                      {.fd = interrupted ? -1 : watch.interrupt_fd, .events = POLLIN, .revents = 0}};
     const int ready = ::poll(fds, 2, ms_until(deadline));

@@ -77,7 +77,8 @@ double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
   return 60.0 + static_cast<double>(h % 400) / 10.0;
 }
 
-Json record_for(const Behaviour& b, const sweep::MeasureRequest& r, const std::string& disposition) {
+Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
+                const std::string& disposition) {
   Json j;
   j["schema"] = "gemmtune.run/1";
   j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},

@@ -117,7 +117,8 @@ TEST(SweepOrchestration, MalformedResponseIsRecordedAndTheWorkerReplaced) {
 
 TEST(SweepOrchestration, FaultReportedByTheWorkerRestartsIt) {
   const TempDir dir;
-  const sweep::SweepOutcome out = run_small_sweep(fake_sweep_options(dir.path(), {"--fault-on", kB}));
+  const sweep::SweepOutcome out =
+      run_small_sweep(fake_sweep_options(dir.path(), {"--fault-on", kB}));
   EXPECT_EQ(out.faulted, 2);
   EXPECT_EQ(out.worker_starts, 3);
   const auto records = read_records(dir.path() / "runs.jsonl");

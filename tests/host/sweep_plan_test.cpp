@@ -59,7 +59,9 @@ TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
   for (size_t i = 0; i < picks.size(); ++i) {
     texts.insert(to_string(picks[i].config));
     tiles.insert({picks[i].config.block_m, picks[i].config.block_n});
-    if (i > 0) EXPECT_LE(picks[i - 1].predicted_us, picks[i].predicted_us * (1 + 2 * sweep::kTieTolerance));
+    if (i > 0) {
+      EXPECT_LE(picks[i - 1].predicted_us, picks[i].predicted_us * (1 + 2 * sweep::kTieTolerance));
+    }
   }
   EXPECT_EQ(texts.size(), picks.size());
   EXPECT_GE(tiles.size(), 12u);  // breadth: ceil(24 / 2) tiles
@@ -111,7 +113,11 @@ TEST(SweepWatchdog, FixedAllowancePlusFiftyTimesEveryLaunch) {
   const sweep::WorkItem config{.kind = report::RunKind::kGemmtune, .config = std::nullopt,
                                .predicted_us = 100.0};
   EXPECT_EQ(sweep::request_launches(config, timing), 34);
-  EXPECT_NEAR(sweep::watchdog_seconds(config, timing, 20.0), 20.0 + 50 * 1100e-6 * 34, 1e-9);
+  EXPECT_NEAR(sweep::watchdog_seconds(config, timing, 20.0, 0.0), 20.0 + 50 * 1100e-6 * 34, 1e-9);
+  EXPECT_NEAR(sweep::watchdog_seconds(config, timing, 20.0, 7.0), 27.0 + 50 * 1100e-6 * 34, 1e-9);
+  // Both references of 16384x36864x7168 (8.7 TFLOP each) at 0.25 TFLOPS.
+  EXPECT_NEAR(sweep::problem_setup_seconds({.label = "", .m = 16384, .n = 36864, .k = 7168}),
+              2 * 2.0 * 16384 * 36864 * 7168 / 0.25e12, 1e-6);
   const sweep::WorkItem best{.kind = report::RunKind::kCublasltBest, .config = std::nullopt,
                              .predicted_us = 100.0};
   EXPECT_EQ(sweep::request_launches(best, timing), 2048 * 4 + 4 * 34);
@@ -131,7 +137,8 @@ TEST(WorkerProtocol, MeasureRequestRoundTrips) {
   EXPECT_EQ(back.measure->timing, r.timing);
   EXPECT_EQ(back.measure->seed, 5u);
   EXPECT_TRUE(sweep::decode_request(sweep::encode_hello(0)).hello);
-  for (const char* bad : {"nope", "{}", R"({"schema":"gemmtune.worker_request/1","id":1,"op":"x"})"}) {
+  for (const char* bad :
+       {"nope", "{}", R"({"schema":"gemmtune.worker_request/1","id":1,"op":"x"})"}) {
     EXPECT_EQ(catch_error([&] { (void)sweep::decode_request(bad); }).code, kExitUsage) << bad;
   }
 }

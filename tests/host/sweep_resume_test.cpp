@@ -57,7 +57,8 @@ TEST(SweepResume, ExistingRecordsWithoutResumeAreRefused) {
   const TempDir dir;
   (void)run_small_sweep(fake_sweep_options(dir.path(), {}));
   const auto before = std::filesystem::file_size(dir.path() / "runs.jsonl");
-  const CaughtError e = catch_error([&] { (void)run_small_sweep(fake_sweep_options(dir.path(), {})); });
+  const CaughtError e =
+      catch_error([&] { (void)run_small_sweep(fake_sweep_options(dir.path(), {})); });
   EXPECT_EQ(e.code, kExitUsage);
   EXPECT_NE(e.message.find("--resume"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("--out"), std::string::npos) << e.message;
@@ -102,7 +103,8 @@ TEST(SweepResume, ParentRecordsParseAndComeInSchemaOrder) {
   shuffled["extra"] = 1;
   shuffled["schema"] = "gemmtune.run/1";
   const report::Json ordered = sweep::in_schema_order(shuffled);
-  EXPECT_EQ(ordered.dump(), R"({"schema":"gemmtune.run/1","kind":"gemmtune","timestamp":"t","extra":1})");
+  EXPECT_EQ(ordered.dump(),
+            R"({"schema":"gemmtune.run/1","kind":"gemmtune","timestamp":"t","extra":1})");
 }
 
 TEST(SweepReplay, ASmallerPlanReplaysTheRecordsOfAFinishedRun) {

@@ -27,7 +27,8 @@ TEST_P(SupportKernelsCompile, CompilesWithoutSpills) {
 INSTANTIATE_TEST_SUITE_P(Arch, SupportKernelsCompile, ::testing::Values("sm_90", "sm_90a"));
 
 TEST(TestHookKernels, CompileNvrtcCleanWithBothSymbols) {
-  const jit::CompileResult r = jit::compile(test_hooks_compile_request("sm_90", kTestHookTrapKernel));
+  const jit::CompileResult r =
+      jit::compile(test_hooks_compile_request("sm_90", kTestHookTrapKernel));
   ASSERT_TRUE(r.ok) << r.log;
   const std::string_view cubin(r.cubin.data(), r.cubin.size());
   for (const char* symbol : {kTestHookTrapKernel, kTestHookHangKernel}) {
