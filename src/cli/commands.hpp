@@ -13,5 +13,13 @@ void register_run(CLI::App& root, int& exit_code);
 void register_report(CLI::App& root, int& exit_code);
 void register_compare(CLI::App& root, int& exit_code);
 void register_export(CLI::App& root, int& exit_code);
+/// `gemmtune sweep`: tune a shape set into a run folder (README "sweep").
+void register_sweep(CLI::App& root, int& exit_code);
+/// `gemmtune check`: re-measure a tuning table and compare (README "check").
+void register_check(CLI::App& root, int& exit_code);
+/// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
+void register_worker(CLI::App& root, int& exit_code);
+/// `gemmtune __replay RUN_DIR`: a worker answering from a finished run folder; hidden.
+void register_replay_worker(CLI::App& root, int& exit_code);
 
 }  // namespace gemmtune::cli

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/sweep_cli.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
 
@@ -33,6 +34,11 @@ int main(int argc, char** argv) {
   cli::register_report(app, exit_code);
   cli::register_compare(app, exit_code);
   cli::register_export(app, exit_code);
+  cli::register_sweep(app, exit_code);
+  cli::register_check(app, exit_code);
+  cli::register_worker(app, exit_code);
+  cli::register_replay_worker(app, exit_code);
+  cli::set_command_line(argc, argv);
 
   // NOTE: logs go to stderr so that stdout carries only results (tables, --json).
   spdlog::set_default_logger(spdlog::stderr_color_mt("gemmtune"));

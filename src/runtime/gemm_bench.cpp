@@ -14,6 +14,7 @@
 #include "runtime/cublaslt_fp8_gemm.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/cuda_handles.hpp"
+#include "runtime/gemm_bench_state.hpp"
 #include "runtime/gemm_launcher.hpp"
 #include "runtime/nvtx_ranges.hpp"
 #include "runtime/support_compare.hpp"
@@ -112,19 +113,6 @@ nlohmann::json to_run_record(const Measurement& m) {
   j["timestamp"] = utc_timestamp();
   return j;
 }
-
-struct ProblemBench::State {
-  GemmInputs inputs;
-  DeviceBuffer d;           // ours, bf16 [m_pad4][n]
-  DeviceBuffer d_cublaslt;  // cuBLASLt heuristic output, bf16 [m_pad4][n]
-  DeviceBuffer reference;   // dequantized fp32 [m][n]
-  DeviceBuffer unquantized; // unquantized fp32 [m][n], empty when too large
-  std::unique_ptr<CublasLtFp8Gemm> heuristic;
-  std::optional<AlgoRecord> heuristic_algo;
-  std::string heuristic_failure;
-  Timer timer;
-  explicit State(const TimingOptions& timing) : timer(timing) {}
-};
 
 ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
     : problem_(problem), options_(options), state_(std::make_unique<State>(options.timing)) {

@@ -61,6 +61,15 @@ struct BenchOptions {
   int64_t unquantized_limit_bytes = 8ll << 30;
 };
 
+/// How ProblemBench::measure_cublaslt_best searches (sweep/worker_protocol.hpp has the values
+/// the sweep uses).
+struct CublasLtBestOptions {
+  int max_algos = 2048;    ///< most valid configurations screened, in enumeration order
+  int screen_warmup = 1;   ///< warm-up samples per screened configuration
+  int screen_samples = 3;  ///< timed samples per screened configuration
+  int retimed = 4;         ///< fastest validated configurations re-timed with the full protocol
+};
+
 /// Inputs, references and the cuBLASLt heuristic output of one problem, on the current GPU.
 class ProblemBench {
  public:
@@ -79,6 +88,14 @@ class ProblemBench {
   [[nodiscard]] Measurement validate(const KernelConfig& config, const jit::CompileResult& compiled);
   /// Times the cuBLASLt block-scaled heuristic algorithm alone.
   [[nodiscard]] Measurement measure_cublaslt_heuristic();
+  /// "Best cuBLASLt" (kind cublaslt_best): every block-scaled configuration
+  /// cublasLtMatmulAlgoCheck accepts (runtime/cublaslt_algo_search.hpp) is run once and screened
+  /// with a few samples; the fastest are validated against the dequantized reference until
+  /// `retimed` pass, those are re-timed interleaved with the full protocol, and the fastest wins.
+  [[nodiscard]] Measurement measure_cublaslt_best(const CublasLtBestOptions& options);
+  /// cuBLASLt FP8 with per-tensor unit scales, heuristic algorithm (kind cublaslt_fp8_tensor).
+  /// Not the same math (no block scales), so its output is not validated.
+  [[nodiscard]] Measurement measure_cublaslt_fp8_tensor();
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);
 

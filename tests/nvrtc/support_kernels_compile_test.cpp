@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/support_sources.hpp"
+#include "runtime/test_hooks.hpp"
 
 namespace gemmtune {
 namespace {
@@ -24,6 +25,16 @@ TEST_P(SupportKernelsCompile, CompilesWithoutSpills) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Arch, SupportKernelsCompile, ::testing::Values("sm_90", "sm_90a"));
+
+TEST(TestHookKernels, CompileNvrtcCleanWithBothSymbols) {
+  const jit::CompileResult r =
+      jit::compile(test_hooks_compile_request("sm_90", kTestHookTrapKernel));
+  ASSERT_TRUE(r.ok) << r.log;
+  const std::string_view cubin(r.cubin.data(), r.cubin.size());
+  for (const char* symbol : {kTestHookTrapKernel, kTestHookHangKernel}) {
+    EXPECT_NE(cubin.find(symbol), std::string_view::npos) << symbol;
+  }
+}
 
 }  // namespace
 }  // namespace gemmtune

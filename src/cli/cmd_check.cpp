@@ -1,0 +1,123 @@
+// `gemmtune check --baseline TABLE`: re-measures a tuning table's chosen configs and the cuBLASLt
+// heuristic on this GPU through the sweep's worker into a new run folder, then compares the two
+// tables like `gemmtune compare` and exits like it: 0 no regression, 1 regression, 2 usage or
+// environment mismatch (README "check").
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/sweep_cli.hpp"
+#include "core/error.hpp"
+#include "core/legality.hpp"
+#include "report/compare.hpp"
+#include "report/tuning_table.hpp"
+#include "sweep/runs_log.hpp"
+#include "sweep/work_plan.hpp"
+
+namespace gemmtune::cli {
+namespace {
+
+struct CheckFlags {
+  std::string baseline;
+  std::string format = "md";
+  report::CompareOptions compare;
+  MeasureFlags measure;
+};
+
+/// runs/check-20261121T101500Z: a new folder per check.
+std::string default_check_folder() {
+  std::string compact;
+  for (const char c : sweep::utc_timestamp_now()) {
+    if (c != '-' && c != ':') compact += c;
+  }
+  return "runs/check-" + compact;
+}
+
+/// Per (N, K, M) of the table: the cuBLASLt heuristic, then the chosen config (skipped with the
+/// rule's reason when this GPU cannot run it).
+std::vector<sweep::ProblemWork> plan_check(const report::TuningTable& table,
+                                           const DeviceLimits& limits) {
+  std::vector<sweep::ProblemWork> plan;
+  for (const report::TableProblem& p : table.problems) {
+    for (const report::TableEntry& e : p.entries) {
+      const Problem problem{.label = p.label, .m = e.m, .n = p.n, .k = p.k};
+      const double expected_us = e.config ? e.median_us : 0.0;
+      sweep::ProblemWork work{.problem = problem, .items = {}, .legal_configs = 0};
+      work.items.push_back({.kind = report::RunKind::kCublasltHeuristic,
+                            .config = std::nullopt, .predicted_us = expected_us});
+      if (e.config) {
+        std::string error;
+        const std::optional<KernelConfig> config = parse_kernel_config(*e.config, &error);
+        if (!config) {
+          throw Error(kExitUsage, one_line("baseline config " + *e.config + ": " + error));
+        }
+        const Legality legality = check_legality(problem, *config, limits);
+        work.items.push_back({.kind = report::RunKind::kGemmtune, .config = config,
+                              .predicted_us = expected_us,
+                              .skip_reason = legality.legal ? "" : "illegal on this GPU: " +
+                                                                       legality.rule_id + ": " +
+                                                                       legality.reason});
+      }
+      plan.push_back(std::move(work));
+    }
+  }
+  return plan;
+}
+
+int run_check(CheckFlags f) {
+  const report::TuningTable base = report::load_tuning_table(f.baseline);
+  const std::string mode = f.measure.timing.empty() ? base.env.timing_mode : f.measure.timing;
+  if (f.measure.out.empty()) f.measure.out = default_check_folder();
+  sweep::SweepOptions options = sweep_options(f.measure, mode);
+  report::Json problems = report::Json::array();
+  for (const report::TableProblem& p : base.problems) {
+    for (const report::TableEntry& e : p.entries) {
+      problems.push_back({{"label", p.label}, {"m", e.m}, {"n", p.n}, {"k", p.k}});
+    }
+  }
+  options.shapes = {{"name", "check"}, {"path", f.baseline}, {"problems", problems}};
+  options.settings = {{"check_baseline", f.baseline}, {"threshold", f.compare.threshold},
+                      {"watchdog_s", f.measure.watchdog_s}};
+  const sweep::SweepOutcome outcome = sweep::run_sweep(
+      options, [&](const DeviceLimits& limits) { return plan_check(base, limits); },
+      compile_with_jit);
+  log_outcome(outcome);
+  if (outcome.interrupted) return kExitInterrupted;
+  report::CompareResult result = report::compare_tables(base, outcome.table, f.compare);
+  result.base_source = f.baseline;
+  result.new_source = f.measure.out;
+  const std::string format = f.measure.json ? "json" : f.format;
+  emit_output(format == "json" ? report::compare_json(result).dump(2) + "\n"
+                               : report::render_compare_md(result),
+              "");
+  return result.regression() ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void register_check(CLI::App& root, int& exit_code) {
+  auto flags = std::make_shared<CheckFlags>();
+  CLI::App* cmd = root.add_subcommand(
+      "check", "Re-measure a tuning table's configs on this GPU and compare; exit 1 on a "
+               "regression (needs a GPU)");
+  cmd->add_option("--baseline", flags->baseline,
+                  "tuning_table.json or run folder whose chosen configs are re-measured")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--threshold", flags->compare.threshold,
+                  "relative slowdown (and speed-up) below which a shape is SAME")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_flag("--allow-env-mismatch", flags->compare.allow_env_mismatch,
+                "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt or timing mode differ");
+  cmd->add_option("--out", flags->measure.out,
+                  "run folder of the new measurements (default: runs/check-<UTC time>)");
+  cmd->add_option("--format", flags->format, "md (table) or json (gemmtune.compare/1)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"md", "json"}));
+  add_measure_flags(cmd, flags->measure);
+  cmd->add_flag("--json", flags->measure.json, "same as --format json");
+  cmd->callback([flags, &exit_code] { exit_code = run_check(*flags); });
+}
+
+}  // namespace gemmtune::cli

@@ -1,0 +1,95 @@
+// `gemmtune sweep`: tunes every problem of a shape set. Per problem the legal configs of a space
+// are ranked by the cost model and the budget's pick is compiled ahead on CPU threads, validated
+// and timed in a restartable worker process, beside three cuBLASLt baselines; every outcome is
+// appended to OUT/runs.jsonl and the reports are written at the end (README "sweep").
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/sweep_cli.hpp"
+#include "core/config_space.hpp"
+#include "core/error.hpp"
+#include "core/json_input.hpp"
+#include "core/shape_set.hpp"
+#include "report/tuning_table.hpp"
+#include "sweep/budget.hpp"
+#include "sweep/run_env.hpp"
+#include "sweep/work_plan.hpp"
+
+namespace gemmtune::cli {
+namespace {
+
+struct SweepFlags {
+  std::string shapes_path;
+  std::string space_path = "configs/spaces/default.json";
+  std::string budget = "default";
+  bool resume = false;
+  bool force = false;
+  MeasureFlags measure;
+};
+
+int run_sweep_command(SweepFlags f) {
+  const std::string shapes_file = resolve_input_path(f.shapes_path);
+  const std::string space_file = resolve_input_path(f.space_path);
+  const ShapeSet shapes = load_shape_set(shapes_file);
+  (void)load_config_space(space_file);  // NOTE: fail on a bad file before starting the worker
+  const sweep::Budget budget = sweep::parse_budget(f.budget);
+  if (f.measure.out.empty()) f.measure.out = "runs/" + shapes.name;
+  sweep::SweepOptions options =
+      sweep_options(f.measure, f.measure.timing.empty() ? "kernel" : f.measure.timing);
+  options.resume = f.resume;
+  options.force = f.force;
+  options.shapes = sweep::shapes_json(shapes);
+  options.settings = {{"space", space_file},
+                      {"budget", budget.name},
+                      {"max_configs_per_problem", budget.max_configs},
+                      {"watchdog_s", f.measure.watchdog_s}};
+  const sweep::Planner planner = [&](const DeviceLimits& limits) {
+    const ConfigSpace space = load_config_space(space_file, limits.sm_count);
+    std::vector<sweep::ProblemWork> plan =
+        sweep::plan_sweep(shapes, enumerate_configs(space), limits, budget);
+    int64_t configs = 0;
+    for (const sweep::ProblemWork& w : plan) {
+      for (const sweep::WorkItem& item : w.items) configs += item.config ? 1 : 0;
+    }
+    spdlog::info("{} problem(s), {} config measurement(s) plus 3 cuBLASLt baselines each "
+                 "(budget {}, space {}, {} SMs)",
+                 plan.size(), configs, budget.name, space.name, limits.sm_count);
+    return plan;
+  };
+  const sweep::SweepOutcome outcome = sweep::run_sweep(options, planner, compile_with_jit);
+  log_outcome(outcome);
+  if (f.measure.json && !outcome.report_files.empty()) {
+    std::cout << report::to_json(outcome.table).dump(2) << "\n";
+  }
+  return outcome.interrupted ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace
+
+void register_sweep(CLI::App& root, int& exit_code) {
+  auto flags = std::make_shared<SweepFlags>();
+  CLI::App* cmd = root.add_subcommand(
+      "sweep", "Tune every problem of a shape set: rank, compile, validate and time configs "
+               "against cuBLASLt in a restartable worker; write a run folder (needs a GPU)");
+  cmd->add_option("--shapes", flags->shapes_path, "shape-set JSON file (README \"Shape sets\")")
+      ->required();
+  cmd->add_option("--space", flags->space_path, "config-space JSON file")->capture_default_str();
+  cmd->add_option("--out", flags->measure.out, "run folder (default: runs/<shape set name>)");
+  cmd->add_option("--budget", flags->budget,
+                  "configs measured per problem: quick (8), default (24), exhaustive (every "
+                  "legal config) or a number")
+      ->capture_default_str();
+  cmd->add_flag("--resume", flags->resume,
+                "continue the run folder: skip measurements runs.jsonl already holds");
+  cmd->add_flag("--force", flags->force,
+                "with --resume: continue even if the GPU, shape set or timing mode differ");
+  add_measure_flags(cmd, flags->measure);
+  cmd->add_flag("--json", flags->measure.json,
+                "print the tuning table (gemmtune.tuning_table/1) on stdout at the end");
+  cmd->callback([flags, &exit_code] { exit_code = run_sweep_command(*flags); });
+}
+
+}  // namespace gemmtune::cli

@@ -1,0 +1,194 @@
+// `gemmtune __worker`: the measuring worker of `sweep` and `check`, hidden from --help. It reads
+// requests of the worker protocol (sweep/worker_protocol.hpp) from stdin, measures on the GPU and
+// answers one line each on stdout, until EOF. After a CUDA fault it answers, then exits: its
+// context is dead and the parent starts a fresh worker.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "jit/kernel_build.hpp"
+#include "runtime/driver_api.hpp"
+#include "runtime/environment.hpp"
+#include "runtime/gemm_bench.hpp"
+#include "runtime/nvml.hpp"
+#include "runtime/support_module.hpp"
+#include "runtime/test_hooks.hpp"
+#include "sweep/worker_protocol.hpp"
+
+namespace gemmtune::cli {
+namespace {
+
+using report::Json;
+using sweep::MeasureRequest;
+
+/// The hello answer: the GPU the worker measures on (device 0) and the library versions.
+Json environment_json(const EnvironmentInfo& e) {
+  const DeviceInfo& d = e.devices.at(0);
+  nlohmann::json clocks = d.clocks;
+  return {{"tool_version", e.tool_version},
+          {"git_rev", e.git_rev},
+          {"gpu",
+           {{"name", d.name},
+            {"pci_bus_id", d.pci_bus_id},
+            {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+            {"sm_count", d.sm_count},
+            {"sm_clock_max_mhz", d.max_sm_clock_mhz},
+            {"mem_clock_mhz", d.max_mem_clock_mhz},
+            {"mem_bus_width_bits", d.mem_bus_width_bits},
+            {"l2_bytes", d.l2_bytes},
+            {"smem_per_block_bytes", d.smem_per_block_optin_bytes},
+            {"global_mem_bytes", d.global_mem_bytes},
+            {"clocks", Json::parse(clocks.dump())}}},
+          {"versions",
+           {{"driver", e.driver_release.empty() ? "n/a" : e.driver_release},
+            {"driver_cuda", cuda_version_string(e.driver_cuda_version)},
+            {"cuda_runtime", cuda_version_string(e.runtime_version)},
+            {"nvrtc", std::to_string(e.nvrtc_major) + "." + std::to_string(e.nvrtc_minor)},
+            {"cublaslt", cublaslt_version_string(e.cublaslt_version)}}}};
+}
+
+/// The measurements of one worker process; keeps the current problem's inputs and references.
+class Worker {
+ public:
+  /// Measures one request; a CUDA failure propagates as an exception.
+  Measurement measure(const MeasureRequest& r) {
+    if (r.kind == report::RunKind::kGemmtune) {
+      if (const std::optional<TestHook> hook = test_hook_for(r.config)) return run_hook(r, *hook);
+    }
+    ProblemBench& bench = bench_for(r);
+    switch (r.kind) {
+      case report::RunKind::kGemmtune: {
+        std::string error;
+        const std::optional<KernelConfig> config = parse_kernel_config(r.config, &error);
+        if (!config) throw Error(kExitUsage, "config " + r.config + ": " + error);
+        return bench.measure(*config, jit::build_kernel(*config), false).at(0);
+      }
+      case report::RunKind::kCublasltHeuristic: return bench.measure_cublaslt_heuristic();
+      case report::RunKind::kCublasltBest:
+        return bench.measure_cublaslt_best(
+            {.max_algos = sweep::kCublasLtBestMaxAlgos,
+             .screen_warmup = sweep::kCublasLtBestScreenWarmup,
+             .screen_samples = sweep::kCublasLtBestScreenSamples,
+             .retimed = sweep::kCublasLtBestRetimed});
+      case report::RunKind::kCublasltFp8Tensor: return bench.measure_cublaslt_fp8_tensor();
+    }
+    throw Error(kExitUsage, "unknown kind");
+  }
+
+ private:
+  ProblemBench& bench_for(const MeasureRequest& r) {
+    if (!bench_ || !(problem_ == r.problem) || !(timing_ == r.timing) || seed_ != r.seed) {
+      bench_.reset();  // NOTE: free the old problem's buffers before allocating the new ones
+      TimingOptions timing;
+      timing.mode = r.timing.mode == "call" ? TimingMode::kCall : TimingMode::kKernel;
+      timing.warmup_count = r.timing.warmup;
+      timing.sample_count = r.timing.iters;
+      bench_ = std::make_unique<ProblemBench>(r.problem, BenchOptions{.timing = timing,
+                                                                      .seed = r.seed});
+      problem_ = r.problem;
+      timing_ = r.timing;
+      seed_ = r.seed;
+    }
+    return *bench_;
+  }
+
+  static Measurement run_hook(const MeasureRequest& r, TestHook hook) {
+    const cudaError_t status = run_test_hook(hook);
+    GT_CHECK(status != cudaSuccess, kExitCudaError, "the trap kernel finished without a fault");
+    Measurement m;
+    m.problem = r.problem;
+    m.config = r.config;
+    m.disposition = Disposition::kFaulted;
+    m.reason = std::string("test hook ") + kTestFaultConfigEnv + ": " + cudaGetErrorName(status) +
+               ": " + cudaGetErrorString(status);
+    return m;
+  }
+
+  std::unique_ptr<ProblemBench> bench_;
+  Problem problem_;
+  sweep::TimingRequest timing_;
+  uint64_t seed_ = 0;
+};
+
+MeasuredKind measured_kind(report::RunKind kind) {
+  switch (kind) {
+    case report::RunKind::kGemmtune: return MeasuredKind::kGemmtune;
+    case report::RunKind::kCublasltHeuristic: return MeasuredKind::kCublasLtHeuristic;
+    case report::RunKind::kCublasltBest: return MeasuredKind::kCublasLtBest;
+    case report::RunKind::kCublasltFp8Tensor: return MeasuredKind::kCublasLtFp8Tensor;
+  }
+  return MeasuredKind::kGemmtune;
+}
+
+/// A record for a measurement that threw: the context may be broken, so the worker restarts.
+Measurement thrown_measurement(const MeasureRequest& r, const std::string& what) {
+  Measurement m;
+  m.problem = r.problem;
+  m.kind = measured_kind(r.kind);
+  m.config = r.config;
+  m.disposition = Disposition::kFaulted;
+  m.reason = "worker: " + what;
+  return m;
+}
+
+int serve() {
+  // NOTE: stdout belongs to the protocol. A library that prints to stdout would corrupt it, so
+  // the protocol gets a private copy of the descriptor and fd 1 becomes stderr.
+  std::FILE* protocol = ::fdopen(::dup(STDOUT_FILENO), "w");
+  GT_CHECK(protocol != nullptr, kExitIoError, "cannot duplicate stdout");
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  const auto answer = [protocol](const std::string& line) {
+    std::fprintf(protocol, "%s\n", line.c_str());
+    std::fflush(protocol);
+  };
+  Worker worker;
+  for (std::string line; std::getline(std::cin, line);) {
+    sweep::WorkerRequest request;
+    try {
+      request = sweep::decode_request(line);
+    } catch (const Error& e) {
+      answer(sweep::encode_error_response(-1, e.what(), kExitUsage));
+      continue;
+    }
+    if (request.hello) {
+      try {
+        require_gpu();
+        const Json environment = environment_json(gather_environment());
+        // NOTE: build and load the support kernels now, under the hello's long deadline, so that
+        // the first measurement's watchdog covers only the measurement.
+        (void)support_kernels();
+        answer(sweep::encode_environment_response(request.id, environment));
+      } catch (const Error& e) {
+        answer(sweep::encode_error_response(request.id, e.what(), e.code()));
+        return e.code();
+      }
+      continue;
+    }
+    const MeasureRequest& r = *request.measure;
+    Measurement m;
+    try {
+      m = worker.measure(r);
+    } catch (const std::exception& e) {
+      m = thrown_measurement(r, e.what());
+    }
+    const bool restart = m.disposition == Disposition::kFaulted;
+    answer(sweep::encode_record_response(r.id, Json::parse(to_run_record(m).dump()), restart));
+    if (restart) return kExitCudaError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_worker(CLI::App& root, int& exit_code) {
+  CLI::App* cmd = root.add_subcommand(
+      "__worker", "Measuring worker of sweep and check (internal; speaks JSON lines on stdio)");
+  cmd->group("");  // NOTE: hidden from --help: users never start it themselves
+  cmd->callback([&exit_code] { exit_code = serve(); });
+}
+
+}  // namespace gemmtune::cli

@@ -1,0 +1,101 @@
+// Shared pieces of `gemmtune sweep` and `gemmtune check`.
+#include "cli/sweep_cli.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <exception>
+
+#include "jit/kernel_build.hpp"
+
+namespace gemmtune::cli {
+namespace {
+
+std::string& command_line_storage() {
+  static std::string text = "gemmtune";
+  return text;
+}
+
+/// `arg` as a shell word: unchanged when it is safe, else single-quoted.
+std::string shell_word(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./=:,+@%") == std::string::npos) {
+    return arg;
+  }
+  std::string quoted = "'";
+  for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+void set_command_line(int argc, char** argv) {
+  std::string text = "gemmtune";
+  for (int i = 1; i < argc; ++i) text += " " + shell_word(argv[i]);
+  command_line_storage() = text;
+}
+
+const std::string& command_line() { return command_line_storage(); }
+
+void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
+  cmd->add_option("--timing", flags.timing,
+                  "kernel: device time only (launch latency excluded); call: events around one "
+                  "call after an L2 flush (ANCHORS.md protocol). Default: kernel for sweep, the "
+                  "baseline's mode for check")
+      ->check(CLI::IsMember({"kernel", "call"}));
+  cmd->add_option("--iters", flags.iters, "timed samples per measurement (median reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--warmup", flags.warmup, "untimed warm-up samples per measurement")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--seed", flags.seed, "input seed")->capture_default_str();
+  cmd->add_option("-j,--jobs", flags.jobs, "compile threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--watchdog-s", flags.watchdog_s,
+                  "fixed allowance per measurement before the worker is killed as hung; "
+                  "50x the predicted time of its launches is added")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_flag("--quiet", flags.quiet, "no progress on stderr");
+}
+
+sweep::SweepOptions sweep_options(const MeasureFlags& flags, const std::string& timing_mode) {
+  sweep::SweepOptions o;
+  o.out_dir = flags.out;
+  o.timing = {.mode = timing_mode, .warmup = flags.warmup, .iters = flags.iters};
+  o.seed = flags.seed;
+  // NOTE: the worker logs warnings only unless the user asked for debug or trace output, so its
+  // lines do not interleave with the progress line.
+  const spdlog::level::level_enum level = spdlog::get_level();
+  o.worker_argv = sweep::default_worker_argv(
+      level <= spdlog::level::debug ? std::string(spdlog::level::to_string_view(level).data())
+                                    : std::string("warn"));
+  o.watchdog_base_s = flags.watchdog_s;
+  o.compile_jobs = flags.jobs;
+  o.quiet = flags.quiet;
+  o.progress_in_place = ::isatty(STDERR_FILENO) != 0;
+  o.command = command_line();
+  return o;
+}
+
+sweep::CompileOutcome compile_with_jit(const KernelConfig& config) {
+  try {
+    const jit::CompileResult r = jit::build_kernel(config);
+    return {.ok = r.ok, .log = r.log, .compile_seconds = r.compile_seconds,
+            .cache_hit = r.cache_hit};
+  } catch (const std::exception& e) {
+    return {.ok = false, .log = e.what(), .compile_seconds = 0.0, .cache_hit = false};
+  }
+}
+
+void log_outcome(const sweep::SweepOutcome& o) {
+  spdlog::info("{} measurement(s) recorded ({} already there), {} compile failure(s), {} "
+               "fault(s), {} time-out(s), {} worker start(s){}",
+               o.recorded, o.already_recorded, o.compile_failed, o.faulted, o.timed_out,
+               o.worker_starts, o.interrupted ? "; interrupted" : "");
+  for (const auto& path : o.report_files) spdlog::info("wrote {}", path.string());
+}
+
+}  // namespace gemmtune::cli

@@ -1,0 +1,155 @@
+// The cuBLASLt baselines of a ProblemBench beyond the heuristic: the best enumerated block-scaled
+// configuration (screen, validate, re-time) and the per-tensor FP8 GEMM. Same Timer protocol as
+// the gemmtune configs, so their numbers compare like with like.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "core/error.hpp"
+#include "runtime/cublaslt_algo_search.hpp"
+#include "runtime/cuda_check.hpp"
+#include "runtime/gemm_bench_state.hpp"
+#include "runtime/nvtx_ranges.hpp"
+#include "runtime/support_compare.hpp"
+
+namespace gemmtune {
+namespace {
+
+/// Runs the selected algorithm once, untimed; false (with *why) when cuBLASLt refuses to launch
+/// it or the launch reports an error. A fault is not caught: it poisons the context, so the
+/// synchronization after it fails again and throws, and the worker must report it and restart.
+bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* why) {
+  try {
+    gemm.run(stream);
+  } catch (const Error& e) {
+    *why = e.what();
+    return false;
+  }
+  const cudaError_t status = cudaStreamSynchronize(stream);
+  if (status == cudaSuccess) return true;
+  *why = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+  (void)cudaGetLastError();  // NOTE: clears an error that is not sticky
+  GT_CUDA_CHECK(cudaDeviceSynchronize());
+  return false;
+}
+
+}  // namespace
+
+Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& options) {
+  NvtxRange range("cublaslt_best");
+  State& s = *state_;
+  const cudaStream_t stream = s.timer.stream();
+  Measurement best;
+  best.problem = problem_;
+  best.kind = MeasuredKind::kCublasLtBest;
+  CublasLtFp8Gemm search(s.inputs.operands(), s.d.as<uint16_t>(), CublasLtGemmOptions{});
+  AlgoSearchResult found = enumerate_algos(search, AlgoSearchSpace{});
+  if (found.valid.empty()) {
+    best.disposition = Disposition::kSkipped;
+    best.reason = fmt::format("cublasLtMatmulAlgoCheck accepted none of {} configurations",
+                              found.checked_count);
+    return best;
+  }
+  const size_t valid_count = found.valid.size();
+  if (found.valid.size() > static_cast<size_t>(options.max_algos)) {
+    found.valid.resize(static_cast<size_t>(options.max_algos));
+  }
+  TimingOptions screen_options = s.timer.options();
+  screen_options.warmup_count = options.screen_warmup;
+  screen_options.sample_count = options.screen_samples;
+  Timer screen(screen_options);
+  std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
+  int64_t refused = 0;
+  {
+    NvtxRange screening("screen " + std::to_string(found.valid.size()) + " algos");
+    for (size_t i = 0; i < found.valid.size(); ++i) {
+      std::string why;
+      if (!search.select(found.valid[i], &why) || !trial_run(search, stream, &why)) {
+        spdlog::debug("cuBLASLt {} refused: {}", to_string(found.valid[i]), why);
+        ++refused;
+        continue;
+      }
+      screened.emplace_back(screen.time({"cublaslt_best_screen", search.launcher()}).median_us, i);
+    }
+  }
+  std::sort(screened.begin(), screened.end());
+  // The fastest screened configurations that validate, each bound to its own matmul object.
+  std::vector<std::unique_ptr<CublasLtFp8Gemm>> finalists;
+  std::vector<ValidationMetrics> finalist_metrics;
+  int64_t incorrect = 0;
+  std::string first_incorrect;
+  for (const auto& [median_us, index] : screened) {
+    if (finalists.size() >= static_cast<size_t>(options.retimed)) break;
+    auto gemm = std::make_unique<CublasLtFp8Gemm>(s.inputs.operands(), s.d.as<uint16_t>(),
+                                                  CublasLtGemmOptions{});
+    std::string why;
+    if (!gemm->select(found.valid[index], &why)) continue;
+    poison_output(s.d.get(), s.d.size_bytes(), stream);
+    gemm->run(stream);
+    const ValidationMetrics metrics = compare_output(s.d.as<uint16_t>(), s.reference.as<float>(),
+                                                     problem_.m, problem_.n, stream);
+    const ValidationVerdict verdict = judge_validation(metrics, kDequantizedReferenceThresholds);
+    if (!verdict.passed) {
+      if (incorrect++ == 0) first_incorrect = to_string(found.valid[index]) + ": " + verdict.reason;
+      continue;
+    }
+    finalists.push_back(std::move(gemm));
+    finalist_metrics.push_back(metrics);
+  }
+  const std::string summary = fmt::format(
+      "{} configurations checked, {} valid, {} screened ({} refused to launch), {} incorrect",
+      found.checked_count, valid_count, screened.size(), refused, incorrect);
+  if (finalists.empty()) {
+    best.disposition = screened.empty() ? Disposition::kLaunchFailed : Disposition::kIncorrect;
+    best.reason = summary + (first_incorrect.empty() ? "" : "; first: " + first_incorrect);
+    return best;
+  }
+  std::vector<TimedLaunch> launches;
+  for (const auto& gemm : finalists) {
+    launches.push_back({"cublaslt_best " + to_string(gemm->selected()), gemm->launcher()});
+  }
+  const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);
+  const auto winner = static_cast<size_t>(
+      std::min_element(stats.begin(), stats.end(),
+                       [](const TimingStats& a, const TimingStats& b) {
+                         return a.median_us < b.median_us;
+                       }) -
+      stats.begin());
+  best.algo = finalists[winner]->selected();
+  best.timing = stats[winner];
+  best.vs_reference = finalist_metrics[winner];
+  best.disposition = Disposition::kPassed;
+  best.reason = summary + fmt::format("; fastest of {} re-timed", finalists.size());
+  return best;
+}
+
+Measurement ProblemBench::measure_cublaslt_fp8_tensor() {
+  NvtxRange range("cublaslt_fp8_tensor");
+  State& s = *state_;
+  Measurement m;
+  m.problem = problem_;
+  m.kind = MeasuredKind::kCublasLtFp8Tensor;
+  CublasLtFp8Gemm gemm(s.inputs.operands(), s.d.as<uint16_t>(),
+                       CublasLtGemmOptions{.scaling = CublasLtScaling::kPerTensor});
+  std::string why;
+  const std::optional<AlgoRecord> algo = gemm.select_heuristic(&why);
+  if (!algo) {
+    m.disposition = Disposition::kSkipped;
+    m.reason = why;
+    return m;
+  }
+  m.algo = algo;
+  if (!trial_run(gemm, s.timer.stream(), &why)) {
+    m.disposition = Disposition::kLaunchFailed;
+    m.reason = why;
+    return m;
+  }
+  m.timing = s.timer.time({"cublaslt_fp8_tensor", gemm.launcher()});
+  m.disposition = Disposition::kPassed;
+  return m;
+}
+
+}  // namespace gemmtune

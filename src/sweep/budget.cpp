@@ -1,0 +1,149 @@
+// Candidate selection of the sweep: ranking with tie-breaks, then breadth, depth and fill.
+#include "sweep/budget.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace gemmtune::sweep {
+namespace {
+
+/// One legal config in ranking order.
+struct Ranked {
+  size_t index = 0;      // into `legal`
+  double predicted_us = 0.0;
+  int64_t bucket = 0;    // predictions in one bucket are ties
+  size_t model_rank = 0; // position in rank_configs()
+};
+
+using Tile = std::pair<int, int>;  // block_m, block_n
+
+[[nodiscard]] Tile tile_of(const KernelConfig& c) { return {c.block_m, c.block_n}; }
+
+/// What the depth pass has tried of one tile.
+struct Tried {
+  std::set<Multicast> multicast;
+  std::set<std::pair<Multicast, int>> multicast_stages;
+  std::set<std::tuple<Multicast, int, int>> variants;  // multicast, stages, split_k
+
+  void add(const KernelConfig& c) {
+    multicast.insert(c.multicast);
+    multicast_stages.insert({c.multicast, c.stages});
+    variants.insert({c.multicast, c.stages, c.split_k});
+  }
+  /// 0: a multicast not tried yet; 1: a new stage count; 2: a new split-K; 3: nothing new.
+  [[nodiscard]] int novelty(const KernelConfig& c) const {
+    if (multicast.count(c.multicast) == 0) return 0;
+    if (multicast_stages.count({c.multicast, c.stages}) == 0) return 1;
+    return variants.count({c.multicast, c.stages, c.split_k}) == 0 ? 2 : 3;
+  }
+};
+
+[[nodiscard]] std::vector<Ranked> rank_with_tie_breaks(const GemmShape& shape,
+                                                       std::span<const KernelConfig> legal,
+                                                       const DeviceModel& device) {
+  const std::vector<RankedConfig> model = rank_configs(shape, legal, device);
+  std::vector<Ranked> ranked;
+  ranked.reserve(model.size());
+  const double log_step = std::log1p(kTieTolerance);
+  for (size_t i = 0; i < model.size(); ++i) {
+    const double us = model[i].cost.total_us;
+    ranked.push_back({.index = model[i].index, .predicted_us = us,
+                      .bucket = static_cast<int64_t>(std::floor(std::log(us) / log_step)),
+                      .model_rank = i});
+  }
+  // NOTE: within a tie, more stages first: the model stops crediting stages once the ring covers
+  // its assumed memory latency, and a deeper ring hides latency the model does not see.
+  std::sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
+    return std::make_tuple(a.bucket, -legal[a.index].stages, a.model_rank) <
+           std::make_tuple(b.bucket, -legal[b.index].stages, b.model_rank);
+  });
+  return ranked;
+}
+
+}  // namespace
+
+Budget parse_budget(const std::string& text) {
+  if (text == "quick") return {.name = text, .max_configs = kQuickBudgetConfigs};
+  if (text == "default") return {.name = text, .max_configs = kDefaultBudgetConfigs};
+  if (text == "exhaustive") return {.name = text, .max_configs = -1};
+  int64_t n = 0;
+  size_t used = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || n <= 0) {
+    throw Error(kExitUsage, one_line("--budget: expected quick, default, exhaustive or a "
+                                     "positive number of configs, got \"" + text + "\""));
+  }
+  return {.name = text, .max_configs = n};
+}
+
+std::vector<Candidate> select_candidates(const GemmShape& shape,
+                                         std::span<const KernelConfig> legal, const Budget& budget,
+                                         const DeviceModel& device) {
+  const std::vector<Ranked> ranked = rank_with_tie_breaks(shape, legal, device);
+  const auto want = static_cast<size_t>(budget.max_configs);
+  std::vector<bool> picked(ranked.size(), budget.max_configs < 0 || ranked.size() <= want);
+  if (budget.max_configs >= 0 && ranked.size() > want) {
+    // Tiles in ranking order, each with its members' positions in `ranked`.
+    std::vector<Tile> tiles;
+    std::map<Tile, std::vector<size_t>> members;
+    for (size_t pos = 0; pos < ranked.size(); ++pos) {
+      const Tile t = tile_of(legal[ranked[pos].index]);
+      if (members[t].empty()) tiles.push_back(t);
+      members[t].push_back(pos);
+    }
+    size_t count = 0;
+    const auto pick = [&](size_t pos) {
+      if (!picked[pos] && count < want) {
+        picked[pos] = true;
+        ++count;
+      }
+    };
+    const size_t breadth = std::min(tiles.size(), (want + 1) / 2);
+    for (size_t t = 0; t < breadth; ++t) pick(members[tiles[t]].front());
+    // Depth: round-robin over the best tiles; each turn takes the tile's best-ranked variant that
+    // is newest (a multicast not tried, else a stage count, else a split-K).
+    const size_t deep = std::min(tiles.size(), std::max<size_t>(1, want / 8));
+    std::vector<Tried> tried(deep);
+    for (size_t t = 0; t < deep; ++t) tried[t].add(legal[ranked[members[tiles[t]].front()].index]);
+    for (bool progress = true; progress && count < want;) {
+      progress = false;
+      for (size_t t = 0; t < deep && count < want; ++t) {
+        std::optional<size_t> best;
+        int best_novelty = 3;
+        for (const size_t pos : members[tiles[t]]) {
+          const int novelty = tried[t].novelty(legal[ranked[pos].index]);
+          if (!picked[pos] && novelty < best_novelty) {
+            best = pos;
+            best_novelty = novelty;
+          }
+        }
+        if (!best) continue;
+        tried[t].add(legal[ranked[*best].index]);
+        pick(*best);
+        progress = true;
+      }
+    }
+    for (size_t pos = 0; pos < ranked.size() && count < want; ++pos) pick(pos);
+  }
+  std::vector<Candidate> candidates;
+  for (size_t pos = 0; pos < ranked.size(); ++pos) {
+    if (picked[pos]) {
+      candidates.push_back({.config = legal[ranked[pos].index],
+                            .predicted_us = ranked[pos].predicted_us});
+    }
+  }
+  return candidates;
+}
+
+}  // namespace gemmtune::sweep

@@ -1,0 +1,62 @@
+#pragma once
+/// Which legal configs of a problem the sweep measures (README "sweep: budgets").
+///
+/// The cost model (core/cost_model.hpp) orders configs, but it predicts many exact ties: stages
+/// past the point where the ring covers memory latency, raster order and group size while the
+/// operands fit in L2, and whole families of tiles when a problem is HBM-bound. A plain top-N
+/// would spend its budget on raster/group twins of one tile. So a limited budget of N configs is
+/// spent in three passes over the ranking (ties within kTieTolerance broken towards more stages,
+/// then by the model's order):
+///   breadth  the best variant of each of the ceil(N/2) best tiles (block_m, block_n): the model
+///            is least sure about which tile wins;
+///   depth    round-robin over the max(1, N/8) best tiles: each turn takes the tile's
+///            best-ranked variant that is newest, i.e. a multicast not tried yet, else a new
+///            stage count, else a new split-K: what the model separates least (multicast was
+///            worth 1.11x at 4096x7168x16384, PERF_LOG.md). Raster order and group only matter,
+///            and are only predicted to matter, when an operand outgrows L2: the ranking covers
+///            them;
+///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
+/// The picks are measured in ranking order, so the best-so-far converges early.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/cost_model.hpp"
+#include "core/gemm_shape.hpp"
+#include "core/kernel_config.hpp"
+
+namespace gemmtune::sweep {
+
+/// Configs per problem of `--budget quick`.
+inline constexpr int64_t kQuickBudgetConfigs = 8;
+/// Configs per problem of `--budget default`. NOTE: its pick must stay within 3% of the
+/// exhaustive sweep's (README "sweep: budgets" says how that is checked on the GPU).
+inline constexpr int64_t kDefaultBudgetConfigs = 24;
+/// Predictions closer than this (relative) are ties for the ranking's tie-break.
+inline constexpr double kTieTolerance = 0.005;
+
+/// How many configs per problem to measure.
+struct Budget {
+  std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
+  int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
+};
+
+/// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks).
+/// Throws Error(kExitUsage) otherwise.
+[[nodiscard]] Budget parse_budget(const std::string& text);
+
+/// A config chosen for measurement, with the cost model's prediction.
+struct Candidate {
+  KernelConfig config;
+  double predicted_us = 0.0;
+};
+
+/// The configs of `legal` to measure for `shape` under `budget`, in measurement order (all of
+/// them, ranked, when the budget allows).
+[[nodiscard]] std::vector<Candidate> select_candidates(const GemmShape& shape,
+                                                       std::span<const KernelConfig> legal,
+                                                       const Budget& budget,
+                                                       const DeviceModel& device = {});
+
+}  // namespace gemmtune::sweep

@@ -1,0 +1,66 @@
+#pragma once
+/// Compiling ahead of the GPU: CPU threads build the kernels the sweep will measure, in the order
+/// it will measure them, while the worker measures those already built. Kernels do not depend on
+/// the problem, so each distinct config is built once. The compile itself is a function given by
+/// the caller (NVRTC through jit::build_kernel in the CLI, a stand-in in tests), which keeps this
+/// layer free of CUDA libraries; the disk cache makes a second sweep's compiles instant.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/kernel_config.hpp"
+
+namespace gemmtune::sweep {
+
+/// The parts of a compile result the sweep records.
+struct CompileOutcome {
+  bool ok = false;
+  std::string log;               ///< why it failed (compiler log), may be empty when ok
+  double compile_seconds = 0.0;  ///< 0 on a cache hit
+  bool cache_hit = false;
+};
+
+/// Builds one kernel. Must be thread-safe and must not throw (a failure is ok == false).
+using CompileFn = std::function<CompileOutcome(const KernelConfig&)>;
+
+/// A pool of `jobs` threads compiling `configs` in order. Move-less; the destructor lets running
+/// compiles finish, starts no new ones and joins.
+class CompileQueue {
+ public:
+  /// Starts compiling at once. Duplicate configs are built once; jobs 0 means all cores.
+  CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs);
+  ~CompileQueue();
+  CompileQueue(const CompileQueue&) = delete;
+  CompileQueue& operator=(const CompileQueue&) = delete;
+
+  /// Waits for `config`'s build (building it on this thread when it was never queued). Returns
+  /// nullopt when `cancelled` returns true first; it is polled every 50 ms while waiting.
+  [[nodiscard]] std::optional<CompileOutcome> wait(const KernelConfig& config,
+                                                   const std::function<bool()>& cancelled);
+  /// Number of threads compiling.
+  [[nodiscard]] int threads() const { return static_cast<int>(threads_.size()); }
+
+ private:
+  void work();
+
+  CompileFn compile_;
+  std::vector<std::string> order_;  // config texts, deduplicated, in need order
+  std::vector<KernelConfig> configs_;
+  std::map<std::string, CompileOutcome> done_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+/// Threads for `jobs` (0 = all cores, at least 1).
+[[nodiscard]] int resolve_jobs(int jobs);
+
+}  // namespace gemmtune::sweep

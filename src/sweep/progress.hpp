@@ -1,0 +1,59 @@
+#pragma once
+/// The sweep's progress on stderr (README "sweep: progress"):
+///   [problem 3/18] 64x7168x16384 o_proj: configs 12/24, best so far 44.20 us
+///   (bm64_bn64_s8_mc0_sm132_rN8_sk1), ETA 3m05s
+/// rewritten in place while stderr is a terminal, else one line per finished problem; nothing
+/// with --quiet.
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "core/problem.hpp"
+
+namespace gemmtune::sweep {
+
+/// Where the sweep stands.
+struct ProgressState {
+  int64_t problem_index = 0;  ///< 1-based
+  int64_t problem_count = 0;
+  Problem problem;
+  int64_t configs_done = 0;   ///< gemmtune measurements recorded for this problem (resumed too)
+  int64_t configs_total = 0;  ///< gemmtune candidates of this problem
+  std::optional<double> best_us{};  ///< fastest passed config so far
+  std::string best_config{};
+  std::optional<double> eta_s{};    ///< unknown until one measurement finished
+};
+
+/// One progress line, without a newline.
+[[nodiscard]] std::string format_progress(const ProgressState& state);
+
+/// "45s", "3m05s", "1h02m"; "?" for a negative or non-finite time.
+[[nodiscard]] std::string format_duration(double seconds);
+
+/// Seconds left: `items_left` times the mean seconds of the `items_done` measured so far;
+/// nullopt before the first one.
+[[nodiscard]] std::optional<double> estimate_eta_s(double elapsed_s, int64_t items_done,
+                                                   int64_t items_left);
+
+/// Writes progress lines to a stream (stderr).
+class ProgressPrinter {
+ public:
+  /// `in_place`: the stream is a terminal (rewrite one line). `quiet`: print nothing.
+  ProgressPrinter(std::FILE* out, bool in_place, bool quiet)
+      : out_(out), in_place_(in_place), quiet_(quiet) {}
+  /// The state changed (shown at once on a terminal, else kept for finish()).
+  void update(const ProgressState& state);
+  /// The problem is done: its last state becomes a permanent line.
+  void finish(const ProgressState& state);
+  /// Ends an in-place line (before other output, e.g. a log line or the end of the sweep).
+  void break_line();
+
+ private:
+  std::FILE* out_;
+  bool in_place_;
+  bool quiet_;
+  bool line_open_ = false;
+};
+
+}  // namespace gemmtune::sweep

@@ -1,0 +1,104 @@
+// env.json of a sweep: building it, checking a folder for --resume, device limits.
+#include "sweep/run_env.hpp"
+
+#include "core/error.hpp"
+#include "report/run_folder.hpp"
+#include "sweep/runs_log.hpp"
+
+namespace gemmtune::sweep {
+
+using report::Json;
+
+namespace {
+
+/// gpu.<key> of the worker's environment as an integer, `fallback` when absent.
+int64_t gpu_int(const Json& environment, const char* key, int64_t fallback) {
+  const Json gpu = environment.value("gpu", Json::object());
+  const Json v = gpu.is_object() ? gpu.value(key, Json()) : Json();
+  return v.is_number_integer() && v.get<int64_t>() > 0 ? v.get<int64_t>() : fallback;
+}
+
+/// Member `key` of member `object` of `j`, null when either is absent.
+Json member_at(const Json& j, const char* object, const char* key) {
+  if (!j.is_object() || !j.contains(object) || !j.at(object).is_object()) return Json();
+  return j.at(object).value(key, Json());
+}
+
+/// The same as text: a string verbatim, anything else as JSON, "" when absent.
+std::string text_at(const Json& j, const char* object, const char* key) {
+  const Json v = member_at(j, object, key);
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+}
+
+}  // namespace
+
+Json shapes_json(const ShapeSet& shapes) {
+  Json problems = Json::array();
+  for (const Problem& p : shapes.problems) {
+    problems.push_back({{"label", p.label}, {"m", p.m}, {"n", p.n}, {"k", p.k}});
+  }
+  return {{"name", shapes.name}, {"path", shapes.path}, {"problems", problems}};
+}
+
+Json make_env_json(const Json& worker_environment, const SweepDescription& sweep) {
+  const Json& w = worker_environment;
+  const report::JsonAt at{"worker environment"};
+  const std::string gpu_name = report::require_string(report::require_member(w, "gpu", at),
+                                                      "name", at / "gpu");
+  Json versions = report::require_member(w, "versions", at);
+  for (const char* key : {"driver", "cuda_runtime", "nvrtc", "cublaslt"}) {
+    (void)report::require_version(versions, key, at / "versions");
+  }
+  const report::Roofs roofs;
+  Json env;
+  env["schema"] = "gemmtune.env/1";
+  env["tool_version"] = w.value("tool_version", Json(""));
+  env["git_rev"] = w.value("git_rev", Json(""));
+  env["command"] = sweep.command;
+  env["started_at"] = utc_timestamp_now();
+  env["gpu"] = w.at("gpu");
+  env["gpu"]["name"] = gpu_name;
+  env["versions"] = versions;
+  env["timing_mode"] = sweep.timing.mode;
+  env["timing"] = {{"warmup", sweep.timing.warmup}, {"iters", sweep.timing.iters},
+                   {"seed", sweep.seed}};
+  env["roofs"] = {{"hbm_gbps", roofs.hbm_gbps},
+                  {"fp8_block_tflops", roofs.fp8_block_tflops},
+                  {"fp8_tensor_tflops", roofs.fp8_tensor_tflops},
+                  {"fp8_datasheet_tflops", roofs.fp8_datasheet_tflops},
+                  {"source", "shared/DEVICE.md, measured on an H200"}};
+  env["shapes"] = sweep.shapes;
+  env["sweep"] = sweep.settings;
+  return env;
+}
+
+std::vector<std::string> resume_conflicts(const Json& existing, const Json& current) {
+  std::vector<std::string> conflicts;
+  const auto differ = [&](const std::string& what, const std::string& was,
+                          const std::string& now) {
+    if (was != now) conflicts.push_back(what + ": \"" + was + "\" -> \"" + now + "\"");
+  };
+  differ("gpu", text_at(existing, "gpu", "name"), text_at(current, "gpu", "name"));
+  differ("shape set", text_at(existing, "shapes", "name"), text_at(current, "shapes", "name"));
+  if (member_at(existing, "shapes", "problems") != member_at(current, "shapes", "problems")) {
+    conflicts.push_back("shape set: the problems differ");
+  }
+  const auto mode = [](const Json& j) {
+    const Json v = j.is_object() ? j.value("timing_mode", Json()) : Json();
+    return v.is_string() ? v.get<std::string>() : std::string();
+  };
+  differ("timing mode", mode(existing), mode(current));
+  return conflicts;
+}
+
+DeviceLimits device_limits(const Json& worker_environment) {
+  DeviceLimits limits;
+  limits.sm_count = static_cast<int>(gpu_int(worker_environment, "sm_count", kH200SmCount));
+  limits.smem_per_block_bytes =
+      gpu_int(worker_environment, "smem_per_block_bytes", kHopperSmemPerBlockBytes);
+  limits.device_memory_bytes =
+      gpu_int(worker_environment, "global_mem_bytes", kH200DeviceMemoryBytes);
+  return limits;
+}
+
+}  // namespace gemmtune::sweep

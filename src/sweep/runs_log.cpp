@@ -1,0 +1,127 @@
+// Appending to runs.jsonl, reading it back for --resume, and the records the parent writes.
+#include "sweep/runs_log.hpp"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+#include "core/error.hpp"
+
+namespace gemmtune::sweep {
+
+using report::Json;
+
+std::string shape_key(const GemmShape& shape) {
+  return std::to_string(shape.m) + "x" + std::to_string(shape.n) + "x" + std::to_string(shape.k);
+}
+
+std::string work_key(const GemmShape& shape, report::RunKind kind, const std::string& config) {
+  return shape_key(shape) + " " + std::string(report::to_string(kind)) +
+         (kind == report::RunKind::kGemmtune ? " " + config : "");
+}
+
+RunsLog::RunsLog(std::filesystem::path path) : path_(std::move(path)) {
+  file_ = std::fopen(path_.c_str(), "ab");
+  if (file_ == nullptr) {
+    throw Error(kExitIoError, "cannot open " + path_.string() + ": " + std::strerror(errno));
+  }
+}
+
+RunsLog::~RunsLog() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void RunsLog::append(const Json& record) {
+  const std::string line = record.dump() + "\n";
+  // NOTE: fflush hands the line to the kernel, which keeps it across a crash or kill of this
+  // process; only a power loss could lose it (no fsync: it would cost milliseconds per record).
+  errno = 0;
+  const bool written = std::fwrite(line.data(), 1, line.size(), file_) == line.size();
+  if (!written || std::fflush(file_) != 0) {
+    const int error = errno;
+    std::clearerr(file_);
+    throw Error(kExitIoError, "cannot write " + path_.string() + ": " +
+                                  (error != 0 ? std::strerror(error) : "write failed"));
+  }
+  ++appended_;
+}
+
+bool has_records(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > 0 &&
+         !ec;
+}
+
+RecordedWork read_recorded_work(const std::filesystem::path& path) {
+  RecordedWork work;
+  if (!has_records(path)) return work;
+  {
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!text.empty() && text.back() != '\n') {
+      // NOTE: only a write cut short leaves an unterminated last line (RunsLog writes whole
+      // lines); appending after it would glue the next record to it, so it goes.
+      const size_t keep = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+      work.warnings.push_back(path.string() + ": dropped an unterminated last line of " +
+                              std::to_string(text.size() - keep) + " bytes");
+      if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
+        throw Error(kExitIoError, "cannot truncate " + path.string() + ": " + std::strerror(errno));
+      }
+    }
+  }
+  for (const report::RunRecord& r : report::read_runs_jsonl(path, work.warnings)) {
+    work.keys.insert(work_key(r.shape, r.kind, r.config));
+    ++work.records;
+    if (r.kind != report::RunKind::kGemmtune || r.disposition != report::Disposition::kPassed) {
+      continue;
+    }
+    const auto [it, inserted] =
+        work.best_passed.try_emplace(shape_key(r.shape), r.timing->median_us, r.config);
+    if (!inserted && r.timing->median_us < it->second.first) {
+      it->second = {r.timing->median_us, r.config};
+    }
+  }
+  return work;
+}
+
+std::string utc_timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+Json make_parent_record(const Problem& problem, report::RunKind kind, const std::string& config,
+                        report::Disposition disposition, const std::string& reason) {
+  Json j;
+  j["schema"] = "gemmtune.run/1";
+  j["problem"] = {{"label", problem.label}, {"m", problem.m}, {"n", problem.n}, {"k", problem.k}};
+  j["kind"] = report::to_string(kind);
+  if (kind == report::RunKind::kGemmtune) j["config"] = config;
+  j["disposition"] = report::to_string(disposition);
+  j["reason"] = one_line(reason);
+  j["timestamp"] = utc_timestamp_now();
+  return j;
+}
+
+Json in_schema_order(const Json& record) {
+  static constexpr const char* kOrder[] = {
+      "schema", "problem", "kind", "config", "algo", "disposition", "reason", "timing",
+      "tflops", "gbps", "validation", "resources", "compile_seconds", "compile_cache_hit",
+      "clock", "timestamp"};
+  Json ordered = Json::object();
+  for (const char* key : kOrder) {
+    if (record.contains(key)) ordered[key] = record.at(key);
+  }
+  for (const auto& [key, value] : record.items()) {
+    if (!ordered.contains(key)) ordered[key] = value;
+  }
+  return ordered;
+}
+
+}  // namespace gemmtune::sweep

@@ -1,0 +1,71 @@
+#pragma once
+/// The orchestration of `gemmtune sweep` and `gemmtune check` (README "sweep"): ask the worker
+/// for its GPU, plan, write env.json, compile ahead on CPU threads, send each measurement to the
+/// worker under a watchdog, append every outcome to runs.jsonl as it arrives, show progress, and
+/// write the reports at the end or on Ctrl-C. Host code only: the GPU work happens in the worker
+/// process, the compiles in the CompileFn the caller provides.
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/legality.hpp"
+#include "report/json_fields.hpp"
+#include "report/tuning_table.hpp"
+#include "sweep/compile_queue.hpp"
+#include "sweep/work_plan.hpp"
+#include "sweep/worker_protocol.hpp"
+
+namespace gemmtune::sweep {
+
+/// Everything a sweep needs besides its plan and its compiler.
+struct SweepOptions {
+  std::filesystem::path out_dir;            ///< the run folder
+  /// Where records go; empty means out_dir/runs.jsonl. A test seam (e.g. /dev/full).
+  std::filesystem::path runs_path{};
+  bool resume = false;                      ///< continue a folder, skipping recorded work
+  bool force = false;                       ///< resume despite a different GPU/shape set/timing
+  TimingRequest timing{};
+  uint64_t seed = 1;
+  std::vector<std::string> worker_argv{};   ///< the worker command (argv[0] and its arguments)
+  double watchdog_base_s = kDefaultWatchdogBaseS;
+  double interrupt_grace_s = 2.0;           ///< how long an in-flight request may finish on Ctrl-C
+  int compile_jobs = 0;                     ///< 0 = all cores
+  bool quiet = false;                       ///< no progress
+  bool progress_in_place = false;           ///< rewrite the progress line (stderr is a terminal)
+  std::FILE* progress_stream = stderr;
+  std::string command{};                    ///< the exact command line, for env.json
+  report::Json shapes{};                    ///< env.json "shapes"
+  report::Json settings{};                  ///< env.json "sweep"
+};
+
+/// Makes the plan once the worker said which GPU it measures on.
+using Planner = std::function<std::vector<ProblemWork>(const DeviceLimits&)>;
+
+/// What a sweep did.
+struct SweepOutcome {
+  bool interrupted = false;
+  int64_t recorded = 0;        ///< records appended by this run
+  int64_t already_recorded = 0;///< items skipped because runs.jsonl had them (--resume)
+  int64_t compile_failed = 0;
+  int64_t faulted = 0;         ///< worker crash, CUDA fault or malformed response
+  int64_t timed_out = 0;
+  int worker_starts = 0;
+  std::filesystem::path runs_path;
+  std::vector<std::filesystem::path> report_files;
+  report::TuningTable table;   ///< built from the run folder at the end
+};
+
+/// Runs the sweep. Throws Error: kExitUsage (a folder with records and no --resume, a resume
+/// conflict without --force), kExitNoGpu and others the worker reports for its hello,
+/// kExitIoError (a write failed; what was written stays). An interrupted sweep returns normally
+/// with `interrupted` set, after writing the reports.
+[[nodiscard]] SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
+                                     const CompileFn& compile);
+
+/// The worker command: $GEMMTUNE_WORKER_CMD split at spaces when set (tests), else
+/// /proc/self/exe [--log-level LEVEL] __worker.
+[[nodiscard]] std::vector<std::string> default_worker_argv(const std::string& log_level);
+
+}  // namespace gemmtune::sweep

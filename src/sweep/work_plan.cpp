@@ -1,0 +1,71 @@
+// The sweep's plan: legality, ranking and budget per problem; the watchdog limits.
+#include "sweep/work_plan.hpp"
+
+#include <algorithm>
+
+namespace gemmtune::sweep {
+
+std::vector<WorkItem> baseline_items(double best_us) {
+  std::vector<WorkItem> items;
+  for (const report::RunKind kind : {report::RunKind::kCublasltHeuristic,
+                                     report::RunKind::kCublasltBest,
+                                     report::RunKind::kCublasltFp8Tensor}) {
+    items.push_back({.kind = kind, .config = std::nullopt, .predicted_us = best_us});
+  }
+  return items;
+}
+
+DeviceModel device_model(const DeviceLimits& limits) {
+  DeviceModel model;
+  model.sm_count = limits.sm_count;
+  return model;
+}
+
+std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
+                                    const std::vector<KernelConfig>& space_configs,
+                                    const DeviceLimits& limits, const Budget& budget) {
+  const DeviceModel model = device_model(limits);
+  std::vector<ProblemWork> plan;
+  for (const Problem& problem : shapes.problems) {
+    std::vector<KernelConfig> legal;
+    for (const KernelConfig& config : space_configs) {
+      if (check_legality(problem, config, limits).legal) legal.push_back(config);
+    }
+    const GemmShape shape{.m = problem.m, .n = problem.n, .k = problem.k};
+    const std::vector<Candidate> candidates = select_candidates(shape, legal, budget, model);
+    // NOTE: without a legal config the baselines still need a time scale for their watchdog;
+    // the default config's prediction is one.
+    const double best_us = candidates.empty() ? predict_us(shape, KernelConfig{}, model)
+                                              : candidates.front().predicted_us;
+    ProblemWork work{.problem = problem, .items = baseline_items(best_us),
+                     .legal_configs = static_cast<int64_t>(legal.size())};
+    for (const Candidate& c : candidates) {
+      work.items.push_back({.kind = report::RunKind::kGemmtune, .config = c.config,
+                            .predicted_us = c.predicted_us});
+    }
+    plan.push_back(std::move(work));
+  }
+  return plan;
+}
+
+int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
+  const int64_t full = 1 + timing.warmup + timing.iters;
+  if (item.kind != report::RunKind::kCublasltBest) return full;
+  return int64_t{kCublasLtBestMaxAlgos} * (kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
+         int64_t{kCublasLtBestRetimed} * full;
+}
+
+double problem_setup_seconds(const Problem& p) {
+  const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) *
+                       static_cast<double>(p.k);
+  return 2.0 * flops / (kWatchdogReferenceTflops * 1e12);
+}
+
+double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s,
+                        double setup_s) {
+  const double per_launch_us = std::max(0.0, item.predicted_us) + kWatchdogLaunchOverheadUs;
+  return base_s + setup_s + kWatchdogPredictionFactor * per_launch_us *
+                                static_cast<double>(request_launches(item, timing)) * 1e-6;
+}
+
+}  // namespace gemmtune::sweep

@@ -1,0 +1,84 @@
+#pragma once
+/// The measurements a sweep (or a check) makes, per problem, and the watchdog limit of each
+/// (README "sweep: fault isolation").
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_space.hpp"
+#include "core/cost_model.hpp"
+#include "core/kernel_config.hpp"
+#include "core/legality.hpp"
+#include "core/problem.hpp"
+#include "core/shape_set.hpp"
+#include "report/run_folder.hpp"
+#include "sweep/budget.hpp"
+#include "sweep/worker_protocol.hpp"
+
+namespace gemmtune::sweep {
+
+/// One measurement to make.
+struct WorkItem {
+  report::RunKind kind = report::RunKind::kGemmtune;
+  std::optional<KernelConfig> config{};  ///< gemmtune kind only
+  /// The cost model's prediction; for cuBLASLt kinds the problem's best prediction.
+  double predicted_us = 0.0;
+  /// When set, the item is recorded as `skipped` with this reason instead of being measured.
+  std::string skip_reason{};
+};
+
+/// The measurements of one problem: cuBLASLt baselines first, then configs in ranking order.
+struct ProblemWork {
+  Problem problem;
+  std::vector<WorkItem> items;
+  int64_t legal_configs = 0;  ///< configs of the space legal for the problem
+};
+
+/// The three cuBLASLt baselines of a problem whose best predicted config takes `best_us`.
+[[nodiscard]] std::vector<WorkItem> baseline_items(double best_us);
+
+/// The sweep's plan: per problem of `shapes`, the configs of `space_configs` that pass
+/// check_legality() under `limits`, ranked and cut by `budget`, after the three baselines.
+[[nodiscard]] std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
+                                                  const std::vector<KernelConfig>& space_configs,
+                                                  const DeviceLimits& limits,
+                                                  const Budget& budget);
+
+/// The cost model's device for `limits` (its SM count; the rest is the H200 model).
+[[nodiscard]] DeviceModel device_model(const DeviceLimits& limits);
+
+// NOTE: the watchdog must never fire on a healthy measurement, only on a hang, so it is generous:
+// a fixed allowance (a restarted worker's CUDA context and module loads, input generation:
+// `--watchdog-s`, default 20 s), the references of a problem the worker sets up (below), and 50x
+// the predicted time of every launch the request makes, each launch counted with
+// kWatchdogLaunchOverheadUs for the L2 flush (a 512 MiB memset), the spin kernel and the event
+// synchronization around it.
+/// Multiple of the predicted launch time the watchdog allows.
+inline constexpr double kWatchdogPredictionFactor = 50.0;
+/// Per-launch time added to the prediction (flush, spin kernel, synchronization).
+inline constexpr double kWatchdogLaunchOverheadUs = 1000.0;
+/// Default fixed allowance of every request (`--watchdog-s`).
+inline constexpr double kDefaultWatchdogBaseS = 20.0;
+
+// NOTE: before its first measurement of a problem a worker generates the inputs and computes two
+// FP32 reference GEMMs on the GPU; they took < 10 s at 16384x36864x7168 (8.7 TFLOP each,
+// tests/gpu/cublaslt_test.cpp), i.e. >= 0.87 TFLOPS each. The watchdog allows them at a quarter
+// of that rate, on top of the fixed allowance.
+/// Rate (TFLOPS) at which the watchdog allows a worker to compute a new problem's references.
+inline constexpr double kWatchdogReferenceTflops = 0.25;
+
+/// Seconds the watchdog adds when a request makes the worker set up `problem` (a new problem, or
+/// a fresh worker): both references of 2*M*N*K FLOPs at kWatchdogReferenceTflops.
+[[nodiscard]] double problem_setup_seconds(const Problem& problem);
+
+/// Launches one request of `item` makes: validation plus warm-up plus samples; for
+/// cublaslt_best the screening of up to kCublasLtBestMaxAlgos algorithms and the re-timing.
+[[nodiscard]] int64_t request_launches(const WorkItem& item, const TimingRequest& timing);
+
+/// Seconds the parent waits for the answer to `item` before it kills the worker:
+/// base_s + setup_s + kWatchdogPredictionFactor * (predicted_us + kWatchdogLaunchOverheadUs) *
+/// launches, where setup_s is problem_setup_seconds() when the worker sets the problem up, else 0.
+[[nodiscard]] double watchdog_seconds(const WorkItem& item, const TimingRequest& timing,
+                                      double base_s, double setup_s);
+
+}  // namespace gemmtune::sweep

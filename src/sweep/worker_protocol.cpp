@@ -1,0 +1,179 @@
+// Encoding and decoding of the worker protocol's lines (worker_protocol.hpp).
+#include "sweep/worker_protocol.hpp"
+
+#include "core/error.hpp"
+
+namespace gemmtune::sweep {
+namespace {
+
+using report::Json;
+
+constexpr report::RunKind kAllKinds[] = {report::RunKind::kGemmtune,
+                                         report::RunKind::kCublasltHeuristic,
+                                         report::RunKind::kCublasltBest,
+                                         report::RunKind::kCublasltFp8Tensor};
+
+[[noreturn]] void bad_request(const std::string& problem) {
+  throw Error(kExitUsage, one_line("worker request: " + problem));
+}
+
+/// Member `key` of a request object, or a usage error naming it.
+const Json& request_member(const Json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) bad_request(std::string("missing \"") + key + "\"");
+  return j.at(key);
+}
+
+int64_t request_int(const Json& j, const char* key) {
+  const Json& v = request_member(j, key);
+  if (!v.is_number_integer()) bad_request(std::string("\"") + key + "\" is not an integer");
+  return v.get<int64_t>();
+}
+
+std::string request_string(const Json& j, const char* key) {
+  const Json& v = request_member(j, key);
+  if (!v.is_string()) bad_request(std::string("\"") + key + "\" is not a string");
+  return v.get<std::string>();
+}
+
+Json response_head(int64_t id) {
+  Json j;
+  j["schema"] = kWorkerResponseSchema;
+  j["id"] = id;
+  return j;
+}
+
+}  // namespace
+
+std::optional<report::RunKind> run_kind_from_name(const std::string& name) {
+  for (const report::RunKind kind : kAllKinds) {
+    if (report::to_string(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string encode_hello(int64_t id) {
+  Json j;
+  j["schema"] = kWorkerRequestSchema;
+  j["id"] = id;
+  j["op"] = "hello";
+  return j.dump();
+}
+
+std::string encode_measure(const MeasureRequest& r) {
+  Json j;
+  j["schema"] = kWorkerRequestSchema;
+  j["id"] = r.id;
+  j["op"] = "measure";
+  j["kind"] = report::to_string(r.kind);
+  j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
+                  {"k", r.problem.k}};
+  if (r.kind == report::RunKind::kGemmtune) j["config"] = r.config;
+  j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters}};
+  j["seed"] = r.seed;
+  return j.dump();
+}
+
+WorkerRequest decode_request(const std::string& line) {
+  Json j;
+  try {
+    j = Json::parse(line);
+  } catch (const Json::parse_error& e) {
+    bad_request(std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) bad_request("not a JSON object");
+  if (request_string(j, "schema") != kWorkerRequestSchema) bad_request("unsupported schema");
+  WorkerRequest request;
+  request.id = request_int(j, "id");
+  const std::string op = request_string(j, "op");
+  if (op == "hello") {
+    request.hello = true;
+    return request;
+  }
+  if (op != "measure") bad_request("unknown op \"" + op + "\"");
+  MeasureRequest m;
+  m.id = request.id;
+  const std::optional<report::RunKind> kind = run_kind_from_name(request_string(j, "kind"));
+  if (!kind) bad_request("unknown kind \"" + request_string(j, "kind") + "\"");
+  m.kind = *kind;
+  const Json& problem = request_member(j, "problem");
+  m.problem = {.label = problem.value("label", std::string()),
+               .m = request_int(problem, "m"),
+               .n = request_int(problem, "n"),
+               .k = request_int(problem, "k")};
+  if (m.kind == report::RunKind::kGemmtune) m.config = request_string(j, "config");
+  const Json& timing = request_member(j, "timing");
+  m.timing = {.mode = request_string(timing, "mode"),
+              .warmup = static_cast<int>(request_int(timing, "warmup")),
+              .iters = static_cast<int>(request_int(timing, "iters"))};
+  if (m.timing.mode != "kernel" && m.timing.mode != "call") bad_request("unknown timing mode");
+  m.seed = static_cast<uint64_t>(request_int(j, "seed"));
+  request.measure = std::move(m);
+  return request;
+}
+
+std::string encode_record_response(int64_t id, const Json& record, bool restart) {
+  Json j = response_head(id);
+  j["record"] = record;
+  j["restart"] = restart;
+  return j.dump();
+}
+
+std::string encode_environment_response(int64_t id, const Json& environment) {
+  Json j = response_head(id);
+  j["environment"] = environment;
+  return j.dump();
+}
+
+std::string encode_error_response(int64_t id, const std::string& message, int exit_code) {
+  Json j = response_head(id);
+  j["error"] = one_line(message);
+  j["exit_code"] = exit_code;
+  return j.dump();
+}
+
+WorkerResponse decode_response(const std::string& line, int64_t expected_id) {
+  WorkerResponse r;
+  Json j;
+  try {
+    j = Json::parse(line);
+  } catch (const Json::parse_error& e) {
+    r.malformed = std::string("invalid JSON: ") + e.what();
+    return r;
+  }
+  if (!j.is_object() || j.value("schema", Json()) != kWorkerResponseSchema) {
+    r.malformed = "not a gemmtune.worker_response/1 object";
+  } else if (!j.contains("id") || !j.at("id").is_number_integer() ||
+             j.at("id").get<int64_t>() != expected_id) {
+    r.malformed = "answers another request (expected id " + std::to_string(expected_id) + ")";
+  } else if (j.contains("error") && j.at("error").is_string()) {
+    r.error = j.at("error").get<std::string>();
+    const Json code = j.value("exit_code", Json());
+    r.exit_code = code.is_number_integer() ? code.get<int>() : static_cast<int>(kExitCudaError);
+  } else if (j.contains("record") && j.at("record").is_object()) {
+    r.record = j.at("record");
+    r.restart = j.value("restart", Json(false)) == Json(true);
+  } else if (j.contains("environment") && j.at("environment").is_object()) {
+    r.environment = j.at("environment");
+  } else {
+    r.malformed = "has none of \"record\", \"environment\", \"error\"";
+  }
+  return r;
+}
+
+std::string record_mismatch(const Json& record, const MeasureRequest& request) {
+  report::RunRecord parsed;
+  try {
+    parsed = report::parse_run_record(record, report::JsonAt{"worker record"});
+  } catch (const Error& e) {
+    return e.what();
+  }
+  const GemmShape expected{.m = request.problem.m, .n = request.problem.n, .k = request.problem.k};
+  if (!(parsed.shape == expected)) return "record is for another problem";
+  if (parsed.kind != request.kind) return "record is of another kind";
+  if (request.kind == report::RunKind::kGemmtune && parsed.config != request.config) {
+    return "record is for config " + parsed.config;
+  }
+  return "";
+}
+
+}  // namespace gemmtune::sweep

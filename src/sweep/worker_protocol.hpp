@@ -1,0 +1,109 @@
+#pragma once
+/// The line-delimited JSON protocol between `gemmtune sweep` / `check` (the parent) and the
+/// measuring worker it spawns (`gemmtune __worker`, README "sweep: fault isolation"). The parent
+/// writes one request line to the worker's stdin and reads one response line from its stdout,
+/// strictly alternating; the worker logs to stderr only.
+///
+///   hello    {"schema":"gemmtune.worker_request/1","id":0,"op":"hello"}
+///         -> {"schema":"gemmtune.worker_response/1","id":0,"environment":{"gpu":{...},...}}
+///   measure  {"schema":"gemmtune.worker_request/1","id":7,"op":"measure","kind":"gemmtune",
+///             "problem":{"label":"o_proj","m":64,"n":7168,"k":16384},
+///             "config":"bm64_bn64_s8_mc0_sm132_rN8_sk1",
+///             "timing":{"mode":"kernel","warmup":3,"iters":30},"seed":1}
+///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
+///             "restart":false}
+///   any   -> {"schema":"gemmtune.worker_response/1","id":7,"error":"one line","exit_code":3}
+///
+/// `restart: true` says the worker exits right after the response (a CUDA fault leaves its
+/// context unusable). `error` is for requests the worker cannot serve at all (no GPU, a request
+/// it cannot parse); a config that fails is a record with its disposition, never an error.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/problem.hpp"
+#include "report/json_fields.hpp"
+#include "report/run_folder.hpp"
+
+namespace gemmtune::sweep {
+
+/// Schema of request lines; bump on incompatible changes.
+inline constexpr const char* kWorkerRequestSchema = "gemmtune.worker_request/1";
+/// Schema of response lines.
+inline constexpr const char* kWorkerResponseSchema = "gemmtune.worker_response/1";
+/// Longest response line the parent accepts; longer is a malformed response.
+inline constexpr size_t kMaxResponseBytes = 16u << 20;
+
+// NOTE: the cuBLASLt "best" search, shared by the worker (which runs it) and the parent (whose
+// watchdog must allow for it). Screening times every valid algorithm briefly, then the fastest
+// few that validate are re-timed with the full protocol, interleaved.
+/// Most enumerated algorithms screened; the rest are ignored (384-1152 were valid on dsv3).
+inline constexpr int kCublasLtBestMaxAlgos = 2048;
+/// Warm-up samples per screened algorithm.
+inline constexpr int kCublasLtBestScreenWarmup = 1;
+/// Timed samples per screened algorithm.
+inline constexpr int kCublasLtBestScreenSamples = 3;
+/// Algorithms re-timed with the full protocol after screening.
+inline constexpr int kCublasLtBestRetimed = 4;
+
+/// The timing protocol of a measurement (`--timing`, `--warmup`, `--iters`).
+struct TimingRequest {
+  std::string mode = "kernel";  ///< "kernel" or "call" (runtime/timing.hpp)
+  int warmup = 3;               ///< untimed samples
+  int iters = 30;               ///< timed samples, median reported
+  [[nodiscard]] bool operator==(const TimingRequest&) const = default;
+};
+
+/// One measurement to make: a config (kind gemmtune) or a cuBLASLt baseline of one problem.
+struct MeasureRequest {
+  int64_t id = 0;
+  report::RunKind kind = report::RunKind::kGemmtune;
+  Problem problem;
+  std::string config;  ///< canonical config text; empty for cuBLASLt kinds
+  TimingRequest timing;
+  uint64_t seed = 1;
+};
+
+/// A decoded request line (worker side).
+struct WorkerRequest {
+  bool hello = false;                   ///< op "hello"; else `measure` is set
+  int64_t id = 0;
+  std::optional<MeasureRequest> measure;
+};
+
+/// A decoded response line (parent side). Exactly one of record, environment, error is set when
+/// `malformed` is empty.
+struct WorkerResponse {
+  std::string malformed;       ///< why the line is not a valid response; empty when it is
+  report::Json record;         ///< a gemmtune.run/1 record
+  report::Json environment;    ///< the hello answer
+  std::optional<std::string> error;
+  int exit_code = 0;           ///< with `error`: the ExitCode the worker suggests
+  bool restart = false;        ///< the worker exits after this response
+};
+
+/// Request lines (no trailing newline).
+[[nodiscard]] std::string encode_hello(int64_t id);
+[[nodiscard]] std::string encode_measure(const MeasureRequest& request);
+/// Parses a request line; throws Error(kExitUsage) with one line saying what is wrong.
+[[nodiscard]] WorkerRequest decode_request(const std::string& line);
+
+/// Response lines (no trailing newline).
+[[nodiscard]] std::string encode_record_response(int64_t id, const report::Json& record,
+                                                 bool restart);
+[[nodiscard]] std::string encode_environment_response(int64_t id,
+                                                      const report::Json& environment);
+[[nodiscard]] std::string encode_error_response(int64_t id, const std::string& message,
+                                                int exit_code);
+/// Parses a response line to the request `expected_id`; never throws (see `malformed`).
+[[nodiscard]] WorkerResponse decode_response(const std::string& line, int64_t expected_id);
+
+/// Why `record` is not a valid gemmtune.run/1 answer to `request` (schema, problem, kind or
+/// config differ); empty when it is one.
+[[nodiscard]] std::string record_mismatch(const report::Json& record,
+                                          const MeasureRequest& request);
+
+/// The run kind called `name` ("gemmtune", "cublaslt_best", ...), nullopt when unknown.
+[[nodiscard]] std::optional<report::RunKind> run_kind_from_name(const std::string& name);
+
+}  // namespace gemmtune::sweep

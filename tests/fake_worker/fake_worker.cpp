@@ -1,0 +1,149 @@
+// A stand-in for `gemmtune __worker` in host tests: speaks the worker protocol
+// (sweep/worker_protocol.hpp) without a GPU and misbehaves on request.
+//
+//   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
+//               [--median CFG=US] [--gpu-name NAME] [--no-gpu] [--log FILE]
+//
+// --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
+// a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
+// records take --median's time, else a time derived from the config text; baselines take 50
+// (heuristic), 40 (best) and 30 us (per-tensor). --log appends "start" when the process starts
+// and the config (or kind) of every measure request, one per line.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "sweep/worker_protocol.hpp"
+
+namespace {
+
+using gemmtune::report::Json;
+using gemmtune::report::RunKind;
+namespace sweep = gemmtune::sweep;
+
+struct Behaviour {
+  std::string crash_on, hang_on, garbage_on, fault_on, log;
+  std::map<std::string, double> median_us;
+  std::string gpu_name = "Fake GPU";
+  bool no_gpu = false;
+};
+
+Behaviour parse_arguments(int argc, char** argv) {
+  Behaviour b;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--no-gpu") {
+      b.no_gpu = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    const std::string value = argv[++i];
+    if (flag == "--crash-on") b.crash_on = value;
+    if (flag == "--hang-on") b.hang_on = value;
+    if (flag == "--garbage-on") b.garbage_on = value;
+    if (flag == "--fault-on") b.fault_on = value;
+    if (flag == "--log") b.log = value;
+    if (flag == "--gpu-name") b.gpu_name = value;
+    if (flag == "--median") {
+      const size_t eq = value.find('=');
+      b.median_us[value.substr(0, eq)] = std::stod(value.substr(eq + 1));
+    }
+  }
+  return b;
+}
+
+void log_line(const Behaviour& b, const std::string& text) {
+  if (b.log.empty()) return;
+  std::ofstream(b.log, std::ios::app) << text << "\n";
+}
+
+double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
+  switch (r.kind) {
+    case RunKind::kCublasltHeuristic: return 50.0;
+    case RunKind::kCublasltBest: return 40.0;
+    case RunKind::kCublasltFp8Tensor: return 30.0;
+    case RunKind::kGemmtune: break;
+  }
+  if (const auto it = b.median_us.find(r.config); it != b.median_us.end()) return it->second;
+  uint64_t h = 1469598103934665603ull;
+  for (const char c : r.config) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return 60.0 + static_cast<double>(h % 400) / 10.0;
+}
+
+Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
+                const std::string& disposition) {
+  Json j;
+  j["schema"] = "gemmtune.run/1";
+  j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
+                  {"k", r.problem.k}};
+  j["kind"] = gemmtune::report::to_string(r.kind);
+  if (r.kind == RunKind::kGemmtune) {
+    j["config"] = r.config;
+  } else {
+    j["algo"] = {{"algo_id", 66}, {"tile_id", 20}};
+  }
+  j["disposition"] = disposition;
+  j["reason"] = disposition == "passed" ? "" : "fake fault";
+  if (disposition == "passed") {
+    const double us = median_for(b, r);
+    j["timing"] = {{"mode", r.timing.mode}, {"median_us", us}, {"p10_us", us * 0.99},
+                   {"p90_us", us * 1.01}, {"spread_rel", 0.02}, {"samples", r.timing.iters}};
+  }
+  return j;
+}
+
+Json environment_for(const Behaviour& b) {
+  return {{"tool_version", "test"},
+          {"git_rev", "test"},
+          {"gpu", {{"name", b.gpu_name}, {"sm_count", 132}, {"smem_per_block_bytes", 232448},
+                   {"global_mem_bytes", 141000000000}}},
+          {"versions", {{"driver", "580.0"}, {"driver_cuda", "13.0"}, {"cuda_runtime", "13.0"},
+                        {"nvrtc", "13.0"}, {"cublaslt", "13.1.0"}}}};
+}
+
+void answer(const std::string& line) {
+  std::cout << line << "\n" << std::flush;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Behaviour b = parse_arguments(argc, argv);
+  log_line(b, "start");
+  for (std::string line; std::getline(std::cin, line);) {
+    const sweep::WorkerRequest request = sweep::decode_request(line);
+    if (request.hello) {
+      if (b.no_gpu) {
+        answer(sweep::encode_error_response(request.id, "no CUDA GPU found: fake", 3));
+        return 3;
+      }
+      answer(sweep::encode_environment_response(request.id, environment_for(b)));
+      continue;
+    }
+    const sweep::MeasureRequest& r = *request.measure;
+    const std::string what =
+        r.config.empty() ? std::string(gemmtune::report::to_string(r.kind)) : r.config;
+    log_line(b, what);
+    if (!r.config.empty() && r.config == b.crash_on) std::abort();
+    if (!r.config.empty() && r.config == b.hang_on) {
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (!r.config.empty() && r.config == b.garbage_on) {
+      answer("this is not a JSON line");
+      continue;
+    }
+    if (!r.config.empty() && r.config == b.fault_on) {
+      answer(sweep::encode_record_response(r.id, record_for(b, r, "faulted"), true));
+      return 4;
+    }
+    answer(sweep::encode_record_response(r.id, record_for(b, r, "passed"), false));
+  }
+  return 0;
+}

@@ -1,0 +1,111 @@
+// `gemmtune sweep` and `check` on a real GPU, through the binary: the fault and hang hooks
+// (GEMMTUNE_TEST_FAULT_CONFIG / GEMMTUNE_TEST_HANG_CONFIG) must not stop a sweep, and a two-problem
+// sweep must produce every output file. Skipped without a GPU.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+
+#include "../host/test_support.hpp"
+#include "gpu_test_support.hpp"
+#include "report/json_fields.hpp"
+#include "report/run_folder.hpp"
+
+namespace gemmtune {
+namespace {
+
+/// The records of a run folder's runs.jsonl, by config (gemmtune) or kind (cuBLASLt).
+std::map<std::string, report::RunRecord> records_by_name(const std::filesystem::path& run) {
+  std::vector<std::string> warnings;
+  std::map<std::string, report::RunRecord> by_name;
+  for (report::RunRecord& r : report::read_runs_jsonl(run / "runs.jsonl", warnings)) {
+    const std::string name = r.kind == report::RunKind::kGemmtune
+                                 ? r.config
+                                 : std::string(report::to_string(r.kind));
+    by_name[std::to_string(r.shape.m) + " " + name] = std::move(r);
+  }
+  EXPECT_TRUE(warnings.empty());
+  return by_name;
+}
+
+int device_sm_count() {
+  int sms = 0;
+  GT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  return sms;
+}
+
+void expect_report_files(const std::filesystem::path& run) {
+  for (const char* file : {"env.json", "runs.jsonl", "tuning_table.json", "summary.md",
+                           "roofline.svg", "report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(run / file)) << file;
+  }
+}
+
+TEST(SweepGpu, FaultAndHangHooksAreRecordedAndTheSweepFinishes) {
+  GT_SKIP_WITHOUT_GPU();
+  const test::TempDir dir;
+  const std::string sms = std::to_string(device_sm_count());
+  const std::string fault = "bm64_bn64_s4_mc0_sm" + sms + "_rN8_sk1";
+  const std::string hang = "bm64_bn128_s4_mc0_sm" + sms + "_rN8_sk1";
+  const std::string shapes = dir.write("hooks.json", R"({"name": "hooks", "problems": [
+    {"label": "hooks", "n": 256, "k": 512, "m": 128}]})");
+  const std::string space = dir.write("space.json", R"({"name": "hooks", "block_m": [64],
+    "block_n": [64, 128], "stages": [4], "multicast": ["none"], "num_sms": ["all"],
+    "raster": ["N"], "group": [8], "split_k": [1, 2]})");
+  ::setenv("GEMMTUNE_TEST_FAULT_CONFIG", fault.c_str(), 1);
+  ::setenv("GEMMTUNE_TEST_HANG_CONFIG", hang.c_str(), 1);
+  const std::filesystem::path run = dir.path() / "run";
+  const test::RunResult r = test::run_gemmtune(
+      "sweep --shapes " + shapes + " --space " + space + " --out " + run.string() +
+      " --budget exhaustive --iters 5 --warmup 1 --watchdog-s 5");
+  ::unsetenv("GEMMTUNE_TEST_FAULT_CONFIG");
+  ::unsetenv("GEMMTUNE_TEST_HANG_CONFIG");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = records_by_name(run);
+  ASSERT_EQ(records.size(), 3u + 4u) << r.err;
+  EXPECT_EQ(records.at("128 " + fault).disposition, report::Disposition::kFaulted);
+  EXPECT_NE(records.at("128 " + fault).reason.find("test hook"), std::string::npos);
+  EXPECT_EQ(records.at("128 " + hang).disposition, report::Disposition::kTimedOut);
+  for (const std::string& other : {"bm64_bn64_s4_mc0_sm" + sms + "_rN8_sk2",
+                                   "bm64_bn128_s4_mc0_sm" + sms + "_rN8_sk2"}) {
+    EXPECT_EQ(records.at("128 " + other).disposition, report::Disposition::kPassed)
+        << records.at("128 " + other).reason;
+  }
+  EXPECT_EQ(records.at("128 cublaslt_heuristic").disposition, report::Disposition::kPassed);
+  expect_report_files(run);
+}
+
+TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
+  GT_SKIP_WITHOUT_GPU();
+  const test::TempDir dir;
+  const std::string shapes = dir.write("mini.json", R"({"name": "mini", "problems": [
+    {"label": "mini", "n": 512, "k": 1024, "m": [64, 256]}]})");
+  const std::filesystem::path run = dir.path() / "run";
+  const test::RunResult r =
+      test::run_gemmtune("sweep --shapes " + shapes + " --space configs/spaces/quick.json --out " +
+                         run.string() + " --budget quick --iters 5 --warmup 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_report_files(run);
+  const report::Json table = report::Json::parse(r.out);
+  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/1");
+  const auto records = records_by_name(run);
+  for (const char* m : {"64", "256"}) {
+    for (const char* kind : {"cublaslt_heuristic", "cublaslt_best", "cublaslt_fp8_tensor"}) {
+      const auto it = records.find(std::string(m) + " " + kind);
+      ASSERT_NE(it, records.end()) << m << " " << kind;
+      EXPECT_EQ(it->second.disposition, report::Disposition::kPassed) << it->second.reason;
+    }
+  }
+  EXPECT_EQ(records.size(), 2u * (3u + 8u));
+  const report::RunFolder folder = report::read_run_folder(run);
+  EXPECT_FALSE(folder.env.gpu_name.empty());
+  const test::RunResult check = test::run_gemmtune(
+      "check --baseline " + (run / "tuning_table.json").string() + " --out " +
+      (dir.path() / "check").string() + " --threshold 10 --iters 5 --warmup 1 --quiet");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  expect_report_files(dir.path() / "check");
+}
+
+}  // namespace
+}  // namespace gemmtune

@@ -1,0 +1,111 @@
+// `gemmtune sweep` and `gemmtune check` end to end through the binary, with the fake worker
+// (GEMMTUNE_WORKER_CMD) and a space whose every config is illegal for the problem, so that only
+// the cuBLASLt baselines are measured and nothing is compiled. No GPU needed.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "report/json_fields.hpp"
+#include "sweep_test_support.hpp"
+
+namespace gemmtune::test {
+namespace {
+
+// NOTE: multicast B needs two m-blocks; M = 64 with block_m 64 has one, so nothing is legal.
+constexpr const char* kIllegalSpace = R"({"name": "none-legal", "block_m": [64],
+  "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
+  "group": [8], "split_k": [1]})";
+constexpr const char* kTinyShapes = R"({"name": "tiny", "problems": [
+  {"label": "tiny", "n": 256, "k": 512, "m": 64}]})";
+
+class SweepCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shapes_ = dir_.write("tiny.json", kTinyShapes);
+    space_ = dir_.write("space.json", kIllegalSpace);
+    use_worker("");
+  }
+  void TearDown() override { ::unsetenv("GEMMTUNE_WORKER_CMD"); }
+  void use_worker(const std::string& flags) {
+    ::setenv("GEMMTUNE_WORKER_CMD", (std::string(GEMMTUNE_FAKE_WORKER) + " " + flags).c_str(), 1);
+  }
+  [[nodiscard]] std::string sweep_args(const std::string& out) const {
+    return "sweep --shapes " + shapes_ + " --space " + space_ + " --out " + out;
+  }
+  TempDir dir_;
+  std::string shapes_, space_;
+};
+
+TEST_F(SweepCli, HelpListsSweepAndCheckButNotTheWorker) {
+  const RunResult r = run_gemmtune("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("sweep"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("__worker"), std::string::npos) << r.out;
+}
+
+TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult r = run_gemmtune(sweep_args(out) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const report::Json table = report::Json::parse(r.out);
+  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/1");
+  EXPECT_NE(r.err.find("[problem 1/1] 64x256x512 tiny: configs 0/0"), std::string::npos) << r.err;
+  EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 3u);
+  for (const char* file : {"env.json", "tuning_table.json", "summary.md", "roofline.svg",
+                           "report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "run" / file)) << file;
+  }
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  EXPECT_EQ(env.at("command"), "gemmtune " + sweep_args(out) + " --json");
+  EXPECT_EQ(env.at("timing_mode"), "kernel");
+  EXPECT_EQ(env.at("roofs").at("hbm_gbps"), 4297.0);
+}
+
+TEST_F(SweepCli, ExistingRunsNeedResume) {
+  const std::string out = (dir_.path() / "run").string();
+  ASSERT_EQ(run_gemmtune(sweep_args(out) + " --quiet").exit_code, 0);
+  const RunResult again = run_gemmtune(sweep_args(out) + " --quiet");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  const RunResult resumed = run_gemmtune(sweep_args(out) + " --quiet --resume");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 3u);
+  const RunResult other_timing = run_gemmtune(sweep_args(out) + " --quiet --resume --timing call");
+  EXPECT_EQ(other_timing.exit_code, 2);
+  EXPECT_NE(other_timing.err.find("timing mode"), std::string::npos) << other_timing.err;
+}
+
+TEST_F(SweepCli, WorkerWithoutGpuExits3) {
+  use_worker("--no-gpu");
+  const RunResult r = run_gemmtune(sweep_args((dir_.path() / "run").string()));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no CUDA GPU"), std::string::npos) << r.err;
+}
+
+TEST_F(SweepCli, CheckExitsOneWhenTheChosenConfigCannotRunAnyMore) {
+  // A baseline whose chosen config asks for 200 SMs: illegal on the fake 132-SM GPU, so the
+  // check records it as skipped and the shape fails in NEW.
+  const TempDir base;
+  (void)base.write("env.json", R"({"schema": "gemmtune.env/1", "gpu": {"name": "Fake GPU"},
+    "versions": {"driver": "580.0", "cuda_runtime": "13.0", "nvrtc": "13.0",
+                 "cublaslt": "13.1.0"}, "timing_mode": "kernel"})");
+  (void)base.write("runs.jsonl",
+             R"({"schema": "gemmtune.run/1", "problem": {"label": "tiny", "m": 64, "n": 256, )"
+             R"("k": 512}, "kind": "gemmtune", "config": "bm64_bn64_s4_mc0_sm200_rN8_sk1", )"
+             R"("disposition": "passed", "reason": "", "timing": {"mode": "kernel", )"
+             R"("median_us": 10.0, "spread_rel": 0.01, "samples": 30}})"
+             "\n");
+  const std::string out = (dir_.path() / "check").string();
+  const RunResult r =
+      run_gemmtune("check --baseline " + base.path().string() + " --out " + out + " --quiet");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("FAILED_IN_NEW"), std::string::npos) << r.out;
+  const auto records = read_records(dir_.path() / "check" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].kind, report::RunKind::kCublasltHeuristic);
+  EXPECT_EQ(records[1].disposition, report::Disposition::kSkipped);
+  EXPECT_NE(records[1].reason.find("num_sms"), std::string::npos) << records[1].reason;
+}
+
+}  // namespace
+}  // namespace gemmtune::test

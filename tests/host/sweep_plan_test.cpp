@@ -1,0 +1,210 @@
+// The sweep's plan without a worker: budget parsing and selection counts, the plan's order, the
+// watchdog formula, the worker protocol's lines and the progress line.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+#include <tuple>
+
+#include "core/config_space.hpp"
+#include "core/json_input.hpp"
+#include "core/shape_set.hpp"
+#include "sweep/budget.hpp"
+#include "sweep/progress.hpp"
+#include "sweep/runs_log.hpp"
+#include "sweep/work_plan.hpp"
+#include "sweep/worker_protocol.hpp"
+#include "sweep_test_support.hpp"
+
+namespace gemmtune::test {
+namespace {
+
+using sweep::Budget;
+
+std::vector<KernelConfig> legal_for(const Problem& p, const std::vector<KernelConfig>& all) {
+  std::vector<KernelConfig> legal;
+  for (const KernelConfig& c : all) {
+    if (check_legality(p, c, DeviceLimits{}).legal) legal.push_back(c);
+  }
+  return legal;
+}
+
+class SweepBudget : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    all_ = enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
+    legal_ = legal_for(problem_, all_);
+    ASSERT_GT(legal_.size(), 100u);
+  }
+  std::vector<sweep::Candidate> select(const std::string& budget) const {
+    return sweep::select_candidates({.m = problem_.m, .n = problem_.n, .k = problem_.k}, legal_,
+                                    sweep::parse_budget(budget));
+  }
+  Problem problem_{.label = "o_proj", .m = 64, .n = 7168, .k = 16384};
+  std::vector<KernelConfig> all_, legal_;
+};
+
+TEST_F(SweepBudget, CountsPerBudget) {
+  EXPECT_EQ(select("quick").size(), 8u);
+  EXPECT_EQ(select("default").size(), 24u);
+  EXPECT_EQ(select("exhaustive").size(), legal_.size());
+  EXPECT_EQ(select("5").size(), 5u);
+  EXPECT_EQ(select(std::to_string(legal_.size() + 10)).size(), legal_.size());
+}
+
+TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
+  const std::vector<sweep::Candidate> picks = select("default");
+  std::set<std::string> texts;
+  std::set<std::pair<int, int>> tiles;
+  for (size_t i = 0; i < picks.size(); ++i) {
+    texts.insert(to_string(picks[i].config));
+    tiles.insert({picks[i].config.block_m, picks[i].config.block_n});
+    if (i > 0) {
+      EXPECT_LE(picks[i - 1].predicted_us, picks[i].predicted_us * (1 + 2 * sweep::kTieTolerance));
+    }
+  }
+  EXPECT_EQ(texts.size(), picks.size());
+  EXPECT_GE(tiles.size(), 12u);  // breadth: ceil(24 / 2) tiles
+  const std::vector<sweep::Candidate> all = select("exhaustive");
+  EXPECT_DOUBLE_EQ(picks.front().predicted_us, all.front().predicted_us);
+}
+
+TEST_F(SweepBudget, TiesPreferMoreStages) {
+  const std::vector<sweep::Candidate> all = select("exhaustive");
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i].predicted_us == all[i - 1].predicted_us) {
+      EXPECT_GE(all[i - 1].config.stages, all[i].config.stages) << i;
+    }
+  }
+}
+
+TEST(SweepBudgetParse, NamesAndNumbers) {
+  EXPECT_EQ(sweep::parse_budget("quick").max_configs, sweep::kQuickBudgetConfigs);
+  EXPECT_EQ(sweep::parse_budget("default").max_configs, sweep::kDefaultBudgetConfigs);
+  EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
+  EXPECT_EQ(sweep::parse_budget("40").max_configs, 40);
+  for (const char* bad : {"", "0", "-3", "fast", "12x"}) {
+    const CaughtError e = catch_error([&] { (void)sweep::parse_budget(bad); });
+    EXPECT_EQ(e.code, kExitUsage) << bad;
+  }
+}
+
+TEST(SweepPlan, BaselinesFirstThenLegalConfigsOfTheBudget) {
+  const ShapeSet shapes = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
+  const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/quick.json"));
+  const auto plan = sweep::plan_sweep(shapes, enumerate_configs(space), DeviceLimits{},
+                                      sweep::parse_budget("quick"));
+  ASSERT_EQ(plan.size(), shapes.problems.size());
+  for (const sweep::ProblemWork& w : plan) {
+    ASSERT_EQ(w.items.size(), 3u + 8u) << w.problem.m;
+    EXPECT_EQ(w.items[0].kind, report::RunKind::kCublasltHeuristic);
+    EXPECT_EQ(w.items[1].kind, report::RunKind::kCublasltBest);
+    EXPECT_EQ(w.items[2].kind, report::RunKind::kCublasltFp8Tensor);
+    for (size_t i = 3; i < w.items.size(); ++i) {
+      ASSERT_TRUE(w.items[i].config.has_value());
+      EXPECT_TRUE(check_legality(w.problem, *w.items[i].config, DeviceLimits{}).legal);
+    }
+    EXPECT_DOUBLE_EQ(w.items[0].predicted_us, w.items[3].predicted_us);
+  }
+}
+
+TEST(SweepWatchdog, FixedAllowancePlusFiftyTimesEveryLaunch) {
+  const sweep::TimingRequest timing{.mode = "kernel", .warmup = 3, .iters = 30};
+  const sweep::WorkItem config{.kind = report::RunKind::kGemmtune, .config = std::nullopt,
+                               .predicted_us = 100.0};
+  EXPECT_EQ(sweep::request_launches(config, timing), 34);
+  EXPECT_NEAR(sweep::watchdog_seconds(config, timing, 20.0, 0.0), 20.0 + 50 * 1100e-6 * 34, 1e-9);
+  EXPECT_NEAR(sweep::watchdog_seconds(config, timing, 20.0, 7.0), 27.0 + 50 * 1100e-6 * 34, 1e-9);
+  // Both references of 16384x36864x7168 (8.7 TFLOP each) at 0.25 TFLOPS.
+  EXPECT_NEAR(sweep::problem_setup_seconds({.label = "", .m = 16384, .n = 36864, .k = 7168}),
+              2 * 2.0 * 16384 * 36864 * 7168 / 0.25e12, 1e-6);
+  const sweep::WorkItem best{.kind = report::RunKind::kCublasltBest, .config = std::nullopt,
+                             .predicted_us = 100.0};
+  EXPECT_EQ(sweep::request_launches(best, timing), 2048 * 4 + 4 * 34);
+}
+
+TEST(WorkerProtocol, MeasureRequestRoundTrips) {
+  const sweep::MeasureRequest r{.id = 7, .kind = report::RunKind::kGemmtune,
+                                .problem = {.label = "o proj", .m = 64, .n = 7168, .k = 16384},
+                                .config = kSweepConfigs[0],
+                                .timing = {.mode = "call", .warmup = 2, .iters = 9}, .seed = 5};
+  const sweep::WorkerRequest back = sweep::decode_request(sweep::encode_measure(r));
+  ASSERT_TRUE(back.measure.has_value());
+  EXPECT_FALSE(back.hello);
+  EXPECT_EQ(back.measure->id, 7);
+  EXPECT_EQ(back.measure->problem, r.problem);
+  EXPECT_EQ(back.measure->config, r.config);
+  EXPECT_EQ(back.measure->timing, r.timing);
+  EXPECT_EQ(back.measure->seed, 5u);
+  EXPECT_TRUE(sweep::decode_request(sweep::encode_hello(0)).hello);
+  for (const char* bad :
+       {"nope", "{}", R"({"schema":"gemmtune.worker_request/1","id":1,"op":"x"})"}) {
+    EXPECT_EQ(catch_error([&] { (void)sweep::decode_request(bad); }).code, kExitUsage) << bad;
+  }
+}
+
+TEST(WorkerProtocol, ResponsesAreCheckedAgainstTheirRequest) {
+  const sweep::MeasureRequest r{.id = 3, .kind = report::RunKind::kGemmtune,
+                                .problem = {.label = "", .m = 64, .n = 2112, .k = 7168},
+                                .config = kSweepConfigs[1]};
+  const report::Json record = sweep::make_parent_record(r.problem, r.kind, r.config,
+                                                        report::Disposition::kFaulted, "x");
+  const sweep::WorkerResponse ok =
+      sweep::decode_response(sweep::encode_record_response(3, record, true), 3);
+  EXPECT_TRUE(ok.malformed.empty());
+  EXPECT_TRUE(ok.restart);
+  EXPECT_EQ(sweep::record_mismatch(ok.record, r), "");
+  sweep::MeasureRequest other = r;
+  other.config = kSweepConfigs[0];
+  EXPECT_NE(sweep::record_mismatch(ok.record, other).find("config"), std::string::npos);
+  EXPECT_FALSE(sweep::decode_response(sweep::encode_record_response(2, record, false), 3)
+                   .malformed.empty());
+  EXPECT_FALSE(sweep::decode_response("garbage", 3).malformed.empty());
+  EXPECT_FALSE(sweep::decode_response(R"({"schema":"gemmtune.worker_response/1","id":3})", 3)
+                   .malformed.empty());
+  const sweep::WorkerResponse error =
+      sweep::decode_response(sweep::encode_error_response(3, "no GPU\nat all", 3), 3);
+  ASSERT_TRUE(error.error.has_value());
+  EXPECT_EQ(*error.error, "no GPU\\nat all");
+  EXPECT_EQ(error.exit_code, 3);
+}
+
+TEST(SweepProgress, LineDurationAndEta) {
+  sweep::ProgressState s{.problem_index = 3, .problem_count = 18,
+                         .problem = {.label = "o_proj", .m = 64, .n = 7168, .k = 16384},
+                         .configs_done = 12, .configs_total = 24};
+  EXPECT_EQ(sweep::format_progress(s),
+            "[problem 3/18] 64x7168x16384 o_proj: configs 12/24, best so far -, ETA ?");
+  s.best_us = 44.2;
+  s.best_config = kSweepConfigs[0];
+  s.eta_s = 185;
+  EXPECT_EQ(sweep::format_progress(s), "[problem 3/18] 64x7168x16384 o_proj: configs 12/24, best "
+                                       "so far 44.20 us (" + kSweepConfigs[0] + "), ETA 3m05s");
+  EXPECT_EQ(sweep::format_duration(45.4), "45s");
+  EXPECT_EQ(sweep::format_duration(3720), "1h02m");
+  EXPECT_EQ(sweep::format_duration(-1), "?");
+  EXPECT_FALSE(sweep::estimate_eta_s(10, 0, 5).has_value());
+  EXPECT_DOUBLE_EQ(*sweep::estimate_eta_s(10, 4, 6), 15.0);
+}
+
+TEST(SweepProgress, InPlaceRewritesQuietPrintsNothing) {
+  const sweep::ProgressState s{.problem_index = 1, .problem_count = 1,
+                               .problem = {.label = "", .m = 1, .n = 8, .k = 16},
+                               .configs_done = 0, .configs_total = 2};
+  std::FILE* f = std::tmpfile();
+  sweep::ProgressPrinter tty(f, true, false);
+  tty.update(s);
+  tty.finish(s);
+  sweep::ProgressPrinter quiet(f, false, true);
+  quiet.update(s);
+  quiet.finish(s);
+  std::rewind(f);
+  char buffer[512] = {};
+  const std::string text(buffer, std::fread(buffer, 1, sizeof buffer - 1, f));
+  std::fclose(f);
+  const std::string line = sweep::format_progress(s);
+  EXPECT_EQ(text, "\r" + line + "\x1b[K\r" + line + "\x1b[K\n");
+}
+
+}  // namespace
+}  // namespace gemmtune::test
