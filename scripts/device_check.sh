@@ -9,6 +9,7 @@ OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 bin=${GEMMTUNE_DEVICE_BIN:-devbuild}
 export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
+export GEMMTUNE_TEST_BINARY=$PWD/$bin/gemmtune
 
 "$bin/gemmtune" devices | tee "$OUT/devices.txt"
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,power.draw,power.limit,clocks_event_reasons.active \

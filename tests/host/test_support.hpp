@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdlib>
 /// Helpers shared by the host tests: a scratch folder, capture of thrown input errors and of
 /// spdlog warnings, and running the built gemmtune binary.
 #include <gtest/gtest.h>
@@ -107,11 +108,18 @@ inline std::string read_text(const std::filesystem::path& file) {
 }
 
 /// Runs `gemmtune <args>` through the shell (args are passed verbatim), capturing both streams.
+/// The gemmtune binary under test: $GEMMTUNE_TEST_BINARY when set (the GPU machine runs staged
+/// copies from another folder, scripts/device_check.sh), else the one this build produced.
+inline std::string gemmtune_binary() {
+  const char* override_path = std::getenv("GEMMTUNE_TEST_BINARY");
+  return override_path != nullptr && *override_path != 0 ? override_path : GEMMTUNE_BINARY;
+}
+
 inline RunResult run_gemmtune(const std::string& args) {
   const TempDir scratch;
   const std::filesystem::path out = scratch.path() / "stdout";
   const std::filesystem::path err = scratch.path() / "stderr";
-  const std::string command = std::string("'") + GEMMTUNE_BINARY + "' " + args + " >'" +
+  const std::string command = "'" + gemmtune_binary() + "' " + args + " >'" +
                               out.string() + "' 2>'" + err.string() + "'";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One device call for issue 4's evidence: the sweep's GPU tests (fault/hang hooks, mini sweep),
+# a dsv3-quick sweep with a cold compile cache, `check` against it, and the README's ncu command.
+# Run folders come back as one tarball ($OUT/runs.tgz) because the device tool returns <= 8 files.
+#   usage: bash scripts/device_sweep.sh [SHAPES] [BUDGET] [TIMING] [EXTRA SWEEP FLAGS...]
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+bin=${GEMMTUNE_DEVICE_BIN:-devbuild}
+shapes=${1:-configs/dsv3-quick.json} budget=${2:-default} timing=${3:-call}
+shift $(( $# > 3 ? 3 : $# ))
+export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/$bin/gemmtune
+runs=/tmp/gemmtune-runs
+rm -rf "$GEMMTUNE_CACHE_DIR" "$runs" && mkdir -p "$runs"
+name=$(basename "$shapes" .json)-$budget-$timing
+
+if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
+  "$bin/gemmtune_gpu_tests" --gtest_filter='SweepGpu*:TestHook*' > "$OUT/sweep_gpu_tests.log" 2>&1
+  echo "sweep gpu tests rc=$?"; grep -E "^\[  (PASSED|FAILED) " "$OUT/sweep_gpu_tests.log"
+fi
+
+start=$(date +%s)
+"$bin/gemmtune" sweep --shapes "$shapes" --budget "$budget" --timing "$timing" \
+  --out "$runs/$name" "$@" > /dev/null 2> "$OUT/sweep.log"
+echo "sweep rc=$? in $(( $(date +%s) - start )) s (cold compile cache)"
+tail -2 "$OUT/sweep.log"
+
+if [[ ${GEMMTUNE_SKIP_CHECK:-0} != 1 ]]; then
+  "$bin/gemmtune" check --baseline "$runs/$name" --out "$runs/check" --quiet > "$OUT/check.md" 2> "$OUT/check.log"
+  echo "check rc=$?"; tail -3 "$OUT/check.md"
+  ncu --profile-from-start off --nvtx --nvtx-include "gemmtune@profile bm256_bn128_s3_mcA_sm132_rN8_sk1" \
+      --clock-control none --section SpeedOfLight \
+      "$bin/gemmtune" run --m 4096 --n 7168 --k 16384 --config bm256_bn128_s3_mcA_sm132_rN8_sk1 --profile \
+      > "$OUT/ncu.txt" 2>&1
+  echo "ncu rc=$?"; grep -E "sm90_fp8_gemm_1d2d|Duration|SM Frequency|Compute \(SM\)" "$OUT/ncu.txt" | head -6
+fi
+tar czf "$OUT/runs.tgz" -C "$runs" .
+head -40 "$runs/$name/summary.md"
