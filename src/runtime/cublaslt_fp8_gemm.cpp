@@ -28,10 +28,15 @@ CublasLtFp8Gemm::CublasLtFp8Gemm(const GemmOperands& operands, uint16_t* d, cons
     set_attribute<int32_t>(desc_, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, CUBLASLT_MATMUL_MATRIX_SCALE_BLK128x128_32F);
     set_attribute<int32_t>(desc_, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F);
   } else {
-    unit_scales_ = DeviceBuffer(2 * sizeof(float));
-    unit_scales_.upload(std::vector<float>{1.0f, 1.0f});
+    // NOTE: each scale gets its own 256-byte-aligned slot: with the two floats adjacent
+    // (B's scale at +4 bytes) the heuristic accepted the problem but cublasLtMatmul answered
+    // CUBLAS_STATUS_NOT_SUPPORTED on the H200 (cuBLASLt 13.1) for every shape.
+    constexpr size_t kSlotFloats = 64;
+    std::vector<float> unit(2 * kSlotFloats, 1.0f);
+    unit_scales_ = DeviceBuffer(unit.size() * sizeof(float));
+    unit_scales_.upload(unit);
     scale_a = unit_scales_.as<float>();
-    scale_b = unit_scales_.as<float>() + 1;
+    scale_b = unit_scales_.as<float>() + kSlotFloats;
   }
   set_attribute(desc_, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, scale_a);
   set_attribute(desc_, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, scale_b);
