@@ -92,7 +92,7 @@ int run_run(const RunOptions& o) {
     bench.profile(*config, compiled);
     std::cout << fmt::format(
         "profiled one launch of {} between cudaProfilerStart/Stop. To collect it with Nsight "
-        "Compute:\n  ncu --profile-from-start off --nvtx --nvtx-include \"gemmtune@profile {}\" "
+        "Compute (the trailing '/' selects a push/pop range):\n  ncu --profile-from-start off --nvtx --nvtx-include \"gemmtune@profile {}/\" "
         "--clock-control none --set full -o {} gemmtune run --m {} --n {} --k {} --config {} "
         "--profile\n",
         compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k, o.config);

@@ -4,8 +4,11 @@
 // appended to OUT/runs.jsonl and the reports are written at the end (README "sweep").
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/sweep_cli.hpp"
@@ -13,7 +16,10 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
+#include "jit/kernel_build.hpp"
+#include "jit/kernel_cache.hpp"
 #include "report/tuning_table.hpp"
+#include "runtime/driver_api.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/run_env.hpp"
 #include "sweep/work_plan.hpp"
@@ -29,6 +35,35 @@ struct SweepFlags {
   bool force = false;
   MeasureFlags measure;
 };
+
+/// Without a GPU the sweep still does its CPU half: the plan (with an H200's limits) and the
+/// NVRTC build of every kernel it would measure, into the disk cache a later GPU run reuses.
+/// Returns kExitNoGpu after one line saying what was done and what was skipped.
+int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, const std::string& why) {
+  const std::vector<sweep::ProblemWork> plan = planner(DeviceLimits{});
+  std::set<std::string> seen;
+  std::vector<KernelConfig> configs;
+  for (const sweep::ProblemWork& work : plan) {
+    for (const sweep::WorkItem& item : work.items) {
+      if (item.config && seen.insert(to_string(*item.config)).second) configs.push_back(*item.config);
+    }
+  }
+  spdlog::info("no CUDA GPU: building the {} distinct kernels the sweep would measure (cache {})",
+               configs.size(), jit::cache_dir().string());
+  int failed = 0, spilled = 0, hits = 0;
+  for (const jit::CompileResult& r : jit::build_kernels(configs, jobs)) {
+    failed += r.ok ? 0 : 1;
+    spilled += r.ok && r.ptxas.spills() ? 1 : 0;
+    hits += r.cache_hit ? 1 : 0;
+  }
+  std::fprintf(stderr,
+               "gemmtune: error: no CUDA GPU found (%s): planned %zu problem(s) and compiled %zu "
+               "kernel(s) (%d cache hits, %d failed, %d with spills); skipped: validation, "
+               "timing, cuBLASLt baselines and the run folder. Run this command on a GPU "
+               "machine; the compiled kernels are cached for it.\n",
+               why.c_str(), plan.size(), configs.size(), hits, failed, spilled);
+  return kExitNoGpu;
+}
 
 int run_sweep_command(SweepFlags f) {
   const std::string shapes_file = resolve_input_path(f.shapes_path);
@@ -59,6 +94,12 @@ int run_sweep_command(SweepFlags f) {
                  plan.size(), configs, budget.name, space.name, limits.sm_count);
     return plan;
   };
+  // NOTE: only the default worker needs this machine's GPU; GEMMTUNE_WORKER_CMD replaces it
+  // (tests drive the sweep with a fake worker, README "sweep").
+  std::string no_gpu_reason;
+  if (std::getenv("GEMMTUNE_WORKER_CMD") == nullptr && !gpu_available(&no_gpu_reason)) {
+    return plan_and_compile_without_gpu(planner, f.measure.jobs, no_gpu_reason);
+  }
   const sweep::SweepOutcome outcome = sweep::run_sweep(options, planner, compile_with_jit);
   log_outcome(outcome);
   if (f.measure.json && !outcome.report_files.empty()) {
