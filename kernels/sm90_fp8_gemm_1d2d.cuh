@@ -188,6 +188,27 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
   }
 }
 
+/// Calls f(row, col, i) for each pair of adjacent output columns this thread holds inside D:
+/// global row and first column, and i, the index of the pair's first value in sum[s][...]
+/// flattened as s * kAccum + j * 4 + h * 2 (the wgmma D fragment layout, PTX ISA).
+template <class C, class F>
+__device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p, int row0, int m0,
+                                                     int n0, F&& f) {
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int s = 0; s < C::kSlices; ++s) {
+#pragma unroll
+    for (int j = 0; j < C::kBlockN / 8; ++j) {
+      const int col = n0 + j * 8 + (lane % 4) * 2;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = m0 + row0 + s * 64 + h * 8;
+        if (row < p.m && col < p.n) f(row, col, s * C::Wgmma::kAccum + j * 4 + h * 2);
+      }
+    }
+  }
+}
+
 /// Split-K epilogue: every split writes its FP32 partial; the last CTA to arrive on the tile's
 /// counter sums all partials in split order (so the result is identical on every run).
 template <class C>
@@ -196,26 +217,15 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
                                                    int row0, int m0, int n0, int split,
                                                    int tile_id, bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  const int lane = threadIdx.x % 32;
   const long long mn = static_cast<long long>(p.m) * p.n;
+  const float* values = &sum[0][0];
   volatile int* last_flag = reinterpret_cast<volatile int*>(smem + C::kFlagOffset);
   if (owns_result) {
     float* ws = p.workspace + split * mn;
-#pragma unroll
-    for (int s = 0; s < C::kSlices; ++s) {
-#pragma unroll
-      for (int j = 0; j < C::kBlockN / 8; ++j) {
-        const int col = n0 + j * 8 + (lane % 4) * 2;
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = m0 + row0 + s * 64 + h * 8;
-          if (row < p.m && col < p.n) {
-            *reinterpret_cast<float2*>(&ws[static_cast<long long>(row) * p.n + col]) =
-                make_float2(sum[s][j * 4 + h * 2], sum[s][j * 4 + h * 2 + 1]);
-          }
-        }
-      }
-    }
+    for_each_output_pair<C>(p, row0, m0, n0, [&](int row, int col, int i) {
+      *reinterpret_cast<float2*>(&ws[static_cast<long long>(row) * p.n + col]) =
+          make_float2(values[i], values[i + 1]);
+    });
   }
   __threadfence();
   named_barrier_sync(1, kMathThreads);
@@ -233,27 +243,16 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   named_barrier_sync(1, kMathThreads);  // the flag slot is rewritten by the next tile
   if (!last) return;
   __threadfence();
-#pragma unroll
-  for (int s = 0; s < C::kSlices; ++s) {
-#pragma unroll
-    for (int j = 0; j < C::kBlockN / 8; ++j) {
-      const int col = n0 + j * 8 + (lane % 4) * 2;
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = m0 + row0 + s * 64 + h * 8;
-        if (row < p.m && col < p.n) {
-          const long long idx = static_cast<long long>(row) * p.n + col;
-          float x = 0.f, y = 0.f;
-          for (int q = 0; q < C::kSplitK; ++q) {
-            const float2 v = __ldcg(reinterpret_cast<const float2*>(&p.workspace[q * mn + idx]));
-            x += v.x;
-            y += v.y;
-          }
-          *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
-        }
-      }
+  for_each_output_pair<C>(p, row0, m0, n0, [&](int row, int col, int) {
+    const long long idx = static_cast<long long>(row) * p.n + col;
+    float x = 0.f, y = 0.f;
+    for (int q = 0; q < C::kSplitK; ++q) {
+      const float2 v = __ldcg(reinterpret_cast<const float2*>(&p.workspace[q * mn + idx]));
+      x += v.x;
+      y += v.y;
     }
-  }
+    *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
+  });
 }
 
 template <class C>

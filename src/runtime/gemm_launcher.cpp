@@ -46,26 +46,6 @@ LaunchShape GemmKernel::launch_shape() const {
                      .cluster_x = static_cast<unsigned>(config_.cluster_size())};
 }
 
-int GemmKernel::max_active_clusters() const {
-  const LaunchShape shape = launch_shape();
-  CUlaunchAttribute cluster{};
-  cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-  cluster.value.clusterDim.x = shape.cluster_x;
-  cluster.value.clusterDim.y = 1;
-  cluster.value.clusterDim.z = 1;
-  CUlaunchConfig launch{};
-  launch.gridDimX = shape.grid.x;
-  launch.gridDimY = launch.gridDimZ = 1;
-  launch.blockDimX = shape.block.x;
-  launch.blockDimY = launch.blockDimZ = 1;
-  launch.sharedMemBytes = shape.smem_bytes;
-  launch.attrs = &cluster;
-  launch.numAttrs = 1;
-  int clusters = 0;
-  GT_CU_CHECK(driver_api().cuOccupancyMaxActiveClusters(&clusters, kernel_.function, &launch));
-  return clusters;
-}
-
 PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, void* d)
     : kernel_(kernel) {
   const KernelConfig& c = kernel.config();

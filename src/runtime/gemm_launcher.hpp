@@ -28,10 +28,6 @@ class GemmKernel {
 
   [[nodiscard]] const KernelConfig& config() const { return config_; }
   [[nodiscard]] const Kernel& kernel() const { return kernel_; }
-  /// Clusters of this kernel that can be resident at once (cuOccupancyMaxActiveClusters; for
-  /// configs without multicast, clusters of one CTA). A persistent grid larger than that runs in
-  /// more than one wave.
-  [[nodiscard]] int max_active_clusters() const;
   /// Grid, block, dynamic shared memory and cluster size of every launch of this config.
   [[nodiscard]] LaunchShape launch_shape() const;
 
