@@ -88,12 +88,25 @@ struct Schedule {
   }
 };
 
-/// K blocks [begin, end) of split `split`.
+/// What one CTA does for schedule unit `unit`: its tile's origin in D and its K blocks.
+struct TileTask {
+  Work work;
+  int m0, n0;              // first row and column of the tile in D
+  int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
+};
+
+/// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 template <class C>
-__device__ __forceinline__ void split_range(int num_kb, int split, int& begin, int& end) {
+__device__ __forceinline__ TileTask tile_task(const Schedule<C>& sched, int unit, u32 rank,
+                                              int num_kb) {
+  TileTask t;
+  t.work = sched.work(unit, rank);
+  t.m0 = t.work.m_block * C::kBlockM;
+  t.n0 = t.work.n_block * C::kBlockN;
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
-  begin = split * per;
-  end = min(num_kb, begin + per);
+  t.kb_begin = t.work.split * per;
+  t.kb_end = min(num_kb, t.kb_begin + per);
+  return t;
 }
 
 template <class C>
@@ -108,12 +121,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const Work w = sched.work(unit, rank);
-    const int m0 = w.m_block * C::kBlockM;
-    const int n0 = w.n_block * C::kBlockN;
-    int kb_begin, kb_end;
-    split_range<C>(num_kb, w.split, kb_begin, kb_end);
-    for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
+    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
+    const int m0 = t.m0, n0 = t.n0;
+    for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
       mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
       mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
@@ -277,13 +287,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   float sum[C::kSlices][Wgmma::kAccum];
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const Work w = sched.work(unit, rank);
-    const int m0 = w.m_block * C::kBlockM;
-    const int n0 = w.n_block * C::kBlockN;
-    int kb_begin, kb_end;
-    split_range<C>(num_kb, w.split, kb_begin, kb_end);
-    // A tile overlaps at most two 128-wide scale blocks of B: columns below `first_cols` use
-    // the first one. first_cols is a multiple of 8, so one n8 fragment never straddles both.
+    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
+    const Work& w = t.work;
+    const int m0 = t.m0, n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+    // A tile overlaps at most two 128-wide scale blocks of B: fragments below lo_fragments use
+    // the first. (128 - n0 % 128) is a multiple of 8, so no n8 fragment straddles both.
     const int sb_row_lo = n0 / 128;
     const int sb_row_hi = min(sb_row_lo + 1, num_nb_scale - 1);
     const int lo_fragments = (128 - n0 % 128) / 8;

@@ -51,16 +51,13 @@ int run_compile(const CompileOptions& o) {
   const std::vector<jit::CompileResult> results = jit::build_kernels(configs, o.jobs);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  int failed = 0, spilled = 0, hits = 0;
+  const jit::BuildCounts counts = jit::count_builds(results);
   std::vector<double> miss_seconds;
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < results.size(); ++i) {
     const jit::CompileResult& r = results[i];
     const int64_t smem = smem_layout(configs[i]).total_bytes;
     const int spill = r.ptxas.spill_store_bytes + r.ptxas.spill_load_bytes;
-    failed += r.ok ? 0 : 1;
-    spilled += r.ok && spill > 0 ? 1 : 0;
-    hits += r.cache_hit ? 1 : 0;
     if (!r.cache_hit) miss_seconds.push_back(r.compile_seconds);
     if (o.json) {
       rows.push_back({{"config", to_string(configs[i])}, {"kernel", r.kernel_name},
@@ -79,16 +76,18 @@ int run_compile(const CompileOptions& o) {
   const double median_s = miss_seconds.empty() ? 0.0 : miss_seconds[miss_seconds.size() / 2];
   if (o.json) {
     std::cout << nlohmann::json{{"schema", "gemmtune.compile/1"}, {"kernels", rows},
-                                {"failed", failed}, {"spilled", spilled}, {"cache_hits", hits},
+                                {"failed", counts.failed}, {"spilled", counts.spilled},
+                                {"cache_hits", counts.cache_hits},
                                 {"median_compile_seconds", median_s}, {"wall_seconds", wall_s}}
                      .dump(2)
               << "\n";
   } else {
     std::cout << fmt::format("{} kernels, {} failed, {} with spills, {} cache hits; median "
                              "compile {:.2f} s per miss; {:.1f} s wall\n",
-                             results.size(), failed, spilled, hits, median_s, wall_s);
+                             results.size(), counts.failed, counts.spilled, counts.cache_hits,
+                             median_s, wall_s);
   }
-  return failed == 0 ? kExitOk : kExitFailed;
+  return counts.failed == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace

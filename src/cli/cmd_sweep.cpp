@@ -50,18 +50,13 @@ int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, const 
   }
   spdlog::info("no CUDA GPU: building the {} distinct kernels the sweep would measure (cache {})",
                configs.size(), jit::cache_dir().string());
-  int failed = 0, spilled = 0, hits = 0;
-  for (const jit::CompileResult& r : jit::build_kernels(configs, jobs)) {
-    failed += r.ok ? 0 : 1;
-    spilled += r.ok && r.ptxas.spills() ? 1 : 0;
-    hits += r.cache_hit ? 1 : 0;
-  }
+  const jit::BuildCounts built = jit::count_builds(jit::build_kernels(configs, jobs));
   std::fprintf(stderr,
                "gemmtune: error: no CUDA GPU found (%s): planned %zu problem(s) and compiled %zu "
                "kernel(s) (%d cache hits, %d failed, %d with spills); skipped: validation, "
                "timing, cuBLASLt baselines and the run folder. Run this command on a GPU "
                "machine; the compiled kernels are cached for it.\n",
-               why.c_str(), plan.size(), configs.size(), hits, failed, spilled);
+               why.c_str(), plan.size(), configs.size(), built.cache_hits, built.failed, built.spilled);
   return kExitNoGpu;
 }
 

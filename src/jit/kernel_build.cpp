@@ -21,4 +21,14 @@ std::vector<CompileResult> build_kernels(const std::vector<KernelConfig>& config
   return compile_many(requests, jobs);
 }
 
+BuildCounts count_builds(const std::vector<CompileResult>& results) {
+  BuildCounts counts;
+  for (const CompileResult& r : results) {
+    counts.failed += r.ok ? 0 : 1;
+    counts.spilled += r.ok && r.ptxas.spills() ? 1 : 0;
+    counts.cache_hits += r.cache_hit ? 1 : 0;
+  }
+  return counts;
+}
+
 }  // namespace gemmtune::jit

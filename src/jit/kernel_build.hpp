@@ -18,4 +18,12 @@ namespace gemmtune::jit {
 [[nodiscard]] std::vector<CompileResult> build_kernels(const std::vector<KernelConfig>& configs,
                                                        int jobs);
 
+/// Tallies of a batch of builds, for one-line summaries.
+struct BuildCounts {
+  int failed = 0;       ///< did not compile
+  int spilled = 0;      ///< compiled with spill stores or loads
+  int cache_hits = 0;   ///< loaded from the disk cache
+};
+[[nodiscard]] BuildCounts count_builds(const std::vector<CompileResult>& results);
+
 }  // namespace gemmtune::jit

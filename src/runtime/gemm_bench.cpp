@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "core/error.hpp"
+#include "core/gemm_shape.hpp"
 #include "core/smem_layout.hpp"
 #include "runtime/cublaslt_fp8_gemm.hpp"
 #include "runtime/cuda_check.hpp"
@@ -46,19 +47,20 @@ const char* to_string(MeasuredKind kind) {
   return "unknown";
 }
 
-int64_t problem_min_bytes(const Problem& p) {
-  const int64_t kb = num_k_blocks(p.k);
-  return p.m * p.k + p.n * p.k + 2 * p.m * p.n + 4 * kb * p.m + 4 * ((p.n + 127) / 128) * kb;
-}
+namespace {
+
+GemmShape shape_of(const Problem& p) { return GemmShape{.m = p.m, .n = p.n, .k = p.k}; }
+
+}  // namespace
 
 double Measurement::tflops() const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  return 2.0 * problem.m * problem.n * problem.k / (timing->median_us * 1e6);
+  return gemm_tflops(shape_of(problem), timing->median_us);
 }
 
 double Measurement::gbps() const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  return static_cast<double>(problem_min_bytes(problem)) / (timing->median_us * 1e3);
+  return gemm_gbps(shape_of(problem), timing->median_us);
 }
 
 namespace {

@@ -44,12 +44,10 @@ struct Measurement {
   double compile_seconds = 0.0;
   bool compile_cache_hit = false;
 
+  /// TFLOPS and GB/s of the median time, by core/gemm_shape.hpp's formulas (0 when untimed).
   [[nodiscard]] double tflops() const;
   [[nodiscard]] double gbps() const;
 };
-
-/// Bytes a problem moves at least once: A, B, D and both scale tensors.
-[[nodiscard]] int64_t problem_min_bytes(const Problem& problem);
 
 /// The runs.jsonl record of a measurement.
 [[nodiscard]] nlohmann::json to_run_record(const Measurement& measurement);

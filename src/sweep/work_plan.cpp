@@ -1,6 +1,8 @@
 // The sweep's plan: legality, ranking and budget per problem; the watchdog limits.
 #include "sweep/work_plan.hpp"
 
+#include "core/gemm_shape.hpp"
+
 #include <algorithm>
 
 namespace gemmtune::sweep {
@@ -56,8 +58,8 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
 }
 
 double problem_setup_seconds(const Problem& p) {
-  const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) *
-                       static_cast<double>(p.k);
+  // Two reference GEMMs (dequantized and unquantized) of the problem's FLOPs each.
+  const double flops = gemm_flops(GemmShape{.m = p.m, .n = p.n, .k = p.k});
   return 2.0 * flops / (kWatchdogReferenceTflops * 1e12);
 }
 
