@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -36,6 +37,10 @@ bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* wh
   return false;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& options) {
@@ -46,7 +51,10 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   best.problem = problem_;
   best.kind = MeasuredKind::kCublasLtBest;
   CublasLtFp8Gemm search(s.inputs.operands(), s.d.as<uint16_t>(), CublasLtGemmOptions{});
-  AlgoSearchResult found = enumerate_algos(search, AlgoSearchSpace{});
+  // NOTE: the heuristic's pick seeds the walk, so the baseline's space always contains it.
+  std::vector<AlgoRecord> seeds;
+  if (const std::optional<AlgoRecord> heuristic = search.select_heuristic(nullptr)) seeds.push_back(*heuristic);
+  AlgoSearchResult found = search_algos(search, AlgoSearchSpace{}, seeds);
   if (found.valid.empty()) {
     best.disposition = Disposition::kSkipped;
     best.reason = fmt::format("cublasLtMatmulAlgoCheck accepted none of {} configurations",
@@ -63,6 +71,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   Timer screen(screen_options);
   std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
   int64_t refused = 0;
+  const auto screen_start = std::chrono::steady_clock::now();
   {
     NvtxRange screening("screen " + std::to_string(found.valid.size()) + " algos");
     for (size_t i = 0; i < found.valid.size(); ++i) {
@@ -76,6 +85,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
     }
   }
   std::sort(screened.begin(), screened.end());
+  const double screen_s = seconds_since(screen_start);
   // The fastest screened configurations that validate, each bound to its own matmul object.
   std::vector<std::unique_ptr<CublasLtFp8Gemm>> finalists;
   std::vector<ValidationMetrics> finalist_metrics;
@@ -100,8 +110,8 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
     finalist_metrics.push_back(metrics);
   }
   const std::string summary = fmt::format(
-      "{} configurations checked, {} valid, {} screened ({} refused to launch), {} incorrect",
-      found.checked_count, valid_count, screened.size(), refused, incorrect);
+      "{} configurations checked ({:.2f} s), {} valid, {} screened ({:.2f} s; {} refused to launch), {} incorrect",
+      found.checked_count, found.seconds, valid_count, screened.size(), screen_s, refused, incorrect);
   if (finalists.empty()) {
     best.disposition = screened.empty() ? Disposition::kLaunchFailed : Disposition::kIncorrect;
     best.reason = summary + (first_incorrect.empty() ? "" : "; first: " + first_incorrect);

@@ -119,12 +119,14 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   worker_problem_ = problem;
   const double limit_s = watchdog_seconds(item, options_.timing, options_.watchdog_base_s,
                                           setup ? problem_setup_seconds(problem) : 0.0);
+  const SteadyClock::time_point asked = SteadyClock::now();
   const Exchange ex = ctx_.worker.exchange(
       encode_measure(request), after_seconds(limit_s),
       {.interrupt_fd = ctx_.guard.fd(), .interrupt_grace_s = options_.interrupt_grace_s});
   switch (ex.status) {
     case ExchangeStatus::kLine:
-      accept(request, ex.line, compiled);
+      accept(request, ex.line, compiled,
+             std::chrono::duration<double>(SteadyClock::now() - asked).count());
       return true;
     case ExchangeStatus::kTimedOut:
       ctx_.worker.kill();
@@ -149,7 +151,7 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
 }
 
 void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
-                         const std::optional<CompileOutcome>& compiled) {
+                         const std::optional<CompileOutcome>& compiled, double measure_seconds) {
   const WorkerResponse response = decode_response(line, request.id);
   std::string problem = response.malformed;
   if (problem.empty() && response.error) problem = "worker error: " + *response.error;
@@ -169,6 +171,8 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
     record["compile_seconds"] = compiled->compile_seconds;
     record["compile_cache_hit"] = compiled->cache_hit;
   }
+  // The worker's wall time for this request, problem setup included: where the sweep's time goes.
+  record["measure_seconds"] = measure_seconds;
   if (record.value("disposition", Json()) == Json(report::to_string(Disposition::kFaulted))) {
     ++ctx_.outcome.faulted;
   }

@@ -39,9 +39,9 @@ class MeasureLoop {
  private:
   /// Measures one item and records its outcome; false when interrupted before an outcome.
   bool measure(const Problem& problem, const WorkItem& item);
-  /// Handles a response line to `request`.
+  /// Handles a response line to `request`, answered `measure_seconds` after it was sent.
   void accept(const MeasureRequest& request, const std::string& line,
-              const std::optional<CompileOutcome>& compiled);
+              const std::optional<CompileOutcome>& compiled, double measure_seconds);
   /// Records an outcome the parent observed (crash, hang, malformed answer, compile failure).
   void record_failure(const MeasureRequest& request, report::Disposition disposition,
                       const std::string& reason);

@@ -113,7 +113,7 @@ Json in_schema_order(const Json& record) {
   static constexpr const char* kOrder[] = {
       "schema", "problem", "kind", "config", "algo", "disposition", "reason", "timing",
       "tflops", "gbps", "validation", "resources", "compile_seconds", "compile_cache_hit",
-      "clock", "timestamp"};
+      "measure_seconds", "clock", "timestamp"};
   Json ordered = Json::object();
   for (const char* key : kOrder) {
     if (record.contains(key)) ordered[key] = record.at(key);

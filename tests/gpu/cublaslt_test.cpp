@@ -3,7 +3,10 @@
 // validation must catch (unwritten output, transposed scale layout).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 #include <tuple>
 
 #include "core/validation_metrics.hpp"
@@ -79,7 +82,7 @@ TEST(CublasLt, EnumeratedConfigurationsAreCheckedAndSomeAreCorrect) {
   const CudaStream stream;
   const Problem p = make_problem(128, 2112, 7168, 5, stream.get());
   CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
-  const AlgoSearchResult search = enumerate_algos(gemm, AlgoSearchSpace{});
+  const AlgoSearchResult search = search_algos(gemm, AlgoSearchSpace{}, {});
   ASSERT_GE(search.valid.size(), 1u);
   EXPECT_GE(search.checked_count, static_cast<int64_t>(search.valid.size()));
   RecordProperty("valid_configurations", static_cast<int>(search.valid.size()));
@@ -100,6 +103,35 @@ TEST(CublasLt, EnumeratedConfigurationsAreCheckedAndSomeAreCorrect) {
   std::printf("enumerated cuBLASLt: %d of %d sampled configurations correct\n", correct,
               correct + incorrect);
   EXPECT_GE(correct, 1);
+}
+
+// The sweep finds cuBLASLt's accepted configurations by a walk through one-field changes
+// (runtime/cublaslt_algo_search.hpp); this checks it against the full Cartesian product (~15 s
+// per shape) on a small-M shape, where split-K is accepted, and a large one, where it is not.
+// Space: the 7 cluster shapes of the product measured in session 1 (26,969,313 checks).
+TEST(CublasLtAlgoSearch, WalkFindsTheCartesianSet) {
+  GT_SKIP_WITHOUT_GPU();
+  const CudaStream stream;
+  AlgoSearchSpace space;
+  space.cluster_shape_ids = {CUBLASLT_CLUSTER_SHAPE_AUTO,  CUBLASLT_CLUSTER_SHAPE_1x1x1, CUBLASLT_CLUSTER_SHAPE_2x1x1,
+                             CUBLASLT_CLUSTER_SHAPE_1x2x1, CUBLASLT_CLUSTER_SHAPE_2x2x1, CUBLASLT_CLUSTER_SHAPE_4x1x1,
+                             CUBLASLT_CLUSTER_SHAPE_1x4x1};
+  for (const auto& [m, n, k] : {std::tuple{64, 2112, 7168}, std::tuple{4096, 7168, 2048}}) {
+    const Problem p = make_problem(m, n, k, 9, stream.get());
+    CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
+    const AlgoSearchResult product = enumerate_algos(gemm, space);
+    // No seeds beyond the walk's own scan: the heuristic must not be needed to find the set.
+    const AlgoSearchResult walk = search_algos(gemm, space, {});
+    std::set<std::string> in_product, in_walk;
+    for (const AlgoRecord& r : product.valid) in_product.insert(to_string(r));
+    for (const AlgoRecord& r : walk.valid) in_walk.insert(to_string(r));
+    std::printf("%dx%dx%d: product %zu valid of %lld checked in %.2f s; walk %zu valid of %lld in %.3f s\n", m, n,
+                k, in_product.size(), static_cast<long long>(product.checked_count), product.seconds,
+                in_walk.size(), static_cast<long long>(walk.checked_count), walk.seconds);
+    EXPECT_GE(in_product.size(), 1u);
+    EXPECT_EQ(in_walk, in_product) << m << "x" << n << "x" << k;
+    EXPECT_LT(walk.checked_count * 10, product.checked_count);
+  }
 }
 
 TEST(CublasLt, PerTensorMatchesUnitScaleReference) {
