@@ -3,6 +3,9 @@
 # a dsv3-quick sweep with a cold compile cache, `check` against it, and the README's ncu command.
 # Run folders come back as one tarball ($OUT/runs.tgz) because the device tool returns <= 8 files.
 #   usage: bash scripts/device_sweep.sh [SHAPES] [BUDGET] [TIMING] [EXTRA SWEEP FLAGS...]
+# A sweep longer than one device call (10 min): GEMMTUNE_SWEEP_LIMIT_S=540 stops it with SIGINT
+# (it writes its reports and exits 130); the next call with GEMMTUNE_RESUME=1 keeps the cache and
+# run folder of the still-warm machine and continues with --resume.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 bin=${GEMMTUNE_DEVICE_BIN:-devbuild}
@@ -10,8 +13,10 @@ shapes=${1:-configs/dsv3-quick.json} budget=${2:-default} timing=${3:-call}
 shift $(( $# > 3 ? 3 : $# ))
 export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/$bin/gemmtune
 runs=/tmp/gemmtune-runs
-rm -rf "$GEMMTUNE_CACHE_DIR" "$runs" && mkdir -p "$runs"
 name=$(basename "$shapes" .json)-$budget-$timing
+resume=()
+if [[ ${GEMMTUNE_RESUME:-0} == 1 && -s $runs/$name/runs.jsonl ]]; then resume=(--resume)
+else rm -rf "$GEMMTUNE_CACHE_DIR" "$runs" && mkdir -p "$runs"; fi
 
 if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
   "$bin/gemmtune_gpu_tests" --gtest_filter='SweepGpu*:TestHook*' > "$OUT/sweep_gpu_tests.log" 2>&1
@@ -19,9 +24,9 @@ if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
 fi
 
 start=$(date +%s)
-"$bin/gemmtune" sweep --shapes "$shapes" --budget "$budget" --timing "$timing" \
-  --out "$runs/$name" "$@" > /dev/null 2> "$OUT/sweep.log"
-echo "sweep rc=$? in $(( $(date +%s) - start )) s (cold compile cache)"
+timeout -s INT "${GEMMTUNE_SWEEP_LIMIT_S:-86400}" "$bin/gemmtune" sweep --shapes "$shapes" \
+  --budget "$budget" --timing "$timing" --out "$runs/$name" "${resume[@]}" "$@" > /dev/null 2>> "$OUT/sweep.log"
+echo "sweep rc=$? in $(( $(date +%s) - start )) s (${resume[*]:-cold compile cache}); $(wc -l < "$runs/$name/runs.jsonl") records"
 tail -2 "$OUT/sweep.log"
 
 if [[ ${GEMMTUNE_SKIP_CHECK:-0} != 1 ]]; then

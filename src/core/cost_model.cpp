@@ -91,13 +91,17 @@ CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const Devi
   out.hbm_bytes = launch_hbm_bytes(s, c, full_wave_ctas, d);
   const double tile_hbm_bytes = out.hbm_bytes / static_cast<double>(out.tiles);
 
+  const double epilogue_bytes = 2.0 * c.block_m * c.block_n;
+  const double overhead_us =
+      d.tile_overhead_us + epilogue_bytes / d.epilogue_smem_gbps * 1e-3 +
+      (c.multicast != Multicast::kNone ? d.multicast_us_per_k_block * static_cast<double>(k_blocks_per_split) : 0.0);
   // Bytes / (GB/s) = ns; * 1e-3 = µs.
   const auto tile_us = [&](int64_t active_ctas) {
     const double a = static_cast<double>(active_ctas);
     const double load_gbps = std::min(d.l2_gbps / a, ring_gbps);
     const double load_us = tile_load_bytes / load_gbps * 1e-3;
     const double hbm_us = tile_hbm_bytes * a / d.hbm_gbps * 1e-3;
-    return std::max({out.mma_us_per_tile, load_us, hbm_us});
+    return std::max({out.mma_us_per_tile, load_us, hbm_us}) + overhead_us;
   };
   out.total_us = d.launch_us + d.mem_latency_us +
                  static_cast<double>(out.waves - 1) * tile_us(full_wave_ctas) +

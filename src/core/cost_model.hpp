@@ -11,6 +11,9 @@
 ///               L2->SM   (bm + bn)*K_split bytes (the multicast operand halved) at
 ///                        min(l2_gbps/a, in-flight bytes of the stage ring / memory latency);
 ///               HBM      this tile's share of the launch's HBM bytes at hbm_gbps/a.
+///               plus a per-tile overhead the tensor cores cannot hide: a fixed part, the bf16
+///               tile written to shared memory (bm*bn*2 bytes at the SM's store rate) and,
+///               for multicast, a per-K-block cluster pacing cost.
 ///   total     = launch + one pipeline fill (memory latency) + sum over waves of the per-tile time
 ///               + a split-K fix-up.
 ///   HBM bytes = A + B + D + scales, where an operand larger than half of L2 is re-read once per
@@ -47,6 +50,17 @@ struct DeviceModel {
   double launch_us = 2.0;
   /// Extra cost of the deterministic split-K reduction (arrival counters, last CTA sums).
   double split_k_fixup_us = 1.0;
+  /// Per-tile time the tensor cores of a CTA stand idle: the math warpgroups write the epilogue,
+  /// and the next tile's first stages wait out the load latency the shallow ring of a large tile
+  /// cannot hide. NOTE: fitted on the exhaustive dsv3-quick sweep (results/PERF_LOG.md): K = 512
+  /// tiles took 1.7-2.1 µs longer than their MMA time for every tile shape.
+  double tile_overhead_us = 1.0;
+  /// Per 128-wide K block cost of a multicast cluster: a stage is refilled only when both CTAs
+  /// have released it, so the slower one paces both. NOTE: fitted like tile_overhead_us (0.01
+  /// changed nothing, 0.04 made the default budget's picks worse).
+  double multicast_us_per_k_block = 0.02;
+  /// Shared-memory write rate of one SM for the bf16 epilogue tile (128 B/clk at ~1.75 GHz).
+  double epilogue_smem_gbps = 220.0;
 };
 
 /// The parts of one prediction, for ranking and for explaining a ranking.

@@ -73,6 +73,24 @@ TEST(CostModel, RasterGroupReducesHbmTrafficWhenBDoesNotFitInL2) {
   EXPECT_GE(predict_cost(shape, wide).hbm_bytes, gemm_min_bytes(shape));
 }
 
+// Measured on the H200 (exhaustive dsv3-quick sweep, kernel timing): at K = 512 the big tile with
+// fewer, fuller-looking waves was slower (bm256_bn136: 169 µs, 29.2 waves) than bm256_bn128
+// (151.8 µs, 31.03 waves), and bm128_bn96 took 239 µs. Each tile pays a fixed epilogue and refill
+// cost the tensor cores cannot hide, so fewer, larger tiles win short K.
+TEST(CostModel, PerTileOverheadFavoursFewerTilesAtShortK) {
+  const GemmShape shape{.m = 4096, .n = 32768, .k = 512};
+  const double bm256_bn128 = predict_us(shape, config(256, 128, 3));
+  const double bm128_bn96 = predict_us(shape, config(128, 96, 7));
+  EXPECT_LT(bm256_bn128 * 1.2, bm128_bn96);
+  DeviceModel no_overhead;
+  no_overhead.tile_overhead_us = 0.0;
+  no_overhead.epilogue_smem_gbps = 1e12;
+  const CostBreakdown with = predict_cost(shape, config(256, 128, 3));
+  const CostBreakdown without = predict_cost(shape, config(256, 128, 3), no_overhead);
+  EXPECT_NEAR(with.total_us - without.total_us, static_cast<double>(with.waves) * (1.0 + 65536.0 / 220.0 * 1e-3),
+              0.01);
+}
+
 TEST(CostModel, RankingIsStableAndCoversEveryConfig) {
   const GemmShape shape{.m = 256, .n = 2112, .k = 7168};
   const std::vector<KernelConfig> configs(3, config(128, 128, 5));
