@@ -75,6 +75,14 @@ class Worker {
              .screen_samples = sweep::kCublasLtBestScreenSamples,
              .retimed = sweep::kCublasLtBestRetimed});
       case report::RunKind::kCublasltFp8Tensor: return bench.measure_cublaslt_fp8_tensor();
+      case report::RunKind::kSideBySide: {
+        std::string error;
+        const std::optional<KernelConfig> config = parse_kernel_config(r.config, &error);
+        if (!config) throw Error(kExitUsage, "config " + r.config + ": " + error);
+        std::optional<AlgoRecord> algo;
+        if (r.algo.is_object()) algo = parse_algo_record(r.algo, "worker request", "$.algo");
+        return bench.measure_side_by_side(*config, jit::build_kernel(*config), algo);
+      }
     }
     throw Error(kExitUsage, "unknown kind");
   }
@@ -120,6 +128,7 @@ MeasuredKind measured_kind(report::RunKind kind) {
     case report::RunKind::kCublasltHeuristic: return MeasuredKind::kCublasLtHeuristic;
     case report::RunKind::kCublasltBest: return MeasuredKind::kCublasLtBest;
     case report::RunKind::kCublasltFp8Tensor: return MeasuredKind::kCublasLtFp8Tensor;
+    case report::RunKind::kSideBySide: return MeasuredKind::kSideBySide;
   }
   return MeasuredKind::kGemmtune;
 }

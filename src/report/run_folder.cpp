@@ -13,11 +13,12 @@
 namespace gemmtune::report {
 namespace {
 
-constexpr std::array<std::pair<RunKind, std::string_view>, 4> kKindNames{{
+constexpr std::array<std::pair<RunKind, std::string_view>, 5> kKindNames{{
     {RunKind::kGemmtune, "gemmtune"},
     {RunKind::kCublasltHeuristic, "cublaslt_heuristic"},
     {RunKind::kCublasltBest, "cublaslt_best"},
     {RunKind::kCublasltFp8Tensor, "cublaslt_fp8_tensor"},
+    {RunKind::kSideBySide, "side_by_side"},
 }};
 
 constexpr std::array<std::pair<Disposition, std::string_view>, 7> kDispositionNames{{
@@ -138,9 +139,9 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
              .n = require_positive_int(problem, "n", pat),
              .k = require_positive_int(problem, "k", pat)};
   r.kind = enum_from_name(kKindNames, require_string(j, "kind", at), at / "kind");
-  if (r.kind == RunKind::kGemmtune) {
-    r.config = require_string(j, "config", at);
-  } else if (j.contains("algo") && !j.at("algo").is_null()) {
+  const bool ours = r.kind == RunKind::kGemmtune || r.kind == RunKind::kSideBySide;
+  if (ours) r.config = require_string(j, "config", at);
+  if (r.kind != RunKind::kGemmtune && j.contains("algo") && !j.at("algo").is_null()) {
     if (!j.at("algo").is_object()) (at / "algo").fail("expected an object");
     r.algo = j.at("algo");
   }
@@ -149,6 +150,16 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   r.reason = optional_string(j, "reason", at);
   if (r.disposition == Disposition::kPassed) {
     r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
+  }
+  if (r.kind == RunKind::kSideBySide && j.contains("side_by_side")) {
+    const Json& sbs = j.at("side_by_side");
+    const JsonAt sat = at / "side_by_side";
+    if (!sbs.is_object()) sat.fail("expected an object");
+    for (const auto& [name, timing] : sbs.items()) {
+      const RunKind kind = enum_from_name(kKindNames, name, sat / name);
+      if (kind == RunKind::kGemmtune || kind == RunKind::kSideBySide) (sat / name).fail("not a cuBLASLt kind");
+      r.side_by_side[kind] = parse_timing(timing, sat / name);
+    }
   }
   return r;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,8 +47,9 @@ struct RunEnv {
 /// roofs) written over it, so that a changed field is never contradicted by the raw copy.
 [[nodiscard]] Json to_json(const RunEnv& env);
 
-/// Who produced a measurement.
-enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor };
+/// Who produced a measurement. kSideBySide: a problem's chosen config re-timed interleaved with
+/// the cuBLASLt baselines (its `side_by_side` object), the source of the table's speedups.
+enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide };
 /// The outcome of one measurement (CUTLASS profiler vocabulary).
 enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
                          kSkipped };
@@ -79,6 +81,8 @@ struct RunRecord {
   Disposition disposition = Disposition::kSkipped;
   std::string reason;
   std::optional<Timing> timing;   ///< present for every passed record
+  /// kSideBySide: the timing of each cuBLASLt kind measured interleaved with `config`.
+  std::map<RunKind, Timing> side_by_side;
   int64_t line = 0;               ///< 1-based line in runs.jsonl
 };
 

@@ -40,7 +40,8 @@ std::string baseline_title(RunKind kind) {
     case RunKind::kCublasltHeuristic: return "cuBLASLt heuristic";
     case RunKind::kCublasltBest: return "cuBLASLt best";
     case RunKind::kCublasltFp8Tensor: return "cuBLASLt FP8 per-tensor";
-    case RunKind::kGemmtune: break;
+    case RunKind::kGemmtune:
+    case RunKind::kSideBySide: break;
   }
   return "gemmtune";
 }

@@ -13,6 +13,7 @@ struct TableBuilder {
   TuningTable table;
   std::map<std::pair<int64_t, int64_t>, std::size_t> problem_index;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::string> first_failure;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, const RunRecord*> side_by_side;  // last passed
 
   TableEntry& entry_for(const RunRecord& r) {
     const auto key = std::make_pair(r.shape.n, r.shape.k);
@@ -53,6 +54,10 @@ TuningTable build_tuning_table(const RunFolder& folder) {
     const bool passed = r.disposition == Disposition::kPassed;
     const std::string mode =
         passed && !r.timing->mode.empty() ? r.timing->mode : folder.env.timing_mode;
+    if (r.kind == RunKind::kSideBySide) {
+      if (passed) b.side_by_side[{r.shape.n, r.shape.k, r.shape.m}] = &r;
+      continue;
+    }
     if (r.kind == RunKind::kGemmtune) {
       ++e.dispositions[std::string(to_string(r.disposition))];
       if (!passed) {
@@ -79,6 +84,12 @@ TuningTable build_tuning_table(const RunFolder& folder) {
     std::sort(p.entries.begin(), p.entries.end(),
               [](const TableEntry& x, const TableEntry& y) { return x.m < y.m; });
     for (TableEntry& e : p.entries) {
+      const auto sbs = b.side_by_side.find({p.n, p.k, e.m});
+      if (e.config && sbs != b.side_by_side.end() && sbs->second->config == *e.config) {
+        SideBySide side{.median_us = sbs->second->timing->median_us};
+        for (const auto& [kind, timing] : sbs->second->side_by_side) side.baseline_us[kind] = timing.median_us;
+        e.side_by_side = std::move(side);
+      }
       if (e.config) continue;
       e.timing_mode = folder.env.timing_mode;
       const auto it = b.first_failure.find({p.n, p.k, e.m});
@@ -89,6 +100,10 @@ TuningTable build_tuning_table(const RunFolder& folder) {
 }
 
 std::optional<double> speedup(const TableEntry& entry, RunKind baseline) {
+  if (entry.config && entry.side_by_side) {
+    const auto side = entry.side_by_side->baseline_us.find(baseline);
+    if (side != entry.side_by_side->baseline_us.end()) return side->second / entry.side_by_side->median_us;
+  }
   const auto it = entry.baselines.find(baseline);
   if (!entry.config || it == entry.baselines.end()) return std::nullopt;
   return it->second.median_us / entry.median_us;

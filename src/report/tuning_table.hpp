@@ -28,6 +28,13 @@ struct BaselineResult {
   [[nodiscard]] bool operator==(const BaselineResult&) const = default;
 };
 
+/// The chosen config re-timed interleaved with the cuBLASLt baselines (a side_by_side record).
+struct SideBySide {
+  double median_us = 0.0;                  ///< of the chosen config
+  std::map<RunKind, double> baseline_us{};  ///< median of each cuBLASLt kind timed beside it
+  [[nodiscard]] bool operator==(const SideBySide&) const = default;
+};
+
 /// One M of a problem.
 struct TableEntry {
   int64_t m = 0;
@@ -38,6 +45,7 @@ struct TableEntry {
   std::string timing_mode{};          ///< "kernel" or "call"
   std::map<std::string, int64_t> dispositions{};  ///< gemmtune measurements per disposition
   std::map<RunKind, BaselineResult> baselines{};  ///< absent kinds were not measured or failed
+  std::optional<SideBySide> side_by_side{};       ///< of `config`, when the run re-timed it
   [[nodiscard]] bool operator==(const TableEntry&) const = default;
 };
 
@@ -58,7 +66,8 @@ struct TuningTable {
 };
 
 /// Selects, per (N, K, M), the fastest passed gemmtune record (a failed one never, however fast)
-/// and per cuBLASLt kind its fastest passed record.
+/// and per cuBLASLt kind its fastest passed record; attaches the last passed side_by_side record
+/// of the chosen config.
 [[nodiscard]] TuningTable build_tuning_table(const RunFolder& folder);
 
 /// `gemmtune.tuning_table/1` JSON, derived fields (TFLOPS, GB/s, speedups, reproduce) included.
@@ -72,7 +81,9 @@ struct TuningTable {
 [[nodiscard]] inline GemmShape shape_of(const TableProblem& p, const TableEntry& e) {
   return {.m = e.m, .n = p.n, .k = p.k};
 }
-/// baseline_us / ours_us; nullopt when either side is missing.
+/// baseline_us / ours_us: from the side-by-side re-timing when it has the baseline (one Timer
+/// call, so free of clock drift), else from the separate measurements; nullopt when either side
+/// is missing.
 [[nodiscard]] std::optional<double> speedup(const TableEntry& entry, RunKind baseline);
 /// `gemmtune run --m M --n N --k K --config CFG --timing MODE`; empty when no config.
 [[nodiscard]] std::string reproduce_command(const TableProblem& problem, const TableEntry& entry);

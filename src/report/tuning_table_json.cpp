@@ -40,6 +40,11 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   }
   j["dispositions"] = e.dispositions;
   j["baselines"] = std::move(baselines);
+  if (e.side_by_side) {
+    Json side = {{"median_us", e.side_by_side->median_us}};
+    for (const auto& [kind, us] : e.side_by_side->baseline_us) side[std::string(to_string(kind)) + "_us"] = us;
+    j["side_by_side"] = std::move(side);
+  }
   j["speedup"] = std::move(speedups);
   j["reproduce"] = e.config ? Json(reproduce_command(p, e)) : Json();
   return j;
@@ -75,6 +80,18 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
     if (result.median_us <= 0.0) (bat / "median_us").fail("must be positive");
     if (b.contains("algo")) result.algo = b.at("algo");
     e.baselines[kind] = std::move(result);
+  }
+  if (j.contains("side_by_side") && !j.at("side_by_side").is_null()) {
+    const Json& side = j.at("side_by_side");
+    const JsonAt sat = at / "side_by_side";
+    if (!side.is_object()) sat.fail("expected an object");
+    SideBySide parsed{.median_us = require_number(side, "median_us", sat)};
+    if (parsed.median_us <= 0.0) (sat / "median_us").fail("must be positive");
+    for (const RunKind kind : kBaselineKinds) {
+      const std::string key = std::string(to_string(kind)) + "_us";
+      if (side.contains(key)) parsed.baseline_us[kind] = require_number(side, key, sat);
+    }
+    e.side_by_side = std::move(parsed);
   }
   return e;
 }

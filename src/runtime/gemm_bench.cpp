@@ -43,6 +43,7 @@ const char* to_string(MeasuredKind kind) {
     case MeasuredKind::kCublasLtHeuristic: return "cublaslt_heuristic";
     case MeasuredKind::kCublasLtBest: return "cublaslt_best";
     case MeasuredKind::kCublasLtFp8Tensor: return "cublaslt_fp8_tensor";
+    case MeasuredKind::kSideBySide: return "side_by_side";
   }
   return "unknown";
 }
@@ -86,7 +87,8 @@ nlohmann::json to_run_record(const Measurement& m) {
   j["problem"] = {{"label", m.problem.label}, {"m", m.problem.m}, {"n", m.problem.n},
                   {"k", m.problem.k}};
   j["kind"] = to_string(m.kind);
-  if (m.kind == MeasuredKind::kGemmtune) j["config"] = m.config;
+  const bool ours = m.kind == MeasuredKind::kGemmtune || m.kind == MeasuredKind::kSideBySide;
+  if (ours) j["config"] = m.config;
   if (m.algo) j["algo"] = *m.algo;
   j["disposition"] = to_string(m.disposition);
   j["reason"] = m.reason;
@@ -105,7 +107,15 @@ nlohmann::json to_run_record(const Measurement& m) {
                      {"diff_cublaslt", metric_or_null(m.vs_cublaslt)},
                      {"max_rel_err", worst ? nlohmann::json(worst->max_rel_err) : nullptr},
                      {"nonfinite", worst ? nlohmann::json(worst->nonfinite_count) : nullptr}};
-  if (m.kind == MeasuredKind::kGemmtune) {
+  if (!m.side_by_side.empty()) {
+    nlohmann::json sbs = nlohmann::json::object();
+    for (const auto& [kind, t] : m.side_by_side) {
+      sbs[to_string(kind)] = {{"median_us", t.median_us}, {"p10_us", t.p10_us}, {"p90_us", t.p90_us},
+                              {"spread_rel", t.spread}, {"samples", static_cast<int>(t.samples_us.size())}};
+    }
+    j["side_by_side"] = sbs;
+  }
+  if (ours) {
     j["resources"] = {{"registers", m.ptxas.registers},
                       {"spill_bytes", m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes},
                       {"smem_bytes", m.smem_bytes}};
@@ -168,14 +178,6 @@ bool judge(const char* what, const ValidationMetrics& metrics, const ValidationT
 }
 
 }  // namespace
-
-struct ProblemBench::Loaded {
-  GemmKernel kernel;
-  PreparedGemm prepared;
-  Loaded(const KernelConfig& config, const jit::CompileResult& compiled, const GemmOperands& ops,
-         void* d)
-      : kernel(config, compiled.cubin, compiled.kernel_name), prepared(kernel, ops, d) {}
-};
 
 std::unique_ptr<ProblemBench::Loaded> ProblemBench::load_and_validate(
     const KernelConfig& config, const jit::CompileResult& compiled, Measurement& m) {

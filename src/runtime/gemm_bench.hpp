@@ -4,6 +4,7 @@
 /// harness as the cuBLASLt baselines. `gemmtune run` measures one config; `sweep` many.
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFa
 [[nodiscard]] const char* to_string(Disposition disposition);
 
 /// What produced a measurement.
-enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor };
+enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor, kSideBySide };
 [[nodiscard]] const char* to_string(MeasuredKind kind);
 
 /// One measurement: a runs.jsonl record (schema gemmtune.run/1, README "Run folder").
@@ -43,6 +44,8 @@ struct Measurement {
   int64_t smem_bytes = -1;
   double compile_seconds = 0.0;
   bool compile_cache_hit = false;
+  /// kSideBySide: the cuBLASLt kinds timed interleaved with `config` (whose time is `timing`).
+  std::map<MeasuredKind, TimingStats> side_by_side;
 
   /// TFLOPS and GB/s of the median time, by core/gemm_shape.hpp's formulas (0 when untimed).
   [[nodiscard]] double tflops() const;
@@ -94,6 +97,13 @@ class ProblemBench {
   /// cuBLASLt FP8 with per-tensor unit scales, heuristic algorithm (kind cublaslt_fp8_tensor).
   /// Not the same math (no block scales), so its output is not validated.
   [[nodiscard]] Measurement measure_cublaslt_fp8_tensor();
+  /// Side by side (kind side_by_side): `config`, the cuBLASLt heuristic, `best_algo` (the
+  /// cuBLASLt best search's winner, when known) and the per-tensor FP8 GEMM, timed interleaved
+  /// sample by sample in one Timer call after `config` is validated again. The card is
+  /// power-capped and heats up over a problem's measurements (SM clock 1.4-1.75 GHz within one
+  /// problem of the dsv3 sweep), so the tuning table's speedups are ratios of these numbers.
+  [[nodiscard]] Measurement measure_side_by_side(const KernelConfig& config, const jit::CompileResult& compiled,
+                                                 const std::optional<AlgoRecord>& best_algo);
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);
 

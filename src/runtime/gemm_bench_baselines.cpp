@@ -68,6 +68,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   TimingOptions screen_options = s.timer.options();
   screen_options.warmup_count = options.screen_warmup;
   screen_options.sample_count = options.screen_samples;
+  screen_options.record_clocks = false;  // NOTE: an NVML query per screened algorithm adds up
   Timer screen(screen_options);
   std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
   int64_t refused = 0;

@@ -1,7 +1,7 @@
 #pragma once
 // The state of a ProblemBench (runtime/gemm_bench.hpp), shared by gemm_bench.cpp (inputs,
-// references, gemmtune configs) and gemm_bench_baselines.cpp (the cuBLASLt baselines). Internal:
-// include it from those two files only.
+// references, gemmtune configs), gemm_bench_baselines.cpp (the cuBLASLt baselines) and
+// gemm_bench_side_by_side.cpp. Internal: include it from those files only.
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +10,7 @@
 #include "runtime/cublaslt_fp8_gemm.hpp"
 #include "runtime/cuda_handles.hpp"
 #include "runtime/gemm_bench.hpp"
+#include "runtime/gemm_launcher.hpp"
 #include "runtime/support_inputs.hpp"
 #include "runtime/timing.hpp"
 
@@ -26,6 +27,15 @@ struct ProblemBench::State {
   std::string heuristic_failure;
   Timer timer;
   explicit State(const TimingOptions& timing) : timer(timing) {}
+};
+
+/// A compiled config loaded and bound to the problem's buffers.
+struct ProblemBench::Loaded {
+  GemmKernel kernel;
+  PreparedGemm prepared;
+  Loaded(const KernelConfig& config, const jit::CompileResult& compiled, const GemmOperands& ops,
+         void* d)
+      : kernel(config, compiled.cubin, compiled.kernel_name), prepared(kernel, ops, d) {}
 };
 
 }  // namespace gemmtune

@@ -41,6 +41,7 @@ struct TimingOptions {
   bool flush_l2 = true;
   uint64_t flush_bytes = 512ull << 20;   ///< > 8x the H200's 60 MiB L2
   double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
+  bool record_clocks = true;             ///< NVML clock/power sample after each timing call
 };
 
 /// A launch to time, with the name logged before it runs (so a hang names its culprit).

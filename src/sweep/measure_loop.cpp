@@ -92,9 +92,19 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   MeasureRequest request{.id = next_id_++, .kind = item.kind, .problem = problem,
                          .config = item.config ? to_string(*item.config) : "",
                          .timing = options_.timing, .seed = options_.seed};
-  if (!item.skip_reason.empty()) {
-    append(make_parent_record(problem, item.kind, request.config, Disposition::kSkipped,
-                              item.skip_reason));
+  std::string skip_reason = item.skip_reason;
+  if (item.kind == RunKind::kSideBySide) {
+    request.config = state_.best_config;
+    const std::string key = shape_key(shape_of(problem));
+    if (const auto mine = best_algo_.find(key); mine != best_algo_.end()) {
+      request.algo = mine->second;
+    } else if (const auto old = ctx_.recorded.cublaslt_best_algo.find(key); old != ctx_.recorded.cublaslt_best_algo.end()) {
+      request.algo = old->second;
+    }
+    if (request.config.empty()) skip_reason = "no config passed: nothing to time beside the baselines";
+  }
+  if (!skip_reason.empty()) {
+    append(make_parent_record(problem, item.kind, request.config, Disposition::kSkipped, skip_reason));
     return true;
   }
   std::optional<CompileOutcome> compiled;
@@ -113,7 +123,7 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
     }
   }
   NvtxRange range(item.config ? "config " + request.config
-                              : "baseline " + std::string(report::to_string(item.kind)));
+                              : std::string(report::to_string(item.kind)) + " " + request.config);
   // NOTE: a worker that is not running yet, or last measured another problem, sets this one up.
   const bool setup = !ctx_.worker.running() || !(worker_problem_ == problem);
   worker_problem_ = problem;
@@ -194,6 +204,13 @@ void MeasureLoop::record_failure(const MeasureRequest& request, Disposition disp
 void MeasureLoop::append(const Json& record) {
   ctx_.log.append(record);
   ++ctx_.outcome.recorded;
+  if (record.value("kind", Json()) == Json(report::to_string(RunKind::kCublasltBest)) &&
+      record.value("disposition", Json()) == Json("passed") && record.contains("problem")) {
+    const Json& p = record.at("problem");
+    best_algo_[shape_key(GemmShape{.m = p.value("m", int64_t{0}), .n = p.value("n", int64_t{0}),
+                                                         .k = p.value("k", int64_t{0})})] =
+        record.value("algo", Json());
+  }
   if (record.value("kind", Json()) != Json("gemmtune") ||
       record.value("disposition", Json()) != Json("passed")) {
     return;

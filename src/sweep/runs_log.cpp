@@ -73,8 +73,11 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
     }
   }
   for (const report::RunRecord& r : report::read_runs_jsonl(path, work.warnings)) {
-    work.keys.insert(work_key(r.shape, r.kind, r.config));
+    work.keys.insert(work_key(r.shape, r.kind, r.kind == report::RunKind::kSideBySide ? "" : r.config));
     ++work.records;
+    if (r.kind == report::RunKind::kCublasltBest && r.disposition == report::Disposition::kPassed) {
+      work.cublaslt_best_algo[shape_key(r.shape)] = r.algo;
+    }
     if (r.kind != report::RunKind::kGemmtune || r.disposition != report::Disposition::kPassed) {
       continue;
     }
@@ -102,7 +105,7 @@ Json make_parent_record(const Problem& problem, report::RunKind kind, const std:
   j["schema"] = "gemmtune.run/1";
   j["problem"] = {{"label", problem.label}, {"m", problem.m}, {"n", problem.n}, {"k", problem.k}};
   j["kind"] = report::to_string(kind);
-  if (kind == report::RunKind::kGemmtune) j["config"] = config;
+  if (kind == report::RunKind::kGemmtune || kind == report::RunKind::kSideBySide) j["config"] = config;
   j["disposition"] = report::to_string(disposition);
   j["reason"] = one_line(reason);
   j["timestamp"] = utc_timestamp_now();

@@ -18,7 +18,8 @@
 namespace gemmtune::sweep {
 
 /// The identity of one measurement for --resume: problem sizes, kind and config text (empty for
-/// cuBLASLt kinds), e.g. "64x7168x16384 gemmtune bm64_bn64_s8_mc0_sm132_rN8_sk1".
+/// cuBLASLt kinds and side_by_side, one per problem), e.g.
+/// "64x7168x16384 gemmtune bm64_bn64_s8_mc0_sm132_rN8_sk1".
 [[nodiscard]] std::string work_key(const GemmShape& shape, report::RunKind kind,
                                    const std::string& config);
 
@@ -52,6 +53,8 @@ struct RecordedWork {
   int64_t records = 0;
   /// Per shape_key(): the fastest passed config recorded, as (median_us, config).
   std::map<std::string, std::pair<double, std::string>> best_passed;
+  /// Per shape_key(): the algorithm record of the last passed cublaslt_best measurement.
+  std::map<std::string, report::Json> cublaslt_best_algo;
   std::vector<std::string> warnings;  ///< e.g. the truncated last line that was dropped
 };
 

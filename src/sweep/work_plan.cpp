@@ -45,6 +45,7 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
       work.items.push_back({.kind = report::RunKind::kGemmtune, .config = c.config,
                             .predicted_us = c.predicted_us});
     }
+    if (!candidates.empty()) work.items.push_back({.kind = report::RunKind::kSideBySide, .predicted_us = best_us});
     plan.push_back(std::move(work));
   }
   return plan;
@@ -52,6 +53,9 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
 
 int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   const int64_t full = 1 + timing.warmup + timing.iters;
+  // NOTE: side by side: the config and up to three baselines per sample (the cuBLASLt ones may
+  // be slower than the prediction, so count them twice).
+  if (item.kind == report::RunKind::kSideBySide) return 7 * full;
   if (item.kind != report::RunKind::kCublasltBest) return full;
   return int64_t{kCublasLtBestMaxAlgos} * (kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
          int64_t{kCublasLtBestRetimed} * full;

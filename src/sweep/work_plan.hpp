@@ -27,7 +27,8 @@ struct WorkItem {
   std::string skip_reason{};
 };
 
-/// The measurements of one problem: cuBLASLt baselines first, then configs in ranking order.
+/// The measurements of one problem: cuBLASLt baselines first, then configs in ranking order, then
+/// side_by_side (the fastest passed config re-timed interleaved with the baselines).
 struct ProblemWork {
   Problem problem;
   std::vector<WorkItem> items;

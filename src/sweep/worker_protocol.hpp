@@ -12,6 +12,9 @@
 ///             "timing":{"mode":"kernel","warmup":3,"iters":30},"seed":1}
 ///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
 ///             "restart":false}
+///   side by side (after a problem's configs: the fastest passed one and the baselines, interleaved)
+///            {...,"op":"measure","kind":"side_by_side","config":"bm64_...","algo":{<cublaslt_best
+///             algo record>|null},...}  -> a record of kind side_by_side
 ///   any   -> {"schema":"gemmtune.worker_response/1","id":7,"error":"one line","exit_code":3}
 ///
 /// `restart: true` says the worker exits right after the response (a CUDA fault leaves its
@@ -39,10 +42,11 @@ inline constexpr size_t kMaxResponseBytes = 16u << 20;
 // few that validate are re-timed with the full protocol, interleaved.
 /// Most enumerated algorithms screened; the rest are ignored (384-1152 were valid on dsv3).
 inline constexpr int kCublasLtBestMaxAlgos = 2048;
-/// Warm-up samples per screened algorithm.
-inline constexpr int kCublasLtBestScreenWarmup = 1;
+/// Warm-up samples per screened algorithm (its untimed trial run, which checks that it launches,
+/// already warms it up). NOTE: screening was 88% of the full dsv3 sweep's time with 1 + 3.
+inline constexpr int kCublasLtBestScreenWarmup = 0;
 /// Timed samples per screened algorithm.
-inline constexpr int kCublasLtBestScreenSamples = 3;
+inline constexpr int kCublasLtBestScreenSamples = 2;
 /// Algorithms re-timed with the full protocol after screening.
 inline constexpr int kCublasLtBestRetimed = 4;
 
@@ -60,6 +64,8 @@ struct MeasureRequest {
   report::RunKind kind = report::RunKind::kGemmtune;
   Problem problem;
   std::string config;  ///< canonical config text; empty for cuBLASLt kinds
+  /// side_by_side: the cuBLASLt best search's winning algorithm record (null: none passed).
+  report::Json algo{};
   TimingRequest timing;
   uint64_t seed = 1;
 };

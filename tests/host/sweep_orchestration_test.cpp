@@ -192,3 +192,43 @@ TEST(SweepOrchestration, FullDiskIsAnIoErrorThatKeepsEarlierResults) {
 
 }  // namespace
 }  // namespace gemmtune::test
+
+namespace gemmtune::test {
+namespace {
+
+using report::RunKind;
+const std::string& kFastConfig = kSweepConfigs[1];
+
+// After a problem's configs the sweep re-times its fastest passed config beside the baselines,
+// passing the cuBLASLt best search's winner, and the table's speedups come from that record; a
+// resumed run does not repeat it.
+TEST(SweepOrchestration, SideBySideRetimesTheFastestConfigWithTheBestAlgorithm) {
+  const TempDir dir;
+  const std::string log = (dir.path() / "worker.log").string();
+  sweep::SweepOptions o = fake_sweep_options(dir.path() / "run", {"--median", kFastConfig + "=5", "--log", log});
+  const auto plan_with_side_by_side = [](const DeviceLimits&) {
+    std::vector<sweep::ProblemWork> plan = small_plan();
+    for (sweep::ProblemWork& w : plan) w.items.push_back({.kind = RunKind::kSideBySide});
+    return plan;
+  };
+  const sweep::SweepOutcome out = sweep::run_sweep(o, plan_with_side_by_side, fake_compiler());
+  EXPECT_EQ(out.recorded, 14);
+  const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 14u);
+  const report::RunRecord& side = records[6];
+  EXPECT_EQ(side.kind, RunKind::kSideBySide);
+  EXPECT_EQ(side.config, kFastConfig);
+  EXPECT_EQ(side.algo, (report::Json{{"algo_id", 66}, {"tile_id", 20}}));  // from cublaslt_best
+  EXPECT_DOUBLE_EQ(side.side_by_side.at(RunKind::kCublasltHeuristic).median_us, 45.0);
+  const report::TableEntry& e = out.table.problems.at(0).entries.at(0);
+  ASSERT_TRUE(e.side_by_side.has_value());
+  EXPECT_DOUBLE_EQ(*report::speedup(e, RunKind::kCublasltHeuristic), 45.0 / 5.0);
+
+  o.resume = true;
+  const sweep::SweepOutcome again = sweep::run_sweep(o, plan_with_side_by_side, fake_compiler());
+  EXPECT_EQ(again.recorded, 0);
+  EXPECT_EQ(again.already_recorded, 14);
+}
+
+}  // namespace
+}  // namespace gemmtune::test

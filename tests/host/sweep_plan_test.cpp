@@ -89,18 +89,20 @@ TEST(SweepBudgetParse, NamesAndNumbers) {
   }
 }
 
-TEST(SweepPlan, BaselinesFirstThenLegalConfigsOfTheBudget) {
+TEST(SweepPlan, BaselinesFirstThenLegalConfigsOfTheBudgetThenSideBySide) {
   const ShapeSet shapes = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
   const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/quick.json"));
   const auto plan = sweep::plan_sweep(shapes, enumerate_configs(space), DeviceLimits{},
                                       sweep::parse_budget("quick"));
   ASSERT_EQ(plan.size(), shapes.problems.size());
   for (const sweep::ProblemWork& w : plan) {
-    ASSERT_EQ(w.items.size(), 3u + 8u) << w.problem.m;
+    ASSERT_EQ(w.items.size(), 3u + 8u + 1u) << w.problem.m;
     EXPECT_EQ(w.items[0].kind, report::RunKind::kCublasltHeuristic);
     EXPECT_EQ(w.items[1].kind, report::RunKind::kCublasltBest);
     EXPECT_EQ(w.items[2].kind, report::RunKind::kCublasltFp8Tensor);
-    for (size_t i = 3; i < w.items.size(); ++i) {
+    EXPECT_EQ(w.items.back().kind, report::RunKind::kSideBySide);
+    EXPECT_FALSE(w.items.back().config.has_value());  // the fastest passed config, chosen at run time
+    for (size_t i = 3; i + 1 < w.items.size(); ++i) {
       ASSERT_TRUE(w.items[i].config.has_value());
       EXPECT_TRUE(check_legality(w.problem, *w.items[i].config, DeviceLimits{}).legal);
     }

@@ -122,3 +122,51 @@ TEST(ReportTuningTable, LoadsATableFileOrARunFolder) {
 
 }  // namespace
 }  // namespace gemmtune::report
+
+namespace gemmtune::report {
+namespace {
+
+RunRecord passed_record(RunKind kind, const std::string& config, double median_us) {
+  RunRecord r;
+  r.shape = {.m = 64, .n = 2112, .k = 7168};
+  r.kind = kind;
+  r.config = config;
+  r.disposition = Disposition::kPassed;
+  r.timing = Timing{.mode = "kernel", .median_us = median_us, .spread_rel = 0.01, .samples = 30};
+  return r;
+}
+
+// The card is power-capped and heats up over a problem's measurements, so the speedups come from
+// the side_by_side record (one interleaved Timer call), not from baselines measured minutes apart.
+TEST(ReportTuningTable, SpeedupsComeFromTheSideBySideRecordOfTheChosenConfig) {
+  RunFolder folder;
+  folder.env.timing_mode = "kernel";
+  folder.runs.push_back(passed_record(RunKind::kCublasltHeuristic, "", 50.0));
+  folder.runs.push_back(passed_record(RunKind::kCublasltBest, "", 40.0));
+  folder.runs.push_back(passed_record(RunKind::kGemmtune, "fast", 60.0));
+  folder.runs.push_back(passed_record(RunKind::kGemmtune, "slow", 70.0));
+  RunRecord other = passed_record(RunKind::kSideBySide, "slow", 30.0);  // not the chosen config
+  other.side_by_side[RunKind::kCublasltHeuristic] = Timing{.median_us = 300.0};
+  folder.runs.push_back(other);
+  TuningTable table = build_tuning_table(folder);
+  const TableEntry& before = table.problems.at(0).entries.at(0);
+  EXPECT_FALSE(before.side_by_side.has_value());
+  EXPECT_DOUBLE_EQ(*speedup(before, RunKind::kCublasltHeuristic), 50.0 / 60.0);
+
+  RunRecord side = passed_record(RunKind::kSideBySide, "fast", 55.0);
+  side.side_by_side[RunKind::kCublasltHeuristic] = Timing{.median_us = 66.0};
+  folder.runs.push_back(side);
+  table = build_tuning_table(folder);
+  const TableEntry& e = table.problems.at(0).entries.at(0);
+  ASSERT_TRUE(e.side_by_side.has_value());
+  EXPECT_EQ(e.config, "fast");
+  EXPECT_DOUBLE_EQ(e.median_us, 60.0);  // the sweep's measurement stays the entry's time
+  EXPECT_DOUBLE_EQ(*speedup(e, RunKind::kCublasltHeuristic), 66.0 / 55.0);
+  // No best baseline timed beside it: that speedup falls back to the separate measurements.
+  EXPECT_DOUBLE_EQ(*speedup(e, RunKind::kCublasltBest), 40.0 / 60.0);
+  const TuningTable round_trip = parse_tuning_table(to_json(table), "table.json");
+  EXPECT_EQ(round_trip.problems.at(0).entries.at(0).side_by_side, e.side_by_side);
+}
+
+}  // namespace
+}  // namespace gemmtune::report
