@@ -11,6 +11,7 @@
 #include "gpu_test_support.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
+#include "report/tuning_table.hpp"
 
 namespace gemmtune {
 namespace {
@@ -63,7 +64,7 @@ TEST(SweepGpu, FaultAndHangHooksAreRecordedAndTheSweepFinishes) {
   ::unsetenv("GEMMTUNE_TEST_HANG_CONFIG");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto records = records_by_name(run);
-  ASSERT_EQ(records.size(), 3u + 4u) << r.err;
+  ASSERT_EQ(records.size(), 3u + 4u + 1u) << r.err;  // baselines, configs, side by side
   EXPECT_EQ(records.at("128 " + fault).disposition, report::Disposition::kFaulted);
   EXPECT_NE(records.at("128 " + fault).reason.find("test hook"), std::string::npos);
   EXPECT_EQ(records.at("128 " + hang).disposition, report::Disposition::kTimedOut);
@@ -97,7 +98,15 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
       EXPECT_EQ(it->second.disposition, report::Disposition::kPassed) << it->second.reason;
     }
   }
-  EXPECT_EQ(records.size(), 2u * (3u + 8u));
+  EXPECT_EQ(records.size(), 2u * (3u + 8u + 1u));
+  // The fastest passed config re-timed beside the three baselines, the table's speedups from it.
+  for (const char* m : {"64", "256"}) {
+    const report::RunRecord& side = records.at(std::string(m) + " side_by_side");
+    EXPECT_EQ(side.disposition, report::Disposition::kPassed) << side.reason;
+    EXPECT_EQ(side.side_by_side.size(), 3u) << m;
+  }
+  const report::TuningTable tuned = report::load_tuning_table(run / "tuning_table.json");
+  for (const report::TableEntry& e : tuned.problems.at(0).entries) EXPECT_TRUE(e.side_by_side.has_value()) << e.m;
   const report::RunFolder folder = report::read_run_folder(run);
   EXPECT_FALSE(folder.env.gpu_name.empty());
   const test::RunResult check = test::run_gemmtune(
