@@ -2,6 +2,8 @@
 // watchdog formula, the worker protocol's lines and the progress line.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cstdio>
 #include <set>
 #include <tuple>
@@ -67,6 +69,36 @@ TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
   EXPECT_GE(tiles.size(), 12u);  // breadth: ceil(24 / 2) tiles
   const std::vector<sweep::Candidate> all = select("exhaustive");
   EXPECT_DOUBLE_EQ(picks.front().predicted_us, all.front().predicted_us);
+}
+
+// Exhaustive dsv3-quick on the H200: at 128x4096x7168 the model ranked multicast variants first
+// (predicted 15.7 µs, measured 22.5) and the plain bm64_bn64 that won (20.9) was never measured.
+// The breadth pass therefore takes each tile's best variant without multicast.
+TEST_F(SweepBudget, BreadthTakesEachTilesBestPlainVariant) {
+  const Problem p{.label = "gate_up", .m = 128, .n = 4096, .k = 7168};
+  const std::vector<KernelConfig> legal = legal_for(p, all_);
+  const GemmShape shape{.m = p.m, .n = p.n, .k = p.k};
+  const std::vector<sweep::Candidate> picks = sweep::select_candidates(shape, legal, sweep::parse_budget("default"));
+  const std::vector<sweep::Candidate> ranked = sweep::select_candidates(shape, legal, sweep::parse_budget("exhaustive"));
+  std::map<std::pair<int, int>, std::string> best_plain;  // in ranking order: the first one seen
+  for (const sweep::Candidate& c : ranked) {
+    if (c.config.multicast == Multicast::kNone) best_plain.try_emplace({c.config.block_m, c.config.block_n}, to_string(c.config));
+  }
+  std::set<std::string> picked;
+  std::set<std::pair<int, int>> tiles;
+  for (const sweep::Candidate& c : picks) {
+    picked.insert(to_string(c.config));
+    tiles.insert({c.config.block_m, c.config.block_n});
+  }
+  int checked = 0;
+  for (const auto& tile : tiles) {
+    const auto it = best_plain.find(tile);
+    if (it == best_plain.end()) continue;
+    EXPECT_EQ(picked.count(it->second), 1u) << it->second;
+    ++checked;
+  }
+  EXPECT_GE(checked, 12);
+  EXPECT_EQ(picked.count("bm64_bn64_s8_mc0_sm132_rN8_sk1"), 1u);
 }
 
 TEST_F(SweepBudget, TiesPreferMoreStages) {
