@@ -57,7 +57,8 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   // be slower than the prediction, so count them twice).
   if (item.kind == report::RunKind::kSideBySide) return 7 * full;
   if (item.kind != report::RunKind::kCublasltBest) return full;
-  return int64_t{kCublasLtBestMaxAlgos} * (kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
+  // Each screened algorithm: its untimed trial launch, the warm-ups and the samples.
+  return int64_t{kCublasLtBestMaxAlgos} * (1 + kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
          int64_t{kCublasLtBestRetimed} * full;
 }
 
