@@ -16,6 +16,7 @@
 #include "core/plan.hpp"
 #include "core/shape_set.hpp"
 #include "core/smem_layout.hpp"
+#include "core/stopwatch.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
 
@@ -50,7 +51,7 @@ int run_compile(const CompileOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<jit::CompileResult> results = jit::build_kernels(configs, o.jobs);
   const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      seconds_since(start);
   const jit::BuildCounts counts = jit::count_builds(results);
   std::vector<double> miss_seconds;
   nlohmann::json rows = nlohmann::json::array();

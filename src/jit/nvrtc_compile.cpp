@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "jit/embedded_files.hpp"
 
 /// Throws gemmtune::Error (NVRTC failure) with file:line, the call text and NVRTC's message.
@@ -112,8 +113,7 @@ NvrtcOutcome compile_with_nvrtc(const CompileRequest& request) {
     result.log = std::string("nvrtcCompileProgram: ") + nvrtcGetErrorString(status) +
                  (result.log.empty() ? "" : "\n" + result.log);
   }
-  result.compile_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.compile_seconds = seconds_since(start);
   return outcome;
 }
 

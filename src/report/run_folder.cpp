@@ -139,8 +139,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
              .n = require_positive_int(problem, "n", pat),
              .k = require_positive_int(problem, "k", pat)};
   r.kind = enum_from_name(kKindNames, require_string(j, "kind", at), at / "kind");
-  const bool ours = r.kind == RunKind::kGemmtune || r.kind == RunKind::kSideBySide;
-  if (ours) r.config = require_string(j, "config", at);
+  if (has_config(r.kind)) r.config = require_string(j, "config", at);
   if (r.kind != RunKind::kGemmtune && j.contains("algo") && !j.at("algo").is_null()) {
     if (!j.at("algo").is_object()) (at / "algo").fail("expected an object");
     r.algo = j.at("algo");
@@ -157,7 +156,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
     if (!sbs.is_object()) sat.fail("expected an object");
     for (const auto& [name, timing] : sbs.items()) {
       const RunKind kind = enum_from_name(kKindNames, name, sat / name);
-      if (kind == RunKind::kGemmtune || kind == RunKind::kSideBySide) (sat / name).fail("not a cuBLASLt kind");
+      if (has_config(kind)) (sat / name).fail("not a cuBLASLt kind");
       r.side_by_side[kind] = parse_timing(timing, sat / name);
     }
   }

@@ -50,6 +50,10 @@ struct RunEnv {
 /// Who produced a measurement. kSideBySide: a problem's chosen config re-timed interleaved with
 /// the cuBLASLt baselines (its `side_by_side` object), the source of the table's speedups.
 enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide };
+/// Kinds whose records name a gemmtune config (the others are cuBLASLt baselines).
+[[nodiscard]] constexpr bool has_config(RunKind kind) {
+  return kind == RunKind::kGemmtune || kind == RunKind::kSideBySide;
+}
 /// The outcome of one measurement (CUTLASS profiler vocabulary).
 enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
                          kSkipped };

@@ -9,6 +9,8 @@
 #include <tuple>
 #include <utility>
 
+#include "core/stopwatch.hpp"
+
 namespace gemmtune {
 
 namespace {
@@ -139,10 +141,6 @@ std::vector<AlgoRecord> neighbours(const AlgoRecord& r, const std::map<int32_t, 
     });
   }
   return out;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace

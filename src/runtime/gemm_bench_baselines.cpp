@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "runtime/cublaslt_algo_search.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_bench_state.hpp"
@@ -35,10 +36,6 @@ bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* wh
   (void)cudaGetLastError();  // NOTE: clears an error that is not sticky
   GT_CUDA_CHECK(cudaDeviceSynchronize());
   return false;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace

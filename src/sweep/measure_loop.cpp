@@ -49,6 +49,7 @@ void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
     const ProblemWork& work = plan[p];
     const GemmShape shape = shape_of(work.problem);
     NvtxRange range("problem " + shape_key(shape));
+    best_algo_ = Json();
     state_ = {.problem_index = static_cast<int64_t>(p + 1),
               .problem_count = static_cast<int64_t>(plan.size()), .problem = work.problem};
     if (const auto best = ctx_.recorded.best_passed.find(shape_key(shape));
@@ -95,11 +96,11 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   std::string skip_reason = item.skip_reason;
   if (item.kind == RunKind::kSideBySide) {
     request.config = state_.best_config;
-    const std::string key = shape_key(shape_of(problem));
-    if (const auto mine = best_algo_.find(key); mine != best_algo_.end()) {
-      request.algo = mine->second;
-    } else if (const auto old = ctx_.recorded.cublaslt_best_algo.find(key); old != ctx_.recorded.cublaslt_best_algo.end()) {
-      request.algo = old->second;
+    const auto old = ctx_.recorded.cublaslt_best_algo.find(shape_key(shape_of(problem)));
+    if (!best_algo_.is_null()) {
+      request.algo = best_algo_;
+    } else if (old != ctx_.recorded.cublaslt_best_algo.end()) {
+      request.algo = old->second;  // measured by the run this one resumes
     }
     if (request.config.empty()) skip_reason = "no config passed: nothing to time beside the baselines";
   }
@@ -204,12 +205,10 @@ void MeasureLoop::record_failure(const MeasureRequest& request, Disposition disp
 void MeasureLoop::append(const Json& record) {
   ctx_.log.append(record);
   ++ctx_.outcome.recorded;
+  // Records are appended for the problem being measured (state_.problem).
   if (record.value("kind", Json()) == Json(report::to_string(RunKind::kCublasltBest)) &&
-      record.value("disposition", Json()) == Json("passed") && record.contains("problem")) {
-    const Json& p = record.at("problem");
-    best_algo_[shape_key(GemmShape{.m = p.value("m", int64_t{0}), .n = p.value("n", int64_t{0}),
-                                                         .k = p.value("k", int64_t{0})})] =
-        record.value("algo", Json());
+      record.value("disposition", Json()) == Json("passed")) {
+    best_algo_ = record.value("algo", Json());
   }
   if (record.value("kind", Json()) != Json("gemmtune") ||
       record.value("disposition", Json()) != Json("passed")) {

@@ -4,7 +4,6 @@
 /// a malformed answer) into one runs.jsonl record, restart the worker when needed, and keep the
 /// progress line current. Stops between items once interrupted.
 #include <chrono>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,8 +54,9 @@ class MeasureLoop {
   ProgressState state_;
   Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
-  /// Per shape_key(): the algorithm of the cublaslt_best record this run appended (side by side).
-  std::map<std::string, report::Json> best_algo_;
+  /// The algorithm of the passed cublaslt_best record this run appended for the current problem
+  /// (null when none): side by side times it.
+  report::Json best_algo_;
   int64_t items_left_ = 0;
   int64_t items_done_ = 0;
   SteadyClock::time_point start_;

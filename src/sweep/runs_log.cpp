@@ -105,7 +105,7 @@ Json make_parent_record(const Problem& problem, report::RunKind kind, const std:
   j["schema"] = "gemmtune.run/1";
   j["problem"] = {{"label", problem.label}, {"m", problem.m}, {"n", problem.n}, {"k", problem.k}};
   j["kind"] = report::to_string(kind);
-  if (kind == report::RunKind::kGemmtune || kind == report::RunKind::kSideBySide) j["config"] = config;
+  if (report::has_config(kind)) j["config"] = config;
   j["disposition"] = report::to_string(disposition);
   j["reason"] = one_line(reason);
   j["timestamp"] = utc_timestamp_now();

@@ -68,8 +68,7 @@ std::string encode_measure(const MeasureRequest& r) {
   j["kind"] = report::to_string(r.kind);
   j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
                   {"k", r.problem.k}};
-  const bool ours = r.kind == report::RunKind::kGemmtune || r.kind == report::RunKind::kSideBySide;
-  if (ours) j["config"] = r.config;
+  if (report::has_config(r.kind)) j["config"] = r.config;
   if (r.kind == report::RunKind::kSideBySide) j["algo"] = r.algo;
   j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters}};
   j["seed"] = r.seed;
@@ -103,9 +102,7 @@ WorkerRequest decode_request(const std::string& line) {
                .m = request_int(problem, "m"),
                .n = request_int(problem, "n"),
                .k = request_int(problem, "k")};
-  if (m.kind == report::RunKind::kGemmtune || m.kind == report::RunKind::kSideBySide) {
-    m.config = request_string(j, "config");
-  }
+  if (report::has_config(m.kind)) m.config = request_string(j, "config");
   if (m.kind == report::RunKind::kSideBySide && j.contains("algo")) {
     if (!j.at("algo").is_null() && !j.at("algo").is_object()) bad_request("\"algo\" is not an object");
     m.algo = j.at("algo");
@@ -179,8 +176,7 @@ std::string record_mismatch(const Json& record, const MeasureRequest& request) {
   const GemmShape expected{.m = request.problem.m, .n = request.problem.n, .k = request.problem.k};
   if (!(parsed.shape == expected)) return "record is for another problem";
   if (parsed.kind != request.kind) return "record is of another kind";
-  const bool ours = request.kind == report::RunKind::kGemmtune || request.kind == report::RunKind::kSideBySide;
-  if (ours && parsed.config != request.config) {
+  if (report::has_config(request.kind) && parsed.config != request.config) {
     return "record is for config " + parsed.config;
   }
   return "";
