@@ -5,7 +5,8 @@
 //   A  e4m3 [M][K] row-major            (tensor map)
 //   B  e4m3 [N][K] row-major            (tensor map)
 //   sA fp32 [ceil(K/128)][m_pad4]       (tensor map; M contiguous, M padded to a multiple of 4)
-//   sB fp32 [ceil(N/128)][sb_ld]        (plain pointer; sb_ld = roundup(ceil(K/128), 4))
+//   sB fp32 [ceil(N/128)][sb_ld]        (tensor map; sb_ld = roundup(ceil(K/128), 4), so rows are
+//                                        16-byte multiples as TMA requires)
 //   D  bf16 [M][N] row-major            (tensor map for the TMA store; plain pointer for split-K)
 #pragma once
 
@@ -14,7 +15,7 @@ struct GemmtuneGemmParams {
   int n;                        // rows of B, columns of D
   int k;                        // reduction length (multiple of 16)
   int sb_ld;                    // leading dimension of sB in floats
-  const float* sb;              // sB, see above
+  const float* sb;              // sB, see above (the kernel reads it through its tensor map)
   unsigned short* d;            // D as raw bf16 bits, used by the split-K reduction
   float* workspace;             // split-K partials: [split_k][m][n] fp32 (null when split_k == 1)
   unsigned int* tile_counters;  // split-K arrival counters, one per tile, zero at rest

@@ -2,13 +2,15 @@
 //
 // Computes  D[m][n] = sum_b  sA[b][m] * sB[n/128][b] * (A[m, 128b:128b+128] . B[n, 128b:128b+128])
 //   A  e4m3 [M][K] row-major, sA fp32 [ceil(K/128)][M padded to 4]    (1x128 activation scales)
-//   B  e4m3 [N][K] row-major, sB fp32 [ceil(N/128)][sb_ld]            (128x128 weight scales)
+//   B  e4m3 [N][K] row-major, sB fp32 [ceil(N/128)][sb_ld]            (128x128 weight scales;
+//                             sb_ld = ceil(K/128) rounded up to 4, a TMA-legal row stride)
 //   D  bf16 [M][N] row-major.    Any M >= 1; N % 8 == 0; K % 16 == 0; ragged tiles handled by TMA
 //   out-of-bounds zero fill (loads) and clipping (stores).
 //
 // Structure of one CTA (persistent: it loops over tiles of a static schedule):
-//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA into a ring of
-//                      kStages shared-memory stages (128B swizzle), full/empty mbarriers.
+//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA, a second one those of
+//                      sB, into a ring of kStages shared-memory stages (128B swizzle), full/empty
+//                      mbarriers.
 //   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
 //                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
 //                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).
@@ -148,6 +150,37 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   }
 }
 
+/// Second producer thread: loads each stage's weight scales (sB) alongside the main producer's
+/// A, B and sA, arriving on the same full barrier (which expects two arrivals).
+/// NOTE: sB used to be read from global memory by the math threads, and each K block's promotion
+/// waited on an L2 round trip that a one-block-ahead prefetch did not cover under load. A thread
+/// of its own keeps the main producer within its 40 registers (a fourth tensor map spilled there).
+template <class C>
+__device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
+                                               const GemmtuneGemmParams& p, char* smem, u64* full,
+                                               u64* empty) {
+  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
+  // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
+  constexpr u32 kBoxBytes = 2 * C::kSbRunFloats * 4;
+  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
+  const Schedule<C> sched(p.m, p.n);
+  const int num_kb = (p.k + 127) / 128;
+  const int num_clusters = C::kNumSms / kClusterSize;
+  int it = 0;
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
+    for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
+      const int stage = it % C::kStages;
+      mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
+      mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
+      // The aligned run of K blocks holding kb, from the tile's first scale row and the next
+      // (zero-filled past the last row; a tile overlaps at most two, legality).
+      tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
+                  kb - kb % C::kSbRunFloats, t.n0 / 128);
+    }
+  }
+}
+
 /// Byte offset of D element (row, col) in the shared-memory tile: column chunks of kDSwizzleBytes
 /// (block_m rows each), rows of one chunk kDSwizzleBytes apart, 16-byte units XOR-swizzled by the
 /// address bits above them exactly as TMA's 32B/64B/128B swizzle modes expect (CUTLASS's
@@ -280,7 +313,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const int thread_row = warp * 16 + lane / 4;
   const Schedule<C> sched(p.m, p.n);
   const int num_kb = (p.k + 127) / 128;
-  const int num_nb_scale = (p.n + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
 
   float acc[Wgmma::kAccum];
@@ -292,30 +324,23 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const int m0 = t.m0, n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     // A tile overlaps at most two 128-wide scale blocks of B: fragments below lo_fragments use
     // the first. (128 - n0 % 128) is a multiple of 8, so no n8 fragment straddles both.
-    const int sb_row_lo = n0 / 128;
-    const int sb_row_hi = min(sb_row_lo + 1, num_nb_scale - 1);
     const int lo_fragments = (128 - n0 % 128) / 8;
-    const float* sb_lo_ptr = p.sb + static_cast<long long>(sb_row_lo) * p.sb_ld;
-    const float* sb_hi_ptr = p.sb + static_cast<long long>(sb_row_hi) * p.sb_ld;
 #pragma unroll
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
 
-    float next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
-    float next_sb_hi = C::kTileInOneScaleBlock ? 0.f : __ldg(sb_hi_ptr + kb_begin);
     for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
-      const float sb_lo = next_sb_lo;
-      const float sb_hi = next_sb_hi;
-      if (kb + 1 < kb_end) {  // prefetch the next block's weight scales behind this block's MMAs
-        next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
-        if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
-      }
       mbarrier_wait(&full[stage], (it / C::kStages) & 1);
       const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
       const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
       const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
+      const float* sb_run =
+          reinterpret_cast<const float*>(smem + C::kSbOffset + stage * C::kSbStageBytes);
+      const float sb_lo = sb_run[kb % C::kSbRunFloats];
+      const float sb_hi =
+          C::kTileInOneScaleBlock ? 0.f : sb_run[C::kSbRunFloats + kb % C::kSbRunFloats];
       // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
       // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
       // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
@@ -331,8 +356,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
         }
         wgmma_commit();
-        // NOTE: scales are read while the MMAs run, so neither the shared-memory load of sA nor
-        // the global load of sB (prefetched one block ahead) sits in front of the first wgmma.
+        // NOTE: scales are read while the MMAs run, so no shared-memory load sits in front of the
+        // first wgmma.
         float scale_lo[2], scale_hi[2];
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
@@ -373,7 +398,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 /// Kernel body; the generated __global__ entry point forwards to it.
 template <class C>
 __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
-                                    const TmaDescriptor* tmap_sa, const TmaDescriptor* tmap_d,
+                                    const TmaDescriptor* tmap_sa, const TmaDescriptor* tmap_sb,
+                                    const TmaDescriptor* tmap_d,
                                     const GemmtuneGemmParams& p) {
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   constexpr u32 kEmptyArrivals = 4 * C::kMathWarpgroups * kClusterSize;
@@ -389,9 +415,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     tma_prefetch_descriptor(tmap_a);
     tma_prefetch_descriptor(tmap_b);
     tma_prefetch_descriptor(tmap_sa);
+    tma_prefetch_descriptor(tmap_sb);
     tma_prefetch_descriptor(tmap_d);
     for (int i = 0; i < C::kStages; ++i) {
-      mbarrier_init(&full[i], 1);
+      mbarrier_init(&full[i], 2);  // producer and scale_producer
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
     fence_barrier_init();
@@ -401,6 +428,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
     if (threadIdx.x == 0) producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
+    if (threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     math<C>(tmap_d, p, smem, full, empty);

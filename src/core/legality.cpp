@@ -63,11 +63,13 @@ Legality check_overflow(const Problem& p) {
 // NOTE: the smem breakdown is derived from smem_layout() fields, never recomputed, so it cannot
 // drift from the layout the kernel uses.
 std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
-  const int64_t listed = c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes) +
+  const int64_t listed =
+      c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes + s.sb_stage_bytes) +
                          s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + kSmemAlignSlackBytes;
-  return fmt::format("{} stages x (A {} + B {} + sA {}) + D tile {} + barriers {} + flag {} + "
-                     "padding {} + alignment slack {}",
-                     c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes, s.d_tile_bytes,
+  return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {} + barriers {} + "
+                     "flag {} + padding {} + alignment slack {}",
+                     c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes,
+                     s.sb_stage_bytes, s.d_tile_bytes,
                      s.barrier_bytes, s.flag_bytes, s.total_bytes - listed, kSmemAlignSlackBytes);
 }
 

@@ -2,7 +2,7 @@
 /// Shared-memory layout of one sm90_fp8_gemm_1d2d CTA. The kernel (kernels/sm90_fp8_gemm_1d2d.cuh)
 /// carves its dynamic shared memory in exactly this order; the legality model checks the total.
 ///
-///   [A stages][B stages][D tile][sA stages][full barriers][empty barriers][split-K flag]
+///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers][split-K flag]
 ///
 /// It depends on the config only, not on the problem, so one compiled kernel serves every shape.
 ///
@@ -20,9 +20,10 @@ struct SmemLayout {
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
   int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales
+  int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32), padded to 128 B
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
-  int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, 
+  int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
           full_barrier_offset = 0, empty_barrier_offset = 0,
           flag_offset = 0;
   int64_t total_bytes = 0;     ///< dynamic shared memory to request, alignment slack included
@@ -32,6 +33,12 @@ struct SmemLayout {
 inline constexpr int64_t kSmemAlignSlackBytes = 1024;
 /// Opt-in shared memory per block on H100/H200 (shared/DEVICE.md: 227 KiB).
 inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
+
+/// Weight scales travel with each stage as one TMA box of 2 rows x 4 floats: the aligned run of
+/// 4 K blocks holding the stage's K block (a TMA box row must be a multiple of 16 bytes), from
+/// the tile's first and second 128-row scale block of B. TMA destinations are 128-byte aligned.
+inline constexpr int64_t kSbRunFloats = 4;
+inline constexpr int64_t kSbStageBytes = 128;
 
 /// Number of 128-wide K blocks.
 [[nodiscard]] constexpr int64_t num_k_blocks(int64_t k) { return (k + 127) / 128; }
@@ -43,13 +50,15 @@ inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
   s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
-  s.sa_stage_bytes = int64_t{c.block_m} * 4;
+  s.sa_stage_bytes = int64_t{c.block_m} * 4;  // a multiple of 128: block_m >= 64
+  s.sb_stage_bytes = kSbStageBytes;
   s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;
   s.b_offset = s.a_offset + c.stages * s.a_stage_bytes;
   s.d_offset = s.b_offset + c.stages * s.b_stage_bytes;
   s.sa_offset = s.d_offset + s.d_tile_bytes;
-  s.full_barrier_offset = (s.sa_offset + c.stages * s.sa_stage_bytes + 7) / 8 * 8;
+  s.sb_offset = s.sa_offset + c.stages * s.sa_stage_bytes;
+  s.full_barrier_offset = (s.sb_offset + c.stages * s.sb_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
   s.total_bytes = s.flag_offset + s.flag_bytes + kSmemAlignSlackBytes;

@@ -69,6 +69,9 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"
     << "  static constexpr int kSaOffset = " << layout.sa_offset << ";\n"
+    << "  static constexpr int kSbOffset = " << layout.sb_offset << ";\n"
+    << "  static constexpr int kSbRunFloats = " << kSbRunFloats << ";\n"
+    << "  static constexpr int kSbStageBytes = " << layout.sb_stage_bytes << ";\n"
     << "  static constexpr int kFullBarrierOffset = " << layout.full_barrier_offset << ";\n"
     << "  static constexpr int kEmptyBarrierOffset = " << layout.empty_barrier_offset << ";\n"
     << "  static constexpr int kFlagOffset = " << layout.flag_offset << ";\n"
@@ -80,9 +83,10 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "    const __grid_constant__ gemmtune_ptx::TmaDescriptor tmap_a,\n"
     << "    const __grid_constant__ gemmtune_ptx::TmaDescriptor tmap_b,\n"
     << "    const __grid_constant__ gemmtune_ptx::TmaDescriptor tmap_sa,\n"
+    << "    const __grid_constant__ gemmtune_ptx::TmaDescriptor tmap_sb,\n"
     << "    const __grid_constant__ gemmtune_ptx::TmaDescriptor tmap_d,\n"
     << "    const GemmtuneGemmParams params) {\n"
-    << "  sm90_fp8_gemm_1d2d::run<Config>(&tmap_a, &tmap_b, &tmap_sa, &tmap_d, params);\n"
+    << "  sm90_fp8_gemm_1d2d::run<Config>(&tmap_a, &tmap_b, &tmap_sa, &tmap_sb, &tmap_d, params);\n"
     << "}\n";
   out.source = s.str();
   return out;

@@ -58,6 +58,9 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
                       CU_TENSOR_MAP_SWIZZLE_128B);
   tmap_sa_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sa, op.m_pad4, num_k_blocks(op.k),
                        uint64_t{4} * op.m_pad4, c.block_m, 1, CU_TENSOR_MAP_SWIZZLE_NONE);
+  // One box per stage: kSbRunFloats K blocks of the tile's two scale rows (core/smem_layout.hpp).
+  tmap_sb_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sb, op.sb_ld, (n + 127) / 128,
+                       uint64_t{4} * op.sb_ld, kSbRunFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE);
   // D is stored in column chunks of d_swizzle_bytes() (core/smem_layout.hpp), one TMA store each.
   const int d_span = d_swizzle_bytes(c.block_n);
   const CUtensorMapSwizzle d_swizzle = d_span == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
@@ -85,7 +88,8 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
 
 void PreparedGemm::launch(cudaStream_t stream) const {
   void* args[] = {const_cast<TensorMapBytes*>(&tmap_a_), const_cast<TensorMapBytes*>(&tmap_b_),
-                  const_cast<TensorMapBytes*>(&tmap_sa_), const_cast<TensorMapBytes*>(&tmap_d_),
+                  const_cast<TensorMapBytes*>(&tmap_sa_), const_cast<TensorMapBytes*>(&tmap_sb_),
+                  const_cast<TensorMapBytes*>(&tmap_d_),
                   const_cast<GemmtuneGemmParams*>(&params_)};
   launch_kernel_args(kernel_.kernel(), kernel_.launch_shape(), stream, args);
 }

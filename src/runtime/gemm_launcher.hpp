@@ -49,7 +49,7 @@ class PreparedGemm {
 
  private:
   const GemmKernel& kernel_;
-  TensorMapBytes tmap_a_{}, tmap_b_{}, tmap_sa_{}, tmap_d_{};
+  TensorMapBytes tmap_a_{}, tmap_b_{}, tmap_sa_{}, tmap_sb_{}, tmap_d_{};
   GemmtuneGemmParams params_{};
   DeviceBuffer workspace_;  // split-K partials, then one counter per tile
 };
