@@ -8,9 +8,10 @@
 //   out-of-bounds zero fill (loads) and clipping (stores).
 //
 // Structure of one CTA (persistent: it loops over tiles of a static schedule):
-//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA, a second one those of
-//                      sB, into a ring of kStages shared-memory stages (128B swizzle), full/empty
-//                      mbarriers.
+//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA (and with kSbInStage a
+//                      second one those of sB) into a ring of kStages shared-memory stages (128B
+//                      swizzle), full/empty mbarriers. Otherwise math threads read sB from global
+//                      memory one K block ahead.
 //   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
 //                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
 //                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).
@@ -150,11 +151,10 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   }
 }
 
-/// Second producer thread: loads each stage's weight scales (sB) alongside the main producer's
-/// A, B and sA, arriving on the same full barrier (which expects two arrivals).
-/// NOTE: sB used to be read from global memory by the math threads, and each K block's promotion
-/// waited on an L2 round trip that a one-block-ahead prefetch did not cover under load. A thread
-/// of its own keeps the main producer within its 40 registers (a fourth tensor map spilled there).
+/// Second producer thread (kSbInStage only): loads each stage's weight scales (sB) alongside the
+/// main producer's A, B and sA, arriving on the same full barrier (which expects two arrivals).
+/// NOTE: a thread of its own keeps the main producer within its 40 registers (a fourth tensor map
+/// spilled there). Why only one-warpgroup tiles: see kSbInStage in src/core/kernel_config.hpp.
 template <class C>
 __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                const GemmtuneGemmParams& p, char* smem, u64* full,
@@ -314,6 +314,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const Schedule<C> sched(p.m, p.n);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
+  const int num_nb_scale = (p.n + 127) / 128;
 
   float acc[Wgmma::kAccum];
   float sum[C::kSlices][Wgmma::kAccum];
@@ -325,22 +326,35 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // A tile overlaps at most two 128-wide scale blocks of B: fragments below lo_fragments use
     // the first. (128 - n0 % 128) is a multiple of 8, so no n8 fragment straddles both.
     const int lo_fragments = (128 - n0 % 128) / 8;
+    // Without kSbInStage the weight scales come from global memory, one block ahead.
+    const float* sb_lo_ptr = p.sb + static_cast<long long>(n0 / 128) * p.sb_ld;
+    const float* sb_hi_ptr =
+        p.sb + static_cast<long long>(min(n0 / 128 + 1, num_nb_scale - 1)) * p.sb_ld;
 #pragma unroll
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
 
+    float next_sb_lo = 0.f, next_sb_hi = 0.f;
+    if (!C::kSbInStage) {
+      next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
+      if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
+    }
     for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
+      float sb_lo = next_sb_lo;
+      float sb_hi = next_sb_hi;
+      if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+        next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
+        if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
+      }
       mbarrier_wait(&full[stage], (it / C::kStages) & 1);
       const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
       const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
       const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
-      const float* sb_run =
-          reinterpret_cast<const float*>(smem + C::kSbOffset + stage * C::kSbStageBytes);
-      const float sb_lo = sb_run[kb % C::kSbRunFloats];
-      const float sb_hi =
-          C::kTileInOneScaleBlock ? 0.f : sb_run[C::kSbRunFloats + kb % C::kSbRunFloats];
+      const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
+                                                           stage * C::kSbStageBytes) +
+                            kb % C::kSbRunFloats;
       // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
       // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
       // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
@@ -356,8 +370,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
         }
         wgmma_commit();
-        // NOTE: scales are read while the MMAs run, so no shared-memory load sits in front of the
-        // first wgmma.
+        // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
+        // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
+        if (C::kSbInStage && s == 0) {
+          sb_lo = sb_run[0];
+          if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
+        }
         float scale_lo[2], scale_hi[2];
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
@@ -418,7 +436,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     tma_prefetch_descriptor(tmap_sb);
     tma_prefetch_descriptor(tmap_d);
     for (int i = 0; i < C::kStages; ++i) {
-      mbarrier_init(&full[i], 2);  // producer and scale_producer
+      mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
     fence_barrier_init();
@@ -428,7 +446,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
     if (threadIdx.x == 0) producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
-    if (threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
+    if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     math<C>(tmap_d, p, smem, full, empty);

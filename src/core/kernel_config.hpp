@@ -32,6 +32,13 @@ struct KernelConfig {
   [[nodiscard]] int cluster_size() const { return multicast == Multicast::kNone ? 1 : 2; }
   /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows.
   [[nodiscard]] int math_warpgroups() const { return block_m >= 128 ? 2 : 1; }
+  /// Whether the weight scales (sB) travel in the TMA pipeline stages (a second producer thread
+  /// loads them) instead of being read from global memory by the math threads one K block ahead.
+  /// NOTE: measured on the H200, hand-picked dsv3-quick configs, call timing, A/B in one process
+  /// (results/PERF_LOG.md, session 3): one-warpgroup tiles gain 3-10% (their promotion chain
+  /// waited on the global load); two-warpgroup tiles at M = 4096 lose 2-15% (an extra TMA per stage
+  /// and the shared-memory read cost more than the other warpgroup already hides).
+  [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
   /// Threads per CTA: one producer warpgroup plus the math warpgroups.
   [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
 };

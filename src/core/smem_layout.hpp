@@ -20,7 +20,8 @@ struct SmemLayout {
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
   int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales
-  int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32), padded to 128 B
+  int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
+                               ///< when the config reads sB from global memory (sb_in_stage)
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
@@ -51,7 +52,7 @@ inline constexpr int64_t kSbStageBytes = 128;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
   s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
   s.sa_stage_bytes = int64_t{c.block_m} * 4;  // a multiple of 128: block_m >= 64
-  s.sb_stage_bytes = kSbStageBytes;
+  s.sb_stage_bytes = c.sb_in_stage() ? kSbStageBytes : 0;
   s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;
   s.b_offset = s.a_offset + c.stages * s.a_stage_bytes;

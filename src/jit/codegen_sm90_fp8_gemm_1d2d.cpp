@@ -69,6 +69,7 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"
     << "  static constexpr int kSaOffset = " << layout.sa_offset << ";\n"
+    << "  static constexpr bool kSbInStage = " << (c.sb_in_stage() ? "true" : "false") << ";\n"
     << "  static constexpr int kSbOffset = " << layout.sb_offset << ";\n"
     << "  static constexpr int kSbRunFloats = " << kSbRunFloats << ";\n"
     << "  static constexpr int kSbStageBytes = " << layout.sb_stage_bytes << ";\n"

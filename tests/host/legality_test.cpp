@@ -79,19 +79,25 @@ TEST(Legality, Stages) {
 }
 
 TEST(Legality, SharedMemory) {
-  // bm128 bn128: A 16384 + B 16384 + sA 512 + sB 128 per stage, D tile 32768, 16 B of barriers
-  // per stage, an 8 B split-K flag, 1024 B slack. 5 stages: 5*33408 + 32768 + 80 + 8 + 1024 =
-  // 200920 B. 6 stages: 6*33408 + 32768 + 96 + 8 + 1024 = 234344 B > 232448 B.
-  EXPECT_EQ(smem_layout(config(128, 128, 5)).total_bytes, 200920);
+  // bm128 bn128: A 16384 + B 16384 + sA 512 per stage (two math warpgroups read sB from global
+  // memory: no sB stage), D tile 32768, 16 B of barriers per stage, an 8 B split-K flag, 1024 B
+  // slack. 5 stages: 5*33280 + 32768 + 80 + 8 + 1024 = 200280 B. 6 stages: 6*33280 + 32768 + 96
+  // + 8 + 1024 = 233576 B > 232448 B.
+  EXPECT_EQ(smem_layout(config(128, 128, 5)).total_bytes, 200280);
   expect_legal(config(128, 128, 5));
   expect_illegal(config(128, 128, 6), "smem",
-                 {"shared memory 234344 B > 232448 B limit",
-                  "6 stages x (A 16384 + B 16384 + sA 512 + sB 128) + D tile 32768 + "
-                  "barriers 96 + flag 8 + padding 0 + alignment slack 1024"});
+                 {"shared memory 233576 B > 232448 B limit",
+                  "6 stages x (A 16384 + B 16384 + sA 512 + sB 0) + D tile 32768 + barriers 96 + "
+                  "flag 8 + padding 0 + alignment slack 1024"});
   // Exactly at the limit is legal, one byte less is not.
-  expect_legal(config(128, 128, 5), kProblem, {.smem_per_block_bytes = 200920});
-  expect_illegal(config(128, 128, 5), "smem", {"200920 B > 200919 B limit"}, kProblem,
-                 {.smem_per_block_bytes = 200919});
+  expect_legal(config(128, 128, 5), kProblem, {.smem_per_block_bytes = 200280});
+  expect_illegal(config(128, 128, 5), "smem", {"200280 B > 200279 B limit"}, kProblem,
+                 {.smem_per_block_bytes = 200279});
+  // bm64 (one math warpgroup) carries sB in every stage: a 128 B TMA box slot. 8 stages:
+  // 8*(8192 + 16384 + 256 + 128) + 16384 + 128 + 8 + 1024 = 217224 B.
+  EXPECT_EQ(smem_layout(config(64, 128, 8)).sb_stage_bytes, 128);
+  EXPECT_EQ(smem_layout(config(64, 128, 8)).total_bytes, 217224);
+  EXPECT_EQ(smem_layout(config(256, 128, 3)).sb_stage_bytes, 0);
 }
 
 TEST(Legality, Registers) {
