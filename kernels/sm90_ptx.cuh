@@ -175,6 +175,22 @@ __device__ __forceinline__ void cluster_sync() {
 }
 
 /// Packs two floats into bf16x2 (round to nearest even); the first argument is the low half.
+/// Stores four 8x8 b16 matrices to shared memory: lane l gives the address of row l % 8 of matrix
+/// l / 8; register i holds this lane's pair of matrix i in the mma fragment layout (row lane / 4,
+/// columns 2 * (lane % 4) + {0, 1}), the layout wgmma leaves its accumulators in.
+__device__ __forceinline__ void stmatrix_x4(u32 addr, u32 r0, u32 r1, u32 r2, u32 r3) {
+  asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(addr),
+               "r"(r0), "r"(r1), "r"(r2), "r"(r3)
+               : "memory");
+}
+
+/// Two-matrix form of stmatrix_x4: lanes 0-15 give the row addresses.
+__device__ __forceinline__ void stmatrix_x2(u32 addr, u32 r0, u32 r1) {
+  asm volatile("stmatrix.sync.aligned.m8n8.x2.shared.b16 [%0], {%1, %2};" ::"r"(addr), "r"(r0),
+               "r"(r1)
+               : "memory");
+}
+
 __device__ __forceinline__ u32 pack_bf16x2(float lo, float hi) {
   u32 r;
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
