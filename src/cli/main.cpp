@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/sweep_cli.hpp"
+#include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
 
@@ -18,7 +19,7 @@ int main(int argc, char** argv) {
   CLI::App app{"gemmtune: JIT-built, autotuned FP8 block-scaled GEMMs for Hopper (sm_90a)"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(GEMMTUNE_VERSION) + " (" + GEMMTUNE_GIT_REV + ")");
+  app.set_version_flag("--version", std::string(GEMMTUNE_VERSION) + " (" + build_git_rev() + ")");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/build_info.hpp"
 #include "core/error.hpp"
 
 namespace gemmtune {
@@ -78,7 +79,7 @@ std::string json_head(const PlanRequest& r) {
   const ordered_json head{
       {"schema", kPlanSchema},
       {"gemmtune_version", GEMMTUNE_VERSION},
-      {"git_rev", GEMMTUNE_GIT_REV},
+      {"git_rev", build_git_rev()},
       {"command", r.command},
       {"shapes", {{"path", r.shapes.path}, {"name", r.shapes.name},
                   {"description", r.shapes.description},

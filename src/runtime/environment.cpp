@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/build_info.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/driver_api.hpp"
 
@@ -46,7 +47,7 @@ DeviceInfo query_device(int ordinal) {
 EnvironmentInfo gather_environment() {
   EnvironmentInfo e;
   e.tool_version = GEMMTUNE_VERSION;
-  e.git_rev = GEMMTUNE_GIT_REV;
+  e.git_rev = build_git_rev();
   if (int v = 0; cudaRuntimeGetVersion(&v) == cudaSuccess) e.runtime_version = v;
   if (int major = 0, minor = 0; nvrtcVersion(&major, &minor) == NVRTC_SUCCESS) {
     e.nvrtc_major = major;

@@ -33,7 +33,7 @@ struct DeviceInfo {
 /// Versions are -1 (numbers) or empty (strings) when unknown.
 struct EnvironmentInfo {
   std::string tool_version;        ///< GEMMTUNE_VERSION
-  std::string git_rev;             ///< GEMMTUNE_GIT_REV
+  std::string git_rev;             ///< build_git_rev()
   bool gpu_available = false;
   std::string no_gpu_reason;
   int driver_cuda_version = -1;    ///< CUDA version the driver supports, e.g. 13000
