@@ -112,12 +112,13 @@ __device__ __forceinline__ TileTask tile_task(const Schedule<C>& sched, int unit
   return t;
 }
 
-template <class C>
-__device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
-                                         const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
-                                         char* smem, u64* full, u64* empty) {
+/// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
+/// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
+/// the same order as the math warpgroups drain them.
+template <class C, class F>
+__device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, u64* empty,
+                                                    F&& f) {
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
-  constexpr u32 kStageTxBytes = C::kBlockM * 128 + C::kBlockN * 128 + C::kBlockM * 4;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
   const Schedule<C> sched(p.m, p.n);
   const int num_kb = (p.k + 127) / 128;
@@ -125,30 +126,40 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
-    const int m0 = t.m0, n0 = t.n0;
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
       mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
-      mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
-      char* a_dst = smem + C::kAOffset + stage * (C::kBlockM * 128);
-      char* b_dst = smem + C::kBOffset + stage * (C::kBlockN * 128);
-      if (C::kMulticast == 1) {
-        constexpr int kHalf = C::kBlockM / 2;
-        tma_load_2d_multicast(a_dst + rank * kHalf * 128, tmap_a, &full[stage], kb * 128,
-                              m0 + rank * kHalf, 0x3);
-      } else {
-        tma_load_2d(a_dst, tmap_a, &full[stage], kb * 128, m0);
-      }
-      if (C::kMulticast == 2) {
-        constexpr int kHalf = C::kBlockN / 2;
-        tma_load_2d_multicast(b_dst + rank * kHalf * 128, tmap_b, &full[stage], kb * 128,
-                              n0 + rank * kHalf, 0x3);
-      } else {
-        tma_load_2d(b_dst, tmap_b, &full[stage], kb * 128, n0);
-      }
-      tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], m0, kb);
+      f(stage, kb, t);
     }
   }
+}
+
+template <class C>
+__device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
+                                         const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
+                                         char* smem, u64* full, u64* empty) {
+  constexpr u32 kStageTxBytes = C::kBlockM * 128 + C::kBlockN * 128 + C::kBlockM * 4;
+  const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
+  for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
+    mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
+    char* a_dst = smem + C::kAOffset + stage * (C::kBlockM * 128);
+    char* b_dst = smem + C::kBOffset + stage * (C::kBlockN * 128);
+    if (C::kMulticast == 1) {
+      constexpr int kHalf = C::kBlockM / 2;
+      tma_load_2d_multicast(a_dst + rank * kHalf * 128, tmap_a, &full[stage], kb * 128,
+                            t.m0 + rank * kHalf, 0x3);
+    } else {
+      tma_load_2d(a_dst, tmap_a, &full[stage], kb * 128, t.m0);
+    }
+    if (C::kMulticast == 2) {
+      constexpr int kHalf = C::kBlockN / 2;
+      tma_load_2d_multicast(b_dst + rank * kHalf * 128, tmap_b, &full[stage], kb * 128,
+                            t.n0 + rank * kHalf, 0x3);
+    } else {
+      tma_load_2d(b_dst, tmap_b, &full[stage], kb * 128, t.n0);
+    }
+    tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], t.m0, kb);
+  });
 }
 
 /// Second producer thread (kSbInStage only): loads each stage's weight scales (sB) alongside the
@@ -159,26 +170,15 @@ template <class C>
 __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                const GemmtuneGemmParams& p, char* smem, u64* full,
                                                u64* empty) {
-  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
   constexpr u32 kBoxBytes = 2 * C::kSbRunFloats * 4;
-  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const Schedule<C> sched(p.m, p.n);
-  const int num_kb = (p.k + 127) / 128;
-  const int num_clusters = C::kNumSms / kClusterSize;
-  int it = 0;
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
-    for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
-      const int stage = it % C::kStages;
-      mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
-      mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
-      // The aligned run of K blocks holding kb, from the tile's first scale row and the next
-      // (zero-filled past the last row; a tile overlaps at most two, legality).
-      tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
-                  kb - kb % C::kSbRunFloats, t.n0 / 128);
-    }
-  }
+  for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
+    mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
+    // The aligned run of K blocks holding kb, from the tile's first scale row and the next
+    // (zero-filled past the last row; a tile overlaps at most two, legality).
+    tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
+                kb - kb % C::kSbRunFloats, t.n0 / 128);
+  });
 }
 
 /// Byte offset of D element (row, col) in the shared-memory tile: column chunks of kDSwizzleBytes
