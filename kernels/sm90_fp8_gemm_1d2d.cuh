@@ -15,6 +15,8 @@
 //   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
 //                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
 //                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).
+//                      The mainloop is compiled once per possible split of a tile between two
+//                      weight-scale blocks, so the promotion has no per-value scale select.
 //   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
 //                      already loading the next tile. Split-K: FP32 partials to a workspace, the
 //                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
@@ -311,6 +313,57 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   });
 }
 
+/// A compile-time int passed as a value (NVRTC has no <type_traits>).
+template <int V>
+struct IntConst {
+  static constexpr int kValue = V;
+};
+
+__host__ __device__ constexpr int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
+
+/// Where a tile's columns cross from its first 128-wide weight-scale block into the second, in n8
+/// fragments ("lo" fragments take the first block's scale). Tiles start at multiples of block_n,
+/// so n0 % 128 steps by gcd(block_n, 128) and lo = (128 - n0 % 128) / 8 takes the values 16,
+/// 16 - kStep, ..., kStep; any lo >= kTile means the whole tile lies in one block.
+template <class C>
+struct LoFragments {
+  static constexpr int kTile = C::kBlockN / 8;
+  static constexpr int kStep = gcd_int(C::kBlockN, 128) / 8;
+  /// Whether some tile lies wholly in one scale block (lo = 16 >= kTile).
+  static constexpr bool kHasWhole = kTile <= 16;
+  /// The largest lo that splits a tile; <= 0 when no tile straddles two blocks.
+  static constexpr int kFirstSplit = kTile > 16 ? 16 : 16 - ((16 - kTile) / kStep + 1) * kStep;
+};
+
+template <class C, int kLo, class F>
+__device__ __forceinline__ void with_split_lo_fragments(int lo, F&& f) {
+  if constexpr (kLo <= LoFragments<C>::kStep) {
+    f(IntConst<kLo>{});  // the last possible value: no comparison
+  } else {
+    if (lo == kLo) f(IntConst<kLo>{});
+    else with_split_lo_fragments<C, kLo - LoFragments<C>::kStep>(lo, static_cast<F&&>(f));
+  }
+}
+
+/// Calls f(IntConst<L>) with L the number of lo fragments of the tile starting at column n0.
+/// Why a compile-time L: the promotion chooses per fragment between the two weight scales, and
+/// with the boundary known to the compiler the choice compiles away; a run-time boundary cost a
+/// select per accumulator value (31% more instructions, 12% slower bm128_bn192: PERF_LOG,
+/// session 4). The price is one copy of the mainloop per possible L (at most 16).
+template <class C, class F>
+__device__ __forceinline__ void with_lo_fragments(int n0, F&& f) {
+  using Lo = LoFragments<C>;
+  const int lo = (128 - n0 % 128) / 8;
+  if constexpr (Lo::kFirstSplit <= 0) {
+    f(IntConst<Lo::kTile>{});
+  } else if constexpr (!Lo::kHasWhole) {
+    with_split_lo_fragments<C, Lo::kFirstSplit>(lo, static_cast<F&&>(f));
+  } else {
+    if (lo >= Lo::kTile) f(IntConst<Lo::kTile>{});
+    else with_split_lo_fragments<C, Lo::kFirstSplit>(lo, static_cast<F&&>(f));
+  }
+}
+
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty) {
@@ -336,9 +389,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
     const Work& w = t.work;
     const int m0 = t.m0, n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
-    // A tile overlaps at most two 128-wide scale blocks of B: fragments below lo_fragments use
-    // the first. (128 - n0 % 128) is a multiple of 8, so no n8 fragment straddles both.
-    const int lo_fragments = (128 - n0 % 128) / 8;
     // Without kSbInStage the weight scales come from global memory, one block ahead.
     const float* sb_lo_ptr = p.sb + static_cast<long long>(n0 / 128) * p.sb_ld;
     const float* sb_hi_ptr =
@@ -353,69 +403,75 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
-    for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
-      const int stage = it % C::kStages;
-      float sb_lo = next_sb_lo;
-      float sb_hi = next_sb_hi;
-      if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
-        next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
-        if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
-      }
-      mbarrier_wait(&full[stage], (it / C::kStages) & 1);
-      const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
-      const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
-      const float* sa = reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
-      const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
-                                                           stage * C::kSbStageBytes) +
-                            kb % C::kSbRunFloats;
-      // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
-      // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
-      // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
-#pragma unroll
-      for (int s = 0; s < C::kSlices; ++s) {
-        wgmma_fence();
-#pragma unroll
-        for (int ks = 0; ks < 4; ++ks) {
-          // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
-          // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-          const u64 desc_a = wgmma_desc_k_major_sw128(a_base + (row0 + s * 64) * 128 + ks * 32);
-          const u64 desc_b = wgmma_desc_k_major_sw128(b_base + ks * 32);
-          Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+    // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
+    // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
+    with_lo_fragments<C>(n0, [&](auto lo_const) {
+      constexpr int kLo = decltype(lo_const)::kValue;
+      for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
+        const int stage = it % C::kStages;
+        float sb_lo = next_sb_lo;
+        float sb_hi = next_sb_hi;
+        if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+          next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
+          if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
-        wgmma_commit();
-        // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
-        // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
-        if (C::kSbInStage && s == 0) {
-          sb_lo = sb_run[0];
-          if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
-        }
-        float scale_lo[2], scale_hi[2];
+        mbarrier_wait(&full[stage], (it / C::kStages) & 1);
+        const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
+        const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
+        const float* sa =
+            reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
+        const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
+                                                             stage * C::kSbStageBytes) +
+                              kb % C::kSbRunFloats;
+        // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
+        // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
+        // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
-          scale_lo[h] = a_scale * sb_lo;
-          scale_hi[h] = a_scale * sb_hi;
-        }
-        wgmma_wait<0>();
-        if (s == C::kSlices - 1 && lane == 0) {  // release: one arrival per math warp and CTA
-          if (kClusterSize > 1) {
-            mbarrier_arrive_cluster(&empty[stage], 0);
-            mbarrier_arrive_cluster(&empty[stage], 1);
-          } else {
-            mbarrier_arrive(&empty[stage]);
+        for (int s = 0; s < C::kSlices; ++s) {
+          wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
+            // swizzle is a function of the absolute address bits and stages are 1024-aligned.
+            const u64 desc_a = wgmma_desc_k_major_sw128(a_base + (row0 + s * 64) * 128 + ks * 32);
+            const u64 desc_b = wgmma_desc_k_major_sw128(b_base + ks * 32);
+            Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+          }
+          wgmma_commit();
+          // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
+          // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
+          if (C::kSbInStage && s == 0) {
+            sb_lo = sb_run[0];
+            if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
+          }
+          float scale_lo[2], scale_hi[2];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
+            scale_lo[h] = a_scale * sb_lo;
+            scale_hi[h] = a_scale * sb_hi;
+          }
+          wgmma_wait<0>();
+          if (s == C::kSlices - 1 && lane == 0) {  // release: one arrival per math warp and CTA
+            if (kClusterSize > 1) {
+              mbarrier_arrive_cluster(&empty[stage], 0);
+              mbarrier_arrive_cluster(&empty[stage], 1);
+            } else {
+              mbarrier_arrive(&empty[stage]);
+            }
+          }
+#pragma unroll
+          for (int j = 0; j < C::kBlockN / 8; ++j) {
+            const bool lo = j < kLo;
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const float scale = lo ? scale_lo[e / 2] : scale_hi[e / 2];
+              sum[s][j * 4 + e] = fmaf(acc[j * 4 + e], scale, sum[s][j * 4 + e]);
+            }
           }
         }
-#pragma unroll
-        for (int j = 0; j < C::kBlockN / 8; ++j) {
-          const bool lo = C::kTileInOneScaleBlock || j < lo_fragments;
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const float scale = lo ? scale_lo[e / 2] : scale_hi[e / 2];
-            sum[s][j * 4 + e] = fmaf(acc[j * 4 + e], scale, sum[s][j * 4 + e]);
-          }
-        }
       }
-    }
+    });
     if (C::kSplitK == 1) {
       store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, m0, n0, w.owns_result);
     } else {
