@@ -76,12 +76,18 @@ class Worker {
              .retimed = sweep::kCublasLtBestRetimed});
       case report::RunKind::kCublasltFp8Tensor: return bench.measure_cublaslt_fp8_tensor();
       case report::RunKind::kSideBySide: {
-        std::string error;
-        const std::optional<KernelConfig> config = parse_kernel_config(r.config, &error);
-        if (!config) throw Error(kExitUsage, "config " + r.config + ": " + error);
+        std::vector<RunoffCandidate> candidates;
+        std::vector<std::string> texts{r.config};
+        texts.insert(texts.end(), r.runoff.begin(), r.runoff.end());
+        for (const std::string& text : texts) {
+          std::string error;
+          const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
+          if (!config) throw Error(kExitUsage, "config " + text + ": " + error);
+          candidates.push_back({.config = *config, .compiled = jit::build_kernel(*config)});
+        }
         std::optional<AlgoRecord> algo;
         if (r.algo.is_object()) algo = parse_algo_record(r.algo, "worker request", "$.algo");
-        return bench.measure_side_by_side(*config, jit::build_kernel(*config), algo);
+        return bench.measure_side_by_side(candidates, algo);
       }
     }
     throw Error(kExitUsage, "unknown kind");

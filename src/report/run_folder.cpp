@@ -160,6 +160,20 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
       r.side_by_side[kind] = parse_timing(timing, sat / name);
     }
   }
+  if (r.kind == RunKind::kSideBySide && j.contains("runoff")) {
+    const Json& runoff = j.at("runoff");
+    const JsonAt rat = at / "runoff";
+    if (!runoff.is_array()) rat.fail("expected an array");
+    bool has_winner = false;
+    for (std::size_t i = 0; i < runoff.size(); ++i) {
+      const JsonAt cat = rat[i];
+      if (!runoff[i].is_object()) cat.fail("expected an object");
+      const std::string config = require_string(runoff[i], "config", cat);
+      has_winner = has_winner || config == r.config;
+      r.runoff.emplace_back(config, parse_timing(runoff[i], cat));
+    }
+    if (!runoff.empty() && !has_winner) rat.fail("does not contain the record's config " + r.config);
+  }
   return r;
 }
 

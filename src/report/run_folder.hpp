@@ -47,8 +47,9 @@ struct RunEnv {
 /// roofs) written over it, so that a changed field is never contradicted by the raw copy.
 [[nodiscard]] Json to_json(const RunEnv& env);
 
-/// Who produced a measurement. kSideBySide: a problem's chosen config re-timed interleaved with
-/// the cuBLASLt baselines (its `side_by_side` object), the source of the table's speedups.
+/// Who produced a measurement. kSideBySide: a problem's run-off, its fastest screened configs
+/// re-timed interleaved with each other and the cuBLASLt baselines (its `side_by_side` object);
+/// the source of the table's choice (when it has a `runoff`) and speedups.
 enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide };
 /// Kinds whose records name a gemmtune config (the others are cuBLASLt baselines).
 [[nodiscard]] constexpr bool has_config(RunKind kind) {
@@ -87,6 +88,10 @@ struct RunRecord {
   std::optional<Timing> timing;   ///< present for every passed record
   /// kSideBySide: the timing of each cuBLASLt kind measured interleaved with `config`.
   std::map<RunKind, Timing> side_by_side;
+  /// kSideBySide with a run-off: every candidate's (config, timing) from one interleaved call;
+  /// `config` is the fastest (its `timing` a second call beside the baselines). Empty for a
+  /// record with one config (older runs too).
+  std::vector<std::pair<std::string, Timing>> runoff;
   int64_t line = 0;               ///< 1-based line in runs.jsonl
 };
 

@@ -66,6 +66,7 @@ TuningTable build_tuning_table(const RunFolder& folder) {
                                         (r.reason.empty() ? "" : ": " + r.reason));
       } else if (!e.config || r.timing->median_us < e.median_us) {
         e.config = r.config;
+        e.selected_by = "screening";
         e.median_us = r.timing->median_us;
         e.spread_rel = r.timing->spread_rel;
         e.timing_mode = mode;
@@ -84,10 +85,21 @@ TuningTable build_tuning_table(const RunFolder& folder) {
     std::sort(p.entries.begin(), p.entries.end(),
               [](const TableEntry& x, const TableEntry& y) { return x.m < y.m; });
     for (TableEntry& e : p.entries) {
-      const auto sbs = b.side_by_side.find({p.n, p.k, e.m});
-      if (e.config && sbs != b.side_by_side.end() && sbs->second->config == *e.config) {
-        SideBySide side{.median_us = sbs->second->timing->median_us};
-        for (const auto& [kind, timing] : sbs->second->side_by_side) side.baseline_us[kind] = timing.median_us;
+      const auto found = b.side_by_side.find({p.n, p.k, e.m});
+      const RunRecord* sbs = found == b.side_by_side.end() ? nullptr : found->second;
+      if (e.config && sbs != nullptr && !sbs->runoff.empty()) {
+        // NOTE: the run-off's candidates were timed in one interleaved call, free of the clock
+        // drift between screening records (sweep/runoff.hpp): its winner is the choice.
+        e.config = sbs->config;
+        e.median_us = sbs->timing->median_us;
+        e.spread_rel = sbs->timing->spread_rel;
+        if (!sbs->timing->mode.empty()) e.timing_mode = sbs->timing->mode;
+        e.selected_by = "runoff";
+      }
+      if (e.config && sbs != nullptr && sbs->config == *e.config) {
+        SideBySide side{.median_us = sbs->timing->median_us};
+        for (const auto& [kind, timing] : sbs->side_by_side) side.baseline_us[kind] = timing.median_us;
+        for (const auto& [config, timing] : sbs->runoff) side.runoff_us.emplace_back(config, timing.median_us);
         e.side_by_side = std::move(side);
       }
       if (e.config) continue;

@@ -32,6 +32,8 @@ struct BaselineResult {
 struct SideBySide {
   double median_us = 0.0;                  ///< of the chosen config
   std::map<RunKind, double> baseline_us{};  ///< median of each cuBLASLt kind timed beside it
+  /// The run-off's candidates (config, median µs) in the same call; empty without a run-off.
+  std::vector<std::pair<std::string, double>> runoff_us{};
   [[nodiscard]] bool operator==(const SideBySide&) const = default;
 };
 
@@ -39,6 +41,10 @@ struct SideBySide {
 struct TableEntry {
   int64_t m = 0;
   std::optional<std::string> config{};  ///< fastest passed config; nullopt when none passed
+  /// How `config` was chosen: "runoff" (fastest of the side-by-side run-off; median_us is then
+  /// its re-timing beside the baselines) or "screening" (fastest screening record: runs without
+  /// a run-off).
+  std::string selected_by{};
   std::string reason{};               ///< why config is nullopt (empty otherwise)
   double median_us = 0.0;             ///< of `config`
   double spread_rel = 0.0;            ///< of `config`: (p90 - p10) / median
@@ -65,9 +71,9 @@ struct TuningTable {
   [[nodiscard]] bool operator==(const TuningTable&) const = default;
 };
 
-/// Selects, per (N, K, M), the fastest passed gemmtune record (a failed one never, however fast)
-/// and per cuBLASLt kind its fastest passed record; attaches the last passed side_by_side record
-/// of the chosen config.
+/// Selects, per (N, K, M), the winner of the last passed side_by_side run-off, or without one the
+/// fastest passed gemmtune record (a failed one never, however fast), and per cuBLASLt kind its
+/// fastest passed record; attaches the side_by_side record of the chosen config.
 [[nodiscard]] TuningTable build_tuning_table(const RunFolder& folder);
 
 /// `gemmtune.tuning_table/1` JSON, derived fields (TFLOPS, GB/s, speedups, reproduce) included.

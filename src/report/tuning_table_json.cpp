@@ -31,6 +31,7 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   }
   if (e.config) {
     j["config"] = *e.config;
+    j["selected_by"] = e.selected_by;
     j["median_us"] = e.median_us;
     j["spread_rel"] = e.spread_rel;
     j["tflops"] = gemm_tflops(shape, e.median_us);
@@ -43,6 +44,13 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   if (e.side_by_side) {
     Json side = {{"median_us", e.side_by_side->median_us}};
     for (const auto& [kind, us] : e.side_by_side->baseline_us) side[std::string(to_string(kind)) + "_us"] = us;
+    if (!e.side_by_side->runoff_us.empty()) {
+      Json runoff = Json::array();
+      for (const auto& [config, us] : e.side_by_side->runoff_us) {
+        runoff.push_back({{"config", config}, {"median_us", us}});
+      }
+      side["runoff"] = std::move(runoff);
+    }
     j["side_by_side"] = std::move(side);
   }
   j["speedup"] = std::move(speedups);
@@ -56,6 +64,10 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   e.timing_mode = require_string(j, "timing_mode", at);
   if (j.contains("config") && !j.at("config").is_null()) {
     e.config = require_string(j, "config", at);
+    e.selected_by = optional_string(j, "selected_by", at, "screening");
+    if (e.selected_by != "screening" && e.selected_by != "runoff") {
+      (at / "selected_by").fail("expected \"screening\" or \"runoff\"");
+    }
     e.median_us = require_number(j, "median_us", at);
     if (e.median_us <= 0.0) (at / "median_us").fail("must be positive");
     e.spread_rel = require_number(j, "spread_rel", at);
@@ -90,6 +102,16 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
     for (const RunKind kind : kBaselineKinds) {
       const std::string key = std::string(to_string(kind)) + "_us";
       if (side.contains(key)) parsed.baseline_us[kind] = require_number(side, key, sat);
+    }
+    if (side.contains("runoff")) {
+      const Json& runoff = side.at("runoff");
+      if (!runoff.is_array()) (sat / "runoff").fail("expected an array");
+      for (std::size_t i = 0; i < runoff.size(); ++i) {
+        const JsonAt rat = (sat / "runoff")[i];
+        if (!runoff[i].is_object()) rat.fail("expected an object");
+        parsed.runoff_us.emplace_back(require_string(runoff[i], "config", rat),
+                                      require_number(runoff[i], "median_us", rat));
+      }
     }
     e.side_by_side = std::move(parsed);
   }

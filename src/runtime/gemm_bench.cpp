@@ -115,6 +115,16 @@ nlohmann::json to_run_record(const Measurement& m) {
     }
     j["side_by_side"] = sbs;
   }
+  if (!m.runoff.empty()) {
+    nlohmann::json runoff = nlohmann::json::array();
+    for (const RunoffTiming& r : m.runoff) {
+      const TimingStats& t = r.timing;
+      runoff.push_back({{"config", r.config}, {"median_us", t.median_us}, {"p10_us", t.p10_us},
+                        {"p90_us", t.p90_us}, {"spread_rel", t.spread},
+                        {"samples", static_cast<int>(t.samples_us.size())}});
+    }
+    j["runoff"] = runoff;
+  }
   if (ours) {
     j["resources"] = {{"registers", m.ptxas.registers},
                       {"spill_bytes", m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes},

@@ -28,6 +28,18 @@ enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFa
 enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor, kSideBySide };
 [[nodiscard]] const char* to_string(MeasuredKind kind);
 
+/// One config's time in a side-by-side run-off.
+struct RunoffTiming {
+  std::string config;
+  TimingStats timing;
+};
+
+/// A candidate of a side-by-side run-off: a config and its compiled kernel.
+struct RunoffCandidate {
+  KernelConfig config;
+  jit::CompileResult compiled;
+};
+
 /// One measurement: a runs.jsonl record (schema gemmtune.run/1, README "Run folder").
 struct Measurement {
   Problem problem;
@@ -46,6 +58,9 @@ struct Measurement {
   bool compile_cache_hit = false;
   /// kSideBySide: the cuBLASLt kinds timed interleaved with `config` (whose time is `timing`).
   std::map<MeasuredKind, TimingStats> side_by_side;
+  /// kSideBySide with more than one candidate: every candidate that validated, in request
+  /// order, timed in the same interleaved call; `config` is the fastest of them.
+  std::vector<RunoffTiming> runoff;
 
   /// TFLOPS and GB/s of the median time, by core/gemm_shape.hpp's formulas (0 when untimed).
   [[nodiscard]] double tflops() const;
@@ -97,12 +112,15 @@ class ProblemBench {
   /// cuBLASLt FP8 with per-tensor unit scales, heuristic algorithm (kind cublaslt_fp8_tensor).
   /// Not the same math (no block scales), so its output is not validated.
   [[nodiscard]] Measurement measure_cublaslt_fp8_tensor();
-  /// Side by side (kind side_by_side): `config`, the cuBLASLt heuristic, `best_algo` (the
-  /// cuBLASLt best search's winner, when known) and the per-tensor FP8 GEMM, timed interleaved
-  /// sample by sample in one Timer call after `config` is validated again. The card is
-  /// power-capped and heats up over a problem's measurements (SM clock 1.4-1.75 GHz within one
-  /// problem of the dsv3 sweep), so the tuning table's speedups are ratios of these numbers.
-  [[nodiscard]] Measurement measure_side_by_side(const KernelConfig& config, const jit::CompileResult& compiled,
+  /// Side by side (kind side_by_side): the candidate configs (the screening's fastest first) are
+  /// validated again and, when more than one, timed interleaved sample by sample (the run-off);
+  /// the fastest (the record's config) is then timed interleaved with the cuBLASLt heuristic,
+  /// `best_algo` (the cuBLASLt best search's winner, when known) and the per-tensor FP8 GEMM.
+  /// The card is power-capped and its clock moves within a problem's measurements (SM clock
+  /// 1.4-1.75 GHz within one problem of the dsv3 sweep), so only interleaved times compare
+  /// configs fairly; the tuning table's choice and speedups come from these numbers. A candidate
+  /// other than the first that fails validation is left out; the first failing fails the record.
+  [[nodiscard]] Measurement measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
                                                  const std::optional<AlgoRecord>& best_algo);
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);

@@ -1,9 +1,12 @@
-// The side-by-side measurement of a ProblemBench: the chosen config and the three cuBLASLt
-// baselines interleaved in one Timer call, so that their ratios are free of clock and power drift.
+// The side-by-side measurement of a ProblemBench: the run-off candidates (the screening's fastest
+// configs) and the three cuBLASLt baselines interleaved in one Timer call, so that the choice among
+// the candidates and their ratios to the baselines are free of clock and power drift.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+#include "core/exit_codes.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_bench_state.hpp"
 #include "runtime/nvtx_ranges.hpp"
@@ -11,19 +14,51 @@
 
 namespace gemmtune {
 
-Measurement ProblemBench::measure_side_by_side(const KernelConfig& config, const jit::CompileResult& compiled,
+Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
                                                const std::optional<AlgoRecord>& best_algo) {
   State& s = *state_;
-  Measurement m;
-  const std::unique_ptr<Loaded> loaded = load_and_validate(config, compiled, m);
-  m.kind = MeasuredKind::kSideBySide;
-  if (!loaded) return m;
-  NvtxRange range("side by side " + m.config);
+  if (candidates.empty()) throw Error(kExitUsage, "side by side: no config to time");
+  // One validation record per candidate that passed; the winner's becomes the result.
+  std::vector<Measurement> validated;
+  std::vector<std::unique_ptr<Loaded>> loaded;
+  std::vector<std::string> left_out;
+  for (const RunoffCandidate& c : candidates) {
+    Measurement v;
+    std::unique_ptr<Loaded> l = load_and_validate(c.config, c.compiled, v);
+    v.kind = MeasuredKind::kSideBySide;
+    if (!l) {
+      if (validated.empty()) return v;  // the screening's fastest no longer passes: a failure
+      left_out.push_back(v.config + " (" + to_string(v.disposition) + ")");
+      continue;
+    }
+    validated.push_back(std::move(v));
+    loaded.push_back(std::move(l));
+  }
+  std::string note;  // the record's reason: what was left out or could not be replayed
+  for (const std::string& l : left_out) note += (note.empty() ? "left out of the run-off: " : ", ") + l;
+  std::optional<AlgoRecord> replayed_algo;
+  NvtxRange range("side by side " + validated.front().config);
   // NOTE: the baselines write their own buffer: d_cublaslt holds the heuristic's output that
   // every later config of this problem is compared with.
   DeviceBuffer scratch_d(s.inputs.output_bytes());
-  std::vector<TimedLaunch> launches{
-      {"sm90_fp8_gemm_1d2d_" + m.config, [&](cudaStream_t st) { loaded->prepared.launch(st); }}};
+  std::vector<TimedLaunch> candidate_launches;
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    Loaded* l = loaded[i].get();
+    candidate_launches.push_back({"sm90_fp8_gemm_1d2d_" + validated[i].config,
+                                  [l](cudaStream_t st) { l->prepared.launch(st); }});
+  }
+  // The run-off: candidates alone, interleaved; then the winner again beside the baselines, on
+  // fresh samples, so that its ratios carry no bias from being the fastest of noisy medians.
+  std::vector<RunoffTiming> runoff;
+  size_t winner = 0;
+  if (loaded.size() > 1) {
+    const std::vector<TimingStats> stats = s.timer.time_interleaved(candidate_launches);
+    for (size_t i = 0; i < loaded.size(); ++i) {
+      runoff.push_back({validated[i].config, stats[i]});
+      if (stats[i].median_us < stats[winner].median_us) winner = i;
+    }
+  }
+  std::vector<TimedLaunch> launches{candidate_launches[winner]};
   std::vector<MeasuredKind> kinds{MeasuredKind::kGemmtune};
   if (s.heuristic_algo) {
     launches.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
@@ -34,11 +69,12 @@ Measurement ProblemBench::measure_side_by_side(const KernelConfig& config, const
     best = std::make_unique<CublasLtFp8Gemm>(s.inputs.operands(), scratch_d.as<uint16_t>(), CublasLtGemmOptions{});
     std::string why;
     if (best->select(*best_algo, &why)) {
-      m.algo = best->selected();
+      replayed_algo = best->selected();
       launches.push_back({"cublaslt_best " + to_string(*best_algo), best->launcher()});
       kinds.push_back(MeasuredKind::kCublasLtBest);
     } else {
-      m.reason = "cuBLASLt best " + to_string(*best_algo) + " not replayable: " + why;
+      note += (note.empty() ? "" : "; ") + ("cuBLASLt best " + to_string(*best_algo) +
+                                            " not replayable: " + why);
     }
   }
   CublasLtFp8Gemm per_tensor(s.inputs.operands(), scratch_d.as<uint16_t>(),
@@ -48,7 +84,11 @@ Measurement ProblemBench::measure_side_by_side(const KernelConfig& config, const
     kinds.push_back(MeasuredKind::kCublasLtFp8Tensor);
   }
   const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);
+  Measurement m = validated[winner];
+  m.reason = note;
+  m.algo = replayed_algo;
   m.timing = stats[0];
+  m.runoff = std::move(runoff);
   for (size_t i = 1; i < stats.size(); ++i) m.side_by_side[kinds[i]] = stats[i];
   return m;
 }

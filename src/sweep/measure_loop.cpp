@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/nvtx_ranges.hpp"
+#include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
 
@@ -50,6 +51,11 @@ void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
     const GemmShape shape = shape_of(work.problem);
     NvtxRange range("problem " + shape_key(shape));
     best_algo_ = Json();
+    passed_.clear();
+    if (const auto old = ctx_.recorded.passed.find(shape_key(shape));
+        old != ctx_.recorded.passed.end()) {
+      passed_ = old->second;  // measured by the run this one resumes
+    }
     state_ = {.problem_index = static_cast<int64_t>(p + 1),
               .problem_count = static_cast<int64_t>(plan.size()), .problem = work.problem};
     if (const auto best = ctx_.recorded.best_passed.find(shape_key(shape));
@@ -95,7 +101,9 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
                          .timing = options_.timing, .seed = options_.seed};
   std::string skip_reason = item.skip_reason;
   if (item.kind == RunKind::kSideBySide) {
-    request.config = state_.best_config;
+    const std::vector<std::string> runoff = runoff_candidates(passed_);
+    request.config = runoff.empty() ? "" : runoff.front();
+    request.runoff.assign(runoff.begin() + (runoff.empty() ? 0 : 1), runoff.end());
     const auto old = ctx_.recorded.cublaslt_best_algo.find(shape_key(shape_of(problem)));
     if (!best_algo_.is_null()) {
       request.algo = best_algo_;
@@ -216,6 +224,9 @@ void MeasureLoop::append(const Json& record) {
   }
   const Json timing = record.value("timing", Json::object());
   const Json median = timing.is_object() ? timing.value("median_us", Json()) : Json();
+  if (median.is_number()) {
+    passed_.emplace_back(median.get<double>(), record.value("config", Json("")).get<std::string>());
+  }
   if (median.is_number() && (!state_.best_us || median.get<double>() < *state_.best_us)) {
     state_.best_us = median.get<double>();
     state_.best_config = record.value("config", Json("")).get<std::string>();

@@ -57,6 +57,8 @@ class MeasureLoop {
   /// The algorithm of the passed cublaslt_best record this run appended for the current problem
   /// (null when none): side by side times it.
   report::Json best_algo_;
+  /// The current problem's passed screening measurements (median µs, config): its run-off pool.
+  std::vector<std::pair<double, std::string>> passed_;
   int64_t items_left_ = 0;
   int64_t items_done_ = 0;
   SteadyClock::time_point start_;

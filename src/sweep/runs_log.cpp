@@ -81,6 +81,7 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
     if (r.kind != report::RunKind::kGemmtune || r.disposition != report::Disposition::kPassed) {
       continue;
     }
+    work.passed[shape_key(r.shape)].emplace_back(r.timing->median_us, r.config);
     const auto [it, inserted] =
         work.best_passed.try_emplace(shape_key(r.shape), r.timing->median_us, r.config);
     if (!inserted && r.timing->median_us < it->second.first) {

@@ -53,6 +53,8 @@ struct RecordedWork {
   int64_t records = 0;
   /// Per shape_key(): the fastest passed config recorded, as (median_us, config).
   std::map<std::string, std::pair<double, std::string>> best_passed;
+  /// Per shape_key(): every passed config recorded, as (median_us, config), in file order.
+  std::map<std::string, std::vector<std::pair<double, std::string>>> passed;
   /// Per shape_key(): the algorithm record of the last passed cublaslt_best measurement.
   std::map<std::string, report::Json> cublaslt_best_algo;
   std::vector<std::string> warnings;  ///< e.g. the truncated last line that was dropped

@@ -1,6 +1,8 @@
 // Encoding and decoding of the worker protocol's lines (worker_protocol.hpp).
 #include "sweep/worker_protocol.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace gemmtune::sweep {
@@ -69,7 +71,10 @@ std::string encode_measure(const MeasureRequest& r) {
   j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
                   {"k", r.problem.k}};
   if (report::has_config(r.kind)) j["config"] = r.config;
-  if (r.kind == report::RunKind::kSideBySide) j["algo"] = r.algo;
+  if (r.kind == report::RunKind::kSideBySide) {
+    j["algo"] = r.algo;
+    if (!r.runoff.empty()) j["runoff"] = r.runoff;
+  }
   j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters}};
   j["seed"] = r.seed;
   return j.dump();
@@ -106,6 +111,14 @@ WorkerRequest decode_request(const std::string& line) {
   if (m.kind == report::RunKind::kSideBySide && j.contains("algo")) {
     if (!j.at("algo").is_null() && !j.at("algo").is_object()) bad_request("\"algo\" is not an object");
     m.algo = j.at("algo");
+  }
+  if (m.kind == report::RunKind::kSideBySide && j.contains("runoff")) {
+    const Json& runoff = j.at("runoff");
+    if (!runoff.is_array()) bad_request("\"runoff\" is not an array");
+    for (const Json& c : runoff) {
+      if (!c.is_string()) bad_request("\"runoff\" holds a non-string");
+      m.runoff.push_back(c.get<std::string>());
+    }
   }
   const Json& timing = request_member(j, "timing");
   m.timing = {.mode = request_string(timing, "mode"),
@@ -176,7 +189,10 @@ std::string record_mismatch(const Json& record, const MeasureRequest& request) {
   const GemmShape expected{.m = request.problem.m, .n = request.problem.n, .k = request.problem.k};
   if (!(parsed.shape == expected)) return "record is for another problem";
   if (parsed.kind != request.kind) return "record is of another kind";
-  if (report::has_config(request.kind) && parsed.config != request.config) {
+  // A side-by-side record names the run-off winner: the requested config or one of the others.
+  const bool runoff_winner =
+      std::find(request.runoff.begin(), request.runoff.end(), parsed.config) != request.runoff.end();
+  if (report::has_config(request.kind) && parsed.config != request.config && !runoff_winner) {
     return "record is for config " + parsed.config;
   }
   return "";

@@ -12,9 +12,10 @@
 ///             "timing":{"mode":"kernel","warmup":3,"iters":30},"seed":1}
 ///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
 ///             "restart":false}
-///   side by side (after a problem's configs: the fastest passed one and the baselines, interleaved)
-///            {...,"op":"measure","kind":"side_by_side","config":"bm64_...","algo":{<cublaslt_best
-///             algo record>|null},...}  -> a record of kind side_by_side
+///   side by side (after a problem's configs: the fastest passed ones and the baselines,
+///   interleaved; the record names the fastest of the run-off, `config` or one of `runoff`)
+///            {...,"op":"measure","kind":"side_by_side","config":"bm64_...","runoff":["bm128_...",
+///             ...],"algo":{<cublaslt_best algo record>|null},...}  -> a record of kind side_by_side
 ///   any   -> {"schema":"gemmtune.worker_response/1","id":7,"error":"one line","exit_code":3}
 ///
 /// `restart: true` says the worker exits right after the response (a CUDA fault leaves its
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/problem.hpp"
 #include "report/json_fields.hpp"
@@ -66,6 +68,8 @@ struct MeasureRequest {
   std::string config;  ///< canonical config text; empty for cuBLASLt kinds
   /// side_by_side: the cuBLASLt best search's winning algorithm record (null: none passed).
   report::Json algo{};
+  /// side_by_side: more configs timed beside `config` in its run-off (sweep/runoff.hpp).
+  std::vector<std::string> runoff{};
   TimingRequest timing;
   uint64_t seed = 1;
 };

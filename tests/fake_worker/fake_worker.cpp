@@ -2,12 +2,14 @@
 // (sweep/worker_protocol.hpp) without a GPU and misbehaves on request.
 //
 //   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
-//               [--median CFG=US] [--gpu-name NAME] [--no-gpu] [--log FILE]
+//               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
+//               [--log FILE]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
 // records take --median's time, else a time derived from the config text; baselines take 50
-// (heuristic), 40 (best) and 30 us (per-tensor). --log appends "start" when the process starts
+// (heuristic), 40 (best) and 30 us (per-tensor). In a side-by-side run-off a config takes
+// --runoff-median's time when given (else its --median one) and the fastest names the record. --log appends "start" when the process starts
 // and the config (or kind) of every measure request, one per line.
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "sweep/worker_protocol.hpp"
 
@@ -31,6 +34,7 @@ namespace sweep = gemmtune::sweep;
 struct Behaviour {
   std::string crash_on, hang_on, garbage_on, fault_on, log;
   std::map<std::string, double> median_us;
+  std::map<std::string, double> runoff_median_us;
   std::string gpu_name = "Fake GPU";
   bool no_gpu = false;
 };
@@ -51,9 +55,10 @@ Behaviour parse_arguments(int argc, char** argv) {
     if (flag == "--fault-on") b.fault_on = value;
     if (flag == "--log") b.log = value;
     if (flag == "--gpu-name") b.gpu_name = value;
-    if (flag == "--median") {
+    if (flag == "--median" || flag == "--runoff-median") {
       const size_t eq = value.find('=');
-      b.median_us[value.substr(0, eq)] = std::stod(value.substr(eq + 1));
+      (flag == "--median" ? b.median_us : b.runoff_median_us)[value.substr(0, eq)] =
+          std::stod(value.substr(eq + 1));
     }
   }
   return b;
@@ -64,6 +69,8 @@ void log_line(const Behaviour& b, const std::string& text) {
   std::ofstream(b.log, std::ios::app) << text << "\n";
 }
 
+double config_median(const Behaviour& b, const std::string& config);
+
 double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
   switch (r.kind) {
     case RunKind::kCublasltHeuristic: return 50.0;
@@ -72,10 +79,19 @@ double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
     case RunKind::kGemmtune:
     case RunKind::kSideBySide: break;
   }
-  if (const auto it = b.median_us.find(r.config); it != b.median_us.end()) return it->second;
+  return config_median(b, r.config);
+}
+
+double config_median(const Behaviour& b, const std::string& config) {
+  if (const auto it = b.median_us.find(config); it != b.median_us.end()) return it->second;
   uint64_t h = 1469598103934665603ull;
-  for (const char c : r.config) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (const char c : config) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return 60.0 + static_cast<double>(h % 400) / 10.0;
+}
+
+double runoff_median(const Behaviour& b, const std::string& config) {
+  const auto it = b.runoff_median_us.find(config);
+  return it != b.runoff_median_us.end() ? it->second : config_median(b, config);
 }
 
 Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
@@ -90,10 +106,25 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
   } else {
     j["algo"] = {{"algo_id", 66}, {"tile_id", 20}};
   }
+  double us = median_for(b, r);
   if (r.kind == RunKind::kSideBySide) {
     // NOTE: side by side the baselines run 10% faster than measured alone, so a test can tell
     // which numbers the table's speedups came from.
     j["algo"] = r.algo;
+    if (!r.runoff.empty()) {
+      Json runoff = Json::array();
+      std::string winner = r.config;
+      us = runoff_median(b, r.config);
+      std::vector<std::string> candidates{r.config};
+      candidates.insert(candidates.end(), r.runoff.begin(), r.runoff.end());
+      for (const std::string& c : candidates) {
+        const double t = runoff_median(b, c);
+        runoff.push_back({{"config", c}, {"median_us", t}, {"spread_rel", 0.02}});
+        if (t < us) { us = t; winner = c; }
+      }
+      j["config"] = winner;
+      j["runoff"] = runoff;
+    }
     j["side_by_side"] = {{"cublaslt_heuristic", {{"median_us", 45.0}, {"spread_rel", 0.02}}},
                          {"cublaslt_best", {{"median_us", 36.0}, {"spread_rel", 0.02}}},
                          {"cublaslt_fp8_tensor", {{"median_us", 27.0}, {"spread_rel", 0.02}}}};
@@ -101,7 +132,6 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
   j["disposition"] = disposition;
   j["reason"] = disposition == "passed" ? "" : "fake fault";
   if (disposition == "passed") {
-    const double us = median_for(b, r);
     j["timing"] = {{"mode", r.timing.mode}, {"median_us", us}, {"p10_us", us * 0.99},
                    {"p90_us", us * 1.01}, {"spread_rel", 0.02}, {"samples", r.timing.iters}};
   }

@@ -97,5 +97,35 @@ TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   EXPECT_TRUE(bench.output() == first_output) << "split-K output differs between two runs";
 }
 
+// The sweep's run-off: candidates validated and timed in one interleaved call; the record names
+// the fastest even when it is not the first (the screening's pick). The first config here runs
+// on 16 SMs, so it is several times slower than the second on all 132.
+TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
+  GT_SKIP_WITHOUT_GPU();
+  std::string error;
+  std::vector<RunoffCandidate> candidates;
+  for (const char* text : {"bm64_bn64_s6_mc0_sm16_rN8_sk1", "bm64_bn64_s6_mc0_sm132_rN8_sk1"}) {
+    const KernelConfig config = *parse_kernel_config(text, &error);
+    candidates.push_back({.config = config, .compiled = jit::build_kernel(config)});
+  }
+  const Problem problem{.label = "", .m = 256, .n = 2112, .k = 7168};
+  TimingOptions timing;
+  timing.sample_count = 10;
+  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 11});
+  const Measurement m = bench.measure_side_by_side(candidates, std::nullopt);
+  ASSERT_EQ(m.disposition, Disposition::kPassed) << m.reason;
+  EXPECT_EQ(m.config, "bm64_bn64_s6_mc0_sm132_rN8_sk1");
+  ASSERT_EQ(m.runoff.size(), 2u);
+  EXPECT_EQ(m.runoff[0].config, "bm64_bn64_s6_mc0_sm16_rN8_sk1");
+  EXPECT_GT(m.runoff[0].timing.median_us, 2.0 * m.runoff[1].timing.median_us);
+  // The winner's time is a second, fresh interleaved timing beside the baselines.
+  EXPECT_LT(m.timing->median_us, m.runoff[0].timing.median_us);
+  ASSERT_TRUE(m.vs_reference.has_value());
+  EXPECT_LT(m.vs_reference->diff, 1e-5);
+  EXPECT_TRUE(m.side_by_side.count(MeasuredKind::kCublasLtHeuristic) == 1);
+  const nlohmann::json record = to_run_record(m);
+  EXPECT_EQ(record.at("runoff").size(), 2u);
+}
+
 }  // namespace
 }  // namespace gemmtune

@@ -1,0 +1,27 @@
+#pragma once
+/// The run-off that ends each problem of a sweep: which screened configs are re-timed
+/// interleaved, side by side with the cuBLASLt baselines (README "sweep").
+///
+/// Why: configs are screened one after another, and the power-capped card's SM clock moves by up
+/// to ~20% within one problem (1425-1770 MHz at 4096x7168x16384, results/PERF_LOG.md session 4),
+/// so a screening time says as much about the moment as about the config. Timing the fastest few
+/// in one interleaved call makes the choice among them drift-free.
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gemmtune::sweep {
+
+/// Most configs in a run-off (the screening's fastest included).
+inline constexpr int kRunoffMaxConfigs = 4;
+/// A config joins the run-off when its screening median is within this fraction of the fastest.
+inline constexpr double kRunoffWithinRel = 0.15;
+
+/// The run-off of one problem from its passed screening measurements (median µs, config): the
+/// fastest first, then the next fastest distinct configs within `within_rel` of it, at most
+/// `max_configs` in all. Empty when nothing passed.
+[[nodiscard]] std::vector<std::string> runoff_candidates(
+    std::vector<std::pair<double, std::string>> passed, int max_configs = kRunoffMaxConfigs,
+    double within_rel = kRunoffWithinRel);
+
+}  // namespace gemmtune::sweep
