@@ -370,7 +370,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   using Wgmma = typename C::Wgmma;
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const int warpgroup = threadIdx.x / 128 - 1;
+  // NOTE: read through a shuffle so the compiler knows it is warp-uniform: the descriptors and
+  // stage addresses built from it then live in uniform registers, not in every thread's.
+  const int warpgroup = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0) - 1;
   const int warp = (threadIdx.x / 32) % 4;
   const int lane = threadIdx.x % 32;
   // Rows of the tile this warpgroup owns start at row0; a thread holds rows r and r + 8 of each
@@ -382,9 +384,16 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const int num_clusters = C::kNumSms / kClusterSize;
   const int num_nb_scale = (p.n + 127) / 128;
 
+  // Descriptors of stage 0 at this warpgroup's first row; a stage, slice or K step adds its byte
+  // offset / 16 to the start-address field (shared addresses < 256 KB fill its 14 bits without
+  // a carry out), so the mainloop spends adds, not masks and shifts, on them.
+  const u64 desc_a0 = wgmma_desc_k_major_sw128(smem_addr(smem + C::kAOffset) + row0 * 128);
+  const u64 desc_b0 = wgmma_desc_k_major_sw128(smem_addr(smem + C::kBOffset));
+
   float acc[Wgmma::kAccum];
   float sum[C::kSlices][Wgmma::kAccum];
-  int it = 0;
+  int stage = 0;   // pipeline position, carried across tiles
+  u32 phase = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
     const Work& w = t.work;
@@ -407,17 +416,16 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
     with_lo_fragments<C>(n0, [&](auto lo_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
-      for (int kb = kb_begin; kb < kb_end; ++kb, ++it) {
-        const int stage = it % C::kStages;
+      for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
-        mbarrier_wait(&full[stage], (it / C::kStages) & 1);
-        const u32 a_base = smem_addr(smem + C::kAOffset + stage * (C::kBlockM * 128));
-        const u32 b_base = smem_addr(smem + C::kBOffset + stage * (C::kBlockN * 128));
+        mbarrier_wait(&full[stage], phase);
+        const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
+        const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
         const float* sa =
             reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
         const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
@@ -433,9 +441,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           for (int ks = 0; ks < 4; ++ks) {
             // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
             // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-            const u64 desc_a = wgmma_desc_k_major_sw128(a_base + (row0 + s * 64) * 128 + ks * 32);
-            const u64 desc_b = wgmma_desc_k_major_sw128(b_base + ks * 32);
-            Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+            Wgmma::mma(desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4),
+                       desc_b_stage + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
           }
           wgmma_commit();
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
@@ -469,6 +476,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
               sum[s][j * 4 + e] = fmaf(acc[j * 4 + e], scale, sum[s][j * 4 + e]);
             }
           }
+        }
+        if (++stage == C::kStages) {
+          stage = 0;
+          phase ^= 1;
         }
       }
     });
