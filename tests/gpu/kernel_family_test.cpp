@@ -21,7 +21,8 @@ namespace {
 std::vector<KernelConfig> knob_configs() {
   std::vector<KernelConfig> configs;
   for (const char* text : {
-           "bm64_bn16_s8_mc0_sm132_rN8_sk1",     // smallest tile, most stages
+           "bm64_bn16_s8_mc0_sm132_rN8_sk1",     // smallest tile
+           "bm64_bn32_s16_mc0_sm132_rN8_sk2",    // the default space's deepest ring, split-K 2
            "bm128_bn112_s6_mcA_sm132_rN8_sk1",   // unaligned block_n, multicast A
            "bm256_bn128_s3_mcB_sm132_rM4_sk1",   // block_m 256 (two slices), multicast B, raster M
            "bm128_bn144_s4_mc0_sm66_rN2_sk1",    // unaligned 144, half the SMs
@@ -50,16 +51,21 @@ TEST(KernelFamilyGpu, MatrixOfShapesAndKnobsValidates) {
   for (const int64_t m : {1, 3, 64, 100, 128, 255, 1024, 4097}) {
     for (const int64_t n : {64, 112, 576, 2112, 7168}) {
       const Problem problem{.label = "", .m = m, .n = n, .k = ks[runs % ks.size()]};
-      size_t tries = 0;
-      while (!check_legality(problem, configs[next % configs.size()], limits).legal &&
-             tries < configs.size()) {
-        ++next;
-        ++tries;
-        ++substituted;
+      // Round robin from `next`, preferring a legal config that has not run yet (so each one
+      // runs at least once however the legality model thins the matrix), else the first legal.
+      size_t pick = configs.size();
+      for (const bool fresh_only : {true, false}) {
+        for (size_t i = 0; i < configs.size() && pick == configs.size(); ++i) {
+          const size_t c = (next + i) % configs.size();
+          if (fresh_only && exercised.count(to_string(configs[c])) != 0) continue;
+          if (check_legality(problem, configs[c], limits).legal) pick = c;
+        }
+        if (pick != configs.size()) break;
       }
-      const KernelConfig& config = configs[next % configs.size()];
-      ++next;
-      ASSERT_LT(tries, configs.size()) << "no listed config is legal for " << m << "x" << n;
+      ASSERT_LT(pick, configs.size()) << "no listed config is legal for " << m << "x" << n;
+      substituted += pick != next % configs.size() ? 1 : 0;
+      const KernelConfig& config = configs[pick];
+      next = pick + 1;
       TimingOptions timing;
       timing.flush_bytes = 1 << 20;
       ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 1000 + runs});
