@@ -136,6 +136,19 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   }
 }
 
+/// Loads one K block (kRows rows x 128 bytes, from row `row0`) of an operand into `dst`. An operand
+/// shared by the cluster (multicast) is split: each CTA loads its half of the rows for both CTAs.
+template <int kRows, bool kShared>
+__device__ __forceinline__ void load_operand_block(char* dst, const TmaDescriptor* tmap, u64* bar,
+                                                   int kb, int row0, u32 rank) {
+  if (kShared) {
+    constexpr int kHalf = kRows / 2;
+    tma_load_2d_multicast(dst + rank * kHalf * 128, tmap, bar, kb * 128, row0 + rank * kHalf, 0x3);
+  } else {
+    tma_load_2d(dst, tmap, bar, kb * 128, row0);
+  }
+}
+
 template <class C>
 __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
                                          const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
@@ -144,22 +157,10 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
-    char* a_dst = smem + C::kAOffset + stage * (C::kBlockM * 128);
-    char* b_dst = smem + C::kBOffset + stage * (C::kBlockN * 128);
-    if (C::kMulticast == 1) {
-      constexpr int kHalf = C::kBlockM / 2;
-      tma_load_2d_multicast(a_dst + rank * kHalf * 128, tmap_a, &full[stage], kb * 128,
-                            t.m0 + rank * kHalf, 0x3);
-    } else {
-      tma_load_2d(a_dst, tmap_a, &full[stage], kb * 128, t.m0);
-    }
-    if (C::kMulticast == 2) {
-      constexpr int kHalf = C::kBlockN / 2;
-      tma_load_2d_multicast(b_dst + rank * kHalf * 128, tmap_b, &full[stage], kb * 128,
-                            t.n0 + rank * kHalf, 0x3);
-    } else {
-      tma_load_2d(b_dst, tmap_b, &full[stage], kb * 128, t.n0);
-    }
+    load_operand_block<C::kBlockM, C::kMulticast == 1>(
+        smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.m0, rank);
+    load_operand_block<C::kBlockN, C::kMulticast == 2>(
+        smem + C::kBOffset + stage * (C::kBlockN * 128), tmap_b, &full[stage], kb, t.n0, rank);
     tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], t.m0, kb);
   });
 }
