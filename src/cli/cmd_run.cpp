@@ -84,7 +84,7 @@ int run_run(const RunOptions& o) {
                compiled.ptxas.registers,
                compiled.ptxas.spill_store_bytes + compiled.ptxas.spill_load_bytes);
   TimingOptions timing;
-  timing.mode = o.timing == "call" ? TimingMode::kCall : TimingMode::kKernel;
+  timing.mode = *parse_timing_mode(o.timing);  // CLI11 checked the name
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
   ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
@@ -131,9 +131,10 @@ void register_run(CLI::App& root, int& exit_code) {
   cmd->add_option("--config", options->config, "e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1")
       ->required();
   cmd->add_option("--timing", options->timing,
-                  "kernel: device time only (launch latency excluded); call: events around one "
-                  "call after an L2 flush (ANCHORS.md protocol)")
-      ->check(CLI::IsMember({"kernel", "call"}));
+                  "call: events around one call behind an L2 flush in stream order (the "
+                  "anchors' DeepGEMM protocol); call_sync: the same with the host waiting for "
+                  "the flush (adds host launch latency); kernel: queued behind a spin kernel")
+      ->check(CLI::IsMember(timing_mode_names()));
   cmd->add_option("--iters", options->iters, "timed samples (median reported)")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", options->warmup, "untimed warm-up samples")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -17,6 +18,7 @@
 #include "runtime/nvml.hpp"
 #include "runtime/support_module.hpp"
 #include "runtime/test_hooks.hpp"
+#include "sweep/runoff.hpp"
 #include "sweep/worker_protocol.hpp"
 
 namespace gemmtune::cli {
@@ -87,7 +89,8 @@ class Worker {
         }
         std::optional<AlgoRecord> algo;
         if (r.algo.is_object()) algo = parse_algo_record(r.algo, "worker request", "$.algo");
-        return bench.measure_side_by_side(candidates, algo);
+        return bench.measure_side_by_side(candidates, algo,
+                                          std::max(r.timing.iters, sweep::kRunoffMinSamples));
       }
     }
     throw Error(kExitUsage, "unknown kind");
@@ -98,7 +101,7 @@ class Worker {
     if (!bench_ || !(problem_ == r.problem) || !(timing_ == r.timing) || seed_ != r.seed) {
       bench_.reset();  // NOTE: free the old problem's buffers before allocating the new ones
       TimingOptions timing;
-      timing.mode = r.timing.mode == "call" ? TimingMode::kCall : TimingMode::kKernel;
+      timing.mode = *parse_timing_mode(r.timing.mode);  // decode_request checked the name
       timing.warmup_count = r.timing.warmup;
       timing.sample_count = r.timing.iters;
       bench_ = std::make_unique<ProblemBench>(r.problem, BenchOptions{.timing = timing,

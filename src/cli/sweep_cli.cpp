@@ -6,6 +6,7 @@
 
 #include <exception>
 
+#include "core/timing_mode.hpp"
 #include "jit/kernel_build.hpp"
 
 namespace gemmtune::cli {
@@ -39,10 +40,11 @@ const std::string& command_line() { return command_line_storage(); }
 
 void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
   cmd->add_option("--timing", flags.timing,
-                  "kernel: device time only (launch latency excluded); call: events around one "
-                  "call after an L2 flush (ANCHORS.md protocol). Default: kernel for sweep, the "
-                  "baseline's mode for check")
-      ->check(CLI::IsMember({"kernel", "call"}));
+                  "call: events around one call behind an L2 flush in stream order (the "
+                  "anchors' DeepGEMM protocol); call_sync: the same with the host waiting for "
+                  "the flush (adds host launch latency); kernel: queued behind a spin kernel. "
+                  "Default: kernel for sweep, the baseline's mode for check")
+      ->check(CLI::IsMember(timing_mode_names()));
   cmd->add_option("--iters", flags.iters, "timed samples per measurement (median reported)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/timing_mode.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -99,8 +100,10 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
   env.nvrtc = require_version(versions, "nvrtc", at / "versions");
   env.cublaslt = require_version(versions, "cublaslt", at / "versions");
   env.timing_mode = require_string(j, "timing_mode", at);
-  if (env.timing_mode != "kernel" && env.timing_mode != "call") {
-    (at / "timing_mode").fail("expected \"kernel\" or \"call\", found \"" + env.timing_mode + "\"");
+  if (!parse_timing_mode(env.timing_mode)) {
+    std::string names;
+    for (const std::string& name : timing_mode_names()) names += (names.empty() ? "" : ", ") + name;
+    (at / "timing_mode").fail("expected one of " + names + ", found \"" + env.timing_mode + "\"");
   }
   if (j.contains("roofs") && !j.at("roofs").is_null()) {
     const Json& r = j.at("roofs");

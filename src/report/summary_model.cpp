@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
+
+#include "core/timing_mode.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -18,9 +21,8 @@ constexpr const char* kNone = "–";
 }
 
 [[nodiscard]] std::string timing_protocol(const std::string& mode) {
-  if (mode == "kernel") return "kernel (device time of the GEMM kernels alone, L2 flushed)";
-  if (mode == "call") return "call (CUDA events around one call, L2 flushed; includes launch latency)";
-  return mode;
+  const std::optional<TimingMode> parsed = parse_timing_mode(mode);
+  return parsed ? describe(*parsed) : mode;
 }
 
 }  // namespace

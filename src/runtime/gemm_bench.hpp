@@ -120,8 +120,10 @@ class ProblemBench {
   /// 1.4-1.75 GHz within one problem of the dsv3 sweep), so only interleaved times compare
   /// configs fairly; the tuning table's choice and speedups come from these numbers. A candidate
   /// other than the first that fails validation is left out; the first failing fails the record.
+  /// `runoff_samples`: timed samples per candidate in the run-off (0: the timing options').
   [[nodiscard]] Measurement measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
-                                                 const std::optional<AlgoRecord>& best_algo);
+                                                 const std::optional<AlgoRecord>& best_algo,
+                                                 int runoff_samples = 0);
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);
 

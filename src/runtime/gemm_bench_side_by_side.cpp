@@ -15,7 +15,8 @@
 namespace gemmtune {
 
 Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
-                                               const std::optional<AlgoRecord>& best_algo) {
+                                               const std::optional<AlgoRecord>& best_algo,
+                                               int runoff_samples) {
   State& s = *state_;
   if (candidates.empty()) throw Error(kExitUsage, "side by side: no config to time");
   // One validation record per candidate that passed; the winner's becomes the result.
@@ -52,7 +53,8 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
   std::vector<RunoffTiming> runoff;
   size_t winner = 0;
   if (loaded.size() > 1) {
-    const std::vector<TimingStats> stats = s.timer.time_interleaved(candidate_launches);
+    const std::vector<TimingStats> stats =
+        s.timer.time_interleaved(candidate_launches, runoff_samples);
     for (size_t i = 0; i < loaded.size(); ++i) {
       runoff.push_back({validated[i].config, stats[i]});
       if (stats[i].median_us < stats[winner].median_us) winner = i;

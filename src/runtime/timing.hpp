@@ -1,13 +1,6 @@
 #pragma once
-/// The timing harness: times any launch function with CUDA events under a stated protocol.
-/// README "Timing methodology".
-///
-///   call:   per sample, memset a 512 MiB scratch buffer (flushes the 60 MiB L2), wait for it,
-///           then events around one call. Includes the launch latency a caller sees (a few us).
-///   kernel: per sample, a spin kernel blocks the stream on a host-mapped flag; behind it the
-///           host enqueues [flush, start event, launch, stop event] and then releases the flag,
-///           so the GPU finds the launch already queued: host launch latency is excluded and the
-///           events bracket the device work only (nvbench's blocking-kernel method).
+/// The timing harness: times any launch function with CUDA events under a stated protocol
+/// (core/timing_mode.hpp defines the protocols; README "Timing methodology").
 /// Warm-up samples run the same protocol and are discarded. Several candidates are interleaved
 /// sample by sample (A B C A B C ...) so that clock and power drift hits all of them alike.
 /// The NVML clock sample taken right after the last sample is attached to every result.
@@ -20,6 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/timing_mode.hpp"
 #include "runtime/cuda_handles.hpp"
 #include "runtime/module.hpp"
 #include "runtime/nvml.hpp"
@@ -28,11 +22,6 @@ namespace gemmtune {
 
 /// Launches the work being timed on the given stream (asynchronously).
 using LaunchFn = std::function<void(cudaStream_t)>;
-
-enum class TimingMode { kCall, kKernel };
-
-/// "call" or "kernel".
-[[nodiscard]] const char* to_string(TimingMode mode);
 
 struct TimingOptions {
   TimingMode mode = TimingMode::kCall;
@@ -73,8 +62,11 @@ class Timer {
 
   /// Times one launch.
   [[nodiscard]] TimingStats time(const TimedLaunch& launch);
-  /// Times several launches interleaved sample by sample; stats in input order.
-  [[nodiscard]] std::vector<TimingStats> time_interleaved(const std::vector<TimedLaunch>& launches);
+  /// Times several launches interleaved sample by sample; stats in input order. `sample_count`
+  /// > 0 overrides the options' count for this call (a run-off needs more samples than a
+  /// screening measurement).
+  [[nodiscard]] std::vector<TimingStats> time_interleaved(const std::vector<TimedLaunch>& launches,
+                                                          int sample_count = 0);
 
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
   [[nodiscard]] const TimingOptions& options() const { return options_; }

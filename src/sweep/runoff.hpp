@@ -13,7 +13,13 @@
 namespace gemmtune::sweep {
 
 /// Most configs in a run-off (the screening's fastest included).
-inline constexpr int kRunoffMaxConfigs = 4;
+/// NOTE: 6, not 4: at 64x7168x2048 the screening's order of configs 2-5 was noise (a 7-stage
+/// ring measured 12.5 us once left out of a run-off that chose a 15.0 us 10-stage ring, issue 10).
+inline constexpr int kRunoffMaxConfigs = 6;
+/// Fewest timed samples per run-off candidate. Why: on a ~12 us problem two configs 3% apart
+/// differ by less than one sample's spread; the median of 100 interleaved samples separates them
+/// (its standard error is ~1/8 of the sample spread), and 100 flushed samples cost ~25 ms.
+inline constexpr int kRunoffMinSamples = 100;
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 

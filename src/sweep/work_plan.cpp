@@ -56,7 +56,10 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   const int64_t full = 1 + timing.warmup + timing.iters;
   // NOTE: side by side: the run-off's configs and up to three baselines per sample (the cuBLASLt
   // ones may be slower than the prediction, so count them twice); every config also validates.
-  if (item.kind == report::RunKind::kSideBySide) return (2 * kRunoffMaxConfigs + 6) * full;
+  if (item.kind == report::RunKind::kSideBySide) {
+    const int64_t runoff = 1 + timing.warmup + std::max<int64_t>(timing.iters, kRunoffMinSamples);
+    return 2 * kRunoffMaxConfigs * runoff + 6 * full;
+  }
   if (item.kind != report::RunKind::kCublasltBest) return full;
   // Each screened algorithm: its untimed trial launch, the warm-ups and the samples.
   return int64_t{kCublasLtBestMaxAlgos} * (1 + kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +

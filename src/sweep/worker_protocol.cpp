@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/timing_mode.hpp"
 
 namespace gemmtune::sweep {
 namespace {
@@ -124,7 +125,7 @@ WorkerRequest decode_request(const std::string& line) {
   m.timing = {.mode = request_string(timing, "mode"),
               .warmup = static_cast<int>(request_int(timing, "warmup")),
               .iters = static_cast<int>(request_int(timing, "iters"))};
-  if (m.timing.mode != "kernel" && m.timing.mode != "call") bad_request("unknown timing mode");
+  if (!parse_timing_mode(m.timing.mode)) bad_request("unknown timing mode");
   m.seed = static_cast<uint64_t>(request_int(j, "seed"));
   request.measure = std::move(m);
   return request;

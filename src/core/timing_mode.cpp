@@ -1,0 +1,49 @@
+#include "core/timing_mode.hpp"
+
+#include <array>
+
+namespace gemmtune {
+namespace {
+
+constexpr std::array kModes{TimingMode::kCall, TimingMode::kCallSync, TimingMode::kKernel};
+
+}  // namespace
+
+const char* to_string(TimingMode mode) {
+  switch (mode) {
+    case TimingMode::kCall: return "call";
+    case TimingMode::kCallSync: return "call_sync";
+    case TimingMode::kKernel: return "kernel";
+  }
+  return "unknown";
+}
+
+std::optional<TimingMode> parse_timing_mode(std::string_view name) {
+  for (const TimingMode mode : kModes) {
+    if (name == to_string(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> timing_mode_names() {
+  std::vector<std::string> names;
+  for (const TimingMode mode : kModes) names.emplace_back(to_string(mode));
+  return names;
+}
+
+const char* describe(TimingMode mode) {
+  switch (mode) {
+    case TimingMode::kCall:
+      return "call (CUDA events around one call behind an L2 flush, in stream order: the "
+             "anchors' DeepGEMM protocol; host launch latency hidden)";
+    case TimingMode::kCallSync:
+      return "call_sync (as call, the host waiting for the flush first: includes the host "
+             "launch latency)";
+    case TimingMode::kKernel:
+      return "kernel (device time of the GEMM kernels alone, queued behind a spin kernel, L2 "
+             "flushed)";
+  }
+  return "unknown";
+}
+
+}  // namespace gemmtune
