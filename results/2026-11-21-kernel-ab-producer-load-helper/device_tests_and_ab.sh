@@ -3,6 +3,6 @@
 set -u
 final=$OUT
 export OUT=/tmp/o; mkdir -p $OUT
-bash scripts/device_ab.sh results/kernel_ab_session4/mend_list.txt mend final mend
+bash scripts/device_ab.sh results/2026-11-21-kernel-ab-producer-load-helper/mend_list.txt mend final mend
 tar -C /tmp/o -czf $final/all.tgz .
 cp /tmp/o/ab_*.jsonl /tmp/o/gpu_tests.log $final/

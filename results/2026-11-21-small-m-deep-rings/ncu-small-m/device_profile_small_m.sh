@@ -3,6 +3,6 @@
 set -u
 final=$OUT
 export OUT=/tmp/o; mkdir -p $OUT
-bash scripts/device_profile.sh results/kernel_ab_session4/profile_small_list.txt final > $OUT/profile.log 2>&1
+bash scripts/device_profile.sh results/2026-11-21-small-m-deep-rings/ncu-small-m/profile_small_list.txt final > $OUT/profile.log 2>&1
 grep -E '=====|Duration|SM Frequency|Elapsed Cycles|SM Active|DRAM Throughput|L2 Cache Throughput|tensor_cycles|issue_active|inst_executed.sum|dram__bytes|lts__t_bytes|No Eligible|Registers|Achieved' $OUT/profile_final.txt | sed 's/  */ /g' | awk '!seen[$0]++'
 tar -C /tmp/o -czf $final/all.tgz .

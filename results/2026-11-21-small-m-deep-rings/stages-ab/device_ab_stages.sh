@@ -3,6 +3,6 @@
 set -u
 final=$OUT
 export OUT=/tmp/o; mkdir -p $OUT
-GEMMTUNE_AB_LIMIT_S=200 bash scripts/device_ab.sh results/kernel_ab_session4/stages_list.txt none final
+GEMMTUNE_AB_LIMIT_S=200 bash scripts/device_ab.sh results/2026-11-21-small-m-deep-rings/stages-ab/stages_list.txt none final
 tar -C /tmp/o -czf $final/all.tgz .
 cp /tmp/o/ab_final.jsonl $final/

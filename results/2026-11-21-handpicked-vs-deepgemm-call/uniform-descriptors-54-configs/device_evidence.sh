@@ -1,6 +1,6 @@
 # Device run 8 of session 4 (evidence for the final head): GPU suite, the 54 hand-picked configs in
 # call mode, SASS summary of three representative cubins, then the dsv3-quick sweep (default
-# budget, call, cold cache) into results/sweeps/dsv3-quick-default-call/.
+# budget, call, cold cache) into results/2026-11-21-dsv3-quick-sweep-default-call/.
 set -u
 final=$OUT
 export OUT=/tmp/o; mkdir -p $OUT
