@@ -3,19 +3,20 @@
 # config, its call-mode median µs, DeepGEMM's call µs (ANCHORS.md) over ours (the TFLOPS and GB/s
 # ratio alike: both move the same bytes and FLOPs), and cuBLASLt's block-scaled heuristic over ours,
 # timed in the same process. A config that failed validation is never selected.
-#   usage: bash scripts/ab_table.sh ANCHORS_MD DIR VARIANT...   (reads DIR/ab_<variant>.jsonl)
+#   usage: bash scripts/ab_table.sh ANCHORS_MD DIR VARIANT...
+#   (reads DIR/ab_<variant>.jsonl, or DIR/ab_<variant>.jsonl.gz as results/ keeps the larger ones)
 set -euo pipefail
 anchors=$1 dir=$2
 shift 2
 # ANCHORS.md rows: | M | N | K | DeepGEMM call µs | ...
 anchor_rows=$(awk -F'|' '$2 ~ /^ *[0-9]+ *$/ {gsub(/ /, ""); print $2, $3, $4, $5}' "$anchors")
 for v in "$@"; do
-  jq -r --arg v "$v" '
+  file=$dir/ab_$v.jsonl
+  if [[ -f $file ]]; then cat "$file"; else gzip -dc "$file.gz"; fi | jq -r --arg v "$v" '
     [.measurements[] | select(.kind == "gemmtune")][0] as $g
     | ([.measurements[] | select(.kind == "cublaslt_heuristic")][0].timing.median_us // 0) as $h
     | select($g.disposition == "passed")
-    | "\($v) \($g.problem.m) \($g.problem.n) \($g.problem.k) \($g.config) \($g.timing.median_us) \($h)"' \
-    "$dir/ab_$v.jsonl"
+    | "\($v) \($g.problem.m) \($g.problem.n) \($g.problem.k) \($g.config) \($g.timing.median_us) \($h)"'
 done | awk -v variants="$*" -v anchors="$anchor_rows" '
   BEGIN {
     nv = split(variants, vs, " ")
