@@ -6,7 +6,10 @@
 #   usage: bash scripts/pack_device_deps.sh   (then carry .devdeps in the device call)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libgtest-dev libgmock-dev)
+# NOTE: the runtime packages too: the CMake configs check that the libraries they name exist
+# (the tool itself uses fmt and spdlog header-only).
+packages=(libcli11-dev nlohmann-json3-dev libfmt-dev libfmt9 libspdlog-dev libspdlog1.10 libgtest-dev
+          libgmock-dev)
 mkdir -p .devdeps
 # NOTE: files only (directories would pull in whole trees), symbolic links dereferenced (tar -h):
 # libfmt.so points into the runtime package, and the fmt CMake config checks that it exists.
