@@ -4,14 +4,20 @@
 # shape set with the call protocol, then every row of its tuning table timed beside DeepGEMM
 # (anchors' dg_compare.py: gemmtune's choice re-timed by `gemmtune run`, alternating problem by
 # problem), and the protocol check (scripts/dg_protocol_check.py) on configs/bench/protocol_rows.txt.
-#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES] [BUDGET]
-#   carry: .devdeps .anchors    Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1.
-# Writes under $OUT (<= 8 files): log.txt, gpu_tests.log, sweep.tgz (run folder), cmp.jsonl,
-# protocol.jsonl, dg_warm.json.
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
+#   SHAPES: shape-set files, or FILE:I/N for part I of N (scripts/shape_set_part.py); default
+#   configs/dsv3-quick.json. carry: .devdeps .anchors
+#   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_BUDGET (default),
+#   GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
+#   there, keeping its rows).
+# Writes under $OUT (<= 8 files): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
+# (rows of every shape set, each with its "set"), protocol.jsonl, dg_warm.json.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-shapes=${1:-configs/dsv3-quick.json} budget=${2:-default}
+(( $# )) || set -- configs/dsv3-quick.json
+budget=${GEMMTUNE_BUDGET:-default}
+deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-570} ))
 log=$OUT/log.txt
 exec > >(tee -a "$log") 2>&1
 start=$SECONDS
@@ -29,27 +35,40 @@ if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
   stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
 fi
 
-name=$(basename "$shapes" .json)
-runs=/tmp/gemmtune-runs/$name
-rm -rf "$runs"
-devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing call --out "$runs" --quiet > /dev/null 2> /tmp/sweep.log
-stamp "sweep rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -2 /tmp/sweep.log
-tar czf "$OUT/sweep.tgz" -C "$(dirname "$runs")" "$name"
-
 wait "$dg_pid"; tail -2 /tmp/dg_build.log
 export PYTHONPATH=/tmp/dgb/DeepGEMM
-python3 .anchors/dg_warm.py "$OUT/dg_warm.json" "$runs/tuning_table.json" > /dev/null 2>&1
-stamp "deepgemm warm rc=$?"
-python3 .anchors/dg_compare.py "$runs/tuning_table.json" "$PWD/devbuild/gemmtune" "$OUT/cmp.jsonl"
-stamp "compare done"
-python3 - "$OUT/cmp.jsonl" <<'PY'
+mkdir -p /tmp/gemmtune-runs
+for spec in "$@"; do
+  shapes=${spec%%:*}
+  if [[ $spec == *:* ]]; then
+    part=${spec##*:}
+    python3 scripts/shape_set_part.py "$shapes" "${part%/*}" "${part#*/}" /tmp/part.json
+    shapes=/tmp/part.json
+  fi
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$shapes")
+  runs=/tmp/gemmtune-runs/$name
+  rm -rf "$runs"
+  # shellcheck disable=SC2086
+  devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing call --out "$runs" \
+    --quiet ${GEMMTUNE_SWEEP_FLAGS:-} > /dev/null 2> "/tmp/sweep-$name.log"
+  stamp "sweep $name rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -1 "/tmp/sweep-$name.log"
+  python3 .anchors/dg_warm.py "/tmp/dg_warm-$name.json" "$runs/tuning_table.json" > /dev/null 2>&1
+  stamp "deepgemm warm rc=$?"
+  python3 .anchors/dg_compare.py "$runs/tuning_table.json" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
+  python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" <<'PY'
 import json, math, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [dict(json.loads(l), set=sys.argv[2]) for l in open(sys.argv[1]) if l.strip()]
+with open(sys.argv[3], 'a') as out:
+    for row in rows: out.write(json.dumps(row) + '\n')
 r = [x['dg_over_gt'] for x in rows if x.get('dg_over_gt')]
 if r:
     g = math.exp(sum(map(math.log, r)) / len(r))
-    print(f"dg/gt geomean {g:.3f} over {len(r)} rows; >= 1.0: {sum(x >= 1 for x in r)}; min {min(r):.3f}")
+    print(f"{sys.argv[2]}: dg/gt geomean {g:.3f} over {len(r)} rows; >= 1.0: {sum(x >= 1 for x in r)}; min {min(r):.3f}")
 PY
+  stamp "compare $name done"
+done
+tar czf "$OUT/sweeps.tgz" -C /tmp/gemmtune-runs .
+cat /tmp/dg_warm-*.json > "$OUT/dg_warm.json" 2>/dev/null
 if [[ ${GEMMTUNE_SKIP_PROTOCOL:-0} != 1 ]]; then
   python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" configs/bench/protocol_rows.txt "$OUT/protocol.jsonl"
   stamp "protocol check done"

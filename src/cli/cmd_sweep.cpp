@@ -33,6 +33,7 @@ struct SweepFlags {
   std::string budget = "default";
   bool resume = false;
   bool force = false;
+  bool skip_cublaslt_best = false;
   MeasureFlags measure;
 };
 
@@ -75,18 +76,29 @@ int run_sweep_command(SweepFlags f) {
   options.settings = {{"space", space_file},
                       {"budget", budget.name},
                       {"max_configs_per_problem", budget.max_configs},
-                      {"watchdog_s", f.measure.watchdog_s}};
+                      {"watchdog_s", f.measure.watchdog_s},
+                      {"cublaslt_best", !f.skip_cublaslt_best}};
   const sweep::Planner planner = [&](const DeviceLimits& limits) {
     const ConfigSpace space = load_config_space(space_file, limits.sm_count);
     std::vector<sweep::ProblemWork> plan =
         sweep::plan_sweep(shapes, enumerate_configs(space), limits, budget);
-    int64_t configs = 0;
-    for (const sweep::ProblemWork& w : plan) {
-      for (const sweep::WorkItem& item : w.items) configs += item.config ? 1 : 0;
+    int64_t configs = 0, baselines = 0;
+    for (sweep::ProblemWork& w : plan) {
+      if (f.skip_cublaslt_best) {
+        std::erase_if(w.items, [](const sweep::WorkItem& item) {
+          return item.kind == report::RunKind::kCublasltBest;
+        });
+      }
+      for (const sweep::WorkItem& item : w.items) {
+        configs += item.config ? 1 : 0;
+        baselines += item.kind == report::RunKind::kCublasltHeuristic ||
+                     item.kind == report::RunKind::kCublasltBest ||
+                     item.kind == report::RunKind::kCublasltFp8Tensor;
+      }
     }
-    spdlog::info("{} problem(s), {} config measurement(s) plus 3 cuBLASLt baselines each "
+    spdlog::info("{} problem(s), {} config measurement(s) and {} cuBLASLt baseline(s) "
                  "(budget {}, space {}, {} SMs)",
-                 plan.size(), configs, budget.name, space.name, limits.sm_count);
+                 plan.size(), configs, baselines, budget.name, space.name, limits.sm_count);
     return plan;
   };
   // NOTE: only the default worker needs this machine's GPU; GEMMTUNE_WORKER_CMD replaces it
@@ -122,6 +134,9 @@ void register_sweep(CLI::App& root, int& exit_code) {
                 "continue the run folder: skip measurements runs.jsonl already holds");
   cmd->add_flag("--force", flags->force,
                 "with --resume: continue even if the GPU, shape set or timing mode differ");
+  cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
+                "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
+                "sweep's time); its speedup column stays empty");
   add_measure_flags(cmd, flags->measure);
   cmd->add_flag("--json", flags->measure.json,
                 "print the tuning table (gemmtune.tuning_table/1) on stdout at the end");
