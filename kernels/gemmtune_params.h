@@ -15,6 +15,8 @@ struct GemmtuneGemmParams {
   int n;                        // rows of B, columns of D
   int k;                        // reduction length (multiple of 16)
   int sb_ld;                    // leading dimension of sB in floats
+  int a_box_rows;               // rows of A (and of sA) one stage loads per CTA: block_m, or
+                                // fewer when M < block_m (see the launcher's a_box_rows)
   const float* sb;              // sB, see above (the kernel reads it through its tensor map)
   unsigned short* d;            // D as raw bf16 bits, used by the split-K reduction
   float* workspace;             // split-K partials: [split_k][m][n] fp32 (null when split_k == 1)

@@ -153,10 +153,13 @@ template <class C>
 __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
                                          const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
                                          char* smem, u64* full, u64* empty) {
-  constexpr u32 kStageTxBytes = C::kBlockM * 128 + C::kBlockN * 128 + C::kBlockM * 4;
+  // NOTE: a problem with fewer rows than a tile loads only p.a_box_rows rows of A and sA (the
+  // launcher's box); the rows above them in the stage keep stale bytes, which reach only D rows
+  // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
+  const u32 stage_tx_bytes = p.a_box_rows * (128 + 4) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
-    mbarrier_arrive_expect_tx(&full[stage], kStageTxBytes);
+    mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.m0, rank);
     load_operand_block<C::kBlockN, C::kMulticast == 2>(

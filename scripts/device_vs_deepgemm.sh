@@ -7,7 +7,8 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
 #   SHAPES: shape-set files, or FILE:I/N for part I of N (scripts/shape_set_part.py); default
 #   configs/dsv3-quick.json. carry: .devdeps .anchors
-#   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_BUDGET (default),
+#   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
+#   the protocol check), GEMMTUNE_BUDGET (default),
 #   GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows).
 # Writes under $OUT (<= 8 files): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
@@ -70,6 +71,6 @@ done
 tar czf "$OUT/sweeps.tgz" -C /tmp/gemmtune-runs .
 cat /tmp/dg_warm-*.json > "$OUT/dg_warm.json" 2>/dev/null
 if [[ ${GEMMTUNE_SKIP_PROTOCOL:-0} != 1 ]]; then
-  python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" configs/bench/protocol_rows.txt "$OUT/protocol.jsonl"
+  python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" "${GEMMTUNE_PROTOCOL_ROWS:-configs/bench/protocol_rows.txt}" "$OUT/protocol.jsonl"
   stamp "protocol check done"
 fi

@@ -40,8 +40,7 @@ const char* describe(TimingMode mode) {
       return "call_sync (as call, the host waiting for the flush first: includes the host "
              "launch latency)";
     case TimingMode::kKernel:
-      return "kernel (device time of the GEMM kernels alone, queued behind a spin kernel, L2 "
-             "flushed)";
+      return "kernel (device time of the GEMM kernels alone, L2 flushed)";
   }
   return "unknown";
 }

@@ -50,14 +50,22 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
     : kernel_(kernel) {
   const KernelConfig& c = kernel.config();
   const uint64_t m = op.m, n = op.n, k = op.k;
-  const uint32_t a_box_rows = c.multicast == Multicast::kA ? c.block_m / 2 : c.block_m;
+  // NOTE: with fewer rows than a tile, A and sA boxes of block_m rows are mostly out of bounds,
+  // and TMA's zero fill is not free: bm64_bn56_s10 at 1 x 7168 x 18432 took 61 us against 45 us
+  // at M = 64 (device run 4, results/PERF_LOG.md). So such a problem loads M rows rounded up to
+  // 8 (whole 128-byte swizzle atoms). Multicast A keeps whole tiles: each CTA loads half of them
+  // for both.
+  const uint32_t a_rows = c.multicast != Multicast::kA && m < static_cast<uint64_t>(c.block_m)
+                              ? static_cast<uint32_t>((m + 7) / 8 * 8)
+                              : static_cast<uint32_t>(c.block_m);
+  const uint32_t a_box_rows = c.multicast == Multicast::kA ? c.block_m / 2 : a_rows;
   const uint32_t b_box_rows = c.multicast == Multicast::kB ? c.block_n / 2 : c.block_n;
   tmap_a_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.a, k, m, k, 128, a_box_rows,
                       CU_TENSOR_MAP_SWIZZLE_128B);
   tmap_b_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.b, k, n, k, 128, b_box_rows,
                       CU_TENSOR_MAP_SWIZZLE_128B);
   tmap_sa_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sa, op.m_pad4, num_k_blocks(op.k),
-                       uint64_t{4} * op.m_pad4, c.block_m, 1, CU_TENSOR_MAP_SWIZZLE_NONE);
+                       uint64_t{4} * op.m_pad4, a_rows, 1, CU_TENSOR_MAP_SWIZZLE_NONE);
   // One box per stage: kSbRunFloats K blocks of the tile's two scale rows (core/smem_layout.hpp).
   tmap_sb_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sb, op.sb_ld, (n + 127) / 128,
                        uint64_t{4} * op.sb_ld, kSbRunFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE);
@@ -74,6 +82,7 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
   params_.n = op.n;
   params_.k = op.k;
   params_.sb_ld = op.sb_ld;
+  params_.a_box_rows = static_cast<int>(a_rows);
   params_.sb = op.sb;
   params_.d = static_cast<unsigned short*>(d);
   if (c.split_k > 1) {
