@@ -28,28 +28,20 @@ using Tile = std::pair<int, int>;  // block_m, block_n
 
 /// What the depth pass has tried of one tile.
 struct Tried {
-  /// Whether the tile order can matter: more tiles than CTAs (several waves). NOTE: at the power
-  /// cap a raster group of 16 ran 12288x7168x16384 3% faster than 8 (2225 vs 2300 µs, PERF_LOG
-  /// 2026-11-22), yet the depth pass never tried one: 4 of 1008 large-M measurements.
-  bool raster_matters = false;
   std::set<Multicast> multicast;
   std::set<std::pair<Multicast, int>> multicast_stages;
-  std::set<std::tuple<Multicast, int, Raster, int>> orders;  // multicast, stages, raster, group
-  std::set<std::tuple<Multicast, int, int>> variants;        // multicast, stages, split_k
+  std::set<std::tuple<Multicast, int, int>> variants;  // multicast, stages, split_k
 
   void add(const KernelConfig& c) {
     multicast.insert(c.multicast);
     multicast_stages.insert({c.multicast, c.stages});
-    orders.insert({c.multicast, c.stages, c.raster, c.group});
     variants.insert({c.multicast, c.stages, c.split_k});
   }
-  /// 0: a multicast not tried yet; 1: a new stage count; 2: a new tile order (raster, group)
-  /// where the order can matter; 3: a new split-K; 4: nothing new.
+  /// 0: a multicast not tried yet; 1: a new stage count; 2: a new split-K; 3: nothing new.
   [[nodiscard]] int novelty(const KernelConfig& c) const {
     if (multicast.count(c.multicast) == 0) return 0;
     if (multicast_stages.count({c.multicast, c.stages}) == 0) return 1;
-    if (raster_matters && orders.count({c.multicast, c.stages, c.raster, c.group}) == 0) return 2;
-    return variants.count({c.multicast, c.stages, c.split_k}) == 0 ? 3 : 4;
+    return variants.count({c.multicast, c.stages, c.split_k}) == 0 ? 2 : 3;
   }
 };
 
@@ -132,17 +124,12 @@ std::vector<Candidate> select_candidates(const GemmShape& shape,
     // is newest (a multicast not tried, else a stage count, else a split-K).
     const size_t deep = std::min(tiles.size(), std::max<size_t>(1, want / 8));
     std::vector<Tried> tried(deep);
-    for (size_t t = 0; t < deep; ++t) {
-      const auto [block_m, block_n] = tiles[t];
-      tried[t].raster_matters =
-          (shape.m + block_m - 1) / block_m * ((shape.n + block_n - 1) / block_n) > device.sm_count;
-      tried[t].add(legal[ranked[first_plain(members[tiles[t]])].index]);
-    }
+    for (size_t t = 0; t < deep; ++t) tried[t].add(legal[ranked[first_plain(members[tiles[t]])].index]);
     for (bool progress = true; progress && count < want;) {
       progress = false;
       for (size_t t = 0; t < deep && count < want; ++t) {
         std::optional<size_t> best;
-        int best_novelty = 4;
+        int best_novelty = 3;
         for (const size_t pos : members[tiles[t]]) {
           const int novelty = tried[t].novelty(legal[ranked[pos].index]);
           if (!picked[pos] && novelty < best_novelty) {

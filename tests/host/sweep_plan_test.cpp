@@ -247,25 +247,5 @@ TEST(SweepProgress, InPlaceRewritesQuietPrintsNothing) {
   EXPECT_EQ(text, "\r" + line + "\x1b[K\r" + line + "\x1b[K\n");
 }
 
-// At the power cap a raster group of 16 ran 12288x7168x16384 3% faster than 8 (PERF_LOG
-// 2026-11-22), but the depth pass only varied multicast, stages and split-K, so the default budget
-// measured one tile order per tile. Where a tile spans several waves it now tries another order;
-// where one wave holds every tile (M = 64 here) the order cannot matter and is not varied.
-TEST(SweepBudgetOrder, SeveralWavesTryATileOrderOneWaveDoesNot) {
-  const auto all =
-      enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
-  const auto orders = [&](const Problem& p) {
-    const std::vector<KernelConfig> legal = legal_for(p, all);
-    std::set<std::pair<Raster, int>> seen;
-    for (const sweep::Candidate& c : sweep::select_candidates(
-             {.m = p.m, .n = p.n, .k = p.k}, legal, sweep::parse_budget("default"))) {
-      seen.insert({c.config.raster, c.config.group});
-    }
-    return seen.size();
-  };
-  EXPECT_GE(orders({.label = "o_proj", .m = 12288, .n = 7168, .k = 16384}), 2u);
-  EXPECT_EQ(orders({.label = "o_proj", .m = 64, .n = 7168, .k = 16384}), 1u);
-}
-
 }  // namespace
 }  // namespace gemmtune::test
