@@ -20,8 +20,8 @@
 //   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
 //                      already loading the next tile. Split-K: FP32 partials to a workspace, the
 //                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
-//   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): each CTA
-//                      loads half of the shared operand for both. With an odd number of tiles
+//   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): the CTA of
+//                      rank 0 loads the shared operand for both (one multicast per stage). With an odd number of tiles
 //                      the second CTA mirrors its partner's tile and discards its result.
 //
 // Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
@@ -137,13 +137,15 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
 }
 
 /// Loads one K block (kRows rows x 128 bytes, from row `row0`) of an operand into `dst`. An operand
-/// shared by the cluster (multicast) is split: each CTA loads its half of the rows for both CTAs.
+/// shared by the cluster (multicast) is loaded whole by the CTA of rank 0 into both CTAs.
+/// NOTE: both CTAs loading half each (one multicast per CTA and stage) ran bm256_bn128_s3 2-4%
+/// slower than no multicast (tensor pipe 86% vs 90%, PERF_LOG 2026-11-22); DeepGEMM, whose sm90
+/// kernel issues the whole tile from rank 0, gets 93% with multicast on the same tile.
 template <int kRows, bool kShared>
 __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescriptor* tmap, u64* bar,
                                                    int kb, int row0, u32 rank) {
   if (kShared) {
-    constexpr int kHalf = kRows / 2;
-    tma_load_2d_multicast(dst + rank * kHalf * 128, tmap, bar, kb * 128, row0 + rank * kHalf, 0x3);
+    if (rank == 0) tma_load_2d_multicast(dst, tmap, bar, kb * 128, row0, 0x3);
   } else {
     tma_load_2d(dst, tmap, bar, kb * 128, row0);
   }

@@ -52,17 +52,15 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
   const uint64_t m = op.m, n = op.n, k = op.k;
   // NOTE: with fewer rows than a tile, A and sA boxes of block_m rows are mostly out of bounds,
   // and TMA's zero fill is not free: bm64_bn56_s10 at 1 x 7168 x 18432 took 61 us against 45 us
-  // at M = 64 (device run 4, results/PERF_LOG.md). So such a problem loads M rows rounded up to
-  // 8 (whole 128-byte swizzle atoms). Multicast A keeps whole tiles: each CTA loads half of them
-  // for both.
-  const uint32_t a_rows = c.multicast != Multicast::kA && m < static_cast<uint64_t>(c.block_m)
+  // at M = 64 (results/PERF_LOG.md, 2026-11-22). So such a problem loads M rows rounded up to 8
+  // (whole 128-byte swizzle atoms). The kernel's multicast loads whole boxes from one CTA into
+  // both, so the rule holds with multicast too.
+  const uint32_t a_rows = m < static_cast<uint64_t>(c.block_m)
                               ? static_cast<uint32_t>((m + 7) / 8 * 8)
                               : static_cast<uint32_t>(c.block_m);
-  const uint32_t a_box_rows = c.multicast == Multicast::kA ? c.block_m / 2 : a_rows;
-  const uint32_t b_box_rows = c.multicast == Multicast::kB ? c.block_n / 2 : c.block_n;
-  tmap_a_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.a, k, m, k, 128, a_box_rows,
+  tmap_a_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.a, k, m, k, 128, a_rows,
                       CU_TENSOR_MAP_SWIZZLE_128B);
-  tmap_b_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.b, k, n, k, 128, b_box_rows,
+  tmap_b_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, op.b, k, n, k, 128, static_cast<uint32_t>(c.block_n),
                       CU_TENSOR_MAP_SWIZZLE_128B);
   tmap_sa_ = encode_2d(CU_TENSOR_MAP_DATA_TYPE_FLOAT32, op.sa, op.m_pad4, num_k_blocks(op.k),
                        uint64_t{4} * op.m_pad4, a_rows, 1, CU_TENSOR_MAP_SWIZZLE_NONE);
