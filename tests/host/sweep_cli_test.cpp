@@ -107,5 +107,24 @@ TEST_F(SweepCli, CheckExitsOneWhenTheChosenConfigCannotRunAnyMore) {
   EXPECT_NE(records[1].reason.find("num_sms"), std::string::npos) << records[1].reason;
 }
 
+// --skip-cublaslt-best leaves the best-enumerated search out of the plan (the side-by-side runs
+// against DeepGEMM use it): the two other baselines are still measured, the setting is recorded,
+// and `call_sync` is a timing mode the run folder keeps.
+TEST_F(SweepCli, SkipCublasltBestLeavesOnlyTheOtherBaselines) {
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult r =
+      run_gemmtune(sweep_args(out) + " --skip-cublaslt-best --timing call_sync --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  for (const report::RunRecord& record : records) {
+    EXPECT_NE(record.kind, report::RunKind::kCublasltBest);
+  }
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  EXPECT_EQ(env.at("sweep").at("cublaslt_best"), false);
+  EXPECT_EQ(env.at("timing_mode"), "call_sync");
+  EXPECT_EQ(run_gemmtune("report " + out).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace gemmtune::test

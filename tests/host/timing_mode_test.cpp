@@ -1,0 +1,25 @@
+// The timing protocols' one owner (core/timing_mode.hpp): names round-trip, unknown names are
+// refused, and every mode has a description for reports.
+#include <gtest/gtest.h>
+
+#include "core/timing_mode.hpp"
+
+namespace gemmtune::test {
+namespace {
+
+TEST(TimingMode, NamesRoundTripAndUnknownNamesAreRefused) {
+  const std::vector<std::string> names = timing_mode_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"call", "call_sync", "kernel"}));
+  for (const std::string& name : names) {
+    const std::optional<TimingMode> mode = parse_timing_mode(name);
+    ASSERT_TRUE(mode.has_value()) << name;
+    EXPECT_EQ(to_string(*mode), name);
+    EXPECT_NE(std::string(describe(*mode)).find(name), std::string::npos) << name;
+  }
+  EXPECT_FALSE(parse_timing_mode("Call").has_value());
+  EXPECT_FALSE(parse_timing_mode("").has_value());
+  EXPECT_FALSE(parse_timing_mode("call ").has_value());
+}
+
+}  // namespace
+}  // namespace gemmtune::test
