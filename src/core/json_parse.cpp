@@ -101,8 +101,8 @@ class DuplicateKeyCheck {
         Frame& frame = frames_.back();
         frame.key = parsed.template get<std::string>();
         if (!frame.keys.insert(frame.key).second) {
-          throw DuplicateKey{fmt::format("{}: duplicate key \"{}\" in one object", path(),
-                                         frame.key)};
+          throw DuplicateKey{one_line(fmt::format("{}: duplicate key \"{}\" in one object",
+                                                  path(), frame.key))};
         }
         break;
       }
@@ -153,10 +153,21 @@ CheckedParse<Json> parse_checked(std::string_view text) {
     const size_t tag_end = detail.find("] ");
     if (tag_end != std::string::npos) detail = detail.substr(tag_end + 2);
     return {.parsed = {.value = Json(),
-                       .problem = JsonProblem{.message = fmt::format("malformed JSON (byte {}): {}",
-                                                                     e.byte, detail),
+                       .problem = JsonProblem{.message = one_line(fmt::format(
+                                                  "malformed JSON (byte {}): {}", e.byte, detail)),
                                               .malformed = true}},
             .error_byte = e.byte};
+  } catch (const typename Json::out_of_range& e) {
+    // NOTE: nlohmann refuses numbers beyond the double range (1e400) with out_of_range.406 and
+    // no position; the text is JSON, the number is not representable.
+    std::string detail = e.what();
+    const size_t tag_end = detail.find("] ");
+    if (tag_end != std::string::npos) detail = detail.substr(tag_end + 2);
+    return {.parsed = {.value = Json(),
+                       .problem = JsonProblem{
+                           .message = one_line(fmt::format("number out of range: {}", detail)),
+                           .malformed = false}},
+            .error_byte = 0};
   } catch (const DuplicateKey& e) {
     return {.parsed = {.value = Json(),
                        .problem = JsonProblem{.message = e.message, .malformed = false}},
