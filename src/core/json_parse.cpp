@@ -1,7 +1,6 @@
 // Bytes to JSON under limits (core/json_input.hpp): file and line reading with size caps, a
-// depth pre-scan, and nlohmann's parser with a callback that refuses repeated keys. Every step
-// is linear in the input; nothing keeps per-level copies of the JSON path (the path of an error
-// is assembled only when one is reported).
+// depth pre-scan, and nlohmann's parser driving a builder that refuses repeated keys
+// (core/json_checked_builder.hpp). Every step is linear in the input, up to a log factor.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,9 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <istream>
-#include <set>
 
 #include "core/error.hpp"
+#include "core/json_checked_builder.hpp"
 #include "core/json_input.hpp"
 
 namespace gemmtune {
@@ -74,66 +73,6 @@ std::optional<size_t> first_too_deep_byte(std::string_view text) {
   return std::nullopt;
 }
 
-// Thrown by the callback to stop a parse at a repeated key.
-struct DuplicateKey {
-  std::string message;
-};
-
-// Parser callback that refuses a key repeated within one object. It keeps one frame per open
-// array or object (at most kMaxJsonDepth after the pre-scan) and each object's keys once.
-template <typename Json>
-class DuplicateKeyCheck {
- public:
-  bool operator()(int /*depth*/, typename Json::parse_event_t event, Json& parsed) {
-    using Event = typename Json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-      case Event::array_start:
-        if (!frames_.empty() && frames_.back().is_array) ++frames_.back().elements;
-        frames_.push_back({.is_array = event == Event::array_start, .elements = 0, .key = {},
-                           .keys = {}});
-        break;
-      case Event::object_end:
-      case Event::array_end:
-        frames_.pop_back();
-        break;
-      case Event::key: {
-        Frame& frame = frames_.back();
-        frame.key = parsed.template get<std::string>();
-        if (!frame.keys.insert(frame.key).second) {
-          throw DuplicateKey{one_line(fmt::format("{}: duplicate key \"{}\" in one object",
-                                                  path(), frame.key))};
-        }
-        break;
-      }
-      case Event::value:
-        if (!frames_.empty() && frames_.back().is_array) ++frames_.back().elements;
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool is_array = false;
-    size_t elements = 0;  // arrays: elements started so far; the open one is the last
-    std::string key;      // objects: the key whose value is being read
-    std::set<std::string> keys;
-  };
-
-  // The JSON pointer of the value being read, assembled only for an error message.
-  [[nodiscard]] std::string path() const {
-    std::string pointer;
-    for (const Frame& frame : frames_) {
-      pointer = frame.is_array ? json_child(pointer, frame.elements - 1)
-                               : json_child(pointer, frame.key);
-    }
-    return pointer;
-  }
-
-  std::vector<Frame> frames_;
-};
-
 // A parse and, for malformed text, the 1-based byte where the parser stopped.
 template <typename Json>
 struct CheckedParse {
@@ -143,36 +82,22 @@ struct CheckedParse {
 
 template <typename Json>
 CheckedParse<Json> parse_checked(std::string_view text) {
-  try {
-    return {.parsed = {.value = Json::parse(text, DuplicateKeyCheck<Json>()),
-                       .problem = std::nullopt},
-            .error_byte = 0};
-  } catch (const typename Json::parse_error& e) {
-    // NOTE: what() is "[json.exception.parse_error.N] parse error at line L, column C: ...".
-    std::string detail = e.what();
-    const size_t tag_end = detail.find("] ");
-    if (tag_end != std::string::npos) detail = detail.substr(tag_end + 2);
-    return {.parsed = {.value = Json(),
-                       .problem = JsonProblem{.message = one_line(fmt::format(
-                                                  "malformed JSON (byte {}): {}", e.byte, detail)),
-                                              .malformed = true}},
-            .error_byte = e.byte};
-  } catch (const typename Json::out_of_range& e) {
-    // NOTE: nlohmann refuses numbers beyond the double range (1e400) with out_of_range.406 and
-    // no position; the text is JSON, the number is not representable.
-    std::string detail = e.what();
-    const size_t tag_end = detail.find("] ");
-    if (tag_end != std::string::npos) detail = detail.substr(tag_end + 2);
-    return {.parsed = {.value = Json(),
-                       .problem = JsonProblem{
-                           .message = one_line(fmt::format("number out of range: {}", detail)),
-                           .malformed = false}},
-            .error_byte = 0};
-  } catch (const DuplicateKey& e) {
-    return {.parsed = {.value = Json(),
-                       .problem = JsonProblem{.message = e.message, .malformed = false}},
-            .error_byte = 0};
+  Json root;
+  detail::CheckedBuilder<Json> builder(root);
+  if (Json::sax_parse(text, &builder)) return {.parsed = {.value = std::move(root), .problem = {}}};
+  const detail::SaxStop& stop = builder.stop();
+  // NOTE: nlohmann's exception ids: 1xx the text is not JSON; 406 a number beyond the double
+  // range (1e400), which JSON allows and a double cannot hold.
+  const bool malformed = stop.nlohmann_id / 100 == 1;
+  std::string message = stop.message;
+  if (malformed) {
+    message = fmt::format("malformed JSON (byte {}): {}", stop.byte, stop.message);
+  } else if (stop.nlohmann_id != 0) {
+    message = fmt::format("number out of range (byte {}): {}", stop.byte, stop.message);
   }
+  return {.parsed = {.value = Json(),
+                     .problem = JsonProblem{.message = std::move(message), .malformed = malformed}},
+          .error_byte = stop.byte};
 }
 
 }  // namespace
@@ -182,8 +107,7 @@ ParsedJson<Json> try_parse_json(std::string_view text) {
   if (static_cast<int64_t>(text.size()) > kMaxJsonDocumentBytes) {
     return {.value = Json(),
             .problem = JsonProblem{.message = too_large(static_cast<int64_t>(text.size()), true,
-                                                        kMaxJsonDocumentBytes,
-                                                        "one JSON document"),
+                                                        kMaxJsonDocumentBytes, "one JSON document"),
                                    .malformed = false}};
   }
   const std::optional<size_t> too_deep = first_too_deep_byte(text);
@@ -191,8 +115,8 @@ ParsedJson<Json> try_parse_json(std::string_view text) {
   // A problem before the too-deep bracket comes first: parse the text up to it (at most
   // kMaxJsonDepth levels). A parser that ran out of text there found nothing earlier.
   CheckedParse<Json> prefix = parse_checked<Json>(text.substr(0, *too_deep));
-  if (prefix.parsed.problem && (!prefix.parsed.problem->malformed ||
-                                prefix.error_byte <= *too_deep)) {
+  if (prefix.parsed.problem &&
+      (!prefix.parsed.problem->malformed || prefix.error_byte <= *too_deep)) {
     return std::move(prefix.parsed);
   }
   return {.value = Json(),
@@ -246,9 +170,9 @@ Json read_json_file(const std::string& file) {
 }
 
 template <typename Json>
-void read_json_lines(const std::string& file, std::vector<std::string>& warnings,
-                     const std::function<void(Json& value, int64_t line_number,
-                                              const std::string& where)>& fn) {
+void read_json_lines(
+    const std::string& file, std::vector<std::string>& warnings,
+    const std::function<void(Json& value, int64_t line_number, const std::string& where)>& fn) {
   const std::string text = read_input_file(file, kMaxJsonLinesFileBytes);
   size_t begin = 0;
   for (int64_t line = 1; begin < text.size(); ++line) {
@@ -264,8 +188,8 @@ void read_json_lines(const std::string& file, std::vector<std::string>& warnings
       // NOTE: writers append whole lines ending in '\n', so the lines before an unterminated
       // malformed last line are intact.
       if (!terminated && parsed.problem->malformed) {
-        warnings.push_back(one_line(fmt::format("{}: truncated last line skipped ({})", where,
-                                                parsed.problem->message)));
+        warnings.push_back(one_line(
+            fmt::format("{}: truncated last line skipped ({})", where, parsed.problem->message)));
         spdlog::warn("{}", warnings.back());
         break;
       }

@@ -41,8 +41,8 @@ ConfigListLegality::ConfigListLegality(const std::vector<KernelConfig>& configs,
 
 std::string ConfigListLegality::problem_class(const Problem& problem) const {
   const Legality problem_verdict = check_problem(problem, limits_);
-  std::string key(1, static_cast<char>(problem_verdict.legal ? kNoRule
-                                                             : rule_index(problem_verdict.rule_id)));
+  std::string key(
+      1, static_cast<char>(problem_verdict.legal ? kNoRule : rule_index(problem_verdict.rule_id)));
   if (!problem_verdict.legal) return key;
   append_bytes(key, problem.n);
   append_bytes(key, problem.k);

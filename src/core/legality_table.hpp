@@ -58,8 +58,8 @@ class ConfigListLegality {
   std::vector<KernelConfig> configs_;
   DeviceLimits limits_;
   std::vector<Group> groups_;
-  std::vector<int> block_ms_;         // distinct block_m values one_m_block() is asked about
-  std::vector<int> split_ks_;         // distinct split_k values split_k_workspace_fits() is asked
+  std::vector<int> block_ms_;  // distinct block_m values one_m_block() is asked about
+  std::vector<int> split_ks_;  // distinct split_k values split_k_workspace_fits() is asked
   std::unordered_map<std::string, RuleCounts> counts_by_class_;
 };
 

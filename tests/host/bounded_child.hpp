@@ -11,8 +11,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -22,11 +22,11 @@ namespace gemmtune::test {
 
 /// How a bounded child ended.
 struct ChildOutcome {
-  int exit_code = -1;       ///< when it exited, else -1
-  int signal = 0;           ///< the signal that killed it (SIGALRM: over the time cap), else 0
+  int exit_code = -1;  ///< when it exited, else -1
+  int signal = 0;      ///< the signal that killed it (SIGALRM: over the time cap), else 0
   double wall_s = 0;
-  int64_t max_rss_kb = 0;   ///< its peak resident set (getrusage via wait4)
-  std::string report;       ///< what a run_bounded() function returned
+  int64_t max_rss_kb = 0;  ///< its peak resident set (getrusage via wait4)
+  std::string report;      ///< what a run_bounded() function returned
 };
 
 /// Caps for one child.

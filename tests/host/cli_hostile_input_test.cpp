@@ -33,8 +33,8 @@ Measured run_measured(const std::vector<std::string>& args) {
 
 TEST(CliHostileInput, NestedBracketShapeSetsAreRefusedInBoundedTimeAndMemory) {
   const test::TempDir dir;
-  const std::string small = dir.write("small.json",
-                                      R"({"name": "s", "problems": [{"n": 2112, "k": 7168, "m": 64}]})");
+  const std::string small =
+      dir.write("small.json", R"({"name": "s", "problems": [{"n": 2112, "k": 7168, "m": 64}]})");
   const Measured baseline = run_measured({"plan", "--shapes", small});
   ASSERT_EQ(baseline.outcome.exit_code, 0) << baseline.err;
   for (const size_t bytes : {size_t{100} << 10, size_t{1} << 20}) {
@@ -46,8 +46,7 @@ TEST(CliHostileInput, NestedBracketShapeSetsAreRefusedInBoundedTimeAndMemory) {
                            "for every gemmtune JSON input)\n");
     EXPECT_LT(run.outcome.wall_s, 2.0) << bytes << " bytes";
     // Before issue 15: 2.6 GB for 50 KB, growing with the square of the depth.
-    EXPECT_LT(run.outcome.max_rss_kb - baseline.outcome.max_rss_kb, 64 * 1024)
-        << bytes << " bytes";
+    EXPECT_LT(run.outcome.max_rss_kb - baseline.outcome.max_rss_kb, 64 * 1024) << bytes << " bytes";
   }
 }
 
@@ -65,8 +64,8 @@ TEST(CliHostileInput, HugeNumbersWrongTypesAndDuplicateKeysExitWithUsageCode) {
       {R"({"n": 2112, "k": 7168, "m": 64, "k": 16})", "/problems/0/k: duplicate key \"k\""},
   };
   for (const auto& c : cases) {
-    const std::string file = dir.write(
-        "shapes.json", std::string(R"({"name": "s", "problems": [)") + c.problem + "]}");
+    const std::string file =
+        dir.write("shapes.json", std::string(R"({"name": "s", "problems": [)") + c.problem + "]}");
     const test::RunResult run = test::run_gemmtune("plan --shapes " + file);
     EXPECT_EQ(run.exit_code, 2) << c.problem << ": " << run.err;
     EXPECT_NE(run.err.find(c.expected), std::string::npos) << run.err;
@@ -75,7 +74,8 @@ TEST(CliHostileInput, HugeNumbersWrongTypesAndDuplicateKeysExitWithUsageCode) {
 
 TEST(CliHostileInput, CompileRefusesAnIllegalConfigNamingTheRule) {
   // Before issue 15 this compiled a block_m 999 kernel, reported "1 with spills" and exited 0.
-  const test::RunResult run = test::run_gemmtune("compile --config bm999_bn160_s5_mcA_sm132_rN8_sk1");
+  const test::RunResult run =
+      test::run_gemmtune("compile --config bm999_bn160_s5_mcA_sm132_rN8_sk1");
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err,
@@ -126,8 +126,8 @@ TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
   std::string ms;
   for (int m = 1; m <= 200000; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
   const std::string file =
-      dir.write("m200k.json", R"({"name": "m200k", "problems": [{"n": 7168, "k": 2048, "m": [)" +
-                                  ms + "]}]}");
+      dir.write("m200k.json",
+                R"({"name": "m200k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
   const Measured run = run_measured({"plan", "--shapes", file});
   ASSERT_EQ(run.outcome.exit_code, 0) << "signal " << run.outcome.signal << ": " << run.err;
   // Before issue 15: 5,000 Ms took 23 s and 200,000 did not finish in 60 s.

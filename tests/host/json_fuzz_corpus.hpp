@@ -24,8 +24,9 @@ inline const std::vector<std::string>& hostile_values() {
 inline std::vector<std::string> schema_free_hostile_documents() {
   std::vector<std::string> docs = {
       "", " ", "\n", "null", "0", "-1", "\"x\"", "[]", "{}", "[1e400]", "{\"a\": -1e400}",
-      "NaN", "[Infinity]", "{\"a\": 1} trailing", "{\"a\": 1}{\"a\": 1}", "{\"a\": \"unterminated",
-      "{\"a\": \"\\ud800\"}", "{\"a\": \"\\u00\"}", std::string("{\"a\"\0: 1}", 9), "\xef\xbb\xbf{}",
+      "NaN", "[Infinity]", "{\"a\": 1} trailing", "{\"a\": 1}{\"a\": 1}",
+      "{\"a\": \"unterminated", "{\"a\": \"\\ud800\"}", "{\"a\": \"\\u00\"}",
+      std::string("{\"a\"\0: 1}", 9), "\xef\xbb\xbf{}",
       "{\"a\": \"\xff\xfe\"}", "{\"a\": 1, \"a\": 2}", "[{\"k\": [], \"k\": {}}]",
       "{\"name\": " + std::string(1000, '[') + "}",
       std::string(100 << 10, '['),
@@ -36,7 +37,9 @@ inline std::vector<std::string> schema_free_hostile_documents() {
   docs.push_back(object_chain + "1" + std::string(5000, '}'));
   docs.push_back("{\"a\": \"" + std::string(1 << 20, 'x') + "\"}");
   std::string many_keys = "{";
-  for (int i = 0; i < 20000; ++i) many_keys += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+  for (int i = 0; i < 20000; ++i) {
+    many_keys += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+  }
   many_keys.back() = '}';
   docs.push_back(many_keys);
   return docs;
@@ -44,8 +47,10 @@ inline std::vector<std::string> schema_free_hostile_documents() {
 
 namespace detail {
 
-inline void collect_pointers(const nlohmann::ordered_json& value, const nlohmann::json_pointer<std::string>& at,
-                             std::vector<nlohmann::json_pointer<std::string>>& out) {
+using Pointer = nlohmann::json_pointer<std::string>;
+
+inline void collect_pointers(const nlohmann::ordered_json& value, const Pointer& at,
+                             std::vector<Pointer>& out) {
   out.push_back(at);
   if (value.is_object()) {
     for (const auto& item : value.items()) collect_pointers(item.value(), at / item.key(), out);
@@ -65,8 +70,8 @@ inline std::vector<std::string> hostile_variants(const std::string& valid, size_
     docs.push_back(valid.substr(0, length));
   }
   const nlohmann::ordered_json root = nlohmann::ordered_json::parse(valid);
-  std::vector<nlohmann::json_pointer<std::string>> pointers;
-  detail::collect_pointers(root, nlohmann::json_pointer<std::string>(), pointers);
+  std::vector<detail::Pointer> pointers;
+  detail::collect_pointers(root, detail::Pointer(), pointers);
   constexpr const char* kMarker = "\"@@gemmtune-fuzz@@\"";
   for (const auto& pointer : pointers) {
     nlohmann::ordered_json marked = root;

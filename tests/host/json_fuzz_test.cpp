@@ -56,7 +56,10 @@ std::vector<Reader> readers() {
   const fs::path run_small = test::fixture("run_small");
   return {
       {"shape_set",
-       [] { return R"({"name": "s", "problems": [{"label": "x", "op": "fp8_gemm_nt", "n": 2112, "k": 7168, "m": [1, 64]}]})"; },
+       [] {
+         return R"({"name": "s", "problems": [{"label": "x", "op": "fp8_gemm_nt", "n": 2112, )"
+                R"("k": 7168, "m": [1, 64]}]})";
+       },
        [](const std::string& doc, const fs::path& scratch) {
          const std::string file = (scratch / "shapes.json").string();
          test::write_file(file, doc);
@@ -82,7 +85,8 @@ std::vector<Reader> readers() {
          static_cast<void>(report::load_tuning_table(file));
        },
        [](const fs::path& scratch) { return (scratch / "tuning_table.json").string(); }, 7},
-      {"env_json", [run_small] { return report::Json::parse(test::read_file(run_small / "env.json")).dump(); },
+      {"env_json",
+       [run_small] { return report::Json::parse(test::read_file(run_small / "env.json")).dump(); },
        [run_small](const std::string& doc, const fs::path& scratch) {
          const fs::path dir =
              write_run_folder(scratch, doc, test::read_file(run_small / "runs.jsonl"));
@@ -98,7 +102,8 @@ std::vector<Reader> readers() {
        [](const fs::path& scratch) { return (scratch / "run" / "runs.jsonl").string(); }, 3},
       {"worker_request",
        [] {
-         return sweep::encode_measure({.id = 7, .kind = report::RunKind::kGemmtune,
+         return sweep::encode_measure({.id = 7,
+                                       .kind = report::RunKind::kGemmtune,
                                        .problem = {.label = "x", .m = 64, .n = 2112, .k = 7168},
                                        .config = "bm64_bn128_s6_mc0_sm132_rN8_sk1",
                                        .timing = {.mode = "kernel", .warmup = 3, .iters = 30},
@@ -157,7 +162,8 @@ TEST_P(JsonFuzz, EveryDocumentIsReadOrRefusedCleanly) {
         std::string report = read_all(reader, {valid}, scratch.path(), slowest_s);
         if (!report.empty()) return "the valid document fails: " + report;
         report = read_all(reader, docs, scratch.path(), slowest_s);
-        if (slowest_s > 1.0) report += "slowest document took " + std::to_string(slowest_s) + " s\n";
+        if (slowest_s > 1.0)
+          report += "slowest document took " + std::to_string(slowest_s) + " s\n";
         return report + "@" + std::to_string(docs.size());
       },
       {.address_space_bytes = test::current_address_space_bytes() + (int64_t{1} << 30),
@@ -175,8 +181,7 @@ INSTANTIATE_TEST_SUITE_P(Readers, JsonFuzz, ::testing::Range<size_t>(0, readers(
 
 TEST(JsonFuzz, WorkerResponsesNeverThrowAndSayWhatIsWrong) {
   const std::string record = first_line(test::fixture("run_small") / "runs.jsonl");
-  const std::string valid =
-      sweep::encode_record_response(1, report::Json::parse(record), false);
+  const std::string valid = sweep::encode_record_response(1, report::Json::parse(record), false);
   ASSERT_EQ(sweep::decode_response(valid, 1).malformed, "");
   // Schema-free hostile documents and truncations are never a response.
   std::vector<std::string> refused = test::schema_free_hostile_documents();

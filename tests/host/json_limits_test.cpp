@@ -3,6 +3,7 @@
 // linear in the input for deeply nested documents (issue 15: 100 KB of '[' took 38 s and 10 GB).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
 #include <string>
 
@@ -80,10 +81,31 @@ TEST(JsonLimits, FileSizeIsCheckedBeforeReading) {
 
 TEST(JsonLimits, HugeNumbersAreMalformedOrOutOfRange) {
   // Before issue 15 nlohmann's out_of_range escaped the readers: exit code 4, "internal error".
-  EXPECT_EQ(problem_of("[1e400]"), "number out of range: number overflow parsing '1e400'");
-  EXPECT_EQ(problem_of("{\"a\": -1e400}"), "number out of range: number overflow parsing '-1e400'");
+  EXPECT_EQ(problem_of("[1e400]"), "number out of range (byte 6): number overflow parsing '1e400'");
+  EXPECT_EQ(problem_of("{\"a\": -1e400}"),
+            "number out of range (byte 12): number overflow parsing '-1e400'");
   EXPECT_EQ(problem_of("[NaN]").rfind("malformed JSON (byte 2)", 0), 0u);
   EXPECT_EQ(problem_of("[99999999999999999999]"), "");  // a double; readers refuse it as an int
+}
+
+TEST(JsonLimits, WideObjectsParseInLinearTimeKeepingFileOrder) {
+  // nlohmann's own builder inserted each member of an ordered_json object by a linear search:
+  // 80,000 keys took 4.4 s, quadratic in the keys.
+  constexpr int kKeys = 200'000;
+  std::string text = "{";
+  for (int i = kKeys - 1; i >= 0; --i)
+    text += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+  text.back() = '}';
+  const auto start = std::chrono::steady_clock::now();
+  const ParsedJson<nlohmann::ordered_json> parsed = try_parse_json<nlohmann::ordered_json>(text);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(parsed.problem) << parsed.problem->message;
+  EXPECT_LT(seconds, 2.0);
+  ASSERT_EQ(parsed.value.size(), size_t{kKeys});
+  EXPECT_EQ(parsed.value.begin().key(), "k199999");  // file order, not sorted
+  EXPECT_EQ(parsed.value.at("k7"), 7);               // and found by key
+  EXPECT_EQ(try_parse_json<json>(text).value.at("k123"), 123);
 }
 
 TEST(JsonLimits, BoundedLinesSkipOverlongLinesWithoutKeepingThem) {

@@ -3,6 +3,8 @@
 // compares (block sizes, k-blocks, split-K workspace), configs breaking every config rule, and
 // the same plan counts as the per-config path. And check_config_alone(), what `compile --config`
 // asks.
+#include "core/legality_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "core/config_space.hpp"
-#include "core/legality_table.hpp"
 #include "core/plan.hpp"
 
 namespace gemmtune {
@@ -25,9 +26,14 @@ std::vector<KernelConfig> hostile_configs() {
           for (const int num_sms : {131, 132, 133}) {
             for (const int group : {8, 65}) {
               for (const int split_k : {0, 1, 2, 4, 16, 17}) {
-                configs.push_back({.block_m = block_m, .block_n = block_n, .stages = stages,
-                                   .multicast = multicast, .num_sms = num_sms,
-                                   .raster = Raster::kN, .group = group, .split_k = split_k});
+                configs.push_back({.block_m = block_m,
+                                   .block_n = block_n,
+                                   .stages = stages,
+                                   .multicast = multicast,
+                                   .num_sms = num_sms,
+                                   .raster = Raster::kN,
+                                   .group = group,
+                                   .split_k = split_k});
               }
             }
           }
@@ -47,8 +53,8 @@ std::vector<Problem> threshold_problems() {
       }
     }
   }
-  problems.push_back({.label = "", .m = 0, .n = 8, .k = 16});       // m_range
-  problems.push_back({.label = "", .m = 1, .n = 12, .k = 16});      // n_alignment
+  problems.push_back({.label = "", .m = 0, .n = 8, .k = 16});              // m_range
+  problems.push_back({.label = "", .m = 1, .n = 12, .k = 16});             // n_alignment
   problems.push_back({.label = "", .m = 1 << 30, .n = 1 << 30, .k = 16});  // device_memory
   return problems;
 }
@@ -91,8 +97,7 @@ TEST(LegalityTable, PlanCountsMatchThePerConfigPath) {
   ConfigListLegality table(configs, DeviceLimits{});
   for (const Problem& problem : threshold_problems()) {
     const ProblemPlan exact = plan_problem(problem, configs, DeviceLimits{}, false);
-    const ProblemPlan shared =
-        plan_problem(problem, table, static_cast<int64_t>(configs.size()));
+    const ProblemPlan shared = plan_problem(problem, table, static_cast<int64_t>(configs.size()));
     EXPECT_EQ(shared.configs_legal, exact.configs_legal);
     EXPECT_EQ(shared.illegal_by_rule, exact.illegal_by_rule);
   }
@@ -116,9 +121,14 @@ TEST(LegalityTable, LegalForAnyIsTheUnionOverProblems) {
 TEST(Legality, ConfigAloneRulesNeedNoProblem) {
   const DeviceLimits limits{};
   const auto rule_of = [&](const KernelConfig& c) { return check_config_alone(c, limits).rule_id; };
-  const KernelConfig good{.block_m = 128, .block_n = 128, .stages = 4,
-                          .multicast = Multicast::kB, .num_sms = 132, .raster = Raster::kN,
-                          .group = 8, .split_k = 1};
+  const KernelConfig good{.block_m = 128,
+                          .block_n = 128,
+                          .stages = 4,
+                          .multicast = Multicast::kB,
+                          .num_sms = 132,
+                          .raster = Raster::kN,
+                          .group = 8,
+                          .split_k = 1};
   EXPECT_EQ(rule_of(good), "");
   KernelConfig c = good;
   c.block_m = 999;
