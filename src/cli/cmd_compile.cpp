@@ -38,6 +38,13 @@ int run_compile(const CompileOptions& o) {
     std::string error;
     const std::optional<KernelConfig> config = parse_kernel_config(o.config, &error);
     if (!config) throw Error(kExitUsage, "--config: " + error);
+    // NOTE: no problem here, so only the rules about the config alone apply; `run` and `plan`
+    // add the problem's. The limits are --sms and an H200's shared memory, as for --shapes.
+    const Legality legality = check_config_alone(*config, DeviceLimits{.sm_count = o.sm_count});
+    if (!legality.legal) {
+      throw Error(kExitUsage, one_line(fmt::format("--config {} is illegal: {}: {}", o.config,
+                                                   legality.rule_id, legality.reason)));
+    }
     configs.push_back(*config);
   } else {
     if (o.shapes_path.empty()) throw Error(kExitUsage, "compile needs --shapes or --config");

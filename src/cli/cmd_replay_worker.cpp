@@ -4,15 +4,17 @@
 // has none. With GEMMTUNE_WORKER_CMD="gemmtune __replay EXHAUSTIVE_DIR", `gemmtune sweep --budget
 // default` shows what the default budget would have chosen from an exhaustive sweep's own
 // measurements: no GPU, no run-to-run noise (README "sweep: budgets").
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "report/run_folder.hpp"
 #include "sweep/runs_log.hpp"
 #include "sweep/worker_protocol.hpp"
@@ -25,22 +27,14 @@ using report::Json;
 /// The folder's records by sweep::work_key(), first occurrence kept, verbatim.
 std::map<std::string, Json> records_by_key(const std::filesystem::path& file) {
   std::map<std::string, Json> records;
-  std::ifstream in(file);
-  if (!in) throw_input_error(file.string(), "$", "cannot open file");
-  int64_t line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Json j;
-    try {
-      j = Json::parse(line);
-    } catch (const Json::parse_error&) {
-      continue;  // NOTE: a truncated last line, as report::read_runs_jsonl tolerates it
-    }
-    const report::RunRecord r = report::parse_run_record(
-        j, report::JsonAt{file.string() + ":" + std::to_string(line_number)});
-    records.try_emplace(sweep::work_key(r.shape, r.kind, r.config), std::move(j));
-  }
+  std::vector<std::string> warnings;
+  read_json_lines<Json>(file.string(), warnings,
+                        [&](Json& j, int64_t /*line*/, const std::string& where) {
+                          const report::RunRecord r =
+                              report::parse_run_record(j, report::JsonAt{where});
+                          records.try_emplace(sweep::work_key(r.shape, r.kind, r.config),
+                                              std::move(j));
+                        });
   return records;
 }
 
@@ -52,7 +46,12 @@ int serve_replay(const std::filesystem::path& dir) {
                             {"gpu", env.value("gpu", Json::object())},
                             {"versions", env.value("versions", Json::object())},
                             {"replayed_from", dir.string()}};
-  for (std::string line; std::getline(std::cin, line);) {
+  std::string line;
+  for (LineStatus status; (status = read_bounded_line(std::cin, line)) != LineStatus::kEnd;) {
+    if (status == LineStatus::kTooLong) {
+      throw Error(kExitUsage, fmt::format("worker request: a line over {} bytes",
+                                          kMaxJsonDocumentBytes));
+    }
     const sweep::WorkerRequest request = sweep::decode_request(line);
     std::string answer;
     if (request.hello) {

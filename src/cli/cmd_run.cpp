@@ -49,10 +49,9 @@ void check_runnable(const Problem& problem, const KernelConfig& config,
                     const DeviceLimits& limits) {
   const Legality legality = check_legality(problem, config, limits);
   if (!legality.legal) {
-    throw Error(kExitUsage, "config " + to_string(config) + " cannot run " +
-                                std::to_string(problem.m) + "x" + std::to_string(problem.n) + "x" +
-                                std::to_string(problem.k) + ": " + legality.rule_id + ": " +
-                                legality.reason);
+    throw Error(kExitUsage, one_line(fmt::format("--config {} cannot run {}x{}x{}: {}: {}",
+                                                 to_string(config), problem.m, problem.n,
+                                                 problem.k, legality.rule_id, legality.reason)));
   }
 }
 

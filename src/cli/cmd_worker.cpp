@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "jit/kernel_build.hpp"
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
@@ -44,7 +45,7 @@ Json environment_json(const EnvironmentInfo& e) {
             {"l2_bytes", d.l2_bytes},
             {"smem_per_block_bytes", d.smem_per_block_optin_bytes},
             {"global_mem_bytes", d.global_mem_bytes},
-            {"clocks", Json::parse(clocks.dump())}}},
+            {"clocks", parse_json<Json>(clocks.dump(), "worker clocks")}}},
           {"versions",
            {{"driver", e.driver_release.empty() ? "n/a" : e.driver_release},
             {"driver_cuda", cuda_version_string(e.driver_cuda_version)},
@@ -164,9 +165,14 @@ int serve() {
     std::fflush(protocol);
   };
   Worker worker;
-  for (std::string line; std::getline(std::cin, line);) {
+  std::string line;
+  for (LineStatus status; (status = read_bounded_line(std::cin, line)) != LineStatus::kEnd;) {
     sweep::WorkerRequest request;
     try {
+      if (status == LineStatus::kTooLong) {
+        throw Error(kExitUsage, "worker request: a line over " +
+                                    std::to_string(kMaxJsonDocumentBytes) + " bytes");
+      }
       request = sweep::decode_request(line);
     } catch (const Error& e) {
       answer(sweep::encode_error_response(-1, e.what(), kExitUsage));
@@ -194,7 +200,8 @@ int serve() {
       m = thrown_measurement(r, e.what());
     }
     const bool restart = m.disposition == Disposition::kFaulted;
-    answer(sweep::encode_record_response(r.id, Json::parse(to_run_record(m).dump()), restart));
+    answer(sweep::encode_record_response(
+        r.id, parse_json<Json>(to_run_record(m).dump(), "worker record"), restart));
     if (restart) return kExitCudaError;
   }
   return kExitOk;

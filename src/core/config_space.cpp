@@ -7,6 +7,7 @@
 #include <array>
 #include <climits>
 #include <functional>
+#include <map>
 
 #include "core/json_input.hpp"
 
@@ -16,22 +17,27 @@ namespace {
 using nlohmann::json;
 
 // Reads axis `key` as a list of values parsed by `parse`, rejecting repeated values.
+// NOTE: in O(n log n): an axis of a hostile file may hold millions of values, and no axis can be
+// longer than the whole space's limit.
 template <typename T>
 std::vector<T> read_axis(const JsonInput& input, const char* key,
                          const std::function<T(const JsonItem&)>& parse) {
   const std::string path = json_child("", key);
+  const json& axis = input.member(input.root(), "", key);
+  if (axis.is_array() && axis.size() > static_cast<size_t>(kMaxConfigSpaceSize)) {
+    input.fail(path, fmt::format("{} values: the whole space has at most {} configs",
+                                 axis.size(), kMaxConfigSpaceSize));
+  }
   std::vector<T> values;
-  std::vector<std::string> paths;
-  for (const JsonItem& item : input.to_list(input.member(input.root(), "", key), path)) {
+  std::map<T, std::string> path_of;
+  for (const JsonItem& item : input.to_list(axis, path)) {
     const T value = parse(item);
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (values[i] == value) {
-        input.fail(item.path, fmt::format("repeats the value at {}; each value once",
-                                          paths[i]));
-      }
+    const auto [first, added] = path_of.try_emplace(value, item.path);
+    if (!added) {
+      input.fail(item.path, fmt::format("repeats the value at {}; each value once",
+                                        first->second));
     }
     values.push_back(value);
-    paths.push_back(item.path);
   }
   return values;
 }

@@ -15,8 +15,9 @@ enum ExitCode : int {
 /// One-paragraph description of the exit codes, shared by --help and the README.
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 ok; 1 validation failure or performance regression; 2 usage or input error "
-    "(bad flag, malformed/invalid JSON, impossible shape, environment mismatch); 3 no GPU or "
-    "driver; 4 CUDA/NVRTC/cuBLASLt error; 5 I/O error (cannot write output, disk full); "
+    "(bad flag, malformed/invalid JSON, input over a limit, impossible shape, illegal config, "
+    "environment mismatch); 3 no GPU or driver; 4 CUDA/NVRTC/cuBLASLt error; 5 I/O error (cannot "
+    "write output, disk full); "
     "130 interrupted.";
 
 }  // namespace gemmtune

@@ -1,18 +1,12 @@
-// Input-file reading for shape sets and config spaces: file errors, JSON syntax errors, duplicate
-// keys and type errors, each reported as one line naming file, JSON path and problem.
+// Typed access to user-written JSON input (shape sets, config spaces): type and range errors,
+// each reported as one line naming file, JSON path and problem. Parsing is json_parse.cpp's.
 #include "core/json_input.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <set>
 
 #include "core/error.hpp"
 
@@ -20,47 +14,6 @@ namespace gemmtune {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void fail_file(const std::string& file, const std::string& problem) {
-  throw Error(kExitUsage, one_line(fmt::format("{}: {}", file, problem)));
-}
-
-// Closes a POSIX file descriptor on scope exit.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string read_text_file(const std::string& file) {
-  const FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) fail_file(file, fmt::format("cannot open: {}", std::strerror(errno)));
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) {
-    fail_file(file, fmt::format("cannot stat: {}", std::strerror(errno)));
-  }
-  if (S_ISDIR(info.st_mode)) fail_file(file, "is a directory, expected a JSON file");
-  std::string text;
-  char buffer[1 << 16];
-  while (true) {
-    const ssize_t got = ::read(fd.get(), buffer, sizeof(buffer));
-    if (got == 0) break;
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      fail_file(file, fmt::format("cannot read: {}", std::strerror(errno)));
-    }
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  return text;
-}
 
 // Short, single-line description of a JSON value for error messages.
 std::string describe(const json& value) {
@@ -70,61 +23,6 @@ std::string describe(const json& value) {
   if (value.is_number()) return text;
   return fmt::format("{} {}", value.type_name(), text);
 }
-
-// Tracks the JSON path during a callback parse to reject keys repeated within one object, which
-// nlohmann::json would otherwise resolve silently by keeping the last.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(const std::string& file) : file_(file) {}
-
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start: {
-        Frame frame;
-        frame.is_array = event == json::parse_event_t::array_start;
-        frame.path = frames_.empty() ? std::string() : next_child_path();
-        frames_.push_back(std::move(frame));
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        Frame& frame = frames_.back();
-        frame.key = parsed.get<std::string>();
-        if (!frame.keys.insert(frame.key).second) {
-          throw_input_error(file_, json_child(frame.path, frame.key),
-                            fmt::format("duplicate key \"{}\" in one object", frame.key));
-        }
-        break;
-      }
-      case json::parse_event_t::value:
-        if (!frames_.empty() && frames_.back().is_array) ++frames_.back().next_index;
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool is_array = false;
-    std::string path;
-    size_t next_index = 0;    // arrays: index of the next element
-    std::string key;          // objects: the key whose value is being read
-    std::set<std::string> keys;
-  };
-
-  std::string next_child_path() {
-    Frame& parent = frames_.back();
-    return parent.is_array ? json_child(parent.path, parent.next_index++)
-                           : json_child(parent.path, parent.key);
-  }
-
-  const std::string& file_;
-  std::vector<Frame> frames_;
-};
 
 }  // namespace
 
@@ -155,16 +53,7 @@ std::string json_child(const std::string& path, size_t index) {
 }
 
 JsonInput JsonInput::read(const std::string& file) {
-  const std::string text = read_text_file(file);
-  try {
-    return JsonInput(file, json::parse(text, DuplicateKeyCheck(file)));
-  } catch (const json::parse_error& e) {
-    // NOTE: what() is "[json.exception.parse_error.N] parse error at line L, column C: ...".
-    std::string detail = e.what();
-    const size_t tag_end = detail.find("] ");
-    if (tag_end != std::string::npos) detail = detail.substr(tag_end + 2);
-    fail_file(file, fmt::format("malformed JSON (byte {}): {}", e.byte, detail));
-  }
+  return JsonInput(file, read_json_file<json>(file));
 }
 
 void JsonInput::fail(const std::string& path, const std::string& problem) const {

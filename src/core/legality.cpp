@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace gemmtune {
@@ -81,102 +82,67 @@ std::string scale_block_friendly_block_ns() {
   return fmt::format("{}", fmt::join(allowed, ", "));
 }
 
-Legality check_config(const Problem& p, const KernelConfig& c, const DeviceLimits& limits) {
-  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 256) {
-    return illegal("block_m", fmt::format("block_m {} is not 64, 128 or 256 (one or two math "
-                                          "warpgroups of 64-row wgmma slices)", c.block_m));
-  }
-  if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
-    return illegal("block_n_range",
-                   fmt::format("block_n {} is not {} (wgmma N sizes: multiples of 8 in [16, 256])",
-                               c.block_n, c.block_n % 8 != 0 ? "a multiple of 8" : "in [16, 256]"));
-  }
-  if (!block_n_fits_two_scale_blocks(c.block_n)) {
-    return illegal("block_n_scale_blocks",
-                   fmt::format("block_n {} lets an N tile straddle three 128-wide scale blocks "
-                               "of B; the kernel selects between at most two (allowed above 128: "
-                               "{})", c.block_n, scale_block_friendly_block_ns()));
-  }
-  if (c.stages < 2) {
-    return illegal("stages", fmt::format("stages {} < 2: the TMA ring needs one stage loading "
-                                         "while another is consumed", c.stages));
-  }
-  const SmemLayout smem = smem_layout(c);
-  if (smem.total_bytes > limits.smem_per_block_bytes) {
-    return illegal("smem", fmt::format("shared memory {} B > {} B limit ({})", smem.total_bytes,
-                                       limits.smem_per_block_bytes, smem_breakdown(c, smem)));
-  }
-  const int math_warpgroups = c.math_warpgroups();
-  // One tensor-core accumulator (block_n / 2 floats) shared by the warpgroup's 64-row slices in
-  // turn, plus one FP32 sum per slice (kernels/sm90_fp8_gemm_1d2d.cuh).
-  const int64_t slices = int64_t{c.block_m} / math_warpgroups / 64;
-  const int64_t accum_floats = (1 + slices) * c.block_n / 2;
-  const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
-                          : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
-                                              : kMaxAccumFloats3WG;
-  if (accum_floats > accum_limit) {
-    return illegal("registers",
-                   fmt::format("accumulators need {} floats per math thread ((1 + {} slices of 64 "
-                               "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
-                               accum_floats, slices, c.block_n, accum_limit, math_warpgroups));
-  }
-  if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
-    return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",
-                                          c.num_sms, limits.sm_count));
-  }
-  if (c.multicast != Multicast::kNone && c.num_sms % 2 != 0) {
-    return illegal("multicast_num_sms", fmt::format("multicast runs clusters of 2 CTAs: num_sms "
-                                                    "{} is odd", c.num_sms));
-  }
-  const int64_t m_blocks = ceil_div(p.m, c.block_m);
-  const int64_t n_blocks = ceil_div(p.n, c.block_n);
-  if (c.multicast == Multicast::kA && n_blocks < 2) {
-    return illegal("multicast_a_n_blocks",
-                   fmt::format("multicast A shares A between the CTAs of adjacent n-blocks: "
-                               "N {} / block_n {} gives {} n-block(s), needs >= 2", p.n,
-                               c.block_n, n_blocks));
-  }
-  if (c.multicast == Multicast::kB && m_blocks < 2) {
-    return illegal("multicast_b_m_blocks",
-                   fmt::format("multicast B shares B between the CTAs of adjacent m-blocks: "
-                               "M {} / block_m {} gives {} m-block(s), needs >= 2", p.m,
-                               c.block_m, m_blocks));
-  }
-  if (c.multicast == Multicast::kB && c.block_n % 16 != 0) {
-    return illegal("multicast_b_block_n",
-                   fmt::format("multicast B has each CTA load half of block_n {} rows of B: {} "
-                               "rows is not a multiple of 8", c.block_n, c.block_n / 2));
-  }
+// NOTE: each rule below is checked on its own, without relying on an earlier rule having passed,
+// except where a comment says so; the deciding rule is the first violated in kLegalityRules order
+// across both groups (config alone, config on the problem), so the groups can be checked apart.
+
+// The config's rules that read the problem, in kLegalityRules order, up to (not including) rule
+// `before`; kNoRule when none is violated. No text: plans evaluate it for many problems.
+// NOTE: it reads the problem only through N, K, one_m_block() and split_k_workspace_fits(), and
+// the config only through block_m, block_n, multicast and split_k; ConfigListLegality
+// (core/legality_table.cpp) shares verdicts between problems and between configs on that basis.
+RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const DeviceLimits& limits,
+                             RuleIndex before) {
+  constexpr RuleIndex kMulticastA = rule_index("multicast_a_n_blocks");
+  constexpr RuleIndex kMulticastB = rule_index("multicast_b_m_blocks");
+  constexpr RuleIndex kSplitKRange = rule_index("split_k_range");
+  constexpr RuleIndex kSplitKEmpty = rule_index("split_k_empty_split");
+  constexpr RuleIndex kSplitKWorkspace = rule_index("split_k_workspace");
+  // NOTE: block_m and block_n are valid here: their rules come before kMulticastA, and only a
+  // config that passed them asks about a later rule.
+  if (before <= kMulticastA) return kNoRule;
+  if (c.multicast == Multicast::kA && ceil_div(p.n, c.block_n) < 2) return kMulticastA;
+  if (before <= kMulticastB) return kNoRule;
+  if (c.multicast == Multicast::kB && one_m_block(p.m, c.block_m)) return kMulticastB;
+  if (before <= kSplitKRange) return kNoRule;
   const int64_t k_blocks = num_k_blocks(p.k);
-  if (c.split_k < 1 || c.split_k > kMaxSplitK || c.split_k > k_blocks) {
-    return illegal("split_k_range", fmt::format("split_k {} is not in [1, min({}, {} k-blocks of "
-                                                "K {})]", c.split_k, kMaxSplitK, k_blocks, p.k));
+  if (c.split_k < 1 || c.split_k > kMaxSplitK || c.split_k > k_blocks) return kSplitKRange;
+  if (before <= kSplitKEmpty) return kNoRule;
+  if ((c.split_k - 1) * ceil_div(k_blocks, c.split_k) >= k_blocks) return kSplitKEmpty;
+  if (before <= kSplitKWorkspace) return kNoRule;
+  if (c.split_k > 1 && !split_k_workspace_fits(p, c.split_k, limits)) return kSplitKWorkspace;
+  return kNoRule;
+}
+
+// The reason of a violated rule of first_problem_rule().
+Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConfig& c,
+                              const DeviceLimits& limits) {
+  const std::string_view id = kLegalityRules[rule].id;
+  const int64_t k_blocks = num_k_blocks(p.k);
+  if (id == "multicast_a_n_blocks") {
+    return illegal(id, fmt::format("multicast A shares A between the CTAs of adjacent n-blocks: "
+                                   "N {} / block_n {} gives {} n-block(s), needs >= 2", p.n,
+                                   c.block_n, ceil_div(p.n, c.block_n)));
   }
-  const int64_t per_split = ceil_div(k_blocks, c.split_k);
-  if ((c.split_k - 1) * per_split >= k_blocks) {
-    return illegal("split_k_empty_split",
-                   fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
-                               "leaves the last split empty ({} x {} >= {})", c.split_k, k_blocks,
-                               per_split, c.split_k - 1, per_split, k_blocks));
+  if (id == "multicast_b_m_blocks") {
+    return illegal(id, fmt::format("multicast B shares B between the CTAs of adjacent m-blocks: "
+                                   "M {} / block_m {} gives {} m-block(s), needs >= 2", p.m,
+                                   c.block_m, ceil_div(p.m, c.block_m)));
   }
-  if (c.split_k > 1) {
-    // NOTE: check_problem() has passed, so the operand bytes are known not to overflow.
-    const int64_t operand_bytes = problem_bytes(p)->total_bytes;
-    const std::optional<int64_t> workspace_bytes =
-        checked_mul(checked_mul(p.m, p.n), int64_t{4} * c.split_k);
-    const std::optional<int64_t> total_bytes = checked_add(operand_bytes, workspace_bytes);
-    if (!total_bytes || *total_bytes > limits.device_memory_bytes) {
-      return illegal("split_k_workspace",
-                     fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B "
-                                 "> {} B device memory", operand_bytes, c.split_k, p.m, p.n,
-                                 limits.device_memory_bytes));
-    }
+  if (id == "split_k_range") {
+    return illegal(id, fmt::format("split_k {} is not in [1, min({}, {} k-blocks of K {})]",
+                                   c.split_k, kMaxSplitK, k_blocks, p.k));
   }
-  if (c.group < 1 || c.group > kMaxRasterGroup) {
-    return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
-                                               kMaxRasterGroup));
+  if (id == "split_k_empty_split") {
+    const int64_t per_split = ceil_div(k_blocks, c.split_k);
+    return illegal(id, fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
+                                   "leaves the last split empty ({} x {} >= {})", c.split_k,
+                                   k_blocks, per_split, c.split_k - 1, per_split, k_blocks));
   }
-  return {};
+  // split_k_workspace. NOTE: check_problem() has passed, so the operand bytes do not overflow.
+  return illegal(id, fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B > "
+                                 "{} B device memory", problem_bytes(p)->total_bytes, c.split_k,
+                                 p.m, p.n, limits.device_memory_bytes));
 }
 
 }  // namespace
@@ -233,10 +199,89 @@ Legality check_problem(const Problem& p, const DeviceLimits& limits) {
   return {};
 }
 
+bool one_m_block(int64_t m, int block_m) { return ceil_div(m, block_m) < 2; }
+
+bool split_k_workspace_fits(const Problem& p, int split_k, const DeviceLimits& limits) {
+  const std::optional<ProblemBytes> bytes = problem_bytes(p);
+  const std::optional<int64_t> workspace_bytes =
+      checked_mul(checked_mul(p.m, p.n), int64_t{4} * split_k);
+  const std::optional<int64_t> total_bytes =
+      checked_add(bytes ? std::optional<int64_t>(bytes->total_bytes) : std::nullopt,
+                  workspace_bytes);
+  return total_bytes && *total_bytes <= limits.device_memory_bytes;
+}
+
+Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
+  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 256) {
+    return illegal("block_m", fmt::format("block_m {} is not 64, 128 or 256 (one or two math "
+                                          "warpgroups of 64-row wgmma slices)", c.block_m));
+  }
+  if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
+    return illegal("block_n_range",
+                   fmt::format("block_n {} is not {} (wgmma N sizes: multiples of 8 in [16, 256])",
+                               c.block_n, c.block_n % 8 != 0 ? "a multiple of 8" : "in [16, 256]"));
+  }
+  if (!block_n_fits_two_scale_blocks(c.block_n)) {
+    return illegal("block_n_scale_blocks",
+                   fmt::format("block_n {} lets an N tile straddle three 128-wide scale blocks "
+                               "of B; the kernel selects between at most two (allowed above 128: "
+                               "{})", c.block_n, scale_block_friendly_block_ns()));
+  }
+  if (c.stages < 2) {
+    return illegal("stages", fmt::format("stages {} < 2: the TMA ring needs one stage loading "
+                                         "while another is consumed", c.stages));
+  }
+  const SmemLayout smem = smem_layout(c);
+  if (smem.total_bytes > limits.smem_per_block_bytes) {
+    return illegal("smem", fmt::format("shared memory {} B > {} B limit ({})", smem.total_bytes,
+                                       limits.smem_per_block_bytes, smem_breakdown(c, smem)));
+  }
+  const int math_warpgroups = c.math_warpgroups();
+  // One tensor-core accumulator (block_n / 2 floats) shared by the warpgroup's 64-row slices in
+  // turn, plus one FP32 sum per slice (kernels/sm90_fp8_gemm_1d2d.cuh).
+  const int64_t slices = int64_t{c.block_m} / math_warpgroups / 64;
+  const int64_t accum_floats = (1 + slices) * c.block_n / 2;
+  const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
+                          : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
+                                              : kMaxAccumFloats3WG;
+  if (accum_floats > accum_limit) {
+    return illegal("registers",
+                   fmt::format("accumulators need {} floats per math thread ((1 + {} slices of 64 "
+                               "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
+                               accum_floats, slices, c.block_n, accum_limit, math_warpgroups));
+  }
+  if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
+    return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",
+                                          c.num_sms, limits.sm_count));
+  }
+  if (c.multicast != Multicast::kNone && c.num_sms % 2 != 0) {
+    return illegal("multicast_num_sms", fmt::format("multicast runs clusters of 2 CTAs: num_sms "
+                                                    "{} is odd", c.num_sms));
+  }
+  if (c.multicast == Multicast::kB && c.block_n % 16 != 0) {
+    return illegal("multicast_b_block_n",
+                   fmt::format("multicast B has each CTA load half of block_n {} rows of B: {} "
+                               "rows is not a multiple of 8", c.block_n, c.block_n / 2));
+  }
+  if (c.group < 1 || c.group > kMaxRasterGroup) {
+    return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
+                                               kMaxRasterGroup));
+  }
+  return {};
+}
+
+RuleIndex deciding_rule(const Problem& problem, const KernelConfig& config,
+                        const DeviceLimits& limits, RuleIndex alone) {
+  return std::min(alone, first_problem_rule(problem, config, limits, alone));
+}
+
 Legality check_legality(const Problem& problem, const KernelConfig& config,
                         const DeviceLimits& limits) {
   if (Legality verdict = check_problem(problem, limits); !verdict.legal) return verdict;
-  return check_config(problem, config, limits);
+  Legality alone = check_config_alone(config, limits);
+  const RuleIndex alone_rule = alone.legal ? kNoRule : rule_index(alone.rule_id);
+  const RuleIndex rule = first_problem_rule(problem, config, limits, alone_rule);
+  return rule == kNoRule ? alone : problem_rule_verdict(rule, problem, config, limits);
 }
 
 }  // namespace gemmtune

@@ -91,6 +91,20 @@ inline constexpr std::array<LegalityRule, 22> kLegalityRules{{
     {"raster_group", "1 <= raster group <= 64"},
 }};
 
+/// Index of a rule in kLegalityRules.
+using RuleIndex = uint8_t;
+/// The RuleIndex of "no rule violated"; it orders after every rule.
+inline constexpr RuleIndex kNoRule = 0xff;
+static_assert(kLegalityRules.size() < kNoRule);
+
+/// The index of rule `id` in kLegalityRules, kNoRule for an unknown id.
+[[nodiscard]] constexpr RuleIndex rule_index(std::string_view id) {
+  for (size_t i = 0; i < kLegalityRules.size(); ++i) {
+    if (kLegalityRules[i].id == id) return static_cast<RuleIndex>(i);
+  }
+  return kNoRule;
+}
+
 /// Device bytes of one problem's operands; the split-K workspace is not included.
 struct ProblemBytes {
   int64_t a_bytes = 0;   ///< M x K e4m3
@@ -107,8 +121,26 @@ struct ProblemBytes {
 /// The rules about the problem alone: sizes, overflow, TMA alignment, device memory.
 [[nodiscard]] Legality check_problem(const Problem& problem, const DeviceLimits& limits);
 
+/// The rules about the config alone, which need no problem: block_m, block_n_range,
+/// block_n_scale_blocks, stages, smem, registers, num_sms, multicast_num_sms,
+/// multicast_b_block_n, raster_group (`compile --config`). The first violated rule decides.
+[[nodiscard]] Legality check_config_alone(const KernelConfig& config, const DeviceLimits& limits);
+
 /// Every rule (the problem's first, then the config's); the first violated rule decides.
 [[nodiscard]] Legality check_legality(const Problem& problem, const KernelConfig& config,
                                       const DeviceLimits& limits);
+
+/// The index of the rule deciding check_legality(problem, config, limits), without its reason
+/// text, for plans over many problems. `problem` must pass check_problem(); `alone` is the
+/// rule_index() of check_config_alone(config, limits) (kNoRule when it passed).
+[[nodiscard]] RuleIndex deciding_rule(const Problem& problem, const KernelConfig& config,
+                                      const DeviceLimits& limits, RuleIndex alone);
+
+/// Whether M fits one m-block of `block_m` rows (rule multicast_b_m_blocks).
+[[nodiscard]] bool one_m_block(int64_t m, int block_m);
+/// Whether the operands plus a split-K workspace of `split_k` partial M x N fp32 sums fit in
+/// device memory (rule split_k_workspace).
+[[nodiscard]] bool split_k_workspace_fits(const Problem& problem, int split_k,
+                                          const DeviceLimits& limits);
 
 }  // namespace gemmtune

@@ -11,11 +11,21 @@
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/legality_table.hpp"
 
 namespace gemmtune {
 namespace {
 
 using nlohmann::ordered_json;
+
+// Rule counts, most frequent first, ties by rule id.
+std::vector<std::pair<std::string, int64_t>> most_frequent_first(
+    const std::map<std::string, int64_t>& by_rule) {
+  std::vector<std::pair<std::string, int64_t>> ordered(by_rule.begin(), by_rule.end());
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return ordered;
+}
 
 void append_summary_line(fmt::memory_buffer& out, const ProblemPlan& plan, size_t label_width) {
   const Problem& p = plan.problem;
@@ -95,6 +105,18 @@ std::string json_head(const PlanRequest& r) {
   return text;
 }
 
+// Refuses a --verbose or --json plan whose listing would be too large to be of use.
+void check_listing_size(const PlanRequest& request, int64_t configs) {
+  const int64_t problems = static_cast<int64_t>(request.shapes.problems.size());
+  if (request.format == PlanFormat::kSummary || problems * configs <= kMaxListedVerdicts) return;
+  throw Error(kExitUsage,
+              fmt::format("plan {}: {} problems x {} configs would list {} verdicts, over the "
+                          "limit of {}; the summary (without --verbose/--json) counts them all, "
+                          "or use a smaller --space or shape set",
+                          request.format == PlanFormat::kJson ? "--json" : "--verbose", problems,
+                          configs, problems * configs, kMaxListedVerdicts));
+}
+
 }  // namespace
 
 ProblemPlan plan_problem(const Problem& problem, const std::vector<KernelConfig>& configs,
@@ -113,15 +135,31 @@ ProblemPlan plan_problem(const Problem& problem, const std::vector<KernelConfig>
     }
     if (keep_verdicts) plan.verdicts.push_back(std::move(verdict));
   }
-  plan.illegal_by_rule.assign(by_rule.begin(), by_rule.end());
-  std::stable_sort(plan.illegal_by_rule.begin(), plan.illegal_by_rule.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  plan.illegal_by_rule = most_frequent_first(by_rule);
   return plan;
+}
+
+ProblemPlan plan_problem(const Problem& problem, ConfigListLegality& legality,
+                         int64_t configs_total) {
+  const RuleCounts& counts = legality.counts(problem);
+  std::map<std::string, int64_t> by_rule;
+  for (size_t rule = 0; rule < counts.illegal_by_rule.size(); ++rule) {
+    if (counts.illegal_by_rule[rule] > 0) {
+      by_rule[std::string(kLegalityRules[rule].id)] = counts.illegal_by_rule[rule];
+    }
+  }
+  return {.problem = problem,
+          .configs_total = configs_total,
+          .configs_legal = counts.legal,
+          .illegal_by_rule = most_frequent_first(by_rule),
+          .verdicts = {}};
 }
 
 int64_t write_plan(std::ostream& out, const PlanRequest& request) {
   const std::vector<KernelConfig> configs = enumerate_configs(request.space);
-  const bool keep_verdicts = request.format != PlanFormat::kSummary;
+  check_listing_size(request, static_cast<int64_t>(configs.size()));
+  const bool listing = request.format != PlanFormat::kSummary;
+  ConfigListLegality legality(configs, request.limits);
   size_t label_width = 5;
   for (const Problem& p : request.shapes.problems) {
     label_width = std::max(label_width, p.label.size());
@@ -145,8 +183,10 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
   int64_t without_legal = 0;
   int64_t legal_total = 0;
   for (size_t i = 0; i < request.shapes.problems.size(); ++i) {
+    const Problem& problem = request.shapes.problems[i];
     const ProblemPlan plan =
-        plan_problem(request.shapes.problems[i], configs, request.limits, keep_verdicts);
+        listing ? plan_problem(problem, configs, request.limits, true)
+                : plan_problem(problem, legality, static_cast<int64_t>(configs.size()));
     without_legal += plan.configs_legal == 0 ? 1 : 0;
     legal_total += plan.configs_legal;
     if (request.format == PlanFormat::kJson) {
@@ -176,16 +216,7 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
 std::vector<KernelConfig> legal_configs(const ShapeSet& shapes,
                                         const std::vector<KernelConfig>& configs,
                                         const DeviceLimits& limits) {
-  std::vector<KernelConfig> legal;
-  for (const KernelConfig& config : configs) {
-    for (const Problem& problem : shapes.problems) {
-      if (check_legality(problem, config, limits).legal) {
-        legal.push_back(config);
-        break;
-      }
-    }
-  }
-  return legal;
+  return ConfigListLegality(configs, limits).legal_for_any(shapes.problems);
 }
 
 }  // namespace gemmtune

@@ -11,6 +11,7 @@
 #include "core/config_space.hpp"
 #include "core/kernel_config.hpp"
 #include "core/legality.hpp"
+#include "core/legality_table.hpp"
 #include "core/shape_set.hpp"
 
 namespace gemmtune {
@@ -19,6 +20,11 @@ namespace gemmtune {
 inline constexpr const char* kPlanSchema = "gemmtune.plan/1";
 /// Illegal rules named on a problem's summary line (the JSON has them all).
 inline constexpr size_t kPlanTopRules = 3;
+/// Most verdicts `plan --verbose` or `--json` lists (problems x configs); larger plans are refused.
+/// NOTE: a listed verdict takes ~170 bytes of JSON (dsv3 x the default space: 2.8 M verdicts,
+/// 473 MB, 8 s), so the limit stands at ~1.7 GB of output. The summary has no limit: it costs
+/// one evaluation per class of problems (core/legality_table.hpp).
+inline constexpr int64_t kMaxListedVerdicts = 10'000'000;
 
 /// The legality of a space's configs for one problem.
 struct ProblemPlan {
@@ -35,6 +41,9 @@ struct ProblemPlan {
 [[nodiscard]] ProblemPlan plan_problem(const Problem& problem,
                                        const std::vector<KernelConfig>& configs,
                                        const DeviceLimits& limits, bool keep_verdicts);
+/// The same counts without verdicts, shared by every problem of a class (`legality` caches them).
+[[nodiscard]] ProblemPlan plan_problem(const Problem& problem, ConfigListLegality& legality,
+                                       int64_t configs_total);
 
 /// The distinct configs legal for at least one problem of `shapes`, in enumeration order. Kernels
 /// do not depend on the problem (core/smem_layout.hpp), so these are the kernels a set needs.
@@ -59,7 +68,8 @@ struct PlanRequest {
 };
 
 /// Writes the plan, one problem at a time so memory stays bounded by one problem's verdicts.
-/// Returns how many problems have no legal config.
+/// Returns how many problems have no legal config. Throws Error(kExitUsage) before writing
+/// anything when a listing would exceed kMaxListedVerdicts.
 [[nodiscard]] int64_t write_plan(std::ostream& out, const PlanRequest& request);
 
 }  // namespace gemmtune

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/json_input.hpp"
 #include "jit/fnv1a.hpp"
 
 namespace gemmtune::jit {
@@ -85,11 +86,13 @@ std::optional<CompileResult> read_entry_files(const std::filesystem::path& dir,
     *why = "meta.json missing or unreadable";
     return std::nullopt;
   }
-  const json meta = json::parse(*meta_text, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_discarded() || !meta.is_object()) {
-    *why = "meta.json is not valid JSON";
+  const ParsedJson<json> parsed = try_parse_json<json>(*meta_text);
+  if (parsed.problem || !parsed.value.is_object()) {
+    *why = "meta.json is not a JSON object" +
+           (parsed.problem ? " (" + parsed.problem->message + ")" : std::string());
     return std::nullopt;
   }
+  const json& meta = parsed.value;
   try {
     if (meta.at("format_version").get<int>() != kCacheFormatVersion ||
         meta.at("key").get<std::string>() != key ||

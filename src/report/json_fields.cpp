@@ -2,10 +2,9 @@
 #include "report/json_fields.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 
 namespace gemmtune::report {
 
@@ -60,16 +59,6 @@ std::string optional_string(const Json& j, const std::string& key, const JsonAt&
   return require_string(j, key, at);
 }
 
-Json read_json_file(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw_input_error(file, "$", "cannot open file");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return Json::parse(text.str());
-  } catch (const Json::parse_error& e) {
-    throw_input_error(file, "$", std::string("invalid JSON: ") + e.what());
-  }
-}
+Json read_json_file(const std::string& file) { return gemmtune::read_json_file<Json>(file); }
 
 }  // namespace gemmtune::report

@@ -50,7 +50,8 @@ struct JsonAt {
 [[nodiscard]] std::string optional_string(const Json& j, const std::string& key,
                                           const JsonAt& at, const std::string& fallback = "");
 
-/// Parses a whole JSON file; a missing file or bad JSON throws an input error naming the file.
+/// Parses a whole JSON file under the input limits of core/json_input.hpp; a missing, oversized
+/// or bad file throws an input error naming the file.
 [[nodiscard]] Json read_json_file(const std::string& file);
 
 }  // namespace gemmtune::report

@@ -1,14 +1,11 @@
 // Reading env.json and runs.jsonl of a sweep's run folder.
 #include "report/run_folder.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <array>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/timing_mode.hpp"
 
 namespace gemmtune::report {
@@ -182,37 +179,13 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
 
 std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
                                        std::vector<std::string>& warnings) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw_input_error(file.string(), "$", "cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
   std::vector<RunRecord> records;
-  std::size_t begin = 0;
-  for (int64_t line = 1; begin < text.size(); ++line) {
-    const std::size_t newline = text.find('\n', begin);
-    const bool terminated = newline != std::string::npos;
-    const std::string content = text.substr(begin, terminated ? newline - begin : std::string::npos);
-    begin = terminated ? newline + 1 : text.size();
-    if (content.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = file.string() + ":" + std::to_string(line);
-    Json j;
-    try {
-      j = Json::parse(content);
-    } catch (const Json::parse_error& e) {
-      // NOTE: the sweep appends whole lines ending in '\n'; an unterminated unparsable last line
-      // can only be a write cut short by a crash, and the lines before it are intact.
-      if (!terminated) {
-        warnings.push_back(where + ": truncated last line skipped (" + e.what() + ")");
-        spdlog::warn("{}", warnings.back());
-        break;
-      }
-      throw_input_error(where, "$", std::string("invalid JSON: ") + e.what());
-    }
-    RunRecord record = parse_run_record(j, JsonAt{where});
-    record.line = line;
-    records.push_back(std::move(record));
-  }
+  read_json_lines<Json>(file.string(), warnings,
+                        [&](Json& j, int64_t line, const std::string& where) {
+                          RunRecord record = parse_run_record(j, JsonAt{where});
+                          record.line = line;
+                          records.push_back(std::move(record));
+                        });
   return records;
 }
 

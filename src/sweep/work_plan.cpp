@@ -2,6 +2,7 @@
 #include "sweep/work_plan.hpp"
 
 #include "core/gemm_shape.hpp"
+#include "core/legality_table.hpp"
 #include "sweep/runoff.hpp"
 
 #include <algorithm>
@@ -28,11 +29,13 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
                                     const std::vector<KernelConfig>& space_configs,
                                     const DeviceLimits& limits, const Budget& budget) {
   const DeviceModel model = device_model(limits);
+  const ConfigListLegality legality(space_configs, limits);
   std::vector<ProblemWork> plan;
   for (const Problem& problem : shapes.problems) {
     std::vector<KernelConfig> legal;
-    for (const KernelConfig& config : space_configs) {
-      if (check_legality(problem, config, limits).legal) legal.push_back(config);
+    const std::vector<RuleIndex> rules = legality.deciding_rules(problem);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (rules[i] == kNoRule) legal.push_back(space_configs[i]);
     }
     const GemmShape shape{.m = problem.m, .n = problem.n, .k = problem.k};
     const std::vector<Candidate> candidates = select_candidates(shape, legal, budget, model);

@@ -2,8 +2,11 @@
 #include "sweep/worker_protocol.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/timing_mode.hpp"
 
 namespace gemmtune::sweep {
@@ -27,9 +30,19 @@ const Json& request_member(const Json& j, const char* key) {
   return j.at(key);
 }
 
-int64_t request_int(const Json& j, const char* key) {
+/// Member `key` as an integer in [min_value, max_value].
+int64_t request_int(const Json& j, const char* key, int64_t min_value = INT64_MIN,
+                    int64_t max_value = INT64_MAX) {
   const Json& v = request_member(j, key);
   if (!v.is_number_integer()) bad_request(std::string("\"") + key + "\" is not an integer");
+  // NOTE: an unsigned value above INT64_MAX would wrap in get<int64_t>().
+  const bool in_range = v.is_number_unsigned()
+                            ? v.get<uint64_t>() <= static_cast<uint64_t>(max_value)
+                            : v.get<int64_t>() >= min_value && v.get<int64_t>() <= max_value;
+  if (!in_range) {
+    bad_request(std::string("\"") + key + "\" is out of range [" + std::to_string(min_value) +
+                ", " + std::to_string(max_value) + "]");
+  }
   return v.get<int64_t>();
 }
 
@@ -82,12 +95,9 @@ std::string encode_measure(const MeasureRequest& r) {
 }
 
 WorkerRequest decode_request(const std::string& line) {
-  Json j;
-  try {
-    j = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    bad_request(std::string("invalid JSON: ") + e.what());
-  }
+  const ParsedJson<Json> parsed = try_parse_json<Json>(line);
+  if (parsed.problem) bad_request(parsed.problem->message);
+  const Json& j = parsed.value;
   if (!j.is_object()) bad_request("not a JSON object");
   if (request_string(j, "schema") != kWorkerRequestSchema) bad_request("unsupported schema");
   WorkerRequest request;
@@ -104,7 +114,9 @@ WorkerRequest decode_request(const std::string& line) {
   if (!kind) bad_request("unknown kind \"" + request_string(j, "kind") + "\"");
   m.kind = *kind;
   const Json& problem = request_member(j, "problem");
-  m.problem = {.label = problem.value("label", std::string()),
+  if (!problem.is_object()) bad_request("\"problem\" is not an object");
+  const bool has_label = problem.contains("label") && !problem.at("label").is_null();
+  m.problem = {.label = has_label ? request_string(problem, "label") : std::string(),
                .m = request_int(problem, "m"),
                .n = request_int(problem, "n"),
                .k = request_int(problem, "k")};
@@ -122,11 +134,14 @@ WorkerRequest decode_request(const std::string& line) {
     }
   }
   const Json& timing = request_member(j, "timing");
+  if (!timing.is_object()) bad_request("\"timing\" is not an object");
   m.timing = {.mode = request_string(timing, "mode"),
-              .warmup = static_cast<int>(request_int(timing, "warmup")),
-              .iters = static_cast<int>(request_int(timing, "iters"))};
+              .warmup = static_cast<int>(request_int(timing, "warmup", 0, INT_MAX)),
+              .iters = static_cast<int>(request_int(timing, "iters", 1, INT_MAX))};
   if (!parse_timing_mode(m.timing.mode)) bad_request("unknown timing mode");
-  m.seed = static_cast<uint64_t>(request_int(j, "seed"));
+  const Json& seed = request_member(j, "seed");
+  if (!seed.is_number_unsigned()) bad_request("\"seed\" is not a non-negative integer");
+  m.seed = seed.get<uint64_t>();
   request.measure = std::move(m);
   return request;
 }
@@ -153,13 +168,12 @@ std::string encode_error_response(int64_t id, const std::string& message, int ex
 
 WorkerResponse decode_response(const std::string& line, int64_t expected_id) {
   WorkerResponse r;
-  Json j;
-  try {
-    j = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    r.malformed = std::string("invalid JSON: ") + e.what();
+  const ParsedJson<Json> parsed = try_parse_json<Json>(line);
+  if (parsed.problem) {
+    r.malformed = parsed.problem->message;
     return r;
   }
+  const Json& j = parsed.value;
   if (!j.is_object() || j.value("schema", Json()) != kWorkerResponseSchema) {
     r.malformed = "not a gemmtune.worker_response/1 object";
   } else if (!j.contains("id") || !j.at("id").is_number_integer() ||

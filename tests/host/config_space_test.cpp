@@ -1,6 +1,9 @@
 // Config-space loading and enumeration: the shipped spaces, "all", order, and every bad input.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+
 #include "core/config_space.hpp"
 #include "core/json_input.hpp"
 #include "test_support.hpp"
@@ -122,6 +125,29 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 #undef GT_SPACE
+
+// An axis written as a JSON list of `count` values from 1, then `last`.
+std::string space_with_block_m_axis(int count, int last) {
+  std::string values;
+  for (int i = 1; i <= count; ++i) values += std::to_string(i) + ",";
+  return R"({"name": "wide", "block_n": [128], "stages": [4], "multicast": ["none"],
+      "num_sms": ["all"], "raster": ["N"], "group": [8], "split_k": [1], "block_m": [)" +
+         values + std::to_string(last) + "]}";
+}
+
+TEST(ConfigSpace, LongAxesAreCheckedForRepeatsInNLogNTime) {
+  // Repeats were found by comparing each value with every earlier one: 100,000 values took 2 s,
+  // growing with the square of the count.
+  const test::TempDir dir;
+  const std::string file = dir.write("wide.json", space_with_block_m_axis(200'000, 17));
+  const auto start = std::chrono::steady_clock::now();
+  expect_input_error(catch_error([&] { static_cast<void>(load_config_space(file)); }), file,
+                     {"/block_m/200000: repeats the value at /block_m/16"});
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+  const std::string too_long = dir.write("too_long.json", space_with_block_m_axis(1'000'000, 0));
+  expect_input_error(catch_error([&] { static_cast<void>(load_config_space(too_long)); }),
+                     too_long, {"/block_m: 1000001 values: the whole space has at most 1000000"});
+}
 
 TEST(ConfigSpace, UnknownKeysWarn) {
   const test::TempDir dir;

@@ -57,7 +57,7 @@ TEST(ReportRunFolder, MalformedLineInTheMiddleNamesFileAndLine) {
   text.insert(third_line, "{\"schema\": \"gemmtune.run/1\", oops\n");
   test::write_file(run / "runs.jsonl", text);
   const std::string message = error_of([&] { (void)read_run_folder(run); });
-  EXPECT_NE(message.find("runs.jsonl:3: $: invalid JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("runs.jsonl:3: malformed JSON (byte 30)"), std::string::npos) << message;
 }
 
 TEST(ReportRunFolder, UnparsableLastLineEndingInNewlineIsAnError) {
@@ -109,7 +109,7 @@ TEST(ReportRunFolder, MissingFolderOrFileIsAnInputError) {
   const ScratchDir dir;
   EXPECT_NE(error_of([&] { (void)read_run_folder(dir / "nope"); }).find("not a run folder"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { (void)read_run_folder(dir.path()); }).find("env.json: $: cannot open"),
+  EXPECT_NE(error_of([&] { (void)read_run_folder(dir.path()); }).find("env.json: cannot open: No such file"),
             std::string::npos);
 }
 

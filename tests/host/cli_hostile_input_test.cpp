@@ -1,0 +1,159 @@
+// The built binary on hostile input (issue 15): deep nesting refused in bounded time and memory,
+// illegal --config refused by the legality model in `compile` and `run`, plans of 200,000
+// problems at interactive speed, listings that would be unusable refused up front.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bounded_child.hpp"
+#include "test_support.hpp"
+
+namespace gemmtune {
+namespace {
+
+// NOTE: the binary maps ~0.75 GB before main() (cuBLASLt, NVRTC); 4 GiB leaves room for any
+// sane run and stops a runaway one long before it takes the machine.
+constexpr test::ChildCaps kCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 60};
+
+struct Measured {
+  test::ChildOutcome outcome;
+  std::string out;
+  std::string err;
+};
+
+Measured run_measured(const std::vector<std::string>& args) {
+  const test::TempDir scratch;
+  const std::string out = (scratch.path() / "stdout").string();
+  const std::string err = (scratch.path() / "stderr").string();
+  const test::ChildOutcome outcome =
+      test::run_program_bounded(test::gemmtune_binary(), args, out, err, kCaps);
+  return {outcome, test::read_text(out), test::read_text(err)};
+}
+
+TEST(CliHostileInput, NestedBracketShapeSetsAreRefusedInBoundedTimeAndMemory) {
+  const test::TempDir dir;
+  const std::string small =
+      dir.write("small.json", R"({"name": "s", "problems": [{"n": 2112, "k": 7168, "m": 64}]})");
+  const Measured baseline = run_measured({"plan", "--shapes", small});
+  ASSERT_EQ(baseline.outcome.exit_code, 0) << baseline.err;
+  for (const size_t bytes : {size_t{100} << 10, size_t{1} << 20}) {
+    const std::string file = dir.write("nested.json", std::string(bytes, '['));
+    const Measured run = run_measured({"plan", "--shapes", file});
+    EXPECT_EQ(run.outcome.exit_code, 2) << "signal " << run.outcome.signal << ": " << run.err;
+    EXPECT_EQ(run.err, "gemmtune: error: " + file +
+                           ": byte 65: arrays and objects nested deeper than 64 levels (the limit "
+                           "for every gemmtune JSON input)\n");
+    EXPECT_LT(run.outcome.wall_s, 2.0) << bytes << " bytes";
+    // Before issue 15: 2.6 GB for 50 KB, growing with the square of the depth.
+    EXPECT_LT(run.outcome.max_rss_kb - baseline.outcome.max_rss_kb, 64 * 1024) << bytes << " bytes";
+  }
+}
+
+TEST(CliHostileInput, HugeNumbersWrongTypesAndDuplicateKeysExitWithUsageCode) {
+  const test::TempDir dir;
+  const struct {
+    const char* problem;
+    const char* expected;
+  } cases[] = {
+      {R"({"n": 2112, "k": 7168, "m": 1e400})", "number overflow parsing '1e400'"},
+      {R"({"n": 2112, "k": 7168, "m": 99999999999999999999})",
+       "/problems/0/m: number 1e+20 is out of the 64-bit signed integer range"},
+      {R"({"n": "NaN", "k": 7168, "m": 1})", "/problems/0/n: expected an integer, got string"},
+      {R"({"n": 2112, "k": 7168, "m": [64, 0]})", "/problems/0/m/1: M 0 must be >= 1"},
+      {R"({"n": 2112, "k": 7168, "m": 64, "k": 16})", "/problems/0/k: duplicate key \"k\""},
+  };
+  for (const auto& c : cases) {
+    const std::string file =
+        dir.write("shapes.json", std::string(R"({"name": "s", "problems": [)") + c.problem + "]}");
+    const test::RunResult run = test::run_gemmtune("plan --shapes " + file);
+    EXPECT_EQ(run.exit_code, 2) << c.problem << ": " << run.err;
+    EXPECT_NE(run.err.find(c.expected), std::string::npos) << run.err;
+  }
+}
+
+TEST(CliHostileInput, CompileRefusesAnIllegalConfigNamingTheRule) {
+  // Before issue 15 this compiled a block_m 999 kernel, reported "1 with spills" and exited 0.
+  const test::RunResult run =
+      test::run_gemmtune("compile --config bm999_bn160_s5_mcA_sm132_rN8_sk1");
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err,
+            "gemmtune: error: --config bm999_bn160_s5_mcA_sm132_rN8_sk1 is illegal: block_m: "
+            "block_m 999 is not 64, 128 or 256 (one or two math warpgroups of 64-row wgmma "
+            "slices)\n");
+  const struct {
+    const char* config;
+    const char* rule;
+  } cases[] = {
+      {"bm128_bn152_s4_mc0_sm132_rN8_sk1", ": block_n_scale_blocks: "},
+      {"bm128_bn128_s1_mc0_sm132_rN8_sk1", ": stages: "},
+      {"bm256_bn256_s4_mc0_sm132_rN8_sk1", ": smem: "},
+      {"bm256_bn160_s2_mc0_sm132_rN8_sk1", ": registers: "},
+      {"bm128_bn128_s4_mcA_sm133_rN8_sk1", ": num_sms: "},
+      {"bm128_bn128_s4_mcA_sm131_rN8_sk1", ": multicast_num_sms: "},
+      {"bm128_bn136_s4_mcB_sm132_rN8_sk1", ": multicast_b_block_n: "},
+      {"bm128_bn128_s4_mc0_sm132_rN65_sk1", ": raster_group: "},
+  };
+  for (const auto& c : cases) {
+    const test::RunResult illegal = test::run_gemmtune(std::string("compile --config ") + c.config);
+    EXPECT_EQ(illegal.exit_code, 2) << c.config << ": " << illegal.err;
+    EXPECT_NE(illegal.err.find(c.rule), std::string::npos) << illegal.err;
+  }
+  // --sms moves the num_sms bound as in plan.
+  EXPECT_NE(test::run_gemmtune("compile --sms 114 --config bm128_bn128_s4_mc0_sm132_rN8_sk1")
+                .err.find(": num_sms: num_sms 132 is not in [1, 114]"),
+            std::string::npos);
+}
+
+TEST(CliHostileInput, RunRefusesAnIllegalConfigWithoutAGpu) {
+  const test::RunResult tile =
+      test::run_gemmtune("run --m 64 --n 7168 --k 7168 --config bm999_bn160_s5_mcA_sm132_rN8_sk1");
+  EXPECT_EQ(tile.exit_code, 2) << tile.err;
+  EXPECT_NE(tile.err.find("--config bm999_bn160_s5_mcA_sm132_rN8_sk1 cannot run 64x7168x7168: "
+                          "block_m: block_m 999"),
+            std::string::npos)
+      << tile.err;
+  const test::RunResult problem =
+      test::run_gemmtune("run --m 64 --n 7168 --k 7168 --config bm128_bn128_s5_mcB_sm132_rN8_sk1");
+  EXPECT_EQ(problem.exit_code, 2) << problem.err;
+  EXPECT_NE(problem.err.find(": multicast_b_m_blocks: multicast B shares B"), std::string::npos)
+      << problem.err;
+}
+
+TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
+  const test::TempDir dir;
+  std::string ms;
+  for (int m = 1; m <= 200000; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
+  const std::string file =
+      dir.write("m200k.json",
+                R"({"name": "m200k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
+  const Measured run = run_measured({"plan", "--shapes", file});
+  ASSERT_EQ(run.outcome.exit_code, 0) << "signal " << run.outcome.signal << ": " << run.err;
+  // Before issue 15: 5,000 Ms took 23 s and 200,000 did not finish in 60 s.
+  EXPECT_LT(run.outcome.wall_s, 10.0);
+  EXPECT_NE(run.out.find("total: 200000 problems x 14040 configs, 1294162688 legal; 0 problem(s)"),
+            std::string::npos)
+      << run.out.substr(run.out.size() - std::min<size_t>(run.out.size(), 300));
+}
+
+TEST(CliHostileInput, PlanListingsOverTheLimitAreRefusedBeforeAnyOutput) {
+  const test::TempDir dir;
+  std::string ms;
+  for (int m = 1; m <= 1000; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
+  const std::string file = dir.write(
+      "m1k.json", R"({"name": "m1k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
+  for (const char* flag : {"--json", "--verbose"}) {
+    const test::RunResult run = test::run_gemmtune("plan --shapes " + file + " " + flag);
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_EQ(run.out, "");
+    EXPECT_NE(run.err.find(std::string("plan ") + flag +
+                           ": 1000 problems x 14040 configs would list 14040000 verdicts, over "
+                           "the limit of 10000000"),
+              std::string::npos)
+        << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace gemmtune
