@@ -25,7 +25,8 @@
 #include "sm90_fp8_gemm_1d2d_launch.h"
 
 /// Tile counters the split-K workspace has room for (4 bytes each, at its start). Define it
-/// before including the bundle to change it; larger split-K problems select another entry.
+/// before including the bundle to change it, alike in every translation unit; larger split-K
+/// problems select another entry.
 #ifndef GEMMTUNE_BUNDLE_MAX_SPLIT_K_TILES
 #define GEMMTUNE_BUNDLE_MAX_SPLIT_K_TILES 65536
 #endif
