@@ -1,10 +1,13 @@
 #pragma once
 /// `gemmtune export TABLE --format json|csv|cpp|cublaslt`: the tuning table in forms other
-/// programs consume. README "export".
+/// programs consume. README "export". The bundle format (compiled kernels and a dispatcher) is
+/// report/export_bundle.hpp.
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/kernel_config.hpp"
 #include "report/tuning_table.hpp"
 
 namespace gemmtune::report {
@@ -14,6 +17,17 @@ enum class ExportFormat { kJson, kCsv, kCpp, kCublaslt };
 
 /// "json", "csv", "cpp" or "cublaslt"; nullopt otherwise.
 [[nodiscard]] std::optional<ExportFormat> parse_export_format(std::string_view name);
+
+/// One entry of the table with a config, and that config parsed.
+struct TunedEntry {
+  const TableProblem* problem;
+  const TableEntry* entry;
+  KernelConfig config;
+};
+
+/// The entries with a config, sorted by (n, k, m): the rows of the cpp header and the bundle.
+/// A config that does not parse throws kExitUsage naming the entry.
+[[nodiscard]] std::vector<TunedEntry> tuned_entries(const TuningTable& table);
 
 /// The canonical `gemmtune.tuning_table/1` JSON, indented.
 [[nodiscard]] std::string export_json(const TuningTable& table);

@@ -1,24 +1,20 @@
 #pragma once
-/// Loading and launching one compiled member of the sm90_fp8_gemm_1d2d family: tensor maps
-/// (cuTensorMapEncodeTiled), split-K workspace, cuLaunchKernelEx with the cluster dimension.
+/// Loading and launching one compiled member of the sm90_fp8_gemm_1d2d family. Tensor maps,
+/// parameters, split-K workspace layout and launch shape come from
+/// kernels/sm90_fp8_gemm_1d2d_launch.h, the header exported bundles launch through too.
 #include <cuda_runtime_api.h>
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/kernel_config.hpp"
-#include "kernels/gemmtune_params.h"
+#include "kernels/sm90_fp8_gemm_1d2d_launch.h"
 #include "runtime/cuda_handles.hpp"
+#include "runtime/launch_facts.hpp"
 #include "runtime/module.hpp"
 #include "runtime/support_inputs.hpp"
 
 namespace gemmtune {
-
-/// A CUtensorMap's bytes (the driver type is 64 B aligned, 128 B large).
-struct alignas(64) TensorMapBytes {
-  uint64_t opaque[16];
-};
 
 /// One config's kernel, loaded into the current context with its shared-memory limit set.
 class GemmKernel {
@@ -27,12 +23,14 @@ class GemmKernel {
              const std::string& kernel_name);
 
   [[nodiscard]] const KernelConfig& config() const { return config_; }
+  [[nodiscard]] const sm90_fp8_gemm_1d2d::KernelFacts& facts() const { return facts_; }
   [[nodiscard]] const Kernel& kernel() const { return kernel_; }
   /// Grid, block, dynamic shared memory and cluster size of every launch of this config.
   [[nodiscard]] LaunchShape launch_shape() const;
 
  private:
   KernelConfig config_;
+  sm90_fp8_gemm_1d2d::KernelFacts facts_;
   Module module_;
   Kernel kernel_;
 };
@@ -49,9 +47,8 @@ class PreparedGemm {
 
  private:
   const GemmKernel& kernel_;
-  TensorMapBytes tmap_a_{}, tmap_b_{}, tmap_sa_{}, tmap_sb_{}, tmap_d_{};
-  GemmtuneGemmParams params_{};
-  DeviceBuffer workspace_;  // split-K partials, then one counter per tile
+  sm90_fp8_gemm_1d2d::EncodedLaunch args_{};
+  DeviceBuffer workspace_;  // split-K: tile counters, then partials (workspace_layout)
 };
 
 }  // namespace gemmtune

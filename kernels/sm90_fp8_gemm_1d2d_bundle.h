@@ -1,0 +1,220 @@
+// sm90_fp8_gemm_1d2d_bundle.h: the dispatcher of a tuned kernel bundle (`gemmtune export
+// --format bundle`, README "export --format bundle"). The generated gemmtune_bundle.h defines the
+// table (bundled kernels and tuned (n, k, m) entries) and instantiates Dispatcher on it.
+//
+// Host-only C++17 over the CUDA driver API (libcuda) and nothing else: no NVRTC, no runtime, no
+// exceptions, no STL. Loading (load, load_dir) happens once, in the caller's current context;
+// gemm() only selects, encodes tensor maps on the host and enqueues: no allocation, no
+// synchronisation, no compilation, so it can be captured in a CUDA graph.
+//
+// Selection rule (select_kernel): among the entries of exactly this (n, k), sorted by M, the
+// entry with the smallest tuned M >= m whose kernel can run the shape, else the one with the
+// largest tuned M < m that can; for an (n, k) not in the table (or none that can run it) the
+// caller's fallback kernel if it can, else no kernel (gemm returns CUDA_ERROR_NOT_FOUND).
+// "Can run" is launch::can_run (shape rules of the family, e.g. multicast B needs two m-blocks)
+// and, for split-K kernels, at most kMaxSplitKTiles tiles (the workspace's counter region).
+#pragma once
+
+#include <cuda.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "sm90_fp8_gemm_1d2d_launch.h"
+
+/// Tile counters the split-K workspace has room for (4 bytes each, at its start). Define it
+/// before including the bundle to change it, alike in every translation unit; larger split-K
+/// problems select another entry.
+#ifndef GEMMTUNE_BUNDLE_MAX_SPLIT_K_TILES
+#define GEMMTUNE_BUNDLE_MAX_SPLIT_K_TILES 65536
+#endif
+
+namespace gemmtune::sm90_fp8_gemm_1d2d {
+
+inline constexpr int64_t kMaxSplitKTiles = GEMMTUNE_BUNDLE_MAX_SPLIT_K_TILES;
+
+/// One bundled kernel: its config name (also its cubin's file name), symbol and launch facts.
+struct BundleKernel {
+  const char* config;
+  const char* symbol;
+  KernelFacts facts;
+};
+
+/// One tuned (n, k, m), the index of its kernel in the table's kernels, and the problem's label.
+struct BundleEntry {
+  int64_t n, k, m;
+  int32_t kernel;
+  const char* label;
+};
+
+/// A bundle's table: entries sorted by (n, k, m).
+struct BundleTable {
+  const BundleKernel* kernels;
+  int32_t num_kernels;
+  const BundleEntry* entries;
+  int32_t num_entries;
+};
+
+/// True when `f` can run m x n x k in a bundle (can_run, and the split-K counter capacity).
+[[nodiscard]] constexpr bool bundle_can_run(const KernelFacts& f, int64_t m, int64_t n, int64_t k) {
+  return can_run(f, m, n, k) && (f.split_k <= 1 || tile_count(f, m, n) <= kMaxSplitKTiles);
+}
+
+/// The kernel index for m x n x k by the selection rule above; `fallback` (-1: none) is the
+/// caller's kernel for shapes the table has no runnable entry for. -1 when there is none.
+[[nodiscard]] constexpr int32_t select_kernel(const BundleTable& t, int64_t m, int64_t n, int64_t k,
+                                              int32_t fallback = -1) {
+  int32_t below = -1;  // the runnable entry with the largest tuned M < m so far
+  for (int32_t i = 0; i < t.num_entries; ++i) {
+    const BundleEntry& e = t.entries[i];
+    if (e.n != n || e.k != k || !bundle_can_run(t.kernels[e.kernel].facts, m, n, k)) continue;
+    if (e.m >= m) return e.kernel;
+    below = e.kernel;
+  }
+  if (below >= 0) return below;
+  if (fallback >= 0 && fallback < t.num_kernels && bundle_can_run(t.kernels[fallback].facts, m, n, k)) {
+    return fallback;
+  }
+  return -1;
+}
+
+/// Loads a bundle's kernels and runs GEMMs with them. One per context (device); not copyable.
+/// gemm() and the queries are const and thread-safe once loaded.
+template <const BundleTable& kTable>
+class Dispatcher {
+ public:
+  static constexpr int32_t kNumKernels = kTable.num_kernels;
+
+  Dispatcher() = default;
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+  /// Unloads the modules (errors ignored: at process exit the context may be gone).
+  ~Dispatcher() { unload(); }
+
+  /// Loads every kernel from in-memory cubin images (gemmtune_bundle_cubins.h's kCubins, in
+  /// table order) into the current context and sets its shared-memory limit.
+  [[nodiscard]] CUresult load(const void* const* images) {
+    unload();
+    for (int32_t i = 0; i < kNumKernels; ++i) {
+      const CUresult status = cuModuleLoadData(&modules_[i], images[i]);
+      if (status != CUDA_SUCCESS) return fail(status);
+      if (const CUresult s = finish_load(i); s != CUDA_SUCCESS) return fail(s);
+    }
+    loaded_ = true;
+    return CUDA_SUCCESS;
+  }
+
+  /// Loads every kernel from `dir`/cubins/<config>.cubin (the export's folder) instead.
+  [[nodiscard]] CUresult load_dir(const char* dir) {
+    unload();
+    for (int32_t i = 0; i < kNumKernels; ++i) {
+      char path[4096];
+      const int length = std::snprintf(path, sizeof(path), "%s/cubins/%s.cubin", dir,
+                                       kTable.kernels[i].config);
+      if (length < 0 || length >= static_cast<int>(sizeof(path))) return fail(CUDA_ERROR_INVALID_VALUE);
+      const CUresult status = cuModuleLoad(&modules_[i], path);
+      if (status != CUDA_SUCCESS) return fail(status);
+      if (const CUresult s = finish_load(i); s != CUDA_SUCCESS) return fail(s);
+    }
+    loaded_ = true;
+    return CUDA_SUCCESS;
+  }
+
+  /// Unloads the modules; load() may be called again.
+  void unload() {
+    for (int32_t i = 0; i < kNumKernels; ++i) {
+      if (modules_[i] != nullptr) static_cast<void>(cuModuleUnload(modules_[i]));
+      modules_[i] = nullptr;
+      functions_[i] = nullptr;
+    }
+    loaded_ = false;
+  }
+
+  /// Makes the bundled kernel named `config` the fallback for shapes the table does not cover
+  /// (nullptr: none, the default). CUDA_ERROR_NOT_FOUND if the bundle has no such kernel.
+  [[nodiscard]] CUresult set_fallback(const char* config) {
+    if (config == nullptr) {
+      fallback_ = -1;
+      return CUDA_SUCCESS;
+    }
+    for (int32_t i = 0; i < kNumKernels; ++i) {
+      if (std::strcmp(kTable.kernels[i].config, config) == 0) {
+        fallback_ = i;
+        return CUDA_SUCCESS;
+      }
+    }
+    return CUDA_ERROR_NOT_FOUND;
+  }
+
+  /// The kernel index gemm() would use for m x n x k, -1 for none.
+  [[nodiscard]] int32_t select(int64_t m, int64_t n, int64_t k) const {
+    return select_kernel(kTable, m, n, k, fallback_);
+  }
+
+  /// Bytes of split-K workspace gemm() needs for m x n x k: 0 when its kernel has no split-K
+  /// (or there is none), else the counter region (kMaxSplitKTiles x 4 bytes) plus split_k x m x
+  /// n fp32 partials. Zero the workspace once before its first use; the kernel leaves the
+  /// counters at zero, so one buffer serves every later call (any shape it is large enough for)
+  /// on one stream at a time.
+  [[nodiscard]] size_t workspace_bytes(int64_t m, int64_t n, int64_t k) const {
+    const int32_t i = select(m, n, k);
+    if (i < 0) return 0;
+    return static_cast<size_t>(workspace_layout(kTable.kernels[i].facts, m, n, kMaxSplitKTiles).total_bytes);
+  }
+
+  /// D[m][n] (bf16) = A[m][k] (e4m3) x B[n][k]^T (e4m3) with 1x128 scales sA
+  /// [ceil(k/128)][roundup(m, 4)] and 128x128 scales sB [ceil(n/128)][roundup(ceil(k/128), 4)],
+  /// all row-major device pointers, enqueued on `stream`. Returns CUDA_ERROR_NOT_INITIALIZED
+  /// before load, CUDA_ERROR_INVALID_VALUE for a shape outside problem_ok or a workspace smaller
+  /// than workspace_bytes(m, n, k), CUDA_ERROR_NOT_FOUND when no kernel is selected (see
+  /// select); otherwise
+  /// what cuTensorMapEncodeTiled or cuLaunchKernelEx returned.
+  [[nodiscard]] CUresult gemm(int64_t m, int64_t n, int64_t k, const void* a, const float* sa,
+                              const void* b, const float* sb, void* d, void* workspace,
+                              size_t workspace_size_bytes, CUstream stream) const {
+    if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
+    if (!problem_ok(m, n, k)) return CUDA_ERROR_INVALID_VALUE;
+    const int32_t i = select(m, n, k);
+    if (i < 0) return CUDA_ERROR_NOT_FOUND;
+    const KernelFacts& f = kTable.kernels[i].facts;
+    const WorkspaceLayout layout = workspace_layout(f, m, n, kMaxSplitKTiles);
+    if (layout.total_bytes > 0 && (workspace == nullptr || workspace_size_bytes < layout.total_bytes)) {
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    const Problem problem{static_cast<int32_t>(m),
+                          static_cast<int32_t>(n),
+                          static_cast<int32_t>(k),
+                          a,
+                          b,
+                          sa,
+                          sb,
+                          static_cast<int32_t>((m + 3) / 4 * 4),
+                          static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
+                          d};
+    EncodedLaunch args;
+    const CUresult status = encode_launch(
+        plan_launch(f, problem, workspace, layout.partials_offset_bytes), &::cuTensorMapEncodeTiled, &args);
+    if (status != CUDA_SUCCESS) return status;
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx);
+  }
+
+ private:
+  [[nodiscard]] CUresult finish_load(int32_t i) {
+    const CUresult status = cuModuleGetFunction(&functions_[i], modules_[i], kTable.kernels[i].symbol);
+    if (status != CUDA_SUCCESS) return status;
+    return configure_function(functions_[i], kTable.kernels[i].facts, &::cuFuncSetAttribute);
+  }
+  [[nodiscard]] CUresult fail(CUresult status) {
+    unload();
+    return status;
+  }
+
+  CUmodule modules_[kNumKernels] = {};
+  CUfunction functions_[kNumKernels] = {};
+  int32_t fallback_ = -1;
+  bool loaded_ = false;
+};
+
+}  // namespace gemmtune::sm90_fp8_gemm_1d2d

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Issue 14's device proof, one call: exports a dsv3-quick tuning table as a kernel bundle and as
+# cuBLASLt algorithm records, builds the standalone consumers (tests/bundle_consumer/) against
+# them with the system g++, and runs them:
+#   - consumer: every problem of the table through the bundle's gemm(), validated against
+#     cuBLASLt's block-scaled GEMM (dense bar), timed with the call protocol, replayed in a
+#     captured CUDA graph (bytes must match), loaded from the folder too (bytes must match);
+#   - per row, `gemmtune run --timing call --iters 30` of the same config next to a second
+#     bundle timing of that row (`consumer --only`), then the ratio bundle / gemmtune (issue: 2%);
+#   - cublaslt_replay: every exported algorithm record rebuilt, validated and timed (call and
+#     call_sync) against the recorded time.
+# Runs in the repository root on the GPU machine with gemmtune built in devbuild/
+# (scripts/device_build.sh; carry .devdeps, whose nlohmann/json the replay consumer also uses).
+#   usage: bash scripts/device_bundle_check.sh [TABLE | --sweep]
+#     TABLE    a tuning_table.json (default: the committed 2026-11-21 dsv3-quick call sweep)
+#     --sweep  first tunes configs/dsv3-quick.json here (today's call protocol) and uses that table
+# Writes 7 files (8 with --sweep) under $OUT: devices.txt, bundle_check.log, manifest.json,
+# bundle_consumer.jsonl, gemmtune_run.jsonl, cublaslt_replay.jsonl, summary.txt (+ tuning_table.json).
+# Exit code: 0 when every check passed, 1 otherwise.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+rm -f "$OUT"/{devices.txt,bundle_check.log,manifest.json,bundle_consumer.jsonl,gemmtune_run.jsonl,cublaslt_replay.jsonl,summary.txt,tuning_table.json}
+bin=${GEMMTUNE_DEVICE_BIN:-devbuild}/gemmtune
+cuda=${CUDA_HOME:-/usr/local/cuda}
+export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
+work=/tmp/gemmtune-bundle-check
+rm -rf "$work" && mkdir -p "$work"
+log=$OUT/bundle_check.log
+say() { echo "[$(date +%T)] $*" | tee -a "$log"; }
+status=0
+
+[[ -x $bin ]] || { say "error: $bin missing (run scripts/device_build.sh first)"; exit 2; }
+"$bin" devices > "$OUT/devices.txt" 2>&1
+nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,clocks_event_reasons.active \
+  --format=csv >> "$OUT/devices.txt" 2>&1
+
+table=${1:-results/2026-11-21-dsv3-quick-sweep-default-call/tuning_table.json}
+if [[ $table == --sweep ]]; then
+  say "sweeping configs/dsv3-quick.json (call protocol)"
+  "$bin" sweep --shapes configs/dsv3-quick.json --timing call --out "$work/sweep" >> "$log" 2>&1
+  say "sweep rc=$?"
+  table=$work/sweep/tuning_table.json
+  cp "$table" "$OUT/tuning_table.json" 2>/dev/null
+fi
+[[ -f $table ]] || { say "error: no tuning table at $table"; exit 2; }
+say "table $table"
+
+# Export: the bundle (compiles the table's configs through the cache) and the cuBLASLt records.
+"$bin" export "$table" --format bundle --out "$work/bundle" >> "$log" 2>&1 || { say "export bundle failed"; exit 1; }
+"$bin" export "$table" --format cublaslt -o "$work/algos.json" >> "$log" 2>&1 || { say "export cublaslt failed"; exit 1; }
+cp "$work/bundle/manifest.json" "$OUT/manifest.json"
+say "bundle: $(find "$work/bundle/cubins" -name '*.cubin' | wc -l) cubins, $(du -sh "$work/bundle" | cut -f1)"
+
+# Build the consumers with the system compiler: the bundle needs only libcuda (stubs to link,
+# the driver's libcuda.so.1 at run time); the harness adds cudart and cuBLASLt.
+deps=/tmp/gemmtune-deps
+if [[ ! -d $deps/usr/include/nlohmann && -f .devdeps/deps.tgz ]]; then
+  mkdir -p "$deps" && tar -C "$deps" -xzf .devdeps/deps.tgz
+fi
+cxx=(g++ -std=c++17 -O2 -Wall -Wextra -I "$work/bundle" -I tests/bundle_consumer -I "$cuda/include"
+     -isystem "$deps/usr/include")
+libs=(-L "$cuda/lib64" -L "$cuda/lib64/stubs" "-Wl,-rpath,$cuda/lib64" -lcublasLt -lcudart -lcuda)
+SECONDS=0
+"${cxx[@]}" -o "$work/consumer" tests/bundle_consumer/consumer.cpp "${libs[@]}" >> "$log" 2>&1 \
+  || { say "building consumer failed"; exit 1; }
+"${cxx[@]}" -o "$work/cublaslt_replay" tests/bundle_consumer/cublaslt_replay.cpp "${libs[@]}" >> "$log" 2>&1 \
+  || { say "building cublaslt_replay failed"; exit 1; }
+say "consumers built in $SECONDS s; consumer needs: $(objdump -p "$work/consumer" | grep NEEDED | awk '{print $2}' | tr '\n' ' ')"
+
+# 1. Every problem through the bundle, validated, timed, graph-replayed, loaded from the folder.
+"$work/consumer" --dir "$work/bundle" > "$OUT/bundle_consumer.jsonl" 2>> "$log"
+rc=$?; say "consumer rc=$rc"; ((rc == 0)) || status=1
+
+# 2. Per row: gemmtune run of the same config, then the bundle again, back to back.
+python3 - "$OUT/manifest.json" > "$work/rows.txt" <<'EOF'
+import json, sys
+for e in json.load(open(sys.argv[1]))["entries"]:
+    print(e["m"], e["n"], e["k"], e["config"])
+EOF
+while read -r m n k config; do
+  "$bin" run --m "$m" --n "$n" --k "$k" --config "$config" --timing call --iters 30 --json \
+    2>> "$log" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' >> "$OUT/gemmtune_run.jsonl" \
+    || { say "gemmtune run $m $n $k $config failed"; status=1; }
+  "$work/consumer" --only "$m" "$n" "$k" >> "$work/adjacent.jsonl" 2>> "$log" \
+    || { say "consumer --only $m $n $k failed"; status=1; }
+done < "$work/rows.txt"
+
+# 3. The cuBLASLt records, replayed by a standalone program.
+"$work/cublaslt_replay" "$work/algos.json" > "$OUT/cublaslt_replay.jsonl" 2>> "$log"
+rc=$?; say "cublaslt_replay rc=$rc"; ((rc == 0)) || status=1
+
+python3 - "$OUT/bundle_consumer.jsonl" "$work/adjacent.jsonl" "$OUT/gemmtune_run.jsonl" \
+  "$OUT/cublaslt_replay.jsonl" > "$OUT/summary.txt" <<'EOF'
+import json, sys
+def lines(path):
+    try:
+        return [json.loads(l) for l in open(path) if l.strip()]
+    except (OSError, ValueError) as e:
+        print(f"cannot read {path}: {e}")
+        return []
+full, adjacent, runs, replay = (lines(p) for p in sys.argv[1:5])
+key = lambda r: (r["m"], r["n"], r["k"])
+adj = {key(r): r for r in adjacent if "m" in r}
+ours = {}
+for doc in runs:
+    for meas in doc.get("measurements", []):
+        if meas.get("kind") == "gemmtune":
+            p = meas.get("problem", {})
+            ours[(p.get("m"), p.get("n"), p.get("k"))] = meas
+print("bundle vs `gemmtune run --timing call` (same config, back to back; ratio = bundle / run)")
+print(f"{'label':24} {'M':>5} {'N':>6} {'K':>6} {'config':34} {'valid':>5} {'graph':>5} {'run us':>8} {'bundle us':>9} {'ratio':>6} {'full us':>8} {'graph us':>8}")
+ratios = []
+for r in full:
+    if "m" not in r:
+        continue
+    k = key(r); a = adj.get(k, {}); g = ours.get(k, {})
+    run_us = g.get("timing", {}).get("median_us")
+    b_us = a.get("median_us")
+    ratio = b_us / run_us if run_us and b_us else float("nan")
+    if ratio == ratio:
+        ratios.append(ratio)
+    print(f"{r['label'][:24]:24} {r['m']:>5} {r['n']:>6} {r['k']:>6} {r['config']:34} {str(r['valid']):>5} "
+          f"{str(r['graph_matches']):>5} {run_us or float('nan'):8.2f} {b_us or float('nan'):9.2f} {ratio:6.3f} "
+          f"{r['median_us']:8.2f} {r['graph_median_us']:8.2f}")
+if ratios:
+    import math
+    gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+    print(f"rows {len(ratios)}: geometric mean ratio {gm:.4f}, min {min(ratios):.3f}, max {max(ratios):.3f}, "
+          f"within 2%: {sum(abs(x - 1) <= 0.02 for x in ratios)}")
+print(f"consumer checks passed: {sum(r.get('passed') is True for r in full)} of {len(full)}")
+print()
+print("cuBLASLt records replayed (ratio = replay / recorded median)")
+for r in replay:
+    print(f"{r['label'][:24]:24} {r['m']:>5} {r['n']:>6} {r['k']:>6} accepted={r['accepted']} valid={r['valid']} "
+          f"recorded {r['recorded_us']:8.2f} call {r['call_us']:8.2f} ({r['call_over_recorded']:.3f}) "
+          f"call_sync {r['call_sync_us']:8.2f} ({r['call_sync_over_recorded']:.3f})")
+EOF
+tee -a "$log" < "$OUT/summary.txt"
+say "done, status $status"
+exit $status

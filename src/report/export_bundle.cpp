@@ -1,0 +1,130 @@
+// export --format bundle: which configs a bundle carries, its manifest and its file list.
+#include "report/export_bundle.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/build_info.hpp"
+#include "core/error.hpp"
+#include "core/smem_layout.hpp"
+#include "report/export.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+/// The selection rule, stated once for the manifest (the dispatcher header states it in code).
+constexpr const char* kSelectionRule =
+    "exact (n, k): the entry with the smallest tuned m >= M whose kernel can run the shape, else "
+    "the one with the largest tuned m < M that can; (n, k) not in the table, or no entry that can "
+    "run it: the caller's fallback kernel (Bundle::set_fallback) if it can, else "
+    "CUDA_ERROR_NOT_FOUND";
+
+constexpr const char* kWorkspaceRule =
+    "split-K kernels need Bundle::workspace_bytes(m, n, k): tile counters (first 256 KiB, 65536 "
+    "tiles) then fp32 partials; zero the buffer once before first use, the kernel leaves the "
+    "counters at zero, one buffer serves any shape it is large enough for, one stream at a time";
+
+[[nodiscard]] std::string cubin_path(const KernelConfig& config) {
+  return "cubins/" + to_string(config) + ".cubin";
+}
+
+}  // namespace
+
+std::string env_field(const TuningTable& table, const std::string& key) {
+  const Json& raw = table.env.raw;
+  if (!raw.is_object()) return "";
+  const auto it = raw.find(key);
+  return it != raw.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::vector<KernelConfig> bundle_configs(const TuningTable& table) {
+  std::vector<KernelConfig> configs;
+  for (const TunedEntry& e : tuned_entries(table)) {
+    if (std::find(configs.begin(), configs.end(), e.config) == configs.end()) {
+      configs.push_back(e.config);
+    }
+  }
+  if (configs.empty()) throw Error(kExitUsage, "the table has no entry with a config: nothing to bundle");
+  std::sort(configs.begin(), configs.end(), [](const KernelConfig& a, const KernelConfig& b) {
+    return to_string(a) < to_string(b);
+  });
+  return configs;
+}
+
+Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& kernels,
+                     const BundleBuild& build) {
+  Json kernel_list = Json::array();
+  for (const BundleKernel& k : kernels) {
+    const KernelConfig& c = k.config;
+    kernel_list.push_back({{"config", to_string(c)},
+                           {"symbol", k.symbol},
+                           {"cubin", cubin_path(c)},
+                           {"cubin_bytes", k.cubin.size()},
+                           {"cubin_fnv1a64", k.cubin_fnv1a64},
+                           {"smem_bytes", smem_layout(c).total_bytes},
+                           {"threads", c.threads()},
+                           {"cluster_size", c.cluster_size()},
+                           {"num_sms", c.num_sms},
+                           {"split_k", c.split_k},
+                           {"registers", k.registers},
+                           {"spill_bytes", k.spill_bytes}});
+  }
+  Json entry_list = Json::array();
+  for (const TunedEntry& e : tuned_entries(table)) {
+    entry_list.push_back({{"label", e.problem->label},
+                          {"n", e.problem->n},
+                          {"k", e.problem->k},
+                          {"m", e.entry->m},
+                          {"config", to_string(e.config)},
+                          {"median_us", e.entry->median_us},
+                          {"reproduce", reproduce_command(*e.problem, *e.entry)}});
+  }
+  return Json{{"schema", kBundleSchema},
+              {"family", "sm90_fp8_gemm_1d2d"},
+              {"tool_version", GEMMTUNE_VERSION},
+              {"git_rev", build_git_rev()},
+              {"nvrtc_version", build.nvrtc_version},
+              {"arch", build.arch},
+              {"table",
+               {{"tool_version", env_field(table, "tool_version")},
+                {"git_rev", env_field(table, "git_rev")},
+                {"command", env_field(table, "command")},
+                {"gpu", table.env.gpu_name},
+                {"driver", table.env.driver},
+                {"cuda_runtime", table.env.cuda_runtime},
+                {"nvrtc", table.env.nvrtc},
+                {"timing_mode", table.env.timing_mode}}},
+              {"selection_rule", kSelectionRule},
+              {"workspace_rule", kWorkspaceRule},
+              {"headers", Json::array({"gemmtune_bundle.h", "gemmtune_bundle_cubins.h",
+                                       "sm90_fp8_gemm_1d2d_bundle.h", "sm90_fp8_gemm_1d2d_launch.h",
+                                       "gemmtune_params.h"})},
+              {"kernels", std::move(kernel_list)},
+              {"entries", std::move(entry_list)}};
+}
+
+std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vector<BundleKernel>& kernels,
+                                      const BundleBuild& build) {
+  const std::vector<KernelConfig> configs = bundle_configs(table);
+  GT_CHECK(kernels.size() == configs.size(), kExitUsage,
+           fmt::format("bundle: {} kernels for {} configs", kernels.size(), configs.size()));
+  for (size_t i = 0; i < configs.size(); ++i) {
+    GT_CHECK(kernels[i].config == configs[i] && !kernels[i].cubin.empty(), kExitUsage,
+             "bundle: kernel " + std::to_string(i) + " is not a compiled " + to_string(configs[i]));
+  }
+  std::vector<BundleFile> files = {
+      {"gemmtune_bundle.h", bundle_header(table, kernels, build)},
+      {"gemmtune_bundle_cubins.h", bundle_cubins_header(kernels)},
+      {"sm90_fp8_gemm_1d2d_bundle.h", build.dispatcher_header},
+      {"sm90_fp8_gemm_1d2d_launch.h", build.launch_header},
+      {"gemmtune_params.h", build.params_header},
+      {"manifest.json", bundle_manifest(table, kernels, build).dump(2) + "\n"},
+  };
+  for (const BundleKernel& k : kernels) {
+    files.push_back({cubin_path(k.config), std::string(k.cubin.begin(), k.cubin.end())});
+  }
+  return files;
+}
+
+}  // namespace gemmtune::report

@@ -1,0 +1,259 @@
+// `gemmtune export --format bundle` end to end without a GPU: the generated dispatcher header
+// compiles with the system g++ and selects as documented; a bundle exported from the committed
+// dsv3-quick table carries every kernel with matching hashes, and the consumers (the three-line
+// program linking only libcuda, the device harness, the cuBLASLt record replay) build against it.
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "jit/fnv1a.hpp"
+#include "report/export.hpp"
+#include "report/export_bundle.hpp"
+#include "runtime/launch_facts.hpp"
+#include "test_support.hpp"
+
+namespace gemmtune {
+namespace {
+
+namespace fs = std::filesystem;
+namespace launch = sm90_fp8_gemm_1d2d;
+
+const fs::path kRepo = fs::path(GEMMTUNE_TEST_FIXTURES).parent_path().parent_path();
+const std::string kCudaInclude = GEMMTUNE_CUDA_INCLUDE_DIR;
+const std::string kCudaLib = GEMMTUNE_CUDA_LIBRARY_DIR;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs `command` through the shell, stdout and stderr together.
+CommandResult run(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buffer[4096];
+  while (const size_t n = fread(buffer, 1, sizeof(buffer), pipe)) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/// g++ with the flags a careful C++17 consumer uses, the bundle folder and the CUDA headers.
+std::string gxx(const fs::path& bundle) {
+  return "g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -I " + bundle.string() + " -I " + kCudaInclude;
+}
+
+KernelConfig config_of(const std::string& text) {
+  std::string error;
+  return *parse_kernel_config(text, &error);
+}
+
+/// A one-problem-per-row table for the header test: split-K, multicast B and multicast A.
+report::TuningTable synthetic_table() {
+  report::TuningTable t;
+  t.env.gpu_name = "NVIDIA H200";
+  t.env.timing_mode = "call";
+  const auto entry = [](int64_t m, const char* config) {
+    return report::TableEntry{.m = m, .config = std::string(config), .median_us = 10.0};
+  };
+  t.problems.push_back({.label = "gate_up", .n = 2048, .k = 7168,
+                        .entries = {entry(64, "bm64_bn128_s6_mc0_sm132_rN8_sk4"),
+                                    entry(256, "bm128_bn128_s5_mcB_sm132_rN8_sk1"),
+                                    entry(1024, "bm256_bn128_s3_mcA_sm132_rN8_sk1")}});
+  t.problems.push_back({.label = "o_proj", .n = 7168, .k = 16384,
+                        .entries = {entry(4096, "bm256_bn128_s3_mcA_sm132_rN8_sk1")}});
+  return t;
+}
+
+/// Writes the bundle's files into `dir` with the real kernels/ headers and stand-in cubins.
+void write_bundle(const report::TuningTable& table, const fs::path& dir) {
+  std::vector<report::BundleKernel> kernels;
+  for (const KernelConfig& c : report::bundle_configs(table)) {
+    kernels.push_back({.config = c, .symbol = "sm90_fp8_gemm_1d2d_" + to_string(c),
+                       .cubin = std::vector<char>(100, '\x7f'), .cubin_fnv1a64 = "0"});
+  }
+  const std::string kernels_dir = GEMMTUNE_KERNEL_DIR;
+  const report::BundleBuild build{
+      .nvrtc_version = "13.0",
+      .params_header = test::read_bytes(kernels_dir + "/gemmtune_params.h"),
+      .launch_header = test::read_bytes(kernels_dir + "/sm90_fp8_gemm_1d2d_launch.h"),
+      .dispatcher_header = test::read_bytes(kernels_dir + "/sm90_fp8_gemm_1d2d_bundle.h")};
+  fs::create_directories(dir / "cubins");
+  for (const report::BundleFile& f : report::export_bundle(table, kernels, build)) {
+    test::write_bytes(dir / f.path, f.contents);
+  }
+}
+
+/// static_asserts that kKernels[i].facts equal gemmtune's launch_facts for config i.
+std::string facts_asserts(const report::TuningTable& table) {
+  std::string out;
+  int i = 0;
+  for (const KernelConfig& c : report::bundle_configs(table)) {
+    const launch::KernelFacts f = launch_facts(c);
+    out += "static_assert(same(kKernels[" + std::to_string(i++) + "].facts, {" +
+           std::to_string(f.block_m) + ", " + std::to_string(f.block_n) + ", launch::Multicast(" +
+           std::to_string(static_cast<int>(f.multicast)) + "), " + std::to_string(f.split_k) + ", " +
+           std::to_string(f.num_sms) + ", " + std::to_string(f.threads) + ", " +
+           std::to_string(f.smem_bytes) + ", " + std::to_string(f.d_swizzle_bytes) + "}));\n";
+  }
+  return out;
+}
+
+constexpr const char* kCheckPreamble = R"(#include <cstdio>
+#include <cstring>
+#include "gemmtune_bundle.h"
+using namespace gemmtune_bundle;
+constexpr bool same(const launch::KernelFacts& a, const launch::KernelFacts& b) {
+  return a.block_m == b.block_m && a.block_n == b.block_n && a.multicast == b.multicast &&
+         a.split_k == b.split_k && a.num_sms == b.num_sms && a.threads == b.threads &&
+         a.smem_bytes == b.smem_bytes && a.d_swizzle_bytes == b.d_swizzle_bytes;
+}
+int index_of(const char* config) {
+  for (int i = 0; i < kNumKernels; ++i) if (std::strcmp(kKernels[i].config, config) == 0) return i;
+  return -2;
+}
+)";
+
+/// Compiles `body` (the statements of a function returning 0 on success) after kCheckPreamble
+/// and `top` against the bundle in `dir`, without libcuda, and runs it.
+CommandResult compile_and_run_check(const fs::path& dir, const std::string& top, const std::string& body) {
+  test::write_bytes(dir / "check.cpp", std::string(kCheckPreamble) + top +
+                                           "int main() {\n" + body + "\n  std::puts(\"OK\");\n  return 0;\n}\n");
+  const CommandResult build = run(gxx(dir) + " -o " + (dir / "check").string() + " " + (dir / "check.cpp").string());
+  if (build.exit_code != 0) return build;
+  return run((dir / "check").string());
+}
+
+TEST(BundleExport, HeaderBakesRuntimeFactsAndSelectsByTheDocumentedRule) {
+  const test::TempDir dir;
+  const report::TuningTable table = synthetic_table();
+  write_bundle(table, dir.path());
+  // Kernels sorted by name: 0 bm128_bn128_s5_mcB, 1 bm256_bn128_s3_mcA, 2 bm64_bn128_s6_mc0_sk4.
+  const std::string top = facts_asserts(table) + R"check(
+static_assert(kNumKernels == 3 && kNumEntries == 4, "one kernel per distinct config");
+static_assert(select(64, 2048, 7168) == 2, "a tuned point");
+static_assert(select(1, 2048, 7168) == 2, "below every tuned M: the smallest");
+static_assert(select(129, 2048, 7168) == 0, "smallest tuned M >= m");
+static_assert(select(65, 2048, 7168) == 1, "multicast B needs two m-blocks: on to the next entry");
+static_assert(select(5000, 2048, 7168) == 1, "above every tuned M: the largest");
+static_assert(select(1, 7168, 16384) == 1, "the only entry of its (n, k)");
+static_assert(select(64, 7168, 7168) == -1, "(n, k) not tuned");
+static_assert(select(64, 2049, 7168) == -1, "N not a multiple of 8");
+static_assert(launch::select_kernel(kTable, 64, 7168, 7168, 2) == 2, "the caller's fallback");
+static_assert(launch::select_kernel(kTable, 64, 7168, 7168, 0) == -1, "a fallback that cannot run it");
+static_assert(!launch::bundle_can_run(kKernels[2].facts, 64 * 65537, 128, 7168), "split-K counter capacity");
+static_assert(launch::bundle_can_run(kKernels[2].facts, 64 * 65536, 128, 7168), "split-K counter capacity");
+)check";
+  const std::string body = R"(
+  if (std::strcmp(kEntries[0].label, "gate_up") != 0 || kEntries[0].m != 64) return 1;
+  if (index_of("bm64_bn128_s6_mc0_sm132_rN8_sk4") != 2) return 2;
+  if (std::strcmp(kTunedOnGpu, "NVIDIA H200") != 0 || std::strcmp(kTimingMode, "call") != 0) return 3;)";
+  const CommandResult r = compile_and_run_check(dir.path(), top, body);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
+}
+
+/// Where a real bundle of the committed dsv3-quick table is exported once for the tests below.
+class ExportedDsv3Quick : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const fs::path table = kRepo / "results/2026-11-21-dsv3-quick-sweep-default-call/tuning_table.json";
+    // A cubin left by an earlier export into the same folder must not survive this one.
+    fs::create_directories(bundle() / "cubins");
+    test::write_bytes(bundle() / "cubins/bm64_bn8_s2_mc0_sm132_rN8_sk1.cubin", "stale");
+    export_result_ = new CommandResult(run("GEMMTUNE_CACHE_DIR=" + (dir_->path() / "cache").string() + " " +
+                                           GEMMTUNE_BINARY + " export " + table.string() +
+                                           " --format bundle --out " + bundle().string()));
+    table_ = new report::TuningTable(report::load_tuning_table(table));
+  }
+  static void TearDownTestSuite() {
+    delete table_;
+    delete export_result_;
+    delete dir_;
+  }
+  static fs::path bundle() { return dir_->path() / "bundle"; }
+
+  static test::TempDir* dir_;
+  static CommandResult* export_result_;
+  static report::TuningTable* table_;
+};
+test::TempDir* ExportedDsv3Quick::dir_ = nullptr;
+CommandResult* ExportedDsv3Quick::export_result_ = nullptr;
+report::TuningTable* ExportedDsv3Quick::table_ = nullptr;
+
+TEST_F(ExportedDsv3Quick, ManifestListsEveryKernelWithItsCubinsHash) {
+  ASSERT_EQ(export_result_->exit_code, 0) << export_result_->output;
+  const nlohmann::json m = nlohmann::json::parse(test::read_bytes(bundle() / "manifest.json"));
+  EXPECT_EQ(m.at("schema"), "gemmtune.bundle/1");
+  EXPECT_EQ(m.at("nvrtc_version"), jit::nvrtc_version());
+  EXPECT_EQ(m.at("table").at("timing_mode"), "call");
+  const std::vector<KernelConfig> configs = report::bundle_configs(*table_);
+  ASSERT_EQ(m.at("kernels").size(), configs.size());
+  EXPECT_EQ(m.at("entries").size(), 18u);
+  for (size_t i = 0; i < configs.size(); ++i) {
+    const nlohmann::json& k = m.at("kernels")[i];
+    EXPECT_EQ(k.at("config"), to_string(configs[i]));
+    const std::string cubin = test::read_bytes(bundle() / k.at("cubin").get<std::string>());
+    EXPECT_EQ(cubin.size(), k.at("cubin_bytes").get<size_t>()) << k.dump();
+    EXPECT_EQ(jit::fnv1a64_hex(cubin), k.at("cubin_fnv1a64")) << k.dump();
+    EXPECT_EQ(cubin.rfind("\x7f" "ELF", 0), 0u) << k.dump();
+    EXPECT_EQ(k.at("smem_bytes"), launch_facts(configs[i]).smem_bytes);
+    EXPECT_EQ(k.at("spill_bytes"), 0) << k.dump();
+  }
+  EXPECT_EQ(test::count_children_with_prefix(bundle() / "cubins", ""), static_cast<int>(configs.size()));
+  for (const char* header : {"gemmtune_params.h", "sm90_fp8_gemm_1d2d_launch.h", "sm90_fp8_gemm_1d2d_bundle.h"}) {
+    EXPECT_EQ(test::read_bytes(bundle() / header),
+              test::read_bytes(fs::path(GEMMTUNE_KERNEL_DIR) / header)) << header;
+  }
+}
+
+TEST_F(ExportedDsv3Quick, SelectsEveryTunedShapesOwnConfig) {
+  ASSERT_EQ(export_result_->exit_code, 0) << export_result_->output;
+  std::string body;
+  for (const report::TunedEntry& e : report::tuned_entries(*table_)) {
+    const std::string shape = std::to_string(e.entry->m) + ", " + std::to_string(e.problem->n) + ", " +
+                              std::to_string(e.problem->k);
+    body += "  if (select(" + shape + ") != index_of(\"" + to_string(e.config) + "\")) { std::puts(\"" +
+            shape + "\"); return 1; }\n";
+  }
+  body += "  if (select(64, 7168, 7168) != -1) return 2;\n";
+  const CommandResult r = compile_and_run_check(bundle(), "", body);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST_F(ExportedDsv3Quick, ThreeLineProgramBuildsWithOnlyLibcuda) {
+  ASSERT_EQ(export_result_->exit_code, 0) << export_result_->output;
+  const fs::path out = dir_->path() / "minimal";
+  const CommandResult r = run(gxx(bundle()) + " -o " + out.string() + " " +
+                              (kRepo / "tests/bundle_consumer/minimal.cpp").string() + " -L " + kCudaLib +
+                              "/stubs -lcuda");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Nothing but libcuda (and the C++ runtime) is needed: no NVRTC, cudart or cuBLASLt.
+  const CommandResult needed = run("objdump -p " + out.string() + " | grep NEEDED");
+  EXPECT_NE(needed.output.find("libcuda.so.1"), std::string::npos) << needed.output;
+  for (const char* library : {"nvrtc", "cudart", "cublas"}) {
+    EXPECT_EQ(needed.output.find(library), std::string::npos) << needed.output;
+  }
+}
+
+TEST_F(ExportedDsv3Quick, DeviceHarnessAndRecordReplayBuild) {
+  ASSERT_EQ(export_result_->exit_code, 0) << export_result_->output;
+  const std::string harness = (kRepo / "tests/bundle_consumer").string();
+  const std::string libs = " -L " + kCudaLib + " -L " + kCudaLib + "/stubs -lcublasLt -lcudart -lcuda";
+  CommandResult r = run(gxx(bundle()) + " -I " + harness + " -o " + (dir_->path() / "consumer").string() +
+                        " " + harness + "/consumer.cpp" + libs);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run(gxx(bundle()) + " -I " + harness + " -o " + (dir_->path() / "cublaslt_replay").string() + " " +
+          harness + "/cublaslt_replay.cpp" + libs);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+}  // namespace
+}  // namespace gemmtune
