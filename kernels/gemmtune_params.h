@@ -7,8 +7,19 @@
 //   sA fp32 [ceil(K/128)][m_pad4]       (tensor map; M contiguous, M padded to a multiple of 4)
 //   sB fp32 [ceil(N/128)][sb_ld]        (tensor map; sb_ld = roundup(ceil(K/128), 4), so rows are
 //                                        16-byte multiples as TMA requires)
-//   D  bf16 [M][N] row-major            (tensor map for the TMA store; plain pointer for split-K)
+//   D  bf16 [M][N] row-major            (tensor map for the TMA store; plain pointer for split-K
+//                                        and for the grouped layouts' partial tiles)
+// Grouped layouts (README "Grouped GEMMs"): G groups share N and K. B is [G*N][K], sB is
+// [G*ceil(N/128)][sb_ld] (group g's scale rows first at g*ceil(N/128)). A, sA and D hold M rows:
+//   contiguous  the groups' rows concatenated, group g owns rows [offsets[g], offsets[g+1])
+//   masked      group g owns rows [g*max_m, g*max_m + masked_m[g]) of M = G*max_m
 #pragma once
+
+/// Most groups of a grouped launch: each CTA keeps a table of kGemmtuneMaxGroups + 1 ints in
+/// shared memory (each group's first m-block), 2 KB.
+/// NOTE: 512 covers the routed experts of the MoE models gemmtune ships shape sets for on one
+/// GPU (DeepSeek-V3 256, Kimi K2 384); more would take shared memory deep pipelines need.
+constexpr int kGemmtuneMaxGroups = 512;
 
 struct GemmtuneGemmParams {
   int m;                        // rows of A and D
@@ -21,4 +32,8 @@ struct GemmtuneGemmParams {
   unsigned short* d;            // D as raw bf16 bits, used by the split-K reduction
   float* workspace;             // split-K partials: [split_k][m][n] fp32 (null when split_k == 1)
   unsigned int* tile_counters;  // split-K arrival counters, one per tile, zero at rest
+  // Grouped layouts only (zero for dense). Read by the kernel, never by the host.
+  int num_groups;               // G, 1..kGemmtuneMaxGroups
+  int max_m;                    // masked: rows per group in A and D; contiguous: 0
+  const int* group_rows;        // contiguous: offsets [G + 1]; masked: masked_m [G]
 };

@@ -24,6 +24,15 @@
 //                      rank 0 loads the shared operand for both (one multicast per stage). With an odd number of tiles
 //                      the second CTA mirrors its partner's tile and discards its result.
 //
+//   grouped (kGroupLayout 1 contiguous, 2 masked; gemmtune_params.h has the layouts): the groups'
+//                      m-blocks are numbered one after another (a table in shared memory, built
+//                      by each CTA from the device's group sizes, so no host sync), and the
+//                      schedule runs over them as over the m-blocks of one tall problem. A tile
+//                      never mixes two groups' rows: B and sB rows are the tile's group's; a
+//                      tile that ends inside its group's last rows is stored directly, rows past
+//                      the group untouched. No split-K and no multicast of B (two m-blocks of
+//                      one cluster may belong to different groups).
+//
 // Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
 // each tile overlaps at most two 128-wide scale blocks of B; shared memory per src/core/smem_layout.
 //
@@ -54,8 +63,9 @@ template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
 
-  __device__ __forceinline__ Schedule(int m, int n) {
-    m_blocks = (m + C::kBlockM - 1) / C::kBlockM;
+  /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
+  __device__ __forceinline__ Schedule(int m_block_count, int n) {
+    m_blocks = m_block_count;
     n_blocks = (n + C::kBlockN - 1) / C::kBlockN;
     grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
     grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
@@ -93,21 +103,107 @@ struct Schedule {
   }
 };
 
-/// What one CTA does for schedule unit `unit`: its tile's origin in D and its K blocks.
+/// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints).
+template <class C>
+__device__ __forceinline__ int* group_table(char* smem) {
+  return reinterpret_cast<int*>(smem + C::kGroupTableOffset);
+}
+
+/// Rows [begin, end) of A and D that group g owns, clamped to [0, M] so that a hostile offsets or
+/// masked_m array can never address outside A or D (README "Grouped GEMMs").
+template <class C>
+__device__ __forceinline__ void group_row_range(const GemmtuneGemmParams& p, int g, int* begin,
+                                                int* end) {
+  if (C::kGroupLayout == 1) {
+    *begin = min(max(__ldg(p.group_rows + g), 0), p.m);
+    *end = min(max(__ldg(p.group_rows + g + 1), *begin), p.m);
+  } else {
+    *begin = g * p.max_m;
+    *end = *begin + min(max(__ldg(p.group_rows + g), 0), p.max_m);
+  }
+}
+
+/// Builds the group table: table[g] = m-blocks of the groups before g, table[G] = all of them.
+/// Every thread of the CTA reads group sizes; warp 0 then scans. The caller synchronises the CTA
+/// before anyone reads the table.
+template <class C>
+__device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, char* smem) {
+  int* table = group_table<C>(smem);
+  const int groups = p.num_groups;
+  for (int g = threadIdx.x; g < groups; g += blockDim.x) {
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    table[g + 1] = (end - begin + C::kBlockM - 1) / C::kBlockM;
+  }
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const int lane = threadIdx.x;
+    int carry = 0;
+    for (int base = 0; base < groups; base += 32) {
+      const int g = base + lane;
+      int blocks = g < groups ? table[g + 1] : 0;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {  // inclusive scan across the warp
+        const int v = __shfl_up_sync(0xffffffffu, blocks, d);
+        if (lane >= d) blocks += v;
+      }
+      if (g < groups) table[g + 1] = carry + blocks;
+      carry += __shfl_sync(0xffffffffu, blocks, 31);
+    }
+    if (lane == 0) table[0] = 0;
+  }
+}
+
+/// The schedule of this launch: over the problem's m-blocks, or over every group's.
+template <class C>
+__device__ __forceinline__ Schedule<C> make_schedule(const GemmtuneGemmParams& p, char* smem) {
+  if (C::kGroupLayout != 0) return Schedule<C>(group_table<C>(smem)[p.num_groups], p.n);
+  return Schedule<C>((p.m + C::kBlockM - 1) / C::kBlockM, p.n);
+}
+
+/// What one CTA does for schedule unit `unit`: its tile and where its operands live.
 struct TileTask {
   Work work;
-  int m0, n0;              // first row and column of the tile in D
+  int n0;                  // first column of the tile in D (inside the group's N columns)
+  int a_row0;              // first row of the tile in A, sA and D
+  int row_end;             // rows >= row_end are not the tile's (next group, or past M)
+  int b_row0;              // first row of the tile in B (grouped: inside its group's rows)
+  int sb_row0;             // the tile's first 128-row scale block of B (grouped: its group's)
+  int sb_row_last;         // the last scale block of the tile's group (of B when dense)
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
 };
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 template <class C>
-__device__ __forceinline__ TileTask tile_task(const Schedule<C>& sched, int unit, u32 rank,
+__device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char* smem,
+                                              const Schedule<C>& sched, int unit, u32 rank,
                                               int num_kb) {
   TileTask t;
   t.work = sched.work(unit, rank);
-  t.m0 = t.work.m_block * C::kBlockM;
   t.n0 = t.work.n_block * C::kBlockN;
+  const int scale_blocks_n = (p.n + 127) / 128;
+  if (C::kGroupLayout != 0) {
+    // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
+    const int* table = group_table<C>(smem);
+    int lo = 0, hi = p.num_groups;  // table[lo] <= m_block < table[hi]
+    while (hi - lo > 1) {
+      const int mid = (lo + hi) / 2;
+      if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
+    }
+    int begin, end;
+    group_row_range<C>(p, lo, &begin, &end);
+    t.a_row0 = begin + (t.work.m_block - table[lo]) * C::kBlockM;
+    t.row_end = end;
+    t.b_row0 = lo * p.n + t.n0;
+    t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;
+    t.sb_row_last = lo * scale_blocks_n + scale_blocks_n - 1;
+  } else {
+    t.a_row0 = t.work.m_block * C::kBlockM;
+    t.row_end = p.m;
+    t.b_row0 = t.n0;
+    t.sb_row0 = t.n0 / 128;
+    t.sb_row_last = scale_blocks_n - 1;
+  }
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
   t.kb_begin = t.work.split * per;
   t.kb_end = min(num_kb, t.kb_begin + per);
@@ -118,16 +214,16 @@ __device__ __forceinline__ TileTask tile_task(const Schedule<C>& sched, int unit
 /// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
 /// the same order as the math warpgroups drain them.
 template <class C, class F>
-__device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, u64* empty,
-                                                    F&& f) {
+__device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
+                                                    u64* empty, F&& f) {
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const Schedule<C> sched(p.m, p.n);
+  const Schedule<C> sched = make_schedule<C>(p, smem);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C>(p, smem, sched, unit, rank, num_kb);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
       mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
@@ -160,13 +256,16 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
   const u32 stage_tx_bytes = p.a_box_rows * (128 + 4) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
-  for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
+  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
-        smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.m0, rank);
+        smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
+        rank);
     load_operand_block<C::kBlockN, C::kMulticast == 2>(
-        smem + C::kBOffset + stage * (C::kBlockN * 128), tmap_b, &full[stage], kb, t.n0, rank);
-    tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], t.m0, kb);
+        smem + C::kBOffset + stage * (C::kBlockN * 128), tmap_b, &full[stage], kb, t.b_row0,
+        rank);
+    tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], t.a_row0,
+                kb);
   });
 }
 
@@ -180,12 +279,13 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                u64* empty) {
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
   constexpr u32 kBoxBytes = 2 * C::kSbRunFloats * 4;
-  for_each_free_stage<C>(p, empty, [&](int stage, int kb, const TileTask& t) {
+  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
-    // (zero-filled past the last row; a tile overlaps at most two, legality).
+    // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
+    // row may be the next group's first; it is used only by columns past N, never stored.
     tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
-                kb - kb % C::kSbRunFloats, t.n0 / 128);
+                kb - kb % C::kSbRunFloats, t.sb_row0);
   });
 }
 
@@ -252,12 +352,13 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
   }
 }
 
-/// Calls f(row, col, i) for each pair of adjacent output columns this thread holds inside D:
-/// global row and first column, and i, the index of the pair's first value in sum[s][...]
-/// flattened as s * kAccum + j * 4 + h * 2 (the wgmma D fragment layout, PTX ISA).
+/// Calls f(row, col, i) for each pair of adjacent output columns this thread holds inside D
+/// (rows below row_end): global row and first column, and i, the index of the pair's first
+/// value in sum[s][...] flattened as s * kAccum + j * 4 + h * 2 (the wgmma D fragment layout,
+/// PTX ISA).
 template <class C, class F>
 __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p, int row0, int m0,
-                                                     int n0, F&& f) {
+                                                     int n0, int row_end, F&& f) {
   const int lane = threadIdx.x % 32;
 #pragma unroll
   for (int s = 0; s < C::kSlices; ++s) {
@@ -267,7 +368,7 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = m0 + row0 + s * 64 + h * 8;
-        if (row < p.m && col < p.n) f(row, col, s * C::Wgmma::kAccum + j * 4 + h * 2);
+        if (row < row_end && col < p.n) f(row, col, s * C::Wgmma::kAccum + j * 4 + h * 2);
       }
     }
   }
@@ -286,7 +387,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   volatile int* last_flag = reinterpret_cast<volatile int*>(smem + C::kFlagOffset);
   if (owns_result) {
     float* ws = p.workspace + split * mn;
-    for_each_output_pair<C>(p, row0, m0, n0, [&](int row, int col, int i) {
+    for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int i) {
       *reinterpret_cast<float2*>(&ws[static_cast<long long>(row) * p.n + col]) =
           make_float2(values[i], values[i + 1]);
     });
@@ -307,7 +408,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   named_barrier_sync(1, kMathThreads);  // the flag slot is rewritten by the next tile
   if (!last) return;
   __threadfence();
-  for_each_output_pair<C>(p, row0, m0, n0, [&](int row, int col, int) {
+  for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int) {
     const long long idx = static_cast<long long>(row) * p.n + col;
     float x = 0.f, y = 0.f;
     for (int q = 0; q < C::kSplitK; ++q) {
@@ -316,6 +417,23 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
       y += v.y;
     }
     *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
+  });
+}
+
+/// Grouped layouts, a tile that ends inside its group's last rows: bf16 pairs straight to D,
+/// rows >= row_end (the next group's, or rows a masked group does not use) left untouched.
+/// NOTE: a TMA store writes whole boxes (clipped only at the tensor's edge), so it cannot stop
+/// at a group's end.
+template <class C>
+__device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p,
+                                                const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                int row0, int m0, int n0, int row_end,
+                                                bool owns_result) {
+  if (!owns_result) return;
+  const float* values = &sum[0][0];
+  for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
+    *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =
+        pack_bf16x2(values[i], values[i + 1]);
   });
 }
 
@@ -385,10 +503,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // 64-row slice, r = slice * 64 + warp * 16 + lane / 4 (wgmma D fragment layout, PTX ISA).
   const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
   const int thread_row = warp * 16 + lane / 4;
-  const Schedule<C> sched(p.m, p.n);
+  const Schedule<C> sched = make_schedule<C>(p, smem);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
-  const int num_nb_scale = (p.n + 127) / 128;
 
   // Descriptors of stage 0 at this warpgroup's first row; a stage, slice or K step adds its byte
   // offset / 16 to the start-address field (shared addresses < 256 KB fill its 14 bits without
@@ -401,13 +518,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C>(sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C>(p, smem, sched, unit, rank, num_kb);
     const Work& w = t.work;
-    const int m0 = t.m0, n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+    const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     // Without kSbInStage the weight scales come from global memory, one block ahead.
-    const float* sb_lo_ptr = p.sb + static_cast<long long>(n0 / 128) * p.sb_ld;
+    const float* sb_lo_ptr = p.sb + static_cast<long long>(t.sb_row0) * p.sb_ld;
     const float* sb_hi_ptr =
-        p.sb + static_cast<long long>(min(n0 / 128 + 1, num_nb_scale - 1)) * p.sb_ld;
+        p.sb + static_cast<long long>(min(t.sb_row0 + 1, t.sb_row_last)) * p.sb_ld;
 #pragma unroll
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
@@ -489,10 +606,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         }
       }
     });
-    if (C::kSplitK == 1) {
-      store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, m0, n0, w.owns_result);
+    if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
+      store_tile_rows<C>(p, sum, row0 + thread_row, t.a_row0, n0, t.row_end, w.owns_result);
+    } else if (C::kSplitK == 1) {
+      store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
     } else {
-      store_tile_split_k<C>(p, smem, sum, row0 + thread_row, m0, n0, w.split,
+      store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
     }
   }
@@ -527,6 +646,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     }
     fence_barrier_init();
   }
+  // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
+  // scans; the barrier below publishes the table with the mbarriers.
+  if (C::kGroupLayout != 0) build_group_table<C>(p, smem);
   if (kClusterSize > 1) cluster_sync(); else __syncthreads();
 
   if (threadIdx.x < 128) {

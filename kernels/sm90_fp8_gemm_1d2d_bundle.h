@@ -192,7 +192,10 @@ class Dispatcher {
                           sb,
                           static_cast<int32_t>((m + 3) / 4 * 4),
                           static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
-                          d};
+                          d,
+                          0,
+                          0,
+                          nullptr};
     EncodedLaunch args;
     const CUresult status = encode_launch(
         plan_launch(f, problem, workspace, layout.partials_offset_bytes), &::cuTensorMapEncodeTiled, &args);

@@ -28,6 +28,9 @@ namespace gemmtune::sm90_fp8_gemm_1d2d {
 
 /// The operand a cluster of two CTAs multicasts with TMA (the config's `mc` field).
 enum class Multicast : int32_t { kNone = 0, kA = 1, kB = 2 };
+/// The GEMM a member computes (the config's `_gC` / `_gM` suffix; gemmtune_params.h has the
+/// grouped layouts). The values are the kernel's kGroupLayout.
+enum class GroupLayout : int32_t { kNone = 0, kContiguous = 1, kMasked = 2 };
 
 /// What a launch of one compiled config needs. The first five are the config's knobs; the last
 /// three are derived by gemmtune's own code (KernelConfig::threads(), smem_layout(),
@@ -41,6 +44,7 @@ struct KernelFacts {
   int32_t threads;          ///< threads per CTA
   int32_t smem_bytes;       ///< dynamic shared memory per CTA
   int32_t d_swizzle_bytes;  ///< swizzle span of the D tile's column chunks: 128, 64, 32 or 0
+  GroupLayout layout;       ///< dense, or the grouped layout the member is built for
 };
 
 /// Weight-scale floats one sB box holds per row: the aligned run of 4 K blocks (a TMA box row
@@ -57,6 +61,11 @@ struct Problem {
   int32_t sa_ld;   ///< >= m, a multiple of 4: roundup(m, 4)
   int32_t sb_ld;   ///< >= ceil(k/128), a multiple of 4: roundup(ceil(k/128), 4)
   void* d;         ///< bf16 [m][n]
+  // Grouped layouts only (0, 0, null for dense): m counts every group's rows (contiguous: their
+  // sum; masked: num_groups * max_m), b is [num_groups * n][k], sb [num_groups * ceil(n/128)][sb_ld].
+  int32_t num_groups;           ///< 1..kGemmtuneMaxGroups
+  int32_t max_m;                ///< masked: rows per group in A and D; contiguous: 0
+  const int32_t* group_rows;    ///< device: contiguous offsets [num_groups + 1], masked masked_m
 };
 
 /// CTAs per cluster: 2 when multicasting, else 1.
@@ -81,12 +90,27 @@ struct Problem {
   return n % 8 == 0 && k % 16 == 0;
 }
 
+/// True when `f` (a grouped member) can run `num_groups` groups of n x k with `m` rows in all
+/// (masked: num_groups * max_m): the grouped rules of src/core/legality.cpp (no multicast of B,
+/// no split-K, 1..kGemmtuneMaxGroups groups).
+[[nodiscard]] constexpr bool can_run_grouped(const KernelFacts& f, int64_t m, int64_t n, int64_t k,
+                                             int64_t num_groups, int64_t max_m) {
+  if (f.layout == GroupLayout::kNone || f.multicast == Multicast::kB || f.split_k != 1) return false;
+  if (num_groups < 1 || num_groups > kGemmtuneMaxGroups) return false;
+  if (n < 1 || k < 1 || n % 8 != 0 || k % 16 != 0 || n * num_groups > INT32_MAX) return false;
+  if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;
+  if (f.layout == GroupLayout::kMasked) {
+    return max_m >= 1 && m == num_groups * max_m && m <= INT32_MAX;
+  }
+  return m >= 0 && m <= INT32_MAX && max_m == 0;
+}
+
 /// True when `f` can run an m x n x k problem: problem_ok and the shape-dependent rules of the
 /// family (multicast needs two tiles to share, every K split gets a K block).
 /// NOTE: a mirror of src/core/legality.cpp's shape-dependent rules; the NVRTC test
 /// SharedLaunch.CanRunAgreesWithLegality keeps the two equal.
 [[nodiscard]] constexpr bool can_run(const KernelFacts& f, int64_t m, int64_t n, int64_t k) {
-  if (!problem_ok(m, n, k)) return false;
+  if (!problem_ok(m, n, k) || f.layout != GroupLayout::kNone) return false;
   if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;
   if (f.multicast == Multicast::kB && ceil_div(m, f.block_m) < 2) return false;
   const int64_t blocks = k_blocks(k);
@@ -148,8 +172,11 @@ struct LaunchPlan {
                                             uint64_t partials_offset_bytes) {
   const uint64_t m = static_cast<uint64_t>(p.m), n = static_cast<uint64_t>(p.n),
                  k = static_cast<uint64_t>(p.k);
-  const uint32_t rows = a_rows(f, p.m);
+  // NOTE: grouped layouts load whole tiles: the rows of a group are not known on the host.
+  const bool grouped = f.layout != GroupLayout::kNone;
+  const uint32_t rows = grouped ? static_cast<uint32_t>(f.block_m) : a_rows(f, p.m);
   const uint32_t a_box_rows = rows;
+  const uint64_t groups = grouped ? static_cast<uint64_t>(p.num_groups) : 1;
   const uint32_t b_box_rows = static_cast<uint32_t>(f.block_n);
   const uint64_t sa_ld = static_cast<uint64_t>(p.sa_ld), sb_ld = static_cast<uint64_t>(p.sb_ld);
   // D is stored in column chunks of d_swizzle_bytes, one TMA store each.
@@ -162,13 +189,13 @@ struct LaunchPlan {
   LaunchPlan plan{};
   plan.maps[0] = {CU_TENSOR_MAP_DATA_TYPE_UINT8, p.a, k, m, k, 128, a_box_rows,
                   CU_TENSOR_MAP_SWIZZLE_128B};
-  plan.maps[1] = {CU_TENSOR_MAP_DATA_TYPE_UINT8, p.b, k, n, k, 128, b_box_rows,
+  plan.maps[1] = {CU_TENSOR_MAP_DATA_TYPE_UINT8, p.b, k, groups * n, k, 128, b_box_rows,
                   CU_TENSOR_MAP_SWIZZLE_128B};
   plan.maps[2] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sa, sa_ld, static_cast<uint64_t>(k_blocks(p.k)),
                   4 * sa_ld, rows, 1, CU_TENSOR_MAP_SWIZZLE_NONE};
   // One box per stage: kSbBoxFloats K blocks of the tile's two 128-row scale blocks of B.
-  plan.maps[3] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sb, sb_ld, (n + 127) / 128, 4 * sb_ld,
-                  kSbBoxFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE};
+  plan.maps[3] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sb, sb_ld, groups * ((n + 127) / 128),
+                  4 * sb_ld, kSbBoxFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE};
   plan.maps[4] = {CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, p.d, n, m, n * 2, d_box_cols,
                   static_cast<uint32_t>(f.block_m), d_swizzle};
   GemmtuneGemmParams& q = plan.params;
@@ -179,6 +206,11 @@ struct LaunchPlan {
   q.a_box_rows = static_cast<int>(rows);
   q.sb = p.sb;
   q.d = static_cast<unsigned short*>(p.d);
+  if (grouped) {
+    q.num_groups = p.num_groups;
+    q.max_m = p.max_m;
+    q.group_rows = p.group_rows;
+  }
   if (f.split_k > 1 && workspace != nullptr) {
     q.tile_counters = static_cast<unsigned int*>(workspace);
     q.workspace = reinterpret_cast<float*>(static_cast<char*>(workspace) + partials_offset_bytes);

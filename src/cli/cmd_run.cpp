@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -12,6 +13,7 @@
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/gemm_bench.hpp"
+#include "runtime/grouped_bench.hpp"
 #include "runtime/nvtx_ranges.hpp"
 
 namespace gemmtune::cli {
@@ -19,6 +21,9 @@ namespace {
 
 struct RunOptions {
   int64_t m = 0, n = 0, k = 0;
+  std::string layout = "dense";
+  std::vector<int64_t> group_m;
+  int64_t max_m = 0;
   std::string config;
   std::string timing = "kernel";
   int iters = 30;
@@ -49,13 +54,115 @@ void check_runnable(const Problem& problem, const KernelConfig& config,
                     const DeviceLimits& limits) {
   const Legality legality = check_legality(problem, config, limits);
   if (!legality.legal) {
-    throw Error(kExitUsage, one_line(fmt::format("--config {} cannot run {}x{}x{}: {}: {}",
-                                                 to_string(config), problem.m, problem.n,
-                                                 problem.k, legality.rule_id, legality.reason)));
+    const std::string what =
+        problem.layout == GroupLayout::kNone
+            ? fmt::format("{}x{}x{}", problem.m, problem.n, problem.k)
+            : fmt::format("{} G{} {}x{}", to_string(problem.layout), problem.groups(), problem.n,
+                          problem.k);
+    throw Error(kExitUsage, one_line(fmt::format("--config {} cannot run {}: {}: {}",
+                                                 to_string(config), what, legality.rule_id,
+                                                 legality.reason)));
   }
 }
 
+/// Splits a comma-separated config list and parses each (exit 2 on the first bad one).
+std::vector<KernelConfig> parse_config_list(const std::string& text) {
+  std::vector<KernelConfig> configs;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t cut = std::min(text.find(',', start), text.size());
+    std::string error;
+    const std::optional<KernelConfig> config = parse_kernel_config(text.substr(start, cut - start), &error);
+    if (!config) throw Error(kExitUsage, "--config: " + error);
+    configs.push_back(*config);
+    start = cut + 1;
+  }
+  return configs;
+}
+
+/// Device limits of the GPU found (H200 defaults for what it does not report).
+DeviceLimits found_device_limits(const EnvironmentInfo& env) {
+  DeviceLimits limits;
+  if (!env.devices.empty()) {
+    limits.sm_count = env.devices[0].sm_count;
+    limits.smem_per_block_bytes = env.devices[0].smem_per_block_optin_bytes;
+    limits.device_memory_bytes = env.devices[0].global_mem_bytes;
+  }
+  return limits;
+}
+
+std::string format_grouped_line(const Problem& p, const GroupedMeasurement& m) {
+  if (m.disposition != Disposition::kPassed) {
+    return fmt::format("{} {} G{} {}x{}: {}: {}", m.config, to_string(p.layout), p.groups(), p.n,
+                       p.k, to_string(m.disposition), m.reason);
+  }
+  return fmt::format(
+      "{} {} G{} {}x{} ({} rows): {:.2f} us (spread {:.1f}%) {:.0f} TFLOPS {:.0f} GB/s (real "
+      "rows) | worst group {} diff ref {:.2e}, {} unowned rows untouched | regs {} spill {} smem "
+      "{} B",
+      m.config, to_string(p.layout), p.groups(), p.n, p.k, p.useful_rows(), m.timing->median_us,
+      100 * m.timing->spread, m.useful_tflops(p), m.useful_gbps(p), m.validation.worst_group,
+      m.validation.worst.diff, m.validation.unowned_rows, m.ptxas.registers,
+      m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes, m.smem_bytes);
+}
+
+/// `run --layout grouped_*`: one grouped problem, one or more configs validated and timed
+/// interleaved (README "Grouped GEMMs").
+int run_grouped(const RunOptions& o, GroupLayout layout) {
+  if (o.group_m.empty()) throw Error(kExitUsage, "--group-m: a grouped layout needs the rows of each group");
+  if (layout == GroupLayout::kContiguous && o.max_m != 0) {
+    throw Error(kExitUsage, "--max-m: only the masked layout has a row stride per group");
+  }
+  if (o.m != 0) throw Error(kExitUsage, "--m: a grouped problem's rows come from --group-m (and --max-m)");
+  Problem problem{.label = "", .m = 0, .n = o.n, .k = o.k, .layout = layout,
+                  .group_m = o.group_m, .max_m = o.max_m};
+  problem.m = layout == GroupLayout::kMasked ? o.max_m * problem.groups() : problem.useful_rows();
+  const std::vector<KernelConfig> configs = parse_config_list(o.config);
+  for (const KernelConfig& c : configs) check_runnable(problem, c, DeviceLimits{});
+  require_gpu();
+  const EnvironmentInfo env = gather_environment();
+  for (const KernelConfig& c : configs) check_runnable(problem, c, found_device_limits(env));
+  NvtxRange top("run grouped " + o.config);
+  std::vector<RunoffCandidate> candidates;
+  for (const KernelConfig& c : configs) {
+    NvtxRange range("compile " + to_string(c));
+    candidates.push_back({.config = c, .compiled = jit::build_kernel(c)});
+    spdlog::info("compiled {} in {:.2f} s ({}), {} registers, {} spill bytes",
+                 candidates.back().compiled.kernel_name, candidates.back().compiled.compile_seconds,
+                 candidates.back().compiled.cache_hit ? "cache hit" : "cache miss",
+                 candidates.back().compiled.ptxas.registers,
+                 candidates.back().compiled.ptxas.spill_store_bytes +
+                     candidates.back().compiled.ptxas.spill_load_bytes);
+  }
+  TimingOptions timing;
+  timing.mode = *parse_timing_mode(o.timing);
+  timing.sample_count = o.iters;
+  timing.warmup_count = o.warmup;
+  GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
+  const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+  bool all_passed = true;
+  for (const GroupedMeasurement& m : results) all_passed &= m.disposition == Disposition::kPassed;
+  if (o.json) {
+    nlohmann::json j;
+    j["schema"] = "gemmtune.grouped_run/1";
+    j["environment"] = env;
+    j["problem"] = grouped_problem_json(problem);
+    j["measurements"] = results;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    for (const GroupedMeasurement& m : results) std::cout << format_grouped_line(problem, m) << "\n";
+  }
+  return all_passed ? kExitOk : kExitFailed;
+}
+
 int run_run(const RunOptions& o) {
+  const std::optional<GroupLayout> layout = parse_group_layout(o.layout);
+  if (!layout) throw Error(kExitUsage, "--layout: '" + o.layout + "' is not dense, grouped_contiguous or grouped_masked");
+  if (*layout != GroupLayout::kNone) return run_grouped(o, *layout);
+  if (o.m == 0) throw Error(kExitUsage, "--m: required for a dense problem");
+  if (!o.group_m.empty() || o.max_m != 0) {
+    throw Error(kExitUsage, "--group-m/--max-m: only for --layout grouped_contiguous or grouped_masked");
+  }
   std::string error;
   const std::optional<KernelConfig> config = parse_kernel_config(o.config, &error);
   if (!config) throw Error(kExitUsage, "--config: " + error);
@@ -65,13 +172,7 @@ int run_run(const RunOptions& o) {
   check_runnable(problem, *config, DeviceLimits{});
   require_gpu();
   const EnvironmentInfo env = gather_environment();
-  DeviceLimits limits;
-  if (!env.devices.empty()) {
-    limits.sm_count = env.devices[0].sm_count;
-    limits.smem_per_block_bytes = env.devices[0].smem_per_block_optin_bytes;
-    limits.device_memory_bytes = env.devices[0].global_mem_bytes;
-  }
-  check_runnable(problem, *config, limits);
+  check_runnable(problem, *config, found_device_limits(env));
   NvtxRange top("run " + o.config);
   jit::CompileResult compiled;
   {
@@ -121,13 +222,25 @@ int run_run(const RunOptions& o) {
 void register_run(CLI::App& root, int& exit_code) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "run", "Compile, validate and time one config on one problem against cuBLASLt (needs a GPU)");
-  cmd->add_option("--m", options->m, "rows of A and D")->required()->check(CLI::PositiveNumber);
+      "run", "Compile, validate and time one config on one problem against cuBLASLt, or grouped "
+             "configs on one grouped problem (needs a GPU)");
+  cmd->add_option("--m", options->m, "rows of A and D (dense)")->check(CLI::PositiveNumber);
+  cmd->add_option("--layout", options->layout,
+                  "dense (default), grouped_contiguous or grouped_masked (README \"Grouped GEMMs\")");
+  cmd->add_option("--group-m", options->group_m,
+                  "grouped: rows of each group, comma-separated (masked: rows used, <= --max-m)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-m", options->max_m, "grouped_masked: rows per group in A and D")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--n", options->n, "rows of B, columns of D (multiple of 8)")
       ->required()->check(CLI::PositiveNumber);
   cmd->add_option("--k", options->k, "reduction length (multiple of 16)")
       ->required()->check(CLI::PositiveNumber);
-  cmd->add_option("--config", options->config, "e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1")
+  cmd->add_option("--config", options->config,
+                  "e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1; grouped: one or more configs with the "
+                  "layout's suffix (_gC, _gM), comma-separated, validated each and timed "
+                  "interleaved")
       ->required();
   cmd->add_option("--timing", options->timing,
                   "call: events around one call behind an L2 flush in stream order (the "

@@ -1,6 +1,7 @@
-// Canonical text form of a KernelConfig: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`.
-// The form is a cache key, so parsing is strict: exactly seven fields in this order, positive
-// decimal integers without sign or leading zeros, so that every accepted text round-trips.
+// Canonical text form of a KernelConfig: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`
+// plus `_gC` / `_gM` for the grouped layouts. The form is a cache key, so parsing is strict:
+// exactly seven fields in this order (and the optional layout suffix), positive decimal integers
+// without sign or leading zeros, so that every accepted text round-trips.
 #include "core/kernel_config.hpp"
 
 #include <fmt/format.h>
@@ -49,10 +50,43 @@ constexpr std::array<Field, 7> kFields{{
 
 }  // namespace
 
+char group_layout_letter(GroupLayout layout) {
+  switch (layout) {
+    case GroupLayout::kContiguous: return 'C';
+    case GroupLayout::kMasked: return 'M';
+    case GroupLayout::kNone: break;
+  }
+  return 0;
+}
+
+const char* to_string(GroupLayout layout) {
+  switch (layout) {
+    case GroupLayout::kContiguous: return "grouped_contiguous";
+    case GroupLayout::kMasked: return "grouped_masked";
+    case GroupLayout::kNone: break;
+  }
+  return "dense";
+}
+
+std::optional<GroupLayout> parse_group_layout(std::string_view name) {
+  for (const GroupLayout layout :
+       {GroupLayout::kNone, GroupLayout::kContiguous, GroupLayout::kMasked}) {
+    if (name == to_string(layout)) return layout;
+  }
+  return std::nullopt;
+}
+
 std::string to_string(const KernelConfig& config) {
-  return fmt::format("bm{}_bn{}_s{}_mc{}_sm{}_r{}{}_sk{}", config.block_m, config.block_n,
-                     config.stages, multicast_letter(config.multicast), config.num_sms,
-                     config.raster == Raster::kM ? 'M' : 'N', config.group, config.split_k);
+  std::string text = fmt::format("bm{}_bn{}_s{}_mc{}_sm{}_r{}{}_sk{}", config.block_m,
+                                 config.block_n, config.stages,
+                                 multicast_letter(config.multicast), config.num_sms,
+                                 config.raster == Raster::kM ? 'M' : 'N', config.group,
+                                 config.split_k);
+  if (config.layout != GroupLayout::kNone) {
+    text += "_g";
+    text += group_layout_letter(config.layout);
+  }
+  return text;
 }
 
 std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::string* error) {
@@ -66,6 +100,14 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
 
   std::array<std::string_view, kFields.size()> values{};
   std::string_view rest = text;
+  GroupLayout layout = GroupLayout::kNone;
+  for (const GroupLayout grouped : {GroupLayout::kContiguous, GroupLayout::kMasked}) {
+    const std::string suffix = std::string("_g") + group_layout_letter(grouped);
+    if (rest.ends_with(suffix)) {
+      layout = grouped;
+      rest.remove_suffix(suffix.size());
+    }
+  }
   for (size_t i = 0; i < kFields.size(); ++i) {
     const size_t cut = rest.find('_');
     const bool last = i + 1 == kFields.size();
@@ -84,6 +126,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   }
 
   KernelConfig config;
+  config.layout = layout;
   const std::array<int*, kFields.size()> int_targets{&config.block_m, &config.block_n,
                                                      &config.stages,  nullptr,
                                                      &config.num_sms, nullptr,

@@ -1,7 +1,7 @@
 #pragma once
 /// The compile-time knobs of the sm90_fp8_gemm_1d2d kernel family and their canonical text form,
-/// e.g. `bm128_bn160_s5_mcA_sm132_rN8_sk1`. The text form is the cache key component, the kernel
-/// symbol suffix and what users pass to `gemmtune run --config`.
+/// e.g. `bm128_bn160_s5_mcA_sm132_rN8_sk1`, or with a grouped layout `..._sk1_gC`. The text form is
+/// the cache key component, the kernel symbol suffix and what users pass to `gemmtune run --config`.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +13,10 @@ enum class Multicast { kNone, kA, kB };
 /// Raster order of the persistent tile scheduler: kN walks along N inside a group of `group`
 /// m-blocks (A rows reused from L2), kM walks along M inside a group of `group` n-blocks.
 enum class Raster { kM, kN };
+/// Which GEMM the member computes: the dense fp8_gemm_nt, or one of the MoE grouped GEMMs
+/// (README "Grouped GEMMs"): contiguous (groups' rows concatenated, row offsets on the device) or
+/// masked (a fixed row stride per group, rows used per group on the device).
+enum class GroupLayout { kNone, kContiguous, kMasked };
 
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).
 struct KernelConfig {
@@ -24,6 +28,7 @@ struct KernelConfig {
   Raster raster = Raster::kN;
   int group = 8;         ///< raster group size in tiles (>= 1)
   int split_k = 1;       ///< K split across CTAs, reduced deterministically
+  GroupLayout layout = GroupLayout::kNone;  ///< dense, or the grouped layout it is built for
 
   static constexpr int kBlockK = 128;
 
@@ -43,9 +48,16 @@ struct KernelConfig {
   [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
 };
 
-/// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`.
+/// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`, followed by
+/// `_gC` (contiguous) or `_gM` (masked) for a grouped layout; dense configs have no suffix.
 [[nodiscard]] std::string to_string(const KernelConfig& config);
 /// Parses the canonical form; on failure returns nullopt and sets *error to a one-line reason.
+/// The suffix's letter: 'C' or 'M' for grouped layouts, 0 for kNone.
+[[nodiscard]] char group_layout_letter(GroupLayout layout);
+/// The layout's name in shape sets, tables and JSON: dense, grouped_contiguous, grouped_masked.
+[[nodiscard]] const char* to_string(GroupLayout layout);
+/// Parses a layout name of to_string(GroupLayout); nullopt when unknown.
+[[nodiscard]] std::optional<GroupLayout> parse_group_layout(std::string_view name);
 [[nodiscard]] std::optional<KernelConfig> parse_kernel_config(std::string_view text,
                                                               std::string* error);
 

@@ -66,12 +66,15 @@ Legality check_overflow(const Problem& p) {
 std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
   const int64_t listed =
       c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes + s.sb_stage_bytes) +
-                         s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + kSmemAlignSlackBytes;
+                         s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + s.group_table_bytes +
+                         kSmemAlignSlackBytes;
+  const std::string group_tables =
+      s.group_table_bytes > 0 ? fmt::format(" + group table {}", s.group_table_bytes) : "";
   return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {} + barriers {} + "
-                     "flag {} + padding {} + alignment slack {}",
+                     "flag {}{} + padding {} + alignment slack {}",
                      c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes,
-                     s.sb_stage_bytes, s.d_tile_bytes,
-                     s.barrier_bytes, s.flag_bytes, s.total_bytes - listed, kSmemAlignSlackBytes);
+                     s.sb_stage_bytes, s.d_tile_bytes, s.barrier_bytes, s.flag_bytes,
+                     group_tables, s.total_bytes - listed, kSmemAlignSlackBytes);
 }
 
 std::string scale_block_friendly_block_ns() {
@@ -88,8 +91,9 @@ std::string scale_block_friendly_block_ns() {
 
 // The config's rules that read the problem, in kLegalityRules order, up to (not including) rule
 // `before`; kNoRule when none is violated. No text: plans evaluate it for many problems.
-// NOTE: it reads the problem only through N, K, one_m_block() and split_k_workspace_fits(), and
-// the config only through block_m, block_n, multicast and split_k; ConfigListLegality
+// NOTE: it reads the problem only through N, K, layout, one_m_block() and
+// split_k_workspace_fits(), and the config only through block_m, block_n, multicast, split_k and
+// layout; ConfigListLegality
 // (core/legality_table.cpp) shares verdicts between problems and between configs on that basis.
 RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const DeviceLimits& limits,
                              RuleIndex before) {
@@ -98,6 +102,7 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   constexpr RuleIndex kSplitKRange = rule_index("split_k_range");
   constexpr RuleIndex kSplitKEmpty = rule_index("split_k_empty_split");
   constexpr RuleIndex kSplitKWorkspace = rule_index("split_k_workspace");
+  constexpr RuleIndex kGroupLayout = rule_index("group_layout");
   // NOTE: block_m and block_n are valid here: their rules come before kMulticastA, and only a
   // config that passed them asks about a later rule.
   if (before <= kMulticastA) return kNoRule;
@@ -111,6 +116,8 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   if ((c.split_k - 1) * ceil_div(k_blocks, c.split_k) >= k_blocks) return kSplitKEmpty;
   if (before <= kSplitKWorkspace) return kNoRule;
   if (c.split_k > 1 && !split_k_workspace_fits(p, c.split_k, limits)) return kSplitKWorkspace;
+  if (before <= kGroupLayout) return kNoRule;
+  if (c.layout != p.layout) return kGroupLayout;
   return kNoRule;
 }
 
@@ -139,10 +146,54 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
                                    "leaves the last split empty ({} x {} >= {})", c.split_k,
                                    k_blocks, per_split, c.split_k - 1, per_split, k_blocks));
   }
+  if (id == "group_layout") {
+    return illegal(id, fmt::format("config {} computes {}, the problem is {}", to_string(c),
+                                   to_string(c.layout), to_string(p.layout)));
+  }
   // split_k_workspace. NOTE: check_problem() has passed, so the operand bytes do not overflow.
   return illegal(id, fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B > "
                                  "{} B device memory", problem_bytes(p)->total_bytes, c.split_k,
                                  p.m, p.n, limits.device_memory_bytes));
+}
+
+// Rule "groups": the group sizes of a grouped problem against its M (dense: no groups).
+Legality check_groups(const Problem& p) {
+  if (p.layout == GroupLayout::kNone) {
+    if (p.groups() != 0 || p.max_m != 0) {
+      return illegal("groups", fmt::format("a dense problem has no groups (got {} groups, "
+                                           "max_m {})", p.groups(), p.max_m));
+    }
+    return {};
+  }
+  if (p.groups() < 1 || p.groups() > kMaxGroups) {
+    return illegal("groups", fmt::format("{} groups is not in [1, {}] (the kernel's group table "
+                                         "in shared memory)", p.groups(), kMaxGroups));
+  }
+  const bool masked = p.layout == GroupLayout::kMasked;
+  if (masked && p.max_m < 1) {
+    return illegal("groups", fmt::format("max_m {} must be >= 1", p.max_m));
+  }
+  int64_t rows = 0;
+  for (size_t g = 0; g < p.group_m.size(); ++g) {
+    const int64_t r = p.group_m[g];
+    if (r < 0 || (masked && r > p.max_m) || r > kMaxDimension) {
+      return illegal("groups", fmt::format("group {} has {} rows, not in [0, {}]", g, r,
+                                           masked ? p.max_m : kMaxDimension));
+    }
+    rows += r;  // <= 512 * (2^31 - 1): no overflow
+  }
+  const std::optional<int64_t> expected_m =
+      masked ? checked_mul(p.groups(), p.max_m) : std::optional<int64_t>(rows);
+  if (!expected_m || p.m != *expected_m) {
+    return illegal("groups", fmt::format("M {} is not {} (the {})", p.m,
+                                         expected_m ? fmt::format("{}", *expected_m) : "overflow",
+                                         masked ? "groups times max_m" : "sum of the group rows"));
+  }
+  const std::optional<int64_t> b_rows = checked_mul(p.groups(), p.n);
+  if (!b_rows || *b_rows > kMaxDimension) {
+    return illegal("groups", fmt::format("G {} x N {} rows of B exceed 2^31-1", p.groups(), p.n));
+  }
+  return {};
 }
 
 }  // namespace
@@ -150,10 +201,11 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
 std::optional<ProblemBytes> problem_bytes(const Problem& p) {
   const int64_t k_blocks = num_k_blocks(p.k);
   const std::optional<int64_t> a = checked_mul(p.m, p.k);
-  const std::optional<int64_t> b = checked_mul(p.n, p.k);
+  const int64_t b_count = std::max<int64_t>(p.groups(), 1);  // grouped: one B per group
+  const std::optional<int64_t> b = checked_mul(checked_mul(p.n, p.k), b_count);
   const std::optional<int64_t> sa = checked_mul(checked_mul(k_blocks, (p.m + 3) / 4 * 4), 4);
-  const std::optional<int64_t> sb =
-      checked_mul(checked_mul(ceil_div(p.n, 128), sb_leading_dim(p.k)), 4);
+  const std::optional<int64_t> sb = checked_mul(
+      checked_mul(checked_mul(ceil_div(p.n, 128), sb_leading_dim(p.k)), 4), b_count);
   const std::optional<int64_t> d = checked_mul(checked_mul(p.m, p.n), 2);
   const std::optional<int64_t> total =
       checked_add(checked_add(checked_add(a, b), checked_add(sa, sb)), d);
@@ -186,6 +238,7 @@ Legality check_problem(const Problem& p, const DeviceLimits& limits) {
                                               "row strides (K e4m3 values per row of A and B)",
                                               p.k));
   }
+  if (Legality groups = check_groups(p); !groups.legal) return groups;
   const std::optional<ProblemBytes> bytes = problem_bytes(p);
   if (!bytes || bytes->total_bytes > limits.device_memory_bytes) {
     return illegal("device_memory",
@@ -266,6 +319,14 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
   if (c.group < 1 || c.group > kMaxRasterGroup) {
     return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
                                                kMaxRasterGroup));
+  }
+  if (c.layout != GroupLayout::kNone && c.multicast == Multicast::kB) {
+    return illegal("group_multicast_b", "a grouped config cannot multicast B: the two m-blocks "
+                                        "of a cluster may belong to two groups with two Bs");
+  }
+  if (c.layout != GroupLayout::kNone && c.split_k != 1) {
+    return illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
+                                                c.split_k));
   }
   return {};
 }

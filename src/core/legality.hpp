@@ -66,13 +66,15 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 22> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 26> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
     {"size_overflow", "M*K, N*K, M*N and 2*M*N*K fit in int64"},
     {"n_alignment", "N % 8 == 0 (16-byte TMA row stride of D)"},
     {"k_alignment", "K % 16 == 0 (16-byte TMA row stride of A and B)"},
+    {"groups", "grouped: 1 <= G <= 512 groups, 0 <= rows per group (<= max_m when masked), "
+               "M = their sum (masked: G * max_m), G * N <= 2^31-1"},
     {"device_memory", "A, B, scales and D fit in device memory"},
     {"block_m", "block_m is 64, 128 or 256"},
     {"block_n_range", "block_n is a multiple of 8 in [16, 256]"},
@@ -89,6 +91,9 @@ inline constexpr std::array<LegalityRule, 22> kLegalityRules{{
     {"split_k_empty_split", "every K split gets at least one k-block"},
     {"split_k_workspace", "operands plus split-K workspace fit in device memory"},
     {"raster_group", "1 <= raster group <= 64"},
+    {"group_multicast_b", "grouped configs do not multicast B (two m-blocks may be two groups)"},
+    {"group_split_k", "grouped configs have split_k 1"},
+    {"group_layout", "the config is built for the problem's op (dense or its grouped layout)"},
 }};
 
 /// Index of a rule in kLegalityRules.

@@ -1,19 +1,38 @@
 #pragma once
 /// One GEMM problem of the fp8_gemm_nt operation (README "The operation"):
-///   D[M,N] (bf16) = A[M,K] (e4m3, 1x128 scales) * B[N,K]^T (e4m3, 128x128 scales).
+///   D[M,N] (bf16) = A[M,K] (e4m3, 1x128 scales) * B[N,K]^T (e4m3, 128x128 scales),
+/// or of a MoE grouped GEMM (README "Grouped GEMMs"): G such products sharing N and K, group g
+/// with its own B and group_m[g] rows of A and D.
 /// Sizes are int64 so that products are computed without overflow; the legality model
 /// (core/legality.hpp) bounds each of them to the kernel's 32-bit parameters.
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "core/kernel_config.hpp"
 
 namespace gemmtune {
 
 /// One (M, N, K) of a shape set.
 struct Problem {
   std::string label;  ///< what the problem is (e.g. "o_proj"); may be empty
-  int64_t m = 0;      ///< rows of A and D (tokens)
-  int64_t n = 0;      ///< rows of B, columns of D (output features)
+  int64_t m = 0;      ///< rows of A and D (tokens); grouped: every group's rows (contiguous: the
+                      ///< sum of group_m, masked: G * max_m)
+  int64_t n = 0;      ///< rows of B, columns of D (output features); grouped: per group
   int64_t k = 0;      ///< reduction length (input features)
+  GroupLayout layout = GroupLayout::kNone;  ///< dense, or the grouped GEMM's layout
+  std::vector<int64_t> group_m;  ///< grouped: rows per group (masked: rows used, masked_m)
+  int64_t max_m = 0;             ///< masked: rows per group in A and D; otherwise 0
+
+  /// Groups of a grouped problem, 0 for dense.
+  [[nodiscard]] int64_t groups() const { return static_cast<int64_t>(group_m.size()); }
+  /// Rows that carry results: M for dense, the sum of group_m for grouped (what FLOPs count).
+  [[nodiscard]] int64_t useful_rows() const {
+    if (layout == GroupLayout::kNone) return m;
+    int64_t rows = 0;
+    for (const int64_t r : group_m) rows += r;
+    return rows;
+  }
 
   [[nodiscard]] bool operator==(const Problem&) const = default;
 };

@@ -3,6 +3,7 @@
 /// carves its dynamic shared memory in exactly this order; the legality model checks the total.
 ///
 ///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers][split-K flag]
+///   [group tables: grouped layouts only]
 ///
 /// It depends on the config only, not on the problem, so one compiled kernel serves every shape.
 ///
@@ -12,6 +13,7 @@
 #include <cstdint>
 
 #include "core/kernel_config.hpp"
+#include "kernels/gemmtune_params.h"
 
 namespace gemmtune {
 
@@ -24,9 +26,10 @@ struct SmemLayout {
                                ///< when the config reads sB from global memory (sb_in_stage)
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
+  int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
           full_barrier_offset = 0, empty_barrier_offset = 0,
-          flag_offset = 0;
+          flag_offset = 0, group_table_offset = 0;
   int64_t total_bytes = 0;     ///< dynamic shared memory to request, alignment slack included
 };
 
@@ -40,6 +43,9 @@ inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
 /// the tile's first and second 128-row scale block of B. TMA destinations are 128-byte aligned.
 inline constexpr int64_t kSbRunFloats = 4;
 inline constexpr int64_t kSbStageBytes = 128;
+
+/// Most groups a grouped launch may have (kernels/gemmtune_params.h owns the number).
+inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 
 /// Number of 128-wide K blocks.
 [[nodiscard]] constexpr int64_t num_k_blocks(int64_t k) { return (k + 127) / 128; }
@@ -62,7 +68,9 @@ inline constexpr int64_t kSbStageBytes = 128;
   s.full_barrier_offset = (s.sb_offset + c.stages * s.sb_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
-  s.total_bytes = s.flag_offset + s.flag_bytes + kSmemAlignSlackBytes;
+  s.group_table_offset = s.flag_offset + s.flag_bytes;
+  s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
+  s.total_bytes = s.group_table_offset + s.group_table_bytes + kSmemAlignSlackBytes;
   return s;
 }
 

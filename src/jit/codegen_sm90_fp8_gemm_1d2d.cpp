@@ -38,6 +38,20 @@ std::string generate_wgmma_wrapper(int block_n) {
   return s.str();
 }
 
+namespace {
+
+// The kernel's kGroupLayout code for `layout`.
+int group_layout_code(GroupLayout layout) {
+  switch (layout) {
+    case GroupLayout::kContiguous: return 1;
+    case GroupLayout::kMasked: return 2;
+    case GroupLayout::kNone: break;
+  }
+  return 0;
+}
+
+}  // namespace
+
 GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
   const SmemLayout layout = smem_layout(c);
   const std::string config_text = to_string(c);
@@ -76,6 +90,9 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kFullBarrierOffset = " << layout.full_barrier_offset << ";\n"
     << "  static constexpr int kEmptyBarrierOffset = " << layout.empty_barrier_offset << ";\n"
     << "  static constexpr int kFlagOffset = " << layout.flag_offset << ";\n"
+    << "  static constexpr int kGroupLayout = " << group_layout_code(c.layout)
+    << ";  // 0 dense, 1 contiguous, 2 masked\n"
+    << "  static constexpr int kGroupTableOffset = " << layout.group_table_offset << ";\n"
     << "  using Wgmma = ::Wgmma;\n"
     << "};\n\n"
     << "}  // namespace\n\n"

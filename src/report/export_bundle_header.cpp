@@ -109,11 +109,13 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
                    string_literal(table.env.timing_mode));
 
   h += "/// The kernels: config (cubins/<config>.cubin), symbol, launch facts {block_m, block_n,\n"
-       "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes}.\n"
+       "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout}.\n"
        "inline constexpr launch::BundleKernel kKernels[] = {\n";
   for (const BundleKernel& k : kernels) {
     const KernelConfig& c = k.config;
-    h += fmt::format("    {{{}, {},\n     {{{}, {}, {}, {}, {}, {}, {}, {}}}}},\n",
+    // NOTE: bundles hold dense members only (tables of grouped ops are not exported yet).
+    h += fmt::format("    {{{}, {},\n     {{{}, {}, {}, {}, {}, {}, {}, {}, "
+                     "launch::GroupLayout::kNone}}}},\n",
                      string_literal(to_string(c)), string_literal(k.symbol), c.block_m, c.block_n,
                      multicast_enumerator(c.multicast), c.split_k, c.num_sms, c.threads(),
                      smem_layout(c).total_bytes, d_swizzle_bytes(c.block_n));

@@ -30,18 +30,20 @@ LaunchShape GemmKernel::launch_shape() const {
 }
 
 PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, void* d)
+    : PreparedGemm(kernel, launch::Problem{.m = op.m, .n = op.n, .k = op.k, .a = op.a, .b = op.b,
+                                           .sa = op.sa, .sb = op.sb, .sa_ld = op.m_pad4,
+                                           .sb_ld = op.sb_ld, .d = d}) {}
+
+PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& problem)
     : kernel_(kernel) {
   const launch::KernelFacts& f = kernel.facts();
   // NOTE: one shape per workspace here, so the counter region holds exactly its tiles.
   const launch::WorkspaceLayout layout =
-      launch::workspace_layout(f, op.m, op.n, launch::tile_count(f, op.m, op.n));
+      launch::workspace_layout(f, problem.m, problem.n, launch::tile_count(f, problem.m, problem.n));
   if (layout.total_bytes > 0) {
     workspace_ = DeviceBuffer(layout.total_bytes);
     GT_CUDA_CHECK(cudaMemset(workspace_.get(), 0, layout.partials_offset_bytes));
   }
-  const launch::Problem problem{.m = op.m, .n = op.n, .k = op.k, .a = op.a, .b = op.b,
-                                .sa = op.sa, .sb = op.sb, .sa_ld = op.m_pad4,
-                                .sb_ld = op.sb_ld, .d = d};
   const launch::LaunchPlan plan =
       launch::plan_launch(f, problem, workspace_.get(), layout.partials_offset_bytes);
   GT_CU_CHECK(launch::encode_launch(plan, driver_api().cuTensorMapEncodeTiled, &args_));

@@ -41,6 +41,9 @@ class PreparedGemm {
   /// Encodes the tensor maps for `operands` writing bf16 D (`d`, [m_pad4][n]) and allocates the
   /// split-K workspace with its tile counters zeroed. `kernel` must outlive this object.
   PreparedGemm(const GemmKernel& kernel, const GemmOperands& operands, void* d);
+  /// The same for a problem given in the launch header's terms (grouped problems: group fields
+  /// set, README "Grouped GEMMs").
+  PreparedGemm(const GemmKernel& kernel, const sm90_fp8_gemm_1d2d::Problem& problem);
 
   /// Enqueues the kernel on `stream`. Throws gemmtune::Error on a launch error.
   void launch(cudaStream_t stream) const;

@@ -26,7 +26,11 @@ static_assert(sm90_fp8_gemm_1d2d::kSbBoxFloats == kSbRunFloats,
       .num_sms = c.num_sms,
       .threads = c.threads(),
       .smem_bytes = static_cast<int32_t>(smem_layout(c).total_bytes),
-      .d_swizzle_bytes = d_swizzle_bytes(c.block_n)};
+      .d_swizzle_bytes = d_swizzle_bytes(c.block_n),
+      .layout = static_cast<sm90_fp8_gemm_1d2d::GroupLayout>(
+          c.layout == gemmtune::GroupLayout::kContiguous ? 1
+          : c.layout == gemmtune::GroupLayout::kMasked   ? 2
+                                                         : 0)};
 }
 
 }  // namespace gemmtune

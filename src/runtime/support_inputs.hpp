@@ -10,6 +10,9 @@
 
 #include <cstdint>
 
+#include <vector>
+
+#include "core/problem.hpp"
 #include "core/reference_cpu.hpp"
 #include "runtime/cuda_handles.hpp"
 
@@ -48,6 +51,32 @@ struct GemmInputs {
   /// Host copies of A, B, sA, sB for the CPU reference (synchronous).
   [[nodiscard]] HostGemmOperands download() const;
 };
+
+/// The inputs of a grouped problem (README "Grouped GEMMs"): A and sA over all M rows, one B and
+/// sB per group, and the group sizes on the device as the kernel reads them.
+struct GroupedInputs {
+  GroupLayout layout = GroupLayout::kContiguous;
+  int groups = 0, m = 0, n = 0, k = 0, m_pad4 = 0, sb_ld = 0, max_m = 0;
+  std::vector<int64_t> row_begin;  ///< first row of each group in A and D
+  std::vector<int64_t> rows;       ///< rows of each group
+  DeviceBuffer a;           ///< e4m3 [m_pad4][k]; masked: rows a group does not use hold e4m3
+                            ///< NaN (0x7f) with NaN scales, so any use of them shows
+  DeviceBuffer sa;          ///< fp32 [ceil(k/128)][m_pad4]
+  DeviceBuffer b;           ///< e4m3 [groups * n][k]
+  DeviceBuffer sb;          ///< fp32 [groups * ceil(n/128)][sb_ld]
+  DeviceBuffer group_rows;  ///< int32: contiguous offsets [groups + 1], masked masked_m [groups]
+
+  /// Group g as a dense problem: its rows of A and sA (sA's leading dimension stays m_pad4), its B.
+  [[nodiscard]] GemmOperands group_operands(int g) const;
+  /// Bytes of the bf16 output D: m_pad4 x n x 2.
+  [[nodiscard]] size_t output_bytes() const { return static_cast<size_t>(m_pad4) * n * 2; }
+};
+
+/// Generates the inputs of a grouped `problem` (legal by core/legality.hpp) and waits for them.
+/// Group g's B comes from its own random stream, so groups never share weights.
+[[nodiscard]] GroupedInputs generate_grouped_inputs(const Problem& problem,
+                                                    const InputOptions& options,
+                                                    cudaStream_t stream);
 
 /// Generates the inputs of an M x N x K problem on the current device and waits for them.
 /// Same seed and shape give bit-identical inputs. Throws Error(kExitUsage) unless m, n, k > 0 and

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Grouped GEMMs beside DeepGEMM, one device call (scripts/device_grouped_vs_deepgemm.sh runs it).
+
+usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
+       [--deadline UNIX_S] [--iters N]
+
+PROBLEMS.json has the format of ../shared/anchors/dg_grouped.py (layout, n, k, ms, max_m). For each
+problem, `gemmtune run --layout grouped_* --config LIST --timing call` validates every candidate
+config group by group and times them interleaved; the fastest that passed is gemmtune's time.
+DeepGEMM's time is the median of its two passes (run before and after gemmtune in the same call,
+same "call" protocol: 512 MB flush, events around one call). Each output row: the problem,
+gt_us, gt_config, every candidate's time, dg_us (both passes), dg_over_gt, useful TFLOPS of both
+(real rows only).
+"""
+import argparse, json, math, subprocess, sys, time
+
+# Candidate configs per layout and rows per group. NOTE: a hand-made short list until the sweep
+# tunes grouped problems (issue 11); every candidate is validated before it is timed.
+SUFFIX = {"contiguous": "_gC", "masked": "_gM"}
+LARGE = ["bm128_bn128_s5_mc0", "bm128_bn128_s5_mcA", "bm128_bn160_s4_mcA", "bm128_bn192_s4_mcA",
+         "bm256_bn128_s3_mcA", "bm256_bn128_s3_mc0"]
+SMALL = ["bm64_bn128_s8_mc0", "bm64_bn128_s8_mcA", "bm64_bn192_s5_mcA", "bm64_bn160_s6_mcA",
+         "bm64_bn96_s10_mc0", "bm128_bn128_s5_mcA"]
+
+
+def candidates(p):
+    rows = [m for m in p["ms"] if m > 0]
+    mean_rows = sum(rows) / max(1, len(rows))
+    base = SMALL if mean_rows <= 256 else LARGE
+    return ",".join(c + "_sm132_rN8_sk1" + SUFFIX[p["layout"]] for c in base)
+
+
+def dg_rows(path):
+    out = {}
+    for line in open(path):
+        if line.strip():
+            r = json.loads(line)
+            out[(r["layout"], r["n"], r["k"], tuple(r["ms"]))] = r
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("problems"); ap.add_argument("gemmtune"); ap.add_argument("dg1")
+    ap.add_argument("dg2"); ap.add_argument("out")
+    ap.add_argument("--deadline", type=float, default=0); ap.add_argument("--iters", type=int, default=30)
+    a = ap.parse_args()
+    problems = json.load(open(a.problems))["problems"]
+    passes = [dg_rows(a.dg1), dg_rows(a.dg2)]
+    ratios = []
+    with open(a.out, "a") as out:
+        for p in problems:
+            if a.deadline and time.time() > a.deadline:
+                print(f"deadline reached, {len(problems) - len(ratios)} problems left", flush=True)
+                break
+            cmd = [a.gemmtune, "run", "--layout", "grouped_" + p["layout"], "--n", str(p["n"]),
+                   "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
+                   "--config", candidates(p), "--timing", "call", "--iters", str(a.iters), "--json"]
+            if p["layout"] == "masked":
+                cmd += ["--max-m", str(p["max_m"])]
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
+            row["gt_rc"] = run.returncode
+            try:
+                doc = json.loads(run.stdout)
+            except json.JSONDecodeError:
+                row["gt_error"] = (run.stderr or run.stdout)[-500:]
+                out.write(json.dumps(row) + "\n"); print(row, flush=True)
+                continue
+            passed = [m for m in doc["measurements"] if m["disposition"] == "passed"]
+            row["candidates"] = {m["config"]: (m["timing"]["median_us"] if "timing" in m else m["disposition"])
+                                 for m in doc["measurements"]}
+            row["failed"] = {m["config"]: m["reason"][:200] for m in doc["measurements"] if m["disposition"] != "passed"}
+            key = (p["layout"], p["n"], p["k"], tuple(p["ms"]))
+            dg = [x[key].get("dg_us") for x in passes if key in x and x[key].get("dg_us")]
+            row["dg_us_passes"] = dg
+            useful = 2.0 * sum(p["ms"]) * p["n"] * p["k"]
+            if passed:
+                best = min(passed, key=lambda m: m["timing"]["median_us"])
+                row["gt_us"] = best["timing"]["median_us"]
+                row["gt_config"] = best["config"]
+                row["gt_spread"] = best["timing"]["spread"]
+                row["gt_worst_diff"] = best["validation"].get("worst_vs_reference", {}).get("diff")
+                row["gt_tflops"] = useful / row["gt_us"] / 1e6
+            if dg:
+                row["dg_us"] = sorted(dg)[len(dg) // 2] if len(dg) > 2 else sum(dg) / len(dg)
+                row["dg_tflops"] = useful / row["dg_us"] / 1e6
+                row["dg_diff"] = [x[key].get("dg_diff") for x in passes if key in x]
+            if "gt_us" in row and "dg_us" in row:
+                row["dg_over_gt"] = row["dg_us"] / row["gt_us"]
+                ratios.append(row["dg_over_gt"])
+            out.write(json.dumps(row) + "\n")
+            print(f'{row.get("label")} {p["layout"]} G{len(p["ms"])} {p["n"]}x{p["k"]} rows {sum(p["ms"])}: '
+                  f'gt {row.get("gt_us", float("nan")):.1f} us ({row.get("gt_config")}) '
+                  f'dg {row.get("dg_us", float("nan")):.1f} us {dg} -> {row.get("dg_over_gt", float("nan")):.3f}',
+                  flush=True)
+    if ratios:
+        g = math.exp(sum(map(math.log, ratios)) / len(ratios))
+        print(f"grouped: dg/gt geomean {g:.3f} over {len(ratios)} problems; >= 1.0: "
+              f"{sum(r >= 1 for r in ratios)}; min {min(ratios):.3f}; max {max(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+#pragma once
+/// Measuring grouped members of the sm90_fp8_gemm_1d2d family on one grouped problem (README
+/// "Grouped GEMMs"): inputs and per-group dequantized references are built once; each config is
+/// validated group by group on a poisoned output (rows no group owns must stay poisoned), then
+/// the configs that passed are timed interleaved, sample by sample.
+#include <nlohmann/json_fwd.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/problem.hpp"
+#include "core/validation_metrics.hpp"
+#include "runtime/gemm_bench.hpp"
+#include "runtime/timing.hpp"
+
+namespace gemmtune {
+
+/// One grouped config's validation: the worst group against its reference, and the rows that no
+/// group owns (masked rows past masked_m, padding rows) checked untouched.
+struct GroupedValidation {
+  ValidationMetrics worst;       ///< metrics of the group with the largest diff
+  int worst_group = -1;          ///< that group (-1 when every group is empty)
+  int64_t groups_checked = 0;    ///< non-empty groups compared with their reference
+  int64_t unowned_rows = 0;      ///< rows of D that no group owns
+  int64_t unowned_written = 0;   ///< elements of those rows that are not poison any more
+};
+
+/// One grouped config measured: disposition, validation and (when it passed) its time.
+struct GroupedMeasurement {
+  std::string config;
+  Disposition disposition = Disposition::kSkipped;
+  std::string reason;
+  GroupedValidation validation;
+  std::optional<TimingStats> timing;
+  jit::PtxasReport ptxas;
+  int64_t smem_bytes = -1;
+
+  /// TFLOPS of the median time counting real rows only (2 * sum(group_m) * N * K).
+  [[nodiscard]] double useful_tflops(const Problem& problem) const;
+  /// GB/s of the median time: A and sA of the real rows, every group's B and sB, D of the real rows.
+  [[nodiscard]] double useful_gbps(const Problem& problem) const;
+};
+
+/// The JSON record of a grouped measurement (inside schema gemmtune.grouped_run/1).
+void to_json(nlohmann::json& j, const GroupedMeasurement& m);
+/// The problem's JSON description: layout, n, k, groups, group_m, max_m, useful rows.
+[[nodiscard]] nlohmann::json grouped_problem_json(const Problem& problem);
+
+/// Inputs and references of one grouped problem on the current GPU.
+class GroupedBench {
+ public:
+  /// Generates inputs from options.seed and every group's reference (synchronous).
+  GroupedBench(const Problem& problem, const BenchOptions& options);
+  ~GroupedBench();
+  GroupedBench(const GroupedBench&) = delete;
+  GroupedBench& operator=(const GroupedBench&) = delete;
+
+  /// Validates every candidate; those that passed are then timed interleaved (results in
+  /// request order). A candidate that fails keeps its disposition and is not timed.
+  [[nodiscard]] std::vector<GroupedMeasurement> measure(
+      const std::vector<RunoffCandidate>& candidates);
+
+  [[nodiscard]] const Problem& problem() const { return problem_; }
+
+ private:
+  struct State;
+  Problem problem_;
+  BenchOptions options_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace gemmtune

@@ -1,0 +1,78 @@
+// The grouped members of sm90_fp8_gemm_1d2d on the GPU (README "Grouped GEMMs"): every config
+// below must match each group's dequantized reference on a poisoned output and leave the rows no
+// group owns untouched (masked rows past masked_m hold e4m3 NaN, so any use of them shows).
+// Group sizes cover empty groups, a 1-row group, groups ending inside a tile, groups spanning
+// several m-blocks and a full masked group; N and K leave ragged tiles.
+#include <gtest/gtest.h>
+
+#include "gpu_test_support.hpp"
+#include "jit/kernel_build.hpp"
+#include "runtime/grouped_bench.hpp"
+
+namespace gemmtune {
+namespace {
+
+std::vector<RunoffCandidate> build(std::initializer_list<const char*> texts) {
+  std::vector<RunoffCandidate> out;
+  for (const char* text : texts) {
+    std::string error;
+    const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
+    EXPECT_TRUE(c) << error;
+    out.push_back({.config = *c, .compiled = jit::build_kernel(*c)});
+  }
+  return out;
+}
+
+void expect_all_pass(const Problem& problem, const std::vector<RunoffCandidate>& candidates) {
+  TimingOptions timing;
+  timing.sample_count = 3;
+  timing.warmup_count = 1;
+  timing.record_clocks = false;
+  GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = 7});
+  const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+  ASSERT_EQ(results.size(), candidates.size());
+  int64_t nonempty = 0;
+  for (const int64_t rows : problem.group_m) nonempty += rows > 0;
+  for (const GroupedMeasurement& m : results) {
+    EXPECT_EQ(m.disposition, Disposition::kPassed) << m.config << ": " << m.reason;
+    EXPECT_EQ(m.validation.groups_checked, nonempty) << m.config;
+    EXPECT_EQ(m.validation.unowned_written, 0) << m.config;
+    EXPECT_TRUE(m.timing.has_value()) << m.config;
+    EXPECT_LT(m.validation.worst.diff, 1e-5) << m.config;
+  }
+}
+
+TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
+  GT_SKIP_WITHOUT_GPU();
+  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
+            .group_m = {0, 1, 130, 64, 0, 257, 3}};
+  p.m = p.useful_rows();
+  expect_all_pass(p, build({"bm128_bn160_s4_mcA_sm132_rN8_sk1_gC",
+                            "bm64_bn128_s6_mc0_sm132_rN8_sk1_gC",
+                            "bm256_bn128_s3_mc0_sm132_rN8_sk1_gC",
+                            "bm128_bn112_s5_mcA_sm8_rM4_sk1_gC",
+                            "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC"}));
+}
+
+TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
+  GT_SKIP_WITHOUT_GPU();
+  Problem p{.label = "", .m = 0, .n = 512, .k = 7168, .layout = GroupLayout::kContiguous};
+  for (int g = 0; g < 40; ++g) p.group_m.push_back((g * 37) % 300);  // 0 .. 299, some empty
+  p.m = p.useful_rows();
+  expect_all_pass(p, build({"bm128_bn128_s5_mcA_sm132_rN8_sk1_gC",
+                            "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC"}));
+}
+
+TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
+  GT_SKIP_WITHOUT_GPU();
+  Problem p{.label = "", .m = 0, .n = 256, .k = 1024, .layout = GroupLayout::kMasked,
+            .group_m = {0, 20, 192, 129, 1}, .max_m = 192};
+  p.m = p.max_m * p.groups();
+  expect_all_pass(p, build({"bm64_bn128_s8_mc0_sm132_rN8_sk1_gM",
+                            "bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
+                            "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
+                            "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM"}));
+}
+
+}  // namespace
+}  // namespace gemmtune
