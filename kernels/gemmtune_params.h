@@ -21,6 +21,16 @@
 /// GPU (DeepSeek-V3 256, Kimi K2 384); more would take shared memory deep pipelines need.
 constexpr int kGemmtuneMaxGroups = 512;
 
+/// Grouped layouts: sA boxes per stage, and rows per box. A group may start at any row, but a
+/// TMA box must start on a 16-byte boundary of its row (4 floats of sA; a box at an unaligned
+/// start faulted with an illegal instruction on the H200): each stage loads sA from the 4-aligned
+/// row at or below the tile's first, 4 rows more than the tile. block_m 256 takes two boxes (a box
+/// dimension is at most 256 elements). Host code uses these; the kernel gets the numbers baked in.
+constexpr int gemmtune_grouped_sa_boxes(int block_m) { return block_m == 256 ? 2 : 1; }
+constexpr int gemmtune_grouped_sa_box_rows(int block_m) {
+  return block_m / gemmtune_grouped_sa_boxes(block_m) + 4;
+}
+
 struct GemmtuneGemmParams {
   int m;                        // rows of A and D
   int n;                        // rows of B, columns of D

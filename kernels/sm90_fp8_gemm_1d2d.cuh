@@ -254,7 +254,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // NOTE: a problem with fewer rows than a tile loads only p.a_box_rows rows of A and sA (the
   // launcher's box); the rows above them in the stage keep stale bytes, which reach only D rows
   // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
-  const u32 stage_tx_bytes = p.a_box_rows * (128 + 4) + C::kBlockN * 128;
+  const u32 stage_tx_bytes =
+      C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
+                           : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
@@ -264,8 +266,18 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
     load_operand_block<C::kBlockN, C::kMulticast == 2>(
         smem + C::kBOffset + stage * (C::kBlockN * 128), tmap_b, &full[stage], kb, t.b_row0,
         rank);
-    tma_load_2d(smem + C::kSaOffset + stage * (C::kBlockM * 4), tmap_sa, &full[stage], t.a_row0,
-                kb);
+    char* sa_stage = smem + C::kSaOffset + stage * C::kSaStageBytes;
+    if (C::kGroupLayout != 0) {
+      // From the 4-aligned row at or below the tile's first (gemmtune_grouped_sa_box_rows).
+      const int sa_row0 = t.a_row0 & ~3;
+#pragma unroll
+      for (int b = 0; b < C::kSaBoxes; ++b) {
+        tma_load_2d(sa_stage + b * (C::kBlockM / C::kSaBoxes) * 4, tmap_sa, &full[stage],
+                    sa_row0 + b * (C::kBlockM / C::kSaBoxes), kb);
+      }
+    } else {
+      tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
+    }
   });
 }
 
@@ -521,6 +533,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const TileTask t = tile_task<C>(p, smem, sched, unit, rank, num_kb);
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+    // Grouped: the stage's sA starts at the 4-aligned row at or below the tile's first.
+    const int sa_skip = C::kGroupLayout != 0 ? (t.a_row0 & 3) : 0;
     // Without kSbInStage the weight scales come from global memory, one block ahead.
     const float* sb_lo_ptr = p.sb + static_cast<long long>(t.sb_row0) * p.sb_ld;
     const float* sb_hi_ptr =
@@ -550,7 +564,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
         const float* sa =
-            reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kBlockM * 4);
+            reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kSaStageBytes) +
+            sa_skip;
         const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
                                                              stage * C::kSbStageBytes) +
                               kb % C::kSbRunFloats;

@@ -191,8 +191,10 @@ struct LaunchPlan {
                   CU_TENSOR_MAP_SWIZZLE_128B};
   plan.maps[1] = {CU_TENSOR_MAP_DATA_TYPE_UINT8, p.b, k, groups * n, k, 128, b_box_rows,
                   CU_TENSOR_MAP_SWIZZLE_128B};
+  const uint32_t sa_box_rows =
+      grouped ? static_cast<uint32_t>(gemmtune_grouped_sa_box_rows(f.block_m)) : rows;
   plan.maps[2] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sa, sa_ld, static_cast<uint64_t>(k_blocks(p.k)),
-                  4 * sa_ld, rows, 1, CU_TENSOR_MAP_SWIZZLE_NONE};
+                  4 * sa_ld, sa_box_rows, 1, CU_TENSOR_MAP_SWIZZLE_NONE};
   // One box per stage: kSbBoxFloats K blocks of the tile's two 128-row scale blocks of B.
   plan.maps[3] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sb, sb_ld, groups * ((n + 127) / 128),
                   4 * sb_ld, kSbBoxFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE};

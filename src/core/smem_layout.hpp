@@ -21,7 +21,8 @@ struct SmemLayout {
   int64_t a_stage_bytes = 0;   ///< block_m x 128 e4m3
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
   int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
-  int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales
+  int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales (grouped: + 128 B, see
+                               ///< gemmtune_grouped_sa_box_rows in kernels/gemmtune_params.h)
   int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
                                ///< when the config reads sB from global memory (sb_in_stage)
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
@@ -57,7 +58,8 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
   s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
-  s.sa_stage_bytes = int64_t{c.block_m} * 4;  // a multiple of 128: block_m >= 64
+  // A multiple of 128 (block_m >= 64); grouped: 4 rows more for the aligned sA box (128 B).
+  s.sa_stage_bytes = int64_t{c.block_m} * 4 + (c.layout == GroupLayout::kNone ? 0 : 128);
   s.sb_stage_bytes = c.sb_in_stage() ? kSbStageBytes : 0;
   s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;

@@ -83,6 +83,10 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"
     << "  static constexpr int kSaOffset = " << layout.sa_offset << ";\n"
+    << "  static constexpr int kSaStageBytes = " << layout.sa_stage_bytes << ";\n"
+    << "  static constexpr int kSaBoxes = " << gemmtune_grouped_sa_boxes(c.block_m)
+    << ";  // grouped layouts only\n"
+    << "  static constexpr int kSaBoxRows = " << gemmtune_grouped_sa_box_rows(c.block_m) << ";\n"
     << "  static constexpr bool kSbInStage = " << (c.sb_in_stage() ? "true" : "false") << ";\n"
     << "  static constexpr int kSbOffset = " << layout.sb_offset << ";\n"
     << "  static constexpr int kSbRunFloats = " << kSbRunFloats << ";\n"
