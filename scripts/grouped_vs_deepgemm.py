@@ -26,7 +26,7 @@ SMALL = ["bm64_bn128_s8_mc0", "bm64_bn128_s8_mcA", "bm64_bn192_s5_mcA", "bm64_bn
 def candidates(p):
     rows = [m for m in p["ms"] if m > 0]
     mean_rows = sum(rows) / max(1, len(rows))
-    base = SMALL if mean_rows <= 256 else LARGE
+    base = SMALL if mean_rows <= 64 else LARGE if mean_rows > 1024 else SMALL + [c for c in LARGE if c not in SMALL]
     return ",".join(c + "_sm132_rN8_sk1" + SUFFIX[p["layout"]] for c in base)
 
 
