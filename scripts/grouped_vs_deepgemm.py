@@ -67,10 +67,14 @@ def main():
                 row["gt_error"] = (run.stderr or run.stdout)[-500:]
                 out.write(json.dumps(row) + "\n"); print(row, flush=True)
                 continue
-            passed = [m for m in doc["measurements"] if m["disposition"] == "passed"]
+            ours = [m for m in doc["measurements"] if m.get("kind", "gemmtune") == "gemmtune"]
+            passed = [m for m in ours if m["disposition"] == "passed"]
             row["candidates"] = {m["config"]: (m["timing"]["median_us"] if "timing" in m else m["disposition"])
-                                 for m in doc["measurements"]}
-            row["failed"] = {m["config"]: m["reason"][:200] for m in doc["measurements"] if m["disposition"] != "passed"}
+                                 for m in ours}
+            row["failed"] = {m["config"]: m["reason"][:200] for m in ours if m["disposition"] != "passed"}
+            for m in doc["measurements"]:
+                if m.get("kind", "gemmtune") != "gemmtune" and "timing" in m:
+                    row[m["kind"] + "_us"] = m["timing"]["median_us"]
             key = (p["layout"], p["n"], p["k"], tuple(p["ms"]))
             dg = [x[key].get("dg_us") for x in passes if key in x and x[key].get("dg_us")]
             row["dg_us_passes"] = dg

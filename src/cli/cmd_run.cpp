@@ -92,17 +92,28 @@ DeviceLimits found_device_limits(const EnvironmentInfo& env) {
 }
 
 std::string format_grouped_line(const Problem& p, const GroupedMeasurement& m) {
+  const std::string name = m.kind == "gemmtune" ? m.config : m.kind;
   if (m.disposition != Disposition::kPassed) {
-    return fmt::format("{} {} G{} {}x{}: {}: {}", m.config, to_string(p.layout), p.groups(), p.n,
+    return fmt::format("{} {} G{} {}x{}: {}: {}", name, to_string(p.layout), p.groups(), p.n,
                        p.k, to_string(m.disposition), m.reason);
+  }
+  if (m.kind != "gemmtune") {
+    return fmt::format("{} {} G{} {}x{} ({} rows): {:.2f} us (spread {:.1f}%) {:.0f} TFLOPS | "
+                       "worst group {} diff ref {:.2e} | {}",
+                       name, to_string(p.layout), p.groups(), p.n, p.k, p.useful_rows(),
+                       m.timing->median_us, 100 * m.timing->spread, m.useful_tflops(p),
+                       m.validation.worst_group, m.validation.worst.diff, m.config);
   }
   return fmt::format(
       "{} {} G{} {}x{} ({} rows): {:.2f} us (spread {:.1f}%) {:.0f} TFLOPS {:.0f} GB/s (real "
-      "rows) | worst group {} diff ref {:.2e}, {} unowned rows untouched | regs {} spill {} smem "
-      "{} B",
+      "rows) | worst group {} diff ref {:.2e} cublaslt {}, {} unowned rows untouched | regs {} "
+      "spill {} smem {} B",
       m.config, to_string(p.layout), p.groups(), p.n, p.k, p.useful_rows(), m.timing->median_us,
       100 * m.timing->spread, m.useful_tflops(p), m.useful_gbps(p), m.validation.worst_group,
-      m.validation.worst.diff, m.validation.unowned_rows, m.ptxas.registers,
+      m.validation.worst.diff,
+      m.validation.worst_vs_cublaslt ? fmt::format("{:.2e}", m.validation.worst_vs_cublaslt->diff)
+                                     : std::string("n/a"),
+      m.validation.unowned_rows, m.ptxas.registers,
       m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes, m.smem_bytes);
 }
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/driver_api.hpp"
 
@@ -37,6 +38,14 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
 PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& problem)
     : kernel_(kernel) {
   const launch::KernelFacts& f = kernel.facts();
+  // NOTE: the kernel trusts num_groups (its group table has kGemmtuneMaxGroups + 1 entries).
+  GT_CHECK(f.layout == launch::GroupLayout::kNone
+               ? problem.num_groups == 0
+               : launch::can_run_grouped(f, problem.m, problem.n, problem.k, problem.num_groups,
+                                         problem.max_m),
+           kExitUsage,
+           kernel.kernel().name + " cannot run this problem: its layout, group count (1.." +
+               std::to_string(kGemmtuneMaxGroups) + "), multicast or split-K rules refuse it");
   // NOTE: one shape per workspace here, so the counter region holds exactly its tiles.
   const launch::WorkspaceLayout layout =
       launch::workspace_layout(f, problem.m, problem.n, launch::tile_count(f, problem.m, problem.n));

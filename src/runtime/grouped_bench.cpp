@@ -8,6 +8,7 @@
 #include "core/smem_layout.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_launcher.hpp"
+#include "runtime/grouped_cublaslt.hpp"
 #include "runtime/nvtx_ranges.hpp"
 #include "runtime/support_compare.hpp"
 #include "runtime/support_inputs.hpp"
@@ -21,6 +22,8 @@ struct GroupedBench::State {
   GroupedInputs inputs;
   DeviceBuffer d;          // bf16 [m_pad4][n]
   DeviceBuffer reference;  // fp32 [m][n]: each group's dequantized reference in its own rows
+  std::unique_ptr<GroupedCublasLt> cublaslt;  // null when it could not be built
+  std::string cublaslt_failure;
   Timer timer;
   explicit State(const TimingOptions& timing) : timer(timing) {}
 };
@@ -78,7 +81,8 @@ double GroupedMeasurement::useful_gbps(const Problem& p) const {
 }
 
 void to_json(nlohmann::json& j, const GroupedMeasurement& m) {
-  j = nlohmann::json{{"config", m.config},
+  j = nlohmann::json{{"kind", m.kind},
+                     {"config", m.config},
                      {"disposition", to_string(m.disposition)},
                      {"reason", m.reason},
                      {"registers", m.ptxas.registers},
@@ -89,6 +93,10 @@ void to_json(nlohmann::json& j, const GroupedMeasurement& m) {
                    {"unowned_rows", m.validation.unowned_rows},
                    {"unowned_written", m.validation.unowned_written}};
   if (m.validation.worst_group >= 0) v["worst_vs_reference"] = m.validation.worst;
+  if (m.validation.worst_vs_cublaslt) {
+    v["worst_vs_cublaslt"] = *m.validation.worst_vs_cublaslt;
+    v["worst_cublaslt_group"] = m.validation.worst_cublaslt_group;
+  }
   j["validation"] = v;
   if (m.timing) j["timing"] = *m.timing;
 }
@@ -116,9 +124,67 @@ GroupedBench::GroupedBench(const Problem& problem, const BenchOptions& options)
                               stream);
   }
   GT_CUDA_CHECK(cudaStreamSynchronize(stream));
+  try {
+    NvtxRange baseline("grouped cublaslt baseline");
+    s.cublaslt = std::make_unique<GroupedCublasLt>(s.inputs, stream);
+    if (!s.cublaslt->ok()) {
+      s.cublaslt_failure = s.cublaslt->why();
+      s.cublaslt.reset();
+    } else {
+      s.cublaslt->run(stream);
+      s.cublaslt->run_graph(stream);  // captures the graph now, outside any timing
+      GT_CUDA_CHECK(cudaStreamSynchronize(stream));
+    }
+  } catch (const Error& e) {
+    s.cublaslt_failure = e.what();
+    s.cublaslt.reset();
+  }
 }
 
 GroupedBench::~GroupedBench() = default;
+
+void GroupedBench::append_cublaslt_baselines(std::vector<GroupedMeasurement>& out,
+                                             std::vector<TimedLaunch>& launches,
+                                             std::vector<size_t>& timed) {
+  State& s = *state_;
+  for (const char* kind : {"cublaslt_per_group", "cublaslt_per_group_graph"}) {
+    GroupedMeasurement b;
+    b.kind = kind;
+    if (!s.cublaslt) {
+      b.disposition = Disposition::kSkipped;
+      b.reason = s.cublaslt_failure;
+      out.push_back(b);
+      continue;
+    }
+    const std::optional<AlgoRecord> algo = s.cublaslt->algo(0);
+    b.config = algo ? fmt::format("algo {} tile {} stages {} (group {}'s heuristic; each group "
+                                  "its own)", algo->algo_id, algo->tile_id, algo->stages_id, 0)
+                    : "";
+    // Its accuracy: every group against the dequantized reference.
+    const GroupedInputs& in = s.inputs;
+    for (int g = 0; g < in.groups; ++g) {
+      if (in.rows[g] == 0) continue;
+      const int64_t offset = in.row_begin[g] * in.n;
+      const ValidationMetrics metrics = compare_output(
+          s.cublaslt->output(g), s.reference.as<float>() + offset, in.rows[g], in.n,
+          s.timer.stream());
+      ++b.validation.groups_checked;
+      if (b.validation.worst_group < 0 || metrics.diff > b.validation.worst.diff) {
+        b.validation.worst = metrics;
+        b.validation.worst_group = g;
+      }
+    }
+    b.disposition = Disposition::kPassed;
+    GroupedCublasLt* baseline = s.cublaslt.get();
+    if (std::string(kind) == "cublaslt_per_group") {
+      launches.push_back({kind, [baseline](cudaStream_t st) { baseline->run(st); }});
+    } else {
+      launches.push_back({kind, [baseline](cudaStream_t st) { baseline->run_graph(st); }});
+    }
+    timed.push_back(out.size());
+    out.push_back(b);
+  }
+}
 
 std::vector<GroupedMeasurement> GroupedBench::measure(
     const std::vector<RunoffCandidate>& candidates) {
@@ -172,6 +238,19 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
       if (!verdict.passed) {
         failure = fmt::format("group {} ({} rows) vs dequantized reference: {}", g, in.rows[g],
                               verdict.reason);
+        break;
+      }
+      if (s.cublaslt) {
+        const ValidationMetrics agree =
+            compare_output_bf16(d + offset, s.cublaslt->output(g), in.rows[g], in.n, stream);
+        if (!v.worst_vs_cublaslt || agree.diff > v.worst_vs_cublaslt->diff) {
+          v.worst_vs_cublaslt = agree;
+          v.worst_cublaslt_group = g;
+        }
+        const ValidationVerdict same = judge_validation(agree, kCublasLtAgreementThresholds);
+        if (!same.passed) {
+          failure = fmt::format("group {} ({} rows) vs cuBLASLt: {}", g, in.rows[g], same.reason);
+        }
       }
     }
     for (const auto& [begin, end] : unowned_row_ranges(in)) {
@@ -201,6 +280,7 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
                         [prepared](cudaStream_t st) { prepared->launch(st); }});
     timed.push_back(i);
   }
+  append_cublaslt_baselines(out, launches, timed);
   if (launches.empty()) return out;
   NvtxRange range("time grouped");
   const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);

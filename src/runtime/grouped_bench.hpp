@@ -25,11 +25,18 @@ struct GroupedValidation {
   int64_t groups_checked = 0;    ///< non-empty groups compared with their reference
   int64_t unowned_rows = 0;      ///< rows of D that no group owns
   int64_t unowned_written = 0;   ///< elements of those rows that are not poison any more
+  std::optional<ValidationMetrics> worst_vs_cublaslt;  ///< group with the largest diff to
+                                                       ///< cuBLASLt's output (when it ran)
+  int worst_cublaslt_group = -1;
 };
 
-/// One grouped config measured: disposition, validation and (when it passed) its time.
+/// One grouped config measured, or a baseline: disposition, validation and (when it passed) its
+/// time.
 struct GroupedMeasurement {
-  std::string config;
+  /// "gemmtune", or a baseline: "cublaslt_per_group" (one block-scaled matmul per group, launched
+  /// in a loop) or "cublaslt_per_group_graph" (the same launches replayed from one CUDA graph).
+  std::string kind = "gemmtune";
+  std::string config;  ///< gemmtune: the config; baselines: the first group's cuBLASLt algorithm
   Disposition disposition = Disposition::kSkipped;
   std::string reason;
   GroupedValidation validation;
@@ -57,8 +64,10 @@ class GroupedBench {
   GroupedBench(const GroupedBench&) = delete;
   GroupedBench& operator=(const GroupedBench&) = delete;
 
-  /// Validates every candidate; those that passed are then timed interleaved (results in
-  /// request order). A candidate that fails keeps its disposition and is not timed.
+  /// Validates every candidate (each group against its dequantized reference and against
+  /// cuBLASLt's output); those that passed are then timed interleaved with the cuBLASLt
+  /// baselines (results: candidates in request order, then the baselines). A candidate that
+  /// fails keeps its disposition and is not timed.
   [[nodiscard]] std::vector<GroupedMeasurement> measure(
       const std::vector<RunoffCandidate>& candidates);
 
@@ -66,6 +75,10 @@ class GroupedBench {
 
  private:
   struct State;
+  /// Adds the cuBLASLt baselines to `out` (validated against the references) and, when they
+  /// can run, to the launches to time.
+  void append_cublaslt_baselines(std::vector<GroupedMeasurement>& out,
+                                 std::vector<TimedLaunch>& launches, std::vector<size_t>& timed);
   Problem problem_;
   BenchOptions options_;
   std::unique_ptr<State> state_;

@@ -7,7 +7,9 @@
 
 #include "gpu_test_support.hpp"
 #include "jit/kernel_build.hpp"
+#include "runtime/gemm_launcher.hpp"
 #include "runtime/grouped_bench.hpp"
+#include "runtime/support_compare.hpp"
 
 namespace gemmtune {
 namespace {
@@ -30,11 +32,19 @@ void expect_all_pass(const Problem& problem, const std::vector<RunoffCandidate>&
   timing.record_clocks = false;
   GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = 7});
   const std::vector<GroupedMeasurement> results = bench.measure(candidates);
-  ASSERT_EQ(results.size(), candidates.size());
+  ASSERT_EQ(results.size(), candidates.size() + 2);  // + the two cuBLASLt baselines
   int64_t nonempty = 0;
   for (const int64_t rows : problem.group_m) nonempty += rows > 0;
   for (const GroupedMeasurement& m : results) {
-    EXPECT_EQ(m.disposition, Disposition::kPassed) << m.config << ": " << m.reason;
+    EXPECT_EQ(m.disposition, Disposition::kPassed) << m.kind << " " << m.config << ": " << m.reason;
+    if (m.kind != "gemmtune") {  // cuBLASLt per group, looped and from a graph
+      EXPECT_EQ(m.validation.groups_checked, nonempty) << m.kind;
+      EXPECT_LT(m.validation.worst.diff, 1e-5) << m.kind;
+      EXPECT_TRUE(m.timing.has_value()) << m.kind;
+      continue;
+    }
+    ASSERT_TRUE(m.validation.worst_vs_cublaslt.has_value()) << m.config;
+    EXPECT_LT(m.validation.worst_vs_cublaslt->diff, 1e-5) << m.config;
     EXPECT_EQ(m.validation.groups_checked, nonempty) << m.config;
     EXPECT_EQ(m.validation.unowned_written, 0) << m.config;
     EXPECT_TRUE(m.timing.has_value()) << m.config;
@@ -72,6 +82,52 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
                             "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
                             "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM"}));
+}
+
+// Hostile group sizes on the device (the host never reads them, so it cannot check them): the
+// kernel clamps them to [0, M] (contiguous) and [0, max_m] (masked), so it must neither fault nor
+// write outside D. D is followed by guard rows that must keep their poison.
+void expect_no_write_outside(GroupLayout layout, const std::vector<int32_t>& hostile,
+                             const char* config_text) {
+  Problem p{.label = "", .m = 0, .n = 256, .k = 256, .layout = layout,
+            .group_m = {64, 64, 64}, .max_m = layout == GroupLayout::kMasked ? 64 : 0};
+  p.m = layout == GroupLayout::kMasked ? p.max_m * p.groups() : p.useful_rows();
+  CudaStream stream;
+  const GroupedInputs in = generate_grouped_inputs(p, InputOptions{.seed = 3}, stream.get());
+  DeviceBuffer rows(hostile.size() * sizeof(int32_t));
+  rows.upload(hostile);
+  constexpr int kGuardRows = 512;
+  DeviceBuffer d(in.output_bytes() + static_cast<size_t>(kGuardRows) * in.n * 2);
+  poison_output(d.get(), d.size_bytes(), stream.get());
+  std::string error;
+  const KernelConfig config = *parse_kernel_config(config_text, &error);
+  const jit::CompileResult compiled = jit::build_kernel(config);
+  ASSERT_TRUE(compiled.ok) << compiled.log;
+  const GemmKernel kernel(config, compiled.cubin, compiled.kernel_name);
+  const PreparedGemm prepared(
+      kernel, sm90_fp8_gemm_1d2d::Problem{
+                  .m = in.m, .n = in.n, .k = in.k, .a = in.a.get(), .b = in.b.get(),
+                  .sa = in.sa.as<float>(), .sb = in.sb.as<float>(), .sa_ld = in.m_pad4,
+                  .sb_ld = in.sb_ld, .d = d.get(), .num_groups = in.groups, .max_m = in.max_m,
+                  .group_rows = rows.as<int32_t>()});
+  prepared.launch(stream.get());
+  ASSERT_EQ(cudaStreamSynchronize(stream.get()), cudaSuccess) << config_text;
+  const auto* guard = d.as<uint16_t>() + static_cast<size_t>(in.m_pad4) * in.n;
+  const ValidationMetrics untouched =
+      compare_output_bf16(guard, guard, kGuardRows, in.n, stream.get());
+  EXPECT_EQ(untouched.poison_count, untouched.count) << config_text;
+}
+
+TEST(GroupedKernelGpu, HostileGroupSizesNeitherFaultNorWriteOutsideD) {
+  GT_SKIP_WITHOUT_GPU();
+  // Contiguous offsets: negative, decreasing, far past M (192 rows).
+  expect_no_write_outside(GroupLayout::kContiguous, {-1000, 150, 20, 1 << 30},
+                          "bm128_bn128_s5_mc0_sm132_rN8_sk1_gC");
+  expect_no_write_outside(GroupLayout::kContiguous, {0, 2147483647, -5, 192},
+                          "bm64_bn128_s8_mcA_sm132_rN8_sk1_gC");
+  // Masked rows used: past max_m (64) and negative.
+  expect_no_write_outside(GroupLayout::kMasked, {1 << 30, -7, 65},
+                          "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM");
 }
 
 }  // namespace
