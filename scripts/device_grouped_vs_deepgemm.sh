@@ -3,7 +3,7 @@
 # DeepGEMM builds beside it (.anchors = ../shared/anchors, carried), the GPU suite (dense and
 # grouped), then grouped problems timed beside DeepGEMM: DeepGEMM pass 1, gemmtune (candidates
 # validated and timed interleaved, scripts/grouped_vs_deepgemm.py), DeepGEMM pass 2.
-#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json]
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
 #   default configs/bench/grouped_dg_tests.json. carry: .devdeps .anchors
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
 #   GEMMTUNE_DEADLINE_S (default 560).
@@ -11,7 +11,10 @@
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-problems=${1:-configs/bench/grouped_dg_tests.json}
+# Several files are concatenated into one problem list.
+(( $# )) || set -- configs/bench/grouped_dg_tests.json
+problems=/tmp/grouped_problems.json
+python3 -c 'import json,sys; json.dump({"problems": [p for f in sys.argv[1:] for p in json.load(open(f))["problems"]]}, open("/tmp/grouped_problems.json", "w"))' "$@"
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-560} ))
 exec > >(tee -a "$OUT/log.txt") 2>&1
 start=$SECONDS
