@@ -30,8 +30,8 @@
 //                      schedule runs over them as over the m-blocks of one tall problem. A tile
 //                      never mixes two groups' rows: B and sB rows are the tile's group's; a
 //                      tile that ends inside its group's last rows is stored directly, rows past
-//                      the group untouched. No split-K and no multicast of B (two m-blocks of
-//                      one cluster may belong to different groups).
+//                      the group untouched. No split-K. Multicast B pairs m-blocks of one group:
+//                      each group's m-block count is rounded up to even, the extra one mirrors.
 //
 // Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
 // each tile overlaps at most two 128-wide scale blocks of B; shared memory per src/core/smem_layout.
@@ -133,7 +133,10 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
   for (int g = threadIdx.x; g < groups; g += blockDim.x) {
     int begin, end;
     group_row_range<C>(p, g, &begin, &end);
-    table[g + 1] = (end - begin + C::kBlockM - 1) / C::kBlockM;
+    const int blocks = (end - begin + C::kBlockM - 1) / C::kBlockM;
+    // Multicast B pairs m-blocks (2i, 2i + 1) that share B: an even count per group keeps each
+    // pair inside one group; a group's odd last m-block pairs with a mirror (tile_task).
+    table[g + 1] = C::kMulticast == 2 ? (blocks + 1) / 2 * 2 : blocks;
   }
   __syncthreads();
   if (threadIdx.x < 32) {
@@ -192,7 +195,14 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     }
     int begin, end;
     group_row_range<C>(p, lo, &begin, &end);
-    t.a_row0 = begin + (t.work.m_block - table[lo]) * C::kBlockM;
+    int local = t.work.m_block - table[lo];
+    if (C::kMulticast == 2 && local * C::kBlockM >= end - begin) {
+      // The mirror of a group's odd last m-block: it computes its partner's tile (sharing B
+      // with it) and discards the result.
+      local -= 1;
+      t.work.owns_result = false;
+    }
+    t.a_row0 = begin + local * C::kBlockM;
     t.row_end = end;
     t.b_row0 = lo * p.n + t.n0;
     t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;

@@ -91,11 +91,11 @@ struct Problem {
 }
 
 /// True when `f` (a grouped member) can run `num_groups` groups of n x k with `m` rows in all
-/// (masked: num_groups * max_m): the grouped rules of src/core/legality.cpp (no multicast of B,
-/// no split-K, 1..kGemmtuneMaxGroups groups).
+/// (masked: num_groups * max_m): the grouped rules of src/core/legality.cpp (no split-K,
+/// 1..kGemmtuneMaxGroups groups).
 [[nodiscard]] constexpr bool can_run_grouped(const KernelFacts& f, int64_t m, int64_t n, int64_t k,
                                              int64_t num_groups, int64_t max_m) {
-  if (f.layout == GroupLayout::kNone || f.multicast == Multicast::kB || f.split_k != 1) return false;
+  if (f.layout == GroupLayout::kNone || f.split_k != 1) return false;
   if (num_groups < 1 || num_groups > kGemmtuneMaxGroups) return false;
   if (n < 1 || k < 1 || n % 8 != 0 || k % 16 != 0 || n * num_groups > INT32_MAX) return false;
   if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;

@@ -17,10 +17,10 @@ import argparse, json, math, subprocess, sys, time
 # Candidate configs per layout and rows per group. NOTE: a hand-made short list until the sweep
 # tunes grouped problems (issue 11); every candidate is validated before it is timed.
 SUFFIX = {"contiguous": "_gC", "masked": "_gM"}
-LARGE = ["bm128_bn128_s5_mc0", "bm128_bn128_s5_mcA", "bm128_bn160_s4_mcA", "bm128_bn192_s4_mcA",
-         "bm256_bn128_s3_mcA", "bm256_bn128_s3_mc0"]
+LARGE = ["bm128_bn128_s5_mcA", "bm128_bn160_s4_mcA", "bm128_bn192_s4_mcA", "bm256_bn128_s3_mcA",
+         "bm128_bn128_s5_mcB", "bm128_bn192_s4_mcB", "bm256_bn128_s3_mcB", "bm128_bn160_s4_mcB"]
 SMALL = ["bm64_bn128_s8_mc0", "bm64_bn128_s8_mcA", "bm64_bn192_s5_mcA", "bm64_bn160_s6_mcA",
-         "bm64_bn96_s10_mc0", "bm128_bn128_s5_mcA"]
+         "bm64_bn96_s10_mc0", "bm64_bn128_s8_mcB", "bm64_bn192_s5_mcB"]
 
 
 def candidates(p):

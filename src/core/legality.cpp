@@ -320,10 +320,6 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
     return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
                                                kMaxRasterGroup));
   }
-  if (c.layout != GroupLayout::kNone && c.multicast == Multicast::kB) {
-    return illegal("group_multicast_b", "a grouped config cannot multicast B: the two m-blocks "
-                                        "of a cluster may belong to two groups with two Bs");
-  }
   if (c.layout != GroupLayout::kNone && c.split_k != 1) {
     return illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
                                                 c.split_k));

@@ -61,7 +61,9 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
                             "bm64_bn128_s6_mc0_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mc0_sm132_rN8_sk1_gC",
                             "bm128_bn112_s5_mcA_sm8_rM4_sk1_gC",
-                            "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC"}));
+                            "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC",
+                            "bm128_bn128_s5_mcB_sm132_rN8_sk1_gC",
+                            "bm256_bn128_s3_mcB_sm132_rM4_sk1_gC"}));
 }
 
 TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
@@ -70,7 +72,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
   for (int g = 0; g < 40; ++g) p.group_m.push_back((g * 37) % 300);  // 0 .. 299, some empty
   p.m = p.useful_rows();
   expect_all_pass(p, build({"bm128_bn128_s5_mcA_sm132_rN8_sk1_gC",
-                            "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC"}));
+                            "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC",
+                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC"}));
 }
 
 TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
@@ -81,7 +84,9 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
   expect_all_pass(p, build({"bm64_bn128_s8_mc0_sm132_rN8_sk1_gM",
                             "bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
                             "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
-                            "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM"}));
+                            "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM",
+                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
+                            "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM"}));
 }
 
 // Hostile group sizes on the device (the host never reads them, so it cannot check them): the

@@ -91,13 +91,13 @@ TEST(GroupedLegality, LayoutMustMatchTheOp) {
   EXPECT_NE(verdict.reason.find("dense"), std::string::npos) << verdict.reason;
 }
 
-TEST(GroupedLegality, NoMulticastBNoSplitK) {
-  EXPECT_EQ(rule(contiguous({512, 512}), parse("bm128_bn128_s5_mcB_sm132_rN8_sk1_gC")),
-            "group_multicast_b");
+TEST(GroupedLegality, MulticastBYesSplitKNo) {
+  // Multicast B pairs m-blocks of one group (odd counts mirror), so any group sizes run.
+  EXPECT_EQ(rule(contiguous({129, 0, 1, 512}), parse("bm128_bn128_s5_mcB_sm132_rN8_sk1_gC")), "");
   EXPECT_EQ(rule(contiguous({512, 512}), parse("bm128_bn128_s5_mc0_sm132_rN8_sk2_gC")),
             "group_split_k");
-  EXPECT_EQ(check_config_alone(parse("bm128_bn128_s5_mcB_sm132_rN8_sk1_gM"), {}).rule_id,
-            "group_multicast_b");
+  EXPECT_EQ(check_config_alone(parse("bm128_bn128_s5_mc0_sm132_rN8_sk3_gM"), {}).rule_id,
+            "group_split_k");
 }
 
 TEST(GroupedLegality, BytesCountEveryGroupsWeights) {

@@ -25,7 +25,8 @@ TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
            "bm128_bn128_s5_mc0_sm132_rN8_sk1_gC", "bm128_bn160_s4_mcA_sm132_rN8_sk1_gC",
            "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC", "bm128_bn192_s4_mcA_sm132_rN8_sk1_gC",
            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM", "bm128_bn160_s4_mcA_sm132_rN8_sk1_gM",
-           "bm64_bn192_s5_mcA_sm132_rN8_sk1_gM", "bm256_bn112_s3_mc0_sm132_rM4_sk1_gC"}) {
+           "bm64_bn192_s5_mcA_sm132_rN8_sk1_gM", "bm256_bn112_s3_mc0_sm132_rM4_sk1_gC",
+           "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC", "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM"}) {
     std::string error;
     const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
     ASSERT_TRUE(config) << error;
