@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One device call for issue 11's evidence: build gemmtune here (scripts/device_build.sh) while
+# DeepGEMM builds beside it (.anchors = ../shared/anchors, carried), the GPU suite (dense and
+# grouped), then grouped problems timed beside DeepGEMM: DeepGEMM pass 1, gemmtune (candidates
+# validated and timed interleaved, scripts/grouped_vs_deepgemm.py), DeepGEMM pass 2.
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
+#   default configs/bench/grouped_dg_tests.json. carry: .devdeps .anchors
+#   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
+#   GEMMTUNE_DEADLINE_S (default 560).
+# Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl, dg_grouped.jsonl (both passes).
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+# Several files are concatenated into one problem list.
+(( $# )) || set -- configs/bench/grouped_dg_tests.json
+problems=/tmp/grouped_problems.json
+python3 -c 'import json,sys; json.dump({"problems": [p for f in sys.argv[1:] for p in json.load(open(f))["problems"]]}, open("/tmp/grouped_problems.json", "w"))' "$@"
+deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-560} ))
+exec > >(tee -a "$OUT/log.txt") 2>&1
+start=$SECONDS
+stamp() { echo "[$((SECONDS - start)) s] $*"; }
+
+stamp "building DeepGEMM and gemmtune"
+(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
+dg_pid=$!
+bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
+nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
+export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
+
+if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
+  devbuild/gemmtune_gpu_tests --gtest_filter="${GEMMTUNE_TEST_FILTER:-*}" > "$OUT/gpu_tests.log" 2>&1
+  stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
+fi
+
+wait "$dg_pid"; tail -2 /tmp/dg_build.log
+export PYTHONPATH=/tmp/dgb/DeepGEMM
+python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
+stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
+python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
+  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) > /tmp/gt_pass.log 2>&1
+stamp "gemmtune pass rc=$?"
+python3 .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
+stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"
+# Join: the gemmtune pass is re-read with both DeepGEMM passes (no re-timing of gemmtune).
+python3 - /tmp/gt_only.jsonl /tmp/dg1.jsonl /tmp/dg2.jsonl "$OUT/grouped_cmp.jsonl" <<'PY'
+import json, math, sys
+def rows(p):
+    try: return [json.loads(l) for l in open(p) if l.strip()]
+    except FileNotFoundError: return []
+key = lambda r: (r["layout"], r["n"], r["k"], tuple(r["ms"]))
+d1 = {key(r): r for r in rows(sys.argv[2])}; d2 = {key(r): r for r in rows(sys.argv[3])}
+ratios = []
+with open(sys.argv[4], "w") as out:
+    for r in rows(sys.argv[1]):
+        k = key(r); dg = [d[k]["dg_us"] for d in (d1, d2) if k in d and d[k].get("dg_us")]
+        r["dg_us_passes"] = dg
+        r["dg_diff"] = [d[k].get("dg_diff") for d in (d1, d2) if k in d]
+        if dg:
+            r["dg_us"] = sum(dg) / len(dg)
+            r["dg_tflops"] = 2.0 * sum(r["ms"]) * r["n"] * r["k"] / r["dg_us"] / 1e6
+        if dg and r.get("gt_us"):
+            r["dg_over_gt"] = r["dg_us"] / r["gt_us"]; ratios.append(r["dg_over_gt"])
+        out.write(json.dumps(r) + "\n")
+        print(f'{r.get("label")} G{len(r["ms"])} {r["n"]}x{r["k"]} rows {sum(r["ms"])}: gt {r.get("gt_us", 0):.1f} us '
+              f'{r.get("gt_config")} dg {[round(x, 1) for x in dg]} -> {r.get("dg_over_gt", 0):.3f}')
+if ratios:
+    g = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    print(f"grouped: dg/gt geomean {g:.3f} over {len(ratios)} problems; >= 1.0: {sum(x >= 1 for x in ratios)}; min {min(ratios):.3f}")
+PY
+cat /tmp/dg1.jsonl /tmp/dg2.jsonl > "$OUT/dg_grouped.jsonl" 2>/dev/null
+cp /tmp/gt_pass.log "$OUT/gt_pass.log"
+stamp "done"
