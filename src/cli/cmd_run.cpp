@@ -125,6 +125,13 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     throw Error(kExitUsage, "--max-m: only the masked layout has a row stride per group");
   }
   if (o.m != 0) throw Error(kExitUsage, "--m: a grouped problem's rows come from --group-m (and --max-m)");
+  if (layout == GroupLayout::kMasked && o.max_m == 0) {
+    throw Error(kExitUsage, "--max-m: the masked layout needs the rows per group of A and D");
+  }
+  if (layout == GroupLayout::kContiguous &&
+      std::all_of(o.group_m.begin(), o.group_m.end(), [](int64_t rows) { return rows == 0; })) {
+    throw Error(kExitUsage, "--group-m: every group is empty, there is nothing to compute");
+  }
   Problem problem{.label = "", .m = 0, .n = o.n, .k = o.k, .layout = layout,
                   .group_m = o.group_m, .max_m = o.max_m};
   problem.m = layout == GroupLayout::kMasked ? o.max_m * problem.groups() : problem.useful_rows();
