@@ -143,4 +143,9 @@ std::vector<KernelConfig> enumerate_configs(const ConfigSpace& space) {
   return configs;
 }
 
+std::vector<KernelConfig> with_layout(std::vector<KernelConfig> configs, GroupLayout layout) {
+  for (KernelConfig& c : configs) c.layout = layout;
+  return configs;
+}
+
 }  // namespace gemmtune

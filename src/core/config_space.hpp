@@ -46,5 +46,9 @@ struct ConfigSpace {
 
 /// Every config of the space, the last axis (split_k) varying fastest.
 [[nodiscard]] std::vector<KernelConfig> enumerate_configs(const ConfigSpace& space);
+/// `configs` built for `layout`: the space's knobs are the same for every op, so a grouped
+/// problem's candidates are the space's configs with the problem's layout.
+[[nodiscard]] std::vector<KernelConfig> with_layout(std::vector<KernelConfig> configs,
+                                                    GroupLayout layout);
 
 }  // namespace gemmtune

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/legality_table.hpp"
+#include "core/problem_json.hpp"
 
 namespace gemmtune {
 namespace {
@@ -29,7 +31,10 @@ std::vector<std::pair<std::string, int64_t>> most_frequent_first(
 
 void append_summary_line(fmt::memory_buffer& out, const ProblemPlan& plan, size_t label_width) {
   const Problem& p = plan.problem;
-  const std::string label = p.label.empty() ? "-" : one_line(p.label);
+  std::string label = p.label.empty() ? "-" : one_line(p.label);
+  if (p.layout != GroupLayout::kNone) {  // M is every group's rows; say which op and how many
+    label += fmt::format(" [{} G{}]", to_string(p.layout), p.groups());
+  }
   fmt::format_to(std::back_inserter(out), "{:<{}}  {:>6} {:>6} {:>6}  {:>7} / {:<7}", label,
                  label_width, p.m, p.n, p.k, plan.configs_legal, plan.configs_total);
   std::vector<std::string> rules;
@@ -69,15 +74,12 @@ ordered_json problem_json(const ProblemPlan& plan, const std::vector<KernelConfi
     }
     verdicts.push_back(std::move(entry));
   }
-  const Problem& p = plan.problem;
-  return ordered_json{{"label", p.label},
-                      {"m", p.m},
-                      {"n", p.n},
-                      {"k", p.k},
-                      {"configs_total", plan.configs_total},
-                      {"configs_legal", plan.configs_legal},
-                      {"illegal_by_rule", std::move(by_rule)},
-                      {"configs", std::move(verdicts)}};
+  ordered_json j = problem_to_json<ordered_json>(plan.problem);
+  j["configs_total"] = plan.configs_total;
+  j["configs_legal"] = plan.configs_legal;
+  j["illegal_by_rule"] = std::move(by_rule);
+  j["configs"] = std::move(verdicts);
+  return j;
 }
 
 // The JSON document without its closing brace, ready for the "problems" list to follow.
@@ -156,13 +158,23 @@ ProblemPlan plan_problem(const Problem& problem, ConfigListLegality& legality,
 }
 
 int64_t write_plan(std::ostream& out, const PlanRequest& request) {
-  const std::vector<KernelConfig> configs = enumerate_configs(request.space);
-  check_listing_size(request, static_cast<int64_t>(configs.size()));
+  const std::vector<KernelConfig> dense_configs = enumerate_configs(request.space);
+  check_listing_size(request, static_cast<int64_t>(dense_configs.size()));
   const bool listing = request.format != PlanFormat::kSummary;
-  ConfigListLegality legality(configs, request.limits);
+  // One config list and legality cache per op: a grouped problem's candidates are the space's
+  // configs built for its layout.
+  std::map<GroupLayout, std::pair<std::vector<KernelConfig>, std::unique_ptr<ConfigListLegality>>>
+      by_layout;
+  for (const Problem& p : request.shapes.problems) {
+    auto& [configs, legality] = by_layout[p.layout];
+    if (legality) continue;
+    configs = with_layout(dense_configs, p.layout);
+    legality = std::make_unique<ConfigListLegality>(configs, request.limits);
+  }
   size_t label_width = 5;
   for (const Problem& p : request.shapes.problems) {
-    label_width = std::max(label_width, p.label.size());
+    // Grouped labels carry " [grouped_contiguous G512]" (at most 28 characters).
+    label_width = std::max(label_width, p.label.size() + (p.layout == GroupLayout::kNone ? 0 : 28));
   }
 
   fmt::memory_buffer text;
@@ -184,9 +196,10 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
   int64_t legal_total = 0;
   for (size_t i = 0; i < request.shapes.problems.size(); ++i) {
     const Problem& problem = request.shapes.problems[i];
+    auto& [configs, legality] = by_layout.at(problem.layout);
     const ProblemPlan plan =
         listing ? plan_problem(problem, configs, request.limits, true)
-                : plan_problem(problem, legality, static_cast<int64_t>(configs.size()));
+                : plan_problem(problem, *legality, static_cast<int64_t>(configs.size()));
     without_legal += plan.configs_legal == 0 ? 1 : 0;
     legal_total += plan.configs_legal;
     if (request.format == PlanFormat::kJson) {
@@ -206,7 +219,7 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
   } else {
     fmt::format_to(std::back_inserter(text),
                    "total: {} problems x {} configs, {} legal; {} problem(s) without a legal "
-                   "config\n", request.shapes.problems.size(), configs.size(), legal_total,
+                   "config\n", request.shapes.problems.size(), dense_configs.size(), legal_total,
                    without_legal);
   }
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -216,7 +229,16 @@ int64_t write_plan(std::ostream& out, const PlanRequest& request) {
 std::vector<KernelConfig> legal_configs(const ShapeSet& shapes,
                                         const std::vector<KernelConfig>& configs,
                                         const DeviceLimits& limits) {
-  return ConfigListLegality(configs, limits).legal_for_any(shapes.problems);
+  // Per op: each layout's problems against the configs built for it.
+  std::map<GroupLayout, std::vector<Problem>> by_layout;
+  for (const Problem& p : shapes.problems) by_layout[p.layout].push_back(p);
+  std::vector<KernelConfig> legal;
+  for (const auto& [layout, problems] : by_layout) {
+    const std::vector<KernelConfig> found =
+        ConfigListLegality(with_layout(configs, layout), limits).legal_for_any(problems);
+    legal.insert(legal.end(), found.begin(), found.end());
+  }
+  return legal;
 }
 
 }  // namespace gemmtune

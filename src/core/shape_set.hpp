@@ -3,7 +3,12 @@
 ///   {"name": "dsv3", "description": "...",
 ///    "problems": [{"label": "q_a+kv_a fused", "op": "fp8_gemm_nt", "n": 2112, "k": 7168,
 ///                  "m": [1, 2, 4]}]}
-/// `m` is an integer or a list of them; `op` (only "fp8_gemm_nt") and `label` are optional.
+/// `m` is an integer or a list of them; `op` and `label` are optional. Grouped GEMMs (README
+/// "Grouped GEMMs") have `"op": "grouped_contiguous"` or `"grouped_masked"` (with `max_m`) and
+/// `groups` instead of `m`: a list of problems, each a list of rows per group or a seeded
+/// distribution object (core/group_sizes.hpp), e.g.
+///    {"op": "grouped_masked", "n": 4096, "k": 7168, "max_m": 256,
+///     "groups": [[20, 0, 31], {"count": 32, "expected_m": 16, "spread_percent": 50, "seed": 1}]}
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,7 +19,8 @@
 
 namespace gemmtune {
 
-/// The only operation of the kernel family: D = A * B^T with DeepSeek-V3 block scales.
+/// The dense operation of the kernel family: D = A * B^T with DeepSeek-V3 block scales (the
+/// grouped ops are named by to_string(GroupLayout)).
 inline constexpr std::string_view kOpFp8GemmNt = "fp8_gemm_nt";
 
 /// A loaded shape set: one Problem per M, in file order.
@@ -26,7 +32,7 @@ struct ShapeSet {
 };
 
 /// Reads a shape set. Every problem must pass check_problem() with `device_memory_bytes` as the
-/// memory limit, and no (M, N, K) may appear twice. Throws Error(kExitUsage) with one line naming
+/// memory limit, and no problem may appear twice. Throws Error(kExitUsage) with one line naming
 /// the file, the JSON path and the problem; unknown keys are logged as warnings.
 [[nodiscard]] ShapeSet load_shape_set(const std::string& path,
                                       int64_t device_memory_bytes = kH200DeviceMemoryBytes);
