@@ -5,8 +5,8 @@
 #   - consumer: every problem of the table through the bundle's gemm(), validated against
 #     cuBLASLt's block-scaled GEMM (dense bar), timed with the call protocol, replayed in a
 #     captured CUDA graph (bytes must match), loaded from the folder too (bytes must match);
-#   - per row, `gemmtune run --timing call --iters 30` of the same config next to a second
-#     bundle timing of that row (`consumer --only`), then the ratio bundle / gemmtune (issue: 2%);
+#   - per row, in one process (gemmtune_bundle_ab, built here against the bundle): the bundle's
+#     gemm() and gemmtune's launch path on the same inputs, interleaved (issue: within 2%);
 #   - cublaslt_replay: every exported algorithm record rebuilt, validated and timed (call and
 #     call_sync) against the recorded time.
 # Runs in the repository root on the GPU machine with gemmtune built in devbuild/
@@ -15,13 +15,13 @@
 #     TABLE    a tuning_table.json (default: the committed 2026-11-21 dsv3-quick call sweep)
 #     --sweep  first tunes configs/dsv3-quick.json here (today's call protocol) and uses that table
 # Writes 7 files (8 with --sweep) under $OUT: devices.txt, bundle_check.log, manifest.json,
-# bundle_consumer.jsonl, gemmtune_run.jsonl, cublaslt_replay.jsonl, summary.txt (+ tuning_table.json).
+# bundle_consumer.jsonl, bundle_ab.jsonl, cublaslt_replay.jsonl, summary.txt (+ tuning_table.json).
 # Exit code: 0 when every check passed, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-rm -f "$OUT"/{devices.txt,bundle_check.log,manifest.json,bundle_consumer.jsonl,gemmtune_run.jsonl,cublaslt_replay.jsonl,summary.txt,tuning_table.json}
+rm -f "$OUT"/{devices.txt,bundle_check.log,manifest.json,bundle_consumer.jsonl,bundle_ab.jsonl,cublaslt_replay.jsonl,summary.txt,tuning_table.json}
 bin=${GEMMTUNE_DEVICE_BIN:-devbuild}/gemmtune
 cuda=${CUDA_HOME:-/usr/local/cuda}
 export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
@@ -73,62 +73,55 @@ say "consumers built in $SECONDS s; consumer needs: $(objdump -p "$work/consumer
 "$work/consumer" --dir "$work/bundle" > "$OUT/bundle_consumer.jsonl" 2>> "$log"
 rc=$?; say "consumer rc=$rc"; ((rc == 0)) || status=1
 
-# 2. Per row: gemmtune run of the same config, then the bundle again, back to back.
-python3 - "$OUT/manifest.json" > "$work/rows.txt" <<'EOF'
-import json, sys
-for e in json.load(open(sys.argv[1]))["entries"]:
-    print(e["m"], e["n"], e["k"], e["config"])
-EOF
-while read -r m n k config; do
-  "$bin" run --m "$m" --n "$n" --k "$k" --config "$config" --timing call --iters 30 --json \
-    2>> "$log" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' >> "$OUT/gemmtune_run.jsonl" \
-    || { say "gemmtune run $m $n $k $config failed"; status=1; }
-  "$work/consumer" --only "$m" "$n" "$k" >> "$work/adjacent.jsonl" 2>> "$log" \
-    || { say "consumer --only $m $n $k failed"; status=1; }
-done < "$work/rows.txt"
+# 2. Per row, in one process (tests/bundle_consumer/bundle_ab.cpp): the bundle's gemm() and
+# gemmtune's own launch path (what `gemmtune run` times) on the same inputs, interleaved sample by
+# sample with the call protocol, 3 rounds of 100 samples; output bytes must be identical.
+build=${GEMMTUNE_BUILD_DIR:-/tmp/gemmtune-build}
+if cmake -S . -B "$build" -DGEMMTUNE_BUNDLE_DIR="$work/bundle" >> "$log" 2>&1 &&
+   cmake --build "$build" -j "$(nproc)" --target gemmtune_bundle_ab >> "$log" 2>&1; then
+  "$build/tests/gemmtune_bundle_ab" --iters 100 --rounds 3 > "$OUT/bundle_ab.jsonl" 2>> "$log"
+  rc=$?; say "bundle_ab rc=$rc"; ((rc == 0)) || status=1
+else
+  say "building gemmtune_bundle_ab failed"; status=1
+fi
 
 # 3. The cuBLASLt records, replayed by a standalone program.
 "$work/cublaslt_replay" "$work/algos.json" > "$OUT/cublaslt_replay.jsonl" 2>> "$log"
 rc=$?; say "cublaslt_replay rc=$rc"; ((rc == 0)) || status=1
 
-python3 - "$OUT/bundle_consumer.jsonl" "$work/adjacent.jsonl" "$OUT/gemmtune_run.jsonl" \
+python3 - "$OUT/bundle_consumer.jsonl" "$OUT/bundle_ab.jsonl" \
   "$OUT/cublaslt_replay.jsonl" > "$OUT/summary.txt" <<'EOF'
-import json, sys
+import json, math, sys
 def lines(path):
     try:
         return [json.loads(l) for l in open(path) if l.strip()]
     except (OSError, ValueError) as e:
         print(f"cannot read {path}: {e}")
         return []
-full, adjacent, runs, replay = (lines(p) for p in sys.argv[1:5])
+full, ab, replay = (lines(p) for p in sys.argv[1:4])
 key = lambda r: (r["m"], r["n"], r["k"])
-adj = {key(r): r for r in adjacent if "m" in r}
-ours = {}
-for doc in runs:
-    for meas in doc.get("measurements", []):
-        if meas.get("kind") == "gemmtune":
-            p = meas.get("problem", {})
-            ours[(p.get("m"), p.get("n"), p.get("k"))] = meas
-print("bundle vs `gemmtune run --timing call` (same config, back to back; ratio = bundle / run)")
-print(f"{'label':24} {'M':>5} {'N':>6} {'K':>6} {'config':34} {'valid':>5} {'graph':>5} {'run us':>8} {'bundle us':>9} {'ratio':>6} {'full us':>8} {'graph us':>8}")
+abk = {key(r): r for r in ab if "m" in r}
+print("bundle gemm() vs gemmtune's launch path (`gemmtune run`), one process, same inputs, interleaved;")
+print("ratio = bundle / gemmtune median, per round (3 x 100 samples); the row's ratio is the median round")
+print(f"{'label':24} {'M':>5} {'N':>6} {'K':>6} {'config':34} {'valid':>5} {'graph':>5} {'bytes':>5} {'gemmtune us':>11} {'bundle us':>9} {'rounds':>22} {'ratio':>6}")
 ratios = []
 for r in full:
     if "m" not in r:
         continue
-    k = key(r); a = adj.get(k, {}); g = ours.get(k, {})
-    run_us = g.get("timing", {}).get("median_us")
-    b_us = a.get("median_us")
-    ratio = b_us / run_us if run_us and b_us else float("nan")
+    a = abk.get(key(r), {})
+    rounds = a.get("rounds", [])
+    ratio = a.get("median_ratio", float("nan"))
     if ratio == ratio:
         ratios.append(ratio)
+    mid = sorted(rounds, key=lambda x: x["ratio"])[len(rounds) // 2] if rounds else {}
+    round_text = " ".join("%.3f" % x["ratio"] for x in rounds)
     print(f"{r['label'][:24]:24} {r['m']:>5} {r['n']:>6} {r['k']:>6} {r['config']:34} {str(r['valid']):>5} "
-          f"{str(r['graph_matches']):>5} {run_us or float('nan'):8.2f} {b_us or float('nan'):9.2f} {ratio:6.3f} "
-          f"{r['median_us']:8.2f} {r['graph_median_us']:8.2f}")
+          f"{str(r['graph_matches']):>5} {str(a.get('same_bytes')):>5} {mid.get('gemmtune_us', float('nan')):11.2f} "
+          f"{mid.get('bundle_us', float('nan')):9.2f} {round_text:>22} {ratio:6.3f}")
 if ratios:
-    import math
     gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
     print(f"rows {len(ratios)}: geometric mean ratio {gm:.4f}, min {min(ratios):.3f}, max {max(ratios):.3f}, "
-          f"within 2%: {sum(abs(x - 1) <= 0.02 for x in ratios)}")
+          f"within 2%: {sum(abs(x - 1) <= 0.02 for x in ratios)}; identical bytes: {sum(a.get('same_bytes') is True for a in ab)}")
 print(f"consumer checks passed: {sum(r.get('passed') is True for r in full)} of {len(full)}")
 print()
 print("cuBLASLt records replayed (ratio = replay / recorded median)")
