@@ -102,7 +102,8 @@ full, ab, replay = (lines(p) for p in sys.argv[1:4])
 key = lambda r: (r["m"], r["n"], r["k"])
 abk = {key(r): r for r in ab if "m" in r}
 print("bundle gemm() vs gemmtune's launch path (`gemmtune run`), one process, same inputs, interleaved;")
-print("ratio = bundle / gemmtune median, per round (3 x 100 samples); the row's ratio is the median round")
+print("ratio = bundle / gemmtune median, per round (3 x 100 samples); the row's ratio is the median round;")
+print("control = gemmtune through a second load of the same cubin / gemmtune (two identical paths)")
 print(f"{'label':24} {'M':>5} {'N':>6} {'K':>6} {'config':34} {'valid':>5} {'graph':>5} {'bytes':>5} {'gemmtune us':>11} {'bundle us':>9} {'rounds':>22} {'ratio':>6}")
 ratios = []
 for r in full:
@@ -115,9 +116,10 @@ for r in full:
         ratios.append(ratio)
     mid = sorted(rounds, key=lambda x: x["ratio"])[len(rounds) // 2] if rounds else {}
     round_text = " ".join("%.3f" % x["ratio"] for x in rounds)
+    control_text = " ".join("%.3f" % x.get("control_ratio", float("nan")) for x in rounds)
     print(f"{r['label'][:24]:24} {r['m']:>5} {r['n']:>6} {r['k']:>6} {r['config']:34} {str(r['valid']):>5} "
           f"{str(r['graph_matches']):>5} {str(a.get('same_bytes')):>5} {mid.get('gemmtune_us', float('nan')):11.2f} "
-          f"{mid.get('bundle_us', float('nan')):9.2f} {round_text:>22} {ratio:6.3f}")
+          f"{mid.get('bundle_us', float('nan')):9.2f} {round_text:>22} {ratio:6.3f}   control {control_text}")
 if ratios:
     gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
     print(f"rows {len(ratios)}: geometric mean ratio {gm:.4f}, min {min(ratios):.3f}, max {max(ratios):.3f}, "
