@@ -23,7 +23,14 @@ SMALL = ["bm64_bn128_s8_mc0", "bm64_bn128_s8_mcA", "bm64_bn192_s5_mcA", "bm64_bn
          "bm64_bn96_s10_mc0", "bm64_bn128_s8_mcB", "bm64_bn192_s5_mcB"]
 
 
+AUTO = "auto:12"  # plus the cost model's first 12 legal configs of the default space
+
+
 def candidates(p):
+    return AUTO + "," + handpicked(p)
+
+
+def handpicked(p):
     rows = [m for m in p["ms"] if m > 0]
     mean_rows = sum(rows) / max(1, len(rows))
     base = SMALL if mean_rows <= 64 else LARGE if mean_rows > 1024 else SMALL + [c for c in LARGE if c not in SMALL]

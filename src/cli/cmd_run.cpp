@@ -7,14 +7,19 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/config_space.hpp"
 #include "core/error.hpp"
+#include "core/gemm_shape.hpp"
+#include "core/json_input.hpp"
 #include "core/legality.hpp"
+#include "core/legality_table.hpp"
 #include "jit/kernel_build.hpp"
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/gemm_bench.hpp"
 #include "runtime/grouped_bench.hpp"
 #include "runtime/nvtx_ranges.hpp"
+#include "sweep/budget.hpp"
 
 namespace gemmtune::cli {
 namespace {
@@ -25,6 +30,7 @@ struct RunOptions {
   std::vector<int64_t> group_m;
   int64_t max_m = 0;
   std::string config;
+  std::string space = "configs/spaces/default.json";
   std::string timing = "kernel";
   int iters = 30;
   int warmup = 3;
@@ -117,6 +123,40 @@ std::string format_grouped_line(const Problem& p, const GroupedMeasurement& m) {
       m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes, m.smem_bytes);
 }
 
+/// `--config auto[:N]`: the N configs (default the sweep's default budget) of the config space,
+/// built for the problem's layout and legal for it, that the sweep's cost model ranks first
+/// (sweep/budget.hpp). The cost model sees the groups' real rows as one M.
+/// NOTE: it knows nothing of groups yet; the interleaved timing that follows decides.
+std::vector<KernelConfig> auto_candidates(const Problem& problem, const std::string& request,
+                                          const std::string& space_path,
+                                          const DeviceLimits& limits) {
+  const std::string count = request.size() > 5 ? request.substr(5) : "default";
+  const sweep::Budget budget = sweep::parse_budget(count);
+  const ConfigSpace space = load_config_space(resolve_input_path(space_path), limits.sm_count);
+  const std::vector<KernelConfig> all = with_layout(enumerate_configs(space), problem.layout);
+  const ConfigListLegality legality(all, limits);
+  const std::vector<RuleIndex> rules = legality.deciding_rules(problem);
+  std::vector<KernelConfig> legal;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i] == kNoRule) legal.push_back(all[i]);
+  }
+  const GemmShape shape{.m = std::max<int64_t>(1, problem.useful_rows()), .n = problem.n,
+                        .k = problem.k};
+  DeviceModel model;
+  model.sm_count = limits.sm_count;
+  std::vector<KernelConfig> picked;
+  for (const sweep::Candidate& c : sweep::select_candidates(shape, legal, budget, model)) {
+    picked.push_back(c.config);
+  }
+  if (picked.empty()) {
+    throw Error(kExitUsage, fmt::format("--config auto: no config of {} is legal for this problem",
+                                        space_path));
+  }
+  spdlog::info("--config auto: {} of {} legal configs of {}, ranked by the cost model", picked.size(),
+               legal.size(), space_path);
+  return picked;
+}
+
 /// `run --layout grouped_*`: one grouped problem, one or more configs validated and timed
 /// interleaved (README "Grouped GEMMs").
 int run_grouped(const RunOptions& o, GroupLayout layout) {
@@ -135,22 +175,40 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
   Problem problem{.label = "", .m = 0, .n = o.n, .k = o.k, .layout = layout,
                   .group_m = o.group_m, .max_m = o.max_m};
   problem.m = layout == GroupLayout::kMasked ? o.max_m * problem.groups() : problem.useful_rows();
-  const std::vector<KernelConfig> configs = parse_config_list(o.config);
+  // `auto[:N]` may lead the list: the cost model's candidates, then the explicit ones.
+  std::string explicit_list = o.config;
+  std::string automatic;
+  if (o.config == "auto" || o.config.starts_with("auto:") || o.config.starts_with("auto,")) {
+    const size_t cut = o.config.find(',');
+    automatic = o.config.substr(0, cut);
+    explicit_list = cut == std::string::npos ? "" : o.config.substr(cut + 1);
+  }
+  std::vector<KernelConfig> configs =
+      explicit_list.empty() ? std::vector<KernelConfig>{} : parse_config_list(explicit_list);
   for (const KernelConfig& c : configs) check_runnable(problem, c, DeviceLimits{});
+  if (const Legality verdict = check_problem(problem, DeviceLimits{}); !verdict.legal) {
+    throw Error(kExitUsage, verdict.rule_id + ": " + verdict.reason);
+  }
   require_gpu();
   const EnvironmentInfo env = gather_environment();
-  for (const KernelConfig& c : configs) check_runnable(problem, c, found_device_limits(env));
+  const DeviceLimits limits = found_device_limits(env);
+  for (const KernelConfig& c : configs) check_runnable(problem, c, limits);
+  if (!automatic.empty()) {
+    std::vector<KernelConfig> picked = auto_candidates(problem, automatic, o.space, limits);
+    for (const KernelConfig& c : configs) {
+      if (std::find(picked.begin(), picked.end(), c) == picked.end()) picked.push_back(c);
+    }
+    configs = std::move(picked);
+  }
   NvtxRange top("run grouped " + o.config);
   std::vector<RunoffCandidate> candidates;
-  for (const KernelConfig& c : configs) {
-    NvtxRange range("compile " + to_string(c));
-    candidates.push_back({.config = c, .compiled = jit::build_kernel(c)});
+  const std::vector<jit::CompileResult> built = jit::build_kernels(configs, 0);
+  for (size_t i = 0; i < configs.size(); ++i) {
+    candidates.push_back({.config = configs[i], .compiled = built[i]});
     spdlog::info("compiled {} in {:.2f} s ({}), {} registers, {} spill bytes",
-                 candidates.back().compiled.kernel_name, candidates.back().compiled.compile_seconds,
-                 candidates.back().compiled.cache_hit ? "cache hit" : "cache miss",
-                 candidates.back().compiled.ptxas.registers,
-                 candidates.back().compiled.ptxas.spill_store_bytes +
-                     candidates.back().compiled.ptxas.spill_load_bytes);
+                 built[i].kernel_name, built[i].compile_seconds,
+                 built[i].cache_hit ? "cache hit" : "cache miss", built[i].ptxas.registers,
+                 built[i].ptxas.spill_store_bytes + built[i].ptxas.spill_load_bytes);
   }
   TimingOptions timing;
   timing.mode = *parse_timing_mode(o.timing);
@@ -258,8 +316,11 @@ void register_run(CLI::App& root, int& exit_code) {
   cmd->add_option("--config", options->config,
                   "e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1; grouped: one or more configs with the "
                   "layout's suffix (_gC, _gM), comma-separated, validated each and timed "
-                  "interleaved")
+                  "interleaved; a leading auto[:N] adds the cost model's first N legal configs of "
+                  "--space (e.g. auto:16,bm128_bn192_s4_mcA_sm132_rN8_sk1_gC)")
       ->required();
+  cmd->add_option("--space", options->space,
+                  "grouped --config auto: the config space the candidates come from");
   cmd->add_option("--timing", options->timing,
                   "call: events around one call behind an L2 flush in stream order (the "
                   "anchors' DeepGEMM protocol); call_sync: the same with the host waiting for "
