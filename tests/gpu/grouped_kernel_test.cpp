@@ -89,6 +89,18 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM"}));
 }
 
+TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {
+  GT_SKIP_WITHOUT_GPU();
+  // max_m 77: every group after the first starts at a row whose sA is not 16-byte aligned (the
+  // sA box starts at the 4-aligned row below, gemmtune_grouped_sa_box_rows).
+  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
+            .group_m = {77, 5, 0, 64, 1}, .max_m = 77};
+  p.m = p.max_m * p.groups();
+  expect_all_pass(p, build({"bm64_bn128_s8_mc0_sm132_rN8_sk1_gM",
+                            "bm256_bn128_s3_mcB_sm132_rN8_sk1_gM",
+                            "bm128_bn160_s4_mcA_sm132_rN8_sk1_gM"}));
+}
+
 // Hostile group sizes on the device (the host never reads them, so it cannot check them): the
 // kernel clamps them to [0, M] (contiguous) and [0, max_m] (masked), so it must neither fault nor
 // write outside D. D is followed by guard rows that must keep their poison.

@@ -1,0 +1,190 @@
+// sm90_fp8_gemm_1d2d_schedule.cuh: which tiles a CTA of the sm90_fp8_gemm_1d2d family computes, in
+// which order, and where their operands live (kernels/sm90_fp8_gemm_1d2d.cuh has the pipeline).
+//
+// Static persistent schedule: CTAs (clusters with multicast) take units round-robin; a unit is a
+// tile, or a pair of tiles sharing the multicast operand, times a K split. Grouped layouts
+// (kGroupLayout 1 contiguous, 2 masked; gemmtune_params.h) number every group's m-blocks one after
+// another through a per-CTA table in shared memory and run the same schedule over them.
+#pragma once
+
+#include "gemmtune_params.h"
+#include "sm90_ptx.cuh"
+
+namespace sm90_fp8_gemm_1d2d {
+
+using namespace gemmtune_ptx;
+
+/// One unit of work for one CTA: a tile of D, the K split it covers, and whether it owns the
+/// result (false for a multicast peer mirroring its partner's tile).
+struct Work {
+  int m_block;
+  int n_block;
+  int split;
+  bool owns_result;
+};
+
+/// Static persistent schedule: clusters take units round-robin; a unit is a tile (or a pair of
+/// tiles sharing the multicast operand) times a K split. Raster order groups kGroup rows (kRasterN)
+/// or columns of units together so neighbouring CTAs reuse the same A or B blocks from L2.
+template <class C>
+struct Schedule {
+  int m_blocks, n_blocks, grid_m, grid_n, num_units;
+
+  /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
+  __device__ __forceinline__ Schedule(int m_block_count, int n) {
+    m_blocks = m_block_count;
+    n_blocks = (n + C::kBlockN - 1) / C::kBlockN;
+    grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
+    grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
+    num_units = grid_m * grid_n * C::kSplitK;
+  }
+
+  __device__ __forceinline__ Work work(int unit, u32 rank) const {
+    const int split = unit % C::kSplitK;
+    const int t = unit / C::kSplitK;
+    int gm, gn;
+    if (C::kRasterN) {
+      const int band_units = C::kGroup * grid_n;
+      const int first = (t / band_units) * C::kGroup;
+      const int rows = min(C::kGroup, grid_m - first);
+      const int within = t % band_units;
+      gm = first + within % rows;
+      gn = within / rows;
+    } else {
+      const int band_units = C::kGroup * grid_m;
+      const int first = (t / band_units) * C::kGroup;
+      const int cols = min(C::kGroup, grid_n - first);
+      const int within = t % band_units;
+      gn = first + within % cols;
+      gm = within / cols;
+    }
+    Work w{gm, gn, split, true};
+    if (C::kMulticast == 1) {
+      w.n_block = 2 * gn + static_cast<int>(rank);
+      if (w.n_block >= n_blocks) { w.n_block = 2 * gn; w.owns_result = false; }
+    } else if (C::kMulticast == 2) {
+      w.m_block = 2 * gm + static_cast<int>(rank);
+      if (w.m_block >= m_blocks) { w.m_block = 2 * gm; w.owns_result = false; }
+    }
+    return w;
+  }
+};
+
+/// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints).
+template <class C>
+__device__ __forceinline__ int* group_table(char* smem) {
+  return reinterpret_cast<int*>(smem + C::kGroupTableOffset);
+}
+
+/// Rows [begin, end) of A and D that group g owns, clamped to [0, M] so that a hostile offsets or
+/// masked_m array can never address outside A or D (README "Grouped GEMMs").
+template <class C>
+__device__ __forceinline__ void group_row_range(const GemmtuneGemmParams& p, int g, int* begin,
+                                                int* end) {
+  if (C::kGroupLayout == 1) {
+    *begin = min(max(__ldg(p.group_rows + g), 0), p.m);
+    *end = min(max(__ldg(p.group_rows + g + 1), *begin), p.m);
+  } else {
+    *begin = g * p.max_m;
+    *end = *begin + min(max(__ldg(p.group_rows + g), 0), p.max_m);
+  }
+}
+
+/// Builds the group table: table[g] = m-blocks of the groups before g, table[G] = all of them.
+/// Every thread of the CTA reads group sizes; warp 0 then scans. The caller synchronises the CTA
+/// before anyone reads the table.
+template <class C>
+__device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, char* smem) {
+  int* table = group_table<C>(smem);
+  const int groups = p.num_groups;
+  for (int g = threadIdx.x; g < groups; g += blockDim.x) {
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    const int blocks = (end - begin + C::kBlockM - 1) / C::kBlockM;
+    // Multicast B pairs m-blocks (2i, 2i + 1) that share B: an even count per group keeps each
+    // pair inside one group; a group's odd last m-block pairs with a mirror (tile_task).
+    table[g + 1] = C::kMulticast == 2 ? (blocks + 1) / 2 * 2 : blocks;
+  }
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const int lane = threadIdx.x;
+    int carry = 0;
+    for (int base = 0; base < groups; base += 32) {
+      const int g = base + lane;
+      int blocks = g < groups ? table[g + 1] : 0;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {  // inclusive scan across the warp
+        const int v = __shfl_up_sync(0xffffffffu, blocks, d);
+        if (lane >= d) blocks += v;
+      }
+      if (g < groups) table[g + 1] = carry + blocks;
+      carry += __shfl_sync(0xffffffffu, blocks, 31);
+    }
+    if (lane == 0) table[0] = 0;
+  }
+}
+
+/// The schedule of this launch: over the problem's m-blocks, or over every group's.
+template <class C>
+__device__ __forceinline__ Schedule<C> make_schedule(const GemmtuneGemmParams& p, char* smem) {
+  if (C::kGroupLayout != 0) return Schedule<C>(group_table<C>(smem)[p.num_groups], p.n);
+  return Schedule<C>((p.m + C::kBlockM - 1) / C::kBlockM, p.n);
+}
+
+/// What one CTA does for schedule unit `unit`: its tile and where its operands live.
+struct TileTask {
+  Work work;
+  int n0;                  // first column of the tile in D (inside the group's N columns)
+  int a_row0;              // first row of the tile in A, sA and D
+  int row_end;             // rows >= row_end are not the tile's (next group, or past M)
+  int b_row0;              // first row of the tile in B (grouped: inside its group's rows)
+  int sb_row0;             // the tile's first 128-row scale block of B (grouped: its group's)
+  int sb_row_last;         // the last scale block of the tile's group (of B when dense)
+  int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
+};
+
+/// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
+template <class C>
+__device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char* smem,
+                                              const Schedule<C>& sched, int unit, u32 rank,
+                                              int num_kb) {
+  TileTask t;
+  t.work = sched.work(unit, rank);
+  t.n0 = t.work.n_block * C::kBlockN;
+  const int scale_blocks_n = (p.n + 127) / 128;
+  if (C::kGroupLayout != 0) {
+    // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
+    const int* table = group_table<C>(smem);
+    int lo = 0, hi = p.num_groups;  // table[lo] <= m_block < table[hi]
+    while (hi - lo > 1) {
+      const int mid = (lo + hi) / 2;
+      if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
+    }
+    int begin, end;
+    group_row_range<C>(p, lo, &begin, &end);
+    int local = t.work.m_block - table[lo];
+    if (C::kMulticast == 2 && local * C::kBlockM >= end - begin) {
+      // The mirror of a group's odd last m-block: it computes its partner's tile (sharing B
+      // with it) and discards the result.
+      local -= 1;
+      t.work.owns_result = false;
+    }
+    t.a_row0 = begin + local * C::kBlockM;
+    t.row_end = end;
+    t.b_row0 = lo * p.n + t.n0;
+    t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;
+    t.sb_row_last = lo * scale_blocks_n + scale_blocks_n - 1;
+  } else {
+    t.a_row0 = t.work.m_block * C::kBlockM;
+    t.row_end = p.m;
+    t.b_row0 = t.n0;
+    t.sb_row0 = t.n0 / 128;
+    t.sb_row_last = scale_blocks_n - 1;
+  }
+  const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
+  t.kb_begin = t.work.split * per;
+  t.kb_end = min(num_kb, t.kb_begin + per);
+  return t;
+}
+
+}  // namespace sm90_fp8_gemm_1d2d
