@@ -13,6 +13,15 @@ namespace gemmtune {
 namespace {
 
 using nlohmann::json;
+// The field a problem rule blames: per-dimension rule ids start with "n_" or "k_" (legality.hpp);
+// every other rule, M's included, is reported at the M entry that made the problem.
+std::string blamed_path(const std::string& rule_id, const std::string& problem_path,
+                        const std::string& m_path) {
+  if (rule_id.starts_with("n_")) return problem_path + "/n";
+  if (rule_id.starts_with("k_")) return problem_path + "/k";
+  return m_path;
+}
+
 using ProblemKey = std::string;
 
 // What makes two problems the same: the op, N, K and the rows (M, or every group's and max_m).
@@ -116,12 +125,7 @@ void read_grouped(const JsonInput& input, const json& entry, const std::string& 
                     .group_m = read_group_sizes(input, groups[i], at, max_m), .max_m = max_m};
     problem.m = layout == GroupLayout::kMasked ? max_m * problem.groups() : problem.useful_rows();
     const Legality verdict = check_problem(problem, limits);
-    if (!verdict.legal) {
-      const std::string blamed = verdict.rule_id.starts_with("n_")   ? path + "/n"
-                                 : verdict.rule_id.starts_with("k_") ? path + "/k"
-                                                                     : at;
-      input.fail(blamed, verdict.reason);
-    }
+    if (!verdict.legal) input.fail(blamed_path(verdict.rule_id, path, at), verdict.reason);
     const auto [first, inserted] = seen.emplace(problem_key(problem), at);
     if (!inserted) {
       input.fail(at, fmt::format("duplicate problem {}, first given at {}", describe(problem),
@@ -129,15 +133,6 @@ void read_grouped(const JsonInput& input, const json& entry, const std::string& 
     }
     problems.push_back(std::move(problem));
   }
-}
-
-// The field a problem rule blames: per-dimension rule ids start with "n_" or "k_" (legality.hpp);
-// every other rule, M's included, is reported at the M entry that made the problem.
-std::string blamed_path(const std::string& rule_id, const std::string& problem_path,
-                        const std::string& m_path) {
-  if (rule_id.starts_with("n_")) return problem_path + "/n";
-  if (rule_id.starts_with("k_")) return problem_path + "/k";
-  return m_path;
 }
 
 void read_problem(const JsonInput& input, const json& entry, const std::string& path,

@@ -38,20 +38,6 @@ std::string generate_wgmma_wrapper(int block_n) {
   return s.str();
 }
 
-namespace {
-
-// The kernel's kGroupLayout code for `layout`.
-int group_layout_code(GroupLayout layout) {
-  switch (layout) {
-    case GroupLayout::kContiguous: return 1;
-    case GroupLayout::kMasked: return 2;
-    case GroupLayout::kNone: break;
-  }
-  return 0;
-}
-
-}  // namespace
-
 GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
   const SmemLayout layout = smem_layout(c);
   const std::string config_text = to_string(c);

@@ -9,6 +9,12 @@ namespace gemmtune::jit {
 
 inline constexpr const char* kFamilySm90Fp8Gemm1d2d = "sm90_fp8_gemm_1d2d";
 
+/// The kernel's kGroupLayout for `layout` (0 dense, 1 contiguous, 2 masked): the values of the
+/// launch header's GroupLayout too (runtime/launch_facts.hpp).
+[[nodiscard]] constexpr int group_layout_code(GroupLayout layout) {
+  return layout == GroupLayout::kContiguous ? 1 : layout == GroupLayout::kMasked ? 2 : 0;
+}
+
 /// A generated source and the extern "C" symbol of its kernel.
 struct GeneratedKernel {
   std::string kernel_name;  ///< `sm90_fp8_gemm_1d2d_<config string>`, what Nsight shows

@@ -60,6 +60,16 @@ std::vector<std::pair<int64_t, int64_t>> unowned_row_ranges(const GroupedInputs&
   return ranges;
 }
 
+/// Counts group g as checked and keeps it as the worst when its diff is the largest so far (a
+/// non-finite output always counts as worst).
+void note_group(GroupedValidation& v, int g, const ValidationMetrics& metrics) {
+  ++v.groups_checked;
+  if (v.worst_group < 0 || metrics.diff > v.worst.diff || metrics.nonfinite_count > 0) {
+    v.worst = metrics;
+    v.worst_group = g;
+  }
+}
+
 }  // namespace
 
 double GroupedMeasurement::useful_tflops(const Problem& p) const {
@@ -168,11 +178,7 @@ void GroupedBench::append_cublaslt_baselines(std::vector<GroupedMeasurement>& ou
       const ValidationMetrics metrics = compare_output(
           s.cublaslt->output(g), s.reference.as<float>() + offset, in.rows[g], in.n,
           s.timer.stream());
-      ++b.validation.groups_checked;
-      if (b.validation.worst_group < 0 || metrics.diff > b.validation.worst.diff) {
-        b.validation.worst = metrics;
-        b.validation.worst_group = g;
-      }
+      note_group(b.validation, g, metrics);
     }
     b.disposition = Disposition::kPassed;
     GroupedCublasLt* baseline = s.cublaslt.get();
@@ -229,11 +235,7 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
       const int64_t offset = in.row_begin[g] * in.n;
       const ValidationMetrics metrics =
           compare_output(d + offset, s.reference.as<float>() + offset, in.rows[g], in.n, stream);
-      ++v.groups_checked;
-      if (v.worst_group < 0 || metrics.diff > v.worst.diff || metrics.nonfinite_count > 0) {
-        v.worst = metrics;
-        v.worst_group = g;
-      }
+      note_group(v, g, metrics);
       const ValidationVerdict verdict = judge_validation(metrics, kDequantizedReferenceThresholds);
       if (!verdict.passed) {
         failure = fmt::format("group {} ({} rows) vs dequantized reference: {}", g, in.rows[g],

@@ -3,6 +3,7 @@
 /// NVRTC tests (no runtime library) check it against exported bundles and the legality model.
 #include "core/kernel_config.hpp"
 #include "core/smem_layout.hpp"
+#include "jit/codegen_sm90_fp8_gemm_1d2d.hpp"
 #include "kernels/sm90_fp8_gemm_1d2d_launch.h"
 
 namespace gemmtune {
@@ -27,10 +28,7 @@ static_assert(sm90_fp8_gemm_1d2d::kSbBoxFloats == kSbRunFloats,
       .threads = c.threads(),
       .smem_bytes = static_cast<int32_t>(smem_layout(c).total_bytes),
       .d_swizzle_bytes = d_swizzle_bytes(c.block_n),
-      .layout = static_cast<sm90_fp8_gemm_1d2d::GroupLayout>(
-          c.layout == gemmtune::GroupLayout::kContiguous ? 1
-          : c.layout == gemmtune::GroupLayout::kMasked   ? 2
-                                                         : 0)};
+      .layout = static_cast<sm90_fp8_gemm_1d2d::GroupLayout>(jit::group_layout_code(c.layout))};
 }
 
 }  // namespace gemmtune
