@@ -17,6 +17,8 @@ void register_export(CLI::App& root, int& exit_code);
 void register_sweep(CLI::App& root, int& exit_code);
 /// `gemmtune check`: re-measure a tuning table and compare (README "check").
 void register_check(CLI::App& root, int& exit_code);
+/// `gemmtune accuracy`: what each FP8 scaling recipe costs in accuracy (README "Accuracy").
+void register_accuracy(CLI::App& root, int& exit_code);
 /// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
 void register_worker(CLI::App& root, int& exit_code);
 /// `gemmtune __replay RUN_DIR`: a worker answering from a finished run folder; hidden.

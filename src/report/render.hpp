@@ -19,10 +19,18 @@ namespace gemmtune::report {
 /// report.html: self-contained (inline CSS and SVG, no script, no network).
 [[nodiscard]] std::string render_report_html(const TuningTable& table);
 
+/// Sections other outputs add to the report (e.g. accuracy, report/accuracy_report.hpp): appended
+/// to summary.md, and to report.html before </body>.
+struct ReportExtras {
+  std::string summary_md;
+  std::string report_html;
+};
+
 /// Writes tuning_table.json, summary.md, roofline.svg and report.html into `dir` (created if
 /// needed); returns the paths written. A file that cannot be written throws kExitIoError.
 std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
-                                                      const std::filesystem::path& dir);
+                                                      const std::filesystem::path& dir,
+                                                      const ReportExtras& extras = {});
 
 /// Writes `text` to `path`, throwing kExitIoError naming the path on failure.
 void write_text_file(const std::filesystem::path& path, const std::string& text);

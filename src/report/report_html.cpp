@@ -40,6 +40,13 @@ constexpr const char* kCss =
   return html + "</tbody>\n</table></div>\n";
 }
 
+/// `html` with `section` inserted before </body>.
+[[nodiscard]] std::string with_section(std::string html, const std::string& section) {
+  const size_t end = html.rfind("</body>");
+  if (!section.empty() && end != std::string::npos) html.insert(end, section);
+  return html;
+}
+
 }  // namespace
 
 std::string render_report_html(const TuningTable& table) {
@@ -70,15 +77,16 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 }
 
 std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
-                                                      const std::filesystem::path& dir) {
+                                                      const std::filesystem::path& dir,
+                                                      const ReportExtras& extras) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(kExitIoError, dir.string() + ": cannot create folder: " + ec.message());
   const std::vector<std::pair<std::string, std::string>> files = {
       {"tuning_table.json", to_json(table).dump(2) + "\n"},
-      {"summary.md", render_summary_md(table)},
+      {"summary.md", render_summary_md(table) + extras.summary_md},
       {"roofline.svg", render_roofline_svg(table)},
-      {"report.html", render_report_html(table)}};
+      {"report.html", with_section(render_report_html(table), extras.report_html)}};
   std::vector<std::filesystem::path> written;
   for (const auto& [name, text] : files) {
     written.push_back(dir / name);
