@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/sweep_cli.hpp"
+#include "core/problem_json.hpp"
 #include "core/error.hpp"
 #include "core/legality.hpp"
 #include "report/compare.hpp"
@@ -33,17 +34,19 @@ std::string default_check_folder() {
   return "runs/check-" + compact;
 }
 
-/// Per (N, K, M) of the table: the cuBLASLt heuristic, then the chosen config (skipped with the
-/// rule's reason when this GPU cannot run it).
+/// Per entry of the table: the cuBLASLt heuristic (grouped: the per-group graph replay), then the
+/// chosen config (skipped with the rule's reason when this GPU cannot run it).
 std::vector<sweep::ProblemWork> plan_check(const report::TuningTable& table,
                                            const DeviceLimits& limits) {
   std::vector<sweep::ProblemWork> plan;
   for (const report::TableProblem& p : table.problems) {
     for (const report::TableEntry& e : p.entries) {
-      const Problem problem{.label = p.label, .m = e.m, .n = p.n, .k = p.k};
+      const Problem problem = report::problem_of(p, e);
       const double expected_us = e.config ? e.median_us : 0.0;
       sweep::ProblemWork work{.problem = problem, .items = {}, .legal_configs = 0};
-      work.items.push_back({.kind = report::RunKind::kCublasltHeuristic,
+      work.items.push_back({.kind = problem.layout == GroupLayout::kNone
+                                        ? report::RunKind::kCublasltHeuristic
+                                        : report::RunKind::kCublasltPerGroupGraph,
                             .config = std::nullopt, .predicted_us = expected_us});
       if (e.config) {
         std::string error;
@@ -72,7 +75,7 @@ int run_check(CheckFlags f) {
   report::Json problems = report::Json::array();
   for (const report::TableProblem& p : base.problems) {
     for (const report::TableEntry& e : p.entries) {
-      problems.push_back({{"label", p.label}, {"m", e.m}, {"n", p.n}, {"k", p.k}});
+      problems.push_back(problem_to_json<report::Json>(report::problem_of(p, e)));
     }
   }
   options.shapes = {{"name", "check"}, {"path", f.baseline}, {"problems", problems}};

@@ -32,7 +32,7 @@ std::map<std::string, Json> records_by_key(const std::filesystem::path& file) {
                         [&](Json& j, int64_t /*line*/, const std::string& where) {
                           const report::RunRecord r =
                               report::parse_run_record(j, report::JsonAt{where});
-                          records.try_emplace(sweep::work_key(r.shape, r.kind, r.config),
+                          records.try_emplace(sweep::work_key(r.problem, r.kind, r.config),
                                               std::move(j));
                         });
   return records;
@@ -58,8 +58,7 @@ int serve_replay(const std::filesystem::path& dir) {
       answer = sweep::encode_environment_response(request.id, environment);
     } else {
       const sweep::MeasureRequest& r = *request.measure;
-      const GemmShape shape{.m = r.problem.m, .n = r.problem.n, .k = r.problem.k};
-      const auto it = records.find(sweep::work_key(shape, r.kind, r.config));
+      const auto it = records.find(sweep::work_key(r.problem, r.kind, r.config));
       answer = sweep::encode_record_response(
           r.id,
           it != records.end()

@@ -64,22 +64,7 @@ int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, const 
 int run_sweep_command(SweepFlags f) {
   const std::string shapes_file = resolve_input_path(f.shapes_path);
   const std::string space_file = resolve_input_path(f.space_path);
-  ShapeSet shapes = load_shape_set(shapes_file);
-  // NOTE: grouped problems validate and time with `run --layout grouped_*` today; the sweep's
-  // records, tables and reports are keyed by dense (M, N, K) (issue 11 is open for them).
-  const size_t grouped = std::erase_if(
-      shapes.problems, [](const Problem& p) { return p.layout != GroupLayout::kNone; });
-  if (grouped > 0 && shapes.problems.empty()) {
-    throw Error(kExitUsage, fmt::format("{}: all {} problems are grouped, and the sweep tunes "
-                                        "dense problems only for now: time grouped problems with "
-                                        "`gemmtune run --layout grouped_*` (README \"Grouped "
-                                        "GEMMs\")", shapes_file, grouped));
-  }
-  if (grouped > 0) {
-    spdlog::warn("{}: {} grouped problem(s) left out: the sweep tunes dense problems only for now; "
-                 "time them with `gemmtune run --layout grouped_*` (README \"Grouped GEMMs\")",
-                 shapes_file, grouped);
-  }
+  const ShapeSet shapes = load_shape_set(shapes_file);
   (void)load_config_space(space_file);  // NOTE: fail on a bad file before starting the worker
   const sweep::Budget budget = sweep::parse_budget(f.budget);
   if (f.measure.out.empty()) f.measure.out = "runs/" + shapes.name;

@@ -16,6 +16,7 @@
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/gemm_bench.hpp"
+#include "runtime/grouped_bench.hpp"
 #include "runtime/nvml.hpp"
 #include "runtime/support_module.hpp"
 #include "runtime/test_hooks.hpp"
@@ -62,6 +63,7 @@ class Worker {
     if (r.kind == report::RunKind::kGemmtune) {
       if (const std::optional<TestHook> hook = test_hook_for(r.config)) return run_hook(r, *hook);
     }
+    if (r.problem.layout != GroupLayout::kNone) return measure_grouped(r);
     ProblemBench& bench = bench_for(r);
     switch (r.kind) {
       case report::RunKind::kGemmtune: {
@@ -98,8 +100,99 @@ class Worker {
   }
 
  private:
+  static std::vector<RunoffCandidate> candidates_of(const MeasureRequest& r) {
+    std::vector<std::string> texts{r.config};
+    if (r.kind == report::RunKind::kSideBySide) texts.insert(texts.end(), r.runoff.begin(), r.runoff.end());
+    std::vector<RunoffCandidate> candidates;
+    for (const std::string& text : texts) {
+      std::string error;
+      const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
+      if (!config) throw Error(kExitUsage, "config " + text + ": " + error);
+      if (config->layout != r.problem.layout) {
+        throw Error(kExitUsage, "config " + text + " is not built for " + to_string(r.problem.layout));
+      }
+      candidates.push_back({.config = *config, .compiled = jit::build_kernel(*config)});
+    }
+    return candidates;
+  }
+
+  /// A grouped problem (README "Grouped GEMMs"): a config is validated group by group and timed
+  /// alone; a baseline is one of the per-group cuBLASLt launches; side by side times the
+  /// run-off's configs interleaved with both baselines, in one call.
+  Measurement measure_grouped(const MeasureRequest& r) {
+    GroupedBench& bench = grouped_bench_for(r);
+    const Problem& p = r.problem;
+    switch (r.kind) {
+      case report::RunKind::kGemmtune:
+        return to_measurement(p, bench.measure(candidates_of(r), {}).at(0), MeasuredKind::kGemmtune);
+      case report::RunKind::kCublasltPerGroup:
+        return to_measurement(p, bench.measure({}, {kGroupedBaselineLoop}).at(0),
+                              MeasuredKind::kCublasLtPerGroup);
+      case report::RunKind::kCublasltPerGroupGraph:
+        return to_measurement(p, bench.measure({}, {kGroupedBaselineGraph}).at(0),
+                              MeasuredKind::kCublasLtPerGroupGraph);
+      case report::RunKind::kSideBySide: return grouped_side_by_side(bench, r);
+      default: break;
+    }
+    throw Error(kExitUsage, std::string("kind ") + std::string(report::to_string(r.kind)) +
+                                " is a dense baseline; a grouped problem has cublaslt_per_group(_graph)");
+  }
+
+  /// The run-off's candidates and both per-group baselines timed in one interleaved call; the
+  /// record names the fastest candidate that passed (sweep/runoff.hpp).
+  Measurement grouped_side_by_side(GroupedBench& bench, const MeasureRequest& r) {
+    const std::vector<RunoffCandidate> candidates = candidates_of(r);
+    const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+    Measurement side;
+    const GroupedMeasurement* best = nullptr;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const GroupedMeasurement& m = results[i];
+      if (m.disposition != Disposition::kPassed || !m.timing) continue;
+      side.runoff.push_back({.config = m.config, .timing = *m.timing});
+      if (best == nullptr || m.timing->median_us < best->timing->median_us) best = &m;
+    }
+    if (best == nullptr) {
+      side = to_measurement(r.problem, results.at(0), MeasuredKind::kSideBySide);
+      if (side.disposition == Disposition::kPassed) side.disposition = Disposition::kIncorrect;
+      side.reason = "no run-off candidate passed: " + results.at(0).reason;
+      return side;
+    }
+    std::vector<RunoffTiming> runoff = std::move(side.runoff);
+    side = to_measurement(r.problem, *best, MeasuredKind::kSideBySide);
+    if (candidates.size() > 1) side.runoff = std::move(runoff);
+    for (size_t i = candidates.size(); i < results.size(); ++i) {
+      const GroupedMeasurement& b = results[i];
+      if (b.disposition != Disposition::kPassed || !b.timing) continue;
+      side.side_by_side[b.kind == kGroupedBaselineLoop ? MeasuredKind::kCublasLtPerGroup
+                                                       : MeasuredKind::kCublasLtPerGroupGraph] = *b.timing;
+    }
+    return side;
+  }
+
+  GroupedBench& grouped_bench_for(const MeasureRequest& r) {
+    if (!grouped_ || !(problem_ == r.problem) || !(timing_ == r.timing) || seed_ != r.seed) {
+      bench_.reset();
+      grouped_.reset();  // NOTE: free the old problem's buffers before allocating the new ones
+      grouped_ = std::make_unique<GroupedBench>(r.problem, BenchOptions{.timing = timing_options(r),
+                                                                        .seed = r.seed});
+      problem_ = r.problem;
+      timing_ = r.timing;
+      seed_ = r.seed;
+    }
+    return *grouped_;
+  }
+
+  static TimingOptions timing_options(const MeasureRequest& r) {
+    TimingOptions timing;
+    timing.mode = *parse_timing_mode(r.timing.mode);  // decode_request checked the name
+    timing.warmup_count = r.timing.warmup;
+    timing.sample_count = r.timing.iters;
+    return timing;
+  }
+
   ProblemBench& bench_for(const MeasureRequest& r) {
     if (!bench_ || !(problem_ == r.problem) || !(timing_ == r.timing) || seed_ != r.seed) {
+      grouped_.reset();
       bench_.reset();  // NOTE: free the old problem's buffers before allocating the new ones
       TimingOptions timing;
       timing.mode = *parse_timing_mode(r.timing.mode);  // decode_request checked the name
@@ -127,6 +220,7 @@ class Worker {
   }
 
   std::unique_ptr<ProblemBench> bench_;
+  std::unique_ptr<GroupedBench> grouped_;
   Problem problem_;
   sweep::TimingRequest timing_;
   uint64_t seed_ = 0;
@@ -139,6 +233,8 @@ MeasuredKind measured_kind(report::RunKind kind) {
     case report::RunKind::kCublasltBest: return MeasuredKind::kCublasLtBest;
     case report::RunKind::kCublasltFp8Tensor: return MeasuredKind::kCublasLtFp8Tensor;
     case report::RunKind::kSideBySide: return MeasuredKind::kSideBySide;
+    case report::RunKind::kCublasltPerGroup: return MeasuredKind::kCublasLtPerGroup;
+    case report::RunKind::kCublasltPerGroupGraph: return MeasuredKind::kCublasLtPerGroupGraph;
   }
   return MeasuredKind::kGemmtune;
 }

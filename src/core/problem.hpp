@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/gemm_shape.hpp"
 #include "core/kernel_config.hpp"
 
 namespace gemmtune {
@@ -34,7 +35,25 @@ struct Problem {
     return rows;
   }
 
+  /// What the problem computes and moves (core/gemm_shape.hpp's formulas): M = useful_rows(),
+  /// and for grouped problems one weight matrix per group with rows.
+  [[nodiscard]] GemmShape shape() const {
+    if (layout == GroupLayout::kNone) return {.m = m, .n = n, .k = k};
+    int64_t weights = 0;
+    for (const int64_t r : group_m) weights += r > 0 ? 1 : 0;
+    return {.m = useful_rows(), .n = n, .k = k, .weights = weights};
+  }
+
   [[nodiscard]] bool operator==(const Problem&) const = default;
 };
+
+/// What makes two problems the same measurement target, as text: "MxNxK" for dense (the key
+/// runs.jsonl resumes and tables use since gemmtune.run/1), "<op> G<groups> NxK rows a,b,..."
+/// (masked: "max_m M" before the rows) for grouped problems. The label is not part of it.
+[[nodiscard]] std::string problem_key(const Problem& p);
+
+/// The problem's sizes for messages: "M 64 N 7168 K 2048" or
+/// "grouped_contiguous G 8 N 4096 K 7168 rows 8853".
+[[nodiscard]] std::string describe(const Problem& p);
 
 }  // namespace gemmtune

@@ -22,22 +22,6 @@ std::string blamed_path(const std::string& rule_id, const std::string& problem_p
   return m_path;
 }
 
-using ProblemKey = std::string;
-
-// What makes two problems the same: the op, N, K and the rows (M, or every group's and max_m).
-ProblemKey problem_key(const Problem& p) {
-  std::string key = fmt::format("{} {} {} {} {}", to_string(p.layout), p.m, p.n, p.k, p.max_m);
-  for (const int64_t rows : p.group_m) key += fmt::format(",{}", rows);
-  return key;
-}
-
-// A problem's sizes in messages.
-std::string describe(const Problem& p) {
-  if (p.layout == GroupLayout::kNone) return fmt::format("M {} N {} K {}", p.m, p.n, p.k);
-  return fmt::format("{} G {} N {} K {} rows {}", to_string(p.layout), p.groups(), p.n, p.k,
-                     p.useful_rows());
-}
-
 // The limits of a `groups` distribution object's fields.
 struct IntField {
   const char* name;
@@ -105,7 +89,7 @@ std::vector<int64_t> read_group_sizes(const JsonInput& input, const json& value,
 // A grouped entry: one problem per entry of `groups`.
 void read_grouped(const JsonInput& input, const json& entry, const std::string& path,
                   GroupLayout layout, const std::string& label, int64_t n, int64_t k,
-                  const DeviceLimits& limits, std::map<ProblemKey, std::string>& seen,
+                  const DeviceLimits& limits, std::map<std::string, std::string>& seen,
                   std::vector<Problem>& problems) {
   if (JsonInput::optional_member(entry, "m") != nullptr) {
     input.fail(path + "/m", "a grouped op takes \"groups\" (rows per group), not \"m\"");
@@ -136,7 +120,7 @@ void read_grouped(const JsonInput& input, const json& entry, const std::string& 
 }
 
 void read_problem(const JsonInput& input, const json& entry, const std::string& path,
-                  const DeviceLimits& limits, std::map<ProblemKey, std::string>& seen,
+                  const DeviceLimits& limits, std::map<std::string, std::string>& seen,
                   std::vector<Problem>& problems) {
   input.expect_object(entry, path);
   input.warn_unknown_keys(entry, path, {"label", "op", "n", "k", "m", "groups", "max_m"});
@@ -201,7 +185,7 @@ ShapeSet load_shape_set(const std::string& path, int64_t device_memory_bytes) {
   }
   input.expect_array(problems, "/problems");
   const DeviceLimits limits{.device_memory_bytes = device_memory_bytes};
-  std::map<ProblemKey, std::string> seen;
+  std::map<std::string, std::string> seen;
   for (size_t i = 0; i < problems.size(); ++i) {
     read_problem(input, problems[i], json_child("/problems", i), limits, seen, set.problems);
   }

@@ -13,7 +13,7 @@
 namespace gemmtune::report {
 namespace {
 
-using ShapeKey = std::tuple<int64_t, int64_t, int64_t>;  // (n, k, m)
+using ShapeKey = std::string;  // problem_key(): dense "MxNxK", grouped op, G, N, K, rows
 
 struct Located {
   const TableProblem* problem;
@@ -23,14 +23,15 @@ struct Located {
 [[nodiscard]] std::map<ShapeKey, Located> index_entries(const TuningTable& table) {
   std::map<ShapeKey, Located> index;
   for (const TableProblem& p : table.problems) {
-    for (const TableEntry& e : p.entries) index[{p.n, p.k, e.m}] = {&p, &e};
+    for (const TableEntry& e : p.entries) index[problem_key(problem_of(p, e))] = {&p, &e};
   }
   return index;
 }
 
 [[nodiscard]] CompareRow classify(const Located* base, const Located* next, double threshold) {
   const Located& any = base ? *base : *next;
-  CompareRow row{.label = any.problem->label, .shape = shape_of(*any.problem, *any.entry)};
+  const Problem problem = problem_of(*any.problem, *any.entry);
+  CompareRow row{.label = any.problem->label, .problem = problem, .shape = problem.shape()};
   const TableEntry* b = base ? base->entry : nullptr;
   const TableEntry* n = next ? next->entry : nullptr;
   if (b && b->config) {
@@ -134,7 +135,7 @@ CompareResult compare_tables(const TuningTable& base, const TuningTable& next,
   for (const TuningTable* order : {&base, &next}) {
     for (const TableProblem& p : order->problems) {
       for (const TableEntry& e : p.entries) {
-        const ShapeKey key{p.n, p.k, e.m};
+        const ShapeKey key = problem_key(problem_of(p, e));
         const Located* in_base = find(base_index, key);
         if (order == &next && in_base) continue;  // already compared in BASE order
         result.rows.push_back(

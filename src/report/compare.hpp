@@ -1,5 +1,5 @@
 #pragma once
-/// `gemmtune compare BASE NEW`: per (N, K, M), the time of the chosen config in NEW against BASE,
+/// `gemmtune compare BASE NEW`: per problem (N, K, M; grouped: op, G, N, K and group sizes), the time of the chosen config in NEW against BASE,
 /// classified against a threshold and the measured noise of both runs. README "compare".
 ///
 /// Noise rule: each run's p10..p90 band is spread_rel * median wide around its median; the bands
@@ -33,7 +33,8 @@ enum class CompareStatus { kSlower, kNoisy, kFaster, kSame, kFailedInNew, kMissi
 /// One compared (N, K, M).
 struct CompareRow {
   std::string label;
-  GemmShape shape;
+  Problem problem;  ///< what both tables measured (matched by problem_key)
+  GemmShape shape;  ///< problem.shape()
   CompareStatus status = CompareStatus::kSame;
   std::optional<double> base_us{}, new_us{};
   double base_spread_rel = 0.0, new_spread_rel = 0.0;

@@ -17,8 +17,17 @@ constexpr CompareStatus kAllStatuses[] = {
 
 [[nodiscard]] std::string percent(double rel) { return fmt::format("{:.1f}%", 100.0 * rel); }
 
-[[nodiscard]] std::string shape_name(const GemmShape& s) {
-  return fmt::format("M={} N={} K={}", s.m, s.n, s.k);
+[[nodiscard]] std::string shape_name(const Problem& p) {
+  if (p.layout == GroupLayout::kNone) return fmt::format("M={} N={} K={}", p.m, p.n, p.k);
+  return fmt::format("{} G={} rows={} N={} K={}", to_string(p.layout), p.groups(), p.useful_rows(),
+                     p.n, p.k);
+}
+
+/// The M column: M, or for grouped problems the op, G and the rows that carry results.
+[[nodiscard]] std::string m_text(const CompareRow& row) {
+  if (row.problem.layout == GroupLayout::kNone) return std::to_string(row.shape.m);
+  return fmt::format("{} G{} {} rows", to_string(row.problem.layout), row.problem.groups(),
+                     row.shape.m);
 }
 
 [[nodiscard]] Json optional_json(std::optional<double> v) {
@@ -44,7 +53,7 @@ std::string render_compare_md(const CompareResult& r) {
                {"label"},        {"base µs", true},  {"new µs", true}, {"new/base", true},
                {"noise", true},  {"base config"},    {"new config"},  {"note"}};
   for (const CompareRow& row : r.rows) {
-    t.rows.push_back({std::string(to_string(row.status)), std::to_string(row.shape.m),
+    t.rows.push_back({std::string(to_string(row.status)), m_text(row),
                       std::to_string(row.shape.n), std::to_string(row.shape.k), row.label,
                       us_text(row.base_us), us_text(row.new_us),
                       row.ratio ? fixed(*row.ratio, 3) : "–",
@@ -69,11 +78,14 @@ std::string render_compare_md(const CompareResult& r) {
 Json compare_json(const CompareResult& r) {
   Json rows = Json::array();
   for (const CompareRow& row : r.rows) {
-    rows.push_back({{"label", row.label},
-                    {"m", row.shape.m},
-                    {"n", row.shape.n},
-                    {"k", row.shape.k},
-                    {"status", to_string(row.status)},
+    Json j = {{"label", row.label}, {"m", row.shape.m}, {"n", row.shape.n}, {"k", row.shape.k}};
+    if (row.problem.layout != GroupLayout::kNone) {
+      j["op"] = to_string(row.problem.layout);
+      j["groups"] = row.problem.groups();
+      j["group_m"] = row.problem.group_m;
+      if (row.problem.layout == GroupLayout::kMasked) j["max_m"] = row.problem.max_m;
+    }
+    j.update(Json{{"status", to_string(row.status)},
                     {"base_us", optional_json(row.base_us)},
                     {"new_us", optional_json(row.new_us)},
                     {"ratio", optional_json(row.ratio)},
@@ -83,6 +95,7 @@ Json compare_json(const CompareResult& r) {
                     {"base_config", row.base_config},
                     {"new_config", row.new_config},
                     {"note", row.note}});
+    rows.push_back(std::move(j));
   }
   Json counts = Json::object();
   for (const CompareStatus s : kAllStatuses) counts[std::string(to_string(s))] = r.count(s);
@@ -107,7 +120,7 @@ Json compare_gab(const CompareResult& r) {
     std::string extra = "config " + row.new_config + "\nstatus " + std::string(to_string(row.status));
     if (!row.label.empty()) extra += "\nlabel " + row.label;
     if (row.ratio) extra += "\nnew/base " + fixed(*row.ratio, 3) + " (base " + row.base_config + ")";
-    out.push_back({{"name", "gemmtune " + shape_name(row.shape)},
+    out.push_back({{"name", "gemmtune " + shape_name(row.problem)},
                    {"unit", "us"},
                    {"value", *row.new_us},
                    {"range", "± " + fixed(*row.new_us * row.new_spread_rel / 2.0, 2)},

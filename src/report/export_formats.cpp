@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "report/export.hpp"
+#include "report/summary_model.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -30,26 +31,36 @@ std::optional<ExportFormat> parse_export_format(std::string_view name) {
 std::string export_json(const TuningTable& table) { return to_json(table).dump(2) + "\n"; }
 
 std::string export_csv(const TuningTable& table) {
-  std::string csv = "label,n,k,m,config,median_us,spread_rel,tflops,gbps,timing_mode";
-  for (const RunKind kind : kBaselineKinds) csv += "," + std::string(to_string(kind)) + "_us";
-  for (const RunKind kind : kBaselineKinds) csv += ",speedup_vs_" + std::string(to_string(kind));
+  // NOTE: grouped problems add the op, G and group-size columns and their per-group baselines,
+  // only when the table has any (a dense table's CSV is unchanged).
+  const bool grouped = has_grouped(table);
+  const std::vector<RunKind> kinds = table_baseline_kinds(table);
+  std::string csv = grouped ? "op,groups,group_m,max_m," : "";
+  csv += "label,n,k,m,config,median_us,spread_rel,tflops,gbps,timing_mode";
+  for (const RunKind kind : kinds) csv += "," + std::string(to_string(kind)) + "_us";
+  for (const RunKind kind : kinds) csv += ",speedup_vs_" + std::string(to_string(kind));
   csv += ",reason\n";
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
       const GemmShape shape = shape_of(p, e);
       const std::optional<double> us = e.config ? std::optional(e.median_us) : std::nullopt;
+      if (grouped) {
+        std::string rows;
+        for (std::size_t g = 0; g < e.group_m.size(); ++g) rows += (g ? " " : "") + std::to_string(e.group_m[g]);
+        csv += fmt::format("{},{},{},{},", to_string(p.layout), p.groups, csv_field(rows), e.max_m);
+      }
       csv += fmt::format("{},{},{},{},{},{},{},{},{},{}", csv_field(p.label), p.n, p.k, e.m,
                          csv_field(e.config.value_or("")), csv_number(us, 3),
                          e.config ? fmt::format("{:.4f}", e.spread_rel) : "",
                          csv_number(us ? std::optional(gemm_tflops(shape, *us)) : std::nullopt, 1),
                          csv_number(us ? std::optional(gemm_gbps(shape, *us)) : std::nullopt, 1),
                          e.timing_mode);
-      for (const RunKind kind : kBaselineKinds) {
+      for (const RunKind kind : kinds) {
         const auto it = e.baselines.find(kind);
         csv += "," + csv_number(it == e.baselines.end() ? std::nullopt
                                                         : std::optional(it->second.median_us), 3);
       }
-      for (const RunKind kind : kBaselineKinds) csv += "," + csv_number(speedup(e, kind), 4);
+      for (const RunKind kind : kinds) csv += "," + csv_number(speedup(e, kind), 4);
       csv += "," + csv_field(e.reason) + "\n";
     }
   }
@@ -60,6 +71,7 @@ std::string export_cublaslt(const TuningTable& table) {
   Json entries = Json::array();
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
+      // Grouped entries have no cublaslt_best (their baselines are per group).
       const auto best = e.baselines.find(RunKind::kCublasltBest);
       if (best == e.baselines.end()) continue;
       entries.push_back({{"label", p.label},

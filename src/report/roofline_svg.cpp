@@ -62,9 +62,13 @@ struct Point {
         points.push_back({RunKind::kGemmtune, &p, &e, e.median_us, ai,
                           gemm_tflops(shape, e.median_us), *e.config});
       }
-      const auto best = e.baselines.find(RunKind::kCublasltBest);
+      // NOTE: the cuBLASLt point is its best algorithm for dense problems and, for grouped ones,
+      // its per-group launches replayed from one CUDA graph; both draw as the cuBLASLt marker.
+      const RunKind baseline =
+          p.layout == GroupLayout::kNone ? RunKind::kCublasltBest : RunKind::kCublasltPerGroupGraph;
+      const auto best = e.baselines.find(baseline);
       if (best != e.baselines.end()) {
-        points.push_back({RunKind::kCublasltBest, &p, &e, best->second.median_us, ai,
+        points.push_back({baseline, &p, &e, best->second.median_us, ai,
                           gemm_tflops(shape, best->second.median_us),
                           best->second.algo.is_null() ? "" : best->second.algo.dump()});
       }
@@ -99,16 +103,29 @@ void draw_ticks(std::string& svg, const LogAxis& axis, bool horizontal) {
 }
 
 void draw_point(std::string& svg, const Point& pt, const LogAxis& x, const LogAxis& y) {
-  const std::string kind(to_string(pt.kind));
+  // NOTE: grouped points share the cuBLASLt class with dense ones (one legend) and carry their
+  // op, G and group sizes in the id, the data attributes and the title.
+  const std::string kind(pt.kind == RunKind::kGemmtune ? "gemmtune" : "cublaslt_best");
   const int64_t m = pt.entry->m, n = pt.problem->n, k = pt.problem->k;
+  const Problem problem = problem_of(*pt.problem, *pt.entry);
+  std::string id_suffix;
+  if (problem.layout != GroupLayout::kNone) {
+    uint32_t h = 2166136261u;  // FNV-1a of problem_key(): grouped entries may share M, N, K
+    for (const char c : problem_key(problem)) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    id_suffix = fmt::format("-g{:08x}", h);
+  }
   const double cx = x.px(pt.intensity), cy = y.px(pt.tflops);
   const std::string attrs = fmt::format(
-      R"(class="pt {0}" id="pt-{0}-m{1}-n{2}-k{3}" data-kind="{0}" data-m="{1}" data-n="{2}" )"
+      R"(class="pt {0}" id="pt-{0}-m{1}-n{2}-k{3}{8}" data-kind="{0}" data-m="{1}" data-n="{2}" )"
       R"(data-k="{3}" data-label="{4}" data-us="{5:.2f}" data-tflops="{6:.1f}" data-ai="{7:.2f}")",
-      kind, m, n, k, xml_escape(pt.problem->label), pt.median_us, pt.tflops, pt.intensity);
+      kind, m, n, k, xml_escape(pt.problem->label), pt.median_us, pt.tflops, pt.intensity,
+      id_suffix);
+  const std::string sizes = problem.layout == GroupLayout::kNone
+                                ? fmt::format("M={} N={} K={}", m, n, k)
+                                : fmt::format("{}, rows={} N={} K={}", op_text(*pt.problem), m, n, k);
   const std::string title = xml_escape(fmt::format(
-      "{}: M={} N={} K={} {}\n{:.2f} µs, {:.0f} TFLOPS, {:.1f} FLOP/byte\n{}",
-      pt.kind == RunKind::kGemmtune ? "gemmtune" : baseline_title(pt.kind), m, n, k,
+      "{}: {} {}\n{:.2f} µs, {:.0f} TFLOPS, {:.1f} FLOP/byte\n{}",
+      pt.kind == RunKind::kGemmtune ? "gemmtune" : baseline_title(pt.kind), sizes,
       pt.problem->label, pt.median_us, pt.tflops, pt.intensity, pt.detail));
   if (pt.kind == RunKind::kGemmtune) {
     svg += fmt::format(R"(<circle {} cx="{:.1f}" cy="{:.1f}" r="5"><title>{}</title></circle>)",

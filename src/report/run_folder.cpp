@@ -6,17 +6,21 @@
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
+#include "core/results_schema.hpp"
+#include "report/problem_fields.hpp"
 #include "core/timing_mode.hpp"
 
 namespace gemmtune::report {
 namespace {
 
-constexpr std::array<std::pair<RunKind, std::string_view>, 5> kKindNames{{
+constexpr std::array<std::pair<RunKind, std::string_view>, 7> kKindNames{{
     {RunKind::kGemmtune, "gemmtune"},
     {RunKind::kCublasltHeuristic, "cublaslt_heuristic"},
     {RunKind::kCublasltBest, "cublaslt_best"},
     {RunKind::kCublasltFp8Tensor, "cublaslt_fp8_tensor"},
     {RunKind::kSideBySide, "side_by_side"},
+    {RunKind::kCublasltPerGroup, "cublaslt_per_group"},
+    {RunKind::kCublasltPerGroupGraph, "cublaslt_per_group_graph"},
 }};
 
 constexpr std::array<std::pair<Disposition, std::string_view>, 7> kDispositionNames{{
@@ -42,8 +46,6 @@ template <typename Enum, std::size_t N>
 }
 
 constexpr std::string_view kEnvSchema = "gemmtune.env/1";
-constexpr std::string_view kRunSchema = "gemmtune.run/1";
-
 void check_schema(const Json& j, std::string_view expected, const JsonAt& at) {
   const std::string schema = require_string(j, "schema", at);
   if (schema != expected) {
@@ -77,6 +79,13 @@ std::string_view to_string(RunKind kind) {
     if (value == kind) return text;
   }
   return "?";
+}
+
+std::optional<RunKind> parse_run_kind(std::string_view name) {
+  for (const auto& [value, text] : kKindNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
 }
 
 std::string_view to_string(Disposition disposition) {
@@ -130,14 +139,19 @@ Json to_json(const RunEnv& env) {
 }
 
 RunRecord parse_run_record(const Json& j, const JsonAt& at) {
-  check_schema(j, kRunSchema, at);
+  const std::string schema = require_string(j, "schema", at);
+  if (!is_run_schema(schema)) {
+    (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" +
+                         std::string(kRunSchema) + "\" or \"" + std::string(kRunSchemaV1) + "\")");
+  }
   RunRecord r;
-  const Json& problem = require_member(j, "problem", at);
-  const JsonAt pat = at / "problem";
-  r.label = optional_string(problem, "label", pat);
-  r.shape = {.m = require_positive_int(problem, "m", pat),
-             .n = require_positive_int(problem, "n", pat),
-             .k = require_positive_int(problem, "k", pat)};
+  r.problem = parse_problem(require_member(j, "problem", at), at / "problem");
+  if (schema == kRunSchemaV1 && r.problem.layout != GroupLayout::kNone) {
+    (at / "problem" / "op").fail("a gemmtune.run/1 record is dense; grouped records are " +
+                                 std::string(kRunSchema));
+  }
+  r.label = r.problem.label;
+  r.shape = r.problem.shape();
   r.kind = enum_from_name(kKindNames, require_string(j, "kind", at), at / "kind");
   if (has_config(r.kind)) r.config = require_string(j, "config", at);
   if (r.kind != RunKind::kGemmtune && j.contains("algo") && !j.at("algo").is_null()) {

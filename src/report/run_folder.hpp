@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/gemm_shape.hpp"
+#include "core/problem.hpp"
 #include "report/json_fields.hpp"
 
 namespace gemmtune::report {
@@ -49,8 +50,11 @@ struct RunEnv {
 
 /// Who produced a measurement. kSideBySide: a problem's run-off, its fastest screened configs
 /// re-timed interleaved with each other and the cuBLASLt baselines (its `side_by_side` object);
-/// the source of the table's choice (when it has a `runoff`) and speedups.
-enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide };
+/// the source of the table's choice (when it has a `runoff`) and speedups. Grouped problems have
+/// their own baselines: cuBLASLt block-scaled once per group, launched in a loop
+/// (kCublasltPerGroup) or replayed from one CUDA graph (kCublasltPerGroupGraph).
+enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide,
+                     kCublasltPerGroup, kCublasltPerGroupGraph };
 /// Kinds whose records name a gemmtune config (the others are cuBLASLt baselines).
 [[nodiscard]] constexpr bool has_config(RunKind kind) {
   return kind == RunKind::kGemmtune || kind == RunKind::kSideBySide;
@@ -62,6 +66,8 @@ enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFa
 /// The schema names of the enums: "gemmtune", "cublaslt_best", "passed", "faulted", ...
 [[nodiscard]] std::string_view to_string(RunKind kind);
 [[nodiscard]] std::string_view to_string(Disposition disposition);
+/// The kind called `name` (a to_string(RunKind) value), nullopt when there is none.
+[[nodiscard]] std::optional<RunKind> parse_run_kind(std::string_view name);
 /// Every disposition, in declaration order.
 inline constexpr Disposition kAllDispositions[] = {
     Disposition::kPassed,       Disposition::kIncorrect, Disposition::kCompileFailed,
@@ -78,8 +84,9 @@ struct Timing {
 
 /// One line of runs.jsonl.
 struct RunRecord {
-  std::string label;
-  GemmShape shape;
+  Problem problem;                ///< what was measured (dense or grouped)
+  std::string label;              ///< problem.label
+  GemmShape shape;                ///< problem.shape(): grouped M counts useful rows
   RunKind kind = RunKind::kGemmtune;
   std::string config;             ///< canonical config text (kind gemmtune)
   Json algo;            ///< cuBLASLt algorithm record (cuBLASLt kinds), null if none

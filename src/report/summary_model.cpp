@@ -42,6 +42,8 @@ std::string baseline_title(RunKind kind) {
     case RunKind::kCublasltHeuristic: return "cuBLASLt heuristic";
     case RunKind::kCublasltBest: return "cuBLASLt best";
     case RunKind::kCublasltFp8Tensor: return "cuBLASLt FP8 per-tensor";
+    case RunKind::kCublasltPerGroup: return "cuBLASLt per group";
+    case RunKind::kCublasltPerGroupGraph: return "cuBLASLt per group, graph";
     case RunKind::kGemmtune:
     case RunKind::kSideBySide: break;
   }
@@ -86,26 +88,44 @@ std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
   return facts;
 }
 
+bool has_grouped(const TuningTable& table) {
+  for (const TableProblem& p : table.problems) {
+    if (p.layout != GroupLayout::kNone) return true;
+  }
+  return false;
+}
+
+std::vector<RunKind> table_baseline_kinds(const TuningTable& table) {
+  std::vector<RunKind> kinds(std::begin(kBaselineKinds), std::end(kBaselineKinds));
+  if (has_grouped(table)) kinds.insert(kinds.end(), std::begin(kGroupedBaselineKinds), std::end(kGroupedBaselineKinds));
+  return kinds;
+}
+
 SummaryTable results_table(const TuningTable& table) {
   SummaryTable out;
-  out.columns = {{"M", true},  {"N", true},      {"K", true},       {"label"},
-                 {"µs", true}, {"TFLOPS", true}, {"GB/s", true},
-                 {"vs " + baseline_title(RunKind::kCublasltHeuristic), true},
-                 {"vs " + baseline_title(RunKind::kCublasltBest), true},
-                 {"config"},   {"reproduce"}};
+  // NOTE: grouped problems get an "op" column and their two per-group baselines only when the
+  // table has any: a dense table reads as it always did.
+  const bool grouped = has_grouped(table);
+  std::vector<RunKind> shown = {RunKind::kCublasltHeuristic, RunKind::kCublasltBest};
+  if (grouped) shown.insert(shown.end(), std::begin(kGroupedBaselineKinds), std::end(kGroupedBaselineKinds));
+  if (grouped) out.columns.push_back({"op"});
+  out.columns.insert(out.columns.end(), {{"M", true}, {"N", true}, {"K", true}, {"label"},
+                                         {"µs", true}, {"TFLOPS", true}, {"GB/s", true}});
+  for (const RunKind kind : shown) out.columns.push_back({"vs " + baseline_title(kind), true});
+  out.columns.insert(out.columns.end(), {{"config"}, {"reproduce"}});
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
       const GemmShape shape = shape_of(p, e);
-      std::vector<SummaryCell> row = {std::to_string(e.m), std::to_string(p.n),
-                                      std::to_string(p.k), p.label};
+      std::vector<SummaryCell> row;
+      if (grouped) row.emplace_back(op_text(p));
+      row.insert(row.end(), {std::to_string(e.m), std::to_string(p.n), std::to_string(p.k), p.label});
       if (e.config) {
         row.insert(row.end(), {fixed(e.median_us, 1), fixed(gemm_tflops(shape, e.median_us), 0),
                                fixed(gemm_gbps(shape, e.median_us), 0)});
       } else {
         row.insert(row.end(), 3, SummaryCell(kNone));
       }
-      row.emplace_back(speedup_text(speedup(e, RunKind::kCublasltHeuristic)));
-      row.emplace_back(speedup_text(speedup(e, RunKind::kCublasltBest)));
+      for (const RunKind kind : shown) row.emplace_back(speedup_text(speedup(e, kind)));
       if (e.config) {
         row.emplace_back(*e.config, true);
         row.emplace_back(reproduce_command(p, e), true);
@@ -130,7 +150,7 @@ std::vector<SpeedupGeomean> speedup_geomeans(const TuningTable& table) {
   std::vector<SpeedupGeomean> out;
   for (const Subset& subset : subsets) {
     SpeedupGeomean g{.subset = subset.name};
-    for (const RunKind kind : kBaselineKinds) {
+    for (const RunKind kind : table_baseline_kinds(table)) {
       std::vector<double> values;
       for (const TableProblem& p : table.problems) {
         for (const TableEntry& e : p.entries) {
@@ -149,7 +169,7 @@ std::vector<SpeedupGeomean> speedup_geomeans(const TuningTable& table) {
 SummaryTable geomean_table(const TuningTable& table) {
   SummaryTable out;
   out.columns = {{"rows"}};
-  for (const RunKind kind : kBaselineKinds) out.columns.push_back({"vs " + baseline_title(kind), true});
+  for (const RunKind kind : table_baseline_kinds(table)) out.columns.push_back({"vs " + baseline_title(kind), true});
   for (const SpeedupGeomean& g : speedup_geomeans(table)) {
     std::vector<SummaryCell> cells = {g.subset};
     for (std::size_t i = 0; i < g.by_baseline.size(); ++i) {

@@ -32,7 +32,7 @@ struct SummaryTable {
 /// Geometric means of the speedups over one subset of rows.
 struct SpeedupGeomean {
   std::string subset;                    ///< "all", "M ≤ 256", "M ≥ 1024"
-  std::vector<std::optional<double>> by_baseline{};  ///< in kBaselineKinds order
+  std::vector<std::optional<double>> by_baseline{};  ///< in table_baseline_kinds() order
   std::vector<int64_t> rows{};           ///< rows with both sides, per baseline
 };
 
@@ -40,7 +40,13 @@ struct SpeedupGeomean {
 [[nodiscard]] std::string md_table(const SummaryTable& table);
 /// "NVIDIA H200 (132 SMs, ...)", versions, timing protocol, tool, command: label/value pairs.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env);
-/// One row per entry, problems in table order, M ascending.
+/// Whether the table has grouped problems.
+[[nodiscard]] bool has_grouped(const TuningTable& table);
+/// The baseline kinds a table's summary shows: the dense ones, then the grouped ones when the
+/// table has grouped problems.
+[[nodiscard]] std::vector<RunKind> table_baseline_kinds(const TuningTable& table);
+/// One row per entry, problems in table order, M ascending (grouped: an "op" column first and
+/// M counting the rows that carry results).
 [[nodiscard]] SummaryTable results_table(const TuningTable& table);
 /// One row per subset of speedup_geomeans: "1.23x (rows)" per baseline.
 [[nodiscard]] SummaryTable geomean_table(const TuningTable& table);

@@ -8,22 +8,33 @@
 namespace gemmtune::report {
 namespace {
 
-/// Where each (N, K) and each M landed while building.
+/// A table problem's identity: op, G, N, K.
+using ProblemKey = std::tuple<GroupLayout, int64_t, int64_t, int64_t>;
+
+[[nodiscard]] ProblemKey key_of(const Problem& p) {
+  return {p.layout, p.layout == GroupLayout::kNone ? 0 : p.groups(), p.n, p.k};
+}
+
+/// Where each problem and each entry landed while building; entries by problem_key().
 struct TableBuilder {
   TuningTable table;
-  std::map<std::pair<int64_t, int64_t>, std::size_t> problem_index;
-  std::map<std::tuple<int64_t, int64_t, int64_t>, std::string> first_failure;
-  std::map<std::tuple<int64_t, int64_t, int64_t>, const RunRecord*> side_by_side;  // last passed
+  std::map<ProblemKey, std::size_t> problem_index;
+  std::map<std::string, std::string> first_failure;
+  std::map<std::string, const RunRecord*> side_by_side;  // last passed
 
   TableEntry& entry_for(const RunRecord& r) {
-    const auto key = std::make_pair(r.shape.n, r.shape.k);
-    auto [it, inserted] = problem_index.try_emplace(key, table.problems.size());
-    if (inserted) table.problems.push_back({.label = r.label, .n = r.shape.n, .k = r.shape.k});
+    const Problem& q = r.problem;
+    auto [it, inserted] = problem_index.try_emplace(key_of(q), table.problems.size());
+    if (inserted) {
+      table.problems.push_back({.label = q.label, .n = q.n, .k = q.k, .layout = q.layout,
+                                .groups = q.layout == GroupLayout::kNone ? 0 : q.groups()});
+    }
     std::vector<TableEntry>& entries = table.problems[it->second].entries;
-    const auto found = std::find_if(entries.begin(), entries.end(),
-                                    [&](const TableEntry& e) { return e.m == r.shape.m; });
+    const auto found = std::find_if(entries.begin(), entries.end(), [&](const TableEntry& e) {
+      return e.m == r.shape.m && e.group_m == q.group_m && e.max_m == q.max_m;
+    });
     if (found != entries.end()) return *found;
-    return entries.emplace_back(TableEntry{.m = r.shape.m});
+    return entries.emplace_back(TableEntry{.m = r.shape.m, .group_m = q.group_m, .max_m = q.max_m});
   }
 };
 
@@ -55,13 +66,13 @@ TuningTable build_tuning_table(const RunFolder& folder) {
     const std::string mode =
         passed && !r.timing->mode.empty() ? r.timing->mode : folder.env.timing_mode;
     if (r.kind == RunKind::kSideBySide) {
-      if (passed) b.side_by_side[{r.shape.n, r.shape.k, r.shape.m}] = &r;
+      if (passed) b.side_by_side[problem_key(r.problem)] = &r;
       continue;
     }
     if (r.kind == RunKind::kGemmtune) {
       ++e.dispositions[std::string(to_string(r.disposition))];
       if (!passed) {
-        b.first_failure.try_emplace({r.shape.n, r.shape.k, r.shape.m},
+        b.first_failure.try_emplace(problem_key(r.problem),
                                     std::string(to_string(r.disposition)) + " " + r.config +
                                         (r.reason.empty() ? "" : ": " + r.reason));
       } else if (!e.config || r.timing->median_us < e.median_us) {
@@ -82,10 +93,12 @@ TuningTable build_tuning_table(const RunFolder& folder) {
     }
   }
   for (TableProblem& p : b.table.problems) {
-    std::sort(p.entries.begin(), p.entries.end(),
-              [](const TableEntry& x, const TableEntry& y) { return x.m < y.m; });
+    std::sort(p.entries.begin(), p.entries.end(), [](const TableEntry& x, const TableEntry& y) {
+      return std::tie(x.m, x.max_m, x.group_m) < std::tie(y.m, y.max_m, y.group_m);
+    });
     for (TableEntry& e : p.entries) {
-      const auto found = b.side_by_side.find({p.n, p.k, e.m});
+      const std::string key = problem_key(problem_of(p, e));
+      const auto found = b.side_by_side.find(key);
       const RunRecord* sbs = found == b.side_by_side.end() ? nullptr : found->second;
       if (e.config && sbs != nullptr && !sbs->runoff.empty()) {
         // NOTE: the run-off's candidates were timed in one interleaved call, free of the clock
@@ -104,7 +117,7 @@ TuningTable build_tuning_table(const RunFolder& folder) {
       }
       if (e.config) continue;
       e.timing_mode = folder.env.timing_mode;
-      const auto it = b.first_failure.find({p.n, p.k, e.m});
+      const auto it = b.first_failure.find(key);
       e.reason = no_config_reason(e, it == b.first_failure.end() ? "" : it->second);
     }
   }
@@ -121,10 +134,35 @@ std::optional<double> speedup(const TableEntry& entry, RunKind baseline) {
   return it->second.median_us / entry.median_us;
 }
 
+std::vector<RunKind> baseline_kinds(GroupLayout layout) {
+  if (layout != GroupLayout::kNone) {
+    return {std::begin(kGroupedBaselineKinds), std::end(kGroupedBaselineKinds)};
+  }
+  return {std::begin(kBaselineKinds), std::end(kBaselineKinds)};
+}
+
+Problem problem_of(const TableProblem& p, const TableEntry& e) {
+  Problem q{.label = p.label, .m = e.m, .n = p.n, .k = p.k, .layout = p.layout,
+            .group_m = e.group_m, .max_m = e.max_m};
+  if (p.layout == GroupLayout::kMasked) q.m = e.max_m * q.groups();
+  return q;
+}
+
+std::string op_text(const TableProblem& p) {
+  if (p.layout == GroupLayout::kNone) return "dense";
+  return std::string(to_string(p.layout)) + " G" + std::to_string(p.groups);
+}
+
 std::string reproduce_command(const TableProblem& p, const TableEntry& e) {
   if (!e.config) return "";
-  return "gemmtune run --m " + std::to_string(e.m) + " --n " + std::to_string(p.n) + " --k " +
-         std::to_string(p.k) + " --config " + *e.config + " --timing " + e.timing_mode;
+  std::string rows = "--m " + std::to_string(e.m);
+  if (p.layout != GroupLayout::kNone) {
+    rows = std::string("--layout ") + to_string(p.layout) + " --group-m ";
+    for (std::size_t g = 0; g < e.group_m.size(); ++g) rows += (g ? "," : "") + std::to_string(e.group_m[g]);
+    if (p.layout == GroupLayout::kMasked) rows += " --max-m " + std::to_string(e.max_m);
+  }
+  return "gemmtune run " + rows + " --n " + std::to_string(p.n) + " --k " + std::to_string(p.k) +
+         " --config " + *e.config + " --timing " + e.timing_mode;
 }
 
 TuningTable load_tuning_table(const std::filesystem::path& path) {

@@ -1,7 +1,8 @@
 #pragma once
-/// The tuning table: per problem (N, K) and per M, the fastest config that passed validation and
-/// the three cuBLASLt baselines measured beside it. Built from a run folder, written as
-/// tuning_table.json (`gemmtune.tuning_table/1`, README "Run folder and tuning table schema").
+/// The tuning table: per problem (op, N, K and, grouped, G) and per M (grouped: per list of
+/// group sizes), the fastest config that passed validation and the cuBLASLt baselines measured
+/// beside it. Built from a run folder, written as tuning_table.json (`gemmtune.tuning_table/2`,
+/// README "Run folder and tuning table schema"; /1 tables are read as dense ones).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -16,9 +17,17 @@
 
 namespace gemmtune::report {
 
-/// The cuBLASLt kinds a table entry compares against, in output order.
+/// The cuBLASLt kinds a dense table entry compares against, in output order.
 inline constexpr RunKind kBaselineKinds[] = {RunKind::kCublasltHeuristic, RunKind::kCublasltBest,
                                              RunKind::kCublasltFp8Tensor};
+/// The cuBLASLt kinds a grouped entry compares against: block-scaled once per group, looped and
+/// replayed from one CUDA graph.
+inline constexpr RunKind kGroupedBaselineKinds[] = {RunKind::kCublasltPerGroup,
+                                                    RunKind::kCublasltPerGroupGraph};
+
+/// The baseline kinds of a problem of `layout`, in output order (the one list the sweep's plan,
+/// the table and the reports share).
+[[nodiscard]] std::vector<RunKind> baseline_kinds(GroupLayout layout);
 
 /// The fastest passed measurement of one cuBLASLt kind.
 struct BaselineResult {
@@ -37,9 +46,11 @@ struct SideBySide {
   [[nodiscard]] bool operator==(const SideBySide&) const = default;
 };
 
-/// One M of a problem.
+/// One M of a problem (grouped: one list of group sizes).
 struct TableEntry {
-  int64_t m = 0;
+  int64_t m = 0;  ///< rows (grouped: the groups' rows that carry results, Problem::useful_rows)
+  std::vector<int64_t> group_m{};  ///< grouped: rows per group (masked: rows used)
+  int64_t max_m = 0;               ///< masked: rows per group in A and D
   std::optional<std::string> config{};  ///< fastest passed config; nullopt when none passed
   /// How `config` was chosen: "runoff" (fastest of the side-by-side run-off; median_us is then
   /// its re-timing beside the baselines) or "screening" (fastest screening record: runs without
@@ -55,11 +66,14 @@ struct TableEntry {
   [[nodiscard]] bool operator==(const TableEntry&) const = default;
 };
 
-/// One (N, K) pair, e.g. a weight matrix of a model, with its entries sorted by M.
+/// One (N, K) pair, e.g. a weight matrix of a model, with its entries sorted by M; grouped
+/// problems are keyed by their layout and group count G too.
 struct TableProblem {
   std::string label;
   int64_t n = 0;
   int64_t k = 0;
+  GroupLayout layout = GroupLayout::kNone;
+  int64_t groups = 0;  ///< grouped: G; 0 for dense
   std::vector<TableEntry> entries{};
   [[nodiscard]] bool operator==(const TableProblem&) const = default;
 };
@@ -83,15 +97,20 @@ struct TuningTable {
 /// Reads a tuning_table.json, or builds the table from a run folder when `path` is a directory.
 [[nodiscard]] TuningTable load_tuning_table(const std::filesystem::path& path);
 
-/// M, N, K of an entry.
+/// The problem an entry measured (label, sizes, layout, group sizes).
+[[nodiscard]] Problem problem_of(const TableProblem& p, const TableEntry& e);
+/// What an entry computes and moves (Problem::shape: grouped M counts useful rows).
 [[nodiscard]] inline GemmShape shape_of(const TableProblem& p, const TableEntry& e) {
-  return {.m = e.m, .n = p.n, .k = p.k};
+  return problem_of(p, e).shape();
 }
+/// "dense" or the grouped op, with G: e.g. "grouped_masked G32".
+[[nodiscard]] std::string op_text(const TableProblem& p);
 /// baseline_us / ours_us: from the side-by-side re-timing when it has the baseline (one Timer
 /// call, so free of clock drift), else from the separate measurements; nullopt when either side
 /// is missing.
 [[nodiscard]] std::optional<double> speedup(const TableEntry& entry, RunKind baseline);
-/// `gemmtune run --m M --n N --k K --config CFG --timing MODE`; empty when no config.
+/// `gemmtune run --m M --n N --k K --config CFG --timing MODE` (grouped: `--layout L --group-m
+/// LIST [--max-m M]` for --m); empty when no config.
 [[nodiscard]] std::string reproduce_command(const TableProblem& problem, const TableEntry& entry);
 
 }  // namespace gemmtune::report

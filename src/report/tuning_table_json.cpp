@@ -1,12 +1,12 @@
 // tuning_table.json: writing (with derived fields) and reading (with file + JSON-path errors).
 #include <set>
 
+#include "core/results_schema.hpp"
+#include "report/problem_fields.hpp"
 #include "report/tuning_table.hpp"
 
 namespace gemmtune::report {
 namespace {
-
-constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
 
 [[nodiscard]] Json baseline_json(const GemmShape& shape, const BaselineResult& b) {
   Json j = {{"median_us", b.median_us},
@@ -19,10 +19,16 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
 
 [[nodiscard]] Json entry_json(const TableProblem& p, const TableEntry& e) {
   const GemmShape shape = shape_of(p, e);
-  Json j = {{"m", e.m}, {"config", nullptr}, {"timing_mode", e.timing_mode}};
+  Json j = {{"m", e.m}};
+  if (p.layout != GroupLayout::kNone) {
+    j["group_m"] = e.group_m;
+    if (p.layout == GroupLayout::kMasked) j["max_m"] = e.max_m;
+  }
+  j["config"] = nullptr;
+  j["timing_mode"] = e.timing_mode;
   Json baselines = Json::object();
   Json speedups = Json::object();
-  for (const RunKind kind : kBaselineKinds) {
+  for (const RunKind kind : baseline_kinds(p.layout)) {
     const std::string name(to_string(kind));
     const auto it = e.baselines.find(kind);
     baselines[name] = it == e.baselines.end() ? Json() : baseline_json(shape, it->second);
@@ -58,9 +64,28 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
   return j;
 }
 
-[[nodiscard]] TableEntry parse_entry(const Json& j, const JsonAt& at) {
+[[nodiscard]] TableEntry parse_entry(const TableProblem& p, const Json& j, const JsonAt& at) {
   TableEntry e;
   e.m = require_positive_int(j, "m", at);
+  if (p.layout != GroupLayout::kNone) {
+    e.group_m = parse_group_sizes(require_member(j, "group_m", at), at / "group_m");
+    if (static_cast<int64_t>(e.group_m.size()) != p.groups) {
+      (at / "group_m").fail(std::to_string(e.group_m.size()) + " groups in a problem of G " +
+                            std::to_string(p.groups));
+    }
+    if (p.layout == GroupLayout::kMasked) e.max_m = require_positive_int(j, "max_m", at);
+    // The rows that carry results must agree with the groups' (Problem::useful_rows).
+    const Problem q = problem_of(p, e);
+    if (q.useful_rows() != e.m) {
+      (at / "m").fail("the groups hold " + std::to_string(q.useful_rows()) + " rows, m says " +
+                      std::to_string(e.m));
+    }
+    for (const int64_t rows : e.group_m) {
+      if (p.layout == GroupLayout::kMasked && rows > e.max_m) {
+        (at / "group_m").fail("rows " + std::to_string(rows) + " > max_m " + std::to_string(e.max_m));
+      }
+    }
+  }
   e.timing_mode = require_string(j, "timing_mode", at);
   if (j.contains("config") && !j.at("config").is_null()) {
     e.config = require_string(j, "config", at);
@@ -82,7 +107,7 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
     }
   }
   const Json& baselines = require_member(j, "baselines", at);
-  for (const RunKind kind : kBaselineKinds) {
+  for (const RunKind kind : baseline_kinds(p.layout)) {
     const std::string name(to_string(kind));
     if (!baselines.contains(name) || baselines.at(name).is_null()) continue;
     const Json& b = baselines.at(name);
@@ -99,7 +124,7 @@ constexpr const char* kTableSchema = "gemmtune.tuning_table/1";
     if (!side.is_object()) sat.fail("expected an object");
     SideBySide parsed{.median_us = require_number(side, "median_us", sat)};
     if (parsed.median_us <= 0.0) (sat / "median_us").fail("must be positive");
-    for (const RunKind kind : kBaselineKinds) {
+    for (const RunKind kind : baseline_kinds(p.layout)) {
       const std::string key = std::string(to_string(kind)) + "_us";
       if (side.contains(key)) parsed.baseline_us[kind] = require_number(side, key, sat);
     }
@@ -125,38 +150,60 @@ Json to_json(const TuningTable& table) {
   for (const TableProblem& p : table.problems) {
     Json entries = Json::array();
     for (const TableEntry& e : p.entries) entries.push_back(entry_json(p, e));
-    problems.push_back({{"label", p.label}, {"n", p.n}, {"k", p.k}, {"entries", std::move(entries)}});
+    Json pj = {{"label", p.label}};
+    if (p.layout != GroupLayout::kNone) {
+      pj["op"] = to_string(p.layout);
+      pj["groups"] = p.groups;
+    }
+    pj["n"] = p.n;
+    pj["k"] = p.k;
+    pj["entries"] = std::move(entries);
+    problems.push_back(std::move(pj));
   }
-  return {{"schema", kTableSchema}, {"env", to_json(table.env)}, {"problems", std::move(problems)}};
+  return {{"schema", kTuningTableSchema}, {"env", to_json(table.env)}, {"problems", std::move(problems)}};
 }
 
 TuningTable parse_tuning_table(const Json& j, const std::string& file) {
   const JsonAt at{file};
   const std::string schema = require_string(j, "schema", at);
-  if (schema != kTableSchema) {
-    (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" + kTableSchema + "\")");
+  if (!is_tuning_table_schema(schema)) {
+    (at / "schema").fail("unsupported schema \"" + schema + "\" (expected \"" +
+                         std::string(kTuningTableSchema) + "\" or \"" +
+                         std::string(kTuningTableSchemaV1) + "\")");
   }
   TuningTable table;
   table.env = parse_env(require_member(j, "env", at), at / "env");
   const Json& problems = require_member(j, "problems", at);
   if (!problems.is_array()) (at / "problems").fail("expected an array");
-  std::set<std::pair<int64_t, int64_t>> seen_problems;
+  std::set<std::string> seen_problems;
   for (std::size_t i = 0; i < problems.size(); ++i) {
     const Json& pj = problems[i];
     const JsonAt pat = (at / "problems")[i];
     TableProblem p{.label = optional_string(pj, "label", pat),
                    .n = require_positive_int(pj, "n", pat),
                    .k = require_positive_int(pj, "k", pat)};
-    if (!seen_problems.insert({p.n, p.k}).second) {
-      pat.fail("duplicate problem n=" + std::to_string(p.n) + " k=" + std::to_string(p.k));
+    const std::string op = optional_string(pj, "op", pat, "gemm");
+    if (op != "gemm") {
+      const std::optional<GroupLayout> layout = parse_group_layout(op);
+      if (!layout || *layout == GroupLayout::kNone || schema == kTuningTableSchemaV1) {
+        (pat / "op").fail("unknown op \"" + op + "\" (expected gemm, grouped_contiguous or grouped_masked" +
+                          (schema == kTuningTableSchemaV1 ? std::string("; a /1 table is dense") : "") + ")");
+      }
+      p.layout = *layout;
+      p.groups = require_positive_int(pj, "groups", pat);
+    }
+    if (!seen_problems.insert(op_text(p) + " " + std::to_string(p.n) + "x" + std::to_string(p.k)).second) {
+      pat.fail("duplicate problem " + op_text(p) + " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k));
     }
     const Json& entries = require_member(pj, "entries", pat);
     if (!entries.is_array()) (pat / "entries").fail("expected an array");
-    std::set<int64_t> seen_m;
+    std::set<std::string> seen_entries;
     for (std::size_t k = 0; k < entries.size(); ++k) {
       const JsonAt eat = (pat / "entries")[k];
-      TableEntry e = parse_entry(entries[k], eat);
-      if (!seen_m.insert(e.m).second) eat.fail("duplicate m=" + std::to_string(e.m));
+      TableEntry e = parse_entry(p, entries[k], eat);
+      if (!seen_entries.insert(problem_key(problem_of(p, e))).second) {
+        eat.fail("duplicate entry " + describe(problem_of(p, e)));
+      }
       p.entries.push_back(std::move(e));
     }
     table.problems.push_back(std::move(p));

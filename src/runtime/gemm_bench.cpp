@@ -11,6 +11,8 @@
 
 #include "core/error.hpp"
 #include "core/gemm_shape.hpp"
+#include "core/problem_json.hpp"
+#include "core/results_schema.hpp"
 #include "core/smem_layout.hpp"
 #include "runtime/cublaslt_fp8_gemm.hpp"
 #include "runtime/cuda_check.hpp"
@@ -44,24 +46,25 @@ const char* to_string(MeasuredKind kind) {
     case MeasuredKind::kCublasLtBest: return "cublaslt_best";
     case MeasuredKind::kCublasLtFp8Tensor: return "cublaslt_fp8_tensor";
     case MeasuredKind::kSideBySide: return "side_by_side";
+    case MeasuredKind::kCublasLtPerGroup: return "cublaslt_per_group";
+    case MeasuredKind::kCublasLtPerGroupGraph: return "cublaslt_per_group_graph";
   }
   return "unknown";
 }
 
 namespace {
 
-GemmShape shape_of(const Problem& p) { return GemmShape{.m = p.m, .n = p.n, .k = p.k}; }
 
 }  // namespace
 
 double Measurement::tflops() const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  return gemm_tflops(shape_of(problem), timing->median_us);
+  return gemm_tflops(problem.shape(), timing->median_us);
 }
 
 double Measurement::gbps() const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  return gemm_gbps(shape_of(problem), timing->median_us);
+  return gemm_gbps(problem.shape(), timing->median_us);
 }
 
 namespace {
@@ -83,9 +86,8 @@ nlohmann::json metric_or_null(const std::optional<ValidationMetrics>& m) {
 
 nlohmann::json to_run_record(const Measurement& m) {
   nlohmann::json j;
-  j["schema"] = "gemmtune.run/1";
-  j["problem"] = {{"label", m.problem.label}, {"m", m.problem.m}, {"n", m.problem.n},
-                  {"k", m.problem.k}};
+  j["schema"] = kRunSchema;
+  j["problem"] = problem_to_json<nlohmann::json>(m.problem);
   j["kind"] = to_string(m.kind);
   const bool ours = m.kind == MeasuredKind::kGemmtune || m.kind == MeasuredKind::kSideBySide;
   if (ours) j["config"] = m.config;

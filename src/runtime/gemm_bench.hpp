@@ -25,7 +25,10 @@ enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFa
 [[nodiscard]] const char* to_string(Disposition disposition);
 
 /// What produced a measurement.
-enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor, kSideBySide };
+/// Grouped problems: kCublasLtPerGroup (block-scaled once per group, in a loop) and
+/// kCublasLtPerGroupGraph (the same launches replayed from one CUDA graph).
+enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor, kSideBySide,
+                          kCublasLtPerGroup, kCublasLtPerGroupGraph };
 [[nodiscard]] const char* to_string(MeasuredKind kind);
 
 /// One config's time in a side-by-side run-off.

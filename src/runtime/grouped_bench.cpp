@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/gemm_shape.hpp"
 #include "core/smem_layout.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_launcher.hpp"
@@ -74,20 +75,27 @@ void note_group(GroupedValidation& v, int g, const ValidationMetrics& metrics) {
 
 double GroupedMeasurement::useful_tflops(const Problem& p) const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  return 2.0 * static_cast<double>(p.useful_rows()) * static_cast<double>(p.n) *
-         static_cast<double>(p.k) / (timing->median_us * 1e-6) / 1e12;
+  return gemm_tflops(p.shape(), timing->median_us);
 }
 
 double GroupedMeasurement::useful_gbps(const Problem& p) const {
   if (!timing || timing->median_us <= 0) return 0.0;
-  const double rows = static_cast<double>(p.useful_rows());
-  const double kb = static_cast<double>(num_k_blocks(p.k));
-  const double groups = static_cast<double>(p.groups());
-  const double bytes = rows * static_cast<double>(p.k) + 4 * kb * rows +
-                       groups * static_cast<double>(p.n) * static_cast<double>(p.k) +
-                       groups * 4 * kb * static_cast<double>((p.n + 127) / 128) +
-                       2 * rows * static_cast<double>(p.n);
-  return bytes / (timing->median_us * 1e-6) / 1e9;
+  return gemm_gbps(p.shape(), timing->median_us);
+}
+
+Measurement to_measurement(const Problem& problem, const GroupedMeasurement& m, MeasuredKind kind) {
+  Measurement out;
+  out.problem = problem;
+  out.kind = kind;
+  out.config = m.kind == "gemmtune" ? m.config : "";
+  out.disposition = m.disposition;
+  out.reason = m.reason;
+  out.timing = m.timing;
+  if (m.validation.worst_group >= 0) out.vs_reference = m.validation.worst;
+  out.vs_cublaslt = m.validation.worst_vs_cublaslt;
+  out.ptxas = m.ptxas;
+  out.smem_bytes = m.smem_bytes;
+  return out;
 }
 
 void to_json(nlohmann::json& j, const GroupedMeasurement& m) {
@@ -153,11 +161,14 @@ GroupedBench::GroupedBench(const Problem& problem, const BenchOptions& options)
 
 GroupedBench::~GroupedBench() = default;
 
-void GroupedBench::append_cublaslt_baselines(std::vector<GroupedMeasurement>& out,
+void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kinds,
+                                             std::vector<GroupedMeasurement>& out,
                                              std::vector<TimedLaunch>& launches,
                                              std::vector<size_t>& timed) {
   State& s = *state_;
-  for (const char* kind : {"cublaslt_per_group", "cublaslt_per_group_graph"}) {
+  for (const std::string& kind : kinds) {
+    GT_CHECK(kind == kGroupedBaselineLoop || kind == kGroupedBaselineGraph, kExitUsage,
+             "unknown grouped baseline " + kind);
     GroupedMeasurement b;
     b.kind = kind;
     if (!s.cublaslt) {
@@ -182,7 +193,7 @@ void GroupedBench::append_cublaslt_baselines(std::vector<GroupedMeasurement>& ou
     }
     b.disposition = Disposition::kPassed;
     GroupedCublasLt* baseline = s.cublaslt.get();
-    if (std::string(kind) == "cublaslt_per_group") {
+    if (kind == kGroupedBaselineLoop) {
       launches.push_back({kind, [baseline](cudaStream_t st) { baseline->run(st); }});
     } else {
       launches.push_back({kind, [baseline](cudaStream_t st) { baseline->run_graph(st); }});
@@ -193,7 +204,7 @@ void GroupedBench::append_cublaslt_baselines(std::vector<GroupedMeasurement>& ou
 }
 
 std::vector<GroupedMeasurement> GroupedBench::measure(
-    const std::vector<RunoffCandidate>& candidates) {
+    const std::vector<RunoffCandidate>& candidates, const std::vector<std::string>& baselines) {
   State& s = *state_;
   const GroupedInputs& in = s.inputs;
   const cudaStream_t stream = s.timer.stream();
@@ -282,7 +293,7 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
                         [prepared](cudaStream_t st) { prepared->launch(st); }});
     timed.push_back(i);
   }
-  append_cublaslt_baselines(out, launches, timed);
+  append_cublaslt_baselines(baselines, out, launches, timed);
   if (launches.empty()) return out;
   NvtxRange range("time grouped");
   const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);

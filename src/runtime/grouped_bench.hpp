@@ -50,6 +50,15 @@ struct GroupedMeasurement {
   [[nodiscard]] double useful_gbps(const Problem& problem) const;
 };
 
+/// The baselines of a grouped problem, by GroupedMeasurement::kind.
+inline constexpr const char* kGroupedBaselineLoop = "cublaslt_per_group";
+inline constexpr const char* kGroupedBaselineGraph = "cublaslt_per_group_graph";
+
+/// The runs.jsonl form of a grouped measurement (gemmtune.run/2, kind `kind`): validation as the
+/// worst group's metrics against the dequantized reference and against cuBLASLt.
+[[nodiscard]] Measurement to_measurement(const Problem& problem, const GroupedMeasurement& m,
+                                         MeasuredKind kind);
+
 /// The JSON record of a grouped measurement (inside schema gemmtune.grouped_run/1).
 void to_json(nlohmann::json& j, const GroupedMeasurement& m);
 /// The problem's JSON description: layout, n, k, groups, group_m, max_m, useful rows.
@@ -66,10 +75,11 @@ class GroupedBench {
 
   /// Validates every candidate (each group against its dequantized reference and against
   /// cuBLASLt's output); those that passed are then timed interleaved with the cuBLASLt
-  /// baselines (results: candidates in request order, then the baselines). A candidate that
-  /// fails keeps its disposition and is not timed.
+  /// `baselines` (kGroupedBaselineLoop, kGroupedBaselineGraph; results: candidates in request
+  /// order, then the baselines). A candidate that fails keeps its disposition and is not timed.
   [[nodiscard]] std::vector<GroupedMeasurement> measure(
-      const std::vector<RunoffCandidate>& candidates);
+      const std::vector<RunoffCandidate>& candidates,
+      const std::vector<std::string>& baselines = {kGroupedBaselineLoop, kGroupedBaselineGraph});
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
 
@@ -77,7 +87,8 @@ class GroupedBench {
   struct State;
   /// Adds the cuBLASLt baselines to `out` (validated against the references) and, when they
   /// can run, to the launches to time.
-  void append_cublaslt_baselines(std::vector<GroupedMeasurement>& out,
+  void append_cublaslt_baselines(const std::vector<std::string>& kinds,
+                                 std::vector<GroupedMeasurement>& out,
                                  std::vector<TimedLaunch>& launches, std::vector<size_t>& timed);
   Problem problem_;
   BenchOptions options_;

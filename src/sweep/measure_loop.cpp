@@ -22,8 +22,6 @@ constexpr size_t kCompileLogBytes = 2000;
 /// How long a worker that announced its exit (restart: true) gets before it is killed.
 constexpr double kWorkerExitGraceS = 5.0;
 
-GemmShape shape_of(const Problem& p) { return {.m = p.m, .n = p.n, .k = p.k}; }
-
 SteadyClock::time_point after_seconds(double seconds) {
   return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                   std::chrono::duration<double>(seconds));
@@ -40,7 +38,7 @@ void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
   for (const ProblemWork& work : plan) {
     for (const WorkItem& item : work.items) {
       const std::string config = item.config ? to_string(*item.config) : "";
-      if (ctx_.recorded.keys.count(work_key(shape_of(work.problem), item.kind, config)) == 0) {
+      if (ctx_.recorded.keys.count(work_key(work.problem, item.kind, config)) == 0) {
         ++items_left_;
       }
     }
@@ -48,17 +46,17 @@ void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
   start_ = SteadyClock::now();
   for (size_t p = 0; p < plan.size(); ++p) {
     const ProblemWork& work = plan[p];
-    const GemmShape shape = shape_of(work.problem);
-    NvtxRange range("problem " + shape_key(shape));
+    const std::string key = problem_key(work.problem);
+    NvtxRange range("problem " + key);
     best_algo_ = Json();
     passed_.clear();
-    if (const auto old = ctx_.recorded.passed.find(shape_key(shape));
+    if (const auto old = ctx_.recorded.passed.find(key);
         old != ctx_.recorded.passed.end()) {
       passed_ = old->second;  // measured by the run this one resumes
     }
     state_ = {.problem_index = static_cast<int64_t>(p + 1),
               .problem_count = static_cast<int64_t>(plan.size()), .problem = work.problem};
-    if (const auto best = ctx_.recorded.best_passed.find(shape_key(shape));
+    if (const auto best = ctx_.recorded.best_passed.find(key);
         best != ctx_.recorded.best_passed.end()) {
       state_.best_us = best->second.first;
       state_.best_config = best->second.second;
@@ -67,13 +65,13 @@ void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
       if (item.kind != RunKind::kGemmtune) continue;
       ++state_.configs_total;
       const bool done =
-          ctx_.recorded.keys.count(work_key(shape, item.kind, to_string(*item.config))) != 0;
+          ctx_.recorded.keys.count(work_key(work.problem, item.kind, to_string(*item.config))) != 0;
       state_.configs_done += done ? 1 : 0;
     }
     printer_.update(state_);
     for (const WorkItem& item : work.items) {
       const std::string config = item.config ? to_string(*item.config) : "";
-      if (ctx_.recorded.keys.count(work_key(shape, item.kind, config)) != 0) {
+      if (ctx_.recorded.keys.count(work_key(work.problem, item.kind, config)) != 0) {
         ++ctx_.outcome.already_recorded;
         continue;
       }
@@ -104,7 +102,7 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
     const std::vector<std::string> runoff = runoff_candidates(passed_);
     request.config = runoff.empty() ? "" : runoff.front();
     request.runoff.assign(runoff.begin() + (runoff.empty() ? 0 : 1), runoff.end());
-    const auto old = ctx_.recorded.cublaslt_best_algo.find(shape_key(shape_of(problem)));
+    const auto old = ctx_.recorded.cublaslt_best_algo.find(problem_key(problem));
     if (!best_algo_.is_null()) {
       request.algo = best_algo_;
     } else if (old != ctx_.recorded.cublaslt_best_algo.end()) {
@@ -204,7 +202,7 @@ void MeasureLoop::record_failure(const MeasureRequest& request, Disposition disp
   if (disposition == Disposition::kTimedOut) ++ctx_.outcome.timed_out;
   if (disposition == Disposition::kFaulted) ++ctx_.outcome.faulted;
   printer_.break_line();
-  spdlog::warn("{} {}: {}: {}", shape_key(shape_of(request.problem)),
+  spdlog::warn("{} {}: {}: {}", describe(request.problem),
                request.config.empty() ? report::to_string(request.kind) : request.config,
                report::to_string(disposition), reason);
   append(make_parent_record(request.problem, request.kind, request.config, disposition, reason));

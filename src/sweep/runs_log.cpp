@@ -9,17 +9,15 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/problem_json.hpp"
+#include "core/results_schema.hpp"
 
 namespace gemmtune::sweep {
 
 using report::Json;
 
-std::string shape_key(const GemmShape& shape) {
-  return std::to_string(shape.m) + "x" + std::to_string(shape.n) + "x" + std::to_string(shape.k);
-}
-
-std::string work_key(const GemmShape& shape, report::RunKind kind, const std::string& config) {
-  return shape_key(shape) + " " + std::string(report::to_string(kind)) +
+std::string work_key(const Problem& problem, report::RunKind kind, const std::string& config) {
+  return problem_key(problem) + " " + std::string(report::to_string(kind)) +
          (kind == report::RunKind::kGemmtune ? " " + config : "");
 }
 
@@ -73,17 +71,17 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
     }
   }
   for (const report::RunRecord& r : report::read_runs_jsonl(path, work.warnings)) {
-    work.keys.insert(work_key(r.shape, r.kind, r.kind == report::RunKind::kSideBySide ? "" : r.config));
+    work.keys.insert(work_key(r.problem, r.kind, r.kind == report::RunKind::kSideBySide ? "" : r.config));
     ++work.records;
     if (r.kind == report::RunKind::kCublasltBest && r.disposition == report::Disposition::kPassed) {
-      work.cublaslt_best_algo[shape_key(r.shape)] = r.algo;
+      work.cublaslt_best_algo[problem_key(r.problem)] = r.algo;
     }
     if (r.kind != report::RunKind::kGemmtune || r.disposition != report::Disposition::kPassed) {
       continue;
     }
-    work.passed[shape_key(r.shape)].emplace_back(r.timing->median_us, r.config);
+    work.passed[problem_key(r.problem)].emplace_back(r.timing->median_us, r.config);
     const auto [it, inserted] =
-        work.best_passed.try_emplace(shape_key(r.shape), r.timing->median_us, r.config);
+        work.best_passed.try_emplace(problem_key(r.problem), r.timing->median_us, r.config);
     if (!inserted && r.timing->median_us < it->second.first) {
       it->second = {r.timing->median_us, r.config};
     }
@@ -103,8 +101,8 @@ std::string utc_timestamp_now() {
 Json make_parent_record(const Problem& problem, report::RunKind kind, const std::string& config,
                         report::Disposition disposition, const std::string& reason) {
   Json j;
-  j["schema"] = "gemmtune.run/1";
-  j["problem"] = {{"label", problem.label}, {"m", problem.m}, {"n", problem.n}, {"k", problem.k}};
+  j["schema"] = kRunSchema;
+  j["problem"] = problem_to_json<Json>(problem);
   j["kind"] = report::to_string(kind);
   if (report::has_config(kind)) j["config"] = config;
   j["disposition"] = report::to_string(disposition);

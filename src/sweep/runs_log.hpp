@@ -17,14 +17,11 @@
 
 namespace gemmtune::sweep {
 
-/// The identity of one measurement for --resume: problem sizes, kind and config text (empty for
+/// The identity of one measurement for --resume: problem_key(), kind and config text (empty for
 /// cuBLASLt kinds and side_by_side, one per problem), e.g.
 /// "64x7168x16384 gemmtune bm64_bn64_s8_mc0_sm132_rN8_sk1".
-[[nodiscard]] std::string work_key(const GemmShape& shape, report::RunKind kind,
+[[nodiscard]] std::string work_key(const Problem& problem, report::RunKind kind,
                                    const std::string& config);
-
-/// "MxNxK" of a problem.
-[[nodiscard]] std::string shape_key(const GemmShape& shape);
 
 /// Appends records to a runs.jsonl. Move-less; closes the file in the destructor.
 class RunsLog {
@@ -51,11 +48,11 @@ class RunsLog {
 struct RecordedWork {
   std::set<std::string> keys;         ///< work_key() of every record
   int64_t records = 0;
-  /// Per shape_key(): the fastest passed config recorded, as (median_us, config).
+  /// Per problem_key(): the fastest passed config recorded, as (median_us, config).
   std::map<std::string, std::pair<double, std::string>> best_passed;
-  /// Per shape_key(): every passed config recorded, as (median_us, config), in file order.
+  /// Per problem_key(): every passed config recorded, as (median_us, config), in file order.
   std::map<std::string, std::vector<std::pair<double, std::string>>> passed;
-  /// Per shape_key(): the algorithm record of the last passed cublaslt_best measurement.
+  /// Per problem_key(): the algorithm record of the last passed cublaslt_best measurement.
   std::map<std::string, report::Json> cublaslt_best_algo;
   std::vector<std::string> warnings;  ///< e.g. the truncated last line that was dropped
 };

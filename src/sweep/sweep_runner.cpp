@@ -94,10 +94,9 @@ std::vector<KernelConfig> configs_to_build(const std::vector<ProblemWork>& plan,
                                            const RecordedWork& recorded) {
   std::vector<KernelConfig> configs;
   for (const ProblemWork& work : plan) {
-    const GemmShape shape{.m = work.problem.m, .n = work.problem.n, .k = work.problem.k};
     for (const WorkItem& item : work.items) {
       if (!item.config || !item.skip_reason.empty()) continue;
-      if (recorded.keys.count(work_key(shape, item.kind, to_string(*item.config))) != 0) continue;
+      if (recorded.keys.count(work_key(work.problem, item.kind, to_string(*item.config))) != 0) continue;
       configs.push_back(*item.config);
     }
   }

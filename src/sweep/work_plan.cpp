@@ -9,14 +9,46 @@
 
 namespace gemmtune::sweep {
 
-std::vector<WorkItem> baseline_items(double best_us) {
+std::vector<report::RunKind> baseline_kinds(GroupLayout layout) {
+  if (layout != GroupLayout::kNone) {
+    return {report::RunKind::kCublasltPerGroup, report::RunKind::kCublasltPerGroupGraph};
+  }
+  return {report::RunKind::kCublasltHeuristic, report::RunKind::kCublasltBest,
+          report::RunKind::kCublasltFp8Tensor};
+}
+
+std::vector<WorkItem> baseline_items(GroupLayout layout, double best_us) {
   std::vector<WorkItem> items;
-  for (const report::RunKind kind : {report::RunKind::kCublasltHeuristic,
-                                     report::RunKind::kCublasltBest,
-                                     report::RunKind::kCublasltFp8Tensor}) {
+  for (const report::RunKind kind : baseline_kinds(layout)) {
     items.push_back({.kind = kind, .config = std::nullopt, .predicted_us = best_us});
   }
   return items;
+}
+
+LegalConfigs::LegalConfigs(const std::vector<KernelConfig>& space_configs,
+                           const DeviceLimits& limits)
+    : space_configs_(space_configs), limits_(limits) {}
+
+std::vector<KernelConfig> LegalConfigs::for_problem(const Problem& problem) {
+  auto it = by_layout_.find(problem.layout);
+  if (it == by_layout_.end()) {
+    std::vector<KernelConfig> built = with_layout(space_configs_, problem.layout);
+    ConfigListLegality legality(built, limits_);
+    it = by_layout_.emplace(problem.layout, Layout{std::move(built), std::move(legality)}).first;
+  }
+  const Layout& layout = it->second;
+  std::vector<KernelConfig> legal;
+  const std::vector<RuleIndex> rules = layout.legality.deciding_rules(problem);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i] == kNoRule) legal.push_back(layout.configs[i]);
+  }
+  return legal;
+}
+
+GemmShape cost_model_shape(const Problem& problem) {
+  GemmShape shape = problem.shape();
+  shape.m = std::max<int64_t>(1, shape.m);
+  return shape;
 }
 
 DeviceModel device_model(const DeviceLimits& limits) {
@@ -29,21 +61,19 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
                                     const std::vector<KernelConfig>& space_configs,
                                     const DeviceLimits& limits, const Budget& budget) {
   const DeviceModel model = device_model(limits);
-  const ConfigListLegality legality(space_configs, limits);
+  LegalConfigs legal_configs(space_configs, limits);
   std::vector<ProblemWork> plan;
   for (const Problem& problem : shapes.problems) {
-    std::vector<KernelConfig> legal;
-    const std::vector<RuleIndex> rules = legality.deciding_rules(problem);
-    for (size_t i = 0; i < rules.size(); ++i) {
-      if (rules[i] == kNoRule) legal.push_back(space_configs[i]);
-    }
-    const GemmShape shape{.m = problem.m, .n = problem.n, .k = problem.k};
+    const std::vector<KernelConfig> legal = legal_configs.for_problem(problem);
+    // NOTE: the cost model knows nothing of groups yet: it sees a grouped problem's real rows as
+    // one M; the interleaved run-off decides between its picks.
+    const GemmShape shape = cost_model_shape(problem);
     const std::vector<Candidate> candidates = select_candidates(shape, legal, budget, model);
     // NOTE: without a legal config the baselines still need a time scale for their watchdog;
     // the default config's prediction is one.
     const double best_us = candidates.empty() ? predict_us(shape, KernelConfig{}, model)
                                               : candidates.front().predicted_us;
-    ProblemWork work{.problem = problem, .items = baseline_items(best_us),
+    ProblemWork work{.problem = problem, .items = baseline_items(problem.layout, best_us),
                      .legal_configs = static_cast<int64_t>(legal.size())};
     for (const Candidate& c : candidates) {
       work.items.push_back({.kind = report::RunKind::kGemmtune, .config = c.config,
@@ -64,6 +94,7 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
     return 2 * kRunoffMaxConfigs * runoff + 6 * full;
   }
   if (item.kind != report::RunKind::kCublasltBest) return full;
+  // NOTE: the per-group baselines launch once per group; the prediction covers all of them.
   // Each screened algorithm: its untimed trial launch, the warm-ups and the samples.
   return int64_t{kCublasLtBestMaxAlgos} * (1 + kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
          int64_t{kCublasLtBestRetimed} * full;
@@ -71,7 +102,7 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
 
 double problem_setup_seconds(const Problem& p) {
   // Two reference GEMMs (dequantized and unquantized) of the problem's FLOPs each.
-  const double flops = gemm_flops(GemmShape{.m = p.m, .n = p.n, .k = p.k});
+  const double flops = gemm_flops(p.shape());
   return 2.0 * flops / (kWatchdogReferenceTflops * 1e12);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 /// The measurements a sweep (or a check) makes, per problem, and the watchdog limit of each
 /// (README "sweep: fault isolation").
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "core/cost_model.hpp"
 #include "core/kernel_config.hpp"
 #include "core/legality.hpp"
+#include "core/legality_table.hpp"
 #include "core/problem.hpp"
 #include "core/shape_set.hpp"
 #include "report/run_folder.hpp"
@@ -35,8 +37,34 @@ struct ProblemWork {
   int64_t legal_configs = 0;  ///< configs of the space legal for the problem
 };
 
-/// The three cuBLASLt baselines of a problem whose best predicted config takes `best_us`.
-[[nodiscard]] std::vector<WorkItem> baseline_items(double best_us);
+/// The cuBLASLt baselines of a problem of `layout`: heuristic, best and per-tensor for dense
+/// problems; one block-scaled call per group, looped and graph-replayed, for grouped ones.
+[[nodiscard]] std::vector<report::RunKind> baseline_kinds(GroupLayout layout);
+
+/// The baselines of a problem whose best predicted config takes `best_us`.
+[[nodiscard]] std::vector<WorkItem> baseline_items(GroupLayout layout, double best_us);
+
+/// The configs of a space legal for a problem, built for its layout (core/config_space.hpp
+/// with_layout); the legality table of each layout is built once.
+class LegalConfigs {
+ public:
+  LegalConfigs(const std::vector<KernelConfig>& space_configs, const DeviceLimits& limits);
+  /// The legal configs for `problem`, in the space's order.
+  [[nodiscard]] std::vector<KernelConfig> for_problem(const Problem& problem);
+
+ private:
+  struct Layout {
+    std::vector<KernelConfig> configs;
+    ConfigListLegality legality;
+  };
+  std::vector<KernelConfig> space_configs_;
+  DeviceLimits limits_;
+  std::map<GroupLayout, Layout> by_layout_;
+};
+
+/// The shape the cost model ranks configs by: problem.shape() (grouped: the real rows as M, at
+/// least 1).
+[[nodiscard]] GemmShape cost_model_shape(const Problem& problem);
 
 /// The sweep's plan: per problem of `shapes`, the configs of `space_configs` that pass
 /// check_legality() under `limits`, ranked and cut by `budget`, after the three baselines.

@@ -7,18 +7,14 @@
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
+#include "core/problem_json.hpp"
+#include "report/problem_fields.hpp"
 #include "core/timing_mode.hpp"
 
 namespace gemmtune::sweep {
 namespace {
 
 using report::Json;
-
-constexpr report::RunKind kAllKinds[] = {report::RunKind::kGemmtune,
-                                         report::RunKind::kCublasltHeuristic,
-                                         report::RunKind::kCublasltBest,
-                                         report::RunKind::kCublasltFp8Tensor,
-                                         report::RunKind::kSideBySide};
 
 [[noreturn]] void bad_request(const std::string& problem) {
   throw Error(kExitUsage, one_line("worker request: " + problem));
@@ -62,10 +58,7 @@ Json response_head(int64_t id) {
 }  // namespace
 
 std::optional<report::RunKind> run_kind_from_name(const std::string& name) {
-  for (const report::RunKind kind : kAllKinds) {
-    if (report::to_string(kind) == name) return kind;
-  }
-  return std::nullopt;
+  return report::parse_run_kind(name);
 }
 
 std::string encode_hello(int64_t id) {
@@ -82,8 +75,7 @@ std::string encode_measure(const MeasureRequest& r) {
   j["id"] = r.id;
   j["op"] = "measure";
   j["kind"] = report::to_string(r.kind);
-  j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
-                  {"k", r.problem.k}};
+  j["problem"] = problem_to_json<Json>(r.problem);
   if (report::has_config(r.kind)) j["config"] = r.config;
   if (r.kind == report::RunKind::kSideBySide) {
     j["algo"] = r.algo;
@@ -113,13 +105,12 @@ WorkerRequest decode_request(const std::string& line) {
   const std::optional<report::RunKind> kind = run_kind_from_name(request_string(j, "kind"));
   if (!kind) bad_request("unknown kind \"" + request_string(j, "kind") + "\"");
   m.kind = *kind;
-  const Json& problem = request_member(j, "problem");
-  if (!problem.is_object()) bad_request("\"problem\" is not an object");
-  const bool has_label = problem.contains("label") && !problem.at("label").is_null();
-  m.problem = {.label = has_label ? request_string(problem, "label") : std::string(),
-               .m = request_int(problem, "m"),
-               .n = request_int(problem, "n"),
-               .k = request_int(problem, "k")};
+  try {
+    m.problem = report::parse_problem(request_member(j, "problem"),
+                                      report::JsonAt{"worker request", "$.problem"});
+  } catch (const Error& e) {
+    bad_request(e.what());
+  }
   if (report::has_config(m.kind)) m.config = request_string(j, "config");
   if (m.kind == report::RunKind::kSideBySide && j.contains("algo")) {
     if (!j.at("algo").is_null() && !j.at("algo").is_object()) bad_request("\"algo\" is not an object");
@@ -201,8 +192,7 @@ std::string record_mismatch(const Json& record, const MeasureRequest& request) {
   } catch (const Error& e) {
     return e.what();
   }
-  const GemmShape expected{.m = request.problem.m, .n = request.problem.n, .k = request.problem.k};
-  if (!(parsed.shape == expected)) return "record is for another problem";
+  if (problem_key(parsed.problem) != problem_key(request.problem)) return "record is for another problem";
   if (parsed.kind != request.kind) return "record is of another kind";
   // A side-by-side record names the run-off winner: the requested config or one of the others.
   const bool runoff_winner =

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/problem_json.hpp"
+#include "core/results_schema.hpp"
 #include "sweep/worker_protocol.hpp"
 
 namespace {
@@ -76,6 +78,8 @@ double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
     case RunKind::kCublasltHeuristic: return 50.0;
     case RunKind::kCublasltBest: return 40.0;
     case RunKind::kCublasltFp8Tensor: return 30.0;
+    case RunKind::kCublasltPerGroup: return 80.0;
+    case RunKind::kCublasltPerGroupGraph: return 70.0;
     case RunKind::kGemmtune:
     case RunKind::kSideBySide: break;
   }
@@ -97,9 +101,8 @@ double runoff_median(const Behaviour& b, const std::string& config) {
 Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
                 const std::string& disposition) {
   Json j;
-  j["schema"] = "gemmtune.run/1";
-  j["problem"] = {{"label", r.problem.label}, {"m", r.problem.m}, {"n", r.problem.n},
-                  {"k", r.problem.k}};
+  j["schema"] = gemmtune::kRunSchema;
+  j["problem"] = gemmtune::problem_to_json<Json>(r.problem);
   j["kind"] = gemmtune::report::to_string(r.kind);
   if (r.kind == RunKind::kGemmtune || r.kind == RunKind::kSideBySide) {
     j["config"] = r.config;
@@ -125,9 +128,15 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
       j["config"] = winner;
       j["runoff"] = runoff;
     }
-    j["side_by_side"] = {{"cublaslt_heuristic", {{"median_us", 45.0}, {"spread_rel", 0.02}}},
-                         {"cublaslt_best", {{"median_us", 36.0}, {"spread_rel", 0.02}}},
-                         {"cublaslt_fp8_tensor", {{"median_us", 27.0}, {"spread_rel", 0.02}}}};
+    if (r.problem.layout != gemmtune::GroupLayout::kNone) {
+      j.erase("algo");
+      j["side_by_side"] = {{"cublaslt_per_group", {{"median_us", 72.0}, {"spread_rel", 0.02}}},
+                           {"cublaslt_per_group_graph", {{"median_us", 63.0}, {"spread_rel", 0.02}}}};
+    } else {
+      j["side_by_side"] = {{"cublaslt_heuristic", {{"median_us", 45.0}, {"spread_rel", 0.02}}},
+                           {"cublaslt_best", {{"median_us", 36.0}, {"spread_rel", 0.02}}},
+                           {"cublaslt_fp8_tensor", {{"median_us", 27.0}, {"spread_rel", 0.02}}}};
+    }
   }
   j["disposition"] = disposition;
   j["reason"] = disposition == "passed" ? "" : "fake fault";

@@ -89,7 +89,7 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_report_files(run);
   const report::Json table = report::Json::parse(r.out);
-  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/1");
+  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/2");
   const auto records = records_by_name(run);
   for (const char* m : {"64", "256"}) {
     for (const char* kind : {"cublaslt_heuristic", "cublaslt_best", "cublaslt_fp8_tensor"}) {
@@ -114,6 +114,53 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
       (dir.path() / "check").string() + " --threshold 10 --iters 5 --warmup 1 --quiet");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   expect_report_files(dir.path() / "check");
+}
+
+// Grouped problems (issue 11) through the real worker: every record validated group by group,
+// the run-off timed beside both per-group cuBLASLt baselines, and `check` re-measuring the table.
+TEST(SweepGpu, GroupedSweepValidatesTimesAndChecksBothLayouts) {
+  GT_SKIP_WITHOUT_GPU();
+  const test::TempDir dir;
+  const std::string shapes = dir.write("moe.json", R"({"name": "moe", "problems": [
+    {"label": "experts", "op": "grouped_contiguous", "n": 512, "k": 1024,
+     "groups": [[130, 0, 64, 257]]},
+    {"label": "decode", "op": "grouped_masked", "n": 512, "k": 1024, "max_m": 96,
+     "groups": [[7, 0, 96]]}]})");
+  const std::filesystem::path run = dir.path() / "run";
+  const test::RunResult r =
+      test::run_gemmtune("sweep --shapes " + shapes + " --space configs/spaces/quick.json --out " +
+                         run.string() + " --budget 4 --iters 5 --warmup 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_report_files(run);
+  std::vector<std::string> warnings;
+  int passed_configs = 0, sides = 0;
+  for (const report::RunRecord& rec : report::read_runs_jsonl(run / "runs.jsonl", warnings)) {
+    EXPECT_NE(rec.problem.layout, GroupLayout::kNone);
+    if (rec.kind == report::RunKind::kGemmtune && rec.disposition == report::Disposition::kPassed) {
+      ++passed_configs;
+    }
+    if (rec.kind == report::RunKind::kCublasltPerGroup || rec.kind == report::RunKind::kCublasltPerGroupGraph) {
+      EXPECT_EQ(rec.disposition, report::Disposition::kPassed) << rec.reason;
+    }
+    if (rec.kind == report::RunKind::kSideBySide) {
+      ++sides;
+      EXPECT_EQ(rec.disposition, report::Disposition::kPassed) << rec.reason;
+      EXPECT_EQ(rec.side_by_side.size(), 2u);
+    }
+  }
+  EXPECT_GE(passed_configs, 2);
+  EXPECT_EQ(sides, 2);
+  const report::TuningTable tuned = report::load_tuning_table(run / "tuning_table.json");
+  ASSERT_EQ(tuned.problems.size(), 2u);
+  for (const report::TableProblem& p : tuned.problems) {
+    ASSERT_EQ(p.entries.size(), 1u);
+    EXPECT_TRUE(p.entries[0].config.has_value()) << p.entries[0].reason;
+    EXPECT_TRUE(report::speedup(p.entries[0], report::RunKind::kCublasltPerGroupGraph).has_value());
+  }
+  const test::RunResult check = test::run_gemmtune(
+      "check --baseline " + (run / "tuning_table.json").string() + " --out " +
+      (dir.path() / "check").string() + " --threshold 10 --iters 5 --warmup 1 --quiet");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 }  // namespace

@@ -153,14 +153,5 @@ TEST(GroupedShapeSet, PlanCountsGroupedConfigsPerProblem) {
   }
 }
 
-TEST(GroupedShapeSet, SweepRefusesAnAllGroupedSetWithOneLine) {
-  const test::RunResult run =
-      test::run_gemmtune("sweep --shapes configs/dsv3-moe.json --out /tmp/gemmtune-never-written");
-  EXPECT_EQ(run.exit_code, 2) << run.err;
-  EXPECT_NE(run.err.find("all 88 problems are grouped"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("run --layout grouped_*"), std::string::npos) << run.err;
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
-}
-
 }  // namespace
 }  // namespace gemmtune

@@ -48,7 +48,7 @@ TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
   const RunResult r = run_gemmtune(sweep_args(out) + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const report::Json table = report::Json::parse(r.out);
-  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/1");
+  EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/2");
   EXPECT_NE(r.err.find("[problem 1/1] 64x256x512 tiny: configs 0/0"), std::string::npos) << r.err;
   EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 3u);
   for (const char* file : {"env.json", "tuning_table.json", "summary.md", "roofline.svg",

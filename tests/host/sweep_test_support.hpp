@@ -33,7 +33,7 @@ inline std::vector<sweep::ProblemWork> small_plan() {
   std::vector<sweep::ProblemWork> plan;
   for (const Problem& p : {Problem{.label = "a", .m = 64, .n = 2112, .k = 7168},
                            Problem{.label = "b", .m = 128, .n = 4096, .k = 512}}) {
-    sweep::ProblemWork work{.problem = p, .items = sweep::baseline_items(0.0), .legal_configs = 3};
+    sweep::ProblemWork work{.problem = p, .items = sweep::baseline_items(p.layout, 0.0), .legal_configs = 3};
     for (const std::string& c : kSweepConfigs) {
       work.items.push_back({.kind = report::RunKind::kGemmtune, .config = config_named(c),
                             .predicted_us = 0.0});

@@ -84,7 +84,7 @@ TEST(ReportTuningTable, SpeedupsAndReproduceLine) {
 TEST(ReportTuningTable, JsonHasSchemaDerivedFieldsAndRoundTrips) {
   const TuningTable t = fixture_table();
   const Json j = to_json(t);
-  EXPECT_EQ(j.at("schema"), "gemmtune.tuning_table/1");
+  EXPECT_EQ(j.at("schema"), "gemmtune.tuning_table/2");
   EXPECT_EQ(j.at("env").at("gpu").at("name"), "NVIDIA H200");
   const Json& e = j.at("problems")[0].at("entries")[0];
   EXPECT_EQ(e.at("config"), "bm64_bn64_s8_mc0_sm132_rN8_sk2");
@@ -102,7 +102,7 @@ TEST(ReportTuningTable, ReaderErrorsNameFilePathAndProblem) {
   Json j = to_json(fixture_table());
   j["problems"][0]["entries"][1]["m"] = 64;
   EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
-            "t.json: $.problems[0].entries[1]: duplicate m=64");
+            "t.json: $.problems[0].entries[1]: duplicate entry M 64 N 2112 K 7168");
   j = to_json(fixture_table());
   j["problems"][1]["entries"][1].erase("median_us");
   EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
@@ -128,7 +128,8 @@ namespace {
 
 RunRecord passed_record(RunKind kind, const std::string& config, double median_us) {
   RunRecord r;
-  r.shape = {.m = 64, .n = 2112, .k = 7168};
+  r.problem = {.m = 64, .n = 2112, .k = 7168};
+  r.shape = r.problem.shape();
   r.kind = kind;
   r.config = config;
   r.disposition = Disposition::kPassed;
