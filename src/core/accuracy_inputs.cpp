@@ -174,10 +174,8 @@ AccuracyOperands generate_accuracy_operands(AccuracyInput input, int64_t m, int6
       }
     }
   } else if (input == AccuracyInput::kMassiveActivations) {
-    std::vector<int64_t> rows = {0};
-    for (const int64_t r : pick.pick(m / p.rows_per_massive_token, m, 0)) {
-      if (r != 0) rows.push_back(r);
-    }
+    std::vector<int64_t> rows = {0};  // the first token, then others drawn among rows 1..M-1
+    for (const int64_t r : pick.pick(m / p.rows_per_massive_token, m - 1, 0)) rows.push_back(r + 1);
     const std::vector<int64_t> channels = pick.pick(p.massive_channels, k, 1u << 30);
     uint64_t draw = 0;
     for (const int64_t r : rows) {
