@@ -6,7 +6,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
 #   default configs/bench/grouped_dg_tests.json. carry: .devdeps .anchors
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
-#   GEMMTUNE_DEADLINE_S (default 560).
+#   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
+#   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
+#   (keep devbuild/ when a warm machine still has it from the previous call).
 # Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl, dg_grouped.jsonl (both passes).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -23,7 +25,11 @@ stamp() { echo "[$((SECONDS - start)) s] $*"; }
 stamp "building DeepGEMM and gemmtune"
 (bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
 dg_pid=$!
-bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
+if [[ ${GEMMTUNE_REUSE_BUILD:-0} == 1 && -x devbuild/gemmtune ]]; then
+  stamp "reusing devbuild/ from the previous call"
+else
+  bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
+fi
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
 export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
 
@@ -36,8 +42,10 @@ wait "$dg_pid"; tail -2 /tmp/dg_build.log
 export PYTHONPATH=/tmp/dgb/DeepGEMM
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
+table_args=()
+[[ -n ${GEMMTUNE_TABLE:-} ]] && table_args=(--table "$GEMMTUNE_TABLE")
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
-  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) > /tmp/gt_pass.log 2>&1
+  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
 stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"

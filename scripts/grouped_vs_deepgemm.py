@@ -2,7 +2,12 @@
 """Grouped GEMMs beside DeepGEMM, one device call (scripts/device_grouped_vs_deepgemm.sh runs it).
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
-       [--deadline UNIX_S] [--iters N]
+       [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json]
+
+With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
+table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
+the sweep's choice; problems the table lacks are skipped. Without it, a hand-made list plus the
+cost model's first 12 configs.
 
 PROBLEMS.json has the format of ../shared/anchors/dg_grouped.py (layout, n, k, ms, max_m). For each
 problem, `gemmtune run --layout grouped_* --config LIST --timing call` validates every candidate
@@ -37,6 +42,19 @@ def handpicked(p):
     return ",".join(c + "_sm132_rN8_sk1" + SUFFIX[p["layout"]] for c in base)
 
 
+def table_configs(path):
+    """(layout, n, k, group sizes) -> the config the sweep chose, from a gemmtune.tuning_table/2."""
+    out = {}
+    for p in json.load(open(path))["problems"]:
+        op = p.get("op", "gemm")
+        if not op.startswith("grouped_"):
+            continue
+        for e in p["entries"]:
+            if e.get("config"):
+                out[(op[len("grouped_"):], p["n"], p["k"], tuple(e["group_m"]))] = e["config"]
+    return out
+
+
 def dg_rows(path):
     out = {}
     for line in open(path):
@@ -51,7 +69,9 @@ def main():
     ap.add_argument("problems"); ap.add_argument("gemmtune"); ap.add_argument("dg1")
     ap.add_argument("dg2"); ap.add_argument("out")
     ap.add_argument("--deadline", type=float, default=0); ap.add_argument("--iters", type=int, default=30)
+    ap.add_argument("--table", default="")
     a = ap.parse_args()
+    chosen = table_configs(a.table) if a.table else None
     problems = json.load(open(a.problems))["problems"]
     passes = [dg_rows(a.dg1), dg_rows(a.dg2)]
     ratios = []
@@ -60,9 +80,16 @@ def main():
             if a.deadline and time.time() > a.deadline:
                 print(f"deadline reached, {len(problems) - len(ratios)} problems left", flush=True)
                 break
+            if chosen is not None:
+                config = chosen.get((p["layout"], p["n"], p["k"], tuple(p["ms"])))
+                if config is None:
+                    print(f'{p.get("label")}: not in the table, skipped', flush=True)
+                    continue
+            else:
+                config = candidates(p)
             cmd = [a.gemmtune, "run", "--layout", "grouped_" + p["layout"], "--n", str(p["n"]),
                    "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
-                   "--config", candidates(p), "--timing", "call", "--iters", str(a.iters), "--json"]
+                   "--config", config, "--timing", "call", "--iters", str(a.iters), "--json"]
             if p["layout"] == "masked":
                 cmd += ["--max-m", str(p["max_m"])]
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)

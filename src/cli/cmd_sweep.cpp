@@ -139,7 +139,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
                 "sweep's time); its speedup column stays empty");
   add_measure_flags(cmd, flags->measure);
   cmd->add_flag("--json", flags->measure.json,
-                "print the tuning table (gemmtune.tuning_table/1) on stdout at the end");
+                "print the tuning table (gemmtune.tuning_table/2) on stdout at the end");
   cmd->callback([flags, &exit_code] { exit_code = run_sweep_command(*flags); });
 }
 
