@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -149,12 +150,20 @@ AccuracyOperands generate_accuracy_operands(AccuracyInput input, int64_t m, int6
   const CounterRng pick(seed, kStreamOutlierPick), factor(seed, kStreamOutlierFactor);
   const double weight_scale = 1.0 / std::sqrt(static_cast<double>(k));
   const bool heavy = input == AccuracyInput::kStudentT;
-  for (size_t i = 0; i < op.a.size(); ++i) {
-    op.a[i] = static_cast<float>(heavy ? rng_a.student_t3(i) : rng_a.normal(i));
-  }
-  for (size_t i = 0; i < op.b.size(); ++i) {
-    op.b[i] = static_cast<float>((heavy ? rng_b.student_t3(i) : rng_b.normal(i)) * weight_scale);
-  }
+  // Counter-based: element i depends on (seed, stream, i) only, so threads cannot change a value.
+  const auto fill = [&](size_t first, size_t step) {
+    for (size_t i = first; i < op.a.size(); i += step) {
+      op.a[i] = static_cast<float>(heavy ? rng_a.student_t3(i) : rng_a.normal(i));
+    }
+    for (size_t i = first; i < op.b.size(); i += step) {
+      op.b[i] = static_cast<float>((heavy ? rng_b.student_t3(i) : rng_b.normal(i)) * weight_scale);
+    }
+  };
+  const size_t threads = std::clamp<size_t>((op.a.size() + op.b.size()) >> 20, 1, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(fill, t, threads);
+  fill(0, threads);
+  for (std::thread& t : pool) t.join();
   if (input == AccuracyInput::kOutlierChannels) {
     const int64_t count = std::max<int64_t>(2, k / p.columns_per_outlier_channel);
     const std::vector<int64_t> channels = pick.pick(count, k, 0);

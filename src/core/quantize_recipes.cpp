@@ -60,32 +60,41 @@ QuantizedMatrix quantize_e4m3(std::span<const float> x, int64_t rows, int64_t co
   const int64_t block_cols = out.scale_cols();
   out.q.resize(static_cast<size_t>(rows * cols));
   out.scales.resize(static_cast<size_t>(block_rows * block_cols));
-  for (int64_t br = 0; br < block_rows; ++br) {
-    const int64_t r0 = br * block.rows, r1 = std::min(rows, r0 + block.rows);
-    // One pass for every block of this block row's amax, one to quantize.
-    std::vector<float> amax(static_cast<size_t>(block_cols), 0.0f);
-    for (int64_t r = r0; r < r1; ++r) {
-      for (int64_t c = 0; c < cols; ++c) {
-        float& a = amax[static_cast<size_t>(c / block.cols)];
-        a = std::max(a, std::abs(x[static_cast<size_t>(r * cols + c)]));
+  // Block rows are independent: threads take every step-th one (each output written once).
+  const auto quantize_rows = [&](int64_t first, int64_t step) {
+    for (int64_t br = first; br < block_rows; br += step) {
+      const int64_t r0 = br * block.rows, r1 = std::min(rows, r0 + block.rows);
+      // One pass for every block of this block row's amax, one to quantize.
+      std::vector<float> amax(static_cast<size_t>(block_cols), 0.0f);
+      for (int64_t r = r0; r < r1; ++r) {
+        for (int64_t c = 0; c < cols; ++c) {
+          float& a = amax[static_cast<size_t>(c / block.cols)];
+          a = std::max(a, std::abs(x[static_cast<size_t>(r * cols + c)]));
+        }
+      }
+      std::vector<float> inverse(static_cast<size_t>(block_cols));
+      for (int64_t bc = 0; bc < block_cols; ++bc) {
+        const float scale = block_scale(amax[static_cast<size_t>(bc)], format);
+        out.scales[static_cast<size_t>(br * block_cols + bc)] = scale;
+        // FP32: x * (448 / amax) as the device and DeepGEMM compute it; UE8M0: 1 / 2^e is exact.
+        inverse[static_cast<size_t>(bc)] =
+            format == ScaleFormat::kFp32 ? kE4m3Max / std::max(amax[static_cast<size_t>(bc)], kAmaxFloor)
+                                         : 1.0f / scale;
+      }
+      for (int64_t r = r0; r < r1; ++r) {
+        for (int64_t c = 0; c < cols; ++c) {
+          const size_t i = static_cast<size_t>(r * cols + c);
+          out.q[i] = float_to_e4m3(x[i] * inverse[static_cast<size_t>(c / block.cols)]);
+        }
       }
     }
-    std::vector<float> inverse(static_cast<size_t>(block_cols));
-    for (int64_t bc = 0; bc < block_cols; ++bc) {
-      const float scale = block_scale(amax[static_cast<size_t>(bc)], format);
-      out.scales[static_cast<size_t>(br * block_cols + bc)] = scale;
-      // FP32: x * (448 / amax) as the device and DeepGEMM compute it; UE8M0: 1 / 2^e is exact.
-      inverse[static_cast<size_t>(bc)] =
-          format == ScaleFormat::kFp32 ? kE4m3Max / std::max(amax[static_cast<size_t>(bc)], kAmaxFloor)
-                                       : 1.0f / scale;
-    }
-    for (int64_t r = r0; r < r1; ++r) {
-      for (int64_t c = 0; c < cols; ++c) {
-        const size_t i = static_cast<size_t>(r * cols + c);
-        out.q[i] = float_to_e4m3(x[i] * inverse[static_cast<size_t>(c / block.cols)]);
-      }
-    }
-  }
+  };
+  const int64_t threads = std::clamp<int64_t>(rows * cols >> 20, 1, std::max(1u, std::thread::hardware_concurrency()));
+  const int64_t count = std::min(threads, block_rows);
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < count; ++t) pool.emplace_back(quantize_rows, t, count);
+  quantize_rows(0, count);
+  for (std::thread& t : pool) t.join();
   return out;
 }
 
