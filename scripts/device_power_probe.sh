@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Issue 10, the power cap: is DeepGEMM faster on large problems because it runs at a higher SM
+# clock under the 700 W cap (less energy per GEMM) or because it does more per clock? Each side
+# runs ITERS calls in a row with the "call" protocol while nvidia-smi samples SM clock and power
+# every 50 ms; per phase: median µs, mean clock, mean power, and cycles per call (µs x MHz).
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_power_probe.sh M N K ITERS CONFIG...
+#   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/smi.csv, $OUT/phases.jsonl.
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+m=$1 n=$2 k=$3 iters=$4
+shift 4
+exec > >(tee -a "$OUT/log.txt") 2>&1
+(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
+dg_pid=$!
+[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
+wait "$dg_pid"; tail -1 /tmp/dg_build.log
+export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+for c in "$@"; do devbuild/gemmtune compile --config "$c" > /dev/null 2>&1; done
+python3 scripts/dg_sustained.py "$m" "$n" "$k" 5 > /dev/null 2>&1  # DeepGEMM's JIT, untimed
+nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
+smi_pid=$!
+: > "$OUT/phases.jsonl"
+phase() {  # name command...: runs it, records wall-clock start/end and its output's median
+  local name=$1; shift
+  local t0; t0=$(date +%s.%N)
+  local out; out=$("$@" 2>/tmp/phase.err)
+  local t1; t1=$(date +%s.%N)
+  local us; us=$(echo "$out" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); ms=[x for x in d.get("measurements",[d]) if x.get("kind","gemmtune")=="gemmtune"]; print(ms[0]["timing"]["median_us"] if "timing" in ms[0] else ms[0]["median_us"])' 2>/dev/null)
+  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
+  echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
+  sleep 2  # let the card settle between phases
+}
+for round in 1 2; do
+  phase "deepgemm#$round" python3 scripts/dg_sustained.py "$m" "$n" "$k" "$iters"
+  for c in "$@"; do
+    phase "$c#$round" devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$c" \
+      --timing call --iters "$iters" --warmup 3 --json
+  done
+done
+kill "$smi_pid"
+python3 - "$OUT/phases.jsonl" "$OUT/smi.csv" <<'PY'
+import json, sys, datetime
+phases = [json.loads(l) for l in open(sys.argv[1])]
+samples = []
+for line in open(sys.argv[2]):
+    try:
+        ts, mhz, w, temp = [x.strip() for x in line.split(",")]
+        t = datetime.datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp()
+        samples.append((t, float(mhz), float(w), float(temp)))
+    except ValueError:
+        pass
+for p in phases:
+    # the middle 80% of the phase: skip set-up (inputs, references) and the tail
+    a = p["t0"] + 0.5 * (p["t1"] - p["t0"]); b = p["t1"] - 0.05 * (p["t1"] - p["t0"])
+    s = [x for x in samples if a <= x[0] <= b]
+    if not s or not p["median_us"]:
+        print(p["phase"], "no samples" if not s else "no time"); continue
+    mhz = sum(x[1] for x in s) / len(s); w = sum(x[2] for x in s) / len(s)
+    print(f'{p["phase"]:45s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
+          f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} samples, {s[-1][3]:.0f} C)')
+PY
