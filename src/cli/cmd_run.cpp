@@ -34,6 +34,7 @@ struct RunOptions {
   std::string timing = "kernel";
   int iters = 30;
   int warmup = 3;
+  int settle_ms = 0;
   uint64_t seed = 1;
   bool json = false;
   bool profile = false;
@@ -214,6 +215,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
   timing.mode = *parse_timing_mode(o.timing);
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
+  timing.settle_ms = o.settle_ms;
   GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
   const std::vector<GroupedMeasurement> results = bench.measure(candidates);
   bool all_passed = true;
@@ -263,6 +265,7 @@ int run_run(const RunOptions& o) {
   timing.mode = *parse_timing_mode(o.timing);  // CLI11 checked the name
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
+  timing.settle_ms = o.settle_ms;
   ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
   if (o.profile) {
     bench.profile(*config, compiled);
@@ -330,6 +333,10 @@ void register_run(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", options->warmup, "untimed warm-up samples")
       ->check(CLI::Range(0, 1000));
+  cmd->add_option("--settle-ms", options->settle_ms,
+                  "idle this long (stream drained) before the warm-ups, so that timing starts from "
+                  "the power state of an idle card, as a freshly started process does; default 0")
+      ->check(CLI::Range(0, 60000));
   cmd->add_option("--seed", options->seed, "input seed");
   cmd->add_flag("--json", options->json, "print one JSON document (schema gemmtune.run_result/1)");
   cmd->add_flag("--profile", options->profile,

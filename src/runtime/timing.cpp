@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <nvtx3/nvtx3.hpp>
 
@@ -74,6 +76,10 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
                   options_.warmup_count, samples);
   }
   bool timed_out = false;
+  if (options_.settle_ms > 0) {
+    GT_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.settle_ms));
+  }
   for (int w = 0; w < options_.warmup_count; ++w) {
     for (const TimedLaunch& launch : launches) static_cast<void>(sample_us(launch, &timed_out));
   }
@@ -91,6 +97,7 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
     t.mode = options_.mode;
     t.flushed_l2 = options_.flush_l2;
     t.warmup_count = options_.warmup_count;
+    t.settle_ms = options_.settle_ms;
     t.median_us = s.median;
     t.p10_us = s.p10;
     t.p90_us = s.p90;
@@ -112,6 +119,7 @@ void to_json(nlohmann::json& j, const TimingStats& t) {
   j = nlohmann::json{{"name", t.name},
                      {"mode", to_string(t.mode)},
                      {"flushed_l2", t.flushed_l2},
+                     {"settle_ms", t.settle_ms},
                      {"warmup_count", t.warmup_count},
                      {"sample_count", t.samples_us.size()},
                      {"median_us", t.median_us},

@@ -31,6 +31,12 @@ struct TimingOptions {
   uint64_t flush_bytes = 512ull << 20;   ///< > 8x the H200's 60 MiB L2
   double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
   bool record_clocks = true;             ///< NVML clock/power sample after each timing call
+  /// Host idle time before the warm-ups, the stream drained first (`run --settle-ms`).
+  /// NOTE: under the 700 W cap the SM clock depends on what ran just before: right after the
+  /// references and validation of a large problem the card is capped (~1.46 GHz), after a second
+  /// idle it starts at 1.98 GHz and throttles within ~0.3 s (PERF_LOG 2026-11-22, power probe).
+  /// A comparison with a side that starts idle must start gemmtune's timing idle too.
+  int settle_ms = 0;
 };
 
 /// A launch to time, with the name logged before it runs (so a hang names its culprit).
@@ -44,6 +50,7 @@ struct TimingStats {
   TimingMode mode = TimingMode::kCall;
   bool flushed_l2 = true;
   int warmup_count = 0;
+  int settle_ms = 0;  ///< TimingOptions::settle_ms of the call
   std::vector<double> samples_us;  ///< in measurement order
   double median_us = 0.0;
   double p10_us = 0.0;
