@@ -44,6 +44,9 @@
 #include "sm90_fp8_gemm_1d2d_schedule.cuh"
 #include "sm90_ptx.cuh"
 
+#define GT_PRAGMA(x) _Pragma(#x)
+#define GT_UNROLL(n) GT_PRAGMA(unroll n)
+
 namespace sm90_fp8_gemm_1d2d {
 
 using namespace gemmtune_ptx;
@@ -391,6 +394,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
     with_lo_fragments<C>(n0, [&](auto lo_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
+#ifdef GEMMTUNE_MAINLOOP_UNROLL
+      // Experiment hook (GEMMTUNE_KERNEL_DEFINES): unrolled K blocks let the compiler hoist the
+      // next block's barrier wait and scale loads into this block's promotion.
+      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)
+#endif
       for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;

@@ -2,14 +2,42 @@
 // build kernels identically (same source text, same options, same cache keys).
 #include "jit/kernel_build.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+
 #include "jit/codegen_sm90_fp8_gemm_1d2d.hpp"
 
 namespace gemmtune::jit {
 
+namespace {
+
+/// `-DNAME=VALUE` for each NAME=VALUE of $GEMMTUNE_KERNEL_DEFINES (space-separated): a hook for
+/// kernel experiments (README "Kernel experiments"); the options are part of the cache key.
+std::vector<std::string> experiment_defines() {
+  std::vector<std::string> options;
+  const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
+  if (text == nullptr) return options;
+  std::istringstream in(text);
+  for (std::string define; in >> define;) options.push_back("-D" + define);
+  static std::once_flag logged;
+  if (!options.empty()) {
+    std::call_once(logged, [text] {
+      spdlog::warn("kernel experiment: GEMMTUNE_KERNEL_DEFINES=\"{}\" changes every kernel built", text);
+    });
+  }
+  return options;
+}
+
+}  // namespace
+
 CompileRequest kernel_request(const KernelConfig& config) {
   GeneratedKernel generated = generate_sm90_fp8_gemm_1d2d(config);
   return CompileRequest{.kernel_name = std::move(generated.kernel_name),
-                        .source = std::move(generated.source)};
+                        .source = std::move(generated.source),
+                        .extra_options = experiment_defines()};
 }
 
 CompileResult build_kernel(const KernelConfig& config) { return compile(kernel_request(config)); }

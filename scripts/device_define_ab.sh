@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Kernel experiments without a second binary: the same gemmtune with different
+# GEMMTUNE_KERNEL_DEFINES (README "Kernel experiments"), row by row, variants interleaved, with
+# DeepGEMM (anchors' call protocol, 30 samples) timed beside them. Every gemmtune run validates
+# before it times, so each variant is also checked for correctness on every row.
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_define_ab.sh ROWS_FILE 'DEFINES_A' 'DEFINES_B' ...
+#   ('' is the unmodified kernel). carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/ab.jsonl.
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+rows=$1; shift
+exec > >(tee -a "$OUT/log.txt") 2>&1
+(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
+dg_pid=$!
+[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
+wait "$dg_pid"; tail -1 /tmp/dg_build.log
+export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+: > "$OUT/ab.jsonl"
+while read -r m n k config; do
+  [[ -z ${m:-} || $m == \#* ]] && continue
+  for v in "$@"; do GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune compile --config "$config" > /dev/null 2>&1; done
+  python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
+  for round in 1 2; do
+    dg=$(python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])')
+    line="{\"m\": $m, \"n\": $n, \"k\": $k, \"config\": \"$config\", \"round\": $round, \"dg_us\": ${dg:-null}, \"variants\": {"
+    sep=""
+    for v in "$@"; do
+      r=$(GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
+            --timing call --iters 30 --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(json.dumps({"disposition": g["disposition"], "us": g.get("timing",{}).get("median_us")}))' 2>/dev/null)
+      line+="$sep\"${v:-base}\": ${r:-null}"; sep=", "
+    done
+    echo "$line}}" | tee -a "$OUT/ab.jsonl"
+  done
+done < "$rows"
+python3 - "$OUT/ab.jsonl" <<'PY'
+import json, sys, math, collections
+ratios = collections.defaultdict(list)
+for r in map(json.loads, open(sys.argv[1])):
+    cells = []
+    for name, v in r["variants"].items():
+        if v and v.get("us"):
+            cells.append(f'{name}: {v["us"]:.1f} ({r["dg_us"] / v["us"]:.3f}{"" if v["disposition"] == "passed" else " " + v["disposition"]})')
+            ratios[name].append(r["dg_us"] / v["us"])
+        else:
+            cells.append(f'{name}: failed')
+    print(f'{r["m"]}x{r["n"]}x{r["k"]} #{r["round"]} DG {r["dg_us"]:.1f} | ' + " | ".join(cells))
+for name, v in ratios.items():
+    print(f'{name}: DG/gt geomean {math.exp(sum(map(math.log, v)) / len(v)):.3f} over {len(v)} samples')
+PY
