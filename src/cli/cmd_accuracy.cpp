@@ -186,8 +186,8 @@ int run_accuracy_command(const AccuracyFlags& f) {
     return gpu ? kExitFailed : kExitNoGpu;
   }
   if (document.results.validation_failed()) {
-    std::fprintf(stderr, "gemmtune: accuracy: gemmtune's output differs from the reference path beyond the dense "
-                         "validation bar (accuracy.md, vs_reference)\n");
+    std::fprintf(stderr, "gemmtune: accuracy: gemmtune's output differs from the reference path beyond the "
+                         "validation bar (accuracy.md, \"Kernel vs reference path\")\n");
     return kExitFailed;
   }
   return kExitOk;

@@ -7,7 +7,6 @@
 
 #include "core/accuracy_accumulation.hpp"
 #include "core/error.hpp"
-#include "core/number_formats.hpp"
 
 namespace gemmtune {
 namespace {
@@ -38,7 +37,7 @@ void skip(AccuracyEntry& e, const std::string& why) {
 }
 
 /// Records one seed's output `x` of an entry against the unquantized product `y`; when
-/// `dequantized` is given, also the dense validation of x against it (worst seed kept).
+/// `dequantized` is given, also the validation of x against it (worst seed kept).
 void record(AccuracyEntry& e, std::span<const double> x, std::span<const double> y,
             const std::vector<double>* dequantized) {
   e.measured = true;
@@ -46,13 +45,11 @@ void record(AccuracyEntry& e, std::span<const double> x, std::span<const double>
   if (dequantized == nullptr) return;
   e.per_seed_vs_dequantized.push_back(compute_accuracy_metrics(x, *dequantized));
   if (e.path == AccuracyPath::kCublasLtFastAccum || is_emulated(e.path)) return;  // not the same math
-  std::vector<uint16_t> bits(x.size());
-  for (size_t i = 0; i < x.size(); ++i) bits[i] = float_to_bf16(static_cast<float>(x[i]));
-  const ValidationMetrics v = compute_validation_metrics(bits, *dequantized, e.problem.n);
-  const ValidationVerdict verdict = judge_validation(v, kDequantizedReferenceThresholds);
+  const AccuracyValidation v = compute_accuracy_validation(x, *dequantized, e.problem.n);
+  const ValidationVerdict verdict = judge_accuracy_validation(v);
   // Keep the worst seed: the first failure, else the largest diff.
   const bool old_passed = e.vs_reference_verdict == "passed";
-  if (!e.vs_reference || (old_passed && (!verdict.passed || v.diff > e.vs_reference->diff))) {
+  if (!e.vs_reference || (old_passed && (!verdict.passed || v.metrics.diff > e.vs_reference->metrics.diff))) {
     e.vs_reference = v;
     e.vs_reference_verdict = verdict.passed ? "passed" : verdict.reason;
   }

@@ -14,8 +14,8 @@
 #include "core/accuracy_inputs.hpp"
 #include "core/accuracy_metrics.hpp"
 #include "core/accuracy_recipes.hpp"
+#include "core/accuracy_validation.hpp"
 #include "core/problem.hpp"
-#include "core/validation_metrics.hpp"
 
 namespace gemmtune {
 
@@ -70,9 +70,9 @@ struct AccuracyEntry {
   /// BF16 rounding of D). Empty for the reference paths (it would be the BF16 rounding alone).
   std::vector<AccuracyMetrics> per_seed_vs_dequantized;
   std::map<std::string, MetricSpread> summary_vs_dequantized;
-  /// gemmtune / cuBLASLt on block recipes: worst seed against the reference path's output on
-  /// the same quantized operands, judged by the dense validation bar (validation_metrics.hpp).
-  std::optional<ValidationMetrics> vs_reference;
+  /// gemmtune / cuBLASLt FP8: worst seed against the reference path's output on the same
+  /// quantized operands, judged by the dense bar with a per-row floor (accuracy_validation.hpp).
+  std::optional<AccuracyValidation> vs_reference;
   std::string vs_reference_verdict;  ///< "passed" or the failed rule
 };
 

@@ -1,4 +1,4 @@
-// accuracy.json (gemmtune.accuracy/1): writing, reading back, and the writer of the file set.
+// accuracy.json (gemmtune.accuracy/2; /1 is read too): writing, reading back, and the writer of the file set.
 #include <fmt/format.h>
 
 #include "core/accuracy_accumulation.hpp"
@@ -34,10 +34,17 @@ nlohmann::json entry_json(const AccuracyEntry& e) {
     j["per_seed_vs_dequantized"] = e.per_seed_vs_dequantized;
   }
   if (e.vs_reference) {
-    j["vs_reference"] = {{"diff", e.vs_reference->diff},
-                         {"max_rel_err", e.vs_reference->max_rel_err},
-                         {"max_abs_err", e.vs_reference->max_abs_err},
-                         {"nonfinite", e.vs_reference->nonfinite_count},
+    const AccuracyValidation& v = *e.vs_reference;
+    j["vs_reference"] = {{"diff", v.metrics.diff},
+                         {"max_rel_err", v.metrics.max_rel_err},
+                         {"max_abs_err", v.metrics.max_abs_err},
+                         {"nonfinite", v.metrics.nonfinite_count},
+                         {"worst_row", v.metrics.worst_row},
+                         {"worst_col", v.metrics.worst_col},
+                         {"rel_err_floor", to_string(v.floor)},
+                         {"floor_min", v.floor_min},
+                         {"floor_max", v.floor_max},
+                         {"max_rel_err_output_floor", v.max_rel_err_output_floor},
                          {"thresholds", {{"max_diff", kDequantizedReferenceThresholds.max_diff},
                                          {"max_rel_err", kDequantizedReferenceThresholds.max_rel_err}}},
                          {"verdict", e.vs_reference_verdict}};
@@ -72,11 +79,22 @@ AccuracyEntry entry_from_json(const nlohmann::json& j) {
   }
   if (j.contains("vs_reference")) {
     const nlohmann::json& v = j.at("vs_reference");
-    ValidationMetrics m;
-    m.diff = v.at("diff").get<double>();
-    m.max_rel_err = v.at("max_rel_err").get<double>();
-    m.max_abs_err = v.at("max_abs_err").get<double>();
-    m.nonfinite_count = v.at("nonfinite").get<int64_t>();
+    AccuracyValidation m;
+    m.metrics.diff = v.at("diff").get<double>();
+    m.metrics.max_rel_err = v.at("max_rel_err").get<double>();
+    m.metrics.max_abs_err = v.at("max_abs_err").get<double>();
+    m.metrics.nonfinite_count = v.at("nonfinite").get<int64_t>();
+    if (v.contains("rel_err_floor")) {  // gemmtune.accuracy/2
+      m.floor = parse_name<RelErrFloor>(v, "rel_err_floor", parse_rel_err_floor);
+      m.metrics.worst_row = v.at("worst_row").get<int64_t>();
+      m.metrics.worst_col = v.at("worst_col").get<int64_t>();
+      m.floor_min = v.at("floor_min").get<double>();
+      m.floor_max = v.at("floor_max").get<double>();
+      m.max_rel_err_output_floor = v.at("max_rel_err_output_floor").get<double>();
+    } else {  // gemmtune.accuracy/1 judged with the dense bar's whole-output floor and kept no more
+      m.floor = RelErrFloor::kOutput;
+      m.max_rel_err_output_floor = m.metrics.max_rel_err;
+    }
     e.vs_reference = m;
     e.vs_reference_verdict = v.at("verdict").get<std::string>();
   }
@@ -104,8 +122,7 @@ nlohmann::json accuracy_method_json() {
       {"spread", "each metric's mean, sample standard deviation, min and max over the seeds 1..N"},
       {"vs_dequantized", "kernels and emulated accumulations also against the float64 product of the same "
                          "quantized operands: the error the path adds beyond quantization"},
-      {"vs_reference", "gemmtune and cuBLASLt FP8 outputs judged against that product with the dense validation "
-                       "bar (README \"Validation\"): diff < 1e-5 and max relative error <= 0.1"},
+      {"vs_reference", accuracy_validation_rule()},
       {"emulated", "reference_cpu / reference_gpu: quantize and dequantize on the host, multiply in float64 (exact "
                    "accumulation), round D to BF16; used for recipes no kernel implements (1x64, 1x256) and on "
                    "machines without a GPU"},
@@ -139,8 +156,8 @@ AccuracyDocument read_accuracy_json(const std::string& file) {
   const nlohmann::json& root = input.root();
   input.expect_object(root, "/");
   const std::string schema = input.to_string(input.member(root, "/", "schema"), "/schema");
-  if (schema != kAccuracySchema) {
-    input.fail("/schema", fmt::format("'{}' is not {}", schema, kAccuracySchema));
+  if (schema != kAccuracySchema && schema != kAccuracySchemaV1) {
+    input.fail("/schema", fmt::format("'{}' is not {} (or {})", schema, kAccuracySchema, kAccuracySchemaV1));
   }
   AccuracyDocument d;
   d.header = root;

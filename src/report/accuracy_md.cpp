@@ -59,13 +59,56 @@ bool has_entries(const AccuracyResults& r, const std::string& section, AccuracyI
                      [&](const AccuracyEntry& e) { return e.section == section && e.input == input; });
 }
 
+/// One entry's vs_reference: diff, the judged max relative error (and the whole-output floor's
+/// value beside it when the floor was per row), the verdict.
+std::string validation_cell(const AccuracyEntry& e) {
+  const AccuracyValidation& v = *e.vs_reference;
+  std::string cell = fmt::format("diff {:.1e}, max rel {:.3f}", v.metrics.diff, v.metrics.max_rel_err);
+  if (v.floor == RelErrFloor::kRow) cell += fmt::format(" (output floor: {:.3f})", v.max_rel_err_output_floor);
+  return cell + ", " + e.vs_reference_verdict;
+}
+
+/// Per input: the floor applied to vs_reference, its range, and the worst values under it and
+/// under the whole-output floor.
+std::string validation_table(const AccuracyResults& r) {
+  std::string md = header_row({"input", "floor", "entries", "failed", "floor range (over rows)", "worst max rel",
+                               "worst max rel, output floor (not judged)"},
+                              2);
+  bool any = false;
+  for (const AccuracyInput input : inputs_of(r)) {
+    int entries = 0, failed = 0;
+    double floor_min = 0.0, floor_max = 0.0, worst = 0.0, worst_output = 0.0;
+    std::set<std::string> floors;
+    for (const AccuracyEntry& e : r.entries) {
+      if (e.input != input || !e.vs_reference) continue;
+      const AccuracyValidation& v = *e.vs_reference;
+      floor_min = entries == 0 ? v.floor_min : std::min(floor_min, v.floor_min);
+      floor_max = entries == 0 ? v.floor_max : std::max(floor_max, v.floor_max);
+      ++entries;
+      failed += e.vs_reference_verdict == "passed" ? 0 : 1;
+      floors.insert(v.floor == RelErrFloor::kRow ? "0.1 x row RMS" : "0.1 x output RMS");
+      worst = std::max(worst, v.metrics.max_rel_err);
+      worst_output = std::max(worst_output, v.max_rel_err_output_floor);
+    }
+    if (entries == 0) continue;
+    any = true;
+    std::string floor_names;
+    for (const std::string& f : floors) floor_names += (floor_names.empty() ? "" : ", ") + f;
+    md += row({std::string(to_string(input)), floor_names, std::to_string(entries), std::to_string(failed),
+               floor_max > 0.0 ? fmt::format("{:.3g} - {:.3g}", floor_min, floor_max) : "not recorded",
+               fmt::format("{:.3f}", worst),
+               fmt::format("{:.3f}", worst_output)});
+  }
+  return any ? md : "";
+}
+
 std::string shapes_table(const AccuracyResults& r, AccuracyInput input) {
   std::string md = header_row({"M", "N", "K", "recipe", "path", "rel RMS (mean ± sd)", "MAE", "max abs",
                                "calc_diff", "off > 1%", "vs reference path"},
                               5);
   for (const AccuracyEntry& e : r.entries) {
     if (e.section != "shapes" || e.input != input) continue;
-    const std::string check = e.vs_reference ? fmt::format("diff {:.1e}, {}", e.vs_reference->diff, e.vs_reference_verdict) : "";
+    const std::string check = e.vs_reference ? validation_cell(e) : "";
     if (!e.measured) {
       md += row({std::to_string(e.problem.m), std::to_string(e.problem.n), std::to_string(e.problem.k),
                  std::string(to_string(e.recipe)), path_label(e), "skipped: " + e.note, "", "", "", "", ""});
@@ -129,7 +172,10 @@ std::string render_accuracy_md(const AccuracyDocument& d) {
   md += "- **Git revision**: " + header_value(d.header, "git_rev") + "\n";
   md += "- **Command**: `" + header_value(d.header, "command") + "`\n";
   for (const std::string& s : r.skipped) md += "- **Skipped**: " + s + "\n";
-  if (r.validation_failed()) md += "- **Validation FAILED**: a gemmtune output is off the reference path beyond the dense bar\n";
+  if (r.validation_failed()) {
+    md += "- **Validation FAILED**: a gemmtune output is off the reference path beyond the validation bar "
+          "(\"Kernel vs reference path\")\n";
+  }
 
   md += "\n## Method\n\n";
   const nlohmann::json method = accuracy_method_json();
@@ -151,6 +197,14 @@ std::string render_accuracy_md(const AccuracyDocument& d) {
   for (const AccuracyInput input : inputs_of(r)) md += row({std::string(to_string(input)), describe(input)});
 
   md += "\n## Overview: relative RMS error, mean over the shape set\n\n" + render_accuracy_section_md(d);
+  if (const std::string table = validation_table(r); !table.empty()) {
+    const bool read_v1 = std::any_of(r.entries.begin(), r.entries.end(), [](const AccuracyEntry& e) {
+      return e.vs_reference && e.vs_reference->floor == RelErrFloor::kOutput;
+    });
+    md += "\n## Kernel vs reference path: the bar per input\n\n" + method.at("vs_reference").get<std::string>() + ".";
+    if (read_v1) md += " Entries with the floor \"0.1 x output RMS\" were judged by the dense bar itself (gemmtune.accuracy/1).";
+    md += "\n\n" + table;
+  }
   for (const AccuracyInput input : inputs_of(r)) {
     if (has_entries(r, "shapes", input)) {
       md += "\n## Shapes: " + std::string(to_string(input)) + "\n\n" + shapes_table(r, input);

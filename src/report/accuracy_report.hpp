@@ -1,6 +1,6 @@
 #pragma once
 /// The outputs of `gemmtune accuracy` (README "Accuracy"): accuracy.json (schema
-/// gemmtune.accuracy/1), accuracy.md and accuracy.svg (error over K per recipe), and the short
+/// gemmtune.accuracy/2), accuracy.md and accuracy.svg (error over K per recipe), and the short
 /// accuracy section `gemmtune report` adds to summary.md and report.html when a run folder has
 /// an accuracy.json. Host-only.
 #include <nlohmann/json.hpp>
@@ -13,8 +13,11 @@
 
 namespace gemmtune::report {
 
-/// Schema of accuracy.json.
-inline constexpr const char* kAccuracySchema = "gemmtune.accuracy/1";
+/// Schema of accuracy.json. /2: vs_reference judged with a per-row relative-error floor
+/// (core/accuracy_validation.hpp), with the floor, its range, the worst element and the dense
+/// bar's whole-output value beside it. /1 (whole-output floor) is still read.
+inline constexpr const char* kAccuracySchema = "gemmtune.accuracy/2";
+inline constexpr const char* kAccuracySchemaV1 = "gemmtune.accuracy/1";
 /// File names in an output folder.
 inline constexpr const char* kAccuracyJson = "accuracy.json";
 inline constexpr const char* kAccuracyMd = "accuracy.md";

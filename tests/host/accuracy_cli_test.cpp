@@ -65,7 +65,7 @@ TEST(AccuracyCli, SmallRunWritesItsFilesAndReportRebuildsThem) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
   }
   const nlohmann::json j = nlohmann::json::parse(read_text(out / "accuracy.json"));
-  EXPECT_EQ(j.at("schema"), "gemmtune.accuracy/1");
+  EXPECT_EQ(j.at("schema"), "gemmtune.accuracy/2");
   EXPECT_FALSE(j.at("git_rev").get<std::string>().empty());
   EXPECT_TRUE(j.at("environment").is_object());
   EXPECT_EQ(j.at("options").at("seeds"), 2);
