@@ -48,6 +48,21 @@ float block_scale(float amax, ScaleFormat format) {
   return std::ldexp(1.0f, f == 0.5f ? e - 1 : e);
 }
 
+/// Threads for a pass over `rows` rows of `elements` elements in all: one per 2^20 elements, up
+/// to the cores and the rows (small matrices stay on the calling thread).
+int64_t row_threads(int64_t rows, int64_t elements) {
+  return std::min(rows, std::clamp<int64_t>(elements >> 20, 1, std::max(1u, std::thread::hardware_concurrency())));
+}
+
+/// Runs fn(t, first_row, last_row) for t in [0, threads) over contiguous row ranges of [0, rows).
+template <typename Fn>
+void for_row_ranges(int64_t rows, int64_t threads, const Fn& fn) {
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(fn, t, rows * t / threads, rows * (t + 1) / threads);
+  fn(int64_t{0}, int64_t{0}, rows / threads);
+  for (std::thread& t : pool) t.join();
+}
+
 }  // namespace
 
 QuantizedMatrix quantize_e4m3(std::span<const float> x, int64_t rows, int64_t cols, ScaleBlock block,
@@ -60,41 +75,37 @@ QuantizedMatrix quantize_e4m3(std::span<const float> x, int64_t rows, int64_t co
   const int64_t block_cols = out.scale_cols();
   out.q.resize(static_cast<size_t>(rows * cols));
   out.scales.resize(static_cast<size_t>(block_rows * block_cols));
-  // Block rows are independent: threads take every step-th one (each output written once).
-  const auto quantize_rows = [&](int64_t first, int64_t step) {
-    for (int64_t br = first; br < block_rows; br += step) {
-      const int64_t r0 = br * block.rows, r1 = std::min(rows, r0 + block.rows);
-      // One pass for every block of this block row's amax, one to quantize.
-      std::vector<float> amax(static_cast<size_t>(block_cols), 0.0f);
-      for (int64_t r = r0; r < r1; ++r) {
-        for (int64_t c = 0; c < cols; ++c) {
-          float& a = amax[static_cast<size_t>(c / block.cols)];
-          a = std::max(a, std::abs(x[static_cast<size_t>(r * cols + c)]));
-        }
-      }
-      std::vector<float> inverse(static_cast<size_t>(block_cols));
-      for (int64_t bc = 0; bc < block_cols; ++bc) {
-        const float scale = block_scale(amax[static_cast<size_t>(bc)], format);
-        out.scales[static_cast<size_t>(br * block_cols + bc)] = scale;
-        // FP32: x * (448 / amax) as the device and DeepGEMM compute it; UE8M0: 1 / 2^e is exact.
-        inverse[static_cast<size_t>(bc)] =
-            format == ScaleFormat::kFp32 ? kE4m3Max / std::max(amax[static_cast<size_t>(bc)], kAmaxFloor)
-                                         : 1.0f / scale;
-      }
-      for (int64_t r = r0; r < r1; ++r) {
-        for (int64_t c = 0; c < cols; ++c) {
-          const size_t i = static_cast<size_t>(r * cols + c);
-          out.q[i] = float_to_e4m3(x[i] * inverse[static_cast<size_t>(c / block.cols)]);
-        }
+  // NOTE: rows, not block rows, are split over threads, so that per-tensor and per-128-row blocks
+  // use every core too: each thread keeps its own block maxima, merged after. max is exact, so
+  // the scales (and every element) are the same on any thread count.
+  const int64_t threads = row_threads(rows, rows * cols);
+  std::vector<std::vector<float>> amax(static_cast<size_t>(threads), std::vector<float>(out.scales.size(), 0.0f));
+  for_row_ranges(rows, threads, [&](int64_t t, int64_t r0, int64_t r1) {
+    std::vector<float>& block_max = amax[static_cast<size_t>(t)];
+    for (int64_t r = r0; r < r1; ++r) {
+      float* row_max = block_max.data() + (r / block.rows) * block_cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        float& a = row_max[c / block.cols];
+        a = std::max(a, std::abs(x[static_cast<size_t>(r * cols + c)]));
       }
     }
-  };
-  const int64_t threads = std::clamp<int64_t>(rows * cols >> 20, 1, std::max(1u, std::thread::hardware_concurrency()));
-  const int64_t count = std::min(threads, block_rows);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < count; ++t) pool.emplace_back(quantize_rows, t, count);
-  quantize_rows(0, count);
-  for (std::thread& t : pool) t.join();
+  });
+  std::vector<float> inverse(out.scales.size());
+  for (size_t i = 0; i < out.scales.size(); ++i) {
+    for (size_t t = 1; t < amax.size(); ++t) amax[0][i] = std::max(amax[0][i], amax[t][i]);
+    out.scales[i] = block_scale(amax[0][i], format);
+    // FP32: x * (448 / amax) as the device and DeepGEMM compute it; UE8M0: 1 / 2^e is exact.
+    inverse[i] = format == ScaleFormat::kFp32 ? kE4m3Max / std::max(amax[0][i], kAmaxFloor) : 1.0f / out.scales[i];
+  }
+  for_row_ranges(rows, threads, [&](int64_t, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row_inverse = inverse.data() + (r / block.rows) * block_cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        const size_t i = static_cast<size_t>(r * cols + c);
+        out.q[i] = float_to_e4m3(x[i] * row_inverse[c / block.cols]);
+      }
+    }
+  });
   return out;
 }
 
@@ -102,12 +113,14 @@ std::vector<double> dequantize(const QuantizedMatrix& m) {
   std::array<double, 256> decode{};
   for (int bits = 0; bits < 256; ++bits) decode[bits] = e4m3_to_float(static_cast<uint8_t>(bits));
   std::vector<double> out(m.q.size());
-  for (int64_t r = 0; r < m.rows; ++r) {
-    for (int64_t c = 0; c < m.cols; ++c) {
-      const size_t i = static_cast<size_t>(r * m.cols + c);
-      out[i] = decode[m.q[i]] * static_cast<double>(m.scale_at(r, c));
+  for_row_ranges(m.rows, row_threads(m.rows, m.rows * m.cols), [&](int64_t, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      for (int64_t c = 0; c < m.cols; ++c) {
+        const size_t i = static_cast<size_t>(r * m.cols + c);
+        out[i] = decode[m.q[i]] * static_cast<double>(m.scale_at(r, c));
+      }
     }
-  }
+  });
   return out;
 }
 

@@ -141,6 +141,36 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple(1, 256, ScaleFormat::kFp32), std::make_tuple(256, 256, ScaleFormat::kFp32),
                       std::make_tuple(1, 128, ScaleFormat::kUe8m0), std::make_tuple(128, 128, ScaleFormat::kUe8m0)));
 
+TEST(QuantizeE4m3, LargeMatricesSplitOverThreadsGiveTheSerialResult) {
+  // 1100 x 2000 = 2.2M elements: rows split over up to 2 threads (one per 2^20 elements), inside
+  // blocks of 128 rows and inside the one per-tensor block. Checked against the rule written
+  // serially here: scale = max(amax, 1e-4) / 448, q = e4m3(x * (448 / max(amax, 1e-4))).
+  const int64_t rows = 1100, cols = 2000;
+  const std::vector<float> x = region_matrix(rows, cols, 5);
+  for (const ScaleBlock block : {ScaleBlock{rows, cols}, ScaleBlock{128, 128}, ScaleBlock{1, 128}}) {
+    const QuantizedMatrix q = quantize_e4m3(x, rows, cols, block, ScaleFormat::kFp32);
+    std::vector<float> amax(q.scales.size(), 0.0f);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        float& a = amax[static_cast<size_t>((r / block.rows) * q.scale_cols() + c / block.cols)];
+        a = std::max(a, std::abs(x[static_cast<size_t>(r * cols + c)]));
+      }
+    }
+    for (size_t i = 0; i < amax.size(); ++i) ASSERT_EQ(q.scales[i], std::max(amax[i], 1e-4f) / 448.0f) << i;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const size_t i = static_cast<size_t>(r * cols + c);
+        const float inverse = 448.0f / std::max(amax[static_cast<size_t>((r / block.rows) * q.scale_cols() + c / block.cols)], 1e-4f);
+        ASSERT_EQ(q.q[i], float_to_e4m3(x[i] * inverse)) << "(" << r << "," << c << ") block " << block.rows;
+      }
+    }
+    const std::vector<double> deq = dequantize(q);
+    for (size_t i = 0; i < deq.size(); i += 4099) {
+      ASSERT_EQ(deq[i], e4m3_to_float(q.q[i]) * static_cast<double>(q.scale_at(static_cast<int64_t>(i) / cols, static_cast<int64_t>(i) % cols)));
+    }
+  }
+}
+
 TEST(QuantizeE4m3, BlockMaximumIsExact) {
   // FP32 scales map each block's amax to exactly 448 (DeepGEMM's rule).
   const std::vector<float> x = region_matrix(64, 256, 5);
