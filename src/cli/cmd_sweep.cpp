@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "cli/commands.hpp"
@@ -22,6 +23,7 @@
 #include "runtime/driver_api.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/run_env.hpp"
+#include "sweep/shard.hpp"
 #include "sweep/work_plan.hpp"
 
 namespace gemmtune::cli {
@@ -31,6 +33,7 @@ struct SweepFlags {
   std::string shapes_path;
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
+  std::string shard;  ///< "I/N", empty: the whole shape set
   bool resume = false;
   bool force = false;
   bool skip_cublaslt_best = false;
@@ -67,7 +70,16 @@ int run_sweep_command(SweepFlags f) {
   const ShapeSet shapes = load_shape_set(shapes_file);
   (void)load_config_space(space_file);  // NOTE: fail on a bad file before starting the worker
   const sweep::Budget budget = sweep::parse_budget(f.budget);
-  if (f.measure.out.empty()) f.measure.out = "runs/" + shapes.name;
+  std::optional<sweep::ShardSpec> shard;
+  if (!f.shard.empty()) {
+    std::string error;
+    shard = sweep::parse_shard_spec(f.shard, error);
+    if (!shard) throw Error(kExitUsage, error);
+  }
+  if (f.measure.out.empty()) {
+    f.measure.out = "runs/" + shapes.name +
+                    (shard ? fmt::format("-shard-{}-of-{}", shard->index, shard->count) : "");
+  }
   sweep::SweepOptions options =
       sweep_options(f.measure, f.measure.timing.empty() ? "kernel" : f.measure.timing);
   options.resume = f.resume;
@@ -101,13 +113,22 @@ int run_sweep_command(SweepFlags f) {
                  plan.size(), configs, baselines, budget.name, space.name, limits.sm_count);
     return plan;
   };
+  sweep::Planner measured_planner = planner;
+  if (shard) {
+    // NOTE: the split is planned with the no-GPU path's limits (an H200's), not the worker's, so
+    // that every shard of an array computes the same split whatever GPU it runs on.
+    const std::vector<sweep::ProblemWork> split_plan = planner(DeviceLimits{});
+    const sweep::ShardSplit split = sweep::split_into_shards(split_plan, shard->count);
+    options.shard = sweep::shard_json(*shard, split_plan, split, shapes.name, shapes.path);
+    measured_planner = sweep::shard_planner(planner, *shard, split_plan, split);
+  }
   // NOTE: only the default worker needs this machine's GPU; GEMMTUNE_WORKER_CMD replaces it
   // (tests drive the sweep with a fake worker, README "sweep").
   std::string no_gpu_reason;
   if (std::getenv("GEMMTUNE_WORKER_CMD") == nullptr && !gpu_available(&no_gpu_reason)) {
-    return plan_and_compile_without_gpu(planner, f.measure.jobs, no_gpu_reason);
+    return plan_and_compile_without_gpu(measured_planner, f.measure.jobs, no_gpu_reason);
   }
-  const sweep::SweepOutcome outcome = sweep::run_sweep(options, planner, compile_with_jit);
+  const sweep::SweepOutcome outcome = sweep::run_sweep(options, measured_planner, compile_with_jit);
   log_outcome(outcome);
   if (f.measure.json && !outcome.report_files.empty()) {
     std::cout << report::to_json(outcome.table).dump(2) << "\n";
@@ -130,6 +151,11 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "configs measured per problem: quick (8), default (24), exhaustive (every "
                   "legal config) or a number")
       ->capture_default_str();
+  cmd->add_option("--shard", flags->shard,
+                  "I/N: measure only shard I of N (1 <= I <= N <= 4096), a split of the planned "
+                  "problems balanced by predicted cost and the same on every machine; default "
+                  "--out runs/<shape set name>-shard-I-of-N; join the folders with `gemmtune "
+                  "merge`");
   cmd->add_flag("--resume", flags->resume,
                 "continue the run folder: skip measurements runs.jsonl already holds");
   cmd->add_flag("--force", flags->force,

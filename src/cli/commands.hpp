@@ -11,6 +11,8 @@ void register_plan(CLI::App& root, int& exit_code);
 void register_compile(CLI::App& root, int& exit_code);
 void register_run(CLI::App& root, int& exit_code);
 void register_report(CLI::App& root, int& exit_code);
+/// `gemmtune merge`: join run folders (sweep shards) into one (README "Several nodes: Slurm").
+void register_merge(CLI::App& root, int& exit_code);
 void register_compare(CLI::App& root, int& exit_code);
 void register_export(CLI::App& root, int& exit_code);
 /// `gemmtune sweep`: tune a shape set into a run folder (README "sweep").

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::register_compile(app, exit_code);
   cli::register_run(app, exit_code);
   cli::register_report(app, exit_code);
+  cli::register_merge(app, exit_code);
   cli::register_compare(app, exit_code);
   cli::register_export(app, exit_code);
   cli::register_sweep(app, exit_code);

@@ -69,6 +69,7 @@ Json make_env_json(const Json& worker_environment, const SweepDescription& sweep
                   {"source", "shared/DEVICE.md, measured on an H200"}};
   env["shapes"] = sweep.shapes;
   env["sweep"] = sweep.settings;
+  if (!sweep.shard.is_null()) env["shard"] = sweep.shard;
   return env;
 }
 
@@ -88,6 +89,14 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
     return v.is_string() ? v.get<std::string>() : std::string();
   };
   differ("timing mode", mode(existing), mode(current));
+  const auto shard = [](const Json& j) {
+    if (!j.is_object() || !j.contains("shard") || !j.at("shard").is_object()) {
+      return std::string("none");
+    }
+    return text_at(j, "shard", "index") + "/" + text_at(j, "shard", "count") + " " +
+           text_at(j, "shard", "plan_digest");
+  };
+  differ("shard", shard(existing), shard(current));
   return conflicts;
 }
 

@@ -25,6 +25,7 @@ struct SweepDescription {
   uint64_t seed = 1;
   report::Json shapes;     ///< shapes_json() of the problems measured
   report::Json settings;   ///< "sweep" member: space, budget, watchdog, ... (free form)
+  report::Json shard{};    ///< "shard" member (sweep/shard.hpp shard_json()); null: not a shard
 };
 
 /// {"name", "path", "problems": [{"label", "m", "n", "k"}, ...]} of a shape set.
@@ -37,7 +38,8 @@ struct SweepDescription {
                                          const SweepDescription& sweep);
 
 /// Why a folder whose env.json is `existing` cannot be resumed by a sweep whose env.json would be
-/// `current`, one line per difference: GPU name, shape set (name and problems), timing mode.
+/// `current`, one line per difference: GPU name, shape set (name and problems), timing mode,
+/// shard (index, count and plan digest).
 /// Empty when it can.
 [[nodiscard]] std::vector<std::string> resume_conflicts(const report::Json& existing,
                                                         const report::Json& current);

@@ -142,7 +142,8 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                                                  .timing = options.timing,
                                                  .seed = options.seed,
                                                  .shapes = options.shapes,
-                                                 .settings = options.settings}));
+                                                 .settings = options.settings,
+                                                 .shard = options.shard}));
   RecordedWork recorded;
   if (options.resume) {
     recorded = read_recorded_work(outcome.runs_path);
@@ -159,7 +160,9 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
   }
   worker.stop(5.0);
   outcome.worker_starts = worker.starts();
-  if (has_records(outcome.runs_path)) write_reports(options, outcome);
+  // NOTE: a shard with no problems (sweep --shard with N > problems) still writes empty reports,
+  // so that every shard leaves a complete run folder for `gemmtune merge`.
+  if (has_records(outcome.runs_path) || plan.empty()) write_reports(options, outcome);
   return outcome;
 }
 

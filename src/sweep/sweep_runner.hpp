@@ -38,6 +38,7 @@ struct SweepOptions {
   std::string command{};                    ///< the exact command line, for env.json
   report::Json shapes{};                    ///< env.json "shapes"
   report::Json settings{};                  ///< env.json "sweep"
+  report::Json shard{};                     ///< env.json "shard" (sweep/shard.hpp); null: none
 };
 
 /// Makes the plan once the worker said which GPU it measures on.

@@ -1,0 +1,263 @@
+// Joining run folders (the shards of a sweep) into one: checks, record order, env.json.
+#include "report/merge.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/json_input.hpp"
+#include "core/problem.hpp"
+#include "report/render.hpp"
+#include "report/tuning_table.hpp"
+
+namespace gemmtune::report {
+namespace {
+
+/// One folder as read.
+struct Source {
+  std::filesystem::path dir;
+  size_t position = 0;  ///< in the command line
+  RunEnv env;
+  std::vector<Json> records;
+  std::vector<RunRecord> runs;
+  std::vector<std::string> warnings;
+  std::optional<Json> shard;  ///< env.json's "shard" object; none for a whole sweep
+};
+
+/// `key` of the shard object as text ("" when absent), for comparisons and messages.
+std::string shard_text(const Source& s, const char* key) {
+  if (!s.shard || !s.shard->contains(key)) return "";
+  const Json& v = s.shard->at(key);
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+int shard_int(const Source& s, const char* key, const JsonAt& at) {
+  const Json& v = s.shard->contains(key) ? s.shard->at(key) : Json();
+  if (!v.is_number_integer() || v.get<int64_t>() < 1) (at / "shard" / key).fail("expected a positive integer");
+  return static_cast<int>(v.get<int64_t>());
+}
+
+Source read_source(const std::filesystem::path& dir, size_t position) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw_input_error(dir.string(), "$", "not a run folder (expected a directory)");
+  }
+  Source s{.dir = dir, .position = position};
+  const std::string env_file = (dir / "env.json").string();
+  const Json env = read_json_file(env_file);
+  s.env = parse_env(env, JsonAt{env_file});
+  if (s.env.raw.contains("shard") && s.env.raw.at("shard").is_object()) {
+    s.shard = s.env.raw.at("shard");
+    (void)shard_int(s, "index", JsonAt{env_file});
+    (void)shard_int(s, "count", JsonAt{env_file});
+  }
+  // NOTE: the records are kept as read (every member, in file order) so that runs.jsonl of the
+  // merged folder carries what the shards wrote; each is also parsed, which validates it.
+  read_json_lines<Json>((dir / "runs.jsonl").string(), s.warnings,
+                        [&](Json& j, int64_t line, const std::string& where) {
+                          RunRecord record = parse_run_record(j, JsonAt{where});
+                          record.line = line;
+                          s.runs.push_back(std::move(record));
+                          s.records.push_back(std::move(j));
+                        });
+  return s;
+}
+
+/// Differences of `s` from the first source `ref`, one text per field.
+void environment_conflicts(const Source& ref, const Source& s, std::vector<std::string>& out) {
+  const auto differ = [&](const char* what, const std::string& a, const std::string& b) {
+    if (a != b) {
+      out.push_back(fmt::format("{}: {} \"{}\" differs from \"{}\" in {}", s.dir.string(), what,
+                                b, a, ref.dir.string()));
+    }
+  };
+  differ("GPU", ref.env.gpu_name, s.env.gpu_name);
+  differ("driver", ref.env.driver, s.env.driver);
+  differ("CUDA runtime", ref.env.cuda_runtime, s.env.cuda_runtime);
+  differ("NVRTC", ref.env.nvrtc, s.env.nvrtc);
+  differ("cuBLASLt", ref.env.cublaslt, s.env.cublaslt);
+  differ("timing mode", ref.env.timing_mode, s.env.timing_mode);
+  if (ref.shard.has_value() != s.shard.has_value()) {
+    out.push_back(fmt::format("{} is {} but {} is {}", s.dir.string(),
+                              s.shard ? "a shard" : "a whole sweep", ref.dir.string(),
+                              ref.shard ? "a shard" : "a whole sweep"));
+    return;
+  }
+  if (!s.shard) return;
+  differ("shard count", shard_text(ref, "count"), shard_text(s, "count"));
+  differ("shard split", shard_text(ref, "split"), shard_text(s, "split"));
+  differ("shape set (problems_digest)", shard_text(ref, "problems_digest"),
+         shard_text(s, "problems_digest"));
+  differ("plan (plan_digest: space, budget, options)", shard_text(ref, "plan_digest"),
+         shard_text(s, "plan_digest"));
+}
+
+/// Missing and duplicated shards of `sources` (all shards of `count`).
+void shard_conflicts(const std::vector<Source>& sources, int count,
+                     std::vector<std::string>& out) {
+  std::map<int, std::vector<std::string>> dirs_by_index;
+  for (const Source& s : sources) {
+    dirs_by_index[std::stoi(shard_text(s, "index"))].push_back(s.dir.string());
+  }
+  std::string missing;
+  int missing_count = 0;
+  for (int i = 1; i <= count; ++i) {
+    if (dirs_by_index.count(i) != 0) continue;
+    // NOTE: at most 20 indices are listed, so the line stays readable at N = 4096.
+    if (++missing_count <= 20) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+  }
+  if (missing_count > 20) missing += fmt::format(" and {} more", missing_count - 20);
+  if (missing_count > 0) {
+    out.push_back(fmt::format("missing shard(s) {} of {}", missing, count));
+  }
+  for (const auto& [index, dirs] : dirs_by_index) {
+    if (index > count) out.push_back(fmt::format("shard {} is beyond N = {}", index, count));
+    if (dirs.size() > 1) {
+      out.push_back(fmt::format("shard {}/{} given {} times: {}", index, count, dirs.size(),
+                                fmt::join(dirs, ", ")));
+    }
+  }
+}
+
+/// Problems recorded by two folders that are not the same shard.
+void problem_conflicts(const std::vector<Source>& sources, std::vector<std::string>& out) {
+  std::map<std::string, std::pair<std::string, const Source*>> owner;  // key -> (shard, folder)
+  std::set<std::string> reported;
+  for (const Source& s : sources) {
+    const std::string who = s.shard ? shard_text(s, "index") : s.dir.string();
+    for (const RunRecord& r : s.runs) {
+      const std::string key = problem_key(r.problem);
+      const auto [it, added] = owner.try_emplace(key, who, &s);
+      if (!added && it->second.first != who && reported.insert(key).second) {
+        out.push_back(fmt::format("problem {} recorded in both {} and {}", key,
+                                  it->second.second->dir.string(), s.dir.string()));
+      }
+    }
+  }
+}
+
+/// Rank of each problem in the merged runs.jsonl: shards list their problems' positions in the
+/// shape set; problems of whole sweeps follow in order of first appearance.
+std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources) {
+  std::map<std::string, int64_t> rank;
+  for (const Source& s : sources) {
+    if (!s.shard || !s.shard->contains("problems")) continue;
+    for (const Json& p : s.shard->at("problems")) {
+      if (p.is_object() && p.value("index", Json()).is_number_integer() &&
+          p.value("key", Json()).is_string()) {
+        rank.try_emplace(p.at("key").get<std::string>(), p.at("index").get<int64_t>());
+      }
+    }
+  }
+  int64_t next = int64_t{1} << 40;
+  for (const Source& s : sources) {
+    for (const RunRecord& r : s.runs) rank.try_emplace(problem_key(r.problem), next++);
+  }
+  return rank;
+}
+
+/// env.json of the merged folder: the first source's (shard 1), without its shard and resumes,
+/// with a "merged" member naming every source.
+Json merged_env(const std::vector<Source>& sources, int shard_count, const MergeOptions& options) {
+  Json env = sources.front().env.raw;
+  env.erase("shard");
+  env.erase("resumes");
+  Json list = Json::array();
+  for (const Source& s : sources) {
+    Json entry = {{"dir", s.dir.string()},
+                  {"shard", s.shard ? Json(shard_text(s, "index") + "/" + shard_text(s, "count"))
+                                    : Json()},
+                  {"command", s.env.raw.value("command", Json(""))},
+                  {"started_at", s.env.raw.value("started_at", Json(""))},
+                  {"records", s.records.size()}};
+    if (s.env.raw.contains("resumes")) entry["resumes"] = s.env.raw.at("resumes");
+    list.push_back(std::move(entry));
+  }
+  Json merged = {{"command", options.command}, {"shards", shard_count}, {"sources", list}};
+  if (shard_count > 0) {
+    const Source& first = sources.front();
+    for (const char* key : {"split", "shape_set", "problems_total", "problems_digest", "plan_digest"}) {
+      if (first.shard->contains(key)) merged[key] = first.shard->at(key);
+    }
+  }
+  env["merged"] = std::move(merged);
+  return env;
+}
+
+}  // namespace
+
+MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs,
+                                  const MergeOptions& options) {
+  if (dirs.empty()) throw Error(kExitUsage, "merge: no run folder given");
+  std::vector<Source> sources;
+  for (size_t i = 0; i < dirs.size(); ++i) sources.push_back(read_source(dirs[i], i));
+  // NOTE: shards by index (then command-line order), so that env.json comes from shard 1 and
+  // the merged order never depends on how the shell expanded a glob.
+  std::stable_sort(sources.begin(), sources.end(), [](const Source& a, const Source& b) {
+    const auto index = [](const Source& s) {
+      return s.shard ? std::stoi(shard_text(s, "index")) : 0;
+    };
+    return index(a) < index(b);
+  });
+  std::vector<std::string> conflicts;
+  for (size_t i = 1; i < sources.size(); ++i) {
+    environment_conflicts(sources.front(), sources[i], conflicts);
+  }
+  const bool shards = sources.front().shard.has_value();
+  const int shard_count = shards ? std::stoi(shard_text(sources.front(), "count")) : 0;
+  const bool all_shards = std::all_of(sources.begin(), sources.end(),
+                                      [](const Source& s) { return s.shard.has_value(); });
+  if (shards && all_shards) shard_conflicts(sources, shard_count, conflicts);
+  problem_conflicts(sources, conflicts);
+  if (!conflicts.empty() && !options.force) {
+    throw Error(kExitUsage, one_line(fmt::format("cannot merge: {} (pass --force to merge anyway)",
+                                                 fmt::join(conflicts, "; "))));
+  }
+  MergedRunFolder merged{.shard_count = shard_count};
+  for (const std::string& c : conflicts) merged.notes.push_back(c + " (--force)");
+  for (const Source& s : sources) {
+    for (const std::string& w : s.warnings) merged.notes.push_back(w);
+  }
+  // Records grouped by problem in shape-set order; within a problem, shard and file order.
+  const std::map<std::string, int64_t> rank = problem_ranks(sources);
+  std::vector<std::pair<const RunRecord*, const Json*>> order;
+  for (const Source& s : sources) {
+    for (size_t i = 0; i < s.runs.size(); ++i) order.emplace_back(&s.runs[i], &s.records[i]);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return rank.at(problem_key(a.first->problem)) < rank.at(problem_key(b.first->problem));
+  });
+  merged.env = merged_env(sources, shard_count, options);
+  const std::string env_name = "merged env.json";
+  merged.folder.env = parse_env(merged.env, JsonAt{env_name});
+  for (const auto& [run, record] : order) {
+    merged.records.push_back(*record);
+    merged.folder.runs.push_back(*run);
+    merged.folder.runs.back().line = static_cast<int64_t>(merged.records.size());
+  }
+  merged.folder.warnings = merged.notes;
+  return merged;
+}
+
+std::vector<std::filesystem::path> write_merged_run_folder(const MergedRunFolder& merged,
+                                                           const std::filesystem::path& out) {
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw Error(kExitIoError, "cannot create " + out.string() + ": " + ec.message());
+  std::vector<std::filesystem::path> written{out / "env.json", out / "runs.jsonl"};
+  write_text_file(written[0], merged.env.dump(2) + "\n");
+  std::string lines;
+  for (const Json& record : merged.records) lines += record.dump() + "\n";
+  write_text_file(written[1], lines);
+  const TuningTable table = build_tuning_table(merged.folder);
+  for (const std::filesystem::path& path : write_report_files(table, out)) written.push_back(path);
+  return written;
+}
+
+}  // namespace gemmtune::report
