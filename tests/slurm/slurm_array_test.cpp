@@ -1,0 +1,100 @@
+// scripts/slurm/ against a real Slurm (README "Several nodes: Slurm"): local_slurm_array.sh
+// installs slurm-wlm and munge when missing, starts munged, slurmctld and slurmd on localhost and
+// submits the sweep's shards as a job array with the merge job after it, through submit.sh and
+// sbatch; the sweeps use the fake worker (no GPU). Then the merged table must hold every problem
+// once and equal a single-folder sweep's. Skipped (never passed) where it cannot run: not root,
+// or Slurm missing with no apt-get.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "../host/test_support.hpp"
+#include "core/problem.hpp"
+#include "report/json_fields.hpp"
+#include "report/tuning_table.hpp"
+
+namespace gemmtune::test {
+namespace {
+
+// NOTE: nothing of this space is legal at M = 64 (multicast B needs two m-blocks), so each
+// problem is its three cuBLASLt baselines from the fake worker and nothing is compiled.
+constexpr const char* kIllegalSpace = R"({"name": "none-legal", "block_m": [64],
+  "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
+  "group": [8], "split_k": [1]})";
+constexpr const char* kSevenShapes = R"({"name": "seven", "problems": [
+  {"label": "a", "n": 256, "k": 512, "m": 64}, {"label": "b", "n": 7168, "k": 2048, "m": 64},
+  {"label": "c", "n": 2112, "k": 7168, "m": 64}, {"label": "d", "n": 4096, "k": 512, "m": 64},
+  {"label": "e", "n": 24576, "k": 1536, "m": 64}, {"label": "f", "n": 32768, "k": 512, "m": 64},
+  {"label": "g", "n": 7168, "k": 16384, "m": 64}]})";
+constexpr int kShards = 3;
+constexpr int kTimeoutS = 90;  ///< for the jobs, once the daemons are up
+
+TEST(SlurmArray, ShardsRunAsAJobArrayAndMergeIntoTheTableOfOneSweep) {
+  const TempDir dir;
+  const std::string shapes = dir.write("seven.json", kSevenShapes);
+  const std::string space = dir.write("space.json", kIllegalSpace);
+  ::setenv("GEMMTUNE_WORKER_CMD", GEMMTUNE_FAKE_WORKER, 1);
+  const std::string single = (dir.path() / "single").string();
+  const RunResult reference = run_gemmtune("sweep --shapes " + shapes + " --space " + space +
+                                           " --out " + single + " --quiet");
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+
+  const std::filesystem::path work = dir.path() / "slurm";
+  std::filesystem::create_directories(work);
+  const std::string log = (dir.path() / "slurm.log").string();
+  const std::string command = "env SHAPES='" + shapes + "' SPACE='" + space + "' SHARDS=" +
+                              std::to_string(kShards) + " RUN_NAME=seven GEMMTUNE='" +
+                              gemmtune_binary() + "' bash '" GEMMTUNE_SLURM_SCRIPT "' '" +
+                              work.string() + "' " + std::to_string(kTimeoutS) + " >'" + log +
+                              "' 2>&1";
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system(command.c_str());
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::unsetenv("GEMMTUNE_WORKER_CMD");
+  const std::string output = read_text(log);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 77) {
+    const size_t at = output.find("SKIP: ");
+    GTEST_SKIP() << (at == std::string::npos ? output : output.substr(at + 6));
+  }
+  ASSERT_EQ(code, 0) << output;
+  std::printf("%s", output.c_str());  // the script's time-stamped steps (install, daemons, jobs)
+  std::printf("Slurm array of %d shards and merge job: %.1f s (daemons, jobs, teardown)\n",
+              kShards, wall_s);
+
+  const std::filesystem::path runs = work / "runs";
+  std::set<std::string> shard_keys;
+  for (int i = 1; i <= kShards; ++i) {
+    const std::string folder = (runs / ("seven-shard-" + std::to_string(i) + "-of-3")).string();
+    const report::Json env = report::read_json_file(folder + "/env.json");
+    EXPECT_EQ(env.at("shard").at("index"), i);
+    for (const report::Json& p : env.at("shard").at("problems")) {
+      EXPECT_TRUE(shard_keys.insert(p.at("key").get<std::string>()).second) << p.dump();
+    }
+  }
+  EXPECT_EQ(shard_keys.size(), 7u);
+
+  const std::filesystem::path merged = runs / "seven-merged";
+  const report::TuningTable table = report::load_tuning_table(merged / "tuning_table.json");
+  std::multiset<std::string> keys;
+  for (const report::TableProblem& p : table.problems) {
+    for (const report::TableEntry& e : p.entries) keys.insert(problem_key(report::problem_of(p, e)));
+  }
+  EXPECT_EQ(keys.size(), 7u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()), shard_keys);
+  const report::Json merged_table = report::read_json_file((merged / "tuning_table.json").string());
+  const report::Json single_table = report::read_json_file(single + "/tuning_table.json");
+  EXPECT_EQ(merged_table.at("problems"), single_table.at("problems"));
+  const report::Json env = report::read_json_file((merged / "env.json").string());
+  EXPECT_EQ(env.at("merged").at("shards"), kShards);
+  EXPECT_EQ(env.at("merged").at("sources").size(), static_cast<size_t>(kShards));
+}
+
+}  // namespace
+}  // namespace gemmtune::test
