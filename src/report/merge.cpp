@@ -29,6 +29,8 @@ struct Source {
   std::vector<RunRecord> runs;
   std::vector<std::string> warnings;
   std::optional<Json> shard;  ///< env.json's "shard" object; none for a whole sweep
+  int shard_index = 0;        ///< its index and count (0 for a whole sweep)
+  int shard_count = 0;
 };
 
 /// `key` of the shard object as text ("" when absent), for comparisons and messages.
@@ -38,9 +40,15 @@ std::string shard_text(const Source& s, const char* key) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-int shard_int(const Source& s, const char* key, const JsonAt& at) {
-  const Json& v = s.shard->contains(key) ? s.shard->at(key) : Json();
-  if (!v.is_number_integer() || v.get<int64_t>() < 1) (at / "shard" / key).fail("expected a positive integer");
+// NOTE: sweep/shard.hpp allows N <= 4096; a reader accepts up to 2^20 so that a later limit
+// still reads, and refuses what would overflow an int.
+constexpr int64_t kMaxShardNumber = int64_t{1} << 20;
+
+int shard_int(const Json& shard, const char* key, const JsonAt& at) {
+  const Json v = shard.value(key, Json());
+  if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > kMaxShardNumber) {
+    (at / "shard" / key).fail(fmt::format("expected an integer from 1 to {}", kMaxShardNumber));
+  }
   return static_cast<int>(v.get<int64_t>());
 }
 
@@ -54,8 +62,8 @@ Source read_source(const std::filesystem::path& dir, size_t position) {
   s.env = parse_env(env, JsonAt{env_file});
   if (s.env.raw.contains("shard") && s.env.raw.at("shard").is_object()) {
     s.shard = s.env.raw.at("shard");
-    (void)shard_int(s, "index", JsonAt{env_file});
-    (void)shard_int(s, "count", JsonAt{env_file});
+    s.shard_index = shard_int(*s.shard, "index", JsonAt{env_file});
+    s.shard_count = shard_int(*s.shard, "count", JsonAt{env_file});
   }
   // NOTE: the records are kept as read (every member, in file order) so that runs.jsonl of the
   // merged folder carries what the shards wrote; each is also parsed, which validates it.
@@ -103,7 +111,7 @@ void shard_conflicts(const std::vector<Source>& sources, int count,
                      std::vector<std::string>& out) {
   std::map<int, std::vector<std::string>> dirs_by_index;
   for (const Source& s : sources) {
-    dirs_by_index[std::stoi(shard_text(s, "index"))].push_back(s.dir.string());
+    dirs_by_index[s.shard_index].push_back(s.dir.string());
   }
   std::string missing;
   int missing_count = 0;
@@ -130,7 +138,7 @@ void problem_conflicts(const std::vector<Source>& sources, std::vector<std::stri
   std::map<std::string, std::pair<std::string, const Source*>> owner;  // key -> (shard, folder)
   std::set<std::string> reported;
   for (const Source& s : sources) {
-    const std::string who = s.shard ? shard_text(s, "index") : s.dir.string();
+    const std::string who = s.shard ? std::to_string(s.shard_index) : s.dir.string();
     for (const RunRecord& r : s.runs) {
       const std::string key = problem_key(r.problem);
       const auto [it, added] = owner.try_emplace(key, who, &s);
@@ -171,7 +179,7 @@ Json merged_env(const std::vector<Source>& sources, int shard_count, const Merge
   Json list = Json::array();
   for (const Source& s : sources) {
     Json entry = {{"dir", s.dir.string()},
-                  {"shard", s.shard ? Json(shard_text(s, "index") + "/" + shard_text(s, "count"))
+                  {"shard", s.shard ? Json(fmt::format("{}/{}", s.shard_index, s.shard_count))
                                     : Json()},
                   {"command", s.env.raw.value("command", Json(""))},
                   {"started_at", s.env.raw.value("started_at", Json(""))},
@@ -200,17 +208,14 @@ MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs
   // NOTE: shards by index (then command-line order), so that env.json comes from shard 1 and
   // the merged order never depends on how the shell expanded a glob.
   std::stable_sort(sources.begin(), sources.end(), [](const Source& a, const Source& b) {
-    const auto index = [](const Source& s) {
-      return s.shard ? std::stoi(shard_text(s, "index")) : 0;
-    };
-    return index(a) < index(b);
+    return a.shard_index < b.shard_index;
   });
   std::vector<std::string> conflicts;
   for (size_t i = 1; i < sources.size(); ++i) {
     environment_conflicts(sources.front(), sources[i], conflicts);
   }
   const bool shards = sources.front().shard.has_value();
-  const int shard_count = shards ? std::stoi(shard_text(sources.front(), "count")) : 0;
+  const int shard_count = sources.front().shard_count;
   const bool all_shards = std::all_of(sources.begin(), sources.end(),
                                       [](const Source& s) { return s.shard.has_value(); });
   if (shards && all_shards) shard_conflicts(sources, shard_count, conflicts);

@@ -316,6 +316,20 @@ TEST_F(ShardCli, MergeRefusesMissingDuplicatedAndMismatchedShards) {
   EXPECT_NE(again.err.find("already holds measurements"), std::string::npos) << again.err;
 }
 
+TEST_F(ShardCli, MergeRefusesAMalformedShardMember) {
+  ASSERT_EQ(sweep("1/2", "s1").exit_code, 0);
+  ASSERT_EQ(sweep("2/2", "s2").exit_code, 0);
+  for (const report::Json& bad : {report::Json("two"), report::Json(0), report::Json(1e12)}) {
+    report::Json env = report::read_json_file(dir("s2") + "/env.json");
+    env["shard"]["index"] = bad;
+    (void)dir_.write("s2/env.json", env.dump(2));
+    const RunResult r = merge({"s1", "s2"}, "m");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("s2/env.json"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("index"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(ShardCli, MergeOfWholeSweepsRefusesAProblemRecordedTwice) {
   ASSERT_EQ(sweep("", "a").exit_code, 0);
   ASSERT_EQ(sweep("", "b").exit_code, 0);

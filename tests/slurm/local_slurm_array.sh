@@ -26,9 +26,11 @@ if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null ||
   stamp "installing slurm-wlm and munge (apt-get)"
   start=$(date +%s)
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >"$work/apt.log" 2>&1 ||
-    { apt-get update -qq >>"$work/apt.log" 2>&1 &&
-      apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$work/apt.log" 2>&1; } ||
+  # NOTE: wait for a dpkg lock another session holds instead of failing at once.
+  apt=(apt-get -o DPkg::Lock::Timeout=300 -y -qq)
+  "${apt[@]}" install --no-install-recommends slurm-wlm munge >"$work/apt.log" 2>&1 ||
+    { "${apt[@]}" update >>"$work/apt.log" 2>&1 &&
+      "${apt[@]}" install --no-install-recommends slurm-wlm munge >>"$work/apt.log" 2>&1; } ||
     fail "apt-get install slurm-wlm munge failed: $(tail -3 "$work/apt.log")"
   stamp "installed in $(( $(date +%s) - start )) s"
 fi
