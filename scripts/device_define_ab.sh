@@ -10,11 +10,10 @@ OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 rows=$1; shift
 exec > >(tee -a "$OUT/log.txt") 2>&1
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
-wait "$dg_pid"; tail -1 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
 : > "$OUT/ab.jsonl"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue

@@ -14,16 +14,9 @@ mkdir -p "$OUT"
 budget=${1:-default}
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-550} ))
 exec > >(tee -a "$OUT/log.txt") 2>&1
-start=$SECONDS
-stamp() { echo "[$((SECONDS - start)) s] $*"; }
-
-bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
-nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
-export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
-if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
-  devbuild/gemmtune_gpu_tests --gtest_filter="${GEMMTUNE_TEST_FILTER:-*}" > "$OUT/gpu_tests.log" 2>&1
-  stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
-fi
+source scripts/device_common.sh
+gemmtune_build
+gpu_suite
 
 python3 scripts/dg_problems_to_shapes.py grouped-bench /tmp/grouped_bench.json \
   configs/bench/grouped_dsv3_moe.json configs/bench/grouped_dg_tests.json

@@ -19,27 +19,12 @@ problems=/tmp/grouped_problems.json
 python3 -c 'import json,sys; json.dump({"problems": [p for f in sys.argv[1:] for p in json.load(open(f))["problems"]]}, open("/tmp/grouped_problems.json", "w"))' "$@"
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-560} ))
 exec > >(tee -a "$OUT/log.txt") 2>&1
-start=$SECONDS
-stamp() { echo "[$((SECONDS - start)) s] $*"; }
-
+source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-if [[ ${GEMMTUNE_REUSE_BUILD:-0} == 1 && -x devbuild/gemmtune ]]; then
-  stamp "reusing devbuild/ from the previous call"
-else
-  bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
-fi
-nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
-export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
-
-if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
-  devbuild/gemmtune_gpu_tests --gtest_filter="${GEMMTUNE_TEST_FILTER:-*}" > "$OUT/gpu_tests.log" 2>&1
-  stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
-fi
-
-wait "$dg_pid"; tail -2 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM
+deepgemm_build_start
+gemmtune_build
+gpu_suite
+deepgemm_build_wait
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 table_args=()

@@ -11,11 +11,10 @@ mkdir -p "$OUT"
 m=$1 n=$2 k=$3 iters=$4
 shift 4
 exec > >(tee -a "$OUT/log.txt") 2>&1
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
-wait "$dg_pid"; tail -1 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
 for c in "$@"; do devbuild/gemmtune compile --config "$c" > /dev/null 2>&1; done
 python3 scripts/dg_sustained.py "$m" "$n" "$k" 5 > /dev/null 2>&1  # DeepGEMM's JIT, untimed
 nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &

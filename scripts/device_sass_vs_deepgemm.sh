@@ -8,11 +8,11 @@ OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 m=$1 n=$2 k=$3 config=$4
 exec > >(tee -a "$OUT/log.txt") 2>&1
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
-wait "$dg_pid"; tail -1 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache DG_JIT_CACHE_DIR=/tmp/dg-cache
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
+export DG_JIT_CACHE_DIR=/tmp/dg-cache
 python3 scripts/dg_one_call.py "$m" "$n" "$k" && echo "deepgemm ran"
 devbuild/gemmtune compile --config "$config" > /dev/null && echo "gemmtune compiled"
 objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)

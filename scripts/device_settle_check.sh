@@ -11,11 +11,10 @@ OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 rows=$1
 exec > >(tee -a "$OUT/log.txt") 2>&1
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-[[ -x devbuild/gemmtune && ${GEMMTUNE_REUSE_BUILD:-0} == 1 ]] || bash scripts/device_build.sh || exit 1
-wait "$dg_pid"; tail -1 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
 gt_us() { devbuild/gemmtune --log-level warn run --m "$1" --n "$2" --k "$3" --config "$4" --timing call \
   --iters 30 "${@:5}" --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); m=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(m["timing"]["median_us"], m.get("timing",{}).get("clock",{}).get("sm_mhz", ""))' 2>/dev/null; }
 : > "$OUT/settle.jsonl"

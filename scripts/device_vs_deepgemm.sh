@@ -21,23 +21,12 @@ budget=${GEMMTUNE_BUDGET:-default}
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-570} ))
 log=$OUT/log.txt
 exec > >(tee -a "$log") 2>&1
-start=$SECONDS
-stamp() { echo "[$((SECONDS - start)) s] $*"; }
-
+source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
-nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
-export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
-
-if [[ ${GEMMTUNE_SKIP_TESTS:-0} != 1 ]]; then
-  devbuild/gemmtune_gpu_tests > "$OUT/gpu_tests.log" 2>&1
-  stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
-fi
-
-wait "$dg_pid"; tail -2 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM
+deepgemm_build_start
+gemmtune_build
+gpu_suite
+deepgemm_build_wait
 mkdir -p /tmp/gemmtune-runs
 for spec in "$@"; do
   shapes=${spec%%:*}

@@ -1,0 +1,36 @@
+# Steps every device call shares (sourced by scripts/device_*.sh; not run on its own):
+#   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (carry .anchors)
+#   gemmtune_build          scripts/device_build.sh, or devbuild/ kept when GEMMTUNE_REUSE_BUILD=1
+#                           and a warm machine still has it; exits on a failed build
+#   gpu_suite               the GPU tests into $OUT/gpu_tests.log unless GEMMTUNE_SKIP_TESTS=1
+#                           (GEMMTUNE_TEST_FILTER: a gtest filter)
+# Each prints one line per step; `stamp` prefixes the seconds since the call started.
+start=${start:-$SECONDS}
+stamp() { echo "[$((SECONDS - start)) s] $*"; }
+
+deepgemm_build_start() {
+  (bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1
+   echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
+  dg_pid=$!
+}
+
+deepgemm_build_wait() {
+  wait "$dg_pid"; tail -1 /tmp/dg_build.log
+  export PYTHONPATH=/tmp/dgb/DeepGEMM
+}
+
+gemmtune_build() {
+  if [[ ${GEMMTUNE_REUSE_BUILD:-0} == 1 && -x devbuild/gemmtune ]]; then
+    stamp "reusing devbuild/ from the previous call"
+  else
+    bash scripts/device_build.sh || { stamp "gemmtune build failed"; exit 1; }
+  fi
+  nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu --format=csv
+  export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/devbuild/gemmtune
+}
+
+gpu_suite() {
+  [[ ${GEMMTUNE_SKIP_TESTS:-0} == 1 ]] && return 0
+  devbuild/gemmtune_gpu_tests --gtest_filter="${GEMMTUNE_TEST_FILTER:-*}" > "$OUT/gpu_tests.log" 2>&1
+  stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
+}
