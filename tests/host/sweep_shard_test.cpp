@@ -146,22 +146,16 @@ TEST(ShardSplit, Dsv3DefaultPlanIsWellBalanced) {
   EXPECT_EQ(sweep::split_into_shards(plan, 8).problems, sweep::split_into_shards(plan, 8).problems);
 }
 
-// NOTE: the space of sweep_cli_test: nothing legal at M = 64, so only the cuBLASLt baselines are
-// measured and nothing is compiled; N and K differ so the predicted costs do.
-constexpr const char* kIllegalSpace = R"({"name": "none-legal", "block_m": [64],
-  "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
-  "group": [8], "split_k": [1]})";
-constexpr const char* kSevenShapes = R"({"name": "seven", "problems": [
-  {"label": "a", "n": 256, "k": 512, "m": 64}, {"label": "b", "n": 7168, "k": 2048, "m": 64},
-  {"label": "c", "n": 2112, "k": 7168, "m": 64}, {"label": "d", "n": 4096, "k": 512, "m": 64},
-  {"label": "e", "n": 24576, "k": 1536, "m": 64}, {"label": "f", "n": 32768, "k": 512, "m": 64},
-  {"label": "g", "n": 7168, "k": 16384, "m": 64}]})";
+// NOTE: tests/fixtures/shards: seven dense problems at M = 64, where nothing of the space is
+// legal (multicast B needs two m-blocks), so only the cuBLASLt baselines are measured and nothing
+// is compiled; N and K differ so the predicted costs do.
+const std::string kFixtures = GEMMTUNE_TEST_FIXTURES "/shards/";
 
 class ShardCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    shapes_ = dir_.write("seven.json", kSevenShapes);
-    space_ = dir_.write("space.json", kIllegalSpace);
+    shapes_ = kFixtures + "seven.json";
+    space_ = kFixtures + "none_legal_space.json";
     use_worker("");
   }
   void TearDown() override { ::unsetenv("GEMMTUNE_WORKER_CMD"); }

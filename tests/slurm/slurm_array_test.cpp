@@ -21,23 +21,17 @@
 namespace gemmtune::test {
 namespace {
 
-// NOTE: nothing of this space is legal at M = 64 (multicast B needs two m-blocks), so each
-// problem is its three cuBLASLt baselines from the fake worker and nothing is compiled.
-constexpr const char* kIllegalSpace = R"({"name": "none-legal", "block_m": [64],
-  "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
-  "group": [8], "split_k": [1]})";
-constexpr const char* kSevenShapes = R"({"name": "seven", "problems": [
-  {"label": "a", "n": 256, "k": 512, "m": 64}, {"label": "b", "n": 7168, "k": 2048, "m": 64},
-  {"label": "c", "n": 2112, "k": 7168, "m": 64}, {"label": "d", "n": 4096, "k": 512, "m": 64},
-  {"label": "e", "n": 24576, "k": 1536, "m": 64}, {"label": "f", "n": 32768, "k": 512, "m": 64},
-  {"label": "g", "n": 7168, "k": 16384, "m": 64}]})";
+// NOTE: the host tests' fixture (tests/host/sweep_shard_test.cpp): seven problems at M = 64 where
+// nothing of the space is legal, so each problem is its three cuBLASLt baselines from the fake
+// worker and nothing is compiled.
+const std::string kFixtures = GEMMTUNE_TEST_FIXTURES "/shards/";
 constexpr int kShards = 3;
 constexpr int kTimeoutS = 90;  ///< for the jobs, once the daemons are up
 
 TEST(SlurmArray, ShardsRunAsAJobArrayAndMergeIntoTheTableOfOneSweep) {
   const TempDir dir;
-  const std::string shapes = dir.write("seven.json", kSevenShapes);
-  const std::string space = dir.write("space.json", kIllegalSpace);
+  const std::string shapes = kFixtures + "seven.json";
+  const std::string space = kFixtures + "none_legal_space.json";
   ::setenv("GEMMTUNE_WORKER_CMD", GEMMTUNE_FAKE_WORKER, 1);
   const std::string single = (dir.path() / "single").string();
   const RunResult reference = run_gemmtune("sweep --shapes " + shapes + " --space " + space +
