@@ -159,7 +159,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--resume", flags->resume,
                 "continue the run folder: skip measurements runs.jsonl already holds");
   cmd->add_flag("--force", flags->force,
-                "with --resume: continue even if the GPU, shape set or timing mode differ");
+                "with --resume: continue even if the GPU, shape set, timing mode or shard differ");
   cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
                 "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
                 "sweep's time); its speedup column stays empty");
