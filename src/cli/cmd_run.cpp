@@ -126,8 +126,7 @@ std::string format_grouped_line(const Problem& p, const GroupedMeasurement& m) {
 
 /// `--config auto[:N]`: the N configs (default the sweep's default budget) of the config space,
 /// built for the problem's layout and legal for it, that the sweep's cost model ranks first
-/// (sweep/budget.hpp). The cost model sees the groups' real rows as one M.
-/// NOTE: it knows nothing of groups yet; the interleaved timing that follows decides.
+/// (sweep/budget.hpp), counting each group's tiles (core/cost_model.hpp).
 std::vector<KernelConfig> auto_candidates(const Problem& problem, const std::string& request,
                                           const std::string& space_path,
                                           const DeviceLimits& limits) {
@@ -141,12 +140,10 @@ std::vector<KernelConfig> auto_candidates(const Problem& problem, const std::str
   for (size_t i = 0; i < rules.size(); ++i) {
     if (rules[i] == kNoRule) legal.push_back(all[i]);
   }
-  const GemmShape shape{.m = std::max<int64_t>(1, problem.useful_rows()), .n = problem.n,
-                        .k = problem.k};
   DeviceModel model;
   model.sm_count = limits.sm_count;
   std::vector<KernelConfig> picked;
-  for (const sweep::Candidate& c : sweep::select_candidates(shape, legal, budget, model)) {
+  for (const sweep::Candidate& c : sweep::select_candidates(problem, legal, budget, model)) {
     picked.push_back(c.config);
   }
   if (picked.empty()) {

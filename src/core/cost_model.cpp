@@ -33,22 +33,25 @@ namespace {
   return ceil_div(other_blocks, std::max<int64_t>(1, group_blocks));
 }
 
-[[nodiscard]] double launch_hbm_bytes(const GemmShape& s, const KernelConfig& c,
+/// `m_blocks`: the m-blocks the launch computes (grouped: counted per group). Grouped launches
+/// read `s.weights` weight matrices, each swept by its own group's m-blocks only.
+[[nodiscard]] double launch_hbm_bytes(const GemmShape& s, const KernelConfig& c, int64_t m_blocks,
                                       int64_t ctas_per_wave, const DeviceModel& d) {
-  const int64_t m_blocks = ceil_div(s.m, c.block_m);
   const int64_t n_blocks = ceil_div(s.n, c.block_n);
   const int64_t k_blocks = ceil_div(s.k, KernelConfig::kBlockK);
+  const int64_t weights = std::max<int64_t>(1, s.weights);
   const double a_bytes = static_cast<double>(s.m * s.k + 4 * k_blocks * s.m);
   const double b_bytes = static_cast<double>(s.n * s.k + 4 * ceil_div(s.n, 128) * k_blocks);
+  const int64_t m_blocks_per_weight = ceil_div(m_blocks, weights);
   // Output tiles in flight at once: split-K siblings of one tile are scheduled together.
   const int64_t tiles_in_flight = ceil_div(ctas_per_wave, c.split_k);
   double a_reads = 1.0;
   double b_reads = 1.0;
   if (c.raster == Raster::kN) {
     // Walks N inside a group of `group` m-blocks: A stays in L2, B is swept once per group.
-    const int64_t live_m_blocks =
-        std::min(m_blocks, std::max<int64_t>(c.group, ceil_div(tiles_in_flight, n_blocks)));
-    b_reads = static_cast<double>(operand_reads(b_bytes, m_blocks, live_m_blocks, d));
+    const int64_t live_m_blocks = std::min(
+        m_blocks_per_weight, std::max<int64_t>(c.group, ceil_div(tiles_in_flight, n_blocks)));
+    b_reads = static_cast<double>(operand_reads(b_bytes, m_blocks_per_weight, live_m_blocks, d));
   } else {
     const int64_t live_n_blocks =
         std::min(n_blocks, std::max<int64_t>(c.group, ceil_div(tiles_in_flight, m_blocks)));
@@ -57,12 +60,13 @@ namespace {
   const double d_bytes = 2.0 * static_cast<double>(s.m * s.n);
   const double partial_bytes =
       c.split_k > 1 ? 8.0 * static_cast<double>(s.m * s.n) * c.split_k : 0.0;
-  return a_reads * a_bytes + b_reads * b_bytes + d_bytes + partial_bytes;
+  return a_reads * a_bytes + static_cast<double>(weights) * b_reads * b_bytes + d_bytes +
+         partial_bytes;
 }
 
-}  // namespace
-
-CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const DeviceModel& d) {
+/// predict_cost of `s` when the launch computes `m_blocks` m-blocks.
+[[nodiscard]] CostBreakdown predict(const GemmShape& s, const KernelConfig& c, const DeviceModel& d,
+                                    int64_t m_blocks) {
   GT_CHECK(s.m > 0 && s.n > 0 && s.k > 0, kExitUsage, "GEMM dimensions must be positive");
   GT_CHECK(c.block_m > 0 && c.block_n > 0 && c.stages > 0 && c.num_sms > 0 && c.split_k > 0 &&
                c.group > 0,
@@ -71,7 +75,7 @@ CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const Devi
   const int64_t k_blocks = ceil_div(s.k, KernelConfig::kBlockK);
   const int64_t k_blocks_per_split = ceil_div(k_blocks, c.split_k);
   const double k_split = static_cast<double>(std::min(s.k, k_blocks_per_split * 128));
-  out.tiles = ceil_div(s.m, c.block_m) * ceil_div(s.n, c.block_n) * c.split_k;
+  out.tiles = m_blocks * ceil_div(s.n, c.block_n) * c.split_k;
   out.waves = ceil_div(out.tiles, c.num_sms);
   const int64_t full_wave_ctas = std::min<int64_t>(c.num_sms, out.tiles);
   const int64_t last_wave_ctas = out.tiles - (out.waves - 1) * c.num_sms;
@@ -88,7 +92,7 @@ CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const Devi
   const double ring_bytes = static_cast<double>(c.stages) * (c.block_m + c.block_n) * 128.0;
   const double ring_gbps = ring_bytes / (d.mem_latency_us * 1e-6) / 1e9;
 
-  out.hbm_bytes = launch_hbm_bytes(s, c, full_wave_ctas, d);
+  out.hbm_bytes = launch_hbm_bytes(s, c, m_blocks, full_wave_ctas, d);
   const double tile_hbm_bytes = out.hbm_bytes / static_cast<double>(out.tiles);
 
   const double epilogue_bytes = 2.0 * c.block_m * c.block_n;
@@ -109,6 +113,32 @@ CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const Devi
   return out;
 }
 
+}  // namespace
+
+CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const DeviceModel& d) {
+  GT_CHECK(c.block_m > 0, kExitUsage, "config fields must be positive");
+  return predict(s, c, d, ceil_div(s.m, c.block_m));
+}
+
+int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
+  GT_CHECK(c.block_m > 0, kExitUsage, "config fields must be positive");
+  if (p.layout == GroupLayout::kNone) return std::max<int64_t>(1, ceil_div(p.m, c.block_m));
+  int64_t blocks = 0;
+  for (const int64_t rows : p.group_m) {
+    const int64_t group_blocks = ceil_div(std::max<int64_t>(0, rows), c.block_m);
+    // NOTE: multicast B pairs m-blocks of one group; an odd last one runs beside a mirror CTA
+    // (kernels/sm90_fp8_gemm_1d2d_schedule.cuh), which costs a tile like any other.
+    blocks += c.multicast == Multicast::kB ? (group_blocks + 1) / 2 * 2 : group_blocks;
+  }
+  return std::max<int64_t>(1, blocks);
+}
+
+CostBreakdown predict_cost(const Problem& p, const KernelConfig& c, const DeviceModel& d) {
+  GemmShape shape = p.shape();
+  shape.m = std::max<int64_t>(1, shape.m);  // NOTE: all groups empty still costs a launch
+  return predict(shape, c, d, computed_m_blocks(p, c));
+}
+
 double predict_us(const GemmShape& shape, const KernelConfig& config, const DeviceModel& device) {
   return predict_cost(shape, config, device).total_us;
 }
@@ -116,10 +146,16 @@ double predict_us(const GemmShape& shape, const KernelConfig& config, const Devi
 std::vector<RankedConfig> rank_configs(const GemmShape& shape,
                                        std::span<const KernelConfig> configs,
                                        const DeviceModel& device) {
+  return rank_configs(Problem{.m = shape.m, .n = shape.n, .k = shape.k}, configs, device);
+}
+
+std::vector<RankedConfig> rank_configs(const Problem& problem,
+                                       std::span<const KernelConfig> configs,
+                                       const DeviceModel& device) {
   std::vector<RankedConfig> ranked;
   ranked.reserve(configs.size());
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    ranked.push_back({.index = i, .cost = predict_cost(shape, configs[i], device)});
+    ranked.push_back({.index = i, .cost = predict_cost(problem, configs[i], device)});
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const RankedConfig& a, const RankedConfig& b) {
     return a.cost.total_us < b.cost.total_us;

@@ -27,6 +27,7 @@
 
 #include "core/gemm_shape.hpp"
 #include "core/kernel_config.hpp"
+#include "core/problem.hpp"
 
 namespace gemmtune {
 
@@ -78,6 +79,17 @@ struct CostBreakdown {
 [[nodiscard]] CostBreakdown predict_cost(const GemmShape& shape, const KernelConfig& config,
                                          const DeviceModel& device = {});
 
+/// Predicts the launch of `config` on `problem`. Dense problems: predict_cost(problem.shape()).
+/// Grouped problems (README "Grouped GEMMs"): a tile never mixes two groups' rows, so the m-blocks
+/// are counted per group (each group's last one a whole tile; with multicast B each group's count
+/// rounded up to even) and every group with rows reads its own weights: a config whose block_m
+/// wastes rows of many small groups is charged for them.
+[[nodiscard]] CostBreakdown predict_cost(const Problem& problem, const KernelConfig& config,
+                                         const DeviceModel& device = {});
+
+/// The m-blocks `config` computes for `problem` (per group for grouped problems, at least 1).
+[[nodiscard]] int64_t computed_m_blocks(const Problem& problem, const KernelConfig& config);
+
 /// Predicted runtime in microseconds of `config` on `shape`.
 [[nodiscard]] double predict_us(const GemmShape& shape, const KernelConfig& config,
                                 const DeviceModel& device = {});
@@ -90,6 +102,10 @@ struct RankedConfig {
 
 /// Orders `configs` by predicted runtime, fastest first; ties keep their input order.
 [[nodiscard]] std::vector<RankedConfig> rank_configs(const GemmShape& shape,
+                                                     std::span<const KernelConfig> configs,
+                                                     const DeviceModel& device = {});
+/// The same for a problem (grouped problems by predict_cost(const Problem&)).
+[[nodiscard]] std::vector<RankedConfig> rank_configs(const Problem& problem,
                                                      std::span<const KernelConfig> configs,
                                                      const DeviceModel& device = {});
 

@@ -45,10 +45,10 @@ struct Tried {
   }
 };
 
-[[nodiscard]] std::vector<Ranked> rank_with_tie_breaks(const GemmShape& shape,
+[[nodiscard]] std::vector<Ranked> rank_with_tie_breaks(const Problem& problem,
                                                        std::span<const KernelConfig> legal,
                                                        const DeviceModel& device) {
-  const std::vector<RankedConfig> model = rank_configs(shape, legal, device);
+  const std::vector<RankedConfig> model = rank_configs(problem, legal, device);
   std::vector<Ranked> ranked;
   ranked.reserve(model.size());
   const double log_step = std::log1p(kTieTolerance);
@@ -90,7 +90,13 @@ Budget parse_budget(const std::string& text) {
 std::vector<Candidate> select_candidates(const GemmShape& shape,
                                          std::span<const KernelConfig> legal, const Budget& budget,
                                          const DeviceModel& device) {
-  const std::vector<Ranked> ranked = rank_with_tie_breaks(shape, legal, device);
+  return select_candidates(Problem{.m = shape.m, .n = shape.n, .k = shape.k}, legal, budget, device);
+}
+
+std::vector<Candidate> select_candidates(const Problem& problem,
+                                         std::span<const KernelConfig> legal, const Budget& budget,
+                                         const DeviceModel& device) {
+  const std::vector<Ranked> ranked = rank_with_tie_breaks(problem, legal, device);
   const auto want = static_cast<size_t>(budget.max_configs);
   std::vector<bool> picked(ranked.size(), budget.max_configs < 0 || ranked.size() <= want);
   if (budget.max_configs >= 0 && ranked.size() > want) {

@@ -58,5 +58,11 @@ struct Candidate {
                                                        std::span<const KernelConfig> legal,
                                                        const Budget& budget,
                                                        const DeviceModel& device = {});
+/// The same for a problem: grouped problems ranked by their per-group tiles
+/// (core/cost_model.hpp predict_cost(const Problem&)).
+[[nodiscard]] std::vector<Candidate> select_candidates(const Problem& problem,
+                                                       std::span<const KernelConfig> legal,
+                                                       const Budget& budget,
+                                                       const DeviceModel& device = {});
 
 }  // namespace gemmtune::sweep

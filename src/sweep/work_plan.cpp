@@ -45,12 +45,6 @@ std::vector<KernelConfig> LegalConfigs::for_problem(const Problem& problem) {
   return legal;
 }
 
-GemmShape cost_model_shape(const Problem& problem) {
-  GemmShape shape = problem.shape();
-  shape.m = std::max<int64_t>(1, shape.m);
-  return shape;
-}
-
 DeviceModel device_model(const DeviceLimits& limits) {
   DeviceModel model;
   model.sm_count = limits.sm_count;
@@ -65,13 +59,10 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
   std::vector<ProblemWork> plan;
   for (const Problem& problem : shapes.problems) {
     const std::vector<KernelConfig> legal = legal_configs.for_problem(problem);
-    // NOTE: the cost model knows nothing of groups yet: it sees a grouped problem's real rows as
-    // one M; the interleaved run-off decides between its picks.
-    const GemmShape shape = cost_model_shape(problem);
-    const std::vector<Candidate> candidates = select_candidates(shape, legal, budget, model);
+    const std::vector<Candidate> candidates = select_candidates(problem, legal, budget, model);
     // NOTE: without a legal config the baselines still need a time scale for their watchdog;
     // the default config's prediction is one.
-    const double best_us = candidates.empty() ? predict_us(shape, KernelConfig{}, model)
+    const double best_us = candidates.empty() ? predict_cost(problem, KernelConfig{}, model).total_us
                                               : candidates.front().predicted_us;
     ProblemWork work{.problem = problem, .items = baseline_items(problem.layout, best_us),
                      .legal_configs = static_cast<int64_t>(legal.size())};

@@ -62,9 +62,6 @@ class LegalConfigs {
   std::map<GroupLayout, Layout> by_layout_;
 };
 
-/// The shape the cost model ranks configs by: problem.shape() (grouped: the real rows as M, at
-/// least 1).
-[[nodiscard]] GemmShape cost_model_shape(const Problem& problem);
 
 /// The sweep's plan: per problem of `shapes`, the configs of `space_configs` that pass
 /// check_legality() under `limits`, ranked and cut by `budget`, after the three baselines.

@@ -39,7 +39,7 @@ class SweepBudget : public ::testing::Test {
     ASSERT_GT(legal_.size(), 100u);
   }
   std::vector<sweep::Candidate> select(const std::string& budget) const {
-    return sweep::select_candidates({.m = problem_.m, .n = problem_.n, .k = problem_.k}, legal_,
+    return sweep::select_candidates(GemmShape{.m = problem_.m, .n = problem_.n, .k = problem_.k}, legal_,
                                     sweep::parse_budget(budget));
   }
   Problem problem_{.label = "o_proj", .m = 64, .n = 7168, .k = 16384};

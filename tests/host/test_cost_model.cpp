@@ -114,5 +114,56 @@ TEST(GemmShape, FlopsBytesAndIntensity) {
   EXPECT_NEAR(gemm_tflops(s, 12.5), 155.0, 0.1);
 }
 
+// Grouped problems (issue 11): a tile never mixes groups, so 32 groups of 60 rows cost block_m
+// 128 a whole 128-row tile each (twice the rows block_m 64 computes), which the dense view of
+// the same 1920 rows (15 m-blocks) cannot see.
+Problem grouped(GroupLayout layout, std::vector<int64_t> rows, int64_t n, int64_t k, int64_t max_m = 0) {
+  Problem p{.n = n, .k = k, .layout = layout, .group_m = std::move(rows), .max_m = max_m};
+  p.m = layout == GroupLayout::kMasked ? max_m * p.groups() : p.useful_rows();
+  return p;
+}
+
+TEST(CostModel, GroupedTilesAreCountedPerGroup) {
+  const Problem p = grouped(GroupLayout::kMasked, std::vector<int64_t>(32, 60), 4096, 7168, 256);
+  KernelConfig bm128 = config(128, 128, 5);
+  bm128.layout = GroupLayout::kMasked;
+  KernelConfig bm64 = config(64, 128, 8);
+  bm64.layout = GroupLayout::kMasked;
+  EXPECT_EQ(computed_m_blocks(p, bm128), 32);
+  EXPECT_EQ(computed_m_blocks(p, bm64), 32);
+  EXPECT_EQ(predict_cost(p, bm128).tiles, 32 * 32);
+  const GemmShape dense_view{.m = 1920, .n = 4096, .k = 7168};
+  EXPECT_EQ(predict_cost(dense_view, bm128).tiles, 15 * 32);
+  // Twice the MMA work per group for block_m 128: the grouped view ranks block_m 64 first.
+  EXPECT_LT(predict_cost(p, bm64).total_us, predict_cost(p, bm128).total_us);
+  EXPECT_GT(predict_cost(p, bm128).total_us, predict_cost(dense_view, bm128).total_us);
+}
+
+TEST(CostModel, GroupedMulticastBRoundsEachGroupToEvenAndEmptyGroupsCostNothing) {
+  const Problem p = grouped(GroupLayout::kContiguous, {300, 0, 129, 0}, 4096, 2048);
+  KernelConfig mc0 = config(128, 128, 5);
+  mc0.layout = GroupLayout::kContiguous;
+  KernelConfig mcb = mc0;
+  mcb.multicast = Multicast::kB;
+  EXPECT_EQ(computed_m_blocks(p, mc0), 3 + 2);
+  EXPECT_EQ(computed_m_blocks(p, mcb), 4 + 2);
+  const Problem empty = grouped(GroupLayout::kContiguous, {0, 0}, 4096, 2048);
+  EXPECT_EQ(computed_m_blocks(empty, mc0), 1);  // a launch still costs one tile's time
+  EXPECT_GT(predict_cost(empty, mc0).total_us, 0.0);
+}
+
+TEST(CostModel, GroupedLaunchesReadEveryGroupsWeights) {
+  const Problem eight = grouped(GroupLayout::kContiguous, std::vector<int64_t>(8, 256), 4096, 7168);
+  const Problem one = grouped(GroupLayout::kContiguous, {2048}, 4096, 7168);
+  KernelConfig c = config(128, 128, 5);
+  c.layout = GroupLayout::kContiguous;
+  // Same rows and tiles; eight weight matrices of 29 MB against one.
+  EXPECT_EQ(predict_cost(eight, c).tiles, predict_cost(one, c).tiles);
+  EXPECT_GT(predict_cost(eight, c).hbm_bytes, 7.0 * 4096 * 7168 + predict_cost(one, c).hbm_bytes - 4096.0 * 7168);
+  // A dense problem through the Problem overload is the GemmShape prediction.
+  const Problem dense{.m = 4096, .n = 7168, .k = 7168};
+  EXPECT_DOUBLE_EQ(predict_cost(dense, c).total_us, predict_cost(dense.shape(), c).total_us);
+}
+
 }  // namespace
 }  // namespace gemmtune
