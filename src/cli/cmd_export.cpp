@@ -10,6 +10,7 @@
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
+#include "core/kernel_family.hpp"
 #include "jit/embedded_files.hpp"
 #include "jit/fnv1a.hpp"
 #include "jit/kernel_build.hpp"
@@ -50,8 +51,8 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
   }
   const report::BundleBuild build{.nvrtc_version = jit::nvrtc_version(),
                                   .params_header = kernel_file("gemmtune_params.h"),
-                                  .launch_header = kernel_file("sm90_fp8_gemm_1d2d_launch.h"),
-                                  .dispatcher_header = kernel_file("sm90_fp8_gemm_1d2d_bundle.h")};
+                                  .launch_header = kernel_file(kSm90Fp8Gemm1d2d.launch_header),
+                                  .dispatcher_header = kernel_file(kSm90Fp8Gemm1d2d.bundle_header)};
   const std::vector<report::BundleFile> files = report::export_bundle(table, kernels, build);
   std::error_code ec;
   std::filesystem::create_directories(dir / "cubins", ec);

@@ -4,10 +4,9 @@
 #include <string>
 
 #include "core/kernel_config.hpp"
+#include "core/kernel_family.hpp"
 
 namespace gemmtune::jit {
-
-inline constexpr const char* kFamilySm90Fp8Gemm1d2d = "sm90_fp8_gemm_1d2d";
 
 /// The kernel's kGroupLayout for `layout` (0 dense, 1 contiguous, 2 masked): the values of the
 /// launch header's GroupLayout too (runtime/launch_facts.hpp).

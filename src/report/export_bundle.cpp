@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/kernel_family.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/smem_layout.hpp"
@@ -81,7 +82,7 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
                           {"reproduce", reproduce_command(*e.problem, *e.entry)}});
   }
   return Json{{"schema", kBundleSchema},
-              {"family", "sm90_fp8_gemm_1d2d"},
+              {"family", kSm90Fp8Gemm1d2d.stem},
               {"tool_version", GEMMTUNE_VERSION},
               {"git_rev", build_git_rev()},
               {"nvrtc_version", build.nvrtc_version},
@@ -98,7 +99,7 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
               {"selection_rule", kSelectionRule},
               {"workspace_rule", kWorkspaceRule},
               {"headers", Json::array({"gemmtune_bundle.h", "gemmtune_bundle_cubins.h",
-                                       "sm90_fp8_gemm_1d2d_bundle.h", "sm90_fp8_gemm_1d2d_launch.h",
+                                       kSm90Fp8Gemm1d2d.bundle_header, kSm90Fp8Gemm1d2d.launch_header,
                                        "gemmtune_params.h"})},
               {"kernels", std::move(kernel_list)},
               {"entries", std::move(entry_list)}};
@@ -116,8 +117,8 @@ std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vecto
   std::vector<BundleFile> files = {
       {"gemmtune_bundle.h", bundle_header(table, kernels, build)},
       {"gemmtune_bundle_cubins.h", bundle_cubins_header(kernels)},
-      {"sm90_fp8_gemm_1d2d_bundle.h", build.dispatcher_header},
-      {"sm90_fp8_gemm_1d2d_launch.h", build.launch_header},
+      {std::string(kSm90Fp8Gemm1d2d.bundle_header), build.dispatcher_header},
+      {std::string(kSm90Fp8Gemm1d2d.launch_header), build.launch_header},
       {"gemmtune_params.h", build.params_header},
       {"manifest.json", bundle_manifest(table, kernels, build).dump(2) + "\n"},
   };

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "core/error.hpp"
+#include "core/kernel_family.hpp"
 #include "core/gemm_shape.hpp"
 #include "core/problem_json.hpp"
 #include "core/results_schema.hpp"
@@ -254,7 +255,7 @@ std::vector<Measurement> ProblemBench::measure(const KernelConfig& config,
   const std::unique_ptr<Loaded> loaded = load_and_validate(config, compiled, m);
   if (!loaded) return {m};
   NvtxRange range("time " + m.config);
-  std::vector<TimedLaunch> launches{{"sm90_fp8_gemm_1d2d_" + m.config, [&](cudaStream_t st) {
+  std::vector<TimedLaunch> launches{{kSm90Fp8Gemm1d2d.kernel_name(m.config), [&](cudaStream_t st) {
                                        loaded->prepared.launch(st);
                                      }}};
   const bool baseline = with_baseline && s.heuristic_algo.has_value();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/kernel_family.hpp"
 #include "core/exit_codes.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_bench_state.hpp"
@@ -45,7 +46,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
   std::vector<TimedLaunch> candidate_launches;
   for (size_t i = 0; i < loaded.size(); ++i) {
     Loaded* l = loaded[i].get();
-    candidate_launches.push_back({"sm90_fp8_gemm_1d2d_" + validated[i].config,
+    candidate_launches.push_back({kSm90Fp8Gemm1d2d.kernel_name(validated[i].config),
                                   [l](cudaStream_t st) { l->prepared.launch(st); }});
   }
   // The run-off: candidates alone, interleaved; then the winner again beside the baselines, on

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/kernel_family.hpp"
 #include "core/gemm_shape.hpp"
 #include "core/smem_layout.hpp"
 #include "runtime/cuda_check.hpp"
@@ -289,7 +290,7 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (!loaded[i]) continue;
     const PreparedGemm* prepared = &loaded[i]->prepared;
-    launches.push_back({"sm90_fp8_gemm_1d2d_" + out[i].config,
+    launches.push_back({kSm90Fp8Gemm1d2d.kernel_name(out[i].config),
                         [prepared](cudaStream_t st) { prepared->launch(st); }});
     timed.push_back(i);
   }
