@@ -30,23 +30,14 @@ using report::Json;
 using sweep::MeasureRequest;
 
 /// The hello answer: the GPU the worker measures on (device 0) and the library versions.
+/// NOTE: the GPU object is runtime/environment's to_json(DeviceInfo), the one writer of device
+/// fields that `devices --json` uses too (env.json spelled them differently before 2026-11-22;
+/// report/summary_model reads both spellings).
 Json environment_json(const EnvironmentInfo& e) {
-  const DeviceInfo& d = e.devices.at(0);
-  nlohmann::json clocks = d.clocks;
+  const nlohmann::json gpu = e.devices.at(0);
   return {{"tool_version", e.tool_version},
           {"git_rev", e.git_rev},
-          {"gpu",
-           {{"name", d.name},
-            {"pci_bus_id", d.pci_bus_id},
-            {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
-            {"sm_count", d.sm_count},
-            {"sm_clock_max_mhz", d.max_sm_clock_mhz},
-            {"mem_clock_mhz", d.max_mem_clock_mhz},
-            {"mem_bus_width_bits", d.mem_bus_width_bits},
-            {"l2_bytes", d.l2_bytes},
-            {"smem_per_block_bytes", d.smem_per_block_optin_bytes},
-            {"global_mem_bytes", d.global_mem_bytes},
-            {"clocks", parse_json<Json>(clocks.dump(), "worker clocks")}}},
+          {"gpu", parse_json<Json>(gpu.dump(), "worker gpu")},
           {"versions",
            {{"driver", e.driver_release.empty() ? "n/a" : e.driver_release},
             {"driver_cuda", cuda_version_string(e.driver_cuda_version)},

@@ -62,10 +62,15 @@ std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
   std::string gpu_text = env.gpu_name;
   std::vector<std::string> details;
   if (const std::string v = text_of(gpu, "sm_count"); !v.empty()) details.push_back(v + " SMs");
-  if (const std::string v = text_of(gpu, "sm_clock_max_mhz"); !v.empty()) {
+  // NOTE: run folders before 2026-11-22 spell the clocks sm_clock_max_mhz / mem_clock_mhz.
+  const auto either = [&](const char* now, const char* before) {
+    const std::string v = text_of(gpu, now);
+    return v.empty() ? text_of(gpu, before) : v;
+  };
+  if (const std::string v = either("max_sm_clock_mhz", "sm_clock_max_mhz"); !v.empty()) {
     details.push_back("SM clock max " + v + " MHz");
   }
-  if (const std::string v = text_of(gpu, "mem_clock_mhz"); !v.empty()) {
+  if (const std::string v = either("max_mem_clock_mhz", "mem_clock_mhz"); !v.empty()) {
     details.push_back("memory clock " + v + " MHz");
   }
   if (!details.empty()) gpu_text += " (" + join(details, ", ") + ")";

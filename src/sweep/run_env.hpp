@@ -5,8 +5,9 @@
 ///
 /// The worker's "environment" object (worker protocol, hello) carries:
 ///   tool_version, git_rev,
-///   gpu: {name, pci_bus_id, compute_capability, sm_count, sm_clock_max_mhz, mem_clock_mhz,
-///         mem_bus_width_bits, l2_bytes, smem_per_block_bytes, global_mem_bytes, clocks},
+///   gpu: runtime/environment's to_json(DeviceInfo), as `devices --json` writes it: {ordinal,
+///         name, pci_bus_id, compute_capability, sm_count, max_sm_clock_mhz, max_mem_clock_mhz,
+///         mem_bus_width_bits, l2_bytes, smem_per_block_optin_bytes, global_mem_bytes, clocks},
 ///   versions: {driver, driver_cuda, cuda_runtime, nvrtc, cublaslt}
 #include <string>
 #include <vector>
