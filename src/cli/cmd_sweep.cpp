@@ -2,10 +2,13 @@
 // are ranked by the cost model and the budget's pick is compiled ahead on CPU threads, validated
 // and timed in a restartable worker process, beside three cuBLASLt baselines; every outcome is
 // appended to OUT/runs.jsonl and the reports are written at the end (README "sweep").
+#include <cuda_runtime_api.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -22,6 +25,7 @@
 #include "report/tuning_table.hpp"
 #include "runtime/driver_api.hpp"
 #include "sweep/budget.hpp"
+#include "sweep/gpu_pool.hpp"
 #include "sweep/run_env.hpp"
 #include "sweep/shard.hpp"
 #include "sweep/work_plan.hpp"
@@ -34,6 +38,7 @@ struct SweepFlags {
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
   std::string shard;  ///< "I/N", empty: the whole shape set
+  std::string gpus = "all";
   bool resume = false;
   bool force = false;
   bool skip_cublaslt_best = false;
@@ -62,6 +67,20 @@ int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, const 
                "machine; the compiled kernels are cached for it.\n",
                why.c_str(), plan.size(), configs.size(), built.cache_hits, built.failed, built.spilled);
   return kExitNoGpu;
+}
+
+/// The GPUs this process sees (after gpu_available()).
+int visible_gpu_count() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
+}
+
+/// How many GPUs a GEMMTUNE_WORKER_CMD worker stands for without CUDA being asked: as many as
+/// CUDA_VISIBLE_DEVICES lists, else 1 (`--gpus all`); an explicit list names any ordinals.
+int test_worker_gpus() {
+  const char* listed = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (listed == nullptr || *listed == '\0') return 1;
+  return 1 + static_cast<int>(std::count(listed, listed + std::strlen(listed), ','));
 }
 
 int run_sweep_command(SweepFlags f) {
@@ -125,9 +144,16 @@ int run_sweep_command(SweepFlags f) {
   // NOTE: only the default worker needs this machine's GPU; GEMMTUNE_WORKER_CMD replaces it
   // (tests drive the sweep with a fake worker, README "sweep").
   std::string no_gpu_reason;
-  if (std::getenv("GEMMTUNE_WORKER_CMD") == nullptr && !gpu_available(&no_gpu_reason)) {
+  const bool own_worker = std::getenv("GEMMTUNE_WORKER_CMD") == nullptr;
+  if (own_worker && !gpu_available(&no_gpu_reason)) {
     return plan_and_compile_without_gpu(measured_planner, f.measure.jobs, no_gpu_reason);
   }
+  std::string gpus_error;
+  const std::optional<std::vector<int>> gpus =
+      sweep::parse_gpu_list(f.gpus, own_worker ? visible_gpu_count() : f.gpus == "all" ? test_worker_gpus() : -1,
+      gpus_error);
+  if (!gpus) throw Error(kExitUsage, gpus_error);
+  options.gpus = *gpus;
   const sweep::SweepOutcome outcome = sweep::run_sweep(options, measured_planner, compile_with_jit);
   log_outcome(outcome);
   if (f.measure.json && !outcome.report_files.empty()) {
@@ -156,10 +182,16 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "problems balanced by predicted cost and the same on every machine; default "
                   "--out runs/<shape set name>-shard-I-of-N; join the folders with `gemmtune "
                   "merge`");
+  cmd->add_option("--gpus", flags->gpus,
+                  "all, or a comma-separated list of GPU ordinals: one worker per GPU "
+                  "(CUDA_VISIBLE_DEVICES), problems handed out costliest first to whichever is "
+                  "free; GPUs of different models are refused unless --force")
+      ->capture_default_str();
   cmd->add_flag("--resume", flags->resume,
                 "continue the run folder: skip measurements runs.jsonl already holds");
   cmd->add_flag("--force", flags->force,
-                "with --resume: continue even if the GPU, shape set, timing mode or shard differ");
+                "with --resume: continue even if the GPU, shape set, timing mode or shard differ; "
+                "with --gpus: measure on GPUs of different models");
   cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
                 "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
                 "sweep's time); its speedup column stays empty");

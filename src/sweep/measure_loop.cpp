@@ -30,67 +30,47 @@ SteadyClock::time_point after_seconds(double seconds) {
 }  // namespace
 
 MeasureLoop::MeasureLoop(const SweepOptions& options, LoopContext context)
-    : options_(options),
-      ctx_(context),
-      printer_(options.progress_stream, options.progress_in_place, options.quiet) {}
+    : options_(options), ctx_(std::move(context)) {}
 
-void MeasureLoop::run(const std::vector<ProblemWork>& plan) {
-  for (const ProblemWork& work : plan) {
-    for (const WorkItem& item : work.items) {
-      const std::string config = item.config ? to_string(*item.config) : "";
-      if (ctx_.recorded.keys.count(work_key(work.problem, item.kind, config)) == 0) {
-        ++items_left_;
-      }
+ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int64_t count) {
+  const std::string key = problem_key(work.problem);
+  NvtxRange range("problem " + key);
+  state_ = {.problem_index = index, .problem_count = count, .problem = work.problem};
+  if (const auto best = ctx_.ledger.best_passed(key)) {
+    state_.best_us = best->first;
+    state_.best_config = best->second;
+  }
+  const auto recorded = [&](const WorkItem& item) {
+    return ctx_.ledger.is_recorded(
+        work_key(work.problem, item.kind, item.config ? to_string(*item.config) : ""));
+  };
+  for (const WorkItem& item : work.items) {
+    if (item.kind != RunKind::kGemmtune) continue;
+    ++state_.configs_total;
+    state_.configs_done += recorded(item) ? 1 : 0;
+  }
+  state_.eta_s = ctx_.progress.eta_s();
+  ctx_.progress.update(ctx_.lane, state_);
+  for (const WorkItem& item : work.items) {
+    if (recorded(item)) {
+      ++tally_.already_recorded;
+      continue;
+    }
+    if (ctx_.guard.interrupted() || !measure(work.problem, item)) {
+      tally_.interrupted = true;
+      ctx_.progress.break_line();
+      return ProblemEnd::kInterrupted;
+    }
+    state_.eta_s = ctx_.progress.item_done();
+    if (item.kind == RunKind::kGemmtune) ++state_.configs_done;
+    ctx_.progress.update(ctx_.lane, state_);
+    if (streak_.size() >= static_cast<size_t>(kMaxConsecutiveWorkerFailures)) {
+      ctx_.progress.break_line();
+      return ProblemEnd::kWorkerFailing;
     }
   }
-  start_ = SteadyClock::now();
-  for (size_t p = 0; p < plan.size(); ++p) {
-    const ProblemWork& work = plan[p];
-    const std::string key = problem_key(work.problem);
-    NvtxRange range("problem " + key);
-    best_algo_ = Json();
-    passed_.clear();
-    if (const auto old = ctx_.recorded.passed.find(key);
-        old != ctx_.recorded.passed.end()) {
-      passed_ = old->second;  // measured by the run this one resumes
-    }
-    state_ = {.problem_index = static_cast<int64_t>(p + 1),
-              .problem_count = static_cast<int64_t>(plan.size()), .problem = work.problem};
-    if (const auto best = ctx_.recorded.best_passed.find(key);
-        best != ctx_.recorded.best_passed.end()) {
-      state_.best_us = best->second.first;
-      state_.best_config = best->second.second;
-    }
-    for (const WorkItem& item : work.items) {
-      if (item.kind != RunKind::kGemmtune) continue;
-      ++state_.configs_total;
-      const bool done =
-          ctx_.recorded.keys.count(work_key(work.problem, item.kind, to_string(*item.config))) != 0;
-      state_.configs_done += done ? 1 : 0;
-    }
-    printer_.update(state_);
-    for (const WorkItem& item : work.items) {
-      const std::string config = item.config ? to_string(*item.config) : "";
-      if (ctx_.recorded.keys.count(work_key(work.problem, item.kind, config)) != 0) {
-        ++ctx_.outcome.already_recorded;
-        continue;
-      }
-      if (ctx_.guard.interrupted() || !measure(work.problem, item)) {
-        ctx_.outcome.interrupted = true;
-        printer_.break_line();
-        return;
-      }
-      ++items_done_;
-      --items_left_;
-      state_.eta_s = estimate_eta_s(
-          std::chrono::duration<double>(SteadyClock::now() - start_).count(), items_done_,
-          items_left_);
-      if (item.kind == RunKind::kGemmtune) ++state_.configs_done;
-      printer_.update(state_);
-    }
-    printer_.finish(state_);
-  }
-  ctx_.outcome.interrupted = ctx_.guard.interrupted();
+  ctx_.progress.finish(ctx_.lane, state_);
+  return ProblemEnd::kDone;
 }
 
 bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
@@ -99,19 +79,17 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
                          .timing = options_.timing, .seed = options_.seed};
   std::string skip_reason = item.skip_reason;
   if (item.kind == RunKind::kSideBySide) {
-    const std::vector<std::string> runoff = runoff_candidates(passed_);
+    // NOTE: the ledger holds this problem's records of this run and of the run it resumes.
+    const std::vector<std::string> runoff =
+        runoff_candidates(ctx_.ledger.passed(problem_key(problem)));
     request.config = runoff.empty() ? "" : runoff.front();
     request.runoff.assign(runoff.begin() + (runoff.empty() ? 0 : 1), runoff.end());
-    const auto old = ctx_.recorded.cublaslt_best_algo.find(problem_key(problem));
-    if (!best_algo_.is_null()) {
-      request.algo = best_algo_;
-    } else if (old != ctx_.recorded.cublaslt_best_algo.end()) {
-      request.algo = old->second;  // measured by the run this one resumes
-    }
+    request.algo = ctx_.ledger.cublaslt_best_algo(problem_key(problem));
     if (request.config.empty()) skip_reason = "no config passed: nothing to time beside the baselines";
   }
   if (!skip_reason.empty()) {
-    append(make_parent_record(problem, item.kind, request.config, Disposition::kSkipped, skip_reason));
+    append(make_parent_record(problem, item.kind, request.config, Disposition::kSkipped, skip_reason),
+           request);
     return true;
   }
   std::optional<CompileOutcome> compiled;
@@ -119,13 +97,13 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
     compiled = ctx_.compiles.wait(*item.config, [this] { return ctx_.guard.interrupted(); });
     if (!compiled) return false;
     if (!compiled->ok) {
-      ++ctx_.outcome.compile_failed;
+      ++tally_.compile_failed;
       Json record = make_parent_record(problem, item.kind, request.config,
                                        Disposition::kCompileFailed,
                                        compiled->log.substr(0, kCompileLogBytes));
       record["compile_seconds"] = compiled->compile_seconds;
       record["compile_cache_hit"] = compiled->cache_hit;
-      append(record);
+      append(std::move(record), request);
       return true;
     }
   }
@@ -147,16 +125,19 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
       return true;
     case ExchangeStatus::kTimedOut:
       ctx_.worker.kill();
+      note_worker(request, true);
       record_failure(request, Disposition::kTimedOut,
                      fmt::format("no answer within the watchdog's {:.1f} s; worker killed and "
                                  "restarted",
                                  limit_s));
       return true;
     case ExchangeStatus::kExited:
+      note_worker(request, true);
       record_failure(request, Disposition::kFaulted, ex.exit_reason + " during the measurement");
       return true;
     case ExchangeStatus::kTooLong:
       ctx_.worker.kill();
+      note_worker(request, true);
       record_failure(request, Disposition::kFaulted,
                      "malformed worker response: a line longer than 16 MiB");
       return true;
@@ -176,6 +157,7 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
   if (!problem.empty()) {
     // NOTE: a worker that answers nonsense is not trusted with the next request either.
     ctx_.worker.kill();
+    note_worker(request, true);
     const std::string quoted = line.substr(0, kQuotedResponseBytes);
     record_failure(request, Disposition::kFaulted,
                    response.error ? problem
@@ -191,43 +173,45 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
   // The worker's wall time for this request, problem setup included: where the sweep's time goes.
   record["measure_seconds"] = measure_seconds;
   if (record.value("disposition", Json()) == Json(report::to_string(Disposition::kFaulted))) {
-    ++ctx_.outcome.faulted;
+    ++tally_.faulted;
   }
-  append(record);
+  note_worker(request, response.restart);
+  append(std::move(record), request);
   if (response.restart) ctx_.worker.stop(kWorkerExitGraceS);
+}
+
+void MeasureLoop::note_worker(const MeasureRequest& request, bool failed) {
+  if (!failed) {
+    streak_.clear();
+    return;
+  }
+  const std::string key = work_key(request.problem, request.kind, request.config);
+  // NOTE: an item that failed on another GPU's worker before fails here again: the config, not
+  // this GPU, is the likely cause, so it does not count against this GPU.
+  if (!ctx_.ledger.given_back(key)) streak_.push_back(key);
 }
 
 void MeasureLoop::record_failure(const MeasureRequest& request, Disposition disposition,
                                  const std::string& reason) {
-  if (disposition == Disposition::kTimedOut) ++ctx_.outcome.timed_out;
-  if (disposition == Disposition::kFaulted) ++ctx_.outcome.faulted;
-  printer_.break_line();
+  if (disposition == Disposition::kTimedOut) ++tally_.timed_out;
+  if (disposition == Disposition::kFaulted) ++tally_.faulted;
+  ctx_.progress.break_line();
   spdlog::warn("{} {}: {}: {}", describe(request.problem),
                request.config.empty() ? report::to_string(request.kind) : request.config,
                report::to_string(disposition), reason);
-  append(make_parent_record(request.problem, request.kind, request.config, disposition, reason));
+  append(make_parent_record(request.problem, request.kind, request.config, disposition, reason),
+         request);
 }
 
-void MeasureLoop::append(const Json& record) {
-  ctx_.log.append(record);
-  ++ctx_.outcome.recorded;
-  // Records are appended for the problem being measured (state_.problem).
-  if (record.value("kind", Json()) == Json(report::to_string(RunKind::kCublasltBest)) &&
-      record.value("disposition", Json()) == Json("passed")) {
-    best_algo_ = record.value("algo", Json());
-  }
-  if (record.value("kind", Json()) != Json("gemmtune") ||
-      record.value("disposition", Json()) != Json("passed")) {
-    return;
-  }
-  const Json timing = record.value("timing", Json::object());
-  const Json median = timing.is_object() ? timing.value("median_us", Json()) : Json();
-  if (median.is_number()) {
-    passed_.emplace_back(median.get<double>(), record.value("config", Json("")).get<std::string>());
-  }
-  if (median.is_number() && (!state_.best_us || median.get<double>() < *state_.best_us)) {
-    state_.best_us = median.get<double>();
-    state_.best_config = record.value("config", Json("")).get<std::string>();
+void MeasureLoop::append(Json record, const MeasureRequest& request) {
+  if (!ctx_.gpu.is_null()) record["gpu"] = ctx_.gpu;
+  const NotedRecord noted =
+      ctx_.ledger.append(record, problem_key(request.problem),
+                         work_key(request.problem, request.kind, request.config));
+  ++tally_.recorded;
+  if (noted.passed_median_us && (!state_.best_us || *noted.passed_median_us < *state_.best_us)) {
+    state_.best_us = noted.passed_median_us;
+    state_.best_config = noted.config;
   }
 }
 

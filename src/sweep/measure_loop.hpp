@@ -1,8 +1,10 @@
 #pragma once
-/// The measuring loop of a sweep: per problem, per work item, wait for the kernel's compile, send
-/// the request to the worker under its watchdog, turn whatever happens (a record, a crash, a hang,
-/// a malformed answer) into one runs.jsonl record, restart the worker when needed, and keep the
-/// progress line current. Stops between items once interrupted.
+/// The measuring loop of one worker (one GPU): per problem handed to it, per work item, wait for
+/// the kernel's compile, send the request to the worker under its watchdog, turn whatever happens
+/// (a record, a crash, a hang, a malformed answer) into one runs.jsonl record, restart the worker
+/// when needed, and keep the progress line current. Stops between items once interrupted, and
+/// after kMaxConsecutiveWorkerFailures failures of its worker in a row (sweep --gpus: the GPU
+/// leaves the pool).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -12,29 +14,46 @@
 #include "sweep/compile_queue.hpp"
 #include "sweep/interrupt.hpp"
 #include "sweep/progress.hpp"
-#include "sweep/runs_log.hpp"
+#include "sweep/sweep_ledger.hpp"
 #include "sweep/sweep_runner.hpp"
 #include "sweep/work_plan.hpp"
 #include "sweep/worker_process.hpp"
 
 namespace gemmtune::sweep {
 
-/// What the loop works with, owned by run_sweep().
+/// Failures in a row (crash, hang, malformed answer, a fault that ends the worker) after which a
+/// GPU's worker is given up; any answered measurement resets the count.
+inline constexpr int kMaxConsecutiveWorkerFailures = 3;
+
+/// What one loop works with, owned by run_sweep(); all but the worker are shared by every GPU.
 struct LoopContext {
   WorkerProcess& worker;
-  RunsLog& log;
+  SweepLedger& ledger;
   CompileQueue& compiles;
   const InterruptGuard& guard;
-  const RecordedWork& recorded;
-  SweepOutcome& outcome;
+  SweepProgress& progress;
+  size_t lane = 0;        ///< this worker's index in progress
+  report::Json gpu{};     ///< the "gpu" member of this worker's records; null: none
 };
 
-/// One pass over a plan.
+/// How run_problem() ended.
+enum class ProblemEnd {
+  kDone,           ///< every item is recorded
+  kInterrupted,    ///< Ctrl-C
+  kWorkerFailing,  ///< the worker failed kMaxConsecutiveWorkerFailures times in a row
+};
+
+/// One worker's measuring loop.
 class MeasureLoop {
  public:
   MeasureLoop(const SweepOptions& options, LoopContext context);
-  /// Measures every item of `plan` not yet recorded; returns early (outcome.interrupted) on Ctrl-C.
-  void run(const std::vector<ProblemWork>& plan);
+  /// Measures every item of `work` not yet recorded. `index` (1-based) of `count` names the
+  /// problem in the progress line.
+  ProblemEnd run_problem(const ProblemWork& work, int64_t index, int64_t count);
+  /// This loop's counters (recorded, compile_failed, faulted, timed_out; interrupted).
+  [[nodiscard]] const SweepOutcome& tally() const { return tally_; }
+  /// The work keys of the current run of worker failures, oldest first.
+  [[nodiscard]] const std::vector<std::string>& failure_streak() const { return streak_; }
 
  private:
   /// Measures one item and records its outcome; false when interrupted before an outcome.
@@ -45,23 +64,18 @@ class MeasureLoop {
   /// Records an outcome the parent observed (crash, hang, malformed answer, compile failure).
   void record_failure(const MeasureRequest& request, report::Disposition disposition,
                       const std::string& reason);
+  /// Counts an exchange with the worker: answered (resets the streak) or a worker failure.
+  void note_worker(const MeasureRequest& request, bool failed);
   /// Appends `record` and updates counters and progress.
-  void append(const report::Json& record);
+  void append(report::Json record, const MeasureRequest& request);
 
   const SweepOptions& options_;
   LoopContext ctx_;
-  ProgressPrinter printer_;
   ProgressState state_;
   Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
-  /// The algorithm of the passed cublaslt_best record this run appended for the current problem
-  /// (null when none): side by side times it.
-  report::Json best_algo_;
-  /// The current problem's passed screening measurements (median µs, config): its run-off pool.
-  std::vector<std::pair<double, std::string>> passed_;
-  int64_t items_left_ = 0;
-  int64_t items_done_ = 0;
-  SteadyClock::time_point start_;
+  SweepOutcome tally_;
+  std::vector<std::string> streak_;
 };
 
 }  // namespace gemmtune::sweep

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gemmtune::sweep {
@@ -34,22 +35,26 @@ std::string format_progress(const ProgressState& s) {
   return line;
 }
 
-void ProgressPrinter::update(const ProgressState& state) {
+void ProgressPrinter::update(const ProgressState& state) { update_text(format_progress(state)); }
+
+void ProgressPrinter::finish(const ProgressState& state) { finish_text(format_progress(state)); }
+
+void ProgressPrinter::update_text(const std::string& line) {
   if (quiet_ || !in_place_) return;
   // NOTE: "\r" returns to the line start and "\x1b[K" clears what a longer line left behind.
-  std::fprintf(out_, "\r%s\x1b[K", format_progress(state).c_str());
+  std::fprintf(out_, "\r%s\x1b[K", line.c_str());
   std::fflush(out_);
   line_open_ = true;
 }
 
-void ProgressPrinter::finish(const ProgressState& state) {
+void ProgressPrinter::finish_text(const std::string& line) {
   if (quiet_) return;
   if (in_place_) {
-    update(state);
+    update_text(line);
     break_line();
     return;
   }
-  std::fprintf(out_, "%s\n", format_progress(state).c_str());
+  std::fprintf(out_, "%s\n", line.c_str());
   std::fflush(out_);
 }
 
@@ -58,6 +63,80 @@ void ProgressPrinter::break_line() {
   std::fputc('\n', out_);
   std::fflush(out_);
   line_open_ = false;
+}
+
+}  // namespace gemmtune::sweep
+
+namespace gemmtune::sweep {
+
+SweepProgress::SweepProgress(ProgressPrinter printer, std::vector<int> ordinals,
+                             int64_t problem_count, int64_t items_left)
+    : printer_(printer),
+      ordinals_(std::move(ordinals)),
+      states_(ordinals_.size()),
+      problem_count_(problem_count),
+      items_left_(items_left),
+      start_(std::chrono::steady_clock::now()) {}
+
+std::string SweepProgress::pool_line() const {
+  std::string line = fmt::format("[{} GPUs] problems {}/{}, ETA {}", ordinals_.size(),
+                                 problems_done_, problem_count_,
+                                 eta_s_ ? format_duration(*eta_s_) : std::string("?"));
+  for (size_t lane = 0; lane < states_.size(); ++lane) {
+    line += fmt::format(" | gpu{} ", ordinals_[lane]);
+    const std::optional<ProgressState>& s = states_[lane];
+    line += s ? fmt::format("{}x{}x{} {}/{}", s->problem.m, s->problem.n, s->problem.k,
+                            s->configs_done, s->configs_total)
+              : std::string("idle");
+  }
+  return line;
+}
+
+void SweepProgress::update(size_t lane, const ProgressState& state) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (ordinals_.size() == 1) {
+    printer_.update(state);
+    return;
+  }
+  states_.at(lane) = state;
+  printer_.update_text(pool_line());
+}
+
+void SweepProgress::finish(size_t lane, const ProgressState& state) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  ++problems_done_;
+  if (ordinals_.size() == 1) {
+    printer_.finish(state);
+    return;
+  }
+  states_.at(lane).reset();
+  printer_.finish_text(fmt::format("[gpu {}] {}", ordinals_[lane], format_progress(state)));
+  printer_.update_text(pool_line());
+}
+
+void SweepProgress::retire(size_t lane) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  states_.at(lane).reset();
+}
+
+void SweepProgress::break_line() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  printer_.break_line();
+}
+
+std::optional<double> SweepProgress::item_done() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  ++items_done_;
+  items_left_ = std::max<int64_t>(0, items_left_ - 1);
+  eta_s_ = estimate_eta_s(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
+      items_done_, items_left_);
+  return eta_s_;
+}
+
+std::optional<double> SweepProgress::eta_s() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return eta_s_;
 }
 
 }  // namespace gemmtune::sweep

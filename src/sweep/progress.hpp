@@ -4,10 +4,13 @@
 ///   (bm64_bn64_s8_mc0_sm132_rN8_sk1), ETA 3m05s
 /// rewritten in place while stderr is a terminal, else one line per finished problem; nothing
 /// with --quiet.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/problem.hpp"
 
@@ -48,12 +51,52 @@ class ProgressPrinter {
   void finish(const ProgressState& state);
   /// Ends an in-place line (before other output, e.g. a log line or the end of the sweep).
   void break_line();
+  /// update() and finish() of a line already formatted.
+  void update_text(const std::string& line);
+  void finish_text(const std::string& line);
 
  private:
   std::FILE* out_;
   bool in_place_;
   bool quiet_;
   bool line_open_ = false;
+};
+
+/// The progress of a sweep over one worker per GPU (sweep --gpus), shared by their threads:
+/// each GPU's problem, the problems done overall and one ETA. With one GPU the lines are exactly
+/// ProgressPrinter's; with several, each finished problem's line starts with "[gpu N] " and the
+/// in-place line of a terminal shows every GPU:
+///   [3 GPUs] problems 5/18, ETA 3m05s | gpu0 64x7168x16384 12/24 | gpu1 ... | gpu2 idle
+class SweepProgress {
+ public:
+  /// `ordinals`: the GPU of each worker; `items_left`: measurements still to make.
+  SweepProgress(ProgressPrinter printer, std::vector<int> ordinals, int64_t problem_count,
+                int64_t items_left);
+  /// Worker `lane`'s state changed.
+  void update(size_t lane, const ProgressState& state);
+  /// Worker `lane` finished its problem (`state` is its last).
+  void finish(size_t lane, const ProgressState& state);
+  /// Worker `lane` is out of the pool (its line says so no more).
+  void retire(size_t lane);
+  void break_line();
+  /// One measurement was made; returns the ETA of the rest (nullopt before the first).
+  std::optional<double> item_done();
+  /// The ETA as of the last item_done().
+  [[nodiscard]] std::optional<double> eta_s() const;
+
+ private:
+  [[nodiscard]] std::string pool_line() const;
+
+  mutable std::mutex mutex_;
+  ProgressPrinter printer_;
+  std::vector<int> ordinals_;
+  std::vector<std::optional<ProgressState>> states_;  // per lane; nullopt: idle or retired
+  int64_t problem_count_;
+  int64_t problems_done_ = 0;
+  int64_t items_left_;
+  int64_t items_done_ = 0;
+  std::optional<double> eta_s_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace gemmtune::sweep

@@ -2,16 +2,19 @@
 // the compile queue, and the reports at the end. The measuring loop is in measure_loop.cpp.
 #include "sweep/sweep_runner.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "report/render.hpp"
 #include "report/run_folder.hpp"
 #include "runtime/nvtx_ranges.hpp"
+#include "sweep/gpu_pool.hpp"
 #include "sweep/interrupt.hpp"
 #include "sweep/measure_loop.hpp"
 #include "sweep/run_env.hpp"
@@ -21,38 +24,6 @@ namespace gemmtune::sweep {
 namespace {
 
 using report::Json;
-
-// NOTE: the hello also pays for the worker's CUDA context and the first JIT build of the support
-// kernels (several seconds on a cold cache), once per sweep: it gets at least this long.
-constexpr double kHelloTimeoutS = 120.0;
-
-/// Asks the worker which GPU it measures on; its error (no GPU) becomes this sweep's error.
-Json hello(WorkerProcess& worker, const SweepOptions& options, const InterruptGuard& guard) {
-  const auto deadline =
-      SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                               std::chrono::duration<double>(
-                                   std::max(kHelloTimeoutS, options.watchdog_base_s)));
-  const Exchange ex = worker.exchange(encode_hello(0), deadline, {.interrupt_fd = guard.fd()});
-  const std::string command = "`" + worker.command() + "`";
-  switch (ex.status) {
-    case ExchangeStatus::kLine: break;
-    case ExchangeStatus::kInterrupted: throw Error(kExitInterrupted, "interrupted");
-    case ExchangeStatus::kExited:
-      throw Error(kExitCudaError, "the worker " + command + " did not start: " + ex.exit_reason);
-    default:
-      throw Error(kExitCudaError, "the worker " + command + " did not answer its hello");
-  }
-  const WorkerResponse response = decode_response(ex.line, 0);
-  if (response.error) {
-    throw Error(static_cast<ExitCode>(response.exit_code), *response.error);
-  }
-  if (!response.malformed.empty() || !response.environment.is_object()) {
-    throw Error(kExitCudaError, "the worker " + command + " answered its hello with " +
-                                    (response.malformed.empty() ? "no environment"
-                                                                : response.malformed));
-  }
-  return response.environment;
-}
 
 /// Writes env.json, or on --resume checks and extends the folder's own.
 void write_env(const SweepOptions& options, const Json& env) {
@@ -79,28 +50,47 @@ void write_env(const SweepOptions& options, const Json& env) {
 }
 
 /// Builds the tuning table from the folder's env.json and the records, and writes the reports.
-void write_reports(const SweepOptions& options, SweepOutcome& outcome) {
+/// NOTE: several GPUs append records in the order they finish; the table lists problems in plan
+/// order whatever the order of runs.jsonl, so that it equals a one-GPU sweep's.
+void write_reports(const SweepOptions& options, const std::vector<ProblemWork>& plan,
+                   SweepOutcome& outcome) {
   std::vector<std::string> warnings;
   report::RunFolder folder;
   const std::string env_file = (options.out_dir / "env.json").string();
   folder.env = report::parse_env(report::read_json_file(env_file), report::JsonAt{env_file});
   folder.runs = report::read_runs_jsonl(outcome.runs_path, warnings);
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < plan.size(); ++i) position.emplace(problem_key(plan[i].problem), i);
+  const auto rank = [&](const report::RunRecord& r) {
+    const auto it = position.find(problem_key(r.problem));
+    return it == position.end() ? plan.size() : it->second;
+  };
+  std::stable_sort(folder.runs.begin(), folder.runs.end(),
+                   [&](const report::RunRecord& a, const report::RunRecord& b) {
+                     return rank(a) < rank(b);
+                   });
   outcome.table = report::build_tuning_table(folder);
   outcome.report_files = report::write_report_files(outcome.table, options.out_dir);
 }
 
-/// The gemmtune configs still to measure, in measuring order.
-std::vector<KernelConfig> configs_to_build(const std::vector<ProblemWork>& plan,
-                                           const RecordedWork& recorded) {
+/// The gemmtune configs still to measure, in hand-out order, and how many items are left.
+struct WorkLeft {
   std::vector<KernelConfig> configs;
-  for (const ProblemWork& work : plan) {
-    for (const WorkItem& item : work.items) {
-      if (!item.config || !item.skip_reason.empty()) continue;
-      if (recorded.keys.count(work_key(work.problem, item.kind, to_string(*item.config))) != 0) continue;
-      configs.push_back(*item.config);
+  int64_t items = 0;
+};
+
+WorkLeft work_left(const std::vector<ProblemWork>& plan, const std::vector<size_t>& order,
+                   const RecordedWork& recorded) {
+  WorkLeft left;
+  for (const size_t p : order) {
+    for (const WorkItem& item : plan[p].items) {
+      const std::string config = item.config ? to_string(*item.config) : "";
+      if (recorded.keys.count(work_key(plan[p].problem, item.kind, config)) != 0) continue;
+      ++left.items;
+      if (item.config && item.skip_reason.empty()) left.configs.push_back(*item.config);
     }
   }
-  return configs;
+  return left;
 }
 
 }  // namespace
@@ -130,20 +120,22 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                                 "sweep, or --out to write another folder");
   }
   const InterruptGuard guard;
-  WorkerProcess worker(options.worker_argv);
-  const Json environment = hello(worker, options, guard);
+  std::vector<GpuWorker> workers = start_gpu_workers(options, guard);
+  const Json& environment = workers.front().environment;
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec) {
     throw Error(kExitIoError, "cannot create " + options.out_dir.string() + ": " + ec.message());
   }
   const std::vector<ProblemWork> plan = planner(device_limits(environment));
-  write_env(options, make_env_json(environment, {.command = options.command,
-                                                 .timing = options.timing,
-                                                 .seed = options.seed,
-                                                 .shapes = options.shapes,
-                                                 .settings = options.settings,
-                                                 .shard = options.shard}));
+  Json env = make_env_json(environment, {.command = options.command,
+                                         .timing = options.timing,
+                                         .seed = options.seed,
+                                         .shapes = options.shapes,
+                                         .settings = options.settings,
+                                         .shard = options.shard});
+  env["gpus"] = gpus_json(workers);
+  write_env(options, env);
   RecordedWork recorded;
   if (options.resume) {
     recorded = read_recorded_work(outcome.runs_path);
@@ -151,18 +143,35 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
     spdlog::info("resuming: {} measurement(s) already recorded in {}", recorded.records,
                  outcome.runs_path.string());
   }
+  size_t unmeasured = 0;
   {
+    const std::vector<size_t> order = hand_out_order(plan, workers.size());
+    WorkLeft left = work_left(plan, order, recorded);
     RunsLog log(outcome.runs_path);
-    CompileQueue compiles(configs_to_build(plan, recorded), compile, options.compile_jobs);
-    MeasureLoop loop(options, {.worker = worker, .log = log, .compiles = compiles,
-                               .guard = guard, .recorded = recorded, .outcome = outcome});
-    loop.run(plan);
+    SweepLedger ledger(log, std::move(recorded));
+    CompileQueue compiles(left.configs, compile, options.compile_jobs);
+    std::vector<int> ordinals;
+    for (const GpuWorker& w : workers) ordinals.push_back(w.ordinal);
+    SweepProgress progress(
+        ProgressPrinter(options.progress_stream, options.progress_in_place, options.quiet),
+        ordinals, static_cast<int64_t>(plan.size()), left.items);
+    unmeasured = run_on_gpus(options, workers, plan, order,
+                             {.ledger = ledger, .compiles = compiles, .guard = guard,
+                              .progress = progress},
+                             outcome);
+    progress.break_line();
   }
-  worker.stop(5.0);
-  outcome.worker_starts = worker.starts();
+  for (GpuWorker& w : workers) w.process->stop(5.0);
   // NOTE: a shard with no problems (sweep --shard with N > problems) still writes empty reports,
   // so that every shard leaves a complete run folder for `gemmtune merge`.
-  if (has_records(outcome.runs_path) || plan.empty()) write_reports(options, outcome);
+  if (has_records(outcome.runs_path) || plan.empty()) write_reports(options, plan, outcome);
+  if (unmeasured > 0) {
+    throw Error(kExitCudaError,
+                fmt::format("every GPU's worker failed {} times in a row: stopped with {} "
+                            "problem(s) not measured; what was recorded is kept in {} (--resume "
+                            "continues)",
+                            kMaxConsecutiveWorkerFailures, unmeasured, options.out_dir.string()));
+  }
   return outcome;
 }
 

@@ -25,10 +25,13 @@ struct SweepOptions {
   /// Where records go; empty means out_dir/runs.jsonl. A test seam (e.g. /dev/full).
   std::filesystem::path runs_path{};
   bool resume = false;                      ///< continue a folder, skipping recorded work
-  bool force = false;                       ///< resume despite a different GPU/shape set/timing
+  bool force = false;  ///< resume despite a different GPU/shape set/timing; mix GPU models
   TimingRequest timing{};
   uint64_t seed = 1;
   std::vector<std::string> worker_argv{};   ///< the worker command (argv[0] and its arguments)
+  /// sweep --gpus: one worker per ordinal (index among the visible GPUs), each started with
+  /// CUDA_VISIBLE_DEVICES naming its GPU. Empty: one worker, environment untouched (ordinal 0).
+  std::vector<int> gpus{};
   double watchdog_base_s = kDefaultWatchdogBaseS;
   double interrupt_grace_s = 2.0;           ///< how long an in-flight request may finish on Ctrl-C
   int compile_jobs = 0;                     ///< 0 = all cores
@@ -59,8 +62,10 @@ struct SweepOutcome {
 };
 
 /// Runs the sweep. Throws Error: kExitUsage (a folder with records and no --resume, a resume
-/// conflict without --force), kExitNoGpu and others the worker reports for its hello,
-/// kExitIoError (a write failed; what was written stays). An interrupted sweep returns normally
+/// conflict or GPUs of different models without --force), kExitNoGpu and others the worker
+/// reports for its hello (every GPU's), kExitIoError (a write failed; what was written stays),
+/// kExitCudaError when every GPU's worker failed kMaxConsecutiveWorkerFailures times in a row
+/// (after writing the reports of what was recorded). An interrupted sweep returns normally
 /// with `interrupted` set, after writing the reports.
 [[nodiscard]] SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                                      const CompileFn& compile);

@@ -48,9 +48,25 @@ int ms_until(SteadyClock::time_point deadline) {
   return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 3'600'000));
 }
 
+/// This process's environment with `overrides` ("NAME=VALUE") replacing entries of the same name.
+std::vector<std::string> merged_environment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> merged;
+  const auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const bool replaced = std::any_of(overrides.begin(), overrides.end(), [&](const std::string& o) {
+      return name_of(o) == name_of(text);
+    });
+    if (!replaced) merged.push_back(text);
+  }
+  merged.insert(merged.end(), overrides.begin(), overrides.end());
+  return merged;
+}
+
 }  // namespace
 
-WorkerProcess::WorkerProcess(std::vector<std::string> argv) : argv_(std::move(argv)) {
+WorkerProcess::WorkerProcess(std::vector<std::string> argv, std::vector<std::string> environment)
+    : argv_(std::move(argv)), environment_(std::move(environment)) {
   GT_CHECK(!argv_.empty(), kExitUsage, "the worker command is empty");
 }
 
@@ -68,6 +84,11 @@ void WorkerProcess::ensure_started() {
   std::vector<char*> args;
   for (std::string& arg : argv_) args.push_back(arg.data());
   args.push_back(nullptr);
+  // NOTE: built before fork() for the same reason as the path: the child may not allocate.
+  std::vector<std::string> environment = merged_environment(environment_);
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   int to_worker[2] = {-1, -1};
   int from_worker[2] = {-1, -1};
   if (::pipe2(to_worker, O_CLOEXEC) != 0 || ::pipe2(from_worker, O_CLOEXEC) != 0) {
@@ -93,7 +114,7 @@ void WorkerProcess::ensure_started() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::dup2(to_worker[0], STDIN_FILENO);
     ::dup2(from_worker[1], STDOUT_FILENO);
-    ::execv(path.c_str(), args.data());
+    ::execve(path.c_str(), args.data(), envp.data());
     static constexpr char kMessage[] = "gemmtune: error: cannot execute the worker command\n";
     [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     ::_exit(127);

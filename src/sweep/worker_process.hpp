@@ -39,7 +39,9 @@ struct ExchangeWatch {
 class WorkerProcess {
  public:
   /// `argv[0]` is a path or a name looked up in PATH; nothing starts until ensure_started().
-  explicit WorkerProcess(std::vector<std::string> argv);
+  /// `environment`: "NAME=VALUE" entries that replace or extend this process's environment in
+  /// the worker's (sweep --gpus: CUDA_VISIBLE_DEVICES).
+  explicit WorkerProcess(std::vector<std::string> argv, std::vector<std::string> environment = {});
   ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -66,6 +68,7 @@ class WorkerProcess {
   void close_pipes();
 
   std::vector<std::string> argv_;
+  std::vector<std::string> environment_;
   pid_t pid_ = -1;
   int to_worker_fd_ = -1;
   int from_worker_fd_ = -1;

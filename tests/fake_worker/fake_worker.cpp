@@ -3,7 +3,8 @@
 //
 //   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
 //               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
-//               [--log FILE]
+//               [--log FILE] [--gpu-name-on DEV=NAME] [--crash-on-gpu DEV] [--delay-ms MS]
+//               [--pid-dir DIR]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
@@ -11,6 +12,10 @@
 // (heuristic), 40 (best) and 30 us (per-tensor). In a side-by-side run-off a config takes
 // --runoff-median's time when given (else its --median one) and the fastest names the record. --log appends "start" when the process starts
 // and the config (or kind) of every measure request, one per line.
+// sweep --gpus: every record carries `fake_cuda_visible_devices` (the worker's
+// CUDA_VISIBLE_DEVICES) and the hello's pci_bus_id is "fake-<it>", so a test sees which GPU
+// measured what; --gpu-name-on names the GPU DEV NAME, --crash-on-gpu aborts on every measure
+// request on GPU DEV, --delay-ms sleeps before each answer, --pid-dir writes DIR/gpu<DEV>.pid.
 #include <unistd.h>
 
 #include <chrono>
@@ -34,7 +39,9 @@ using gemmtune::report::RunKind;
 namespace sweep = gemmtune::sweep;
 
 struct Behaviour {
-  std::string crash_on, hang_on, garbage_on, fault_on, log;
+  std::string crash_on, hang_on, garbage_on, fault_on, log, crash_on_gpu, pid_dir;
+  std::map<std::string, std::string> gpu_name_on;
+  int delay_ms = 0;
   std::map<std::string, double> median_us;
   std::map<std::string, double> runoff_median_us;
   std::string gpu_name = "Fake GPU";
@@ -57,6 +64,13 @@ Behaviour parse_arguments(int argc, char** argv) {
     if (flag == "--fault-on") b.fault_on = value;
     if (flag == "--log") b.log = value;
     if (flag == "--gpu-name") b.gpu_name = value;
+    if (flag == "--crash-on-gpu") b.crash_on_gpu = value;
+    if (flag == "--pid-dir") b.pid_dir = value;
+    if (flag == "--delay-ms") b.delay_ms = std::stoi(value);
+    if (flag == "--gpu-name-on") {
+      const size_t eq = value.find('=');
+      b.gpu_name_on[value.substr(0, eq)] = value.substr(eq + 1);
+    }
     if (flag == "--median" || flag == "--runoff-median") {
       const size_t eq = value.find('=');
       (flag == "--median" ? b.median_us : b.runoff_median_us)[value.substr(0, eq)] =
@@ -64,6 +78,12 @@ Behaviour parse_arguments(int argc, char** argv) {
     }
   }
   return b;
+}
+
+/// This worker's CUDA_VISIBLE_DEVICES ("" when unset).
+std::string visible_devices() {
+  const char* value = std::getenv("CUDA_VISIBLE_DEVICES");
+  return value != nullptr ? value : "";
 }
 
 void log_line(const Behaviour& b, const std::string& text) {
@@ -140,6 +160,7 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
   }
   j["disposition"] = disposition;
   j["reason"] = disposition == "passed" ? "" : "fake fault";
+  if (!visible_devices().empty()) j["fake_cuda_visible_devices"] = visible_devices();
   if (disposition == "passed") {
     j["timing"] = {{"mode", r.timing.mode}, {"median_us", us}, {"p10_us", us * 0.99},
                    {"p90_us", us * 1.01}, {"spread_rel", 0.02}, {"samples", r.timing.iters}};
@@ -148,9 +169,12 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
 }
 
 Json environment_for(const Behaviour& b) {
+  const auto named = b.gpu_name_on.find(visible_devices());
+  const std::string name = named != b.gpu_name_on.end() ? named->second : b.gpu_name;
   return {{"tool_version", "test"},
           {"git_rev", "test"},
-          {"gpu", {{"name", b.gpu_name}, {"sm_count", 132}, {"smem_per_block_bytes", 232448},
+          {"gpu", {{"name", name}, {"pci_bus_id", "fake-" + visible_devices()}, {"sm_count", 132},
+                   {"smem_per_block_bytes", 232448},
                    {"global_mem_bytes", 141000000000}}},
           {"versions", {{"driver", "580.0"}, {"driver_cuda", "13.0"}, {"cuda_runtime", "13.0"},
                         {"nvrtc", "13.0"}, {"cublaslt", "13.1.0"}}}};
@@ -165,6 +189,9 @@ void answer(const std::string& line) {
 int main(int argc, char** argv) {
   const Behaviour b = parse_arguments(argc, argv);
   log_line(b, "start");
+  if (!b.pid_dir.empty()) {
+    std::ofstream(b.pid_dir + "/gpu" + visible_devices() + ".pid") << ::getpid() << "\n";
+  }
   for (std::string line; std::getline(std::cin, line);) {
     const sweep::WorkerRequest request = sweep::decode_request(line);
     if (request.hello) {
@@ -179,6 +206,8 @@ int main(int argc, char** argv) {
     const std::string what =
         r.config.empty() ? std::string(gemmtune::report::to_string(r.kind)) : r.config;
     log_line(b, what);
+    if (b.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(b.delay_ms));
+    if (!b.crash_on_gpu.empty() && b.crash_on_gpu == visible_devices()) std::abort();
     if (!r.config.empty() && r.config == b.crash_on) std::abort();
     if (!r.config.empty() && r.config == b.hang_on) {
       for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
