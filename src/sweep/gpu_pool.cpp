@@ -1,6 +1,7 @@
 // The sweep's pool of workers, one per GPU: start and hello, the problem queue, one thread each.
 #include "sweep/gpu_pool.hpp"
 
+#include <atomic>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -132,13 +133,14 @@ class ProblemQueue {
 /// One GPU's thread: takes problems until none is left, Ctrl-C, or its worker keeps failing.
 void drive_worker(const SweepOptions& options, GpuWorker& worker, size_t lane,
                   const std::vector<ProblemWork>& plan, ProblemQueue& queue,
-                  const PoolContext& pool, SweepOutcome& tally) {
+                  const PoolContext& pool, std::atomic<int>& pool_gpus, SweepOutcome& tally) {
   const Json gpu = {{"ordinal", worker.ordinal},
                     {"name", gpu_text(worker.environment, "name")},
                     {"pci_bus_id", gpu_text(worker.environment, "pci_bus_id")}};
   MeasureLoop loop(options, {.worker = *worker.process, .ledger = pool.ledger,
                              .compiles = pool.compiles, .guard = pool.guard,
-                             .progress = pool.progress, .lane = lane, .gpu = gpu});
+                             .progress = pool.progress, .lane = lane, .gpu = gpu,
+                             .pool_gpus = &pool_gpus});
   while (const auto taken = queue.take(pool.guard)) {
     const auto [index, number] = *taken;
     const ProblemEnd end =
@@ -281,13 +283,14 @@ size_t run_on_gpus(const SweepOptions& options, std::vector<GpuWorker>& workers,
                  const std::vector<ProblemWork>& plan, const std::vector<size_t>& order,
                  const PoolContext& pool, SweepOutcome& outcome) {
   ProblemQueue queue(order);
+  std::atomic<int> pool_gpus{static_cast<int>(workers.size())};
   std::vector<SweepOutcome> tallies(workers.size());
   std::vector<std::exception_ptr> errors(workers.size());
   std::vector<std::thread> threads;
   for (size_t lane = 0; lane < workers.size(); ++lane) {
     threads.emplace_back([&, lane] {
       try {
-        drive_worker(options, workers[lane], lane, plan, queue, pool, tallies[lane]);
+        drive_worker(options, workers[lane], lane, plan, queue, pool, pool_gpus, tallies[lane]);
       } catch (...) {
         errors[lane] = std::current_exception();
         queue.stop();  // NOTE: the others finish their request in flight and stop

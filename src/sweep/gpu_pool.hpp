@@ -3,8 +3,9 @@
 /// with CUDA_VISIBLE_DEVICES naming its GPU alone, asked for its GPU at once (hello, in parallel),
 /// then fed whole problems from one queue, costliest first, as each becomes free (all items of a
 /// problem stay on one worker: its inputs and references live in that process). A worker that
-/// fails kMaxConsecutiveWorkerFailures times in a row takes its GPU out of the pool; its problem
-/// goes back to the queue for the others. One thread per GPU drives its worker; runs.jsonl, the
+/// fails kMaxConsecutiveWorkerFailures times in a row takes its GPU out of the pool, unless it is
+/// the last one (then its failures are recorded and it goes on); its problem goes back to the
+/// queue for the others. One thread per GPU drives its worker; runs.jsonl, the
 /// compile queue and the progress line are shared (sweep_ledger.hpp, compile_queue.hpp).
 #include <memory>
 #include <optional>

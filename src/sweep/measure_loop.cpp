@@ -65,8 +65,13 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
     if (item.kind == RunKind::kGemmtune) ++state_.configs_done;
     ctx_.progress.update(ctx_.lane, state_);
     if (streak_.size() >= static_cast<size_t>(kMaxConsecutiveWorkerFailures)) {
-      ctx_.progress.break_line();
-      return ProblemEnd::kWorkerFailing;
+      if (leave_pool()) {
+        ctx_.progress.break_line();
+        return ProblemEnd::kWorkerFailing;
+      }
+      // NOTE: the last GPU of the pool is never taken out: with nowhere else to measure, its
+      // failures are recorded and the sweep goes on, as one bad config never stops a sweep.
+      streak_.clear();
     }
   }
   ctx_.progress.finish(ctx_.lane, state_);
@@ -178,6 +183,15 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
   note_worker(request, response.restart);
   append(std::move(record), request);
   if (response.restart) ctx_.worker.stop(kWorkerExitGraceS);
+}
+
+bool MeasureLoop::leave_pool() {
+  if (ctx_.pool_gpus == nullptr) return false;
+  int left = ctx_.pool_gpus->load();
+  while (left > 1) {
+    if (ctx_.pool_gpus->compare_exchange_weak(left, left - 1)) return true;
+  }
+  return false;
 }
 
 void MeasureLoop::note_worker(const MeasureRequest& request, bool failed) {

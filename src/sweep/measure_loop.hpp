@@ -3,8 +3,9 @@
 /// the kernel's compile, send the request to the worker under its watchdog, turn whatever happens
 /// (a record, a crash, a hang, a malformed answer) into one runs.jsonl record, restart the worker
 /// when needed, and keep the progress line current. Stops between items once interrupted, and
-/// after kMaxConsecutiveWorkerFailures failures of its worker in a row (sweep --gpus: the GPU
-/// leaves the pool).
+/// after kMaxConsecutiveWorkerFailures failures of its worker in a row when its GPU can leave
+/// the pool (sweep --gpus with another GPU left; the last GPU goes on).
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ struct LoopContext {
   SweepProgress& progress;
   size_t lane = 0;        ///< this worker's index in progress
   report::Json gpu{};     ///< the "gpu" member of this worker's records; null: none
+  /// GPUs still in the pool (sweep --gpus); null: a single worker, never taken out.
+  std::atomic<int>* pool_gpus = nullptr;
 };
 
 /// How run_problem() ended.
@@ -75,6 +78,8 @@ class MeasureLoop {
   Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
   SweepOutcome tally_;
+  /// Takes this worker's GPU out of the pool unless it is the last one there.
+  [[nodiscard]] bool leave_pool();
   std::vector<std::string> streak_;
 };
 

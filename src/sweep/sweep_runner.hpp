@@ -65,7 +65,8 @@ struct SweepOutcome {
 /// conflict or GPUs of different models without --force), kExitNoGpu and others the worker
 /// reports for its hello (every GPU's), kExitIoError (a write failed; what was written stays),
 /// kExitCudaError when every GPU's worker failed kMaxConsecutiveWorkerFailures times in a row
-/// (after writing the reports of what was recorded). An interrupted sweep returns normally
+/// (after writing the reports of what was recorded; the last GPU of a pool is never taken out,
+/// so this needs GPUs retiring at once). An interrupted sweep returns normally
 /// with `interrupted` set, after writing the reports.
 [[nodiscard]] SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                                      const CompileFn& compile);
