@@ -14,6 +14,7 @@
 #include "cli/sweep_cli.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/utc_time.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
 #include "report/accuracy_report.hpp"
@@ -96,14 +97,6 @@ void check_writable(const std::filesystem::path& dir) {
   std::filesystem::remove(probe, ec);
 }
 
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 nlohmann::json header_json(const AccuracyFlags& f, const ShapeSet& set, const AccuracyOptions& o,
                            const EnvironmentInfo& env, const std::string& config) {
@@ -124,7 +117,7 @@ nlohmann::json header_json(const AccuracyFlags& f, const ShapeSet& set, const Ac
           {"tool_version", GEMMTUNE_VERSION},
           {"git_rev", build_git_rev()},
           {"command", command_line()},
-          {"timestamp", utc_now()},
+          {"timestamp", utc_timestamp_now()},
           {"environment", env},
           {"shapes_file", f.shapes},
           {"shape_set", set.name},

@@ -28,7 +28,7 @@ struct CheckFlags {
 /// runs/check-20261121T101500Z: a new folder per check.
 std::string default_check_folder() {
   std::string compact;
-  for (const char c : sweep::utc_timestamp_now()) {
+  for (const char c : utc_timestamp_now()) {
     if (c != '-' && c != ':') compact += c;
   }
   return "runs/check-" + compact;

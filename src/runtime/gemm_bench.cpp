@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "core/error.hpp"
+#include "core/utc_time.hpp"
 #include "core/kernel_family.hpp"
 #include "core/gemm_shape.hpp"
 #include "core/problem_json.hpp"
@@ -70,14 +71,6 @@ double Measurement::gbps() const {
 
 namespace {
 
-std::string utc_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 nlohmann::json metric_or_null(const std::optional<ValidationMetrics>& m) {
   return m ? nlohmann::json(m->diff) : nlohmann::json(nullptr);
@@ -135,7 +128,7 @@ nlohmann::json to_run_record(const Measurement& m) {
     j["compile_seconds"] = m.compile_seconds;
     j["compile_cache_hit"] = m.compile_cache_hit;
   }
-  j["timestamp"] = utc_timestamp();
+  j["timestamp"] = utc_timestamp_now();
   return j;
 }
 

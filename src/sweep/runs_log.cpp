@@ -89,14 +89,6 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
   return work;
 }
 
-std::string utc_timestamp_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 Json make_parent_record(const Problem& problem, report::RunKind kind, const std::string& config,
                         report::Disposition disposition, const std::string& reason) {

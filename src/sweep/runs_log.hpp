@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/problem.hpp"
+#include "core/utc_time.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
 
@@ -76,7 +77,5 @@ struct RecordedWork {
 /// reason, timing, ...), unknown members last: worker records arrive with sorted keys.
 [[nodiscard]] report::Json in_schema_order(const report::Json& record);
 
-/// Current UTC time as "2026-11-21T10:15:00Z".
-[[nodiscard]] std::string utc_timestamp_now();
 
 }  // namespace gemmtune::sweep
