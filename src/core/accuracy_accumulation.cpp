@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/number_formats.hpp"
 
 namespace gemmtune {
@@ -61,12 +62,8 @@ AccumulationOutputs accumulate_emulated(const QuantizedMatrix& a, const Quantize
       }
     }
   };
-  const int64_t want = threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-  const int64_t count = std::min<int64_t>(want, m);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < count; ++t) pool.emplace_back(rows, t, count);
-  rows(0, count);
-  for (std::thread& t : pool) t.join();
+  const int64_t want = threads > 0 ? threads : core_count();
+  run_on_threads(std::min<int64_t>(want, m), rows);
   return out;
 }
 

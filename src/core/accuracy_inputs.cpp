@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 
 namespace gemmtune {
 namespace {
@@ -159,11 +160,11 @@ AccuracyOperands generate_accuracy_operands(AccuracyInput input, int64_t m, int6
       op.b[i] = static_cast<float>((heavy ? rng_b.student_t3(i) : rng_b.normal(i)) * weight_scale);
     }
   };
-  const size_t threads = std::clamp<size_t>((op.a.size() + op.b.size()) >> 20, 1, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(fill, t, threads);
-  fill(0, threads);
-  for (std::thread& t : pool) t.join();
+  run_on_threads(std::clamp<int64_t>(static_cast<int64_t>(op.a.size() + op.b.size()) >> 20, 1,
+                                     core_count()),
+                 [&](int64_t t, int64_t count) {
+                   fill(static_cast<size_t>(t), static_cast<size_t>(count));
+                 });
   if (input == AccuracyInput::kOutlierChannels) {
     const int64_t count = std::max<int64_t>(2, k / p.columns_per_outlier_channel);
     const std::vector<int64_t> channels = pick.pick(count, k, 0);

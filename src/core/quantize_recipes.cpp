@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/number_formats.hpp"
 
 namespace gemmtune {
@@ -51,16 +52,15 @@ float block_scale(float amax, ScaleFormat format) {
 /// Threads for a pass over `rows` rows of `elements` elements in all: one per 2^20 elements, up
 /// to the cores and the rows (small matrices stay on the calling thread).
 int64_t row_threads(int64_t rows, int64_t elements) {
-  return std::min(rows, std::clamp<int64_t>(elements >> 20, 1, std::max(1u, std::thread::hardware_concurrency())));
+  return std::min(rows, std::clamp<int64_t>(elements >> 20, 1, core_count()));
 }
 
 /// Runs fn(t, first_row, last_row) for t in [0, threads) over contiguous row ranges of [0, rows).
 template <typename Fn>
 void for_row_ranges(int64_t rows, int64_t threads, const Fn& fn) {
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(fn, t, rows * t / threads, rows * (t + 1) / threads);
-  fn(int64_t{0}, int64_t{0}, rows / threads);
-  for (std::thread& t : pool) t.join();
+  run_on_threads(threads, [&](int64_t t, int64_t count) {
+    fn(t, rows * t / count, rows * (t + 1) / count);
+  });
 }
 
 }  // namespace
@@ -195,12 +195,8 @@ std::vector<double> gemm_nt_f64(std::span<const double> a, std::span<const doubl
       }
     }
   };
-  const int64_t want = threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-  const int64_t count = std::min<int64_t>(want, row_tiles);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < count; ++t) pool.emplace_back(work, t, count);
-  work(0, count);
-  for (std::thread& t : pool) t.join();
+  const int64_t want = threads > 0 ? threads : core_count();
+  run_on_threads(std::min<int64_t>(want, row_tiles), work);
   return d;
 }
 

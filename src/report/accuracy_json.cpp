@@ -183,22 +183,9 @@ AccuracyDocument read_accuracy_json(const std::string& file) {
 
 std::vector<std::filesystem::path> write_accuracy_files(const AccuracyDocument& document,
                                                         const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
-    throw Error(kExitIoError, one_line(dir.string() + ": cannot create folder: " +
-                                       (ec ? ec.message() : std::string("not a directory"))));
-  }
-  const std::vector<std::pair<std::string, std::string>> files = {
-      {kAccuracyJson, to_json(document).dump(2) + "\n"},
-      {kAccuracyMd, render_accuracy_md(document)},
-      {kAccuracySvg, render_accuracy_svg(document)}};
-  std::vector<std::filesystem::path> written;
-  for (const auto& [name, text] : files) {
-    written.push_back(dir / name);
-    write_text_file(written.back(), text);
-  }
-  return written;
+  return write_text_files(dir, {{kAccuracyJson, to_json(document).dump(2) + "\n"},
+                               {kAccuracyMd, render_accuracy_md(document)},
+                               {kAccuracySvg, render_accuracy_svg(document)}});
 }
 
 }  // namespace gemmtune::report

@@ -35,4 +35,9 @@ std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
 /// Writes `text` to `path`, throwing kExitIoError naming the path on failure.
 void write_text_file(const std::filesystem::path& path, const std::string& text);
 
+/// Creates `dir` if needed and writes each (file name, text) into it; returns the paths written.
+/// A folder that cannot be made or a file that cannot be written throws kExitIoError.
+std::vector<std::filesystem::path> write_text_files(
+    const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files);
+
 }  // namespace gemmtune::report

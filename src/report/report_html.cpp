@@ -79,14 +79,21 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
                                                       const std::filesystem::path& dir,
                                                       const ReportExtras& extras) {
+  return write_text_files(
+      dir, {{"tuning_table.json", to_json(table).dump(2) + "\n"},
+            {"summary.md", render_summary_md(table) + extras.summary_md},
+            {"roofline.svg", render_roofline_svg(table)},
+            {"report.html", with_section(render_report_html(table), extras.report_html)}});
+}
+
+std::vector<std::filesystem::path> write_text_files(
+    const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(kExitIoError, dir.string() + ": cannot create folder: " + ec.message());
-  const std::vector<std::pair<std::string, std::string>> files = {
-      {"tuning_table.json", to_json(table).dump(2) + "\n"},
-      {"summary.md", render_summary_md(table) + extras.summary_md},
-      {"roofline.svg", render_roofline_svg(table)},
-      {"report.html", with_section(render_report_html(table), extras.report_html)}};
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw Error(kExitIoError, one_line(dir.string() + ": cannot create folder: " +
+                                       (ec ? ec.message() : std::string("not a directory"))));
+  }
   std::vector<std::filesystem::path> written;
   for (const auto& [name, text] : files) {
     written.push_back(dir / name);
