@@ -1,7 +1,8 @@
 // support_inputs.cuh: reproducible GEMM inputs generated on the device from a seed, quantized to
 // e4m3 with the block scales of gemmtune_params.h.
 //
-// X[r][c] = u(r, c) * f(block), u uniform in [-1, 1), f = exp(U(-4, 4)) constant per scale block
+// X[r][c] = u(r, c) * f(block), u uniform in [-1, 1) or standard normal (p.distribution, see
+// src/core/input_distribution.hpp for why both), f = exp(U(-4, 4)) constant per scale block
 // (1x128 for A, 128x128 for B). Scales therefore differ by up to e^8 between neighbouring blocks,
 // so a kernel that reads the wrong scale block cannot pass validation by luck.
 // Quantization (as DeepGEMM's per_token_cast_to_fp8 / per_block_cast_to_fp8):
@@ -28,6 +29,15 @@ __device__ __forceinline__ unsigned long long gt_splitmix64(unsigned long long z
 __device__ __forceinline__ float gt_uniform_pm1(unsigned long long stream_key, unsigned long long index) {
   const unsigned long long h = gt_splitmix64(stream_key ^ index);
   return static_cast<float>(h >> 40) * 0x1p-23f - 1.0f;  // 24 random bits, exact in fp32
+}
+
+/// Standard normal for element `index` (Box-Muller on two uniforms of the element's hash).
+/// Only the cosine branch is used, so an element still depends on its index alone.
+__device__ __forceinline__ float gt_normal(unsigned long long stream_key, unsigned long long index) {
+  const unsigned long long h = gt_splitmix64(stream_key ^ index);
+  const float u1 = (static_cast<float>(h >> 40) + 1.0f) * 0x1p-24f;  // (0, 1]: log stays finite
+  const float u2 = static_cast<float>(h & 0xFFFFFFull) * 0x1p-24f;   // [0, 1)
+  return sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2);
 }
 
 /// Key of one random stream: stream 2 * tensor_id draws elements, 2 * tensor_id + 1 block factors.
@@ -66,7 +76,9 @@ extern "C" __global__ void __launch_bounds__(256) support_inputs_quantize(Gemmtu
     for (int j = 0; j < 4; ++j) {
       const bool ok = col_ok && r < p.rows;
       const unsigned long long index = static_cast<unsigned long long>(r) * p.k + col + j;
-      x[i][j] = ok ? gt_uniform_pm1(element_key, index) * factor : 0.0f;
+      const float e = p.distribution == 1 ? gt_normal(element_key, index)
+                                          : gt_uniform_pm1(element_key, index);
+      x[i][j] = ok ? e * factor : 0.0f;
       amax = fmaxf(amax, fabsf(x[i][j]));
     }
     row_amax[i] = gt_warp_max(amax);

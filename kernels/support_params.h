@@ -8,7 +8,8 @@
 /// 0xFF bytes, so an element the kernel never wrote reads as NaN and fails validation.
 constexpr unsigned short kGemmtunePoisonBf16 = 0xFFFFu;
 
-/// support_inputs_quantize: generate X = u * exp(U(-4,4)) from a seed and quantize it to e4m3 with
+/// support_inputs_quantize: generate X = u * exp(U(-4,4)) from a seed (u uniform in [-1, 1), or
+/// standard normal: `distribution`, src/core/input_distribution.hpp) and quantize it to e4m3 with
 /// one fp32 scale per 1x128 block (per_row_scale = 1, activations A) or per 128x128 block
 /// (per_row_scale = 0, weights B). scale(r, kb) = scales[(per_row_scale ? r : r / 128) *
 /// scale_row_stride + kb * scale_kb_stride].
@@ -24,6 +25,7 @@ struct GemmtuneSupportQuantizeParams {
   unsigned char* q;            // e4m3 [rows_alloc][k]
   float* scales;
   float* x;                    // optional fp32 [rows][k] unquantized values, null to skip
+  int distribution;            // 0 uniform, 1 normal (InputDistribution)
 };
 
 /// support_reference_gemm_*: D[m][n] (fp32, row-major, ld n) = sum_k A[m][k] * B[n][k], with

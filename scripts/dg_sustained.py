@@ -2,15 +2,19 @@
 """DeepGEMM fp8_gemm_nt timed with the anchors' "call" protocol (512 MB flush, events around one
 call) for ITERS calls in a row, so that the card reaches its sustained power and clock state: the
 DeepGEMM side of scripts/device_power_probe.sh. Prints one JSON line: median, p10, p90 (µs).
-  usage: python3 dg_sustained.py M N K ITERS
+DIST: the inputs before the per-block cast: normal (torch.randn, DeepGEMM's tests; the default) or
+uniform (U(-1, 1), gemmtune's `--inputs uniform`), to time both sides on the same data.
+  usage: python3 dg_sustained.py M N K ITERS [DIST]
 """
 import json, sys
 import torch, deep_gemm
 from deep_gemm.utils import per_token_cast_to_fp8, per_block_cast_to_fp8
 
 m, n, k, iters = map(int, sys.argv[1:5])
-a = torch.randn((m, k), device='cuda', dtype=torch.bfloat16)
-b = torch.randn((n, k), device='cuda', dtype=torch.bfloat16)
+dist = sys.argv[5] if len(sys.argv) > 5 else 'normal'
+draw = {'normal': lambda r, c: torch.randn((r, c), device='cuda', dtype=torch.bfloat16),
+        'uniform': lambda r, c: (torch.rand((r, c), device='cuda') * 2 - 1).to(torch.bfloat16)}[dist]
+a, b = draw(m, k), draw(n, k)
 d = torch.empty((m, n), device='cuda', dtype=torch.bfloat16)
 af, bf = per_token_cast_to_fp8(a, use_ue8m0=False), per_block_cast_to_fp8(b, use_ue8m0=False)
 flush = torch.empty(512 * 2**20, dtype=torch.uint8, device='cuda')
@@ -23,5 +27,5 @@ for i in range(iters):
     s.record(); deep_gemm.fp8_gemm_nt(af, bf, d, disable_ue8m0_cast=True); e.record()
     e.synchronize(); ts.append(s.elapsed_time(e) * 1e3)
 ts.sort()
-print(json.dumps({"m": m, "n": n, "k": k, "iters": iters, "median_us": ts[len(ts) // 2],
+print(json.dumps({"m": m, "n": n, "k": k, "iters": iters, "inputs": dist, "median_us": ts[len(ts) // 2],
                   "p10_us": ts[len(ts) // 10], "p90_us": ts[len(ts) * 9 // 10]}))

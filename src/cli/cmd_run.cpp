@@ -36,6 +36,7 @@ struct RunOptions {
   int warmup = 3;
   int settle_ms = 0;
   uint64_t seed = 1;
+  std::string inputs = "uniform";
   bool json = false;
   bool profile = false;
 };
@@ -213,7 +214,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
   timing.settle_ms = o.settle_ms;
-  GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
+  GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed, .inputs = *parse_input_distribution(o.inputs)});
   const std::vector<GroupedMeasurement> results = bench.measure(candidates);
   bool all_passed = true;
   for (const GroupedMeasurement& m : results) all_passed &= m.disposition == Disposition::kPassed;
@@ -222,6 +223,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     j["schema"] = "gemmtune.grouped_run/1";
     j["environment"] = env;
     j["problem"] = grouped_problem_json(problem);
+    j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
     j["measurements"] = results;
     std::cout << j.dump(2) << "\n";
   } else {
@@ -263,7 +265,7 @@ int run_run(const RunOptions& o) {
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
   timing.settle_ms = o.settle_ms;
-  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed});
+  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed, .inputs = *parse_input_distribution(o.inputs)});
   if (o.profile) {
     bench.profile(*config, compiled);
     std::cout << fmt::format(
@@ -281,6 +283,7 @@ int run_run(const RunOptions& o) {
     nlohmann::json j;
     j["schema"] = "gemmtune.run_result/1";
     j["environment"] = env;
+    j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
     j["measurements"] = nlohmann::json::array();
     for (const Measurement& m : results) j["measurements"].push_back(to_run_record(m));
     std::cout << j.dump(2) << "\n";
@@ -335,6 +338,12 @@ void register_run(CLI::App& root, int& exit_code) {
                   "the power state of an idle card, as a freshly started process does; default 0")
       ->check(CLI::Range(0, 60000));
   cmd->add_option("--seed", options->seed, "input seed");
+  cmd->add_option("--inputs", options->inputs,
+                  "input distribution: uniform (u in [-1, 1)) or normal (N(0, 1), as DeepGEMM's "
+                  "tests); both scaled per block and cast to e4m3 the same way. At the power cap "
+                  "the tensor cores' power, and so the time, depends on the data")
+      ->check(CLI::IsMember(input_distribution_names()))
+      ->capture_default_str();
   cmd->add_flag("--json", options->json, "print one JSON document (schema gemmtune.run_result/1)");
   cmd->add_flag("--profile", options->profile,
                 "one warm-up and one launch inside cudaProfilerStart/Stop; prints the ncu command");

@@ -142,7 +142,8 @@ ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
   const bool unquantized = fp32_input_bytes <= options.unquantized_limit_bytes;
   s.inputs = generate_inputs(static_cast<int>(problem.m), static_cast<int>(problem.n),
                              static_cast<int>(problem.k),
-                             InputOptions{.seed = options.seed, .keep_unquantized = unquantized},
+                             InputOptions{.seed = options.seed, .distribution = options.inputs,
+                                          .keep_unquantized = unquantized},
                              stream);
   const size_t mn = static_cast<size_t>(problem.m) * problem.n;
   s.d = DeviceBuffer(s.inputs.output_bytes());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/cublaslt_algo_record.hpp"
+#include "core/input_distribution.hpp"
 #include "core/kernel_config.hpp"
 #include "core/problem.hpp"
 #include "core/validation_metrics.hpp"
@@ -76,6 +77,7 @@ struct Measurement {
 struct BenchOptions {
   TimingOptions timing;
   uint64_t seed = 1;
+  InputDistribution inputs = InputDistribution::kUniform;
   /// Skip the unquantized reference above this many bytes of fp32 inputs (it needs 4 B/element).
   int64_t unquantized_limit_bytes = 8ll << 30;
 };

@@ -133,7 +133,7 @@ GroupedBench::GroupedBench(const Problem& problem, const BenchOptions& options)
   const cudaStream_t stream = s.timer.stream();
   NvtxRange range(fmt::format("grouped inputs {} G{} N{} K{}", to_string(problem.layout),
                               problem.groups(), problem.n, problem.k));
-  s.inputs = generate_grouped_inputs(problem, InputOptions{.seed = options.seed}, stream);
+  s.inputs = generate_grouped_inputs(problem, InputOptions{.seed = options.seed, .distribution = options.inputs}, stream);
   s.d = DeviceBuffer(s.inputs.output_bytes());
   s.reference = DeviceBuffer(static_cast<size_t>(s.inputs.m) * s.inputs.n * sizeof(float));
   for (int g = 0; g < s.inputs.groups; ++g) {

@@ -29,7 +29,10 @@ HostGemmOperands GemmInputs::download() const {
 
 namespace {
 
-void launch_quantize(const GemmtuneSupportQuantizeParams& p, cudaStream_t stream) {
+/// Launches support_inputs_quantize with `p`, drawing from `options`' distribution.
+void launch_quantize(GemmtuneSupportQuantizeParams p, const InputOptions& options,
+                     cudaStream_t stream) {
+  p.distribution = static_cast<int>(options.distribution);
   const LaunchShape shape{.grid = dim3((p.rows_alloc + 127) / 128, (p.k + 127) / 128, 1), .block = dim3(256, 1, 1)};
   launch_kernel(support_kernels().quantize, shape, stream, p);
 }
@@ -67,7 +70,7 @@ GemmInputs generate_inputs(int m, int n, int k, const InputOptions& options, cud
                                                 .scale_kb_stride = in.m_pad4,
                                                 .q = in.a.as<unsigned char>(),
                                                 .scales = in.sa.as<float>(),
-                                                .x = in.xa.as<float>()},
+                                                .x = in.xa.as<float>()}, options,
                   stream);
   launch_quantize(GemmtuneSupportQuantizeParams{.seed = options.seed,
                                                 .tensor_id = 1,
@@ -79,7 +82,7 @@ GemmInputs generate_inputs(int m, int n, int k, const InputOptions& options, cud
                                                 .scale_kb_stride = 1,
                                                 .q = in.b.as<unsigned char>(),
                                                 .scales = in.sb.as<float>(),
-                                                .x = in.xb.as<float>()},
+                                                .x = in.xb.as<float>()}, options,
                   stream);
   GT_CUDA_CHECK(cudaStreamSynchronize(stream));
   return in;
@@ -137,7 +140,7 @@ GroupedInputs generate_grouped_inputs(const Problem& problem, const InputOptions
                                                 .per_row_scale = 1, .scale_row_stride = 1,
                                                 .scale_kb_stride = in.m_pad4,
                                                 .q = in.a.as<unsigned char>(),
-                                                .scales = in.sa.as<float>(), .x = nullptr},
+                                                .scales = in.sa.as<float>(), .x = nullptr}, options,
                   stream);
   for (int g = 0; g < in.groups; ++g) {
     // NOTE: tensor ids 2 + g: stream 1 is the dense B's, so group 0 differs from a dense B too.
@@ -147,7 +150,7 @@ GroupedInputs generate_grouped_inputs(const Problem& problem, const InputOptions
                         .rows_alloc = in.n, .k = in.k, .per_row_scale = 0,
                         .scale_row_stride = in.sb_ld, .scale_kb_stride = 1,
                         .q = const_cast<unsigned char*>(op.b), .scales = const_cast<float*>(op.sb),
-                        .x = nullptr},
+                        .x = nullptr}, options,
                     stream);
   }
   if (in.layout == GroupLayout::kMasked) {

@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "core/input_distribution.hpp"
 #include "core/problem.hpp"
 #include "core/reference_cpu.hpp"
 #include "runtime/cuda_handles.hpp"
@@ -31,6 +32,7 @@ struct GemmOperands {
 
 struct InputOptions {
   uint64_t seed = 1;
+  InputDistribution distribution = InputDistribution::kUniform;
   bool keep_unquantized = false;  ///< also keep X_A [M][K] and X_B [N][K] in fp32 (4 B/element)
 };
 

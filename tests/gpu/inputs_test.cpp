@@ -81,6 +81,55 @@ TEST(Inputs, ScalesSpanOrdersOfMagnitudeAcrossBlocks) {
   EXPECT_GT(*sa_hi / *sa_lo, 100.0f);
 }
 
+/// Excess kurtosis of x[i] / (its block factor): ~-1.2 for a uniform, ~0 for a normal variable.
+/// Each 1x128 row block of A has one factor, so the values are normalized by their block's RMS.
+double excess_kurtosis_per_block(const std::vector<float>& x, int64_t rows, int64_t k) {
+  double m2 = 0.0, m4 = 0.0;
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t kb = 0; kb < k / 128; ++kb) {
+      double sq = 0.0;
+      for (int64_t c = kb * 128; c < kb * 128 + 128; ++c) sq += double(x[r * k + c]) * x[r * k + c];
+      const double rms = std::sqrt(sq / 128.0);
+      for (int64_t c = kb * 128; c < kb * 128 + 128; ++c) {
+        const double v = x[r * k + c] / rms;
+        m2 += v * v;
+        m4 += v * v * v * v;
+        ++count;
+      }
+    }
+  }
+  m2 /= count;
+  m4 /= count;
+  return m4 / (m2 * m2) - 3.0;
+}
+
+TEST(Inputs, NormalDistributionIsNormalAndQuantizedTheSameWay) {
+  GT_SKIP_WITHOUT_GPU();
+  const CudaStream stream;
+  const int m = 64, n = 128, k = 1024;
+  const GemmInputs uniform = generate_inputs(
+      m, n, k, InputOptions{.seed = 5, .keep_unquantized = true}, stream.get());
+  const GemmInputs normal = generate_inputs(
+      m, n, k,
+      InputOptions{.seed = 5, .distribution = InputDistribution::kNormal, .keep_unquantized = true},
+      stream.get());
+  const auto xu = uniform.xa.download<float>();
+  const auto xn = normal.xa.download<float>();
+  // 64 x 1024 values: the kurtosis estimates' standard errors are ~0.02 (uniform) and ~0.1.
+  EXPECT_NEAR(excess_kurtosis_per_block(xu, m, k), -1.2, 0.1);
+  EXPECT_NEAR(excess_kurtosis_per_block(xn, m, k), 0.0, 0.3);
+  EXPECT_NE(uniform.a.download<uint8_t>(), normal.a.download<uint8_t>());
+  const auto a = normal.a.download<uint8_t>();
+  const auto sa = normal.sa.download<float>();
+  for (int kb = 0; kb < k / 128; ++kb) {
+    for (int row = 0; row < m; ++row) {
+      expect_block_quantized(xn, a, k, row, row + 1, kb, sa[kb * normal.m_pad4 + row]);
+    }
+  }
+  for (float v : xn) ASSERT_TRUE(std::isfinite(v));
+}
+
 TEST(Inputs, RejectsKNotMultipleOf16) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;
