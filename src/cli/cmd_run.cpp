@@ -37,6 +37,7 @@ struct RunOptions {
   int settle_ms = 0;
   uint64_t seed = 1;
   std::string inputs = "uniform";
+  std::string baseline_timing = "separate";
   bool json = false;
   bool profile = false;
 };
@@ -215,7 +216,9 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
   timing.warmup_count = o.warmup;
   timing.settle_ms = o.settle_ms;
   GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed, .inputs = *parse_input_distribution(o.inputs)});
-  const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+  const std::vector<GroupedMeasurement> results =
+      bench.measure(candidates, {kGroupedBaselineLoop, kGroupedBaselineGraph},
+                    *parse_baseline_timing(o.baseline_timing));
   bool all_passed = true;
   for (const GroupedMeasurement& m : results) all_passed &= m.disposition == Disposition::kPassed;
   if (o.json) {
@@ -224,6 +227,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     j["environment"] = env;
     j["problem"] = grouped_problem_json(problem);
     j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
+    j["baseline_timing"] = o.baseline_timing;
     j["measurements"] = results;
     std::cout << j.dump(2) << "\n";
   } else {
@@ -276,7 +280,8 @@ int run_run(const RunOptions& o) {
         compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k, o.config);
     return kExitOk;
   }
-  const std::vector<Measurement> results = bench.measure(*config, compiled, true);
+  const std::vector<Measurement> results =
+      bench.measure(*config, compiled, *parse_baseline_timing(o.baseline_timing));
   const Measurement& ours = results[0];
   const Measurement* baseline = results.size() > 1 ? &results[1] : nullptr;
   if (o.json) {
@@ -284,6 +289,7 @@ int run_run(const RunOptions& o) {
     j["schema"] = "gemmtune.run_result/1";
     j["environment"] = env;
     j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
+    j["baseline_timing"] = o.baseline_timing;
     j["measurements"] = nlohmann::json::array();
     for (const Measurement& m : results) j["measurements"].push_back(to_run_record(m));
     std::cout << j.dump(2) << "\n";
@@ -343,6 +349,12 @@ void register_run(CLI::App& root, int& exit_code) {
                   "tests); both scaled per block and cast to e4m3 the same way. At the power cap "
                   "the tensor cores' power, and so the time, depends on the data")
       ->check(CLI::IsMember(input_distribution_names()))
+      ->capture_default_str();
+  cmd->add_option("--baseline-timing", options->baseline_timing,
+                  "separate: the configs interleaved among themselves, then each cuBLASLt "
+                  "baseline in its own block (at the power cap a sample's clock depends on the "
+                  "kernel before it); interleaved: all sample by sample; none: no baseline")
+      ->check(CLI::IsMember(baseline_timing_names()))
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "print one JSON document (schema gemmtune.run_result/1)");
   cmd->add_flag("--profile", options->profile,

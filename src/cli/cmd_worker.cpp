@@ -61,7 +61,7 @@ class Worker {
         std::string error;
         const std::optional<KernelConfig> config = parse_kernel_config(r.config, &error);
         if (!config) throw Error(kExitUsage, "config " + r.config + ": " + error);
-        return bench.measure(*config, jit::build_kernel(*config), false).at(0);
+        return bench.measure(*config, jit::build_kernel(*config), BaselineTiming::kNone).at(0);
       }
       case report::RunKind::kCublasltHeuristic: return bench.measure_cublaslt_heuristic();
       case report::RunKind::kCublasltBest:

@@ -6,6 +6,8 @@ namespace gemmtune {
 namespace {
 
 constexpr std::array kModes{TimingMode::kCall, TimingMode::kCallSync, TimingMode::kKernel};
+constexpr std::array kBaselineTimings{BaselineTiming::kSeparate, BaselineTiming::kInterleaved,
+                                      BaselineTiming::kNone};
 
 }  // namespace
 
@@ -43,6 +45,28 @@ const char* describe(TimingMode mode) {
       return "kernel (device time of the GEMM kernels alone, L2 flushed)";
   }
   return "unknown";
+}
+
+const char* to_string(BaselineTiming timing) {
+  switch (timing) {
+    case BaselineTiming::kSeparate: return "separate";
+    case BaselineTiming::kInterleaved: return "interleaved";
+    case BaselineTiming::kNone: return "none";
+  }
+  return "unknown";
+}
+
+std::optional<BaselineTiming> parse_baseline_timing(std::string_view name) {
+  for (const BaselineTiming t : kBaselineTimings) {
+    if (name == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> baseline_timing_names() {
+  std::vector<std::string> names;
+  for (const BaselineTiming t : kBaselineTimings) names.emplace_back(to_string(t));
+  return names;
 }
 
 }  // namespace gemmtune

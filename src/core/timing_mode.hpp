@@ -22,6 +22,17 @@ namespace gemmtune {
 
 enum class TimingMode { kCall, kCallSync, kKernel };
 
+/// How `run` times the cuBLASLt baselines beside the configs it measures:
+///   separate:    the configs interleaved sample by sample among themselves, then each baseline
+///                in a block of its own (the default). Why: at the 700 W cap a sample's clock
+///                depends on the kernel that ran just before it; interleaved with cuBLASLt's
+///                slower, hotter kernel, every sample of a large config started throttled
+///                (issue 10, results/PERF_LOG.md session 8), while DeepGEMM's side of the
+///                comparison times its kernel alone.
+///   interleaved: configs and baselines sample by sample (the protocol until session 8).
+///   none:        no baseline timed.
+enum class BaselineTiming { kSeparate, kInterleaved, kNone };
+
 /// "call", "call_sync" or "kernel".
 [[nodiscard]] const char* to_string(TimingMode mode);
 /// The mode named `name`, or nothing for an unknown name.
@@ -30,5 +41,12 @@ enum class TimingMode { kCall, kCallSync, kKernel };
 [[nodiscard]] std::vector<std::string> timing_mode_names();
 /// One line saying what a sample of `mode` contains (reports, --help).
 [[nodiscard]] const char* describe(TimingMode mode);
+
+/// "separate", "interleaved" or "none".
+[[nodiscard]] const char* to_string(BaselineTiming timing);
+/// The baseline timing named `name`, or nothing for an unknown name.
+[[nodiscard]] std::optional<BaselineTiming> parse_baseline_timing(std::string_view name);
+/// Every baseline timing's name, for CLI validation and error messages.
+[[nodiscard]] std::vector<std::string> baseline_timing_names();
 
 }  // namespace gemmtune

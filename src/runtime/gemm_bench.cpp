@@ -243,7 +243,7 @@ Measurement ProblemBench::validate(const KernelConfig& config, const jit::Compil
 
 std::vector<Measurement> ProblemBench::measure(const KernelConfig& config,
                                                const jit::CompileResult& compiled,
-                                               bool with_baseline) {
+                                               BaselineTiming baseline_timing) {
   State& s = *state_;
   Measurement m;
   const std::unique_ptr<Loaded> loaded = load_and_validate(config, compiled, m);
@@ -252,9 +252,11 @@ std::vector<Measurement> ProblemBench::measure(const KernelConfig& config,
   std::vector<TimedLaunch> launches{{kSm90Fp8Gemm1d2d.kernel_name(m.config), [&](cudaStream_t st) {
                                        loaded->prepared.launch(st);
                                      }}};
-  const bool baseline = with_baseline && s.heuristic_algo.has_value();
-  if (baseline) launches.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
-  const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);
+  const bool baseline = baseline_timing != BaselineTiming::kNone && s.heuristic_algo.has_value();
+  std::vector<TimedLaunch> baselines;
+  if (baseline) baselines.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
+  const std::vector<TimingStats> stats =
+      s.timer.time_with_baselines(launches, baselines, baseline_timing);
   m.timing = stats[0];
   std::vector<Measurement> out{m};
   if (baseline) {

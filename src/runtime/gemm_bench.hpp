@@ -100,11 +100,12 @@ class ProblemBench {
   ProblemBench(const ProblemBench&) = delete;
   ProblemBench& operator=(const ProblemBench&) = delete;
 
-  /// Loads, validates and (when it passed) times one compiled config. With `with_baseline`,
-  /// the cuBLASLt heuristic is timed interleaved with it and returned as a second measurement.
+  /// Loads, validates and (when it passed) times one compiled config. Unless `baseline` is
+  /// kNone, the cuBLASLt heuristic is timed beside it as `baseline` says and returned as a
+  /// second measurement.
   [[nodiscard]] std::vector<Measurement> measure(const KernelConfig& config,
                                                  const jit::CompileResult& compiled,
-                                                 bool with_baseline);
+                                                 BaselineTiming baseline);
   /// Loads and validates one compiled config without timing it (poisoned output, every reference).
   [[nodiscard]] Measurement validate(const KernelConfig& config, const jit::CompileResult& compiled);
   /// Times the cuBLASLt block-scaled heuristic algorithm alone.

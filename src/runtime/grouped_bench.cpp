@@ -205,7 +205,8 @@ void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kin
 }
 
 std::vector<GroupedMeasurement> GroupedBench::measure(
-    const std::vector<RunoffCandidate>& candidates, const std::vector<std::string>& baselines) {
+    const std::vector<RunoffCandidate>& candidates, const std::vector<std::string>& baselines,
+    BaselineTiming timing) {
   State& s = *state_;
   const GroupedInputs& in = s.inputs;
   const cudaStream_t stream = s.timer.stream();
@@ -294,10 +295,14 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
                         [prepared](cudaStream_t st) { prepared->launch(st); }});
     timed.push_back(i);
   }
-  append_cublaslt_baselines(baselines, out, launches, timed);
-  if (launches.empty()) return out;
+  std::vector<TimedLaunch> baseline_launches;
+  if (timing != BaselineTiming::kNone) {
+    append_cublaslt_baselines(baselines, out, baseline_launches, timed);
+  }
+  if (launches.empty() && baseline_launches.empty()) return out;
   NvtxRange range("time grouped");
-  const std::vector<TimingStats> stats = s.timer.time_interleaved(launches);
+  const std::vector<TimingStats> stats =
+      s.timer.time_with_baselines(launches, baseline_launches, timing);
   for (size_t j = 0; j < timed.size(); ++j) out[timed[j]].timing = stats[j];
   return out;
 }

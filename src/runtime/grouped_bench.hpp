@@ -74,12 +74,14 @@ class GroupedBench {
   GroupedBench& operator=(const GroupedBench&) = delete;
 
   /// Validates every candidate (each group against its dequantized reference and against
-  /// cuBLASLt's output); those that passed are then timed interleaved with the cuBLASLt
-  /// `baselines` (kGroupedBaselineLoop, kGroupedBaselineGraph; results: candidates in request
-  /// order, then the baselines). A candidate that fails keeps its disposition and is not timed.
+  /// cuBLASLt's output); those that passed are then timed interleaved among themselves, and the
+  /// cuBLASLt `baselines` (kGroupedBaselineLoop, kGroupedBaselineGraph) beside them as `timing`
+  /// says (results: candidates in request order, then the baselines). A candidate that fails
+  /// keeps its disposition and is not timed.
   [[nodiscard]] std::vector<GroupedMeasurement> measure(
       const std::vector<RunoffCandidate>& candidates,
-      const std::vector<std::string>& baselines = {kGroupedBaselineLoop, kGroupedBaselineGraph});
+      const std::vector<std::string>& baselines = {kGroupedBaselineLoop, kGroupedBaselineGraph},
+      BaselineTiming timing = BaselineTiming::kSeparate);
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
 

@@ -115,6 +115,22 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
 
 TimingStats Timer::time(const TimedLaunch& launch) { return time_interleaved({launch}).front(); }
 
+std::vector<TimingStats> Timer::time_with_baselines(const std::vector<TimedLaunch>& configs,
+                                                    const std::vector<TimedLaunch>& baselines,
+                                                    BaselineTiming how) {
+  if (how == BaselineTiming::kInterleaved) {
+    std::vector<TimedLaunch> all = configs;
+    all.insert(all.end(), baselines.begin(), baselines.end());
+    return time_interleaved(all);
+  }
+  std::vector<TimingStats> stats;
+  if (!configs.empty()) stats = time_interleaved(configs);
+  if (how == BaselineTiming::kSeparate) {
+    for (const TimedLaunch& b : baselines) stats.push_back(time(b));
+  }
+  return stats;
+}
+
 void to_json(nlohmann::json& j, const TimingStats& t) {
   j = nlohmann::json{{"name", t.name},
                      {"mode", to_string(t.mode)},

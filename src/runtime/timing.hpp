@@ -72,6 +72,12 @@ class Timer {
   /// Times several launches interleaved sample by sample; stats in input order. `sample_count`
   /// > 0 overrides the options' count for this call (a run-off needs more samples than a
   /// screening measurement).
+  /// Times `configs` interleaved among themselves and the `baselines` as `how` says (separate:
+  /// each baseline in a block of its own after the configs; interleaved: all sample by sample;
+  /// none: the baselines are not timed). Stats: the configs', then the timed baselines'.
+  [[nodiscard]] std::vector<TimingStats> time_with_baselines(
+      const std::vector<TimedLaunch>& configs, const std::vector<TimedLaunch>& baselines,
+      BaselineTiming how);
   [[nodiscard]] std::vector<TimingStats> time_interleaved(const std::vector<TimedLaunch>& launches,
                                                           int sample_count = 0);
 

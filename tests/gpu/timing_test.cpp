@@ -66,5 +66,43 @@ TEST(Timing, InterleavedCandidatesKeepTheirOrderAndNames) {
   EXPECT_GT(stats[0].median_us, 10.0 * stats[1].median_us);
 }
 
+/// The order in which a launch ran, recorded on the host as it is enqueued.
+struct LaunchLog {
+  std::vector<std::string> order;
+  [[nodiscard]] TimedLaunch launch(const std::string& name) {
+    return {name, [this, name](cudaStream_t) { order.push_back(name); }};
+  }
+};
+
+TEST(Timing, BaselinesSeparateInterleavedOrNone) {
+  GT_SKIP_WITHOUT_GPU();
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 0, .sample_count = 3,
+                            .flush_bytes = 1u << 20, .record_clocks = false});
+  {
+    LaunchLog log;
+    const std::vector<TimingStats> stats = timer.time_with_baselines(
+        {log.launch("a"), log.launch("b")}, {log.launch("base")}, BaselineTiming::kSeparate);
+    ASSERT_EQ(stats.size(), 3u);
+    EXPECT_EQ(stats[2].name, "base");
+    // The configs interleaved among themselves, then the baseline's samples in a block.
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b", "base", "base",
+                                                   "base"}));
+  }
+  {
+    LaunchLog log;
+    const std::vector<TimingStats> stats = timer.time_with_baselines(
+        {log.launch("a")}, {log.launch("base")}, BaselineTiming::kInterleaved);
+    ASSERT_EQ(stats.size(), 2u);
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "base", "a", "base", "a", "base"}));
+  }
+  {
+    LaunchLog log;
+    const std::vector<TimingStats> stats = timer.time_with_baselines(
+        {log.launch("a")}, {log.launch("base")}, BaselineTiming::kNone);
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "a", "a"}));
+  }
+}
+
 }  // namespace
 }  // namespace gemmtune

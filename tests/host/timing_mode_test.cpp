@@ -21,5 +21,16 @@ TEST(TimingMode, NamesRoundTripAndUnknownNamesAreRefused) {
   EXPECT_FALSE(parse_timing_mode("call ").has_value());
 }
 
+TEST(BaselineTiming, NamesRoundTripAndUnknownNamesAreRefused) {
+  const std::vector<std::string> names = baseline_timing_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"separate", "interleaved", "none"}));
+  for (const std::string& name : names) {
+    const std::optional<BaselineTiming> t = parse_baseline_timing(name);
+    ASSERT_TRUE(t.has_value()) << name;
+    EXPECT_EQ(to_string(*t), name);
+  }
+  EXPECT_FALSE(parse_baseline_timing("blocks").has_value());
+}
+
 }  // namespace
 }  // namespace gemmtune::test
