@@ -9,6 +9,10 @@ start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
 
 deepgemm_build_start() {
+  # A second script of the same call (or a warm machine) finds DeepGEMM already built.
+  if compgen -G "/tmp/dgb/DeepGEMM/deep_gemm/*.so" > /dev/null; then
+    echo "deepgemm build rc=0 (reused /tmp/dgb)" > /tmp/dg_build.log; (exit 0) & dg_pid=$!; return
+  fi
   (bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1
    echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
   dg_pid=$!
