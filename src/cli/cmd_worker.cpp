@@ -18,6 +18,7 @@
 #include "runtime/gemm_bench.hpp"
 #include "runtime/grouped_bench.hpp"
 #include "runtime/nvml.hpp"
+#include "runtime/roofs_measure.hpp"
 #include "runtime/support_module.hpp"
 #include "runtime/test_hooks.hpp"
 #include "sweep/runoff.hpp"
@@ -29,7 +30,8 @@ namespace {
 using report::Json;
 using sweep::MeasureRequest;
 
-/// The hello answer: the GPU the worker measures on (device 0) and the library versions.
+/// The hello answer: the GPU the worker measures on (device 0) and the library versions (the
+/// hello adds the GPU's roofs).
 /// NOTE: the GPU object is runtime/environment's to_json(DeviceInfo), the one writer of device
 /// fields that `devices --json` uses too (env.json spelled them differently before 2026-11-22;
 /// report/summary_model reads both spellings).
@@ -268,10 +270,14 @@ int serve() {
     if (request.hello) {
       try {
         require_gpu();
-        const Json environment = environment_json(gather_environment());
+        const EnvironmentInfo info = gather_environment();
+        Json environment = environment_json(info);
         // NOTE: build and load the support kernels now, under the hello's long deadline, so that
         // the first measurement's watchdog covers only the measurement.
         (void)support_kernels();
+        // NOTE: the roofs of this GPU (cached per device; a few seconds when not), also under
+        // the hello's deadline; their buffers are freed before the first measurement.
+        environment["roofs"] = report::to_json(device_roofs(info, info.devices.at(0), false).roofs);
         answer(sweep::encode_environment_response(request.id, environment));
       } catch (const Error& e) {
         answer(sweep::encode_error_response(request.id, e.what(), e.code()));

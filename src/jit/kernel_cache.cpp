@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <system_error>
@@ -84,19 +83,6 @@ int64_t folder_size_bytes(const fs::path& dir) {
 }
 
 }  // namespace
-
-fs::path cache_dir() {
-  if (const char* dir = std::getenv("GEMMTUNE_CACHE_DIR"); dir != nullptr && *dir != '\0') {
-    return dir;
-  }
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return fs::path(xdg) / "gemmtune";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return fs::path(home) / ".cache" / "gemmtune";
-  }
-  return {};
-}
 
 std::string cache_key(const CompileRequest& request) {
   Fnv1a64 hash;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/cache_dir.hpp"
 #include "jit/compiler.hpp"
 
 namespace gemmtune::jit {
@@ -68,9 +69,8 @@ class KernelCache {
   std::filesystem::path root_;
 };
 
-/// Root of the default cache: $GEMMTUNE_CACHE_DIR, else $XDG_CACHE_HOME/gemmtune, else
-/// $HOME/.cache/gemmtune (empty, i.e. caching disabled, when none of them is set).
-[[nodiscard]] std::filesystem::path cache_dir();
+/// Root of the default cache (core/cache_dir.hpp owns the rule; kept here as jit::cache_dir).
+using gemmtune::cache_dir;
 
 /// The cache key of `request`: 16 hex digits of FNV-1a 64 over the cache format version, arch,
 /// NVRTC version, full option list, kernel name, source and every embedded kernels/ file.

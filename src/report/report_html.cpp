@@ -58,8 +58,14 @@ std::string render_report_html(const TuningTable& table) {
     html += "<dt>" + xml_escape(key) + "</dt><dd>" + xml_escape(value) + "</dd>\n";
   }
   html += "</dl>\n<h2>Roofline</h2>\n" + render_roofline_svg(table);
-  html += "<p class=\"note\">Hover a point for its shape, time and config. Roofs are the run's "
-          "measured ceilings (env.json <code>roofs</code>).</p>\n";
+  const Roofs& roofs = table.env.roofs;
+  html += "<p class=\"note\" id=\"roofs-note\">Hover a point for its shape, time and config. "
+          "Roofs (env.json <code>roofs</code>): HBM, FP8 block-scaled and FP8 per-tensor " +
+          xml_escape(roofs_provenance(roofs)) +
+          (roofs.source == RoofSource::kMeasured
+               ? std::string(". ")
+               : std::string(", so they may not be this GPU's ceilings. ")) +
+          "The datasheet FP8 peak is a constant.</p>\n";
 
   html += "<h2>Results</h2>\n" + html_table(results_table(table), "results");
   html += "<h2>Geometric mean of speedups</h2>\n" + html_table(geomean_table(table), "geomeans");

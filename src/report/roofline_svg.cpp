@@ -1,4 +1,5 @@
-// roofline.svg, hand-written: log-log axes, the measured roofs, one point per (M, N, K) and kind.
+// roofline.svg, hand-written: log-log axes, the run's roofs (labelled measured or constant, from
+// their source), one point per (M, N, K) and kind.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -138,10 +139,10 @@ void draw_point(std::string& svg, const Point& pt, const LogAxis& x, const LogAx
   svg += "\n";
 }
 
-void draw_legend(std::string& svg) {
+void draw_legend(std::string& svg, const Roofs& roofs) {
   const double x = kRightPx + 24;
   double y = kTopPx + 10;
-  const auto line_item = [&](const char* cls, const char* text) {
+  const auto line_item = [&](const char* cls, const std::string& text) {
     svg += fmt::format(R"(<line class="{}" x1="{}" y1="{}" x2="{}" y2="{}"/>)", cls, x, y, x + 28, y);
     svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\">{}</text>\n", x + 36, y + 4, text);
     y += 24;
@@ -156,9 +157,10 @@ void draw_legend(std::string& svg) {
   svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\">cuBLASLt best enumerated</text>\n",
                      x + 36, y + 4);
   y += 30;
-  line_item("roof", "measured roof: HBM, FP8 block");
-  line_item("roof tensor", "FP8 per-tensor (measured)");
-  line_item("roof datasheet", "datasheet FP8 peak");
+  const std::string source(to_string(roofs.source));
+  line_item("roof", source + " roof: HBM, FP8 block");
+  line_item("roof tensor", "FP8 per-tensor (" + source + ")");
+  line_item("roof datasheet", "datasheet FP8 peak (constant)");
   svg += "</g>\n";
 }
 
@@ -192,6 +194,9 @@ std::string render_roofline_svg(const TuningTable& table) {
   svg += fmt::format("<text class=\"title\" x=\"{}\" y=\"28\">Roofline: FP8 block-scaled GEMM on {} "
                      "(timing: {})</text>\n",
                      kLeftPx, xml_escape(table.env.gpu_name), xml_escape(table.env.timing_mode));
+  svg += fmt::format("<text id=\"roofs-source\" class=\"label\" data-source=\"{}\" x=\"{}\" "
+                     "y=\"44\" font-size=\"11\">Roofs: {}</text>\n",
+                     to_string(roofs.source), kLeftPx, xml_escape(roofs_provenance(roofs)));
   draw_ticks(svg, x, true);
   draw_ticks(svg, y, false);
   svg += fmt::format(R"(<rect class="axis" x="{}" y="{}" width="{}" height="{}" fill="none"/>)",
@@ -209,7 +214,7 @@ std::string render_roofline_svg(const TuningTable& table) {
   const double hbm_tflops_per_ai = roofs.hbm_gbps / 1e3;
   const double x_start = std::max(x.lo, y.lo / hbm_tflops_per_ai);
   svg += fmt::format(
-      "<polyline id=\"roof-measured\" class=\"roof\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} "
+      "<polyline id=\"roof-device\" class=\"roof\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} "
       "{:.1f},{:.1f}\"/>\n",
       x.px(x_start), y.px(x_start * hbm_tflops_per_ai), x.px(ridge), y.px(roofs.fp8_block_tflops),
       kRightPx, y.px(roofs.fp8_block_tflops));
@@ -218,8 +223,9 @@ std::string render_roofline_svg(const TuningTable& table) {
   const double label_ai = std::sqrt(x_start * ridge);
   svg += fmt::format(
       "<text class=\"label\" transform=\"translate({:.1f} {:.1f}) rotate({:.1f})\" y=\"-7\" "
-      "text-anchor=\"middle\">HBM {:.0f} GB/s (measured copy)</text>\n",
-      x.px(label_ai), y.px(label_ai * hbm_tflops_per_ai), slope_deg, roofs.hbm_gbps);
+      "text-anchor=\"middle\">HBM {:.0f} GB/s ({})</text>\n",
+      x.px(label_ai), y.px(label_ai * hbm_tflops_per_ai), slope_deg, roofs.hbm_gbps,
+      roofs.source == RoofSource::kMeasured ? "measured copy" : "constant, not measured here");
   const auto flat_roof = [&](const char* id, const char* cls, double tflops, const std::string& text) {
     svg += fmt::format(R"(<line id="{}" class="{}" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>)", id,
                        cls, kLeftPx, y.px(tflops), kRightPx, y.px(tflops));
@@ -227,12 +233,14 @@ std::string render_roofline_svg(const TuningTable& table) {
                        kRightPx - 6, y.px(tflops) - 5, text);
   };
   flat_roof("roof-datasheet", "roof datasheet", roofs.fp8_datasheet_tflops,
-            fmt::format("datasheet FP8 {:.0f} TFLOPS", roofs.fp8_datasheet_tflops));
+            fmt::format("datasheet FP8 {:.0f} TFLOPS (constant)", roofs.fp8_datasheet_tflops));
   flat_roof("roof-tensor", "roof tensor", roofs.fp8_tensor_tflops,
-            fmt::format("cuBLASLt FP8 per-tensor {:.0f}", roofs.fp8_tensor_tflops));
+            fmt::format("cuBLASLt FP8 per-tensor {:.0f} ({})", roofs.fp8_tensor_tflops,
+                        to_string(roofs.source)));
   svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">cuBLASLt FP8 "
-                     "block-scaled {:.0f}</text>\n",
-                     kRightPx - 6, y.px(roofs.fp8_block_tflops) + 15, roofs.fp8_block_tflops);
+                     "block-scaled {:.0f} ({})</text>\n",
+                     kRightPx - 6, y.px(roofs.fp8_block_tflops) + 15, roofs.fp8_block_tflops,
+                     to_string(roofs.source));
 
   svg += "<g id=\"points\">\n";
   // cuBLASLt's hollow squares first, so that gemmtune's dots stay visible inside them.
@@ -243,7 +251,7 @@ std::string render_roofline_svg(const TuningTable& table) {
     if (p.kind == RunKind::kGemmtune) draw_point(svg, p, x, y);
   }
   svg += "</g>\n";
-  draw_legend(svg);
+  draw_legend(svg, roofs);
   return svg + "</svg>\n";
 }
 

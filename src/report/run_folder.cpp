@@ -112,13 +112,11 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
     (at / "timing_mode").fail("expected one of " + names + ", found \"" + env.timing_mode + "\"");
   }
   if (j.contains("roofs") && !j.at("roofs").is_null()) {
-    const Json& r = j.at("roofs");
-    const JsonAt rat = at / "roofs";
-    env.roofs = {.hbm_gbps = require_number(r, "hbm_gbps", rat),
-                 .fp8_block_tflops = require_number(r, "fp8_block_tflops", rat),
-                 .fp8_tensor_tflops = require_number(r, "fp8_tensor_tflops", rat),
-                 .fp8_datasheet_tflops = require_number(r, "fp8_datasheet_tflops", rat)};
+    env.roofs = parse_roofs(j.at("roofs"), at / "roofs");
   }
+  // NOTE: `raw` keeps the roofs as to_json writes them, so that an env read from an old file (no
+  // source: the H200 constants) equals itself written and read again.
+  env.raw["roofs"] = to_json(env.roofs);
   return env;
 }
 
@@ -131,10 +129,7 @@ Json to_json(const RunEnv& env) {
   j["versions"]["nvrtc"] = env.nvrtc;
   j["versions"]["cublaslt"] = env.cublaslt;
   j["timing_mode"] = env.timing_mode;
-  j["roofs"] = {{"hbm_gbps", env.roofs.hbm_gbps},
-                {"fp8_block_tflops", env.roofs.fp8_block_tflops},
-                {"fp8_tensor_tflops", env.roofs.fp8_tensor_tflops},
-                {"fp8_datasheet_tflops", env.roofs.fp8_datasheet_tflops}};
+  j["roofs"] = to_json(env.roofs);
   return j;
 }
 

@@ -15,20 +15,12 @@
 #include "core/gemm_shape.hpp"
 #include "core/problem.hpp"
 #include "report/json_fields.hpp"
+#include "report/roofs.hpp"
 
 namespace gemmtune::report {
 
-/// The ceilings drawn on the roofline. Defaults are shared/DEVICE.md's H200 measurements, used
-/// only when env.json has no `roofs` object.
-struct Roofs {
-  double hbm_gbps = 4297.0;              ///< device-to-device copy, read + write bytes
-  double fp8_block_tflops = 1093.0;      ///< cuBLASLt FP8 1x128/128x128 block-scaled, 8192^3
-  double fp8_tensor_tflops = 1379.0;     ///< cuBLASLt FP8 per-tensor scales, 8192^3
-  double fp8_datasheet_tflops = 1979.0;  ///< datasheet dense FP8
-  [[nodiscard]] bool operator==(const Roofs&) const = default;
-};
-
-/// What env.json says about the machine and the tools; `raw` keeps every field verbatim.
+/// What env.json says about the machine and the tools; `raw` keeps every field verbatim but the
+/// roofs, which it holds as to_json(Roofs) writes them (old files gain their `source`).
 struct RunEnv {
   Json raw;
   std::string gpu_name;
@@ -37,7 +29,7 @@ struct RunEnv {
   std::string nvrtc;
   std::string cublaslt;
   std::string timing_mode;  ///< "kernel" or "call"
-  Roofs roofs;
+  Roofs roofs;              ///< the H200 constants when env.json has no `roofs` object
   [[nodiscard]] bool operator==(const RunEnv&) const = default;
 };
 

@@ -80,9 +80,10 @@ std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
                        env.nvrtc + ", cuBLASLt " + env.cublaslt},
       {"Timing", timing_protocol(env.timing_mode)},
       {"Roofs", fmt::format("HBM {:.0f} GB/s, FP8 block-scaled {:.0f} TFLOPS, FP8 per-tensor "
-                            "{:.0f} TFLOPS, datasheet {:.0f} TFLOPS",
+                            "{:.0f} TFLOPS: {}; datasheet {:.0f} TFLOPS: constant ({})",
                             env.roofs.hbm_gbps, env.roofs.fp8_block_tflops,
-                            env.roofs.fp8_tensor_tflops, env.roofs.fp8_datasheet_tflops)}};
+                            env.roofs.fp8_tensor_tflops, roofs_provenance(env.roofs),
+                            env.roofs.fp8_datasheet_tflops, kDatasheetOrigin)}};
   const std::string tool = text_of(env.raw, "tool_version");
   const std::string rev = text_of(env.raw, "git_rev");
   if (!tool.empty() || !rev.empty()) {

@@ -263,6 +263,8 @@ Json gpus_json(const std::vector<GpuWorker>& workers) {
     if (hello_gpu.is_object()) {
       for (const auto& [key, value] : hello_gpu.items()) gpu[key] = value;
     }
+    // NOTE: each GPU's own roofs; env.json's top-level `roofs` are the first GPU's.
+    if (w.environment.contains("roofs")) gpu["roofs"] = w.environment.at("roofs");
     gpus.push_back(gpu);
   }
   return gpus;

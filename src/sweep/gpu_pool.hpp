@@ -44,7 +44,7 @@ struct GpuWorker {
                                                        const InterruptGuard& guard);
 
 /// env.json "gpus": per worker {ordinal, cuda_visible_devices, name, pci_bus_id, ...} (its
-/// hello's gpu object).
+/// hello's gpu object) and, when the worker reported them, its `roofs`.
 [[nodiscard]] report::Json gpus_json(const std::vector<GpuWorker>& workers);
 
 /// The plan's problem indices in hand-out order: plan order for one GPU (its output is that of

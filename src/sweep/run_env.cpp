@@ -1,6 +1,8 @@
 // env.json of a sweep: building it, checking a folder for --resume, device limits.
 #include "sweep/run_env.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "core/error.hpp"
 #include "report/run_folder.hpp"
 #include "sweep/runs_log.hpp"
@@ -32,6 +34,18 @@ std::string text_at(const Json& j, const char* object, const char* key) {
 
 }  // namespace
 
+report::Roofs worker_roofs(const Json& worker_environment) {
+  const Json roofs = worker_environment.is_object() ? worker_environment.value("roofs", Json())
+                                                    : Json();
+  if (roofs.is_null()) return report::Roofs{};
+  try {
+    return report::parse_roofs(roofs, report::JsonAt{"worker environment"} / "roofs");
+  } catch (const Error& e) {
+    spdlog::warn("{}; the roofline uses the constant roofs instead", e.what());
+    return report::Roofs{};
+  }
+}
+
 Json shapes_json(const ShapeSet& shapes) {
   Json problems = Json::array();
   for (const Problem& p : shapes.problems) {
@@ -49,7 +63,7 @@ Json make_env_json(const Json& worker_environment, const SweepDescription& sweep
   for (const char* key : {"driver", "cuda_runtime", "nvrtc", "cublaslt"}) {
     (void)report::require_version(versions, key, at / "versions");
   }
-  const report::Roofs roofs;
+  const report::Roofs roofs = worker_roofs(w);
   Json env;
   env["schema"] = "gemmtune.env/1";
   env["tool_version"] = w.value("tool_version", Json(""));
@@ -62,11 +76,7 @@ Json make_env_json(const Json& worker_environment, const SweepDescription& sweep
   env["timing_mode"] = sweep.timing.mode;
   env["timing"] = {{"warmup", sweep.timing.warmup}, {"iters", sweep.timing.iters},
                    {"seed", sweep.seed}};
-  env["roofs"] = {{"hbm_gbps", roofs.hbm_gbps},
-                  {"fp8_block_tflops", roofs.fp8_block_tflops},
-                  {"fp8_tensor_tflops", roofs.fp8_tensor_tflops},
-                  {"fp8_datasheet_tflops", roofs.fp8_datasheet_tflops},
-                  {"source", "shared/DEVICE.md, measured on an H200"}};
+  env["roofs"] = report::to_json(roofs);
   env["shapes"] = sweep.shapes;
   env["sweep"] = sweep.settings;
   if (!sweep.shard.is_null()) env["shard"] = sweep.shard;

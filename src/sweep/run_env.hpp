@@ -8,13 +8,16 @@
 ///   gpu: runtime/environment's to_json(DeviceInfo), as `devices --json` writes it: {ordinal,
 ///         name, pci_bus_id, compute_capability, sm_count, max_sm_clock_mhz, max_mem_clock_mhz,
 ///         mem_bus_width_bits, l2_bytes, smem_per_block_optin_bytes, global_mem_bytes, clocks},
-///   versions: {driver, driver_cuda, cuda_runtime, nvrtc, cublaslt}
+///   versions: {driver, driver_cuda, cuda_runtime, nvrtc, cublaslt},
+///   roofs: report/roofs.hpp's to_json(Roofs), measured on the worker's GPU (or cached); absent
+///          from workers that measure none (the fake worker of host tests, older binaries)
 #include <string>
 #include <vector>
 
 #include "core/legality.hpp"
 #include "core/shape_set.hpp"
 #include "report/json_fields.hpp"
+#include "report/roofs.hpp"
 #include "sweep/worker_protocol.hpp"
 
 namespace gemmtune::sweep {
@@ -32,9 +35,13 @@ struct SweepDescription {
 /// {"name", "path", "problems": [{"label", "m", "n", "k"}, ...]} of a shape set.
 [[nodiscard]] report::Json shapes_json(const ShapeSet& shapes);
 
+/// The roofs the worker reported (measured on its GPU). The labelled constants (report::Roofs{})
+/// when it reported none, or a malformed set (with a warning).
+[[nodiscard]] report::Roofs worker_roofs(const report::Json& worker_environment);
+
 /// The env.json object: schema, tool, command, started_at, gpu, versions, timing_mode, timing,
-/// roofs (shared/DEVICE.md's H200 measurements), shapes, sweep. Throws Error(kExitCudaError)
-/// naming the member when the worker's environment lacks gpu.name or a version.
+/// roofs (worker_roofs()), shapes, sweep. Throws Error(kExitCudaError) naming the member when
+/// the worker's environment lacks gpu.name or a version.
 [[nodiscard]] report::Json make_env_json(const report::Json& worker_environment,
                                          const SweepDescription& sweep);
 

@@ -4,7 +4,7 @@
 //   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
 //               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
 //               [--log FILE] [--gpu-name-on DEV=NAME] [--crash-on-gpu DEV] [--delay-ms MS]
-//               [--pid-dir DIR]
+//               [--pid-dir DIR] [--measured-roofs]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
@@ -16,6 +16,9 @@
 // CUDA_VISIBLE_DEVICES) and the hello's pci_bus_id is "fake-<it>", so a test sees which GPU
 // measured what; --gpu-name-on names the GPU DEV NAME, --crash-on-gpu aborts on every measure
 // request on GPU DEV, --delay-ms sleeps before each answer, --pid-dir writes DIR/gpu<DEV>.pid.
+// Roofs: the hello reports none (as a worker that measures none: the parent falls back to the
+// labelled constants) unless --measured-roofs, then tests/host/measured_roofs.hpp's set as
+// measured on its GPU.
 #include <unistd.h>
 
 #include <chrono>
@@ -28,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "../host/measured_roofs.hpp"
 #include "core/problem_json.hpp"
 #include "core/results_schema.hpp"
 #include "sweep/worker_protocol.hpp"
@@ -46,6 +50,7 @@ struct Behaviour {
   std::map<std::string, double> runoff_median_us;
   std::string gpu_name = "Fake GPU";
   bool no_gpu = false;
+  bool measured_roofs = false;
 };
 
 Behaviour parse_arguments(int argc, char** argv) {
@@ -54,6 +59,10 @@ Behaviour parse_arguments(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--no-gpu") {
       b.no_gpu = true;
+      continue;
+    }
+    if (flag == "--measured-roofs") {
+      b.measured_roofs = true;
       continue;
     }
     if (i + 1 >= argc) break;
@@ -171,13 +180,18 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
 Json environment_for(const Behaviour& b) {
   const auto named = b.gpu_name_on.find(visible_devices());
   const std::string name = named != b.gpu_name_on.end() ? named->second : b.gpu_name;
-  return {{"tool_version", "test"},
-          {"git_rev", "test"},
-          {"gpu", {{"name", name}, {"pci_bus_id", "fake-" + visible_devices()}, {"sm_count", 132},
-                   {"smem_per_block_bytes", 232448},
-                   {"global_mem_bytes", 141000000000}}},
-          {"versions", {{"driver", "580.0"}, {"driver_cuda", "13.0"}, {"cuda_runtime", "13.0"},
-                        {"nvrtc", "13.0"}, {"cublaslt", "13.1.0"}}}};
+  Json environment = {
+      {"tool_version", "test"},
+      {"git_rev", "test"},
+      {"gpu", {{"name", name}, {"pci_bus_id", "fake-" + visible_devices()}, {"sm_count", 132},
+               {"smem_per_block_bytes", 232448},
+               {"global_mem_bytes", 141000000000}}},
+      {"versions", {{"driver", "580.0"}, {"driver_cuda", "13.0"}, {"cuda_runtime", "13.0"},
+                    {"nvrtc", "13.0"}, {"cublaslt", "13.1.0"}}}};
+  if (b.measured_roofs) {
+    environment["roofs"] = gemmtune::report::to_json(gemmtune::test::measured_roofs(name));
+  }
+  return environment;
 }
 
 void answer(const std::string& line) {

@@ -43,6 +43,19 @@ TEST(DevicesCli, JsonIsSelfDescribing) {
     EXPECT_TRUE(j.at("devices").empty());
     EXPECT_FALSE(j.at("no_gpu_reason").get<std::string>().empty());
   }
+  // The fallback for runs without measured roofs, labelled as constants.
+  EXPECT_EQ(j.at("constant_roofs").at("source"), "constant");
+  EXPECT_EQ(j.at("constant_roofs").at("hbm_gbps"), 4297.0);
+  EXPECT_EQ(j.at("constant_roofs").at("datasheet_source"), "constant");
+}
+
+TEST(DevicesCli, WithoutAGpuRoofsAreNotMeasuredAndMeasuringIsRefused) {
+  const RunResult json = run_gemmtune("devices --json");
+  if (nlohmann::json::parse(json.stdout_text).at("gpu_available").get<bool>()) {
+    GTEST_SKIP() << "this machine has a GPU (tests/gpu/roofs_gpu_test.cpp covers it)";
+  }
+  EXPECT_NE(run_gemmtune("devices").stdout_text.find("roofs: none measured"), std::string::npos);
+  EXPECT_EQ(run_gemmtune("devices --measure-roofs").exit_code, 3);
 }
 
 TEST(DevicesCli, TextNamesTheGpuOrWhyThereIsNone) {

@@ -58,7 +58,31 @@ TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
   const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
   EXPECT_EQ(env.at("command"), "gemmtune " + sweep_args(out) + " --json");
   EXPECT_EQ(env.at("timing_mode"), "kernel");
+  // NOTE: the fake worker measures no roofs: the H200 constants, labelled as such.
   EXPECT_EQ(env.at("roofs").at("hbm_gbps"), 4297.0);
+  EXPECT_EQ(env.at("roofs").at("source"), "constant");
+  const std::string svg = read_text(dir_.path() / "run" / "roofline.svg");
+  EXPECT_NE(svg.find("HBM 4297 GB/s (constant, not measured here)"), std::string::npos);
+}
+
+TEST_F(SweepCli, RoofsTheWorkerMeasuredReachEnvJsonAndTheRoofline) {
+  use_worker("--measured-roofs --gpu-name NVIDIA_H100");
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult r = run_gemmtune(sweep_args(out) + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  const report::Json& roofs = env.at("roofs");
+  EXPECT_EQ(roofs.at("source"), "measured");
+  EXPECT_EQ(roofs.at("device"), "NVIDIA_H100");
+  EXPECT_EQ(roofs.at("hbm_gbps"), 3350.0);
+  EXPECT_EQ(roofs.at("datasheet_source"), "constant");
+  EXPECT_EQ(env.at("gpus").at(0).at("roofs"), roofs);
+  const std::string svg = read_text(dir_.path() / "run" / "roofline.svg");
+  EXPECT_NE(svg.find("HBM 3350 GB/s (measured copy)"), std::string::npos);
+  EXPECT_NE(svg.find("Roofs: measured on NVIDIA_H100 at 2026-11-23T12:00:00Z"), std::string::npos);
+  const std::string summary = read_text(dir_.path() / "run" / "summary.md");
+  EXPECT_NE(summary.find("FP8 per-tensor 1201 TFLOPS: measured on NVIDIA_H100"), std::string::npos)
+      << summary;
 }
 
 TEST_F(SweepCli, ExistingRunsNeedResume) {

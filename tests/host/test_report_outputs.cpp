@@ -1,6 +1,7 @@
 // summary.md (golden file), roofline.svg points and report.html, and `gemmtune report`.
 #include <gtest/gtest.h>
 
+#include "measured_roofs.hpp"
 #include "report/render.hpp"
 #include "report/summary_model.hpp"
 #include "report_test_util.hpp"
@@ -42,7 +43,7 @@ TEST(ReportOutputs, RooflineHasOnePointPerMeasuredShapeAndKind) {
   EXPECT_EQ(svg.find("id=\"pt-gemmtune-m64-n7168-k16384\""), std::string::npos);
   EXPECT_NE(svg.find("id=\"pt-cublaslt_best-m64-n7168-k16384\""), std::string::npos);
   EXPECT_EQ(count_of(svg, "<title>"), 9);
-  for (const char* id : {"roof-measured", "roof-datasheet", "roof-tensor", "legend"}) {
+  for (const char* id : {"roof-device", "roof-datasheet", "roof-tensor", "legend"}) {
     EXPECT_NE(svg.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
   }
   EXPECT_NE(svg.find("arithmetic intensity"), std::string::npos);
@@ -53,9 +54,58 @@ TEST(ReportOutputs, RooflineOfAnEmptyTableStillDrawsTheRoofs) {
   empty.problems.clear();
   const std::string svg = render_roofline_svg(empty);
   EXPECT_EQ(count_of(svg, "class=\"pt "), 0);
-  EXPECT_NE(svg.find("id=\"roof-measured\""), std::string::npos);
+  EXPECT_NE(svg.find("id=\"roof-device\""), std::string::npos);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_EQ(svg.find("inf"), std::string::npos);
+}
+
+/// The fixture's table with roofs measured on an H100 (figures unlike the H200 constants).
+TuningTable measured_table() {
+  TuningTable table = fixture_table();
+  table.env.roofs = test::measured_roofs();
+  return table;
+}
+
+TEST(ReportOutputs, RooflineOfConstantRoofsNeverCallsThemMeasured) {
+  // The fixture's env.json has roofs without a source (written before roofs were measured).
+  const std::string svg = render_roofline_svg(fixture_table());
+  for (const char* label : {"HBM 4297 GB/s (constant, not measured here)",
+                            "cuBLASLt FP8 per-tensor 1379 (constant)",
+                            "cuBLASLt FP8 block-scaled 1093 (constant)",
+                            "datasheet FP8 1979 TFLOPS (constant)", "constant roof: HBM, FP8 block",
+                            "data-source=\"constant\"", "Roofs: constants, not measured on this run"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  }
+  for (const char* claim : {"measured copy", "measured roof", "(measured)"}) {
+    EXPECT_EQ(svg.find(claim), std::string::npos) << claim;
+  }
+  const std::string html = render_report_html(fixture_table());
+  EXPECT_NE(html.find("so they may not be this GPU's ceilings"), std::string::npos) << html;
+}
+
+TEST(ReportOutputs, RooflineOfMeasuredRoofsSaysWhereAndWhen) {
+  const std::string svg = render_roofline_svg(measured_table());
+  for (const char* label : {"HBM 3350 GB/s (measured copy)", "cuBLASLt FP8 per-tensor 1201 (measured)",
+                            "cuBLASLt FP8 block-scaled 901 (measured)",
+                            "datasheet FP8 1979 TFLOPS (constant)", "measured roof: HBM, FP8 block",
+                            "data-source=\"measured\"",
+                            "Roofs: measured on NVIDIA H100 80GB HBM3 at 2026-11-23T12:00:00Z (SM clock "
+                            "1980 MHz)"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  }
+  EXPECT_EQ(svg.find("constant roof"), std::string::npos);
+  const std::string html = render_report_html(measured_table());
+  EXPECT_NE(html.find("FP8 per-tensor measured on NVIDIA H100 80GB HBM3"), std::string::npos);
+  EXPECT_EQ(html.find("may not be this GPU"), std::string::npos);
+  bool found = false;
+  for (const auto& [key, value] : env_facts(measured_table().env)) {
+    if (key != "Roofs") continue;
+    found = true;
+    EXPECT_EQ(value, "HBM 3350 GB/s, FP8 block-scaled 901 TFLOPS, FP8 per-tensor 1201 TFLOPS: "
+                     "measured on NVIDIA H100 80GB HBM3 at 2026-11-23T12:00:00Z (SM clock 1980 "
+                     "MHz); datasheet 1979 TFLOPS: constant (" + std::string(kDatasheetOrigin) + ")");
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(ReportOutputs, HtmlIsSelfContained) {
