@@ -96,7 +96,16 @@ void register_devices(CLI::App& root, int& exit_code) {
     // NOTE: cached per device (report/roofs_cache.hpp); a device not yet measured is measured
     // now, a few seconds with a progress line on stderr.
     std::vector<report::RoofsLookup> roofs;
-    for (const DeviceInfo& d : e.devices) roofs.push_back(device_roofs(e, d, *measure));
+    // NOTE: devices of one key (same model, clocks, driver, cuBLASLt) share one cache file, so
+    // --measure-roofs measures the first of them only; the others read what it stored (else the
+    // last GPU's figures would silently replace the first's, seen on a 2-GPU H200 node).
+    std::vector<report::RoofsCacheKey> measured;
+    for (const DeviceInfo& d : e.devices) {
+      const report::RoofsCacheKey key = roofs_cache_key(e, d);
+      const bool first_of_key = std::find(measured.begin(), measured.end(), key) == measured.end();
+      roofs.push_back(device_roofs(e, d, *measure && first_of_key));
+      measured.push_back(key);
+    }
     if (*json) {
       nlohmann::json j = e;
       j["schema"] = kDevicesSchema;
