@@ -1,33 +1,21 @@
 #include "core/input_distribution.hpp"
 
-#include <array>
+#include "core/enum_names.hpp"
 
 namespace gemmtune {
 namespace {
 
-constexpr std::array kDistributions{InputDistribution::kUniform, InputDistribution::kNormal};
+constexpr EnumNames<InputDistribution, 2> kNames{
+    {{{InputDistribution::kUniform, "uniform"}, {InputDistribution::kNormal, "normal"}}}};
 
 }  // namespace
 
-const char* to_string(InputDistribution distribution) {
-  switch (distribution) {
-    case InputDistribution::kUniform: return "uniform";
-    case InputDistribution::kNormal: return "normal";
-  }
-  return "unknown";
-}
+const char* to_string(InputDistribution distribution) { return kNames.name(distribution); }
 
 std::optional<InputDistribution> parse_input_distribution(std::string_view name) {
-  for (const InputDistribution d : kDistributions) {
-    if (name == to_string(d)) return d;
-  }
-  return std::nullopt;
+  return kNames.parse(name);
 }
 
-std::vector<std::string> input_distribution_names() {
-  std::vector<std::string> names;
-  for (const InputDistribution d : kDistributions) names.emplace_back(to_string(d));
-  return names;
-}
+std::vector<std::string> input_distribution_names() { return kNames.names(); }
 
 }  // namespace gemmtune

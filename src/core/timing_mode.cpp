@@ -1,37 +1,25 @@
 #include "core/timing_mode.hpp"
 
-#include <array>
+#include "core/enum_names.hpp"
 
 namespace gemmtune {
 namespace {
 
-constexpr std::array kModes{TimingMode::kCall, TimingMode::kCallSync, TimingMode::kKernel};
-constexpr std::array kBaselineTimings{BaselineTiming::kSeparate, BaselineTiming::kInterleaved,
-                                      BaselineTiming::kNone};
+constexpr EnumNames<TimingMode, 3> kModeNames{{{{TimingMode::kCall, "call"},
+                                               {TimingMode::kCallSync, "call_sync"},
+                                               {TimingMode::kKernel, "kernel"}}}};
+constexpr EnumNames<BaselineTiming, 3> kBaselineTimingNames{
+    {{{BaselineTiming::kSeparate, "separate"},
+      {BaselineTiming::kInterleaved, "interleaved"},
+      {BaselineTiming::kNone, "none"}}}};
 
 }  // namespace
 
-const char* to_string(TimingMode mode) {
-  switch (mode) {
-    case TimingMode::kCall: return "call";
-    case TimingMode::kCallSync: return "call_sync";
-    case TimingMode::kKernel: return "kernel";
-  }
-  return "unknown";
-}
+const char* to_string(TimingMode mode) { return kModeNames.name(mode); }
 
-std::optional<TimingMode> parse_timing_mode(std::string_view name) {
-  for (const TimingMode mode : kModes) {
-    if (name == to_string(mode)) return mode;
-  }
-  return std::nullopt;
-}
+std::optional<TimingMode> parse_timing_mode(std::string_view name) { return kModeNames.parse(name); }
 
-std::vector<std::string> timing_mode_names() {
-  std::vector<std::string> names;
-  for (const TimingMode mode : kModes) names.emplace_back(to_string(mode));
-  return names;
-}
+std::vector<std::string> timing_mode_names() { return kModeNames.names(); }
 
 const char* describe(TimingMode mode) {
   switch (mode) {
@@ -47,26 +35,12 @@ const char* describe(TimingMode mode) {
   return "unknown";
 }
 
-const char* to_string(BaselineTiming timing) {
-  switch (timing) {
-    case BaselineTiming::kSeparate: return "separate";
-    case BaselineTiming::kInterleaved: return "interleaved";
-    case BaselineTiming::kNone: return "none";
-  }
-  return "unknown";
-}
+const char* to_string(BaselineTiming timing) { return kBaselineTimingNames.name(timing); }
 
 std::optional<BaselineTiming> parse_baseline_timing(std::string_view name) {
-  for (const BaselineTiming t : kBaselineTimings) {
-    if (name == to_string(t)) return t;
-  }
-  return std::nullopt;
+  return kBaselineTimingNames.parse(name);
 }
 
-std::vector<std::string> baseline_timing_names() {
-  std::vector<std::string> names;
-  for (const BaselineTiming t : kBaselineTimings) names.emplace_back(to_string(t));
-  return names;
-}
+std::vector<std::string> baseline_timing_names() { return kBaselineTimingNames.names(); }
 
 }  // namespace gemmtune
