@@ -142,7 +142,13 @@ TEST_F(SweepGrouped, ReportsCompareAndExportsShowGroupedProblems) {
       << csv.out;
   const RunResult cpp = run_gemmtune("export " + out_ + " --format cpp");
   ASSERT_EQ(cpp.exit_code, 0) << cpp.err;
-  EXPECT_NE(cpp.err.find("2 grouped table entries left out"), std::string::npos) << cpp.err;
+  // The cpp header carries both grouped problems for select_grouped(), their configs by name.
+  EXPECT_NE(cpp.out.find("inline constexpr GroupedEntry kGroupedEntries[] = {"), std::string::npos)
+      << cpp.out;
+  EXPECT_NE(cpp.out.find("{'C', 3, 256, 512, 264, 0, "), std::string::npos) << cpp.out;
+  EXPECT_NE(cpp.out.find("_gC\"}}"), std::string::npos) << cpp.out;
+  EXPECT_NE(cpp.out.find("{'M', "), std::string::npos) << cpp.out;
+  EXPECT_NE(cpp.out.find("_gM\"}}"), std::string::npos) << cpp.out;
 }
 
 TEST_F(SweepGrouped, ResumeFindsGroupedMeasurementsAlreadyRecorded) {

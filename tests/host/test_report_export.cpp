@@ -87,6 +87,70 @@ TEST(ReportExport, CppHeaderCompilesAndSelectsTheNearestTunedM) {
   EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
 }
 
+/// fixture_table() plus grouped problems: contiguous G4 N=256 K=512 tuned at 264 and 2048 rows,
+/// masked G8 of the same N, K at 40 rows, and a contiguous one whose config did not pass.
+TuningTable grouped_fixture_table() {
+  TuningTable t = fixture_table();
+  const auto entry = [](int64_t rows, std::vector<int64_t> group_m, int64_t max_m,
+                        std::optional<std::string> config, double us) {
+    TableEntry e;
+    e.m = rows;
+    e.group_m = std::move(group_m);
+    e.max_m = max_m;
+    e.config = std::move(config);
+    e.median_us = us;
+    e.timing_mode = "call";
+    if (!e.config) e.reason = "no passing config";
+    return e;
+  };
+  t.problems.push_back({.label = "experts", .n = 256, .k = 512,
+                        .layout = GroupLayout::kContiguous, .groups = 4,
+                        .entries = {entry(264, {64, 0, 200, 0}, 0,
+                                          "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC", 9.5),
+                                    entry(2048, {512, 512, 512, 512}, 0,
+                                          "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC", 30.25)}});
+  t.problems.push_back({.label = "decode", .n = 256, .k = 512, .layout = GroupLayout::kMasked,
+                        .groups = 8,
+                        .entries = {entry(40, {5, 5, 5, 5, 5, 5, 5, 5}, 128,
+                                          "bm64_bn96_s10_mc0_sm132_rN8_sk1_gM", 7.0)}});
+  t.problems.push_back({.label = "failed", .n = 512, .k = 512,
+                        .layout = GroupLayout::kContiguous, .groups = 2,
+                        .entries = {entry(300, {100, 200}, 0, std::nullopt, 0.0)}});
+  return t;
+}
+
+TEST(ReportExport, CppHeaderSelectsGroupedConfigsByLayoutGroupsAndRows) {
+  const test::ScratchDir dir;
+  const std::string body = R"(
+  static_assert(select_grouped('C', 4, 256, 512, 264)->block_m == 64, "select_grouped is constexpr");
+  struct Case { char layout; long long groups, n, k, rows; const char* name; };
+  const Case cases[] = {
+      {'C', 4, 256, 512, 1, "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"},      // below: smallest
+      {'C', 4, 256, 512, 264, "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"},    // exact
+      {'C', 4, 256, 512, 265, "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC"},   // smallest rows >= rows
+      {'C', 4, 256, 512, 99999, "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC"}, // above: largest
+      {'M', 8, 256, 512, 8, "bm64_bn96_s10_mc0_sm132_rN8_sk1_gM"},
+  };
+  for (const Case& c : cases) {
+    const Config* got = select_grouped(c.layout, c.groups, c.n, c.k, c.rows);
+    if (got == nullptr || std::strcmp(got->name, c.name) != 0) {
+      std::printf("FAIL %c G%lld rows=%lld got %s\n", c.layout, c.groups, c.rows, got ? got->name : "null");
+      return 1;
+    }
+  }
+  // Another layout, group count or shape was not tuned; nor was the problem without a config.
+  if (select_grouped('M', 4, 256, 512, 264) != nullptr || select_grouped('C', 8, 256, 512, 264) != nullptr ||
+      select_grouped('C', 4, 256, 1024, 264) != nullptr || select_grouped('C', 2, 512, 512, 300) != nullptr) return 2;
+  const Config* c = select_grouped('C', 4, 256, 512, 2048);
+  if (c->block_m != 128 || c->block_n != 192 || c->stages != 4 || c->multicast != 'B') return 3;
+  if (kNumGroupedEntries != 3 || kGroupedEntries[2].layout != 'M' || kGroupedEntries[2].max_m != 128) return 4;
+  // The dense entries and select() are unchanged by the grouped ones.
+  if (kNumEntries != 4 || select(64, 2112, 7168)->block_m != 64) return 5;)";
+  const test::CommandResult r = compile_and_run(dir, export_cpp(grouped_fixture_table()), body);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
+}
+
 TEST(ReportExport, CppHeaderOfATableWithoutConfigsCompiles) {
   const test::ScratchDir dir;
   TuningTable t = fixture_table();
@@ -94,7 +158,9 @@ TEST(ReportExport, CppHeaderOfATableWithoutConfigsCompiles) {
     for (TableEntry& e : p.entries) e.config.reset();
   }
   const test::CommandResult r = compile_and_run(
-      dir, export_cpp(t), "  if (kNumEntries != 0 || select(64, 2112, 7168) != nullptr) return 1;");
+      dir, export_cpp(t),
+      "  if (kNumEntries != 0 || select(64, 2112, 7168) != nullptr) return 1;\n"
+      "  if (kNumGroupedEntries != 0 || select_grouped('C', 4, 256, 512, 1) != nullptr) return 2;");
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
