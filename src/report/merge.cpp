@@ -151,7 +151,8 @@ void problem_conflicts(const std::vector<Source>& sources, std::vector<std::stri
 }
 
 /// Rank of each problem in the merged runs.jsonl: shards list their problems' positions in the
-/// shape set; problems of whole sweeps follow in order of first appearance.
+/// shape set; problems of whole sweeps follow, folder by folder, each folder's in plan order
+/// (run_folder.hpp's plan_order(): a sweep on several GPUs records them in the order they finish).
 std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources) {
   std::map<std::string, int64_t> rank;
   for (const Source& s : sources) {
@@ -165,7 +166,9 @@ std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources)
   }
   int64_t next = int64_t{1} << 40;
   for (const Source& s : sources) {
-    for (const RunRecord& r : s.runs) rank.try_emplace(problem_key(r.problem), next++);
+    for (const size_t i : plan_order(shape_set_problems(s.env), s.runs)) {
+      rank.try_emplace(problem_key(s.runs[i].problem), next++);
+    }
   }
   return rank;
 }

@@ -37,8 +37,8 @@ struct MergedRunFolder {
 // by two folders (two shards never share one). `force` turns each into a warning; the table then
 // chooses among every record as within one folder.
 /// Reads `dirs` (each with env.json and runs.jsonl) and merges them; shards are ordered by
-/// index, and records by their problem's position in the shape set, so the table lists problems
-/// as a single sweep would.
+/// index, and records by their problem's position in the shape set (a whole sweep's in its plan
+/// order), so the table lists problems as a single sweep would.
 [[nodiscard]] MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs,
                                                 const MergeOptions& options);
 
