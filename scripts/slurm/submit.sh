@@ -10,8 +10,10 @@ SHAPES=${SHAPES:-configs/dsv3.json}                 # shape set to tune
 SPACE=${SPACE:-configs/spaces/default.json}         # config space
 BUDGET=${BUDGET:-default}                           # quick | default | exhaustive | N
 SHARDS=${SHARDS:-8}                                 # N: array tasks (<= the cluster's MaxArraySize)
-GPUS_PER_TASK=${GPUS_PER_TASK:-1}                   # --gres=gpu:K per task; 0: no GPU request
-CPUS_PER_TASK=${CPUS_PER_TASK:-16}                  # compile threads of each task (sweep -j)
+GPUS_PER_TASK=${GPUS_PER_TASK:-1}                   # GPUs per task (--gres=gpu:K), one worker each
+                                                    # (sweep --gpus all); 0: no GPU request
+CPUS_PER_TASK=${CPUS_PER_TASK:-16}                  # compile threads of each task (sweep -j),
+                                                    # shared by its GPUs
 OUT_ROOT=${OUT_ROOT:-$PWD/runs}                     # shard folders, merged folder and logs go here
 GEMMTUNE=${GEMMTUNE:-$PWD/build/gemmtune}           # the gemmtune binary (same path on every node)
 PARTITION=${PARTITION:-}                            # sbatch --partition (empty: the default)
@@ -25,6 +27,8 @@ EXTRA_SBATCH_ARGS=${EXTRA_SBATCH_ARGS:-}            # e.g. "--qos=high --constra
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [[ -x "$GEMMTUNE" ]] || { echo "submit.sh: GEMMTUNE=$GEMMTUNE is not an executable" >&2; exit 2; }
 [[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: SHARDS=$SHARDS is not a count" >&2; exit 2; }
+[[ "$GPUS_PER_TASK" =~ ^[0-9]+$ ]] ||
+  { echo "submit.sh: GPUS_PER_TASK=$GPUS_PER_TASK is not a count" >&2; exit 2; }
 mkdir -p "$OUT_ROOT/logs"
 
 common=(--export=ALL --chdir="$PWD" --time="$TIME_LIMIT")
@@ -36,7 +40,7 @@ array=(--array="1-$SHARDS" --cpus-per-task="$CPUS_PER_TASK"
        --output="$OUT_ROOT/logs/$RUN_NAME-shard-%a-of-$SHARDS-%A.out")
 (( GPUS_PER_TASK > 0 )) && array+=(--gres="gpu:$GPUS_PER_TASK")
 
-export SHAPES SPACE BUDGET SHARDS OUT_ROOT GEMMTUNE RUN_NAME EXTRA_SWEEP_ARGS
+export SHAPES SPACE BUDGET SHARDS GPUS_PER_TASK OUT_ROOT GEMMTUNE RUN_NAME EXTRA_SWEEP_ARGS
 array_job=$(sbatch --parsable "${common[@]}" "${array[@]}" --job-name="gemmtune-$RUN_NAME" \
                    "$here/sweep_array.sbatch")
 array_job=${array_job%%;*}

@@ -91,6 +91,12 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
   differ("NVRTC", ref.env.nvrtc, s.env.nvrtc);
   differ("cuBLASLt", ref.env.cublaslt, s.env.cublaslt);
   differ("timing mode", ref.env.timing_mode, s.env.timing_mode);
+  // NOTE: measured roofs name the GPU they were measured on; like the records, the roofs of one
+  // table come from one model (shard 1's are the merged folder's).
+  if (ref.env.roofs.source == RoofSource::kMeasured &&
+      s.env.roofs.source == RoofSource::kMeasured) {
+    differ("roofs' GPU", ref.env.roofs.device, s.env.roofs.device);
+  }
   if (ref.shard.has_value() != s.shard.has_value()) {
     out.push_back(fmt::format("{} is {} but {} is {}", s.dir.string(),
                               s.shard ? "a shard" : "a whole sweep", ref.dir.string(),
@@ -104,6 +110,40 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
          shard_text(s, "problems_digest"));
   differ("plan (plan_digest: space, budget, options)", shard_text(ref, "plan_digest"),
          shard_text(s, "plan_digest"));
+}
+
+// NOTE: measured roofs of one model move by a few percent between runs (a power-capped card's
+// clocks); a wider spread points at a throttled or differently clocked GPU, whose shards' times
+// are not comparable with the others'.
+/// Relative spread of a measured roof between folders above which merge warns.
+constexpr double kRoofSpreadWarnRel = 0.10;
+
+/// One line per roof whose measured value differs by more than kRoofSpreadWarnRel between
+/// `sources`, naming the folders with the lowest and the highest.
+void roof_spread_notes(const std::vector<Source>& sources, std::vector<std::string>& out) {
+  const std::pair<const char*, double Roofs::*> roofs[] = {
+      {"hbm_gbps", &Roofs::hbm_gbps},
+      {"fp8_block_tflops", &Roofs::fp8_block_tflops},
+      {"fp8_tensor_tflops", &Roofs::fp8_tensor_tflops}};
+  for (const auto& [name, field] : roofs) {
+    const Source* low = nullptr;
+    const Source* high = nullptr;
+    for (const Source& s : sources) {
+      if (s.env.roofs.source != RoofSource::kMeasured) continue;
+      if (low == nullptr || s.env.roofs.*field < low->env.roofs.*field) low = &s;
+      if (high == nullptr || s.env.roofs.*field > high->env.roofs.*field) high = &s;
+    }
+    if (low == nullptr ||
+        high->env.roofs.*field <= low->env.roofs.*field * (1 + kRoofSpreadWarnRel)) {
+      continue;
+    }
+    out.push_back(fmt::format(
+        "measured roof {} differs by {:.0f}% between {} ({:g}) and {} ({:g}); the merged folder "
+        "keeps {}'s",
+        name, 100 * (high->env.roofs.*field / low->env.roofs.*field - 1), low->dir.string(),
+        low->env.roofs.*field, high->dir.string(), high->env.roofs.*field,
+        sources.front().dir.string()));
+  }
 }
 
 /// Missing and duplicated shards of `sources` (all shards of `count`).
@@ -151,7 +191,8 @@ void problem_conflicts(const std::vector<Source>& sources, std::vector<std::stri
 }
 
 /// Rank of each problem in the merged runs.jsonl: shards list their problems' positions in the
-/// shape set; problems of whole sweeps follow in order of first appearance.
+/// shape set; problems of whole sweeps follow, folder by folder, each folder's in plan order
+/// (run_folder.hpp's plan_order(): a sweep on several GPUs records them in the order they finish).
 std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources) {
   std::map<std::string, int64_t> rank;
   for (const Source& s : sources) {
@@ -165,7 +206,9 @@ std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources)
   }
   int64_t next = int64_t{1} << 40;
   for (const Source& s : sources) {
-    for (const RunRecord& r : s.runs) rank.try_emplace(problem_key(r.problem), next++);
+    for (const size_t i : plan_order(shape_set_problems(s.env), s.runs)) {
+      rank.try_emplace(problem_key(s.runs[i].problem), next++);
+    }
   }
   return rank;
 }
@@ -226,6 +269,7 @@ MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs
   }
   MergedRunFolder merged{.shard_count = shard_count};
   for (const std::string& c : conflicts) merged.notes.push_back(c + " (--force)");
+  roof_spread_notes(sources, merged.notes);
   for (const Source& s : sources) {
     for (const std::string& w : s.warnings) merged.notes.push_back(w);
   }

@@ -31,14 +31,16 @@ struct MergedRunFolder {
 };
 
 // NOTE: refusals (one line, Error(kExitUsage), before anything is written): folders whose GPU
-// model, driver, CUDA runtime, NVRTC, cuBLASLt or timing mode differ from the first one's;
+// model, driver, CUDA runtime, NVRTC, cuBLASLt or timing mode differ from the first one's, or
+// whose measured roofs were measured on another GPU model than the first one's;
 // shards of different counts, shape sets (problems_digest) or plans (plan_digest: space, budget);
 // a mix of shards and whole sweeps; shards missing from 1..N or given twice; a problem recorded
 // by two folders (two shards never share one). `force` turns each into a warning; the table then
-// chooses among every record as within one folder.
+// chooses among every record as within one folder. A measured roof that differs by more than 10%
+// between folders is a warning in `notes` (one line per roof naming the two folders).
 /// Reads `dirs` (each with env.json and runs.jsonl) and merges them; shards are ordered by
-/// index, and records by their problem's position in the shape set, so the table lists problems
-/// as a single sweep would.
+/// index, and records by their problem's position in the shape set (a whole sweep's in its plan
+/// order), so the table lists problems as a single sweep would.
 [[nodiscard]] MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs,
                                                 const MergeOptions& options);
 

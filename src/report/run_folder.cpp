@@ -1,7 +1,10 @@
 // Reading env.json and runs.jsonl of a sweep's run folder.
 #include "report/run_folder.hpp"
 
+#include <algorithm>
 #include <array>
+#include <map>
+#include <tuple>
 #include <utility>
 
 #include "core/error.hpp"
@@ -198,6 +201,67 @@ std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
   return records;
 }
 
+std::vector<Problem> shape_set_problems(const RunEnv& env) {
+  const Json shapes = env.raw.is_object() ? env.raw.value("shapes", Json()) : Json();
+  const Json listed = shapes.is_object() ? shapes.value("problems", Json()) : Json();
+  std::vector<Problem> problems;
+  if (!listed.is_array()) return problems;
+  for (const Json& p : listed) {
+    const auto text = [&](const char* key) {
+      const Json v = p.is_object() ? p.value(key, Json()) : Json();
+      return v.is_string() ? v.get<std::string>() : std::string();
+    };
+    const auto size = [&](const char* key) {
+      const Json v = p.is_object() ? p.value(key, Json()) : Json();
+      return v.is_number_integer() ? v.get<int64_t>() : int64_t{-1};
+    };
+    problems.push_back({.label = text("label"), .m = size("m"), .n = size("n"), .k = size("k")});
+  }
+  return problems;
+}
+
+std::vector<size_t> plan_order(const std::vector<Problem>& planned,
+                               const std::vector<RunRecord>& runs) {
+  using ShapeFields = std::tuple<std::string, int64_t, int64_t, int64_t>;  // label, m, n, k
+  std::map<std::string, size_t> position;  // by problem_key(): a plan's own problems
+  std::map<ShapeFields, size_t> position_by_fields;  // env.json's, grouped problems included
+  for (size_t i = 0; i < planned.size(); ++i) {
+    const Problem& p = planned[i];
+    position.try_emplace(problem_key(p), i);
+    position_by_fields.try_emplace({p.label, p.m, p.n, p.k}, i);
+  }
+  // NOTE: the rank of a problem is that of its first record, so that two records of one problem
+  // never part; problems the plan does not list rank after all of it.
+  std::map<std::string, size_t> rank_of_problem;
+  size_t next = planned.size();
+  std::vector<size_t> rank(runs.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Problem& p = runs[i].problem;
+    const std::string key = problem_key(p);
+    const auto [it, added] = rank_of_problem.try_emplace(key, 0);
+    if (added) {
+      const auto by_key = position.find(key);
+      const auto by_fields = position_by_fields.find({p.label, p.m, p.n, p.k});
+      it->second = by_key != position.end()              ? by_key->second
+                   : by_fields != position_by_fields.end() ? by_fields->second
+                                                           : next++;
+    }
+    rank[i] = it->second;
+  }
+  std::vector<size_t> order(runs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rank[a] < rank[b]; });
+  return order;
+}
+
+void sort_in_plan_order(std::vector<RunRecord>& runs, const std::vector<Problem>& planned) {
+  std::vector<RunRecord> sorted;
+  sorted.reserve(runs.size());
+  for (const size_t i : plan_order(planned, runs)) sorted.push_back(std::move(runs[i]));
+  runs = std::move(sorted);
+}
+
 RunFolder read_run_folder(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) {
     throw_input_error(dir.string(), "$", "not a run folder (expected a directory)");
@@ -206,6 +270,7 @@ RunFolder read_run_folder(const std::filesystem::path& dir) {
   const std::string env_file = (dir / "env.json").string();
   folder.env = parse_env(read_json_file(env_file), JsonAt{env_file});
   folder.runs = read_runs_jsonl(dir / "runs.jsonl", folder.warnings);
+  sort_in_plan_order(folder.runs, shape_set_problems(folder.env));
   return folder;
 }
 

@@ -109,7 +109,24 @@ struct RunFolder {
 [[nodiscard]] std::vector<RunRecord> read_runs_jsonl(const std::filesystem::path& file,
                                                      std::vector<std::string>& warnings);
 
-/// Reads DIR/env.json and DIR/runs.jsonl; warnings are also logged.
+/// The problems of the shape set env.json lists (`shapes.problems`), in its order: the order in
+/// which the sweep planned them. Each has the label, m, n and k every writer of that list gives
+/// (a grouped problem's layout and groups are not there); empty when env.json has none.
+[[nodiscard]] std::vector<Problem> shape_set_problems(const RunEnv& env);
+
+/// The indices of `runs` in plan order: problems by their position in `planned` (matched by
+/// problem_key(), else by label, m, n and k), problems it does not list after them in order of
+/// first appearance; the records of one problem keep their order.
+/// NOTE: several GPUs (sweep --gpus) append records in the order they finish, so record order is
+/// not plan order; every table of a folder (sweep, report, merge) lists problems in plan order.
+[[nodiscard]] std::vector<size_t> plan_order(const std::vector<Problem>& planned,
+                                             const std::vector<RunRecord>& runs);
+
+/// Puts `runs` in plan_order(); each record keeps its `line`.
+void sort_in_plan_order(std::vector<RunRecord>& runs, const std::vector<Problem>& planned);
+
+/// Reads DIR/env.json and DIR/runs.jsonl, records in the plan order of the folder's shape set
+/// (shape_set_problems()); warnings are also logged.
 [[nodiscard]] RunFolder read_run_folder(const std::filesystem::path& dir);
 
 }  // namespace gemmtune::report

@@ -45,6 +45,7 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
         work_key(work.problem, item.kind, item.config ? to_string(*item.config) : ""));
   };
   for (const WorkItem& item : work.items) {
+    state_.items_left += recorded(item) ? 0 : 1;
     if (item.kind != RunKind::kGemmtune) continue;
     ++state_.configs_total;
     state_.configs_done += recorded(item) ? 1 : 0;
@@ -61,7 +62,8 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
       ctx_.progress.break_line();
       return ProblemEnd::kInterrupted;
     }
-    state_.eta_s = ctx_.progress.item_done();
+    state_.eta_s = ctx_.progress.item_done(ctx_.lane);
+    --state_.items_left;
     if (item.kind == RunKind::kGemmtune) ++state_.configs_done;
     ctx_.progress.update(ctx_.lane, state_);
     if (streak_.size() >= static_cast<size_t>(kMaxConsecutiveWorkerFailures)) {

@@ -35,6 +35,24 @@ std::string format_progress(const ProgressState& s) {
   return line;
 }
 
+std::string format_pool_progress(int64_t problems_done, int64_t problem_count,
+                                 std::optional<double> eta_s,
+                                 const std::vector<LaneProgress>& lanes) {
+  const auto eta = [](const std::optional<double>& s) {
+    return s ? format_duration(*s) : std::string("?");
+  };
+  std::string line = fmt::format("[{} GPUs] problems {}/{}, ETA {}", lanes.size(), problems_done,
+                                 problem_count, eta(eta_s));
+  for (const LaneProgress& lane : lanes) {
+    line += fmt::format(" | gpu{} ", lane.ordinal);
+    const std::optional<ProgressState>& s = lane.state;
+    line += s ? fmt::format("{}x{}x{} {}/{} ETA {}", s->problem.m, s->problem.n, s->problem.k,
+                            s->configs_done, s->configs_total, eta(lane.eta_s))
+              : std::string("idle");
+  }
+  return line;
+}
+
 void ProgressPrinter::update(const ProgressState& state) { update_text(format_progress(state)); }
 
 void ProgressPrinter::finish(const ProgressState& state) { finish_text(format_progress(state)); }
@@ -74,22 +92,22 @@ SweepProgress::SweepProgress(ProgressPrinter printer, std::vector<int> ordinals,
     : printer_(printer),
       ordinals_(std::move(ordinals)),
       states_(ordinals_.size()),
+      lane_items_done_(ordinals_.size(), 0),
       problem_count_(problem_count),
       items_left_(items_left),
       start_(std::chrono::steady_clock::now()) {}
 
 std::string SweepProgress::pool_line() const {
-  std::string line = fmt::format("[{} GPUs] problems {}/{}, ETA {}", ordinals_.size(),
-                                 problems_done_, problem_count_,
-                                 eta_s_ ? format_duration(*eta_s_) : std::string("?"));
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::vector<LaneProgress> lanes;
   for (size_t lane = 0; lane < states_.size(); ++lane) {
-    line += fmt::format(" | gpu{} ", ordinals_[lane]);
     const std::optional<ProgressState>& s = states_[lane];
-    line += s ? fmt::format("{}x{}x{} {}/{}", s->problem.m, s->problem.n, s->problem.k,
-                            s->configs_done, s->configs_total)
-              : std::string("idle");
+    lanes.push_back({.ordinal = ordinals_[lane], .state = s,
+                     .eta_s = s ? estimate_eta_s(elapsed_s, lane_items_done_[lane], s->items_left)
+                                : std::nullopt});
   }
-  return line;
+  return format_pool_progress(problems_done_, problem_count_, eta_s_, lanes);
 }
 
 void SweepProgress::update(size_t lane, const ProgressState& state) {
@@ -124,9 +142,10 @@ void SweepProgress::break_line() {
   printer_.break_line();
 }
 
-std::optional<double> SweepProgress::item_done() {
+std::optional<double> SweepProgress::item_done(size_t lane) {
   const std::lock_guard<std::mutex> lock(mutex_);
   ++items_done_;
+  ++lane_items_done_.at(lane);
   items_left_ = std::max<int64_t>(0, items_left_ - 1);
   eta_s_ = estimate_eta_s(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),

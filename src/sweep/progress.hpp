@@ -26,6 +26,8 @@ struct ProgressState {
   std::optional<double> best_us{};  ///< fastest passed config so far
   std::string best_config{};
   std::optional<double> eta_s{};    ///< unknown until one measurement finished
+  /// Measurements of this problem still to make (all kinds): its ETA in a pool's line.
+  int64_t items_left = 0;
 };
 
 /// One progress line, without a newline.
@@ -38,6 +40,20 @@ struct ProgressState {
 /// nullopt before the first one.
 [[nodiscard]] std::optional<double> estimate_eta_s(double elapsed_s, int64_t items_done,
                                                    int64_t items_left);
+
+/// One GPU's part of a pool's progress line.
+struct LaneProgress {
+  int ordinal = 0;                     ///< the GPU (sweep --gpus)
+  std::optional<ProgressState> state;  ///< its problem; nullopt: idle or out of the pool
+  std::optional<double> eta_s;         ///< its problem's ETA; nullopt: not known yet
+};
+
+/// The in-place line of a pool of GPUs, without a newline: problems done, the sweep's ETA, then
+/// per GPU its problem, configs done and that problem's ETA:
+///   [3 GPUs] problems 5/18, ETA 3m05s | gpu0 64x7168x16384 12/24 ETA 41s | gpu1 ... | gpu2 idle
+[[nodiscard]] std::string format_pool_progress(int64_t problems_done, int64_t problem_count,
+                                               std::optional<double> eta_s,
+                                               const std::vector<LaneProgress>& lanes);
 
 /// Writes progress lines to a stream (stderr).
 class ProgressPrinter {
@@ -63,10 +79,12 @@ class ProgressPrinter {
 };
 
 /// The progress of a sweep over one worker per GPU (sweep --gpus), shared by their threads:
-/// each GPU's problem, the problems done overall and one ETA. With one GPU the lines are exactly
-/// ProgressPrinter's; with several, each finished problem's line starts with "[gpu N] " and the
-/// in-place line of a terminal shows every GPU:
-///   [3 GPUs] problems 5/18, ETA 3m05s | gpu0 64x7168x16384 12/24 | gpu1 ... | gpu2 idle
+/// each GPU's problem and ETA, the problems done overall and the sweep's ETA. With one GPU the
+/// lines are exactly ProgressPrinter's; with several, each finished problem's line starts with
+/// "[gpu N] " and the in-place line of a terminal shows every GPU (format_pool_progress()).
+/// NOTE: a GPU's ETA is its problem's measurements left times that GPU's own seconds per
+/// measurement so far (the sweep's time over the measurements it made): GPUs of one model still
+/// differ in clocks and in the problems they drew.
 class SweepProgress {
  public:
   /// `ordinals`: the GPU of each worker; `items_left`: measurements still to make.
@@ -79,8 +97,8 @@ class SweepProgress {
   /// Worker `lane` is out of the pool (its line says so no more).
   void retire(size_t lane);
   void break_line();
-  /// One measurement was made; returns the ETA of the rest (nullopt before the first).
-  std::optional<double> item_done();
+  /// Worker `lane` made one measurement; returns the sweep's ETA (nullopt before the first).
+  std::optional<double> item_done(size_t lane);
   /// The ETA as of the last item_done().
   [[nodiscard]] std::optional<double> eta_s() const;
 
@@ -91,6 +109,7 @@ class SweepProgress {
   ProgressPrinter printer_;
   std::vector<int> ordinals_;
   std::vector<std::optional<ProgressState>> states_;  // per lane; nullopt: idle or retired
+  std::vector<int64_t> lane_items_done_;
   int64_t problem_count_;
   int64_t problems_done_ = 0;
   int64_t items_left_;

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -51,24 +50,16 @@ void write_env(const SweepOptions& options, const Json& env) {
 
 /// Builds the tuning table from the folder's env.json and the records, and writes the reports.
 /// NOTE: several GPUs append records in the order they finish; the table lists problems in plan
-/// order whatever the order of runs.jsonl, so that it equals a one-GPU sweep's.
+/// order (report::sort_in_plan_order()), so that it equals a one-GPU sweep's.
 void write_reports(const SweepOptions& options, const std::vector<ProblemWork>& plan,
                    SweepOutcome& outcome) {
-  std::vector<std::string> warnings;
   report::RunFolder folder;
   const std::string env_file = (options.out_dir / "env.json").string();
   folder.env = report::parse_env(report::read_json_file(env_file), report::JsonAt{env_file});
-  folder.runs = report::read_runs_jsonl(outcome.runs_path, warnings);
-  std::map<std::string, size_t> position;
-  for (size_t i = 0; i < plan.size(); ++i) position.emplace(problem_key(plan[i].problem), i);
-  const auto rank = [&](const report::RunRecord& r) {
-    const auto it = position.find(problem_key(r.problem));
-    return it == position.end() ? plan.size() : it->second;
-  };
-  std::stable_sort(folder.runs.begin(), folder.runs.end(),
-                   [&](const report::RunRecord& a, const report::RunRecord& b) {
-                     return rank(a) < rank(b);
-                   });
+  folder.runs = report::read_runs_jsonl(outcome.runs_path, folder.warnings);
+  std::vector<Problem> planned;
+  for (const ProblemWork& work : plan) planned.push_back(work.problem);
+  report::sort_in_plan_order(folder.runs, planned);
   outcome.table = report::build_tuning_table(folder);
   outcome.report_files = report::write_report_files(outcome.table, options.out_dir);
 }

@@ -270,5 +270,37 @@ TEST_F(SweepGpusCli, GpusListGivesTheTableOfOneGpu) {
   EXPECT_NE(twice.err.find("named twice"), std::string::npos) << twice.err;
 }
 
+// Three GPUs record problems in the order they finish (costliest handed out first); `report` and
+// `merge` of that folder list them in plan order all the same, as the sweep's own reports do.
+TEST_F(SweepGpusCli, ReportAndMergeOfAThreeGpuFolderListProblemsInPlanOrder) {
+  ASSERT_EQ(sweep("one", "all").exit_code, 0);
+  const RunResult three = sweep("three", "0,1,2");
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  const auto problem_order = [&](const std::string& name) {
+    std::vector<std::string> keys;
+    for (const Json& r : raw_records(dir_.path() / name / "runs.jsonl")) {
+      const std::string key = key_of(r);
+      if (keys.empty() || keys.back() != key.substr(0, key.find(' '))) {
+        keys.push_back(key.substr(0, key.find(' ')));
+      }
+    }
+    return keys;
+  };
+  ASSERT_NE(problem_order("three"), problem_order("one")) << "the records are in plan order";
+  const auto table = [&](const std::string& name) {
+    return report::read_json_file((dir_.path() / name / "tuning_table.json").string());
+  };
+  const std::string folder = (dir_.path() / "three").string();
+  const RunResult rebuilt =
+      run_gemmtune("report " + folder + " --out " + (dir_.path() / "rebuilt").string());
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(table("rebuilt").at("problems"), table("one").at("problems"));
+  const RunResult merged =
+      run_gemmtune("merge " + folder + " --out " + (dir_.path() / "merged").string());
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(table("merged").at("problems"), table("one").at("problems"));
+  EXPECT_EQ(problem_order("merged"), problem_order("one"));
+}
+
 }  // namespace
 }  // namespace gemmtune::test

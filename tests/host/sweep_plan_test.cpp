@@ -247,5 +247,48 @@ TEST(SweepProgress, InPlaceRewritesQuietPrintsNothing) {
   EXPECT_EQ(text, "\r" + line + "\x1b[K\r" + line + "\x1b[K\n");
 }
 
+TEST(SweepProgress, PoolLineShowsTheSweepsAndEachGpusEta) {
+  const sweep::ProgressState busy{.problem_index = 2, .problem_count = 18,
+                                  .problem = {.label = "o_proj", .m = 64, .n = 7168, .k = 16384},
+                                  .configs_done = 12, .configs_total = 24, .items_left = 15};
+  const std::vector<sweep::LaneProgress> lanes = {
+      {.ordinal = 0, .state = busy, .eta_s = 41.0},
+      {.ordinal = 2, .state = busy, .eta_s = std::nullopt},
+      {.ordinal = 3, .state = std::nullopt, .eta_s = std::nullopt}};
+  EXPECT_EQ(sweep::format_pool_progress(5, 18, 185.0, lanes),
+            "[3 GPUs] problems 5/18, ETA 3m05s | gpu0 64x7168x16384 12/24 ETA 41s | "
+            "gpu2 64x7168x16384 12/24 ETA ? | gpu3 idle");
+}
+
+/// What a SweepProgress of `ordinals` writes to a terminal for one update and finish of `s`.
+std::string terminal_output(const std::vector<int>& ordinals, const sweep::ProgressState& s) {
+  std::FILE* f = std::tmpfile();
+  {
+    sweep::SweepProgress progress(sweep::ProgressPrinter(f, true, false), ordinals, 18, 30);
+    progress.update(0, s);
+    (void)progress.item_done(0);
+    progress.finish(0, s);
+  }
+  std::rewind(f);
+  char buffer[1024] = {};
+  const std::string text(buffer, std::fread(buffer, 1, sizeof buffer - 1, f));
+  std::fclose(f);
+  return text;
+}
+
+TEST(SweepProgress, OneGpuWritesExactlyTheSingleWorkerLines) {
+  sweep::ProgressState s{.problem_index = 3, .problem_count = 18,
+                         .problem = {.label = "o_proj", .m = 64, .n = 7168, .k = 16384},
+                         .configs_done = 12, .configs_total = 24, .items_left = 4};
+  s.eta_s = 185;
+  const std::string line = sweep::format_progress(s);
+  EXPECT_EQ(terminal_output({0}, s), "\r" + line + "\x1b[K\r" + line + "\x1b[K\n");
+  // Several GPUs: the pool line carries each busy GPU's ETA (known after its first measurement).
+  const std::string pool = terminal_output({0, 1}, s);
+  EXPECT_NE(pool.find("[2 GPUs] problems 0/18, ETA ? | gpu0 64x7168x16384 12/24 ETA ? | gpu1 idle"),
+            std::string::npos) << pool;
+  EXPECT_NE(pool.find("[gpu 0] " + line), std::string::npos) << pool;
+}
+
 }  // namespace
 }  // namespace gemmtune::test

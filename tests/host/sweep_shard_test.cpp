@@ -14,6 +14,7 @@
 #include "core/config_space.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
+#include "report/roofs.hpp"
 #include "report/tuning_table.hpp"
 #include "sweep/shard.hpp"
 #include "sweep_test_support.hpp"
@@ -330,6 +331,57 @@ TEST_F(ShardCli, MergeOfWholeSweepsRefusesAProblemRecordedTwice) {
   const RunResult r = merge({"a", "b"}, "m");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("recorded in both"), std::string::npos) << r.err;
+}
+
+// Roofs follow the GPU rule: measured on another model is refused (unless --force); measured on
+// the same model but more than 10% apart is one warning line per roof, naming both folders.
+TEST_F(ShardCli, MergeChecksTheShardsMeasuredRoofs) {
+  ASSERT_EQ(sweep("1/2", "s1").exit_code, 0);
+  ASSERT_EQ(sweep("2/2", "s2").exit_code, 0);
+  const auto set_roofs = [&](const std::string& name, const std::string& device, double hbm_gbps) {
+    report::Roofs roofs;
+    roofs.source = report::RoofSource::kMeasured;
+    roofs.origin.clear();
+    roofs.device = device;
+    roofs.measured_at = "2026-11-24T10:00:00Z";
+    roofs.hbm_gbps = hbm_gbps;
+    report::Json env = report::read_json_file(dir(name) + "/env.json");
+    env["roofs"] = report::to_json(roofs);
+    (void)dir_.write(name + "/env.json", env.dump(2));
+  };
+  const auto roof_lines = [](const std::string& err) {
+    int lines = 0;
+    for (size_t at = err.find("measured roof"); at != std::string::npos;
+         at = err.find("measured roof", at + 1)) {
+      ++lines;
+    }
+    return lines;
+  };
+  set_roofs("s1", "Fake GPU", 4000);
+  set_roofs("s2", "Fake GPU", 4300);  // 7.5% apart: within the noise of a power-capped card
+  const RunResult close = merge({"s1", "s2"}, "close");
+  ASSERT_EQ(close.exit_code, 0) << close.err;
+  EXPECT_EQ(close.err.find("measured roof"), std::string::npos) << close.err;
+  set_roofs("s2", "Fake GPU", 4800);
+  const RunResult apart = merge({"s2", "s1"}, "apart");
+  ASSERT_EQ(apart.exit_code, 0) << apart.err;
+  EXPECT_NE(apart.err.find("measured roof hbm_gbps differs by 20% between " + dir("s1") +
+                           " (4000) and " + dir("s2") + " (4800); the merged folder keeps " +
+                           dir("s1") + "'s"),
+            std::string::npos)
+      << apart.err;
+  EXPECT_EQ(roof_lines(apart.err), 1) << apart.err;  // the FP8 roofs agree
+  set_roofs("s2", "NVIDIA H100 80GB HBM3", 4000);
+  const RunResult other = merge({"s1", "s2"}, "other");
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_NE(other.err.find("cannot merge: " + dir("s2") +
+                           ": roofs' GPU \"NVIDIA H100 80GB HBM3\" differs from \"Fake GPU\""),
+            std::string::npos)
+      << other.err;
+  EXPECT_FALSE(std::filesystem::exists(dir("other")));
+  const RunResult forced = merge({"s1", "s2"}, "other", "--force");
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.err.find("roofs' GPU"), std::string::npos) << forced.err;
 }
 
 }  // namespace

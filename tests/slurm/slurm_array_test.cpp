@@ -1,9 +1,9 @@
 // scripts/slurm/ against a real Slurm (README "Several nodes: Slurm"): local_slurm_array.sh
 // installs slurm-wlm and munge when missing, starts munged, slurmctld and slurmd on localhost and
 // submits the sweep's shards as a job array with the merge job after it, through submit.sh and
-// sbatch; the sweeps use the fake worker (no GPU). Then the merged table must hold every problem
-// once and equal a single-folder sweep's. Skipped (never passed) where it cannot run: not root,
-// or Slurm missing with no apt-get.
+// sbatch; the sweeps use the fake worker (no GPU), two per task (`--gpus all`). Then the merged
+// table must hold every problem once and equal a single-folder sweep's. Skipped (never passed)
+// where it cannot run: not root, or Slurm missing with no apt-get.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -27,6 +27,7 @@ namespace {
 const std::string kFixtures = GEMMTUNE_TEST_FIXTURES "/shards/";
 constexpr int kShards = 3;
 constexpr int kTimeoutS = 90;  ///< for the jobs, once the daemons are up
+constexpr const char* kGpusPerTask = "0,1";  ///< each task's CUDA_VISIBLE_DEVICES
 
 TEST(SlurmArray, ShardsRunAsAJobArrayAndMergeIntoTheTableOfOneSweep) {
   const TempDir dir;
@@ -41,7 +42,11 @@ TEST(SlurmArray, ShardsRunAsAJobArrayAndMergeIntoTheTableOfOneSweep) {
   const std::filesystem::path work = dir.path() / "slurm";
   std::filesystem::create_directories(work);
   const std::string log = (dir.path() / "slurm.log").string();
-  const std::string command = "env SHAPES='" + shapes + "' SPACE='" + space + "' SHARDS=" +
+  // NOTE: two fake GPUs per task: with no GRES on this node Slurm leaves the exported
+  // CUDA_VISIBLE_DEVICES to the task (submit.sh: --export=ALL), as gres.conf would set it to the
+  // task's GPUs, and sweep_array.sbatch's `--gpus all` starts one fake worker per entry.
+  const std::string command = "env CUDA_VISIBLE_DEVICES=" + std::string(kGpusPerTask) +
+                              " SHAPES='" + shapes + "' SPACE='" + space + "' SHARDS=" +
                               std::to_string(kShards) + " RUN_NAME=seven GEMMTUNE='" +
                               gemmtune_binary() + "' bash '" GEMMTUNE_SLURM_SCRIPT "' '" +
                               work.string() + "' " + std::to_string(kTimeoutS) + " >'" + log +
@@ -68,6 +73,7 @@ TEST(SlurmArray, ShardsRunAsAJobArrayAndMergeIntoTheTableOfOneSweep) {
     const std::string folder = (runs / ("seven-shard-" + std::to_string(i) + "-of-3")).string();
     const report::Json env = report::read_json_file(folder + "/env.json");
     EXPECT_EQ(env.at("shard").at("index"), i);
+    EXPECT_EQ(env.at("gpus").size(), 2u) << env.at("gpus").dump();  // one worker per GPU
     for (const report::Json& p : env.at("shard").at("problems")) {
       EXPECT_TRUE(shard_keys.insert(p.at("key").get<std::string>()).second) << p.dump();
     }

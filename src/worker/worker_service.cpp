@@ -1,0 +1,203 @@
+// The worker's measurements: a protocol request to the bench of its problem.
+#include "worker/worker_service.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/error.hpp"
+#include "jit/kernel_build.hpp"
+#include "runtime/test_hooks.hpp"
+#include "sweep/runoff.hpp"
+
+namespace gemmtune::worker {
+namespace {
+
+using report::RunKind;
+using sweep::MeasureRequest;
+
+/// The request's configs (`config`, then the run-off's for side_by_side), parsed and built.
+std::vector<RunoffCandidate> candidates_of(const MeasureRequest& r) {
+  std::vector<std::string> texts{r.config};
+  if (r.kind == RunKind::kSideBySide) texts.insert(texts.end(), r.runoff.begin(), r.runoff.end());
+  std::vector<RunoffCandidate> candidates;
+  for (const std::string& text : texts) {
+    std::string error;
+    const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
+    if (!config) throw Error(kExitUsage, "config " + text + ": " + error);
+    if (config->layout != r.problem.layout) {
+      throw Error(kExitUsage, "config " + text + " is not built for " + to_string(r.problem.layout));
+    }
+    candidates.push_back({.config = *config, .compiled = jit::build_kernel(*config)});
+  }
+  return candidates;
+}
+
+TimingOptions timing_options(const MeasureRequest& r) {
+  TimingOptions timing;
+  timing.mode = *parse_timing_mode(r.timing.mode);  // decode_request checked the name
+  timing.warmup_count = r.timing.warmup;
+  timing.sample_count = r.timing.iters;
+  return timing;
+}
+
+/// A request the problem's kind of bench has no measurement for.
+[[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
+  throw Error(kExitUsage, std::string("kind ") + std::string(report::to_string(r.kind)) +
+                              " is not measured on a " +
+                              (r.problem.layout == GroupLayout::kNone ? "dense" : "grouped") +
+                              " problem; its baselines are " + baselines);
+}
+
+Measurement run_hook(const MeasureRequest& r, TestHook hook) {
+  const cudaError_t status = run_test_hook(hook);
+  GT_CHECK(status != cudaSuccess, kExitCudaError, "the trap kernel finished without a fault");
+  Measurement m;
+  m.problem = r.problem;
+  m.config = r.config;
+  m.disposition = Disposition::kFaulted;
+  m.reason = std::string("test hook ") + kTestFaultConfigEnv + ": " + cudaGetErrorName(status) +
+             ": " + cudaGetErrorString(status);
+  return m;
+}
+
+MeasuredKind measured_kind(RunKind kind) {
+  switch (kind) {
+    case RunKind::kGemmtune: return MeasuredKind::kGemmtune;
+    case RunKind::kCublasltHeuristic: return MeasuredKind::kCublasLtHeuristic;
+    case RunKind::kCublasltBest: return MeasuredKind::kCublasLtBest;
+    case RunKind::kCublasltFp8Tensor: return MeasuredKind::kCublasLtFp8Tensor;
+    case RunKind::kSideBySide: return MeasuredKind::kSideBySide;
+    case RunKind::kCublasltPerGroup: return MeasuredKind::kCublasLtPerGroup;
+    case RunKind::kCublasltPerGroupGraph: return MeasuredKind::kCublasLtPerGroupGraph;
+  }
+  return MeasuredKind::kGemmtune;
+}
+
+}  // namespace
+
+Measurement WorkerService::measure(const MeasureRequest& r) {
+  if (r.kind == RunKind::kGemmtune) {
+    if (const std::optional<TestHook> hook = test_hook_for(r.config)) return run_hook(r, *hook);
+  }
+  return r.problem.layout == GroupLayout::kNone ? measure_dense(r) : measure_grouped(r);
+}
+
+Measurement WorkerService::measure_dense(const MeasureRequest& r) {
+  ProblemBench& bench = bench_for(r);
+  // NOTE: every kind is named and there is no default, so that a new kind is a -Wswitch warning
+  // here until the worker knows how to measure it.
+  switch (r.kind) {
+    case RunKind::kGemmtune: {
+      const RunoffCandidate c = candidates_of(r).at(0);
+      return bench.measure(c.config, c.compiled, BaselineTiming::kNone).at(0);
+    }
+    case RunKind::kCublasltHeuristic: return bench.measure_cublaslt_heuristic();
+    case RunKind::kCublasltBest:
+      return bench.measure_cublaslt_best({.max_algos = sweep::kCublasLtBestMaxAlgos,
+                                          .screen_warmup = sweep::kCublasLtBestScreenWarmup,
+                                          .screen_samples = sweep::kCublasLtBestScreenSamples,
+                                          .retimed = sweep::kCublasLtBestRetimed});
+    case RunKind::kCublasltFp8Tensor: return bench.measure_cublaslt_fp8_tensor();
+    case RunKind::kSideBySide: {
+      std::optional<AlgoRecord> algo;
+      if (r.algo.is_object()) algo = parse_algo_record(r.algo, "worker request", "$.algo");
+      return bench.measure_side_by_side(candidates_of(r), algo,
+                                        std::max(r.timing.iters, sweep::kRunoffMinSamples));
+    }
+    case RunKind::kCublasltPerGroup:
+    case RunKind::kCublasltPerGroupGraph:
+      throw_kind_mismatch(r, "cublaslt_heuristic, cublaslt_best and cublaslt_fp8_tensor");
+  }
+  throw Error(kExitUsage, "unknown kind");
+}
+
+Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
+  GroupedBench& bench = grouped_bench_for(r);
+  const Problem& p = r.problem;
+  switch (r.kind) {
+    case RunKind::kGemmtune:
+      return to_measurement(p, bench.measure(candidates_of(r), {}).at(0), MeasuredKind::kGemmtune);
+    case RunKind::kCublasltPerGroup:
+      return to_measurement(p, bench.measure({}, {kGroupedBaselineLoop}).at(0),
+                            MeasuredKind::kCublasLtPerGroup);
+    case RunKind::kCublasltPerGroupGraph:
+      return to_measurement(p, bench.measure({}, {kGroupedBaselineGraph}).at(0),
+                            MeasuredKind::kCublasLtPerGroupGraph);
+    case RunKind::kSideBySide: return grouped_side_by_side(bench, r);
+    case RunKind::kCublasltHeuristic:
+    case RunKind::kCublasltBest:
+    case RunKind::kCublasltFp8Tensor:
+      throw_kind_mismatch(r, "cublaslt_per_group and cublaslt_per_group_graph");
+  }
+  throw Error(kExitUsage, "unknown kind");
+}
+
+Measurement WorkerService::grouped_side_by_side(GroupedBench& bench, const MeasureRequest& r) {
+  const std::vector<RunoffCandidate> candidates = candidates_of(r);
+  const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+  Measurement side;
+  const GroupedMeasurement* best = nullptr;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const GroupedMeasurement& m = results[i];
+    if (m.disposition != Disposition::kPassed || !m.timing) continue;
+    side.runoff.push_back({.config = m.config, .timing = *m.timing});
+    if (best == nullptr || m.timing->median_us < best->timing->median_us) best = &m;
+  }
+  if (best == nullptr) {
+    side = to_measurement(r.problem, results.at(0), MeasuredKind::kSideBySide);
+    if (side.disposition == Disposition::kPassed) side.disposition = Disposition::kIncorrect;
+    side.reason = "no run-off candidate passed: " + results.at(0).reason;
+    return side;
+  }
+  std::vector<RunoffTiming> runoff = std::move(side.runoff);
+  side = to_measurement(r.problem, *best, MeasuredKind::kSideBySide);
+  if (candidates.size() > 1) side.runoff = std::move(runoff);
+  for (size_t i = candidates.size(); i < results.size(); ++i) {
+    const GroupedMeasurement& b = results[i];
+    if (b.disposition != Disposition::kPassed || !b.timing) continue;
+    side.side_by_side[b.kind == kGroupedBaselineLoop ? MeasuredKind::kCublasLtPerGroup
+                                                     : MeasuredKind::kCublasLtPerGroupGraph] = *b.timing;
+  }
+  return side;
+}
+
+bool WorkerService::keep_benches(const MeasureRequest& r) {
+  if (problem_ == r.problem && timing_ == r.timing && seed_ == r.seed) return true;
+  // NOTE: free the old problem's buffers before allocating the new ones.
+  bench_.reset();
+  grouped_.reset();
+  problem_ = r.problem;
+  timing_ = r.timing;
+  seed_ = r.seed;
+  return false;
+}
+
+ProblemBench& WorkerService::bench_for(const MeasureRequest& r) {
+  if (!keep_benches(r) || !bench_) {
+    grouped_.reset();
+    bench_ = std::make_unique<ProblemBench>(
+        r.problem, BenchOptions{.timing = timing_options(r), .seed = r.seed});
+  }
+  return *bench_;
+}
+
+GroupedBench& WorkerService::grouped_bench_for(const MeasureRequest& r) {
+  if (!keep_benches(r) || !grouped_) {
+    bench_.reset();
+    grouped_ = std::make_unique<GroupedBench>(
+        r.problem, BenchOptions{.timing = timing_options(r), .seed = r.seed});
+  }
+  return *grouped_;
+}
+
+Measurement thrown_measurement(const MeasureRequest& r, const std::string& what) {
+  Measurement m;
+  m.problem = r.problem;
+  m.kind = measured_kind(r.kind);
+  m.config = r.config;
+  m.disposition = Disposition::kFaulted;
+  m.reason = "worker: " + what;
+  return m;
+}
+
+}  // namespace gemmtune::worker
