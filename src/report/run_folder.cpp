@@ -16,36 +16,23 @@
 namespace gemmtune::report {
 namespace {
 
-constexpr std::array<std::pair<RunKind, std::string_view>, 7> kKindNames{{
-    {RunKind::kGemmtune, "gemmtune"},
-    {RunKind::kCublasltHeuristic, "cublaslt_heuristic"},
-    {RunKind::kCublasltBest, "cublaslt_best"},
-    {RunKind::kCublasltFp8Tensor, "cublaslt_fp8_tensor"},
-    {RunKind::kSideBySide, "side_by_side"},
-    {RunKind::kCublasltPerGroup, "cublaslt_per_group"},
-    {RunKind::kCublasltPerGroupGraph, "cublaslt_per_group_graph"},
-}};
-
-constexpr std::array<std::pair<Disposition, std::string_view>, 7> kDispositionNames{{
-    {Disposition::kPassed, "passed"},
-    {Disposition::kIncorrect, "incorrect"},
-    {Disposition::kCompileFailed, "compile_failed"},
-    {Disposition::kLaunchFailed, "launch_failed"},
-    {Disposition::kFaulted, "faulted"},
-    {Disposition::kTimedOut, "timed_out"},
-    {Disposition::kSkipped, "skipped"},
-}};
-
-/// Looks `name` up in one of the tables above; throws an input error listing the valid names.
-template <typename Enum, std::size_t N>
-[[nodiscard]] Enum enum_from_name(const std::array<std::pair<Enum, std::string_view>, N>& names,
+/// `name` as a RunKind or Disposition (`parse`: the core parser); else an input error listing
+/// the valid names.
+template <typename Enum, typename Parse>
+[[nodiscard]] Enum enum_from_name(Parse parse, const std::vector<std::string>& valid_names,
                                   const std::string& name, const JsonAt& at) {
+  if (const std::optional<Enum> value = parse(name)) return *value;
   std::string valid;
-  for (const auto& [value, text] : names) {
-    if (text == name) return value;
-    valid += (valid.empty() ? "" : ", ") + std::string(text);
-  }
+  for (const std::string& text : valid_names) valid += (valid.empty() ? "" : ", ") + text;
   at.fail("unknown value \"" + name + "\" (expected one of: " + valid + ")");
+}
+
+[[nodiscard]] RunKind run_kind_from_name(const std::string& name, const JsonAt& at) {
+  return enum_from_name<RunKind>(parse_run_kind, run_kind_names(), name, at);
+}
+
+[[nodiscard]] Disposition disposition_from_name(const std::string& name, const JsonAt& at) {
+  return enum_from_name<Disposition>(parse_disposition, disposition_names(), name, at);
 }
 
 constexpr std::string_view kEnvSchema = "gemmtune.env/1";
@@ -76,27 +63,6 @@ void check_schema(const Json& j, std::string_view expected, const JsonAt& at) {
 }
 
 }  // namespace
-
-std::string_view to_string(RunKind kind) {
-  for (const auto& [value, text] : kKindNames) {
-    if (value == kind) return text;
-  }
-  return "?";
-}
-
-std::optional<RunKind> parse_run_kind(std::string_view name) {
-  for (const auto& [value, text] : kKindNames) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
-}
-
-std::string_view to_string(Disposition disposition) {
-  for (const auto& [value, text] : kDispositionNames) {
-    if (value == disposition) return text;
-  }
-  return "?";
-}
 
 RunEnv parse_env(const Json& j, const JsonAt& at) {
   check_schema(j, kEnvSchema, at);
@@ -150,14 +116,14 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   }
   r.label = r.problem.label;
   r.shape = r.problem.shape();
-  r.kind = enum_from_name(kKindNames, require_string(j, "kind", at), at / "kind");
+  r.kind = run_kind_from_name(require_string(j, "kind", at), at / "kind");
   if (has_config(r.kind)) r.config = require_string(j, "config", at);
   if (r.kind != RunKind::kGemmtune && j.contains("algo") && !j.at("algo").is_null()) {
     if (!j.at("algo").is_object()) (at / "algo").fail("expected an object");
     r.algo = j.at("algo");
   }
   r.disposition =
-      enum_from_name(kDispositionNames, require_string(j, "disposition", at), at / "disposition");
+      disposition_from_name(require_string(j, "disposition", at), at / "disposition");
   r.reason = optional_string(j, "reason", at);
   if (r.disposition == Disposition::kPassed) {
     r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
@@ -167,7 +133,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
     const JsonAt sat = at / "side_by_side";
     if (!sbs.is_object()) sat.fail("expected an object");
     for (const auto& [name, timing] : sbs.items()) {
-      const RunKind kind = enum_from_name(kKindNames, name, sat / name);
+      const RunKind kind = run_kind_from_name(name, sat / name);
       if (has_config(kind)) (sat / name).fail("not a cuBLASLt kind");
       r.side_by_side[kind] = parse_timing(timing, sat / name);
     }

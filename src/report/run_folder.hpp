@@ -14,6 +14,7 @@
 
 #include "core/gemm_shape.hpp"
 #include "core/problem.hpp"
+#include "core/results_schema.hpp"
 #include "report/json_fields.hpp"
 #include "report/roofs.hpp"
 
@@ -40,31 +41,14 @@ struct RunEnv {
 /// roofs) written over it, so that a changed field is never contradicted by the raw copy.
 [[nodiscard]] Json to_json(const RunEnv& env);
 
-/// Who produced a measurement. kSideBySide: a problem's run-off, its fastest screened configs
-/// re-timed interleaved with each other and the cuBLASLt baselines (its `side_by_side` object);
-/// the source of the table's choice (when it has a `runoff`) and speedups. Grouped problems have
-/// their own baselines: cuBLASLt block-scaled once per group, launched in a loop
-/// (kCublasltPerGroup) or replayed from one CUDA graph (kCublasltPerGroupGraph).
-enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide,
-                     kCublasltPerGroup, kCublasltPerGroupGraph };
-/// Kinds whose records name a gemmtune config (the others are cuBLASLt baselines).
-[[nodiscard]] constexpr bool has_config(RunKind kind) {
-  return kind == RunKind::kGemmtune || kind == RunKind::kSideBySide;
-}
-/// The outcome of one measurement (CUTLASS profiler vocabulary).
-enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
-                         kSkipped };
-
-/// The schema names of the enums: "gemmtune", "cublaslt_best", "passed", "faulted", ...
-[[nodiscard]] std::string_view to_string(RunKind kind);
-[[nodiscard]] std::string_view to_string(Disposition disposition);
-/// The kind called `name` (a to_string(RunKind) value), nullopt when there is none.
-[[nodiscard]] std::optional<RunKind> parse_run_kind(std::string_view name);
-/// Every disposition, in declaration order.
-inline constexpr Disposition kAllDispositions[] = {
-    Disposition::kPassed,       Disposition::kIncorrect, Disposition::kCompileFailed,
-    Disposition::kLaunchFailed, Disposition::kFaulted,   Disposition::kTimedOut,
-    Disposition::kSkipped};
+// The record vocabulary (RunKind, Disposition, their names) is core/results_schema.hpp's; the
+// report layer names it as report:: too.
+using ::gemmtune::Disposition;
+using ::gemmtune::has_config;
+using ::gemmtune::kAllDispositions;
+using ::gemmtune::parse_run_kind;
+using ::gemmtune::RunKind;
+using ::gemmtune::to_string;  // RunKind's and Disposition's, beside the report layer's own
 
 /// The timing block of a passed measurement.
 struct Timing {

@@ -28,32 +28,6 @@
 
 namespace gemmtune {
 
-const char* to_string(Disposition d) {
-  switch (d) {
-    case Disposition::kPassed: return "passed";
-    case Disposition::kIncorrect: return "incorrect";
-    case Disposition::kCompileFailed: return "compile_failed";
-    case Disposition::kLaunchFailed: return "launch_failed";
-    case Disposition::kFaulted: return "faulted";
-    case Disposition::kTimedOut: return "timed_out";
-    case Disposition::kSkipped: return "skipped";
-  }
-  return "unknown";
-}
-
-const char* to_string(MeasuredKind kind) {
-  switch (kind) {
-    case MeasuredKind::kGemmtune: return "gemmtune";
-    case MeasuredKind::kCublasLtHeuristic: return "cublaslt_heuristic";
-    case MeasuredKind::kCublasLtBest: return "cublaslt_best";
-    case MeasuredKind::kCublasLtFp8Tensor: return "cublaslt_fp8_tensor";
-    case MeasuredKind::kSideBySide: return "side_by_side";
-    case MeasuredKind::kCublasLtPerGroup: return "cublaslt_per_group";
-    case MeasuredKind::kCublasLtPerGroupGraph: return "cublaslt_per_group_graph";
-  }
-  return "unknown";
-}
-
 namespace {
 
 
@@ -83,7 +57,7 @@ nlohmann::json to_run_record(const Measurement& m) {
   j["schema"] = kRunSchema;
   j["problem"] = problem_to_json<nlohmann::json>(m.problem);
   j["kind"] = to_string(m.kind);
-  const bool ours = m.kind == MeasuredKind::kGemmtune || m.kind == MeasuredKind::kSideBySide;
+  const bool ours = m.kind == RunKind::kGemmtune || m.kind == RunKind::kSideBySide;
   if (ours) j["config"] = m.config;
   if (m.algo) j["algo"] = *m.algo;
   j["disposition"] = to_string(m.disposition);
@@ -262,7 +236,7 @@ std::vector<Measurement> ProblemBench::measure(const KernelConfig& config,
   if (baseline) {
     Measurement b;
     b.problem = problem_;
-    b.kind = MeasuredKind::kCublasLtHeuristic;
+    b.kind = RunKind::kCublasltHeuristic;
     b.algo = s.heuristic_algo;
     b.disposition = Disposition::kPassed;
     b.timing = stats[1];
@@ -277,7 +251,7 @@ Measurement ProblemBench::measure_cublaslt_heuristic() {
   State& s = *state_;
   Measurement b;
   b.problem = problem_;
-  b.kind = MeasuredKind::kCublasLtHeuristic;
+  b.kind = RunKind::kCublasltHeuristic;
   if (!s.heuristic_algo) {
     b.disposition = Disposition::kSkipped;
     b.reason = s.heuristic_failure;

@@ -14,23 +14,15 @@
 #include "core/input_distribution.hpp"
 #include "core/kernel_config.hpp"
 #include "core/problem.hpp"
+#include "core/results_schema.hpp"
 #include "core/validation_metrics.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/timing.hpp"
 
 namespace gemmtune {
 
-/// How a measurement ended (the CUTLASS profiler's "disposition").
-enum class Disposition { kPassed, kIncorrect, kCompileFailed, kLaunchFailed, kFaulted, kTimedOut,
-                         kSkipped };
-[[nodiscard]] const char* to_string(Disposition disposition);
-
-/// What produced a measurement.
-/// Grouped problems: kCublasLtPerGroup (block-scaled once per group, in a loop) and
-/// kCublasLtPerGroupGraph (the same launches replayed from one CUDA graph).
-enum class MeasuredKind { kGemmtune, kCublasLtHeuristic, kCublasLtBest, kCublasLtFp8Tensor, kSideBySide,
-                          kCublasLtPerGroup, kCublasLtPerGroupGraph };
-[[nodiscard]] const char* to_string(MeasuredKind kind);
+// How a measurement ended and what produced it: Disposition and RunKind, the records'
+// vocabulary (core/results_schema.hpp).
 
 /// One config's time in a side-by-side run-off.
 struct RunoffTiming {
@@ -47,7 +39,7 @@ struct RunoffCandidate {
 /// One measurement: a runs.jsonl record (schema gemmtune.run/1, README "Run folder").
 struct Measurement {
   Problem problem;
-  MeasuredKind kind = MeasuredKind::kGemmtune;
+  RunKind kind = RunKind::kGemmtune;
   std::string config;                 ///< canonical config text (gemmtune kind)
   std::optional<AlgoRecord> algo;     ///< cuBLASLt kinds
   Disposition disposition = Disposition::kSkipped;
@@ -61,7 +53,7 @@ struct Measurement {
   double compile_seconds = 0.0;
   bool compile_cache_hit = false;
   /// kSideBySide: the cuBLASLt kinds timed interleaved with `config` (whose time is `timing`).
-  std::map<MeasuredKind, TimingStats> side_by_side;
+  std::map<RunKind, TimingStats> side_by_side;
   /// kSideBySide with more than one candidate: every candidate that validated, in request
   /// order, timed in the same interleaved call; `config` is the fastest of them.
   std::vector<RunoffTiming> runoff;

@@ -46,7 +46,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   const cudaStream_t stream = s.timer.stream();
   Measurement best;
   best.problem = problem_;
-  best.kind = MeasuredKind::kCublasLtBest;
+  best.kind = RunKind::kCublasltBest;
   CublasLtFp8Gemm search(s.inputs.operands(), s.d.as<uint16_t>(), CublasLtGemmOptions{});
   // NOTE: the heuristic's pick seeds the walk, so the baseline's space always contains it.
   std::vector<AlgoRecord> seeds;
@@ -139,7 +139,7 @@ Measurement ProblemBench::measure_cublaslt_fp8_tensor() {
   State& s = *state_;
   Measurement m;
   m.problem = problem_;
-  m.kind = MeasuredKind::kCublasLtFp8Tensor;
+  m.kind = RunKind::kCublasltFp8Tensor;
   CublasLtFp8Gemm gemm(s.inputs.operands(), s.d.as<uint16_t>(),
                        CublasLtGemmOptions{.scaling = CublasLtScaling::kPerTensor});
   std::string why;

@@ -27,7 +27,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
   for (const RunoffCandidate& c : candidates) {
     Measurement v;
     std::unique_ptr<Loaded> l = load_and_validate(c.config, c.compiled, v);
-    v.kind = MeasuredKind::kSideBySide;
+    v.kind = RunKind::kSideBySide;
     if (!l) {
       if (validated.empty()) return v;  // the screening's fastest no longer passes: a failure
       left_out.push_back(v.config + " (" + to_string(v.disposition) + ")");
@@ -62,10 +62,10 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
     }
   }
   std::vector<TimedLaunch> launches{candidate_launches[winner]};
-  std::vector<MeasuredKind> kinds{MeasuredKind::kGemmtune};
+  std::vector<RunKind> kinds{RunKind::kGemmtune};
   if (s.heuristic_algo) {
     launches.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
-    kinds.push_back(MeasuredKind::kCublasLtHeuristic);
+    kinds.push_back(RunKind::kCublasltHeuristic);
   }
   std::unique_ptr<CublasLtFp8Gemm> best;
   if (best_algo) {
@@ -74,7 +74,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
     if (best->select(*best_algo, &why)) {
       replayed_algo = best->selected();
       launches.push_back({"cublaslt_best " + to_string(*best_algo), best->launcher()});
-      kinds.push_back(MeasuredKind::kCublasLtBest);
+      kinds.push_back(RunKind::kCublasltBest);
     } else {
       note += (note.empty() ? "" : "; ") + ("cuBLASLt best " + to_string(*best_algo) +
                                             " not replayable: " + why);
@@ -84,7 +84,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
                              CublasLtGemmOptions{.scaling = CublasLtScaling::kPerTensor});
   if (per_tensor.select_heuristic(nullptr)) {
     launches.push_back({"cublaslt_fp8_tensor", per_tensor.launcher()});
-    kinds.push_back(MeasuredKind::kCublasLtFp8Tensor);
+    kinds.push_back(RunKind::kCublasltFp8Tensor);
   }
   // NOTE: the winner's samples first, then each baseline in a block of its own (not sample by
   // sample): at the power cap a sample's clock follows the kernel before it, and interleaved with

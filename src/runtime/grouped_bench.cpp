@@ -84,7 +84,7 @@ double GroupedMeasurement::useful_gbps(const Problem& p) const {
   return gemm_gbps(p.shape(), timing->median_us);
 }
 
-Measurement to_measurement(const Problem& problem, const GroupedMeasurement& m, MeasuredKind kind) {
+Measurement to_measurement(const Problem& problem, const GroupedMeasurement& m, RunKind kind) {
   Measurement out;
   out.problem = problem;
   out.kind = kind;

@@ -57,7 +57,7 @@ inline constexpr const char* kGroupedBaselineGraph = "cublaslt_per_group_graph";
 /// The runs.jsonl form of a grouped measurement (gemmtune.run/2, kind `kind`): validation as the
 /// worst group's metrics against the dequantized reference and against cuBLASLt.
 [[nodiscard]] Measurement to_measurement(const Problem& problem, const GroupedMeasurement& m,
-                                         MeasuredKind kind);
+                                         RunKind kind);
 
 /// The JSON record of a grouped measurement (inside schema gemmtune.grouped_run/1).
 void to_json(nlohmann::json& j, const GroupedMeasurement& m);

@@ -60,19 +60,6 @@ Measurement run_hook(const MeasureRequest& r, TestHook hook) {
   return m;
 }
 
-MeasuredKind measured_kind(RunKind kind) {
-  switch (kind) {
-    case RunKind::kGemmtune: return MeasuredKind::kGemmtune;
-    case RunKind::kCublasltHeuristic: return MeasuredKind::kCublasLtHeuristic;
-    case RunKind::kCublasltBest: return MeasuredKind::kCublasLtBest;
-    case RunKind::kCublasltFp8Tensor: return MeasuredKind::kCublasLtFp8Tensor;
-    case RunKind::kSideBySide: return MeasuredKind::kSideBySide;
-    case RunKind::kCublasltPerGroup: return MeasuredKind::kCublasLtPerGroup;
-    case RunKind::kCublasltPerGroupGraph: return MeasuredKind::kCublasLtPerGroupGraph;
-  }
-  return MeasuredKind::kGemmtune;
-}
-
 }  // namespace
 
 Measurement WorkerService::measure(const MeasureRequest& r) {
@@ -116,13 +103,13 @@ Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
   const Problem& p = r.problem;
   switch (r.kind) {
     case RunKind::kGemmtune:
-      return to_measurement(p, bench.measure(candidates_of(r), {}).at(0), MeasuredKind::kGemmtune);
+      return to_measurement(p, bench.measure(candidates_of(r), {}).at(0), RunKind::kGemmtune);
     case RunKind::kCublasltPerGroup:
       return to_measurement(p, bench.measure({}, {kGroupedBaselineLoop}).at(0),
-                            MeasuredKind::kCublasLtPerGroup);
+                            RunKind::kCublasltPerGroup);
     case RunKind::kCublasltPerGroupGraph:
       return to_measurement(p, bench.measure({}, {kGroupedBaselineGraph}).at(0),
-                            MeasuredKind::kCublasLtPerGroupGraph);
+                            RunKind::kCublasltPerGroupGraph);
     case RunKind::kSideBySide: return grouped_side_by_side(bench, r);
     case RunKind::kCublasltHeuristic:
     case RunKind::kCublasltBest:
@@ -144,19 +131,19 @@ Measurement WorkerService::grouped_side_by_side(GroupedBench& bench, const Measu
     if (best == nullptr || m.timing->median_us < best->timing->median_us) best = &m;
   }
   if (best == nullptr) {
-    side = to_measurement(r.problem, results.at(0), MeasuredKind::kSideBySide);
+    side = to_measurement(r.problem, results.at(0), RunKind::kSideBySide);
     if (side.disposition == Disposition::kPassed) side.disposition = Disposition::kIncorrect;
     side.reason = "no run-off candidate passed: " + results.at(0).reason;
     return side;
   }
   std::vector<RunoffTiming> runoff = std::move(side.runoff);
-  side = to_measurement(r.problem, *best, MeasuredKind::kSideBySide);
+  side = to_measurement(r.problem, *best, RunKind::kSideBySide);
   if (candidates.size() > 1) side.runoff = std::move(runoff);
   for (size_t i = candidates.size(); i < results.size(); ++i) {
     const GroupedMeasurement& b = results[i];
     if (b.disposition != Disposition::kPassed || !b.timing) continue;
-    side.side_by_side[b.kind == kGroupedBaselineLoop ? MeasuredKind::kCublasLtPerGroup
-                                                     : MeasuredKind::kCublasLtPerGroupGraph] = *b.timing;
+    side.side_by_side[b.kind == kGroupedBaselineLoop ? RunKind::kCublasltPerGroup
+                                                     : RunKind::kCublasltPerGroupGraph] = *b.timing;
   }
   return side;
 }
@@ -193,7 +180,7 @@ GroupedBench& WorkerService::grouped_bench_for(const MeasureRequest& r) {
 Measurement thrown_measurement(const MeasureRequest& r, const std::string& what) {
   Measurement m;
   m.problem = r.problem;
-  m.kind = measured_kind(r.kind);
+  m.kind = r.kind;
   m.config = r.config;
   m.disposition = Disposition::kFaulted;
   m.reason = "worker: " + what;

@@ -128,7 +128,7 @@ TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
   EXPECT_LT(m.timing->median_us, m.runoff[0].timing.median_us);
   ASSERT_TRUE(m.vs_reference.has_value());
   EXPECT_LT(m.vs_reference->diff, 1e-5);
-  EXPECT_TRUE(m.side_by_side.count(MeasuredKind::kCublasLtHeuristic) == 1);
+  EXPECT_TRUE(m.side_by_side.count(RunKind::kCublasltHeuristic) == 1);
   const nlohmann::json record = to_run_record(m);
   EXPECT_EQ(record.at("runoff").size(), 2u);
 }
