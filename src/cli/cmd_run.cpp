@@ -42,6 +42,17 @@ struct RunOptions {
   bool profile = false;
 };
 
+/// The timing and input options of `o` (CLI11 checked every name).
+BenchOptions bench_options(const RunOptions& o) {
+  TimingOptions timing;
+  timing.mode = *parse_timing_mode(o.timing);
+  timing.sample_count = o.iters;
+  timing.warmup_count = o.warmup;
+  timing.settle_ms = o.settle_ms;
+  return BenchOptions{.timing = timing, .seed = o.seed,
+                      .inputs = *parse_input_distribution(o.inputs)};
+}
+
 std::string format_line(const Measurement& m, const Measurement* baseline) {
   const double speedup =
       baseline && baseline->timing ? baseline->timing->median_us / m.timing->median_us : 0.0;
@@ -210,12 +221,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
                  built[i].cache_hit ? "cache hit" : "cache miss", built[i].ptxas.registers,
                  built[i].ptxas.spill_store_bytes + built[i].ptxas.spill_load_bytes);
   }
-  TimingOptions timing;
-  timing.mode = *parse_timing_mode(o.timing);
-  timing.sample_count = o.iters;
-  timing.warmup_count = o.warmup;
-  timing.settle_ms = o.settle_ms;
-  GroupedBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed, .inputs = *parse_input_distribution(o.inputs)});
+  GroupedBench bench(problem, bench_options(o));
   const std::vector<GroupedMeasurement> results =
       bench.measure(candidates, {kGroupedBaselineLoop, kGroupedBaselineGraph},
                     *parse_baseline_timing(o.baseline_timing));
@@ -264,12 +270,7 @@ int run_run(const RunOptions& o) {
                compiled.compile_seconds, compiled.cache_hit ? "cache hit" : "cache miss",
                compiled.ptxas.registers,
                compiled.ptxas.spill_store_bytes + compiled.ptxas.spill_load_bytes);
-  TimingOptions timing;
-  timing.mode = *parse_timing_mode(o.timing);  // CLI11 checked the name
-  timing.sample_count = o.iters;
-  timing.warmup_count = o.warmup;
-  timing.settle_ms = o.settle_ms;
-  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = o.seed, .inputs = *parse_input_distribution(o.inputs)});
+  ProblemBench bench(problem, bench_options(o));
   if (o.profile) {
     bench.profile(*config, compiled);
     std::cout << fmt::format(
