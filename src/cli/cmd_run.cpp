@@ -53,6 +53,12 @@ BenchOptions bench_options(const RunOptions& o) {
                       .inputs = *parse_input_distribution(o.inputs)};
 }
 
+/// What `run --json` says of its own settings besides the environment: inputs, baseline timing.
+void add_run_settings(nlohmann::json& j, const RunOptions& o) {
+  j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
+  j["baseline_timing"] = o.baseline_timing;
+}
+
 std::string format_line(const Measurement& m, const Measurement* baseline) {
   const double speedup =
       baseline && baseline->timing ? baseline->timing->median_us / m.timing->median_us : 0.0;
@@ -232,8 +238,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     j["schema"] = "gemmtune.grouped_run/1";
     j["environment"] = env;
     j["problem"] = grouped_problem_json(problem);
-    j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
-    j["baseline_timing"] = o.baseline_timing;
+    add_run_settings(j, o);
     j["measurements"] = results;
     std::cout << j.dump(2) << "\n";
   } else {
@@ -289,8 +294,7 @@ int run_run(const RunOptions& o) {
     nlohmann::json j;
     j["schema"] = "gemmtune.run_result/1";
     j["environment"] = env;
-    j["inputs"] = {{"distribution", o.inputs}, {"seed", o.seed}};
-    j["baseline_timing"] = o.baseline_timing;
+    add_run_settings(j, o);
     j["measurements"] = nlohmann::json::array();
     for (const Measurement& m : results) j["measurements"].push_back(to_run_record(m));
     std::cout << j.dump(2) << "\n";

@@ -151,7 +151,12 @@ std::vector<TunedEntry> tuned_grouped_entries(const TuningTable& table) {
 }
 
 int64_t grouped_entry_count(const TuningTable& table) {
-  return static_cast<int64_t>(tuned_grouped_entries(table).size());
+  int64_t count = 0;
+  for (const TableProblem& p : table.problems) {
+    if (p.layout == GroupLayout::kNone) continue;
+    for (const TableEntry& e : p.entries) count += e.config ? 1 : 0;
+  }
+  return count;
 }
 
 std::string export_cpp(const TuningTable& table) {

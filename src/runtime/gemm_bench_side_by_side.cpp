@@ -61,10 +61,10 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
       if (stats[i].median_us < stats[winner].median_us) winner = i;
     }
   }
-  std::vector<TimedLaunch> launches{candidate_launches[winner]};
-  std::vector<RunKind> kinds{RunKind::kGemmtune};
+  std::vector<TimedLaunch> baselines;
+  std::vector<RunKind> kinds;  // of each baseline
   if (s.heuristic_algo) {
-    launches.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
+    baselines.push_back({"cublaslt_heuristic", s.heuristic->launcher()});
     kinds.push_back(RunKind::kCublasltHeuristic);
   }
   std::unique_ptr<CublasLtFp8Gemm> best;
@@ -73,7 +73,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
     std::string why;
     if (best->select(*best_algo, &why)) {
       replayed_algo = best->selected();
-      launches.push_back({"cublaslt_best " + to_string(*best_algo), best->launcher()});
+      baselines.push_back({"cublaslt_best " + to_string(*best_algo), best->launcher()});
       kinds.push_back(RunKind::kCublasltBest);
     } else {
       note += (note.empty() ? "" : "; ") + ("cuBLASLt best " + to_string(*best_algo) +
@@ -83,21 +83,20 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
   CublasLtFp8Gemm per_tensor(s.inputs.operands(), scratch_d.as<uint16_t>(),
                              CublasLtGemmOptions{.scaling = CublasLtScaling::kPerTensor});
   if (per_tensor.select_heuristic(nullptr)) {
-    launches.push_back({"cublaslt_fp8_tensor", per_tensor.launcher()});
+    baselines.push_back({"cublaslt_fp8_tensor", per_tensor.launcher()});
     kinds.push_back(RunKind::kCublasltFp8Tensor);
   }
   // NOTE: the winner's samples first, then each baseline in a block of its own (not sample by
   // sample): at the power cap a sample's clock follows the kernel before it, and interleaved with
   // cuBLASLt's hotter kernel a large config measured up to 10% slow (core/timing_mode.hpp).
-  const std::vector<TimedLaunch> baselines(launches.begin() + 1, launches.end());
-  const std::vector<TimingStats> stats =
-      s.timer.time_with_baselines({launches.front()}, baselines, BaselineTiming::kSeparate);
+  const std::vector<TimingStats> stats = s.timer.time_with_baselines(
+      {candidate_launches[winner]}, baselines, BaselineTiming::kSeparate);
   Measurement m = validated[winner];
   m.reason = note;
   m.algo = replayed_algo;
   m.timing = stats[0];
   m.runoff = std::move(runoff);
-  for (size_t i = 1; i < stats.size(); ++i) m.side_by_side[kinds[i]] = stats[i];
+  for (size_t i = 0; i < kinds.size(); ++i) m.side_by_side[kinds[i]] = stats[i + 1];
   return m;
 }
 
