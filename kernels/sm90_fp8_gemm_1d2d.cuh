@@ -59,12 +59,12 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
                                                     u64* empty, F&& f) {
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const Schedule<C> sched = make_schedule<C>(p, smem);
+  const Schedule<C> sched = make_schedule<C, false>(p, smem);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C>(p, smem, sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C, false>(p, smem, sched, unit, rank, num_kb);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
       mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
@@ -356,7 +356,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // 64-row slice, r = slice * 64 + warp * 16 + lane / 4 (wgmma D fragment layout, PTX ISA).
   const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
   const int thread_row = warp * 16 + lane / 4;
-  const Schedule<C> sched = make_schedule<C>(p, smem);
+  const Schedule<C> sched = make_schedule<C, true>(p, smem);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
 
@@ -371,7 +371,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C>(p, smem, sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     // Grouped: the stage's sA starts at the 4-aligned row at or below the tile's first.

@@ -124,10 +124,24 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
   }
 }
 
+/// `v` as lane 0 of this warp holds it; every lane must be active. Why: the compiler treats a
+/// value read from shared memory as possibly different per thread. A tile loop bounded by one
+/// (the grouped m-block count) made the pipeline's stage and phase per-thread values, so every
+/// wgmma descriptor was rebuilt in ordinary registers and moved to uniform ones (R2UR) before
+/// each wgmma: 14% more instructions and 9% more time than the same tiles dense (Nsight Compute,
+/// one group of 9216 x 4096 x 7168, results/2026-11-22-grouped-vs-deepgemm/1942-grouped-overhead).
+/// A shuffle from a fixed lane is uniform by construction.
+__device__ __forceinline__ int warp_uniform(int v) { return __shfl_sync(0xffffffffu, v, 0); }
+
 /// The schedule of this launch: over the problem's m-blocks, or over every group's.
-template <class C>
+/// `kFullWarp`: called by all lanes of a warp (the math warpgroups), so grouped values read from
+/// shared memory can be made warp-uniform; the producers run as single threads.
+template <class C, bool kFullWarp>
 __device__ __forceinline__ Schedule<C> make_schedule(const GemmtuneGemmParams& p, char* smem) {
-  if (C::kGroupLayout != 0) return Schedule<C>(group_table<C>(smem)[p.num_groups], p.n);
+  if (C::kGroupLayout != 0) {
+    const int m_blocks = group_table<C>(smem)[p.num_groups];
+    return Schedule<C>(kFullWarp ? warp_uniform(m_blocks) : m_blocks, p.n);
+  }
   return Schedule<C>((p.m + C::kBlockM - 1) / C::kBlockM, p.n);
 }
 
@@ -144,7 +158,8 @@ struct TileTask {
 };
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
-template <class C>
+/// `kFullWarp` as for make_schedule.
+template <class C, bool kFullWarp>
 __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char* smem,
                                               const Schedule<C>& sched, int unit, u32 rank,
                                               int num_kb) {
@@ -174,6 +189,14 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.b_row0 = lo * p.n + t.n0;
     t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;
     t.sb_row_last = lo * scale_blocks_n + scale_blocks_n - 1;
+    if (kFullWarp) {  // see warp_uniform
+      t.a_row0 = warp_uniform(t.a_row0);
+      t.row_end = warp_uniform(t.row_end);
+      t.b_row0 = warp_uniform(t.b_row0);
+      t.sb_row0 = warp_uniform(t.sb_row0);
+      t.sb_row_last = warp_uniform(t.sb_row_last);
+      t.work.owns_result = warp_uniform(t.work.owns_result ? 1 : 0) != 0;
+    }
   } else {
     t.a_row0 = t.work.m_block * C::kBlockM;
     t.row_end = p.m;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Instruction-level profile of gemmtune configs: Nsight Compute's source counters (executed
+# instructions and warp-stall samples per SASS instruction) and the SASS itself, one launch per
+# entry, so two variants of the kernel family can be compared line by line.
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_source_profile.sh LIST_FILE
+#   LIST_FILE lines: TITLE|gemmtune run arguments (one launch of the config is profiled).
+#   carry: .devdeps. Writes under $OUT: log.txt, <title>.source.csv.gz (ncu source page),
+#   <title>.details.txt (ncu details page), <title>.sass.txt.gz (cuobjdump of the cached cubin).
+set -uo pipefail
+list=$1
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+source scripts/device_common.sh
+gemmtune_build
+gpu_suite
+ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)
+[[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
+while IFS='|' read -r title args; do
+  [[ -z ${title:-} || $title == \#* ]] && continue
+  read -ra argv <<< "$args"
+  devbuild/gemmtune --log-level warn run "${argv[@]}" --iters 2 --warmup 0 --baseline-timing none | cut -c1-160
+  timeout 240 "$ncu_bin" --clock-control none --kernel-name 'regex:^sm90_fp8_gemm_1d2d_bm' --launch-skip 1 \
+    --launch-count 1 --section SourceCounters --section WarpStateStats --section SchedulerStats \
+    --section SpeedOfLight -f -o "/tmp/prof_$title" devbuild/gemmtune --log-level warn run "${argv[@]}" \
+    --iters 2 --warmup 0 --baseline-timing none > /tmp/ncu_run.log 2>&1 || tail -5 /tmp/ncu_run.log
+  "$ncu_bin" -i "/tmp/prof_$title.ncu-rep" --page source --csv --print-source sass 2>&1 | gzip > "$OUT/$title.source.csv.gz"
+  "$ncu_bin" -i "/tmp/prof_$title.ncu-rep" --page details > "$OUT/$title.details.txt" 2>&1
+  stamp "$title: source page $(zcat "$OUT/$title.source.csv.gz" | wc -l) lines"
+done < "$list"
+# The SASS of every cached cubin (one per config profiled).
+for meta in $(find /tmp/gemmtune-cache -name meta.json); do
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("kernel_name", "unknown"))' "$meta")
+  "$objdump" -sass "$(dirname "$meta")/kernel.cubin" | gzip > "$OUT/$name.sass.txt.gz"
+done
+ls "$OUT"
+stamp "done"
