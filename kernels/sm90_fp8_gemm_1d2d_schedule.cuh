@@ -124,14 +124,16 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
   }
 }
 
-/// `v` as lane 0 of this warp holds it; every lane must be active. Why: the compiler treats a
-/// value read from shared memory as possibly different per thread. A tile loop bounded by one
-/// (the grouped m-block count) made the pipeline's stage and phase per-thread values, so every
-/// wgmma descriptor was rebuilt in ordinary registers and moved to uniform ones (R2UR) before
-/// each wgmma: 14% more instructions and 9% more time than the same tiles dense (Nsight Compute,
-/// one group of 9216 x 4096 x 7168, results/2026-11-22-grouped-vs-deepgemm/1942-grouped-overhead).
-/// A shuffle from a fixed lane is uniform by construction.
-__device__ __forceinline__ int warp_uniform(int v) { return __shfl_sync(0xffffffffu, v, 0); }
+/// `v`, which every lane of this fully active warp holds, in a form the compiler knows is
+/// warp-uniform. Why: it treats a value read from shared memory as possibly different per thread.
+/// A tile loop bounded by one (the grouped m-block count) made the pipeline's stage and phase
+/// per-thread values, so every wgmma descriptor was rebuilt in ordinary registers and moved to
+/// uniform ones (R2UR) before each wgmma: 14% more instructions and 9% more time than the same
+/// tiles dense (Nsight Compute, one group of 9216 x 4096 x 7168,
+/// results/2026-11-22-grouped-vs-deepgemm/1942-grouped-overhead).
+/// NOTE: a shuffle from lane 0 did not help (ptxas does not treat SHFL results as uniform);
+/// REDUX, the warp reduction, writes a uniform register (SASS `REDUX.MAX.S32 URn`).
+__device__ __forceinline__ int warp_uniform(int v) { return __reduce_max_sync(0xffffffffu, v); }
 
 /// The schedule of this launch: over the problem's m-blocks, or over every group's.
 /// `kFullWarp`: called by all lanes of a warp (the math warpgroups), so grouped values read from

@@ -8,7 +8,8 @@
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
 #   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
 #   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
-#   (keep devbuild/ when a warm machine still has it from the previous call).
+#   (keep devbuild/ when a warm machine still has it from the previous call),
+#   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines).
 # Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl, dg_grouped.jsonl (both passes).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -30,7 +31,8 @@ stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp
 table_args=()
 [[ -n ${GEMMTUNE_TABLE:-} ]] && table_args=(--table "$GEMMTUNE_TABLE")
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
-  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" > /tmp/gt_pass.log 2>&1
+  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" \
+  --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
 stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"

@@ -2,7 +2,7 @@
 """Grouped GEMMs beside DeepGEMM, one device call (scripts/device_grouped_vs_deepgemm.sh runs it).
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
-       [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json]
+       [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json] [--baseline-timing separate|none]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
@@ -70,6 +70,9 @@ def main():
     ap.add_argument("dg2"); ap.add_argument("out")
     ap.add_argument("--deadline", type=float, default=0); ap.add_argument("--iters", type=int, default=30)
     ap.add_argument("--table", default="")
+    # "none" leaves out the per-group cuBLASLt baselines (their loop and graph timings take most
+    # of a problem's time) when only the comparison with DeepGEMM is wanted.
+    ap.add_argument("--baseline-timing", default="separate")
     a = ap.parse_args()
     chosen = table_configs(a.table) if a.table else None
     problems = json.load(open(a.problems))["problems"]
@@ -89,7 +92,8 @@ def main():
                 config = candidates(p)
             cmd = [a.gemmtune, "run", "--layout", "grouped_" + p["layout"], "--n", str(p["n"]),
                    "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
-                   "--config", config, "--timing", "call", "--iters", str(a.iters), "--json"]
+                   "--config", config, "--timing", "call", "--iters", str(a.iters), "--json",
+                   "--baseline-timing", a.baseline_timing]
             if p["layout"] == "masked":
                 cmd += ["--max-m", str(p["max_m"])]
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
