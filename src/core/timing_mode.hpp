@@ -35,10 +35,11 @@ enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 
 /// How a run-off (sweep/runoff.hpp) times its candidates against each other:
 ///   burst:     each candidate in turn in a block of its own, after an idle gap: the stream
-///              drained, the host idle, then warm-ups and a short burst of samples; the blocks
-///              rotate over several rounds so no candidate always follows the same one. What a
-///              caller timing one call after idle sees, and how the DeepGEMM comparison times
-///              both sides (3 warm-ups + 30 samples). The sweep's default.
+///              drained, the host idle, then warm-ups and a short burst of samples; the order
+///              rotates by one each round, so a candidate's place in it (first after the
+///              screening, or later) changes. What a caller timing one call after idle sees,
+///              and how the DeepGEMM comparison times both sides (3 warm-ups + 30 samples).
+///              The sweep's default.
 ///   sustained: all candidates interleaved sample by sample, >= 100 samples each (the only
 ///              protocol before `sweep --runoff`). What a GPU under continuous load sees: at
 ///              the 700 W cap the clock settles lower, and at 4096x7168x16384 this picks a
