@@ -20,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
+#include "core/timing_mode.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
 #include "report/tuning_table.hpp"
@@ -83,7 +84,16 @@ int test_worker_gpus() {
   return 1 + static_cast<int>(std::count(listed, listed + std::strlen(listed), ','));
 }
 
+/// Throws a usage error, one line listing the names, unless `name` is a run-off regime.
+void check_runoff_regime(const std::string& name) {
+  if (parse_runoff_regime(name)) return;
+  std::string names;
+  for (const std::string& n : runoff_regime_names()) names += (names.empty() ? "" : ", ") + n;
+  throw Error(kExitUsage, one_line("--runoff \"" + name + "\": expected one of " + names));
+}
+
 int run_sweep_command(SweepFlags f) {
+  check_runoff_regime(f.measure.runoff_regime);
   const std::string shapes_file = resolve_input_path(f.shapes_path);
   const std::string space_file = resolve_input_path(f.space_path);
   const ShapeSet shapes = load_shape_set(shapes_file);
@@ -190,11 +200,18 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--resume", flags->resume,
                 "continue the run folder: skip measurements runs.jsonl already holds");
   cmd->add_flag("--force", flags->force,
-                "with --resume: continue even if the GPU, shape set, timing mode or shard differ; "
-                "with --gpus: measure on GPUs of different models");
+                "with --resume: continue even if the GPU, shape set, timing mode, run-off regime "
+                "or shard differ; with --gpus: measure on GPUs of different models");
   cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
                 "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
                 "sweep's time); its speedup column stays empty");
+  cmd->add_option("--runoff", flags->measure.runoff_regime,
+                  "how the run-off that ends each problem times its fastest configs: burst (each "
+                  "in turn after an idle gap, --warmup warm-ups + 30 samples, 4 rounds: what a "
+                  "call after idle sees, as the DeepGEMM comparison times) or sustained (all "
+                  "interleaved sample by sample, >= 100 samples each: a GPU under continuous "
+                  "load; the protocol before this flag)")
+      ->capture_default_str();
   add_measure_flags(cmd, flags->measure);
   cmd->add_flag("--json", flags->measure.json,
                 "print the tuning table (gemmtune.tuning_table/2) on stdout at the end");

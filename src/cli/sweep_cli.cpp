@@ -66,7 +66,8 @@ void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
 sweep::SweepOptions sweep_options(const MeasureFlags& flags, const std::string& timing_mode) {
   sweep::SweepOptions o;
   o.out_dir = flags.out;
-  o.timing = {.mode = timing_mode, .warmup = flags.warmup, .iters = flags.iters};
+  o.timing = {.mode = timing_mode, .warmup = flags.warmup, .iters = flags.iters,
+              .runoff_regime = flags.runoff_regime};
   o.seed = flags.seed;
   // NOTE: the worker logs warnings only unless the user asked for debug or trace output, so its
   // lines do not interleave with the progress line.

@@ -18,6 +18,8 @@ struct MeasureFlags {
   std::string timing;  ///< "kernel" or "call"; empty: the command's default
   int iters = 30;
   int warmup = 3;
+  /// How a run-off times its candidates (core/timing_mode.hpp RunoffRegime); `sweep --runoff`.
+  std::string runoff_regime = "burst";
   uint64_t seed = 1;
   int jobs = 0;
   double watchdog_s = sweep::kDefaultWatchdogBaseS;

@@ -12,6 +12,8 @@ constexpr EnumNames<BaselineTiming, 3> kBaselineTimingNames{
     {{{BaselineTiming::kSeparate, "separate"},
       {BaselineTiming::kInterleaved, "interleaved"},
       {BaselineTiming::kNone, "none"}}}};
+constexpr EnumNames<RunoffRegime, 2> kRunoffRegimeNames{
+    {{{RunoffRegime::kBurst, "burst"}, {RunoffRegime::kSustained, "sustained"}}}};
 
 }  // namespace
 
@@ -42,5 +44,13 @@ std::optional<BaselineTiming> parse_baseline_timing(std::string_view name) {
 }
 
 std::vector<std::string> baseline_timing_names() { return kBaselineTimingNames.names(); }
+
+const char* to_string(RunoffRegime regime) { return kRunoffRegimeNames.name(regime); }
+
+std::optional<RunoffRegime> parse_runoff_regime(std::string_view name) {
+  return kRunoffRegimeNames.parse(name);
+}
+
+std::vector<std::string> runoff_regime_names() { return kRunoffRegimeNames.names(); }
 
 }  // namespace gemmtune

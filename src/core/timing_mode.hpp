@@ -33,6 +33,20 @@ enum class TimingMode { kCall, kCallSync, kKernel };
 ///   none:        no baseline timed.
 enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 
+/// How a run-off (sweep/runoff.hpp) times its candidates against each other:
+///   burst:     each candidate in turn in a block of its own, after an idle gap: the stream
+///              drained, the host idle, then warm-ups and a short burst of samples; the order
+///              rotates by one each round, so a candidate's place in it (first after the
+///              screening, or later) changes. What a caller timing one call after idle sees,
+///              and how the DeepGEMM comparison times both sides (3 warm-ups + 30 samples).
+///              The sweep's default.
+///   sustained: all candidates interleaved sample by sample, >= 100 samples each (the only
+///              protocol before `sweep --runoff`). What a GPU under continuous load sees: at
+///              the 700 W cap the clock settles lower, and at 4096x7168x16384 this picks a
+///              multicast-B config 1% ahead sustained but 4% behind in 30-sample bursts
+///              (results/PERF_LOG.md, "Selection regime").
+enum class RunoffRegime { kBurst, kSustained };
+
 /// "call", "call_sync" or "kernel".
 [[nodiscard]] const char* to_string(TimingMode mode);
 /// The mode named `name`, or nothing for an unknown name.
@@ -48,5 +62,12 @@ enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 [[nodiscard]] std::optional<BaselineTiming> parse_baseline_timing(std::string_view name);
 /// Every baseline timing's name, for CLI validation and error messages.
 [[nodiscard]] std::vector<std::string> baseline_timing_names();
+
+/// "burst" or "sustained".
+[[nodiscard]] const char* to_string(RunoffRegime regime);
+/// The run-off regime named `name`, or nothing for an unknown name.
+[[nodiscard]] std::optional<RunoffRegime> parse_runoff_regime(std::string_view name);
+/// Every run-off regime's name, for CLI validation and error messages.
+[[nodiscard]] std::vector<std::string> runoff_regime_names();
 
 }  // namespace gemmtune

@@ -91,6 +91,7 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
   differ("NVRTC", ref.env.nvrtc, s.env.nvrtc);
   differ("cuBLASLt", ref.env.cublaslt, s.env.cublaslt);
   differ("timing mode", ref.env.timing_mode, s.env.timing_mode);
+  differ("run-off regime", env_runoff_regime(ref.env.raw), env_runoff_regime(s.env.raw));
   // NOTE: measured roofs name the GPU they were measured on; like the records, the roofs of one
   // table come from one model (shard 1's are the merged folder's).
   if (ref.env.roofs.source == RoofSource::kMeasured &&

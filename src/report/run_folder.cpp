@@ -89,6 +89,12 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
   return env;
 }
 
+std::string env_runoff_regime(const Json& env) {
+  const Json timing = env.is_object() ? env.value("timing", Json()) : Json();
+  const Json regime = timing.is_object() ? timing.value("runoff_regime", Json()) : Json();
+  return regime.is_string() ? regime.get<std::string>() : to_string(RunoffRegime::kSustained);
+}
+
 Json to_json(const RunEnv& env) {
   Json j = env.raw.is_object() ? env.raw : Json::object();
   j["schema"] = kEnvSchema;

@@ -37,6 +37,10 @@ struct RunEnv {
 /// Parses an env object (env.json, or the `env` member of a tuning table).
 [[nodiscard]] RunEnv parse_env(const Json& j, const JsonAt& at);
 
+/// The run-off regime an env object records (`timing.runoff_regime`, core/timing_mode.hpp
+/// RunoffRegime); "sustained" when absent: folders made before `sweep --runoff` ran that one.
+[[nodiscard]] std::string env_runoff_regime(const Json& env);
+
 /// The env object to write: `raw` with the parsed fields (GPU name, versions, timing mode,
 /// roofs) written over it, so that a changed field is never contradicted by the raw copy.
 [[nodiscard]] Json to_json(const RunEnv& env);

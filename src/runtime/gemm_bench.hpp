@@ -111,17 +111,18 @@ class ProblemBench {
   /// Not the same math (no block scales), so its output is not validated.
   [[nodiscard]] Measurement measure_cublaslt_fp8_tensor();
   /// Side by side (kind side_by_side): the candidate configs (the screening's fastest first) are
-  /// validated again and, when more than one, timed interleaved sample by sample (the run-off);
+  /// validated again and, when more than one, timed together as `runoff` says (the run-off:
+  /// bursts or interleaved sample by sample, core/timing_mode.hpp RunoffRegime);
   /// the fastest (the record's config) is then timed interleaved with the cuBLASLt heuristic,
   /// `best_algo` (the cuBLASLt best search's winner, when known) and the per-tensor FP8 GEMM.
   /// The card is power-capped and its clock moves within a problem's measurements (SM clock
   /// 1.4-1.75 GHz within one problem of the dsv3 sweep), so only interleaved times compare
   /// configs fairly; the tuning table's choice and speedups come from these numbers. A candidate
   /// other than the first that fails validation is left out; the first failing fails the record.
-  /// `runoff_samples`: timed samples per candidate in the run-off (0: the timing options').
+  /// `runoff`: the run-off's regime and samples (default: interleaved, the options' samples).
   [[nodiscard]] Measurement measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
                                                  const std::optional<AlgoRecord>& best_algo,
-                                                 int runoff_samples = 0);
+                                                 const RunoffPlan& runoff = {});
   /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
   void profile(const KernelConfig& config, const jit::CompileResult& compiled);
 

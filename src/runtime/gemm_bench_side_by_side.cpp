@@ -1,6 +1,7 @@
 // The side-by-side measurement of a ProblemBench: the run-off candidates (the screening's fastest
-// configs) and the three cuBLASLt baselines interleaved in one Timer call, so that the choice among
-// the candidates and their ratios to the baselines are free of clock and power drift.
+// configs) timed together in one Timer call (bursts or interleaved, core/timing_mode.hpp), then the
+// winner beside the three cuBLASLt baselines, so that the choice among the candidates and their
+// ratios to the baselines are free of clock and power drift.
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ namespace gemmtune {
 
 Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
                                                const std::optional<AlgoRecord>& best_algo,
-                                               int runoff_samples) {
+                                               const RunoffPlan& runoff_plan) {
   State& s = *state_;
   if (candidates.empty()) throw Error(kExitUsage, "side by side: no config to time");
   // One validation record per candidate that passed; the winner's becomes the result.
@@ -49,13 +50,13 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
     candidate_launches.push_back({kSm90Fp8Gemm1d2d.kernel_name(validated[i].config),
                                   [l](cudaStream_t st) { l->prepared.launch(st); }});
   }
-  // The run-off: candidates alone, interleaved; then the winner again, on fresh samples, and the
-  // baselines after it, so that its ratios carry no bias from being the fastest of noisy medians.
+  // The run-off: candidates alone, as the plan says; then the winner again, on fresh samples,
+  // and the baselines after it, so that its ratios carry no bias from being the fastest of noisy
+  // medians.
   std::vector<RunoffTiming> runoff;
   size_t winner = 0;
   if (loaded.size() > 1) {
-    const std::vector<TimingStats> stats =
-        s.timer.time_interleaved(candidate_launches, runoff_samples);
+    const std::vector<TimingStats> stats = s.timer.time_runoff(candidate_launches, runoff_plan);
     for (size_t i = 0; i < loaded.size(); ++i) {
       runoff.push_back({validated[i].config, stats[i]});
       if (stats[i].median_us < stats[winner].median_us) winner = i;

@@ -206,7 +206,7 @@ void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kin
 
 std::vector<GroupedMeasurement> GroupedBench::measure(
     const std::vector<RunoffCandidate>& candidates, const std::vector<std::string>& baselines,
-    BaselineTiming timing) {
+    BaselineTiming timing, const RunoffPlan& runoff) {
   State& s = *state_;
   const GroupedInputs& in = s.inputs;
   const cudaStream_t stream = s.timer.stream();
@@ -302,7 +302,7 @@ std::vector<GroupedMeasurement> GroupedBench::measure(
   if (launches.empty() && baseline_launches.empty()) return out;
   NvtxRange range("time grouped");
   const std::vector<TimingStats> stats =
-      s.timer.time_with_baselines(launches, baseline_launches, timing);
+      s.timer.time_with_baselines(launches, baseline_launches, timing, runoff);
   for (size_t j = 0; j < timed.size(); ++j) out[timed[j]].timing = stats[j];
   return out;
 }

@@ -2,7 +2,7 @@
 /// Measuring grouped members of the sm90_fp8_gemm_1d2d family on one grouped problem (README
 /// "Grouped GEMMs"): inputs and per-group dequantized references are built once; each config is
 /// validated group by group on a poisoned output (rows no group owns must stay poisoned), then
-/// the configs that passed are timed interleaved, sample by sample.
+/// the configs that passed are timed together: interleaved sample by sample, or in bursts.
 #include <nlohmann/json_fwd.hpp>
 
 #include <memory>
@@ -74,14 +74,15 @@ class GroupedBench {
   GroupedBench& operator=(const GroupedBench&) = delete;
 
   /// Validates every candidate (each group against its dequantized reference and against
-  /// cuBLASLt's output); those that passed are then timed interleaved among themselves, and the
-  /// cuBLASLt `baselines` (kGroupedBaselineLoop, kGroupedBaselineGraph) beside them as `timing`
-  /// says (results: candidates in request order, then the baselines). A candidate that fails
-  /// keeps its disposition and is not timed.
+  /// cuBLASLt's output); those that passed are then timed among themselves as `runoff` says
+  /// (default: interleaved sample by sample, the options' samples), and the cuBLASLt `baselines`
+  /// (kGroupedBaselineLoop, kGroupedBaselineGraph) beside them as `timing` says (results:
+  /// candidates in request order, then the baselines). A candidate that fails keeps its
+  /// disposition and is not timed.
   [[nodiscard]] std::vector<GroupedMeasurement> measure(
       const std::vector<RunoffCandidate>& candidates,
       const std::vector<std::string>& baselines = {kGroupedBaselineLoop, kGroupedBaselineGraph},
-      BaselineTiming timing = BaselineTiming::kSeparate);
+      BaselineTiming timing = BaselineTiming::kSeparate, const RunoffPlan& runoff = {});
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
 

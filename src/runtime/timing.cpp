@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <nvtx3/nvtx3.hpp>
 
 #include "core/error.hpp"
 #include "core/sample_stats.hpp"
+#include "core/stopwatch.hpp"
 #include "kernels/support_params.h"
 #include "runtime/cuda_check.hpp"
 #include "runtime/support_module.hpp"
@@ -66,38 +69,23 @@ double Timer::sample_us(const TimedLaunch& launch, bool* spin_timed_out) {
   return 1000.0 * stop_.elapsed_ms_since(start_);
 }
 
-std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>& launches,
-                                                 int sample_count) {
-  GT_CHECK(!launches.empty(), kExitUsage, "nothing to time");
-  const int samples = sample_count > 0 ? sample_count : options_.sample_count;
-  std::vector<TimingStats> stats(launches.size());
-  for (const TimedLaunch& launch : launches) {
-    spdlog::debug("timing {} ({} mode, {} warm-ups, {} samples)", launch.name, to_string(options_.mode),
-                  options_.warmup_count, samples);
-  }
-  bool timed_out = false;
-  if (options_.settle_ms > 0) {
-    GT_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.settle_ms));
-  }
-  for (int w = 0; w < options_.warmup_count; ++w) {
-    for (const TimedLaunch& launch : launches) static_cast<void>(sample_us(launch, &timed_out));
-  }
-  for (int s = 0; s < samples; ++s) {
-    for (size_t c = 0; c < launches.size(); ++c) {
-      stats[c].samples_us.push_back(sample_us(launches[c], &timed_out));
-      stats[c].spin_timeouts += timed_out ? 1 : 0;
-    }
-  }
+void Timer::idle(int idle_ms) {
+  GT_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+  if (idle_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+}
+
+std::vector<TimingStats> Timer::summarize(const std::vector<TimedLaunch>& launches,
+                                          int warmup_count, int settle_ms,
+                                          std::vector<TimingStats> measured) const {
   const ClockSample clocks = options_.record_clocks ? sample_clocks(device_) : ClockSample{};
   for (size_t c = 0; c < launches.size(); ++c) {
-    TimingStats& t = stats[c];
+    TimingStats& t = measured[c];
     const SampleStats s = summarize_samples(t.samples_us);
     t.name = launches[c].name;
     t.mode = options_.mode;
     t.flushed_l2 = options_.flush_l2;
-    t.warmup_count = options_.warmup_count;
-    t.settle_ms = options_.settle_ms;
+    t.warmup_count = warmup_count;
+    t.settle_ms = settle_ms;
     t.median_us = s.median;
     t.p10_us = s.p10;
     t.p90_us = s.p90;
@@ -110,21 +98,89 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
                    t.spin_timeouts);
     }
   }
-  return stats;
+  return measured;
+}
+
+std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>& launches,
+                                                 int sample_count) {
+  GT_CHECK(!launches.empty(), kExitUsage, "nothing to time");
+  const int samples = sample_count > 0 ? sample_count : options_.sample_count;
+  std::vector<TimingStats> stats(launches.size());
+  for (const TimedLaunch& launch : launches) {
+    spdlog::debug("timing {} ({} mode, {} warm-ups, {} samples)", launch.name, to_string(options_.mode),
+                  options_.warmup_count, samples);
+  }
+  bool timed_out = false;
+  if (options_.settle_ms > 0) idle(options_.settle_ms);
+  for (int w = 0; w < options_.warmup_count; ++w) {
+    for (const TimedLaunch& launch : launches) static_cast<void>(sample_us(launch, &timed_out));
+  }
+  for (int s = 0; s < samples; ++s) {
+    for (size_t c = 0; c < launches.size(); ++c) {
+      stats[c].samples_us.push_back(sample_us(launches[c], &timed_out));
+      stats[c].spin_timeouts += timed_out ? 1 : 0;
+    }
+  }
+  return summarize(launches, options_.warmup_count, options_.settle_ms, std::move(stats));
+}
+
+std::vector<TimingStats> Timer::time_in_bursts(const std::vector<TimedLaunch>& launches,
+                                               const BurstPlan& plan) {
+  GT_CHECK(!launches.empty(), kExitUsage, "nothing to time");
+  GT_CHECK(plan.rounds > 0 && plan.burst_samples > 0 && plan.warmup_count >= 0 &&
+               plan.max_idle_ms >= 0,
+           kExitUsage, "a burst plan needs >= 1 round, >= 1 sample, >= 0 warm-ups and idle");
+  const size_t n = launches.size();
+  for (const TimedLaunch& launch : launches) {
+    spdlog::debug("timing {} ({} mode, {} rounds of {} warm-ups + {} samples, idle <= {} ms)",
+                  launch.name, to_string(options_.mode), plan.rounds, plan.warmup_count,
+                  plan.burst_samples, plan.max_idle_ms);
+  }
+  std::vector<TimingStats> stats(n);
+  bool timed_out = false;
+  // NOTE: the idle gap lasts as long as the burst before it (a 50% duty cycle keeps a small
+  // problem's run-off cheap), at most max_idle_ms: the power cap averages over tens of ms, so the
+  // card must idle long enough to shed the previous burst's heat before the next one starts; the
+  // first burst follows validation and screening, so it gets the full gap.
+  int idle_ms = plan.max_idle_ms;
+  for (int round = 0; round < plan.rounds; ++round) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t c = (static_cast<size_t>(round) + i) % n;
+      idle(idle_ms);
+      const auto burst_start = std::chrono::steady_clock::now();
+      for (int w = 0; w < plan.warmup_count; ++w) {
+        static_cast<void>(sample_us(launches[c], &timed_out));
+      }
+      for (int s = 0; s < plan.burst_samples; ++s) {
+        stats[c].samples_us.push_back(sample_us(launches[c], &timed_out));
+        stats[c].spin_timeouts += timed_out ? 1 : 0;
+      }
+      const double burst_ms = 1000.0 * seconds_since(burst_start);
+      idle_ms = static_cast<int>(std::min<double>(std::ceil(burst_ms), plan.max_idle_ms));
+    }
+  }
+  return summarize(launches, plan.warmup_count, 0, std::move(stats));
+}
+
+std::vector<TimingStats> Timer::time_runoff(const std::vector<TimedLaunch>& launches,
+                                            const RunoffPlan& plan) {
+  if (plan.regime == RunoffRegime::kBurst) return time_in_bursts(launches, plan.burst);
+  return time_interleaved(launches, plan.sustained_samples);
 }
 
 TimingStats Timer::time(const TimedLaunch& launch) { return time_interleaved({launch}).front(); }
 
 std::vector<TimingStats> Timer::time_with_baselines(const std::vector<TimedLaunch>& configs,
                                                     const std::vector<TimedLaunch>& baselines,
-                                                    BaselineTiming how) {
+                                                    BaselineTiming how,
+                                                    const RunoffPlan& configs_plan) {
   if (how == BaselineTiming::kInterleaved) {
     std::vector<TimedLaunch> all = configs;
     all.insert(all.end(), baselines.begin(), baselines.end());
-    return time_interleaved(all);
+    return time_runoff(all, configs_plan);
   }
   std::vector<TimingStats> stats;
-  if (!configs.empty()) stats = time_interleaved(configs);
+  if (!configs.empty()) stats = time_runoff(configs, configs_plan);
   if (how == BaselineTiming::kSeparate) {
     for (const TimedLaunch& b : baselines) stats.push_back(time(b));
   }

@@ -1,8 +1,9 @@
 #pragma once
 /// The timing harness: times any launch function with CUDA events under a stated protocol
 /// (core/timing_mode.hpp defines the protocols; README "Timing methodology").
-/// Warm-up samples run the same protocol and are discarded. Several candidates are interleaved
-/// sample by sample (A B C A B C ...) so that clock and power drift hits all of them alike.
+/// Warm-up samples run the same protocol and are discarded. Several candidates are either
+/// interleaved sample by sample (A B C A B C ...) so that clock and power drift hits all of them
+/// alike, or timed in bursts after idle gaps (core/timing_mode.hpp RunoffRegime).
 /// The NVML clock sample taken right after the last sample is attached to every result.
 #include <cuda_runtime_api.h>
 
@@ -45,6 +46,22 @@ struct TimedLaunch {
   LaunchFn launch;
 };
 
+/// The burst regime of a run-off (core/timing_mode.hpp RunoffRegime::kBurst; sweep/runoff.hpp
+/// has the sweep's values).
+struct BurstPlan {
+  int rounds = 4;          ///< bursts per candidate, the order rotated by one each round
+  int warmup_count = 3;    ///< untimed samples at the start of each burst
+  int burst_samples = 30;  ///< timed samples per burst
+  int max_idle_ms = 50;    ///< longest idle gap before a burst
+};
+
+/// How a run-off times its candidates against each other (Timer::time_runoff).
+struct RunoffPlan {
+  RunoffRegime regime = RunoffRegime::kSustained;
+  int sustained_samples = 0;  ///< kSustained: timed samples per candidate (0: the options')
+  BurstPlan burst{};          ///< kBurst
+};
+
 struct TimingStats {
   std::string name;
   TimingMode mode = TimingMode::kCall;
@@ -69,17 +86,28 @@ class Timer {
 
   /// Times one launch.
   [[nodiscard]] TimingStats time(const TimedLaunch& launch);
+  /// Times `configs` among themselves as `configs_plan` says (by default interleaved with the
+  /// options' samples) and the `baselines` as `how` says (separate: each baseline in a block of
+  /// its own after the configs; interleaved: configs and baselines together, as `configs_plan`
+  /// says; none: the baselines are not timed). Stats: the configs', then the timed baselines'.
+  [[nodiscard]] std::vector<TimingStats> time_with_baselines(
+      const std::vector<TimedLaunch>& configs, const std::vector<TimedLaunch>& baselines,
+      BaselineTiming how, const RunoffPlan& configs_plan = {});
   /// Times several launches interleaved sample by sample; stats in input order. `sample_count`
   /// > 0 overrides the options' count for this call (a run-off needs more samples than a
   /// screening measurement).
-  /// Times `configs` interleaved among themselves and the `baselines` as `how` says (separate:
-  /// each baseline in a block of its own after the configs; interleaved: all sample by sample;
-  /// none: the baselines are not timed). Stats: the configs', then the timed baselines'.
-  [[nodiscard]] std::vector<TimingStats> time_with_baselines(
-      const std::vector<TimedLaunch>& configs, const std::vector<TimedLaunch>& baselines,
-      BaselineTiming how);
   [[nodiscard]] std::vector<TimingStats> time_interleaved(const std::vector<TimedLaunch>& launches,
                                                           int sample_count = 0);
+  /// Times several launches in bursts: for round r in [0, plan.rounds), candidate (r + i) % n
+  /// for i in [0, n): the stream drained, an idle gap (the previous burst's wall time, at most
+  /// plan.max_idle_ms; the first gap plan.max_idle_ms), plan.warmup_count untimed samples, then
+  /// plan.burst_samples timed ones. Stats in input order, each pooling its rounds * burst_samples
+  /// samples in measurement order; the options' warm-ups and settle_ms are not used.
+  [[nodiscard]] std::vector<TimingStats> time_in_bursts(const std::vector<TimedLaunch>& launches,
+                                                        const BurstPlan& plan);
+  /// Times a run-off's candidates as `plan` says: time_in_bursts or time_interleaved.
+  [[nodiscard]] std::vector<TimingStats> time_runoff(const std::vector<TimedLaunch>& launches,
+                                                     const RunoffPlan& plan);
 
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
   [[nodiscard]] const TimingOptions& options() const { return options_; }
@@ -88,6 +116,13 @@ class Timer {
   /// One sample of `launch` in the configured mode; returns microseconds.
   double sample_us(const TimedLaunch& launch, bool* spin_timed_out);
   void flush();
+  /// Drains the stream, then sleeps `idle_ms` on the host.
+  void idle(int idle_ms);
+  /// `measured` (one per launch, only samples_us and spin_timeouts set) with every other field
+  /// filled from its samples, the options and one clock sample taken now.
+  [[nodiscard]] std::vector<TimingStats> summarize(const std::vector<TimedLaunch>& launches,
+                                                   int warmup_count, int settle_ms,
+                                                   std::vector<TimingStats> measured) const;
 
   TimingOptions options_;
   int device_ = 0;

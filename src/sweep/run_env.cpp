@@ -75,7 +75,7 @@ Json make_env_json(const Json& worker_environment, const SweepDescription& sweep
   env["versions"] = versions;
   env["timing_mode"] = sweep.timing.mode;
   env["timing"] = {{"warmup", sweep.timing.warmup}, {"iters", sweep.timing.iters},
-                   {"seed", sweep.seed}};
+                   {"runoff_regime", sweep.timing.runoff_regime}, {"seed", sweep.seed}};
   env["roofs"] = report::to_json(roofs);
   env["shapes"] = sweep.shapes;
   env["sweep"] = sweep.settings;
@@ -99,6 +99,8 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
     return v.is_string() ? v.get<std::string>() : std::string();
   };
   differ("timing mode", mode(existing), mode(current));
+  differ("run-off regime", report::env_runoff_regime(existing),
+         report::env_runoff_regime(current));
   const auto shard = [](const Json& j) {
     if (!j.is_object() || !j.contains("shard") || !j.at("shard").is_object()) {
       return std::string("none");

@@ -25,7 +25,7 @@ namespace gemmtune::sweep {
 /// What a sweep records about itself in env.json.
 struct SweepDescription {
   std::string command;     ///< the exact command line
-  TimingRequest timing;    ///< timing_mode, warm-up and samples
+  TimingRequest timing;    ///< timing_mode, warm-up, samples and run-off regime
   uint64_t seed = 1;
   report::Json shapes;     ///< shapes_json() of the problems measured
   report::Json settings;   ///< "sweep" member: space, budget, watchdog, ... (free form)
@@ -47,7 +47,8 @@ struct SweepDescription {
 
 /// Why a folder whose env.json is `existing` cannot be resumed by a sweep whose env.json would be
 /// `current`, one line per difference: GPU name, shape set (name and problems), timing mode,
-/// shard (index, count and plan digest).
+/// run-off regime (timing.runoff_regime, "sustained" when absent), shard (index, count and plan
+/// digest).
 /// Empty when it can.
 [[nodiscard]] std::vector<std::string> resume_conflicts(const report::Json& existing,
                                                         const report::Json& current);

@@ -1,11 +1,12 @@
 #pragma once
-/// The run-off that ends each problem of a sweep: which screened configs are re-timed
-/// interleaved, side by side with the cuBLASLt baselines (README "sweep").
+/// The run-off that ends each problem of a sweep: which screened configs are re-timed together,
+/// side by side with the cuBLASLt baselines, and how (README "sweep").
 ///
 /// Why: configs are screened one after another, and the power-capped card's SM clock moves by up
 /// to ~20% within one problem (1425-1770 MHz at 4096x7168x16384, results/PERF_LOG.md session 4),
 /// so a screening time says as much about the moment as about the config. Timing the fastest few
-/// in one interleaved call makes the choice among them drift-free.
+/// in one call makes the choice among them drift-free; `sweep --runoff` chooses whether that call
+/// times them in bursts after idle gaps or under sustained load (core/timing_mode.hpp).
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,20 @@ inline constexpr int kRunoffMaxConfigs = 6;
 /// differ by less than one sample's spread; the median of 100 interleaved samples separates them
 /// (its standard error is ~1/8 of the sample spread), and 100 flushed samples cost ~25 ms.
 inline constexpr int kRunoffMinSamples = 100;
+/// Rounds of the burst regime: each candidate gets this many bursts, the order rotated by one
+/// each round. NOTE: 4 rounds of 30 samples give each candidate 120, at least the sustained
+/// run-off's kRunoffMinSamples, so both regimes separate configs a few % apart alike.
+inline constexpr int kRunoffBurstRounds = 4;
+/// Timed samples per burst. NOTE: 30 is the call protocol's default --iters, what the DeepGEMM
+/// comparison times after its 3 warm-ups (../shared/anchors/dg_compare.py), so the burst
+/// run-off times what the comparison times.
+inline constexpr int kRunoffBurstSamples = 30;
+/// Longest idle gap before a burst (ms). NOTE: the 700 W cap averages power over time, so the
+/// card must idle long enough to shed the previous burst's heat, or the bursts chain into
+/// sustained load (an idle second restores 1.98 GHz, throttled within ~0.3 s of load: PERF_LOG
+/// 2026-11-22, power probe; 50 ms is yet to be checked on a device). A gap never outlasts the
+/// burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
+inline constexpr int kRunoffMaxIdleMs = 50;
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 

@@ -18,8 +18,11 @@ namespace gemmtune::sweep {
 namespace {
 
 /// The timing the cost uses: the CLI's defaults (--warmup 3 --iters 30), whatever the flags.
+/// NOTE: and the sustained run-off whatever --runoff says: the cost it gave before --runoff, so
+/// that a shard array's split and plan digest stay those of folders made before it.
 const TimingRequest& cost_timing() {
-  static const TimingRequest timing{.mode = "kernel", .warmup = 3, .iters = 30};
+  static const TimingRequest timing{.mode = "kernel", .warmup = 3, .iters = 30,
+                                    .runoff_regime = "sustained"};
   return timing;
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/gemm_shape.hpp"
 #include "core/legality_table.hpp"
+#include "core/timing_mode.hpp"
 #include "sweep/runoff.hpp"
 
 #include <algorithm>
@@ -76,12 +77,24 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
   return plan;
 }
 
+namespace {
+
+bool burst_runoff(const TimingRequest& timing) {
+  return parse_runoff_regime(timing.runoff_regime) == RunoffRegime::kBurst;
+}
+
+}  // namespace
+
 int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   const int64_t full = 1 + timing.warmup + timing.iters;
-  // NOTE: side by side: the run-off's configs and up to three baselines per sample (the cuBLASLt
-  // ones may be slower than the prediction, so count them twice); every config also validates.
+  // NOTE: side by side: the run-off's configs (each validated, then timed in bursts or
+  // interleaved), then the winner and up to three baselines (the cuBLASLt ones may be slower
+  // than the prediction, so the run-off and these are counted twice).
   if (item.kind == report::RunKind::kSideBySide) {
-    const int64_t runoff = 1 + timing.warmup + std::max<int64_t>(timing.iters, kRunoffMinSamples);
+    const int64_t runoff =
+        burst_runoff(timing)
+            ? 1 + int64_t{kRunoffBurstRounds} * (timing.warmup + kRunoffBurstSamples)
+            : 1 + timing.warmup + std::max<int64_t>(timing.iters, kRunoffMinSamples);
     return 2 * kRunoffMaxConfigs * runoff + 6 * full;
   }
   if (item.kind != report::RunKind::kCublasltBest) return full;
@@ -97,11 +110,17 @@ double problem_setup_seconds(const Problem& p) {
   return 2.0 * flops / (kWatchdogReferenceTflops * 1e12);
 }
 
+double request_idle_seconds(const WorkItem& item, const TimingRequest& timing) {
+  if (item.kind != report::RunKind::kSideBySide || !burst_runoff(timing)) return 0.0;
+  return kRunoffMaxConfigs * kRunoffBurstRounds * kRunoffMaxIdleMs * 1e-3;
+}
+
 double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s,
                         double setup_s) {
   const double per_launch_us = std::max(0.0, item.predicted_us) + kWatchdogLaunchOverheadUs;
-  return base_s + setup_s + kWatchdogPredictionFactor * per_launch_us *
-                                static_cast<double>(request_launches(item, timing)) * 1e-6;
+  return base_s + setup_s + request_idle_seconds(item, timing) +
+         kWatchdogPredictionFactor * per_launch_us *
+             static_cast<double>(request_launches(item, timing)) * 1e-6;
 }
 
 }  // namespace gemmtune::sweep

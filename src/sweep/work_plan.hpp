@@ -98,12 +98,20 @@ inline constexpr double kWatchdogReferenceTflops = 0.25;
 [[nodiscard]] double problem_setup_seconds(const Problem& problem);
 
 /// Launches one request of `item` makes: validation plus warm-up plus samples; for
-/// cublaslt_best the screening of up to kCublasLtBestMaxAlgos algorithms and the re-timing.
+/// cublaslt_best the screening of up to kCublasLtBestMaxAlgos algorithms and the re-timing; for
+/// side_by_side the run-off in `timing.runoff_regime` (a burst run-off's rounds of warm-ups and
+/// samples, or the sustained one's >= kRunoffMinSamples) and the baselines.
 [[nodiscard]] int64_t request_launches(const WorkItem& item, const TimingRequest& timing);
 
+/// Seconds one request of `item` spends idle on purpose: a burst run-off's gaps, at most
+/// kRunoffMaxIdleMs before each of kRunoffBurstRounds bursts of up to kRunoffMaxConfigs
+/// candidates; 0 for anything else.
+[[nodiscard]] double request_idle_seconds(const WorkItem& item, const TimingRequest& timing);
+
 /// Seconds the parent waits for the answer to `item` before it kills the worker:
-/// base_s + setup_s + kWatchdogPredictionFactor * (predicted_us + kWatchdogLaunchOverheadUs) *
-/// launches, where setup_s is problem_setup_seconds() when the worker sets the problem up, else 0.
+/// base_s + setup_s + request_idle_seconds() + kWatchdogPredictionFactor * (predicted_us +
+/// kWatchdogLaunchOverheadUs) * launches, where setup_s is problem_setup_seconds() when the
+/// worker sets the problem up, else 0.
 [[nodiscard]] double watchdog_seconds(const WorkItem& item, const TimingRequest& timing,
                                       double base_s, double setup_s);
 

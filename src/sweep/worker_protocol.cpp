@@ -81,7 +81,8 @@ std::string encode_measure(const MeasureRequest& r) {
     j["algo"] = r.algo;
     if (!r.runoff.empty()) j["runoff"] = r.runoff;
   }
-  j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters}};
+  j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters},
+                 {"runoff_regime", r.timing.runoff_regime}};
   j["seed"] = r.seed;
   return j.dump();
 }
@@ -130,6 +131,10 @@ WorkerRequest decode_request(const std::string& line) {
               .warmup = static_cast<int>(request_int(timing, "warmup", 0, INT_MAX)),
               .iters = static_cast<int>(request_int(timing, "iters", 1, INT_MAX))};
   if (!parse_timing_mode(m.timing.mode)) bad_request("unknown timing mode");
+  if (timing.contains("runoff_regime")) {
+    m.timing.runoff_regime = request_string(timing, "runoff_regime");
+  }
+  if (!parse_runoff_regime(m.timing.runoff_regime)) bad_request("unknown run-off regime");
   const Json& seed = request_member(j, "seed");
   if (!seed.is_number_unsigned()) bad_request("\"seed\" is not a non-negative integer");
   m.seed = seed.get<uint64_t>();

@@ -9,11 +9,12 @@
 ///   measure  {"schema":"gemmtune.worker_request/1","id":7,"op":"measure","kind":"gemmtune",
 ///             "problem":{"label":"o_proj","m":64,"n":7168,"k":16384},
 ///             "config":"bm64_bn64_s8_mc0_sm132_rN8_sk1",
-///             "timing":{"mode":"kernel","warmup":3,"iters":30},"seed":1}
+///             "timing":{"mode":"kernel","warmup":3,"iters":30,"runoff_regime":"burst"},"seed":1}
 ///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
 ///             "restart":false}
-///   side by side (after a problem's configs: the fastest passed ones and the baselines,
-///   interleaved; the record names the fastest of the run-off, `config` or one of `runoff`)
+///   side by side (after a problem's configs: the fastest passed ones timed together as
+///   timing.runoff_regime says, then the baselines; the record names the fastest of the run-off,
+///   `config` or one of `runoff`)
 ///            {...,"op":"measure","kind":"side_by_side","config":"bm64_...","runoff":["bm128_...",
 ///             ...],"algo":{<cublaslt_best algo record>|null},...}  -> a record of kind side_by_side
 ///   any   -> {"schema":"gemmtune.worker_response/1","id":7,"error":"one line","exit_code":3}
@@ -52,11 +53,16 @@ inline constexpr int kCublasLtBestScreenSamples = 2;
 /// Algorithms re-timed with the full protocol after screening.
 inline constexpr int kCublasLtBestRetimed = 4;
 
-/// The timing protocol of a measurement (`--timing`, `--warmup`, `--iters`).
+/// The timing protocol of a measurement (`--timing`, `--warmup`, `--iters`, `--runoff`).
 struct TimingRequest {
   std::string mode = "kernel";  ///< "kernel" or "call" (runtime/timing.hpp)
   int warmup = 3;               ///< untimed samples
   int iters = 30;               ///< timed samples, median reported
+  /// side_by_side: how the run-off times its candidates, "burst" or "sustained"
+  /// (core/timing_mode.hpp RunoffRegime). NOTE: "sustained" here and in a request line without
+  /// it, the only protocol before `--runoff`, so old lines and run folders keep their meaning;
+  /// `sweep` asks for "burst" unless told otherwise.
+  std::string runoff_regime = "sustained";
   [[nodiscard]] bool operator==(const TimingRequest&) const = default;
 };
 

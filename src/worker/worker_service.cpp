@@ -40,6 +40,16 @@ TimingOptions timing_options(const MeasureRequest& r) {
   return timing;
 }
 
+/// How the request's side-by-side run-off times its candidates (sweep/runoff.hpp): in bursts,
+/// or interleaved with `sustained_samples` each (0: the request's iters).
+RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
+  return {.regime = *parse_runoff_regime(r.timing.runoff_regime),  // decode_request checked it
+          .sustained_samples = sustained_samples,
+          .burst = {.rounds = sweep::kRunoffBurstRounds, .warmup_count = r.timing.warmup,
+                    .burst_samples = sweep::kRunoffBurstSamples,
+                    .max_idle_ms = sweep::kRunoffMaxIdleMs}};
+}
+
 /// A request the problem's kind of bench has no measurement for.
 [[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
   throw Error(kExitUsage, std::string("kind ") + std::string(report::to_string(r.kind)) +
@@ -88,8 +98,9 @@ Measurement WorkerService::measure_dense(const MeasureRequest& r) {
     case RunKind::kSideBySide: {
       std::optional<AlgoRecord> algo;
       if (r.algo.is_object()) algo = parse_algo_record(r.algo, "worker request", "$.algo");
-      return bench.measure_side_by_side(candidates_of(r), algo,
-                                        std::max(r.timing.iters, sweep::kRunoffMinSamples));
+      return bench.measure_side_by_side(
+          candidates_of(r), algo,
+          runoff_plan(r, std::max(r.timing.iters, sweep::kRunoffMinSamples)));
     }
     case RunKind::kCublasltPerGroup:
     case RunKind::kCublasltPerGroupGraph:
@@ -121,7 +132,11 @@ Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
 
 Measurement WorkerService::grouped_side_by_side(GroupedBench& bench, const MeasureRequest& r) {
   const std::vector<RunoffCandidate> candidates = candidates_of(r);
-  const std::vector<GroupedMeasurement> results = bench.measure(candidates);
+  // NOTE: the grouped run-off's sustained regime keeps the request's iters (its protocol before
+  // --runoff); only the dense one is raised to kRunoffMinSamples.
+  const std::vector<GroupedMeasurement> results =
+      bench.measure(candidates, {kGroupedBaselineLoop, kGroupedBaselineGraph},
+                    BaselineTiming::kSeparate, runoff_plan(r, 0));
   Measurement side;
   const GroupedMeasurement* best = nullptr;
   for (size_t i = 0; i < candidates.size(); ++i) {

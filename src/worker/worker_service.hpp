@@ -26,10 +26,11 @@ class WorkerService {
   Measurement measure_dense(const sweep::MeasureRequest& r);
   /// A grouped problem (README "Grouped GEMMs"): a config is validated group by group and timed
   /// alone; a baseline is one of the per-group cuBLASLt launches; side by side times the
-  /// run-off's configs interleaved with both baselines, in one call.
+  /// run-off's configs together, then both baselines, in one call.
   Measurement measure_grouped(const sweep::MeasureRequest& r);
-  /// The run-off's candidates and both per-group baselines timed in one interleaved call; the
-  /// record names the fastest candidate that passed (sweep/runoff.hpp).
+  /// The run-off's candidates timed together as the request's run-off regime says, then both
+  /// per-group baselines, each in a block of its own; the record names the fastest candidate
+  /// that passed (sweep/runoff.hpp).
   Measurement grouped_side_by_side(GroupedBench& bench, const sweep::MeasureRequest& r);
   /// The bench of the request's problem, made (after freeing the previous one) when the problem,
   /// timing or seed changed.

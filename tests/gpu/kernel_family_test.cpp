@@ -133,5 +133,31 @@ TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
   EXPECT_EQ(record.at("runoff").size(), 2u);
 }
 
+// The same run-off in the burst regime: each candidate pools rounds x burst_samples samples and
+// the slower one still loses.
+TEST(KernelFamilyGpu, SideBySideBurstRunoffPoolsEveryRound) {
+  GT_SKIP_WITHOUT_GPU();
+  std::string error;
+  std::vector<RunoffCandidate> candidates;
+  for (const char* text : {"bm64_bn64_s6_mc0_sm16_rN8_sk1", "bm64_bn64_s6_mc0_sm132_rN8_sk1"}) {
+    const KernelConfig config = *parse_kernel_config(text, &error);
+    candidates.push_back({.config = config, .compiled = jit::build_kernel(config)});
+  }
+  const Problem problem{.label = "", .m = 256, .n = 2112, .k = 7168};
+  TimingOptions timing;
+  timing.sample_count = 10;
+  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 11});
+  const RunoffPlan bursts{.regime = RunoffRegime::kBurst,
+                          .burst = {.rounds = 3, .warmup_count = 1, .burst_samples = 4,
+                                    .max_idle_ms = 5}};
+  const Measurement m = bench.measure_side_by_side(candidates, std::nullopt, bursts);
+  ASSERT_EQ(m.disposition, Disposition::kPassed) << m.reason;
+  EXPECT_EQ(m.config, "bm64_bn64_s6_mc0_sm132_rN8_sk1");
+  ASSERT_EQ(m.runoff.size(), 2u);
+  for (const RunoffTiming& r : m.runoff) EXPECT_EQ(r.timing.samples_us.size(), 12u) << r.config;
+  ASSERT_TRUE(m.timing.has_value());
+  EXPECT_EQ(m.timing->samples_us.size(), 10u);  // the winner's second timing: the options'
+}
+
 }  // namespace
 }  // namespace gemmtune

@@ -1,4 +1,4 @@
-// The timing harness in both modes, and interleaving.
+// The timing harness in both modes, interleaving and bursts.
 #include <gtest/gtest.h>
 
 #include "gpu_test_support.hpp"
@@ -101,6 +101,53 @@ TEST(Timing, BaselinesSeparateInterleavedOrNone) {
         {log.launch("a")}, {log.launch("base")}, BaselineTiming::kNone);
     ASSERT_EQ(stats.size(), 1u);
     EXPECT_EQ(log.order, (std::vector<std::string>{"a", "a", "a"}));
+  }
+}
+
+TEST(Timing, BurstsRotateTheCandidatesAndPoolEveryRound) {
+  GT_SKIP_WITHOUT_GPU();
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 5, .sample_count = 7,
+                            .flush_bytes = 1u << 20, .record_clocks = false});
+  LaunchLog log;
+  const BurstPlan plan{.rounds = 3, .warmup_count = 1, .burst_samples = 2, .max_idle_ms = 1};
+  const std::vector<TimingStats> stats =
+      timer.time_in_bursts({log.launch("a"), log.launch("b"), log.launch("c")}, plan);
+  ASSERT_EQ(stats.size(), 3u);
+  for (size_t c = 0; c < stats.size(); ++c) {
+    EXPECT_EQ(stats[c].name, std::string(1, static_cast<char>('a' + c)));
+    // rounds x burst_samples, not the options' 7; the plan's warm-ups, not the options' 5.
+    EXPECT_EQ(stats[c].samples_us.size(), 6u) << stats[c].name;
+    EXPECT_EQ(stats[c].warmup_count, 1) << stats[c].name;
+  }
+  // Round r starts at candidate r; each burst is 1 warm-up + 2 samples of one candidate.
+  EXPECT_EQ(log.order, (std::vector<std::string>{"a", "a", "a", "b", "b", "b", "c", "c", "c",
+                                                 "b", "b", "b", "c", "c", "c", "a", "a", "a",
+                                                 "c", "c", "c", "a", "a", "a", "b", "b", "b"}));
+}
+
+TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
+  GT_SKIP_WITHOUT_GPU();
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 0, .sample_count = 2,
+                            .flush_bytes = 1u << 20, .record_clocks = false});
+  {
+    LaunchLog log;
+    const std::vector<TimingStats> stats = timer.time_runoff(
+        {log.launch("a"), log.launch("b")},
+        {.regime = RunoffRegime::kSustained, .sustained_samples = 3});
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b"}));
+    EXPECT_EQ(stats.at(1).samples_us.size(), 3u);
+  }
+  {
+    LaunchLog log;
+    const RunoffPlan bursts{.regime = RunoffRegime::kBurst,
+                            .burst = {.rounds = 2, .warmup_count = 0, .burst_samples = 1,
+                                      .max_idle_ms = 0}};
+    // The configs in bursts, then the baseline's block.
+    const std::vector<TimingStats> stats = timer.time_with_baselines(
+        {log.launch("a"), log.launch("b")}, {log.launch("base")}, BaselineTiming::kSeparate,
+        bursts);
+    ASSERT_EQ(stats.size(), 3u);
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "b", "a", "base", "base"}));
   }
 }
 

@@ -58,11 +58,31 @@ TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
   const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
   EXPECT_EQ(env.at("command"), "gemmtune " + sweep_args(out) + " --json");
   EXPECT_EQ(env.at("timing_mode"), "kernel");
+  EXPECT_EQ(env.at("timing").at("runoff_regime"), "burst");  // the default
   // NOTE: the fake worker measures no roofs: the H200 constants, labelled as such.
   EXPECT_EQ(env.at("roofs").at("hbm_gbps"), 4297.0);
   EXPECT_EQ(env.at("roofs").at("source"), "constant");
   const std::string svg = read_text(dir_.path() / "run" / "roofline.svg");
   EXPECT_NE(svg.find("HBM 4297 GB/s (constant, not measured here)"), std::string::npos);
+}
+
+TEST_F(SweepCli, RunoffRegimeIsRecordedAndAnUnknownOneIsOneUsageErrorLine) {
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult sustained = run_gemmtune(sweep_args(out) + " --quiet --runoff sustained");
+  ASSERT_EQ(sustained.exit_code, 0) << sustained.err;
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  EXPECT_EQ(env.at("timing").at("runoff_regime"), "sustained");
+  // Resuming in the other regime is refused, as another timing mode is.
+  const RunResult resumed = run_gemmtune(sweep_args(out) + " --quiet --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.err;
+  EXPECT_NE(resumed.err.find(R"(run-off regime: "sustained" -> "burst")"), std::string::npos)
+      << resumed.err;
+  const RunResult bad =
+      run_gemmtune(sweep_args((dir_.path() / "bad").string()) + " --runoff interleaved");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(bad.err, "gemmtune: error: --runoff \"interleaved\": expected one of burst, "
+                     "sustained\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bad"));
 }
 
 TEST_F(SweepCli, RoofsTheWorkerMeasuredReachEnvJsonAndTheRoofline) {

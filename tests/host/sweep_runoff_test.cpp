@@ -1,10 +1,12 @@
-// The sweep's run-off: which screened configs are re-timed together, and how its winner becomes
-// the table's choice.
+// The sweep's run-off: which screened configs are re-timed together, in which regime (the
+// request, the watchdog's estimate, resuming), and how its winner becomes the table's choice.
 #include <gtest/gtest.h>
 
 #include "report/tuning_table.hpp"
+#include "sweep/run_env.hpp"
 #include "sweep/runoff.hpp"
 #include "sweep/runs_log.hpp"
+#include "sweep/work_plan.hpp"
 #include "sweep/worker_protocol.hpp"
 #include "sweep_test_support.hpp"
 
@@ -48,6 +50,73 @@ TEST(SweepRunoff, TheRequestCarriesTheOtherCandidatesAndTheRecordMayNameAnyOfThe
     EXPECT_EQ(catch_error([&] { (void)sweep::decode_request(line.dump()); }).code, kExitUsage)
         << line.dump();
   }
+}
+
+TEST(SweepRunoff, TheRegimeTravelsInTheRequestAndAnOldLineMeansSustained) {
+  sweep::MeasureRequest r{.id = 9, .kind = RunKind::kSideBySide,
+                          .problem = {.label = "", .m = 64, .n = 2112, .k = 7168},
+                          .config = kSweepConfigs[0], .runoff = {kSweepConfigs[1]}};
+  for (const char* regime : {"burst", "sustained"}) {
+    r.timing = {.mode = "call", .warmup = 2, .iters = 9, .runoff_regime = regime};
+    const std::string line = sweep::encode_measure(r);
+    EXPECT_EQ(report::Json::parse(line).at("timing").at("runoff_regime"), regime);
+    const sweep::WorkerRequest back = sweep::decode_request(line);
+    ASSERT_TRUE(back.measure.has_value());
+    EXPECT_EQ(back.measure->timing, r.timing) << regime;
+  }
+  // A line from before --runoff: the sustained run-off it always meant.
+  r.timing.runoff_regime = "burst";
+  report::Json old_line = report::Json::parse(sweep::encode_measure(r));
+  old_line["timing"].erase("runoff_regime");
+  const sweep::WorkerRequest old = sweep::decode_request(old_line.dump());
+  ASSERT_TRUE(old.measure.has_value());
+  EXPECT_EQ(old.measure->timing.runoff_regime, "sustained");
+  for (const report::Json& bad : {report::Json("bursty"), report::Json(1), report::Json()}) {
+    report::Json line = report::Json::parse(sweep::encode_measure(r));
+    line["timing"]["runoff_regime"] = bad;
+    EXPECT_EQ(catch_error([&] { (void)sweep::decode_request(line.dump()); }).code, kExitUsage)
+        << line.dump();
+  }
+}
+
+TEST(SweepRunoff, TheWatchdogCountsTheBurstsSamplesAndIdleGaps) {
+  const sweep::WorkItem side{.kind = RunKind::kSideBySide, .config = std::nullopt,
+                             .predicted_us = 100.0};
+  const sweep::TimingRequest sustained{.mode = "kernel", .warmup = 3, .iters = 30,
+                                       .runoff_regime = "sustained"};
+  sweep::TimingRequest burst = sustained;
+  burst.runoff_regime = "burst";
+  // Per candidate: validation + 4 rounds of (3 warm-ups + 30 samples), against validation + 3
+  // warm-ups + 100 samples; then the winner and the baselines alike in both.
+  EXPECT_EQ(sweep::request_launches(side, burst), 2 * 6 * (1 + 4 * (3 + 30)) + 6 * 34);
+  EXPECT_EQ(sweep::request_launches(side, sustained), 2 * 6 * (1 + 3 + 100) + 6 * 34);
+  // Up to 6 candidates x 4 rounds x 50 ms idle.
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, burst), 6 * 4 * 0.050);
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, sustained), 0.0);
+  const double per_launch_s = 50 * 1100e-6;
+  EXPECT_NEAR(sweep::watchdog_seconds(side, burst, 20.0, 0.0) -
+                  sweep::watchdog_seconds(side, sustained, 20.0, 0.0),
+              1.2 + per_launch_s * 2 * 6 * (4 * 33 - 103), 1e-9);
+  // Only the run-off has a regime.
+  const sweep::WorkItem config{.kind = RunKind::kGemmtune, .config = std::nullopt,
+                               .predicted_us = 100.0};
+  EXPECT_EQ(sweep::request_launches(config, burst), sweep::request_launches(config, sustained));
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(config, burst), 0.0);
+}
+
+TEST(SweepRunoff, ResumingWithAnotherRegimeConflicts) {
+  const report::Json burst = {{"timing_mode", "kernel"},
+                              {"timing", {{"warmup", 3}, {"iters", 30}, {"runoff_regime", "burst"}}}};
+  report::Json sustained = burst;
+  sustained["timing"]["runoff_regime"] = "sustained";
+  EXPECT_TRUE(sweep::resume_conflicts(burst, burst).empty());
+  EXPECT_EQ(sweep::resume_conflicts(sustained, burst),
+            (std::vector<std::string>{R"(run-off regime: "sustained" -> "burst")"}));
+  // A folder from before --runoff ran the sustained run-off.
+  report::Json old = sustained;
+  old["timing"].erase("runoff_regime");
+  EXPECT_TRUE(sweep::resume_conflicts(old, sustained).empty());
+  EXPECT_EQ(sweep::resume_conflicts(old, burst).size(), 1u);
 }
 
 // Screening says config 0 (10 µs) beats config 1 (11 µs) and config 2 (30 µs, outside the

@@ -287,7 +287,7 @@ TEST_F(ShardCli, MergeRefusesMissingDuplicatedAndMismatchedShards) {
   expect_refused(merge({"s1", "s3"}, "m"), "missing shard(s) 2 of 3");
   EXPECT_FALSE(std::filesystem::exists(dir("m")));
   expect_refused(merge({"s1", "s2", "s2", "s3"}, "m"), "shard 2/3 given 2 times");
-  // Another GPU model, N, timing mode or budget (plan) than the first shard's.
+  // Another GPU model, N, timing mode, run-off regime or budget (plan) than the first shard's.
   use_worker("--gpu-name OtherGPU");
   ASSERT_EQ(sweep("3/3", "gpu3").exit_code, 0);
   expect_refused(merge({"s1", "s2", "gpu3"}, "m"), "GPU \"OtherGPU\" differs from \"Fake GPU\"");
@@ -296,6 +296,11 @@ TEST_F(ShardCli, MergeRefusesMissingDuplicatedAndMismatchedShards) {
   expect_refused(merge({"s1", "n4", "s3"}, "m"), "shard count \"4\" differs from \"3\"");
   ASSERT_EQ(sweep("3/3", "call3", "--timing call").exit_code, 0);
   expect_refused(merge({"s1", "s2", "call3"}, "m"), "timing mode \"call\"");
+  // The run-off regime changes no split (its plan digest is the same), but is refused too.
+  ASSERT_EQ(sweep("3/3", "sustained3", "--runoff sustained").exit_code, 0);
+  const RunResult sustained = merge({"s1", "s2", "sustained3"}, "m");
+  expect_refused(sustained, "run-off regime \"sustained\" differs from \"burst\"");
+  EXPECT_EQ(sustained.err.find("plan_digest"), std::string::npos) << sustained.err;
   ASSERT_EQ(sweep("3/3", "nobest3", "--skip-cublaslt-best").exit_code, 0);
   expect_refused(merge({"s1", "s2", "nobest3"}, "m"), "plan_digest");
   ASSERT_EQ(sweep("", "whole").exit_code, 0);

@@ -1,5 +1,6 @@
 // The timing protocols' one owner (core/timing_mode.hpp): names round-trip, unknown names are
-// refused, and every mode has a description for reports.
+// refused, and every mode has a description for reports; the same for baseline timings and
+// run-off regimes.
 #include <gtest/gtest.h>
 
 #include "core/timing_mode.hpp"
@@ -30,6 +31,21 @@ TEST(BaselineTiming, NamesRoundTripAndUnknownNamesAreRefused) {
     EXPECT_EQ(to_string(*t), name);
   }
   EXPECT_FALSE(parse_baseline_timing("blocks").has_value());
+}
+
+TEST(RunoffRegime, NamesRoundTripAndUnknownNamesAreRefused) {
+  const std::vector<std::string> names = runoff_regime_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"burst", "sustained"}));
+  for (const std::string& name : names) {
+    const std::optional<RunoffRegime> regime = parse_runoff_regime(name);
+    ASSERT_TRUE(regime.has_value()) << name;
+    EXPECT_EQ(to_string(*regime), name);
+  }
+  EXPECT_EQ(parse_runoff_regime("burst"), RunoffRegime::kBurst);
+  EXPECT_EQ(parse_runoff_regime("sustained"), RunoffRegime::kSustained);
+  EXPECT_FALSE(parse_runoff_regime("Burst").has_value());
+  EXPECT_FALSE(parse_runoff_regime("interleaved").has_value());
+  EXPECT_FALSE(parse_runoff_regime("").has_value());
 }
 
 }  // namespace
