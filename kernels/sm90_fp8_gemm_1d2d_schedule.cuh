@@ -130,7 +130,7 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
 /// per-thread values, so every wgmma descriptor was rebuilt in ordinary registers and moved to
 /// uniform ones (R2UR) before each wgmma: 14% more instructions and 9% more time than the same
 /// tiles dense (Nsight Compute, one group of 9216 x 4096 x 7168,
-/// results/2026-11-22-grouped-vs-deepgemm/1942-grouped-overhead).
+/// results/2026-11-22-grouped-vs-deepgemm/1922-grouped-overhead).
 /// NOTE: a shuffle from lane 0 did not help (ptxas does not treat SHFL results as uniform);
 /// REDUX, the warp reduction, writes a uniform register (SASS `REDUX.MAX.S32 URn`).
 __device__ __forceinline__ int warp_uniform(int v) { return __reduce_max_sync(0xffffffffu, v); }
