@@ -5,7 +5,8 @@
 #   usage: bash scripts/device_sweep.sh [SHAPES] [BUDGET] [TIMING] [EXTRA SWEEP FLAGS...]
 # A sweep longer than one device call (10 min): GEMMTUNE_SWEEP_LIMIT_S=540 stops it with SIGINT
 # (it writes its reports and exits 130); the next call with GEMMTUNE_RESUME=1 keeps the cache and
-# run folder of the still-warm machine and continues with --resume.
+# run folder of the still-warm machine and continues with --resume (GEMMTUNE_RESUME_FROM=runs.tgz
+# of the previous call, carried, when the machine went cold).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 bin=${GEMMTUNE_DEVICE_BIN:-devbuild}
@@ -15,6 +16,11 @@ export GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache GEMMTUNE_TEST_BINARY=$PWD/$bin/gem
 runs=/tmp/gemmtune-runs
 name=$(basename "$shapes" .json)-$budget-$timing
 resume=()
+# A machine that went cold in between: GEMMTUNE_RESUME_FROM names the previous call's runs.tgz,
+# carried with the working tree (its compile cache is gone; the resumed part compiles cold).
+if [[ ${GEMMTUNE_RESUME:-0} == 1 && -n ${GEMMTUNE_RESUME_FROM:-} && ! -s $runs/$name/runs.jsonl ]]; then
+  mkdir -p "$runs" && tar xzf "$GEMMTUNE_RESUME_FROM" -C "$runs"
+fi
 if [[ ${GEMMTUNE_RESUME:-0} == 1 && -s $runs/$name/runs.jsonl ]]; then resume=(--resume)
 else rm -rf "$GEMMTUNE_CACHE_DIR" "$runs" && mkdir -p "$runs"; fi
 
