@@ -53,6 +53,9 @@ struct BurstPlan {
   int warmup_count = 3;    ///< untimed samples at the start of each burst
   int burst_samples = 30;  ///< timed samples per burst
   int max_idle_ms = 50;    ///< longest idle gap before a burst
+  /// Longest burst (ms, estimated from one probe sample per candidate) the regime is used for;
+  /// longer problems are interleaved sample by sample instead (0: no limit). See time_runoff.
+  int max_burst_ms = 0;
 };
 
 /// How a run-off times its candidates against each other (Timer::time_runoff).

@@ -35,6 +35,11 @@ inline constexpr int kRunoffBurstSamples = 30;
 /// 2026-11-22, power probe; 50 ms is yet to be checked on a device). A gap never outlasts the
 /// burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
 inline constexpr int kRunoffMaxIdleMs = 50;
+/// Longest burst (ms) the burst regime times as bursts; a problem whose 30 samples take longer
+/// is interleaved sample by sample (Timer::time_runoff has the measurement that set it). NOTE:
+/// 40 ms keeps 4096 x 7168 x 16384 (0.7 ms, ~21 ms bursts), where bursts chose the config the
+/// comparison confirms, and interleaves problems of 1.3 ms and more.
+inline constexpr int kRunoffMaxBurstMs = 40;
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 

@@ -47,7 +47,8 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
           .sustained_samples = sustained_samples,
           .burst = {.rounds = sweep::kRunoffBurstRounds, .warmup_count = r.timing.warmup,
                     .burst_samples = sweep::kRunoffBurstSamples,
-                    .max_idle_ms = sweep::kRunoffMaxIdleMs}};
+                    .max_idle_ms = sweep::kRunoffMaxIdleMs,
+                    .max_burst_ms = sweep::kRunoffMaxBurstMs}};
 }
 
 /// A request the problem's kind of bench has no measurement for.

@@ -1,5 +1,7 @@
 // The timing harness in both modes, interleaving and bursts.
 #include <gtest/gtest.h>
+#include <chrono>
+#include <thread>
 
 #include "gpu_test_support.hpp"
 #include "runtime/cublaslt_fp8_gemm.hpp"
@@ -71,6 +73,13 @@ struct LaunchLog {
   std::vector<std::string> order;
   [[nodiscard]] TimedLaunch launch(const std::string& name) {
     return {name, [this, name](cudaStream_t) { order.push_back(name); }};
+  }
+  /// A launch whose sample lasts >= host_ms: the stop event is recorded after the host's sleep.
+  [[nodiscard]] TimedLaunch slow_launch(const std::string& name, int host_ms) {
+    return {name, [this, name, host_ms](cudaStream_t) {
+              order.push_back(name);
+              std::this_thread::sleep_for(std::chrono::milliseconds(host_ms));
+            }};
   }
 };
 
@@ -148,6 +157,26 @@ TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
         bursts);
     ASSERT_EQ(stats.size(), 3u);
     EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "b", "a", "base", "base"}));
+  }
+  {
+    // A burst longer than max_burst_ms (2 ms samples, 1 ms allowed): one probe sample per
+    // candidate, then interleaved sample by sample; a short enough one keeps its bursts.
+    LaunchLog log;
+    const RunoffPlan capped{.regime = RunoffRegime::kBurst, .sustained_samples = 2,
+                            .burst = {.rounds = 3, .warmup_count = 0, .burst_samples = 1,
+                                      .max_idle_ms = 0, .max_burst_ms = 1}};
+    const std::vector<TimingStats> stats =
+        timer.time_runoff({log.slow_launch("a", 2), log.slow_launch("b", 2)}, capped);
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b"}));
+    EXPECT_EQ(stats.at(0).samples_us.size(), 2u);
+    LaunchLog kept_log;
+    const RunoffPlan roomy{.regime = RunoffRegime::kBurst,
+                           .burst = {.rounds = 1, .warmup_count = 0, .burst_samples = 1,
+                                     .max_idle_ms = 0, .max_burst_ms = 1000}};
+    const std::vector<TimingStats> kept =
+        timer.time_runoff({kept_log.slow_launch("a", 2), kept_log.slow_launch("b", 2)}, roomy);
+    EXPECT_EQ(kept_log.order, (std::vector<std::string>{"a", "b", "a", "b"}));  // probes, bursts
+    EXPECT_EQ(kept.at(1).samples_us.size(), 1u);
   }
 }
 
