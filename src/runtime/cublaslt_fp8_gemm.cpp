@@ -5,6 +5,17 @@
 #include "core/error.hpp"
 
 namespace gemmtune {
+namespace {
+
+/// `count` strided batches, `stride` elements apart.
+void set_batches(const LtMatrixLayout& layout, int32_t count, int64_t stride) {
+  GT_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(layout.get(), CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
+                                                   sizeof(count)));
+  GT_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(layout.get(), CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+                                                   &stride, sizeof(stride)));
+}
+
+}  // namespace
 
 CublasLtFp8Gemm::CublasLtFp8Gemm(const GemmOperands& operands, uint16_t* d, const CublasLtGemmOptions& options)
     : operands_(operands),
@@ -17,6 +28,12 @@ CublasLtFp8Gemm::CublasLtFp8Gemm(const GemmOperands& operands, uint16_t* d, cons
       layout_d_(create_matrix_layout(types_.d, operands.n, operands.m_pad4, operands.n)),
       workspace_(options.workspace_bytes) {
   GT_CHECK(operands.m_pad4 % 4 == 0 && operands.m_pad4 >= operands.m, kExitUsage, "m_pad4 must be M rounded up to 4");
+  GT_CHECK(options.batch_count >= 1, kExitUsage, "batch_count must be >= 1");
+  if (options.batch_count > 1) {
+    set_batches(layout_a_, options.batch_count, static_cast<int64_t>(operands.k) * operands.n);
+    set_batches(layout_b_, options.batch_count, static_cast<int64_t>(operands.k) * operands.m_pad4);
+    set_batches(layout_d_, options.batch_count, static_cast<int64_t>(operands.n) * operands.m_pad4);
+  }
   const bool block = options.scaling == CublasLtScaling::kBlock;
   GT_CHECK(!(block && options.fast_accum), kExitUsage, "cuBLASLt block-scaled modes refuse fast accumulation");
   set_attribute<int32_t>(desc_, CUBLASLT_MATMUL_DESC_TRANSA, CUBLAS_OP_T);

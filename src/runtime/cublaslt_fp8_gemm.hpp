@@ -35,6 +35,12 @@ struct CublasLtGemmOptions {
   CublasLtScaling scaling = CublasLtScaling::kBlock;
   bool fast_accum = false;  ///< kPerTensor only: skip the periodic fp32 promotion
   uint64_t workspace_bytes = kCublasLtWorkspaceBytes;
+  /// Strided batches of the problem (each matrix one whole matrix after the previous). Why: issue
+  /// 11's padded alternative (every group padded to the largest, one batched call) exists only if
+  /// cuBLASLt offers batched block-scaled FP8 GEMMs; > 1 is for asking its heuristic
+  /// (select_heuristic), not for running: cublasLt.h 13.1 documents no batch stride for
+  /// VEC128_32F / BLK128x128_32F scale tensors.
+  int batch_count = 1;
 };
 
 /// One FP8 matmul bound to its buffers, with one selected algorithm.

@@ -134,6 +134,24 @@ TEST(CublasLtAlgoSearch, WalkFindsTheCartesianSet) {
   }
 }
 
+// Issue 11's padded alternative: does cuBLASLt offer a batched block-scaled FP8 GEMM? The same
+// problem unbatched must get an algorithm (the descriptors are sound); batched, the heuristic
+// must answer with an algorithm or NOT_SUPPORTED, and the test prints which.
+TEST(CublasLt, BatchedBlockScalesGetAClearAnswer) {
+  GT_SKIP_WITHOUT_GPU();
+  const CudaStream stream;
+  const Problem p = make_problem(1024, 1024, 1024, 77, stream.get());
+  std::string why;
+  CublasLtFp8Gemm single(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
+  ASSERT_TRUE(single.select_heuristic(&why).has_value()) << why;
+  CublasLtFp8Gemm batched(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{.batch_count = 2});
+  why.clear();
+  const bool offered = batched.select_heuristic(&why).has_value();
+  EXPECT_TRUE(offered || why.find("NOT_SUPPORTED") != std::string::npos) << why;
+  std::printf("[ probe    ] cuBLASLt %s batched block-scaled FP8 (2 x 1024^3): %s\n",
+              offered ? "offers" : "does not offer", offered ? "heuristic returned an algorithm" : why.c_str());
+}
+
 TEST(CublasLt, PerTensorMatchesUnitScaleReference) {
   GT_SKIP_WITHOUT_GPU();
   const int m = 64, n = 512, k = 1024;
