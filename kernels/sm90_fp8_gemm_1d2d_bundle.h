@@ -7,6 +7,9 @@
 // gemm() only selects, encodes tensor maps on the host and enqueues: no allocation, no
 // synchronisation, no compilation, so it can be captured in a CUDA graph.
 //
+// Grouped problems (gemm_grouped_contiguous, gemm_grouped_masked) select among the grouped
+// entries of exactly this (layout, groups, n, k) by rows, the same way (select_grouped_kernel).
+//
 // Selection rule (select_kernel): among the entries of exactly this (n, k), sorted by M, the
 // entry with the smallest tuned M >= m whose kernel can run the shape, else the one with the
 // largest tuned M < m that can; for an (n, k) not in the table (or none that can run it) the
@@ -49,12 +52,23 @@ struct BundleEntry {
   const char* label;
 };
 
-/// A bundle's table: entries sorted by (n, k, m).
+/// One tuned grouped problem: its layout, group count, n, k and rows (the rows that carry
+/// results: contiguous, the groups' sum; masked, the rows used), its kernel's index and label.
+struct BundleGroupedEntry {
+  GroupLayout layout;
+  int64_t groups, n, k, rows;
+  int32_t kernel;
+  const char* label;
+};
+
+/// A bundle's table: entries sorted by (n, k, m), grouped entries by (layout, groups, n, k, rows).
 struct BundleTable {
   const BundleKernel* kernels;
   int32_t num_kernels;
   const BundleEntry* entries;
   int32_t num_entries;
+  const BundleGroupedEntry* grouped_entries;
+  int32_t num_grouped_entries;
 };
 
 /// True when `f` can run m x n x k in a bundle (can_run, and the split-K counter capacity).
@@ -78,6 +92,24 @@ struct BundleTable {
     return fallback;
   }
   return -1;
+}
+
+/// The kernel index for a grouped problem by the same rule as select_kernel, over the entries of
+/// exactly this (layout, groups, n, k) ordered by rows: the smallest tuned rows >= `rows` whose
+/// kernel can run it (can_run_grouped with A's `m` rows and `max_m`), else the largest below
+/// that can; -1 when none can (no fallback: a grouped kernel is built for its layout).
+[[nodiscard]] constexpr int32_t select_grouped_kernel(const BundleTable& t, GroupLayout layout,
+                                                      int64_t groups, int64_t n, int64_t k,
+                                                      int64_t rows, int64_t m, int64_t max_m) {
+  int32_t below = -1;
+  for (int32_t i = 0; i < t.num_grouped_entries; ++i) {
+    const BundleGroupedEntry& e = t.grouped_entries[i];
+    if (e.layout != layout || e.groups != groups || e.n != n || e.k != k) continue;
+    if (!can_run_grouped(t.kernels[e.kernel].facts, m, n, k, groups, max_m)) continue;
+    if (e.rows >= rows) return e.kernel;
+    below = e.kernel;
+  }
+  return below;
 }
 
 /// Loads a bundle's kernels and runs GEMMs with them. One per context (device); not copyable.
@@ -203,7 +235,73 @@ class Dispatcher {
     return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx);
   }
 
+  /// The kernel index gemm_grouped_contiguous (rows = m, max_m = 0) or gemm_grouped_masked
+  /// (rows = expected_m x groups, m = groups x max_m) would use, -1 for none.
+  [[nodiscard]] int32_t select_grouped(GroupLayout layout, int64_t groups, int64_t n, int64_t k,
+                                       int64_t rows, int64_t m, int64_t max_m) const {
+    return select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m);
+  }
+
+  /// Contiguous grouped GEMM (README "Grouped GEMMs"): group g owns rows [offsets[g],
+  /// offsets[g + 1]) of A [m][k] e4m3, sA [ceil(k/128)][roundup(m, 4)] and D [m][n] bf16, and
+  /// uses B [groups * n][k] e4m3 with sB [groups * ceil(n/128)][roundup(ceil(k/128), 4)] (its
+  /// group's n rows). `offsets` (int32, groups + 1 values) is read by the kernel only, so the
+  /// call can be captured in a CUDA graph; the selection uses m. Errors as gemm(); no workspace.
+  [[nodiscard]] CUresult gemm_grouped_contiguous(int64_t groups, int64_t m, int64_t n, int64_t k,
+                                                 const int32_t* offsets, const void* a,
+                                                 const float* sa, const void* b, const float* sb,
+                                                 void* d, CUstream stream) const {
+    return gemm_grouped(GroupLayout::kContiguous, groups, m, 0, m, n, k, offsets, a, sa, b, sb, d,
+                        stream);
+  }
+
+  /// Masked grouped GEMM: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
+  /// [groups * max_m][k], sA and D; rows past masked_m[g] are neither read for results nor
+  /// written. `masked_m` (int32, groups values) is read by the kernel only; `expected_m` (rows per
+  /// group the caller expects) steers the selection and never the results.
+  [[nodiscard]] CUresult gemm_grouped_masked(int64_t groups, int64_t max_m, int64_t expected_m,
+                                             int64_t n, int64_t k, const int32_t* masked_m,
+                                             const void* a, const float* sa, const void* b,
+                                             const float* sb, void* d, CUstream stream) const {
+    return gemm_grouped(GroupLayout::kMasked, groups, groups * max_m, max_m, expected_m * groups,
+                        n, k, masked_m, a, sa, b, sb, d, stream);
+  }
+
  private:
+  [[nodiscard]] CUresult gemm_grouped(GroupLayout layout, int64_t groups, int64_t m, int64_t max_m,
+                                      int64_t rows, int64_t n, int64_t k, const int32_t* group_rows,
+                                      const void* a, const float* sa, const void* b,
+                                      const float* sb, void* d, CUstream stream) const {
+    if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
+    if (groups < 1 || groups > kGemmtuneMaxGroups || m < 0 || m > INT32_MAX || n < 1 || k < 1 ||
+        n % 8 != 0 || k % 16 != 0 || n * groups > INT32_MAX || group_rows == nullptr ||
+        (layout == GroupLayout::kMasked && max_m < 1)) {
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (m == 0) return CUDA_SUCCESS;  // every contiguous group empty: D has no rows
+    const int32_t i = select_grouped(layout, groups, n, k, rows, m, max_m);
+    if (i < 0) return CUDA_ERROR_NOT_FOUND;
+    const KernelFacts& f = kTable.kernels[i].facts;
+    const Problem problem{static_cast<int32_t>(m),
+                          static_cast<int32_t>(n),
+                          static_cast<int32_t>(k),
+                          a,
+                          b,
+                          sa,
+                          sb,
+                          static_cast<int32_t>((m + 3) / 4 * 4),
+                          static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
+                          d,
+                          static_cast<int32_t>(groups),
+                          static_cast<int32_t>(max_m),
+                          group_rows};
+    EncodedLaunch args;
+    const CUresult status =
+        encode_launch(plan_launch(f, problem, nullptr, 0), &::cuTensorMapEncodeTiled, &args);
+    if (status != CUDA_SUCCESS) return status;
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx);
+  }
+
   [[nodiscard]] CUresult finish_load(int32_t i) {
     const CUresult status = cuModuleGetFunction(&functions_[i], modules_[i], kTable.kernels[i].symbol);
     if (status != CUDA_SUCCESS) return status;

@@ -29,10 +29,8 @@ struct TunedEntry {
 /// bundle. A config that does not parse throws kExitUsage naming the entry.
 [[nodiscard]] std::vector<TunedEntry> tuned_entries(const TuningTable& table);
 /// The grouped entries with a config, sorted by (layout, groups, n, k, useful rows): the cpp
-/// header's kGroupedEntries. Same errors as tuned_entries().
+/// header's kGroupedEntries and the bundle's. Same errors as tuned_entries().
 [[nodiscard]] std::vector<TunedEntry> tuned_grouped_entries(const TuningTable& table);
-/// How many grouped entries `table` has with a config (the bundle leaves them out, saying so).
-[[nodiscard]] int64_t grouped_entry_count(const TuningTable& table);
 
 /// The canonical `gemmtune.tuning_table/1` JSON, indented.
 [[nodiscard]] std::string export_json(const TuningTable& table);

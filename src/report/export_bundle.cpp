@@ -2,7 +2,6 @@
 #include "report/export_bundle.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -21,6 +20,12 @@ constexpr const char* kSelectionRule =
     "the one with the largest tuned m < M that can; (n, k) not in the table, or no entry that can "
     "run it: the caller's fallback kernel (Bundle::set_fallback) if it can, else "
     "CUDA_ERROR_NOT_FOUND";
+
+/// The grouped entries' rule (select_grouped_kernel in the dispatcher header).
+constexpr const char* kGroupedSelectionRule =
+    "exact (layout, groups, n, k): the entry with the smallest tuned rows >= the call's rows "
+    "(contiguous: m; masked: expected_m x groups) whose kernel can run it, else the one with the "
+    "largest tuned rows below that can; none: CUDA_ERROR_NOT_FOUND";
 
 constexpr const char* kWorkspaceRule =
     "split-K kernels need Bundle::workspace_bytes(m, n, k): tile counters (first 256 KiB, 65536 "
@@ -42,7 +47,10 @@ std::string env_field(const TuningTable& table, const std::string& key) {
 
 std::vector<KernelConfig> bundle_configs(const TuningTable& table) {
   std::vector<KernelConfig> configs;
-  for (const TunedEntry& e : tuned_entries(table)) {
+  std::vector<TunedEntry> entries = tuned_entries(table);
+  const std::vector<TunedEntry> grouped = tuned_grouped_entries(table);
+  entries.insert(entries.end(), grouped.begin(), grouped.end());
+  for (const TunedEntry& e : entries) {
     if (std::find(configs.begin(), configs.end(), e.config) == configs.end()) {
       configs.push_back(e.config);
     }
@@ -82,6 +90,18 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
                           {"median_us", e.entry->median_us},
                           {"reproduce", reproduce_command(*e.problem, *e.entry)}});
   }
+  Json grouped_list = Json::array();
+  for (const TunedEntry& e : tuned_grouped_entries(table)) {
+    grouped_list.push_back({{"label", e.problem->label},
+                            {"layout", to_string(e.problem->layout)},
+                            {"groups", e.problem->groups},
+                            {"n", e.problem->n},
+                            {"k", e.problem->k},
+                            {"rows", e.entry->m},
+                            {"group_m", e.entry->group_m},
+                            {"config", to_string(e.config)},
+                            {"median_us", e.entry->median_us}});
+  }
   return Json{{"schema", kBundleSchema},
               {"family", kSm90Fp8Gemm1d2d.stem},
               {"tool_version", GEMMTUNE_VERSION},
@@ -103,18 +123,13 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
                                        kSm90Fp8Gemm1d2d.bundle_header, kSm90Fp8Gemm1d2d.launch_header,
                                        "gemmtune_params.h"})},
               {"kernels", std::move(kernel_list)},
-              {"entries", std::move(entry_list)}};
+              {"entries", std::move(entry_list)},
+              {"grouped_selection_rule", kGroupedSelectionRule},
+              {"grouped_entries", std::move(grouped_list)}};
 }
 
 std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vector<BundleKernel>& kernels,
                                       const BundleBuild& build) {
-  // NOTE: the bundle's dispatcher selects by (M, N, K) and launches dense problems; a grouped
-  // launch needs the group sizes on the device (not in the bundle yet). The cpp export carries
-  // the grouped configs (select_grouped), json and csv everything.
-  if (const int64_t grouped = grouped_entry_count(table); grouped > 0) {
-    spdlog::warn("{} grouped table entr{} left out of the bundle: it dispatches dense problems only; "
-                 "the cpp, json and csv exports carry them", grouped, grouped == 1 ? "y" : "ies");
-  }
   const std::vector<KernelConfig> configs = bundle_configs(table);
   GT_CHECK(kernels.size() == configs.size(), kExitUsage,
            fmt::format("bundle: {} kernels for {} configs", kernels.size(), configs.size()));

@@ -150,15 +150,6 @@ std::vector<TunedEntry> tuned_grouped_entries(const TuningTable& table) {
   return out;
 }
 
-int64_t grouped_entry_count(const TuningTable& table) {
-  int64_t count = 0;
-  for (const TableProblem& p : table.problems) {
-    if (p.layout == GroupLayout::kNone) continue;
-    for (const TableEntry& e : p.entries) count += e.config ? 1 : 0;
-  }
-  return count;
-}
-
 std::string export_cpp(const TuningTable& table) {
   const std::vector<TunedEntry> entries = tuned_entries(table);
   const std::vector<TunedEntry> grouped = tuned_grouped_entries(table);

@@ -161,6 +161,67 @@ static_assert(launch::bundle_can_run(kKernels[2].facts, 64 * 65536, 128, 7168), 
   EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
 }
 
+/// A grouped-only table: contiguous G8 at two sizes and masked G32 (DeepSeek-V3 gate+up).
+report::TuningTable grouped_table() {
+  report::TuningTable t;
+  t.env.gpu_name = "NVIDIA H200";
+  t.env.timing_mode = "call";
+  t.problems.push_back(
+      {.label = "gate_up_prefill", .n = 4096, .k = 7168, .layout = GroupLayout::kContiguous,
+       .groups = 8,
+       .entries = {{.m = 1024, .group_m = {128, 128, 128, 128, 128, 128, 128, 128},
+                    .config = std::string("bm128_bn192_s4_mc0_sm132_rN8_sk1_gC"), .median_us = 60.0},
+                   {.m = 8853, .group_m = {1204, 957, 1218, 1141, 1098, 1178, 1142, 915},
+                    .config = std::string("bm256_bn136_s3_mc0_sm132_rN8_sk1_gC"), .median_us = 440.0}}});
+  t.problems.push_back(
+      {.label = "gate_up_decode", .n = 4096, .k = 7168, .layout = GroupLayout::kMasked,
+       .groups = 32,
+       .entries = {{.m = 465, .group_m = std::vector<int64_t>(32, 15), .max_m = 256,
+                    .config = std::string("bm64_bn128_s8_mcA_sm132_rN8_sk1_gM"), .median_us = 248.0}}});
+  return t;
+}
+
+TEST(BundleExport, GroupedEntriesSelectByTheDocumentedRule) {
+  const test::TempDir dir;
+  const report::TuningTable table = grouped_table();
+  write_bundle(table, dir.path());
+  // Kernels sorted by name: 0 bm128_bn192_s4_mc0_gC, 1 bm256_bn136_s3_mc0_gC, 2 bm64_bn128_s8_mcA_gM.
+  const std::string top = facts_asserts(table) + R"check(
+constexpr auto kC = launch::GroupLayout::kContiguous;
+constexpr auto kM = launch::GroupLayout::kMasked;
+static_assert(kNumKernels == 3 && kNumEntries == 0 && kNumGroupedEntries == 3, "grouped only");
+static_assert(select_grouped(kC, 8, 4096, 7168, 1000, 1000, 0) == 0, "smallest tuned rows >= rows");
+static_assert(select_grouped(kC, 8, 4096, 7168, 1024, 1024, 0) == 0, "a tuned point");
+static_assert(select_grouped(kC, 8, 4096, 7168, 2000, 2000, 0) == 1, "the next tuned rows");
+static_assert(select_grouped(kC, 8, 4096, 7168, 99999, 99999, 0) == 1, "above every tuned rows");
+static_assert(select_grouped(kC, 4, 4096, 7168, 1000, 1000, 0) == -1, "another group count");
+static_assert(select_grouped(kC, 8, 4096, 2048, 1000, 1000, 0) == -1, "another (n, k)");
+static_assert(select_grouped(kM, 32, 4096, 7168, 32 * 16, 32 * 256, 256) == 2, "masked");
+static_assert(select_grouped(kM, 32, 4096, 7168, 32 * 16, 32 * 256, 0) == -1, "masked needs max_m");
+static_assert(select_grouped(kM, 8, 4096, 7168, 8 * 16, 8 * 256, 256) == -1, "another group count");
+static_assert(select_grouped(kC, 32, 4096, 7168, 465, 465, 0) == -1, "a masked entry is not contiguous");
+static_assert(select(64, 4096, 7168) == -1, "no dense entry");
+static_assert(launch::select_kernel(kTable, 64, 4096, 7168, 0) == -1, "a grouped fallback cannot run dense");
+)check";
+  const std::string body = R"(
+  if (std::strcmp(kGroupedEntries[2].label, "gate_up_decode") != 0 || kGroupedEntries[1].rows != 8853) return 1;
+  if (index_of("bm64_bn128_s8_mcA_sm132_rN8_sk1_gM") != 2) return 2;)";
+  const CommandResult r = compile_and_run_check(dir.path(), top, body);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
+  // Every member of the dispatcher compiles (an explicit instantiation; syntax only, no libcuda).
+  test::write_bytes(dir.path() / "instantiate.cpp",
+                    "#include \"gemmtune_bundle.h\"\n"
+                    "template class gemmtune::sm90_fp8_gemm_1d2d::Dispatcher<gemmtune_bundle::kTable>;\n");
+  const CommandResult instantiated =
+      run(gxx(dir.path()) + " -fsyntax-only " + (dir.path() / "instantiate.cpp").string());
+  EXPECT_EQ(instantiated.exit_code, 0) << instantiated.output;
+  const nlohmann::json manifest = nlohmann::json::parse(test::read_bytes(dir.path() / "manifest.json"));
+  ASSERT_EQ(manifest.at("grouped_entries").size(), 3u);
+  EXPECT_EQ(manifest.at("grouped_entries")[0].at("layout"), "grouped_contiguous");
+  EXPECT_EQ(manifest.at("grouped_entries")[2].at("group_m").size(), 32u);
+}
+
 /// Where a real bundle of the committed dsv3-quick table is exported once for the tests below.
 class ExportedDsv3Quick : public ::testing::Test {
  protected:
