@@ -215,19 +215,7 @@ class Dispatcher {
     if (layout.total_bytes > 0 && (workspace == nullptr || workspace_size_bytes < layout.total_bytes)) {
       return CUDA_ERROR_INVALID_VALUE;
     }
-    const Problem problem{static_cast<int32_t>(m),
-                          static_cast<int32_t>(n),
-                          static_cast<int32_t>(k),
-                          a,
-                          b,
-                          sa,
-                          sb,
-                          static_cast<int32_t>((m + 3) / 4 * 4),
-                          static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
-                          d,
-                          0,
-                          0,
-                          nullptr};
+    const Problem problem = make_problem(m, n, k, a, sa, b, sb, d, 0, 0, nullptr);
     EncodedLaunch args;
     const CUresult status = encode_launch(
         plan_launch(f, problem, workspace, layout.partials_offset_bytes), &::cuTensorMapEncodeTiled, &args);
@@ -268,6 +256,18 @@ class Dispatcher {
   }
 
  private:
+  /// The launch header's Problem: sA's and sB's leading dimensions padded to 4 as the operation
+  /// requires; `groups` 0 (with max_m 0, no group_rows) for a dense problem.
+  [[nodiscard]] static Problem make_problem(int64_t m, int64_t n, int64_t k, const void* a,
+                                            const float* sa, const void* b, const float* sb, void* d,
+                                            int64_t groups, int64_t max_m, const int32_t* group_rows) {
+    return Problem{static_cast<int32_t>(m), static_cast<int32_t>(n), static_cast<int32_t>(k),
+                   a, b, sa, sb,
+                   static_cast<int32_t>((m + 3) / 4 * 4),
+                   static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
+                   d, static_cast<int32_t>(groups), static_cast<int32_t>(max_m), group_rows};
+  }
+
   [[nodiscard]] CUresult gemm_grouped(GroupLayout layout, int64_t groups, int64_t m, int64_t max_m,
                                       int64_t rows, int64_t n, int64_t k, const int32_t* group_rows,
                                       const void* a, const float* sa, const void* b,
@@ -282,19 +282,7 @@ class Dispatcher {
     const int32_t i = select_grouped(layout, groups, n, k, rows, m, max_m);
     if (i < 0) return CUDA_ERROR_NOT_FOUND;
     const KernelFacts& f = kTable.kernels[i].facts;
-    const Problem problem{static_cast<int32_t>(m),
-                          static_cast<int32_t>(n),
-                          static_cast<int32_t>(k),
-                          a,
-                          b,
-                          sa,
-                          sb,
-                          static_cast<int32_t>((m + 3) / 4 * 4),
-                          static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
-                          d,
-                          static_cast<int32_t>(groups),
-                          static_cast<int32_t>(max_m),
-                          group_rows};
+    const Problem problem = make_problem(m, n, k, a, sa, b, sb, d, groups, max_m, group_rows);
     EncodedLaunch args;
     const CUresult status =
         encode_launch(plan_launch(f, problem, nullptr, 0), &::cuTensorMapEncodeTiled, &args);
