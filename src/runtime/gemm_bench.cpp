@@ -91,7 +91,8 @@ nlohmann::json to_run_record(const Measurement& m) {
       const TimingStats& t = r.timing;
       runoff.push_back({{"config", r.config}, {"median_us", t.median_us}, {"p10_us", t.p10_us},
                         {"p90_us", t.p90_us}, {"spread_rel", t.spread},
-                        {"samples", static_cast<int>(t.samples_us.size())}});
+                        {"samples", static_cast<int>(t.samples_us.size())},
+                        {"burst_rounds", t.burst_rounds}});
     }
     j["runoff"] = runoff;
   }

@@ -159,7 +159,9 @@ std::vector<TimingStats> Timer::time_in_bursts(const std::vector<TimedLaunch>& l
       idle_ms = static_cast<int>(std::min<double>(std::ceil(burst_ms), plan.max_idle_ms));
     }
   }
-  return summarize(launches, plan.warmup_count, 0, std::move(stats));
+  std::vector<TimingStats> out = summarize(launches, plan.warmup_count, 0, std::move(stats));
+  for (TimingStats& t : out) t.burst_rounds = plan.rounds;
+  return out;
 }
 
 std::vector<TimingStats> Timer::time_runoff(const std::vector<TimedLaunch>& launches,
@@ -219,6 +221,7 @@ void to_json(nlohmann::json& j, const TimingStats& t) {
                      {"max_us", t.max_us},
                      {"spread", t.spread},
                      {"spin_timeouts", t.spin_timeouts},
+                     {"burst_rounds", t.burst_rounds},
                      {"samples_us", t.samples_us},
                      {"clocks_after", t.clocks_after}};
 }

@@ -79,6 +79,9 @@ struct TimingStats {
   double max_us = 0.0;
   double spread = 0.0;             ///< (p90 - p10) / median
   int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
+  /// Bursts the samples were taken in (Timer::time_in_bursts); 0: interleaved sample by sample
+  /// with the other launches of the call (which a burst run-off falls back to, time_runoff).
+  int burst_rounds = 0;
   ClockSample clocks_after;
 };
 

@@ -169,6 +169,7 @@ TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
         timer.time_runoff({log.slow_launch("a", 2), log.slow_launch("b", 2)}, capped);
     EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b"}));
     EXPECT_EQ(stats.at(0).samples_us.size(), 2u);
+    EXPECT_EQ(stats.at(0).burst_rounds, 0);  // the record says it was interleaved
     LaunchLog kept_log;
     const RunoffPlan roomy{.regime = RunoffRegime::kBurst,
                            .burst = {.rounds = 1, .warmup_count = 0, .burst_samples = 1,
@@ -177,6 +178,7 @@ TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
         timer.time_runoff({kept_log.slow_launch("a", 2), kept_log.slow_launch("b", 2)}, roomy);
     EXPECT_EQ(kept_log.order, (std::vector<std::string>{"a", "b", "a", "b"}));  // probes, bursts
     EXPECT_EQ(kept.at(1).samples_us.size(), 1u);
+    EXPECT_EQ(kept.at(1).burst_rounds, 1);
   }
 }
 
