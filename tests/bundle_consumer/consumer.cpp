@@ -2,7 +2,7 @@
 // --out DIR`), the device proof of issue 14: it uses the bundle the way an inference engine
 // would (gemmtune_bundle.h and libcuda only), and checks it with a harness that may use more.
 //
-// For every tuned (n, k, m) of the bundle's table:
+// For every tuned (n, k, m) of the bundle's table (grouped entries: grouped_check.hpp):
 //   - generates inputs on the host (harness.hpp), poisons D with 0xFF bytes (bf16 NaN),
 //   - runs the bundle's gemm() and validates D against cuBLASLt's block-scaled GEMM on the same
 //     inputs with the dense bar (diff <= 1e-5, nothing non-finite; README "Validation"),
@@ -18,6 +18,7 @@
 //          (scripts/device_bundle_check.sh has the exact line)
 //   run:   ./consumer [--dir DIR] [--seed S] [--only M N K]
 #include "gemmtune_bundle_cubins.h"
+#include "grouped_check.hpp"
 #include "harness.hpp"
 
 namespace {
@@ -27,16 +28,6 @@ struct Options {
   uint64_t seed = 1;
   int64_t only_m = 0, only_n = 0, only_k = 0;  // --only M N K: that table row alone
 };
-
-/// A JSON string literal for `text` (labels are plain ASCII; quotes and backslashes escaped).
-std::string json_string(const char* text) {
-  std::string out = "\"";
-  for (const char* c = text; *c != '\0'; ++c) {
-    if (*c == '"' || *c == '\\') out += '\\';
-    out += static_cast<unsigned char>(*c) < 0x20 ? ' ' : *c;
-  }
-  return out + "\"";
-}
 
 /// One problem of the table through every check; returns whether it passed.
 bool check_entry(const gemmtune_bundle::Bundle& bundle, const gemmtune_bundle::Bundle* from_dir,
@@ -117,7 +108,7 @@ bool check_entry(const gemmtune_bundle::Bundle& bundle, const gemmtune_bundle::B
       "\"nonfinite\": %lld, \"valid\": %s, \"workspace_bytes\": %zu, \"median_us\": %.3f, "
       "\"p10_us\": %.3f, \"p90_us\": %.3f, \"cublaslt_heuristic_us\": %.3f, \"graph_nodes\": %zu, "
       "\"graph_matches\": %s, \"graph_median_us\": %.3f, \"dir_matches\": %s, \"passed\": %s}\n",
-      json_string(e.label).c_str(), static_cast<long long>(m), static_cast<long long>(n),
+      harness::json_string(e.label).c_str(), static_cast<long long>(m), static_cast<long long>(n),
       static_cast<long long>(k), config, selected_ok ? "true" : "false",
       harness::cu_name(direct != CUDA_SUCCESS ? direct : timed_status).c_str(), vs_ref.diff,
       static_cast<long long>(vs_ref.nonfinite), valid ? "true" : "false", workspace_bytes,
@@ -185,8 +176,9 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
-  std::fprintf(stderr, "bundle: %d kernels, %d entries, gemmtune %s (git %s), NVRTC %s, tuned on %s\n",
-               gemmtune_bundle::kNumKernels, gemmtune_bundle::kNumEntries, gemmtune_bundle::kToolVersion,
+  std::fprintf(stderr, "bundle: %d kernels, %d entries, %d grouped, gemmtune %s (git %s), NVRTC %s, tuned on %s\n",
+               gemmtune_bundle::kNumKernels, gemmtune_bundle::kNumEntries,
+               gemmtune_bundle::kNumGroupedEntries, gemmtune_bundle::kToolVersion,
                gemmtune_bundle::kGitRev, gemmtune_bundle::kNvrtcVersion, gemmtune_bundle::kTunedOnGpu);
   harness::CallTimer timer;
   int failed = 0, checks = 0;
@@ -197,6 +189,10 @@ int main(int argc, char** argv) {
     failed += check_entry(bundle, o.dir != nullptr ? &from_dir : nullptr, e, o, timer) ? 0 : 1;
   }
   if (o.only_m == 0) {
+    for (int32_t i = 0; i < gemmtune_bundle::kNumGroupedEntries; ++i) {
+      ++checks;
+      failed += grouped_check::check(bundle, gemmtune_bundle::kGroupedEntries[i], o.seed, timer) ? 0 : 1;
+    }
     ++checks;
     failed += check_error_codes(bundle) ? 0 : 1;
   }

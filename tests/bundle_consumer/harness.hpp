@@ -319,6 +319,16 @@ inline Comparison compare(const std::vector<uint16_t>& x, const std::vector<uint
   return c;
 }
 
+/// A JSON string literal for `text` (labels are plain ASCII; quotes and backslashes escaped).
+inline std::string json_string(const char* text) {
+  std::string out = "\"";
+  for (const char* c = text; *c != '\0'; ++c) {
+    if (*c == '"' || *c == '\\') out += '\\';
+    out += static_cast<unsigned char>(*c) < 0x20 ? ' ' : *c;
+  }
+  return out + "\"";
+}
+
 /// The dense bar against cuBLASLt (README "Validation"): diff <= 1e-5, nothing non-finite.
 inline constexpr double kMaxDiffVsCublaslt = 1e-5;
 
