@@ -15,10 +15,7 @@ rows=$1
 rounds=${2:-2}
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
-deepgemm_build_start
-gemmtune_build
-gpu_suite
-deepgemm_build_wait
+build_both_and_test
 # Prints "<config us> <baseline us or null>" of one `gemmtune run`.
 gt_run() { devbuild/gemmtune --log-level warn run --m "$1" --n "$2" --k "$3" --config "$4" --timing call \
   --iters 30 --baseline-timing "$5" --json 2>/dev/null | python3 -c '

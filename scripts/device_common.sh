@@ -4,6 +4,8 @@
 #                           and a warm machine still has it; exits on a failed build
 #   gpu_suite               the GPU tests into $OUT/gpu_tests.log unless GEMMTUNE_SKIP_TESTS=1
 #                           (GEMMTUNE_TEST_FILTER: a gtest filter)
+#   build_both_and_test     the four above in order: DeepGEMM builds while gemmtune builds and
+#                           its GPU suite runs
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
@@ -37,4 +39,11 @@ gpu_suite() {
   [[ ${GEMMTUNE_SKIP_TESTS:-0} == 1 ]] && return 0
   devbuild/gemmtune_gpu_tests --gtest_filter="${GEMMTUNE_TEST_FILTER:-*}" > "$OUT/gpu_tests.log" 2>&1
   stamp "gpu tests rc=$?"; grep -E "^\[  (FAILED|SKIPPED) |tests ran|PASSED  \]" "$OUT/gpu_tests.log" | tail -8
+}
+
+build_both_and_test() {
+  deepgemm_build_start
+  gemmtune_build
+  gpu_suite
+  deepgemm_build_wait
 }

@@ -14,10 +14,7 @@ mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
-deepgemm_build_start
-gemmtune_build
-gpu_suite
-deepgemm_build_wait
+build_both_and_test
 gt=devbuild/gemmtune
 n=4096 k=7168
 dsv3=1204,957,1218,1141,1098,1178,1142,915            # dsv3_gate_up_prefill_g8: 8853 rows, 73 m-blocks

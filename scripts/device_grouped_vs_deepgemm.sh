@@ -22,10 +22,7 @@ deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-560} ))
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
-deepgemm_build_start
-gemmtune_build
-gpu_suite
-deepgemm_build_wait
+build_both_and_test
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 table_args=()

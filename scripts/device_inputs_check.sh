@@ -13,10 +13,7 @@ rows=$1
 rounds=${2:-3}
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
-deepgemm_build_start
-gemmtune_build
-gpu_suite
-deepgemm_build_wait
+build_both_and_test
 gt_us() { devbuild/gemmtune --log-level warn run --m "$1" --n "$2" --k "$3" --config "$4" --timing call \
   --iters 30 --inputs "$5" --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); m=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; assert m["disposition"]=="passed", m["disposition"]; print(m["timing"]["median_us"])' 2>/dev/null || echo null; }
 dg_us() { python3 scripts/dg_sustained.py "$1" "$2" "$3" 30 "$4" | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])' 2>/dev/null || echo null; }

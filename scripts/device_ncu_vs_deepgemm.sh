@@ -42,15 +42,4 @@ while read -r m n k config; do
   done
   echo "profiled $m x $n x $k"
 done < "$list"
-python3 - "$OUT/ncu.txt" <<'PY'
-import csv, io, sys
-blocks = open(sys.argv[1]).read().split('===== ')[1:]
-for b in blocks:
-    title, body = b.split('\n', 1)
-    rows = list(csv.reader(io.StringIO(body)))
-    rows = [r for r in rows if r]
-    if len(rows) < 3: print(title, 'no data'); continue
-    hdr, vals = rows[0], rows[-1]
-    keep = {h: v for h, v in zip(hdr, vals) if '__' in h}
-    print(title); print('   ' + '; '.join(f"{h.split('.')[0]}={v}" for h, v in keep.items()))
-PY
+python3 scripts/ncu_raw_summary.py "$OUT/ncu.txt" "$metrics"

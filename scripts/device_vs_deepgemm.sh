@@ -23,10 +23,7 @@ log=$OUT/log.txt
 exec > >(tee -a "$log") 2>&1
 source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
-deepgemm_build_start
-gemmtune_build
-gpu_suite
-deepgemm_build_wait
+build_both_and_test
 mkdir -p /tmp/gemmtune-runs
 for spec in "$@"; do
   shapes=${spec%%:*}

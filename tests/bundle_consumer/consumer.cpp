@@ -73,21 +73,14 @@ bool check_entry(const gemmtune_bundle::Bundle& bundle, const gemmtune_bundle::B
   if (have_ref) lt_call = timer.time([&](cudaStream_t s) { lt.run(s); });
 
   // The same call captured in a CUDA graph, replayed into a second poisoned D.
-  cudaGraph_t graph = nullptr;
-  cudaGraphExec_t graph_exec = nullptr;
-  HARNESS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  const CUresult captured = gemm(d_graph.ptr, stream);
-  HARNESS_CUDA(cudaStreamEndCapture(stream, &graph));
-  size_t graph_nodes = 0;
-  HARNESS_CUDA(cudaGraphGetNodes(graph, nullptr, &graph_nodes));
-  HARNESS_CUDA(cudaGraphInstantiate(&graph_exec, graph, 0));
+  const harness::CapturedCall graph([&](cudaStream_t s) { return gemm(d_graph.ptr, s); }, stream);
+  const size_t graph_nodes = graph.nodes();
   HARNESS_CUDA(cudaMemsetAsync(d_graph.ptr, 0xff, d_bytes, stream));
-  HARNESS_CUDA(cudaGraphLaunch(graph_exec, stream));
+  graph.replay(stream);
   HARNESS_CUDA(cudaStreamSynchronize(stream));
-  const bool graph_matches = captured == CUDA_SUCCESS && harness::download_bf16(d_graph.ptr, m, n) == out;
-  const harness::Timing graph_call = timer.time([&](cudaStream_t s) { HARNESS_CUDA(cudaGraphLaunch(graph_exec, s)); });
-  HARNESS_CUDA(cudaGraphExecDestroy(graph_exec));
-  HARNESS_CUDA(cudaGraphDestroy(graph));
+  const bool graph_matches =
+      graph.status() == CUDA_SUCCESS && harness::download_bf16(d_graph.ptr, m, n) == out;
+  const harness::Timing graph_call = timer.time([&](cudaStream_t s) { graph.replay(s); });
 
   bool dir_matches = true;
   if (from_dir != nullptr) {

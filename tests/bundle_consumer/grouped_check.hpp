@@ -135,19 +135,12 @@ inline bool check(const gemmtune_bundle::Bundle& bundle, const launch::BundleGro
                      worst_diff <= harness::kMaxDiffVsCublaslt;
 
   // The same call captured in a CUDA graph, replayed into a second poisoned D.
-  cudaGraph_t graph = nullptr;
-  cudaGraphExec_t graph_exec = nullptr;
+  const harness::CapturedCall graph([&](cudaStream_t s) { return call(d_graph.ptr, s); }, stream);
   HARNESS_CUDA(cudaMemsetAsync(d_graph.ptr, 0xff, d_bytes, stream));
+  graph.replay(stream);
   HARNESS_CUDA(cudaStreamSynchronize(stream));
-  HARNESS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  const CUresult captured = call(d_graph.ptr, stream);
-  HARNESS_CUDA(cudaStreamEndCapture(stream, &graph));
-  HARNESS_CUDA(cudaGraphInstantiate(&graph_exec, graph, 0));
-  HARNESS_CUDA(cudaGraphLaunch(graph_exec, stream));
-  HARNESS_CUDA(cudaStreamSynchronize(stream));
-  const bool graph_matches = captured == CUDA_SUCCESS && harness::download_bf16(d_graph.ptr, g.m, g.n) == out;
-  HARNESS_CUDA(cudaGraphExecDestroy(graph_exec));
-  HARNESS_CUDA(cudaGraphDestroy(graph));
+  const bool graph_matches =
+      graph.status() == CUDA_SUCCESS && harness::download_bf16(d_graph.ptr, g.m, g.n) == out;
 
   CUresult timed_status = CUDA_SUCCESS;
   const harness::Timing timing = timer.time([&](cudaStream_t s) {

@@ -139,6 +139,38 @@ struct DeviceBytes {
   ~DeviceBytes() { cudaFree(ptr); }
 };
 
+/// A call captured from a stream into a CUDA graph and instantiated, so that it can be replayed:
+/// `call(stream)` enqueues the work and returns its own status (a launcher's CUresult).
+class CapturedCall {
+ public:
+  template <class Call>
+  CapturedCall(Call&& call, cudaStream_t stream) {
+    HARNESS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    status_ = call(stream);
+    HARNESS_CUDA(cudaStreamEndCapture(stream, &graph_));
+    HARNESS_CUDA(cudaGraphGetNodes(graph_, nullptr, &nodes_));
+    HARNESS_CUDA(cudaGraphInstantiate(&exec_, graph_, 0));
+  }
+  CapturedCall(const CapturedCall&) = delete;
+  CapturedCall& operator=(const CapturedCall&) = delete;
+  ~CapturedCall() {
+    cudaGraphExecDestroy(exec_);
+    cudaGraphDestroy(graph_);
+  }
+
+  void replay(cudaStream_t stream) const { HARNESS_CUDA(cudaGraphLaunch(exec_, stream)); }
+  /// What the captured call returned.
+  [[nodiscard]] CUresult status() const { return status_; }
+  /// Nodes in the graph (one kernel launch: 1).
+  [[nodiscard]] size_t nodes() const { return nodes_; }
+
+ private:
+  CUresult status_ = CUDA_SUCCESS;
+  size_t nodes_ = 0;
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t exec_ = nullptr;
+};
+
 /// cuBLASLt's block-scaled FP8 GEMM on `op` writing D (bf16 [m_pad4][n]): the mapping of
 /// shared/DEVICE.md ("cuBLASLt block-scaled FP8 on sm_90"), as src/runtime/cublaslt_fp8_gemm.cpp
 /// sets it up: D^T = B * A^T in cuBLASLt's column-major terms.

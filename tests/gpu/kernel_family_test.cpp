@@ -103,21 +103,33 @@ TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   EXPECT_TRUE(bench.output() == first_output) << "split-K output differs between two runs";
 }
 
-// The sweep's run-off: candidates validated and timed in one interleaved call; the record names
-// the fastest even when it is not the first (the screening's pick). The first config here runs
-// on 16 SMs, so it is several times slower than the second on all 132.
-TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
-  GT_SKIP_WITHOUT_GPU();
+/// The run-off tests' two candidates: the same tile on 16 SMs (several times slower) and on all
+/// 132, compiled.
+std::vector<RunoffCandidate> slow_and_fast_candidates() {
   std::string error;
   std::vector<RunoffCandidate> candidates;
   for (const char* text : {"bm64_bn64_s6_mc0_sm16_rN8_sk1", "bm64_bn64_s6_mc0_sm132_rN8_sk1"}) {
     const KernelConfig config = *parse_kernel_config(text, &error);
     candidates.push_back({.config = config, .compiled = jit::build_kernel(config)});
   }
-  const Problem problem{.label = "", .m = 256, .n = 2112, .k = 7168};
+  return candidates;
+}
+
+/// The run-off tests' problem and bench (10 timed samples per measurement).
+ProblemBench runoff_bench() {
   TimingOptions timing;
   timing.sample_count = 10;
-  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 11});
+  return ProblemBench(Problem{.label = "", .m = 256, .n = 2112, .k = 7168},
+                      BenchOptions{.timing = timing, .seed = 11});
+}
+
+// The sweep's run-off: candidates validated and timed in one interleaved call; the record names
+// the fastest even when it is not the first (the screening's pick). The first config here runs
+// on 16 SMs, so it is several times slower than the second on all 132.
+TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
+  GT_SKIP_WITHOUT_GPU();
+  const std::vector<RunoffCandidate> candidates = slow_and_fast_candidates();
+  ProblemBench bench = runoff_bench();
   const Measurement m = bench.measure_side_by_side(candidates, std::nullopt);
   ASSERT_EQ(m.disposition, Disposition::kPassed) << m.reason;
   EXPECT_EQ(m.config, "bm64_bn64_s6_mc0_sm132_rN8_sk1");
@@ -137,16 +149,8 @@ TEST(KernelFamilyGpu, SideBySideRunoffNamesTheFastestCandidate) {
 // the slower one still loses.
 TEST(KernelFamilyGpu, SideBySideBurstRunoffPoolsEveryRound) {
   GT_SKIP_WITHOUT_GPU();
-  std::string error;
-  std::vector<RunoffCandidate> candidates;
-  for (const char* text : {"bm64_bn64_s6_mc0_sm16_rN8_sk1", "bm64_bn64_s6_mc0_sm132_rN8_sk1"}) {
-    const KernelConfig config = *parse_kernel_config(text, &error);
-    candidates.push_back({.config = config, .compiled = jit::build_kernel(config)});
-  }
-  const Problem problem{.label = "", .m = 256, .n = 2112, .k = 7168};
-  TimingOptions timing;
-  timing.sample_count = 10;
-  ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = 11});
+  const std::vector<RunoffCandidate> candidates = slow_and_fast_candidates();
+  ProblemBench bench = runoff_bench();
   const RunoffPlan bursts{.regime = RunoffRegime::kBurst,
                           .burst = {.rounds = 3, .warmup_count = 1, .burst_samples = 4,
                                     .max_idle_ms = 5}};
