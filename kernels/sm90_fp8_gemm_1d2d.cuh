@@ -402,10 +402,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
-        if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+#ifdef GEMMTUNE_SB_PREFETCH_BEFORE_WAIT
+        // Experiment hook (GEMMTUNE_KERNEL_DEFINES): the placement before 2026-11-22 22:00.
+        if (!C::kSbInStage && kb + 1 < kb_end) {
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
+#endif
         mbarrier_wait(&full[stage], phase);
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
@@ -435,6 +438,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             sb_lo = sb_run[0];
             if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
           }
+          // The next block's weight scales, for the same reason after the commit: ptxas keeps
+          // them in uniform registers, and the R2UR that moves a loaded value there waits for
+          // the load; issued before the wait on the full barrier, that wait held up the MMAs.
+#ifndef GEMMTUNE_SB_PREFETCH_BEFORE_WAIT
+          if (!C::kSbInStage && s == 0 && kb + 1 < kb_end) {
+            next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
+            if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
+          }
+#endif
           float scale_lo[2], scale_hi[2];
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
