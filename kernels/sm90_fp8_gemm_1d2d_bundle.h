@@ -165,7 +165,9 @@ class Dispatcher {
   }
 
   /// Makes the bundled kernel named `config` the fallback for shapes the table does not cover
-  /// (nullptr: none, the default). CUDA_ERROR_NOT_FOUND if the bundle has no such kernel.
+  /// (nullptr: none, the default). CUDA_ERROR_NOT_FOUND if the bundle has no such kernel,
+  /// CUDA_ERROR_INVALID_VALUE if it is built for a grouped layout (it cannot run a dense GEMM);
+  /// either way the fallback stays as it was.
   [[nodiscard]] CUresult set_fallback(const char* config) {
     if (config == nullptr) {
       fallback_ = -1;
@@ -173,6 +175,9 @@ class Dispatcher {
     }
     for (int32_t i = 0; i < kNumKernels; ++i) {
       if (std::strcmp(kTable.kernels[i].config, config) == 0) {
+        if (kTable.kernels[i].facts.layout != GroupLayout::kNone) {
+          return CUDA_ERROR_INVALID_VALUE;
+        }
         fallback_ = i;
         return CUDA_SUCCESS;
       }

@@ -9,7 +9,9 @@
 #   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
 #   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
 #   (keep devbuild/ when a warm machine still has it from the previous call),
-#   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines).
+#   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines),
+#   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
+#   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py).
 # Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl, dg_grouped.jsonl (both passes).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -27,6 +29,8 @@ python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 table_args=()
 [[ -n ${GEMMTUNE_TABLE:-} ]] && table_args=(--table "$GEMMTUNE_TABLE")
+# shellcheck disable=SC2206
+[[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
   /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" \
   --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" > /tmp/gt_pass.log 2>&1

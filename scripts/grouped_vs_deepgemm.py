@@ -3,6 +3,7 @@
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json] [--baseline-timing separate|none]
+       [--variants NAME=DEFINES ...]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
@@ -17,7 +18,7 @@ same "call" protocol: 512 MB flush, events around one call). Each output row: th
 gt_us, gt_config, every candidate's time, dg_us (both passes), dg_over_gt, useful TFLOPS of both
 (real rows only).
 """
-import argparse, json, math, subprocess, sys, time
+import argparse, json, math, os, subprocess, sys, time
 
 # Candidate configs per layout and rows per group. NOTE: a hand-made short list until the sweep
 # tunes grouped problems (issue 11); every candidate is validated before it is timed.
@@ -64,6 +65,25 @@ def dg_rows(path):
     return out
 
 
+def variant_times(cmd, variants, rotation):
+    """Median µs of the config under each kernel variant: 2 rounds, order rotated by `rotation`."""
+    times = {name: [] for name, _ in variants}
+    for _ in range(2):
+        order = variants[rotation % len(variants):] + variants[:rotation % len(variants)]
+        for name, defines in order:
+            env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=defines)
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+            try:
+                ours = [m for m in json.loads(run.stdout)["measurements"]
+                        if m.get("kind", "gemmtune") == "gemmtune" and m["disposition"] == "passed"]
+            except (json.JSONDecodeError, KeyError):
+                ours = []
+            if ours:
+                times[name].append(ours[0]["timing"]["median_us"])
+    return {name: (sorted(v)[len(v) // 2] if len(v) > 2 else sum(v) / len(v)) if v else None
+            for name, v in times.items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("problems"); ap.add_argument("gemmtune"); ap.add_argument("dg1")
@@ -73,11 +93,17 @@ def main():
     # "none" leaves out the per-group cuBLASLt baselines (their loop and graph timings take most
     # of a problem's time) when only the comparison with DeepGEMM is wanted.
     ap.add_argument("--baseline-timing", default="separate")
+    # Kernel variants through the GEMMTUNE_KERNEL_DEFINES hook ("NAME=DEFINES", "base=" for the
+    # unmodified kernel; the first is the row's gemmtune time): each problem's config is run with
+    # every variant, 2 rounds, the order rotated per problem, and each variant's median is kept
+    # in the row's "variants" (its ratio to DeepGEMM in "variant_dg_over_gt").
+    ap.add_argument("--variants", nargs="*", default=[])
     a = ap.parse_args()
+    variants = [v.split("=", 1) for v in a.variants] or [["base", ""]]
     chosen = table_configs(a.table) if a.table else None
     problems = json.load(open(a.problems))["problems"]
     passes = [dg_rows(a.dg1), dg_rows(a.dg2)]
-    ratios = []
+    ratios, variant_ratios = [], []
     with open(a.out, "a") as out:
         for p in problems:
             if a.deadline and time.time() > a.deadline:
@@ -96,8 +122,11 @@ def main():
                    "--baseline-timing", a.baseline_timing]
             if p["layout"] == "masked":
                 cmd += ["--max-m", str(p["max_m"])]
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
+            if len(variants) > 1:
+                row["variants"] = variant_times(cmd, variants, len(ratios))
+            env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=variants[0][1])
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
             row["gt_rc"] = run.returncode
             try:
                 doc = json.loads(run.stdout)
@@ -131,11 +160,19 @@ def main():
             if "gt_us" in row and "dg_us" in row:
                 row["dg_over_gt"] = row["dg_us"] / row["gt_us"]
                 ratios.append(row["dg_over_gt"])
+                row["variant_dg_over_gt"] = {name: row["dg_us"] / us
+                                             for name, us in row.get("variants", {}).items() if us}
+                variant_ratios.append(row["variant_dg_over_gt"])
             out.write(json.dumps(row) + "\n")
             print(f'{row.get("label")} {p["layout"]} G{len(p["ms"])} {p["n"]}x{p["k"]} rows {sum(p["ms"])}: '
                   f'gt {row.get("gt_us", float("nan")):.1f} us ({row.get("gt_config")}) '
                   f'dg {row.get("dg_us", float("nan")):.1f} us {dg} -> {row.get("dg_over_gt", float("nan")):.3f}',
                   flush=True)
+    for name, _ in variants if len(variants) > 1 else []:
+        v = [r for r in variant_ratios if r.get(name)]
+        if v:
+            g = math.exp(sum(math.log(r[name]) for r in v) / len(v))
+            print(f"variant {name}: dg/gt geomean {g:.3f} over {len(v)} problems; min {min(r[name] for r in v):.3f}")
     if ratios:
         g = math.exp(sum(map(math.log, ratios)) / len(ratios))
         print(f"grouped: dg/gt geomean {g:.3f} over {len(ratios)} problems; >= 1.0: "

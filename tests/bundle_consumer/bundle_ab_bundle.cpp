@@ -17,7 +17,9 @@ CUresult load() { return the_bundle().load(gemmtune_bundle::kCubins); }
 
 std::vector<Entry> entries() {
   std::vector<Entry> out;
-  for (const auto& e : gemmtune_bundle::kEntries) {
+  // NOTE: kNumEntries, not the array: a bundle without dense entries holds one placeholder.
+  for (int32_t i = 0; i < gemmtune_bundle::kNumEntries; ++i) {
+    const auto& e = gemmtune_bundle::kEntries[i];
     out.push_back({e.m, e.n, e.k, e.kernel, gemmtune_bundle::kKernels[e.kernel].config});
   }
   return out;

@@ -112,26 +112,48 @@ bool check_entry(const gemmtune_bundle::Bundle& bundle, const gemmtune_bundle::B
   return passed;
 }
 
-/// The documented error codes: a shape the table does not cover, a bad shape, a missing
-/// workspace, a fallback by name.
+/// The documented error codes: a shape the table does not cover, a bad shape, a fallback by
+/// name (unknown; built for a grouped layout, refused; dense, then used for the uncovered shape).
+/// A bundle of grouped entries only has no dense shape to get wrong and no dense kernel to fall
+/// back to: it checks what applies.
 bool check_error_codes(gemmtune_bundle::Bundle& bundle) {
-  const auto& e = gemmtune_bundle::kEntries[0];
   const CUresult not_found = bundle.gemm(64, 8, 16, nullptr, nullptr, nullptr, nullptr,
                                          nullptr, nullptr, 0, nullptr);
-  const CUresult bad_shape = bundle.gemm(64, e.n + 1, e.k, nullptr, nullptr, nullptr, nullptr,
-                                         nullptr, nullptr, 0, nullptr);
+  CUresult bad_shape = CUDA_ERROR_INVALID_VALUE;
+  if (gemmtune_bundle::kNumEntries > 0) {
+    const auto& e = gemmtune_bundle::kEntries[0];
+    bad_shape = bundle.gemm(64, e.n + 1, e.k, nullptr, nullptr, nullptr, nullptr, nullptr,
+                            nullptr, 0, nullptr);
+  }
   const CUresult unknown_fallback = bundle.set_fallback("bm1_bn1_s1_mc0_sm1_rN1_sk1");
-  const CUresult fallback = bundle.set_fallback(gemmtune_bundle::kKernels[0].config);
-  const int32_t via_fallback = bundle.select(64, 8, 16);
+  int32_t dense = -1, grouped = -1;  // the first bundled kernel of each kind
+  for (int32_t i = 0; i < gemmtune_bundle::kNumKernels; ++i) {
+    const bool is_dense = gemmtune_bundle::kKernels[i].facts.layout ==
+                          gemmtune::sm90_fp8_gemm_1d2d::GroupLayout::kNone;
+    int32_t& first = is_dense ? dense : grouped;
+    if (first < 0) first = i;
+  }
+  const CUresult grouped_fallback =
+      grouped < 0 ? CUDA_ERROR_INVALID_VALUE
+                  : bundle.set_fallback(gemmtune_bundle::kKernels[grouped].config);
+  const int32_t after_grouped = bundle.select(64, 8, 16);  // must still be none
+  CUresult fallback = CUDA_SUCCESS;
+  int32_t via_fallback = dense;
+  if (dense >= 0) {
+    fallback = bundle.set_fallback(gemmtune_bundle::kKernels[dense].config);
+    via_fallback = bundle.select(64, 8, 16);
+  }
   static_cast<void>(bundle.set_fallback(nullptr));
   const bool ok = not_found == CUDA_ERROR_NOT_FOUND && bad_shape == CUDA_ERROR_INVALID_VALUE &&
-                  unknown_fallback == CUDA_ERROR_NOT_FOUND && fallback == CUDA_SUCCESS &&
-                  via_fallback == 0;
+                  unknown_fallback == CUDA_ERROR_NOT_FOUND &&
+                  grouped_fallback == CUDA_ERROR_INVALID_VALUE && after_grouped == -1 &&
+                  fallback == CUDA_SUCCESS && via_fallback == dense;
   std::printf("{\"schema\": \"gemmtune.bundle_check/1\", \"error_codes\": {\"not_in_table\": \"%s\", "
-              "\"bad_shape\": \"%s\", \"unknown_fallback\": \"%s\", \"fallback_selected\": %d}, "
-              "\"passed\": %s}\n",
+              "\"bad_shape\": \"%s\", \"unknown_fallback\": \"%s\", \"grouped_fallback\": \"%s\", "
+              "\"dense_fallback_kernel\": %d, \"fallback_selected\": %d}, \"passed\": %s}\n",
               harness::cu_name(not_found).c_str(), harness::cu_name(bad_shape).c_str(),
-              harness::cu_name(unknown_fallback).c_str(), via_fallback, ok ? "true" : "false");
+              harness::cu_name(unknown_fallback).c_str(), harness::cu_name(grouped_fallback).c_str(),
+              dense, via_fallback, ok ? "true" : "false");
   return ok;
 }
 
