@@ -390,30 +390,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
-    // 64-row slices of this warpgroup that hold rows of the tile. Grouped layouts: a slice wholly
-    // at or past row_end (its group's last row, or a masked group's used rows) would only feed
-    // rows that are never stored, so it skips its MMAs and promotion; it still waits for and
-    // releases every stage. Why: a group's last m-block is often mostly empty (contiguous groups
-    // are not padded), and at the power cap skipped tensor-core work is clock for the rest.
-    // NOTE: not for dense tiles: only M's last m-block can have dead slices, and the second copy
-    // of the loop made ptxas rematerialise the sA row index in the first (163 -> 169
-    // instructions per K block for bm128_bn192).
-#ifdef GEMMTUNE_ALL_SLICES_LIVE
-    constexpr bool kSkipDeadSlices = false;  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
-#else
-    constexpr bool kSkipDeadSlices = C::kGroupLayout != 0;
-#endif
-    const int wg_rows = t.row_end - t.a_row0 - row0;
-    const int live_slices = !kSkipDeadSlices ? C::kSlices
-                            : wg_rows <= 0   ? 0
-                                             : min(C::kSlices, (wg_rows + 63) / 64);
     // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
     // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
-    // kPartial: some slice of this warpgroup is dead. Full tiles (nearly all) run a copy of the
-    // loop without the liveness branches, which cost 6-11% more K-loop instructions.
-    const auto k_loop = [&](auto lo_const, auto partial_const) {
+    with_lo_fragments<C>(n0, [&](auto lo_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
-      constexpr bool kPartial = decltype(partial_const)::kValue != 0;
 #ifdef GEMMTUNE_MAINLOOP_UNROLL
       // Experiment hook (GEMMTUNE_KERNEL_DEFINES): unrolled K blocks let the compiler hoist the
       // next block's barrier wait and scale loads into this block's promotion.
@@ -440,18 +420,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
 #pragma unroll
         for (int s = 0; s < C::kSlices; ++s) {
-          const bool live = !kPartial || s < live_slices;
-          if (live) {
-            wgmma_fence();
+          wgmma_fence();
 #pragma unroll
-            for (int ks = 0; ks < 4; ++ks) {
-              // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
-              // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-              Wgmma::mma(desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4),
-                         desc_b_stage + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
-            }
-            wgmma_commit();
+          for (int ks = 0; ks < 4; ++ks) {
+            // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
+            // swizzle is a function of the absolute address bits and stages are 1024-aligned.
+            Wgmma::mma(desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4),
+                       desc_b_stage + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
           }
+          wgmma_commit();
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
           // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
           if (C::kSbInStage && s == 0) {
@@ -474,7 +451,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
               mbarrier_arrive(&empty[stage]);
             }
           }
-          if (!live) continue;
 #pragma unroll
           for (int j = 0; j < C::kBlockN / 8; ++j) {
             const bool lo = j < kLo;
@@ -490,12 +466,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           phase ^= 1;
         }
       }
-    };
-    if (!kSkipDeadSlices || live_slices == C::kSlices) {
-      with_lo_fragments<C>(n0, [&](auto lo_const) { k_loop(lo_const, IntConst<0>{}); });
-    } else if constexpr (kSkipDeadSlices) {
-      with_lo_fragments<C>(n0, [&](auto lo_const) { k_loop(lo_const, IntConst<1>{}); });
-    }
+    });
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, sum, row0 + thread_row, t.a_row0, n0, t.row_end, w.owns_result);
     } else if (C::kSplitK == 1) {

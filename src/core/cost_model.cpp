@@ -13,14 +13,11 @@ namespace {
 
 [[nodiscard]] int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// Fraction of the tensor rate one math warpgroup reaches alone (see mma_efficiency).
-constexpr double kOneWarpgroupEfficiency = 0.8;
-
 /// Fraction of the per-SM FP8 tensor rate a tile shape can reach.
 [[nodiscard]] double mma_efficiency(const KernelConfig& c) {
   // Assumption: with one math warpgroup (block_m 64) the FP32 promotion of each 128-wide K block
   // cannot hide behind the other warpgroup's WGMMA, as it can with two.
-  const double warpgroup_eff = c.math_warpgroups() == 1 ? kOneWarpgroupEfficiency : 1.0;
+  const double warpgroup_eff = c.math_warpgroups() == 1 ? 0.8 : 1.0;
   // NOTE: a shared-memory-sourced m64nNk32 e4m3 WGMMA does 4096*N FLOPs and reads 2048 + 32*N
   // bytes; at 8192 dense FP8 FLOP/clk/SM (1979 TFLOPS / 132 SMs / 1.83 GHz) and 128 B/clk of
   // shared memory it is bandwidth-bound below N = 64, reaching 2N/(N+64) of peak.
@@ -67,10 +64,9 @@ constexpr double kOneWarpgroupEfficiency = 0.8;
          partial_bytes;
 }
 
-/// predict_cost of `s` when the launch computes `m_blocks` m-blocks, of whose 64-row slices the
-/// fraction `live_slices` runs MMAs (grouped tiles skip slices past their group's rows).
+/// predict_cost of `s` when the launch computes `m_blocks` m-blocks.
 [[nodiscard]] CostBreakdown predict(const GemmShape& s, const KernelConfig& c, const DeviceModel& d,
-                                    int64_t m_blocks, double live_slices = 1.0) {
+                                    int64_t m_blocks) {
   GT_CHECK(s.m > 0 && s.n > 0 && s.k > 0, kExitUsage, "GEMM dimensions must be positive");
   GT_CHECK(c.block_m > 0 && c.block_n > 0 && c.stages > 0 && c.num_sms > 0 && c.split_k > 0 &&
                c.group > 0,
@@ -87,8 +83,7 @@ constexpr double kOneWarpgroupEfficiency = 0.8;
   out.wave_util = static_cast<double>(out.tiles) / static_cast<double>(out.waves * c.num_sms);
 
   const double sm_flops_per_s = d.fp8_tflops * 1e12 / d.sm_count * mma_efficiency(c);
-  // Averaged over the launch's tiles: a tile with dead slices still occupies its CTA and loads.
-  out.mma_us_per_tile = live_slices * 2.0 * c.block_m * c.block_n * k_split / sm_flops_per_s * 1e6;
+  out.mma_us_per_tile = 2.0 * c.block_m * c.block_n * k_split / sm_flops_per_s * 1e6;
 
   const double a_rows = c.multicast == Multicast::kA ? 0.5 * c.block_m : c.block_m;
   const double b_rows = c.multicast == Multicast::kB ? 0.5 * c.block_n : c.block_n;
@@ -138,33 +133,10 @@ int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
   return std::max<int64_t>(1, blocks);
 }
 
-double live_slice_fraction(const Problem& p, const KernelConfig& c) {
-  GT_CHECK(c.block_m > 0, kExitUsage, "config fields must be positive");
-  if (p.layout == GroupLayout::kNone) return 1.0;
-  const int64_t slices_per_block = std::max(1, c.block_m / 64);
-  // A last m-block whose rows fit the first math warpgroup's slices runs that warpgroup alone,
-  // at the one-warpgroup rate (its promotion no longer hides behind the other's MMAs).
-  const auto last_block_cost = [&](int64_t live_slices) {
-    const bool one_warpgroup = c.math_warpgroups() == 2 && live_slices * 2 <= slices_per_block;
-    return static_cast<double>(live_slices) / (one_warpgroup ? kOneWarpgroupEfficiency : 1.0);
-  };
-  double live = 0.0;
-  for (const int64_t rows : p.group_m) {
-    if (rows <= 0) continue;
-    const int64_t group_blocks = ceil_div(rows, c.block_m);
-    const double last = last_block_cost(ceil_div(rows - (group_blocks - 1) * c.block_m, int64_t{64}));
-    live += static_cast<double>((group_blocks - 1) * slices_per_block) + last;
-    // The mirror of an odd last m-block (multicast B) computes that block again.
-    if (c.multicast == Multicast::kB && group_blocks % 2 == 1) live += last;
-  }
-  const int64_t blocks = computed_m_blocks(p, c);
-  return live == 0.0 ? 1.0 : live / static_cast<double>(blocks * slices_per_block);
-}
-
 CostBreakdown predict_cost(const Problem& p, const KernelConfig& c, const DeviceModel& d) {
   GemmShape shape = p.shape();
   shape.m = std::max<int64_t>(1, shape.m);  // NOTE: all groups empty still costs a launch
-  return predict(shape, c, d, computed_m_blocks(p, c), live_slice_fraction(p, c));
+  return predict(shape, c, d, computed_m_blocks(p, c));
 }
 
 double predict_us(const GemmShape& shape, const KernelConfig& config, const DeviceModel& device) {

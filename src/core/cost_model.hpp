@@ -90,12 +90,6 @@ struct CostBreakdown {
 /// The m-blocks `config` computes for `problem` (per group for grouped problems, at least 1).
 [[nodiscard]] int64_t computed_m_blocks(const Problem& problem, const KernelConfig& config);
 
-/// The fraction of those m-blocks' 64-row slices that run MMAs: 1 for dense problems; grouped
-/// tiles skip the slices wholly past their group's rows (kernels/sm90_fp8_gemm_1d2d.cuh,
-/// kSkipDeadSlices), so a group's last m-block costs only its live slices of tensor-core time
-/// (at the one-warpgroup rate when they all belong to the first warpgroup).
-[[nodiscard]] double live_slice_fraction(const Problem& problem, const KernelConfig& config);
-
 /// Predicted runtime in microseconds of `config` on `shape`.
 [[nodiscard]] double predict_us(const GemmShape& shape, const KernelConfig& config,
                                 const DeviceModel& device = {});

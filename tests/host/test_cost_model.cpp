@@ -134,36 +134,9 @@ TEST(CostModel, GroupedTilesAreCountedPerGroup) {
   EXPECT_EQ(predict_cost(p, bm128).tiles, 32 * 32);
   const GemmShape dense_view{.m = 1920, .n = 4096, .k = 7168};
   EXPECT_EQ(predict_cost(dense_view, bm128).tiles, 15 * 32);
-  // block_m 128 skips each group's dead second slice but runs its first warpgroup alone, and
-  // loads twice the rows of A: the grouped view still ranks block_m 64 first.
+  // Twice the MMA work per group for block_m 128: the grouped view ranks block_m 64 first.
   EXPECT_LT(predict_cost(p, bm64).total_us, predict_cost(p, bm128).total_us);
   EXPECT_GT(predict_cost(p, bm128).total_us, predict_cost(dense_view, bm128).total_us);
-}
-
-// Grouped tiles skip the 64-row slices past their group's rows (kSkipDeadSlices in the kernel).
-TEST(CostModel, GroupedLastBlocksCostTheirLiveSlices) {
-  KernelConfig bm256 = config(256, 128, 3);
-  bm256.layout = GroupLayout::kContiguous;
-  // 1100 rows: 4 full m-blocks of 4 slices and one with 76 rows: 2 live slices, both the first
-  // warpgroup's (it owns rows 0-127), so that block runs at the one-warpgroup rate.
-  const Problem one = grouped(GroupLayout::kContiguous, {1100}, 4096, 7168);
-  EXPECT_DOUBLE_EQ(live_slice_fraction(one, bm256), (16.0 + 2.0 / 0.8) / 20.0);
-  // 192 rows: 3 live slices of 4, both warpgroups busy.
-  const Problem three = grouped(GroupLayout::kContiguous, {192}, 4096, 7168);
-  EXPECT_DOUBLE_EQ(live_slice_fraction(three, bm256), 3.0 / 4.0);
-  // Whole m-blocks and dense problems: every slice runs.
-  const Problem whole = grouped(GroupLayout::kContiguous, {512, 0, 256}, 4096, 7168);
-  EXPECT_DOUBLE_EQ(live_slice_fraction(whole, bm256), 1.0);
-  const Problem dense{.m = 100, .n = 4096, .k = 7168};
-  EXPECT_DOUBLE_EQ(live_slice_fraction(dense, config(256, 128, 3)), 1.0);
-  // Multicast B: the mirror of the odd last block computes that block's live slices again.
-  KernelConfig mcb = bm256;
-  mcb.multicast = Multicast::kB;
-  EXPECT_DOUBLE_EQ(live_slice_fraction(three, mcb), 6.0 / 8.0);
-  // Fewer MMAs, same tiles: the 1100-row group is predicted faster than 1280 full rows.
-  const Problem full = grouped(GroupLayout::kContiguous, {1280}, 4096, 7168);
-  EXPECT_EQ(predict_cost(one, bm256).tiles, predict_cost(full, bm256).tiles);
-  EXPECT_LT(predict_cost(one, bm256).mma_us_per_tile, predict_cost(full, bm256).mma_us_per_tile);
 }
 
 TEST(CostModel, GroupedMulticastBRoundsEachGroupToEvenAndEmptyGroupsCostNothing) {
