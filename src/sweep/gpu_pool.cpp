@@ -258,11 +258,15 @@ std::vector<GpuWorker> start_gpu_workers(const SweepOptions& options,
 Json gpus_json(const std::vector<GpuWorker>& workers) {
   Json gpus = Json::array();
   for (const GpuWorker& w : workers) {
-    Json gpu = {{"ordinal", w.ordinal}, {"cuda_visible_devices", visible_device(w.ordinal)}};
+    Json gpu = Json::object();
     const Json hello_gpu = w.environment.value("gpu", Json::object());
     if (hello_gpu.is_object()) {
       for (const auto& [key, value] : hello_gpu.items()) gpu[key] = value;
     }
+    // NOTE: after the hello's fields: its "ordinal" is the device's inside the worker, which
+    // sees only its own GPU (always 0); records and env.json name the pool's (sweep --gpus).
+    gpu["ordinal"] = w.ordinal;
+    gpu["cuda_visible_devices"] = visible_device(w.ordinal);
     // NOTE: each GPU's own roofs; env.json's top-level `roofs` are the first GPU's.
     if (w.environment.contains("roofs")) gpu["roofs"] = w.environment.at("roofs");
     gpus.push_back(gpu);

@@ -183,7 +183,8 @@ Json environment_for(const Behaviour& b) {
   Json environment = {
       {"tool_version", "test"},
       {"git_rev", "test"},
-      {"gpu", {{"name", name}, {"pci_bus_id", "fake-" + visible_devices()}, {"sm_count", 132},
+      // "ordinal" 0 as a real worker reports it: it sees only its own GPU.
+      {"gpu", {{"ordinal", 0}, {"name", name}, {"pci_bus_id", "fake-" + visible_devices()}, {"sm_count", 132},
                {"smem_per_block_bytes", 232448},
                {"global_mem_bytes", 141000000000}}},
       {"versions", {{"driver", "580.0"}, {"driver_cuda", "13.0"}, {"cuda_runtime", "13.0"},
