@@ -51,27 +51,9 @@ json.dump(doc, open(out, "w"), indent=1)
 print(json.dumps({k: v for k, v in doc.items() if k != "different_pick"}))
 for p, a, b in doc["different_pick"]: print("different pick:", p.get("m"), p.get("n"), p.get("k"), a, b)
 PY
-# Same-pick check: the differing problems' two configs, each alone, alternating, 3 rounds.
-: > "$OUT/same_pick.jsonl"
-python3 -c 'import json,sys; [print(p["m"], p["n"], p["k"], a, b) for p, a, b in json.load(open(sys.argv[1]))["different_pick"][:int(sys.argv[2])] if a and b]' "$OUT/scaling.json" "${GEMMTUNE_SAME_PICK_MAX:-6}" |
-while read -r m n k a b; do
-  for round in 1 2 3; do
-    for c in "$a" "$b"; do
-      us=$(GEMMTUNE_CACHE_DIR=/tmp/mg-cache-all devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$c" \
-        --timing call --iters 30 --baseline-timing none --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["measurements"][0]["timing"]["median_us"])' 2>/dev/null || echo null)
-      echo "{\"m\": $m, \"n\": $n, \"k\": $k, \"round\": $round, \"config\": \"$c\", \"one_gpu_pick\": $([[ $c == "$a" ]] && echo true || echo false), \"us\": $us}" >> "$OUT/same_pick.jsonl"
-    done
-  done
-done
-python3 - "$OUT/same_pick.jsonl" <<'PY'
-import json, sys, statistics
-rows = [json.loads(l) for l in open(sys.argv[1])]
-keys = sorted({(r["m"], r["n"], r["k"]) for r in rows})
-for key in keys:
-    one = statistics.median(r["us"] for r in rows if (r["m"], r["n"], r["k"]) == key and r["one_gpu_pick"] and r["us"])
-    al = statistics.median(r["us"] for r in rows if (r["m"], r["n"], r["k"]) == key and not r["one_gpu_pick"] and r["us"])
-    print(f"{key}: one-GPU pick {one:.2f} us, multi-GPU pick {al:.2f} us, ratio {al / one:.3f} ({'within 2%' if al <= one * 1.02 else 'SLOWER than 2%'})")
-PY
+# Same-pick check: the differing problems' two configs re-timed side by side (scripts/same_pick_check.sh).
+GEMMTUNE_CACHE_DIR=/tmp/mg-cache-all bash scripts/same_pick_check.sh "$runs/one/tuning_table.json" \
+  "$runs/all/tuning_table.json" "$OUT/same_pick.jsonl" "${GEMMTUNE_SAME_PICK_MAX:-6}" 3
 stamp "same-pick check done"
 fi
 if [[ ${GEMMTUNE_SKIP_KILL:-0} == 1 ]]; then tar czf "$OUT/runs.tgz" -C "$runs" .; stamp "done (no kill test)"; exit 0; fi
