@@ -1,6 +1,7 @@
 // `gemmtune compile`: builds (or finds in the cache) the kernels a shape set and a space call
 // legal, or one --config, on all CPU cores; no GPU needed. Prints per kernel registers, spills,
-// shared memory, compile time and cache hit/miss.
+// shared memory, compile time and cache hit/miss; --cubin-out also writes each cubin, the exact
+// binary `run` and `sweep` launch, for SASS tools (scripts/sass_kloop.py).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,7 @@
 #include "core/stopwatch.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
+#include "report/render.hpp"
 
 namespace gemmtune::cli {
 namespace {
@@ -30,6 +32,7 @@ struct CompileOptions {
   int jobs = 0;
   int sm_count = kH200SmCount;
   bool json = false;
+  std::string cubin_out;  ///< folder for <config>.cubin of every kernel built, or empty
 };
 
 int run_compile(const CompileOptions& o) {
@@ -60,6 +63,19 @@ int run_compile(const CompileOptions& o) {
   const double wall_s =
       seconds_since(start);
   const jit::BuildCounts counts = jit::count_builds(results);
+  std::vector<std::string> cubin_paths(results.size());
+  if (!o.cubin_out.empty()) {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok) continue;
+      files.emplace_back(to_string(configs[i]) + ".cubin",
+                         std::string(results[i].cubin.begin(), results[i].cubin.end()));
+    }
+    const std::vector<std::filesystem::path> written = report::write_text_files(o.cubin_out, files);
+    for (size_t i = 0, w = 0; i < results.size(); ++i) {
+      if (results[i].ok) cubin_paths[i] = written[w++].string();
+    }
+  }
   std::vector<double> miss_seconds;
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < results.size(); ++i) {
@@ -73,6 +89,7 @@ int run_compile(const CompileOptions& o) {
                       {"smem_bytes", smem}, {"compile_seconds", r.compile_seconds},
                       {"cache_hit", r.cache_hit}, {"cache_key", r.cache_key},
                       {"log", r.ok ? std::string() : r.log}});
+      if (!cubin_paths[i].empty()) rows.back()["cubin"] = cubin_paths[i];
     } else {
       std::cout << fmt::format("{:<40} {:<6} regs {:>3} spill {:>4} B smem {:>6} B {:>6.2f} s {}\n",
                                to_string(configs[i]), r.ok ? "ok" : "FAILED", r.ptxas.registers,
@@ -112,6 +129,9 @@ void register_compile(CLI::App& root, int& exit_code) {
   cmd->add_option("--sms", options->sm_count, "SM count for 'all' and legality")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--json", options->json, "print JSON (schema gemmtune.compile/1)");
+  cmd->add_option("--cubin-out", options->cubin_out,
+                  "also write each kernel built to DIR/<config>.cubin (created if needed), the "
+                  "binary run and sweep launch; for nvdisasm / cuobjdump -sass");
   cmd->callback([options, &exit_code] { exit_code = run_compile(*options); });
 }
 

@@ -1,0 +1,70 @@
+// `gemmtune compile --cubin-out`: the cubin written for SASS tools is the binary the kernel cache
+// holds (what `run` and `sweep` launch), byte for byte on a miss and on a hit; an unwritable
+// folder is one error line and exit 5.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "test_support.hpp"
+
+namespace gemmtune {
+namespace {
+
+constexpr const char* kConfig = "bm128_bn128_s5_mc0_sm132_rN8_sk1";
+
+std::string read_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Exit code of `gemmtune compile --config kConfig --json --cubin-out <out>`, stdout to `json`,
+/// stderr to `err`, with its kernel cache in `cache`.
+int compile_cli(const std::filesystem::path& cache, const std::filesystem::path& out,
+                const std::filesystem::path& json, const std::filesystem::path& err) {
+  const std::string command = "GEMMTUNE_CACHE_DIR='" + cache.string() + "' '" + GEMMTUNE_BINARY +
+                              "' compile --config " + kConfig + " --json --cubin-out '" +
+                              out.string() + "' >'" + json.string() + "' 2>'" + err.string() + "'";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(CompileCli, CubinOutWritesTheCachedBinaryOnAMissAndOnAHit) {
+  const test::TempDir dir;
+  const std::filesystem::path cache = dir.path() / "cache";
+  ASSERT_EQ(compile_cli(cache, dir.path() / "a", dir.path() / "a.json", dir.path() / "a.err"), 0)
+      << read_bytes(dir.path() / "a.err");
+  ASSERT_EQ(compile_cli(cache, dir.path() / "b", dir.path() / "b.json", dir.path() / "b.err"), 0)
+      << read_bytes(dir.path() / "b.err");
+  const auto first = nlohmann::json::parse(read_bytes(dir.path() / "a.json")).at("kernels").at(0);
+  const auto second = nlohmann::json::parse(read_bytes(dir.path() / "b.json")).at("kernels").at(0);
+  EXPECT_FALSE(first.at("cache_hit").get<bool>());
+  EXPECT_TRUE(second.at("cache_hit").get<bool>());
+  const std::filesystem::path cubin = dir.path() / "a" / (std::string(kConfig) + ".cubin");
+  EXPECT_EQ(first.at("cubin").get<std::string>(), cubin.string());
+  const std::string bytes = read_bytes(cubin);
+  ASSERT_GT(bytes.size(), 4u);
+  EXPECT_EQ(bytes.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(read_bytes(second.at("cubin").get<std::string>()), bytes);
+  // The same bytes as the cache entry the launchers load.
+  const std::filesystem::path entry =
+      cache / "v1-sm_90a" / first.at("cache_key").get<std::string>() / "kernel.cubin";
+  EXPECT_EQ(read_bytes(entry), bytes);
+}
+
+TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitFive) {
+  const test::TempDir dir;
+  const std::filesystem::path file = dir.path() / "not-a-folder";
+  std::ofstream(file) << "x";
+  EXPECT_EQ(compile_cli(dir.path() / "cache", file, dir.path() / "out.json", dir.path() / "err"), 5);
+  const std::string err = read_bytes(dir.path() / "err");
+  EXPECT_NE(err.find(file.string()), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace gemmtune
