@@ -386,6 +386,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
 
     float next_sb_lo = 0.f, next_sb_hi = 0.f;
+#ifdef GEMMTUNE_SB_OFFSET_WALK
+    unsigned sb_lo_off = static_cast<unsigned>(t.sb_row0 * p.sb_ld + kb_begin + 1);
+    unsigned sb_hi_off = static_cast<unsigned>(min(t.sb_row0 + 1, t.sb_row_last) * p.sb_ld + kb_begin + 1);
+#endif
     if (!C::kSbInStage) {
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
@@ -403,8 +407,19 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+#ifdef GEMMTUNE_SB_OFFSET_WALK
+          // Experiment hook (GEMMTUNE_KERNEL_DEFINES), not yet timed on a GPU: a 32-bit offset
+          // carried from block to block. Without it ptxas rebuilds the pointer from the
+          // parameters in every K block (bm256_bn128: 213 -> 202 instructions per K block,
+          // scripts/sass_kloop.py).
+          next_sb_lo = __ldg(p.sb + sb_lo_off);
+          if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(p.sb + sb_hi_off);
+          ++sb_lo_off;
+          ++sb_hi_off;
+#else
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
+#endif
         }
         mbarrier_wait(&full[stage], phase);
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
