@@ -43,6 +43,7 @@ ours() {
       --config "${cfg}_gM" --timing call --iters 30 --baseline-timing none | cut -c1-150
   done
 }
+rm -f /tmp/dg_1.jsonl /tmp/dg_2.jsonl  # dg_grouped.py appends (a warm machine keeps /tmp)
 for pass in 1 2; do
   stamp "pass $pass: gemmtune"; ours | tee -a "$OUT/times.txt"
   stamp "pass $pass: deepgemm"; python3 .anchors/dg_grouped.py /tmp/dg_decompose.json /tmp/dg_$pass.jsonl 2>&1 | tail -5 | tee -a "$OUT/times.txt"

@@ -25,6 +25,9 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
 build_both_and_test
+# NOTE: a second run in the same call (a warm machine) must not append to the first's rows:
+# grouped_vs_deepgemm.py appends to its output (so an interrupted pass keeps its rows).
+rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 table_args=()

@@ -41,6 +41,7 @@ for spec in "$@"; do
   stamp "sweep $name rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -1 "/tmp/sweep-$name.log"
   python3 .anchors/dg_warm.py "/tmp/dg_warm-$name.json" "$runs/tuning_table.json" > /dev/null 2>&1
   stamp "deepgemm warm rc=$?"
+  rm -f "/tmp/cmp-$name.jsonl"  # dg_compare.py appends: a second run on a warm machine must not mix
   python3 .anchors/dg_compare.py "$runs/tuning_table.json" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
   python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" <<'PY'
 import json, math, sys
