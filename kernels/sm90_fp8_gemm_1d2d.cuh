@@ -388,7 +388,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     float next_sb_lo = 0.f, next_sb_hi = 0.f;
 #ifdef GEMMTUNE_SB_OFFSET_WALK
     unsigned sb_lo_off = static_cast<unsigned>(t.sb_row0 * p.sb_ld + kb_begin + 1);
-    unsigned sb_hi_off = static_cast<unsigned>(min(t.sb_row0 + 1, t.sb_row_last) * p.sb_ld + kb_begin + 1);
+    unsigned sb_hi_off =
+        static_cast<unsigned>(min(t.sb_row0 + 1, t.sb_row_last) * p.sb_ld + kb_begin + 1);
 #endif
     if (!C::kSbInStage) {
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
