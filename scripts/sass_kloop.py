@@ -117,18 +117,20 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for config in a.configs:
             cubin, kernel = build_cubin(a.gemmtune, config, tmp)
-            sass = subprocess.run([nvdisasm, "-c", cubin], capture_output=True, text=True, check=True).stdout
+            sass = subprocess.run([nvdisasm, "-c", cubin], capture_output=True, text=True,
+                                  check=True).stdout
             ins, labels = instructions(sass)
             distinct = collections.OrderedDict()
             for body in k_loops(ins, labels):
                 key = tuple(sorted(classify(body).items()))
                 distinct.setdefault(key, [0, body])[0] += 1
-            print(f"{config}: {kernel['registers']} registers, {kernel['spill_bytes']} spill bytes, "
+            print(f"{config}: {kernel['registers']} registers, "
+                  f"{kernel['spill_bytes']} spill bytes, "
                   f"{len(ins)} instructions, {sum(n for n, _ in distinct.values())} K loop(s)")
             for key, (copies, body) in distinct.items():
                 counts = dict(key)
-                detail = ", ".join(f"{name} {counts[name]}" for name, _ in CLASSES + [("other", None)]
-                                   if counts.get(name))
+                names = [name for name, _ in CLASSES] + ["other"]
+                detail = ", ".join(f"{name} {counts[name]}" for name in names if counts.get(name))
                 print(f"  {copies} x loop of {counts['total']} instructions: {detail}")
                 if a.dump:
                     for address, text in body:

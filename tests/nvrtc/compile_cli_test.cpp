@@ -61,7 +61,8 @@ TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitFive) {
   const test::TempDir dir;
   const std::filesystem::path file = dir.path() / "not-a-folder";
   std::ofstream(file) << "x";
-  EXPECT_EQ(compile_cli(dir.path() / "cache", file, dir.path() / "out.json", dir.path() / "err"), 5);
+  const std::filesystem::path json = dir.path() / "out.json";
+  EXPECT_EQ(compile_cli(dir.path() / "cache", file, json, dir.path() / "err"), 5);
   const std::string err = read_bytes(dir.path() / "err");
   EXPECT_NE(err.find(file.string()), std::string::npos) << err;
 }
