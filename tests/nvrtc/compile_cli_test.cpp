@@ -6,8 +6,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,12 +14,9 @@
 namespace gemmtune {
 namespace {
 
-constexpr const char* kConfig = "bm128_bn128_s5_mc0_sm132_rN8_sk1";
+using test::read_bytes;
 
-std::string read_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+constexpr const char* kConfig = "bm128_bn128_s5_mc0_sm132_rN8_sk1";
 
 /// Exit code of `gemmtune compile --config kConfig --json --cubin-out <out>`, stdout to `json`,
 /// stderr to `err`, with its kernel cache in `cache`.
@@ -60,7 +55,7 @@ TEST(CompileCli, CubinOutWritesTheCachedBinaryOnAMissAndOnAHit) {
 TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitFive) {
   const test::TempDir dir;
   const std::filesystem::path file = dir.path() / "not-a-folder";
-  std::ofstream(file) << "x";
+  test::write_bytes(file, "x");
   const std::filesystem::path json = dir.path() / "out.json";
   EXPECT_EQ(compile_cli(dir.path() / "cache", file, json, dir.path() / "err"), 5);
   const std::string err = read_bytes(dir.path() / "err");
