@@ -1,5 +1,7 @@
 #include "core/timing_mode.hpp"
 
+#include <algorithm>
+
 #include "core/enum_names.hpp"
 
 namespace gemmtune {
@@ -44,6 +46,15 @@ std::optional<BaselineTiming> parse_baseline_timing(std::string_view name) {
 }
 
 std::vector<std::string> baseline_timing_names() { return kBaselineTimingNames.names(); }
+
+BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_us) {
+  const BurstShape planned{.rounds = rounds, .samples = samples};
+  const double max_burst_us = max_burst_ms * 1000.0;
+  if (max_burst_ms <= 0 || sample_us * samples <= max_burst_us) return planned;
+  const int per_burst = std::max(1, static_cast<int>(max_burst_us / sample_us));
+  const int total = std::max(1, rounds * samples / 2);
+  return {.rounds = (total + per_burst - 1) / per_burst, .samples = per_burst};
+}
 
 const char* to_string(RunoffRegime regime) { return kRunoffRegimeNames.name(regime); }
 

@@ -63,6 +63,27 @@ enum class RunoffRegime { kBurst, kSustained };
 /// Every baseline timing's name, for CLI validation and error messages.
 [[nodiscard]] std::vector<std::string> baseline_timing_names();
 
+/// The bursts of one candidate of a burst run-off: `rounds` bursts of `samples` timed samples.
+struct BurstShape {
+  int rounds = 0;
+  int samples = 0;
+  friend bool operator==(const BurstShape&, const BurstShape&) = default;
+};
+
+/// The bursts planned (`rounds` x `samples`) for a problem whose sample lasts `sample_us`: as
+/// planned while a burst's samples last at most `max_burst_ms` (0: no limit); otherwise short
+/// bursts of as many samples as fit in max_burst_ms (at least one), half the planned samples in
+/// all, in as many rounds as that takes.
+/// Why short bursts, not one long one: 30 samples of a 3.4 ms problem throttled within their
+/// burst (spreads 13-15%, a pick by noise; results/PERF_LOG.md session 9). Why not interleaved
+/// sample by sample (the fallback until 2026-11-23): that ranks configs under sustained load,
+/// where at 12288 x 7168 x 18432 it chose a config 9% slower when both were timed as a caller
+/// times one call (results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Why half: each
+/// sample lasts over a millisecond, so the median of 60 is as steady as that of 120 shorter
+/// ones, and the extra idle gaps of the short bursts then cost about a third more time than
+/// interleaving did, not twice as much.
+[[nodiscard]] BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_us);
+
 /// "burst" or "sustained".
 [[nodiscard]] const char* to_string(RunoffRegime regime);
 /// The run-off regime named `name`, or nothing for an unknown name.

@@ -131,6 +131,9 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   r.disposition =
       disposition_from_name(require_string(j, "disposition", at), at / "disposition");
   r.reason = optional_string(j, "reason", at);
+  if (j.contains("clock") && j.at("clock").is_object()) {
+    r.sm_mhz = optional_number(j.at("clock"), "sm_mhz", at / "clock").value_or(0.0);
+  }
   if (r.disposition == Disposition::kPassed) {
     r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
   }

@@ -79,6 +79,9 @@ struct RunRecord {
   /// `config` is the fastest (its `timing` a second call beside the baselines). Empty for a
   /// record with one config (older runs too).
   std::vector<std::pair<std::string, Timing>> runoff;
+  /// clock.sm_mhz: the SM clock sampled right after the timing (0: not recorded). The sweep's
+  /// run-off also ranks screened configs by time x clock (sweep/runoff.hpp).
+  double sm_mhz = 0.0;
   int64_t line = 0;               ///< 1-based line in runs.jsonl
 };
 

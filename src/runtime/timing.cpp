@@ -167,21 +167,24 @@ std::vector<TimingStats> Timer::time_in_bursts(const std::vector<TimedLaunch>& l
 std::vector<TimingStats> Timer::time_runoff(const std::vector<TimedLaunch>& launches,
                                             const RunoffPlan& plan) {
   if (plan.regime == RunoffRegime::kBurst && plan.burst.max_burst_ms > 0) {
-    // NOTE: a burst of a long problem is itself sustained load: 30 samples of a 3.4 ms problem
-    // throttle within the burst, and the bursts' spreads reached 13-15% at 8192 x 36864 x 7168
-    // (results/2026-11-22-dense-vs-deepgemm/2006-dsv3-full-burst-runoff): the run-off picked a
-    // config by noise, 12% slower than DeepGEMM when re-timed. Interleaving sample by sample is
-    // drift-free there, and such problems are at the cap in every regime.
+    // NOTE: a burst of a long problem is itself sustained load (burst_shape says why and what
+    // is done instead): one probe sample per candidate sizes the bursts.
     double longest_us = 0.0;
     bool timed_out = false;
     for (const TimedLaunch& launch : launches) {
       longest_us = std::max(longest_us, sample_us(launch, &timed_out));
     }
-    const double burst_ms = longest_us * plan.burst.burst_samples / 1000.0;
-    if (burst_ms > plan.burst.max_burst_ms) {
-      spdlog::info("run-off interleaved, not in bursts: a burst would last {:.0f} ms (> {} ms)",
-                   burst_ms, plan.burst.max_burst_ms);
-      return time_interleaved(launches, plan.sustained_samples);
+    const BurstShape shape = burst_shape(plan.burst.rounds, plan.burst.burst_samples,
+                                         plan.burst.max_burst_ms, longest_us);
+    if (shape != BurstShape{.rounds = plan.burst.rounds, .samples = plan.burst.burst_samples}) {
+      spdlog::info("run-off in {} short bursts of {} samples: a burst of {} would last {:.0f} ms "
+                   "(> {} ms)",
+                   shape.rounds, shape.samples, plan.burst.burst_samples,
+                   longest_us * plan.burst.burst_samples / 1000.0, plan.burst.max_burst_ms);
+      BurstPlan short_bursts = plan.burst;
+      short_bursts.rounds = shape.rounds;
+      short_bursts.burst_samples = shape.samples;
+      return time_in_bursts(launches, short_bursts);
     }
   }
   if (plan.regime == RunoffRegime::kBurst) return time_in_bursts(launches, plan.burst);

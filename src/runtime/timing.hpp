@@ -53,8 +53,8 @@ struct BurstPlan {
   int warmup_count = 3;    ///< untimed samples at the start of each burst
   int burst_samples = 30;  ///< timed samples per burst
   int max_idle_ms = 50;    ///< longest idle gap before a burst
-  /// Longest burst (ms, estimated from one probe sample per candidate) the regime is used for;
-  /// longer problems are interleaved sample by sample instead (0: no limit). See time_runoff.
+  /// Longest burst (ms, estimated from one probe sample per candidate); longer problems are
+  /// timed in shorter bursts, more rounds (0: no limit). See burst_shape (core/timing_mode.hpp).
   int max_burst_ms = 0;
 };
 
@@ -79,8 +79,9 @@ struct TimingStats {
   double max_us = 0.0;
   double spread = 0.0;             ///< (p90 - p10) / median
   int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
-  /// Bursts the samples were taken in (Timer::time_in_bursts); 0: interleaved sample by sample
-  /// with the other launches of the call (which a burst run-off falls back to, time_runoff).
+  /// Bursts the samples were taken in (Timer::time_in_bursts; more than planned for a long
+  /// problem's short bursts, burst_shape); 0: interleaved sample by sample with the other
+  /// launches of the call (a sustained run-off; a long problem's burst run-off until 2026-11-23).
   int burst_rounds = 0;
   ClockSample clocks_after;
 };

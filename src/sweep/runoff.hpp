@@ -13,10 +13,18 @@
 
 namespace gemmtune::sweep {
 
-/// Most configs in a run-off (the screening's fastest included).
+/// Most configs a run-off takes by screening time (the screening's fastest included).
 /// NOTE: 6, not 4: at 64x7168x2048 the screening's order of configs 2-5 was noise (a 7-stage
 /// ring measured 12.5 us once left out of a run-off that chose a 15.0 us 10-stage ring, issue 10).
 inline constexpr int kRunoffMaxConfigs = 6;
+/// Most configs in a run-off: those by time, then the fastest by time x SM clock not yet in.
+/// NOTE: the 24 configs of a large problem are screened back to back at the power cap, where
+/// the clock swung between 1395 and 1935 MHz within one second (2-GPU dsv3 sweep, 2026-11-22):
+/// at 4096 x 7168 x 16384 the best config (668 us when re-timed) was screened at 1395 MHz,
+/// 8th by time and 2nd by time x clock, so the run-off never saw it and picked one 2.2% slower
+/// (results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Where the clock holds (small
+/// problems) both orders agree and the run-off stays at kRunoffMaxConfigs.
+inline constexpr int kRunoffMaxCandidates = 8;
 /// Fewest timed samples per run-off candidate. Why: on a ~12 us problem two configs 3% apart
 /// differ by less than one sample's spread; the median of 100 interleaved samples separates them
 /// (its standard error is ~1/8 of the sample spread), and 100 flushed samples cost ~25 ms.
@@ -35,19 +43,28 @@ inline constexpr int kRunoffBurstSamples = 30;
 /// 2026-11-22, power probe; 50 ms is yet to be checked on a device). A gap never outlasts the
 /// burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
 inline constexpr int kRunoffMaxIdleMs = 50;
-/// Longest burst (ms) the burst regime times as bursts; a problem whose 30 samples take longer
-/// is interleaved sample by sample (Timer::time_runoff has the measurement that set it). NOTE:
-/// 40 ms keeps 4096 x 7168 x 16384 (0.7 ms, ~21 ms bursts), where bursts chose the config the
-/// comparison confirms, and interleaves problems of 1.3 ms and more.
+/// Longest burst (ms) of the burst regime; a problem whose 30 samples take longer is timed in
+/// shorter bursts, more rounds (core/timing_mode.hpp burst_shape; Timer::time_runoff has the
+/// measurements that set it). NOTE: 40 ms keeps 4096 x 7168 x 16384 (0.7 ms, ~21 ms bursts) in
+/// whole bursts, where they chose the config the comparison confirms.
 inline constexpr int kRunoffMaxBurstMs = 40;
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 
-/// The run-off of one problem from its passed screening measurements (median µs, config): the
-/// fastest first, then the next fastest distinct configs within `within_rel` of it, at most
-/// `max_configs` in all. Empty when nothing passed.
+/// One passed screening measurement of a problem.
+struct Screened {
+  double median_us = 0.0;
+  std::string config;
+  double sm_mhz = 0.0;  ///< the SM clock sampled after it; 0: not recorded
+};
+
+/// The run-off of one problem from its passed screening measurements: the fastest first, then
+/// the next fastest distinct configs within `within_rel` of it, at most `max_by_time`; then, up
+/// to `max_configs` in all, the fastest by median x clock (cycles) within `within_rel` of the
+/// fewest cycles that are not in yet (measurements without a clock take no part in this).
+/// Empty when nothing passed.
 [[nodiscard]] std::vector<std::string> runoff_candidates(
-    std::vector<std::pair<double, std::string>> passed, int max_configs = kRunoffMaxConfigs,
-    double within_rel = kRunoffWithinRel);
+    std::vector<Screened> passed, int max_by_time = kRunoffMaxConfigs,
+    double within_rel = kRunoffWithinRel, int max_configs = kRunoffMaxCandidates);
 
 }  // namespace gemmtune::sweep

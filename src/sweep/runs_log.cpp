@@ -79,7 +79,8 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
     if (r.kind != report::RunKind::kGemmtune || r.disposition != report::Disposition::kPassed) {
       continue;
     }
-    work.passed[problem_key(r.problem)].emplace_back(r.timing->median_us, r.config);
+    work.passed[problem_key(r.problem)].push_back(
+        {.median_us = r.timing->median_us, .config = r.config, .sm_mhz = r.sm_mhz});
     const auto [it, inserted] =
         work.best_passed.try_emplace(problem_key(r.problem), r.timing->median_us, r.config);
     if (!inserted && r.timing->median_us < it->second.first) {

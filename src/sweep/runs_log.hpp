@@ -15,6 +15,7 @@
 #include "core/utc_time.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
+#include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
 
@@ -51,8 +52,8 @@ struct RecordedWork {
   int64_t records = 0;
   /// Per problem_key(): the fastest passed config recorded, as (median_us, config).
   std::map<std::string, std::pair<double, std::string>> best_passed;
-  /// Per problem_key(): every passed config recorded, as (median_us, config), in file order.
-  std::map<std::string, std::vector<std::pair<double, std::string>>> passed;
+  /// Per problem_key(): every passed config recorded, in file order.
+  std::map<std::string, std::vector<Screened>> passed;
   /// Per problem_key(): the algorithm record of the last passed cublaslt_best measurement.
   std::map<std::string, report::Json> cublaslt_best_algo;
   std::vector<std::string> warnings;  ///< e.g. the truncated last line that was dropped

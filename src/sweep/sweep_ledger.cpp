@@ -26,7 +26,11 @@ NotedRecord SweepLedger::append(const Json& record, const std::string& problem_k
   if (!median.is_number()) return noted;
   noted = {.passed_median_us = median.get<double>(),
            .config = record.value("config", Json("")).get<std::string>()};
-  recorded_.passed[problem_key].emplace_back(*noted.passed_median_us, noted.config);
+  const Json clock = record.value("clock", Json::object());
+  const Json sm_mhz = clock.is_object() ? clock.value("sm_mhz", Json()) : Json();
+  recorded_.passed[problem_key].push_back({.median_us = *noted.passed_median_us,
+                                           .config = noted.config,
+                                           .sm_mhz = sm_mhz.is_number() ? sm_mhz.get<double>() : 0.0});
   const auto [it, inserted] =
       recorded_.best_passed.try_emplace(problem_key, *noted.passed_median_us, noted.config);
   if (!inserted && *noted.passed_median_us < it->second.first) {
@@ -40,11 +44,10 @@ bool SweepLedger::is_recorded(const std::string& work_key) const {
   return recorded_.keys.count(work_key) != 0;
 }
 
-std::vector<std::pair<double, std::string>> SweepLedger::passed(
-    const std::string& problem_key) const {
+std::vector<Screened> SweepLedger::passed(const std::string& problem_key) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   const auto it = recorded_.passed.find(problem_key);
-  return it == recorded_.passed.end() ? std::vector<std::pair<double, std::string>>{} : it->second;
+  return it == recorded_.passed.end() ? std::vector<Screened>{} : it->second;
 }
 
 std::optional<std::pair<double, std::string>> SweepLedger::best_passed(

@@ -31,8 +31,8 @@ class SweepLedger {
   NotedRecord append(const report::Json& record, const std::string& problem_key,
                      const std::string& work_key);
   [[nodiscard]] bool is_recorded(const std::string& work_key) const;
-  /// The passed configs recorded for a problem, as (median_us, config), in record order.
-  [[nodiscard]] std::vector<std::pair<double, std::string>> passed(const std::string& problem_key) const;
+  /// The passed configs recorded for a problem, in record order.
+  [[nodiscard]] std::vector<Screened> passed(const std::string& problem_key) const;
   /// The fastest of them, nullopt when none passed.
   [[nodiscard]] std::optional<std::pair<double, std::string>> best_passed(
       const std::string& problem_key) const;

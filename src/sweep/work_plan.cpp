@@ -83,19 +83,25 @@ bool burst_runoff(const TimingRequest& timing) {
   return parse_runoff_regime(timing.runoff_regime) == RunoffRegime::kBurst;
 }
 
+/// The bursts of one run-off candidate of a problem predicted to take `predicted_us`.
+BurstShape predicted_bursts(double predicted_us) {
+  return burst_shape(kRunoffBurstRounds, kRunoffBurstSamples, kRunoffMaxBurstMs, predicted_us);
+}
+
 }  // namespace
 
 int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   const int64_t full = 1 + timing.warmup + timing.iters;
-  // NOTE: side by side: the run-off's configs (each validated, then timed in bursts or
-  // interleaved), then the winner and up to three baselines (the cuBLASLt ones may be slower
-  // than the prediction, so the run-off and these are counted twice).
+  // NOTE: side by side: the run-off's configs (each validated, then timed in bursts after a
+  // probe sample, or interleaved), then the winner and up to three baselines (the cuBLASLt ones
+  // may be slower than the prediction, so the run-off and these are counted twice).
   if (item.kind == report::RunKind::kSideBySide) {
+    const BurstShape bursts = predicted_bursts(item.predicted_us);
     const int64_t runoff =
         burst_runoff(timing)
-            ? 1 + int64_t{kRunoffBurstRounds} * (timing.warmup + kRunoffBurstSamples)
+            ? 2 + int64_t{bursts.rounds} * (timing.warmup + bursts.samples)
             : 1 + timing.warmup + std::max<int64_t>(timing.iters, kRunoffMinSamples);
-    return 2 * kRunoffMaxConfigs * runoff + 6 * full;
+    return 2 * kRunoffMaxCandidates * runoff + 6 * full;
   }
   if (item.kind != report::RunKind::kCublasltBest) return full;
   // NOTE: the per-group baselines launch once per group; the prediction covers all of them.
@@ -112,7 +118,8 @@ double problem_setup_seconds(const Problem& p) {
 
 double request_idle_seconds(const WorkItem& item, const TimingRequest& timing) {
   if (item.kind != report::RunKind::kSideBySide || !burst_runoff(timing)) return 0.0;
-  return kRunoffMaxConfigs * kRunoffBurstRounds * kRunoffMaxIdleMs * 1e-3;
+  return kRunoffMaxCandidates * predicted_bursts(item.predicted_us).rounds * kRunoffMaxIdleMs *
+         1e-3;
 }
 
 double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s,

@@ -104,8 +104,8 @@ inline constexpr double kWatchdogReferenceTflops = 0.25;
 [[nodiscard]] int64_t request_launches(const WorkItem& item, const TimingRequest& timing);
 
 /// Seconds one request of `item` spends idle on purpose: a burst run-off's gaps, at most
-/// kRunoffMaxIdleMs before each of kRunoffBurstRounds bursts of up to kRunoffMaxConfigs
-/// candidates; 0 for anything else.
+/// kRunoffMaxIdleMs before each burst (burst_shape's rounds at the predicted time) of up to
+/// kRunoffMaxCandidates candidates; 0 for anything else.
 [[nodiscard]] double request_idle_seconds(const WorkItem& item, const TimingRequest& timing);
 
 /// Seconds the parent waits for the answer to `item` before it kills the worker:

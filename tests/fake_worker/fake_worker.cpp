@@ -4,14 +4,15 @@
 //   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
 //               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
 //               [--log FILE] [--gpu-name-on DEV=NAME] [--crash-on-gpu DEV] [--delay-ms MS]
-//               [--pid-dir DIR] [--measured-roofs]
+//               [--pid-dir DIR] [--measured-roofs] [--clock CFG=MHZ]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
 // records take --median's time, else a time derived from the config text; baselines take 50
 // (heuristic), 40 (best) and 30 us (per-tensor). In a side-by-side run-off a config takes
 // --runoff-median's time when given (else its --median one) and the fastest names the record. --log appends "start" when the process starts
-// and the config (or kind) of every measure request, one per line.
+// and the config (or kind) of every measure request, one per line. --clock gives a config's
+// passed records a clock (`clock.sm_mhz`), as a screening at that SM clock would have.
 // sweep --gpus: every record carries `fake_cuda_visible_devices` (the worker's
 // CUDA_VISIBLE_DEVICES) and the hello's pci_bus_id is "fake-<it>", so a test sees which GPU
 // measured what; --gpu-name-on names the GPU DEV NAME, --crash-on-gpu aborts on every measure
@@ -48,6 +49,7 @@ struct Behaviour {
   int delay_ms = 0;
   std::map<std::string, double> median_us;
   std::map<std::string, double> runoff_median_us;
+  std::map<std::string, double> sm_mhz;
   std::string gpu_name = "Fake GPU";
   bool no_gpu = false;
   bool measured_roofs = false;
@@ -80,10 +82,12 @@ Behaviour parse_arguments(int argc, char** argv) {
       const size_t eq = value.find('=');
       b.gpu_name_on[value.substr(0, eq)] = value.substr(eq + 1);
     }
-    if (flag == "--median" || flag == "--runoff-median") {
+    if (flag == "--median" || flag == "--runoff-median" || flag == "--clock") {
       const size_t eq = value.find('=');
-      (flag == "--median" ? b.median_us : b.runoff_median_us)[value.substr(0, eq)] =
-          std::stod(value.substr(eq + 1));
+      auto& values = flag == "--median" ? b.median_us
+                     : flag == "--clock" ? b.sm_mhz
+                                         : b.runoff_median_us;
+      values[value.substr(0, eq)] = std::stod(value.substr(eq + 1));
     }
   }
   return b;
@@ -173,6 +177,9 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
   if (disposition == "passed") {
     j["timing"] = {{"mode", r.timing.mode}, {"median_us", us}, {"p10_us", us * 0.99},
                    {"p90_us", us * 1.01}, {"spread_rel", 0.02}, {"samples", r.timing.iters}};
+    if (const auto it = b.sm_mhz.find(r.config); it != b.sm_mhz.end()) {
+      j["clock"] = {{"sm_mhz", it->second}, {"power_w", 600.0}};
+    }
   }
   return j;
 }

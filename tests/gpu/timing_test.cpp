@@ -159,17 +159,18 @@ TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
     EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "b", "a", "base", "base"}));
   }
   {
-    // A burst longer than max_burst_ms (2 ms samples, 1 ms allowed): one probe sample per
-    // candidate, then interleaved sample by sample; a short enough one keeps its bursts.
+    // A burst longer than max_burst_ms (2 bursts of 4 samples of 2 ms, 5 ms allowed): one probe
+    // sample per candidate, then short bursts of the 2 samples that fit, half the samples in
+    // all (burst_shape), the order rotated each round; a short enough one keeps its bursts.
     LaunchLog log;
     const RunoffPlan capped{.regime = RunoffRegime::kBurst, .sustained_samples = 2,
-                            .burst = {.rounds = 3, .warmup_count = 0, .burst_samples = 1,
-                                      .max_idle_ms = 0, .max_burst_ms = 1}};
+                            .burst = {.rounds = 2, .warmup_count = 0, .burst_samples = 4,
+                                      .max_idle_ms = 0, .max_burst_ms = 5}};
     const std::vector<TimingStats> stats =
         timer.time_runoff({log.slow_launch("a", 2), log.slow_launch("b", 2)}, capped);
-    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b"}));
-    EXPECT_EQ(stats.at(0).samples_us.size(), 2u);
-    EXPECT_EQ(stats.at(0).burst_rounds, 0);  // the record says it was interleaved
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "a", "b", "b", "b", "b", "a", "a"}));
+    EXPECT_EQ(stats.at(0).samples_us.size(), 4u);
+    EXPECT_EQ(stats.at(0).burst_rounds, 2);
     LaunchLog kept_log;
     const RunoffPlan roomy{.regime = RunoffRegime::kBurst,
                            .burst = {.rounds = 1, .warmup_count = 0, .burst_samples = 1,

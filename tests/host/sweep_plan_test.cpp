@@ -159,9 +159,9 @@ TEST(SweepWatchdog, FixedAllowancePlusFiftyTimesEveryLaunch) {
   EXPECT_EQ(sweep::request_launches(best, timing), 2048 * 3 + 4 * 34);
   const sweep::WorkItem side{.kind = report::RunKind::kSideBySide, .config = std::nullopt,
                              .predicted_us = 100.0};
-  // Side by side: up to 6 run-off configs with >= 100 samples each, then the winner and 3
+  // Side by side: up to 8 run-off configs with >= 100 samples each, then the winner and 3
   // baselines with the request's 30, every one counted twice.
-  EXPECT_EQ(sweep::request_launches(side, timing), 2 * 6 * (1 + 3 + 100) + 6 * 34);
+  EXPECT_EQ(sweep::request_launches(side, timing), 2 * 8 * (1 + 3 + 100) + 6 * 34);
 }
 
 TEST(WorkerProtocol, MeasureRequestRoundTrips) {

@@ -2,6 +2,7 @@
 // request, the watchdog's estimate, resuming), and how its winner becomes the table's choice.
 #include <gtest/gtest.h>
 
+#include "core/timing_mode.hpp"
 #include "report/tuning_table.hpp"
 #include "sweep/run_env.hpp"
 #include "sweep/runoff.hpp"
@@ -14,9 +15,10 @@ namespace gemmtune::test {
 namespace {
 
 using report::RunKind;
-using Passed = std::vector<std::pair<double, std::string>>;
+using Passed = std::vector<sweep::Screened>;
 
 TEST(SweepRunoff, FastestFirstThenTheNextWithinTheMarginUpToTheLimit) {
+  // No clock recorded: the order by time alone.
   const Passed passed = {{120.0, "c"}, {100.0, "a"}, {114.0, "b"}, {114.5, "d"}, {130.0, "e"}};
   EXPECT_EQ(sweep::runoff_candidates(passed, 4, 0.15), (std::vector<std::string>{"a", "b", "d"}));
   EXPECT_EQ(sweep::runoff_candidates(passed, 2, 0.15), (std::vector<std::string>{"a", "b"}));
@@ -29,6 +31,39 @@ TEST(SweepRunoff, FastestFirstThenTheNextWithinTheMarginUpToTheLimit) {
 TEST(SweepRunoff, AConfigMeasuredTwiceIsOneCandidate) {
   const Passed passed = {{100.0, "a"}, {101.0, "a"}, {102.0, "b"}};
   EXPECT_EQ(sweep::runoff_candidates(passed, 4, 0.15), (std::vector<std::string>{"a", "b"}));
+}
+
+// The screening of 4096 x 7168 x 16384 on the second GPU of the 2-GPU dsv3 sweep (2026-11-22):
+// the config that re-timed fastest (mc0, 668 us) was screened at 1395 MHz, 8th by time.
+TEST(SweepRunoff, AConfigScreenedWhileTheClockWasLowJoinsByCycles) {
+  const Passed passed = {{715.9, "bn112", 1395}, {728.2, "bn136", 1935}, {774.2, "bm128_bn136", 1935},
+                         {780.0, "mcA", 1515},   {789.5, "bn88", 1725},   {791.0, "mcB", 1515},
+                         {807.7, "bm128_bn128", 1605}, {813.2, "mc0", 1395},
+                         {827.7, "bm128_bn160", 1590}};
+  // By time alone mc0 is out; by cycles it is second (bn112 first, then mc0, mcA, mcB).
+  EXPECT_EQ(sweep::runoff_candidates(passed, 6, 0.15, 6),
+            (std::vector<std::string>{"bn112", "bn136", "bm128_bn136", "mcA", "bn88", "mcB"}));
+  EXPECT_EQ(sweep::runoff_candidates(passed),
+            (std::vector<std::string>{"bn112", "bn136", "bm128_bn136", "mcA", "bn88", "mcB",
+                                      "mc0"}));
+  // Only within the margin of the fewest cycles: a config slow at a low clock stays out.
+  const Passed slow = {{100.0, "a", 1900}, {101.0, "b", 1900}, {300.0, "c", 1900}};
+  EXPECT_EQ(sweep::runoff_candidates(slow, 1, 0.15, 8), (std::vector<std::string>{"a", "b"}));
+  // Where the clock held, cycles add nothing: the run-off stays at the time order's size.
+  const Passed steady = {{10.0, "a", 1980}, {10.5, "b", 1980}, {11.0, "c", 1980}};
+  EXPECT_EQ(sweep::runoff_candidates(steady, 2, 0.15, 8), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(sweep::runoff_candidates(steady, 2, 0.15, 2), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(SweepRunoff, ALongProblemIsTimedInShortBurstsOfHalfTheSamples) {
+  // Within the cap: as planned.
+  EXPECT_EQ(burst_shape(4, 30, 40, 700.0), (BurstShape{.rounds = 4, .samples = 30}));
+  EXPECT_EQ(burst_shape(4, 30, 0, 9000.0), (BurstShape{.rounds = 4, .samples = 30}));
+  // 2.4 ms: 16 samples fit in 40 ms; 60 samples in 4 rounds.
+  EXPECT_EQ(burst_shape(4, 30, 40, 2400.0), (BurstShape{.rounds = 4, .samples = 16}));
+  // 7.1 ms: 5 per burst, 12 rounds; longer than the cap: one sample per burst.
+  EXPECT_EQ(burst_shape(4, 30, 40, 7100.0), (BurstShape{.rounds = 12, .samples = 5}));
+  EXPECT_EQ(burst_shape(4, 30, 40, 50000.0), (BurstShape{.rounds = 60, .samples = 1}));
 }
 
 TEST(SweepRunoff, TheRequestCarriesTheOtherCandidatesAndTheRecordMayNameAnyOfThem) {
@@ -86,17 +121,22 @@ TEST(SweepRunoff, TheWatchdogCountsTheBurstsSamplesAndIdleGaps) {
                                        .runoff_regime = "sustained"};
   sweep::TimingRequest burst = sustained;
   burst.runoff_regime = "burst";
-  // Per candidate: validation + 4 rounds of (3 warm-ups + 30 samples), against validation + 3
-  // warm-ups + 100 samples; then the winner and the baselines alike in both.
-  EXPECT_EQ(sweep::request_launches(side, burst), 2 * 6 * (1 + 4 * (3 + 30)) + 6 * 34);
-  EXPECT_EQ(sweep::request_launches(side, sustained), 2 * 6 * (1 + 3 + 100) + 6 * 34);
-  // Up to 6 candidates x 4 rounds x 50 ms idle.
-  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, burst), 6 * 4 * 0.050);
+  // Per candidate: validation + a probe + 4 rounds of (3 warm-ups + 30 samples), against
+  // validation + 3 warm-ups + 100 samples; then the winner and the baselines alike in both.
+  EXPECT_EQ(sweep::request_launches(side, burst), 2 * 8 * (2 + 4 * (3 + 30)) + 6 * 34);
+  EXPECT_EQ(sweep::request_launches(side, sustained), 2 * 8 * (1 + 3 + 100) + 6 * 34);
+  // Up to 8 candidates x 4 rounds x 50 ms idle.
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, burst), 8 * 4 * 0.050);
   EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, sustained), 0.0);
   const double per_launch_s = 50 * 1100e-6;
   EXPECT_NEAR(sweep::watchdog_seconds(side, burst, 20.0, 0.0) -
                   sweep::watchdog_seconds(side, sustained, 20.0, 0.0),
-              1.2 + per_launch_s * 2 * 6 * (4 * 33 - 103), 1e-9);
+              1.6 + per_launch_s * 2 * 8 * (2 + 4 * 33 - 104), 1e-9);
+  // A 7.1 ms problem: 12 short bursts of 3 warm-ups + 5 samples, 12 gaps.
+  const sweep::WorkItem long_side{.kind = RunKind::kSideBySide, .config = std::nullopt,
+                                  .predicted_us = 7100.0};
+  EXPECT_EQ(sweep::request_launches(long_side, burst), 2 * 8 * (2 + 12 * (3 + 5)) + 6 * 34);
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(long_side, burst), 8 * 12 * 0.050);
   // Only the run-off has a regime.
   const sweep::WorkItem config{.kind = RunKind::kGemmtune, .config = std::nullopt,
                                .predicted_us = 100.0};
@@ -150,6 +190,34 @@ TEST(SweepRunoff, TheTableTakesTheRunoffWinnerOverTheScreeningFastest) {
   EXPECT_DOUBLE_EQ(*report::speedup(e, RunKind::kCublasltHeuristic), 45.0 / 8.0);
   const report::TuningTable round_trip = report::parse_tuning_table(report::to_json(out.table), "t");
   EXPECT_EQ(round_trip.problems.at(0).entries.at(0), e);
+}
+
+// As above, but config 2 (30 us) was screened at a third of the others' clock: fewest cycles,
+// so it joins the run-off (the ledger reads clock.sm_mhz), wins it, and a resumed folder still
+// knows its clock.
+TEST(SweepRunoff, AConfigScreenedAtALowClockJoinsTheRunoffAndMayWinIt) {
+  const TempDir dir;
+  const std::string log = (dir.path() / "worker.log").string();
+  const sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run",
+      {"--median", kSweepConfigs[0] + "=10", "--median", kSweepConfigs[1] + "=11", "--median",
+       kSweepConfigs[2] + "=30", "--clock", kSweepConfigs[0] + "=1980", "--clock",
+       kSweepConfigs[1] + "=1980", "--clock", kSweepConfigs[2] + "=600", "--runoff-median",
+       kSweepConfigs[2] + "=8", "--log", log});
+  const auto plan = [](const DeviceLimits&) {
+    std::vector<sweep::ProblemWork> p = small_plan();
+    for (sweep::ProblemWork& w : p) w.items.push_back({.kind = RunKind::kSideBySide});
+    return p;
+  };
+  const sweep::SweepOutcome out = sweep::run_sweep(o, plan, fake_compiler());
+  const report::TableEntry& e = out.table.problems.at(0).entries.at(0);
+  EXPECT_EQ(e.config, kSweepConfigs[2]);
+  EXPECT_DOUBLE_EQ(e.median_us, 8.0);
+  const sweep::RecordedWork work = sweep::read_recorded_work(dir.path() / "run" / "runs.jsonl");
+  const std::vector<sweep::Screened>& passed = work.passed.begin()->second;
+  ASSERT_EQ(passed.size(), 3u);
+  EXPECT_DOUBLE_EQ(passed.at(2).sm_mhz, 600.0);
+  EXPECT_EQ(sweep::runoff_candidates(passed).size(), 3u);
 }
 
 TEST(SweepRunoff, ARunoffRecordMustContainItsOwnConfig) {
