@@ -479,7 +479,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
+#ifdef GEMMTUNE_ELECT_ARRIVE
+          // Experiment hook: the arriving lane by elect.sync, not by the lane index (the
+          // grouped K loop re-read SR_TID.X for it in every K block, a 2.6% stall).
+          if (s == C::kSlices - 1 && elect_one_sync()) {
+#else
           if (s == C::kSlices - 1 && lane == 0) {  // release: one arrival per math warp and CTA
+#endif
             if (kClusterSize > 1) {
               mbarrier_arrive_cluster(&empty[stage], 0);
               mbarrier_arrive_cluster(&empty[stage], 1);

@@ -192,6 +192,12 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;
     t.sb_row_last = lo * scale_blocks_n + scale_blocks_n - 1;
     if (kFullWarp) {  // see warp_uniform
+      // NOTE: n0 too: the mainloop copy is chosen by a branch on n0 % 128 (with_lo_fragments),
+      // and with n0 possibly divergent, the pipeline's stage, phase and K index written inside
+      // that branch were per-thread again (S2R of the lane and per-thread scale addresses in
+      // every K block: Nsight Compute source profile of one group of 9216 x 4096 x 7168,
+      // results/2026-11-23-grouped-vs-deepgemm/0054-grouped-overhead-source-profile/).
+      t.n0 = warp_uniform(t.n0);
       t.a_row0 = warp_uniform(t.a_row0);
       t.row_end = warp_uniform(t.row_end);
       t.b_row0 = warp_uniform(t.b_row0);
