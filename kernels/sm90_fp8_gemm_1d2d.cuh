@@ -386,27 +386,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
 
     float next_sb_lo = 0.f, next_sb_hi = 0.f;
-#ifdef GEMMTUNE_SB_OFFSET_WALK
-    unsigned sb_lo_off = static_cast<unsigned>(t.sb_row0 * p.sb_ld + kb_begin + 1);
-    unsigned sb_hi_off =
-        static_cast<unsigned>(min(t.sb_row0 + 1, t.sb_row_last) * p.sb_ld + kb_begin + 1);
-#endif
-#ifdef GEMMTUNE_SB_LANE_CHUNK
-    // Experiment hook (GEMMTUNE_KERNEL_DEFINES): lane l of every warp holds the weight scales of
-    // K block chunk_kb + l; a K block takes its two by shuffle, and a chunk of 32 blocks costs
-    // one global load per thread instead of one per block.
-    int chunk_kb = kb_begin;
-    float chunk_lo = 0.f, chunk_hi = 0.f;
-    if (!C::kSbInStage && kb_begin + lane < kb_end) {
-      chunk_lo = __ldg(sb_lo_ptr + kb_begin + lane);
-      if (!C::kTileInOneScaleBlock) chunk_hi = __ldg(sb_hi_ptr + kb_begin + lane);
-    }
-#else
     if (!C::kSbInStage) {
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
-#endif
     // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
     // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
     with_lo_fragments<C>(n0, [&](auto lo_const) {
@@ -419,23 +402,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
-#ifndef GEMMTUNE_SB_LANE_CHUNK
         if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
-#ifdef GEMMTUNE_SB_OFFSET_WALK
-          // Experiment hook (GEMMTUNE_KERNEL_DEFINES), not yet timed on a GPU: a 32-bit offset
-          // carried from block to block. Without it ptxas rebuilds the pointer from the
-          // parameters in every K block (bm256_bn128: 213 -> 202 instructions per K block,
-          // scripts/sass_kloop.py).
-          next_sb_lo = __ldg(p.sb + sb_lo_off);
-          if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(p.sb + sb_hi_off);
-          ++sb_lo_off;
-          ++sb_hi_off;
-#else
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
-#endif
         }
-#endif
         mbarrier_wait(&full[stage], phase);
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
@@ -465,12 +435,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             sb_lo = sb_run[0];
             if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
           }
-#ifdef GEMMTUNE_SB_LANE_CHUNK
-          if (!C::kSbInStage && s == 0) {
-            sb_lo = __shfl_sync(0xffffffffu, chunk_lo, kb - chunk_kb);
-            if (!C::kTileInOneScaleBlock) sb_hi = __shfl_sync(0xffffffffu, chunk_hi, kb - chunk_kb);
-          }
-#endif
           float scale_lo[2], scale_hi[2];
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
@@ -479,12 +443,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
-#ifdef GEMMTUNE_ELECT_ARRIVE
-          // Experiment hook: the arriving lane by elect.sync, not by the lane index (the
-          // grouped K loop re-read SR_TID.X for it in every K block, a 2.6% stall).
-          if (s == C::kSlices - 1 && elect_one_sync()) {
+          // Release: one arrival per math warp and CTA, by the lane elect.sync picks.
+          // NOTE: not `lane == 0`: at 168 registers the grouped K loop re-read SR_TID.X for it in
+          // every K block (2.6% of the stall samples on the compare); elect needs no register.
+          // Grouped bm128 rows 1-2% faster beside DeepGEMM (results/2026-11-23-grouped-vs-
+          // deepgemm/0101-elect-arrive-ab/). GEMMTUNE_LANE0_ARRIVE (experiment hook): the old way.
+#ifdef GEMMTUNE_LANE0_ARRIVE
+          if (s == C::kSlices - 1 && lane == 0) {
 #else
-          if (s == C::kSlices - 1 && lane == 0) {  // release: one arrival per math warp and CTA
+          if (s == C::kSlices - 1 && elect_one_sync()) {
 #endif
             if (kClusterSize > 1) {
               mbarrier_arrive_cluster(&empty[stage], 0);
@@ -503,15 +470,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             }
           }
         }
-#ifdef GEMMTUNE_SB_LANE_CHUNK
-        if (!C::kSbInStage && kb - chunk_kb == 31) {  // the next chunk, behind this promotion
-          chunk_kb += 32;
-          if (chunk_kb + lane < kb_end) {
-            chunk_lo = __ldg(sb_lo_ptr + chunk_kb + lane);
-            if (!C::kTileInOneScaleBlock) chunk_hi = __ldg(sb_hi_ptr + chunk_kb + lane);
-          }
-        }
-#endif
         if (++stage == C::kStages) {
           stage = 0;
           phase ^= 1;
