@@ -25,6 +25,11 @@ inline constexpr int kRunoffMaxConfigs = 6;
 /// (results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Where the clock holds (small
 /// problems) both orders agree and the run-off stays at kRunoffMaxConfigs.
 inline constexpr int kRunoffMaxCandidates = 8;
+/// A config joins by time x clock only if it was screened at a clock this fraction or more below
+/// the problem's highest screening clock. Why: where the clock held (small problems), the two
+/// orders differ by noise alone, and every extra candidate costs run-off time (8 instead of 6
+/// candidates on every dsv3 problem would have added ~45 s to the one-GPU sweep's 878 s).
+inline constexpr double kRunoffThrottledRel = 0.05;
 /// Fewest timed samples per run-off candidate. Why: on a ~12 us problem two configs 3% apart
 /// differ by less than one sample's spread; the median of 100 interleaved samples separates them
 /// (its standard error is ~1/8 of the sample spread), and 100 flushed samples cost ~25 ms.
@@ -61,7 +66,8 @@ struct Screened {
 /// The run-off of one problem from its passed screening measurements: the fastest first, then
 /// the next fastest distinct configs within `within_rel` of it, at most `max_by_time`; then, up
 /// to `max_configs` in all, the fastest by median x clock (cycles) within `within_rel` of the
-/// fewest cycles that are not in yet (measurements without a clock take no part in this).
+/// fewest cycles that are not in yet and were screened throttled (kRunoffThrottledRel;
+/// measurements without a clock take no part in this).
 /// Empty when nothing passed.
 [[nodiscard]] std::vector<std::string> runoff_candidates(
     std::vector<Screened> passed, int max_by_time = kRunoffMaxConfigs,
