@@ -277,17 +277,17 @@ struct LaunchDims {
   return set_attribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, f.smem_bytes);
 }
 
-/// Enqueues `function` (a member compiled for `f`) with `args` on `stream` (cudaStream_t and
-/// CUstream are the same type). Asynchronous: no allocation, no synchronisation.
-[[nodiscard]] inline CUresult launch(CUfunction function, const KernelFacts& f,
-                                     const EncodedLaunch& args, CUstream stream,
-                                     LaunchKernelExFn launch_kernel_ex) {
+/// The driver's launch configuration of every launch of `f` on `stream` (also what an occupancy
+/// query takes); `cluster` receives the cluster attribute the configuration points to, so it must
+/// outlive the configuration's use.
+[[nodiscard]] inline CUlaunchConfig launch_config(const KernelFacts& f, CUstream stream,
+                                                  CUlaunchAttribute* cluster) {
   const LaunchDims dims = launch_dims(f);
-  CUlaunchAttribute cluster{};
-  cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-  cluster.value.clusterDim.x = dims.cluster_x;
-  cluster.value.clusterDim.y = 1;
-  cluster.value.clusterDim.z = 1;
+  *cluster = CUlaunchAttribute{};
+  cluster->id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+  cluster->value.clusterDim.x = dims.cluster_x;
+  cluster->value.clusterDim.y = 1;
+  cluster->value.clusterDim.z = 1;
   CUlaunchConfig config{};
   config.gridDimX = dims.grid_x;
   config.gridDimY = 1;
@@ -297,8 +297,18 @@ struct LaunchDims {
   config.blockDimZ = 1;
   config.sharedMemBytes = dims.smem_bytes;
   config.hStream = stream;
-  config.attrs = dims.cluster_x > 1 ? &cluster : nullptr;
+  config.attrs = dims.cluster_x > 1 ? cluster : nullptr;
   config.numAttrs = dims.cluster_x > 1 ? 1 : 0;
+  return config;
+}
+
+/// Enqueues `function` (a member compiled for `f`) with `args` on `stream` (cudaStream_t and
+/// CUstream are the same type). Asynchronous: no allocation, no synchronisation.
+[[nodiscard]] inline CUresult launch(CUfunction function, const KernelFacts& f,
+                                     const EncodedLaunch& args, CUstream stream,
+                                     LaunchKernelExFn launch_kernel_ex) {
+  CUlaunchAttribute cluster;
+  CUlaunchConfig config = launch_config(f, stream, &cluster);
   void* kernel_args[6] = {const_cast<TensorMap*>(&args.maps[0]), const_cast<TensorMap*>(&args.maps[1]),
                           const_cast<TensorMap*>(&args.maps[2]), const_cast<TensorMap*>(&args.maps[3]),
                           const_cast<TensorMap*>(&args.maps[4]),

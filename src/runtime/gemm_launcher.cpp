@@ -20,30 +20,21 @@ GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubi
       module_(cubin, kernel_name),
       kernel_(module_.kernel(kernel_name)) {
   GT_CU_CHECK(launch::configure_function(kernel_.function, facts_, driver_api().cuFuncSetAttribute));
-  const LaunchShape shape = launch_shape();
-  if (shape.cluster_x > 1) {
-    CUlaunchAttribute cluster{};
-    cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-    cluster.value.clusterDim = {shape.cluster_x, 1, 1};
-    CUlaunchConfig query{};
-    query.gridDimX = shape.grid.x;
-    query.gridDimY = query.gridDimZ = 1;
-    query.blockDimX = shape.block.x;
-    query.blockDimY = query.blockDimZ = 1;
-    query.sharedMemBytes = shape.smem_bytes;
-    query.attrs = &cluster;
-    query.numAttrs = 1;
-    GT_CU_CHECK(driver_api().cuOccupancyMaxActiveClusters(&co_resident_clusters_, kernel_.function,
-                                                           &query));
-    const int grid_clusters = static_cast<int>(shape.grid.x / shape.cluster_x);
+  const launch::LaunchDims dims = launch::launch_dims(facts_);
+  if (dims.cluster_x > 1) {
+    CUlaunchAttribute cluster;
+    const CUlaunchConfig query = launch::launch_config(facts_, nullptr, &cluster);
+    int co_resident = 0;
+    GT_CU_CHECK(driver_api().cuOccupancyMaxActiveClusters(&co_resident, kernel_.function, &query));
+    const int grid_clusters = static_cast<int>(dims.grid_x / dims.cluster_x);
     // NOTE: a persistent grid that does not fit runs its last clusters' tiles after the others.
-    if (co_resident_clusters_ < grid_clusters) {
+    if (co_resident < grid_clusters) {
       spdlog::warn("{}: {} clusters of {} fit on the GPU at once, the grid has {}: the rest run "
                    "as a second wave",
-                   kernel_name, co_resident_clusters_, shape.cluster_x, grid_clusters);
+                   kernel_name, co_resident, dims.cluster_x, grid_clusters);
     } else {
-      spdlog::debug("{}: {} clusters of {} fit at once (grid {})", kernel_name,
-                    co_resident_clusters_, shape.cluster_x, grid_clusters);
+      spdlog::debug("{}: {} clusters of {} fit at once (grid {})", kernel_name, co_resident,
+                    dims.cluster_x, grid_clusters);
     }
   }
 }

@@ -27,16 +27,12 @@ class GemmKernel {
   [[nodiscard]] const Kernel& kernel() const { return kernel_; }
   /// Grid, block, dynamic shared memory and cluster size of every launch of this config.
   [[nodiscard]] LaunchShape launch_shape() const;
-  /// Clusters of this config the GPU can hold at once (cuOccupancyMaxActiveClusters); 0 without
-  /// clusters. Fewer than the persistent grid's clusters: the rest wait for a second wave.
-  [[nodiscard]] int co_resident_clusters() const { return co_resident_clusters_; }
 
  private:
   KernelConfig config_;
   sm90_fp8_gemm_1d2d::KernelFacts facts_;
   Module module_;
   Kernel kernel_;
-  int co_resident_clusters_ = 0;
 };
 
 /// Everything one launch needs, prepared once per problem so timed launches only enqueue.
