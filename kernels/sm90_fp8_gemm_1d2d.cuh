@@ -51,26 +51,63 @@ namespace sm90_fp8_gemm_1d2d {
 
 using namespace gemmtune_ptx;
 
+// GEMMTUNE_WAIT_PROFILE (experiment hook, a diagnostic, never timed): where the pipeline waits.
+// The producer sums the cycles it waits for free stages and the lag from the first math warp's
+// release of a stage to its own wake-up (with multicast the lag includes the peer CTA's
+// release); each math warpgroup's first thread sums its waits for full stages. Printed per CTA
+// and launch.
+#ifdef GEMMTUNE_WAIT_PROFILE
+__device__ __forceinline__ long long wp_ns() {
+  long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+__device__ __forceinline__ volatile long long* wp_release_clocks() {
+  __shared__ long long clocks[32];  // per stage: when the first math warp released it
+  return clocks;
+}
+#endif
+
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
 /// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
 /// the same order as the math warpgroups drain them.
-template <class C, class F>
+/// `kFullWarp`: called by all lanes of a warp (tile values then warp-uniform, as make_schedule).
+template <class C, bool kFullWarp = false, class F>
 __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
                                                     u64* empty, F&& f) {
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const Schedule<C> sched = make_schedule<C, false>(p, smem);
+  const Schedule<C> sched = make_schedule<C, kFullWarp>(p, smem);
   const int num_kb = (p.k + 127) / 128;
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
+#ifdef GEMMTUNE_WAIT_PROFILE
+  volatile long long* release_clock = wp_release_clocks();
+  long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = wp_ns();
+  int wp_lag_n = 0;
+#endif
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, false>(p, smem, sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
+#ifdef GEMMTUNE_WAIT_PROFILE
+      const long long wp_t0 = clock64();
+#endif
       mbarrier_wait(&empty[stage], ((it / C::kStages) & 1) ^ 1);
+#ifdef GEMMTUNE_WAIT_PROFILE
+      const long long wp_t1 = clock64();
+      wp_wait += wp_t1 - wp_t0;
+      if (it >= C::kStages) { wp_lag += wp_t1 - release_clock[stage]; ++wp_lag_n; }
+#endif
       f(stage, kb, t);
     }
   }
+#ifdef GEMMTUNE_WAIT_PROFILE
+  if (threadIdx.x == 0) {
+    printf("WP cta %d rank %u P wait %lld lag %lld n %d total %lld ns %lld\n", blockIdx.x, rank,
+           wp_wait, wp_lag, wp_lag_n, clock64() - wp_first, wp_ns() - wp_first_ns);
+  }
+#endif
 }
 
 /// Loads one K block (kRows rows x 128 bytes, from row `row0`) of an operand into `dst`. An operand
@@ -88,6 +125,23 @@ __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescripto
   }
 }
 
+/// Whether the producer is a whole warp (grouped layouts) or one thread.
+/// Grouped layouts: the whole warp walks the schedule, so the tile values it reads from memory
+/// are warp-uniform (tile_task) and the TMA coordinates stay in uniform registers; one elected
+/// lane issues. With one thread, each TMA took its coordinates through R2UR inside an ELECT loop
+/// (SASS); as a warp, grouped bm128_bn192 rows ran 1.2-2.2% faster beside DeepGEMM (results/
+/// 2026-11-23-grouped-vs-deepgemm/0405-producer-warp-ab/). Dense tile values are arithmetic;
+/// dense rows did not change as a warp (../2026-11-23-dense-vs-deepgemm/0357-...): one thread.
+/// GEMMTUNE_PRODUCER_THREAD (experiment hook): one thread for grouped layouts too.
+template <class C>
+__device__ __forceinline__ constexpr bool producer_is_warp() {
+#ifdef GEMMTUNE_PRODUCER_THREAD
+  return false;
+#else
+  return C::kGroupLayout != 0;
+#endif
+}
+
 template <class C>
 __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
                                          const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
@@ -99,7 +153,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
       C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
                            : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
-  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+  constexpr bool kWarp = producer_is_warp<C>();
+  for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+    if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
@@ -370,6 +426,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   float sum[C::kSlices][Wgmma::kAccum];
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
+#ifdef GEMMTUNE_WAIT_PROFILE
+  long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
+  int wp_blocks = 0;
+#endif
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     const Work& w = t.work;
@@ -406,7 +466,14 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
+#ifdef GEMMTUNE_WAIT_PROFILE
+        const long long wp_t0 = clock64();
+#endif
         mbarrier_wait(&full[stage], phase);
+#ifdef GEMMTUNE_WAIT_PROFILE
+        wp_full_wait += clock64() - wp_t0;
+        ++wp_blocks;
+#endif
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
         const float* sa =
@@ -448,6 +515,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           // every K block (2.6% of the stall samples on the compare); elect needs no register.
           // Grouped bm128 rows 1-2% faster beside DeepGEMM (results/2026-11-23-grouped-vs-
           // deepgemm/0101-elect-arrive-ab/). GEMMTUNE_LANE0_ARRIVE (experiment hook): the old way.
+#ifdef GEMMTUNE_WAIT_PROFILE
+          if (s == C::kSlices - 1 && threadIdx.x == 128) {
+            wp_release_clocks()[stage] = clock64();
+          }
+#endif
 #ifdef GEMMTUNE_LANE0_ARRIVE
           if (s == C::kSlices - 1 && lane == 0) {
 #else
@@ -486,6 +558,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     }
   }
   if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();
+#ifdef GEMMTUNE_WAIT_PROFILE
+  if (threadIdx.x % 128 == 0) {
+    printf("WP cta %d rank %u M%d wait %lld blocks %d total %lld ns %lld\n", blockIdx.x, rank,
+           warpgroup, wp_full_wait, wp_blocks, clock64() - wp_first, wp_ns() - wp_first_ns);
+  }
+#endif
 }
 
 /// Kernel body; the generated __global__ entry point forwards to it.
@@ -523,7 +601,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
-    if (threadIdx.x == 0) producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
+    if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
+      producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
+    }
     if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();

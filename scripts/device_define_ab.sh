@@ -25,7 +25,7 @@ while read -r m n k config; do
     sep=""
     for v in "$@"; do
       r=$(GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
-            --timing call --iters 30 --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(json.dumps({"disposition": g["disposition"], "us": g.get("timing",{}).get("median_us")}))' 2>/dev/null)
+            --timing call --iters 30 --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(json.dumps({"disposition": g["disposition"], "us": g.get("timing",{}).get("median_us"), "sm_mhz": g.get("clock",{}).get("sm_mhz")}))' 2>/dev/null)
       line+="$sep\"${v:-base}\": ${r:-null}"; sep=", "
     done
     echo "$line}}" | tee -a "$OUT/ab.jsonl"
