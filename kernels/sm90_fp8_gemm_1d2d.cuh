@@ -119,7 +119,14 @@ template <int kRows, bool kShared>
 __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescriptor* tmap, u64* bar,
                                                    int kb, int row0, u32 rank) {
   if (kShared) {
+#ifdef GEMMTUNE_MC_ALTERNATE
+    // Experiment hook: the CTAs take turns issuing the shared block (even K blocks rank 0, odd
+    // rank 1), so neither TMA queue carries every multicast: with rank 0 issuing all of them its
+    // producer ran about a K block behind its peer's (results/2026-11-23-dense-vs-deepgemm/0345-...).
+    if (rank == static_cast<u32>(kb & 1)) tma_load_2d_multicast(dst, tmap, bar, kb * 128, row0, 0x3);
+#else
     if (rank == 0) tma_load_2d_multicast(dst, tmap, bar, kb * 128, row0, 0x3);
+#endif
   } else {
     tma_load_2d(dst, tmap, bar, kb * 128, row0);
   }
