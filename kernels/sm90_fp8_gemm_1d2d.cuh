@@ -114,19 +114,14 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
 /// shared by the cluster (multicast) is loaded whole by the CTA of rank 0 into both CTAs.
 /// NOTE: both CTAs loading half each (one multicast per CTA and stage) ran bm256_bn128_s3 2-4%
 /// slower than no multicast (tensor pipe 86% vs 90%, PERF_LOG 2026-11-22); DeepGEMM, whose sm90
-/// kernel issues the whole tile from rank 0, gets 93% with multicast on the same tile.
+/// kernel issues the whole tile from rank 0, gets 93% with multicast on the same tile. The CTAs
+/// taking turns per K block ran as rank 0 alone (results/2026-11-23-dense-vs-deepgemm/0423-...),
+/// though rank 0's producer runs about a K block behind its peer's (0345-..., wait profile).
 template <int kRows, bool kShared>
 __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescriptor* tmap, u64* bar,
                                                    int kb, int row0, u32 rank) {
   if (kShared) {
-#ifdef GEMMTUNE_MC_ALTERNATE
-    // Experiment hook: the CTAs take turns issuing the shared block (even K blocks rank 0, odd
-    // rank 1), so neither TMA queue carries every multicast: with rank 0 issuing all of them its
-    // producer ran about a K block behind its peer's (results/2026-11-23-dense-vs-deepgemm/0345-...).
-    if (rank == static_cast<u32>(kb & 1)) tma_load_2d_multicast(dst, tmap, bar, kb * 128, row0, 0x3);
-#else
     if (rank == 0) tma_load_2d_multicast(dst, tmap, bar, kb * 128, row0, 0x3);
-#endif
   } else {
     tma_load_2d(dst, tmap, bar, kb * 128, row0);
   }
