@@ -1,0 +1,65 @@
+// The kernel's experiment hooks (README "Kernel experiments") still compile, and each still
+// changes the code it claims to change: a hook that silently compiles to the default kernel would
+// make an A/B on the device compare the kernel with itself.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "jit/codegen_sm90_fp8_gemm_1d2d.hpp"
+#include "jit/compiler.hpp"
+
+namespace gemmtune::jit {
+namespace {
+
+CompileResult build_with(const char* config_text, const std::vector<std::string>& options) {
+  std::string error;
+  const std::optional<KernelConfig> config = parse_kernel_config(config_text, &error);
+  EXPECT_TRUE(config) << error;
+  GeneratedKernel generated = generate_sm90_fp8_gemm_1d2d(*config);
+  return compile(CompileRequest{.kernel_name = std::move(generated.kernel_name),
+                                .source = std::move(generated.source),
+                                .extra_options = options});
+}
+
+struct HookCase {
+  const char* define;
+  const char* config;     // a config whose code the hook changes
+  bool spill_free;        // false where the hook is known to spill (documented with the case)
+};
+
+TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
+  const HookCase cases[] = {
+      {"GEMMTUNE_LANE0_ARRIVE=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
+      // Refuted in session 7; two unrolled K blocks spill ~2 KB at 168 registers.
+      {"GEMMTUNE_MAINLOOP_UNROLL=2", "bm128_bn192_s4_mc0_sm132_rN8_sk1", false},
+      {"GEMMTUNE_PRODUCER_THREAD=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
+      // The diagnostic's clock sums and printf take stack in the 40-register producer.
+      {"GEMMTUNE_WAIT_PROFILE=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1", false},
+      {"GEMMTUNE_WAIT_PROFILE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", false},
+  };
+  for (const HookCase& c : cases) {
+    const CompileResult base = build_with(c.config, {});
+    const CompileResult hooked = build_with(c.config, {std::string("-D") + c.define});
+    ASSERT_TRUE(base.ok) << c.config << ": " << base.log;
+    ASSERT_TRUE(hooked.ok) << c.define << " " << c.config << ": " << hooked.log;
+    EXPECT_NE(base.cubin, hooked.cubin) << c.define << " did not change " << c.config;
+    if (c.spill_free) {
+      EXPECT_EQ(hooked.ptxas.spill_store_bytes + hooked.ptxas.spill_load_bytes, 0)
+          << c.define << " " << c.config;
+    }
+  }
+}
+
+// The grouped producer runs as a warp by default and as one thread with the hook; dense kernels
+// keep one thread, so the hook must leave them byte-identical.
+TEST(ExperimentHooks, ProducerThreadHookLeavesDenseKernelsAlone) {
+  const char* dense = "bm256_bn128_s3_mcA_sm132_rN8_sk1";
+  const CompileResult base = build_with(dense, {});
+  const CompileResult hooked = build_with(dense, {"-DGEMMTUNE_PRODUCER_THREAD=1"});
+  ASSERT_TRUE(base.ok && hooked.ok);
+  EXPECT_EQ(base.cubin, hooked.cubin);
+}
+
+}  // namespace
+}  // namespace gemmtune::jit
