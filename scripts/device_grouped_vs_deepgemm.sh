@@ -30,6 +30,11 @@ build_both_and_test
 rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl
 python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
+# NOTE: DeepGEMM's first pass on a cold machine JIT-compiles every kernel (~3 min for the 32
+# benchmark problems); a lowered GEMMTUNE_DEADLINE_S can leave the gemmtune pass no time at all.
+if (( deadline - 90 - $(date +%s) < 60 )); then
+  stamp "WARNING: under 60 s left for the gemmtune pass (GEMMTUNE_DEADLINE_S=${GEMMTUNE_DEADLINE_S:-560} from the script's start); grouped_cmp.jsonl will be short or empty"
+fi
 table_args=()
 [[ -n ${GEMMTUNE_TABLE:-} ]] && table_args=(--table "$GEMMTUNE_TABLE")
 # shellcheck disable=SC2206
