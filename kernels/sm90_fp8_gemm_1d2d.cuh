@@ -82,6 +82,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
 #ifdef GEMMTUNE_WAIT_PROFILE
+  static_assert(C::kStages <= 32, "wp_release_clocks holds 32 stages");
   volatile long long* release_clock = wp_release_clocks();
   long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_lag_n = 0;

@@ -37,33 +37,28 @@ __device__ __forceinline__ void fence_barrier_init() {
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
 }
 
+// Experiment hook GEMMTUNE_WAIT_HINT_NS: try_wait with a suspend-time hint, as CUTLASS's barrier
+// wait (0x989680): in SASS a waiting warp then sleeps (NANOSLEEP.SYNCS) until the barrier's phase
+// changes, where without it the wait is a TRYWAIT / branch loop (DeepGEMM's SASS has the sleep:
+// results/2026-11-22-dense-vs-deepgemm/1446-sass-vs-deepgemm/).
+#ifdef GEMMTUNE_WAIT_HINT_NS
+#define GT_MBARRIER_TRY_WAIT "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1, %2;\n"
+#define GT_WAIT_HINT_NS GEMMTUNE_WAIT_HINT_NS
+#else
+#define GT_MBARRIER_TRY_WAIT "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+#define GT_WAIT_HINT_NS 0  // operand %2, unused
+#endif
+
 __device__ __forceinline__ void mbarrier_wait(u64* bar, u32 parity) {
   const u32 addr = smem_addr(bar);
-#ifdef GEMMTUNE_WAIT_HINT_NS
-  // Experiment hook: try_wait with a suspend-time hint, as CUTLASS's barrier wait (0x989680):
-  // in SASS a waiting warp then sleeps (NANOSLEEP.SYNCS) until the barrier's phase changes,
-  // where without it the wait is a TRYWAIT / branch loop (DeepGEMM's SASS has the sleep:
-  // results/2026-11-22-dense-vs-deepgemm/1446-sass-vs-deepgemm/).
   asm volatile(
       "{\n"
       ".reg .pred done;\n"
-      "WAIT_%=:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1, %2;\n"
+      "WAIT_%=:\n" GT_MBARRIER_TRY_WAIT
       "@!done bra WAIT_%=;\n"
       "}\n" ::"r"(addr),
-      "r"(parity), "r"(static_cast<u32>(GEMMTUNE_WAIT_HINT_NS))
+      "r"(parity), "n"(GT_WAIT_HINT_NS)
       : "memory");
-#else
-  asm volatile(
-      "{\n"
-      ".reg .pred done;\n"
-      "WAIT_%=:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-      "@!done bra WAIT_%=;\n"
-      "}\n" ::"r"(addr),
-      "r"(parity)
-      : "memory");
-#endif
 }
 
 __device__ __forceinline__ void mbarrier_arrive_expect_tx(u64* bar, u32 bytes) {
