@@ -400,6 +400,38 @@ __device__ __forceinline__ void with_lo_fragments(int n0, F&& f) {
   }
 }
 
+/// One math warp's release of a pipeline stage, kCount arrivals (itself and any idle warp it
+/// stands in for): to its own CTA's producer, and with multicast to both CTAs' (either may load
+/// into this CTA's stage).
+template <int kClusterSize, u32 kCount>
+__device__ __forceinline__ void release_stage(u64* empty_bar) {
+  if (kClusterSize > 1) {
+    mbarrier_arrive_cluster<kCount>(empty_bar, 0);
+    mbarrier_arrive_cluster<kCount>(empty_bar, 1);
+  } else if (kCount == 1) {
+    mbarrier_arrive(empty_bar);
+  } else {
+    mbarrier_arrive<kCount>(empty_bar);
+  }
+}
+
+/// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two
+/// math warpgroups, where a group's short last m-block often has all its rows in the first
+/// warpgroup's half (a masked group of ~190 rows puts every other tile there at block_m 128).
+/// The second warpgroup then skips the tile's K loop, leaving the tensor cores to the first, whose
+/// warps release each stage for both; DeepGEMM skips the same work (`is_computation_valid`).
+/// Not dense: ragged tiles are rare there, and the per-tile pipeline position this needs cost the
+/// dense K loops 8-11 more instructions (SASS). GEMMTUNE_IDLE_WARPGROUP_MMA (experiment hook):
+/// compute them, as before.
+template <class C>
+__device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
+#ifdef GEMMTUNE_IDLE_WARPGROUP_MMA
+  return false;
+#else
+  return C::kGroupLayout != 0 && C::kMathWarpgroups == 2;
+#endif
+}
+
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty) {
@@ -429,6 +461,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   float sum[C::kSlices][Wgmma::kAccum];
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
+  int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
 #ifdef GEMMTUNE_WAIT_PROFILE
   long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_blocks = 0;
@@ -437,6 +470,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+    if (skips_idle_warpgroup<C>()) {
+      // Derived per tile, not carried: a warpgroup that skipped the last tile's K loop picks up
+      // where the stages are.
+      stage = blocks_done % C::kStages;
+      phase = (blocks_done / C::kStages) & 1;
+      blocks_done += kb_end - kb_begin;
+    }
     // Grouped: the stage's sA starts at the 4-aligned row at or below the tile's first.
     const int sa_skip = C::kGroupLayout != 0 ? (t.a_row0 & 3) : 0;
     // Without kSbInStage the weight scales come from global memory, one block ahead.
@@ -453,10 +493,17 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
-    // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
-    // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
-    with_lo_fragments<C>(n0, [&](auto lo_const) {
+    // NOTE: the idle warpgroup must not wait on the tile's full barriers out of turn (a parity
+    // wait more than one phase ahead passes at once), so it rejoins the first at a named barrier
+    // after the K loop, when every stage the tile used has completed.
+    const bool wg1_idle =
+        skips_idle_warpgroup<C>() && t.a_row0 + C::kBlockM / 2 >= t.row_end;
+    // The K loop, with kArrivals releases per warp and stage (2: the first warpgroup's warps
+    // stand in for the idle second's). A compile-time count: a run-time one was selected afresh
+    // in every K block (4 more instructions in the loop, SASS).
+    auto k_loop = [&](auto lo_const, auto arrivals_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
+      constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
 #ifdef GEMMTUNE_MAINLOOP_UNROLL
       // Experiment hook (GEMMTUNE_KERNEL_DEFINES): unrolled K blocks let the compiler hoist the
       // next block's barrier wait and scale loads into this block's promotion.
@@ -528,12 +575,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #else
           if (s == C::kSlices - 1 && elect_one_sync()) {
 #endif
-            if (kClusterSize > 1) {
-              mbarrier_arrive_cluster(&empty[stage], 0);
-              mbarrier_arrive_cluster(&empty[stage], 1);
-            } else {
-              mbarrier_arrive(&empty[stage]);
-            }
+            release_stage<kClusterSize, kArrivals>(&empty[stage]);
           }
 #pragma unroll
           for (int j = 0; j < C::kBlockN / 8; ++j) {
@@ -550,7 +592,14 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           phase ^= 1;
         }
       }
+    };
+    // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
+    // first ((128 - n0 % 128) is a multiple of 8, so no fragment straddles both).
+    with_lo_fragments<C>(n0, [&](auto lo_const) {
+      if (!wg1_idle) k_loop(lo_const, IntConst<1>{});
+      else if (warpgroup == 0) k_loop(lo_const, IntConst<2>{});
     });
+    if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, sum, row0 + thread_row, t.a_row0, n0, t.row_end, w.owns_result);
     } else if (C::kSplitK == 1) {

@@ -81,18 +81,26 @@ __device__ __forceinline__ void mbarrier_arrive(u64* bar) {
   asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
 }
 
+/// `kCount` arrivals at once (one thread standing in for others).
+template <u32 kCount>
+__device__ __forceinline__ void mbarrier_arrive(u64* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "n"(kCount)
+               : "memory");
+}
+
 /// Arrives on the barrier at the same shared-memory offset in CTA `cta_rank` of the cluster.
 /// NOTE: default (.release.cta) semantics on purpose: `.release.cluster` compiles to a GPU-wide
 /// MEMBAR before every arrive (seen in SASS, 2x slower); the arrive only has to follow the
 /// wgmma reads of the stage, which wgmma.wait_group has already completed.
+template <u32 kCount>
 __device__ __forceinline__ void mbarrier_arrive_cluster(u64* bar, u32 cta_rank) {
   asm volatile(
       "{\n"
       ".reg .b32 remote;\n"
       "mapa.shared::cluster.u32 remote, %0, %1;\n"
-      "mbarrier.arrive.shared::cluster.b64 _, [remote];\n"
+      "mbarrier.arrive.shared::cluster.b64 _, [remote], %2;\n"
       "}\n" ::"r"(smem_addr(bar)),
-      "r"(cta_rank)
+      "r"(cta_rank), "n"(kCount)
       : "memory");
 }
 

@@ -64,9 +64,10 @@ namespace {
          partial_bytes;
 }
 
-/// predict_cost of `s` when the launch computes `m_blocks` m-blocks.
+/// predict_cost of `s` when the launch computes `m_blocks` m-blocks, whose MMAs cost
+/// `mma_blocks` whole tiles' (computed_mma_blocks).
 [[nodiscard]] CostBreakdown predict(const GemmShape& s, const KernelConfig& c, const DeviceModel& d,
-                                    int64_t m_blocks) {
+                                    int64_t m_blocks, double mma_blocks) {
   GT_CHECK(s.m > 0 && s.n > 0 && s.k > 0, kExitUsage, "GEMM dimensions must be positive");
   GT_CHECK(c.block_m > 0 && c.block_n > 0 && c.stages > 0 && c.num_sms > 0 && c.split_k > 0 &&
                c.group > 0,
@@ -83,7 +84,8 @@ namespace {
   out.wave_util = static_cast<double>(out.tiles) / static_cast<double>(out.waves * c.num_sms);
 
   const double sm_flops_per_s = d.fp8_tflops * 1e12 / d.sm_count * mma_efficiency(c);
-  out.mma_us_per_tile = 2.0 * c.block_m * c.block_n * k_split / sm_flops_per_s * 1e6;
+  out.mma_us_per_tile = 2.0 * c.block_m * c.block_n * k_split / sm_flops_per_s * 1e6 *
+                        (mma_blocks / static_cast<double>(m_blocks));
 
   const double a_rows = c.multicast == Multicast::kA ? 0.5 * c.block_m : c.block_m;
   const double b_rows = c.multicast == Multicast::kB ? 0.5 * c.block_n : c.block_n;
@@ -117,7 +119,8 @@ namespace {
 
 CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const DeviceModel& d) {
   GT_CHECK(c.block_m > 0, kExitUsage, "config fields must be positive");
-  return predict(s, c, d, ceil_div(s.m, c.block_m));
+  const int64_t m_blocks = ceil_div(s.m, c.block_m);
+  return predict(s, c, d, m_blocks, static_cast<double>(m_blocks));
 }
 
 int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
@@ -133,10 +136,29 @@ int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
   return std::max<int64_t>(1, blocks);
 }
 
+double computed_mma_blocks(const Problem& p, const KernelConfig& c) {
+  const int64_t m_blocks = computed_m_blocks(p, c);
+  if (p.layout == GroupLayout::kNone || c.math_warpgroups() == 1) {
+    return static_cast<double>(m_blocks);
+  }
+  // Assumption: the first warpgroup alone runs half a tile's MMAs at one warpgroup's efficiency
+  // (its promotion no longer hides behind the other's MMAs, as for block_m 64: mma_efficiency).
+  constexpr double kAloneTile = 0.5 / 0.8;
+  double blocks = static_cast<double>(m_blocks);
+  for (const int64_t rows : p.group_m) {
+    const int64_t last_rows = std::max<int64_t>(0, rows) % c.block_m;
+    if (last_rows == 0 || last_rows > c.block_m / 2) continue;
+    // With multicast B an odd last m-block's mirror CTA computes the same rows (computed_m_blocks).
+    const bool mirrored = c.multicast == Multicast::kB && ceil_div(rows, c.block_m) % 2 == 1;
+    blocks -= (mirrored ? 2.0 : 1.0) * (1.0 - kAloneTile);
+  }
+  return blocks;
+}
+
 CostBreakdown predict_cost(const Problem& p, const KernelConfig& c, const DeviceModel& d) {
   GemmShape shape = p.shape();
   shape.m = std::max<int64_t>(1, shape.m);  // NOTE: all groups empty still costs a launch
-  return predict(shape, c, d, computed_m_blocks(p, c));
+  return predict(shape, c, d, computed_m_blocks(p, c), computed_mma_blocks(p, c));
 }
 
 double predict_us(const GemmShape& shape, const KernelConfig& config, const DeviceModel& device) {

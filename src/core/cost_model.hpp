@@ -70,7 +70,7 @@ struct CostBreakdown {
   int64_t waves = 0;              ///< ceil(tiles / num_sms)
   double last_wave_util = 0.0;    ///< CTAs of the last wave / num_sms
   double wave_util = 0.0;         ///< tiles / (waves * num_sms)
-  double mma_us_per_tile = 0.0;   ///< tensor-core time of one tile
+  double mma_us_per_tile = 0.0;   ///< tensor-core time of one tile (grouped: the average tile)
   double hbm_bytes = 0.0;         ///< modelled HBM traffic of the launch
   double total_us = 0.0;          ///< the prediction
 };
@@ -89,6 +89,11 @@ struct CostBreakdown {
 
 /// The m-blocks `config` computes for `problem` (per group for grouped problems, at least 1).
 [[nodiscard]] int64_t computed_m_blocks(const Problem& problem, const KernelConfig& config);
+
+/// The MMA work of those m-blocks in whole tiles. Grouped problems with two math warpgroups: a
+/// group's last m-block whose rows all fit in the first warpgroup's half runs that warpgroup alone
+/// (the kernel's skips_idle_warpgroup), charged 0.5 / 0.8 of a tile.
+[[nodiscard]] double computed_mma_blocks(const Problem& problem, const KernelConfig& config);
 
 /// Predicted runtime in microseconds of `config` on `shape`.
 [[nodiscard]] double predict_us(const GemmShape& shape, const KernelConfig& config,

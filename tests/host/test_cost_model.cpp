@@ -134,7 +134,10 @@ TEST(CostModel, GroupedTilesAreCountedPerGroup) {
   EXPECT_EQ(predict_cost(p, bm128).tiles, 32 * 32);
   const GemmShape dense_view{.m = 1920, .n = 4096, .k = 7168};
   EXPECT_EQ(predict_cost(dense_view, bm128).tiles, 15 * 32);
-  // Twice the MMA work per group for block_m 128: the grouped view ranks block_m 64 first.
+  // 60 rows fit in block_m 128's first warpgroup, which computes them alone: the MMA time of
+  // block_m 64 (both one warpgroup's 64 rows), more A bytes loaded, so block_m 64 still first.
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(p, bm128), 32 * 0.5 / 0.8);
+  EXPECT_DOUBLE_EQ(predict_cost(p, bm128).mma_us_per_tile, predict_cost(p, bm64).mma_us_per_tile);
   EXPECT_LT(predict_cost(p, bm64).total_us, predict_cost(p, bm128).total_us);
   EXPECT_GT(predict_cost(p, bm128).total_us, predict_cost(dense_view, bm128).total_us);
 }
@@ -147,6 +150,16 @@ TEST(CostModel, GroupedMulticastBRoundsEachGroupToEvenAndEmptyGroupsCostNothing)
   mcb.multicast = Multicast::kB;
   EXPECT_EQ(computed_m_blocks(p, mc0), 3 + 2);
   EXPECT_EQ(computed_m_blocks(p, mcb), 4 + 2);
+  // Both groups end in one row past a whole block (44 and 1 rows): the first warpgroup alone;
+  // with multicast B the 300-row group's third block also runs in its mirror CTA.
+  constexpr double kSaved = 1.0 - 0.5 / 0.8;
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(p, mc0), 5 - 2 * kSaved);
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(p, mcb), 6 - 3 * kSaved);
+  // 72 rows past a whole block need the second warpgroup; dense tiles never skip it.
+  const Problem long_tail = grouped(GroupLayout::kContiguous, {200}, 4096, 2048);
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(long_tail, mc0), 2);
+  const Problem dense{.m = 130, .n = 4096, .k = 2048};
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(dense, config(128, 128, 5)), 2);
   const Problem empty = grouped(GroupLayout::kContiguous, {0, 0}, 4096, 2048);
   EXPECT_EQ(computed_m_blocks(empty, mc0), 1);  // a launch still costs one tile's time
   EXPECT_GT(predict_cost(empty, mc0).total_us, 0.0);

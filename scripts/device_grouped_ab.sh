@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Kernel variants of grouped problems, gemmtune against itself (no DeepGEMM): more interleaved
+# rounds per row than scripts/device_grouped_vs_deepgemm.sh spends on its variants, for effects
+# of a few percent. Each problem's config (from the sweep's table) runs with each variant
+# (GEMMTUNE_KERNEL_DEFINES), round by round, the variant order rotated per round; every run
+# validates before it times.
+#   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_TABLE=<table> GEMMTUNE_ROUNDS=4 \
+#            bash scripts/device_grouped_ab.sh PROBLEMS.json LABEL,LABEL,... \
+#            'DEFINES_A' 'DEFINES_B' ...
+#   ('' is the unmodified kernel; an empty LABEL list takes every problem). carry: .devdeps
+#   GEMMTUNE_CONFIG_SUBS="FROM:TO ...": other configs than the table's, each made from its choice
+#   by replacing FROM with TO (e.g. "_mc0_:_mcB_"), run as variants of their own.
+# Writes $OUT/ab_grouped.jsonl (one line per run) and $OUT/ab_grouped_log.txt (the summary).
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+problems=$1 labels=$2; shift 2
+exec > >(tee -a "$OUT/ab_grouped_log.txt") 2>&1
+source scripts/device_common.sh
+gemmtune_build
+python3 - "$problems" "$labels" "${GEMMTUNE_TABLE:?a tuning table}" "${GEMMTUNE_ROUNDS:-4}" \
+    "$OUT/ab_grouped.jsonl" "$@" <<'PY'
+import json, math, os, statistics, subprocess, sys, collections
+problems_file, labels, table_file, rounds, out_file, *variants = sys.argv[1:]
+sys.path.insert(0, "scripts")
+from grouped_vs_deepgemm import table_configs  # the table's one reader for these scripts
+wanted = set(filter(None, labels.split(",")))
+chosen = table_configs(table_file)
+times = collections.defaultdict(list)
+with open(out_file, "w") as out:
+    for p in json.load(open(problems_file))["problems"]:
+        if wanted and p["label"] not in wanted:
+            continue
+        layout = "grouped_" + p["layout"]
+        config = chosen.get((p["layout"], p["n"], p["k"], tuple(p["ms"])))
+        if config is None:
+            print(f'{p["label"]}: not in the table, skipped', flush=True)
+            continue
+        for sub in filter(None, os.environ.get("GEMMTUNE_CONFIG_SUBS", "").split()):
+            config += "," + config.split(",")[0].replace(*sub.split(":", 1))
+        cmd = ["devbuild/gemmtune", "--log-level", "error", "run", "--layout", layout,
+               "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
+               "--config", config, "--timing", "call", "--iters", "30", "--json",
+               "--baseline-timing", "none"]
+        if p["layout"] == "masked":
+            cmd += ["--max-m", str(p["max_m"])]
+        for r in range(int(rounds)):
+            order = variants[r % len(variants):] + variants[:r % len(variants)]
+            for v in order:
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                                     env=dict(os.environ, GEMMTUNE_KERNEL_DEFINES=v))
+                base_rec = {"label": p["label"], "n": p["n"], "k": p["k"], "round": r,
+                            "variant": v or "base", "rc": run.returncode}
+                try:
+                    ours = [m for m in json.loads(run.stdout)["measurements"]
+                            if m.get("kind", "gemmtune") == "gemmtune"]
+                except ValueError:
+                    ours = []
+                if not ours:
+                    print("NO RESULT:", dict(base_rec, error=(run.stderr or run.stdout)[-300:]),
+                          flush=True)
+                for g in ours:
+                    rec = dict(base_rec, config=g["config"], disposition=g["disposition"],
+                               us=g.get("timing", {}).get("median_us"),
+                               worst_diff=g.get("validation", {}).get("worst", {}).get("diff"))
+                    out.write(json.dumps(rec) + "\n"); out.flush()
+                    if rec["disposition"] == "passed" and rec["us"]:
+                        key = (p["label"], p["n"], p["k"], g["config"], v or "base")
+                        times[key].append(rec["us"])
+                    else:
+                        print("NOT PASSED:", rec, flush=True)
+base = variants[0] or "base"
+logs = collections.defaultdict(list)
+rows = sorted({key[:3] for key in times})
+for label, n, k in rows:
+    cells = {key[3:]: statistics.median(ts) for key, ts in times.items()
+             if key[:3] == (label, n, k)}
+    ref = min((t for (c, v), t in cells.items() if v == base), default=None)
+    print(f"{label} {n}x{k}:", " | ".join(
+        f"{c} {v} {t:.1f} us" for (c, v), t in sorted(cells.items())))
+    if ref is None:
+        continue
+    # Each variant's best config against the base variant's best (time ratio, > 1: faster).
+    for v in {v for _, v in cells}:
+        best = min(t for (c, vv), t in cells.items() if vv == v)
+        logs[v].append(math.log(ref / best))
+for v, l in logs.items():
+    print(f"best of {v} against best of {base}: time ratio geomean "
+          f"{math.exp(sum(l) / len(l)):.3f} over {len(l)} rows")
+PY
+stamp "done"
