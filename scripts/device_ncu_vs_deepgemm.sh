@@ -25,6 +25,10 @@ metrics+=,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum,smsp__inst_executed_op_
 metrics+=,lts__t_bytes.sum,dram__bytes_read.sum,dram__bytes_write.sum
 metrics+=,launch__grid_size,launch__block_size,launch__shared_mem_per_block_dynamic,launch__registers_per_thread
 metrics+=,launch__cluster_dim_x
+# Where the tensor pipe's idle cycles go (session 13): L2 traffic to the SMs and its hit rate;
+# the WarpStateStats section adds what the warps wait on (smsp__average_warps_issue_stalled_*),
+# kept in ncu.txt's raw page.
+metrics+=,lts__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycles_active.avg
 : > "$OUT/ncu.txt"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
@@ -37,7 +41,7 @@ while read -r m n k config; do
     fi
     echo "===== $side $m x $n x $k ${config}" >> "$OUT/ncu.txt"
     "$ncu_bin" --profile-from-start off --clock-control none --kernel-name regex:sm90_fp8_gemm_1d2d \
-      --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log \
+      --section WarpStateStats --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log \
       | grep -v '^==' >> "$OUT/ncu.txt" || tail -3 /tmp/ncu_err.log
   done
   echo "profiled $m x $n x $k"
