@@ -1,5 +1,6 @@
 # Steps every device call shares (sourced by scripts/device_*.sh; not run on its own):
-#   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (carry .anchors)
+#   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (carry .anchors;
+#                           carry .dgcache too to reuse its JIT kernels, deepgemm_cache_save)
 #   gemmtune_build          scripts/device_build.sh, or devbuild/ kept when GEMMTUNE_REUSE_BUILD=1
 #                           and a warm machine still has it; exits on a failed build
 #   gpu_suite               the GPU tests into $OUT/gpu_tests.log unless GEMMTUNE_SKIP_TESTS=1
@@ -11,6 +12,12 @@ start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
 
 deepgemm_build_start() {
+  # DeepGEMM's JIT cache lives in the working tree (.dgcache, git-ignored): a call that carries
+  # it skips the ~2-3 min DeepGEMM spends compiling its kernels on a fresh machine. The cache
+  # comes back as $OUT/dg_jit_cache.tgz when the call ends (scripts/dg_jit_cache.sh unpacks it).
+  export DG_JIT_CACHE_DIR=$PWD/.dgcache
+  mkdir -p "$DG_JIT_CACHE_DIR"
+  trap deepgemm_cache_save EXIT
   # A second script of the same call (or a warm machine) finds DeepGEMM already built.
   if compgen -G "/tmp/dgb/DeepGEMM/deep_gemm/*.so" > /dev/null; then
     echo "deepgemm build rc=0 (reused /tmp/dgb)" > /tmp/dg_build.log; (exit 0) & dg_pid=$!; return
@@ -18,6 +25,13 @@ deepgemm_build_start() {
   (bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1
    echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
   dg_pid=$!
+}
+
+deepgemm_cache_save() {
+  local kernels
+  kernels=$(find "$DG_JIT_CACHE_DIR" -name '*.cubin' 2>/dev/null | wc -l)
+  tar czf "$OUT/dg_jit_cache.tgz" -C "$DG_JIT_CACHE_DIR" . 2>/dev/null \
+    && echo "deepgemm JIT cache: $kernels kernels, $(du -h "$OUT/dg_jit_cache.tgz" | cut -f1) -> \$OUT/dg_jit_cache.tgz"
 }
 
 deepgemm_build_wait() {
