@@ -68,6 +68,17 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
 }
 #endif
 
+/// The problem's 128-wide K blocks. GEMMTUNE_FIXED_K=K (experiment hook): a compile-time K, so the
+/// K loop's trip count is a constant, as in DeepGEMM's kernels (its JIT compiles the shape in);
+/// such a kernel traps on any other K (run()).
+__device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
+#ifdef GEMMTUNE_FIXED_K
+  return (GEMMTUNE_FIXED_K + 127) / 128;
+#else
+  return (p.k + 127) / 128;
+#endif
+}
+
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
 /// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
 /// the same order as the math warpgroups drain them.
@@ -78,7 +89,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
   const Schedule<C> sched = make_schedule<C, kFullWarp>(p, smem);
-  const int num_kb = (p.k + 127) / 128;
+  const int num_kb = k_blocks(p);
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -448,7 +459,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
   const int thread_row = warp * 16 + lane / 4;
   const Schedule<C> sched = make_schedule<C, true>(p, smem);
-  const int num_kb = (p.k + 127) / 128;
+  const int num_kb = k_blocks(p);
   const int num_clusters = C::kNumSms / kClusterSize;
 
   // Descriptors of stage 0 at this warpgroup's first row; a stage, slice or K step adds its byte
@@ -632,6 +643,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // Pointer arithmetic (not an integer round trip) keeps the shared address space visible to the
   // compiler, so accesses through `smem` compile to LDS/STS rather than generic loads and stores.
   char* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
+#ifdef GEMMTUNE_FIXED_K
+  if (p.k != GEMMTUNE_FIXED_K) __trap();  // compiled for another K (k_blocks)
+#endif
   u64* full = reinterpret_cast<u64*>(smem + C::kFullBarrierOffset);
   u64* empty = reinterpret_cast<u64*>(smem + C::kEmptyBarrierOffset);
   if (threadIdx.x == 0) {
