@@ -419,8 +419,6 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
   if (kClusterSize > 1) {
     mbarrier_arrive_cluster<kCount>(empty_bar, 0);
     mbarrier_arrive_cluster<kCount>(empty_bar, 1);
-  } else if (kCount == 1) {
-    mbarrier_arrive(empty_bar);
   } else {
     mbarrier_arrive<kCount>(empty_bar);
   }

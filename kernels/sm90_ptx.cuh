@@ -77,12 +77,8 @@ __device__ __forceinline__ bool elect_one_sync() {
   return elected != 0;
 }
 
-__device__ __forceinline__ void mbarrier_arrive(u64* bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
-}
-
-/// `kCount` arrivals at once (one thread standing in for others).
-template <u32 kCount>
+/// `kCount` arrivals at once (more than one: a thread standing in for others).
+template <u32 kCount = 1>
 __device__ __forceinline__ void mbarrier_arrive(u64* bar) {
   asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "n"(kCount)
                : "memory");
@@ -92,7 +88,7 @@ __device__ __forceinline__ void mbarrier_arrive(u64* bar) {
 /// NOTE: default (.release.cta) semantics on purpose: `.release.cluster` compiles to a GPU-wide
 /// MEMBAR before every arrive (seen in SASS, 2x slower); the arrive only has to follow the
 /// wgmma reads of the stage, which wgmma.wait_group has already completed.
-template <u32 kCount>
+template <u32 kCount = 1>
 __device__ __forceinline__ void mbarrier_arrive_cluster(u64* bar, u32 cta_rank) {
   asm volatile(
       "{\n"
