@@ -68,15 +68,12 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
 }
 #endif
 
-/// The problem's 128-wide K blocks. GEMMTUNE_FIXED_K=K (experiment hook): a compile-time K, so the
-/// K loop's trip count is a constant, as in DeepGEMM's kernels (its JIT compiles the shape in);
-/// such a kernel traps on any other K (run()).
+/// The problem's 128-wide K blocks. A member compiled for one K (C::kFixedK, the config's `_k`)
+/// has them as a constant, so its K loop's trip count is one, as in DeepGEMM's shape-specialised
+/// kernels; run() traps when such a member is launched on another K.
+template <class C>
 __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
-#ifdef GEMMTUNE_FIXED_K
-  return (GEMMTUNE_FIXED_K + 127) / 128;
-#else
-  return (p.k + 127) / 128;
-#endif
+  return C::kFixedK != 0 ? (C::kFixedK + 127) / 128 : (p.k + 127) / 128;
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
@@ -89,7 +86,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
   const Schedule<C> sched = make_schedule<C, kFullWarp>(p, smem);
-  const int num_kb = k_blocks(p);
+  const int num_kb = k_blocks<C>(p);
   const int num_clusters = C::kNumSms / kClusterSize;
   int it = 0;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -457,7 +454,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
   const int thread_row = warp * 16 + lane / 4;
   const Schedule<C> sched = make_schedule<C, true>(p, smem);
-  const int num_kb = k_blocks(p);
+  const int num_kb = k_blocks<C>(p);
   const int num_clusters = C::kNumSms / kClusterSize;
 
   // Descriptors of stage 0 at this warpgroup's first row; a stage, slice or K step adds its byte
@@ -513,10 +510,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     auto k_loop = [&](auto lo_const, auto arrivals_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
+      // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
+      // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
 #ifdef GEMMTUNE_MAINLOOP_UNROLL
-      // Experiment hook (GEMMTUNE_KERNEL_DEFINES): unrolled K blocks let the compiler hoist the
-      // next block's barrier wait and scale loads into this block's promotion.
-      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)
+      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
+#else
+      GT_UNROLL(C::kMainloopUnroll)
 #endif
       for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
@@ -641,9 +640,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // Pointer arithmetic (not an integer round trip) keeps the shared address space visible to the
   // compiler, so accesses through `smem` compile to LDS/STS rather than generic loads and stores.
   char* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
-#ifdef GEMMTUNE_FIXED_K
-  if (p.k != GEMMTUNE_FIXED_K) __trap();  // compiled for another K (k_blocks)
-#endif
+  // NOTE: the host never launches a member on another K (legality rule fixed_k, can_run); a
+  // kernel launched by other means stops here rather than compute a wrong K.
+  if (C::kFixedK != 0 && p.k != C::kFixedK) __trap();
   u64* full = reinterpret_cast<u64*>(smem + C::kFullBarrierOffset);
   u64* empty = reinterpret_cast<u64*>(smem + C::kEmptyBarrierOffset);
   if (threadIdx.x == 0) {

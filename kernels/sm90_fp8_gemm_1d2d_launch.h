@@ -45,6 +45,7 @@ struct KernelFacts {
   int32_t smem_bytes;       ///< dynamic shared memory per CTA
   int32_t d_swizzle_bytes;  ///< swizzle span of the D tile's column chunks: 128, 64, 32 or 0
   GroupLayout layout;       ///< dense, or the grouped layout the member is built for
+  int32_t fixed_k;          ///< the K compiled into the member (the config's `_k`), 0: any K
 };
 
 /// Weight-scale floats one sB box holds per row: the aligned run of 4 K blocks (a TMA box row
@@ -92,10 +93,11 @@ struct Problem {
 
 /// True when `f` (a grouped member) can run `num_groups` groups of n x k with `m` rows in all
 /// (masked: num_groups * max_m): the grouped rules of src/core/legality.cpp (no split-K,
-/// 1..kGemmtuneMaxGroups groups).
+/// 1..kGemmtuneMaxGroups groups, the member's fixed K if it has one).
 [[nodiscard]] constexpr bool can_run_grouped(const KernelFacts& f, int64_t m, int64_t n, int64_t k,
                                              int64_t num_groups, int64_t max_m) {
   if (f.layout == GroupLayout::kNone || f.split_k != 1) return false;
+  if (f.fixed_k != 0 && k != f.fixed_k) return false;
   if (num_groups < 1 || num_groups > kGemmtuneMaxGroups) return false;
   if (n < 1 || k < 1 || n % 8 != 0 || k % 16 != 0 || n * num_groups > INT32_MAX) return false;
   if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;
@@ -106,11 +108,13 @@ struct Problem {
 }
 
 /// True when `f` can run an m x n x k problem: problem_ok and the shape-dependent rules of the
-/// family (multicast needs two tiles to share, every K split gets a K block).
+/// family (a member compiled for one K runs that K, multicast needs two tiles to share, every K
+/// split gets a K block).
 /// NOTE: a mirror of src/core/legality.cpp's shape-dependent rules; the NVRTC test
 /// SharedLaunch.CanRunAgreesWithLegality keeps the two equal.
 [[nodiscard]] constexpr bool can_run(const KernelFacts& f, int64_t m, int64_t n, int64_t k) {
   if (!problem_ok(m, n, k) || f.layout != GroupLayout::kNone) return false;
+  if (f.fixed_k != 0 && (k != f.fixed_k || f.split_k != 1)) return false;
   if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;
   if (f.multicast == Multicast::kB && ceil_div(m, f.block_m) < 2) return false;
   const int64_t blocks = k_blocks(k);

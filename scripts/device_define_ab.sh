@@ -4,7 +4,9 @@
 # DeepGEMM (anchors' call protocol, 30 samples) timed beside them. Every gemmtune run validates
 # before it times, so each variant is also checked for correctness on every row.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_define_ab.sh ROWS_FILE 'DEFINES_A' 'DEFINES_B' ...
-#   ('' is the unmodified kernel). carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/ab.jsonl.
+#   ('' is the unmodified kernel). A variant `@twin` (or `@twin DEFINES`) runs the row's config
+#   compiled for the row's K (`_k{K}`, KernelConfig::fixed_k) instead.
+#   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/ab.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -17,14 +19,19 @@ deepgemm_build_wait
 : > "$OUT/ab.jsonl"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
-  for v in "$@"; do GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune compile --config "$config" > /dev/null 2>&1; done
+  # variant -> (defines, config): `@twin` swaps in the row's config compiled for its K
+  variant_config() { [[ $1 == @twin* ]] && echo "${config}_k$k" || echo "$config"; }
+  variant_defines() { [[ $1 == @twin* ]] && echo "${1#@twin}" || echo "$1"; }
+  for v in "$@"; do
+    GEMMTUNE_KERNEL_DEFINES="$(variant_defines "$v")" devbuild/gemmtune compile --config "$(variant_config "$v")" > /dev/null 2>&1
+  done
   python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
   for round in 1 2; do
     dg=$(python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])')
     line="{\"m\": $m, \"n\": $n, \"k\": $k, \"config\": \"$config\", \"round\": $round, \"dg_us\": ${dg:-null}, \"variants\": {"
     sep=""
     for v in "$@"; do
-      r=$(GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
+      r=$(GEMMTUNE_KERNEL_DEFINES="$(variant_defines "$v")" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$(variant_config "$v")" \
             --timing call --iters 30 --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(json.dumps({"disposition": g["disposition"], "us": g.get("timing",{}).get("median_us"), "sm_mhz": g.get("clock",{}).get("sm_mhz")}))' 2>/dev/null)
       line+="$sep\"${v:-base}\": ${r:-null}"; sep=", "
     done

@@ -75,8 +75,9 @@ def instructions(sass_text):
 
 
 def k_loops(ins, labels):
-    """Innermost loops holding 1-8 wgmma: the tile loops around them are left out, and so are
-    the barrier-wait retry stubs (an unconditional branch back from the function's end)."""
+    """Innermost loops holding 1-64 wgmma (a K loop unrolled up to 8 times): the tile loops
+    around them are left out, and so are the barrier-wait retry stubs (an unconditional branch
+    back from the function's end)."""
     index = {a: i for i, (a, _) in enumerate(ins)}
     spans = []
     for i, (address, text) in enumerate(ins):
@@ -86,11 +87,21 @@ def k_loops(ins, labels):
         if not text.startswith("@"):
             continue
         body = ins[index[labels[m.group(1)]]:i + 1]
-        if 1 <= sum(t.startswith("QGMMA") or " QGMMA" in t for _, t in body) <= 8:
+        if 1 <= qgmma_count(body) <= 64:
             spans.append((index[labels[m.group(1)]], i))
     for begin, end in spans:
         if not any((b, e) != (begin, end) and begin <= b and e <= end for b, e in spans):
             yield ins[begin:end + 1]
+
+
+def qgmma_count(body):
+    return sum(t.startswith("QGMMA") or " QGMMA" in t for _, t in body)
+
+
+def qgmma_per_k_block(config):
+    """4 wgmma (K steps of 32) per 64-row slice; block_m 256 gives each warpgroup two slices."""
+    block_m = int(re.match(r"bm(\d+)", config).group(1))
+    return 8 if block_m == 256 else 4
 
 
 def opcode(text):
@@ -131,7 +142,10 @@ def main():
                 counts = dict(key)
                 names = [name for name, _ in CLASSES] + ["other"]
                 detail = ", ".join(f"{name} {counts[name]}" for name in names if counts.get(name))
-                print(f"  {copies} x loop of {counts['total']} instructions: {detail}")
+                unroll = qgmma_count(body) / qgmma_per_k_block(config)
+                per_block = f", {counts['total'] / unroll:.1f} per K block" if unroll > 1 else ""
+                print(f"  {copies} x loop of {counts['total']} instructions ({unroll:g} K "
+                      f"block(s){per_block}): {detail}")
                 if a.dump:
                     for address, text in body:
                         if not opcode(text).startswith("FFMA"):

@@ -38,6 +38,7 @@ struct SweepFlags {
   std::string shapes_path;
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
+  std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
   bool resume = false;
@@ -98,7 +99,14 @@ int run_sweep_command(SweepFlags f) {
   const std::string space_file = resolve_input_path(f.space_path);
   const ShapeSet shapes = load_shape_set(shapes_file);
   (void)load_config_space(space_file);  // NOTE: fail on a bad file before starting the worker
-  const sweep::Budget budget = sweep::parse_budget(f.budget);
+  sweep::Budget budget = sweep::parse_budget(f.budget);
+  if (f.k_twins) {
+    if (*f.k_twins < -1) {
+      throw Error(kExitUsage, fmt::format("--k-twins: expected -1 (one per pick) or a count >= 0, "
+                                          "got {}", *f.k_twins));
+    }
+    budget.k_twins = *f.k_twins;
+  }
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
     std::string error;
@@ -117,6 +125,7 @@ int run_sweep_command(SweepFlags f) {
   options.settings = {{"space", space_file},
                       {"budget", budget.name},
                       {"max_configs_per_problem", budget.max_configs},
+                      {"k_twins_per_problem", budget.k_twins},
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", !f.skip_cublaslt_best}};
   const sweep::Planner planner = [&](const DeviceLimits& limits) {
@@ -187,6 +196,10 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "configs measured per problem: quick (8), default (24), exhaustive (every "
                   "legal config) or a number")
       ->capture_default_str();
+  cmd->add_option("--k-twins", flags->k_twins,
+                  "K-specialised twins per problem on top of the budget (README \"sweep: "
+                  "budgets\"): the picks' members compiled for the problem's K with an unrolled K "
+                  "loop; default max(1, budget / 8), -1 under exhaustive (one per pick); 0: none");
   cmd->add_option("--shard", flags->shard,
                   "I/N: measure only shard I of N (1 <= I <= N <= 4096), a split of the planned "
                   "problems balanced by predicted cost and the same on every machine; default "

@@ -22,7 +22,10 @@ namespace {
   // bytes; at 8192 dense FP8 FLOP/clk/SM (1979 TFLOPS / 132 SMs / 1.83 GHz) and 128 B/clk of
   // shared memory it is bandwidth-bound below N = 64, reaching 2N/(N+64) of peak.
   const double smem_eff = std::min(1.0, 2.0 * c.block_n / (c.block_n + 64.0));
-  return warpgroup_eff * smem_eff;
+  // NOTE: an unrolled K loop (a member compiled for its K) measured 1.4-2.7% faster at
+  // bm256_bn128 and 2-2.4% with K = 512 (results/PERF_LOG.md, session 14).
+  const double unroll_eff = c.mainloop_unroll() > 1 ? 1.02 : 1.0;
+  return warpgroup_eff * smem_eff * unroll_eff;
 }
 
 /// How many times an operand of `bytes` is read from HBM when it is swept once per group of

@@ -1,6 +1,7 @@
 // Canonical text form of a KernelConfig: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`
-// plus `_gC` / `_gM` for the grouped layouts. The form is a cache key, so parsing is strict:
-// exactly seven fields in this order (and the optional layout suffix), positive decimal integers
+// plus `_k{K}` for a member compiled for one K and `_gC` / `_gM` for the grouped layouts. The form
+// is a cache key, so parsing is strict: exactly seven fields in this order (and the optional
+// fixed-K and layout suffixes, in that order), positive decimal integers
 // without sign or leading zeros, so that every accepted text round-trips.
 #include "core/kernel_config.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <array>
 #include <charconv>
+#include <climits>
 
 #include "core/error.hpp"
 
@@ -82,6 +84,7 @@ std::string to_string(const KernelConfig& config) {
                                  multicast_letter(config.multicast), config.num_sms,
                                  config.raster == Raster::kM ? 'M' : 'N', config.group,
                                  config.split_k);
+  if (config.fixed_k != 0) text += fmt::format("_k{}", config.fixed_k);
   if (config.layout != GroupLayout::kNone) {
     text += "_g";
     text += group_layout_letter(config.layout);
@@ -108,6 +111,16 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
       rest.remove_suffix(suffix.size());
     }
   }
+  int fixed_k = 0;
+  if (const size_t cut = rest.rfind("_k"); cut != std::string_view::npos) {
+    const std::optional<int> k = parse_positive_int(rest.substr(cut + 2));
+    if (!k) {
+      return fail(fmt::format("fixed-K suffix '{}': '{}' is not a positive integer",
+                              rest.substr(cut), rest.substr(cut + 2)));
+    }
+    fixed_k = *k;
+    rest.remove_suffix(rest.size() - cut);
+  }
   for (size_t i = 0; i < kFields.size(); ++i) {
     const size_t cut = rest.find('_');
     const bool last = i + 1 == kFields.size();
@@ -127,6 +140,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
 
   KernelConfig config;
   config.layout = layout;
+  config.fixed_k = fixed_k;
   const std::array<int*, kFields.size()> int_targets{&config.block_m, &config.block_n,
                                                      &config.stages,  nullptr,
                                                      &config.num_sms, nullptr,
@@ -164,6 +178,14 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   }
   config.group = *group;
   return config;
+}
+
+std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k) {
+  if (config.fixed_k != 0 || k < 1 || k > INT32_MAX) return std::nullopt;
+  KernelConfig twin = config;
+  twin.fixed_k = static_cast<int>(k);
+  if (twin.mainloop_unroll() <= 1) return std::nullopt;
+  return twin;
 }
 
 }  // namespace gemmtune

@@ -2,6 +2,8 @@
 /// The compile-time knobs of the sm90_fp8_gemm_1d2d kernel family and their canonical text form,
 /// e.g. `bm128_bn160_s5_mcA_sm132_rN8_sk1`, or with a grouped layout `..._sk1_gC`. The text form is
 /// the cache key component, the kernel symbol suffix and what users pass to `gemmtune run --config`.
+/// A member compiled for one K carries `_k{K}` after `sk`: `bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384`.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +31,13 @@ struct KernelConfig {
   int group = 8;         ///< raster group size in tiles (>= 1)
   int split_k = 1;       ///< K split across CTAs, reduced deterministically
   GroupLayout layout = GroupLayout::kNone;  ///< dense, or the grouped layout it is built for
+  /// K compiled into the kernel (0: K is a run-time value). Such a member runs that K only; its K
+  /// loop has a constant trip count, which lets it be unrolled (mainloop_unroll()).
+  int fixed_k = 0;
 
   static constexpr int kBlockK = 128;
+  /// Most K blocks one pass of the unrolled K loop holds, as DeepGEMM's `#pragma unroll 8`.
+  static constexpr int kMaxMainloopUnroll = 8;
 
   [[nodiscard]] bool operator==(const KernelConfig&) const = default;
   /// CTAs per cluster: 2 when multicasting, else 1.
@@ -46,10 +53,32 @@ struct KernelConfig {
   [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
   /// Threads per CTA: one producer warpgroup plus the math warpgroups.
   [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
+  /// Whether every N tile lies inside one 128-wide scale block of B (block_n divides 128): the K
+  /// loop then has one promotion, else one copy per split of the tile between two scale blocks.
+  [[nodiscard]] bool tile_in_one_scale_block() const { return 128 % block_n == 0; }
+  /// K blocks per pass of the math warpgroups' K loop (its `#pragma unroll`).
+  /// NOTE: measured on the H200 beside DeepGEMM (results/PERF_LOG.md, session 14): with K
+  /// compiled in, 8 at bm256_bn128 and K 16384 is 1.4-2.7% faster (mcA most: the next block's
+  /// barrier wait and scale loads move into this block's promotion) and a whole unrolled K = 512
+  /// loop 2-2.4% faster; with a run-time K, unroll 4/8 lost 1-2% at K <= 1536 (the remainder
+  /// loop) and bm256_bn136 (16 promotion copies, one per scale-block split) lost 8-18% to its
+  /// code size; bm128_bn192 spills at unroll 2-8. Hence: only with a fixed K, only for tiles in
+  /// one scale block, whole loops up to kMaxMainloopUnroll K blocks.
+  [[nodiscard]] int mainloop_unroll() const {
+    if (fixed_k <= 0 || !tile_in_one_scale_block() || split_k != 1) return 1;
+    const int k_blocks = (fixed_k + kBlockK - 1) / kBlockK;
+    return k_blocks < kMaxMainloopUnroll ? k_blocks : kMaxMainloopUnroll;
+  }
 };
 
+/// `config` compiled for K = `k` (KernelConfig::fixed_k), when that changes its K loop
+/// (mainloop_unroll() > 1); nullopt otherwise: a twin that only fixes the trip count measured the
+/// same as its run-time-K original (PERF_LOG, session 14) and would cost a compile per K.
+[[nodiscard]] std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k);
+
 /// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`, followed by
-/// `_gC` (contiguous) or `_gM` (masked) for a grouped layout; dense configs have no suffix.
+/// `_k{K}` for a member compiled for one K, then `_gC` (contiguous) or `_gM` (masked) for a
+/// grouped layout; dense configs have no suffix.
 [[nodiscard]] std::string to_string(const KernelConfig& config);
 /// Parses the canonical form; on failure returns nullopt and sets *error to a one-line reason.
 /// The suffix's letter: 'C' or 'M' for grouped layouts, 0 for kNone.

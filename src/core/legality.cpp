@@ -92,8 +92,8 @@ std::string scale_block_friendly_block_ns() {
 // The config's rules that read the problem, in kLegalityRules order, up to (not including) rule
 // `before`; kNoRule when none is violated. No text: plans evaluate it for many problems.
 // NOTE: it reads the problem only through N, K, layout, one_m_block() and
-// split_k_workspace_fits(), and the config only through block_m, block_n, multicast, split_k and
-// layout; ConfigListLegality
+// split_k_workspace_fits(), and the config only through block_m, block_n, multicast, split_k,
+// layout and fixed_k; ConfigListLegality
 // (core/legality_table.cpp) shares verdicts between problems and between configs on that basis.
 RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const DeviceLimits& limits,
                              RuleIndex before) {
@@ -103,6 +103,7 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   constexpr RuleIndex kSplitKEmpty = rule_index("split_k_empty_split");
   constexpr RuleIndex kSplitKWorkspace = rule_index("split_k_workspace");
   constexpr RuleIndex kGroupLayout = rule_index("group_layout");
+  constexpr RuleIndex kFixedK = rule_index("fixed_k");
   // NOTE: block_m and block_n are valid here: their rules come before kMulticastA, and only a
   // config that passed them asks about a later rule.
   if (before <= kMulticastA) return kNoRule;
@@ -118,6 +119,8 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   if (c.split_k > 1 && !split_k_workspace_fits(p, c.split_k, limits)) return kSplitKWorkspace;
   if (before <= kGroupLayout) return kNoRule;
   if (c.layout != p.layout) return kGroupLayout;
+  if (before <= kFixedK) return kNoRule;
+  if (c.fixed_k != 0 && c.fixed_k != p.k) return kFixedK;
   return kNoRule;
 }
 
@@ -145,6 +148,10 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
     return illegal(id, fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
                                    "leaves the last split empty ({} x {} >= {})", c.split_k,
                                    k_blocks, per_split, c.split_k - 1, per_split, k_blocks));
+  }
+  if (id == "fixed_k") {
+    return illegal(id, fmt::format("config {} is compiled for K {}, the problem has K {}",
+                                   to_string(c), c.fixed_k, p.k));
   }
   if (id == "group_layout") {
     return illegal(id, fmt::format("config {} computes {}, the problem is {}", to_string(c),
@@ -323,6 +330,11 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
   if (c.layout != GroupLayout::kNone && c.split_k != 1) {
     return illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
                                                 c.split_k));
+  }
+  if (c.fixed_k != 0 && c.split_k != 1) {
+    return illegal("fixed_k_split_k", fmt::format("a config compiled for K {} has split_k 1, got "
+                                                  "{} (the unrolled K loop runs whole K)",
+                                                  c.fixed_k, c.split_k));
   }
   return {};
 }

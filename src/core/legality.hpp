@@ -66,7 +66,7 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 25> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 27> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
@@ -92,7 +92,9 @@ inline constexpr std::array<LegalityRule, 25> kLegalityRules{{
     {"split_k_workspace", "operands plus split-K workspace fit in device memory"},
     {"raster_group", "1 <= raster group <= 64"},
     {"group_split_k", "grouped configs have split_k 1"},
+    {"fixed_k_split_k", "a config compiled for one K (_k) has split_k 1"},
     {"group_layout", "the config is built for the problem's op (dense or its grouped layout)"},
+    {"fixed_k", "a config compiled for one K (_k) runs that K only"},
 }};
 
 /// Index of a rule in kLegalityRules.

@@ -62,8 +62,10 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kSplitK = " << c.split_k << ";\n"
     << "  static constexpr int kMathWarpgroups = " << c.math_warpgroups() << ";\n"
     << "  static constexpr int kSlices = " << c.block_m / (64 * c.math_warpgroups()) << ";\n"
-    << "  static constexpr bool kTileInOneScaleBlock = " << (128 % c.block_n == 0 ? "true" : "false")
-    << ";\n"
+    << "  static constexpr bool kTileInOneScaleBlock = "
+    << (c.tile_in_one_scale_block() ? "true" : "false") << ";\n"
+    << "  static constexpr int kFixedK = " << c.fixed_k << ";  // 0: K at run time\n"
+    << "  static constexpr int kMainloopUnroll = " << c.mainloop_unroll() << ";\n"
     << "  static constexpr int kDSwizzleBytes = " << d_swizzle_bytes(c.block_n) << ";\n"
     << "  static constexpr int kAOffset = " << layout.a_offset << ";\n"
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"

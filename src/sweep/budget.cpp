@@ -67,12 +67,41 @@ struct Tried {
   return ranked;
 }
 
+/// `picks` (ranking order) with the K-specialised twins of the first that have one, each after
+/// its original.
+[[nodiscard]] std::vector<Candidate> with_k_twins(const Problem& problem,
+                                                  const std::vector<Candidate>& picks,
+                                                  const Budget& budget,
+                                                  const DeviceModel& device) {
+  const size_t want = budget.k_twins < 0 ? picks.size() : static_cast<size_t>(budget.k_twins);
+  std::vector<Candidate> out;
+  size_t twins = 0;
+  for (const Candidate& c : picks) {
+    out.push_back(c);
+    if (twins == want) continue;
+    if (const std::optional<KernelConfig> twin = k_specialised(c.config, problem.k)) {
+      out.push_back({.config = *twin,
+                     .predicted_us = predict_cost(problem, *twin, device).total_us});
+      ++twins;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
+int64_t default_k_twins(int64_t max_configs) {
+  return max_configs < 0 ? -1 : std::max<int64_t>(1, max_configs / kBudgetConfigsPerKTwin);
+}
+
 Budget parse_budget(const std::string& text) {
-  if (text == "quick") return {.name = text, .max_configs = kQuickBudgetConfigs};
-  if (text == "default") return {.name = text, .max_configs = kDefaultBudgetConfigs};
-  if (text == "exhaustive") return {.name = text, .max_configs = -1};
+  const auto named = [&](int64_t max_configs) {
+    return Budget{.name = text, .max_configs = max_configs,
+                  .k_twins = default_k_twins(max_configs)};
+  };
+  if (text == "quick") return named(kQuickBudgetConfigs);
+  if (text == "default") return named(kDefaultBudgetConfigs);
+  if (text == "exhaustive") return named(-1);
   int64_t n = 0;
   size_t used = 0;
   try {
@@ -84,7 +113,7 @@ Budget parse_budget(const std::string& text) {
     throw Error(kExitUsage, one_line("--budget: expected quick, default, exhaustive or a "
                                      "positive number of configs, got \"" + text + "\""));
   }
-  return {.name = text, .max_configs = n};
+  return named(n);
 }
 
 std::vector<Candidate> select_candidates(const GemmShape& shape,
@@ -158,7 +187,7 @@ std::vector<Candidate> select_candidates(const Problem& problem,
                             .predicted_us = ranked[pos].predicted_us});
     }
   }
-  return candidates;
+  return with_k_twins(problem, candidates, budget, device);
 }
 
 }  // namespace gemmtune::sweep

@@ -16,6 +16,11 @@
 ///            and are only predicted to matter, when an operand outgrows L2: the ranking covers
 ///            them;
 ///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
+/// Then the K-specialised twins (core/kernel_config.hpp k_specialised: the member compiled for
+/// the problem's K, its K loop unrolled) of the first picks that have one, each measured right
+/// after its original: up to max(1, N/8) (default 3, quick 1) on top of the N, every pick's
+/// under `exhaustive`. NOTE: not in the space itself: a twin is one more kernel per (config, K),
+/// and only pays where its tile already wins (results/PERF_LOG.md, session 14).
 /// The picks are measured in ranking order, so the best-so-far converges early.
 #include <cstdint>
 #include <span>
@@ -33,6 +38,9 @@ inline constexpr int64_t kQuickBudgetConfigs = 8;
 /// Configs per problem of `--budget default`. NOTE: its pick must stay within 3% of the
 /// exhaustive sweep's (README "sweep: budgets" says how that is checked on the GPU).
 inline constexpr int64_t kDefaultBudgetConfigs = 24;
+/// A limited budget of N configs adds up to max(1, N / kBudgetConfigsPerKTwin) K-specialised
+/// twins.
+inline constexpr int64_t kBudgetConfigsPerKTwin = 8;
 /// Predictions closer than this (relative) are ties for the ranking's tie-break.
 inline constexpr double kTieTolerance = 0.005;
 
@@ -40,9 +48,16 @@ inline constexpr double kTieTolerance = 0.005;
 struct Budget {
   std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
   int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
+  /// Most K-specialised twins added (`sweep --k-twins`); -1: one per pick that has one.
+  int64_t k_twins = kDefaultBudgetConfigs / kBudgetConfigsPerKTwin;
 };
 
-/// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks).
+/// The K-specialised twins a budget of `max_configs` adds by default: max(1, N / 8), -1 (one per
+/// pick) for every legal config.
+[[nodiscard]] int64_t default_k_twins(int64_t max_configs);
+
+/// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks),
+/// with default_k_twins.
 /// Throws Error(kExitUsage) otherwise.
 [[nodiscard]] Budget parse_budget(const std::string& text);
 
@@ -53,7 +68,7 @@ struct Candidate {
 };
 
 /// The configs of `legal` to measure for `shape` under `budget`, in measurement order (all of
-/// them, ranked, when the budget allows).
+/// them, ranked, when the budget allows), with their K-specialised twins.
 [[nodiscard]] std::vector<Candidate> select_candidates(const GemmShape& shape,
                                                        std::span<const KernelConfig> legal,
                                                        const Budget& budget,

@@ -43,6 +43,44 @@ TEST(KernelConfigText, EveryConfigOfTheDefaultSpaceRoundTrips) {
   }
 }
 
+TEST(KernelConfigText, FixedKSuffixComesBeforeTheLayout) {
+  KernelConfig c{.block_m = 256, .block_n = 128, .stages = 3, .fixed_k = 16384};
+  EXPECT_EQ(to_string(c), "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384");
+  c.layout = GroupLayout::kContiguous;
+  EXPECT_EQ(to_string(c), "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384_gC");
+  for (const char* text : {"bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384_gC",
+                           "bm64_bn64_s8_mcA_sm132_rM4_sk1_k512_gM",
+                           "bm64_bn64_s8_mcA_sm132_rM4_sk1_k512"}) {
+    std::string error;
+    const auto parsed = parse_kernel_config(text, &error);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
+    EXPECT_EQ(to_string(*parsed), text);
+  }
+  EXPECT_EQ(parse_kernel_config("bm64_bn64_s8_mcA_sm132_rM4_sk1_k512", nullptr)->fixed_k, 512);
+}
+
+// The unroll policy of KernelConfig::mainloop_unroll, case by case against its measurements.
+TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEight) {
+  const auto unroll = [](int block_m, int block_n, int fixed_k, int split_k = 1) {
+    return KernelConfig{.block_m = block_m, .block_n = block_n, .split_k = split_k,
+                        .fixed_k = fixed_k}.mainloop_unroll();
+  };
+  EXPECT_EQ(unroll(256, 128, 0), 1);       // run-time K: the remainder loop cost 1-2%
+  EXPECT_EQ(unroll(256, 128, 16384), 8);   // 128 K blocks
+  EXPECT_EQ(unroll(256, 128, 512), 4);     // the whole loop
+  EXPECT_EQ(unroll(64, 32, 1536), 8);      // 12 K blocks: one pass of 8, the rest straight
+  EXPECT_EQ(unroll(64, 16, 100), 1);       // one K block
+  EXPECT_EQ(unroll(256, 136, 16384), 1);   // 16 promotion copies: code size lost 8-18%
+  EXPECT_EQ(unroll(128, 192, 7168), 1);    // spills
+  EXPECT_EQ(unroll(64, 128, 7168, 2), 1);  // split-K is illegal with a fixed K
+  EXPECT_FALSE(k_specialised({.block_m = 128, .block_n = 192}, 7168).has_value());
+  EXPECT_FALSE(k_specialised({.block_m = 128, .block_n = 128, .fixed_k = 512}, 512));
+  const std::optional<KernelConfig> twin = k_specialised({.block_m = 128, .block_n = 128}, 512);
+  ASSERT_TRUE(twin.has_value());
+  EXPECT_EQ(twin->fixed_k, 512);
+  EXPECT_EQ(to_string(*twin), "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512");
+}
+
 struct BadText {
   const char* text;
   const char* expected_part;
@@ -78,7 +116,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadText{"bm128_bn128_s4_mc0_sm132_rN_sk1", "group '' is not a positive"},
                       BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk", "'' is not a positive"},
                       BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1 ", "'1 ' is not a positive"},
-                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1\n", "'1\\n' is not a positive"}));
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1\n", "'1\\n' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1_k", "fixed-K suffix '_k'"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1_k0", "'0' is not a positive"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1_k512x", "'512x' is not"},
+                      BadText{"bm128_bn128_s4_mc0_sm132_rN8_sk1_gC_k512", "more than 7 fields"}));
 
 TEST(KernelConfigText, NullErrorPointerIsAllowed) {
   EXPECT_FALSE(parse_kernel_config("nonsense", nullptr).has_value());

@@ -31,6 +31,15 @@ std::vector<KernelConfig> legal_for(const Problem& p, const std::vector<KernelCo
   return legal;
 }
 
+/// The picks without their K-specialised twins (budget.hpp).
+std::vector<sweep::Candidate> originals(const std::vector<sweep::Candidate>& picks) {
+  std::vector<sweep::Candidate> out;
+  for (const sweep::Candidate& c : picks) {
+    if (c.config.fixed_k == 0) out.push_back(c);
+  }
+  return out;
+}
+
 class SweepBudget : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -38,7 +47,11 @@ class SweepBudget : public ::testing::Test {
     legal_ = legal_for(problem_, all_);
     ASSERT_GT(legal_.size(), 100u);
   }
+  /// The budget's picks without their K-specialised twins.
   std::vector<sweep::Candidate> select(const std::string& budget) const {
+    return originals(select_with_twins(budget));
+  }
+  std::vector<sweep::Candidate> select_with_twins(const std::string& budget) const {
     return sweep::select_candidates(GemmShape{.m = problem_.m, .n = problem_.n, .k = problem_.k}, legal_,
                                     sweep::parse_budget(budget));
   }
@@ -52,6 +65,45 @@ TEST_F(SweepBudget, CountsPerBudget) {
   EXPECT_EQ(select("exhaustive").size(), legal_.size());
   EXPECT_EQ(select("5").size(), 5u);
   EXPECT_EQ(select(std::to_string(legal_.size() + 10)).size(), legal_.size());
+}
+
+// Each twin is its original compiled for the problem's K, measured right after it; a limited
+// budget adds max(1, N / 8) of them for its first picks that have one, exhaustive one per pick.
+TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirOriginals) {
+  for (const char* budget : {"quick", "default", "exhaustive", "1"}) {
+    const std::vector<sweep::Candidate> picks = select_with_twins(budget);
+    const std::vector<sweep::Candidate> plain = originals(picks);
+    size_t twins = 0, eligible = 0;
+    for (size_t i = 0; i < picks.size(); ++i) {
+      const KernelConfig& c = picks[i].config;
+      if (c.fixed_k == 0) continue;
+      ++twins;
+      ASSERT_GT(i, 0u) << budget;
+      KernelConfig original = c;
+      original.fixed_k = 0;
+      EXPECT_EQ(to_string(picks[i - 1].config), to_string(original)) << budget;
+      EXPECT_EQ(c.fixed_k, problem_.k) << budget;
+      EXPECT_GT(c.mainloop_unroll(), 1) << to_string(c);
+      EXPECT_TRUE(check_legality(problem_, c, DeviceLimits{}).legal) << to_string(c);
+      EXPECT_LE(picks[i].predicted_us, picks[i - 1].predicted_us) << to_string(c);  // = when HBM-bound
+    }
+    for (const sweep::Candidate& c : plain) {
+      eligible += k_specialised(c.config, problem_.k) ? 1 : 0;
+    }
+    const int64_t allowance = sweep::parse_budget(budget).k_twins;
+    EXPECT_EQ(twins, allowance < 0 ? eligible : std::min<size_t>(allowance, eligible)) << budget;
+    if (std::string(budget) != "1") EXPECT_GE(twins, 1u) << budget;  // bn64 tiles rank high
+  }
+  EXPECT_EQ(sweep::parse_budget("default").k_twins, 3);
+  EXPECT_EQ(sweep::parse_budget("quick").k_twins, 1);
+  EXPECT_EQ(sweep::parse_budget("exhaustive").k_twins, -1);
+  EXPECT_EQ(sweep::parse_budget("40").k_twins, 5);
+  Budget none = sweep::parse_budget("default");
+  none.k_twins = 0;  // sweep --k-twins 0
+  for (const sweep::Candidate& c : sweep::select_candidates(
+           GemmShape{.m = problem_.m, .n = problem_.n, .k = problem_.k}, legal_, none)) {
+    EXPECT_EQ(c.config.fixed_k, 0) << to_string(c.config);
+  }
 }
 
 TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
@@ -78,8 +130,8 @@ TEST_F(SweepBudget, BreadthTakesEachTilesBestPlainVariant) {
   const Problem p{.label = "gate_up", .m = 128, .n = 4096, .k = 7168};
   const std::vector<KernelConfig> legal = legal_for(p, all_);
   const GemmShape shape{.m = p.m, .n = p.n, .k = p.k};
-  const std::vector<sweep::Candidate> picks = sweep::select_candidates(shape, legal, sweep::parse_budget("default"));
-  const std::vector<sweep::Candidate> ranked = sweep::select_candidates(shape, legal, sweep::parse_budget("exhaustive"));
+  const std::vector<sweep::Candidate> picks = originals(sweep::select_candidates(shape, legal, sweep::parse_budget("default")));
+  const std::vector<sweep::Candidate> ranked = originals(sweep::select_candidates(shape, legal, sweep::parse_budget("exhaustive")));
   std::map<std::pair<int, int>, std::string> best_plain;  // in ranking order: the first one seen
   for (const sweep::Candidate& c : ranked) {
     if (c.config.multicast == Multicast::kNone) best_plain.try_emplace({c.config.block_m, c.config.block_n}, to_string(c.config));
@@ -129,7 +181,10 @@ TEST(SweepPlan, BaselinesFirstThenLegalConfigsOfTheBudgetThenSideBySide) {
                                       sweep::parse_budget("quick"));
   ASSERT_EQ(plan.size(), shapes.problems.size());
   for (const sweep::ProblemWork& w : plan) {
-    ASSERT_EQ(w.items.size(), 3u + 8u + 1u) << w.problem.m;
+    size_t twins = 0;
+    for (const sweep::WorkItem& item : w.items) twins += item.config && item.config->fixed_k != 0;
+    EXPECT_LE(twins, 1u);  // quick: max(1, 8 / 8)
+    ASSERT_EQ(w.items.size(), 3u + 8u + twins + 1u) << w.problem.m;
     EXPECT_EQ(w.items[0].kind, report::RunKind::kCublasltHeuristic);
     EXPECT_EQ(w.items[1].kind, report::RunKind::kCublasltBest);
     EXPECT_EQ(w.items[2].kind, report::RunKind::kCublasltFp8Tensor);

@@ -101,7 +101,8 @@ std::string facts_asserts(const report::TuningTable& table) {
            std::to_string(static_cast<int>(f.multicast)) + "), " + std::to_string(f.split_k) + ", " +
            std::to_string(f.num_sms) + ", " + std::to_string(f.threads) + ", " +
            std::to_string(f.smem_bytes) + ", " + std::to_string(f.d_swizzle_bytes) +
-           ", launch::GroupLayout(" + std::to_string(static_cast<int>(f.layout)) + ")}));\n";
+           ", launch::GroupLayout(" + std::to_string(static_cast<int>(f.layout)) + "), " +
+           std::to_string(f.fixed_k) + "}));\n";
   }
   return out;
 }
@@ -114,7 +115,7 @@ constexpr bool same(const launch::KernelFacts& a, const launch::KernelFacts& b) 
   return a.block_m == b.block_m && a.block_n == b.block_n && a.multicast == b.multicast &&
          a.split_k == b.split_k && a.num_sms == b.num_sms && a.threads == b.threads &&
          a.smem_bytes == b.smem_bytes && a.d_swizzle_bytes == b.d_swizzle_bytes &&
-         a.layout == b.layout;
+         a.layout == b.layout && a.fixed_k == b.fixed_k;
 }
 int index_of(const char* config) {
   for (int i = 0; i < kNumKernels; ++i) if (std::strcmp(kKernels[i].config, config) == 0) return i;

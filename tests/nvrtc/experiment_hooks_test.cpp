@@ -57,7 +57,6 @@ struct HookCase {
 
 TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
   const HookCase cases[] = {
-      {"GEMMTUNE_FIXED_K=16384", "bm256_bn128_s3_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_IDLE_WARPGROUP_MMA=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", true},
       {"GEMMTUNE_LANE0_ARRIVE=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       // Refuted in session 7; two unrolled K blocks spill ~2 KB at 168 registers.

@@ -34,5 +34,26 @@ TEST(KernelFamily, SampleOfLegalDsv3QuickConfigsCompileWithoutSpills) {
   test::expect_compiles_cleanly(sample);
 }
 
+// The sweep's K-specialised twins (sweep/budget.hpp) unroll their K loop up to 8 times: each
+// tile that has one compiles spill-free at one of dsv3's K values, taken in turn (a whole loop of
+// 4, a pass of 8 and a rest of 4, and passes of 8).
+TEST(KernelFamily, KSpecialisedTwinsCompileWithoutSpills) {
+  std::map<std::pair<int, int>, KernelConfig> deepest;  // (block_m, block_n), no multicast
+  for (const KernelConfig& c : test::legal_dsv3_quick_configs()) {
+    if (c.multicast != Multicast::kNone || c.split_k != 1) continue;
+    auto [it, inserted] = deepest.emplace(std::make_pair(c.block_m, c.block_n), c);
+    if (!inserted && c.stages > it->second.stages) it->second = c;
+  }
+  const int ks[] = {512, 1536, 2048, 7168, 16384};
+  std::vector<KernelConfig> twins;
+  for (const auto& [tile, config] : deepest) {
+    if (const auto twin = k_specialised(config, ks[twins.size() % std::size(ks)])) {
+      twins.push_back(*twin);
+    }
+  }
+  ASSERT_GE(twins.size(), 8u) << "tiles with block_n 16, 32, 64 or 128 at three block_m";
+  test::expect_compiles_cleanly(twins);
+}
+
 }  // namespace
 }  // namespace gemmtune::jit

@@ -28,12 +28,15 @@ TEST(SharedLaunch, CanRunAgreesWithLegality) {
       "bm128_bn128_s5_mcB_sm132_rN8_sk1",  "bm128_bn160_s4_mcA_sm132_rN8_sk1",
       "bm128_bn120_s4_mcA_sm132_rN8_sk2",
       "bm256_bn128_s3_mcA_sm132_rN8_sk1",  "bm128_bn64_s8_mcA_sm132_rN8_sk2",
-      "bm64_bn16_s12_mc0_sm132_rM4_sk16",  "bm128_bn96_s6_mcB_sm132_rN8_sk3"};
+      "bm64_bn16_s12_mc0_sm132_rM4_sk16",  "bm128_bn96_s6_mcB_sm132_rN8_sk3",
+      // Compiled for one K: every other K is refused (rule fixed_k).
+      "bm256_bn128_s3_mcA_sm132_rN8_sk1_k7168", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k2048"};
   int compared = 0, legal = 0;
   for (const std::string& text : configs) {
     const KernelConfig c = config_of(text);
     // The premise: the config itself is legal, so only shape rules can reject it below.
-    const Legality premise = check_legality(Problem{.m = 4096, .n = 7168, .k = 16384}, c, DeviceLimits{});
+    const Legality premise = check_legality(
+        Problem{.m = 4096, .n = 7168, .k = c.fixed_k != 0 ? c.fixed_k : 16384}, c, DeviceLimits{});
     ASSERT_TRUE(premise.legal) << text << ": " << premise.reason;
     const launch::KernelFacts f = launch_facts(c);
     for (const int64_t m : {1, 3, 64, 100, 128, 129, 255, 256, 1024, 4097}) {
