@@ -63,7 +63,10 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
                             "bm128_bn112_s5_mcA_sm8_rM4_sk1_gC",
                             "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC",
                             "bm128_bn128_s5_mcB_sm132_rN8_sk1_gC",
-                            "bm256_bn128_s3_mcB_sm132_rM4_sk1_gC"}));
+                            "bm256_bn128_s3_mcB_sm132_rM4_sk1_gC",
+                            // compiled for K 640: the whole 5-block K loop unrolled
+                            "bm256_bn128_s3_mc0_sm132_rN8_sk1_k640_gC",
+                            "bm64_bn128_s6_mc0_sm132_rN8_sk1_k640_gC"}));
 }
 
 TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
@@ -73,7 +76,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
   p.m = p.useful_rows();
   expect_all_pass(p, build({"bm128_bn128_s5_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC",
-                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC"}));
+                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC",
+                            "bm128_bn128_s5_mcA_sm132_rN8_sk1_k7168_gC"}));  // passes of 8
 }
 
 TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
@@ -86,7 +90,8 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
                             "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM",
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
-                            "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM"}));
+                            "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM",
+                            "bm256_bn64_s4_mc0_sm132_rN8_sk1_k1024_gM"}));  // one pass of 8
 }
 
 TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {

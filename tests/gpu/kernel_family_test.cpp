@@ -85,6 +85,40 @@ TEST(KernelFamilyGpu, MatrixOfShapesAndKnobsValidates) {
   EXPECT_EQ(exercised.size(), configs.size()) << "every knob config must run at least once";
 }
 
+// Members compiled for one K (`_k`), their K loops unrolled: a whole loop (5 blocks), a pass of
+// 8 and a rest (12), a ragged last K block (1040 = 8 x 128 + 16), and long loops, on tiles of one
+// and two warpgroups and both multicasts.
+TEST(KernelFamilyGpu, FixedKMembersValidate) {
+  GT_SKIP_WITHOUT_GPU();
+  const struct {
+    const char* config;
+    int64_t m, n;
+  } cases[] = {
+      {"bm64_bn32_s10_mc0_sm132_rN8_sk1", 64, 2112},  {"bm64_bn128_s5_mc0_sm132_rN8_sk1", 100, 7168},
+      {"bm128_bn128_s5_mcB_sm132_rN8_sk1", 255, 576}, {"bm256_bn128_s3_mcA_sm132_rN8_sk1", 1024, 2112},
+      {"bm256_bn128_s3_mc0_sm132_rN8_sk1", 4097, 7168},
+  };
+  int runs = 0;
+  for (const auto& c : cases) {
+    for (const int64_t k : {640, 1040, 1536, 7168, 16384}) {
+      const std::optional<KernelConfig> twin = k_specialised(*parse_kernel_config(c.config, nullptr), k);
+      ASSERT_TRUE(twin.has_value()) << c.config << " K " << k;
+      const Problem problem{.label = "", .m = c.m, .n = c.n, .k = k};
+      ASSERT_TRUE(check_legality(problem, *twin, DeviceLimits{}).legal) << to_string(*twin);
+      TimingOptions timing;
+      timing.flush_bytes = 1 << 20;
+      ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = static_cast<uint64_t>(2000 + runs++)});
+      const Measurement result = bench.validate(*twin, jit::build_kernel(*twin));
+      EXPECT_EQ(result.disposition, Disposition::kPassed)
+          << to_string(*twin) << " " << c.m << "x" << c.n << "x" << k << ": " << result.reason;
+      if (result.vs_reference) {
+        EXPECT_EQ(result.vs_reference->nonfinite_count, 0);
+        EXPECT_LT(result.vs_reference->diff, 1e-5);
+      }
+    }
+  }
+}
+
 TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   GT_SKIP_WITHOUT_GPU();
   std::string error;
