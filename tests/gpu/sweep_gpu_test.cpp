@@ -64,7 +64,13 @@ TEST(SweepGpu, FaultAndHangHooksAreRecordedAndTheSweepFinishes) {
   ::unsetenv("GEMMTUNE_TEST_HANG_CONFIG");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto records = records_by_name(run);
-  ASSERT_EQ(records.size(), 3u + 4u + 1u) << r.err;  // baselines, configs, side by side
+  // Baselines, configs, the K twins of the two split-K 1 configs (exhaustive: one per pick that
+  // has one; the hooks name the originals only), side by side.
+  ASSERT_EQ(records.size(), 3u + 4u + 2u + 1u) << r.err;
+  for (const std::string& twin : {fault + "_k512", hang + "_k512"}) {
+    EXPECT_EQ(records.at("128 " + twin).disposition, report::Disposition::kPassed)
+        << records.at("128 " + twin).reason;
+  }
   EXPECT_EQ(records.at("128 " + fault).disposition, report::Disposition::kFaulted);
   EXPECT_NE(records.at("128 " + fault).reason.find("test hook"), std::string::npos);
   EXPECT_EQ(records.at("128 " + hang).disposition, report::Disposition::kTimedOut);
@@ -98,7 +104,8 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
       EXPECT_EQ(it->second.disposition, report::Disposition::kPassed) << it->second.reason;
     }
   }
-  EXPECT_EQ(records.size(), 2u * (3u + 8u + 1u));
+  // Per problem: baselines, the quick budget's 8, its one K twin (budget.hpp), side by side.
+  EXPECT_EQ(records.size(), 2u * (3u + 8u + 1u + 1u));
   // The fastest passed config re-timed beside the three baselines, the table's speedups from it.
   for (const char* m : {"64", "256"}) {
     const report::RunRecord& side = records.at(std::string(m) + " side_by_side");
