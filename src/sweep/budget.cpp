@@ -67,22 +67,32 @@ struct Tried {
   return ranked;
 }
 
-/// `picks` (ranking order) with the K-specialised twins of the first that have one, each after
-/// its original.
+/// The K-specialised twin a pick stands for: its own, or, for a split-K pick, its whole-K
+/// version's (a twin runs K whole). NOTE: at 12288 x 7168 x 16384 the budget picked bm256_bn128
+/// with split-K 2 only, so no bm256_bn128 twin was measured and the row trailed DeepGEMM by 10%
+/// (results/2026-11-23-dense-vs-deepgemm/0922-…).
+[[nodiscard]] std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
+  KernelConfig whole_k = pick;
+  whole_k.split_k = 1;
+  return k_specialised(whole_k, k);
+}
+
+/// `picks` (ranking order) with the K-specialised twins of the first that have one (twin_of),
+/// each after its pick; a twin two picks share is measured once.
 [[nodiscard]] std::vector<Candidate> with_k_twins(const Problem& problem,
                                                   const std::vector<Candidate>& picks,
                                                   const Budget& budget,
                                                   const DeviceModel& device) {
   const size_t want = budget.k_twins < 0 ? picks.size() : static_cast<size_t>(budget.k_twins);
   std::vector<Candidate> out;
-  size_t twins = 0;
+  std::set<std::string> twins;
   for (const Candidate& c : picks) {
     out.push_back(c);
-    if (twins == want) continue;
-    if (const std::optional<KernelConfig> twin = k_specialised(c.config, problem.k)) {
+    if (twins.size() == want) continue;
+    const std::optional<KernelConfig> twin = twin_of(c.config, problem.k);
+    if (twin && twins.insert(to_string(*twin)).second) {
       out.push_back({.config = *twin,
                      .predicted_us = predict_cost(problem, *twin, device).total_us});
-      ++twins;
     }
   }
   return out;

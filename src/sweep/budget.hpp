@@ -17,8 +17,8 @@
 ///            them;
 ///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
 /// Then the K-specialised twins (core/kernel_config.hpp k_specialised: the member compiled for
-/// the problem's K, its K loop unrolled) of the first picks that have one, each measured right
-/// after its original: up to max(1, N/8) (default 3, quick 1) on top of the N, every pick's
+/// the problem's K, its K loop unrolled; for a split-K pick, that of its split-K 1 version) of
+/// the first picks that have one, each measured right after its pick: up to max(1, N/8) (default 3, quick 1) on top of the N, every pick's
 /// under `exhaustive`. NOTE: not in the space itself: a twin is one more kernel per (config, K),
 /// and only pays where its tile already wins (results/PERF_LOG.md, session 14).
 /// The picks are measured in ranking order, so the best-so-far converges early.
