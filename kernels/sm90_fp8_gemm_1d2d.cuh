@@ -73,7 +73,7 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
 /// kernels; run() traps when such a member is launched on another K.
 template <class C>
 __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
-  return C::kFixedK != 0 ? (C::kFixedK + 127) / 128 : (p.k + 127) / 128;
+  return ((C::kFixedK != 0 ? C::kFixedK : p.k) + 127) / 128;
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage

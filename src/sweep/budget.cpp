@@ -100,10 +100,6 @@ struct Tried {
 
 }  // namespace
 
-int64_t default_k_twins(int64_t max_configs) {
-  return max_configs < 0 ? -1 : std::max<int64_t>(1, max_configs / kBudgetConfigsPerKTwin);
-}
-
 Budget parse_budget(const std::string& text) {
   const auto named = [&](int64_t max_configs) {
     return Budget{.name = text, .max_configs = max_configs,

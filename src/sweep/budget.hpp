@@ -18,9 +18,10 @@
 ///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
 /// Then the K-specialised twins (core/kernel_config.hpp k_specialised: the member compiled for
 /// the problem's K, its K loop unrolled; for a split-K pick, that of its split-K 1 version) of
-/// the first picks that have one, each measured right after its pick: up to max(1, N/8) (default 3, quick 1) on top of the N, every pick's
-/// under `exhaustive`. NOTE: not in the space itself: a twin is one more kernel per (config, K),
-/// and only pays where its tile already wins (results/PERF_LOG.md, session 14).
+/// the first picks that have one, each measured right after its pick: up to max(1, N/8)
+/// (default 3, quick 1) on top of the N, every pick's under `exhaustive`. NOTE: not in the space
+/// itself: a twin is one more kernel per (config, K), and only pays where its tile already wins
+/// (results/PERF_LOG.md, session 14).
 /// The picks are measured in ranking order, so the best-so-far converges early.
 #include <cstdint>
 #include <span>
@@ -44,17 +45,21 @@ inline constexpr int64_t kBudgetConfigsPerKTwin = 8;
 /// Predictions closer than this (relative) are ties for the ranking's tie-break.
 inline constexpr double kTieTolerance = 0.005;
 
+/// The K-specialised twins a budget of `max_configs` adds by default: max(1, N / 8), -1 (one per
+/// pick) for every legal config.
+[[nodiscard]] constexpr int64_t default_k_twins(int64_t max_configs) {
+  if (max_configs < 0) return -1;
+  const int64_t twins = max_configs / kBudgetConfigsPerKTwin;
+  return twins > 1 ? twins : 1;
+}
+
 /// How many configs per problem to measure.
 struct Budget {
   std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
   int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
   /// Most K-specialised twins added (`sweep --k-twins`); -1: one per pick that has one.
-  int64_t k_twins = kDefaultBudgetConfigs / kBudgetConfigsPerKTwin;
+  int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
 };
-
-/// The K-specialised twins a budget of `max_configs` adds by default: max(1, N / 8), -1 (one per
-/// pick) for every legal config.
-[[nodiscard]] int64_t default_k_twins(int64_t max_configs);
 
 /// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks),
 /// with default_k_twins.
