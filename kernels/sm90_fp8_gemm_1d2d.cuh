@@ -222,18 +222,15 @@ __device__ __forceinline__ int d_tile_offset(int row, int col) {
   return linear ^ (((linear >> 7) & (C::kDSwizzleBytes / 16 - 1)) << 4);
 }
 
-/// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
-/// column chunk), issued by one thread; they complete while the next tile computes.
+/// Writes the math warpgroups' FP32 sums as bf16 into the shared-memory D tile (laid out as
+/// d_tile_offset), once the previous tile's TMA stores have read it. Every math thread takes part.
 template <class C>
-__device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
-                                               const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                               int row0, int m0, int n0, bool owns_result) {
+__device__ __forceinline__ void stage_tile(char* smem,
+                                           const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                           int row0) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
-  const bool issuer = threadIdx.x == 128;
   const int lane = threadIdx.x % 32;
-  char* tile = smem + C::kDOffset;
-  if (issuer) tma_store_wait_read();  // the previous tile's stores have left shared memory
+  if (threadIdx.x == 128) tma_store_wait_read();  // the previous tile's stores have left it
   named_barrier_sync(1, kMathThreads);
   // stmatrix: one instruction stores a warp's 16 rows x 16 columns (4 matrices of 8 x 8), four
   // times fewer shared-memory store instructions than one 32-bit store per column pair. Lane l
@@ -243,7 +240,7 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
   const int warp_row0 = row0 - lane / 4;  // row0 is this thread's first row: warp base + lane / 4
   const int lane_row = (lane / 8) % 2 * 8 + lane % 8;
   const int lane_col = lane / 16 * 8;
-  const u32 tile_addr = smem_addr(tile);
+  const u32 tile_addr = smem_addr(smem + C::kDOffset);
 #pragma unroll
   for (int s = 0; s < C::kSlices; ++s) {
     const int row = warp_row0 + s * 64 + lane_row;
@@ -261,9 +258,21 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
                   pack_bf16x2(v[j * 4 + 2], v[j * 4 + 3]));
     }
   }
+}
+
+/// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
+/// column chunk), issued by one thread; they complete while the next tile computes.
+template <class C>
+__device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
+                                               const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                               int row0, int m0, int n0, bool owns_result) {
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
+  char* tile = smem + C::kDOffset;
+  stage_tile<C>(smem, sum, row0);
   fence_proxy_async_smem();
   named_barrier_sync(1, kMathThreads);
-  if (issuer && owns_result) {
+  if (threadIdx.x == 128 && owns_result) {
 #pragma unroll
     for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
       tma_store_2d(tmap_d, tile + chunk * C::kBlockM * kChunkCols * 2, n0 + chunk * kChunkCols, m0);
@@ -340,21 +349,43 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   });
 }
 
-/// Grouped layouts, a tile that ends inside its group's last rows: bf16 pairs straight to D,
-/// rows >= row_end (the next group's, or rows a masked group does not use) left untouched.
+/// Grouped layouts, a tile that ends inside its group's last rows: rows >= row_end (the next
+/// group's, or rows a masked group does not use) are left untouched.
 /// NOTE: a TMA store writes whole boxes (clipped only at the tensor's edge), so it cannot stop
-/// at a group's end.
+/// at a group's end. The tile goes through shared memory as for the TMA store, then the math
+/// threads copy its rows below row_end in 16-byte units, consecutive threads along a row (whole
+/// 128-byte lines). Each thread storing its own bf16 pairs instead (GEMMTUNE_RAGGED_PAIR_STORE,
+/// experiment hook; the way until 2026-11-23) issues four times as many stores, each touching
+/// eight rows.
 template <class C>
-__device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p,
+__device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, char* smem,
                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                 int row0, int m0, int n0, int row_end,
                                                 bool owns_result) {
-  if (!owns_result) return;
+  if (!owns_result) return;  // the same for every thread of the CTA
+#ifdef GEMMTUNE_RAGGED_PAIR_STORE
   const float* values = &sum[0][0];
   for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
     *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =
         pack_bf16x2(values[i], values[i + 1]);
   });
+#else
+  constexpr int kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
+  stage_tile<C>(smem, sum, row0);
+  named_barrier_sync(1, kMathThreads);
+  const char* tile = smem + C::kDOffset;
+  const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
+  for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
+    const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
+    if (n0 + col < p.n) {
+      *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
+          *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
+    }
+  }
+  // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
+  // while another still reads it.
+#endif
 }
 
 /// A compile-time int passed as a value (NVRTC has no <type_traits>).
@@ -609,7 +640,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     });
     if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
-      store_tile_rows<C>(p, sum, row0 + thread_row, t.a_row0, n0, t.row_end, w.owns_result);
+      store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
+                         w.owns_result);
     } else if (C::kSplitK == 1) {
       store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
     } else {
