@@ -39,6 +39,7 @@ struct SweepFlags {
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
   std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
+  int64_t leader_twins = sweep::kDefaultLeaderTwins;  ///< --leader-twins
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
   bool resume = false;
@@ -107,6 +108,11 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.k_twins = *f.k_twins;
   }
+  if (f.leader_twins < 0) {
+    throw Error(kExitUsage, fmt::format("--leader-twins: expected a count >= 0, got {}",
+                                        f.leader_twins));
+  }
+  budget.leader_twins = f.leader_twins;
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
     std::string error;
@@ -126,6 +132,7 @@ int run_sweep_command(SweepFlags f) {
                       {"budget", budget.name},
                       {"max_configs_per_problem", budget.max_configs},
                       {"k_twins_per_problem", budget.k_twins},
+                      {"leader_twins_per_problem", budget.leader_twins},
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", !f.skip_cublaslt_best}};
   const sweep::Planner planner = [&](const DeviceLimits& limits) {
@@ -200,6 +207,11 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "K-specialised twins per problem on top of the budget (README \"sweep: "
                   "budgets\"): the picks' members compiled for the problem's K with an unrolled K "
                   "loop; default max(1, budget / 8), -1 under exhaustive (one per pick); 0: none");
+  cmd->add_option("--leader-twins", flags->leader_twins,
+                  "after a problem's configs, the K-specialised twins of this many of its "
+                  "fastest screened configs (within 25% of the fastest) not measured yet, before "
+                  "its run-off; 0: none")
+      ->capture_default_str();
   cmd->add_option("--shard", flags->shard,
                   "I/N: measure only shard I of N (1 <= I <= N <= 4096), a split of the planned "
                   "problems balanced by predicted cost and the same on every machine; default "

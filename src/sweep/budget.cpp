@@ -67,16 +67,6 @@ struct Tried {
   return ranked;
 }
 
-/// The K-specialised twin a pick stands for: its own, or, for a split-K pick, its whole-K
-/// version's (a twin runs K whole). NOTE: at 12288 x 7168 x 16384 the budget picked bm256_bn128
-/// with split-K 2 only, so no bm256_bn128 twin was measured and the row trailed DeepGEMM by 10%
-/// (results/2026-11-23-dense-vs-deepgemm/0922-…).
-[[nodiscard]] std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
-  KernelConfig whole_k = pick;
-  whole_k.split_k = 1;
-  return k_specialised(whole_k, k);
-}
-
 /// `picks` (ranking order) with the K-specialised twins of the first that have one (twin_of),
 /// each after its pick; a twin two picks share is measured once.
 [[nodiscard]] std::vector<Candidate> with_k_twins(const Problem& problem,
@@ -99,6 +89,41 @@ struct Tried {
 }
 
 }  // namespace
+
+// NOTE: a split-K pick stands for its whole-K twin: at 12288 x 7168 x 16384 the budget picked
+// bm256_bn128 with split-K 2 only, so no bm256_bn128 twin was measured and the row trailed
+// DeepGEMM by 10% (results/2026-11-23-dense-vs-deepgemm/0922-…).
+std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
+  KernelConfig whole_k = pick;
+  whole_k.split_k = 1;
+  return k_specialised(whole_k, k);
+}
+
+std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int64_t k,
+                                       int64_t count, double within_rel) {
+  std::map<std::string, double> fastest;  // config text -> its fastest screening median
+  for (const Screened& s : passed) {
+    const auto [it, added] = fastest.try_emplace(s.config, s.median_us);
+    if (!added) it->second = std::min(it->second, s.median_us);
+  }
+  std::vector<std::pair<double, std::string>> by_time;
+  for (const auto& [config, median_us] : fastest) by_time.emplace_back(median_us, config);
+  std::sort(by_time.begin(), by_time.end());
+  std::vector<KernelConfig> twins;
+  std::set<std::string> seen;
+  int64_t leaders = 0;
+  for (const auto& [median_us, text] : by_time) {
+    if (leaders == count || median_us > by_time.front().first * (1.0 + within_rel)) break;
+    std::string error;
+    const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
+    // NOTE: a twin has no twin of its own (twin_of), so it never leads.
+    const std::optional<KernelConfig> twin = config ? twin_of(*config, k) : std::nullopt;
+    if (!twin) continue;
+    ++leaders;
+    if (seen.insert(to_string(*twin)).second) twins.push_back(*twin);
+  }
+  return twins;
+}
 
 Budget parse_budget(const std::string& text) {
   const auto named = [&](int64_t max_configs) {

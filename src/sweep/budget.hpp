@@ -23,7 +23,10 @@
 /// itself: a twin is one more kernel per (config, K), and only pays where its tile already wins
 /// (results/PERF_LOG.md, session 14).
 /// The picks are measured in ranking order, so the best-so-far converges early.
+/// Last, before the run-off, the twins of the screening's leaders (leader_twins()): the cost
+/// model's first picks are not always the configs that measure fastest.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +34,7 @@
 #include "core/cost_model.hpp"
 #include "core/gemm_shape.hpp"
 #include "core/kernel_config.hpp"
+#include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
 
@@ -53,18 +57,42 @@ inline constexpr double kTieTolerance = 0.005;
   return twins > 1 ? twins : 1;
 }
 
+/// Screening leaders whose twins a problem measures before its run-off (`sweep --leader-twins`).
+inline constexpr int64_t kDefaultLeaderTwins = 2;
+/// A screened config leads only within this fraction of the problem's fastest screening time.
+/// NOTE: 25%, not the run-off's 15%: a twin measured up to 28% faster than its original (512 x
+/// 2112 x 7168: bm128_bn64_s8 screened at 22.9 us, its twin 17.9 us beside DeepGEMM; results/
+/// 2026-11-23-dense-vs-deepgemm/0922-… and 1215-…, where the first picks' twins took the slots).
+inline constexpr double kLeaderTwinWithinRel = 0.25;
+
 /// How many configs per problem to measure.
 struct Budget {
   std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
   int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
   /// Most K-specialised twins added (`sweep --k-twins`); -1: one per pick that has one.
   int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
+  /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
+  int64_t leader_twins = kDefaultLeaderTwins;
 };
 
 /// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks),
 /// with default_k_twins.
 /// Throws Error(kExitUsage) otherwise.
 [[nodiscard]] Budget parse_budget(const std::string& text);
+
+/// The K-specialised twin a pick stands for at K = `k`: its own, or, for a split-K pick, its
+/// whole-K version's (a twin runs K whole); none where core/kernel_config.hpp k_specialised
+/// has none.
+[[nodiscard]] std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k);
+
+/// The twins of a problem's screening leaders: the `count` fastest configs of `passed` (a
+/// config measured twice counts at its fastest) within `within_rel` of the fastest time, not
+/// twins themselves and having a twin (twin_of), fastest first, each twin once.
+/// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
+/// same twins, whatever twins it has measured since.
+[[nodiscard]] std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed,
+                                                     int64_t k, int64_t count,
+                                                     double within_rel = kLeaderTwinWithinRel);
 
 /// A config chosen for measurement, with the cost model's prediction.
 struct Candidate {

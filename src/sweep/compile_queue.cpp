@@ -24,25 +24,39 @@ CompileQueue::CompileQueue(const std::vector<KernelConfig>& configs, CompileFn c
   }
   const int count = std::min<int>(resolve_jobs(jobs), static_cast<int>(configs_.size()));
   for (int i = 0; i < count; ++i) threads_.emplace_back([this] { work(); });
+  prefetcher_ = std::thread([this] { prefetch_work(); });
 }
 
 CompileQueue::~CompileQueue() {
   stopping_ = true;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    prefetch_stopping_ = true;
+  }
+  prefetch_ready_.notify_all();
   for (std::thread& t : threads_) t.join();
+  prefetcher_.join();
 }
+
+namespace {
+
+CompileOutcome compile_caught(const CompileFn& compile, const KernelConfig& config) {
+  try {
+    return compile(config);
+  } catch (const std::exception& e) {
+    // NOTE: an exception leaving a thread would terminate the sweep; it is this config's failure.
+    return {.ok = false, .log = e.what(), .compile_seconds = 0.0, .cache_hit = false};
+  }
+}
+
+}  // namespace
 
 void CompileQueue::work() {
   for (;;) {
     if (stopping_) return;
     const size_t index = next_.fetch_add(1);
     if (index >= configs_.size()) return;
-    CompileOutcome outcome;
-    try {
-      outcome = compile_(configs_[index]);
-    } catch (const std::exception& e) {
-      // NOTE: an exception leaving a thread would terminate the sweep; it is this config's failure.
-      outcome = {.ok = false, .log = e.what(), .compile_seconds = 0.0, .cache_hit = false};
-    }
+    CompileOutcome outcome = compile_caught(compile_, configs_[index]);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       done_[order_[index]] = std::move(outcome);
@@ -51,11 +65,41 @@ void CompileQueue::work() {
   }
 }
 
+void CompileQueue::prefetch(const KernelConfig& config) {
+  std::string text = to_string(config);
+  if (std::find(order_.begin(), order_.end(), text) != order_.end()) return;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (!prefetched_.insert(std::move(text)).second) return;
+    prefetch_queue_.push_back(config);
+  }
+  prefetch_ready_.notify_one();
+}
+
+void CompileQueue::prefetch_work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    prefetch_ready_.wait(lock, [this] { return prefetch_stopping_ || !prefetch_queue_.empty(); });
+    if (prefetch_stopping_) return;
+    const KernelConfig config = prefetch_queue_.front();
+    prefetch_queue_.pop_front();
+    lock.unlock();
+    CompileOutcome outcome = compile_caught(compile_, config);
+    lock.lock();
+    done_[to_string(config)] = std::move(outcome);
+    ready_.notify_all();
+  }
+}
+
 std::optional<CompileOutcome> CompileQueue::wait(const KernelConfig& config,
                                                  const std::function<bool()>& cancelled) {
   const std::string text = to_string(config);
-  if (std::find(order_.begin(), order_.end(), text) == order_.end()) return compile_(config);
   std::unique_lock<std::mutex> lock(mutex_);
+  const bool queued = std::find(order_.begin(), order_.end(), text) != order_.end();
+  if (!queued && prefetched_.count(text) == 0) {
+    lock.unlock();
+    return compile_(config);
+  }
   for (;;) {
     const auto it = done_.find(text);
     if (it != done_.end()) return it->second;

@@ -6,10 +6,12 @@
 /// layer free of CUDA libraries; the disk cache makes a second sweep's compiles instant.
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,25 +41,36 @@ class CompileQueue {
   CompileQueue(const CompileQueue&) = delete;
   CompileQueue& operator=(const CompileQueue&) = delete;
 
-  /// Waits for `config`'s build (building it on this thread when it was never queued). Returns
-  /// nullopt when `cancelled` returns true first; it is polled every 50 ms while waiting.
+  /// Waits for `config`'s build (building it on this thread when it was neither queued nor
+  /// prefetched). Returns nullopt when `cancelled` returns true first; it is polled every 50 ms
+  /// while waiting.
   [[nodiscard]] std::optional<CompileOutcome> wait(const KernelConfig& config,
                                                    const std::function<bool()>& cancelled);
-  /// Number of threads compiling.
+  /// Builds `config` on a thread of its own, ahead of the queue, unless it is queued or
+  /// prefetched already: a config the sweep chose while measuring (the twin of a screening
+  /// leader), so that its wait() finds it built. Never waits for a compile.
+  void prefetch(const KernelConfig& config);
+  /// Number of threads compiling the queue (the prefetch thread aside).
   [[nodiscard]] int threads() const { return static_cast<int>(threads_.size()); }
 
  private:
   void work();
+  void prefetch_work();
 
   CompileFn compile_;
   std::vector<std::string> order_;  // config texts, deduplicated, in need order
   std::vector<KernelConfig> configs_;
   std::map<std::string, CompileOutcome> done_;
+  std::deque<KernelConfig> prefetch_queue_;  // guarded by mutex_, as the two below
+  std::set<std::string> prefetched_;
+  bool prefetch_stopping_ = false;
   std::mutex mutex_;
   std::condition_variable ready_;
+  std::condition_variable prefetch_ready_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
+  std::thread prefetcher_;
 };
 
 /// Threads for `jobs` (0 = all cores, at least 1).

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/nvtx_ranges.hpp"
+#include "sweep/budget.hpp"
 #include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
@@ -40,44 +41,100 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
     state_.best_us = best->first;
     state_.best_config = best->second;
   }
-  const auto recorded = [&](const WorkItem& item) {
-    return ctx_.ledger.is_recorded(
-        work_key(work.problem, item.kind, item.config ? to_string(*item.config) : ""));
-  };
   for (const WorkItem& item : work.items) {
-    state_.items_left += recorded(item) ? 0 : 1;
+    state_.items_left += recorded(work, item) ? 0 : 1;
     if (item.kind != RunKind::kGemmtune) continue;
     ++state_.configs_total;
-    state_.configs_done += recorded(item) ? 1 : 0;
+    state_.configs_done += recorded(work, item) ? 1 : 0;
   }
   state_.eta_s = ctx_.progress.eta_s();
   ctx_.progress.update(ctx_.lane, state_);
+  // NOTE: the leaders' twins come after the configs and before the run-off, which may then take
+  // them; a problem whose run-off is recorded (a folder resumed) has chosen already.
+  bool twins_due = work.leader_twins > 0;
+  const auto run_twins = [&]() -> std::optional<ProblemEnd> {
+    for (const WorkItem& twin : leader_twin_items(work)) {
+      if (const std::optional<ProblemEnd> end = step(work, twin)) return end;
+    }
+    return std::nullopt;
+  };
   for (const WorkItem& item : work.items) {
-    if (recorded(item)) {
-      ++tally_.already_recorded;
-      continue;
-    }
-    if (ctx_.guard.interrupted() || !measure(work.problem, item)) {
-      tally_.interrupted = true;
-      ctx_.progress.break_line();
-      return ProblemEnd::kInterrupted;
-    }
-    state_.eta_s = ctx_.progress.item_done(ctx_.lane);
-    --state_.items_left;
-    if (item.kind == RunKind::kGemmtune) ++state_.configs_done;
-    ctx_.progress.update(ctx_.lane, state_);
-    if (streak_.size() >= static_cast<size_t>(kMaxConsecutiveWorkerFailures)) {
-      if (leave_pool()) {
-        ctx_.progress.break_line();
-        return ProblemEnd::kWorkerFailing;
+    if (twins_due && item.kind == RunKind::kSideBySide) {
+      twins_due = false;
+      if (!recorded(work, item)) {
+        if (const std::optional<ProblemEnd> end = run_twins()) return *end;
       }
-      // NOTE: the last GPU of the pool is never taken out: with nowhere else to measure, its
-      // failures are recorded and the sweep goes on, as one bad config never stops a sweep.
-      streak_.clear();
     }
+    if (const std::optional<ProblemEnd> end = step(work, item)) return *end;
+  }
+  if (twins_due) {
+    if (const std::optional<ProblemEnd> end = run_twins()) return *end;
   }
   ctx_.progress.finish(ctx_.lane, state_);
   return ProblemEnd::kDone;
+}
+
+bool MeasureLoop::recorded(const ProblemWork& work, const WorkItem& item) const {
+  return ctx_.ledger.is_recorded(
+      work_key(work.problem, item.kind, item.config ? to_string(*item.config) : ""));
+}
+
+std::optional<ProblemEnd> MeasureLoop::step(const ProblemWork& work, const WorkItem& item) {
+  if (recorded(work, item)) {
+    ++tally_.already_recorded;
+    return std::nullopt;
+  }
+  if (ctx_.guard.interrupted() || !measure(work.problem, item)) {
+    tally_.interrupted = true;
+    ctx_.progress.break_line();
+    return ProblemEnd::kInterrupted;
+  }
+  state_.eta_s = ctx_.progress.item_done(ctx_.lane);
+  --state_.items_left;
+  if (item.kind == RunKind::kGemmtune) {
+    ++state_.configs_done;
+    prefetch_leader_twins(work);
+  }
+  ctx_.progress.update(ctx_.lane, state_);
+  if (streak_.size() >= static_cast<size_t>(kMaxConsecutiveWorkerFailures)) {
+    if (leave_pool()) {
+      ctx_.progress.break_line();
+      return ProblemEnd::kWorkerFailing;
+    }
+    // NOTE: the last GPU of the pool is never taken out: with nowhere else to measure, its
+    // failures are recorded and the sweep goes on, as one bad config never stops a sweep.
+    streak_.clear();
+  }
+  return std::nullopt;
+}
+
+std::vector<WorkItem> MeasureLoop::leader_twin_items(const ProblemWork& work) {
+  std::vector<WorkItem> items;
+  if (work.leader_twins <= 0) return items;
+  const std::vector<KernelConfig> twins = leader_twins(
+      ctx_.ledger.passed(problem_key(work.problem)), work.problem.k, work.leader_twins);
+  // NOTE: a twin runs faster than its pick, so the problem's slowest prediction bounds its
+  // watchdog.
+  double predicted_us = 0.0;
+  for (const WorkItem& item : work.items) {
+    if (item.kind == RunKind::kGemmtune) predicted_us = std::max(predicted_us, item.predicted_us);
+  }
+  for (const KernelConfig& twin : twins) {
+    WorkItem item{.kind = RunKind::kGemmtune, .config = twin, .predicted_us = predicted_us};
+    if (recorded(work, item)) continue;
+    ++state_.items_left;
+    ++state_.configs_total;
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+void MeasureLoop::prefetch_leader_twins(const ProblemWork& work) {
+  if (work.leader_twins <= 0) return;
+  for (const KernelConfig& twin : leader_twins(ctx_.ledger.passed(problem_key(work.problem)),
+                                               work.problem.k, work.leader_twins)) {
+    ctx_.compiles.prefetch(twin);
+  }
 }
 
 bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {

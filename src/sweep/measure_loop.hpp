@@ -59,6 +59,17 @@ class MeasureLoop {
   [[nodiscard]] const std::vector<std::string>& failure_streak() const { return streak_; }
 
  private:
+  /// One item of `work`: skipped when recorded, else measured, with progress and the worker's
+  /// failure streak kept. Nothing when the problem goes on.
+  std::optional<ProblemEnd> step(const ProblemWork& work, const WorkItem& item);
+  /// Whether the ledger holds `item` of `work` (this run's or the resumed run's record).
+  [[nodiscard]] bool recorded(const ProblemWork& work, const WorkItem& item) const;
+  /// The twins of `work`'s screening leaders (budget.hpp leader_twins) not yet recorded, as
+  /// items counted into the progress.
+  std::vector<WorkItem> leader_twin_items(const ProblemWork& work);
+  /// Has the compile queue build the twins of the leaders so far, so that they are built by the
+  /// time leader_twin_items() asks for them.
+  void prefetch_leader_twins(const ProblemWork& work);
   /// Measures one item and records its outcome; false when interrupted before an outcome.
   bool measure(const Problem& problem, const WorkItem& item);
   /// Handles a response line to `request`, answered `measure_seconds` after it was sent.

@@ -35,6 +35,9 @@ struct ProblemWork {
   Problem problem;
   std::vector<WorkItem> items;
   int64_t legal_configs = 0;  ///< configs of the space legal for the problem
+  /// After the configs, before side_by_side: the twins of this many screening leaders
+  /// (budget.hpp leader_twins), chosen from what the configs measured, so not among `items`.
+  int64_t leader_twins = 0;
 };
 
 /// The cuBLASLt baselines of a problem of `layout`: heuristic, best and per-tensor for dense

@@ -1,0 +1,198 @@
+// The twins of a problem's screening leaders (sweep/budget.hpp leader_twins): which configs lead,
+// the compile queue building their twins ahead, and the sweep measuring them after the configs
+// and before the run-off, once, also across a resume.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "sweep/budget.hpp"
+#include "sweep/compile_queue.hpp"
+#include "sweep/runs_log.hpp"
+#include "sweep_test_support.hpp"
+
+namespace gemmtune::test {
+namespace {
+
+using report::RunKind;
+using Passed = std::vector<sweep::Screened>;
+
+std::vector<std::string> texts(const std::vector<KernelConfig>& configs) {
+  std::vector<std::string> out;
+  for (const KernelConfig& c : configs) out.push_back(to_string(c));
+  return out;
+}
+
+// bm128_bn64 and bm64_bn64 have twins (tiles in one 128-wide scale block); bm64_bn136 straddles
+// two scale blocks and has none (KernelConfig::mainloop_unroll).
+TEST(LeaderTwins, FastestLeadersWithATwinFastestFirst) {
+  const Passed passed = {{.median_us = 22.6, .config = "bm64_bn136_s8_mc0_sm132_rN8_sk1"},
+                         {.median_us = 24.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"},
+                         {.median_us = 22.9, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"},
+                         {.median_us = 25.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1"}};
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
+                                      "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
+  EXPECT_TRUE(sweep::leader_twins(passed, 7168, 0).empty());
+}
+
+TEST(LeaderTwins, OnlyWithinTheMarginOfTheFastest) {
+  const Passed passed = {{.median_us = 10.0, .config = "bm64_bn136_s8_mc0_sm132_rN8_sk1"},
+                         {.median_us = 12.6, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"}};
+  EXPECT_TRUE(sweep::leader_twins(passed, 7168, 2).empty());  // 26% slower
+  EXPECT_EQ(sweep::leader_twins(passed, 7168, 2, 0.3).size(), 1u);
+}
+
+// A twin measured already (from the budget, or by an earlier leader) is not a leader; a config
+// measured twice counts at its fastest; a split-K leader stands for its whole-K twin, which its
+// whole-K version shares (one twin for both).
+TEST(LeaderTwins, TwinsNeverLeadAndATwinIsNamedOnce) {
+  const Passed passed = {{.median_us = 9.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"},
+                         {.median_us = 14.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk2"},
+                         {.median_us = 10.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk2"},
+                         {.median_us = 10.5, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"},
+                         {.median_us = 11.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"}};
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 3)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
+                                      "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
+}
+
+/// A compiler that counts its calls per config.
+struct CountingCompiler {
+  std::mutex mutex;
+  std::map<std::string, int> calls;
+  sweep::CompileFn fn() {
+    return [this](const KernelConfig& c) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      ++calls[to_string(c)];
+      return sweep::CompileOutcome{.ok = true};
+    };
+  }
+};
+
+TEST(CompileQueuePrefetch, APrefetchedConfigIsBuiltOnceAndWaitFindsIt) {
+  CountingCompiler counting;
+  const KernelConfig queued = config_named(kSweepConfigs[0]);
+  const KernelConfig late = config_named(kSweepConfigs[1]);
+  {
+    sweep::CompileQueue queue({queued}, counting.fn(), 1);
+    queue.prefetch(late);
+    queue.prefetch(late);
+    queue.prefetch(queued);  // queued already: not built twice
+    ASSERT_TRUE(queue.wait(late, nullptr).value().ok);
+    ASSERT_TRUE(queue.wait(queued, nullptr).value().ok);
+    ASSERT_TRUE(queue.wait(late, nullptr).value().ok);
+  }
+  EXPECT_EQ(counting.calls.at(kSweepConfigs[0]), 1);
+  EXPECT_EQ(counting.calls.at(kSweepConfigs[1]), 1);
+}
+
+TEST(CompileQueuePrefetch, AnExceptionIsThatConfigsFailure) {
+  sweep::CompileQueue queue({}, [](const KernelConfig&) -> sweep::CompileOutcome {
+    throw std::runtime_error("boom");
+  }, 1);
+  const KernelConfig late = config_named(kSweepConfigs[2]);
+  queue.prefetch(late);
+  const std::optional<sweep::CompileOutcome> out = queue.wait(late, nullptr);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_FALSE(out->ok);
+  EXPECT_EQ(out->log, "boom");
+}
+
+/// small_plan() with a run-off per problem and `leader_twins` leaders' twins.
+sweep::Planner plan_with_leader_twins(int64_t leader_twins) {
+  return [leader_twins](const DeviceLimits&) {
+    std::vector<sweep::ProblemWork> plan = small_plan();
+    for (sweep::ProblemWork& w : plan) {
+      w.items.push_back({.kind = RunKind::kSideBySide});
+      w.leader_twins = leader_twins;
+    }
+    return plan;
+  };
+}
+
+// Problem a (64 x 2112 x 7168): configs 0 and 1 lead (10 and 11 us, config 2 at 30 us is past
+// the margin); their twins are measured after the three configs, before the run-off, which the
+// faster twin wins. A resumed run measures nothing more.
+TEST(SweepLeaderTwins, TheLeadersTwinsRunBeforeTheRunoffAndMayWinIt) {
+  const TempDir dir;
+  const std::string twin0 = kSweepConfigs[0] + "_k7168";
+  const std::string twin1 = kSweepConfigs[1] + "_k7168";
+  sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run",
+      {"--median", kSweepConfigs[0] + "=10", "--median", kSweepConfigs[1] + "=11", "--median",
+       kSweepConfigs[2] + "=30", "--median", twin0 + "=12", "--median", twin1 + "=7"});
+  const sweep::SweepOutcome out = sweep::run_sweep(o, plan_with_leader_twins(2), fake_compiler());
+  const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
+  // Per problem: 3 baselines, 3 configs, 2 twins, the run-off.
+  ASSERT_EQ(records.size(), 18u);
+  EXPECT_EQ(records[6].config, twin0);
+  EXPECT_EQ(records[7].config, twin1);
+  EXPECT_EQ(records[8].kind, RunKind::kSideBySide);
+  EXPECT_EQ(records[8].config, twin1);
+  EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, twin1);
+
+  // NOTE: the twins are not planned items: with the run-off recorded they are not looked at.
+  o.resume = true;
+  const sweep::SweepOutcome again = sweep::run_sweep(o, plan_with_leader_twins(2), fake_compiler());
+  EXPECT_EQ(again.recorded, 0);
+  EXPECT_EQ(again.already_recorded, 14);
+}
+
+// Interrupted after the twins, before the run-off (here: a folder without its run-off records):
+// the resumed run finds the same leaders, so the same twins, recorded, and measures only the
+// run-off.
+TEST(SweepLeaderTwins, AResumeBeforeTheRunoffMeasuresNoTwinAgain) {
+  const TempDir dir;
+  const std::string twin1 = kSweepConfigs[1] + "_k7168";
+  sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run", {"--median", kSweepConfigs[0] + "=10", "--median",
+                           kSweepConfigs[1] + "=11", "--median", twin1 + "=7"});
+  static_cast<void>(sweep::run_sweep(o, plan_with_leader_twins(2), fake_compiler()));
+  const std::filesystem::path runs = dir.path() / "run" / "runs.jsonl";
+  std::vector<std::string> kept;
+  for (const std::string& line : read_lines(runs)) {
+    if (line.find("\"side_by_side\"") == std::string::npos) kept.push_back(line);
+  }
+  ASSERT_EQ(kept.size(), 16u);
+  std::ofstream(runs, std::ios::trunc) << fmt::format("{}\n", fmt::join(kept, "\n"));
+  o.resume = true;
+  const sweep::SweepOutcome again = sweep::run_sweep(o, plan_with_leader_twins(2), fake_compiler());
+  EXPECT_EQ(again.recorded, 2);  // the two run-offs
+  EXPECT_EQ(again.already_recorded, 12);  // the planned items; recorded twins are not offered
+  EXPECT_EQ(again.table.problems.at(0).entries.at(0).config, twin1);
+}
+
+TEST(SweepLeaderTwins, NoneWhenTurnedOff) {
+  const TempDir dir;
+  const sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run", {"--median", kSweepConfigs[0] + "=10"});
+  static_cast<void>(sweep::run_sweep(o, plan_with_leader_twins(0), fake_compiler()));
+  EXPECT_EQ(read_records(dir.path() / "run" / "runs.jsonl").size(), 14u);
+}
+
+// A twin that fails to compile is recorded as such, never selected, and the run-off goes on.
+TEST(SweepLeaderTwins, ATwinThatFailsToCompileIsRecordedAndNotSelected) {
+  const TempDir dir;
+  const std::string twin0 = kSweepConfigs[0] + "_k7168";
+  const sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run", {"--median", kSweepConfigs[0] + "=10", "--median",
+                           kSweepConfigs[1] + "=20"});
+  const sweep::SweepOutcome out =
+      sweep::run_sweep(o, plan_with_leader_twins(1), fake_compiler(twin0));
+  const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 16u);
+  EXPECT_EQ(records[6].config, twin0);
+  EXPECT_EQ(records[6].disposition, report::Disposition::kCompileFailed);
+  EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, kSweepConfigs[0]);
+}
+
+}  // namespace
+}  // namespace gemmtune::test
