@@ -95,8 +95,9 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_lag_n = 0;
 #endif
+  GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -499,12 +500,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
   int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
+  GroupCache group_cache;  // grouped layouts: the last tile's group (GEMMTUNE_GROUP_CACHE)
 #ifdef GEMMTUNE_WAIT_PROFILE
   long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_blocks = 0;
 #endif
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
+    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     if (skips_idle_warpgroup<C>()) {

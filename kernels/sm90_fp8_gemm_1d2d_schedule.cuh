@@ -159,27 +159,56 @@ struct TileTask {
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
 };
 
+/// Grouped layouts: the group of the last tile a walker of the schedule decoded (its m-blocks
+/// [block_lo, block_hi) in the group table, its rows [begin, end)), so that a next tile of the
+/// same group needs neither the table search nor the group's offsets from global memory.
+/// GEMMTUNE_GROUP_CACHE (experiment hook, compiled on 2026-11-23, not yet run on a GPU): use it.
+/// Why try: each grouped tile's decode (a binary search in shared memory, two `__ldg`, then the
+/// warp reductions) sits in the math warps between one tile's epilogue and the next K loop.
+struct GroupCache {
+  int block_lo = 0, block_hi = 0, group = 0, begin = 0, end = 0;
+};
+
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
-/// `kFullWarp` as for make_schedule.
+/// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
 template <class C, bool kFullWarp>
 __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char* smem,
                                               const Schedule<C>& sched, int unit, u32 rank,
-                                              int num_kb) {
+                                              int num_kb, GroupCache& cache) {
   TileTask t;
   t.work = sched.work(unit, rank);
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;
   if (C::kGroupLayout != 0) {
-    // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
-    const int* table = group_table<C>(smem);
-    int lo = 0, hi = p.num_groups;  // table[lo] <= m_block < table[hi]
-    while (hi - lo > 1) {
-      const int mid = (lo + hi) / 2;
-      if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
+    int lo, begin, end, block0;
+#ifdef GEMMTUNE_GROUP_CACHE
+    if (t.work.m_block >= cache.block_lo && t.work.m_block < cache.block_hi) {
+      lo = cache.group;
+      begin = cache.begin;
+      end = cache.end;
+      block0 = cache.block_lo;
+    } else
+#endif
+    {
+      // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
+      const int* table = group_table<C>(smem);
+      int hi = p.num_groups;  // table[lo] <= m_block < table[hi]
+      lo = 0;
+      while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
+      }
+      group_row_range<C>(p, lo, &begin, &end);
+      block0 = table[lo];
+#ifdef GEMMTUNE_GROUP_CACHE
+      cache.block_lo = kFullWarp ? warp_uniform(block0) : block0;
+      cache.block_hi = kFullWarp ? warp_uniform(table[lo + 1]) : table[lo + 1];
+      cache.group = kFullWarp ? warp_uniform(lo) : lo;
+      cache.begin = kFullWarp ? warp_uniform(begin) : begin;
+      cache.end = kFullWarp ? warp_uniform(end) : end;
+#endif
     }
-    int begin, end;
-    group_row_range<C>(p, lo, &begin, &end);
-    int local = t.work.m_block - table[lo];
+    int local = t.work.m_block - block0;
     if (C::kMulticast == 2 && local * C::kBlockM >= end - begin) {
       // The mirror of a group's odd last m-block: it computes its partner's tile (sharing B
       // with it) and discards the result.
