@@ -243,7 +243,10 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   }
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
   t.kb_begin = t.work.split * per;
-  t.kb_end = min(num_kb, t.kb_begin + per);
+  // NOTE: a member compiled for K splits it evenly (legality rule fixed_k_split_k), so each
+  // split's trip count is the constant `per`, which its unrolled K loop needs; with a
+  // run-time bound the compiler would add a remainder loop.
+  t.kb_end = C::kFixedK != 0 ? t.kb_begin + per : min(num_kb, t.kb_begin + per);
   return t;
 }
 

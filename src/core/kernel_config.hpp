@@ -63,11 +63,21 @@ struct KernelConfig {
   /// loop 2-2.4% faster; with a run-time K, unroll 4/8 lost 1-2% at K <= 1536 (the remainder
   /// loop) and bm256_bn136 (16 promotion copies, one per scale-block split) lost 8-18% to its
   /// code size; bm128_bn192 spills at unroll 2-8. Hence: only with a fixed K, only for tiles in
-  /// one scale block, whole loops up to kMaxMainloopUnroll K blocks.
+  /// one scale block, whole loops (of a split's K blocks, which fixed_k_split_k makes equal) up
+  /// to kMaxMainloopUnroll K blocks.
   [[nodiscard]] int mainloop_unroll() const {
-    if (fixed_k <= 0 || !tile_in_one_scale_block() || split_k != 1) return 1;
+    if (fixed_k <= 0 || !tile_in_one_scale_block() || !splits_k_evenly()) return 1;
+    const int per_split = k_blocks_per_split();
+    return per_split < kMaxMainloopUnroll ? per_split : kMaxMainloopUnroll;
+  }
+  /// Whether split_k divides the K blocks of fixed_k (legality rule fixed_k_split_k).
+  [[nodiscard]] bool splits_k_evenly() const {
+    return split_k >= 1 && ((fixed_k + kBlockK - 1) / kBlockK) % split_k == 0;
+  }
+  /// K blocks of each split of a member compiled for K (fixed_k > 0, split_k >= 1).
+  [[nodiscard]] int k_blocks_per_split() const {
     const int k_blocks = (fixed_k + kBlockK - 1) / kBlockK;
-    return k_blocks < kMaxMainloopUnroll ? k_blocks : kMaxMainloopUnroll;
+    return (k_blocks + split_k - 1) / split_k;
   }
 };
 

@@ -331,10 +331,12 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
     return illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
                                                 c.split_k));
   }
-  if (c.fixed_k != 0 && c.split_k != 1) {
-    return illegal("fixed_k_split_k", fmt::format("a config compiled for K {} has split_k 1, got "
-                                                  "{} (the unrolled K loop runs whole K)",
-                                                  c.fixed_k, c.split_k));
+  if (c.fixed_k > 0 && c.split_k > 1 && !c.splits_k_evenly()) {
+    return illegal("fixed_k_split_k",
+                   fmt::format("split_k {} does not divide the {} K blocks of K {}, which a "
+                               "config compiled for that K splits evenly (each split's unrolled "
+                               "K loop runs a constant count)",
+                               c.split_k, ceil_div(c.fixed_k, 128), c.fixed_k));
   }
   return {};
 }

@@ -92,7 +92,7 @@ inline constexpr std::array<LegalityRule, 27> kLegalityRules{{
     {"split_k_workspace", "operands plus split-K workspace fit in device memory"},
     {"raster_group", "1 <= raster group <= 64"},
     {"group_split_k", "grouped configs have split_k 1"},
-    {"fixed_k_split_k", "a config compiled for one K (_k) has split_k 1"},
+    {"fixed_k_split_k", "a config compiled for one K (_k) splits its K blocks evenly"},
     {"group_layout", "the config is built for the problem's op (dense or its grouped layout)"},
     {"fixed_k", "a config compiled for one K (_k) runs that K only"},
 }};

@@ -116,8 +116,12 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
     if (leaders == count || median_us > by_time.front().first * (1.0 + within_rel)) break;
     std::string error;
     const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
-    // NOTE: a twin has no twin of its own (twin_of), so it never leads.
-    const std::optional<KernelConfig> twin = config ? twin_of(*config, k) : std::nullopt;
+    if (!config) continue;
+    // The leader itself compiled for K (a split-K leader keeps its split: that is what measured
+    // fast), else its whole-K twin (a split that does not divide the K blocks). NOTE: a twin has
+    // no twin of its own (k_specialised), so it never leads.
+    std::optional<KernelConfig> twin = k_specialised(*config, k);
+    if (!twin) twin = twin_of(*config, k);
     if (!twin) continue;
     ++leaders;
     if (seen.insert(to_string(*twin)).second) twins.push_back(*twin);

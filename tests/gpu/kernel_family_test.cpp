@@ -119,6 +119,42 @@ TEST(KernelFamilyGpu, FixedKMembersValidate) {
   }
 }
 
+// Split-K members compiled for one K: each split's K blocks unrolled (an even split is a legality
+// rule), the FP32 partials summed by the last CTA of each tile; K 7168 (28 or 14 K blocks per
+// split), 1024 (a split's whole loop of 2 or 4) and a ragged last K block (1040 = 8 x 128 + 16,
+// 9 K blocks in 3 splits).
+TEST(KernelFamilyGpu, SplitKFixedKMembersValidate) {
+  GT_SKIP_WITHOUT_GPU();
+  const struct {
+    const char* config;
+    int64_t m, n, k;
+  } cases[] = {
+      {"bm64_bn32_s12_mc0_sm132_rN8_sk2", 64, 2112, 7168},
+      {"bm64_bn80_s10_mc0_sm132_rN8_sk2", 512, 576, 7168},  // not unrolled: bn80 straddles
+      {"bm128_bn32_s10_mc0_sm132_rN8_sk4", 96, 576, 7168},
+      {"bm128_bn64_s8_mc0_sm132_rN8_sk2", 512, 2112, 1024},
+      {"bm64_bn64_s6_mc0_sm132_rN8_sk4", 33, 7168, 1024},
+      {"bm64_bn64_s6_mc0_sm132_rN8_sk3", 200, 1024, 1040},
+  };
+  int runs = 0;
+  for (const auto& c : cases) {
+    KernelConfig member = *parse_kernel_config(c.config, nullptr);
+    member.fixed_k = static_cast<int>(c.k);
+    const Problem problem{.label = "", .m = c.m, .n = c.n, .k = c.k};
+    ASSERT_TRUE(check_legality(problem, member, DeviceLimits{}).legal) << to_string(member);
+    TimingOptions timing;
+    timing.flush_bytes = 1 << 20;
+    ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = static_cast<uint64_t>(3000 + runs++)});
+    const Measurement result = bench.validate(member, jit::build_kernel(member));
+    EXPECT_EQ(result.disposition, Disposition::kPassed)
+        << to_string(member) << " " << c.m << "x" << c.n << "x" << c.k << ": " << result.reason;
+    if (result.vs_reference) {
+      EXPECT_EQ(result.vs_reference->nonfinite_count, 0);
+      EXPECT_LT(result.vs_reference->diff, 1e-5);
+    }
+  }
+}
+
 TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   GT_SKIP_WITHOUT_GPU();
   std::string error;

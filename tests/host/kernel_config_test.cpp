@@ -60,7 +60,7 @@ TEST(KernelConfigText, FixedKSuffixComesBeforeTheLayout) {
 }
 
 // The unroll policy of KernelConfig::mainloop_unroll, case by case against its measurements.
-TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEight) {
+TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) {
   const auto unroll = [](int block_m, int block_n, int fixed_k, int split_k = 1) {
     return KernelConfig{.block_m = block_m, .block_n = block_n, .split_k = split_k,
                         .fixed_k = fixed_k}.mainloop_unroll();
@@ -72,8 +72,15 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEight) {
   EXPECT_EQ(unroll(64, 16, 100), 1);       // one K block
   EXPECT_EQ(unroll(256, 136, 16384), 1);   // 16 promotion copies: code size lost 8-18%
   EXPECT_EQ(unroll(128, 192, 7168), 1);    // spills
-  EXPECT_EQ(unroll(64, 128, 7168, 2), 1);  // split-K is illegal with a fixed K
+  EXPECT_EQ(unroll(64, 128, 7168, 2), 8);  // 28 K blocks per split
+  EXPECT_EQ(unroll(64, 128, 1024, 4), 2);  // a split's whole loop
+  EXPECT_EQ(unroll(64, 128, 512, 4), 1);   // one K block per split
   EXPECT_FALSE(k_specialised({.block_m = 128, .block_n = 192}, 7168).has_value());
+  const std::optional<KernelConfig> split =
+      k_specialised({.block_m = 64, .block_n = 32, .split_k = 2}, 7168);
+  ASSERT_TRUE(split.has_value());
+  EXPECT_EQ(to_string(*split), "bm64_bn32_s4_mc0_sm132_rN8_sk2_k7168");
+  EXPECT_EQ(split->k_blocks_per_split(), 28);
   EXPECT_FALSE(k_specialised({.block_m = 128, .block_n = 128, .fixed_k = 512}, 512));
   const std::optional<KernelConfig> twin = k_specialised({.block_m = 128, .block_n = 128}, 512);
   ASSERT_TRUE(twin.has_value());

@@ -200,15 +200,17 @@ TEST(Legality, SplitKWorkspaceMustFit) {
   expect_legal(with_split_k(config(128, 128), 1), kProblem, {.device_memory_bytes = 140390656});
 }
 
-TEST(Legality, FixedKRunsItsKOnlyAndWithoutSplitK) {
+TEST(Legality, FixedKRunsItsKOnlyAndSplitsItEvenly) {
   KernelConfig c = config(256, 128, 3);
   c.fixed_k = 7168;
   expect_legal(c);
+  expect_legal(with_split_k(c, 2));  // 56 K blocks: 28 per split
+  expect_legal(with_split_k(c, 4));
   const Problem k2048{.label = "", .m = 4096, .n = 7168, .k = 2048};
   expect_illegal(c, "fixed_k", {"is compiled for K 7168, the problem has K 2048"}, k2048);
-  expect_illegal(with_split_k(c, 2), "fixed_k_split_k",
-                 {"compiled for K 7168 has split_k 1, got 2"});
-  EXPECT_EQ(check_config_alone(with_split_k(c, 2), {}).rule_id, "fixed_k_split_k");
+  expect_illegal(with_split_k(c, 3), "fixed_k_split_k",
+                 {"split_k 3 does not divide the 56 K blocks of K 7168"});
+  EXPECT_EQ(check_config_alone(with_split_k(c, 3), {}).rule_id, "fixed_k_split_k");
 }
 
 TEST(Legality, RasterGroup) {

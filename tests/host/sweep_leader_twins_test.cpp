@@ -49,19 +49,23 @@ TEST(LeaderTwins, OnlyWithinTheMarginOfTheFastest) {
 }
 
 // A twin measured already (from the budget, or by an earlier leader) is not a leader; a config
-// measured twice counts at its fastest; a split-K leader stands for its whole-K twin, which its
-// whole-K version shares (one twin for both).
-TEST(LeaderTwins, TwinsNeverLeadAndATwinIsNamedOnce) {
+// measured twice counts at its fastest; a split-K leader keeps its split (56 K blocks in 2), and
+// one whose split does not divide the K blocks (3) stands for its whole-K twin, which the whole-K
+// version then shares (one twin for both).
+TEST(LeaderTwins, TwinsNeverLeadAndASplitKLeaderKeepsAnEvenSplit) {
   const Passed passed = {{.median_us = 9.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"},
                          {.median_us = 14.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk2"},
                          {.median_us = 10.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk2"},
-                         {.median_us = 10.5, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"},
-                         {.median_us = 11.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
-            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
+                         {.median_us = 10.2, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk3"},
+                         {.median_us = 10.5, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"},
+                         {.median_us = 11.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1"}};
   EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 3)),
-            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk2_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 4)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk2_k7168",
+                                      "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168",
+                                      "bm64_bn32_s4_mc0_sm132_rN8_sk1_k7168"}));
 }
 
 /// A compiler that counts its calls per config.

@@ -55,5 +55,25 @@ TEST(KernelFamily, KSpecialisedTwinsCompileWithoutSpills) {
   test::expect_compiles_cleanly(twins);
 }
 
+// Split-K twins (a split's K blocks unrolled, KernelConfig::mainloop_unroll): the split-K picks of
+// dsv3 (K 7168: 28 K blocks per split of 2, 14 of 4) compile spill-free as K-specialised members,
+// each with split-K's FP32 epilogue.
+TEST(KernelFamily, SplitKTwinsCompileWithoutSpills) {
+  const char* picks[] = {"bm64_bn32_s12_mc0_sm132_rN8_sk2", "bm64_bn32_s16_mc0_sm132_rN8_sk4",
+                         "bm128_bn32_s10_mc0_sm132_rN8_sk4", "bm64_bn64_s8_mc0_sm132_rN8_sk2",
+                         "bm128_bn64_s8_mc0_sm132_rN8_sk2", "bm256_bn64_s4_mcA_sm132_rN8_sk2"};
+  std::vector<KernelConfig> twins;
+  for (const char* text : picks) {
+    std::string error;
+    const std::optional<KernelConfig> pick = parse_kernel_config(text, &error);
+    ASSERT_TRUE(pick) << error;
+    const std::optional<KernelConfig> twin = k_specialised(*pick, 7168);
+    ASSERT_TRUE(twin) << text;
+    EXPECT_EQ(twin->mainloop_unroll(), 8) << text;
+    twins.push_back(*twin);
+  }
+  test::expect_compiles_cleanly(twins);
+}
+
 }  // namespace
 }  // namespace gemmtune::jit
