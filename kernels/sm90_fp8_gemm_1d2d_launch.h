@@ -114,10 +114,11 @@ struct Problem {
 /// SharedLaunch.CanRunAgreesWithLegality keeps the two equal.
 [[nodiscard]] constexpr bool can_run(const KernelFacts& f, int64_t m, int64_t n, int64_t k) {
   if (!problem_ok(m, n, k) || f.layout != GroupLayout::kNone) return false;
-  if (f.fixed_k != 0 && (k != f.fixed_k || f.split_k != 1)) return false;
+  const int64_t blocks = k_blocks(k);
+  // A member compiled for one K runs that K, split evenly (rules fixed_k, fixed_k_split_k).
+  if (f.fixed_k != 0 && (k != f.fixed_k || f.split_k < 1 || blocks % f.split_k != 0)) return false;
   if (f.multicast == Multicast::kA && ceil_div(n, f.block_n) < 2) return false;
   if (f.multicast == Multicast::kB && ceil_div(m, f.block_m) < 2) return false;
-  const int64_t blocks = k_blocks(k);
   if (f.split_k < 1 || f.split_k > blocks) return false;
   return (f.split_k - 1) * ceil_div(blocks, f.split_k) < blocks;  // no empty last split
 }

@@ -29,8 +29,9 @@ TEST(SharedLaunch, CanRunAgreesWithLegality) {
       "bm128_bn120_s4_mcA_sm132_rN8_sk2",
       "bm256_bn128_s3_mcA_sm132_rN8_sk1",  "bm128_bn64_s8_mcA_sm132_rN8_sk2",
       "bm64_bn16_s12_mc0_sm132_rM4_sk16",  "bm128_bn96_s6_mcB_sm132_rN8_sk3",
-      // Compiled for one K: every other K is refused (rule fixed_k).
-      "bm256_bn128_s3_mcA_sm132_rN8_sk1_k7168", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k2048"};
+      // Compiled for one K: every other K is refused (rule fixed_k), split evenly or not at all.
+      "bm256_bn128_s3_mcA_sm132_rN8_sk1_k7168", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k2048",
+      "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168"};
   int compared = 0, legal = 0;
   for (const std::string& text : configs) {
     const KernelConfig c = config_of(text);
