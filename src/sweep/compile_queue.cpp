@@ -56,6 +56,10 @@ void CompileQueue::work() {
     if (stopping_) return;
     const size_t index = next_.fetch_add(1);
     if (index >= configs_.size()) return;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!claimed_.insert(order_[index]).second) continue;  // prefetched out of turn
+    }
     CompileOutcome outcome = compile_caught(compile_, configs_[index]);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
@@ -67,10 +71,9 @@ void CompileQueue::work() {
 
 void CompileQueue::prefetch(const KernelConfig& config) {
   std::string text = to_string(config);
-  if (std::find(order_.begin(), order_.end(), text) != order_.end()) return;
   {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (!prefetched_.insert(std::move(text)).second) return;
+    if (claimed_.count(text) != 0 || !prefetched_.insert(std::move(text)).second) return;
     prefetch_queue_.push_back(config);
   }
   prefetch_ready_.notify_one();
@@ -83,6 +86,7 @@ void CompileQueue::prefetch_work() {
     if (prefetch_stopping_) return;
     const KernelConfig config = prefetch_queue_.front();
     prefetch_queue_.pop_front();
+    if (!claimed_.insert(to_string(config)).second) continue;  // the queue got there first
     lock.unlock();
     CompileOutcome outcome = compile_caught(compile_, config);
     lock.lock();

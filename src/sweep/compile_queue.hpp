@@ -46,9 +46,11 @@ class CompileQueue {
   /// while waiting.
   [[nodiscard]] std::optional<CompileOutcome> wait(const KernelConfig& config,
                                                    const std::function<bool()>& cancelled);
-  /// Builds `config` on a thread of its own, ahead of the queue, unless it is queued or
-  /// prefetched already: a config the sweep chose while measuring (the twin of a screening
-  /// leader), so that its wait() finds it built. Never waits for a compile.
+  /// Builds `config` on a thread of its own, ahead of the queue, unless it is built, being
+  /// built or prefetched already: a config the sweep chose while measuring (the twin of a
+  /// screening leader), so that its wait() finds it built. A queued config is taken out of turn
+  /// (the queue skips it later): it may be planned for a problem far ahead. Never waits for a
+  /// compile.
   void prefetch(const KernelConfig& config);
   /// Number of threads compiling the queue (the prefetch thread aside).
   [[nodiscard]] int threads() const { return static_cast<int>(threads_.size()); }
@@ -61,8 +63,9 @@ class CompileQueue {
   std::vector<std::string> order_;  // config texts, deduplicated, in need order
   std::vector<KernelConfig> configs_;
   std::map<std::string, CompileOutcome> done_;
-  std::deque<KernelConfig> prefetch_queue_;  // guarded by mutex_, as the two below
+  std::deque<KernelConfig> prefetch_queue_;  // guarded by mutex_, as the three below
   std::set<std::string> prefetched_;
+  std::set<std::string> claimed_;  // built or being built, by either kind of thread
   bool prefetch_stopping_ = false;
   std::mutex mutex_;
   std::condition_variable ready_;

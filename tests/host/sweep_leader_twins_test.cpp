@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
 #include <fstream>
 #include <mutex>
 
@@ -89,13 +90,49 @@ TEST(CompileQueuePrefetch, APrefetchedConfigIsBuiltOnceAndWaitFindsIt) {
     sweep::CompileQueue queue({queued}, counting.fn(), 1);
     queue.prefetch(late);
     queue.prefetch(late);
-    queue.prefetch(queued);  // queued already: not built twice
+    queue.prefetch(queued);  // queued: built once, by whichever thread claims it first
     ASSERT_TRUE(queue.wait(late, nullptr).value().ok);
     ASSERT_TRUE(queue.wait(queued, nullptr).value().ok);
     ASSERT_TRUE(queue.wait(late, nullptr).value().ok);
   }
   EXPECT_EQ(counting.calls.at(kSweepConfigs[0]), 1);
   EXPECT_EQ(counting.calls.at(kSweepConfigs[1]), 1);
+}
+
+// A leader's twin may be planned for a problem far ahead in the queue: prefetched, it is built
+// out of turn while the queue's one thread is still busy, and the queue skips it later.
+TEST(CompileQueuePrefetch, AQueuedConfigFarAheadIsBuiltOutOfTurn) {
+  std::mutex gate;
+  std::unique_lock<std::mutex> hold(gate);  // the queue's thread blocks on its first config
+  std::mutex mutex;
+  std::map<std::string, int> calls;
+  const KernelConfig first = config_named(kSweepConfigs[0]);
+  const KernelConfig far = config_named(kSweepConfigs[2]);
+  {
+    sweep::CompileQueue queue(
+        {first, config_named(kSweepConfigs[1]), far},
+        [&](const KernelConfig& c) {
+          if (c == first) {
+            const std::lock_guard<std::mutex> wait_for_gate(gate);  // until the test opens it
+          }
+          const std::lock_guard<std::mutex> lock(mutex);
+          ++calls[to_string(c)];
+          return sweep::CompileOutcome{.ok = true};
+        },
+        1);
+    queue.prefetch(far);
+    // While the queue is stuck on `first`; a queue that left `far` to its turn would time out.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const std::optional<sweep::CompileOutcome> built =
+        queue.wait(far, [&] { return std::chrono::steady_clock::now() > deadline; });
+    hold.unlock();
+    ASSERT_TRUE(built.has_value()) << "not built out of turn";
+    EXPECT_TRUE(built->ok);
+    ASSERT_TRUE(queue.wait(config_named(kSweepConfigs[1]), nullptr).value().ok);
+  }
+  EXPECT_EQ(calls.at(kSweepConfigs[0]), 1);
+  EXPECT_EQ(calls.at(kSweepConfigs[1]), 1);
+  EXPECT_EQ(calls.at(kSweepConfigs[2]), 1);  // the queue skipped it when its turn came
 }
 
 TEST(CompileQueuePrefetch, AnExceptionIsThatConfigsFailure) {
