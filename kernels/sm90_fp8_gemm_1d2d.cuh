@@ -353,18 +353,19 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 /// Grouped layouts, a tile that ends inside its group's last rows: rows >= row_end (the next
 /// group's, or rows a masked group does not use) are left untouched.
 /// NOTE: a TMA store writes whole boxes (clipped only at the tensor's edge), so it cannot stop
-/// at a group's end. Each thread stores its own bf16 pairs: per warp instruction eight rows of
-/// 16 bytes. GEMMTUNE_RAGGED_STAGED_STORE (experiment hook, built and compiled spill-free on
-/// 2026-11-23, not yet run on a GPU): the tile goes through shared memory as for the TMA store,
-/// then the math threads copy its rows below row_end in 16-byte units, consecutive threads
-/// along a row (whole 128-byte lines, a quarter of the store instructions).
+/// at a group's end. The tile goes through shared memory as for the TMA store, then the math
+/// threads copy its rows below row_end in 16-byte units, consecutive threads along a row (whole
+/// 128-byte lines). Each thread storing its own bf16 pairs instead (8 rows of 16 bytes per warp
+/// instruction, four times the instructions) was 1.5-3.2% slower on ragged contiguous groups
+/// (dsv3 down prefill g8 211.2 -> 205.9 µs; results/2026-11-23-grouped-vs-deepgemm/
+/// 1408-grouped-ragged-probe/); GEMMTUNE_RAGGED_PAIR_STORE (experiment hook) keeps that way.
 template <class C>
 __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, char* smem,
                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                 int row0, int m0, int n0, int row_end,
                                                 bool owns_result) {
   if (!owns_result) return;  // the same for every thread of the CTA
-#ifndef GEMMTUNE_RAGGED_STAGED_STORE
+#ifdef GEMMTUNE_RAGGED_PAIR_STORE
   const float* values = &sum[0][0];
   for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
     *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =

@@ -3,9 +3,10 @@
 # read-only stream of the problem's bytes (A, B, D and both scale tensors, as the reports count
 # them: src/core/gemm_shape.hpp gemm_min_bytes), each timed as ../shared/anchors/dg_compare.py
 # times DeepGEMM: a 512 MiB flush, then events around one call, median of ITERS. (2) is torch's
-# sum over the bytes viewed as int32: a memory-bound reduction, not a proven optimum, so its
-# throughput is a floor of what a kernel can reach, and (1) is the part of every sample no kernel
-# can remove.
+# float32 sum over the bytes: a memory-bound reduction, not a proven optimum, so its throughput
+# is a floor of what a kernel can reach, and (1) is the part of every sample no kernel can remove.
+# NOTE: not an int32 sum into int64: its widening made it compute-bound (0.5-0.7 TB/s on the
+# H200, results/2026-11-23-grouped-vs-deepgemm/1408-grouped-ragged-probe/floor.jsonl).
 #   usage: python3 scripts/call_floor_probe.py SHAPES.json [MAX_M=128] [ITERS=30] > floor.jsonl
 #   (needs torch on a GPU; one JSON line per problem, then a summary line)
 import json
@@ -51,8 +52,8 @@ empty_us = call_time_us(lambda: tiny.add_(1))
 rates = []
 for m, n, k in problems(shapes):
     nbytes = problem_bytes(m, n, k)
-    words = torch.empty(nbytes // 4, dtype=torch.int32, device='cuda').fill_(1)
-    read_us = call_time_us(lambda: words.sum(dtype=torch.int64))
+    words = torch.ones(nbytes // 4, dtype=torch.float32, device='cuda')
+    read_us = call_time_us(lambda: words.sum())
     rate = nbytes / read_us / 1e6
     rates.append(rate)
     print(json.dumps({'m': m, 'n': n, 'k': k, 'bytes': nbytes, 'empty_us': round(empty_us, 3),

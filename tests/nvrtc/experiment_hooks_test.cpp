@@ -64,8 +64,8 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       // Refuted in session 7; two unrolled K blocks spill ~2 KB at 168 registers.
       {"GEMMTUNE_MAINLOOP_UNROLL=2", "bm128_bn192_s4_mc0_sm132_rN8_sk1", false},
       {"GEMMTUNE_PRODUCER_THREAD=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
-      {"GEMMTUNE_RAGGED_STAGED_STORE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
-      {"GEMMTUNE_RAGGED_STAGED_STORE=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048_gC", true},
+      {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
+      {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_WAIT_HINT_NS=10000000", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       // The diagnostic's clock sums and printf take stack in the 40-register producer.
       {"GEMMTUNE_WAIT_PROFILE=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1", false},
