@@ -11,7 +11,8 @@
 //   warpgroup 0        producer: one thread issues TMA loads of A, B and sA (and with kSbInStage a
 //                      second one those of sB) into a ring of kStages shared-memory stages (128B
 //                      swizzle), full/empty mbarriers. Otherwise math threads read sB from global
-//                      memory one K block ahead.
+//                      memory one K block ahead, or (kSbPerTile: two warpgroups, K compiled in)
+//                      from a per-tile copy in shared memory that they fill one tile ahead.
 //   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
 //                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
 //                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).
@@ -471,6 +472,59 @@ __device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
 #endif
 }
 
+/// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
+/// KernelConfig::sb_per_tile). GEMMTUNE_SB_GLOBAL (experiment hook): two global loads per K block
+/// and math thread instead, the kernel until 2026-11-23.
+template <class C>
+__device__ __forceinline__ constexpr bool sb_from_tile() {
+#ifdef GEMMTUNE_SB_GLOBAL
+  return false;
+#else
+  return C::kSbPerTile;
+#endif
+}
+
+/// sb_from_tile: global loads per math thread for one tile's weight scales.
+template <class C>
+struct SbTile {
+  static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
+  // At least 1 each, so that configs without the region still compile the (unused) code.
+  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / C::kSbTileRows : 1;
+  static constexpr int kLoads =
+      C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
+};
+
+/// sb_from_tile: this thread's share of tile `t`'s weight scales (its split's K blocks of its
+/// first scale row, then of its second), read from global memory into `v`.
+template <class C>
+__device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const TileTask& t,
+                                             float (&v)[SbTile<C>::kLoads]) {
+  using S = SbTile<C>;
+#pragma unroll
+  for (int j = 0; j < S::kLoads; ++j) {
+    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
+    v[j] = 0.f;
+    if (i < C::kSbTileFloats) {
+      const int row = i / S::kPerRow;
+      const int sb_row = row == 0 ? t.sb_row0 : min(t.sb_row0 + 1, t.sb_row_last);
+      v[j] = __ldg(p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow);
+    }
+  }
+}
+
+/// sb_from_tile: stores `v` (load_tile_sb) into buffer `buf` of the tile weight-scale region.
+template <class C>
+__device__ __forceinline__ void store_tile_sb(char* smem, int buf,
+                                              const float (&v)[SbTile<C>::kLoads]) {
+  using S = SbTile<C>;
+  float* region = reinterpret_cast<float*>(smem + C::kSbTileOffset) + buf * C::kSbTileFloats;
+#pragma unroll
+  for (int j = 0; j < S::kLoads; ++j) {
+    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
+    if (i < C::kSbTileFloats) region[i] = v[j];
+  }
+}
+
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty) {
@@ -506,8 +560,26 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_blocks = 0;
 #endif
+  // sb_from_tile: the task of the tile whose weight scales the buffer `sb_buf ^ 1` receives
+  // (decoded once, while the tile before it stores its result), and which buffer is read.
+  // NOTE: two buffers and one barrier per tile: a math thread may store the next tile's scales
+  // while a thread of the other warpgroup still reads this tile's; the barrier at the top of
+  // the next tile publishes them (the epilogues need not synchronise every math thread).
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  TileTask next_task{};
+  int sb_buf = 0;
+  if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
+    next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb,
+                                   group_cache);
+    float first_sb[SbTile<C>::kLoads];
+    load_tile_sb<C>(p, next_task, first_sb);
+    store_tile_sb<C>(smem, 0, first_sb);
+  }
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
+    const TileTask t = sb_from_tile<C>()
+                           ? next_task
+                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
+    if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     if (skips_idle_warpgroup<C>()) {
@@ -528,8 +600,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #pragma unroll
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
 
+    // sb_from_tile: the tile's weight scales, indexed by K block.
+    const float* sb_tile = reinterpret_cast<const float*>(smem + C::kSbTileOffset) +
+                           sb_buf * C::kSbTileFloats - kb_begin;
     float next_sb_lo = 0.f, next_sb_hi = 0.f;
-    if (!C::kSbInStage) {
+    if (!C::kSbInStage && !sb_from_tile<C>()) {
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
@@ -554,7 +629,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
-        if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+        if (sb_from_tile<C>()) {
+          sb_lo = sb_tile[kb];
+          if (!C::kTileInOneScaleBlock) sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
+        } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
@@ -642,6 +720,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       else if (warpgroup == 0) k_loop(lo_const, IntConst<2>{});
     });
     if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
+    // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
+    // loads' latency, stored after it.
+    const bool has_next = unit + num_clusters < sched.num_units;
+    float next_tile_sb[SbTile<C>::kLoads];
+    if (sb_from_tile<C>() && has_next) {
+      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
+                                     group_cache);
+      load_tile_sb<C>(p, next_task, next_tile_sb);
+    }
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
@@ -650,6 +737,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     } else {
       store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
+    }
+    if (sb_from_tile<C>() && has_next) {
+      sb_buf ^= 1;
+      store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
   }
   if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();

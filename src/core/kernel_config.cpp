@@ -184,7 +184,7 @@ std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k)
   if (config.fixed_k != 0 || k < 1 || k > INT32_MAX) return std::nullopt;
   KernelConfig twin = config;
   twin.fixed_k = static_cast<int>(k);
-  if (twin.mainloop_unroll() <= 1) return std::nullopt;
+  if (twin.mainloop_unroll() <= 1 && !twin.sb_per_tile()) return std::nullopt;
   return twin;
 }
 

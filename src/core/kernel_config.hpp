@@ -51,6 +51,17 @@ struct KernelConfig {
   /// waited on the global load); two-warpgroup tiles at M = 4096 lose 2-15% (an extra TMA per stage
   /// and the shared-memory read cost more than the other warpgroup already hides).
   [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
+  /// Whether the math warpgroups read the weight scales (sB) of each tile from shared memory,
+  /// where they store the next tile's while the current one's epilogue runs (DeepGEMM reads them
+  /// from shared memory too), instead of two global loads per K block and math thread. Only
+  /// members compiled for K: the region holds a split's K blocks, so its size is known when the
+  /// layout is (it depends on the config only, src/core/smem_layout.hpp).
+  /// NOTE: why: at 4096 x 7168 x 16384 our two-warpgroup tiles issued 924,672 global loads
+  /// against DeepGEMM's 7,168 (Nsight Compute, results/PERF_LOG.md session 7), and the loads'
+  /// address arithmetic is ~15 of the K loop's ~172 instructions (bm128_bn192, SASS).
+  [[nodiscard]] bool sb_per_tile() const { return fixed_k > 0 && !sb_in_stage(); }
+  /// Weight-scale rows a tile reads: one when it lies in one 128-wide scale block, else two.
+  [[nodiscard]] int sb_rows_per_tile() const { return tile_in_one_scale_block() ? 1 : 2; }
   /// Threads per CTA: one producer warpgroup plus the math warpgroups.
   [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
   /// Whether every N tile lies inside one 128-wide scale block of B (block_n divides 128): the K
@@ -82,8 +93,9 @@ struct KernelConfig {
 };
 
 /// `config` compiled for K = `k` (KernelConfig::fixed_k), when that changes its K loop
-/// (mainloop_unroll() > 1); nullopt otherwise: a twin that only fixes the trip count measured the
-/// same as its run-time-K original (PERF_LOG, session 14) and would cost a compile per K.
+/// (mainloop_unroll() > 1, or the weight scales from shared memory: sb_per_tile()); nullopt
+/// otherwise: a twin that only fixes the trip count measured the same as its run-time-K original
+/// (PERF_LOG, session 14) and would cost a compile per K.
 [[nodiscard]] std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k);
 
 /// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`, followed by

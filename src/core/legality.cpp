@@ -67,14 +67,16 @@ std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
   const int64_t listed =
       c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes + s.sb_stage_bytes) +
                          s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + s.group_table_bytes +
-                         kSmemAlignSlackBytes;
+                         s.sb_tile_bytes + kSmemAlignSlackBytes;
   const std::string group_tables =
       s.group_table_bytes > 0 ? fmt::format(" + group table {}", s.group_table_bytes) : "";
+  const std::string sb_tiles =
+      s.sb_tile_bytes > 0 ? fmt::format(" + tile sB {}", s.sb_tile_bytes) : "";
   return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {} + barriers {} + "
-                     "flag {}{} + padding {} + alignment slack {}",
+                     "flag {}{}{} + padding {} + alignment slack {}",
                      c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes,
                      s.sb_stage_bytes, s.d_tile_bytes, s.barrier_bytes, s.flag_bytes,
-                     group_tables, s.total_bytes - listed, kSmemAlignSlackBytes);
+                     group_tables, sb_tiles, s.total_bytes - listed, kSmemAlignSlackBytes);
 }
 
 std::string scale_block_friendly_block_ns() {

@@ -14,14 +14,16 @@ namespace gemmtune::jit {
 
 namespace {
 
-/// `-DNAME=VALUE` for each NAME=VALUE of $GEMMTUNE_KERNEL_DEFINES (space-separated): a hook for
-/// kernel experiments (README "Kernel experiments"); the options are part of the cache key.
+/// Options for $GEMMTUNE_KERNEL_DEFINES (space-separated words), a hook for kernel experiments
+/// (README "Kernel experiments"; the options are part of the cache key): `-DNAME=VALUE` for each
+/// NAME=VALUE, and a word that starts with '-' as it is, e.g. `-Xptxas=--register-usage-level=10`
+/// (DeepGEMM's JIT passes that to ptxas), so the A/B scripts can time compiler options too.
 std::vector<std::string> experiment_defines() {
   std::vector<std::string> options;
   const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
   if (text == nullptr) return options;
   std::istringstream in(text);
-  for (std::string define; in >> define;) options.push_back("-D" + define);
+  for (std::string word; in >> word;) options.push_back(word.front() == '-' ? word : "-D" + word);
   static std::once_flag logged;
   if (!options.empty()) {
     std::call_once(logged, [text] {

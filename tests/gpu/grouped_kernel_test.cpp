@@ -64,8 +64,12 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
                             "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC",
                             "bm128_bn128_s5_mcB_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rM4_sk1_gC",
-                            // compiled for K 640: the whole 5-block K loop unrolled
+                            // compiled for K 640: the whole 5-block K loop unrolled; the
+                            // two-warpgroup members read their tiles' weight scales from
+                            // shared memory (two scale rows at bn160 and bn192)
                             "bm256_bn128_s3_mc0_sm132_rN8_sk1_k640_gC",
+                            "bm128_bn192_s4_mcB_sm132_rN8_sk1_k640_gC",
+                            "bm128_bn160_s4_mcA_sm132_rN8_sk1_k640_gC",
                             "bm64_bn128_s6_mc0_sm132_rN8_sk1_k640_gC"}));
 }
 
@@ -91,7 +95,8 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm64_bn136_s6_mcA_sm16_rM2_sk1_gM",
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
                             "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM",
-                            "bm256_bn64_s4_mc0_sm132_rN8_sk1_k1024_gM"}));  // one pass of 8
+                            "bm256_bn64_s4_mc0_sm132_rN8_sk1_k1024_gM",  // one pass of 8
+                            "bm128_bn192_s4_mcA_sm132_rN8_sk1_k1024_gM"}));
 }
 
 TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {

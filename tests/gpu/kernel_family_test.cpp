@@ -135,6 +135,9 @@ TEST(KernelFamilyGpu, SplitKFixedKMembersValidate) {
       {"bm128_bn64_s8_mc0_sm132_rN8_sk2", 512, 2112, 1024},
       {"bm64_bn64_s6_mc0_sm132_rN8_sk4", 33, 7168, 1024},
       {"bm64_bn64_s6_mc0_sm132_rN8_sk3", 200, 1024, 1040},
+      // two warpgroups: each split's weight scales from shared memory (two rows at bn192)
+      {"bm128_bn192_s4_mc0_sm132_rN8_sk2", 300, 2112, 7168},
+      {"bm256_bn128_s3_mcA_sm132_rN8_sk2", 600, 1024, 7168},
   };
   int runs = 0;
   for (const auto& c : cases) {

@@ -75,7 +75,13 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   EXPECT_EQ(unroll(64, 128, 7168, 2), 8);  // 28 K blocks per split
   EXPECT_EQ(unroll(64, 128, 1024, 4), 2);  // a split's whole loop
   EXPECT_EQ(unroll(64, 128, 512, 4), 1);   // one K block per split
-  EXPECT_FALSE(k_specialised({.block_m = 128, .block_n = 192}, 7168).has_value());
+  // Not unrolled, but two warpgroups compiled for K read their tiles' weight scales from shared
+  // memory (sb_per_tile): a twin; one warpgroup that is not unrolled has none.
+  const std::optional<KernelConfig> straddling = k_specialised({.block_m = 128, .block_n = 192}, 7168);
+  ASSERT_TRUE(straddling.has_value());
+  EXPECT_TRUE(straddling->sb_per_tile());
+  EXPECT_EQ(straddling->mainloop_unroll(), 1);
+  EXPECT_FALSE(k_specialised({.block_m = 64, .block_n = 80}, 7168).has_value());
   const std::optional<KernelConfig> split =
       k_specialised({.block_m = 64, .block_n = 32, .split_k = 2}, 7168);
   ASSERT_TRUE(split.has_value());
