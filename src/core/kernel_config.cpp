@@ -180,6 +180,22 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   return config;
 }
 
+int KernelConfig::mainloop_copies() const {
+  if (tile_in_one_scale_block()) return 1;
+  // Tiles start at multiples of block_n, so n0 % 128 cycles within 128 tiles; each distinct
+  // count of "lo" n8 fragments (those before the scale-block boundary) is one copy, and every
+  // count that covers the whole tile is the one unsplit copy.
+  const int tile_fragments = block_n / 8;
+  std::array<bool, 18> seen{};  // [0, 16]: a split after lo fragments; 17: the whole tile
+  for (int j = 0; j < 128; ++j) {
+    const int lo = (128 - (j * block_n) % 128) / 8;
+    seen[lo >= tile_fragments ? 17 : lo] = true;
+  }
+  int copies = 0;
+  for (const bool s : seen) copies += s ? 1 : 0;
+  return copies;
+}
+
 std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k) {
   if (config.fixed_k != 0 || k < 1 || k > INT32_MAX) return std::nullopt;
   KernelConfig twin = config;

@@ -38,6 +38,8 @@ struct KernelConfig {
   static constexpr int kBlockK = 128;
   /// Most K blocks one pass of the unrolled K loop holds, as DeepGEMM's `#pragma unroll 8`.
   static constexpr int kMaxMainloopUnroll = 8;
+  /// Most K blocks per pass for tiles across two scale blocks (mainloop_unroll).
+  static constexpr int kMaxStraddlingUnroll = 4;
 
   [[nodiscard]] bool operator==(const KernelConfig&) const = default;
   /// CTAs per cluster: 2 when multicasting, else 1.
@@ -54,12 +56,20 @@ struct KernelConfig {
   /// Whether the math warpgroups read the weight scales (sB) of each tile from shared memory,
   /// where they store the next tile's while the current one's epilogue runs (DeepGEMM reads them
   /// from shared memory too), instead of two global loads per K block and math thread. Only
-  /// members compiled for K: the region holds a split's K blocks, so its size is known when the
-  /// layout is (it depends on the config only, src/core/smem_layout.hpp).
-  /// NOTE: why: at 4096 x 7168 x 16384 our two-warpgroup tiles issued 924,672 global loads
-  /// against DeepGEMM's 7,168 (Nsight Compute, results/PERF_LOG.md session 7), and the loads'
-  /// address arithmetic is ~15 of the K loop's ~172 instructions (bm128_bn192, SASS).
-  [[nodiscard]] bool sb_per_tile() const { return fixed_k > 0 && !sb_in_stage(); }
+  /// members compiled for K (the region holds a split's K blocks, so its size is known when the
+  /// layout is: src/core/smem_layout.hpp), and only tiles that straddle two scale blocks.
+  /// NOTE: measured on the H200, twins A/B against the global loads (results/PERF_LOG.md,
+  /// session 16): bm128_bn192 2.5-3% faster (dense 4096 x 7168 x 2048, dsv3 down prefill; its
+  /// K loop 167 -> 151 instructions), bm256_bn136 even; tiles in one scale block, whose unrolled
+  /// loop already hoists the loads, 0.3-2% slower at K >= 1536 and 9% at K 512 (bm256_bn128 mcB:
+  /// the next tile's loads wait out a short epilogue).
+  [[nodiscard]] bool sb_per_tile() const {
+    return fixed_k > 0 && !sb_in_stage() && !tile_in_one_scale_block();
+  }
+  /// Copies of the K loop the kernel compiles, one per way a tile can lie across the 128-wide
+  /// weight-scale blocks (the kernel's LoFragments): 1 for tiles in one block, 2 for bn192 (its
+  /// tiles start at column 0 or 64 of a block), up to 16 (bn136).
+  [[nodiscard]] int mainloop_copies() const;
   /// Weight-scale rows a tile reads: one when it lies in one 128-wide scale block, else two.
   [[nodiscard]] int sb_rows_per_tile() const { return tile_in_one_scale_block() ? 1 : 2; }
   /// Threads per CTA: one producer warpgroup plus the math warpgroups.
@@ -76,10 +86,18 @@ struct KernelConfig {
   /// code size; bm128_bn192 spills at unroll 2-8. Hence: only with a fixed K, only for tiles in
   /// one scale block, whole loops (of a split's K blocks, which fixed_k_split_k makes equal) up
   /// to kMaxMainloopUnroll K blocks.
+  /// Tiles across two scale blocks unroll only with their scales in shared memory and at most
+  /// two copies (bm128_bn192, 4 K blocks: +1% on dsv3 down prefill, session 16; with the global
+  /// loads it spilled), kMaxStraddlingUnroll K blocks per pass.
   [[nodiscard]] int mainloop_unroll() const {
-    if (fixed_k <= 0 || !tile_in_one_scale_block() || !splits_k_evenly()) return 1;
+    if (fixed_k <= 0 || !splits_k_evenly()) return 1;
+    int most = kMaxMainloopUnroll;
+    if (!tile_in_one_scale_block()) {
+      if (!sb_per_tile() || mainloop_copies() > 2) return 1;
+      most = kMaxStraddlingUnroll;
+    }
     const int per_split = k_blocks_per_split();
-    return per_split < kMaxMainloopUnroll ? per_split : kMaxMainloopUnroll;
+    return per_split < most ? per_split : most;
   }
   /// Whether split_k divides the K blocks of fixed_k (legality rule fixed_k_split_k).
   [[nodiscard]] bool splits_k_evenly() const {

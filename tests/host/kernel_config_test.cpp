@@ -71,17 +71,40 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   EXPECT_EQ(unroll(64, 32, 1536), 8);      // 12 K blocks: one pass of 8, the rest straight
   EXPECT_EQ(unroll(64, 16, 100), 1);       // one K block
   EXPECT_EQ(unroll(256, 136, 16384), 1);   // 16 promotion copies: code size lost 8-18%
-  EXPECT_EQ(unroll(128, 192, 7168), 1);    // spills
+  EXPECT_EQ(unroll(128, 192, 7168), 4);    // two copies, weight scales from shared memory
+  EXPECT_EQ(unroll(128, 160, 7168), 1);    // four copies
+  EXPECT_EQ(unroll(128, 192, 7168, 2), 4); // 28 K blocks per split
+  EXPECT_EQ(unroll(128, 192, 384), 3);     // the whole loop
   EXPECT_EQ(unroll(64, 128, 7168, 2), 8);  // 28 K blocks per split
   EXPECT_EQ(unroll(64, 128, 1024, 4), 2);  // a split's whole loop
   EXPECT_EQ(unroll(64, 128, 512, 4), 1);   // one K block per split
-  // Not unrolled, but two warpgroups compiled for K read their tiles' weight scales from shared
-  // memory (sb_per_tile): a twin; one warpgroup that is not unrolled has none.
+  // Two warpgroups across two scale blocks compiled for K read their tiles' weight scales from
+  // shared memory (sb_per_tile): a twin even where it stays rolled (bn136: 16 copies); one
+  // warpgroup that is not unrolled has none.
   const std::optional<KernelConfig> straddling = k_specialised({.block_m = 128, .block_n = 192}, 7168);
   ASSERT_TRUE(straddling.has_value());
   EXPECT_TRUE(straddling->sb_per_tile());
-  EXPECT_EQ(straddling->mainloop_unroll(), 1);
+  EXPECT_EQ(straddling->mainloop_unroll(), 4);
+  const std::optional<KernelConfig> rolled = k_specialised({.block_m = 256, .block_n = 136}, 7168);
+  ASSERT_TRUE(rolled.has_value());
+  EXPECT_EQ(rolled->mainloop_unroll(), 1);
   EXPECT_FALSE(k_specialised({.block_m = 64, .block_n = 80}, 7168).has_value());
+  // Tiles in one scale block keep the global loads (their unrolled loop hoists them).
+  EXPECT_FALSE(k_specialised({.block_m = 256, .block_n = 128}, 7168)->sb_per_tile());
+}
+
+TEST(KernelConfig, MainloopCopiesMatchTheKernelsScaleBlockSplits) {
+  // The kernel's LoFragments: one K loop per count of n8 fragments before the tile's scale-block
+  // boundary, plus one for tiles wholly in one block.
+  const auto copies = [](int block_n) {
+    return KernelConfig{.block_m = 128, .block_n = block_n}.mainloop_copies();
+  };
+  EXPECT_EQ(copies(128), 1);
+  EXPECT_EQ(copies(64), 1);
+  EXPECT_EQ(copies(192), 2);   // tiles start at column 0 or 64 of a block
+  EXPECT_EQ(copies(160), 4);   // 16, 12, 8, 4 fragments
+  EXPECT_EQ(copies(96), 3);    // 8 or 4 fragments, or the whole tile
+  EXPECT_EQ(copies(136), 16);
   const std::optional<KernelConfig> split =
       k_specialised({.block_m = 64, .block_n = 32, .split_k = 2}, 7168);
   ASSERT_TRUE(split.has_value());
