@@ -113,7 +113,8 @@ struct KernelConfig {
 /// `config` compiled for K = `k` (KernelConfig::fixed_k), when that changes its K loop
 /// (mainloop_unroll() > 1, or the weight scales from shared memory: sb_per_tile()); nullopt
 /// otherwise: a twin that only fixes the trip count measured the same as its run-time-K original
-/// (PERF_LOG, session 14) and would cost a compile per K.
+/// (PERF_LOG, session 14) and would cost a compile per K. Also nullopt when the twin's weight-scale
+/// region takes its shared memory past Hopper's 227 KiB (smem_layout).
 [[nodiscard]] std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k);
 
 /// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`, followed by

@@ -85,6 +85,11 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   ASSERT_TRUE(straddling.has_value());
   EXPECT_TRUE(straddling->sb_per_tile());
   EXPECT_EQ(straddling->mainloop_unroll(), 4);
+  // 5 stages of bm128_bn160, masked: 231644 B; its region at K 7168 (896 B) goes past 232448 B,
+  // at K 640 (80 B) it fits.
+  const KernelConfig full_smem = *parse_kernel_config("bm128_bn160_s5_mcA_sm132_rN8_sk1_gM", nullptr);
+  EXPECT_FALSE(k_specialised(full_smem, 7168).has_value());
+  EXPECT_TRUE(k_specialised(full_smem, 640).has_value());
   const std::optional<KernelConfig> rolled = k_specialised({.block_m = 256, .block_n = 136}, 7168);
   ASSERT_TRUE(rolled.has_value());
   EXPECT_EQ(rolled->mainloop_unroll(), 1);
