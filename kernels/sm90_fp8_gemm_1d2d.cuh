@@ -474,7 +474,8 @@ __device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
 
 /// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
 /// KernelConfig::sb_per_tile). GEMMTUNE_SB_GLOBAL (experiment hook): two global loads per K block
-/// and math thread instead, the kernel until 2026-11-23.
+/// and math thread instead (with GEMMTUNE_MAINLOOP_UNROLL=1 too, the kernel until 2026-11-23;
+/// unrolled, those loads spill at split-K 2).
 template <class C>
 __device__ __forceinline__ constexpr bool sb_from_tile() {
 #ifdef GEMMTUNE_SB_GLOBAL
