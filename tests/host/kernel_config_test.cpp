@@ -90,7 +90,8 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   const KernelConfig full_smem = *parse_kernel_config("bm128_bn160_s5_mcA_sm132_rN8_sk1_gM", nullptr);
   EXPECT_FALSE(k_specialised(full_smem, 7168).has_value());
   EXPECT_TRUE(k_specialised(full_smem, 640).has_value());
-  const std::optional<KernelConfig> rolled = k_specialised({.block_m = 256, .block_n = 136}, 7168);
+  const std::optional<KernelConfig> rolled =
+      k_specialised({.block_m = 256, .block_n = 136, .stages = 3}, 7168);
   ASSERT_TRUE(rolled.has_value());
   EXPECT_EQ(rolled->mainloop_unroll(), 1);
   EXPECT_FALSE(k_specialised({.block_m = 64, .block_n = 80}, 7168).has_value());
