@@ -488,9 +488,10 @@ __device__ __forceinline__ constexpr bool sb_from_tile() {
 /// sb_from_tile: global loads per math thread for one tile's weight scales.
 template <class C>
 struct SbTile {
+  static_assert(!C::kSbPerTile || !C::kTileInOneScaleBlock, "a per-tile region holds two rows");
   static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
   // At least 1 each, so that configs without the region still compile the (unused) code.
-  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / C::kSbTileRows : 1;
+  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / 2 : 1;
   static constexpr int kLoads =
       C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
 };
@@ -506,8 +507,7 @@ __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const 
     const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
     v[j] = 0.f;
     if (i < C::kSbTileFloats) {
-      const int row = i / S::kPerRow;
-      const int sb_row = row == 0 ? t.sb_row0 : min(t.sb_row0 + 1, t.sb_row_last);
+      const int sb_row = i / S::kPerRow == 0 ? t.sb_row0 : t.sb_row1();
       v[j] = __ldg(p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow);
     }
   }
@@ -594,8 +594,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const int sa_skip = C::kGroupLayout != 0 ? (t.a_row0 & 3) : 0;
     // Without kSbInStage the weight scales come from global memory, one block ahead.
     const float* sb_lo_ptr = p.sb + static_cast<long long>(t.sb_row0) * p.sb_ld;
-    const float* sb_hi_ptr =
-        p.sb + static_cast<long long>(min(t.sb_row0 + 1, t.sb_row_last)) * p.sb_ld;
+    const float* sb_hi_ptr = p.sb + static_cast<long long>(t.sb_row1()) * p.sb_ld;
 #pragma unroll
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
@@ -632,7 +631,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
-          if (!C::kTileInOneScaleBlock) sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
+          sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
         } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);

@@ -157,6 +157,10 @@ struct TileTask {
   int sb_row0;             // the tile's first 128-row scale block of B (grouped: its group's)
   int sb_row_last;         // the last scale block of the tile's group (of B when dense)
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
+
+  /// The tile's second scale block of B (its columns past the first block's end), clamped to its
+  /// group's last so that a tile inside one block reads a row that exists.
+  __device__ __forceinline__ int sb_row1() const { return min(sb_row0 + 1, sb_row_last); }
 };
 
 /// Grouped layouts: the group of the last tile a walker of the schedule decoded (its m-blocks

@@ -70,8 +70,6 @@ struct KernelConfig {
   /// weight-scale blocks (the kernel's LoFragments): 1 for tiles in one block, 2 for bn192 (its
   /// tiles start at column 0 or 64 of a block), up to 16 (bn136).
   [[nodiscard]] int mainloop_copies() const;
-  /// Weight-scale rows a tile reads: one when it lies in one 128-wide scale block, else two.
-  [[nodiscard]] int sb_rows_per_tile() const { return tile_in_one_scale_block() ? 1 : 2; }
   /// Threads per CTA: one producer warpgroup plus the math warpgroups.
   [[nodiscard]] int threads() const { return 128 * (1 + math_warpgroups()); }
   /// Whether every N tile lies inside one 128-wide scale block of B (block_n divides 128): the K

@@ -28,7 +28,7 @@ struct SmemLayout {
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
   int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
-  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (rows x a split's K blocks)
+  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (2 rows x a split's K blocks)
   int64_t sb_tile_bytes = 0;   ///< sb_per_tile: both buffers (one filled while the other is read)
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
           full_barrier_offset = 0, empty_barrier_offset = 0,
@@ -74,7 +74,8 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
   s.group_table_offset = s.flag_offset + s.flag_bytes;
   s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
-  s.sb_tile_floats = c.sb_per_tile() ? int64_t{c.sb_rows_per_tile()} * c.k_blocks_per_split() : 0;
+  // Two scale rows: sb_per_tile tiles straddle two scale blocks.
+  s.sb_tile_floats = c.sb_per_tile() ? 2 * int64_t{c.k_blocks_per_split()} : 0;
   s.sb_tile_bytes = 2 * s.sb_tile_floats * 4;
   const int64_t tables_end = s.group_table_offset + s.group_table_bytes;
   s.sb_tile_offset = s.sb_tile_bytes > 0 ? (tables_end + 15) / 16 * 16 : tables_end;

@@ -82,7 +82,6 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr bool kSbPerTile = " << (c.sb_per_tile() ? "true" : "false") << ";\n"
     << "  static constexpr int kSbTileOffset = " << layout.sb_tile_offset << ";\n"
     << "  static constexpr int kSbTileFloats = " << layout.sb_tile_floats << ";  // one buffer\n"
-    << "  static constexpr int kSbTileRows = " << c.sb_rows_per_tile() << ";\n"
     << "  static constexpr int kFullBarrierOffset = " << layout.full_barrier_offset << ";\n"
     << "  static constexpr int kEmptyBarrierOffset = " << layout.empty_barrier_offset << ";\n"
     << "  static constexpr int kFlagOffset = " << layout.flag_offset << ";\n"
