@@ -31,8 +31,8 @@
 //                      schedule runs over them as over the m-blocks of one tall problem. A tile
 //                      never mixes two groups' rows: B and sB rows are the tile's group's; a
 //                      tile that ends inside its group's last rows is stored directly, rows past
-//                      the group untouched. No split-K. Multicast B pairs m-blocks of one group:
-//                      each group's m-block count is rounded up to even, the extra one mirrors.
+//                      the group untouched. No split-K. Multicast B pairs m-blocks (2i, 2i + 1)
+//                      of the numbering; a pair from two groups loads B per CTA (b_shared).
 //
 // Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
 // each tile overlaps at most two 128-wide scale blocks of B; shared memory per src/core/smem_layout.
@@ -57,7 +57,12 @@ using namespace gemmtune_ptx;
 // release of a stage to its own wake-up (with multicast the lag includes the peer CTA's
 // release); each math warpgroup's first thread sums its waits for full stages. Printed per CTA
 // and launch.
-#ifdef GEMMTUNE_WAIT_PROFILE
+//
+// GEMMTUNE_TILE_PROFILE (experiment hook, a diagnostic): where a math warpgroup's time goes per
+// tile, cheap enough to leave the kernel's speed alone (three clock reads per tile in one
+// thread, sums in shared memory): K loops (waits included), epilogues, the gaps between them,
+// and the SM clock over the launch (cycles / globaltimer ns). Printed per CTA and launch.
+#if defined(GEMMTUNE_WAIT_PROFILE) || defined(GEMMTUNE_TILE_PROFILE)
 __device__ __forceinline__ long long wp_ns() {
   long long t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
@@ -66,6 +71,20 @@ __device__ __forceinline__ long long wp_ns() {
 __device__ __forceinline__ volatile long long* wp_release_clocks() {
   __shared__ long long clocks[32];  // per stage: when the first math warp released it
   return clocks;
+}
+/// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks.
+enum TileProfileSlot { kTpLoop, kTpEpilogue, kTpGap, kTpMark, kTpTiles, kTpBlocks, kTpSlots };
+__device__ __forceinline__ volatile long long* tp_sums() {
+  __shared__ long long sums[kTpSlots];
+  return sums;
+}
+/// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
+__device__ __forceinline__ void tp_lap(int slot) {
+  if (threadIdx.x != 128) return;
+  volatile long long* sums = tp_sums();
+  const long long now = clock64();
+  if (slot >= 0) sums[slot] += now - sums[kTpMark];
+  sums[kTpMark] = now;
 }
 #endif
 
@@ -173,9 +192,15 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
-    load_operand_block<C::kBlockN, C::kMulticast == 2>(
-        smem + C::kBOffset + stage * (C::kBlockN * 128), tmap_b, &full[stage], kb, t.b_row0,
-        rank);
+    char* b_stage = smem + C::kBOffset + stage * (C::kBlockN * 128);
+    if (C::kMulticast == 2 && !t.b_shared) {
+      // A pair across two groups: each CTA loads its own group's B. Its stage is free: both
+      // CTAs' math warps release every stage to both producers (release_stage).
+      tma_load_2d(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0);
+    } else {
+      load_operand_block<C::kBlockN, C::kMulticast == 2>(b_stage, tmap_b, &full[stage], kb,
+                                                         t.b_row0, rank);
+    }
     char* sa_stage = smem + C::kSaOffset + stage * C::kSaStageBytes;
     if (C::kGroupLayout != 0) {
       // From the 4-aligned row at or below the tile's first (gemmtune_grouped_sa_box_rows).
@@ -561,6 +586,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
   int wp_blocks = 0;
 #endif
+#ifdef GEMMTUNE_TILE_PROFILE
+  const long long tp_first = clock64(), tp_first_ns = wp_ns();
+  if (threadIdx.x == 128) {
+    for (int i = 0; i < kTpSlots; ++i) tp_sums()[i] = 0;
+  }
+  tp_lap(-1);
+#endif
   // sb_from_tile: the task of the tile whose weight scales the buffer `sb_buf ^ 1` receives
   // (decoded once, while the tile before it stores its result), and which buffer is read.
   // NOTE: two buffers and one barrier per tile: a math thread may store the next tile's scales
@@ -583,6 +615,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+#ifdef GEMMTUNE_TILE_PROFILE
+    tp_lap(kTpGap);
+    if (threadIdx.x == 128) {
+      tp_sums()[kTpTiles] += 1;
+      tp_sums()[kTpBlocks] += kb_end - kb_begin;
+    }
+#endif
     if (skips_idle_warpgroup<C>()) {
       // Derived per tile, not carried: a warpgroup that skipped the last tile's K loop picks up
       // where the stages are.
@@ -720,6 +759,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       else if (warpgroup == 0) k_loop(lo_const, IntConst<2>{});
     });
     if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
+#ifdef GEMMTUNE_TILE_PROFILE
+    tp_lap(kTpLoop);
+#endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
@@ -742,8 +784,20 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       sb_buf ^= 1;
       store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
+#ifdef GEMMTUNE_TILE_PROFILE
+    tp_lap(kTpEpilogue);
+#endif
   }
   if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();
+#ifdef GEMMTUNE_TILE_PROFILE
+  if (threadIdx.x == 128) {
+    volatile long long* sums = tp_sums();
+    printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
+           "start_ns %lld end_ns %lld\n",
+           blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
+           sums[kTpGap], clock64() - tp_first, tp_first_ns, wp_ns());
+  }
+#endif
 #ifdef GEMMTUNE_WAIT_PROFILE
   if (threadIdx.x % 128 == 0) {
     printf("WP cta %d rank %u M%d wait %lld blocks %d total %lld ns %lld\n", blockIdx.x, rank,

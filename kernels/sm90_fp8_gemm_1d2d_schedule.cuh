@@ -4,7 +4,9 @@
 // Static persistent schedule: CTAs (clusters with multicast) take units round-robin; a unit is a
 // tile, or a pair of tiles sharing the multicast operand, times a K split. Grouped layouts
 // (kGroupLayout 1 contiguous, 2 masked; gemmtune_params.h) number every group's m-blocks one after
-// another through a per-CTA table in shared memory and run the same schedule over them.
+// another through a per-CTA table in shared memory and run the same schedule over them; with
+// multicast B a pair of m-blocks from two groups loads B per CTA (DeepGEMM's
+// `is_tma_multicast_valid` does the same), where each group used to be padded to an even count.
 #pragma once
 
 #include "gemmtune_params.h"
@@ -100,10 +102,9 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
   for (int g = threadIdx.x; g < groups; g += blockDim.x) {
     int begin, end;
     group_row_range<C>(p, g, &begin, &end);
-    const int blocks = (end - begin + C::kBlockM - 1) / C::kBlockM;
-    // Multicast B pairs m-blocks (2i, 2i + 1) that share B: an even count per group keeps each
-    // pair inside one group; a group's odd last m-block pairs with a mirror (tile_task).
-    table[g + 1] = C::kMulticast == 2 ? (blocks + 1) / 2 * 2 : blocks;
+    // NOTE: multicast B pairs m-blocks (2i, 2i + 1) across group boundaries too; a pair whose
+    // m-blocks lie in two groups loads B per CTA (TileTask::b_shared), so no group is padded.
+    table[g + 1] = (end - begin + C::kBlockM - 1) / C::kBlockM;
   }
   __syncthreads();
   if (threadIdx.x < 32) {
@@ -157,6 +158,8 @@ struct TileTask {
   int sb_row0;             // the tile's first 128-row scale block of B (grouped: its group's)
   int sb_row_last;         // the last scale block of the tile's group (of B when dense)
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
+  bool b_shared;           // multicast B: the cluster's two tiles read the same B (rank 0 loads it
+                           // for both); false where the pair's m-blocks lie in two groups
 
   /// The tile's second scale block of B (its columns past the first block's end), clamped to its
   /// group's last so that a tile inside one block reads a row that exists.
@@ -181,16 +184,18 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
                                               int num_kb, GroupCache& cache) {
   TileTask t;
   t.work = sched.work(unit, rank);
+  t.b_shared = true;  // dense pairs (and every layout without multicast B)
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;
   if (C::kGroupLayout != 0) {
-    int lo, begin, end, block0;
+    int lo, begin, end, block0, block_end;
 #ifdef GEMMTUNE_GROUP_CACHE
     if (t.work.m_block >= cache.block_lo && t.work.m_block < cache.block_hi) {
       lo = cache.group;
       begin = cache.begin;
       end = cache.end;
       block0 = cache.block_lo;
+      block_end = cache.block_hi;
     } else
 #endif
     {
@@ -204,6 +209,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       }
       group_row_range<C>(p, lo, &begin, &end);
       block0 = table[lo];
+      block_end = table[lo + 1];
 #ifdef GEMMTUNE_GROUP_CACHE
       cache.block_lo = kFullWarp ? warp_uniform(block0) : block0;
       cache.block_hi = kFullWarp ? warp_uniform(table[lo + 1]) : table[lo + 1];
@@ -212,12 +218,12 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       cache.end = kFullWarp ? warp_uniform(end) : end;
 #endif
     }
-    int local = t.work.m_block - block0;
-    if (C::kMulticast == 2 && local * C::kBlockM >= end - begin) {
-      // The mirror of a group's odd last m-block: it computes its partner's tile (sharing B
-      // with it) and discards the result.
-      local -= 1;
-      t.work.owns_result = false;
+    const int local = t.work.m_block - block0;
+    if (C::kMulticast == 2) {
+      // Both CTAs of the pair test the same two m-blocks, so they agree. A mirror (the last
+      // m-block of an odd count, Schedule::work) computes its partner's own tile: shared.
+      const int partner = t.work.m_block ^ 1;
+      t.b_shared = !t.work.owns_result || (partner >= block0 && partner < block_end);
     }
     t.a_row0 = begin + local * C::kBlockM;
     t.row_end = end;
@@ -237,6 +243,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       t.sb_row0 = warp_uniform(t.sb_row0);
       t.sb_row_last = warp_uniform(t.sb_row_last);
       t.work.owns_result = warp_uniform(t.work.owns_result ? 1 : 0) != 0;
+      t.b_shared = warp_uniform(t.b_shared ? 1 : 0) != 0;
     }
   } else {
     t.a_row0 = t.work.m_block * C::kBlockM;

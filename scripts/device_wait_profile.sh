@@ -3,26 +3,34 @@
 # launch, the producer's cycles waiting for free stages and its lag behind the first math warp's
 # release, each math warpgroup's cycles waiting for full stages. One row after another, 10 timed
 # launches each (the hook's clock reads and printf make its times unfit for comparisons).
+# With GEMMTUNE_PROFILE_HOOK=TILE the lighter GEMMTUNE_TILE_PROFILE instead: per CTA, the first
+# math warpgroup's cycles in K loops, epilogues and between tiles, and the SM clock over the
+# launch (scripts/tile_profile_summary.py reads it).
 #   usage: bash scripts/device_wait_profile.sh ROWS_FILE   (after gemmtune_build; writes
-#   $OUT/wait_profile.txt and a summary per row on stdout). A row is "M N K CONFIG"; a grouped
-#   contiguous config (_gC) takes the groups' rows, comma-separated, in place of M.
+#   $OUT/wait_profile.txt (or tile_profile.txt) and a summary per row on stdout). A row is
+#   "M N K CONFIG"; a grouped contiguous config (_gC) takes the groups' rows, comma-separated,
+#   in place of M.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 rows=$1
 export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
-: > "$OUT/wait_profile.txt"
+hook=${GEMMTUNE_PROFILE_HOOK:-WAIT}
+tag=WP; [[ $hook == TILE ]] && tag=TP
+report="$OUT/${hook,,}_profile.txt"
+: > "$report"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
-  echo "== $m $n $k $config" >> "$OUT/wait_profile.txt"
+  echo "== $m $n $k $config" >> "$report"
   problem=(--m "$m"); [[ $config == *_gC ]] && problem=(--layout grouped_contiguous --group-m "$m")
-  GEMMTUNE_KERNEL_DEFINES="GEMMTUNE_WAIT_PROFILE=1" devbuild/gemmtune --log-level error run \
+  GEMMTUNE_KERNEL_DEFINES="GEMMTUNE_${hook}_PROFILE=1" devbuild/gemmtune --log-level error run \
     "${problem[@]}" --n "$n" --k "$k" --config "$config" --timing call --iters 10 \
     --baseline-timing none --json > /tmp/wp_run.txt 2>&1
-  grep "^WP " /tmp/wp_run.txt >> "$OUT/wait_profile.txt"
+  grep "^$tag " /tmp/wp_run.txt >> "$report"
   # The run's own record (time, clock after timing): the JSON document is the rest of stdout.
-  grep -v "^WP " /tmp/wp_run.txt | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print("RUN", g.get("timing",{}).get("median_us"), g.get("clock",{}).get("sm_mhz"), g["disposition"])' >> "$OUT/wait_profile.txt" 2>&1
+  grep -v "^$tag " /tmp/wp_run.txt | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print("RUN", g.get("timing",{}).get("median_us"), g.get("clock",{}).get("sm_mhz"), g["disposition"])' >> "$report" 2>&1
 done < "$rows"
-python3 - "$OUT/wait_profile.txt" <<'PY'
+if [[ $hook == TILE ]]; then python3 scripts/tile_profile_summary.py "$report"; exit 0; fi
+python3 - "$report" <<'PY'
 import sys, statistics as st, collections
 rows, runs, cur = collections.OrderedDict(), {}, None
 for line in open(sys.argv[1]):

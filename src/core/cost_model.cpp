@@ -118,6 +118,13 @@ namespace {
   return out;
 }
 
+/// A grouped problem's m-blocks: each group's rows in whole tiles (a tile never mixes groups).
+int64_t group_m_blocks(const Problem& p, int block_m) {
+  int64_t blocks = 0;
+  for (const int64_t rows : p.group_m) blocks += ceil_div(std::max<int64_t>(0, rows), block_m);
+  return blocks;
+}
+
 }  // namespace
 
 CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const DeviceModel& d) {
@@ -129,14 +136,10 @@ CostBreakdown predict_cost(const GemmShape& s, const KernelConfig& c, const Devi
 int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
   GT_CHECK(c.block_m > 0, kExitUsage, "config fields must be positive");
   if (p.layout == GroupLayout::kNone) return std::max<int64_t>(1, ceil_div(p.m, c.block_m));
-  int64_t blocks = 0;
-  for (const int64_t rows : p.group_m) {
-    const int64_t group_blocks = ceil_div(std::max<int64_t>(0, rows), c.block_m);
-    // NOTE: multicast B pairs m-blocks of one group; an odd last one runs beside a mirror CTA
-    // (kernels/sm90_fp8_gemm_1d2d_schedule.cuh), which costs a tile like any other.
-    blocks += c.multicast == Multicast::kB ? (group_blocks + 1) / 2 * 2 : group_blocks;
-  }
-  return std::max<int64_t>(1, blocks);
+  const int64_t blocks = group_m_blocks(p, c.block_m);
+  // NOTE: multicast B pairs the m-blocks of all groups in turn; an odd count's last one runs
+  // beside a mirror CTA (kernels/sm90_fp8_gemm_1d2d_schedule.cuh), which costs a tile.
+  return std::max<int64_t>(1, c.multicast == Multicast::kB ? blocks + blocks % 2 : blocks);
 }
 
 double computed_mma_blocks(const Problem& p, const KernelConfig& c) {
@@ -148,13 +151,16 @@ double computed_mma_blocks(const Problem& p, const KernelConfig& c) {
   // (its promotion no longer hides behind the other's MMAs, as for block_m 64: mma_efficiency).
   constexpr double kAloneTile = 0.5 / 0.8;
   double blocks = static_cast<double>(m_blocks);
+  // The mirror of an odd count (computed_m_blocks) computes the last group's last m-block again.
+  const bool mirrored = c.multicast == Multicast::kB && group_m_blocks(p, c.block_m) % 2 == 1;
+  bool last_alone = false;
   for (const int64_t rows : p.group_m) {
-    const int64_t last_rows = std::max<int64_t>(0, rows) % c.block_m;
-    if (last_rows == 0 || last_rows > c.block_m / 2) continue;
-    // With multicast B an odd last m-block's mirror CTA computes the same rows (computed_m_blocks).
-    const bool mirrored = c.multicast == Multicast::kB && ceil_div(rows, c.block_m) % 2 == 1;
-    blocks -= (mirrored ? 2.0 : 1.0) * (1.0 - kAloneTile);
+    if (rows <= 0) continue;
+    const int64_t last_rows = rows % c.block_m;
+    last_alone = last_rows != 0 && last_rows <= c.block_m / 2;
+    if (last_alone) blocks -= 1.0 - kAloneTile;
   }
+  if (mirrored && last_alone) blocks -= 1.0 - kAloneTile;
   return blocks;
 }
 

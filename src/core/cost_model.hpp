@@ -81,8 +81,8 @@ struct CostBreakdown {
 
 /// Predicts the launch of `config` on `problem`. Dense problems: predict_cost(problem.shape()).
 /// Grouped problems (README "Grouped GEMMs"): a tile never mixes two groups' rows, so the m-blocks
-/// are counted per group (each group's last one a whole tile; with multicast B each group's count
-/// rounded up to even) and every group with rows reads its own weights: a config whose block_m
+/// are counted per group (each group's last one a whole tile; with multicast B the total rounded
+/// up to even) and every group with rows reads its own weights: a config whose block_m
 /// wastes rows of many small groups is charged for them.
 [[nodiscard]] CostBreakdown predict_cost(const Problem& problem, const KernelConfig& config,
                                          const DeviceModel& device = {});

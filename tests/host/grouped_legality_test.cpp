@@ -92,7 +92,7 @@ TEST(GroupedLegality, LayoutMustMatchTheOp) {
 }
 
 TEST(GroupedLegality, MulticastBYesSplitKNo) {
-  // Multicast B pairs m-blocks of one group (odd counts mirror), so any group sizes run.
+  // Multicast B pairs m-blocks across groups (an odd total mirrors), so any group sizes run.
   EXPECT_EQ(rule(contiguous({129, 0, 1, 512}), parse("bm128_bn128_s5_mcB_sm132_rN8_sk1_gC")), "");
   EXPECT_EQ(rule(contiguous({512, 512}), parse("bm128_bn128_s5_mc0_sm132_rN8_sk2_gC")),
             "group_split_k");

@@ -142,19 +142,24 @@ TEST(CostModel, GroupedTilesAreCountedPerGroup) {
   EXPECT_GT(predict_cost(p, bm128).total_us, predict_cost(dense_view, bm128).total_us);
 }
 
-TEST(CostModel, GroupedMulticastBRoundsEachGroupToEvenAndEmptyGroupsCostNothing) {
+TEST(CostModel, GroupedMulticastBPairsAcrossGroupsAndEmptyGroupsCostNothing) {
   const Problem p = grouped(GroupLayout::kContiguous, {300, 0, 129, 0}, 4096, 2048);
   KernelConfig mc0 = config(128, 128, 5);
   mc0.layout = GroupLayout::kContiguous;
   KernelConfig mcb = mc0;
   mcb.multicast = Multicast::kB;
   EXPECT_EQ(computed_m_blocks(p, mc0), 3 + 2);
-  EXPECT_EQ(computed_m_blocks(p, mcb), 4 + 2);
+  // Five m-blocks pair across the groups; the odd fifth runs beside a mirror CTA.
+  EXPECT_EQ(computed_m_blocks(p, mcb), 3 + 2 + 1);
   // Both groups end in one row past a whole block (44 and 1 rows): the first warpgroup alone;
-  // with multicast B the 300-row group's third block also runs in its mirror CTA.
+  // with multicast B the mirror computes the last group's last block again, also alone.
   constexpr double kSaved = 1.0 - 0.5 / 0.8;
   EXPECT_DOUBLE_EQ(computed_mma_blocks(p, mc0), 5 - 2 * kSaved);
   EXPECT_DOUBLE_EQ(computed_mma_blocks(p, mcb), 6 - 3 * kSaved);
+  // Two groups of three m-blocks: an even total, no group padded, no mirror.
+  const Problem odd_groups = grouped(GroupLayout::kContiguous, {300, 0, 300, 0}, 4096, 2048);
+  EXPECT_EQ(computed_m_blocks(odd_groups, mcb), 6);
+  EXPECT_DOUBLE_EQ(computed_mma_blocks(odd_groups, mcb), 6 - 2 * kSaved);
   // 72 rows past a whole block need the second warpgroup; dense tiles never skip it.
   const Problem long_tail = grouped(GroupLayout::kContiguous, {200}, 4096, 2048);
   EXPECT_DOUBLE_EQ(computed_mma_blocks(long_tail, mc0), 2);
