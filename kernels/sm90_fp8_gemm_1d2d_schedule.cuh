@@ -220,10 +220,13 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     }
     const int local = t.work.m_block - block0;
     if (C::kMulticast == 2) {
-      // Both CTAs of the pair test the same two m-blocks, so they agree. A mirror (the last
-      // m-block of an odd count, Schedule::work) computes its partner's own tile: shared.
+      // Both CTAs of a pair test the same two m-blocks, so they agree. The last m-block of an
+      // odd count pairs with a mirror of itself (Schedule::work): both CTAs find the partner
+      // past the end and share B.
+      // NOTE: testing the mirror's `owns_result` instead let the owner find no partner in its
+      // group and load B alone while the mirror waited for the multicast: a hang (H200, 3a00876).
       const int partner = t.work.m_block ^ 1;
-      t.b_shared = !t.work.owns_result || (partner >= block0 && partner < block_end);
+      t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
     t.a_row0 = begin + local * C::kBlockM;
     t.row_end = end;

@@ -99,6 +99,26 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm128_bn192_s4_mcA_sm132_rN8_sk1_k1024_gM"}));
 }
 
+TEST(GroupedKernelGpu, MulticastBPairsAcrossGroupsWithAnOddBlockCount) {
+  GT_SKIP_WITHOUT_GPU();
+  // Multicast B pairs m-blocks (2i, 2i + 1) of the whole numbering: at block_m 128 these groups
+  // give 2 + 1 + 2 = 5 m-blocks, so the pair (2, 3) lies in two groups (B loaded per CTA) and
+  // the fifth pairs with a mirror; odd totals at block_m 64 (3 + 1 + 3) and 256 (1 + 1 + 1) too.
+  // A pair whose CTAs disagree on sharing B deadlocks rather than fails (3a00876 did).
+  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
+            .group_m = {130, 1, 190}};
+  p.m = p.useful_rows();
+  expect_all_pass(p, build({"bm128_bn192_s4_mcB_sm132_rN8_sk1_gC",
+                            "bm128_bn192_s4_mcB_sm132_rN8_sk1_k640_gC",
+                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC",
+                            "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC"}));
+  // Masked: 1 + 0 + 2 = 3 m-blocks at block_m 128.
+  Problem masked{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
+                 .group_m = {20, 0, 129}, .max_m = 192};
+  masked.m = masked.max_m * masked.groups();
+  expect_all_pass(masked, build({"bm128_bn192_s4_mcB_sm132_rN8_sk1_gM"}));
+}
+
 TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {
   GT_SKIP_WITHOUT_GPU();
   // max_m 77: every group after the first starts at a row whose sA is not 16-byte aligned (the
