@@ -9,7 +9,8 @@
 #            'DEFINES_A' 'DEFINES_B' ...
 #   ('' is the unmodified kernel; an empty LABEL list takes every problem). carry: .devdeps
 #   GEMMTUNE_CONFIG_SUBS="FROM:TO ...": other configs than the table's, each made from its choice
-#   by replacing FROM with TO (e.g. "_mc0_:_mcB_"), run as variants of their own.
+#   by replacing FROM with TO (e.g. "_mc0_:_mcB_"), run as variants of their own; a FROM the
+#   choice lacks, or a config already listed, adds nothing.
 # Writes $OUT/ab_grouped.jsonl (one line per run) and $OUT/ab_grouped_log.txt (the summary).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -36,8 +37,11 @@ with open(out_file, "w") as out:
         if config is None:
             print(f'{p["label"]}: not in the table, skipped', flush=True)
             continue
+        pick = config
         for sub in filter(None, os.environ.get("GEMMTUNE_CONFIG_SUBS", "").split()):
-            config += "," + config.split(",")[0].replace(*sub.split(":", 1))
+            frm, to = sub.split(":", 1)
+            if frm in pick and pick.replace(frm, to) not in config.split(","):
+                config += "," + pick.replace(frm, to)
         cmd = ["devbuild/gemmtune", "--log-level", "error", "run", "--layout", layout,
                "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
                "--config", config, "--timing", "call", "--iters", "30", "--json",
