@@ -72,8 +72,11 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
   __shared__ long long clocks[32];  // per stage: when the first math warp released it
   return clocks;
 }
-/// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks.
-enum TileProfileSlot { kTpLoop, kTpEpilogue, kTpGap, kTpMark, kTpTiles, kTpBlocks, kTpSlots };
+/// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks,
+/// and the longest K loop of one tile with its ordinal in this CTA's sequence.
+enum TileProfileSlot {
+  kTpLoop, kTpEpilogue, kTpGap, kTpMark, kTpTiles, kTpBlocks, kTpMaxLoop, kTpMaxAt, kTpSlots
+};
 __device__ __forceinline__ volatile long long* tp_sums() {
   __shared__ long long sums[kTpSlots];
   return sums;
@@ -83,7 +86,12 @@ __device__ __forceinline__ void tp_lap(int slot) {
   if (threadIdx.x != 128) return;
   volatile long long* sums = tp_sums();
   const long long now = clock64();
-  if (slot >= 0) sums[slot] += now - sums[kTpMark];
+  const long long lap = now - sums[kTpMark];
+  if (slot >= 0) sums[slot] += lap;
+  if (slot == kTpLoop && lap > sums[kTpMaxLoop]) {
+    sums[kTpMaxLoop] = lap;
+    sums[kTpMaxAt] = sums[kTpTiles];
+  }
   sums[kTpMark] = now;
 }
 #endif
@@ -793,9 +801,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
     printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
-           "start_ns %lld end_ns %lld\n",
+           "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
            blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
-           sums[kTpGap], clock64() - tp_first, tp_first_ns, wp_ns());
+           sums[kTpGap], clock64() - tp_first, tp_first_ns, wp_ns(), sums[kTpMaxLoop],
+           sums[kTpMaxAt]);
   }
 #endif
 #ifdef GEMMTUNE_WAIT_PROFILE

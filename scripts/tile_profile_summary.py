@@ -75,11 +75,18 @@ def main(path):
             for r, v in s["rank_loop_per_kb"].items():
                 ranks[r].append(v)
         rank_text = ", ".join(f"rank {r} {st.median(v):.0f}" for r, v in sorted(ranks.items()))
+        # The slowest CTAs of the first timed launch: their longest tile against their mean one.
+        first = next(iter(launches(lines)))
+        slow = sorted(first, key=lambda c: -c["loop"] / max(c["blocks"], 1))[:4]
+        slow_text = "; ".join(
+            f"cta {c['cta']}: longest K loop {c.get('maxloop', 0) / max(c['loop'] / c['tiles'], 1):.1f}x "
+            f"its mean, tile {c.get('maxat', 0)} of {c['tiles']}" for c in slow if c["tiles"])
         print(f"{row} | run {run.get(row, '?')} | {len(stats)} launches | "
               f"K loop {med['loop_per_kb']:.0f} cyc/K block ({rank_text}) | "
               f"epilogue {med['epi_per_tile']:.0f} cyc/tile | gap {med['gap_per_tile']:.0f} cyc/tile | "
               f"clock {med['mhz']:.0f} MHz | span {med['span_us']:.1f} us, starts within "
-              f"{med['start_spread_us']:.1f} us, ends within {med['end_spread_us']:.1f} us")
+              f"{med['start_spread_us']:.1f} us, ends within {med['end_spread_us']:.1f} us | "
+              f"slowest: {slow_text}")
 
 
 if __name__ == "__main__":
