@@ -797,7 +797,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
   }
   if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();
-#ifdef GEMMTUNE_TILE_PROFILE
+#if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
+  // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
     printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
