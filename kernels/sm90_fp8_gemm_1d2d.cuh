@@ -81,6 +81,21 @@ __device__ __forceinline__ volatile long long* tp_sums() {
   __shared__ long long sums[kTpSlots];
   return sums;
 }
+/// CTAs of GEMMTUNE_TILE_PROFILE launches that have finished, over all launches of this module.
+__device__ unsigned int tp_finished_ctas;
+/// Waits until every CTA of this launch has finished its tiles, so that no CTA's printf runs
+/// beside another's tiles: the printf slowed the CTAs still running 4-5x (the last tiles of a
+/// 6144 x 7168 grouped launch, 2027). A ticket scheme, so no reset between launches; it assumes
+/// every launch of the module has one grid size (a persistent grid is resident, so the spin
+/// ends), and gives up after 20 ms so that a launch with another grid cannot hang.
+__device__ __forceinline__ void tp_wait_for_all_ctas() {
+  const unsigned int ticket = atomicAdd(&tp_finished_ctas, 1u);
+  const unsigned int target = (ticket / gridDim.x + 1) * gridDim.x;
+  const long long give_up_ns = wp_ns() + 20000000;
+  while (static_cast<int>(*static_cast<volatile unsigned int*>(&tp_finished_ctas) - target) < 0 &&
+         wp_ns() < give_up_ns) {
+  }
+}
 /// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
 __device__ __forceinline__ void tp_lap(int slot) {
   if (threadIdx.x != 128) return;
@@ -801,10 +816,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
+    const long long end_ns = wp_ns(), cycles = clock64() - tp_first;
+    tp_wait_for_all_ctas();
     printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
            "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
            blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
-           sums[kTpGap], clock64() - tp_first, tp_first_ns, wp_ns(), sums[kTpMaxLoop],
+           sums[kTpGap], cycles, tp_first_ns, end_ns, sums[kTpMaxLoop],
            sums[kTpMaxAt]);
   }
 #endif
