@@ -68,9 +68,11 @@ namespace {
 }
 
 /// predict_cost of `s` when the launch computes `m_blocks` m-blocks, whose MMAs cost
-/// `mma_blocks` whole tiles' (computed_mma_blocks).
+/// `mma_blocks` whole tiles' (computed_mma_blocks), and with multicast B a fraction
+/// `b_shared_pairs` of the CTA pairs shares B (multicast_b_shared_pairs).
 [[nodiscard]] CostBreakdown predict(const GemmShape& s, const KernelConfig& c, const DeviceModel& d,
-                                    int64_t m_blocks, double mma_blocks) {
+                                    int64_t m_blocks, double mma_blocks,
+                                    double b_shared_pairs = 1.0) {
   GT_CHECK(s.m > 0 && s.n > 0 && s.k > 0, kExitUsage, "GEMM dimensions must be positive");
   GT_CHECK(c.block_m > 0 && c.block_n > 0 && c.stages > 0 && c.num_sms > 0 && c.split_k > 0 &&
                c.group > 0,
@@ -91,7 +93,8 @@ namespace {
                         (mma_blocks / static_cast<double>(m_blocks));
 
   const double a_rows = c.multicast == Multicast::kA ? 0.5 * c.block_m : c.block_m;
-  const double b_rows = c.multicast == Multicast::kB ? 0.5 * c.block_n : c.block_n;
+  const double b_rows =
+      c.multicast == Multicast::kB ? (1.0 - 0.5 * b_shared_pairs) * c.block_n : c.block_n;
   const double tile_load_bytes =
       (a_rows + b_rows) * k_split + 4.0 * (c.block_m + 2) * static_cast<double>(k_blocks_per_split);
   const double ring_bytes = static_cast<double>(c.stages) * (c.block_m + c.block_n) * 128.0;
@@ -142,6 +145,20 @@ int64_t computed_m_blocks(const Problem& p, const KernelConfig& c) {
   return std::max<int64_t>(1, c.multicast == Multicast::kB ? blocks + blocks % 2 : blocks);
 }
 
+double multicast_b_shared_pairs(const Problem& p, const KernelConfig& c) {
+  if (p.layout == GroupLayout::kNone || c.multicast != Multicast::kB) return 1.0;
+  // The kernel pairs m-blocks (2i, 2i + 1) of all groups in turn; a pair lies in two groups
+  // exactly where a group with rows starts at an odd m-block (TileTask::b_shared).
+  int64_t first_block = 0, split_pairs = 0;
+  for (const int64_t rows : p.group_m) {
+    const int64_t blocks = ceil_div(std::max<int64_t>(0, rows), c.block_m);
+    if (blocks > 0 && first_block % 2 == 1) ++split_pairs;
+    first_block += blocks;
+  }
+  const int64_t pairs = ceil_div(first_block, 2);
+  return pairs == 0 ? 1.0 : 1.0 - static_cast<double>(split_pairs) / static_cast<double>(pairs);
+}
+
 double computed_mma_blocks(const Problem& p, const KernelConfig& c) {
   const int64_t m_blocks = computed_m_blocks(p, c);
   if (p.layout == GroupLayout::kNone || c.math_warpgroups() == 1) {
@@ -167,7 +184,8 @@ double computed_mma_blocks(const Problem& p, const KernelConfig& c) {
 CostBreakdown predict_cost(const Problem& p, const KernelConfig& c, const DeviceModel& d) {
   GemmShape shape = p.shape();
   shape.m = std::max<int64_t>(1, shape.m);  // NOTE: all groups empty still costs a launch
-  return predict(shape, c, d, computed_m_blocks(p, c), computed_mma_blocks(p, c));
+  return predict(shape, c, d, computed_m_blocks(p, c), computed_mma_blocks(p, c),
+                 multicast_b_shared_pairs(p, c));
 }
 
 double predict_us(const GemmShape& shape, const KernelConfig& config, const DeviceModel& device) {

@@ -90,6 +90,10 @@ struct CostBreakdown {
 /// The m-blocks `config` computes for `problem` (per group for grouped problems, at least 1).
 [[nodiscard]] int64_t computed_m_blocks(const Problem& problem, const KernelConfig& config);
 
+/// Multicast B on a grouped problem: the fraction of CTA pairs whose two m-blocks lie in one
+/// group and so share B (the others load B per CTA); 1 for dense problems and other configs.
+[[nodiscard]] double multicast_b_shared_pairs(const Problem& problem, const KernelConfig& config);
+
 /// The MMA work of those m-blocks in whole tiles. Grouped problems with two math warpgroups: a
 /// group's last m-block whose rows all fit in the first warpgroup's half runs that warpgroup alone
 /// (the kernel's skips_idle_warpgroup), charged 0.5 / 0.8 of a tile.

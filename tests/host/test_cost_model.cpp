@@ -160,6 +160,14 @@ TEST(CostModel, GroupedMulticastBPairsAcrossGroupsAndEmptyGroupsCostNothing) {
   const Problem odd_groups = grouped(GroupLayout::kContiguous, {300, 0, 300, 0}, 4096, 2048);
   EXPECT_EQ(computed_m_blocks(odd_groups, mcb), 6);
   EXPECT_DOUBLE_EQ(computed_mma_blocks(odd_groups, mcb), 6 - 2 * kSaved);
+  // Pairs (0, 1), (2, 3), (4, 5): the second group starts at m-block 3, so (2, 3) loads B per
+  // CTA; in `p` it starts at 3 too, and the mirror pair (4, mirror) shares.
+  EXPECT_DOUBLE_EQ(multicast_b_shared_pairs(odd_groups, mcb), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(multicast_b_shared_pairs(p, mcb), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(multicast_b_shared_pairs(p, mc0), 1.0);
+  // One m-block per group: every pair lies in two groups, so nothing is shared.
+  const Problem one_block_groups = grouped(GroupLayout::kContiguous, {20, 20, 20, 20}, 4096, 2048);
+  EXPECT_DOUBLE_EQ(multicast_b_shared_pairs(one_block_groups, mcb), 0.0);
   // 72 rows past a whole block need the second warpgroup; dense tiles never skip it.
   const Problem long_tail = grouped(GroupLayout::kContiguous, {200}, 4096, 2048);
   EXPECT_DOUBLE_EQ(computed_mma_blocks(long_tail, mc0), 2);
