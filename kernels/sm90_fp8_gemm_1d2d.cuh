@@ -63,7 +63,7 @@ using namespace gemmtune_ptx;
 // thread, sums in shared memory): K loops (waits included), epilogues, the gaps between them,
 // and the SM clock over the launch (cycles / globaltimer ns). Printed per CTA and launch.
 #if defined(GEMMTUNE_WAIT_PROFILE) || defined(GEMMTUNE_TILE_PROFILE)
-__device__ __forceinline__ long long wp_ns() {
+__device__ __forceinline__ long long globaltimer_ns() {
   long long t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return t;
@@ -91,9 +91,9 @@ __device__ unsigned int tp_finished_ctas;
 __device__ __forceinline__ void tp_wait_for_all_ctas() {
   const unsigned int ticket = atomicAdd(&tp_finished_ctas, 1u);
   const unsigned int target = (ticket / gridDim.x + 1) * gridDim.x;
-  const long long give_up_ns = wp_ns() + 20000000;
+  const long long give_up_ns = globaltimer_ns() + 20000000;
   while (static_cast<int>(*static_cast<volatile unsigned int*>(&tp_finished_ctas) - target) < 0 &&
-         wp_ns() < give_up_ns) {
+         globaltimer_ns() < give_up_ns) {
   }
 }
 /// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
@@ -135,7 +135,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
 #ifdef GEMMTUNE_WAIT_PROFILE
   static_assert(C::kStages <= 32, "wp_release_clocks holds 32 stages");
   volatile long long* release_clock = wp_release_clocks();
-  long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = wp_ns();
+  long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
   int wp_lag_n = 0;
 #endif
   GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
@@ -158,7 +158,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
 #ifdef GEMMTUNE_WAIT_PROFILE
   if (threadIdx.x == 0) {
     printf("WP cta %d rank %u P wait %lld lag %lld n %d total %lld ns %lld\n", blockIdx.x, rank,
-           wp_wait, wp_lag, wp_lag_n, clock64() - wp_first, wp_ns() - wp_first_ns);
+           wp_wait, wp_lag, wp_lag_n, clock64() - wp_first, globaltimer_ns() - wp_first_ns);
   }
 #endif
 }
@@ -606,11 +606,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
   GroupCache group_cache;  // grouped layouts: the last tile's group (GEMMTUNE_GROUP_CACHE)
 #ifdef GEMMTUNE_WAIT_PROFILE
-  long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = wp_ns();
+  long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
   int wp_blocks = 0;
 #endif
 #ifdef GEMMTUNE_TILE_PROFILE
-  const long long tp_first = clock64(), tp_first_ns = wp_ns();
+  const long long tp_first = clock64(), tp_first_ns = globaltimer_ns();
   if (threadIdx.x == 128) {
     for (int i = 0; i < kTpSlots; ++i) tp_sums()[i] = 0;
   }
@@ -816,7 +816,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
-    const long long end_ns = wp_ns(), cycles = clock64() - tp_first;
+    const long long end_ns = globaltimer_ns(), cycles = clock64() - tp_first;
     tp_wait_for_all_ctas();
     printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
            "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
@@ -828,7 +828,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #ifdef GEMMTUNE_WAIT_PROFILE
   if (threadIdx.x % 128 == 0) {
     printf("WP cta %d rank %u M%d wait %lld blocks %d total %lld ns %lld\n", blockIdx.x, rank,
-           warpgroup, wp_full_wait, wp_blocks, clock64() - wp_first, wp_ns() - wp_first_ns);
+           warpgroup, wp_full_wait, wp_blocks, clock64() - wp_first, globaltimer_ns() - wp_first_ns);
   }
 #endif
 }

@@ -121,10 +121,15 @@ namespace {
   return out;
 }
 
-/// A grouped problem's m-blocks: each group's rows in whole tiles (a tile never mixes groups).
+/// One group's m-blocks: its rows in whole tiles (a tile never mixes groups).
+int64_t group_blocks(int64_t rows, int block_m) {
+  return ceil_div(std::max<int64_t>(0, rows), block_m);
+}
+
+/// A grouped problem's m-blocks, every group's in turn.
 int64_t group_m_blocks(const Problem& p, int block_m) {
   int64_t blocks = 0;
-  for (const int64_t rows : p.group_m) blocks += ceil_div(std::max<int64_t>(0, rows), block_m);
+  for (const int64_t rows : p.group_m) blocks += group_blocks(rows, block_m);
   return blocks;
 }
 
@@ -151,7 +156,7 @@ double multicast_b_shared_pairs(const Problem& p, const KernelConfig& c) {
   // exactly where a group with rows starts at an odd m-block (TileTask::b_shared).
   int64_t first_block = 0, split_pairs = 0;
   for (const int64_t rows : p.group_m) {
-    const int64_t blocks = ceil_div(std::max<int64_t>(0, rows), c.block_m);
+    const int64_t blocks = group_blocks(rows, c.block_m);
     if (blocks > 0 && first_block % 2 == 1) ++split_pairs;
     first_block += blocks;
   }
