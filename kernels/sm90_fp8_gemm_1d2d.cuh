@@ -88,14 +88,21 @@ __device__ unsigned int tp_finished_ctas;
 /// 6144 x 7168 grouped launch, 2027). A ticket scheme, so no reset between launches; it assumes
 /// every launch of the module has one grid size (a persistent grid is resident, so the spin
 /// ends), and gives up after 20 ms so that a launch with another grid cannot hang.
-__device__ __forceinline__ void tp_wait_for_all_ctas() {
+/// Returns the launch's ordinal among this module's launches.
+__device__ __forceinline__ unsigned int tp_wait_for_all_ctas() {
   const unsigned int ticket = atomicAdd(&tp_finished_ctas, 1u);
   const unsigned int target = (ticket / gridDim.x + 1) * gridDim.x;
   const long long give_up_ns = globaltimer_ns() + 20000000;
   while (static_cast<int>(*static_cast<volatile unsigned int*>(&tp_finished_ctas) - target) < 0 &&
          globaltimer_ns() < give_up_ns) {
   }
+  return ticket / gridDim.x;
 }
+/// GEMMTUNE_TILE_PROFILE_EVERY=N: print every Nth launch only, so that a sustained run (hundreds
+/// of launches at the power cap) is profiled without its output slowing it.
+#ifndef GEMMTUNE_TILE_PROFILE_EVERY
+#define GEMMTUNE_TILE_PROFILE_EVERY 1
+#endif
 /// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
 __device__ __forceinline__ void tp_lap(int slot) {
   if (threadIdx.x != 128) return;
@@ -817,12 +824,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
     const long long end_ns = globaltimer_ns(), cycles = clock64() - tp_first;
-    tp_wait_for_all_ctas();
-    printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
-           "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
-           blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
-           sums[kTpGap], cycles, tp_first_ns, end_ns, sums[kTpMaxLoop],
-           sums[kTpMaxAt]);
+    if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0) {
+      printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
+             "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
+             blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
+             sums[kTpGap], cycles, tp_first_ns, end_ns, sums[kTpMaxLoop], sums[kTpMaxAt]);
+    }
   }
 #endif
 #ifdef GEMMTUNE_WAIT_PROFILE
