@@ -551,8 +551,17 @@ struct SbTile {
       C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
 };
 
-/// sb_from_tile: this thread's share of tile `t`'s weight scales (its split's K blocks of its
-/// first scale row, then of its second), read from global memory into `v`.
+/// sb_from_tile: where float `i` of tile `t`'s weight-scale region comes from (its split's K
+/// blocks of its first scale row, then of its second).
+template <class C>
+__device__ __forceinline__ const float* tile_sb_source(const GemmtuneGemmParams& p,
+                                                       const TileTask& t, int i) {
+  using S = SbTile<C>;
+  const int sb_row = i / S::kPerRow == 0 ? t.sb_row0 : t.sb_row1();
+  return p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow;
+}
+
+/// sb_from_tile: this thread's share of tile `t`'s weight scales, read from global memory into `v`.
 template <class C>
 __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const TileTask& t,
                                              float (&v)[SbTile<C>::kLoads]) {
@@ -560,11 +569,36 @@ __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const 
 #pragma unroll
   for (int j = 0; j < S::kLoads; ++j) {
     const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
-    v[j] = 0.f;
-    if (i < C::kSbTileFloats) {
-      const int sb_row = i / S::kPerRow == 0 ? t.sb_row0 : t.sb_row1();
-      v[j] = __ldg(p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow);
-    }
+    v[j] = i < C::kSbTileFloats ? __ldg(tile_sb_source<C>(p, t, i)) : 0.f;
+  }
+}
+
+/// GEMMTUNE_SB_CP_ASYNC (experiment hook, compiled on 2026-11-23, not yet run on a GPU): the next
+/// tile's weight scales go straight to shared memory by cp.async, issued at the top of this
+/// tile (its buffer is free once the tile barrier has passed), instead of global loads in the
+/// epilogue whose latency the epilogue must cover. Why try: the tile profile put bm128_bn192's
+/// epilogue at 1400-1900 cycles per tile, ~10% of a K-2048 tile, and staging the bf16 tile
+/// alone should take well under half of that.
+template <class C>
+__device__ __forceinline__ constexpr bool sb_copy_async() {
+#ifdef GEMMTUNE_SB_CP_ASYNC
+  return sb_from_tile<C>();
+#else
+  return false;
+#endif
+}
+
+/// sb_copy_async: this thread's share of tile `t`'s weight scales into buffer `buf`, by cp.async
+/// (complete after cp_async_wait_all).
+template <class C>
+__device__ __forceinline__ void copy_tile_sb_async(const GemmtuneGemmParams& p, const TileTask& t,
+                                                   char* smem, int buf) {
+  using S = SbTile<C>;
+  const u32 region = smem_addr(smem + C::kSbTileOffset) + buf * C::kSbTileFloats * 4;
+#pragma unroll
+  for (int j = 0; j < S::kLoads; ++j) {
+    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
+    if (i < C::kSbTileFloats) cp_async_4(region + i * 4, tile_sb_source<C>(p, t, i));
   }
 }
 
@@ -643,6 +677,12 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
+    if (sb_copy_async<C>() && unit + num_clusters < sched.num_units) {
+      // The other buffer held the last tile's scales, which every math thread has now used.
+      const TileTask ahead = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank,
+                                                num_kb, group_cache);
+      copy_tile_sb_async<C>(p, ahead, smem, sb_buf ^ 1);
+    }
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
 #ifdef GEMMTUNE_TILE_PROFILE
@@ -799,7 +839,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
                                      group_cache);
-      load_tile_sb<C>(p, next_task, next_tile_sb);
+      if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
@@ -812,7 +852,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     }
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
-      store_tile_sb<C>(smem, sb_buf, next_tile_sb);
+      if (sb_copy_async<C>()) cp_async_wait_all();  // the next tile barrier publishes them
+      else store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
 #ifdef GEMMTUNE_TILE_PROFILE
     tp_lap(kTpEpilogue);

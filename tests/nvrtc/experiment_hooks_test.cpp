@@ -69,7 +69,11 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SB_GLOBAL=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_SB_GLOBAL=1", "bm128_bn160_s4_mcA_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_SB_GLOBAL=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
+      {"GEMMTUNE_SB_CP_ASYNC=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k2048_gC", true},
+      {"GEMMTUNE_SB_CP_ASYNC=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_WAIT_HINT_NS=10000000", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
+      // A diagnostic; its printf takes a stack frame but nothing spills.
+      {"GEMMTUNE_TILE_PROFILE=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // The diagnostic's clock sums and printf take stack in the 40-register producer.
       {"GEMMTUNE_WAIT_PROFILE=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1", false},
       {"GEMMTUNE_WAIT_PROFILE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", false},
@@ -100,16 +104,19 @@ TEST(ExperimentHooks, ProducerThreadHookLeavesDenseKernelsAlone) {
 }
 
 // Only members compiled for K whose tiles straddle two scale blocks read their weight scales
-// from shared memory (the region's size is a split's K blocks); the hook that restores the
-// global loads must leave the others byte-identical.
-TEST(ExperimentHooks, SbGlobalHookLeavesRunTimeKKernelsAlone) {
-  for (const char* config : {"bm128_bn192_s4_mc0_sm132_rN8_sk1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
-                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"}) {
-    const CompileResult base = build_with(config, {});
-    const CompileResult hooked = build_with(config, {"-DGEMMTUNE_SB_GLOBAL=1"});
-    ASSERT_TRUE(base.ok && hooked.ok) << config;
-    ASSERT_FALSE(code_sections(base.cubin).empty());
-    EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << config;
+// from shared memory (the region's size is a split's K blocks); the hooks that change how that
+// region is filled must leave the others byte-identical.
+TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
+  for (const char* hook : {"-DGEMMTUNE_SB_GLOBAL=1", "-DGEMMTUNE_SB_CP_ASYNC=1"}) {
+    for (const char* config : {"bm128_bn192_s4_mc0_sm132_rN8_sk1",
+                               "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
+                               "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"}) {
+      const CompileResult base = build_with(config, {});
+      const CompileResult hooked = build_with(config, {hook});
+      ASSERT_TRUE(base.ok && hooked.ok) << hook << " " << config;
+      ASSERT_FALSE(code_sections(base.cubin).empty());
+      EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << hook << " " << config;
+    }
   }
 }
 
