@@ -7,7 +7,8 @@
 # math warpgroup's cycles in K loops, epilogues and between tiles, and the SM clock over the
 # launch (scripts/tile_profile_summary.py reads it). GEMMTUNE_PROFILE_ITERS (default 10) timed
 # launches per row; GEMMTUNE_PROFILE_EVERY=N (TILE only) prints every Nth launch, so that a
-# sustained run at the power cap (e.g. 500 launches, every 100th) is profiled as it runs.
+# sustained run at the power cap (e.g. 500 launches, every 100th) is profiled as it runs;
+# GEMMTUNE_PROFILE_DEFINES adds kernel defines (another hook to profile beside it).
 #   usage: bash scripts/device_wait_profile.sh ROWS_FILE   (after gemmtune_build; writes
 #   $OUT/wait_profile.txt (or tile_profile.txt) and a summary per row on stdout). A row is
 #   "M N K CONFIG"; a grouped contiguous config (_gC) takes the groups' rows, comma-separated,
@@ -24,7 +25,7 @@ while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
   echo "== $m $n $k $config" >> "$report"
   problem=(--m "$m"); [[ $config == *_gC ]] && problem=(--layout grouped_contiguous --group-m "$m")
-  defines="GEMMTUNE_${hook}_PROFILE=1"
+  defines="GEMMTUNE_${hook}_PROFILE=1 ${GEMMTUNE_PROFILE_DEFINES:-}"
   [[ $hook == TILE ]] && defines+=" GEMMTUNE_TILE_PROFILE_EVERY=${GEMMTUNE_PROFILE_EVERY:-1}"
   GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune --log-level error run \
     "${problem[@]}" --n "$n" --k "$k" --config "$config" --timing call --iters "${GEMMTUNE_PROFILE_ITERS:-10}" \
