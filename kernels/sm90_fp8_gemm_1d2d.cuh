@@ -85,7 +85,7 @@ __device__ __forceinline__ volatile long long* tp_sums() {
 __device__ unsigned int tp_finished_ctas;
 /// Waits until every CTA of this launch has finished its tiles, so that no CTA's printf runs
 /// beside another's tiles: the printf slowed the CTAs still running 4-5x (the last tiles of a
-/// 6144 x 7168 grouped launch, 2027). A ticket scheme, so no reset between launches; it assumes
+/// 6144 x 7168 grouped launch, 2017). A ticket scheme, so no reset between launches; it assumes
 /// every launch of the module has one grid size (a persistent grid is resident, so the spin
 /// ends), and gives up after 20 ms so that a launch with another grid cannot hang.
 /// Returns the launch's ordinal among this module's launches.
