@@ -68,10 +68,14 @@ __device__ __forceinline__ long long globaltimer_ns() {
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return t;
 }
+#endif
+#ifdef GEMMTUNE_WAIT_PROFILE
 __device__ __forceinline__ volatile long long* wp_release_clocks() {
   __shared__ long long clocks[32];  // per stage: when the first math warp released it
   return clocks;
 }
+#endif
+#ifdef GEMMTUNE_TILE_PROFILE
 /// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks,
 /// and the longest K loop of one tile with its ordinal in this CTA's sequence.
 enum TileProfileSlot {

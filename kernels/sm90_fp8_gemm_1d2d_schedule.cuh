@@ -212,7 +212,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       block_end = table[lo + 1];
 #ifdef GEMMTUNE_GROUP_CACHE
       cache.block_lo = kFullWarp ? warp_uniform(block0) : block0;
-      cache.block_hi = kFullWarp ? warp_uniform(table[lo + 1]) : table[lo + 1];
+      cache.block_hi = kFullWarp ? warp_uniform(block_end) : block_end;
       cache.group = kFullWarp ? warp_uniform(lo) : lo;
       cache.begin = kFullWarp ? warp_uniform(begin) : begin;
       cache.end = kFullWarp ? warp_uniform(end) : end;
