@@ -6,6 +6,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_define_ab.sh ROWS_FILE 'DEFINES_A' 'DEFINES_B' ...
 #   ('' is the unmodified kernel). A variant `@twin` (or `@twin DEFINES`) runs the row's config
 #   compiled for the row's K (`_k{K}`, KernelConfig::fixed_k) instead.
+#   GEMMTUNE_ROUNDS (default 2): rounds per row; DeepGEMM runs first in odd rounds and last in
+#   even ones, so a power-capped row's drift within a round hits both sides alike (with
+#   variant '' alone this re-times a comparison's low rows: scripts/dg_recheck_rows.py).
 #   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/ab.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -26,20 +29,21 @@ while read -r m n k config; do
     GEMMTUNE_KERNEL_DEFINES="$(variant_defines "$v")" devbuild/gemmtune compile --config "$(variant_config "$v")" > /dev/null 2>&1
   done
   python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
-  for round in 1 2; do
-    dg=$(python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])')
-    line="{\"m\": $m, \"n\": $n, \"k\": $k, \"config\": \"$config\", \"round\": $round, \"dg_us\": ${dg:-null}, \"variants\": {"
-    sep=""
+  for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
+    time_dg() { python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])'; }
+    (( round % 2 )) && dg=$(time_dg)
+    cells="" sep=""
     for v in "$@"; do
       r=$(GEMMTUNE_KERNEL_DEFINES="$(variant_defines "$v")" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$(variant_config "$v")" \
             --timing call --iters 30 --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print(json.dumps({"disposition": g["disposition"], "us": g.get("timing",{}).get("median_us"), "sm_mhz": g.get("clock",{}).get("sm_mhz")}))' 2>/dev/null)
-      line+="$sep\"${v:-base}\": ${r:-null}"; sep=", "
+      cells+="$sep\"${v:-base}\": ${r:-null}"; sep=", "
     done
-    echo "$line}}" | tee -a "$OUT/ab.jsonl"
+    (( round % 2 )) || dg=$(time_dg)
+    echo "{\"m\": $m, \"n\": $n, \"k\": $k, \"config\": \"$config\", \"round\": $round, \"dg_us\": ${dg:-null}, \"variants\": {$cells}}" | tee -a "$OUT/ab.jsonl"
   done
 done < "$rows"
 python3 - "$OUT/ab.jsonl" <<'PY'
-import json, sys, math, collections
+import json, sys, math, collections, statistics
 ratios = collections.defaultdict(list)
 for r in map(json.loads, open(sys.argv[1])):
     cells = []
@@ -52,4 +56,13 @@ for r in map(json.loads, open(sys.argv[1])):
     print(f'{r["m"]}x{r["n"]}x{r["k"]} #{r["round"]} DG {r["dg_us"]:.1f} | ' + " | ".join(cells))
 for name, v in ratios.items():
     print(f'{name}: DG/gt geomean {math.exp(sum(map(math.log, v)) / len(v)):.3f} over {len(v)} samples')
+# Per row and variant, the median over rounds of DG/gt: one number per row, as a comparison reports
+per_row = collections.defaultdict(list)
+for r in map(json.loads, open(sys.argv[1])):
+    for name, v in r["variants"].items():
+        if v and v.get("us") and r["dg_us"]:
+            per_row[(r["m"], r["n"], r["k"], name)].append(r["dg_us"] / v["us"])
+for (m, n, k, name), v in per_row.items():
+    print(f'{m}x{n}x{k} {name}: DG/gt median {statistics.median(v):.3f} over {len(v)} rounds '
+          f'(min {min(v):.3f}, max {max(v):.3f})')
 PY

@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""Rows of DeepGEMM comparisons (anchors' dg_compare.py cmp.jsonl) whose DG/gt ratio is below a
+threshold, as a rows file for scripts/device_define_ab.sh (`m n k config`), to be re-timed in
+interleaved rounds: one comparison times each row once, and a power-capped multi-ms row moves
+5-10% with the card's state at that moment (results/PERF_LOG.md, session 18).
+  usage: python3 scripts/dg_recheck_rows.py THRESHOLD CMP.jsonl... > rows.txt
+"""
+import json
+import sys
+
+threshold = float(sys.argv[1])
+print(f"# m n k config: rows with DG/gt < {threshold} in {' '.join(sys.argv[2:])}")
+for path in sys.argv[2:]:
+    for line in open(path):
+        row = json.loads(line)
+        ratio = row.get("dg_over_gt")
+        if ratio is not None and ratio < threshold:
+            print(f'# {ratio:.3f} ({row["gt_us"]:.1f} against {row["dg_us"]:.1f} us)')
+            print(f'{row["m"]} {row["n"]} {row["k"]} {row["config"]}')
