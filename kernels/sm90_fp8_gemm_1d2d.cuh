@@ -364,8 +364,18 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
   }
 }
 
+/// Partials one thread of the split-K sum has in flight (float2 loads: 2 registers each). NOTE:
+/// 16 (32 registers) fits beside the accumulators of the largest split-K tiles without spills.
+constexpr int kSplitKLoadsInFlight = 16;
+
 /// Split-K epilogue: every split writes its FP32 partial; the last CTA to arrive on the tile's
-/// counter sums all partials in split order (so the result is identical on every run).
+/// counter sums all partials in split order (so the result is identical on every run),
+/// kSplitKLoadsInFlight partials at a time per thread.
+/// NOTE: summing each output pair over the splits before the next pair (GEMMTUNE_SPLIT_K_PAIR_SUM,
+/// the earlier way) waited one L2 round trip per pair, as the compiler cannot move a pair's loads
+/// above the previous pair's store to D (they may alias): 12-48 round trips per thread, ~3.5 µs
+/// of 18 at 512 x 576 x 7168 sk2 and +92 µs at 256 x 24576 x 1536 sk2 (results/PERF_LOG.md,
+/// session 18).
 template <class C>
 __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, char* smem,
                                                    const float (&sum)[C::kSlices][C::Wgmma::kAccum],
@@ -398,6 +408,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   named_barrier_sync(1, kMathThreads);  // the flag slot is rewritten by the next tile
   if (!last) return;
   __threadfence();
+#ifdef GEMMTUNE_SPLIT_K_PAIR_SUM
   for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int) {
     const long long idx = static_cast<long long>(row) * p.n + col;
     float x = 0.f, y = 0.f;
@@ -408,6 +419,45 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
     }
     *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
   });
+#else
+  // Chunks of pairs, in for_each_output_pair's order: a chunk's loads (every split of each of
+  // its pairs) are issued together, then its sums stored. The stores keep the next chunk's
+  // loads behind them (they may alias), which bounds the registers in flight to a chunk's.
+  constexpr int kPairsPerSlice = C::kBlockN / 8 * 2;
+  constexpr int kPairs = C::kSlices * kPairsPerSlice;
+  constexpr int kChunk =  // pairs per chunk
+      kSplitKLoadsInFlight / C::kSplitK > 0 ? kSplitKLoadsInFlight / C::kSplitK : 1;
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int first = 0; first < kPairs; first += kChunk) {
+    float2 v[kChunk][C::kSplitK];
+    long long idx[kChunk];
+    bool inside[kChunk];
+#pragma unroll
+    for (int c = 0; c < kChunk; ++c) {
+      const int pair = first + c, slice = pair / kPairsPerSlice;
+      const int j = pair % kPairsPerSlice / 2, h = pair % 2;
+      const int row = m0 + row0 + slice * 64 + h * 8, col = n0 + j * 8 + (lane % 4) * 2;
+      inside[c] = pair < kPairs && row < p.m && col < p.n;
+      idx[c] = static_cast<long long>(row) * p.n + col;
+#pragma unroll
+      for (int q = 0; q < C::kSplitK; ++q) {
+        const float2* partial = reinterpret_cast<const float2*>(&p.workspace[q * mn + idx[c]]);
+        v[c][q] = inside[c] ? __ldcg(partial) : make_float2(0.f, 0.f);
+      }
+    }
+#pragma unroll
+    for (int c = 0; c < kChunk; ++c) {
+      float x = 0.f, y = 0.f;  // in split order, as every run sums them
+#pragma unroll
+      for (int q = 0; q < C::kSplitK; ++q) {
+        x += v[c][q].x;
+        y += v[c][q].y;
+      }
+      if (inside[c]) *reinterpret_cast<u32*>(&p.d[idx[c]]) = pack_bf16x2(x, y);
+    }
+  }
+#endif
 }
 
 /// Grouped layouts, a tile that ends inside its group's last rows: rows >= row_end (the next
