@@ -131,6 +131,26 @@ TEST(SweepBudgetTwins, SplitKPickGetsItsWholeKTwin) {
   EXPECT_EQ(texts.count("bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384"), 1u);
 }
 
+// Split-K's fixed cost (DeviceModel::split_k_fixup_us): at 512 x 576 x 7168 an unsplit bm64_bn48
+// (14.8 us) beat every split-K config the budget chose (16.9 us and up), and with the cost at
+// 1.0 us the budget screened no unsplit bm64 tile; the split-K winners of small M must stay.
+TEST(SweepBudgetTwins, SplitKFixedCostLeavesRoomForUnsplitSmallTiles) {
+  const std::vector<KernelConfig> all =
+      enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
+  const auto picks_of = [&](int64_t m, int64_t n) {
+    const Problem p{.label = "", .m = m, .n = n, .k = 7168};
+    std::set<std::string> texts;
+    for (const sweep::Candidate& c :
+         sweep::select_candidates(p, legal_for(p, all), sweep::parse_budget("default"))) {
+      texts.insert(to_string(c.config));
+    }
+    return texts;
+  };
+  EXPECT_EQ(picks_of(512, 576).count("bm64_bn48_s12_mc0_sm132_rN8_sk1"), 1u);
+  EXPECT_EQ(picks_of(1, 576).count("bm64_bn32_s12_mc0_sm132_rN8_sk4"), 1u);
+  EXPECT_EQ(picks_of(64, 2112).count("bm64_bn32_s10_mc0_sm132_rN8_sk2"), 1u);
+}
+
 TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
   const std::vector<sweep::Candidate> picks = select("default");
   std::set<std::string> texts;
