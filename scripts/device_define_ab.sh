@@ -56,13 +56,14 @@ for r in map(json.loads, open(sys.argv[1])):
     print(f'{r["m"]}x{r["n"]}x{r["k"]} #{r["round"]} DG {r["dg_us"]:.1f} | ' + " | ".join(cells))
 for name, v in ratios.items():
     print(f'{name}: DG/gt geomean {math.exp(sum(map(math.log, v)) / len(v)):.3f} over {len(v)} samples')
-# Per row and variant, the median over rounds of DG/gt: one number per row, as a comparison reports
+# Per row (shape and config) and variant, the median over rounds of DG/gt: one number per row,
+# as a comparison reports
 per_row = collections.defaultdict(list)
 for r in map(json.loads, open(sys.argv[1])):
     for name, v in r["variants"].items():
         if v and v.get("us") and r["dg_us"]:
-            per_row[(r["m"], r["n"], r["k"], name)].append(r["dg_us"] / v["us"])
-for (m, n, k, name), v in per_row.items():
-    print(f'{m}x{n}x{k} {name}: DG/gt median {statistics.median(v):.3f} over {len(v)} rounds '
-          f'(min {min(v):.3f}, max {max(v):.3f})')
+            per_row[(r["m"], r["n"], r["k"], r["config"], name)].append(r["dg_us"] / v["us"])
+for (m, n, k, config, name), v in per_row.items():
+    print(f'{m}x{n}x{k} {config} {name}: DG/gt median {statistics.median(v):.3f} over {len(v)} '
+          f'rounds (min {min(v):.3f}, max {max(v):.3f})')
 PY
