@@ -627,12 +627,12 @@ __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const 
   }
 }
 
-/// GEMMTUNE_SB_CP_ASYNC (experiment hook, compiled on 2026-11-23, not yet run on a GPU): the next
-/// tile's weight scales go straight to shared memory by cp.async, issued at the top of this
-/// tile (its buffer is free once the tile barrier has passed), instead of global loads in the
-/// epilogue whose latency the epilogue must cover. Why try: the tile profile put bm128_bn192's
-/// epilogue at 1400-1900 cycles per tile, ~10% of a K-2048 tile, and staging the bf16 tile
-/// alone should take well under half of that.
+/// GEMMTUNE_SB_CP_ASYNC (experiment hook; refuted on 2026-11-23: 1-8% slower, results/PERF_LOG.md
+/// session 18): the next tile's weight scales go straight to shared memory by cp.async, issued
+/// at the top of this tile (its buffer is free once the tile barrier has passed), instead of
+/// global loads in the epilogue whose latency the epilogue must cover. Why it was tried: the
+/// tile profile put bm128_bn192's epilogue at 1400-1900 cycles per tile, ~10% of a K-2048
+/// tile, and staging the bf16 tile alone should take well under half of that.
 template <class C>
 __device__ __forceinline__ constexpr bool sb_copy_async() {
 #ifdef GEMMTUNE_SB_CP_ASYNC

@@ -24,7 +24,7 @@ python3 - "$problems" "$labels" "${GEMMTUNE_TABLE:?a tuning table}" "${GEMMTUNE_
 import json, math, os, statistics, subprocess, sys, collections
 problems_file, labels, table_file, rounds, out_file, *variants = sys.argv[1:]
 sys.path.insert(0, "scripts")
-from grouped_vs_deepgemm import table_configs  # the table's one reader for these scripts
+from grouped_vs_deepgemm import problem_key, run_command, table_configs
 wanted = set(filter(None, labels.split(",")))
 chosen = table_configs(table_file)
 times = collections.defaultdict(list)
@@ -32,8 +32,7 @@ with open(out_file, "w") as out:
     for p in json.load(open(problems_file))["problems"]:
         if wanted and p["label"] not in wanted:
             continue
-        layout = "grouped_" + p["layout"]
-        config = chosen.get((p["layout"], p["n"], p["k"], tuple(p["ms"])))
+        config = chosen.get(problem_key(p))
         if config is None:
             print(f'{p["label"]}: not in the table, skipped', flush=True)
             continue
@@ -42,12 +41,7 @@ with open(out_file, "w") as out:
             frm, to = sub.split(":", 1)
             if frm in pick and pick.replace(frm, to) not in config.split(","):
                 config += "," + pick.replace(frm, to)
-        cmd = ["devbuild/gemmtune", "--log-level", "error", "run", "--layout", layout,
-               "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
-               "--config", config, "--timing", "call", "--iters", "30", "--json",
-               "--baseline-timing", "none"]
-        if p["layout"] == "masked":
-            cmd += ["--max-m", str(p["max_m"])]
+        cmd = run_command("devbuild/gemmtune", p, config, global_args=("--log-level", "error"))
         for r in range(int(rounds)):
             order = variants[r % len(variants):] + variants[:r % len(variants)]
             for v in order:

@@ -18,9 +18,8 @@ import statistics
 import subprocess
 import sys
 
-
-def problem_key(p):
-    return (p["layout"], p["n"], p["k"], tuple(p["ms"]))
+sys.path.insert(0, "scripts")
+from grouped_vs_deepgemm import problem_key, run_command  # noqa: E402 (the scripts' one spelling)
 
 
 def time_deepgemm(problem, scratch):
@@ -36,12 +35,7 @@ def time_deepgemm(problem, scratch):
 
 
 def time_gemmtune(gemmtune, problem, config):
-    cmd = [gemmtune, "--log-level", "error", "run", "--layout", "grouped_" + problem["layout"],
-           "--n", str(problem["n"]), "--k", str(problem["k"]),
-           "--group-m", ",".join(map(str, problem["ms"])), "--config", config,
-           "--timing", "call", "--iters", "30", "--json", "--baseline-timing", "none"]
-    if problem["layout"] == "masked":
-        cmd += ["--max-m", str(problem["max_m"])]
+    cmd = run_command(gemmtune, problem, config, global_args=("--log-level", "error"))
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if run.returncode != 0:
         return None, run.stderr.strip()[-200:]
@@ -59,7 +53,7 @@ def main():
     ratios = {}
     with open(out_path, "w") as out:
         for i, row in enumerate(rows):
-            problem = problems[(row["layout"], row["n"], row["k"], tuple(row["ms"]))]
+            problem = problems[problem_key(row)]
             name = f'{row["label"]} {row["n"]}x{row["k"]}'
             for r in range(1, int(rounds) + 1):
                 if r % 2:

@@ -56,6 +56,23 @@ def table_configs(path):
     return out
 
 
+def problem_key(p):
+    """A problem's key in table_configs(): (layout, n, k, group sizes)."""
+    return (p["layout"], p["n"], p["k"], tuple(p["ms"]))
+
+
+def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_args=()):
+    """`gemmtune run` of grouped problem `p` (dg_grouped.py's format) with CONFIG (one or a
+    comma-separated list), call timing, JSON out: the one place these scripts spell it."""
+    cmd = [gemmtune, *global_args, "run", "--layout", "grouped_" + p["layout"],
+           "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
+           "--config", config, "--timing", "call", "--iters", str(iters), "--json",
+           "--baseline-timing", baseline_timing]
+    if p["layout"] == "masked":
+        cmd += ["--max-m", str(p["max_m"])]
+    return cmd
+
+
 def dg_rows(path):
     out = {}
     for line in open(path):
@@ -110,18 +127,13 @@ def main():
                 print(f"deadline reached, {len(problems) - len(ratios)} problems left", flush=True)
                 break
             if chosen is not None:
-                config = chosen.get((p["layout"], p["n"], p["k"], tuple(p["ms"])))
+                config = chosen.get(problem_key(p))
                 if config is None:
                     print(f'{p.get("label")}: not in the table, skipped', flush=True)
                     continue
             else:
                 config = candidates(p)
-            cmd = [a.gemmtune, "run", "--layout", "grouped_" + p["layout"], "--n", str(p["n"]),
-                   "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
-                   "--config", config, "--timing", "call", "--iters", str(a.iters), "--json",
-                   "--baseline-timing", a.baseline_timing]
-            if p["layout"] == "masked":
-                cmd += ["--max-m", str(p["max_m"])]
+            cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing)
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
             if len(variants) > 1:
                 row["variants"] = variant_times(cmd, variants, len(ratios))
