@@ -78,8 +78,15 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
 #ifdef GEMMTUNE_TILE_PROFILE
 /// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks,
 /// and the longest K loop of one tile with its ordinal in this CTA's sequence.
+/// With GEMMTUNE_TILE_PROFILE_EPI also the epilogue's parts (tp_part), from the K loop's end: the
+/// next tile's task and weight-scale loads, the wait for the last TMA store's reads, the first
+/// barrier, the bf16 staging, fence + second barrier, the store's issue (the rest of the
+/// epilogue is storing the next tile's weight scales); and the second warpgroup's first thread's
+/// waits at the two barriers.
 enum TileProfileSlot {
-  kTpLoop, kTpEpilogue, kTpGap, kTpMark, kTpTiles, kTpBlocks, kTpMaxLoop, kTpMaxAt, kTpSlots
+  kTpLoop, kTpEpilogue, kTpGap, kTpMark, kTpTiles, kTpBlocks, kTpMaxLoop, kTpMaxAt,
+  kTpEpiPrep, kTpEpiWaitRead, kTpEpiBar1, kTpEpiStage, kTpEpiBar2, kTpEpiIssue, kTpPartMark,
+  kTpBar1Wg1, kTpBar2Wg1, kTpSlots
 };
 __device__ __forceinline__ volatile long long* tp_sums() {
   __shared__ long long sums[kTpSlots];
@@ -119,7 +126,29 @@ __device__ __forceinline__ void tp_lap(int slot) {
     sums[kTpMaxAt] = sums[kTpTiles];
   }
   sums[kTpMark] = now;
+  sums[kTpPartMark] = now;
 }
+#endif
+#ifdef GEMMTUNE_TILE_PROFILE_EPI
+/// Adds the cycles since the last lap or part to `slot` (the first math thread only).
+__device__ __forceinline__ void tp_part(int slot) {
+  if (threadIdx.x != 128) return;
+  volatile long long* sums = tp_sums();
+  const long long now = clock64();
+  sums[slot] += now - sums[kTpPartMark];
+  sums[kTpPartMark] = now;
+}
+/// A named barrier whose wait the second warpgroup's first thread adds to `slot`.
+#define GEMMTUNE_TP_BARRIER(id, threads, slot)                                   \
+  do {                                                                           \
+    const long long tp_before = clock64();                                       \
+    named_barrier_sync(id, threads);                                             \
+    if (threadIdx.x == 256) tp_sums()[slot] += clock64() - tp_before;            \
+  } while (0)
+#define GEMMTUNE_TP_PART(slot) tp_part(slot)
+#else
+#define GEMMTUNE_TP_BARRIER(id, threads, slot) named_barrier_sync(id, threads)
+#define GEMMTUNE_TP_PART(slot) ((void)0)
 #endif
 
 /// The problem's 128-wide K blocks. A member compiled for one K (C::kFixedK, the config's `_k`)
@@ -291,8 +320,11 @@ __device__ __forceinline__ void stage_tile(char* smem,
                                            int row0) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   const int lane = threadIdx.x % 32;
+  GEMMTUNE_TP_PART(kTpEpiPrep);
   if (threadIdx.x == 128) tma_store_wait_read();  // the previous tile's stores have left it
-  named_barrier_sync(1, kMathThreads);
+  GEMMTUNE_TP_PART(kTpEpiWaitRead);
+  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
+  GEMMTUNE_TP_PART(kTpEpiBar1);
   // stmatrix: one instruction stores a warp's 16 rows x 16 columns (4 matrices of 8 x 8), four
   // times fewer shared-memory store instructions than one 32-bit store per column pair. Lane l
   // addresses row l % 8 of matrix l / 8: matrices 0/1 are rows 0-7/8-15 of fragment j, 2/3 the
@@ -319,6 +351,7 @@ __device__ __forceinline__ void stage_tile(char* smem,
                   pack_bf16x2(v[j * 4 + 2], v[j * 4 + 3]));
     }
   }
+  GEMMTUNE_TP_PART(kTpEpiStage);
 }
 
 /// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
@@ -332,7 +365,8 @@ __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char
   char* tile = smem + C::kDOffset;
   stage_tile<C>(smem, sum, row0);
   fence_proxy_async_smem();
-  named_barrier_sync(1, kMathThreads);
+  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
+  GEMMTUNE_TP_PART(kTpEpiBar2);
   if (threadIdx.x == 128 && owns_result) {
 #pragma unroll
     for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
@@ -485,7 +519,8 @@ __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, cha
   constexpr int kMathThreads = 128 * C::kMathWarpgroups;
   constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
   stage_tile<C>(smem, sum, row0);
-  named_barrier_sync(1, kMathThreads);
+  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
+  GEMMTUNE_TP_PART(kTpEpiBar2);
   const char* tile = smem + C::kDOffset;
   const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
   for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
@@ -739,6 +774,17 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     }
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
+#ifdef GEMMTUNE_SB_LOAD_AT_TILE_START
+    // Experiment hook: the next tile's weight-scale loads issued before this tile's K loop, so
+    // that no part of their latency is left for the epilogue to cover (held in registers).
+    const bool has_next = unit + num_clusters < sched.num_units;
+    float next_tile_sb[SbTile<C>::kLoads];
+    if (sb_from_tile<C>() && has_next) {
+      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
+                                     group_cache);
+      if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
+    }
+#endif
 #ifdef GEMMTUNE_TILE_PROFILE
     tp_lap(kTpGap);
     if (threadIdx.x == 128) {
@@ -888,6 +934,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
+#ifndef GEMMTUNE_SB_LOAD_AT_TILE_START
     const bool has_next = unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
@@ -895,6 +942,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
+#endif
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
@@ -904,6 +952,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
     }
+    GEMMTUNE_TP_PART(kTpEpiIssue);
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
       if (sb_copy_async<C>()) cp_async_wait_all();  // the next tile barrier publishes them
@@ -924,6 +973,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
              "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
              blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
              sums[kTpGap], cycles, tp_first_ns, end_ns, sums[kTpMaxLoop], sums[kTpMaxAt]);
+#ifdef GEMMTUNE_TILE_PROFILE_EPI
+      printf("TPE cta %d prep %lld wread %lld bar1 %lld stage %lld bar2 %lld issue %lld "
+             "bar1_wg1 %lld bar2_wg1 %lld\n",
+             blockIdx.x, sums[kTpEpiPrep], sums[kTpEpiWaitRead], sums[kTpEpiBar1],
+             sums[kTpEpiStage], sums[kTpEpiBar2], sums[kTpEpiIssue], sums[kTpBar1Wg1],
+             sums[kTpBar2Wg1]);
+#endif
     }
   }
 #endif

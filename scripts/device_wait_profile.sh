@@ -30,9 +30,9 @@ while read -r m n k config; do
   GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune --log-level error run \
     "${problem[@]}" --n "$n" --k "$k" --config "$config" --timing call --iters "${GEMMTUNE_PROFILE_ITERS:-10}" \
     --baseline-timing none --json > /tmp/wp_run.txt 2>&1
-  grep "^$tag " /tmp/wp_run.txt >> "$report"
+  grep -E "^${tag}E? " /tmp/wp_run.txt >> "$report"
   # The run's own record (time, clock after timing): the JSON document is the rest of stdout.
-  grep -v "^$tag " /tmp/wp_run.txt | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print("RUN", g.get("timing",{}).get("median_us"), g.get("clock",{}).get("sm_mhz"), g["disposition"])' >> "$report" 2>&1
+  grep -Ev "^${tag}E? " /tmp/wp_run.txt | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[x for x in d["measurements"] if x["kind"]=="gemmtune"][0]; print("RUN", g.get("timing",{}).get("median_us"), g.get("clock",{}).get("sm_mhz"), g["disposition"])' >> "$report" 2>&1
 done < "$rows"
 if [[ $hook == TILE ]]; then python3 scripts/tile_profile_summary.py "$report"; exit 0; fi
 python3 - "$report" <<'PY'

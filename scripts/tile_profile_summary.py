@@ -10,6 +10,8 @@ the first math warpgroup's first thread) and a "RUN median_us clock_mhz disposit
 Per launch: K-loop cycles per K block (waits included), epilogue and gap cycles per tile (median
 over CTAs, and by cluster rank where there are two), the SM clock (a CTA's cycles over its
 globaltimer span), the spread of the CTAs' starts and ends, and the launch's span.
+With GEMMTUNE_TILE_PROFILE_EPI, "TPE cta C prep P wread W bar1 B1 ..." lines follow each TP line:
+the epilogue's parts, printed as cycles per tile (median over CTAs and launches).
 """
 import collections
 import statistics as st
@@ -49,6 +51,8 @@ def launch_stats(ctas):
         "end_spread_us": (max(c["end_ns"] for c in ctas) - min(c["end_ns"] for c in ctas)) / 1e3,
         "span_us": (max(c["end_ns"] for c in ctas) - min(c["start_ns"] for c in ctas)) / 1e3,
         "rank_loop_per_kb": {r: st.median(v) for r, v in per_rank.items()},
+        "epi_parts": {k[4:]: st.median(c[k] / c["tiles"] for c in busy)
+                      for k in (busy[0] if busy else {}) if k.startswith("epi_")},
     }
 
 
@@ -62,6 +66,10 @@ def main(path):
             rows[current] = []
         elif line.startswith("TP ") and current:
             rows[current].append(parse_tp(line))
+        elif line.startswith("TPE ") and current and rows[current]:
+            parts = parse_tp(line)  # the TP line of the same CTA came just before
+            if parts.get("cta") == rows[current][-1]["cta"]:
+                rows[current][-1].update({"epi_" + k: v for k, v in parts.items() if k != "cta"})
         elif line.startswith("RUN") and current:
             run[current] = " ".join(line.split()[1:])
     for row, lines in rows.items():
@@ -69,7 +77,7 @@ def main(path):
         if not stats:
             print(f"{row} | no TP lines | run {run.get(row, '?')}")
             continue
-        med = {k: st.median(s[k] for s in stats) for k in stats[0] if k != "rank_loop_per_kb"}
+        med = {k: st.median(s[k] for s in stats) for k in stats[0] if k not in ("rank_loop_per_kb", "epi_parts")}
         ranks = collections.defaultdict(list)
         for s in stats:
             for r, v in s["rank_loop_per_kb"].items():
@@ -87,6 +95,10 @@ def main(path):
               f"clock {med['mhz']:.0f} MHz | span {med['span_us']:.1f} us, starts within "
               f"{med['start_spread_us']:.1f} us, ends within {med['end_spread_us']:.1f} us | "
               f"slowest: {slow_text}")
+        if stats[0]["epi_parts"]:
+            parts = {k: st.median(s["epi_parts"][k] for s in stats) for k in stats[0]["epi_parts"]}
+            print(f"{row} | epilogue parts, cyc/tile: " +
+                  ", ".join(f"{k} {v:.0f}" for k, v in parts.items()))
 
 
 if __name__ == "__main__":
