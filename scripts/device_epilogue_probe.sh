@@ -16,6 +16,8 @@ export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
 rows=configs/bench/epilogue_profile_rows.txt
 table=results/2026-11-23-grouped-vs-deepgemm/2312-grouped-sweep-shared-pairs-model-vs-deepgemm/tuning_table.json
 # Every kernel this call runs, compiled in parallel first (NVRTC, 16 cores).
+# NOTE: waited for by pid: a bare `wait` also waits for the log's tee (process substitution).
+pids=()
 configs=$(grep -v '^#' "$rows" | awk '{print $4}'; python3 -c '
 import json, sys; sys.path.insert(0, "scripts")
 from grouped_vs_deepgemm import problem_key, table_configs
@@ -25,12 +27,14 @@ for p in json.load(open(sys.argv[1]))["problems"]: print(t.get(problem_key(p), "
 for c in $(echo "$configs" | sort -u); do
   for v in "" "$@"; do
     GEMMTUNE_KERNEL_DEFINES="$v" devbuild/gemmtune compile --config "$c" > /dev/null 2>&1 &
+    pids+=($!)
     # the words in device_wait_profile.sh's order (the options are the cache key)
     GEMMTUNE_KERNEL_DEFINES="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_EPI=1 $v GEMMTUNE_TILE_PROFILE_EVERY=1" \
       devbuild/gemmtune compile --config "$c" > /dev/null 2>&1 &
+    pids+=($!)
   done
 done
-wait
+wait "${pids[@]}"
 stamp "compiled $(echo "$configs" | sort -u | wc -w) configs x $(( $# + 1 )) variants"
 i=0
 for v in "" "$@"; do
