@@ -51,7 +51,7 @@ def launch_stats(ctas):
         "end_spread_us": (max(c["end_ns"] for c in ctas) - min(c["end_ns"] for c in ctas)) / 1e3,
         "span_us": (max(c["end_ns"] for c in ctas) - min(c["start_ns"] for c in ctas)) / 1e3,
         "rank_loop_per_kb": {r: st.median(v) for r, v in per_rank.items()},
-        "epi_parts": {k[4:]: st.median(c[k] / c["tiles"] for c in busy)
+        "epi_parts": {k[4:]: st.median(c[k] / c["tiles"] for c in busy if k in c)
                       for k in (busy[0] if busy else {}) if k.startswith("epi_")},
     }
 
@@ -66,10 +66,14 @@ def main(path):
             rows[current] = []
         elif line.startswith("TP ") and current:
             rows[current].append(parse_tp(line))
-        elif line.startswith("TPE ") and current and rows[current]:
-            parts = parse_tp(line)  # the TP line of the same CTA came just before
-            if parts.get("cta") == rows[current][-1]["cta"]:
-                rows[current][-1].update({"epi_" + k: v for k, v in parts.items() if k != "cta"})
+        elif line.startswith("TPE ") and current:
+            # The CTA's TP line came before it, not always just before (CTAs print at once):
+            # the latest TP line of that CTA without parts yet.
+            parts = parse_tp(line)
+            for rec in reversed(rows[current]):
+                if rec["cta"] == parts.get("cta") and "epi_prep" not in rec:
+                    rec.update({"epi_" + k: v for k, v in parts.items() if k != "cta"})
+                    break
         elif line.startswith("RUN") and current:
             run[current] = " ".join(line.split()[1:])
     for row, lines in rows.items():
