@@ -704,17 +704,6 @@ __device__ __forceinline__ void store_tile_sb(char* smem, int buf,
   }
 }
 
-/// GEMMTUNE_NEXT_TASK_IN_K_LOOP (experiment hook): decode the next tile's task (and load its
-/// weight scales) inside this tile's first K block, behind its MMAs, instead of after the K loop
-/// (sb_from_tile) or at the next tile's start.
-__device__ __forceinline__ constexpr bool decode_in_k_loop() {
-#ifdef GEMMTUNE_NEXT_TASK_IN_K_LOOP
-  return true;
-#else
-  return false;
-#endif
-}
-
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty) {
@@ -763,22 +752,17 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // while a thread of the other warpgroup still reads this tile's; the barrier at the top of
   // the next tile publishes them (the epilogues need not synchronise every math thread).
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  // kDecodeAhead: every tile's task is decoded one tile ahead, in the previous tile's first K
-  // block (decode_in_k_loop) or, where that is off, after the previous K loop (sb_from_tile).
-  constexpr bool kDecodeAhead = decode_in_k_loop() || sb_from_tile<C>();
   TileTask next_task{};
   int sb_buf = 0;
-  if (kDecodeAhead && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
+  if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb,
                                    group_cache);
-    if (sb_from_tile<C>()) {
-      float first_sb[SbTile<C>::kLoads];
-      load_tile_sb<C>(p, next_task, first_sb);
-      store_tile_sb<C>(smem, 0, first_sb);
-    }
+    float first_sb[SbTile<C>::kLoads];
+    load_tile_sb<C>(p, next_task, first_sb);
+    store_tile_sb<C>(smem, 0, first_sb);
   }
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = kDecodeAhead
+    const TileTask t = sb_from_tile<C>()
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
@@ -790,19 +774,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     }
     const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
-#ifdef GEMMTUNE_NEXT_TASK_IN_K_LOOP
-    // The next tile's task and, sb_from_tile, its weight scales into registers (stored into the
-    // other buffer after this tile's epilogue), in this tile's first K block.
-    const bool has_next = unit + num_clusters < sched.num_units;
-    float next_tile_sb[SbTile<C>::kLoads];
-    bool next_decoded = false;
-    auto decode_next = [&]() {
-      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
-                                     group_cache);
-      if (sb_from_tile<C>() && !sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
-      next_decoded = true;
-    };
-#endif
 #ifdef GEMMTUNE_TILE_PROFILE
     tp_lap(kTpGap);
     if (threadIdx.x == 128) {
@@ -893,12 +864,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                        desc_b_stage + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
           }
           wgmma_commit();
-          // decode_in_k_loop: the next tile's decode (a dependent chain of divisions, grouped
-          // also a table search and two global loads: 500-1000 cycles on bm128_bn192, tile
-          // profile of session 19) waits out its latencies beside the first block's MMAs.
-#ifdef GEMMTUNE_NEXT_TASK_IN_K_LOOP
-          if (s == 0 && kb == kb_begin && has_next) decode_next();
-#endif
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
           // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
           if (C::kSbInStage && s == 0) {
@@ -956,10 +921,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #ifdef GEMMTUNE_TILE_PROFILE
     tp_lap(kTpLoop);
 #endif
-#ifdef GEMMTUNE_NEXT_TASK_IN_K_LOOP
-    // Not decoded in the K loop (a warpgroup that skipped it, an empty split): now.
-    if (has_next && !next_decoded) decode_next();
-#else
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
@@ -969,7 +930,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
-#endif
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);

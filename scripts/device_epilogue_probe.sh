@@ -6,8 +6,8 @@
 # (scripts/device_define_ab.sh). Every run validates before it times.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_epilogue_probe.sh DENSE_ROWS 'DEFINES' ...
 #   (the unmodified kernel is always the first variant). carry: .devdeps .anchors .dgcache
-#   GEMMTUNE_ROUNDS (default 3). Writes $OUT/log.txt, $OUT/tile_profile_*.txt, $OUT/ab_grouped.jsonl,
-#   $OUT/ab.jsonl.
+#   GEMMTUNE_ROUNDS (default 3); GEMMTUNE_SKIP_PROFILE=1 leaves the tile profile out.
+#   Writes $OUT/log.txt, $OUT/tile_profile_*.txt, $OUT/ab_grouped.jsonl, $OUT/ab.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -25,7 +25,8 @@ grouped_sets="configs/bench/grouped_dg_tests.json configs/bench/grouped_dsv3_moe
 profile_defines() { echo "GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_EPI=1 $1 GEMMTUNE_TILE_PROFILE_EVERY=1"; }
 {
   for v in "" "$@"; do
-    grep -v '^#' "$rows" | awk -v d="$(profile_defines "$v")" '{print $4 "\t" d}'
+    [[ ${GEMMTUNE_SKIP_PROFILE:-0} == 1 ]] ||
+      grep -v '^#' "$rows" | awk -v d="$(profile_defines "$v")" '{print $4 "\t" d}'
     grep -v '^#' "$dense_rows" | awk -v d="$v" 'NF {print $4 "\t" d}'
     python3 -c '
 import json, sys; sys.path.insert(0, "scripts")
@@ -45,7 +46,9 @@ done < /tmp/compile_list.tsv
 wait "${pids[@]}"
 stamp "compiled $(wc -l < /tmp/compile_list.tsv) (config, defines) pairs"
 i=0
-for v in "" "$@"; do
+profile_variants=("" "$@")
+[[ ${GEMMTUNE_SKIP_PROFILE:-0} == 1 ]] && profile_variants=()
+for v in "${profile_variants[@]}"; do
   mkdir -p /tmp/tp$i
   GEMMTUNE_PROFILE_HOOK=TILE GEMMTUNE_PROFILE_DEFINES="GEMMTUNE_TILE_PROFILE_EPI=1 $v" \
     OUT=/tmp/tp$i bash scripts/device_wait_profile.sh "$rows" | sed 's/| slowest.*//'
