@@ -1,6 +1,5 @@
-// support_fast_div.h: division of non-negative ints by a divisor fixed at launch time, as a
-// multiply-high, an add and a shift (the round-up method of Granlund and Montgomery, "Division by
-// invariant integers using multiplication", PLDI 1994). Plain C++ for host tests, NVRTC-clean.
+// support_fast_div.h: division of non-negative ints by a divisor fixed at launch time, by its
+// float reciprocal and an exact correction. Plain C++ for host tests, NVRTC-clean.
 //
 // Why: a persistent CTA decodes its next tile (sm90_fp8_gemm_1d2d_schedule.cuh, Schedule::work)
 // between two tiles, and an int division by a run-time value is ~25 dependent instructions
@@ -14,31 +13,38 @@
 #define GEMMTUNE_HOST_DEVICE inline
 #endif
 
-/// n / d and n % d for 0 <= n < 2^31 and 1 <= d < 2^31, d fixed when constructed.
-/// NOTE: multiplier = floor(2^32 * (2^shift - d) / d) + 1 with shift = ceil(log2 d); then
-/// n / d = (umulhi(n, multiplier) + n) >> shift, and the sum cannot overflow 32 bits because
-/// umulhi(n, multiplier) < n < 2^31 (tests/host/fast_div_test.cpp checks it against `/`).
+/// n / d for 0 <= n < 2^30 and 1 <= d < 2^30, d fixed when constructed: n times the float
+/// reciprocal of d, truncated, then corrected by whole steps of d until the remainder lies in
+/// [0, d) (one step at most where n < 2^22: the float product is within 1 of n / d there).
+/// NOTE: a reciprocal, not the exact multiply-high magic number of Granlund and Montgomery: that
+/// needs a 64-bit division to set up, which every thread (the producer before its first TMA)
+/// paid at the kernel's start, 0.3-0.5 us on 23-75 us grouped launches of one tile per CTA
+/// (H200, session 19). tests/host/fast_div_test.cpp checks it against `/`.
 struct FastDivisor {
-  unsigned int divisor = 1;
-  unsigned int multiplier = 1;
-  unsigned int shift = 0;
+  int divisor = 1;
+  float reciprocal = 1.f;
 
   FastDivisor() = default;
-  GEMMTUNE_HOST_DEVICE explicit FastDivisor(int d) : divisor(static_cast<unsigned int>(d)) {
-    while (shift < 31 && (1u << shift) < divisor) ++shift;
-    const unsigned long long span = (1ull << shift) - divisor;  // < 2^31
-    multiplier = static_cast<unsigned int>((span << 32) / divisor + 1);
+  GEMMTUNE_HOST_DEVICE explicit FastDivisor(int d) : divisor(d) {
+#if defined(__CUDA_ARCH__)
+    reciprocal = __frcp_rn(static_cast<float>(d));
+#else
+    reciprocal = 1.f / static_cast<float>(d);  // correctly rounded, as __frcp_rn
+#endif
   }
 
-  /// n / d, 0 <= n < 2^31.
+  /// n / d, 0 <= n < 2^30.
   GEMMTUNE_HOST_DEVICE int div(int n) const {
-    const unsigned int u = static_cast<unsigned int>(n);
-#if defined(__CUDA_ARCH__)
-    const unsigned int high = __umulhi(u, multiplier);
-#else
-    const unsigned int high =
-        static_cast<unsigned int>((static_cast<unsigned long long>(u) * multiplier) >> 32);
-#endif
-    return static_cast<int>((high + u) >> shift);
+    int q = static_cast<int>(static_cast<float>(n) * reciprocal);
+    long long r = n - static_cast<long long>(q) * divisor;
+    while (r < 0) {
+      --q;
+      r += divisor;
+    }
+    while (r >= divisor) {
+      ++q;
+      r -= divisor;
+    }
+    return q;
   }
 };

@@ -20,24 +20,28 @@ TEST(FastDivisor, EveryDivisorUpTo4096OnEveryDividendUpTo65536) {
   }
 }
 
-TEST(FastDivisor, DividendsNearTheirMultiplesAndNearTwoToThe31) {
-  for (int d : {1, 2, 3, 5, 7, 24, 56, 96, 132, 193, 1000, 4095, 65537, 1 << 20, (1 << 30) + 3,
-                2147483647}) {
+TEST(FastDivisor, DividendsNearTheirMultiplesAndNearTwoToThe30) {
+  for (int d : {1, 2, 3, 5, 7, 24, 56, 96, 132, 193, 1000, 4095, 65537, 1 << 20, (1 << 29) + 3,
+                (1 << 30) - 1}) {
     for (int64_t q : {int64_t{0}, int64_t{1}, int64_t{2}, int64_t{1000}, int64_t{1} << 20}) {
       for (int delta = -2; delta <= 2; ++delta) {
         const int64_t n = q * d + delta;
-        if (n >= 0 && n <= 2147483647) expect_divides_like_cpu(d, static_cast<int>(n));
+        if (n >= 0 && n < (int64_t{1} << 30)) expect_divides_like_cpu(d, static_cast<int>(n));
       }
     }
-    expect_divides_like_cpu(d, 2147483647);
-    expect_divides_like_cpu(d, 2147483646);
+    expect_divides_like_cpu(d, (1 << 30) - 1);
+    expect_divides_like_cpu(d, (1 << 30) - 2);
   }
 }
 
 TEST(FastDivisor, RandomDivisorsAndDividends) {
   std::mt19937 rng(20261124);
-  std::uniform_int_distribution<int> divisor(1, 2147483647), dividend(0, 2147483647);
-  for (int i = 0; i < 2000000; ++i) expect_divides_like_cpu(divisor(rng), dividend(rng));
+  std::uniform_int_distribution<int> divisor(1, (1 << 30) - 1), dividend(0, (1 << 30) - 1);
+  std::uniform_int_distribution<int> small_divisor(1, 1 << 16);
+  for (int i = 0; i < 2000000; ++i) {
+    expect_divides_like_cpu(divisor(rng), dividend(rng));
+    expect_divides_like_cpu(small_divisor(rng), dividend(rng));
+  }
 }
 
 }  // namespace
