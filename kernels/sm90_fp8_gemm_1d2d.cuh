@@ -62,6 +62,11 @@ using namespace gemmtune_ptx;
 // tile, cheap enough to leave the kernel's speed alone (three clock reads per tile in one
 // thread, sums in shared memory): K loops (waits included), epilogues, the gaps between them,
 // and the SM clock over the launch (cycles / globaltimer ns). Printed per CTA and launch.
+// GEMMTUNE_TILE_PROFILE_EPI (a diagnostic): GEMMTUNE_TILE_PROFILE with the epilogue's parts
+// (TileProfileSlot); it implies GEMMTUNE_TILE_PROFILE.
+#if defined(GEMMTUNE_TILE_PROFILE_EPI) && !defined(GEMMTUNE_TILE_PROFILE)
+#define GEMMTUNE_TILE_PROFILE 1
+#endif
 #if defined(GEMMTUNE_WAIT_PROFILE) || defined(GEMMTUNE_TILE_PROFILE)
 __device__ __forceinline__ long long globaltimer_ns() {
   long long t;

@@ -76,6 +76,7 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SPLIT_K_PAIR_SUM=1", "bm64_bn32_s12_mc0_sm132_rN8_sk4_k7168", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
       {"GEMMTUNE_TILE_PROFILE=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
+      {"GEMMTUNE_TILE_PROFILE_EPI=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168", true},
       // The diagnostic's clock sums and printf take stack in the 40-register producer.
       {"GEMMTUNE_WAIT_PROFILE=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1", false},
       {"GEMMTUNE_WAIT_PROFILE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", false},
@@ -92,6 +93,19 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
           << c.define << " " << c.config;
     }
   }
+}
+
+// The epilogue's parts are laps on top of the tile profile: with both set the code differs from
+// the tile profile alone, and nothing spills.
+TEST(ExperimentHooks, TileProfileEpilogueLapsAddToTheTileProfile) {
+  const char* config = "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC";
+  const CompileResult tile = build_with(config, {"-DGEMMTUNE_TILE_PROFILE=1"});
+  const CompileResult epi =
+      build_with(config, {"-DGEMMTUNE_TILE_PROFILE=1", "-DGEMMTUNE_TILE_PROFILE_EPI=1"});
+  ASSERT_TRUE(tile.ok) << tile.log;
+  ASSERT_TRUE(epi.ok) << epi.log;
+  EXPECT_NE(code_sections(tile.cubin), code_sections(epi.cubin));
+  EXPECT_EQ(epi.ptxas.spill_store_bytes + epi.ptxas.spill_load_bytes, 0);
 }
 
 // The grouped producer runs as a warp by default and as one thread with the hook; dense kernels
