@@ -32,9 +32,6 @@ struct Work {
 template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
-  // A band is kGroup lines of units (rows of the unit grid with kRasterN, else columns).
-  FastDivisor band_div;  // units per band
-  FastDivisor tail_div;  // lines of the last band, where fewer than kGroup
 
   /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
   __device__ __forceinline__ Schedule(int m_block_count, int n) {
@@ -43,19 +40,46 @@ struct Schedule {
     grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
     grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
     num_units = grid_m * grid_n * C::kSplitK;
-#ifndef GEMMTUNE_SCHEDULE_IDIV
+  }
+
+#ifdef GEMMTUNE_SCHEDULE_MAGIC
+  // Experiment hook (session 19): the band divisions by multiply-high once prepare_fast() ran.
+  // A band is kGroup lines of units (rows of the unit grid with kRasterN, else columns).
+  FastDivisor band_div;  // units per band
+  FastDivisor tail_div;  // lines of the last band, where fewer than kGroup
+  bool fast = false;
+
+  /// Sets up the divisors (a 64-bit division each): call it after the first tile's decode.
+  __device__ __forceinline__ void prepare_fast() {
     const int lines = C::kRasterN ? grid_m : grid_n;
     band_div = FastDivisor(max(C::kGroup * (C::kRasterN ? grid_n : grid_m), 1));
     tail_div = FastDivisor(max(lines % C::kGroup, 1));
-#endif
+    fast = true;
   }
+#endif
 
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
     const int split = unit % C::kSplitK;
     const int t = unit / C::kSplitK;
     int gm, gn;
-#ifdef GEMMTUNE_SCHEDULE_IDIV
-    // Experiment hook: the decode with int divisions by run-time values (before session 19).
+#ifdef GEMMTUNE_SCHEDULE_MAGIC
+    if (fast) {
+      const int lines = C::kRasterN ? grid_m : grid_n;
+      const int band = band_div.div(t);
+      const int first = band * C::kGroup;
+      const int within = t - band * static_cast<int>(band_div.divisor);
+      int line, along;
+      if (lines - first >= C::kGroup) {  // a whole band: kGroup is a compile-time divisor
+        line = within % C::kGroup;
+        along = within / C::kGroup;
+      } else {
+        along = tail_div.div(within);
+        line = within - along * (lines - first);
+      }
+      gm = C::kRasterN ? first + line : along;
+      gn = C::kRasterN ? along : first + line;
+    } else
+#endif
     if (C::kRasterN) {
       const int band_units = C::kGroup * grid_n;
       const int first = (t / band_units) * C::kGroup;
@@ -71,22 +95,6 @@ struct Schedule {
       gn = first + within % cols;
       gm = within / cols;
     }
-#else
-    const int lines = C::kRasterN ? grid_m : grid_n;
-    const int band = band_div.div(t);
-    const int first = band * C::kGroup;
-    const int within = t - band * static_cast<int>(band_div.divisor);
-    int line, along;
-    if (lines - first >= C::kGroup) {  // a whole band: kGroup is a compile-time divisor
-      line = within % C::kGroup;
-      along = within / C::kGroup;
-    } else {
-      along = tail_div.div(within);
-      line = within - along * (lines - first);
-    }
-    gm = C::kRasterN ? first + line : along;
-    gn = C::kRasterN ? along : first + line;
-#endif
     Work w{gm, gn, split, true};
     if (C::kMulticast == 1) {
       w.n_block = 2 * gn + static_cast<int>(rank);
