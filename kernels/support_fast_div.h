@@ -5,10 +5,11 @@
 // Why: a persistent CTA decodes its next tile (sm90_fp8_gemm_1d2d_schedule.cuh, Schedule::work)
 // between two tiles, and an int division by a run-time value is ~25 dependent instructions
 // (I2F, MUFU.RCP, F2I, IMAD.HI and fix-ups, SASS). The tile profile of session 19 put the whole
-// decode at ~370 cycles per tile on dense bm128_bn192, where the tensor cores wait; with these
-// divisors dense rows of many tiles per CTA ran 1.1-1.5% faster (results/2026-11-24-grouped-vs-
-// deepgemm/0216-...). Setting one up costs a 64-bit division: GEMMTUNE_SCHEDULE_MAGIC sets them
-// up after a CTA's first tile, never before its first TMA (0216: 0.3-0.5 us on short launches).
+// decode at ~370 cycles per tile on dense bm128_bn192, where the tensor cores wait. With these
+// divisors dense rows of many tiles per CTA ran 1.1-1.5% faster in one call and 0-0.7% in
+// another (results/2026-11-24-grouped-vs-deepgemm/0216-..., 0246-...): not adopted, used only
+// by the GEMMTUNE_SCHEDULE_MAGIC hook. Setting one up costs a 64-bit division, so the hook does
+// it after a CTA's first tile, never before its first TMA (0216: 0.3-0.5 us on short launches).
 #pragma once
 
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
@@ -17,7 +18,7 @@
 #define GEMMTUNE_HOST_DEVICE inline
 #endif
 
-/// n / d and n % d for 0 <= n < 2^31 and 1 <= d < 2^31, d fixed when constructed.
+/// n / d for 0 <= n < 2^31 and 1 <= d < 2^31, d fixed when constructed.
 /// NOTE: multiplier = floor(2^32 * (2^shift - d) / d) + 1 with shift = ceil(log2 d); then
 /// n / d = (umulhi(n, multiplier) + n) >> shift, and the sum cannot overflow 32 bits because
 /// umulhi(n, multiplier) < n < 2^31 (tests/host/fast_div_test.cpp checks it against `/`).
