@@ -325,18 +325,11 @@ __device__ __forceinline__ void stage_tile(char* smem,
                                            int row0) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   const int lane = threadIdx.x % 32;
-#ifdef GEMMTUNE_WG_EPILOGUE
-  // Each warpgroup stages and copies out its own rows (store_tile_wg, no TMA store in flight):
-  // its own last copy has read them.
-  (void)kMathThreads;
-  named_barrier_sync(4 + threadIdx.x / 128 - 1, 128);
-#else
   GEMMTUNE_TP_PART(kTpEpiPrep);
   if (threadIdx.x == 128) tma_store_wait_read();  // the previous tile's stores have left it
   GEMMTUNE_TP_PART(kTpEpiWaitRead);
   GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
   GEMMTUNE_TP_PART(kTpEpiBar1);
-#endif
   // stmatrix: one instruction stores a warp's 16 rows x 16 columns (4 matrices of 8 x 8), four
   // times fewer shared-memory store instructions than one 32-bit store per column pair. Lane l
   // addresses row l % 8 of matrix l / 8: matrices 0/1 are rows 0-7/8-15 of fragment j, 2/3 the
@@ -546,36 +539,6 @@ __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, cha
   // while another still reads it.
 #endif
 }
-
-#ifdef GEMMTUNE_WG_EPILOGUE
-/// GEMMTUNE_WG_EPILOGUE (experiment hook, session 19): every unsplit tile, ragged or not, is
-/// staged in shared memory and copied out by each math warpgroup for its own rows (16-byte
-/// units, rows below row_end and columns below N), with barriers of that warpgroup only, so
-/// neither warpgroup waits for the other in the epilogue (the tile profile of session 19: the
-/// second waited ~390 cycles per tile at the first barrier) and no TMA store is in flight.
-template <class C>
-__device__ __forceinline__ void store_tile_wg(const GemmtuneGemmParams& p, char* smem,
-                                              const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                              int row0, int m0, int n0, int row_end,
-                                              bool owns_result) {
-  if (!owns_result) return;  // the same for every thread of the CTA
-  constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
-  constexpr int kRowsPerWarpgroup = C::kBlockM / C::kMathWarpgroups;
-  const int warpgroup = static_cast<int>(threadIdx.x) / 128 - 1;
-  stage_tile<C>(smem, sum, row0);
-  named_barrier_sync(4 + warpgroup, 128);
-  const char* tile = smem + C::kDOffset;
-  const int first_row = warpgroup * kRowsPerWarpgroup;
-  const int units = max(min(row_end - m0 - first_row, kRowsPerWarpgroup), 0) * kUnitsPerRow;
-  for (int u = static_cast<int>(threadIdx.x) % 128; u < units; u += 128) {
-    const int row = first_row + u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
-    if (n0 + col < p.n) {
-      *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
-          *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
-    }
-  }
-}
-#endif
 
 /// A compile-time int passed as a value (NVRTC has no <type_traits>).
 template <int V>
@@ -976,11 +939,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
-#ifdef GEMMTUNE_WG_EPILOGUE
-    if (C::kSplitK == 1) {
-      store_tile_wg<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end, w.owns_result);
-    } else
-#endif
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
