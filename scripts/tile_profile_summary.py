@@ -10,8 +10,9 @@ the first math warpgroup's first thread) and a "RUN median_us clock_mhz disposit
 Per launch: K-loop cycles per K block (waits included), epilogue and gap cycles per tile (median
 over CTAs, and by cluster rank where there are two), the SM clock (a CTA's cycles over its
 globaltimer span), the spread of the CTAs' starts and ends, and the launch's span.
-With GEMMTUNE_TILE_PROFILE_EPI, "TPE cta C prep P wread W bar1 B1 ..." lines follow each TP line:
-the epilogue's parts, printed as cycles per tile (median over CTAs and launches).
+With GEMMTUNE_TILE_PROFILE_EPI, "TPE cta C prep P wread W bar1 B1 ..." lines come after their
+CTA's TP line (not always right after it: CTAs print at once) with the epilogue's parts,
+printed as cycles per tile (median over CTAs and launches).
 """
 import collections
 import statistics as st
@@ -81,7 +82,8 @@ def main(path):
         if not stats:
             print(f"{row} | no TP lines | run {run.get(row, '?')}")
             continue
-        med = {k: st.median(s[k] for s in stats) for k in stats[0] if k not in ("rank_loop_per_kb", "epi_parts")}
+        med = {k: st.median(s[k] for s in stats) for k in stats[0]
+               if k not in ("rank_loop_per_kb", "epi_parts")}
         ranks = collections.defaultdict(list)
         for s in stats:
             for r, v in s["rank_loop_per_kb"].items():
