@@ -195,6 +195,10 @@ struct TileTask {
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
   bool b_shared;           // multicast B: the cluster's two tiles read the same B (rank 0 loads it
                            // for both); false where the pair's m-blocks lie in two groups
+#ifdef GEMMTUNE_B_EVICT_FIRST
+  bool b_once;             // no other load of the launch reads this tile's B (its group, or the
+                           // dense problem, has one m-block, or one multicast pair)
+#endif
 
   /// The tile's second scale block of B (its columns past the first block's end), clamped to its
   /// group's last so that a tile inside one block reads a row that exists.
@@ -263,6 +267,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       const int partner = t.work.m_block ^ 1;
       t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
+#ifdef GEMMTUNE_B_EVICT_FIRST
+    t.b_once = block_end - block0 <= (C::kMulticast == 2 && t.b_shared ? 2 : 1);
+#endif
     t.a_row0 = begin + local * C::kBlockM;
     t.row_end = end;
     t.b_row0 = lo * p.n + t.n0;
@@ -282,6 +289,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       t.sb_row_last = warp_uniform(t.sb_row_last);
       t.work.owns_result = warp_uniform(t.work.owns_result ? 1 : 0) != 0;
       t.b_shared = warp_uniform(t.b_shared ? 1 : 0) != 0;
+#ifdef GEMMTUNE_B_EVICT_FIRST
+      t.b_once = warp_uniform(t.b_once ? 1 : 0) != 0;
+#endif
     }
   } else {
     t.a_row0 = t.work.m_block * C::kBlockM;
@@ -289,6 +299,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.b_row0 = t.n0;
     t.sb_row0 = t.n0 / 128;
     t.sb_row_last = scale_blocks_n - 1;
+#ifdef GEMMTUNE_B_EVICT_FIRST
+    t.b_once = sched.grid_m == 1;  // grid_m counts multicast-B pairs, which load B once
+#endif
   }
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
   t.kb_begin = t.work.split * per;

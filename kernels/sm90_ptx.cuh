@@ -128,6 +128,38 @@ __device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDescri
       : "memory");
 }
 
+/// An L2 cache policy under which the lines a load brings in are the first to be evicted
+/// (createpolicy, PTX ISA "createpolicy"): for data read once, so that it displaces itself
+/// rather than lines the L2 holds for others (GEMMTUNE_B_EVICT_FIRST).
+__device__ __forceinline__ u64 l2_evict_first_policy() {
+  u64 policy;
+  asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+  return policy;
+}
+
+/// tma_load_2d with an L2 cache policy (l2_evict_first_policy).
+__device__ __forceinline__ void tma_load_2d_hint(void* dst, const TmaDescriptor* desc, u64* bar,
+                                                 int c0, int c1, u64 policy) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint"
+      " [%0], [%1, {%3, %4}], [%2], %5;" ::"r"(smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(desc)), "r"(smem_addr(bar)), "r"(c0), "r"(c1), "l"(policy)
+      : "memory");
+}
+
+/// tma_load_2d_multicast with an L2 cache policy.
+__device__ __forceinline__ void tma_load_2d_multicast_hint(void* dst, const TmaDescriptor* desc,
+                                                           u64* bar, int c0, int c1,
+                                                           unsigned short cta_mask, u64 policy) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+      ".multicast::cluster.L2::cache_hint [%0], [%1, {%3, %4}], [%2], %5, %6;" ::"r"(
+          smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(desc)), "r"(smem_addr(bar)), "r"(c0), "r"(c1), "h"(cta_mask),
+      "l"(policy)
+      : "memory");
+}
+
 /// 2D tile store from shared memory; the bulk group tracks completion.
 __device__ __forceinline__ void tma_store_2d(const TmaDescriptor* desc, const void* src, int c0,
                                              int c1) {
