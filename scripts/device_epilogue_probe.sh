@@ -6,7 +6,8 @@
 # (scripts/device_define_ab.sh). Every run validates before it times.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_epilogue_probe.sh DENSE_ROWS 'DEFINES' ...
 #   (the unmodified kernel is always the first variant). carry: .devdeps .anchors .dgcache
-#   GEMMTUNE_ROUNDS (default 3); GEMMTUNE_SKIP_PROFILE=1 leaves the tile profile out.
+#   GEMMTUNE_ROUNDS (default 3); GEMMTUNE_SKIP_PROFILE=1 leaves the tile profile out,
+#   GEMMTUNE_SKIP_GROUPED=1 the grouped A/B (dense rows only).
 #   Writes $OUT/log.txt, $OUT/tile_profile_*.txt, $OUT/ab_grouped.jsonl, $OUT/ab.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -20,6 +21,7 @@ export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
 rows=configs/bench/epilogue_profile_rows.txt
 table=results/2026-11-23-grouped-vs-deepgemm/2312-grouped-sweep-shared-pairs-model-vs-deepgemm/tuning_table.json
 grouped_sets="configs/bench/grouped_dg_tests.json configs/bench/grouped_dsv3_moe.json"
+[[ ${GEMMTUNE_SKIP_GROUPED:-0} == 1 ]] && grouped_sets=""
 # Every (config, defines) this call runs, compiled first, 16 at a time (NVRTC; the defines are
 # part of the cache key, in device_wait_profile.sh's word order for the profile).
 profile_defines() { echo "GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_EPI=1 $1 GEMMTUNE_TILE_PROFILE_EVERY=1"; }
@@ -28,7 +30,7 @@ profile_defines() { echo "GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_EPI=1 $1
     [[ ${GEMMTUNE_SKIP_PROFILE:-0} == 1 ]] ||
       grep -v '^#' "$rows" | awk -v d="$(profile_defines "$v")" '{print $4 "\t" d}'
     grep -v '^#' "$dense_rows" | awk -v d="$v" 'NF {print $4 "\t" d}'
-    python3 -c '
+    [[ -z $grouped_sets ]] || python3 -c '
 import json, sys; sys.path.insert(0, "scripts")
 from grouped_vs_deepgemm import problem_key, table_configs
 t = table_configs(sys.argv[1])
