@@ -242,11 +242,6 @@ __device__ __forceinline__ constexpr bool producer_is_warp() {
 #endif
 }
 
-/// GEMMTUNE_B_EVICT_FIRST (experiment hook): B loads under an L2 evict-first policy, where no
-/// other load of the launch reads the same B (1; TileTask::b_once), or always (2). Why try: a
-/// problem of one m-block streams B once, while the L2 is full of dirty lines of whatever ran
-/// before (in the call protocol, the 512 MB flush); each B line that displaces one of those costs
-/// a write-back to HBM beside the read. Under evict-first, B lines displace each other instead.
 template <class C>
 __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaDescriptor* tmap_b,
                                          const TmaDescriptor* tmap_sa, const GemmtuneGemmParams& p,
@@ -259,9 +254,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
                            : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
-#ifdef GEMMTUNE_B_EVICT_FIRST
-  const u64 b_policy = l2_evict_first_policy();
-#endif
+  const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
   for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
@@ -269,17 +262,14 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
     char* b_stage = smem + C::kBOffset + stage * (C::kBlockN * 128);
-#ifdef GEMMTUNE_B_EVICT_FIRST
-    if (GEMMTUNE_B_EVICT_FIRST == 2 || t.b_once) {
+    if (t.b_evict_first) {
       if (C::kMulticast != 2 || !t.b_shared) {
         tma_load_2d_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, b_policy);
       } else if (rank == 0) {
         tma_load_2d_multicast_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, 0x3,
                                    b_policy);
       }
-    } else
-#endif
-    if (C::kMulticast == 2 && !t.b_shared) {
+    } else if (C::kMulticast == 2 && !t.b_shared) {
       // A pair across two groups: each CTA loads its own group's B. Its stage is free: both
       // CTAs' math warps release every stage to both producers (release_stage).
       tma_load_2d(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0);

@@ -12,6 +12,7 @@
 #include "gemmtune_params.h"
 #include "sm90_ptx.cuh"
 #include "support_fast_div.h"
+#include "support_l2_policy.h"
 
 namespace sm90_fp8_gemm_1d2d {
 
@@ -195,10 +196,7 @@ struct TileTask {
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
   bool b_shared;           // multicast B: the cluster's two tiles read the same B (rank 0 loads it
                            // for both); false where the pair's m-blocks lie in two groups
-#ifdef GEMMTUNE_B_EVICT_FIRST
-  bool b_once;             // no other load of the launch reads this tile's B (its group, or the
-                           // dense problem, has one m-block, or one multicast pair)
-#endif
+  bool b_evict_first;      // B loads under the L2 evict-first policy (b_evict_first_rule)
 
   /// The tile's second scale block of B (its columns past the first block's end), clamped to its
   /// group's last so that a tile inside one block reads a row that exists.
@@ -214,6 +212,19 @@ struct TileTask {
 struct GroupCache {
   int block_lo = 0, block_hi = 0, group = 0, begin = 0, end = 0;
 };
+
+/// gemmtune_b_evict_first (support_l2_policy.h), or the GEMMTUNE_B_EVICT_FIRST experiment hook:
+/// 0 never (the kernel before the rule, session 20), 2 always.
+template <class C>
+__device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares_b) {
+#if defined(GEMMTUNE_B_EVICT_FIRST) && GEMMTUNE_B_EVICT_FIRST == 0
+  return false;
+#elif defined(GEMMTUNE_B_EVICT_FIRST) && GEMMTUNE_B_EVICT_FIRST == 2
+  return true;
+#else
+  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b);
+#endif
+}
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 /// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
@@ -267,9 +278,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       const int partner = t.work.m_block ^ 1;
       t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
-#ifdef GEMMTUNE_B_EVICT_FIRST
-    t.b_once = block_end - block0 <= (C::kMulticast == 2 && t.b_shared ? 2 : 1);
-#endif
+    t.b_evict_first = b_evict_first_rule<C>(block_end - block0, C::kMulticast == 2 && t.b_shared);
     t.a_row0 = begin + local * C::kBlockM;
     t.row_end = end;
     t.b_row0 = lo * p.n + t.n0;
@@ -289,9 +298,6 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       t.sb_row_last = warp_uniform(t.sb_row_last);
       t.work.owns_result = warp_uniform(t.work.owns_result ? 1 : 0) != 0;
       t.b_shared = warp_uniform(t.b_shared ? 1 : 0) != 0;
-#ifdef GEMMTUNE_B_EVICT_FIRST
-      t.b_once = warp_uniform(t.b_once ? 1 : 0) != 0;
-#endif
     }
   } else {
     t.a_row0 = t.work.m_block * C::kBlockM;
@@ -299,9 +305,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.b_row0 = t.n0;
     t.sb_row0 = t.n0 / 128;
     t.sb_row_last = scale_blocks_n - 1;
-#ifdef GEMMTUNE_B_EVICT_FIRST
-    t.b_once = sched.grid_m == 1;  // grid_m counts multicast-B pairs, which load B once
-#endif
+    t.b_evict_first = b_evict_first_rule<C>(sched.grid_m, false);  // grid_m counts mcB pairs
   }
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
   t.kb_begin = t.work.split * per;

@@ -130,7 +130,7 @@ __device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDescri
 
 /// An L2 cache policy under which the lines a load brings in are the first to be evicted
 /// (createpolicy, PTX ISA "createpolicy"): for data read once, so that it displaces itself
-/// rather than lines the L2 holds for others (GEMMTUNE_B_EVICT_FIRST).
+/// rather than lines the L2 holds for others (b_evict_first_rule).
 __device__ __forceinline__ u64 l2_evict_first_policy() {
   u64 policy;
   asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));

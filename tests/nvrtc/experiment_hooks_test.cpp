@@ -58,8 +58,8 @@ struct HookCase {
 TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
   const HookCase cases[] = {
       {"GEMMTUNE_IDLE_WARPGROUP_MMA=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", true},
-      {"GEMMTUNE_B_EVICT_FIRST=1", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
-      {"GEMMTUNE_B_EVICT_FIRST=1", "bm64_bn192_s6_mcB_sm132_rN8_sk1_gM", true},
+      {"GEMMTUNE_B_EVICT_FIRST=0", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
+      {"GEMMTUNE_B_EVICT_FIRST=0", "bm64_bn192_s6_mcB_sm132_rN8_sk1_gM", true},
       {"GEMMTUNE_B_EVICT_FIRST=2", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
       {"GEMMTUNE_GROUP_CACHE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_GROUP_CACHE=1", "bm64_bn160_s5_mc0_sm132_rN8_sk1_gM", true},

@@ -1,0 +1,29 @@
+// support_l2_policy.h: which loads of the sm90_fp8_gemm_1d2d family go under the L2 evict-first
+// policy (the kernel's producer issues them with l2_evict_first_policy, sm90_ptx.cuh). Plain C++
+// for host tests (tests/host/l2_policy_test.cpp), NVRTC-clean.
+//
+// Why: B that few tiles read is streamed through an L2 full of dirty lines of what ran before
+// (in the call protocol the 512 MB flush; in a model the previous kernels' outputs). Each B line
+// that displaces a dirty line costs a write-back to HBM beside its read; under evict-first, B
+// lines displace each other instead. Measured on the H200 (results/PERF_LOG.md, session 20): dense
+// M <= 128 rows 1.885 -> 1.968 TB/s (64 x 7168 x 16384 41.2 -> 37.5 us, and 128 rows on two bm64
+// m-blocks 42.5 -> 38.7 us); masked groups of one m-block up to 11% faster. But where a group has
+// two bm128 m-blocks (masked ~192 rows) 8-14% slower, contiguous prefill rows 1-9% slower: the
+// second reader comes too late and reads B from HBM again. Dense two m-blocks are neighbouring
+// units of the raster order with equal rows and run in step; a group's two m-blocks do not.
+#pragma once
+
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define GEMMTUNE_L2_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define GEMMTUNE_L2_HOST_DEVICE inline
+#endif
+
+/// Whether a tile's B loads go under evict-first. `readers`: the m-blocks that load the same B
+/// (dense: the schedule's m-blocks, multicast-B pairs counted once; grouped: the tile's group's
+/// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs.
+GEMMTUNE_L2_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers,
+                                                    bool pair_shares_b) {
+  if (grouped) return readers <= (pair_shares_b ? 2 : 1);
+  return readers <= 2;
+}
