@@ -222,7 +222,7 @@ __device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares
 #elif defined(GEMMTUNE_B_EVICT_FIRST) && GEMMTUNE_B_EVICT_FIRST == 2
   return true;
 #else
-  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b);
+  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b, C::kBlockM);
 #endif
 }
 

@@ -10,7 +10,7 @@
 // m-blocks 42.5 -> 38.7 us); masked groups of one m-block up to 11% faster. But where a group has
 // two bm128 m-blocks (masked ~192 rows) 8-14% slower, contiguous prefill rows 1-9% slower: the
 // second reader comes too late and reads B from HBM again. Dense two m-blocks are neighbouring
-// units of the raster order with equal rows and run in step; a group's two m-blocks do not.
+// units of the raster order with equal rows and run in step, but not two bm256 ones on short K.
 #pragma once
 
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
@@ -21,9 +21,12 @@
 
 /// Whether a tile's B loads go under evict-first. `readers`: the m-blocks that load the same B
 /// (dense: the schedule's m-blocks, multicast-B pairs counted once; grouped: the tile's group's
-/// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs.
-GEMMTUNE_L2_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers,
-                                                    bool pair_shares_b) {
+/// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs;
+/// `block_m`: the tile's rows. Dense two readers only where they hold at most 256 rows: two bm256
+/// m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128 ones
+/// 0-9% faster (results/2026-11-24-l2-evict-first/0508-evict-first-two-m-block-dense-ab/).
+GEMMTUNE_L2_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
+                                                    int block_m) {
   if (grouped) return readers <= (pair_shares_b ? 2 : 1);
-  return readers <= 2;
+  return readers == 1 || (readers == 2 && block_m <= 128);
 }

@@ -6,19 +6,24 @@
 
 namespace {
 
-TEST(L2Policy, DenseStreamsBWhereOneOrTwoMBlocksReadIt) {
-  EXPECT_TRUE(gemmtune_b_evict_first(false, 1, false));   // M <= block_m
-  EXPECT_TRUE(gemmtune_b_evict_first(false, 2, false));   // 128 rows on bm64: in step
-  EXPECT_FALSE(gemmtune_b_evict_first(false, 3, false));
-  EXPECT_FALSE(gemmtune_b_evict_first(false, 32, false));  // 4096 rows on bm128: L2 reuse
+TEST(L2Policy, DenseStreamsBWhereOneMBlockOrTwoOfAtMost128RowsReadIt) {
+  EXPECT_TRUE(gemmtune_b_evict_first(false, 1, false, 64));    // M <= block_m
+  EXPECT_TRUE(gemmtune_b_evict_first(false, 1, false, 256));
+  EXPECT_TRUE(gemmtune_b_evict_first(false, 2, false, 64));    // 128 rows on bm64: in step
+  EXPECT_TRUE(gemmtune_b_evict_first(false, 2, false, 128));   // 256 rows on bm128: up to +9%
+  EXPECT_FALSE(gemmtune_b_evict_first(false, 2, false, 256));  // 512 x 32768 x 512: 9% slower
+  EXPECT_FALSE(gemmtune_b_evict_first(false, 3, false, 64));
+  EXPECT_FALSE(gemmtune_b_evict_first(false, 32, false, 128));  // 4096 rows: L2 reuse
 }
 
 TEST(L2Policy, GroupedStreamsBOnlyForGroupsOfOneMBlockOrOneSharedPair) {
-  EXPECT_TRUE(gemmtune_b_evict_first(true, 1, false));   // masked decode, ~20 rows a group
-  EXPECT_FALSE(gemmtune_b_evict_first(true, 2, false));  // masked ~192 rows on bm128: 8-14% slower
-  EXPECT_TRUE(gemmtune_b_evict_first(true, 2, true));    // one multicast-B pair loads B once
-  EXPECT_FALSE(gemmtune_b_evict_first(true, 3, true));
-  EXPECT_FALSE(gemmtune_b_evict_first(true, 64, false));  // contiguous prefill groups
+  EXPECT_TRUE(gemmtune_b_evict_first(true, 1, false, 64));   // masked decode, ~20 rows a group
+  EXPECT_TRUE(gemmtune_b_evict_first(true, 1, false, 256));
+  EXPECT_FALSE(gemmtune_b_evict_first(true, 2, false, 128));  // masked ~192 rows: 8-14% slower
+  EXPECT_FALSE(gemmtune_b_evict_first(true, 2, false, 64));
+  EXPECT_TRUE(gemmtune_b_evict_first(true, 2, true, 128));    // one multicast-B pair loads B once
+  EXPECT_FALSE(gemmtune_b_evict_first(true, 3, true, 128));
+  EXPECT_FALSE(gemmtune_b_evict_first(true, 64, false, 128));  // contiguous prefill groups
 }
 
 }  // namespace
