@@ -87,8 +87,11 @@ struct Budget {
 
 /// The twins of a problem's screening leaders: the `count` fastest configs of `passed` (a
 /// config measured twice counts at its fastest) within `within_rel` of the fastest time, not
-/// twins themselves and having a twin, fastest first, each twin once. A leader's twin is itself
-/// compiled for K (k_specialised: a split-K leader keeps its split), else twin_of's.
+/// twins themselves and having a twin, fastest first, each twin once; then up to `count` more
+/// leaders among configs screened throttled (kRunoffThrottledRel below the problem's highest
+/// screening clock, as in runoff_candidates), by fewest cycles (median x clock) within
+/// `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
+/// split-K leader keeps its split), else twin_of's.
 /// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
 /// same twins, whatever twins it has measured since.
 [[nodiscard]] std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed,

@@ -69,6 +69,36 @@ TEST(LeaderTwins, TwinsNeverLeadAndASplitKLeaderKeepsAnEvenSplit) {
                                       "bm64_bn32_s4_mc0_sm132_rN8_sk1_k7168"}));
 }
 
+// A leader the card's heat hid (the masked 32 x ~192 rows at 6144 x 7168, results/2026-11-24-
+// l2-evict-first/0444-…): screened throttled, 4th by time, 2nd by cycles (median x clock). After
+// the `count` fastest by time come up to `count` more by cycles among the throttled ones.
+TEST(LeaderTwins, ThrottledLeadersByCyclesJoinAfterTheFastest) {
+  const Passed passed = {
+      {.median_us = 586.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1", .sm_mhz = 1905},   // 1.116 M
+      {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1800},    // 1.067 M
+      {.median_us = 600.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},    // 1.161 M
+      {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1695}}; // 1.085 M
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
+                                      "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168",
+                                      "bm128_bn128_s4_mc0_sm132_rN8_sk1_k7168"}));
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
+                                      "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
+  // Not beyond `within_rel` of the fewest cycles: 1.085 M is 1.7% over 1.067 M.
+  EXPECT_EQ(sweep::leader_twins(passed, 7168, 2, 0.015).size(), 2u);
+}
+
+// Where the clock held (within kRunoffThrottledRel of the highest), leaders are by time alone.
+TEST(LeaderTwins, ByTimeAloneWhereTheClockHeld) {
+  const Passed passed = {
+      {.median_us = 586.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1", .sm_mhz = 1905},
+      {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},
+      {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1860}};
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+            (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
+}
+
 /// A compiler that counts its calls per config.
 struct CountingCompiler {
   std::mutex mutex;
