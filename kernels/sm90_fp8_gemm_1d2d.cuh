@@ -10,9 +10,11 @@
 // Structure of one CTA (persistent: it loops over tiles of a static schedule):
 //   warpgroup 0        producer: one thread issues TMA loads of A, B and sA (and with kSbInStage a
 //                      second one those of sB) into a ring of kStages shared-memory stages (128B
-//                      swizzle), full/empty mbarriers. Otherwise math threads read sB from global
-//                      memory one K block ahead, or (kSbPerTile: two warpgroups, K compiled in)
-//                      from a per-tile copy in shared memory that they fill one tile ahead.
+//                      swizzle), full/empty mbarriers; B under an L2 evict-first policy where
+//                      few tiles read it (support_l2_policy.h). Otherwise math threads read sB
+//                      from global memory one K block ahead, or (kSbPerTile: two warpgroups, K
+//                      compiled in) from a per-tile copy in shared memory that they fill one tile
+//                      ahead.
 //   warpgroups 1..W    math: wgmma m64nNk32 e4m3 (4 per 128-wide K block) into a tensor-core
 //                      accumulator, then the "1D2D" promotion: sum += acc * sA[row] * sB[col block]
 //                      on the CUDA cores in FP32 (Hopper's FP8 accumulation is not full FP32).

@@ -22,9 +22,9 @@
 /// Whether a tile's B loads go under evict-first. `readers`: the m-blocks that load the same B
 /// (dense: the schedule's m-blocks, multicast-B pairs counted once; grouped: the tile's group's
 /// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs;
-/// `block_m`: the tile's rows. Dense two readers only where they hold at most 256 rows: two bm256
-/// m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128 ones
-/// 0-9% faster (results/2026-11-24-l2-evict-first/0508-evict-first-two-m-block-dense-ab/).
+/// `block_m`: the tile's rows. Two dense readers only where each holds at most 128 rows: two
+/// bm256 m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128
+/// ones 0-9% faster (results/2026-11-24-l2-evict-first/0508-evict-first-two-m-block-dense-ab/).
 GEMMTUNE_L2_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
                                                     int block_m) {
   if (grouped) return readers <= (pair_shares_b ? 2 : 1);

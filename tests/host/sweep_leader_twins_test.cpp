@@ -74,10 +74,11 @@ TEST(LeaderTwins, TwinsNeverLeadAndASplitKLeaderKeepsAnEvenSplit) {
 // the `count` fastest by time come up to `count` more by cycles among the throttled ones.
 TEST(LeaderTwins, ThrottledLeadersByCyclesJoinAfterTheFastest) {
   const Passed passed = {
-      {.median_us = 586.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1", .sm_mhz = 1905},   // 1.116 M
-      {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1800},    // 1.067 M
-      {.median_us = 600.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},    // 1.161 M
-      {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1695}}; // 1.085 M
+      // cycles (median x clock): 1.116 M, 1.067 M, 1.161 M, 1.085 M
+      {.median_us = 586.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1", .sm_mhz = 1905},
+      {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1800},
+      {.median_us = 600.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},
+      {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1695}};
   EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168",
