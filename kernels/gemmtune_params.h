@@ -1,5 +1,5 @@
 // gemmtune_params.h: the launch parameters shared by host code (src/) and device code (kernels/).
-// NVRTC-clean: no includes, plain integer and pointer fields only.
+// NVRTC-clean: no includes; plain integer and pointer fields, and the GEMMTUNE_HOST_DEVICE macro.
 //
 // Layouts (README "The operation"):
 //   A  e4m3 [M][K] row-major            (tensor map)
@@ -14,6 +14,13 @@
 //   contiguous  the groups' rows concatenated, group g owns rows [offsets[g], offsets[g+1])
 //   masked      group g owns rows [g*max_m, g*max_m + masked_m[g]) of M = G*max_m
 #pragma once
+
+/// A function both host code (and its tests) and kernels call (kernels/support_*.h).
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define GEMMTUNE_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define GEMMTUNE_HOST_DEVICE inline
+#endif
 
 /// Most groups of a grouped launch: each CTA keeps a table of kGemmtuneMaxGroups + 1 ints in
 /// shared memory (each group's first m-block), 2 KB.

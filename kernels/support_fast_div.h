@@ -12,11 +12,7 @@
 // it after a CTA's first tile, never before its first TMA (0216: 0.3-0.5 us on short launches).
 #pragma once
 
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-#define GEMMTUNE_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define GEMMTUNE_HOST_DEVICE inline
-#endif
+#include "gemmtune_params.h"  // GEMMTUNE_HOST_DEVICE
 
 /// n / d for 0 <= n < 2^31 and 1 <= d < 2^31, d fixed when constructed.
 /// NOTE: multiplier = floor(2^32 * (2^shift - d) / d) + 1 with shift = ceil(log2 d); then

@@ -13,11 +13,7 @@
 // units of the raster order with equal rows and run in step, but not two bm256 ones on short K.
 #pragma once
 
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-#define GEMMTUNE_L2_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define GEMMTUNE_L2_HOST_DEVICE inline
-#endif
+#include "gemmtune_params.h"  // GEMMTUNE_HOST_DEVICE
 
 /// Whether a tile's B loads go under evict-first. `readers`: the m-blocks that load the same B
 /// (dense: the schedule's m-blocks, multicast-B pairs counted once; grouped: the tile's group's
@@ -25,8 +21,8 @@
 /// `block_m`: the tile's rows. Two dense readers only where each holds at most 128 rows: two
 /// bm256 m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128
 /// ones 0-9% faster (results/2026-11-24-l2-evict-first/0508-evict-first-two-m-block-dense-ab/).
-GEMMTUNE_L2_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
-                                                    int block_m) {
+GEMMTUNE_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
+                                                 int block_m) {
   if (grouped) return readers <= (pair_shares_b ? 2 : 1);
   return readers == 1 || (readers == 2 && block_m <= 128);
 }

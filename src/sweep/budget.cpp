@@ -88,11 +88,15 @@ struct Tried {
   return out;
 }
 
-/// One config's screening for leader_twins: its fastest median, and the fewest cycles (median x
-/// clock) among its measurements with a clock, at that measurement's clock.
+/// One config's screening for leader_twins: the config (none where its text does not parse), its
+/// fastest median, and the fewest cycles (median x clock) among its measurements with a clock,
+/// at that measurement's clock.
 struct ScreenedBest {
+  std::optional<KernelConfig> config;
   double median_us = 0.0, cycles = 0.0, cycles_mhz = 0.0;
-  bool twin = false;  ///< compiled for one K (a twin never leads, nor sets the bounds below)
+
+  /// Compiled for one K: a twin never leads, nor sets leader_twins' bounds.
+  [[nodiscard]] bool twin() const { return config && config->fixed_k > 0; }
 };
 
 std::map<std::string, ScreenedBest> best_per_config(const std::vector<Screened>& passed) {
@@ -102,8 +106,7 @@ std::map<std::string, ScreenedBest> best_per_config(const std::vector<Screened>&
     ScreenedBest& b = it->second;
     if (added) {
       std::string error;
-      const std::optional<KernelConfig> parsed = parse_kernel_config(s.config, &error);
-      b.twin = parsed && parsed->fixed_k > 0;
+      b.config = parse_kernel_config(s.config, &error);
     }
     b.median_us = std::min(b.median_us, s.median_us);
     if (s.sm_mhz > 0.0 && (b.cycles == 0.0 || s.median_us * s.sm_mhz < b.cycles)) {
@@ -134,8 +137,7 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   // that is what measured fast), else its whole-K twin (a split that does not divide the K
   // blocks). NOTE: a twin has no twin of its own (k_specialised), so it never leads.
   const auto lead = [&](const std::string& text) {
-    std::string error;
-    const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
+    const std::optional<KernelConfig>& config = best.at(text).config;
     if (!config) return false;
     std::optional<KernelConfig> twin = k_specialised(*config, k);
     if (!twin) twin = twin_of(*config, k);
@@ -163,13 +165,13 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   // finds the same leaders.
   double top_mhz = 0.0, fewest_cycles = 0.0;
   for (const auto& [config, b] : best) {
-    if (b.twin || b.cycles == 0.0) continue;
+    if (b.twin() || b.cycles == 0.0) continue;
     top_mhz = std::max(top_mhz, b.cycles_mhz);
     if (fewest_cycles == 0.0 || b.cycles < fewest_cycles) fewest_cycles = b.cycles;
   }
   std::vector<std::pair<double, std::string>> by_cycles;
   for (const auto& [config, b] : best) {
-    if (!b.twin && b.cycles > 0.0 && b.cycles_mhz < (1.0 - kRunoffThrottledRel) * top_mhz) {
+    if (!b.twin() && b.cycles > 0.0 && b.cycles_mhz < (1.0 - kRunoffThrottledRel) * top_mhz) {
       by_cycles.emplace_back(b.cycles, config);
     }
   }
