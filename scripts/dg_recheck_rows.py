@@ -4,16 +4,20 @@ threshold, as a rows file for scripts/device_define_ab.sh (`m n k config`), to b
 interleaved rounds: one comparison times each row once, and a power-capped multi-ms row moves
 5-10% with the card's state at that moment (results/PERF_LOG.md, session 18).
   usage: python3 scripts/dg_recheck_rows.py THRESHOLD CMP.jsonl... > rows.txt
+GEMMTUNE_RECHECK_LONG_US (optional): rows whose gemmtune time is at least this many microseconds
+are listed whatever their ratio (the reason: scripts/grouped_recheck.py).
 """
 import json
+import os
 import sys
 
 threshold = float(sys.argv[1])
-print(f"# m n k config: rows with DG/gt < {threshold} in {' '.join(sys.argv[2:])}")
+long_us = float(os.environ.get("GEMMTUNE_RECHECK_LONG_US", "inf"))
+print(f"# m n k config: rows with DG/gt < {threshold} or gemmtune >= {long_us} us in {' '.join(sys.argv[2:])}")
 for path in sys.argv[2:]:
     for line in open(path):
         row = json.loads(line)
         ratio = row.get("dg_over_gt")
-        if ratio is not None and ratio < threshold:
+        if ratio is not None and (ratio < threshold or row["gt_us"] >= long_us):
             print(f'# {ratio:.3f} ({row["gt_us"]:.1f} against {row["dg_us"]:.1f} us)')
             print(f'{row["m"]} {row["n"]} {row["k"]} {row["config"]}')
