@@ -4,6 +4,8 @@
 # runs ITERS calls in a row with the "call" protocol while nvidia-smi samples SM clock and power
 # every 50 ms; per phase: median µs, mean clock, mean power, and cycles per call (µs x MHz).
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_power_probe.sh M N K ITERS CONFIG...
+#   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PHASE_GAP_S (idle between phases, default 2; 0 is
+#   the comparisons' back-to-back protocol, ITERS 30 their burst).
 #   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/smi.csv, $OUT/phases.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -28,9 +30,9 @@ phase() {  # name command...: runs it, records wall-clock start/end and its outp
   local us; us=$(echo "$out" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); ms=[x for x in d.get("measurements",[d]) if x.get("kind","gemmtune")=="gemmtune"]; print(ms[0]["timing"]["median_us"] if "timing" in ms[0] else ms[0]["median_us"])' 2>/dev/null)
   echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
-  sleep 2  # let the card settle between phases
+  sleep "${GEMMTUNE_PHASE_GAP_S:-2}"  # let the card settle between phases
 }
-for round in 1 2; do
+for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   phase "deepgemm#$round" python3 scripts/dg_sustained.py "$m" "$n" "$k" "$iters"
   for c in "$@"; do
     phase "$c#$round" devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$c" \
