@@ -121,6 +121,12 @@ __device__ __forceinline__ unsigned int tp_wait_for_all_ctas() {
 #ifndef GEMMTUNE_TILE_PROFILE_EVERY
 #define GEMMTUNE_TILE_PROFILE_EVERY 1
 #endif
+/// GEMMTUNE_TILE_PROFILE_CTAS=N: only the first N CTAs print, so that every launch of a burst can
+/// report its clock (one line) without 132 printfs inside the timed kernel
+/// (scripts/device_clock_probe.sh).
+#ifndef GEMMTUNE_TILE_PROFILE_CTAS
+#define GEMMTUNE_TILE_PROFILE_CTAS 0x7fffffff
+#endif
 /// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
 __device__ __forceinline__ void tp_lap(int slot) {
   if (threadIdx.x != 128) return;
@@ -977,7 +983,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   if (threadIdx.x == 128) {
     volatile long long* sums = tp_sums();
     const long long end_ns = globaltimer_ns(), cycles = clock64() - tp_first;
-    if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0) {
+    if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0 &&
+        static_cast<int>(blockIdx.x) < GEMMTUNE_TILE_PROFILE_CTAS) {
       printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
              "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
              blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
