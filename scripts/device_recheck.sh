@@ -4,6 +4,8 @@
 # (scripts/device_define_ab.sh, each with its variants).
 #   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_ROUNDS=3 bash scripts/device_recheck.sh \
 #            GROUPED_CMP.jsonl THRESHOLD [DENSE_ROWS 'VARIANT' ...]
+#   GEMMTUNE_RECHECK_LONG_US: grouped rows of at least this many µs are re-timed whatever their
+#   ratio (scripts/grouped_recheck.py says why); scripts/dg_recheck_rows.py reads it for dense rows.
 #   carry: .devdeps .anchors (.dgcache). Writes $OUT/log.txt, $OUT/recheck.tgz (the jsonl files).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
