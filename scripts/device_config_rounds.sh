@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Configs the sweep did not measure, timed against its pick on the same rows: for each problem,
+# every listed config in interleaved rounds (the order rotating by one per round), each a
+# `gemmtune run --timing call --iters 30` that validates before it times. No DeepGEMM and no
+# cuBLASLt: this asks which config is fastest, not how gemmtune compares (the comparison scripts
+# do that). Why: the cost model ranks configs before the sweep measures any, and a config it
+# ranks low is never timed (e.g. split-K 2 on M <= 128 rows of long K).
+#   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_ROUNDS=3 bash scripts/device_config_rounds.sh ROWS_FILE
+#   ROWS_FILE lines: M N K CONFIG (a problem's lines together; its first config is the reference).
+#   carry: .devdeps. Writes $OUT/rounds.jsonl (one line per run) and a table on stdout.
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+rows=$1
+exec > >(tee -a "$OUT/log.txt") 2>&1
+source scripts/device_common.sh
+gemmtune_build
+# Compile every config first (NVRTC, 8 at a time), so that no timed round waits on a compile.
+grep -vE '^\s*(#|$)' "$rows" | awk '{print $4}' | sort -u \
+  | xargs -P 8 -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
+stamp "compiled $(grep -cvE '^\s*(#|$)' "$rows") configs"
+: > "$OUT/rounds.jsonl"
+mapfile -t problems < <(grep -vE '^\s*(#|$)' "$rows" | awk '{print $1, $2, $3}' | uniq)
+for problem in "${problems[@]}"; do
+  read -r m n k <<< "$problem"
+  mapfile -t configs < <(awk -v p="$problem" '$1 " " $2 " " $3 == p {print $4}' "$rows")
+  for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-3}; round++ )); do
+    for (( i = 0; i < ${#configs[@]}; i++ )); do
+      config=${configs[(i + round - 1) % ${#configs[@]}]}
+      devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
+        --timing call --iters 30 --baseline-timing none --json 2>/dev/null \
+        | python3 -c '
+import json, sys
+m, n, k, config, rnd = sys.argv[1:6]
+try:
+    d = json.load(sys.stdin)
+    g = [x for x in d["measurements"] if x["kind"] == "gemmtune"][0]
+    rec = {"disposition": g["disposition"], "us": g.get("timing", {}).get("median_us"),
+           "sm_mhz": g.get("clock", {}).get("sm_mhz"),
+           "diff_ref": (g.get("validation") or {}).get("diff_ref")}
+except Exception as e:
+    rec = {"disposition": "no_result", "error": repr(e)[-200:]}
+rec.update({"m": int(m), "n": int(n), "k": int(k), "config": config, "round": int(rnd)})
+print(json.dumps(rec))' "$m" "$n" "$k" "$config" "$round" >> "$OUT/rounds.jsonl"
+    done
+  done
+  stamp "$m x $n x $k: ${#configs[@]} configs"
+done
+python3 - "$OUT/rounds.jsonl" <<'PY'
+import collections, json, statistics, sys
+runs = collections.defaultdict(list)
+order = []
+for r in map(json.loads, open(sys.argv[1])):
+    key = (r["m"], r["n"], r["k"], r["config"])
+    if key not in runs: order.append(key)
+    runs[key].append(r)
+ref = {}
+for key in order:
+    rs = runs[key]
+    us = [r["us"] for r in rs if r.get("us") and r["disposition"] == "passed"]
+    bad = [r["disposition"] for r in rs if r["disposition"] != "passed"]
+    med = statistics.median(us) if us else None
+    ref.setdefault(key[:3], med)
+    rel = f'{ref[key[:3]] / med:.3f}' if med and ref[key[:3]] else '-'
+    print(f'{key[0]} x {key[1]} x {key[2]} {key[3]:44s} median {med if med is None else round(med, 2)} us '
+          f'rounds {[round(u, 2) for u in us]} first/this {rel} {"FAILED " + ",".join(bad) if bad else ""}')
+PY
