@@ -179,6 +179,7 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 template <class C, bool kFullWarp = false, class F>
 __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
                                                     u64* empty, F&& f) {
+  // Multicast pairs share a unit; the CTAs of a split-K cluster take a unit each (rank == split).
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
   const Schedule<C> sched = make_schedule<C, kFullWarp>(p, smem);
@@ -515,6 +516,77 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 #endif
 }
 
+/// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, see
+/// gemmtune_split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
+/// (store_tile_split_k) in the same cluster launch, for A/B timing in one binary; the launcher
+/// allocates the workspace for every split-K member, so both paths can run.
+template <class C>
+__device__ __forceinline__ constexpr bool split_k_cluster_sum() {
+#ifdef GEMMTUNE_SPLIT_K_GLOBAL
+  return false;
+#else
+  return C::kSplitKInCluster;
+#endif
+}
+
+/// split_k_cluster_sum: the CTA of split 1 sends its FP32 partial into split 0's shared memory
+/// (16 bytes per st.async, counted on split 0's "received" mbarrier); split 0 adds it to its own
+/// in split order, from 0 as store_tile_split_k sums (so both paths give the same bits), frees
+/// the buffer for split 1's next tile and then stores the tile as an unsplit one. Returns whether
+/// this CTA stores the tile. `phase` counts the cluster's split-K tiles (both CTAs take the same
+/// units in pairs: rank == split, Schedule::work with an even grid).
+/// Layout of the received partial: float4 chunk c of math thread t at (c * kMathThreads + t) * 16
+/// bytes, so consecutive threads touch consecutive 16 bytes (no bank conflicts) and each thread of
+/// split 0 reads the values its own accumulators hold (the same fragment layout in both CTAs).
+/// NOTE: why not the workspace: writing every partial, a fence, an atomic counter and the last
+/// CTA's reads are three L2 round trips in a row, ~2 us of a 10-15 us small-M GEMM; over the
+/// cluster's shared memory the partial arrives in well under a microsecond and never touches L2.
+template <class C>
+__device__ __forceinline__ bool sum_split_k_in_cluster(char* smem,
+                                                       float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                       int split, u32& phase) {
+  static_assert(C::kSplitK == 2 && C::Wgmma::kAccum % 4 == 0, "pairs of splits, float4 chunks");
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kChunksPerSlice = C::Wgmma::kAccum / 4;
+  constexpr u32 kBytes = kMathThreads * C::kSlices * kChunksPerSlice * 16;
+  u64* received = reinterpret_cast<u64*>(smem + C::kFlagOffset);  // split 0's
+  u64* buffer_free = received + 1;                                 // split 1's
+  const u32 t = threadIdx.x - 128;
+  if (split != 0) {
+    mbarrier_wait(buffer_free, phase ^ 1);  // a fresh barrier passes the first tile
+    const u32 remote = cluster_smem_addr(smem + C::kSplitKRecvOffset, 0) + t * 16;
+    const u32 remote_bar = cluster_smem_addr(received, 0);
+#pragma unroll
+    for (int s = 0; s < C::kSlices; ++s)
+#pragma unroll
+      for (int q = 0; q < kChunksPerSlice; ++q) {
+        const float* v = &sum[s][q * 4];
+        st_async_v4(remote + (s * kChunksPerSlice + q) * kMathThreads * 16, v[0], v[1], v[2], v[3],
+                    remote_bar);
+      }
+    phase ^= 1;
+    return false;
+  }
+  if (threadIdx.x == 128) mbarrier_arrive_expect_tx(received, kBytes);
+  mbarrier_wait(received, phase);
+  const float4* in = reinterpret_cast<const float4*>(smem + C::kSplitKRecvOffset) + t;
+#pragma unroll
+  for (int s = 0; s < C::kSlices; ++s)
+#pragma unroll
+    for (int q = 0; q < kChunksPerSlice; ++q) {
+      const float4 v = in[(s * kChunksPerSlice + q) * kMathThreads];
+      float* x = &sum[s][q * 4];
+      x[0] = (0.f + x[0]) + v.x;
+      x[1] = (0.f + x[1]) + v.y;
+      x[2] = (0.f + x[2]) + v.z;
+      x[3] = (0.f + x[3]) + v.w;
+    }
+  named_barrier_sync(1, kMathThreads);  // every math thread has read the buffer
+  if (threadIdx.x == 128) mbarrier_arrive_cluster(buffer_free, 1);
+  phase ^= 1;
+  return true;
+}
+
 /// Grouped layouts, a tile that ends inside its group's last rows: rows >= row_end (the next
 /// group's, or rows a masked group does not use) are left untouched.
 /// NOTE: a TMA store writes whole boxes (clipped only at the tensor's edge), so it cannot stop
@@ -729,6 +801,7 @@ template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty) {
   using Wgmma = typename C::Wgmma;
+  // Multicast pairs share a unit; the CTAs of a split-K cluster take a unit each (rank == split).
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
   const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
   // NOTE: read through a shuffle so the compiler knows it is warp-uniform: the descriptors and
@@ -759,6 +832,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
   int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
+  u32 split_k_phase = 0;  // split_k_cluster_sum: split-K tiles this CTA has summed or sent
   GroupCache group_cache;  // grouped layouts: the last tile's group (GEMMTUNE_GROUP_CACHE)
 #ifdef GEMMTUNE_WAIT_PROFILE
   long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
@@ -960,6 +1034,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                          w.owns_result);
     } else if (C::kSplitK == 1) {
       store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
+    } else if (split_k_cluster_sum<C>()) {
+      if (sum_split_k_in_cluster<C>(smem, sum, w.split, split_k_phase)) {
+        store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, true);
+      }
     } else {
       store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
@@ -977,7 +1055,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     tp_lap(kTpEpilogue);
 #endif
   }
-  if (C::kSplitK == 1 && threadIdx.x == 128) tma_store_wait_all();
+  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && threadIdx.x == 128) tma_store_wait_all();
 #if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
   if (threadIdx.x == 128) {
@@ -1013,8 +1091,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
                                     const TmaDescriptor* tmap_sa, const TmaDescriptor* tmap_sb,
                                     const TmaDescriptor* tmap_d,
                                     const GemmtuneGemmParams& p) {
-  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
-  constexpr u32 kEmptyArrivals = 4 * C::kMathWarpgroups * kClusterSize;
+  // The launch's cluster (KernelConfig::cluster_size): multicast pairs, or a tile's two K splits.
+  // Only multicast shares stages, so only it multiplies the stage releases.
+  constexpr int kClusterSize = C::kMulticast || C::kSplitKInCluster ? 2 : 1;
+  constexpr u32 kEmptyArrivals = 4 * C::kMathWarpgroups * (C::kMulticast ? 2 : 1);
   extern __shared__ __align__(1024) char smem_raw[];
   // NOTE: dynamic shared memory is only guaranteed 16-byte aligned; the layout reserves 1024
   // bytes of slack so the swizzled stages can start on a 1024-byte boundary.
@@ -1036,6 +1116,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
+    if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
+      mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset), 1);
+      mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset) + 1, 1);
+    }
     fence_barrier_init();
   }
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
@@ -1053,8 +1137,8 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     math<C>(tmap_d, p, smem, full, empty);
   }
-  // NOTE: a CTA of a cluster must not exit while its peer may still multicast into its shared
-  // memory or arrive on its barriers.
+  // NOTE: a CTA of a cluster must not exit while its peer may still multicast (or, split-K,
+  // st.async) into its shared memory or arrive on its barriers.
   if (kClusterSize > 1) cluster_sync();
 }
 

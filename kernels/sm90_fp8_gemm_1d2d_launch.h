@@ -32,8 +32,8 @@ enum class Multicast : int32_t { kNone = 0, kA = 1, kB = 2 };
 /// grouped layouts). The values are the kernel's kGroupLayout.
 enum class GroupLayout : int32_t { kNone = 0, kContiguous = 1, kMasked = 2 };
 
-/// What a launch of one compiled config needs. The first five are the config's knobs; the last
-/// three are derived by gemmtune's own code (KernelConfig::threads(), smem_layout(),
+/// What a launch of one compiled config needs. The first five are the config's knobs; the rest
+/// are derived by gemmtune's own code (KernelConfig::threads(), smem_layout(),
 /// d_swizzle_bytes() in src/core/smem_layout.hpp), and exported bundles bake them in.
 struct KernelFacts {
   int32_t block_m;          ///< rows of D per CTA tile
@@ -46,6 +46,8 @@ struct KernelFacts {
   int32_t d_swizzle_bytes;  ///< swizzle span of the D tile's column chunks: 128, 64, 32 or 0
   GroupLayout layout;       ///< dense, or the grouped layout the member is built for
   int32_t fixed_k;          ///< the K compiled into the member (the config's `_k`), 0: any K
+  int32_t cluster_size;     ///< CTAs per cluster: 2 with multicast or with the K splits summed
+                            ///< in a cluster (KernelConfig::split_k_in_cluster), else 1
 };
 
 /// Weight-scale floats one sB box holds per row: the aligned run of 4 K blocks (a TMA box row
@@ -69,10 +71,8 @@ struct Problem {
   const int32_t* group_rows;    ///< device: contiguous offsets [num_groups + 1], masked masked_m
 };
 
-/// CTAs per cluster: 2 when multicasting, else 1.
-[[nodiscard]] constexpr int32_t cluster_size(const KernelFacts& f) {
-  return f.multicast == Multicast::kNone ? 1 : 2;
-}
+/// CTAs per cluster: the member's (multicast pairs, or a tile's two K splits summed in a cluster).
+[[nodiscard]] constexpr int32_t cluster_size(const KernelFacts& f) { return f.cluster_size; }
 
 [[nodiscard]] constexpr int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -267,7 +267,7 @@ struct EncodedLaunch {
 }
 
 /// Grid, block, dynamic shared memory and cluster of every launch of `f`: one CTA per SM of the
-/// persistent grid (num_sms), clusters of 2 CTAs with multicast.
+/// persistent grid (num_sms), clusters as cluster_size says.
 struct LaunchDims {
   uint32_t grid_x, block_x, smem_bytes, cluster_x;
 };

@@ -100,6 +100,27 @@ __device__ __forceinline__ void mbarrier_arrive_cluster(u64* bar, u32 cta_rank) 
       : "memory");
 }
 
+// ---- distributed shared memory ----------------------------------------------------------------
+
+/// The shared::cluster address of `local` (this CTA's shared memory) in CTA `cta_rank`.
+__device__ __forceinline__ u32 cluster_smem_addr(const void* local, u32 cta_rank) {
+  u32 remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(smem_addr(local)), "r"(cta_rank));
+  return remote;
+}
+
+/// Stores 16 bytes at `remote` (a shared::cluster address of another CTA, cluster_smem_addr)
+/// and counts them on that CTA's mbarrier `remote_bar` (its tx-count, as a TMA load would), so a
+/// thread there that waits on the barrier sees them.
+__device__ __forceinline__ void st_async_v4(u32 remote, float x, float y, float z, float w,
+                                            u32 remote_bar) {
+  asm volatile(
+      "st.async.shared::cluster.mbarrier::complete_tx::bytes.v4.b32 [%0], {%1, %2, %3, %4}, [%5];"
+      ::"r"(remote), "r"(__float_as_uint(x)), "r"(__float_as_uint(y)), "r"(__float_as_uint(z)),
+      "r"(__float_as_uint(w)), "r"(remote_bar)
+      : "memory");
+}
+
 // ---- TMA ------------------------------------------------------------------------------------
 
 __device__ __forceinline__ void tma_prefetch_descriptor(const TmaDescriptor* desc) {

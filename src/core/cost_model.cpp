@@ -61,10 +61,18 @@ namespace {
     a_reads = static_cast<double>(operand_reads(a_bytes, n_blocks, live_n_blocks, d));
   }
   const double d_bytes = 2.0 * static_cast<double>(s.m * s.n);
-  const double partial_bytes =
-      c.split_k > 1 ? 8.0 * static_cast<double>(s.m * s.n) * c.split_k : 0.0;
+  // Split-K partials through the workspace (written, then read back); none in a cluster.
+  const double partial_bytes = c.split_k > 1 && !c.split_k_in_cluster()
+                                   ? 8.0 * static_cast<double>(s.m * s.n) * c.split_k
+                                   : 0.0;
   return a_reads * a_bytes + static_cast<double>(weights) * b_reads * b_bytes + d_bytes +
          partial_bytes;
+}
+
+/// The fixed cost of summing a tile's K splits: through the workspace or inside a cluster.
+[[nodiscard]] double split_k_fixed_us(const KernelConfig& c, const DeviceModel& d) {
+  if (c.split_k <= 1) return 0.0;
+  return c.split_k_in_cluster() ? d.split_k_cluster_fixup_us : d.split_k_fixup_us;
 }
 
 /// predict_cost of `s` when the launch computes `m_blocks` m-blocks, whose MMAs cost
@@ -117,7 +125,7 @@ namespace {
   };
   out.total_us = d.launch_us + d.mem_latency_us +
                  static_cast<double>(out.waves - 1) * tile_us(full_wave_ctas) +
-                 tile_us(last_wave_ctas) + (c.split_k > 1 ? d.split_k_fixup_us : 0.0);
+                 tile_us(last_wave_ctas) + split_k_fixed_us(c, d);
   return out;
 }
 

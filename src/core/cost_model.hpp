@@ -19,7 +19,8 @@
 ///   HBM bytes = A + B + D + scales, where an operand larger than half of L2 is re-read once per
 ///               raster group of the other operand (raster N re-reads B per group of m-blocks,
 ///               raster M re-reads A per group of n-blocks; a wave spanning more blocks than the
-///               group reuses them in the same pass), plus split-K partials 8*M*N*split_k.
+///               group reuses them in the same pass), plus split-K partials 8*M*N*split_k
+///               (none where the splits sum in a cluster, KernelConfig::split_k_in_cluster).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -56,6 +57,10 @@ struct DeviceModel {
   /// there. At 2.5 every dsv3 pick of 2258/2305 is still screened (the split-K winners of
   /// M <= 256 at K 7168 included).
   double split_k_fixup_us = 2.5;
+  /// The same for split-K summed in a cluster (KernelConfig::split_k_in_cluster): one partial
+  /// over distributed shared memory, no L2 round trips. NOTE: predicted, not yet fitted
+  /// (results/PERF_LOG.md, session 22).
+  double split_k_cluster_fixup_us = 0.5;
   /// Per-tile time the tensor cores of a CTA stand idle: the math warpgroups write the epilogue,
   /// and the next tile's first stages wait out the load latency the shallow ring of a large tile
   /// cannot hide. NOTE: fitted on the exhaustive dsv3-quick sweep (results/PERF_LOG.md): K = 512

@@ -181,6 +181,11 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   return config;
 }
 
+bool KernelConfig::split_k_in_cluster() const {
+  if (split_k != 2 || multicast != Multicast::kNone || num_sms % 2 != 0) return false;
+  return smem_layout_for(*this, true).total_bytes <= kHopperSmemPerBlockBytes;
+}
+
 int KernelConfig::mainloop_copies() const {
   if (tile_in_one_scale_block()) return 1;
   // Tiles start at multiples of block_n, so n0 % 128 cycles within 128 tiles; each distinct

@@ -42,8 +42,20 @@ struct KernelConfig {
   static constexpr int kMaxStraddlingUnroll = 4;
 
   [[nodiscard]] bool operator==(const KernelConfig&) const = default;
-  /// CTAs per cluster: 2 when multicasting, else 1.
-  [[nodiscard]] int cluster_size() const { return multicast == Multicast::kNone ? 1 : 2; }
+  /// Whether the K splits of a tile are summed inside a cluster: the two CTAs of a tile's splits
+  /// form one cluster, and the CTA of rank 1 sends its FP32 partial to rank 0's shared memory
+  /// (the kernel's sum_split_k_in_cluster), where the workspace path writes every split's
+  /// partial, fences, counts arrivals with an atomic and has the last CTA read them all back:
+  /// three L2 round trips, ~2 us of a 10-15 us small-M GEMM (results/PERF_LOG.md, session 22).
+  /// When: split_k 2 (clusters of 2 are known to fill the persistent grid: PERF_LOG, "Multicast:
+  /// do the clusters fit?"), no multicast (it has the cluster), an even grid (the schedule then
+  /// pairs rank with split), and rank 0's block_m x block_n FP32 receive buffer fits in shared
+  /// memory beside the config's stages; else the workspace path, as before.
+  [[nodiscard]] bool split_k_in_cluster() const;
+  /// CTAs per cluster: 2 when multicasting or when the splits sum in a cluster, else 1.
+  [[nodiscard]] int cluster_size() const {
+    return multicast != Multicast::kNone || split_k_in_cluster() ? 2 : 1;
+  }
   /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows.
   [[nodiscard]] int math_warpgroups() const { return block_m >= 128 ? 2 : 1; }
   /// Whether the weight scales (sB) travel in the TMA pipeline stages (a second producer thread

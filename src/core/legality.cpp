@@ -67,16 +67,19 @@ std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
   const int64_t listed =
       c.stages * (s.a_stage_bytes + s.b_stage_bytes + s.sa_stage_bytes + s.sb_stage_bytes) +
                          s.d_tile_bytes + s.barrier_bytes + s.flag_bytes + s.group_table_bytes +
-                         s.sb_tile_bytes + kSmemAlignSlackBytes;
+                         s.sb_tile_bytes + s.split_k_recv_bytes + kSmemAlignSlackBytes;
   const std::string group_tables =
       s.group_table_bytes > 0 ? fmt::format(" + group table {}", s.group_table_bytes) : "";
   const std::string sb_tiles =
       s.sb_tile_bytes > 0 ? fmt::format(" + tile sB {}", s.sb_tile_bytes) : "";
+  const std::string split_k_recv =
+      s.split_k_recv_bytes > 0 ? fmt::format(" + split-K partial {}", s.split_k_recv_bytes) : "";
   return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {} + barriers {} + "
-                     "flag {}{}{} + padding {} + alignment slack {}",
+                     "flag {}{}{}{} + padding {} + alignment slack {}",
                      c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes,
                      s.sb_stage_bytes, s.d_tile_bytes, s.barrier_bytes, s.flag_bytes,
-                     group_tables, sb_tiles, s.total_bytes - listed, kSmemAlignSlackBytes);
+                     group_tables, sb_tiles, split_k_recv, s.total_bytes - listed,
+                     kSmemAlignSlackBytes);
 }
 
 std::string scale_block_friendly_block_ns() {

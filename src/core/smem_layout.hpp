@@ -4,6 +4,7 @@
 ///
 ///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers][split-K flag]
 ///   [group tables: grouped layouts only][sB of a tile, two buffers: sb_per_tile only]
+///   [a peer's FP32 partial tile: split_k_in_cluster only]
 ///
 /// It depends on the config only, not on the problem, so one compiled kernel serves every shape.
 ///
@@ -26,13 +27,17 @@ struct SmemLayout {
   int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
                                ///< when the config reads sB from global memory (sb_in_stage)
   int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
-  int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot
+  int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot; with
+                               ///< split_k_in_cluster two mbarriers instead (16 bytes): rank 0's
+                               ///< "partial received" and rank 1's "receive buffer free"
   int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
   int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (2 rows x a split's K blocks)
   int64_t sb_tile_bytes = 0;   ///< sb_per_tile: both buffers (one filled while the other is read)
+  int64_t split_k_recv_bytes = 0;  ///< split_k_in_cluster: block_m x block_n fp32, the partial
+                                   ///< rank 1 sends rank 0 (every CTA has it, rank 0 uses it)
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
           full_barrier_offset = 0, empty_barrier_offset = 0,
-          flag_offset = 0, group_table_offset = 0, sb_tile_offset = 0;
+          flag_offset = 0, group_table_offset = 0, sb_tile_offset = 0, split_k_recv_offset = 0;
   int64_t total_bytes = 0;     ///< dynamic shared memory to request, alignment slack included
 };
 
@@ -55,7 +60,8 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 /// Leading dimension of sB (floats): K blocks padded to 4, as cuBLASLt requires.
 [[nodiscard]] constexpr int64_t sb_leading_dim(int64_t k) { return (num_k_blocks(k) + 3) / 4 * 4; }
 
-[[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c) {
+/// The layout of `c`, with rank 0's split-K receive buffer when `split_k_in_cluster`.
+[[nodiscard]] inline SmemLayout smem_layout_for(const KernelConfig& c, bool split_k_in_cluster) {
   SmemLayout s;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
@@ -72,6 +78,7 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.full_barrier_offset = (s.sb_offset + c.stages * s.sb_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
+  s.flag_bytes = split_k_in_cluster ? 16 : 8;
   s.group_table_offset = s.flag_offset + s.flag_bytes;
   s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
   // Two scale rows: sb_per_tile tiles straddle two scale blocks.
@@ -79,8 +86,16 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.sb_tile_bytes = 2 * s.sb_tile_floats * 4;
   const int64_t tables_end = s.group_table_offset + s.group_table_bytes;
   s.sb_tile_offset = s.sb_tile_bytes > 0 ? (tables_end + 15) / 16 * 16 : tables_end;
-  s.total_bytes = s.sb_tile_offset + s.sb_tile_bytes + kSmemAlignSlackBytes;
+  // 16-byte aligned: rank 1 stores it 16 bytes at a time (st.async .v4).
+  const int64_t sb_tile_end = s.sb_tile_offset + s.sb_tile_bytes;
+  s.split_k_recv_bytes = split_k_in_cluster ? int64_t{c.block_m} * c.block_n * 4 : 0;
+  s.split_k_recv_offset = s.split_k_recv_bytes > 0 ? (sb_tile_end + 15) / 16 * 16 : sb_tile_end;
+  s.total_bytes = s.split_k_recv_offset + s.split_k_recv_bytes + kSmemAlignSlackBytes;
   return s;
+}
+
+[[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c) {
+  return smem_layout_for(c, c.split_k_in_cluster());
 }
 
 /// Swizzle span in bytes (128, 64, 32, or 0 for none) of the bf16 D tile in shared memory. The

@@ -125,15 +125,16 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
                    string_literal(table.env.timing_mode));
 
   h += "/// The kernels: config (cubins/<config>.cubin), symbol, launch facts {block_m, block_n,\n"
-       "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout, fixed_k}.\n"
+       "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout, fixed_k,\n"
+       "/// cluster_size}.\n"
        "inline constexpr launch::BundleKernel kKernels[] = {\n";
   for (const BundleKernel& k : kernels) {
     const KernelConfig& c = k.config;
-    h += fmt::format("    {{{}, {},\n     {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}}},\n",
+    h += fmt::format("    {{{}, {},\n     {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}}},\n",
                      string_literal(to_string(c)), string_literal(k.symbol), c.block_m, c.block_n,
                      multicast_enumerator(c.multicast), c.split_k, c.num_sms, c.threads(),
                      smem_layout(c).total_bytes, d_swizzle_bytes(c.block_n),
-                     layout_enumerator(c.layout), c.fixed_k);
+                     layout_enumerator(c.layout), c.fixed_k, c.cluster_size());
   }
   h += "};\ninline constexpr int32_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);\n\n";
 

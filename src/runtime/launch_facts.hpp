@@ -29,7 +29,8 @@ static_assert(sm90_fp8_gemm_1d2d::kSbBoxFloats == kSbRunFloats,
       .smem_bytes = static_cast<int32_t>(smem_layout(c).total_bytes),
       .d_swizzle_bytes = d_swizzle_bytes(c.block_n),
       .layout = static_cast<sm90_fp8_gemm_1d2d::GroupLayout>(jit::group_layout_code(c.layout)),
-      .fixed_k = c.fixed_k};
+      .fixed_k = c.fixed_k,
+      .cluster_size = c.cluster_size()};
 }
 
 }  // namespace gemmtune

@@ -176,6 +176,45 @@ TEST(KernelFamilyGpu, SplitKIsDeterministic) {
   EXPECT_TRUE(bench.output() == first_output) << "split-K output differs between two runs";
 }
 
+// Split-K 2 summed in a cluster (KernelConfig::split_k_in_cluster) against the same members
+// built with GEMMTUNE_SPLIT_K_GLOBAL (the workspace path in the same cluster launch): both
+// validate, and their outputs are the same bits (both add the two partials in split order, from
+// zero). Cases: one tile per CTA, four tiles per CTA (the receive buffer handed back and forth,
+// its mbarrier phases), ragged M and N, a member compiled for K, two math warpgroups.
+TEST(KernelFamilyGpu, SplitKInAClusterMatchesTheWorkspaceSumBitForBit) {
+  GT_SKIP_WITHOUT_GPU();
+  const struct {
+    const char* config;
+    int64_t m, n, k;
+  } cases[] = {
+      {"bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", 64, 2112, 7168},
+      {"bm64_bn64_s8_mc0_sm132_rN8_sk2", 500, 2100, 1024},     // 8 x 33 tiles: 4 per CTA
+      {"bm128_bn64_s7_mc0_sm132_rN8_sk2", 1000, 2112, 2048},   // 8 x 33, two warpgroups
+      {"bm64_bn48_s10_mc0_sm132_rN8_sk2", 3, 576, 7168},
+  };
+  int runs = 0;
+  for (const auto& c : cases) {
+    const KernelConfig config = *parse_kernel_config(c.config, nullptr);
+    ASSERT_TRUE(config.split_k_in_cluster()) << c.config;
+    const Problem problem{.label = "", .m = c.m, .n = c.n, .k = c.k};
+    ASSERT_TRUE(check_legality(problem, config, DeviceLimits{}).legal) << c.config;
+    jit::CompileRequest workspace_request = jit::kernel_request(config);
+    workspace_request.extra_options.push_back("-DGEMMTUNE_SPLIT_K_GLOBAL");
+    TimingOptions timing;
+    timing.flush_bytes = 1 << 20;
+    ProblemBench bench(problem, BenchOptions{.timing = timing, .seed = static_cast<uint64_t>(4000 + runs++)});
+    const Measurement in_cluster = bench.validate(config, jit::build_kernel(config));
+    ASSERT_EQ(in_cluster.disposition, Disposition::kPassed) << c.config << ": " << in_cluster.reason;
+    ASSERT_TRUE(in_cluster.vs_reference.has_value());
+    EXPECT_EQ(in_cluster.vs_reference->nonfinite_count, 0);
+    EXPECT_LT(in_cluster.vs_reference->diff, 1e-5);
+    const std::vector<uint16_t> cluster_output = bench.output();
+    const Measurement workspace = bench.validate(config, jit::compile(workspace_request));
+    ASSERT_EQ(workspace.disposition, Disposition::kPassed) << c.config << ": " << workspace.reason;
+    EXPECT_TRUE(bench.output() == cluster_output) << c.config << ": the two sums differ";
+  }
+}
+
 /// The run-off tests' two candidates: the same tile on 16 SMs (several times slower) and on all
 /// 132, compiled.
 std::vector<RunoffCandidate> slow_and_fast_candidates() {

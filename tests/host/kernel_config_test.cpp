@@ -4,6 +4,7 @@
 #include "core/config_space.hpp"
 #include "core/json_input.hpp"
 #include "core/kernel_config.hpp"
+#include "core/smem_layout.hpp"
 
 namespace gemmtune {
 namespace {
@@ -97,6 +98,38 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   EXPECT_FALSE(k_specialised({.block_m = 64, .block_n = 80}, 7168).has_value());
   // Tiles in one scale block keep the global loads (their unrolled loop hoists them).
   EXPECT_FALSE(k_specialised({.block_m = 256, .block_n = 128}, 7168)->sb_per_tile());
+}
+
+// Split-K 2 without multicast on an even grid sums in a cluster of the two splits when rank 0's
+// block_m x block_n FP32 receive buffer fits beside the stages (smem_layout holds it and the two
+// mbarriers); everything else keeps the workspace, and its layout is unchanged.
+TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
+  const auto config = [](const char* text) { return *parse_kernel_config(text, nullptr); };
+  const KernelConfig small = config("bm64_bn32_s12_mc0_sm132_rN8_sk2");
+  EXPECT_TRUE(small.split_k_in_cluster());
+  EXPECT_EQ(small.cluster_size(), 2);
+  const SmemLayout with = smem_layout(small);
+  EXPECT_EQ(with.split_k_recv_bytes, 64 * 32 * 4);
+  EXPECT_EQ(with.split_k_recv_offset % 16, 0);
+  EXPECT_EQ(with.flag_bytes, 16);
+  // The buffer, the second mbarrier and at most 15 bytes to align the buffer to 16.
+  const int64_t added = with.total_bytes - smem_layout_for(small, false).total_bytes;
+  EXPECT_GE(added, 64 * 32 * 4 + 8);
+  EXPECT_LE(added, 64 * 32 * 4 + 8 + 15);
+  // Too deep a ring for the buffer: the workspace path, its layout as before.
+  const KernelConfig deep = config("bm128_bn64_s8_mc0_sm132_rN8_sk2");
+  EXPECT_FALSE(deep.split_k_in_cluster());
+  EXPECT_EQ(deep.cluster_size(), 1);
+  EXPECT_EQ(smem_layout(deep).split_k_recv_bytes, 0);
+  EXPECT_LE(smem_layout(deep).total_bytes, kHopperSmemPerBlockBytes);
+  EXPECT_TRUE(config("bm128_bn64_s7_mc0_sm132_rN8_sk2").split_k_in_cluster());
+  for (const char* other : {"bm64_bn32_s12_mc0_sm132_rN8_sk1", "bm64_bn32_s12_mc0_sm132_rN8_sk4",
+                            "bm64_bn32_s12_mc0_sm131_rN8_sk2", "bm64_bn32_s12_mcA_sm132_rN8_sk2"}) {
+    const KernelConfig c = config(other);
+    EXPECT_FALSE(c.split_k_in_cluster()) << other;
+    EXPECT_EQ(smem_layout(c).total_bytes, smem_layout_for(c, false).total_bytes) << other;
+  }
+  EXPECT_EQ(config("bm64_bn32_s12_mcA_sm132_rN8_sk2").cluster_size(), 2);
 }
 
 TEST(KernelConfig, MainloopCopiesMatchTheKernelsScaleBlockSplits) {

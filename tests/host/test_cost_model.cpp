@@ -26,6 +26,22 @@ TEST(CostModel, SplitKWinsAtSmallMWithLongK) {
                                  << ranked[1].cost.total_us << " us";
 }
 
+// Split-K 2 summed in a cluster costs split_k_cluster_fixup_us and no partial bytes; the same
+// tiles with the workspace (split-K 4, or an odd grid) pay split_k_fixup_us and 8 bytes per
+// output value and split.
+TEST(CostModel, SplitKInAClusterSkipsTheWorkspace) {
+  const GemmShape shape{.m = 64, .n = 2112, .k = 7168};
+  const KernelConfig in_cluster = config(64, 32, 12, 2);
+  const KernelConfig workspace = config(64, 32, 12, 2, 130);
+  ASSERT_TRUE(in_cluster.split_k_in_cluster());
+  ASSERT_FALSE(workspace.split_k_in_cluster());
+  const DeviceModel d;
+  const CostBreakdown a = predict_cost(shape, in_cluster, d);
+  const CostBreakdown b = predict_cost(shape, workspace, d);
+  EXPECT_NEAR(b.hbm_bytes - a.hbm_bytes, 8.0 * 64 * 2112 * 2, 1.0);
+  EXPECT_LT(a.total_us + (d.split_k_fixup_us - d.split_k_cluster_fixup_us) * 0.99, b.total_us);
+}
+
 TEST(CostModel, OneFullWaveBeatsTwoHalfEmptyWaves) {
   const GemmShape shape{.m = 1536, .n = 1408, .k = 7168};  // 12 x 11 = 132 tiles of 128 x 128
   const CostBreakdown full = predict_cost(shape, config(128, 128, 5));

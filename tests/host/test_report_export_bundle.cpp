@@ -101,7 +101,7 @@ TEST(ReportExportBundle, HeaderListsKernelFactsAndSortedEntries) {
   const KernelConfig c{.block_m = 128, .block_n = 176, .stages = 5, .multicast = Multicast::kA};
   EXPECT_NE(h.find("{\"bm128_bn176_s5_mcA_sm132_rN8_sk1\", \"sm90_fp8_gemm_1d2d_bm128_bn176_s5_mcA_sm132_rN8_sk1\",\n"
                    "     {128, 176, launch::Multicast::kA, 1, 132, 384, " +
-                   std::to_string(smem_layout(c).total_bytes) + ", 32, launch::GroupLayout::kNone, 0}},"),
+                   std::to_string(smem_layout(c).total_bytes) + ", 32, launch::GroupLayout::kNone, 0, 2}},"),
             std::string::npos) << h;
   // Entries sorted by (n, k, m), each pointing at its kernel's index.
   const size_t first = h.find("    {2112, 7168, 64, 3, \"qkv_a_proj\"},");

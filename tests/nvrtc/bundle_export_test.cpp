@@ -102,7 +102,7 @@ std::string facts_asserts(const report::TuningTable& table) {
            std::to_string(f.num_sms) + ", " + std::to_string(f.threads) + ", " +
            std::to_string(f.smem_bytes) + ", " + std::to_string(f.d_swizzle_bytes) +
            ", launch::GroupLayout(" + std::to_string(static_cast<int>(f.layout)) + "), " +
-           std::to_string(f.fixed_k) + "}));\n";
+           std::to_string(f.fixed_k) + ", " + std::to_string(f.cluster_size) + "}));\n";
   }
   return out;
 }
@@ -115,7 +115,7 @@ constexpr bool same(const launch::KernelFacts& a, const launch::KernelFacts& b) 
   return a.block_m == b.block_m && a.block_n == b.block_n && a.multicast == b.multicast &&
          a.split_k == b.split_k && a.num_sms == b.num_sms && a.threads == b.threads &&
          a.smem_bytes == b.smem_bytes && a.d_swizzle_bytes == b.d_swizzle_bytes &&
-         a.layout == b.layout && a.fixed_k == b.fixed_k;
+         a.layout == b.layout && a.fixed_k == b.fixed_k && a.cluster_size == b.cluster_size;
 }
 int index_of(const char* config) {
   for (int i = 0; i < kNumKernels; ++i) if (std::strcmp(kKernels[i].config, config) == 0) return i;

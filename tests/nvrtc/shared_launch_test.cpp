@@ -75,7 +75,12 @@ TEST(SharedLaunch, FactsComeFromTheConfigAndTheSmemLayout) {
   EXPECT_EQ(dims.block_x, 384u);
   EXPECT_EQ(dims.smem_bytes, static_cast<uint32_t>(smem_layout(c).total_bytes));
   EXPECT_EQ(dims.cluster_x, 2u);
-  EXPECT_EQ(launch::cluster_size(launch_facts(config_of("bm64_bn32_s10_mc0_sm132_rN8_sk2"))), 1);
+  // Split-K 2 sums in a cluster of the two splits where rank 0's receive buffer fits; split-K 4
+  // and an odd grid use the workspace (KernelConfig::split_k_in_cluster).
+  EXPECT_EQ(launch::cluster_size(launch_facts(config_of("bm64_bn32_s10_mc0_sm132_rN8_sk2"))), 2);
+  EXPECT_EQ(launch::cluster_size(launch_facts(config_of("bm64_bn32_s10_mc0_sm131_rN8_sk2"))), 1);
+  EXPECT_EQ(launch::cluster_size(launch_facts(config_of("bm64_bn64_s6_mc0_sm132_rN8_sk4"))), 1);
+  EXPECT_EQ(launch::cluster_size(launch_facts(config_of("bm128_bn64_s8_mc0_sm132_rN8_sk2"))), 1);
   EXPECT_EQ(launch_facts(config_of("bm128_bn128_s5_mcB_sm132_rN8_sk1")).multicast, launch::Multicast::kB);
 }
 
