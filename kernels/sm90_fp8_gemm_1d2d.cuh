@@ -545,7 +545,9 @@ template <class C>
 __device__ __forceinline__ bool sum_split_k_in_cluster(char* smem,
                                                        float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                        int split, u32& phase) {
-  static_assert(C::kSplitK == 2 && C::Wgmma::kAccum % 4 == 0, "pairs of splits, float4 chunks");
+  // Instantiated for every member (the caller's branch is not constexpr): checked where used.
+  static_assert(!split_k_cluster_sum<C>() || (C::kSplitK == 2 && C::Wgmma::kAccum % 4 == 0),
+                "pairs of splits, float4 chunks");
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   constexpr int kChunksPerSlice = C::Wgmma::kAccum / 4;
   constexpr u32 kBytes = kMathThreads * C::kSlices * kChunksPerSlice * 16;

@@ -27,12 +27,12 @@ TEST(CostModel, SplitKWinsAtSmallMWithLongK) {
 }
 
 // Split-K 2 summed in a cluster costs split_k_cluster_fixup_us and no partial bytes; the same
-// tiles with the workspace (split-K 4, or an odd grid) pay split_k_fixup_us and 8 bytes per
+// tiles with the workspace (here an odd grid) pay split_k_fixup_us and 8 bytes per
 // output value and split.
 TEST(CostModel, SplitKInAClusterSkipsTheWorkspace) {
   const GemmShape shape{.m = 64, .n = 2112, .k = 7168};
   const KernelConfig in_cluster = config(64, 32, 12, 2);
-  const KernelConfig workspace = config(64, 32, 12, 2, 130);
+  const KernelConfig workspace = config(64, 32, 12, 2, 131);  // an odd grid
   ASSERT_TRUE(in_cluster.split_k_in_cluster());
   ASSERT_FALSE(workspace.split_k_in_cluster());
   const DeviceModel d;
