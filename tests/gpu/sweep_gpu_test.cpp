@@ -65,8 +65,16 @@ TEST(SweepGpu, FaultAndHangHooksAreRecordedAndTheSweepFinishes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto records = records_by_name(run);
   // Baselines, configs, the K twins of the two split-K 1 configs (exhaustive: one per pick that
-  // has one; the hooks name the originals only), side by side.
-  ASSERT_EQ(records.size(), 3u + 4u + 2u + 1u) << r.err;
+  // has one; the hooks name the originals only), side by side; and the split-K twin of a split-K
+  // config among the screening's leaders, where one leads (timing decides: leader_twins).
+  size_t split_twins = 0;
+  for (const auto& [name, record] : records) {
+    if (name.find("_sk2_k512") == std::string::npos) continue;
+    ++split_twins;
+    EXPECT_EQ(record.disposition, report::Disposition::kPassed) << name << ": " << record.reason;
+  }
+  ASSERT_LE(split_twins, 2u);
+  ASSERT_EQ(records.size(), 3u + 4u + 2u + 1u + split_twins) << r.err;
   for (const std::string& twin : {fault + "_k512", hang + "_k512"}) {
     EXPECT_EQ(records.at("128 " + twin).disposition, report::Disposition::kPassed)
         << records.at("128 " + twin).reason;
