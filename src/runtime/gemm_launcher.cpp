@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/driver_api.hpp"
@@ -19,6 +21,13 @@ GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubi
       facts_(launch_facts(config)),
       module_(cubin, kernel_name),
       kernel_(module_.kernel(kernel_name)) {
+  // Experiment hook: a member without a cluster launched in clusters of 2 all the same (its CTAs
+  // never address each other, so its results do not change), to time what a cluster launch
+  // alone costs a call (scripts/device_cluster_launch_probe.sh).
+  if (facts_.cluster_size == 1 && facts_.num_sms % 2 == 0 &&
+      std::getenv("GEMMTUNE_CLUSTER_LAUNCH_PROBE") != nullptr) {
+    facts_.cluster_size = 2;
+  }
   GT_CU_CHECK(launch::configure_function(kernel_.function, facts_, driver_api().cuFuncSetAttribute));
   const launch::LaunchDims dims = launch::launch_dims(facts_);
   if (dims.cluster_x > 1) {
