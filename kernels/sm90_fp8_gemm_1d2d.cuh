@@ -529,6 +529,21 @@ __device__ __forceinline__ constexpr bool split_k_cluster_sum() {
 #endif
 }
 
+/// GEMMTUNE_SPLIT_K_LATE_CLUSTER_WAIT (experiment hook): with split_k_cluster_sum, the kernel's
+/// first cluster barrier split into an arrive at the start and a wait just before the math
+/// threads' first send or sum (producers: at the end), instead of every thread waiting at the
+/// start for the peer CTA to have started. Why: a cluster launch alone costs nothing
+/// (results/2026-11-24-split-k-in-cluster/1029-...), yet the workspace sum ran ~0.6 µs slower
+/// in a cluster launch than without one: the start and end barriers.
+template <class C>
+__device__ __forceinline__ constexpr bool late_cluster_wait() {
+#ifdef GEMMTUNE_SPLIT_K_LATE_CLUSTER_WAIT
+  return split_k_cluster_sum<C>();
+#else
+  return false;
+#endif
+}
+
 /// split_k_cluster_sum: the CTA of split 1 sends its FP32 partial into split 0's shared memory
 /// (16 bytes per st.async, counted on split 0's "received" mbarrier); split 0 adds it to its own
 /// in split order, from 0 as store_tile_split_k sums (so both paths give the same bits), frees
@@ -801,7 +816,7 @@ __device__ __forceinline__ void store_tile_sb(char* smem, int buf,
 
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
-                                     char* smem, u64* full, u64* empty) {
+                                     char* smem, u64* full, u64* empty, bool* cluster_waited) {
   using Wgmma = typename C::Wgmma;
   // Multicast pairs share a unit; the CTAs of a split-K cluster take a unit each (rank == split).
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
@@ -1037,6 +1052,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     } else if (C::kSplitK == 1) {
       store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
     } else if (split_k_cluster_sum<C>()) {
+      if (late_cluster_wait<C>() && !*cluster_waited) {
+        cluster_wait();  // the peer's barriers are initialised before the first send or sum
+        *cluster_waited = true;
+      }
       if (sum_split_k_in_cluster<C>(smem, sum, w.split, split_k_phase)) {
         store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, true);
       }
@@ -1127,7 +1146,15 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
   // scans; the barrier below publishes the table with the mbarriers.
   if (C::kGroupLayout != 0) build_group_table<C>(p, smem);
-  if (kClusterSize > 1) cluster_sync(); else __syncthreads();
+  bool cluster_waited = !late_cluster_wait<C>();  // late_cluster_wait: the start barrier's wait
+  if (late_cluster_wait<C>()) {
+    __syncthreads();  // this CTA's barriers, for its own threads
+    cluster_arrive_relaxed();
+  } else if (kClusterSize > 1) {
+    cluster_sync();
+  } else {
+    __syncthreads();
+  }
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
@@ -1137,8 +1164,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
-    math<C>(tmap_d, p, smem, full, empty);
+    math<C>(tmap_d, p, smem, full, empty, &cluster_waited);
   }
+  if (!cluster_waited) cluster_wait();  // producers, and math threads of a CTA without tiles
   // NOTE: a CTA of a cluster must not exit while its peer may still multicast (or, split-K,
   // st.async) into its shared memory or arrive on its barriers.
   if (kClusterSize > 1) cluster_sync();

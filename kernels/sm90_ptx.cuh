@@ -264,6 +264,15 @@ __device__ __forceinline__ void cluster_sync() {
                    : "memory");
 }
 
+/// cluster_sync in two halves: the arrive early, the wait just before the first access to a
+/// peer's shared memory, so that a CTA does not wait for its peer to start where it need not.
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+  asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+}
+__device__ __forceinline__ void cluster_wait() {
+  asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+}
+
 /// Packs two floats into bf16x2 (round to nearest even); the first argument is the low half.
 /// Stores four 8x8 b16 matrices to shared memory: lane l gives the address of row l % 8 of matrix
 /// l / 8; register i holds this lane's pair of matrix i in the mma fragment layout (row lane / 4,
