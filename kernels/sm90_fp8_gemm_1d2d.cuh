@@ -529,18 +529,19 @@ __device__ __forceinline__ constexpr bool split_k_cluster_sum() {
 #endif
 }
 
-/// GEMMTUNE_SPLIT_K_LATE_CLUSTER_WAIT (experiment hook): with split_k_cluster_sum, the kernel's
-/// first cluster barrier split into an arrive at the start and a wait just before the math
-/// threads' first send or sum (producers: at the end), instead of every thread waiting at the
-/// start for the peer CTA to have started. Why: a cluster launch alone costs nothing
-/// (results/2026-11-24-split-k-in-cluster/1029-...), yet the workspace sum ran ~0.6 µs slower
-/// in a cluster launch than without one: the start and end barriers.
+/// With split_k_cluster_sum, the kernel's first cluster barrier is split into an arrive at the
+/// start and a wait just before the math threads' first send or sum (producers: at the end),
+/// instead of every thread waiting at the start for the peer CTA to have started.
+/// NOTE: measured on the H200 (results/2026-11-24-split-k-in-cluster/1033-...): 0.03-0.42 µs
+/// faster on all 7 split-K rows (16 x 2112 x 7168 12.08 -> 11.66); a cluster launch alone costs
+/// nothing (1029-...). GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START (experiment hook): the whole
+/// barrier at the start, as before.
 template <class C>
 __device__ __forceinline__ constexpr bool late_cluster_wait() {
-#ifdef GEMMTUNE_SPLIT_K_LATE_CLUSTER_WAIT
-  return split_k_cluster_sum<C>();
-#else
+#ifdef GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START
   return false;
+#else
+  return split_k_cluster_sum<C>();
 #endif
 }
 
