@@ -516,8 +516,8 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 #endif
 }
 
-/// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, see
-/// gemmtune_split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
+/// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, from
+/// KernelConfig::split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
 /// (store_tile_split_k) in the same cluster launch, for A/B timing in one binary; the launcher
 /// allocates the workspace for every split-K member, so both paths can run.
 template <class C>
