@@ -7,16 +7,24 @@
 # ranks low is never timed (e.g. split-K 2 on M <= 128 rows of long K).
 #   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_ROUNDS=3 bash scripts/device_config_rounds.sh ROWS_FILE
 #   ROWS_FILE lines: M N K CONFIG (a problem's lines together; its first config is the reference).
-#   carry: .devdeps. Writes $OUT/rounds.jsonl (one line per run) and a table on stdout.
+#   CONFIG `deepgemm` puts DeepGEMM's fp8_gemm_nt into the rotation (scripts/dg_sustained.py: the
+#   anchors' call protocol, 30 samples after one warm call), so that power-capped rows see
+#   DeepGEMM in the same places of the order as each config.
+#   carry: .devdeps (and .anchors .dgcache with `deepgemm` rows). Writes $OUT/rounds.jsonl (one
+#   line per run) and a table on stdout.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 rows=$1
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
+with_dg=0
+grep -qE '^\s*[0-9]+\s+[0-9]+\s+[0-9]+\s+deepgemm\s*$' "$rows" && with_dg=1
+(( with_dg )) && deepgemm_build_start
 gemmtune_build
+(( with_dg )) && deepgemm_build_wait
 # Compile every config first (NVRTC, 8 at a time), so that no timed round waits on a compile.
-grep -vE '^\s*(#|$)' "$rows" | awk '{print $4}' | sort -u \
+grep -vE '^\s*(#|$)' "$rows" | awk '$4 != "deepgemm" {print $4}' | sort -u \
   | xargs -P 8 -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
 stamp "compiled $(grep -cvE '^\s*(#|$)' "$rows") configs"
 : > "$OUT/rounds.jsonl"
@@ -24,9 +32,24 @@ mapfile -t problems < <(grep -vE '^\s*(#|$)' "$rows" | awk '{print $1, $2, $3}' 
 for problem in "${problems[@]}"; do
   read -r m n k <<< "$problem"
   mapfile -t configs < <(awk -v p="$problem" '$1 " " $2 " " $3 == p {print $4}' "$rows")
+  # DeepGEMM's JIT compiles its kernel on the first call: untimed, before the rounds.
+  (( with_dg )) && python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-3}; round++ )); do
     for (( i = 0; i < ${#configs[@]}; i++ )); do
       config=${configs[(i + round - 1) % ${#configs[@]}]}
+      if [[ $config == deepgemm ]]; then
+        python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 2>/dev/null | python3 -c '
+import json, sys
+m, n, k, rnd = sys.argv[1:5]
+try:
+    d = json.load(sys.stdin)
+    rec = {"disposition": "passed", "us": d["median_us"]}
+except Exception as e:
+    rec = {"disposition": "no_result", "error": repr(e)[-200:]}
+rec.update({"m": int(m), "n": int(n), "k": int(k), "config": "deepgemm", "round": int(rnd)})
+print(json.dumps(rec))' "$m" "$n" "$k" "$round" >> "$OUT/rounds.jsonl"
+        continue
+      fi
       devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
         --timing call --iters 30 --baseline-timing none --json 2>/dev/null \
         | python3 -c '
