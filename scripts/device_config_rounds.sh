@@ -6,7 +6,9 @@
 # do that). Why: the cost model ranks configs before the sweep measures any, and a config it
 # ranks low is never timed (e.g. split-K 2 on M <= 128 rows of long K).
 #   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_ROUNDS=3 bash scripts/device_config_rounds.sh ROWS_FILE
-#   ROWS_FILE lines: M N K CONFIG (a problem's lines together; its first config is the reference).
+#   ROWS_FILE lines: M N K CONFIG [RUN FLAGS] (a problem's lines together; its first line is the
+#   reference). Run flags go to that line's `gemmtune run` (e.g. `--settle-ms 1000`); the line's
+#   label in rounds.jsonl is the config and its flags.
 #   CONFIG `deepgemm` puts DeepGEMM's fp8_gemm_nt into the rotation (scripts/dg_sustained.py: the
 #   anchors' call protocol, 30 samples after one warm call), so that power-capped rows see
 #   DeepGEMM in the same places of the order as each config.
@@ -31,12 +33,13 @@ stamp "compiled $(grep -cvE '^\s*(#|$)' "$rows") configs"
 mapfile -t problems < <(grep -vE '^\s*(#|$)' "$rows" | awk '{print $1, $2, $3}' | uniq)
 for problem in "${problems[@]}"; do
   read -r m n k <<< "$problem"
-  mapfile -t configs < <(awk -v p="$problem" '$1 " " $2 " " $3 == p {print $4}' "$rows")
+  mapfile -t configs < <(awk -v p="$problem" '$1 " " $2 " " $3 == p {$1 = $2 = $3 = ""; sub(/^ +/, ""); print}' "$rows")
   # DeepGEMM's JIT compiles its kernel on the first call: untimed, before the rounds.
   (( with_dg )) && python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-3}; round++ )); do
     for (( i = 0; i < ${#configs[@]}; i++ )); do
-      config=${configs[(i + round - 1) % ${#configs[@]}]}
+      label=${configs[(i + round - 1) % ${#configs[@]}]}
+      read -r config flags <<< "$label"
       if [[ $config == deepgemm ]]; then
         python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 2>/dev/null | python3 -c '
 import json, sys
@@ -50,8 +53,9 @@ rec.update({"m": int(m), "n": int(n), "k": int(k), "config": "deepgemm", "round"
 print(json.dumps(rec))' "$m" "$n" "$k" "$round" >> "$OUT/rounds.jsonl"
         continue
       fi
+      # shellcheck disable=SC2086  # the flags split into words on purpose
       devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
-        --timing call --iters 30 --baseline-timing none --json 2>/dev/null \
+        --timing call --iters 30 --baseline-timing none $flags --json 2>/dev/null \
         | python3 -c '
 import json, sys
 m, n, k, config, rnd = sys.argv[1:6]
@@ -64,7 +68,7 @@ try:
 except Exception as e:
     rec = {"disposition": "no_result", "error": repr(e)[-200:]}
 rec.update({"m": int(m), "n": int(n), "k": int(k), "config": config, "round": int(rnd)})
-print(json.dumps(rec))' "$m" "$n" "$k" "$config" "$round" >> "$OUT/rounds.jsonl"
+print(json.dumps(rec))' "$m" "$n" "$k" "$label" "$round" >> "$OUT/rounds.jsonl"
     done
   done
   stamp "$m x $n x $k: ${#configs[@]} configs"
