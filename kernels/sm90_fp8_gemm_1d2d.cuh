@@ -193,13 +193,7 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   int wp_lag_n = 0;
 #endif
   GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
-#ifdef GEMMTUNE_SERPENTINE  // Schedule::unit_at
-  for (int slot = blockIdx.x / kClusterSize;; slot += num_clusters) {
-    const int unit = sched.unit_at(slot, num_clusters);
-    if (unit >= sched.num_units) break;
-#else
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-#endif
     const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
@@ -878,29 +872,20 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
-    // The first slot's unit is the same in every order (Schedule::unit_at).
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb,
                                    group_cache);
     float first_sb[SbTile<C>::kLoads];
     load_tile_sb<C>(p, next_task, first_sb);
     store_tile_sb<C>(smem, 0, first_sb);
   }
-#ifdef GEMMTUNE_SERPENTINE  // Schedule::unit_at
-  for (int slot = blockIdx.x / kClusterSize;; slot += num_clusters) {
-    const int unit = sched.unit_at(slot, num_clusters);
-    if (unit >= sched.num_units) break;
-    const auto next_unit = [&] { return sched.unit_at(slot + num_clusters, num_clusters); };
-#else
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const auto next_unit = [&] { return unit + num_clusters; };
-#endif
     const TileTask t = sb_from_tile<C>()
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
-    if (sb_copy_async<C>() && next_unit() < sched.num_units) {
+    if (sb_copy_async<C>() && unit + num_clusters < sched.num_units) {
       // The other buffer held the last tile's scales, which every math thread has now used.
-      const TileTask ahead = tile_task<C, true>(p, smem, sched, next_unit(), rank,
+      const TileTask ahead = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank,
                                                 num_kb, group_cache);
       copy_tile_sb_async<C>(p, ahead, smem, sb_buf ^ 1);
     }
@@ -1055,10 +1040,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
-    const bool has_next = next_unit() < sched.num_units;
+    const bool has_next = unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
-      next_task = tile_task<C, true>(p, smem, sched, next_unit(), rank, num_kb,
+      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }

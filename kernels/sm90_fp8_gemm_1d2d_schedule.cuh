@@ -59,27 +59,6 @@ struct Schedule {
   }
 #endif
 
-  /// The unit a CTA (a cluster with multicast) takes at round-robin position `slot` (the c-th
-  /// walker's slots are c, c + num_clusters, ...); >= num_units: the walker is done.
-  /// GEMMTUNE_SERPENTINE (experiment hook): odd waves run right to left, so the walkers that
-  /// took the last units of one wave take the first of the next. Why try: where a partial last
-  /// wave holds cheap tiles (the last m-block of a ragged M, e.g. 1 row of 2049, whose second
-  /// warpgroup idles), left to right gives them to walkers that already carry a full tile more
-  /// (2049 x 16384 x 16384 bm128_bn192: 10 walkers of 11.5 tiles against 11 at most otherwise).
-  /// The two CTAs of a split-K cluster take adjacent units (rank == split), so they turn as one.
-  __device__ __forceinline__ int unit_at(int slot, int num_clusters) const {
-#ifdef GEMMTUNE_SERPENTINE
-    const int wave = slot / num_clusters;
-    if (wave & 1) {
-      constexpr int kTurn = C::kSplitKInCluster ? 2 : 1;  // units that turn together
-      const int j = slot - wave * num_clusters;
-      return wave * num_clusters + (num_clusters / kTurn - 1 - j / kTurn) * kTurn + j % kTurn;
-    }
-#endif
-    static_cast<void>(num_clusters);
-    return slot;
-  }
-
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
     const int split = unit % C::kSplitK;
     const int t = unit / C::kSplitK;
