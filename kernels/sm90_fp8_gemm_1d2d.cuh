@@ -432,8 +432,7 @@ constexpr int kSplitKLoadsInFlight = 16;
 /// above the previous pair's store to D (they may alias): 12-48 round trips per thread, ~3.5 µs
 /// of 18 at 512 x 576 x 7168 sk2 and +92 µs at 256 x 24576 x 1536 sk2 (results/PERF_LOG.md,
 /// session 18).
-/// `kParts`: the tile's K parts (GEMMTUNE_TAIL_SPLIT's tail tiles have their own count).
-template <class C, int kParts = C::kSplitK>
+template <class C>
 __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, char* smem,
                                                    const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                    int row0, int m0, int n0, int split,
@@ -455,7 +454,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
     int last = 0;
     if (owns_result) {
       const unsigned int before = atomicAdd(&p.tile_counters[tile_id], 1u);
-      last = before == kParts - 1;
+      last = before == C::kSplitK - 1;
       if (last) p.tile_counters[tile_id] = 0;  // ready for the next launch
     }
     *last_flag = last;
@@ -469,7 +468,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int) {
     const long long idx = static_cast<long long>(row) * p.n + col;
     float x = 0.f, y = 0.f;
-    for (int q = 0; q < kParts; ++q) {
+    for (int q = 0; q < C::kSplitK; ++q) {
       const float2 v = __ldcg(reinterpret_cast<const float2*>(&p.workspace[q * mn + idx]));
       x += v.x;
       y += v.y;
@@ -483,11 +482,11 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   constexpr int kPairsPerSlice = C::kBlockN / 8 * 2;
   constexpr int kPairs = C::kSlices * kPairsPerSlice;
   constexpr int kChunk =  // pairs per chunk
-      kSplitKLoadsInFlight / kParts > 0 ? kSplitKLoadsInFlight / kParts : 1;
+      kSplitKLoadsInFlight / C::kSplitK > 0 ? kSplitKLoadsInFlight / C::kSplitK : 1;
   const int lane = threadIdx.x % 32;
 #pragma unroll
   for (int first = 0; first < kPairs; first += kChunk) {
-    float2 v[kChunk][kParts];
+    float2 v[kChunk][C::kSplitK];
     long long idx[kChunk];
     bool inside[kChunk];
 #pragma unroll
@@ -498,7 +497,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
       inside[c] = pair < kPairs && row < p.m && col < p.n;
       idx[c] = static_cast<long long>(row) * p.n + col;
 #pragma unroll
-      for (int q = 0; q < kParts; ++q) {
+      for (int q = 0; q < C::kSplitK; ++q) {
         const float2* partial = reinterpret_cast<const float2*>(&p.workspace[q * mn + idx[c]]);
         v[c][q] = inside[c] ? __ldcg(partial) : make_float2(0.f, 0.f);
       }
@@ -507,7 +506,7 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
     for (int c = 0; c < kChunk; ++c) {
       float x = 0.f, y = 0.f;  // in split order, as every run sums them
 #pragma unroll
-      for (int q = 0; q < kParts; ++q) {
+      for (int q = 0; q < C::kSplitK; ++q) {
         x += v[c][q].x;
         y += v[c][q].y;
       }
@@ -1052,13 +1051,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
     } else if (C::kSplitK == 1) {
-#ifdef GEMMTUNE_TAIL_SPLIT
-      if (w.parts > 1) {
-        store_tile_split_k<C, GEMMTUNE_TAIL_SPLIT>(p, smem, sum, row0 + thread_row, t.a_row0, n0,
-                                                   w.split, w.m_block * sched.n_blocks + w.n_block,
-                                                   w.owns_result);
-      } else
-#endif
       store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
     } else if (split_k_cluster_sum<C>()) {
       if (late_cluster_wait<C>() && !*cluster_waited) {

@@ -25,9 +25,6 @@ struct Work {
   int n_block;
   int split;
   bool owns_result;
-#ifdef GEMMTUNE_TAIL_SPLIT
-  int parts;  // K parts of this unit's tile: GEMMTUNE_TAIL_SPLIT in the tail, else 1
-#endif
 };
 
 /// Static persistent schedule: clusters take units round-robin; a unit is a tile (or a pair of
@@ -36,15 +33,6 @@ struct Work {
 template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
-#ifdef GEMMTUNE_TAIL_SPLIT
-  // GEMMTUNE_TAIL_SPLIT=P (experiment hook): the tiles after the last whole wave but one (the
-  // partial last wave and the wave before it) run as P K-parts each, summed through the
-  // workspace (store_tile_split_k); the others whole. Why try: where the last wave is partial,
-  // the CTAs that take one more tile set the time (2049 x 8192 x 28672 bm128_bn192: 731 tiles,
-  // 28 CTAs carry a sixth full one); in parts the tail spreads over every CTA. Split-K over the
-  // whole problem doubled the time there (its partials are 2049 x 8192 x 4 floats).
-  int head_tiles;  // whole tiles, units [0, head_tiles)
-#endif
 
   /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
   __device__ __forceinline__ Schedule(int m_block_count, int n) {
@@ -53,15 +41,6 @@ struct Schedule {
     grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
     grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
     num_units = grid_m * grid_n * C::kSplitK;
-#ifdef GEMMTUNE_TAIL_SPLIT
-    static_assert(C::kSplitK == 1 && C::kMulticast == 0 && C::kGroupLayout == 0 &&
-                      C::kFixedK == 0 && !C::kSplitKInCluster,
-                  "GEMMTUNE_TAIL_SPLIT: dense members without split-K, multicast or a fixed K");
-    const int tiles = num_units, partial = tiles % C::kNumSms;
-    const int tail = tiles > C::kNumSms && partial != 0 ? partial + C::kNumSms : 0;
-    head_tiles = tiles - tail;
-    num_units = head_tiles + tail * GEMMTUNE_TAIL_SPLIT;
-#endif
   }
 
 #ifdef GEMMTUNE_SCHEDULE_MAGIC
@@ -81,14 +60,8 @@ struct Schedule {
 #endif
 
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
-#ifdef GEMMTUNE_TAIL_SPLIT
-    const bool in_tail = unit >= head_tiles;
-    const int split = in_tail ? (unit - head_tiles) % GEMMTUNE_TAIL_SPLIT : 0;
-    const int t = in_tail ? head_tiles + (unit - head_tiles) / GEMMTUNE_TAIL_SPLIT : unit;
-#else
     const int split = unit % C::kSplitK;
     const int t = unit / C::kSplitK;
-#endif
     int gm, gn;
 #ifdef GEMMTUNE_SCHEDULE_MAGIC
     if (fast) {
@@ -124,9 +97,6 @@ struct Schedule {
       gm = within / cols;
     }
     Work w{gm, gn, split, true};
-#ifdef GEMMTUNE_TAIL_SPLIT
-    w.parts = in_tail ? GEMMTUNE_TAIL_SPLIT : 1;
-#endif
     if (C::kMulticast == 1) {
       w.n_block = 2 * gn + static_cast<int>(rank);
       if (w.n_block >= n_blocks) { w.n_block = 2 * gn; w.owns_result = false; }
@@ -337,11 +307,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.sb_row_last = scale_blocks_n - 1;
     t.b_evict_first = b_evict_first_rule<C>(sched.grid_m, false);  // grid_m counts mcB pairs
   }
-#ifdef GEMMTUNE_TAIL_SPLIT
-  const int per = (num_kb + t.work.parts - 1) / t.work.parts;
-#else
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
-#endif
   t.kb_begin = t.work.split * per;
   // NOTE: a member compiled for K splits it evenly (legality rule fixed_k_split_k), so each
   // split's trip count is the constant `per`, which its unrolled K loop needs; with a

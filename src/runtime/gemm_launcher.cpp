@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <string>
 
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
@@ -15,24 +14,6 @@
 namespace gemmtune {
 
 namespace launch = sm90_fp8_gemm_1d2d;
-
-namespace {
-
-/// The K parts of the GEMMTUNE_TAIL_SPLIT experiment hook when $GEMMTUNE_KERNEL_DEFINES sets it
-/// (`GEMMTUNE_TAIL_SPLIT=P`, the kernel's Schedule), else 1: the kernels built then sum their
-/// tail tiles through a split-K workspace of P partials, which PreparedGemm allocates.
-int tail_split_hook_parts() {
-  const char* defines = std::getenv("GEMMTUNE_KERNEL_DEFINES");
-  if (defines == nullptr) return 1;
-  const std::string text(defines);
-  const std::string key = "GEMMTUNE_TAIL_SPLIT=";
-  const size_t at = text.find(key);
-  if (at == std::string::npos || (at > 0 && text[at - 1] != ' ')) return 1;
-  const int parts = std::atoi(text.c_str() + at + key.size());
-  return parts > 1 ? parts : 1;
-}
-
-}  // namespace
 
 GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubin,
                        const std::string& kernel_name)
@@ -91,22 +72,15 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& prob
            kExitUsage,
            kernel.kernel().name + " cannot run this problem: its layout, group count (1.." +
                std::to_string(kGemmtuneMaxGroups) + "), multicast or split-K rules refuse it");
-  // Experiment hook: a GEMMTUNE_TAIL_SPLIT build of a member without split-K needs the workspace
-  // of its tail's K parts (the kernel's Schedule; partials laid out as for split-K).
-  launch::KernelFacts workspace_facts = f;
-  if (const int parts = tail_split_hook_parts();
-      parts > 1 && f.split_k == 1 && f.layout == launch::GroupLayout::kNone) {
-    workspace_facts.split_k = parts;
-  }
   // NOTE: one shape per workspace here, so the counter region holds exactly its tiles.
-  const launch::WorkspaceLayout layout = launch::workspace_layout(
-      workspace_facts, problem.m, problem.n, launch::tile_count(f, problem.m, problem.n));
+  const launch::WorkspaceLayout layout =
+      launch::workspace_layout(f, problem.m, problem.n, launch::tile_count(f, problem.m, problem.n));
   if (layout.total_bytes > 0) {
     workspace_ = DeviceBuffer(layout.total_bytes);
     GT_CUDA_CHECK(cudaMemset(workspace_.get(), 0, layout.partials_offset_bytes));
   }
   const launch::LaunchPlan plan =
-      launch::plan_launch(workspace_facts, problem, workspace_.get(), layout.partials_offset_bytes);
+      launch::plan_launch(f, problem, workspace_.get(), layout.partials_offset_bytes);
   GT_CU_CHECK(launch::encode_launch(plan, driver_api().cuTensorMapEncodeTiled, &args_));
 }
 

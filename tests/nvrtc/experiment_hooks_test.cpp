@@ -82,9 +82,6 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START=1", "bm128_bn48_s8_mc0_sm132_rN8_sk2", true},
       {"GEMMTUNE_SPLIT_K_PAIR_SUM=1", "bm64_bn32_s12_mc0_sm132_rN8_sk4_k7168", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
-      // The tail's tiles in K parts (dense members without split-K, multicast or a fixed K).
-      {"GEMMTUNE_TAIL_SPLIT=4", "bm128_bn192_s4_mc0_sm132_rN8_sk1", true},
-      {"GEMMTUNE_TAIL_SPLIT=2", "bm64_bn128_s8_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
       {"GEMMTUNE_TILE_PROFILE=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
