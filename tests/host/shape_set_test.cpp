@@ -42,6 +42,12 @@ TEST(ShapeSet, ShippedSetsLoad) {
   EXPECT_EQ(dsv3.problems.back().m, 16384);
   const ShapeSet quick = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
   EXPECT_EQ(quick.problems.size(), 6u * 3u);
+  // Other models' layers: 11 layers at M 1, 64, 2049 and a short-K layer at M 1, 64.
+  const ShapeSet models = load_shape_set(resolve_input_path("configs/dense-models.json"));
+  EXPECT_EQ(models.name, "dense-models");
+  EXPECT_EQ(models.problems.size(), 11u * 3u + 2u);
+  EXPECT_EQ(models.problems.back(), (Problem{.label = "short-K projection", .m = 64, .n = 4096,
+                                             .k = 1536}));
 }
 
 struct BadShapes {
