@@ -26,9 +26,10 @@ grep -qE '^\s*[0-9]+\s+[0-9]+\s+[0-9]+\s+deepgemm\s*$' "$rows" && with_dg=1
 gemmtune_build
 (( with_dg )) && deepgemm_build_wait
 # Compile every config first (NVRTC, 8 at a time), so that no timed round waits on a compile.
-grep -vE '^\s*(#|$)' "$rows" | awk '$4 != "deepgemm" {print $4}' | sort -u \
+mapfile -t to_compile < <(grep -vE '^\s*(#|$)' "$rows" | awk '$4 != "deepgemm" {print $4}' | sort -u)
+printf '%s\n' "${to_compile[@]}" \
   | xargs -P 8 -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
-stamp "compiled $(grep -cvE '^\s*(#|$)' "$rows") configs"
+stamp "compiled ${#to_compile[@]} configs"
 : > "$OUT/rounds.jsonl"
 mapfile -t problems < <(grep -vE '^\s*(#|$)' "$rows" | awk '{print $1, $2, $3}' | uniq)
 for problem in "${problems[@]}"; do
