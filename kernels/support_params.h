@@ -80,3 +80,11 @@ struct GemmtuneSupportSpinParams {
   volatile int* timed_out;
   unsigned long long timeout_ns;
 };
+
+/// support_timing_clock_probe: one thread spins spin_ns (by %globaltimer) and writes
+/// out[0] = SM cycles elapsed (%clock64), out[1] = ns elapsed, out[2] = %globaltimer at its start.
+/// out lives in host-mapped memory.
+struct GemmtuneSupportClockProbeParams {
+  unsigned long long* out;
+  unsigned long long spin_ns;
+};

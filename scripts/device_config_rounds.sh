@@ -11,7 +11,9 @@
 #   label in rounds.jsonl is the config and its flags.
 #   CONFIG `deepgemm` puts DeepGEMM's fp8_gemm_nt into the rotation (scripts/dg_sustained.py: the
 #   anchors' call protocol, 30 samples after one warm call), so that power-capped rows see
-#   DeepGEMM in the same places of the order as each config.
+#   DeepGEMM in the same places of the order as each config; its flags go to dg_sustained.py.
+#   `--clock-per-sample` on any line (DeepGEMM's too) keeps each sample's µs, SM clock and GPU
+#   end time in rounds.jsonl (samples_us, samples_sm_mhz, samples_end_ns).
 #   carry: .devdeps (and .anchors .dgcache with `deepgemm` rows). Writes $OUT/rounds.jsonl (one
 #   line per run) and a table on stdout.
 set -uo pipefail
@@ -21,7 +23,7 @@ rows=$1
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 with_dg=0
-grep -qE '^\s*[0-9]+\s+[0-9]+\s+[0-9]+\s+deepgemm\s*$' "$rows" && with_dg=1
+grep -qE '^\s*[0-9]+\s+[0-9]+\s+[0-9]+\s+deepgemm(\s|$)' "$rows" && with_dg=1
 (( with_dg )) && deepgemm_build_start
 gemmtune_build
 (( with_dg )) && deepgemm_build_wait
@@ -42,16 +44,18 @@ for problem in "${problems[@]}"; do
       label=${configs[(i + round - 1) % ${#configs[@]}]}
       read -r config flags <<< "$label"
       if [[ $config == deepgemm ]]; then
-        python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 2>/dev/null | python3 -c '
+        # shellcheck disable=SC2086  # the flags split into words on purpose
+        python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 $flags 2>/dev/null | python3 -c '
 import json, sys
-m, n, k, rnd = sys.argv[1:5]
+m, n, k, label, rnd = sys.argv[1:6]
 try:
     d = json.load(sys.stdin)
     rec = {"disposition": "passed", "us": d["median_us"]}
+    rec.update({x: d[x] for x in ("samples_us", "samples_sm_mhz", "samples_end_ns") if x in d})
 except Exception as e:
     rec = {"disposition": "no_result", "error": repr(e)[-200:]}
-rec.update({"m": int(m), "n": int(n), "k": int(k), "config": "deepgemm", "round": int(rnd)})
-print(json.dumps(rec))' "$m" "$n" "$k" "$round" >> "$OUT/rounds.jsonl"
+rec.update({"m": int(m), "n": int(n), "k": int(k), "config": label, "round": int(rnd)})
+print(json.dumps(rec))' "$m" "$n" "$k" "$label" "$round" >> "$OUT/rounds.jsonl"
         continue
       fi
       # shellcheck disable=SC2086  # the flags split into words on purpose
@@ -66,6 +70,8 @@ try:
     rec = {"disposition": g["disposition"], "us": g.get("timing", {}).get("median_us"),
            "sm_mhz": g.get("clock", {}).get("sm_mhz"),
            "diff_ref": (g.get("validation") or {}).get("diff_ref")}
+    t = g.get("timing", {})
+    rec.update({x: t[x] for x in ("samples_us", "samples_sm_mhz", "samples_end_ns") if x in t})
 except Exception as e:
     rec = {"disposition": "no_result", "error": repr(e)[-200:]}
 rec.update({"m": int(m), "n": int(n), "k": int(k), "config": config, "round": int(rnd)})

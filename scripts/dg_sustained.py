@@ -4,14 +4,21 @@ call) for ITERS calls in a row, so that the card reaches its sustained power and
 DeepGEMM side of scripts/device_power_probe.sh. Prints one JSON line: median, p10, p90 (µs).
 DIST: the inputs before the per-block cast: normal (torch.randn, DeepGEMM's tests; the default) or
 uniform (U(-1, 1), gemmtune's `--inputs uniform`), to time both sides on the same data.
-  usage: python3 dg_sustained.py M N K ITERS [DIST]
+--clock-per-sample (last argument): the SM clock after each sample (scripts/clock_probe.py, the
+probe of gemmtune's `run --clock-per-sample`), printed as samples_us / samples_sm_mhz / samples_end_ns.
+  usage: python3 dg_sustained.py M N K ITERS [DIST] [--clock-per-sample]
 """
 import json, sys
 import torch, deep_gemm
 from deep_gemm.utils import per_token_cast_to_fp8, per_block_cast_to_fp8
 
-m, n, k, iters = map(int, sys.argv[1:5])
-dist = sys.argv[5] if len(sys.argv) > 5 else 'normal'
+args = [a for a in sys.argv[1:] if a != '--clock-per-sample']
+if '--clock-per-sample' in sys.argv:
+    sys.path.insert(0, __file__.rsplit('/', 1)[0])
+    from clock_probe import ClockProbe
+m, n, k, iters = map(int, args[0:4])
+dist = args[4] if len(args) > 4 else 'normal'
+probe = ClockProbe(iters) if '--clock-per-sample' in sys.argv else None
 draw = {'normal': lambda r, c: torch.randn((r, c), device='cuda', dtype=torch.bfloat16),
         'uniform': lambda r, c: (torch.rand((r, c), device='cuda') * 2 - 1).to(torch.bfloat16)}[dist]
 a, b = draw(m, k), draw(n, k)
@@ -25,7 +32,13 @@ for i in range(iters):
     flush.fill_(i & 0xff)
     s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     s.record(); deep_gemm.fp8_gemm_nt(af, bf, d, disable_ue8m0_cast=True); e.record()
+    if probe: probe.after(i)
     e.synchronize(); ts.append(s.elapsed_time(e) * 1e3)
+    if probe: torch.cuda.current_stream().synchronize()  # as gemmtune's probe: the stream drained
+rec = {"m": m, "n": n, "k": k, "iters": iters, "inputs": dist}
+if probe:
+    clocks = probe.read()
+    rec.update(samples_us=list(ts), samples_sm_mhz=[c[0] for c in clocks], samples_end_ns=[c[1] for c in clocks])
 ts.sort()
-print(json.dumps({"m": m, "n": n, "k": k, "iters": iters, "inputs": dist, "median_us": ts[len(ts) // 2],
-                  "p10_us": ts[len(ts) // 10], "p90_us": ts[len(ts) * 9 // 10]}))
+rec.update(median_us=ts[len(ts) // 2], p10_us=ts[len(ts) // 10], p90_us=ts[len(ts) * 9 // 10])
+print(json.dumps(rec))

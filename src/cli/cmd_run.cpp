@@ -35,6 +35,7 @@ struct RunOptions {
   int iters = 30;
   int warmup = 3;
   int settle_ms = 0;
+  bool clock_per_sample = false;
   uint64_t seed = 1;
   std::string inputs = "uniform";
   std::string baseline_timing = "separate";
@@ -49,6 +50,7 @@ BenchOptions bench_options(const RunOptions& o) {
   timing.sample_count = o.iters;
   timing.warmup_count = o.warmup;
   timing.settle_ms = o.settle_ms;
+  timing.clock_per_sample = o.clock_per_sample;
   return BenchOptions{.timing = timing, .seed = o.seed,
                       .inputs = *parse_input_distribution(o.inputs)};
 }
@@ -348,6 +350,10 @@ void register_run(CLI::App& root, int& exit_code) {
                   "idle this long (stream drained) before the warm-ups, so that timing starts from "
                   "the power state of an idle card, as a freshly started process does; default 0")
       ->check(CLI::Range(0, 60000));
+  cmd->add_flag("--clock-per-sample", options->clock_per_sample,
+               "read the SM clock after every timed sample (a 20 µs probe kernel queued behind "
+               "the stop event, outside the timed span); --json then lists samples_us, "
+               "samples_sm_mhz and samples_end_ns (GPU ns) per measurement");
   cmd->add_option("--seed", options->seed, "input seed");
   cmd->add_option("--inputs", options->inputs,
                   "input distribution: uniform (u in [-1, 1)) or normal (N(0, 1), as DeepGEMM's "

@@ -70,6 +70,11 @@ nlohmann::json to_run_record(const Measurement& m) {
     j["tflops"] = m.tflops();
     j["gbps"] = m.gbps();
     j["clock"] = {{"sm_mhz", t.clocks_after.sm_clock_mhz}, {"power_w", t.clocks_after.power_w}};
+    if (!t.samples_sm_mhz.empty()) {  // run --clock-per-sample
+      j["timing"]["samples_us"] = t.samples_us;
+      j["timing"]["samples_sm_mhz"] = t.samples_sm_mhz;
+      j["timing"]["samples_end_ns"] = t.samples_end_ns;
+    }
   }
   const ValidationMetrics* worst = m.vs_reference ? &*m.vs_reference : nullptr;
   j["validation"] = {{"diff_ref", metric_or_null(m.vs_reference)},

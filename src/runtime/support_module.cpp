@@ -33,6 +33,7 @@ std::unique_ptr<SupportKernels> load_support_kernels(int device) {
   kernels->compare = kernels->module.kernel(kSupportCompareKernel);
   kernels->to_bf16 = kernels->module.kernel(kSupportToBf16Kernel);
   kernels->spin = kernels->module.kernel(kSupportSpinKernel);
+  kernels->clock_probe = kernels->module.kernel(kSupportClockProbeKernel);
   return kernels;
 }
 

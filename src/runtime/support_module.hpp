@@ -13,6 +13,7 @@ struct SupportKernels {
   Kernel compare;
   Kernel to_bf16;
   Kernel spin;
+  Kernel clock_probe;
 };
 
 /// The support kernels of cudart's current device (compiled and loaded on first use; thread-safe).

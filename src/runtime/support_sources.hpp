@@ -15,6 +15,7 @@ inline constexpr const char* kSupportReferenceF32Kernel = "support_reference_gem
 inline constexpr const char* kSupportCompareKernel = "support_compare";
 inline constexpr const char* kSupportToBf16Kernel = "support_compare_to_bf16";
 inline constexpr const char* kSupportSpinKernel = "support_timing_spin";
+inline constexpr const char* kSupportClockProbeKernel = "support_timing_clock_probe";
 
 /// The request compiling every support kernel into one module for `arch` (e.g. "sm_90").
 /// The ptxas report names the reference GEMM, the only support kernel whose speed matters.

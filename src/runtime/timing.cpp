@@ -27,6 +27,29 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
     spin_flags_ = MappedHostBuffer(2 * sizeof(int));
     spin_kernel_ = support_kernels().spin;
   }
+  if (options.clock_per_sample) {
+    clock_probe_out_ = MappedHostBuffer(3 * sizeof(unsigned long long));
+    clock_probe_kernel_ = support_kernels().clock_probe;
+  }
+}
+
+void Timer::record_sample(const TimedLaunch& launch, TimingStats& stats) {
+  bool timed_out = false;
+  stats.samples_us.push_back(sample_us(launch, &timed_out));
+  stats.spin_timeouts += timed_out ? 1 : 0;
+  if (!options_.clock_per_sample) return;
+  // NOTE: 20 µs of spin: %globaltimer steps by up to 1 µs, so the clock reads within ~5%.
+  constexpr unsigned long long kProbeSpinNs = 20000;
+  auto* out = static_cast<volatile unsigned long long*>(clock_probe_out_.host());
+  out[1] = 0;
+  const GemmtuneSupportClockProbeParams probe{
+      .out = static_cast<unsigned long long*>(clock_probe_out_.device()), .spin_ns = kProbeSpinNs};
+  launch_kernel(clock_probe_kernel_, LaunchShape{}, stream_.get(), probe);
+  stream_.synchronize();
+  const unsigned long long cycles = out[0], ns = out[1];
+  stats.samples_sm_mhz.push_back(ns > 0 ? 1000.0 * static_cast<double>(cycles) / static_cast<double>(ns)
+                                            : 0.0);
+  stats.samples_end_ns.push_back(static_cast<unsigned long long>(out[2]));
 }
 
 void Timer::flush() {
@@ -116,10 +139,7 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
     for (const TimedLaunch& launch : launches) static_cast<void>(sample_us(launch, &timed_out));
   }
   for (int s = 0; s < samples; ++s) {
-    for (size_t c = 0; c < launches.size(); ++c) {
-      stats[c].samples_us.push_back(sample_us(launches[c], &timed_out));
-      stats[c].spin_timeouts += timed_out ? 1 : 0;
-    }
+    for (size_t c = 0; c < launches.size(); ++c) record_sample(launches[c], stats[c]);
   }
   return summarize(launches, options_.warmup_count, options_.settle_ms, std::move(stats));
 }
@@ -151,10 +171,7 @@ std::vector<TimingStats> Timer::time_in_bursts(const std::vector<TimedLaunch>& l
       for (int w = 0; w < plan.warmup_count; ++w) {
         static_cast<void>(sample_us(launches[c], &timed_out));
       }
-      for (int s = 0; s < plan.burst_samples; ++s) {
-        stats[c].samples_us.push_back(sample_us(launches[c], &timed_out));
-        stats[c].spin_timeouts += timed_out ? 1 : 0;
-      }
+      for (int s = 0; s < plan.burst_samples; ++s) record_sample(launches[c], stats[c]);
       const double burst_ms = 1000.0 * seconds_since(burst_start);
       idle_ms = static_cast<int>(std::min<double>(std::ceil(burst_ms), plan.max_idle_ms));
     }
@@ -227,6 +244,10 @@ void to_json(nlohmann::json& j, const TimingStats& t) {
                      {"burst_rounds", t.burst_rounds},
                      {"samples_us", t.samples_us},
                      {"clocks_after", t.clocks_after}};
+  if (!t.samples_sm_mhz.empty()) {  // only where asked for: records stay as they were otherwise
+    j["samples_sm_mhz"] = t.samples_sm_mhz;
+    j["samples_end_ns"] = t.samples_end_ns;
+  }
 }
 
 }  // namespace gemmtune

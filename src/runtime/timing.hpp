@@ -38,6 +38,9 @@ struct TimingOptions {
   /// idle it starts at 1.98 GHz and throttles within ~0.3 s (PERF_LOG 2026-11-22, power probe).
   /// A comparison with a side that starts idle must start gemmtune's timing idle too.
   int settle_ms = 0;
+  /// Read the SM clock right after every sample (support_timing_clock_probe, ~20 µs queued
+  /// behind the stop event, outside the timed span): TimingStats::samples_sm_mhz.
+  bool clock_per_sample = false;
 };
 
 /// A launch to time, with the name logged before it runs (so a hang names its culprit).
@@ -72,6 +75,10 @@ struct TimingStats {
   int warmup_count = 0;
   int settle_ms = 0;  ///< TimingOptions::settle_ms of the call
   std::vector<double> samples_us;  ///< in measurement order
+  /// TimingOptions::clock_per_sample: the SM clock each sample ended at, and the GPU's
+  /// %globaltimer then (ns; its steps give each sample's period, so the duty cycle).
+  std::vector<double> samples_sm_mhz;
+  std::vector<unsigned long long> samples_end_ns;
   double median_us = 0.0;
   double p10_us = 0.0;
   double p90_us = 0.0;
@@ -122,6 +129,8 @@ class Timer {
  private:
   /// One sample of `launch` in the configured mode; returns microseconds.
   double sample_us(const TimedLaunch& launch, bool* spin_timed_out);
+  /// One timed sample of `launch` added to `stats` (with its clock if the options ask).
+  void record_sample(const TimedLaunch& launch, TimingStats& stats);
   void flush();
   /// Drains the stream, then sleeps `idle_ms` on the host.
   void idle(int idle_ms);
@@ -138,6 +147,8 @@ class Timer {
   DeviceBuffer scratch_;
   MappedHostBuffer spin_flags_;  // kernel mode: [0] release flag, [1] timed-out flag
   Kernel spin_kernel_;           // kernel mode: support_timing_spin
+  MappedHostBuffer clock_probe_out_;  // clock_per_sample: GemmtuneSupportClockProbeParams::out
+  Kernel clock_probe_kernel_;
 };
 
 void to_json(nlohmann::json& j, const TimingStats& stats);

@@ -68,6 +68,28 @@ TEST(Timing, InterleavedCandidatesKeepTheirOrderAndNames) {
   EXPECT_GT(stats[0].median_us, 10.0 * stats[1].median_us);
 }
 
+TEST(Timing, ClockPerSampleReadsTheClockAfterEverySample) {
+  GT_SKIP_WITHOUT_GPU();
+  const MemsetWork work;
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 1, .sample_count = 6,
+                            .flush_bytes = 1u << 20, .clock_per_sample = true});
+  const TimingStats t = timer.time(work.launch());
+  expect_sane(t, 6);
+  ASSERT_EQ(t.samples_sm_mhz.size(), 6u);
+  ASSERT_EQ(t.samples_end_ns.size(), 6u);
+  for (size_t i = 0; i < t.samples_sm_mhz.size(); ++i) {
+    // Any Hopper SM clock lies between its idle 345 MHz and its 1980 MHz maximum; a probe that
+    // read a wrong counter or did not run reads 0 or far outside.
+    EXPECT_GT(t.samples_sm_mhz[i], 200.0) << i;
+    EXPECT_LT(t.samples_sm_mhz[i], 2500.0) << i;
+    // Sample i + 1's probe ran after sample i's, at least one memset (>= 100 µs) later.
+    if (i > 0) EXPECT_GT(t.samples_end_ns[i], t.samples_end_ns[i - 1] + 100000ull) << i;
+  }
+  Timer plain(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 0, .sample_count = 2,
+                            .flush_bytes = 1u << 20});
+  EXPECT_TRUE(plain.time(work.launch()).samples_sm_mhz.empty());
+}
+
 /// The order in which a launch ran, recorded on the host as it is enqueued.
 struct LaunchLog {
   std::vector<std::string> order;
