@@ -39,12 +39,14 @@ class ClockProbe:
     SPIN_NS = 20000
 
     def __init__(self, slots):
-        torch.cuda.init()
+        # NOTE: allocating first makes torch create the primary context and make it current on
+        # this thread; the driver calls below need a current context.
+        self.out = torch.zeros((slots, 3), dtype=torch.int64, device='cuda')
+        torch.cuda.synchronize()
         self.cuda = ctypes.CDLL('libcuda.so.1')
         self.module, self.fn = ctypes.c_void_p(), ctypes.c_void_p()
         self._check(self.cuda.cuModuleLoadData(ctypes.byref(self.module), ctypes.c_char_p(_PTX + b'\0')))
         self._check(self.cuda.cuModuleGetFunction(ctypes.byref(self.fn), self.module, b'clock_probe'))
-        self.out = torch.zeros((slots, 3), dtype=torch.int64, device='cuda')
 
     def _check(self, rc):
         if rc != 0: raise RuntimeError(f'CUDA driver error {rc}')
