@@ -2,7 +2,8 @@
 """Per-burst clock summary of rounds.jsonl lines that carry samples (`--clock-per-sample`, from
 scripts/device_config_rounds.sh): for each run the SM clock at the burst's start and end, its
 median, the time, the cycles per call (µs x MHz) and the duty cycle (call time over the period
-between samples, from the GPU's own clock), so that both sides' bursts can be read side by side.
+between samples, from the GPU's own clock) and the first sample read below 1900 MHz (the power
+controller's first step down; '-' if none), so that both sides' bursts can be read side by side.
   usage: python3 scripts/burst_clock_summary.py rounds.jsonl
 """
 import json
@@ -15,7 +16,7 @@ def med(xs):
 
 
 print(f'{"problem":22s} {"config":52s} rd {"us":>8s} {"MHz first3":>10s} {"last3":>6s} {"median":>6s} '
-      f'{"Mcyc/call":>9s} {"period us":>9s} {"duty":>5s}')
+      f'{"Mcyc/call":>9s} {"period us":>9s} {"duty":>5s} {"step@":>5s}')
 for line in open(sys.argv[1]):
     r = json.loads(line)
     us, mhz, end = r.get('samples_us'), r.get('samples_sm_mhz'), r.get('samples_end_ns')
@@ -24,6 +25,7 @@ for line in open(sys.argv[1]):
     periods = [(b - a) / 1000.0 for a, b in zip(end, end[1:])]
     cycles = [u * f / 1e6 for u, f in zip(us, mhz)]
     problem = f'{r["m"]}x{r["n"]}x{r["k"]}'
+    step = next((str(i) for i, f in enumerate(mhz) if f < 1900), '-')
     print(f'{problem:22s} {r["config"][:52]:52s} {r["round"]:2d} {med(us):8.1f} {med(mhz[:3]):10.0f} '
           f'{med(mhz[-3:]):6.0f} {med(mhz):6.0f} {med(cycles):9.3f} {med(periods):9.1f} '
-          f'{med(us) / med(periods):5.3f}')
+          f'{med(us) / med(periods):5.3f} {step:>5s}')

@@ -36,6 +36,7 @@ struct RunOptions {
   int warmup = 3;
   int settle_ms = 0;
   bool clock_per_sample = false;
+  int sample_gap_us = 0;
   uint64_t seed = 1;
   std::string inputs = "uniform";
   std::string baseline_timing = "separate";
@@ -51,6 +52,7 @@ BenchOptions bench_options(const RunOptions& o) {
   timing.warmup_count = o.warmup;
   timing.settle_ms = o.settle_ms;
   timing.clock_per_sample = o.clock_per_sample;
+  timing.sample_gap_us = o.sample_gap_us;
   return BenchOptions{.timing = timing, .seed = o.seed,
                       .inputs = *parse_input_distribution(o.inputs)};
 }
@@ -354,6 +356,11 @@ void register_run(CLI::App& root, int& exit_code) {
                "read the SM clock after every timed sample (a 20 µs probe kernel queued behind "
                "the stop event, outside the timed span); --json then lists samples_us, "
                "samples_sm_mhz and samples_end_ns (GPU ns) per measurement");
+  cmd->add_option("--sample-gap-us", options->sample_gap_us,
+                  "idle the GPU this long after every sample (host spin, stream drained). At the "
+                  "700 W cap a burst's idle share decides when the clock steps down: give a side "
+                  "compared with this one the same idle per sample; default 0")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--seed", options->seed, "input seed");
   cmd->add_option("--inputs", options->inputs,
                   "input distribution: uniform (u in [-1, 1)) or normal (N(0, 1), as DeepGEMM's "

@@ -35,9 +35,13 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
 
 void Timer::record_sample(const TimedLaunch& launch, TimingStats& stats) {
   bool timed_out = false;
-  stats.samples_us.push_back(sample_us(launch, &timed_out));
+  stats.samples_us.push_back(sample_us_once(launch, &timed_out));
   stats.spin_timeouts += timed_out ? 1 : 0;
-  if (!options_.clock_per_sample) return;
+  if (options_.clock_per_sample) record_clock(stats);
+  sample_gap();
+}
+
+void Timer::record_clock(TimingStats& stats) {
   // NOTE: 20 µs of spin: %globaltimer steps by up to 1 µs, so the clock reads within ~5%.
   constexpr unsigned long long kProbeSpinNs = 20000;
   auto* out = static_cast<volatile unsigned long long*>(clock_probe_out_.host());
@@ -57,6 +61,21 @@ void Timer::flush() {
 }
 
 double Timer::sample_us(const TimedLaunch& launch, bool* spin_timed_out) {
+  const double us = sample_us_once(launch, spin_timed_out);
+  sample_gap();
+  return us;
+}
+
+void Timer::sample_gap() {
+  if (options_.sample_gap_us <= 0) return;
+  // NOTE: a spin, not sleep_for: a sleep overshoots by ~50 µs, as much as the gaps asked for.
+  stream_.synchronize();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(options_.sample_gap_us);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
+double Timer::sample_us_once(const TimedLaunch& launch, bool* spin_timed_out) {
   const nvtx3::scoped_range range{launch.name};
   spdlog::trace("timing sample of {}", launch.name);
   cudaStream_t stream = stream_.get();

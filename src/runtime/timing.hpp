@@ -41,6 +41,11 @@ struct TimingOptions {
   /// Read the SM clock right after every sample (support_timing_clock_probe, ~20 µs queued
   /// behind the stop event, outside the timed span): TimingStats::samples_sm_mhz.
   bool clock_per_sample = false;
+  /// Host wait after every sample (warm-ups too) with the stream drained: the GPU idles this long
+  /// between samples. NOTE: at the 700 W cap the idle share of a burst sets when the power
+  /// controller steps the clock down (PERF_LOG session 24: the anchors' Python loop idles the
+  /// card ~100 µs more per sample than `run` does), so two sides compared must idle alike.
+  int sample_gap_us = 0;
 };
 
 /// A launch to time, with the name logged before it runs (so a hang names its culprit).
@@ -127,10 +132,16 @@ class Timer {
   [[nodiscard]] const TimingOptions& options() const { return options_; }
 
  private:
-  /// One sample of `launch` in the configured mode; returns microseconds.
+  /// One sample of `launch` in the configured mode, then the options' sample gap; returns
+  /// microseconds.
   double sample_us(const TimedLaunch& launch, bool* spin_timed_out);
+  double sample_us_once(const TimedLaunch& launch, bool* spin_timed_out);
+  /// The options' sample_gap_us: the stream drained, then a host spin.
+  void sample_gap();
   /// One timed sample of `launch` added to `stats` (with its clock if the options ask).
   void record_sample(const TimedLaunch& launch, TimingStats& stats);
+  /// clock_per_sample: the SM clock now (the probe queued on the stream) added to `stats`.
+  void record_clock(TimingStats& stats);
   void flush();
   /// Drains the stream, then sleeps `idle_ms` on the host.
   void idle(int idle_ms);
