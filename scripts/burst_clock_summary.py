@@ -29,3 +29,23 @@ for line in open(sys.argv[1]):
     print(f'{problem:22s} {r["config"][:52]:52s} {r["round"]:2d} {med(us):8.1f} {med(mhz[:3]):10.0f} '
           f'{med(mhz[-3:]):6.0f} {med(mhz):6.0f} {med(cycles):9.3f} {med(periods):9.1f} '
           f'{med(us) / med(periods):5.3f} {step:>5s}')
+
+# Per problem and config over its rounds: where each burst first stepped down (30 = never), the
+# median time of the samples taken at >= 1900 MHz (the kernels compared at the same clock), and
+# the median of the bursts' medians (what the comparison reports).
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    us, mhz = r.get('samples_us'), r.get('samples_sm_mhz')
+    if not us or not mhz:
+        continue
+    key = (f'{r["m"]}x{r["n"]}x{r["k"]}', r['config'])
+    runs.setdefault(key, []).append(r)
+print()
+print(f'{"problem":22s} {"config":64s} {"steps":>16s} {"us@>=1900":>9s} {"median":>8s}')
+for (problem, config), rs in runs.items():
+    steps = [next((i for i, f in enumerate(r['samples_sm_mhz']) if f < 1900), len(r['samples_us']))
+             for r in rs]
+    full = [u for r in rs for u, f in zip(r['samples_us'], r['samples_sm_mhz']) if f >= 1900]
+    print(f'{problem:22s} {config[:64]:64s} {",".join(map(str, steps)):>16s} {med(full):9.1f} '
+          f'{med([med(r["samples_us"]) for r in rs]):8.1f}')
