@@ -38,7 +38,7 @@ struct RunOptions {
   bool clock_per_sample = false;
   int sample_gap_us = 0;
   uint64_t seed = 1;
-  std::string inputs = "uniform";
+  std::string inputs = to_string(kDefaultInputDistribution);
   std::string baseline_timing = "separate";
   bool json = false;
   bool profile = false;

@@ -69,7 +69,7 @@ struct Measurement {
 struct BenchOptions {
   TimingOptions timing;
   uint64_t seed = 1;
-  InputDistribution inputs = InputDistribution::kUniform;
+  InputDistribution inputs = kDefaultInputDistribution;
   /// Skip the unquantized reference above this many bytes of fp32 inputs (it needs 4 B/element).
   int64_t unquantized_limit_bytes = 8ll << 30;
 };

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/input_distribution.hpp"
 #include "report/run_folder.hpp"
 #include "sweep/runs_log.hpp"
 
@@ -75,7 +76,8 @@ Json make_env_json(const Json& worker_environment, const SweepDescription& sweep
   env["versions"] = versions;
   env["timing_mode"] = sweep.timing.mode;
   env["timing"] = {{"warmup", sweep.timing.warmup}, {"iters", sweep.timing.iters},
-                   {"runoff_regime", sweep.timing.runoff_regime}, {"seed", sweep.seed}};
+                   {"runoff_regime", sweep.timing.runoff_regime}, {"seed", sweep.seed},
+                   {"inputs", to_string(kDefaultInputDistribution)}};
   env["roofs"] = report::to_json(roofs);
   env["shapes"] = sweep.shapes;
   env["sweep"] = sweep.settings;
