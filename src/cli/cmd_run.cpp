@@ -357,9 +357,9 @@ void register_run(CLI::App& root, int& exit_code) {
                "the stop event, outside the timed span); --json then lists samples_us, "
                "samples_sm_mhz and samples_end_ns (GPU ns) per measurement");
   cmd->add_option("--sample-gap-us", options->sample_gap_us,
-                  "idle the GPU this long after every sample (host spin, stream drained). At the "
-                  "700 W cap a burst's idle share decides when the clock steps down: give a side "
-                  "compared with this one the same idle per sample; default 0")
+                  "idle the GPU this long after every sample (host spin, stream drained), to give "
+                  "two sides compared the same idle per sample (the anchors' DeepGEMM loop idles "
+                  "~100 µs more than run); default 0")
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--seed", options->seed, "input seed");
   cmd->add_option("--inputs", options->inputs,

@@ -42,9 +42,9 @@ struct TimingOptions {
   /// behind the stop event, outside the timed span): TimingStats::samples_sm_mhz.
   bool clock_per_sample = false;
   /// Host wait after every sample (warm-ups too) with the stream drained: the GPU idles this long
-  /// between samples. NOTE: at the 700 W cap the idle share of a burst sets when the power
-  /// controller steps the clock down (PERF_LOG session 24: the anchors' Python loop idles the
-  /// card ~100 µs more per sample than `run` does), so two sides compared must idle alike.
+  /// between samples. Why: the anchors' Python loop idles the card ~100 µs more per sample than
+  /// `run` does; 100 µs more did not move when the 700 W controller steps the clock down on
+  /// dsv3's capped rows (PERF_LOG session 24), but a comparison can now match it.
   int sample_gap_us = 0;
 };
 
