@@ -12,13 +12,14 @@ import json, sys
 import torch, deep_gemm
 from deep_gemm.utils import per_token_cast_to_fp8, per_block_cast_to_fp8
 
+clock_per_sample = '--clock-per-sample' in sys.argv
 args = [a for a in sys.argv[1:] if a != '--clock-per-sample']
-if '--clock-per-sample' in sys.argv:
+if clock_per_sample:
     sys.path.insert(0, __file__.rsplit('/', 1)[0])
     from clock_probe import ClockProbe
 m, n, k, iters = map(int, args[0:4])
 dist = args[4] if len(args) > 4 else 'normal'
-probe = ClockProbe(iters) if '--clock-per-sample' in sys.argv else None
+probe = ClockProbe(iters) if clock_per_sample else None
 draw = {'normal': lambda r, c: torch.randn((r, c), device='cuda', dtype=torch.bfloat16),
         'uniform': lambda r, c: (torch.rand((r, c), device='cuda') * 2 - 1).to(torch.bfloat16)}[dist]
 a, b = draw(m, k), draw(n, k)
