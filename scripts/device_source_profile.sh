@@ -3,8 +3,11 @@
 # instructions and warp-stall samples per SASS instruction) and the SASS itself, one launch per
 # entry, so two variants of the kernel family can be compared line by line.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_source_profile.sh LIST_FILE
-#   LIST_FILE lines: TITLE|gemmtune run arguments (one launch of the config is profiled).
-#   carry: .devdeps. Writes under $OUT: log.txt, <title>.source.csv.gz (ncu source page),
+#   LIST_FILE lines: TITLE|gemmtune run arguments (one launch of the config is profiled), or
+#   TITLE|deepgemm M N K (one launch of DeepGEMM's fp8_gemm_nt on normal inputs, as the anchors
+#   time it: scripts/dg_one_call.py), so both K loops can be read side by side.
+#   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt,
+#   <title>.source.csv.gz (ncu source page),
 #   <title>.details.txt (ncu details page), <title>.sass.txt.gz (cuobjdump of the cached cubin).
 set -uo pipefail
 list=$1
@@ -12,19 +15,29 @@ OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
+grep -q '|deepgemm ' "$list" && deepgemm_build_start
 gemmtune_build
 gpu_suite
+grep -q '|deepgemm ' "$list" && deepgemm_build_wait
+sections=(--section SourceCounters --section WarpStateStats --section SchedulerStats --section SpeedOfLight)
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)
 [[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
 while IFS='|' read -r title args; do
   [[ -z ${title:-} || $title == \#* ]] && continue
   read -ra argv <<< "$args"
-  devbuild/gemmtune --log-level warn run "${argv[@]}" --iters 2 --warmup 0 --baseline-timing none | cut -c1-160
-  timeout 240 "$ncu_bin" --clock-control none --kernel-name 'regex:^sm90_fp8_gemm_1d2d_bm' --launch-skip 1 \
-    --launch-count 1 --section SourceCounters --section WarpStateStats --section SchedulerStats \
-    --section SpeedOfLight -f -o "/tmp/prof_$title" devbuild/gemmtune --log-level warn run "${argv[@]}" \
-    --iters 2 --warmup 0 --baseline-timing none > /tmp/ncu_run.log 2>&1 || tail -5 /tmp/ncu_run.log
+  if [[ ${argv[0]} == deepgemm ]]; then
+    python3 scripts/dg_one_call.py "${argv[@]:1:3}" < /dev/null > /dev/null 2>&1 || stamp "$title: deepgemm call failed"
+    timeout 240 "$ncu_bin" --clock-control none --profile-from-start off \
+      --kernel-name 'regex:sm90_fp8_gemm_1d2d' --launch-count 1 "${sections[@]}" -f \
+      -o "/tmp/prof_$title" python3 scripts/dg_one_call.py "${argv[@]:1:3}" < /dev/null > /tmp/ncu_run.log 2>&1 \
+      || tail -5 /tmp/ncu_run.log
+  else
+    devbuild/gemmtune --log-level warn run "${argv[@]}" --iters 2 --warmup 0 --baseline-timing none < /dev/null | cut -c1-160
+    timeout 240 "$ncu_bin" --clock-control none --kernel-name 'regex:^sm90_fp8_gemm_1d2d_bm' --launch-skip 1 \
+      --launch-count 1 "${sections[@]}" -f -o "/tmp/prof_$title" devbuild/gemmtune --log-level warn run "${argv[@]}" \
+      --iters 2 --warmup 0 --baseline-timing none < /dev/null > /tmp/ncu_run.log 2>&1 || tail -5 /tmp/ncu_run.log
+  fi
   "$ncu_bin" -i "/tmp/prof_$title.ncu-rep" --page source --csv --print-source sass 2>&1 | gzip > "$OUT/$title.source.csv.gz"
   "$ncu_bin" -i "/tmp/prof_$title.ncu-rep" --page details > "$OUT/$title.details.txt" 2>&1
   stamp "$title: source page $(zcat "$OUT/$title.source.csv.gz" | wc -l) lines"
