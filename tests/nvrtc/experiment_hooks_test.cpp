@@ -74,6 +74,7 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SB_GLOBAL=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_SB_CP_ASYNC=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_SB_CP_ASYNC=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
+      {"GEMMTUNE_SB_LDG_IN_ORDER=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_WAIT_HINT_NS=10000000", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       // The workspace sum: a split-K 2 member whose receive buffer does not fit (bm128_bn64_s8),
       // or split-K 4; split-K 2 members that sum in a cluster have no workspace sum by default.
