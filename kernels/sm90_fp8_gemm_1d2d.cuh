@@ -743,10 +743,11 @@ __device__ __forceinline__ constexpr bool sb_from_tile() {
 /// sb_from_tile: global loads per math thread for one tile's weight scales.
 template <class C>
 struct SbTile {
-  static_assert(!C::kSbPerTile || !C::kTileInOneScaleBlock, "a per-tile region holds two rows");
   static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
+  // One row of scales for tiles in one scale block (KernelConfig::sb_tile_rows), else two.
+  static constexpr int kRows = C::kTileInOneScaleBlock ? 1 : 2;
   // At least 1 each, so that configs without the region still compile the (unused) code.
-  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / 2 : 1;
+  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / kRows : 1;
   static constexpr int kLoads =
       C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
 };
@@ -946,7 +947,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
-          sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
+          if (!C::kTileInOneScaleBlock) sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
         } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
 #ifdef GEMMTUNE_SB_LDG_IN_ORDER
           // Experiment hook: NVVM sinks the __ldg past the barrier wait to its use in the next

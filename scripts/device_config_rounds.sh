@@ -14,8 +14,9 @@
 #   DeepGEMM in the same places of the order as each config; its flags go to dg_sustained.py.
 #   `--clock-per-sample` on any line (DeepGEMM's too) keeps each sample's µs, SM clock and GPU
 #   end time in rounds.jsonl (samples_us, samples_sm_mhz, samples_end_ns).
-#   CONFIG@DEFINES (e.g. `bm256_..._k16384@GEMMTUNE_SB_LDG_IN_ORDER=1`, words joined by commas)
-#   builds and runs that line with GEMMTUNE_KERNEL_DEFINES set to them: an experiment hook
+#   CONFIG@WORDS (e.g. `bm256_..._k16384@GEMMTUNE_SB_LDG_IN_ORDER=1`, words joined by commas)
+#   builds and runs that line with GEMMTUNE_KERNEL_DEFINES set to the words, and a word
+#   `env:NAME=VALUE` set in its environment instead (a host-side experiment hook): an experiment
 #   timed in the same rotation as the kernel without it and DeepGEMM.
 #   carry: .devdeps (and .anchors .dgcache with `deepgemm` rows). Writes $OUT/rounds.jsonl (one
 #   line per run) and a table on stdout.
@@ -32,10 +33,22 @@ gemmtune_build
 (( with_dg )) && deepgemm_build_wait
 # Compile every config first (NVRTC, 8 at a time), so that no timed round waits on a compile.
 mapfile -t to_compile < <(grep -vE '^\s*(#|$)' "$rows" | awk '$4 != "deepgemm" {print $4}' | sort -u)
+# with_words CONFIG@WORDS COMMAND...: COMMAND with the label's defines and env: words set.
+with_words() {
+  local label=$1 defines="" word; shift
+  local -a envs=() words=()
+  if [[ $label == *@* ]]; then
+    IFS=, read -ra words <<< "${label#*@}"
+    for word in "${words[@]}"; do
+      if [[ $word == env:* ]]; then envs+=("${word#env:}"); else defines+="${defines:+ }$word"; fi
+    done
+  fi
+  env ${envs[@]+"${envs[@]}"} GEMMTUNE_KERNEL_DEFINES="$defines" "$@"
+}
+export -f with_words
 # shellcheck disable=SC2016  # expanded by the inner shell
-printf '%s\n' "${to_compile[@]}" | xargs -P 8 -I{} bash -c 'label=$1; defines=""
-  [[ $label == *@* ]] && defines=${label#*@} && defines=${defines//,/ }
-  GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune --log-level error compile --config "${label%%@*}"' _ {} > /dev/null 2>&1
+printf '%s\n' "${to_compile[@]}" | xargs -P 8 -I{} bash -c 'with_words "$1" devbuild/gemmtune \
+  --log-level error compile --config "${1%%@*}"' _ {} > /dev/null 2>&1
 stamp "compiled ${#to_compile[@]} configs"
 : > "$OUT/rounds.jsonl"
 mapfile -t problems < <(grep -vE '^\s*(#|$)' "$rows" | awk '{print $1, $2, $3}' | uniq)
@@ -63,10 +76,8 @@ rec.update({"m": int(m), "n": int(n), "k": int(k), "config": label, "round": int
 print(json.dumps(rec))' "$m" "$n" "$k" "$label" "$round" >> "$OUT/rounds.jsonl"
         continue
       fi
-      defines=""
-      if [[ $config == *@* ]]; then defines=${config#*@}; defines=${defines//,/ }; config=${config%%@*}; fi
       # shellcheck disable=SC2086  # the flags split into words on purpose
-      GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "$config" \
+      with_words "$config" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "${config%%@*}" \
         --timing call --iters 30 --baseline-timing none $flags --json 2>/dev/null \
         | python3 -c '
 import json, sys

@@ -31,7 +31,7 @@ struct SmemLayout {
                                ///< split_k_in_cluster two mbarriers instead (16 bytes): rank 0's
                                ///< "partial received" and rank 1's "receive buffer free"
   int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
-  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (2 rows x a split's K blocks)
+  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (sb_tile_rows x a split's K blocks)
   int64_t sb_tile_bytes = 0;   ///< sb_per_tile: both buffers (one filled while the other is read)
   int64_t split_k_recv_bytes = 0;  ///< split_k_in_cluster: block_m x block_n fp32, the partial
                                    ///< rank 1 sends rank 0 (every CTA has it, rank 0 uses it)
@@ -82,7 +82,7 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.group_table_offset = s.flag_offset + s.flag_bytes;
   s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
   // Two scale rows: sb_per_tile tiles straddle two scale blocks.
-  s.sb_tile_floats = c.sb_per_tile() ? 2 * int64_t{c.k_blocks_per_split()} : 0;
+  s.sb_tile_floats = c.sb_per_tile() ? c.sb_tile_rows() * int64_t{c.k_blocks_per_split()} : 0;
   s.sb_tile_bytes = 2 * s.sb_tile_floats * 4;
   const int64_t tables_end = s.group_table_offset + s.group_table_bytes;
   s.sb_tile_offset = s.sb_tile_bytes > 0 ? (tables_end + 15) / 16 * 16 : tables_end;
