@@ -949,16 +949,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           sb_lo = sb_tile[kb];
           if (!C::kTileInOneScaleBlock) sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
         } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
-#ifdef GEMMTUNE_SB_LDG_IN_ORDER
-          // Experiment hook: NVVM sinks the __ldg past the barrier wait to its use in the next
-          // block, where the load's latency can outlast the MMAs it sits behind (session 25's
-          // source profile: long-scoreboard stalls before WARPGROUP.DEPBAR, 4096 x 7168 x 16384).
-          next_sb_lo = ldg_nc_in_order(sb_lo_ptr + kb + 1);
-          if (!C::kTileInOneScaleBlock) next_sb_hi = ldg_nc_in_order(sb_hi_ptr + kb + 1);
-#else
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
-#endif
         }
 #ifdef GEMMTUNE_WAIT_PROFILE
         const long long wp_t0 = clock64();

@@ -206,14 +206,6 @@ __device__ __forceinline__ void tma_store_wait_all() {
 
 /// Copies 4 bytes from global to shared memory without a register (Ampere's cp.async); complete
 /// once this thread's cp_async_wait_all returns.
-/// A read-only global load the compiler may not move: `asm volatile` keeps it in program order
-/// with the other volatile asm (barrier waits, wgmma fences), where `__ldg` may be sunk to its use.
-__device__ __forceinline__ float ldg_nc_in_order(const float* p) {
-  float v;
-  asm volatile("ld.global.f32 %0, [%1];" : "=f"(v) : "l"(p) : "memory");
-  return v;
-}
-
 __device__ __forceinline__ void cp_async_4(u32 smem_dst, const void* gmem_src) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(smem_dst), "l"(gmem_src)
                : "memory");

@@ -7,7 +7,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> GEMMTUNE_TABLE=<table> GEMMTUNE_ROUNDS=4 \
 #            bash scripts/device_grouped_ab.sh PROBLEMS.json LABEL,LABEL,... \
 #            'DEFINES_A' 'DEFINES_B' ...
-#   ('' is the unmodified kernel; an empty LABEL list takes every problem). carry: .devdeps
+#   ('' is the unmodified kernel; an empty LABEL list takes every problem; a word
+#   `env:NAME=VALUE` of a variant is set in its environment instead, a host-side hook such as
+#   GEMMTUNE_SB_PER_TILE_ONE_BLOCK). carry: .devdeps
 #   GEMMTUNE_CONFIG_SUBS="FROM:TO ...": other configs than the table's, each made from its choice
 #   by replacing FROM with TO (e.g. "_mc0_:_mcB_"), run as variants of their own; a FROM the
 #   choice lacks, or a config already listed, adds nothing.
@@ -45,8 +47,11 @@ with open(out_file, "w") as out:
         for r in range(int(rounds)):
             order = variants[r % len(variants):] + variants[:r % len(variants)]
             for v in order:
-                run = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                                     env=dict(os.environ, GEMMTUNE_KERNEL_DEFINES=v))
+                words = v.split()
+                env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=" ".join(
+                    w for w in words if not w.startswith("env:")))
+                env.update(w[4:].split("=", 1) for w in words if w.startswith("env:"))
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
                 base_rec = {"label": p["label"], "n": p["n"], "k": p["k"], "round": r,
                             "variant": v or "base", "rc": run.returncode}
                 try:

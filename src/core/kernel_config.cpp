@@ -189,11 +189,9 @@ bool KernelConfig::split_k_in_cluster() const {
 }
 
 bool sb_per_tile_one_block_experiment() {
-  static const bool on = [] {
-    const char* v = std::getenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK");
-    return v != nullptr && std::string_view(v) == "1";
-  }();
-  return on;
+  // NOTE: read on every call (a scan of the environment), so that a test can set and clear it.
+  const char* v = std::getenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK");
+  return v != nullptr && std::string_view(v) == "1";
 }
 
 int KernelConfig::mainloop_copies() const {

@@ -20,8 +20,7 @@ enum class Raster { kM, kN };
 /// masked (a fixed row stride per group, rows used per group on the device).
 enum class GroupLayout { kNone, kContiguous, kMasked };
 
-/// Whether $GEMMTUNE_SB_PER_TILE_ONE_BLOCK is 1 (KernelConfig::sb_per_tile's experiment hook),
-/// read once.
+/// Whether $GEMMTUNE_SB_PER_TILE_ONE_BLOCK is 1 (KernelConfig::sb_per_tile's experiment hook).
 [[nodiscard]] bool sb_per_tile_one_block_experiment();
 
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).

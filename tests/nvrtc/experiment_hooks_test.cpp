@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -74,7 +75,6 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SB_GLOBAL=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_SB_CP_ASYNC=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_SB_CP_ASYNC=1", "bm256_bn136_s3_mc0_sm132_rN8_sk1_k7168", true},
-      {"GEMMTUNE_SB_LDG_IN_ORDER=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_WAIT_HINT_NS=10000000", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       // The workspace sum: a split-K 2 member whose receive buffer does not fit (bm128_bn64_s8),
       // or split-K 4; split-K 2 members that sum in a cluster have no workspace sum by default.
@@ -103,6 +103,24 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
           << c.define << " " << c.config;
     }
   }
+}
+
+// GEMMTUNE_SB_PER_TILE_ONE_BLOCK (a host-side hook, environment): a K twin of a tile in one scale
+// block gets a one-row weight-scale region and reads it in its K loop; without it the kernel is
+// the global-load one.
+TEST(ExperimentHooks, SbPerTileOneBlockGivesOneBlockTwinsTheRegion) {
+  const char* config = "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384";
+  ASSERT_EQ(unsetenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK"), 0);
+  const CompileResult base = build_with(config, {});
+  ASSERT_EQ(setenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK", "1", 1), 0);
+  const CompileResult hooked = build_with(config, {});
+  const bool per_tile = parse_kernel_config(config, nullptr)->sb_per_tile();
+  ASSERT_EQ(unsetenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK"), 0);
+  EXPECT_TRUE(per_tile);
+  EXPECT_FALSE(parse_kernel_config(config, nullptr)->sb_per_tile());
+  ASSERT_TRUE(base.ok && hooked.ok) << hooked.log;
+  EXPECT_NE(code_sections(base.cubin), code_sections(hooked.cubin));
+  EXPECT_EQ(hooked.ptxas.spill_store_bytes + hooked.ptxas.spill_load_bytes, 0);
 }
 
 // The epilogue's parts are laps on top of the tile profile: with both set the code differs from
