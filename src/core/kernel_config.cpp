@@ -194,6 +194,11 @@ bool sb_per_tile_one_block_experiment() {
   return v != nullptr && std::string_view(v) == "1";
 }
 
+bool scale_helper_experiment() {
+  const char* v = std::getenv("GEMMTUNE_SCALE_HELPER");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
 int KernelConfig::mainloop_copies() const {
   if (tile_in_one_scale_block()) return 1;
   // Tiles start at multiples of block_n, so n0 % 128 cycles within 128 tiles; each distinct

@@ -22,6 +22,8 @@ enum class GroupLayout { kNone, kContiguous, kMasked };
 
 /// Whether $GEMMTUNE_SB_PER_TILE_ONE_BLOCK is 1 (KernelConfig::sb_per_tile's experiment hook).
 [[nodiscard]] bool sb_per_tile_one_block_experiment();
+/// Whether $GEMMTUNE_SCALE_HELPER is 1 (KernelConfig::scale_helper's experiment hook).
+[[nodiscard]] bool scale_helper_experiment();
 
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).
 struct KernelConfig {
@@ -84,6 +86,16 @@ struct KernelConfig {
   [[nodiscard]] bool sb_per_tile() const {
     return fixed_k > 0 && !sb_in_stage() &&
            (!tile_in_one_scale_block() || sb_per_tile_one_block_experiment());
+  }
+  /// Whether the producer warpgroup's idle warps turn each stage's activation scales into the
+  /// products sA x sB before the math warpgroups read them ("scale helper"), so the K loop loads
+  /// one ready scale per row instead of a weight scale from global memory plus a multiply.
+  /// Two-warpgroup tiles in one scale block with the weight scales from global memory.
+  /// GEMMTUNE_SCALE_HELPER=1 (experiment hook, environment) turns it on (session 25: the source
+  /// profile put the weight-scale load's latency before the MMAs' wait).
+  [[nodiscard]] bool scale_helper() const {
+    return math_warpgroups() == 2 && tile_in_one_scale_block() && !sb_in_stage() &&
+           !sb_per_tile() && scale_helper_experiment();
   }
   /// Rows of scales in a tile's weight-scale region: two where a tile straddles scale blocks.
   [[nodiscard]] int sb_tile_rows() const { return tile_in_one_scale_block() ? 1 : 2; }
