@@ -321,48 +321,6 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
   });
 }
 
-/// Warps of the producer warpgroup that are scale helpers (C::kScaleHelper): all but the first.
-constexpr int kScaleHelperWarps = 3;
-
-/// Scale helper (C::kScaleHelper, KernelConfig::scale_helper): the producer warpgroup's idle warps
-/// walk the stages in the math warpgroups' order; once a stage's TMA loads land (full barrier)
-/// they multiply its activation scales by the tile's weight scale of that K block in place and
-/// arrive on the stage's ready barrier, which the math warpgroups wait on instead. The K loop
-/// then reads one finished scale per row: no global load, no multiply. The weight scale is read
-/// from global memory one K block ahead, off the math warps' path.
-template <class C>
-__device__ __forceinline__ void scale_helper(const GemmtuneGemmParams& p, char* smem, u64* full,
-                                             u64* ready) {
-  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
-  constexpr int kThreads = 32 * kScaleHelperWarps;
-  constexpr int kFloats = C::kSaStageBytes / 4;
-  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const Schedule<C> sched = make_schedule<C, true>(p, smem);
-  const int num_kb = k_blocks<C>(p);
-  const int num_clusters = C::kNumSms / kClusterSize;
-  const int tid = static_cast<int>(threadIdx.x) - 32;
-  GroupCache group_cache;
-  int it = 0;
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
-    const float* sb_row = p.sb + static_cast<long long>(t.sb_row0) * p.sb_ld;
-    float next_sb = __ldg(sb_row + t.kb_begin);
-    for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
-      const int stage = it % C::kStages;
-      const float sb = next_sb;
-      if (kb + 1 < t.kb_end) next_sb = __ldg(sb_row + kb + 1);
-      mbarrier_wait(&full[stage], (it / C::kStages) & 1);
-      float* sa = reinterpret_cast<float*>(smem + C::kSaOffset + stage * C::kSaStageBytes);
-#pragma unroll
-      for (int i = tid; i < kFloats; i += kThreads) sa[i] *= sb;
-      // The stage's next TMA load (async proxy) must follow these stores.
-      fence_proxy_async_smem();
-      __syncwarp();
-      if (elect_one_sync()) mbarrier_arrive(&ready[stage]);
-    }
-  }
-}
-
 /// Byte offset of D element (row, col) in the shared-memory tile: column chunks of kDSwizzleBytes
 /// (block_m rows each), rows of one chunk kDSwizzleBytes apart, 16-byte units XOR-swizzled by the
 /// address bits above them exactly as TMA's 32B/64B/128B swizzle modes expect (CUTLASS's
@@ -785,11 +743,10 @@ __device__ __forceinline__ constexpr bool sb_from_tile() {
 /// sb_from_tile: global loads per math thread for one tile's weight scales.
 template <class C>
 struct SbTile {
+  static_assert(!C::kSbPerTile || !C::kTileInOneScaleBlock, "a per-tile region holds two rows");
   static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
-  // One row of scales for tiles in one scale block (KernelConfig::sb_tile_rows), else two.
-  static constexpr int kRows = C::kTileInOneScaleBlock ? 1 : 2;
   // At least 1 each, so that configs without the region still compile the (unused) code.
-  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / kRows : 1;
+  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / 2 : 1;
   static constexpr int kLoads =
       C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
 };
@@ -962,7 +919,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const float* sb_tile = reinterpret_cast<const float*>(smem + C::kSbTileOffset) +
                            sb_buf * C::kSbTileFloats - kb_begin;
     float next_sb_lo = 0.f, next_sb_hi = 0.f;
-    if (!C::kSbInStage && !sb_from_tile<C>() && !C::kScaleHelper) {
+    if (!C::kSbInStage && !sb_from_tile<C>()) {
       next_sb_lo = __ldg(sb_lo_ptr + kb_begin);
       if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb_begin);
     }
@@ -989,8 +946,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
-          if (!C::kTileInOneScaleBlock) sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
-        } else if (!C::kSbInStage && !C::kScaleHelper && kb + 1 < kb_end) {  // behind the MMAs
+          sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
+        } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
@@ -1034,8 +991,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
-            // kScaleHelper: the stage holds sA x sB already (one scale block per tile).
-            scale_lo[h] = C::kScaleHelper ? a_scale : a_scale * sb_lo;
+            scale_lo[h] = a_scale * sb_lo;
             scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
@@ -1172,7 +1128,6 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   if (C::kFixedK != 0 && p.k != C::kFixedK) __trap();
   u64* full = reinterpret_cast<u64*>(smem + C::kFullBarrierOffset);
   u64* empty = reinterpret_cast<u64*>(smem + C::kEmptyBarrierOffset);
-  u64* ready = reinterpret_cast<u64*>(smem + C::kReadyBarrierOffset);  // kScaleHelper only
   if (threadIdx.x == 0) {
     tma_prefetch_descriptor(tmap_a);
     tma_prefetch_descriptor(tmap_b);
@@ -1182,7 +1137,6 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     for (int i = 0; i < C::kStages; ++i) {
       mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
-      if (C::kScaleHelper) mbarrier_init(&ready[i], kScaleHelperWarps);
     }
     if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset), 1);
@@ -1209,11 +1163,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
     if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
-    if (C::kScaleHelper && threadIdx.x >= 32) scale_helper<C>(p, smem, full, ready);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
-    // With the scale helper the math warpgroups wait on its ready barriers instead of full.
-    math<C>(tmap_d, p, smem, C::kScaleHelper ? ready : full, empty, &cluster_waited);
+    math<C>(tmap_d, p, smem, full, empty, &cluster_waited);
   }
   if (!cluster_waited) cluster_wait();  // producers, and math threads of a CTA without tiles
   // NOTE: a CTA of a cluster must not exit while its peer may still multicast (or, split-K,

@@ -10,8 +10,6 @@
 #include <array>
 #include <charconv>
 #include <climits>
-#include <cstdlib>
-#include <string_view>
 
 #include "core/error.hpp"
 #include "core/smem_layout.hpp"
@@ -186,17 +184,6 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
 bool KernelConfig::split_k_in_cluster() const {
   if (split_k != 2 || multicast != Multicast::kNone || num_sms % 2 != 0) return false;
   return smem_layout_for(*this, true).total_bytes <= kHopperSmemPerBlockBytes;
-}
-
-bool sb_per_tile_one_block_experiment() {
-  // NOTE: read on every call (a scan of the environment), so that a test can set and clear it.
-  const char* v = std::getenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK");
-  return v != nullptr && std::string_view(v) == "1";
-}
-
-bool scale_helper_experiment() {
-  const char* v = std::getenv("GEMMTUNE_SCALE_HELPER");
-  return v != nullptr && std::string_view(v) == "1";
 }
 
 int KernelConfig::mainloop_copies() const {

@@ -20,11 +20,6 @@ enum class Raster { kM, kN };
 /// masked (a fixed row stride per group, rows used per group on the device).
 enum class GroupLayout { kNone, kContiguous, kMasked };
 
-/// Whether $GEMMTUNE_SB_PER_TILE_ONE_BLOCK is 1 (KernelConfig::sb_per_tile's experiment hook).
-[[nodiscard]] bool sb_per_tile_one_block_experiment();
-/// Whether $GEMMTUNE_SCALE_HELPER is 1 (KernelConfig::scale_helper's experiment hook).
-[[nodiscard]] bool scale_helper_experiment();
-
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).
 struct KernelConfig {
   int block_m = 128;     ///< rows of D per CTA tile: 64, 128 or 256
@@ -80,25 +75,9 @@ struct KernelConfig {
   /// K loop 167 -> 151 instructions), bm256_bn136 even; tiles in one scale block, whose unrolled
   /// loop already hoists the loads, 0.3-2% slower at K >= 1536 and 9% at K 512 (bm256_bn128 mcB:
   /// the next tile's loads wait out a short epilogue).
-  /// GEMMTUNE_SB_PER_TILE_ONE_BLOCK=1 (experiment hook, environment): tiles in one scale block
-  /// too, one row of scales per tile (session 25: their global load per K block outlasts a K
-  /// block under the TMA traffic; DeepGEMM keeps them in shared memory).
   [[nodiscard]] bool sb_per_tile() const {
-    return fixed_k > 0 && !sb_in_stage() &&
-           (!tile_in_one_scale_block() || sb_per_tile_one_block_experiment());
+    return fixed_k > 0 && !sb_in_stage() && !tile_in_one_scale_block();
   }
-  /// Whether the producer warpgroup's idle warps turn each stage's activation scales into the
-  /// products sA x sB before the math warpgroups read them ("scale helper"), so the K loop loads
-  /// one ready scale per row instead of a weight scale from global memory plus a multiply.
-  /// Two-warpgroup tiles in one scale block with the weight scales from global memory.
-  /// GEMMTUNE_SCALE_HELPER=1 (experiment hook, environment) turns it on (session 25: the source
-  /// profile put the weight-scale load's latency before the MMAs' wait).
-  [[nodiscard]] bool scale_helper() const {
-    return math_warpgroups() == 2 && tile_in_one_scale_block() && !sb_in_stage() &&
-           !sb_per_tile() && scale_helper_experiment();
-  }
-  /// Rows of scales in a tile's weight-scale region: two where a tile straddles scale blocks.
-  [[nodiscard]] int sb_tile_rows() const { return tile_in_one_scale_block() ? 1 : 2; }
   /// Copies of the K loop the kernel compiles, one per way a tile can lie across the 128-wide
   /// weight-scale blocks (the kernel's LoFragments): 1 for tiles in one block, 2 for bn192 (its
   /// tiles start at column 0 or 64 of a block), up to 16 (bn136).

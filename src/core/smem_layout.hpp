@@ -2,8 +2,7 @@
 /// Shared-memory layout of one sm90_fp8_gemm_1d2d CTA. The kernel (kernels/sm90_fp8_gemm_1d2d.cuh)
 /// carves its dynamic shared memory in exactly this order; the legality model checks the total.
 ///
-///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers]
-///   [ready barriers: scale_helper only][split-K flag]
+///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers][split-K flag]
 ///   [group tables: grouped layouts only][sB of a tile, two buffers: sb_per_tile only]
 ///   [a peer's FP32 partial tile: split_k_in_cluster only]
 ///
@@ -27,17 +26,17 @@ struct SmemLayout {
                                ///< gemmtune_grouped_sa_box_rows in kernels/gemmtune_params.h)
   int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
                                ///< when the config reads sB from global memory (sb_in_stage)
-  int64_t barrier_bytes = 0;   ///< full + empty (+ ready: scale_helper) mbarriers, 8 bytes each
+  int64_t barrier_bytes = 0;   ///< full + empty mbarriers, 8 bytes each
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot; with
                                ///< split_k_in_cluster two mbarriers instead (16 bytes): rank 0's
                                ///< "partial received" and rank 1's "receive buffer free"
   int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
-  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (sb_tile_rows x a split's K blocks)
+  int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (2 rows x a split's K blocks)
   int64_t sb_tile_bytes = 0;   ///< sb_per_tile: both buffers (one filled while the other is read)
   int64_t split_k_recv_bytes = 0;  ///< split_k_in_cluster: block_m x block_n fp32, the partial
                                    ///< rank 1 sends rank 0 (every CTA has it, rank 0 uses it)
   int64_t a_offset = 0, b_offset = 0, d_offset = 0, sa_offset = 0, sb_offset = 0,
-          full_barrier_offset = 0, empty_barrier_offset = 0, ready_barrier_offset = 0,
+          full_barrier_offset = 0, empty_barrier_offset = 0,
           flag_offset = 0, group_table_offset = 0, sb_tile_offset = 0, split_k_recv_offset = 0;
   int64_t total_bytes = 0;     ///< dynamic shared memory to request, alignment slack included
 };
@@ -70,7 +69,7 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   // A multiple of 128 (block_m >= 64); grouped: 4 rows more for the aligned sA box (128 B).
   s.sa_stage_bytes = int64_t{c.block_m} * 4 + (c.layout == GroupLayout::kNone ? 0 : 128);
   s.sb_stage_bytes = c.sb_in_stage() ? kSbStageBytes : 0;
-  s.barrier_bytes = int64_t{c.stages} * (c.scale_helper() ? 3 : 2) * 8;
+  s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;
   s.b_offset = s.a_offset + c.stages * s.a_stage_bytes;
   s.d_offset = s.b_offset + c.stages * s.b_stage_bytes;
@@ -78,13 +77,12 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.sb_offset = s.sa_offset + c.stages * s.sa_stage_bytes;
   s.full_barrier_offset = (s.sb_offset + c.stages * s.sb_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
-  s.ready_barrier_offset = s.empty_barrier_offset + c.stages * 8;
-  s.flag_offset = s.full_barrier_offset + s.barrier_bytes;
+  s.flag_offset = s.empty_barrier_offset + c.stages * 8;
   s.flag_bytes = split_k_in_cluster ? 16 : 8;
   s.group_table_offset = s.flag_offset + s.flag_bytes;
   s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
   // Two scale rows: sb_per_tile tiles straddle two scale blocks.
-  s.sb_tile_floats = c.sb_per_tile() ? c.sb_tile_rows() * int64_t{c.k_blocks_per_split()} : 0;
+  s.sb_tile_floats = c.sb_per_tile() ? 2 * int64_t{c.k_blocks_per_split()} : 0;
   s.sb_tile_bytes = 2 * s.sb_tile_floats * 4;
   const int64_t tables_end = s.group_table_offset + s.group_table_bytes;
   s.sb_tile_offset = s.sb_tile_bytes > 0 ? (tables_end + 15) / 16 * 16 : tables_end;

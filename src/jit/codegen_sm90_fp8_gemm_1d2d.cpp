@@ -87,8 +87,6 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kSbTileFloats = " << layout.sb_tile_floats << ";  // one buffer\n"
     << "  static constexpr int kFullBarrierOffset = " << layout.full_barrier_offset << ";\n"
     << "  static constexpr int kEmptyBarrierOffset = " << layout.empty_barrier_offset << ";\n"
-    << "  static constexpr bool kScaleHelper = " << (c.scale_helper() ? "true" : "false") << ";\n"
-    << "  static constexpr int kReadyBarrierOffset = " << layout.ready_barrier_offset << ";\n"
     << "  static constexpr int kFlagOffset = " << layout.flag_offset << ";\n"
     << "  static constexpr int kGroupLayout = " << group_layout_code(c.layout)
     << ";  // 0 dense, 1 contiguous, 2 masked\n"

@@ -4,7 +4,6 @@
 #include <elf.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -103,24 +102,6 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
           << c.define << " " << c.config;
     }
   }
-}
-
-// GEMMTUNE_SB_PER_TILE_ONE_BLOCK (a host-side hook, environment): a K twin of a tile in one scale
-// block gets a one-row weight-scale region and reads it in its K loop; without it the kernel is
-// the global-load one.
-TEST(ExperimentHooks, SbPerTileOneBlockGivesOneBlockTwinsTheRegion) {
-  const char* config = "bm256_bn128_s3_mc0_sm132_rN8_sk1_k16384";
-  ASSERT_EQ(unsetenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK"), 0);
-  const CompileResult base = build_with(config, {});
-  ASSERT_EQ(setenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK", "1", 1), 0);
-  const CompileResult hooked = build_with(config, {});
-  const bool per_tile = parse_kernel_config(config, nullptr)->sb_per_tile();
-  ASSERT_EQ(unsetenv("GEMMTUNE_SB_PER_TILE_ONE_BLOCK"), 0);
-  EXPECT_TRUE(per_tile);
-  EXPECT_FALSE(parse_kernel_config(config, nullptr)->sb_per_tile());
-  ASSERT_TRUE(base.ok && hooked.ok) << hooked.log;
-  EXPECT_NE(code_sections(base.cubin), code_sections(hooked.cubin));
-  EXPECT_EQ(hooked.ptxas.spill_store_bytes + hooked.ptxas.spill_load_bytes, 0);
 }
 
 // The epilogue's parts are laps on top of the tile profile: with both set the code differs from
