@@ -14,10 +14,11 @@
 #   DeepGEMM in the same places of the order as each config; its flags go to dg_sustained.py.
 #   `--clock-per-sample` on any line (DeepGEMM's too) keeps each sample's µs, SM clock and GPU
 #   end time in rounds.jsonl (samples_us, samples_sm_mhz, samples_end_ns).
-#   CONFIG@WORDS (e.g. `bm256_..._k16384@GEMMTUNE_SB_LDG_IN_ORDER=1`, words joined by commas)
+#   CONFIG@WORDS (e.g. `bm256_..._k16384@GEMMTUNE_LANE0_ARRIVE=1`, words joined by commas)
 #   builds and runs that line with GEMMTUNE_KERNEL_DEFINES set to the words, and a word
-#   `env:NAME=VALUE` set in its environment instead (a host-side experiment hook): an experiment
-#   timed in the same rotation as the kernel without it and DeepGEMM.
+#   `env:NAME=VALUE` set in its environment instead (a host-side experiment hook; session 25's
+#   are in results/2026-11-24-kloop-vs-deepgemm/): an experiment timed in the same rotation as
+#   the kernel without it and DeepGEMM.
 #   carry: .devdeps (and .anchors .dgcache with `deepgemm` rows). Writes $OUT/rounds.jsonl (one
 #   line per run) and a table on stdout.
 set -uo pipefail

@@ -8,8 +8,8 @@
 #            bash scripts/device_grouped_ab.sh PROBLEMS.json LABEL,LABEL,... \
 #            'DEFINES_A' 'DEFINES_B' ...
 #   ('' is the unmodified kernel; an empty LABEL list takes every problem; a word
-#   `env:NAME=VALUE` of a variant is set in its environment instead, a host-side hook such as
-#   GEMMTUNE_SB_PER_TILE_ONE_BLOCK). carry: .devdeps
+#   `env:NAME=VALUE` of a variant is set in its environment instead, for a host-side hook).
+#   carry: .devdeps
 #   GEMMTUNE_CONFIG_SUBS="FROM:TO ...": other configs than the table's, each made from its choice
 #   by replacing FROM with TO (e.g. "_mc0_:_mcB_"), run as variants of their own; a FROM the
 #   choice lacks, or a config already listed, adds nothing.
