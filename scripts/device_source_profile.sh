@@ -7,18 +7,20 @@
 #   TITLE|deepgemm M N K (one launch of DeepGEMM's fp8_gemm_nt on normal inputs, as the anchors
 #   time it: scripts/dg_one_call.py), so both K loops can be read side by side.
 #   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt,
-#   <title>.source.csv.gz (ncu source page),
-#   <title>.details.txt (ncu details page), <title>.sass.txt.gz (cuobjdump of the cached cubin).
+#   <title>.source.csv.gz (ncu source page), <title>.details.txt (ncu details page),
+#   <title>.sass.txt.gz (cuobjdump of the cached cubin).
 set -uo pipefail
 list=$1
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
-grep -q '|deepgemm ' "$list" && deepgemm_build_start
+with_dg=0
+grep -q '|deepgemm ' "$list" && with_dg=1
+(( with_dg )) && deepgemm_build_start
 gemmtune_build
 gpu_suite
-grep -q '|deepgemm ' "$list" && deepgemm_build_wait
+(( with_dg )) && deepgemm_build_wait
 sections=(--section SourceCounters --section WarpStateStats --section SchedulerStats --section SpeedOfLight)
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)
