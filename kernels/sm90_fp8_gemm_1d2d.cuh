@@ -193,8 +193,22 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   int wp_lag_n = 0;
 #endif
   GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
+  const int cluster = blockIdx.x / kClusterSize;
+  for (int item = stream_k_tail<C>() ? 0 : cluster;; item += stream_k_tail<C>() ? 1 : num_clusters) {
+    int unit = item, tail_kb_begin = 0, tail_kb_end = 0;
+    if (stream_k_tail<C>()) {
+      if (!stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
+              sched.num_units, num_kb, cluster, item, &unit, &tail_kb_begin, &tail_kb_end)) {
+        break;
+      }
+    } else if (unit >= sched.num_units) {
+      break;
+    }
+    TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
+    if (stream_k_tail<C>()) {
+      t.kb_begin = tail_kb_begin;
+      t.kb_end = tail_kb_end;
+    }
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -516,6 +530,79 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 #endif
 }
 
+/// stream_k_tail: the epilogue of a piece of a tile cut in two (StreamKTail). The first piece
+/// to arrive on the tile's counter writes its FP32 partial to the workspace (at the tile's own
+/// place in an m x n array) and adds 2 to the counter once it is visible; the second waits for
+/// that, adds the partial to its own sums and stores the tile. Two FP32 terms add the same in
+/// either order, so the result does not depend on which piece came first.
+/// NOTE: the second piece waits only after the first has arrived, so the CTA it waits on is
+/// already running: no deadlock, whatever the grid's residency.
+template <class C>
+__device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p, char* smem,
+                                                    float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                    int row0, int m0, int n0, int tile_id,
+                                                    bool owns_result) {
+  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr u32 kMirror = 0xffffffffu;  // a multicast mirror tile: no result to store
+  float* values = &sum[0][0];
+  volatile u32* slot = reinterpret_cast<volatile u32*>(smem + C::kFlagOffset);
+  u32* counter = p.tile_counters + tile_id;
+  named_barrier_sync(1, kMathThreads);  // every thread has read the slot's last value
+  if (threadIdx.x == 128) *slot = owns_result ? atomicAdd(counter, 1u) : kMirror;
+  named_barrier_sync(1, kMathThreads);
+  const u32 before = *slot;
+  if (before == kMirror) return;
+  if (before == 0) {
+    for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int i) {
+      __stcg(reinterpret_cast<float2*>(&p.workspace[static_cast<long long>(row) * p.n + col]),
+             make_float2(values[i], values[i + 1]));
+    });
+    __threadfence();
+    named_barrier_sync(1, kMathThreads);
+    if (threadIdx.x == 128) atomicAdd(counter, 2u);  // the partial is visible
+    return;
+  }
+  if (threadIdx.x == 128) {
+    while ((*reinterpret_cast<volatile u32*>(counter) & 2u) == 0) __nanosleep(64);
+    *counter = 0;  // ready for the next launch
+  }
+  named_barrier_sync(1, kMathThreads);
+  __threadfence();
+  // Chunks of kSplitKLoadsInFlight pairs in for_each_output_pair's order, as store_tile_split_k:
+  // a chunk's loads together, then its sums stored (the stores hold the next chunk's loads behind
+  // them). All pairs' loads before any store spilled 368 bytes (SASS).
+  constexpr int kPairsPerSlice = C::kBlockN / 8 * 2;
+  constexpr int kPairs = C::kSlices * kPairsPerSlice;
+  constexpr int kChunk = kSplitKLoadsInFlight;
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int first = 0; first < kPairs; first += kChunk) {
+    float2 v[kChunk];
+    long long idx[kChunk];
+    bool inside[kChunk];
+#pragma unroll
+    for (int c = 0; c < kChunk; ++c) {
+      const int pair = first + c, slice = pair / kPairsPerSlice;
+      const int j = pair % kPairsPerSlice / 2, h = pair % 2;
+      const int row = m0 + row0 + slice * 64 + h * 8, col = n0 + j * 8 + (lane % 4) * 2;
+      inside[c] = pair < kPairs && row < p.m && col < p.n;
+      idx[c] = static_cast<long long>(row) * p.n + col;
+      v[c] = inside[c] ? __ldcg(reinterpret_cast<const float2*>(&p.workspace[idx[c]]))
+                       : make_float2(0.f, 0.f);
+    }
+#pragma unroll
+    for (int c = 0; c < kChunk; ++c) {
+      const int pair = first + c, slice = pair / kPairsPerSlice;
+      const int j = pair % kPairsPerSlice / 2, h = pair % 2;
+      const int i = slice * C::Wgmma::kAccum + j * 4 + h * 2;
+      if (inside[c]) {
+        *reinterpret_cast<u32*>(&p.d[idx[c]]) =
+            pack_bf16x2(values[i] + v[c].x, values[i + 1] + v[c].y);
+      }
+    }
+  }
+}
+
 /// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, from
 /// KernelConfig::split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
 /// (store_tile_split_k) in the same cluster launch, for A/B timing in one binary; the launcher
@@ -651,8 +738,6 @@ template <int V>
 struct IntConst {
   static constexpr int kValue = V;
 };
-
-__host__ __device__ constexpr int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 
 /// Where a tile's columns cross from its first 128-wide weight-scale block into the second, in n8
 /// fragments ("lo" fragments take the first block's scale). Tiles start at multiples of block_n,
@@ -878,10 +963,24 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     load_tile_sb<C>(p, next_task, first_sb);
     store_tile_sb<C>(smem, 0, first_sb);
   }
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = sb_from_tile<C>()
-                           ? next_task
-                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
+  const int cluster = blockIdx.x / kClusterSize;
+  for (int item = stream_k_tail<C>() ? 0 : cluster;; item += stream_k_tail<C>() ? 1 : num_clusters) {
+    int unit = item, tail_kb_begin = 0, tail_kb_end = 0;
+    if (stream_k_tail<C>()) {
+      if (!stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
+              sched.num_units, num_kb, cluster, item, &unit, &tail_kb_begin, &tail_kb_end)) {
+        break;
+      }
+    } else if (unit >= sched.num_units) {
+      break;
+    }
+    TileTask t = sb_from_tile<C>()
+                     ? next_task
+                     : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
+    if (stream_k_tail<C>()) {
+      t.kb_begin = tail_kb_begin;
+      t.kb_end = tail_kb_end;
+    }
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
     if (sb_copy_async<C>() && unit + num_clusters < sched.num_units) {
       // The other buffer held the last tile's scales, which every math thread has now used.
@@ -936,18 +1035,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
       // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
       // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
-#ifdef GEMMTUNE_MAINLOOP_UNROLL
-      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
-#else
-      GT_UNROLL(C::kMainloopUnroll)
-#endif
-      for (int kb = kb_begin; kb < kb_end; ++kb) {
+      // `end`: the last K block + 1 of this run, a constant for whole tiles of a member
+      // compiled for K (the prefetch test below then folds).
+      auto k_block = [&](int kb, int end) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
           sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
-        } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
+        } else if (!C::kSbInStage && kb + 1 < end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
@@ -1026,6 +1122,25 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           stage = 0;
           phase ^= 1;
         }
+      };
+      if (stream_k_tail<C>() && (kb_begin != 0 || kb_end != num_kb)) {
+        // A tail piece: whole passes of the unrolled body (stream_k_item's granule) behind a
+        // run-time trip count. Whole tiles keep the constant-bound loop below: with run-time
+        // bounds there, its SASS changed (205 against 194 instructions per K block, spills).
+        constexpr int kGranule = stream_k_granule<C>();
+        for (int kb0 = kb_begin; kb0 < kb_end; kb0 += kGranule) {
+          GT_UNROLL(kGranule)
+          for (int j = 0; j < kGranule; ++j) k_block(kb0 + j, kb_end);
+        }
+      } else {
+        const int begin = stream_k_tail<C>() ? 0 : kb_begin;
+        const int end = stream_k_tail<C>() ? num_kb : kb_end;
+#ifdef GEMMTUNE_MAINLOOP_UNROLL
+        GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
+#else
+        GT_UNROLL(C::kMainloopUnroll)
+#endif
+        for (int kb = begin; kb < end; ++kb) k_block(kb, end);
       }
     };
     // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
@@ -1040,14 +1155,23 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
-    const bool has_next = unit + num_clusters < sched.num_units;
+    int next_unit, next_kb_begin, next_kb_end;
+    const bool has_next =
+        stream_k_tail<C>()
+            ? stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
+                  sched.num_units, num_kb, cluster, item + 1, &next_unit, &next_kb_begin,
+                  &next_kb_end)
+            : unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
-    if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
+    if (stream_k_tail<C>() && (t.kb_begin != 0 || t.kb_end != num_kb)) {
+      store_tile_stream_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0,
+                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
+    } else if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
     } else if (C::kSplitK == 1) {
