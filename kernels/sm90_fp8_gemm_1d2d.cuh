@@ -532,8 +532,8 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 
 /// stream_k_tail: the epilogue of a piece of a tile cut in two (StreamKTail). The first piece
 /// to arrive on the tile's counter writes its FP32 partial to the workspace (at the tile's own
-/// place in an m x n array) and adds 2 to the counter once it is visible; the second waits for
-/// that, adds the partial to its own sums and stores the tile. Two FP32 terms add the same in
+/// place in an m x n array) and sets the counter's ready bit once it is visible; the second
+/// waits for that bit, adds the partial to its own sums and stores the tile. Two FP32 terms add the same in
 /// either order, so the result does not depend on which piece came first.
 /// NOTE: the second piece waits only after the first has arrived, so the CTA it waits on is
 /// already running: no deadlock, whatever the grid's residency.
@@ -544,6 +544,9 @@ __device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p,
                                                     bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   constexpr u32 kMirror = 0xffffffffu;  // a multicast mirror tile: no result to store
+  // NOTE: a bit of its own, above the arrival count (0..2): an arrival-counting "+2" for ready
+  // read as ready after two arrivals, and as not ready once both had been added (a hang, H200).
+  constexpr u32 kReady = 1u << 8;
   float* values = &sum[0][0];
   volatile u32* slot = reinterpret_cast<volatile u32*>(smem + C::kFlagOffset);
   u32* counter = p.tile_counters + tile_id;
@@ -559,11 +562,16 @@ __device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p,
     });
     __threadfence();
     named_barrier_sync(1, kMathThreads);
-    if (threadIdx.x == 128) atomicAdd(counter, 2u);  // the partial is visible
+    if (threadIdx.x == 128) atomicOr(counter, kReady);  // the partial is visible
     return;
   }
   if (threadIdx.x == 128) {
-    while ((*reinterpret_cast<volatile u32*>(counter) & 2u) == 0) __nanosleep(64);
+    // Bounded: a protocol fault traps (an error the host reports) instead of hanging the GPU.
+    // The first piece needs microseconds; 2^24 polls are seconds.
+    for (u32 polls = 0; (*reinterpret_cast<volatile u32*>(counter) & kReady) == 0; ++polls) {
+      if (polls == (1u << 24)) __trap();
+      __nanosleep(64);
+    }
     *counter = 0;  // ready for the next launch
   }
   named_barrier_sync(1, kMathThreads);

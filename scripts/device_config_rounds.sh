@@ -19,6 +19,8 @@
 #   `env:NAME=VALUE` set in its environment instead (a host-side experiment hook; session 25's
 #   are in results/2026-11-24-kloop-vs-deepgemm/): an experiment timed in the same rotation as
 #   the kernel without it and DeepGEMM.
+#   Each gemmtune run is stopped after GEMMTUNE_RUN_TIMEOUT_S seconds (default 120; a kernel
+#   experiment that hangs then costs one run, recorded as no_result, not the call).
 #   carry: .devdeps (and .anchors .dgcache with `deepgemm` rows). Writes $OUT/rounds.jsonl (one
 #   line per run) and a table on stdout.
 set -uo pipefail
@@ -78,7 +80,7 @@ print(json.dumps(rec))' "$m" "$n" "$k" "$label" "$round" >> "$OUT/rounds.jsonl"
         continue
       fi
       # shellcheck disable=SC2086  # the flags split into words on purpose
-      with_words "$config" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "${config%%@*}" \
+      with_words "$config" timeout "${GEMMTUNE_RUN_TIMEOUT_S:-120}" devbuild/gemmtune --log-level error run --m "$m" --n "$n" --k "$k" --config "${config%%@*}" \
         --timing call --iters 30 --baseline-timing none $flags --json 2>/dev/null \
         | python3 -c '
 import json, sys
