@@ -530,32 +530,35 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 #endif
 }
 
-/// stream_k_tail: the epilogue of a piece of a tile cut in two (StreamKTail). The first piece
+/// stream_k_tail: the epilogue of a piece of a tile cut in two (stream_k_item). The first piece
 /// to arrive on the tile's counter writes its FP32 partial to the workspace (at the tile's own
 /// place in an m x n array) and sets the counter's ready bit once it is visible; the second
-/// waits for that bit, adds the partial to its own sums and stores the tile. Two FP32 terms add the same in
-/// either order, so the result does not depend on which piece came first.
+/// waits for that bit and adds the partial to its own sums. Returns whether this CTA now holds
+/// the whole tile, for the caller to store as any other. Two FP32 terms add the same in either
+/// order, so the result does not depend on which piece came first.
 /// NOTE: the second piece waits only after the first has arrived, so the CTA it waits on is
 /// already running: no deadlock, whatever the grid's residency.
 template <class C>
-__device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p, char* smem,
-                                                    float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                                    int row0, int m0, int n0, int tile_id,
-                                                    bool owns_result) {
+__device__ __forceinline__ bool add_stream_k_piece(const GemmtuneGemmParams& p, char* smem,
+                                                   float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                   int row0, int m0, int n0, int tile_id,
+                                                   bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   constexpr u32 kMirror = 0xffffffffu;  // a multicast mirror tile: no result to store
   // NOTE: a bit of its own, above the arrival count (0..2): an arrival-counting "+2" for ready
   // read as ready after two arrivals, and as not ready once both had been added (a hang, H200).
   constexpr u32 kReady = 1u << 8;
-  float* values = &sum[0][0];
   volatile u32* slot = reinterpret_cast<volatile u32*>(smem + C::kFlagOffset);
   u32* counter = p.tile_counters + tile_id;
   named_barrier_sync(1, kMathThreads);  // every thread has read the slot's last value
   if (threadIdx.x == 128) *slot = owns_result ? atomicAdd(counter, 1u) : kMirror;
   named_barrier_sync(1, kMathThreads);
   const u32 before = *slot;
-  if (before == kMirror) return;
+  if (before == kMirror) return false;
+  const int lane = threadIdx.x % 32;
+  const int col0 = n0 + (lane % 4) * 2;
   if (before == 0) {
+    const float* values = &sum[0][0];
     for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int i) {
       __stcg(reinterpret_cast<float2*>(&p.workspace[static_cast<long long>(row) * p.n + col]),
              make_float2(values[i], values[i + 1]));
@@ -563,7 +566,7 @@ __device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p,
     __threadfence();
     named_barrier_sync(1, kMathThreads);
     if (threadIdx.x == 128) atomicOr(counter, kReady);  // the partial is visible
-    return;
+    return false;
   }
   if (threadIdx.x == 128) {
     // Bounded: a protocol fault traps (an error the host reports) instead of hanging the GPU.
@@ -576,39 +579,26 @@ __device__ __forceinline__ void store_tile_stream_k(const GemmtuneGemmParams& p,
   }
   named_barrier_sync(1, kMathThreads);
   __threadfence();
-  // Chunks of kSplitKLoadsInFlight pairs in for_each_output_pair's order, as store_tile_split_k:
-  // a chunk's loads together, then its sums stored (the stores hold the next chunk's loads behind
-  // them). All pairs' loads before any store spilled 368 bytes (SASS).
-  constexpr int kPairsPerSlice = C::kBlockN / 8 * 2;
-  constexpr int kPairs = C::kSlices * kPairsPerSlice;
-  constexpr int kChunk = kSplitKLoadsInFlight;
-  const int lane = threadIdx.x % 32;
+  // The partial into the sums, one row of a slice (block_n / 8 loads) at a time: no store
+  // between the loads, so they overlap; all of them at once spilled (SASS).
 #pragma unroll
-  for (int first = 0; first < kPairs; first += kChunk) {
-    float2 v[kChunk];
-    long long idx[kChunk];
-    bool inside[kChunk];
+  for (int s = 0; s < C::kSlices; ++s) {
 #pragma unroll
-    for (int c = 0; c < kChunk; ++c) {
-      const int pair = first + c, slice = pair / kPairsPerSlice;
-      const int j = pair % kPairsPerSlice / 2, h = pair % 2;
-      const int row = m0 + row0 + slice * 64 + h * 8, col = n0 + j * 8 + (lane % 4) * 2;
-      inside[c] = pair < kPairs && row < p.m && col < p.n;
-      idx[c] = static_cast<long long>(row) * p.n + col;
-      v[c] = inside[c] ? __ldcg(reinterpret_cast<const float2*>(&p.workspace[idx[c]]))
-                       : make_float2(0.f, 0.f);
-    }
+    for (int h = 0; h < 2; ++h) {
+      const int row = m0 + row0 + s * 64 + h * 8;
+      const float* partial = p.workspace + static_cast<long long>(row) * p.n + col0;
 #pragma unroll
-    for (int c = 0; c < kChunk; ++c) {
-      const int pair = first + c, slice = pair / kPairsPerSlice;
-      const int j = pair % kPairsPerSlice / 2, h = pair % 2;
-      const int i = slice * C::Wgmma::kAccum + j * 4 + h * 2;
-      if (inside[c]) {
-        *reinterpret_cast<u32*>(&p.d[idx[c]]) =
-            pack_bf16x2(values[i] + v[c].x, values[i + 1] + v[c].y);
+      for (int j = 0; j < C::kBlockN / 8; ++j) {
+        if (row < p.m && col0 + j * 8 < p.n) {
+          const float2 v = __ldcg(reinterpret_cast<const float2*>(partial + j * 8));
+          sum[s][j * 4 + h * 2] += v.x;
+          sum[s][j * 4 + h * 2 + 1] += v.y;
+        }
       }
+      asm volatile("" ::: "memory");
     }
   }
+  return true;
 }
 
 /// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, from
@@ -1051,6 +1041,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
           sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
+        } else if (stream_k_tail<C>() && !C::kSbInStage) {
+          sb_lo = __ldg(sb_lo_ptr + kb);
+          if (!C::kTileInOneScaleBlock) sb_hi = __ldg(sb_hi_ptr + kb);
         } else if (!C::kSbInStage && kb + 1 < end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
@@ -1131,7 +1124,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           phase ^= 1;
         }
       };
-      if (stream_k_tail<C>() && (kb_begin != 0 || kb_end != num_kb)) {
+      if (stream_k_tail<C>()) {
         // A tail piece: whole passes of the unrolled body (stream_k_item's granule) behind a
         // run-time trip count. Whole tiles keep the constant-bound loop below: with run-time
         // bounds there, its SASS changed (205 against 194 instructions per K block, spills).
@@ -1163,13 +1156,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
-    int next_unit, next_kb_begin, next_kb_end;
+    // stream_k_tail: no use for it (no per-tile weight scales, no SCHEDULE_MAGIC hook).
     const bool has_next =
-        stream_k_tail<C>()
-            ? stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
-                  sched.num_units, num_kb, cluster, item + 1, &next_unit, &next_kb_begin,
-                  &next_kb_end)
-            : unit + num_clusters < sched.num_units;
+        stream_k_tail<C>() ? false : unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
@@ -1177,8 +1166,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
     if (stream_k_tail<C>() && (t.kb_begin != 0 || t.kb_end != num_kb)) {
-      store_tile_stream_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0,
-                             w.m_block * sched.n_blocks + w.n_block, w.owns_result);
+      if (add_stream_k_piece<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0,
+                                w.m_block * sched.n_blocks + w.n_block, w.owns_result)) {
+        store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, true);
+      }
     } else if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
