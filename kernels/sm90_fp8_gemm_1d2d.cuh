@@ -193,22 +193,8 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
   int wp_lag_n = 0;
 #endif
   GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
-  const int cluster = blockIdx.x / kClusterSize;
-  for (int item = stream_k_tail<C>() ? 0 : cluster;; item += stream_k_tail<C>() ? 1 : num_clusters) {
-    int unit = item, tail_kb_begin = 0, tail_kb_end = 0;
-    if (stream_k_tail<C>()) {
-      if (!stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
-              sched.num_units, num_kb, cluster, item, &unit, &tail_kb_begin, &tail_kb_end)) {
-        break;
-      }
-    } else if (unit >= sched.num_units) {
-      break;
-    }
-    TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
-    if (stream_k_tail<C>()) {
-      t.kb_begin = tail_kb_begin;
-      t.kb_end = tail_kb_end;
-    }
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -530,77 +516,6 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
 #endif
 }
 
-/// stream_k_tail: the epilogue of a piece of a tile cut in two (stream_k_item). The first piece
-/// to arrive on the tile's counter writes its FP32 partial to the workspace (at the tile's own
-/// place in an m x n array) and sets the counter's ready bit once it is visible; the second
-/// waits for that bit and adds the partial to its own sums. Returns whether this CTA now holds
-/// the whole tile, for the caller to store as any other. Two FP32 terms add the same in either
-/// order, so the result does not depend on which piece came first.
-/// NOTE: the second piece waits only after the first has arrived, so the CTA it waits on is
-/// already running: no deadlock, whatever the grid's residency.
-template <class C>
-__device__ __forceinline__ bool add_stream_k_piece(const GemmtuneGemmParams& p, char* smem,
-                                                   float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                                   int row0, int m0, int n0, int tile_id,
-                                                   bool owns_result) {
-  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  constexpr u32 kMirror = 0xffffffffu;  // a multicast mirror tile: no result to store
-  // NOTE: a bit of its own, above the arrival count (0..2): an arrival-counting "+2" for ready
-  // read as ready after two arrivals, and as not ready once both had been added (a hang, H200).
-  constexpr u32 kReady = 1u << 8;
-  volatile u32* slot = reinterpret_cast<volatile u32*>(smem + C::kFlagOffset);
-  u32* counter = p.tile_counters + tile_id;
-  named_barrier_sync(1, kMathThreads);  // every thread has read the slot's last value
-  if (threadIdx.x == 128) *slot = owns_result ? atomicAdd(counter, 1u) : kMirror;
-  named_barrier_sync(1, kMathThreads);
-  const u32 before = *slot;
-  if (before == kMirror) return false;
-  const int lane = threadIdx.x % 32;
-  const int col0 = n0 + (lane % 4) * 2;
-  if (before == 0) {
-    const float* values = &sum[0][0];
-    for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int i) {
-      __stcg(reinterpret_cast<float2*>(&p.workspace[static_cast<long long>(row) * p.n + col]),
-             make_float2(values[i], values[i + 1]));
-    });
-    __threadfence();
-    named_barrier_sync(1, kMathThreads);
-    if (threadIdx.x == 128) atomicOr(counter, kReady);  // the partial is visible
-    return false;
-  }
-  if (threadIdx.x == 128) {
-    // Bounded: a protocol fault traps (an error the host reports) instead of hanging the GPU.
-    // The first piece needs microseconds; 2^24 polls are seconds.
-    for (u32 polls = 0; (*reinterpret_cast<volatile u32*>(counter) & kReady) == 0; ++polls) {
-      if (polls == (1u << 24)) __trap();
-      __nanosleep(64);
-    }
-    *counter = 0;  // ready for the next launch
-  }
-  named_barrier_sync(1, kMathThreads);
-  __threadfence();
-  // The partial into the sums, one row of a slice (block_n / 8 loads) at a time: no store
-  // between the loads, so they overlap; all of them at once spilled (SASS).
-#pragma unroll
-  for (int s = 0; s < C::kSlices; ++s) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int row = m0 + row0 + s * 64 + h * 8;
-      const float* partial = p.workspace + static_cast<long long>(row) * p.n + col0;
-#pragma unroll
-      for (int j = 0; j < C::kBlockN / 8; ++j) {
-        if (row < p.m && col0 + j * 8 < p.n) {
-          const float2 v = __ldcg(reinterpret_cast<const float2*>(partial + j * 8));
-          sum[s][j * 4 + h * 2] += v.x;
-          sum[s][j * 4 + h * 2 + 1] += v.y;
-        }
-      }
-      asm volatile("" ::: "memory");
-    }
-  }
-  return true;
-}
-
 /// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, from
 /// KernelConfig::split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
 /// (store_tile_split_k) in the same cluster launch, for A/B timing in one binary; the launcher
@@ -736,6 +651,8 @@ template <int V>
 struct IntConst {
   static constexpr int kValue = V;
 };
+
+__host__ __device__ constexpr int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 
 /// Where a tile's columns cross from its first 128-wide weight-scale block into the second, in n8
 /// fragments ("lo" fragments take the first block's scale). Tiles start at multiples of block_n,
@@ -961,24 +878,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     load_tile_sb<C>(p, next_task, first_sb);
     store_tile_sb<C>(smem, 0, first_sb);
   }
-  const int cluster = blockIdx.x / kClusterSize;
-  for (int item = stream_k_tail<C>() ? 0 : cluster;; item += stream_k_tail<C>() ? 1 : num_clusters) {
-    int unit = item, tail_kb_begin = 0, tail_kb_end = 0;
-    if (stream_k_tail<C>()) {
-      if (!stream_k_item<C::kNumSms / kClusterSize, stream_k_granule<C>()>(
-              sched.num_units, num_kb, cluster, item, &unit, &tail_kb_begin, &tail_kb_end)) {
-        break;
-      }
-    } else if (unit >= sched.num_units) {
-      break;
-    }
-    TileTask t = sb_from_tile<C>()
-                     ? next_task
-                     : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
-    if (stream_k_tail<C>()) {
-      t.kb_begin = tail_kb_begin;
-      t.kb_end = tail_kb_end;
-    }
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+    const TileTask t = sb_from_tile<C>()
+                           ? next_task
+                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
     if (sb_copy_async<C>() && unit + num_clusters < sched.num_units) {
       // The other buffer held the last tile's scales, which every math thread has now used.
@@ -1033,18 +936,18 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
       // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
       // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
-      // `end`: the last K block + 1 of this run, a constant for whole tiles of a member
-      // compiled for K (the prefetch test below then folds).
-      auto k_block = [&](int kb, int end) {
+#ifdef GEMMTUNE_MAINLOOP_UNROLL
+      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
+#else
+      GT_UNROLL(C::kMainloopUnroll)
+#endif
+      for (int kb = kb_begin; kb < kb_end; ++kb) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
           sb_lo = sb_tile[kb];
           sb_hi = sb_tile[kb + SbTile<C>::kPerRow];
-        } else if (stream_k_tail<C>() && !C::kSbInStage) {
-          sb_lo = __ldg(sb_lo_ptr + kb);
-          if (!C::kTileInOneScaleBlock) sb_hi = __ldg(sb_hi_ptr + kb);
-        } else if (!C::kSbInStage && kb + 1 < end) {  // prefetch behind this block's MMAs
+        } else if (!C::kSbInStage && kb + 1 < kb_end) {  // prefetch behind this block's MMAs
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
@@ -1123,25 +1026,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           stage = 0;
           phase ^= 1;
         }
-      };
-      if (stream_k_tail<C>()) {
-        // A tail piece: whole passes of the unrolled body (stream_k_item's granule) behind a
-        // run-time trip count. Whole tiles keep the constant-bound loop below: with run-time
-        // bounds there, its SASS changed (205 against 194 instructions per K block, spills).
-        constexpr int kGranule = stream_k_granule<C>();
-        for (int kb0 = kb_begin; kb0 < kb_end; kb0 += kGranule) {
-          GT_UNROLL(kGranule)
-          for (int j = 0; j < kGranule; ++j) k_block(kb0 + j, kb_end);
-        }
-      } else {
-        const int begin = stream_k_tail<C>() ? 0 : kb_begin;
-        const int end = stream_k_tail<C>() ? num_kb : kb_end;
-#ifdef GEMMTUNE_MAINLOOP_UNROLL
-        GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
-#else
-        GT_UNROLL(C::kMainloopUnroll)
-#endif
-        for (int kb = begin; kb < end; ++kb) k_block(kb, end);
       }
     };
     // A tile overlaps at most two 128-wide scale blocks of B: its first kLo n8 fragments use the
@@ -1156,21 +1040,14 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
-    // stream_k_tail: no use for it (no per-tile weight scales, no SCHEDULE_MAGIC hook).
-    const bool has_next =
-        stream_k_tail<C>() ? false : unit + num_clusters < sched.num_units;
+    const bool has_next = unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
     }
-    if (stream_k_tail<C>() && (t.kb_begin != 0 || t.kb_end != num_kb)) {
-      if (add_stream_k_piece<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0,
-                                w.m_block * sched.n_blocks + w.n_block, w.owns_result)) {
-        store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, true);
-      }
-    } else if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
+    if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
     } else if (C::kSplitK == 1) {

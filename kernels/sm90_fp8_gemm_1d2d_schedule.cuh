@@ -108,69 +108,6 @@ struct Schedule {
   }
 };
 
-/// Whether this build runs the stream-K tail (GEMMTUNE_STREAM_K, experiment hook): the last
-/// wave's units are shared out by K blocks so that every cluster finishes together.
-/// Why: a static schedule of T units over G clusters leaves G - T % G clusters idle for the
-/// last unit's time; at 4096 x 7168 x 16384 (896 bm256_bn128 tiles on 132 SMs, 6.79 waves)
-/// that is 3% of the kernel, and DeepGEMM's schedule pays it too.
-/// Dense, unsplit members only, with the weight scales not per tile.
-template <class C>
-__device__ __forceinline__ constexpr bool stream_k_tail() {
-#ifdef GEMMTUNE_STREAM_K
-  return C::kGroupLayout == 0 && C::kSplitK == 1 && !C::kSplitKInCluster && !C::kSbPerTile;
-#else
-  return false;
-#endif
-}
-
-/// Greatest common divisor, at compile time (LoFragments, stream_k_granule).
-__host__ __device__ constexpr int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
-
-/// K blocks per granule of a stream-K tail piece: one unrolled pass of the piece loop, the
-/// largest common divisor of the K loop's unroll and a compiled K's blocks (1 at run-time K).
-template <class C>
-__device__ __forceinline__ constexpr int stream_k_granule() {
-  return C::kFixedK == 0 ? 1 : gcd_int(C::kMainloopUnroll, (C::kFixedK + 127) / 128);
-}
-
-/// Item `i` of cluster `c` under the stream-K tail (stream_k_tail): its unit and K blocks
-/// [kb_begin, kb_end); false past the cluster's last item. A schedule of `units` units over
-/// kClusters clusters, K blocks in granules of kGranule (one unrolled pass of the K loop).
-/// With q = units / kClusters and r = units % kClusters > 0, each cluster first takes q - 1
-/// whole units round-robin (as the static schedule); the last r + kClusters units are one run
-/// of granules that the clusters share in equal contiguous spans. A span holds at least a
-/// unit's granules, so a unit is cut at most once: it has at most two pieces, which
-/// store_tile_stream_k adds. Without a remainder (or below one wave) every unit is whole,
-/// round-robin.
-/// NOTE: stateless, recomputed per item from values the walkers hold anyway: kept in registers
-/// across the K loop, its eight values spilled the bm256_bn128 math threads (SASS).
-template <int kClusters, int kGranule>
-__device__ __forceinline__ bool stream_k_item(int units, int num_kb, int c, int i, int* unit,
-                                              int* kb_begin, int* kb_end) {
-  const int q = units / kClusters, r = units % kClusters;
-  const int per_unit = num_kb / kGranule;  // granules
-  const bool tail = r != 0 && q >= 1 && per_unit >= 2 && num_kb % kGranule == 0;
-  const int whole = tail ? q - 1 : q + 1;  // items before the tail (bounded by `units` below)
-  if (i < whole) {
-    *unit = c + i * kClusters;
-    *kb_begin = 0;
-    *kb_end = num_kb;
-    return *unit < units;
-  }
-  if (!tail) return false;
-  const long long granules = static_cast<long long>(r + kClusters) * per_unit;
-  const long long begin = c * granules / kClusters, end = (c + 1) * granules / kClusters;
-  const long long first = begin / per_unit + (i - whole);
-  const long long unit_begin = first * per_unit;
-  const long long from = max(begin, unit_begin);
-  if (from >= end) return false;
-  const long long to = min(end, unit_begin + per_unit);
-  *unit = whole * kClusters + static_cast<int>(first);
-  *kb_begin = static_cast<int>(from - unit_begin) * kGranule;
-  *kb_end = static_cast<int>(to - unit_begin) * kGranule;
-  return true;
-}
-
 /// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints).
 template <class C>
 __device__ __forceinline__ int* group_table(char* smem) {

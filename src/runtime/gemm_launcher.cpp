@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <string_view>
 
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
@@ -62,16 +61,6 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
                                            .sa = op.sa, .sb = op.sb, .sa_ld = op.m_pad4,
                                            .sb_ld = op.sb_ld, .d = d}) {}
 
-namespace {
-/// Whether the kernels were built with the GEMMTUNE_STREAM_K experiment hook (its name in
-/// GEMMTUNE_KERNEL_DEFINES), whose kernels need a workspace without split-K.
-bool stream_k_hook_enabled() {
-  const char* defines = std::getenv("GEMMTUNE_KERNEL_DEFINES");
-  return defines != nullptr && std::string_view(defines).find("GEMMTUNE_STREAM_K") !=
-                                   std::string_view::npos;
-}
-}  // namespace
-
 PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& problem)
     : kernel_(kernel) {
   const launch::KernelFacts& f = kernel.facts();
@@ -90,20 +79,8 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& prob
     workspace_ = DeviceBuffer(layout.total_bytes);
     GT_CUDA_CHECK(cudaMemset(workspace_.get(), 0, layout.partials_offset_bytes));
   }
-  launch::LaunchPlan plan =
+  const launch::LaunchPlan plan =
       launch::plan_launch(f, problem, workspace_.get(), layout.partials_offset_bytes);
-  if (stream_k_hook_enabled() && f.split_k == 1 && f.layout == launch::GroupLayout::kNone) {
-    // The GEMMTUNE_STREAM_K kernel hook's tail pieces: a counter per tile (zero at rest) and
-    // an m x n FP32 array for the first piece's partial (kernel: store_tile_stream_k).
-    const uint64_t tiles = static_cast<uint64_t>(launch::tile_count(f, problem.m, problem.n));
-    const uint64_t offset = (4 * tiles + 255) / 256 * 256;
-    workspace_ = DeviceBuffer(offset + uint64_t{4} * static_cast<uint64_t>(problem.m) *
-                                           static_cast<uint64_t>(problem.n));
-    GT_CUDA_CHECK(cudaMemset(workspace_.get(), 0, offset));
-    plan.params.tile_counters = static_cast<unsigned int*>(workspace_.get());
-    plan.params.workspace =
-        reinterpret_cast<float*>(static_cast<char*>(workspace_.get()) + offset);
-  }
   GT_CU_CHECK(launch::encode_launch(plan, driver_api().cuTensorMapEncodeTiled, &args_));
 }
 
