@@ -5,7 +5,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_source_profile.sh LIST_FILE
 #   LIST_FILE lines: TITLE|gemmtune run arguments (one launch of the config is profiled), or
 #   TITLE|deepgemm M N K (one launch of DeepGEMM's fp8_gemm_nt on normal inputs, as the anchors
-#   time it: scripts/dg_one_call.py), so both K loops can be read side by side.
+#   time it: scripts/dg_one_call.py), so both K loops can be read side by side, or
+#   TITLE|deepgemm_grouped N K M0,M1,... (one launch of its m-grouped contiguous GEMM on those
+#   group sizes: scripts/dg_one_call_grouped.py).
 #   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt,
 #   <title>.source.csv.gz (ncu source page), <title>.details.txt (ncu details page),
 #   <title>.sass.txt.gz (cuobjdump of the cached cubin).
@@ -16,7 +18,7 @@ mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 with_dg=0
-grep -q '|deepgemm ' "$list" && with_dg=1
+grep -q '|deepgemm' "$list" && with_dg=1
 (( with_dg )) && deepgemm_build_start
 gemmtune_build
 gpu_suite
@@ -28,11 +30,13 @@ objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)
 while IFS='|' read -r title args; do
   [[ -z ${title:-} || $title == \#* ]] && continue
   read -ra argv <<< "$args"
-  if [[ ${argv[0]} == deepgemm ]]; then
-    python3 scripts/dg_one_call.py "${argv[@]:1:3}" < /dev/null > /dev/null 2>&1 || stamp "$title: deepgemm call failed"
+  if [[ ${argv[0]} == deepgemm || ${argv[0]} == deepgemm_grouped ]]; then
+    one_call=scripts/dg_one_call.py
+    [[ ${argv[0]} == deepgemm_grouped ]] && one_call=scripts/dg_one_call_grouped.py
+    python3 $one_call "${argv[@]:1:3}" < /dev/null > /dev/null 2>&1 || stamp "$title: deepgemm call failed"
     timeout 240 "$ncu_bin" --clock-control none --profile-from-start off \
       --kernel-name 'regex:sm90_fp8_gemm_1d2d' --launch-count 1 "${sections[@]}" -f \
-      -o "/tmp/prof_$title" python3 scripts/dg_one_call.py "${argv[@]:1:3}" < /dev/null > /tmp/ncu_run.log 2>&1 \
+      -o "/tmp/prof_$title" python3 $one_call "${argv[@]:1:3}" < /dev/null > /tmp/ncu_run.log 2>&1 \
       || tail -5 /tmp/ncu_run.log
   else
     devbuild/gemmtune --log-level warn run "${argv[@]}" --iters 2 --warmup 0 --baseline-timing none < /dev/null | cut -c1-160
