@@ -710,23 +710,6 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
   }
 }
 
-/// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two
-/// math warpgroups, where a group's short last m-block often has all its rows in the first
-/// warpgroup's half (a masked group of ~190 rows puts every other tile there at block_m 128).
-/// The second warpgroup then skips the tile's K loop, leaving the tensor cores to the first, whose
-/// warps release each stage for both; DeepGEMM skips the same work (`is_computation_valid`).
-/// Not dense: ragged tiles are rare there, and the per-tile pipeline position this needs cost the
-/// dense K loops 8-11 more instructions (SASS). GEMMTUNE_IDLE_WARPGROUP_MMA (experiment hook):
-/// compute them, as before.
-template <class C>
-__device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
-#ifdef GEMMTUNE_IDLE_WARPGROUP_MMA
-  return false;
-#else
-  return C::kGroupLayout != 0 && C::kMathWarpgroups == 2;
-#endif
-}
-
 /// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
 /// KernelConfig::sb_per_tile). GEMMTUNE_SB_GLOBAL (experiment hook): two global loads per K block
 /// and math thread instead (with GEMMTUNE_MAINLOOP_UNROLL=1 too, the kernel until 2026-11-23;

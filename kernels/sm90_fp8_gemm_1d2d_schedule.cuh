@@ -226,6 +226,43 @@ __device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares
 #endif
 }
 
+/// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two
+/// math warpgroups, where a group's short last m-block often has all its rows in the first
+/// warpgroup's half (a masked group of ~190 rows puts every other tile there at block_m 128).
+/// The second warpgroup then skips the tile's K loop, leaving the tensor cores to the first, whose
+/// warps release each stage for both; DeepGEMM skips the same work (`is_computation_valid`).
+/// Not dense: ragged tiles are rare there, and the per-tile pipeline position this needs cost the
+/// dense K loops 8-11 more instructions (SASS). GEMMTUNE_IDLE_WARPGROUP_MMA (experiment hook):
+/// compute them, as before.
+template <class C>
+__device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
+#ifdef GEMMTUNE_IDLE_WARPGROUP_MMA
+  return false;
+#else
+  return C::kGroupLayout != 0 && C::kMathWarpgroups == 2;
+#endif
+}
+
+/// Grouped layouts: whether a group's last tile, which would end past the group's rows, moves up
+/// to end at the group's end instead (its first rows then repeat the tile before it, which
+/// computes and stores the same values). Why: a tile that ends inside its group cannot use the
+/// TMA store (store_tile_rows copies its rows with the math threads, which then wait for the
+/// copy before the next tile); DeepGEMM pads each group to 128 rows and never has one. Only
+/// where the tile would use both math warpgroups anyway: a tile whose rows all lie in the first
+/// warpgroup's half keeps its place and leaves the second idle (skips_idle_warpgroup), which is
+/// cheaper than a whole tile. Groups shorter than a tile keep theirs.
+/// GEMMTUNE_RAGGED_TILE_IN_PLACE (experiment hook): never move, the kernel until 2026-11-25.
+template <class C>
+__device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) {
+#ifdef GEMMTUNE_RAGGED_TILE_IN_PLACE
+  return a_row0;
+#else
+  const int half_row_end = a_row0 + (skips_idle_warpgroup<C>() ? C::kBlockM / 2 : 0);
+  const bool moves = a_row0 + C::kBlockM > end && end - begin >= C::kBlockM && half_row_end < end;
+  return moves ? end - C::kBlockM : a_row0;
+#endif
+}
+
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 /// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
 template <class C, bool kFullWarp>
@@ -279,7 +316,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
     t.b_evict_first = b_evict_first_rule<C>(block_end - block0, C::kMulticast == 2 && t.b_shared);
-    t.a_row0 = begin + local * C::kBlockM;
+    t.a_row0 = ragged_tile_row0<C>(begin + local * C::kBlockM, begin, end);
     t.row_end = end;
     t.b_row0 = lo * p.n + t.n0;
     t.sb_row0 = lo * scale_blocks_n + t.n0 / 128;

@@ -84,6 +84,30 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
                             "bm128_bn128_s5_mcA_sm132_rN8_sk1_k7168_gC"}));  // passes of 8
 }
 
+// A group's last tile that would end inside the group, with rows in both math warpgroups'
+// halves, moves up to end at the group's end (ragged_tile_row0) and repeats rows of the tile
+// before it: at block_m 128 the groups of 230 (remainder 102 > 64) and 200 (72) move, 190 (62)
+// stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
+// move with any remainder; groups shorter than a tile stay. Every row must match and no row
+// outside the groups may change, also with multicast pairs and masked groups.
+TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
+  GT_SKIP_WITHOUT_GPU();
+  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
+            .group_m = {230, 450, 200, 0, 190, 300, 77}};
+  p.m = p.useful_rows();
+  expect_all_pass(p, build({"bm128_bn192_s4_mc0_sm132_rN8_sk1_k640_gC",
+                            "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC",
+                            "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
+                            "bm256_bn128_s3_mcB_sm132_rN8_sk1_k640_gC",
+                            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"}));
+  Problem masked{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
+                 .group_m = {230, 20, 256, 129, 200}, .max_m = 256};
+  masked.m = masked.max_m * masked.groups();
+  expect_all_pass(masked, build({"bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
+                                 "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
+                                 "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM"}));
+}
+
 TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
   GT_SKIP_WITHOUT_GPU();
   Problem p{.label = "", .m = 0, .n = 256, .k = 1024, .layout = GroupLayout::kMasked,
