@@ -263,6 +263,175 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 #endif
 }
 
+/// Grouped layouts: the order of each wave's units over the clusters, balanced by their cost.
+/// A group's last m-block whose rows all lie in the first math warpgroup's half runs at ~0.55 of
+/// a whole tile (skips_idle_warpgroup). Under plain round-robin those cheap units land on
+/// clusters by the raster's pattern, so some clusters get several and others none, and the
+/// clusters with the most whole units (the first r = units % clusters take one unit more) set
+/// the kernel's time: e.g. 32 masked groups of ~192 rows, 7168 x 3072 at bm128_bn192, is 19
+/// whole-tile times under round-robin where 16.6 would be the average (a model over the grouped
+/// table's rows, results/PERF_LOG.md session 27). Here each wave keeps its units (the same tiles
+/// run together, so L2 reuse is as before) but deals them out again: in wave w, with S_w the
+/// cheap units of the waves before it and n_w its units (clusters 0..n_w-1 take them), cluster
+/// c counts j = (c - S_w) mod n_w; the first k_w values of j take the wave's cheap units, the
+/// others its whole ones, each in raster order. Cheap units thus go round the clusters in turn.
+/// The table is built once per CTA before the roles split (BalancedOrder); it lives in the part
+/// of the group table past the last group. Off where it does not fit there, where no group ends
+/// in a cheap m-block, and for one-warpgroup tiles. GEMMTUNE_CHEAP_TILES_IN_ORDER (experiment
+/// hook): never, the kernel until 2026-11-25.
+template <class C>
+__device__ __forceinline__ constexpr bool balances_cheap_units() {
+#ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
+  return false;
+#else
+  return skips_idle_warpgroup<C>() && C::kSplitK == 1;
+#endif
+}
+
+/// Clusters that take the schedule's units round-robin (the stride of the walkers' unit loops).
+template <class C>
+__device__ __forceinline__ constexpr int schedule_clusters() {
+  return C::kNumSms / (C::kMulticast ? 2 : 1);
+}
+
+/// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
+/// wave count when the table is in use (0: off), then the cheap m-block bitmask, then per wave
+/// the cheap units up to and including it, then per wave this cluster's unit.
+struct BalancedOrder {
+  int* area;
+  int mask_words, waves;
+  __device__ __forceinline__ int* cheap_mask() const { return area + 1; }
+  __device__ __forceinline__ int* cheap_through() const { return area + 1 + mask_words; }
+  __device__ __forceinline__ int* unit_of_wave() const { return area + 1 + mask_words + waves; }
+};
+
+template <class C>
+__device__ __forceinline__ BalancedOrder balanced_order(const GemmtuneGemmParams& p, char* smem,
+                                                        int m_blocks, int num_units) {
+  constexpr int kClusters = schedule_clusters<C>();
+  BalancedOrder o;
+  o.area = group_table<C>(smem) + p.num_groups + 1;
+  o.mask_words = (m_blocks + 31) / 32;
+  o.waves = (num_units + kClusters - 1) / kClusters;
+  return o;
+}
+
+/// Whether schedule position `pos` is a cheap unit: its m-block (both of a multicast B pair's)
+/// in the bitmask.
+template <class C>
+__device__ __forceinline__ bool cheap_unit(const Schedule<C>& sched, const int* mask, int pos) {
+  const Work w0 = sched.work(pos, 0);
+  bool cheap = (mask[w0.m_block / 32] >> (w0.m_block % 32)) & 1;
+  if (C::kMulticast == 2) {
+    const Work w1 = sched.work(pos, 1);
+    cheap = cheap && ((mask[w1.m_block / 32] >> (w1.m_block % 32)) & 1);
+  }
+  return cheap;
+}
+
+/// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
+/// thread of the CTA calls it after the group table is published; it synchronises the CTA.
+template <class C>
+__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+  if (!balances_cheap_units<C>()) return;
+  constexpr int kClusters = schedule_clusters<C>();
+  const int* table = group_table<C>(smem);
+  const Schedule<C> sched(table[p.num_groups], p.n);
+  const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
+  const int free_ints = kGemmtuneMaxGroups - p.num_groups;  // the table holds kMax + 1 ints
+  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, warps = blockDim.x / 32;
+  if (1 + o.mask_words + 2 * o.waves > free_ints) {
+    if (tid == 0) o.area[0] = 0;
+    __syncthreads();
+    return;
+  }
+  int* mask = o.cheap_mask();
+  for (int i = tid; i < o.mask_words; i += blockDim.x) mask[i] = 0;
+  __syncthreads();
+  bool found = false;
+  for (int g = tid; g < p.num_groups; g += blockDim.x) {
+    const int blocks = table[g + 1] - table[g];
+    if (blocks == 0) continue;
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    // The same test as the math warps' wg1_idle, on the group's last m-block.
+    if ((end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2) {
+      const int b = table[g + 1] - 1;
+      atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
+      found = true;
+    }
+  }
+  if (!__syncthreads_or(found)) {
+    if (tid == 0) o.area[0] = 0;
+    __syncthreads();
+    return;
+  }
+  // Cheap units per wave, a warp per wave.
+  int* through = o.cheap_through();
+  for (int w = warp; w < o.waves; w += warps) {
+    const int first = w * kClusters, last = min(first + kClusters, sched.num_units);
+    int count = 0;
+    for (int base = first; base < last; base += 32) {
+      const int pos = base + lane;
+      count += __popc(__ballot_sync(0xffffffffu, pos < last && cheap_unit<C>(sched, mask, pos)));
+    }
+    if (lane == 0) through[w] = count;
+  }
+  __syncthreads();
+  if (warp == 0) {  // inclusive scan across the waves
+    int carry = 0;
+    for (int base = 0; base < o.waves; base += 32) {
+      const int w = base + lane;
+      int v = w < o.waves ? through[w] : 0;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {
+        const int x = __shfl_up_sync(0xffffffffu, v, d);
+        if (lane >= d) v += x;
+      }
+      if (w < o.waves) through[w] = carry + v;
+      carry += __shfl_sync(0xffffffffu, v, 31);
+    }
+  }
+  __syncthreads();
+  // This cluster's unit in each wave: the j-th cheap or (j - k)-th whole position.
+  const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
+  int* unit_of_wave = o.unit_of_wave();
+  for (int w = warp; w < o.waves; w += warps) {
+    const int first = w * kClusters, n = min(kClusters, sched.num_units - first);
+    if (c >= n) continue;  // no unit for this cluster in the last wave (its loop ends before)
+    const int before = w > 0 ? through[w - 1] : 0, k = through[w] - before;
+    const int j = (c - before % n + n) % n;
+    const bool want_cheap = j < k;
+    int index = want_cheap ? j : j - k, found_pos = -1;
+    for (int base = first; base < first + n && found_pos < 0; base += 32) {
+      const int pos = base + lane;
+      const bool pick = pos < first + n && cheap_unit<C>(sched, mask, pos) == want_cheap;
+      const unsigned picks = __ballot_sync(0xffffffffu, pick);
+      if (index < __popc(picks)) {
+        // The lane holding the index-th set bit of picks.
+        const bool mine = pick && __popc(picks & ((1u << lane) - 1u)) == index;
+        found_pos = __shfl_sync(0xffffffffu, mine ? pos : 0, __ffs(__ballot_sync(0xffffffffu, mine)) - 1);
+      } else {
+        index -= __popc(picks);
+      }
+    }
+    if (lane == 0) unit_of_wave[w] = found_pos;
+  }
+  if (tid == 0) o.area[0] = o.waves;
+  __syncthreads();
+}
+
+/// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
+/// the BalancedOrder table's, or `unit` itself where the table is off.
+template <class C>
+__device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
+                                             const Schedule<C>& sched, int unit) {
+  if (!balances_cheap_units<C>()) return unit;
+  const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
+  if (o.area[0] == 0) return unit;
+  return o.unit_of_wave()[unit / schedule_clusters<C>()];
+}
+
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 /// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
 template <class C, bool kFullWarp>
@@ -270,7 +439,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
                                               const Schedule<C>& sched, int unit, u32 rank,
                                               int num_kb, GroupCache& cache) {
   TileTask t;
-  t.work = sched.work(unit, rank);
+  // warp_uniform: a unit read from shared memory, see there.
+  const int pos = balanced_unit<C>(p, smem, sched, unit);
+  t.work = sched.work(kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos, rank);
   t.b_shared = true;  // dense pairs (and every layout without multicast B)
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;

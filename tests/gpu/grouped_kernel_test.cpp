@@ -89,7 +89,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
 // before it: at block_m 128 the groups of 230 (remainder 102 > 64) and 200 (72) move, 190 (62)
 // stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
 // move with any remainder; groups shorter than a tile stay. Every row must match and no row
-// outside the groups may change, also with multicast pairs and masked groups.
+// outside the groups may change, also with multicast pairs and masked groups, and with few SMs,
+// where each wave's units are dealt out again by cost (build_balanced_order).
 TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
   GT_SKIP_WITHOUT_GPU();
   Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
@@ -99,13 +100,19 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_k640_gC",
-                            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"}));
+                            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC",
+                            // Few SMs: many waves, each dealt out again by cost (cheap units,
+                            // groups of 190, 300 and 77 rows, go round the clusters)
+                            "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
+                            "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
+                            "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));
   Problem masked{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
                  .group_m = {230, 20, 256, 129, 200}, .max_m = 256};
   masked.m = masked.max_m * masked.groups();
   expect_all_pass(masked, build({"bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
                                  "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
-                                 "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM"}));
+                                 "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
+                                 "bm128_bn192_s4_mc0_sm4_rN8_sk1_gM"}));
 }
 
 TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
