@@ -89,8 +89,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
 // before it: at block_m 128 the groups of 230 (remainder 102 > 64) and 200 (72) move, 190 (62)
 // stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
 // move with any remainder; groups shorter than a tile stay. Every row must match and no row
-// outside the groups may change, also with multicast pairs and masked groups, and with few SMs,
-// where each wave's units are dealt out again by cost (build_balanced_order).
+// outside the groups may change, also with multicast pairs, masked groups and few SMs (many
+// waves).
 TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
   GT_SKIP_WITHOUT_GPU();
   Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
@@ -101,8 +101,8 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_k640_gC",
                             "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC",
-                            // Few SMs: many waves, each dealt out again by cost (cheap units,
-                            // groups of 190, 300 and 77 rows, go round the clusters)
+                            // Few SMs: many waves of units, cheap ones (the groups of 190, 300
+                            // and 77 rows) among them
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
                             "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));

@@ -70,8 +70,6 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_RAGGED_TILE_IN_PLACE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168_gC", true},
       {"GEMMTUNE_RAGGED_TILE_IN_PLACE=1", "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM", true},
-      {"GEMMTUNE_CHEAP_TILES_IN_ORDER=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168_gC", true},
-      {"GEMMTUNE_CHEAP_TILES_IN_ORDER=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1_gM", true},
       {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_SB_GLOBAL=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_SB_GLOBAL=1", "bm128_bn160_s4_mcA_sm132_rN8_sk1_k2048_gC", true},
