@@ -950,17 +950,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
                                                              stage * C::kSbStageBytes) +
                               kb % C::kSbRunFloats;
-#ifdef GEMMTUNE_SA_EARLY
-        // Experiment hook: every slice's activation scales read right after the barrier wait,
-        // before the first wgmma, so that the multiply placed among the wgmma finds them loaded
-        // (bm128_bn192: 1270 short-scoreboard samples in the issue phase against DeepGEMM's 306,
-        // results/2026-11-25-grouped-ragged-tiles/0020-...; refuted on bm256_bn128 in session 25).
-        float sa_early[C::kSlices][2];
-#pragma unroll
-        for (int s = 0; s < C::kSlices; ++s)
-#pragma unroll
-          for (int h = 0; h < 2; ++h) sa_early[s][h] = sa[row0 + s * 64 + thread_row + h * 8];
-#endif
         // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
         // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
         // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
@@ -984,11 +973,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           float scale_lo[2], scale_hi[2];
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-#ifdef GEMMTUNE_SA_EARLY
-            const float a_scale = sa_early[s][h];
-#else
             const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
-#endif
             scale_lo[h] = a_scale * sb_lo;
             scale_hi[h] = a_scale * sb_hi;
           }
