@@ -101,8 +101,8 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_k640_gC",
                             "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC",
-                            // Few SMs: many waves of units, cheap ones (the groups of 190, 300
-                            // and 77 rows) among them
+                            // Few SMs: many waves of units, moved tiles and cheap ones (the
+                            // last m-blocks of the groups of 190 and 300 rows) among them
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
                             "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));
