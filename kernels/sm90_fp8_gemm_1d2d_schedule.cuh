@@ -257,6 +257,8 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 #ifdef GEMMTUNE_RAGGED_TILE_IN_PLACE
   return a_row0;
 #else
+  // NOTE: half_row_end < end is math()'s wg1_idle, negated, written out here: a shared helper
+  // for both compiled to other SASS in both K loops (2026-11-25, not timed), so each keeps it.
   const int half_row_end = a_row0 + (skips_idle_warpgroup<C>() ? C::kBlockM / 2 : 0);
   const bool moves = a_row0 + C::kBlockM > end && end - begin >= C::kBlockM && half_row_end < end;
   return moves ? end - C::kBlockM : a_row0;
