@@ -1139,6 +1139,8 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   } else {
     __syncthreads();
   }
+  // Grouped: every thread, after the group table is published (it synchronises the CTA).
+  if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();

@@ -265,6 +265,207 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 #endif
 }
 
+/// Contiguous layout: which cluster runs which of a wave's units. A group's last m-block whose
+/// rows all lie in the first math warpgroup's half runs at ~0.7 of a whole tile where its
+/// group's weights stay in L2 (skips_idle_warpgroup; per-CTA tile profile, PERF_LOG session 28).
+/// Under plain round-robin the first L = units % clusters clusters run one unit more than the
+/// others and set the kernel's time, whatever cheap units they happen to get: DeepSeek-V3's
+/// gate+up prefill sizes (8 experts, N 4096, bm128_bn192) are 1606 units on 132 clusters, and
+/// 22 clusters run 13 tiles, 0-2 of them cheap. Here each wave keeps its units (the same tiles
+/// run together, so L2 reuse is as before) but deals them out again: the wave's cheap units go
+/// first to those L clusters, in turn (rotated by the cheap units dealt before), then to the
+/// others; whole units fill the rest, each in raster order. A model over the grouped table's
+/// contiguous rows (cheap 0.68-0.85) gives 0-5.7% shorter makespans, none longer.
+/// Masked groups are left as they are (their decode rows are short enough that the prologue's
+/// ~1 µs would show; session 27 measured a table built there 2-4% slower).
+/// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
+/// group table past the last group. Off where it does not fit there, where every cluster runs
+/// as many units, and where no group ends in a cheap m-block. GEMMTUNE_CHEAP_TILES_IN_ORDER
+/// (experiment hook): never, the kernel until 2026-11-25.
+template <class C>
+__device__ __forceinline__ constexpr bool balances_cheap_units() {
+#ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
+  return false;
+#else
+  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kSplitK == 1;
+#endif
+}
+
+/// Clusters that take the schedule's units round-robin (the stride of the walkers' unit loops).
+template <class C>
+__device__ __forceinline__ constexpr int schedule_clusters() {
+  return C::kNumSms / (C::kMulticast ? 2 : 1);
+}
+
+/// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
+/// wave count when the table is in use (0: off), then the cheap m-block bitmask, then one bit per
+/// schedule unit (cheap units set; a spare word so that a 32-bit window may start at any bit),
+/// then per wave the cheap units up to and including it, then per wave this cluster's unit.
+struct BalancedOrder {
+  int* area;
+  int mask_words, unit_words, waves;
+  __device__ __forceinline__ int* cheap_mask() const { return area + 1; }
+  __device__ __forceinline__ unsigned* unit_bits() const {
+    return reinterpret_cast<unsigned*>(area + 1 + mask_words);
+  }
+  __device__ __forceinline__ int* cheap_through() const { return area + 1 + mask_words + unit_words; }
+  __device__ __forceinline__ int* unit_of_wave() const { return cheap_through() + waves; }
+  __device__ __forceinline__ int ints() const { return 1 + mask_words + unit_words + 2 * waves; }
+};
+
+template <class C>
+__device__ __forceinline__ BalancedOrder balanced_order(const GemmtuneGemmParams& p, char* smem,
+                                                        int m_blocks, int num_units) {
+  constexpr int kClusters = schedule_clusters<C>();
+  BalancedOrder o;
+  o.area = group_table<C>(smem) + p.num_groups + 1;
+  o.mask_words = (m_blocks + 31) / 32;
+  o.unit_words = num_units / 32 + 2;
+  o.waves = (num_units + kClusters - 1) / kClusters;
+  return o;
+}
+
+/// Bit `i` of a bitmask.
+__device__ __forceinline__ bool mask_bit(const int* mask, int i) {
+  return (mask[i / 32] >> (i % 32)) & 1;
+}
+
+/// The 32 unit bits starting at unit `pos` (bit 0: pos), those at or past `end` cleared.
+__device__ __forceinline__ unsigned unit_window(const unsigned* bits, int pos, int end) {
+  const unsigned v = __funnelshift_r(bits[pos / 32], bits[pos / 32 + 1], pos % 32);
+  return end - pos >= 32 ? v : v & ((1u << (end - pos)) - 1u);
+}
+
+/// The `index`-th unit in [first, end) whose bit is `cheap` (raster order), or -1.
+__device__ __forceinline__ int select_unit(const unsigned* bits, int first, int end, bool cheap,
+                                           int index) {
+  for (int pos = first; pos < end; pos += 32) {
+    const unsigned all = end - pos >= 32 ? ~0u : (1u << (end - pos)) - 1u;
+    unsigned v = unit_window(bits, pos, end);
+    v = cheap ? v : ~v & all;
+    const int count = __popc(v);
+    if (index < count) {
+      for (int i = 0; i < index; ++i) v &= v - 1u;  // clear the lower set bits
+      return pos + __ffs(v) - 1;
+    }
+    index -= count;
+  }
+  return -1;
+}
+
+/// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
+/// thread of the CTA calls it after the group table is published; it synchronises the CTA.
+template <class C>
+__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+  if (!balances_cheap_units<C>()) return;
+  constexpr int kClusters = schedule_clusters<C>();
+  const int* table = group_table<C>(smem);
+  const Schedule<C> sched(table[p.num_groups], p.n);
+  const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
+  const int long_clusters = sched.num_units % kClusters;  // the clusters with one unit more
+  const int free_ints = kGemmtuneMaxGroups - p.num_groups;  // the table holds kMax + 1 ints
+  const int tid = threadIdx.x;
+  if (long_clusters == 0 || o.ints() > free_ints) {
+    if (tid == 0) o.area[0] = 0;
+    __syncthreads();
+    return;
+  }
+  int* mask = o.cheap_mask();
+  for (int i = tid; i < o.mask_words + o.unit_words; i += blockDim.x) mask[i] = 0;  // and bits
+  __syncthreads();
+  bool found = false;
+  for (int g = tid; g < p.num_groups; g += blockDim.x) {
+    const int blocks = table[g + 1] - table[g];
+    if (blocks == 0) continue;
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    // The same test as the math warps' wg1_idle, on the group's last m-block.
+    if ((end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2) {
+      const int b = table[g + 1] - 1;
+      atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
+      found = true;
+    }
+  }
+  if (!__syncthreads_or(found)) {
+    if (tid == 0) o.area[0] = 0;
+    __syncthreads();
+    return;
+  }
+  // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
+  // unit grid marks its units at their places in the raster (Schedule::work, inverted).
+  unsigned* bits = o.unit_bits();
+  for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
+    const bool cheap = C::kMulticast == 2
+                           ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
+                                                        mask_bit(mask, 2 * gm + 1))
+                           : mask_bit(mask, gm);
+    if (!cheap) continue;
+    for (int gn = 0; gn < sched.grid_n; ++gn) {
+      int u;
+      if (C::kRasterN) {
+        const int first = gm / C::kGroup * C::kGroup;
+        u = first * sched.grid_n + gn * min(C::kGroup, sched.grid_m - first) + (gm - first);
+      } else {
+        const int first = gn / C::kGroup * C::kGroup;
+        u = first * sched.grid_m + gm * min(C::kGroup, sched.grid_n - first) + (gn - first);
+      }
+      atomicOr(&bits[u / 32], 1u << (u % 32));
+    }
+  }
+  __syncthreads();
+  int* through = o.cheap_through();
+  for (int w = tid; w < o.waves; w += blockDim.x) {
+    const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
+    int count = 0;
+    for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
+    through[w] = count;
+  }
+  __syncthreads();
+  if (tid < 32) {  // inclusive scan across the waves
+    const int lane = tid;
+    int carry = 0;
+    for (int base = 0; base < o.waves; base += 32) {
+      const int w = base + lane;
+      int v = w < o.waves ? through[w] : 0;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {
+        const int x = __shfl_up_sync(0xffffffffu, v, d);
+        if (lane >= d) v += x;
+      }
+      if (w < o.waves) through[w] = carry + v;
+      carry += __shfl_sync(0xffffffffu, v, 31);
+    }
+  }
+  __syncthreads();
+  // This cluster's unit in each wave: its rank among the clusters (the long ones first, rotated
+  // by the cheap units dealt before; the others in order) picks the rank-th cheap unit, or the
+  // (rank - k)-th whole one.
+  const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
+  int* unit_of_wave = o.unit_of_wave();
+  for (int w = tid; w < o.waves; w += blockDim.x) {
+    const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
+    if (c >= end - first) continue;  // no unit for this cluster in the last wave
+    const int before = w > 0 ? through[w - 1] : 0, k = through[w] - before;
+    const int rank =
+        c < long_clusters ? (c - before % long_clusters + long_clusters) % long_clusters : c;
+    const bool cheap = rank < k;
+    unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
+  }
+  if (tid == 0) o.area[0] = o.waves;
+  __syncthreads();
+}
+
+/// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
+/// the BalancedOrder table's, or `unit` itself where the table is off.
+template <class C>
+__device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
+                                             const Schedule<C>& sched, int unit) {
+  if (!balances_cheap_units<C>()) return unit;
+  const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
+  if (o.area[0] == 0) return unit;
+  return o.unit_of_wave()[unit / schedule_clusters<C>()];
+}
+
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
 /// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
 template <class C, bool kFullWarp>
@@ -272,7 +473,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
                                               const Schedule<C>& sched, int unit, u32 rank,
                                               int num_kb, GroupCache& cache) {
   TileTask t;
-  t.work = sched.work(unit, rank);
+  // warp_uniform: a unit read from shared memory, see there.
+  const int pos = balanced_unit<C>(p, smem, sched, unit);
+  t.work = sched.work(kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos, rank);
   t.b_shared = true;  // dense pairs (and every layout without multicast B)
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;
