@@ -275,9 +275,13 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 /// run together, so L2 reuse is as before) but deals them out again: the wave's cheap units go
 /// first to those L clusters, in turn (rotated by the cheap units dealt before), then to the
 /// others; whole units fill the rest, each in raster order. A model over the grouped table's
-/// contiguous rows (cheap 0.68-0.85) gives 0-5.7% shorter makespans, none longer.
-/// Masked groups are left as they are (their decode rows are short enough that the prologue's
-/// ~1 µs would show; session 27 measured a table built there 2-4% slower).
+/// contiguous rows (cheap 0.68-0.85) gave 0-5.7% shorter makespans, none longer.
+/// Measured (PERF_LOG session 28): gate+up g8 3.1% faster, other contiguous rows -0.8 to +1.3%
+/// (the prologue, and 1.4 more instructions per K block in bm128_bn192's loop). Hence only at
+/// block_m 128: a cheap block_m 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059),
+/// and the rows there gained nothing. Masked groups are left as they are (their decode rows are
+/// short enough that the prologue's ~1 µs would show; session 27 measured a table built there
+/// 2-4% slower).
 /// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
 /// group table past the last group. Off where it does not fit there, where every cluster runs
 /// as many units, and where no group ends in a cheap m-block. GEMMTUNE_CHEAP_TILES_IN_ORDER
@@ -287,7 +291,7 @@ __device__ __forceinline__ constexpr bool balances_cheap_units() {
 #ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
   return false;
 #else
-  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kSplitK == 1;
+  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 && C::kSplitK == 1;
 #endif
 }
 

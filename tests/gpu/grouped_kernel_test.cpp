@@ -90,8 +90,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
 // stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
 // move with any remainder; groups shorter than a tile stay. Every row must match and no row
 // outside the groups may change, also with multicast pairs, masked groups and few SMs (many
-// waves, where the contiguous layout deals each wave's cheap units to the clusters that run one
-// unit more, build_balanced_order).
+// waves, where the contiguous layout at block_m 128 deals each wave's cheap units to the
+// clusters that run one unit more, build_balanced_order).
 TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
   GT_SKIP_WITHOUT_GPU();
   Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
@@ -103,8 +103,8 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_k640_gC",
                             "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC",
                             // Few SMs: many waves of units, moved tiles and cheap ones (the
-                            // last m-blocks of the groups of 190 and 300 rows) among them,
-                            // dealt to the clusters with one unit more
+                            // last m-blocks of the groups of 190 and 300 rows) among them;
+                            // at bm128 mc0 dealt to the clusters with one unit more
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
                             "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));

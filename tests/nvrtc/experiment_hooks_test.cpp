@@ -69,7 +69,7 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_PRODUCER_THREAD=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_CHEAP_TILES_IN_ORDER=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168_gC", true},
-      {"GEMMTUNE_CHEAP_TILES_IN_ORDER=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC", true},
+      {"GEMMTUNE_CHEAP_TILES_IN_ORDER=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_RAGGED_PAIR_STORE=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048_gC", true},
       {"GEMMTUNE_RAGGED_TILE_IN_PLACE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168_gC", true},
       {"GEMMTUNE_RAGGED_TILE_IN_PLACE=1", "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM", true},
