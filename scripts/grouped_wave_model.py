@@ -14,6 +14,10 @@ Session 27 built rotate2 in the kernel. It measured 3-5% slower, not the 2-14% f
 model gave, because a cheap tile costs 0.89-0.96 of a whole one where each group's weights come
 from HBM (results/2026-11-25-grouped-ragged-tiles/0059-cheap-tile-cost-probe/). Re-run with the
 measured cost before building on it again.
+"long_first" is session 28's rule, which the kernel now uses at block_m 128 (build_balanced_order):
+each wave's cheap units go first to the clusters that run one unit more. With cheap tiles at
+0.68-0.85 it gave gate+up g8 +3.6-5.7%; measured +3.1% (results/2026-11-25-grouped-cheap-units-
+to-long-clusters/).
 """
 import json
 import re
@@ -90,6 +94,26 @@ def rotate2(costs, clusters):
     return max(load)
 
 
+def long_first(costs, clusters):
+    """Session 28's rule: in wave w, the L = units % clusters long clusters (those with one unit
+    more) rank first, rotated by the cheap units of the waves before; the rank-th cluster takes
+    the wave's rank-th cheap unit, or its (rank - k)-th whole one. L = 0: round-robin."""
+    units = len(costs)
+    longs = units % clusters
+    if longs == 0:
+        return round_robin(costs, clusters)
+    load = [0.0] * clusters
+    before = 0
+    for w in range(0, units, clusters):
+        wave = costs[w:w + clusters]
+        items = [x for x in wave if x < 1] + [x for x in wave if x >= 1]
+        for c in range(len(wave)):
+            rank = (c - before % longs) % longs if c < longs else c
+            load[c] += items[rank]
+        before += sum(x < 1 for x in wave)
+    return max(load)
+
+
 def greedy(costs, clusters):
     """Per wave, the dearest units to the least loaded clusters."""
     load = [0.0] * clusters
@@ -112,8 +136,10 @@ def main():
         costs = unit_costs(m_block_costs(r["ms"], block_m, cheap), -(-r["n"] // block_n),
                            multicast, raster, band)
         a, b, c = round_robin(costs, clusters), rotate2(costs, clusters), greedy(costs, clusters)
+        d = long_first(costs, clusters)
         print(f'{r["label"][:34]:34s} {r["n"]}x{r["k"]} {config[:22]:22s} units {len(costs):5d} '
               f'cheap {sum(x < 1 for x in costs):4d} rr {a:6.2f} rotate2 {b:6.2f} ({a / b - 1:+.1%}) '
+              f'long_first {d:6.2f} ({a / d - 1:+.1%}) '
               f'greedy {c:6.2f} ({a / c - 1:+.1%}) average {sum(costs) / clusters:6.2f}')
     return 0
 
