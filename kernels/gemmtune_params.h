@@ -22,7 +22,7 @@
 #define GEMMTUNE_HOST_DEVICE inline
 #endif
 
-/// Most groups of a grouped launch: each CTA keeps a table of kGemmtuneMaxGroups + 1 ints in
+/// Most groups of a grouped launch: each CTA keeps a table of kGemmtuneMaxGroups + 2 ints in
 /// shared memory (each group's first m-block), 2 KB.
 /// NOTE: 512 covers the routed experts of the MoE models gemmtune ships shape sets for on one
 /// GPU (DeepSeek-V3 256, Kimi K2 384); more would take shared memory deep pipelines need.

@@ -108,7 +108,8 @@ struct Schedule {
   }
 };
 
-/// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints).
+/// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints, and one
+/// more for build_balanced_order's in-use flag: SmemLayout::group_table_bytes).
 template <class C>
 __device__ __forceinline__ int* group_table(char* smem) {
   return reinterpret_cast<int*>(smem + C::kGroupTableOffset);
@@ -367,7 +368,8 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   const Schedule<C> sched(table[p.num_groups], p.n);
   const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
   const int long_clusters = sched.num_units % kClusters;  // the clusters with one unit more
-  const int free_ints = kGemmtuneMaxGroups - p.num_groups;  // the table holds kMax + 1 ints
+  // The table holds kMax + 2 ints: the flag word (area[0]) exists even at kMax groups.
+  const int free_ints = kGemmtuneMaxGroups + 1 - p.num_groups;
   const int tid = threadIdx.x;
   if (long_clusters == 0 || o.ints() > free_ints) {
     if (tid == 0) o.area[0] = 0;

@@ -30,7 +30,7 @@ struct SmemLayout {
   int64_t flag_bytes = 8;      ///< split-K "last CTA of this tile" broadcast slot; with
                                ///< split_k_in_cluster two mbarriers instead (16 bytes): rank 0's
                                ///< "partial received" and rank 1's "receive buffer free"
-  int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 1 ints, else 0
+  int64_t group_table_bytes = 0;  ///< grouped layouts: kMaxGroups + 2 ints, else 0
   int64_t sb_tile_floats = 0;  ///< sb_per_tile: floats of one buffer (2 rows x a split's K blocks)
   int64_t sb_tile_bytes = 0;   ///< sb_per_tile: both buffers (one filled while the other is read)
   int64_t split_k_recv_bytes = 0;  ///< split_k_in_cluster: block_m x block_n fp32, the partial
@@ -80,7 +80,9 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
   s.flag_offset = s.empty_barrier_offset + c.stages * 8;
   s.flag_bytes = split_k_in_cluster ? 16 : 8;
   s.group_table_offset = s.flag_offset + s.flag_bytes;
-  s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 1) * 4;
+  // kMaxGroups + 1 for the groups' first m-blocks, and one more so that the word past the last
+  // group, where build_balanced_order keeps its in-use flag, exists at kMaxGroups groups too.
+  s.group_table_bytes = c.layout == GroupLayout::kNone ? 0 : (kMaxGroups + 2) * 4;
   // Two scale rows: sb_per_tile tiles straddle two scale blocks.
   s.sb_tile_floats = c.sb_per_tile() ? 2 * int64_t{c.k_blocks_per_split()} : 0;
   s.sb_tile_bytes = 2 * s.sb_tile_floats * 4;

@@ -64,7 +64,7 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const GemmOperands& op, voi
 PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& problem)
     : kernel_(kernel) {
   const launch::KernelFacts& f = kernel.facts();
-  // NOTE: the kernel trusts num_groups (its group table has kGemmtuneMaxGroups + 1 entries).
+  // NOTE: the kernel trusts num_groups (its group table has kGemmtuneMaxGroups + 2 entries).
   GT_CHECK(f.layout == launch::GroupLayout::kNone
                ? problem.num_groups == 0
                : launch::can_run_grouped(f, problem.m, problem.n, problem.k, problem.num_groups,

@@ -114,7 +114,7 @@ TEST(GroupedLegality, GroupTableCostsSharedMemoryOnlyForGroupedConfigs) {
   const KernelConfig grouped = parse("bm128_bn128_s5_mc0_sm132_rN8_sk1_gC");
   // The group table, and 128 B more sA per stage (5 stages) for the 4-aligned sA box.
   EXPECT_EQ(smem_layout(grouped).total_bytes - smem_layout(dense).total_bytes,
-            (kMaxGroups + 1) * 4 + 5 * 128);
+            (kMaxGroups + 2) * 4 + 5 * 128);
   EXPECT_EQ(smem_layout(dense).group_table_bytes, 0);
 }
 
