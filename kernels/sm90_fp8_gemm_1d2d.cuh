@@ -1139,7 +1139,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   } else {
     __syncthreads();
   }
-  // Grouped: every thread, after the group table is published (it synchronises the CTA).
+  // Grouped: every thread, after the group table is published.
   if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
 
   if (threadIdx.x < 128) {

@@ -303,18 +303,19 @@ __device__ __forceinline__ constexpr int schedule_clusters() {
 }
 
 /// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
-/// wave count when the table is in use (0: off), then the cheap m-block bitmask, then one bit per
-/// schedule unit (cheap units set; a spare word so that a 32-bit window may start at any bit),
-/// then per wave the cheap units up to and including it, then per wave this cluster's unit.
+/// wave count when the table is in use (0: off), then per wave this cluster's unit (first, so
+/// that the walkers' lookup needs no size but the group count), then the prologue's scratch: the
+/// cheap m-block bitmask, one bit per schedule unit (cheap units set; a spare word so that a
+/// 32-bit window may start at any bit), and per wave the cheap units up to and including it.
 struct BalancedOrder {
   int* area;
   int mask_words, unit_words, waves;
-  __device__ __forceinline__ int* cheap_mask() const { return area + 1; }
+  __device__ __forceinline__ int* unit_of_wave() const { return area + 1; }
+  __device__ __forceinline__ int* cheap_mask() const { return area + 1 + waves; }
   __device__ __forceinline__ unsigned* unit_bits() const {
-    return reinterpret_cast<unsigned*>(area + 1 + mask_words);
+    return reinterpret_cast<unsigned*>(cheap_mask() + mask_words);
   }
-  __device__ __forceinline__ int* cheap_through() const { return area + 1 + mask_words + unit_words; }
-  __device__ __forceinline__ int* unit_of_wave() const { return cheap_through() + waves; }
+  __device__ __forceinline__ int* cheap_through() const { return cheap_mask() + mask_words + unit_words; }
   __device__ __forceinline__ int ints() const { return 1 + mask_words + unit_words + 2 * waves; }
 };
 
@@ -359,9 +360,11 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
 }
 
 /// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
-/// thread of the CTA calls it after the group table is published; it synchronises the CTA.
+/// thread of the CTA calls it after the group table is published; where the order is on, it
+/// synchronises the CTA. Not inlined: inlined, its code changed bm128_bn192 mc0's K loop (6 more
+/// UMOV per 4 K blocks, SASS, 2026-11-25).
 template <class C>
-__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+__device__ __noinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
   if (!balances_cheap_units<C>()) return;
   constexpr int kClusters = schedule_clusters<C>();
   const int* table = group_table<C>(smem);
@@ -371,32 +374,34 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   // The table holds kMax + 2 ints: the flag word (area[0]) exists even at kMax groups.
   const int free_ints = kGemmtuneMaxGroups + 1 - p.num_groups;
   const int tid = threadIdx.x;
+  // Off: every thread writes the flag itself (all the same 0), so that its own walkers read it
+  // with no barrier.
   if (long_clusters == 0 || o.ints() > free_ints) {
-    if (tid == 0) o.area[0] = 0;
-    __syncthreads();
+    o.area[0] = 0;
+    return;
+  }
+  // Group g's last m-block where it is cheap (the math warps' wg1_idle test on it), else -1.
+  auto cheap_last_block = [&](int g) {
+    const int blocks = table[g + 1] - table[g];
+    if (blocks == 0) return -1;
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    return (end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2 ? table[g + 1] - 1 : -1;
+  };
+  bool found = false;
+  for (int g = tid; g < p.num_groups; g += blockDim.x) found = found || cheap_last_block(g) >= 0;
+  if (!__syncthreads_or(found)) {
+    o.area[0] = 0;
     return;
   }
   int* mask = o.cheap_mask();
   for (int i = tid; i < o.mask_words + o.unit_words; i += blockDim.x) mask[i] = 0;  // and bits
   __syncthreads();
-  bool found = false;
   for (int g = tid; g < p.num_groups; g += blockDim.x) {
-    const int blocks = table[g + 1] - table[g];
-    if (blocks == 0) continue;
-    int begin, end;
-    group_row_range<C>(p, g, &begin, &end);
-    // The same test as the math warps' wg1_idle, on the group's last m-block.
-    if ((end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2) {
-      const int b = table[g + 1] - 1;
-      atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
-      found = true;
-    }
+    const int b = cheap_last_block(g);
+    if (b >= 0) atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
   }
-  if (!__syncthreads_or(found)) {
-    if (tid == 0) o.area[0] = 0;
-    __syncthreads();
-    return;
-  }
+  __syncthreads();
   // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
   // unit grid marks its units at their places in the raster (Schedule::work, inverted).
   unsigned* bits = o.unit_bits();
@@ -467,9 +472,8 @@ template <class C>
 __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
                                              const Schedule<C>& sched, int unit) {
   if (!balances_cheap_units<C>()) return unit;
-  const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
-  if (o.area[0] == 0) return unit;
-  return o.unit_of_wave()[unit / schedule_clusters<C>()];
+  const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
+  return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
