@@ -33,6 +33,7 @@ struct Work {
 template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
+  bool balanced = false;  // grouped: build_balanced_order's order is in use (make_schedule)
 
   /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
   __device__ __forceinline__ Schedule(int m_block_count, int n) {
@@ -173,6 +174,9 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
 /// REDUX, the warp reduction, writes a uniform register (SASS `REDUX.MAX.S32 URn`).
 __device__ __forceinline__ int warp_uniform(int v) { return __reduce_max_sync(0xffffffffu, v); }
 
+template <class C>
+__device__ __forceinline__ constexpr bool balances_cheap_units();
+
 /// The schedule of this launch: over the problem's m-blocks, or over every group's.
 /// `kFullWarp`: called by all lanes of a warp (the math warpgroups), so grouped values read from
 /// shared memory can be made warp-uniform; the producers run as single threads.
@@ -180,7 +184,16 @@ template <class C, bool kFullWarp>
 __device__ __forceinline__ Schedule<C> make_schedule(const GemmtuneGemmParams& p, char* smem) {
   if (C::kGroupLayout != 0) {
     const int m_blocks = group_table<C>(smem)[p.num_groups];
-    return Schedule<C>(kFullWarp ? warp_uniform(m_blocks) : m_blocks, p.n);
+    Schedule<C> s(kFullWarp ? warp_uniform(m_blocks) : m_blocks, p.n);
+#ifdef GEMMTUNE_BALANCE_FLAG_ONCE
+    if (balances_cheap_units<C>()) {  // read once here, not per tile (balanced_unit)
+      const int in_use = group_table<C>(smem)[p.num_groups + 1];  // BalancedOrder::area[0]
+      s.balanced = (kFullWarp ? warp_uniform(in_use) : in_use) != 0;
+    }
+#else
+    s.balanced = true;
+#endif
+    return s;
   }
   return Schedule<C>((p.m + C::kBlockM - 1) / C::kBlockM, p.n);
 }
@@ -363,8 +376,13 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
 /// thread of the CTA calls it after the group table is published; where the order is on, it
 /// synchronises the CTA. Not inlined: inlined, its code changed bm128_bn192 mc0's K loop (6 more
 /// UMOV per 4 K blocks, SASS, 2026-11-25).
+#ifdef GEMMTUNE_BALANCE_INLINE
+#define GT_BALANCE_INLINE __forceinline__
+#else
+#define GT_BALANCE_INLINE __noinline__
+#endif
 template <class C>
-__device__ __noinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+__device__ GT_BALANCE_INLINE void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
   if (!balances_cheap_units<C>()) return;
   constexpr int kClusters = schedule_clusters<C>();
   const int* table = group_table<C>(smem);
@@ -467,13 +485,17 @@ __device__ __noinline__ void build_balanced_order(const GemmtuneGemmParams& p, c
 }
 
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
-/// the BalancedOrder table's, or `unit` itself where the table is off.
+/// the BalancedOrder table's, or `unit` itself where the order is off (Schedule::balanced).
 template <class C>
 __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
                                              const Schedule<C>& sched, int unit) {
-  if (!balances_cheap_units<C>()) return unit;
+  if (!balances_cheap_units<C>() || !sched.balanced) return unit;
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
+#ifdef GEMMTUNE_BALANCE_FLAG_ONCE
+  return area[1 + unit / schedule_clusters<C>()];
+#else
   return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
+#endif
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
