@@ -33,7 +33,6 @@ struct Work {
 template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
-  bool balanced = false;  // grouped: build_balanced_order's order is in use (make_schedule)
 
   /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
   __device__ __forceinline__ Schedule(int m_block_count, int n) {
@@ -174,9 +173,6 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
 /// REDUX, the warp reduction, writes a uniform register (SASS `REDUX.MAX.S32 URn`).
 __device__ __forceinline__ int warp_uniform(int v) { return __reduce_max_sync(0xffffffffu, v); }
 
-template <class C>
-__device__ __forceinline__ constexpr bool balances_cheap_units();
-
 /// The schedule of this launch: over the problem's m-blocks, or over every group's.
 /// `kFullWarp`: called by all lanes of a warp (the math warpgroups), so grouped values read from
 /// shared memory can be made warp-uniform; the producers run as single threads.
@@ -184,16 +180,7 @@ template <class C, bool kFullWarp>
 __device__ __forceinline__ Schedule<C> make_schedule(const GemmtuneGemmParams& p, char* smem) {
   if (C::kGroupLayout != 0) {
     const int m_blocks = group_table<C>(smem)[p.num_groups];
-    Schedule<C> s(kFullWarp ? warp_uniform(m_blocks) : m_blocks, p.n);
-#ifdef GEMMTUNE_BALANCE_FLAG_ONCE
-    if (balances_cheap_units<C>()) {  // read once here, not per tile (balanced_unit)
-      const int in_use = group_table<C>(smem)[p.num_groups + 1];  // BalancedOrder::area[0]
-      s.balanced = (kFullWarp ? warp_uniform(in_use) : in_use) != 0;
-    }
-#else
-    s.balanced = true;
-#endif
-    return s;
+    return Schedule<C>(kFullWarp ? warp_uniform(m_blocks) : m_blocks, p.n);
   }
   return Schedule<C>((p.m + C::kBlockM - 1) / C::kBlockM, p.n);
 }
@@ -374,15 +361,12 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
 
 /// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
 /// thread of the CTA calls it after the group table is published; where the order is on, it
-/// synchronises the CTA. Not inlined: inlined, its code changed bm128_bn192 mc0's K loop (6 more
-/// UMOV per 4 K blocks, SASS, 2026-11-25).
-#ifdef GEMMTUNE_BALANCE_INLINE
-#define GT_BALANCE_INLINE __forceinline__
-#else
-#define GT_BALANCE_INLINE __noinline__
-#endif
+/// synchronises the CTA. Inlined, although its code changes bm128_bn192 mc0's K loop (6 more UMOV
+/// per 4 K blocks, SASS): not inlined, the loop was as before but the kernel ~1% slower on
+/// DeepSeek-V3's down rows, and reading the in-use flag once per walker instead of per tile was
+/// slower too (results/2026-11-25-grouped-cheap-units-to-long-clusters/, call 0414).
 template <class C>
-__device__ GT_BALANCE_INLINE void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
   if (!balances_cheap_units<C>()) return;
   constexpr int kClusters = schedule_clusters<C>();
   const int* table = group_table<C>(smem);
@@ -485,17 +469,13 @@ __device__ GT_BALANCE_INLINE void build_balanced_order(const GemmtuneGemmParams&
 }
 
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
-/// the BalancedOrder table's, or `unit` itself where the order is off (Schedule::balanced).
+/// the BalancedOrder table's, or `unit` itself where the order is off.
 template <class C>
 __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
                                              const Schedule<C>& sched, int unit) {
-  if (!balances_cheap_units<C>() || !sched.balanced) return unit;
+  if (!balances_cheap_units<C>()) return unit;
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
-#ifdef GEMMTUNE_BALANCE_FLAG_ONCE
-  return area[1 + unit / schedule_clusters<C>()];
-#else
   return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
-#endif
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
