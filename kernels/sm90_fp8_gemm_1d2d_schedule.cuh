@@ -426,12 +426,16 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     }
   }
   __syncthreads();
+  // Per wave, packed: its cheap units (low 16 bits) and those beyond the long clusters' share,
+  // which go to the others (high 16 bits; full waves only). 16 bits hold either sum: the table
+  // fits beside the groups only for fewer than 16384 units.
   int* through = o.cheap_through();
   for (int w = tid; w < o.waves; w += blockDim.x) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     int count = 0;
     for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
-    through[w] = count;
+    const int overflow = end - first == kClusters ? max(count - long_clusters, 0) : 0;
+    through[w] = count | overflow << 16;
   }
   __syncthreads();
   if (tid < 32) {  // inclusive scan across the waves
@@ -450,17 +454,31 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     }
   }
   __syncthreads();
-  // This cluster's unit in each wave: its rank among the clusters (the long ones first, rotated
-  // by the cheap units dealt before; the others in order) picks the rank-th cheap unit, or the
-  // (rank - k)-th whole one.
+  // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
+  // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
+  // dealt before; the others after them, rotated by the cheap units that went past the long
+  // ones before, so that where a wave has more cheap units than long clusters (many small
+  // groups) those go round the others too instead of always to the same few.
   const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
   int* unit_of_wave = o.unit_of_wave();
   for (int w = tid; w < o.waves; w += blockDim.x) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     if (c >= end - first) continue;  // no unit for this cluster in the last wave
-    const int before = w > 0 ? through[w - 1] : 0, k = through[w] - before;
+    const int packed_before = w > 0 ? through[w - 1] : 0;
+    const int before = packed_before & 0xffff, overflow_before = packed_before >> 16;
+    const int k = (through[w] & 0xffff) - before;
+    const int short_clusters = kClusters - long_clusters;  // >= 1: long_clusters < kClusters
+#ifdef GEMMTUNE_SHORT_CLUSTERS_IN_ORDER  // temporary experiment hook: 5cda089's rule
+    const int rank = c < long_clusters
+                         ? (c - before % long_clusters + long_clusters) % long_clusters
+                         : c + 0 * (overflow_before + short_clusters);
+#else
     const int rank =
-        c < long_clusters ? (c - before % long_clusters + long_clusters) % long_clusters : c;
+        c < long_clusters
+            ? (c - before % long_clusters + long_clusters) % long_clusters
+            : long_clusters + (c - long_clusters - overflow_before % short_clusters + short_clusters) %
+                                  short_clusters;
+#endif
     const bool cheap = rank < k;
     unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
   }
