@@ -274,15 +274,14 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 /// gate+up prefill sizes (8 experts, N 4096, bm128_bn192) are 1606 units on 132 clusters, and
 /// 22 clusters run 13 tiles, 0-2 of them cheap. Here each wave keeps its units (the same tiles
 /// run together, so L2 reuse is as before) but deals them out again: the wave's cheap units go
-/// first to those L clusters, in turn (rotated by the cheap units dealt before), then to the
-/// others; whole units fill the rest, each in raster order. A model over the grouped table's
-/// contiguous rows (cheap 0.68-0.85) gave 0-5.7% shorter makespans, none longer.
-/// Measured (PERF_LOG session 28): gate+up g8 3.1% faster, other contiguous rows -0.8 to +1.3%
-/// (the prologue, and 1.4 more instructions per K block in bm128_bn192's loop). Hence only at
-/// block_m 128: a cheap block_m 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059),
-/// and the rows there gained nothing. Masked groups are left as they are (their decode rows are
-/// short enough that the prologue's ~1 µs would show; session 27 measured a table built there
-/// 2-4% slower).
+/// first to those L clusters, in turn, and any beyond them round the other clusters, in turn;
+/// whole units fill the rest, each in raster order.
+/// Measured (PERF_LOG session 28, against raster order): gate+up g8 3.1-3.4% faster, down g32
+/// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (the builder's code moves
+/// bm128_bn192 mc0's K loop: 6 more UMOV per 4 K blocks). Only at block_m 128: a cheap block_m
+/// 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059), and the rows there gained
+/// nothing. Masked groups are left as they are (their decode rows are short enough that the
+/// prologue's ~1 µs would show; session 27 measured a table built there 2-4% slower).
 /// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
 /// group table past the last group. Off where it does not fit there, where every cluster runs
 /// as many units, and where no group ends in a cheap m-block. GEMMTUNE_CHEAP_TILES_IN_ORDER
@@ -468,17 +467,11 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     const int before = packed_before & 0xffff, overflow_before = packed_before >> 16;
     const int k = (through[w] & 0xffff) - before;
     const int short_clusters = kClusters - long_clusters;  // >= 1: long_clusters < kClusters
-#ifdef GEMMTUNE_SHORT_CLUSTERS_IN_ORDER  // temporary experiment hook: 5cda089's rule
-    const int rank = c < long_clusters
-                         ? (c - before % long_clusters + long_clusters) % long_clusters
-                         : c + 0 * (overflow_before + short_clusters);
-#else
     const int rank =
         c < long_clusters
             ? (c - before % long_clusters + long_clusters) % long_clusters
             : long_clusters + (c - long_clusters - overflow_before % short_clusters + short_clusters) %
                                   short_clusters;
-#endif
     const bool cheap = rank < k;
     unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
   }
