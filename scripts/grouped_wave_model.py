@@ -15,9 +15,10 @@ model gave, because a cheap tile costs 0.89-0.96 of a whole one where each group
 from HBM (results/2026-11-25-grouped-ragged-tiles/0059-cheap-tile-cost-probe/). Re-run with the
 measured cost before building on it again.
 "long_first" is session 28's rule, which the kernel now uses at block_m 128 (build_balanced_order):
-each wave's cheap units go first to the clusters that run one unit more. With cheap tiles at
-0.68-0.85 it gave gate+up g8 +3.6-5.7%; measured +3.1% (results/2026-11-25-grouped-cheap-units-
-to-long-clusters/).
+each wave's cheap units go first to the clusters that run one unit more, any beyond them round
+the others. With cheap tiles at 0.68-0.85 it gave gate+up g8 +3.6-5.7% (measured +3.1-3.4%) and
+down g32 +4.0-4.7% (measured +0.3%: a cheap K 2048 tile costs more than that), results/2026-11-
+25-grouped-cheap-units-to-long-clusters/.
 """
 import json
 import re
@@ -95,22 +96,29 @@ def rotate2(costs, clusters):
 
 
 def long_first(costs, clusters):
-    """Session 28's rule: in wave w, the L = units % clusters long clusters (those with one unit
-    more) rank first, rotated by the cheap units of the waves before; the rank-th cluster takes
-    the wave's rank-th cheap unit, or its (rank - k)-th whole one. L = 0: round-robin."""
+    """Session 28's rule (build_balanced_order): in wave w, the L = units % clusters long
+    clusters (those with one unit more) rank first, rotated by the cheap units of the waves
+    before; the others rank after them, rotated by the cheap units that went past the long ones
+    before. The rank-th cluster takes the wave's rank-th cheap unit, or its (rank - k)-th whole
+    one. L = 0: round-robin."""
     units = len(costs)
     longs = units % clusters
     if longs == 0:
         return round_robin(costs, clusters)
+    shorts = clusters - longs
     load = [0.0] * clusters
-    before = 0
+    before = overflow = 0
     for w in range(0, units, clusters):
         wave = costs[w:w + clusters]
         items = [x for x in wave if x < 1] + [x for x in wave if x >= 1]
         for c in range(len(wave)):
-            rank = (c - before % longs) % longs if c < longs else c
+            rank = ((c - before) % longs if c < longs
+                    else longs + (c - longs - overflow) % shorts)
             load[c] += items[rank]
-        before += sum(x < 1 for x in wave)
+        cheap = sum(x < 1 for x in wave)
+        before += cheap
+        if len(wave) == clusters:
+            overflow += max(cheap - longs, 0)
     return max(load)
 
 
