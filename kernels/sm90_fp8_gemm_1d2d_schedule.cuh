@@ -106,6 +106,16 @@ struct Schedule {
     }
     return w;
   }
+
+  /// The unit that work() maps to cell (gm, gn) of the unit grid (no K split): its inverse.
+  __device__ __forceinline__ int unit_of(int gm, int gn) const {
+    if (C::kRasterN) {
+      const int first = gm / C::kGroup * C::kGroup;
+      return first * grid_n + gn * min(C::kGroup, grid_m - first) + (gm - first);
+    }
+    const int first = gn / C::kGroup * C::kGroup;
+    return first * grid_m + gm * min(C::kGroup, grid_n - first) + (gn - first);
+  }
 };
 
 /// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints, and one
@@ -129,6 +139,24 @@ __device__ __forceinline__ void group_row_range(const GemmtuneGemmParams& p, int
   }
 }
 
+/// Replaces values[0, count) in shared memory by their inclusive prefix sums. Called by warp 0
+/// (all its lanes; `lane` = threadIdx.x), 32 values per step, the running total carried between
+/// steps.
+__device__ __forceinline__ void warp_scan_in_place(int* values, int count, int lane) {
+  int carry = 0;
+  for (int base = 0; base < count; base += 32) {
+    const int i = base + lane;
+    int v = i < count ? values[i] : 0;
+#pragma unroll
+    for (int d = 1; d < 32; d *= 2) {
+      const int x = __shfl_up_sync(0xffffffffu, v, d);
+      if (lane >= d) v += x;
+    }
+    if (i < count) values[i] = carry + v;
+    carry += __shfl_sync(0xffffffffu, v, 31);
+  }
+}
+
 /// Builds the group table: table[g] = m-blocks of the groups before g, table[G] = all of them.
 /// Every thread of the CTA reads group sizes; warp 0 then scans. The caller synchronises the CTA
 /// before anyone reads the table.
@@ -145,20 +173,8 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
   }
   __syncthreads();
   if (threadIdx.x < 32) {
-    const int lane = threadIdx.x;
-    int carry = 0;
-    for (int base = 0; base < groups; base += 32) {
-      const int g = base + lane;
-      int blocks = g < groups ? table[g + 1] : 0;
-#pragma unroll
-      for (int d = 1; d < 32; d *= 2) {  // inclusive scan across the warp
-        const int v = __shfl_up_sync(0xffffffffu, blocks, d);
-        if (lane >= d) blocks += v;
-      }
-      if (g < groups) table[g + 1] = carry + blocks;
-      carry += __shfl_sync(0xffffffffu, blocks, 31);
-    }
-    if (lane == 0) table[0] = 0;
+    warp_scan_in_place(table + 1, groups, threadIdx.x);
+    if (threadIdx.x == 0) table[0] = 0;
   }
 }
 
@@ -291,7 +307,10 @@ __device__ __forceinline__ constexpr bool balances_cheap_units() {
 #ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
   return false;
 #else
-  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 && C::kSplitK == 1;
+#ifdef GEMMTUNE_BALANCE_CONTIGUOUS_ONLY  // experiment hook (2026-11-25): the kernel of session 28
+  if (C::kGroupLayout != 1) return false;
+#endif
+  return skips_idle_warpgroup<C>() && C::kBlockM == 128 && C::kSplitK == 1;
 #endif
 }
 
@@ -377,7 +396,10 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   const int tid = threadIdx.x;
   // Off: every thread writes the flag itself (all the same 0), so that its own walkers read it
   // with no barrier.
-  if (long_clusters == 0 || o.ints() > free_ints) {
+#ifndef GEMMTUNE_BALANCE_MIN_WAVES  // experiment hook (2026-11-25)
+#define GEMMTUNE_BALANCE_MIN_WAVES 0
+#endif
+  if (long_clusters == 0 || o.ints() > free_ints || o.waves < GEMMTUNE_BALANCE_MIN_WAVES) {
     o.area[0] = 0;
     return;
   }
@@ -404,7 +426,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   }
   __syncthreads();
   // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
-  // unit grid marks its units at their places in the raster (Schedule::work, inverted).
+  // unit grid marks its units at their places in the raster (Schedule::unit_of).
   unsigned* bits = o.unit_bits();
   for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
     const bool cheap = C::kMulticast == 2
@@ -413,14 +435,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
                            : mask_bit(mask, gm);
     if (!cheap) continue;
     for (int gn = 0; gn < sched.grid_n; ++gn) {
-      int u;
-      if (C::kRasterN) {
-        const int first = gm / C::kGroup * C::kGroup;
-        u = first * sched.grid_n + gn * min(C::kGroup, sched.grid_m - first) + (gm - first);
-      } else {
-        const int first = gn / C::kGroup * C::kGroup;
-        u = first * sched.grid_m + gm * min(C::kGroup, sched.grid_n - first) + (gn - first);
-      }
+      const int u = sched.unit_of(gm, gn);
       atomicOr(&bits[u / 32], 1u << (u % 32));
     }
   }
@@ -437,21 +452,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     through[w] = count | overflow << 16;
   }
   __syncthreads();
-  if (tid < 32) {  // inclusive scan across the waves
-    const int lane = tid;
-    int carry = 0;
-    for (int base = 0; base < o.waves; base += 32) {
-      const int w = base + lane;
-      int v = w < o.waves ? through[w] : 0;
-#pragma unroll
-      for (int d = 1; d < 32; d *= 2) {
-        const int x = __shfl_up_sync(0xffffffffu, v, d);
-        if (lane >= d) v += x;
-      }
-      if (w < o.waves) through[w] = carry + v;
-      carry += __shfl_sync(0xffffffffu, v, 31);
-    }
-  }
+  if (tid < 32) warp_scan_in_place(through, o.waves, tid);
   __syncthreads();
   // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
   // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
@@ -482,8 +483,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
 /// the BalancedOrder table's, or `unit` itself where the order is off.
 template <class C>
-__device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem,
-                                             const Schedule<C>& sched, int unit) {
+__device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem, int unit) {
   if (!balances_cheap_units<C>()) return unit;
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
   return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
@@ -497,7 +497,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
                                               int num_kb, GroupCache& cache) {
   TileTask t;
   // warp_uniform: a unit read from shared memory, see there.
-  const int pos = balanced_unit<C>(p, smem, sched, unit);
+  const int pos = balanced_unit<C>(p, smem, unit);
   t.work = sched.work(kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos, rank);
   t.b_shared = true;  // dense pairs (and every layout without multicast B)
   t.n0 = t.work.n_block * C::kBlockN;
