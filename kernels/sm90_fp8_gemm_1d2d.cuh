@@ -1121,6 +1121,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
+    if (balances_cheap_units<C>()) mbarrier_init(balanced_order_ready<C>(smem), 1);
     if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset), 1);
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset) + 1, 1);
@@ -1139,11 +1140,12 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   } else {
     __syncthreads();
   }
-  // Grouped: every thread, after the group table is published.
-  if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
+    if (balances_cheap_units<C>() && threadIdx.x >= kBalanceBuilderFirstThread) {
+      build_balanced_order<C>(p, smem);  // the group table is published
+    }
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
