@@ -1121,7 +1121,6 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
-    if (balances_cheap_units<C>()) mbarrier_init(balanced_order_ready<C>(smem), 1);
     if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset), 1);
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset) + 1, 1);
@@ -1131,6 +1130,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
   // scans; the barrier below publishes the table with the mbarriers.
   if (C::kGroupLayout != 0) build_group_table<C>(p, smem);
+  if (balances_cheap_units<C>() && threadIdx.x == 0) reset_balanced_order<C>(p, smem);
   bool cluster_waited = !late_cluster_wait<C>();  // late_cluster_wait: the start barrier's wait
   if (late_cluster_wait<C>()) {
     __syncthreads();  // this CTA's barriers, for its own threads

@@ -321,8 +321,9 @@ __device__ __forceinline__ constexpr int schedule_clusters() {
 }
 
 /// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
-/// wave count when the table is in use (0: off), then per wave this cluster's unit (first, so
-/// that the walkers' lookup needs no size but the group count), then the prologue's scratch: the
+/// state (kBalancedOrderBuilding, kBalancedOrderOff, or the wave count when the table is in use),
+/// then per wave this cluster's unit (first, so that the walkers' lookup needs no size but the
+/// group count), then the builders' scratch: the
 /// cheap m-block bitmask, one bit per schedule unit (cheap units set; a spare word so that a
 /// 32-bit window may start at any bit), and per wave the cheap units up to and including it.
 struct BalancedOrder {
@@ -384,15 +385,21 @@ constexpr int kBalanceBuilderFirstThread = 32;
 constexpr int kBalanceBuilderThreads = 96;
 constexpr unsigned kBalanceBuilderBarrier = 4;
 
-/// Signals that the BalancedOrder table is complete: an mbarrier of one arrival in the split-K
-/// flag slot, which block_m 128 members without a K split (balances_cheap_units) leave unused
-/// (SmemLayout::flag_bytes). The walkers wait on its phase 0 before they read the table.
+/// BalancedOrder::area[0] while the builders work; each walker's wait for it ends once they set
+/// it to the wave count (the table is in use) or kBalancedOrderOff.
+constexpr int kBalancedOrderBuilding = 0;
+constexpr int kBalancedOrderOff = -1;
+
+/// Resets BalancedOrder::area[0] to kBalancedOrderBuilding. One thread, before the barrier that
+/// publishes the group table. NOTE: through asm on purpose: a plain store here (or in
+/// build_group_table) made ptxas treat the walkers' tile values as per-thread (64 R2UR in
+/// bm128_bn192's K loop, 731 instructions per loop against 589; SASS, 2026-11-25).
 template <class C>
-__device__ __forceinline__ u64* balanced_order_ready(char* smem) {
-  return reinterpret_cast<u64*>(smem + C::kFlagOffset);
+__device__ __forceinline__ void reset_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+  st_release_shared(group_table<C>(smem) + p.num_groups + 1, kBalancedOrderBuilding);
 }
 
-/// Builds this CTA's BalancedOrder table, then arrives on balanced_order_ready. Called by the
+/// Builds this CTA's BalancedOrder table, then releases its area[0]. Called by the
 /// kBalanceBuilderThreads builder threads after the roles split, where balances_cheap_units.
 /// Why there: built by every thread before the roles split (session 28), the table held up every
 /// tile's start by ~3.5 µs, 0.7-4.6% of masked rows with two math warpgroups (PERF_LOG session 29);
@@ -479,12 +486,11 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
       const bool cheap = rank < k;
       unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
     }
-    if (tid == 0) o.area[0] = o.waves;
+    sync();  // every builder thread's table writes before the release below
+    if (tid == 0) st_release_shared(o.area, o.waves);
   } else if (tid == 0) {
-    o.area[0] = 0;
+    st_release_shared(o.area, kBalancedOrderOff);
   }
-  sync();  // every builder thread's table writes before the release below
-  if (tid == 0) mbarrier_arrive(balanced_order_ready<C>(smem));
 }
 
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
@@ -495,9 +501,9 @@ __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* 
   if (!balances_cheap_units<C>()) return unit;
   const int wave = unit / schedule_clusters<C>();
   if (wave == 0) return unit;
-  mbarrier_wait(balanced_order_ready<C>(smem), 0);  // at once, once the table is complete
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
-  return area[0] == 0 ? unit : area[1 + wave];
+  const int state = warp_ld_acquire_shared_until_not(area, kBalancedOrderBuilding);
+  return state == kBalancedOrderOff ? unit : area[1 + wave];
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
