@@ -1130,7 +1130,6 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
   // scans; the barrier below publishes the table with the mbarriers.
   if (C::kGroupLayout != 0) build_group_table<C>(p, smem);
-  if (balances_cheap_units<C>() && threadIdx.x == 0) reset_balanced_order<C>(p, smem);
   bool cluster_waited = !late_cluster_wait<C>();  // late_cluster_wait: the start barrier's wait
   if (late_cluster_wait<C>()) {
     __syncthreads();  // this CTA's barriers, for its own threads
@@ -1140,12 +1139,11 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   } else {
     __syncthreads();
   }
+  // Grouped: every thread, after the group table is published.
+  if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
-    if (balances_cheap_units<C>() && threadIdx.x >= kBalanceBuilderFirstThread) {
-      build_balanced_order<C>(p, smem);  // the group table is published
-    }
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }

@@ -296,8 +296,9 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 /// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (the builder's code moves
 /// bm128_bn192 mc0's K loop: 6 more UMOV per 4 K blocks). Only at block_m 128: a cheap block_m
 /// 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059), and the rows there gained
-/// nothing. Masked groups are left as they are (their decode rows are short enough that the
-/// prologue's ~1 µs would show; session 27 measured a table built there 2-4% slower).
+/// nothing. Masked groups are left as they are: dealt the same way (PERF_LOG session 29) they
+/// were 0.5-3% slower on 8 of the 10 masked rows with two math warpgroups, +3% on one, with the
+/// table built here or in the producer warpgroup's idle warps while the first wave ran.
 /// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
 /// group table past the last group. Off where it does not fit there, where every cluster runs
 /// as many units, and where no group ends in a cheap m-block. GEMMTUNE_CHEAP_TILES_IN_ORDER
@@ -307,10 +308,7 @@ __device__ __forceinline__ constexpr bool balances_cheap_units() {
 #ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
   return false;
 #else
-#ifdef GEMMTUNE_BALANCE_CONTIGUOUS_ONLY  // experiment hook (2026-11-25): the kernel of session 28
-  if (C::kGroupLayout != 1) return false;
-#endif
-  return skips_idle_warpgroup<C>() && C::kBlockM == 128 && C::kSplitK == 1;
+  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 && C::kSplitK == 1;
 #endif
 }
 
@@ -321,9 +319,8 @@ __device__ __forceinline__ constexpr int schedule_clusters() {
 }
 
 /// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
-/// state (kBalancedOrderBuilding, kBalancedOrderOff, or the wave count when the table is in use),
-/// then per wave this cluster's unit (first, so that the walkers' lookup needs no size but the
-/// group count), then the builders' scratch: the
+/// wave count when the table is in use (0: off), then per wave this cluster's unit (first, so
+/// that the walkers' lookup needs no size but the group count), then the prologue's scratch: the
 /// cheap m-block bitmask, one bit per schedule unit (cheap units set; a spare word so that a
 /// 32-bit window may start at any bit), and per wave the cheap units up to and including it.
 struct BalancedOrder {
@@ -378,132 +375,113 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
   return -1;
 }
 
-/// The producer warpgroup's warps that build the BalancedOrder table (threads 32-127: warp 0
-/// is the producer; the second producer thread, kSbInStage, is for one-math-warpgroup tiles,
-/// which never balance), and their named barrier (ids 1-3 are the math warpgroups').
-constexpr int kBalanceBuilderFirstThread = 32;
-constexpr int kBalanceBuilderThreads = 96;
-constexpr unsigned kBalanceBuilderBarrier = 4;
-
-/// BalancedOrder::area[0] while the builders work; each walker's wait for it ends once they set
-/// it to the wave count (the table is in use) or kBalancedOrderOff.
-constexpr int kBalancedOrderBuilding = 0;
-constexpr int kBalancedOrderOff = -1;
-
-/// Resets BalancedOrder::area[0] to kBalancedOrderBuilding. One thread, before the barrier that
-/// publishes the group table. NOTE: through asm on purpose: a plain store here (or in
-/// build_group_table) made ptxas treat the walkers' tile values as per-thread (64 R2UR in
-/// bm128_bn192's K loop, 731 instructions per loop against 589; SASS, 2026-11-25).
-template <class C>
-__device__ __forceinline__ void reset_balanced_order(const GemmtuneGemmParams& p, char* smem) {
-  st_release_shared(group_table<C>(smem) + p.num_groups + 1, kBalancedOrderBuilding);
-}
-
-/// Builds this CTA's BalancedOrder table, then releases its area[0]. Called by the
-/// kBalanceBuilderThreads builder threads after the roles split, where balances_cheap_units.
-/// Why there: built by every thread before the roles split (session 28), the table held up every
-/// tile's start by ~3.5 µs, 0.7-4.6% of masked rows with two math warpgroups (PERF_LOG session 29);
-/// here it is built while the first wave's tiles run, which take their units in raster order
-/// (balanced_unit), and nobody waits for it unless it is late.
+/// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
+/// thread of the CTA calls it after the group table is published; where the order is on, it
+/// synchronises the CTA. Inlined, although its code changes bm128_bn192 mc0's K loop (6 more UMOV
+/// per 4 K blocks, SASS): not inlined, the loop was as before but the kernel ~1% slower on
+/// DeepSeek-V3's down rows, and reading the in-use flag once per walker instead of per tile was
+/// slower too (results/2026-11-25-grouped-cheap-units-to-long-clusters/, call 0414).
 template <class C>
 __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
+  if (!balances_cheap_units<C>()) return;
   constexpr int kClusters = schedule_clusters<C>();
-  constexpr int kThreads = kBalanceBuilderThreads;
-  const int tid = static_cast<int>(threadIdx.x) - kBalanceBuilderFirstThread;
-  auto sync = [] { named_barrier_sync(kBalanceBuilderBarrier, kBalanceBuilderThreads); };
   const int* table = group_table<C>(smem);
   const Schedule<C> sched(table[p.num_groups], p.n);
   const BalancedOrder o = balanced_order<C>(p, smem, sched.m_blocks, sched.num_units);
   const int long_clusters = sched.num_units % kClusters;  // the clusters with one unit more
   // The table holds kMax + 2 ints: the flag word (area[0]) exists even at kMax groups.
   const int free_ints = kGemmtuneMaxGroups + 1 - p.num_groups;
-  // Off where every cluster runs as many units, where the walkers never look past wave 0, and
-  // where the table does not fit; where no unit is cheap it deals the raster order itself.
-  if (long_clusters != 0 && o.waves > 1 && o.ints() <= free_ints) {
-    int* mask = o.cheap_mask();
-    for (int i = tid; i < o.mask_words + o.unit_words; i += kThreads) mask[i] = 0;  // and bits
-    sync();
-    // Each group's last m-block where it is cheap: math()'s wg1_idle test on it.
-    for (int g = tid; g < p.num_groups; g += kThreads) {
-      const int blocks = table[g + 1] - table[g];
-      if (blocks == 0) continue;
-      int begin, end;
-      group_row_range<C>(p, g, &begin, &end);
-      if ((end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2) {
-        const int b = table[g + 1] - 1;
-        atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
-      }
-    }
-    sync();
-    // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of
-    // the unit grid marks its units at their places in the raster (Schedule::unit_of).
-    unsigned* bits = o.unit_bits();
-    for (int gm = tid; gm < sched.grid_m; gm += kThreads) {
-      const bool cheap = C::kMulticast == 2
-                             ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
-                                                          mask_bit(mask, 2 * gm + 1))
-                             : mask_bit(mask, gm);
-      if (!cheap) continue;
-      for (int gn = 0; gn < sched.grid_n; ++gn) {
-        const int u = sched.unit_of(gm, gn);
-        atomicOr(&bits[u / 32], 1u << (u % 32));
-      }
-    }
-    sync();
-    // Per wave, packed: its cheap units (low 16 bits) and those beyond the long clusters'
-    // share, which go to the others (high 16 bits; full waves only). 16 bits hold either sum:
-    // the table fits beside the groups only for fewer than 16384 units.
-    int* through = o.cheap_through();
-    for (int w = tid; w < o.waves; w += kThreads) {
-      const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
-      int count = 0;
-      for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
-      const int overflow = end - first == kClusters ? max(count - long_clusters, 0) : 0;
-      through[w] = count | overflow << 16;
-    }
-    sync();
-    if (tid < 32) warp_scan_in_place(through, o.waves, tid);
-    sync();
-    // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap
-    // unit, or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap
-    // units dealt before; the others after them, rotated by the cheap units that went past the
-    // long ones before, so that where a wave has more cheap units than long clusters (many
-    // small groups) those go round the others too instead of always to the same few.
-    const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
-    int* unit_of_wave = o.unit_of_wave();
-    for (int w = tid; w < o.waves; w += kThreads) {
-      const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
-      if (c >= end - first) continue;  // no unit for this cluster in the last wave
-      const int packed_before = w > 0 ? through[w - 1] : 0;
-      const int before = packed_before & 0xffff, overflow_before = packed_before >> 16;
-      const int k = (through[w] & 0xffff) - before;
-      const int short_clusters = kClusters - long_clusters;  // >= 1: long_clusters < kClusters
-      const int rank =
-          c < long_clusters
-              ? (c - before % long_clusters + long_clusters) % long_clusters
-              : long_clusters + (c - long_clusters - overflow_before % short_clusters +
-                                 short_clusters) % short_clusters;
-      const bool cheap = rank < k;
-      unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
-    }
-    sync();  // every builder thread's table writes before the release below
-    if (tid == 0) st_release_shared(o.area, o.waves);
-  } else if (tid == 0) {
-    st_release_shared(o.area, kBalancedOrderOff);
+  const int tid = threadIdx.x;
+  // Off: every thread writes the flag itself (all the same 0), so that its own walkers read it
+  // with no barrier.
+  if (long_clusters == 0 || o.ints() > free_ints) {
+    o.area[0] = 0;
+    return;
   }
+  // Group g's last m-block where it is cheap (the math warps' wg1_idle test on it), else -1.
+  auto cheap_last_block = [&](int g) {
+    const int blocks = table[g + 1] - table[g];
+    if (blocks == 0) return -1;
+    int begin, end;
+    group_row_range<C>(p, g, &begin, &end);
+    return (end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2 ? table[g + 1] - 1 : -1;
+  };
+  bool found = false;
+  for (int g = tid; g < p.num_groups; g += blockDim.x) found = found || cheap_last_block(g) >= 0;
+  if (!__syncthreads_or(found)) {
+    o.area[0] = 0;
+    return;
+  }
+  int* mask = o.cheap_mask();
+  for (int i = tid; i < o.mask_words + o.unit_words; i += blockDim.x) mask[i] = 0;  // and bits
+  __syncthreads();
+  for (int g = tid; g < p.num_groups; g += blockDim.x) {
+    const int b = cheap_last_block(g);
+    if (b >= 0) atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
+  }
+  __syncthreads();
+  // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
+  // unit grid marks its units at their places in the raster (Schedule::unit_of).
+  unsigned* bits = o.unit_bits();
+  for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
+    const bool cheap = C::kMulticast == 2
+                           ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
+                                                        mask_bit(mask, 2 * gm + 1))
+                           : mask_bit(mask, gm);
+    if (!cheap) continue;
+    for (int gn = 0; gn < sched.grid_n; ++gn) {
+      const int u = sched.unit_of(gm, gn);
+      atomicOr(&bits[u / 32], 1u << (u % 32));
+    }
+  }
+  __syncthreads();
+  // Per wave, packed: its cheap units (low 16 bits) and those beyond the long clusters' share,
+  // which go to the others (high 16 bits; full waves only). 16 bits hold either sum: the table
+  // fits beside the groups only for fewer than 16384 units.
+  int* through = o.cheap_through();
+  for (int w = tid; w < o.waves; w += blockDim.x) {
+    const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
+    int count = 0;
+    for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
+    const int overflow = end - first == kClusters ? max(count - long_clusters, 0) : 0;
+    through[w] = count | overflow << 16;
+  }
+  __syncthreads();
+  if (tid < 32) warp_scan_in_place(through, o.waves, tid);
+  __syncthreads();
+  // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
+  // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
+  // dealt before; the others after them, rotated by the cheap units that went past the long
+  // ones before, so that where a wave has more cheap units than long clusters (many small
+  // groups) those go round the others too instead of always to the same few.
+  const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
+  int* unit_of_wave = o.unit_of_wave();
+  for (int w = tid; w < o.waves; w += blockDim.x) {
+    const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
+    if (c >= end - first) continue;  // no unit for this cluster in the last wave
+    const int packed_before = w > 0 ? through[w - 1] : 0;
+    const int before = packed_before & 0xffff, overflow_before = packed_before >> 16;
+    const int k = (through[w] & 0xffff) - before;
+    const int short_clusters = kClusters - long_clusters;  // >= 1: long_clusters < kClusters
+    const int rank =
+        c < long_clusters
+            ? (c - before % long_clusters + long_clusters) % long_clusters
+            : long_clusters + (c - long_clusters - overflow_before % short_clusters + short_clusters) %
+                                  short_clusters;
+    const bool cheap = rank < k;
+    unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
+  }
+  if (tid == 0) o.area[0] = o.waves;
+  __syncthreads();
 }
 
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
-/// the BalancedOrder table's, or `unit` itself in the first wave (the table is built while it
-/// runs) and where the order is off.
+/// the BalancedOrder table's, or `unit` itself where the order is off.
 template <class C>
 __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem, int unit) {
   if (!balances_cheap_units<C>()) return unit;
-  const int wave = unit / schedule_clusters<C>();
-  if (wave == 0) return unit;
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
-  const int state = warp_ld_acquire_shared_until_not(area, kBalancedOrderBuilding);
-  return state == kBalancedOrderOff ? unit : area[1 + wave];
+  return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.

@@ -254,41 +254,6 @@ __device__ __forceinline__ void setmaxnreg_dec() {
   asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(kRegs));
 }
 
-/// Reads a shared-memory int with acquire semantics (CTA scope) until every lane of the (fully
-/// active) warp sees it differ from `busy`, and returns it in a warp-uniform register: what this
-/// thread reads after it sees what the releasing thread wrote before its release. Why the vote
-/// and the reduction: a loop whose exit ptxas cannot prove warp-uniform made it treat every tile
-/// value after it as per-thread (64 R2UR in bm128_bn192's K loop, SASS). No "memory" clobber, so
-/// ordinary code may move around it: read what it guards with ld_shared_after.
-__device__ __forceinline__ int warp_ld_acquire_shared_until_not(const int* p, int busy) {
-  int v;
-  asm volatile(
-      "{\n"
-      ".reg .pred done;\n"
-      ".reg .b32 mine;\n"
-      "SPIN_%=:\n"
-      "ld.acquire.cta.shared.b32 mine, [%1];\n"
-      "setp.ne.s32 done, mine, %2;\n"
-      "vote.sync.all.pred done, done, 0xffffffff;\n"
-      "@!done bra SPIN_%=;\n"
-      "redux.sync.max.s32 %0, mine, 0xffffffff;\n"
-      "}\n"
-      : "=r"(v)
-      : "r"(smem_addr(p)), "r"(busy));
-  return v;
-}
-/// A shared-memory int read that stays after a preceding warp_ld_acquire_shared_until_not (volatile asm
-/// statements keep their order; a plain C++ load could be hoisted above the acquire).
-__device__ __forceinline__ int ld_shared_after(const int* p) {
-  int v;
-  asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(smem_addr(p)));
-  return v;
-}
-/// A shared-memory int written with release semantics (CTA scope).
-__device__ __forceinline__ void st_release_shared(int* p, int v) {
-  asm volatile("st.release.cta.shared.b32 [%0], %1;" ::"r"(smem_addr(p)), "r"(v) : "memory");
-}
-
 /// Named barrier over `threads` threads (a multiple of 32); id 0 is __syncthreads.
 __device__ __forceinline__ void named_barrier_sync(u32 id, u32 threads) {
   asm volatile("bar.sync %0, %1;" ::"r"(id), "r"(threads) : "memory");

@@ -90,9 +90,9 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
 // stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
 // move with any remainder; groups shorter than a tile stay. Every row must match and no row
 // outside the groups may change, also with multicast pairs, masked groups and few SMs (many
-// waves, where block_m 128 deals each wave's cheap units to the clusters that run one unit
-// more, build_balanced_order: the contiguous groups of 190 and 300 rows end cheap, the masked
-// ones of 20 and 129).
+// waves, where the contiguous layout at block_m 128 deals each wave's cheap units to the
+// clusters that run one unit more, build_balanced_order: its groups of 190 and 300 rows end
+// cheap).
 TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
   GT_SKIP_WITHOUT_GPU();
   Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
