@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The grouped rows at the 700 W cap: does DeepGEMM win there by a higher SM clock (less energy per
+# K block) or by fewer cycles? Per round, DeepGEMM's grouped GEMM (.anchors/dg_grouped.py) and then
+# gemmtune's pick each run ITERS calls in a row with the "call" protocol, while nvidia-smi samples
+# SM clock and power every 50 ms. Per phase: the median µs, the mean clock and power over the
+# samples drawing more than POWER_FLOOR_W (the GEMMs, not the set-up around them), and cycles per
+# call (µs x MHz). The grouped sibling of scripts/device_power_probe.sh (dense).
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_power_probe.sh PROBLEMS.json LABEL \
+#            N CONFIG [CONFIG...]      (the problem of PROBLEMS.json with that label and N)
+#   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PROBE_ITERS (default 3000), POWER_FLOOR_W
+#   (default 400). carry: .devdeps .anchors .dgcache. Writes $OUT/log.txt, $OUT/smi.csv,
+#   $OUT/phases.jsonl.
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+problems=$1 label=$2 n=$3
+shift 3
+iters=${GEMMTUNE_PROBE_ITERS:-3000}
+exec > >(tee -a "$OUT/log.txt") 2>&1
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
+python3 - "$problems" "$label" "$n" /tmp/probe_problem.json <<'PY'
+import json, sys
+src, label, n, out = sys.argv[1:]
+ps = [p for p in json.load(open(src))["problems"] if p["label"] == label and p["n"] == int(n)]
+if len(ps) != 1:
+    sys.exit(f"device_grouped_power_probe: {len(ps)} problems labelled {label} with N {n} in {src}")
+json.dump({"problems": ps}, open(out, "w"))
+PY
+[[ -s /tmp/probe_problem.json ]] || exit 2
+read -r layout k groups < <(python3 -c 'import json; p=json.load(open("/tmp/probe_problem.json"))["problems"][0]; print(p["layout"], p["k"], ",".join(map(str, p["ms"])))')
+extra=(); [[ $layout == masked ]] && extra=(--max-m "$(python3 -c 'import json; print(json.load(open("/tmp/probe_problem.json"))["problems"][0]["max_m"])')")
+for c in "$@"; do devbuild/gemmtune compile --config "$c" > /dev/null 2>&1; done
+python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_warm.jsonl --iters 3 > /dev/null 2>&1  # JIT
+nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
+smi_pid=$!
+: > "$OUT/phases.jsonl"
+phase() {  # name median_us_reader command...
+  local name=$1 reader=$2; shift 2
+  local t0 t1 us
+  t0=$(date +%s.%N)
+  "$@" > /tmp/phase.out 2> /tmp/phase.err
+  t1=$(date +%s.%N)
+  us=$(python3 -c "$reader" < /tmp/phase.out 2>/dev/null)
+  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
+  echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
+  sleep 2  # let the card settle between phases
+}
+dg_reader='import json; print(json.loads(open("/tmp/dg_probe.jsonl").readline())["dg_us"])'
+gt_reader='import json,sys; d=json.loads(sys.stdin.read()); m=[x for x in d["measurements"] if x.get("kind","gemmtune")=="gemmtune"]; print(m[0]["timing"]["median_us"])'
+for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
+  phase "deepgemm#$round" "$dg_reader" python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_probe.jsonl --iters "$iters"
+  for c in "$@"; do
+    phase "$c#$round" "$gt_reader" devbuild/gemmtune --log-level warn run --layout "grouped_$layout" \
+      --group-m "$groups" "${extra[@]}" --n "$n" --k "$k" --config "$c" --timing call --iters "$iters" \
+      --warmup 3 --baseline-timing none --json
+  done
+done
+kill "$smi_pid"
+python3 - "$OUT/phases.jsonl" "$OUT/smi.csv" "${POWER_FLOOR_W:-400}" <<'PY'
+import json, sys, datetime
+phases = [json.loads(l) for l in open(sys.argv[1])]
+floor = float(sys.argv[3])
+samples = []
+for line in open(sys.argv[2]):
+    try:
+        ts, mhz, w, temp = [x.strip() for x in line.split(",")]
+        t = datetime.datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp()
+        samples.append((t, float(mhz), float(w), float(temp)))
+    except ValueError:
+        pass
+for p in phases:
+    s = [x for x in samples if p["t0"] <= x[0] <= p["t1"] and x[2] > floor]
+    if not s or not p["median_us"]:
+        print(p["phase"], "no samples" if not s else "no time"); continue
+    mhz = sum(x[1] for x in s) / len(s); w = sum(x[2] for x in s) / len(s)
+    print(f'{p["phase"]:50s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
+          f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} samples > {floor:.0f} W)')
+PY
