@@ -48,7 +48,8 @@ phase() {  # name median_us_reader command...
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
   sleep 2  # let the card settle between phases
 }
-dg_reader='import json; print(json.loads(open("/tmp/dg_probe.jsonl").readline())["dg_us"])'
+# NOTE: dg_grouped.py appends to its output: the phase's record is the file's last line.
+dg_reader='import json; print(json.loads(open("/tmp/dg_probe.jsonl").read().splitlines()[-1])["dg_us"])'
 gt_reader='import json,sys; d=json.loads(sys.stdin.read()); m=[x for x in d["measurements"] if x.get("kind","gemmtune")=="gemmtune"]; print(m[0]["timing"]["median_us"])'
 for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   phase "deepgemm#$round" "$dg_reader" python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_probe.jsonl --iters "$iters"
