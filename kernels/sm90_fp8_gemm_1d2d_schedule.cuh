@@ -293,8 +293,9 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 /// first to those L clusters, in turn, and any beyond them round the other clusters, in turn;
 /// whole units fill the rest, each in raster order.
 /// Measured (PERF_LOG session 28, against raster order): gate+up g8 3.1-3.4% faster, down g32
-/// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (the builder's code moves
-/// bm128_bn192 mc0's K loop: 6 more UMOV per 4 K blocks). Only at block_m 128: a cheap block_m
+/// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (any builder code before
+/// the roles split, even a bare __syncthreads, moves bm128_bn192 mc0's K loop: 3 UMOV and 3 NOP
+/// more per 4 K blocks, SASS bisected in session 29). Only at block_m 128: a cheap block_m
 /// 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059), and the rows there gained
 /// nothing. Masked groups are left as they are: dealt the same way (PERF_LOG session 29) they
 /// were 0.5-3% slower on 8 of the 10 masked rows with two math warpgroups, +3% on one, with the
