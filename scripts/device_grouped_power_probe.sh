@@ -60,23 +60,4 @@ for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   done
 done
 kill "$smi_pid"
-python3 - "$OUT/phases.jsonl" "$OUT/smi.csv" "${POWER_FLOOR_W:-400}" <<'PY'
-import json, sys, datetime
-phases = [json.loads(l) for l in open(sys.argv[1])]
-floor = float(sys.argv[3])
-samples = []
-for line in open(sys.argv[2]):
-    try:
-        ts, mhz, w, temp = [x.strip() for x in line.split(",")]
-        t = datetime.datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp()
-        samples.append((t, float(mhz), float(w), float(temp)))
-    except ValueError:
-        pass
-for p in phases:
-    s = [x for x in samples if p["t0"] <= x[0] <= p["t1"] and x[2] > floor]
-    if not s or not p["median_us"]:
-        print(p["phase"], "no samples" if not s else "no time"); continue
-    mhz = sum(x[1] for x in s) / len(s); w = sum(x[2] for x in s) / len(s)
-    print(f'{p["phase"]:50s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
-          f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} samples > {floor:.0f} W)')
-PY
+python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" --floor-w "${POWER_FLOOR_W:-400}"

@@ -40,24 +40,4 @@ for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   done
 done
 kill "$smi_pid"
-python3 - "$OUT/phases.jsonl" "$OUT/smi.csv" <<'PY'
-import json, sys, datetime
-phases = [json.loads(l) for l in open(sys.argv[1])]
-samples = []
-for line in open(sys.argv[2]):
-    try:
-        ts, mhz, w, temp = [x.strip() for x in line.split(",")]
-        t = datetime.datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp()
-        samples.append((t, float(mhz), float(w), float(temp)))
-    except ValueError:
-        pass
-for p in phases:
-    # the middle 80% of the phase: skip set-up (inputs, references) and the tail
-    a = p["t0"] + 0.5 * (p["t1"] - p["t0"]); b = p["t1"] - 0.05 * (p["t1"] - p["t0"])
-    s = [x for x in samples if a <= x[0] <= b]
-    if not s or not p["median_us"]:
-        print(p["phase"], "no samples" if not s else "no time"); continue
-    mhz = sum(x[1] for x in s) / len(s); w = sum(x[2] for x in s) / len(s)
-    print(f'{p["phase"]:45s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
-          f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} samples, {s[-1][3]:.0f} C)')
-PY
+python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv"
