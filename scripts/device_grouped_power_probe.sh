@@ -8,7 +8,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_power_probe.sh PROBLEMS.json LABEL \
 #            N CONFIG [CONFIG...]      (the problem of PROBLEMS.json with that label and N)
 #   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PROBE_ITERS (default 3000), POWER_FLOOR_W
-#   (default 400). carry: .devdeps .anchors .dgcache. Writes $OUT/log.txt, $OUT/smi.csv,
+#   (default 400), GEMMTUNE_PROBE_GAPS_US (default "0": each config runs once per gap, with
+#   `run --sample-gap-us`, an idle host gap after each call). carry: .devdeps .anchors .dgcache.
+#   Writes $OUT/log.txt, $OUT/smi.csv (with instant power and the clock-event reasons),
 #   $OUT/phases.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -30,11 +32,11 @@ if len(ps) != 1:
 json.dump({"problems": ps}, open(out, "w"))
 PY
 [[ -s /tmp/probe_problem.json ]] || exit 2
-read -r layout k groups < <(python3 -c 'import json; p=json.load(open("/tmp/probe_problem.json"))["problems"][0]; print(p["layout"], p["k"], ",".join(map(str, p["ms"])))')
-extra=(); [[ $layout == masked ]] && extra=(--max-m "$(python3 -c 'import json; print(json.load(open("/tmp/probe_problem.json"))["problems"][0]["max_m"])')")
+read -r layout k groups max_m < <(python3 -c 'import json; p=json.load(open("/tmp/probe_problem.json"))["problems"][0]; print(p["layout"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0))')
+extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
 for c in "$@"; do devbuild/gemmtune compile --config "$c" > /dev/null 2>&1; done
 python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_warm.jsonl --iters 3 > /dev/null 2>&1  # JIT
-nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
+nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,power.draw.instant,clocks_event_reasons.active --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
 smi_pid=$!
 : > "$OUT/phases.jsonl"
 phase() {  # name median_us_reader command...
@@ -44,7 +46,7 @@ phase() {  # name median_us_reader command...
   "$@" > /tmp/phase.out 2> /tmp/phase.err
   t1=$(date +%s.%N)
   us=$(python3 -c "$reader" < /tmp/phase.out 2>/dev/null)
-  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
+  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"iters\": $iters, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
   sleep 2  # let the card settle between phases
 }
@@ -54,9 +56,12 @@ gt_reader='import json,sys; d=json.loads(sys.stdin.read()); m=[x for x in d["mea
 for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   phase "deepgemm#$round" "$dg_reader" python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_probe.jsonl --iters "$iters"
   for c in "$@"; do
-    phase "$c#$round" "$gt_reader" devbuild/gemmtune --log-level warn run --layout "grouped_$layout" \
-      --group-m "$groups" "${extra[@]}" --n "$n" --k "$k" --config "$c" --timing call --iters "$iters" \
-      --warmup 3 --baseline-timing none --json
+    for gap in ${GEMMTUNE_PROBE_GAPS_US:-0}; do
+      tag=$c; [[ $gap != 0 ]] && tag="$c+gap${gap}us"
+      phase "$tag#$round" "$gt_reader" devbuild/gemmtune --log-level warn run --layout "grouped_$layout" \
+        --group-m "$groups" "${extra[@]}" --n "$n" --k "$k" --config "$c" --timing call --iters "$iters" \
+        --warmup 3 --baseline-timing none --sample-gap-us "$gap" --json
+    done
   done
 done
 kill "$smi_pid"

@@ -4,8 +4,9 @@
 usage: scripts/power_probe_summary.py PHASES.jsonl SMI.csv [--floor-w W]
 
 PHASES.jsonl: one line per phase, {"phase", "t0", "t1" (epoch seconds), "median_us"}.
-SMI.csv: nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,
-noheader,nounits. Which samples count: without --floor-w, those in the phase's second half less
+SMI.csv: nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu[,power.draw.instant,
+clocks_event_reasons.active] --format=csv,noheader,nounits (the last two optional: with them, the
+mean instant power and the share of samples per clock-event reason, e.g. sw_power_cap). Which samples count: without --floor-w, those in the phase's second half less
 its last 5% (scripts/device_power_probe.sh: the set-up of inputs and references comes first);
 with it, every sample of the phase drawing more than W watts (scripts/device_grouped_power_probe.sh:
 DeepGEMM's harness sets up and checks around its timed calls, which draw less).
@@ -13,6 +14,10 @@ DeepGEMM's harness sets up and checks around its timed calls, which draw less).
 import argparse
 import datetime
 import json
+
+# NVML's clock event reason bits (nvmlClocksEventReason*), the ones a loaded GPU reports.
+REASONS = {0x4: "sw_power_cap", 0x8: "hw_slowdown", 0x20: "sw_thermal", 0x40: "hw_thermal",
+           0x80: "hw_power_brake"}
 
 
 def main():
@@ -25,9 +30,11 @@ def main():
     samples = []
     for line in open(a.smi):
         try:
-            ts, mhz, w, temp = [x.strip() for x in line.split(",")]
-            t = datetime.datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp()
-            samples.append((t, float(mhz), float(w), float(temp)))
+            f = [x.strip() for x in line.split(",")]
+            t = datetime.datetime.strptime(f[0], "%Y/%m/%d %H:%M:%S.%f").timestamp()
+            instant_w = float(f[4]) if len(f) > 4 else None
+            reasons = int(f[5], 16) if len(f) > 5 else None
+            samples.append((t, float(f[1]), float(f[2]), float(f[3]), instant_w, reasons))
         except ValueError:
             pass
     for p in phases:
@@ -44,8 +51,20 @@ def main():
             continue
         mhz = sum(x[1] for x in s) / len(s)
         w = sum(x[2] for x in s) / len(s)
+        extra = ""
+        if s[0][4] is not None:
+            extra += f'  instant {sum(x[4] for x in s) / len(s):5.0f} W'
+        if s[0][5] is not None:
+            shares = [f'{name} {sum(1 for x in s if x[5] & bit) / len(s):.0%}'
+                      for bit, name in REASONS.items() if any(x[5] & bit for x in s)]
+            extra += "  reasons: " + (", ".join(shares) or "none")
+        # The loaded span over the calls: µs per call of the harness's whole loop (the call, the
+        # L2 flush and the host's gap before the next), against the call's own median.
+        if p.get("iters") and a.floor_w is not None and len(s) > 1:
+            extra += f'  period {(s[-1][0] - s[0][0]) * 1e6 / p["iters"]:6.0f} us'
         print(f'{p["phase"]:50s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
-              f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} {which}, {s[-1][3]:.0f} C)')
+              f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} {which}, {s[-1][3]:.0f} C)'
+              + extra)
 
 
 if __name__ == "__main__":
