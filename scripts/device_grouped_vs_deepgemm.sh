@@ -11,8 +11,11 @@
 #   (keep devbuild/ when a warm machine still has it from the previous call),
 #   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines),
 #   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
-#   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py).
-# Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl, dg_grouped.jsonl (both passes).
+#   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
+#   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
+#   gemmtune run idles this long after each sample; default 0).
+# Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
+# sample: gt_period_us, dg_period_us), dg_grouped.jsonl (both passes).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -27,8 +30,9 @@ stamp "building DeepGEMM and gemmtune"
 build_both_and_test
 # NOTE: a second run in the same call (a warm machine) must not append to the first's rows:
 # grouped_vs_deepgemm.py appends to its output (so an interrupted pass keeps its rows).
-rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl
-python3 .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
+rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl /tmp/dg1_period.json /tmp/dg2_period.json
+# NOTE: DeepGEMM's harness runs unchanged; scripts/dg_sample_period.py notes its loop's period.
+python3 scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 # NOTE: DeepGEMM's first pass on a cold machine JIT-compiles every kernel (~3 min for the 32
 # benchmark problems); a lowered GEMMTUNE_DEADLINE_S can leave the gemmtune pass no time at all.
@@ -41,9 +45,10 @@ table_args=()
 [[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
   /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" \
-  --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" > /tmp/gt_pass.log 2>&1
+  --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" \
+  --sample-gap-us "${GEMMTUNE_SAMPLE_GAP_US:-0}" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
-python3 .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
+python3 scripts/dg_sample_period.py /tmp/dg2_period.json .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
 stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"
 # Join: the gemmtune pass is re-read with both DeepGEMM passes (no re-timing of gemmtune).
 python3 - /tmp/gt_only.jsonl /tmp/dg1.jsonl /tmp/dg2.jsonl "$OUT/grouped_cmp.jsonl" <<'PY'
@@ -52,13 +57,26 @@ def rows(p):
     try: return [json.loads(l) for l in open(p) if l.strip()]
     except FileNotFoundError: return []
 key = lambda r: (r["layout"], r["n"], r["k"], tuple(r["ms"]))
-d1 = {key(r): r for r in rows(sys.argv[2])}; d2 = {key(r): r for r in rows(sys.argv[3])}
+def with_periods(dg, path):
+    """DeepGEMM's rows with the loop period of their timed burst (dg_sample_period.py's bursts,
+    in the same order as the rows that have a time), where the counts agree."""
+    try: bursts = json.load(open(path))["bursts"]
+    except (FileNotFoundError, json.JSONDecodeError): bursts = []
+    timed = [r for r in dg if r.get("dg_us")]
+    if len(bursts) == len(timed):
+        for r, b in zip(timed, bursts): r["dg_period_us"] = b["period_us"]
+    else:
+        print(f"{path}: {len(bursts)} bursts for {len(timed)} timed rows: no DeepGEMM periods")
+    return dg
+d1 = {key(r): r for r in with_periods(rows(sys.argv[2]), "/tmp/dg1_period.json")}
+d2 = {key(r): r for r in with_periods(rows(sys.argv[3]), "/tmp/dg2_period.json")}
 ratios = []
 with open(sys.argv[4], "w") as out:
     for r in rows(sys.argv[1]):
         k = key(r); dg = [d[k]["dg_us"] for d in (d1, d2) if k in d and d[k].get("dg_us")]
         r["dg_us_passes"] = dg
         r["dg_diff"] = [d[k].get("dg_diff") for d in (d1, d2) if k in d]
+        r["dg_period_us"] = [d[k]["dg_period_us"] for d in (d1, d2) if k in d and d[k].get("dg_period_us")]
         if dg:
             r["dg_us"] = sum(dg) / len(dg)
             r["dg_tflops"] = 2.0 * sum(r["ms"]) * r["n"] * r["k"] / r["dg_us"] / 1e6
@@ -66,7 +84,8 @@ with open(sys.argv[4], "w") as out:
             r["dg_over_gt"] = r["dg_us"] / r["gt_us"]; ratios.append(r["dg_over_gt"])
         out.write(json.dumps(r) + "\n")
         print(f'{r.get("label")} G{len(r["ms"])} {r["n"]}x{r["k"]} rows {sum(r["ms"])}: gt {r.get("gt_us", 0):.1f} us '
-              f'{r.get("gt_config")} dg {[round(x, 1) for x in dg]} -> {r.get("dg_over_gt", 0):.3f}')
+              f'{r.get("gt_config")} dg {[round(x, 1) for x in dg]} -> {r.get("dg_over_gt", 0):.3f}; '
+              f'period per sample gt {r.get("gt_period_us") or 0:.0f} us, dg {[round(x) for x in r["dg_period_us"]]} us')
 if ratios:
     g = math.exp(sum(map(math.log, ratios)) / len(ratios))
     print(f"grouped: dg/gt geomean {g:.3f} over {len(ratios)} problems; >= 1.0: {sum(x >= 1 for x in ratios)}; min {min(ratios):.3f}")

@@ -3,7 +3,7 @@
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json] [--baseline-timing separate|none]
-       [--variants NAME=DEFINES ...]
+       [--variants NAME=DEFINES[;gap_us=US] ...] [--sample-gap-us US]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
@@ -61,13 +61,14 @@ def problem_key(p):
     return (p["layout"], p["n"], p["k"], tuple(p["ms"]))
 
 
-def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_args=()):
+def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_args=(),
+                sample_gap_us=0):
     """`gemmtune run` of grouped problem `p` (dg_grouped.py's format) with CONFIG (one or a
     comma-separated list), call timing, JSON out: the one place these scripts spell it."""
     cmd = [gemmtune, *global_args, "run", "--layout", "grouped_" + p["layout"],
            "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
            "--config", config, "--timing", "call", "--iters", str(iters), "--json",
-           "--baseline-timing", baseline_timing]
+           "--baseline-timing", baseline_timing, "--sample-gap-us", str(sample_gap_us)]
     if p["layout"] == "masked":
         cmd += ["--max-m", str(p["max_m"])]
     return cmd
@@ -82,14 +83,29 @@ def dg_rows(path):
     return out
 
 
+def parse_variant(spec):
+    """"NAME=DEFINES[;gap_us=US]" -> (name, defines, sample gap in µs)."""
+    name, _, rest = spec.partition("=")
+    defines, _, gap = rest.partition(";gap_us=")
+    return name, defines, int(gap or 0)
+
+
+def with_gap(cmd, gap_us):
+    """`cmd` (run_command's) with its --sample-gap-us replaced."""
+    i = cmd.index("--sample-gap-us")
+    return cmd[:i + 1] + [str(gap_us)] + cmd[i + 2:]
+
+
 def variant_times(cmd, variants, rotation):
-    """Median µs of the config under each kernel variant: 2 rounds, order rotated by `rotation`."""
-    times = {name: [] for name, _ in variants}
+    """Median µs of the config under each variant (kernel defines and sample gap): 2 rounds,
+    order rotated by `rotation`."""
+    times = {name: [] for name, _, _ in variants}
     for _ in range(2):
         order = variants[rotation % len(variants):] + variants[:rotation % len(variants)]
-        for name, defines in order:
+        for name, defines, gap_us in order:
             env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=defines)
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+            run = subprocess.run(with_gap(cmd, gap_us), capture_output=True, text=True,
+                                 timeout=300, env=env)
             try:
                 ours = [m for m in json.loads(run.stdout)["measurements"]
                         if m.get("kind", "gemmtune") == "gemmtune" and m["disposition"] == "passed"]
@@ -113,10 +129,15 @@ def main():
     # Kernel variants through the GEMMTUNE_KERNEL_DEFINES hook ("NAME=DEFINES", "base=" for the
     # unmodified kernel; the first is the row's gemmtune time): each problem's config is run with
     # every variant, 2 rounds, the order rotated per problem, and each variant's median is kept
-    # in the row's "variants" (its ratio to DeepGEMM in "variant_dg_over_gt").
+    # in the row's "variants" (its ratio to DeepGEMM in "variant_dg_over_gt"). ";gap_us=US"
+    # gives a variant its own idle per sample (`run --sample-gap-us`).
     ap.add_argument("--variants", nargs="*", default=[])
+    # Idle per sample of every run (the first variant's own gap, where it has one, wins).
+    ap.add_argument("--sample-gap-us", type=int, default=0)
     a = ap.parse_args()
-    variants = [v.split("=", 1) for v in a.variants] or [["base", ""]]
+    variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
+    if variants[0][2] == 0:
+        variants[0] = (variants[0][0], variants[0][1], a.sample_gap_us)
     chosen = table_configs(a.table) if a.table else None
     problems = json.load(open(a.problems))["problems"]
     passes = [dg_rows(a.dg1), dg_rows(a.dg2)]
@@ -133,13 +154,15 @@ def main():
                     continue
             else:
                 config = candidates(p)
-            cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing)
+            cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing,
+                              sample_gap_us=variants[0][2])
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
             if len(variants) > 1:
                 row["variants"] = variant_times(cmd, variants, len(ratios))
             env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=variants[0][1])
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
             row["gt_rc"] = run.returncode
+            row["gt_sample_gap_us"] = variants[0][2]
             try:
                 doc = json.loads(run.stdout)
             except json.JSONDecodeError:
@@ -163,6 +186,7 @@ def main():
                 row["gt_us"] = best["timing"]["median_us"]
                 row["gt_config"] = best["config"]
                 row["gt_spread"] = best["timing"]["spread"]
+                row["gt_period_us"] = best["timing"].get("sample_period_us")
                 row["gt_worst_diff"] = best["validation"].get("worst_vs_reference", {}).get("diff")
                 row["gt_tflops"] = useful / row["gt_us"] / 1e6
             if dg:
@@ -180,7 +204,7 @@ def main():
                   f'gt {row.get("gt_us", float("nan")):.1f} us ({row.get("gt_config")}) '
                   f'dg {row.get("dg_us", float("nan")):.1f} us {dg} -> {row.get("dg_over_gt", float("nan")):.3f}',
                   flush=True)
-    for name, _ in variants if len(variants) > 1 else []:
+    for name, _, _ in variants if len(variants) > 1 else []:
         v = [r for r in variant_ratios if r.get(name)]
         if v:
             g = math.exp(sum(math.log(r[name]) for r in v) / len(v))

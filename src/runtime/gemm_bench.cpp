@@ -69,6 +69,7 @@ nlohmann::json to_run_record(const Measurement& m) {
                    {"samples", static_cast<int>(t.samples_us.size())}};
     j["tflops"] = m.tflops();
     j["gbps"] = m.gbps();
+    if (t.sample_period_us > 0) j["timing"]["sample_period_us"] = t.sample_period_us;
     j["clock"] = {{"sm_mhz", t.clocks_after.sm_clock_mhz}, {"power_w", t.clocks_after.power_w}};
     if (!t.samples_sm_mhz.empty()) {  // run --clock-per-sample
       j["timing"]["samples_us"] = t.samples_us;

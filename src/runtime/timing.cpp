@@ -34,6 +34,12 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
 }
 
 void Timer::record_sample(const TimedLaunch& launch, TimingStats& stats) {
+  const auto start = std::chrono::steady_clock::now();
+  if (last_sample_start_) {
+    stats.sample_intervals_us.push_back(
+        std::chrono::duration<double, std::micro>(start - *last_sample_start_).count());
+  }
+  last_sample_start_ = start;
   bool timed_out = false;
   stats.samples_us.push_back(sample_us_once(launch, &timed_out));
   stats.spin_timeouts += timed_out ? 1 : 0;
@@ -134,6 +140,9 @@ std::vector<TimingStats> Timer::summarize(const std::vector<TimedLaunch>& launch
     t.min_us = s.min;
     t.max_us = s.max;
     t.spread = s.spread;
+    if (!t.sample_intervals_us.empty()) {
+      t.sample_period_us = summarize_samples(t.sample_intervals_us).median;
+    }
     t.clocks_after = clocks;
     if (t.spin_timeouts > 0) {
       spdlog::warn("{}: {} samples launched after the spin kernel timed out; they include launch latency", t.name,
@@ -157,6 +166,7 @@ std::vector<TimingStats> Timer::time_interleaved(const std::vector<TimedLaunch>&
   for (int w = 0; w < options_.warmup_count; ++w) {
     for (const TimedLaunch& launch : launches) static_cast<void>(sample_us(launch, &timed_out));
   }
+  restart_sample_loop();
   for (int s = 0; s < samples; ++s) {
     for (size_t c = 0; c < launches.size(); ++c) record_sample(launches[c], stats[c]);
   }
@@ -190,6 +200,7 @@ std::vector<TimingStats> Timer::time_in_bursts(const std::vector<TimedLaunch>& l
       for (int w = 0; w < plan.warmup_count; ++w) {
         static_cast<void>(sample_us(launches[c], &timed_out));
       }
+      restart_sample_loop();
       for (int s = 0; s < plan.burst_samples; ++s) record_sample(launches[c], stats[c]);
       const double burst_ms = 1000.0 * seconds_since(burst_start);
       idle_ms = static_cast<int>(std::min<double>(std::ceil(burst_ms), plan.max_idle_ms));
@@ -263,6 +274,7 @@ void to_json(nlohmann::json& j, const TimingStats& t) {
                      {"burst_rounds", t.burst_rounds},
                      {"samples_us", t.samples_us},
                      {"clocks_after", t.clocks_after}};
+  if (t.sample_period_us > 0) j["sample_period_us"] = t.sample_period_us;
   if (!t.samples_sm_mhz.empty()) {  // only where asked for: records stay as they were otherwise
     j["samples_sm_mhz"] = t.samples_sm_mhz;
     j["samples_end_ns"] = t.samples_end_ns;

@@ -7,8 +7,10 @@
 /// The NVML clock sample taken right after the last sample is attached to every result.
 #include <cuda_runtime_api.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,12 @@ struct TimingStats {
   /// %globaltimer then (ns; its steps give each sample's period, so the duty cycle).
   std::vector<double> samples_sm_mhz;
   std::vector<unsigned long long> samples_end_ns;
+  /// Host time from each timed sample's start to the next one's in the same loop (any launch's):
+  /// the loop's period per sample, the call plus the flush, the host's gap and any sample gap.
+  /// Why: at the 700 W cap the idle share of that period sets the clock (PERF_LOG session 30), so
+  /// two sides compared must idle alike; their periods show whether they do.
+  std::vector<double> sample_intervals_us;
+  double sample_period_us = 0.0;  ///< median of sample_intervals_us (0: fewer than 2 samples)
   double median_us = 0.0;
   double p10_us = 0.0;
   double p90_us = 0.0;
@@ -143,6 +151,8 @@ class Timer {
   /// clock_per_sample: the SM clock now (the probe queued on the stream) added to `stats`.
   void record_clock(TimingStats& stats);
   void flush();
+  /// Starts a new loop of timed samples: the next sample's interval is not measured.
+  void restart_sample_loop() { last_sample_start_.reset(); }
   /// Drains the stream, then sleeps `idle_ms` on the host.
   void idle(int idle_ms);
   /// `measured` (one per launch, only samples_us and spin_timeouts set) with every other field
@@ -160,6 +170,7 @@ class Timer {
   Kernel spin_kernel_;           // kernel mode: support_timing_spin
   MappedHostBuffer clock_probe_out_;  // clock_per_sample: GemmtuneSupportClockProbeParams::out
   Kernel clock_probe_kernel_;
+  std::optional<std::chrono::steady_clock::time_point> last_sample_start_;  // record_sample
 };
 
 void to_json(nlohmann::json& j, const TimingStats& stats);

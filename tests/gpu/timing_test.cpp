@@ -90,6 +90,25 @@ TEST(Timing, ClockPerSampleReadsTheClockAfterEverySample) {
   EXPECT_TRUE(plain.time(work.launch()).samples_sm_mhz.empty());
 }
 
+TEST(Timing, SamplePeriodCountsTheGapBetweenSamples) {
+  GT_SKIP_WITHOUT_GPU();
+  const MemsetWork work;
+  const TimingOptions base{.mode = TimingMode::kCall, .warmup_count = 1, .sample_count = 8,
+                           .flush_bytes = 1u << 20};
+  TimingOptions gapped = base;
+  gapped.sample_gap_us = 2000;
+  Timer plain(base), with_gap(gapped);
+  const TimingStats p = plain.time(work.launch());
+  const TimingStats g = with_gap.time(work.launch());
+  // 8 samples, 7 intervals between them; the warm-up's is not one of them.
+  ASSERT_EQ(p.sample_intervals_us.size(), 7u);
+  ASSERT_EQ(g.sample_intervals_us.size(), 7u);
+  // A period holds at least the sample itself, and the gap on top of it where one is asked for.
+  EXPECT_GE(p.sample_period_us, p.median_us);
+  EXPECT_GE(g.sample_period_us, g.median_us + 2000.0);
+  EXPECT_LT(p.sample_period_us, p.median_us + 2000.0) << "no gap asked for, yet one was there";
+}
+
 /// The order in which a launch ran, recorded on the host as it is enqueued.
 struct LaunchLog {
   std::vector<std::string> order;
