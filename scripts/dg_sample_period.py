@@ -11,9 +11,10 @@ comparison must be checked to idle alike.
 
 How: torch.cuda.Event.record is wrapped to note the host time of every record. A timed sample
 records a start and a stop event and then waits for the stop, so the host's time from one start
-record to the next is the loop's period per sample on the GPU too. Records more than GAP_S apart
-start a new burst (the next problem); each burst's median period is written in order, as
-{"bursts": [{"samples": n, "period_us": median}, ...]}.
+record to the next is the loop's period per sample on the GPU too. The harness times each problem
+in one burst of --iters samples (default 30), so every 2 x iters records are a burst; each burst's
+median period is written in order, as {"bursts": [{"samples": n, "period_us": median}, ...]}.
+(Splitting at long gaps instead merged bursts: some problems set up in under 50 ms.)
 """
 import atexit
 import json
@@ -23,9 +24,9 @@ import time
 
 import torch
 
-GAP_S = 0.05  # no timed call of the benchmark sets lasts 50 ms; set-up between problems does
-
 out_path, script = sys.argv[1], sys.argv[2]
+harness_args = sys.argv[3:]
+iters = int(harness_args[harness_args.index("--iters") + 1]) if "--iters" in harness_args else 30
 records = []
 _record = torch.cuda.Event.record
 
@@ -36,14 +37,7 @@ def record(self, *args, **kwargs):
 
 
 def write():
-    bursts, cur = [], [records[0]] if records else []
-    for t in records[1:]:
-        if t - cur[-1] > GAP_S:
-            bursts.append(cur)
-            cur = []
-        cur.append(t)
-    if cur:
-        bursts.append(cur)
+    bursts = [records[i:i + 2 * iters] for i in range(0, len(records), 2 * iters)]
     rows = []
     for b in bursts:
         starts = b[0::2]  # start, stop, start, stop, ...
@@ -55,5 +49,5 @@ def write():
 
 torch.cuda.Event.record = record
 atexit.register(write)
-sys.argv = [script] + sys.argv[3:]
+sys.argv = [script] + harness_args
 runpy.run_path(script, run_name="__main__")
