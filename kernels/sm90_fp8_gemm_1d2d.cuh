@@ -710,6 +710,30 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
   }
 }
 
+/// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
+/// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
+/// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
+/// split are a multiple of the stages and no more than the unroll the config already has (the
+/// same code size): every tile then starts at stage 0, since each tile's K blocks, and so the
+/// pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
+/// whole rounds. Used only where SASS showed it to pay (2026-11-25, results/PERF_LOG.md session
+/// 30): grouped layouts with 4 stages and one 64-row slice per warpgroup, e.g. bm128_bn192_s4
+/// k7168: 147.2 -> 137 instructions per K block, no spill. Elsewhere it lost: 8 stages doubled
+/// the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block), and bm256_bn128_s3
+/// (two slices) and the dense bm128_bn192_s4 spilled (572 and 196 bytes).
+/// GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage everywhere, as before.
+template <class C>
+__device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
+#ifdef GEMMTUNE_STAGE_ALIGNED_OFF
+  return false;
+#else
+  constexpr int kBlocks = (C::kFixedK + 127) / 128;
+  return C::kGroupLayout != 0 && C::kStages == 4 && C::kSlices == 1 && C::kFixedK != 0 &&
+         kBlocks % C::kSplitK == 0 && (kBlocks / C::kSplitK) % C::kStages == 0 &&
+         C::kStages <= C::kMainloopUnroll;
+#endif
+}
+
 /// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
 /// KernelConfig::sb_per_tile). GEMMTUNE_SB_GLOBAL (experiment hook): two global loads per K block
 /// and math thread instead (with GEMMTUNE_MAINLOOP_UNROLL=1 too, the kernel until 2026-11-23;
@@ -917,14 +941,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     auto k_loop = [&](auto lo_const, auto arrivals_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
-      // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
-      // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
-#ifdef GEMMTUNE_MAINLOOP_UNROLL
-      GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
-#else
-      GT_UNROLL(C::kMainloopUnroll)
-#endif
-      for (int kb = kb_begin; kb < kb_end; ++kb) {
+      // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
+      auto k_block = [&](int kb, int stage, u32 phase) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
@@ -960,8 +978,20 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           for (int ks = 0; ks < 4; ++ks) {
             // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
             // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-            Wgmma::mma(desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4),
-                       desc_b_stage + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
+            const u64 desc_a = desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4);
+            const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
+            if constexpr (stage_aligned_k_loop<C>()) {
+              // NOTE: only the low words change (the start-address field never carries out,
+              // above). Said so, ptxas adds in 32 bits; with the 64-bit sums it split some
+              // K-loop copies' adds into two with carry and four UMOVs per wgmma (SASS,
+              // 2026-11-25). The run-time-stage loop keeps the 64-bit form: 32 bits cost it
+              // 2 instructions per K block.
+              Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
+                         desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
+                         ks > 0 ? 1u : 0u);
+            } else {
+              Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+            }
           }
           wgmma_commit();
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
@@ -1005,9 +1035,30 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             }
           }
         }
-        if (++stage == C::kStages) {
-          stage = 0;
+      };
+      if constexpr (stage_aligned_k_loop<C>()) {
+        // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass of
+        // the inner loop, as many K blocks per unrolled pass as the run-time-stage loop's.
+        GT_UNROLL(C::kMainloopUnroll / C::kStages)
+        for (int kb = kb_begin; kb < kb_end; kb += C::kStages) {
+#pragma unroll
+          for (int st = 0; st < C::kStages; ++st) k_block(kb + st, st, phase);
           phase ^= 1;
+        }
+      } else {
+        // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
+        // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
+#ifdef GEMMTUNE_MAINLOOP_UNROLL
+        GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
+#else
+        GT_UNROLL(C::kMainloopUnroll)
+#endif
+        for (int kb = kb_begin; kb < kb_end; ++kb) {
+          k_block(kb, stage, phase);
+          if (++stage == C::kStages) {
+            stage = 0;
+            phase ^= 1;
+          }
         }
       }
     };

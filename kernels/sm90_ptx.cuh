@@ -243,6 +243,12 @@ __device__ __forceinline__ u64 wgmma_desc_k_major_sw128(u32 smem_byte_addr) {
   return start | (stride_1024 << 32) | (1ull << 62);
 }
 
+/// `desc` (wgmma_desc_k_major_sw128's) with its low word, the start address, replaced by `lo`:
+/// stage, slice and K-step offsets change only that word.
+__device__ __forceinline__ u64 desc_with_low_word(u64 desc, u32 lo) {
+  return (desc & 0xFFFFFFFF00000000ull) | lo;
+}
+
 // ---- registers, barriers --------------------------------------------------------------------
 
 template <int kRegs>

@@ -3,7 +3,8 @@
 
 usage: scripts/power_probe_summary.py PHASES.jsonl SMI.csv [--floor-w W]
 
-PHASES.jsonl: one line per phase, {"phase", "t0", "t1" (epoch seconds), "median_us"}.
+PHASES.jsonl: one line per phase, {"phase", "t0", "t1" (epoch seconds), "median_us"[, "period_us":
+the harness's loop time per call]}.
 SMI.csv: nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu[,power.draw.instant,
 clocks_event_reasons.active] --format=csv,noheader,nounits (the last two optional: with them, the
 mean instant power and the share of samples per clock-event reason, e.g. sw_power_cap). Which samples count: without --floor-w, those in the phase's second half less
@@ -58,10 +59,10 @@ def main():
             shares = [f'{name} {sum(1 for x in s if x[5] & bit) / len(s):.0%}'
                       for bit, name in REASONS.items() if any(x[5] & bit for x in s)]
             extra += "  reasons: " + (", ".join(shares) or "none")
-        # The loaded span over the calls: µs per call of the harness's whole loop (the call, the
-        # L2 flush and the host's gap before the next), against the call's own median.
-        if p.get("iters") and a.floor_w is not None and len(s) > 1:
-            extra += f'  period {(s[-1][0] - s[0][0]) * 1e6 / p["iters"]:6.0f} us'
+        # The harness's loop per call (the call, the L2 flush and the host's gap), as the phase
+        # measured it: at the cap its idle share moves the clock (PERF_LOG session 30).
+        if p.get("period_us"):
+            extra += f'  period {p["period_us"]:6.0f} us (duty {p["median_us"] / p["period_us"]:.2f})'
         print(f'{p["phase"]:50s} {p["median_us"]:9.1f} us  {mhz:6.0f} MHz  {w:5.0f} W  '
               f'{p["median_us"] * mhz / 1e3:8.0f} kcycles/call  ({len(s)} {which}, {s[-1][3]:.0f} C)'
               + extra)
