@@ -713,14 +713,16 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
 /// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
 /// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
 /// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
-/// split are a multiple of the stages and no more than the unroll the config already has (the
-/// same code size): every tile then starts at stage 0, since each tile's K blocks, and so the
-/// pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
-/// whole rounds. Used only where SASS showed it to pay (2026-11-25, results/PERF_LOG.md session
-/// 30): grouped layouts with 4 stages and one 64-row slice per warpgroup, e.g. bm128_bn192_s4
-/// k7168: 147.2 -> 137 instructions per K block, no spill. Elsewhere it lost: 8 stages doubled
-/// the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block), and bm256_bn128_s3
-/// (two slices) and the dense bm128_bn192_s4 spilled (572 and 196 bytes).
+/// split are whole rounds: every tile then starts at stage 0, since each tile's K blocks, and so
+/// the pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
+/// whole rounds. With a round as long as the unrolled pass the config already has, the code size
+/// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
+/// session 30): grouped layouts, 4 stages, one 64-row slice per warpgroup, e.g. bm128_bn192_s4
+/// k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3% faster. Elsewhere it lost:
+/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
+/// bm256_bn128_s3 (two slices) and the dense bm128_bn192_s4 spilled (572 and 196 bytes), and
+/// two rounds per pass (bm128_bn128_s4, unrolled 8) moved tile values to per-thread registers
+/// (59 R2UR per pass) and measured 0.7% slower.
 /// GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage everywhere, as before.
 template <class C>
 __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
@@ -730,7 +732,7 @@ __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
   constexpr int kBlocks = (C::kFixedK + 127) / 128;
   return C::kGroupLayout != 0 && C::kStages == 4 && C::kSlices == 1 && C::kFixedK != 0 &&
          kBlocks % C::kSplitK == 0 && (kBlocks / C::kSplitK) % C::kStages == 0 &&
-         C::kStages <= C::kMainloopUnroll;
+         C::kMainloopUnroll == C::kStages;
 #endif
 }
 
@@ -1037,9 +1039,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         }
       };
       if constexpr (stage_aligned_k_loop<C>()) {
-        // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass of
-        // the inner loop, as many K blocks per unrolled pass as the run-time-stage loop's.
-        GT_UNROLL(C::kMainloopUnroll / C::kStages)
+        // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass.
+        GT_UNROLL(1)
         for (int kb = kb_begin; kb < kb_end; kb += C::kStages) {
 #pragma unroll
           for (int st = 0; st < C::kStages; ++st) k_block(kb + st, st, phase);

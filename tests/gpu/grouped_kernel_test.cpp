@@ -131,7 +131,23 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
                             "bm128_bn192_s4_mcB_sm16_rN2_sk1_gM",
                             "bm256_bn64_s4_mc0_sm132_rN8_sk1_k1024_gM",  // one pass of 8
-                            "bm128_bn192_s4_mcA_sm132_rN8_sk1_k1024_gM"}));
+                            "bm128_bn192_s4_mcA_sm132_rN8_sk1_k1024_gM",
+                            // stage_aligned_k_loop, with many tiles per CTA
+                            "bm128_bn192_s4_mc0_sm4_rN8_sk1_k1024_gM"}));
+}
+
+// The stage-aligned K loop (stage_aligned_k_loop: 4 stages, K blocks in whole rounds, the stage a
+// constant) assumes every tile starts at stage 0. Few SMs give each CTA many tiles in a row, with
+// tiles whose rows fit the first math warpgroup (the second skips the K loop) among them; a tile
+// that started at another stage would read another stage's data and fail.
+TEST(GroupedKernelGpu, StageAlignedLoopAcrossManyTilesPerCta) {
+  GT_SKIP_WITHOUT_GPU();
+  Problem p{.label = "", .m = 0, .n = 576, .k = 1024, .layout = GroupLayout::kContiguous,
+            .group_m = {300, 40, 0, 129, 64, 257, 7}};
+  p.m = p.useful_rows();
+  expect_all_pass(p, build({"bm128_bn192_s4_mc0_sm4_rN8_sk1_k1024_gC",
+                            "bm128_bn192_s4_mcB_sm6_rN2_sk1_k1024_gC",
+                            "bm128_bn192_s4_mc0_sm132_rN8_sk1_k1024_gC"}));
 }
 
 TEST(GroupedKernelGpu, MulticastBPairsAcrossGroupsWithAnOddBlockCount) {
