@@ -54,7 +54,10 @@ def main():
         w = sum(x[2] for x in s) / len(s)
         extra = ""
         if s[0][4] is not None:
-            extra += f'  instant {sum(x[4] for x in s) / len(s):5.0f} W'
+            # NOTE: over the samples whose own instant reading is loaded: the 1 s average stays
+            # above the floor for a second after the calls end, while the instant one drops.
+            inst = [x[4] for x in s if x[4] > (a.floor_w or 0)] or [x[4] for x in s]
+            extra += f'  instant {sum(inst) / len(inst):5.0f} W'
         if s[0][5] is not None:
             shares = [f'{name} {sum(1 for x in s if x[5] & bit) / len(s):.0%}'
                       for bit, name in REASONS.items() if any(x[5] & bit for x in s)]
