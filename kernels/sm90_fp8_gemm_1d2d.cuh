@@ -984,10 +984,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
             if constexpr (stage_aligned_k_loop<C>()) {
               // NOTE: only the low words change (the start-address field never carries out,
-              // above). Said so, ptxas adds in 32 bits; with the 64-bit sums it split some
-              // K-loop copies' adds into two with carry and four UMOVs per wgmma (SASS,
-              // 2026-11-25). The run-time-stage loop keeps the 64-bit form: 32 bits cost it
-              // 2 instructions per K block.
+              // above). Given the low words alone, ptxas adds in 32 bits; with the 64-bit sums
+              // it split some K-loop copies' adds into two with carry and four UMOVs per wgmma
+              // (SASS, 2026-11-25). The run-time-stage loop keeps the 64-bit form: 32 bits cost
+              // it 2 instructions per K block.
               Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
                          desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
                          ks > 0 ? 1u : 0u);
