@@ -6,7 +6,8 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_power_probe.sh M N K ITERS CONFIG...
 #   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PHASE_GAP_S (idle between phases, default 2; 0 is
 #   the comparisons' back-to-back protocol, ITERS 30 their burst).
-#   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/smi.csv, $OUT/phases.jsonl.
+#   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/smi.csv (with instant power and the
+#   clock-event reasons), $OUT/phases.jsonl (with each loop's period per sample).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -19,7 +20,7 @@ gemmtune_build
 deepgemm_build_wait
 for c in "$@"; do devbuild/gemmtune compile --config "$c" > /dev/null 2>&1; done
 python3 scripts/dg_sustained.py "$m" "$n" "$k" 5 > /dev/null 2>&1  # DeepGEMM's JIT, untimed
-nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
+nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,power.draw.instant,clocks_event_reasons.active --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
 smi_pid=$!
 : > "$OUT/phases.jsonl"
 phase() {  # name command...: runs it, records wall-clock start/end and its output's median
@@ -27,8 +28,11 @@ phase() {  # name command...: runs it, records wall-clock start/end and its outp
   local t0; t0=$(date +%s.%N)
   local out; out=$("$@" 2>/tmp/phase.err)
   local t1; t1=$(date +%s.%N)
-  local us; us=$(echo "$out" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); ms=[x for x in d.get("measurements",[d]) if x.get("kind","gemmtune")=="gemmtune"]; print(ms[0]["timing"]["median_us"] if "timing" in ms[0] else ms[0]["median_us"])' 2>/dev/null)
-  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}}" >> "$OUT/phases.jsonl"
+  # The median µs and the loop's period per sample (run's timing.sample_period_us, or
+  # dg_sustained.py's period_us): at the cap the idle share of that period moves the clock.
+  local us period
+  read -r us period < <(echo "$out" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); ms=[x for x in d.get("measurements",[d]) if x.get("kind","gemmtune")=="gemmtune"]; t=ms[0].get("timing", ms[0]); print(t["median_us"], t.get("sample_period_us", t.get("period_us", "null")))' 2>/dev/null)
+  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}, \"period_us\": ${period:-null}}" >> "$OUT/phases.jsonl"
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
   sleep "${GEMMTUNE_PHASE_GAP_S:-2}"  # let the card settle between phases
 }

@@ -2,13 +2,14 @@
 """DeepGEMM fp8_gemm_nt timed with the anchors' "call" protocol (512 MB flush, events around one
 call) for ITERS calls in a row, so that the card reaches its sustained power and clock state: the
 DeepGEMM side of scripts/device_power_probe.sh. Prints one JSON line: median, p10, p90 (µs).
+Also prints period_us: the loop's median host time per sample (call, flush and Python's gap).
 DIST: the inputs before the per-block cast: normal (torch.randn, DeepGEMM's tests; the default) or
 uniform (U(-1, 1), gemmtune's `--inputs uniform`), to time both sides on the same data.
 --clock-per-sample (last argument): the SM clock after each sample (scripts/clock_probe.py, the
 probe of gemmtune's `run --clock-per-sample`), printed as samples_us / samples_sm_mhz / samples_end_ns.
   usage: python3 dg_sustained.py M N K ITERS [DIST] [--clock-per-sample]
 """
-import json, sys
+import json, sys, time
 import torch, deep_gemm
 from deep_gemm.utils import per_token_cast_to_fp8, per_block_cast_to_fp8
 
@@ -29,7 +30,9 @@ flush = torch.empty(512 * 2**20, dtype=torch.uint8, device='cuda')
 deep_gemm.fp8_gemm_nt(af, bf, d, disable_ue8m0_cast=True)
 torch.cuda.synchronize()
 ts = []
+starts = []  # host time at each sample's start: the loop's period per sample (gemmtune's sample_period_us)
 for i in range(iters):
+    starts.append(time.perf_counter())
     flush.fill_(i & 0xff)
     s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     s.record(); deep_gemm.fp8_gemm_nt(af, bf, d, disable_ue8m0_cast=True); e.record()
@@ -42,4 +45,7 @@ if probe:
     rec.update(samples_us=list(ts), samples_sm_mhz=[c[0] for c in clocks], samples_end_ns=[c[1] for c in clocks])
 ts.sort()
 rec.update(median_us=ts[len(ts) // 2], p10_us=ts[len(ts) // 10], p90_us=ts[len(ts) * 9 // 10])
+periods = sorted((y - x) * 1e6 for x, y in zip(starts, starts[1:]))
+if periods:
+    rec["period_us"] = periods[len(periods) // 2]
 print(json.dumps(rec))
