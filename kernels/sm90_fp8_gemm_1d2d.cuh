@@ -717,23 +717,32 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
 /// the pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
 /// whole rounds. With a round as long as the unrolled pass the config already has, the code size
 /// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
-/// session 30): grouped layouts, 4 stages, one 64-row slice per warpgroup, e.g. bm128_bn192_s4
-/// k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3% faster. Elsewhere it lost:
-/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
-/// bm256_bn128_s3 (two slices) and the dense bm128_bn192_s4 spilled (572 and 196 bytes), and
-/// two rounds per pass (bm128_bn128_s4, unrolled 8) moved tile values to per-thread registers
-/// (59 R2UR per pass) and measured 0.7% slower.
-/// GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage everywhere, as before.
+/// session 30): block_m 128 (two math warpgroups, one 64-row slice each) with 4 stages, e.g.
+/// grouped bm128_bn192_s4 k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3%
+/// faster. Elsewhere it lost: 8 stages doubled the loop's uniform instructions (bm64_bn128_s8
+/// 90 -> 98 per K block), bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
+/// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
+/// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
+/// everywhere, as before.
 template <class C>
 __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
 #ifdef GEMMTUNE_STAGE_ALIGNED_OFF
   return false;
 #else
   constexpr int kBlocks = (C::kFixedK + 127) / 128;
-  return C::kGroupLayout != 0 && C::kStages == 4 && C::kSlices == 1 && C::kFixedK != 0 &&
-         kBlocks % C::kSplitK == 0 && (kBlocks / C::kSplitK) % C::kStages == 0 &&
-         C::kMainloopUnroll == C::kStages;
+  return C::kBlockM == 128 && C::kStages == 4 && C::kFixedK != 0 && kBlocks % C::kSplitK == 0 &&
+         (kBlocks / C::kSplitK) % C::kStages == 0 && C::kMainloopUnroll == C::kStages;
 #endif
+}
+
+/// stage_aligned_k_loop: whether the descriptors take their offsets in 32 bits (their low words)
+/// rather than as 64-bit sums, which ptxas split in some grouped K-loop copies into two adds with
+/// carry and four UMOVs per wgmma. Grouped only: the dense bm128_bn192_s4 spilled 196 bytes with
+/// the low words and not with the sums (129 and 142 instructions per K block in its two copies,
+/// against 143.5 with the run-time stage).
+template <class C>
+__device__ __forceinline__ constexpr bool stage_aligned_low_word_descs() {
+  return stage_aligned_k_loop<C>() && C::kGroupLayout != 0;
 }
 
 /// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
@@ -982,12 +991,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             // swizzle is a function of the absolute address bits and stages are 1024-aligned.
             const u64 desc_a = desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4);
             const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
-            if constexpr (stage_aligned_k_loop<C>()) {
+            if constexpr (stage_aligned_low_word_descs<C>()) {
               // NOTE: only the low words change (the start-address field never carries out,
-              // above). Given the low words alone, ptxas adds in 32 bits; with the 64-bit sums
-              // it split some K-loop copies' adds into two with carry and four UMOVs per wgmma
-              // (SASS, 2026-11-25). The run-time-stage loop keeps the 64-bit form: 32 bits cost
-              // it 2 instructions per K block.
+              // above). The run-time-stage loop keeps the 64-bit sums: 32 bits cost it 2
+              // instructions per K block (SASS, 2026-11-25).
               Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
                          desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
                          ks > 0 ? 1u : 0u);
