@@ -87,7 +87,8 @@ TEST(KernelFamilyGpu, MatrixOfShapesAndKnobsValidates) {
 
 // Members compiled for one K (`_k`), their K loops unrolled: a whole loop (5 blocks), a pass of
 // 8 and a rest (12), a ragged last K block (1040 = 8 x 128 + 16), and long loops, on tiles of one
-// and two warpgroups and both multicasts.
+// and two warpgroups and both multicasts; block_m 128 with 4 stages runs whole rounds of the
+// ring where the K blocks allow (stage_aligned_k_loop).
 TEST(KernelFamilyGpu, FixedKMembersValidate) {
   GT_SKIP_WITHOUT_GPU();
   const struct {
@@ -97,6 +98,9 @@ TEST(KernelFamilyGpu, FixedKMembersValidate) {
       {"bm64_bn32_s10_mc0_sm132_rN8_sk1", 64, 2112},  {"bm64_bn128_s5_mc0_sm132_rN8_sk1", 100, 7168},
       {"bm128_bn128_s5_mcB_sm132_rN8_sk1", 255, 576}, {"bm256_bn128_s3_mcA_sm132_rN8_sk1", 1024, 2112},
       {"bm256_bn128_s3_mc0_sm132_rN8_sk1", 4097, 7168},
+      // K 1536, 7168, 16384 in whole rounds of 4 stages: the stage-aligned K loop, every tile
+      // starting at stage 0 across many tiles per CTA (few SMs), with and without multicast
+      {"bm128_bn192_s4_mc0_sm16_rN8_sk1", 700, 2112}, {"bm128_bn192_s4_mcB_sm16_rN8_sk1", 520, 576},
   };
   int runs = 0;
   for (const auto& c : cases) {
