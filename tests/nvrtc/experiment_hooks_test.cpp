@@ -81,6 +81,7 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_WAIT_HINT_NS=10000000", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       {"GEMMTUNE_STAGE_ALIGNED_OFF=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168_gC", true},
       {"GEMMTUNE_STAGE_ALIGNED_OFF=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gM", true},
+      {"GEMMTUNE_STAGE_ALIGNED_OFF=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168", true},
       // The workspace sum: a split-K 2 member whose receive buffer does not fit (bm128_bn64_s8),
       // or split-K 4; split-K 2 members that sum in a cluster have no workspace sum by default.
       {"GEMMTUNE_SPLIT_K_PAIR_SUM=1", "bm128_bn64_s8_mc0_sm132_rN8_sk2", true},
