@@ -129,7 +129,7 @@ std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
 }
 
 std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int64_t k,
-                                       int64_t count, double within_rel, bool per_block_m) {
+                                       int64_t count, double within_rel) {
   const std::map<std::string, ScreenedBest> best = best_per_config(passed);
   std::vector<KernelConfig> twins;
   std::set<std::string> seen, leading;
@@ -180,29 +180,6 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   for (const auto& [cycles, text] : by_cycles) {
     if (extra == count || cycles > fewest_cycles * (1.0 + within_rel)) break;
     if (leading.count(text) == 0 && lead(text)) ++extra;
-  }
-  // NOTE: seen on the contiguous 8 x ~4160 rows at 7168 x 3072 (results/2026-11-25-resweep-on-
-  // stage-aligned-loop/1227-…): the run-time-K bm128_bn192_s4 screened 6% behind the bm256
-  // leaders, whose twins took every slot, and its twin then ran 2.0% faster than the pick in
-  // each of 3 rounds.
-  if (per_block_m) {
-    std::set<int> covered;
-    for (const std::string& text : leading) covered.insert(best.at(text).config->block_m);
-    // The bound from configs that are not twins, so that a resumed sweep finds the same leaders.
-    double fastest_us = 0.0;
-    for (const auto& [median_us, text] : by_time) {
-      if (!best.at(text).twin()) {
-        fastest_us = median_us;
-        break;
-      }
-    }
-    for (const auto& [median_us, text] : by_time) {
-      if (median_us > fastest_us * (1.0 + within_rel)) break;
-      const ScreenedBest& b = best.at(text);
-      if (!b.config || b.twin() || covered.count(b.config->block_m) != 0) continue;
-      covered.insert(b.config->block_m);  // one try per block_m: its fastest config
-      if (leading.count(text) == 0) lead(text);
-    }
   }
   return twins;
 }

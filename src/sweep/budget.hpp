@@ -92,16 +92,11 @@ struct Budget {
 /// screening clock, as in runoff_candidates), by fewest cycles (median x clock) within
 /// `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
 /// split-K leader keeps its split), else twin_of's.
-/// With `per_block_m` (grouped problems), last, for each block_m no leader has, the fastest
-/// config of that block_m within `within_rel` of the fastest time: a twin gains more at some
-/// block_m than at others (the stage-aligned K loop exists only in block_m 128 members compiled
-/// for K), so the originals' order is not the twins'.
 /// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
 /// same twins, whatever twins it has measured since.
 [[nodiscard]] std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed,
                                                      int64_t k, int64_t count,
-                                                     double within_rel = kLeaderTwinWithinRel,
-                                                     bool per_block_m = false);
+                                                     double within_rel = kLeaderTwinWithinRel);
 
 /// A config chosen for measurement, with the cost model's prediction.
 struct Candidate {

@@ -23,12 +23,6 @@ constexpr size_t kCompileLogBytes = 2000;
 /// How long a worker that announced its exit (restart: true) gets before it is killed.
 constexpr double kWorkerExitGraceS = 5.0;
 
-/// Whether a problem's leader twins take one leader per block_m too (leader_twins): grouped
-/// problems, where the twins' gains differ most by block_m (the run-time-K grouped loop is the
-/// heavier one). Dense problems keep the two passes: no case was seen there, and each more twin
-/// costs a compile and a measurement per problem.
-bool twins_per_block_m(const Problem& problem) { return problem.layout != GroupLayout::kNone; }
-
 SteadyClock::time_point after_seconds(double seconds) {
   return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                   std::chrono::duration<double>(seconds));
@@ -118,8 +112,7 @@ std::vector<WorkItem> MeasureLoop::leader_twin_items(const ProblemWork& work) {
   std::vector<WorkItem> items;
   if (work.leader_twins <= 0) return items;
   const std::vector<KernelConfig> twins = leader_twins(
-      ctx_.ledger.passed(problem_key(work.problem)), work.problem.k, work.leader_twins,
-      kLeaderTwinWithinRel, twins_per_block_m(work.problem));
+      ctx_.ledger.passed(problem_key(work.problem)), work.problem.k, work.leader_twins);
   // NOTE: a twin runs faster than its pick, so the problem's slowest prediction bounds its
   // watchdog.
   double predicted_us = 0.0;
@@ -139,9 +132,7 @@ std::vector<WorkItem> MeasureLoop::leader_twin_items(const ProblemWork& work) {
 void MeasureLoop::prefetch_leader_twins(const ProblemWork& work) {
   if (work.leader_twins <= 0) return;
   for (const KernelConfig& twin : leader_twins(ctx_.ledger.passed(problem_key(work.problem)),
-                                               work.problem.k, work.leader_twins,
-                                               kLeaderTwinWithinRel,
-                                               twins_per_block_m(work.problem))) {
+                                               work.problem.k, work.leader_twins)) {
     ctx_.compiles.prefetch(twin);
   }
 }

@@ -100,30 +100,6 @@ TEST(LeaderTwins, ByTimeAloneWhereTheClockHeld) {
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
 }
 
-// Grouped problems (per_block_m) also take the fastest config of each block_m no leader has,
-// within the margin (7168 x 3072 g8, results/2026-11-25-resweep-on-stage-aligned-loop/1227-…:
-// the run-time-K bm128_bn192_s4 screened 6% behind the bm256 leaders, its twin then ran 2% ahead).
-TEST(LeaderTwins, PerBlockMAddsTheFastestOfEachBlockMNoLeaderHas) {
-  const Passed passed = {
-      {.median_us = 1183.2, .config = "bm256_bn136_s3_mcA_sm132_rN8_sk1_gC"},
-      {.median_us = 1208.3, .config = "bm256_bn128_s3_mc0_sm132_rN8_sk1_gC"},
-      {.median_us = 1209.3, .config = "bm256_bn120_s3_mc0_sm132_rN8_sk1_gC"},
-      {.median_us = 1277.8, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC"},
-      {.median_us = 1278.2, .config = "bm128_bn160_s5_mc0_sm132_rN8_sk1_gC"},
-      {.median_us = 1600.0, .config = "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"},  // 35% slower
-      {.median_us = 1100.0, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1_k3072_gC"}};  // a twin
-  const std::vector<std::string> by_time = {"bm256_bn136_s3_mcA_sm132_rN8_sk1_k3072_gC",
-                                            "bm256_bn128_s3_mc0_sm132_rN8_sk1_k3072_gC"};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 3072, 2)), by_time);
-  std::vector<std::string> per_block_m = by_time;
-  per_block_m.push_back("bm128_bn192_s4_mc0_sm132_rN8_sk1_k3072_gC");
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 3072, 2, sweep::kLeaderTwinWithinRel, true)),
-            per_block_m);
-  // A block_m that leads already adds nothing: count 4 reaches bm128_bn192 by time.
-  EXPECT_EQ(sweep::leader_twins(passed, 3072, 4, sweep::kLeaderTwinWithinRel, true).size(),
-            sweep::leader_twins(passed, 3072, 4).size());
-}
-
 /// A compiler that counts its calls per config.
 struct CountingCompiler {
   std::mutex mutex;
