@@ -12,8 +12,9 @@
 #   `run --sample-gap-us`, an idle host gap after each call), GEMMTUNE_PROBE_VARIANTS ("NAME=DEFINES
 #   ...": each config also runs as each kernel variant, GEMMTUNE_KERNEL_DEFINES; default the
 #   kernel as built). carry: .devdeps .anchors .dgcache.
-#   Writes $OUT/log.txt, $OUT/smi.csv (with instant power and the clock-event reasons),
-#   $OUT/phases.jsonl.
+#   Writes $OUT/log.txt (two summaries: over the samples above the floor, and over each phase's
+#   second half, the steady state when phases are long), $OUT/smi.csv (with instant power and
+#   the clock-event reasons), $OUT/phases.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -75,4 +76,10 @@ for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   done
 done
 kill "$smi_pid"
+echo "every sample above ${POWER_FLOOR_W:-400} W (each phase's warm-up included):"
 python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" --floor-w "${POWER_FLOOR_W:-400}"
+# NOTE: 3000-call phases last ~2.5 s, while the card warms by ~15 C: their means mix the ramp
+# and each harness's set-up (PERF_LOG session 31, 1257 against 1310). With long phases
+# (GEMMTUNE_PROBE_ITERS=15000) the second half of each is the steady state to compare.
+echo "steady state (the second half of each phase; meaningful with long phases):"
+python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv"
