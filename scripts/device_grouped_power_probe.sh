@@ -79,7 +79,7 @@ kill "$smi_pid"
 echo "every sample above ${POWER_FLOOR_W:-400} W (each phase's warm-up included):"
 python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" --floor-w "${POWER_FLOOR_W:-400}"
 # NOTE: 3000-call phases last ~2.5 s, while the card warms by ~15 C: their means mix the ramp
-# and each harness's set-up (PERF_LOG session 31, 1257 against 1310). With long phases
+# and each harness's set-up (PERF_LOG session 31, 1257 against 1302). With long phases
 # (GEMMTUNE_PROBE_ITERS=15000) the second half of each is the steady state to compare.
 echo "steady state (the second half of each phase; meaningful with long phases):"
 python3 scripts/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv"
