@@ -719,8 +719,9 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
 /// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
 /// session 30): block_m 128 (two math warpgroups, one 64-row slice each) with 4 stages, e.g.
 /// grouped bm128_bn192_s4 k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3%
-/// faster; dense bm128_bn192_s4: +0.6% over 8 dsv3 rows beside DeepGEMM. Elsewhere it lost: 8 stages doubled the loop's uniform instructions (bm64_bn128_s8
-/// 90 -> 98 per K block), bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
+/// faster; dense bm128_bn192_s4: +0.6% over 8 dsv3 rows beside DeepGEMM. Elsewhere it lost:
+/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
+/// bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
 /// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
 /// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
 /// everywhere, as before.

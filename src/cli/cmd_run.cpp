@@ -193,9 +193,7 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
       std::all_of(o.group_m.begin(), o.group_m.end(), [](int64_t rows) { return rows == 0; })) {
     throw Error(kExitUsage, "--group-m: every group is empty, there is nothing to compute");
   }
-  Problem problem{.label = "", .m = 0, .n = o.n, .k = o.k, .layout = layout,
-                  .group_m = o.group_m, .max_m = o.max_m};
-  problem.m = layout == GroupLayout::kMasked ? o.max_m * problem.groups() : problem.useful_rows();
+  const Problem problem = Problem::grouped(layout, o.n, o.k, o.group_m, o.max_m);
   // `auto[:N]` may lead the list: the cost model's candidates, then the explicit ones.
   std::string explicit_list = o.config;
   std::string automatic;

@@ -7,6 +7,7 @@
 /// (core/legality.hpp) bounds each of them to the kernel's 32-bit parameters.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/gemm_shape.hpp"
@@ -42,6 +43,17 @@ struct Problem {
     int64_t weights = 0;
     for (const int64_t r : group_m) weights += r > 0 ? 1 : 0;
     return {.m = useful_rows(), .n = n, .k = k, .weights = weights};
+  }
+
+  /// A grouped problem whose M follows from its groups: the rows of A and D, the sum of
+  /// group_m (contiguous) or G x max_m (masked; max_m is 0 for contiguous).
+  [[nodiscard]] static Problem grouped(GroupLayout layout, int64_t n, int64_t k,
+                                       std::vector<int64_t> group_m, int64_t max_m = 0,
+                                       std::string label = "") {
+    Problem p{.label = std::move(label), .m = 0, .n = n, .k = k, .layout = layout,
+              .group_m = std::move(group_m), .max_m = max_m};
+    p.m = layout == GroupLayout::kMasked ? max_m * p.groups() : p.useful_rows();
+    return p;
   }
 
   [[nodiscard]] bool operator==(const Problem&) const = default;

@@ -105,9 +105,8 @@ void read_grouped(const JsonInput& input, const json& entry, const std::string& 
   if (groups.empty()) input.fail(path + "/groups", "empty: give at least one problem");
   for (size_t i = 0; i < groups.size(); ++i) {
     const std::string at = json_child(path + "/groups", i);
-    Problem problem{.label = label, .m = 0, .n = n, .k = k, .layout = layout,
-                    .group_m = read_group_sizes(input, groups[i], at, max_m), .max_m = max_m};
-    problem.m = layout == GroupLayout::kMasked ? max_m * problem.groups() : problem.useful_rows();
+    const Problem problem = Problem::grouped(
+        layout, n, k, read_group_sizes(input, groups[i], at, max_m), max_m, label);
     const Legality verdict = check_problem(problem, limits);
     if (!verdict.legal) input.fail(blamed_path(verdict.rule_id, path, at), verdict.reason);
     const auto [first, inserted] = seen.emplace(problem_key(problem), at);

@@ -54,9 +54,8 @@ void expect_all_pass(const Problem& problem, const std::vector<RunoffCandidate>&
 
 TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
   GT_SKIP_WITHOUT_GPU();
-  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
-            .group_m = {0, 1, 130, 64, 0, 257, 3}};
-  p.m = p.useful_rows();
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 384, 640,
+                                     {0, 1, 130, 64, 0, 257, 3});
   expect_all_pass(p, build({"bm128_bn160_s4_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn128_s6_mc0_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mc0_sm132_rN8_sk1_gC",
@@ -75,9 +74,9 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
 
 TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
   GT_SKIP_WITHOUT_GPU();
-  Problem p{.label = "", .m = 0, .n = 512, .k = 7168, .layout = GroupLayout::kContiguous};
-  for (int g = 0; g < 40; ++g) p.group_m.push_back((g * 37) % 300);  // 0 .. 299, some empty
-  p.m = p.useful_rows();
+  std::vector<int64_t> rows;
+  for (int g = 0; g < 40; ++g) rows.push_back((g * 37) % 300);  // 0 .. 299, some empty
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 512, 7168, std::move(rows));
   expect_all_pass(p, build({"bm128_bn128_s5_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC",
@@ -95,9 +94,8 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
 // cheap).
 TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
   GT_SKIP_WITHOUT_GPU();
-  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
-            .group_m = {230, 450, 200, 0, 190, 300, 77}};
-  p.m = p.useful_rows();
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 384, 640,
+                                     {230, 450, 200, 0, 190, 300, 77});
   expect_all_pass(p, build({"bm128_bn192_s4_mc0_sm132_rN8_sk1_k640_gC",
                             "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC",
@@ -109,9 +107,8 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
                             "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));
-  Problem masked{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
-                 .group_m = {230, 20, 256, 129, 200}, .max_m = 256};
-  masked.m = masked.max_m * masked.groups();
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 384, 640,
+                                          {230, 20, 256, 129, 200}, 256);
   expect_all_pass(masked, build({"bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
                                  "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
                                  "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
@@ -121,9 +118,7 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
 
 TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
   GT_SKIP_WITHOUT_GPU();
-  Problem p{.label = "", .m = 0, .n = 256, .k = 1024, .layout = GroupLayout::kMasked,
-            .group_m = {0, 20, 192, 129, 1}, .max_m = 192};
-  p.m = p.max_m * p.groups();
+  const Problem p = Problem::grouped(GroupLayout::kMasked, 256, 1024, {0, 20, 192, 129, 1}, 192);
   expect_all_pass(p, build({"bm64_bn128_s8_mc0_sm132_rN8_sk1_gM",
                             "bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
                             "bm256_bn64_s4_mc0_sm132_rN8_sk1_gM",
@@ -142,9 +137,8 @@ TEST(GroupedKernelGpu, MaskedRowsPastMaskedMStayUnwritten) {
 // that started at another stage would read another stage's data and fail.
 TEST(GroupedKernelGpu, StageAlignedLoopAcrossManyTilesPerCta) {
   GT_SKIP_WITHOUT_GPU();
-  Problem p{.label = "", .m = 0, .n = 576, .k = 1024, .layout = GroupLayout::kContiguous,
-            .group_m = {300, 40, 0, 129, 64, 257, 7}};
-  p.m = p.useful_rows();
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 576, 1024,
+                                     {300, 40, 0, 129, 64, 257, 7});
   expect_all_pass(p, build({"bm128_bn192_s4_mc0_sm4_rN8_sk1_k1024_gC",
                             "bm128_bn192_s4_mcB_sm6_rN2_sk1_k1024_gC",
                             "bm128_bn192_s4_mc0_sm132_rN8_sk1_k1024_gC"}));
@@ -156,17 +150,13 @@ TEST(GroupedKernelGpu, MulticastBPairsAcrossGroupsWithAnOddBlockCount) {
   // give 2 + 1 + 2 = 5 m-blocks, so the pair (2, 3) lies in two groups (B loaded per CTA) and
   // the fifth pairs with a mirror; odd totals at block_m 64 (3 + 1 + 3) and 256 (1 + 1 + 1) too.
   // A pair whose CTAs disagree on sharing B deadlocks rather than fails (3a00876 did).
-  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kContiguous,
-            .group_m = {130, 1, 190}};
-  p.m = p.useful_rows();
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 384, 640, {130, 1, 190});
   expect_all_pass(p, build({"bm128_bn192_s4_mcB_sm132_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm132_rN8_sk1_k640_gC",
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC"}));
   // Masked: 1 + 0 + 2 = 3 m-blocks at block_m 128.
-  Problem masked{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
-                 .group_m = {20, 0, 129}, .max_m = 192};
-  masked.m = masked.max_m * masked.groups();
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 384, 640, {20, 0, 129}, 192);
   expect_all_pass(masked, build({"bm128_bn192_s4_mcB_sm132_rN8_sk1_gM"}));
 }
 
@@ -174,9 +164,7 @@ TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {
   GT_SKIP_WITHOUT_GPU();
   // max_m 77: every group after the first starts at a row whose sA is not 16-byte aligned (the
   // sA box starts at the 4-aligned row below, gemmtune_grouped_sa_box_rows).
-  Problem p{.label = "", .m = 0, .n = 384, .k = 640, .layout = GroupLayout::kMasked,
-            .group_m = {77, 5, 0, 64, 1}, .max_m = 77};
-  p.m = p.max_m * p.groups();
+  const Problem p = Problem::grouped(GroupLayout::kMasked, 384, 640, {77, 5, 0, 64, 1}, 77);
   expect_all_pass(p, build({"bm64_bn128_s8_mc0_sm132_rN8_sk1_gM",
                             "bm256_bn128_s3_mcB_sm132_rN8_sk1_gM",
                             "bm128_bn160_s4_mcA_sm132_rN8_sk1_gM"}));
@@ -187,9 +175,8 @@ TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {
 // write outside D. D is followed by guard rows that must keep their poison.
 void expect_no_write_outside(GroupLayout layout, const std::vector<int32_t>& hostile,
                              const char* config_text) {
-  Problem p{.label = "", .m = 0, .n = 256, .k = 256, .layout = layout,
-            .group_m = {64, 64, 64}, .max_m = layout == GroupLayout::kMasked ? 64 : 0};
-  p.m = layout == GroupLayout::kMasked ? p.max_m * p.groups() : p.useful_rows();
+  const Problem p = Problem::grouped(layout, 256, 256, {64, 64, 64},
+                                     layout == GroupLayout::kMasked ? 64 : 0);
   CudaStream stream;
   const GroupedInputs in = generate_grouped_inputs(p, InputOptions{.seed = 3}, stream.get());
   DeviceBuffer rows(hostile.size() * sizeof(int32_t));

@@ -15,17 +15,11 @@ KernelConfig parse(const char* text) {
 }
 
 Problem contiguous(std::vector<int64_t> group_m, int64_t n = 4096, int64_t k = 7168) {
-  Problem p{.label = "", .m = 0, .n = n, .k = k, .layout = GroupLayout::kContiguous,
-            .group_m = std::move(group_m)};
-  p.m = p.useful_rows();
-  return p;
+  return Problem::grouped(GroupLayout::kContiguous, n, k, std::move(group_m));
 }
 
 Problem masked(std::vector<int64_t> group_m, int64_t max_m, int64_t n = 4096, int64_t k = 7168) {
-  Problem p{.label = "", .m = 0, .n = n, .k = k, .layout = GroupLayout::kMasked,
-            .group_m = std::move(group_m), .max_m = max_m};
-  p.m = max_m * p.groups();
-  return p;
+  return Problem::grouped(GroupLayout::kMasked, n, k, std::move(group_m), max_m);
 }
 
 std::string rule(const Problem& p, const KernelConfig& c) {

@@ -134,9 +134,7 @@ TEST(GemmShape, FlopsBytesAndIntensity) {
 // 128 a whole 128-row tile each (twice the rows block_m 64 computes), which the dense view of
 // the same 1920 rows (15 m-blocks) cannot see.
 Problem grouped(GroupLayout layout, std::vector<int64_t> rows, int64_t n, int64_t k, int64_t max_m = 0) {
-  Problem p{.n = n, .k = k, .layout = layout, .group_m = std::move(rows), .max_m = max_m};
-  p.m = layout == GroupLayout::kMasked ? max_m * p.groups() : p.useful_rows();
-  return p;
+  return Problem::grouped(layout, n, k, std::move(rows), max_m);
 }
 
 TEST(CostModel, GroupedTilesAreCountedPerGroup) {
