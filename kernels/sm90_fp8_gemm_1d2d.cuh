@@ -725,6 +725,20 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
 /// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
 /// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
 /// everywhere, as before.
+/// Whether a multicast build's math warps release a stage from two lanes at once, lane r
+/// arriving on CTA r's barrier (one arrive instruction per warp and K block, its address computed
+/// once per thread), rather than from one elected lane arriving on both CTAs in turn (an elect,
+/// two mapa and two arrives per K block). DeepGEMM releases that way. GEMMTUNE_ELECT_RELEASE
+/// (experiment hook): the elected lane, as before.
+template <class C>
+__device__ __forceinline__ constexpr bool lane_pair_release() {
+#ifdef GEMMTUNE_ELECT_RELEASE
+  return false;
+#else
+  return C::kMulticast != 0;
+#endif
+}
+
 template <class C>
 __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
 #ifdef GEMMTUNE_STAGE_ALIGNED_OFF
@@ -863,6 +877,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // a carry out), so the mainloop spends adds, not masks and shifts, on them.
   const u64 desc_a0 = wgmma_desc_k_major_sw128(smem_addr(smem + C::kAOffset) + row0 * 128);
   const u64 desc_b0 = wgmma_desc_k_major_sw128(smem_addr(smem + C::kBOffset));
+
+  // lane_pair_release: lanes 0 and 1 each arrive on their CTA's empty barriers (stage 0's here).
+  const u32 release_lane = lane_id();
+  const u32 empty_lane_remote =
+      lane_pair_release<C>() ? cluster_smem_addr(empty, release_lane & 1) : 0;
 
   float acc[Wgmma::kAccum];
   float sum[C::kSlices][Wgmma::kAccum];
@@ -1028,12 +1047,18 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             wp_release_clocks()[stage] = clock64();
           }
 #endif
+          if constexpr (lane_pair_release<C>()) {
+            if (s == C::kSlices - 1 && release_lane < 2) {
+              mbarrier_arrive_remote<kArrivals>(empty_lane_remote + stage * sizeof(u64));
+            }
+          } else {
 #ifdef GEMMTUNE_LANE0_ARRIVE
-          if (s == C::kSlices - 1 && lane == 0) {
+            if (s == C::kSlices - 1 && lane == 0) {
 #else
-          if (s == C::kSlices - 1 && elect_one_sync()) {
+            if (s == C::kSlices - 1 && elect_one_sync()) {
 #endif
-            release_stage<kClusterSize, kArrivals>(&empty[stage]);
+              release_stage<kClusterSize, kArrivals>(&empty[stage]);
+            }
           }
 #pragma unroll
           for (int j = 0; j < C::kBlockN / 8; ++j) {

@@ -100,6 +100,22 @@ __device__ __forceinline__ void mbarrier_arrive_cluster(u64* bar, u32 cta_rank) 
       : "memory");
 }
 
+/// `kCount` arrivals on the barrier at shared::cluster address `remote` (cluster_smem_addr): the
+/// form where each lane arrives on its own CTA's barrier, the address computed once.
+/// NOTE: default (.release.cta) semantics, as mbarrier_arrive_cluster says.
+template <u32 kCount = 1>
+__device__ __forceinline__ void mbarrier_arrive_remote(u32 remote) {
+  asm volatile("mbarrier.arrive.shared::cluster.b64 _, [%0], %1;" ::"r"(remote), "n"(kCount)
+               : "memory");
+}
+
+/// This thread's lane (%laneid), read once where a per-lane choice must not re-read SR_TID.X.
+__device__ __forceinline__ u32 lane_id() {
+  u32 lane;
+  asm("mov.u32 %0, %%laneid;" : "=r"(lane));
+  return lane;
+}
+
 // ---- distributed shared memory ----------------------------------------------------------------
 
 /// The shared::cluster address of `local` (this CTA's shared memory) in CTA `cta_rank`.

@@ -30,28 +30,50 @@ from grouped_vs_deepgemm import problem_key, run_command, table_configs
 wanted = set(filter(None, labels.split(",")))
 chosen = table_configs(table_file)
 times = collections.defaultdict(list)
+
+
+def defines_and_env(v):
+    """A variant's GEMMTUNE_KERNEL_DEFINES and environment (words `env:NAME=VALUE`)."""
+    words = v.split()
+    env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=" ".join(
+        w for w in words if not w.startswith("env:")))
+    env.update(w[4:].split("=", 1) for w in words if w.startswith("env:"))
+    return env
+
+
+jobs = []  # (problem, its config list)
+for p in json.load(open(problems_file))["problems"]:
+    if wanted and p["label"] not in wanted:
+        continue
+    config = chosen.get(problem_key(p))
+    if config is None:
+        print(f'{p["label"]}: not in the table, skipped', flush=True)
+        continue
+    pick = config
+    for sub in filter(None, os.environ.get("GEMMTUNE_CONFIG_SUBS", "").split()):
+        frm, to = sub.split(":", 1)
+        if frm in pick and pick.replace(frm, to) not in config.split(","):
+            config += "," + pick.replace(frm, to)
+    jobs.append((p, config))
+# Every (config, variant) kernel compiled up front, in parallel: `run` compiles its configs one
+# after the other, which with a cold cache took longer than the rounds themselves.
+from concurrent.futures import ThreadPoolExecutor
+kernels = {(c, v) for _, config in jobs for c in config.split(",") for v in variants}
+def compile_one(cv):
+    c, v = cv
+    return subprocess.run(["devbuild/gemmtune", "--log-level", "error", "compile", "--config", c],
+                          capture_output=True, text=True, timeout=600, env=defines_and_env(v)).returncode
+with ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
+    failed = [cv for cv, rc in zip(sorted(kernels), pool.map(compile_one, sorted(kernels))) if rc]
+print(f"compiled {len(kernels)} kernels up front, {len(failed)} failed {failed}", flush=True)
 with open(out_file, "w") as out:
-    for p in json.load(open(problems_file))["problems"]:
-        if wanted and p["label"] not in wanted:
-            continue
-        config = chosen.get(problem_key(p))
-        if config is None:
-            print(f'{p["label"]}: not in the table, skipped', flush=True)
-            continue
-        pick = config
-        for sub in filter(None, os.environ.get("GEMMTUNE_CONFIG_SUBS", "").split()):
-            frm, to = sub.split(":", 1)
-            if frm in pick and pick.replace(frm, to) not in config.split(","):
-                config += "," + pick.replace(frm, to)
+    for p, config in jobs:
         cmd = run_command("devbuild/gemmtune", p, config, global_args=("--log-level", "error"))
         for r in range(int(rounds)):
             order = variants[r % len(variants):] + variants[:r % len(variants)]
             for v in order:
-                words = v.split()
-                env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=" ".join(
-                    w for w in words if not w.startswith("env:")))
-                env.update(w[4:].split("=", 1) for w in words if w.startswith("env:"))
-                run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                                     env=defines_and_env(v))
                 base_rec = {"label": p["label"], "n": p["n"], "k": p["k"], "round": r,
                             "variant": v or "base", "rc": run.returncode}
                 try:
