@@ -87,7 +87,7 @@ with open(out_file, "w") as out:
                 for g in ours:
                     rec = dict(base_rec, config=g["config"], disposition=g["disposition"],
                                us=g.get("timing", {}).get("median_us"),
-                               worst_diff=g.get("validation", {}).get("worst", {}).get("diff"))
+                               worst_diff=g.get("validation", {}).get("worst_vs_reference", {}).get("diff"))
                     out.write(json.dumps(rec) + "\n"); out.flush()
                     if rec["disposition"] == "passed" and rec["us"]:
                         key = (p["label"], p["n"], p["k"], g["config"], v or "base")
