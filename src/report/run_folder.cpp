@@ -108,6 +108,17 @@ Json to_json(const RunEnv& env) {
   return j;
 }
 
+RunClock parse_run_clock(const Json& j, const JsonAt& at) {
+  RunClock c;
+  if (!j.contains("clock") || !j.at("clock").is_object()) return c;
+  const Json& clock = j.at("clock");
+  c.sm_mhz = optional_number(clock, "sm_mhz", at / "clock").value_or(0.0);
+  c.sample_median_mhz = optional_number(clock, "sample_median_mhz", at / "clock").value_or(0.0);
+  c.sample_median_cycles =
+      optional_number(clock, "sample_median_cycles", at / "clock").value_or(0.0);
+  return c;
+}
+
 RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   const std::string schema = require_string(j, "schema", at);
   if (!is_run_schema(schema)) {
@@ -131,9 +142,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   r.disposition =
       disposition_from_name(require_string(j, "disposition", at), at / "disposition");
   r.reason = optional_string(j, "reason", at);
-  if (j.contains("clock") && j.at("clock").is_object()) {
-    r.sm_mhz = optional_number(j.at("clock"), "sm_mhz", at / "clock").value_or(0.0);
-  }
+  r.clock = parse_run_clock(j, at);
   if (r.disposition == Disposition::kPassed) {
     r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
   }

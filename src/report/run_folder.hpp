@@ -62,6 +62,18 @@ struct Timing {
   int64_t samples = 0;
 };
 
+/// A record's `clock`: NVML's SM clock right after the timing (sm_mhz) and, where the timing read
+/// the clock after every sample (`run --clock-per-sample`, the sweep's screenings), the samples'
+/// median clock and their median cycles (time x clock). 0: not recorded.
+struct RunClock {
+  double sm_mhz = 0.0;
+  double sample_median_mhz = 0.0;
+  double sample_median_cycles = 0.0;
+};
+
+/// The `clock` member of record `j` (absent: all 0); a field of the wrong type throws naming `at`.
+[[nodiscard]] RunClock parse_run_clock(const Json& j, const JsonAt& at);
+
 /// One line of runs.jsonl.
 struct RunRecord {
   Problem problem;                ///< what was measured (dense or grouped)
@@ -79,9 +91,9 @@ struct RunRecord {
   /// `config` is the fastest (its `timing` a second call beside the baselines). Empty for a
   /// record with one config (older runs too).
   std::vector<std::pair<std::string, Timing>> runoff;
-  /// clock.sm_mhz: the SM clock sampled right after the timing (0: not recorded). The sweep's
-  /// run-off also ranks screened configs by time x clock (sweep/runoff.hpp).
-  double sm_mhz = 0.0;
+  /// The clock of the timing. The sweep's run-off also ranks screened configs by cycles
+  /// (sweep/runoff.hpp).
+  RunClock clock;
   int64_t line = 0;               ///< 1-based line in runs.jsonl
 };
 

@@ -71,7 +71,9 @@ nlohmann::json to_run_record(const Measurement& m) {
     j["gbps"] = m.gbps();
     if (t.sample_period_us > 0) j["timing"]["sample_period_us"] = t.sample_period_us;
     j["clock"] = {{"sm_mhz", t.clocks_after.sm_clock_mhz}, {"power_w", t.clocks_after.power_w}};
-    if (!t.samples_sm_mhz.empty()) {  // run --clock-per-sample
+    if (!t.samples_sm_mhz.empty()) {  // run --clock-per-sample, the sweep's screenings
+      j["clock"]["sample_median_mhz"] = t.sample_median_mhz;
+      j["clock"]["sample_median_cycles"] = t.sample_median_cycles;
       j["timing"]["samples_us"] = t.samples_us;
       j["timing"]["samples_sm_mhz"] = t.samples_sm_mhz;
       j["timing"]["samples_end_ns"] = t.samples_end_ns;
@@ -147,6 +149,8 @@ ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
 }
 
 ProblemBench::~ProblemBench() = default;
+
+void ProblemBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
 
 namespace {
 

@@ -92,6 +92,10 @@ class ProblemBench {
   ProblemBench(const ProblemBench&) = delete;
   ProblemBench& operator=(const ProblemBench&) = delete;
 
+  /// Whether the timings that follow read the SM clock after every sample (Timer::
+  /// set_clock_per_sample): the sweep's screenings do, its run-offs and baselines do not.
+  void set_clock_per_sample(bool on);
+
   /// Loads, validates and (when it passed) times one compiled config. Unless `baseline` is
   /// kNone, the cuBLASLt heuristic is timed beside it as `baseline` says and returned as a
   /// second measurement.

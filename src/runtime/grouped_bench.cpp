@@ -162,6 +162,8 @@ GroupedBench::GroupedBench(const Problem& problem, const BenchOptions& options)
 
 GroupedBench::~GroupedBench() = default;
 
+void GroupedBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
+
 void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kinds,
                                              std::vector<GroupedMeasurement>& out,
                                              std::vector<TimedLaunch>& launches,

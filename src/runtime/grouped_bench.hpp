@@ -73,6 +73,10 @@ class GroupedBench {
   GroupedBench(const GroupedBench&) = delete;
   GroupedBench& operator=(const GroupedBench&) = delete;
 
+  /// Whether the timings that follow read the SM clock after every sample (Timer::
+  /// set_clock_per_sample): the sweep's screenings do, its run-offs and baselines do not.
+  void set_clock_per_sample(bool on);
+
   /// Validates every candidate (each group against its dequantized reference and against
   /// cuBLASLt's output); those that passed are then timed among themselves as `runoff` says
   /// (default: interleaved sample by sample, the options' samples), and the cuBLASLt `baselines`

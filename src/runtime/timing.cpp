@@ -27,7 +27,12 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
     spin_flags_ = MappedHostBuffer(2 * sizeof(int));
     spin_kernel_ = support_kernels().spin;
   }
-  if (options.clock_per_sample) {
+  set_clock_per_sample(options.clock_per_sample);
+}
+
+void Timer::set_clock_per_sample(bool on) {
+  options_.clock_per_sample = on;
+  if (on && clock_probe_out_.host() == nullptr) {
     clock_probe_out_ = MappedHostBuffer(3 * sizeof(unsigned long long));
     clock_probe_kernel_ = support_kernels().clock_probe;
   }
@@ -142,6 +147,12 @@ std::vector<TimingStats> Timer::summarize(const std::vector<TimedLaunch>& launch
     t.spread = s.spread;
     if (!t.sample_intervals_us.empty()) {
       t.sample_period_us = summarize_samples(t.sample_intervals_us).median;
+    }
+    if (!t.samples_sm_mhz.empty() && t.samples_sm_mhz.size() == t.samples_us.size()) {
+      std::vector<double> cycles(t.samples_us.size());
+      for (size_t i = 0; i < cycles.size(); ++i) cycles[i] = t.samples_us[i] * t.samples_sm_mhz[i];
+      t.sample_median_mhz = summarize_samples(t.samples_sm_mhz).median;
+      t.sample_median_cycles = summarize_samples(cycles).median;
     }
     t.clocks_after = clocks;
     if (t.spin_timeouts > 0) {
@@ -278,6 +289,8 @@ void to_json(nlohmann::json& j, const TimingStats& t) {
   if (!t.samples_sm_mhz.empty()) {  // only where asked for: records stay as they were otherwise
     j["samples_sm_mhz"] = t.samples_sm_mhz;
     j["samples_end_ns"] = t.samples_end_ns;
+    j["sample_median_mhz"] = t.sample_median_mhz;
+    j["sample_median_cycles"] = t.sample_median_cycles;
   }
 }
 

@@ -98,6 +98,11 @@ struct TimingStats {
   double min_us = 0.0;
   double max_us = 0.0;
   double spread = 0.0;             ///< (p90 - p10) / median
+  /// samples_sm_mhz present: their median, and the median over samples of time x that sample's
+  /// clock (µs x MHz = cycles), which a clock step inside the burst moves far less than the
+  /// time (sweep/runoff.hpp Screened says who ranks by it). 0 without per-sample clocks.
+  double sample_median_mhz = 0.0;
+  double sample_median_cycles = 0.0;
   int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
   /// Bursts the samples were taken in (Timer::time_in_bursts; more than planned for a long
   /// problem's short bursts, burst_shape); 0: interleaved sample by sample with the other
@@ -135,6 +140,11 @@ class Timer {
   /// Times a run-off's candidates as `plan` says: time_in_bursts or time_interleaved.
   [[nodiscard]] std::vector<TimingStats> time_runoff(const std::vector<TimedLaunch>& launches,
                                                      const RunoffPlan& plan);
+
+  /// Switches TimingOptions::clock_per_sample for the timings that follow. The sweep's worker
+  /// reads the clock per sample in screenings only: its run-off and baselines keep the timing
+  /// protocol the comparisons use.
+  void set_clock_per_sample(bool on);
 
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
   [[nodiscard]] const TimingOptions& options() const { return options_; }

@@ -89,8 +89,8 @@ struct Tried {
 }
 
 /// One config's screening for leader_twins: the config (none where its text does not parse), its
-/// fastest median, and the fewest cycles (median x clock) among its measurements with a clock,
-/// at that measurement's clock.
+/// fastest median, and the fewest cycles (Screened::cycles_or_estimate) among its measurements
+/// with a clock, at that measurement's clock.
 struct ScreenedBest {
   std::optional<KernelConfig> config;
   double median_us = 0.0, cycles = 0.0, cycles_mhz = 0.0;
@@ -109,8 +109,8 @@ std::map<std::string, ScreenedBest> best_per_config(const std::vector<Screened>&
       b.config = parse_kernel_config(s.config, &error);
     }
     b.median_us = std::min(b.median_us, s.median_us);
-    if (s.sm_mhz > 0.0 && (b.cycles == 0.0 || s.median_us * s.sm_mhz < b.cycles)) {
-      b.cycles = s.median_us * s.sm_mhz;
+    if (s.sm_mhz > 0.0 && (b.cycles == 0.0 || s.cycles_or_estimate() < b.cycles)) {
+      b.cycles = s.cycles_or_estimate();
       b.cycles_mhz = s.sm_mhz;
     }
   }

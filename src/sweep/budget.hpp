@@ -89,8 +89,8 @@ struct Budget {
 /// config measured twice counts at its fastest) within `within_rel` of the fastest time, not
 /// twins themselves and having a twin, fastest first, each twin once; then up to `count` more
 /// leaders among configs screened throttled (kRunoffThrottledRel below the problem's highest
-/// screening clock, as in runoff_candidates), by fewest cycles (median x clock) within
-/// `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
+/// screening clock, as in runoff_candidates), by fewest cycles (Screened::cycles_or_estimate)
+/// within `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
 /// split-K leader keeps its split), else twin_of's.
 /// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
 /// same twins, whatever twins it has measured since.

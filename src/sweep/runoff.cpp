@@ -26,11 +26,20 @@ void take_within(const std::vector<Screened>& ranked, Cost cost, Eligible eligib
 
 }  // namespace
 
+Screened screened_from(double median_us, std::string config, const report::RunClock& clock) {
+  Screened s{.median_us = median_us, .config = std::move(config), .sm_mhz = clock.sm_mhz};
+  if (clock.sample_median_mhz > 0.0 && clock.sample_median_cycles > 0.0) {
+    s.sm_mhz = clock.sample_median_mhz;
+    s.cycles = clock.sample_median_cycles;
+  }
+  return s;
+}
+
 std::vector<std::string> runoff_candidates(std::vector<Screened> passed, int max_by_time,
                                            double within_rel, int max_configs) {
   std::vector<std::string> out;
   const auto time = [](const Screened& s) { return s.median_us; };
-  const auto cycles = [](const Screened& s) { return s.median_us * s.sm_mhz; };
+  const auto cycles = [](const Screened& s) { return s.cycles_or_estimate(); };
   std::stable_sort(passed.begin(), passed.end(),
                    [&](const Screened& a, const Screened& b) { return time(a) < time(b); });
   take_within(passed, time, [](const Screened&) { return true; }, within_rel,

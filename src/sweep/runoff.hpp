@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "report/run_folder.hpp"
+
 namespace gemmtune::sweep {
 
 /// Most configs a run-off takes by screening time (the screening's fastest included).
@@ -60,13 +62,27 @@ inline constexpr double kRunoffWithinRel = 0.15;
 struct Screened {
   double median_us = 0.0;
   std::string config;
-  double sm_mhz = 0.0;  ///< the SM clock sampled after it; 0: not recorded
+  /// The screening's SM clock: its samples' median where the clock was read per sample, else
+  /// the one sampled after it; 0: not recorded.
+  double sm_mhz = 0.0;
+  /// The samples' median cycles (time x that sample's clock); 0: no per-sample clock.
+  double cycles = 0.0;
+
+  /// What ranks screenings by cycles: the samples' median cycles, else median x sm_mhz (a clock
+  /// read once after the burst, which a step inside the burst leaves out).
+  [[nodiscard]] double cycles_or_estimate() const {
+    return cycles > 0.0 ? cycles : median_us * sm_mhz;
+  }
 };
+
+/// A passed screening of `config` from its record's median and clock (report::RunClock).
+[[nodiscard]] Screened screened_from(double median_us, std::string config,
+                                     const report::RunClock& clock);
 
 /// The run-off of one problem from its passed screening measurements: the fastest first, then
 /// the next fastest distinct configs within `within_rel` of it, at most `max_by_time`; then, up
-/// to `max_configs` in all, the fastest by median x clock (cycles) within `within_rel` of the
-/// fewest cycles that are not in yet and were screened throttled (kRunoffThrottledRel;
+/// to `max_configs` in all, those with the fewest cycles (Screened::cycles_or_estimate) within
+/// `within_rel` of the fewest that are not in yet and were screened throttled (kRunoffThrottledRel;
 /// measurements without a clock take no part in this).
 /// Empty when nothing passed.
 [[nodiscard]] std::vector<std::string> runoff_candidates(

@@ -80,7 +80,7 @@ RecordedWork read_recorded_work(const std::filesystem::path& path) {
       continue;
     }
     work.passed[problem_key(r.problem)].push_back(
-        {.median_us = r.timing->median_us, .config = r.config, .sm_mhz = r.sm_mhz});
+        screened_from(r.timing->median_us, r.config, r.clock));
     const auto [it, inserted] =
         work.best_passed.try_emplace(problem_key(r.problem), r.timing->median_us, r.config);
     if (!inserted && r.timing->median_us < it->second.first) {

@@ -26,11 +26,9 @@ NotedRecord SweepLedger::append(const Json& record, const std::string& problem_k
   if (!median.is_number()) return noted;
   noted = {.passed_median_us = median.get<double>(),
            .config = record.value("config", Json("")).get<std::string>()};
-  const Json clock = record.value("clock", Json::object());
-  const Json sm_mhz = clock.is_object() ? clock.value("sm_mhz", Json()) : Json();
-  recorded_.passed[problem_key].push_back({.median_us = *noted.passed_median_us,
-                                           .config = noted.config,
-                                           .sm_mhz = sm_mhz.is_number() ? sm_mhz.get<double>() : 0.0});
+  recorded_.passed[problem_key].push_back(
+      screened_from(*noted.passed_median_us, noted.config,
+                    report::parse_run_clock(record, {.file = "worker record"})));
   const auto [it, inserted] =
       recorded_.best_passed.try_emplace(problem_key, *noted.passed_median_us, noted.config);
   if (!inserted && *noted.passed_median_us < it->second.first) {

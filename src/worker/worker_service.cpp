@@ -51,6 +51,14 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
                     .max_burst_ms = sweep::kRunoffMaxBurstMs}};
 }
 
+/// Whether request `r` reads the SM clock after every sample: a screening (kind gemmtune) does,
+/// so that the sweep can rank its configs by cycles (sweep/runoff.hpp Screened::cycles). Why:
+/// at the power cap a screening burst's clock steps down at a sample the card decides, so one
+/// problem's configs were screened at 1155-1980 MHz and the twins measured followed that noise
+/// (results/PERF_LOG.md, session 31). The run-off and the baselines keep the comparisons'
+/// protocol.
+bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKind::kGemmtune; }
+
 /// A request the problem's kind of bench has no measurement for.
 [[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
   throw Error(kExitUsage, std::string("kind ") + std::string(report::to_string(r.kind)) +
@@ -82,6 +90,7 @@ Measurement WorkerService::measure(const MeasureRequest& r) {
 
 Measurement WorkerService::measure_dense(const MeasureRequest& r) {
   ProblemBench& bench = bench_for(r);
+  bench.set_clock_per_sample(screens_per_sample_clock(r));
   // NOTE: every kind is named and there is no default, so that a new kind is a -Wswitch warning
   // here until the worker knows how to measure it.
   switch (r.kind) {
@@ -112,6 +121,7 @@ Measurement WorkerService::measure_dense(const MeasureRequest& r) {
 
 Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
   GroupedBench& bench = grouped_bench_for(r);
+  bench.set_clock_per_sample(screens_per_sample_clock(r));
   const Problem& p = r.problem;
   switch (r.kind) {
     case RunKind::kGemmtune:

@@ -4,7 +4,7 @@
 //   fake_worker [--crash-on CFG] [--hang-on CFG] [--garbage-on CFG] [--fault-on CFG]
 //               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
 //               [--log FILE] [--gpu-name-on DEV=NAME] [--crash-on-gpu DEV] [--delay-ms MS]
-//               [--pid-dir DIR] [--measured-roofs] [--clock CFG=MHZ]
+//               [--pid-dir DIR] [--measured-roofs] [--clock CFG=MHZ] [--sample-clock CFG=MHZ]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
@@ -12,7 +12,9 @@
 // (heuristic), 40 (best) and 30 us (per-tensor). In a side-by-side run-off a config takes
 // --runoff-median's time when given (else its --median one) and the fastest names the record. --log appends "start" when the process starts
 // and the config (or kind) of every measure request, one per line. --clock gives a config's
-// passed records a clock (`clock.sm_mhz`), as a screening at that SM clock would have.
+// passed records a clock (`clock.sm_mhz`), as a screening at that SM clock would have;
+// --sample-clock adds the per-sample clock of a screening whose samples ran at MHZ
+// (`clock.sample_median_mhz`, and `sample_median_cycles` = its time x MHZ).
 // sweep --gpus: every record carries `fake_cuda_visible_devices` (the worker's
 // CUDA_VISIBLE_DEVICES) and the hello's pci_bus_id is "fake-<it>", so a test sees which GPU
 // measured what; --gpu-name-on names the GPU DEV NAME, --crash-on-gpu aborts on every measure
@@ -50,6 +52,7 @@ struct Behaviour {
   std::map<std::string, double> median_us;
   std::map<std::string, double> runoff_median_us;
   std::map<std::string, double> sm_mhz;
+  std::map<std::string, double> sample_mhz;  // --sample-clock
   std::string gpu_name = "Fake GPU";
   bool no_gpu = false;
   bool measured_roofs = false;
@@ -82,11 +85,13 @@ Behaviour parse_arguments(int argc, char** argv) {
       const size_t eq = value.find('=');
       b.gpu_name_on[value.substr(0, eq)] = value.substr(eq + 1);
     }
-    if (flag == "--median" || flag == "--runoff-median" || flag == "--clock") {
+    if (flag == "--median" || flag == "--runoff-median" || flag == "--clock" ||
+        flag == "--sample-clock") {
       const size_t eq = value.find('=');
-      auto& values = flag == "--median" ? b.median_us
-                     : flag == "--clock" ? b.sm_mhz
-                                         : b.runoff_median_us;
+      auto& values = flag == "--median"         ? b.median_us
+                     : flag == "--clock"        ? b.sm_mhz
+                     : flag == "--sample-clock" ? b.sample_mhz
+                                                : b.runoff_median_us;
       values[value.substr(0, eq)] = std::stod(value.substr(eq + 1));
     }
   }
@@ -179,6 +184,10 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
                    {"p90_us", us * 1.01}, {"spread_rel", 0.02}, {"samples", r.timing.iters}};
     if (const auto it = b.sm_mhz.find(r.config); it != b.sm_mhz.end()) {
       j["clock"] = {{"sm_mhz", it->second}, {"power_w", 600.0}};
+    }
+    if (const auto it = b.sample_mhz.find(r.config); it != b.sample_mhz.end()) {
+      j["clock"]["sample_median_mhz"] = it->second;
+      j["clock"]["sample_median_cycles"] = us * it->second;
     }
   }
   return j;

@@ -91,6 +91,18 @@ TEST(SweepGpu, FaultAndHangHooksAreRecordedAndTheSweepFinishes) {
   expect_report_files(run);
 }
 
+/// A screening read the SM clock after every sample (worker_service.cpp
+/// screens_per_sample_clock): a clock an H100 or H200 can run at, and median cycles near its
+/// median time x that clock (the median of the products, not the product of the medians).
+void expect_per_sample_clock(const report::RunRecord& rec, const std::string& name) {
+  EXPECT_GT(rec.clock.sample_median_mhz, 300.0) << name;
+  EXPECT_LT(rec.clock.sample_median_mhz, 2100.0) << name;
+  ASSERT_TRUE(rec.timing.has_value()) << name;
+  const double product = rec.timing->median_us * rec.clock.sample_median_mhz;
+  EXPECT_GT(rec.clock.sample_median_cycles, 0.8 * product) << name;
+  EXPECT_LT(rec.clock.sample_median_cycles, 1.25 * product) << name;
+}
+
 TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
   GT_SKIP_WITHOUT_GPU();
   const test::TempDir dir;
@@ -121,6 +133,7 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
       ++configs;
       twins += rec.config.find("_k1024") != std::string::npos ? 1 : 0;
       EXPECT_EQ(rec.disposition, report::Disposition::kPassed) << name << ": " << rec.reason;
+      expect_per_sample_clock(rec, name);
     }
     EXPECT_GE(configs, 9) << m;
     EXPECT_LE(configs, 11) << m;
@@ -132,6 +145,7 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
   for (const char* m : {"64", "256"}) {
     const report::RunRecord& side = records.at(std::string(m) + " side_by_side");
     EXPECT_EQ(side.disposition, report::Disposition::kPassed) << side.reason;
+    EXPECT_EQ(side.clock.sample_median_mhz, 0.0) << "the run-off keeps the comparisons' protocol";
     EXPECT_EQ(side.side_by_side.size(), 3u) << m;
   }
   const report::TuningTable tuned = report::load_tuning_table(run / "tuning_table.json");
@@ -167,6 +181,7 @@ TEST(SweepGpu, GroupedSweepValidatesTimesAndChecksBothLayouts) {
     EXPECT_NE(rec.problem.layout, GroupLayout::kNone);
     if (rec.kind == report::RunKind::kGemmtune && rec.disposition == report::Disposition::kPassed) {
       ++passed_configs;
+      expect_per_sample_clock(rec, rec.config);
     }
     if (rec.kind == report::RunKind::kCublasltPerGroup || rec.kind == report::RunKind::kCublasltPerGroupGraph) {
       EXPECT_EQ(rec.disposition, report::Disposition::kPassed) << rec.reason;
@@ -175,6 +190,7 @@ TEST(SweepGpu, GroupedSweepValidatesTimesAndChecksBothLayouts) {
       ++sides;
       EXPECT_EQ(rec.disposition, report::Disposition::kPassed) << rec.reason;
       EXPECT_EQ(rec.side_by_side.size(), 2u);
+      EXPECT_EQ(rec.clock.sample_median_mhz, 0.0) << "the run-off keeps the comparisons' protocol";
     }
   }
   EXPECT_GE(passed_configs, 2);

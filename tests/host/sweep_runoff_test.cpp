@@ -222,6 +222,71 @@ TEST(SweepRunoff, AConfigScreenedAtALowClockJoinsTheRunoffAndMayWinIt) {
   EXPECT_EQ(sweep::runoff_candidates(passed).size(), 3u);
 }
 
+// A screening whose samples ran at 600 MHz while NVML read 1980 after its burst (the clock
+// recovers within the gap): by the clock read once, config 2 (30 us) was not throttled and had
+// the most cycles; by its samples' clock it has the fewest, joins the run-off and wins it, and
+// a resumed folder still knows its per-sample clock.
+TEST(SweepRunoff, APerSampleClockRanksTheScreeningByItsOwnCycles) {
+  const TempDir dir;
+  const auto run = [&](const std::string& folder, bool sample_clock) {
+    std::vector<std::string> flags = {
+        "--median", kSweepConfigs[0] + "=10", "--median", kSweepConfigs[1] + "=11",
+        "--median", kSweepConfigs[2] + "=30", "--clock", kSweepConfigs[0] + "=1980",
+        "--clock", kSweepConfigs[1] + "=1980", "--clock", kSweepConfigs[2] + "=1980",
+        "--runoff-median", kSweepConfigs[2] + "=8"};
+    if (sample_clock) {
+      flags.insert(flags.end(), {"--sample-clock", kSweepConfigs[0] + "=1980", "--sample-clock",
+                                 kSweepConfigs[1] + "=1980", "--sample-clock",
+                                 kSweepConfigs[2] + "=600"});
+    }
+    const auto plan = [](const DeviceLimits&) {
+      std::vector<sweep::ProblemWork> p = small_plan();
+      for (sweep::ProblemWork& w : p) w.items.push_back({.kind = RunKind::kSideBySide});
+      return p;
+    };
+    return sweep::run_sweep(fake_sweep_options(dir.path() / folder, flags), plan,
+                            fake_compiler());
+  };
+  // Without the samples' clock: the run-off is the two fast configs, and the 30 us one is out.
+  EXPECT_EQ(run("once", false).table.problems.at(0).entries.at(0).config, kSweepConfigs[0]);
+  const sweep::SweepOutcome out = run("per_sample", true);
+  EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, kSweepConfigs[2]);
+  const sweep::RecordedWork work =
+      sweep::read_recorded_work(dir.path() / "per_sample" / "runs.jsonl");
+  const std::vector<sweep::Screened>& passed = work.passed.begin()->second;
+  ASSERT_EQ(passed.size(), 3u);
+  EXPECT_DOUBLE_EQ(passed.at(2).sm_mhz, 600.0);
+  EXPECT_DOUBLE_EQ(passed.at(2).cycles, 30.0 * 600.0);
+  EXPECT_DOUBLE_EQ(passed.at(0).cycles_or_estimate(), 10.0 * 1980.0);
+}
+
+TEST(SweepRunoff, ScreenedFromTakesTheSamplesClockWhereTheRecordHasIt) {
+  const sweep::Screened once = sweep::screened_from(100.0, "a", {.sm_mhz = 1500.0});
+  EXPECT_DOUBLE_EQ(once.sm_mhz, 1500.0);
+  EXPECT_DOUBLE_EQ(once.cycles, 0.0);
+  EXPECT_DOUBLE_EQ(once.cycles_or_estimate(), 150000.0);
+  const sweep::Screened sampled = sweep::screened_from(
+      100.0, "a",
+      {.sm_mhz = 1980.0, .sample_median_mhz = 1450.0, .sample_median_cycles = 146000.0});
+  EXPECT_DOUBLE_EQ(sampled.sm_mhz, 1450.0);
+  EXPECT_DOUBLE_EQ(sampled.cycles_or_estimate(), 146000.0);
+  EXPECT_DOUBLE_EQ(sweep::screened_from(100.0, "a", {}).cycles_or_estimate(), 0.0);
+}
+
+TEST(SweepRunoff, ARecordsClockOfTheWrongTypeNamesItsField) {
+  const report::Json j =
+      report::Json::parse(R"({"clock":{"sm_mhz":1980,"sample_median_mhz":"x"}})");
+  EXPECT_NE(catch_error([&] { (void)report::parse_run_clock(j, report::JsonAt{"runs.jsonl:4"}); })
+                .message.find("runs.jsonl:4: $.clock.sample_median_mhz"),
+            std::string::npos);
+  const report::RunClock c = report::parse_run_clock(
+      report::Json::parse(R"({"clock":{"sm_mhz":1980,"sample_median_mhz":1500,
+                              "sample_median_cycles":3.0e5}})"),
+      report::JsonAt{"runs.jsonl:5"});
+  EXPECT_DOUBLE_EQ(c.sample_median_mhz, 1500.0);
+  EXPECT_DOUBLE_EQ(c.sample_median_cycles, 3.0e5);
+}
+
 TEST(SweepRunoff, ARunoffRecordMustContainItsOwnConfig) {
   report::Json j = report::Json::parse(R"({"schema":"gemmtune.run/1",
     "problem":{"m":64,"n":2112,"k":7168},"kind":"side_by_side","config":"a",
