@@ -93,7 +93,8 @@ class ProblemBench {
   ProblemBench& operator=(const ProblemBench&) = delete;
 
   /// Whether the timings that follow read the SM clock after every sample (Timer::
-  /// set_clock_per_sample): the sweep's screenings do, its run-offs and baselines do not.
+  /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
+  /// and baselines do not.
   void set_clock_per_sample(bool on);
 
   /// Loads, validates and (when it passed) times one compiled config. Unless `baseline` is

@@ -74,7 +74,8 @@ class GroupedBench {
   GroupedBench& operator=(const GroupedBench&) = delete;
 
   /// Whether the timings that follow read the SM clock after every sample (Timer::
-  /// set_clock_per_sample): the sweep's screenings do, its run-offs and baselines do not.
+  /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
+  /// and baselines do not.
   void set_clock_per_sample(bool on);
 
   /// Validates every candidate (each group against its dequantized reference and against

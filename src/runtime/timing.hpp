@@ -99,8 +99,10 @@ struct TimingStats {
   double max_us = 0.0;
   double spread = 0.0;             ///< (p90 - p10) / median
   /// samples_sm_mhz present: their median, and the median over samples of time x that sample's
-  /// clock (µs x MHz = cycles), which a clock step inside the burst moves far less than the
-  /// time (sweep/runoff.hpp Screened says who ranks by it). 0 without per-sample clocks.
+  /// clock (µs x MHz = cycles), which a clock step inside the burst moves less than the time,
+  /// though not to nothing: at the cap a lower clock needs fewer cycles for the same memory
+  /// waits (results/PERF_LOG.md, session 32). sweep/runoff.hpp Screened says who ranks by it.
+  /// 0 without per-sample clocks.
   double sample_median_mhz = 0.0;
   double sample_median_cycles = 0.0;
   int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
@@ -142,8 +144,8 @@ class Timer {
                                                      const RunoffPlan& plan);
 
   /// Switches TimingOptions::clock_per_sample for the timings that follow. The sweep's worker
-  /// reads the clock per sample in screenings only: its run-off and baselines keep the timing
-  /// protocol the comparisons use.
+  /// reads the clock per sample for single configs (screenings, `check`) only: its run-off and
+  /// baselines keep the timing protocol the comparisons use.
   void set_clock_per_sample(bool on);
 
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
