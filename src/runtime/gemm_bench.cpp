@@ -70,6 +70,7 @@ nlohmann::json to_run_record(const Measurement& m) {
     j["tflops"] = m.tflops();
     j["gbps"] = m.gbps();
     if (t.sample_period_us > 0) j["timing"]["sample_period_us"] = t.sample_period_us;
+    if (t.settle_ms > 0) j["timing"]["settle_ms"] = t.settle_ms;  // run --settle-ms, screenings
     j["clock"] = {{"sm_mhz", t.clocks_after.sm_clock_mhz}, {"power_w", t.clocks_after.power_w}};
     if (!t.samples_sm_mhz.empty()) {  // run --clock-per-sample, the sweep's screenings
       j["clock"]["sample_median_mhz"] = t.sample_median_mhz;
@@ -151,6 +152,8 @@ ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
 ProblemBench::~ProblemBench() = default;
 
 void ProblemBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
+
+void ProblemBench::set_settle_ms(int settle_ms) { state_->timer.set_settle_ms(settle_ms); }
 
 namespace {
 

@@ -96,6 +96,8 @@ class ProblemBench {
   /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
   /// and baselines do not.
   void set_clock_per_sample(bool on);
+  /// The idle before each timing that follows (Timer::set_settle_ms).
+  void set_settle_ms(int settle_ms);
 
   /// Loads, validates and (when it passed) times one compiled config. Unless `baseline` is
   /// kNone, the cuBLASLt heuristic is timed beside it as `baseline` says and returned as a

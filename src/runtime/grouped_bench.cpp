@@ -164,6 +164,8 @@ GroupedBench::~GroupedBench() = default;
 
 void GroupedBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
 
+void GroupedBench::set_settle_ms(int settle_ms) { state_->timer.set_settle_ms(settle_ms); }
+
 void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kinds,
                                              std::vector<GroupedMeasurement>& out,
                                              std::vector<TimedLaunch>& launches,

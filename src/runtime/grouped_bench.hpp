@@ -77,6 +77,8 @@ class GroupedBench {
   /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
   /// and baselines do not.
   void set_clock_per_sample(bool on);
+  /// The idle before each timing that follows (Timer::set_settle_ms).
+  void set_settle_ms(int settle_ms);
 
   /// Validates every candidate (each group against its dequantized reference and against
   /// cuBLASLt's output); those that passed are then timed among themselves as `runoff` says

@@ -147,6 +147,8 @@ class Timer {
   /// reads the clock per sample for single configs (screenings, `check`) only: its run-off and
   /// baselines keep the timing protocol the comparisons use.
   void set_clock_per_sample(bool on);
+  /// Sets TimingOptions::settle_ms for the timings that follow.
+  void set_settle_ms(int settle_ms) { options_.settle_ms = settle_ms; }
 
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
   [[nodiscard]] const TimingOptions& options() const { return options_; }

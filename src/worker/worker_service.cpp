@@ -60,6 +60,20 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
 /// run-off and the baselines keep the comparisons' protocol.
 bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKind::kGemmtune; }
 
+/// A screening of a problem whose last screening took this long (median) or longer idles
+/// kScreenSettleMs before its warm-ups. Why: the sweep screens a problem's configs back to back,
+/// so on problems that reach the 700 W cap every screening ran at the capped clock (1552: of the
+/// 30 samples of each screening of 7168 x 3072 g8, none at >= 1900 MHz but the first config's),
+/// while the comparison beside DeepGEMM times each problem in a burst that starts idle at 1980
+/// MHz (results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
+/// the one they are judged in (results/PERF_LOG.md, session 32). Short problems never reach the
+/// cap within a screening and pay nothing.
+constexpr double kScreenSettleAboveUs = 200.0;
+/// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
+/// 100 ms is a guess the per-sample clocks of the next sweep check. At ~30 configs per long
+/// problem it costs ~3 s per problem.
+constexpr int kScreenSettleMs = 100;
+
 /// A request the problem's kind of bench has no measurement for.
 [[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
   throw Error(kExitUsage, std::string("kind ") + std::string(report::to_string(r.kind)) +
@@ -86,12 +100,21 @@ Measurement WorkerService::measure(const MeasureRequest& r) {
   if (r.kind == RunKind::kGemmtune) {
     if (const std::optional<TestHook> hook = test_hook_for(r.config)) return run_hook(r, *hook);
   }
-  return r.problem.layout == GroupLayout::kNone ? measure_dense(r) : measure_grouped(r);
+  Measurement m = r.problem.layout == GroupLayout::kNone ? measure_dense(r) : measure_grouped(r);
+  if (screens_per_sample_clock(r) && m.timing) last_screen_us_ = m.timing->median_us;
+  return m;
+}
+
+template <class Bench>
+void WorkerService::set_timing(Bench& bench, const MeasureRequest& r) const {
+  const bool screening = screens_per_sample_clock(r);
+  bench.set_clock_per_sample(screening);
+  bench.set_settle_ms(screening && last_screen_us_ >= kScreenSettleAboveUs ? kScreenSettleMs : 0);
 }
 
 Measurement WorkerService::measure_dense(const MeasureRequest& r) {
   ProblemBench& bench = bench_for(r);
-  bench.set_clock_per_sample(screens_per_sample_clock(r));
+  set_timing(bench, r);
   // NOTE: every kind is named and there is no default, so that a new kind is a -Wswitch warning
   // here until the worker knows how to measure it.
   switch (r.kind) {
@@ -122,7 +145,7 @@ Measurement WorkerService::measure_dense(const MeasureRequest& r) {
 
 Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
   GroupedBench& bench = grouped_bench_for(r);
-  bench.set_clock_per_sample(screens_per_sample_clock(r));
+  set_timing(bench, r);
   const Problem& p = r.problem;
   switch (r.kind) {
     case RunKind::kGemmtune:
@@ -183,6 +206,7 @@ bool WorkerService::keep_benches(const MeasureRequest& r) {
   problem_ = r.problem;
   timing_ = r.timing;
   seed_ = r.seed;
+  last_screen_us_ = 0.0;  // the new problem's inputs and references take the card off load
   return false;
 }
 

@@ -38,12 +38,18 @@ class WorkerService {
   GroupedBench& grouped_bench_for(const sweep::MeasureRequest& r);
   /// True when the benches hold `r`'s problem, timing and seed; else frees them and notes `r`'s.
   bool keep_benches(const sweep::MeasureRequest& r);
+  /// The timing settings of request `r` on `bench`: a screening's per-sample clock and settle.
+  template <class Bench>
+  void set_timing(Bench& bench, const sweep::MeasureRequest& r) const;
 
   std::unique_ptr<ProblemBench> bench_;
   std::unique_ptr<GroupedBench> grouped_;
   Problem problem_;
   sweep::TimingRequest timing_;
   uint64_t seed_ = 0;
+  /// The median of the current problem's last screening (0: none yet): what decides whether the
+  /// next one settles first (worker_service.cpp kScreenSettleAboveUs).
+  double last_screen_us_ = 0.0;
 };
 
 /// The record of a measurement that threw (kind, problem and config of the request, disposition
