@@ -82,8 +82,8 @@ struct Screened {
 /// The run-off of one problem from its passed screening measurements: the fastest first, then
 /// the next fastest distinct configs within `within_rel` of it, at most `max_by_time`; then, up
 /// to `max_configs` in all, those with the fewest cycles (Screened::cycles_or_estimate) within
-/// `within_rel` of the fewest that are not in yet and were screened throttled (kRunoffThrottledRel;
-/// measurements without a clock take no part in this).
+/// `within_rel` of the fewest that are not in yet and were screened throttled
+/// (kRunoffThrottledRel; measurements without a clock take no part in this).
 /// Empty when nothing passed.
 [[nodiscard]] std::vector<std::string> runoff_candidates(
     std::vector<Screened> passed, int max_by_time = kRunoffMaxConfigs,

@@ -70,8 +70,9 @@ bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKin
 /// cap within a screening and pay nothing.
 constexpr double kScreenSettleAboveUs = 200.0;
 /// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
-/// 100 ms is a guess the per-sample clocks of the next sweep check. At ~30 configs per long
-/// problem it costs ~3 s per problem.
+/// 100 ms sufficed: the grouped sweep's long screenings then started at 1966 MHz (median of their
+/// first samples) and the sweep took 210 s instead of 226, the faster screenings paying for the
+/// idles (results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).
 constexpr int kScreenSettleMs = 100;
 
 /// A request the problem's kind of bench has no measurement for.
