@@ -728,7 +728,10 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
 /// Whether a multicast build's math warps release a stage from two lanes at once, lane r
 /// arriving on CTA r's barrier (one arrive instruction per warp and K block, its address computed
 /// once per thread), rather than from one elected lane arriving on both CTAs in turn (an elect,
-/// two mapa and two arrives per K block). DeepGEMM releases that way. GEMMTUNE_ELECT_RELEASE
+/// two mapa and two arrives per K block). DeepGEMM releases that way. Tried first on 2026-11-23
+/// in the run-time-stage loop (+0.9% on one mcB row, 0 elsewhere: removed); in the stage-aligned
+/// loop it is 6 of 141 instructions per K block and gained 0.2-0.4% in every round on the
+/// bm128_bn192_s4_mcB rows (results/PERF_LOG.md, session 32). GEMMTUNE_ELECT_RELEASE
 /// (experiment hook): the elected lane, as before.
 template <class C>
 __device__ __forceinline__ constexpr bool lane_pair_release() {
