@@ -55,6 +55,27 @@ inline constexpr int kRunoffMaxIdleMs = 50;
 /// measurements that set it). NOTE: 40 ms keeps 4096 x 7168 x 16384 (0.7 ms, ~21 ms bursts) in
 /// whole bursts, where they chose the config the comparison confirms.
 inline constexpr int kRunoffMaxBurstMs = 40;
+/// A screening of a problem whose last screening took this long (median) or longer idles
+/// kScreenSettleMs before its warm-ups. Why: the sweep screens a problem's configs back to back,
+/// so on problems that reach the 700 W cap every screening ran at the capped clock (1552: of the
+/// 30 samples of each screening of 7168 x 3072 g8, none at >= 1900 MHz but the first config's),
+/// while the comparison beside DeepGEMM times each problem in a burst that starts idle at 1980
+/// MHz (results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
+/// the one they are judged in (results/PERF_LOG.md, session 32). Short problems never reach the
+/// cap within a screening and pay nothing.
+inline constexpr double kScreenSettleAboveUs = 200.0;
+/// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
+/// 100 ms sufficed: the grouped sweep's long screenings then started at 1966 MHz (median of their
+/// first samples) and the sweep took 210 s instead of 226, the faster screenings paying for the
+/// idles (results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).
+inline constexpr int kScreenSettleMs = 100;
+
+/// The idle before a screening whose problem's last screening had median `last_screen_us`
+/// (0: the problem's first): kScreenSettleMs from kScreenSettleAboveUs on, else none.
+[[nodiscard]] constexpr int screening_settle_ms(double last_screen_us) {
+  return last_screen_us >= kScreenSettleAboveUs ? kScreenSettleMs : 0;
+}
+
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 

@@ -60,20 +60,6 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
 /// run-off and the baselines keep the comparisons' protocol.
 bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKind::kGemmtune; }
 
-/// A screening of a problem whose last screening took this long (median) or longer idles
-/// kScreenSettleMs before its warm-ups. Why: the sweep screens a problem's configs back to back,
-/// so on problems that reach the 700 W cap every screening ran at the capped clock (1552: of the
-/// 30 samples of each screening of 7168 x 3072 g8, none at >= 1900 MHz but the first config's),
-/// while the comparison beside DeepGEMM times each problem in a burst that starts idle at 1980
-/// MHz (results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
-/// the one they are judged in (results/PERF_LOG.md, session 32). Short problems never reach the
-/// cap within a screening and pay nothing.
-constexpr double kScreenSettleAboveUs = 200.0;
-/// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
-/// 100 ms sufficed: the grouped sweep's long screenings then started at 1966 MHz (median of their
-/// first samples) and the sweep took 210 s instead of 226, the faster screenings paying for the
-/// idles (results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).
-constexpr int kScreenSettleMs = 100;
 
 /// A request the problem's kind of bench has no measurement for.
 [[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
@@ -110,7 +96,7 @@ template <class Bench>
 void WorkerService::set_timing(Bench& bench, const MeasureRequest& r) const {
   const bool screening = screens_per_sample_clock(r);
   bench.set_clock_per_sample(screening);
-  bench.set_settle_ms(screening && last_screen_us_ >= kScreenSettleAboveUs ? kScreenSettleMs : 0);
+  bench.set_settle_ms(screening ? sweep::screening_settle_ms(last_screen_us_) : 0);
 }
 
 Measurement WorkerService::measure_dense(const MeasureRequest& r) {

@@ -48,7 +48,7 @@ class WorkerService {
   sweep::TimingRequest timing_;
   uint64_t seed_ = 0;
   /// The median of the current problem's last screening (0: none yet): what decides whether the
-  /// next one settles first (worker_service.cpp kScreenSettleAboveUs).
+  /// next one settles first (sweep/runoff.hpp screening_settle_ms).
   double last_screen_us_ = 0.0;
 };
 

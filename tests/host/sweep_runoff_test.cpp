@@ -260,6 +260,16 @@ TEST(SweepRunoff, APerSampleClockRanksTheScreeningByItsOwnCycles) {
   EXPECT_DOUBLE_EQ(passed.at(0).cycles_or_estimate(), 10.0 * 1980.0);
 }
 
+// A long problem's screenings idle first, a short one's and a problem's first do not.
+TEST(SweepRunoff, OnlyScreeningsAfterALongScreeningSettle) {
+  EXPECT_EQ(sweep::screening_settle_ms(0.0), 0);
+  EXPECT_EQ(sweep::screening_settle_ms(12.0), 0);
+  EXPECT_EQ(sweep::screening_settle_ms(sweep::kScreenSettleAboveUs - 1.0), 0);
+  EXPECT_EQ(sweep::screening_settle_ms(sweep::kScreenSettleAboveUs), sweep::kScreenSettleMs);
+  EXPECT_EQ(sweep::screening_settle_ms(2100.0), sweep::kScreenSettleMs);
+  EXPECT_GT(sweep::kScreenSettleMs, 0);
+}
+
 TEST(SweepRunoff, ScreenedFromTakesTheSamplesClockWhereTheRecordHasIt) {
   const sweep::Screened once = sweep::screened_from(100.0, "a", {.sm_mhz = 1500.0});
   EXPECT_DOUBLE_EQ(once.sm_mhz, 1500.0);
