@@ -151,9 +151,10 @@ ProblemBench::ProblemBench(const Problem& problem, const BenchOptions& options)
 
 ProblemBench::~ProblemBench() = default;
 
-void ProblemBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
-
-void ProblemBench::set_settle_ms(int settle_ms) { state_->timer.set_settle_ms(settle_ms); }
+void ProblemBench::set_sampling(bool clock_per_sample, int settle_ms) {
+  state_->timer.set_clock_per_sample(clock_per_sample);
+  state_->timer.set_settle_ms(settle_ms);
+}
 
 namespace {
 

@@ -92,12 +92,10 @@ class ProblemBench {
   ProblemBench(const ProblemBench&) = delete;
   ProblemBench& operator=(const ProblemBench&) = delete;
 
-  /// Whether the timings that follow read the SM clock after every sample (Timer::
-  /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
-  /// and baselines do not.
-  void set_clock_per_sample(bool on);
-  /// The idle before each timing that follows (Timer::set_settle_ms).
-  void set_settle_ms(int settle_ms);
+  /// For the timings that follow: whether they read the SM clock after every sample, and the
+  /// idle before each (Timer::set_clock_per_sample, Timer::set_settle_ms). The worker's single
+  /// configs do both (screenings, `check`), its run-offs and baselines neither.
+  void set_sampling(bool clock_per_sample, int settle_ms);
 
   /// Loads, validates and (when it passed) times one compiled config. Unless `baseline` is
   /// kNone, the cuBLASLt heuristic is timed beside it as `baseline` says and returned as a

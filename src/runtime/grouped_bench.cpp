@@ -162,9 +162,10 @@ GroupedBench::GroupedBench(const Problem& problem, const BenchOptions& options)
 
 GroupedBench::~GroupedBench() = default;
 
-void GroupedBench::set_clock_per_sample(bool on) { state_->timer.set_clock_per_sample(on); }
-
-void GroupedBench::set_settle_ms(int settle_ms) { state_->timer.set_settle_ms(settle_ms); }
+void GroupedBench::set_sampling(bool clock_per_sample, int settle_ms) {
+  state_->timer.set_clock_per_sample(clock_per_sample);
+  state_->timer.set_settle_ms(settle_ms);
+}
 
 void GroupedBench::append_cublaslt_baselines(const std::vector<std::string>& kinds,
                                              std::vector<GroupedMeasurement>& out,

@@ -73,12 +73,10 @@ class GroupedBench {
   GroupedBench(const GroupedBench&) = delete;
   GroupedBench& operator=(const GroupedBench&) = delete;
 
-  /// Whether the timings that follow read the SM clock after every sample (Timer::
-  /// set_clock_per_sample): the worker's single configs do (screenings, `check`), its run-offs
-  /// and baselines do not.
-  void set_clock_per_sample(bool on);
-  /// The idle before each timing that follows (Timer::set_settle_ms).
-  void set_settle_ms(int settle_ms);
+  /// For the timings that follow: whether they read the SM clock after every sample, and the
+  /// idle before each (Timer::set_clock_per_sample, Timer::set_settle_ms). The worker's single
+  /// configs do both (screenings, `check`), its run-offs and baselines neither.
+  void set_sampling(bool clock_per_sample, int settle_ms);
 
   /// Validates every candidate (each group against its dequantized reference and against
   /// cuBLASLt's output); those that passed are then timed among themselves as `runoff` says

@@ -95,8 +95,7 @@ Measurement WorkerService::measure(const MeasureRequest& r) {
 template <class Bench>
 void WorkerService::set_timing(Bench& bench, const MeasureRequest& r) const {
   const bool screening = screens_per_sample_clock(r);
-  bench.set_clock_per_sample(screening);
-  bench.set_settle_ms(screening ? sweep::screening_settle_ms(last_screen_us_) : 0);
+  bench.set_sampling(screening, screening ? sweep::screening_settle_ms(last_screen_us_) : 0);
 }
 
 Measurement WorkerService::measure_dense(const MeasureRequest& r) {
