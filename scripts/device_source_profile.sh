@@ -8,6 +8,8 @@
 #   time it: scripts/dg_one_call.py), so both K loops can be read side by side, or
 #   TITLE|deepgemm_grouped N K M0,M1,... (one launch of its m-grouped contiguous GEMM on those
 #   group sizes: scripts/dg_one_call_grouped.py).
+#   GEMMTUNE_NCU_EXTRA_SECTIONS: more ncu section names, space-separated (e.g. MemoryWorkloadAnalysis_Tables
+#   for the L2's sectors by source and operation).
 #   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt,
 #   <title>.source.csv.gz (ncu source page), <title>.details.txt (ncu details page),
 #   <title>.sass.txt.gz (cuobjdump of the cached cubin).
@@ -24,6 +26,7 @@ gemmtune_build
 gpu_suite
 (( with_dg )) && deepgemm_build_wait
 sections=(--section SourceCounters --section WarpStateStats --section SchedulerStats --section SpeedOfLight)
+for extra in ${GEMMTUNE_NCU_EXTRA_SECTIONS:-}; do sections+=(--section "$extra"); done
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 objdump=$(command -v cuobjdump || echo /usr/local/cuda/bin/cuobjdump)
 [[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
