@@ -14,6 +14,8 @@
 #   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
 #   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
 #   gemmtune run idles this long after each sample; default 0).
+# One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
+# scripts/grouped_table_join.py.
 # Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
 # sample: gt_period_us, dg_period_us), dg_grouped.jsonl (both passes).
 set -uo pipefail

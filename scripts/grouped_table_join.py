@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Joins several passes of the grouped table beside DeepGEMM (grouped_cmp.jsonl files written by
+scripts/device_grouped_vs_deepgemm.sh) into one table: per row, gemmtune's median over its passes
+against the median of all DeepGEMM passes (each pass carries two), with the single passes' ratios
+beside it.
+
+Why: at the power cap the 6144 x 7168 rows swing ~9% between 30-sample bursts on both sides
+(PERF_LOG session 32), so one pass decides them by chance; issue 11's evidence is the joined table.
+
+  usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
+Rows missing from a pass (a deadline) are joined over the passes that have them; a row without a
+gemmtune time in any pass is listed and left out of the geomeans.
+"""
+import argparse
+import json
+import math
+import statistics
+
+
+def key(r):
+    return (r["layout"], r["n"], r["k"], tuple(r["ms"]))
+
+
+def geomean(xs):
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def read_pass(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def join(passes):
+    """Rows in the first pass's order (then rows only later passes have), joined."""
+    order, by_key = [], {}
+    for rows in passes:
+        for r in rows:
+            k = key(r)
+            if k not in by_key:
+                order.append(k)
+                by_key[k] = {"label": r.get("label"), "layout": r["layout"], "n": r["n"],
+                             "k": r["k"], "ms": r["ms"], "gt_us_passes": [], "gt_configs": [],
+                             "dg_us_passes": [], "pass_ratios": []}
+            j = by_key[k]
+            if r.get("gt_us"):
+                j["gt_us_passes"].append(r["gt_us"])
+                j["gt_configs"].append(r.get("gt_config"))
+            j["dg_us_passes"] += r.get("dg_us_passes") or []
+            if r.get("dg_over_gt"):
+                j["pass_ratios"].append(r["dg_over_gt"])
+    joined = []
+    for k in order:
+        j = by_key[k]
+        if j["gt_us_passes"] and j["dg_us_passes"]:
+            j["gt_us"] = statistics.median(j["gt_us_passes"])
+            j["dg_us"] = statistics.median(j["dg_us_passes"])
+            j["dg_over_gt"] = j["dg_us"] / j["gt_us"]
+        joined.append(j)
+    return joined
+
+
+def summary(rows, label):
+    ratios = [r["dg_over_gt"] for r in rows if "dg_over_gt" in r]
+    if not ratios:
+        return f"- {label}: no rows with both sides timed"
+    return (f"- {label}: geomean **{geomean(ratios):.3f}** over {len(ratios)}, min {min(ratios):.3f}, "
+            f">= 1.00: {sum(x >= 1 for x in ratios)}, < 0.95: {sum(x < 0.95 for x in ratios)}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("passes", nargs="+", help="grouped_cmp.jsonl of each pass")
+    ap.add_argument("--json", help="also write the joined rows here (JSON lines)")
+    args = ap.parse_args()
+    passes = [read_pass(p) for p in args.passes]
+    rows = join(passes)
+    print(f"# Grouped table beside DeepGEMM, {len(passes)} passes joined\n")
+    print("gemmtune: each row's median over its passes; DeepGEMM: the median of all its passes "
+          "(two per pass). Ratio = DeepGEMM time / gemmtune time.\n")
+    for p, rows_p in zip(args.passes, passes):
+        ratios = [r["dg_over_gt"] for r in rows_p if r.get("dg_over_gt")]
+        if ratios:
+            print(f"- pass `{p}`: {geomean(ratios):.3f} over {len(ratios)}, min {min(ratios):.3f}")
+    print(summary(rows, "joined"))
+    for layout in sorted({r["layout"] for r in rows}):
+        print(summary([r for r in rows if r["layout"] == layout], f"joined, {layout}"))
+    print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        configs = sorted(set(c for c in r["gt_configs"] if c))
+        ratio = f'**{r["dg_over_gt"]:.3f}**' if "dg_over_gt" in r else "n/a"
+        print(f'| {r["label"]} | {r["layout"]} | {len(r["ms"])} | {r["n"]} x {r["k"]} | {sum(r["ms"])} | '
+              f'{r.get("gt_us", float("nan")):.1f} | {" / ".join(configs)} | '
+              f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
+              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} |')
+    if args.json:
+        with open(args.json, "w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+
+
+if __name__ == "__main__":
+    main()
