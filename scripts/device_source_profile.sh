@@ -10,14 +10,17 @@
 #   group sizes: scripts/dg_one_call_grouped.py).
 #   GEMMTUNE_NCU_EXTRA_SECTIONS: more ncu section names, space-separated (e.g. MemoryWorkloadAnalysis_Tables
 #   for the L2's sectors by source and operation).
-#   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt,
-#   <title>.source.csv.gz (ncu source page), <title>.details.txt (ncu details page),
-#   <title>.sass.txt.gz (cuobjdump of the cached cubin).
+#   carry: .devdeps (.anchors .dgcache for deepgemm lines). Writes under $OUT: log.txt and
+#   source_profile.tgz, which holds per title <title>.source.csv.gz (ncu source page) and
+#   <title>.details.txt (ncu details page), and <kernel>.sass.txt.gz (cuobjdump of each cached
+#   cubin). NOTE: one archive, since a device call returns at most 8 files (session 33 lost 18).
 set -uo pipefail
 list=$1
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-exec > >(tee -a "$OUT/log.txt") 2>&1
+OUT_FINAL=$OUT
+OUT=$(mktemp -d /tmp/source_profile.XXXX)
+exec > >(tee -a "$OUT_FINAL/log.txt") 2>&1
 source scripts/device_common.sh
 with_dg=0
 grep -q '|deepgemm' "$list" && with_dg=1
@@ -56,5 +59,7 @@ for meta in $(find /tmp/gemmtune-cache -name meta.json); do
   name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("kernel_name", "unknown"))' "$meta")
   "$objdump" -sass "$(dirname "$meta")/kernel.cubin" | gzip > "$OUT/$name.sass.txt.gz"
 done
-ls "$OUT"
+tar czf "$OUT_FINAL/source_profile.tgz" -C "$OUT" .
+tar tzf "$OUT_FINAL/source_profile.tgz"
+OUT=$OUT_FINAL  # device_common.sh's exit trap writes the DeepGEMM JIT cache there
 stamp "done"
