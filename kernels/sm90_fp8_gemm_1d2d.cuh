@@ -727,22 +727,6 @@ __device__ __forceinline__ constexpr bool lane_pair_release() {
 #endif
 }
 
-/// Whether a slice's scale products (sA x sB) are computed after its wgmma wait, each from an
-/// activation scale that depends on the accumulator (acc[0] * 0 + sA: exact for the finite
-/// accumulators finite e4m3 inputs give), so that ptxas cannot hoist the multiply. Why: ptxas
-/// puts it between the slice's first two wgmma, where it waits for its shared-memory load
-/// (issue phase short-scoreboard 1193 samples against DeepGEMM's 332, Nsight Compute on eight
-/// aligned groups, results/PERF_LOG.md session 33); moving the load earlier or the multiply later
-/// in the source did not move it (sessions 25, 27). GEMMTUNE_SCALE_AFTER_WAIT (experiment hook).
-template <class C>
-__device__ __forceinline__ constexpr bool scale_after_wait() {
-#ifdef GEMMTUNE_SCALE_AFTER_WAIT
-  return true;
-#else
-  return false;
-#endif
-}
-
 /// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
 /// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
 /// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
@@ -1048,24 +1032,14 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             sb_lo = sb_run[0];
             if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
           }
-          float a_scale[2], scale_lo[2], scale_hi[2];
+          float scale_lo[2], scale_hi[2];
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            a_scale[h] = sa[row0 + s * 64 + thread_row + h * 8];
-            if constexpr (!scale_after_wait<C>()) {
-              scale_lo[h] = a_scale[h] * sb_lo;
-              scale_hi[h] = a_scale[h] * sb_hi;
-            }
+            const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
+            scale_lo[h] = a_scale * sb_lo;
+            scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
-          if constexpr (scale_after_wait<C>()) {
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              const float pinned = fmaf(acc[0], 0.0f, a_scale[h]);
-              scale_lo[h] = pinned * sb_lo;
-              scale_hi[h] = pinned * sb_hi;
-            }
-          }
           // Release: one arrival per math warp and CTA, by the lane elect.sync picks.
           // NOTE: not `lane == 0`: at 168 registers the grouped K loop re-read SR_TID.X for it in
           // every K block (2.6% of the stall samples on the compare); elect needs no register.
