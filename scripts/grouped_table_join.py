@@ -82,6 +82,12 @@ def main():
         if ratios:
             print(f"- pass `{p}`: {geomean(ratios):.3f} over {len(ratios)}, min {min(ratios):.3f}")
     print(summary(rows, "joined"))
+    # Paired: each pass's ratio brackets gemmtune between that pass's two DeepGEMM runs, so it
+    # keeps the pass's power state on both sides; the geomean over passes, then over rows.
+    paired = [geomean(r["pass_ratios"]) for r in rows if r["pass_ratios"]]
+    if paired:
+        print(f"- paired (each row's geomean of its per-pass ratios): geomean **{geomean(paired):.3f}**, "
+              f"min {min(paired):.3f}, < 0.95: {sum(x < 0.95 for x in paired)}")
     for layout in sorted({r["layout"] for r in rows}):
         print(summary([r for r in rows if r["layout"] == layout], f"joined, {layout}"))
     print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes |")
