@@ -181,30 +181,6 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
     if (extra == count || cycles > fewest_cycles * (1.0 + within_rel)) break;
     if (leading.count(text) == 0 && lead(text)) ++extra;
   }
-  // Last, the fastest config of a tile (block_m x block_n) that no leader has, if it screened
-  // within kTileLeaderWithinRel of the fastest: a twin's gain depends on its tile (the
-  // stage-aligned K loop of bm128 four-stage members gains more than bm256's unroll), so the
-  // leaders of one tile can hide a close runner-up whose twin wins. NOTE: 7168 x 3072 g8
-  // contiguous: bm128_bn192_s4 screened 0.5-1% behind two bm256_bn128 leaders, and its twin ran
-  // 2% faster than the pick (results/2026-11-25-resweep-on-stage-aligned-loop/1227-…).
-  // NOTE: within 2% of the fastest config that is not a twin: the budget's K twins, measured
-  // by now, run a few percent faster than any run-time-K member (1738's sweep: the bm256 twin
-  // 1118 µs, the fastest run-time-K member 1169, bm128_bn192 1179).
-  if (count > 0 && !leading.empty()) {
-    std::set<std::pair<int, int>> led_tiles;
-    for (const std::string& text : leading) {
-      const KernelConfig& c = *best.at(text).config;
-      led_tiles.emplace(c.block_m, c.block_n);
-    }
-    double fastest_us = 0.0;
-    for (const auto& [median_us, text] : by_time) {
-      const ScreenedBest& b = best.at(text);
-      if (b.twin() || !b.config) continue;
-      if (fastest_us == 0.0) fastest_us = median_us;
-      if (median_us > fastest_us * (1.0 + kTileLeaderWithinRel)) break;
-      if (led_tiles.count({b.config->block_m, b.config->block_n}) == 0 && lead(text)) break;
-    }
-  }
   return twins;
 }
 

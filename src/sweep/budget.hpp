@@ -65,10 +65,6 @@ inline constexpr int64_t kDefaultLeaderTwins = 2;
 /// 2026-11-23-dense-vs-deepgemm/0922-… and 1215-…, where the first picks' twins took the slots).
 inline constexpr double kLeaderTwinWithinRel = 0.25;
 
-/// A config of a tile (block_m x block_n) no leader has also leads, the fastest such within this
-/// fraction of the problem's fastest screening time (one per problem; leader_twins).
-inline constexpr double kTileLeaderWithinRel = 0.02;
-
 /// How many configs per problem to measure.
 struct Budget {
   std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
@@ -94,9 +90,8 @@ struct Budget {
 /// twins themselves and having a twin, fastest first, each twin once; then up to `count` more
 /// leaders among configs screened throttled (kRunoffThrottledRel below the problem's highest
 /// screening clock, as in runoff_candidates), by fewest cycles (Screened::cycles_or_estimate)
-/// within `within_rel` of the fewest; then the fastest config of a tile no leader has, within
-/// kTileLeaderWithinRel of the fastest time (when count > 0). A leader's twin is itself compiled
-/// for K (k_specialised: a split-K leader keeps its split), else twin_of's.
+/// within `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
+/// split-K leader keeps its split), else twin_of's.
 /// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
 /// same twins, whatever twins it has measured since.
 [[nodiscard]] std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed,
