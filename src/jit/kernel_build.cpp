@@ -56,6 +56,7 @@ BuildCounts count_builds(const std::vector<CompileResult>& results) {
   for (const CompileResult& r : results) {
     counts.failed += r.ok ? 0 : 1;
     counts.spilled += r.ok && r.ptxas.spills() ? 1 : 0;
+    counts.advised += r.ok && !r.ptxas.advisories.empty() ? 1 : 0;
     counts.cache_hits += r.cache_hit ? 1 : 0;
   }
   return counts;

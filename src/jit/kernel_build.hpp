@@ -22,6 +22,7 @@ namespace gemmtune::jit {
 struct BuildCounts {
   int failed = 0;       ///< did not compile
   int spilled = 0;      ///< compiled with spill stores or loads
+  int advised = 0;      ///< compiled with ptxas advisories (e.g. an injected warpgroup.wait)
   int cache_hits = 0;   ///< loaded from the disk cache
 };
 [[nodiscard]] BuildCounts count_builds(const std::vector<CompileResult>& results);

@@ -46,6 +46,13 @@ TEST(CompileCli, CubinOutWritesTheCachedBinaryOnAMissAndOnAHit) {
   ASSERT_GT(bytes.size(), 4u);
   EXPECT_EQ(bytes.substr(0, 4), "\x7f" "ELF");
   EXPECT_EQ(read_bytes(second.at("cubin").get<std::string>()), bytes);
+  // ptxas' advisories and serialization, from the build and again from the cache: none for
+  // this member (a kernel change that makes ptxas inject a warpgroup.wait shows here).
+  for (const auto& k : {first, second}) {
+    EXPECT_FALSE(k.at("wgmma_serialized").get<bool>());
+    EXPECT_TRUE(k.at("ptxas_advisories").is_array());
+    EXPECT_TRUE(k.at("ptxas_advisories").empty()) << k.at("ptxas_advisories").dump();
+  }
   // The same bytes as the cache entry the launchers load.
   const std::filesystem::path entry =
       cache / "v1-sm_90a" / first.at("cache_key").get<std::string>() / "kernel.cubin";
