@@ -2,7 +2,8 @@
 """Joins several passes of the grouped table beside DeepGEMM (grouped_cmp.jsonl files written by
 scripts/device_grouped_vs_deepgemm.sh) into one table: per row, gemmtune's median over its passes
 against the median of all DeepGEMM passes (each pass carries two), with the single passes' ratios
-beside it.
+beside it; and the paired estimate, each row's geomean of its per-pass ratios (a pass brackets
+gemmtune between two DeepGEMM runs, so its ratio keeps one power state on both sides).
 
 Why: at the power cap the 6144 x 7168 rows swing ~9% between 30-sample bursts on both sides
 (PERF_LOG session 32), so one pass decides them by chance; issue 11's evidence is the joined table.
