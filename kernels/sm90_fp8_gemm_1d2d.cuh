@@ -710,17 +710,6 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
   }
 }
 
-/// Whether each math warpgroup issues the next tile's first K block (its wgmma into the
-/// accumulator, free once the tile's last block is promoted into `sum`) before the tile's
-/// epilogue, and promotes it after: the tensor cores then compute through ~40% of the epilogue's
-/// ~1,900 cycles per tile, which both warpgroups otherwise spend with them idle (per-CTA tile
-/// profile of bm128_bn192_s4 on eight 1024-row groups, results/PERF_LOG.md session 33).
-/// Stage-aligned K loops of one slice (every tile starts at stage 0, so the next tile's first
-/// stage is known) that keep their weight scales per tile (the next tile's task is decoded
-/// before its epilogue anyway), no K split. GEMMTUNE_EPILOGUE_OVERLAP (experiment hook).
-template <class C>
-__device__ __forceinline__ constexpr bool epilogue_overlap();
-
 /// Whether a multicast build's math warps release a stage from two lanes at once, lane r
 /// arriving on CTA r's barrier (one arrive instruction per warp and K block, its address computed
 /// once per thread), rather than from one elected lane arriving on both CTAs in turn (an elect,
@@ -835,16 +824,6 @@ __device__ __forceinline__ constexpr bool sb_copy_async() {
 #endif
 }
 
-template <class C>
-__device__ __forceinline__ constexpr bool epilogue_overlap() {
-#ifdef GEMMTUNE_EPILOGUE_OVERLAP
-  return stage_aligned_k_loop<C>() && C::kSlices == 1 && C::kSplitK == 1 && !C::kSbInStage &&
-         sb_from_tile<C>() && !sb_copy_async<C>();
-#else
-  return false;
-#endif
-}
-
 /// sb_copy_async: this thread's share of tile `t`'s weight scales into buffer `buf`, by cp.async
 /// (complete after cp_async_wait_all).
 template <class C>
@@ -909,27 +888,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 
   float acc[Wgmma::kAccum];
   float sum[C::kSlices][Wgmma::kAccum];
-  // Issues slice `s` of one K block (4 wgmma over its 128 K values) into `acc` and commits them.
-  auto issue_slice = [&](u64 desc_a_stage, u64 desc_b_stage, int s) {
-    wgmma_fence();
-#pragma unroll
-    for (int ks = 0; ks < 4; ++ks) {
-      // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
-      // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-      const u64 desc_a = desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4);
-      const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
-      if constexpr (stage_aligned_low_word_descs<C>()) {
-        // NOTE: only the low words change (the start-address field never carries out, above).
-        // The run-time-stage loop keeps the 64-bit sums: 32 bits cost it 2 instructions per K
-        // block (SASS, 2026-11-25).
-        Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
-                   desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc, ks > 0 ? 1u : 0u);
-      } else {
-        Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
-      }
-    }
-    wgmma_commit();
-  };
   int stage = 0;   // pipeline position, carried across tiles
   u32 phase = 0;
   int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
@@ -954,28 +912,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   TileTask next_task{};
   int sb_buf = 0;
-  const bool has_first = static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units;
-  if (sb_from_tile<C>() && has_first) {
+  if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb,
                                    group_cache);
     float first_sb[SbTile<C>::kLoads];
     load_tile_sb<C>(p, next_task, first_sb);
     store_tile_sb<C>(smem, 0, first_sb);
   }
-  // epilogue_overlap: a warpgroup the tile (`task`) gives work waits for the tile's first stage.
-  // The issue itself is unconditional, so that every path into a K loop holds the accumulator
-  // of a pending wgmma: defined on some paths only, ptxas waits for it where the paths merge
-  // (C7517, session 33). A warpgroup without work issues on whatever stage 0 holds and never
-  // reads the result.
-  const auto issue_first_block = [&](bool active, u32 first_phase) {
-    if (active) mbarrier_wait(&full[0], first_phase);
-    issue_slice(desc_a0, desc_b0, 0);
-  };
-  const auto works_on = [&](const TileTask& task) {
-    return !(skips_idle_warpgroup<C>() && warpgroup == 1 &&
-             task.a_row0 + C::kBlockM / 2 >= task.row_end);
-  };
-  if constexpr (epilogue_overlap<C>()) issue_first_block(has_first && works_on(next_task), 0);
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = sb_from_tile<C>()
                            ? next_task
@@ -1033,8 +976,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       constexpr int kLo = decltype(lo_const)::kValue;
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
-      // `issued`: its wgmma were issued before the last tile's epilogue (epilogue_overlap).
-      auto k_block = [&](int kb, int stage, u32 phase, bool issued) {
+      auto k_block = [&](int kb, int stage, u32 phase) {
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
@@ -1047,7 +989,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #ifdef GEMMTUNE_WAIT_PROFILE
         const long long wp_t0 = clock64();
 #endif
-        if (!issued) mbarrier_wait(&full[stage], phase);
+        mbarrier_wait(&full[stage], phase);
 #ifdef GEMMTUNE_WAIT_PROFILE
         wp_full_wait += clock64() - wp_t0;
         ++wp_blocks;
@@ -1065,7 +1007,25 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
 #pragma unroll
         for (int s = 0; s < C::kSlices; ++s) {
-          if (!issued) issue_slice(desc_a_stage, desc_b_stage, s);
+          wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
+            // swizzle is a function of the absolute address bits and stages are 1024-aligned.
+            const u64 desc_a = desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4);
+            const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
+            if constexpr (stage_aligned_low_word_descs<C>()) {
+              // NOTE: only the low words change (the start-address field never carries out,
+              // above). The run-time-stage loop keeps the 64-bit sums: 32 bits cost it 2
+              // instructions per K block (SASS, 2026-11-25).
+              Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
+                         desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
+                         ks > 0 ? 1u : 0u);
+            } else {
+              Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+            }
+          }
+          wgmma_commit();
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
           // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
           if (C::kSbInStage && s == 0) {
@@ -1116,19 +1076,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       };
       if constexpr (stage_aligned_k_loop<C>()) {
         // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass.
-        int kb = kb_begin;
-        if constexpr (epilogue_overlap<C>()) {
-          // The first round apart: its first block may have been issued already.
-          k_block(kb, 0, phase, true);
-#pragma unroll
-          for (int st = 1; st < C::kStages; ++st) k_block(kb + st, st, phase, false);
-          phase ^= 1;
-          kb += C::kStages;
-        }
         GT_UNROLL(1)
-        for (; kb < kb_end; kb += C::kStages) {
+        for (int kb = kb_begin; kb < kb_end; kb += C::kStages) {
 #pragma unroll
-          for (int st = 0; st < C::kStages; ++st) k_block(kb + st, st, phase, false);
+          for (int st = 0; st < C::kStages; ++st) k_block(kb + st, st, phase);
           phase ^= 1;
         }
       } else {
@@ -1140,7 +1091,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         GT_UNROLL(C::kMainloopUnroll)
 #endif
         for (int kb = kb_begin; kb < kb_end; ++kb) {
-          k_block(kb, stage, phase, false);
+          k_block(kb, stage, phase);
           if (++stage == C::kStages) {
             stage = 0;
             phase ^= 1;
@@ -1166,14 +1117,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
                                      group_cache);
       if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
-    }
-    if constexpr (epilogue_overlap<C>()) {
-      // The next tile's first K block: stage 0 (stage-aligned), in the phase after this tile's
-      // rounds (skips_idle_warpgroup: from the blocks the pipeline has passed, which count this
-      // tile's). After the last tile the issue reads a stage nothing loads any more.
-      const u32 next_phase =
-          skips_idle_warpgroup<C>() ? static_cast<u32>((blocks_done / C::kStages) & 1) : phase;
-      issue_first_block(has_next && works_on(next_task), next_phase);
     }
     if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
@@ -1205,7 +1148,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     tp_lap(kTpEpilogue);
 #endif
   }
-  if constexpr (epilogue_overlap<C>()) wgmma_wait<0>();  // the last issue's reads of stage 0
   if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && threadIdx.x == 128) tma_store_wait_all();
 #if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.

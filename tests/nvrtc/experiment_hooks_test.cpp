@@ -66,8 +66,6 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_LANE0_ARRIVE=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_ELECT_RELEASE=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1", true},
       {"GEMMTUNE_ELECT_RELEASE=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
-      {"GEMMTUNE_EPILOGUE_OVERLAP=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_k7168", true},
-      {"GEMMTUNE_EPILOGUE_OVERLAP=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
       // Refuted in session 7; two unrolled K blocks spill ~2 KB at 168 registers.
       {"GEMMTUNE_MAINLOOP_UNROLL=2", "bm128_bn192_s4_mc0_sm132_rN8_sk1", false},
       {"GEMMTUNE_PRODUCER_THREAD=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", true},
