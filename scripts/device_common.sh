@@ -8,6 +8,8 @@
 #   build_both_and_test     the four above in order: DeepGEMM builds while gemmtune builds and
 #                           its GPU suite runs
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
+# NOTE: a device call returns at most 8 files from $OUT (two folders deep): a script that writes
+# more packs them into an archive (device_source_profile.sh does; session 33 lost 18 files).
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
 
