@@ -1,6 +1,7 @@
 // sm90_ptx.cuh: thin wrappers over the Hopper (sm_90a) PTX instructions the gemmtune kernels use:
-// mbarriers, TMA (cp.async.bulk.tensor) loads/stores with optional cluster multicast, wgmma
-// fences, setmaxnreg and cluster barriers. NVRTC-clean: no includes, no host code.
+// mbarriers, TMA (cp.async.bulk.tensor) loads/stores with optional cluster multicast, plain bulk
+// copies (cp.async.bulk: the support module's stream floor), wgmma fences, setmaxnreg and cluster
+// barriers. NVRTC-clean: no includes, no host code.
 //
 // Sources: PTX ISA 8.x sections "mbarrier", "cp.async.bulk.tensor", "wgmma", "setmaxnreg".
 #pragma once
@@ -194,6 +195,27 @@ __device__ __forceinline__ void tma_load_2d_multicast_hint(void* dst, const TmaD
           smem_addr(dst)),
       "l"(reinterpret_cast<u64>(desc)), "r"(smem_addr(bar)), "r"(c0), "r"(c1), "h"(cta_mask),
       "l"(policy)
+      : "memory");
+}
+
+/// Copies `bytes` from global memory into this CTA's shared memory, completing them on `bar`
+/// (cp.async.bulk, PTX ISA "cp.async.bulk"): the TMA copy of a contiguous range, no tensor map.
+/// Both addresses 16-byte aligned, `bytes` a multiple of 16.
+__device__ __forceinline__ void bulk_load(void* dst, const void* src, u32 bytes, u64* bar) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
+          smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(src)), "r"(bytes), "r"(smem_addr(bar))
+      : "memory");
+}
+
+/// bulk_load with an L2 cache policy (l2_evict_first_policy).
+__device__ __forceinline__ void bulk_load_hint(void* dst, const void* src, u32 bytes, u64* bar,
+                                               u64 policy) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint"
+      " [%0], [%1], %2, [%3], %4;" ::"r"(smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(src)), "r"(bytes), "r"(smem_addr(bar)), "l"(policy)
       : "memory");
 }
 

@@ -88,3 +88,19 @@ struct GemmtuneSupportClockProbeParams {
   unsigned long long* out;
   unsigned long long spin_ns;
 };
+
+/// support_stream_read_ldg: threads per CTA (its launch bounds, and the host's launch plan).
+constexpr int kGemmtuneStreamLdgThreads = 256;
+
+/// support_stream_read_ldg / support_stream_read_bulk (support_stream.cuh): read `bytes` of `src`
+/// once, the whole grid at once. src is 16-byte aligned and bytes a multiple of 16 (0: an empty
+/// launch, the protocol's fixed cost). src/core/stream_floor_plan.hpp computes the launch.
+struct GemmtuneSupportStreamParams {
+  const unsigned char* src;
+  unsigned long long bytes;
+  unsigned long long share_bytes;  // bulk: the contiguous bytes of each CTA (multiple of 16)
+  unsigned int chunk_bytes;        // bulk: bytes per copy (multiple of 16)
+  unsigned int stages;             // bulk: copies in flight per CTA (shared memory: stages x chunk)
+  int evict_first;                 // 1: loads under the L2 evict-first policy
+  unsigned long long* sum;         // ldg: += the 32-bit words read, summed; bulk: += bytes landed
+};

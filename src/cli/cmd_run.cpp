@@ -19,6 +19,7 @@
 #include "runtime/gemm_bench.hpp"
 #include "runtime/grouped_bench.hpp"
 #include "runtime/nvtx_ranges.hpp"
+#include "runtime/stream_floor.hpp"
 #include "sweep/budget.hpp"
 
 namespace gemmtune::cli {
@@ -42,6 +43,7 @@ struct RunOptions {
   std::string baseline_timing = "separate";
   bool json = false;
   bool profile = false;
+  bool stream_floor = false;
 };
 
 /// The timing and input options of `o` (CLI11 checked every name).
@@ -77,6 +79,30 @@ std::string format_line(const Measurement& m, const Measurement* baseline) {
       m.vs_unquantized ? fmt::format("{:.2e}", m.vs_unquantized->diff) : std::string("n/a"),
       m.vs_cublaslt ? fmt::format("{:.2e}", m.vs_cublaslt->diff) : std::string("n/a"),
       m.ptxas.registers, m.ptxas.spill_store_bytes + m.ptxas.spill_load_bytes, m.smem_bytes);
+}
+
+/// `--stream-floor`: the floor of reading `problem`'s bytes once (runtime/stream_floor.hpp), timed
+/// after the configs and baselines with the same protocol; nothing without the flag.
+std::optional<StreamFloor> stream_floor_if_asked(const RunOptions& o, const Problem& problem) {
+  if (!o.stream_floor) return std::nullopt;
+  return measure_stream_floor(static_cast<uint64_t>(gemm_min_bytes(problem.shape())),
+                              bench_options(o).timing);
+}
+
+/// The text line of a stream floor beside the fastest config's time `config_us` (0: none passed).
+std::string format_floor_line(const StreamFloor& f, double config_us) {
+  std::string variants;
+  for (const StreamFloorVariant& v : f.variants) {
+    variants += fmt::format("{}{} {:.2f}", variants.empty() ? "" : ", ", to_string(v.plan.variant),
+                            v.timing.median_us);
+  }
+  return fmt::format(
+      "stream floor: {:.1f} MB read once in {:.2f} us ({:.2f} TB/s, {}; {} us; empty launch "
+      "{:.2f} us){}",
+      static_cast<double>(f.bytes) / 1e6, f.floor_us(), f.tbps(),
+      to_string(f.variants[f.fastest].plan.variant), variants, f.empty_call.median_us,
+      config_us > 0 ? fmt::format(" | the config takes {:.3f}x the floor", config_us / f.floor_us())
+                    : std::string());
 }
 
 /// Throws Error(kExitUsage) naming the violated legality rule.
@@ -234,7 +260,14 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
       bench.measure(candidates, {kGroupedBaselineLoop, kGroupedBaselineGraph},
                     *parse_baseline_timing(o.baseline_timing));
   bool all_passed = true;
-  for (const GroupedMeasurement& m : results) all_passed &= m.disposition == Disposition::kPassed;
+  double fastest_us = 0.0;
+  for (const GroupedMeasurement& m : results) {
+    all_passed &= m.disposition == Disposition::kPassed;
+    if (m.kind == "gemmtune" && m.timing && (fastest_us == 0.0 || m.timing->median_us < fastest_us)) {
+      fastest_us = m.timing->median_us;
+    }
+  }
+  const std::optional<StreamFloor> floor = stream_floor_if_asked(o, problem);
   if (o.json) {
     nlohmann::json j;
     j["schema"] = "gemmtune.grouped_run/1";
@@ -242,9 +275,11 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     j["problem"] = grouped_problem_json(problem);
     add_run_settings(j, o);
     j["measurements"] = results;
+    if (floor) j["stream_floor"] = *floor;
     std::cout << j.dump(2) << "\n";
   } else {
     for (const GroupedMeasurement& m : results) std::cout << format_grouped_line(problem, m) << "\n";
+    if (floor) std::cout << format_floor_line(*floor, fastest_us) << "\n";
   }
   return all_passed ? kExitOk : kExitFailed;
 }
@@ -292,6 +327,7 @@ int run_run(const RunOptions& o) {
       bench.measure(*config, compiled, *parse_baseline_timing(o.baseline_timing));
   const Measurement& ours = results[0];
   const Measurement* baseline = results.size() > 1 ? &results[1] : nullptr;
+  const std::optional<StreamFloor> floor = stream_floor_if_asked(o, problem);
   if (o.json) {
     nlohmann::json j;
     j["schema"] = "gemmtune.run_result/1";
@@ -299,9 +335,11 @@ int run_run(const RunOptions& o) {
     add_run_settings(j, o);
     j["measurements"] = nlohmann::json::array();
     for (const Measurement& m : results) j["measurements"].push_back(to_run_record(m));
+    if (floor) j["stream_floor"] = *floor;
     std::cout << j.dump(2) << "\n";
   } else if (ours.disposition == Disposition::kPassed) {
     std::cout << format_line(ours, baseline) << "\n";
+    if (floor) std::cout << format_floor_line(*floor, ours.timing->median_us) << "\n";
   } else {
     std::cout << fmt::format("{} {}x{}x{}: {}: {}\n", ours.config, o.m, o.n, o.k,
                              to_string(ours.disposition), ours.reason);
@@ -373,6 +411,10 @@ void register_run(CLI::App& root, int& exit_code) {
       ->check(CLI::IsMember(baseline_timing_names()))
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "print one JSON document (schema gemmtune.run_result/1)");
+  cmd->add_flag("--stream-floor", options->stream_floor,
+                "also time the stream floor: the fastest of four read-only kernels reading the "
+                "problem's bytes once (A, B, D, scales), in the same protocol, after the configs "
+                "(README \"The stream floor\"); --json adds stream_floor");
   cmd->add_flag("--profile", options->profile,
                 "one warm-up and one launch inside cudaProfilerStart/Stop; prints the ncu command");
   cmd->callback([options, &exit_code] { exit_code = run_run(*options); });

@@ -34,6 +34,8 @@ std::unique_ptr<SupportKernels> load_support_kernels(int device) {
   kernels->to_bf16 = kernels->module.kernel(kSupportToBf16Kernel);
   kernels->spin = kernels->module.kernel(kSupportSpinKernel);
   kernels->clock_probe = kernels->module.kernel(kSupportClockProbeKernel);
+  kernels->stream_read_ldg = kernels->module.kernel(kSupportStreamReadLdgKernel);
+  kernels->stream_read_bulk = kernels->module.kernel(kSupportStreamReadBulkKernel);
   return kernels;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// The support kernels (kernels/support_*.cuh: input generation, FP32 references, comparison,
-/// timing spin), compiled once per process through jit::compile and loaded once per device.
+/// timing spin, stream floor), compiled once per process through jit::compile and loaded once per device.
 #include "runtime/module.hpp"
 
 namespace gemmtune {
@@ -14,6 +14,8 @@ struct SupportKernels {
   Kernel to_bf16;
   Kernel spin;
   Kernel clock_probe;
+  Kernel stream_read_ldg;
+  Kernel stream_read_bulk;
 };
 
 /// The support kernels of cudart's current device (compiled and loaded on first use; thread-safe).

@@ -16,16 +16,19 @@ inline constexpr const char* kSupportCompareKernel = "support_compare";
 inline constexpr const char* kSupportToBf16Kernel = "support_compare_to_bf16";
 inline constexpr const char* kSupportSpinKernel = "support_timing_spin";
 inline constexpr const char* kSupportClockProbeKernel = "support_timing_clock_probe";
+inline constexpr const char* kSupportStreamReadLdgKernel = "support_stream_read_ldg";
+inline constexpr const char* kSupportStreamReadBulkKernel = "support_stream_read_bulk";
 
 /// The request compiling every support kernel into one module for `arch` (e.g. "sm_90").
 /// The ptxas report names the reference GEMM, the only support kernel whose speed matters.
 [[nodiscard]] inline jit::CompileRequest support_compile_request(const std::string& arch) {
   return jit::CompileRequest{.kernel_name = kSupportReferenceDequantizedKernel,
-                             .source = "// gemmtune support kernels: inputs, references, comparison, timing.\n"
+                             .source = "// gemmtune support kernels: inputs, references, comparison, timing, streams.\n"
                                        "#include \"support_inputs.cuh\"\n"
                                        "#include \"support_reference.cuh\"\n"
                                        "#include \"support_compare.cuh\"\n"
-                                       "#include \"support_timing.cuh\"\n",
+                                       "#include \"support_timing.cuh\"\n"
+                                       "#include \"support_stream.cuh\"\n",
                              .arch = arch,
                              .extra_options = {}};
 }

@@ -18,7 +18,8 @@ TEST_P(SupportKernelsCompile, CompilesWithoutSpills) {
   EXPECT_EQ(r.ptxas.spill_load_bytes, 0) << r.log;
   for (const char* symbol : {kSupportQuantizeKernel, kSupportReferenceDequantizedKernel, kSupportReferenceF32Kernel,
                              kSupportCompareKernel, kSupportToBf16Kernel, kSupportSpinKernel,
-                             kSupportClockProbeKernel}) {
+                             kSupportClockProbeKernel, kSupportStreamReadLdgKernel,
+                             kSupportStreamReadBulkKernel}) {
     // NOTE: extern "C" names appear verbatim in the cubin's symbol table.
     const std::string_view cubin(r.cubin.data(), r.cubin.size());
     EXPECT_NE(cubin.find(symbol), std::string_view::npos) << symbol;
