@@ -45,6 +45,7 @@ struct SweepFlags {
   bool resume = false;
   bool force = false;
   bool skip_cublaslt_best = false;
+  bool stream_floor = false;  ///< --stream-floor
   MeasureFlags measure;
 };
 
@@ -134,7 +135,8 @@ int run_sweep_command(SweepFlags f) {
                       {"k_twins_per_problem", budget.k_twins},
                       {"leader_twins_per_problem", budget.leader_twins},
                       {"watchdog_s", f.measure.watchdog_s},
-                      {"cublaslt_best", !f.skip_cublaslt_best}};
+                      {"cublaslt_best", !f.skip_cublaslt_best},
+                      {"stream_floor", f.stream_floor}};
   const sweep::Planner planner = [&](const DeviceLimits& limits) {
     const ConfigSpace space = load_config_space(space_file, limits.sm_count);
     std::vector<sweep::ProblemWork> plan =
@@ -146,6 +148,7 @@ int run_sweep_command(SweepFlags f) {
           return item.kind == report::RunKind::kCublasltBest;
         });
       }
+      if (f.stream_floor) sweep::add_stream_floor_item(w);
       for (const sweep::WorkItem& item : w.items) {
         configs += item.config ? 1 : 0;
         baselines += item.kind == report::RunKind::kCublasltHeuristic ||
@@ -230,6 +233,10 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
                 "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
                 "sweep's time); its speedup column stays empty");
+  cmd->add_flag("--stream-floor", flags->stream_floor,
+                "also measure each problem's stream floor (README \"The stream floor\"): the "
+                "fastest read of its bytes in the same protocol, a record of kind stream_floor; "
+                "the summary then shows each config's share of it");
   cmd->add_option("--runoff", flags->measure.runoff_regime,
                   "how the run-off that ends each problem times its fastest configs: burst (each "
                   "in turn after an idle gap, --warmup warm-ups + 30 samples, 4 rounds: what a "

@@ -5,7 +5,7 @@
 namespace gemmtune {
 namespace {
 
-constexpr EnumNames<RunKind, 7> kKindNames{{{
+constexpr EnumNames<RunKind, 8> kKindNames{{{
     {RunKind::kGemmtune, "gemmtune"},
     {RunKind::kCublasltHeuristic, "cublaslt_heuristic"},
     {RunKind::kCublasltBest, "cublaslt_best"},
@@ -13,6 +13,7 @@ constexpr EnumNames<RunKind, 7> kKindNames{{{
     {RunKind::kSideBySide, "side_by_side"},
     {RunKind::kCublasltPerGroup, "cublaslt_per_group"},
     {RunKind::kCublasltPerGroupGraph, "cublaslt_per_group_graph"},
+    {RunKind::kStreamFloor, "stream_floor"},
 }}};
 
 constexpr EnumNames<Disposition, 7> kDispositionNames{{{

@@ -34,9 +34,11 @@ inline constexpr std::string_view kTuningTableSchemaV1 = "gemmtune.tuning_table/
 /// `side_by_side` object); the source of the table's choice (when it has a `runoff`) and
 /// speedups. Grouped problems have their own baselines: cuBLASLt block-scaled once per group,
 /// launched in a loop (kCublasltPerGroup) or replayed from one CUDA graph
-/// (kCublasltPerGroupGraph). The runtime measures and the reports read with this one enum.
+/// (kCublasltPerGroupGraph). kStreamFloor (`sweep --stream-floor`, runtime/stream_floor.hpp): no
+/// GEMM, the fastest read of the problem's bytes in the same protocol, what a memory-bound config
+/// cannot beat. The runtime measures and the reports read with this one enum.
 enum class RunKind { kGemmtune, kCublasltHeuristic, kCublasltBest, kCublasltFp8Tensor, kSideBySide,
-                     kCublasltPerGroup, kCublasltPerGroupGraph };
+                     kCublasltPerGroup, kCublasltPerGroupGraph, kStreamFloor };
 /// Kinds whose records name a gemmtune config (the others are cuBLASLt baselines).
 [[nodiscard]] constexpr bool has_config(RunKind kind) {
   return kind == RunKind::kGemmtune || kind == RunKind::kSideBySide;

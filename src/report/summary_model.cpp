@@ -44,6 +44,7 @@ std::string baseline_title(RunKind kind) {
     case RunKind::kCublasltFp8Tensor: return "cuBLASLt FP8 per-tensor";
     case RunKind::kCublasltPerGroup: return "cuBLASLt per group";
     case RunKind::kCublasltPerGroupGraph: return "cuBLASLt per group, graph";
+    case RunKind::kStreamFloor: return "stream floor";
     case RunKind::kGemmtune:
     case RunKind::kSideBySide: break;
   }
@@ -101,9 +102,19 @@ bool has_grouped(const TuningTable& table) {
   return false;
 }
 
+bool has_stream_floor(const TuningTable& table) {
+  for (const TableProblem& p : table.problems) {
+    for (const TableEntry& e : p.entries) {
+      if (e.baselines.contains(RunKind::kStreamFloor)) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<RunKind> table_baseline_kinds(const TuningTable& table) {
   std::vector<RunKind> kinds(std::begin(kBaselineKinds), std::end(kBaselineKinds));
   if (has_grouped(table)) kinds.insert(kinds.end(), std::begin(kGroupedBaselineKinds), std::end(kGroupedBaselineKinds));
+  if (has_stream_floor(table)) kinds.push_back(RunKind::kStreamFloor);
   return kinds;
 }
 
@@ -114,6 +125,9 @@ SummaryTable results_table(const TuningTable& table) {
   const bool grouped = has_grouped(table);
   std::vector<RunKind> shown = {RunKind::kCublasltHeuristic, RunKind::kCublasltBest};
   if (grouped) shown.insert(shown.end(), std::begin(kGroupedBaselineKinds), std::end(kGroupedBaselineKinds));
+  // NOTE: "vs stream floor" is the floor's time over the config's: the share of the fastest read
+  // of the problem's bytes that the config reaches (near 1 only where it is memory-bound).
+  if (has_stream_floor(table)) shown.push_back(RunKind::kStreamFloor);
   if (grouped) out.columns.push_back({"op"});
   out.columns.insert(out.columns.end(), {{"M", true}, {"N", true}, {"K", true}, {"label"},
                                          {"µs", true}, {"TFLOPS", true}, {"GB/s", true}});

@@ -42,8 +42,10 @@ struct SpeedupGeomean {
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env);
 /// Whether the table has grouped problems.
 [[nodiscard]] bool has_grouped(const TuningTable& table);
+/// Whether any entry has a stream floor (`sweep --stream-floor`).
+[[nodiscard]] bool has_stream_floor(const TuningTable& table);
 /// The baseline kinds a table's summary shows: the dense ones, then the grouped ones when the
-/// table has grouped problems.
+/// table has grouped problems, then the stream floor when it has one.
 [[nodiscard]] std::vector<RunKind> table_baseline_kinds(const TuningTable& table);
 /// One row per entry, problems in table order, M ascending (grouped: an "op" column first and
 /// M counting the rows that carry results).

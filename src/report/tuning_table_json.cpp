@@ -45,6 +45,13 @@ namespace {
   } else {
     j["reason"] = e.reason;
   }
+  // NOTE: the stream floor (sweep --stream-floor) is no cuBLASLt baseline: a field of its own, so
+  // that "baselines" keeps its kinds; present only where the sweep measured it.
+  if (const auto floor = e.baselines.find(RunKind::kStreamFloor); floor != e.baselines.end()) {
+    j["stream_floor"] = baseline_json(shape, floor->second);
+    const std::optional<double> s = speedup(e, RunKind::kStreamFloor);
+    speedups["vs_stream_floor"] = s ? Json(*s) : Json();
+  }
   j["dispositions"] = e.dispositions;
   j["baselines"] = std::move(baselines);
   if (e.side_by_side) {
@@ -117,6 +124,14 @@ namespace {
     if (result.median_us <= 0.0) (bat / "median_us").fail("must be positive");
     if (b.contains("algo")) result.algo = b.at("algo");
     e.baselines[kind] = std::move(result);
+  }
+  if (j.contains("stream_floor") && !j.at("stream_floor").is_null()) {
+    const Json& b = j.at("stream_floor");
+    const JsonAt bat = at / "stream_floor";
+    BaselineResult floor{.median_us = require_number(b, "median_us", bat),
+                         .spread_rel = require_number(b, "spread_rel", bat)};
+    if (floor.median_us <= 0.0) (bat / "median_us").fail("must be positive");
+    e.baselines[RunKind::kStreamFloor] = floor;
   }
   if (j.contains("side_by_side") && !j.at("side_by_side").is_null()) {
     const Json& side = j.at("side_by_side");

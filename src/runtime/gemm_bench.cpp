@@ -86,6 +86,7 @@ nlohmann::json to_run_record(const Measurement& m) {
                      {"diff_cublaslt", metric_or_null(m.vs_cublaslt)},
                      {"max_rel_err", worst ? nlohmann::json(worst->max_rel_err) : nullptr},
                      {"nonfinite", worst ? nlohmann::json(worst->nonfinite_count) : nullptr}};
+  if (!m.stream_floor.is_null()) j["stream_floor"] = m.stream_floor;
   if (!m.side_by_side.empty()) {
     nlohmann::json sbs = nlohmann::json::object();
     for (const auto& [kind, t] : m.side_by_side) {

@@ -57,6 +57,8 @@ struct Measurement {
   /// kSideBySide with more than one candidate: every candidate that validated, in request
   /// order, timed in the same interleaved call; `config` is the fastest of them.
   std::vector<RunoffTiming> runoff;
+  /// kStreamFloor: every variant's launch and time and the empty launch (StreamFloor's JSON).
+  nlohmann::json stream_floor{};
 
   /// TFLOPS and GB/s of the median time, by core/gemm_shape.hpp's formulas (0 when untimed).
   [[nodiscard]] double tflops() const;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/gemm_shape.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/cuda_handles.hpp"
 #include "runtime/module.hpp"
@@ -102,6 +103,27 @@ StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing) {
   spdlog::debug("stream floor: {} bytes in {:.2f} us ({})", floor.bytes, floor.floor_us(),
                 to_string(floor.variants[floor.fastest].plan.variant));
   return floor;
+}
+
+Measurement stream_floor_measurement(const Problem& problem, const TimingOptions& timing) {
+  Measurement m;
+  m.problem = problem;
+  m.kind = RunKind::kStreamFloor;
+  try {
+    const StreamFloor floor =
+        measure_stream_floor(static_cast<uint64_t>(gemm_min_bytes(problem.shape())), timing);
+    m.timing = floor.variants[floor.fastest].timing;
+    m.stream_floor = floor;
+    m.disposition = Disposition::kPassed;
+    m.reason = fmt::format("fastest of {} read-only kernels: {} ({} bytes; empty launch {:.2f} us)",
+                           floor.variants.size(), to_string(floor.variants[floor.fastest].plan.variant),
+                           floor.bytes, floor.empty_call.median_us);
+  } catch (const Error& e) {
+    if (e.code() != kExitFailed) throw;  // NOTE: CUDA errors: the worker reports and restarts
+    m.disposition = Disposition::kIncorrect;
+    m.reason = one_line(e.what());
+  }
+  return m;
 }
 
 void to_json(nlohmann::json& j, const StreamFloor& floor) {

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/problem.hpp"
 #include "core/stream_floor_plan.hpp"
+#include "runtime/gemm_bench.hpp"
 #include "runtime/timing.hpp"
 
 namespace gemmtune {
@@ -41,5 +43,11 @@ struct StreamFloor {
 [[nodiscard]] StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing);
 
 void to_json(nlohmann::json& j, const StreamFloor& floor);
+
+/// The sweep's record of `problem`'s stream floor (kind stream_floor): the fastest variant's
+/// timing, the others and the empty launch in `stream_floor`. A variant that misses bytes, or a
+/// CUDA error that leaves the context usable, is a record with its disposition and reason, not
+/// an exception, so that the sweep goes on (a fault still throws: the worker must restart).
+[[nodiscard]] Measurement stream_floor_measurement(const Problem& problem, const TimingOptions& timing);
 
 }  // namespace gemmtune

@@ -26,6 +26,15 @@ std::vector<WorkItem> baseline_items(GroupLayout layout, double best_us) {
   return items;
 }
 
+void add_stream_floor_item(ProblemWork& work) {
+  const auto first_other = std::find_if(work.items.begin(), work.items.end(), [](const WorkItem& item) {
+    return item.kind == report::RunKind::kGemmtune || item.kind == report::RunKind::kSideBySide;
+  });
+  const double scale_us = work.items.empty() ? 0.0 : work.items.front().predicted_us;
+  work.items.insert(first_other, {.kind = report::RunKind::kStreamFloor, .config = std::nullopt,
+                                  .predicted_us = scale_us});
+}
+
 LegalConfigs::LegalConfigs(const std::vector<KernelConfig>& space_configs,
                            const DeviceLimits& limits)
     : space_configs_(space_configs), limits_(limits) {}

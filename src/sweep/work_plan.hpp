@@ -47,6 +47,10 @@ struct ProblemWork {
 /// The baselines of a problem whose best predicted config takes `best_us`.
 [[nodiscard]] std::vector<WorkItem> baseline_items(GroupLayout layout, double best_us);
 
+/// `sweep --stream-floor`: adds the problem's stream floor (kind stream_floor) after its
+/// baselines, before the first config, with the baselines' time scale for the watchdog.
+void add_stream_floor_item(ProblemWork& work);
+
 /// The configs of a space legal for a problem, built for its layout (core/config_space.hpp
 /// with_layout); the legality table of each layout is built once.
 class LegalConfigs {

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "jit/kernel_build.hpp"
+#include "runtime/stream_floor.hpp"
 #include "runtime/test_hooks.hpp"
 #include "sweep/runoff.hpp"
 
@@ -122,6 +123,7 @@ Measurement WorkerService::measure_dense(const MeasureRequest& r) {
           candidates_of(r), algo,
           runoff_plan(r, std::max(r.timing.iters, sweep::kRunoffMinSamples)));
     }
+    case RunKind::kStreamFloor: return stream_floor_measurement(r.problem, timing_options(r));
     case RunKind::kCublasltPerGroup:
     case RunKind::kCublasltPerGroupGraph:
       throw_kind_mismatch(r, "cublaslt_heuristic, cublaslt_best and cublaslt_fp8_tensor");
@@ -143,6 +145,7 @@ Measurement WorkerService::measure_grouped(const MeasureRequest& r) {
       return to_measurement(p, bench.measure({}, {kGroupedBaselineGraph}).at(0),
                             RunKind::kCublasltPerGroupGraph);
     case RunKind::kSideBySide: return grouped_side_by_side(bench, r);
+    case RunKind::kStreamFloor: return stream_floor_measurement(p, timing_options(r));
     case RunKind::kCublasltHeuristic:
     case RunKind::kCublasltBest:
     case RunKind::kCublasltFp8Tensor:

@@ -118,6 +118,7 @@ double median_for(const Behaviour& b, const sweep::MeasureRequest& r) {
     case RunKind::kCublasltFp8Tensor: return 30.0;
     case RunKind::kCublasltPerGroup: return 80.0;
     case RunKind::kCublasltPerGroupGraph: return 70.0;
+    case RunKind::kStreamFloor: return 20.0;
     case RunKind::kGemmtune:
     case RunKind::kSideBySide: break;
   }
@@ -144,6 +145,8 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
   j["kind"] = gemmtune::report::to_string(r.kind);
   if (r.kind == RunKind::kGemmtune || r.kind == RunKind::kSideBySide) {
     j["config"] = r.config;
+  } else if (r.kind == RunKind::kStreamFloor) {
+    j["stream_floor"] = {{"bytes", 4096}, {"fastest", "bulk_evict_first"}};
   } else {
     j["algo"] = {{"algo_id", 66}, {"tile_id", 20}};
   }

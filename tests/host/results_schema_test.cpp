@@ -10,10 +10,11 @@ namespace {
 
 TEST(ResultsSchema, KindAndDispositionNamesAreTheRecordedOnesAndRoundTrip) {
   // These strings are in every runs.jsonl written since 2026-11-21: renaming one breaks readers.
+  // stream_floor: `sweep --stream-floor` records, since 2026-11-25.
   EXPECT_EQ(run_kind_names(),
             (std::vector<std::string>{"gemmtune", "cublaslt_heuristic", "cublaslt_best",
                                       "cublaslt_fp8_tensor", "side_by_side", "cublaslt_per_group",
-                                      "cublaslt_per_group_graph"}));
+                                      "cublaslt_per_group_graph", "stream_floor"}));
   EXPECT_EQ(disposition_names(),
             (std::vector<std::string>{"passed", "incorrect", "compile_failed", "launch_failed",
                                       "faulted", "timed_out", "skipped"}));
@@ -31,6 +32,7 @@ TEST(ResultsSchema, KindAndDispositionNamesAreTheRecordedOnesAndRoundTrip) {
   static_assert(std::is_same_v<report::Disposition, Disposition>);
   EXPECT_TRUE(has_config(RunKind::kSideBySide));
   EXPECT_FALSE(has_config(RunKind::kCublasltPerGroupGraph));
+  EXPECT_FALSE(has_config(RunKind::kStreamFloor));
 }
 
 }  // namespace

@@ -170,5 +170,27 @@ TEST_F(SweepCli, SkipCublasltBestLeavesOnlyTheOtherBaselines) {
   EXPECT_EQ(run_gemmtune("report " + out).exit_code, 0);
 }
 
+// --stream-floor: one stream_floor record per problem (the worker's detail kept in the record),
+// the setting in env.json, the floor in the table's entry and a "vs stream floor" column.
+TEST_F(SweepCli, StreamFloorFlagAddsItsRecordFieldAndColumn) {
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult r = run_gemmtune(sweep_args(out) + " --stream-floor --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[3].kind, report::RunKind::kStreamFloor);
+  EXPECT_EQ(records[3].disposition, report::Disposition::kPassed);
+  const std::string runs = read_text(dir_.path() / "run" / "runs.jsonl");
+  EXPECT_NE(runs.find(R"("stream_floor":{"bytes":4096)"), std::string::npos) << runs;
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  EXPECT_EQ(env.at("sweep").at("stream_floor"), true);
+  const report::Json table =
+      report::read_json_file((dir_.path() / "run" / "tuning_table.json").string());
+  EXPECT_DOUBLE_EQ(
+      table.at("problems").at(0).at("entries").at(0).at("stream_floor").at("median_us").get<double>(),
+      20.0);
+  EXPECT_NE(read_text(dir_.path() / "run" / "summary.md").find("vs stream floor"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gemmtune::test

@@ -219,6 +219,29 @@ TEST(SweepBudgetParse, NamesAndNumbers) {
   }
 }
 
+// `sweep --stream-floor` (cmd_sweep.cpp): the floor after the baselines, before the first config,
+// on the baselines' time scale; a problem with no legal config gets it after its baselines.
+TEST(SweepPlan, StreamFloorItemStandsAfterTheBaselinesBeforeTheConfigs) {
+  const ShapeSet shapes = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
+  const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/quick.json"));
+  auto plan = sweep::plan_sweep(shapes, enumerate_configs(space), DeviceLimits{},
+                                sweep::parse_budget("quick"));
+  sweep::ProblemWork& w = plan.at(0);
+  const size_t before = w.items.size();
+  sweep::add_stream_floor_item(w);
+  ASSERT_EQ(w.items.size(), before + 1);
+  EXPECT_EQ(w.items[3].kind, report::RunKind::kStreamFloor);
+  EXPECT_FALSE(w.items[3].config.has_value());
+  EXPECT_DOUBLE_EQ(w.items[3].predicted_us, w.items[0].predicted_us);
+  EXPECT_EQ(w.items[2].kind, report::RunKind::kCublasltFp8Tensor);
+  EXPECT_EQ(w.items[4].kind, report::RunKind::kGemmtune);
+  sweep::ProblemWork baselines_only{.problem = w.problem,
+                                    .items = sweep::baseline_items(GroupLayout::kNone, 5.0)};
+  sweep::add_stream_floor_item(baselines_only);
+  ASSERT_EQ(baselines_only.items.size(), 4u);
+  EXPECT_EQ(baselines_only.items.back().kind, report::RunKind::kStreamFloor);
+}
+
 TEST(SweepPlan, BaselinesFirstThenLegalConfigsOfTheBudgetThenSideBySide) {
   const ShapeSet shapes = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
   const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/quick.json"));

@@ -1,6 +1,7 @@
 // Tuning-table selection (never a failed record), baselines, speedups and the JSON round trip.
 #include <gtest/gtest.h>
 
+#include "report/summary_model.hpp"
 #include "report/tuning_table.hpp"
 #include "report_test_util.hpp"
 
@@ -118,6 +119,39 @@ TEST(ReportTuningTable, LoadsATableFileOrARunFolder) {
   const TuningTable from_folder = load_tuning_table(test::fixture("run_small"));
   test::write_file(dir / "t.json", to_json(from_folder).dump());
   EXPECT_EQ(load_tuning_table(dir / "t.json"), from_folder);
+}
+
+// `sweep --stream-floor`: a stream_floor record is the entry's floor, written as a field of its own
+// (not among the cuBLASLt "baselines"), read back, and shown as "vs stream floor" (floor µs over
+// the config's) in the summary; a table without one shows no such column.
+TEST(ReportTuningTable, StreamFloorRoundTripsAsItsOwnFieldAndColumn) {
+  TuningTable t = fixture_table();
+  EXPECT_FALSE(has_stream_floor(t));
+  for (const SummaryColumn& c : results_table(t).columns) EXPECT_NE(c.title, "vs stream floor");
+  TableEntry& m64 = t.problems.at(0).entries.at(0);
+  ASSERT_TRUE(m64.config.has_value());
+  m64.baselines[RunKind::kStreamFloor] = {.median_us = 10.0, .spread_rel = 0.01};
+  EXPECT_DOUBLE_EQ(*speedup(m64, RunKind::kStreamFloor), 10.0 / m64.median_us);
+  const Json j = to_json(t);
+  const Json& e = j.at("problems").at(0).at("entries").at(0);
+  EXPECT_DOUBLE_EQ(e.at("stream_floor").at("median_us").get<double>(), 10.0);
+  EXPECT_FALSE(e.at("baselines").contains("stream_floor"));
+  EXPECT_DOUBLE_EQ(e.at("speedup").at("vs_stream_floor").get<double>(), 10.0 / m64.median_us);
+  EXPECT_FALSE(j.at("problems").at(0).at("entries").at(1).contains("stream_floor"));
+  const TuningTable back = parse_tuning_table(j, "table.json");
+  EXPECT_EQ(back.problems.at(0).entries.at(0).baselines, m64.baselines);
+  EXPECT_TRUE(has_stream_floor(back));
+  bool shown = false;
+  for (const SummaryColumn& c : results_table(back).columns) shown |= c.title == "vs stream floor";
+  EXPECT_TRUE(shown);
+  const std::vector<RunKind> kinds = table_baseline_kinds(back);
+  EXPECT_EQ(kinds.back(), RunKind::kStreamFloor);
+  Json bad = j;
+  bad["problems"][0]["entries"][0]["stream_floor"]["median_us"] = -1.0;
+  EXPECT_NE(error_of([&] { (void)parse_tuning_table(bad, "table.json"); })
+                .find("table.json: $.problems[0].entries[0].stream_floor.median_us: must be positive"),
+            std::string::npos)
+      << error_of([&] { (void)parse_tuning_table(bad, "table.json"); });
 }
 
 }  // namespace
