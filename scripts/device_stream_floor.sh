@@ -30,11 +30,11 @@ while read -r m n k config; do
     devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" \
       --timing call --iters 30 --baseline-timing none --stream-floor --json > /tmp/run.json 2>/tmp/run.err
     rc=$?
-    python3 - "$m" "$n" "$k" "$config" "$round" "$dg" "$rc" < /tmp/run.json >> "$OUT/floor.jsonl" <<'PY' \
-      || { stamp "row $m $n $k: run rc=$rc: $(tail -1 /tmp/run.err)"; }
+    python3 - /tmp/run.json "$m" "$n" "$k" "$config" "$round" "$dg" >> "$OUT/floor.jsonl" <<'PY' \
+      || stamp "row $m $n $k: run rc=$rc: $(tail -1 /tmp/run.err)"
 import json, sys
-m, n, k, config, rnd, dg, rc = sys.argv[1:]
-d = json.load(sys.stdin)
+path, m, n, k, config, rnd, dg = sys.argv[1:]
+d = json.load(open(path))
 g = [x for x in d['measurements'] if x['kind'] == 'gemmtune'][0]
 f = d['stream_floor']
 print(json.dumps({'m': int(m), 'n': int(n), 'k': int(k), 'config': config, 'round': int(rnd),
