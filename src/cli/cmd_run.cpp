@@ -85,8 +85,7 @@ std::string format_line(const Measurement& m, const Measurement* baseline) {
 /// after the configs and baselines with the same protocol; nothing without the flag.
 std::optional<StreamFloor> stream_floor_if_asked(const RunOptions& o, const Problem& problem) {
   if (!o.stream_floor) return std::nullopt;
-  return measure_stream_floor(static_cast<uint64_t>(gemm_min_bytes(problem.shape())),
-                              bench_options(o).timing);
+  return measure_stream_floor(problem, bench_options(o).timing);
 }
 
 /// The text line of a stream floor beside the fastest config's time `config_us` (0: none passed).

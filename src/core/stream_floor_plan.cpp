@@ -2,25 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "core/enum_names.hpp"
 #include "core/error.hpp"
 
 namespace gemmtune {
+namespace {
 
-const char* to_string(StreamVariant variant) {
-  switch (variant) {
-    case StreamVariant::kLdg: return "ldg";
-    case StreamVariant::kLdgEvictFirst: return "ldg_evict_first";
-    case StreamVariant::kBulk: return "bulk";
-    case StreamVariant::kBulkEvictFirst: return "bulk_evict_first";
-  }
-  return "?";
-}
+constexpr EnumNames<StreamVariant, 4> kVariantNames{{{
+    {StreamVariant::kLdg, "ldg"},
+    {StreamVariant::kLdgEvictFirst, "ldg_evict_first"},
+    {StreamVariant::kBulk, "bulk"},
+    {StreamVariant::kBulkEvictFirst, "bulk_evict_first"},
+}}};
+
+}  // namespace
+
+const char* to_string(StreamVariant variant) { return kVariantNames.name(variant); }
 
 std::optional<StreamVariant> parse_stream_variant(std::string_view name) {
-  for (const StreamVariant v : kAllStreamVariants) {
-    if (name == to_string(v)) return v;
-  }
-  return std::nullopt;
+  return kVariantNames.parse(name);
 }
 
 uint64_t stream_buffer_bytes(uint64_t bytes) {

@@ -105,13 +105,16 @@ StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing) {
   return floor;
 }
 
+StreamFloor measure_stream_floor(const Problem& problem, const TimingOptions& timing) {
+  return measure_stream_floor(static_cast<uint64_t>(gemm_min_bytes(problem.shape())), timing);
+}
+
 Measurement stream_floor_measurement(const Problem& problem, const TimingOptions& timing) {
   Measurement m;
   m.problem = problem;
   m.kind = RunKind::kStreamFloor;
   try {
-    const StreamFloor floor =
-        measure_stream_floor(static_cast<uint64_t>(gemm_min_bytes(problem.shape())), timing);
+    const StreamFloor floor = measure_stream_floor(problem, timing);
     m.timing = floor.variants[floor.fastest].timing;
     m.stream_floor = floor;
     m.disposition = Disposition::kPassed;

@@ -41,6 +41,8 @@ struct StreamFloor {
 /// Throws Error(kExitFailed) if a variant misses a byte (a bug), Error(kExitCudaError) when a
 /// CUDA call fails or device memory is short.
 [[nodiscard]] StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing);
+/// The same for `problem`'s bytes (core/gemm_shape.hpp gemm_min_bytes of its shape).
+[[nodiscard]] StreamFloor measure_stream_floor(const Problem& problem, const TimingOptions& timing);
 
 void to_json(nlohmann::json& j, const StreamFloor& floor);
 
