@@ -4,6 +4,10 @@
 # row's bytes: four read-only kernels and an empty launch, README "The stream floor") and
 # DeepGEMM on the same row (scripts/dg_sustained.py, the anchors' protocol), alternating.
 # The GPU tests run first (GEMMTUNE_TEST_FILTER, default the stream floor's and the timing tests).
+# gemmtune's side runs once per flush kind of GEMMTUNE_FLUSH_KINDS (default "write read": the
+# protocol's memset flush, then `--flush read`, which leaves the L2 clean; core/timing_mode.hpp
+# FlushKind), to measure what the write flush's dirty lines cost the memory-bound rows and their
+# floor. DeepGEMM's side always flushes by writing (the anchors' harness).
 #   usage: bash scripts/device_stream_floor.sh [ROWS_FILE] [ROUNDS]
 #   (rows: M N K CONFIG; default configs/bench/stream_floor_rows.txt, 2 rounds)
 #   carry: .devdeps .anchors (.dgcache to reuse DeepGEMM's kernels).
@@ -27,23 +31,26 @@ while read -r m n k config; do
   python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1  # DeepGEMM's JIT
   for round in $(seq "$rounds"); do
     dg=$(dg_us "$m" "$n" "$k")
-    devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" \
-      --timing call --iters 30 --baseline-timing none --stream-floor --json > /tmp/run.json 2>/tmp/run.err
-    rc=$?
-    python3 - /tmp/run.json "$m" "$n" "$k" "$config" "$round" "$dg" >> "$OUT/floor.jsonl" <<'PY' \
-      || stamp "row $m $n $k: run rc=$rc: $(tail -1 /tmp/run.err)"
+    for flush in ${GEMMTUNE_FLUSH_KINDS:-write read}; do
+      devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" \
+        --timing call --iters 30 --baseline-timing none --stream-floor --flush "$flush" --json \
+        > /tmp/run.json 2>/tmp/run.err
+      rc=$?
+      python3 - /tmp/run.json "$m" "$n" "$k" "$config" "$round" "$dg" "$flush" >> "$OUT/floor.jsonl" <<'PY' \
+        || stamp "row $m $n $k flush $flush: run rc=$rc: $(tail -1 /tmp/run.err)"
 import json, sys
-path, m, n, k, config, rnd, dg = sys.argv[1:]
+path, m, n, k, config, rnd, dg, flush = sys.argv[1:]
 d = json.load(open(path))
 g = [x for x in d['measurements'] if x['kind'] == 'gemmtune'][0]
 f = d['stream_floor']
 print(json.dumps({'m': int(m), 'n': int(n), 'k': int(k), 'config': config, 'round': int(rnd),
-                  'disposition': g['disposition'], 'gemmtune_us': g['timing']['median_us'],
+                  'flush': flush, 'disposition': g['disposition'], 'gemmtune_us': g['timing']['median_us'],
                   'deepgemm_us': None if dg == 'null' else float(dg), 'bytes': f['bytes'],
                   'floor_us': f['floor_us'], 'floor_tbps': f['tbps'], 'fastest': f['fastest'],
                   'empty_call_us': f['empty_call_us'],
                   'variants_us': {v['variant']: v['median_us'] for v in f['variants']}}))
 PY
+    done
   done
 done < "$rows"
 python3 scripts/stream_floor_summary.py "$OUT/floor.jsonl" | tee "$OUT/summary.md"

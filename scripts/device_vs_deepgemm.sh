@@ -10,7 +10,10 @@
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
 #   the protocol check), GEMMTUNE_BUDGET (default),
 #   GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
-#   there, keeping its rows).
+#   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
+#   and compare take; a later set that would not finish by the deadline is skipped, named in the
+#   log, instead of being killed with the call and losing the sets before it: session 35's
+#   dsv3 parts 1 and 2 in one call took 412 s for part 1 and lost part 2 at the 600 s limit).
 # Writes under $OUT (<= 8 files): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
 # (rows of every shape set, each with its "set"), protocol.jsonl, dg_warm.json.
 set -uo pipefail
@@ -25,7 +28,14 @@ source scripts/device_common.sh
 stamp "building DeepGEMM and gemmtune"
 build_both_and_test
 mkdir -p /tmp/gemmtune-runs
+part_s=${GEMMTUNE_PART_S:-420}
+done_sets=0
 for spec in "$@"; do
+  if (( done_sets > 0 && $(date +%s) + part_s > deadline )); then
+    stamp "skipped $spec and the sets after it: $(( deadline - $(date +%s) )) s left before the deadline, a set takes ~$part_s s (GEMMTUNE_PART_S)"
+    break
+  fi
+  set_start=$(date +%s)
   shapes=${spec%%:*}
   if [[ $spec == *:* ]]; then
     part=${spec##*:}
@@ -54,8 +64,11 @@ if r:
     print(f"{sys.argv[2]}: dg/gt geomean {g:.3f} over {len(r)} rows; >= 1.0: {sum(x >= 1 for x in r)}; min {min(r):.3f}")
 PY
   stamp "compare $name done"
+  # After every set, so a call killed at its limit keeps the sets it finished.
+  tar czf "$OUT/sweeps.tgz" -C /tmp/gemmtune-runs .
+  (( done_sets += 1 ))
+  (( part_s = part_s > $(date +%s) - set_start ? part_s : $(date +%s) - set_start ))
 done
-tar czf "$OUT/sweeps.tgz" -C /tmp/gemmtune-runs .
 cat /tmp/dg_warm-*.json > "$OUT/dg_warm.json" 2>/dev/null
 if [[ ${GEMMTUNE_SKIP_PROTOCOL:-0} != 1 ]]; then
   python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" "${GEMMTUNE_PROTOCOL_ROWS:-configs/bench/protocol_rows.txt}" "$OUT/protocol.jsonl"

@@ -13,6 +13,7 @@
 #include "core/json_input.hpp"
 #include "core/legality.hpp"
 #include "core/legality_table.hpp"
+#include "core/timing_mode.hpp"
 #include "jit/kernel_build.hpp"
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
@@ -38,6 +39,7 @@ struct RunOptions {
   int settle_ms = 0;
   bool clock_per_sample = false;
   int sample_gap_us = 0;
+  std::string flush = to_string(FlushKind::kWrite);
   uint64_t seed = 1;
   std::string inputs = to_string(kDefaultInputDistribution);
   std::string baseline_timing = "separate";
@@ -55,6 +57,7 @@ BenchOptions bench_options(const RunOptions& o) {
   timing.settle_ms = o.settle_ms;
   timing.clock_per_sample = o.clock_per_sample;
   timing.sample_gap_us = o.sample_gap_us;
+  timing.flush_kind = *parse_flush_kind(o.flush);
   return BenchOptions{.timing = timing, .seed = o.seed,
                       .inputs = *parse_input_distribution(o.inputs)};
 }
@@ -396,6 +399,13 @@ void register_run(CLI::App& root, int& exit_code) {
                   "two sides compared the same idle per sample (the anchors' DeepGEMM loop idles "
                   "~100 µs more than run); default 0")
       ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--flush", options->flush,
+                  "how each sample evicts the L2 first: write (a 512 MiB memset, as the anchors' "
+                  "DeepGEMM harness does: the comparison protocol) or read (a read-only kernel over "
+                  "the same bytes, leaving the L2 clean: an experiment measuring what the write "
+                  "flush's dirty lines cost a memory-bound call; the timing JSON says which)")
+      ->check(CLI::IsMember(flush_kind_names()))
+      ->capture_default_str();
   cmd->add_option("--seed", options->seed, "input seed");
   cmd->add_option("--inputs", options->inputs,
                   "input distribution: uniform (u in [-1, 1)) or normal (N(0, 1), as DeepGEMM's "

@@ -14,6 +14,8 @@ constexpr EnumNames<BaselineTiming, 3> kBaselineTimingNames{
     {{{BaselineTiming::kSeparate, "separate"},
       {BaselineTiming::kInterleaved, "interleaved"},
       {BaselineTiming::kNone, "none"}}}};
+constexpr EnumNames<FlushKind, 2> kFlushKindNames{
+    {{{FlushKind::kWrite, "write"}, {FlushKind::kRead, "read"}}}};
 constexpr EnumNames<RunoffRegime, 2> kRunoffRegimeNames{
     {{{RunoffRegime::kBurst, "burst"}, {RunoffRegime::kSustained, "sustained"}}}};
 
@@ -55,6 +57,12 @@ BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_
   const int total = std::max(1, rounds * samples / 2);
   return {.rounds = (total + per_burst - 1) / per_burst, .samples = per_burst};
 }
+
+const char* to_string(FlushKind kind) { return kFlushKindNames.name(kind); }
+
+std::optional<FlushKind> parse_flush_kind(std::string_view name) { return kFlushKindNames.parse(name); }
+
+std::vector<std::string> flush_kind_names() { return kFlushKindNames.names(); }
 
 const char* to_string(RunoffRegime regime) { return kRunoffRegimeNames.name(regime); }
 

@@ -47,6 +47,17 @@ enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 ///              (results/PERF_LOG.md, "Selection regime").
 enum class RunoffRegime { kBurst, kSustained };
 
+/// How a sample flushes the L2 before the call:
+///   write: a 512 MiB memset (cudaMemsetAsync), as the anchors' DeepGEMM harness flushes
+///          (`flush.fill_`). The default, and the protocol of every comparison. NOTE: it leaves
+///          the L2 full of dirty lines, which the next kernel's misses may have to write back
+///          to HBM while it reads, so a short memory-bound call may pay for some of the flush.
+///   read:  a read-only kernel over the same 512 MiB (support_stream_read_ldg): the L2 is as
+///          cold for the call, but clean. An experiment, to measure what the write flush
+///          charges the memory-bound rows (issue 10's bandwidth goals), not a comparison
+///          protocol: DeepGEMM's side always flushes by writing.
+enum class FlushKind { kWrite, kRead };
+
 /// "call", "call_sync" or "kernel".
 [[nodiscard]] const char* to_string(TimingMode mode);
 /// The mode named `name`, or nothing for an unknown name.
@@ -83,6 +94,13 @@ struct BurstShape {
 /// ones, and the extra idle gaps of the short bursts then cost about a third more time than
 /// interleaving did, not twice as much.
 [[nodiscard]] BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_us);
+
+/// "write" or "read".
+[[nodiscard]] const char* to_string(FlushKind kind);
+/// The flush kind named `name`, or nothing for an unknown name.
+[[nodiscard]] std::optional<FlushKind> parse_flush_kind(std::string_view name);
+/// Every flush kind's name, for CLI validation and error messages.
+[[nodiscard]] std::vector<std::string> flush_kind_names();
 
 /// "burst" or "sustained".
 [[nodiscard]] const char* to_string(RunoffRegime regime);

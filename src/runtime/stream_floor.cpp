@@ -13,8 +13,7 @@
 #include "runtime/cuda_handles.hpp"
 #include "runtime/module.hpp"
 #include "runtime/nvtx_ranges.hpp"
-#include "runtime/support_module.hpp"
-#include "kernels/support_params.h"
+#include "runtime/stream_read.hpp"
 
 namespace gemmtune {
 namespace {
@@ -25,25 +24,9 @@ namespace {
 constexpr int kFillByte = 0x5a;
 constexpr uint64_t kFillWord = 0x5a5a5a5aull;
 
-const Kernel& stream_kernel(const StreamLaunchPlan& plan) {
-  const SupportKernels& k = support_kernels();
-  return plan.bulk() ? k.stream_read_bulk : k.stream_read_ldg;
-}
-
 void launch_stream(const StreamLaunchPlan& plan, const DeviceBuffer& buffer, uint64_t* sum,
                    cudaStream_t stream) {
-  const GemmtuneSupportStreamParams params{
-      .src = buffer.as<unsigned char>(),
-      .bytes = plan.bytes,
-      .share_bytes = plan.share_bytes,
-      .chunk_bytes = plan.chunk_bytes,
-      .stages = plan.stages,
-      .evict_first = plan.evict_first ? 1 : 0,
-      .sum = reinterpret_cast<unsigned long long*>(sum)};
-  launch_kernel(stream_kernel(plan),
-                LaunchShape{.grid = dim3(plan.grid), .block = dim3(plan.block),
-                            .smem_bytes = plan.smem_bytes},
-                stream, params);
+  launch_stream_read(plan, buffer.get(), sum, stream);
 }
 
 /// Runs `plan` once and checks what it counted: the sum of every word (ldg) or every byte (bulk).
@@ -85,7 +68,7 @@ StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing) {
                       }});
   for (const StreamVariant variant : kAllStreamVariants) {
     const StreamLaunchPlan plan = plan_stream_read(variant, floor.bytes, sm_count, smem_optin);
-    if (plan.smem_bytes > 48u << 10) stream_kernel(plan).set_max_dynamic_smem(static_cast<int>(plan.smem_bytes));
+    prepare_stream_read(plan);
     check_reads_everything(plan, buffer, sum, stream);
     floor.variants.push_back({.plan = plan, .timing = {}});
     launches.push_back({fmt::format("stream floor: {} over {} bytes", to_string(variant), floor.bytes),

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/stream_floor_plan.hpp"
 #include "core/timing_mode.hpp"
 #include "runtime/cuda_handles.hpp"
 #include "runtime/module.hpp"
@@ -32,6 +33,9 @@ struct TimingOptions {
   int sample_count = 30;
   bool flush_l2 = true;
   uint64_t flush_bytes = 512ull << 20;   ///< > 8x the H200's 60 MiB L2
+  /// How the flush evicts the L2 (core/timing_mode.hpp): a memset (the comparison protocol) or a
+  /// read-only kernel over the same bytes (`run --flush read`, an experiment).
+  FlushKind flush_kind = FlushKind::kWrite;
   double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
   bool record_clocks = true;             ///< NVML clock/power sample after each timing call
   /// Host idle time before the warm-ups, the stream drained first (`run --settle-ms`).
@@ -79,6 +83,7 @@ struct TimingStats {
   std::string name;
   TimingMode mode = TimingMode::kCall;
   bool flushed_l2 = true;
+  FlushKind flush_kind = FlushKind::kWrite;  ///< TimingOptions::flush_kind (flushed_l2 only)
   int warmup_count = 0;
   int settle_ms = 0;  ///< TimingOptions::settle_ms of the call
   std::vector<double> samples_us;  ///< in measurement order
@@ -180,6 +185,8 @@ class Timer {
   CudaStream stream_;
   CudaEvent start_, stop_;
   DeviceBuffer scratch_;
+  StreamLaunchPlan read_flush_plan_;  // FlushKind::kRead: the ldg stream over scratch_
+  DeviceBuffer read_flush_sum_;       // FlushKind::kRead: what the stream counts (never read)
   MappedHostBuffer spin_flags_;  // kernel mode: [0] release flag, [1] timed-out flag
   Kernel spin_kernel_;           // kernel mode: support_timing_spin
   MappedHostBuffer clock_probe_out_;  // clock_per_sample: GemmtuneSupportClockProbeParams::out

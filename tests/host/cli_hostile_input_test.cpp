@@ -121,6 +121,14 @@ TEST(CliHostileInput, RunRefusesAnIllegalConfigWithoutAGpu) {
       << problem.err;
 }
 
+TEST(CliHostileInput, RunRefusesAnUnknownFlushKind) {
+  const test::RunResult r = test::run_gemmtune(
+      "run --m 64 --n 7168 --k 7168 --config bm64_bn64_s8_mc0_sm132_rN8_sk1 --flush memset");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--flush"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("memset"), std::string::npos) << r.err;
+}
+
 TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
   const test::TempDir dir;
   std::string ms;

@@ -1,6 +1,6 @@
 // The timing protocols' one owner (core/timing_mode.hpp): names round-trip, unknown names are
 // refused, and every mode has a description for reports; the same for baseline timings and
-// run-off regimes.
+// run-off regimes and flush kinds.
 #include <gtest/gtest.h>
 
 #include "core/timing_mode.hpp"
@@ -46,6 +46,19 @@ TEST(RunoffRegime, NamesRoundTripAndUnknownNamesAreRefused) {
   EXPECT_FALSE(parse_runoff_regime("Burst").has_value());
   EXPECT_FALSE(parse_runoff_regime("interleaved").has_value());
   EXPECT_FALSE(parse_runoff_regime("").has_value());
+}
+
+TEST(FlushKind, NamesRoundTripAndUnknownNamesAreRefused) {
+  const std::vector<std::string> names = flush_kind_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"write", "read"}));
+  for (const std::string& name : names) {
+    const std::optional<FlushKind> kind = parse_flush_kind(name);
+    ASSERT_TRUE(kind.has_value()) << name;
+    EXPECT_EQ(to_string(*kind), name);
+  }
+  EXPECT_EQ(parse_flush_kind("write"), FlushKind::kWrite);
+  EXPECT_FALSE(parse_flush_kind("memset").has_value());
+  EXPECT_FALSE(parse_flush_kind("").has_value());
 }
 
 }  // namespace
