@@ -6,18 +6,24 @@ interleaved rounds: one comparison times each row once, and a power-capped multi
   usage: python3 scripts/dg_recheck_rows.py THRESHOLD CMP.jsonl... > rows.txt
 GEMMTUNE_RECHECK_LONG_US (optional): rows whose gemmtune time is at least this many microseconds
 are listed whatever their ratio (the reason: scripts/grouped_recheck.py).
+Rows whose DeepGEMM sample is suspect (over scripts/dg_table.py's SUSPECT_OVER_LT times cuBLASLt's
+heuristic: a disturbed sample, session 35) are listed whatever their ratio too.
 """
 import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dg_table import suspect  # noqa: E402  (one owner of what a suspect DeepGEMM sample is)
+
 threshold = float(sys.argv[1])
 long_us = float(os.environ.get("GEMMTUNE_RECHECK_LONG_US", "inf"))
-print(f"# m n k config: rows with DG/gt < {threshold} or gemmtune >= {long_us} us in {' '.join(sys.argv[2:])}")
+print(f"# m n k config: rows with DG/gt < {threshold}, gemmtune >= {long_us} us or a suspect DeepGEMM "
+      f"sample in {' '.join(sys.argv[2:])}")
 for path in sys.argv[2:]:
     for line in open(path):
         row = json.loads(line)
         ratio = row.get("dg_over_gt")
-        if ratio is not None and (ratio < threshold or row["gt_us"] >= long_us):
+        if ratio is not None and (ratio < threshold or row["gt_us"] >= long_us or suspect(row)):
             print(f'# {ratio:.3f} ({row["gt_us"]:.1f} against {row["dg_us"]:.1f} us)')
             print(f'{row["m"]} {row["n"]} {row["k"]} {row["config"]}')

@@ -29,45 +29,50 @@ def hbm_bytes(m, n, k):
     return m * k + n * k + 2 * m * n + 4 * kb * (m + -(-n // 128))
 
 
-sets = OrderedDict()
-for path in sys.argv[1:]:
-    for line in open(path):
-        if line.strip():
-            row = json.loads(line)
-            sets.setdefault(row.get('set', path), []).append(row)
+def main(paths):
+    sets = OrderedDict()
+    for path in paths:
+        for line in open(path):
+            if line.strip():
+                row = json.loads(line)
+                sets.setdefault(row.get('set', path), []).append(row)
 
-for name, rows in sets.items():
-    ok = [r for r in rows if r.get('dg_over_gt')]
-    ratios = [r['dg_over_gt'] for r in ok]
-    print(f'### {name}\n')
-    print(f'{len(ok)} of {len(rows)} rows timed on both sides; geometric mean **{geomean(ratios):.3f}**; '
-          f'rows >= 1.00: {sum(x >= 1 for x in ratios)}; rows >= 0.97: {sum(x >= 0.97 for x in ratios)}; '
-          f'lowest {min(ratios):.3f}\n')
-    odd = [r for r in ok if suspect(r)]
-    if odd:
-        rest = [r['dg_over_gt'] for r in ok if not suspect(r)]
-        names = ', '.join(f"{r['m']} x {r['n']} x {r['k']} ({r['dg_us']:.1f} µs, cuBLASLt heuristic "
-                          f"{r['lt_heur_us']:.1f})" for r in odd)
-        print(f'Suspect DeepGEMM samples (over {SUSPECT_OVER_LT:g}x cuBLASLt\'s heuristic; re-time them): '
-              f'{names}. Without them: geometric mean **{geomean(rest):.3f}** over {len(rest)} rows\n')
-    small = [r for r in ok if r['m'] <= 128]
-    if small:
-        tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['gt_us'] * 1e-6) / 1e12 for r in small]
-        dg_tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['dg_us'] * 1e-6) / 1e12 for r in small]
-        print(f'M <= 128: effective HBM throughput geometric mean gemmtune {geomean(tbs):.2f} TB/s, '
-              f'DeepGEMM {geomean(dg_tbs):.2f} TB/s ({len(small)} rows)\n')
-    print('| M | N | K | gemmtune config | gemmtune µs | DeepGEMM µs | ratio | TFLOPS | TB/s |')
-    print('|--:|--:|--:|:--|--:|--:|--:|--:|--:|')
-    for r in rows:
-        m, n, k = r['m'], r['n'], r['k']
-        gt, dg = r.get('gt_us'), r.get('dg_us')
-        tflops = 2 * m * n * k / (gt * 1e-6) / 1e12 if gt else float('nan')
-        tbs = hbm_bytes(m, n, k) / (gt * 1e-6) / 1e12 if gt else float('nan')
-        ratio = f"{r['dg_over_gt']:.3f}" if r.get('dg_over_gt') else r.get('gt_error', r.get('error', '-'))[:40]
-        print(f"| {m} | {n} | {k} | `{r['config']}` | {gt or '-'} | {dg or '-'} | {ratio} | {tflops:.0f} | {tbs:.2f} |")
-    print()
+    for name, rows in sets.items():
+        ok = [r for r in rows if r.get('dg_over_gt')]
+        ratios = [r['dg_over_gt'] for r in ok]
+        print(f'### {name}\n')
+        print(f'{len(ok)} of {len(rows)} rows timed on both sides; geometric mean **{geomean(ratios):.3f}**; '
+              f'rows >= 1.00: {sum(x >= 1 for x in ratios)}; rows >= 0.97: {sum(x >= 0.97 for x in ratios)}; '
+              f'lowest {min(ratios):.3f}\n')
+        odd = [r for r in ok if suspect(r)]
+        if odd:
+            rest = [r['dg_over_gt'] for r in ok if not suspect(r)]
+            names = ', '.join(f"{r['m']} x {r['n']} x {r['k']} ({r['dg_us']:.1f} µs, cuBLASLt heuristic "
+                              f"{r['lt_heur_us']:.1f})" for r in odd)
+            print(f'Suspect DeepGEMM samples (over {SUSPECT_OVER_LT:g}x cuBLASLt\'s heuristic; re-time them): '
+                  f'{names}. Without them: geometric mean **{geomean(rest):.3f}** over {len(rest)} rows\n')
+        small = [r for r in ok if r['m'] <= 128]
+        if small:
+            tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['gt_us'] * 1e-6) / 1e12 for r in small]
+            dg_tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['dg_us'] * 1e-6) / 1e12 for r in small]
+            print(f'M <= 128: effective HBM throughput geometric mean gemmtune {geomean(tbs):.2f} TB/s, '
+                  f'DeepGEMM {geomean(dg_tbs):.2f} TB/s ({len(small)} rows)\n')
+        print('| M | N | K | gemmtune config | gemmtune µs | DeepGEMM µs | ratio | TFLOPS | TB/s |')
+        print('|--:|--:|--:|:--|--:|--:|--:|--:|--:|')
+        for r in rows:
+            m, n, k = r['m'], r['n'], r['k']
+            gt, dg = r.get('gt_us'), r.get('dg_us')
+            tflops = 2 * m * n * k / (gt * 1e-6) / 1e12 if gt else float('nan')
+            tbs = hbm_bytes(m, n, k) / (gt * 1e-6) / 1e12 if gt else float('nan')
+            ratio = f"{r['dg_over_gt']:.3f}" if r.get('dg_over_gt') else r.get('gt_error', r.get('error', '-'))[:40]
+            print(f"| {m} | {n} | {k} | `{r['config']}` | {gt or '-'} | {dg or '-'} | {ratio} | {tflops:.0f} | {tbs:.2f} |")
+        print()
 
-everything = [r['dg_over_gt'] for rows in sets.values() for r in rows if r.get('dg_over_gt')]
-if len(sets) > 1:
-    print(f'All sets: {len(everything)} rows, geometric mean {geomean(everything):.3f}, '
-          f'lowest {min(everything):.3f}')
+    everything = [r['dg_over_gt'] for rows in sets.values() for r in rows if r.get('dg_over_gt')]
+    if len(sets) > 1:
+        print(f'All sets: {len(everything)} rows, geometric mean {geomean(everything):.3f}, '
+              f'lowest {min(everything):.3f}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
