@@ -287,6 +287,10 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
 }
 
 int run_run(const RunOptions& o) {
+  if (*parse_flush_kind(o.flush) != FlushKind::kWrite) {
+    spdlog::warn("--flush {}: every sample flushes the L2 by reading, not by the comparison "
+                 "protocol's memset; these times do not compare with DeepGEMM's or a sweep's", o.flush);
+  }
   const std::optional<GroupLayout> layout = parse_group_layout(o.layout);
   if (!layout) throw Error(kExitUsage, "--layout: '" + o.layout + "' is not dense, grouped_contiguous or grouped_masked");
   if (*layout != GroupLayout::kNone) return run_grouped(o, *layout);
