@@ -659,8 +659,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   }
   if (!cluster_waited) cluster_wait();  // producers, and math threads of a CTA without tiles
   // NOTE: a CTA of a cluster must not exit while its peer may still multicast (or, split-K,
-  // st.async) into its shared memory or arrive on its barriers.
-  if (kClusterSize > 1) cluster_sync();
+  // st.async) into its shared memory or arrive on its barriers. producer_tail_exit: the
+  // producer's wait for the last releases keeps the CTA alive instead.
+  if (kClusterSize > 1 && !producer_tail_exit<C>()) cluster_sync();
 }
 
 }  // namespace sm90_fp8_gemm_1d2d

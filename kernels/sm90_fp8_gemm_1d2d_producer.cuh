@@ -24,10 +24,10 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
 /// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
-/// the same order as the math warpgroups drain them.
+/// the same order as the math warpgroups drain them. Returns how many stages it filled.
 /// `kFullWarp`: called by all lanes of a warp (tile values then warp-uniform, as make_schedule).
 template <class C, bool kFullWarp = false, class F>
-__device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
+__device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
                                                     u64* empty, F&& f) {
   // Multicast pairs share a unit; the CTAs of a split-K cluster take a unit each (rank == split).
   constexpr int kClusterSize = C::kMulticast ? 2 : 1;
@@ -65,6 +65,37 @@ __device__ __forceinline__ void for_each_free_stage(const GemmtuneGemmParams& p,
            wp_wait, wp_lag, wp_lag_n, clock64() - wp_first, globaltimer_ns() - wp_first_ns);
   }
 #endif
+  return it;
+}
+
+/// GEMMTUNE_PRODUCER_TAIL_EXIT (experiment hook, session 33's lead): a multicast pair ends
+/// without the kernel's last cluster barrier. Instead the producer, after its last load, waits
+/// until every stage it filled has been released by both CTAs' math warps (the peer's releases
+/// arrive on this CTA's empty barriers, so this CTA outlives them), and the other threads of the
+/// producer warpgroup leave at once, as DeepGEMM's do. Why it is safe: the peer writes into this
+/// CTA's shared memory only the stages this CTA's math warps wait for and consume, and arrives
+/// on its barriers only to release stages, which the producer waits for here.
+/// Why try it: on the eight aligned groups our mcB ran 1.4-4% behind our mc0, where DeepGEMM's
+/// mcB is ahead of both (results/2026-11-25-multicast-counters-and-scale-pin/); its idle
+/// producer warps exit, ours wait at the exit's cluster barrier. Off by default.
+template <class C>
+__device__ __forceinline__ constexpr bool producer_tail_exit() {
+#ifdef GEMMTUNE_PRODUCER_TAIL_EXIT
+  return C::kMulticast != 0;
+#else
+  return false;
+#endif
+}
+
+/// producer_tail_exit: waits for the release of the last use of each stage, of `filled` uses in
+/// ring order (use u of stage s completes phase u of its empty barrier: parity u & 1).
+template <class C>
+__device__ __forceinline__ void wait_for_last_releases(u64* empty, int filled) {
+#pragma unroll 1
+  for (int s = 0; s < C::kStages; ++s) {
+    const int uses = filled / C::kStages + (s < filled % C::kStages ? 1 : 0);
+    if (uses > 0) mbarrier_wait(&empty[s], (uses - 1) & 1);
+  }
 }
 
 /// Loads one K block (kRows rows x 128 bytes, from row `row0`) of an operand into `dst`. An operand
@@ -114,7 +145,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
   const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
-  for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+  const int filled = for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
@@ -149,6 +180,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
       tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
     }
   });
+  if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
 }
 
 /// Second producer thread (kSbInStage only): loads each stage's weight scales (sB) alongside the
