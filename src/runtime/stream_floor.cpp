@@ -24,16 +24,11 @@ namespace {
 constexpr int kFillByte = 0x5a;
 constexpr uint64_t kFillWord = 0x5a5a5a5aull;
 
-void launch_stream(const StreamLaunchPlan& plan, const DeviceBuffer& buffer, uint64_t* sum,
-                   cudaStream_t stream) {
-  launch_stream_read(plan, buffer.get(), sum, stream);
-}
-
 /// Runs `plan` once and checks what it counted: the sum of every word (ldg) or every byte (bulk).
 void check_reads_everything(const StreamLaunchPlan& plan, const DeviceBuffer& buffer,
                             const DeviceBuffer& sum, cudaStream_t stream) {
   GT_CUDA_CHECK(cudaMemsetAsync(sum.get(), 0, sizeof(uint64_t), stream));
-  launch_stream(plan, buffer, sum.as<uint64_t>(), stream);
+  launch_stream_read(plan, buffer.get(), sum.as<uint64_t>(), stream);
   GT_CUDA_CHECK(cudaStreamSynchronize(stream));
   const uint64_t counted = sum.download<uint64_t>().at(0);
   const uint64_t expected = plan.bulk() ? plan.bytes : plan.bytes / 4 * kFillWord;
@@ -64,7 +59,7 @@ StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing) {
   std::vector<TimedLaunch> launches;
   const StreamLaunchPlan empty = plan_stream_read(StreamVariant::kLdg, 0, sm_count, smem_optin);
   launches.push_back({"stream floor: empty launch", [&, empty](cudaStream_t s) {
-                        launch_stream(empty, buffer, sum.as<uint64_t>(), s);
+                        launch_stream_read(empty, buffer.get(), sum.as<uint64_t>(), s);
                       }});
   for (const StreamVariant variant : kAllStreamVariants) {
     const StreamLaunchPlan plan = plan_stream_read(variant, floor.bytes, sm_count, smem_optin);
@@ -72,7 +67,7 @@ StreamFloor measure_stream_floor(uint64_t bytes, const TimingOptions& timing) {
     check_reads_everything(plan, buffer, sum, stream);
     floor.variants.push_back({.plan = plan, .timing = {}});
     launches.push_back({fmt::format("stream floor: {} over {} bytes", to_string(variant), floor.bytes),
-                        [&, plan](cudaStream_t s) { launch_stream(plan, buffer, sum.as<uint64_t>(), s); }});
+                        [&, plan](cudaStream_t s) { launch_stream_read(plan, buffer.get(), sum.as<uint64_t>(), s); }});
   }
   std::vector<TimingStats> stats = timer.time_interleaved(launches);
   floor.empty_call = std::move(stats[0]);
