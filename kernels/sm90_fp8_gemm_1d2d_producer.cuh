@@ -68,22 +68,25 @@ __device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, 
   return it;
 }
 
-/// GEMMTUNE_PRODUCER_TAIL_EXIT (experiment hook, session 33's lead): a multicast pair ends
-/// without the kernel's last cluster barrier. Instead the producer, after its last load, waits
-/// until every stage it filled has been released by both CTAs' math warps (the peer's releases
-/// arrive on this CTA's empty barriers, so this CTA outlives them), and the other threads of the
-/// producer warpgroup leave at once, as DeepGEMM's do. Why it is safe: the peer writes into this
-/// CTA's shared memory only the stages this CTA's math warps wait for and consume, and arrives
-/// on its barriers only to release stages, which the producer waits for here.
-/// Why try it: on the eight aligned groups our mcB ran 1.4-4% behind our mc0, where DeepGEMM's
-/// mcB is ahead of both (results/2026-11-25-multicast-counters-and-scale-pin/); its idle
-/// producer warps exit, ours wait at the exit's cluster barrier. Off by default.
+/// Producer tail exit: a multicast pair ends without the kernel's last cluster barrier. Instead
+/// the producer, after its last load, waits until every stage it filled has been released by both
+/// CTAs' math warps (the peer's releases arrive on this CTA's empty barriers, so this CTA outlives
+/// them), and the other threads of the producer warpgroup leave at once, as DeepGEMM's do. Why it
+/// is safe: the peer writes into this CTA's shared memory only the stages this CTA's math warps
+/// wait for and consume, and arrives on its barriers only to release stages, which the producer
+/// waits for here. A split-K pair that sums in a cluster (st.async into the peer's receive
+/// buffer) keeps the barrier; it never multicasts (KernelConfig::split_k_in_cluster).
+/// Measured (H200, 2026-11-26, results/2026-11-26-h200-bounds-full-dsv3-tail-exit/): DG/gt
+/// geomean 1.035 -> 1.049 on six multicast rows and 0.980 -> 1.004 on seven bm256 rows, two
+/// interleaved rounds each, every row passing validation.
+/// GEMMTUNE_PRODUCER_TAIL_SYNC (experiment hook): the pair's last cluster barrier instead, the
+/// kernel before 2026-11-26 byte for byte.
 template <class C>
 __device__ __forceinline__ constexpr bool producer_tail_exit() {
-#ifdef GEMMTUNE_PRODUCER_TAIL_EXIT
-  return C::kMulticast != 0;
-#else
+#ifdef GEMMTUNE_PRODUCER_TAIL_SYNC
   return false;
+#else
+  return C::kMulticast != 0 && !C::kSplitKInCluster;
 #endif
 }
 

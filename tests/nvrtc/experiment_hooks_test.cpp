@@ -90,8 +90,8 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SPLIT_K_GLOBAL=1", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
       {"GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START=1", "bm128_bn48_s8_mc0_sm132_rN8_sk2", true},
       {"GEMMTUNE_SPLIT_K_PAIR_SUM=1", "bm64_bn32_s12_mc0_sm132_rN8_sk4_k7168", true},
-      {"GEMMTUNE_PRODUCER_TAIL_EXIT=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
-      {"GEMMTUNE_PRODUCER_TAIL_EXIT=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
+      {"GEMMTUNE_PRODUCER_TAIL_SYNC=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
+      {"GEMMTUNE_PRODUCER_TAIL_SYNC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
@@ -139,13 +139,15 @@ TEST(ExperimentHooks, ProducerThreadHookLeavesDenseKernelsAlone) {
   EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin));
 }
 
-// The producer's tail exit replaces the last cluster barrier of multicast pairs only: a kernel
-// without a cluster, and a split-K pair (whose partial still needs the barrier), stay identical.
-TEST(ExperimentHooks, ProducerTailExitLeavesKernelsWithoutMulticastAlone) {
+// The producer's tail exit replaces the last cluster barrier of multicast pairs only: with the
+// hook that restores the barrier, a kernel without a cluster and a split-K pair (whose partial
+// still needs the barrier) stay identical.
+TEST(ExperimentHooks, ProducerTailSyncLeavesKernelsWithoutMulticastAlone) {
   for (const char* config :
-       {"bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168"}) {
+       {"bm256_bn128_s3_mc0_sm132_rN8_sk1_k2048", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168",
+        "bm128_bn48_s8_mc0_sm132_rN8_sk2"}) {
     const CompileResult base = build_with(config, {});
-    const CompileResult hooked = build_with(config, {"-DGEMMTUNE_PRODUCER_TAIL_EXIT=1"});
+    const CompileResult hooked = build_with(config, {"-DGEMMTUNE_PRODUCER_TAIL_SYNC=1"});
     ASSERT_TRUE(base.ok && hooked.ok) << config;
     ASSERT_FALSE(code_sections(base.cubin).empty()) << config;
     EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << config;
