@@ -29,7 +29,7 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
     GT_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device_));
     GT_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device_));
     // NOTE: whole 16-byte vectors (the stream kernels' unit); the tail of an odd size stays put.
-    read_flush_plan_ = plan_stream_read(StreamVariant::kLdg, options.flush_bytes / kStreamAlignBytes * kStreamAlignBytes,
+    read_flush_plan_ = plan_stream_read(options.read_flush_variant, options.flush_bytes / kStreamAlignBytes * kStreamAlignBytes,
                                         sm_count, smem_optin);
     prepare_stream_read(read_flush_plan_);
     read_flush_sum_ = DeviceBuffer(sizeof(uint64_t));

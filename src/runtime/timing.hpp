@@ -36,6 +36,10 @@ struct TimingOptions {
   /// How the flush evicts the L2 (core/timing_mode.hpp): a memset (the comparison protocol) or a
   /// read-only kernel over the same bytes (`run --flush read`, an experiment).
   FlushKind flush_kind = FlushKind::kWrite;
+  /// FlushKind::kRead: which stream kernel reads the flush's bytes. The bulk (TMA) read evicts;
+  /// the ldg reads, with or without the evict-first hint, left a 32-40 MiB buffer in the H200's
+  /// L2 (StreamFloorGpu.ReadAndWriteFlushesBothEvictTheL2, 2026-11-26).
+  StreamVariant read_flush_variant = StreamVariant::kBulk;
   double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
   bool record_clocks = true;             ///< NVML clock/power sample after each timing call
   /// Host idle time before the warm-ups, the stream drained first (`run --settle-ms`).
@@ -185,7 +189,7 @@ class Timer {
   CudaStream stream_;
   CudaEvent start_, stop_;
   DeviceBuffer scratch_;
-  StreamLaunchPlan read_flush_plan_;  // FlushKind::kRead: the ldg stream over scratch_
+  StreamLaunchPlan read_flush_plan_;  // FlushKind::kRead: the bulk stream over scratch_
   DeviceBuffer read_flush_sum_;       // FlushKind::kRead: what the stream counts (never read)
   MappedHostBuffer spin_flags_;  // kernel mode: [0] release flag, [1] timed-out flag
   Kernel spin_kernel_;           // kernel mode: support_timing_spin
