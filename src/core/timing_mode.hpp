@@ -53,9 +53,9 @@ enum class RunoffRegime { kBurst, kSustained };
 ///          the L2 full of dirty lines, which the next kernel's misses may have to write back
 ///          to HBM while it reads, so a short memory-bound call may pay for some of the flush.
 ///   read:  a read-only kernel over the same 512 MiB (support_stream_read_bulk, TMA copies):
-///          the L2 is as cold for the call, but clean. NOTE: not the ldg read, which left a
-///          32-40 MiB buffer in the H200's L2 (runtime/timing.hpp read_flush_variant). An experiment, to measure what the write flush
-///          charges the memory-bound rows (issue 10's bandwidth goals), not a comparison
+///          the L2 is as cold for the call, but clean (not the ldg read, which left a 32-40 MiB
+///          buffer in the H200's L2: Timer::Timer). An experiment, to measure what the write
+///          flush charges the memory-bound rows (issue 10's bandwidth goals), not a comparison
 ///          protocol: DeepGEMM's side always flushes by writing.
 enum class FlushKind { kWrite, kRead };
 

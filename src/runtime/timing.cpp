@@ -29,7 +29,10 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
     GT_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device_));
     GT_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device_));
     // NOTE: whole 16-byte vectors (the stream kernels' unit); the tail of an odd size stays put.
-    read_flush_plan_ = plan_stream_read(options.read_flush_variant, options.flush_bytes / kStreamAlignBytes * kStreamAlignBytes,
+    // The bulk (TMA) read evicts; the ldg reads, with or without the evict-first hint, left a
+    // 32-40 MiB buffer in the H200's L2 (StreamFloorGpu.ReadAndWriteFlushesBothEvictTheL2,
+    // results/2026-11-26-h200-bounds-full-dsv3-tail-exit/0237-read-flush-eviction/).
+    read_flush_plan_ = plan_stream_read(StreamVariant::kBulk, options.flush_bytes / kStreamAlignBytes * kStreamAlignBytes,
                                         sm_count, smem_optin);
     prepare_stream_read(read_flush_plan_);
     read_flush_sum_ = DeviceBuffer(sizeof(uint64_t));

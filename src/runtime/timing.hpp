@@ -36,10 +36,6 @@ struct TimingOptions {
   /// How the flush evicts the L2 (core/timing_mode.hpp): a memset (the comparison protocol) or a
   /// read-only kernel over the same bytes (`run --flush read`, an experiment).
   FlushKind flush_kind = FlushKind::kWrite;
-  /// FlushKind::kRead: which stream kernel reads the flush's bytes. The bulk (TMA) read evicts;
-  /// the ldg reads, with or without the evict-first hint, left a 32-40 MiB buffer in the H200's
-  /// L2 (StreamFloorGpu.ReadAndWriteFlushesBothEvictTheL2, 2026-11-26).
-  StreamVariant read_flush_variant = StreamVariant::kBulk;
   double spin_timeout_ms = 1000.0;       ///< kernel mode: longest the spin kernel waits
   bool record_clocks = true;             ///< NVML clock/power sample after each timing call
   /// Host idle time before the warm-ups, the stream drained first (`run --settle-ms`).
