@@ -7,7 +7,14 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_sweep.sh [BUDGET=default]
 #   carry: .devdeps. Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER, GEMMTUNE_DEADLINE_S (550):
 #   the sweep is interrupted (SIGINT: every finished record kept, reports written) to end in time.
-# Writes under $OUT: log.txt, gpu_tests.log, grouped_sweep.tgz, summary.md.
+#   GEMMTUNE_PROBLEMS: the problem files (dg_grouped.py format; default the two bench files);
+#   GEMMTUNE_SHARD=I/N: sweep shard I of N only (`sweep --shard`; run folder
+#   runs/grouped-bench-shard-I-of-N, joined later with `gemmtune merge`), for sets that a call
+#   cannot sweep whole (configs/bench/grouped_dsv3_moe_full.json: 64 problems, ~7 s each);
+#   GEMMTUNE_DG_WARM=1 (carry .anchors .dgcache): first build DeepGEMM and compile its kernels for
+#   the problems (scripts/dg_warm_grouped.py, at most 240 s), so the comparison calls that follow
+#   on this machine spend no time on either; the cache comes back as $OUT/dg_jit_cache.tgz.
+# Writes under $OUT: log.txt, gpu_tests.log, grouped_sweep.tgz (the run folder), summary.md.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -17,15 +24,28 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 gemmtune_build
 gpu_suite
+problem_files=${GEMMTUNE_PROBLEMS:-configs/bench/grouped_dsv3_moe.json configs/bench/grouped_dg_tests.json}
+if [[ ${GEMMTUNE_DG_WARM:-0} == 1 ]]; then
+  # NOTE: before the sweep, never beside it: the compiles would load the CPUs the sweep launches from.
+  deepgemm_build_start; deepgemm_build_wait
+  # shellcheck disable=SC2086
+  python3 -c 'import json,sys; json.dump({"problems": [p for f in sys.argv[1:] for p in json.load(open(f))["problems"]]}, open("/tmp/dg_warm_problems.json", "w"))' $problem_files
+  timeout -k 10 240 python3 scripts/dg_warm_grouped.py .anchors/dg_grouped.py /tmp/dg_warm_problems.json 8
+  stamp "deepgemm warm rc=$?"
+fi
 
-python3 scripts/dg_problems_to_shapes.py grouped-bench /tmp/grouped_bench.json \
-  configs/bench/grouped_dsv3_moe.json configs/bench/grouped_dg_tests.json
-rm -rf runs/grouped-bench
+# shellcheck disable=SC2086
+python3 scripts/dg_problems_to_shapes.py grouped-bench /tmp/grouped_bench.json $problem_files
+run=grouped-bench shard=()
+if [[ -n ${GEMMTUNE_SHARD:-} ]]; then
+  run=grouped-bench-shard-${GEMMTUNE_SHARD%/*}-of-${GEMMTUNE_SHARD#*/} shard=(--shard "$GEMMTUNE_SHARD")
+fi
+rm -rf "runs/$run"
 left=$(( deadline - $(date +%s) - 30 ))
-stamp "sweep, budget $budget, at most $left s"
+stamp "sweep $run, budget $budget, at most $left s"
 timeout -s INT -k 20 "$left" devbuild/gemmtune sweep --shapes /tmp/grouped_bench.json \
-  --out runs/grouped-bench --timing call --budget "$budget" 2> /tmp/sweep.err
+  --out "runs/$run" --timing call --budget "$budget" "${shard[@]}" 2> /tmp/sweep.err
 stamp "sweep rc=$?"; grep -vE "^\[problem|^\s*$" /tmp/sweep.err | tail -15
-cp runs/grouped-bench/summary.md "$OUT/summary.md" 2>/dev/null
-tar czf "$OUT/grouped_sweep.tgz" -C runs grouped-bench
+cp "runs/$run/summary.md" "$OUT/summary.md" 2>/dev/null
+tar czf "$OUT/grouped_sweep.tgz" -C runs "$run"
 stamp "done"
