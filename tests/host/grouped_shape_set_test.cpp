@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <set>
+#include <tuple>
 
 #include "core/group_sizes.hpp"
 #include "core/json_input.hpp"
@@ -151,6 +153,33 @@ TEST(GroupedShapeSet, PlanCountsGroupedConfigsPerProblem) {
     const std::string suffix = p["op"] == "grouped_masked" ? "_gM" : "_gC";
     EXPECT_TRUE(p["configs"][0]["config"].get<std::string>().ends_with(suffix));
   }
+}
+
+// The DeepGEMM comparison times configs/bench/grouped_dsv3_moe_full.json and
+// grouped_dsv3_moe_dg_tests.json (scripts/plan_to_dg_problems.py wrote them from `plan --json`):
+// together they must be exactly the problems gemmtune draws from configs/dsv3-moe.json, or a
+// changed seed or distribution would leave issue 11's comparison timing other problems.
+TEST(GroupedShapeSet, DeepGemmProblemFilesAreDsv3MoesOwnDraws) {
+  using Key = std::tuple<GroupLayout, int64_t, int64_t, std::vector<int64_t>>;
+  std::multiset<Key> drawn;
+  for (const Problem& p : load_shape_set(resolve_input_path("configs/dsv3-moe.json")).problems)
+    drawn.insert(Key{p.layout, p.n, p.k, p.group_m});
+  std::multiset<Key> files;
+  for (const char* path : {"configs/bench/grouped_dsv3_moe_full.json",
+                           "configs/bench/grouped_dsv3_moe_dg_tests.json"}) {
+    const nlohmann::json doc = nlohmann::json::parse(test::read_text(resolve_input_path(path)));
+    for (const nlohmann::json& p : doc.at("problems")) {
+      const std::string layout = p.at("layout");
+      ASSERT_TRUE(layout == "contiguous" || layout == "masked") << path << ": " << layout;
+      files.insert(Key{layout == "masked" ? GroupLayout::kMasked : GroupLayout::kContiguous,
+                       p.at("n").get<int64_t>(), p.at("k").get<int64_t>(),
+                       p.at("ms").get<std::vector<int64_t>>()});
+      if (layout == "masked") EXPECT_GT(p.at("max_m").get<int64_t>(), 0) << path;
+    }
+  }
+  EXPECT_EQ(files.size(), drawn.size());
+  EXPECT_TRUE(files == drawn) << "regenerate them: gemmtune plan --shapes configs/dsv3-moe.json "
+                                 "--json | python3 scripts/plan_to_dg_problems.py OUT.json ...";
 }
 
 }  // namespace
