@@ -491,6 +491,105 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           }
         }
       };
+#ifdef GEMMTUNE_MMA_AHEAD
+      // Experiment hook (session 37): a second K block's MMAs are issued into a second
+      // accumulator before the first block is promoted, so the tensor cores' latency overlaps
+      // the promotion's FFMAs and the stage release. Why: on the M <= 128 picks the producer waits
+      // for free stages 15-42% of the time (wait profile, results/2026-11-26-grouped-resweep-
+      // tail-exit/0523-...): the one math warpgroup, which waits for each block's MMAs before it
+      // promotes them, paces the loop. One-warpgroup tiles only (bm64: one slice, scales in the
+      // stage). NOTE: its release repeats the default loop's (kept apart so that the hook leaves
+      // the default kernel's code as it is).
+      if constexpr (C::kSlices == 1 && C::kSbInStage) {
+        float acc_ahead[Wgmma::kAccum];
+        auto issue = [&](int st, u32 ph, float (&d)[Wgmma::kAccum]) {
+          mbarrier_wait(&full[st], ph);
+          const u64 desc_a_stage = desc_a0 + ((st * (C::kBlockM * 128)) >> 4);
+          const u64 desc_b_stage = desc_b0 + ((st * (C::kBlockN * 128)) >> 4);
+          wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            Wgmma::mma(desc_a_stage + ((ks * 32) >> 4), desc_b_stage + ((ks * 32) >> 4), d,
+                       ks > 0 ? 1u : 0u);
+          }
+          wgmma_commit();
+        };
+        // After wgmma_wait: promotes block kb's product (in d, stage st) and releases the stage.
+        auto finish = [&](int kb, int st, float (&d)[Wgmma::kAccum]) {
+          // NOTE: the empty asm keeps the FFMAs' reads of d below the wait (a register read is
+          // not ordered by the wait's memory clobber).
+#pragma unroll
+          for (int i = 0; i < Wgmma::kAccum; ++i) asm volatile("" : "+f"(d[i])::"memory");
+          const float* sa =
+              reinterpret_cast<const float*>(smem + C::kSaOffset + st * C::kSaStageBytes) +
+              sa_skip;
+          const float* sb_run =
+              reinterpret_cast<const float*>(smem + C::kSbOffset + st * C::kSbStageBytes) +
+              kb % C::kSbRunFloats;
+          const float sb_lo = sb_run[0];
+          const float sb_hi = C::kTileInOneScaleBlock ? sb_lo : sb_run[C::kSbRunFloats];
+          float scale_lo[2], scale_hi[2];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const float a_scale = sa[row0 + thread_row + h * 8];
+            scale_lo[h] = a_scale * sb_lo;
+            scale_hi[h] = a_scale * sb_hi;
+          }
+          if constexpr (lane_pair_release<C>()) {
+            if (release_lane < 2) {
+              mbarrier_arrive_remote<kArrivals>(empty_lane_remote + st * sizeof(u64));
+            }
+          } else if (elect_one_sync()) {
+            release_stage<kClusterSize, kArrivals>(&empty[st]);
+          }
+#pragma unroll
+          for (int j = 0; j < C::kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const float scale = j < kLo ? scale_lo[e / 2] : scale_hi[e / 2];
+              sum[0][j * 4 + e] = fmaf(d[j * 4 + e], scale, sum[0][j * 4 + e]);
+            }
+          }
+        };
+        auto advance = [](int& st, u32& ph) {
+          if (++st == C::kStages) {
+            st = 0;
+            ph ^= 1;
+          }
+        };
+        // Two K blocks a pass: both issued, the first promoted while the second's MMAs run, then
+        // the second. NOTE: nothing stays in flight across the loop's back edge: with a group in
+        // flight there, ptxas serializes every wgmma of the kernel (advisory C7514; a minimal
+        // kernel does the same, session 37), so each pass drains.
+        int st = stage;
+        u32 ph = phase;
+        int kb = kb_begin;
+        GT_UNROLL(1)
+        for (; kb + 1 < kb_end; kb += 2) {
+          int st_second = st;
+          u32 ph_second = ph;
+          advance(st_second, ph_second);
+          issue(st, ph, acc);
+          issue(st_second, ph_second, acc_ahead);
+          wgmma_wait<1>();
+          finish(kb, st, acc);
+          wgmma_wait<0>();
+          finish(kb + 1, st_second, acc_ahead);
+          st = st_second;
+          ph = ph_second;
+          advance(st, ph);
+        }
+        if (kb < kb_end) {
+          issue(st, ph, acc);
+          wgmma_wait<0>();
+          finish(kb, st, acc);
+          advance(st, ph);
+        }
+        stage = st;
+        phase = ph;
+        return;
+      }
+#endif
       if constexpr (stage_aligned_k_loop<C>()) {
         // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass.
         GT_UNROLL(1)
