@@ -159,6 +159,21 @@ __device__ __forceinline__ constexpr bool lane_pair_release() {
 /// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
 /// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
 /// everywhere, as before.
+/// Whether the one-warpgroup K loop (bm64: one slice, the scales in the stage) keeps two K blocks
+/// in flight, issuing the second's MMAs before it promotes the first (KernelConfig::mma_ahead()
+/// decides where, and why). Why at all: on the M <= 128 picks the producer waits for free stages
+/// 15-42% of the time (wait profile, results/2026-11-26-grouped-resweep-tail-exit/0523-...), so
+/// this warpgroup, waiting out each block's MMAs before it promotes them, paces the loop.
+/// GEMMTUNE_MMA_AHEAD (experiment hook): 0 never, 1 on every one-warpgroup tile.
+template <class C>
+__device__ __forceinline__ constexpr bool mma_ahead() {
+#ifdef GEMMTUNE_MMA_AHEAD
+  return C::kSlices == 1 && C::kSbInStage && GEMMTUNE_MMA_AHEAD != 0;
+#else
+  return C::kMmaAhead;
+#endif
+}
+
 template <class C>
 __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
 #ifdef GEMMTUNE_STAGE_ALIGNED_OFF
@@ -491,19 +506,21 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           }
         }
       };
-#ifdef GEMMTUNE_MMA_AHEAD
-      // Experiment hook (session 37): a second K block's MMAs are issued into a second
-      // accumulator before the first block is promoted, so the tensor cores' latency overlaps
-      // the promotion's FFMAs and the stage release. Why: on the M <= 128 picks the producer waits
-      // for free stages 15-42% of the time (wait profile, results/2026-11-26-grouped-resweep-
-      // tail-exit/0523-...): the one math warpgroup, which waits for each block's MMAs before it
-      // promotes them, paces the loop. One-warpgroup tiles only (bm64: one slice, scales in the
-      // stage). NOTE: its release repeats the default loop's (kept apart so that the hook leaves
-      // the default kernel's code as it is).
-      if constexpr (C::kSlices == 1 && C::kSbInStage) {
+      // mma_ahead: a second K block's MMAs are issued into a second accumulator before the
+      // first block is promoted, so the tensor cores' latency overlaps the promotion's FFMAs and
+      // the stage release. NOTE: its release repeats the loop's below (kept apart so that the
+      // kernels without it keep their code as it was).
+      if constexpr (mma_ahead<C>()) {
         float acc_ahead[Wgmma::kAccum];
         auto issue = [&](int st, u32 ph, float (&d)[Wgmma::kAccum]) {
+#ifdef GEMMTUNE_WAIT_PROFILE
+          const long long wp_t0 = clock64();
+#endif
           mbarrier_wait(&full[st], ph);
+#ifdef GEMMTUNE_WAIT_PROFILE
+          wp_full_wait += clock64() - wp_t0;
+          ++wp_blocks;
+#endif
           const u64 desc_a_stage = desc_a0 + ((st * (C::kBlockM * 128)) >> 4);
           const u64 desc_b_stage = desc_b0 + ((st * (C::kBlockN * 128)) >> 4);
           wgmma_fence();
@@ -535,6 +552,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_lo[h] = a_scale * sb_lo;
             scale_hi[h] = a_scale * sb_hi;
           }
+#ifdef GEMMTUNE_WAIT_PROFILE
+          if (threadIdx.x == 128) wp_release_clocks()[st] = clock64();
+#endif
           if constexpr (lane_pair_release<C>()) {
             if (release_lane < 2) {
               mbarrier_arrive_remote<kArrivals>(empty_lane_remote + st * sizeof(u64));
@@ -589,7 +609,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         phase = ph;
         return;
       }
-#endif
       if constexpr (stage_aligned_k_loop<C>()) {
         // Every tile starts at stage 0 (stage_aligned_k_loop): a round of the ring per pass.
         GT_UNROLL(1)

@@ -65,6 +65,12 @@ struct KernelConfig {
   /// waited on the global load); two-warpgroup tiles at M = 4096 lose 2-15% (an extra TMA per stage
   /// and the shared-memory read cost more than the other warpgroup already hides).
   [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
+  /// Whether the one-warpgroup K loop keeps two K blocks in flight: it issues the second block's
+  /// MMAs into a second accumulator before it promotes the first (the kernel's mma_ahead()).
+  /// NOTE: measured on the H200 beside DeepGEMM, 12 M <= 128 rows x 2 rounds (results/2026-11-26-
+  /// grouped-resweep-tail-exit/0528-mma-ahead-ab/): +0.8-2.5% with block_n 64-128, -0.5 to +0.3%
+  /// below 64; above 128 the second accumulator would pass the register budget (legality).
+  [[nodiscard]] bool mma_ahead() const { return sb_in_stage() && block_n >= 64 && block_n <= 128; }
   /// Whether the math warpgroups read the weight scales (sB) of each tile from shared memory,
   /// where they store the next tile's while the current one's epilogue runs (DeepGEMM reads them
   /// from shared memory too), instead of two global loads per K block and math thread. Only

@@ -303,17 +303,20 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
   }
   const int math_warpgroups = c.math_warpgroups();
   // One tensor-core accumulator (block_n / 2 floats) shared by the warpgroup's 64-row slices in
-  // turn, plus one FP32 sum per slice (kernels/sm90_fp8_gemm_1d2d.cuh).
+  // turn, a second one where two K blocks are in flight (mma_ahead), plus one FP32 sum per slice
+  // (kernels/sm90_fp8_gemm_1d2d.cuh).
   const int64_t slices = int64_t{c.block_m} / math_warpgroups / 64;
-  const int64_t accum_floats = (1 + slices) * c.block_n / 2;
+  const int64_t accumulators = c.mma_ahead() ? 2 : 1;
+  const int64_t accum_floats = (accumulators + slices) * c.block_n / 2;
   const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
                           : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
                                               : kMaxAccumFloats3WG;
   if (accum_floats > accum_limit) {
     return illegal("registers",
-                   fmt::format("accumulators need {} floats per math thread ((1 + {} slices of 64 "
+                   fmt::format("accumulators need {} floats per math thread (({} + {} slices of 64 "
                                "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
-                               accum_floats, slices, c.block_n, accum_limit, math_warpgroups));
+                               accum_floats, accumulators, slices, c.block_n, accum_limit,
+                               math_warpgroups));
   }
   if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
     return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",

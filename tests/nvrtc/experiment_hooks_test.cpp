@@ -92,6 +92,9 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_SPLIT_K_PAIR_SUM=1", "bm64_bn32_s12_mc0_sm132_rN8_sk4_k7168", true},
       {"GEMMTUNE_PRODUCER_TAIL_SYNC=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_PRODUCER_TAIL_SYNC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
+      {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
+      {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
+      {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
@@ -168,6 +171,19 @@ TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
       ASSERT_FALSE(code_sections(base.cubin).empty());
       EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << hook << " " << config;
     }
+  }
+}
+
+// Two K blocks in flight is a one-warpgroup loop: the hook that turns it off for every tile must
+// leave two-warpgroup kernels (bm128, bm256) byte-identical.
+TEST(ExperimentHooks, MmaAheadHookLeavesTwoWarpgroupKernelsAlone) {
+  for (const char* config : {"bm128_bn128_s4_mc0_sm132_rN8_sk1_k512",
+                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"}) {
+    const CompileResult base = build_with(config, {});
+    const CompileResult hooked = build_with(config, {"-DGEMMTUNE_MMA_AHEAD=0"});
+    ASSERT_TRUE(base.ok && hooked.ok) << config;
+    ASSERT_FALSE(code_sections(base.cubin).empty()) << config;
+    EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << config;
   }
 }
 
