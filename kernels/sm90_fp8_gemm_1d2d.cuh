@@ -144,21 +144,6 @@ __device__ __forceinline__ constexpr bool lane_pair_release() {
 #endif
 }
 
-/// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
-/// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
-/// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
-/// split are whole rounds: every tile then starts at stage 0, since each tile's K blocks, and so
-/// the pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
-/// whole rounds. With a round as long as the unrolled pass the config already has, the code size
-/// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
-/// session 30): block_m 128 (two math warpgroups, one 64-row slice each) with 4 stages, e.g.
-/// grouped bm128_bn192_s4 k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3%
-/// faster; dense bm128_bn192_s4: +0.6% over 8 dsv3 rows beside DeepGEMM. Elsewhere it lost:
-/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
-/// bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
-/// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
-/// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
-/// everywhere, as before.
 /// Whether the one-warpgroup K loop (bm64: one slice, the scales in the stage) keeps two K blocks
 /// in flight, issuing the second's MMAs before it promotes the first (KernelConfig::mma_ahead()
 /// decides where, and why). Why at all: on the M <= 128 picks the producer waits for free stages
@@ -174,6 +159,21 @@ __device__ __forceinline__ constexpr bool mma_ahead() {
 #endif
 }
 
+/// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
+/// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
+/// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
+/// split are whole rounds: every tile then starts at stage 0, since each tile's K blocks, and so
+/// the pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
+/// whole rounds. With a round as long as the unrolled pass the config already has, the code size
+/// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
+/// session 30): block_m 128 (two math warpgroups, one 64-row slice each) with 4 stages, e.g.
+/// grouped bm128_bn192_s4 k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3%
+/// faster; dense bm128_bn192_s4: +0.6% over 8 dsv3 rows beside DeepGEMM. Elsewhere it lost:
+/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
+/// bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
+/// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
+/// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
+/// everywhere, as before.
 template <class C>
 __device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
 #ifdef GEMMTUNE_STAGE_ALIGNED_OFF
