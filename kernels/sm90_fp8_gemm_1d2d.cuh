@@ -407,6 +407,39 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     auto k_loop = [&](auto lo_const, auto arrivals_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
+      // Waits for stage st's bytes (timed under GEMMTUNE_WAIT_PROFILE).
+      auto wait_full = [&](int st, u32 ph) {
+#ifdef GEMMTUNE_WAIT_PROFILE
+        const long long wp_t0 = clock64();
+#endif
+        mbarrier_wait(&full[st], ph);
+#ifdef GEMMTUNE_WAIT_PROFILE
+        wp_full_wait += clock64() - wp_t0;
+        ++wp_blocks;
+#endif
+      };
+      // Hands stage st back to the producer: one arrival per math warp and CTA.
+      // NOTE: by the lane elect.sync picks, not `lane == 0`: at 168 registers the grouped K loop
+      // re-read SR_TID.X for it in every K block (2.6% of the stall samples on the compare);
+      // elect needs no register. Grouped bm128 rows 1-2% faster beside DeepGEMM
+      // (results/2026-11-23-grouped-vs-deepgemm/0101-elect-arrive-ab/). GEMMTUNE_LANE0_ARRIVE
+      // (experiment hook): the old way.
+      auto release = [&](int st) {
+#ifdef GEMMTUNE_WAIT_PROFILE
+        if (threadIdx.x == 128) wp_release_clocks()[st] = clock64();
+#endif
+        if constexpr (lane_pair_release<C>()) {
+          if (release_lane < 2) {
+            mbarrier_arrive_remote<kArrivals>(empty_lane_remote + st * sizeof(u64));
+          }
+        } else {
+#ifdef GEMMTUNE_LANE0_ARRIVE
+          if (lane == 0) release_stage<kClusterSize, kArrivals>(&empty[st]);
+#else
+          if (elect_one_sync()) release_stage<kClusterSize, kArrivals>(&empty[st]);
+#endif
+        }
+      };
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
       auto k_block = [&](int kb, int stage, u32 phase) {
         float sb_lo = next_sb_lo;
@@ -418,14 +451,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
-#ifdef GEMMTUNE_WAIT_PROFILE
-        const long long wp_t0 = clock64();
-#endif
-        mbarrier_wait(&full[stage], phase);
-#ifdef GEMMTUNE_WAIT_PROFILE
-        wp_full_wait += clock64() - wp_t0;
-        ++wp_blocks;
-#endif
+        wait_full(stage, phase);
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
         const float* sa =
@@ -472,29 +498,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
-          // Release: one arrival per math warp and CTA, by the lane elect.sync picks.
-          // NOTE: not `lane == 0`: at 168 registers the grouped K loop re-read SR_TID.X for it in
-          // every K block (2.6% of the stall samples on the compare); elect needs no register.
-          // Grouped bm128 rows 1-2% faster beside DeepGEMM (results/2026-11-23-grouped-vs-
-          // deepgemm/0101-elect-arrive-ab/). GEMMTUNE_LANE0_ARRIVE (experiment hook): the old way.
-#ifdef GEMMTUNE_WAIT_PROFILE
-          if (s == C::kSlices - 1 && threadIdx.x == 128) {
-            wp_release_clocks()[stage] = clock64();
-          }
-#endif
-          if constexpr (lane_pair_release<C>()) {
-            if (s == C::kSlices - 1 && release_lane < 2) {
-              mbarrier_arrive_remote<kArrivals>(empty_lane_remote + stage * sizeof(u64));
-            }
-          } else {
-#ifdef GEMMTUNE_LANE0_ARRIVE
-            if (s == C::kSlices - 1 && lane == 0) {
-#else
-            if (s == C::kSlices - 1 && elect_one_sync()) {
-#endif
-              release_stage<kClusterSize, kArrivals>(&empty[stage]);
-            }
-          }
+          if (s == C::kSlices - 1) release(stage);
 #pragma unroll
           for (int j = 0; j < C::kBlockN / 8; ++j) {
             const bool lo = j < kLo;
@@ -508,19 +512,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       };
       // mma_ahead: a second K block's MMAs are issued into a second accumulator before the
       // first block is promoted, so the tensor cores' latency overlaps the promotion's FFMAs and
-      // the stage release. NOTE: its release repeats the loop's below (kept apart so that the
-      // kernels without it keep their code as it was).
+      // the stage release.
       if constexpr (mma_ahead<C>()) {
         float acc_ahead[Wgmma::kAccum];
         auto issue = [&](int st, u32 ph, float (&d)[Wgmma::kAccum]) {
-#ifdef GEMMTUNE_WAIT_PROFILE
-          const long long wp_t0 = clock64();
-#endif
-          mbarrier_wait(&full[st], ph);
-#ifdef GEMMTUNE_WAIT_PROFILE
-          wp_full_wait += clock64() - wp_t0;
-          ++wp_blocks;
-#endif
+          wait_full(st, ph);
           const u64 desc_a_stage = desc_a0 + ((st * (C::kBlockM * 128)) >> 4);
           const u64 desc_b_stage = desc_b0 + ((st * (C::kBlockN * 128)) >> 4);
           wgmma_fence();
@@ -552,16 +548,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_lo[h] = a_scale * sb_lo;
             scale_hi[h] = a_scale * sb_hi;
           }
-#ifdef GEMMTUNE_WAIT_PROFILE
-          if (threadIdx.x == 128) wp_release_clocks()[st] = clock64();
-#endif
-          if constexpr (lane_pair_release<C>()) {
-            if (release_lane < 2) {
-              mbarrier_arrive_remote<kArrivals>(empty_lane_remote + st * sizeof(u64));
-            }
-          } else if (elect_one_sync()) {
-            release_stage<kClusterSize, kArrivals>(&empty[st]);
-          }
+          release(st);
 #pragma unroll
           for (int j = 0; j < C::kBlockN / 8; ++j) {
 #pragma unroll
