@@ -69,6 +69,18 @@ struct IntConst {
   static constexpr int kValue = V;
 };
 
+/// Calls f(IntConst<I>) for I = kBegin .. kEnd - 1 in order: a loop whose index is a constant in
+/// each step (an accumulator chosen by it stays a register array, never local memory).
+template <int kBegin, int kEnd, class F>
+__device__ __forceinline__ void static_for(F&& f) {
+  if constexpr (kBegin < kEnd) {
+    f(IntConst<kBegin>{});
+    static_for<kBegin + 1, kEnd>(f);
+  }
+}
+
+__host__ __device__ constexpr int log2_int(int v) { return v <= 1 ? 0 : 1 + log2_int(v / 2); }
+
 __host__ __device__ constexpr int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 
 /// Where a tile's columns cross from its first 128-wide weight-scale block into the second, in n8
@@ -157,6 +169,20 @@ __device__ __forceinline__ constexpr bool mma_ahead() {
 #else
   return C::kMmaAhead;
 #endif
+}
+
+/// K blocks per pass of the mma_ahead loop, a power of two >= 2. Each pass ends with no MMA in
+/// flight (see the loop), so the first block's MMA latency and the last block's promotion are not
+/// overlapped once per pass. GEMMTUNE_MMA_PASS (experiment hook): another length.
+template <class C>
+__device__ __forceinline__ constexpr int mma_pass_blocks() {
+#ifdef GEMMTUNE_MMA_PASS
+  constexpr int kBlocks = GEMMTUNE_MMA_PASS;
+#else
+  constexpr int kBlocks = 4;
+#endif
+  static_assert(kBlocks >= 2 && (kBlocks & (kBlocks - 1)) == 0, "a power of two >= 2");
+  return kBlocks;
 }
 
 /// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
@@ -564,34 +590,43 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             ph ^= 1;
           }
         };
-        // Two K blocks a pass: both issued, the first promoted while the second's MMAs run, then
-        // the second. NOTE: nothing stays in flight across the loop's back edge: with a group in
-        // flight there, ptxas serializes every wgmma of the kernel (advisory C7514; a minimal
-        // kernel does the same, session 37), so each pass drains.
+        // Passes of up to mma_pass_blocks K blocks, alternating between the two accumulators:
+        // block i + 1 is issued before block i is promoted, so the promotion and the release run
+        // under the next block's MMAs. NOTE: nothing stays in flight across the loop's back edge:
+        // with a group in flight there, ptxas serializes every wgmma of the kernel (advisory
+        // C7514; a minimal kernel does the same, session 37), so each pass drains, and a longer
+        // pass drains less often (4 blocks a pass compile without it: results/2026-11-26-
+        // grouped-resweep-tail-exit/ptxas_wgmma_in_flight_probe.cu).
         int st = stage;
         u32 ph = phase;
         int kb = kb_begin;
+        auto pass = [&](auto blocks_const) {
+          constexpr int kBlocks = decltype(blocks_const)::kValue;
+          int st_next = st;
+          u32 ph_next = ph;
+          issue(st, ph, acc);
+          static_for<0, kBlocks>([&](auto i_const) {
+            constexpr int i = decltype(i_const)::kValue;
+            if constexpr (i + 1 < kBlocks) {
+              advance(st_next, ph_next);
+              issue(st_next, ph_next, i % 2 == 0 ? acc_ahead : acc);
+              wgmma_wait<1>();
+            } else {
+              wgmma_wait<0>();
+            }
+            finish(kb + i, st, i % 2 == 0 ? acc : acc_ahead);
+            advance(st, ph);
+          });
+          kb += kBlocks;
+        };
+        constexpr int kPass = mma_pass_blocks<C>();
         GT_UNROLL(1)
-        for (; kb + 1 < kb_end; kb += 2) {
-          int st_second = st;
-          u32 ph_second = ph;
-          advance(st_second, ph_second);
-          issue(st, ph, acc);
-          issue(st_second, ph_second, acc_ahead);
-          wgmma_wait<1>();
-          finish(kb, st, acc);
-          wgmma_wait<0>();
-          finish(kb + 1, st_second, acc_ahead);
-          st = st_second;
-          ph = ph_second;
-          advance(st, ph);
-        }
-        if (kb < kb_end) {
-          issue(st, ph, acc);
-          wgmma_wait<0>();
-          finish(kb, st, acc);
-          advance(st, ph);
-        }
+        while (kb + kPass <= kb_end) pass(IntConst<kPass>{});
+        // The rest (fewer than kPass blocks) in passes of halving length.
+        static_for<1, log2_int(kPass) + 1>([&](auto j_const) {
+          constexpr int kBlocks = kPass >> decltype(j_const)::kValue;
+          if (kb + kBlocks <= kb_end) pass(IntConst<kBlocks>{});
+        });
         stage = st;
         phase = ph;
         return;

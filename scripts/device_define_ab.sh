@@ -20,6 +20,23 @@ deepgemm_build_start
 gemmtune_build
 deepgemm_build_wait
 : > "$OUT/ab.jsonl"
+# Every (row, variant) kernel compiled up front, 16 at a time: NVRTC takes 5-10 s a kernel, and
+# serially, row by row, that was most of a 4-variant call.
+kernel_list() {
+  while read -r m n k config; do
+    [[ -z ${m:-} || $m == \#* ]] && continue
+    for v in "$@"; do
+      if [[ $v == @twin* ]]; then printf '%s|%s\n' "${v#@twin}" "${config}_k$k"
+      else printf '%s|%s\n' "$v" "$config"; fi
+    done
+  done < "$rows" | sort -u
+}
+while IFS='|' read -r defines config; do
+  while (( $(jobs -rp | wc -l) >= 16 )); do wait -n; done
+  GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune compile --config "$config" > /dev/null 2>&1 &
+done < <(kernel_list "$@")
+wait
+echo "[$SECONDS s] kernels compiled"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
   # variant -> (defines, config): `@twin` swaps in the row's config compiled for its K

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jit/codegen_sm90_fp8_gemm_1d2d.hpp"
@@ -95,6 +96,9 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
       {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
+      // Passes of 2 and 8 K blocks instead of 4 (mma_pass_blocks).
+      {"GEMMTUNE_MMA_PASS=2", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
+      {"GEMMTUNE_MMA_PASS=8", "bm64_bn96_s6_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
@@ -176,14 +180,21 @@ TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
 
 // Two K blocks in flight is a one-warpgroup loop: the hook that turns it off for every tile must
 // leave two-warpgroup kernels (bm128, bm256) byte-identical.
-TEST(ExperimentHooks, MmaAheadHookLeavesTwoWarpgroupKernelsAlone) {
-  for (const char* config : {"bm128_bn128_s4_mc0_sm132_rN8_sk1_k512",
-                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"}) {
+TEST(ExperimentHooks, MmaAheadHooksLeaveKernelsWithoutItAlone) {
+  // Two-warpgroup tiles never take the mma_ahead loop; a bm64 tile with block_n < 64 does not by
+  // default, so its pass length is moot.
+  const std::pair<const char*, const char*> cases[] = {
+      {"-DGEMMTUNE_MMA_AHEAD=0", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
+      {"-DGEMMTUNE_MMA_AHEAD=0", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"},
+      {"-DGEMMTUNE_MMA_PASS=2", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
+      {"-DGEMMTUNE_MMA_PASS=8", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168"},
+  };
+  for (const auto& [define, config] : cases) {
     const CompileResult base = build_with(config, {});
-    const CompileResult hooked = build_with(config, {"-DGEMMTUNE_MMA_AHEAD=0"});
-    ASSERT_TRUE(base.ok && hooked.ok) << config;
+    const CompileResult hooked = build_with(config, {define});
+    ASSERT_TRUE(base.ok && hooked.ok) << define << " " << config;
     ASSERT_FALSE(code_sections(base.cubin).empty()) << config;
-    EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << config;
+    EXPECT_EQ(code_sections(base.cubin), code_sections(hooked.cubin)) << define << " " << config;
   }
 }
 
