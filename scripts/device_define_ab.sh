@@ -21,21 +21,19 @@ gemmtune_build
 deepgemm_build_wait
 : > "$OUT/ab.jsonl"
 # Every (row, variant) kernel compiled up front, 16 at a time: NVRTC takes 5-10 s a kernel, and
-# serially, row by row, that was most of a 4-variant call.
+# serially, row by row, that was most of a 4-variant call. NOTE: xargs, not `&` and `wait`: a bare
+# `wait` also waits for the `tee` of this script's own output, which never ends (a 600 s hang).
 kernel_list() {
   while read -r m n k config; do
     [[ -z ${m:-} || $m == \#* ]] && continue
     for v in "$@"; do
-      if [[ $v == @twin* ]]; then printf '%s|%s\n' "${v#@twin}" "${config}_k$k"
-      else printf '%s|%s\n' "$v" "$config"; fi
+      if [[ $v == @twin* ]]; then printf '%s\0%s\0' "${v#@twin}" "${config}_k$k"
+      else printf '%s\0%s\0' "$v" "$config"; fi
     done
-  done < "$rows" | sort -u
+  done < "$rows"
 }
-while IFS='|' read -r defines config; do
-  while (( $(jobs -rp | wc -l) >= 16 )); do wait -n; done
-  GEMMTUNE_KERNEL_DEFINES="$defines" devbuild/gemmtune compile --config "$config" > /dev/null 2>&1 &
-done < <(kernel_list "$@")
-wait
+kernel_list "$@" | timeout 300 xargs -0 -n 2 -P 16 bash -c \
+  'GEMMTUNE_KERNEL_DEFINES="$0" devbuild/gemmtune compile --config "$1" > /dev/null 2>&1'
 echo "[$SECONDS s] kernels compiled"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
