@@ -173,13 +173,16 @@ __device__ __forceinline__ constexpr bool mma_ahead() {
 
 /// K blocks per pass of the mma_ahead loop, a power of two >= 2. Each pass ends with no MMA in
 /// flight (see the loop), so the first block's MMA latency and the last block's promotion are not
-/// overlapped once per pass. GEMMTUNE_MMA_PASS (experiment hook): another length.
+/// overlapped once per pass. Longer passes drain less often but lost: on the 12 M <= 128 rows
+/// beside DeepGEMM, 4 blocks 1.259 and 8 blocks 1.240 against 2 blocks' 1.262 (bm64_bn112 general
+/// K -2.4% at 4, -10% at 8: its code grows from 4k to 7k and 13k instructions; results/
+/// 2026-11-26-mma-pass-length/). GEMMTUNE_MMA_PASS (experiment hook): another length.
 template <class C>
 __device__ __forceinline__ constexpr int mma_pass_blocks() {
 #ifdef GEMMTUNE_MMA_PASS
   constexpr int kBlocks = GEMMTUNE_MMA_PASS;
 #else
-  constexpr int kBlocks = 4;
+  constexpr int kBlocks = 2;
 #endif
   static_assert(kBlocks >= 2 && (kBlocks & (kBlocks - 1)) == 0, "a power of two >= 2");
   return kBlocks;
@@ -594,9 +597,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         // block i + 1 is issued before block i is promoted, so the promotion and the release run
         // under the next block's MMAs. NOTE: nothing stays in flight across the loop's back edge:
         // with a group in flight there, ptxas serializes every wgmma of the kernel (advisory
-        // C7514; a minimal kernel does the same, session 37), so each pass drains, and a longer
-        // pass drains less often (4 blocks a pass compile without it: results/2026-11-26-
-        // grouped-resweep-tail-exit/ptxas_wgmma_in_flight_probe.cu).
+        // C7514; a minimal kernel does the same, session 37), so each pass drains.
         int st = stage;
         u32 ph = phase;
         int kb = kb_begin;

@@ -96,8 +96,8 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
       {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
-      // Passes of 2 and 8 K blocks instead of 4 (mma_pass_blocks).
-      {"GEMMTUNE_MMA_PASS=2", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
+      // Passes of 4 and 8 K blocks instead of 2 (mma_pass_blocks).
+      {"GEMMTUNE_MMA_PASS=4", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_PASS=8", "bm64_bn96_s6_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
@@ -186,7 +186,7 @@ TEST(ExperimentHooks, MmaAheadHooksLeaveKernelsWithoutItAlone) {
   const std::pair<const char*, const char*> cases[] = {
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"},
-      {"-DGEMMTUNE_MMA_PASS=2", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
+      {"-DGEMMTUNE_MMA_PASS=4", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
       {"-DGEMMTUNE_MMA_PASS=8", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168"},
   };
   for (const auto& [define, config] : cases) {
