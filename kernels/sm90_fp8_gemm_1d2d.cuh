@@ -171,18 +171,14 @@ __device__ __forceinline__ constexpr bool mma_ahead() {
 #endif
 }
 
-/// K blocks per pass of the mma_ahead loop, a power of two >= 2. Each pass ends with no MMA in
-/// flight (see the loop), so the first block's MMA latency and the last block's promotion are not
-/// overlapped once per pass. Longer passes drain less often but lost: on the 12 M <= 128 rows
-/// beside DeepGEMM, 4 blocks 1.259 and 8 blocks 1.240 against 2 blocks' 1.262 (bm64_bn112 general
-/// K -2.4% at 4, -10% at 8: its code grows from 4k to 7k and 13k instructions; results/
-/// 2026-11-26-mma-pass-length/). GEMMTUNE_MMA_PASS (experiment hook): another length.
+/// K blocks per pass of the mma_ahead loop, a power of two >= 2 (KernelConfig::mma_pass_blocks()
+/// decides, and why). GEMMTUNE_MMA_PASS (experiment hook): another length for every tile.
 template <class C>
 __device__ __forceinline__ constexpr int mma_pass_blocks() {
 #ifdef GEMMTUNE_MMA_PASS
   constexpr int kBlocks = GEMMTUNE_MMA_PASS;
 #else
-  constexpr int kBlocks = 2;
+  constexpr int kBlocks = C::kMmaPassBlocks;
 #endif
   static_assert(kBlocks >= 2 && (kBlocks & (kBlocks - 1)) == 0, "a power of two >= 2");
   return kBlocks;

@@ -69,8 +69,18 @@ struct KernelConfig {
   /// MMAs into a second accumulator before it promotes the first (the kernel's mma_ahead()).
   /// NOTE: measured on the H200 beside DeepGEMM, 12 M <= 128 rows x 2 rounds (results/2026-11-26-
   /// grouped-resweep-tail-exit/0528-mma-ahead-ab/): +0.8-2.5% with block_n 64-128, -0.5 to +0.3%
-  /// below 64; above 128 the second accumulator would pass the register budget (legality).
-  [[nodiscard]] bool mma_ahead() const { return sb_in_stage() && block_n >= 64 && block_n <= 128; }
+  /// below 64 in passes of 2; block_n 32 in passes of 4 (mma_pass_blocks) +2.2-2.5% on
+  /// 64 x 2112 x 7168 in two calls, 0% on 64 x 4096 x 7168, block_n 56 -1% (results/2026-11-26-
+  /// mma-pass-length/); above 128 the second accumulator would pass the register budget.
+  [[nodiscard]] bool mma_ahead() const {
+    return sb_in_stage() && (block_n == 32 || (block_n >= 64 && block_n <= 128));
+  }
+  /// K blocks per pass of the mma_ahead loop, which drains at the end of each pass (a wgmma group
+  /// in flight across the loop's back edge makes ptxas serialize them all). Longer passes drain
+  /// less often but duplicate more code: 4 lost to 2 on block_n 64-128 (-2.4% on bm64_bn112,
+  /// whose code grows from 4k to 7k instructions) and won on block_n 32 (results/2026-11-26-
+  /// mma-pass-length/).
+  [[nodiscard]] int mma_pass_blocks() const { return block_n == 32 ? 4 : 2; }
   /// Whether the math warpgroups read the weight scales (sB) of each tile from shared memory,
   /// where they store the next tile's while the current one's epilogue runs (DeepGEMM reads them
   /// from shared memory too), instead of two global loads per K block and math thread. Only

@@ -80,6 +80,7 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kSaBoxRows = " << gemmtune_grouped_sa_box_rows(c.block_m) << ";\n"
     << "  static constexpr bool kSbInStage = " << (c.sb_in_stage() ? "true" : "false") << ";\n"
     << "  static constexpr bool kMmaAhead = " << (c.mma_ahead() ? "true" : "false") << ";\n"
+    << "  static constexpr int kMmaPassBlocks = " << c.mma_pass_blocks() << ";\n"
     << "  static constexpr int kSbOffset = " << layout.sb_offset << ";\n"
     << "  static constexpr int kSbRunFloats = " << kSbRunFloats << ";\n"
     << "  static constexpr int kSbStageBytes = " << layout.sb_stage_bytes << ";\n"

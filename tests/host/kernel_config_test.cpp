@@ -133,19 +133,29 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
 }
 
 // Two K blocks in flight (the kernel's mma_ahead) only in the one-warpgroup loop and only where
-// it was measured to pay and the second accumulator fits: block_n 64-128 (results/2026-11-26-
-// grouped-resweep-tail-exit/0528-mma-ahead-ab/).
-TEST(KernelConfig, TwoKBlocksInFlightOnlyForOneWarpgroupTilesOfBlockN64To128) {
+// it was measured to pay and the second accumulator fits: block_n 32 and 64-128 (results/
+// 2026-11-26-grouped-resweep-tail-exit/0528-mma-ahead-ab/, results/2026-11-26-mma-pass-length/).
+TEST(KernelConfig, TwoKBlocksInFlightOnlyForOneWarpgroupTilesOfBlockN32Or64To128) {
   const auto config = [](const char* text) { return *parse_kernel_config(text, nullptr); };
   for (const char* on : {"bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", "bm64_bn128_s8_mcA_sm132_rN8_sk1_gM",
-                         "bm64_bn96_s6_mc0_sm132_rN8_sk1", "bm64_bn64_s8_mc0_sm132_rN8_sk2"}) {
+                         "bm64_bn96_s6_mc0_sm132_rN8_sk1", "bm64_bn64_s8_mc0_sm132_rN8_sk2",
+                         "bm64_bn32_s12_mc0_sm132_rN8_sk2"}) {
     EXPECT_TRUE(config(on).mma_ahead()) << on;
   }
-  for (const char* off : {"bm64_bn32_s12_mc0_sm132_rN8_sk2", "bm64_bn56_s8_mc0_sm132_rN8_sk1",
+  for (const char* off : {"bm64_bn40_s12_mc0_sm132_rN8_sk2", "bm64_bn56_s8_mc0_sm132_rN8_sk1",
                           "bm64_bn136_s6_mc0_sm132_rN8_sk1", "bm64_bn192_s6_mcB_sm132_rN8_sk1_gM",
                           "bm128_bn128_s4_mc0_sm132_rN8_sk1", "bm256_bn128_s3_mcA_sm132_rN8_sk1"}) {
     EXPECT_FALSE(config(off).mma_ahead()) << off;
   }
+}
+
+// Passes of 4 K blocks only where they won (block_n 32); 2 elsewhere, where 4 lost.
+TEST(KernelConfig, MmaPassesOfFourOnlyForBlockN32) {
+  const auto config = [](const char* text) { return *parse_kernel_config(text, nullptr); };
+  EXPECT_EQ(config("bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168").mma_pass_blocks(), 4);
+  EXPECT_EQ(config("bm64_bn32_s16_mc0_sm132_rN8_sk1").mma_pass_blocks(), 4);
+  EXPECT_EQ(config("bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048").mma_pass_blocks(), 2);
+  EXPECT_EQ(config("bm64_bn112_s8_mc0_sm132_rN8_sk1").mma_pass_blocks(), 2);
 }
 
 TEST(KernelConfig, MainloopCopiesMatchTheKernelsScaleBlockSplits) {

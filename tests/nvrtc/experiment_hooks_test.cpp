@@ -95,9 +95,11 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_PRODUCER_TAIL_SYNC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC", true},
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
-      {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
-      // Passes of 4 and 8 K blocks instead of 2 (mma_pass_blocks).
+      {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
+      {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn56_s8_mc0_sm132_rN8_sk1", true},
+      // Passes of 4 and 8 K blocks instead of 2 (mma_pass_blocks), and 2 instead of bn32's 4.
       {"GEMMTUNE_MMA_PASS=4", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
+      {"GEMMTUNE_MMA_PASS=2", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_MMA_PASS=8", "bm64_bn96_s6_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
@@ -181,13 +183,13 @@ TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
 // Two K blocks in flight is a one-warpgroup loop: the hook that turns it off for every tile must
 // leave two-warpgroup kernels (bm128, bm256) byte-identical.
 TEST(ExperimentHooks, MmaAheadHooksLeaveKernelsWithoutItAlone) {
-  // Two-warpgroup tiles never take the mma_ahead loop; a bm64 tile with block_n < 64 does not by
+  // Two-warpgroup tiles never take the mma_ahead loop; a bm64 tile with block_n 56 does not by
   // default, so its pass length is moot.
   const std::pair<const char*, const char*> cases[] = {
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"},
       {"-DGEMMTUNE_MMA_PASS=4", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
-      {"-DGEMMTUNE_MMA_PASS=8", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168"},
+      {"-DGEMMTUNE_MMA_PASS=8", "bm64_bn56_s8_mc0_sm132_rN8_sk1"},
   };
   for (const auto& [define, config] : cases) {
     const CompileResult base = build_with(config, {});
