@@ -180,8 +180,8 @@ TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
   }
 }
 
-// Two K blocks in flight is a one-warpgroup loop: the hook that turns it off for every tile must
-// leave two-warpgroup kernels (bm128, bm256) byte-identical.
+// Two K blocks in flight is a one-warpgroup loop: the hooks that turn it off or set its pass
+// length must leave the kernels without that loop byte-identical.
 TEST(ExperimentHooks, MmaAheadHooksLeaveKernelsWithoutItAlone) {
   // Two-warpgroup tiles never take the mma_ahead loop; a bm64 tile with block_n 56 does not by
   // default, so its pass length is moot.
