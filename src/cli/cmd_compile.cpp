@@ -86,6 +86,7 @@ int run_compile(const CompileOptions& o) {
     if (o.json) {
       rows.push_back({{"config", to_string(configs[i])}, {"kernel", r.kernel_name},
                       {"ok", r.ok}, {"registers", r.ptxas.registers}, {"spill_bytes", spill},
+                      {"stack_frame_bytes", r.ptxas.stack_frame_bytes},
                       {"smem_bytes", smem}, {"compile_seconds", r.compile_seconds},
                       {"cache_hit", r.cache_hit}, {"cache_key", r.cache_key},
                       {"wgmma_serialized", r.ptxas.wgmma_serialized},

@@ -50,6 +50,9 @@ TEST(CompileCli, CubinOutWritesTheCachedBinaryOnAMissAndOnAHit) {
   // this member (a kernel change that makes ptxas inject a warpgroup.wait shows here).
   for (const auto& k : {first, second}) {
     EXPECT_FALSE(k.at("wgmma_serialized").get<bool>());
+    // Local memory: an array indexed by a run-time value (say an accumulator picked by a loop
+    // counter that was not unrolled) shows here even where nothing spills.
+    EXPECT_EQ(k.at("stack_frame_bytes").get<int>(), 0);
     EXPECT_TRUE(k.at("ptxas_advisories").is_array());
     EXPECT_TRUE(k.at("ptxas_advisories").empty()) << k.at("ptxas_advisories").dump();
   }
