@@ -465,6 +465,26 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
         }
       };
+      // Promotes one 64-row slice's product d into its FP32 sum, fragments before the tile's
+      // scale-block boundary (kLo) by the first block's scales, the rest by the second's.
+      auto promote = [&](const float (&d)[Wgmma::kAccum], float (&slice_sum)[Wgmma::kAccum],
+                         const float (&scale_lo)[2], const float (&scale_hi)[2]) {
+#pragma unroll
+        for (int j = 0; j < C::kBlockN / 8; ++j) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const float scale = j < kLo ? scale_lo[e / 2] : scale_hi[e / 2];
+            slice_sum[j * 4 + e] = fmaf(d[j * 4 + e], scale, slice_sum[j * 4 + e]);
+          }
+        }
+      };
+      // The next pipeline stage, flipping the phase at the ring's end.
+      auto advance = [](int& st, u32& ph) {
+        if (++st == C::kStages) {
+          st = 0;
+          ph ^= 1;
+        }
+      };
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
       auto k_block = [&](int kb, int stage, u32 phase) {
         float sb_lo = next_sb_lo;
@@ -524,15 +544,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           }
           wgmma_wait<0>();
           if (s == C::kSlices - 1) release(stage);
-#pragma unroll
-          for (int j = 0; j < C::kBlockN / 8; ++j) {
-            const bool lo = j < kLo;
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-              const float scale = lo ? scale_lo[e / 2] : scale_hi[e / 2];
-              sum[s][j * 4 + e] = fmaf(acc[j * 4 + e], scale, sum[s][j * 4 + e]);
-            }
-          }
+          promote(acc, sum[s], scale_lo, scale_hi);
         }
       };
       // mma_ahead: a second K block's MMAs are issued into a second accumulator before the
@@ -574,20 +586,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_hi[h] = a_scale * sb_hi;
           }
           release(st);
-#pragma unroll
-          for (int j = 0; j < C::kBlockN / 8; ++j) {
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-              const float scale = j < kLo ? scale_lo[e / 2] : scale_hi[e / 2];
-              sum[0][j * 4 + e] = fmaf(d[j * 4 + e], scale, sum[0][j * 4 + e]);
-            }
-          }
-        };
-        auto advance = [](int& st, u32& ph) {
-          if (++st == C::kStages) {
-            st = 0;
-            ph ^= 1;
-          }
+          promote(d, sum[0], scale_lo, scale_hi);
         };
         // Passes of up to mma_pass_blocks K blocks, alternating between the two accumulators:
         // block i + 1 is issued before block i is promoted, so the promotion and the release run
@@ -646,10 +645,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
         for (int kb = kb_begin; kb < kb_end; ++kb) {
           k_block(kb, stage, phase);
-          if (++stage == C::kStages) {
-            stage = 0;
-            phase ^= 1;
-          }
+          advance(stage, phase);
         }
       }
     };

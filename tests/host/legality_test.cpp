@@ -124,7 +124,8 @@ TEST(Legality, SharedMemory) {
 
 TEST(Legality, Registers) {
   // Accumulator floats per math thread = (accumulators + 64-row slices per warpgroup) *
-  // block_n / 2, with two accumulators where two K blocks are in flight (bm64, block_n 64-128).
+  // block_n / 2, with two accumulators where two K blocks are in flight (bm64, block_n 32 or
+  // 64-128: KernelConfig::mma_ahead).
   expect_legal(config(64, 192));   // 1 warpgroup, 1 slice: 192 <= 200
   expect_legal(config(64, 128));   // two accumulators: 3 * 128 / 2 = 192 <= 200
   expect_illegal(config(64, 256, 3), "registers", {"256 floats per math thread", "> 200 budget"});
