@@ -6,6 +6,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_power_probe.sh M N K ITERS CONFIG...
 #   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PHASE_GAP_S (idle between phases, default 2; 0 is
 #   the comparisons' back-to-back protocol, ITERS 30 their burst).
+#   GEMMTUNE_MMA_ROOF=1: each round also runs scripts/mma_roof_probe.cu's two variants (the
+#   tensor cores' roof for M x N x K: the GEMM's MMAs alone, and with its promotion) as phases,
+#   from devbuild/mma_roof_probe (scripts/stage_device_build.sh) or built here with nvcc.
 #   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/smi.csv (with instant power and the
 #   clock-event reasons), $OUT/phases.jsonl (with each loop's period per sample).
 set -uo pipefail
@@ -36,7 +39,16 @@ phase() {  # name command...: runs it, records wall-clock start/end and its outp
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
   sleep "${GEMMTUNE_PHASE_GAP_S:-2}"  # let the card settle between phases
 }
+roof_probe=devbuild/mma_roof_probe
+if [[ ${GEMMTUNE_MMA_ROOF:-0} == 1 && ! -x $roof_probe ]]; then
+  roof_probe=/tmp/mma_roof_probe
+  nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels -o "$roof_probe" scripts/mma_roof_probe.cu
+fi
 for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
+  if [[ ${GEMMTUNE_MMA_ROOF:-0} == 1 ]]; then
+    phase "mma_roof#$round" "$roof_probe" "$m" "$n" "$k" "$iters" mma
+    phase "mma_roof_promote#$round" "$roof_probe" "$m" "$n" "$k" "$iters" mma_promote
+  fi
   phase "deepgemm#$round" python3 scripts/dg_sustained.py "$m" "$n" "$k" "$iters"
   for c in "$@"; do
     phase "$c#$round" devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$c" \

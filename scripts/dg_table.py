@@ -55,8 +55,8 @@ def main(paths):
         if small:
             tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['gt_us'] * 1e-6) / 1e12 for r in small]
             dg_tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['dg_us'] * 1e-6) / 1e12 for r in small]
-            print(f'M <= 128: effective HBM throughput geometric mean gemmtune {geomean(tbs):.2f} TB/s, '
-                  f'DeepGEMM {geomean(dg_tbs):.2f} TB/s ({len(small)} rows)\n')
+            print(f'M <= 128: effective HBM throughput geometric mean gemmtune {geomean(tbs):.3f} TB/s, '
+                  f'DeepGEMM {geomean(dg_tbs):.3f} TB/s ({len(small)} rows)\n')
         print('| M | N | K | gemmtune config | gemmtune µs | DeepGEMM µs | ratio | TFLOPS | TB/s |')
         print('|--:|--:|--:|:--|--:|--:|--:|--:|--:|')
         for r in rows:

@@ -9,4 +9,7 @@ build=${1:-build}
 mkdir -p devbuild
 strip -o devbuild/gemmtune "$build/gemmtune"
 strip -o devbuild/gemmtune_gpu_tests "$build/tests/gemmtune_gpu_tests"
-du -ch devbuild/gemmtune devbuild/gemmtune_gpu_tests | tail -1
+# The tensor cores' roof probe (scripts/device_power_probe.sh, GEMMTUNE_MMA_ROOF=1); cudart static.
+/usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels \
+  -o devbuild/mma_roof_probe scripts/mma_roof_probe.cu
+du -ch devbuild/gemmtune devbuild/gemmtune_gpu_tests devbuild/mma_roof_probe | tail -1
