@@ -8,10 +8,15 @@
 // scales, promotion, epilogue) can only cost time and energy on top of it.
 //
 // Variants, interleaved sample by sample (A B A B ...), as `gemmtune run --timing call` times:
-//   mma          the MMAs alone, both slices' products in flight, one accumulator each
-//   mma_promote  the sm90_fp8_gemm_1d2d K loop's pattern for bm256 (kernels/sm90_fp8_gemm_1d2d.cuh
-//                k_block): per slice 4 wgmma, wait, 64 FFMAs into the slice's sum with a scale
-//                read from shared memory
+//   mma               the MMAs alone, both slices' products in flight, one accumulator each
+//   mma_promote       the sm90_fp8_gemm_1d2d K loop's pattern for bm256 (kernels/
+//                     sm90_fp8_gemm_1d2d.cuh k_block): per slice 4 wgmma, wait, 64 FFMAs into the
+//                     slice's sum with a scale read from shared memory
+//   mma_wait_slice    per slice 4 wgmma and a wait, no FFMAs: the drain's share of mma_promote
+//   mma_promote_skew  mma_promote with warpgroup 1 a slice behind warpgroup 0 at each tile's start:
+//                     do the two warpgroups' promotions collide?
+//   mma_promote_3wg   three math warpgroups of one 64-row slice each (bm192 tiles; ceil(M / 192)
+//                     m-blocks, so its TFLOPS count the padded rows' work as lost)
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels -o /tmp/mma_roof_probe \
@@ -45,7 +50,6 @@ constexpr int kStageB = kBlockN * kBlockK;
 constexpr int kStageBytes = kStageA + kStageB;      // 48 KB, 1024-aligned
 constexpr int kScaleOffset = kStages * kStageBytes; // floats of the promotion's scales
 constexpr int kSmemBytes = kScaleOffset + kStages * kBlockM * 4;
-constexpr int kThreads = 256;                       // two math warpgroups
 constexpr int kAccum = kBlockN / 2;                 // floats per thread of an m64n128 product
 
 __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAccum], u32 scale_d) {
@@ -71,69 +75,91 @@ __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAcc
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
+/// What a probe kernel does per K block (the variants of the file comment).
+enum class Variant : int {
+  kMma = 0,          // both slices' MMAs in flight, one wait per K block
+  kMmaPromote,       // per slice: MMAs, wait, 64 FFMAs (the gemm kernel's bm256 K loop)
+  kMmaWaitSlice,     // per slice: MMAs, wait; no FFMAs (the drain's share of kMmaPromote)
+  kMmaPromoteSkew,   // kMmaPromote with warpgroup 1 one slice behind warpgroup 0 in every tile
+  kMmaPromote3wg,    // three math warpgroups of one 64-row slice each (bm192 tiles)
+  kCount
+};
+constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
+                                         "mma_promote_3wg"};
+__host__ __device__ constexpr int threads_of(Variant v) { return v == Variant::kMmaPromote3wg ? 384 : 256; }
+__host__ __device__ constexpr int block_m_of(Variant v) { return v == Variant::kMmaPromote3wg ? 192 : kBlockM; }
+
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
-/// M x N x K GEMM as the persistent kernel does, each warpgroup's two 64-row slices per K block.
-/// kPromote: the gemm kernel's per-slice wait and promotion; otherwise the MMAs alone.
-template <bool kPromote>
-__global__ void __launch_bounds__(kThreads, 1)
+/// M x N x K GEMM as the persistent kernel does, each warpgroup's 64-row slices per K block.
+template <Variant kV>
+__global__ void __launch_bounds__(threads_of(kV), 1)
     mma_roof(const uint4* src, int tiles, int k_blocks, float* out) {
+  constexpr int kSlices = kV == Variant::kMmaPromote3wg ? 1 : 2;
   extern __shared__ __align__(1024) unsigned char smem[];
-  for (int i = threadIdx.x; i < kSmemBytes / 16; i += kThreads) reinterpret_cast<uint4*>(smem)[i] = src[i];
+  for (int i = threadIdx.x; i < kSmemBytes / 16; i += threads_of(kV)) reinterpret_cast<uint4*>(smem)[i] = src[i];
   gemmtune_ptx::fence_proxy_async_smem();  // generic-proxy writes before wgmma's reads
   __syncthreads();
   const int wg = threadIdx.x / 128;
   const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
-  const u64 desc_a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + wg * 128 * 128);
+  const u64 desc_a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + wg * kSlices * 64 * 128);
   const u64 desc_b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
   const float* scales = reinterpret_cast<const float*>(smem + kScaleOffset);
   float total = 0.0f;
   for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
     float acc[2][kAccum];
-    float sum[2][kAccum];
+    float sum[kSlices][kAccum];
 #pragma unroll
-    for (int s = 0; s < 2; ++s)
+    for (int i = 0; i < kAccum; ++i) {
+      acc[0][i] = acc[1][i] = 0.0f;
 #pragma unroll
-      for (int i = 0; i < kAccum; ++i) acc[s][i] = sum[s][i] = 0.0f;
+      for (int s = 0; s < kSlices; ++s) sum[s][i] = 0.0f;
+    }
+    // Slice s of K block `stage`'s MMAs into d, committed as one group.
+    auto issue = [&](int stage, int s, float (&d)[kAccum], bool accumulate) {
+      const u64 da = desc_a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+      const u64 db = desc_b0 + ((stage * kStageBytes) >> 4);
+      gemmtune_ptx::wgmma_fence();
+#pragma unroll
+      for (int ks = 0; ks < 4; ++ks)
+        wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, accumulate || ks > 0 ? 1u : 0u);
+      gemmtune_ptx::wgmma_commit();
+    };
+    if (kV == Variant::kMmaPromoteSkew && wg == 1) {  // one slice's MMAs and wait: the skew
+      issue(0, 0, acc[0], false);
+      gemmtune_ptx::wgmma_wait<0>();
+    }
     int stage = 0;
     for (int kb = 0; kb < k_blocks; ++kb) {
-      const u64 da = desc_a0 + ((stage * kStageBytes) >> 4);
-      const u64 db = desc_b0 + ((stage * kStageBytes) >> 4);
-      if constexpr (kPromote) {
-#pragma unroll
-        for (int s = 0; s < 2; ++s) {
-          gemmtune_ptx::wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks)
-            wgmma_m64n128k32(da + ((s * 64 * 128 + ks * 32) >> 4), db + ((ks * 32) >> 4), acc[0], ks > 0 ? 1u : 0u);
-          gemmtune_ptx::wgmma_commit();
-          const float* sa = scales + stage * kBlockM + wg * 128 + s * 64 + thread_row;
-          const float scale_lo = sa[0], scale_hi = sa[8];
-          gemmtune_ptx::wgmma_wait<0>();
-#pragma unroll
-          for (int i = 0; i < kAccum; ++i) {
-            asm volatile("" : "+f"(acc[0][i])::"memory");
-            sum[s][i] = fmaf(acc[0][i], (i % 4) < 2 ? scale_lo : scale_hi, sum[s][i]);
-          }
-        }
+      if constexpr (kV == Variant::kMma) {
+        issue(stage, 0, acc[0], true);
+        issue(stage, 1, acc[1], true);
+        gemmtune_ptx::wgmma_wait<0>();  // nothing in flight across the back edge (C7514)
       } else {
 #pragma unroll
-        for (int s = 0; s < 2; ++s) {
-          gemmtune_ptx::wgmma_fence();
+        for (int s = 0; s < kSlices; ++s) {
+          issue(stage, s, acc[0], kV == Variant::kMmaWaitSlice);
+          const float* sa = scales + stage * kBlockM + (wg * kSlices + s) * 64 + thread_row;
+          const float scale_lo = sa[0], scale_hi = sa[8];
+          gemmtune_ptx::wgmma_wait<0>();
+          if constexpr (kV != Variant::kMmaWaitSlice) {
 #pragma unroll
-          for (int ks = 0; ks < 4; ++ks)
-            wgmma_m64n128k32(da + ((s * 64 * 128 + ks * 32) >> 4), db + ((ks * 32) >> 4), acc[s], 1u);
-          gemmtune_ptx::wgmma_commit();
+            for (int i = 0; i < kAccum; ++i) {
+              asm volatile("" : "+f"(acc[0][i])::"memory");
+              sum[s][i] = fmaf(acc[0][i], (i % 4) < 2 ? scale_lo : scale_hi, sum[s][i]);
+            }
+          }
         }
-        gemmtune_ptx::wgmma_wait<0>();  // nothing in flight across the back edge (C7514)
       }
       stage = stage + 1 == kStages ? 0 : stage + 1;
     }
 #pragma unroll
-    for (int s = 0; s < 2; ++s)
+    for (int i = 0; i < kAccum; ++i) {
+      total += acc[0][i] + acc[1][i];
 #pragma unroll
-      for (int i = 0; i < kAccum; ++i) total += kPromote ? sum[s][i] : acc[s][i];
+      for (int s = 0; s < kSlices; ++s) total += sum[s][i];
+    }
   }
-  out[blockIdx.x * kThreads + threadIdx.x] = total;  // keeps the work live
+  out[blockIdx.x * threads_of(kV) + threadIdx.x] = total;  // keeps the work live
 }
 
 struct Stats { double median_us, p10_us, p90_us; };
@@ -153,20 +179,52 @@ Stats stats_of(std::vector<float> v) {
     }                                                                                     \
   } while (0)
 
+/// One launch of variant v (a switch over the template's instances).
+template <int V = 0>
+void launch(int v, int sms, const uint4* src, int tiles_256, int tiles_192, int k_blocks, float* out) {
+  if constexpr (V < static_cast<int>(Variant::kCount)) {
+    constexpr Variant kV = static_cast<Variant>(V);
+    if (v != V) return launch<V + 1>(v, sms, src, tiles_256, tiles_192, k_blocks, out);
+    mma_roof<kV><<<sms, threads_of(kV), kSmemBytes>>>(src, block_m_of(kV) == 192 ? tiles_192 : tiles_256,
+                                                       k_blocks, out);
+  }
+}
+
+template <int V = 0>
+void allow_smem() {
+  if constexpr (V < static_cast<int>(Variant::kCount)) {
+    CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
+                               cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+    allow_smem<V + 1>();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const long m = argc > 3 ? std::atol(argv[1]) : 4096, n = argc > 3 ? std::atol(argv[2]) : 7168,
              k = argc > 3 ? std::atol(argv[3]) : 16384;
   const int samples = argc > 4 ? std::atoi(argv[4]) : 30;
+  constexpr int kVariants = static_cast<int>(Variant::kCount);
+  // VARIANT: one name, a comma-separated list, or "both" (mma and mma_promote), "all".
   const std::string variant = argc > 5 ? argv[5] : "both";
-  const bool run[2] = {variant != "mma_promote", variant != "mma"};
-  if (m <= 0 || n <= 0 || k % kBlockK != 0 || samples < 1 || (variant != "both" && !(run[0] ^ run[1]))) {
-    std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 128, SAMPLES >= 1, "
-                 "VARIANT mma, mma_promote or both\n");
+  bool run[kVariants] = {};
+  int chosen = 0;
+  for (int v = 0; v < kVariants; ++v) {
+    const std::string name = kVariantNames[v];
+    const std::string list = "," + variant + ",";
+    run[v] = variant == "all" || (variant == "both" && v < 2) || list.find("," + name + ",") != std::string::npos;
+    chosen += run[v];
+  }
+  if (m <= 0 || n <= 0 || k <= 0 || k % kBlockK != 0 || samples < 1 || chosen == 0) {
+    std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 128, SAMPLES >= 1, and VARIANT "
+                 "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
+                 "mma_promote_3wg\n");
     return 2;
   }
-  const int tiles = static_cast<int>(((m + kBlockM - 1) / kBlockM) * ((n + kBlockN - 1) / kBlockN));
+  const int tiles_n = static_cast<int>((n + kBlockN - 1) / kBlockN);
+  const int tiles_256 = static_cast<int>((m + 255) / 256) * tiles_n;
+  const int tiles_192 = static_cast<int>((m + 191) / 192) * tiles_n;
   const int k_blocks = static_cast<int>(k / kBlockK);
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -186,22 +244,19 @@ int main(int argc, char** argv) {
   const size_t flush_bytes = 512ull << 20;
   CHECK(cudaMalloc(&src, kSmemBytes));
   CHECK(cudaMemcpy(src, host.data(), kSmemBytes, cudaMemcpyHostToDevice));
-  CHECK(cudaMalloc(&out, sms * kThreads * sizeof(float)));
+  CHECK(cudaMalloc(&out, sms * 384 * sizeof(float)));
   CHECK(cudaMalloc(&flush, flush_bytes));
-  CHECK(cudaFuncSetAttribute(mma_roof<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
-  CHECK(cudaFuncSetAttribute(mma_roof<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+  allow_smem();
   cudaEvent_t start, stop;
   CHECK(cudaEventCreate(&start));
   CHECK(cudaEventCreate(&stop));
-  const char* names[2] = {"mma", "mma_promote"};
-  std::vector<float> times[2];
+  std::vector<float> times[kVariants];
   for (int i = 0; i < 3 + samples; ++i) {
-    for (int v = 0; v < 2; ++v) {
+    for (int v = 0; v < kVariants; ++v) {
       if (!run[v]) continue;
       CHECK(cudaMemsetAsync(flush, i & 0xFF, flush_bytes));
       CHECK(cudaEventRecord(start));
-      if (v == 0) mma_roof<false><<<sms, kThreads, kSmemBytes>>>(src, tiles, k_blocks, out);
-      else mma_roof<true><<<sms, kThreads, kSmemBytes>>>(src, tiles, k_blocks, out);
+      launch(v, sms, src, tiles_256, tiles_192, k_blocks, out);
       CHECK(cudaGetLastError());
       CHECK(cudaEventRecord(stop));
       CHECK(cudaEventSynchronize(stop));
@@ -211,12 +266,12 @@ int main(int argc, char** argv) {
     }
   }
   const double flops = 2.0 * m * n * k;
-  for (int v = 0; v < 2; ++v) {
+  for (int v = 0; v < kVariants; ++v) {
     if (!run[v]) continue;
     const Stats s = stats_of(times[v]);
     std::printf("{\"variant\": \"%s\", \"m\": %ld, \"n\": %ld, \"k\": %ld, \"tiles\": %d, \"ctas\": %d, "
                 "\"samples\": %d, \"median_us\": %.2f, \"p10_us\": %.2f, \"p90_us\": %.2f, \"tflops\": %.1f}\n",
-                names[v], m, n, k, tiles, sms, samples, s.median_us, s.p10_us, s.p90_us,
+                kVariantNames[v], m, n, k, block_m_of(static_cast<Variant>(v)) == 192 ? tiles_192 : tiles_256, sms, samples, s.median_us, s.p10_us, s.p90_us,
                 flops / (s.median_us * 1e-6) / 1e12);
   }
   return 0;
