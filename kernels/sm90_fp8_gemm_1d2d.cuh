@@ -782,12 +782,14 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
+    if (C::kMathWarpgroups == 3) setmaxnreg_dec<32>();
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
     if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
+    if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536
     math<C>(tmap_d, p, smem, full, empty, &cluster_waited);
   }
   if (!cluster_waited) cluster_wait();  // producers, and math threads of a CTA without tiles

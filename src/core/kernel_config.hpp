@@ -22,7 +22,7 @@ enum class GroupLayout { kNone, kContiguous, kMasked };
 
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).
 struct KernelConfig {
-  int block_m = 128;     ///< rows of D per CTA tile: 64, 128 or 256
+  int block_m = 128;     ///< rows of D per CTA tile: 64, 128, 192 (dense, split_k 1) or 256
   int block_n = 128;     ///< columns of D per CTA tile: multiple of 8, 16..256
   int stages = 4;        ///< depth of the TMA shared-memory ring
   Multicast multicast = Multicast::kNone;
@@ -56,8 +56,16 @@ struct KernelConfig {
   [[nodiscard]] int cluster_size() const {
     return multicast != Multicast::kNone || split_k_in_cluster() ? 2 : 1;
   }
-  /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows.
-  [[nodiscard]] int math_warpgroups() const { return block_m >= 128 ? 2 : 1; }
+  /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows;
+  /// block_m 192 has three of one 64-row slice each.
+  /// NOTE: why 192: a warpgroup's slice waits for its MMAs, then promotes them (64 FFMAs a thread
+  /// at block_n 128) before its next MMAs, and two such chains a CTA leave the tensor cores idle.
+  /// Measured on the H200 with scripts/mma_roof_probe.cu (results/2026-11-26-two-warpgroup-k-split/):
+  /// the bm256 pattern takes 710 µs for 4096 x 7168 x 16384's MMAs and promotions, three chains
+  /// 604 µs for the same work (623 with the 4096 rows padded to 22 m-blocks), the MMAs alone 555.
+  [[nodiscard]] int math_warpgroups() const {
+    return block_m == 192 ? 3 : block_m >= 128 ? 2 : 1;
+  }
   /// Whether the weight scales (sB) travel in the TMA pipeline stages (a second producer thread
   /// loads them) instead of being read from global memory by the math threads one K block ahead.
   /// NOTE: measured on the H200, hand-picked dsv3-quick configs, call timing, A/B in one process

@@ -277,9 +277,17 @@ bool split_k_workspace_fits(const Problem& p, int split_k, const DeviceLimits& l
 }
 
 Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
-  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 256) {
-    return illegal("block_m", fmt::format("block_m {} is not 64, 128 or 256 (one or two math "
-                                          "warpgroups of 64-row wgmma slices)", c.block_m));
+  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 192 && c.block_m != 256) {
+    return illegal("block_m", fmt::format("block_m {} is not 64, 128, 192 or 256 (one to three "
+                                          "math warpgroups of 64-row wgmma slices)", c.block_m));
+  }
+  // NOTE: the grouped schedules and the split-K sums are written for one or two math warpgroups.
+  if (c.block_m == 192 && (c.layout != GroupLayout::kNone || c.split_k != 1)) {
+    return illegal("block_m_192",
+                   fmt::format("block_m 192 (three math warpgroups) runs dense configs with "
+                               "split_k 1, got {} with split_k {}",
+                               c.layout == GroupLayout::kNone ? "dense" : "a grouped layout",
+                               c.split_k));
   }
   if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
     return illegal("block_n_range",
@@ -309,6 +317,7 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
   const int64_t accumulators = c.mma_ahead() ? 2 : 1;
   const int64_t accum_floats = (accumulators + slices) * c.block_n / 2;
   const int accum_limit = math_warpgroups == 1 ? kMaxAccumFloats2WG
+                          : math_warpgroups == 3 ? kMaxAccumFloats4WG
                           : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
                                               : kMaxAccumFloats3WG;
   if (accum_floats > accum_limit) {

@@ -36,6 +36,9 @@ inline constexpr int64_t kMaxDimension = 2'147'483'647;
 inline constexpr int kMaxAccumFloats3WG = 204;
 /// The same with split-K (its epilogue keeps more registers live).
 inline constexpr int kMaxAccumFloats3WGSplitK = 192;
+/// The same with 3 math warpgroups (block_m 192): setmaxnreg gives the math threads 160 registers
+/// (producer 24). bm192 bn128 (128) compiles without spills.
+inline constexpr int kMaxAccumFloats4WG = 128;
 /// Accumulator floats per math thread allowed with 1 math warpgroup (block_m 64).
 inline constexpr int kMaxAccumFloats2WG = 200;
 
@@ -66,7 +69,7 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 27> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 28> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
@@ -76,7 +79,8 @@ inline constexpr std::array<LegalityRule, 27> kLegalityRules{{
     {"groups", "grouped: 1 <= G <= 512 groups, 0 <= rows per group (<= max_m when masked), "
                "M = their sum (masked: G * max_m), G * N <= 2^31-1"},
     {"device_memory", "A, B, scales and D fit in device memory"},
-    {"block_m", "block_m is 64, 128 or 256"},
+    {"block_m", "block_m is 64, 128, 192 or 256"},
+    {"block_m_192", "block_m 192 (three math warpgroups) is dense with split_k 1"},
     {"block_n_range", "block_n is a multiple of 8 in [16, 256]"},
     {"block_n_scale_blocks", "an N tile overlaps at most two 128-wide scale blocks of B"},
     {"stages", "stages >= 2"},

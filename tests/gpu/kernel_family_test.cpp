@@ -32,6 +32,7 @@ std::vector<KernelConfig> knob_configs() {
            "bm64_bn192_s2_mc0_sm7_rM1_sk1",      // minimum stages, few SMs, raster group 1
            "bm128_bn128_s5_mcB_sm132_rN8_sk1",   // the large-M workhorse
            "bm64_bn136_s4_mcA_sm132_rN8_sk3",    // 136 (scale-block edge), split-K 3
+           "bm192_bn128_s4_mcA_sm132_rN8_sk1",   // three math warpgroups, multicast A
        }) {
     std::string error;
     configs.push_back(*parse_kernel_config(text, &error));
@@ -101,6 +102,8 @@ TEST(KernelFamilyGpu, FixedKMembersValidate) {
       // K 1536, 7168, 16384 in whole rounds of 4 stages: the stage-aligned K loop, every tile
       // starting at stage 0 across many tiles per CTA (few SMs), with and without multicast
       {"bm128_bn192_s4_mc0_sm16_rN8_sk1", 700, 2112}, {"bm128_bn192_s4_mcB_sm16_rN8_sk1", 520, 576},
+      // three math warpgroups: 4096 rows in 21 whole m-blocks and a third of one; 200 in two
+      {"bm192_bn128_s4_mcA_sm132_rN8_sk1", 4096, 7168}, {"bm192_bn128_s4_mcB_sm132_rN8_sk1", 200, 576},
   };
   int runs = 0;
   for (const auto& c : cases) {

@@ -80,8 +80,8 @@ TEST(CliHostileInput, CompileRefusesAnIllegalConfigNamingTheRule) {
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err,
             "gemmtune: error: --config bm999_bn160_s5_mcA_sm132_rN8_sk1 is illegal: block_m: "
-            "block_m 999 is not 64, 128 or 256 (one or two math warpgroups of 64-row wgmma "
-            "slices)\n");
+            "block_m 999 is not 64, 128, 192 or 256 (one to three math warpgroups of 64-row "
+            "wgmma slices)\n");
   const struct {
     const char* config;
     const char* rule;

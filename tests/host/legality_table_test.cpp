@@ -133,7 +133,7 @@ TEST(Legality, ConfigAloneRulesNeedNoProblem) {
   KernelConfig c = good;
   c.block_m = 999;
   EXPECT_EQ(rule_of(c), "block_m");
-  EXPECT_NE(check_config_alone(c, limits).reason.find("block_m 999 is not 64, 128 or 256"),
+  EXPECT_NE(check_config_alone(c, limits).reason.find("block_m 999 is not 64, 128, 192 or 256"),
             std::string::npos);
   c = good;
   c.block_n = 136;  // multicast B needs block_n % 16 == 0

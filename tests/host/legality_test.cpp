@@ -50,8 +50,21 @@ TEST(Legality, BlockM) {
   expect_legal(config(64, 128));
   expect_legal(config(128, 128));
   expect_legal(config(256, 64));
-  expect_illegal(config(96, 128), "block_m", {"block_m 96 is not 64, 128 or 256"});
+  expect_illegal(config(96, 128), "block_m", {"block_m 96 is not 64, 128, 192 or 256"});
   expect_illegal(config(512, 64), "block_m", {"block_m 512"});
+}
+
+TEST(Legality, BlockM192IsDenseWithoutSplitK) {
+  expect_legal(config(192, 128));
+  expect_legal(config(192, 128, 4, Multicast::kA));
+  EXPECT_EQ(config(192, 128).math_warpgroups(), 3);
+  expect_illegal(with_split_k(config(192, 128), 2), "block_m_192",
+                 {"block_m 192", "dense", "split_k 2"});
+  KernelConfig grouped = config(192, 128);
+  grouped.layout = GroupLayout::kContiguous;
+  expect_illegal(grouped, "block_m_192", {"a grouped layout", "split_k 1"});
+  // (1 + 1 slice) x block_n / 2 floats within 128: block_n 128 fits, 136 does not.
+  expect_illegal(config(192, 136), "registers", {"136 floats", "> 128", "3 math warpgroup"});
 }
 
 TEST(Legality, BlockNRange) {

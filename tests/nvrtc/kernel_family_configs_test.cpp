@@ -75,5 +75,24 @@ TEST(KernelFamily, SplitKTwinsCompileWithoutSpills) {
   test::expect_compiles_cleanly(twins);
 }
 
+// block_m 192 (three math warpgroups, 160 registers each after setmaxnreg): not in the default
+// space, so the sample above has none. The largest accumulator the legality model allows
+// (block_n 128: 128 floats), with and without multicast, a K-specialised twin, and a narrow tile.
+TEST(KernelFamily, ThreeWarpgroupTilesCompileWithoutSpills) {
+  std::vector<KernelConfig> configs;
+  for (const char* text : {"bm192_bn128_s4_mcA_sm132_rN8_sk1", "bm192_bn128_s4_mcB_sm132_rN8_sk1",
+                           "bm192_bn64_s6_mc0_sm132_rN8_sk1"}) {
+    std::string error;
+    const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
+    ASSERT_TRUE(c) << error;
+    EXPECT_EQ(c->math_warpgroups(), 3) << text;
+    configs.push_back(*c);
+  }
+  const std::optional<KernelConfig> twin = k_specialised(configs[0], 16384);
+  ASSERT_TRUE(twin);
+  configs.push_back(*twin);
+  test::expect_compiles_cleanly(configs);
+}
+
 }  // namespace
 }  // namespace gemmtune::jit
