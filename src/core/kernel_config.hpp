@@ -40,6 +40,9 @@ struct KernelConfig {
   static constexpr int kMaxMainloopUnroll = 8;
   /// Most K blocks per pass for tiles across two scale blocks (mainloop_unroll).
   static constexpr int kMaxStraddlingUnroll = 4;
+  /// The same for three math warpgroups (block_m 192, 160 registers a math thread): unrolled 8
+  /// times the bm192_bn128 K loop spills 56 B, 4 times it is clean (NVRTC 13.0, 2026-11-26).
+  static constexpr int kMaxThreeWarpgroupUnroll = 4;
 
   [[nodiscard]] bool operator==(const KernelConfig&) const = default;
   /// Whether the K splits of a tile are summed inside a cluster: the two CTAs of a tile's splits
@@ -60,7 +63,7 @@ struct KernelConfig {
   /// block_m 192 has three of one 64-row slice each.
   /// NOTE: why 192: a warpgroup's slice waits for its MMAs, then promotes them (64 FFMAs a thread
   /// at block_n 128) before its next MMAs, and two such chains a CTA leave the tensor cores idle.
-  /// Measured on the H200 with scripts/mma_roof_probe.cu (results/2026-11-26-two-warpgroup-k-split/):
+  /// Measured on the H200 with scripts/mma_roof_probe.cu (results/2026-11-26-tensor-roof-and-bm192/):
   /// the bm256 pattern takes 710 µs for 4096 x 7168 x 16384's MMAs and promotions, three chains
   /// 604 µs for the same work (623 with the 4096 rows padded to 22 m-blocks), the MMAs alone 555.
   [[nodiscard]] int math_warpgroups() const {
@@ -125,7 +128,7 @@ struct KernelConfig {
   /// loads it spilled), kMaxStraddlingUnroll K blocks per pass.
   [[nodiscard]] int mainloop_unroll() const {
     if (fixed_k <= 0 || !splits_k_evenly()) return 1;
-    int most = kMaxMainloopUnroll;
+    int most = math_warpgroups() == 3 ? kMaxThreeWarpgroupUnroll : kMaxMainloopUnroll;
     if (!tile_in_one_scale_block()) {
       if (!sb_per_tile() || mainloop_copies() > 2) return 1;
       most = kMaxStraddlingUnroll;
