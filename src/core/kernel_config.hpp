@@ -66,6 +66,8 @@ struct KernelConfig {
   /// Measured on the H200 with scripts/mma_roof_probe.cu (results/2026-11-26-tensor-roof-and-bm192/):
   /// the bm256 pattern takes 710 µs for 4096 x 7168 x 16384's MMAs and promotions, three chains
   /// 604 µs for the same work (623 with the 4096 rows padded to 22 m-blocks), the MMAs alone 555.
+  /// The real bm192 kernel did not follow: 708 µs against bm256's 659 on that row, behind on all
+  /// five M = 4096 rows of dsv3-quick (PERF_LOG session 39), so the default space leaves it out.
   [[nodiscard]] int math_warpgroups() const {
     return block_m == 192 ? 3 : block_m >= 128 ? 2 : 1;
   }
