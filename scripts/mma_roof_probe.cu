@@ -17,6 +17,9 @@
 //                     do the two warpgroups' promotions collide?
 //   mma_promote_3wg   three math warpgroups of one 64-row slice each (bm192 tiles; ceil(M / 192)
 //                     m-blocks, so its TFLOPS count the padded rows' work as lost)
+//   mma_promote_bm128 two math warpgroups of one 64-row slice each (bm128 tiles)
+//   mma_ahead_bm128   the same with two K blocks in flight a warpgroup (two accumulators: block
+//                     kb + 1's MMAs run while block kb is promoted), as the bm64 K loop's mma_ahead
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels -o /tmp/mma_roof_probe \
@@ -82,19 +85,25 @@ enum class Variant : int {
   kMmaWaitSlice,     // per slice: MMAs, wait; no FFMAs (the drain's share of kMmaPromote)
   kMmaPromoteSkew,   // kMmaPromote with warpgroup 1 one slice behind warpgroup 0 in every tile
   kMmaPromote3wg,    // three math warpgroups of one 64-row slice each (bm192 tiles)
+  kMmaPromoteBm128,  // two math warpgroups of one 64-row slice each (bm128 tiles)
+  kMmaAheadBm128,    // the same, two K blocks in flight (two accumulators, as mma_ahead on bm64)
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
-                                         "mma_promote_3wg"};
+                                         "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128"};
 __host__ __device__ constexpr int threads_of(Variant v) { return v == Variant::kMmaPromote3wg ? 384 : 256; }
-__host__ __device__ constexpr int block_m_of(Variant v) { return v == Variant::kMmaPromote3wg ? 192 : kBlockM; }
+__host__ __device__ constexpr int block_m_of(Variant v) {
+  return v == Variant::kMmaPromote3wg ? 192
+         : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 ? 128
+                                                                           : kBlockM;
+}
 
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
 /// M x N x K GEMM as the persistent kernel does, each warpgroup's 64-row slices per K block.
 template <Variant kV>
 __global__ void __launch_bounds__(threads_of(kV), 1)
     mma_roof(const uint4* src, int tiles, int k_blocks, float* out) {
-  constexpr int kSlices = kV == Variant::kMmaPromote3wg ? 1 : 2;
+  constexpr int kSlices = block_m_of(kV) / 64 / (threads_of(kV) / 128);
   extern __shared__ __align__(1024) unsigned char smem[];
   for (int i = threadIdx.x; i < kSmemBytes / 16; i += threads_of(kV)) reinterpret_cast<uint4*>(smem)[i] = src[i];
   gemmtune_ptx::fence_proxy_async_smem();  // generic-proxy writes before wgmma's reads
@@ -134,6 +143,28 @@ __global__ void __launch_bounds__(threads_of(kV), 1)
         issue(stage, 0, acc[0], true);
         issue(stage, 1, acc[1], true);
         gemmtune_ptx::wgmma_wait<0>();  // nothing in flight across the back edge (C7514)
+      } else if constexpr (kV == Variant::kMmaAheadBm128) {
+        // K blocks kb and kb + 1 (k_blocks is even: K % 256 == 0 asked on the host): block
+        // kb + 1's MMAs run while block kb is promoted; the pass drains (C7514).
+        const int next = stage + 1 == kStages ? 0 : stage + 1;
+        issue(stage, 0, acc[0], false);
+        issue(next, 0, acc[1], false);
+        const float* sa = scales + stage * kBlockM + wg * 64 + thread_row;
+        const float* sa_next = scales + next * kBlockM + wg * 64 + thread_row;
+        gemmtune_ptx::wgmma_wait<1>();
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) {
+          asm volatile("" : "+f"(acc[0][i])::"memory");
+          sum[0][i] = fmaf(acc[0][i], (i % 4) < 2 ? sa[0] : sa[8], sum[0][i]);
+        }
+        gemmtune_ptx::wgmma_wait<0>();
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) {
+          asm volatile("" : "+f"(acc[1][i])::"memory");
+          sum[0][i] = fmaf(acc[1][i], (i % 4) < 2 ? sa_next[0] : sa_next[8], sum[0][i]);
+        }
+        stage = next;
+        ++kb;
       } else {
 #pragma unroll
         for (int s = 0; s < kSlices; ++s) {
@@ -181,12 +212,11 @@ Stats stats_of(std::vector<float> v) {
 
 /// One launch of variant v (a switch over the template's instances).
 template <int V = 0>
-void launch(int v, int sms, const uint4* src, int tiles_256, int tiles_192, int k_blocks, float* out) {
+void launch(int v, int sms, const uint4* src, const int (&tiles)[5], int k_blocks, float* out) {
   if constexpr (V < static_cast<int>(Variant::kCount)) {
     constexpr Variant kV = static_cast<Variant>(V);
-    if (v != V) return launch<V + 1>(v, sms, src, tiles_256, tiles_192, k_blocks, out);
-    mma_roof<kV><<<sms, threads_of(kV), kSmemBytes>>>(src, block_m_of(kV) == 192 ? tiles_192 : tiles_256,
-                                                       k_blocks, out);
+    if (v != V) return launch<V + 1>(v, sms, src, tiles, k_blocks, out);
+    mma_roof<kV><<<sms, threads_of(kV), kSmemBytes>>>(src, tiles[block_m_of(kV) / 64], k_blocks, out);
   }
 }
 
@@ -216,15 +246,15 @@ int main(int argc, char** argv) {
     run[v] = variant == "all" || (variant == "both" && v < 2) || list.find("," + name + ",") != std::string::npos;
     chosen += run[v];
   }
-  if (m <= 0 || n <= 0 || k <= 0 || k % kBlockK != 0 || samples < 1 || chosen == 0) {
-    std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 128, SAMPLES >= 1, and VARIANT "
+  if (m <= 0 || n <= 0 || k <= 0 || k % (2 * kBlockK) != 0 || samples < 1 || chosen == 0) {
+    std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
-                 "mma_promote_3wg\n");
+                 "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128\n");
     return 2;
   }
   const int tiles_n = static_cast<int>((n + kBlockN - 1) / kBlockN);
-  const int tiles_256 = static_cast<int>((m + 255) / 256) * tiles_n;
-  const int tiles_192 = static_cast<int>((m + 191) / 192) * tiles_n;
+  int tiles[5] = {};  // by block_m / 64
+  for (int bm = 128; bm <= 256; bm += 64) tiles[bm / 64] = static_cast<int>((m + bm - 1) / bm) * tiles_n;
   const int k_blocks = static_cast<int>(k / kBlockK);
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -256,7 +286,7 @@ int main(int argc, char** argv) {
       if (!run[v]) continue;
       CHECK(cudaMemsetAsync(flush, i & 0xFF, flush_bytes));
       CHECK(cudaEventRecord(start));
-      launch(v, sms, src, tiles_256, tiles_192, k_blocks, out);
+      launch(v, sms, src, tiles, k_blocks, out);
       CHECK(cudaGetLastError());
       CHECK(cudaEventRecord(stop));
       CHECK(cudaEventSynchronize(stop));
@@ -271,7 +301,7 @@ int main(int argc, char** argv) {
     const Stats s = stats_of(times[v]);
     std::printf("{\"variant\": \"%s\", \"m\": %ld, \"n\": %ld, \"k\": %ld, \"tiles\": %d, \"ctas\": %d, "
                 "\"samples\": %d, \"median_us\": %.2f, \"p10_us\": %.2f, \"p90_us\": %.2f, \"tflops\": %.1f}\n",
-                kVariantNames[v], m, n, k, block_m_of(static_cast<Variant>(v)) == 192 ? tiles_192 : tiles_256, sms, samples, s.median_us, s.p10_us, s.p90_us,
+                kVariantNames[v], m, n, k, tiles[block_m_of(static_cast<Variant>(v)) / 64], sms, samples, s.median_us, s.p10_us, s.p90_us,
                 flops / (s.median_us * 1e-6) / 1e12);
   }
   return 0;
