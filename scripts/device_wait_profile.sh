@@ -15,6 +15,7 @@
 #   in place of M.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
 rows=$1
 export GEMMTUNE_CACHE_DIR=${GEMMTUNE_CACHE_DIR:-/tmp/gemmtune-cache}
 hook=${GEMMTUNE_PROFILE_HOOK:-WAIT}

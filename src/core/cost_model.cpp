@@ -17,6 +17,9 @@ namespace {
 [[nodiscard]] double mma_efficiency(const KernelConfig& c) {
   // Assumption: with one math warpgroup (block_m 64) the FP32 promotion of each 128-wide K block
   // cannot hide behind the other warpgroup's WGMMA, as it can with two.
+  // NOTE: three (block_m 192) reach the rate of two: on dsv3-quick's five M = 4096 rows bm192
+  // and bm256 of the same block_n took the times their wave counts predict, within 2.5%
+  // (results/PERF_LOG.md, session 39), so bm192 wins only where its tiles fill waves better.
   const double warpgroup_eff = c.math_warpgroups() == 1 ? 0.8 : 1.0;
   // NOTE: a shared-memory-sourced m64nNk32 e4m3 WGMMA does 4096*N FLOPs and reads 2048 + 32*N
   // bytes; at 8192 dense FP8 FLOP/clk/SM (1979 TFLOPS / 132 SMs / 1.83 GHz) and 128 B/clk of

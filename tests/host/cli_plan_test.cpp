@@ -83,7 +83,7 @@ TEST(CliPlan, Dsv3SummarySucceeds) {
   EXPECT_EQ(run.err, "");
   // Two header lines, the column titles, one line per problem (9 layers x 22 M), the total.
   EXPECT_EQ(count_lines(run.out), 3u + 198u + 1u);
-  EXPECT_NE(run.out.find("total: 198 problems x 18360 configs"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("total: 198 problems x 24480 configs"), std::string::npos) << run.out;
 }
 
 TEST(CliPlan, Dsv3JsonParses) {

@@ -21,8 +21,9 @@ constexpr const char* kSmallSpace = R"({"name": "small", "block_m": [128, 64],
 TEST(ConfigSpace, ShippedSpacesHaveTheDocumentedSizes) {
   const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/default.json"));
   EXPECT_EQ(space.name, "default");
-  // 3 block_m x 17 block_n x 10 stages x 3 multicast x 1 num_sms x 2 raster x 2 group x 3 split_k
-  EXPECT_EQ(space.size(), 3 * 17 * 10 * 3 * 1 * 2 * 2 * 3);
+  // 4 block_m x 17 block_n x 10 stages x 3 multicast x 1 num_sms x 2 raster x 2 group x 3 split_k
+  EXPECT_EQ(space.size(), 4 * 17 * 10 * 3 * 1 * 2 * 2 * 3);
+  EXPECT_EQ(space.block_m, (std::vector<int>{64, 128, 192, 256}));
   EXPECT_EQ(space.block_n, (std::vector<int>{16, 32, 48, 56, 64, 80, 88, 96, 104, 112, 120, 128,
                                              136, 144, 160, 192, 256}));
   EXPECT_EQ(space.num_sms, std::vector<int>{kH200SmCount});
