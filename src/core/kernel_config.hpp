@@ -61,13 +61,13 @@ struct KernelConfig {
   }
   /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows;
   /// block_m 192 has three of one 64-row slice each.
-  /// NOTE: why 192: a warpgroup's slice waits for its MMAs, then promotes them (64 FFMAs a thread
-  /// at block_n 128) before its next MMAs, and two such chains a CTA leave the tensor cores idle.
-  /// Measured on the H200 with scripts/mma_roof_probe.cu (results/2026-11-26-tensor-roof-and-bm192/):
-  /// the bm256 pattern takes 710 µs for 4096 x 7168 x 16384's MMAs and promotions, three chains
-  /// 604 µs for the same work (623 with the 4096 rows padded to 22 m-blocks), the MMAs alone 555.
-  /// The real bm192 kernel did not follow: 708 µs against bm256's 659 on that row, behind on all
-  /// five M = 4096 rows of dsv3-quick (PERF_LOG session 39), so the default space leaves it out.
+  /// NOTE: why 192: measured on the H200 (results/2026-11-26-tensor-roof-and-bm192/), a bm192
+  /// tile runs at a bm256 tile's rate per MMA (on dsv3-quick's M = 4096 rows both took the times
+  /// their wave counts predict, bm192 the slower there), so it wins where 192-row tiles fill the
+  /// waves better: 20-26% over bm128 / bm256 of the same block_n at M = 384 and 576, 1-8% over
+  /// the default space's best without it at M = 384-1152 on N = 7168. (scripts/mma_roof_probe.cu
+  /// had promised more: three chains of MMA-then-promote per SM hid the promotion better than
+  /// the bm256 pattern in lock step; the real bm256 kernel already overlaps its two.)
   [[nodiscard]] int math_warpgroups() const {
     return block_m == 192 ? 3 : block_m >= 128 ? 2 : 1;
   }

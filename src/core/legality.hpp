@@ -37,7 +37,8 @@ inline constexpr int kMaxAccumFloats3WG = 204;
 /// The same with split-K (its epilogue keeps more registers live).
 inline constexpr int kMaxAccumFloats3WGSplitK = 192;
 /// The same with 3 math warpgroups (block_m 192): setmaxnreg gives the math threads 160 registers
-/// (producer 24). bm192 bn128 (128) compiles without spills.
+/// (producer 32). bm192 bn128 (128) compiles without spills, unrolled up to 4 K blocks
+/// (KernelConfig::kMaxThreeWarpgroupUnroll).
 inline constexpr int kMaxAccumFloats4WG = 128;
 /// Accumulator floats per math thread allowed with 1 math warpgroup (block_m 64).
 inline constexpr int kMaxAccumFloats2WG = 200;

@@ -79,6 +79,8 @@ TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) 
   EXPECT_EQ(unroll(64, 128, 7168, 2), 8);  // 28 K blocks per split
   EXPECT_EQ(unroll(64, 128, 1024, 4), 2);  // a split's whole loop
   EXPECT_EQ(unroll(64, 128, 512, 4), 1);   // one K block per split
+  EXPECT_EQ(unroll(192, 128, 16384), 4);   // three math warpgroups: 8 spills at 160 registers
+  EXPECT_EQ(unroll(192, 128, 384), 3);     // the whole loop
   // Two warpgroups across two scale blocks compiled for K read their tiles' weight scales from
   // shared memory (sb_per_tile): a twin even where it stays rolled (bn136: 16 copies); one
   // warpgroup that is not unrolled has none.
