@@ -162,10 +162,15 @@ __device__ __forceinline__ constexpr bool lane_pair_release() {
 /// 15-42% of the time (wait profile, results/2026-11-26-grouped-resweep-tail-exit/0523-...), so
 /// this warpgroup, waiting out each block's MMAs before it promotes them, paces the loop.
 /// GEMMTUNE_MMA_AHEAD (experiment hook): 0 never, 1 on every one-warpgroup tile.
+/// GEMMTUNE_MMA_AHEAD_2WG (experiment hook): also on dense two-warpgroup tiles of one slice each
+/// (bm128; scripts/mma_roof_probe.cu's mma_ahead_bm128 pattern), their weight scales read from
+/// global memory (or the per-tile region) at the start of each pass.
 template <class C>
 __device__ __forceinline__ constexpr bool mma_ahead() {
 #ifdef GEMMTUNE_MMA_AHEAD
   return C::kSlices == 1 && C::kSbInStage && GEMMTUNE_MMA_AHEAD != 0;
+#elif defined(GEMMTUNE_MMA_AHEAD_2WG)
+  return C::kMmaAhead || (C::kSlices == 1 && C::kMathWarpgroups == 2 && C::kGroupLayout == 0);
 #else
   return C::kMmaAhead;
 #endif
@@ -565,7 +570,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           wgmma_commit();
         };
         // After wgmma_wait: promotes block kb's product (in d, stage st) and releases the stage.
-        auto finish = [&](int kb, int st, float (&d)[Wgmma::kAccum]) {
+        // pre_lo / pre_hi: block kb's weight scales where they are not in the stage (loaded at
+        // the pass's start, so their latency runs under its first MMAs).
+        auto finish = [&](int kb, int st, float (&d)[Wgmma::kAccum], float pre_lo, float pre_hi) {
           // NOTE: the empty asm keeps the FFMAs' reads of d below the wait (a register read is
           // not ordered by the wait's memory clobber).
 #pragma unroll
@@ -573,11 +580,14 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           const float* sa =
               reinterpret_cast<const float*>(smem + C::kSaOffset + st * C::kSaStageBytes) +
               sa_skip;
-          const float* sb_run =
-              reinterpret_cast<const float*>(smem + C::kSbOffset + st * C::kSbStageBytes) +
-              kb % C::kSbRunFloats;
-          const float sb_lo = sb_run[0];
-          const float sb_hi = C::kTileInOneScaleBlock ? sb_lo : sb_run[C::kSbRunFloats];
+          float sb_lo = pre_lo, sb_hi = pre_hi;
+          if constexpr (C::kSbInStage) {
+            const float* sb_run =
+                reinterpret_cast<const float*>(smem + C::kSbOffset + st * C::kSbStageBytes) +
+                kb % C::kSbRunFloats;
+            sb_lo = sb_run[0];
+            sb_hi = C::kTileInOneScaleBlock ? sb_lo : sb_run[C::kSbRunFloats];
+          }
           float scale_lo[2], scale_hi[2];
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
@@ -598,6 +608,19 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         int kb = kb_begin;
         auto pass = [&](auto blocks_const) {
           constexpr int kBlocks = decltype(blocks_const)::kValue;
+          float pre_lo[kBlocks], pre_hi[kBlocks];
+          if constexpr (!C::kSbInStage) {
+#pragma unroll
+            for (int i = 0; i < kBlocks; ++i) {
+              if (sb_from_tile<C>()) {
+                pre_lo[i] = sb_tile[kb + i];
+                pre_hi[i] = C::kTileInOneScaleBlock ? pre_lo[i] : sb_tile[kb + i + SbTile<C>::kPerRow];
+              } else {
+                pre_lo[i] = __ldg(sb_lo_ptr + kb + i);
+                pre_hi[i] = C::kTileInOneScaleBlock ? pre_lo[i] : __ldg(sb_hi_ptr + kb + i);
+              }
+            }
+          }
           int st_next = st;
           u32 ph_next = ph;
           issue(st, ph, acc);
@@ -610,7 +633,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             } else {
               wgmma_wait<0>();
             }
-            finish(kb + i, st, i % 2 == 0 ? acc : acc_ahead);
+            finish(kb + i, st, i % 2 == 0 ? acc : acc_ahead, C::kSbInStage ? 0.f : pre_lo[i],
+                   C::kSbInStage ? 0.f : pre_hi[i]);
             advance(st, ph);
           });
           kb += kBlocks;

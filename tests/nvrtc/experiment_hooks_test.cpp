@@ -97,6 +97,10 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
       {"GEMMTUNE_MMA_AHEAD=0", "bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168", true},
       {"GEMMTUNE_MMA_AHEAD=1", "bm64_bn56_s8_mc0_sm132_rN8_sk1", true},
+      // Two K blocks in flight on bm128 (one slice a warpgroup), the weight scales from global
+      // memory (run-time K) or loaded per pass for the unrolled twin.
+      {"GEMMTUNE_MMA_AHEAD_2WG=1", "bm128_bn128_s5_mcA_sm132_rN8_sk1_k16384", true},
+      {"GEMMTUNE_MMA_AHEAD_2WG=1", "bm128_bn128_s5_mc0_sm132_rN8_sk1", true},
       // Passes of 4 and 8 K blocks instead of 2 (mma_pass_blocks), and 2 instead of bn32's 4.
       {"GEMMTUNE_MMA_PASS=4", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_PASS=2", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
@@ -183,13 +187,18 @@ TEST(ExperimentHooks, TileWeightScaleHooksLeaveRunTimeKKernelsAlone) {
 // Two K blocks in flight is a one-warpgroup loop: the hooks that turn it off or set its pass
 // length must leave the kernels without that loop byte-identical.
 TEST(ExperimentHooks, MmaAheadHooksLeaveKernelsWithoutItAlone) {
-  // Two-warpgroup tiles never take the mma_ahead loop; a bm64 tile with block_n 56 does not by
-  // default, so its pass length is moot.
+  // Two-warpgroup tiles never take the mma_ahead loop (but under GEMMTUNE_MMA_AHEAD_2WG); a bm64
+  // tile with block_n 56 does not by default, so its pass length is moot.
   const std::pair<const char*, const char*> cases[] = {
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
       {"-DGEMMTUNE_MMA_AHEAD=0", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"},
       {"-DGEMMTUNE_MMA_PASS=4", "bm128_bn128_s4_mc0_sm132_rN8_sk1_k512"},
       {"-DGEMMTUNE_MMA_PASS=8", "bm64_bn56_s8_mc0_sm132_rN8_sk1"},
+      // The two-warpgroup hook: not on two slices (bm256), grouped tiles, or a bm64 tile that
+      // has the loop anyway.
+      {"-DGEMMTUNE_MMA_AHEAD_2WG=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048"},
+      {"-DGEMMTUNE_MMA_AHEAD_2WG=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC"},
+      {"-DGEMMTUNE_MMA_AHEAD_2WG=1", "bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048"},
   };
   for (const auto& [define, config] : cases) {
     const CompileResult base = build_with(config, {});
