@@ -42,7 +42,7 @@ phase() {  # name command...: runs it, records wall-clock start/end and its outp
 roof_probe=devbuild/mma_roof_probe
 if [[ ${GEMMTUNE_MMA_ROOF:-0} == 1 && ! -x $roof_probe ]]; then
   roof_probe=/tmp/mma_roof_probe
-  nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels -o "$roof_probe" scripts/mma_roof_probe.cu
+  bash scripts/build_mma_roof_probe.sh "$roof_probe"
 fi
 for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
   if [[ ${GEMMTUNE_MMA_ROOF:-0} == 1 ]]; then

@@ -22,8 +22,8 @@
 //                     kb + 1's MMAs run while block kb is promoted), as the bm64 K loop's mma_ahead
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
-//   usage: nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels -o /tmp/mma_roof_probe \
-//            scripts/mma_roof_probe.cu && /tmp/mma_roof_probe [M N K [SAMPLES [VARIANT]]]
+//   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
+//          /tmp/mma_roof_probe [M N K [SAMPLES [VARIANT]]]
 //   VARIANT: mma, mma_promote or both (default; interleaved). scripts/device_power_probe.sh runs
 //   each alone as a phase (GEMMTUNE_MMA_ROOF=1), beside gemmtune and DeepGEMM.
 //   Prints one JSON line per variant: median/p10/p90 µs and TFLOPS.
@@ -55,6 +55,9 @@ constexpr int kScaleOffset = kStages * kStageBytes; // floats of the promotion's
 constexpr int kSmemBytes = kScaleOffset + kStages * kBlockM * 4;
 constexpr int kAccum = kBlockN / 2;                 // floats per thread of an m64n128 product
 
+// NOTE: written out here, not taken from the kernel family: its wgmma wrapper is generated per
+// config by src/jit/codegen_sm90_fp8_gemm_1d2d.cpp into each NVRTC translation unit, and this
+// probe is built by nvcc alone, for one fixed N.
 __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAccum], u32 scale_d) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"

@@ -10,6 +10,5 @@ mkdir -p devbuild
 strip -o devbuild/gemmtune "$build/gemmtune"
 strip -o devbuild/gemmtune_gpu_tests "$build/tests/gemmtune_gpu_tests"
 # The tensor cores' roof probe (scripts/device_power_probe.sh, GEMMTUNE_MMA_ROOF=1); cudart static.
-/usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I kernels \
-  -o devbuild/mma_roof_probe scripts/mma_roof_probe.cu
+bash scripts/build_mma_roof_probe.sh devbuild/mma_roof_probe
 du -ch devbuild/gemmtune devbuild/gemmtune_gpu_tests devbuild/mma_roof_probe | tail -1
