@@ -21,7 +21,8 @@
 //                      The mainloop is compiled once per possible split of a tile between two
 //                      weight-scale blocks, so the promotion has no per-value scale select.
 //   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
-//                      already loading the next tile. Split-K: FP32 partials to a workspace, the
+//                      already loading the next tile; where the stages leave no room for that
+//                      tile (kDTileInSmem false), each math thread stores its bf16 pairs. Split-K: FP32 partials to a workspace, the
 //                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
 //   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): the CTA of
 //                      rank 0 loads the shared operand for both (one multicast per stage). With an odd number of tiles
@@ -696,14 +697,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
                          w.owns_result);
     } else if (C::kSplitK == 1) {
-      store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, w.owns_result);
+      store_tile<C>(tmap_d, p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
+                    w.owns_result);
     } else if (split_k_cluster_sum<C>()) {
       if (late_cluster_wait<C>() && !*cluster_waited) {
         cluster_wait();  // the peer's barriers are initialised before the first send or sum
         *cluster_waited = true;
       }
       if (sum_split_k_in_cluster<C>(smem, sum, w.split, split_k_phase)) {
-        store_tile_tma<C>(tmap_d, smem, sum, row0 + thread_row, t.a_row0, n0, true);
+        store_tile<C>(tmap_d, p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end, true);
       }
     } else {
       store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
@@ -722,7 +724,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     tp_lap(kTpEpilogue);
 #endif
   }
-  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && threadIdx.x == 128) tma_store_wait_all();
+  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && !d_from_registers<C>() &&
+      threadIdx.x == 128) {
+    tma_store_wait_all();
+  }
 #if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
   if (threadIdx.x == 128) {

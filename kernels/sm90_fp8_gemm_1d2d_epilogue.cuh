@@ -1,7 +1,8 @@
 // sm90_fp8_gemm_1d2d_epilogue.cuh: how the sm90_fp8_gemm_1d2d kernel family stores a finished
-// tile: bf16 through a swizzled shared-memory tile and TMA stores, the split-K sums (through a
-// global workspace, or inside a cluster's shared memory), and the direct store of a grouped tile
-// that ends inside its group's last rows. Included by sm90_fp8_gemm_1d2d.cuh.
+// tile: bf16 through a swizzled shared-memory tile and TMA stores, or straight from the
+// accumulators where the config's stages leave no room for that tile; the split-K sums (through
+// a global workspace, or inside a cluster's shared memory), and the direct store of a grouped
+// tile that ends inside its group's last rows. Included by sm90_fp8_gemm_1d2d.cuh.
 #pragma once
 
 #include "gemmtune_params.h"
@@ -109,6 +110,51 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
         if (row < row_end && col < p.n) f(row, col, s * C::Wgmma::kAccum + j * 4 + h * 2);
       }
     }
+  }
+}
+
+/// Whether this build stores finished tiles from the accumulators to global memory, bf16 pairs
+/// (C::kDTileInSmem false: KernelConfig::d_tile_in_smem, where the stages leave no room for the
+/// shared-memory D tile), rather than through that tile and TMA stores.
+/// GEMMTUNE_D_FROM_REGISTERS (experiment hook): from the accumulators in every member, for A/B
+/// timing of the two stores at the same stage count.
+template <class C>
+__device__ __forceinline__ constexpr bool d_from_registers() {
+#ifdef GEMMTUNE_D_FROM_REGISTERS
+  return true;
+#else
+  return !C::kDTileInSmem;
+#endif
+}
+
+/// Each math thread writes its own bf16 pairs of the tile to D, rows below row_end (a warp
+/// instruction: 8 rows x 16 bytes). No shared memory and no barrier: the warps go on to the next
+/// tile while the stores drain.
+template <class C>
+__device__ __forceinline__ void store_tile_pairs(const GemmtuneGemmParams& p,
+                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                                 int row0, int m0, int n0, int row_end,
+                                                 bool owns_result) {
+  if (!owns_result) return;  // the same for every thread of the CTA
+  const float* values = &sum[0][0];
+  for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
+    *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =
+        pack_bf16x2(values[i], values[i + 1]);
+  });
+}
+
+/// A tile that lies wholly inside its group (dense: inside D, TMA clips at its edges): through
+/// the shared-memory tile and TMA stores, or from the accumulators (d_from_registers).
+template <class C>
+__device__ __forceinline__ void store_tile(const TmaDescriptor* tmap_d,
+                                           const GemmtuneGemmParams& p, char* smem,
+                                           const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                           int row0, int m0, int n0, int row_end,
+                                           bool owns_result) {
+  if constexpr (d_from_registers<C>()) {
+    store_tile_pairs<C>(p, sum, row0, m0, n0, row_end, owns_result);
+  } else {
+    store_tile_tma<C>(tmap_d, smem, sum, row0, m0, n0, owns_result);
   }
 }
 
@@ -306,36 +352,42 @@ __device__ __forceinline__ bool sum_split_k_in_cluster(char* smem,
 /// instruction, four times the instructions) was 1.5-3.2% slower on ragged contiguous groups
 /// (dsv3 down prefill g8 211.2 -> 205.9 µs; results/2026-11-23-grouped-vs-deepgemm/
 /// 1408-grouped-ragged-probe/); GEMMTUNE_RAGGED_PAIR_STORE (experiment hook) keeps that way.
+/// Members without the shared-memory tile (d_from_registers) store their pairs.
+template <class C>
+__device__ __forceinline__ constexpr bool ragged_rows_through_smem() {
+#ifdef GEMMTUNE_RAGGED_PAIR_STORE
+  return false;
+#else
+  return !d_from_registers<C>();
+#endif
+}
+
 template <class C>
 __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, char* smem,
                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                 int row0, int m0, int n0, int row_end,
                                                 bool owns_result) {
   if (!owns_result) return;  // the same for every thread of the CTA
-#ifdef GEMMTUNE_RAGGED_PAIR_STORE
-  const float* values = &sum[0][0];
-  for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
-    *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =
-        pack_bf16x2(values[i], values[i + 1]);
-  });
-#else
-  constexpr int kMathThreads = 128 * C::kMathWarpgroups;
-  constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
-  stage_tile<C>(smem, sum, row0);
-  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
-  GEMMTUNE_TP_PART(kTpEpiBar2);
-  const char* tile = smem + C::kDOffset;
-  const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
-  for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
-    const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
-    if (n0 + col < p.n) {
-      *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
-          *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
+  if constexpr (!ragged_rows_through_smem<C>()) {
+    store_tile_pairs<C>(p, sum, row0, m0, n0, row_end, true);
+  } else {
+    constexpr int kMathThreads = 128 * C::kMathWarpgroups;
+    constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
+    stage_tile<C>(smem, sum, row0);
+    GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
+    GEMMTUNE_TP_PART(kTpEpiBar2);
+    const char* tile = smem + C::kDOffset;
+    const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
+    for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
+      const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
+      if (n0 + col < p.n) {
+        *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
+            *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
+      }
     }
+    // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
+    // while another still reads it.
   }
-  // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
-  // while another still reads it.
-#endif
 }
 
 }  // namespace sm90_fp8_gemm_1d2d
