@@ -21,8 +21,7 @@
 //                      The mainloop is compiled once per possible split of a tile between two
 //                      weight-scale blocks, so the promotion has no per-value scale select.
 //   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
-//                      already loading the next tile; where the stages leave no room for that
-//                      tile (kDTileInSmem false), each math thread stores its bf16 pairs. Split-K: FP32 partials to a workspace, the
+//                      already loading the next tile. Split-K: FP32 partials to a workspace, the
 //                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
 //   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): the CTA of
 //                      rank 0 loads the shared operand for both (one multicast per stage). With an odd number of tiles

@@ -1,8 +1,7 @@
 // sm90_fp8_gemm_1d2d_epilogue.cuh: how the sm90_fp8_gemm_1d2d kernel family stores a finished
-// tile: bf16 through a swizzled shared-memory tile and TMA stores, or straight from the
-// accumulators where the config's stages leave no room for that tile; the split-K sums (through
-// a global workspace, or inside a cluster's shared memory), and the direct store of a grouped
-// tile that ends inside its group's last rows. Included by sm90_fp8_gemm_1d2d.cuh.
+// tile: bf16 through a swizzled shared-memory tile and TMA stores, the split-K sums (through a
+// global workspace, or inside a cluster's shared memory), and the direct store of a grouped tile
+// that ends inside its group's last rows. Included by sm90_fp8_gemm_1d2d.cuh.
 #pragma once
 
 #include "gemmtune_params.h"
@@ -113,17 +112,19 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
   }
 }
 
-/// Whether this build stores finished tiles from the accumulators to global memory, bf16 pairs
-/// (C::kDTileInSmem false: KernelConfig::d_tile_in_smem, where the stages leave no room for the
-/// shared-memory D tile), rather than through that tile and TMA stores.
-/// GEMMTUNE_D_FROM_REGISTERS (experiment hook): from the accumulators in every member, for A/B
-/// timing of the two stores at the same stage count.
+/// GEMMTUNE_D_FROM_REGISTERS (experiment hook; refuted on 2026-11-26): finished tiles go from
+/// the accumulators to global memory as each thread's bf16 pairs, with no shared-memory D tile
+/// (whose 64 KB at bm256_bn128 would have made room for a fourth 48 KB stage). Measured on the
+/// H200 beside DeepGEMM (results/2026-11-26-d-tile-out-of-smem/1540-d-from-registers-ab/): ~5.4
+/// µs more per bm256_bn128 tile at every K (the math warps wait out 4096 scattered stores, 8 rows
+/// of 16 bytes each): 4096 x 7168 x 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a
+/// fourth stage then bought back 1.7% at most.
 template <class C>
 __device__ __forceinline__ constexpr bool d_from_registers() {
 #ifdef GEMMTUNE_D_FROM_REGISTERS
   return true;
 #else
-  return !C::kDTileInSmem;
+  return false;
 #endif
 }
 
@@ -352,7 +353,7 @@ __device__ __forceinline__ bool sum_split_k_in_cluster(char* smem,
 /// instruction, four times the instructions) was 1.5-3.2% slower on ragged contiguous groups
 /// (dsv3 down prefill g8 211.2 -> 205.9 µs; results/2026-11-23-grouped-vs-deepgemm/
 /// 1408-grouped-ragged-probe/); GEMMTUNE_RAGGED_PAIR_STORE (experiment hook) keeps that way.
-/// Members without the shared-memory tile (d_from_registers) store their pairs.
+/// With d_from_registers the pairs, as every tile.
 template <class C>
 __device__ __forceinline__ constexpr bool ragged_rows_through_smem() {
 #ifdef GEMMTUNE_RAGGED_PAIR_STORE

@@ -183,12 +183,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
 
 bool KernelConfig::split_k_in_cluster() const {
   if (split_k != 2 || multicast != Multicast::kNone || num_sms % 2 != 0) return false;
-  return smem_layout_for(*this, true, true).total_bytes <= kHopperSmemPerBlockBytes;
-}
-
-bool KernelConfig::d_tile_in_smem() const {
-  return smem_layout_for(*this, split_k_in_cluster(), true).total_bytes <=
-         kHopperSmemPerBlockBytes;
+  return smem_layout_for(*this, true).total_bytes <= kHopperSmemPerBlockBytes;
 }
 
 int KernelConfig::mainloop_copies() const {
@@ -215,12 +210,7 @@ std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k)
   // NOTE: the weight-scale region (sb_per_tile) grows the twin's shared memory with K; a twin
   // that no longer fits is none (bm128_bn160_s5_mcA_gM at K 7168: 232544 B > 232448 B failed to
   // launch in a sweep, results/2026-11-23-grouped-vs-deepgemm/1715-…).
-  // A twin differs from its original in K only: it keeps the original's D store
-  // (d_tile_in_smem), so a region that would push out the D tile makes no twin either.
-  if (smem_layout(twin).total_bytes > kHopperSmemPerBlockBytes ||
-      twin.d_tile_in_smem() != config.d_tile_in_smem()) {
-    return std::nullopt;
-  }
+  if (smem_layout(twin).total_bytes > kHopperSmemPerBlockBytes) return std::nullopt;
   return twin;
 }
 

@@ -55,14 +55,6 @@ struct KernelConfig {
   /// pairs rank with split), and rank 0's block_m x block_n FP32 receive buffer fits in shared
   /// memory beside the config's stages; else the workspace path, as before.
   [[nodiscard]] bool split_k_in_cluster() const;
-  /// Whether the epilogue stages the bf16 D tile in shared memory for TMA stores (block_m x
-  /// block_n x 2 bytes beside the stages). Where the config's stages leave no room for it, each
-  /// math thread stores its bf16 pairs from the accumulators instead (the kernel's
-  /// d_from_registers), so deeper rings fit: bm256_bn128 takes 4 stages of 48 KB (197 KB), not 3.
-  /// Why: with 3 stages the math warpgroups of the peak row (4096 x 7168 x 16384) wait 7.3% of
-  /// the K loop for full stages (results/2026-11-26-tensor-roof-and-bm192/, call J).
-  /// A member that fits with the tile keeps it, so no existing config changes.
-  [[nodiscard]] bool d_tile_in_smem() const;
   /// CTAs per cluster: 2 when multicasting or when the splits sum in a cluster, else 1.
   [[nodiscard]] int cluster_size() const {
     return multicast != Multicast::kNone || split_k_in_cluster() ? 2 : 1;

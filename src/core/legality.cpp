@@ -74,11 +74,10 @@ std::string smem_breakdown(const KernelConfig& c, const SmemLayout& s) {
       s.sb_tile_bytes > 0 ? fmt::format(" + tile sB {}", s.sb_tile_bytes) : "";
   const std::string split_k_recv =
       s.split_k_recv_bytes > 0 ? fmt::format(" + split-K partial {}", s.split_k_recv_bytes) : "";
-  const char* d_tile = s.d_tile_bytes > 0 ? "" : " (none: stored from registers)";
-  return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {}{} + barriers {} + "
+  return fmt::format("{} stages x (A {} + B {} + sA {} + sB {}) + D tile {} + barriers {} + "
                      "flag {}{}{}{} + padding {} + alignment slack {}",
                      c.stages, s.a_stage_bytes, s.b_stage_bytes, s.sa_stage_bytes,
-                     s.sb_stage_bytes, s.d_tile_bytes, d_tile, s.barrier_bytes, s.flag_bytes,
+                     s.sb_stage_bytes, s.d_tile_bytes, s.barrier_bytes, s.flag_bytes,
                      group_tables, sb_tiles, split_k_recv, s.total_bytes - listed,
                      kSmemAlignSlackBytes);
 }

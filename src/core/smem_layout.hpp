@@ -2,7 +2,7 @@
 /// Shared-memory layout of one sm90_fp8_gemm_1d2d CTA. The kernel (kernels/sm90_fp8_gemm_1d2d.cuh)
 /// carves its dynamic shared memory in exactly this order; the legality model checks the total.
 ///
-///   [A stages][B stages][D tile: d_tile_in_smem only][sA stages][sB stages][full barriers][empty barriers][split-K flag]
+///   [A stages][B stages][D tile][sA stages][sB stages][full barriers][empty barriers][split-K flag]
 ///   [group tables: grouped layouts only][sB of a tile, two buffers: sb_per_tile only]
 ///   [a peer's FP32 partial tile: split_k_in_cluster only]
 ///
@@ -21,8 +21,7 @@ namespace gemmtune {
 struct SmemLayout {
   int64_t a_stage_bytes = 0;   ///< block_m x 128 e4m3
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
-  int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store, or 0
-                               ///< where the epilogue stores from registers (d_tile_in_smem)
+  int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales (grouped: + 128 B, see
                                ///< gemmtune_grouped_sa_box_rows in kernels/gemmtune_params.h)
   int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
@@ -61,14 +60,12 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 /// Leading dimension of sB (floats): K blocks padded to 4, as cuBLASLt requires.
 [[nodiscard]] constexpr int64_t sb_leading_dim(int64_t k) { return (num_k_blocks(k) + 3) / 4 * 4; }
 
-/// The layout of `c`, with rank 0's split-K receive buffer when `split_k_in_cluster`, and the
-/// bf16 D tile when `d_tile_in_smem`.
-[[nodiscard]] inline SmemLayout smem_layout_for(const KernelConfig& c, bool split_k_in_cluster,
-                                                bool d_tile_in_smem) {
+/// The layout of `c`, with rank 0's split-K receive buffer when `split_k_in_cluster`.
+[[nodiscard]] inline SmemLayout smem_layout_for(const KernelConfig& c, bool split_k_in_cluster) {
   SmemLayout s;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
-  s.d_tile_bytes = d_tile_in_smem ? int64_t{c.block_m} * c.block_n * 2 : 0;
+  s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
   // A multiple of 128 (block_m >= 64); grouped: 4 rows more for the aligned sA box (128 B).
   s.sa_stage_bytes = int64_t{c.block_m} * 4 + (c.layout == GroupLayout::kNone ? 0 : 128);
   s.sb_stage_bytes = c.sb_in_stage() ? kSbStageBytes : 0;
@@ -100,7 +97,7 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 }
 
 [[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c) {
-  return smem_layout_for(c, c.split_k_in_cluster(), c.d_tile_in_smem());
+  return smem_layout_for(c, c.split_k_in_cluster());
 }
 
 /// Swizzle span in bytes (128, 64, 32, or 0 for none) of the bf16 D tile in shared memory. The

@@ -72,8 +72,6 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kDSwizzleBytes = " << d_swizzle_bytes(c.block_n) << ";\n"
     << "  static constexpr int kAOffset = " << layout.a_offset << ";\n"
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
-    << "  static constexpr bool kDTileInSmem = " << (c.d_tile_in_smem() ? "true" : "false")
-    << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"
     << "  static constexpr int kSaOffset = " << layout.sa_offset << ";\n"
     << "  static constexpr int kSaStageBytes = " << layout.sa_stage_bytes << ";\n"

@@ -33,8 +33,6 @@ std::vector<KernelConfig> knob_configs() {
            "bm128_bn128_s5_mcB_sm132_rN8_sk1",   // the large-M workhorse
            "bm64_bn136_s4_mcA_sm132_rN8_sk3",    // 136 (scale-block edge), split-K 3
            "bm192_bn128_s4_mcA_sm132_rN8_sk1",   // three math warpgroups, multicast A
-           "bm256_bn128_s4_mcA_sm132_rN8_sk1",   // no room for the D tile: stores from registers
-           "bm128_bn128_s6_mc0_sm132_rN8_sk2",   // the same, split-K 2 through the workspace
        }) {
     std::string error;
     configs.push_back(*parse_kernel_config(text, &error));
@@ -106,8 +104,6 @@ TEST(KernelFamilyGpu, FixedKMembersValidate) {
       {"bm128_bn192_s4_mc0_sm16_rN8_sk1", 700, 2112}, {"bm128_bn192_s4_mcB_sm16_rN8_sk1", 520, 576},
       // three math warpgroups: 4096 rows in 21 whole m-blocks and a third of one; 200 in two
       {"bm192_bn128_s4_mcA_sm132_rN8_sk1", 4096, 7168}, {"bm192_bn128_s4_mcB_sm132_rN8_sk1", 200, 576},
-      // 4 stages of bm256_bn128: no room for the D tile, the epilogue stores from registers
-      {"bm256_bn128_s4_mcA_sm132_rN8_sk1", 4097, 7168}, {"bm256_bn128_s4_mcB_sm132_rN8_sk1", 1000, 2112},
   };
   int runs = 0;
   for (const auto& c : cases) {

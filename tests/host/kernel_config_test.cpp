@@ -115,7 +115,7 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
   EXPECT_EQ(with.split_k_recv_offset % 16, 0);
   EXPECT_EQ(with.flag_bytes, 16);
   // The buffer, the second mbarrier and at most 15 bytes to align the buffer to 16.
-  const int64_t added = with.total_bytes - smem_layout_for(small, false, true).total_bytes;
+  const int64_t added = with.total_bytes - smem_layout_for(small, false).total_bytes;
   EXPECT_GE(added, 64 * 32 * 4 + 8);
   EXPECT_LE(added, 64 * 32 * 4 + 8 + 15);
   // Too deep a ring for the buffer: the workspace path, its layout as before.
@@ -129,7 +129,7 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
                             "bm64_bn32_s12_mc0_sm131_rN8_sk2", "bm64_bn32_s12_mcA_sm132_rN8_sk2"}) {
     const KernelConfig c = config(other);
     EXPECT_FALSE(c.split_k_in_cluster()) << other;
-    EXPECT_EQ(smem_layout(c).total_bytes, smem_layout_for(c, false, true).total_bytes) << other;
+    EXPECT_EQ(smem_layout(c).total_bytes, smem_layout_for(c, false).total_bytes) << other;
   }
   EXPECT_EQ(config("bm64_bn32_s12_mcA_sm132_rN8_sk2").cluster_size(), 2);
 }

@@ -94,25 +94,14 @@ TEST(Legality, Stages) {
 TEST(Legality, SharedMemory) {
   // bm128 bn128: A 16384 + B 16384 + sA 512 per stage (two math warpgroups read sB from global
   // memory: no sB stage), D tile 32768, 16 B of barriers per stage, an 8 B split-K flag, 1024 B
-  // slack. 5 stages: 5*33280 + 32768 + 80 + 8 + 1024 = 200280 B. 6 stages would take 6*33280 +
-  // 32768 + 96 + 8 + 1024 = 233576 B > 232448 B with the D tile, so they go without it (the
-  // epilogue stores from registers): 6*33280 + 96 + 8 + 1024 = 200808 B. 7 stages fit neither
-  // way: 7*33280 + 112 + 8 + 1024 = 234104 B.
+  // slack. 5 stages: 5*33280 + 32768 + 80 + 8 + 1024 = 200280 B. 6 stages: 6*33280 + 32768 + 96
+  // + 8 + 1024 = 233576 B > 232448 B.
   EXPECT_EQ(smem_layout(config(128, 128, 5)).total_bytes, 200280);
-  EXPECT_TRUE(config(128, 128, 5).d_tile_in_smem());
   expect_legal(config(128, 128, 5));
-  EXPECT_FALSE(config(128, 128, 6).d_tile_in_smem());
-  EXPECT_EQ(smem_layout(config(128, 128, 6)).d_tile_bytes, 0);
-  EXPECT_EQ(smem_layout(config(128, 128, 6)).total_bytes, 200808);
-  expect_legal(config(128, 128, 6));
-  expect_illegal(config(128, 128, 7), "smem",
-                 {"shared memory 234104 B > 232448 B limit",
-                  "7 stages x (A 16384 + B 16384 + sA 512 + sB 0) + D tile 0 (none: stored from "
-                  "registers) + barriers 112 + flag 8 + padding 0 + alignment slack 1024"});
-  // The peak row's tile: 3 stages of 48 KB keep the 64 KB D tile, 4 stages need its room.
-  EXPECT_TRUE(config(256, 128, 3).d_tile_in_smem());
-  EXPECT_FALSE(config(256, 128, 4).d_tile_in_smem());
-  expect_legal(config(256, 128, 4));
+  expect_illegal(config(128, 128, 6), "smem",
+                 {"shared memory 233576 B > 232448 B limit",
+                  "6 stages x (A 16384 + B 16384 + sA 512 + sB 0) + D tile 32768 + barriers 96 + "
+                  "flag 8 + padding 0 + alignment slack 1024"});
   // Exactly at the limit is legal, one byte less is not.
   expect_legal(config(128, 128, 5), kProblem, {.smem_per_block_bytes = 200280});
   expect_illegal(config(128, 128, 5), "smem", {"200280 B > 200279 B limit"}, kProblem,

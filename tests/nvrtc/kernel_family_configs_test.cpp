@@ -94,30 +94,5 @@ TEST(KernelFamily, ThreeWarpgroupTilesCompileWithoutSpills) {
   test::expect_compiles_cleanly(configs);
 }
 
-// Members whose stages leave no room for the D tile store from the accumulators (the kernel's
-// d_from_registers): the peak row's bm256_bn128 with 4 stages (dense, multicast, compiled for K),
-// a split-K member (the workspace sum, as before) and a grouped one (its ragged tiles store
-// pairs too). GEMMTUNE_D_FROM_REGISTERS compiles the pairs in the split-K cluster sum
-// (tests/nvrtc/experiment_hooks_test.cpp): its members always keep the tile.
-TEST(KernelFamily, MembersWithoutTheDTileCompileWithoutSpills) {
-  std::vector<KernelConfig> configs;
-  for (const char* text : {"bm256_bn128_s4_mcA_sm132_rN8_sk1", "bm256_bn128_s4_mc0_sm132_rN8_sk1",
-                           "bm128_bn128_s6_mcB_sm132_rN8_sk1", "bm128_bn128_s6_mc0_sm132_rN8_sk2",
-                           "bm128_bn192_s5_mc0_sm132_rN8_sk1_gC"}) {
-    std::string error;
-    const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
-    ASSERT_TRUE(c) << error;
-    configs.push_back(*c);
-  }
-  const std::optional<KernelConfig> twin = k_specialised(configs[0], 16384);
-  ASSERT_TRUE(twin);
-  configs.push_back(*twin);
-  for (const KernelConfig& c : configs) {
-    EXPECT_FALSE(c.d_tile_in_smem()) << to_string(c);
-    EXPECT_FALSE(c.split_k_in_cluster()) << to_string(c);
-  }
-  test::expect_compiles_cleanly(configs);
-}
-
 }  // namespace
 }  // namespace gemmtune::jit
