@@ -129,8 +129,8 @@ __device__ __forceinline__ constexpr bool d_from_registers() {
 }
 
 /// Each math thread writes its own bf16 pairs of the tile to D, rows below row_end (a warp
-/// instruction: 8 rows x 16 bytes). No shared memory and no barrier: the warps go on to the next
-/// tile while the stores drain.
+/// instruction: 8 rows x 16 bytes). No shared memory and no barrier, yet not asynchronous: a
+/// bm256_bn128 tile's 4096 such instructions hold the math warps up (d_from_registers).
 template <class C>
 __device__ __forceinline__ void store_tile_pairs(const GemmtuneGemmParams& p,
                                                  const float (&sum)[C::kSlices][C::Wgmma::kAccum],
