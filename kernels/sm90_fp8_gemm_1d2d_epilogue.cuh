@@ -116,9 +116,10 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
 /// the accumulators to global memory as each thread's bf16 pairs, with no shared-memory D tile
 /// (whose 64 KB at bm256_bn128 would have made room for a fourth 48 KB stage). Measured on the
 /// H200 beside DeepGEMM (results/2026-11-26-d-tile-out-of-smem/1540-d-from-registers-ab/): ~5.4
-/// µs more per bm256_bn128 tile at every K (the math warps wait out 4096 scattered stores, 8 rows
-/// of 16 bytes each): 4096 x 7168 x 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a
-/// fourth stage then bought back 1.7% at most.
+/// µs more per bm256_bn128 tile at every K (512 warp store instructions a tile, each scattered
+/// over 8 rows of 16 bytes: 4096 partial-sector pieces, which the warps wait out): 4096 x 7168 x
+/// 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a fourth stage then bought back 1.7%
+/// at most.
 template <class C>
 __device__ __forceinline__ constexpr bool d_from_registers() {
 #ifdef GEMMTUNE_D_FROM_REGISTERS
@@ -130,7 +131,7 @@ __device__ __forceinline__ constexpr bool d_from_registers() {
 
 /// Each math thread writes its own bf16 pairs of the tile to D, rows below row_end (a warp
 /// instruction: 8 rows x 16 bytes). No shared memory and no barrier, yet not asynchronous: a
-/// bm256_bn128 tile's 4096 such instructions hold the math warps up (d_from_registers).
+/// bm256_bn128 tile's 512 such instructions hold the math warps up (d_from_registers).
 template <class C>
 __device__ __forceinline__ void store_tile_pairs(const GemmtuneGemmParams& p,
                                                  const float (&sum)[C::kSlices][C::Wgmma::kAccum],
