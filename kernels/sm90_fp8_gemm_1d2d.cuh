@@ -21,11 +21,8 @@
 //                      The mainloop is compiled once per possible split of a tile between two
 //                      weight-scale blocks, so the promotion has no per-value scale select.
 //   epilogue           bf16 tile to shared memory, one TMA store, overlapped with the producer
-//                      already loading the next tile. Where the stages leave the tile no room
-//                      (kDTileInLastStage), it is staged in the last stage's buffers and a warp of
-//                      the producer warpgroup stores it, then releases that stage. Split-K: FP32
-//                      partials to a workspace, the last CTA of a tile (arrival counter) sums them
-//                      in split order (deterministic).
+//                      already loading the next tile. Split-K: FP32 partials to a workspace, the
+//                      last CTA of a tile (arrival counter) sums them in split order (deterministic).
 //   multicast          clusters of 2 CTAs on tiles sharing A (kMulticast 1) or B (2): the CTA of
 //                      rank 0 loads the shared operand for both (one multicast per stage). With an odd number of tiles
 //                      the second CTA mirrors its partner's tile and discards its result.
@@ -140,47 +137,6 @@ __device__ __forceinline__ void release_stage(u64* empty_bar) {
   } else {
     mbarrier_arrive<kCount>(empty_bar);
   }
-}
-
-/// The producer warpgroup's warp that stores D tiles staged in the last stage
-/// (C::kDTileInLastStage; warp 0 is the producer's, warp 1 the scale producer's where it exists).
-constexpr int kDStoreWarp = 2;
-
-/// d_tile_in_last_stage (KernelConfig::d_tile_in_last_stage): the D store warp. For each tile of
-/// this CTA, in the math warpgroups' order: waits until they have staged it (kDStagedBarrier),
-/// has one lane store it by TMA and wait until the stores have read the stage, then releases the
-/// last stage for every math warp of the CTA (to both CTAs' producers with multicast, as
-/// release_stage): the math warps held back their release of the tile's last use of that stage
-/// (k_loop's defers_release), so the producer cannot load into the D tile while it is staged.
-/// NOTE: a warp of its own because a bulk group's reads are waited for by the thread that issued
-/// it: a math thread would hold its warpgroup's next wgmma for the wait (the stores of all SMs'
-/// tiles leave together).
-template <class C>
-__device__ __forceinline__ void d_store_warp(const TmaDescriptor* tmap_d,
-                                             const GemmtuneGemmParams& p, char* smem, u64* empty) {
-  static_assert(C::kSplitK == 1 && C::kGroupLayout == 0 && C::kDSwizzleBytes == 128,
-                "KernelConfig::d_tile_in_last_stage: dense, split_k 1, 128-byte D chunks");
-  constexpr int kClusterSize = C::kMulticast ? 2 : 1;
-  constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  const u32 rank = kClusterSize > 1 ? cluster_cta_rank() : 0;
-  const bool lane0 = lane_id() == 0;
-  const Schedule<C> sched = make_schedule<C, true>(p, smem);
-  const int num_kb = k_blocks<C>(p);
-  GroupCache group_cache;
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units;
-       unit += C::kNumSms / kClusterSize) {
-    const TileTask t = tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
-    named_barrier_sync(kDStagedBarrier, kMathThreads + 32);
-    if (lane0) {
-      if (t.work.owns_result) {
-        issue_tile_stores<C>(tmap_d, smem, t.a_row0, t.n0);
-        tma_store_wait_read();
-      }
-      release_stage<kClusterSize, 4 * C::kMathWarpgroups>(&empty[C::kStages - 1]);
-    }
-    __syncwarp();
-  }
-  if (lane0) tma_store_wait_all();
 }
 
 /// Whether a multicast build's math warps release a stage from two lanes at once, lane r
@@ -514,11 +470,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
         }
       };
-      // d_tile_in_last_stage: whether block kb is the tile's last use of the last stage, which
-      // the D tile takes next; the D store warp releases it once the tile is stored.
-      auto defers_release = [&](int kb, int st) {
-        return d_tile_in_last_stage<C>() && st == C::kStages - 1 && kb + C::kStages >= kb_end;
-      };
       // Promotes one 64-row slice's product d into its FP32 sum, fragments before the tile's
       // scale-block boundary (kLo) by the first block's scales, the rest by the second's.
       auto promote = [&](const float (&d)[Wgmma::kAccum], float (&slice_sum)[Wgmma::kAccum],
@@ -597,7 +548,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_hi[h] = a_scale * sb_hi;
           }
           wgmma_wait<0>();
-          if (s == C::kSlices - 1 && !defers_release(kb, stage)) release(stage);
+          if (s == C::kSlices - 1) release(stage);
           promote(acc, sum[s], scale_lo, scale_hi);
         }
       };
@@ -644,7 +595,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             scale_lo[h] = a_scale * sb_lo;
             scale_hi[h] = a_scale * sb_hi;
           }
-          if (!defers_release(kb, st)) release(st);
+          release(st);
           promote(d, sum[0], scale_lo, scale_hi);
         };
         // Passes of up to mma_pass_blocks K blocks, alternating between the two accumulators:
@@ -773,8 +724,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
 #endif
   }
   if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && !d_from_registers<C>() &&
-      !d_tile_in_last_stage<C>() && threadIdx.x == 128) {
-    tma_store_wait_all();  // (the D store warp waits for its own)
+      threadIdx.x == 128) {
+    tma_store_wait_all();
   }
 #if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
   // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
@@ -864,9 +815,6 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
     if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
-    if (d_tile_in_last_stage<C>() && threadIdx.x / 32 == kDStoreWarp) {
-      d_store_warp<C>(tmap_d, p, smem, empty);
-    }
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536

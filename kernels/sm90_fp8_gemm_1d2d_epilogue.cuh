@@ -26,45 +26,8 @@ __device__ __forceinline__ int d_tile_offset(int row, int col) {
   return linear ^ (((linear >> 7) & (C::kDSwizzleBytes / 16 - 1)) << 4);
 }
 
-/// How far the chunk holding column `col` lies past its place in a contiguous tile: with the D
-/// tile in the last stage (C::kDTileInLastStage, src/core/smem_layout.hpp) chunk 0 is the last A
-/// stage and the others start at the last B stage; else 0. Callers pass a compile-time column
-/// (a fragment's first), so the shift folds into the address.
-template <class C>
-__device__ __forceinline__ constexpr int d_chunk_shift(int col) {
-  return C::kDTileInLastStage && col >= C::kDSwizzleBytes / 2 ? C::kDRestShift : 0;
-}
-
-/// GEMMTUNE_D_FROM_REGISTERS (experiment hook; refuted on 2026-11-26): finished tiles go from
-/// the accumulators to global memory as each thread's bf16 pairs, with no shared-memory D tile
-/// (whose 64 KB at bm256_bn128 would have made room for a fourth 48 KB stage). Measured on the
-/// H200 beside DeepGEMM (results/2026-11-26-d-tile-out-of-smem/1540-d-from-registers-ab/): ~5.4
-/// µs more per bm256_bn128 tile at every K (512 warp store instructions a tile, each scattered
-/// over 8 rows of 16 bytes: 4096 partial-sector pieces, which the warps wait out): 4096 x 7168 x
-/// 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a fourth stage then bought back 1.7%
-/// at most.
-template <class C>
-__device__ __forceinline__ constexpr bool d_from_registers() {
-#ifdef GEMMTUNE_D_FROM_REGISTERS
-  return true;
-#else
-  return false;
-#endif
-}
-
-/// Whether this build stages D tiles in the last pipeline stage for the D store warp
-/// (C::kDTileInLastStage, KernelConfig::d_tile_in_last_stage); not under d_from_registers, which
-/// stages no tile (its members then release every stage themselves).
-template <class C>
-__device__ __forceinline__ constexpr bool d_tile_in_last_stage() {
-  return C::kDTileInLastStage && !d_from_registers<C>();
-}
-
 /// Writes the math warpgroups' FP32 sums as bf16 into the shared-memory D tile (laid out as
 /// d_tile_offset), once the previous tile's TMA stores have read it. Every math thread takes part.
-/// NOTE: with the tile in the last stage the barrier also keeps the writes behind the other
-/// warpgroup's last wgmma reads of that stage; the previous tile's stores have read it since the
-/// stage came back from the D store warp (this tile's K blocks passed through it).
 template <class C>
 __device__ __forceinline__ void stage_tile(char* smem,
                                            const float (&sum)[C::kSlices][C::Wgmma::kAccum],
@@ -91,58 +54,40 @@ __device__ __forceinline__ void stage_tile(char* smem,
     const float* v = sum[s];
 #pragma unroll
     for (int j = 0; j + 1 < C::kBlockN / 8; j += 2) {
-      stmatrix_x4(tile_addr + d_chunk_shift<C>(j * 8) + d_tile_offset<C>(row, j * 8 + lane_col),
+      stmatrix_x4(tile_addr + d_tile_offset<C>(row, j * 8 + lane_col),
                   pack_bf16x2(v[j * 4], v[j * 4 + 1]), pack_bf16x2(v[j * 4 + 2], v[j * 4 + 3]),
                   pack_bf16x2(v[j * 4 + 4], v[j * 4 + 5]),
                   pack_bf16x2(v[j * 4 + 6], v[j * 4 + 7]));
     }
     if ((C::kBlockN / 8) % 2 == 1) {  // last fragment alone; lanes 16-31 addresses are ignored
       constexpr int j = C::kBlockN / 8 - 1;
-      stmatrix_x2(tile_addr + d_chunk_shift<C>(j * 8) + d_tile_offset<C>(row, j * 8),
-                  pack_bf16x2(v[j * 4], v[j * 4 + 1]), pack_bf16x2(v[j * 4 + 2], v[j * 4 + 3]));
+      stmatrix_x2(tile_addr + d_tile_offset<C>(row, j * 8), pack_bf16x2(v[j * 4], v[j * 4 + 1]),
+                  pack_bf16x2(v[j * 4 + 2], v[j * 4 + 3]));
     }
   }
   GEMMTUNE_TP_PART(kTpEpiStage);
 }
 
-/// The named barrier on which the math warps hand a staged D tile to the D store warp
-/// (C::kDTileInLastStage; 1-3 are the math warpgroups').
-constexpr u32 kDStagedBarrier = 4;
-
-/// Issues the TMA stores of the staged D tile (one per column chunk) and commits them as one
-/// bulk group of the calling thread.
-template <class C>
-__device__ __forceinline__ void issue_tile_stores(const TmaDescriptor* tmap_d, char* smem, int m0,
-                                                  int n0) {
-  constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
-  char* tile = smem + C::kDOffset;
-#pragma unroll
-  for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
-    const int chunk_offset =
-        chunk * C::kBlockM * kChunkCols * 2 + d_chunk_shift<C>(chunk * kChunkCols);
-    tma_store_2d(tmap_d, tile + chunk_offset, n0 + chunk * kChunkCols, m0);
-  }
-  tma_store_commit();
-}
-
 /// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
-/// column chunk), issued by one thread; they complete while the next tile computes. With the D
-/// tile in the last stage the math warps only hand the staged tile to the D store warp (it
-/// issues the stores and releases the stage: d_store_warp) and go on to the next tile.
+/// column chunk), issued by one thread; they complete while the next tile computes.
 template <class C>
 __device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
                                                const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                int row0, int m0, int n0, bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
+  char* tile = smem + C::kDOffset;
   stage_tile<C>(smem, sum, row0);
   fence_proxy_async_smem();
-  if constexpr (d_tile_in_last_stage<C>()) {
-    named_barrier_arrive(kDStagedBarrier, kMathThreads + 32);
-    return;
-  }
   GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
   GEMMTUNE_TP_PART(kTpEpiBar2);
-  if (threadIdx.x == 128 && owns_result) issue_tile_stores<C>(tmap_d, smem, m0, n0);
+  if (threadIdx.x == 128 && owns_result) {
+#pragma unroll
+    for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
+      tma_store_2d(tmap_d, tile + chunk * C::kBlockM * kChunkCols * 2, n0 + chunk * kChunkCols, m0);
+    }
+    tma_store_commit();
+  }
 }
 
 /// Calls f(row, col, i) for each pair of adjacent output columns this thread holds inside D
@@ -165,6 +110,23 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
       }
     }
   }
+}
+
+/// GEMMTUNE_D_FROM_REGISTERS (experiment hook; refuted on 2026-11-26): finished tiles go from
+/// the accumulators to global memory as each thread's bf16 pairs, with no shared-memory D tile
+/// (whose 64 KB at bm256_bn128 would have made room for a fourth 48 KB stage). Measured on the
+/// H200 beside DeepGEMM (results/2026-11-26-d-tile-out-of-smem/1540-d-from-registers-ab/): ~5.4
+/// µs more per bm256_bn128 tile at every K (512 warp store instructions a tile, each scattered
+/// over 8 rows of 16 bytes: 4096 partial-sector pieces, which the warps wait out): 4096 x 7168 x
+/// 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a fourth stage then bought back 1.7%
+/// at most.
+template <class C>
+__device__ __forceinline__ constexpr bool d_from_registers() {
+#ifdef GEMMTUNE_D_FROM_REGISTERS
+  return true;
+#else
+  return false;
+#endif
 }
 
 /// Each math thread writes its own bf16 pairs of the tile to D, rows below row_end (a warp
@@ -422,8 +384,7 @@ __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, cha
       const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
       if (n0 + col < p.n) {
         *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
-            *reinterpret_cast<const uint4*>(tile + d_chunk_shift<C>(col) +
-                                            d_tile_offset<C>(row, col));
+            *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
       }
     }
     // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile

@@ -183,18 +183,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
 
 bool KernelConfig::split_k_in_cluster() const {
   if (split_k != 2 || multicast != Multicast::kNone || num_sms % 2 != 0) return false;
-  return smem_layout_for(*this, true, false).total_bytes <= kHopperSmemPerBlockBytes;
-}
-
-bool KernelConfig::d_tile_in_last_stage() const {
-  // NOTE: two math warpgroups only: with three, the producer warpgroup's 32 registers spilled
-  // 24 bytes in the D store warp (bm192_bn128_s5_mcA, NVRTC 13.0).
-  if (layout != GroupLayout::kNone || split_k != 1 || math_warpgroups() != 2 ||
-      d_swizzle_bytes(block_n) != 128 || stages < 2) {
-    return false;
-  }
-  return smem_layout_for(*this, false, false).total_bytes > kHopperSmemPerBlockBytes &&
-         smem_layout_for(*this, false, true).total_bytes <= kHopperSmemPerBlockBytes;
+  return smem_layout_for(*this, true).total_bytes <= kHopperSmemPerBlockBytes;
 }
 
 int KernelConfig::mainloop_copies() const {
@@ -221,11 +210,7 @@ std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k)
   // NOTE: the weight-scale region (sb_per_tile) grows the twin's shared memory with K; a twin
   // that no longer fits is none (bm128_bn160_s5_mcA_gM at K 7168: 232544 B > 232448 B failed to
   // launch in a sweep, results/2026-11-23-grouped-vs-deepgemm/1715-…).
-  // A twin differs from its original in K only, so it keeps the original's D tile placement.
-  if (smem_layout(twin).total_bytes > kHopperSmemPerBlockBytes ||
-      twin.d_tile_in_last_stage() != config.d_tile_in_last_stage()) {
-    return std::nullopt;
-  }
+  if (smem_layout(twin).total_bytes > kHopperSmemPerBlockBytes) return std::nullopt;
   return twin;
 }
 

@@ -55,23 +55,6 @@ struct KernelConfig {
   /// pairs rank with split), and rank 0's block_m x block_n FP32 receive buffer fits in shared
   /// memory beside the config's stages; else the workspace path, as before.
   [[nodiscard]] bool split_k_in_cluster() const;
-  /// Whether the epilogue stages the bf16 D tile in the last pipeline stage (its A and B buffers,
-  /// plus what they lack past the B stages: src/core/smem_layout.hpp) instead of beside the ring.
-  /// Only where the stages leave the tile no room of its own: bm256_bn128 takes 4 stages of 48 KB
-  /// (220 KB with the tile's 16 KB remainder), not 3; bm128_bn192 5, not 4. Every config that fits
-  /// with its own tile keeps it, so no existing member changes.
-  /// How it stays correct: every tile's K blocks pass through the last stage (legality rule
-  /// d_tile_last_stage_k: K >= stages x 128, split_k 1), and the math warps hold back their
-  /// release of the tile's last use of that stage; a producer-warpgroup warp stores the tile and
-  /// releases the stage once the TMA store has read it. So the producer prefetches the next tile
-  /// into the other stages during the epilogue, as a ring one stage shorter does today.
-  /// Why: with 3 stages the math warpgroups of the peak row (4096 x 7168 x 16384) wait 7.3% of
-  /// the K loop for full stages (results/2026-11-26-tensor-roof-and-bm192/, call J), and a 4th
-  /// stage measured 1.7% faster there with the epilogue stored from registers (results/
-  /// 2026-11-26-d-tile-out-of-smem/, whose register stores cost more than that).
-  /// Dense, split_k 1, two math warpgroups (block_m 128 or 256), block_n a multiple of 64 (a
-  /// 128-byte D chunk is then an A stage).
-  [[nodiscard]] bool d_tile_in_last_stage() const;
   /// CTAs per cluster: 2 when multicasting or when the splits sum in a cluster, else 1.
   [[nodiscard]] int cluster_size() const {
     return multicast != Multicast::kNone || split_k_in_cluster() ? 2 : 1;

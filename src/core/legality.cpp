@@ -98,7 +98,7 @@ std::string scale_block_friendly_block_ns() {
 // `before`; kNoRule when none is violated. No text: plans evaluate it for many problems.
 // NOTE: it reads the problem only through N, K, layout, one_m_block() and
 // split_k_workspace_fits(), and the config only through block_m, block_n, multicast, split_k,
-// layout, fixed_k and d_tile_last_stage_min_k_blocks(); ConfigListLegality
+// layout and fixed_k; ConfigListLegality
 // (core/legality_table.cpp) shares verdicts between problems and between configs on that basis.
 RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const DeviceLimits& limits,
                              RuleIndex before) {
@@ -109,7 +109,6 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   constexpr RuleIndex kSplitKWorkspace = rule_index("split_k_workspace");
   constexpr RuleIndex kGroupLayout = rule_index("group_layout");
   constexpr RuleIndex kFixedK = rule_index("fixed_k");
-  constexpr RuleIndex kDTileLastStageK = rule_index("d_tile_last_stage_k");
   // NOTE: block_m and block_n are valid here: their rules come before kMulticastA, and only a
   // config that passed them asks about a later rule.
   if (before <= kMulticastA) return kNoRule;
@@ -127,8 +126,6 @@ RuleIndex first_problem_rule(const Problem& p, const KernelConfig& c, const Devi
   if (c.layout != p.layout) return kGroupLayout;
   if (before <= kFixedK) return kNoRule;
   if (c.fixed_k != 0 && c.fixed_k != p.k) return kFixedK;
-  if (before <= kDTileLastStageK) return kNoRule;
-  if (k_blocks < d_tile_last_stage_min_k_blocks(c)) return kDTileLastStageK;
   return kNoRule;
 }
 
@@ -160,12 +157,6 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
   if (id == "fixed_k") {
     return illegal(id, fmt::format("config {} is compiled for K {}, the problem has K {}",
                                    to_string(c), c.fixed_k, p.k));
-  }
-  if (id == "d_tile_last_stage_k") {
-    return illegal(id, fmt::format("config {} stages its D tile in its last stage, which every "
-                                   "tile's K blocks must pass through: K {} has {} K block(s), "
-                                   "needs >= {} (its stages)", to_string(c), p.k, k_blocks,
-                                   c.stages));
   }
   if (id == "group_layout") {
     return illegal(id, fmt::format("config {} computes {}, the problem is {}", to_string(c),
@@ -274,10 +265,6 @@ Legality check_problem(const Problem& p, const DeviceLimits& limits) {
 }
 
 bool one_m_block(int64_t m, int block_m) { return ceil_div(m, block_m) < 2; }
-
-int64_t d_tile_last_stage_min_k_blocks(const KernelConfig& config) {
-  return config.d_tile_in_last_stage() ? config.stages : 0;
-}
 
 bool split_k_workspace_fits(const Problem& p, int split_k, const DeviceLimits& limits) {
   const std::optional<ProblemBytes> bytes = problem_bytes(p);

@@ -70,7 +70,7 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 29> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 28> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
@@ -100,7 +100,6 @@ inline constexpr std::array<LegalityRule, 29> kLegalityRules{{
     {"fixed_k_split_k", "a config compiled for one K (_k) splits its K blocks evenly"},
     {"group_layout", "the config is built for the problem's op (dense or its grouped layout)"},
     {"fixed_k", "a config compiled for one K (_k) runs that K only"},
-    {"d_tile_last_stage_k", "a config staging D in its last stage runs K >= stages x 128"},
 }};
 
 /// Index of a rule in kLegalityRules.
@@ -150,9 +149,6 @@ struct ProblemBytes {
 
 /// Whether M fits one m-block of `block_m` rows (rule multicast_b_m_blocks).
 [[nodiscard]] bool one_m_block(int64_t m, int block_m);
-/// The fewest K blocks a problem may have for `config` (rule d_tile_last_stage_k): its stages
-/// where it stages the D tile in its last stage (KernelConfig::d_tile_in_last_stage), else 0.
-[[nodiscard]] int64_t d_tile_last_stage_min_k_blocks(const KernelConfig& config);
 /// Whether the operands plus a split-K workspace of `split_k` partial M x N fp32 sums fit in
 /// device memory (rule split_k_workspace).
 [[nodiscard]] bool split_k_workspace_fits(const Problem& problem, int split_k,

@@ -18,15 +18,14 @@ void append_bytes(std::string& key, int64_t value) {
 ConfigListLegality::ConfigListLegality(const std::vector<KernelConfig>& configs,
                                        const DeviceLimits& limits)
     : configs_(configs), limits_(limits) {
-  std::map<std::tuple<int, int, Multicast, int, GroupLayout, int, int64_t, RuleIndex>, size_t>
-      group_of;
+  std::map<std::tuple<int, int, Multicast, int, GroupLayout, int, RuleIndex>, size_t> group_of;
   for (size_t i = 0; i < configs_.size(); ++i) {
     const KernelConfig& config = configs_[i];
     const Legality verdict = check_config_alone(config, limits_);
     const RuleIndex alone = verdict.legal ? kNoRule : rule_index(verdict.rule_id);
     const auto [it, added] = group_of.try_emplace(
         {config.block_m, config.block_n, config.multicast, config.split_k, config.layout,
-         config.fixed_k, d_tile_last_stage_min_k_blocks(config), alone},
+         config.fixed_k, alone},
         groups_.size());
     if (added) groups_.push_back({.config = config, .alone = alone, .members = {}});
     groups_[it->second].members.push_back(i);

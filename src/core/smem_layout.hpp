@@ -6,16 +6,11 @@
 ///   [group tables: grouped layouts only][sB of a tile, two buffers: sb_per_tile only]
 ///   [a peer's FP32 partial tile: split_k_in_cluster only]
 ///
-/// With KernelConfig::d_tile_in_last_stage the D tile has no room of its own: its first column
-/// chunk (block_m x 128 bytes, an A stage's size) is the last A stage, the other chunks start at
-/// the last B stage and run on into the [D tile] slot, which holds only what B's stage lacks.
-///
 /// It depends on the config only, not on the problem, so one compiled kernel serves every shape.
 ///
 /// NOTE: A and B stage buffers are 1024-byte aligned because the 128B TMA swizzle pattern repeats
 /// every 8 rows x 128 bytes and wgmma descriptors assume that base alignment (PTX ISA, "Matrix
 /// Descriptor Format"). Every size below A/B/D is a multiple of 1024, so only the base is padded.
-#include <algorithm>
 #include <cstdint>
 
 #include "core/kernel_config.hpp"
@@ -26,11 +21,7 @@ namespace gemmtune {
 struct SmemLayout {
   int64_t a_stage_bytes = 0;   ///< block_m x 128 e4m3
   int64_t b_stage_bytes = 0;   ///< block_n x 128 e4m3
-  int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store; with
-                               ///< d_tile_in_last_stage the part past the last B stage
-  /// d_tile_in_last_stage: how far chunks 1.. of the D tile lie past where a contiguous tile at
-  /// d_offset (chunk 0, the last A stage) would put them: (stages - 1) B stages. Else 0.
-  int64_t d_rest_shift = 0;
+  int64_t d_tile_bytes = 0;    ///< block_m x block_n bf16 staging tile for the TMA store
   int64_t sa_stage_bytes = 0;  ///< block_m fp32 activation scales (grouped: + 128 B, see
                                ///< gemmtune_grouped_sa_box_rows in kernels/gemmtune_params.h)
   int64_t sb_stage_bytes = 0;  ///< the sB TMA box (2 x kSbRunFloats fp32) padded to 128 B, or 0
@@ -69,28 +60,20 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 /// Leading dimension of sB (floats): K blocks padded to 4, as cuBLASLt requires.
 [[nodiscard]] constexpr int64_t sb_leading_dim(int64_t k) { return (num_k_blocks(k) + 3) / 4 * 4; }
 
-/// The layout of `c`, with rank 0's split-K receive buffer when `split_k_in_cluster`, and the D
-/// tile in the last stage when `d_tile_in_last_stage` (which needs 128-byte D chunks: block_n a
-/// multiple of 64, so that a chunk is an A stage).
-[[nodiscard]] inline SmemLayout smem_layout_for(const KernelConfig& c, bool split_k_in_cluster,
-                                                bool d_tile_in_last_stage) {
+/// The layout of `c`, with rank 0's split-K receive buffer when `split_k_in_cluster`.
+[[nodiscard]] inline SmemLayout smem_layout_for(const KernelConfig& c, bool split_k_in_cluster) {
   SmemLayout s;
   s.a_stage_bytes = int64_t{c.block_m} * KernelConfig::kBlockK;
   s.b_stage_bytes = int64_t{c.block_n} * KernelConfig::kBlockK;
-  const int64_t d_bytes = int64_t{c.block_m} * c.block_n * 2;
-  s.d_tile_bytes =
-      d_tile_in_last_stage ? std::max<int64_t>(0, d_bytes - s.a_stage_bytes - s.b_stage_bytes)
-                           : d_bytes;
+  s.d_tile_bytes = int64_t{c.block_m} * c.block_n * 2;
   // A multiple of 128 (block_m >= 64); grouped: 4 rows more for the aligned sA box (128 B).
   s.sa_stage_bytes = int64_t{c.block_m} * 4 + (c.layout == GroupLayout::kNone ? 0 : 128);
   s.sb_stage_bytes = c.sb_in_stage() ? kSbStageBytes : 0;
   s.barrier_bytes = int64_t{c.stages} * 2 * 8;
   s.a_offset = 0;
   s.b_offset = s.a_offset + c.stages * s.a_stage_bytes;
-  const int64_t d_slot = s.b_offset + c.stages * s.b_stage_bytes;
-  s.d_offset = d_tile_in_last_stage ? s.a_offset + (c.stages - 1) * s.a_stage_bytes : d_slot;
-  s.d_rest_shift = d_tile_in_last_stage ? (c.stages - 1) * s.b_stage_bytes : 0;
-  s.sa_offset = d_slot + s.d_tile_bytes;
+  s.d_offset = s.b_offset + c.stages * s.b_stage_bytes;
+  s.sa_offset = s.d_offset + s.d_tile_bytes;
   s.sb_offset = s.sa_offset + c.stages * s.sa_stage_bytes;
   s.full_barrier_offset = (s.sb_offset + c.stages * s.sb_stage_bytes + 7) / 8 * 8;
   s.empty_barrier_offset = s.full_barrier_offset + c.stages * 8;
@@ -114,7 +97,7 @@ inline constexpr int64_t kMaxGroups = kGemmtuneMaxGroups;
 }
 
 [[nodiscard]] inline SmemLayout smem_layout(const KernelConfig& c) {
-  return smem_layout_for(c, c.split_k_in_cluster(), c.d_tile_in_last_stage());
+  return smem_layout_for(c, c.split_k_in_cluster());
 }
 
 /// Swizzle span in bytes (128, 64, 32, or 0 for none) of the bf16 D tile in shared memory. The

@@ -73,9 +73,6 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << "  static constexpr int kAOffset = " << layout.a_offset << ";\n"
     << "  static constexpr int kBOffset = " << layout.b_offset << ";\n"
     << "  static constexpr int kDOffset = " << layout.d_offset << ";\n"
-    << "  static constexpr bool kDTileInLastStage = "
-    << (c.d_tile_in_last_stage() ? "true" : "false") << ";\n"
-    << "  static constexpr int kDRestShift = " << layout.d_rest_shift << ";\n"
     << "  static constexpr int kSaOffset = " << layout.sa_offset << ";\n"
     << "  static constexpr int kSaStageBytes = " << layout.sa_stage_bytes << ";\n"
     << "  static constexpr int kSaBoxes = " << gemmtune_grouped_sa_boxes(c.block_m)

@@ -115,7 +115,7 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
   EXPECT_EQ(with.split_k_recv_offset % 16, 0);
   EXPECT_EQ(with.flag_bytes, 16);
   // The buffer, the second mbarrier and at most 15 bytes to align the buffer to 16.
-  const int64_t added = with.total_bytes - smem_layout_for(small, false, false).total_bytes;
+  const int64_t added = with.total_bytes - smem_layout_for(small, false).total_bytes;
   EXPECT_GE(added, 64 * 32 * 4 + 8);
   EXPECT_LE(added, 64 * 32 * 4 + 8 + 15);
   // Too deep a ring for the buffer: the workspace path, its layout as before.
@@ -129,31 +129,9 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
                             "bm64_bn32_s12_mc0_sm131_rN8_sk2", "bm64_bn32_s12_mcA_sm132_rN8_sk2"}) {
     const KernelConfig c = config(other);
     EXPECT_FALSE(c.split_k_in_cluster()) << other;
-    EXPECT_EQ(smem_layout(c).total_bytes, smem_layout_for(c, false, false).total_bytes) << other;
+    EXPECT_EQ(smem_layout(c).total_bytes, smem_layout_for(c, false).total_bytes) << other;
   }
   EXPECT_EQ(config("bm64_bn32_s12_mcA_sm132_rN8_sk2").cluster_size(), 2);
-}
-
-// A twin differs from its original in K only: it keeps the original's D tile placement, so a
-// member with a tile of its own whose weight-scale region would push the tile into the last
-// stage has no twin. bm256_bn128_s4 (the tile in the last stage) has one, placed the same.
-TEST(KernelConfig, TwinsKeepTheirOriginalsDTilePlacement) {
-  const auto config = [](const char* text) { return *parse_kernel_config(text, nullptr); };
-  const KernelConfig peak = config("bm256_bn128_s4_mcA_sm132_rN8_sk1");
-  ASSERT_TRUE(peak.d_tile_in_last_stage());
-  const std::optional<KernelConfig> twin = k_specialised(peak, 16384);
-  ASSERT_TRUE(twin);
-  EXPECT_TRUE(twin->d_tile_in_last_stage());
-  // bm128_bn192_s4 at K 16384: its own tile (208 KB) plus the 2 KB region still fits.
-  const KernelConfig wide = config("bm128_bn192_s4_mc0_sm132_rN8_sk1");
-  EXPECT_FALSE(wide.d_tile_in_last_stage());
-  ASSERT_TRUE(k_specialised(wide, 16384));
-  EXPECT_FALSE(k_specialised(wide, 16384)->d_tile_in_last_stage());
-  // bm128_bn192_s5 has its tile in the last stage, and so has its twin.
-  const KernelConfig deep = config("bm128_bn192_s5_mc0_sm132_rN8_sk1");
-  EXPECT_TRUE(deep.d_tile_in_last_stage());
-  ASSERT_TRUE(k_specialised(deep, 7168));
-  EXPECT_TRUE(k_specialised(deep, 7168)->d_tile_in_last_stage());
 }
 
 // Two K blocks in flight (the kernel's mma_ahead) only in the one-warpgroup loop and only where

@@ -94,47 +94,14 @@ TEST(Legality, Stages) {
 TEST(Legality, SharedMemory) {
   // bm128 bn128: A 16384 + B 16384 + sA 512 per stage (two math warpgroups read sB from global
   // memory: no sB stage), D tile 32768, 16 B of barriers per stage, an 8 B split-K flag, 1024 B
-  // slack. 5 stages: 5*33280 + 32768 + 80 + 8 + 1024 = 200280 B. 6 stages would take 6*33280 +
-  // 32768 + 96 + 8 + 1024 = 233576 B > 232448 B with a D tile of their own, so the tile takes
-  // the last stage (its A and B buffers are the tile's 32768 B): 6*33280 + 96 + 8 + 1024 =
-  // 200808 B. 7 stages fit neither way (7*33280 + 112 + 8 + 1024 = 234104 B without the tile).
+  // slack. 5 stages: 5*33280 + 32768 + 80 + 8 + 1024 = 200280 B. 6 stages: 6*33280 + 32768 + 96
+  // + 8 + 1024 = 233576 B > 232448 B.
   EXPECT_EQ(smem_layout(config(128, 128, 5)).total_bytes, 200280);
-  EXPECT_FALSE(config(128, 128, 5).d_tile_in_last_stage());
   expect_legal(config(128, 128, 5));
-  EXPECT_TRUE(config(128, 128, 6).d_tile_in_last_stage());
-  EXPECT_EQ(smem_layout(config(128, 128, 6)).d_tile_bytes, 0);
-  EXPECT_EQ(smem_layout(config(128, 128, 6)).total_bytes, 200808);
-  expect_legal(config(128, 128, 6));
-  EXPECT_FALSE(config(128, 128, 7).d_tile_in_last_stage());
-  expect_illegal(config(128, 128, 7), "smem",
-                 {"shared memory 266872 B > 232448 B limit",
-                  "7 stages x (A 16384 + B 16384 + sA 512 + sB 0) + D tile 32768 + barriers 112 + "
+  expect_illegal(config(128, 128, 6), "smem",
+                 {"shared memory 233576 B > 232448 B limit",
+                  "6 stages x (A 16384 + B 16384 + sA 512 + sB 0) + D tile 32768 + barriers 96 + "
                   "flag 8 + padding 0 + alignment slack 1024"});
-  // The peak row's tile: 3 stages of 48 KB keep a 64 KB D tile of their own; with 4 the tile's
-  // first 32 KB chunk is the last A stage, its second the last B stage (16 KB) and 16 KB past
-  // it: 4*(32768 + 16384 + 1024) + 16384 + 64 + 8 + 1024 = 218184 B.
-  EXPECT_FALSE(config(256, 128, 3).d_tile_in_last_stage());
-  ASSERT_TRUE(config(256, 128, 4).d_tile_in_last_stage());
-  const SmemLayout peak = smem_layout(config(256, 128, 4));
-  EXPECT_EQ(peak.d_tile_bytes, 16384);
-  EXPECT_EQ(peak.d_offset, peak.a_offset + 3 * 32768);
-  EXPECT_EQ(peak.d_rest_shift, 3 * 16384);
-  // Chunk 1 (at d_offset + 32768 in a contiguous tile) lands on the last B stage, and runs on
-  // into the 16 KB slot after the B stages.
-  EXPECT_EQ(peak.d_offset + 32768 + peak.d_rest_shift, peak.b_offset + 3 * 16384);
-  EXPECT_EQ(peak.b_offset + 4 * 16384 + peak.d_tile_bytes, peak.sa_offset);
-  EXPECT_EQ(peak.total_bytes, 218184);
-  expect_legal(config(256, 128, 4));
-  // Where the tile may not take the last stage: split-K (its sums), grouped layouts, one or
-  // three math warpgroups, and block_n not a multiple of 64 (a D chunk is then not an A stage).
-  expect_illegal(with_split_k(config(256, 128, 4), 2), "smem", {"> 232448 B limit"});
-  KernelConfig grouped_peak = config(256, 128, 4);
-  grouped_peak.layout = GroupLayout::kContiguous;
-  EXPECT_FALSE(grouped_peak.d_tile_in_last_stage());
-  EXPECT_FALSE(config(64, 128, 12).d_tile_in_last_stage());
-  EXPECT_FALSE(config(192, 128, 5).d_tile_in_last_stage());
-  expect_illegal(config(192, 128, 5), "smem", {"> 232448 B limit"});
-  EXPECT_FALSE(config(128, 136, 6).d_tile_in_last_stage());
   // Exactly at the limit is legal, one byte less is not.
   expect_legal(config(128, 128, 5), kProblem, {.smem_per_block_bytes = 200280});
   expect_illegal(config(128, 128, 5), "smem", {"200280 B > 200279 B limit"}, kProblem,
@@ -282,26 +249,6 @@ TEST(Legality, FixedKRunsItsKOnlyAndSplitsItEvenly) {
   expect_illegal(with_split_k(c, 3), "fixed_k_split_k",
                  {"split_k 3 does not divide the 56 K blocks of K 7168"});
   EXPECT_EQ(check_config_alone(with_split_k(c, 3), {}).rule_id, "fixed_k_split_k");
-}
-
-TEST(Legality, DTileInTheLastStageNeedsEveryTileToPassIt) {
-  // bm256_bn128_s4 stages its D tile in its last stage: a problem needs >= 4 K blocks, so that
-  // every tile's K blocks pass through that stage.
-  const KernelConfig c = config(256, 128, 4);
-  ASSERT_TRUE(c.d_tile_in_last_stage());
-  EXPECT_EQ(d_tile_last_stage_min_k_blocks(c), 4);
-  EXPECT_EQ(d_tile_last_stage_min_k_blocks(config(256, 128, 3)), 0);
-  const Problem k512{.label = "", .m = 4096, .n = 7168, .k = 512};
-  const Problem k400{.label = "", .m = 4096, .n = 7168, .k = 400};  // 4 K blocks, the last short
-  const Problem k384{.label = "", .m = 4096, .n = 7168, .k = 384};
-  expect_legal(c, k512);
-  expect_legal(c, k400);
-  expect_illegal(c, "d_tile_last_stage_k",
-                 {"stages its D tile in its last stage", "K 384 has 3 K block(s), needs >= 4"},
-                 k384);
-  // A member with a tile of its own runs any K.
-  expect_legal(config(256, 128, 3), k384);
-  expect_illegal(config(128, 128, 6), "d_tile_last_stage_k", {"4 K block(s), needs >= 6"}, k512);
 }
 
 TEST(Legality, RasterGroup) {

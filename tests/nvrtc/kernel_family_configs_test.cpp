@@ -94,28 +94,5 @@ TEST(KernelFamily, ThreeWarpgroupTilesCompileWithoutSpills) {
   test::expect_compiles_cleanly(configs);
 }
 
-// Members whose D tile takes the last stage (KernelConfig::d_tile_in_last_stage: the ring
-// leaves it no room of its own): the peak row's bm256_bn128 with 4 stages (multicast A, none,
-// compiled for K), bm128_bn192 with 5 and its twin (the per-tile weight scales), bm128_bn128
-// with 6 (multicast B; the D tile is exactly the last stage). The D store warp runs in the
-// producer warpgroup's 40 registers (with three math warpgroups' 32 it spilled: not eligible).
-TEST(KernelFamily, DTileInTheLastStageCompilesWithoutSpills) {
-  std::vector<KernelConfig> configs;
-  for (const char* text : {"bm256_bn128_s4_mcA_sm132_rN8_sk1", "bm256_bn128_s4_mc0_sm132_rN8_sk1",
-                           "bm128_bn192_s5_mc0_sm132_rN8_sk1", "bm128_bn128_s6_mcB_sm132_rN8_sk1"}) {
-    std::string error;
-    const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
-    ASSERT_TRUE(c) << error;
-    EXPECT_TRUE(c->d_tile_in_last_stage()) << text;
-    configs.push_back(*c);
-  }
-  for (const auto& [index, k] : {std::pair{0, 16384}, std::pair{2, 7168}}) {
-    const std::optional<KernelConfig> twin = k_specialised(configs[index], k);
-    ASSERT_TRUE(twin) << index;
-    configs.push_back(*twin);
-  }
-  test::expect_compiles_cleanly(configs);
-}
-
 }  // namespace
 }  // namespace gemmtune::jit
