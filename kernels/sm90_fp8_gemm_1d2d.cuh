@@ -492,6 +492,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       };
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
       auto k_block = [&](int kb, int stage, u32 phase) {
+#ifdef GEMMTUNE_FILL_ONLY
+        // Diagnostic: the stages' fill alone (no MMA, no promotion: the output is wrong and fails
+        // validation; run it under GEMMTUNE_TILE_PROFILE and read the validation launch's
+        // cycles). How fast the producer can fill the ring when the math warps hand each stage
+        // straight back: the K loop's bound from the TMA side.
+        wait_full(stage, phase);
+        release(stage);
+        return;
+#endif
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
