@@ -496,7 +496,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
         // Diagnostic: the stages' fill alone (no MMA, no promotion: the output is wrong and fails
         // validation; run it under GEMMTUNE_TILE_PROFILE and read the validation launch's
         // cycles). How fast the producer can fill the ring when the math warps hand each stage
-        // straight back: the K loop's bound from the TMA side.
+        // straight back: the K loop's bound from the TMA side. Two or three math warpgroups
+        // (the one-warpgroup mma_ahead loop below keeps its MMAs).
         wait_full(stage, phase);
         release(stage);
         return;
