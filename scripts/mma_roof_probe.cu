@@ -85,7 +85,8 @@ __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAcc
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
-/// The same for N = 256 and 64 (the variants that ask how the tensor cores' rate depends on N).
+/// The same for N = 256 and 64 (the variants that ask how the tensor cores' rate depends on N),
+/// written out by the same rule as the NOTE above says (one "+f" operand per accumulator float).
 __device__ __forceinline__ void wgmma_m64n256k32(u64 da, u64 db, float (&d)[128], u32 scale_d) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
