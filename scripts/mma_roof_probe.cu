@@ -61,7 +61,7 @@ constexpr int kAccum = kBlockN / 2;                 // floats per thread of an m
 
 // NOTE: written out here, not taken from the kernel family: its wgmma wrapper is generated per
 // config by src/jit/codegen_sm90_fp8_gemm_1d2d.cpp into each NVRTC translation unit, and this
-// probe is built by nvcc alone, for one fixed N.
+// probe is built by nvcc alone, for a few fixed Ns.
 __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAccum], u32 scale_d) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
