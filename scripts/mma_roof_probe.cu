@@ -23,6 +23,9 @@
 //   mma_n256, mma_n64 mma's work as m64n256k32 (bm128 x bn256 tiles) or m64n64k32 (bm256 x bn64):
 //                     how the tensor cores' rate depends on the wgmma's N (each wgmma reads its
 //                     64 x 32 A and N x 32 B operands from shared memory)
+//   mma_fill          mma's MMAs fed through a 4-stage ring from an L2-resident 16 MiB buffer
+//                     (a producer thread's cp.async.bulk, full and empty mbarriers): what the
+//                     fill adds to the MMAs' time and to the card's power (its clock)
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -57,6 +60,8 @@ constexpr int kStageB = kBlockN * kBlockK;
 constexpr int kStageBytes = kStageA + kStageB;      // 48 KB, 1024-aligned
 constexpr int kScaleOffset = kStages * kStageBytes; // floats of the promotion's scales
 constexpr int kSmemBytes = kScaleOffset + kStages * kBlockM * 4;
+constexpr int kSmemAlloc = kSmemBytes + 2 * kStages * 8;  // + mma_fill's full and empty barriers
+constexpr long kStreamBytes = 16l << 20;  // mma_fill's source: 16 MiB, resident in the L2
 constexpr int kAccum = kBlockN / 2;                 // floats per thread of an m64n128 product
 
 // NOTE: written out here, not taken from the kernel family: its wgmma wrapper is generated per
@@ -156,12 +161,17 @@ enum class Variant : int {
   kMmaN256,          // kMma's MMAs as m64n256k32 (bm128 x bn256 tiles: one 64-row slice a
                      // warpgroup), the same work: how the rate depends on the wgmma's N
   kMmaN64,           // the same as m64n64k32 (bm256 x bn64 tiles, two slices a warpgroup)
+  kMmaFill,          // kMma's MMAs fed through the ring: a producer warpgroup's thread copies
+                     // each K block's 48 KB from an L2-resident buffer (cp.async.bulk) into a
+                     // stage, the math warpgroups wait for it and hand it back, as the GEMM does
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
                                          "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128",
-                                         "mma_n256", "mma_n64"};
-__host__ __device__ constexpr int threads_of(Variant v) { return v == Variant::kMmaPromote3wg ? 384 : 256; }
+                                         "mma_n256", "mma_n64", "mma_fill"};
+__host__ __device__ constexpr int threads_of(Variant v) {
+  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill ? 384 : 256;
+}
 __host__ __device__ constexpr int block_m_of(Variant v) {
   return v == Variant::kMmaPromote3wg ? 192
          : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 || v == Variant::kMmaN256
@@ -170,6 +180,80 @@ __host__ __device__ constexpr int block_m_of(Variant v) {
 }
 __host__ __device__ constexpr int block_n_of(Variant v) {
   return v == Variant::kMmaN256 ? 256 : v == Variant::kMmaN64 ? 64 : kBlockN;
+}
+
+/// Variant::kMmaFill (its own kernel: a producer warpgroup and two math warpgroups).
+__global__ void __launch_bounds__(384, 1)
+    mma_fill_roof(const unsigned char* stream, int tiles, int k_blocks, float* out, long long* clocks) {
+  constexpr Variant kV = Variant::kMmaFill;
+  extern __shared__ __align__(1024) unsigned char smem[];
+  u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
+  u64* empty = full + kStages;
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      gemmtune_ptx::mbarrier_init(&full[s], 1);
+      gemmtune_ptx::mbarrier_init(&empty[s], 8);  // one arrival per math warp
+    }
+    gemmtune_ptx::fence_barrier_init();
+  }
+  __syncthreads();
+  const long long clock0 = clock64(), ns0 = globaltimer();
+  float total = 0.0f;
+  if (threadIdx.x < 128) {
+    if (threadIdx.x == 0) {  // the producer
+      constexpr long kChunks = kStreamBytes / kStageBytes;
+      int it = 0;
+      for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+          const int stage = it % kStages;
+          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes);
+          const unsigned char* from =
+              stream + ((static_cast<long>(tile) * k_blocks + kb) % kChunks) * kStageBytes;
+          for (int part = 0; part < 3; ++part) {
+            gemmtune_ptx::bulk_load(smem + stage * kStageBytes + part * 16384, from + part * 16384,
+                                    16384, &full[stage]);
+          }
+        }
+      }
+    }
+  } else {  // the math warpgroups: kMma's MMAs per K block, then the stage back
+    const int mwg = threadIdx.x / 128 - 1;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+    int it = 0;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+      float d[2][kAccum];
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) d[s][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+#pragma unroll
+        for (int s = 0; s < 2; ++s) {
+          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+          const u64 db = b0 + ((stage * kStageBytes) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d[s], 1u);
+          gemmtune_ptx::wgmma_commit();
+        }
+        gemmtune_ptx::wgmma_wait<0>();
+        if (threadIdx.x % 32 == 0) gemmtune_ptx::mbarrier_arrive(&empty[stage]);
+      }
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) total += d[s][i];
+    }
+  }
+  out[blockIdx.x * threads_of(kV) + threadIdx.x] = total;
+  if (blockIdx.x == 0 && threadIdx.x == 128) {
+    clocks[0] = clock64() - clock0;
+    clocks[1] = globaltimer() - ns0;
+  }
 }
 
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
@@ -331,20 +415,29 @@ Stats stats_of(std::vector<float> v) {
 
 /// One launch of variant v (a switch over the template's instances).
 template <int V = 0>
-void launch(int v, int sms, const uint4* src, int tiles, int k_blocks, float* out,
-            long long* clocks) {
+void launch(int v, int sms, const uint4* src, const unsigned char* stream, int tiles, int k_blocks,
+            float* out, long long* clocks) {
   if constexpr (V < static_cast<int>(Variant::kCount)) {
     constexpr Variant kV = static_cast<Variant>(V);
-    if (v != V) return launch<V + 1>(v, sms, src, tiles, k_blocks, out, clocks);
-    mma_roof<kV><<<sms, threads_of(kV), kSmemBytes>>>(src, tiles, k_blocks, out, clocks);
+    if (v != V) return launch<V + 1>(v, sms, src, stream, tiles, k_blocks, out, clocks);
+    if constexpr (kV == Variant::kMmaFill) {
+      mma_fill_roof<<<sms, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
+    } else {
+      mma_roof<kV><<<sms, threads_of(kV), kSmemAlloc>>>(src, tiles, k_blocks, out, clocks);
+    }
   }
 }
 
 template <int V = 0>
 void allow_smem() {
   if constexpr (V < static_cast<int>(Variant::kCount)) {
-    CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
-                               cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+    if constexpr (static_cast<Variant>(V) == Variant::kMmaFill) {
+      CHECK(cudaFuncSetAttribute(mma_fill_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 kSmemAlloc));
+    } else {
+      CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
+                                 cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
+    }
     allow_smem<V + 1>();
   }
 }
@@ -369,7 +462,7 @@ int main(int argc, char** argv) {
   if (m <= 0 || n <= 0 || k <= 0 || k % (2 * kBlockK) != 0 || samples < 1 || chosen == 0) {
     std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
-                 "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64\n");
+                 "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -400,6 +493,12 @@ int main(int argc, char** argv) {
   CHECK(cudaMalloc(&flush, flush_bytes));
   long long* clocks = nullptr;
   CHECK(cudaMalloc(&clocks, 2 * sizeof(long long)));
+  // mma_fill's source: e4m3 of the same distribution as the stages', 16 MiB (L2-resident).
+  std::vector<unsigned char> stream_host(kStreamBytes);
+  for (auto& b : stream_host) b = __nv_fp8_e4m3(448.0f * u(rng)).__x;
+  unsigned char* stream = nullptr;
+  CHECK(cudaMalloc(&stream, kStreamBytes));
+  CHECK(cudaMemcpy(stream, stream_host.data(), kStreamBytes, cudaMemcpyHostToDevice));
   allow_smem();
   cudaEvent_t start, stop;
   CHECK(cudaEventCreate(&start));
@@ -410,7 +509,7 @@ int main(int argc, char** argv) {
       if (!run[v]) continue;
       CHECK(cudaMemsetAsync(flush, i & 0xFF, flush_bytes));
       CHECK(cudaEventRecord(start));
-      launch(v, sms, src, tiles[v], k_blocks, out, clocks);
+      launch(v, sms, src, stream, tiles[v], k_blocks, out, clocks);
       CHECK(cudaGetLastError());
       CHECK(cudaEventRecord(stop));
       CHECK(cudaEventSynchronize(stop));
