@@ -26,6 +26,8 @@
 //   mma_fill          mma's MMAs fed through a 4-stage ring from an L2-resident 16 MiB buffer
 //                     (a producer thread's cp.async.bulk, full and empty mbarriers): what the
 //                     fill adds to the MMAs' time and to the card's power (its clock)
+//   mma_fill_mc       mma_fill in clusters of two CTAs sharing A (rank 0's multicast copy), each
+//                     CTA copying its own B: the L2 serves 32 KB a K block per CTA, not 48
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -164,13 +166,16 @@ enum class Variant : int {
   kMmaFill,          // kMma's MMAs fed through the ring: a producer warpgroup's thread copies
                      // each K block's 48 KB from an L2-resident buffer (cp.async.bulk) into a
                      // stage, the math warpgroups wait for it and hand it back, as the GEMM does
+  kMmaFillMc,        // kMmaFill in clusters of two CTAs whose tiles share A: rank 0 copies A
+                     // into both (multicast), each CTA its own B, as the GEMM's mcA members
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
                                          "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128",
-                                         "mma_n256", "mma_n64", "mma_fill"};
+                                         "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc"};
 __host__ __device__ constexpr int threads_of(Variant v) {
-  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill ? 384 : 256;
+  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ? 384
+                                                                                          : 256;
 }
 __host__ __device__ constexpr int block_m_of(Variant v) {
   return v == Variant::kMmaPromote3wg ? 192
@@ -254,6 +259,106 @@ __global__ void __launch_bounds__(384, 1)
     clocks[0] = clock64() - clock0;
     clocks[1] = globaltimer() - ns0;
   }
+}
+
+/// cp.async.bulk of `bytes` into the same shared-memory offset of every CTA in `cta_mask`, each
+/// destination's barrier at `bar`'s offset counting them (PTX ISA "cp.async.bulk", multicast).
+__device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, u32 bytes, u64* bar,
+                                                    unsigned short cta_mask) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
+      " [%0], [%1], %2, [%3], %4;" ::"r"(gemmtune_ptx::smem_addr(dst)),
+      "l"(reinterpret_cast<u64>(src)), "r"(bytes), "r"(gemmtune_ptx::smem_addr(bar)), "h"(cta_mask)
+      : "memory");
+}
+
+/// Variant::kMmaFillMc: clusters of two CTAs taking tiles in pairs that share A (the GEMM's
+/// multicast A): each stage's 32 KB of A comes from rank 0's multicast copy, its 16 KB of B from
+/// the CTA's own copy, so the L2 serves 32 KB a K block per CTA instead of 48. Both CTAs' math
+/// warps release every stage to both producers (either writes into the other's stage).
+__global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
+    mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
+                     long long* clocks) {
+  extern __shared__ __align__(1024) unsigned char smem[];
+  u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
+  u64* empty = full + kStages;
+  const u32 rank = gemmtune_ptx::cluster_cta_rank();
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      gemmtune_ptx::mbarrier_init(&full[s], 1);
+      gemmtune_ptx::mbarrier_init(&empty[s], 16);  // both CTAs' math warps
+    }
+    gemmtune_ptx::fence_barrier_init();
+  }
+  gemmtune_ptx::cluster_sync();  // both CTAs' barriers exist before any multicast or remote arrive
+  const long long clock0 = clock64(), ns0 = globaltimer();
+  const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
+  float total = 0.0f;
+  if (threadIdx.x < 128) {
+    if (threadIdx.x == 0) {  // the producer
+      constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
+      int it = 0;
+      for (int unit = pair; unit < units; unit += pairs) {
+        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+          const int stage = it % kStages;
+          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes);
+          if (rank == 0) {
+            const unsigned char* a =
+                stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksA) * kStageA;
+            for (int part = 0; part < 2; ++part) {
+              bulk_load_multicast(smem + stage * kStageBytes + part * 16384, a + part * 16384,
+                                  16384, &full[stage], 0x3);
+            }
+          }
+          const unsigned char* b =
+              stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksB) * kStageB;
+          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kStageA, b, kStageB, &full[stage]);
+        }
+      }
+    }
+  } else {  // the math warpgroups: kMma's MMAs per K block, then the stage back to both CTAs
+    const int mwg = threadIdx.x / 128 - 1;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float d[2][kAccum];
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) d[s][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+#pragma unroll
+        for (int s = 0; s < 2; ++s) {
+          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+          const u64 db = b0 + ((stage * kStageBytes) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d[s], 1u);
+          gemmtune_ptx::wgmma_commit();
+        }
+        gemmtune_ptx::wgmma_wait<0>();
+        if (threadIdx.x % 32 == 0) {
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+        }
+      }
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) total += d[s][i];
+    }
+  }
+  out[blockIdx.x * 384 + threadIdx.x] = total;
+  if (blockIdx.x == 0 && threadIdx.x == 128) {
+    clocks[0] = clock64() - clock0;
+    clocks[1] = globaltimer() - ns0;
+  }
+  __syncwarp();                  // the producer's lane rejoins its warp (the barrier is .aligned)
+  gemmtune_ptx::cluster_sync();  // no CTA leaves while its peer may still write into it
 }
 
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
@@ -422,6 +527,9 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     if (v != V) return launch<V + 1>(v, sms, src, stream, tiles, k_blocks, out, clocks);
     if constexpr (kV == Variant::kMmaFill) {
       mma_fill_roof<<<sms, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
+    } else if constexpr (kV == Variant::kMmaFillMc) {
+      mma_fill_mc_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
+                                                                     clocks);
     } else {
       mma_roof<kV><<<sms, threads_of(kV), kSmemAlloc>>>(src, tiles, k_blocks, out, clocks);
     }
@@ -433,6 +541,9 @@ void allow_smem() {
   if constexpr (V < static_cast<int>(Variant::kCount)) {
     if constexpr (static_cast<Variant>(V) == Variant::kMmaFill) {
       CHECK(cudaFuncSetAttribute(mma_fill_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 kSmemAlloc));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc) {
+      CHECK(cudaFuncSetAttribute(mma_fill_mc_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  kSmemAlloc));
     } else {
       CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
@@ -462,7 +573,8 @@ int main(int argc, char** argv) {
   if (m <= 0 || n <= 0 || k <= 0 || k % (2 * kBlockK) != 0 || samples < 1 || chosen == 0) {
     std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
-                 "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill\n");
+                 "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
+                 "mma_fill_mc\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -471,6 +583,11 @@ int main(int argc, char** argv) {
     tiles[v] = static_cast<int>((m + bm - 1) / bm) * static_cast<int>((n + bn - 1) / bn);
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
+  if (run[static_cast<int>(Variant::kMmaFillMc)] && tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
+    std::fprintf(stderr, "mma_roof_probe: mma_fill_mc takes tiles in pairs: %d tiles is odd\n",
+                 tiles[static_cast<int>(Variant::kMmaFillMc)]);
+    return 2;
+  }
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   // Operands: e4m3 of uniform [-448, 448), as the GEMM's quantized inputs span (support_inputs.cuh);
