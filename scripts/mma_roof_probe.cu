@@ -28,6 +28,9 @@
 //                     fill adds to the MMAs' time and to the card's power (its clock)
 //   mma_fill_mc       mma_fill in clusters of two CTAs sharing A (rank 0's multicast copy), each
 //                     CTA copying its own B: the L2 serves 32 KB a K block per CTA, not 48
+//   mma_fill_mc_promote  mma_fill_mc with the GEMM's bm256 K loop on the stages (per slice: MMAs,
+//                     wait, 64 FFMAs by the row's scale, copied with the stage): what the
+//                     promotion costs on top of the multicast ring
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -168,14 +171,19 @@ enum class Variant : int {
                      // stage, the math warpgroups wait for it and hand it back, as the GEMM does
   kMmaFillMc,        // kMmaFill in clusters of two CTAs whose tiles share A: rank 0 copies A
                      // into both (multicast), each CTA its own B, as the GEMM's mcA members
+  kMmaFillMcPromote, // kMmaFillMc with the GEMM's bm256 K loop: per slice 4 wgmma, wait, 64 FFMAs
+                     // into the slice's sum by the row's scale (copied with the stage)
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
                                          "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128",
-                                         "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc"};
+                                         "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc",
+                                         "mma_fill_mc_promote"};
 __host__ __device__ constexpr int threads_of(Variant v) {
-  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ? 384
-                                                                                          : 256;
+  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
+                 v == Variant::kMmaFillMcPromote
+             ? 384
+             : 256;
 }
 __host__ __device__ constexpr int block_m_of(Variant v) {
   return v == Variant::kMmaPromote3wg ? 192
@@ -276,6 +284,11 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
 /// multicast A): each stage's 32 KB of A comes from rank 0's multicast copy, its 16 KB of B from
 /// the CTA's own copy, so the L2 serves 32 KB a K block per CTA instead of 48. Both CTAs' math
 /// warps release every stage to both producers (either writes into the other's stage).
+/// kPromote (Variant::kMmaFillMcPromote): the math warpgroups run the GEMM's bm256 K loop on the
+/// stages (per slice: 4 wgmma, wait, 64 FFMAs into its FP32 sum; the stage released after the
+/// second slice), with the registers split as the GEMM splits them (setmaxnreg 40 / 232), and
+/// each stage carries its 1 KB of activation scales.
+template <bool kPromote>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -295,6 +308,9 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
   float total = 0.0f;
   if (threadIdx.x < 128) {
+    // kPromote: the GEMM's split of the registers, 128 x 40 + 256 x 232 (in each role's branch,
+    // where ptxas can give each its budget).
+    if constexpr (kPromote) gemmtune_ptx::setmaxnreg_dec<40>();
     if (threadIdx.x == 0) {  // the producer
       constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
       int it = 0;
@@ -302,7 +318,12 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         for (int kb = 0; kb < k_blocks; ++kb, ++it) {
           const int stage = it % kStages;
           gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
-          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes);
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes + (kPromote ? kBlockM * 4 : 0));
+          if (kPromote) {  // the stage's activation scales (any bytes: only their cost matters)
+            gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
+                                    stream + ((static_cast<long>(it) * kBlockM * 4) % kStreamBytes),
+                                    kBlockM * 4, &full[stage]);
+          }
           if (rank == 0) {
             const unsigned char* a =
                 stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksA) * kStageA;
@@ -317,7 +338,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         }
       }
     }
-  } else {  // the math warpgroups: kMma's MMAs per K block, then the stage back to both CTAs
+  } else if constexpr (!kPromote) {  // the math warpgroups: kMma's MMAs per K block, then the stage back to both CTAs
     const int mwg = threadIdx.x / 128 - 1;
     const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
     const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
@@ -350,6 +371,52 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       for (int s = 0; s < 2; ++s)
 #pragma unroll
         for (int i = 0; i < kAccum; ++i) total += d[s][i];
+    }
+  } else {  // the GEMM's bm256 K loop: per slice MMAs, wait, promotion
+    gemmtune_ptx::setmaxnreg_inc<232>();
+    const int mwg = threadIdx.x / 128 - 1;
+    const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+    const float* scales = reinterpret_cast<const float*>(smem + kScaleOffset);
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float acc[kAccum];
+      float sum[2][kAccum];
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) sum[s][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+#pragma unroll
+        for (int s = 0; s < 2; ++s) {
+          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+          const u64 db = b0 + ((stage * kStageBytes) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
+          }
+          gemmtune_ptx::wgmma_commit();
+          const float* sa = scales + stage * kBlockM + (mwg * 2 + s) * 64 + thread_row;
+          const float scale_lo = sa[0], scale_hi = sa[8];
+          gemmtune_ptx::wgmma_wait<0>();
+          if (s == 1 && threadIdx.x % 32 == 0) {
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+          }
+#pragma unroll
+          for (int i = 0; i < kAccum; ++i) {
+            sum[s][i] = fmaf(acc[i], (i % 4) < 2 ? scale_lo : scale_hi, sum[s][i]);
+          }
+        }
+      }
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) total += sum[s][i];
     }
   }
   out[blockIdx.x * 384 + threadIdx.x] = total;
@@ -527,9 +594,9 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     if (v != V) return launch<V + 1>(v, sms, src, stream, tiles, k_blocks, out, clocks);
     if constexpr (kV == Variant::kMmaFill) {
       mma_fill_roof<<<sms, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
-    } else if constexpr (kV == Variant::kMmaFillMc) {
-      mma_fill_mc_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
-                                                                     clocks);
+    } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote) {
+      mma_fill_mc_roof<kV == Variant::kMmaFillMcPromote>
+          <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else {
       mma_roof<kV><<<sms, threads_of(kV), kSmemAlloc>>>(src, tiles, k_blocks, out, clocks);
     }
@@ -542,9 +609,11 @@ void allow_smem() {
     if constexpr (static_cast<Variant>(V) == Variant::kMmaFill) {
       CHECK(cudaFuncSetAttribute(mma_fill_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  kSmemAlloc));
-    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc) {
-      CHECK(cudaFuncSetAttribute(mma_fill_mc_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 kSmemAlloc));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote) {
+      CHECK(cudaFuncSetAttribute(
+          mma_fill_mc_roof<static_cast<Variant>(V) == Variant::kMmaFillMcPromote>,
+          cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else {
       CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
@@ -574,7 +643,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
-                 "mma_fill_mc\n");
+                 "mma_fill_mc, mma_fill_mc_promote\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -583,8 +652,9 @@ int main(int argc, char** argv) {
     tiles[v] = static_cast<int>((m + bm - 1) / bm) * static_cast<int>((n + bn - 1) / bn);
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
-  if (run[static_cast<int>(Variant::kMmaFillMc)] && tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
-    std::fprintf(stderr, "mma_roof_probe: mma_fill_mc takes tiles in pairs: %d tiles is odd\n",
+  if ((run[static_cast<int>(Variant::kMmaFillMc)] || run[static_cast<int>(Variant::kMmaFillMcPromote)]) &&
+      tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
+    std::fprintf(stderr, "mma_roof_probe: mma_fill_mc* take tiles in pairs: %d tiles is odd\n",
                  tiles[static_cast<int>(Variant::kMmaFillMc)]);
     return 2;
   }
