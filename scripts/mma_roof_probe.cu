@@ -31,6 +31,10 @@
 //   mma_fill_mc_promote  mma_fill_mc with the GEMM's bm256 K loop on the stages (per slice: MMAs,
 //                     wait, 64 FFMAs by the row's scale, copied with the stage): what the
 //                     promotion costs on top of the multicast ring
+//   mma_fill_mc_promote_3wg_s4, _s5  the same K loop on bm192 tiles (three math warpgroups of
+//                     one slice: three chains), 40 KB stages, a ring of 4 or 5 (block_m 192's
+//                     4 stages run out of lookahead at the full clock: results/PERF_LOG.md
+//                     session 41)
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -173,20 +177,26 @@ enum class Variant : int {
                      // into both (multicast), each CTA its own B, as the GEMM's mcA members
   kMmaFillMcPromote, // kMmaFillMc with the GEMM's bm256 K loop: per slice 4 wgmma, wait, 64 FFMAs
                      // into the slice's sum by the row's scale (copied with the stage)
+  kMmaFillMcPromote3wgS4,  // the same K loop on bm192 tiles: three math warpgroups of one slice
+  kMmaFillMcPromote3wgS5,  // (40 KB stages), a ring of 4 or of 5 stages
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
                                          "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128",
                                          "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc",
-                                         "mma_fill_mc_promote"};
+                                         "mma_fill_mc_promote", "mma_fill_mc_promote_3wg_s4",
+                                         "mma_fill_mc_promote_3wg_s5"};
 __host__ __device__ constexpr int threads_of(Variant v) {
-  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
+  return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ? 512
+         : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote
              ? 384
              : 256;
 }
 __host__ __device__ constexpr int block_m_of(Variant v) {
-  return v == Variant::kMmaPromote3wg ? 192
+  return v == Variant::kMmaPromote3wg || v == Variant::kMmaFillMcPromote3wgS4 ||
+                 v == Variant::kMmaFillMcPromote3wgS5
+             ? 192
          : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 || v == Variant::kMmaN256
              ? 128
              : kBlockM;
@@ -428,6 +438,103 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   gemmtune_ptx::cluster_sync();  // no CTA leaves while its peer may still write into it
 }
 
+/// Variants kMmaFillMcPromote3wgS4 / S5: the multicast ring and the GEMM's K loop on bm192 tiles
+/// (three math warpgroups of one 64-row slice each: three chains of MMAs-then-promote, as the
+/// family's block_m 192), stages of 24 KB of A (shared by the CTA pair) and 16 KB of B, kRing of
+/// them; registers 40 / 152 (the family's 32 / 160 spilled 28 B in this producer).
+template <int kRing>
+__global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
+    mma_fill_mc_3wg_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
+                         long long* clocks) {
+  constexpr int kA = 192 * kBlockK, kB = kBlockN * kBlockK, kStage = kA + kB;  // 40 KB
+  constexpr int kScales = kRing * kStage;  // 192 floats a stage
+  extern __shared__ __align__(1024) unsigned char smem[];
+  u64* full = reinterpret_cast<u64*>(smem + kScales + kRing * 192 * 4);
+  u64* empty = full + kRing;
+  const u32 rank = gemmtune_ptx::cluster_cta_rank();
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kRing; ++s) {
+      gemmtune_ptx::mbarrier_init(&full[s], 1);
+      gemmtune_ptx::mbarrier_init(&empty[s], 24);  // 12 math warps in each CTA of the pair
+    }
+    gemmtune_ptx::fence_barrier_init();
+  }
+  gemmtune_ptx::cluster_sync();
+  const long long clock0 = clock64(), ns0 = globaltimer();
+  const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
+  float total = 0.0f;
+  if (threadIdx.x < 128) {
+    gemmtune_ptx::setmaxnreg_dec<40>();
+    if (threadIdx.x == 0) {
+      constexpr long kChunksA = kStreamBytes / kA, kChunksB = kStreamBytes / kB;
+      int it = 0;
+      for (int unit = pair; unit < units; unit += pairs) {
+        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+          const int stage = it % kRing;
+          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kRing) & 1) ^ 1);
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStage + 192 * 4);
+          gemmtune_ptx::bulk_load(smem + kScales + stage * 192 * 4,
+                                  stream + ((static_cast<long>(it) * 192 * 4) % kStreamBytes),
+                                  192 * 4, &full[stage]);
+          if (rank == 0) {
+            const unsigned char* a = stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksA) * kA;
+            bulk_load_multicast(smem + stage * kStage, a, kA, &full[stage], 0x3);
+          }
+          const unsigned char* b =
+              stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksB) * kB;
+          gemmtune_ptx::bulk_load(smem + stage * kStage + kA, b, kB, &full[stage]);
+        }
+      }
+    }
+  } else {
+    gemmtune_ptx::setmaxnreg_inc<152>();
+    const int mwg = threadIdx.x / 128 - 1;
+    const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kA));
+    const float* scales = reinterpret_cast<const float*>(smem + kScales);
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float acc[kAccum], sum[kAccum];
+#pragma unroll
+      for (int i = 0; i < kAccum; ++i) sum[i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kRing;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kRing) & 1);
+        const u64 da = a0 + ((stage * kStage) >> 4);
+        const u64 db = b0 + ((stage * kStage) >> 4);
+        gemmtune_ptx::wgmma_fence();
+#pragma unroll
+        for (int ks = 0; ks < 4; ++ks) {
+          wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
+        }
+        gemmtune_ptx::wgmma_commit();
+        const float* sa = scales + stage * 192 + mwg * 64 + thread_row;
+        const float scale_lo = sa[0], scale_hi = sa[8];
+        gemmtune_ptx::wgmma_wait<0>();
+        if (threadIdx.x % 32 == 0) {
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+        }
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) sum[i] = fmaf(acc[i], (i % 4) < 2 ? scale_lo : scale_hi, sum[i]);
+      }
+#pragma unroll
+      for (int i = 0; i < kAccum; ++i) total += sum[i];
+    }
+  }
+  out[blockIdx.x * 512 + threadIdx.x] = total;
+  if (blockIdx.x == 0 && threadIdx.x == 128) {
+    clocks[0] = clock64() - clock0;
+    clocks[1] = globaltimer() - ns0;
+  }
+  __syncwarp();
+  gemmtune_ptx::cluster_sync();
+}
+
+/// Dynamic shared memory of mma_fill_mc_3wg_roof<kRing>: its stages, scales and barriers.
+constexpr int smem_3wg(int ring) { return ring * (192 + kBlockN) * kBlockK + ring * 192 * 4 + 2 * ring * 8; }
+
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
 /// M x N x K GEMM as the persistent kernel does, each warpgroup's 64-row slices per K block.
 template <Variant kV>
@@ -594,6 +701,11 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     if (v != V) return launch<V + 1>(v, sms, src, stream, tiles, k_blocks, out, clocks);
     if constexpr (kV == Variant::kMmaFill) {
       mma_fill_roof<<<sms, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
+    } else if constexpr (kV == Variant::kMmaFillMcPromote3wgS4 ||
+                         kV == Variant::kMmaFillMcPromote3wgS5) {
+      constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS4 ? 4 : 5;
+      mma_fill_mc_3wg_roof<kRing><<<sms / 2 * 2, 512, smem_3wg(kRing)>>>(stream, tiles, k_blocks,
+                                                                         out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote) {
       mma_fill_mc_roof<kV == Variant::kMmaFillMcPromote>
           <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
@@ -609,6 +721,11 @@ void allow_smem() {
     if constexpr (static_cast<Variant>(V) == Variant::kMmaFill) {
       CHECK(cudaFuncSetAttribute(mma_fill_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  kSmemAlloc));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS4 ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS5) {
+      constexpr int kRing = static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS4 ? 4 : 5;
+      CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing>,
+                                 cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromote) {
       CHECK(cudaFuncSetAttribute(
@@ -643,7 +760,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
-                 "mma_fill_mc, mma_fill_mc_promote\n");
+                 "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_3wg_s4, "
+                 "mma_fill_mc_promote_3wg_s5\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -652,6 +770,13 @@ int main(int argc, char** argv) {
     tiles[v] = static_cast<int>((m + bm - 1) / bm) * static_cast<int>((n + bn - 1) / bn);
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
+  for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5}) {
+    if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
+      std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
+                   kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
+      return 2;
+    }
+  }
   if ((run[static_cast<int>(Variant::kMmaFillMc)] || run[static_cast<int>(Variant::kMmaFillMcPromote)]) &&
       tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
     std::fprintf(stderr, "mma_roof_probe: mma_fill_mc* take tiles in pairs: %d tiles is odd\n",
@@ -676,7 +801,7 @@ int main(int argc, char** argv) {
   const size_t flush_bytes = 512ull << 20;
   CHECK(cudaMalloc(&src, kSmemBytes));
   CHECK(cudaMemcpy(src, host.data(), kSmemBytes, cudaMemcpyHostToDevice));
-  CHECK(cudaMalloc(&out, sms * 384 * sizeof(float)));
+  CHECK(cudaMalloc(&out, sms * 512 * sizeof(float)));
   CHECK(cudaMalloc(&flush, flush_bytes));
   long long* clocks = nullptr;
   CHECK(cudaMalloc(&clocks, 2 * sizeof(long long)));
