@@ -31,6 +31,9 @@
 //   mma_fill_mc_promote  mma_fill_mc with the GEMM's bm256 K loop on the stages (per slice: MMAs,
 //                     wait, 64 FFMAs by the row's scale, copied with the stage): what the
 //                     promotion costs on top of the multicast ring
+//   mma_fill_mc_promote_split_n  mma_fill_mc_promote with each slice's product in two 64-column
+//                     halves (m64n64 MMAs, a commit group each): a half is promoted while the
+//                     next half's MMAs run, in the same registers
 //   mma_fill_mc_promote_3wg_s4, _s5  the same K loop on bm192 tiles (three math warpgroups of
 //                     one slice: three chains), 40 KB stages, a ring of 4 or 5 (block_m 192's
 //                     4 stages run out of lookahead at the full clock: results/PERF_LOG.md
@@ -177,6 +180,8 @@ enum class Variant : int {
                      // into both (multicast), each CTA its own B, as the GEMM's mcA members
   kMmaFillMcPromote, // kMmaFillMc with the GEMM's bm256 K loop: per slice 4 wgmma, wait, 64 FFMAs
                      // into the slice's sum by the row's scale (copied with the stage)
+  kMmaFillMcPromoteSplitN,  // kMmaFillMcPromote with each slice in two 64-column halves: one
+                            // half promoted while the next half's MMAs run
   kMmaFillMcPromote3wgS4,  // the same K loop on bm192 tiles: three math warpgroups of one slice
   kMmaFillMcPromote3wgS5,  // (40 KB stages), a ring of 4 or of 5 stages
   kCount
@@ -184,12 +189,13 @@ enum class Variant : int {
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
                                          "mma_promote_3wg", "mma_promote_bm128", "mma_ahead_bm128",
                                          "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc",
-                                         "mma_fill_mc_promote", "mma_fill_mc_promote_3wg_s4",
+                                         "mma_fill_mc_promote", "mma_fill_mc_promote_split_n",
+                                         "mma_fill_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_3wg_s5"};
 __host__ __device__ constexpr int threads_of(Variant v) {
   return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ? 512
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
-                 v == Variant::kMmaFillMcPromote
+                 v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN
              ? 384
              : 256;
 }
@@ -298,7 +304,11 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
 /// stages (per slice: 4 wgmma, wait, 64 FFMAs into its FP32 sum; the stage released after the
 /// second slice), with the registers split as the GEMM splits them (setmaxnreg 40 / 232), and
 /// each stage carries its 1 KB of activation scales.
-template <bool kPromote>
+/// kSplitN (Variant::kMmaFillMcPromoteSplitN): the same promotion with each slice's product in
+/// two 64-column halves (m64n64k32 MMAs into two 32-float accumulators, one commit group each),
+/// so that a half is promoted while the next half's MMAs run: the warpgroup's own MMAs cover its
+/// FFMAs, in the registers the two-slice loop already has.
+template <bool kPromote, bool kSplitN = false>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -381,6 +391,68 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       for (int s = 0; s < 2; ++s)
 #pragma unroll
         for (int i = 0; i < kAccum; ++i) total += d[s][i];
+    }
+  } else if constexpr (kSplitN) {  // halves: one half promoted while the next one's MMAs run
+    gemmtune_ptx::setmaxnreg_inc<232>();
+    const int mwg = threadIdx.x / 128 - 1;
+    const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+    const float* scales = reinterpret_cast<const float*>(smem + kScaleOffset);
+    constexpr int kHalf = kAccum / 2;  // 32 floats: an m64n64 product
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float acc[2][kHalf];
+      float sum[2][kAccum];
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) sum[s][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+        // Issues slice s, half h (B rows h * 64 ..) into acc[h], one commit group.
+        auto issue = [&](int s, int h) {
+          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+          const u64 db = b0 + ((stage * kStageBytes + h * 64 * 128) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            wgmma_m64n64k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), acc[h], ks > 0 ? 1u : 0u);
+          }
+          gemmtune_ptx::wgmma_commit();
+        };
+        // Promotes half h of slice s (its columns h * 64 .. in the slice's sum).
+        auto promote = [&](int s, int h) {
+          const float* sa = scales + stage * kBlockM + (mwg * 2 + s) * 64 + thread_row;
+          const float scale_lo = sa[0], scale_hi = sa[8];
+#pragma unroll
+          for (int i = 0; i < kHalf; ++i) {
+            asm volatile("" : "+f"(acc[h][i])::"memory");
+            sum[s][h * kHalf + i] = fmaf(acc[h][i], (i % 4) < 2 ? scale_lo : scale_hi, sum[s][h * kHalf + i]);
+          }
+        };
+        issue(0, 0);
+        issue(0, 1);
+        gemmtune_ptx::wgmma_wait<1>();
+        promote(0, 0);
+        issue(1, 0);
+        gemmtune_ptx::wgmma_wait<1>();
+        promote(0, 1);
+        issue(1, 1);
+        gemmtune_ptx::wgmma_wait<1>();
+        promote(1, 0);
+        gemmtune_ptx::wgmma_wait<0>();
+        if (threadIdx.x % 32 == 0) {
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+        }
+        promote(1, 1);
+      }
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) total += sum[s][i];
     }
   } else {  // the GEMM's bm256 K loop: per slice MMAs, wait, promotion
     gemmtune_ptx::setmaxnreg_inc<232>();
@@ -706,8 +778,9 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS4 ? 4 : 5;
       mma_fill_mc_3wg_roof<kRing><<<sms / 2 * 2, 512, smem_3wg(kRing)>>>(stream, tiles, k_blocks,
                                                                          out, clocks);
-    } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote) {
-      mma_fill_mc_roof<kV == Variant::kMmaFillMcPromote>
+    } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote ||
+                         kV == Variant::kMmaFillMcPromoteSplitN) {
+      mma_fill_mc_roof<kV != Variant::kMmaFillMc, kV == Variant::kMmaFillMcPromoteSplitN>
           <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else {
       mma_roof<kV><<<sms, threads_of(kV), kSmemAlloc>>>(src, tiles, k_blocks, out, clocks);
@@ -727,9 +800,11 @@ void allow_smem() {
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc ||
-                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote) {
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromoteSplitN) {
       CHECK(cudaFuncSetAttribute(
-          mma_fill_mc_roof<static_cast<Variant>(V) == Variant::kMmaFillMcPromote>,
+          mma_fill_mc_roof<static_cast<Variant>(V) != Variant::kMmaFillMc,
+                           static_cast<Variant>(V) == Variant::kMmaFillMcPromoteSplitN>,
           cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else {
       CHECK(cudaFuncSetAttribute(mma_roof<static_cast<Variant>(V)>,
@@ -760,7 +835,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mma_roof_probe: want M N K > 0, K a multiple of 256, SAMPLES >= 1, and VARIANT "
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
-                 "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_3wg_s4, "
+                 "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
                  "mma_fill_mc_promote_3wg_s5\n");
     return 2;
   }
@@ -777,7 +852,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if ((run[static_cast<int>(Variant::kMmaFillMc)] || run[static_cast<int>(Variant::kMmaFillMcPromote)]) &&
+  if ((run[static_cast<int>(Variant::kMmaFillMc)] || run[static_cast<int>(Variant::kMmaFillMcPromote)] ||
+       run[static_cast<int>(Variant::kMmaFillMcPromoteSplitN)]) &&
       tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
     std::fprintf(stderr, "mma_roof_probe: mma_fill_mc* take tiles in pairs: %d tiles is odd\n",
                  tiles[static_cast<int>(Variant::kMmaFillMc)]);
