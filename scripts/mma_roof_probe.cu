@@ -211,6 +211,53 @@ __host__ __device__ constexpr int block_n_of(Variant v) {
   return v == Variant::kMmaN256 ? 256 : v == Variant::kMmaN64 ? 64 : kBlockN;
 }
 
+/// One 64-row slice's MMAs (m64n128k32, the 4 k-steps of K block `stage`; bm256 x bn128 stages
+/// at a0 / b0, slice s) into d, as one commit group; `accumulate`: the first k-step adds to d.
+__device__ __forceinline__ void issue_slice(u64 a0, u64 b0, int stage, int s, float (&d)[kAccum],
+                                            bool accumulate) {
+  const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+  const u64 db = b0 + ((stage * kStageBytes) >> 4);
+  gemmtune_ptx::wgmma_fence();
+#pragma unroll
+  for (int ks = 0; ks < 4; ++ks) {
+    wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, accumulate || ks > 0 ? 1u : 0u);
+  }
+  gemmtune_ptx::wgmma_commit();
+}
+
+/// The MMA-only math warpgroups of the ring variants (two, of two 64-row slices each): for each
+/// of `count` tiles and each K block, wait for the stage, issue both slices' MMAs, wait for them
+/// and hand the stage back with `release(stage)`. Returns the products' sum (keeps them live).
+template <class Release>
+__device__ float ring_mma_only(unsigned char* smem, u64* full, int count, int k_blocks,
+                               Release&& release) {
+  const int mwg = threadIdx.x / 128 - 1;
+  const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+  const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+  float total = 0.0f;
+  int it = 0;
+  for (int tile = 0; tile < count; ++tile) {
+    float d[2][kAccum];
+#pragma unroll
+    for (int s = 0; s < 2; ++s)
+#pragma unroll
+      for (int i = 0; i < kAccum; ++i) d[s][i] = 0.0f;
+    for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+      const int stage = it % kStages;
+      gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+      issue_slice(a0, b0, stage, 0, d[0], true);
+      issue_slice(a0, b0, stage, 1, d[1], true);
+      gemmtune_ptx::wgmma_wait<0>();
+      if (threadIdx.x % 32 == 0) release(stage);
+    }
+#pragma unroll
+    for (int s = 0; s < 2; ++s)
+#pragma unroll
+      for (int i = 0; i < kAccum; ++i) total += d[s][i];
+  }
+  return total;
+}
+
 /// Variant::kMmaFill (its own kernel: a producer warpgroup and two math warpgroups).
 __global__ void __launch_bounds__(384, 1)
     mma_fill_roof(const unsigned char* stream, int tiles, int k_blocks, float* out, long long* clocks) {
@@ -247,36 +294,10 @@ __global__ void __launch_bounds__(384, 1)
       }
     }
   } else {  // the math warpgroups: kMma's MMAs per K block, then the stage back
-    const int mwg = threadIdx.x / 128 - 1;
-    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
-    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
-    int it = 0;
-    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-      float d[2][kAccum];
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) d[s][i] = 0.0f;
-      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
-        const int stage = it % kStages;
-        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
-#pragma unroll
-        for (int s = 0; s < 2; ++s) {
-          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
-          const u64 db = b0 + ((stage * kStageBytes) >> 4);
-          gemmtune_ptx::wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks) wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d[s], 1u);
-          gemmtune_ptx::wgmma_commit();
-        }
-        gemmtune_ptx::wgmma_wait<0>();
-        if (threadIdx.x % 32 == 0) gemmtune_ptx::mbarrier_arrive(&empty[stage]);
-      }
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) total += d[s][i];
-    }
+    const int count = (tiles - static_cast<int>(blockIdx.x) + static_cast<int>(gridDim.x) - 1) /
+                      static_cast<int>(gridDim.x);
+    total = ring_mma_only(smem, full, count, k_blocks,
+                          [&](int stage) { gemmtune_ptx::mbarrier_arrive(&empty[stage]); });
   }
   out[blockIdx.x * threads_of(kV) + threadIdx.x] = total;
   if (blockIdx.x == 0 && threadIdx.x == 128) {
@@ -358,40 +379,12 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         }
       }
     }
-  } else if constexpr (!kPromote) {  // the math warpgroups: kMma's MMAs per K block, then the stage back to both CTAs
-    const int mwg = threadIdx.x / 128 - 1;
-    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
-    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
-    int it = 0;
-    for (int unit = pair; unit < units; unit += pairs) {
-      float d[2][kAccum];
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) d[s][i] = 0.0f;
-      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
-        const int stage = it % kStages;
-        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
-#pragma unroll
-        for (int s = 0; s < 2; ++s) {
-          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
-          const u64 db = b0 + ((stage * kStageBytes) >> 4);
-          gemmtune_ptx::wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks) wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d[s], 1u);
-          gemmtune_ptx::wgmma_commit();
-        }
-        gemmtune_ptx::wgmma_wait<0>();
-        if (threadIdx.x % 32 == 0) {
-          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
-          gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
-        }
-      }
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) total += d[s][i];
-    }
+  } else if constexpr (!kPromote) {  // kMma's MMAs per K block, the stage back to both CTAs
+    const int count = (units - pair + pairs - 1) / pairs;
+    total = ring_mma_only(smem, full, count, k_blocks, [&](int stage) {
+      gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+      gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+    });
   } else if constexpr (kSplitN) {  // halves: one half promoted while the next one's MMAs run
     gemmtune_ptx::setmaxnreg_inc<232>();
     const int mwg = threadIdx.x / 128 - 1;
@@ -474,14 +467,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
 #pragma unroll
         for (int s = 0; s < 2; ++s) {
-          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
-          const u64 db = b0 + ((stage * kStageBytes) >> 4);
-          gemmtune_ptx::wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks) {
-            wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
-          }
-          gemmtune_ptx::wgmma_commit();
+          issue_slice(a0, b0, stage, s, acc, false);
           const float* sa = scales + stage * kBlockM + (mwg * 2 + s) * 64 + thread_row;
           const float scale_lo = sa[0], scale_hi = sa[8];
           gemmtune_ptx::wgmma_wait<0>();
@@ -675,13 +661,7 @@ __global__ void __launch_bounds__(threads_of(kV), 1)
     }
     // Slice s of K block `stage`'s MMAs into d, committed as one group.
     auto issue = [&](int stage, int s, float (&d)[kAccum], bool accumulate) {
-      const u64 da = desc_a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
-      const u64 db = desc_b0 + ((stage * kStageBytes) >> 4);
-      gemmtune_ptx::wgmma_fence();
-#pragma unroll
-      for (int ks = 0; ks < 4; ++ks)
-        wgmma_m64n128k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, accumulate || ks > 0 ? 1u : 0u);
-      gemmtune_ptx::wgmma_commit();
+      issue_slice(desc_a0, desc_b0, stage, s, d, accumulate);
     };
     if (kV == Variant::kMmaPromoteSkew && wg == 1) {  // one slice's MMAs and wait: the skew
       issue(0, 0, acc[0], false);
