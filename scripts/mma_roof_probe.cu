@@ -38,6 +38,8 @@
 //                     one slice: three chains), 40 KB stages, a ring of 4 or 5 (block_m 192's
 //                     4 stages run out of lookahead at the full clock: results/PERF_LOG.md
 //                     session 41)
+//   mma_ring_mc_promote_3wg_s4  the same ring with no copies (stages passed on as soon as both
+//                     CTAs release them): its waits and hand-overs without its traffic
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -184,6 +186,8 @@ enum class Variant : int {
                             // half promoted while the next half's MMAs run
   kMmaFillMcPromote3wgS4,  // the same K loop on bm192 tiles: three math warpgroups of one slice
   kMmaFillMcPromote3wgS5,  // (40 KB stages), a ring of 4 or of 5 stages
+  kMmaRingMcPromote3wgS4,  // _3wg_s4's ring with no copies: the producer hands each stage over
+                           // (plain arrive) as soon as both CTAs have released it
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -191,9 +195,11 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc",
                                          "mma_fill_mc_promote", "mma_fill_mc_promote_split_n",
                                          "mma_fill_mc_promote_3wg_s4",
-                                         "mma_fill_mc_promote_3wg_s5"};
+                                         "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4"};
 __host__ __device__ constexpr int threads_of(Variant v) {
-  return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ? 512
+  return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ||
+                 v == Variant::kMmaRingMcPromote3wgS4
+             ? 512
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN
              ? 384
@@ -201,7 +207,7 @@ __host__ __device__ constexpr int threads_of(Variant v) {
 }
 __host__ __device__ constexpr int block_m_of(Variant v) {
   return v == Variant::kMmaPromote3wg || v == Variant::kMmaFillMcPromote3wgS4 ||
-                 v == Variant::kMmaFillMcPromote3wgS5
+                 v == Variant::kMmaFillMcPromote3wgS5 || v == Variant::kMmaRingMcPromote3wgS4
              ? 192
          : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 || v == Variant::kMmaN256
              ? 128
@@ -500,7 +506,10 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
 /// (three math warpgroups of one 64-row slice each: three chains of MMAs-then-promote, as the
 /// family's block_m 192), stages of 24 KB of A (shared by the CTA pair) and 16 KB of B, kRing of
 /// them; registers 40 / 152 (the family's 32 / 160 spilled 28 B in this producer).
-template <int kRing>
+/// kCopy false (Variant::kMmaRingMcPromote3wgS4): no copies; the stages keep whatever they hold
+/// and the producer only passes each one on (a plain arrive on its full barrier) once both
+/// CTAs' math warps have released it: the ring's waits and hand-overs without its traffic.
+template <int kRing, bool kCopy = true>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
     mma_fill_mc_3wg_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                          long long* clocks) {
@@ -530,6 +539,10 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
         for (int kb = 0; kb < k_blocks; ++kb, ++it) {
           const int stage = it % kRing;
           gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kRing) & 1) ^ 1);
+          if constexpr (!kCopy) {
+            gemmtune_ptx::mbarrier_arrive(&full[stage]);
+            continue;
+          }
           gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStage + 192 * 4);
           gemmtune_ptx::bulk_load(smem + kScales + stage * 192 * 4,
                                   stream + ((static_cast<long>(it) * 192 * 4) % kStreamBytes),
@@ -754,10 +767,11 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     if constexpr (kV == Variant::kMmaFill) {
       mma_fill_roof<<<sms, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMcPromote3wgS4 ||
-                         kV == Variant::kMmaFillMcPromote3wgS5) {
-      constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS4 ? 4 : 5;
-      mma_fill_mc_3wg_roof<kRing><<<sms / 2 * 2, 512, smem_3wg(kRing)>>>(stream, tiles, k_blocks,
-                                                                         out, clocks);
+                         kV == Variant::kMmaFillMcPromote3wgS5 ||
+                         kV == Variant::kMmaRingMcPromote3wgS4) {
+      constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
+      mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>
+          <<<sms / 2 * 2, 512, smem_3wg(kRing)>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote ||
                          kV == Variant::kMmaFillMcPromoteSplitN) {
       mma_fill_mc_roof<kV != Variant::kMmaFillMc, kV == Variant::kMmaFillMcPromoteSplitN>
@@ -775,9 +789,11 @@ void allow_smem() {
       CHECK(cudaFuncSetAttribute(mma_fill_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  kSmemAlloc));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS4 ||
-                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS5) {
-      constexpr int kRing = static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS4 ? 4 : 5;
-      CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing>,
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromote3wgS5 ||
+                         static_cast<Variant>(V) == Variant::kMmaRingMcPromote3wgS4) {
+      constexpr Variant kV = static_cast<Variant>(V);
+      constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
+      CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromote ||
@@ -816,7 +832,7 @@ int main(int argc, char** argv) {
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
-                 "mma_fill_mc_promote_3wg_s5\n");
+                 "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -825,7 +841,8 @@ int main(int argc, char** argv) {
     tiles[v] = static_cast<int>((m + bm - 1) / bm) * static_cast<int>((n + bn - 1) / bn);
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
-  for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5}) {
+  for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5,
+                               Variant::kMmaRingMcPromote3wgS4}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
