@@ -40,6 +40,12 @@
 //                     session 41)
 //   mma_ring_mc_promote_3wg_s4  the same ring with no copies (stages passed on as soon as both
 //                     CTAs release them): its waits and hand-overs without its traffic
+//   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
+//                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
+//                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
+//                     promotes a slice. The same chains, MMAs and fill bytes as
+//                     mma_fill_mc_promote, with A read from shared memory once instead of twice
+//                     (128 KB a K block instead of 144): the shared-memory model's test
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
@@ -156,6 +162,28 @@ __device__ __forceinline__ void wgmma_m64n64k32(u64 da, u64 db, float (&d)[32], 
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
+/// m64n128k32 with A from registers (wgmma RS): `a` holds this thread's four 32-bit pieces of
+/// the warpgroup's 64 x 32 A fragment (PTX ISA "wgmma register fragment A", 8-bit types: rows
+/// lane / 4 and + 8, K bytes 4 * (lane % 4) and + 16), B from shared memory as before.
+__device__ __forceinline__ void wgmma_m64n128k32_rs(const u32 (&a)[4], u64 db, float (&d)[kAccum],
+                                                    u32 scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {"
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
+      "}, {%64, %65, %66, %67}, %68, p, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(scale_d));
+}
+
+/// ldmatrix .x4 of 8 x 8 b16 matrices: lane l gives the address of row l % 8 of matrix l / 8 and
+/// receives 32 bits of each matrix (row lane / 4, bytes 4 * (lane % 4)).
+__device__ __forceinline__ void ldmatrix_x4(u32 (&r)[4], u32 addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
 /// The GPU's nanosecond timer: with clock64, CTA 0's SM clock over a launch.
 __device__ __forceinline__ long long globaltimer() {
   long long t;
@@ -188,6 +216,7 @@ enum class Variant : int {
   kMmaFillMcPromote3wgS5,  // (40 KB stages), a ring of 4 or of 5 stages
   kMmaRingMcPromote3wgS4,  // _3wg_s4's ring with no copies: the producer hands each stage over
                            // (plain arrive) as soon as both CTAs have released it
+  kMmaFillMcPromoteRs,     // bm128 x bn256, A in registers, two promoted 128-column halves
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -195,13 +224,15 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_n256", "mma_n64", "mma_fill", "mma_fill_mc",
                                          "mma_fill_mc_promote", "mma_fill_mc_promote_split_n",
                                          "mma_fill_mc_promote_3wg_s4",
-                                         "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4"};
+                                         "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4",
+                                         "mma_fill_mc_promote_rs"};
 __host__ __device__ constexpr int threads_of(Variant v) {
   return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ||
                  v == Variant::kMmaRingMcPromote3wgS4
              ? 512
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
-                 v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN
+                 v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
+                 v == Variant::kMmaFillMcPromoteRs
              ? 384
              : 256;
 }
@@ -209,12 +240,15 @@ __host__ __device__ constexpr int block_m_of(Variant v) {
   return v == Variant::kMmaPromote3wg || v == Variant::kMmaFillMcPromote3wgS4 ||
                  v == Variant::kMmaFillMcPromote3wgS5 || v == Variant::kMmaRingMcPromote3wgS4
              ? 192
-         : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 || v == Variant::kMmaN256
+         : v == Variant::kMmaPromoteBm128 || v == Variant::kMmaAheadBm128 || v == Variant::kMmaN256 ||
+                   v == Variant::kMmaFillMcPromoteRs
              ? 128
              : kBlockM;
 }
 __host__ __device__ constexpr int block_n_of(Variant v) {
-  return v == Variant::kMmaN256 ? 256 : v == Variant::kMmaN64 ? 64 : kBlockN;
+  return v == Variant::kMmaN256 || v == Variant::kMmaFillMcPromoteRs ? 256
+         : v == Variant::kMmaN64                                    ? 64
+                                                                    : kBlockN;
 }
 
 /// One 64-row slice's MMAs (m64n128k32, the 4 k-steps of K block `stage`; bm256 x bn128 stages
@@ -603,6 +637,127 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
   gemmtune_ptx::cluster_sync();
 }
 
+/// Variant::kMmaFillMcPromoteRs: bm128 x bn256 tiles on the multicast ring, pairs of CTAs
+/// sharing B (rank 0 multicasts its 32 KB; each CTA copies its own 16 KB of A), so the L2 serves
+/// 32 KB a K block per CTA, as for mma_fill_mc_promote. Each math warpgroup owns 64 rows: per K
+/// block it loads its A fragments (4 k-steps x 4 registers) with ldmatrix from the 128B-swizzled
+/// stage, then for each 128-column half of B issues 4 RS wgmma into one accumulator, waits and
+/// promotes into the half's sum (64 FFMAs by the row's scale), as the bm256 loop does a slice.
+/// Shared-memory bytes a K block and CTA: B 2 x 2 x 16 KB, A 16 KB (once), fill 48 KB: 128 KB
+/// against the bm256 loop's 144 KB, for the same MMAs, chains and waits.
+__global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
+    mma_fill_mc_rs_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
+                        long long* clocks) {
+  constexpr int kRsM = 128, kB = 256 * kBlockK, kA = kRsM * kBlockK;  // B first, then A: 48 KB
+  static_assert(kA + kB == kStageBytes, "the same stage size as the bm256 ring");
+  extern __shared__ __align__(1024) unsigned char smem[];
+  u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
+  u64* empty = full + kStages;
+  const u32 rank = gemmtune_ptx::cluster_cta_rank();
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      gemmtune_ptx::mbarrier_init(&full[s], 1);
+      gemmtune_ptx::mbarrier_init(&empty[s], 16);  // both CTAs' math warps
+    }
+    gemmtune_ptx::fence_barrier_init();
+  }
+  gemmtune_ptx::cluster_sync();
+  const long long clock0 = clock64(), ns0 = globaltimer();
+  const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
+  float total = 0.0f;
+  if (threadIdx.x < 128) {
+    gemmtune_ptx::setmaxnreg_dec<40>();
+    if (threadIdx.x == 0) {  // the producer
+      constexpr long kChunksA = kStreamBytes / kA, kChunksB = kStreamBytes / kB;
+      int it = 0;
+      for (int unit = pair; unit < units; unit += pairs) {
+        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+          const int stage = it % kStages;
+          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes + kRsM * 4);
+          gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
+                                  stream + ((static_cast<long>(it) * kRsM * 4) % kStreamBytes),
+                                  kRsM * 4, &full[stage]);
+          if (rank == 0) {
+            const unsigned char* b =
+                stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksB) * kB;
+            for (int part = 0; part < 2; ++part) {
+              bulk_load_multicast(smem + stage * kStageBytes + part * 16384, b + part * 16384,
+                                  16384, &full[stage], 0x3);
+            }
+          }
+          const unsigned char* a =
+              stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksA) * kA;
+          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kB, a, kA, &full[stage]);
+        }
+      }
+    }
+  } else {
+    gemmtune_ptx::setmaxnreg_inc<232>();
+    const int mwg = threadIdx.x / 128 - 1;
+    const int warp = (threadIdx.x % 128) / 32, lane = threadIdx.x % 32;
+    const int thread_row = warp * 16 + lane / 4;
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem));
+    // ldmatrix rows: matrix j = lane / 8 is rows (j % 2) * 8 .. + 7 of the warp's 16, K bytes
+    // (j / 2) * 16 .. + 15 of the k-step; the 128B swizzle puts 16-byte chunk c of row r at
+    // chunk c ^ (r % 8) (r % 8 == lane % 8 here, rows being 8-aligned per matrix).
+    const int a_row = mwg * 64 + warp * 16 + ((lane / 8) % 2) * 8 + lane % 8;
+    const u32 a_lane = gemmtune_ptx::smem_addr(smem + kB) + a_row * 128;
+    const float* scales = reinterpret_cast<const float*>(smem + kScaleOffset);
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float acc[kAccum];
+      float sum[2][kAccum];
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) sum[h][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+        u32 a[4][4];
+#pragma unroll
+        for (int ks = 0; ks < 4; ++ks) {
+          const int chunk = ks * 2 + lane / 16;
+          ldmatrix_x4(a[ks], a_lane + stage * kStageBytes + ((chunk ^ (lane % 8)) << 4));
+        }
+        const float* sa = scales + stage * kBlockM + mwg * 64 + thread_row;
+        const float scale_lo = sa[0], scale_hi = sa[8];
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const u64 db = b0 + ((stage * kStageBytes + h * 128 * 128) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            wgmma_m64n128k32_rs(a[ks], db + ((ks * 32) >> 4), acc, ks > 0 ? 1u : 0u);
+          }
+          gemmtune_ptx::wgmma_commit();
+          gemmtune_ptx::wgmma_wait<0>();
+          if (h == 1 && threadIdx.x % 32 == 0) {
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+          }
+#pragma unroll
+          for (int i = 0; i < kAccum; ++i) {
+            sum[h][i] = fmaf(acc[i], (i % 4) < 2 ? scale_lo : scale_hi, sum[h][i]);
+          }
+        }
+      }
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) total += sum[h][i];
+    }
+  }
+  out[blockIdx.x * 384 + threadIdx.x] = total;
+  if (blockIdx.x == 0 && threadIdx.x == 128) {
+    clocks[0] = clock64() - clock0;
+    clocks[1] = globaltimer() - ns0;
+  }
+  __syncwarp();
+  gemmtune_ptx::cluster_sync();
+}
+
 /// Dynamic shared memory of mma_fill_mc_3wg_roof<kRing>: its stages, scales and barriers.
 constexpr int smem_3wg(int ring) { return ring * (192 + kBlockN) * kBlockK + ring * 192 * 4 + 2 * ring * 8; }
 
@@ -772,6 +927,9 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>
           <<<sms / 2 * 2, 512, smem_3wg(kRing)>>>(stream, tiles, k_blocks, out, clocks);
+    } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
+      mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
+                                                                      clocks);
     } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote ||
                          kV == Variant::kMmaFillMcPromoteSplitN) {
       mma_fill_mc_roof<kV != Variant::kMmaFillMc, kV == Variant::kMmaFillMcPromoteSplitN>
@@ -795,6 +953,9 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteRs) {
+      CHECK(cudaFuncSetAttribute(mma_fill_mc_rs_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 kSmemAlloc));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMc ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromote ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromoteSplitN) {
@@ -832,7 +993,7 @@ int main(int argc, char** argv) {
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
-                 "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4\n");
+                 "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -842,7 +1003,7 @@ int main(int argc, char** argv) {
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
   for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5,
-                               Variant::kMmaRingMcPromote3wgS4}) {
+                               Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
