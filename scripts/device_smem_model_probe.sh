@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Issue 10, the peak row: is shared memory's bandwidth what the promoted K loop pays for? One
-# device call: builds scripts/mma_roof_probe.cu, counts its RS kernel's SASS (every wgmma kept
-# asynchronous), times the promoted ring with A read twice a K block (mma_fill_mc_promote, 144 KB
-# of shared-memory traffic) against A from registers (mma_fill_mc_promote_rs, 128 KB) beside the
-# unpromoted ring, ROUNDS times interleaved; then reads Nsight Compute's shared-memory and tensor
-# pipe counters of one launch of each variant.
-#   usage: bash scripts/device_smem_model_probe.sh [M N K [SAMPLES [ROUNDS]]]
+# Issue 10, the peak row: what does the promoted K loop pay for? One device call: builds
+# scripts/mma_roof_probe.cu, counts its RS kernel's SASS (every wgmma kept asynchronous), times
+# the variants in TIMED (comma-separated) ROUNDS times interleaved, then reads Nsight Compute's
+# shared-memory, tensor-pipe and issue counters and the warps' stall reasons of one launch of each
+# variant in PROFILED (space-separated).
+#   Call A (2026-11-26): TIMED=mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_rs: shared
+#   memory's bytes (A read twice a K block, 144 KB, against A from registers, 128 KB).
+#   usage: [TIMED=...] [PROFILED="..."] bash scripts/device_smem_model_probe.sh [M N K [SAMPLES [ROUNDS]]]
 #   Writes under $OUT: log.txt, probe.jsonl, sass_rs.txt (the RS kernel's wgmma and ldmatrix
-#   lines), ncu.csv.
+#   lines), ncu.csv, ncu_summary.txt.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -18,10 +19,10 @@ nvidia-smi --query-gpu=name,clocks.max.sm,power.limit,driver_version --format=cs
 bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
 cuobjdump -sass /tmp/probe |
   awk '/Function : .*mma_fill_mc_rs_roof/{f=1; next} /Function : /{f=0} f' |
-  grep -E 'HGMMA|LDSM|WARPGROUP' > "$OUT/sass_rs.txt"
-echo "rs kernel SASS: $(grep -c HGMMA "$OUT/sass_rs.txt") HGMMA, $(grep -c LDSM "$OUT/sass_rs.txt") LDSM," \
+  grep -E 'GMMA|LDSM|WARPGROUP' > "$OUT/sass_rs.txt"
+echo "rs kernel SASS: $(grep -c QGMMA "$OUT/sass_rs.txt") QGMMA, $(grep -c LDSM "$OUT/sass_rs.txt") LDSM," \
   "$(grep -c 'WARPGROUP.DEPBAR\|WARPGROUP.ARRIVE' "$OUT/sass_rs.txt") warpgroup fences/waits"
-variants=mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_rs
+variants=${TIMED:-mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_rs}
 : > "$OUT/probe.jsonl"
 for r in $(seq "$rounds"); do
   /tmp/probe "$m" "$n" "$k" "$samples" "$variants" | tee -a "$OUT/probe.jsonl"
@@ -34,35 +35,37 @@ metrics+=,l1tex__data_bank_reads.avg.pct_of_peak_sustained_elapsed
 metrics+=,l1tex__data_bank_writes.avg.pct_of_peak_sustained_elapsed
 metrics+=,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum
 metrics+=,sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed
+metrics+=,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed
+metrics+=,sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_elapsed
+metrics+=,smsp__issue_active.avg.pct_of_peak_sustained_elapsed
 metrics+=,sm__inst_executed_pipe_tensor_op_gmma.sum
 : > "$OUT/ncu.csv"
-for v in mma mma_promote mma_fill_mc mma_fill_mc_promote mma_fill_mc_promote_rs; do
+"$ncu_bin" --query-metrics 2>/dev/null | grep -iE 'gmma|pipe_tensor' > "$OUT/ncu_tensor_metrics.txt"
+for v in ${PROFILED:-mma mma_promote mma_fill_mc mma_fill_mc_promote mma_fill_mc_promote_rs}; do
   echo "== $v" >> "$OUT/ncu.csv"
   "$ncu_bin" --clock-control none --kernel-name regex:roof --launch-skip 3 --launch-count 1 \
-    --metrics "$metrics" --csv --page raw /tmp/probe "$m" "$n" "$k" 1 "$v" 2> /tmp/ncu_err.log |
+    --section WarpStateStats --metrics "$metrics" --csv --page raw /tmp/probe "$m" "$n" "$k" 1 "$v" 2> /tmp/ncu_err.log |
     grep -v '^==' >> "$OUT/ncu.csv" || tail -3 /tmp/ncu_err.log
   echo "ncu $v done"
 done
-python3 - "$OUT/ncu.csv" <<'EOF'
+python3 - "$OUT/ncu.csv" <<'EOF' | tee "$OUT/ncu_summary.txt"
 import csv, sys
-name = None
-rows = {}
-lines = open(sys.argv[1]).read().splitlines()
-i = 0
-while i < len(lines):
-    if lines[i].startswith("== "):
-        name = lines[i][3:]; i += 1
-        block = [l for l in lines[i:i + 3] if l and not l.startswith("==")]
-        if len(block) >= 3:
-            head, _units, vals = list(csv.reader(block[:3]))
-            rows[name] = dict(zip(head, vals))
-        i += 3
-    else:
-        i += 1
-keys = ["gpu__time_duration.sum", "sm__cycles_elapsed.avg", "l1tex__data_bank_reads.sum",
-        "l1tex__data_bank_writes.sum", "l1tex__data_bank_reads.avg.pct_of_peak_sustained_elapsed",
-        "l1tex__data_bank_writes.avg.pct_of_peak_sustained_elapsed",
-        "sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed"]
+rows, name, block = {}, None, []
+for line in open(sys.argv[1]).read().splitlines():
+    if line.startswith("== "):
+        name, block = line[3:], []
+    elif line.startswith('"') and name:
+        block.append(line)
+        if len(block) == 3:
+            head, units, vals = csv.reader(block)
+            rows[name] = {h: (v, u) for h, u, v in zip(head, units, vals)}
+want = ("gpu__time_duration.sum", "sm__cycles_elapsed.avg", "l1tex__data_bank_reads.sum",
+        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum",
+        "warp_latency_issue_stalled", "average_warps_issue_stalled")
 for n, r in rows.items():
-    print(n, " ".join(f"{k.split('.')[0].split('__')[-1]}{'%' if 'pct' in k else ''}={r.get(k, '?')}" for k in keys))
+    print("==", n)
+    for k, (v, u) in r.items():
+        if any(w in k for w in want) and not k.endswith((".max", ".min")) and ".max." not in k \
+                and ".min." not in k and v not in ("0", "0.00", ""):
+            print("  ", k, v, u)
 EOF

@@ -40,6 +40,10 @@
 //                     session 41)
 //   mma_ring_mc_promote_3wg_s4  the same ring with no copies (stages passed on as soon as both
 //                     CTAs release them): its waits and hand-overs without its traffic
+//   mma_ffma_overlap  per slice 4 wgmma, then 64 FFMAs that read none of the accumulators, then
+//                     the wait: do FFMAs running beside a warpgroup's MMAs slow them?
+//   mma_wait_ffma     per slice 4 wgmma, the wait, then those 64 FFMAs: mma_promote's order
+//                     without its reads of the fresh accumulators
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -217,6 +221,8 @@ enum class Variant : int {
   kMmaRingMcPromote3wgS4,  // _3wg_s4's ring with no copies: the producer hands each stage over
                            // (plain arrive) as soon as both CTAs have released it
   kMmaFillMcPromoteRs,     // bm128 x bn256, A in registers, two promoted 128-column halves
+  kMmaFfmaOverlap,         // per slice: MMAs, 64 FFMAs on other registers, wait
+  kMmaWaitFfma,            // per slice: MMAs, wait, 64 FFMAs on other registers
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -225,7 +231,7 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote", "mma_fill_mc_promote_split_n",
                                          "mma_fill_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4",
-                                         "mma_fill_mc_promote_rs"};
+                                         "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma"};
 __host__ __device__ constexpr int threads_of(Variant v) {
   return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ||
                  v == Variant::kMmaRingMcPromote3wgS4
@@ -866,11 +872,28 @@ __global__ void __launch_bounds__(threads_of(kV), 1)
       } else {
 #pragma unroll
         for (int s = 0; s < kSlices; ++s) {
-          issue(stage, s, acc[0], kV == Variant::kMmaWaitSlice);
+          issue(stage, s, acc[0], kV == Variant::kMmaWaitSlice || kV == Variant::kMmaFfmaOverlap);
           const float* sa = scales + stage * kBlockM + (wg * kSlices + s) * 64 + thread_row;
           const float scale_lo = sa[0], scale_hi = sa[8];
+          if constexpr (kV == Variant::kMmaFfmaOverlap) {
+            // NOTE: the empty asm after each FFMA pins it before the wait (asm volatile keeps
+            // its order), so the FFMAs run while this warpgroup's own MMAs do.
+#pragma unroll
+            for (int i = 0; i < kAccum; ++i) {
+              sum[s][i] = fmaf(sum[s][i], scale_lo, scale_hi);
+              asm volatile("" : "+f"(sum[s][i])::"memory");
+            }
+          }
           gemmtune_ptx::wgmma_wait<0>();
-          if constexpr (kV != Variant::kMmaWaitSlice) {
+          if constexpr (kV == Variant::kMmaWaitFfma) {
+            // NOTE: the empty asm pins each FFMA after the wait; the FFMAs read three registers,
+            // as the promotion's do, none of them an accumulator.
+#pragma unroll
+            for (int i = 0; i < kAccum; ++i) {
+              asm volatile("" : "+f"(sum[s][i])::"memory");
+              sum[s][i] = fmaf(sum[s][i], scale_lo, scale_hi);
+            }
+          } else if constexpr (kV != Variant::kMmaWaitSlice && kV != Variant::kMmaFfmaOverlap) {
 #pragma unroll
             for (int i = 0; i < kAccum; ++i) {
               asm volatile("" : "+f"(acc[0][i])::"memory");
@@ -993,7 +1016,8 @@ int main(int argc, char** argv) {
                  "all, both or names of mma, mma_promote, mma_wait_slice, mma_promote_skew, "
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
-                 "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs\n");
+                 "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
+                 "mma_wait_ffma\n");
     return 2;
   }
   int tiles[kVariants] = {};
