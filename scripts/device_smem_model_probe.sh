@@ -60,7 +60,7 @@ for line in open(sys.argv[1]).read().splitlines():
             head, units, vals = csv.reader(block)
             rows[name] = {h: (v, u) for h, u, v in zip(head, units, vals)}
 want = ("gpu__time_duration.sum", "sm__cycles_elapsed.avg", "l1tex__data_bank_reads.sum",
-        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum",
+        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum", "gmma.sum",
         "warp_latency_issue_stalled", "average_warps_issue_stalled")
 for n, r in rows.items():
     print("==", n)

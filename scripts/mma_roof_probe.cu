@@ -44,6 +44,10 @@
 //                     the wait: do FFMAs running beside a warpgroup's MMAs slow them?
 //   mma_wait_ffma     per slice 4 wgmma, the wait, then those 64 FFMAs: mma_promote's order
 //                     without its reads of the fresh accumulators
+//   mma_ffma32_overlap, mma_ffma128_overlap  mma_ffma_overlap with 32 or 128 FFMAs a slice: does
+//                     the MMAs' loss grow with the count?
+//   mma_fmul_overlap  64 FMULs by an immediate (one register read each, not three) in their place:
+//                     is it the register file's reads or the instructions' issue?
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -223,6 +227,9 @@ enum class Variant : int {
   kMmaFillMcPromoteRs,     // bm128 x bn256, A in registers, two promoted 128-column halves
   kMmaFfmaOverlap,         // per slice: MMAs, 64 FFMAs on other registers, wait
   kMmaWaitFfma,            // per slice: MMAs, wait, 64 FFMAs on other registers
+  kMmaFfma32Overlap,       // kMmaFfmaOverlap with 32 FFMAs a slice
+  kMmaFfma128Overlap,      // ... with 128
+  kMmaFmulOverlap,         // ... with 64 FMULs by an immediate (one register read each)
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -231,7 +238,16 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote", "mma_fill_mc_promote_split_n",
                                          "mma_fill_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4",
-                                         "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma"};
+                                         "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma",
+                                         "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap"};
+
+/// The overlap variants: math instructions a slice issued between its MMAs' commit and their wait.
+__host__ __device__ constexpr int overlap_count(Variant v) {
+  return v == Variant::kMmaFfmaOverlap || v == Variant::kMmaFmulOverlap ? 64
+         : v == Variant::kMmaFfma32Overlap                              ? 32
+         : v == Variant::kMmaFfma128Overlap                             ? 128
+                                                                        : 0;
+}
 __host__ __device__ constexpr int threads_of(Variant v) {
   return v == Variant::kMmaFillMcPromote3wgS4 || v == Variant::kMmaFillMcPromote3wgS5 ||
                  v == Variant::kMmaRingMcPromote3wgS4
@@ -872,16 +888,20 @@ __global__ void __launch_bounds__(threads_of(kV), 1)
       } else {
 #pragma unroll
         for (int s = 0; s < kSlices; ++s) {
-          issue(stage, s, acc[0], kV == Variant::kMmaWaitSlice || kV == Variant::kMmaFfmaOverlap);
+          // NOTE: every variant whose loop reads no accumulator accumulates into it, or ptxas
+          // drops the MMAs whose product the next slice overwrites unread (call B, 2026-11-26).
+          issue(stage, s, acc[0], kV == Variant::kMmaWaitSlice || kV == Variant::kMmaWaitFfma ||
+                                      overlap_count(kV) > 0);
           const float* sa = scales + stage * kBlockM + (wg * kSlices + s) * 64 + thread_row;
           const float scale_lo = sa[0], scale_hi = sa[8];
-          if constexpr (kV == Variant::kMmaFfmaOverlap) {
-            // NOTE: the empty asm after each FFMA pins it before the wait (asm volatile keeps
-            // its order), so the FFMAs run while this warpgroup's own MMAs do.
+          if constexpr (overlap_count(kV) > 0) {
+            // NOTE: the empty asm after each instruction pins it before the wait (asm volatile
+            // keeps its order), so they run while this warpgroup's own MMAs do.
 #pragma unroll
-            for (int i = 0; i < kAccum; ++i) {
-              sum[s][i] = fmaf(sum[s][i], scale_lo, scale_hi);
-              asm volatile("" : "+f"(sum[s][i])::"memory");
+            for (int j = 0; j < overlap_count(kV); ++j) {
+              float& x = sum[s][j % kAccum];
+              x = kV == Variant::kMmaFmulOverlap ? x * 1.0001f : fmaf(x, scale_lo, scale_hi);
+              asm volatile("" : "+f"(x)::"memory");
             }
           }
           gemmtune_ptx::wgmma_wait<0>();
@@ -893,7 +913,7 @@ __global__ void __launch_bounds__(threads_of(kV), 1)
               asm volatile("" : "+f"(sum[s][i])::"memory");
               sum[s][i] = fmaf(sum[s][i], scale_lo, scale_hi);
             }
-          } else if constexpr (kV != Variant::kMmaWaitSlice && kV != Variant::kMmaFfmaOverlap) {
+          } else if constexpr (kV != Variant::kMmaWaitSlice && overlap_count(kV) == 0) {
 #pragma unroll
             for (int i = 0; i < kAccum; ++i) {
               asm volatile("" : "+f"(acc[0][i])::"memory");
@@ -1017,7 +1037,7 @@ int main(int argc, char** argv) {
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
                  "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
-                 "mma_wait_ffma\n");
+                 "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap\n");
     return 2;
   }
   int tiles[kVariants] = {};
