@@ -48,6 +48,10 @@
 //                     the MMAs' loss grow with the count?
 //   mma_fmul_overlap  64 FMULs by an immediate (one register read each, not three) in their place:
 //                     is it the register file's reads or the instructions' issue?
+//   mma_fill_mc_promote_turns, _turns_done  mma_fill_mc_promote with the two math warpgroups
+//                     taking turns at the tensor pipe (named barriers, CUTLASS's "pingpong"
+//                     order): a warpgroup issues a slice only once the other has issued its last
+//                     one (_turns), or once the other's last slice has completed (_turns_done)
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -230,6 +234,8 @@ enum class Variant : int {
   kMmaFfma32Overlap,       // kMmaFfmaOverlap with 32 FFMAs a slice
   kMmaFfma128Overlap,      // ... with 128
   kMmaFmulOverlap,         // ... with 64 FMULs by an immediate (one register read each)
+  kMmaFillMcPromoteTurns,      // kMmaFillMcPromote, the warpgroups' slices issued in turn
+  kMmaFillMcPromoteTurnsDone,  // ... each turn handed over when the slice's MMAs complete
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -239,7 +245,8 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma",
-                                         "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap"};
+                                         "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap",
+                                         "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done"};
 
 /// The overlap variants: math instructions a slice issued between its MMAs' commit and their wait.
 __host__ __device__ constexpr int overlap_count(Variant v) {
@@ -254,7 +261,8 @@ __host__ __device__ constexpr int threads_of(Variant v) {
              ? 512
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
-                 v == Variant::kMmaFillMcPromoteRs
+                 v == Variant::kMmaFillMcPromoteRs || v == Variant::kMmaFillMcPromoteTurns ||
+                 v == Variant::kMmaFillMcPromoteTurnsDone
              ? 384
              : 256;
 }
@@ -391,7 +399,10 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
 /// two 64-column halves (m64n64k32 MMAs into two 32-float accumulators, one commit group each),
 /// so that a half is promoted while the next half's MMAs run: the warpgroup's own MMAs cover its
 /// FFMAs, in the registers the two-slice loop already has.
-template <bool kPromote, bool kSplitN = false>
+/// kTurns (Variants kMmaFillMcPromoteTurns / TurnsDone; kPromote only): 1, a warpgroup issues a
+/// slice after the other warpgroup has issued its previous one; 2, after that slice's MMAs have
+/// completed (named barriers 1 and 2: warpgroup w waits on 1 + w, hands over on 2 - w).
+template <bool kPromote, bool kSplitN = false, int kTurns = 0>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -529,10 +540,16 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
 #pragma unroll
         for (int s = 0; s < 2; ++s) {
+          // kTurns: warpgroup 0's very first slice goes first, every other waits for its turn.
+          if (kTurns != 0 && (mwg == 1 || unit != pair || kb != 0 || s != 0)) {
+            asm volatile("bar.sync %0, 256;" ::"r"(1 + mwg) : "memory");
+          }
           issue_slice(a0, b0, stage, s, acc, false);
+          if (kTurns == 1) asm volatile("bar.arrive %0, 256;" ::"r"(2 - mwg) : "memory");
           const float* sa = scales + stage * kBlockM + (mwg * 2 + s) * 64 + thread_row;
           const float scale_lo = sa[0], scale_hi = sa[8];
           gemmtune_ptx::wgmma_wait<0>();
+          if (kTurns == 2) asm volatile("bar.arrive %0, 256;" ::"r"(2 - mwg) : "memory");
           if (s == 1 && threadIdx.x % 32 == 0) {
             gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
             gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
@@ -547,6 +564,10 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       for (int s = 0; s < 2; ++s)
 #pragma unroll
         for (int i = 0; i < kAccum; ++i) total += sum[s][i];
+    }
+    // kTurns: warpgroup 0 takes warpgroup 1's last hand-over, so no barrier is left half-arrived.
+    if (kTurns != 0 && mwg == 0 && pair < units) {
+      asm volatile("bar.sync %0, 256;" ::"r"(1) : "memory");
     }
   }
   out[blockIdx.x * 384 + threadIdx.x] = total;
@@ -973,6 +994,10 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
       mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
                                                                       clocks);
+    } else if constexpr (kV == Variant::kMmaFillMcPromoteTurns ||
+                         kV == Variant::kMmaFillMcPromoteTurnsDone) {
+      mma_fill_mc_roof<true, false, kV == Variant::kMmaFillMcPromoteTurns ? 1 : 2>
+          <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMc || kV == Variant::kMmaFillMcPromote ||
                          kV == Variant::kMmaFillMcPromoteSplitN) {
       mma_fill_mc_roof<kV != Variant::kMmaFillMc, kV == Variant::kMmaFillMcPromoteSplitN>
@@ -996,6 +1021,11 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurns ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurnsDone) {
+      CHECK(cudaFuncSetAttribute(
+          mma_fill_mc_roof<true, false, static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurns ? 1 : 2>,
+          cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteRs) {
       CHECK(cudaFuncSetAttribute(mma_fill_mc_rs_roof, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  kSmemAlloc));
@@ -1037,7 +1067,8 @@ int main(int argc, char** argv) {
                  "mma_promote_3wg, mma_promote_bm128, mma_ahead_bm128, mma_n256, mma_n64, mma_fill, "
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
                  "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
-                 "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap\n");
+                 "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap, "
+                 "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -1055,7 +1086,9 @@ int main(int argc, char** argv) {
     }
   }
   if ((run[static_cast<int>(Variant::kMmaFillMc)] || run[static_cast<int>(Variant::kMmaFillMcPromote)] ||
-       run[static_cast<int>(Variant::kMmaFillMcPromoteSplitN)]) &&
+       run[static_cast<int>(Variant::kMmaFillMcPromoteSplitN)] ||
+       run[static_cast<int>(Variant::kMmaFillMcPromoteTurns)] ||
+       run[static_cast<int>(Variant::kMmaFillMcPromoteTurnsDone)]) &&
       tiles[static_cast<int>(Variant::kMmaFillMc)] % 2 != 0) {
     std::fprintf(stderr, "mma_roof_probe: mma_fill_mc* take tiles in pairs: %d tiles is odd\n",
                  tiles[static_cast<int>(Variant::kMmaFillMc)]);
