@@ -52,6 +52,11 @@
 //                     taking turns at the tensor pipe (named barriers, CUTLASS's "pingpong"
 //                     order): a warpgroup issues a slice only once the other has issued its last
 //                     one (_turns), or once the other's last slice has completed (_turns_done)
+//   mma_fill_mc_promote_bn96, _bn96_ahead  mma_fill_mc_promote on bm256 x bn96 tiles, with one
+//                     accumulator a warpgroup as the GEMM (slices in turn), or with two (_ahead:
+//                     both slices' MMAs issued, the first promoted while the second's run): does
+//                     a second accumulator, which fits 232 registers only at bn <= 104, hide the
+//                     chain's latency? (time them at an N both tiles divide, e.g. 6144)
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -122,7 +127,8 @@ __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAcc
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
-/// The same for N = 256 and 64 (the variants that ask how the tensor cores' rate depends on N),
+/// The same for N = 256, 96 and 64 (the variants that ask how the tensor cores' rate depends on N,
+/// and the bn96 rings),
 /// written out by the same rule as the NOTE above says (one "+f" operand per accumulator float).
 __device__ __forceinline__ void wgmma_m64n256k32(u64 da, u64 db, float (&d)[128], u32 scale_d) {
   asm volatile(
@@ -171,6 +177,16 @@ __device__ __forceinline__ void wgmma_m64n64k32(u64 da, u64 db, float (&d)[32], 
         "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]),
         "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
         "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+      : "l"(da), "l"(db), "r"(scale_d));
+}
+
+__device__ __forceinline__ void wgmma_m64n96k32(u64 da, u64 db, float (&d)[48], u32 scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %50, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n96k32.f32.e4m3.e4m3 {"
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47"
+      "}, %48, %49, p, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47])
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
@@ -236,6 +252,8 @@ enum class Variant : int {
   kMmaFmulOverlap,         // ... with 64 FMULs by an immediate (one register read each)
   kMmaFillMcPromoteTurns,      // kMmaFillMcPromote, the warpgroups' slices issued in turn
   kMmaFillMcPromoteTurnsDone,  // ... each turn handed over when the slice's MMAs complete
+  kMmaFillMcPromoteBn96,       // kMmaFillMcPromote on bm256 x bn96 tiles
+  kMmaFillMcPromoteBn96Ahead,  // ... with both slices in flight (two accumulators)
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -246,7 +264,8 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote_3wg_s5", "mma_ring_mc_promote_3wg_s4",
                                          "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma",
                                          "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap",
-                                         "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done"};
+                                         "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done",
+                                         "mma_fill_mc_promote_bn96", "mma_fill_mc_promote_bn96_ahead"};
 
 /// The overlap variants: math instructions a slice issued between its MMAs' commit and their wait.
 __host__ __device__ constexpr int overlap_count(Variant v) {
@@ -262,7 +281,8 @@ __host__ __device__ constexpr int threads_of(Variant v) {
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
                  v == Variant::kMmaFillMcPromoteRs || v == Variant::kMmaFillMcPromoteTurns ||
-                 v == Variant::kMmaFillMcPromoteTurnsDone
+                 v == Variant::kMmaFillMcPromoteTurnsDone || v == Variant::kMmaFillMcPromoteBn96 ||
+                 v == Variant::kMmaFillMcPromoteBn96Ahead
              ? 384
              : 256;
 }
@@ -277,8 +297,9 @@ __host__ __device__ constexpr int block_m_of(Variant v) {
 }
 __host__ __device__ constexpr int block_n_of(Variant v) {
   return v == Variant::kMmaN256 || v == Variant::kMmaFillMcPromoteRs ? 256
-         : v == Variant::kMmaN64                                    ? 64
-                                                                    : kBlockN;
+         : v == Variant::kMmaFillMcPromoteBn96 || v == Variant::kMmaFillMcPromoteBn96Ahead ? 96
+         : v == Variant::kMmaN64                                                          ? 64
+                                                                                          : kBlockN;
 }
 
 /// One 64-row slice's MMAs (m64n128k32, the 4 k-steps of K block `stage`; bm256 x bn128 stages
@@ -402,7 +423,10 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
 /// kTurns (Variants kMmaFillMcPromoteTurns / TurnsDone; kPromote only): 1, a warpgroup issues a
 /// slice after the other warpgroup has issued its previous one; 2, after that slice's MMAs have
 /// completed (named barriers 1 and 2: warpgroup w waits on 1 + w, hands over on 2 - w).
-template <bool kPromote, bool kSplitN = false, int kTurns = 0>
+/// kBn < kBlockN (Variants kMmaFillMcPromoteBn96 / Bn96Ahead; kPromote only): bm256 x kBn tiles,
+/// the first kBn rows of each stage's B used; kAhead: two accumulators a warpgroup, both slices'
+/// MMAs issued before the first slice's wait.
+template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN, bool kAhead = false>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -427,12 +451,14 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     if constexpr (kPromote) gemmtune_ptx::setmaxnreg_dec<40>();
     if (threadIdx.x == 0) {  // the producer
       constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
+      constexpr u32 kBBytes = kBn * kBlockK;  // of the stage's kStageB
       int it = 0;
       for (int unit = pair; unit < units; unit += pairs) {
         for (int kb = 0; kb < k_blocks; ++kb, ++it) {
           const int stage = it % kStages;
           gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
-          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes + (kPromote ? kBlockM * 4 : 0));
+          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage],
+                                                  kStageA + kBBytes + (kPromote ? kBlockM * 4 : 0));
           if (kPromote) {  // the stage's activation scales (any bytes: only their cost matters)
             gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
                                     stream + ((static_cast<long>(it) * kBlockM * 4) % kStreamBytes),
@@ -448,7 +474,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           }
           const unsigned char* b =
               stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksB) * kStageB;
-          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kStageA, b, kStageB, &full[stage]);
+          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kStageA, b, kBBytes, &full[stage]);
         }
       }
     }
@@ -458,6 +484,78 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
       gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
     });
+  } else if constexpr (kBn != kBlockN) {  // bm256 x bn96: one accumulator, or two (kAhead)
+    static_assert(kBn == 96, "the probe has a wgmma wrapper for N = 96 alone");
+    gemmtune_ptx::setmaxnreg_inc<232>();
+    constexpr int kAcc = kBn / 2;
+    const int mwg = threadIdx.x / 128 - 1;
+    const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
+    const u64 a0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem) + mwg * 2 * 64 * 128);
+    const u64 b0 = gemmtune_ptx::wgmma_desc_k_major_sw128(gemmtune_ptx::smem_addr(smem + kStageA));
+    const float* scales = reinterpret_cast<const float*>(smem + kScaleOffset);
+    int it = 0;
+    for (int unit = pair; unit < units; unit += pairs) {
+      float acc[kAhead ? 2 : 1][kAcc];
+      float sum[2][kAcc];
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAcc; ++i) sum[s][i] = 0.0f;
+      for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+        const int stage = it % kStages;
+        gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
+        // Slice s's MMAs into d, one commit group.
+        auto issue = [&](int s, float (&d)[kAcc]) {
+          const u64 da = a0 + ((stage * kStageBytes + s * 64 * 128) >> 4);
+          const u64 db = b0 + ((stage * kStageBytes) >> 4);
+          gemmtune_ptx::wgmma_fence();
+#pragma unroll
+          for (int ks = 0; ks < 4; ++ks) {
+            wgmma_m64n96k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, ks > 0 ? 1u : 0u);
+          }
+          gemmtune_ptx::wgmma_commit();
+        };
+        // Slice s's scales (read while its MMAs run) and its promotion after the wait; the
+        // empty asm keeps the FFMAs' reads of d below the wait, as the GEMM's mma_ahead does.
+        auto scale_of = [&](int s, int h) { return scales[stage * kBlockM + (mwg * 2 + s) * 64 + thread_row + h * 8]; };
+        auto promote = [&](int s, float (&d)[kAcc], float lo, float hi) {
+#pragma unroll
+          for (int i = 0; i < kAcc; ++i) {
+            asm volatile("" : "+f"(d[i])::"memory");
+            sum[s][i] = fmaf(d[i], (i % 4) < 2 ? lo : hi, sum[s][i]);
+          }
+        };
+        auto release = [&] {
+          if (threadIdx.x % 32 == 0) {
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+          }
+        };
+        if constexpr (kAhead) {
+          issue(0, acc[0]);
+          issue(1, acc[kAhead ? 1 : 0]);
+          const float lo0 = scale_of(0, 0), hi0 = scale_of(0, 1), lo1 = scale_of(1, 0), hi1 = scale_of(1, 1);
+          gemmtune_ptx::wgmma_wait<1>();
+          promote(0, acc[0], lo0, hi0);
+          gemmtune_ptx::wgmma_wait<0>();
+          release();
+          promote(1, acc[kAhead ? 1 : 0], lo1, hi1);
+        } else {
+#pragma unroll
+          for (int s = 0; s < 2; ++s) {
+            issue(s, acc[0]);
+            const float lo = scale_of(s, 0), hi = scale_of(s, 1);
+            gemmtune_ptx::wgmma_wait<0>();
+            if (s == 1) release();
+            promote(s, acc[0], lo, hi);
+          }
+        }
+      }
+#pragma unroll
+      for (int s = 0; s < 2; ++s)
+#pragma unroll
+        for (int i = 0; i < kAcc; ++i) total += sum[s][i];
+    }
   } else if constexpr (kSplitN) {  // halves: one half promoted while the next one's MMAs run
     gemmtune_ptx::setmaxnreg_inc<232>();
     const int mwg = threadIdx.x / 128 - 1;
@@ -994,6 +1092,10 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
       mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
                                                                       clocks);
+    } else if constexpr (kV == Variant::kMmaFillMcPromoteBn96 ||
+                         kV == Variant::kMmaFillMcPromoteBn96Ahead) {
+      mma_fill_mc_roof<true, false, 0, 96, kV == Variant::kMmaFillMcPromoteBn96Ahead>
+          <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMcPromoteTurns ||
                          kV == Variant::kMmaFillMcPromoteTurnsDone) {
       mma_fill_mc_roof<true, false, kV == Variant::kMmaFillMcPromoteTurns ? 1 : 2>
@@ -1021,6 +1123,11 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96 ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96Ahead) {
+      CHECK(cudaFuncSetAttribute(
+          mma_fill_mc_roof<true, false, 0, 96, static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96Ahead>,
+          cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurns ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurnsDone) {
       CHECK(cudaFuncSetAttribute(
@@ -1068,7 +1175,8 @@ int main(int argc, char** argv) {
                  "mma_fill_mc, mma_fill_mc_promote, mma_fill_mc_promote_split_n, mma_fill_mc_promote_3wg_s4, "
                  "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
                  "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap, "
-                 "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done\n");
+                 "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done, mma_fill_mc_promote_bn96, "
+                 "mma_fill_mc_promote_bn96_ahead\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -1078,7 +1186,8 @@ int main(int argc, char** argv) {
   }
   const int k_blocks = static_cast<int>(k / kBlockK);
   for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5,
-                               Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs}) {
+                               Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs,
+                               Variant::kMmaFillMcPromoteBn96, Variant::kMmaFillMcPromoteBn96Ahead}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
