@@ -57,6 +57,9 @@
 //                     both slices' MMAs issued, the first promoted while the second's run): does
 //                     a second accumulator, which fits 232 registers only at bn <= 104, hide the
 //                     chain's latency? (time them at an N both tiles divide, e.g. 6144)
+//   mma_fill_mc_promote_bn112, _bn112_ahead  the same at bn112 (N = 7168 = 64 x 112: the peak
+//                     row's waves as bn128's), the registers split 24 / 240 for the two
+//                     accumulators' 224 floats
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -127,8 +130,8 @@ __device__ __forceinline__ void wgmma_m64n128k32(u64 da, u64 db, float (&d)[kAcc
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
-/// The same for N = 256, 96 and 64 (the variants that ask how the tensor cores' rate depends on N,
-/// and the bn96 rings),
+/// The same for N = 256, 112, 96 and 64 (the variants that ask how the tensor cores' rate depends
+/// on N, and the bn96 / bn112 rings),
 /// written out by the same rule as the NOTE above says (one "+f" operand per accumulator float).
 __device__ __forceinline__ void wgmma_m64n256k32(u64 da, u64 db, float (&d)[128], u32 scale_d) {
   asm volatile(
@@ -187,6 +190,16 @@ __device__ __forceinline__ void wgmma_m64n96k32(u64 da, u64 db, float (&d)[48], 
       "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47"
       "}, %48, %49, p, 1, 1;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47])
+      : "l"(da), "l"(db), "r"(scale_d));
+}
+
+__device__ __forceinline__ void wgmma_m64n112k32(u64 da, u64 db, float (&d)[56], u32 scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %58, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n112k32.f32.e4m3.e4m3 {"
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55"
+      "}, %56, %57, p, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55])
       : "l"(da), "l"(db), "r"(scale_d));
 }
 
@@ -254,6 +267,8 @@ enum class Variant : int {
   kMmaFillMcPromoteTurnsDone,  // ... each turn handed over when the slice's MMAs complete
   kMmaFillMcPromoteBn96,       // kMmaFillMcPromote on bm256 x bn96 tiles
   kMmaFillMcPromoteBn96Ahead,  // ... with both slices in flight (two accumulators)
+  kMmaFillMcPromoteBn112,      // the same two at bm256 x bn112
+  kMmaFillMcPromoteBn112Ahead,
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -265,7 +280,18 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote_rs", "mma_ffma_overlap", "mma_wait_ffma",
                                          "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap",
                                          "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done",
-                                         "mma_fill_mc_promote_bn96", "mma_fill_mc_promote_bn96_ahead"};
+                                         "mma_fill_mc_promote_bn96", "mma_fill_mc_promote_bn96_ahead",
+                                         "mma_fill_mc_promote_bn112", "mma_fill_mc_promote_bn112_ahead"};
+
+/// The bm256 rings of another block_n than 128 (0: none), and whether they keep two accumulators.
+__host__ __device__ constexpr int narrow_bn_of(Variant v) {
+  return v == Variant::kMmaFillMcPromoteBn96 || v == Variant::kMmaFillMcPromoteBn96Ahead ? 96
+         : v == Variant::kMmaFillMcPromoteBn112 || v == Variant::kMmaFillMcPromoteBn112Ahead ? 112
+                                                                                            : 0;
+}
+__host__ __device__ constexpr bool narrow_ahead(Variant v) {
+  return v == Variant::kMmaFillMcPromoteBn96Ahead || v == Variant::kMmaFillMcPromoteBn112Ahead;
+}
 
 /// The overlap variants: math instructions a slice issued between its MMAs' commit and their wait.
 __host__ __device__ constexpr int overlap_count(Variant v) {
@@ -281,8 +307,7 @@ __host__ __device__ constexpr int threads_of(Variant v) {
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
                  v == Variant::kMmaFillMcPromoteRs || v == Variant::kMmaFillMcPromoteTurns ||
-                 v == Variant::kMmaFillMcPromoteTurnsDone || v == Variant::kMmaFillMcPromoteBn96 ||
-                 v == Variant::kMmaFillMcPromoteBn96Ahead
+                 v == Variant::kMmaFillMcPromoteTurnsDone || narrow_bn_of(v) != 0
              ? 384
              : 256;
 }
@@ -297,9 +322,9 @@ __host__ __device__ constexpr int block_m_of(Variant v) {
 }
 __host__ __device__ constexpr int block_n_of(Variant v) {
   return v == Variant::kMmaN256 || v == Variant::kMmaFillMcPromoteRs ? 256
-         : v == Variant::kMmaFillMcPromoteBn96 || v == Variant::kMmaFillMcPromoteBn96Ahead ? 96
-         : v == Variant::kMmaN64                                                          ? 64
-                                                                                          : kBlockN;
+         : narrow_bn_of(v) != 0    ? narrow_bn_of(v)
+         : v == Variant::kMmaN64   ? 64
+                                   : kBlockN;
 }
 
 /// One 64-row slice's MMAs (m64n128k32, the 4 k-steps of K block `stage`; bm256 x bn128 stages
@@ -448,7 +473,9 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   if (threadIdx.x < 128) {
     // kPromote: the GEMM's split of the registers, 128 x 40 + 256 x 232 (in each role's branch,
     // where ptxas can give each its budget).
-    if constexpr (kPromote) gemmtune_ptx::setmaxnreg_dec<40>();
+    // kBn 112: 32 / 240 (all 64 K registers), the two accumulators' 224 floats need the room.
+    if constexpr (kPromote && kBn == 112) gemmtune_ptx::setmaxnreg_dec<32>();
+    if constexpr (kPromote && kBn != 112) gemmtune_ptx::setmaxnreg_dec<40>();
     if (threadIdx.x == 0) {  // the producer
       constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
       constexpr u32 kBBytes = kBn * kBlockK;  // of the stage's kStageB
@@ -484,9 +511,9 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
       gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
     });
-  } else if constexpr (kBn != kBlockN) {  // bm256 x bn96: one accumulator, or two (kAhead)
-    static_assert(kBn == 96, "the probe has a wgmma wrapper for N = 96 alone");
-    gemmtune_ptx::setmaxnreg_inc<232>();
+  } else if constexpr (kBn != kBlockN) {  // bm256 x bn96 / bn112: one accumulator, or two (kAhead)
+    static_assert(kBn == 96 || kBn == 112, "the probe has wgmma wrappers for N = 96 and 112");
+    gemmtune_ptx::setmaxnreg_inc<kBn == 112 ? 240 : 232>();
     constexpr int kAcc = kBn / 2;
     const int mwg = threadIdx.x / 128 - 1;
     const int thread_row = (threadIdx.x % 128) / 32 * 16 + (threadIdx.x % 32) / 4;
@@ -511,7 +538,11 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           gemmtune_ptx::wgmma_fence();
 #pragma unroll
           for (int ks = 0; ks < 4; ++ks) {
-            wgmma_m64n96k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, ks > 0 ? 1u : 0u);
+            if constexpr (kBn == 96) {
+              wgmma_m64n96k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, ks > 0 ? 1u : 0u);
+            } else {
+              wgmma_m64n112k32(da + ((ks * 32) >> 4), db + ((ks * 32) >> 4), d, ks > 0 ? 1u : 0u);
+            }
           }
           gemmtune_ptx::wgmma_commit();
         };
@@ -1092,9 +1123,8 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
       mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
                                                                       clocks);
-    } else if constexpr (kV == Variant::kMmaFillMcPromoteBn96 ||
-                         kV == Variant::kMmaFillMcPromoteBn96Ahead) {
-      mma_fill_mc_roof<true, false, 0, 96, kV == Variant::kMmaFillMcPromoteBn96Ahead>
+    } else if constexpr (narrow_bn_of(kV) != 0) {
+      mma_fill_mc_roof<true, false, 0, narrow_bn_of(kV), narrow_ahead(kV)>
           <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (kV == Variant::kMmaFillMcPromoteTurns ||
                          kV == Variant::kMmaFillMcPromoteTurnsDone) {
@@ -1123,10 +1153,10 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
-    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96 ||
-                         static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96Ahead) {
+    } else if constexpr (narrow_bn_of(static_cast<Variant>(V)) != 0) {
       CHECK(cudaFuncSetAttribute(
-          mma_fill_mc_roof<true, false, 0, 96, static_cast<Variant>(V) == Variant::kMmaFillMcPromoteBn96Ahead>,
+          mma_fill_mc_roof<true, false, 0, narrow_bn_of(static_cast<Variant>(V)),
+                           narrow_ahead(static_cast<Variant>(V))>,
           cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurns ||
                          static_cast<Variant>(V) == Variant::kMmaFillMcPromoteTurnsDone) {
@@ -1176,7 +1206,7 @@ int main(int argc, char** argv) {
                  "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
                  "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap, "
                  "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done, mma_fill_mc_promote_bn96, "
-                 "mma_fill_mc_promote_bn96_ahead\n");
+                 "mma_fill_mc_promote_bn96_ahead, mma_fill_mc_promote_bn112, mma_fill_mc_promote_bn112_ahead\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -1187,7 +1217,8 @@ int main(int argc, char** argv) {
   const int k_blocks = static_cast<int>(k / kBlockK);
   for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5,
                                Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs,
-                               Variant::kMmaFillMcPromoteBn96, Variant::kMmaFillMcPromoteBn96Ahead}) {
+                               Variant::kMmaFillMcPromoteBn96, Variant::kMmaFillMcPromoteBn96Ahead,
+                               Variant::kMmaFillMcPromoteBn112, Variant::kMmaFillMcPromoteBn112Ahead}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
