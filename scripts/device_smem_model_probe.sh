@@ -25,7 +25,10 @@ echo "rs kernel SASS: $(grep -c QGMMA "$OUT/sass_rs.txt") QGMMA, $(grep -c LDSM 
 variants=${TIMED:-mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_rs}
 : > "$OUT/probe.jsonl"
 for r in $(seq "$rounds"); do
-  /tmp/probe "$m" "$n" "$k" "$samples" "$variants" | tee -a "$OUT/probe.jsonl"
+  # NOTE: bounded: a variant that deadlocks (call H: a setmaxnreg split over the CTA's pool)
+  # hung a whole call.
+  timeout 120 /tmp/probe "$m" "$n" "$k" "$samples" "$variants" | tee -a "$OUT/probe.jsonl" ||
+    echo "probe round $r failed or timed out (rc ${PIPESTATUS[0]})"
 done
 ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { echo "ncu not found"; exit 3; }
@@ -48,7 +51,7 @@ metrics+=,sm__inst_executed_pipe_tensor_op_gmma.sum
 "$ncu_bin" --query-metrics 2>/dev/null | grep -iE 'gmma|pipe_tensor' > "$OUT/ncu_tensor_metrics.txt"
 for v in ${PROFILED:-mma mma_promote mma_fill_mc mma_fill_mc_promote mma_fill_mc_promote_rs}; do
   echo "== $v" >> "$OUT/ncu.csv"
-  "$ncu_bin" --clock-control none --kernel-name regex:roof --launch-skip 3 --launch-count 1 \
+  timeout 120 "$ncu_bin" --clock-control none --kernel-name regex:roof --launch-skip 3 --launch-count 1 \
     --section WarpStateStats --metrics "$metrics" --csv --page raw /tmp/probe "$m" "$n" "$k" 1 "$v" 2> /tmp/ncu_err.log |
     grep -v '^==' >> "$OUT/ncu.csv" || tail -3 /tmp/ncu_err.log
   echo "ncu $v done"

@@ -473,8 +473,10 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   if (threadIdx.x < 128) {
     // kPromote: the GEMM's split of the registers, 128 x 40 + 256 x 232 (in each role's branch,
     // where ptxas can give each its budget).
-    // kBn 112: 32 / 240 (all 64 K registers), the two accumulators' 224 floats need the room.
-    if constexpr (kPromote && kBn == 112) gemmtune_ptx::setmaxnreg_dec<32>();
+    // kBn 112: 24 / 240, the two accumulators' 224 floats need the room. NOTE: the split must fit
+    // the CTA's pool (384 x 168 registers at launch): 32 / 240 asks 1 K more and setmaxnreg.inc
+    // waits for it forever (call H hung, 2026-11-26).
+    if constexpr (kPromote && kBn == 112) gemmtune_ptx::setmaxnreg_dec<24>();
     if constexpr (kPromote && kBn != 112) gemmtune_ptx::setmaxnreg_dec<40>();
     if (threadIdx.x == 0) {  // the producer
       constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
