@@ -433,6 +433,69 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
       : "memory");
 }
 
+/// The multicast rings' barriers: `ring` full barriers (one producer arrival each) and empty ones
+/// counting `releases` math-warp arrivals from both CTAs; both CTAs' barriers exist before any
+/// multicast or remote arrive.
+__device__ __forceinline__ void ring_init(u64* full, u64* empty, int ring, u32 releases) {
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < ring; ++s) {
+      gemmtune_ptx::mbarrier_init(&full[s], 1);
+      gemmtune_ptx::mbarrier_init(&empty[s], releases);
+    }
+    gemmtune_ptx::fence_barrier_init();
+  }
+  gemmtune_ptx::cluster_sync();
+}
+
+/// The producer thread of the kStages-deep multicast rings (stages of kStageBytes): per K block
+/// of each of its units, once the stage is free in both CTAs, its kScaleBytes of activation
+/// scales (any bytes: only their cost matters), rank 0's multicast of the kShared bytes both CTAs'
+/// tiles share (at the stage's start) and each CTA's own kOwn bytes (at kShared).
+template <u32 kShared, u32 kOwn, u32 kScaleBytes>
+__device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u64* empty,
+                                              const unsigned char* stream, u32 rank, int pair,
+                                              int pairs, int units, int k_blocks) {
+  static_assert(kShared % 16384 == 0 && kShared + kOwn <= kStageBytes, "a stage's layout");
+  constexpr long kChunksShared = kStreamBytes / kShared, kChunksOwn = kStreamBytes / kOwn;
+  int it = 0;
+  for (int unit = pair; unit < units; unit += pairs) {
+    for (int kb = 0; kb < k_blocks; ++kb, ++it) {
+      const int stage = it % kStages;
+      gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
+      gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kShared + kOwn + kScaleBytes);
+      if (kScaleBytes > 0) {
+        gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
+                                stream + ((static_cast<long>(it) * kScaleBytes) % kStreamBytes),
+                                kScaleBytes, &full[stage]);
+      }
+      if (rank == 0) {
+        const unsigned char* shared =
+            stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksShared) * kShared;
+        for (u32 part = 0; part < kShared / 16384; ++part) {
+          bulk_load_multicast(smem + stage * kStageBytes + part * 16384, shared + part * 16384,
+                              16384, &full[stage], 0x3);
+        }
+      }
+      const unsigned char* own =
+          stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwn;
+      gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kShared, own, kOwn, &full[stage]);
+    }
+  }
+}
+
+/// The ring kernels' end: each thread's `total` keeps its work live, CTA 0's span gives the SM
+/// clock, and no CTA leaves while its peer may still write into it.
+__device__ __forceinline__ void ring_finish(float* out, float total, int threads, long long* clocks,
+                                            long long clock0, long long ns0) {
+  out[blockIdx.x * threads + threadIdx.x] = total;
+  if (blockIdx.x == 0 && threadIdx.x == 128) {
+    clocks[0] = clock64() - clock0;
+    clocks[1] = globaltimer() - ns0;
+  }
+  __syncwarp();                  // the producer's lane rejoins its warp (the barrier is .aligned)
+  gemmtune_ptx::cluster_sync();
+}
+
 /// Variant::kMmaFillMc: clusters of two CTAs taking tiles in pairs that share A (the GEMM's
 /// multicast A): each stage's 32 KB of A comes from rank 0's multicast copy, its 16 KB of B from
 /// the CTA's own copy, so the L2 serves 32 KB a K block per CTA instead of 48. Both CTAs' math
@@ -459,14 +522,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
   u64* empty = full + kStages;
   const u32 rank = gemmtune_ptx::cluster_cta_rank();
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kStages; ++s) {
-      gemmtune_ptx::mbarrier_init(&full[s], 1);
-      gemmtune_ptx::mbarrier_init(&empty[s], 16);  // both CTAs' math warps
-    }
-    gemmtune_ptx::fence_barrier_init();
-  }
-  gemmtune_ptx::cluster_sync();  // both CTAs' barriers exist before any multicast or remote arrive
+  ring_init(full, empty, kStages, 16);  // both CTAs' math warps
   const long long clock0 = clock64(), ns0 = globaltimer();
   const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
   float total = 0.0f;
@@ -478,34 +534,10 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     // waits for it forever (call H hung, 2026-11-26).
     if constexpr (kPromote && kBn == 112) gemmtune_ptx::setmaxnreg_dec<24>();
     if constexpr (kPromote && kBn != 112) gemmtune_ptx::setmaxnreg_dec<40>();
-    if (threadIdx.x == 0) {  // the producer
-      constexpr long kChunksA = kStreamBytes / kStageA, kChunksB = kStreamBytes / kStageB;
-      constexpr u32 kBBytes = kBn * kBlockK;  // of the stage's kStageB
-      int it = 0;
-      for (int unit = pair; unit < units; unit += pairs) {
-        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
-          const int stage = it % kStages;
-          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
-          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage],
-                                                  kStageA + kBBytes + (kPromote ? kBlockM * 4 : 0));
-          if (kPromote) {  // the stage's activation scales (any bytes: only their cost matters)
-            gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
-                                    stream + ((static_cast<long>(it) * kBlockM * 4) % kStreamBytes),
-                                    kBlockM * 4, &full[stage]);
-          }
-          if (rank == 0) {
-            const unsigned char* a =
-                stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksA) * kStageA;
-            for (int part = 0; part < 2; ++part) {
-              bulk_load_multicast(smem + stage * kStageBytes + part * 16384, a + part * 16384,
-                                  16384, &full[stage], 0x3);
-            }
-          }
-          const unsigned char* b =
-              stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksB) * kStageB;
-          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kStageA, b, kBBytes, &full[stage]);
-        }
-      }
+    if (threadIdx.x == 0) {  // the producer: A shared, B the CTA's own (its first kBn rows)
+      ring_producer<kStageA, kBn * kBlockK, kPromote ? kBlockM * 4 : 0>(smem, full, empty, stream,
+                                                                      rank, pair, pairs, units,
+                                                                      k_blocks);
     }
   } else if constexpr (!kPromote) {  // kMma's MMAs per K block, the stage back to both CTAs
     const int count = (units - pair + pairs - 1) / pairs;
@@ -701,13 +733,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       asm volatile("bar.sync %0, 256;" ::"r"(1) : "memory");
     }
   }
-  out[blockIdx.x * 384 + threadIdx.x] = total;
-  if (blockIdx.x == 0 && threadIdx.x == 128) {
-    clocks[0] = clock64() - clock0;
-    clocks[1] = globaltimer() - ns0;
-  }
-  __syncwarp();                  // the producer's lane rejoins its warp (the barrier is .aligned)
-  gemmtune_ptx::cluster_sync();  // no CTA leaves while its peer may still write into it
+  ring_finish(out, total, 384, clocks, clock0, ns0);
 }
 
 /// Variants kMmaFillMcPromote3wgS4 / S5: the multicast ring and the GEMM's K loop on bm192 tiles
@@ -727,14 +753,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
   u64* full = reinterpret_cast<u64*>(smem + kScales + kRing * 192 * 4);
   u64* empty = full + kRing;
   const u32 rank = gemmtune_ptx::cluster_cta_rank();
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kRing; ++s) {
-      gemmtune_ptx::mbarrier_init(&full[s], 1);
-      gemmtune_ptx::mbarrier_init(&empty[s], 24);  // 12 math warps in each CTA of the pair
-    }
-    gemmtune_ptx::fence_barrier_init();
-  }
-  gemmtune_ptx::cluster_sync();
+  ring_init(full, empty, kRing, 24);  // 12 math warps in each CTA of the pair
   const long long clock0 = clock64(), ns0 = globaltimer();
   const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
   float total = 0.0f;
@@ -802,13 +821,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(512, 1)
       for (int i = 0; i < kAccum; ++i) total += sum[i];
     }
   }
-  out[blockIdx.x * 512 + threadIdx.x] = total;
-  if (blockIdx.x == 0 && threadIdx.x == 128) {
-    clocks[0] = clock64() - clock0;
-    clocks[1] = globaltimer() - ns0;
-  }
-  __syncwarp();
-  gemmtune_ptx::cluster_sync();
+  ring_finish(out, total, 512, clocks, clock0, ns0);
 }
 
 /// Variant::kMmaFillMcPromoteRs: bm128 x bn256 tiles on the multicast ring, pairs of CTAs
@@ -828,43 +841,14 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
   u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
   u64* empty = full + kStages;
   const u32 rank = gemmtune_ptx::cluster_cta_rank();
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kStages; ++s) {
-      gemmtune_ptx::mbarrier_init(&full[s], 1);
-      gemmtune_ptx::mbarrier_init(&empty[s], 16);  // both CTAs' math warps
-    }
-    gemmtune_ptx::fence_barrier_init();
-  }
-  gemmtune_ptx::cluster_sync();
+  ring_init(full, empty, kStages, 16);  // both CTAs' math warps
   const long long clock0 = clock64(), ns0 = globaltimer();
   const int pair = blockIdx.x / 2, pairs = gridDim.x / 2, units = tiles / 2;
   float total = 0.0f;
   if (threadIdx.x < 128) {
     gemmtune_ptx::setmaxnreg_dec<40>();
-    if (threadIdx.x == 0) {  // the producer
-      constexpr long kChunksA = kStreamBytes / kA, kChunksB = kStreamBytes / kB;
-      int it = 0;
-      for (int unit = pair; unit < units; unit += pairs) {
-        for (int kb = 0; kb < k_blocks; ++kb, ++it) {
-          const int stage = it % kStages;
-          gemmtune_ptx::mbarrier_wait(&empty[stage], ((it / kStages) & 1) ^ 1);
-          gemmtune_ptx::mbarrier_arrive_expect_tx(&full[stage], kStageBytes + kRsM * 4);
-          gemmtune_ptx::bulk_load(smem + kScaleOffset + stage * kBlockM * 4,
-                                  stream + ((static_cast<long>(it) * kRsM * 4) % kStreamBytes),
-                                  kRsM * 4, &full[stage]);
-          if (rank == 0) {
-            const unsigned char* b =
-                stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksB) * kB;
-            for (int part = 0; part < 2; ++part) {
-              bulk_load_multicast(smem + stage * kStageBytes + part * 16384, b + part * 16384,
-                                  16384, &full[stage], 0x3);
-            }
-          }
-          const unsigned char* a =
-              stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksA) * kA;
-          gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kB, a, kA, &full[stage]);
-        }
-      }
+    if (threadIdx.x == 0) {  // the producer: B shared, A the CTA's own
+      ring_producer<kB, kA, kRsM * 4>(smem, full, empty, stream, rank, pair, pairs, units, k_blocks);
     }
   } else {
     gemmtune_ptx::setmaxnreg_inc<232>();
@@ -923,13 +907,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
         for (int i = 0; i < kAccum; ++i) total += sum[h][i];
     }
   }
-  out[blockIdx.x * 384 + threadIdx.x] = total;
-  if (blockIdx.x == 0 && threadIdx.x == 128) {
-    clocks[0] = clock64() - clock0;
-    clocks[1] = globaltimer() - ns0;
-  }
-  __syncwarp();
-  gemmtune_ptx::cluster_sync();
+  ring_finish(out, total, 384, clocks, clock0, ns0);
 }
 
 /// Dynamic shared memory of mma_fill_mc_3wg_roof<kRing>: its stages, scales and barriers.
