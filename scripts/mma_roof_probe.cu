@@ -433,6 +433,37 @@ __device__ __forceinline__ void bulk_load_multicast(void* dst, const void* src, 
       : "memory");
 }
 
+/// Hands stage `stage` back to both CTAs' producers (one lane a math warp): either may load into it.
+__device__ __forceinline__ void release_to_pair(u64* empty, int stage) {
+  if (threadIdx.x % 32 == 0) {
+    gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
+    gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
+  }
+}
+
+/// The promotion of one 64-row slice's product d into its FP32 sum: rows r (fragments 0, 1 of
+/// every 4) by `lo`, rows r + 8 by `hi`. kPin: an empty asm keeps each FFMA's read of d below
+/// the preceding wait (needed where another group is still in flight).
+template <bool kPin = false, int kN>
+__device__ __forceinline__ void promote_slice(float (&sum)[kN], float (&d)[kN], float lo, float hi) {
+#pragma unroll
+  for (int i = 0; i < kN; ++i) {
+    if constexpr (kPin) asm volatile("" : "+f"(d[i])::"memory");
+    sum[i] = fmaf(d[i], (i % 4) < 2 ? lo : hi, sum[i]);
+  }
+}
+
+/// The sum of every float of a warpgroup's slice sums (keeps the work live).
+template <int kS, int kN>
+__device__ __forceinline__ float total_of(const float (&sum)[kS][kN]) {
+  float total = 0.0f;
+#pragma unroll
+  for (int s = 0; s < kS; ++s)
+#pragma unroll
+    for (int i = 0; i < kN; ++i) total += sum[s][i];
+  return total;
+}
+
 /// The multicast rings' barriers: `ring` full barriers (one producer arrival each) and empty ones
 /// counting `releases` math-warp arrivals from both CTAs; both CTAs' barriers exist before any
 /// multicast or remote arrive.
@@ -511,7 +542,7 @@ __device__ __forceinline__ void ring_finish(float* out, float total, int threads
 /// kTurns (Variants kMmaFillMcPromoteTurns / TurnsDone; kPromote only): 1, a warpgroup issues a
 /// slice after the other warpgroup has issued its previous one; 2, after that slice's MMAs have
 /// completed (named barriers 1 and 2: warpgroup w waits on 1 + w, hands over on 2 - w).
-/// kBn < kBlockN (Variants kMmaFillMcPromoteBn96 / Bn96Ahead; kPromote only): bm256 x kBn tiles,
+/// kBn < kBlockN (Variants kMmaFillMcPromoteBn96 / Bn112 and their Ahead; kPromote only): bm256 x kBn tiles,
 /// the first kBn rows of each stage's B used; kAhead: two accumulators a warpgroup, both slices'
 /// MMAs issued before the first slice's wait.
 template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN, bool kAhead = false>
@@ -557,11 +588,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     int it = 0;
     for (int unit = pair; unit < units; unit += pairs) {
       float acc[kAhead ? 2 : 1][kAcc];
-      float sum[2][kAcc];
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAcc; ++i) sum[s][i] = 0.0f;
+      float sum[2][kAcc] = {};
       for (int kb = 0; kb < k_blocks; ++kb, ++it) {
         const int stage = it % kStages;
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
@@ -580,22 +607,13 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           }
           gemmtune_ptx::wgmma_commit();
         };
-        // Slice s's scales (read while its MMAs run) and its promotion after the wait; the
-        // empty asm keeps the FFMAs' reads of d below the wait, as the GEMM's mma_ahead does.
+        // Slice s's scales (read while its MMAs run) and its promotion after the wait, pinned
+        // below it as the GEMM's mma_ahead does (the other slice's group may be in flight).
         auto scale_of = [&](int s, int h) { return scales[stage * kBlockM + (mwg * 2 + s) * 64 + thread_row + h * 8]; };
         auto promote = [&](int s, float (&d)[kAcc], float lo, float hi) {
-#pragma unroll
-          for (int i = 0; i < kAcc; ++i) {
-            asm volatile("" : "+f"(d[i])::"memory");
-            sum[s][i] = fmaf(d[i], (i % 4) < 2 ? lo : hi, sum[s][i]);
-          }
+          promote_slice<true>(sum[s], d, lo, hi);
         };
-        auto release = [&] {
-          if (threadIdx.x % 32 == 0) {
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
-          }
-        };
+        auto release = [&] { release_to_pair(empty, stage); };
         if constexpr (kAhead) {
           issue(0, acc[0]);
           issue(1, acc[kAhead ? 1 : 0]);
@@ -616,10 +634,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           }
         }
       }
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAcc; ++i) total += sum[s][i];
+      total += total_of(sum);
     }
   } else if constexpr (kSplitN) {  // halves: one half promoted while the next one's MMAs run
     gemmtune_ptx::setmaxnreg_inc<232>();
@@ -632,11 +647,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     int it = 0;
     for (int unit = pair; unit < units; unit += pairs) {
       float acc[2][kHalf];
-      float sum[2][kAccum];
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) sum[s][i] = 0.0f;
+      float sum[2][kAccum] = {};
       for (int kb = 0; kb < k_blocks; ++kb, ++it) {
         const int stage = it % kStages;
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
@@ -693,11 +704,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     int it = 0;
     for (int unit = pair; unit < units; unit += pairs) {
       float acc[kAccum];
-      float sum[2][kAccum];
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) sum[s][i] = 0.0f;
+      float sum[2][kAccum] = {};
       for (int kb = 0; kb < k_blocks; ++kb, ++it) {
         const int stage = it % kStages;
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
@@ -713,20 +720,11 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           const float scale_lo = sa[0], scale_hi = sa[8];
           gemmtune_ptx::wgmma_wait<0>();
           if (kTurns == 2) asm volatile("bar.arrive %0, 256;" ::"r"(2 - mwg) : "memory");
-          if (s == 1 && threadIdx.x % 32 == 0) {
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
-          }
-#pragma unroll
-          for (int i = 0; i < kAccum; ++i) {
-            sum[s][i] = fmaf(acc[i], (i % 4) < 2 ? scale_lo : scale_hi, sum[s][i]);
-          }
+          if (s == 1) release_to_pair(empty, stage);
+          promote_slice(sum[s], acc, scale_lo, scale_hi);
         }
       }
-#pragma unroll
-      for (int s = 0; s < 2; ++s)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) total += sum[s][i];
+      total += total_of(sum);
     }
     // kTurns: warpgroup 0 takes warpgroup 1's last hand-over, so no barrier is left half-arrived.
     if (kTurns != 0 && mwg == 0 && pair < units) {
@@ -865,11 +863,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     int it = 0;
     for (int unit = pair; unit < units; unit += pairs) {
       float acc[kAccum];
-      float sum[2][kAccum];
-#pragma unroll
-      for (int h = 0; h < 2; ++h)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) sum[h][i] = 0.0f;
+      float sum[2][kAccum] = {};
       for (int kb = 0; kb < k_blocks; ++kb, ++it) {
         const int stage = it % kStages;
         gemmtune_ptx::mbarrier_wait(&full[stage], (it / kStages) & 1);
@@ -891,20 +885,11 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
           }
           gemmtune_ptx::wgmma_commit();
           gemmtune_ptx::wgmma_wait<0>();
-          if (h == 1 && threadIdx.x % 32 == 0) {
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 0);
-            gemmtune_ptx::mbarrier_arrive_cluster(&empty[stage], 1);
-          }
-#pragma unroll
-          for (int i = 0; i < kAccum; ++i) {
-            sum[h][i] = fmaf(acc[i], (i % 4) < 2 ? scale_lo : scale_hi, sum[h][i]);
-          }
+          if (h == 1) release_to_pair(empty, stage);
+          promote_slice(sum[h], acc, scale_lo, scale_hi);
         }
       }
-#pragma unroll
-      for (int h = 0; h < 2; ++h)
-#pragma unroll
-        for (int i = 0; i < kAccum; ++i) total += sum[h][i];
+      total += total_of(sum);
     }
   }
   ring_finish(out, total, 384, clocks, clock0, ns0);
