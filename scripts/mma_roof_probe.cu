@@ -481,13 +481,14 @@ __device__ __forceinline__ void ring_init(u64* full, u64* empty, int ring, u32 r
 /// The producer thread of the kStages-deep multicast rings (stages of kStageBytes): per K block
 /// of each of its units, once the stage is free in both CTAs, its kScaleBytes of activation
 /// scales (any bytes: only their cost matters), rank 0's multicast of the kShared bytes both CTAs'
-/// tiles share (at the stage's start) and each CTA's own kOwn bytes (at kShared).
-template <u32 kShared, u32 kOwn, u32 kScaleBytes>
+/// tiles share (at the stage's start) and each CTA's own kOwn bytes (at kShared), read from
+/// source chunks kOwnStride apart.
+template <u32 kShared, u32 kOwn, u32 kScaleBytes, u32 kOwnStride = kOwn>
 __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u64* empty,
                                               const unsigned char* stream, u32 rank, int pair,
                                               int pairs, int units, int k_blocks) {
   static_assert(kShared % 16384 == 0 && kShared + kOwn <= kStageBytes, "a stage's layout");
-  constexpr long kChunksShared = kStreamBytes / kShared, kChunksOwn = kStreamBytes / kOwn;
+  constexpr long kChunksShared = kStreamBytes / kShared, kChunksOwn = kStreamBytes / kOwnStride;
   int it = 0;
   for (int unit = pair; unit < units; unit += pairs) {
     for (int kb = 0; kb < k_blocks; ++kb, ++it) {
@@ -508,7 +509,7 @@ __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u6
         }
       }
       const unsigned char* own =
-          stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwn;
+          stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwnStride;
       gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kShared, own, kOwn, &full[stage]);
     }
   }
@@ -566,9 +567,11 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     if constexpr (kPromote && kBn == 112) gemmtune_ptx::setmaxnreg_dec<24>();
     if constexpr (kPromote && kBn != 112) gemmtune_ptx::setmaxnreg_dec<40>();
     if (threadIdx.x == 0) {  // the producer: A shared, B the CTA's own (its first kBn rows)
-      ring_producer<kStageA, kBn * kBlockK, kPromote ? kBlockM * 4 : 0>(smem, full, empty, stream,
-                                                                      rank, pair, pairs, units,
-                                                                      k_blocks);
+      // NOTE: B's sources kStageB (16 KB) apart for every kBn, as in calls G and H: with them
+      // 14 KB apart (kBn 112) both bn112 rings took 12-14% more cycles, the math warps' machine
+      // code unchanged (results/2026-11-26-smem-model/2302-probe-refactor-check/).
+      ring_producer<kStageA, kBn * kBlockK, kPromote ? kBlockM * 4 : 0, kStageB>(
+          smem, full, empty, stream, rank, pair, pairs, units, k_blocks);
     }
   } else if constexpr (!kPromote) {  // kMma's MMAs per K block, the stage back to both CTAs
     const int count = (units - pair + pairs - 1) / pairs;
