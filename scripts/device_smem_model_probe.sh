@@ -46,6 +46,7 @@ metrics+=,l1tex__data_pipe_lsu_wavefronts_mem_shared_op_gmma.sum
 metrics+=,l1tex__m_xbar2l1tex_read_bytes.sum
 metrics+=,lts__t_bytes.sum,lts__throughput.avg.pct_of_peak_sustained_elapsed
 metrics+=,lts__t_sectors.avg.pct_of_peak_sustained_elapsed
+metrics+=,dram__bytes_read.sum,lts__t_sector_hit_rate.pct
 metrics+=,sm__inst_executed_pipe_tensor_op_gmma.sum
 : > "$OUT/ncu.csv"
 "$ncu_bin" --query-metrics 2>/dev/null | grep -iE 'gmma|pipe_tensor' > "$OUT/ncu_tensor_metrics.txt"
@@ -68,7 +69,7 @@ for line in open(sys.argv[1]).read().splitlines():
             head, units, vals = csv.reader(block)
             rows[name] = {h: (v, u) for h, u, v in zip(head, units, vals)}
 want = ("gpu__time_duration.sum", "sm__cycles_elapsed.avg", "l1tex__data_bank_reads.sum",
-        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum", "gmma.sum", "op_gmma.sum", "xbar2l1tex", "lts__t_bytes.sum",
+        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum", "gmma.sum", "op_gmma.sum", "xbar2l1tex", "lts__t_bytes.sum", "dram__bytes_read.sum", "hit_rate",
         "warp_latency_issue_stalled", "average_warps_issue_stalled")
 for n, r in rows.items():
     print("==", n)

@@ -60,6 +60,10 @@
 //   mma_fill_mc_promote_bn112, _bn112_ahead  the same at bn112 (N = 7168 = 64 x 112: the peak
 //                     row's waves as bn128's), the registers split 24 / 240 for the two
 //                     accumulators' 224 floats
+//   mma_fill_mc_promote_hbm  mma_fill_mc_promote fed from the GEMM's own footprint: A and B of
+//                     M x N x K as m-block and n-block chunks (181 MB at the peak row, more than
+//                     the L2), units walked along N, so the ring pays what the memory system costs
+//                     the GEMM (L2 misses, HBM) and nothing of its epilogue or scale loads
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -269,6 +273,7 @@ enum class Variant : int {
   kMmaFillMcPromoteBn96Ahead,  // ... with both slices in flight (two accumulators)
   kMmaFillMcPromoteBn112,      // the same two at bm256 x bn112
   kMmaFillMcPromoteBn112Ahead,
+  kMmaFillMcPromoteHbm,        // kMmaFillMcPromote fed from the problem's A and B footprint
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -281,7 +286,8 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_ffma32_overlap", "mma_ffma128_overlap", "mma_fmul_overlap",
                                          "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done",
                                          "mma_fill_mc_promote_bn96", "mma_fill_mc_promote_bn96_ahead",
-                                         "mma_fill_mc_promote_bn112", "mma_fill_mc_promote_bn112_ahead"};
+                                         "mma_fill_mc_promote_bn112", "mma_fill_mc_promote_bn112_ahead",
+                                         "mma_fill_mc_promote_hbm"};
 
 /// The bm256 rings of another block_n than 128 (0: none), and whether they keep two accumulators.
 __host__ __device__ constexpr int narrow_bn_of(Variant v) {
@@ -307,7 +313,8 @@ __host__ __device__ constexpr int threads_of(Variant v) {
          : v == Variant::kMmaPromote3wg || v == Variant::kMmaFill || v == Variant::kMmaFillMc ||
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
                  v == Variant::kMmaFillMcPromoteRs || v == Variant::kMmaFillMcPromoteTurns ||
-                 v == Variant::kMmaFillMcPromoteTurnsDone || narrow_bn_of(v) != 0
+                 v == Variant::kMmaFillMcPromoteTurnsDone || narrow_bn_of(v) != 0 ||
+                 v == Variant::kMmaFillMcPromoteHbm
              ? 384
              : 256;
 }
@@ -478,15 +485,29 @@ __device__ __forceinline__ void ring_init(u64* full, u64* empty, int ring, u32 r
   gemmtune_ptx::cluster_sync();
 }
 
+/// kMmaFillMcPromoteHbm's source: A as [m-block][K block] chunks of kStageA bytes, then B as
+/// [n-block][K block] chunks of kStageB (set by the host before its launches).
+struct Footprint {
+  const unsigned char* base;
+  int m_blocks, n_blocks;
+};
+__device__ Footprint g_footprint;
+
 /// The producer thread of the kStages-deep multicast rings (stages of kStageBytes): per K block
 /// of each of its units, once the stage is free in both CTAs, its kScaleBytes of activation
 /// scales (any bytes: only their cost matters), rank 0's multicast of the kShared bytes both CTAs'
 /// tiles share (at the stage's start) and each CTA's own kOwn bytes (at kShared), read from
 /// source chunks kOwnStride apart.
-template <u32 kShared, u32 kOwn, u32 kScaleBytes, u32 kOwnStride = kOwn>
+/// kFootprint: A and B from g_footprint instead (unit u: m-block u / (n-blocks / 2), n-blocks
+/// 2 (u % (n-blocks / 2)) + rank), the scales still from `stream`.
+template <u32 kShared, u32 kOwn, u32 kScaleBytes, u32 kOwnStride = kOwn, bool kFootprint = false>
 __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u64* empty,
                                               const unsigned char* stream, u32 rank, int pair,
                                               int pairs, int units, int k_blocks) {
+  static_assert(!kFootprint || (kShared == kStageA && kOwn == kStageB), "the bm256 x bn128 ring");
+  Footprint fp{};
+  if constexpr (kFootprint) fp = g_footprint;
+  const int n_pairs = kFootprint ? fp.n_blocks / 2 : 1;
   static_assert(kShared % 16384 == 0 && kShared + kOwn <= kStageBytes, "a stage's layout");
   constexpr long kChunksShared = kStreamBytes / kShared, kChunksOwn = kStreamBytes / kOwnStride;
   int it = 0;
@@ -502,14 +523,19 @@ __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u6
       }
       if (rank == 0) {
         const unsigned char* shared =
-            stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksShared) * kShared;
+            kFootprint
+                ? fp.base + (static_cast<long>(unit / n_pairs) * k_blocks + kb) * kShared
+                : stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksShared) * kShared;
         for (u32 part = 0; part < kShared / 16384; ++part) {
           bulk_load_multicast(smem + stage * kStageBytes + part * 16384, shared + part * 16384,
                               16384, &full[stage], 0x3);
         }
       }
       const unsigned char* own =
-          stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwnStride;
+          kFootprint
+              ? fp.base + static_cast<long>(fp.m_blocks) * k_blocks * kStageA +
+                    (static_cast<long>(2 * (unit % n_pairs) + rank) * k_blocks + kb) * kOwn
+              : stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwnStride;
       gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kShared, own, kOwn, &full[stage]);
     }
   }
@@ -546,7 +572,9 @@ __device__ __forceinline__ void ring_finish(float* out, float total, int threads
 /// kBn < kBlockN (Variants kMmaFillMcPromoteBn96 / Bn112 and their Ahead; kPromote only): bm256 x kBn tiles,
 /// the first kBn rows of each stage's B used; kAhead: two accumulators a warpgroup, both slices'
 /// MMAs issued before the first slice's wait.
-template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN, bool kAhead = false>
+/// kFootprint (Variant::kMmaFillMcPromoteHbm): the operands from g_footprint (ring_producer).
+template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN, bool kAhead = false,
+          bool kFootprint = false>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -570,7 +598,7 @@ __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
       // NOTE: B's sources kStageB (16 KB) apart for every kBn, as in calls G and H: with them
       // 14 KB apart (kBn 112) both bn112 rings took 12-14% more cycles, the math warps' machine
       // code unchanged (results/2026-11-26-smem-model/2302-probe-refactor-check/).
-      ring_producer<kStageA, kBn * kBlockK, kPromote ? kBlockM * 4 : 0, kStageB>(
+      ring_producer<kStageA, kBn * kBlockK, kPromote ? kBlockM * 4 : 0, kStageB, kFootprint>(
           smem, full, empty, stream, rank, pair, pairs, units, k_blocks);
     }
   } else if constexpr (!kPromote) {  // kMma's MMAs per K block, the stage back to both CTAs
@@ -1091,6 +1119,9 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
       mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
                                                                       clocks);
+    } else if constexpr (kV == Variant::kMmaFillMcPromoteHbm) {
+      mma_fill_mc_roof<true, false, 0, kBlockN, false, true>
+          <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (narrow_bn_of(kV) != 0) {
       mma_fill_mc_roof<true, false, 0, narrow_bn_of(kV), narrow_ahead(kV)>
           <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
@@ -1121,6 +1152,9 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteHbm) {
+      CHECK(cudaFuncSetAttribute(mma_fill_mc_roof<true, false, 0, kBlockN, false, true>,
+                                 cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else if constexpr (narrow_bn_of(static_cast<Variant>(V)) != 0) {
       CHECK(cudaFuncSetAttribute(
           mma_fill_mc_roof<true, false, 0, narrow_bn_of(static_cast<Variant>(V)),
@@ -1174,7 +1208,8 @@ int main(int argc, char** argv) {
                  "mma_fill_mc_promote_3wg_s5, mma_ring_mc_promote_3wg_s4, mma_fill_mc_promote_rs, mma_ffma_overlap, "
                  "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap, "
                  "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done, mma_fill_mc_promote_bn96, "
-                 "mma_fill_mc_promote_bn96_ahead, mma_fill_mc_promote_bn112, mma_fill_mc_promote_bn112_ahead\n");
+                 "mma_fill_mc_promote_bn96_ahead, mma_fill_mc_promote_bn112, mma_fill_mc_promote_bn112_ahead, "
+                 "mma_fill_mc_promote_hbm\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -1186,7 +1221,8 @@ int main(int argc, char** argv) {
   for (const Variant paired : {Variant::kMmaFillMcPromote3wgS4, Variant::kMmaFillMcPromote3wgS5,
                                Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs,
                                Variant::kMmaFillMcPromoteBn96, Variant::kMmaFillMcPromoteBn96Ahead,
-                               Variant::kMmaFillMcPromoteBn112, Variant::kMmaFillMcPromoteBn112Ahead}) {
+                               Variant::kMmaFillMcPromoteBn112, Variant::kMmaFillMcPromoteBn112Ahead,
+                               Variant::kMmaFillMcPromoteHbm}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
@@ -1230,6 +1266,24 @@ int main(int argc, char** argv) {
   unsigned char* stream = nullptr;
   CHECK(cudaMalloc(&stream, kStreamBytes));
   CHECK(cudaMemcpy(stream, stream_host.data(), kStreamBytes, cudaMemcpyHostToDevice));
+  // mma_fill_mc_promote_hbm's operands: the problem's A and B in chunks, the stream's bytes
+  // repeated (only their cost matters).
+  unsigned char* footprint = nullptr;
+  if (run[static_cast<int>(Variant::kMmaFillMcPromoteHbm)]) {
+    const int m_blocks = static_cast<int>((m + kBlockM - 1) / kBlockM);
+    const int n_blocks = static_cast<int>((n + kBlockN - 1) / kBlockN);
+    if (n_blocks % 2 != 0) {
+      std::fprintf(stderr, "mma_roof_probe: mma_fill_mc_promote_hbm pairs n-blocks: %d is odd\n", n_blocks);
+      return 2;
+    }
+    const long bytes = (static_cast<long>(m_blocks) * kStageA + static_cast<long>(n_blocks) * kStageB) * k_blocks;
+    CHECK(cudaMalloc(&footprint, bytes));
+    for (long at = 0; at < bytes; at += kStreamBytes) {
+      CHECK(cudaMemcpy(footprint + at, stream, std::min<long>(kStreamBytes, bytes - at), cudaMemcpyDeviceToDevice));
+    }
+    const Footprint fp{footprint, m_blocks, n_blocks};
+    CHECK(cudaMemcpyToSymbol(g_footprint, &fp, sizeof(fp)));
+  }
   allow_smem();
   cudaEvent_t start, stop;
   CHECK(cudaEventCreate(&start));
