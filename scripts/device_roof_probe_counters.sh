@@ -2,11 +2,10 @@
 # Issue 10, the peak row: what does the promoted K loop pay for? One device call: builds
 # scripts/mma_roof_probe.cu, counts its RS kernel's SASS (every wgmma kept asynchronous), times
 # the variants in TIMED (comma-separated) ROUNDS times interleaved, then reads Nsight Compute's
-# shared-memory, tensor-pipe and issue counters and the warps' stall reasons of one launch of each
-# variant in PROFILED (space-separated).
-#   Call A (2026-11-26): TIMED=mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_rs: shared
-#   memory's bytes (A read twice a K block, 144 KB, against A from registers, 128 KB).
-#   usage: [TIMED=...] [PROFILED="..."] bash scripts/device_smem_model_probe.sh [M N K [SAMPLES [ROUNDS]]]
+# shared-memory, L2, DRAM, tensor-pipe and issue counters and the warps' stall reasons of one
+# launch of each variant in PROFILED (space-separated). The calls of
+# results/2026-11-26-smem-model/ (its README names each call's TIMED and PROFILED).
+#   usage: [TIMED=...] [PROFILED="..."] bash scripts/device_roof_probe_counters.sh [M N K [SAMPLES [ROUNDS]]]
 #   Writes under $OUT: log.txt, probe.jsonl, sass_rs.txt (the RS kernel's wgmma and ldmatrix
 #   lines), ncu.csv, ncu_summary.txt.
 set -uo pipefail
@@ -69,12 +68,15 @@ for line in open(sys.argv[1]).read().splitlines():
             head, units, vals = csv.reader(block)
             rows[name] = {h: (v, u) for h, u, v in zip(head, units, vals)}
 want = ("gpu__time_duration.sum", "sm__cycles_elapsed.avg", "l1tex__data_bank_reads.sum",
-        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum", "gmma.sum", "op_gmma.sum", "xbar2l1tex", "lts__t_bytes.sum", "dram__bytes_read.sum", "hit_rate",
-        "warp_latency_issue_stalled", "average_warps_issue_stalled")
+        "l1tex__data_bank_writes.sum", "pct_of_peak", "smsp__inst_executed.sum", "gmma.sum",
+        "xbar2l1tex", "lts__t_bytes.sum", "dram__bytes_read.sum", "hit_rate",
+        "average_warps_issue_stalled", "conflicts")
 for n, r in rows.items():
     print("==", n)
     for k, (v, u) in r.items():
-        if any(w in k for w in want) and not k.endswith((".max", ".min")) and ".max." not in k \
-                and ".min." not in k and v not in ("0", "0.00", ""):
+        wanted = any(w in k for w in want) and not k.endswith((".max", ".min"))
+        wanted = wanted and ".max." not in k and ".min." not in k
+        # Zero stall reasons are noise; a zero count of conflicts is a finding.
+        if wanted and (v not in ("0", "0.00", "") or "conflicts" in k):
             print("  ", k, v, u)
 EOF
