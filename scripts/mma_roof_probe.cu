@@ -43,7 +43,9 @@
 //   mma_ffma_overlap  per slice 4 wgmma, then 64 FFMAs that read none of the accumulators, then
 //                     the wait: do FFMAs running beside a warpgroup's MMAs slow them?
 //   mma_wait_ffma     per slice 4 wgmma, the wait, then those 64 FFMAs: mma_promote's order
-//                     without its reads of the fresh accumulators
+//                     without its reads of the fresh accumulators. NOTE: ptxas places these
+//                     FFMAs (and the two variants below) between the slice's QGMMAs in both, so
+//                     they also delay the MMAs' issue (SASS, results/PERF_LOG.md session 42)
 //   mma_ffma32_overlap, mma_ffma128_overlap  mma_ffma_overlap with 32 or 128 FFMAs a slice: does
 //                     the MMAs' loss grow with the count?
 //   mma_fmul_overlap  64 FMULs by an immediate (one register read each, not three) in their place:
@@ -55,7 +57,7 @@
 //   mma_fill_mc_promote_bn96, _bn96_ahead  mma_fill_mc_promote on bm256 x bn96 tiles, with one
 //                     accumulator a warpgroup as the GEMM (slices in turn), or with two (_ahead:
 //                     both slices' MMAs issued, the first promoted while the second's run): does
-//                     a second accumulator, which fits 232 registers only at bn <= 104, hide the
+//                     a second accumulator, which fits the registers only at bn <= 112, hide the
 //                     chain's latency? (time them at an N both tiles divide, e.g. 6144)
 //   mma_fill_mc_promote_bn112, _bn112_ahead  the same at bn112 (N = 7168 = 64 x 112: the peak
 //                     row's waves as bn128's), the registers split 24 / 240 for the two
