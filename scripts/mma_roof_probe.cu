@@ -66,6 +66,8 @@
 //                     M x N x K as m-block and n-block chunks (181 MB at the peak row, more than
 //                     the L2), units walked along N, so the ring pays what the memory system costs
 //                     the GEMM (L2 misses, HBM) and nothing of its epilogue or scale loads
+//   mma_fill_mc_promote_hbm_rn8  the same with the units in the GEMM's order for its peak-row
+//                     pick (raster along N in bands of 8 m-blocks: rN8)
 //   mma_fill_mc_promote_rs  the promoted ring on bm128 x bn256 tiles with A from registers
 //                     (wgmma RS): each warpgroup loads its 64 x 128 A once a K block (ldmatrix)
 //                     and runs two 128-column halves on it, each promoted as mma_fill_mc_promote
@@ -276,6 +278,7 @@ enum class Variant : int {
   kMmaFillMcPromoteBn112,      // the same two at bm256 x bn112
   kMmaFillMcPromoteBn112Ahead,
   kMmaFillMcPromoteHbm,        // kMmaFillMcPromote fed from the problem's A and B footprint
+  kMmaFillMcPromoteHbmRn8,     // ... its units in the GEMM's rN8 order
   kCount
 };
 constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice", "mma_promote_skew",
@@ -289,7 +292,7 @@ constexpr const char* kVariantNames[] = {"mma", "mma_promote", "mma_wait_slice",
                                          "mma_fill_mc_promote_turns", "mma_fill_mc_promote_turns_done",
                                          "mma_fill_mc_promote_bn96", "mma_fill_mc_promote_bn96_ahead",
                                          "mma_fill_mc_promote_bn112", "mma_fill_mc_promote_bn112_ahead",
-                                         "mma_fill_mc_promote_hbm"};
+                                         "mma_fill_mc_promote_hbm", "mma_fill_mc_promote_hbm_rn8"};
 
 /// The bm256 rings of another block_n than 128 (0: none), and whether they keep two accumulators.
 __host__ __device__ constexpr int narrow_bn_of(Variant v) {
@@ -316,7 +319,7 @@ __host__ __device__ constexpr int threads_of(Variant v) {
                  v == Variant::kMmaFillMcPromote || v == Variant::kMmaFillMcPromoteSplitN ||
                  v == Variant::kMmaFillMcPromoteRs || v == Variant::kMmaFillMcPromoteTurns ||
                  v == Variant::kMmaFillMcPromoteTurnsDone || narrow_bn_of(v) != 0 ||
-                 v == Variant::kMmaFillMcPromoteHbm
+                 v == Variant::kMmaFillMcPromoteHbm || v == Variant::kMmaFillMcPromoteHbmRn8
              ? 384
              : 256;
 }
@@ -500,9 +503,10 @@ __device__ Footprint g_footprint;
 /// scales (any bytes: only their cost matters), rank 0's multicast of the kShared bytes both CTAs'
 /// tiles share (at the stage's start) and each CTA's own kOwn bytes (at kShared), read from
 /// source chunks kOwnStride apart.
-/// kFootprint: A and B from g_footprint instead (unit u: m-block u / (n-blocks / 2), n-blocks
-/// 2 (u % (n-blocks / 2)) + rank), the scales still from `stream`.
-template <u32 kShared, u32 kOwn, u32 kScaleBytes, u32 kOwnStride = kOwn, bool kFootprint = false>
+/// kFootprint: A and B from g_footprint instead, the scales still from `stream`; unit u is
+/// m-block gm and n-blocks 2 gn + rank of a grid of n-blocks / 2 pairs, with (1) gm = u / pairs,
+/// gn = u % pairs, or (2, the GEMM's rN8) bands of 8 m-blocks walked down the band, then along N.
+template <u32 kShared, u32 kOwn, u32 kScaleBytes, u32 kOwnStride = kOwn, int kFootprint = 0>
 __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u64* empty,
                                               const unsigned char* stream, u32 rank, int pair,
                                               int pairs, int units, int k_blocks) {
@@ -523,10 +527,17 @@ __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u6
                                 stream + ((static_cast<long>(it) * kScaleBytes) % kStreamBytes),
                                 kScaleBytes, &full[stage]);
       }
+      int gm = unit / n_pairs, gn = unit % n_pairs;
+      if (kFootprint == 2) {
+        const int first = unit / (8 * n_pairs) * 8, rows = min(8, fp.m_blocks - first);
+        const int within = unit % (8 * n_pairs);
+        gm = first + within % rows;
+        gn = within / rows;
+      }
       if (rank == 0) {
         const unsigned char* shared =
             kFootprint
-                ? fp.base + (static_cast<long>(unit / n_pairs) * k_blocks + kb) * kShared
+                ? fp.base + (static_cast<long>(gm) * k_blocks + kb) * kShared
                 : stream + ((static_cast<long>(unit) * k_blocks + kb) % kChunksShared) * kShared;
         for (u32 part = 0; part < kShared / 16384; ++part) {
           bulk_load_multicast(smem + stage * kStageBytes + part * 16384, shared + part * 16384,
@@ -536,7 +547,7 @@ __device__ __forceinline__ void ring_producer(unsigned char* smem, u64* full, u6
       const unsigned char* own =
           kFootprint
               ? fp.base + static_cast<long>(fp.m_blocks) * k_blocks * kStageA +
-                    (static_cast<long>(2 * (unit % n_pairs) + rank) * k_blocks + kb) * kOwn
+                    (static_cast<long>(2 * gn + rank) * k_blocks + kb) * kOwn
               : stream + ((static_cast<long>(2 * unit + rank) * k_blocks + kb) % kChunksOwn) * kOwnStride;
       gemmtune_ptx::bulk_load(smem + stage * kStageBytes + kShared, own, kOwn, &full[stage]);
     }
@@ -576,7 +587,7 @@ __device__ __forceinline__ void ring_finish(float* out, float total, int threads
 /// MMAs issued before the first slice's wait.
 /// kFootprint (Variant::kMmaFillMcPromoteHbm): the operands from g_footprint (ring_producer).
 template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN, bool kAhead = false,
-          bool kFootprint = false>
+          int kFootprint = 0>
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
@@ -1121,8 +1132,8 @@ void launch(int v, int sms, const uint4* src, const unsigned char* stream, int t
     } else if constexpr (kV == Variant::kMmaFillMcPromoteRs) {
       mma_fill_mc_rs_roof<<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out,
                                                                       clocks);
-    } else if constexpr (kV == Variant::kMmaFillMcPromoteHbm) {
-      mma_fill_mc_roof<true, false, 0, kBlockN, false, true>
+    } else if constexpr (kV == Variant::kMmaFillMcPromoteHbm || kV == Variant::kMmaFillMcPromoteHbmRn8) {
+      mma_fill_mc_roof<true, false, 0, kBlockN, false, kV == Variant::kMmaFillMcPromoteHbm ? 1 : 2>
           <<<sms / 2 * 2, threads_of(kV), kSmemAlloc>>>(stream, tiles, k_blocks, out, clocks);
     } else if constexpr (narrow_bn_of(kV) != 0) {
       mma_fill_mc_roof<true, false, 0, narrow_bn_of(kV), narrow_ahead(kV)>
@@ -1154,8 +1165,11 @@ void allow_smem() {
       constexpr int kRing = kV == Variant::kMmaFillMcPromote3wgS5 ? 5 : 4;
       CHECK(cudaFuncSetAttribute(mma_fill_mc_3wg_roof<kRing, kV != Variant::kMmaRingMcPromote3wgS4>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem_3wg(kRing)));
-    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteHbm) {
-      CHECK(cudaFuncSetAttribute(mma_fill_mc_roof<true, false, 0, kBlockN, false, true>,
+    } else if constexpr (static_cast<Variant>(V) == Variant::kMmaFillMcPromoteHbm ||
+                         static_cast<Variant>(V) == Variant::kMmaFillMcPromoteHbmRn8) {
+      CHECK(cudaFuncSetAttribute(
+          mma_fill_mc_roof<true, false, 0, kBlockN, false,
+                           static_cast<Variant>(V) == Variant::kMmaFillMcPromoteHbm ? 1 : 2>,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemAlloc));
     } else if constexpr (narrow_bn_of(static_cast<Variant>(V)) != 0) {
       CHECK(cudaFuncSetAttribute(
@@ -1211,7 +1225,7 @@ int main(int argc, char** argv) {
                  "mma_wait_ffma, mma_ffma32_overlap, mma_ffma128_overlap, mma_fmul_overlap, "
                  "mma_fill_mc_promote_turns, mma_fill_mc_promote_turns_done, mma_fill_mc_promote_bn96, "
                  "mma_fill_mc_promote_bn96_ahead, mma_fill_mc_promote_bn112, mma_fill_mc_promote_bn112_ahead, "
-                 "mma_fill_mc_promote_hbm\n");
+                 "mma_fill_mc_promote_hbm, mma_fill_mc_promote_hbm_rn8\n");
     return 2;
   }
   int tiles[kVariants] = {};
@@ -1224,7 +1238,7 @@ int main(int argc, char** argv) {
                                Variant::kMmaRingMcPromote3wgS4, Variant::kMmaFillMcPromoteRs,
                                Variant::kMmaFillMcPromoteBn96, Variant::kMmaFillMcPromoteBn96Ahead,
                                Variant::kMmaFillMcPromoteBn112, Variant::kMmaFillMcPromoteBn112Ahead,
-                               Variant::kMmaFillMcPromoteHbm}) {
+                               Variant::kMmaFillMcPromoteHbm, Variant::kMmaFillMcPromoteHbmRn8}) {
     if (run[static_cast<int>(paired)] && tiles[static_cast<int>(paired)] % 2 != 0) {
       std::fprintf(stderr, "mma_roof_probe: %s takes tiles in pairs: %d tiles is odd\n",
                    kVariantNames[static_cast<int>(paired)], tiles[static_cast<int>(paired)]);
@@ -1271,11 +1285,12 @@ int main(int argc, char** argv) {
   // mma_fill_mc_promote_hbm's operands: the problem's A and B in chunks, the stream's bytes
   // repeated (only their cost matters).
   unsigned char* footprint = nullptr;
-  if (run[static_cast<int>(Variant::kMmaFillMcPromoteHbm)]) {
+  if (run[static_cast<int>(Variant::kMmaFillMcPromoteHbm)] ||
+      run[static_cast<int>(Variant::kMmaFillMcPromoteHbmRn8)]) {
     const int m_blocks = static_cast<int>((m + kBlockM - 1) / kBlockM);
     const int n_blocks = static_cast<int>((n + kBlockN - 1) / kBlockN);
     if (n_blocks % 2 != 0) {
-      std::fprintf(stderr, "mma_roof_probe: mma_fill_mc_promote_hbm pairs n-blocks: %d is odd\n", n_blocks);
+      std::fprintf(stderr, "mma_roof_probe: mma_fill_mc_promote_hbm* pair n-blocks: %d is odd\n", n_blocks);
       return 2;
     }
     const long bytes = (static_cast<long>(m_blocks) * kStageA + static_cast<long>(n_blocks) * kStageB) * k_blocks;
