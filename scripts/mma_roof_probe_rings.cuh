@@ -80,6 +80,9 @@ template <bool kPromote, bool kSplitN = false, int kTurns = 0, int kBn = kBlockN
 __global__ void __cluster_dims__(2, 1, 1) __launch_bounds__(384, 1)
     mma_fill_mc_roof(const unsigned char* stream, int tiles, int k_blocks, float* out,
                      long long* clocks) {
+  // NOTE: this preamble stands in mma_fill_mc_rs_roof too. Folded into one helper returning the
+  // CTA's place, it changed both kernels' K-loop machine code (register allocation; cuobjdump,
+  // 2026-11-26), so it stays written out: session 42's numbers were measured on this code.
   extern __shared__ __align__(1024) unsigned char smem[];
   u64* full = reinterpret_cast<u64*>(smem + kSmemBytes);
   u64* empty = full + kStages;
