@@ -142,9 +142,18 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // NOTE: a problem with fewer rows than a tile loads only p.a_box_rows rows of A and sA (the
   // launcher's box); the rows above them in the stage keep stale bytes, which reach only D rows
   // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
+#ifdef GEMMTUNE_NO_SA_TMA
+  // Diagnostic (wrong results: time it under `run --profile` and ncu only, as
+  // scripts/device_memory_counters.sh does): the stages without sA's load. With
+  // GEMMTUNE_NO_SB_TMA (scale_producer) it prices each scale load a stage waits for
+  // (results/2026-11-27-two-ctas-per-sm/, PERF_LOG session 43: sA costs the M = 64 rows 7-12%).
+  static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
+  const u32 stage_tx_bytes = p.a_box_rows * 128 + C::kBlockN * 128;
+#else
   const u32 stage_tx_bytes =
       C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
                            : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
+#endif
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
   const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
@@ -180,7 +189,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
                     sa_row0 + b * (C::kBlockM / C::kSaBoxes), kb);
       }
     } else {
+#ifndef GEMMTUNE_NO_SA_TMA
       tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
+#endif
     }
   });
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
@@ -197,6 +208,11 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
   constexpr u32 kBoxBytes = 2 * C::kSbRunFloats * 4;
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+#ifdef GEMMTUNE_NO_SB_TMA
+    // Diagnostic (wrong results; see GEMMTUNE_NO_SA_TMA in producer): arrive without the load.
+    mbarrier_arrive_expect_tx(&full[stage], 0);
+    return;
+#endif
     mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
