@@ -146,7 +146,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // Diagnostic (wrong results: time it under `run --profile` and ncu only, as
   // scripts/device_memory_counters.sh does): the stages without sA's load. With
   // GEMMTUNE_NO_SB_TMA (scale_producer) it prices each scale load a stage waits for
-  // (results/2026-11-27-small-m-rows-memory-side/, PERF_LOG session 43: sA costs the M = 64 rows 7-12%).
+  // (results/2026-11-27-small-m-rows-memory-side/: sA costs the K 7168 M <= 128 rows 7-12%).
   static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
   const u32 stage_tx_bytes = p.a_box_rows * 128 + C::kBlockN * 128;
 #else
