@@ -824,7 +824,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
-    if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, p, smem, full, empty);
+    if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536

@@ -1,7 +1,7 @@
 // sm90_fp8_gemm_1d2d_producer.cuh: the producer side of the sm90_fp8_gemm_1d2d kernel family:
 // the CTA's (tile, K block) walk in pipeline order, the TMA loads of A, B and sA (multicast within
 // a cluster where the config shares an operand) into the stage ring, and the second producer of
-// the weight scales (kSbInStage). The math side drains the stages in the same order
+// the scales (kSbInStage: the weight scales, and sA in dense members). The math side drains the stages in the same order
 // (sm90_fp8_gemm_1d2d.cuh). Included by sm90_fp8_gemm_1d2d.cuh.
 #pragma once
 
@@ -20,6 +20,24 @@ using namespace gemmtune_ptx;
 template <class C>
 __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
   return ((C::kFixedK != 0 ? C::kFixedK : p.k) + 127) / 128;
+}
+
+/// Whether the stage's sA box is loaded by the second producer thread (scale_producer, beside the
+/// weight scales' box, on the stage's full barrier) instead of the main producer, which then
+/// issues A and B only. Dense members with kSbInStage (one math warpgroup).
+/// NOTE: measured on the H200, interleaved rounds on the M <= 128 picks (results/2026-11-27-sa-
+/// load-placement/0351-...): 128 x 4096 x 7168 -11%, 64 x 4096 x 7168 -5.6%, the other eight
+/// rows 0 to -1.3%. The same bytes on a barrier of their own (session 43's call J) or once a
+/// tile (call K) were slower: what cost was the main producer issuing a third load a stage.
+/// Grouped layouts keep sA in the main producer (not measured there).
+/// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
+template <class C>
+__device__ __forceinline__ constexpr bool sa_from_scale_producer() {
+#ifdef GEMMTUNE_SA_IN_MAIN_PRODUCER
+  return false;
+#else
+  return C::kGroupLayout == 0 && C::kSbInStage;
+#endif
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
@@ -152,7 +170,8 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
 #else
   const u32 stage_tx_bytes =
       C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
-                           : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
+      : sa_from_scale_producer<C>() ? p.a_box_rows * 128 + C::kBlockN * 128
+                                    : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
 #endif
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
@@ -188,7 +207,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
         tma_load_2d(sa_stage + b * (C::kBlockM / C::kSaBoxes) * 4, tmap_sa, &full[stage],
                     sa_row0 + b * (C::kBlockM / C::kSaBoxes), kb);
       }
-    } else {
+    } else if (!sa_from_scale_producer<C>()) {
 #ifndef GEMMTUNE_NO_SA_TMA
       tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
 #endif
@@ -197,28 +216,41 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
 }
 
-/// Second producer thread (kSbInStage only): loads each stage's weight scales (sB) alongside the
-/// main producer's A, B and sA, arriving on the same full barrier (which expects two arrivals).
+/// Second producer thread (kSbInStage only): loads each stage's weight scales (sB), and in dense
+/// members its sA (sa_from_scale_producer), alongside the main producer's A and B, arriving on the
+/// same full barrier (which expects two arrivals).
 /// NOTE: a thread of its own keeps the main producer within its 40 registers (a fourth tensor map
 /// spilled there). Why only one-warpgroup tiles: see kSbInStage in src/core/kernel_config.hpp.
 template <class C>
 __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
+                                               const TmaDescriptor* tmap_sa,
                                                const GemmtuneGemmParams& p, char* smem, u64* full,
                                                u64* empty) {
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
-  constexpr u32 kBoxBytes = 2 * C::kSbRunFloats * 4;
-  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
 #ifdef GEMMTUNE_NO_SB_TMA
-    // Diagnostic (wrong results; see GEMMTUNE_NO_SA_TMA in producer): arrive without the load.
-    mbarrier_arrive_expect_tx(&full[stage], 0);
-    return;
+  // Diagnostic (wrong results; see GEMMTUNE_NO_SA_TMA in producer): the stage without this load.
+  constexpr u32 kSbBytes = 0;
+#else
+  constexpr u32 kSbBytes = 2 * C::kSbRunFloats * 4;
 #endif
-    mbarrier_arrive_expect_tx(&full[stage], kBoxBytes);
+#ifdef GEMMTUNE_NO_SA_TMA
+  constexpr bool kSa = false;  // the diagnostic drops sA wherever it is loaded
+#else
+  constexpr bool kSa = sa_from_scale_producer<C>();
+#endif
+  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? p.a_box_rows * 4 : 0));
+    if (kSa) {  // the tile's a_box_rows floats of K block kb (the launcher's box)
+      tma_load_2d(smem + C::kSaOffset + stage * C::kSaStageBytes, tmap_sa, &full[stage],
+                  t.a_row0, kb);
+    }
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
     // row may be the next group's first; it is used only by columns past N, never stored.
-    tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
-                kb - kb % C::kSbRunFloats, t.sb_row0);
+    if (kSbBytes > 0) {
+      tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
+                  kb - kb % C::kSbRunFloats, t.sb_row0);
+    }
   });
 }
 
