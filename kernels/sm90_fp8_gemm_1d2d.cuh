@@ -8,10 +8,11 @@
 //   out-of-bounds zero fill (loads) and clipping (stores).
 //
 // Structure of one CTA (persistent: it loops over tiles of a static schedule):
-//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA (and with kSbInStage a
-//                      second one those of sB) into a ring of kStages shared-memory stages (128B
-//                      swizzle), full/empty mbarriers; B under an L2 evict-first policy where
-//                      few tiles read it (support_l2_policy.h). Otherwise math threads read sB
+//   warpgroup 0        producer: one thread issues TMA loads of A, B and sA (with kSbInStage a
+//                      second one those of sB, and of sA in dense members) into a ring of
+//                      kStages shared-memory stages (128B swizzle), full/empty mbarriers; B
+//                      under an L2 evict-first policy where few tiles read it
+//                      (support_l2_policy.h). Without kSbInStage the math threads read sB
 //                      from global memory one K block ahead, or (kSbPerTile: two warpgroups, K
 //                      compiled in) from a per-tile copy in shared memory that they fill one tile
 //                      ahead.
@@ -794,7 +795,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     tma_prefetch_descriptor(tmap_sb);
     tma_prefetch_descriptor(tmap_d);
     for (int i = 0; i < C::kStages; ++i) {
-      mbarrier_init(&full[i], C::kSbInStage ? 2 : 1);  // producer (and scale_producer)
+      mbarrier_init(&full[i], has_scale_producer<C>() ? 2 : 1);  // producer (and scale_producer)
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
     if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
@@ -824,7 +825,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
-    if (C::kSbInStage && threadIdx.x == 32) scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
+    if (has_scale_producer<C>() && threadIdx.x == 32) scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536

@@ -1,8 +1,8 @@
 // sm90_fp8_gemm_1d2d_producer.cuh: the producer side of the sm90_fp8_gemm_1d2d kernel family:
 // the CTA's (tile, K block) walk in pipeline order, the TMA loads of A, B and sA (multicast within
 // a cluster where the config shares an operand) into the stage ring, and the second producer of
-// the scales (kSbInStage: the weight scales, and sA in dense members). The math side drains the stages in the same order
-// (sm90_fp8_gemm_1d2d.cuh). Included by sm90_fp8_gemm_1d2d.cuh.
+// the scales (kSbInStage: the weight scales, and sA in dense members). The math side drains the
+// stages in the same order (sm90_fp8_gemm_1d2d.cuh). Included by sm90_fp8_gemm_1d2d.cuh.
 #pragma once
 
 #include "gemmtune_params.h"
@@ -31,13 +31,24 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 /// tile (call K) were slower: what cost was the main producer issuing a third load a stage.
 /// Grouped layouts keep sA in the main producer (not measured there).
 /// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
+/// GEMMTUNE_SA_SECOND_PRODUCER_ALL (experiment hook): every dense member, two-warpgroup tiles
+/// too (they then run the second producer thread for sA alone).
 template <class C>
 __device__ __forceinline__ constexpr bool sa_from_scale_producer() {
-#ifdef GEMMTUNE_SA_IN_MAIN_PRODUCER
+#if defined(GEMMTUNE_SA_IN_MAIN_PRODUCER)
   return false;
+#elif defined(GEMMTUNE_SA_SECOND_PRODUCER_ALL)
+  return C::kGroupLayout == 0;
 #else
   return C::kGroupLayout == 0 && C::kSbInStage;
 #endif
+}
+
+/// Whether the CTA runs the second producer thread (scale_producer), whose arrival each stage's
+/// full barrier then expects beside the main producer's.
+template <class C>
+__device__ __forceinline__ constexpr bool has_scale_producer() {
+  return C::kSbInStage || sa_from_scale_producer<C>();
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
@@ -216,8 +227,8 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
 }
 
-/// Second producer thread (kSbInStage only): loads each stage's weight scales (sB), and in dense
-/// members its sA (sa_from_scale_producer), alongside the main producer's A and B, arriving on the
+/// Second producer thread (has_scale_producer): loads each stage's weight scales (kSbInStage),
+/// and in dense members its sA (sa_from_scale_producer), alongside the main producer's A and B, arriving on the
 /// same full barrier (which expects two arrivals).
 /// NOTE: a thread of its own keeps the main producer within its 40 registers (a fourth tensor map
 /// spilled there). Why only one-warpgroup tiles: see kSbInStage in src/core/kernel_config.hpp.
@@ -231,7 +242,7 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
   // Diagnostic (wrong results; see GEMMTUNE_NO_SA_TMA in producer): the stage without this load.
   constexpr u32 kSbBytes = 0;
 #else
-  constexpr u32 kSbBytes = 2 * C::kSbRunFloats * 4;
+  constexpr u32 kSbBytes = C::kSbInStage ? 2 * C::kSbRunFloats * 4 : 0;
 #endif
 #ifdef GEMMTUNE_NO_SA_TMA
   constexpr bool kSa = false;  // the diagnostic drops sA wherever it is loaded
@@ -240,14 +251,14 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
 #endif
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? p.a_box_rows * 4 : 0));
-    if (kSa) {  // the tile's a_box_rows floats of K block kb (the launcher's box)
+    if constexpr (kSa) {  // the tile's a_box_rows floats of K block kb (the launcher's box)
       tma_load_2d(smem + C::kSaOffset + stage * C::kSaStageBytes, tmap_sa, &full[stage],
                   t.a_row0, kb);
     }
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
     // row may be the next group's first; it is used only by columns past N, never stored.
-    if (kSbBytes > 0) {
+    if constexpr (kSbBytes > 0) {
       tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
                   kb - kb % C::kSbRunFloats, t.sb_row0);
     }

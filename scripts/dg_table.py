@@ -65,7 +65,9 @@ def main(paths):
             tflops = 2 * m * n * k / (gt * 1e-6) / 1e12 if gt else float('nan')
             tbs = hbm_bytes(m, n, k) / (gt * 1e-6) / 1e12 if gt else float('nan')
             ratio = f"{r['dg_over_gt']:.3f}" if r.get('dg_over_gt') else r.get('gt_error', r.get('error', '-'))[:40]
-            print(f"| {m} | {n} | {k} | `{r['config']}` | {gt or '-'} | {dg or '-'} | {ratio} | {tflops:.0f} | {tbs:.2f} |")
+            gt_cell = f'{gt:.2f}' if gt else '-'
+            dg_cell = f'{dg:.2f}' if dg else '-'
+            print(f"| {m} | {n} | {k} | `{r['config']}` | {gt_cell} | {dg_cell} | {ratio} | {tflops:.0f} | {tbs:.2f} |")
         print()
 
     everything = [r['dg_over_gt'] for rows in sets.values() for r in rows if r.get('dg_over_gt')]
