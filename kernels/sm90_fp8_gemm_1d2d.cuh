@@ -795,7 +795,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     tma_prefetch_descriptor(tmap_sb);
     tma_prefetch_descriptor(tmap_d);
     for (int i = 0; i < C::kStages; ++i) {
-      mbarrier_init(&full[i], has_scale_producer<C>() ? 2 : 1);  // producer (and scale_producer)
+      mbarrier_init(&full[i], full_barrier_arrivals<C>());  // one per producer thread
       mbarrier_init(&empty[i], kEmptyArrivals);
     }
     if (C::kSplitKInCluster) {  // sum_split_k_in_cluster's "received" and "buffer free"
@@ -825,7 +825,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     if (producer_is_warp<C>() ? threadIdx.x < 32 : threadIdx.x == 0) {
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
-    if (has_scale_producer<C>() && threadIdx.x == 32) scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
+    if (has_scale_producer<C>() && threadIdx.x == 32) {
+      scale_producer<C>(tmap_sb, tmap_sa, tmap_b, p, smem, full, empty);
+    }
+    if (b_producer<C>() == 2 && threadIdx.x == 64) b_producer_thread<C>(tmap_b, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536

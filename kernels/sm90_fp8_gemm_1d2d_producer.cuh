@@ -51,6 +51,24 @@ __device__ __forceinline__ constexpr bool has_scale_producer() {
   return C::kSbInStage || sa_from_scale_producer<C>();
 }
 
+/// GEMMTUNE_B_PRODUCER (experiment hook, dense one-warpgroup members without multicast): which
+/// thread loads the stage's B: 0 the main producer (the default), 1 the second producer thread
+/// (beside the scales), 2 a third thread of its own (b_producer_thread).
+template <class C>
+__device__ __forceinline__ constexpr int b_producer() {
+#ifdef GEMMTUNE_B_PRODUCER
+  return C::kGroupLayout == 0 && C::kSbInStage && C::kMulticast == 0 ? GEMMTUNE_B_PRODUCER : 0;
+#else
+  return 0;
+#endif
+}
+
+/// The arrivals each stage's full barrier expects: one per producer thread that loads into it.
+template <class C>
+__device__ __forceinline__ constexpr int full_barrier_arrivals() {
+  return 1 + (has_scale_producer<C>() ? 1 : 0) + (b_producer<C>() == 2 ? 1 : 0);
+}
+
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
 /// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
 /// the same order as the math warpgroups drain them. Returns how many stages it filled.
@@ -147,6 +165,30 @@ __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescripto
   }
 }
 
+/// Loads the stage's B block of tile t: under the L2 evict-first policy where the tile asks for
+/// it, multicast where the config shares B within the pair.
+template <class C>
+__device__ __forceinline__ void load_b_stage(char* smem, const TmaDescriptor* tmap_b, u64* full,
+                                             int stage, int kb, const TileTask& t, u32 rank,
+                                             u64 b_policy) {
+  char* b_stage = smem + C::kBOffset + stage * (C::kBlockN * 128);
+  if (t.b_evict_first) {
+    if (C::kMulticast != 2 || !t.b_shared) {
+      tma_load_2d_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, b_policy);
+    } else if (rank == 0) {
+      tma_load_2d_multicast_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, 0x3,
+                                 b_policy);
+    }
+  } else if (C::kMulticast == 2 && !t.b_shared) {
+    // A pair across two groups: each CTA loads its own group's B. Its stage is free: both
+    // CTAs' math warps release every stage to both producers (release_stage).
+    tma_load_2d(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0);
+  } else {
+    load_operand_block<C::kBlockN, C::kMulticast == 2>(b_stage, tmap_b, &full[stage], kb,
+                                                       t.b_row0, rank);
+  }
+}
+
 /// Whether the producer is a whole warp (grouped layouts) or one thread.
 /// Grouped layouts: the whole warp walks the schedule, so the tile values it reads from memory
 /// are warp-uniform (tile_task) and the TMA coordinates stay in uniform registers; one elected
@@ -181,8 +223,8 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
 #else
   const u32 stage_tx_bytes =
       C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
-      : sa_from_scale_producer<C>() ? p.a_box_rows * 128 + C::kBlockN * 128
-                                    : p.a_box_rows * (128 + 4) + C::kBlockN * 128;
+      : p.a_box_rows * (sa_from_scale_producer<C>() ? 128 : 128 + 4) +
+            (b_producer<C>() == 0 ? C::kBlockN * 128 : 0);
 #endif
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
@@ -193,22 +235,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
-    char* b_stage = smem + C::kBOffset + stage * (C::kBlockN * 128);
-    if (t.b_evict_first) {
-      if (C::kMulticast != 2 || !t.b_shared) {
-        tma_load_2d_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, b_policy);
-      } else if (rank == 0) {
-        tma_load_2d_multicast_hint(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0, 0x3,
-                                   b_policy);
-      }
-    } else if (C::kMulticast == 2 && !t.b_shared) {
-      // A pair across two groups: each CTA loads its own group's B. Its stage is free: both
-      // CTAs' math warps release every stage to both producers (release_stage).
-      tma_load_2d(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0);
-    } else {
-      load_operand_block<C::kBlockN, C::kMulticast == 2>(b_stage, tmap_b, &full[stage], kb,
-                                                         t.b_row0, rank);
-    }
+    if (b_producer<C>() == 0) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
     char* sa_stage = smem + C::kSaOffset + stage * C::kSaStageBytes;
     if (C::kGroupLayout != 0) {
       // From the 4-aligned row at or below the tile's first (gemmtune_grouped_sa_box_rows).
@@ -228,13 +255,14 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
 }
 
 /// Second producer thread (has_scale_producer): loads each stage's weight scales (kSbInStage),
-/// and in dense members its sA (sa_from_scale_producer), alongside the main producer's A and B, arriving on the
-/// same full barrier (which expects two arrivals).
+/// and in dense members its sA (sa_from_scale_producer), alongside the main producer's A and B,
+/// arriving on the same full barrier (full_barrier_arrivals).
 /// NOTE: a thread of its own keeps the main producer within its 40 registers (a fourth tensor map
 /// spilled there). Why only one-warpgroup tiles: see kSbInStage in src/core/kernel_config.hpp.
 template <class C>
 __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                const TmaDescriptor* tmap_sa,
+                                               const TmaDescriptor* tmap_b,
                                                const GemmtuneGemmParams& p, char* smem, u64* full,
                                                u64* empty) {
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
@@ -250,7 +278,11 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
   constexpr bool kSa = sa_from_scale_producer<C>();
 #endif
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
-    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? p.a_box_rows * 4 : 0));
+    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? p.a_box_rows * 4 : 0) +
+                                                (b_producer<C>() == 1 ? C::kBlockN * 128 : 0));
+    if constexpr (b_producer<C>() == 1) {
+      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, l2_evict_first_policy());
+    }
     if constexpr (kSa) {  // the tile's a_box_rows floats of K block kb (the launcher's box)
       tma_load_2d(smem + C::kSaOffset + stage * C::kSaStageBytes, tmap_sa, &full[stage],
                   t.a_row0, kb);
@@ -262,6 +294,18 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
       tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
                   kb - kb % C::kSbRunFloats, t.sb_row0);
     }
+  });
+}
+
+/// A third producer thread (b_producer() == 2, an experiment hook): loads each stage's B.
+template <class C>
+__device__ __forceinline__ void b_producer_thread(const TmaDescriptor* tmap_b,
+                                                  const GemmtuneGemmParams& p, char* smem,
+                                                  u64* full, u64* empty) {
+  const u64 b_policy = l2_evict_first_policy();
+  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+    mbarrier_arrive_expect_tx(&full[stage], C::kBlockN * 128);
+    load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, b_policy);
   });
 }
 

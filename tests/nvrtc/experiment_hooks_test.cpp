@@ -125,6 +125,9 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       // sA from a second producer thread in two-warpgroup tiles too.
       {"GEMMTUNE_SA_SECOND_PRODUCER_ALL=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_SA_SECOND_PRODUCER_ALL=1", "bm192_bn120_s4_mcA_sm132_rN8_sk1_k7168", true},
+      // The stage's B from the second producer thread, or from a third thread of its own.
+      {"GEMMTUNE_B_PRODUCER=1", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
+      {"GEMMTUNE_B_PRODUCER=2", "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168", true},
       // The diagnostic's clock sums and printf take stack in the 40-register producer.
       {"GEMMTUNE_WAIT_PROFILE=1", "bm256_bn128_s3_mcB_sm132_rN8_sk1", false},
       {"GEMMTUNE_WAIT_PROFILE=1", "bm128_bn192_s4_mc0_sm132_rN8_sk1_gM", false},
