@@ -33,14 +33,18 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 /// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
 /// GEMMTUNE_SA_SECOND_PRODUCER_ALL (experiment hook): every dense member, two-warpgroup tiles
 /// too (they then run the second producer thread for sA alone).
+/// GEMMTUNE_SA_SECOND_PRODUCER_GROUPED (experiment hook): grouped one-warpgroup members too.
 template <class C>
 __device__ __forceinline__ constexpr bool sa_from_scale_producer() {
+  constexpr bool kDense = C::kGroupLayout == 0;
 #if defined(GEMMTUNE_SA_IN_MAIN_PRODUCER)
   return false;
 #elif defined(GEMMTUNE_SA_SECOND_PRODUCER_ALL)
-  return C::kGroupLayout == 0;
+  return kDense;
+#elif defined(GEMMTUNE_SA_SECOND_PRODUCER_GROUPED)
+  return C::kSbInStage;
 #else
-  return C::kGroupLayout == 0 && C::kSbInStage;
+  return kDense && C::kSbInStage;
 #endif
 }
 
@@ -189,6 +193,32 @@ __device__ __forceinline__ void load_b_stage(char* smem, const TmaDescriptor* tm
   }
 }
 
+/// The bytes of a stage's sA load (load_sa_stage): grouped layouts load whole tiles' rows from
+/// the 4-aligned row at or below the tile's first, in kSaBoxes boxes; dense ones the launcher's
+/// a_box_rows.
+template <class C>
+__device__ __forceinline__ u32 sa_stage_bytes(const GemmtuneGemmParams& p) {
+  return C::kGroupLayout != 0 ? C::kSaBoxes * C::kSaBoxRows * 4 : p.a_box_rows * 4;
+}
+
+/// Loads the stage's sA of tile t (sa_stage_bytes).
+template <class C>
+__device__ __forceinline__ void load_sa_stage(char* smem, const TmaDescriptor* tmap_sa, u64* full,
+                                              int stage, int kb, const TileTask& t) {
+  char* sa_stage = smem + C::kSaOffset + stage * C::kSaStageBytes;
+  if (C::kGroupLayout != 0) {
+    // From the 4-aligned row at or below the tile's first (gemmtune_grouped_sa_box_rows).
+    const int sa_row0 = t.a_row0 & ~3;
+#pragma unroll
+    for (int b = 0; b < C::kSaBoxes; ++b) {
+      tma_load_2d(sa_stage + b * (C::kBlockM / C::kSaBoxes) * 4, tmap_sa, &full[stage],
+                  sa_row0 + b * (C::kBlockM / C::kSaBoxes), kb);
+    }
+  } else {
+    tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
+  }
+}
+
 /// Whether the producer is a whole warp (grouped layouts) or one thread.
 /// Grouped layouts: the whole warp walks the schedule, so the tile values it reads from memory
 /// are warp-uniform (tile_task) and the TMA coordinates stay in uniform registers; one elected
@@ -221,10 +251,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
   const u32 stage_tx_bytes = p.a_box_rows * 128 + C::kBlockN * 128;
 #else
-  const u32 stage_tx_bytes =
-      C::kGroupLayout != 0 ? C::kBlockM * 128 + C::kSaBoxes * C::kSaBoxRows * 4 + C::kBlockN * 128
-      : p.a_box_rows * (sa_from_scale_producer<C>() ? 128 : 128 + 4) +
-            (b_producer<C>() == 0 ? C::kBlockN * 128 : 0);
+  const u32 stage_tx_bytes = (C::kGroupLayout != 0 ? C::kBlockM : p.a_box_rows) * 128 +
+                             (sa_from_scale_producer<C>() ? 0 : sa_stage_bytes<C>(p)) +
+                             (b_producer<C>() == 0 ? C::kBlockN * 128 : 0);
 #endif
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
@@ -236,20 +265,9 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
     if (b_producer<C>() == 0) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
-    char* sa_stage = smem + C::kSaOffset + stage * C::kSaStageBytes;
-    if (C::kGroupLayout != 0) {
-      // From the 4-aligned row at or below the tile's first (gemmtune_grouped_sa_box_rows).
-      const int sa_row0 = t.a_row0 & ~3;
-#pragma unroll
-      for (int b = 0; b < C::kSaBoxes; ++b) {
-        tma_load_2d(sa_stage + b * (C::kBlockM / C::kSaBoxes) * 4, tmap_sa, &full[stage],
-                    sa_row0 + b * (C::kBlockM / C::kSaBoxes), kb);
-      }
-    } else if (!sa_from_scale_producer<C>()) {
 #ifndef GEMMTUNE_NO_SA_TMA
-      tma_load_2d(sa_stage, tmap_sa, &full[stage], t.a_row0, kb);
+    if (!sa_from_scale_producer<C>()) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
 #endif
-    }
   });
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
 }
@@ -278,15 +296,12 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
   constexpr bool kSa = sa_from_scale_producer<C>();
 #endif
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
-    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? p.a_box_rows * 4 : 0) +
+    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? sa_stage_bytes<C>(p) : 0) +
                                                 (b_producer<C>() == 1 ? C::kBlockN * 128 : 0));
     if constexpr (b_producer<C>() == 1) {
       load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, l2_evict_first_policy());
     }
-    if constexpr (kSa) {  // the tile's a_box_rows floats of K block kb (the launcher's box)
-      tma_load_2d(smem + C::kSaOffset + stage * C::kSaStageBytes, tmap_sa, &full[stage],
-                  t.a_row0, kb);
-    }
+    if constexpr (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
     // row may be the next group's first; it is used only by columns past N, never stored.
