@@ -67,6 +67,17 @@ __device__ __forceinline__ constexpr int b_producer() {
 #endif
 }
 
+/// GEMMTUNE_B_FIRST (experiment hook): the main producer issues the stage's B before its A (B is
+/// the operand each CTA reads from DRAM alone where M is small; A is shared, mostly L2 hits).
+template <class C>
+__device__ __forceinline__ constexpr bool b_first() {
+#ifdef GEMMTUNE_B_FIRST
+  return true;
+#else
+  return false;
+#endif
+}
+
 /// The arrivals each stage's full barrier expects: one per producer thread that loads into it.
 template <class C>
 __device__ __forceinline__ constexpr int full_barrier_arrivals() {
@@ -261,10 +272,15 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const int filled = for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
+    if (b_first<C>() && b_producer<C>() == 0) {
+      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
+    }
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
-    if (b_producer<C>() == 0) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
+    if (!b_first<C>() && b_producer<C>() == 0) {
+      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
+    }
 #ifndef GEMMTUNE_NO_SA_TMA
     if (!sa_from_scale_producer<C>()) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
 #endif
