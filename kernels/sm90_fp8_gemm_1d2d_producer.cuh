@@ -71,7 +71,7 @@ __device__ __forceinline__ constexpr int b_producer() {
 /// M is small, B is each CTA's own DRAM stream and A is shared by the m-block's CTAs (L2 hits), so
 /// B first starts the DRAM read earlier in every stage.
 /// NOTE: measured on the H200, interleaved rounds on dsv3-quick's picks (results/2026-11-27-sa-
-/// load-placement/0442-b-first/): every one of the eleven one-warpgroup rows 0.1-1.6% faster; the
+/// load-placement/0439-b-first/): every one of the eleven one-warpgroup rows 0.1-1.6% faster; the
 /// bm256 rows ±0.2%. Grouped members keep A first (not measured there).
 /// GEMMTUNE_A_FIRST (experiment hook): A first everywhere, the kernel before 2026-11-27.
 /// GEMMTUNE_B_FIRST (experiment hook): B first everywhere (two-warpgroup and grouped tiles too).
