@@ -67,22 +67,17 @@ __device__ __forceinline__ constexpr int b_producer() {
 #endif
 }
 
-/// Whether the main producer issues the stage's B before its A: dense one-warpgroup members. Where
-/// M is small, B is each CTA's own DRAM stream and A is shared by the m-block's CTAs (L2 hits), so
-/// B first starts the DRAM read earlier in every stage.
-/// NOTE: measured on the H200, interleaved rounds on dsv3-quick's picks (results/2026-11-27-sa-
-/// load-placement/0439-b-first/): every one of the eleven one-warpgroup rows 0.1-1.6% faster; the
-/// bm256 rows ±0.2%. Grouped members keep A first (not measured there).
-/// GEMMTUNE_A_FIRST (experiment hook): A first everywhere, the kernel before 2026-11-27.
-/// GEMMTUNE_B_FIRST (experiment hook): B first everywhere (two-warpgroup and grouped tiles too).
+/// GEMMTUNE_B_FIRST (experiment hook): the main producer issues the stage's B before its A. Where
+/// M is small, B is each CTA's own DRAM stream and A is shared by the m-block's CTAs (L2 hits).
+/// NOTE: measured on the H200 on dsv3-quick's eleven one-warpgroup picks (results/2026-11-27-sa-
+/// load-placement/0439-b-first/, 0446-a-first-rounds/): 11 of 11 rows 0.1-1.6% faster in two
+/// rounds, then 5 faster and 4 slower in three more (geomean -0.2%): below the noise, not kept.
 template <class C>
 __device__ __forceinline__ constexpr bool b_first() {
-#if defined(GEMMTUNE_A_FIRST)
-  return false;
-#elif defined(GEMMTUNE_B_FIRST)
+#ifdef GEMMTUNE_B_FIRST
   return true;
 #else
-  return C::kGroupLayout == 0 && C::kSbInStage;
+  return false;
 #endif
 }
 

@@ -128,9 +128,8 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       // The stage's B from the second producer thread, or from a third thread of its own.
       {"GEMMTUNE_B_PRODUCER=1", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_B_PRODUCER=2", "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168", true},
-      // The stage's A issued before its B in one-warpgroup dense members (the kernel before
-      // 2026-11-27), or B first in the other members too.
-      {"GEMMTUNE_A_FIRST=1", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k16384", true},
+      // The stage's B issued before its A.
+      {"GEMMTUNE_B_FIRST=1", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_B_FIRST=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
       // sA from the second producer thread in grouped one-warpgroup members.
       {"GEMMTUNE_SA_SECOND_PRODUCER_GROUPED=1", "bm64_bn128_s8_mcA_sm132_rN8_sk1_k7168_gM", true},
