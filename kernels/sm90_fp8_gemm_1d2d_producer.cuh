@@ -26,14 +26,16 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 /// weight scales' box, on the stage's full barrier) instead of the main producer, which then
 /// issues A and B only. Dense members with kSbInStage (one math warpgroup).
 /// NOTE: measured on the H200, interleaved rounds on the M <= 128 picks (results/2026-11-27-sa-
-/// load-placement/0351-...): 128 x 4096 x 7168 -11%, 64 x 4096 x 7168 -5.6%, the other eight
-/// rows 0 to -1.3%. The same bytes on a barrier of their own (session 43's call J) or once a
+/// load-placement/0351-sa-one-copy-and-second-producer/): 128 x 4096 x 7168 -11%, 64 x 4096 x
+/// 7168 -5.6%, the other eight rows 0 to -1.3%. The same bytes on a barrier of their own (session 43's call J) or once a
 /// tile (call K) were slower: what cost was the main producer issuing a third load a stage.
 /// Grouped layouts keep sA in the main producer (not measured there).
 /// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
 /// GEMMTUNE_SA_SECOND_PRODUCER_ALL (experiment hook): every dense member, two-warpgroup tiles
-/// too (they then run the second producer thread for sA alone).
-/// GEMMTUNE_SA_SECOND_PRODUCER_GROUPED (experiment hook): grouped one-warpgroup members too.
+/// too (they then run the second producer thread for sA alone): 0.4-1.7% slower on dsv3-quick's
+/// seven two-warpgroup picks (0417-sa-second-producer-2wg/).
+/// GEMMTUNE_SA_SECOND_PRODUCER_GROUPED (experiment hook): grouped one-warpgroup members too:
+/// ±0.2% on ten grouped rows (0432-grouped-sa-second-producer/).
 template <class C>
 __device__ __forceinline__ constexpr bool sa_from_scale_producer() {
   constexpr bool kDense = C::kGroupLayout == 0;
@@ -57,7 +59,8 @@ __device__ __forceinline__ constexpr bool has_scale_producer() {
 
 /// GEMMTUNE_B_PRODUCER (experiment hook, dense one-warpgroup members without multicast): which
 /// thread loads the stage's B: 0 the main producer (the default), 1 the second producer thread
-/// (beside the scales), 2 a third thread of its own (b_producer_thread).
+/// (beside the scales), 2 a third thread of its own (b_producer_thread). Measured on the eleven
+/// M <= 128 picks (0424-b-producer/): 1 up to 21% slower, 2 -4.9 to +2.7%.
 template <class C>
 __device__ __forceinline__ constexpr int b_producer() {
 #ifdef GEMMTUNE_B_PRODUCER
@@ -88,7 +91,7 @@ __device__ __forceinline__ constexpr int full_barrier_arrivals() {
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
-/// is free and calls f(stage, kb, tile). Both producer threads use it, so they fill the stages in
+/// is free and calls f(stage, kb, tile). Every producer thread uses it, so they fill the stages in
 /// the same order as the math warpgroups drain them. Returns how many stages it filled.
 /// `kFullWarp`: called by all lanes of a warp (tile values then warp-uniform, as make_schedule).
 template <class C, bool kFullWarp = false, class F>
