@@ -27,9 +27,10 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 /// issues A and B only. Dense members with kSbInStage (one math warpgroup).
 /// NOTE: measured on the H200, interleaved rounds on the M <= 128 picks (results/2026-11-27-sa-
 /// load-placement/0351-sa-one-copy-and-second-producer/): 128 x 4096 x 7168 -11%, 64 x 4096 x
-/// 7168 -5.6%, the other eight rows 0 to -1.3%. The same bytes on a barrier of their own (session 43's call J) or once a
-/// tile (call K) were slower: what cost was the main producer issuing a third load a stage.
-/// Grouped layouts keep sA in the main producer (not measured there).
+/// 7168 -5.6%, the other nine rows -1.3 to +0.5%. The same bytes on a barrier of their own
+/// (session 43's call J) or once a tile (call K) were slower: what cost was the main producer
+/// issuing a third load a stage.
+/// Grouped layouts keep sA in the main producer (moving it measured ±0.2%: the hook below).
 /// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
 /// GEMMTUNE_SA_SECOND_PRODUCER_ALL (experiment hook): every dense member, two-warpgroup tiles
 /// too (they then run the second producer thread for sA alone): 0.4-1.7% slower on dsv3-quick's
