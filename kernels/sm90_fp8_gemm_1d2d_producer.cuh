@@ -51,6 +51,21 @@ __device__ __forceinline__ constexpr bool sa_from_scale_producer() {
 #endif
 }
 
+/// Whether the stages load sA at all: GEMMTUNE_NO_SA_TMA (a diagnostic, wrong results: time it
+/// under `run --profile` and ncu only, as scripts/device_memory_counters.sh does) drops the load
+/// wherever it is issued. With GEMMTUNE_NO_SB_TMA (scale_producer) it prices each scale load a
+/// stage waits for (results/2026-11-27-small-m-rows-memory-side/: sA costs the K 7168 M <= 128
+/// rows 7-12%).
+template <class C>
+__device__ __forceinline__ constexpr bool sa_loaded() {
+#ifdef GEMMTUNE_NO_SA_TMA
+  static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
+  return false;
+#else
+  return true;
+#endif
+}
+
 /// Whether the CTA runs the second producer thread (scale_producer), whose arrival each stage's
 /// full barrier then expects beside the main producer's.
 template <class C>
@@ -61,7 +76,10 @@ __device__ __forceinline__ constexpr bool has_scale_producer() {
 /// GEMMTUNE_B_PRODUCER (experiment hook, dense one-warpgroup members without multicast): which
 /// thread loads the stage's B: 0 the main producer (the default), 1 the second producer thread
 /// (beside the scales), 2 a third thread of its own (b_producer_thread). Measured on the eleven
-/// M <= 128 picks (0424-b-producer/): 1 up to 21% slower, 2 -4.9 to +2.7%.
+/// M <= 128 picks (0424-b-producer/): 1 up to 21% slower, 2 -4.9 to +2.7%. 2 on ten more of
+/// full dsv3's one-warpgroup picks (results/2026-11-27-full-dsv3-sa-second-producer/
+/// 0705-b-producer/): -3.8% on bm64_bn32_s16 at 128 x 2112 x 7168 again, -1.5 to +2.4% on the
+/// others: not worth a knob.
 template <class C>
 __device__ __forceinline__ constexpr int b_producer() {
 #ifdef GEMMTUNE_B_PRODUCER
@@ -261,36 +279,22 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // NOTE: a problem with fewer rows than a tile loads only p.a_box_rows rows of A and sA (the
   // launcher's box); the rows above them in the stage keep stale bytes, which reach only D rows
   // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
-#ifdef GEMMTUNE_NO_SA_TMA
-  // Diagnostic (wrong results: time it under `run --profile` and ncu only, as
-  // scripts/device_memory_counters.sh does): the stages without sA's load. With
-  // GEMMTUNE_NO_SB_TMA (scale_producer) it prices each scale load a stage waits for
-  // (results/2026-11-27-small-m-rows-memory-side/: sA costs the K 7168 M <= 128 rows 7-12%).
-  static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
-  const u32 stage_tx_bytes = p.a_box_rows * 128 + C::kBlockN * 128;
-#else
+  constexpr bool kSa = sa_loaded<C>() && !sa_from_scale_producer<C>();
+  constexpr bool kB = b_producer<C>() == 0;
   const u32 stage_tx_bytes = (C::kGroupLayout != 0 ? C::kBlockM : p.a_box_rows) * 128 +
-                             (sa_from_scale_producer<C>() ? 0 : sa_stage_bytes<C>(p)) +
-                             (b_producer<C>() == 0 ? C::kBlockN * 128 : 0);
-#endif
+                             (kSa ? sa_stage_bytes<C>(p) : 0) + (kB ? C::kBlockN * 128 : 0);
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
   const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
   const int filled = for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
-    if (b_first<C>() && b_producer<C>() == 0) {
-      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
-    }
+    if (kB && b_first<C>()) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
-    if (!b_first<C>() && b_producer<C>() == 0) {
-      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
-    }
-#ifndef GEMMTUNE_NO_SA_TMA
-    if (!sa_from_scale_producer<C>()) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
-#endif
+    if (kB && !b_first<C>()) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
+    if (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
   });
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);
 }
@@ -308,22 +312,19 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                u64* empty) {
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
 #ifdef GEMMTUNE_NO_SB_TMA
-  // Diagnostic (wrong results; see GEMMTUNE_NO_SA_TMA in producer): the stage without this load.
+  // Diagnostic (wrong results; see sa_loaded): the stage without this load.
   constexpr u32 kSbBytes = 0;
 #else
   constexpr u32 kSbBytes = C::kSbInStage ? 2 * C::kSbRunFloats * 4 : 0;
 #endif
-#ifdef GEMMTUNE_NO_SA_TMA
-  constexpr bool kSa = false;  // the diagnostic drops sA wherever it is loaded
-#else
-  constexpr bool kSa = sa_from_scale_producer<C>();
-#endif
+  constexpr bool kSa = sa_loaded<C>() && sa_from_scale_producer<C>();
+  constexpr bool kB = b_producer<C>() == 1;
+  u64 b_policy = 0;  // for tiles with b_evict_first
+  if constexpr (kB) b_policy = l2_evict_first_policy();
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? sa_stage_bytes<C>(p) : 0) +
-                                                (b_producer<C>() == 1 ? C::kBlockN * 128 : 0));
-    if constexpr (b_producer<C>() == 1) {
-      load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, l2_evict_first_policy());
-    }
+                                                (kB ? C::kBlockN * 128 : 0));
+    if constexpr (kB) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, b_policy);
     if constexpr (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
