@@ -9,6 +9,10 @@
 #   GEMMTUNE_ROUNDS (default 2): rounds per row; DeepGEMM runs first in odd rounds and last in
 #   even ones, so a power-capped row's drift within a round hits both sides alike (with
 #   variant '' alone this re-times a comparison's low rows: scripts/dg_recheck_rows.py).
+#   GEMMTUNE_DEADLINE_S (default 570, seconds from the script's start): no round starts that
+#   would end after it (the last round's time x 1.5); the rows left are named in the log and the
+#   summary covers the rounds done. Set it under the device call's limit: session 45's call of
+#   twelve rows x 3 rounds (~9 s a round) hit a 420 s limit with no summary.
 #   carry: .devdeps .anchors. Writes $OUT/log.txt, $OUT/ab.jsonl.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
@@ -35,6 +39,8 @@ kernel_list() {
 kernel_list "$@" | timeout 300 xargs -0 -n 2 -P 16 bash -c \
   'GEMMTUNE_KERNEL_DEFINES="$0" devbuild/gemmtune compile --config "$1" > /dev/null 2>&1'
 echo "[$SECONDS s] kernels compiled"
+deadline_s=${GEMMTUNE_DEADLINE_S:-570}
+round_s=0  # the last round's seconds, what the next one is expected to take
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
   # variant -> (defines, config): `@twin` swaps in the row's config compiled for its K
@@ -45,6 +51,11 @@ while read -r m n k config; do
   done
   python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null 2>&1
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
+    if (( SECONDS + round_s * 3 / 2 > deadline_s )); then
+      echo "[$SECONDS s] deadline (GEMMTUNE_DEADLINE_S=$deadline_s): stopped before ${m}x${n}x${k} $config round $round; this row's later rounds and the rows after it are not timed"
+      break 2
+    fi
+    round_start_s=$SECONDS
     time_dg() { python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_us"])'; }
     (( round % 2 )) && dg=$(time_dg)
     cells="" sep=""
@@ -55,6 +66,7 @@ while read -r m n k config; do
     done
     (( round % 2 )) || dg=$(time_dg)
     echo "{\"m\": $m, \"n\": $n, \"k\": $k, \"config\": \"$config\", \"round\": $round, \"dg_us\": ${dg:-null}, \"variants\": {$cells}}" | tee -a "$OUT/ab.jsonl"
+    round_s=$(( SECONDS - round_start_s ))
   done
 done < "$rows"
 python3 - "$OUT/ab.jsonl" <<'PY'

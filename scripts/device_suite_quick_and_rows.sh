@@ -16,7 +16,9 @@ mkdir -p "$OUT/ab"
 GEMMTUNE_SKIP_PROTOCOL=1 bash scripts/device_vs_deepgemm.sh configs/dsv3-quick.json ||
   echo "device_suite_quick_and_rows: dsv3-quick beside DeepGEMM failed (rc=$?)"
 # The suite ran above; the build is reused (device_vs_deepgemm.sh left it in devbuild/).
-OUT=$OUT/ab GEMMTUNE_REUSE_BUILD=1 GEMMTUNE_SKIP_TESTS=1 bash scripts/device_define_ab.sh "$@" ||
+# The A/B's deadline counts from its own start: what is left of the call's ~590 s.
+OUT=$OUT/ab GEMMTUNE_REUSE_BUILD=1 GEMMTUNE_SKIP_TESTS=1 GEMMTUNE_DEADLINE_S=$(( 590 - SECONDS )) \
+  bash scripts/device_define_ab.sh "$@" ||
   echo "device_suite_quick_and_rows: the rows A/B failed (rc=$?)"
 # NOTE: both runs save the same cache folder (.dgcache), the second with every kernel of the
 # first: keep that one, for the next call's .dgcache (deleting both cost a cold JIT, 2026-11-26).
