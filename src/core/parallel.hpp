@@ -2,6 +2,8 @@
 /// The one way host code here splits work over threads: fn(t, count) on `count` threads, t = 0
 /// on the calling thread, all joined before returning. Callers pick the split (rows, strides)
 /// so that results never depend on the thread count.
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <thread>
@@ -9,8 +11,16 @@
 
 namespace gemmtune {
 
-/// Cores of this machine, at least 1.
+/// Cores this process may run on, at least 1: the calling thread's affinity mask (what
+/// `taskset`, Slurm's `--cpus-per-task` cgroup binding and `numactl` restrict), else the cores
+/// online. Every default thread count here (compile jobs, reference rows) comes from it, so a
+/// job given 16 of a node's 64 cores starts 16 compile threads, not 64.
 [[nodiscard]] inline int64_t core_count() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    return std::max<int64_t>(1, CPU_COUNT(&allowed));
+  }
   return std::max<int64_t>(1, std::thread::hardware_concurrency());
 }
 

@@ -8,6 +8,7 @@
 #include <exception>
 #include <thread>
 
+#include "core/parallel.hpp"
 #include "jit/kernel_cache.hpp"
 #include "jit/nvrtc_compile.hpp"
 
@@ -45,7 +46,7 @@ std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& reque
 std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& requests, int jobs,
                                         const KernelCache& cache) {
   std::vector<CompileResult> results(requests.size());
-  const int threads_wanted = jobs > 0 ? jobs : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads_wanted = jobs > 0 ? jobs : static_cast<int>(core_count());
   const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(threads_wanted, 1)), 1,
                                             std::max<size_t>(requests.size(), 1));
   // NOTE: concurrent nvrtcCompileProgram calls on distinct programs are supported (NVRTC User

@@ -40,7 +40,7 @@ struct CompileResult {
 /// KernelCache disables caching).
 [[nodiscard]] CompileResult compile(const CompileRequest& request, const KernelCache& cache);
 
-/// Compiles many requests on `jobs` threads (0 = all cores); results in request order.
+/// Compiles many requests on `jobs` threads (0 = core_count()); results in request order.
 /// Never throws for one request: an exception becomes that request's ok == false result.
 [[nodiscard]] std::vector<CompileResult> compile_many(const std::vector<CompileRequest>& requests,
                                                       int jobs);

@@ -14,7 +14,7 @@ namespace gemmtune::jit {
 /// Compiles (or loads from the disk cache) the kernel of `config`; failure is a value.
 [[nodiscard]] CompileResult build_kernel(const KernelConfig& config);
 
-/// Builds many configs on `jobs` threads (0 = all cores); results in input order.
+/// Builds many configs on `jobs` threads (0 = core_count()); results in input order.
 [[nodiscard]] std::vector<CompileResult> build_kernels(const std::vector<KernelConfig>& configs,
                                                        int jobs);
 

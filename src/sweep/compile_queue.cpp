@@ -1,6 +1,8 @@
 // The ahead-of-GPU compile pool of the sweep.
 #include "sweep/compile_queue.hpp"
 
+#include "core/parallel.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -10,7 +12,7 @@ namespace gemmtune::sweep {
 
 int resolve_jobs(int jobs) {
   if (jobs > 0) return jobs;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return static_cast<int>(core_count());
 }
 
 CompileQueue::CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs)

@@ -35,7 +35,7 @@ using CompileFn = std::function<CompileOutcome(const KernelConfig&)>;
 /// compiles finish, starts no new ones and joins.
 class CompileQueue {
  public:
-  /// Starts compiling at once. Duplicate configs are built once; jobs 0 means all cores.
+  /// Starts compiling at once. Duplicate configs are built once; jobs 0 means every core this process may run on (core_count).
   CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs);
   ~CompileQueue();
   CompileQueue(const CompileQueue&) = delete;
@@ -76,7 +76,7 @@ class CompileQueue {
   std::thread prefetcher_;
 };
 
-/// Threads for `jobs` (0 = all cores, at least 1).
+/// Threads for `jobs` (0 = core_count(): the affinity mask's cores, at least 1).
 [[nodiscard]] int resolve_jobs(int jobs);
 
 }  // namespace gemmtune::sweep

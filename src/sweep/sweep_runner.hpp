@@ -34,7 +34,7 @@ struct SweepOptions {
   std::vector<int> gpus{};
   double watchdog_base_s = kDefaultWatchdogBaseS;
   double interrupt_grace_s = 2.0;           ///< how long an in-flight request may finish on Ctrl-C
-  int compile_jobs = 0;                     ///< 0 = all cores
+  int compile_jobs = 0;                     ///< 0 = core_count(): the cores this process may run on
   bool quiet = false;                       ///< no progress
   bool progress_in_place = false;           ///< rewrite the progress line (stderr is a terminal)
   std::FILE* progress_stream = stderr;
