@@ -81,9 +81,10 @@ int run_check(CheckFlags f) {
   options.shapes = {{"name", "check"}, {"path", f.baseline}, {"problems", problems}};
   options.settings = {{"check_baseline", f.baseline}, {"threshold", f.compare.threshold},
                       {"watchdog_s", f.measure.watchdog_s}};
+  sweep::CompilerPool compilers(sweep::default_compiler_argv("error"));
   const sweep::SweepOutcome outcome = sweep::run_sweep(
       options, [&](const DeviceLimits& limits) { return plan_check(base, limits); },
-      compile_with_jit);
+      compile_in_processes(compilers));
   log_outcome(outcome);
   if (outcome.interrupted) return kExitInterrupted;
   report::CompareResult result = report::compare_tables(base, outcome.table, f.compare);

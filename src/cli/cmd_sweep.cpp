@@ -183,7 +183,9 @@ int run_sweep_command(SweepFlags f) {
       gpus_error);
   if (!gpus) throw Error(kExitUsage, gpus_error);
   options.gpus = *gpus;
-  const sweep::SweepOutcome outcome = sweep::run_sweep(options, measured_planner, compile_with_jit);
+  sweep::CompilerPool compilers(sweep::default_compiler_argv("error"));
+  const sweep::SweepOutcome outcome =
+      sweep::run_sweep(options, measured_planner, compile_in_processes(compilers));
   log_outcome(outcome);
   if (f.measure.json && !outcome.report_files.empty()) {
     std::cout << report::to_json(outcome.table).dump(2) << "\n";

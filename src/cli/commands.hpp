@@ -23,6 +23,8 @@ void register_check(CLI::App& root, int& exit_code);
 void register_accuracy(CLI::App& root, int& exit_code);
 /// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
 void register_worker(CLI::App& root, int& exit_code);
+/// `gemmtune __compiler`: a compiler process of sweep and check; hidden from --help.
+void register_compiler(CLI::App& root, int& exit_code);
 /// `gemmtune __replay RUN_DIR`: a worker answering from a finished run folder; hidden.
 void register_replay_worker(CLI::App& root, int& exit_code);
 

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   cli::register_check(app, exit_code);
   cli::register_accuracy(app, exit_code);
   cli::register_worker(app, exit_code);
+  cli::register_compiler(app, exit_code);
   cli::register_replay_worker(app, exit_code);
   cli::set_command_line(argc, argv);
 

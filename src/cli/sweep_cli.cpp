@@ -93,6 +93,10 @@ sweep::CompileOutcome compile_with_jit(const KernelConfig& config) {
   }
 }
 
+sweep::CompileFn compile_in_processes(sweep::CompilerPool& pool) {
+  return [&pool](const KernelConfig& config) { return pool.compile(config); };
+}
+
 void log_outcome(const sweep::SweepOutcome& o) {
   spdlog::info("{} measurement(s) recorded ({} already there), {} compile failure(s), {} "
                "fault(s), {} time-out(s), {} worker start(s){}",

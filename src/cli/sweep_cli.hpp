@@ -8,6 +8,7 @@
 
 #include "core/kernel_config.hpp"
 #include "sweep/compile_queue.hpp"
+#include "sweep/compiler_pool.hpp"
 #include "sweep/sweep_runner.hpp"
 
 namespace gemmtune::cli {
@@ -35,8 +36,11 @@ void add_measure_flags(CLI::App* cmd, MeasureFlags& flags);
 [[nodiscard]] sweep::SweepOptions sweep_options(const MeasureFlags& flags,
                                                 const std::string& timing_mode);
 
-/// Builds one kernel with NVRTC (disk cache first); never throws.
+/// Builds one kernel with NVRTC (disk cache first) in this process; never throws.
 [[nodiscard]] sweep::CompileOutcome compile_with_jit(const KernelConfig& config);
+/// The compile function of sweep and check: each kernel built in one of `pool`'s compiler
+/// processes (`gemmtune __compiler`, sweep/compiler_pool.hpp says why). `pool` must outlive it.
+[[nodiscard]] sweep::CompileFn compile_in_processes(sweep::CompilerPool& pool);
 
 /// Logs what a sweep did (one line) and the reports it wrote.
 void log_outcome(const sweep::SweepOutcome& outcome);

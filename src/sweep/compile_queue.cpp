@@ -15,7 +15,8 @@ int resolve_jobs(int jobs) {
   return static_cast<int>(core_count());
 }
 
-CompileQueue::CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs)
+CompileQueue::CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs,
+                           int prefetch_threads)
     : compile_(std::move(compile)) {
   std::set<std::string> seen;
   for (const KernelConfig& config : configs) {
@@ -26,7 +27,9 @@ CompileQueue::CompileQueue(const std::vector<KernelConfig>& configs, CompileFn c
   }
   const int count = std::min<int>(resolve_jobs(jobs), static_cast<int>(configs_.size()));
   for (int i = 0; i < count; ++i) threads_.emplace_back([this] { work(); });
-  prefetcher_ = std::thread([this] { prefetch_work(); });
+  for (int i = 0; i < std::max(1, prefetch_threads); ++i) {
+    prefetchers_.emplace_back([this] { prefetch_work(); });
+  }
 }
 
 CompileQueue::~CompileQueue() {
@@ -37,7 +40,7 @@ CompileQueue::~CompileQueue() {
   }
   prefetch_ready_.notify_all();
   for (std::thread& t : threads_) t.join();
-  prefetcher_.join();
+  for (std::thread& t : prefetchers_) t.join();
 }
 
 namespace {

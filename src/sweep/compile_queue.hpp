@@ -36,7 +36,10 @@ using CompileFn = std::function<CompileOutcome(const KernelConfig&)>;
 class CompileQueue {
  public:
   /// Starts compiling at once. Duplicate configs are built once; jobs 0 means every core this process may run on (core_count).
-  CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs);
+  /// `prefetch_threads` build prefetched configs side by side (a sweep on several GPUs asks for
+  /// the twins of each GPU's leaders at about the same time; one thread made them queue).
+  CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs,
+               int prefetch_threads = 1);
   ~CompileQueue();
   CompileQueue(const CompileQueue&) = delete;
   CompileQueue& operator=(const CompileQueue&) = delete;
@@ -46,7 +49,7 @@ class CompileQueue {
   /// while waiting.
   [[nodiscard]] std::optional<CompileOutcome> wait(const KernelConfig& config,
                                                    const std::function<bool()>& cancelled);
-  /// Builds `config` on a thread of its own, ahead of the queue, unless it is built, being
+  /// Builds `config` on a prefetch thread, ahead of the queue, unless it is built, being
   /// built or prefetched already: a config the sweep chose while measuring (the twin of a
   /// screening leader), so that its wait() finds it built. A queued config is taken out of turn
   /// (the queue skips it later): it may be planned for a problem far ahead. Never waits for a
@@ -73,7 +76,7 @@ class CompileQueue {
   std::atomic<size_t> next_{0};
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
-  std::thread prefetcher_;
+  std::vector<std::thread> prefetchers_;
 };
 
 /// Threads for `jobs` (0 = core_count(): the affinity mask's cores, at least 1).

@@ -140,7 +140,8 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
     WorkLeft left = work_left(plan, order, recorded);
     RunsLog log(outcome.runs_path);
     SweepLedger ledger(log, std::move(recorded));
-    CompileQueue compiles(left.configs, compile, options.compile_jobs);
+    CompileQueue compiles(left.configs, compile, options.compile_jobs,
+                          static_cast<int>(workers.size()));
     std::vector<int> ordinals;
     for (const GpuWorker& w : workers) ordinals.push_back(w.ordinal);
     SweepProgress progress(

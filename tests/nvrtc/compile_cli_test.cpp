@@ -72,5 +72,34 @@ TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitFive) {
   EXPECT_NE(err.find(file.string()), std::string::npos) << err;
 }
 
+// `gemmtune __compiler`, the sweep's compiler process: one JSON answer a config line, built into
+// the kernel cache `sweep` and `run` read; a line that is no config is a failed answer, and the
+// process goes on to the next line.
+TEST(CompilerProcess, AnswersEachLineAndFillsTheKernelCache) {
+  const test::TempDir dir;
+  const std::filesystem::path cache = dir.path() / "cache";
+  test::write_bytes(dir.path() / "in", std::string(kConfig) + "\nnot_a_config\n");
+  const std::string command = "GEMMTUNE_CACHE_DIR='" + cache.string() + "' '" + GEMMTUNE_BINARY +
+                              "' __compiler <'" + (dir.path() / "in").string() + "' >'" +
+                              (dir.path() / "out").string() + "' 2>'" +
+                              (dir.path() / "err").string() + "'";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_bytes(dir.path() / "err");
+  const std::string out = read_bytes(dir.path() / "out");
+  const size_t newline = out.find('\n');
+  ASSERT_NE(newline, std::string::npos) << out;
+  const auto built = nlohmann::json::parse(out.substr(0, newline));
+  const auto refused = nlohmann::json::parse(out.substr(newline + 1));
+  EXPECT_EQ(built.at("config"), kConfig);
+  EXPECT_TRUE(built.at("ok").get<bool>()) << built.at("log");
+  EXPECT_FALSE(built.at("cache_hit").get<bool>());
+  EXPECT_GT(built.at("compile_seconds").get<double>(), 0.0);
+  EXPECT_EQ(test::count_children_with_prefix(cache / "v1-sm_90a", ""), 1);
+  EXPECT_EQ(refused.at("config"), "not_a_config");
+  EXPECT_FALSE(refused.at("ok").get<bool>());
+  EXPECT_NE(refused.at("log").get<std::string>().find("not a config"), std::string::npos)
+      << refused.dump();
+}
+
 }  // namespace
 }  // namespace gemmtune
