@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 
@@ -164,6 +165,30 @@ TEST(CompileQueuePrefetch, AQueuedConfigFarAheadIsBuiltOutOfTurn) {
   EXPECT_EQ(calls.at(kSweepConfigs[0]), 1);
   EXPECT_EQ(calls.at(kSweepConfigs[1]), 1);
   EXPECT_EQ(calls.at(kSweepConfigs[2]), 1);  // the queue skipped it when its turn came
+}
+
+// A sweep on several GPUs prefetches the twins of each GPU's leaders at about the same time: with
+// a prefetch thread a GPU they build side by side. Each compile here waits until both have
+// started, so one prefetch thread (building them in turn) would never finish the first.
+TEST(CompileQueuePrefetch, PrefetchThreadsBuildSideBySide) {
+  std::mutex mutex;
+  std::condition_variable both_started;
+  int started = 0;
+  const auto compile = [&](const KernelConfig&) {
+    std::unique_lock<std::mutex> lock(mutex);
+    ++started;
+    both_started.notify_all();
+    const bool together =
+        both_started.wait_for(lock, std::chrono::seconds(10), [&] { return started >= 2; });
+    return sweep::CompileOutcome{.ok = together, .log = together ? "" : "built alone"};
+  };
+  sweep::CompileQueue queue({}, compile, 1, 2);
+  const KernelConfig a = config_named(kSweepConfigs[1]);
+  const KernelConfig b = config_named(kSweepConfigs[2]);
+  queue.prefetch(a);
+  queue.prefetch(b);
+  EXPECT_TRUE(queue.wait(a, nullptr).value().ok);
+  EXPECT_TRUE(queue.wait(b, nullptr).value().ok);
 }
 
 TEST(CompileQueuePrefetch, AnExceptionIsThatConfigsFailure) {
