@@ -134,7 +134,9 @@ void register_compile(CLI::App& root, int& exit_code) {
   cmd->add_option("--shapes", options->shapes_path, "shape set JSON (configs/*.json)");
   cmd->add_option("--space", options->space_path, "config space JSON")->capture_default_str();
   cmd->add_option("--config", options->config, "one config, e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1");
-  cmd->add_option("-j,--jobs", options->jobs, "compile threads (0 = every core this process may run on: its affinity mask, e.g. taskset or a Slurm allocation)")
+  cmd->add_option("-j,--jobs", options->jobs,
+                  "compile threads (0 = every core this process may run on: its affinity mask, "
+                  "e.g. taskset or a Slurm allocation)")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--sms", options->sm_count, "SM count for 'all' and legality")
       ->check(CLI::Range(1, 1024));

@@ -1,8 +1,8 @@
 // `gemmtune __compiler`: a compiler process of the sweep's compile queue, hidden from --help. It
 // reads one config text a line on stdin, builds it with NVRTC (disk cache first) and answers one
 // JSON line a config (protocol: sweep/compiler_pool.hpp); it exits at EOF.
-#include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"

@@ -87,7 +87,8 @@ void register_export(CLI::App& root, int& exit_code) {
       ->check(CLI::IsMember({"json", "csv", "cpp", "cublaslt", "bundle"}));
   cmd->add_option("-o,--output", args->out, "write to FILE instead of stdout (not with bundle)");
   cmd->add_option("--out", args->out_dir, "bundle: the folder to write (created if needed)");
-  cmd->add_option("-j,--jobs", args->jobs, "bundle: compile threads (0 = every core this process may run on)")
+  cmd->add_option("-j,--jobs", args->jobs,
+                  "bundle: compile threads (0 = every core this process may run on)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
     const report::TuningTable table = report::load_tuning_table(args->table);

@@ -52,7 +52,9 @@ void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--seed", flags.seed, "input seed")->capture_default_str();
-  cmd->add_option("-j,--jobs", flags.jobs, "compile threads (0 = every core this process may run on: its affinity mask, e.g. taskset or a Slurm allocation)")
+  cmd->add_option("-j,--jobs", flags.jobs,
+                  "kernels compiled at once, each in a compiler process (0 = every core this "
+                  "process may run on: its affinity mask, e.g. taskset or a Slurm allocation)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--watchdog-s", flags.watchdog_s,

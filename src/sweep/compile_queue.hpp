@@ -35,7 +35,8 @@ using CompileFn = std::function<CompileOutcome(const KernelConfig&)>;
 /// compiles finish, starts no new ones and joins.
 class CompileQueue {
  public:
-  /// Starts compiling at once. Duplicate configs are built once; jobs 0 means every core this process may run on (core_count).
+  /// Starts compiling at once. Duplicate configs are built once; jobs 0 means every core this
+  /// process may run on (core_count()).
   /// `prefetch_threads` build prefetched configs side by side (a sweep on several GPUs asks for
   /// the twins of each GPU's leaders at about the same time; one thread made them queue).
   CompileQueue(const std::vector<KernelConfig>& configs, CompileFn compile, int jobs,

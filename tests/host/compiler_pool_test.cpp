@@ -30,8 +30,8 @@ std::vector<std::string> answering_compiler() {
 }
 
 TEST(CompilerPool, AnswerRoundTripsAndForeignLinesAreRefused) {
-  const CompileOutcome outcome{.ok = false, .log = "line 1: error\n\"quoted\"", .compile_seconds = 1.25,
-                               .cache_hit = false};
+  const CompileOutcome outcome{
+      .ok = false, .log = "line 1: error\n\"quoted\"", .compile_seconds = 1.25, .cache_hit = false};
   std::string error;
   const std::optional<CompileOutcome> back =
       decode_compile_answer(encode_compile_answer(kConfig, outcome), kConfig, &error);
