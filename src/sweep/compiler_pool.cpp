@@ -1,7 +1,6 @@
 // Compiler child processes for the sweep's compile queue (compiler_pool.hpp says why).
 #include "sweep/compiler_pool.hpp"
 
-#include <chrono>
 #include <utility>
 
 #include "core/error.hpp"
@@ -83,10 +82,7 @@ CompileOutcome CompilerPool::compile(const KernelConfig& config) {
   } catch (const Error& e) {
     return failed(e.what());
   }
-  const SteadyClock::time_point deadline =
-      SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                               std::chrono::duration<double>(kCompileLimitS));
-  const Exchange ex = process->exchange(text, deadline, {});
+  const Exchange ex = process->exchange(text, after_seconds(kCompileLimitS), {});
   std::string error;
   std::optional<CompileOutcome> answer;
   switch (ex.status) {

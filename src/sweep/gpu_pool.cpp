@@ -30,10 +30,7 @@ constexpr double kHelloTimeoutS = 120.0;
 
 /// Asks the worker which GPU it measures on; its error (no GPU) becomes this sweep's error.
 Json hello(WorkerProcess& worker, const SweepOptions& options, const InterruptGuard& guard) {
-  const auto deadline =
-      SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                               std::chrono::duration<double>(
-                                   std::max(kHelloTimeoutS, options.watchdog_base_s)));
+  const auto deadline = after_seconds(std::max(kHelloTimeoutS, options.watchdog_base_s));
   const Exchange ex = worker.exchange(encode_hello(0), deadline, {.interrupt_fd = guard.fd()});
   const std::string command = "`" + worker.command() + "`";
   switch (ex.status) {

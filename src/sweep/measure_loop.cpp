@@ -23,11 +23,6 @@ constexpr size_t kCompileLogBytes = 2000;
 /// How long a worker that announced its exit (restart: true) gets before it is killed.
 constexpr double kWorkerExitGraceS = 5.0;
 
-SteadyClock::time_point after_seconds(double seconds) {
-  return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                                  std::chrono::duration<double>(seconds));
-}
-
 }  // namespace
 
 MeasureLoop::MeasureLoop(const SweepOptions& options, LoopContext context)

@@ -13,6 +13,12 @@ namespace gemmtune::sweep {
 /// The clock of every deadline.
 using SteadyClock = std::chrono::steady_clock;
 
+/// The deadline `seconds` from now.
+[[nodiscard]] inline SteadyClock::time_point after_seconds(double seconds) {
+  return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                  std::chrono::duration<double>(seconds));
+}
+
 /// How one request/response exchange ended.
 enum class ExchangeStatus {
   kLine,         ///< a complete response line arrived
