@@ -37,27 +37,7 @@ shards=${GEMMTUNE_ONE_SHARDS:-2}
 [[ $shards == 2 || $shards == 4 ]] || { stamp "GEMMTUNE_ONE_SHARDS must be 2 or 4"; exit 2; }
 stamp "$gpus GPUs, $cores cores: $shards one-GPU shards on $quarter cores each"
 
-# sweep NAME GPUS CORES [SHARD]: runs or resumes one sweep until it ends or the call's deadline.
-sweep() {
-  local name=$1 gpus=$2 cpus=$3 shard=${4:-}
-  [[ -f $root/$name.done ]] && return 0
-  local limit=$((deadline_s - (SECONDS - start)))
-  (( limit > 30 )) || { stamp "$name: no time left in this call"; return 0; }
-  local flags=(--shapes "$shapes" --gpus "$gpus" --timing call --out "$root/$name" --quiet)
-  read -ra extra <<< "${GEMMTUNE_SWEEP_FLAGS:-}"
-  flags+=("${extra[@]}")
-  [[ -n $shard ]] && flags+=(--shard "$shard")
-  [[ -s $root/$name/runs.jsonl ]] && flags+=(--resume)
-  local t0=$SECONDS started
-  started=$(date +%s)
-  GEMMTUNE_CACHE_DIR=$root/cache-$name timeout -s INT "$limit" taskset -c "$cpus" \
-    devbuild/gemmtune sweep "${flags[@]}" > /dev/null 2>> "$root/$name.log"
-  local rc=$? seconds=$((SECONDS - t0))
-  echo "$seconds $rc $started" >> "$root/$name.segments"
-  (( rc == 0 )) && touch "$root/$name.done"
-  stamp "$name (GPUs $gpus, cores $cpus${shard:+, shard $shard}): ${seconds} s, rc $rc," \
-    "$(wc -l < "$root/$name/runs.jsonl" 2> /dev/null || echo 0) records"
-}
+source scripts/device_resumable_sweep.sh
 
 sweep four all "0-$((cores - 1))"
 cores_of() { echo "$(($1 * quarter))-$((($1 + 1) * quarter - 1))"; }  # the quarter of GPU $1
@@ -84,32 +64,19 @@ if (( all_done )) && [[ ! -f $root/one.done ]]; then
 fi
 
 python3 - "$root" "$OUT/scaling.json" "$shards" <<'PY'
-import datetime, json, os, sys
+import json, os, sys
+sys.path.insert(0, "scripts")
+import sweep_seconds
 root, out, shards = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def segments(name):
-    path = f"{root}/{name}.segments"
-    return [list(map(int, l.split())) for l in open(path) if l.strip()] if os.path.exists(path) else []
-def records(name):
-    path = f"{root}/{name}/runs.jsonl"
-    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
-def startup_s(name):  # seconds from the first segment's start to the first record
-    segs, recs = segments(name), records(name)
-    if not segs or len(segs[0]) < 3 or not recs: return None
-    stamps = [datetime.datetime.strptime(r["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
-              .replace(tzinfo=datetime.timezone.utc).timestamp() for r in recs if r.get("timestamp")]
-    return min(stamps) - segs[0][2] if stamps else None
+segments = lambda name: sweep_seconds.segments(root, name)
+records = lambda name: sweep_seconds.records(root, name)
+startup_s = lambda name: sweep_seconds.startup_s(root, name)
+compile_s = lambda name: sweep_seconds.compile_s(root, name)
 def picks(name):
     path = f"{root}/{name}/tuning_table.json"
     if not os.path.exists(path): return {}
     t = json.load(open(path))
     return {(e["m"], p["n"], p["k"]): e.get("config") for p in t["problems"] for e in p["entries"]}
-def compile_s(name):  # per distinct config built (not a cache hit): median compile seconds
-    seen = {}
-    for r in records(name):
-        if r.get("config") and r.get("compile_seconds") is not None and not r.get("compile_cache_hit"):
-            seen.setdefault(r["config"], r["compile_seconds"])
-    v = sorted(seen.values())
-    return {"built": len(v), "median_s": v[len(v) // 2] if v else None}
 ones = [f"one_{i}" for i in range(1, shards + 1)]
 doc = {"one_gpu_shards": shards, "sweeps": {}}
 for name in ["four", "two"] + ones + ["one"]:

@@ -13,6 +13,7 @@
 #include "core/cublaslt_algo_record.hpp"
 #include "core/input_distribution.hpp"
 #include "core/kernel_config.hpp"
+#include "core/probe_cut.hpp"
 #include "core/problem.hpp"
 #include "core/results_schema.hpp"
 #include "core/validation_metrics.hpp"
@@ -79,7 +80,10 @@ struct BenchOptions {
 /// How ProblemBench::measure_cublaslt_best searches (sweep/worker_protocol.hpp has the values
 /// the sweep uses).
 struct CublasLtBestOptions {
-  int max_algos = 2048;    ///< most valid configurations screened, in enumeration order
+  int max_algos = 2048;    ///< most valid configurations probed, in enumeration order
+  /// Which probed configurations are screened (each configuration's first launch is its probe:
+  /// one screening sample); nullopt screens every one that launches.
+  std::optional<ProbeCut> probe_cut = ProbeCut{};
   int screen_warmup = 1;   ///< warm-up samples per screened configuration
   int screen_samples = 3;  ///< timed samples per screened configuration
   int retimed = 4;         ///< fastest validated configurations re-timed with the full protocol

@@ -38,6 +38,48 @@ bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* wh
   return false;
 }
 
+/// What the probe pass met besides times.
+struct ProbeTally {
+  int64_t refused = 0;  ///< configurations cuBLASLt refused to launch, or whose launch failed
+  int64_t again = 0;    ///< probes timed again because the host was slow to enqueue the first
+};
+
+/// Longest host call of a launch whose probe is kept. NOTE: a longer call (cuBLASLt loading the
+/// kernel's module on its first use in the process, or the host descheduled) let the GPU wait
+/// between the start event and the kernel, so the probe's time holds the wait; the screening's
+/// flush before the start event (~40 us for 2x a 60 MiB L2) hides a call shorter than this.
+constexpr double kProbeLongestEnqueueUs = 50.0;
+
+/// The probe of the selected algorithm: its first launches, `timer`'s warm-ups and one sample
+/// (the screening's protocol), and a second sample if the host was slow to enqueue the first.
+/// nullopt (with *why) when cuBLASLt refuses to launch it or the launch reports an error. A fault
+/// is not caught: it poisons the context, so the synchronization after it fails again and throws,
+/// and the worker must report it and restart.
+std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::string* why,
+                               ProbeTally* tally) {
+  const LaunchFn launch = gemm.launcher();
+  double enqueue_us = 0.0;
+  const TimedLaunch probe{"cublaslt_best_probe", [&](cudaStream_t stream) {
+                            const auto call_start = std::chrono::steady_clock::now();
+                            launch(stream);
+                            enqueue_us = 1e6 * seconds_since(call_start);
+                          }};
+  double us = 0.0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      us = timer.time_interleaved({probe}, 1).front().median_us;
+    } catch (const Error& e) {
+      *why = e.what();
+      (void)cudaGetLastError();  // NOTE: clears an error that is not sticky
+      GT_CUDA_CHECK(cudaDeviceSynchronize());
+      return std::nullopt;
+    }
+    if (enqueue_us <= kProbeLongestEnqueueUs) break;
+    ++tally->again;
+  }
+  return us;
+}
+
 }  // namespace
 
 Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& options) {
@@ -78,16 +120,42 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
         std::min(screen_options.flush_bytes, 2 * static_cast<uint64_t>(l2_bytes));
   }
   Timer screen(screen_options);
-  std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
-  int64_t refused = 0;
-  const auto screen_start = std::chrono::steady_clock::now();
+  // NOTE: a probe pass, then the screening of the probes' fastest few: most of the 512-1536
+  // configurations of a problem are far slower than the best (on dsv3's largest rows the mean
+  // screened one took 12x the best's time), and their two screening samples and trial launch
+  // made the search 610 s of a full dsv3 sweep's 1105 s on one H200 (2026-11-27).
+  std::vector<double> probe_times_us;
+  std::vector<size_t> probed;  // index into found.valid of each probe time
+  ProbeTally tally;
+  const auto probe_start = std::chrono::steady_clock::now();
   {
-    NvtxRange screening("screen " + std::to_string(found.valid.size()) + " algos");
+    NvtxRange probing("probe " + std::to_string(found.valid.size()) + " algos");
     for (size_t i = 0; i < found.valid.size(); ++i) {
       std::string why;
-      if (!search.select(found.valid[i], &why) || !trial_run(search, stream, &why)) {
+      std::optional<double> us;
+      if (search.select(found.valid[i], &why)) us = probe_us(search, screen, &why, &tally);
+      if (!us) {
         spdlog::debug("cuBLASLt {} refused: {}", to_string(found.valid[i]), why);
-        ++refused;
+        ++tally.refused;
+        continue;
+      }
+      probe_times_us.push_back(*us);
+      probed.push_back(i);
+    }
+  }
+  const double probe_s = seconds_since(probe_start);
+  std::vector<size_t> survivors(probed.size());
+  for (size_t p = 0; p < survivors.size(); ++p) survivors[p] = p;
+  if (options.probe_cut) survivors = probe_survivors(probe_times_us, *options.probe_cut);
+  std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
+  const auto screen_start = std::chrono::steady_clock::now();
+  {
+    NvtxRange screening("screen " + std::to_string(survivors.size()) + " algos");
+    for (const size_t p : survivors) {
+      const size_t i = probed[p];
+      std::string why;
+      if (!search.select(found.valid[i], &why)) {
+        spdlog::debug("cuBLASLt {} refused after its probe: {}", to_string(found.valid[i]), why);
         continue;
       }
       screened.emplace_back(screen.time({"cublaslt_best_screen", search.launcher()}).median_us, i);
@@ -119,8 +187,10 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
     finalist_metrics.push_back(metrics);
   }
   const std::string summary = fmt::format(
-      "{} configurations checked ({:.2f} s), {} valid, {} screened ({:.2f} s; {} refused to launch), {} incorrect",
-      found.checked_count, found.seconds, valid_count, screened.size(), screen_s, refused, incorrect);
+      "{} configurations checked ({:.2f} s), {} valid, {} probed ({:.2f} s; {} refused to launch, "
+      "{} probed again), {} screened ({:.2f} s), {} incorrect",
+      found.checked_count, found.seconds, valid_count, probed.size(), probe_s, tally.refused,
+      tally.again, screened.size(), screen_s, incorrect);
   if (finalists.empty()) {
     best.disposition = screened.empty() ? Disposition::kLaunchFailed : Disposition::kIncorrect;
     best.reason = summary + (first_incorrect.empty() ? "" : "; first: " + first_incorrect);

@@ -115,8 +115,10 @@ int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   }
   if (item.kind != report::RunKind::kCublasltBest) return full;
   // NOTE: the per-group baselines launch once per group; the prediction covers all of them.
-  // Each screened algorithm: its untimed trial launch, the warm-ups and the samples.
-  return int64_t{kCublasLtBestMaxAlgos} * (1 + kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
+  // At most, each algorithm: its probe (warm-ups and a sample, twice if the host was slow),
+  // then, screened, the warm-ups and the samples again (the probe cut keeps all in the worst case).
+  return int64_t{kCublasLtBestMaxAlgos} * (2 * (1 + kCublasLtBestScreenWarmup) +
+                                           kCublasLtBestScreenWarmup + kCublasLtBestScreenSamples) +
          int64_t{kCublasLtBestRetimed} * full;
 }
 

@@ -42,6 +42,37 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+/// Writes all of `text` to `fd`; false when the reader is gone. NOTE: SIGPIPE is blocked in this
+/// thread for the write, and one it raised is taken back before the mask is restored: a worker
+/// that died must be an outcome, not a signal that kills a process which does not ignore SIGPIPE
+/// (the sweep does, sweep/interrupt.cpp; `check` and the tests do not).
+bool write_all(int fd, const std::string& text) {
+  sigset_t pipe_only, previous;
+  ::sigemptyset(&pipe_only);
+  ::sigaddset(&pipe_only, SIGPIPE);
+  sigset_t pending;
+  ::sigpending(&pending);
+  const bool already_pending = ::sigismember(&pending, SIGPIPE) == 1;
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  bool ok = true;
+  for (size_t written = 0; written < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ok = false;
+      break;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (!ok && errno == EPIPE && !already_pending) {
+    const timespec now{.tv_sec = 0, .tv_nsec = 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return ok;
+}
+
 /// Milliseconds from now until `deadline`, rounded up, at least 0.
 int ms_until(SteadyClock::time_point deadline) {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
@@ -132,12 +163,8 @@ void WorkerProcess::ensure_started() {
 Exchange WorkerProcess::exchange(const std::string& request, SteadyClock::time_point deadline,
                                  const ExchangeWatch& watch) {
   ensure_started();
-  const std::string line = request + "\n";
-  for (size_t written = 0; written < line.size();) {
-    const ssize_t n = ::write(to_worker_fd_, line.data() + written, line.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return {.status = ExchangeStatus::kExited, .line = {}, .exit_reason = reap(true)};
-    written += static_cast<size_t>(n);
+  if (!write_all(to_worker_fd_, request + "\n")) {
+    return {.status = ExchangeStatus::kExited, .line = {}, .exit_reason = reap(true)};
   }
   bool interrupted = false;
   for (;;) {

@@ -22,6 +22,7 @@
 /// `restart: true` says the worker exits right after the response (a CUDA fault leaves its
 /// context unusable). `error` is for requests the worker cannot serve at all (no GPU, a request
 /// it cannot parse); a config that fails is a record with its disposition, never an error.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,8 +46,17 @@ inline constexpr size_t kMaxResponseBytes = 16u << 20;
 // few that validate are re-timed with the full protocol, interleaved.
 /// Most enumerated algorithms screened; the rest are ignored (384-1152 were valid on dsv3).
 inline constexpr int kCublasLtBestMaxAlgos = 2048;
-/// Warm-up samples per screened algorithm (its untimed trial run, which checks that it launches,
-/// already warms it up). NOTE: screening was 88% of the full dsv3 sweep's time with 1 + 3.
+/// The probe cut: every algorithm that launches is timed once (its probe), and only those
+/// within this margin of the fastest probe, or among the fastest few, are screened.
+/// NOTE: the search took 610 s of a full dsv3 sweep's 1105 s on one H200 when every algorithm
+/// was screened (2026-11-27); results/PERF_LOG.md "Session 47" has what the cut costs and saves.
+inline constexpr double kCublasLtBestProbeMargin = 0.2;
+inline constexpr size_t kCublasLtBestProbeMinKept = 16;
+/// Set (to anything but empty) in the worker's environment: every algorithm that launches is
+/// screened, no probe cut (the search until 2026-11-27), to time the cut against it.
+inline constexpr const char* kCublasLtScreenAllEnv = "GEMMTUNE_CUBLASLT_SCREEN_ALL";
+/// Warm-up samples per probed and per screened algorithm (the probe, which checks that it
+/// launches, warms it up). NOTE: screening was 88% of the full dsv3 sweep's time with 1 + 3.
 inline constexpr int kCublasLtBestScreenWarmup = 0;
 /// Timed samples per screened algorithm.
 inline constexpr int kCublasLtBestScreenSamples = 2;

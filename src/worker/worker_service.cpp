@@ -2,6 +2,7 @@
 #include "worker/worker_service.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "core/error.hpp"
@@ -61,6 +62,14 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
 /// run-off and the baselines keep the comparisons' protocol.
 bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKind::kGemmtune; }
 
+/// The cuBLASLt best search's probe cut: the sweep's, unless the environment asks to screen all.
+std::optional<ProbeCut> cublaslt_probe_cut() {
+  if (const char* all = std::getenv(sweep::kCublasLtScreenAllEnv); all != nullptr && *all != '\0') {
+    return std::nullopt;
+  }
+  return ProbeCut{.margin = sweep::kCublasLtBestProbeMargin,
+                  .min_kept = sweep::kCublasLtBestProbeMinKept};
+}
 
 /// A request the problem's kind of bench has no measurement for.
 [[noreturn]] void throw_kind_mismatch(const MeasureRequest& r, const char* baselines) {
@@ -112,6 +121,7 @@ Measurement WorkerService::measure_dense(const MeasureRequest& r) {
     case RunKind::kCublasltHeuristic: return bench.measure_cublaslt_heuristic();
     case RunKind::kCublasltBest:
       return bench.measure_cublaslt_best({.max_algos = sweep::kCublasLtBestMaxAlgos,
+                                          .probe_cut = cublaslt_probe_cut(),
                                           .screen_warmup = sweep::kCublasLtBestScreenWarmup,
                                           .screen_samples = sweep::kCublasLtBestScreenSamples,
                                           .retimed = sweep::kCublasLtBestRetimed});

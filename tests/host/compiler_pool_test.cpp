@@ -2,7 +2,10 @@
 // by shell stand-ins for `gemmtune __compiler` that answer, crash or babble.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +72,22 @@ TEST(CompilerPool, ThreadsShareProcessesAndGetTheirOwnAnswers) {
   EXPECT_LE(pool.starts(), 3);  // an idle process is reused, not a new one started
 }
 
+// The compile queue's threads end when its queue is empty, and PR_SET_PDEATHSIG kills a child
+// when the *thread* that forked it ends: a process in the pool must not be one of those, or the
+// next config given to it fails (as the sweep ignores SIGPIPE, with "worker ended").
+TEST(CompilerPool, AProcessOutlivesTheThreadThatStartedIt) {
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);  // as the sweep does (sweep/interrupt.cpp)
+  CompilerPool pool(answering_compiler());
+  std::thread([&] { EXPECT_TRUE(pool.compile(config_of(kConfig)).ok); }).join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // for a SIGKILL to land
+  const CompileOutcome o = pool.compile(config_of(kConfig));
+  EXPECT_TRUE(o.ok) << o.log;
+  EXPECT_EQ(pool.starts(), 1);
+  ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
 TEST(CompilerPool, AProcessThatDiesFailsItsConfigAndTheNextGetsAFreshOne) {
   CompilerPool pool({"/bin/sh", "-c", "read -r line; kill -SEGV $$"});
   const CompileOutcome first = pool.compile(config_of(kConfig));
@@ -87,6 +106,17 @@ TEST(CompilerPool, NonsenseIsAFailureAndTheProcessIsReplaced) {
   EXPECT_NE(o.log.find("not JSON"), std::string::npos) << o.log;
   (void)pool.compile(config_of(kConfig));
   EXPECT_EQ(pool.starts(), 2);
+}
+
+// A request written to a worker that has already exited is an outcome: SIGPIPE must not kill
+// this process, which (unlike the sweep) does not ignore it.
+TEST(WorkerProcess, WritingToAnExitedWorkerIsAnOutcomeNotASignal) {
+  WorkerProcess process({"/bin/sh", "-c", "exit 3"});
+  process.ensure_started();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it has exited by now
+  const Exchange ex = process.exchange("hello", after_seconds(5.0), {});
+  EXPECT_EQ(ex.status, ExchangeStatus::kExited);
+  EXPECT_NE(ex.exit_reason.find("3"), std::string::npos) << ex.exit_reason;
 }
 
 TEST(CompilerPool, AMissingProgramIsAFailureNotAThrow) {

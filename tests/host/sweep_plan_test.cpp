@@ -278,8 +278,9 @@ TEST(SweepWatchdog, FixedAllowancePlusFiftyTimesEveryLaunch) {
               2 * 2.0 * 16384 * 36864 * 7168 / 0.25e12, 1e-6);
   const sweep::WorkItem best{.kind = report::RunKind::kCublasltBest, .config = std::nullopt,
                              .predicted_us = 100.0};
-  // 2048 screened algorithms x (trial + 0 warm-ups + 2 samples), 4 re-timed with the full protocol.
-  EXPECT_EQ(sweep::request_launches(best, timing), 2048 * 3 + 4 * 34);
+  // 2048 algorithms x (a probe sample, twice at most, then 0 warm-ups + 2 samples if the probe
+  // cut keeps every one), 4 re-timed with the full protocol.
+  EXPECT_EQ(sweep::request_launches(best, timing), 2048 * (2 + 2) + 4 * 34);
   const sweep::WorkItem side{.kind = report::RunKind::kSideBySide, .config = std::nullopt,
                              .predicted_us = 100.0};
   // Side by side: up to 8 run-off configs with >= 100 samples each, then the winner and 3

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Issue 12's one-GPU goal: a whole shape set swept on one GPU with every core of the machine
+# (`one`: cold kernel cache, default budget, call timing), over one or more device calls: a call
+# that reaches its deadline stops the sweep with SIGINT (exit 130, its reports written) and the next
+# call on the still-warm machine resumes it, so its time is the sum of its segments, restarts
+# included (scripts/device_resumable_sweep.sh).
+# Before it, once, with AB_SHAPES set: the cuBLASLt best search with and without its probe cut,
+# two sweeps of AB_SHAPES one after the other (`ab_all` with GEMMTUNE_CUBLASLT_SCREEN_ALL=1
+# first, then `ab_cut`, sharing one kernel cache), so that the cut's picks and times can be set
+# against screening every algorithm (scripts/cublaslt_cut_ab.py).
+#   usage: [AB_SHAPES=configs/dsv3-quick.json] bash scripts/device_one_gpu_full.sh SHAPES.json
+#   Env: GEMMTUNE_DEADLINE_S (seconds this call may use from its start, default 570),
+#   GEMMTUNE_REUSE_BUILD=1 with a staged or previous devbuild/, GEMMTUNE_TEST_FILTER (GPU tests run
+#   first in the first call; GEMMTUNE_SKIP_TESTS=1 skips them), GEMMTUNE_SWEEP_FLAGS. Carry .devdeps.
+#   Writes $OUT/log.txt, $OUT/timing.json (scripts/sweep_seconds.py) and $OUT/runs.tgz.
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+source scripts/device_common.sh
+source scripts/device_resumable_sweep.sh
+deadline_s=${GEMMTUNE_DEADLINE_S:-570}
+shapes=$1
+root=/tmp/ogf
+mkdir -p "$root"
+gemmtune_build
+[[ -f $root/tests.done ]] || { gpu_suite; touch "$root/tests.done"; }
+cores=$(nproc)
+all_cores="0-$((cores - 1))"
+stamp "$(nvidia-smi -L | grep -c '^GPU ') GPU(s), $cores cores"
+if [[ -n ${AB_SHAPES:-} ]]; then
+  # NOTE: ab_cut after ab_all, in ab_all's kernel cache: their gemmtune sides are the same work,
+  # and only the cuBLASLt records are compared.
+  if [[ ! -f $root/ab_all.done ]]; then
+    shapes=$AB_SHAPES GEMMTUNE_CUBLASLT_SCREEN_ALL=1 sweep ab_all 0 "$all_cores"
+  fi
+  if [[ -f $root/ab_all.done && ! -f $root/ab_cut.done ]]; then
+    rm -rf "$root/cache-ab_cut"
+    [[ -d $root/cache-ab_all ]] && cp -r "$root/cache-ab_all" "$root/cache-ab_cut"
+    shapes=$AB_SHAPES sweep ab_cut 0 "$all_cores"
+  fi
+  if [[ -f $root/ab_cut.done ]]; then
+    python3 scripts/cublaslt_cut_ab.py "$root/ab_all" "$root/ab_cut" > "$OUT/cublaslt_cut_ab.txt"
+    stamp "probe cut A/B: $(tail -1 "$OUT/cublaslt_cut_ab.txt")"
+  fi
+fi
+[[ -z ${AB_SHAPES:-} || -f $root/ab_cut.done ]] && sweep one 0 "$all_cores"
+python3 scripts/sweep_seconds.py "$root" one ab_all ab_cut > "$OUT/timing.json"
+cat "$OUT/timing.json"
+tar czf "$OUT/runs.tgz" -C "$root" --exclude='cache-*' .
+stamp "done"
