@@ -16,9 +16,12 @@
 #   usage: bash scripts/device_multi_gpu_full.sh SHAPES.json
 #   Env: GEMMTUNE_DEADLINE_S (seconds this call may use from its start, default 570),
 #   GEMMTUNE_ONE_SHARDS (2, default, or 4), GEMMTUNE_REUSE_BUILD=1 with a staged or previous
-#   devbuild/, GEMMTUNE_SWEEP_FLAGS (more sweep flags, e.g. a --space). Carry .devdeps.
+#   devbuild/, GEMMTUNE_SWEEP_FLAGS (more sweep flags, e.g. a --space),
+#   GEMMTUNE_ONE_TABLE (a one-GPU table of SHAPES swept elsewhere, scripts/device_full_sweep.sh:
+#   no shards run, `four` is checked against it), GEMMTUNE_SAME_PICK_MAX (differing picks
+#   re-timed, default 6) and GEMMTUNE_SAME_PICK_ROUNDS (default 3). Carry .devdeps.
 #   Writes $OUT/log.txt, $OUT/scaling.json, $OUT/runs.tgz (run folders, segments, logs) and, once
-#   every sweep is done, $OUT/same_pick.jsonl (up to 6 differing picks of `four` re-timed).
+#   every sweep is done, $OUT/same_pick.jsonl (differing picks of `four` re-timed).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -42,7 +45,8 @@ source scripts/device_resumable_sweep.sh
 sweep four all "0-$((cores - 1))"
 cores_of() { echo "$(($1 * quarter))-$((($1 + 1) * quarter - 1))"; }  # the quarter of GPU $1
 one_names=()
-if [[ -f $root/four.done ]]; then
+one_table=${GEMMTUNE_ONE_TABLE:-$root/one/tuning_table.json}
+if [[ -f $root/four.done && -z ${GEMMTUNE_ONE_TABLE:-} ]]; then
   pids=()
   if (( shards == 2 )); then
     sweep one_1 0 "$(cores_of 0)" 1/2 & pids+=($!)
@@ -105,11 +109,11 @@ json.dump(doc, open(out, "w"), indent=1)
 print(json.dumps({k: v for k, v in doc.items() if not k.startswith("different_pick")}))
 PY
 
-if [[ -f $root/one.done && -f $root/four.done && ! -f $root/same_pick.done ]] \
+if [[ -f $one_table && -f $root/four.done && ! -f $root/same_pick.done ]] \
    && (( deadline_s - (SECONDS - start) > 150 )); then
   GEMMTUNE_CACHE_DIR=$root/cache-four timeout -s INT $((deadline_s - (SECONDS - start) - 20)) \
-    bash scripts/same_pick_check.sh "$root/one/tuning_table.json" "$root/four/tuning_table.json" \
-    "$OUT/same_pick.jsonl" 6 3
+    bash scripts/same_pick_check.sh "$one_table" "$root/four/tuning_table.json" \
+    "$OUT/same_pick.jsonl" "${GEMMTUNE_SAME_PICK_MAX:-6}" "${GEMMTUNE_SAME_PICK_ROUNDS:-3}"
   same_rc=$?
   (( same_rc == 0 )) && touch "$root/same_pick.done"
   stamp "same-pick check (one GPU against four): rc $same_rc"

@@ -1,5 +1,5 @@
 # Sourced by the device scripts of whole-shape-set sweeps (device_multi_gpu_full.sh,
-# device_one_gpu_full.sh): `sweep NAME GPUS CORES [SHARD]` runs or resumes one sweep of $shapes
+# device_full_sweep.sh): `sweep NAME GPUS CORES [SHARD]` runs or resumes one sweep of $shapes
 # into $root/NAME with its own cold kernel cache ($root/cache-NAME), until it ends or the call's
 # deadline ($deadline_s from $start, the caller's SECONDS). Each segment's seconds, exit code and
 # start go to $root/NAME.segments; a finished sweep leaves $root/NAME.done. Extra sweep flags:

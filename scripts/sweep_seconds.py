@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where a sweep's time went, for the device scripts of whole shape sets (device_one_gpu_full.sh,
+"""Where a sweep's time went, for the device scripts of whole shape sets (device_full_sweep.sh,
 device_multi_gpu_full.sh): per sweep folder ROOT/NAME, its wall seconds (the sum of its segments,
 ROOT/NAME.segments: "seconds rc start" per device call), start-up, compile latency, the worker's
 measuring seconds by record kind, and the cuBLASLt best search's parts (from its records' reasons).
