@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <numeric>
 #include <utility>
 
 #include "core/error.hpp"
@@ -144,9 +145,12 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
     }
   }
   const double probe_s = seconds_since(probe_start);
-  std::vector<size_t> survivors(probed.size());
-  for (size_t p = 0; p < survivors.size(); ++p) survivors[p] = p;
-  if (options.probe_cut) survivors = probe_survivors(probe_times_us, *options.probe_cut);
+  std::vector<size_t> survivors(probed.size());  // indices into probed
+  if (options.probe_cut) {
+    survivors = probe_survivors(probe_times_us, *options.probe_cut);
+  } else {
+    std::iota(survivors.begin(), survivors.end(), size_t{0});
+  }
   std::vector<std::pair<double, size_t>> screened;  // (median_us, index into found.valid)
   const auto screen_start = std::chrono::steady_clock::now();
   {

@@ -1,7 +1,6 @@
 // Compiler child processes for the sweep's compile queue (compiler_pool.hpp says why).
 #include "sweep/compiler_pool.hpp"
 
-#include <future>
 #include <utility>
 
 #include "core/error.hpp"
@@ -48,44 +47,9 @@ std::vector<std::string> default_compiler_argv(const std::string& log_level) {
   return argv;
 }
 
-CompilerPool::CompilerPool(std::vector<std::string> argv)
-    : argv_(std::move(argv)), starter_([this] { starter_loop(); }) {}
-
 CompilerPool::~CompilerPool() {
-  {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    for (std::unique_ptr<WorkerProcess>& process : idle_) process->stop(2.0);
-  }
-  {
-    const std::lock_guard<std::mutex> lock(starter_mutex_);
-    starter_stopping_ = true;
-  }
-  starter_wake_.notify_all();
-  starter_.join();
-}
-
-void CompilerPool::starter_loop() {
-  std::unique_lock<std::mutex> lock(starter_mutex_);
-  for (;;) {
-    starter_wake_.wait(lock, [this] { return starter_stopping_ || !starter_tasks_.empty(); });
-    if (starter_tasks_.empty()) return;  // stopping, and nothing left to start
-    const std::function<void()> task = std::move(starter_tasks_.front());
-    starter_tasks_.pop_front();
-    lock.unlock();
-    task();
-    lock.lock();
-  }
-}
-
-void CompilerPool::start_on_starter(const std::function<void()>& start) {
-  std::packaged_task<void()> task(start);
-  std::future<void> done = task.get_future();
-  {
-    const std::lock_guard<std::mutex> lock(starter_mutex_);
-    starter_tasks_.emplace_back([&task] { task(); });
-  }
-  starter_wake_.notify_all();
-  done.get();
+  const std::lock_guard<std::mutex> lock(mutex_);
+  for (std::unique_ptr<WorkerProcess>& process : idle_) process->stop(2.0);
 }
 
 int CompilerPool::starts() const {
@@ -109,9 +73,8 @@ CompileOutcome CompilerPool::compile(const KernelConfig& config) {
                           .cache_hit = false};
   };
   try {
-    const bool was_running = process->running();
-    if (!was_running) start_on_starter([&] { process->ensure_started(); });
-    if (!was_running) {
+    if (!process->running()) {
+      process->ensure_started();
       const std::lock_guard<std::mutex> lock(mutex_);
       ++starts_;
     }

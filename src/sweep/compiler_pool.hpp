@@ -8,14 +8,10 @@
 ///
 /// Protocol (owned here): the parent writes a config's text and a newline; the child answers one
 /// JSON line {"config", "ok", "log", "compile_seconds", "cache_hit"}. The child exits on EOF.
-#include <condition_variable>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/kernel_config.hpp"
@@ -38,10 +34,11 @@ namespace gemmtune::sweep {
 /// Compiler processes shared by the compile queue's threads: a thread that compiles takes an
 /// idle process (or starts one), so there are at most as many as threads compiling at once.
 /// Thread-safe; the destructor stops the idle ones (none is busy by then: the queue that calls
-/// compile() is destroyed first). Every process is started by the pool's own thread.
+/// compile() is destroyed first). A process outlives the thread that started it
+/// (WorkerProcess::ensure_started).
 class CompilerPool {
  public:
-  explicit CompilerPool(std::vector<std::string> argv);
+  explicit CompilerPool(std::vector<std::string> argv) : argv_(std::move(argv)) {}
   ~CompilerPool();
   CompilerPool(const CompilerPool&) = delete;
   CompilerPool& operator=(const CompilerPool&) = delete;
@@ -56,24 +53,10 @@ class CompilerPool {
   static constexpr double kCompileLimitS = 600.0;
 
  private:
-  /// Runs `start` on the starter thread and waits for it (rethrowing what it throws).
-  /// NOTE: PR_SET_PDEATHSIG (worker_process.cpp) kills a child when the *thread* that forked it
-  /// ends, and the compile queue's threads end as soon as its queue is empty, while their idle
-  /// processes stay in the pool for the prefetch threads: a process forked by one of them was
-  /// dead when the next config reached it (the config failed, "killed by signal 9"). The starter
-  /// thread lives as long as the pool.
-  void start_on_starter(const std::function<void()>& start);
-  void starter_loop();
-
   std::vector<std::string> argv_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;  // guarded by mutex_
   int starts_ = 0;                                    // guarded by mutex_
-  std::mutex starter_mutex_;
-  std::condition_variable starter_wake_;
-  std::deque<std::function<void()>> starter_tasks_;  // guarded by starter_mutex_
-  bool starter_stopping_ = false;                    // guarded by starter_mutex_
-  std::thread starter_;                              // last: started after the members it uses
 };
 
 }  // namespace gemmtune::sweep

@@ -208,8 +208,6 @@ std::vector<GpuWorker> start_gpu_workers(const SweepOptions& options,
       environment.push_back("CUDA_VISIBLE_DEVICES=" + visible_device(ordinals[i]));
     }
     workers[i].process = std::make_unique<WorkerProcess>(options.worker_argv, environment);
-    // NOTE: started on this thread, which outlives the sweep: PR_SET_PDEATHSIG kills a worker
-    // when the *thread* that forked it ends, so the hello threads below must not fork it.
     workers[i].process->ensure_started();
   }
   for (size_t i = 0; i < workers.size(); ++i) {

@@ -11,7 +11,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/error.hpp"
@@ -73,6 +78,65 @@ bool write_all(int fd, const std::string& text) {
   return ok;
 }
 
+/// The one thread that forks every worker, alive until the process exits.
+/// NOTE: PR_SET_PDEATHSIG (below) kills a child when the *thread* that forked it ends, not the
+/// process. The sweep's compile queue threads end as soon as their queue is empty, while the
+/// compiler processes they started stay in CompilerPool for the prefetch threads: forked by
+/// those threads, they were dead when the next config reached them (session 46's call C lost
+/// 128 compiles, "killed by signal 9"). Forking here makes a worker's life independent of the
+/// thread that asked for it.
+class ForkThread {
+ public:
+  ForkThread() : thread_([this] { loop(); }) {}
+  ~ForkThread() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  ForkThread(const ForkThread&) = delete;
+  ForkThread& operator=(const ForkThread&) = delete;
+
+  /// Runs `start` on this thread and waits for it, rethrowing what it throws.
+  void run(const std::function<void()>& start) {
+    std::packaged_task<void()> task(start);
+    std::future<void> done = task.get_future();
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.emplace_back([&task] { task(); });
+    }
+    wake_.notify_all();
+    done.get();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping, and nothing left to start
+      const std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
+  bool stopping_ = false;                    // guarded by mutex_
+  std::thread thread_;                       // last: started after the members it uses
+};
+
+ForkThread& fork_thread() {
+  static ForkThread thread;
+  return thread;
+}
+
 /// Milliseconds from now until `deadline`, rounded up, at least 0.
 int ms_until(SteadyClock::time_point deadline) {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
@@ -111,6 +175,10 @@ std::string WorkerProcess::command() const {
 
 void WorkerProcess::ensure_started() {
   if (running()) return;
+  fork_thread().run([this] { start(); });
+}
+
+void WorkerProcess::start() {
   const std::string path = resolve_executable(argv_[0]);
   std::vector<char*> args;
   for (std::string& arg : argv_) args.push_back(arg.data());

@@ -52,7 +52,8 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  /// Starts the worker unless it runs. Throws Error(kExitUsage) when it cannot be spawned.
+  /// Starts the worker unless it runs (forked by one long-lived thread, so that it outlives the
+  /// thread that asks). Throws Error(kExitUsage) when it cannot be spawned.
   void ensure_started();
   /// Writes `request` plus a newline, then waits for one response line until `deadline`.
   [[nodiscard]] Exchange exchange(const std::string& request, SteadyClock::time_point deadline,
@@ -71,6 +72,8 @@ class WorkerProcess {
  private:
   /// Reaps the exited child; returns "worker exited with status N" or "... killed by signal".
   std::string reap(bool block);
+  /// Forks and execs the worker (on the fork thread).
+  void start();
   void close_pipes();
 
   std::vector<std::string> argv_;
