@@ -23,7 +23,7 @@ def main(path):
     for r in rows:
         if r not in failed:
             by[(r["m"], r["n"], r["k"]), r["config"], r["cond"]].append(r)
-    conds = ["idle", "load", "load_nice"]
+    conds = ["idle", "load", "load_nice", "other_gpu"]
     problems = sorted({p for p, _, _ in by})
     med = {}
     for p in problems:
