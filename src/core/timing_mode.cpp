@@ -58,6 +58,17 @@ BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_
   return {.rounds = (total + per_burst - 1) / per_burst, .samples = per_burst};
 }
 
+std::vector<size_t> close_contest(const std::vector<double>& medians_us, double within_rel) {
+  if (medians_us.empty()) return {};
+  const double fastest = *std::min_element(medians_us.begin(), medians_us.end());
+  std::vector<size_t> close;
+  for (size_t i = 0; i < medians_us.size(); ++i) {
+    if (medians_us[i] <= fastest * (1.0 + within_rel)) close.push_back(i);
+  }
+  if (close.size() < 2) close.clear();
+  return close;
+}
+
 const char* to_string(FlushKind kind) { return kFlushKindNames.name(kind); }
 
 std::optional<FlushKind> parse_flush_kind(std::string_view name) { return kFlushKindNames.parse(name); }

@@ -13,6 +13,7 @@
 ///              sees on an idle GPU). gemmtune's "call" protocol until 2026-11-22.
 ///   kernel:    a spin kernel holds the stream while the host enqueues [flush, start, call, stop],
 ///              then releases it: the GPU finds the call queued (nvbench's blocking-kernel method).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +96,12 @@ struct BurstShape {
 /// ones, and the extra idle gaps of the short bursts then cost about a third more time than
 /// interleaving did, not twice as much.
 [[nodiscard]] BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_us);
+
+/// The candidates of a close contest (RunoffPlan::confirm_within_rel): the indices of the
+/// medians within `within_rel` of the fastest one, in input order; empty unless there are two
+/// or more (one candidate is no contest).
+[[nodiscard]] std::vector<size_t> close_contest(const std::vector<double>& medians_us,
+                                                double within_rel);
 
 /// "write" or "read".
 [[nodiscard]] const char* to_string(FlushKind kind);

@@ -77,6 +77,11 @@ struct RunoffPlan {
   RunoffRegime regime = RunoffRegime::kSustained;
   int sustained_samples = 0;  ///< kSustained: timed samples per candidate (0: the options')
   BurstPlan burst{};          ///< kBurst
+  /// > 0: the candidates whose median ends within this fraction of the fastest one (two or
+  /// more: close_contest) are timed once more as planned, and each one's samples of both passes
+  /// decide. Not where a long problem's bursts were shortened (burst_shape): there the clock,
+  /// not the samples, makes the noise, and a second pass costs seconds. 0: one pass.
+  double confirm_within_rel = 0.0;
 };
 
 struct TimingStats {
@@ -144,7 +149,8 @@ class Timer {
   /// samples in measurement order; the options' warm-ups and settle_ms are not used.
   [[nodiscard]] std::vector<TimingStats> time_in_bursts(const std::vector<TimedLaunch>& launches,
                                                         const BurstPlan& plan);
-  /// Times a run-off's candidates as `plan` says: time_in_bursts or time_interleaved.
+  /// Times a run-off's candidates as `plan` says: time_in_bursts or time_interleaved, then
+  /// once more for a close contest (RunoffPlan::confirm_within_rel).
   [[nodiscard]] std::vector<TimingStats> time_runoff(const std::vector<TimedLaunch>& launches,
                                                      const RunoffPlan& plan);
 
@@ -174,6 +180,11 @@ class Timer {
   void restart_sample_loop() { last_sample_start_.reset(); }
   /// Drains the stream, then sleeps `idle_ms` on the host.
   void idle(int idle_ms);
+  /// One pass of time_runoff; `whole_bursts` false where a long problem's bursts were shortened.
+  std::vector<TimingStats> time_runoff_pass(const std::vector<TimedLaunch>& launches,
+                                            const RunoffPlan& plan, bool* whole_bursts);
+  /// The fields of `t` that follow from its samples (median, quantiles, period, clock, cycles).
+  static void summarize_samples_of(TimingStats& t);
   /// `measured` (one per launch, only samples_us and spin_timeouts set) with every other field
   /// filled from its samples, the options and one clock sample taken now.
   [[nodiscard]] std::vector<TimingStats> summarize(const std::vector<TimedLaunch>& launches,

@@ -44,6 +44,16 @@ inline constexpr int kRunoffBurstRounds = 4;
 /// comparison times after its 3 warm-ups (../shared/anchors/dg_compare.py), so the burst
 /// run-off times what the comparison times.
 inline constexpr int kRunoffBurstSamples = 30;
+/// A run-off whose candidates end within this fraction of the fastest one times those
+/// candidates once more and decides on both passes' samples (RunoffPlan::confirm_within_rel;
+/// problems whose bursts are whole only). Why: at 1024 x 576 x 7168 the 2-GPU sweep's run-off put
+/// bn80 0.3% ahead of bn88 (1233), while 12 of 12 later run-offs put it 2.3-6.2% behind and three
+/// re-timings 1.8-5.7% behind: bn80's samples scatter between 17 and 22 us sample by sample, and
+/// one pass of 120 caught a fast share (results/PERF_LOG.md session 48). A second pass costs a
+/// short problem ~0.1 s and fires only on near-ties, where a chance order is likeliest.
+inline constexpr double kRunoffConfirmWithinRel = 0.01;
+/// Passes of a run-off at most: the planned one and the confirmation (kRunoffConfirmWithinRel).
+inline constexpr int kRunoffPasses = 2;
 /// Longest idle gap before a burst (ms). NOTE: the 700 W cap averages power over time, so the
 /// card must idle long enough to shed the previous burst's heat, or the bursts chain into
 /// sustained load (an idle second restores 1.98 GHz, throttled within ~0.3 s of load: PERF_LOG

@@ -103,15 +103,16 @@ BurstShape predicted_bursts(double predicted_us) {
 int64_t request_launches(const WorkItem& item, const TimingRequest& timing) {
   const int64_t full = 1 + timing.warmup + timing.iters;
   // NOTE: side by side: the run-off's configs (each validated, then timed in bursts after a
-  // probe sample, or interleaved), then the winner and up to three baselines (the cuBLASLt ones
-  // may be slower than the prediction, so the run-off and these are counted twice).
+  // probe sample, or interleaved; all of them twice at most, kRunoffPasses), then the winner and
+  // up to three baselines (the cuBLASLt ones may be slower than the prediction, so the run-off
+  // and these are counted twice).
   if (item.kind == report::RunKind::kSideBySide) {
     const BurstShape bursts = predicted_bursts(item.predicted_us);
     const int64_t runoff =
         burst_runoff(timing)
             ? 2 + int64_t{bursts.rounds} * (timing.warmup + bursts.samples)
             : 1 + timing.warmup + std::max<int64_t>(timing.iters, kRunoffMinSamples);
-    return 2 * kRunoffMaxCandidates * runoff + 6 * full;
+    return 2 * kRunoffPasses * kRunoffMaxCandidates * runoff + 6 * full;
   }
   if (item.kind != report::RunKind::kCublasltBest) return full;
   // NOTE: the per-group baselines launch once per group; the prediction covers all of them.
@@ -130,8 +131,8 @@ double problem_setup_seconds(const Problem& p) {
 
 double request_idle_seconds(const WorkItem& item, const TimingRequest& timing) {
   if (item.kind != report::RunKind::kSideBySide || !burst_runoff(timing)) return 0.0;
-  return kRunoffMaxCandidates * predicted_bursts(item.predicted_us).rounds * kRunoffMaxIdleMs *
-         1e-3;
+  return kRunoffPasses * kRunoffMaxCandidates * predicted_bursts(item.predicted_us).rounds *
+         kRunoffMaxIdleMs * 1e-3;
 }
 
 double watchdog_seconds(const WorkItem& item, const TimingRequest& timing, double base_s,

@@ -50,7 +50,8 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
           .burst = {.rounds = sweep::kRunoffBurstRounds, .warmup_count = r.timing.warmup,
                     .burst_samples = sweep::kRunoffBurstSamples,
                     .max_idle_ms = sweep::kRunoffMaxIdleMs,
-                    .max_burst_ms = sweep::kRunoffMaxBurstMs}};
+                    .max_burst_ms = sweep::kRunoffMaxBurstMs},
+          .confirm_within_rel = sweep::kRunoffConfirmWithinRel};
 }
 
 /// Whether request `r` reads the SM clock after every sample: one config (kind gemmtune: a

@@ -224,5 +224,52 @@ TEST(Timing, RunoffPlanChoosesBurstsOrInterleaving) {
   }
 }
 
+TEST(Timing, ACloseRunoffIsTimedOnceMoreAndDecidesOnBothPasses) {
+  GT_SKIP_WITHOUT_GPU();
+  Timer timer(TimingOptions{.mode = TimingMode::kCall, .warmup_count = 0, .sample_count = 2,
+                            .flush_bytes = 1u << 20, .record_clocks = false});
+  const BurstPlan one_burst{.rounds = 1, .warmup_count = 0, .burst_samples = 1, .max_idle_ms = 0};
+  {
+    // a and b (empty launches, a few us each) are within 100% of each other; c (>= 3 ms) is not:
+    // a and b get a second pass, c keeps its one.
+    LaunchLog log;
+    const std::vector<TimingStats> stats = timer.time_runoff(
+        {log.launch("a"), log.launch("b"), log.slow_launch("c", 3)},
+        {.regime = RunoffRegime::kBurst, .burst = one_burst, .confirm_within_rel = 1.0});
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "c", "a", "b"}));
+    ASSERT_EQ(stats.size(), 3u);
+    for (const size_t i : {0, 1}) {
+      EXPECT_EQ(stats[i].samples_us.size(), 2u) << stats[i].name;
+      EXPECT_EQ(stats[i].burst_rounds, 2) << stats[i].name;
+      EXPECT_LE(stats[i].min_us, stats[i].median_us);
+      EXPECT_LE(stats[i].median_us, stats[i].max_us);
+    }
+    EXPECT_EQ(stats[2].samples_us.size(), 1u);
+    EXPECT_EQ(stats[2].burst_rounds, 1);
+    EXPECT_GT(stats[2].median_us, 2000.0);
+  }
+  {
+    // Without a margin, one pass.
+    LaunchLog log;
+    static_cast<void>(timer.time_runoff({log.launch("a"), log.launch("b")},
+                                        {.regime = RunoffRegime::kBurst, .burst = one_burst}));
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b"}));
+  }
+  {
+    // Shortened bursts (2 ms samples, 3 ms bursts allowed): one pass, however close.
+    LaunchLog log;
+    const RunoffPlan capped{.regime = RunoffRegime::kBurst,
+                            .burst = {.rounds = 1, .warmup_count = 0, .burst_samples = 4,
+                                      .max_idle_ms = 0, .max_burst_ms = 3},
+                            .confirm_within_rel = 1.0};
+    const std::vector<TimingStats> stats =
+        timer.time_runoff({log.slow_launch("a", 2), log.slow_launch("b", 2)}, capped);
+    // Probes, then 2 rounds of 1-sample bursts (half the 4 planned, burst_shape), rotated.
+    EXPECT_EQ(log.order, (std::vector<std::string>{"a", "b", "a", "b", "b", "a"}));
+    EXPECT_EQ(stats.at(0).samples_us.size(), 2u);
+    EXPECT_EQ(stats.at(0).burst_rounds, 2);
+  }
+}
+
 }  // namespace
 }  // namespace gemmtune

@@ -68,6 +68,18 @@ TEST(SweepRunoff, ALongProblemIsTimedInShortBurstsOfHalfTheSamples) {
   EXPECT_EQ(burst_shape(4, 30, 40, 50000.0), (BurstShape{.rounds = 60, .samples = 1}));
 }
 
+TEST(SweepRunoff, ACloseContestIsEveryCandidateWithinTheMarginOfTheFastest) {
+  // 18.56 us fastest: 18.62 and 18.74 are within 1%, 18.75 (1.02%) is not.
+  EXPECT_EQ(close_contest({18.62, 18.56, 19.46, 18.74, 18.75}, 0.01),
+            (std::vector<size_t>{0, 1, 3}));
+  // Alone within the margin, or alone at all: no contest.
+  EXPECT_TRUE(close_contest({18.0, 18.9, 20.3}, 0.01).empty());
+  EXPECT_TRUE(close_contest({18.0}, 0.01).empty());
+  EXPECT_TRUE(close_contest({}, 0.01).empty());
+  // Ties are all in.
+  EXPECT_EQ(close_contest({5.0, 5.0}, 0.0), (std::vector<size_t>{0, 1}));
+}
+
 TEST(SweepRunoff, TheRequestCarriesTheOtherCandidatesAndTheRecordMayNameAnyOfThem) {
   sweep::MeasureRequest r{.id = 9, .kind = RunKind::kSideBySide,
                           .problem = {.label = "", .m = 64, .n = 2112, .k = 7168},
@@ -124,21 +136,22 @@ TEST(SweepRunoff, TheWatchdogCountsTheBurstsSamplesAndIdleGaps) {
   sweep::TimingRequest burst = sustained;
   burst.runoff_regime = "burst";
   // Per candidate: validation + a probe + 4 rounds of (3 warm-ups + 30 samples), against
-  // validation + 3 warm-ups + 100 samples; then the winner and the baselines alike in both.
-  EXPECT_EQ(sweep::request_launches(side, burst), 2 * 8 * (2 + 4 * (3 + 30)) + 6 * 34);
-  EXPECT_EQ(sweep::request_launches(side, sustained), 2 * 8 * (1 + 3 + 100) + 6 * 34);
-  // Up to 8 candidates x 4 rounds x 50 ms idle.
-  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, burst), 8 * 4 * 0.050);
+  // validation + 3 warm-ups + 100 samples, in up to two passes (the confirmation of a close
+  // contest); then the winner and the baselines alike in both.
+  EXPECT_EQ(sweep::request_launches(side, burst), 2 * 2 * 8 * (2 + 4 * (3 + 30)) + 6 * 34);
+  EXPECT_EQ(sweep::request_launches(side, sustained), 2 * 2 * 8 * (1 + 3 + 100) + 6 * 34);
+  // Up to 2 passes x 8 candidates x 4 rounds x 50 ms idle.
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, burst), 2 * 8 * 4 * 0.050);
   EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(side, sustained), 0.0);
   const double per_launch_s = 50 * 1100e-6;
   EXPECT_NEAR(sweep::watchdog_seconds(side, burst, 20.0, 0.0) -
                   sweep::watchdog_seconds(side, sustained, 20.0, 0.0),
-              1.6 + per_launch_s * 2 * 8 * (2 + 4 * 33 - 104), 1e-9);
+              3.2 + per_launch_s * 2 * 2 * 8 * (2 + 4 * 33 - 104), 1e-9);
   // A 7.1 ms problem: 12 short bursts of 3 warm-ups + 5 samples, 12 gaps.
   const sweep::WorkItem long_side{.kind = RunKind::kSideBySide, .config = std::nullopt,
                                   .predicted_us = 7100.0};
-  EXPECT_EQ(sweep::request_launches(long_side, burst), 2 * 8 * (2 + 12 * (3 + 5)) + 6 * 34);
-  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(long_side, burst), 8 * 12 * 0.050);
+  EXPECT_EQ(sweep::request_launches(long_side, burst), 2 * 2 * 8 * (2 + 12 * (3 + 5)) + 6 * 34);
+  EXPECT_DOUBLE_EQ(sweep::request_idle_seconds(long_side, burst), 2 * 8 * 12 * 0.050);
   // Only the run-off has a regime.
   const sweep::WorkItem config{.kind = RunKind::kGemmtune, .config = std::nullopt,
                                .predicted_us = 100.0};
