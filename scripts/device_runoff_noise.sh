@@ -21,7 +21,6 @@ mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 rows=$1 rounds=${2:-6}
-GEMMTUNE_SKIP_TESTS=1
 gemmtune_build
 cores=$(nproc)
 stamp "$(nvidia-smi -L | grep -c '^GPU ') GPU(s), $cores cores"

@@ -12,7 +12,6 @@ mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 shapes=$1 rounds=${2:-6}
-GEMMTUNE_SKIP_TESTS=1
 gemmtune_build
 gpus=$(nvidia-smi -L | grep -c '^GPU ')
 root=/tmp/runoff-repeat
