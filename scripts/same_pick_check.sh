@@ -17,7 +17,8 @@
 set -uo pipefail
 one=$1 multi=$2 out=$3 max=${4:-1000} rounds=${5:-2} again=${6:-6}
 bin=${GEMMTUNE_BIN:-devbuild/gemmtune}
-pairs=/tmp/same_pick_pairs.txt
+pairs=$(mktemp) misses=$(mktemp)
+trap 'rm -f "$pairs" "$misses"' EXIT
 python3 - "$one" "$multi" "$max" > "$pairs" <<'PY'
 import json, sys
 def picks(path):
@@ -79,7 +80,6 @@ PY
 
 : > "$out"
 retime "$pairs" "$rounds" 1
-misses=/tmp/same_pick_misses.txt
 verdict "$misses" && exit 0
 ((again > 0)) && [[ -s $misses ]] || exit 1
 echo "again with $again rounds: $(wc -l < "$misses") problem(s) outside 2%"
