@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/enum_names.hpp"
+#include "core/probe_cut.hpp"
 
 namespace gemmtune {
 namespace {
@@ -59,13 +60,12 @@ BurstShape burst_shape(int rounds, int samples, int max_burst_ms, double sample_
 }
 
 std::vector<size_t> close_contest(const std::vector<double>& medians_us, double within_rel) {
-  if (medians_us.empty()) return {};
-  const double fastest = *std::min_element(medians_us.begin(), medians_us.end());
-  std::vector<size_t> close;
-  for (size_t i = 0; i < medians_us.size(); ++i) {
-    if (medians_us[i] <= fastest * (1.0 + within_rel)) close.push_back(i);
-  }
-  if (close.size() < 2) close.clear();
+  // NOTE: the margin rule is the probe cut's (one owner); a contest keeps the input order, so
+  // that the second pass times its candidates in the run-off's order.
+  std::vector<size_t> close =
+      probe_survivors(medians_us, ProbeCut{.margin = within_rel, .min_kept = 0});
+  if (close.size() < 2) return {};
+  std::sort(close.begin(), close.end());
   return close;
 }
 
