@@ -7,7 +7,8 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
 #   SHAPES: shape-set files, or FILE:I/N for part I of N (scripts/shape_set_part.py); default
 #   configs/dsv3-quick.json. carry: .devdeps .anchors
-#   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
+#   Env: GEMMTUNE_TABLE (a tuning table of the one SHAPES given: no sweep, its picks are
+#   compared, e.g. a full set's table from scripts/device_full_sweep.sh), GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
 #   the protocol check), GEMMTUNE_BUDGET (default),
 #   GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
@@ -45,14 +46,23 @@ for spec in "$@"; do
   name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$shapes")
   runs=/tmp/gemmtune-runs/$name
   rm -rf "$runs"
-  # shellcheck disable=SC2086
-  devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing call --out "$runs" \
-    --quiet ${GEMMTUNE_SWEEP_FLAGS:-} > /dev/null 2> "/tmp/sweep-$name.log"
-  stamp "sweep $name rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -1 "/tmp/sweep-$name.log"
-  python3 .anchors/dg_warm.py "/tmp/dg_warm-$name.json" "$runs/tuning_table.json" > /dev/null 2>&1
+  table=$runs/tuning_table.json
+  if [[ -n ${GEMMTUNE_TABLE:-} ]]; then
+    table=$GEMMTUNE_TABLE
+    # Its configs are compiled first, in parallel: `gemmtune run` would compile them one by one.
+    python3 -c 'import json,sys; print(*{e["config"] for p in json.load(open(sys.argv[1]))["problems"] for e in p["entries"]}, sep="\n")' "$table" |
+      xargs -P "$(nproc)" -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
+    stamp "no sweep: $table's picks are compared (configs compiled: rc $?)"
+  else
+    # shellcheck disable=SC2086
+    devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing call --out "$runs" \
+      --quiet ${GEMMTUNE_SWEEP_FLAGS:-} > /dev/null 2> "/tmp/sweep-$name.log"
+    stamp "sweep $name rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -1 "/tmp/sweep-$name.log"
+  fi
+  python3 .anchors/dg_warm.py "/tmp/dg_warm-$name.json" "$table" > /dev/null 2>&1
   stamp "deepgemm warm rc=$?"
   rm -f "/tmp/cmp-$name.jsonl"  # dg_compare.py appends: a second run on a warm machine must not mix
-  python3 .anchors/dg_compare.py "$runs/tuning_table.json" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
+  python3 .anchors/dg_compare.py "$table" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
   python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" <<'PY'
 import json, math, sys
 rows = [dict(json.loads(l), set=sys.argv[2]) for l in open(sys.argv[1]) if l.strip()]
