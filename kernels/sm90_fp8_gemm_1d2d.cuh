@@ -804,6 +804,16 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     }
     fence_barrier_init();
   }
+  // Programmatic dependent launch (README "Overlapped launches"): launched with the overlap
+  // attribute, this grid may start while the kernel before it in the stream still runs. Up to
+  // here it touched only its parameters and shared memory; every global read and write (the
+  // group table, the operands, D, the split-K workspace) comes after the wait, which returns at
+  // once for a plain launch. The trigger lets a kernel launched after this one with the
+  // attribute take each SM as this grid leaves it, its prologue hidden behind our last tiles.
+  if (threadIdx.x == 0) griddepcontrol_launch_dependents();
+#ifndef GEMMTUNE_PDL_NO_WAIT  // a hook for the GPU test that shows the wait is needed
+  griddepcontrol_wait();
+#endif
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
   // scans; the barrier below publishes the table with the mbarriers.
   if (C::kGroupLayout != 0) build_group_table<C>(p, smem);

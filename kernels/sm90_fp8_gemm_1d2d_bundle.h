@@ -185,6 +185,12 @@ class Dispatcher {
     return CUDA_ERROR_NOT_FOUND;
   }
 
+  /// How the GEMMs enqueued after this call start (every call of this object): kAfterPrevious
+  /// (the default) when the kernel before them on the stream has finished; kOverlapPrevious with
+  /// programmatic dependent launch: scheduled while that kernel ends, the prologue overlapping its
+  /// tail, global memory touched only after it finished (README "Overlapped launches").
+  void set_launch_order(LaunchOrder order) { order_ = order; }
+
   /// The kernel index gemm() would use for m x n x k, -1 for none.
   [[nodiscard]] int32_t select(int64_t m, int64_t n, int64_t k) const {
     return select_kernel(kTable, m, n, k, fallback_);
@@ -225,7 +231,7 @@ class Dispatcher {
     const CUresult status = encode_launch(
         plan_launch(f, problem, workspace, layout.partials_offset_bytes), &::cuTensorMapEncodeTiled, &args);
     if (status != CUDA_SUCCESS) return status;
-    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx);
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order_);
   }
 
   /// The kernel index gemm_grouped_contiguous (rows = m, max_m = 0) or gemm_grouped_masked
@@ -292,7 +298,7 @@ class Dispatcher {
     const CUresult status =
         encode_launch(plan_launch(f, problem, nullptr, 0), &::cuTensorMapEncodeTiled, &args);
     if (status != CUDA_SUCCESS) return status;
-    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx);
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order_);
   }
 
   [[nodiscard]] CUresult finish_load(int32_t i) {
@@ -308,6 +314,7 @@ class Dispatcher {
   CUmodule modules_[kNumKernels] = {};
   CUfunction functions_[kNumKernels] = {};
   int32_t fallback_ = -1;
+  LaunchOrder order_ = LaunchOrder::kAfterPrevious;
   bool loaded_ = false;
 };
 

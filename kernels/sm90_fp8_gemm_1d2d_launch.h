@@ -282,17 +282,38 @@ struct LaunchDims {
   return set_attribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, f.smem_bytes);
 }
 
+/// How a launch starts relative to the kernel before it on its stream:
+///   kAfterPrevious: when that kernel has finished (stream order; the default).
+///   kOverlapPrevious: programmatic dependent launch. The grid may be scheduled once the kernel
+///     before it has signalled (every family kernel does so at its start) and runs its
+///     prologue (barrier init, descriptor prefetch) while that kernel's last tiles run; it waits
+///     for that kernel to finish before it reads or writes global memory. For chains of GEMMs
+///     and other kernels in a model; the timing protocols flush the L2 with a memset between
+///     calls, which no launch overlaps, so tables are timed with kAfterPrevious.
+enum class LaunchOrder { kAfterPrevious, kOverlapPrevious };
+
 /// The driver's launch configuration of every launch of `f` on `stream` (also what an occupancy
-/// query takes); `cluster` receives the cluster attribute the configuration points to, so it must
-/// outlive the configuration's use.
+/// query takes); `attrs` (2 entries) receives the attributes the configuration points to, so it
+/// must outlive the configuration's use.
 [[nodiscard]] inline CUlaunchConfig launch_config(const KernelFacts& f, CUstream stream,
-                                                  CUlaunchAttribute* cluster) {
+                                                  CUlaunchAttribute* attrs,
+                                                  LaunchOrder order = LaunchOrder::kAfterPrevious) {
   const LaunchDims dims = launch_dims(f);
-  *cluster = CUlaunchAttribute{};
-  cluster->id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-  cluster->value.clusterDim.x = dims.cluster_x;
-  cluster->value.clusterDim.y = 1;
-  cluster->value.clusterDim.z = 1;
+  unsigned count = 0;
+  if (dims.cluster_x > 1) {
+    CUlaunchAttribute& cluster = attrs[count++];
+    cluster = CUlaunchAttribute{};
+    cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    cluster.value.clusterDim.x = dims.cluster_x;
+    cluster.value.clusterDim.y = 1;
+    cluster.value.clusterDim.z = 1;
+  }
+  if (order == LaunchOrder::kOverlapPrevious) {
+    CUlaunchAttribute& overlap = attrs[count++];
+    overlap = CUlaunchAttribute{};
+    overlap.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    overlap.value.programmaticStreamSerializationAllowed = 1;
+  }
   CUlaunchConfig config{};
   config.gridDimX = dims.grid_x;
   config.gridDimY = 1;
@@ -302,18 +323,20 @@ struct LaunchDims {
   config.blockDimZ = 1;
   config.sharedMemBytes = dims.smem_bytes;
   config.hStream = stream;
-  config.attrs = dims.cluster_x > 1 ? cluster : nullptr;
-  config.numAttrs = dims.cluster_x > 1 ? 1 : 0;
+  config.attrs = count > 0 ? attrs : nullptr;
+  config.numAttrs = count;
   return config;
 }
 
 /// Enqueues `function` (a member compiled for `f`) with `args` on `stream` (cudaStream_t and
-/// CUstream are the same type). Asynchronous: no allocation, no synchronisation.
+/// CUstream are the same type), started as `order` says. Asynchronous: no allocation, no
+/// synchronisation.
 [[nodiscard]] inline CUresult launch(CUfunction function, const KernelFacts& f,
                                      const EncodedLaunch& args, CUstream stream,
-                                     LaunchKernelExFn launch_kernel_ex) {
-  CUlaunchAttribute cluster;
-  CUlaunchConfig config = launch_config(f, stream, &cluster);
+                                     LaunchKernelExFn launch_kernel_ex,
+                                     LaunchOrder order = LaunchOrder::kAfterPrevious) {
+  CUlaunchAttribute attrs[2];
+  CUlaunchConfig config = launch_config(f, stream, attrs, order);
   void* kernel_args[6] = {const_cast<TensorMap*>(&args.maps[0]), const_cast<TensorMap*>(&args.maps[1]),
                           const_cast<TensorMap*>(&args.maps[2]), const_cast<TensorMap*>(&args.maps[3]),
                           const_cast<TensorMap*>(&args.maps[4]),

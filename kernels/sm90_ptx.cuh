@@ -308,6 +308,18 @@ __device__ __forceinline__ void cluster_sync() {
                    : "memory");
 }
 
+/// Programmatic dependent launch (PTX ISA "griddepcontrol"). wait: returns once every grid this
+/// one depends on has completed and its memory operations are visible to this grid; at once for
+/// a launch without a programmatic dependency. launch_dependents: a grid launched after this one
+/// with the programmatic attribute may be scheduled once every CTA of this grid has issued it or
+/// exited (one thread a CTA suffices; harmless when no such grid follows).
+__device__ __forceinline__ void griddepcontrol_wait() {
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+}
+__device__ __forceinline__ void griddepcontrol_launch_dependents() {
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+}
+
 /// cluster_sync in two halves: the arrive early, the wait just before the first access to a
 /// peer's shared memory, so that a CTA does not wait for its peer to start where it need not.
 __device__ __forceinline__ void cluster_arrive_relaxed() {

@@ -46,6 +46,7 @@ struct RunOptions {
   bool json = false;
   bool profile = false;
   bool stream_floor = false;
+  int chain = 0;  ///< > 0: time chains of this many calls, plain and overlapped (run_chain)
 };
 
 /// The timing and input options of `o` (CLI11 checked every name).
@@ -286,6 +287,47 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
   return all_passed ? kExitOk : kExitFailed;
 }
 
+/// `run --chain N`: the config's chains of N back-to-back calls, launched in stream order and
+/// overlapping the call before (README "Overlapped launches"), timed interleaved; the overlapped
+/// chain's output validated. Exit 0 when both the config and that output pass.
+int run_chain(const RunOptions& o, const KernelConfig& config, const jit::CompileResult& compiled,
+              ProblemBench& bench, const EnvironmentInfo& env) {
+  const ChainTiming chain = bench.time_chain(config, compiled, o.chain);
+  const Measurement& v = chain.validation;
+  const bool passed = v.disposition == Disposition::kPassed;
+  if (o.json) {
+    nlohmann::json j;
+    j["schema"] = "gemmtune.run_chain/1";
+    j["environment"] = env;
+    add_run_settings(j, o);
+    j["validation"] = to_run_record(v);
+    j["calls"] = chain.calls;
+    j["after_previous"] = chain.after_previous ? nlohmann::json(*chain.after_previous) : nlohmann::json();
+    j["overlap_previous"] =
+        chain.overlap_previous ? nlohmann::json(*chain.overlap_previous) : nlohmann::json();
+    j["overlapped_vs_reference"] = chain.overlapped_vs_reference
+                                       ? nlohmann::json{{"diff", chain.overlapped_vs_reference->diff},
+                                                        {"max_rel_err", chain.overlapped_vs_reference->max_rel_err}}
+                                       : nlohmann::json();
+    j["saved_us_per_launch"] = chain.saved_us_per_launch();
+    std::cout << j.dump(2) << "\n";
+  } else if (chain.after_previous && chain.overlap_previous) {
+    std::cout << fmt::format(
+        "{} {}x{}x{}, chains of {} calls: in stream order {:.2f} us ({:.2f} a call, spread "
+        "{:.1f}%), overlapped {:.2f} us ({:.2f} a call, spread {:.1f}%): {:.2f} us saved an "
+        "overlapped launch | overlapped output diff {:.2e}{}\n",
+        v.config, o.m, o.n, o.k, chain.calls, chain.after_previous->median_us,
+        chain.after_previous->median_us / chain.calls, 100 * chain.after_previous->spread,
+        chain.overlap_previous->median_us, chain.overlap_previous->median_us / chain.calls,
+        100 * chain.overlap_previous->spread, chain.saved_us_per_launch(),
+        chain.overlapped_vs_reference->diff, passed ? "" : " (" + v.reason + ")");
+  } else {
+    std::cout << fmt::format("{} {}x{}x{}: {}: {}\n", v.config, o.m, o.n, o.k,
+                             to_string(v.disposition), v.reason);
+  }
+  return passed ? kExitOk : kExitFailed;
+}
+
 int run_run(const RunOptions& o) {
   if (*parse_flush_kind(o.flush) != FlushKind::kWrite) {
     spdlog::warn("--flush {}: every sample flushes the L2 by reading, not by the comparison "
@@ -293,6 +335,9 @@ int run_run(const RunOptions& o) {
   }
   const std::optional<GroupLayout> layout = parse_group_layout(o.layout);
   if (!layout) throw Error(kExitUsage, "--layout: '" + o.layout + "' is not dense, grouped_contiguous or grouped_masked");
+  if (o.chain > 0 && (*layout != GroupLayout::kNone || o.profile || o.stream_floor)) {
+    throw Error(kExitUsage, "--chain: dense problems only, without --profile or --stream-floor");
+  }
   if (*layout != GroupLayout::kNone) return run_grouped(o, *layout);
   if (o.m == 0) throw Error(kExitUsage, "--m: required for a dense problem");
   if (!o.group_m.empty() || o.max_m != 0) {
@@ -329,6 +374,7 @@ int run_run(const RunOptions& o) {
         compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k, o.config);
     return kExitOk;
   }
+  if (o.chain > 0) return run_chain(o, *config, compiled, bench, env);
   const std::vector<Measurement> results =
       bench.measure(*config, compiled, *parse_baseline_timing(o.baseline_timing));
   const Measurement& ours = results[0];
@@ -428,6 +474,13 @@ void register_run(CLI::App& root, int& exit_code) {
                 "also time the stream floor: the fastest of four read-only kernels reading the "
                 "problem's bytes once (A, B, D, scales), in the same protocol, after the configs "
                 "(README \"The stream floor\"); --json adds stream_floor");
+  cmd->add_option("--chain", options->chain,
+                  "dense: instead of the single-call timing, time chains of N back-to-back calls "
+                  "(one sample: the flush, then the chain), the launches after the first in "
+                  "stream order and overlapping the call before (programmatic dependent launch), "
+                  "interleaved; prints both and the time an overlapped launch saves, and "
+                  "validates the overlapped chain's output (README \"Overlapped launches\")")
+      ->check(CLI::Range(2, 1000));
   cmd->add_flag("--profile", options->profile,
                 "one warm-up and one launch inside cudaProfilerStart/Stop; prints the ncu command");
   cmd->callback([options, &exit_code] { exit_code = run_run(*options); });

@@ -89,6 +89,24 @@ struct CublasLtBestOptions {
   int retimed = 4;         ///< fastest validated configurations re-timed with the full protocol
 };
 
+/// ProblemBench::time_chain's result: a chain of `calls` back-to-back calls of one config, timed
+/// with its launches after the first in stream order and overlapping the call before
+/// (programmatic dependent launch), interleaved chain by chain (each sample a whole chain after
+/// the protocol's flush).
+struct ChainTiming {
+  int calls = 0;
+  Measurement validation;  ///< load and validation of the config (disposition kPassed to time)
+  std::optional<TimingStats> after_previous, overlap_previous;
+  /// The overlapped chain's output against the dequantized reference (poisoned first).
+  std::optional<ValidationMetrics> overlapped_vs_reference;
+  /// Microseconds an overlapped launch saves: the chains' median difference over calls - 1.
+  [[nodiscard]] double saved_us_per_launch() const {
+    return calls > 1 && after_previous && overlap_previous
+               ? (after_previous->median_us - overlap_previous->median_us) / (calls - 1)
+               : 0.0;
+  }
+};
+
 /// Inputs, references and the cuBLASLt heuristic output of one problem, on the current GPU.
 class ProblemBench {
  public:
@@ -109,6 +127,10 @@ class ProblemBench {
   [[nodiscard]] std::vector<Measurement> measure(const KernelConfig& config,
                                                  const jit::CompileResult& compiled,
                                                  BaselineTiming baseline);
+  /// Loads and validates one compiled config, then times chains of `calls` (>= 2) back-to-back
+  /// calls of it both ways (ChainTiming) and checks the overlapped chain's output.
+  [[nodiscard]] ChainTiming time_chain(const KernelConfig& config,
+                                       const jit::CompileResult& compiled, int calls);
   /// Loads and validates one compiled config without timing it (poisoned output, every reference).
   [[nodiscard]] Measurement validate(const KernelConfig& config, const jit::CompileResult& compiled);
   /// Times the cuBLASLt block-scaled heuristic algorithm alone.

@@ -31,8 +31,8 @@ GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubi
   GT_CU_CHECK(launch::configure_function(kernel_.function, facts_, driver_api().cuFuncSetAttribute));
   const launch::LaunchDims dims = launch::launch_dims(facts_);
   if (dims.cluster_x > 1) {
-    CUlaunchAttribute cluster;
-    const CUlaunchConfig query = launch::launch_config(facts_, nullptr, &cluster);
+    CUlaunchAttribute attrs[2];
+    const CUlaunchConfig query = launch::launch_config(facts_, nullptr, attrs);
     int co_resident = 0;
     GT_CU_CHECK(driver_api().cuOccupancyMaxActiveClusters(&co_resident, kernel_.function, &query));
     const int grid_clusters = static_cast<int>(dims.grid_x / dims.cluster_x);
@@ -84,12 +84,13 @@ PreparedGemm::PreparedGemm(const GemmKernel& kernel, const launch::Problem& prob
   GT_CU_CHECK(launch::encode_launch(plan, driver_api().cuTensorMapEncodeTiled, &args_));
 }
 
-void PreparedGemm::launch(cudaStream_t stream) const {
+void PreparedGemm::launch(cudaStream_t stream, launch::LaunchOrder order) const {
   const launch::LaunchDims dims = launch::launch_dims(kernel_.facts());
-  spdlog::trace("launch {} grid ({}, 1, 1) block {} smem {} B cluster {}", kernel_.kernel().name,
-                dims.grid_x, dims.block_x, dims.smem_bytes, dims.cluster_x);
+  spdlog::trace("launch {} grid ({}, 1, 1) block {} smem {} B cluster {}{}", kernel_.kernel().name,
+                dims.grid_x, dims.block_x, dims.smem_bytes, dims.cluster_x,
+                order == launch::LaunchOrder::kOverlapPrevious ? ", overlapping the previous" : "");
   GT_CU_CHECK(launch::launch(kernel_.kernel().function, kernel_.facts(), args_, stream,
-                             driver_api().cuLaunchKernelEx));
+                             driver_api().cuLaunchKernelEx, order));
 }
 
 }  // namespace gemmtune

@@ -45,8 +45,10 @@ class PreparedGemm {
   /// set, README "Grouped GEMMs").
   PreparedGemm(const GemmKernel& kernel, const sm90_fp8_gemm_1d2d::Problem& problem);
 
-  /// Enqueues the kernel on `stream`. Throws gemmtune::Error on a launch error.
-  void launch(cudaStream_t stream) const;
+  /// Enqueues the kernel on `stream`, started as `order` says (kOverlapPrevious: programmatic
+  /// dependent launch, README "Overlapped launches"). Throws gemmtune::Error on a launch error.
+  void launch(cudaStream_t stream, sm90_fp8_gemm_1d2d::LaunchOrder order =
+                                       sm90_fp8_gemm_1d2d::LaunchOrder::kAfterPrevious) const;
 
  private:
   const GemmKernel& kernel_;
