@@ -208,5 +208,32 @@ TEST(SweepGpu, GroupedSweepValidatesTimesAndChecksBothLayouts) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
+TEST(SweepGpu, KernelModeCublasLtProbesNeverWaitOutTheSpinKernel) {
+  GT_SKIP_WITHOUT_GPU();
+  // The sweep's default timing (kernel: samples queued behind a spin kernel) in a fresh process,
+  // so cuBLASLt loads each kernel's module on its first launch, which waits for the GPU. Before
+  // the probe's untimed first launch (session 49) every new kernel waited out the spin's 1 s
+  // timeout: this sweep ran for minutes. The `timeout` makes that a failure, not a hang.
+  const test::TempDir dir;
+  const std::string shapes = dir.write("one.json", R"({"name": "one", "problems": [
+    {"label": "one", "n": 256, "k": 512, "m": 64}]})");
+  // No config of this space can run M = 64 (multicast B needs two m-blocks): only the baselines.
+  const std::string space = dir.write("space.json", R"({"name": "none", "block_m": [64],
+    "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
+    "group": [8], "split_k": [1]})");
+  const std::filesystem::path run = dir.path() / "run";
+  const std::string command = "timeout 300 '" + test::gemmtune_binary() + "' sweep --shapes " +
+                              shapes + " --space " + space + " --out " + run.string() +
+                              " --iters 5 --quiet > /dev/null 2> '" +
+                              (dir.path() / "err").string() + "'";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "status " << status << ": " << test::read_text(dir.path() / "err");
+  const auto records = records_by_name(run);
+  const auto best = records.find("64 cublaslt_best");
+  ASSERT_NE(best, records.end());
+  EXPECT_NE(best->second.reason.find(" 0 spin timeouts"), std::string::npos) << best->second.reason;
+}
+
 }  // namespace
 }  // namespace gemmtune
