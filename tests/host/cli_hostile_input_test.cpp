@@ -129,6 +129,22 @@ TEST(CliHostileInput, RunRefusesAnUnknownFlushKind) {
   EXPECT_NE(r.err.find("memset"), std::string::npos) << r.err;
 }
 
+TEST(CliHostileInput, RunChainRefusesOneCallAndTheModesItDoesNotTime) {
+  const test::RunResult one = test::run_gemmtune(
+      "run --m 64 --n 7168 --k 2048 --config bm64_bn64_s8_mc0_sm132_rN8_sk1 --chain 1");
+  EXPECT_EQ(one.exit_code, 2) << one.err;
+  EXPECT_NE(one.err.find("--chain"), std::string::npos) << one.err;
+  for (const char* extra : {"--layout grouped_contiguous --group-m 64", "--stream-floor", "--profile"}) {
+    const test::RunResult r = test::run_gemmtune(
+        std::string("run --m 64 --n 7168 --k 2048 --config bm64_bn64_s8_mc0_sm132_rN8_sk1 --chain 4 ") +
+        extra);
+    EXPECT_EQ(r.exit_code, 2) << extra << ": " << r.err;
+    EXPECT_NE(r.err.find("--chain: dense problems only, without --profile or --stream-floor"),
+              std::string::npos)
+        << extra << ": " << r.err;
+  }
+}
+
 TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
   const test::TempDir dir;
   std::string ms;

@@ -84,6 +84,25 @@ TEST(SharedLaunch, FactsComeFromTheConfigAndTheSmemLayout) {
   EXPECT_EQ(launch_facts(config_of("bm128_bn128_s5_mcB_sm132_rN8_sk1")).multicast, launch::Multicast::kB);
 }
 
+TEST(SharedLaunch, LaunchOrderAddsTheProgrammaticAttributeBesideTheCluster) {
+  CUlaunchAttribute attrs[2];
+  // No cluster, plain: no attribute; overlapped: the programmatic one alone.
+  const launch::KernelFacts single = launch_facts(config_of("bm64_bn64_s8_mc0_sm132_rN8_sk1"));
+  EXPECT_EQ(launch::launch_config(single, nullptr, attrs).numAttrs, 0u);
+  CUlaunchConfig c = launch::launch_config(single, nullptr, attrs, launch::LaunchOrder::kOverlapPrevious);
+  ASSERT_EQ(c.numAttrs, 1u);
+  EXPECT_EQ(c.attrs[0].id, CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+  EXPECT_EQ(c.attrs[0].value.programmaticStreamSerializationAllowed, 1);
+  // A cluster of two, overlapped: both attributes, the cluster's first.
+  const launch::KernelFacts pair = launch_facts(config_of("bm128_bn128_s5_mcA_sm132_rN8_sk1"));
+  EXPECT_EQ(launch::launch_config(pair, nullptr, attrs).numAttrs, 1u);
+  c = launch::launch_config(pair, nullptr, attrs, launch::LaunchOrder::kOverlapPrevious);
+  ASSERT_EQ(c.numAttrs, 2u);
+  EXPECT_EQ(c.attrs[0].id, CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION);
+  EXPECT_EQ(c.attrs[0].value.clusterDim.x, 2u);
+  EXPECT_EQ(c.attrs[1].id, CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+}
+
 /// A problem at made-up addresses (plan_launch only copies pointers).
 launch::Problem problem(int32_t m, int32_t n, int32_t k) {
   return launch::Problem{.m = m, .n = n, .k = k,
