@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "../host/test_support.hpp"
+#include "baselines_only_sweep.hpp"
 #include "gpu_test_support.hpp"
 #include "report/json_fields.hpp"
 #include "report/roofs.hpp"
@@ -100,14 +101,8 @@ TEST(RoofsGpu, SweepEnvJsonCarriesTheRoofsMeasuredByItsWorker) {
   GT_SKIP_WITHOUT_GPU();
   const FreshCache cache;
   const test::TempDir dir;
-  const std::string shapes = dir.write("one.json", R"({"name": "one", "problems": [
-    {"label": "one", "n": 256, "k": 512, "m": 64}]})");
-  // NOTE: multicast B needs two m-blocks; M = 64 with block_m 64 has one: only the baselines run.
-  const std::string space = dir.write("space.json", R"({"name": "none", "block_m": [64],
-    "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
-    "group": [8], "split_k": [1]})");
   const fs::path run = dir.path() / "run";
-  const test::RunResult r = test::run_gemmtune("sweep --shapes " + shapes + " --space " + space +
+  const test::RunResult r = test::run_gemmtune("sweep " + testing::baselines_only_sweep_args(dir) +
                                                " --out " + run.string() + " --iters 5 --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const report::Json env = report::read_json_file((run / "env.json").string());

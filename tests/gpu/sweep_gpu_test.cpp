@@ -8,6 +8,7 @@
 #include <map>
 
 #include "../host/test_support.hpp"
+#include "baselines_only_sweep.hpp"
 #include "gpu_test_support.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
@@ -215,15 +216,9 @@ TEST(SweepGpu, KernelModeCublasLtProbesNeverWaitOutTheSpinKernel) {
   // the probe's untimed first launch (session 49) every new kernel waited out the spin's 1 s
   // timeout: this sweep ran for minutes. The `timeout` makes that a failure, not a hang.
   const test::TempDir dir;
-  const std::string shapes = dir.write("one.json", R"({"name": "one", "problems": [
-    {"label": "one", "n": 256, "k": 512, "m": 64}]})");
-  // No config of this space can run M = 64 (multicast B needs two m-blocks): only the baselines.
-  const std::string space = dir.write("space.json", R"({"name": "none", "block_m": [64],
-    "block_n": [64], "stages": [4], "multicast": ["B"], "num_sms": ["all"], "raster": ["N"],
-    "group": [8], "split_k": [1]})");
   const std::filesystem::path run = dir.path() / "run";
-  const std::string command = "timeout 300 '" + test::gemmtune_binary() + "' sweep --shapes " +
-                              shapes + " --space " + space + " --out " + run.string() +
+  const std::string command = "timeout 300 '" + test::gemmtune_binary() + "' sweep " +
+                              testing::baselines_only_sweep_args(dir) + " --out " + run.string() +
                               " --iters 5 --quiet > /dev/null 2> '" +
                               (dir.path() / "err").string() + "'";
   const int status = std::system(command.c_str());
