@@ -810,7 +810,11 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // group table, the operands, D, the split-K workspace) comes after the wait, which returns at
   // once for a plain launch. The trigger lets a kernel launched after this one with the
   // attribute take each SM as this grid leaves it, its prologue hidden behind our last tiles.
+  // GEMMTUNE_PDL_LATE_TRIGGER (experiment hook): the producer triggers once it has issued its
+  // last load instead (producer()), so the next kernel is scheduled only near this one's end.
+#ifndef GEMMTUNE_PDL_LATE_TRIGGER
   if (threadIdx.x == 0) griddepcontrol_launch_dependents();
+#endif
 #ifndef GEMMTUNE_PDL_NO_WAIT  // a hook for the GPU test that shows the wait is needed
   griddepcontrol_wait();
 #endif

@@ -108,6 +108,10 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_MMA_PASS=4", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_PASS=2", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_MMA_PASS=8", "bm64_bn96_s6_mc0_sm132_rN8_sk1", true},
+      // Overlapped launches: the wait compiled out (the GPU test's proof), the trigger late.
+      {"GEMMTUNE_PDL_NO_WAIT=1", "bm128_bn128_s4_mc0_sm66_rN8_sk1", true},
+      {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm64_bn112_s8_mc0_sm132_rN8_sk1", true},
+      {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm128_bn112_s6_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
