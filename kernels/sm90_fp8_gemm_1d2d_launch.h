@@ -292,8 +292,11 @@ struct LaunchDims {
 ///     calls, which no launch overlaps, so tables are timed with kAfterPrevious.
 enum class LaunchOrder { kAfterPrevious, kOverlapPrevious };
 
+/// Most launch attributes a launch carries: the cluster's and the launch order's.
+inline constexpr int kMaxLaunchAttributes = 2;
+
 /// The driver's launch configuration of every launch of `f` on `stream` (also what an occupancy
-/// query takes); `attrs` (2 entries) receives the attributes the configuration points to, so it
+/// query takes); `attrs` (kMaxLaunchAttributes entries) receives the attributes the configuration points to, so it
 /// must outlive the configuration's use.
 [[nodiscard]] inline CUlaunchConfig launch_config(const KernelFacts& f, CUstream stream,
                                                   CUlaunchAttribute* attrs,
@@ -335,7 +338,7 @@ enum class LaunchOrder { kAfterPrevious, kOverlapPrevious };
                                      const EncodedLaunch& args, CUstream stream,
                                      LaunchKernelExFn launch_kernel_ex,
                                      LaunchOrder order = LaunchOrder::kAfterPrevious) {
-  CUlaunchAttribute attrs[2];
+  CUlaunchAttribute attrs[kMaxLaunchAttributes];
   CUlaunchConfig config = launch_config(f, stream, attrs, order);
   void* kernel_args[6] = {const_cast<TensorMap*>(&args.maps[0]), const_cast<TensorMap*>(&args.maps[1]),
                           const_cast<TensorMap*>(&args.maps[2]), const_cast<TensorMap*>(&args.maps[3]),

@@ -157,10 +157,6 @@ void ProblemBench::set_sampling(bool clock_per_sample, int settle_ms) {
   state_->timer.set_settle_ms(settle_ms);
 }
 
-namespace {
-
-/// Applies one threshold set; on failure records the disposition and the named reason.
-
 bool judge(const char* what, const ValidationMetrics& metrics, const ValidationThresholds& limits,
            Measurement& m) {
   const ValidationVerdict verdict = judge_validation(metrics, limits);
@@ -169,8 +165,6 @@ bool judge(const char* what, const ValidationMetrics& metrics, const ValidationT
   m.reason = std::string("vs ") + what + ": " + verdict.reason;
   return false;
 }
-
-}  // namespace
 
 std::unique_ptr<ProblemBench::Loaded> ProblemBench::load_and_validate(
     const KernelConfig& config, const jit::CompileResult& compiled, Measurement& m) {

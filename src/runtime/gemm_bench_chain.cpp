@@ -42,12 +42,8 @@ ChainTiming ProblemBench::time_chain(const KernelConfig& config, const jit::Comp
   GT_CUDA_CHECK(cudaStreamSynchronize(stream));
   out.overlapped_vs_reference = compare_output(s.d.as<uint16_t>(), s.reference.as<float>(),
                                                problem_.m, problem_.n, stream);
-  const ValidationVerdict verdict =
-      judge_validation(*out.overlapped_vs_reference, kDequantizedReferenceThresholds);
-  if (!verdict.passed) {
-    out.validation.disposition = Disposition::kIncorrect;
-    out.validation.reason = "overlapped chain vs dequantized reference: " + verdict.reason;
-  }
+  (void)judge("dequantized reference, overlapped chain", *out.overlapped_vs_reference,
+              kDequantizedReferenceThresholds, out.validation);
   return out;
 }
 

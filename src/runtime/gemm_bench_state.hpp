@@ -38,4 +38,9 @@ struct ProblemBench::Loaded {
       : kernel(config, compiled.cubin, compiled.kernel_name), prepared(kernel, ops, d) {}
 };
 
+/// Applies one threshold set to `metrics`, compared against `what`; on failure records the
+/// disposition (kIncorrect) and the named reason in `m`.
+bool judge(const char* what, const ValidationMetrics& metrics, const ValidationThresholds& limits,
+           Measurement& m);
+
 }  // namespace gemmtune

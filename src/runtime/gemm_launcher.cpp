@@ -31,7 +31,7 @@ GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubi
   GT_CU_CHECK(launch::configure_function(kernel_.function, facts_, driver_api().cuFuncSetAttribute));
   const launch::LaunchDims dims = launch::launch_dims(facts_);
   if (dims.cluster_x > 1) {
-    CUlaunchAttribute attrs[2];
+    CUlaunchAttribute attrs[launch::kMaxLaunchAttributes];
     const CUlaunchConfig query = launch::launch_config(facts_, nullptr, attrs);
     int co_resident = 0;
     GT_CU_CHECK(driver_api().cuOccupancyMaxActiveClusters(&co_resident, kernel_.function, &query));

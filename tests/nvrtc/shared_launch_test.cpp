@@ -85,7 +85,7 @@ TEST(SharedLaunch, FactsComeFromTheConfigAndTheSmemLayout) {
 }
 
 TEST(SharedLaunch, LaunchOrderAddsTheProgrammaticAttributeBesideTheCluster) {
-  CUlaunchAttribute attrs[2];
+  CUlaunchAttribute attrs[launch::kMaxLaunchAttributes];
   // No cluster, plain: no attribute; overlapped: the programmatic one alone.
   const launch::KernelFacts single = launch_facts(config_of("bm64_bn64_s8_mc0_sm132_rN8_sk1"));
   EXPECT_EQ(launch::launch_config(single, nullptr, attrs).numAttrs, 0u);
