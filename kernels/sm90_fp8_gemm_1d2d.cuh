@@ -812,10 +812,12 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // attribute take each SM as this grid leaves it, its prologue hidden behind our last tiles.
   // GEMMTUNE_PDL_LATE_TRIGGER (experiment hook): the producer triggers once it has issued its
   // last load instead (producer()), so the next kernel is scheduled only near this one's end.
-#ifndef GEMMTUNE_PDL_LATE_TRIGGER
+  // GEMMTUNE_PDL_OFF (experiment hook): neither instruction, the kernel before 2026-11-27, to
+  // time what the two cost a plain launch.
+#if !defined(GEMMTUNE_PDL_LATE_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)
   if (threadIdx.x == 0) griddepcontrol_launch_dependents();
 #endif
-#ifndef GEMMTUNE_PDL_NO_WAIT  // a hook for the GPU test that shows the wait is needed
+#if !defined(GEMMTUNE_PDL_NO_WAIT) && !defined(GEMMTUNE_PDL_OFF)  // NO_WAIT: the GPU test's proof
   griddepcontrol_wait();
 #endif
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0

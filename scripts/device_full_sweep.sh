@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 12's goals for a whole shape set on this node: one sweep (`node`: cold kernel cache,
-# default budget, call timing) on GEMMTUNE_SWEEP_GPUS (default 0: the one-GPU goal; `all` on a
+# default budget, call timing or GEMMTUNE_SWEEP_TIMING) on GEMMTUNE_SWEEP_GPUS (default 0: the one-GPU goal; `all` on a
 # multi-GPU node) with every core of the machine, over one or more device calls: a call that
 # reaches its deadline stops the sweep with SIGINT (exit 130, its reports written) and the next
 # call on the still-warm machine resumes it, so its time is the sum of its segments, restarts

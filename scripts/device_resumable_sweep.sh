@@ -3,13 +3,14 @@
 # into $root/NAME with its own cold kernel cache ($root/cache-NAME), until it ends or the call's
 # deadline ($deadline_s from $start, the caller's SECONDS). Each segment's seconds, exit code and
 # start go to $root/NAME.segments; a finished sweep leaves $root/NAME.done. Extra sweep flags:
-# GEMMTUNE_SWEEP_FLAGS.
+# GEMMTUNE_SWEEP_FLAGS; GEMMTUNE_SWEEP_TIMING (default call, the protocol of every comparison;
+# kernel is the sweep's own default, what the README's main command runs).
 sweep() {
   local name=$1 gpus=$2 cpus=$3 shard=${4:-}
   [[ -f $root/$name.done ]] && return 0
   local limit=$((deadline_s - (SECONDS - start)))
   (( limit > 30 )) || { stamp "$name: no time left in this call"; return 0; }
-  local flags=(--shapes "$shapes" --gpus "$gpus" --timing call --out "$root/$name" --quiet)
+  local flags=(--shapes "$shapes" --gpus "$gpus" --timing "${GEMMTUNE_SWEEP_TIMING:-call}" --out "$root/$name" --quiet)
   read -ra extra <<< "${GEMMTUNE_SWEEP_FLAGS:-}"
   flags+=("${extra[@]}")
   [[ -n $shard ]] && flags+=(--shard "$shard")

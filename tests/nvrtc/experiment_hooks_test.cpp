@@ -112,6 +112,7 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_PDL_NO_WAIT=1", "bm128_bn128_s4_mc0_sm66_rN8_sk1", true},
       {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm64_bn112_s8_mc0_sm132_rN8_sk1", true},
       {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm128_bn112_s6_mc0_sm132_rN8_sk1_gC", true},
+      {"GEMMTUNE_PDL_OFF=1", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
       // A diagnostic; its printf takes a stack frame but nothing spills.
