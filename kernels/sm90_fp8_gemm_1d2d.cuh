@@ -808,13 +808,15 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // attribute, this grid may start while the kernel before it in the stream still runs. Up to
   // here it touched only its parameters and shared memory; every global read and write (the
   // group table, the operands, D, the split-K workspace) comes after the wait, which returns at
-  // once for a plain launch. The trigger lets a kernel launched after this one with the
-  // attribute take each SM as this grid leaves it, its prologue hidden behind our last tiles.
-  // GEMMTUNE_PDL_LATE_TRIGGER (experiment hook): the producer triggers once it has issued its
-  // last load instead (producer()), so the next kernel is scheduled only near this one's end.
-  // GEMMTUNE_PDL_OFF (experiment hook): neither instruction, the kernel before 2026-11-27, to
-  // time what the two cost a plain launch.
-#if !defined(GEMMTUNE_PDL_LATE_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)
+  // once for a plain launch. The producer signals launch_dependents once it has issued its last
+  // load (producer()), so a kernel launched after this one with the attribute is scheduled near
+  // this one's end, its prologue hidden behind our last tiles. Signalled at the start instead
+  // (GEMMTUNE_PDL_EARLY_TRIGGER, experiment hook: the kernel of session 49), the next grid's
+  // CTAs took SMs while this grid still ran: chains of 8 saved 0.4-0.7 us a launch less on 8 of
+  // dsv3-quick's 18 picks, and 128 x 7168 x 16384 ran 6.5 us a launch slower instead of 1.2
+  // (results/2026-11-27-overlapped-launches/, session 50). GEMMTUNE_PDL_OFF (experiment hook):
+  // neither instruction, to time what the two cost a plain launch (nothing measurable).
+#if defined(GEMMTUNE_PDL_EARLY_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)
   if (threadIdx.x == 0) griddepcontrol_launch_dependents();
 #endif
 #if !defined(GEMMTUNE_PDL_NO_WAIT) && !defined(GEMMTUNE_PDL_OFF)  // NO_WAIT: the GPU test's proof

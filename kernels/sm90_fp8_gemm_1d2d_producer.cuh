@@ -296,7 +296,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
     if (kB && !b_first<C>()) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
     if (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
   });
-#ifdef GEMMTUNE_PDL_LATE_TRIGGER  // the kernel's run() says why
+#if !defined(GEMMTUNE_PDL_EARLY_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)  // run() says why
   griddepcontrol_launch_dependents();
 #endif
   if (producer_tail_exit<C>()) wait_for_last_releases<C>(empty, filled);

@@ -8,7 +8,7 @@
 #   usage: bash scripts/device_overlapped_launches.sh ROWS [CALLS] [ROUNDS] [DEFINES...]
 #   ROWS: lines "M N K CONFIG" (# comments); CALLS default 8, ROUNDS default 2; each DEFINES a
 #   variant's GEMMTUNE_KERNEL_DEFINES ('' the default kernel; default: only ''), e.g.
-#   '' 'GEMMTUNE_PDL_LATE_TRIGGER=1'.
+#   '' 'GEMMTUNE_PDL_EARLY_TRIGGER=1'.
 #   Env: GEMMTUNE_REUSE_BUILD=1 with a staged devbuild/, GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TIMING
 #   (default kernel: the chain queued behind a spin kernel, so no host gap enters it).
 # Writes $OUT/log.txt, $OUT/gpu_tests.log, $OUT/chain.jsonl (one `run --chain --json` a line,

@@ -39,11 +39,11 @@ bool trial_run(const CublasLtFp8Gemm& gemm, cudaStream_t stream, std::string* wh
   return false;
 }
 
-/// What the probe pass met besides times.
+/// What the probe pass and the screening met besides times.
 struct ProbeTally {
   int64_t refused = 0;  ///< configurations cuBLASLt refused to launch, or whose launch failed
   int64_t again = 0;    ///< probes timed again because the host was slow to enqueue the first
-  int64_t spin_timeouts = 0;  ///< kernel mode: probe samples whose spin kernel timed out
+  int64_t spin_timeouts = 0;  ///< samples (probe or screening) whose spin kernel timed out
 };
 
 /// Longest host call of a launch whose probe is kept. NOTE: a longer call (cuBLASLt loading the
@@ -52,11 +52,11 @@ struct ProbeTally {
 /// flush before the start event (~40 us for 2x a 60 MiB L2) hides a call shorter than this.
 constexpr double kProbeLongestEnqueueUs = 50.0;
 
-/// The probe of the selected algorithm: its first launches, `timer`'s warm-ups and one sample
-/// (the screening's protocol), and a second sample if the host was slow to enqueue the first.
-/// nullopt (with *why) when cuBLASLt refuses to launch it or the launch reports an error. A fault
-/// is not caught: it poisons the context, so the synchronization after it fails again and throws,
-/// and the worker must report it and restart.
+/// The probe of the selected algorithm: its first launches, `timer`'s warm-ups and one sample,
+/// and a second sample if the host was slow to enqueue the first. `timer` is never in kernel
+/// mode (probe_timer_options says why). nullopt (with *why) when cuBLASLt refuses to launch it
+/// or the launch reports an error. A fault is not caught: it poisons the context, so the
+/// synchronization after it fails again and throws, and the worker must report it and restart.
 std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::string* why,
                                ProbeTally* tally) {
   const LaunchFn launch = gemm.launcher();
@@ -69,15 +69,6 @@ std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::s
   double us = 0.0;
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
-      if (attempt == 0 && timer.options().mode == TimingMode::kKernel) {
-        // NOTE: kernel mode enqueues the probe while a spin kernel holds the GPU, and cuBLASLt's
-        // first launch of a kernel loads its module, which waits for the GPU: it waited out the
-        // spin's 1 s timeout on every kernel new to the process, so a sweep in its default mode
-        // took ~1 s a probe (RoofsGpu.SweepEnvJsonCarriesTheRoofsMeasuredByItsWorker ran past
-        // its call's 8 minutes on an H200, session 49). An untimed launch loads it first.
-        launch(timer.stream());
-        GT_CUDA_CHECK(cudaStreamSynchronize(timer.stream()));
-      }
       const TimingStats t = timer.time_interleaved({probe}, 1).front();
       us = t.median_us;
       tally->spin_timeouts += t.spin_timeouts;
@@ -91,6 +82,20 @@ std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::s
     ++tally->again;
   }
   return us;
+}
+
+/// The probes' protocol: the screening's, but a kernel-mode sweep probes in call mode. NOTE: in
+/// kernel mode a sample is enqueued while a spin kernel holds the GPU, and cuBLASLt's first
+/// launch of a kernel loads its module, which waits for the GPU: each kernel new to the process
+/// waited out the spin's 1 s timeout (session 49). An untimed launch before each probe fixed
+/// that but ran every probed algorithm twice: the probes took 2.2 ms each against call mode's
+/// 1.0, and a full dsv3 sweep ~1050 s against 788 (2026-11-27). In call mode the load only
+/// lengthens the host's call, which the enqueue check catches and probes again. The probes only
+/// rank a problem's algorithms against each other for the cut; the screening and the re-timing
+/// keep the sweep's own mode.
+TimingOptions probe_timer_options(TimingOptions screen_options) {
+  if (screen_options.mode == TimingMode::kKernel) screen_options.mode = TimingMode::kCall;
+  return screen_options;
 }
 
 }  // namespace
@@ -133,6 +138,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
         std::min(screen_options.flush_bytes, 2 * static_cast<uint64_t>(l2_bytes));
   }
   Timer screen(screen_options);
+  Timer probe_timer(probe_timer_options(screen_options));
   // NOTE: a probe pass, then the screening of the probes' fastest few: most of the 512-1536
   // configurations of a problem are far slower than the best (on dsv3's largest rows the mean
   // screened one took 12x the best's time), and their two screening samples and trial launch
@@ -146,7 +152,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
     for (size_t i = 0; i < found.valid.size(); ++i) {
       std::string why;
       std::optional<double> us;
-      if (search.select(found.valid[i], &why)) us = probe_us(search, screen, &why, &tally);
+      if (search.select(found.valid[i], &why)) us = probe_us(search, probe_timer, &why, &tally);
       if (!us) {
         spdlog::debug("cuBLASLt {} refused: {}", to_string(found.valid[i]), why);
         ++tally.refused;
@@ -174,7 +180,9 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
         spdlog::debug("cuBLASLt {} refused after its probe: {}", to_string(found.valid[i]), why);
         continue;
       }
-      screened.emplace_back(screen.time({"cublaslt_best_screen", search.launcher()}).median_us, i);
+      const TimingStats t = screen.time({"cublaslt_best_screen", search.launcher()});
+      tally.spin_timeouts += t.spin_timeouts;
+      screened.emplace_back(t.median_us, i);
     }
   }
   std::sort(screened.begin(), screened.end());
@@ -204,9 +212,9 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   }
   const std::string summary = fmt::format(
       "{} configurations checked ({:.2f} s), {} valid, {} probed ({:.2f} s; {} refused to launch, "
-      "{} probed again, {} spin timeouts), {} screened ({:.2f} s), {} incorrect",
+      "{} probed again), {} screened ({:.2f} s), {} spin timeouts, {} incorrect",
       found.checked_count, found.seconds, valid_count, probed.size(), probe_s, tally.refused,
-      tally.again, tally.spin_timeouts, screened.size(), screen_s, incorrect);
+      tally.again, screened.size(), screen_s, tally.spin_timeouts, incorrect);
   if (finalists.empty()) {
     best.disposition = screened.empty() ? Disposition::kLaunchFailed : Disposition::kIncorrect;
     best.reason = summary + (first_incorrect.empty() ? "" : "; first: " + first_incorrect);

@@ -52,27 +52,35 @@ ValidationMetrics second_gemm_over_first(const jit::CompileResult& compiled) {
   return compare_output(second.d.as<uint16_t>(), second.reference.as<float>(), kM, kN, stream.get());
 }
 
+/// kHalfGridConfig built with `defines` as GEMMTUNE_KERNEL_DEFINES ("" the kernel as shipped).
+jit::CompileResult build_half_grid(const char* defines) {
+  const KernelDefines scope(defines);
+  std::string error;
+  return jit::build_kernel(*parse_kernel_config(kHalfGridConfig, &error));
+}
+
 TEST(Pdl, AnOverlappedLaunchWaitsForTheKernelBeforeIt) {
   GT_SKIP_WITHOUT_GPU();
-  std::string error;
-  const jit::CompileResult compiled = jit::build_kernel(*parse_kernel_config(kHalfGridConfig, &error));
-  ASSERT_TRUE(compiled.ok) << compiled.log;
-  const ValidationMetrics metrics = second_gemm_over_first(compiled);
-  const ValidationVerdict verdict = judge_validation(metrics, kDequantizedReferenceThresholds);
-  EXPECT_TRUE(verdict.passed) << verdict.reason;
+  // The kernel as shipped signals its dependents after the producer's last load; the hook
+  // signals at the start (session 49's kernel), so the second GEMM overlaps for milliseconds.
+  for (const char* defines : {"", "GEMMTUNE_PDL_EARLY_TRIGGER=1"}) {
+    const jit::CompileResult compiled = build_half_grid(defines);
+    ASSERT_TRUE(compiled.ok) << defines << ": " << compiled.log;
+    const ValidationMetrics metrics = second_gemm_over_first(compiled);
+    const ValidationVerdict verdict = judge_validation(metrics, kDequantizedReferenceThresholds);
+    EXPECT_TRUE(verdict.passed) << "[" << defines << "] " << verdict.reason;
+  }
 }
 
 TEST(Pdl, WithoutTheWaitTheOverlappedLaunchIsOverwritten) {
   GT_SKIP_WITHOUT_GPU();
-  // The kernel with its griddepcontrol.wait compiled out: the short GEMM runs on the free SMs
-  // while the long one still computes, and the long one's later writes replace its D. This shows
-  // the overlap really happens, and that the test above can fail.
-  jit::CompileResult compiled;
-  {
-    const KernelDefines no_wait("GEMMTUNE_PDL_NO_WAIT=1");
-    std::string error;
-    compiled = jit::build_kernel(*parse_kernel_config(kHalfGridConfig, &error));
-  }
+  // The kernel with its griddepcontrol.wait compiled out and its signal at the start: the short
+  // GEMM runs on the free SMs while the long one still computes, and the long one's later writes
+  // replace its D. This shows the overlap really happens, and that the test above can fail.
+  // NOTE: with the shipped late signal the short GEMM starts as the long one's last tiles finish,
+  // and its writes of those tiles come long after theirs, so D would survive without the wait.
+  const jit::CompileResult compiled =
+      build_half_grid("GEMMTUNE_PDL_EARLY_TRIGGER=1 GEMMTUNE_PDL_NO_WAIT=1");
   ASSERT_TRUE(compiled.ok) << compiled.log;
   const ValidationMetrics metrics = second_gemm_over_first(compiled);
   EXPECT_FALSE(judge_validation(metrics, kDequantizedReferenceThresholds).passed)

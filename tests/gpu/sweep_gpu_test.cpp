@@ -213,8 +213,10 @@ TEST(SweepGpu, KernelModeCublasLtProbesNeverWaitOutTheSpinKernel) {
   GT_SKIP_WITHOUT_GPU();
   // The sweep's default timing (kernel: samples queued behind a spin kernel) in a fresh process,
   // so cuBLASLt loads each kernel's module on its first launch, which waits for the GPU. Before
-  // the probe's untimed first launch (session 49) every new kernel waited out the spin's 1 s
-  // timeout: this sweep ran for minutes. The `timeout` makes that a failure, not a hang.
+  // session 49 every new kernel waited out the spin's 1 s timeout in the probes: this sweep ran
+  // for minutes. The probes are timed in call mode now and the screening after them in kernel
+  // mode; a spin timeout in either is counted. The `timeout` makes a regression a failure, not a
+  // hang.
   const test::TempDir dir;
   const std::filesystem::path run = dir.path() / "run";
   const std::string command = "timeout 300 '" + test::gemmtune_binary() + "' sweep " +

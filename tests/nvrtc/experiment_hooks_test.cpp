@@ -108,10 +108,11 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       {"GEMMTUNE_MMA_PASS=4", "bm64_bn128_s8_mc0_sm132_rN8_sk1_k2048", true},
       {"GEMMTUNE_MMA_PASS=2", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_MMA_PASS=8", "bm64_bn96_s6_mc0_sm132_rN8_sk1", true},
-      // Overlapped launches: the wait compiled out (the GPU test's proof), the trigger late.
+      // Overlapped launches: the wait compiled out (the GPU test's proof), the trigger at the
+      // kernel's start (session 49's kernel), neither instruction.
       {"GEMMTUNE_PDL_NO_WAIT=1", "bm128_bn128_s4_mc0_sm66_rN8_sk1", true},
-      {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm64_bn112_s8_mc0_sm132_rN8_sk1", true},
-      {"GEMMTUNE_PDL_LATE_TRIGGER=1", "bm128_bn112_s6_mc0_sm132_rN8_sk1_gC", true},
+      {"GEMMTUNE_PDL_EARLY_TRIGGER=1", "bm64_bn112_s8_mc0_sm132_rN8_sk1", true},
+      {"GEMMTUNE_PDL_EARLY_TRIGGER=1", "bm128_bn112_s6_mc0_sm132_rN8_sk1_gC", true},
       {"GEMMTUNE_PDL_OFF=1", "bm64_bn64_s8_mc0_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm256_bn128_s3_mc0_sm132_rN8_sk1_k512", true},
       {"GEMMTUNE_SCHEDULE_MAGIC=1", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k2048_gC", true},
