@@ -10,7 +10,7 @@
 #   Env: GEMMTUNE_TABLE (a tuning table of the one SHAPES given: no sweep, its picks are
 #   compared, e.g. a full set's table from scripts/device_full_sweep.sh), GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
 #   the protocol check), GEMMTUNE_BUDGET (default),
-#   GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
+#   GEMMTUNE_SWEEP_TIMING (default call; kernel is the sweep's own default), GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
 #   and compare take; a later set that would not finish by the deadline is skipped, named in the
 #   log, instead of being killed with the call and losing the sets before it: session 35's
@@ -55,7 +55,7 @@ for spec in "$@"; do
     stamp "no sweep: $table's picks are compared (configs compiled: rc $?)"
   else
     # shellcheck disable=SC2086
-    devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing call --out "$runs" \
+    devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing "${GEMMTUNE_SWEEP_TIMING:-call}" --out "$runs" \
       --quiet ${GEMMTUNE_SWEEP_FLAGS:-} > /dev/null 2> "/tmp/sweep-$name.log"
     stamp "sweep $name rc=$? ($(wc -l < "$runs/runs.jsonl") records)"; tail -1 "/tmp/sweep-$name.log"
   fi
