@@ -812,9 +812,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // load (producer()), so a kernel launched after this one with the attribute is scheduled near
   // this one's end, its prologue hidden behind our last tiles. Signalled at the start instead
   // (GEMMTUNE_PDL_EARLY_TRIGGER, experiment hook: the kernel of session 49), the next grid's
-  // CTAs took SMs while this grid still ran: chains of 8 saved 0.4-0.7 us a launch less on 8 of
-  // dsv3-quick's 18 picks, and 128 x 7168 x 16384 ran 6.5 us a launch slower instead of 1.2
-  // (results/2026-11-27-overlapped-launches/, session 50). GEMMTUNE_PDL_OFF (experiment hook):
+  // CTAs took SMs while this grid still ran: in chains of 8 on an H200 an overlapped launch
+  // saved 0.3-1.2 us less on 8 of dsv3-quick's 18 picks, and 128 x 7168 x 16384 ran 6.5 us a
+  // launch slower overlapped, 1.2 with the late signal (results/2026-11-27-overlapped-launches/,
+  // session 50). GEMMTUNE_PDL_OFF (experiment hook):
   // neither instruction, to time what the two cost a plain launch (nothing measurable).
 #if defined(GEMMTUNE_PDL_EARLY_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)
   if (threadIdx.x == 0) griddepcontrol_launch_dependents();
