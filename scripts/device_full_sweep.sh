@@ -14,6 +14,9 @@
 # GEMMTUNE_SAME_PICK_MAX differing picks, default all, GEMMTUNE_SAME_PICK_ROUNDS rounds, default 2).
 #   usage: [AB_SHAPES=configs/dsv3-quick.json] bash scripts/device_full_sweep.sh SHAPES.json
 #   Env: GEMMTUNE_DEADLINE_S (seconds this call may use from its start, default 570),
+#   GEMMTUNE_RESUME_FROM (a runs.tgz this script wrote in an earlier call, e.g. committed under
+#   results/: unpacked into a fresh machine's sweep root, so the sweep resumes there; the sweep
+#   refuses with one line if that run's GPU model differs),
 #   GEMMTUNE_REUSE_BUILD=1 with a staged or previous devbuild/, GEMMTUNE_TEST_FILTER (GPU tests run
 #   first in the first call; GEMMTUNE_SKIP_TESTS=1 skips them), GEMMTUNE_SWEEP_FLAGS. Carry .devdeps.
 #   Writes $OUT/log.txt, $OUT/timing.json (scripts/sweep_seconds.py), $OUT/runs.tgz and
@@ -29,6 +32,11 @@ shapes=$1
 root=/tmp/ogf
 sweep_gpus=${GEMMTUNE_SWEEP_GPUS:-0}
 mkdir -p "$root"
+if [[ -n ${GEMMTUNE_RESUME_FROM:-} && ! -e $root/node.segments ]]; then
+  tar xzf "$GEMMTUNE_RESUME_FROM" -C "$root" || { stamp "cannot unpack $GEMMTUNE_RESUME_FROM"; exit 2; }
+  rm -f "$root/tests.done"  # the GPU tests follow this call's settings, not the earlier call's
+  stamp "resuming from $GEMMTUNE_RESUME_FROM: $(wc -l < "$root/node/runs.jsonl" 2> /dev/null || echo 0) records"
+fi
 gemmtune_build
 [[ -f $root/tests.done ]] || { gpu_suite; touch "$root/tests.done"; }
 cores=$(nproc)
