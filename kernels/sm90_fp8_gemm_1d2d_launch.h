@@ -285,8 +285,8 @@ struct LaunchDims {
 /// How a launch starts relative to the kernel before it on its stream:
 ///   kAfterPrevious: when that kernel has finished (stream order; the default).
 ///   kOverlapPrevious: programmatic dependent launch. The grid may be scheduled once the kernel
-///     before it has signalled (every family kernel does so at its start) and runs its
-///     prologue (barrier init, descriptor prefetch) while that kernel's last tiles run; it waits
+///     before it has signalled (a family kernel's producer does so after its last load) and runs
+///     its prologue (barrier init, descriptor prefetch) while that kernel's last tiles run; it waits
 ///     for that kernel to finish before it reads or writes global memory. For chains of GEMMs
 ///     and other kernels in a model; the timing protocols flush the L2 with a memset between
 ///     calls, which no launch overlaps, so tables are timed with kAfterPrevious.
