@@ -23,13 +23,18 @@ def records(root, name):
     return [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
 
 
+def record_epoch_s(record):
+    """A record's timestamp (whole seconds, UTC) as seconds since the epoch."""
+    t = datetime.datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 def startup_s(root, name):
     """Seconds from the first segment's start to the first record."""
     segs, recs = segments(root, name), records(root, name)
     if not segs or len(segs[0]) < 3 or not recs:
         return None
-    stamps = [datetime.datetime.strptime(r["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
-              .replace(tzinfo=datetime.timezone.utc).timestamp() for r in recs if r.get("timestamp")]
+    stamps = [record_epoch_s(r) for r in recs if r.get("timestamp")]
     return min(stamps) - segs[0][2] if stamps else None
 
 
@@ -48,6 +53,12 @@ def compile_s(root, name):
 _CHECK = re.compile(r"checked \(([\d.]+) s\)")
 _PROBE = re.compile(r"(\d+) probed \(([\d.]+) s")
 _SCREEN = re.compile(r"(\d+) screened \(([\d.]+) s")
+_SPIN = re.compile(r"(\d+) spin timeouts")
+
+
+def spin_timeouts(recs):
+    """Spin timeouts the cuBLASLt best search's reasons report, over all problems."""
+    return sum(int(m[1]) for r in recs if (m := _SPIN.search(r.get("reason") or "")))
 
 
 def cublaslt_search(recs):

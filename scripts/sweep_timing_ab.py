@@ -6,28 +6,20 @@ what of it no record's measuring covers (compiles waited for, validation, the wo
 
   usage: python3 scripts/sweep_timing_ab.py RUN_DIR_A RUN_DIR_B    (a table on stdout)
 """
-import datetime
-import json
-import re
+import os
 import statistics
 import sys
 
-_SPIN = re.compile(r"(\d+) spin timeouts")
+from sweep_seconds import record_epoch_s, records, spin_timeouts
 
 
 def load(run_dir):
-    with open(f"{run_dir}/runs.jsonl") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return records(os.path.dirname(run_dir) or ".", os.path.basename(run_dir))
 
 
-def stamp_s(record):
-    t = datetime.datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
-    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-def kinds(records):
+def kinds(recs):
     out = {}
-    for r in records:
+    for r in recs:
         k = out.setdefault(r["kind"], {"records": 0, "measure_s": 0.0, "samples": 0, "periods_us": []})
         k["records"] += 1
         k["measure_s"] += r.get("measure_seconds") or 0.0
@@ -36,10 +28,6 @@ def kinds(records):
         if timing.get("sample_period_us"):
             k["periods_us"].append(timing["sample_period_us"])
     return out
-
-
-def spin_timeouts(records):
-    return sum(int(m[1]) for r in records if (m := _SPIN.search(r.get("reason") or "")))
 
 
 def main():
@@ -59,7 +47,7 @@ def main():
             cells.append(f"{k['records']}, {k['measure_s']:.1f}, {k['samples']}, {period:.0f}")
         print(f"| {kind} | " + " | ".join(cells) + " |")
     for p, recs in runs.items():
-        stamps = [stamp_s(r) for r in recs if r.get("timestamp")]
+        stamps = [record_epoch_s(r) for r in recs if r.get("timestamp")]
         span = max(stamps) - min(stamps) if stamps else 0.0
         measured = sum(r.get("measure_seconds") or 0.0 for r in recs)
         print(f"{p}: {len(recs)} records, first to last record {span:.0f} s, measuring {measured:.1f} s, "

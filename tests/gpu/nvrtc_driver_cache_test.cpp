@@ -14,7 +14,7 @@ namespace {
 
 TEST(NvrtcBesideTheDriver, ASecondCompileOfOneSourceStillReportsRegistersAndSpills) {
   GT_SKIP_WITHOUT_GPU();
-  ensure_context();  // NVRTC's cache needs an initialized driver; the sweep's compiler processes have one
+  ensure_context();  // the driver loaded and initialized first, as in a sweep's worker
   const KernelConfig config = *parse_kernel_config("bm128_bn128_s5_mcB_sm132_rN8_sk1", nullptr);
   const jit::CompileRequest request = jit::kernel_request(config);
   for (int attempt = 1; attempt <= 2; ++attempt) {
