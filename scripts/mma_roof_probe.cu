@@ -13,9 +13,10 @@
 // Protocol: 512 MiB memset before every sample (the L2 flush of TimingOptions), CUDA events
 // around the kernel only, 3 warm-ups, SAMPLES samples, median.
 //   usage: bash scripts/build_mma_roof_probe.sh /tmp/mma_roof_probe &&
-//          /tmp/mma_roof_probe [M N K [SAMPLES [VARIANT]]]
+//          /tmp/mma_roof_probe [M N K [SAMPLES [VARIANT [DATA]]]]
 //   VARIANT: mma, mma_promote or both (default; interleaved). scripts/device_power_probe.sh runs
 //   each alone as a phase (GEMMTUNE_MMA_ROOF=1), beside gemmtune and DeepGEMM.
+//   DATA: the operands' e4m3 codes, uniform (default) or normal (see OperandData).
 //   Prints one JSON line per variant: median/p10/p90 µs, TFLOPS and CTA 0's SM clock (median over
 //   the samples of its cycles over its nanoseconds).
 #include <cuda_fp8.h>
@@ -35,6 +36,31 @@
 #include "mma_roof_probe_variants.cuh"
 
 namespace mma_roof_probe {
+
+/// The operands' e4m3 codes. Why a choice: at the power cap the tensor cores' toggling bits set
+/// the clock, and the GEMM's benchmark draws normal inputs (src/core/input_distribution.hpp)
+/// while this probe drew uniform ones until 2026-11-28, so its roofs sat at ~1680-1720 MHz where
+/// the GEMM ran at ~1900 (PERF_LOG session 41, call H).
+///   uniform: 448 * U(-1, 1), every code of the range alike;
+///   normal:  N(0, 1) quantized as the GEMM's activations are (support_inputs.cuh): each run of
+///            128 bytes (one row's K block in a 128B-swizzled stage) scaled by 448 / its amax.
+enum class OperandData { kUniform, kNormal };
+
+/// `count` e4m3 codes of `data`'s distribution (count a multiple of 128).
+inline void fill_operand_codes(OperandData data, std::mt19937& rng, unsigned char* codes, long count) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  float group[128];
+  for (long at = 0; at < count; at += 128) {
+    float amax = 1e-4f;
+    for (float& x : group) {
+      x = data == OperandData::kNormal ? z(rng) : 448.0f * u(rng);
+      amax = std::max(amax, std::fabs(x));
+    }
+    const float scale = data == OperandData::kNormal ? 448.0f / amax : 1.0f;
+    for (int i = 0; i < 128; ++i) codes[at + i] = __nv_fp8_e4m3(group[i] * scale).__x;
+  }
+}
 
 /// Fills the stages with `src` (random e4m3 bytes and scales), then walks the tiles of an
 /// M x N x K GEMM as the persistent kernel does, each warpgroup's 64-row slices per K block.
@@ -304,6 +330,12 @@ int main(int argc, char** argv) {
   constexpr int kVariants = static_cast<int>(Variant::kCount);
   // VARIANT: one name, a comma-separated list, or "both" (mma and mma_promote), "all".
   const std::string variant = argc > 5 ? argv[5] : "both";
+  const std::string data_name = argc > 6 ? argv[6] : "uniform";
+  if (data_name != "uniform" && data_name != "normal") {
+    std::fprintf(stderr, "mma_roof_probe: DATA must be uniform or normal, not '%s'\n", data_name.c_str());
+    return 2;
+  }
+  const OperandData data = data_name == "normal" ? OperandData::kNormal : OperandData::kUniform;
   bool run[kVariants] = {};
   int chosen = 0;
   for (int v = 0; v < kVariants; ++v) {
@@ -352,12 +384,12 @@ int main(int argc, char** argv) {
   }
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
-  // Operands: e4m3 of uniform [-448, 448), as the GEMM's quantized inputs span (support_inputs.cuh);
-  // scales: exp(U(-4, 4)). The bits matter at the 700 W cap (PERF_LOG session 9).
+  // Operands: e4m3 codes of `data` (OperandData); scales: exp(U(-4, 4)). The bits matter at the
+  // 700 W cap (PERF_LOG session 9).
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::vector<unsigned char> host(kSmemBytes);
-  for (int i = 0; i < kScaleOffset; ++i) host[i] = __nv_fp8_e4m3(448.0f * u(rng)).__x;
+  fill_operand_codes(data, rng, host.data(), kScaleOffset);
   for (int i = kScaleOffset; i < kSmemBytes; i += 4) {
     const float s = std::exp(4.0f * u(rng));
     std::memcpy(&host[i], &s, 4);
@@ -374,7 +406,7 @@ int main(int argc, char** argv) {
   CHECK(cudaMalloc(&clocks, 2 * sizeof(long long)));
   // mma_fill's source: e4m3 of the same distribution as the stages', 16 MiB (L2-resident).
   std::vector<unsigned char> stream_host(kStreamBytes);
-  for (auto& b : stream_host) b = __nv_fp8_e4m3(448.0f * u(rng)).__x;
+  fill_operand_codes(data, rng, stream_host.data(), kStreamBytes);
   unsigned char* stream = nullptr;
   CHECK(cudaMalloc(&stream, kStreamBytes));
   CHECK(cudaMemcpy(stream, stream_host.data(), kStreamBytes, cudaMemcpyHostToDevice));
@@ -427,9 +459,9 @@ int main(int argc, char** argv) {
     const Stats s = stats_of(times[v]);
     std::printf("{\"variant\": \"%s\", \"m\": %ld, \"n\": %ld, \"k\": %ld, \"tiles\": %d, \"ctas\": %d, "
                 "\"samples\": %d, \"median_us\": %.2f, \"p10_us\": %.2f, \"p90_us\": %.2f, \"tflops\": %.1f, "
-                "\"sm_mhz\": %.0f}\n",
+                "\"sm_mhz\": %.0f, \"data\": \"%s\"}\n",
                 kVariantNames[v], m, n, k, tiles[v], sms, samples, s.median_us, s.p10_us, s.p90_us,
-                flops / (s.median_us * 1e-6) / 1e12, stats_of(mhz[v]).median_us);
+                flops / (s.median_us * 1e-6) / 1e12, stats_of(mhz[v]).median_us, data_name.c_str());
   }
   return 0;
 }
