@@ -13,6 +13,15 @@
 #   - the table's pick with `gemmtune run --timing call --clock-per-sample` (normal inputs, the
 #     default);
 #   - DeepGEMM (scripts/dg_sustained.py, torch.randn inputs, the anchors' protocol).
+# GEMMTUNE_SIDES (space-separated) replaces that list of sides; each is one of
+#   probe:VARIANTS:DATA   the probe on the listed variants (comma-separated) and DATA;
+#   gemmtune              the pick, its SM clock read after every sample (a 20 µs probe kernel);
+#   gemmtune_inkernel     the same with the tile profile's clock read inside the kernel too
+#                         (GEMMTUNE_TILE_PROFILE, CTA 0 prints its cycles and globaltimer span
+#                         per launch: the clock while the GEMM runs, as the probe reads its own);
+#   deepgemm.
+# Why the two clocks: session 21 read CTA 0's clock inside capped GEMMs at ~1700 MHz at a
+# burst's start, session 24 read ~1980 after every sample's kernel at a burst's start.
 # A ring that does a strict subset of the GEMM's work on the GEMM's data bounds what that K loop
 # can reach; scripts/peak_data_roof_summary.py tabulates µs, TFLOPS, SM clock and cycles.
 #   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_ROUNDS=3] bash scripts/device_peak_data_roof.sh [CONFIG]
@@ -36,6 +45,8 @@ deepgemm_build_wait
 wait "$probe_pid"; tail -1 /tmp/probe_build.log
 [[ -x /tmp/probe ]] || { stamp "probe build failed"; cat /tmp/probe_build.log; exit 1; }
 devbuild/gemmtune compile --config "$config" > /dev/null || { stamp "compile of $config failed"; exit 1; }
+GEMMTUNE_KERNEL_DEFINES="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_CTAS=1" \
+  devbuild/gemmtune compile --config "$config" > /dev/null || { stamp "compile of the hooked $config failed"; exit 1; }
 python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null || { stamp "DeepGEMM warm call failed"; exit 1; }
 stamp "built; $rounds rounds"
 : > "$OUT/rounds.jsonl"
@@ -44,24 +55,41 @@ record() {
   python3 -c 'import json,sys; d=json.loads(sys.argv[4]); d.update(round=int(sys.argv[1]), place=int(sys.argv[2]), side=sys.argv[3]); print(json.dumps(d))' \
     "$1" "$2" "$3" "$4" >> "$OUT/rounds.jsonl" || echo "round $1: $3 gave no JSON"
 }
+# The JSON document of a gemmtune run, with the timed launches' in-kernel clocks (the last ITERS
+# "TP cta 0" lines: validation and warm-ups print first) where the hook printed them.
+tp_clocks_py=$(cat <<'PY'
+import json, re, sys
+text = sys.stdin.read()
+tp = re.findall(r"TP cta 0 rank \d+ .* total (\d+) start_ns (\d+) end_ns (\d+)", text)
+doc = json.loads("\n".join(l for l in text.splitlines() if not l.startswith("TP")))
+if tp:
+    doc["inkernel_mhz"] = [1e3 * int(c) / max(int(e) - int(s), 1) for c, s, e in tp[-int(sys.argv[1]):]]
+print(json.dumps(doc))
+PY
+)
 step() {  # ROUND PLACE NAME: one timed run of side NAME
   local r=$1 place=$2 name=$3 line
   case $name in
-    probe_uniform|probe_normal)
-      timeout 120 /tmp/probe "$m" "$n" "$k" "$iters" "$variants" "${name#probe_}" > /tmp/probe.out 2>&1 \
+    probe:*)
+      IFS=: read -r _ pv pd <<< "$name"
+      timeout 120 /tmp/probe "$m" "$n" "$k" "$iters" "$pv" "$pd" > /tmp/probe.out 2>&1 \
         || { echo "round $r: $name failed"; tail -3 /tmp/probe.out; }
       while read -r line; do [[ $line == '{'* ]] && record "$r" "$place" "$name" "$line"; done < /tmp/probe.out ;;
-    gemmtune)
-      line=$(timeout 120 devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" \
-               --timing call --iters "$iters" --clock-per-sample --baseline-timing none --json 2>/tmp/gt.err)
-      [[ -n $line ]] && record "$r" "$place" gemmtune "$(echo "$line" | tr -d '\n')" || { echo "round $r: gemmtune failed"; tail -3 /tmp/gt.err; } ;;
+    gemmtune|gemmtune_inkernel)
+      local defines=""
+      [[ $name == gemmtune_inkernel ]] && defines="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_CTAS=1"
+      GEMMTUNE_KERNEL_DEFINES="$defines" timeout 120 devbuild/gemmtune --log-level warn run --m "$m" --n "$n" \
+        --k "$k" --config "$config" --timing call --iters "$iters" --clock-per-sample --baseline-timing none \
+        --json > /tmp/gt.out 2>/tmp/gt.err || { echo "round $r: $name failed"; tail -3 /tmp/gt.err; }
+      line=$(python3 -c "$tp_clocks_py" "$iters" < /tmp/gt.out)
+      [[ -n $line ]] && record "$r" "$place" "$name" "$line" || echo "round $r: $name gave no JSON" ;;
     deepgemm)
       line=$(timeout 120 python3 scripts/dg_sustained.py "$m" "$n" "$k" "$iters" normal --clock-per-sample 2>/tmp/dg.err)
       [[ -n $line ]] && record "$r" "$place" deepgemm "$line" || { echo "round $r: DeepGEMM failed"; tail -3 /tmp/dg.err; } ;;
   esac
   sleep 2  # each side starts from the same settled card
 }
-sides=(probe_uniform probe_normal gemmtune deepgemm)
+read -r -a sides <<< "${GEMMTUNE_SIDES:-probe:$variants:uniform probe:$variants:normal gemmtune deepgemm}"
 for (( r = 1; r <= rounds; r++ )); do
   for (( i = 0; i < ${#sides[@]}; i++ )); do
     place=$(( (i + r - 1) % ${#sides[@]} ))

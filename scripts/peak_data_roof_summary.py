@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """The table of scripts/device_peak_data_roof.sh: per probe variant and data, the table's pick
-and DeepGEMM, the median over rounds of each run's median µs, its TFLOPS, SM clock and
-kcycles per call (µs x MHz), and every round's µs.
+and DeepGEMM, the median over rounds of each run's median µs, its TFLOPS, its SM clock read two
+ways, kcycles per call, and every round's µs.
 
   usage: python3 scripts/peak_data_roof_summary.py ROUNDS.jsonl
 
-Clocks: the probe's CTA 0 cycles over its nanoseconds (median over its samples); gemmtune's and
-DeepGEMM's the clock probe after each sample (`--clock-per-sample`), median over samples.
+Clocks (median over a run's samples, then over rounds):
+  - in the kernel: the probe's CTA 0 cycles over its globaltimer span; gemmtune_inkernel's the
+    tile profile's CTA 0 line per launch (the same reading);
+  - after each sample: gemmtune's and DeepGEMM's `--clock-per-sample` probe kernel, launched
+    behind each sample's stop event.
+kcycles a call use the in-kernel clock where there is one, else the after-sample clock.
 """
 import json
 import statistics
@@ -17,39 +21,50 @@ GOAL_TFLOPS = 1550.0
 
 
 def runs(path):
-    """(label, µs, MHz, validated) per run; validated is None where the side does not validate."""
+    """(label, µs, in-kernel MHz or None, after-sample MHz or None, validated or None) per run."""
     for line in open(path):
         d = json.loads(line)
         side = d['side']
-        if side.startswith('probe_'):
-            yield f"{d['variant']} ({d['data']})", d['median_us'], d['sm_mhz'], None
-        elif side == 'gemmtune':
+        if side.startswith('probe'):
+            alone = ':' in side and ',' not in side.split(':')[1]
+            yield (f"probe {d['variant']} ({d['data']}{', alone' if alone else ''})", d['median_us'],
+                   d['sm_mhz'], None, None)
+        elif side.startswith('gemmtune'):
             ms = [x for x in d.get('measurements', []) if x.get('kind') == 'gemmtune']
             if not ms or not ms[0].get('timing'):
                 continue
             x = ms[0]
-            ok = x.get('disposition') == 'passed'
-            yield f"gemmtune {x.get('config', '')}", x['timing']['median_us'], \
-                x.get('clock', {}).get('sample_median_mhz', 0.0), ok
+            inkernel = statistics.median(d['inkernel_mhz']) if d.get('inkernel_mhz') else None
+            hook = ' [tile-profile hook]' if side == 'gemmtune_inkernel' else ''
+            yield (f"gemmtune {x.get('config', '')}{hook}", x['timing']['median_us'], inkernel,
+                   x.get('clock', {}).get('sample_median_mhz'), x.get('disposition') == 'passed')
         elif side == 'deepgemm':
-            mhz = d.get('samples_sm_mhz') or [0.0]
-            yield 'DeepGEMM fp8_gemm_nt', d['median_us'], statistics.median(mhz), None
+            mhz = d.get('samples_sm_mhz')
+            yield 'DeepGEMM fp8_gemm_nt', d['median_us'], None, statistics.median(mhz) if mhz else None, None
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def main(path):
     by = {}
-    for label, us, mhz, ok in runs(path):
-        by.setdefault(label, []).append((us, mhz, ok))
+    for label, *rest in runs(path):
+        by.setdefault(label, []).append(rest)
     print(f'4096 x 7168 x 16384; goal {GOAL_TFLOPS:.0f} TFLOPS = {FLOPS / GOAL_TFLOPS / 1e6:.1f} µs\n')
-    print('| run | µs (median of rounds) | TFLOPS | SM MHz | kcycles a call | each round µs | validated |')
-    print('|---|--:|--:|--:|--:|---|---|')
+    print('| run | µs (median of rounds) | TFLOPS | MHz in the kernel | MHz after each sample | '
+          'kcycles a call | each round µs | validated |')
+    print('|---|--:|--:|--:|--:|--:|---|---|')
+    fmt = lambda v: '' if v is None else f'{v:.0f}'
     for label, xs in by.items():
-        us = statistics.median(x[0] for x in xs)
-        mhz = statistics.median(x[1] for x in xs)
-        oks = [x[2] for x in xs if x[2] is not None]
+        us = med(x[0] for x in xs)
+        inside, after = med(x[1] for x in xs), med(x[2] for x in xs)
+        clock = inside or after
+        oks = [x[3] for x in xs if x[3] is not None]
         valid = '' if not oks else f'{sum(oks)} of {len(oks)}'
-        print(f'| {label} | {us:.1f} | {FLOPS / us / 1e6:.0f} | {mhz:.0f} | {us * mhz / 1e3:.0f} | '
-              f'{", ".join(f"{x[0]:.1f}" for x in xs)} | {valid} |')
+        print(f'| {label} | {us:.1f} | {FLOPS / us / 1e6:.0f} | {fmt(inside)} | {fmt(after)} | '
+              f'{fmt(us * clock / 1e3 if clock else None)} | {", ".join(f"{x[0]:.1f}" for x in xs)} | {valid} |')
 
 
 if __name__ == '__main__':
