@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The SM clock while the peak row's kernels run, read by Nsight Compute from the unmodified
+# kernels: each launch's elapsed SM cycles over its duration (clocks left free,
+# --clock-control none), with the tensor pipe's busy share. Why: the tile-profile hook reads
+# the clock inside the GEMM (cycles over globaltimer) at ~1680 MHz where the after-sample probe
+# of the same run reads ~1980, but the hook makes the kernel ~28% slower (session 52 call 2);
+# Nsight Compute's counters read the plain kernel, gemmtune's pick and DeepGEMM's alike, so
+# their cycles a call compare. Each side runs its usual 30-sample protocol (the flush between
+# samples; Nsight serializes launches, so the gaps between samples are longer than in a timed
+# burst).
+#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_REUSE_BUILD=1] bash scripts/device_peak_clock_ncu.sh [CONFIG]
+#   carry: .devdeps .anchors (.dgcache). Writes $OUT/ncu_log.txt, $OUT/ncu.csv (every profiled
+#   launch) and $OUT/ncu_summary.md (per side: the launches longer than 400 µs, median clock,
+#   cycles, duration and tensor busy).
+set -uo pipefail
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+config=${1:-bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384}
+m=4096 n=7168 k=16384
+exec > >(tee -a "$OUT/ncu_log.txt") 2>&1
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
+[[ -x /tmp/probe ]] || bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
+ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+[[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
+metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg,sm__cycles_elapsed.avg.per_second
+metrics+=,sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed
+: > "$OUT/ncu.csv"
+profile() {  # SIDE KERNEL_REGEX COMMAND...: every matching launch of COMMAND, one CSV block
+  local side=$1 regex=$2; shift 2
+  echo "== $side" >> "$OUT/ncu.csv"
+  timeout 300 "$ncu_bin" --clock-control none --cache-control none --kernel-name "regex:$regex" \
+    --metrics "$metrics" --csv --page raw "$@" 2> /tmp/ncu_err.log | grep '^"' >> "$OUT/ncu.csv" \
+    || { echo "ncu $side failed"; tail -3 /tmp/ncu_err.log; }
+  stamp "ncu $side done"
+}
+devbuild/gemmtune compile --config "$config" > /dev/null
+python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null  # DeepGEMM's JIT, unprofiled
+profile gemmtune sm90_fp8_gemm_1d2d devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" \
+  --config "$config" --timing call --iters 30 --baseline-timing none --json
+profile deepgemm sm90_fp8_gemm_1d2d python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 normal
+profile probe_mma roof /tmp/probe "$m" "$n" "$k" 30 mma normal
+python3 - "$OUT/ncu.csv" <<'PY' | tee "$OUT/ncu_summary.md"
+import csv, statistics, sys
+blocks, side = {}, None
+for line in open(sys.argv[1]):
+    if line.startswith("== "):
+        side = line[3:].strip(); blocks[side] = []; continue
+    blocks[side].append(line)
+print("| side | launches > 400 µs | µs | SM MHz in the kernel | kcycles | tensor pipe busy |")
+print("|---|--:|--:|--:|--:|--:|")
+for side, lines in blocks.items():
+    rows = list(csv.reader(lines))
+    if len(rows) < 3:
+        print(f"| {side} | 0 | | | | |"); continue
+    head, units, data = rows[0], rows[1], rows[2:]
+    col = {h: i for i, h in enumerate(head)}
+    def val(r, name):
+        x = r[col[name]].replace(",", "")
+        return float(x) if x not in ("", "n/a") else None
+    scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3}.get(units[col["gpu__time_duration.sum"]], 1.0)
+    hz = {"hz": 1e-6, "khz": 1e-3, "mhz": 1.0, "ghz": 1e3}.get(units[col["sm__cycles_elapsed.avg.per_second"]].lower(), 1.0)
+    long = [r for r in data if (val(r, "gpu__time_duration.sum") or 0) * scale > 400]
+    if not long:
+        print(f"| {side} | 0 | | | | |"); continue
+    med = lambda name, f=1.0: statistics.median(val(r, name) * f for r in long)
+    print(f"| {side} | {len(long)} | {med('gpu__time_duration.sum', scale):.1f} | "
+          f"{med('sm__cycles_elapsed.avg.per_second', hz):.0f} | {med('sm__cycles_elapsed.avg') / 1e3:.0f} | "
+          f"{med('sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed'):.1f}% |")
+PY
