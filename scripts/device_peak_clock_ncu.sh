@@ -8,15 +8,18 @@
 # their cycles a call compare. Each side runs its usual 30-sample protocol (the flush between
 # samples; Nsight serializes launches, so the gaps between samples are longer than in a timed
 # burst).
-#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_REUSE_BUILD=1] bash scripts/device_peak_clock_ncu.sh [CONFIG]
-#   carry: .devdeps .anchors (.dgcache). Writes $OUT/ncu_log.txt, $OUT/ncu.csv (every profiled
-#   launch) and $OUT/ncu_summary.md (per side: the launches longer than 400 µs, median clock,
-#   cycles, duration and tensor busy).
+#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_REUSE_BUILD=1] [GEMMTUNE_NCU_PROBE=1] \
+#            bash scripts/device_peak_clock_ncu.sh [M N K CONFIG...]
+#   Default: the peak row and its pick. GEMMTUNE_NCU_PROBE=1 adds the probe's `mma` (MMAs alone).
+#   carry: .devdeps .anchors (.dgcache). Appends to $OUT/ncu_log.txt, $OUT/ncu.csv (every
+#   profiled launch) and $OUT/ncu_summary.md (per row and side: the launches longer than 400 µs,
+#   median µs, clock and cycles), so that one call can profile several rows.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-config=${1:-bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384}
-m=4096 n=7168 k=16384
+if (( $# >= 4 )); then m=$1 n=$2 k=$3; shift 3; configs=("$@")
+else m=4096 n=7168 k=16384; configs=(bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384); fi
+row="$m x $n x $k"
 exec > >(tee -a "$OUT/ncu_log.txt") 2>&1
 source scripts/device_common.sh
 deepgemm_build_start
@@ -26,47 +29,49 @@ deepgemm_build_wait
 ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
 metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg,sm__cycles_elapsed.avg.per_second
-metrics+=,sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed
-: > "$OUT/ncu.csv"
+csv="/tmp/ncu_${m}_${n}_${k}.csv"
+: > "$csv"
 profile() {  # SIDE KERNEL_REGEX COMMAND...: every matching launch of COMMAND, one CSV block
   local side=$1 regex=$2; shift 2
-  echo "== $side" >> "$OUT/ncu.csv"
+  echo "== $side" >> "$csv"
   timeout 300 "$ncu_bin" --clock-control none --cache-control none --kernel-name "regex:$regex" \
-    --metrics "$metrics" --csv --page raw "$@" 2> /tmp/ncu_err.log | grep '^"' >> "$OUT/ncu.csv" \
+    --metrics "$metrics" --csv --page raw "$@" 2> /tmp/ncu_err.log | grep '^"' >> "$csv" \
     || { echo "ncu $side failed"; tail -3 /tmp/ncu_err.log; }
   stamp "ncu $side done"
 }
-devbuild/gemmtune compile --config "$config" > /dev/null
 python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null  # DeepGEMM's JIT, unprofiled
-profile gemmtune sm90_fp8_gemm_1d2d devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" \
-  --config "$config" --timing call --iters 30 --baseline-timing none --json
+for config in "${configs[@]}"; do
+  devbuild/gemmtune compile --config "$config" > /dev/null
+  profile "gemmtune $config" sm90_fp8_gemm_1d2d devbuild/gemmtune --log-level warn run --m "$m" --n "$n" \
+    --k "$k" --config "$config" --timing call --iters 30 --baseline-timing none --json
+done
 profile deepgemm sm90_fp8_gemm_1d2d python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 normal
-profile probe_mma roof /tmp/probe "$m" "$n" "$k" 30 mma normal
-python3 - "$OUT/ncu.csv" <<'PY' | tee "$OUT/ncu_summary.md"
+[[ ${GEMMTUNE_NCU_PROBE:-0} == 1 ]] && profile "probe mma (normal)" roof /tmp/probe "$m" "$n" "$k" 30 mma normal
+{ echo "== row $row"; cat "$csv"; } >> "$OUT/ncu.csv"
+python3 - "$csv" "$row" <<'PY' | tee -a "$OUT/ncu_summary.md"
 import csv, statistics, sys
 blocks, side = {}, None
 for line in open(sys.argv[1]):
     if line.startswith("== "):
         side = line[3:].strip(); blocks[side] = []; continue
     blocks[side].append(line)
-print("| side | launches > 400 µs | µs | SM MHz in the kernel | kcycles | tensor pipe busy |")
-print("|---|--:|--:|--:|--:|--:|")
+print(f"\n{sys.argv[2]}\n")
+print("| side | launches > 400 µs | µs | SM MHz in the kernel | kcycles a call |")
+print("|---|--:|--:|--:|--:|")
 for side, lines in blocks.items():
     rows = list(csv.reader(lines))
     if len(rows) < 3:
-        print(f"| {side} | 0 | | | | |"); continue
+        print(f"| {side} | 0 | | | |"); continue
     head, units, data = rows[0], rows[1], rows[2:]
     col = {h: i for i, h in enumerate(head)}
     def val(r, name):
-        x = r[col[name]].replace(",", "")
-        return float(x) if x not in ("", "n/a") else None
-    scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3}.get(units[col["gpu__time_duration.sum"]], 1.0)
-    hz = {"hz": 1e-6, "khz": 1e-3, "mhz": 1.0, "ghz": 1e3}.get(units[col["sm__cycles_elapsed.avg.per_second"]].lower(), 1.0)
-    long = [r for r in data if (val(r, "gpu__time_duration.sum") or 0) * scale > 400]
+        return float(r[col[name]].replace(",", ""))
+    scale = {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3}[units[col["gpu__time_duration.sum"]]]
+    hz = {"hz": 1e-6, "khz": 1e-3, "mhz": 1.0, "ghz": 1e3}[units[col["sm__cycles_elapsed.avg.per_second"]].lower()]
+    long = [r for r in data if val(r, "gpu__time_duration.sum") * scale > 400]
     if not long:
-        print(f"| {side} | 0 | | | | |"); continue
-    med = lambda name, f=1.0: statistics.median(val(r, name) * f for r in long)
+        print(f"| {side} | 0 | | | |"); continue
+    med = lambda name, f: statistics.median(val(r, name) * f for r in long)
     print(f"| {side} | {len(long)} | {med('gpu__time_duration.sum', scale):.1f} | "
-          f"{med('sm__cycles_elapsed.avg.per_second', hz):.0f} | {med('sm__cycles_elapsed.avg') / 1e3:.0f} | "
-          f"{med('sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_elapsed'):.1f}% |")
+          f"{med('sm__cycles_elapsed.avg.per_second', hz):.0f} | {med('sm__cycles_elapsed.avg', 1e-3):.0f} |")
 PY
