@@ -442,8 +442,10 @@ void register_run(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(0, 60000));
   cmd->add_flag("--clock-per-sample", options->clock_per_sample,
                "read the SM clock after every timed sample (a 20 µs probe kernel queued behind "
-               "the stop event, outside the timed span); --json then lists samples_us, "
-               "samples_sm_mhz and samples_end_ns (GPU ns) per measurement");
+               "the stop event, outside the timed span): the card's clock between kernels, "
+               "not the lower one inside a heavy kernel (README \"Timing methodology\"); "
+               "--json then lists samples_us, samples_sm_mhz and samples_end_ns (GPU ns) per "
+               "measurement");
   cmd->add_option("--sample-gap-us", options->sample_gap_us,
                   "idle the GPU this long after every sample (host spin, stream drained), to give "
                   "two sides compared the same idle per sample (the anchors' DeepGEMM loop idles "

@@ -94,9 +94,13 @@ struct Screened {
   double median_us = 0.0;
   std::string config;
   /// The screening's SM clock: its samples' median where the clock was read per sample, else
-  /// the one sampled after it; 0: not recorded.
+  /// the one sampled after it; 0: not recorded. NOTE: read after each sample's kernel, so it
+  /// says how far the power cap had stepped the card down (what the throttled-candidate rules
+  /// need), not the kernel's own clock, which is lower inside a heavy kernel (README "Timing
+  /// methodology", session 52).
   double sm_mhz = 0.0;
-  /// The samples' median cycles (time x that sample's clock); 0: no per-sample clock.
+  /// The samples' median "cycles" (time x that sample's after-kernel clock): a time corrected
+  /// for the cap's step, not the kernel's cycle count; 0: no per-sample clock.
   double cycles = 0.0;
 
   /// What ranks screenings by cycles: the samples' median cycles, else median x sm_mhz (a clock
