@@ -24,7 +24,9 @@
 # burst's start, session 24 read ~1980 after every sample's kernel at a burst's start.
 # A ring that does a strict subset of the GEMM's work on the GEMM's data bounds what that K loop
 # can reach; scripts/peak_data_roof_summary.py tabulates µs, TFLOPS, SM clock and cycles.
-#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_ROUNDS=3] bash scripts/device_peak_data_roof.sh [CONFIG]
+#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_ROUNDS=3] [GEMMTUNE_ROW="M N K"] \
+#            bash scripts/device_peak_data_roof.sh [CONFIG]
+#   GEMMTUNE_ROW: another problem than the peak row (CONFIG must be legal for it).
 #   carry: .devdeps .anchors (.dgcache to skip DeepGEMM's JIT). Writes $OUT/log.txt,
 #   $OUT/rounds.jsonl (one line per probe variant, gemmtune run and DeepGEMM run, with its round
 #   and place in the order), $OUT/summary.md.
@@ -32,7 +34,8 @@ set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 config=${1:-bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384}
-m=4096 n=7168 k=16384 iters=30
+read -r m n k <<< "${GEMMTUNE_ROW:-4096 7168 16384}"
+iters=30
 rounds=${GEMMTUNE_ROUNDS:-3}
 variants=mma,mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_hbm_rn8
 exec > >(tee -a "$OUT/log.txt") 2>&1
