@@ -37,10 +37,11 @@
 
 namespace mma_roof_probe {
 
-/// The operands' e4m3 codes. Why a choice: at the power cap the tensor cores' toggling bits set
-/// the clock, and the GEMM's benchmark draws normal inputs (src/core/input_distribution.hpp)
-/// while this probe drew uniform ones until 2026-11-28, so its roofs sat at ~1680-1720 MHz where
-/// the GEMM ran at ~1900 (PERF_LOG session 41, call H).
+/// The operands' e4m3 codes. Why a choice: the tensor cores' toggling bits move the clock, and
+/// the GEMM's benchmark draws normal inputs (src/core/input_distribution.hpp) while this probe
+/// drew uniform ones until 2026-11-28. Measured then (PERF_LOG session 52): normal codes raise
+/// the probe's clock by only 20-45 MHz; the ~300 MHz between its ~1650 MHz and the GEMM's ~1950
+/// was the GEMM's clock read after its kernel instead of inside it.
 ///   uniform: 448 * U(-1, 1), every code of the range alike;
 ///   normal:  N(0, 1) quantized as the GEMM's activations are (support_inputs.cuh): each run of
 ///            128 bytes (one row's K block in a 128B-swizzled stage) scaled by 448 / its amax.
