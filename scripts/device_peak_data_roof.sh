@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 10's peak goal (4096 x 7168 x 16384 >= 1550 TFLOPS, call protocol) against the roofs of
-# the GEMM's own K loop on the GEMM's own data, in one device call. The tensor-core probe
-# (scripts/mma_roof_probe.cu) drew uniform e4m3 codes, which hold the card at ~1680 MHz where the
-# GEMM, timed on normal inputs, runs at ~1900 (PERF_LOG session 42: "its TFLOPS are no bound on
-# the GEMM's"). Here every round times, in a rotating order:
+# the GEMM's own K loop on the GEMM's own data, in one device call, and each side's clock read
+# inside its kernel where it can be (session 52 found that the probe's ~1650 MHz and the GEMM's
+# ~1950 were read inside and after the kernel respectively; Nsight's counters on the plain
+# kernels: scripts/device_peak_clock_ncu.sh). Every round times, in a rotating order:
 #   - the probe's rings on uniform and on normal codes (DATA), each run interleaving sample by
 #     sample: the MMAs alone (mma), the multicast ring unpromoted (mma_fill_mc) and promoted
 #     (mma_fill_mc_promote: the GEMM's bm256 K loop on L2-resident data), and the promoted ring
@@ -22,8 +22,8 @@
 #   deepgemm.
 # Why the two clocks: session 21 read CTA 0's clock inside capped GEMMs at ~1700 MHz at a
 # burst's start, session 24 read ~1980 after every sample's kernel at a burst's start.
-# A ring that does a strict subset of the GEMM's work on the GEMM's data bounds what that K loop
-# can reach; scripts/peak_data_roof_summary.py tabulates µs, TFLOPS, SM clock and cycles.
+# The hooked kernel runs ~28% slower (its end-of-launch wait and printf): read its clocks, not its
+# time. scripts/peak_data_roof_summary.py tabulates µs, TFLOPS, both clocks and cycles.
 #   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_ROUNDS=3] [GEMMTUNE_ROW="M N K"] \
 #            bash scripts/device_peak_data_roof.sh [CONFIG]
 #   GEMMTUNE_ROW: another problem than the peak row (CONFIG must be legal for it).
