@@ -25,7 +25,9 @@ source scripts/device_common.sh
 deepgemm_build_start
 gemmtune_build
 deepgemm_build_wait
-[[ -x /tmp/probe ]] || bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
+if [[ ${GEMMTUNE_NCU_PROBE:-0} == 1 && ! -x /tmp/probe ]]; then
+  bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
+fi
 ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
 metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg,sm__cycles_elapsed.avg.per_second

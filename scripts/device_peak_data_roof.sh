@@ -38,19 +38,31 @@ read -r m n k <<< "${GEMMTUNE_ROW:-4096 7168 16384}"
 iters=30
 rounds=${GEMMTUNE_ROUNDS:-3}
 variants=mma,mma_fill_mc,mma_fill_mc_promote,mma_fill_mc_promote_hbm_rn8
+read -r -a sides <<< "${GEMMTUNE_SIDES:-probe:$variants:uniform probe:$variants:normal gemmtune deepgemm}"
+inkernel_defines="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_CTAS=1"
+# Build and warm only what the sides use (each costs device time).
+wants() { [[ " ${sides[*]} " == *" $1"* ]]; }
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
-deepgemm_build_start
-(bash scripts/build_mma_roof_probe.sh /tmp/probe > /tmp/probe_build.log 2>&1; echo "probe build rc=$?" >> /tmp/probe_build.log) &
-probe_pid=$!
+wants deepgemm && deepgemm_build_start
+if wants probe:; then
+  (bash scripts/build_mma_roof_probe.sh /tmp/probe > /tmp/probe_build.log 2>&1; echo "probe build rc=$?" >> /tmp/probe_build.log) &
+  probe_pid=$!
+fi
 gemmtune_build
-deepgemm_build_wait
-wait "$probe_pid"; tail -1 /tmp/probe_build.log
-[[ -x /tmp/probe ]] || { stamp "probe build failed"; cat /tmp/probe_build.log; exit 1; }
+wants deepgemm && deepgemm_build_wait
+if wants probe:; then
+  wait "$probe_pid"; tail -1 /tmp/probe_build.log
+  [[ -x /tmp/probe ]] || { stamp "probe build failed"; cat /tmp/probe_build.log; exit 1; }
+fi
 devbuild/gemmtune compile --config "$config" > /dev/null || { stamp "compile of $config failed"; exit 1; }
-GEMMTUNE_KERNEL_DEFINES="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_CTAS=1" \
-  devbuild/gemmtune compile --config "$config" > /dev/null || { stamp "compile of the hooked $config failed"; exit 1; }
-python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null || { stamp "DeepGEMM warm call failed"; exit 1; }
+if wants gemmtune_inkernel; then
+  GEMMTUNE_KERNEL_DEFINES="$inkernel_defines" devbuild/gemmtune compile --config "$config" > /dev/null \
+    || { stamp "compile of the hooked $config failed"; exit 1; }
+fi
+if wants deepgemm; then
+  python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null || { stamp "DeepGEMM warm call failed"; exit 1; }
+fi
 stamp "built; $rounds rounds"
 : > "$OUT/rounds.jsonl"
 # record ROUND PLACE SIDE JSON_LINE: one line of rounds.jsonl (the side's own JSON, tagged).
@@ -61,12 +73,14 @@ record() {
 # The JSON document of a gemmtune run, with the timed launches' in-kernel clocks (the last ITERS
 # "TP cta 0" lines: validation and warm-ups print first) where the hook printed them.
 tp_clocks_py=$(cat <<'PY'
-import json, re, sys
-text = sys.stdin.read()
-tp = re.findall(r"TP cta 0 rank \d+ .* total (\d+) start_ns (\d+) end_ns (\d+)", text)
-doc = json.loads("\n".join(l for l in text.splitlines() if not l.startswith("TP")))
-if tp:
-    doc["inkernel_mhz"] = [1e3 * int(c) / max(int(e) - int(s), 1) for c, s, e in tp[-int(sys.argv[1]):]]
+import json, sys
+sys.path.insert(0, "scripts")
+from tile_profile_summary import parse_tp  # the one reader of the hook's TP lines
+lines = sys.stdin.read().splitlines()
+cta0 = [c for c in map(parse_tp, (l for l in lines if l.startswith("TP "))) if c["cta"] == 0]
+doc = json.loads("\n".join(l for l in lines if not l.startswith("TP")))
+if cta0:
+    doc["inkernel_mhz"] = [1e3 * c["total"] / max(c["end_ns"] - c["start_ns"], 1) for c in cta0[-int(sys.argv[1]):]]
 print(json.dumps(doc))
 PY
 )
@@ -80,7 +94,7 @@ step() {  # ROUND PLACE NAME: one timed run of side NAME
       while read -r line; do [[ $line == '{'* ]] && record "$r" "$place" "$name" "$line"; done < /tmp/probe.out ;;
     gemmtune|gemmtune_inkernel)
       local defines=""
-      [[ $name == gemmtune_inkernel ]] && defines="GEMMTUNE_TILE_PROFILE=1 GEMMTUNE_TILE_PROFILE_CTAS=1"
+      [[ $name == gemmtune_inkernel ]] && defines=$inkernel_defines
       GEMMTUNE_KERNEL_DEFINES="$defines" timeout 120 devbuild/gemmtune --log-level warn run --m "$m" --n "$n" \
         --k "$k" --config "$config" --timing call --iters "$iters" --clock-per-sample --baseline-timing none \
         --json > /tmp/gt.out 2>/tmp/gt.err || { echo "round $r: $name failed"; tail -3 /tmp/gt.err; }
@@ -92,7 +106,6 @@ step() {  # ROUND PLACE NAME: one timed run of side NAME
   esac
   sleep 2  # each side starts from the same settled card
 }
-read -r -a sides <<< "${GEMMTUNE_SIDES:-probe:$variants:uniform probe:$variants:normal gemmtune deepgemm}"
 for (( r = 1; r <= rounds; r++ )); do
   for (( i = 0; i < ${#sides[@]}; i++ )); do
     place=$(( (i + r - 1) % ${#sides[@]} ))
