@@ -418,6 +418,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
+#ifdef GEMMTUNE_NO_PROMOTE
+#pragma unroll
+    for (int i = 0; i < Wgmma::kAccum; ++i) acc[i] = 0.f;
+    float scales_kept = 0.f;
+#endif
 
     // sb_from_tile: the tile's weight scales, indexed by K block.
     const float* sb_tile = reinterpret_cast<const float*>(smem + C::kSbTileOffset) +
@@ -491,6 +496,18 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           ph ^= 1;
         }
       };
+#ifdef GEMMTUNE_NO_PROMOTE
+      // Diagnostic: the slices' MMAs accumulate into acc across the tile's K blocks (the tile's
+      // end adds it to the last slice's sum), so that ptxas keeps every MMA with no FFMA
+      // reading their products; the promotion's FFMAs are left out (=1: every slice's; =2: all
+      // but the first slice's). Nsight's clock and time of the launch then price the FFMAs'
+      // energy at the power cap. The scales are still loaded and multiplied (4 FADDs a slice
+      // into scales_kept keep them). The output is wrong by design: profile it
+      // (`run --profile`), never time it.
+      constexpr bool kNoPromote = true;
+#else
+      constexpr bool kNoPromote = false;
+#endif
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
       auto k_block = [&](int kb, int stage, u32 phase) {
 #ifdef GEMMTUNE_FILL_ONLY
@@ -539,9 +556,9 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
               // instructions per K block (SASS, 2026-11-25).
               Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
                          desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
-                         ks > 0 ? 1u : 0u);
+                         kNoPromote || ks > 0 ? 1u : 0u);
             } else {
-              Wgmma::mma(desc_a, desc_b, acc, ks > 0 ? 1u : 0u);
+              Wgmma::mma(desc_a, desc_b, acc, kNoPromote || ks > 0 ? 1u : 0u);
             }
           }
           wgmma_commit();
@@ -560,7 +577,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           }
           wgmma_wait<0>();
           if (s == C::kSlices - 1) release(stage);
+#ifdef GEMMTUNE_NO_PROMOTE
+          if (GEMMTUNE_NO_PROMOTE == 2 && s == 0) {
+            promote(acc, sum[s], scale_lo, scale_hi);
+          } else {
+            scales_kept += (scale_lo[0] + scale_lo[1]) + (scale_hi[0] + scale_hi[1]);
+          }
+#else
           promote(acc, sum[s], scale_lo, scale_hi);
+#endif
         }
       };
       // mma_ahead: a second K block's MMAs are issued into a second accumulator before the
@@ -691,6 +716,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       else if (warpgroup == 0) k_loop(lo_const, IntConst<2>{});
     });
     if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
+#ifdef GEMMTUNE_NO_PROMOTE
+#pragma unroll
+    for (int i = 0; i < Wgmma::kAccum; ++i) sum[C::kSlices - 1][i] += acc[i];
+    sum[0][0] += scales_kept;
+#endif
 #ifdef GEMMTUNE_TILE_PROFILE
     tp_lap(kTpLoop);
 #endif

@@ -8,9 +8,14 @@
 # their cycles a call compare. Each side runs its usual 30-sample protocol (the flush between
 # samples; Nsight serializes launches, so the gaps between samples are longer than in a timed
 # burst).
-#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_REUSE_BUILD=1] [GEMMTUNE_NCU_PROBE=1] \
-#            bash scripts/device_peak_clock_ncu.sh [M N K CONFIG...]
-#   Default: the peak row and its pick. GEMMTUNE_NCU_PROBE=1 adds the probe's `mma` (MMAs alone).
+#   usage: GEMMTUNE_GIT_REV=<rev> [GEMMTUNE_REUSE_BUILD=1] [GEMMTUNE_NCU_PROBE=1|"VARIANT..."] \
+#            [GEMMTUNE_NCU_SKIP_DEEPGEMM=1] bash scripts/device_peak_clock_ncu.sh [M N K CONFIG...]
+#   Default: the peak row and its pick. GEMMTUNE_NCU_PROBE=1 adds the probe's `mma` (MMAs alone);
+#   a list of the probe's variants (e.g. "mma mma_fill_mc") adds each, on normal data.
+#   CONFIG@DEFINES (comma-separated GEMMTUNE_KERNEL_DEFINES, may be empty: `CONFIG@`) profiles
+#   `run --profile --profile-launches 30` instead of the timed run: 30 launches behind the same
+#   flush, no validation, so a diagnostic hook whose output is wrong by design (e.g.
+#   GEMMTUNE_NO_PROMOTE=1) can be read; compare such a line with `CONFIG@`, the same mode.
 #   carry: .devdeps .anchors (.dgcache). Appends to $OUT/ncu_log.txt, $OUT/ncu.csv (every
 #   profiled launch) and $OUT/ncu_summary.md (per row and side: the launches longer than 400 µs,
 #   median µs, clock and cycles), so that one call can profile several rows.
@@ -25,8 +30,15 @@ source scripts/device_common.sh
 deepgemm_build_start
 gemmtune_build
 deepgemm_build_wait
-if [[ ${GEMMTUNE_NCU_PROBE:-0} == 1 && ! -x /tmp/probe ]]; then
-  bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
+probe_variants=${GEMMTUNE_NCU_PROBE:-0}
+[[ $probe_variants == 1 ]] && probe_variants=mma
+[[ $probe_variants == 0 ]] && probe_variants=
+if [[ -n $probe_variants && ! -x /tmp/probe ]]; then
+  if [[ ${GEMMTUNE_REUSE_BUILD:-0} == 1 && -x devbuild/mma_roof_probe ]]; then
+    cp devbuild/mma_roof_probe /tmp/probe  # staged by scripts/stage_device_build.sh
+  else
+    bash scripts/build_mma_roof_probe.sh /tmp/probe || exit 1
+  fi
 fi
 ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { stamp "ncu not found"; exit 3; }
@@ -41,14 +53,29 @@ profile() {  # SIDE KERNEL_REGEX COMMAND...: every matching launch of COMMAND, o
     || { echo "ncu $side failed"; tail -3 /tmp/ncu_err.log; }
   stamp "ncu $side done"
 }
-python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null  # DeepGEMM's JIT, unprofiled
-for config in "${configs[@]}"; do
+if [[ ${GEMMTUNE_NCU_SKIP_DEEPGEMM:-0} != 1 ]]; then
+  python3 scripts/dg_sustained.py "$m" "$n" "$k" 3 > /dev/null  # DeepGEMM's JIT, unprofiled
+fi
+for entry in "${configs[@]}"; do
+  config=${entry%%@*}
+  if [[ $entry == *@* ]]; then  # the profiled range: 30 launches behind the flush, unvalidated
+    defines=${entry#*@}
+    GEMMTUNE_KERNEL_DEFINES=${defines//,/ } devbuild/gemmtune compile --config "$config" > /dev/null
+    GEMMTUNE_KERNEL_DEFINES=${defines//,/ } profile "gemmtune $config profiled [${defines:-no hook}]" \
+      sm90_fp8_gemm_1d2d --profile-from-start off devbuild/gemmtune --log-level warn run --m "$m" \
+      --n "$n" --k "$k" --config "$config" --timing call --profile --profile-launches 30
+    continue
+  fi
   devbuild/gemmtune compile --config "$config" > /dev/null
   profile "gemmtune $config" sm90_fp8_gemm_1d2d devbuild/gemmtune --log-level warn run --m "$m" --n "$n" \
     --k "$k" --config "$config" --timing call --iters 30 --baseline-timing none --json
 done
-profile deepgemm sm90_fp8_gemm_1d2d python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 normal
-[[ ${GEMMTUNE_NCU_PROBE:-0} == 1 ]] && profile "probe mma (normal)" roof /tmp/probe "$m" "$n" "$k" 30 mma normal
+if [[ ${GEMMTUNE_NCU_SKIP_DEEPGEMM:-0} != 1 ]]; then
+  profile deepgemm sm90_fp8_gemm_1d2d python3 scripts/dg_sustained.py "$m" "$n" "$k" 30 normal
+fi
+for variant in $probe_variants; do
+  profile "probe $variant (normal)" roof /tmp/probe "$m" "$n" "$k" 30 "$variant" normal
+done
 { echo "== row $row"; cat "$csv"; } >> "$OUT/ncu.csv"
 python3 - "$csv" "$row" <<'PY' | tee -a "$OUT/ncu_summary.md"
 import csv, statistics, sys

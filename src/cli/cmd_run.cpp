@@ -45,6 +45,7 @@ struct RunOptions {
   std::string baseline_timing = "separate";
   bool json = false;
   bool profile = false;
+  int profile_launches = 1;  ///< --profile: launches inside the profiled range
   bool stream_floor = false;
   int chain = 0;  ///< > 0: time chains of this many calls, plain and overlapped (run_chain)
 };
@@ -338,6 +339,9 @@ int run_run(const RunOptions& o) {
   if (o.chain > 0 && (*layout != GroupLayout::kNone || o.profile || o.stream_floor)) {
     throw Error(kExitUsage, "--chain: dense problems only, without --profile or --stream-floor");
   }
+  if (o.profile_launches != 1 && (!o.profile || *layout != GroupLayout::kNone)) {
+    throw Error(kExitUsage, "--profile-launches: dense problems with --profile only");
+  }
   if (*layout != GroupLayout::kNone) return run_grouped(o, *layout);
   if (o.m == 0) throw Error(kExitUsage, "--m: required for a dense problem");
   if (!o.group_m.empty() || o.max_m != 0) {
@@ -365,13 +369,14 @@ int run_run(const RunOptions& o) {
                compiled.ptxas.spill_store_bytes + compiled.ptxas.spill_load_bytes);
   ProblemBench bench(problem, bench_options(o));
   if (o.profile) {
-    bench.profile(*config, compiled);
+    bench.profile(*config, compiled, o.profile_launches);
     std::cout << fmt::format(
-        "profiled one launch of {} between cudaProfilerStart/Stop. To collect it with Nsight "
+        "profiled {} launch(es) of {} between cudaProfilerStart/Stop. To collect it with Nsight "
         "Compute (the trailing '/' selects a push/pop range):\n  ncu --profile-from-start off --nvtx --nvtx-include \"gemmtune@profile {}/\" "
         "--clock-control none --set full -o {} gemmtune run --m {} --n {} --k {} --config {} "
         "--profile\n",
-        compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k, o.config);
+        o.profile_launches, compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k,
+        o.config);
     return kExitOk;
   }
   if (o.chain > 0) return run_chain(o, *config, compiled, bench, env);
@@ -485,6 +490,11 @@ void register_run(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(2, 1000));
   cmd->add_flag("--profile", options->profile,
                 "one warm-up and one launch inside cudaProfilerStart/Stop; prints the ncu command");
+  cmd->add_option("--profile-launches", options->profile_launches,
+                  "--profile: this many launches inside the profiled range, each behind the L2 "
+                  "flush as a timed call is (the spread of a burst under Nsight; the only way to "
+                  "read a diagnostic hook whose output fails validation); default 1")
+      ->check(CLI::Range(1, 1000));
   cmd->callback([options, &exit_code] { exit_code = run_run(*options); });
 }
 

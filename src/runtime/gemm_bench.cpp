@@ -281,7 +281,8 @@ std::vector<uint16_t> ProblemBench::output() const {
   return d;
 }
 
-void ProblemBench::profile(const KernelConfig& config, const jit::CompileResult& compiled) {
+void ProblemBench::profile(const KernelConfig& config, const jit::CompileResult& compiled,
+                           int launches) {
   GT_CHECK(compiled.ok, kExitFailed, "config did not compile: " + compiled.log);
   State& s = *state_;
   const GemmKernel kernel(config, compiled.cubin, compiled.kernel_name);
@@ -291,7 +292,10 @@ void ProblemBench::profile(const KernelConfig& config, const jit::CompileResult&
   GT_CUDA_CHECK(cudaProfilerStart());
   {
     NvtxRange range("profile " + to_string(config));
-    prepared.launch(s.timer.stream());
+    for (int i = 0; i < launches; ++i) {
+      if (launches > 1) s.timer.flush();
+      prepared.launch(s.timer.stream());
+    }
     GT_CUDA_CHECK(cudaStreamSynchronize(s.timer.stream()));
   }
   GT_CUDA_CHECK(cudaProfilerStop());

@@ -156,8 +156,11 @@ class ProblemBench {
   [[nodiscard]] Measurement measure_side_by_side(const std::vector<RunoffCandidate>& candidates,
                                                  const std::optional<AlgoRecord>& best_algo,
                                                  const RunoffPlan& runoff = {});
-  /// One warm-up and one launch of `config` between cudaProfilerStart/Stop (for ncu).
-  void profile(const KernelConfig& config, const jit::CompileResult& compiled);
+  /// One warm-up, then `launches` launches of `config` between cudaProfilerStart/Stop (for
+  /// ncu), each behind the timing options' L2 flush as a timed call is: several launches give
+  /// Nsight the spread of a burst, and a diagnostic hook whose output is wrong by design (not
+  /// timed, README "Kernel experiments") its clock and cycles.
+  void profile(const KernelConfig& config, const jit::CompileResult& compiled, int launches = 1);
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
   /// The bf16 bits of D ([m][n]) left by the last validated launch.

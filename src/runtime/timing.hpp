@@ -161,6 +161,10 @@ class Timer {
   /// Sets TimingOptions::settle_ms for the timings that follow.
   void set_settle_ms(int settle_ms) { options_.settle_ms = settle_ms; }
 
+  /// Queues the options' L2 flush (a memset or the read stream, TimingOptions::flush_kind) on
+  /// the stream, as before every timed sample; nothing when flush_l2 is off.
+  void flush();
+
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
   [[nodiscard]] const TimingOptions& options() const { return options_; }
 
@@ -175,7 +179,6 @@ class Timer {
   void record_sample(const TimedLaunch& launch, TimingStats& stats);
   /// clock_per_sample: the SM clock now (the probe queued on the stream) added to `stats`.
   void record_clock(TimingStats& stats);
-  void flush();
   /// Starts a new loop of timed samples: the next sample's interval is not measured.
   void restart_sample_loop() { last_sample_start_.reset(); }
   /// Drains the stream, then sleeps `idle_ms` on the host.

@@ -145,6 +145,23 @@ TEST(CliHostileInput, RunChainRefusesOneCallAndTheModesItDoesNotTime) {
   }
 }
 
+TEST(CliHostileInput, RunProfileLaunchesNeedsADenseProfile) {
+  for (const char* extra : {"", "--layout grouped_contiguous --group-m 64 --profile"}) {
+    const test::RunResult r = test::run_gemmtune(
+        std::string("run --m 64 --n 7168 --k 2048 --config bm64_bn64_s8_mc0_sm132_rN8_sk1 "
+                    "--profile-launches 30 ") +
+        extra);
+    EXPECT_EQ(r.exit_code, 2) << extra << ": " << r.err;
+    EXPECT_NE(r.err.find("--profile-launches: dense problems with --profile only"), std::string::npos)
+        << extra << ": " << r.err;
+  }
+  const test::RunResult zero = test::run_gemmtune(
+      "run --m 64 --n 7168 --k 2048 --config bm64_bn64_s8_mc0_sm132_rN8_sk1 --profile "
+      "--profile-launches 0");
+  EXPECT_EQ(zero.exit_code, 2) << zero.err;
+  EXPECT_NE(zero.err.find("--profile-launches"), std::string::npos) << zero.err;
+}
+
 TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
   const test::TempDir dir;
   std::string ms;

@@ -122,6 +122,10 @@ TEST(ExperimentHooks, EachCompilesAndChangesItsKernel) {
       // A diagnostic: the ring's fill alone, no MMA (its output fails validation by design).
       {"GEMMTUNE_FILL_ONLY=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
       {"GEMMTUNE_FILL_ONLY=1", "bm192_bn128_s4_mc0_sm132_rN8_sk1", true},
+      // A diagnostic: the promotion's FFMAs left out, all or the second slice's (wrong output
+      // by design; the scales are still loaded).
+      {"GEMMTUNE_NO_PROMOTE=1", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
+      {"GEMMTUNE_NO_PROMOTE=2", "bm256_bn128_s3_mcA_sm132_rN8_sk1_k16384", true},
       // Diagnostics: a one-warpgroup stage without its sA load, or without the weight scales'.
       {"GEMMTUNE_NO_SA_TMA=1", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
       {"GEMMTUNE_NO_SB_TMA=1", "bm64_bn32_s16_mc0_sm132_rN8_sk1_k7168", true},
