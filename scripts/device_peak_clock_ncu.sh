@@ -79,28 +79,35 @@ done
 { echo "== row $row"; cat "$csv"; } >> "$OUT/ncu.csv"
 python3 - "$csv" "$row" <<'PY' | tee -a "$OUT/ncu_summary.md"
 import csv, statistics, sys
+# A side listed twice (an A/B repeated to see the order's drift) has a block per run: its
+# launches are pooled, and the medians of each run are listed too.
 blocks, side = {}, None
 for line in open(sys.argv[1]):
     if line.startswith("== "):
-        side = line[3:].strip(); blocks[side] = []; continue
-    blocks[side].append(line)
+        side = line[3:].strip(); blocks.setdefault(side, []).append([]); continue
+    blocks[side][-1].append(line)
 print(f"\n{sys.argv[2]}\n")
-print("| side | launches > 400 µs | µs | SM MHz in the kernel | kcycles a call |")
-print("|---|--:|--:|--:|--:|")
-for side, lines in blocks.items():
+print("| side | launches > 400 µs | µs | SM MHz in the kernel | kcycles a call | µs of each run |")
+print("|---|--:|--:|--:|--:|---|")
+def long_launches(lines):  # [(µs, MHz, kcycles)] of the launches longer than 400 µs
     rows = list(csv.reader(lines))
     if len(rows) < 3:
-        print(f"| {side} | 0 | | | |"); continue
+        return []
     head, units, data = rows[0], rows[1], rows[2:]
     col = {h: i for i, h in enumerate(head)}
     def val(r, name):
         return float(r[col[name]].replace(",", ""))
     scale = {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3}[units[col["gpu__time_duration.sum"]]]
     hz = {"hz": 1e-6, "khz": 1e-3, "mhz": 1.0, "ghz": 1e3}[units[col["sm__cycles_elapsed.avg.per_second"]].lower()]
-    long = [r for r in data if val(r, "gpu__time_duration.sum") * scale > 400]
-    if not long:
-        print(f"| {side} | 0 | | | |"); continue
-    med = lambda name, f: statistics.median(val(r, name) * f for r in long)
-    print(f"| {side} | {len(long)} | {med('gpu__time_duration.sum', scale):.1f} | "
-          f"{med('sm__cycles_elapsed.avg.per_second', hz):.0f} | {med('sm__cycles_elapsed.avg', 1e-3):.0f} |")
+    out = [(val(r, "gpu__time_duration.sum") * scale, val(r, "sm__cycles_elapsed.avg.per_second") * hz,
+            val(r, "sm__cycles_elapsed.avg") * 1e-3) for r in data]
+    return [x for x in out if x[0] > 400]
+for side, runs in blocks.items():
+    per_run = [long_launches(lines) for lines in runs]
+    pooled = [x for run in per_run for x in run]
+    if not pooled:
+        print(f"| {side} | 0 | | | | |"); continue
+    med = lambda i, xs: statistics.median(x[i] for x in xs)
+    each = ", ".join(f"{med(0, run):.1f}" for run in per_run if run)
+    print(f"| {side} | {len(pooled)} | {med(0, pooled):.1f} | {med(1, pooled):.0f} | {med(2, pooled):.0f} | {each} |")
 PY
