@@ -20,6 +20,7 @@ struct Ranked {
   double predicted_us = 0.0;
   int64_t bucket = 0;    // predictions in one bucket are ties
   size_t model_rank = 0; // position in rank_configs()
+  bool fills_sms_whole_k = false;  // its tile's whole-K tiles fill kDepthWholeKMulticastWaves
 };
 
 using Tile = std::pair<int, int>;  // block_m, block_n
@@ -54,9 +55,12 @@ struct Tried {
   const double log_step = std::log1p(kTieTolerance);
   for (size_t i = 0; i < model.size(); ++i) {
     const double us = model[i].cost.total_us;
+    const KernelConfig& c = legal[model[i].index];
     ranked.push_back({.index = model[i].index, .predicted_us = us,
                       .bucket = static_cast<int64_t>(std::floor(std::log(us) / log_step)),
-                      .model_rank = i});
+                      .model_rank = i,
+                      .fills_sms_whole_k = model[i].cost.tiles / c.split_k >=
+                                           kDepthWholeKMulticastWaves * c.num_sms});
   }
   // NOTE: within a tie, more stages first: the model stops crediting stages once the ring covers
   // its assumed memory latency, and a deeper ring hides latency the model does not see.
@@ -263,6 +267,20 @@ std::vector<Candidate> select_candidates(const Problem& problem,
           }
         }
         if (!best) continue;
+        // A new multicast is tried whole-K where the tile's whole-K tiles fill the SMs
+        // (kDepthWholeKMulticastWaves): the best-ranked unpicked variant with that multicast and
+        // one split, if there is one.
+        if (best_novelty == 0 && legal[ranked[*best].index].split_k > 1 &&
+            ranked[*best].fills_sms_whole_k) {
+          const Multicast mc = legal[ranked[*best].index].multicast;
+          for (const size_t pos : members[tiles[t]]) {
+            const KernelConfig& c = legal[ranked[pos].index];
+            if (!picked[pos] && c.multicast == mc && c.split_k == 1) {
+              best = pos;
+              break;
+            }
+          }
+        }
         tried[t].add(legal[ranked[*best].index]);
         pick(*best);
         progress = true;

@@ -12,7 +12,9 @@
 ///   depth    round-robin over the max(1, N/8) best tiles: each turn takes the tile's
 ///            best-ranked variant that is newest, i.e. a multicast not tried yet, else a new
 ///            stage count, else a new split-K: what the model separates least (multicast was
-///            worth 1.11x at 4096x7168x16384, PERF_LOG.md). Raster order and group only matter,
+///            worth 1.11x at 4096x7168x16384, PERF_LOG.md). A new multicast is tried with one
+///            split where the tile's whole-K tiles fill the SMs (kDepthWholeKMulticastWaves).
+///            Raster order and group only matter,
 ///            and are only predicted to matter, when an operand outgrows L2: the ranking covers
 ///            them;
 ///   fill     the best remaining configs of the ranking, if passes 1-2 ran out.
@@ -48,6 +50,14 @@ inline constexpr int64_t kDefaultBudgetConfigs = 24;
 inline constexpr int64_t kBudgetConfigsPerKTwin = 8;
 /// Predictions closer than this (relative) are ties for the ranking's tie-break.
 inline constexpr double kTieTolerance = 0.005;
+/// Where a tile's whole-K tiles fill at least this many waves of its num_sms, the depth pass
+/// tries a new multicast with one split even when the model ranks a split-K variant first.
+/// NOTE: in session 51's full dsv3 sweep (H200) no split-K config won where whole-K tiles filled
+/// a wave (154 problems screened both), yet at 12288 x 7168 x 16384 the model's split-K 2
+/// favourites took all of bm256_bn128's multicast turns (3187-3805 µs), and its whole-K mcA,
+/// level with DeepGEMM there (1.002 by counters, 1.008 in bursts) where the pick trailed by
+/// 2.4%, was never measured (results/2026-11-28-promotion-energy/).
+inline constexpr int64_t kDepthWholeKMulticastWaves = 1;
 
 /// The K-specialised twins a budget of `max_configs` adds by default: max(1, N / 8), -1 (one per
 /// pick) for every legal config.

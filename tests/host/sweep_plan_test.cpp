@@ -120,6 +120,30 @@ TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirPicks) {
 
 // A split-K pick stands for its whole-K twin: at 12288 x 7168 x 16384 the default budget picks
 // bm256_bn128 with split-K 2 only, and the twin of the tile that wins there must still run.
+// kDepthWholeKMulticastWaves: where a tile's whole-K tiles fill the SMs, the depth pass tries a new
+// multicast with one split. At 12288 x 7168 x 16384 the model ranks bm256_bn128's split-K 2
+// variants first, and before the rule the whole-K mcA (level with DeepGEMM there, session 53)
+// was never screened; where whole-K tiles leave SMs idle (128 x 4096 x 7168: 62 bm64_bn136
+// tiles) the split-K multicast turn stays.
+TEST(SweepBudgetTwins, DepthTriesANewMulticastWholeKWhereTilesFillTheSms) {
+  const std::vector<KernelConfig> all =
+      enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
+  const auto picks_of = [&](int64_t m, int64_t n, int64_t k) {
+    const Problem p{.label = "", .m = m, .n = n, .k = k};
+    std::set<std::string> texts;
+    for (const sweep::Candidate& c :
+         sweep::select_candidates(p, legal_for(p, all), sweep::parse_budget("default"))) {
+      texts.insert(to_string(c.config));
+    }
+    return texts;
+  };
+  const std::set<std::string> large = picks_of(12288, 7168, 16384);
+  EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk1"), 1u);
+  EXPECT_EQ(large.count("bm256_bn128_s3_mcB_sm132_rN8_sk1"), 1u);
+  EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk2"), 0u);
+  EXPECT_EQ(picks_of(128, 4096, 7168).count("bm64_bn136_s8_mcA_sm132_rN8_sk2"), 1u);
+}
+
 TEST(SweepBudgetTwins, SplitKPickGetsItsWholeKTwin) {
   const std::vector<KernelConfig> all =
       enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
