@@ -374,9 +374,10 @@ int run_run(const RunOptions& o) {
         "profiled {} launch(es) of {} between cudaProfilerStart/Stop. To collect it with Nsight "
         "Compute (the trailing '/' selects a push/pop range):\n  ncu --profile-from-start off --nvtx --nvtx-include \"gemmtune@profile {}/\" "
         "--clock-control none --set full -o {} gemmtune run --m {} --n {} --k {} --config {} "
-        "--profile\n",
+        "--profile{}\n",
         o.profile_launches, compiled.kernel_name, o.config, compiled.kernel_name, o.m, o.n, o.k,
-        o.config);
+        o.config,
+        o.profile_launches > 1 ? fmt::format(" --profile-launches {}", o.profile_launches) : "");
     return kExitOk;
   }
   if (o.chain > 0) return run_chain(o, *config, compiled, bench, env);
