@@ -157,9 +157,10 @@ class ProblemBench {
                                                  const std::optional<AlgoRecord>& best_algo,
                                                  const RunoffPlan& runoff = {});
   /// One warm-up, then `launches` launches of `config` between cudaProfilerStart/Stop (for
-  /// ncu), each behind the timing options' L2 flush as a timed call is: several launches give
-  /// Nsight the spread of a burst, and a diagnostic hook whose output is wrong by design (not
-  /// timed, README "Kernel experiments") its clock and cycles.
+  /// ncu). More than one: each behind the timing options' L2 flush as a timed call is, so
+  /// Nsight sees a burst's spread, and a diagnostic hook whose output is wrong by design (not
+  /// timed, README "Kernel experiments") its clock and cycles; one launch is profiled as before
+  /// `--profile-launches` existed, unflushed.
   void profile(const KernelConfig& config, const jit::CompileResult& compiled, int launches = 1);
 
   [[nodiscard]] const Problem& problem() const { return problem_; }
