@@ -1,7 +1,7 @@
 // accuracy.json (gemmtune.accuracy/2; /1 is read too): writing, reading back, and the writer of the file set.
 #include <fmt/format.h>
 
-#include "core/accuracy_accumulation.hpp"
+#include "core/accuracy/accuracy_accumulation.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/validation_metrics.hpp"

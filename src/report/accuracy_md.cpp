@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "core/accuracy_accumulation.hpp"
+#include "core/accuracy/accuracy_accumulation.hpp"
 #include "report/accuracy_report.hpp"
 #include "report/markup.hpp"
 

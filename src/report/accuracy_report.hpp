@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "core/accuracy_study.hpp"
+#include "core/accuracy/accuracy_study.hpp"
 
 namespace gemmtune::report {
 
 /// Schema of accuracy.json. /2: vs_reference judged with a per-row relative-error floor
-/// (core/accuracy_validation.hpp), with the floor, its range, the worst element and the dense
+/// (core/accuracy/accuracy_validation.hpp), with the floor, its range, the worst element and the dense
 /// bar's whole-output value beside it. /1 (whole-output floor) is still read.
 inline constexpr const char* kAccuracySchema = "gemmtune.accuracy/2";
 inline constexpr const char* kAccuracySchemaV1 = "gemmtune.accuracy/1";

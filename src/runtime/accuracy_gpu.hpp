@@ -1,5 +1,5 @@
 #pragma once
-/// The GPU side of `gemmtune accuracy` (core/accuracy_study.hpp's AccuracyDevice): host-quantized
+/// The GPU side of `gemmtune accuracy` (core/accuracy/accuracy_study.hpp's AccuracyDevice): host-quantized
 /// operands uploaded as they are, multiplied by
 ///   - cuBLASLt FP64 GEMM: the float64 reference of unquantized inputs and the reference_gpu path;
 ///   - cuBLASLt BF16 GEMM (FP32 compute, BF16 D): the bf16 recipe;
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/accuracy_study.hpp"
+#include "core/accuracy/accuracy_study.hpp"
 #include "core/kernel_config.hpp"
 #include "runtime/cuda_handles.hpp"
 

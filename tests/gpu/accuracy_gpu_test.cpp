@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <tuple>
 
-#include "core/accuracy_inputs.hpp"
-#include "core/accuracy_recipes.hpp"
-#include "core/accuracy_study.hpp"
+#include "core/accuracy/accuracy_inputs.hpp"
+#include "core/accuracy/accuracy_recipes.hpp"
+#include "core/accuracy/accuracy_study.hpp"
 #include "core/quantize_recipes.hpp"
 #include "core/validation_metrics.hpp"
 #include "core/number_formats.hpp"

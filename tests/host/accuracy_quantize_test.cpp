@@ -7,7 +7,7 @@
 #include <limits>
 #include <random>
 
-#include "core/accuracy_metrics.hpp"
+#include "core/accuracy/accuracy_metrics.hpp"
 #include "core/error.hpp"
 #include "core/number_formats.hpp"
 #include "core/quantize_recipes.hpp"

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <random>
 
-#include "core/accuracy_accumulation.hpp"
-#include "core/accuracy_inputs.hpp"
-#include "core/accuracy_metrics.hpp"
-#include "core/accuracy_recipes.hpp"
-#include "core/accuracy_study.hpp"
+#include "core/accuracy/accuracy_accumulation.hpp"
+#include "core/accuracy/accuracy_inputs.hpp"
+#include "core/accuracy/accuracy_metrics.hpp"
+#include "core/accuracy/accuracy_recipes.hpp"
+#include "core/accuracy/accuracy_study.hpp"
 #include "core/quantize_recipes.hpp"
 #include "report/accuracy_report.hpp"
 #include "test_support.hpp"
@@ -293,7 +293,7 @@ std::vector<int64_t> massive_rows(const AccuracyOperands& ops) {
 }
 
 // The H200 run of 2026-11-22 failed the dense bar on massive_activations only, gemmtune and
-// cuBLASLt alike, at elements of massive rows that cancel (core/accuracy_validation.hpp). With
+// cuBLASLt alike, at elements of massive rows that cancel (core/accuracy/accuracy_validation.hpp). With
 // the per-row floor an error of that size passes; a 50% error in one element still fails, in a
 // massive row and in a normal one.
 TEST(AccuracyStudyLoop, MassiveActivationsJudgedPerRow) {

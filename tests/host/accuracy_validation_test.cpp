@@ -1,4 +1,4 @@
-// The bar `gemmtune accuracy` judges kernel outputs by (core/accuracy_validation.hpp): the dense
+// The bar `gemmtune accuracy` judges kernel outputs by (core/accuracy/accuracy_validation.hpp): the dense
 // bar with the relative-error floor taken per row. It must pass an error the size the H200's
 // FP8 accumulation makes in a massive-activation row, and still fail a 50% error in one element.
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/accuracy_validation.hpp"
+#include "core/accuracy/accuracy_validation.hpp"
 #include "core/number_formats.hpp"
 
 namespace gemmtune {

@@ -1,4 +1,4 @@
-#include "core/accuracy_validation.hpp"
+#include "core/accuracy/accuracy_validation.hpp"
 
 #include <fmt/format.h>
 

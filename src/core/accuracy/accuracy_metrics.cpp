@@ -1,4 +1,4 @@
-#include "core/accuracy_metrics.hpp"
+#include "core/accuracy/accuracy_metrics.hpp"
 
 #include <algorithm>
 #include <cmath>

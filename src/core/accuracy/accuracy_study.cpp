@@ -1,11 +1,11 @@
-#include "core/accuracy_study.hpp"
+#include "core/accuracy/accuracy_study.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "core/accuracy_accumulation.hpp"
+#include "core/accuracy/accuracy_accumulation.hpp"
 #include "core/error.hpp"
 
 namespace gemmtune {

@@ -1,4 +1,4 @@
-#include "core/accuracy_inputs.hpp"
+#include "core/accuracy/accuracy_inputs.hpp"
 
 #include <fmt/format.h>
 

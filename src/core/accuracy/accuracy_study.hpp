@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/accuracy_inputs.hpp"
-#include "core/accuracy_metrics.hpp"
-#include "core/accuracy_recipes.hpp"
-#include "core/accuracy_validation.hpp"
+#include "core/accuracy/accuracy_inputs.hpp"
+#include "core/accuracy/accuracy_metrics.hpp"
+#include "core/accuracy/accuracy_recipes.hpp"
+#include "core/accuracy/accuracy_validation.hpp"
 #include "core/problem.hpp"
 
 namespace gemmtune {

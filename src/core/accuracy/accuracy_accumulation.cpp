@@ -1,4 +1,4 @@
-#include "core/accuracy_accumulation.hpp"
+#include "core/accuracy/accuracy_accumulation.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "core/accuracy_recipes.hpp"
+#include "core/accuracy/accuracy_recipes.hpp"
 
 namespace gemmtune {
 
