@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_accuracy.sh [SHAPES] [-- extra accuracy flags]
 # One device call for `gemmtune accuracy` (issue 13), carrying .devdeps: builds gemmtune and the
 # GPU tests (scripts/device_build.sh, unless devbuild/ is already there and GEMMTUNE_REBUILD=0),
 # runs the accuracy GPU tests, then `gemmtune accuracy` on a small shape set. Everything lands
 # under $OUT (7 files: the device tool keeps at most 8):
 #   build.log, devices.txt, accuracy_gpu_tests.log, accuracy.log, acc/accuracy.{json,md,svg}
-#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_accuracy.sh [SHAPES] [-- extra accuracy flags]
-#   (default SHAPES configs/bench/accuracy_small.json; e.g. `-- --seeds 2 --inputs gaussian`)
+#   (default SHAPES configs/accuracy_small.json; e.g. `-- --seeds 2 --inputs gaussian`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT/acc"
-shapes=configs/bench/accuracy_small.json
+shapes=configs/accuracy_small.json
 if [[ $# -gt 0 && $1 != -- ]]; then shapes=$1; shift; fi
 [[ ${1:-} == -- ]] && shift
 bin=${GEMMTUNE_DEVICE_BIN:-devbuild}

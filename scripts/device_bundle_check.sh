@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+#   usage: bash scripts/device_bundle_check.sh [TABLE | --sweep]
 # Issue 14's device proof, one call: exports a dsv3-quick tuning table as a kernel bundle and as
 # cuBLASLt algorithm records, builds the standalone consumers (tests/bundle_consumer/) against
 # them with the system g++, and runs them:
@@ -11,7 +12,6 @@
 #     call_sync) against the recorded time.
 # Runs in the repository root on the GPU machine with gemmtune built in devbuild/
 # (scripts/device_build.sh; carry .devdeps, whose nlohmann/json the replay consumer also uses).
-#   usage: bash scripts/device_bundle_check.sh [TABLE | --sweep]
 #     TABLE    a tuning_table.json (default: the committed 2026-11-21 dsv3-quick call sweep)
 #     --sweep  first tunes configs/dsv3-quick.json here (today's call protocol) and uses that table
 # Writes 7 files (8 with --sweep) under $OUT: devices.txt, bundle_check.log, manifest.json,

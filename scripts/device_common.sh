@@ -1,3 +1,4 @@
+#   usage: source scripts/device_common.sh   (from a scripts/device_*.sh; not run on its own)
 # Steps every device call shares (sourced by scripts/device_*.sh; not run on its own):
 #   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (carry .anchors;
 #                           carry .dgcache too to reuse its JIT kernels, deepgemm_cache_save)

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_sweep.sh [BUDGET=default]
 # One device call for issue 11: build gemmtune here, run the GPU suite, then `gemmtune sweep` over
-# the grouped problems DeepGEMM is timed on (configs/bench/grouped_*.json as one shape set), so the
+# the grouped problems DeepGEMM is timed on (configs/deepgemm/grouped_*.json as one shape set), so the
 # table's choice per problem comes from the sweep, not from a hand-made list. The run folder stays
 # in runs/grouped-bench (a warm machine keeps it for the next call: scripts/
 # device_grouped_vs_deepgemm.sh with GEMMTUNE_TABLE) and comes back as $OUT/grouped_sweep.tgz.
-#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_sweep.sh [BUDGET=default]
 #   carry: .devdeps. Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER, GEMMTUNE_DEADLINE_S (550):
 #   the sweep is interrupted (SIGINT: every finished record kept, reports written) to end in time.
 #   GEMMTUNE_PROBLEMS: the problem files (dg_grouped.py format; default the two bench files);
 #   GEMMTUNE_SHARD=I/N: sweep shard I of N only (`sweep --shard`; run folder
 #   runs/grouped-bench-shard-I-of-N, joined later with `gemmtune merge`), for sets that a call
-#   cannot sweep whole (configs/bench/grouped_dsv3_moe_full.json: 64 problems, ~7 s each);
+#   cannot sweep whole (configs/deepgemm/grouped_dsv3_moe_full.json: 64 problems, ~7 s each);
 #   GEMMTUNE_DG_WARM=1 (carry .anchors .dgcache): first build DeepGEMM and compile its kernels for
 #   the problems (scripts/dg_warm_grouped.py, at most 240 s), so the comparison calls that follow
 #   on this machine spend no time on either; the cache comes back as $OUT/dg_jit_cache.tgz.
@@ -24,7 +24,7 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
 gemmtune_build
 gpu_suite
-problem_files=${GEMMTUNE_PROBLEMS:-configs/bench/grouped_dsv3_moe.json configs/bench/grouped_dg_tests.json}
+problem_files=${GEMMTUNE_PROBLEMS:-configs/deepgemm/grouped_dsv3_moe.json configs/deepgemm/grouped_dg_tests.json}
 if [[ ${GEMMTUNE_DG_WARM:-0} == 1 ]]; then
   # NOTE: before the sweep, never beside it: the compiles would load the CPUs the sweep launches from.
   deepgemm_build_start; deepgemm_build_wait

@@ -4,7 +4,7 @@
 # grouped), then grouped problems timed beside DeepGEMM: DeepGEMM pass 1, gemmtune (candidates
 # validated and timed interleaved, scripts/grouped_vs_deepgemm.py), DeepGEMM pass 2.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
-#   default configs/bench/grouped_dg_tests.json. carry: .devdeps .anchors
+#   default configs/deepgemm/grouped_dg_tests.json. carry: .devdeps .anchors
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
 #   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
 #   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
@@ -22,7 +22,7 @@ set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
 # Several files are concatenated into one problem list.
-(( $# )) || set -- configs/bench/grouped_dg_tests.json
+(( $# )) || set -- configs/deepgemm/grouped_dg_tests.json
 problems=/tmp/grouped_problems.json
 python3 -c 'import json,sys; json.dump({"problems": [p for f in sys.argv[1:] for p in json.load(open(f))["problems"]]}, open("/tmp/grouped_problems.json", "w"))' "$@"
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-560} ))

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
 # One device call for issue 10's evidence: build gemmtune here (scripts/device_build.sh) while
 # DeepGEMM builds beside it (.anchors = ../shared/anchors, carried), the GPU suite, a sweep of a
 # shape set with the call protocol, then every row of its tuning table timed beside DeepGEMM
 # (anchors' dg_compare.py: gemmtune's choice re-timed by `gemmtune run`, alternating problem by
-# problem), and the protocol check (scripts/dg_protocol_check.py) on configs/bench/protocol_rows.txt.
-#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
+# problem), and the protocol check (scripts/dg_protocol_check.py) on configs/deepgemm/protocol_rows.txt.
 #   SHAPES: shape-set files, or FILE:I/N for part I of N (scripts/shape_set_part.py); default
 #   configs/dsv3-quick.json. carry: .devdeps .anchors
 #   Env: GEMMTUNE_TABLE (a tuning table of the one SHAPES given: no sweep, its picks are
-#   compared, e.g. a full set's table from scripts/device_full_sweep.sh), GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
+#   compared, e.g. a full set's table from scripts/lab/device_full_sweep.sh), GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
 #   the protocol check), GEMMTUNE_BUDGET (default),
 #   GEMMTUNE_SWEEP_TIMING (default call; kernel is the sweep's own default), GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
@@ -81,6 +81,6 @@ PY
 done
 cat /tmp/dg_warm-*.json > "$OUT/dg_warm.json" 2>/dev/null
 if [[ ${GEMMTUNE_SKIP_PROTOCOL:-0} != 1 ]]; then
-  python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" "${GEMMTUNE_PROTOCOL_ROWS:-configs/bench/protocol_rows.txt}" "$OUT/protocol.jsonl"
+  python3 scripts/dg_protocol_check.py "$PWD/devbuild/gemmtune" "${GEMMTUNE_PROTOCOL_ROWS:-configs/deepgemm/protocol_rows.txt}" "$OUT/protocol.jsonl"
   stamp "protocol check done"
 fi

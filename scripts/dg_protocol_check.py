@@ -1,3 +1,4 @@
+#   usage: python3 dg_protocol_check.py GEMMTUNE_BIN ROWS_FILE OUT.jsonl
 # Does the timing protocol, not the kernel, explain gemmtune's "fixed cost per call" against
 # DeepGEMM? Times both under the two call protocols (core/timing_mode.hpp), problem by problem:
 #   call:      flush, start event right behind it in stream order, the call, stop event
@@ -6,7 +7,6 @@
 #              until 2026-11-22: adds the host's launch latency).
 # DeepGEMM runs in this process (both protocols interleaved sample by sample); gemmtune runs as
 # `gemmtune run --timing MODE` subprocesses, the two modes one after the other.
-#   usage: python3 dg_protocol_check.py GEMMTUNE_BIN ROWS_FILE OUT.jsonl
 #   ROWS_FILE: lines "M N K CONFIG" (the config gemmtune times).
 import json, subprocess, sys
 import torch, deep_gemm

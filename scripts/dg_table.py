@@ -8,7 +8,7 @@
 # suspect and the geometric mean is also given without it: DeepGEMM is never that far behind
 # cuBLASLt's default, so such a median is a disturbed sample (session 35: 16 x 32768 x 512 and
 # 1 x 7168 x 18432 at 4.4x and 4.0x cuBLASLt, their neighbours at 1.1x), to be re-timed
-# (scripts/dg_recheck_rows.py), not a win to count.
+# (scripts/lab/dg_recheck_rows.py), not a win to count.
 import json, math, sys
 from collections import OrderedDict
 

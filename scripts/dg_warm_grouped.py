@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
+#   usage: dg_warm_grouped.py DG_GROUPED.py PROBLEMS.json [PROCESSES=8]
 """Compiles DeepGEMM's JIT kernels for grouped problems in parallel processes before they are
 timed: the anchors' dg_grouped.py on a share of the problems each (--iters 1), the disk cache
 (DG_JIT_CACHE_DIR) shared. Problems of one layout, N, K and group count go to the same process,
 so two processes do not compile the same kernel.
 
 Why: DeepGEMM compiles each kernel on its first call, one at a time (0224 of session 36: 199 s
-for the 8 dsv3-moe problems), and configs/bench/grouped_dsv3_moe_full.json has 64.
+for the 8 dsv3-moe problems), and configs/deepgemm/grouped_dsv3_moe_full.json has 64.
 
   usage: dg_warm_grouped.py DG_GROUPED.py PROBLEMS.json [PROCESSES=8]
 Prints the wall time and each process's exit code; the timings of these calls are thrown away.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+#   usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
 """Joins several passes of the grouped table beside DeepGEMM (grouped_cmp.jsonl files written by
 scripts/device_grouped_vs_deepgemm.sh) into one table: per row, gemmtune's median over its passes
 against the median of all DeepGEMM passes (each pass carries two), with the single passes' ratios

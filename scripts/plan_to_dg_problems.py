@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+#   usage: gemmtune plan --shapes SET.json --json | plan_to_dg_problems.py OUT.json [--skip FILE...]
 """The grouped problems of a shape set, their group sizes drawn by gemmtune itself (`gemmtune plan
 --json`, which owns the seeded distributions), written in the anchors' dg_grouped.py format
 (layout, n, k, ms, max_m, label), so DeepGEMM is timed on exactly the problems gemmtune sweeps.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+#   usage: bash scripts/same_pick_check.sh TABLE_ONE TABLE_MULTI OUT.jsonl [MAX_PROBLEMS] [ROUNDS] [AGAIN_ROUNDS]
 # Issue 12's same-pick check: where two tuning tables of one shape set (one GPU, several GPUs)
 # picked different configs, both configs are re-timed side by side on this GPU, each alone
 # (`gemmtune run --baseline-timing none`, call timing, 30 samples), alternating config by config,
@@ -9,7 +10,6 @@
 # 2 rounds flagged two rows at 1.04 that 6 rounds put at 1.008 and 0.974 (results/PERF_LOG.md,
 # session 48). The configs are compiled first, in parallel (a cold cache would otherwise compile
 # inside the loop, one at a time).
-#   usage: bash scripts/same_pick_check.sh TABLE_ONE TABLE_MULTI OUT.jsonl [MAX_PROBLEMS] [ROUNDS] [AGAIN_ROUNDS]
 #   (defaults: all, 2, 6; AGAIN_ROUNDS 0: no second pass). Env: GEMMTUNE_BIN (default
 #   devbuild/gemmtune), GEMMTUNE_CACHE_DIR. OUT.jsonl has one line per timed process, with its
 #   pass (1 or 2). Prints one line per problem and a summary; exit 0 when every re-timed problem

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+#   usage: [SHAPES=FILE SHARDS=N GPUS_PER_TASK=K ...] bash scripts/slurm/submit.sh   (variables below)
 # Submits a sharded gemmtune sweep to Slurm: a job array (one shard per task, `gemmtune sweep
 # --shard I/N`) and a merge job that runs once every task succeeded (--dependency=afterok), then
 # prints both job ids. README "Several nodes: Slurm". Every variable below can also be set in the

@@ -155,7 +155,7 @@ TEST(GroupedShapeSet, PlanCountsGroupedConfigsPerProblem) {
   }
 }
 
-// The DeepGEMM comparison times configs/bench/grouped_dsv3_moe_full.json and
+// The DeepGEMM comparison times configs/deepgemm/grouped_dsv3_moe_full.json and
 // grouped_dsv3_moe_dg_tests.json (scripts/plan_to_dg_problems.py wrote them from `plan --json`):
 // together they must be exactly the problems gemmtune draws from configs/dsv3-moe.json, or a
 // changed seed or distribution would leave issue 11's comparison timing other problems.
@@ -165,8 +165,8 @@ TEST(GroupedShapeSet, DeepGemmProblemFilesAreDsv3MoesOwnDraws) {
   for (const Problem& p : load_shape_set(resolve_input_path("configs/dsv3-moe.json")).problems)
     drawn.insert(Key{p.layout, p.n, p.k, p.group_m});
   std::multiset<Key> files;
-  for (const char* path : {"configs/bench/grouped_dsv3_moe_full.json",
-                           "configs/bench/grouped_dsv3_moe_dg_tests.json"}) {
+  for (const char* path : {"configs/deepgemm/grouped_dsv3_moe_full.json",
+                           "configs/deepgemm/grouped_dsv3_moe_dg_tests.json"}) {
     const nlohmann::json doc = nlohmann::json::parse(test::read_text(resolve_input_path(path)));
     for (const nlohmann::json& p : doc.at("problems")) {
       const std::string layout = p.at("layout");

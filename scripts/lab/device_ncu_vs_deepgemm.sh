@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Where does DeepGEMM spend less than gemmtune? One device call: Nsight Compute counters of one
+# launch of each side on the same problems (instructions, FFMAs, tensor-pipe activity, shared-memory
+# wavefronts, L2 and DRAM bytes, launch shape), clocks left free (--clock-control none).
+#   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/lab/device_ncu_vs_deepgemm.sh LIST_FILE
+#   LIST_FILE lines: M N K CONFIG (gemmtune's config; DeepGEMM uses its own heuristic).
+#   carry: .devdeps .anchors. Writes under $OUT: log.txt and ncu.txt.
+set -uo pipefail
+list=$1
+OUT=${OUT:-/tmp/gemmtune-device}
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
+dg_pid=$!
+bash scripts/device_build.sh || exit 1
+wait "$dg_pid"; tail -1 /tmp/dg_build.log
+export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+[[ -n $ncu_bin ]] || { echo "ncu not found"; exit 3; }
+metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg.per_second,smsp__inst_executed.sum
+metrics+=,smsp__sass_thread_inst_executed_op_ffma_pred_on.sum,sm__inst_executed_pipe_tensor_op_gmma.sum
+metrics+=,sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active
+metrics+=,smsp__issue_active.avg.pct_of_peak_sustained_active
+metrics+=,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum,smsp__inst_executed_op_global_ld.sum
+metrics+=,lts__t_bytes.sum,dram__bytes_read.sum,dram__bytes_write.sum
+metrics+=,launch__grid_size,launch__block_size,launch__shared_mem_per_block_dynamic,launch__registers_per_thread
+metrics+=,launch__cluster_dim_x
+# Where the tensor pipe's idle cycles go (session 13): L2 traffic to the SMs and its hit rate;
+# the WarpStateStats section adds what the warps wait on (smsp__average_warps_issue_stalled_*),
+# kept in ncu.txt's raw page.
+metrics+=,lts__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycles_active.avg
+: > "$OUT/ncu.txt"
+while read -r m n k config; do
+  [[ -z ${m:-} || $m == \#* ]] && continue
+  for side in gemmtune deepgemm; do
+    if [[ $side == gemmtune ]]; then
+      cmd=(devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" --profile)
+    else
+      python3 scripts/lab/dg_one_call.py "$m" "$n" "$k" > /dev/null 2>&1  # JIT outside the profiler
+      cmd=(python3 scripts/lab/dg_one_call.py "$m" "$n" "$k")
+    fi
+    echo "===== $side $m x $n x $k ${config}" >> "$OUT/ncu.txt"
+    "$ncu_bin" --profile-from-start off --clock-control none --kernel-name regex:sm90_fp8_gemm_1d2d \
+      --section WarpStateStats --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log \
+      | grep -v '^==' >> "$OUT/ncu.txt" || tail -3 /tmp/ncu_err.log
+  done
+  echo "profiled $m x $n x $k"
+done < "$list"
+python3 scripts/lab/ncu_raw_summary.py "$OUT/ncu.txt" "$metrics"
