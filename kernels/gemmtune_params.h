@@ -1,7 +1,7 @@
 // gemmtune_params.h: the launch parameters shared by host code (src/) and device code (kernels/).
 // NVRTC-clean: no includes; plain integer and pointer fields, and the GEMMTUNE_HOST_DEVICE macro.
 //
-// Layouts (README "The operation"):
+// Layouts (kernels/README.md "The operation"):
 //   A  e4m3 [M][K] row-major            (tensor map)
 //   B  e4m3 [N][K] row-major            (tensor map)
 //   sA fp32 [ceil(K/128)][m_pad4]       (tensor map; M contiguous, M padded to a multiple of 4)
@@ -9,7 +9,7 @@
 //                                        16-byte multiples as TMA requires)
 //   D  bf16 [M][N] row-major            (tensor map for the TMA store; plain pointer for split-K
 //                                        and for the grouped layouts' partial tiles)
-// Grouped layouts (README "Grouped GEMMs"): G groups share N and K. B is [G*N][K], sB is
+// Grouped layouts (kernels/README.md "Grouped GEMMs"): G groups share N and K. B is [G*N][K], sB is
 // [G*ceil(N/128)][sb_ld] (group g's scale rows first at g*ceil(N/128)). A, sA and D hold M rows:
 //   contiguous  the groups' rows concatenated, group g owns rows [offsets[g], offsets[g+1])
 //   masked      group g owns rows [g*max_m, g*max_m + masked_m[g]) of M = G*max_m

@@ -834,9 +834,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     }
     fence_barrier_init();
   }
-  // Programmatic dependent launch (README "Overlapped launches"): launched with the overlap
-  // attribute, this grid may start while the kernel before it in the stream still runs. Up to
-  // here it touched only its parameters and shared memory; every global read and write (the
+  // Programmatic dependent launch (kernels/README.md "Overlapped launches"): launched with the
+  // overlap attribute, this grid may start while the kernel before it in the stream still runs. Up
+  // to here it touched only its parameters and shared memory; every global read and write (the
   // group table, the operands, D, the split-K workspace) comes after the wait, which returns at
   // once for a plain launch. The producer signals launch_dependents once it has issued its last
   // load (producer()), so a kernel launched after this one with the attribute is scheduled near

@@ -1,5 +1,5 @@
 // sm90_fp8_gemm_1d2d_bundle.h: the dispatcher of a tuned kernel bundle (`gemmtune export
-// --format bundle`, README "export --format bundle"). The generated gemmtune_bundle.h defines the
+// --format bundle`, src/report/README.md "Bundle"). The generated gemmtune_bundle.h defines the
 // table (bundled kernels and tuned (n, k, m) entries) and instantiates Dispatcher on it.
 //
 // Host-only C++17 over the CUDA driver API (libcuda) and nothing else: no NVRTC, no runtime, no
@@ -188,7 +188,7 @@ class Dispatcher {
   /// How the GEMMs enqueued after this call start (every call of this object): kAfterPrevious
   /// (the default) when the kernel before them on the stream has finished; kOverlapPrevious with
   /// programmatic dependent launch: scheduled while that kernel ends, the prologue overlapping its
-  /// tail, global memory touched only after it finished (README "Overlapped launches").
+  /// tail, global memory touched only after it finished (kernels/README.md "Overlapped launches").
   void set_launch_order(LaunchOrder order) { order_ = order; }
 
   /// The kernel index gemm() would use for m x n x k, -1 for none.
@@ -241,7 +241,7 @@ class Dispatcher {
     return select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m);
   }
 
-  /// Contiguous grouped GEMM (README "Grouped GEMMs"): group g owns rows [offsets[g],
+  /// Contiguous grouped GEMM (kernels/README.md "Grouped GEMMs"): group g owns rows [offsets[g],
   /// offsets[g + 1]) of A [m][k] e4m3, sA [ceil(k/128)][roundup(m, 4)] and D [m][n] bf16, and
   /// uses B [groups * n][k] e4m3 with sB [groups * ceil(n/128)][roundup(ceil(k/128), 4)] (its
   /// group's n rows). `offsets` (int32, groups + 1 values) is read by the kernel only, so the

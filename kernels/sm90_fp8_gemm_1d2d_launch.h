@@ -8,9 +8,9 @@
 // <cuda.h> and gemmtune_params.h only. Driver entry points are passed in (gemmtune resolves them
 // at run time; a bundle takes libcuda's), and failures are returned as CUresult.
 //
-// Layouts (README "The operation"): A e4m3 [M][K], B e4m3 [N][K], sA fp32 [ceil(K/128)][sa_ld]
-// with sa_ld = roundup(M, 4), sB fp32 [ceil(N/128)][sb_ld] with sb_ld = roundup(ceil(K/128), 4),
-// D bf16 [M][N], all row-major. The box shapes below must match what
+// Layouts (kernels/README.md "The operation"): A e4m3 [M][K], B e4m3 [N][K], sA fp32
+// [ceil(K/128)][sa_ld] with sa_ld = roundup(M, 4), sB fp32 [ceil(N/128)][sb_ld] with sb_ld =
+// roundup(ceil(K/128), 4), D bf16 [M][N], all row-major. The box shapes below must match what
 // kernels/sm90_fp8_gemm_1d2d.cuh loads and stores per stage.
 //
 // NOTE: nothing here allocates, synchronises or compiles: encoding a tensor map is host-only
@@ -54,7 +54,7 @@ struct KernelFacts {
 /// must be a multiple of 16 bytes). Equal to kSbRunFloats in src/core/smem_layout.hpp.
 inline constexpr uint32_t kSbBoxFloats = 4;
 
-/// Device pointers and sizes of one problem (README "The operation" for the layouts).
+/// Device pointers and sizes of one problem (kernels/README.md "The operation" for the layouts).
 struct Problem {
   int32_t m, n, k;
   const void* a;   ///< e4m3 [m][k]
@@ -84,8 +84,8 @@ struct Problem {
   return ceil_div(m, f.block_m) * ceil_div(n, f.block_n);
 }
 
-/// True when m x n x k satisfies the problem rules of README "The operation": 1 <= M, N, K <=
-/// 2^31 - 1, N % 8 == 0 and K % 16 == 0 (16-byte TMA row strides of D, A and B).
+/// True when m x n x k satisfies the problem rules of kernels/README.md "The operation": 1 <= M, N,
+/// K <= 2^31 - 1, N % 8 == 0 and K % 16 == 0 (16-byte TMA row strides of D, A and B).
 [[nodiscard]] constexpr bool problem_ok(int64_t m, int64_t n, int64_t k) {
   if (m < 1 || n < 1 || k < 1 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return false;
   return n % 8 == 0 && k % 16 == 0;

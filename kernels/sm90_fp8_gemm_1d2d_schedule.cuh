@@ -126,7 +126,7 @@ __device__ __forceinline__ int* group_table(char* smem) {
 }
 
 /// Rows [begin, end) of A and D that group g owns, clamped to [0, M] so that a hostile offsets or
-/// masked_m array can never address outside A or D (README "Grouped GEMMs").
+/// masked_m array can never address outside A or D (kernels/README.md "Grouped GEMMs").
 template <class C>
 __device__ __forceinline__ void group_row_range(const GemmtuneGemmParams& p, int g, int* begin,
                                                 int* end) {

@@ -1,5 +1,5 @@
 // support_test_hooks.cuh: two kernels that misbehave on purpose, for the sweep's fault-isolation
-// hooks (src/runtime/test_hooks.hpp, README "sweep: test hooks"). NVRTC-clean, no includes.
+// hooks (src/runtime/test_hooks.hpp, src/worker/README.md "Test hooks"). NVRTC-clean, no includes.
 //
 //   support_test_hooks_trap  executes `trap` (PTX ISA, "trap"): the launch aborts with an
 //                            unrecoverable error and the process's CUDA context is unusable.

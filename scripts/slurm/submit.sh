@@ -2,7 +2,7 @@
 #   usage: [SHAPES=FILE SHARDS=N GPUS_PER_TASK=K ...] bash scripts/slurm/submit.sh   (variables below)
 # Submits a sharded gemmtune sweep to Slurm: a job array (one shard per task, `gemmtune sweep
 # --shard I/N`) and a merge job that runs once every task succeeded (--dependency=afterok), then
-# prints both job ids. README "Several nodes: Slurm". Every variable below can also be set in the
+# prints both job ids. src/sweep/README.md "Slurm". Every variable below can also be set in the
 # environment (the Slurm test does: tests/slurm/).
 set -euo pipefail
 

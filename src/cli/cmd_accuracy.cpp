@@ -1,6 +1,7 @@
 // `gemmtune accuracy`: what each FP8 scaling recipe costs in accuracy on a shape set, against the
-// float64 product of the unquantized inputs (README "Accuracy"). GPU paths when there is a GPU;
-// otherwise the host reference path on problems small enough, saying what it skipped.
+// float64 product of the unquantized inputs (src/core/accuracy/README.md "The command"). GPU paths
+// when there is a GPU; otherwise the host reference path on problems small enough, saying what it
+// skipped.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -194,7 +195,7 @@ void register_accuracy(CLI::App& root, int& exit_code) {
       "accuracy", "What each FP8 scaling recipe costs in accuracy on a shape set, against the float64 product of "
                   "the unquantized inputs; writes accuracy.json, accuracy.md, accuracy.svg (GPU paths with a "
                   "GPU, the host reference path without)");
-  cmd->add_option("--shapes", flags->shapes, "shape set (README \"Shape sets\"); dense problems are studied")
+  cmd->add_option("--shapes", flags->shapes, "shape set (configs/README.md \"Shape sets\"); dense problems are studied")
       ->required();
   cmd->add_option("--recipes", flags->recipes,
                   "comma-separated: bf16, fp8_tensor, fp8_channel, fp8_block128, fp8_block64, fp8_block256, "

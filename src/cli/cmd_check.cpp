@@ -1,7 +1,7 @@
 // `gemmtune check --baseline TABLE`: re-measures a tuning table's chosen configs and the cuBLASLt
 // heuristic on this GPU through the sweep's worker into a new run folder, then compares the two
 // tables like `gemmtune compare` and exits like it: 0 no regression, 1 regression, 2 usage or
-// environment mismatch (README "check").
+// environment mismatch (src/sweep/README.md "Check").
 #include <memory>
 
 #include "cli/commands.hpp"

@@ -1,6 +1,6 @@
 // `gemmtune merge DIR... --out DIR [--force]`: joins run folders (the shards of `sweep --shard
 // I/N`, e.g. a Slurm job array's, scripts/slurm/) into one run folder with the reports of all
-// their records (README "Several nodes: Slurm"). Needs no GPU.
+// their records (src/sweep/README.md "Slurm"). Needs no GPU.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>

@@ -58,10 +58,10 @@ void register_plan(CLI::App& root, int& exit_code) {
       "plan", "For every problem of a shape set, check every config of a space against the "
               "legality model and report legal counts and rejection reasons (no GPU needed)");
   auto options = std::make_shared<PlanOptions>();
-  cmd->add_option("--shapes", options->shapes_path, "shape-set JSON file (README \"Shape sets\")")
+  cmd->add_option("--shapes", options->shapes_path, "shape-set JSON file (configs/README.md \"Shape sets\")")
       ->required();
   cmd->add_option("--space", options->space_path,
-                  "config-space JSON file (README \"Config spaces\")")
+                  "config-space JSON file (configs/README.md \"Config spaces\")")
       ->capture_default_str();
   cmd->add_option("--sms", options->sm_count,
                   "device SM count: the value of \"all\" and the bound on num_sms")

@@ -3,7 +3,7 @@
 // measurement with the folder's record of the same (problem, kind, config), or `skipped` when it
 // has none. With GEMMTUNE_WORKER_CMD="gemmtune __replay EXHAUSTIVE_DIR", `gemmtune sweep --budget
 // default` shows what the default budget would have chosen from an exhaustive sweep's own
-// measurements: no GPU, no run-to-run noise (README "sweep: budgets").
+// measurements: no GPU, no run-to-run noise (src/sweep/README.md "Budgets").
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -78,7 +78,7 @@ int serve_replay(const std::filesystem::path& dir) {
 void register_replay_worker(CLI::App& root, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   CLI::App* cmd = root.add_subcommand(
-      "__replay", "Worker answering from a finished run folder (internal; see README sweep)");
+      "__replay", "Worker answering from a finished run folder (internal; see src/sweep/README.md)");
   cmd->group("");  // NOTE: hidden from --help: started through GEMMTUNE_WORKER_CMD only
   cmd->add_option("RUN_DIR", *dir, "run folder to replay")
       ->required()

@@ -209,7 +209,7 @@ std::vector<KernelConfig> auto_candidates(const Problem& problem, const std::str
 }
 
 /// `run --layout grouped_*`: one grouped problem, one or more configs validated and timed
-/// interleaved (README "Grouped GEMMs").
+/// interleaved (kernels/README.md "Grouped GEMMs").
 int run_grouped(const RunOptions& o, GroupLayout layout) {
   if (o.group_m.empty()) throw Error(kExitUsage, "--group-m: a grouped layout needs the rows of each group");
   if (layout == GroupLayout::kContiguous && o.max_m != 0) {
@@ -289,8 +289,8 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
 }
 
 /// `run --chain N`: the config's chains of N back-to-back calls, launched in stream order and
-/// overlapping the call before (README "Overlapped launches"), timed interleaved; the overlapped
-/// chain's output validated. Exit 0 when both the config and that output pass.
+/// overlapping the call before (kernels/README.md "Overlapped launches"), timed interleaved; the
+/// overlapped chain's output validated. Exit 0 when both the config and that output pass.
 int run_chain(const RunOptions& o, const KernelConfig& config, const jit::CompileResult& compiled,
               ProblemBench& bench, const EnvironmentInfo& env) {
   const ChainTiming chain = bench.time_chain(config, compiled, o.chain);
@@ -414,7 +414,7 @@ void register_run(CLI::App& root, int& exit_code) {
              "configs on one grouped problem (needs a GPU)");
   cmd->add_option("--m", options->m, "rows of A and D (dense)")->check(CLI::PositiveNumber);
   cmd->add_option("--layout", options->layout,
-                  "dense (default), grouped_contiguous or grouped_masked (README \"Grouped GEMMs\")");
+                  "dense (default), grouped_contiguous or grouped_masked (kernels/README.md \"Grouped GEMMs\")");
   cmd->add_option("--group-m", options->group_m,
                   "grouped: rows of each group, comma-separated (masked: rows used, <= --max-m)")
       ->delimiter(',')
@@ -449,7 +449,7 @@ void register_run(CLI::App& root, int& exit_code) {
   cmd->add_flag("--clock-per-sample", options->clock_per_sample,
                "read the SM clock after every timed sample (a 20 µs probe kernel queued behind "
                "the stop event, outside the timed span): the card's clock between kernels, "
-               "not the lower one inside a heavy kernel (README \"Timing methodology\"); "
+               "not the lower one inside a heavy kernel (src/runtime/README.md \"Timing methodology\"); "
                "--json then lists samples_us, samples_sm_mhz and samples_end_ns (GPU ns) per "
                "measurement");
   cmd->add_option("--sample-gap-us", options->sample_gap_us,
@@ -481,13 +481,13 @@ void register_run(CLI::App& root, int& exit_code) {
   cmd->add_flag("--stream-floor", options->stream_floor,
                 "also time the stream floor: the fastest of four read-only kernels reading the "
                 "problem's bytes once (A, B, D, scales), in the same protocol, after the configs "
-                "(README \"The stream floor\"); --json adds stream_floor");
+                "(src/runtime/README.md \"The stream floor\"); --json adds stream_floor");
   cmd->add_option("--chain", options->chain,
                   "dense: instead of the single-call timing, time chains of N back-to-back calls "
                   "(one sample: the flush, then the chain), the launches after the first in "
                   "stream order and overlapping the call before (programmatic dependent launch), "
                   "interleaved; prints both and the time an overlapped launch saves, and "
-                  "validates the overlapped chain's output (README \"Overlapped launches\")")
+                  "validates the overlapped chain's output (kernels/README.md \"Overlapped launches\")")
       ->check(CLI::Range(2, 1000));
   cmd->add_flag("--profile", options->profile,
                 "one warm-up and one launch inside cudaProfilerStart/Stop; prints the ncu command");

@@ -1,7 +1,7 @@
 // `gemmtune sweep`: tunes every problem of a shape set. Per problem the legal configs of a space
 // are ranked by the cost model and the budget's pick is compiled ahead on CPU threads, validated
 // and timed in a restartable worker process, beside three cuBLASLt baselines; every outcome is
-// appended to OUT/runs.jsonl and the reports are written at the end (README "sweep").
+// appended to OUT/runs.jsonl and the reports are written at the end (src/sweep/README.md "Sweep").
 #include <cuda_runtime_api.h>
 #include <spdlog/spdlog.h>
 
@@ -171,7 +171,7 @@ int run_sweep_command(SweepFlags f) {
     measured_planner = sweep::shard_planner(planner, *shard, split_plan, split);
   }
   // NOTE: only the default worker needs this machine's GPU; GEMMTUNE_WORKER_CMD replaces it
-  // (tests drive the sweep with a fake worker, README "sweep").
+  // (tests drive the sweep with a fake worker, src/sweep/README.md "Sweep").
   std::string no_gpu_reason;
   const bool own_worker = std::getenv("GEMMTUNE_WORKER_CMD") == nullptr;
   if (own_worker && !gpu_available(&no_gpu_reason)) {
@@ -200,7 +200,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
   CLI::App* cmd = root.add_subcommand(
       "sweep", "Tune every problem of a shape set: rank, compile, validate and time configs "
                "against cuBLASLt in a restartable worker; write a run folder (needs a GPU)");
-  cmd->add_option("--shapes", flags->shapes_path, "shape-set JSON file (README \"Shape sets\")")
+  cmd->add_option("--shapes", flags->shapes_path, "shape-set JSON file (configs/README.md \"Shape sets\")")
       ->required();
   cmd->add_option("--space", flags->space_path, "config-space JSON file")->capture_default_str();
   cmd->add_option("--out", flags->measure.out, "run folder (default: runs/<shape set name>)");
@@ -209,9 +209,10 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "legal config) or a number")
       ->capture_default_str();
   cmd->add_option("--k-twins", flags->k_twins,
-                  "K-specialised twins per problem on top of the budget (README \"sweep: "
-                  "budgets\"): the picks' members compiled for the problem's K with an unrolled K "
-                  "loop; default max(1, budget / 8), -1 under exhaustive (one per pick); 0: none");
+                  "K-specialised twins per problem on top of the budget "
+                  "(src/sweep/README.md \"Budgets\"): the picks' members compiled for the "
+                  "problem's K with an unrolled K loop; default max(1, budget / 8), -1 under "
+                  "exhaustive (one per pick); 0: none");
   cmd->add_option("--leader-twins", flags->leader_twins,
                   "after a problem's configs, the K-specialised twins of this many of its "
                   "fastest screened configs (within 25% of the fastest) not measured yet, before "
@@ -236,7 +237,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
                 "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
                 "sweep's time); its speedup column stays empty");
   cmd->add_flag("--stream-floor", flags->stream_floor,
-                "also measure each problem's stream floor (README \"The stream floor\"): the "
+                "also measure each problem's stream floor (src/runtime/README.md \"The stream floor\"): the "
                 "fastest read of its bytes in the same protocol, a record of kind stream_floor; "
                 "the summary then shows each config's share of it");
   cmd->add_option("--runoff", flags->measure.runoff_regime,

@@ -11,15 +11,16 @@ void register_plan(CLI::App& root, int& exit_code);
 void register_compile(CLI::App& root, int& exit_code);
 void register_run(CLI::App& root, int& exit_code);
 void register_report(CLI::App& root, int& exit_code);
-/// `gemmtune merge`: join run folders (sweep shards) into one (README "Several nodes: Slurm").
+/// `gemmtune merge`: join run folders (sweep shards) into one (src/sweep/README.md "Slurm").
 void register_merge(CLI::App& root, int& exit_code);
 void register_compare(CLI::App& root, int& exit_code);
 void register_export(CLI::App& root, int& exit_code);
-/// `gemmtune sweep`: tune a shape set into a run folder (README "sweep").
+/// `gemmtune sweep`: tune a shape set into a run folder (src/sweep/README.md "Sweep").
 void register_sweep(CLI::App& root, int& exit_code);
-/// `gemmtune check`: re-measure a tuning table and compare (README "check").
+/// `gemmtune check`: re-measure a tuning table and compare (src/sweep/README.md "Check").
 void register_check(CLI::App& root, int& exit_code);
-/// `gemmtune accuracy`: what each FP8 scaling recipe costs in accuracy (README "Accuracy").
+/// `gemmtune accuracy`: what each FP8 scaling recipe costs in accuracy (src/core/accuracy/README.md
+/// "The command").
 void register_accuracy(CLI::App& root, int& exit_code);
 /// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
 void register_worker(CLI::App& root, int& exit_code);

@@ -1,7 +1,8 @@
 #pragma once
-/// Config spaces: JSON files giving the values of each KernelConfig axis (README "Config
-/// spaces"). The space is their Cartesian product; the legality model later removes what the
-/// kernel cannot run for a given problem. Example (configs/spaces/quick.json):
+/// Config spaces: JSON files giving the values of each KernelConfig axis
+/// (configs/README.md "Config spaces"). The space is their Cartesian product; the legality
+/// model later removes what the kernel cannot run for a given problem. Example
+/// (configs/spaces/quick.json):
 ///   {"name": "quick", "block_m": [64, 128], "block_n": [64, 128], "stages": [4, 6],
 ///    "multicast": ["none", "A"], "num_sms": ["all"], "raster": ["N"], "group": [8],
 ///    "split_k": [1, 2]}

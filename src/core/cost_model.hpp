@@ -2,7 +2,7 @@
 /// An analytic time model of one sm90_fp8_gemm_1d2d launch, used to rank candidate configs before
 /// (or instead of) timing them. It only has to order configs sensibly, not to predict to the µs.
 ///
-/// The model, per launch (README "Cost model"):
+/// The model, per launch (src/core/README.md "Cost model"):
 ///   tiles     = ceil(M/bm) * ceil(N/bn) * split_k, processed by a persistent grid of num_sms CTAs
 ///               in waves = ceil(tiles/num_sms); the last wave runs `tiles - (waves-1)*num_sms` CTAs.
 ///   per tile  = max(MMA, L2->SM load, HBM share), each at the rate one SM gets while `a` CTAs run:
@@ -90,10 +90,10 @@ struct CostBreakdown {
                                          const DeviceModel& device = {});
 
 /// Predicts the launch of `config` on `problem`. Dense problems: predict_cost(problem.shape()).
-/// Grouped problems (README "Grouped GEMMs"): a tile never mixes two groups' rows, so the m-blocks
-/// are counted per group (each group's last one a whole tile; with multicast B the total rounded
-/// up to even) and every group with rows reads its own weights: a config whose block_m
-/// wastes rows of many small groups is charged for them.
+/// Grouped problems (kernels/README.md "Grouped GEMMs"): a tile never mixes two groups' rows, so
+/// the m-blocks are counted per group (each group's last one a whole tile; with multicast B the
+/// total rounded up to even) and every group with rows reads its own weights: a config whose
+/// block_m wastes rows of many small groups is charged for them.
 [[nodiscard]] CostBreakdown predict_cost(const Problem& problem, const KernelConfig& config,
                                          const DeviceModel& device = {});
 

@@ -1,9 +1,9 @@
 #pragma once
 /// Rows per group of a grouped problem drawn from a seeded distribution (shape sets' `groups`
-/// objects, README "Shape sets"): ordinary groups around an expected size, some empty groups (no
-/// token routed to the expert) and some hot ones (popular experts), in seeded random positions.
-/// The draw is a pure function of the fields: std::mt19937_64's outputs are fixed by the C++
-/// standard and the arithmetic below is gemmtune's own, so every platform draws the same sizes.
+/// objects, configs/README.md "Shape sets"): ordinary groups around an expected size, some empty
+/// groups (no token routed to the expert) and some hot ones (popular experts), in seeded random
+/// positions. The draw is a pure function of the fields: std::mt19937_64's outputs are fixed by the
+/// C++ standard and the arithmetic below is gemmtune's own, so every platform draws the same sizes.
 #include <cstdint>
 #include <vector>
 

@@ -16,8 +16,8 @@ enum class Multicast { kNone, kA, kB };
 /// m-blocks (A rows reused from L2), kM walks along M inside a group of `group` n-blocks.
 enum class Raster { kM, kN };
 /// Which GEMM the member computes: the dense fp8_gemm_nt, or one of the MoE grouped GEMMs
-/// (README "Grouped GEMMs"): contiguous (groups' rows concatenated, row offsets on the device) or
-/// masked (a fixed row stride per group, rows used per group on the device).
+/// (kernels/README.md "Grouped GEMMs"): contiguous (groups' rows concatenated, row offsets on the
+/// device) or masked (a fixed row stride per group, rows used per group on the device).
 enum class GroupLayout { kNone, kContiguous, kMasked };
 
 /// One member of the kernel family. block_k is fixed at 128 (the scale block).

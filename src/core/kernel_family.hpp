@@ -28,7 +28,7 @@ struct KernelFamily {
   }
 };
 
-/// gemmtune's FP8 block-scaled GEMM family for Hopper (README "The kernel family").
+/// gemmtune's FP8 block-scaled GEMM family for Hopper (kernels/README.md "The kernel family").
 inline constexpr KernelFamily kSm90Fp8Gemm1d2d{
     .stem = "sm90_fp8_gemm_1d2d",
     .kernel_header = "sm90_fp8_gemm_1d2d.cuh",

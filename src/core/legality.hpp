@@ -62,7 +62,7 @@ struct Legality {
   std::string reason;   ///< empty when legal; else one line with the numbers involved
 };
 
-/// A rule's id and a one-line summary (README "Legality rules", `plan --json`).
+/// A rule's id and a one-line summary (kernels/README.md "Legality rules", `plan --json`).
 struct LegalityRule {
   std::string_view id;
   std::string_view summary;

@@ -1,8 +1,8 @@
 #pragma once
-/// One GEMM problem of the fp8_gemm_nt operation (README "The operation"):
+/// One GEMM problem of the fp8_gemm_nt operation (kernels/README.md "The operation"):
 ///   D[M,N] (bf16) = A[M,K] (e4m3, 1x128 scales) * B[N,K]^T (e4m3, 128x128 scales),
-/// or of a MoE grouped GEMM (README "Grouped GEMMs"): G such products sharing N and K, group g
-/// with its own B and group_m[g] rows of A and D.
+/// or of a MoE grouped GEMM (kernels/README.md "Grouped GEMMs"): G such products sharing N and K,
+/// group g with its own B and group_m[g] rows of A and D.
 /// Sizes are int64 so that products are computed without overflow; the legality model
 /// (core/legality.hpp) bounds each of them to the kernel's 32-bit parameters.
 #include <cstdint>

@@ -1,8 +1,8 @@
 #pragma once
-/// Host quantizers of every scaling recipe `gemmtune accuracy` studies (README "Accuracy"): BF16,
-/// and FP8 E4M3 with one scale per block of any shape (per tensor, per row, 1x128, 128x128,
-/// 1x64, ...), FP32 or power-of-two (UE8M0) scales. Pure host code: the GPU path uploads what
-/// these produce, so the GPU and CPU paths multiply the very same bytes.
+/// Host quantizers of every scaling recipe `gemmtune accuracy` studies (src/core/accuracy/README.md
+/// "Recipes"): BF16, and FP8 E4M3 with one scale per block of any shape (per tensor, per row,
+/// 1x128, 128x128, 1x64, ...), FP32 or power-of-two (UE8M0) scales. Pure host code: the GPU path
+/// uploads what these produce, so the GPU and CPU paths multiply the very same bytes.
 ///
 /// The E4M3 rule is DeepGEMM's per_token_cast_to_fp8 / per_block_cast_to_fp8 and gemmtune's own
 /// input generator (kernels/support_inputs.cuh): amax = max(|x| over the block, 1e-4),
@@ -70,8 +70,8 @@ struct QuantizedMatrix {
 /// (1x128 / 128x128 itself, per tensor, per row of A), so the kernel's layouts can carry them.
 [[nodiscard]] bool fits_kernel_layout(const QuantizedMatrix& a, const QuantizedMatrix& b);
 
-/// A and B in the kernel's layouts (README "The operation"): sA [ceil(K/128)][roundup(M, 4)],
-/// sB [ceil(N/128)][roundup(ceil(K/128), 4)], each scale repeated over the kernel blocks it
+/// A and B in the kernel's layouts (kernels/README.md "The operation"): sA [ceil(K/128)][roundup(M,
+/// 4)], sB [ceil(N/128)][roundup(ceil(K/128), 4)], each scale repeated over the kernel blocks it
 /// covers. Throws unless fits_kernel_layout(a, b).
 [[nodiscard]] HostGemmOperands to_kernel_operands(const QuantizedMatrix& a, const QuantizedMatrix& b);
 

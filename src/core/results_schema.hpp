@@ -1,5 +1,5 @@
 #pragma once
-/// The one owner of the result schemas' names (README "Run folder and tuning table schema").
+/// The one owner of the result schemas' names (src/report/README.md "Tuning table").
 /// Writers emit the current version; readers accept it and every older version listed here.
 ///
 /// gemmtune.run/2 and gemmtune.tuning_table/2 (2026-11-22, issue 11): a record's problem may be

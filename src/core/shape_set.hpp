@@ -1,12 +1,12 @@
 #pragma once
-/// Shape sets: JSON files naming the GEMM problems to tune (README "Shape sets"), e.g.
+/// Shape sets: JSON files naming the GEMM problems to tune (configs/README.md "Shape sets"), e.g.
 ///   {"name": "dsv3", "description": "...",
 ///    "problems": [{"label": "q_a+kv_a fused", "op": "fp8_gemm_nt", "n": 2112, "k": 7168,
 ///                  "m": [1, 2, 4]}]}
-/// `m` is an integer or a list of them; `op` and `label` are optional. Grouped GEMMs (README
-/// "Grouped GEMMs") have `"op": "grouped_contiguous"` or `"grouped_masked"` (with `max_m`) and
-/// `groups` instead of `m`: a list of problems, each a list of rows per group or a seeded
-/// distribution object (core/group_sizes.hpp), e.g.
+/// `m` is an integer or a list of them; `op` and `label` are optional. Grouped GEMMs
+/// (kernels/README.md "Grouped GEMMs") have `"op": "grouped_contiguous"` or `"grouped_masked"`
+/// (with `max_m`) and `groups` instead of `m`: a list of problems, each a list of rows per group or
+/// a seeded distribution object (core/group_sizes.hpp), e.g.
 ///    {"op": "grouped_masked", "n": 4096, "k": 7168, "max_m": 256,
 ///     "groups": [[20, 0, 31], {"count": 32, "expected_m": 16, "spread_percent": 50, "seed": 1}]}
 #include <cstdint>

@@ -1,7 +1,8 @@
 #pragma once
-/// The stream floor's launches (kernels/support_stream.cuh; README "The stream floor"): how the
-/// read-only streams that bound a memory-bound GEMM split a buffer over the GPU. Pure host code,
-/// so the geometry is tested without a GPU; runtime/stream_floor.hpp launches what it says.
+/// The stream floor's launches (kernels/support_stream.cuh; src/runtime/README.md "The stream
+/// floor"): how the read-only streams that bound a memory-bound GEMM split a buffer over the GPU.
+/// Pure host code, so the geometry is tested without a GPU; runtime/stream_floor.hpp launches what
+/// it says.
 #include <cstdint>
 #include <optional>
 #include <string>

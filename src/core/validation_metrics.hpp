@@ -1,7 +1,8 @@
 #pragma once
 /// Accuracy of one GEMM output against a reference, and the pass/fail rule applied to it.
 /// Computed on the device by src/runtime/support_compare.hpp (kernels/support_compare.cuh) and on
-/// the host by compute_validation_metrics below (small shapes, tests). README "Validation".
+/// the host by compute_validation_metrics below (small shapes, tests). src/runtime/README.md
+/// "Validation".
 #include <cstdint>
 #include <span>
 #include <string>
@@ -30,7 +31,7 @@ struct ValidationMetrics {
   int64_t worst_row = -1, worst_col = -1;  ///< where max_rel_err occurs (-1 if none)
 };
 
-/// Limits a validated output must meet (README "Validation").
+/// Limits a validated output must meet (src/runtime/README.md "Validation").
 struct ValidationThresholds {
   double max_diff = 1e-5;
   double max_rel_err = 0.1;

@@ -1,6 +1,6 @@
 #pragma once
 /// NVRTC compilation of generated translation units to sm_90a cubins, with a disk cache.
-/// Needs NVRTC only (no GPU, no driver). See README "JIT and cache".
+/// Needs NVRTC only (no GPU, no driver). See src/jit/README.md "Cache".
 #include <cstdint>
 #include <string>
 #include <vector>

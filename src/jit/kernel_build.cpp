@@ -15,9 +15,10 @@ namespace gemmtune::jit {
 namespace {
 
 /// Options for $GEMMTUNE_KERNEL_DEFINES (space-separated words), a hook for kernel experiments
-/// (README "Kernel experiments"; the options are part of the cache key): `-DNAME=VALUE` for each
-/// NAME=VALUE, and a word that starts with '-' as it is, e.g. `-Xptxas=--register-usage-level=10`
-/// (DeepGEMM's JIT passes that to ptxas), so the A/B scripts can time compiler options too.
+/// (src/jit/README.md "Kernel defines"; the options are part of the cache key): `-DNAME=VALUE` for
+/// each NAME=VALUE, and a word that starts with '-' as it is, e.g.
+/// `-Xptxas=--register-usage-level=10` (DeepGEMM's JIT passes that to ptxas), so the A/B scripts
+/// can time compiler options too.
 std::vector<std::string> experiment_defines() {
   std::vector<std::string> options;
   const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");

@@ -1,5 +1,5 @@
 #pragma once
-/// The on-disk cache of compiled kernels (README "JIT and cache").
+/// The on-disk cache of compiled kernels (src/jit/README.md "Cache").
 ///
 ///   <root>/v<format>-<arch>/<key>/kernel.cubin   (absent for a failed compile)
 ///   <root>/v<format>-<arch>/<key>/meta.json      (kernel name, ok, ptxas report, log, cubin size+hash)

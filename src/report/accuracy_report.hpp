@@ -1,8 +1,8 @@
 #pragma once
-/// The outputs of `gemmtune accuracy` (README "Accuracy"): accuracy.json (schema
-/// gemmtune.accuracy/2), accuracy.md and accuracy.svg (error over K per recipe), and the short
-/// accuracy section `gemmtune report` adds to summary.md and report.html when a run folder has
-/// an accuracy.json. Host-only.
+/// The outputs of `gemmtune accuracy` (src/core/accuracy/README.md "The command"): accuracy.json
+/// (schema gemmtune.accuracy/2), accuracy.md and accuracy.svg (error over K per recipe), and the
+/// short accuracy section `gemmtune report` adds to summary.md and report.html when a run folder
+/// has an accuracy.json. Host-only.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>

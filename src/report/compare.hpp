@@ -1,6 +1,7 @@
 #pragma once
 /// `gemmtune compare BASE NEW`: per problem (N, K, M; grouped: op, G, N, K and group sizes), the time of the chosen config in NEW against BASE,
-/// classified against a threshold and the measured noise of both runs. README "compare".
+/// classified against a threshold and the measured noise of both runs. src/report/README.md
+/// "Compare".
 ///
 /// Noise rule: each run's p10..p90 band is spread_rel * median wide around its median; the bands
 /// stop overlapping when the slowdown exceeds noise_rel = (spread_base + spread_new) / 2.

@@ -1,7 +1,7 @@
 #pragma once
 /// `gemmtune export TABLE --format json|csv|cpp|cublaslt`: the tuning table in forms other
-/// programs consume. README "export". The bundle format (compiled kernels and a dispatcher) is
-/// report/export_bundle.hpp.
+/// programs consume. src/report/README.md "Export". The bundle format (compiled kernels and a
+/// dispatcher) is report/export_bundle.hpp.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,8 +1,8 @@
 #pragma once
 /// `gemmtune export TABLE --format bundle --out DIR`: the table's selected kernels compiled, with
-/// a header-only C++17 dispatcher that needs only the CUDA driver API (README "export --format
-/// bundle"). This file writes the folder's text; compiling the kernels is the JIT's job (the CLI
-/// passes the cubins in), so it builds and is tested without NVRTC.
+/// a header-only C++17 dispatcher that needs only the CUDA driver API
+/// (src/report/README.md "Bundle"). This file writes the folder's text; compiling the kernels
+/// is the JIT's job (the CLI passes the cubins in), so it builds and is tested without NVRTC.
 ///
 /// The folder:
 ///   gemmtune_bundle.h             generated: provenance, the kernel and entry tables, `Bundle`

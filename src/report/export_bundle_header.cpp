@@ -60,7 +60,7 @@ namespace {
 }
 
 constexpr const char* kHeaderUse = R"(//
-// Use (C++17; link -lcuda, nothing else; README "export --format bundle"):
+// Use (C++17; link -lcuda, nothing else; src/report/README.md "Bundle"):
 //   #include "gemmtune_bundle_cubins.h"   // or "gemmtune_bundle.h", then load_dir("DIR")
 //   gemmtune_bundle::Bundle gemm;  CUresult r = gemm.load(gemmtune_bundle::kCubins);  // once
 //   r = gemm.gemm(m, n, k, a, sa, b, sb, d, workspace, workspace_bytes, stream);

@@ -1,5 +1,5 @@
 #pragma once
-/// `gemmtune merge DIR... --out DIR` (README "Several nodes: Slurm"): several run folders, the
+/// `gemmtune merge DIR... --out DIR` (src/sweep/README.md "Slurm"): several run folders, the
 /// shards of one `sweep --shard I/N` or sweeps of other shape sets on the same machine, joined
 /// into one run folder whose env.json, runs.jsonl and reports are what one folder holding every
 /// record gives. Records are copied, never re-measured; the table is built by the same

@@ -1,5 +1,6 @@
 #pragma once
-/// The ceilings a roofline is drawn under, and where each figure comes from (README "Roofs").
+/// The ceilings a roofline is drawn under, and where each figure comes from (src/runtime/README.md
+/// "Roofs").
 ///
 /// Three roofs describe the device: the HBM copy bandwidth, cuBLASLt FP8 block-scaled and FP8
 /// per-tensor throughput at 8192^3. They are either measured on the GPU a run used
@@ -42,7 +43,8 @@ struct Roofs {
 /// "measured" or "constant".
 [[nodiscard]] std::string_view to_string(RoofSource source);
 
-/// The `roofs` object of env.json and of the roofs cache (README "Roofs": the fields).
+/// The `roofs` object of env.json and of the roofs cache (src/runtime/README.md "Roofs": the
+/// fields).
 [[nodiscard]] Json to_json(const Roofs& roofs);
 
 /// Parses a `roofs` object. Files written before roofs were measured have no `source` (or the

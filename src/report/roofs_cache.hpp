@@ -1,8 +1,8 @@
 #pragma once
 /// The roofs measured on a device, cached on disk so that each device model, clock, driver and
-/// cuBLASLt combination is measured once (README "Roofs"). Host-only: the measurement itself is
-/// a function the caller passes (runtime/roofs_measure.hpp), so host tests drive the cache with
-/// a stand-in.
+/// cuBLASLt combination is measured once (src/runtime/README.md "Roofs"). Host-only: the
+/// measurement itself is a function the caller passes (runtime/roofs_measure.hpp), so host tests
+/// drive the cache with a stand-in.
 ///
 ///   <root>/roofs-v1/<stem>.json   {"schema": "gemmtune.roofs_cache/1", "key": {...}, "roofs": {...}}
 ///

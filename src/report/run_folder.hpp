@@ -1,7 +1,7 @@
 #pragma once
 /// Reader of a sweep's run folder (`gemmtune sweep --out DIR`): env.json, the environment of the
-/// run, and runs.jsonl, one measurement per line. Schemas: README "Run folder and tuning table
-/// schema" (`gemmtune.env/1`, `gemmtune.run/1`).
+/// run, and runs.jsonl, one measurement per line. Schemas: src/report/README.md "Run folder"
+/// and "Tuning table" (`gemmtune.env/1`, `gemmtune.run/1`).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 /// The tuning table: per problem (op, N, K and, grouped, G) and per M (grouped: per list of
 /// group sizes), the fastest config that passed validation and the cuBLASLt baselines measured
 /// beside it. Built from a run folder, written as tuning_table.json (`gemmtune.tuning_table/2`,
-/// README "Run folder and tuning table schema"; /1 tables are read as dense ones).
+/// src/report/README.md "Tuning table"; /1 tables are read as dense ones).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>

@@ -1,9 +1,9 @@
 #pragma once
 /// One cuBLASLt matmul of any type on gemmtune's row-major operands, for `gemmtune accuracy`:
 /// D [rows][n] = A [rows][k] * B [n][k]^T, described in cuBLASLt's column-major terms as
-/// D^T = B^T' * A (cuBLAS "A" is our B with TRANSA = T, cuBLAS "B" is our A), README "The
-/// operation". FP64 and BF16 GEMMs, and FP8 with scalar or outer-vector scales (the block modes
-/// go through runtime/cublaslt_fp8_gemm.hpp).
+/// D^T = B^T' * A (cuBLAS "A" is our B with TRANSA = T, cuBLAS "B" is our A),
+/// kernels/README.md "The operation". FP64 and BF16 GEMMs, and FP8 with scalar or outer-vector
+/// scales (the block modes go through runtime/cublaslt_fp8_gemm.hpp).
 #include <cublasLt.h>
 #include <cuda_runtime_api.h>
 

@@ -7,8 +7,8 @@
 ///     accumulation study), outer-vector scales (CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F: one
 ///     per row of A and of B) and the 1x128 / 128x128 block scales (runtime/cublaslt_fp8_gemm.hpp);
 ///   - gemmtune's kernel through `gemmtune run`'s launch path (runtime/gemm_launcher.hpp).
-/// Every operand layout and cuBLASLt mapping is README "The operation"'s: D^T = B * A^T in
-/// cuBLASLt's column-major terms, A and D allocated with roundup(M, 4) rows.
+/// Every operand layout and cuBLASLt mapping is kernels/README.md "The operation"'s: D^T = B * A^T
+/// in cuBLASLt's column-major terms, A and D allocated with roundup(M, 4) rows.
 #include <memory>
 #include <optional>
 #include <string>

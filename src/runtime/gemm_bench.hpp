@@ -37,7 +37,7 @@ struct RunoffCandidate {
   jit::CompileResult compiled;
 };
 
-/// One measurement: a runs.jsonl record (schema gemmtune.run/1, README "Run folder").
+/// One measurement: a runs.jsonl record (schema gemmtune.run/1, src/report/README.md "Run folder").
 struct Measurement {
   Problem problem;
   RunKind kind = RunKind::kGemmtune;
@@ -159,8 +159,8 @@ class ProblemBench {
   /// One warm-up, then `launches` launches of `config` between cudaProfilerStart/Stop (for
   /// ncu). More than one: each behind the timing options' L2 flush as a timed call is, so
   /// Nsight sees a burst's spread, and a diagnostic hook whose output is wrong by design (not
-  /// timed, README "Kernel experiments") its clock and cycles; one launch is profiled as before
-  /// `--profile-launches` existed, unflushed.
+  /// timed, src/jit/README.md "Kernel defines") its clock and cycles; one launch is profiled as
+  /// before `--profile-launches` existed, unflushed.
   void profile(const KernelConfig& config, const jit::CompileResult& compiled, int launches = 1);
 
   [[nodiscard]] const Problem& problem() const { return problem_; }

@@ -1,8 +1,9 @@
-// A ProblemBench's chains of calls (`gemmtune run --chain N`, README "Overlapped launches"): one
-// config's call repeated back to back, its launches after the first either in plain stream order
-// or overlapping the call before them (programmatic dependent launch), timed interleaved chain by
-// chain with the Timer's protocol. What a model's sequence of kernels sees, where the call
-// protocol's per-call L2 flush (a memset, which no launch overlaps) hides the difference.
+// A ProblemBench's chains of calls (`gemmtune run --chain N`, kernels/README.md "Overlapped
+// launches"): one config's call repeated back to back, its launches after the first either in plain
+// stream order or overlapping the call before them (programmatic dependent launch), timed
+// interleaved chain by chain with the Timer's protocol. What a model's sequence of kernels sees,
+// where the call protocol's per-call L2 flush (a memset, which no launch overlaps) hides the
+// difference.
 #include <fmt/format.h>
 
 #include "runtime/cuda_check.hpp"

@@ -42,11 +42,12 @@ class PreparedGemm {
   /// split-K workspace with its tile counters zeroed. `kernel` must outlive this object.
   PreparedGemm(const GemmKernel& kernel, const GemmOperands& operands, void* d);
   /// The same for a problem given in the launch header's terms (grouped problems: group fields
-  /// set, README "Grouped GEMMs").
+  /// set, kernels/README.md "Grouped GEMMs").
   PreparedGemm(const GemmKernel& kernel, const sm90_fp8_gemm_1d2d::Problem& problem);
 
   /// Enqueues the kernel on `stream`, started as `order` says (kOverlapPrevious: programmatic
-  /// dependent launch, README "Overlapped launches"). Throws gemmtune::Error on a launch error.
+  /// dependent launch, kernels/README.md "Overlapped launches"). Throws gemmtune::Error on a launch
+  /// error.
   void launch(cudaStream_t stream, sm90_fp8_gemm_1d2d::LaunchOrder order =
                                        sm90_fp8_gemm_1d2d::LaunchOrder::kAfterPrevious) const;
 

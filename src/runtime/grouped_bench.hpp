@@ -1,8 +1,9 @@
 #pragma once
-/// Measuring grouped members of the sm90_fp8_gemm_1d2d family on one grouped problem (README
-/// "Grouped GEMMs"): inputs and per-group dequantized references are built once; each config is
-/// validated group by group on a poisoned output (rows no group owns must stay poisoned), then
-/// the configs that passed are timed together: interleaved sample by sample, or in bursts.
+/// Measuring grouped members of the sm90_fp8_gemm_1d2d family on one grouped problem
+/// (kernels/README.md "Grouped GEMMs"): inputs and per-group dequantized references are built once;
+/// each config is validated group by group on a poisoned output (rows no group owns must stay
+/// poisoned), then the configs that passed are timed together: interleaved sample by sample, or in
+/// bursts.
 #include <nlohmann/json_fwd.hpp>
 
 #include <memory>

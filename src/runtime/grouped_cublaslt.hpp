@@ -1,8 +1,9 @@
 #pragma once
-/// cuBLASLt's block-scaled GEMM as the baseline of a grouped problem (README "Grouped GEMMs"):
-/// one matmul per non-empty group, each on compact copies of the group's A and sA (cuBLASLt takes
-/// no leading dimension for block scales, and needs rows padded to 4) writing its own D. Run as a
-/// loop of launches, or replayed from one CUDA graph so that launch cost does not decide.
+/// cuBLASLt's block-scaled GEMM as the baseline of a grouped problem (kernels/README.md "Grouped
+/// GEMMs"): one matmul per non-empty group, each on compact copies of the group's A and sA
+/// (cuBLASLt takes no leading dimension for block scales, and needs rows padded to 4) writing its
+/// own D. Run as a loop of launches, or replayed from one CUDA graph so that launch cost does not
+/// decide.
 ///
 /// NOTE: the padded alternative (every group padded to the largest, one batched call) is not
 /// offered: cuBLASLt 13.0 documents no batched mode for the block-scaled (VEC128 / BLK128x128)

@@ -1,8 +1,9 @@
 #pragma once
-/// The stream floor (README "The stream floor"): how fast this GPU reads a problem's bytes once
-/// in the timing protocol of its GEMMs. A memory-bound GEMM (small M) cannot beat it, so it says
-/// how far a kernel is from what is reachable there, launch and first-byte latency included,
-/// where the HBM copy roof (runtime/roofs_measure.hpp: 2 GiB, no flush) says nothing of either.
+/// The stream floor (src/runtime/README.md "The stream floor"): how fast this GPU reads a problem's
+/// bytes once in the timing protocol of its GEMMs. A memory-bound GEMM (small M) cannot beat it, so
+/// it says how far a kernel is from what is reachable there, launch and first-byte latency
+/// included, where the HBM copy roof (runtime/roofs_measure.hpp: 2 GiB, no flush) says nothing of
+/// either.
 ///
 /// Each variant of core/stream_floor_plan.hpp is checked once (every word read, every byte
 /// landed) and then timed interleaved with the others and with an empty launch (the protocol's

@@ -54,8 +54,8 @@ struct GemmInputs {
   [[nodiscard]] HostGemmOperands download() const;
 };
 
-/// The inputs of a grouped problem (README "Grouped GEMMs"): A and sA over all M rows, one B and
-/// sB per group, and the group sizes on the device as the kernel reads them.
+/// The inputs of a grouped problem (kernels/README.md "Grouped GEMMs"): A and sA over all M rows,
+/// one B and sB per group, and the group sizes on the device as the kernel reads them.
 struct GroupedInputs {
   GroupLayout layout = GroupLayout::kContiguous;
   int groups = 0, m = 0, n = 0, k = 0, m_pad4 = 0, sb_ld = 0, max_m = 0;

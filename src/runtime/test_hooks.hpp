@@ -1,6 +1,6 @@
 #pragma once
-/// Test hooks of the measuring worker (README "sweep: test hooks"): environment variables naming
-/// a config whose measurement is replaced by a kernel that faults or never finishes
+/// Test hooks of the measuring worker (src/worker/README.md "Test hooks"): environment variables
+/// naming a config whose measurement is replaced by a kernel that faults or never finishes
 /// (kernels/support_test_hooks.cuh), so that the sweep's fault isolation can be tested on a GPU.
 /// Only the worker reads them.
 #include <cuda_runtime_api.h>

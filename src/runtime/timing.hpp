@@ -1,6 +1,6 @@
 #pragma once
 /// The timing harness: times any launch function with CUDA events under a stated protocol
-/// (core/timing_mode.hpp defines the protocols; README "Timing methodology").
+/// (core/timing_mode.hpp defines the protocols; src/runtime/README.md "Timing methodology").
 /// Warm-up samples run the same protocol and are discarded. Several candidates are either
 /// interleaved sample by sample (A B C A B C ...) so that clock and power drift hits all of them
 /// alike, or timed in bursts after idle gaps (core/timing_mode.hpp RunoffRegime).

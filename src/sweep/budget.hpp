@@ -1,5 +1,5 @@
 #pragma once
-/// Which legal configs of a problem the sweep measures (README "sweep: budgets").
+/// Which legal configs of a problem the sweep measures (src/sweep/README.md "Budgets").
 ///
 /// The cost model (core/cost_model.hpp) orders configs, but it predicts many exact ties: stages
 /// past the point where the ring covers memory latency, raster order and group size while the
@@ -43,7 +43,7 @@ namespace gemmtune::sweep {
 /// Configs per problem of `--budget quick`.
 inline constexpr int64_t kQuickBudgetConfigs = 8;
 /// Configs per problem of `--budget default`. NOTE: its pick must stay within 3% of the
-/// exhaustive sweep's (README "sweep: budgets" says how that is checked on the GPU).
+/// exhaustive sweep's (src/sweep/README.md "Budgets" says how that is checked on the GPU).
 inline constexpr int64_t kDefaultBudgetConfigs = 24;
 /// A limited budget of N configs adds up to max(1, N / kBudgetConfigsPerKTwin) K-specialised
 /// twins.

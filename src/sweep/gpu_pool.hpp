@@ -1,5 +1,5 @@
 #pragma once
-/// `sweep --gpus` (README "One node, several GPUs"): one worker process per GPU, each started
+/// `sweep --gpus` (src/sweep/README.md "Several GPUs"): one worker process per GPU, each started
 /// with CUDA_VISIBLE_DEVICES naming its GPU alone, asked for its GPU at once (hello, in parallel),
 /// then fed whole problems from one queue, costliest first, as each becomes free (all items of a
 /// problem stay on one worker: its inputs and references live in that process). A worker that

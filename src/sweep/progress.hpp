@@ -1,5 +1,5 @@
 #pragma once
-/// The sweep's progress on stderr (README "sweep: progress"):
+/// The sweep's progress on stderr (src/sweep/README.md "Progress"):
 ///   [problem 3/18] 64x7168x16384 o_proj: configs 12/24, best so far 44.20 us
 ///   (bm64_bn64_s8_mc0_sm132_rN8_sk1), ETA 3m05s
 /// rewritten in place while stderr is a terminal, else one line per finished problem; nothing

@@ -1,6 +1,6 @@
 #pragma once
 /// The run-off that ends each problem of a sweep: which screened configs are re-timed together,
-/// side by side with the cuBLASLt baselines, and how (README "sweep").
+/// side by side with the cuBLASLt baselines, and how (src/sweep/README.md "Sweep").
 ///
 /// Why: configs are screened one after another, and the power-capped card's SM clock moves by up
 /// to ~20% within one problem (1425-1770 MHz at 4096x7168x16384, results/PERF_LOG.md session 4),
@@ -96,8 +96,8 @@ struct Screened {
   /// The screening's SM clock: its samples' median where the clock was read per sample, else
   /// the one sampled after it; 0: not recorded. NOTE: read after each sample's kernel, so it
   /// says how far the power cap had stepped the card down (what the throttled-candidate rules
-  /// need), not the kernel's own clock, which is lower inside a heavy kernel (README "Timing
-  /// methodology", session 52).
+  /// need), not the kernel's own clock, which is lower inside a heavy kernel
+  /// (src/runtime/README.md "Timing methodology").
   double sm_mhz = 0.0;
   /// The samples' median "cycles" (time x that sample's after-kernel clock): a time corrected
   /// for the cap's step, not the kernel's cycle count; 0: no per-sample clock.

@@ -1,5 +1,5 @@
 #pragma once
-/// `sweep --shard I/N` (README "Several nodes: Slurm"): a deterministic split of a sweep's
+/// `sweep --shard I/N` (src/sweep/README.md "Slurm"): a deterministic split of a sweep's
 /// planned problems into N shards balanced by the cost model's prediction, so that N machines
 /// (a Slurm job array) each measure one shard into its own run folder and `gemmtune merge`
 /// joins them into the table one machine would have written.
@@ -63,8 +63,9 @@ struct ShardSplit {
 /// same plan (same space, budget and options), which is what makes their splits agree.
 [[nodiscard]] std::string plan_digest(const std::vector<ProblemWork>& plan);
 
-/// env.json's "shard" member of shard `spec` of `split` (schema in README "Run folder"):
-/// {index, count, split, shape_set {name, path}, problems_total, problems_digest, plan_digest,
+/// env.json's "shard" member of shard `spec` of `split` (schema in src/report/README.md "Run
+/// folder"): {index, count, split, shape_set {name, path}, problems_total, problems_digest,
+/// plan_digest,
 ///  predicted_cost_us, predicted_cost_total_us, problems [{index, key}]} with `index` the
 /// problem's 0-based position in the shape set.
 [[nodiscard]] report::Json shard_json(const ShardSpec& spec, const std::vector<ProblemWork>& plan,

@@ -1,9 +1,9 @@
 #pragma once
-/// The orchestration of `gemmtune sweep` and `gemmtune check` (README "sweep"): ask the worker
-/// for its GPU, plan, write env.json, compile ahead on CPU threads, send each measurement to the
-/// worker under a watchdog, append every outcome to runs.jsonl as it arrives, show progress, and
-/// write the reports at the end or on Ctrl-C. Host code only: the GPU work happens in the worker
-/// process, the compiles in the CompileFn the caller provides.
+/// The orchestration of `gemmtune sweep` and `gemmtune check` (src/sweep/README.md "Sweep"): ask
+/// the worker for its GPU, plan, write env.json, compile ahead on CPU threads, send each
+/// measurement to the worker under a watchdog, append every outcome to runs.jsonl as it arrives,
+/// show progress, and write the reports at the end or on Ctrl-C. Host code only: the GPU work
+/// happens in the worker process, the compiles in the CompileFn the caller provides.
 #include <cstdio>
 #include <filesystem>
 #include <functional>

@@ -1,6 +1,6 @@
 #pragma once
 /// The measurements a sweep (or a check) makes, per problem, and the watchdog limit of each
-/// (README "sweep: fault isolation").
+/// (src/sweep/README.md "Fault isolation").
 #include <map>
 #include <optional>
 #include <string>

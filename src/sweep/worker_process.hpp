@@ -1,7 +1,7 @@
 #pragma once
 /// The measuring worker as a child process: started with fork + exec, fed one request line on its
 /// stdin, read one response line from its stdout under a deadline (poll), killed and restarted by
-/// the parent. POSIX only; no CUDA. README "sweep: fault isolation".
+/// the parent. POSIX only; no CUDA. src/sweep/README.md "Fault isolation".
 #include <sys/types.h>
 
 #include <chrono>

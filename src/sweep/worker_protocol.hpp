@@ -1,8 +1,8 @@
 #pragma once
 /// The line-delimited JSON protocol between `gemmtune sweep` / `check` (the parent) and the
-/// measuring worker it spawns (`gemmtune __worker`, README "sweep: fault isolation"). The parent
-/// writes one request line to the worker's stdin and reads one response line from its stdout,
-/// strictly alternating; the worker logs to stderr only.
+/// measuring worker it spawns (`gemmtune __worker`, src/sweep/README.md "Fault isolation"). The
+/// parent writes one request line to the worker's stdin and reads one response line from its
+/// stdout, strictly alternating; the worker logs to stderr only.
 ///
 ///   hello    {"schema":"gemmtune.worker_request/1","id":0,"op":"hello"}
 ///         -> {"schema":"gemmtune.worker_response/1","id":0,"environment":{"gpu":{...},...}}

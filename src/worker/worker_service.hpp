@@ -24,8 +24,8 @@ class WorkerService {
 
  private:
   Measurement measure_dense(const sweep::MeasureRequest& r);
-  /// A grouped problem (README "Grouped GEMMs"): a config is validated group by group and timed
-  /// alone; a baseline is one of the per-group cuBLASLt launches; side by side times the
+  /// A grouped problem (kernels/README.md "Grouped GEMMs"): a config is validated group by group
+  /// and timed alone; a baseline is one of the per-group cuBLASLt launches; side by side times the
   /// run-off's configs together, then both baselines, in one call.
   Measurement measure_grouped(const sweep::MeasureRequest& r);
   /// The run-off's candidates timed together as the request's run-off regime says, then both

@@ -1,5 +1,5 @@
 #pragma once
-/// `gemmtune __worker` (README "sweep: fault isolation"): the worker protocol
+/// `gemmtune __worker` (src/sweep/README.md "Fault isolation"): the worker protocol
 /// (sweep/worker_protocol.hpp) on this process's stdin and stdout. It answers the hello with its
 /// GPU (device 0: the sweep starts it with CUDA_VISIBLE_DEVICES naming one GPU), the library
 /// versions and the GPU's roofs, then measures each request with a WorkerService, one answer line

@@ -5,7 +5,8 @@
 // For every tuned (n, k, m) of the bundle's table (grouped entries: grouped_check.hpp):
 //   - generates inputs on the host (harness.hpp), poisons D with 0xFF bytes (bf16 NaN),
 //   - runs the bundle's gemm() and validates D against cuBLASLt's block-scaled GEMM on the same
-//     inputs with the dense bar (diff <= 1e-5, nothing non-finite; README "Validation"),
+//     inputs with the dense bar (diff <= 1e-5, nothing non-finite; src/runtime/README.md
+// "Validation"),
 //   - times gemm() with gemmtune's `call` protocol (3 warm-ups, median of 30),
 //   - captures gemm() in a CUDA graph, replays it into a second poisoned D and requires the
 //     bytes to equal the direct call's, and times the replay the same way,

@@ -1,5 +1,5 @@
-// grouped_check.hpp: the bundle consumer's check of one grouped entry (README "export --format
-// bundle", grouped calls). Included by consumer.cpp only.
+// grouped_check.hpp: the bundle consumer's check of one grouped entry
+// (src/report/README.md "Bundle", grouped calls). Included by consumer.cpp only.
 //
 // The header keeps an entry's total rows, not its group sizes, so the check spreads the rows
 // evenly over the groups (masked: max_m twice the mean, a multiple of 8). Each group's operands are

@@ -3,9 +3,9 @@
 // CUDA runtime and cuBLASLt for inputs, the reference and timing, which the bundle itself never
 // needs. Only the system compiler and the CUDA toolkit: no gemmtune code.
 //
-// Inputs are generated on the host (deterministic, any seed) in the layouts of README "The
-// operation"; A and D get roundup(M, 4) rows because cuBLASLt's block-scaled mode needs M to be
-// a multiple of 4 (shared/DEVICE.md). Timing follows gemmtune's `call` protocol
+// Inputs are generated on the host (deterministic, any seed) in the layouts of
+// kernels/README.md "The operation"; A and D get roundup(M, 4) rows because cuBLASLt's block-scaled
+// mode needs M to be a multiple of 4 (shared/DEVICE.md). Timing follows gemmtune's `call` protocol
 // (src/core/timing_mode.hpp): per sample a 512 MiB memset flushes the L2, the start event is
 // recorded right behind it in stream order, then one call and the stop event; 3 warm-ups, the
 // median of 30 samples.
@@ -49,7 +49,8 @@ inline std::string cu_name(CUresult status) {
   return cuGetErrorName(status, &name) == CUDA_SUCCESS && name != nullptr ? name : std::to_string(status);
 }
 
-/// One problem's operands on the device (README "The operation"; A and D with m_pad4 rows).
+/// One problem's operands on the device (kernels/README.md "The operation"; A and D with m_pad4
+/// rows).
 struct Operands {
   int64_t m = 0, n = 0, k = 0, m_pad4 = 0, sb_ld = 0;
   uint8_t* a = nullptr;   // e4m3 [m_pad4][k], rows >= m zero
@@ -361,7 +362,8 @@ inline std::string json_string(const char* text) {
   return out + "\"";
 }
 
-/// The dense bar against cuBLASLt (README "Validation"): diff <= 1e-5, nothing non-finite.
+/// The dense bar against cuBLASLt (src/runtime/README.md "Validation"): diff <= 1e-5, nothing
+/// non-finite.
 inline constexpr double kMaxDiffVsCublaslt = 1e-5;
 
 }  // namespace harness

@@ -1,4 +1,4 @@
-// The three lines an engine writes to use an exported bundle (README "export --format bundle"),
+// The three lines an engine writes to use an exported bundle (src/report/README.md "Bundle"),
 // as a program: CI compiles it against a freshly exported bundle linking nothing but libcuda.
 // It expects a current CUDA context (cuInit + a context, or any CUDA runtime call before).
 #include "gemmtune_bundle_cubins.h"  // or "gemmtune_bundle.h", then gemm.load_dir("DIR")

@@ -1,6 +1,6 @@
-// The grouped members of sm90_fp8_gemm_1d2d on the GPU (README "Grouped GEMMs"): every config
-// below must match each group's dequantized reference on a poisoned output and leave the rows no
-// group owns untouched (masked rows past masked_m hold e4m3 NaN, so any use of them shows).
+// The grouped members of sm90_fp8_gemm_1d2d on the GPU (kernels/README.md "Grouped GEMMs"): every
+// config below must match each group's dequantized reference on a poisoned output and leave the
+// rows no group owns untouched (masked rows past masked_m hold e4m3 NaN, so any use of them shows).
 // Group sizes cover empty groups, a 1-row group, groups ending inside a tile, groups spanning
 // several m-blocks and a full masked group; N and K leave ragged tiles.
 #include <gtest/gtest.h>

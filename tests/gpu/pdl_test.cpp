@@ -1,5 +1,5 @@
-// Overlapped launches (programmatic dependent launch, README "Overlapped launches"): a family
-// kernel launched to overlap the kernel before it must still wait for that kernel before it
+// Overlapped launches (programmatic dependent launch, kernels/README.md "Overlapped launches"): a
+// family kernel launched to overlap the kernel before it must still wait for that kernel before it
 // touches global memory, and a chain of overlapped calls must compute what plain ones do.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,6 @@
-// Grouped ops in shape sets (README "Shape sets"): explicit group lists and seeded distributions,
-// their bounds and errors, the shipped configs/dsv3-moe.json, and `plan` on grouped problems.
+// Grouped ops in shape sets (configs/README.md "Shape sets"): explicit group lists and seeded
+// distributions, their bounds and errors, the shipped configs/dsv3-moe.json, and `plan` on grouped
+// problems.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// `sweep --gpus` (README "One node, several GPUs"): one fake worker per GPU ordinal (no GPU
+// `sweep --gpus` (src/sweep/README.md "Several GPUs"): one fake worker per GPU ordinal (no GPU
 // needed: the fake worker reports the CUDA_VISIBLE_DEVICES it was started with), problems shared
 // from one queue, a failing GPU taken out of the pool, a killed worker, resume across GPU counts,
 // GPU models not mixed.

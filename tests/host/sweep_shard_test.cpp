@@ -1,4 +1,4 @@
-// `sweep --shard I/N` and `gemmtune merge` (README "Several nodes: Slurm"): the split is
+// `sweep --shard I/N` and `gemmtune merge` (src/sweep/README.md "Slurm"): the split is
 // balanced, deterministic and a partition; shards swept with the fake worker merge into the table
 // of one sweep; merge refuses missing, duplicated and mismatched shards. No GPU needed.
 #include <gtest/gtest.h>

@@ -117,7 +117,7 @@ TEST(Compile, NvrtcVersionIsMajorDotMinor) {
 }
 
 // NOTE: compile time is reported, not asserted: speed targets live in benchmarks and results
-// files (README "Compile time"), never in unit tests that a loaded CI machine could fail.
+// files (src/jit/README.md "Compilation"), never in unit tests that a loaded CI machine could fail.
 TEST(Compile, KernelFamilyCompilesWithoutSpillsAndReportsCompileTime) {
   std::vector<double> seconds;
   for (const int block_n : {64, 96, 128, 160, 192, 112, 144}) {

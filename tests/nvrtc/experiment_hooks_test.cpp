@@ -1,4 +1,4 @@
-// The kernel's experiment hooks (README "Kernel experiments") still compile, and each still
+// The kernel's experiment hooks (kernels/README.md "Hooks") still compile, and each still
 // changes the code it claims to change: a hook that silently compiles to the default kernel would
 // make an A/B on the device compare the kernel with itself.
 #include <elf.h>

@@ -3,7 +3,7 @@
 // shared memory within the per-block limit. This label (nvrtc) compiles a deterministic sample:
 // for each (block_m, block_n, multicast, split_k) class, the legal config with the most stages,
 // the register and shared-memory extremes of the class (raster, group and num_sms change
-// neither). tests/full/ compiles every legal config (label "full", README "Tests").
+// neither). tests/full/ compiles every legal config (label "full", tests/README.md "Labels").
 #include <gtest/gtest.h>
 
 #include <map>

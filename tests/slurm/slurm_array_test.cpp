@@ -1,4 +1,4 @@
-// scripts/slurm/ against a real Slurm (README "Several nodes: Slurm"): local_slurm_array.sh
+// scripts/slurm/ against a real Slurm (src/sweep/README.md "Slurm"): local_slurm_array.sh
 // installs slurm-wlm and munge when missing, starts munged, slurmctld and slurmd on localhost and
 // submits the sweep's shards as a job array with the merge job after it, through submit.sh and
 // sbatch; the sweeps use the fake worker (no GPU), two per task (`--gpus all`). Then the merged

@@ -1,7 +1,8 @@
 #pragma once
 /// Emulation of Hopper's limited-precision FP8 tensor-core accumulation, for the accumulation
-/// study of `gemmtune accuracy` (README "Accuracy"): the same per-tensor-quantized E4M3 operands
-/// accumulated three ways over K, so that only the accumulation differs.
+/// study of `gemmtune accuracy` (src/core/accuracy/README.md "Accumulation model"): the same
+/// per-tensor-quantized E4M3 operands accumulated three ways over K, so that only the accumulation
+/// differs.
 ///
 /// The model (an emulation, not bit-exact hardware; the GPU entries measure the hardware):
 /// - DeepSeek-V3 technical report (arXiv 2412.19437), sec. 3.3.2: "the accumulation precision of

@@ -1,9 +1,9 @@
 #pragma once
-/// Seeded input distributions of `gemmtune accuracy` (README "Accuracy"): activations A [M][K]
-/// and weights B [N][K] in FP32, generated on the host from a counter-based hash (splitmix64), so
-/// the same (input, seed, shape) gives the same values on every machine and thread count.
-/// Weights are scaled by 1/sqrt(K) (fan-in initialisation), so outputs have an RMS near 1 at
-/// every K and absolute errors read as fractions of a typical output.
+/// Seeded input distributions of `gemmtune accuracy` (src/core/accuracy/README.md "Inputs"):
+/// activations A [M][K] and weights B [N][K] in FP32, generated on the host from a counter-based
+/// hash (splitmix64), so the same (input, seed, shape) gives the same values on every machine and
+/// thread count. Weights are scaled by 1/sqrt(K) (fan-in initialisation), so outputs have an RMS
+/// near 1 at every K and absolute errors read as fractions of a typical output.
 #include <cstdint>
 #include <optional>
 #include <string>

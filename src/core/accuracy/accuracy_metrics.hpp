@@ -1,6 +1,6 @@
 #pragma once
-/// Error metrics of `gemmtune accuracy` (README "Accuracy"): one GEMM output x against the
-/// float64 product y of the unquantized inputs, and their mean and spread over seeds.
+/// Error metrics of `gemmtune accuracy` (src/core/accuracy/README.md "Metrics"): one GEMM output x
+/// against the float64 product y of the unquantized inputs, and their mean and spread over seeds.
 #include <cstdint>
 #include <span>
 #include <string_view>

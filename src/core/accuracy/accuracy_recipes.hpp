@@ -1,8 +1,8 @@
 #pragma once
-/// The recipes `gemmtune accuracy` compares and the paths that compute them (README "Accuracy").
-/// A recipe says how the inputs are quantized; a path says what multiplies them: cuBLASLt,
-/// gemmtune's kernel, or the reference path (dequantize, multiply in float64, round D to BF16),
-/// which is what "emulated" means in the output.
+/// The recipes `gemmtune accuracy` compares and the paths that compute them
+/// (src/core/accuracy/README.md "Recipes"). A recipe says how the inputs are quantized; a path says
+/// what multiplies them: cuBLASLt, gemmtune's kernel, or the reference path (dequantize, multiply
+/// in float64, round D to BF16), which is what "emulated" means in the output.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,9 +1,10 @@
 #pragma once
-/// `gemmtune accuracy`'s measurement loop (README "Accuracy"), host-only: for every problem,
-/// input distribution and seed it generates the inputs, computes the float64 product of the
-/// unquantized inputs, quantizes them per recipe and multiplies them on each path, and keeps the
-/// metrics per seed. GPU paths go through an AccuracyDevice (runtime/accuracy_gpu.hpp); without
-/// one, recipes run on the host reference path and GPU-only paths are recorded as skipped.
+/// `gemmtune accuracy`'s measurement loop (src/core/accuracy/README.md "The command"), host-only:
+/// for every problem, input distribution and seed it generates the inputs, computes the float64
+/// product of the unquantized inputs, quantizes them per recipe and multiplies them on each path,
+/// and keeps the metrics per seed. GPU paths go through an AccuracyDevice
+/// (runtime/accuracy_gpu.hpp); without one, recipes run on the host reference path and GPU-only
+/// paths are recorded as skipped.
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -60,7 +60,7 @@ ValidationVerdict judge_accuracy_validation(const AccuracyValidation& v) {
 std::string accuracy_validation_rule() {
   return fmt::format(
       "gemmtune's and cuBLASLt's FP8 outputs judged against the float64 product of the same quantized operands "
-      "with the dense validation bar of run and sweep (README \"Validation\": nothing non-finite, diff <= {:g}, "
+      "with the dense validation bar of run and sweep (src/runtime/README.md \"Validation\": nothing non-finite, diff <= {:g}, "
       "max relative error <= {:g}), except that an element's relative error is |x - y| / max(|y|, {:g} * RMS of "
       "its row of y) instead of {:g} * RMS of the whole output: an element's accumulation error scales with the "
       "products it sums, and the rows of massive activations hold products ~15x the whole-output RMS. "

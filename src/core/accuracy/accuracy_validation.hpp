@@ -1,10 +1,11 @@
 #pragma once
 /// How `gemmtune accuracy` judges a kernel's FP8 output x against its reference path y (the
-/// float64 product of the same quantized operands; README "Accuracy", accuracy.json
-/// `vs_reference`): the dense validation bar of `run` and `sweep` (core/validation_metrics.hpp:
-/// no non-finite value, diff <= 1e-5, max relative error <= 0.1), with one change: the floor of
-/// the relative error's denominator is a tenth of the RMS of the element's own row of y, not of
-/// the whole output. run and sweep keep the whole-output floor; this is the study's bar only.
+/// float64 product of the same quantized operands; src/core/accuracy/README.md "The bar against the
+/// reference path", accuracy.json `vs_reference`): the dense validation bar of `run` and `sweep`
+/// (core/validation_metrics.hpp: no non-finite value, diff <= 1e-5, max relative error <= 0.1),
+/// with one change: the floor of the relative error's denominator is a tenth of the RMS of the
+/// element's own row of y, not of the whole output. run and sweep keep the whole-output floor; this
+/// is the study's bar only.
 ///
 /// NOTE: why per row. An FP8 GEMM's accumulation error in D[m][n] scales with the size of the
 /// products a_mk * b_nk it sums, not with |D[m][n]|; the floor stands for that size where
