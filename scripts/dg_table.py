@@ -1,7 +1,8 @@
 # Summarises side-by-side rows (dg_compare.py JSONL, optionally tagged with "set" by
 # scripts/device_vs_deepgemm.sh) as markdown: one table per shape set and the issue 10 metrics.
 #   usage: python3 dg_table.py CMP.jsonl [CMP.jsonl...]  > table.md
-# Ratio = DeepGEMM time / gemmtune time (above 1: gemmtune is faster). HBM bytes count A, B, D and
+# Ratio = DeepGEMM time / gemmtune time (above 1: gemmtune is faster); the cuBLASLt ratio is its
+# heuristic's time in the same run (`lt_heur_us`) over gemmtune's, where the rows carry it. HBM bytes count A, B, D and
 # both scale tensors once (core/gemm_shape.hpp's formula): M*K + N*K + 2*M*N + 4*ceil(K/128)*(M +
 # ceil(N/128)).
 # A row where DeepGEMM took more than SUSPECT_OVER_LT times cuBLASLt's heuristic is listed as
@@ -51,14 +52,18 @@ def main(paths):
                               f"{r['lt_heur_us']:.1f})" for r in odd)
             print(f'Suspect DeepGEMM samples (over {SUSPECT_OVER_LT:g}x cuBLASLt\'s heuristic; re-time them): '
                   f'{names}. Without them: geometric mean **{geomean(rest):.3f}** over {len(rest)} rows\n')
+        lt_ratios = [r['lt_heur_us'] / r['gt_us'] for r in ok if r.get('lt_heur_us') and r.get('gt_us')]
+        if lt_ratios:
+            print(f'cuBLASLt heuristic / gemmtune (same run): geometric mean **{geomean(lt_ratios):.3f}** over '
+                  f'{len(lt_ratios)} rows; lowest {min(lt_ratios):.3f}\n')
         small = [r for r in ok if r['m'] <= 128]
         if small:
             tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['gt_us'] * 1e-6) / 1e12 for r in small]
             dg_tbs = [hbm_bytes(r['m'], r['n'], r['k']) / (r['dg_us'] * 1e-6) / 1e12 for r in small]
             print(f'M <= 128: effective HBM throughput geometric mean gemmtune {geomean(tbs):.3f} TB/s, '
                   f'DeepGEMM {geomean(dg_tbs):.3f} TB/s ({len(small)} rows)\n')
-        print('| M | N | K | gemmtune config | gemmtune µs | DeepGEMM µs | ratio | TFLOPS | TB/s |')
-        print('|--:|--:|--:|:--|--:|--:|--:|--:|--:|')
+        print('| M | N | K | gemmtune config | gemmtune µs | DeepGEMM µs | ratio | cuBLASLt µs | cuBLASLt ratio | TFLOPS | TB/s |')
+        print('|--:|--:|--:|:--|--:|--:|--:|--:|--:|--:|--:|')
         for r in rows:
             m, n, k = r['m'], r['n'], r['k']
             gt, dg = r.get('gt_us'), r.get('dg_us')
@@ -67,7 +72,11 @@ def main(paths):
             ratio = f"{r['dg_over_gt']:.3f}" if r.get('dg_over_gt') else r.get('gt_error', r.get('error', '-'))[:40]
             gt_cell = f'{gt:.2f}' if gt else '-'
             dg_cell = f'{dg:.2f}' if dg else '-'
-            print(f"| {m} | {n} | {k} | `{r['config']}` | {gt_cell} | {dg_cell} | {ratio} | {tflops:.0f} | {tbs:.2f} |")
+            lt = r.get('lt_heur_us')
+            lt_cell = f'{lt:.2f}' if lt else '-'
+            lt_ratio = f'{lt / gt:.3f}' if lt and gt else '-'
+            print(f"| {m} | {n} | {k} | `{r['config']}` | {gt_cell} | {dg_cell} | {ratio} | {lt_cell} | {lt_ratio} "
+                  f"| {tflops:.0f} | {tbs:.2f} |")
         print()
 
     everything = [r['dg_over_gt'] for rows in sets.values() for r in rows if r.get('dg_over_gt')]

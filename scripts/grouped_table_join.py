@@ -42,7 +42,7 @@ def join(passes):
                 order.append(k)
                 by_key[k] = {"label": r.get("label"), "layout": r["layout"], "n": r["n"],
                              "k": r["k"], "ms": r["ms"], "gt_us_passes": [], "gt_configs": [],
-                             "dg_us_passes": [], "pass_ratios": []}
+                             "dg_us_passes": [], "pass_ratios": [], "lt_graph_us_passes": []}
             j = by_key[k]
             if r.get("gt_us"):
                 j["gt_us_passes"].append(r["gt_us"])
@@ -50,6 +50,8 @@ def join(passes):
             j["dg_us_passes"] += r.get("dg_us_passes") or []
             if r.get("dg_over_gt"):
                 j["pass_ratios"].append(r["dg_over_gt"])
+            if r.get("cublaslt_per_group_graph_us"):
+                j["lt_graph_us_passes"].append(r["cublaslt_per_group_graph_us"])
     joined = []
     for k in order:
         j = by_key[k]
@@ -57,6 +59,11 @@ def join(passes):
             j["gt_us"] = statistics.median(j["gt_us_passes"])
             j["dg_us"] = statistics.median(j["dg_us_passes"])
             j["dg_over_gt"] = j["dg_us"] / j["gt_us"]
+        if j["gt_us_passes"] and j["lt_graph_us_passes"]:
+            # cuBLASLt has no grouped block-scaled FP8 GEMM: one GEMM per group, replayed from a
+            # CUDA graph, in the passes that timed it.
+            j["lt_graph_us"] = statistics.median(j["lt_graph_us_passes"])
+            j["lt_over_gt"] = j["lt_graph_us"] / j["gt_us"]
         joined.append(j)
     return joined
 
@@ -92,15 +99,22 @@ def main():
               f"min {min(paired):.3f}, < 0.95: {sum(x < 0.95 for x in paired)}")
     for layout in sorted({r["layout"] for r in rows}):
         print(summary([r for r in rows if r["layout"] == layout], f"joined, {layout}"))
-    print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    lt = [r["lt_over_gt"] for r in rows if "lt_over_gt" in r]
+    if lt:
+        print(f"- per-group cuBLASLt (one GEMM a group, replayed from a CUDA graph) / gemmtune: geomean "
+              f"**{geomean(lt):.3f}** over {len(lt)}, min {min(lt):.3f}")
+    print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes "
+          "| cuBLASLt µs | cuBLASLt ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         configs = sorted(set(c for c in r["gt_configs"] if c))
         ratio = f'**{r["dg_over_gt"]:.3f}**' if "dg_over_gt" in r else "n/a"
         print(f'| {r["label"]} | {r["layout"]} | {len(r["ms"])} | {r["n"]} x {r["k"]} | {sum(r["ms"])} | '
               f'{r.get("gt_us", float("nan")):.1f} | {" / ".join(configs)} | '
               f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
-              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} |')
+              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | '
+              f'{r["lt_graph_us"]:.1f} | {r["lt_over_gt"]:.3f} |' if "lt_over_gt" in r else
+              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | - | - |')
     if args.json:
         with open(args.json, "w") as f:
             for r in rows:
