@@ -1,7 +1,7 @@
 // `gemmtune compile`: builds (or finds in the cache) the kernels a shape set and a space call
 // legal, or one --config, on all CPU cores; no GPU needed. Prints per kernel registers, spills,
 // shared memory, compile time, cache hit/miss and ptxas' advisories; --cubin-out also writes
-// each cubin, the exact binary `run` and `sweep` launch, for SASS tools (scripts/sass_kloop.py).
+// each cubin, the exact binary `run` and `sweep` launch, for SASS tools (scripts/lab/sass_kloop.py).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 

@@ -65,7 +65,7 @@ struct KernelConfig {
   /// tile runs at a bm256 tile's rate per MMA (on dsv3-quick's M = 4096 rows both took the times
   /// their wave counts predict, bm192 the slower there), so it wins where 192-row tiles fill the
   /// waves better: 20-26% over bm128 / bm256 of the same block_n at M = 384 and 576, 1-8% over
-  /// the default space's best without it at M = 384-1152 on N = 7168. (scripts/mma_roof_probe.cu
+  /// the default space's best without it at M = 384-1152 on N = 7168. (scripts/lab/mma_roof_probe.cu
   /// had promised more: three chains of MMA-then-promote per SM hid the promotion better than
   /// the bm256 pattern in lock step; the real bm256 kernel already overlaps its two.)
   [[nodiscard]] int math_warpgroups() const {

@@ -23,7 +23,7 @@ GemmKernel::GemmKernel(const KernelConfig& config, const std::vector<char>& cubi
       kernel_(module_.kernel(kernel_name)) {
   // Experiment hook: a member without a cluster launched in clusters of 2 all the same (its CTAs
   // never address each other, so its results do not change), to time what a cluster launch
-  // alone costs a call (scripts/device_cluster_launch_probe.sh).
+  // alone costs a call (scripts/lab/device_cluster_launch_probe.sh).
   if (facts_.cluster_size == 1 && facts_.num_sms % 2 == 0 &&
       std::getenv("GEMMTUNE_CLUSTER_LAUNCH_PROBE") != nullptr) {
     facts_.cluster_size = 2;
