@@ -36,7 +36,7 @@ status=0
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,clocks_event_reasons.active \
   --format=csv >> "$OUT/devices.txt" 2>&1
 
-table=${1:-results/2026-11-21-dsv3-quick-sweep-default-call/tuning_table.json}
+table=${1:-results/h200-dense/tuning_table.json}
 if [[ $table == --sweep ]]; then
   say "sweeping configs/dsv3-quick.json (call protocol)"
   "$bin" sweep --shapes configs/dsv3-quick.json --timing call --out "$work/sweep" >> "$log" 2>&1

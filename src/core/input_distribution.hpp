@@ -24,7 +24,7 @@ enum class InputDistribution { kUniform = 0, kNormal = 1 };
 /// What `run` and `sweep` time and validate on unless told otherwise: normal, the anchors'
 /// DeepGEMM inputs. NOTE: until 2026-11-24 the default was uniform while the DeepGEMM side of
 /// every comparison drew torch.randn. At >= 1900 MHz under the cap the data changes a large
-/// GEMM's time (both kernels 1.7-3% faster on uniform, results/2026-11-24-burst-clocks/1517-…),
+/// GEMM's time (both kernels 1.7-3% faster on uniform, 7f3a7dd:results/2026-11-24-burst-clocks/1517-…),
 /// so those comparisons gave our side the faster data.
 inline constexpr InputDistribution kDefaultInputDistribution = InputDistribution::kNormal;
 

@@ -209,7 +209,7 @@ std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k)
   if (twin.mainloop_unroll() <= 1 && !twin.sb_per_tile()) return std::nullopt;
   // NOTE: the weight-scale region (sb_per_tile) grows the twin's shared memory with K; a twin
   // that no longer fits is none (bm128_bn160_s5_mcA_gM at K 7168: 232544 B > 232448 B failed to
-  // launch in a sweep, results/2026-11-23-grouped-vs-deepgemm/1715-…).
+  // launch in a sweep, 7f3a7dd:results/2026-11-23-grouped-vs-deepgemm/1715-…).
   if (smem_layout(twin).total_bytes > kHopperSmemPerBlockBytes) return std::nullopt;
   return twin;
 }

@@ -61,7 +61,7 @@ struct KernelConfig {
   }
   /// Math warpgroups: one per 64 rows up to two; block_m 256 gives each warpgroup 128 rows;
   /// block_m 192 has three of one 64-row slice each.
-  /// NOTE: why 192: measured on the H200 (results/2026-11-26-tensor-roof-and-bm192/), a bm192
+  /// NOTE: why 192: measured on the H200 (7f3a7dd:results/2026-11-26-tensor-roof-and-bm192/), a bm192
   /// tile runs at a bm256 tile's rate per MMA (on dsv3-quick's M = 4096 rows both took the times
   /// their wave counts predict, bm192 the slower there), so it wins where 192-row tiles fill the
   /// waves better: 20-26% over bm128 / bm256 of the same block_n at M = 384 and 576, 1-8% over
@@ -80,10 +80,10 @@ struct KernelConfig {
   [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
   /// Whether the one-warpgroup K loop keeps two K blocks in flight: it issues the second block's
   /// MMAs into a second accumulator before it promotes the first (the kernel's mma_ahead()).
-  /// NOTE: measured on the H200 beside DeepGEMM, 12 M <= 128 rows x 2 rounds (results/2026-11-26-
+  /// NOTE: measured on the H200 beside DeepGEMM, 12 M <= 128 rows x 2 rounds (7f3a7dd:results/2026-11-26-
   /// grouped-resweep-tail-exit/0528-mma-ahead-ab/): +0.8-2.5% with block_n 64-128, -0.5 to +0.3%
   /// below 64 in passes of 2; block_n 32 in passes of 4 (mma_pass_blocks) +2.2-2.5% on
-  /// 64 x 2112 x 7168 in two calls, 0% on 64 x 4096 x 7168, block_n 56 -1% (results/2026-11-26-
+  /// 64 x 2112 x 7168 in two calls, 0% on 64 x 4096 x 7168, block_n 56 -1% (7f3a7dd:results/2026-11-26-
   /// mma-pass-length/); above 128 the second accumulator would pass the register budget.
   [[nodiscard]] bool mma_ahead() const {
     return sb_in_stage() && (block_n == 32 || (block_n >= 64 && block_n <= 128));
@@ -91,7 +91,7 @@ struct KernelConfig {
   /// K blocks per pass of the mma_ahead loop, which drains at the end of each pass (a wgmma group
   /// in flight across the loop's back edge makes ptxas serialize them all). Longer passes drain
   /// less often but duplicate more code: 4 lost to 2 on block_n 64-128 (-2.4% on bm64_bn112,
-  /// whose code grows from 4k to 7k instructions) and won on block_n 32 (results/2026-11-26-
+  /// whose code grows from 4k to 7k instructions) and won on block_n 32 (7f3a7dd:results/2026-11-26-
   /// mma-pass-length/).
   [[nodiscard]] int mma_pass_blocks() const { return block_n == 32 ? 4 : 2; }
   /// Whether the math warpgroups read the weight scales (sB) of each tile from shared memory,

@@ -91,7 +91,7 @@ struct BurstShape {
 /// burst (spreads 13-15%, a pick by noise; results/PERF_LOG.md session 9). Why not interleaved
 /// sample by sample (the fallback until 2026-11-23): that ranks configs under sustained load,
 /// where at 12288 x 7168 x 18432 it chose a config 9% slower when both were timed as a caller
-/// times one call (results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Why half: each
+/// times one call (7f3a7dd:results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Why half: each
 /// sample lasts over a millisecond, so the median of 60 is as steady as that of 120 shorter
 /// ones, and the extra idle gaps of the short bursts then cost about a third more time than
 /// interleaving did, not twice as much.

@@ -31,7 +31,7 @@ Timer::Timer(const TimingOptions& options) : options_(options) {
     // NOTE: whole 16-byte vectors (the stream kernels' unit); the tail of an odd size stays put.
     // The bulk (TMA) read evicts; the ldg reads, with or without the evict-first hint, left a
     // 32-40 MiB buffer in the H200's L2 (StreamFloorGpu.ReadAndWriteFlushesBothEvictTheL2,
-    // results/2026-11-26-h200-bounds-full-dsv3-tail-exit/0237-read-flush-eviction/).
+    // 7f3a7dd:results/2026-11-26-h200-bounds-full-dsv3-tail-exit/0237-read-flush-eviction/).
     read_flush_plan_ = plan_stream_read(StreamVariant::kBulk, options.flush_bytes / kStreamAlignBytes * kStreamAlignBytes,
                                         sm_count, smem_optin);
     prepare_stream_read(read_flush_plan_);

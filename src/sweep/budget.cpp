@@ -125,7 +125,7 @@ std::map<std::string, ScreenedBest> best_per_config(const std::vector<Screened>&
 
 // NOTE: a split-K pick stands for its whole-K twin: at 12288 x 7168 x 16384 the budget picked
 // bm256_bn128 with split-K 2 only, so no bm256_bn128 twin was measured and the row trailed
-// DeepGEMM by 10% (results/2026-11-23-dense-vs-deepgemm/0922-…).
+// DeepGEMM by 10% (7f3a7dd:results/2026-11-23-dense-vs-deepgemm/0922-…).
 std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
   KernelConfig whole_k = pick;
   whole_k.split_k = 1;
@@ -162,7 +162,7 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   // `within_rel` of the fewest cycles: a leader the card's heat hid. As in runoff_candidates,
   // only throttled measurements (kRunoffThrottledRel below the highest clock): where the clock
   // held, time and cycles differ by noise alone. NOTE: seen on the masked 32 x ~192 rows at
-  // 6144 x 7168 (results/2026-11-24-l2-evict-first/0444-…): the screening ran at 1470-1935 MHz;
+  // 6144 x 7168 (7f3a7dd:results/2026-11-24-l2-evict-first/0444-…): the screening ran at 1470-1935 MHz;
   // bm128_bn192_s4_mcB, screened at 1695, ranked 10th by time and 3rd by cycles, and without
   // its twin the pick ran 581-586 us where that twin ran 551 (2312). The clock and cycle bounds
   // come from configs that are not twins, so a resumed sweep, which has measured twins since,

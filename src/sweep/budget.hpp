@@ -56,7 +56,7 @@ inline constexpr double kTieTolerance = 0.005;
 /// a wave (154 problems screened both), yet at 12288 x 7168 x 16384 the model's split-K 2
 /// favourites took all of bm256_bn128's multicast turns (3187-3805 µs), and its whole-K mcA,
 /// level with DeepGEMM there (1.002 by counters, 1.008 in bursts) where the pick trailed by
-/// 2.4%, was never measured (results/2026-11-28-promotion-energy/).
+/// 2.4%, was never measured (7f3a7dd:results/2026-11-28-promotion-energy/).
 inline constexpr int64_t kDepthWholeKMulticastWaves = 1;
 
 /// The K-specialised twins a budget of `max_configs` adds by default: max(1, N / 8), -1 (one per
@@ -71,7 +71,7 @@ inline constexpr int64_t kDepthWholeKMulticastWaves = 1;
 inline constexpr int64_t kDefaultLeaderTwins = 2;
 /// A screened config leads only within this fraction of the problem's fastest screening time.
 /// NOTE: 25%, not the run-off's 15%: a twin measured up to 28% faster than its original (512 x
-/// 2112 x 7168: bm128_bn64_s8 screened at 22.9 us, its twin 17.9 us beside DeepGEMM; results/
+/// 2112 x 7168: bm128_bn64_s8 screened at 22.9 us, its twin 17.9 us beside DeepGEMM; 7f3a7dd:results/
 /// 2026-11-23-dense-vs-deepgemm/0922-… and 1215-…, where the first picks' twins took the slots).
 inline constexpr double kLeaderTwinWithinRel = 0.25;
 

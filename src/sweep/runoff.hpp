@@ -24,7 +24,7 @@ inline constexpr int kRunoffMaxConfigs = 6;
 /// the clock swung between 1395 and 1935 MHz within one second (2-GPU dsv3 sweep, 2026-11-22):
 /// at 4096 x 7168 x 16384 the best config (668 us when re-timed) was screened at 1395 MHz,
 /// 8th by time and 2nd by time x clock, so the run-off never saw it and picked one 2.2% slower
-/// (results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Where the clock holds (small
+/// (7f3a7dd:results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Where the clock holds (small
 /// problems) both orders agree and the run-off stays at kRunoffMaxConfigs.
 inline constexpr int kRunoffMaxCandidates = 8;
 /// A config joins by time x clock only if it was screened at a clock this fraction or more below
@@ -70,14 +70,14 @@ inline constexpr int kRunoffMaxBurstMs = 40;
 /// so on problems that reach the 700 W cap every screening ran at the capped clock (1552: of the
 /// 30 samples of each screening of 7168 x 3072 g8, none at >= 1900 MHz but the first config's),
 /// while the comparison beside DeepGEMM times each problem in a burst that starts idle at 1980
-/// MHz (results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
+/// MHz (7f3a7dd:results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
 /// the one they are judged in (results/PERF_LOG.md, session 32). Short problems never reach the
 /// cap within a screening and pay nothing.
 inline constexpr double kScreenSettleAboveUs = 200.0;
 /// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
 /// 100 ms sufficed: the grouped sweep's long screenings then started at 1966 MHz (median of their
 /// first samples) and the sweep took 210 s instead of 226, the faster screenings paying for the
-/// idles (results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).
+/// idles (7f3a7dd:results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).
 inline constexpr int kScreenSettleMs = 100;
 
 /// The idle before a screening whose problem's last screening had median `last_screen_us`

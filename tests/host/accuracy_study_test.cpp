@@ -149,7 +149,7 @@ enum class FakeKernel {
   kFirstElementOff,    ///< gemmtune's D[0][0] off by 50%
   kTypicalElementOff,  ///< gemmtune's element of row `row` nearest the row's RMS off by 50%
   /// every FP8 path's D[m][n] off by 2^-10 of its largest product |a_mk b_nk|: the size of the
-  /// H200's accumulation error in massive-activation rows (results/2026-11-22-accuracy-h200)
+  /// H200's accumulation error in massive-activation rows (7f3a7dd:results/2026-11-22-accuracy-h200)
   kAccumulationSized,
 };
 

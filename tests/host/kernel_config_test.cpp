@@ -135,8 +135,8 @@ TEST(KernelConfig, SplitKSumsInAClusterWhereTheReceiveBufferFits) {
 }
 
 // Two K blocks in flight (the kernel's mma_ahead) only in the one-warpgroup loop and only where
-// it was measured to pay and the second accumulator fits: block_n 32 and 64-128 (results/
-// 2026-11-26-grouped-resweep-tail-exit/0528-mma-ahead-ab/, results/2026-11-26-mma-pass-length/).
+// it was measured to pay and the second accumulator fits: block_n 32 and 64-128 (7f3a7dd:results/
+// 2026-11-26-grouped-resweep-tail-exit/0528-mma-ahead-ab/, 7f3a7dd:results/2026-11-26-mma-pass-length/).
 TEST(KernelConfig, TwoKBlocksInFlightOnlyForOneWarpgroupTilesOfBlockN32Or64To128) {
   const auto config = [](const char* text) { return *parse_kernel_config(text, nullptr); };
   for (const char* on : {"bm64_bn64_s7_mc0_sm132_rN8_sk1_k2048", "bm64_bn128_s8_mcA_sm132_rN8_sk1_gM",

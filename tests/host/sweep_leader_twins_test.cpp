@@ -70,7 +70,7 @@ TEST(LeaderTwins, TwinsNeverLeadAndASplitKLeaderKeepsAnEvenSplit) {
                                       "bm64_bn32_s4_mc0_sm132_rN8_sk1_k7168"}));
 }
 
-// A leader the card's heat hid (the masked 32 x ~192 rows at 6144 x 7168, results/2026-11-24-
+// A leader the card's heat hid (the masked 32 x ~192 rows at 6144 x 7168, 7f3a7dd:results/2026-11-24-
 // l2-evict-first/0444-…): screened throttled, 4th by time, 2nd by cycles (median x clock). After
 // the `count` fastest by time come up to `count` more by cycles among the throttled ones.
 TEST(LeaderTwins, ThrottledLeadersByCyclesJoinAfterTheFastest) {

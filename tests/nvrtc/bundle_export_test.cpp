@@ -228,7 +228,7 @@ class ExportedDsv3Quick : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    const fs::path table = kRepo / "results/2026-11-21-dsv3-quick-sweep-default-call/tuning_table.json";
+    const fs::path table = kRepo / "results/h200-dense/tuning_table.json";
     // A cubin left by an earlier export into the same folder must not survive this one.
     fs::create_directories(bundle() / "cubins");
     test::write_bytes(bundle() / "cubins/bm64_bn8_s2_mc0_sm132_rN8_sk1.cubin", "stale");
