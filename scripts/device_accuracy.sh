@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_accuracy.sh [SHAPES] [-- extra accuracy flags]
-# One device call for `gemmtune accuracy` (issue 13), carrying .devdeps: builds gemmtune and the
+# `gemmtune accuracy` on a GPU machine, with .devdeps/ in the tree: builds gemmtune and the
 # GPU tests (scripts/device_build.sh, unless devbuild/ is already there and GEMMTUNE_REBUILD=0),
 # runs the accuracy GPU tests, then `gemmtune accuracy` on a small shape set. Everything lands
-# under $OUT (7 files: the device tool keeps at most 8):
+# under $OUT (default /tmp/gemmtune-device):
 #   build.log, devices.txt, accuracy_gpu_tests.log, accuracy.log, acc/accuracy.{json,md,svg}
 #   (default SHAPES configs/accuracy_small.json; e.g. `-- --seeds 2 --inputs gaussian`)
 set -uo pipefail

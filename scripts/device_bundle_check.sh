@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 #   usage: bash scripts/device_bundle_check.sh [TABLE | --sweep]
-# Issue 14's device proof, one call: exports a dsv3-quick tuning table as a kernel bundle and as
+# The bundle's proof on a GPU: exports a dsv3-quick tuning table as a kernel bundle and as
 # cuBLASLt algorithm records, builds the standalone consumers (tests/bundle_consumer/) against
 # them with the system g++, and runs them:
 #   - consumer: every problem of the table through the bundle's gemm(), validated against
 #     cuBLASLt's block-scaled GEMM (dense bar), timed with the call protocol, replayed in a
 #     captured CUDA graph (bytes must match), loaded from the folder too (bytes must match);
 #   - per row, in one process (gemmtune_bundle_ab, built here against the bundle): the bundle's
-#     gemm() and gemmtune's launch path on the same inputs, interleaved (issue: within 2%);
+#     gemm() and gemmtune's launch path on the same inputs, interleaved (they must agree within 2%);
 #   - cublaslt_replay: every exported algorithm record rebuilt, validated and timed (call and
 #     call_sync) against the recorded time.
 # Runs in the repository root on the GPU machine with gemmtune built in devbuild/
-# (scripts/device_build.sh; carry .devdeps, whose nlohmann/json the replay consumer also uses).
-#     TABLE    a tuning_table.json (default: the committed 2026-11-21 dsv3-quick call sweep)
-#     --sweep  first tunes configs/dsv3-quick.json here (today's call protocol) and uses that table
+# (scripts/device_build.sh; with .devdeps/, whose nlohmann/json the replay consumer also uses).
+#     TABLE    a tuning_table.json (default: results/h200-dense/tuning_table.json)
+#     --sweep  first tunes configs/dsv3-quick.json here (call timing) and uses that table
 # Writes 7 files (8 with --sweep) under $OUT: devices.txt, bundle_check.log, manifest.json,
 # bundle_consumer.jsonl, bundle_ab.jsonl, cublaslt_replay.jsonl, summary.txt (+ tuning_table.json).
 # Exit code: 0 when every check passed, 1 otherwise.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One device call: GPU inventory, the GPU test suite, the hand-picked benchmark and a SASS check.
-# Runs in the repository root on the GPU machine with the binaries staged by
-# scripts/stage_device_build.sh; writes at most 8 files under $OUT (the device tool's limit).
+# On a GPU machine: GPU inventory, the GPU test suite, the hand-picked benchmark and a SASS check.
+# Runs in the repository root with the binaries staged by scripts/stage_device_build.sh; writes
+# its files under $OUT (default /tmp/gemmtune-device).
 #   usage: bash scripts/device_check.sh [tests|bench|all]   (default all)
 set -uo pipefail
 what=${1:-all}

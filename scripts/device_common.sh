@@ -1,27 +1,25 @@
 #   usage: source scripts/device_common.sh   (from a scripts/device_*.sh; not run on its own)
-# Steps every device call shares (sourced by scripts/device_*.sh; not run on its own):
-#   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (carry .anchors;
-#                           carry .dgcache too to reuse its JIT kernels, deepgemm_cache_save)
+# Steps every GPU-machine script shares (sourced by scripts/device_*.sh; not run on its own):
+#   deepgemm_build_start / deepgemm_build_wait  DeepGEMM built beside gemmtune (the harness in
+#                           .anchors/; .dgcache/ reuses its JIT kernels, deepgemm_cache_save)
 #   gemmtune_build          scripts/device_build.sh, or devbuild/ kept when GEMMTUNE_REUSE_BUILD=1
-#                           and a warm machine still has it; exits on a failed build
+#                           and it is still there; exits on a failed build
 #   gpu_suite               the GPU tests into $OUT/gpu_tests.log unless GEMMTUNE_SKIP_TESTS=1
 #                           (GEMMTUNE_TEST_FILTER: a gtest filter)
 #   build_both_and_test     the four above in order: DeepGEMM builds while gemmtune builds and
 #                           its GPU suite runs
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
-# NOTE: a device call returns at most 8 files from $OUT (two folders deep): a script that writes
-# more packs them into an archive (device_source_profile.sh does; session 33 lost 18 files).
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
 
 deepgemm_build_start() {
   # DeepGEMM's JIT cache lives in the working tree (.dgcache, git-ignored): a call that carries
   # it skips the ~2-3 min DeepGEMM spends compiling its kernels on a fresh machine. The cache
-  # comes back as $OUT/dg_jit_cache.tgz when the call ends (scripts/dg_jit_cache.sh unpacks it).
+  # is saved as $OUT/dg_jit_cache.tgz at exit (scripts/dg_jit_cache.sh unpacks it).
   export DG_JIT_CACHE_DIR=$PWD/.dgcache
   mkdir -p "$DG_JIT_CACHE_DIR"
   trap deepgemm_cache_save EXIT
-  # A second script of the same call (or a warm machine) finds DeepGEMM already built.
+  # A second script on the same machine finds DeepGEMM already built.
   if compgen -G "/tmp/dgb/DeepGEMM/deep_gemm/*.so" > /dev/null; then
     echo "deepgemm build rc=0 (reused /tmp/dgb)" > /tmp/dg_build.log; (exit 0) & dg_pid=$!; return
   fi

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_sweep.sh [BUDGET=default]
-# One device call for issue 11: build gemmtune here, run the GPU suite, then `gemmtune sweep` over
+# On a GPU machine: build gemmtune, run the GPU suite, then `gemmtune sweep` over
 # the grouped problems DeepGEMM is timed on (configs/deepgemm/grouped_*.json as one shape set), so the
 # table's choice per problem comes from the sweep, not from a hand-made list. The run folder stays
-# in runs/grouped-bench (a warm machine keeps it for the next call: scripts/
+# in runs/grouped-bench (kept for the comparison that follows: scripts/
 # device_grouped_vs_deepgemm.sh with GEMMTUNE_TABLE) and comes back as $OUT/grouped_sweep.tgz.
-#   carry: .devdeps. Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER, GEMMTUNE_DEADLINE_S (550):
+#   Needs .devdeps/. Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER, GEMMTUNE_DEADLINE_S (550):
 #   the sweep is interrupted (SIGINT: every finished record kept, reports written) to end in time.
 #   GEMMTUNE_PROBLEMS: the problem files (dg_grouped.py format; default the two bench files);
 #   GEMMTUNE_SHARD=I/N: sweep shard I of N only (`sweep --shard`; run folder
-#   runs/grouped-bench-shard-I-of-N, joined later with `gemmtune merge`), for sets that a call
-#   cannot sweep whole (configs/deepgemm/grouped_dsv3_moe_full.json: 64 problems, ~7 s each);
-#   GEMMTUNE_DG_WARM=1 (carry .anchors .dgcache): first build DeepGEMM and compile its kernels for
-#   the problems (scripts/dg_warm_grouped.py, at most 240 s), so the comparison calls that follow
+#   runs/grouped-bench-shard-I-of-N, joined later with `gemmtune merge`), for sets too long to
+#   sweep in one run (configs/deepgemm/grouped_dsv3_moe_full.json: 64 problems, ~7 s each);
+#   GEMMTUNE_DG_WARM=1 (with .anchors/, .dgcache/): first build DeepGEMM and compile its kernels for
+#   the problems (scripts/dg_warm_grouped.py, at most 240 s), so the comparisons that follow
 #   on this machine spend no time on either; the cache comes back as $OUT/dg_jit_cache.tgz.
-# Writes under $OUT: log.txt, gpu_tests.log, grouped_sweep.tgz (the run folder), summary.md.
+# Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_sweep.tgz (the run folder), summary.md.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"

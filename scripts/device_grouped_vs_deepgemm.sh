@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# One device call for issue 11's evidence: build gemmtune here (scripts/device_build.sh) while
-# DeepGEMM builds beside it (.anchors = ../shared/anchors, carried), the GPU suite (dense and
+# The grouped side-by-side comparison on a GPU machine: build gemmtune (scripts/device_build.sh)
+# while DeepGEMM builds beside it (the DeepGEMM harness in .anchors/), the GPU suite (dense and
 # grouped), then grouped problems timed beside DeepGEMM: DeepGEMM pass 1, gemmtune (candidates
 # validated and timed interleaved, scripts/grouped_vs_deepgemm.py), DeepGEMM pass 2.
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
-#   default configs/deepgemm/grouped_dg_tests.json. carry: .devdeps .anchors
+#   default configs/deepgemm/grouped_dg_tests.json. Needs .devdeps/ and .anchors/ in the tree.
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
 #   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
 #   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
-#   (keep devbuild/ when a warm machine still has it from the previous call),
+#   (keep devbuild/ from an earlier run),
 #   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines),
 #   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
 #   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
@@ -16,7 +16,7 @@
 #   gemmtune run idles this long after each sample; default 0).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
-# Writes under $OUT: log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
+# Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
 # sample: gt_period_us, dg_period_us), dg_grouped.jsonl (both passes).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}

@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_vs_deepgemm.sh [SHAPES...]
-# One device call for issue 10's evidence: build gemmtune here (scripts/device_build.sh) while
-# DeepGEMM builds beside it (.anchors = ../shared/anchors, carried), the GPU suite, a sweep of a
+# The dense side-by-side comparison on a GPU machine: build gemmtune (scripts/device_build.sh)
+# while DeepGEMM builds beside it (the DeepGEMM harness in .anchors/), the GPU suite, a sweep of a
 # shape set with the call protocol, then every row of its tuning table timed beside DeepGEMM
 # (anchors' dg_compare.py: gemmtune's choice re-timed by `gemmtune run`, alternating problem by
 # problem), and the protocol check (scripts/dg_protocol_check.py) on configs/deepgemm/protocol_rows.txt.
 #   SHAPES: shape-set files, or FILE:I/N for part I of N (scripts/shape_set_part.py); default
-#   configs/dsv3-quick.json. carry: .devdeps .anchors
+#   configs/dsv3-quick.json. Needs .devdeps/ and .anchors/ in the tree.
 #   Env: GEMMTUNE_TABLE (a tuning table of the one SHAPES given: no sweep, its picks are
 #   compared, e.g. a full set's table from scripts/lab/device_full_sweep.sh), GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_SKIP_PROTOCOL=1, GEMMTUNE_PROTOCOL_ROWS (rows file of
 #   the protocol check), GEMMTUNE_BUDGET (default),
 #   GEMMTUNE_SWEEP_TIMING (default call; kernel is the sweep's own default), GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
 #   and compare take; a later set that would not finish by the deadline is skipped, named in the
-#   log, instead of being killed with the call and losing the sets before it: session 35's
-#   dsv3 parts 1 and 2 in one call took 412 s for part 1 and lost part 2 at the 600 s limit).
-# Writes under $OUT (<= 8 files): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
+#   log, instead of being killed at a time limit and losing the sets before it).
+# Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
 # (rows of every shape set, each with its "set"), protocol.jsonl, dg_warm.json.
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}

@@ -2,7 +2,7 @@
 # Does the timing protocol, not the kernel, explain gemmtune's "fixed cost per call" against
 # DeepGEMM? Times both under the two call protocols (core/timing_mode.hpp), problem by problem:
 #   call:      flush, start event right behind it in stream order, the call, stop event
-#              (what ../shared/anchors/dg_compare.py does for DeepGEMM);
+#              (what the DeepGEMM harness's dg_compare.py does for DeepGEMM);
 #   call_sync: flush, host waits for it, then start event, the call, stop event (gemmtune's "call"
 #              until 2026-11-22: adds the host's launch latency).
 # DeepGEMM runs in this process (both protocols interleaved sample by sample); gemmtune runs as

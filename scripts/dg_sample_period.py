@@ -4,7 +4,7 @@ loop takes per timed sample, the counterpart of gemmtune's `sample_period_us`.
 
 usage: dg_sample_period.py PERIODS.json SCRIPT [ARGS...]
 
-Why: at the 700 W cap the idle share of a timing loop sets the SM clock (PERF_LOG session 30:
+Why: at the 700 W cap the idle share of a timing loop sets the SM clock (measured:
 on gate+up g32 sustained, 100 µs more idle per call gave our kernel 6% more clock). The anchors'
 harness spends Python time between calls that gemmtune's C++ loop does not, so the two sides of a
 comparison must be checked to idle alike.

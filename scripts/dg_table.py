@@ -1,5 +1,5 @@
 # Summarises side-by-side rows (dg_compare.py JSONL, optionally tagged with "set" by
-# scripts/device_vs_deepgemm.sh) as markdown: one table per shape set and the issue 10 metrics.
+# scripts/device_vs_deepgemm.sh) as markdown: one table per shape set, with its geometric means and HBM throughput.
 #   usage: python3 dg_table.py CMP.jsonl [CMP.jsonl...]  > table.md
 # Ratio = DeepGEMM time / gemmtune time (above 1: gemmtune is faster); the cuBLASLt ratio is its
 # heuristic's time in the same run (`lt_heur_us`) over gemmtune's, where the rows carry it. HBM bytes count A, B, D and
@@ -7,7 +7,7 @@
 # ceil(N/128)).
 # A row where DeepGEMM took more than SUSPECT_OVER_LT times cuBLASLt's heuristic is listed as
 # suspect and the geometric mean is also given without it: DeepGEMM is never that far behind
-# cuBLASLt's default, so such a median is a disturbed sample (session 35: 16 x 32768 x 512 and
+# cuBLASLt's default, so such a median is a disturbed sample (seen: 16 x 32768 x 512 and
 # 1 x 7168 x 18432 at 4.4x and 4.0x cuBLASLt, their neighbours at 1.1x), to be re-timed
 # (scripts/lab/dg_recheck_rows.py), not a win to count.
 import json, math, sys

@@ -5,7 +5,7 @@ timed: the anchors' dg_grouped.py on a share of the problems each (--iters 1), t
 (DG_JIT_CACHE_DIR) shared. Problems of one layout, N, K and group count go to the same process,
 so two processes do not compile the same kernel.
 
-Why: DeepGEMM compiles each kernel on its first call, one at a time (0224 of session 36: 199 s
+Why: DeepGEMM compiles each kernel on its first call, one at a time (measured: 199 s
 for the 8 dsv3-moe problems), and configs/deepgemm/grouped_dsv3_moe_full.json has 64.
 
   usage: dg_warm_grouped.py DG_GROUPED.py PROBLEMS.json [PROCESSES=8]

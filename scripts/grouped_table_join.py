@@ -7,7 +7,7 @@ beside it; and the paired estimate, each row's geomean of its per-pass ratios (a
 gemmtune between two DeepGEMM runs, so its ratio keeps one power state on both sides).
 
 Why: at the power cap the 6144 x 7168 rows swing ~9% between 30-sample bursts on both sides
-(PERF_LOG session 32), so one pass decides them by chance; issue 11's evidence is the joined table.
+so one pass decides them by chance; the joined table is the evidence.
 
   usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
 Rows missing from a pass (a deadline) are joined over the passes that have them; a row without a

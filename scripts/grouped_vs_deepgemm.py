@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Grouped GEMMs beside DeepGEMM, one device call (scripts/device_grouped_vs_deepgemm.sh runs it).
+"""Grouped GEMMs beside DeepGEMM, on one GPU (scripts/device_grouped_vs_deepgemm.sh runs it).
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json] [--baseline-timing separate|none]
@@ -10,7 +10,7 @@ table's entry with the same op, N, K and group sizes), re-timed as the dense com
 the sweep's choice; problems the table lacks are skipped. Without it, a hand-made list plus the
 cost model's first 12 configs.
 
-PROBLEMS.json has the format of ../shared/anchors/dg_grouped.py (layout, n, k, ms, max_m). For each
+PROBLEMS.json has the format of the DeepGEMM harness's dg_grouped.py (layout, n, k, ms, max_m). For each
 problem, `gemmtune run --layout grouped_* --config LIST --timing call` validates every candidate
 config group by group and times them interleaved; the fastest that passed is gemmtune's time.
 DeepGEMM's time is the median of its two passes (run before and after gemmtune in the same call,
@@ -21,7 +21,7 @@ gt_us, gt_config, every candidate's time, dg_us (both passes), dg_over_gt, usefu
 import argparse, json, math, os, subprocess, sys, time
 
 # Candidate configs per layout and rows per group. NOTE: a hand-made short list until the sweep
-# tunes grouped problems (issue 11); every candidate is validated before it is timed.
+# tunes grouped problems; every candidate is validated before it is timed.
 SUFFIX = {"contiguous": "_gC", "masked": "_gM"}
 LARGE = ["bm128_bn128_s5_mcA", "bm128_bn160_s4_mcA", "bm128_bn192_s4_mcA", "bm256_bn128_s3_mcA",
          "bm128_bn128_s5_mcB", "bm128_bn192_s4_mcB", "bm256_bn128_s3_mcB", "bm128_bn160_s4_mcB"]

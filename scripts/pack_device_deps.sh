@@ -3,7 +3,7 @@
 # fmt, spdlog headers and CMake configs; GoogleTest's static libraries) from this machine's Debian
 # packages into .devdeps/deps.tgz (git-ignored; ~5 MB), so scripts/device_build.sh can build the
 # tool and its GPU tests on the GPU machine's 16 cores instead of this machine's 2.
-#   usage: bash scripts/pack_device_deps.sh   (then carry .devdeps in the device call)
+#   usage: bash scripts/pack_device_deps.sh   (then copy .devdeps/ to the GPU machine with the tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # NOTE: the runtime packages too: the CMake configs check that the libraries they name exist

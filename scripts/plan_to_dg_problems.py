@@ -4,7 +4,7 @@
 --json`, which owns the seeded distributions), written in the anchors' dg_grouped.py format
 (layout, n, k, ms, max_m, label), so DeepGEMM is timed on exactly the problems gemmtune sweeps.
 
-Why: issue 11's goal covers configs/dsv3-moe.json (64 problems from seeded distributions), and
+Why: the grouped comparison covers configs/dsv3-moe.json (64 problems from seeded distributions), and
 DeepGEMM's harness takes explicit group sizes only.
 
   usage: gemmtune plan --shapes SET.json --json | plan_to_dg_problems.py OUT.json [--skip FILE...]

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 #   usage: bash scripts/same_pick_check.sh TABLE_ONE TABLE_MULTI OUT.jsonl [MAX_PROBLEMS] [ROUNDS] [AGAIN_ROUNDS]
-# Issue 12's same-pick check: where two tuning tables of one shape set (one GPU, several GPUs)
+# The same-pick check: where two tuning tables of one shape set (one GPU, several GPUs)
 # picked different configs, both configs are re-timed side by side on this GPU, each alone
 # (`gemmtune run --baseline-timing none`, call timing, 30 samples), alternating config by config,
 # ROUNDS rounds (the order reversed every other round); the multi-GPU pick must be within 2% of
 # the one-GPU pick's median. A problem outside 2% after ROUNDS is re-timed once more with
 # AGAIN_ROUNDS rounds, and that second verdict stands. Why: at the 700 W cap a process's median
 # of a multi-ms problem swings by 2-8% (12288 x 7168 x 16384: 2004-2165 us over 6 processes), so
-# 2 rounds flagged two rows at 1.04 that 6 rounds put at 1.008 and 0.974 (results/PERF_LOG.md,
-# session 48). The configs are compiled first, in parallel (a cold cache would otherwise compile
+# 2 rounds flagged two rows at 1.04 that 6 rounds put at 1.008 and 0.974 (results/sweep-scaling/). The configs are compiled first, in parallel (a cold cache would otherwise compile
 # inside the loop, one at a time).
 #   (defaults: all, 2, 6; AGAIN_ROUNDS 0: no second pass). Env: GEMMTUNE_BIN (default
 #   devbuild/gemmtune), GEMMTUNE_CACHE_DIR. OUT.jsonl has one line per timed process, with its

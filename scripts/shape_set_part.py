@@ -1,5 +1,5 @@
 # Writes part I of N of a shape set (its problem groups dealt round-robin, so each part mixes
-# small and large layers), for side-by-side runs that must fit one device call each.
+# small and large layers), for side-by-side runs that must each fit a time limit.
 #   usage: python3 shape_set_part.py SHAPES.json I N OUT.json   (I in 1..N)
 import json, sys
 
