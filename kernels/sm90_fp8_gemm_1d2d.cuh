@@ -43,7 +43,8 @@
 // The generated translation unit (src/jit/codegen_sm90_fp8_gemm_1d2d.cpp) defines a config struct
 // with every constant below plus a `Wgmma` type for its block_n, and instantiates run<Config>.
 //
-// Files: this one holds the math warpgroups (K loop, promotion, stage release) and the kernel;
+// Files: this one holds the math warpgroups' tile loop and the kernel;
+// sm90_fp8_gemm_1d2d_mainloop.cuh the math warpgroups' steps (promotion, stage release, ...),
 // sm90_fp8_gemm_1d2d_producer.cuh the TMA producer, sm90_fp8_gemm_1d2d_epilogue.cuh the tile
 // stores and split-K sums, sm90_fp8_gemm_1d2d_schedule.cuh the persistent schedule,
 // sm90_fp8_gemm_1d2d_profile.cuh the measuring hooks (GEMMTUNE_WAIT_PROFILE, _TILE_PROFILE).
@@ -59,6 +60,7 @@
 #include "sm90_fp8_gemm_1d2d_profile.cuh"
 #include "sm90_fp8_gemm_1d2d_producer.cuh"
 #include "sm90_fp8_gemm_1d2d_epilogue.cuh"
+#include "sm90_fp8_gemm_1d2d_mainloop.cuh"
 
 namespace sm90_fp8_gemm_1d2d {
 
@@ -111,8 +113,7 @@ __device__ __forceinline__ void with_split_lo_fragments(int lo, F&& f) {
 /// Calls f(IntConst<L>) with L the number of lo fragments of the tile starting at column n0.
 /// Why a compile-time L: the promotion chooses per fragment between the two weight scales, and
 /// with the boundary known to the compiler the choice compiles away; a run-time boundary cost a
-/// select per accumulator value (31% more instructions, 12% slower bm128_bn192: PERF_LOG,
-/// session 4). The price is one copy of the mainloop per possible L (at most 16).
+/// select per accumulator value (31% more instructions, 12% slower bm128_bn192). The price is one copy of the mainloop per possible L (at most 16).
 template <class C, class F>
 __device__ __forceinline__ void with_lo_fragments(int n0, F&& f) {
   using Lo = LoFragments<C>;
@@ -127,193 +128,8 @@ __device__ __forceinline__ void with_lo_fragments(int n0, F&& f) {
   }
 }
 
-/// One math warp's release of a pipeline stage, kCount arrivals (itself and any idle warp it
-/// stands in for): to its own CTA's producer, and with multicast to both CTAs' (either may load
-/// into this CTA's stage).
-template <int kClusterSize, u32 kCount>
-__device__ __forceinline__ void release_stage(u64* empty_bar) {
-  if (kClusterSize > 1) {
-    mbarrier_arrive_cluster<kCount>(empty_bar, 0);
-    mbarrier_arrive_cluster<kCount>(empty_bar, 1);
-  } else {
-    mbarrier_arrive<kCount>(empty_bar);
-  }
-}
-
-/// Whether a multicast build's math warps release a stage from two lanes at once, lane r
-/// arriving on CTA r's barrier (one arrive instruction per warp and K block, its address computed
-/// once per thread), rather than from one elected lane arriving on both CTAs in turn (an elect,
-/// two mapa and two arrives per K block). DeepGEMM releases that way. Tried first on 2026-11-23
-/// in the run-time-stage loop (+0.9% on one mcB row, 0 elsewhere: removed); in the stage-aligned
-/// loop it is 6 of 141 instructions per K block and gained 0.2-0.4% in every round on the
-/// bm128_bn192_s4_mcB rows (results/PERF_LOG.md, session 32). GEMMTUNE_ELECT_RELEASE
-/// (experiment hook): the elected lane, as before.
-template <class C>
-__device__ __forceinline__ constexpr bool lane_pair_release() {
-#ifdef GEMMTUNE_ELECT_RELEASE
-  return false;
-#else
-  return C::kMulticast != 0;
-#endif
-}
-
-/// Whether the one-warpgroup K loop (bm64: one slice, the scales in the stage) keeps two K blocks
-/// in flight, issuing the second's MMAs before it promotes the first (KernelConfig::mma_ahead()
-/// decides where, and why). Why at all: on the M <= 128 picks the producer waits for free stages
-/// 15-42% of the time (wait profile, results/2026-11-26-grouped-resweep-tail-exit/0523-...), so
-/// this warpgroup, waiting out each block's MMAs before it promotes them, paces the loop.
-/// GEMMTUNE_MMA_AHEAD (experiment hook): 0 never, 1 on every one-warpgroup tile.
-/// GEMMTUNE_MMA_AHEAD_2WG (experiment hook): also on dense two-warpgroup tiles of one slice each
-/// (bm128; scripts/mma_roof_probe.cu's mma_ahead_bm128 pattern), their weight scales read from
-/// global memory (or the per-tile region) at the start of each pass.
-template <class C>
-__device__ __forceinline__ constexpr bool mma_ahead() {
-#ifdef GEMMTUNE_MMA_AHEAD
-  return C::kSlices == 1 && C::kSbInStage && GEMMTUNE_MMA_AHEAD != 0;
-#elif defined(GEMMTUNE_MMA_AHEAD_2WG)
-  return C::kMmaAhead || (C::kSlices == 1 && C::kMathWarpgroups == 2 && C::kGroupLayout == 0);
-#else
-  return C::kMmaAhead;
-#endif
-}
-
-/// K blocks per pass of the mma_ahead loop, a power of two >= 2 (KernelConfig::mma_pass_blocks()
-/// decides, and why). GEMMTUNE_MMA_PASS (experiment hook): another length for every tile.
-template <class C>
-__device__ __forceinline__ constexpr int mma_pass_blocks() {
-#ifdef GEMMTUNE_MMA_PASS
-  constexpr int kBlocks = GEMMTUNE_MMA_PASS;
-#else
-  constexpr int kBlocks = C::kMmaPassBlocks;
-#endif
-  static_assert(kBlocks >= 2 && (kBlocks & (kBlocks - 1)) == 0, "a power of two >= 2");
-  return kBlocks;
-}
-
-/// Whether the K loop runs in whole rounds of the stage ring, the stage a compile-time constant
-/// in each of a round's K blocks (so its barrier, descriptor and scale addresses are constants,
-/// as in DeepGEMM's K loop, which unrolls 8 blocks). Possible with a fixed K whose K blocks per
-/// split are whole rounds: every tile then starts at stage 0, since each tile's K blocks, and so
-/// the pipeline's count before it (skips_idle_warpgroup derives the stage from that count), are
-/// whole rounds. With a round as long as the unrolled pass the config already has, the code size
-/// stays. Used only where SASS and the device showed it to pay (2026-11-25, results/PERF_LOG.md
-/// session 30): block_m 128 (two math warpgroups, one 64-row slice each) with 4 stages, e.g.
-/// grouped bm128_bn192_s4 k7168: 147.2 -> 137 instructions per K block, no spill, 0.6-1.3%
-/// faster; dense bm128_bn192_s4: +0.6% over 8 dsv3 rows beside DeepGEMM. Elsewhere it lost:
-/// 8 stages doubled the loop's uniform instructions (bm64_bn128_s8 90 -> 98 per K block),
-/// bm256_bn128_s3 (two slices) spilled 572 bytes, and two rounds per pass
-/// (bm128_bn128_s4 unrolled 8) moved tile values to per-thread registers (59 R2UR per pass) and
-/// measured 0.7% slower. GEMMTUNE_STAGE_ALIGNED_OFF (experiment hook): the run-time stage
-/// everywhere, as before.
-template <class C>
-__device__ __forceinline__ constexpr bool stage_aligned_k_loop() {
-#ifdef GEMMTUNE_STAGE_ALIGNED_OFF
-  return false;
-#else
-  constexpr int kBlocks = (C::kFixedK + 127) / 128;
-  return C::kBlockM == 128 && C::kStages == 4 && C::kFixedK != 0 && kBlocks % C::kSplitK == 0 &&
-         (kBlocks / C::kSplitK) % C::kStages == 0 && C::kMainloopUnroll == C::kStages;
-#endif
-}
-
-/// stage_aligned_k_loop: whether the descriptors take their offsets in 32 bits (their low words)
-/// rather than as 64-bit sums, which ptxas split in some grouped K-loop copies into two adds with
-/// carry and four UMOVs per wgmma. Grouped only: the dense bm128_bn192_s4 spilled 196 bytes with
-/// the low words and not with the sums (129 and 142 instructions per K block in its two copies,
-/// against 143.5 with the run-time stage).
-template <class C>
-__device__ __forceinline__ constexpr bool stage_aligned_low_word_descs() {
-  return stage_aligned_k_loop<C>() && C::kGroupLayout != 0;
-}
-
-/// Whether this build reads each tile's weight scales from shared memory (C::kSbPerTile, see
-/// KernelConfig::sb_per_tile). GEMMTUNE_SB_GLOBAL (experiment hook): two global loads per K block
-/// and math thread instead (with GEMMTUNE_MAINLOOP_UNROLL=1 too, the kernel until 2026-11-23;
-/// unrolled, those loads spill at split-K 2).
-template <class C>
-__device__ __forceinline__ constexpr bool sb_from_tile() {
-#ifdef GEMMTUNE_SB_GLOBAL
-  return false;
-#else
-  return C::kSbPerTile;
-#endif
-}
-
-/// sb_from_tile: global loads per math thread for one tile's weight scales.
-template <class C>
-struct SbTile {
-  static_assert(!C::kSbPerTile || !C::kTileInOneScaleBlock, "a per-tile region holds two rows");
-  static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
-  // At least 1 each, so that configs without the region still compile the (unused) code.
-  static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / 2 : 1;
-  static constexpr int kLoads =
-      C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
-};
-
-/// sb_from_tile: where float `i` of tile `t`'s weight-scale region comes from (its split's K
-/// blocks of its first scale row, then of its second).
-template <class C>
-__device__ __forceinline__ const float* tile_sb_source(const GemmtuneGemmParams& p,
-                                                       const TileTask& t, int i) {
-  using S = SbTile<C>;
-  const int sb_row = i / S::kPerRow == 0 ? t.sb_row0 : t.sb_row1();
-  return p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow;
-}
-
-/// sb_from_tile: this thread's share of tile `t`'s weight scales, read from global memory into `v`.
-template <class C>
-__device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const TileTask& t,
-                                             float (&v)[SbTile<C>::kLoads]) {
-  using S = SbTile<C>;
-#pragma unroll
-  for (int j = 0; j < S::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
-    v[j] = i < C::kSbTileFloats ? __ldg(tile_sb_source<C>(p, t, i)) : 0.f;
-  }
-}
-
-/// GEMMTUNE_SB_CP_ASYNC (experiment hook; refuted on 2026-11-23: 1-8% slower, results/PERF_LOG.md
-/// session 18): the next tile's weight scales go straight to shared memory by cp.async, issued
-/// at the top of this tile (its buffer is free once the tile barrier has passed), instead of
-/// global loads in the epilogue whose latency the epilogue must cover. Why it was tried: the
-/// tile profile put bm128_bn192's epilogue at 1400-1900 cycles per tile, ~10% of a K-2048
-/// tile, and staging the bf16 tile alone should take well under half of that.
-template <class C>
-__device__ __forceinline__ constexpr bool sb_copy_async() {
-#ifdef GEMMTUNE_SB_CP_ASYNC
-  return sb_from_tile<C>();
-#else
-  return false;
-#endif
-}
-
-/// sb_copy_async: this thread's share of tile `t`'s weight scales into buffer `buf`, by cp.async
-/// (complete after cp_async_wait_all).
-template <class C>
-__device__ __forceinline__ void copy_tile_sb_async(const GemmtuneGemmParams& p, const TileTask& t,
-                                                   char* smem, int buf) {
-  using S = SbTile<C>;
-  const u32 region = smem_addr(smem + C::kSbTileOffset) + buf * C::kSbTileFloats * 4;
-#pragma unroll
-  for (int j = 0; j < S::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
-    if (i < C::kSbTileFloats) cp_async_4(region + i * 4, tile_sb_source<C>(p, t, i));
-  }
-}
-
-/// sb_from_tile: stores `v` (load_tile_sb) into buffer `buf` of the tile weight-scale region.
-template <class C>
-__device__ __forceinline__ void store_tile_sb(char* smem, int buf,
-                                              const float (&v)[SbTile<C>::kLoads]) {
-  using S = SbTile<C>;
-  float* region = reinterpret_cast<float*>(smem + C::kSbTileOffset) + buf * C::kSbTileFloats;
-#pragma unroll
-  for (int j = 0; j < S::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
-    if (i < C::kSbTileFloats) region[i] = v[j];
-  }
-}
-
+/// The math warpgroups: for each of the CTA's tiles the K loop (MMAs and promotion), then the
+/// epilogue (store_finished_tile).
 template <class C>
 __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const GemmtuneGemmParams& p,
                                      char* smem, u64* full, u64* empty, bool* cluster_waited) {
@@ -330,11 +146,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // 64-row slice, r = slice * 64 + warp * 16 + lane / 4 (wgmma D fragment layout, PTX ISA).
   const int row0 = warpgroup * (C::kBlockM / C::kMathWarpgroups);
   const int thread_row = warp * 16 + lane / 4;
-#ifdef GEMMTUNE_SCHEDULE_MAGIC
-  Schedule<C> sched = make_schedule<C, true>(p, smem);  // prepare_fast() after the first tile
-#else
   const Schedule<C> sched = make_schedule<C, true>(p, smem);
-#endif
   const int num_kb = k_blocks<C>(p);
   const int num_clusters = C::kNumSms / kClusterSize;
 
@@ -355,18 +167,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   u32 phase = 0;
   int blocks_done = 0;  // K blocks the pipeline has passed, over all tiles (skips_idle_warpgroup)
   u32 split_k_phase = 0;  // split_k_cluster_sum: split-K tiles this CTA has summed or sent
-  GroupCache group_cache;  // grouped layouts: the last tile's group (GEMMTUNE_GROUP_CACHE)
-#ifdef GEMMTUNE_WAIT_PROFILE
-  long long wp_full_wait = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
-  int wp_blocks = 0;
-#endif
-#ifdef GEMMTUNE_TILE_PROFILE
-  const long long tp_first = clock64(), tp_first_ns = globaltimer_ns();
-  if (threadIdx.x == 128) {
-    for (int i = 0; i < kTpSlots; ++i) tp_sums()[i] = 0;
-  }
-  tp_lap(-1);
-#endif
+  MathWaitProfile wp;
+  const MathTileProfile tp;
   // sb_from_tile: the task of the tile whose weight scales the buffer `sb_buf ^ 1` receives
   // (decoded once, while the tile before it stores its result), and which buffer is read.
   // NOTE: two buffers and one barrier per tile: a math thread may store the next tile's scales
@@ -376,8 +178,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
-    next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb,
-                                   group_cache);
+    next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb);
     float first_sb[SbTile<C>::kLoads];
     load_tile_sb<C>(p, next_task, first_sb);
     store_tile_sb<C>(smem, 0, first_sb);
@@ -385,23 +186,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = sb_from_tile<C>()
                            ? next_task
-                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb, group_cache);
+                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
-    if (sb_copy_async<C>() && unit + num_clusters < sched.num_units) {
-      // The other buffer held the last tile's scales, which every math thread has now used.
-      const TileTask ahead = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank,
-                                                num_kb, group_cache);
-      copy_tile_sb_async<C>(p, ahead, smem, sb_buf ^ 1);
-    }
-    const Work& w = t.work;
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
-#ifdef GEMMTUNE_TILE_PROFILE
-    tp_lap(kTpGap);
-    if (threadIdx.x == 128) {
-      tp_sums()[kTpTiles] += 1;
-      tp_sums()[kTpBlocks] += kb_end - kb_begin;
-    }
-#endif
+    tp.start_tile(kb_end - kb_begin);
     if (skips_idle_warpgroup<C>()) {
       // Derived per tile, not carried: a warpgroup that skipped the last tile's K loop picks up
       // where the stages are.
@@ -418,11 +206,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     for (int s = 0; s < C::kSlices; ++s)
 #pragma unroll
       for (int i = 0; i < Wgmma::kAccum; ++i) sum[s][i] = 0.f;
-#ifdef GEMMTUNE_NO_PROMOTE
-#pragma unroll
-    for (int i = 0; i < Wgmma::kAccum; ++i) acc[i] = 0.f;
-    float scales_kept = 0.f;
-#endif
 
     // sb_from_tile: the tile's weight scales, indexed by K block.
     const float* sb_tile = reinterpret_cast<const float*>(smem + C::kSbTileOffset) +
@@ -440,86 +223,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // The K loop, with kArrivals releases per warp and stage (2: the first warpgroup's warps
     // stand in for the idle second's). A compile-time count: a run-time one was selected afresh
     // in every K block (4 more instructions in the loop, SASS).
+    // NOTE: the loop and its K block stay lambdas over this function's locals, their steps
+    // functions (sm90_fp8_gemm_1d2d_mainloop.cuh): as functions given those locals in a struct,
+    // they compiled to other machine code (bm128_bn64_s8 sk2: the phase flip and a row offset in
+    // another order), and the kernel is kept as measured.
     auto k_loop = [&](auto lo_const, auto arrivals_const) {
       constexpr int kLo = decltype(lo_const)::kValue;
       constexpr u32 kArrivals = decltype(arrivals_const)::kValue;
-      // Waits for stage st's bytes (timed under GEMMTUNE_WAIT_PROFILE).
-      auto wait_full = [&](int st, u32 ph) {
-#ifdef GEMMTUNE_WAIT_PROFILE
-        const long long wp_t0 = clock64();
-#endif
-        mbarrier_wait(&full[st], ph);
-#ifdef GEMMTUNE_WAIT_PROFILE
-        wp_full_wait += clock64() - wp_t0;
-        ++wp_blocks;
-#endif
-      };
-      // Hands stage st back to the producer: one arrival per math warp and CTA.
-      // NOTE: by the lane elect.sync picks, not `lane == 0`: at 168 registers the grouped K loop
-      // re-read SR_TID.X for it in every K block (2.6% of the stall samples on the compare);
-      // elect needs no register. Grouped bm128 rows 1-2% faster beside DeepGEMM
-      // (results/2026-11-23-grouped-vs-deepgemm/0101-elect-arrive-ab/). GEMMTUNE_LANE0_ARRIVE
-      // (experiment hook): the old way.
-      auto release = [&](int st) {
-#ifdef GEMMTUNE_WAIT_PROFILE
-        if (threadIdx.x == 128) wp_release_clocks()[st] = clock64();
-#endif
-        if constexpr (lane_pair_release<C>()) {
-          if (release_lane < 2) {
-            mbarrier_arrive_remote<kArrivals>(empty_lane_remote + st * sizeof(u64));
-          }
-        } else {
-#ifdef GEMMTUNE_LANE0_ARRIVE
-          if (lane == 0) release_stage<kClusterSize, kArrivals>(&empty[st]);
-#else
-          if (elect_one_sync()) release_stage<kClusterSize, kArrivals>(&empty[st]);
-#endif
-        }
-      };
-      // Promotes one 64-row slice's product d into its FP32 sum, fragments before the tile's
-      // scale-block boundary (kLo) by the first block's scales, the rest by the second's.
-      auto promote = [&](const float (&d)[Wgmma::kAccum], float (&slice_sum)[Wgmma::kAccum],
-                         const float (&scale_lo)[2], const float (&scale_hi)[2]) {
-#pragma unroll
-        for (int j = 0; j < C::kBlockN / 8; ++j) {
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const float scale = j < kLo ? scale_lo[e / 2] : scale_hi[e / 2];
-            slice_sum[j * 4 + e] = fmaf(d[j * 4 + e], scale, slice_sum[j * 4 + e]);
-          }
-        }
-      };
-      // The next pipeline stage, flipping the phase at the ring's end.
-      auto advance = [](int& st, u32& ph) {
-        if (++st == C::kStages) {
-          st = 0;
-          ph ^= 1;
-        }
-      };
-#ifdef GEMMTUNE_NO_PROMOTE
-      // Diagnostic: the slices' MMAs accumulate into acc across the tile's K blocks (the tile's
-      // end adds it to the last slice's sum), so that ptxas keeps every MMA with no FFMA
-      // reading their products; the promotion's FFMAs are left out (=1: every slice's; =2: all
-      // but the first slice's). Nsight's clock and time of the launch then price the FFMAs'
-      // energy at the power cap. The scales are still loaded and multiplied (4 FADDs a slice
-      // into scales_kept keep them). The output is wrong by design: profile it
-      // (`run --profile`), never time it.
-      constexpr bool kNoPromote = true;
-#else
-      constexpr bool kNoPromote = false;
-#endif
       // One K block in pipeline stage `stage` (a constant where stage_aligned_k_loop holds).
       auto k_block = [&](int kb, int stage, u32 phase) {
-#ifdef GEMMTUNE_FILL_ONLY
-        // Diagnostic: the stages' fill alone (no MMA, no promotion: the output is wrong and fails
-        // validation; run it under GEMMTUNE_TILE_PROFILE and read the validation launch's
-        // cycles). How fast the producer can fill the ring when the math warps hand each stage
-        // straight back: the K loop's bound from the TMA side. Two or three math warpgroups
-        // (the one-warpgroup mma_ahead loop below keeps its MMAs).
-        wait_full(stage, phase);
-        release(stage);
-        return;
-#endif
         float sb_lo = next_sb_lo;
         float sb_hi = next_sb_hi;
         if (sb_from_tile<C>()) {
@@ -529,39 +241,17 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           next_sb_lo = __ldg(sb_lo_ptr + kb + 1);
           if (!C::kTileInOneScaleBlock) next_sb_hi = __ldg(sb_hi_ptr + kb + 1);
         }
-        wait_full(stage, phase);
+        wp.wait(&full[stage], phase);
         const u64 desc_a_stage = desc_a0 + ((stage * (C::kBlockM * 128)) >> 4);
         const u64 desc_b_stage = desc_b0 + ((stage * (C::kBlockN * 128)) >> 4);
-        const float* sa =
-            reinterpret_cast<const float*>(smem + C::kSaOffset + stage * C::kSaStageBytes) +
-            sa_skip;
-        const float* sb_run = reinterpret_cast<const float*>(smem + C::kSbOffset +
-                                                             stage * C::kSbStageBytes) +
-                              kb % C::kSbRunFloats;
+        const float* sa = stage_sa<C>(smem, stage, sa_skip);
+        const float* sb_run = stage_sb_run<C>(smem, stage, kb);
         // NOTE: the 64-row slices of a warpgroup (two for block_m 256) go through one tensor-core
         // accumulator in turn: acc + sum cost (1 + kSlices) * block_n / 2 floats instead of
         // 2 * kSlices * block_n / 2, which is what lets block_m 256 reach block_n 128.
 #pragma unroll
         for (int s = 0; s < C::kSlices; ++s) {
-          wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks) {
-            // NOTE: stepping 32 bytes along K inside a 128B-swizzled row is valid because the
-            // swizzle is a function of the absolute address bits and stages are 1024-aligned.
-            const u64 desc_a = desc_a_stage + ((s * 64 * 128 + ks * 32) >> 4);
-            const u64 desc_b = desc_b_stage + ((ks * 32) >> 4);
-            if constexpr (stage_aligned_low_word_descs<C>()) {
-              // NOTE: only the low words change (the start-address field never carries out,
-              // above). The run-time-stage loop keeps the 64-bit sums: 32 bits cost it 2
-              // instructions per K block (SASS, 2026-11-25).
-              Wgmma::mma(desc_with_low_word(desc_a0, static_cast<u32>(desc_a)),
-                         desc_with_low_word(desc_b0, static_cast<u32>(desc_b)), acc,
-                         kNoPromote || ks > 0 ? 1u : 0u);
-            } else {
-              Wgmma::mma(desc_a, desc_b, acc, kNoPromote || ks > 0 ? 1u : 0u);
-            }
-          }
-          wgmma_commit();
+          slice_mmas<C>(desc_a0, desc_b0, desc_a_stage, desc_b_stage, s, acc);
           // NOTE: scales are read while the MMAs run: read before wgmma_fence, a shared-memory
           // load holds up the block's first wgmma (WARPGROUP.ARRIVE waits for the register).
           if (C::kSbInStage && s == 0) {
@@ -569,23 +259,13 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
             if (!C::kTileInOneScaleBlock) sb_hi = sb_run[C::kSbRunFloats];
           }
           float scale_lo[2], scale_hi[2];
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const float a_scale = sa[row0 + s * 64 + thread_row + h * 8];
-            scale_lo[h] = a_scale * sb_lo;
-            scale_hi[h] = a_scale * sb_hi;
-          }
+          row_scales(sa, row0 + s * 64 + thread_row, sb_lo, sb_hi, scale_lo, scale_hi);
           wgmma_wait<0>();
-          if (s == C::kSlices - 1) release(stage);
-#ifdef GEMMTUNE_NO_PROMOTE
-          if (GEMMTUNE_NO_PROMOTE == 2 && s == 0) {
-            promote(acc, sum[s], scale_lo, scale_hi);
-          } else {
-            scales_kept += (scale_lo[0] + scale_lo[1]) + (scale_hi[0] + scale_hi[1]);
+          if (s == C::kSlices - 1) {
+            release_stage_from_warp<C, kArrivals>(empty, empty_lane_remote, release_lane, wp,
+                                                  stage);
           }
-#else
-          promote(acc, sum[s], scale_lo, scale_hi);
-#endif
+          promote<C, kLo>(acc, sum[s], scale_lo, scale_hi);
         }
       };
       // mma_ahead: a second K block's MMAs are issued into a second accumulator before the
@@ -593,52 +273,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       // the stage release.
       if constexpr (mma_ahead<C>()) {
         float acc_ahead[Wgmma::kAccum];
-        auto issue = [&](int st, u32 ph, float (&d)[Wgmma::kAccum]) {
-          wait_full(st, ph);
-          const u64 desc_a_stage = desc_a0 + ((st * (C::kBlockM * 128)) >> 4);
-          const u64 desc_b_stage = desc_b0 + ((st * (C::kBlockN * 128)) >> 4);
-          wgmma_fence();
-#pragma unroll
-          for (int ks = 0; ks < 4; ++ks) {
-            Wgmma::mma(desc_a_stage + ((ks * 32) >> 4), desc_b_stage + ((ks * 32) >> 4), d,
-                       ks > 0 ? 1u : 0u);
-          }
-          wgmma_commit();
-        };
-        // After wgmma_wait: promotes block kb's product (in d, stage st) and releases the stage.
-        // pre_lo / pre_hi: block kb's weight scales where they are not in the stage (loaded at
-        // the pass's start, so their latency runs under its first MMAs).
-        auto finish = [&](int kb, int st, float (&d)[Wgmma::kAccum], float pre_lo, float pre_hi) {
-          // NOTE: the empty asm keeps the FFMAs' reads of d below the wait (a register read is
-          // not ordered by the wait's memory clobber).
-#pragma unroll
-          for (int i = 0; i < Wgmma::kAccum; ++i) asm volatile("" : "+f"(d[i])::"memory");
-          const float* sa =
-              reinterpret_cast<const float*>(smem + C::kSaOffset + st * C::kSaStageBytes) +
-              sa_skip;
-          float sb_lo = pre_lo, sb_hi = pre_hi;
-          if constexpr (C::kSbInStage) {
-            const float* sb_run =
-                reinterpret_cast<const float*>(smem + C::kSbOffset + st * C::kSbStageBytes) +
-                kb % C::kSbRunFloats;
-            sb_lo = sb_run[0];
-            sb_hi = C::kTileInOneScaleBlock ? sb_lo : sb_run[C::kSbRunFloats];
-          }
-          float scale_lo[2], scale_hi[2];
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const float a_scale = sa[row0 + thread_row + h * 8];
-            scale_lo[h] = a_scale * sb_lo;
-            scale_hi[h] = a_scale * sb_hi;
-          }
-          release(st);
-          promote(d, sum[0], scale_lo, scale_hi);
-        };
         // Passes of up to mma_pass_blocks K blocks, alternating between the two accumulators:
         // block i + 1 is issued before block i is promoted, so the promotion and the release run
         // under the next block's MMAs. NOTE: nothing stays in flight across the loop's back edge:
         // with a group in flight there, ptxas serializes every wgmma of the kernel (advisory
-        // C7514; a minimal kernel does the same, session 37), so each pass drains.
+        // C7514; a minimal kernel does the same), so each pass drains.
         int st = stage;
         u32 ph = phase;
         int kb = kb_begin;
@@ -646,32 +285,27 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
           constexpr int kBlocks = decltype(blocks_const)::kValue;
           float pre_lo[kBlocks], pre_hi[kBlocks];
           if constexpr (!C::kSbInStage) {
-#pragma unroll
-            for (int i = 0; i < kBlocks; ++i) {
-              if (sb_from_tile<C>()) {
-                pre_lo[i] = sb_tile[kb + i];
-                pre_hi[i] = C::kTileInOneScaleBlock ? pre_lo[i] : sb_tile[kb + i + SbTile<C>::kPerRow];
-              } else {
-                pre_lo[i] = __ldg(sb_lo_ptr + kb + i);
-                pre_hi[i] = C::kTileInOneScaleBlock ? pre_lo[i] : __ldg(sb_hi_ptr + kb + i);
-              }
-            }
+            load_pass_weight_scales<C, kBlocks>(sb_tile, sb_lo_ptr, sb_hi_ptr, kb, pre_lo, pre_hi);
           }
           int st_next = st;
           u32 ph_next = ph;
-          issue(st, ph, acc);
+          issue_k_block<C>(full, desc_a0, desc_b0, wp, st, ph, acc);
           static_for<0, kBlocks>([&](auto i_const) {
             constexpr int i = decltype(i_const)::kValue;
             if constexpr (i + 1 < kBlocks) {
-              advance(st_next, ph_next);
-              issue(st_next, ph_next, i % 2 == 0 ? acc_ahead : acc);
+              advance_stage<C>(st_next, ph_next);
+              issue_k_block<C>(full, desc_a0, desc_b0, wp, st_next, ph_next,
+                               i % 2 == 0 ? acc_ahead : acc);
               wgmma_wait<1>();
             } else {
               wgmma_wait<0>();
             }
-            finish(kb + i, st, i % 2 == 0 ? acc : acc_ahead, C::kSbInStage ? 0.f : pre_lo[i],
-                   C::kSbInStage ? 0.f : pre_hi[i]);
-            advance(st, ph);
+            finish_k_block<C, kLo, kArrivals>(smem, empty, empty_lane_remote, release_lane, wp,
+                                              sa_skip, row0 + thread_row, kb + i, st,
+                                              i % 2 == 0 ? acc : acc_ahead,
+                                              C::kSbInStage ? 0.f : pre_lo[i],
+                                              C::kSbInStage ? 0.f : pre_hi[i], sum[0]);
+            advance_stage<C>(st, ph);
           });
           kb += kBlocks;
         };
@@ -698,14 +332,10 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       } else {
         // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
         // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
-#ifdef GEMMTUNE_MAINLOOP_UNROLL
-        GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)  // experiment hook (GEMMTUNE_KERNEL_DEFINES)
-#else
         GT_UNROLL(C::kMainloopUnroll)
-#endif
         for (int kb = kb_begin; kb < kb_end; ++kb) {
           k_block(kb, stage, phase);
-          advance(stage, phase);
+          advance_stage<C>(stage, phase);
         }
       }
     };
@@ -716,85 +346,29 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       else if (warpgroup == 0) k_loop(lo_const, IntConst<2>{});
     });
     if (wg1_idle) named_barrier_sync(2, 128 * C::kMathWarpgroups);
-#ifdef GEMMTUNE_NO_PROMOTE
-#pragma unroll
-    for (int i = 0; i < Wgmma::kAccum; ++i) sum[C::kSlices - 1][i] += acc[i];
-    sum[0][0] += scales_kept;
-#endif
-#ifdef GEMMTUNE_TILE_PROFILE
-    tp_lap(kTpLoop);
-#endif
+    tp.lap(kTpLoop);
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C>::kLoads];
     if (sb_from_tile<C>() && has_next) {
-      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb,
-                                     group_cache);
-      if (!sb_copy_async<C>()) load_tile_sb<C>(p, next_task, next_tile_sb);
+      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb);
+      load_tile_sb<C>(p, next_task, next_tile_sb);
     }
-    if (C::kGroupLayout != 0 && t.a_row0 + C::kBlockM > t.row_end) {
-      store_tile_rows<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
-                         w.owns_result);
-    } else if (C::kSplitK == 1) {
-      store_tile<C>(tmap_d, p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end,
-                    w.owns_result);
-    } else if (split_k_cluster_sum<C>()) {
-      if (late_cluster_wait<C>() && !*cluster_waited) {
-        cluster_wait();  // the peer's barriers are initialised before the first send or sum
-        *cluster_waited = true;
-      }
-      if (sum_split_k_in_cluster<C>(smem, sum, w.split, split_k_phase)) {
-        store_tile<C>(tmap_d, p, smem, sum, row0 + thread_row, t.a_row0, n0, t.row_end, true);
-      }
-    } else {
-      store_tile_split_k<C>(p, smem, sum, row0 + thread_row, t.a_row0, n0, w.split,
-                            w.m_block * sched.n_blocks + w.n_block, w.owns_result);
-    }
+    store_finished_tile<C>(tmap_d, p, smem, sched, t, row0 + thread_row, sum, split_k_phase,
+                           cluster_waited);
     GEMMTUNE_TP_PART(kTpEpiIssue);
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
-      if (sb_copy_async<C>()) cp_async_wait_all();  // the next tile barrier publishes them
-      else store_tile_sb<C>(smem, sb_buf, next_tile_sb);
+      store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
-#ifdef GEMMTUNE_SCHEDULE_MAGIC
-    if (!sched.fast && has_next) sched.prepare_fast();  // a CTA of one tile never pays it
-#endif
-#ifdef GEMMTUNE_TILE_PROFILE
-    tp_lap(kTpEpilogue);
-#endif
+    tp.lap(kTpEpilogue);
   }
-  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && !d_from_registers<C>() &&
-      threadIdx.x == 128) {
+  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && threadIdx.x == 128) {
     tma_store_wait_all();
   }
-#if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
-  // GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
-  if (threadIdx.x == 128) {
-    volatile long long* sums = tp_sums();
-    const long long end_ns = globaltimer_ns(), cycles = clock64() - tp_first;
-    if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0 &&
-        static_cast<int>(blockIdx.x) < GEMMTUNE_TILE_PROFILE_CTAS) {
-      printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
-             "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
-             blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop], sums[kTpEpilogue],
-             sums[kTpGap], cycles, tp_first_ns, end_ns, sums[kTpMaxLoop], sums[kTpMaxAt]);
-#ifdef GEMMTUNE_TILE_PROFILE_EPI
-      printf("TPE cta %d prep %lld wread %lld bar1 %lld stage %lld bar2 %lld issue %lld "
-             "bar1_wg1 %lld bar2_wg1 %lld\n",
-             blockIdx.x, sums[kTpEpiPrep], sums[kTpEpiWaitRead], sums[kTpEpiBar1],
-             sums[kTpEpiStage], sums[kTpEpiBar2], sums[kTpEpiIssue], sums[kTpBar1Wg1],
-             sums[kTpBar2Wg1]);
-#endif
-    }
-  }
-#endif
-#ifdef GEMMTUNE_WAIT_PROFILE
-  if (threadIdx.x % 128 == 0) {
-    printf("WP cta %d rank %u M%d wait %lld blocks %d total %lld ns %lld\n", blockIdx.x, rank,
-           warpgroup, wp_full_wait, wp_blocks, clock64() - wp_first, globaltimer_ns() - wp_first_ns);
-  }
-#endif
+  tp.report(rank);
+  wp.report(rank, warpgroup);
 }
 
 /// Kernel body; the generated __global__ entry point forwards to it.
@@ -840,17 +414,18 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // group table, the operands, D, the split-K workspace) comes after the wait, which returns at
   // once for a plain launch. The producer signals launch_dependents once it has issued its last
   // load (producer()), so a kernel launched after this one with the attribute is scheduled near
-  // this one's end, its prologue hidden behind our last tiles. Signalled at the start instead
-  // (GEMMTUNE_PDL_EARLY_TRIGGER, experiment hook: the kernel of session 49), the next grid's
-  // CTAs took SMs while this grid still ran: in chains of 8 on an H200 an overlapped launch
-  // saved 0.3-1.2 us less on 8 of dsv3-quick's 18 picks, and 128 x 7168 x 16384 ran 6.5 us a
-  // launch slower overlapped, 1.2 with the late signal (results/2026-11-27-overlapped-launches/,
-  // session 50). GEMMTUNE_PDL_OFF (experiment hook):
-  // neither instruction, to time what the two cost a plain launch (nothing measurable).
+  // this one's end, its prologue hidden behind our last tiles. Signalled at the start instead,
+  // the next grid's CTAs took SMs while this grid still ran: in chains of 8 on an H200 an
+  // overlapped launch saved 0.3-1.2 us less on 8 of dsv3-quick's 18 picks, and 128 x 7168 x 16384
+  // ran 6.5 us a launch slower overlapped, 1.2 with the late signal.
+  // Hooks (GEMMTUNE_KERNEL_DEFINES): GEMMTUNE_PDL_OFF, neither instruction (what the two cost a
+  // plain launch: nothing measurable); GEMMTUNE_PDL_EARLY_TRIGGER, the signal at the start;
+  // GEMMTUNE_PDL_NO_WAIT, the wait left out (wrong results when overlapped: the GPU test's proof
+  // that the wait is what orders this grid after the one before).
 #if defined(GEMMTUNE_PDL_EARLY_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)
   if (threadIdx.x == 0) griddepcontrol_launch_dependents();
 #endif
-#if !defined(GEMMTUNE_PDL_NO_WAIT) && !defined(GEMMTUNE_PDL_OFF)  // NO_WAIT: the GPU test's proof
+#if !defined(GEMMTUNE_PDL_NO_WAIT) && !defined(GEMMTUNE_PDL_OFF)
   griddepcontrol_wait();
 #endif
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
@@ -875,9 +450,8 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       producer<C>(tmap_a, tmap_b, tmap_sa, p, smem, full, empty);
     }
     if (has_scale_producer<C>() && threadIdx.x == 32) {
-      scale_producer<C>(tmap_sb, tmap_sa, tmap_b, p, smem, full, empty);
+      scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
     }
-    if (b_producer<C>() == 2 && threadIdx.x == 64) b_producer_thread<C>(tmap_b, p, smem, full, empty);
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();
     if (C::kMathWarpgroups == 3) setmaxnreg_inc<160>();  // 128 x 32 + 384 x 160 = 65536

@@ -69,11 +69,12 @@ __device__ __forceinline__ void stage_tile(char* smem,
 }
 
 /// Writes the math warpgroups' FP32 sums as bf16 through shared memory and TMA stores (one per
-/// column chunk), issued by one thread; they complete while the next tile computes.
+/// column chunk), issued by one thread; they complete while the next tile computes. For a tile
+/// that lies wholly inside its group (dense: inside D, TMA clips at its edges).
 template <class C>
-__device__ __forceinline__ void store_tile_tma(const TmaDescriptor* tmap_d, char* smem,
-                                               const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                               int row0, int m0, int n0, bool owns_result) {
+__device__ __forceinline__ void store_tile(const TmaDescriptor* tmap_d, char* smem,
+                                           const float (&sum)[C::kSlices][C::Wgmma::kAccum],
+                                           int row0, int m0, int n0, bool owns_result) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
   char* tile = smem + C::kDOffset;
@@ -112,53 +113,6 @@ __device__ __forceinline__ void for_each_output_pair(const GemmtuneGemmParams& p
   }
 }
 
-/// GEMMTUNE_D_FROM_REGISTERS (experiment hook; refuted on 2026-11-26): finished tiles go from
-/// the accumulators to global memory as each thread's bf16 pairs, with no shared-memory D tile
-/// (whose 64 KB at bm256_bn128 would have made room for a fourth 48 KB stage). Measured on the
-/// H200 beside DeepGEMM (results/2026-11-26-d-tile-out-of-smem/1540-d-from-registers-ab/): ~5.4
-/// µs more per bm256_bn128 tile at every K (512 warp store instructions a tile, each scattered
-/// over 8 rows of 16 bytes: 4096 partial-sector pieces, which the warps wait out): 4096 x 7168 x
-/// 16384 655 -> 693 µs, 4096 x 32768 x 512 126 -> 293 µs; a fourth stage then bought back 1.7%
-/// at most.
-template <class C>
-__device__ __forceinline__ constexpr bool d_from_registers() {
-#ifdef GEMMTUNE_D_FROM_REGISTERS
-  return true;
-#else
-  return false;
-#endif
-}
-
-/// Each math thread writes its own bf16 pairs of the tile to D, rows below row_end (a warp
-/// instruction: 8 rows x 16 bytes). No shared memory and no barrier, yet not asynchronous: a
-/// bm256_bn128 tile's 512 such instructions hold the math warps up (d_from_registers).
-template <class C>
-__device__ __forceinline__ void store_tile_pairs(const GemmtuneGemmParams& p,
-                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                                 int row0, int m0, int n0, int row_end,
-                                                 bool owns_result) {
-  if (!owns_result) return;  // the same for every thread of the CTA
-  const float* values = &sum[0][0];
-  for_each_output_pair<C>(p, row0, m0, n0, row_end, [&](int row, int col, int i) {
-    *reinterpret_cast<u32*>(&p.d[static_cast<long long>(row) * p.n + col]) =
-        pack_bf16x2(values[i], values[i + 1]);
-  });
-}
-
-/// A tile that lies wholly inside its group (dense: inside D, TMA clips at its edges): through
-/// the shared-memory tile and TMA stores, or from the accumulators (d_from_registers).
-template <class C>
-__device__ __forceinline__ void store_tile(const TmaDescriptor* tmap_d,
-                                           const GemmtuneGemmParams& p, char* smem,
-                                           const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                           int row0, int m0, int n0, int row_end,
-                                           bool owns_result) {
-  if constexpr (d_from_registers<C>()) {
-    store_tile_pairs<C>(p, sum, row0, m0, n0, row_end, owns_result);
-  } else {
-    store_tile_tma<C>(tmap_d, smem, sum, row0, m0, n0, owns_result);
-  }
-}
 
 /// Partials one thread of the split-K sum has in flight (float2 loads: 2 registers each). NOTE:
 /// 16 (32 registers) fits beside the accumulators of the largest split-K tiles without spills.
@@ -167,11 +121,10 @@ constexpr int kSplitKLoadsInFlight = 16;
 /// Split-K epilogue: every split writes its FP32 partial; the last CTA to arrive on the tile's
 /// counter sums all partials in split order (so the result is identical on every run),
 /// kSplitKLoadsInFlight partials at a time per thread.
-/// NOTE: summing each output pair over the splits before the next pair (GEMMTUNE_SPLIT_K_PAIR_SUM,
-/// the earlier way) waited one L2 round trip per pair, as the compiler cannot move a pair's loads
+/// NOTE: summing each output pair over the splits before the next pair waited one L2 round trip
+/// per pair, as the compiler cannot move a pair's loads
 /// above the previous pair's store to D (they may alias): 12-48 round trips per thread, ~3.5 µs
-/// of 18 at 512 x 576 x 7168 sk2 and +92 µs at 256 x 24576 x 1536 sk2 (results/PERF_LOG.md,
-/// session 18).
+/// of 18 at 512 x 576 x 7168 sk2 and +92 µs at 256 x 24576 x 1536 sk2.
 template <class C>
 __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, char* smem,
                                                    const float (&sum)[C::kSlices][C::Wgmma::kAccum],
@@ -204,18 +157,6 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
   named_barrier_sync(1, kMathThreads);  // the flag slot is rewritten by the next tile
   if (!last) return;
   __threadfence();
-#ifdef GEMMTUNE_SPLIT_K_PAIR_SUM
-  for_each_output_pair<C>(p, row0, m0, n0, p.m, [&](int row, int col, int) {
-    const long long idx = static_cast<long long>(row) * p.n + col;
-    float x = 0.f, y = 0.f;
-    for (int q = 0; q < C::kSplitK; ++q) {
-      const float2 v = __ldcg(reinterpret_cast<const float2*>(&p.workspace[q * mn + idx]));
-      x += v.x;
-      y += v.y;
-    }
-    *reinterpret_cast<u32*>(&p.d[idx]) = pack_bf16x2(x, y);
-  });
-#else
   // Chunks of pairs, in for_each_output_pair's order: a chunk's loads (every split of each of
   // its pairs) are issued together, then its sums stored. The stores keep the next chunk's
   // loads behind them (they may alias), which bounds the registers in flight to a chunk's.
@@ -253,36 +194,24 @@ __device__ __forceinline__ void store_tile_split_k(const GemmtuneGemmParams& p, 
       if (inside[c]) *reinterpret_cast<u32*>(&p.d[idx[c]]) = pack_bf16x2(x, y);
     }
   }
-#endif
 }
 
 /// Whether this build sums a tile's K splits inside its cluster (C::kSplitKInCluster, from
-/// KernelConfig::split_k_in_cluster). GEMMTUNE_SPLIT_K_GLOBAL (experiment hook): the global path
-/// (store_tile_split_k) in the same cluster launch, for A/B timing in one binary; the launcher
-/// allocates the workspace for every split-K member, so both paths can run.
+/// KernelConfig::split_k_in_cluster) rather than through the workspace (store_tile_split_k).
 template <class C>
 __device__ __forceinline__ constexpr bool split_k_cluster_sum() {
-#ifdef GEMMTUNE_SPLIT_K_GLOBAL
-  return false;
-#else
   return C::kSplitKInCluster;
-#endif
 }
 
 /// With split_k_cluster_sum, the kernel's first cluster barrier is split into an arrive at the
 /// start and a wait just before the math threads' first send or sum (producers: at the end),
 /// instead of every thread waiting at the start for the peer CTA to have started.
-/// NOTE: measured on the H200 (results/2026-11-24-split-k-in-cluster/1033-...): 0.03-0.42 µs
+/// NOTE: measured on the H200: 0.03-0.42 µs
 /// faster on all 7 split-K rows (16 x 2112 x 7168 12.08 -> 11.66); a cluster launch alone costs
-/// nothing (1029-...). GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START (experiment hook): the whole
-/// barrier at the start, as before.
+/// nothing (1029-...).
 template <class C>
 __device__ __forceinline__ constexpr bool late_cluster_wait() {
-#ifdef GEMMTUNE_SPLIT_K_CLUSTER_SYNC_AT_START
-  return false;
-#else
   return split_k_cluster_sum<C>();
-#endif
 }
 
 /// split_k_cluster_sum: the CTA of split 1 sends its FP32 partial into split 0's shared memory
@@ -352,44 +281,29 @@ __device__ __forceinline__ bool sum_split_k_in_cluster(char* smem,
 /// threads copy its rows below row_end in 16-byte units, consecutive threads along a row (whole
 /// 128-byte lines). Each thread storing its own bf16 pairs instead (8 rows of 16 bytes per warp
 /// instruction, four times the instructions) was 1.5-3.2% slower on ragged contiguous groups
-/// (dsv3 down prefill g8 211.2 -> 205.9 µs; results/2026-11-23-grouped-vs-deepgemm/
-/// 1408-grouped-ragged-probe/); GEMMTUNE_RAGGED_PAIR_STORE (experiment hook) keeps that way.
-/// With d_from_registers the pairs, as every tile.
-template <class C>
-__device__ __forceinline__ constexpr bool ragged_rows_through_smem() {
-#ifdef GEMMTUNE_RAGGED_PAIR_STORE
-  return false;
-#else
-  return !d_from_registers<C>();
-#endif
-}
-
+/// (dsv3 down prefill g8 211.2 -> 205.9 µs).
 template <class C>
 __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, char* smem,
                                                 const float (&sum)[C::kSlices][C::Wgmma::kAccum],
                                                 int row0, int m0, int n0, int row_end,
                                                 bool owns_result) {
   if (!owns_result) return;  // the same for every thread of the CTA
-  if constexpr (!ragged_rows_through_smem<C>()) {
-    store_tile_pairs<C>(p, sum, row0, m0, n0, row_end, true);
-  } else {
-    constexpr int kMathThreads = 128 * C::kMathWarpgroups;
-    constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
-    stage_tile<C>(smem, sum, row0);
-    GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
-    GEMMTUNE_TP_PART(kTpEpiBar2);
-    const char* tile = smem + C::kDOffset;
-    const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
-    for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
-      const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
-      if (n0 + col < p.n) {
-        *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
-            *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
-      }
+  constexpr int kMathThreads = 128 * C::kMathWarpgroups;
+  constexpr int kUnitsPerRow = C::kBlockN / 8;  // 16 bytes = 8 bf16; N % 8 == 0 (legality)
+  stage_tile<C>(smem, sum, row0);
+  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
+  GEMMTUNE_TP_PART(kTpEpiBar2);
+  const char* tile = smem + C::kDOffset;
+  const int units = min(row_end - m0, C::kBlockM) * kUnitsPerRow;
+  for (int u = static_cast<int>(threadIdx.x) - 128; u < units; u += kMathThreads) {
+    const int row = u / kUnitsPerRow, col = u % kUnitsPerRow * 8;
+    if (n0 + col < p.n) {
+      *reinterpret_cast<uint4*>(&p.d[static_cast<long long>(m0 + row) * p.n + n0 + col]) =
+          *reinterpret_cast<const uint4*>(tile + d_tile_offset<C>(row, col));
     }
-    // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
-    // while another still reads it.
   }
+  // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
+  // while another still reads it.
 }
 
 }  // namespace sm90_fp8_gemm_1d2d

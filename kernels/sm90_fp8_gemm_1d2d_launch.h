@@ -148,7 +148,7 @@ struct WorkspaceLayout {
 /// Rows of A (and sA) one stage loads per CTA.
 /// NOTE: with fewer rows than a tile, A and sA boxes of block_m rows are mostly out of bounds,
 /// and TMA's zero fill is not free: bm64_bn56_s10 at 1 x 7168 x 18432 took 61 us against 45 us
-/// at M = 64 (results/PERF_LOG.md, 2026-11-22). So such a problem loads M rows rounded up to 8
+/// at M = 64. So such a problem loads M rows rounded up to 8
 /// (whole 128-byte swizzle atoms). With multicast the CTA of rank 0 loads the whole box into both
 /// CTAs (the kernel's load_operand_block), so the rule holds there too.
 [[nodiscard]] constexpr uint32_t a_rows(const KernelFacts& f, int64_t m) {

@@ -25,45 +25,15 @@ __device__ __forceinline__ int k_blocks(const GemmtuneGemmParams& p) {
 /// Whether the stage's sA box is loaded by the second producer thread (scale_producer, beside the
 /// weight scales' box, on the stage's full barrier) instead of the main producer, which then
 /// issues A and B only. Dense members with kSbInStage (one math warpgroup).
-/// NOTE: measured on the H200, interleaved rounds on the M <= 128 picks (results/2026-11-27-sa-
-/// load-placement/0351-sa-one-copy-and-second-producer/): 128 x 4096 x 7168 -11%, 64 x 4096 x
-/// 7168 -5.6%, the other nine rows -1.3 to +0.5%. The same bytes on a barrier of their own
-/// (session 43's call J) or once a tile (call K) were slower: what cost was the main producer
-/// issuing a third load a stage.
-/// Grouped layouts keep sA in the main producer (moving it measured ±0.2%: the hook below).
-/// GEMMTUNE_SA_IN_MAIN_PRODUCER (experiment hook): the main producer's, as before 2026-11-27.
-/// GEMMTUNE_SA_SECOND_PRODUCER_ALL (experiment hook): every dense member, two-warpgroup tiles
-/// too (they then run the second producer thread for sA alone): 0.4-1.7% slower on dsv3-quick's
-/// seven two-warpgroup picks (0417-sa-second-producer-2wg/).
-/// GEMMTUNE_SA_SECOND_PRODUCER_GROUPED (experiment hook): grouped one-warpgroup members too:
-/// ±0.2% on ten grouped rows (0432-grouped-sa-second-producer/).
+/// NOTE: measured on the H200, interleaved rounds on the M <= 128 picks: 128 x 4096 x 7168 -11%, 64 x 4096 x
+/// 7168 -5.6%, the other nine rows -1.3 to +0.5%. The same bytes on a barrier of their own or
+/// once a tile were slower: what cost was the main producer issuing a third load a stage.
+/// Grouped layouts keep sA in the main producer (moving it there measured ±0.2% on ten grouped
+/// rows). Two-warpgroup tiles too (they would run the second producer thread for sA alone): 0.4-1.7%
+/// slower on dsv3-quick's seven two-warpgroup picks.
 template <class C>
 __device__ __forceinline__ constexpr bool sa_from_scale_producer() {
-  constexpr bool kDense = C::kGroupLayout == 0;
-#if defined(GEMMTUNE_SA_IN_MAIN_PRODUCER)
-  return false;
-#elif defined(GEMMTUNE_SA_SECOND_PRODUCER_ALL)
-  return kDense;
-#elif defined(GEMMTUNE_SA_SECOND_PRODUCER_GROUPED)
-  return C::kSbInStage;
-#else
-  return kDense && C::kSbInStage;
-#endif
-}
-
-/// Whether the stages load sA at all: GEMMTUNE_NO_SA_TMA (a diagnostic, wrong results: time it
-/// under `run --profile` and ncu only, as scripts/device_memory_counters.sh does) drops the load
-/// wherever it is issued. With GEMMTUNE_NO_SB_TMA (scale_producer) it prices each scale load a
-/// stage waits for (results/2026-11-27-small-m-rows-memory-side/: sA costs the K 7168 M <= 128
-/// rows 7-12%).
-template <class C>
-__device__ __forceinline__ constexpr bool sa_loaded() {
-#ifdef GEMMTUNE_NO_SA_TMA
-  static_assert(C::kGroupLayout == 0, "GEMMTUNE_NO_SA_TMA: dense members only");
-  return false;
-#else
-  return true;
-#endif
+  return C::kGroupLayout == 0 && C::kSbInStage;
 }
 
 /// Whether the CTA runs the second producer thread (scale_producer), whose arrival each stage's
@@ -73,40 +43,10 @@ __device__ __forceinline__ constexpr bool has_scale_producer() {
   return C::kSbInStage || sa_from_scale_producer<C>();
 }
 
-/// GEMMTUNE_B_PRODUCER (experiment hook, dense one-warpgroup members without multicast): which
-/// thread loads the stage's B: 0 the main producer (the default), 1 the second producer thread
-/// (beside the scales), 2 a third thread of its own (b_producer_thread). Measured on the eleven
-/// M <= 128 picks (0424-b-producer/): 1 up to 21% slower, 2 -4.9 to +2.7%. 2 on ten more of
-/// full dsv3's one-warpgroup picks (results/2026-11-27-full-dsv3-sa-second-producer/
-/// 0705-b-producer/): -3.8% on bm64_bn32_s16 at 128 x 2112 x 7168 again, -1.5 to +2.4% on the
-/// others: not worth a knob.
-template <class C>
-__device__ __forceinline__ constexpr int b_producer() {
-#ifdef GEMMTUNE_B_PRODUCER
-  return C::kGroupLayout == 0 && C::kSbInStage && C::kMulticast == 0 ? GEMMTUNE_B_PRODUCER : 0;
-#else
-  return 0;
-#endif
-}
-
-/// GEMMTUNE_B_FIRST (experiment hook): the main producer issues the stage's B before its A. Where
-/// M is small, B is each CTA's own DRAM stream and A is shared by the m-block's CTAs (L2 hits).
-/// NOTE: measured on the H200 on dsv3-quick's eleven one-warpgroup picks (results/2026-11-27-sa-
-/// load-placement/0439-b-first/, 0446-a-first-rounds/): 11 of 11 rows 0.1-1.6% faster in two
-/// rounds, then 5 faster and 4 slower in three more (geomean -0.2%): below the noise, not kept.
-template <class C>
-__device__ __forceinline__ constexpr bool b_first() {
-#ifdef GEMMTUNE_B_FIRST
-  return true;
-#else
-  return false;
-#endif
-}
-
 /// The arrivals each stage's full barrier expects: one per producer thread that loads into it.
 template <class C>
 __device__ __forceinline__ constexpr int full_barrier_arrivals() {
-  return 1 + (has_scale_producer<C>() ? 1 : 0) + (b_producer<C>() == 2 ? 1 : 0);
+  return 1 + (has_scale_producer<C>() ? 1 : 0);
 }
 
 /// Walks this CTA's (tile, K block) sequence in pipeline order: for each, waits until its stage
@@ -129,9 +69,8 @@ __device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, 
   long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
   int wp_lag_n = 0;
 #endif
-  GroupCache group_cache;  // this walker's (GEMMTUNE_GROUP_CACHE)
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb, group_cache);
+    const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb);
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -163,18 +102,12 @@ __device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, 
 /// wait for and consume, and arrives on its barriers only to release stages, which the producer
 /// waits for here. A split-K pair that sums in a cluster (st.async into the peer's receive
 /// buffer) keeps the barrier; it never multicasts (KernelConfig::split_k_in_cluster).
-/// Measured (H200, 2026-11-26, results/2026-11-26-h200-bounds-full-dsv3-tail-exit/): DG/gt
+/// Measured on the H200: DG/gt
 /// geomean 1.035 -> 1.049 on six multicast rows and 0.980 -> 1.004 on seven bm256 rows, two
 /// interleaved rounds each, every row passing validation.
-/// GEMMTUNE_PRODUCER_TAIL_SYNC (experiment hook): the pair's last cluster barrier instead, the
-/// kernel before 2026-11-26 byte for byte.
 template <class C>
 __device__ __forceinline__ constexpr bool producer_tail_exit() {
-#ifdef GEMMTUNE_PRODUCER_TAIL_SYNC
-  return false;
-#else
   return C::kMulticast != 0 && !C::kSplitKInCluster;
-#endif
 }
 
 /// producer_tail_exit: waits for the release of the last use of each stage, of `filled` uses in
@@ -191,10 +124,10 @@ __device__ __forceinline__ void wait_for_last_releases(u64* empty, int filled) {
 /// Loads one K block (kRows rows x 128 bytes, from row `row0`) of an operand into `dst`. An operand
 /// shared by the cluster (multicast) is loaded whole by the CTA of rank 0 into both CTAs.
 /// NOTE: both CTAs loading half each (one multicast per CTA and stage) ran bm256_bn128_s3 2-4%
-/// slower than no multicast (tensor pipe 86% vs 90%, PERF_LOG 2026-11-22); DeepGEMM, whose sm90
+/// slower than no multicast (tensor pipe 86% vs 90%); DeepGEMM, whose sm90
 /// kernel issues the whole tile from rank 0, gets 93% with multicast on the same tile. The CTAs
-/// taking turns per K block ran as rank 0 alone (results/2026-11-23-dense-vs-deepgemm/0423-...),
-/// though rank 0's producer runs about a K block behind its peer's (0345-..., wait profile).
+/// taking turns per K block ran as rank 0 alone, though rank 0's producer runs about a K block
+/// behind its peer's (wait profile).
 template <int kRows, bool kShared>
 __device__ __forceinline__ void load_operand_block(char* dst, const TmaDescriptor* tmap, u64* bar,
                                                    int kb, int row0, u32 rank) {
@@ -259,17 +192,11 @@ __device__ __forceinline__ void load_sa_stage(char* smem, const TmaDescriptor* t
 /// Grouped layouts: the whole warp walks the schedule, so the tile values it reads from memory
 /// are warp-uniform (tile_task) and the TMA coordinates stay in uniform registers; one elected
 /// lane issues. With one thread, each TMA took its coordinates through R2UR inside an ELECT loop
-/// (SASS); as a warp, grouped bm128_bn192 rows ran 1.2-2.2% faster beside DeepGEMM (results/
-/// 2026-11-23-grouped-vs-deepgemm/0405-producer-warp-ab/). Dense tile values are arithmetic;
-/// dense rows did not change as a warp (../2026-11-23-dense-vs-deepgemm/0357-...): one thread.
-/// GEMMTUNE_PRODUCER_THREAD (experiment hook): one thread for grouped layouts too.
+/// (SASS); as a warp, grouped bm128_bn192 rows ran 1.2-2.2% faster beside DeepGEMM. Dense tile
+/// values are arithmetic; dense rows did not change as a warp: one thread.
 template <class C>
 __device__ __forceinline__ constexpr bool producer_is_warp() {
-#ifdef GEMMTUNE_PRODUCER_THREAD
-  return false;
-#else
   return C::kGroupLayout != 0;
-#endif
 }
 
 template <class C>
@@ -279,21 +206,19 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   // NOTE: a problem with fewer rows than a tile loads only p.a_box_rows rows of A and sA (the
   // launcher's box); the rows above them in the stage keep stale bytes, which reach only D rows
   // >= M: wgmma row r depends on A row r alone, and those rows are never stored.
-  constexpr bool kSa = sa_loaded<C>() && !sa_from_scale_producer<C>();
-  constexpr bool kB = b_producer<C>() == 0;
+  constexpr bool kSa = !sa_from_scale_producer<C>();
   const u32 stage_tx_bytes = (C::kGroupLayout != 0 ? C::kBlockM : p.a_box_rows) * 128 +
-                             (kSa ? sa_stage_bytes<C>(p) : 0) + (kB ? C::kBlockN * 128 : 0);
+                             (kSa ? sa_stage_bytes<C>(p) : 0) + C::kBlockN * 128;
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
   const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
   const int filled = for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
-    if (kB && b_first<C>()) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
-    if (kB && !b_first<C>()) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
+    load_b_stage<C>(smem, tmap_b, full, stage, kb, t, rank, b_policy);
     if (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
   });
 #if !defined(GEMMTUNE_PDL_EARLY_TRIGGER) && !defined(GEMMTUNE_PDL_OFF)  // run() says why
@@ -310,24 +235,13 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
 template <class C>
 __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
                                                const TmaDescriptor* tmap_sa,
-                                               const TmaDescriptor* tmap_b,
                                                const GemmtuneGemmParams& p, char* smem, u64* full,
                                                u64* empty) {
   // One box: 2 scale rows x kSbRunFloats K blocks (TMA counts out-of-bounds fill as bytes).
-#ifdef GEMMTUNE_NO_SB_TMA
-  // Diagnostic (wrong results; see sa_loaded): the stage without this load.
-  constexpr u32 kSbBytes = 0;
-#else
   constexpr u32 kSbBytes = C::kSbInStage ? 2 * C::kSbRunFloats * 4 : 0;
-#endif
-  constexpr bool kSa = sa_loaded<C>() && sa_from_scale_producer<C>();
-  constexpr bool kB = b_producer<C>() == 1;
-  u64 b_policy = 0;  // for tiles with b_evict_first
-  if constexpr (kB) b_policy = l2_evict_first_policy();
+  constexpr bool kSa = sa_from_scale_producer<C>();
   for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
-    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? sa_stage_bytes<C>(p) : 0) +
-                                                (kB ? C::kBlockN * 128 : 0));
-    if constexpr (kB) load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, b_policy);
+    mbarrier_arrive_expect_tx(&full[stage], kSbBytes + (kSa ? sa_stage_bytes<C>(p) : 0));
     if constexpr (kSa) load_sa_stage<C>(smem, tmap_sa, full, stage, kb, t);
     // The aligned run of K blocks holding kb, from the tile's first scale row and the next
     // (zero-filled past the last row; a tile overlaps at most two, legality). Grouped: the next
@@ -336,18 +250,6 @@ __device__ __forceinline__ void scale_producer(const TmaDescriptor* tmap_sb,
       tma_load_2d(smem + C::kSbOffset + stage * C::kSbStageBytes, tmap_sb, &full[stage],
                   kb - kb % C::kSbRunFloats, t.sb_row0);
     }
-  });
-}
-
-/// A third producer thread (b_producer() == 2, an experiment hook): loads each stage's B.
-template <class C>
-__device__ __forceinline__ void b_producer_thread(const TmaDescriptor* tmap_b,
-                                                  const GemmtuneGemmParams& p, char* smem,
-                                                  u64* full, u64* empty) {
-  const u64 b_policy = l2_evict_first_policy();
-  for_each_free_stage<C>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
-    mbarrier_arrive_expect_tx(&full[stage], C::kBlockN * 128);
-    load_b_stage<C>(smem, tmap_b, full, stage, kb, t, 0, b_policy);
   });
 }
 

@@ -1,7 +1,9 @@
-// sm90_fp8_gemm_1d2d_profile.cuh: the experiment hooks of the sm90_fp8_gemm_1d2d kernel family
-// that measure rather than change it (GEMMTUNE_WAIT_PROFILE, GEMMTUNE_TILE_PROFILE and
-// GEMMTUNE_TILE_PROFILE_EPI): per-CTA clocks summed in shared memory and printed once per launch.
-// Without those defines this file declares nothing but the two GEMMTUNE_TP_* macros' plain forms.
+// sm90_fp8_gemm_1d2d_profile.cuh: the measuring hooks of the sm90_fp8_gemm_1d2d kernel family,
+// which time the kernel rather than change what it computes (GEMMTUNE_WAIT_PROFILE,
+// GEMMTUNE_TILE_PROFILE and GEMMTUNE_TILE_PROFILE_EPI): per-CTA clocks summed in shared memory
+// and printed once per launch.
+// Without those defines GEMMTUNE_TP_PART and GEMMTUNE_TP_BARRIER take their plain forms and the math
+// warpgroups' MathWaitProfile and MathTileProfile are empty objects whose calls compile to nothing.
 // Included by sm90_fp8_gemm_1d2d.cuh before the producer, epilogue and math code that call them.
 #pragma once
 
@@ -13,13 +15,13 @@ namespace sm90_fp8_gemm_1d2d {
 
 using namespace gemmtune_ptx;
 
-// GEMMTUNE_WAIT_PROFILE (experiment hook, a diagnostic, never timed): where the pipeline waits.
+// GEMMTUNE_WAIT_PROFILE (a diagnostic, never timed): where the pipeline waits.
 // The producer sums the cycles it waits for free stages and the lag from the first math warp's
 // release of a stage to its own wake-up (with multicast the lag includes the peer CTA's
 // release); each math warpgroup's first thread sums its waits for full stages. Printed per CTA
 // and launch.
 //
-// GEMMTUNE_TILE_PROFILE (experiment hook, a diagnostic): where a math warpgroup's time goes per
+// GEMMTUNE_TILE_PROFILE (a diagnostic): where a math warpgroup's time goes per
 // tile, cheap enough to leave the kernel's speed alone (three clock reads per tile in one
 // thread, sums in shared memory): K loops (waits included), epilogues, the gaps between them,
 // and the SM clock over the launch (cycles / globaltimer ns). Printed per CTA and launch.
@@ -41,8 +43,8 @@ __device__ __forceinline__ volatile long long* wp_release_clocks() {
   return clocks;
 }
 #endif
-#ifdef GEMMTUNE_TILE_PROFILE
-/// GEMMTUNE_TILE_PROFILE's sums: K loop, epilogue, gap cycles, the last mark, tiles, K blocks,
+/// GEMMTUNE_TILE_PROFILE's sums (declared without it too, so that MathTileProfile's calls
+/// compile to nothing there): K loop, epilogue, gap cycles, the last mark, tiles, K blocks,
 /// and the longest K loop of one tile with its ordinal in this CTA's sequence.
 /// With GEMMTUNE_TILE_PROFILE_EPI also the epilogue's parts (tp_part), from the K loop's end: the
 /// next tile's task and weight-scale loads, the wait for the last TMA store's reads, the first
@@ -54,6 +56,7 @@ enum TileProfileSlot {
   kTpEpiPrep, kTpEpiWaitRead, kTpEpiBar1, kTpEpiStage, kTpEpiBar2, kTpEpiIssue, kTpPartMark,
   kTpBar1Wg1, kTpBar2Wg1, kTpSlots
 };
+#ifdef GEMMTUNE_TILE_PROFILE
 __device__ __forceinline__ volatile long long* tp_sums() {
   __shared__ long long sums[kTpSlots];
   return sums;
@@ -62,7 +65,7 @@ __device__ __forceinline__ volatile long long* tp_sums() {
 __device__ unsigned int tp_finished_ctas;
 /// Waits until every CTA of this launch has finished its tiles, so that no CTA's printf runs
 /// beside another's tiles: the printf slowed the CTAs still running 4-5x (the last tiles of a
-/// 6144 x 7168 grouped launch, 2017). A ticket scheme, so no reset between launches; it assumes
+/// 6144 x 7168 grouped launch). A ticket scheme, so no reset between launches; it assumes
 /// every launch of the module has one grid size (a persistent grid is resident, so the spin
 /// ends), and gives up after 20 ms so that a launch with another grid cannot hang.
 /// Returns the launch's ordinal among this module's launches.
@@ -122,5 +125,104 @@ __device__ __forceinline__ void tp_part(int slot) {
 #define GEMMTUNE_TP_BARRIER(id, threads, slot) named_barrier_sync(id, threads)
 #define GEMMTUNE_TP_PART(slot) ((void)0)
 #endif
+
+/// GEMMTUNE_WAIT_PROFILE in a math thread: its waits for full stages and the release clocks the
+/// producer reads; without the define an empty object whose calls compile to the bare wait.
+struct MathWaitProfile {
+#ifdef GEMMTUNE_WAIT_PROFILE
+  long long full_wait = 0, first = clock64(), first_ns = globaltimer_ns();
+  int blocks = 0;
+#endif
+
+  /// Waits for `bar` to complete phase `parity` (timed).
+  __device__ __forceinline__ void wait(u64* bar, u32 parity) {
+#ifdef GEMMTUNE_WAIT_PROFILE
+    const long long t0 = clock64();
+#endif
+    mbarrier_wait(bar, parity);
+#ifdef GEMMTUNE_WAIT_PROFILE
+    full_wait += clock64() - t0;
+    ++blocks;
+#endif
+  }
+
+  /// Marks when the first math warp releases stage `st` (the producer's lag).
+  __device__ __forceinline__ void note_release(int st) const {
+#ifdef GEMMTUNE_WAIT_PROFILE
+    if (threadIdx.x == 128) wp_release_clocks()[st] = clock64();
+#endif
+  }
+
+  /// Prints the sums, once per math warpgroup.
+  __device__ __forceinline__ void report(u32 rank, int warpgroup) const {
+#ifdef GEMMTUNE_WAIT_PROFILE
+    if (threadIdx.x % 128 == 0) {
+      printf("WP cta %d rank %u M%d wait %lld blocks %d total %lld ns %lld\n", blockIdx.x, rank,
+             warpgroup, full_wait, blocks, clock64() - first, globaltimer_ns() - first_ns);
+    }
+#endif
+  }
+};
+
+/// GEMMTUNE_TILE_PROFILE in the math warpgroups: the launch's start, each tile's laps, the report;
+/// without the define an empty object whose calls compile to nothing.
+struct MathTileProfile {
+#ifdef GEMMTUNE_TILE_PROFILE
+  long long first = clock64(), first_ns = globaltimer_ns();
+#endif
+
+  __device__ __forceinline__ MathTileProfile() {
+#ifdef GEMMTUNE_TILE_PROFILE
+    if (threadIdx.x == 128) {
+      for (int i = 0; i < kTpSlots; ++i) tp_sums()[i] = 0;
+    }
+    tp_lap(-1);
+#endif
+  }
+
+  /// Adds the cycles since the last lap to `slot` (TileProfileSlot).
+  __device__ __forceinline__ void lap(int slot) const {
+#ifdef GEMMTUNE_TILE_PROFILE
+    tp_lap(slot);
+#endif
+  }
+
+  /// The gap before a tile of `k_blocks` K blocks, and the tile counted.
+  __device__ __forceinline__ void start_tile(int k_blocks) const {
+#ifdef GEMMTUNE_TILE_PROFILE
+    tp_lap(kTpGap);
+    if (threadIdx.x == 128) {
+      tp_sums()[kTpTiles] += 1;
+      tp_sums()[kTpBlocks] += k_blocks;
+    }
+#endif
+  }
+
+  /// Prints this CTA's sums once every CTA of the launch has finished its tiles.
+  /// GEMMTUNE_TILE_PROFILE_QUIET: the clock reads without the printf, to time what each costs.
+  __device__ __forceinline__ void report(u32 rank) const {
+#if defined(GEMMTUNE_TILE_PROFILE) && !defined(GEMMTUNE_TILE_PROFILE_QUIET)
+    if (threadIdx.x == 128) {
+      volatile long long* sums = tp_sums();
+      const long long end_ns = globaltimer_ns(), cycles = clock64() - first;
+      if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0 &&
+          static_cast<int>(blockIdx.x) < GEMMTUNE_TILE_PROFILE_CTAS) {
+        printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
+               "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
+               blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop],
+               sums[kTpEpilogue], sums[kTpGap], cycles, first_ns, end_ns, sums[kTpMaxLoop],
+               sums[kTpMaxAt]);
+#ifdef GEMMTUNE_TILE_PROFILE_EPI
+        printf("TPE cta %d prep %lld wread %lld bar1 %lld stage %lld bar2 %lld issue %lld "
+               "bar1_wg1 %lld bar2_wg1 %lld\n",
+               blockIdx.x, sums[kTpEpiPrep], sums[kTpEpiWaitRead], sums[kTpEpiBar1],
+               sums[kTpEpiStage], sums[kTpEpiBar2], sums[kTpEpiIssue], sums[kTpBar1Wg1],
+               sums[kTpBar2Wg1]);
+#endif
+      }
+    }
+#endif
+  }
+};
 
 }  // namespace sm90_fp8_gemm_1d2d

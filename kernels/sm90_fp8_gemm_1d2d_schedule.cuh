@@ -11,7 +11,6 @@
 
 #include "gemmtune_params.h"
 #include "sm90_ptx.cuh"
-#include "support_fast_div.h"
 #include "support_l2_policy.h"
 
 namespace sm90_fp8_gemm_1d2d {
@@ -43,44 +42,10 @@ struct Schedule {
     num_units = grid_m * grid_n * C::kSplitK;
   }
 
-#ifdef GEMMTUNE_SCHEDULE_MAGIC
-  // Experiment hook (session 19): the band divisions by multiply-high once prepare_fast() ran.
-  // A band is kGroup lines of units (rows of the unit grid with kRasterN, else columns).
-  FastDivisor band_div;  // units per band
-  FastDivisor tail_div;  // lines of the last band, where fewer than kGroup
-  bool fast = false;
-
-  /// Sets up the divisors (a 64-bit division each): call it after the first tile's decode.
-  __device__ __forceinline__ void prepare_fast() {
-    const int lines = C::kRasterN ? grid_m : grid_n;
-    band_div = FastDivisor(max(C::kGroup * (C::kRasterN ? grid_n : grid_m), 1));
-    tail_div = FastDivisor(max(lines % C::kGroup, 1));
-    fast = true;
-  }
-#endif
-
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
     const int split = unit % C::kSplitK;
     const int t = unit / C::kSplitK;
     int gm, gn;
-#ifdef GEMMTUNE_SCHEDULE_MAGIC
-    if (fast) {
-      const int lines = C::kRasterN ? grid_m : grid_n;
-      const int band = band_div.div(t);
-      const int first = band * C::kGroup;
-      const int within = t - band * static_cast<int>(band_div.divisor);
-      int line, along;
-      if (lines - first >= C::kGroup) {  // a whole band: kGroup is a compile-time divisor
-        line = within % C::kGroup;
-        along = within / C::kGroup;
-      } else {
-        along = tail_div.div(within);
-        line = within - along * (lines - first);
-      }
-      gm = C::kRasterN ? first + line : along;
-      gn = C::kRasterN ? along : first + line;
-    } else
-#endif
     if (C::kRasterN) {
       const int band_units = C::kGroup * grid_n;
       const int first = (t / band_units) * C::kGroup;
@@ -183,8 +148,7 @@ __device__ __forceinline__ void build_group_table(const GemmtuneGemmParams& p, c
 /// A tile loop bounded by one (the grouped m-block count) made the pipeline's stage and phase
 /// per-thread values, so every wgmma descriptor was rebuilt in ordinary registers and moved to
 /// uniform ones (R2UR) before each wgmma: 14% more instructions and 9% more time than the same
-/// tiles dense (Nsight Compute, one group of 9216 x 4096 x 7168,
-/// results/2026-11-22-grouped-vs-deepgemm/1922-grouped-overhead).
+/// tiles dense (Nsight Compute, one group of 9216 x 4096 x 7168).
 /// NOTE: a shuffle from lane 0 did not help (ptxas does not treat SHFL results as uniform);
 /// REDUX, the warp reduction, writes a uniform register (SASS `REDUX.MAX.S32 URn`).
 __device__ __forceinline__ int warp_uniform(int v) { return __reduce_max_sync(0xffffffffu, v); }
@@ -220,27 +184,10 @@ struct TileTask {
   __device__ __forceinline__ int sb_row1() const { return min(sb_row0 + 1, sb_row_last); }
 };
 
-/// Grouped layouts: the group of the last tile a walker of the schedule decoded (its m-blocks
-/// [block_lo, block_hi) in the group table, its rows [begin, end)), so that a next tile of the
-/// same group needs neither the table search nor the group's offsets from global memory.
-/// GEMMTUNE_GROUP_CACHE (experiment hook, compiled on 2026-11-23, not yet run on a GPU): use it.
-/// Why try: each grouped tile's decode (a binary search in shared memory, two `__ldg`, then the
-/// warp reductions) sits in the math warps between one tile's epilogue and the next K loop.
-struct GroupCache {
-  int block_lo = 0, block_hi = 0, group = 0, begin = 0, end = 0;
-};
-
-/// gemmtune_b_evict_first (support_l2_policy.h), or the GEMMTUNE_B_EVICT_FIRST experiment hook:
-/// 0 never (the kernel before the rule, session 20), 2 always.
+/// gemmtune_b_evict_first (support_l2_policy.h) for this build's layout and block_m.
 template <class C>
 __device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares_b) {
-#if defined(GEMMTUNE_B_EVICT_FIRST) && GEMMTUNE_B_EVICT_FIRST == 0
-  return false;
-#elif defined(GEMMTUNE_B_EVICT_FIRST) && GEMMTUNE_B_EVICT_FIRST == 2
-  return true;
-#else
   return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b, C::kBlockM);
-#endif
 }
 
 /// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two
@@ -249,15 +196,10 @@ __device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares
 /// The second warpgroup then skips the tile's K loop, leaving the tensor cores to the first, whose
 /// warps release each stage for both; DeepGEMM skips the same work (`is_computation_valid`).
 /// Not dense: ragged tiles are rare there, and the per-tile pipeline position this needs cost the
-/// dense K loops 8-11 more instructions (SASS). GEMMTUNE_IDLE_WARPGROUP_MMA (experiment hook):
-/// compute them, as before.
+/// dense K loops 8-11 more instructions (SASS).
 template <class C>
 __device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
-#ifdef GEMMTUNE_IDLE_WARPGROUP_MMA
-  return false;
-#else
   return C::kGroupLayout != 0 && C::kMathWarpgroups == 2;
-#endif
 }
 
 /// Grouped layouts: whether a group's last tile, which would end past the group's rows, moves up
@@ -268,23 +210,18 @@ __device__ __forceinline__ constexpr bool skips_idle_warpgroup() {
 /// where the tile would use both math warpgroups anyway: a tile whose rows all lie in the first
 /// warpgroup's half keeps its place and leaves the second idle (skips_idle_warpgroup), which is
 /// cheaper than a whole tile. Groups shorter than a tile keep theirs.
-/// GEMMTUNE_RAGGED_TILE_IN_PLACE (experiment hook): never move, the kernel until 2026-11-25.
 template <class C>
 __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) {
-#ifdef GEMMTUNE_RAGGED_TILE_IN_PLACE
-  return a_row0;
-#else
   // NOTE: half_row_end < end is math()'s wg1_idle, negated, written out here: a shared helper
-  // for both compiled to other SASS in both K loops (2026-11-25, not timed), so each keeps it.
+  // for both compiled to other SASS in both K loops (not timed), so each keeps it.
   const int half_row_end = a_row0 + (skips_idle_warpgroup<C>() ? C::kBlockM / 2 : 0);
   const bool moves = a_row0 + C::kBlockM > end && end - begin >= C::kBlockM && half_row_end < end;
   return moves ? end - C::kBlockM : a_row0;
-#endif
 }
 
 /// Contiguous layout: which cluster runs which of a wave's units. A group's last m-block whose
 /// rows all lie in the first math warpgroup's half runs at ~0.7 of a whole tile where its
-/// group's weights stay in L2 (skips_idle_warpgroup; per-CTA tile profile, PERF_LOG session 28).
+/// group's weights stay in L2 (skips_idle_warpgroup; per-CTA tile profile).
 /// Under plain round-robin the first L = units % clusters clusters run one unit more than the
 /// others and set the kernel's time, whatever cheap units they happen to get: DeepSeek-V3's
 /// gate+up prefill sizes (8 experts, N 4096, bm128_bn192) are 1606 units on 132 clusters, and
@@ -292,25 +229,20 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
 /// run together, so L2 reuse is as before) but deals them out again: the wave's cheap units go
 /// first to those L clusters, in turn, and any beyond them round the other clusters, in turn;
 /// whole units fill the rest, each in raster order.
-/// Measured (PERF_LOG session 28, against raster order): gate+up g8 3.1-3.4% faster, down g32
+/// Measured against raster order: gate+up g8 3.1-3.4% faster, down g32
 /// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (any builder code before
 /// the roles split, even a bare __syncthreads, moves bm128_bn192 mc0's K loop: 3 UMOV and 3 NOP
-/// more per 4 K blocks, SASS bisected in session 29). Only at block_m 128: a cheap block_m
+/// more per 4 K blocks, SASS bisected). Only at block_m 128: a cheap block_m
 /// 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059), and the rows there gained
-/// nothing. Masked groups are left as they are: dealt the same way (PERF_LOG session 29) they
+/// nothing. Masked groups are left as they are: dealt the same way they
 /// were 0.5-3% slower on 8 of the 10 masked rows with two math warpgroups, +3% on one, with the
 /// table built here or in the producer warpgroup's idle warps while the first wave ran.
 /// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
 /// group table past the last group. Off where it does not fit there, where every cluster runs
-/// as many units, and where no group ends in a cheap m-block. GEMMTUNE_CHEAP_TILES_IN_ORDER
-/// (experiment hook): never, the kernel until 2026-11-25.
+/// as many units, and where no group ends in a cheap m-block.
 template <class C>
 __device__ __forceinline__ constexpr bool balances_cheap_units() {
-#ifdef GEMMTUNE_CHEAP_TILES_IN_ORDER
-  return false;
-#else
   return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 && C::kSplitK == 1;
-#endif
 }
 
 /// Clusters that take the schedule's units round-robin (the stride of the walkers' unit loops).
@@ -381,7 +313,7 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
 /// synchronises the CTA. Inlined, although its code changes bm128_bn192 mc0's K loop (6 more UMOV
 /// per 4 K blocks, SASS): not inlined, the loop was as before but the kernel ~1% slower on
 /// DeepSeek-V3's down rows, and reading the in-use flag once per walker instead of per tile was
-/// slower too (results/2026-11-25-grouped-cheap-units-to-long-clusters/, call 0414).
+/// slower too.
 template <class C>
 __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
   if (!balances_cheap_units<C>()) return;
@@ -486,11 +418,11 @@ __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* 
 }
 
 /// Decodes `unit` for this CTA; the producer and the math warpgroups walk the same sequence.
-/// `kFullWarp` as for make_schedule. `cache` is the walker's own (grouped layouts).
+/// `kFullWarp` as for make_schedule.
 template <class C, bool kFullWarp>
 __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char* smem,
                                               const Schedule<C>& sched, int unit, u32 rank,
-                                              int num_kb, GroupCache& cache) {
+                                              int num_kb) {
   TileTask t;
   // warp_uniform: a unit read from shared memory, see there.
   const int pos = balanced_unit<C>(p, smem, unit);
@@ -499,36 +431,17 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;
   if (C::kGroupLayout != 0) {
-    int lo, begin, end, block0, block_end;
-#ifdef GEMMTUNE_GROUP_CACHE
-    if (t.work.m_block >= cache.block_lo && t.work.m_block < cache.block_hi) {
-      lo = cache.group;
-      begin = cache.begin;
-      end = cache.end;
-      block0 = cache.block_lo;
-      block_end = cache.block_hi;
-    } else
-#endif
-    {
-      // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
-      const int* table = group_table<C>(smem);
-      int hi = p.num_groups;  // table[lo] <= m_block < table[hi]
-      lo = 0;
-      while (hi - lo > 1) {
-        const int mid = (lo + hi) / 2;
-        if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
-      }
-      group_row_range<C>(p, lo, &begin, &end);
-      block0 = table[lo];
-      block_end = table[lo + 1];
-#ifdef GEMMTUNE_GROUP_CACHE
-      cache.block_lo = kFullWarp ? warp_uniform(block0) : block0;
-      cache.block_hi = kFullWarp ? warp_uniform(block_end) : block_end;
-      cache.group = kFullWarp ? warp_uniform(lo) : lo;
-      cache.begin = kFullWarp ? warp_uniform(begin) : begin;
-      cache.end = kFullWarp ? warp_uniform(end) : end;
-#endif
+    // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
+    const int* table = group_table<C>(smem);
+    int lo = 0, hi = p.num_groups;  // table[lo] <= m_block < table[hi]
+    while (hi - lo > 1) {
+      const int mid = (lo + hi) / 2;
+      if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
     }
+    int begin, end;
+    group_row_range<C>(p, lo, &begin, &end);
+    const int block0 = table[lo];
+    const int block_end = table[lo + 1];
     const int local = t.work.m_block - block0;
     if (C::kMulticast == 2) {
       // Both CTAs of a pair test the same two m-blocks, so they agree. The last m-block of an
@@ -549,8 +462,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       // NOTE: n0 too: the mainloop copy is chosen by a branch on n0 % 128 (with_lo_fragments),
       // and with n0 possibly divergent, the pipeline's stage, phase and K index written inside
       // that branch were per-thread again (S2R of the lane and per-thread scale addresses in
-      // every K block: Nsight Compute source profile of one group of 9216 x 4096 x 7168,
-      // results/2026-11-23-grouped-vs-deepgemm/0054-grouped-overhead-source-profile/).
+      // every K block: Nsight Compute source profile of one group of 9216 x 4096 x 7168).
       t.n0 = warp_uniform(t.n0);
       t.a_row0 = warp_uniform(t.a_row0);
       t.row_end = warp_uniform(t.row_end);

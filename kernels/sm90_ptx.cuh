@@ -38,27 +38,20 @@ __device__ __forceinline__ void fence_barrier_init() {
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
 }
 
-// Experiment hook GEMMTUNE_WAIT_HINT_NS: try_wait with a suspend-time hint, as CUTLASS's barrier
-// wait (0x989680): in SASS a waiting warp then sleeps (NANOSLEEP.SYNCS) until the barrier's phase
-// changes, where without it the wait is a TRYWAIT / branch loop (DeepGEMM's SASS has the sleep:
-// results/2026-11-22-dense-vs-deepgemm/1446-sass-vs-deepgemm/).
-#ifdef GEMMTUNE_WAIT_HINT_NS
-#define GT_MBARRIER_TRY_WAIT "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1, %2;\n"
-#define GT_WAIT_HINT_NS GEMMTUNE_WAIT_HINT_NS
-#else
-#define GT_MBARRIER_TRY_WAIT "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-#define GT_WAIT_HINT_NS 0  // operand %2, unused
-#endif
-
+/// Spins on try_wait until the barrier completes phase `parity`.
+/// NOTE: without a suspend-time hint (CUTLASS passes 0x989680, and DeepGEMM's SASS then sleeps in
+/// NANOSLEEP.SYNCS): with the hint the dense and grouped rows moved within +-0.7% on the H200,
+/// since sleeping waits buy no clock at the power cap.
 __device__ __forceinline__ void mbarrier_wait(u64* bar, u32 parity) {
   const u32 addr = smem_addr(bar);
   asm volatile(
       "{\n"
       ".reg .pred done;\n"
-      "WAIT_%=:\n" GT_MBARRIER_TRY_WAIT
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
       "@!done bra WAIT_%=;\n"
       "}\n" ::"r"(addr),
-      "r"(parity), "n"(GT_WAIT_HINT_NS)
+      "r"(parity)
       : "memory");
 }
 
@@ -240,18 +233,6 @@ __device__ __forceinline__ void tma_store_wait_read() {
 /// Waits until every committed store is complete in global memory.
 __device__ __forceinline__ void tma_store_wait_all() {
   asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
-}
-
-/// Copies 4 bytes from global to shared memory without a register (Ampere's cp.async); complete
-/// once this thread's cp_async_wait_all returns.
-__device__ __forceinline__ void cp_async_4(u32 smem_dst, const void* gmem_src) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(smem_dst), "l"(gmem_src)
-               : "memory");
-}
-
-/// Waits for every cp_async_4 this thread issued.
-__device__ __forceinline__ void cp_async_wait_all() {
-  asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
 /// Orders this thread's generic-proxy shared-memory writes before later async-proxy (TMA) reads.

@@ -5,7 +5,7 @@
 // Why: B that few tiles read is streamed through an L2 full of dirty lines of what ran before
 // (in the call protocol the 512 MB flush; in a model the previous kernels' outputs). Each B line
 // that displaces a dirty line costs a write-back to HBM beside its read; under evict-first, B
-// lines displace each other instead. Measured on the H200 (results/PERF_LOG.md, session 20): dense
+// lines displace each other instead. Measured on the H200: dense
 // M <= 128 rows 1.885 -> 1.968 TB/s (64 x 7168 x 16384 41.2 -> 37.5 us, and 128 rows on two bm64
 // m-blocks 42.5 -> 38.7 us); masked groups of one m-block up to 11% faster. But where a group has
 // two bm128 m-blocks (masked ~192 rows) 8-14% slower, contiguous prefill rows 1-9% slower: the
@@ -20,7 +20,7 @@
 /// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs;
 /// `block_m`: the tile's rows. Two dense readers only where each holds at most 128 rows: two
 /// bm256 m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128
-/// ones 0-9% faster (results/2026-11-24-l2-evict-first/0508-evict-first-two-m-block-dense-ab/).
+/// ones 0-9% faster.
 GEMMTUNE_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
                                                  int block_m) {
   if (grouped) return readers <= (pair_shares_b ? 2 : 1);
