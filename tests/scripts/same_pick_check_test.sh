@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/same_pick_check.sh against a fake gemmtune whose times are set per config: the verdicts
-# of the first pass, the second look with more rounds, and the exit codes (issue 12's same-pick
-# goal is judged by this script).
+# of the first pass, the second look with more rounds, and the exit codes (the multi-GPU sweep's
+# tables are judged by that script: results/sweep-scaling/).
 #   usage: bash tests/scripts/same_pick_check_test.sh SCRIPT
 set -uo pipefail
 script=$1
