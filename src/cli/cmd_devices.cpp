@@ -11,7 +11,7 @@
 #include "core/exit_codes.hpp"
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
-#include "runtime/roofs_measure.hpp"
+#include "worker/device_roofs.hpp"
 
 namespace gemmtune::cli {
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/number_checks.hpp"
 #include "core/config_space.hpp"
 #include "core/error.hpp"
 #include "core/gemm_shape.hpp"
@@ -19,7 +20,7 @@
 #include "runtime/environment.hpp"
 #include "runtime/gemm_bench.hpp"
 #include "runtime/grouped_bench.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "runtime/stream_floor.hpp"
 #include "sweep/budget.hpp"
 
@@ -29,6 +30,7 @@ namespace {
 struct RunOptions {
   int64_t m = 0, n = 0, k = 0;
   std::string layout = "dense";
+  std::string group_m_list;  ///< --group-m as given; parsed into group_m
   std::vector<int64_t> group_m;
   int64_t max_m = 0;
   std::string config;
@@ -232,6 +234,16 @@ int run_grouped(const RunOptions& o, GroupLayout layout) {
     automatic = o.config.substr(0, cut);
     explicit_list = cut == std::string::npos ? "" : o.config.substr(cut + 1);
   }
+  // NOTE: every input is checked before require_gpu(), so bad input gets exit 2 on any machine.
+  if (!automatic.empty()) {
+    const std::string count = automatic.size() > 5 ? automatic.substr(5) : "default";
+    try {
+      static_cast<void>(sweep::parse_budget(count));
+    } catch (const Error&) {
+      throw Error(kExitUsage, one_line("--config " + automatic + ": expected auto or auto:N, N a "
+                                       "positive number of configs, quick, default or exhaustive"));
+    }
+  }
   std::vector<KernelConfig> configs =
       explicit_list.empty() ? std::vector<KernelConfig>{} : parse_config_list(explicit_list);
   for (const KernelConfig& c : configs) check_runnable(problem, c, DeviceLimits{});
@@ -412,19 +424,17 @@ void register_run(CLI::App& root, int& exit_code) {
   CLI::App* cmd = root.add_subcommand(
       "run", "Compile, validate and time one config on one problem against cuBLASLt, or grouped "
              "configs on one grouped problem (needs a GPU)");
-  cmd->add_option("--m", options->m, "rows of A and D (dense)")->check(CLI::PositiveNumber);
+  cmd->add_option("--m", options->m, "rows of A and D (dense)")->check(integer_in(1, kMaxDimension));
   cmd->add_option("--layout", options->layout,
                   "dense (default), grouped_contiguous or grouped_masked (kernels/README.md \"Grouped GEMMs\")");
-  cmd->add_option("--group-m", options->group_m,
-                  "grouped: rows of each group, comma-separated (masked: rows used, <= --max-m)")
-      ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--group-m", options->group_m_list,
+                  "grouped: rows of each group, comma-separated (masked: rows used, <= --max-m)");
   cmd->add_option("--max-m", options->max_m, "grouped_masked: rows per group in A and D")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kMaxDimension));
   cmd->add_option("--n", options->n, "rows of B, columns of D (multiple of 8)")
-      ->required()->check(CLI::PositiveNumber);
+      ->required()->check(integer_in(1, kMaxDimension));
   cmd->add_option("--k", options->k, "reduction length (multiple of 16)")
-      ->required()->check(CLI::PositiveNumber);
+      ->required()->check(integer_in(1, kMaxDimension));
   cmd->add_option("--config", options->config,
                   "e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1; grouped: one or more configs with the "
                   "layout's suffix (_gC, _gM), comma-separated, validated each and timed "
@@ -496,7 +506,12 @@ void register_run(CLI::App& root, int& exit_code) {
                   "flush as a timed call is (the spread of a burst under Nsight; the only way to "
                   "read a diagnostic hook whose output fails validation); default 1")
       ->check(CLI::Range(1, 1000));
-  cmd->callback([options, &exit_code] { exit_code = run_run(*options); });
+  cmd->callback([options, &exit_code] {
+    if (!options->group_m_list.empty()) {
+      options->group_m = parse_integer_list("--group-m", options->group_m_list, 0, kMaxDimension);
+    }
+    exit_code = run_run(*options);
+  });
 }
 
 }  // namespace gemmtune::cli

@@ -6,10 +6,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
+#include "core/stopwatch.hpp"
 #include "core/timing_mode.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
@@ -34,6 +37,9 @@
 namespace gemmtune::cli {
 namespace {
 
+/// How much of its CPU half a sweep does without a GPU (`--no-gpu-compile`).
+enum class NoGpuCompile { kFirst, kAll, kNone };
+
 struct SweepFlags {
   std::string shapes_path;
   std::string space_path = "configs/spaces/default.json";
@@ -46,31 +52,66 @@ struct SweepFlags {
   bool force = false;
   bool skip_cublaslt_best = false;
   bool stream_floor = false;  ///< --stream-floor
+  NoGpuCompile no_gpu_compile = NoGpuCompile::kFirst;  ///< --no-gpu-compile
   MeasureFlags measure;
 };
 
-/// Without a GPU the sweep still does its CPU half: the plan (with an H200's limits) and the
-/// NVRTC build of every kernel it would measure, into the disk cache a later GPU run reuses.
-/// Returns kExitNoGpu after one line saying what was done and what was skipped.
-int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, const std::string& why) {
-  const std::vector<sweep::ProblemWork> plan = planner(DeviceLimits{});
+/// The kernels the no-GPU path builds: each problem's first planned config (kFirst: a bounded
+/// check that the toolchain and every problem's kernel family compile here), every config the
+/// sweep would measure (kAll: a warm cache for a GPU run that shares this machine's cache), or
+/// none.
+std::vector<KernelConfig> kernels_to_build(const std::vector<sweep::ProblemWork>& plan,
+                                           NoGpuCompile scope) {
   std::set<std::string> seen;
   std::vector<KernelConfig> configs;
   for (const sweep::ProblemWork& work : plan) {
     for (const sweep::WorkItem& item : work.items) {
-      if (item.config && seen.insert(to_string(*item.config)).second) configs.push_back(*item.config);
+      if (scope == NoGpuCompile::kNone || !item.config) continue;
+      if (seen.insert(to_string(*item.config)).second) configs.push_back(*item.config);
+      if (scope == NoGpuCompile::kFirst) break;
     }
   }
-  spdlog::info("no CUDA GPU: building the {} distinct kernels the sweep would measure (cache {})",
-               configs.size(), jit::cache_dir().string());
-  const jit::BuildCounts built = jit::count_builds(jit::build_kernels(configs, jobs));
+  return configs;
+}
+
+/// Builds `configs` in batches of `jobs`, a progress line on stderr after each batch.
+jit::BuildCounts build_with_progress(const std::vector<KernelConfig>& configs, int jobs) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<jit::CompileResult> results;
+  const size_t batch = static_cast<size_t>(std::max(1, jobs));
+  for (size_t first = 0; first < configs.size(); first += batch) {
+    const std::vector<KernelConfig> part(
+        configs.begin() + static_cast<std::ptrdiff_t>(first),
+        configs.begin() + static_cast<std::ptrdiff_t>(std::min(configs.size(), first + batch)));
+    std::vector<jit::CompileResult> built = jit::build_kernels(part, jobs);
+    results.insert(results.end(), std::make_move_iterator(built.begin()),
+                   std::make_move_iterator(built.end()));
+    std::fprintf(stderr, "gemmtune: compiled %zu/%zu kernel(s), %.0f s\n", results.size(),
+                 configs.size(), seconds_since(start));
+  }
+  return jit::count_builds(results);
+}
+
+/// Without a GPU the sweep does bounded CPU work (the plan with an H200's limits, then the
+/// NVRTC builds `scope` selects, into the disk cache a later GPU run reuses) and says exactly
+/// what to run on a GPU machine. Returns kExitNoGpu.
+int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, NoGpuCompile scope,
+                                 const std::string& why) {
+  const std::vector<sweep::ProblemWork> plan = planner(DeviceLimits{});
+  const std::vector<KernelConfig> configs = kernels_to_build(plan, scope);
+  spdlog::info("no CUDA GPU: building {} kernel(s) for {} problem(s) (cache {})", configs.size(),
+               plan.size(), jit::cache_dir().string());
+  const jit::BuildCounts built = build_with_progress(configs, jobs);
   std::fprintf(stderr,
-               "gemmtune: error: no CUDA GPU found (%s): planned %zu problem(s) and compiled %zu "
-               "kernel(s) (%d cache hits, %d failed, %d with spills); skipped: validation, "
-               "timing, cuBLASLt baselines and the run folder. Run this command on a GPU "
-               "machine; the compiled kernels are cached for it.\n",
-               why.c_str(), plan.size(), configs.size(), built.cache_hits, built.failed, built.spilled);
-  return kExitNoGpu;
+               "gemmtune: error: no CUDA GPU found (%s): planned %zu problem(s), compiled %zu "
+               "kernel(s) (%d cache hits, %d failed, %d with spills); validation, timing, "
+               "baselines and the run folder need a GPU. On a machine with an H100 or H200 run: "
+               "%s\n",
+               why.c_str(), plan.size(), configs.size(), built.cache_hits, built.failed,
+               built.spilled, command_line().c_str());
+  // NOTE: a kernel that does not compile here will not compile on the GPU machine either: the
+  // toolchain is broken, which is worth more than "no GPU".
+  return built.failed > 0 ? kExitCudaError : kExitNoGpu;
 }
 
 /// The GPUs this process sees (after gpu_available()).
@@ -175,7 +216,8 @@ int run_sweep_command(SweepFlags f) {
   std::string no_gpu_reason;
   const bool own_worker = std::getenv("GEMMTUNE_WORKER_CMD") == nullptr;
   if (own_worker && !gpu_available(&no_gpu_reason)) {
-    return plan_and_compile_without_gpu(measured_planner, f.measure.jobs, no_gpu_reason);
+    return plan_and_compile_without_gpu(measured_planner, f.measure.jobs, f.no_gpu_compile,
+                                        no_gpu_reason);
   }
   std::string gpus_error;
   const std::optional<std::vector<int>> gpus =
@@ -247,6 +289,16 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "interleaved sample by sample, >= 100 samples each: a GPU under continuous "
                   "load; the protocol before this flag)")
       ->capture_default_str();
+  cmd->add_option("--no-gpu-compile", flags->no_gpu_compile,
+                  "on a machine without a GPU: first (each problem's first planned kernel: a "
+                  "quick check that everything compiles), all (every kernel the sweep would "
+                  "measure, cached for a GPU run on this machine) or none; then exit 3")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, NoGpuCompile>{{"first", NoGpuCompile::kFirst},
+                                              {"all", NoGpuCompile::kAll},
+                                              {"none", NoGpuCompile::kNone}},
+          CLI::ignore_case))
+      ->default_str("first");
   add_measure_flags(cmd, flags->measure);
   cmd->add_flag("--json", flags->measure.json,
                 "print the tuning table (gemmtune.tuning_table/2) on stdout at the end");

@@ -22,6 +22,8 @@ void register_check(CLI::App& root, int& exit_code);
 /// `gemmtune accuracy`: what each FP8 scaling recipe costs in accuracy (src/core/accuracy/README.md
 /// "The command").
 void register_accuracy(CLI::App& root, int& exit_code);
+/// `gemmtune help [TOPIC]`: the embedded reference READMEs (cli/help_topics.hpp).
+void register_help(CLI::App& root, int& exit_code);
 /// `gemmtune __worker`: the measuring worker of sweep and check; hidden from --help.
 void register_worker(CLI::App& root, int& exit_code);
 /// `gemmtune __compiler`: a compiler process of sweep and check; hidden from --help.

@@ -21,7 +21,7 @@
 #include "runtime/cuda_handles.hpp"
 #include "runtime/gemm_bench_state.hpp"
 #include "runtime/gemm_launcher.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "runtime/support_compare.hpp"
 #include "runtime/support_inputs.hpp"
 #include "runtime/support_reference.hpp"

@@ -15,7 +15,7 @@
 #include "runtime/cublaslt_algo_search.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_bench_state.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "runtime/support_compare.hpp"
 
 namespace gemmtune {

@@ -11,7 +11,7 @@
 #include "runtime/cuda_check.hpp"
 #include "runtime/gemm_launcher.hpp"
 #include "runtime/grouped_cublaslt.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "runtime/support_compare.hpp"
 #include "runtime/support_inputs.hpp"
 #include "runtime/support_reference.hpp"

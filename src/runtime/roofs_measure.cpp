@@ -1,28 +1,26 @@
-// Measuring a GPU's roofs: the HBM copy and the two cuBLASLt FP8 GEMMs; the cached lookup.
+// Measuring a GPU's roofs: the HBM copy and the two cuBLASLt FP8 GEMMs.
 #include "runtime/roofs_measure.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <optional>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "core/stopwatch.hpp"
 #include "core/utc_time.hpp"
 #include "runtime/cublaslt_fp8_gemm.hpp"
 #include "runtime/cuda_check.hpp"
-#include "runtime/nvtx_ranges.hpp"
 #include "runtime/support_inputs.hpp"
 #include "runtime/timing.hpp"
 
 namespace gemmtune {
 namespace {
 
-using report::Json;
+using Json = nlohmann::ordered_json;
 
 /// Smallest copy buffer that still measures HBM: 4x the H200's 60 MiB L2.
 constexpr uint64_t kMinCopyBufferBytes = 256ull << 20;
@@ -36,21 +34,6 @@ Json timing_json(const TimingStats& t) {
           {"p10_us", t.p10_us},
           {"p90_us", t.p90_us}};
 }
-
-/// Makes `ordinal` the current device for a scope, then restores the previous one.
-class CurrentDevice {
- public:
-  explicit CurrentDevice(int ordinal) {
-    GT_CUDA_CHECK(cudaGetDevice(&previous_));
-    GT_CUDA_CHECK(cudaSetDevice(ordinal));
-  }
-  ~CurrentDevice() { (void)cudaSetDevice(previous_); }
-  CurrentDevice(const CurrentDevice&) = delete;
-  CurrentDevice& operator=(const CurrentDevice&) = delete;
-
- private:
-  int previous_ = 0;
-};
 
 /// Device-to-device copy bandwidth, read + write bytes; fills method["hbm"].
 double measure_copy_gbps(const RoofsMeasureOptions& o, Json& method) {
@@ -127,58 +110,29 @@ GemmRoofs measure_gemm_tflops(const RoofsMeasureOptions& o, Json& method) {
 
 }  // namespace
 
-report::Roofs measure_roofs(const std::string& device_name, const RoofsMeasureOptions& options) {
+CurrentDevice::CurrentDevice(int ordinal) {
+  GT_CUDA_CHECK(cudaGetDevice(&previous_));
+  GT_CUDA_CHECK(cudaSetDevice(ordinal));
+}
+
+CurrentDevice::~CurrentDevice() { (void)cudaSetDevice(previous_); }
+
+MeasuredRoofs measure_roofs(const RoofsMeasureOptions& options) {
   NvtxRange range("roofs");
   const auto start = std::chrono::steady_clock::now();
   Json method = {{"protocol",
                   "CUDA events, warm-ups discarded, median of the samples; the two GEMMs "
                   "interleaved sample by sample, L2 flushed before each (timing mode call)"}};
-  report::Roofs roofs;
+  MeasuredRoofs roofs;
   roofs.hbm_gbps = measure_copy_gbps(options, method);
   const GemmRoofs gemm = measure_gemm_tflops(options, method);
   roofs.fp8_tensor_tflops = gemm.tensor_tflops;
   roofs.fp8_block_tflops = gemm.block_tflops;
-  roofs.source = report::RoofSource::kMeasured;
-  roofs.origin.clear();
-  roofs.device = device_name;
   roofs.measured_at = utc_timestamp_now();
   roofs.sm_clock_mhz = gemm.sm_clock_mhz;
   method["seconds"] = seconds_since(start);
   roofs.method = std::move(method);
   return roofs;
-}
-
-report::RoofsCacheKey roofs_cache_key(const EnvironmentInfo& environment,
-                                      const DeviceInfo& device) {
-  // NOTE: NVML names the driver release; without NVML the CUDA version the driver supports is
-  // the best the runtime offers.
-  const std::string driver = !environment.driver_release.empty()
-                                 ? environment.driver_release
-                                 : "cuda" + cuda_version_string(environment.driver_cuda_version);
-  return {.gpu_name = device.name,
-          .max_sm_clock_mhz = device.max_sm_clock_mhz,
-          .max_mem_clock_mhz = device.max_mem_clock_mhz,
-          .driver = driver,
-          .cublaslt = cublaslt_version_string(environment.cublaslt_version)};
-}
-
-report::RoofsLookup device_roofs(const EnvironmentInfo& environment, const DeviceInfo& device,
-                                 bool remeasure) {
-  try {
-    return report::cached_roofs(report::RoofsCache::from_environment(),
-                                roofs_cache_key(environment, device), remeasure, [&] {
-                                  // NOTE: only a measurement selects the device: since CUDA 12
-                                  // that creates its context, which a cache hit never needs.
-                                  const CurrentDevice current(device.ordinal);
-                                  return measure_roofs(device.name);
-                                });
-  } catch (const std::exception& e) {
-    spdlog::warn("roofs: measuring on GPU {} ({}) failed: {}; using the constant roofs",
-                 device.ordinal, device.name, one_line(e.what()));
-    report::RoofsLookup lookup;
-    lookup.roofs.origin += "; measuring on " + device.name + " failed: " + one_line(e.what());
-    return lookup;
-  }
 }
 
 }  // namespace gemmtune

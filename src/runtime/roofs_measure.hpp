@@ -1,6 +1,8 @@
 #pragma once
-/// Measures the roofs of a GPU (README "Roofs"; report/roofs.hpp holds them): what the roofline
-/// of a run on this device must be drawn under, instead of another device's figures.
+/// Measures the roofs of a GPU (src/runtime/README.md "Roofs"): what the roofline of a run on this
+/// device must be drawn under, instead of another device's figures. The runtime only measures;
+/// labelling and caching the figures is worker/device_roofs.hpp's (the report layer's types stay
+/// out of the runtime).
 ///
 ///   hbm_gbps:          cudaMemcpyAsync device to device of one large buffer (2 GiB, less when
 ///                      free memory is short), bytes read + written per second.
@@ -14,15 +16,14 @@
 /// sustained FP8 loop (shared/DEVICE.md: 1.98 -> ~1.3 GHz) has not set in yet, so these are the
 /// ceilings of the sweep's own short timing calls, and the SM clock NVML reports right after the
 /// GEMM samples is recorded with them.
-#include <cstdint>
+#include <nlohmann/json.hpp>
 
-#include "report/roofs.hpp"
-#include "report/roofs_cache.hpp"
-#include "runtime/environment.hpp"
+#include <cstdint>
+#include <string>
 
 namespace gemmtune {
 
-/// The knobs of a roofs measurement (defaults: README "Roofs").
+/// The knobs of a roofs measurement (defaults: src/runtime/README.md "Roofs").
 struct RoofsMeasureOptions {
   int gemm_size = 8192;                      ///< M = N = K of both FP8 GEMMs
   uint64_t copy_buffer_bytes = 2ull << 30;   ///< per buffer (source and destination), at most
@@ -32,20 +33,30 @@ struct RoofsMeasureOptions {
   int gemm_samples = 15;
 };
 
-/// Measures the roofs of the current device (source kMeasured, named `device_name`, dated now).
-/// Throws Error when a CUDA call fails, memory is short or cuBLASLt has no algorithm.
-[[nodiscard]] report::Roofs measure_roofs(const std::string& device_name,
-                                          const RoofsMeasureOptions& options = {});
+/// What one measurement on the current device found.
+struct MeasuredRoofs {
+  double hbm_gbps = 0.0;           ///< device-to-device copy, read + write bytes
+  double fp8_block_tflops = 0.0;   ///< cuBLASLt FP8 1x128/128x128 block-scaled, gemm_size^3
+  double fp8_tensor_tflops = 0.0;  ///< cuBLASLt FP8 per-tensor scales, gemm_size^3
+  std::string measured_at;         ///< UTC, "2026-11-23T10:15:00Z"
+  int sm_clock_mhz = -1;           ///< NVML SM clock after the FP8 timings; -1 without NVML
+  nlohmann::ordered_json method;   ///< protocol and timings, free form
+};
 
-/// The roofs cache key of `device` under `environment`'s driver and cuBLASLt.
-[[nodiscard]] report::RoofsCacheKey roofs_cache_key(const EnvironmentInfo& environment,
-                                                    const DeviceInfo& device);
+/// Measures the roofs of the current device. Throws Error when a CUDA call fails, memory is
+/// short or cuBLASLt has no algorithm.
+[[nodiscard]] MeasuredRoofs measure_roofs(const RoofsMeasureOptions& options = {});
 
-/// The roofs of `device` (one of environment.devices): cached, else measured on it (a progress
-/// line on stderr) and cached; `remeasure` measures even when cached. A failed measurement is
-/// a warning and the labelled constants (report::Roofs{}, with the reason in `origin`), never
-/// cached. Leaves the current device as it was.
-[[nodiscard]] report::RoofsLookup device_roofs(const EnvironmentInfo& environment,
-                                               const DeviceInfo& device, bool remeasure);
+/// Makes `ordinal` the current device for a scope, then restores the previous one.
+class CurrentDevice {
+ public:
+  explicit CurrentDevice(int ordinal);
+  ~CurrentDevice();
+  CurrentDevice(const CurrentDevice&) = delete;
+  CurrentDevice& operator=(const CurrentDevice&) = delete;
+
+ private:
+  int previous_ = 0;
+};
 
 }  // namespace gemmtune

@@ -12,7 +12,7 @@
 #include "runtime/cuda_check.hpp"
 #include "runtime/cuda_handles.hpp"
 #include "runtime/module.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "runtime/stream_read.hpp"
 
 namespace gemmtune {

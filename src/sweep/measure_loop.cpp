@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/runoff.hpp"
 

@@ -9,10 +9,11 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "report/render.hpp"
 #include "report/run_folder.hpp"
-#include "runtime/nvtx_ranges.hpp"
+#include "core/nvtx_ranges.hpp"
 #include "sweep/gpu_pool.hpp"
 #include "sweep/interrupt.hpp"
 #include "sweep/measure_loop.hpp"
@@ -113,11 +114,7 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
   const InterruptGuard guard;
   std::vector<GpuWorker> workers = start_gpu_workers(options, guard);
   const Json& environment = workers.front().environment;
-  std::error_code ec;
-  std::filesystem::create_directories(options.out_dir, ec);
-  if (ec) {
-    throw Error(kExitIoError, "cannot create " + options.out_dir.string() + ": " + ec.message());
-  }
+  make_real_folder(options.out_dir, "--out");  // a link there is refused before anything is written
   const std::vector<ProblemWork> plan = planner(device_limits(environment));
   Json env = make_env_json(environment, {.command = options.command,
                                          .timing = options.timing,

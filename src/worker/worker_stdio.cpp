@@ -12,7 +12,7 @@
 #include "runtime/driver_api.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/nvml.hpp"
-#include "runtime/roofs_measure.hpp"
+#include "worker/device_roofs.hpp"
 #include "runtime/support_module.hpp"
 #include "worker/worker_service.hpp"
 

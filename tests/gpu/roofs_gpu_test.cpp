@@ -1,4 +1,4 @@
-// Roofs measured on the device (runtime/roofs_measure.hpp): sane figures, the per-device cache,
+// Roofs measured on the device (worker/device_roofs.hpp): sane figures, the per-device cache,
 // and `devices --json` / a sweep's env.json carrying them. Skipped without a GPU.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "report/json_fields.hpp"
 #include "report/roofs.hpp"
 #include "runtime/environment.hpp"
-#include "runtime/roofs_measure.hpp"
+#include "worker/device_roofs.hpp"
 
 namespace gemmtune {
 namespace {

@@ -1,6 +1,9 @@
 #pragma once
 /// NVTX ranges in one `gemmtune` domain with registered strings, so Nsight Systems and
 /// `ncu --nvtx --nvtx-include "gemmtune@..."` can select gemmtune's phases. Header-only (NVTX3).
+/// NOTE: it lives in core because both the sweep (host only) and the runtime mark ranges; it
+/// needs the toolkit's NVTX3 headers, no CUDA library, so its users add the toolkit's include
+/// directory (CMakeLists.txt) and core's own sources never include it.
 #include <nvtx3/nvToolsExt.h>
 
 #include <string>
