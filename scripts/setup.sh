@@ -47,7 +47,11 @@ if [[ ! -f $cuda_home/include/nvrtc.h || ! -f $cuda_home/include/cublasLt.h ]]; 
 fi
 
 launcher=()
-command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache > /dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # NOTE: ccache caches compiles that use the precompiled headers only with this sloppiness.
+  export CCACHE_SLOPPINESS=pch_defines,time_macros
+fi
 mkdir -p "$build_dir"
 echo "setup: configuring $build_dir (Release, tests $with_tests)" >&2
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEMMTUNE_BUILD_TESTS=$with_tests \
