@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
 #include "core/kernel_family.hpp"
@@ -29,9 +30,13 @@ std::string kernel_file(std::string_view name) {
   throw Error(kExitUsage, "kernels/" + std::string(name) + " is not embedded in this binary");
 }
 
-/// Compiles the table's configs (or finds them in the cache) and writes the bundle into `dir`.
+/// Compiles the table's configs (or finds them in the cache) and writes the bundle into `dir`,
+/// which appears whole or not at all (core/atomic_file.hpp).
 void export_bundle_folder(const report::TuningTable& table, const std::filesystem::path& dir,
                           int jobs) {
+  // NOTE: the output folder is checked before anything is compiled; cubins of an earlier bundle
+  // never mix with these, since the folder is replaced whole.
+  StagedFolder out(dir, "bundle", "--out");
   const std::vector<KernelConfig> configs = report::bundle_configs(table);
   spdlog::info("bundle: compiling {} kernel(s), cache {}", configs.size(), jit::cache_dir().string());
   const std::vector<jit::CompileResult> results = jit::build_kernels(configs, jobs);
@@ -54,14 +59,8 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
                                   .launch_header = kernel_file(kSm90Fp8Gemm1d2d.launch_header),
                                   .dispatcher_header = kernel_file(kSm90Fp8Gemm1d2d.bundle_header)};
   const std::vector<report::BundleFile> files = report::export_bundle(table, kernels, build);
-  std::error_code ec;
-  std::filesystem::create_directories(dir / "cubins", ec);
-  if (ec) throw Error(kExitIoError, (dir / "cubins").string() + ": cannot create folder: " + ec.message());
-  // NOTE: cubins of an earlier export into the same folder would read as part of this bundle.
-  for (const auto& old : std::filesystem::directory_iterator(dir / "cubins", ec)) {
-    if (old.path().extension() == ".cubin") std::filesystem::remove(old.path(), ec);
-  }
-  for (const report::BundleFile& file : files) report::write_text_file(dir / file.path, file.contents);
+  for (const report::BundleFile& file : files) (void)out.write(file.path, file.contents);
+  out.commit();
   spdlog::info("bundle: {} kernel(s), {} file(s) in {}", kernels.size(), files.size(), dir.string());
 }
 
@@ -86,7 +85,7 @@ void register_export(CLI::App& root, int& exit_code) {
       ->required()
       ->check(CLI::IsMember({"json", "csv", "cpp", "cublaslt", "bundle"}));
   cmd->add_option("-o,--output", args->out, "write to FILE instead of stdout (not with bundle)");
-  cmd->add_option("--out", args->out_dir, "bundle: the folder to write (created if needed)");
+  cmd->add_option("--out", args->out_dir, "bundle: the folder to write: new, empty, or an earlier bundle's (replaced whole)");
   cmd->add_option("-j,--jobs", args->jobs,
                   "bundle: compile threads (0 = every core this process may run on)")
       ->check(CLI::NonNegativeNumber);

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/sweep_cli.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
 #include "core/problem.hpp"
@@ -25,28 +26,46 @@ struct MergeFlags {
   bool force = false;
 };
 
+/// Refuses the same folder given twice (also as ./A or through a link): its records would be
+/// merged twice.
+void check_distinct_inputs(const MergeFlags& f) {
+  for (size_t i = 0; i < f.dirs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(f.dirs[i], f.dirs[j], ec) && !ec) {
+        throw Error(kExitUsage, one_line("merge: " + f.dirs[i] + " and " + f.dirs[j] +
+                                         " are the same folder; give each run folder once"));
+      }
+    }
+  }
+}
+
 /// Refuses an output folder that is one of the inputs, or that holds records (unless --force).
 void check_out_dir(const MergeFlags& f) {
   const std::filesystem::path out = std::filesystem::weakly_canonical(f.out);
   for (const std::string& dir : f.dirs) {
-    if (std::filesystem::weakly_canonical(dir) == out) {
-      throw Error(kExitUsage, "merge: --out " + f.out + " is one of the folders to merge");
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(dir) == out || std::filesystem::equivalent(dir, f.out, ec)) {
+      throw Error(kExitUsage, one_line("merge: --out " + f.out + " is one of the folders to merge"));
     }
   }
   std::error_code ec;
   if (!f.force && std::filesystem::file_size(out / "runs.jsonl", ec) > 0 && !ec) {
-    throw Error(kExitUsage, "merge: " + (out / "runs.jsonl").string() +
-                                " already holds measurements (pass --force to overwrite it)");
+    throw Error(kExitUsage, one_line("merge: " + (out / "runs.jsonl").string() +
+                                     " already holds measurements (pass --force to overwrite it)"));
   }
 }
 
 int run_merge_command(const MergeFlags& f) {
+  check_distinct_inputs(f);
   check_out_dir(f);
+  // NOTE: the output folder is checked (and its staging folder made) before the inputs are read.
+  StagedFolder out(f.out, "merge", "--out");
   std::vector<std::filesystem::path> dirs(f.dirs.begin(), f.dirs.end());
   const report::MergedRunFolder merged =
       report::merge_run_folders(dirs, {.force = f.force, .command = command_line()});
   for (const std::string& note : merged.notes) spdlog::warn("{}", note);
-  for (const auto& path : report::write_merged_run_folder(merged, f.out)) {
+  for (const auto& path : report::write_merged_run_folder(merged, out)) {
     spdlog::info("wrote {}", path.string());
   }
   std::set<std::string> problems;
@@ -67,7 +86,9 @@ void register_merge(CLI::App& root, int& exit_code) {
   cmd->add_option("DIR", flags->dirs, "run folders to merge (e.g. runs/dsv3-shard-*-of-8)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--out", flags->out, "the merged run folder")->required();
+  cmd->add_option("--out", flags->out,
+                  "the merged run folder: new, empty, or an earlier merge's (replaced whole)")
+      ->required();
   cmd->add_flag("--force", flags->force,
                 "merge despite mismatched environments (GPU, versions, timing mode, shape set, "
                 "N), missing or duplicated shards; overwrite --out's runs.jsonl");

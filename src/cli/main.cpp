@@ -3,19 +3,47 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/sweep_cli.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/exit_codes.hpp"
 
+namespace {
+
+/// Opens /dev/null on whichever of fds 0-2 the caller closed, so that no file gemmtune opens
+/// later takes their number and receives results or logs meant for stdout or stderr. Read-only
+/// on purpose: a write to a closed stdout still fails and exits 5 (its result went nowhere).
+void occupy_closed_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened = ::open("/dev/null", O_RDONLY);
+    if (opened >= 0 && opened != fd) {
+      ::dup2(opened, fd);
+      ::close(opened);
+    }
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace gemmtune;
+  occupy_closed_standard_fds();
+  // NOTE: past RLIMIT_FSIZE a write raises SIGXFSZ, which kills the process mid-file; ignored,
+  // the write fails with EFBIG and the writer reports it (exit 5) and cleans up.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"gemmtune: JIT-built, autotuned FP8 block-scaled GEMMs for Hopper (sm_90a)"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
@@ -39,6 +67,7 @@ int main(int argc, char** argv) {
   cli::register_sweep(app, exit_code);
   cli::register_check(app, exit_code);
   cli::register_accuracy(app, exit_code);
+  cli::register_help(app, exit_code);
   cli::register_worker(app, exit_code);
   cli::register_compiler(app, exit_code);
   cli::register_replay_worker(app, exit_code);
@@ -48,10 +77,14 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("gemmtune"));
   spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      const int rc = app.exit(e);
+      if (rc != 0) return kExitUsage;
+    }
+    // NOTE: every command's stdout is checked here, whatever wrote it (printf, std::cout).
+    cli::require_stdout_written();
   } catch (const Error& e) {
     std::fprintf(stderr, "gemmtune: error: %s\n", e.what());
     return e.code();

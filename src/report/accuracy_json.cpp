@@ -181,11 +181,15 @@ AccuracyDocument read_accuracy_json(const std::string& file) {
   return d;
 }
 
+std::vector<std::pair<std::string, std::string>> render_accuracy_files(const AccuracyDocument& document) {
+  return {{kAccuracyJson, to_json(document).dump(2) + "\n"},
+          {kAccuracyMd, render_accuracy_md(document)},
+          {kAccuracySvg, render_accuracy_svg(document)}};
+}
+
 std::vector<std::filesystem::path> write_accuracy_files(const AccuracyDocument& document,
                                                         const std::filesystem::path& dir) {
-  return write_text_files(dir, {{kAccuracyJson, to_json(document).dump(2) + "\n"},
-                               {kAccuracyMd, render_accuracy_md(document)},
-                               {kAccuracySvg, render_accuracy_svg(document)}});
+  return write_text_files(dir, render_accuracy_files(document));
 }
 
 }  // namespace gemmtune::report

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/accuracy/accuracy_study.hpp"
@@ -49,8 +50,13 @@ struct AccuracyDocument {
 [[nodiscard]] std::string render_accuracy_section_md(const AccuracyDocument& document);
 [[nodiscard]] std::string render_accuracy_section_html(const AccuracyDocument& document);
 
-/// Writes accuracy.json, accuracy.md and accuracy.svg into `dir` (created if needed); returns
-/// the paths. An unwritable folder or file is Error(kExitIoError) naming it.
+/// accuracy.json, accuracy.md and accuracy.svg as (file name, text).
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> render_accuracy_files(
+    const AccuracyDocument& document);
+
+/// Writes render_accuracy_files() into `dir` (created if needed; a link there is refused), each
+/// published atomically; returns the paths. An unwritable folder or file is Error(kExitIoError)
+/// naming it and the OS reason.
 std::vector<std::filesystem::path> write_accuracy_files(const AccuracyDocument& document,
                                                         const std::filesystem::path& dir);
 

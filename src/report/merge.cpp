@@ -296,17 +296,15 @@ MergedRunFolder merge_run_folders(const std::vector<std::filesystem::path>& dirs
 }
 
 std::vector<std::filesystem::path> write_merged_run_folder(const MergedRunFolder& merged,
-                                                           const std::filesystem::path& out) {
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw Error(kExitIoError, "cannot create " + out.string() + ": " + ec.message());
-  std::vector<std::filesystem::path> written{out / "env.json", out / "runs.jsonl"};
-  write_text_file(written[0], merged.env.dump(2) + "\n");
+                                                           StagedFolder& out) {
+  std::vector<std::filesystem::path> written;
+  written.push_back(out.write("env.json", merged.env.dump(2) + "\n"));
   std::string lines;
   for (const Json& record : merged.records) lines += record.dump() + "\n";
-  write_text_file(written[1], lines);
+  written.push_back(out.write("runs.jsonl", lines));
   const TuningTable table = build_tuning_table(merged.folder);
-  for (const std::filesystem::path& path : write_report_files(table, out)) written.push_back(path);
+  for (const auto& [name, text] : render_report_files(table)) written.push_back(out.write(name, text));
+  out.commit();
   return written;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
 
@@ -45,8 +46,9 @@ struct MergedRunFolder {
                                                 const MergeOptions& options);
 
 /// Writes env.json, runs.jsonl and the reports (tuning_table.json, summary.md, roofline.svg,
-/// report.html) of `merged` into `out` (created if needed); returns the paths written.
+/// report.html) of `merged` into `out` and commits it, so the merged folder appears whole or not
+/// at all; returns the paths written.
 std::vector<std::filesystem::path> write_merged_run_folder(const MergedRunFolder& merged,
-                                                           const std::filesystem::path& out);
+                                                           StagedFolder& out);
 
 }  // namespace gemmtune::report

@@ -3,6 +3,7 @@
 /// each a pure function of the tuning table, plus the writer of the whole set.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "report/tuning_table.hpp"
@@ -26,17 +27,23 @@ struct ReportExtras {
   std::string report_html;
 };
 
-/// Writes tuning_table.json, summary.md, roofline.svg and report.html into `dir` (created if
-/// needed); returns the paths written. A file that cannot be written throws kExitIoError.
+/// tuning_table.json, summary.md, roofline.svg and report.html as (file name, text).
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> render_report_files(
+    const TuningTable& table, const ReportExtras& extras = {});
+
+/// Writes render_report_files() into `dir` (created if needed; a link there is refused), each
+/// file published atomically (core/atomic_file.hpp); returns the paths written. A file that
+/// cannot be written throws kExitIoError with the OS reason.
 std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
                                                       const std::filesystem::path& dir,
                                                       const ReportExtras& extras = {});
 
-/// Writes `text` to `path`, throwing kExitIoError naming the path on failure.
+/// Writes `text` to `path` atomically (core/atomic_file.hpp), throwing kExitIoError naming the
+/// path and the OS reason on failure.
 void write_text_file(const std::filesystem::path& path, const std::string& text);
 
-/// Creates `dir` if needed and writes each (file name, text) into it; returns the paths written.
-/// A folder that cannot be made or a file that cannot be written throws kExitIoError.
+/// Creates `dir` if needed (a link there is refused) and writes each (file name, text) into it
+/// atomically; returns the paths written. Failures throw kExitIoError with the OS reason.
 std::vector<std::filesystem::path> write_text_files(
     const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files);
 

@@ -1,6 +1,5 @@
 // report.html (self-contained: inline CSS and SVG, no script) and the writer of the report set.
-#include <fstream>
-
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "report/markup.hpp"
 #include "report/render.hpp"
@@ -76,36 +75,26 @@ std::string render_report_html(const TuningTable& table) {
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(kExitIoError, path.string() + ": cannot write file");
+  write_file_atomically(path, text);
+}
+
+std::vector<std::pair<std::string, std::string>> render_report_files(const TuningTable& table,
+                                                                     const ReportExtras& extras) {
+  return {{"tuning_table.json", to_json(table).dump(2) + "\n"},
+          {"summary.md", render_summary_md(table) + extras.summary_md},
+          {"roofline.svg", render_roofline_svg(table)},
+          {"report.html", with_section(render_report_html(table), extras.report_html)}};
 }
 
 std::vector<std::filesystem::path> write_report_files(const TuningTable& table,
                                                       const std::filesystem::path& dir,
                                                       const ReportExtras& extras) {
-  return write_text_files(
-      dir, {{"tuning_table.json", to_json(table).dump(2) + "\n"},
-            {"summary.md", render_summary_md(table) + extras.summary_md},
-            {"roofline.svg", render_roofline_svg(table)},
-            {"report.html", with_section(render_report_html(table), extras.report_html)}});
+  return write_text_files(dir, render_report_files(table, extras));
 }
 
 std::vector<std::filesystem::path> write_text_files(
     const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
-    throw Error(kExitIoError, one_line(dir.string() + ": cannot create folder: " +
-                                       (ec ? ec.message() : std::string("not a directory"))));
-  }
-  std::vector<std::filesystem::path> written;
-  for (const auto& [name, text] : files) {
-    written.push_back(dir / name);
-    write_text_file(written.back(), text);
-  }
-  return written;
+  return write_files_into(dir, "--out", files);
 }
 
 }  // namespace gemmtune::report

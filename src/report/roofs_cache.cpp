@@ -3,13 +3,12 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <system_error>
 
+#include "core/atomic_file.hpp"
 #include "core/cache_dir.hpp"
 #include "core/error.hpp"
 #include "core/stopwatch.hpp"
@@ -91,25 +90,13 @@ bool RoofsCache::store(const RoofsCacheKey& key, const Roofs& roofs, std::string
     if (why != nullptr) *why = "caching is disabled (none of GEMMTUNE_CACHE_DIR, XDG_CACHE_HOME, HOME is set)";
     return false;
   }
-  static std::atomic<uint64_t> counter{0};
-  const fs::path file = file_for(key);
-  const fs::path temp = dir_ / fmt::format(".tmp-{}-{}-{}", file.filename().string(), ::getpid(),
-                                           counter.fetch_add(1));
   const Json j = {{"schema", kRoofsCacheSchema}, {"key", to_json(key)}, {"roofs", to_json(roofs)}};
-  std::error_code ec;
   try {
     fs::create_directories(dir_);
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      out << j.dump(2) << "\n";
-      out.flush();
-      if (!out) throw std::runtime_error("cannot write " + temp.string());
-    }
-    // NOTE: rename(2) replaces the target atomically: readers see the old file or the new one.
-    fs::rename(temp, file);
+    // NOTE: readers see the old file or the new one (core/atomic_file.hpp).
+    write_file_atomically(file_for(key), j.dump(2) + "\n");
     return true;
   } catch (const std::exception& e) {
-    fs::remove(temp, ec);
     if (why != nullptr) *why = e.what();
     return false;
   }

@@ -2,6 +2,8 @@
 #include "sweep/runs_log.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -22,29 +24,42 @@ std::string work_key(const Problem& problem, report::RunKind kind, const std::st
 }
 
 RunsLog::RunsLog(std::filesystem::path path) : path_(std::move(path)) {
-  file_ = std::fopen(path_.c_str(), "ab");
-  if (file_ == nullptr) {
-    throw Error(kExitIoError, "cannot open " + path_.string() + ": " + std::strerror(errno));
+  // NOTE: O_NOFOLLOW: a link planted at runs.jsonl is refused, never appended through.
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd_ < 0) {
+    throw Error(kExitIoError, one_line("cannot open " + path_.string() + " for appending: " +
+                                       std::strerror(errno)));
   }
 }
 
 RunsLog::~RunsLog() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void RunsLog::append(const Json& record) {
   const std::string line = record.dump() + "\n";
-  // NOTE: fflush hands the line to the kernel, which keeps it across a crash or kill of this
+  // NOTE: write(2) hands the line to the kernel, which keeps it across a crash or kill of this
   // process; only a power loss could lose it (no fsync: it would cost milliseconds per record).
-  errno = 0;
-  const bool written = std::fwrite(line.data(), 1, line.size(), file_) == line.size();
-  if (!written || std::fflush(file_) != 0) {
-    const int error = errno;
-    std::clearerr(file_);
-    throw Error(kExitIoError, "cannot write " + path_.string() + ": " +
-                                  (error != 0 ? std::strerror(error) : "write failed"));
+  struct stat before {};
+  if (::fstat(fd_, &before) != 0) fail_append(errno, -1);
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t wrote = ::write(fd_, line.data() + done, line.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) fail_append(wrote < 0 ? errno : EIO, before.st_size);
+    done += static_cast<size_t>(wrote);
   }
   ++appended_;
+}
+
+void RunsLog::fail_append(int error, off_t whole_lines_bytes) {
+  // NOTE: a line cut short (ENOSPC, EFBIG) would read as a damaged record and glue the next one
+  // to it; the file goes back to its last whole line.
+  std::string cut;
+  if (whole_lines_bytes >= 0 && ::ftruncate(fd_, whole_lines_bytes) != 0) {
+    cut = std::string("; and cannot cut it back to its last whole line: ") + std::strerror(errno);
+  }
+  throw Error(kExitIoError, one_line("cannot append to " + path_.string() + ": " + std::strerror(error) + cut));
 }
 
 bool has_records(const std::filesystem::path& path) {

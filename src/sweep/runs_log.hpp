@@ -3,6 +3,8 @@
 /// as each measurement completes, so that a crash, a kill or Ctrl-C never loses finished work;
 /// and what `--resume` reads back from it. Records the parent makes itself (a config that did not
 /// compile, a worker that crashed or hung) are built here too.
+#include <sys/types.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -28,21 +30,25 @@ namespace gemmtune::sweep {
 /// Appends records to a runs.jsonl. Move-less; closes the file in the destructor.
 class RunsLog {
  public:
-  /// Opens `path` for appending, creating it. Throws Error(kExitIoError) naming the path.
+  /// Opens `path` for appending (O_APPEND|O_NOFOLLOW), creating it. Throws Error(kExitIoError)
+  /// naming the path and the OS reason; a symbolic link at `path` is refused.
   explicit RunsLog(std::filesystem::path path);
   ~RunsLog();
   RunsLog(const RunsLog&) = delete;
   RunsLog& operator=(const RunsLog&) = delete;
 
-  /// Writes `record` as one line and flushes it to the kernel (fflush). A failed write (ENOSPC,
-  /// EIO) throws Error(kExitIoError) naming the path; lines already written stay intact.
+  /// Writes `record` as one line straight to the kernel (write(2)). A failed write (ENOSPC,
+  /// EFBIG, EIO) cuts the file back to its last whole line (ftruncate) and throws
+  /// Error(kExitIoError) naming the path and the OS reason; lines already written stay intact.
   void append(const report::Json& record);
   /// Records appended through this object.
   [[nodiscard]] int64_t appended() const { return appended_; }
 
  private:
+  [[noreturn]] void fail_append(int error, off_t whole_lines_bytes);
+
   std::filesystem::path path_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   int64_t appended_ = 0;
 };
 
