@@ -1,0 +1,684 @@
+"""gemmtune_bundle: a tuned gemmtune bundle called from Python, in DeepGEMM's argument layouts.
+
+    import gemmtune_bundle as gt
+    gt.load("/path/to/bundle")                        # builds libgemmtune_bundle.so if missing
+    gt.fp8_gemm_nt((a, sfa), (b, sfb), d)             # d = a @ b.T with 1x128 / 128x128 scales
+    gt.m_grouped_fp8_gemm_nt_contiguous((a, sfa), (b, sfb), d, m_indices)
+    gt.m_grouped_fp8_gemm_nt_masked((a, sfa), (b, sfb), d, masked_m, expected_m)
+
+The calls take DeepGEMM's (SM90) layouts: a [m, k] float8_e4m3fn, sfa [m, ceil(k/128)] float32,
+b [n, k] (grouped: [g, n, k]), sfb [ceil(n/128), ceil(k/128)] (grouped: [g, ...]), d [m, n]
+bfloat16; contiguous: m_indices [m] int32, the group of each row, groups in order, each padded
+to 128 rows with -1; masked: a [g, max_m, k], sfa [g, max_m, ceil(k/128)], d [g, max_m, n],
+masked_m [g] int32. With layout="gemmtune" they take the kernels' own layouts instead and never
+copy: sfa [ceil(k/128), roundup(m, 4)] (MN-major), sfb [ceil(n/128), roundup(ceil(k/128), 4)]
+(grouped: [g * ceil(n/128), ...]) and, for the contiguous layout, int32 offsets [g + 1] (group
+g owns rows offsets[g]..offsets[g+1], unpadded) in place of m_indices.
+
+What a DeepGEMM layout costs: a scale tensor already in the kernels' layout passes untouched
+(sfa as DeepGEMM's get_mn_major_tma_aligned_tensor returns it: strides (1, roundup(m, 4));
+sfb when ceil(k/128) % 4 == 0). Any other sfa or sfb is copied into that layout: one small
+allocation from PyTorch's caching allocator and one copy kernel per call (m x ceil(k/128)
+floats for sfa). to_gemmtune_sfa / to_gemmtune_sfb convert once (e.g. weight scales at load).
+m_indices becomes offsets with five small device ops per call, no synchronisation; the -1 rows
+after a group are computed with that group's weights and written to d (DeepGEMM leaves them).
+
+Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
+synchronise and can be captured in a CUDA graph (make one call of each split-K shape before the
+capture: it allocates the shape's workspace). Loading is thread-safe and lazy per device.
+
+Errors: ShapeNotCoveredError when the bundle has no kernel for the shape (unless a fallback is
+registered: set_fallback(deep_gemm) calls deep_gemm's function of the same name instead);
+TypeError / ValueError naming the argument for a wrong dtype, shape, device, stride or
+contiguity; BundleLoadError when the bundle's cubins cannot run on this GPU or driver.
+
+Importing this module needs neither PyTorch nor a GPU: the calls use only the tensors' own
+methods (shape, stride(), dtype, device, data_ptr(), is_contiguous(), new_empty, as_strided,
+copy_), and PyTorch only when it is already imported (current stream, capture state).
+"""
+
+import ctypes
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import threading
+
+__all__ = [
+    "BundleError", "BundleLoadError", "ShapeNotCoveredError", "CudaError", "Bundle", "load",
+    "set_fallback", "fp8_gemm_nt", "m_grouped_fp8_gemm_nt_contiguous",
+    "m_grouped_fp8_gemm_nt_masked", "to_gemmtune_sfa", "to_gemmtune_sfb", "group_offsets",
+]
+
+ABI_VERSION = 1
+LIBRARY_NAME = "libgemmtune_bundle.so"
+
+_E4M3 = "torch.float8_e4m3fn"
+_F32 = "torch.float32"
+_BF16 = "torch.bfloat16"
+_I32 = "torch.int32"
+
+# CUresult values this module names (cuda.h).
+_CUDA_ERROR_NOT_FOUND = 500
+_CUDA_ERROR_STUB_LIBRARY = 34
+# Load failures that mean "these cubins are not for this GPU or driver".
+_CUDA_IMAGE_ERRORS = {200, 209, 218, 221, 222}  # INVALID_IMAGE, NO_BINARY_FOR_GPU, INVALID_PTX,
+#                                                 JIT_COMPILER_NOT_FOUND, UNSUPPORTED_PTX_VERSION
+_LAYOUT_CONTIGUOUS = 1
+_LAYOUT_MASKED = 2
+_TMA_ALIGNMENT_BYTES = 16
+
+
+class BundleError(RuntimeError):
+    """Any failure of the bundle (the base of the errors below)."""
+
+
+class BundleLoadError(BundleError):
+    """The library or the cubins do not load: missing files, another GPU model or driver."""
+
+
+class ShapeNotCoveredError(BundleError):
+    """The bundle has no kernel that runs this shape, and no fallback is registered."""
+
+
+class CudaError(BundleError):
+    """A CUDA driver call failed; `status` is the CUresult, `name` its name."""
+
+    def __init__(self, message, status, name):
+        super().__init__(message)
+        self.status = status
+        self.name = name
+
+
+def _ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+def _round_up(a, b):
+    return _ceil_div(a, b) * b
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checks: each error names the argument and what was expected.
+
+def _check_tensor(name, t, dtype, ndim, tma=True):
+    if not all(hasattr(t, a) for a in ("shape", "dtype", "device", "data_ptr", "stride")):
+        raise TypeError(f"{name}: expected a tensor, got {type(t).__name__}")
+    if str(t.dtype) != dtype:
+        raise TypeError(f"{name}: dtype {t.dtype}, expected {dtype}")
+    if len(t.shape) != ndim:
+        raise ValueError(f"{name}: {len(t.shape)} dimensions {tuple(t.shape)}, expected {ndim}")
+    if getattr(t.device, "type", None) != "cuda":
+        raise ValueError(f"{name}: on device {t.device}, expected a CUDA device")
+    if tma and t.data_ptr() % _TMA_ALIGNMENT_BYTES != 0:
+        raise ValueError(f"{name}: data_ptr() {t.data_ptr():#x} is not 16-byte aligned (TMA)")
+
+
+def _check_shape(name, t, expected):
+    if tuple(t.shape) != tuple(expected):
+        raise ValueError(f"{name}: shape {tuple(t.shape)}, expected {tuple(expected)}")
+
+
+def _check_contiguous(name, t):
+    if not t.is_contiguous():
+        raise ValueError(f"{name}: strides {tuple(t.stride())} are not row-major contiguous; "
+                         f"pass {name}.contiguous()")
+
+
+def _check_problem(n, k):
+    if n % 8 != 0:
+        raise ValueError(f"b: n = {n} is not a multiple of 8 (16-byte rows of d)")
+    if k % 16 != 0:
+        raise ValueError(f"a: k = {k} is not a multiple of 16 (16-byte rows of a and b)")
+
+
+def _device_of(tensors):
+    """The CUDA device index all `tensors` (name, tensor) share; ValueError naming the odd one."""
+    first_name, first = tensors[0]
+    index = first.device.index if first.device.index is not None else 0
+    for name, t in tensors[1:]:
+        other = t.device.index if t.device.index is not None else 0
+        if other != index:
+            raise ValueError(f"{name}: on cuda:{other}, but {first_name} is on cuda:{index}")
+    return index
+
+
+def _strides_match(t, strides):
+    """True when `t`'s strides equal `strides` in every dimension of size > 1."""
+    return all(size <= 1 or s == want for size, s, want in zip(t.shape, t.stride(), strides))
+
+
+def _into_layout(name, t, strides, storage_elements, copy_allowed):
+    """`t` itself when its strides are `strides` (no copy), else a copy of `t` in a new buffer
+    of `storage_elements` laid out with those strides (ValueError when `copy_allowed` is False)."""
+    if _strides_match(t, strides):
+        return t
+    if not copy_allowed:
+        raise ValueError(f"{name}: shape {tuple(t.shape)} with strides {tuple(t.stride())}, "
+                         f"layout='gemmtune' needs strides {tuple(strides)}")
+    # NOTE: new_empty, not new_zeros: the padding (rows m..roundup(m, 4), K blocks past
+    # ceil(k/128)) is never read into a stored result, so a memset would be wasted work.
+    buffer = t.new_empty((storage_elements,))
+    view = buffer.as_strided(tuple(t.shape), tuple(strides))
+    view.copy_(t)
+    return view
+
+
+def _sfa_strides(m_rows):
+    """sfa [rows, kb] in gemmtune's MN-major [kb][roundup(rows, 4)]: strides and element count."""
+    return (1, _round_up(m_rows, 4))
+
+
+def to_gemmtune_sfa(sfa):
+    """DeepGEMM's sfa [m, ceil(k/128)] float32 as a view with strides (1, roundup(m, 4)) over
+    gemmtune's MN-major buffer: passes through the calls with no copy (a no-op when it already
+    is)."""
+    _check_tensor("sfa", sfa, _F32, 2)
+    m, kb = sfa.shape
+    strides = _sfa_strides(m)
+    return _into_layout("sfa", sfa, strides, kb * strides[1], True)
+
+
+def to_gemmtune_sfb(sfb):
+    """DeepGEMM's sfb [ceil(n/128), ceil(k/128)] (or [g, ...]) float32 as a view over gemmtune's
+    [.., roundup(ceil(k/128), 4)] buffer: passes through the calls with no copy."""
+    if len(getattr(sfb, "shape", ())) == 3:
+        _check_tensor("sfb", sfb, _F32, 3)
+        g, nb, kb = sfb.shape
+        kb4 = _round_up(kb, 4)
+        return _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+    _check_tensor("sfb", sfb, _F32, 2)
+    nb, kb = sfb.shape
+    kb4 = _round_up(kb, 4)
+    return _into_layout("sfb", sfb, (kb4, 1), nb * kb4, True)
+
+
+def group_offsets(m_indices, groups):
+    """Host reference of the contiguous layout's conversion: DeepGEMM's per-row group indices
+    (a sequence of ints, -1 for padding) to gemmtune's offsets [groups + 1] (a list). Group g owns
+    rows offsets[g]..offsets[g+1]: from its first row to the next group's first row, so the -1
+    rows after a group belong to it; a group without rows gets an empty range."""
+    rows = len(m_indices)
+    starts = [rows] * (groups + 1)
+    for row, g in enumerate(m_indices):
+        if g < -1 or g >= groups:
+            raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
+        if g >= 0 and row < starts[g]:
+            starts[g] = row
+    starts[0] = 0
+    for g in range(groups - 1, -1, -1):
+        starts[g] = min(starts[g], starts[g + 1])
+    return starts
+
+
+def _group_offsets_device(m_indices, groups):
+    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable)."""
+    import torch  # only reached with real tensors, where PyTorch is already imported
+    rows = m_indices.shape[0]
+    index = m_indices.long().masked_fill(m_indices < 0, groups)
+    starts = torch.full((groups + 1,), rows, dtype=torch.long, device=m_indices.device)
+    starts.scatter_reduce_(0, index, torch.arange(rows, device=m_indices.device), reduce="amin")
+    starts[groups] = rows
+    starts[0] = 0
+    return starts.flip(0).cummin(0).values.flip(0).to(torch.int32)
+
+
+# ---------------------------------------------------------------------------------------------
+# The library.
+
+def _declare(lib):
+    """Sets argtypes/restype of every function of gemmtune_bundle_capi.h."""
+    i64, p, c_int, size_t = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
+    signatures = {
+        "gemmtune_bundle_abi_version": (c_int, []),
+        "gemmtune_bundle_error_name": (ctypes.c_char_p, [c_int]),
+        "gemmtune_bundle_device_info": (c_int, [c_int, ctypes.POINTER(c_int), ctypes.POINTER(c_int),
+                                                ctypes.POINTER(c_int)]),
+        "gemmtune_bundle_num_kernels": (c_int, []),
+        "gemmtune_bundle_kernel_config": (ctypes.c_char_p, [c_int]),
+        "gemmtune_bundle_create": (c_int, [ctypes.c_char_p, c_int, ctypes.POINTER(p)]),
+        "gemmtune_bundle_destroy": (None, [p]),
+        "gemmtune_bundle_set_fallback": (c_int, [p, ctypes.c_char_p]),
+        "gemmtune_bundle_select": (c_int, [p, i64, i64, i64]),
+        "gemmtune_bundle_select_grouped": (c_int, [p, c_int, i64, i64, i64, i64, i64, i64]),
+        "gemmtune_bundle_workspace_bytes": (size_t, [p, i64, i64, i64]),
+        "gemmtune_bundle_gemm": (c_int, [p, i64, i64, i64, p, p, p, p, p, p, size_t, p]),
+        "gemmtune_bundle_gemm_grouped_contiguous": (c_int, [p, i64, i64, i64, i64, p, p, p, p, p,
+                                                            p, p]),
+        "gemmtune_bundle_gemm_grouped_masked": (c_int, [p, i64, i64, i64, i64, i64, p, p, p, p,
+                                                        p, p, p]),
+    }
+    for name, (restype, argtypes) in signatures.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+def _build_library(directory):
+    """Runs the bundle's build.sh under a lock, so concurrent processes build it once."""
+    script = os.path.join(directory, "build.sh")
+    if not os.path.isfile(script):
+        raise BundleLoadError(f"{directory}: no {LIBRARY_NAME} and no build.sh to build it")
+    with open(os.path.join(directory, ".build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.isfile(os.path.join(directory, LIBRARY_NAME)):
+            return
+        result = subprocess.run(["sh", script], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BundleLoadError(f"{script} failed (exit {result.returncode}):\n"
+                                  f"{result.stdout}{result.stderr}".rstrip())
+
+
+def _current_stream(device, stream):
+    """The CUstream handle to launch on: `stream` (a torch.cuda.Stream or a handle), else
+    PyTorch's current stream of `device` when PyTorch is loaded, else 0 (the default stream)."""
+    if stream is not None:
+        return int(getattr(stream, "cuda_stream", stream))
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return 0
+    return torch.cuda.current_stream(device).cuda_stream
+
+
+def _capturing(device):
+    torch = sys.modules.get("torch")
+    return torch is not None and torch.cuda.is_current_stream_capturing()
+
+
+class Bundle:
+    """One exported bundle folder: its manifest, its library, and per device its loaded kernels."""
+
+    def __init__(self, directory, build=True, _library=None):
+        self.directory = os.path.abspath(directory)
+        manifest_path = os.path.join(self.directory, "manifest.json")
+        try:
+            with open(manifest_path) as f:
+                self.manifest = json.load(f)
+        except OSError as e:
+            raise BundleLoadError(f"{manifest_path}: {e.strerror}; is {directory} an exported "
+                                  "bundle (gemmtune export TABLE --format bundle --out DIR)?")
+        except ValueError as e:
+            raise BundleLoadError(f"{manifest_path}: not JSON ({e})")
+        library = os.path.join(self.directory, LIBRARY_NAME)
+        if _library is not None:  # the tests' stand-in for the C ABI
+            self._lib = _library
+        else:
+            if not os.path.isfile(library) and build:
+                _build_library(self.directory)
+            try:
+                self._lib = ctypes.CDLL(library)
+            except OSError as e:
+                raise BundleLoadError(f"{library}: {e} (build it with sh {self.directory}/build.sh)")
+            _declare(self._lib)
+        if self._lib.gemmtune_bundle_abi_version() != ABI_VERSION:
+            raise BundleLoadError(f"{library}: ABI {self._lib.gemmtune_bundle_abi_version()}, "
+                                  f"this module speaks {ABI_VERSION}: rebuild with build.sh")
+        built = [self._lib.gemmtune_bundle_kernel_config(i).decode()
+                 for i in range(self._lib.gemmtune_bundle_num_kernels())]
+        exported = [k["config"] for k in self.manifest.get("kernels", [])]
+        if built != exported:
+            raise BundleLoadError(f"{library} was built from another export than {manifest_path} "
+                                  f"({len(built)} kernels, manifest {len(exported)}): delete it and "
+                                  "load again, or rerun build.sh")
+        self._lock = threading.Lock()
+        self._handles = {}     # device index -> handle
+        self._workspaces = {}  # (device, stream) -> zeroed split-K workspace tensor
+        self._shapes = {}      # (device, m, n, k) -> workspace bytes, or None when not covered
+        self._fallback = None
+        self.entries = self.manifest.get("entries", [])
+        self.grouped_entries = self.manifest.get("grouped_entries", [])
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def _error_name(self, status):
+        return self._lib.gemmtune_bundle_error_name(status).decode()
+
+    def _handle(self, device):
+        handle = self._handles.get(device)
+        if handle is not None:
+            return handle
+        with self._lock:
+            handle = self._handles.get(device)
+            if handle is None:
+                handle = self._create(device)
+                self._handles[device] = handle
+        return handle
+
+    def _create(self, device):
+        major, minor, driver = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+        status = self._lib.gemmtune_bundle_device_info(device, major, minor, driver)
+        if status == _CUDA_ERROR_STUB_LIBRARY:
+            raise BundleLoadError(f"cuda:{device}: no NVIDIA driver (libcuda.so.1 is the CUDA "
+                                  "toolkit's stub library)")
+        if status != 0:
+            raise BundleLoadError(f"cuda:{device}: {self._error_name(status)} ({status}) asking "
+                                  "for its compute capability")
+        arch = self.manifest.get("arch", "sm_90a")
+        if arch.startswith("sm_90") and (major.value, minor.value) != (9, 0):
+            raise BundleLoadError(f"cuda:{device} has compute capability {major.value}."
+                                  f"{minor.value}; the bundle's kernels are {arch} (Hopper, 9.0) "
+                                  "only")
+        handle = ctypes.c_void_p()
+        status = self._lib.gemmtune_bundle_create(self.directory.encode(), device, handle)
+        if status != 0:
+            name = self._error_name(status)
+            if status in _CUDA_IMAGE_ERRORS:
+                raise BundleLoadError(
+                    f"{self.directory}: the cubins do not load on cuda:{device} ({name}): built "
+                    f"for {arch} by NVRTC {self.manifest.get('nvrtc_version', '?')}, driver "
+                    f"supports CUDA {driver.value // 1000}.{driver.value % 1000 // 10}; export the "
+                    "bundle again with a toolkit this driver supports")
+            raise BundleLoadError(f"{self.directory}: loading on cuda:{device} failed: {name} "
+                                  f"({status})")
+        return handle
+
+    def close(self):
+        """Unloads the kernels from every device (the bundle may be used again: it reloads)."""
+        with self._lock:
+            for handle in self._handles.values():
+                self._lib.gemmtune_bundle_destroy(handle)
+            self._handles.clear()
+            self._workspaces.clear()
+            self._shapes.clear()
+
+    # -- selection and fallbacks ------------------------------------------------------------------
+
+    def set_fallback(self, fallback):
+        """Where uncovered shapes go: an object with DeepGEMM's functions (e.g. the deep_gemm
+        module; the call is forwarded unchanged), or None (the default) to raise
+        ShapeNotCoveredError."""
+        self._fallback = fallback
+
+    def set_fallback_kernel(self, config, device=0):
+        """Makes the bundled dense kernel named `config` serve dense shapes the table does not
+        cover (None: none)."""
+        status = self._lib.gemmtune_bundle_set_fallback(
+            self._handle(device), None if config is None else config.encode())
+        if status != 0:
+            raise ValueError(f"config: {config!r} is not a dense kernel of this bundle "
+                             f"({self._error_name(status)})")
+        self._shapes.clear()
+
+    def select(self, m, n, k, device=0):
+        """The config the dense call runs for m x n x k, or None."""
+        index = self._lib.gemmtune_bundle_select(self._handle(device), m, n, k)
+        return None if index < 0 else self._lib.gemmtune_bundle_kernel_config(index).decode()
+
+    def _not_covered(self, what, name, args, kwargs, layout):
+        if self._fallback is not None and layout == "deepgemm":
+            return getattr(self._fallback, name)(*args, **kwargs)
+        tuned = sorted({(e["n"], e["k"]) for e in (self.grouped_entries if "grouped" in name
+                                                     else self.entries)})
+        raise ShapeNotCoveredError(f"{name}: {what} is not covered by {self.directory} "
+                                   f"(tuned (n, k): {tuned}); register a fallback with "
+                                   "set_fallback(deep_gemm)")
+
+    def _raise_status(self, name, status, what):
+        if status == _CUDA_ERROR_NOT_FOUND:
+            raise ShapeNotCoveredError(f"{name}: {what} is not covered by {self.directory}")
+        raise CudaError(f"{name}: {what}: {self._error_name(status)} ({status})", status,
+                        self._error_name(status))
+
+    def _workspace(self, device, stream, nbytes, like, what):
+        key = (device, stream)
+        buffer = self._workspaces.get(key)
+        if buffer is not None and buffer.shape[0] * 2 >= nbytes:
+            return buffer
+        if _capturing(device):
+            raise BundleError(f"fp8_gemm_nt: {what} needs a {nbytes}-byte split-K workspace that "
+                              "is not allocated yet; call it once before capturing the graph")
+        # NOTE: zeroed once: the kernels leave the tile counters at zero after every call.
+        buffer = like.new_zeros((_ceil_div(nbytes, 2),))
+        with self._lock:
+            self._workspaces[key] = buffer
+        return buffer
+
+    # -- the GEMMs ----------------------------------------------------------------------------------
+
+    def fp8_gemm_nt(self, a, b, d, c=None, recipe=None, compiled_dims="nk",
+                    disable_ue8m0_cast=False, *, layout="deepgemm", stream=None):
+        """d [m, n] bf16 = a [m, k] x b [n, k]^T with 1x128 (a) and 128x128 (b) scales."""
+        copy = _layout_copies(layout)
+        _no_accumulate(c, recipe)
+        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
+        _check_tensor("a", a_t, _E4M3, 2)
+        _check_tensor("b", b_t, _E4M3, 2)
+        _check_tensor("d", d, _BF16, 2)
+        _check_tensor("sfa", sfa, _F32, 2)
+        _check_tensor("sfb", sfb, _F32, 2)
+        m, k = a_t.shape
+        n = b_t.shape[0]
+        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
+        _check_shape("b", b_t, (n, k))
+        _check_shape("d", d, (m, n))
+        _check_problem(n, k)
+        for name, t in (("a", a_t), ("b", b_t), ("d", d)):
+            _check_contiguous(name, t)
+        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d)])
+        if m == 0:
+            return None
+        handle = self._handle(device)
+        key = (device, m, n, k)
+        if key not in self._shapes:
+            covered = self._lib.gemmtune_bundle_select(handle, m, n, k) >= 0
+            self._shapes[key] = (self._lib.gemmtune_bundle_workspace_bytes(handle, m, n, k)
+                                 if covered else None)
+        ws_bytes = self._shapes[key]
+        if ws_bytes is None:
+            return self._not_covered(f"{m} x {n} x {k}", "fp8_gemm_nt", (a, b, d),
+                                     {"c": c, "recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        sfa, sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy)
+        cu_stream = _current_stream(device, stream)
+        ws_ptr = 0
+        if ws_bytes > 0:
+            ws_ptr = self._workspace(device, cu_stream, ws_bytes, d, f"{m} x {n} x {k}").data_ptr()
+        status = self._lib.gemmtune_bundle_gemm(handle, m, n, k, a_t.data_ptr(), sfa.data_ptr(),
+                                                b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
+                                                ws_ptr, ws_bytes, cu_stream)
+        if status != 0:
+            self._raise_status("fp8_gemm_nt", status, f"{m} x {n} x {k}")
+        return None
+
+    def _dense_scales(self, sfa, sfb, m, kb, nb, copy):
+        kb4 = _round_up(kb, 4)
+        if copy:
+            _check_shape("sfa", sfa, (m, kb))
+            _check_shape("sfb", sfb, (nb, kb))
+            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
+            sfb = _into_layout("sfb", sfb, (kb4, 1), nb * kb4, True)
+        else:
+            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
+            _check_gemmtune_scale("sfb", sfb, (nb, kb4), kb)
+        return sfa, sfb
+
+    def m_grouped_fp8_gemm_nt_contiguous(self, a, b, d, m_indices, recipe=None,
+                                         compiled_dims="nk", disable_ue8m0_cast=False, *,
+                                         layout="deepgemm", stream=None):
+        """Contiguous grouped GEMM: row r of a and d uses group m_indices[r] of b [g, n, k]
+        (layout="gemmtune": pass int32 offsets [g + 1] as m_indices)."""
+        copy = _layout_copies(layout)
+        _no_accumulate(None, recipe)
+        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
+        _check_tensor("a", a_t, _E4M3, 2)
+        _check_tensor("b", b_t, _E4M3, 3)
+        _check_tensor("d", d, _BF16, 2)
+        _check_tensor("sfa", sfa, _F32, 2)
+        _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
+        _check_tensor("m_indices", m_indices, _I32, 1, tma=False)
+        m, k = a_t.shape
+        g, n = b_t.shape[0], b_t.shape[1]
+        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
+        _check_shape("b", b_t, (g, n, k))
+        _check_shape("d", d, (m, n))
+        _check_problem(n, k)
+        _check_contiguous("m_indices", m_indices)
+        for name, t in (("a", a_t), ("b", b_t), ("d", d)):
+            _check_contiguous(name, t)
+        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d),
+                             ("m_indices", m_indices)])
+        handle = self._handle(device)
+        if self._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_CONTIGUOUS, g, n, k, m, m,
+                                                    0) < 0 and m > 0:
+            return self._not_covered(f"{g} groups of {n} x {k}, {m} rows",
+                                     "m_grouped_fp8_gemm_nt_contiguous", (a, b, d, m_indices),
+                                     {"recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        kb4 = _round_up(kb, 4)
+        if copy:
+            _check_shape("sfb", sfb, (g, nb, kb))
+            _check_shape("m_indices", m_indices, (m,))
+            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
+            sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+        else:
+            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
+            _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
+            _check_shape("m_indices (offsets)", m_indices, (g + 1,))
+        offsets = _group_offsets_device(m_indices, g) if copy else m_indices
+        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous(
+            handle, g, m, n, k, offsets.data_ptr(), a_t.data_ptr(), sfa.data_ptr(),
+            b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), _current_stream(device, stream))
+        if status != 0:
+            self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
+                               f"{g} groups of {n} x {k}, {m} rows")
+        return None
+
+    def m_grouped_fp8_gemm_nt_masked(self, a, b, d, masked_m, expected_m, recipe=None,
+                                     compiled_dims="nk", disable_ue8m0_cast=False, *,
+                                     layout="deepgemm", stream=None):
+        """Masked grouped GEMM: group i computes rows 0..masked_m[i] of a[i] x b[i]^T into d[i]."""
+        copy = _layout_copies(layout)
+        _no_accumulate(None, recipe)
+        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
+        _check_tensor("a", a_t, _E4M3, 3)
+        _check_tensor("b", b_t, _E4M3, 3)
+        _check_tensor("d", d, _BF16, 3)
+        _check_tensor("sfa", sfa, _F32, 3 if copy else 2)
+        _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
+        _check_tensor("masked_m", masked_m, _I32, 1, tma=False)
+        g, max_m, k = a_t.shape
+        n = b_t.shape[1]
+        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
+        _check_shape("b", b_t, (g, n, k))
+        _check_shape("d", d, (g, max_m, n))
+        _check_shape("masked_m", masked_m, (g,))
+        _check_problem(n, k)
+        if isinstance(expected_m, bool) or not hasattr(expected_m, "__index__") or expected_m < 1:
+            raise ValueError(f"expected_m: {expected_m!r}, expected a positive int")
+        expected_m = int(expected_m)
+        for name, t in (("a", a_t), ("b", b_t), ("d", d), ("masked_m", masked_m)):
+            _check_contiguous(name, t)
+        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d),
+                             ("masked_m", masked_m)])
+        rows, kb4 = g * max_m, _round_up(kb, 4)
+        handle = self._handle(device)
+        if self._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_MASKED, g, n, k,
+                                                    expected_m * g, rows, max_m) < 0:
+            return self._not_covered(f"{g} groups of {n} x {k}, max_m {max_m}",
+                                     "m_grouped_fp8_gemm_nt_masked",
+                                     (a, b, d, masked_m, expected_m),
+                                     {"recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        if copy:
+            _check_shape("sfa", sfa, (g, max_m, kb))
+            _check_shape("sfb", sfb, (g, nb, kb))
+            rows4 = _round_up(rows, 4)
+            sfa = _into_layout("sfa", sfa, (max_m, 1, rows4), kb * rows4, True)
+            sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+        else:
+            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(rows, 4)), rows)
+            _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
+        status = self._lib.gemmtune_bundle_gemm_grouped_masked(
+            handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
+            sfa.data_ptr(), b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
+            _current_stream(device, stream))
+        if status != 0:
+            self._raise_status("m_grouped_fp8_gemm_nt_masked", status,
+                               f"{g} groups of {n} x {k}, max_m {max_m}")
+        return None
+
+
+def _layout_copies(layout):
+    """True for layout="deepgemm" (scales converted when needed), False for "gemmtune"."""
+    if layout not in ("deepgemm", "gemmtune"):
+        raise ValueError(f"layout: {layout!r}, expected 'deepgemm' or 'gemmtune'")
+    return layout == "deepgemm"
+
+
+def _no_accumulate(c, recipe):
+    if c is not None:
+        raise ValueError("c: accumulation into c is not supported; pass c=None")
+    if recipe is not None and tuple(recipe) != (1, 128, 128):
+        raise ValueError(f"recipe: {tuple(recipe)}, only (1, 128, 128) is supported")
+
+
+def _pair(name, value):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name}: expected a ({name}, sf{name}) pair, got {type(value).__name__}")
+    return value[0], value[1]
+
+
+def _check_gemmtune_scale(name, t, storage_shape, used_columns):
+    """A gemmtune-layout scale tensor: [rows, ld] row-major, or its [rows, used] view with row
+    stride ld."""
+    rows, ld = storage_shape
+    if tuple(t.shape) not in ((rows, ld), (rows, used_columns)):
+        raise ValueError(f"{name}: shape {tuple(t.shape)}, layout='gemmtune' expects "
+                         f"{(rows, ld)} (or {(rows, used_columns)} with row stride {ld})")
+    if not _strides_match(t, (ld, 1)):
+        raise ValueError(f"{name}: strides {tuple(t.stride())}, layout='gemmtune' expects "
+                         f"({ld}, 1)")
+
+
+# ---------------------------------------------------------------------------------------------
+# The module-level API, over one default bundle (DeepGEMM's call names).
+
+_default = None
+_default_lock = threading.Lock()
+
+
+def load(bundle_dir=None, build=True):
+    """Loads the bundle in `bundle_dir` (default: $GEMMTUNE_BUNDLE_DIR) and makes it the one the
+    module-level functions use. Builds libgemmtune_bundle.so with the folder's build.sh when it
+    is missing and `build` is true. The kernels load on first use on each device."""
+    global _default
+    if bundle_dir is None:
+        bundle_dir = os.environ.get("GEMMTUNE_BUNDLE_DIR")
+        if not bundle_dir:
+            raise BundleLoadError("load(): no bundle_dir and GEMMTUNE_BUNDLE_DIR is not set")
+    bundle = Bundle(bundle_dir, build=build)
+    with _default_lock:
+        _default = bundle
+    return bundle
+
+
+def _bundle():
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None and os.environ.get("GEMMTUNE_BUNDLE_DIR"):
+                _default = Bundle(os.environ["GEMMTUNE_BUNDLE_DIR"])
+    if _default is None:
+        raise BundleError("no bundle loaded: call gemmtune_bundle.load(DIR) first")
+    return _default
+
+
+def set_fallback(fallback):
+    """Bundle.set_fallback on the loaded bundle."""
+    _bundle().set_fallback(fallback)
+
+
+def fp8_gemm_nt(a, b, d, *args, **kwargs):
+    """Bundle.fp8_gemm_nt on the loaded bundle."""
+    return _bundle().fp8_gemm_nt(a, b, d, *args, **kwargs)
+
+
+def m_grouped_fp8_gemm_nt_contiguous(a, b, d, m_indices, *args, **kwargs):
+    """Bundle.m_grouped_fp8_gemm_nt_contiguous on the loaded bundle."""
+    return _bundle().m_grouped_fp8_gemm_nt_contiguous(a, b, d, m_indices, *args, **kwargs)
+
+
+def m_grouped_fp8_gemm_nt_masked(a, b, d, masked_m, expected_m, *args, **kwargs):
+    """Bundle.m_grouped_fp8_gemm_nt_masked on the loaded bundle."""
+    return _bundle().m_grouped_fp8_gemm_nt_masked(a, b, d, masked_m, expected_m, *args, **kwargs)
