@@ -24,8 +24,9 @@ m_indices becomes offsets with five small device ops per call, no synchronisatio
 after a group are computed with that group's weights and written to d (DeepGEMM leaves them).
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
-synchronise and can be captured in a CUDA graph (make one call of each split-K shape before the
-capture: it allocates the shape's workspace). Loading is thread-safe and lazy per device.
+synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is allocated and
+zeroed at the first call that needs it on each stream, then reused. Loading is thread-safe and
+lazy per device.
 
 Errors: ShapeNotCoveredError when the bundle has no kernel for the shape (unless a fallback is
 registered: set_fallback(deep_gemm) calls deep_gemm's function of the same name instead);
@@ -281,11 +282,6 @@ def _current_stream(device, stream):
     return torch.cuda.current_stream(device).cuda_stream
 
 
-def _capturing(device):
-    torch = sys.modules.get("torch")
-    return torch is not None and torch.cuda.is_current_stream_capturing()
-
-
 class Bundle:
     """One exported bundle folder: its manifest, its library, and per device its loaded kernels."""
 
@@ -420,15 +416,14 @@ class Bundle:
         raise CudaError(f"{name}: {what}: {self._error_name(status)} ({status})", status,
                         self._error_name(status))
 
-    def _workspace(self, device, stream, nbytes, like, what):
+    def _workspace(self, device, stream, nbytes, like):
         key = (device, stream)
         buffer = self._workspaces.get(key)
         if buffer is not None and buffer.shape[0] * 2 >= nbytes:
             return buffer
-        if _capturing(device):
-            raise BundleError(f"fp8_gemm_nt: {what} needs a {nbytes}-byte split-K workspace that "
-                              "is not allocated yet; call it once before capturing the graph")
-        # NOTE: zeroed once: the kernels leave the tile counters at zero after every call.
+        # NOTE: zeroed once: the kernels leave the tile counters at zero after every call. During
+        # a graph capture the buffer comes from the graph's pool and its zeroing is captured too
+        # (replays zero it again, harmlessly); kept here, it outlives the capture.
         buffer = like.new_zeros((_ceil_div(nbytes, 2),))
         with self._lock:
             self._workspaces[key] = buffer
@@ -473,7 +468,7 @@ class Bundle:
         cu_stream = _current_stream(device, stream)
         ws_ptr = 0
         if ws_bytes > 0:
-            ws_ptr = self._workspace(device, cu_stream, ws_bytes, d, f"{m} x {n} x {k}").data_ptr()
+            ws_ptr = self._workspace(device, cu_stream, ws_bytes, d).data_ptr()
         status = self._lib.gemmtune_bundle_gemm(handle, m, n, k, a_t.data_ptr(), sfa.data_ptr(),
                                                 b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
                                                 ws_ptr, ws_bytes, cu_stream)
