@@ -9,7 +9,7 @@
 # Prints a line per config (same / DIFFERENT, hashes, instructions) in the file's order, then
 # "N same of M", and exits 1 if any differs or fails to compile.
 set -uo pipefail
-usage() { sed -n '5,7s/^#   //p' "$0" >&2; }
+usage() { sed -n '5,8s/^#   //p' "$0" >&2; }
 jobs=1
 while getopts "j:" opt; do
   case $opt in

@@ -62,7 +62,7 @@ jit::CompileResult build_half_grid(const char* defines) {
 TEST(Pdl, AnOverlappedLaunchWaitsForTheKernelBeforeIt) {
   GT_SKIP_WITHOUT_GPU();
   // The kernel as shipped signals its dependents after the producer's last load; the hook
-  // signals at the start (session 49's kernel), so the second GEMM overlaps for milliseconds.
+  // signals at the start, so the second GEMM overlaps for milliseconds.
   for (const char* defines : {"", "GEMMTUNE_PDL_EARLY_TRIGGER=1"}) {
     const jit::CompileResult compiled = build_half_grid(defines);
     ASSERT_TRUE(compiled.ok) << defines << ": " << compiled.log;
