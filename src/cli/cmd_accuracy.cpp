@@ -15,6 +15,7 @@
 #include "cli/sweep_cli.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/legality_entry.hpp"
 #include "core/utc_time.hpp"
 #include "core/json_input.hpp"
 #include "core/shape_set.hpp"
@@ -145,9 +146,8 @@ int run_accuracy_command(const AccuracyFlags& f) {
       .accumulation_k = parse_k_list(f.accumulation_k)};
   std::optional<KernelConfig> config;
   if (!f.config.empty()) {
-    std::string error;
-    config = parse_kernel_config(f.config, &error);
-    if (!config) throw Error(kExitUsage, "--config: " + error);
+    // NOTE: the config runs on every problem of the set; each problem's own rules decide there.
+    config = require_legal_config_alone(f.config, {.file = "--config", .entry = ""});
   }
   const ShapeSet set = load_shape_set(resolve_input_path(f.shapes));
   const std::filesystem::path out(f.out);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/number_checks.hpp"
 #include "cli/output.hpp"
 #include "cli/sweep_cli.hpp"
 #include "core/problem_json.hpp"
@@ -111,7 +112,7 @@ void register_check(CLI::App& root, int& exit_code) {
   cmd->add_option("--threshold", flags->compare.threshold,
                   "relative slowdown (and speed-up) below which a shape is SAME")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 10.0));
+      ->check(finite_in(0.0, 10.0));
   cmd->add_flag("--allow-env-mismatch", flags->compare.allow_env_mismatch,
                 "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt or timing mode differ");
   cmd->add_option("--out", flags->measure.out,

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/number_checks.hpp"
 #include "cli/output.hpp"
 #include "core/exit_codes.hpp"
 #include "report/compare.hpp"
@@ -31,7 +32,7 @@ void register_compare(CLI::App& root, int& exit_code) {
   cmd->add_option("--threshold", args->options.threshold,
                   "relative slowdown (and speed-up) below which a shape is SAME")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 10.0));
+      ->check(finite_in(0.0, 10.0));
   cmd->add_flag("--allow-env-mismatch", args->options.allow_env_mismatch,
                 "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt or timing mode differ");
   cmd->add_flag("--json", args->json, "same as --format json");

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/legality.hpp"
+#include "core/legality_entry.hpp"
 #include "core/plan.hpp"
 #include "core/shape_set.hpp"
 #include "core/smem_layout.hpp"
@@ -35,20 +36,29 @@ struct CompileOptions {
   std::string cubin_out;  ///< folder for <config>.cubin of every kernel built, or empty
 };
 
+/// The --config to compile: canonical and legal by the rules about the config alone (split-K
+/// range and a `_k` member's own K included); with --shapes, legal for at least one problem of
+/// the set, else refused with the first problem's rule.
+KernelConfig config_to_compile(const CompileOptions& o) {
+  const DeviceLimits limits{.sm_count = o.sm_count};
+  const ConfigSource source{.file = "--config", .entry = ""};
+  const KernelConfig config = require_legal_config_alone(o.config, source, limits);
+  if (o.shapes_path.empty()) return config;
+  const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
+  for (const Problem& problem : shapes.problems) {
+    if (check_legality(problem, config, limits).legal) return config;
+  }
+  // NOTE: load_shape_set() refuses an empty set, so the first problem exists.
+  const ConfigSource first{.file = "--config",
+                           .entry = "illegal for every problem of " + o.shapes_path + ", the first"};
+  static_cast<void>(require_legal_config(o.config, first, shapes.problems.front(), limits));
+  return config;
+}
+
 int run_compile(const CompileOptions& o) {
   std::vector<KernelConfig> configs;
   if (!o.config.empty()) {
-    std::string error;
-    const std::optional<KernelConfig> config = parse_kernel_config(o.config, &error);
-    if (!config) throw Error(kExitUsage, "--config: " + error);
-    // NOTE: no problem here, so only the rules about the config alone apply; `run` and `plan`
-    // add the problem's. The limits are --sms and an H200's shared memory, as for --shapes.
-    const Legality legality = check_config_alone(*config, DeviceLimits{.sm_count = o.sm_count});
-    if (!legality.legal) {
-      throw Error(kExitUsage, one_line(fmt::format("--config {} is illegal: {}: {}", o.config,
-                                                   legality.rule_id, legality.reason)));
-    }
-    configs.push_back(*config);
+    configs.push_back(config_to_compile(o));
   } else {
     if (o.shapes_path.empty()) throw Error(kExitUsage, "compile needs --shapes or --config");
     const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
@@ -133,7 +143,8 @@ void register_compile(CLI::App& root, int& exit_code) {
       "compile", "Build the kernels a shape set needs (or one --config) with NVRTC; no GPU needed");
   cmd->add_option("--shapes", options->shapes_path, "shape set JSON (configs/*.json)");
   cmd->add_option("--space", options->space_path, "config space JSON")->capture_default_str();
-  cmd->add_option("--config", options->config, "one config, e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1");
+  cmd->add_option("--config", options->config, "one config, e.g. bm128_bn128_s5_mcB_sm132_rN8_sk1 (with --shapes: legal for at "
+                  "least one of its problems)");
   cmd->add_option("-j,--jobs", options->jobs,
                   "compile threads (0 = every core this process may run on: its affinity mask, "
                   "e.g. taskset or a Slurm allocation)")

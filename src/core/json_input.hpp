@@ -49,7 +49,8 @@ struct ParsedJson {
   std::optional<JsonProblem> problem;
 };
 
-/// Parses `text` in time and memory linear in its size. Refuses a text over
+/// Parses `text` in time and memory linear in its size. Refuses a NUL byte (malformed, naming
+/// its byte offset), a text over
 /// kMaxJsonDocumentBytes, nesting deeper than kMaxJsonDepth (found by a pre-scan before any value
 /// is built), malformed JSON (with line, column and byte) and a key repeated within one object
 /// (which nlohmann would resolve silently). The first problem in the text is reported.
@@ -61,9 +62,10 @@ template <typename Json>
 template <typename Json>
 [[nodiscard]] Json parse_json(std::string_view text, const std::string& source);
 
-/// The bytes of `file`. Fails on a missing file, a directory, a read error and a file over
-/// `max_bytes` (checked before reading, and again while reading files whose size stat cannot
-/// tell), each as Error(kExitUsage) naming the file.
+/// The bytes of `file`. Fails on a missing file, anything but a regular file (a directory, a FIFO,
+/// a device, a socket: opened non-blocking, so that a FIFO without a writer fails at once), a
+/// read error and a file over `max_bytes` (checked before reading, and again while reading files
+/// whose size stat cannot tell), each as Error(kExitUsage) naming the file.
 [[nodiscard]] std::string read_input_file(const std::string& file,
                                           int64_t max_bytes = kMaxJsonDocumentBytes);
 
@@ -71,7 +73,8 @@ template <typename Json>
 template <typename Json>
 [[nodiscard]] Json read_json_file(const std::string& file);
 
-/// Reads a JSON Lines file (at most kMaxJsonLinesFileBytes; each line one document) and calls
+/// Reads a JSON Lines file (a regular file of at most kMaxJsonLinesFileBytes; each line one
+/// document, streamed: a line is refused as soon as it passes kMaxJsonDocumentBytes) and calls
 /// `fn(value, line_number, where)` for each non-blank line in order, `where` being "FILE:LINE".
 /// An unterminated malformed last line can only be a write cut short by a crash: it is skipped
 /// with a warning (logged and appended to `warnings`). Any other refused line throws

@@ -35,6 +35,8 @@ class FileDescriptor {
   explicit FileDescriptor(int fd) : fd_(fd) {}
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
   ~FileDescriptor() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -110,6 +112,15 @@ ParsedJson<Json> try_parse_json(std::string_view text) {
                                                         kMaxJsonDocumentBytes, "one JSON document"),
                                    .malformed = false}};
   }
+  // NOTE: JSON text holds no NUL byte, and a parser reading a C string would stop at one, taking
+  // `{valid}\0{"zzz` as `{valid}`. Malformed, as what a crash leaves at a file's end can be zeros.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return {.value = Json(),
+            .problem = JsonProblem{.message = fmt::format("malformed JSON (byte {}): a NUL byte "
+                                                          "(byte offset {}); JSON text holds none",
+                                                          nul + 1, nul),
+                                   .malformed = true}};
+  }
   const std::optional<size_t> too_deep = first_too_deep_byte(text);
   if (!too_deep) return parse_checked<Json>(text).parsed;
   // A problem before the too-deep bracket comes first: parse the text up to it (at most
@@ -134,20 +145,36 @@ Json parse_json(std::string_view text, const std::string& source) {
   return std::move(parsed.value);
 }
 
-std::string read_input_file(const std::string& file, int64_t max_bytes) {
-  const FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+namespace {
+
+// `file` opened for reading: a regular file of at most `max_bytes` (by its size now).
+// NOTE: opened non-blocking, so that a FIFO without a writer fails here at once instead of
+// hanging open(); anything but a regular file (FIFO, device, socket) is then refused, since
+// neither its size nor its end can be trusted.
+FileDescriptor open_regular_file(const std::string& file, int64_t max_bytes) {
+  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) fail_file(file, fmt::format("cannot open: {}", std::strerror(errno)));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) {
     fail_file(file, fmt::format("cannot stat: {}", std::strerror(errno)));
   }
   if (S_ISDIR(info.st_mode)) fail_file(file, "is a directory, expected a JSON file");
-  if (S_ISREG(info.st_mode) && info.st_size > max_bytes) {
-    fail_file(file, too_large(info.st_size, true, max_bytes, "this input"));
+  if (!S_ISREG(info.st_mode)) {
+    fail_file(file, fmt::format("is a {}, not a regular file: give a JSON file",
+                                S_ISFIFO(info.st_mode)   ? "FIFO (named pipe)"
+                                : S_ISSOCK(info.st_mode) ? "socket"
+                                                         : "device"));
   }
-  std::string text;
-  if (S_ISREG(info.st_mode)) text.reserve(static_cast<size_t>(info.st_size));
+  if (info.st_size > max_bytes) fail_file(file, too_large(info.st_size, true, max_bytes, "this input"));
+  return fd;
+}
+
+// Reads `file` in chunks, calling `chunk(bytes)` for each; fails past `max_bytes` in all.
+// NOTE: /proc files report no size, and a file may grow while it is read.
+void read_chunks(const std::string& file, const FileDescriptor& fd, int64_t max_bytes,
+                 const std::function<void(std::string_view)>& chunk) {
   char buffer[1 << 16];
+  int64_t total = 0;
   while (true) {
     const ssize_t got = ::read(fd.get(), buffer, sizeof(buffer));
     if (got == 0) break;
@@ -155,12 +182,18 @@ std::string read_input_file(const std::string& file, int64_t max_bytes) {
       if (errno == EINTR) continue;
       fail_file(file, fmt::format("cannot read: {}", std::strerror(errno)));
     }
-    text.append(buffer, static_cast<size_t>(got));
-    // NOTE: pipes and /proc files report no size; a file may also grow while it is read.
-    if (static_cast<int64_t>(text.size()) > max_bytes) {
-      fail_file(file, too_large(static_cast<int64_t>(text.size()), false, max_bytes, "this input"));
-    }
+    total += got;
+    if (total > max_bytes) fail_file(file, too_large(total, false, max_bytes, "this input"));
+    chunk(std::string_view(buffer, static_cast<size_t>(got)));
   }
+}
+
+}  // namespace
+
+std::string read_input_file(const std::string& file, int64_t max_bytes) {
+  const FileDescriptor fd = open_regular_file(file, max_bytes);
+  std::string text;
+  read_chunks(file, fd, max_bytes, [&](std::string_view bytes) { text.append(bytes); });
   return text;
 }
 
@@ -173,30 +206,51 @@ template <typename Json>
 void read_json_lines(
     const std::string& file, std::vector<std::string>& warnings,
     const std::function<void(Json& value, int64_t line_number, const std::string& where)>& fn) {
-  const std::string text = read_input_file(file, kMaxJsonLinesFileBytes);
-  size_t begin = 0;
-  for (int64_t line = 1; begin < text.size(); ++line) {
-    const size_t newline = text.find('\n', begin);
-    const bool terminated = newline != std::string::npos;
-    const std::string_view content =
-        std::string_view(text).substr(begin, terminated ? newline - begin : std::string::npos);
-    begin = terminated ? newline + 1 : text.size();
-    if (content.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+  // NOTE: streamed: at most one line (kMaxJsonDocumentBytes) is held, and a longer line is
+  // refused as soon as it passes the limit, before the rest of it is read.
+  const FileDescriptor fd = open_regular_file(file, kMaxJsonLinesFileBytes);
+  std::string content;
+  int64_t line = 1;
+  bool done = false;  // a truncated last line was skipped
+  const auto finish_line = [&](bool terminated) {
     const std::string where = fmt::format("{}:{}", file, line);
-    ParsedJson<Json> parsed = try_parse_json<Json>(content);
-    if (parsed.problem) {
-      // NOTE: writers append whole lines ending in '\n', so the lines before an unterminated
-      // malformed last line are intact.
-      if (!terminated && parsed.problem->malformed) {
-        warnings.push_back(one_line(
-            fmt::format("{}: truncated last line skipped ({})", where, parsed.problem->message)));
-        spdlog::warn("{}", warnings.back());
-        break;
+    if (content.find_first_not_of(" \t\r") != std::string::npos) {
+      ParsedJson<Json> parsed = try_parse_json<Json>(content);
+      if (parsed.problem) {
+        // NOTE: writers append whole lines ending in '\n', so the lines before an unterminated
+        // malformed last line are intact.
+        if (!terminated && parsed.problem->malformed) {
+          warnings.push_back(one_line(
+              fmt::format("{}: truncated last line skipped ({})", where, parsed.problem->message)));
+          spdlog::warn("{}", warnings.back());
+          done = true;
+          return;
+        }
+        fail_file(where, parsed.problem->message);
       }
-      fail_file(where, parsed.problem->message);
+      fn(parsed.value, line, where);
     }
-    fn(parsed.value, line, where);
-  }
+    content.clear();
+    ++line;
+  };
+  const auto append = [&](std::string_view bytes) {
+    if (static_cast<int64_t>(content.size() + bytes.size()) > kMaxJsonDocumentBytes) {
+      fail_file(fmt::format("{}:{}", file, line),
+                too_large(static_cast<int64_t>(content.size() + bytes.size()), false,
+                          kMaxJsonDocumentBytes, "one JSON document"));
+    }
+    content.append(bytes);
+  };
+  read_chunks(file, fd, kMaxJsonLinesFileBytes, [&](std::string_view bytes) {
+    while (!bytes.empty()) {
+      const size_t newline = bytes.find('\n');
+      append(bytes.substr(0, newline));
+      if (newline == std::string_view::npos) return;
+      finish_line(true);
+      bytes.remove_prefix(newline + 1);
+    }
+  });
+  if (!done && !content.empty()) finish_line(false);
 }
 
 LineStatus read_bounded_line(std::istream& in, std::string& line, size_t max_bytes) {

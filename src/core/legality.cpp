@@ -276,7 +276,7 @@ bool split_k_workspace_fits(const Problem& p, int split_k, const DeviceLimits& l
   return total_bytes && *total_bytes <= limits.device_memory_bytes;
 }
 
-Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
+Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, RuleSet rules) {
   if (c.block_m != 64 && c.block_m != 128 && c.block_m != 192 && c.block_m != 256) {
     return illegal("block_m", fmt::format("block_m {} is not 64, 128, 192 or 256 (one to three "
                                           "math warpgroups of 64-row wgmma slices)", c.block_m));
@@ -320,7 +320,7 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits) {
                           : math_warpgroups == 3 ? kMaxAccumFloats4WG
                           : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
                                               : kMaxAccumFloats3WG;
-  if (accum_floats > accum_limit) {
+  if (rules == RuleSet::kAll && accum_floats > accum_limit) {
     return illegal("registers",
                    fmt::format("accumulators need {} floats per math thread (({} + {} slices of 64 "
                                "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
@@ -364,9 +364,9 @@ RuleIndex deciding_rule(const Problem& problem, const KernelConfig& config,
 }
 
 Legality check_legality(const Problem& problem, const KernelConfig& config,
-                        const DeviceLimits& limits) {
+                        const DeviceLimits& limits, RuleSet rules) {
   if (Legality verdict = check_problem(problem, limits); !verdict.legal) return verdict;
-  Legality alone = check_config_alone(config, limits);
+  Legality alone = check_config_alone(config, limits, rules);
   const RuleIndex alone_rule = alone.legal ? kNoRule : rule_index(alone.rule_id);
   const RuleIndex rule = first_problem_rule(problem, config, limits, alone_rule);
   return rule == kNoRule ? alone : problem_rule_verdict(rule, problem, config, limits);

@@ -132,14 +132,21 @@ struct ProblemBytes {
 /// The rules about the problem alone: sizes, overflow, TMA alignment, device memory.
 [[nodiscard]] Legality check_problem(const Problem& problem, const DeviceLimits& limits);
 
+/// Which rules a check applies: all, or all but `registers`. The register budget is a calibration
+/// against ptxas' spills (kMaxAccumFloats*), not a limit of the hardware: a config measured and
+/// passed under an earlier budget still builds and runs, so readers of recorded measurements
+/// (core/legality_entry.hpp) leave it out.
+enum class RuleSet { kAll, kWithoutRegisterBudget };
+
 /// The rules about the config alone, which need no problem: block_m, block_n_range,
 /// block_n_scale_blocks, stages, smem, registers, num_sms, multicast_num_sms,
 /// multicast_b_block_n, raster_group (`compile --config`). The first violated rule decides.
-[[nodiscard]] Legality check_config_alone(const KernelConfig& config, const DeviceLimits& limits);
+[[nodiscard]] Legality check_config_alone(const KernelConfig& config, const DeviceLimits& limits,
+                                          RuleSet rules = RuleSet::kAll);
 
 /// Every rule (the problem's first, then the config's); the first violated rule decides.
 [[nodiscard]] Legality check_legality(const Problem& problem, const KernelConfig& config,
-                                      const DeviceLimits& limits);
+                                      const DeviceLimits& limits, RuleSet rules = RuleSet::kAll);
 
 /// The index of the rule deciding check_legality(problem, config, limits), without its reason
 /// text, for plans over many problems. `problem` must pass check_problem(); `alone` is the

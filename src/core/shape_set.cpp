@@ -97,6 +97,7 @@ void read_grouped(const JsonInput& input, const json& entry, const std::string& 
   int64_t max_m = 0;
   if (layout == GroupLayout::kMasked) {
     max_m = input.to_int64(input.member(entry, path, "max_m"), path + "/max_m");
+    if (max_m < 1) input.fail(path + "/max_m", fmt::format("max_m {} must be >= 1", max_m));
   } else if (JsonInput::optional_member(entry, "max_m") != nullptr) {
     input.fail(path + "/max_m", "only the masked layout has max_m");
   }

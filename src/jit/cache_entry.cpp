@@ -52,6 +52,12 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return bytes;
 }
 
+/// Whether the ELF image `cubin` names the symbol `name`: its string tables hold each symbol
+/// name between NUL bytes.
+bool cubin_has_symbol(std::string_view cubin, const std::string& name) {
+  return cubin.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string_view::npos;
+}
+
 }  // namespace
 
 void write_entry_files(const std::filesystem::path& dir, const CompileResult& result,
@@ -112,6 +118,12 @@ std::optional<CompileResult> read_entry_files(const std::filesystem::path& dir,
       if (!cubin || cubin->size() != meta.at("cubin_bytes").get<size_t>() ||
           fnv1a64_hex(*cubin) != meta.at("cubin_fnv1a64").get<std::string>() || cubin->empty()) {
         *why = "kernel.cubin missing or does not match the size/hash in meta.json";
+        return std::nullopt;
+      }
+      // NOTE: meta.json and the cubin agree with each other when both were copied from another
+      // entry; the symbol table of the cubin says which kernel it holds.
+      if (!kernel_name.empty() && !cubin_has_symbol(*cubin, kernel_name)) {
+        *why = "kernel.cubin does not hold the kernel " + kernel_name;
         return std::nullopt;
       }
       result.cubin.assign(cubin->begin(), cubin->end());

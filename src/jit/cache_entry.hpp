@@ -20,7 +20,8 @@ inline constexpr const char* kMetaFileName = "meta.json";
 void write_entry_files(const std::filesystem::path& dir, const CompileResult& result,
                        const std::string& arch);
 
-/// Reads the entry in `dir` and checks it against `key` and `kernel_name` (empty: any kernel).
+/// Reads the entry in `dir` and checks it against `key` and `kernel_name` (empty: any kernel; else
+/// meta.json must name it and the cubin's symbols must hold it).
 /// Returns nullopt and sets *why when a file is missing, unparsable or inconsistent (corrupt).
 [[nodiscard]] std::optional<CompileResult> read_entry_files(const std::filesystem::path& dir,
                                                             const std::string& key,

@@ -2,14 +2,18 @@
 // Modeled on flashinfer's JIT cache lifecycle (shared/STYLE.md); see kernel_cache.hpp.
 #include "jit/kernel_cache.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <initializer_list>
 #include <mutex>
 #include <random>
+#include <set>
 #include <system_error>
 
 #include "jit/cache_entry.hpp"
@@ -72,6 +76,47 @@ bool is_version_folder(const std::string& name) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// Why the existing folder `dir` cannot be trusted with kernels this process will load and run,
+/// or empty: it is trusted, or absent (store() then creates it, owned by this user).
+/// NOTE: a folder owned by someone else, or that others may write without the sticky bit, lets
+/// them place or swap an entry: a cubin of their choosing, run by this user, served as a hit.
+std::string distrust_reason(const fs::path& dir) {
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) != 0) return "";
+  if (info.st_uid != ::geteuid()) {
+    return fmt::format("{} is owned by uid {}, not by this user (uid {})", dir.string(),
+                       info.st_uid, ::geteuid());
+  }
+  // NOTE: a folder writable by the user's own primary group is not shared: with user private
+  // groups (umask 002, Debian/Ubuntu) every folder the user makes is, and that group is the user.
+  const bool others_write = (info.st_mode & S_IWOTH) != 0;
+  const bool group_write = (info.st_mode & S_IWGRP) != 0 && info.st_gid != ::getegid();
+  if ((others_write || group_write) && (info.st_mode & S_ISVTX) == 0) {
+    return fmt::format("{} is writable by {} (mode {:04o}, no sticky bit)", dir.string(),
+                       others_write ? "every user" : fmt::format("group gid {}", info.st_gid),
+                       info.st_mode & 07777);
+  }
+  return "";
+}
+
+/// The first reason of distrust_reason() among `dirs`, logged once per process and reason.
+std::string distrusted(std::initializer_list<fs::path> dirs) {
+  for (const fs::path& dir : dirs) {
+    std::string why = distrust_reason(dir);
+    if (why.empty()) continue;
+    static std::mutex mutex;
+    static std::set<std::string> warned;
+    const std::lock_guard lock(mutex);
+    if (warned.insert(why).second) {
+      spdlog::warn("kernel cache NOT USED: {}; kernels are compiled uncached. Fix the folder's "
+                   "owner or permissions (chmod go-w), or set GEMMTUNE_CACHE_DIR to a folder "
+                   "of your own", why);
+    }
+    return why;
+  }
+  return "";
+}
+
 int64_t folder_size_bytes(const fs::path& dir) {
   std::error_code ec;
   int64_t total = 0;
@@ -121,6 +166,7 @@ std::optional<CompileResult> KernelCache::load(const std::string& arch, const st
                                                const std::string& kernel_name) const {
   if (!enabled()) return std::nullopt;
   const fs::path dir = entry_dir(arch, key);
+  if (!distrusted({root_, arch_dir(arch), dir}).empty()) return std::nullopt;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return std::nullopt;
   std::string why;
@@ -138,6 +184,7 @@ std::optional<CompileResult> KernelCache::load(const std::string& arch, const st
 CompileResult KernelCache::store(const std::string& arch, const CompileResult& result) const {
   if (!enabled()) return result;
   const fs::path final_dir = entry_dir(arch, result.cache_key);
+  if (!distrusted({root_, arch_dir(arch)}).empty()) return result;
   const fs::path temp_dir =
       arch_dir(arch) / (kTempPrefix + folder_safe(result.cache_key) + "-" + unique_suffix());
   try {

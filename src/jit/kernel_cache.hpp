@@ -6,8 +6,11 @@
 ///
 /// <root> is $GEMMTUNE_CACHE_DIR, else $XDG_CACHE_HOME/gemmtune, else ~/.cache/gemmtune. Entries
 /// are published by rename() of a complete temp folder, so readers never see half an entry and
-/// concurrent writers of one key all succeed (the first rename wins). A corrupt entry is deleted
-/// and rebuilt; a cache that cannot be written only costs a warning.
+/// concurrent writers of one key all succeed (the first rename wins). A corrupt entry (one whose
+/// meta.json names another key or kernel, or whose cubin lacks the kernel's symbol) is deleted and
+/// rebuilt; a cache that cannot be written only costs a warning. A cache folder owned by another
+/// user, or writable by others without the sticky bit, is not used (a loud warning; kernels are
+/// compiled uncached), nor is an entry folder owned by another user.
 #include <cstdint>
 #include <filesystem>
 #include <optional>

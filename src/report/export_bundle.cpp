@@ -143,7 +143,8 @@ std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vecto
       {std::string(kSm90Fp8Gemm1d2d.bundle_header), build.dispatcher_header},
       {std::string(kSm90Fp8Gemm1d2d.launch_header), build.launch_header},
       {"gemmtune_params.h", build.params_header},
-      {"manifest.json", bundle_manifest(table, kernels, build).dump(2) + "\n"},
+      {"manifest.json",
+       bundle_manifest(table, kernels, build).dump(2, ' ', false, Json::error_handler_t::replace) + "\n"},
   };
   for (const BundleKernel& k : kernels) {
     files.push_back({cubin_path(k.config), std::string(k.cubin.begin(), k.cubin.end())});

@@ -8,36 +8,10 @@
 #include "core/smem_layout.hpp"
 #include "report/export.hpp"
 #include "report/export_bundle.hpp"
+#include "report/markup.hpp"
 
 namespace gemmtune::report {
 namespace {
-
-/// A C++ string literal holding `text` exactly.
-[[nodiscard]] std::string string_literal(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-      // NOTE: octal escapes stop after three digits, so the next character cannot extend them.
-      out += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-/// `text` made safe for a `//` comment: one line.
-/// NOTE: a trailing backslash would splice the next line into the comment; none can remain.
-[[nodiscard]] std::string comment_text(const std::string& text) {
-  std::string out = text;
-  for (char& c : out) {
-    if (c == '\n' || c == '\r' || c == '\\') c = ' ';
-  }
-  return out;
-}
 
 [[nodiscard]] const char* layout_enumerator(GroupLayout layout) {
   return layout == GroupLayout::kContiguous ? "launch::GroupLayout::kContiguous"
@@ -110,19 +84,19 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
       "// Table tuned on {} (driver {}, CUDA {}) by gemmtune {} (git {}), timing mode {}; "
       "{} entries, {} grouped entries.\n",
       GEMMTUNE_VERSION, build_git_rev(), kernels.size(), build.nvrtc_version, build.arch,
-      comment_text(table.env.gpu_name), comment_text(table.env.driver), comment_text(table.env.cuda_runtime),
-      comment_text(env_field(table, "tool_version")), comment_text(env_field(table, "git_rev")),
-      comment_text(table.env.timing_mode), entries.size(), grouped.size());
+      cpp_comment_text(table.env.gpu_name), cpp_comment_text(table.env.driver), cpp_comment_text(table.env.cuda_runtime),
+      cpp_comment_text(env_field(table, "tool_version")), cpp_comment_text(env_field(table, "git_rev")),
+      cpp_comment_text(table.env.timing_mode), entries.size(), grouped.size());
   h += kHeaderUse;
   h += "/// Where the bundle comes from (manifest.json has the same and more).\n";
-  h += fmt::format("inline constexpr const char* kToolVersion = {};\n", string_literal(GEMMTUNE_VERSION));
-  h += fmt::format("inline constexpr const char* kGitRev = {};\n", string_literal(build_git_rev()));
+  h += fmt::format("inline constexpr const char* kToolVersion = {};\n", cpp_string_literal(GEMMTUNE_VERSION));
+  h += fmt::format("inline constexpr const char* kGitRev = {};\n", cpp_string_literal(build_git_rev()));
   h += fmt::format("inline constexpr const char* kNvrtcVersion = {};\n",
-                   string_literal(build.nvrtc_version));
+                   cpp_string_literal(build.nvrtc_version));
   h += fmt::format("inline constexpr const char* kTunedOnGpu = {};\n",
-                   string_literal(table.env.gpu_name));
+                   cpp_string_literal(table.env.gpu_name));
   h += fmt::format("inline constexpr const char* kTimingMode = {};\n\n",
-                   string_literal(table.env.timing_mode));
+                   cpp_string_literal(table.env.timing_mode));
 
   h += "/// The kernels: config (cubins/<config>.cubin), symbol, launch facts {block_m, block_n,\n"
        "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout, fixed_k,\n"
@@ -131,7 +105,7 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
   for (const BundleKernel& k : kernels) {
     const KernelConfig& c = k.config;
     h += fmt::format("    {{{}, {},\n     {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}}},\n",
-                     string_literal(to_string(c)), string_literal(k.symbol), c.block_m, c.block_n,
+                     cpp_string_literal(to_string(c)), cpp_string_literal(k.symbol), c.block_m, c.block_n,
                      multicast_enumerator(c.multicast), c.split_k, c.num_sms, c.threads(),
                      smem_layout(c).total_bytes, d_swizzle_bytes(c.block_n),
                      layout_enumerator(c.layout), c.fixed_k, c.cluster_size());
@@ -149,7 +123,7 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
     for (const TunedEntry& e : entries) {
       h += fmt::format("    {{{}, {}, {}, {}, {}}},  // {}, {:.3f} us\n", e.problem->n,
                        e.problem->k, e.entry->m, kernel_index(kernels, e.config),
-                       string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
+                       cpp_string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
     }
     h += "};\ninline constexpr int32_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);\n";
   }
@@ -165,7 +139,7 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
       h += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}}},  // {}, {:.3f} us\n",
                        layout_enumerator(e.problem->layout), e.problem->groups, e.problem->n,
                        e.problem->k, e.entry->m, kernel_index(kernels, e.config),
-                       string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
+                       cpp_string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
     }
     h += "};\ninline constexpr int32_t kNumGroupedEntries =\n"
          "    sizeof(kGroupedEntries) / sizeof(kGroupedEntries[0]);\n";

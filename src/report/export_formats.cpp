@@ -2,17 +2,11 @@
 #include <fmt/format.h>
 
 #include "report/export.hpp"
+#include "report/markup.hpp"
 #include "report/summary_model.hpp"
 
 namespace gemmtune::report {
 namespace {
-
-[[nodiscard]] std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 [[nodiscard]] std::string csv_number(std::optional<double> v, int decimals) {
   return v ? fmt::format("{:.{}f}", *v, decimals) : "";
@@ -28,7 +22,11 @@ std::optional<ExportFormat> parse_export_format(std::string_view name) {
   return std::nullopt;
 }
 
-std::string export_json(const TuningTable& table) { return to_json(table).dump(2) + "\n"; }
+// NOTE: labels and env strings need not be valid UTF-8 (a table built from a run folder keeps
+// what the shape set held); nlohmann's dump() throws on such bytes unless told to replace them.
+std::string export_json(const TuningTable& table) {
+  return to_json(table).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 std::string export_csv(const TuningTable& table) {
   // NOTE: grouped problems add the op, G and group-size columns and their per-group baselines,
@@ -54,7 +52,7 @@ std::string export_csv(const TuningTable& table) {
                          e.config ? fmt::format("{:.4f}", e.spread_rel) : "",
                          csv_number(us ? std::optional(gemm_tflops(shape, *us)) : std::nullopt, 1),
                          csv_number(us ? std::optional(gemm_gbps(shape, *us)) : std::nullopt, 1),
-                         e.timing_mode);
+                         csv_field(e.timing_mode));
       for (const RunKind kind : kinds) {
         const auto it = e.baselines.find(kind);
         csv += "," + csv_number(it == e.baselines.end() ? std::nullopt
@@ -90,7 +88,7 @@ std::string export_cublaslt(const TuningTable& table) {
                               {"gpu", table.env.gpu_name},
                               {"timing_mode", table.env.timing_mode},
                               {"entries", std::move(entries)}};
-  return out.dump(2) + "\n";
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string export_table(const TuningTable& table, ExportFormat format) {

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
+#include "core/legality_entry.hpp"
 #include "core/results_schema.hpp"
 #include "report/problem_fields.hpp"
 #include "core/timing_mode.hpp"
@@ -119,6 +120,23 @@ RunClock parse_run_clock(const Json& j, const JsonAt& at) {
   return c;
 }
 
+namespace {
+
+/// A record's config is canonical, and legal for its problem when the record passed: only a
+/// passed record can be chosen, re-timed or exported. A failed or skipped one documents what
+/// happened to its config, which may be what made it fail (`check` skips the configs this GPU
+/// cannot run; a side-by-side record with no passing config has none).
+void check_record_config(const RunRecord& r, const std::string& path, const std::string& file) {
+  if (!has_config(r.kind)) return;
+  if (r.disposition == Disposition::kPassed) {
+    static_cast<void>(require_recorded_config(r.config, {file, path}, r.problem));
+  } else if (!r.config.empty()) {
+    static_cast<void>(require_canonical_config(r.config, {file, path}));
+  }
+}
+
+}  // namespace
+
 RunRecord parse_run_record(const Json& j, const JsonAt& at) {
   const std::string schema = require_string(j, "schema", at);
   if (!is_run_schema(schema)) {
@@ -143,6 +161,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
       disposition_from_name(require_string(j, "disposition", at), at / "disposition");
   r.reason = optional_string(j, "reason", at);
   r.clock = parse_run_clock(j, at);
+  check_record_config(r, (at / "config").path, at.file);
   if (r.disposition == Disposition::kPassed) {
     r.timing = parse_timing(require_member(j, "timing", at), at / "timing");
   }
@@ -165,6 +184,7 @@ RunRecord parse_run_record(const Json& j, const JsonAt& at) {
       const JsonAt cat = rat[i];
       if (!runoff[i].is_object()) cat.fail("expected an object");
       const std::string config = require_string(runoff[i], "config", cat);
+      static_cast<void>(require_recorded_config(config, {cat.file, (cat / "config").path}, r.problem));
       has_winner = has_winner || config == r.config;
       r.runoff.emplace_back(config, parse_timing(runoff[i], cat));
     }

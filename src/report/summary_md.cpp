@@ -1,6 +1,7 @@
 // summary.md, laid out like the performance table of DeepGEMM's README.
 #include <string>
 
+#include "report/markup.hpp"
 #include "report/render.hpp"
 #include "report/summary_model.hpp"
 
@@ -8,12 +9,8 @@ namespace gemmtune::report {
 namespace {
 
 [[nodiscard]] std::string md_cell(const SummaryCell& cell) {
-  std::string escaped;
-  for (const char c : cell.text) {
-    if (c == '|') escaped += '\\';
-    escaped += c;
-  }
-  return cell.code && !cell.text.empty() ? "`" + escaped + "`" : escaped;
+  if (cell.text.empty()) return "";
+  return cell.code ? markdown_code(cell.text) : markdown_text(cell.text);
 }
 
 [[nodiscard]] std::string md_row(const std::vector<std::string>& cells) {
@@ -28,7 +25,7 @@ std::string md_table(const SummaryTable& t) {
   std::vector<std::string> titles;
   std::vector<std::string> rules;
   for (const SummaryColumn& c : t.columns) {
-    titles.push_back(c.title);
+    titles.push_back(markdown_text(c.title));
     rules.push_back(c.numeric ? "--:" : ":--");
   }
   std::string md = md_row(titles) + md_row(rules);
@@ -43,7 +40,8 @@ std::string md_table(const SummaryTable& t) {
 std::string render_summary_md(const TuningTable& table) {
   std::string md = "# gemmtune tuning summary\n\n";
   for (const auto& [key, value] : env_facts(table.env)) {
-    md += "- **" + key + "**: " + (key == "Command" ? "`" + value + "`" : value) + "\n";
+    md += "- **" + markdown_text(key) + "**: " +
+          (key == "Command" ? markdown_code(value) : markdown_text(value)) + "\n";
   }
   md += "\n## Results\n\n" + md_table(results_table(table));
   md += "\n## Geometric mean of speedups\n\n" + md_table(geomean_table(table));

@@ -1,6 +1,7 @@
 // tuning_table.json: writing (with derived fields) and reading (with file + JSON-path errors).
 #include <set>
 
+#include "core/legality_entry.hpp"
 #include "core/results_schema.hpp"
 #include "report/problem_fields.hpp"
 #include "report/tuning_table.hpp"
@@ -103,6 +104,8 @@ namespace {
     e.median_us = require_number(j, "median_us", at);
     if (e.median_us <= 0.0) (at / "median_us").fail("must be positive");
     e.spread_rel = require_number(j, "spread_rel", at);
+    static_cast<void>(
+        require_recorded_config(*e.config, {at.file, (at / "config").path}, problem_of(p, e)));
   } else {
     e.reason = optional_string(j, "reason", at, "no passing config");
   }
@@ -149,8 +152,10 @@ namespace {
       for (std::size_t i = 0; i < runoff.size(); ++i) {
         const JsonAt rat = (sat / "runoff")[i];
         if (!runoff[i].is_object()) rat.fail("expected an object");
-        parsed.runoff_us.emplace_back(require_string(runoff[i], "config", rat),
-                                      require_number(runoff[i], "median_us", rat));
+        const std::string config = require_string(runoff[i], "config", rat);
+        static_cast<void>(
+            require_recorded_config(config, {rat.file, (rat / "config").path}, problem_of(p, e)));
+        parsed.runoff_us.emplace_back(config, require_number(runoff[i], "median_us", rat));
       }
     }
     e.side_by_side = std::move(parsed);

@@ -1,6 +1,7 @@
-// The built binary on hostile input (issue 15): deep nesting refused in bounded time and memory,
-// illegal --config refused by the legality model in `compile` and `run`, plans of 200,000
-// problems at interactive speed, listings that would be unusable refused up front.
+// The built binary on hostile input: deep nesting refused in bounded time and memory, illegal
+// --config refused by the legality model in `compile` and `run`, plans of 200,000 problems at
+// interactive speed, listings that would be unusable refused up front, and bad flags refused in
+// one short line before a GPU is looked for.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -194,6 +195,52 @@ TEST(CliHostileInput, PlanListingsOverTheLimitAreRefusedBeforeAnyOutput) {
               std::string::npos)
         << run.err;
   }
+}
+
+// Bad flags and inputs are refused (exit 2, one short line) before anything else happens.
+
+TEST(CliHostileInput, RunRefusesBadInputBeforeLookingForAGpu) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"run", "--layout", "grouped_contiguous", "--group-m", "64,64", "--n", "2112", "--k", "7168",
+       "--config", "auto:-1"},
+      {"run", "--layout", "grouped_contiguous", "--group-m", "8192,,1", "--n", "2112", "--k", "7168",
+       "--config", "auto"},
+      {"run", "--m", "0", "--n", "2112", "--k", "7168", "--config", "bm128_bn128_s4_mc0_sm132_rN8_sk1"},
+      {"run", "--m", "-5", "--n", "2112", "--k", "7168", "--config", "bm128_bn128_s4_mc0_sm132_rN8_sk1"},
+  };
+  for (const std::vector<std::string>& args : cases) {
+    const Measured run = run_measured(args);
+    SCOPED_TRACE(args[4] + " " + args.back());
+    // Before: exit 3 (no GPU) on a machine without one, whatever the input.
+    EXPECT_EQ(run.outcome.exit_code, 2) << run.err;
+    EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;
+    // Before: `--m 0` named its range with the 309 digits of DBL_MAX.
+    EXPECT_LT(run.err.size(), 300u) << run.err;
+  }
+  EXPECT_NE(run_measured(cases[2]).err.find("[1, 2147483647]"), std::string::npos);
+}
+
+TEST(CliHostileInput, ANanThresholdIsRefusedInOneLineWithoutSourcePaths) {
+  const std::string run = std::string(GEMMTUNE_TEST_FIXTURES) + "/run_small";
+  for (const char* value : {"nan", "inf", "-1"}) {
+    const Measured compare = run_measured({"compare", run, run, "--threshold", value});
+    EXPECT_EQ(compare.outcome.exit_code, 2) << compare.err;
+    EXPECT_EQ(compare.err.find(".cpp:"), std::string::npos) << compare.err;
+    EXPECT_EQ(compare.err.find(".hpp:"), std::string::npos) << compare.err;
+    EXPECT_NE(compare.err.find("--threshold"), std::string::npos) << compare.err;
+  }
+}
+
+TEST(CliHostileInput, ANegativeMaskedMaxMIsNamedAsItself) {
+  const test::TempDir dir;
+  const std::string file = dir.write(
+      "masked.json", R"({"name": "masked", "problems": [{"op": "grouped_masked", "n": 4096,
+        "k": 7168, "max_m": -4, "groups": [[1, 2]]}]})");
+  const Measured plan = run_measured({"plan", "--shapes", file});
+  EXPECT_EQ(plan.outcome.exit_code, 2) << plan.err;
+  // Before: "M -8 must be >= 1", a number the file does not hold.
+  EXPECT_NE(plan.err.find(file + ": /problems/0/max_m: max_m -4 must be >= 1"), std::string::npos)
+      << plan.err;
 }
 
 }  // namespace
