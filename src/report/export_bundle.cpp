@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/smem_layout.hpp"
 #include "report/export.hpp"
+#include "report/bundle/embedded_bundle_files.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -148,6 +149,11 @@ std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vecto
   };
   for (const BundleKernel& k : kernels) {
     files.push_back({cubin_path(k.config), std::string(k.cubin.begin(), k.cubin.end())});
+  }
+  // What a Python or C caller builds the bundle's shared library from, and the Python module
+  // (src/report/README.md "From Python").
+  for (const EmbeddedFile& f : embedded_bundle_files()) {
+    files.push_back({std::string(f.name), std::string(f.contents)});
   }
   return files;
 }

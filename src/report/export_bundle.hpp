@@ -12,6 +12,9 @@
 ///   gemmtune_params.h             copied from kernels/: the kernel's parameter struct
 ///   manifest.json                 `gemmtune.bundle/1`: versions, GPU, per-kernel facts, hashes
 ///   cubins/<config>.cubin         one per kernel, for loading from the folder
+///   gemmtune_bundle_capi.{h,cpp}  from src/report/bundle/: a C ABI over the dispatcher
+///   build.sh                      builds it into libgemmtune_bundle.so (C++17, libcuda only)
+///   gemmtune_bundle.py            the Python module over that library (ctypes)
 #include <string>
 #include <vector>
 

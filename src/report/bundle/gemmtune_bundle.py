@@ -261,7 +261,12 @@ def _build_library(directory):
     script = os.path.join(directory, "build.sh")
     if not os.path.isfile(script):
         raise BundleLoadError(f"{directory}: no {LIBRARY_NAME} and no build.sh to build it")
-    with open(os.path.join(directory, ".build.lock"), "w") as lock:
+    try:
+        lock = open(os.path.join(directory, ".build.lock"), "w")
+    except OSError as e:
+        raise BundleLoadError(f"{directory}: cannot build {LIBRARY_NAME} there ({e.strerror}); "
+                              f"run sh {script} OUTPUT elsewhere and copy it in")
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.path.isfile(os.path.join(directory, LIBRARY_NAME)):
             return
