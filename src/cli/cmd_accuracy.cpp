@@ -5,7 +5,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/sweep_cli.hpp"
+#include "core/atomic_file.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/legality_entry.hpp"
@@ -83,20 +88,14 @@ std::vector<int64_t> parse_k_list(const std::string& text) {
   return ks;
 }
 
-/// Creates `dir` and checks a file can be written there, before any long computation.
+/// Creates `dir` (a link there is refused) and checks a file can be written there, before any
+/// long computation.
 void check_writable(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
-    throw Error(kExitIoError, one_line("--out " + dir.string() + ": cannot create folder: " +
-                                       (ec ? ec.message() : std::string("a file is in the way"))));
+  make_real_folder(dir, "--out");
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw Error(kExitIoError, one_line("--out " + dir.string() + ": cannot write into the folder: " +
+                                       std::strerror(errno)));
   }
-  const std::filesystem::path probe = dir / ".gemmtune-write-test";
-  std::ofstream(probe) << "";
-  if (!std::filesystem::exists(probe)) {
-    throw Error(kExitIoError, one_line("--out " + dir.string() + ": cannot write into the folder"));
-  }
-  std::filesystem::remove(probe, ec);
 }
 
 

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/config_space.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
@@ -21,7 +23,6 @@
 #include "core/stopwatch.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
-#include "report/render.hpp"
 
 namespace gemmtune::cli {
 namespace {
@@ -68,23 +69,23 @@ int run_compile(const CompileOptions& o) {
   spdlog::info("compiling {} kernel(s) on {} thread(s), cache {}", configs.size(),
                o.jobs == 0 ? std::string("all") : std::to_string(o.jobs),
                jit::cache_dir().string());
+  // NOTE: --cubin-out is checked before compiling and appears whole (core/atomic_file.hpp).
+  std::optional<StagedFolder> cubin_folder;
+  if (!o.cubin_out.empty()) cubin_folder.emplace(o.cubin_out, "cubins", "--cubin-out");
   const auto start = std::chrono::steady_clock::now();
   const std::vector<jit::CompileResult> results = jit::build_kernels(configs, o.jobs);
   const double wall_s =
       seconds_since(start);
   const jit::BuildCounts counts = jit::count_builds(results);
   std::vector<std::string> cubin_paths(results.size());
-  if (!o.cubin_out.empty()) {
-    std::vector<std::pair<std::string, std::string>> files;
+  if (cubin_folder) {
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i].ok) continue;
-      files.emplace_back(to_string(configs[i]) + ".cubin",
-                         std::string(results[i].cubin.begin(), results[i].cubin.end()));
+      cubin_paths[i] = cubin_folder->write(to_string(configs[i]) + ".cubin",
+                                           std::string_view(results[i].cubin.data(), results[i].cubin.size()))
+                           .string();
     }
-    const std::vector<std::filesystem::path> written = report::write_text_files(o.cubin_out, files);
-    for (size_t i = 0, w = 0; i < results.size(); ++i) {
-      if (results[i].ok) cubin_paths[i] = written[w++].string();
-    }
+    cubin_folder->commit();
   }
   std::vector<double> miss_seconds;
   nlohmann::json rows = nlohmann::json::array();
@@ -153,8 +154,9 @@ void register_compile(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--json", options->json, "print JSON (schema gemmtune.compile/1)");
   cmd->add_option("--cubin-out", options->cubin_out,
-                  "also write each kernel built to DIR/<config>.cubin (created if needed), the "
-                  "binary run and sweep launch; for nvdisasm / cuobjdump -sass");
+                  "also write each kernel built to DIR/<config>.cubin, the binary run and sweep "
+                  "launch, for nvdisasm / cuobjdump -sass; DIR is new, empty, or an earlier "
+                  "--cubin-out (replaced whole)");
   cmd->callback([options, &exit_code] { exit_code = run_compile(*options); });
 }
 

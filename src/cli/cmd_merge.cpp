@@ -33,7 +33,7 @@ void check_distinct_inputs(const MergeFlags& f) {
     for (size_t j = 0; j < i; ++j) {
       std::error_code ec;
       if (std::filesystem::equivalent(f.dirs[i], f.dirs[j], ec) && !ec) {
-        throw Error(kExitUsage, one_line("merge: " + f.dirs[i] + " and " + f.dirs[j] +
+        throw Error(kExitUsage, one_line("cannot merge: " + f.dirs[j] + " and " + f.dirs[i] +
                                          " are the same folder; give each run folder once"));
       }
     }

@@ -103,7 +103,8 @@ std::vector<fs::path> links_inside(const fs::path& dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it->is_symlink(ec)) links.push_back(fs::relative(it->path(), dir, ec));
+    // NOTE: lexically: fs::relative() would resolve the very link it names.
+    if (it->is_symlink(ec)) links.push_back(it->path().lexically_relative(dir));
     if (links.size() >= 3) break;
   }
   if (ec) throw Error(kExitIoError, one_line(dir.string() + ": cannot list folder: " + ec.message()));
@@ -162,7 +163,8 @@ void make_real_folder(const fs::path& dir, const std::string& flag) {
     if (!S_ISDIR(st.st_mode)) throw Error(kExitUsage, one_line(flag + " " + dir.string() + ": is not a folder"));
     return;
   }
-  if (errno != ENOENT) throw_io(dir, "cannot inspect", errno);
+  // NOTE: ENOTDIR (a file above it) falls through to create_directories(), which names it.
+  if (errno != ENOENT && errno != ENOTDIR) throw_io(flag + " " + dir.string(), "cannot inspect", errno);
   std::error_code ec;
   fs::create_directories(plain, ec);
   if (ec) {
@@ -181,15 +183,23 @@ std::vector<fs::path> write_files_into(const fs::path& dir, const std::string& f
   return written;
 }
 
-bool is_output_of_kind(const fs::path& dir, std::string_view kind) {
+namespace {
+
+/// The kind named by `dir`'s marker ("" without a marker; a link as the marker does not count).
+std::string output_kind(const fs::path& dir) {
   const fs::path marker = dir / kOutputMarker;
   struct stat st {};
-  if (::lstat(marker.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::lstat(marker.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
   std::ifstream in(marker);
   std::string line;
   std::getline(in, line);
-  return line == "gemmtune-output " + std::string(kind);
+  constexpr std::string_view kPrefix = "gemmtune-output ";
+  return line.rfind(kPrefix, 0) == 0 ? one_line(line.substr(kPrefix.size(), 64)) : "";
 }
+
+}  // namespace
+
+bool is_output_of_kind(const fs::path& dir, std::string_view kind) { return output_kind(dir) == kind; }
 
 StagedFolder::StagedFolder(fs::path target, std::string kind, std::string flag)
     : target_(std::move(target)), kind_(std::move(kind)), flag_(std::move(flag)) {
@@ -207,23 +217,26 @@ StagedFolder::StagedFolder(fs::path target, std::string kind, std::string flag)
     std::error_code ec;
     const bool empty = fs::is_empty(plain, ec);
     if (ec) throw Error(kExitIoError, one_line(named + ": cannot list folder: " + ec.message()));
-    if (!empty && !is_output_of_kind(plain, kind_)) {
+    if (const std::string found = output_kind(plain); !empty && found != kind_) {
       throw Error(kExitUsage,
-                  one_line(named + ": is not empty and was not written by gemmtune as a " + kind_ +
-                           " (no " + kOutputMarker + " naming it): give a new or empty folder"));
+                  one_line(found.empty()
+                               ? named + ": is not empty and holds no gemmtune output (no " +
+                                     kOutputMarker + "): give a new or empty folder"
+                               : named + ": holds a gemmtune " + found + " output, not a " + kind_ +
+                                     " one: give another folder"));
     }
     if (const std::vector<fs::path> links = links_inside(plain); !links.empty()) {
       throw Error(kExitUsage, one_line(named + ": holds a symbolic link (" + links.front().string() +
                                        "); refusing to replace a folder with links in it"));
     }
-  } else if (errno != ENOENT) {
-    throw_io(target_, "cannot inspect", errno);
+  } else if (errno != ENOENT && errno != ENOTDIR) {
+    throw_io(named, "cannot inspect", errno);
   } else {
     std::error_code ec;
     fs::create_directories(plain.parent_path(), ec);
     if (ec) {
-      throw Error(kExitIoError, one_line(plain.parent_path().string() +
-                                         ": cannot create folder: " + ec.message()));
+      throw Error(kExitIoError, one_line(named + ": cannot create folder " + plain.parent_path().string() +
+                                         ": " + ec.message()));
     }
   }
   for (int attempt = 0; staging_.empty(); ++attempt) {
@@ -254,7 +267,17 @@ fs::path StagedFolder::write(const fs::path& relative, std::string_view bytes) {
                                          ": cannot create folder: " + ec.message()));
     }
   }
-  write_file_atomically(staging_ / normal, bytes);
+  try {
+    write_file_atomically(staging_ / normal, bytes);
+  } catch (const Error& e) {
+    // NOTE: the message names the file as the user will look for it, not its staging path.
+    std::string message = e.what();
+    const std::string staging = plain_path(staging_).string();
+    if (const size_t at = message.find(staging); at != std::string::npos) {
+      message.replace(at, staging.size(), target_.string());
+    }
+    throw Error(e.code(), message);
+  }
   return target_ / normal;
 }
 

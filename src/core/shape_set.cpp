@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -165,6 +166,25 @@ void read_problem(const JsonInput& input, const json& entry, const std::string& 
   }
 }
 
+/// The shape set's name becomes a folder (`sweep` writes runs/<name>, `--shard` runs/<name>-
+/// shard-I-of-N), so it must be one plain folder name: it can never climb out of runs/ or name
+/// runs/ itself.
+void check_set_name(const JsonInput& input, const std::string& name) {
+  constexpr size_t kMaxNameBytes = 100;
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  };
+  if (name.empty()) input.fail("/name", "empty: give a folder name of letters, digits, '.', '_' or '-'");
+  if (name.size() > kMaxNameBytes) {
+    input.fail("/name", fmt::format("{} bytes, more than {}: give a shorter name", name.size(), kMaxNameBytes));
+  }
+  if (name == "." || name == ".." || !std::all_of(name.begin(), name.end(), plain)) {
+    input.fail("/name", fmt::format("'{}' is not a plain folder name: use letters, digits, '.', '_' "
+                                    "or '-' (not \".\" or \"..\")", name));
+  }
+}
+
 }  // namespace
 
 ShapeSet load_shape_set(const std::string& path, int64_t device_memory_bytes) {
@@ -176,6 +196,7 @@ ShapeSet load_shape_set(const std::string& path, int64_t device_memory_bytes) {
                .description = "",
                .path = path,
                .problems = {}};
+  check_set_name(input, set.name);
   if (const json* value = JsonInput::optional_member(root, "description")) {
     set.description = input.to_string(*value, "/description");
   }

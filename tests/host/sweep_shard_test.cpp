@@ -286,7 +286,7 @@ TEST_F(ShardCli, MergeRefusesMissingDuplicatedAndMismatchedShards) {
   };
   expect_refused(merge({"s1", "s3"}, "m"), "missing shard(s) 2 of 3");
   EXPECT_FALSE(std::filesystem::exists(dir("m")));
-  expect_refused(merge({"s1", "s2", "s2", "s3"}, "m"), "shard 2/3 given 2 times");
+  expect_refused(merge({"s1", "s2", "s2", "s3"}, "m"), "are the same folder");
   // Another GPU model, N, timing mode, run-off regime or budget (plan) than the first shard's.
   use_worker("--gpu-name OtherGPU");
   ASSERT_EQ(sweep("3/3", "gpu3").exit_code, 0);
