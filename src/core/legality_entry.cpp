@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "core/error.hpp"
 
 namespace gemmtune {
@@ -78,7 +80,13 @@ KernelConfig require_legal_config(std::string_view text, const ConfigSource& sou
 
 KernelConfig require_recorded_config(std::string_view text, const ConfigSource& source,
                                      const Problem& problem) {
-  return require_legal_config(text, source, problem, DeviceLimits{}, RuleSet::kWithoutRegisterBudget);
+  // NOTE: the SM count and the memory are the measuring GPU's, which a reader does not know (a
+  // table checked on another GPU: `check` skips what that GPU cannot run); the shared memory per
+  // block is the same on every sm_90a part.
+  const DeviceLimits any_hopper{.sm_count = std::numeric_limits<int>::max(),
+                                .smem_per_block_bytes = kHopperSmemPerBlockBytes,
+                                .device_memory_bytes = std::numeric_limits<int64_t>::max()};
+  return require_legal_config(text, source, problem, any_hopper, RuleSet::kWithoutRegisterBudget);
 }
 
 KernelConfig require_legal_config_alone(std::string_view text, const ConfigSource& source,

@@ -48,7 +48,8 @@ KernelConfig require_legal_config(std::string_view text, const ConfigSource& sou
                                   RuleSet rules = RuleSet::kAll);
 
 /// A config recorded with a measurement (a tuning table's entry, a run folder's record): as
-/// require_legal_config() under an H200's limits, without the register budget (RuleSet).
+/// require_legal_config() without the register budget (RuleSet) and without the measuring
+/// GPU's own limits (SM count, memory), which only a command that has the GPU can judge.
 KernelConfig require_recorded_config(std::string_view text, const ConfigSource& source,
                                      const Problem& problem);
 

@@ -83,7 +83,8 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
       "// gemmtune {} (git {}): {} kernels of family sm90_fp8_gemm_1d2d, NVRTC {}, {}.\n"
       "// Table tuned on {} (driver {}, CUDA {}) by gemmtune {} (git {}), timing mode {}; "
       "{} entries, {} grouped entries.\n",
-      GEMMTUNE_VERSION, build_git_rev(), kernels.size(), build.nvrtc_version, build.arch,
+      GEMMTUNE_VERSION, build_git_rev(), kernels.size(), cpp_comment_text(build.nvrtc_version),
+      cpp_comment_text(build.arch),
       cpp_comment_text(table.env.gpu_name), cpp_comment_text(table.env.driver), cpp_comment_text(table.env.cuda_runtime),
       cpp_comment_text(env_field(table, "tool_version")), cpp_comment_text(env_field(table, "git_rev")),
       cpp_comment_text(table.env.timing_mode), entries.size(), grouped.size());

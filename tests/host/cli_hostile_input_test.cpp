@@ -80,7 +80,7 @@ TEST(CliHostileInput, CompileRefusesAnIllegalConfigNamingTheRule) {
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err,
-            "gemmtune: error: --config bm999_bn160_s5_mcA_sm132_rN8_sk1 is illegal: block_m: "
+            "gemmtune: error: --config: config \"bm999_bn160_s5_mcA_sm132_rN8_sk1\": block_m: "
             "block_m 999 is not 64, 128, 192 or 256 (one to three math warpgroups of 64-row "
             "wgmma slices)\n");
   const struct {
@@ -213,7 +213,7 @@ TEST(CliHostileInput, RunRefusesBadInputBeforeLookingForAGpu) {
     SCOPED_TRACE(args[4] + " " + args.back());
     // Before: exit 3 (no GPU) on a machine without one, whatever the input.
     EXPECT_EQ(run.outcome.exit_code, 2) << run.err;
-    EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;
+    EXPECT_EQ(run.err.find("GPU"), std::string::npos) << run.err;
     // Before: `--m 0` named its range with the 309 digits of DBL_MAX.
     EXPECT_LT(run.err.size(), 300u) << run.err;
   }

@@ -312,9 +312,10 @@ TEST(SweepRunoff, ARecordsClockOfTheWrongTypeNamesItsField) {
 
 TEST(SweepRunoff, ARunoffRecordMustContainItsOwnConfig) {
   report::Json j = report::Json::parse(R"({"schema":"gemmtune.run/1",
-    "problem":{"m":64,"n":2112,"k":7168},"kind":"side_by_side","config":"a",
+    "problem":{"m":64,"n":2112,"k":7168},"kind":"side_by_side",
+    "config":"bm64_bn128_s6_mc0_sm132_rN8_sk1",
     "disposition":"passed","reason":"","timing":{"median_us":5.0,"spread_rel":0.01},
-    "runoff":[{"config":"b","median_us":6.0}]})");
+    "runoff":[{"config":"bm64_bn64_s8_mc0_sm132_rN8_sk2","median_us":6.0}]})");
   EXPECT_NE(catch_error([&] { (void)report::parse_run_record(j, report::JsonAt{"runs.jsonl:3"}); })
                 .message.find("runs.jsonl:3: $.runoff: does not contain"),
             std::string::npos);

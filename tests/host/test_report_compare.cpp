@@ -90,7 +90,7 @@ TEST(ReportCompare, MissingFailedAndNewOnlyShapes) {
   EXPECT_TRUE(r.regression());             // because of FAILED_IN_NEW only
   EXPECT_EQ(r.count(CompareStatus::kSlower), 0);
 
-  entry(next, 2112, 4096).config = "bm128_bn176_s5_mcA_sm132_rN8_sk1";
+  entry(next, 2112, 4096).config = "bm128_bn160_s5_mcA_sm132_rN8_sk1";
   EXPECT_FALSE(compare_tables(fixture_table(), next, {}).regression());  // MISSING only warns
 }
 

@@ -64,10 +64,10 @@ TEST(ReportExport, CppHeaderCompilesAndSelectsTheNearestTunedM) {
       {1, 2112, 7168, "bm64_bn64_s8_mc0_sm132_rN8_sk2"},        // below every tuned M: smallest
       {64, 2112, 7168, "bm64_bn64_s8_mc0_sm132_rN8_sk2"},       // exact
       {65, 2112, 7168, "bm128_bn64_s8_mc0_sm132_rN8_sk2"},      // smallest tuned M >= m
-      {129, 2112, 7168, "bm128_bn176_s5_mcA_sm132_rN8_sk1"},
-      {100000, 2112, 7168, "bm128_bn176_s5_mcA_sm132_rN8_sk1"}, // above every tuned M: largest
-      {64, 7168, 16384, "bm128_bn224_s4_mcA_sm132_rN8_sk1"},    // M=64 had no passing config
-      {8192, 7168, 16384, "bm128_bn224_s4_mcA_sm132_rN8_sk1"},
+      {129, 2112, 7168, "bm128_bn160_s5_mcA_sm132_rN8_sk1"},
+      {100000, 2112, 7168, "bm128_bn160_s5_mcA_sm132_rN8_sk1"}, // above every tuned M: largest
+      {64, 7168, 16384, "bm128_bn192_s4_mcA_sm132_rN8_sk1"},    // M=64 had no passing config
+      {8192, 7168, 16384, "bm128_bn192_s4_mcA_sm132_rN8_sk1"},
   };
   for (const Case& c : cases) {
     const Config* got = select(c.m, c.n, c.k);
@@ -78,7 +78,7 @@ TEST(ReportExport, CppHeaderCompilesAndSelectsTheNearestTunedM) {
   }
   if (select(64, 2112, 4096) != nullptr || select(64, 7168, 7168) != nullptr) return 2;
   const Config* c = select(4096, 2112, 7168);
-  if (c->block_m != 128 || c->block_n != 176 || c->stages != 5 || c->multicast != 'A' ||
+  if (c->block_m != 128 || c->block_n != 160 || c->stages != 5 || c->multicast != 'A' ||
       c->num_sms != 132 || c->raster != 'N' || c->group != 8 || c->split_k != 1) return 3;
   if (select(64, 2112, 7168)->split_k != 2 || select(64, 2112, 7168)->multicast != '0') return 4;
   if (kNumEntries != 4) return 5;)";

@@ -36,8 +36,8 @@ const BundleBuild kBuild{.nvrtc_version = "13.0", .params_header = "// params\n"
 TEST(ReportExportBundle, CarriesTheDistinctTunedConfigsSortedByName) {
   std::vector<std::string> names;
   for (const KernelConfig& c : bundle_configs(fixture_table())) names.push_back(to_string(c));
-  EXPECT_EQ(names, (std::vector<std::string>{"bm128_bn176_s5_mcA_sm132_rN8_sk1",
-                                             "bm128_bn224_s4_mcA_sm132_rN8_sk1",
+  EXPECT_EQ(names, (std::vector<std::string>{"bm128_bn160_s5_mcA_sm132_rN8_sk1",
+                                             "bm128_bn192_s4_mcA_sm132_rN8_sk1",
                                              "bm128_bn64_s8_mc0_sm132_rN8_sk2",
                                              "bm64_bn64_s8_mc0_sm132_rN8_sk2"}));
 }
@@ -58,8 +58,8 @@ TEST(ReportExportBundle, WritesTheDocumentedFiles) {
   EXPECT_EQ(paths, (std::vector<std::string>{
                        "gemmtune_bundle.h", "gemmtune_bundle_cubins.h", "sm90_fp8_gemm_1d2d_bundle.h",
                        "sm90_fp8_gemm_1d2d_launch.h", "gemmtune_params.h", "manifest.json",
-                       "cubins/bm128_bn176_s5_mcA_sm132_rN8_sk1.cubin",
-                       "cubins/bm128_bn224_s4_mcA_sm132_rN8_sk1.cubin",
+                       "cubins/bm128_bn160_s5_mcA_sm132_rN8_sk1.cubin",
+                       "cubins/bm128_bn192_s4_mcA_sm132_rN8_sk1.cubin",
                        "cubins/bm128_bn64_s8_mc0_sm132_rN8_sk2.cubin",
                        "cubins/bm64_bn64_s8_mc0_sm132_rN8_sk2.cubin",
                        // src/report/bundle/, for Python and C callers
@@ -82,11 +82,11 @@ TEST(ReportExportBundle, ManifestCarriesVersionsGpuFactsAndHashes) {
   EXPECT_EQ(m.at("table").at("timing_mode"), t.env.timing_mode);
   EXPECT_NE(m.at("selection_rule").get<std::string>().find("smallest tuned m >= M"), std::string::npos);
   ASSERT_EQ(m.at("kernels").size(), 4u);
-  const Json& k = m.at("kernels")[0];  // bm128_bn176_s5_mcA
-  KernelConfig c{.block_m = 128, .block_n = 176, .stages = 5, .multicast = Multicast::kA};
-  EXPECT_EQ(k.at("config"), "bm128_bn176_s5_mcA_sm132_rN8_sk1");
-  EXPECT_EQ(k.at("symbol"), "sm90_fp8_gemm_1d2d_bm128_bn176_s5_mcA_sm132_rN8_sk1");
-  EXPECT_EQ(k.at("cubin"), "cubins/bm128_bn176_s5_mcA_sm132_rN8_sk1.cubin");
+  const Json& k = m.at("kernels")[0];  // bm128_bn160_s5_mcA
+  KernelConfig c{.block_m = 128, .block_n = 160, .stages = 5, .multicast = Multicast::kA};
+  EXPECT_EQ(k.at("config"), "bm128_bn160_s5_mcA_sm132_rN8_sk1");
+  EXPECT_EQ(k.at("symbol"), "sm90_fp8_gemm_1d2d_bm128_bn160_s5_mcA_sm132_rN8_sk1");
+  EXPECT_EQ(k.at("cubin"), "cubins/bm128_bn160_s5_mcA_sm132_rN8_sk1.cubin");
   EXPECT_EQ(k.at("cubin_bytes"), 37);
   EXPECT_EQ(k.at("cubin_fnv1a64"), "0000000000000011");
   EXPECT_EQ(k.at("smem_bytes"), smem_layout(c).total_bytes);
@@ -101,10 +101,10 @@ TEST(ReportExportBundle, ManifestCarriesVersionsGpuFactsAndHashes) {
 TEST(ReportExportBundle, HeaderListsKernelFactsAndSortedEntries) {
   const TuningTable t = fixture_table();
   const std::string h = bundle_header(t, fake_kernels(t), kBuild);
-  const KernelConfig c{.block_m = 128, .block_n = 176, .stages = 5, .multicast = Multicast::kA};
-  EXPECT_NE(h.find("{\"bm128_bn176_s5_mcA_sm132_rN8_sk1\", \"sm90_fp8_gemm_1d2d_bm128_bn176_s5_mcA_sm132_rN8_sk1\",\n"
-                   "     {128, 176, launch::Multicast::kA, 1, 132, 384, " +
-                   std::to_string(smem_layout(c).total_bytes) + ", 32, launch::GroupLayout::kNone, 0, 2}},"),
+  const KernelConfig c{.block_m = 128, .block_n = 160, .stages = 5, .multicast = Multicast::kA};
+  EXPECT_NE(h.find("{\"bm128_bn160_s5_mcA_sm132_rN8_sk1\", \"sm90_fp8_gemm_1d2d_bm128_bn160_s5_mcA_sm132_rN8_sk1\",\n"
+                   "     {128, 160, launch::Multicast::kA, 1, 132, 384, " +
+                   std::to_string(smem_layout(c).total_bytes) + ", 64, launch::GroupLayout::kNone, 0, 2}},"),
             std::string::npos) << h;
   // Entries sorted by (n, k, m), each pointing at its kernel's index.
   const size_t first = h.find("    {2112, 7168, 64, 3, \"qkv_a_proj\"},");

@@ -44,7 +44,7 @@ TEST(ReportTuningTable, SelectsFastestPassedNeverAFasterFailedOne) {
   EXPECT_EQ(m64.dispositions.at("compile_failed"), 1);
   // M=128: incorrect at 11.0 µs, passed at 13.2 µs.
   EXPECT_EQ(entry(t, 2112, 7168, 128).config, "bm128_bn64_s8_mc0_sm132_rN8_sk2");
-  EXPECT_EQ(entry(t, 2112, 7168, 4096).config, "bm128_bn176_s5_mcA_sm132_rN8_sk1");
+  EXPECT_EQ(entry(t, 2112, 7168, 4096).config, "bm128_bn160_s5_mcA_sm132_rN8_sk1");
 }
 
 TEST(ReportTuningTable, NoPassingConfigGivesNullConfigAndAReason) {
@@ -173,14 +173,18 @@ RunRecord passed_record(RunKind kind, const std::string& config, double median_u
 
 // The card is power-capped and heats up over a problem's measurements, so the speedups come from
 // the side_by_side record (one interleaved Timer call), not from baselines measured minutes apart.
+// Two legal configs for 64 x 2112 x 7168 (table readers accept legal configs only).
+constexpr const char* kFast = "bm64_bn128_s6_mc0_sm132_rN8_sk1";
+constexpr const char* kSlow = "bm64_bn64_s8_mc0_sm132_rN8_sk2";
+
 TEST(ReportTuningTable, SpeedupsComeFromTheSideBySideRecordOfTheChosenConfig) {
   RunFolder folder;
   folder.env.timing_mode = "kernel";
   folder.runs.push_back(passed_record(RunKind::kCublasltHeuristic, "", 50.0));
   folder.runs.push_back(passed_record(RunKind::kCublasltBest, "", 40.0));
-  folder.runs.push_back(passed_record(RunKind::kGemmtune, "fast", 60.0));
-  folder.runs.push_back(passed_record(RunKind::kGemmtune, "slow", 70.0));
-  RunRecord other = passed_record(RunKind::kSideBySide, "slow", 30.0);  // not the chosen config
+  folder.runs.push_back(passed_record(RunKind::kGemmtune, kFast, 60.0));
+  folder.runs.push_back(passed_record(RunKind::kGemmtune, kSlow, 70.0));
+  RunRecord other = passed_record(RunKind::kSideBySide, kSlow, 30.0);  // not the chosen config
   other.side_by_side[RunKind::kCublasltHeuristic] = Timing{.median_us = 300.0};
   folder.runs.push_back(other);
   TuningTable table = build_tuning_table(folder);
@@ -188,13 +192,13 @@ TEST(ReportTuningTable, SpeedupsComeFromTheSideBySideRecordOfTheChosenConfig) {
   EXPECT_FALSE(before.side_by_side.has_value());
   EXPECT_DOUBLE_EQ(*speedup(before, RunKind::kCublasltHeuristic), 50.0 / 60.0);
 
-  RunRecord side = passed_record(RunKind::kSideBySide, "fast", 55.0);
+  RunRecord side = passed_record(RunKind::kSideBySide, kFast, 55.0);
   side.side_by_side[RunKind::kCublasltHeuristic] = Timing{.median_us = 66.0};
   folder.runs.push_back(side);
   table = build_tuning_table(folder);
   const TableEntry& e = table.problems.at(0).entries.at(0);
   ASSERT_TRUE(e.side_by_side.has_value());
-  EXPECT_EQ(e.config, "fast");
+  EXPECT_EQ(e.config, kFast);
   EXPECT_DOUBLE_EQ(e.median_us, 60.0);  // the sweep's measurement stays the entry's time
   EXPECT_DOUBLE_EQ(*speedup(e, RunKind::kCublasltHeuristic), 66.0 / 55.0);
   // No best baseline timed beside it: that speedup falls back to the separate measurements.
