@@ -229,8 +229,10 @@ class ExportedDsv3Quick : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     const fs::path table = kRepo / "results/h200-dense/tuning_table.json";
-    // A cubin left by an earlier export into the same folder must not survive this one.
+    // A cubin left by an earlier export into the same folder must not survive this one (the
+    // folder's marker says it is a bundle gemmtune wrote, which an export may replace whole).
     fs::create_directories(bundle() / "cubins");
+    test::write_bytes(bundle() / ".gemmtune-output", "gemmtune-output bundle\n");
     test::write_bytes(bundle() / "cubins/bm64_bn8_s2_mc0_sm132_rN8_sk1.cubin", "stale");
     export_result_ = new CommandResult(run("GEMMTUNE_CACHE_DIR=" + (dir_->path() / "cache").string() + " " +
                                            GEMMTUNE_BINARY + " export " + table.string() +
