@@ -1,6 +1,6 @@
 // `gemmtune compile --cubin-out`: the cubin written for SASS tools is the binary the kernel cache
-// holds (what `run` and `sweep` launch), byte for byte on a miss and on a hit; an unwritable
-// folder is one error line and exit 5.
+// holds (what `run` and `sweep` launch), byte for byte on a miss and on a hit; a --cubin-out
+// that is a file is refused with one error line and exit 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -62,12 +62,15 @@ TEST(CompileCli, CubinOutWritesTheCachedBinaryOnAMissAndOnAHit) {
   EXPECT_EQ(read_bytes(entry), bytes);
 }
 
-TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitFive) {
+// NOTE: an output folder that is a file is refused before any compile, like every output folder
+// gemmtune may not own (core/atomic_file.hpp): bad input, exit 2; the file is left as it was.
+TEST(CompileCli, CubinOutThatIsAFileIsOneErrorLineAndExitTwo) {
   const test::TempDir dir;
   const std::filesystem::path file = dir.path() / "not-a-folder";
   test::write_bytes(file, "x");
   const std::filesystem::path json = dir.path() / "out.json";
-  EXPECT_EQ(compile_cli(dir.path() / "cache", file, json, dir.path() / "err"), 5);
+  EXPECT_EQ(compile_cli(dir.path() / "cache", file, json, dir.path() / "err"), 2);
+  EXPECT_EQ(read_bytes(file), "x");
   const std::string err = read_bytes(dir.path() / "err");
   EXPECT_NE(err.find(file.string()), std::string::npos) << err;
 }
