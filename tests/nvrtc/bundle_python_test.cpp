@@ -23,22 +23,8 @@ const fs::path kRepo = fs::path(GEMMTUNE_TEST_FIXTURES).parent_path().parent_pat
 const std::string kCudaInclude = GEMMTUNE_CUDA_INCLUDE_DIR;
 const std::string kCudaLib = GEMMTUNE_CUDA_LIBRARY_DIR;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-/// Runs `command` through the shell, stdout and stderr together.
-CommandResult run(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  while (const size_t n = fread(buffer, 1, sizeof(buffer), pipe)) r.output.append(buffer, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using test::CommandResult;
+using test::run;
 
 /// The bundle of the first problem of the committed h200-dense table, cut to its first two
 /// entries (two kernels to compile), exported and built once for the tests below.

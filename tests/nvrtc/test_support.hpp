@@ -2,6 +2,9 @@
 // Shared helpers of the nvrtc tests: a private temporary cache folder per test and small sources.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -81,6 +84,24 @@ inline int count_children_with_prefix(const std::filesystem::path& dir, const st
     if (child.path().filename().string().rfind(prefix, 0) == 0) ++count;
   }
   return count;
+}
+
+/// Exit code and output of one shell command.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs `command` through the shell, stdout and stderr together.
+inline CommandResult run(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buffer[4096];
+  while (const size_t n = fread(buffer, 1, sizeof(buffer), pipe)) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace gemmtune::test
