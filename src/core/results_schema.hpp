@@ -2,7 +2,7 @@
 /// The one owner of the result schemas' names (src/report/README.md "Tuning table").
 /// Writers emit the current version; readers accept it and every older version listed here.
 ///
-/// gemmtune.run/2 and gemmtune.tuning_table/2 (2026-11-22, issue 11): a record's problem may be
+/// gemmtune.run/2 and gemmtune.tuning_table/2: a record's problem may be
 /// grouped ("op", "groups", "group_m", "max_m", "useful_rows": core/problem_json.hpp), with the
 /// cuBLASLt per-group baselines as kinds; a table problem has "op" and "groups", an entry the
 /// group sizes. A /1 record or table is a dense one: read as such, unchanged.

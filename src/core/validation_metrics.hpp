@@ -45,7 +45,7 @@ struct ValidationThresholds {
 /// be tighter than the hardware: Hopper's FP8 tensor cores keep about 14 mantissa bits while
 /// accumulating inside a 128-deep K block (DeepSeek-V3 technical report, sec. 3.3.2), so an
 /// element that nearly cancels differs from the exact FP32 reference by a few percent of the
-/// floor. Measured on the H200 (2026-11-21): cuBLASLt's own block-scaled GEMM 0.027 at
+/// floor. Measured on the H200: cuBLASLt's own block-scaled GEMM 0.027 at
 /// 16384x36864x7168, gemmtune 0.023 at 1024x576x128; 2e-2 rejected both. 0.1 keeps a 4x margin
 /// over cuBLASLt and stays 5x below the smallest localized error.
 inline constexpr ValidationThresholds kDequantizedReferenceThresholds{.max_diff = 1e-5, .max_rel_err = 0.1};

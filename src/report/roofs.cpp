@@ -8,7 +8,7 @@
 namespace gemmtune::report {
 namespace {
 
-// NOTE: what make_env_json wrote as `source` before roofs were measured (2026-11-23).
+// NOTE: what make_env_json wrote as `source` before roofs were measured.
 constexpr std::string_view kLegacySource = "shared/DEVICE.md, measured on an H200";
 
 }  // namespace

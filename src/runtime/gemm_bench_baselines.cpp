@@ -90,7 +90,7 @@ std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::s
 /// waited out the spin's 1 s timeout (session 49). An untimed launch before each probe fixed
 /// that but ran every probed algorithm twice: the probes took 2.2 ms each against call mode's
 /// 1.0, and a kernel-mode dsv3 sweep covered 174 of 198 problems in the 964 s where call mode's
-/// finished in 788 (2026-11-27). In call mode the load only
+/// finished in 788. In call mode the load only
 /// lengthens the host's call, which the enqueue check catches and probes again. The probes only
 /// rank a problem's algorithms against each other for the cut; the screening and the re-timing
 /// keep the sweep's own mode.
@@ -129,7 +129,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   screen_options.record_clocks = false;  // NOTE: an NVML query per screened algorithm adds up
   // NOTE: a smaller flush for the screening only (2x the L2 still evicts it): the 512 MiB memset
   // behind each of its 4 launches took ~0.5 ms of the ~2.7 ms per screened algorithm, and the
-  // screening of 214 k algorithms is 580 s of the full dsv3 sweep's 909 s (2026-11-23). The
+  // screening of 214 k algorithms is 580 s of the full dsv3 sweep's 909 s. The
   // finalists are re-timed with the full protocol, so no reported time changes.
   int device = 0, l2_bytes = 0;
   GT_CUDA_CHECK(cudaGetDevice(&device));
@@ -143,7 +143,7 @@ Measurement ProblemBench::measure_cublaslt_best(const CublasLtBestOptions& optio
   // NOTE: a probe pass, then the screening of the probes' fastest few: most of the 512-1536
   // configurations of a problem are far slower than the best (on dsv3's largest rows the mean
   // screened one took 12x the best's time), and their two screening samples and trial launch
-  // made the search 610 s of a full dsv3 sweep's 1105 s on one H200 (2026-11-27).
+  // made the search 610 s of a full dsv3 sweep's 1105 s on one H200.
   std::vector<double> probe_times_us;
   std::vector<size_t> probed;  // index into found.valid of each probe time
   ProbeTally tally;

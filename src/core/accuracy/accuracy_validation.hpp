@@ -13,7 +13,7 @@
 /// the whole-output RMS is it, within the row-to-row spread. Massive activations put a few rows
 /// (tokens) 1e3-1e4x above the rest; their products are ~15x the whole-output RMS, and an
 /// element of such a row that cancels is judged against a floor 15x too small. Measured on the
-/// H200 (2026-11-22, 7f3a7dd:results/2026-11-22-accuracy-h200): 10 of 210 judged entries failed the
+/// H200 (7f3a7dd:results/2026-11-22-accuracy-h200): 10 of 210 judged entries failed the
 /// dense bar, all on massive_activations, gemmtune and cuBLASLt alike (the same worst element
 /// where both ran), every worst element in a massive row: e.g. 1024x4096x512 block128, m=167
 /// n=2046, y = -2.65 with products up to 296, off by 0.30 (about 2^-10 of the largest product
