@@ -49,8 +49,6 @@ fi
 launcher=()
 if command -v ccache > /dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  # NOTE: ccache caches compiles that use the precompiled headers only with this sloppiness.
-  export CCACHE_SLOPPINESS=pch_defines,time_macros
 fi
 mkdir -p "$build_dir"
 echo "setup: configuring $build_dir (Release, tests $with_tests)" >&2

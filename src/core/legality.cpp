@@ -10,10 +10,6 @@
 namespace gemmtune {
 namespace {
 
-Legality illegal(std::string_view rule_id, std::string reason) {
-  return {.legal = false, .rule_id = std::string(rule_id), .reason = std::move(reason)};
-}
-
 // a * b, or nullopt when it overflows int64.
 std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
   int64_t product = 0;
@@ -54,7 +50,7 @@ Legality check_overflow(const Problem& p) {
   };
   for (const auto& product : products) {
     if (!product.value) {
-      return illegal("size_overflow", fmt::format("{} overflows int64 (M {}, N {}, K {})",
+      return Legality::illegal("size_overflow", fmt::format("{} overflows int64 (M {}, N {}, K {})",
                                                   product.name, p.m, p.n, p.k));
     }
   }
@@ -135,35 +131,35 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
   const std::string_view id = kLegalityRules[rule].id;
   const int64_t k_blocks = num_k_blocks(p.k);
   if (id == "multicast_a_n_blocks") {
-    return illegal(id, fmt::format("multicast A shares A between the CTAs of adjacent n-blocks: "
+    return Legality::illegal(id, fmt::format("multicast A shares A between the CTAs of adjacent n-blocks: "
                                    "N {} / block_n {} gives {} n-block(s), needs >= 2", p.n,
                                    c.block_n, ceil_div(p.n, c.block_n)));
   }
   if (id == "multicast_b_m_blocks") {
-    return illegal(id, fmt::format("multicast B shares B between the CTAs of adjacent m-blocks: "
+    return Legality::illegal(id, fmt::format("multicast B shares B between the CTAs of adjacent m-blocks: "
                                    "M {} / block_m {} gives {} m-block(s), needs >= 2", p.m,
                                    c.block_m, ceil_div(p.m, c.block_m)));
   }
   if (id == "split_k_range") {
-    return illegal(id, fmt::format("split_k {} is not in [1, min({}, {} k-blocks of K {})]",
+    return Legality::illegal(id, fmt::format("split_k {} is not in [1, min({}, {} k-blocks of K {})]",
                                    c.split_k, kMaxSplitK, k_blocks, p.k));
   }
   if (id == "split_k_empty_split") {
     const int64_t per_split = ceil_div(k_blocks, c.split_k);
-    return illegal(id, fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
+    return Legality::illegal(id, fmt::format("split_k {} over {} k-blocks gives {} k-blocks per split and "
                                    "leaves the last split empty ({} x {} >= {})", c.split_k,
                                    k_blocks, per_split, c.split_k - 1, per_split, k_blocks));
   }
   if (id == "fixed_k") {
-    return illegal(id, fmt::format("config {} is compiled for K {}, the problem has K {}",
+    return Legality::illegal(id, fmt::format("config {} is compiled for K {}, the problem has K {}",
                                    to_string(c), c.fixed_k, p.k));
   }
   if (id == "group_layout") {
-    return illegal(id, fmt::format("config {} computes {}, the problem is {}", to_string(c),
+    return Legality::illegal(id, fmt::format("config {} computes {}, the problem is {}", to_string(c),
                                    to_string(c.layout), to_string(p.layout)));
   }
   // split_k_workspace. NOTE: check_problem() has passed, so the operand bytes do not overflow.
-  return illegal(id, fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B > "
+  return Legality::illegal(id, fmt::format("operands {} B + split-K workspace of {} x M {} x N {} x 4 B > "
                                  "{} B device memory", problem_bytes(p)->total_bytes, c.split_k,
                                  p.m, p.n, limits.device_memory_bytes));
 }
@@ -172,24 +168,24 @@ Legality problem_rule_verdict(RuleIndex rule, const Problem& p, const KernelConf
 Legality check_groups(const Problem& p) {
   if (p.layout == GroupLayout::kNone) {
     if (p.groups() != 0 || p.max_m != 0) {
-      return illegal("groups", fmt::format("a dense problem has no groups (got {} groups, "
+      return Legality::illegal("groups", fmt::format("a dense problem has no groups (got {} groups, "
                                            "max_m {})", p.groups(), p.max_m));
     }
     return {};
   }
   if (p.groups() < 1 || p.groups() > kMaxGroups) {
-    return illegal("groups", fmt::format("{} groups is not in [1, {}] (the kernel's group table "
+    return Legality::illegal("groups", fmt::format("{} groups is not in [1, {}] (the kernel's group table "
                                          "in shared memory)", p.groups(), kMaxGroups));
   }
   const bool masked = p.layout == GroupLayout::kMasked;
   if (masked && p.max_m < 1) {
-    return illegal("groups", fmt::format("max_m {} must be >= 1", p.max_m));
+    return Legality::illegal("groups", fmt::format("max_m {} must be >= 1", p.max_m));
   }
   int64_t rows = 0;
   for (size_t g = 0; g < p.group_m.size(); ++g) {
     const int64_t r = p.group_m[g];
     if (r < 0 || (masked && r > p.max_m) || r > kMaxDimension) {
-      return illegal("groups", fmt::format("group {} has {} rows, not in [0, {}]", g, r,
+      return Legality::illegal("groups", fmt::format("group {} has {} rows, not in [0, {}]", g, r,
                                            masked ? p.max_m : kMaxDimension));
     }
     rows += r;  // <= 512 * (2^31 - 1): no overflow
@@ -197,13 +193,13 @@ Legality check_groups(const Problem& p) {
   const std::optional<int64_t> expected_m =
       masked ? checked_mul(p.groups(), p.max_m) : std::optional<int64_t>(rows);
   if (!expected_m || p.m != *expected_m) {
-    return illegal("groups", fmt::format("M {} is not {} (the {})", p.m,
+    return Legality::illegal("groups", fmt::format("M {} is not {} (the {})", p.m,
                                          expected_m ? fmt::format("{}", *expected_m) : "overflow",
                                          masked ? "groups times max_m" : "sum of the group rows"));
   }
   const std::optional<int64_t> b_rows = checked_mul(p.groups(), p.n);
   if (!b_rows || *b_rows > kMaxDimension) {
-    return illegal("groups", fmt::format("G {} x N {} rows of B exceed 2^31-1", p.groups(), p.n));
+    return Legality::illegal("groups", fmt::format("G {} x N {} rows of B exceed 2^31-1", p.groups(), p.n));
   }
   return {};
 }
@@ -231,29 +227,29 @@ Legality check_problem(const Problem& p, const DeviceLimits& limits) {
                                   {"k_range", 'K', p.k}};
   for (const Dimension& d : dimensions) {
     if (d.value < 1) {
-      return illegal(d.rule_id, fmt::format("{} {} must be >= 1", d.name, d.value));
+      return Legality::illegal(d.rule_id, fmt::format("{} {} must be >= 1", d.name, d.value));
     }
   }
   if (Legality overflow = check_overflow(p); !overflow.legal) return overflow;
   for (const Dimension& d : dimensions) {
     if (d.value > kMaxDimension) {
-      return illegal(d.rule_id, fmt::format("{} {} > {} (the kernel's sizes are 32-bit ints)",
+      return Legality::illegal(d.rule_id, fmt::format("{} {} > {} (the kernel's sizes are 32-bit ints)",
                                             d.name, d.value, kMaxDimension));
     }
   }
   if (p.n % 8 != 0) {
-    return illegal("n_alignment", fmt::format("N {} is not a multiple of 8: TMA needs 16-byte "
+    return Legality::illegal("n_alignment", fmt::format("N {} is not a multiple of 8: TMA needs 16-byte "
                                               "row strides (N bf16 values per row of D)", p.n));
   }
   if (p.k % 16 != 0) {
-    return illegal("k_alignment", fmt::format("K {} is not a multiple of 16: TMA needs 16-byte "
+    return Legality::illegal("k_alignment", fmt::format("K {} is not a multiple of 16: TMA needs 16-byte "
                                               "row strides (K e4m3 values per row of A and B)",
                                               p.k));
   }
   if (Legality groups = check_groups(p); !groups.legal) return groups;
   const std::optional<ProblemBytes> bytes = problem_bytes(p);
   if (!bytes || bytes->total_bytes > limits.device_memory_bytes) {
-    return illegal("device_memory",
+    return Legality::illegal("device_memory",
                    bytes ? fmt::format("operands need {} B (A {} + B {} + sA {} + sB {} + D {}) "
                                        "> {} B device memory", bytes->total_bytes, bytes->a_bytes,
                                        bytes->b_bytes, bytes->sa_bytes, bytes->sb_bytes,
@@ -278,35 +274,35 @@ bool split_k_workspace_fits(const Problem& p, int split_k, const DeviceLimits& l
 
 Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, RuleSet rules) {
   if (c.block_m != 64 && c.block_m != 128 && c.block_m != 192 && c.block_m != 256) {
-    return illegal("block_m", fmt::format("block_m {} is not 64, 128, 192 or 256 (one to three "
+    return Legality::illegal("block_m", fmt::format("block_m {} is not 64, 128, 192 or 256 (one to three "
                                           "math warpgroups of 64-row wgmma slices)", c.block_m));
   }
   // NOTE: the grouped schedules and the split-K sums are written for one or two math warpgroups.
   if (c.block_m == 192 && (c.layout != GroupLayout::kNone || c.split_k != 1)) {
-    return illegal("block_m_192",
+    return Legality::illegal("block_m_192",
                    fmt::format("block_m 192 (three math warpgroups) runs dense configs with "
                                "split_k 1, got {} with split_k {}",
                                c.layout == GroupLayout::kNone ? "dense" : "a grouped layout",
                                c.split_k));
   }
   if (c.block_n % 8 != 0 || c.block_n < 16 || c.block_n > 256) {
-    return illegal("block_n_range",
+    return Legality::illegal("block_n_range",
                    fmt::format("block_n {} is not {} (wgmma N sizes: multiples of 8 in [16, 256])",
                                c.block_n, c.block_n % 8 != 0 ? "a multiple of 8" : "in [16, 256]"));
   }
   if (!block_n_fits_two_scale_blocks(c.block_n)) {
-    return illegal("block_n_scale_blocks",
+    return Legality::illegal("block_n_scale_blocks",
                    fmt::format("block_n {} lets an N tile straddle three 128-wide scale blocks "
                                "of B; the kernel selects between at most two (allowed above 128: "
                                "{})", c.block_n, scale_block_friendly_block_ns()));
   }
   if (c.stages < 2) {
-    return illegal("stages", fmt::format("stages {} < 2: the TMA ring needs one stage loading "
+    return Legality::illegal("stages", fmt::format("stages {} < 2: the TMA ring needs one stage loading "
                                          "while another is consumed", c.stages));
   }
   const SmemLayout smem = smem_layout(c);
   if (smem.total_bytes > limits.smem_per_block_bytes) {
-    return illegal("smem", fmt::format("shared memory {} B > {} B limit ({})", smem.total_bytes,
+    return Legality::illegal("smem", fmt::format("shared memory {} B > {} B limit ({})", smem.total_bytes,
                                        limits.smem_per_block_bytes, smem_breakdown(c, smem)));
   }
   const int math_warpgroups = c.math_warpgroups();
@@ -321,35 +317,35 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, R
                           : c.split_k > 1     ? kMaxAccumFloats3WGSplitK
                                               : kMaxAccumFloats3WG;
   if (rules == RuleSet::kAll && accum_floats > accum_limit) {
-    return illegal("registers",
+    return Legality::illegal("registers",
                    fmt::format("accumulators need {} floats per math thread (({} + {} slices of 64 "
                                "rows) x block_n {} / 2) > {} budget with {} math warpgroup(s)",
                                accum_floats, accumulators, slices, c.block_n, accum_limit,
                                math_warpgroups));
   }
   if (c.num_sms < 1 || c.num_sms > limits.sm_count) {
-    return illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",
+    return Legality::illegal("num_sms", fmt::format("num_sms {} is not in [1, {}] (the device's SMs)",
                                           c.num_sms, limits.sm_count));
   }
   if (c.multicast != Multicast::kNone && c.num_sms % 2 != 0) {
-    return illegal("multicast_num_sms", fmt::format("multicast runs clusters of 2 CTAs: num_sms "
+    return Legality::illegal("multicast_num_sms", fmt::format("multicast runs clusters of 2 CTAs: num_sms "
                                                     "{} is odd", c.num_sms));
   }
   if (c.multicast == Multicast::kB && c.block_n % 16 != 0) {
-    return illegal("multicast_b_block_n",
+    return Legality::illegal("multicast_b_block_n",
                    fmt::format("multicast B has each CTA load half of block_n {} rows of B: {} "
                                "rows is not a multiple of 8", c.block_n, c.block_n / 2));
   }
   if (c.group < 1 || c.group > kMaxRasterGroup) {
-    return illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
+    return Legality::illegal("raster_group", fmt::format("raster group {} is not in [1, {}]", c.group,
                                                kMaxRasterGroup));
   }
   if (c.layout != GroupLayout::kNone && c.split_k != 1) {
-    return illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
+    return Legality::illegal("group_split_k", fmt::format("a grouped config has split_k 1, got {}",
                                                 c.split_k));
   }
   if (c.fixed_k > 0 && c.split_k > 1 && !c.splits_k_evenly()) {
-    return illegal("fixed_k_split_k",
+    return Legality::illegal("fixed_k_split_k",
                    fmt::format("split_k {} does not divide the {} K blocks of K {}, which a "
                                "config compiled for that K splits evenly (each split's unrolled "
                                "K loop runs a constant count)",

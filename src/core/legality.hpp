@@ -60,6 +60,10 @@ struct Legality {
   bool legal = true;
   std::string rule_id;  ///< empty when legal; else one of kLegalityRules
   std::string reason;   ///< empty when legal; else one line with the numbers involved
+
+  [[nodiscard]] static Legality illegal(std::string_view rule, std::string why) {
+    return {.legal = false, .rule_id = std::string(rule), .reason = std::move(why)};
+  }
 };
 
 /// A rule's id and a one-line summary (kernels/README.md "Legality rules", `plan --json`).

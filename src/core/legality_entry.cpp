@@ -26,10 +26,6 @@ constexpr size_t kMaxQuotedChars = 80;
                                                verdict.rule_id, verdict.reason)));
 }
 
-[[nodiscard]] Legality illegal(std::string_view rule, std::string reason) {
-  return {.legal = false, .rule_id = std::string(rule), .reason = std::move(reason)};
-}
-
 [[nodiscard]] KernelConfig parsed_or_refuse(std::string_view text, const ConfigSource& source) {
   ParsedConfig parsed = parse_canonical_config(text);
   if (!parsed.config) refuse(text, source, parsed.verdict);
@@ -41,11 +37,11 @@ constexpr size_t kMaxQuotedChars = 80;
 ParsedConfig parse_canonical_config(std::string_view text) {
   std::string error;
   std::optional<KernelConfig> config = parse_kernel_config(text, &error);
-  if (!config) return {.config = std::nullopt, .verdict = illegal(kConfigSyntaxRule, error)};
+  if (!config) return {.config = std::nullopt, .verdict = Legality::illegal(kConfigSyntaxRule, error)};
   const std::string canonical = to_string(*config);
   if (canonical != text) {
     return {.config = std::nullopt,
-            .verdict = illegal(kConfigSyntaxRule,
+            .verdict = Legality::illegal(kConfigSyntaxRule,
                                fmt::format("not in canonical form (that config is written {})",
                                            canonical))};
   }
@@ -55,13 +51,13 @@ ParsedConfig parse_canonical_config(std::string_view text) {
 Legality check_config_standalone(const KernelConfig& c, const DeviceLimits& limits) {
   if (Legality alone = check_config_alone(c, limits); !alone.legal) return alone;
   if (c.split_k < 1 || c.split_k > kMaxSplitK) {
-    return illegal("split_k_range",
+    return Legality::illegal("split_k_range",
                    fmt::format("split_k {} is not in [1, {}]", c.split_k, kMaxSplitK));
   }
   // NOTE: a member compiled for K runs that K only (rule fixed_k), so that K must be legal. How
   // split_k divides it is check_config_alone()'s rule fixed_k_split_k.
   if (c.fixed_k != 0 && c.fixed_k % 16 != 0) {
-    return illegal("k_alignment", fmt::format("compiled for K {}, which is not a multiple of 16 "
+    return Legality::illegal("k_alignment", fmt::format("compiled for K {}, which is not a multiple of 16 "
                                               "(16-byte TMA row stride of A and B)", c.fixed_k));
   }
   return {};

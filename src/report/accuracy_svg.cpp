@@ -14,8 +14,8 @@
 namespace gemmtune::report {
 namespace {
 
-constexpr double kWidthPx = 1200, kHeightPx = 560;
-constexpr double kPanelWidthPx = 420, kTopPx = 76, kBottomPx = 436;
+constexpr double kAccuracyWidthPx = 1200, kAccuracyHeightPx = 560;
+constexpr double kPanelWidthPx = 420, kAccuracyTopPx = 76, kAccuracyBottomPx = 436;
 constexpr double kPanelLeftPx[2] = {80, 660};
 constexpr const char* kColors[] = {"#1f77b4", "#e8590c", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                                    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aa3377"};
@@ -72,7 +72,7 @@ struct Axes {
                        : (x0 + x1) / 2;
   }
   [[nodiscard]] double py(double y) const {
-    return kBottomPx - (std::log10(y) - std::log10(y_lo)) / (std::log10(y_hi) - std::log10(y_lo)) * (kBottomPx - kTopPx);
+    return kAccuracyBottomPx - (std::log10(y) - std::log10(y_lo)) / (std::log10(y_hi) - std::log10(y_lo)) * (kAccuracyBottomPx - kAccuracyTopPx);
   }
 };
 
@@ -80,10 +80,10 @@ void draw_panel(std::string& svg, int panel, const std::string& title, const std
                 const std::vector<Series>& series, size_t color_offset) {
   const double x0 = kPanelLeftPx[panel], x1 = x0 + kPanelWidthPx;
   svg += fmt::format("<g id=\"panel-{}\">\n<text class=\"title\" x=\"{}\" y=\"{}\">{}</text>\n", panel, x0,
-                     kTopPx - 16, xml_escape(title));
+                     kAccuracyTopPx - 16, xml_escape(title));
   if (series.empty()) {
     svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">nothing measured</text>\n</g>\n", x0 + 20,
-                       (kTopPx + kBottomPx) / 2);
+                       (kAccuracyTopPx + kAccuracyBottomPx) / 2);
     return;
   }
   double k_lo = 1e300, k_hi = 0, y_lo = 1e300, y_hi = 0;
@@ -105,15 +105,15 @@ void draw_panel(std::string& svg, int panel, const std::string& title, const std
   for (double k = std::exp2(std::ceil(std::log2(ax.k_lo))); k <= ax.k_hi; k *= 2) {
     svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\"/>"
                        "<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:g}</text>\n",
-                       ax.px(k), kTopPx, ax.px(k), kBottomPx, ax.px(k), kBottomPx + 18, k);
+                       ax.px(k), kAccuracyTopPx, ax.px(k), kAccuracyBottomPx, ax.px(k), kAccuracyBottomPx + 18, k);
   }
-  svg += fmt::format("<rect class=\"axis\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\"/>\n", x0, kTopPx,
-                     kPanelWidthPx, kBottomPx - kTopPx);
+  svg += fmt::format("<rect class=\"axis\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\"/>\n", x0, kAccuracyTopPx,
+                     kPanelWidthPx, kAccuracyBottomPx - kAccuracyTopPx);
   svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">K (reduction length)</text>\n",
-                     (x0 + x1) / 2, kBottomPx + 40);
+                     (x0 + x1) / 2, kAccuracyBottomPx + 40);
   svg += fmt::format("<text class=\"label\" transform=\"translate({} {}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
-                     x0 - 52, (kTopPx + kBottomPx) / 2, xml_escape(y_label));
-  double legend_y = kBottomPx + 62;
+                     x0 - 52, (kAccuracyTopPx + kAccuracyBottomPx) / 2, xml_escape(y_label));
+  double legend_y = kAccuracyBottomPx + 62;
   for (size_t i = 0; i < series.size(); ++i) {
     const Series& s = series[i];
     const char* color = kColors[(i + color_offset) % std::size(kColors)];
@@ -149,13 +149,13 @@ std::string render_accuracy_svg(const AccuracyDocument& d) {
   const std::vector<Series> recipes = collect(r, "shapes", input, false);
   const std::vector<Series> accumulation = collect(r, "accumulation", input, true);
   const size_t rows = std::max(recipes.size(), accumulation.size());
-  const double height = std::max(kHeightPx, kBottomPx + 80 + 16.0 * static_cast<double>(rows));
+  const double height = std::max(kAccuracyHeightPx, kAccuracyBottomPx + 80 + 16.0 * static_cast<double>(rows));
   std::string svg = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" id="accuracy" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="sans-serif" font-size="12">)"
       "\n<style>.grid{{stroke:#e4e4e4}} .grid.major{{stroke:#c8c8c8}} .axis{{stroke:#333}} .tick{{fill:#333}} "
       ".label{{fill:#222}} .legend{{fill:#222;font-size:11px}} .title{{font-size:14px;font-weight:bold}} "
       ".pt:hover{{stroke:#000}}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
-      kWidthPx, height);
+      kAccuracyWidthPx, height);
   svg += fmt::format("<text class=\"title\" x=\"80\" y=\"22\">Accuracy of FP8 scaling recipes, input {} "
                      "(dashed: emulated)</text>\n<text class=\"label\" x=\"80\" y=\"40\">{}</text>\n",
                      xml_escape(std::string(to_string(input))), xml_escape(r.device));

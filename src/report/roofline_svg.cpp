@@ -14,8 +14,8 @@ namespace gemmtune::report {
 namespace {
 
 // Plot area in SVG pixels; the legend sits to the right of it.
-constexpr double kWidthPx = 960, kHeightPx = 580;
-constexpr double kLeftPx = 80, kRightPx = 700, kTopPx = 50, kBottomPx = 510;
+constexpr double kRooflineWidthPx = 960, kRooflineHeightPx = 580;
+constexpr double kRooflineLeftPx = 80, kRooflineRightPx = 700, kRooflineTopPx = 50, kRooflineBottomPx = 510;
 
 /// A logarithmic axis from `lo` to `hi` mapped onto pixels `px_lo`..`px_hi`.
 struct LogAxis {
@@ -93,11 +93,11 @@ void draw_ticks(std::string& svg, const LogAxis& axis, bool horizontal) {
       if (horizontal) {
         svg += fmt::format(R"(<line class="{}" x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/>)"
                            "\n<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-                           cls, p, kTopPx, p, kBottomPx, p, kBottomPx + 18, tick_text(v));
+                           cls, p, kRooflineTopPx, p, kRooflineBottomPx, p, kRooflineBottomPx + 18, tick_text(v));
       } else {
         svg += fmt::format(R"(<line class="{}" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>)"
                            "\n<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-                           cls, kLeftPx, p, kRightPx, p, kLeftPx - 6, p + 4, tick_text(v));
+                           cls, kRooflineLeftPx, p, kRooflineRightPx, p, kRooflineLeftPx - 6, p + 4, tick_text(v));
       }
     }
   }
@@ -140,8 +140,8 @@ void draw_point(std::string& svg, const Point& pt, const LogAxis& x, const LogAx
 }
 
 void draw_legend(std::string& svg, const Roofs& roofs) {
-  const double x = kRightPx + 24;
-  double y = kTopPx + 10;
+  const double x = kRooflineRightPx + 24;
+  double y = kRooflineTopPx + 10;
   const auto line_item = [&](const char* cls, const std::string& text) {
     svg += fmt::format(R"(<line class="{}" x1="{}" y1="{}" x2="{}" y2="{}"/>)", cls, x, y, x + 28, y);
     svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\">{}</text>\n", x + 36, y + 4, text);
@@ -178,9 +178,9 @@ std::string render_roofline_svg(const TuningTable& table) {
     y_min = std::min(y_min, p.tflops);
     y_max = std::max(y_max, p.tflops);
   }
-  const LogAxis x{nice_bound(x_min / 1.3, false), nice_bound(x_max * 1.3, true), kLeftPx, kRightPx};
+  const LogAxis x{nice_bound(x_min / 1.3, false), nice_bound(x_max * 1.3, true), kRooflineLeftPx, kRooflineRightPx};
   const LogAxis y{nice_bound(y_min / 1.3, false),
-                  nice_bound(y_max * 1.15, true), kBottomPx, kTopPx};
+                  nice_bound(y_max * 1.15, true), kRooflineBottomPx, kRooflineTopPx};
 
   std::string svg = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" id="roofline" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="sans-serif" font-size="12">)"
@@ -190,25 +190,25 @@ std::string render_roofline_svg(const TuningTable& table) {
       ".gemmtune{{fill:#1f77b4;stroke:#fff;stroke-width:1}} .cublaslt_best{{fill:none;stroke:#e8590c;stroke-width:2}} "
       ".pt:hover{{stroke:#000}} .label{{fill:#222}} .title{{font-size:15px;font-weight:bold}}</style>\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
-      kWidthPx, kHeightPx);
+      kRooflineWidthPx, kRooflineHeightPx);
   svg += fmt::format("<text class=\"title\" x=\"{}\" y=\"28\">Roofline: FP8 block-scaled GEMM on {} "
                      "(timing: {})</text>\n",
-                     kLeftPx, xml_escape(table.env.gpu_name), xml_escape(table.env.timing_mode));
+                     kRooflineLeftPx, xml_escape(table.env.gpu_name), xml_escape(table.env.timing_mode));
   svg += fmt::format("<text id=\"roofs-source\" class=\"label\" data-source=\"{}\" x=\"{}\" "
                      "y=\"44\" font-size=\"11\">Roofs: {}</text>\n",
-                     to_string(roofs.source), kLeftPx, xml_escape(roofs_provenance(roofs)));
+                     to_string(roofs.source), kRooflineLeftPx, xml_escape(roofs_provenance(roofs)));
   draw_ticks(svg, x, true);
   draw_ticks(svg, y, false);
   svg += fmt::format(R"(<rect class="axis" x="{}" y="{}" width="{}" height="{}" fill="none"/>)",
-                     kLeftPx, kTopPx, kRightPx - kLeftPx, kBottomPx - kTopPx);
+                     kRooflineLeftPx, kRooflineTopPx, kRooflineRightPx - kRooflineLeftPx, kRooflineBottomPx - kRooflineTopPx);
   svg += fmt::format(
       "\n<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">arithmetic intensity "
       "(FLOP/byte; A, B, D and scales each counted once)</text>\n",
-      (kLeftPx + kRightPx) / 2, kBottomPx + 42);
+      (kRooflineLeftPx + kRooflineRightPx) / 2, kRooflineBottomPx + 42);
   svg += fmt::format(
       "<text class=\"label\" transform=\"translate(24 {}) rotate(-90)\" text-anchor=\"middle\">"
       "TFLOPS (2·M·N·K / time)</text>\n",
-      (kTopPx + kBottomPx) / 2);
+      (kRooflineTopPx + kRooflineBottomPx) / 2);
 
   // Memory roof min(x * hbm, peak): starts where it enters the plot, bends at the ridge.
   const double hbm_tflops_per_ai = roofs.hbm_gbps / 1e3;
@@ -217,7 +217,7 @@ std::string render_roofline_svg(const TuningTable& table) {
       "<polyline id=\"roof-device\" class=\"roof\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} "
       "{:.1f},{:.1f}\"/>\n",
       x.px(x_start), y.px(x_start * hbm_tflops_per_ai), x.px(ridge), y.px(roofs.fp8_block_tflops),
-      kRightPx, y.px(roofs.fp8_block_tflops));
+      kRooflineRightPx, y.px(roofs.fp8_block_tflops));
   const double slope_deg = -std::atan(y.px_per_decade() / x.px_per_decade()) * 180 / M_PI;
   // The HBM label sits at the middle (in log space) of the sloped segment, just above it.
   const double label_ai = std::sqrt(x_start * ridge);
@@ -228,9 +228,9 @@ std::string render_roofline_svg(const TuningTable& table) {
       roofs.source == RoofSource::kMeasured ? "measured copy" : "constant, not measured here");
   const auto flat_roof = [&](const char* id, const char* cls, double tflops, const std::string& text) {
     svg += fmt::format(R"(<line id="{}" class="{}" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>)", id,
-                       cls, kLeftPx, y.px(tflops), kRightPx, y.px(tflops));
+                       cls, kRooflineLeftPx, y.px(tflops), kRooflineRightPx, y.px(tflops));
     svg += fmt::format("\n<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-                       kRightPx - 6, y.px(tflops) - 5, text);
+                       kRooflineRightPx - 6, y.px(tflops) - 5, text);
   };
   flat_roof("roof-datasheet", "roof datasheet", roofs.fp8_datasheet_tflops,
             fmt::format("datasheet FP8 {:.0f} TFLOPS (constant)", roofs.fp8_datasheet_tflops));
@@ -239,7 +239,7 @@ std::string render_roofline_svg(const TuningTable& table) {
                         to_string(roofs.source)));
   svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">cuBLASLt FP8 "
                      "block-scaled {:.0f} ({})</text>\n",
-                     kRightPx - 6, y.px(roofs.fp8_block_tflops) + 15, roofs.fp8_block_tflops,
+                     kRooflineRightPx - 6, y.px(roofs.fp8_block_tflops) + 15, roofs.fp8_block_tflops,
                      to_string(roofs.source));
 
   svg += "<g id=\"points\">\n";

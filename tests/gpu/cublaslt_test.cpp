@@ -19,10 +19,10 @@ namespace gemmtune {
 namespace {
 
 using testing::make_problem;
-using testing::Problem;
+using TestProblem = testing::Problem;
 
 /// Poisons D, runs `gemm`, compares the first M rows with the reference.
-ValidationMetrics run_and_compare(const CublasLtFp8Gemm& gemm, const Problem& p, const float* reference,
+ValidationMetrics run_and_compare(const CublasLtFp8Gemm& gemm, const TestProblem& p, const float* reference,
                                   cudaStream_t stream) {
   poison_output(p.d.get(), p.d.size_bytes(), stream);
   gemm.run(stream);
@@ -35,7 +35,7 @@ TEST_P(BlockHeuristic, MatchesReference) {
   GT_SKIP_WITHOUT_GPU();
   const auto [m, n, k] = GetParam();
   const CudaStream stream;
-  const Problem p = make_problem(m, n, k, 1234, stream.get());
+  const TestProblem p = make_problem(m, n, k, 1234, stream.get());
   CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
   std::string why;
   const std::optional<AlgoRecord> record = gemm.select_heuristic(&why);
@@ -55,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, BlockHeuristic,
 TEST(CublasLt, HeuristicRecordReplaysExactly) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;
-  const Problem p = make_problem(128, 2112, 7168, 77, stream.get());
+  const TestProblem p = make_problem(128, 2112, 7168, 77, stream.get());
   CublasLtFp8Gemm heuristic(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
   const std::optional<AlgoRecord> record = heuristic.select_heuristic(nullptr);
   ASSERT_TRUE(record.has_value());
@@ -80,7 +80,7 @@ TEST(CublasLt, HeuristicRecordReplaysExactly) {
 TEST(CublasLt, EnumeratedConfigurationsAreCheckedAndSomeAreCorrect) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;
-  const Problem p = make_problem(128, 2112, 7168, 5, stream.get());
+  const TestProblem p = make_problem(128, 2112, 7168, 5, stream.get());
   CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
   const AlgoSearchResult search = search_algos(gemm, AlgoSearchSpace{}, {});
   ASSERT_GE(search.valid.size(), 1u);
@@ -117,7 +117,7 @@ TEST(CublasLtAlgoSearch, WalkFindsTheCartesianSet) {
                              CUBLASLT_CLUSTER_SHAPE_1x2x1, CUBLASLT_CLUSTER_SHAPE_2x2x1, CUBLASLT_CLUSTER_SHAPE_4x1x1,
                              CUBLASLT_CLUSTER_SHAPE_1x4x1};
   for (const auto& [m, n, k] : {std::tuple{64, 2112, 7168}, std::tuple{4096, 7168, 2048}}) {
-    const Problem p = make_problem(m, n, k, 9, stream.get());
+    const TestProblem p = make_problem(m, n, k, 9, stream.get());
     CublasLtFp8Gemm gemm(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
     const AlgoSearchResult product = enumerate_algos(gemm, space);
     // No seeds beyond the walk's own scan: the heuristic must not be needed to find the set.
@@ -140,7 +140,7 @@ TEST(CublasLtAlgoSearch, WalkFindsTheCartesianSet) {
 TEST(CublasLt, BatchedBlockScalesGetAClearAnswer) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;
-  const Problem p = make_problem(1024, 1024, 1024, 77, stream.get());
+  const TestProblem p = make_problem(1024, 1024, 1024, 77, stream.get());
   std::string why;
   CublasLtFp8Gemm single(p.inputs.operands(), p.d.as<uint16_t>(), CublasLtGemmOptions{});
   ASSERT_TRUE(single.select_heuristic(&why).has_value()) << why;
@@ -156,7 +156,7 @@ TEST(CublasLt, PerTensorMatchesUnitScaleReference) {
   GT_SKIP_WITHOUT_GPU();
   const int m = 64, n = 512, k = 1024;
   const CudaStream stream;
-  const Problem p = make_problem(m, n, k, 3, stream.get());
+  const TestProblem p = make_problem(m, n, k, 3, stream.get());
   // The per-tensor GEMM with unit scales computes sum A*B: the dequantized reference with all-ones scales.
   DeviceBuffer ones_a(p.inputs.sa.size_bytes()), ones_b(p.inputs.sb.size_bytes());
   ones_a.upload(std::vector<float>(ones_a.size_bytes() / sizeof(float), 1.0f));
@@ -179,7 +179,7 @@ TEST(Validation, OutputNeverWrittenFails) {
   GT_SKIP_WITHOUT_GPU();
   const int m = 64, n = 256;
   const CudaStream stream;
-  const Problem p = make_problem(m, n, 512, 8, stream.get());
+  const TestProblem p = make_problem(m, n, 512, 8, stream.get());
   poison_output(p.d.get(), p.d.size_bytes(), stream.get());  // then a "kernel" that writes nothing
   const ValidationMetrics metrics = compare_output(p.d.as<uint16_t>(), p.reference.as<float>(), m, n, stream.get());
   EXPECT_EQ(metrics.nonfinite_count, int64_t{m} * n);
@@ -192,7 +192,7 @@ TEST(Validation, MissingRowsFail) {
   const int m = 64, n = 256;
   const CudaStream stream;
   // K = 128: one scale block, so sA's leading dimension (64 vs 60) does not matter for the rows written.
-  const Problem p = make_problem(m, n, 128, 8, stream.get());
+  const TestProblem p = make_problem(m, n, 128, 8, stream.get());
   GemmOperands short_m = p.inputs.operands();  // a GEMM that stops 4 rows early
   short_m.m = m - 4;
   short_m.m_pad4 = m - 4;
@@ -207,7 +207,7 @@ TEST(Validation, TransposedWeightScalesFail) {
   GT_SKIP_WITHOUT_GPU();
   const int m = 64, n = 512, k = 512;  // sB is 4 x 4: its transpose fits the same buffer
   const CudaStream stream;
-  const Problem p = make_problem(m, n, k, 13, stream.get());
+  const TestProblem p = make_problem(m, n, k, 13, stream.get());
   ASSERT_EQ(p.inputs.sb_ld, 4);
   const auto sb = p.inputs.sb.download<float>();
   std::vector<float> transposed(sb.size());

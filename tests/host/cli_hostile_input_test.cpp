@@ -15,7 +15,7 @@ namespace {
 
 // NOTE: the binary maps ~0.75 GB before main() (cuBLASLt, NVRTC); 4 GiB leaves room for any
 // sane run and stops a runaway one long before it takes the machine.
-constexpr test::ChildCaps kCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 60};
+constexpr test::ChildCaps kHostileChildCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 60};
 
 struct Measured {
   test::ChildOutcome outcome;
@@ -28,7 +28,7 @@ Measured run_measured(const std::vector<std::string>& args) {
   const std::string out = (scratch.path() / "stdout").string();
   const std::string err = (scratch.path() / "stderr").string();
   const test::ChildOutcome outcome =
-      test::run_program_bounded(test::gemmtune_binary(), args, out, err, kCaps);
+      test::run_program_bounded(test::gemmtune_binary(), args, out, err, kHostileChildCaps);
   return {outcome, test::read_text(out), test::read_text(err)};
 }
 

@@ -155,7 +155,7 @@ TEST(ConfigLegalityReaders, AFailedOrSkippedRecordNeedsOnlyACanonicalConfig) {
 }
 
 // NOTE: the binary maps ~0.75 GB before main() (cuBLASLt, NVRTC).
-constexpr test::ChildCaps kCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 60};
+constexpr test::ChildCaps kReaderChildCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 60};
 
 struct Refused {
   test::ChildOutcome outcome;
@@ -165,7 +165,7 @@ struct Refused {
 Refused run_cli(const test::TempDir& dir, const std::vector<std::string>& args) {
   const std::string out = (dir.path() / "cli.out").string();
   const std::string err = (dir.path() / "cli.err").string();
-  const test::ChildOutcome o = test::run_program_bounded(test::gemmtune_binary(), args, out, err, kCaps);
+  const test::ChildOutcome o = test::run_program_bounded(test::gemmtune_binary(), args, out, err, kReaderChildCaps);
   return {o, test::read_text(err)};
 }
 

@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // NOTE: the binary maps ~0.75 GB before main() (cuBLASLt, NVRTC).
-constexpr test::ChildCaps kCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 20};
+constexpr test::ChildCaps kInputChildCaps{.address_space_bytes = int64_t{4} << 30, .timeout_s = 20};
 
 struct Ran {
   test::ChildOutcome outcome;
@@ -34,7 +34,7 @@ struct Ran {
 Ran run_cli(const test::TempDir& dir, const std::vector<std::string>& args) {
   const std::string out = (dir.path() / "cli.out").string();
   const std::string err = (dir.path() / "cli.err").string();
-  const test::ChildOutcome o = test::run_program_bounded(test::gemmtune_binary(), args, out, err, kCaps);
+  const test::ChildOutcome o = test::run_program_bounded(test::gemmtune_binary(), args, out, err, kInputChildCaps);
   return {o, test::read_text(err)};
 }
 

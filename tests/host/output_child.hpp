@@ -173,4 +173,7 @@ inline std::filesystem::path readable_run_folder() {
   return run;
 }
 
+/// readable_run_folder() as a command-line argument.
+inline std::string readable_table_path() { return readable_run_folder().string(); }
+
 }  // namespace gemmtune::test

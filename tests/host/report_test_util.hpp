@@ -12,12 +12,19 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "report/run_folder.hpp"
+#include "report/tuning_table.hpp"
 
 namespace gemmtune::test {
 
 /// tests/fixtures/<name>.
 inline std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(GEMMTUNE_TEST_FIXTURES) / name;
+}
+
+/// The tuning table of the run_small fixture folder.
+inline report::TuningTable run_small_table() {
+  return report::build_tuning_table(report::read_run_folder(fixture("run_small")));
 }
 
 /// A fresh folder under the system temp folder, removed with everything in it on destruction.

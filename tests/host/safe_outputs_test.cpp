@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 /// The run folder every command here reads (made on first use, not at start-up).
-std::string table_path() { return readable_run_folder().string(); }
+std::string readable_table_path() { return readable_run_folder().string(); }
 const std::string kShards = GEMMTUNE_TEST_FIXTURES "/shards/";
 
 /// A folder with a file of its own and a cubins/ folder holding a cubin that must survive.
@@ -41,7 +41,7 @@ TEST(SafeOutputs, ALinkAtAnOutputFileIsReplacedNotFollowed) {
   const std::string victim = dir.write("victim.txt", "precious\n");
   const fs::path out = dir.path() / "table.json";
   fs::create_symlink(victim, out);
-  const CliOutcome r = run_cli({.args = {"export", table_path(), "--format", "json", "-o", out.string()}});
+  const CliOutcome r = run_cli({.args = {"export", readable_table_path(), "--format", "json", "-o", out.string()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_text(victim), "precious\n");
   EXPECT_FALSE(fs::is_symlink(out));
@@ -69,9 +69,9 @@ TEST(SafeOutputs, LinkedOutputFoldersAreRefused) {
   const fs::path link = dir.path() / "link";
   fs::create_directory_symlink(elsewhere, link);
   const std::vector<std::vector<std::string>> commands{
-      {"export", table_path(), "--format", "bundle", "--out", link.string()},
-      {"report", table_path(), "--out", link.string()},
-      {"merge", table_path(), "--out", link.string()},
+      {"export", readable_table_path(), "--format", "bundle", "--out", link.string()},
+      {"report", readable_table_path(), "--out", link.string()},
+      {"merge", readable_table_path(), "--out", link.string()},
       {"compile", "--config", "bm128_bn128_s4_mc0_sm132_rN8_sk1", "--cubin-out", link.string()}};
   for (const std::vector<std::string>& args : commands) {
     SCOPED_TRACE(joined(args));
@@ -85,9 +85,9 @@ TEST(SafeOutputs, ForeignNonEmptyOutputFoldersAreRefused) {
   const TempDir dir;
   const fs::path foreign = foreign_folder(dir, "foreign");
   const std::vector<std::vector<std::string>> commands{
-      {"--log-level", "warn", "export", table_path(), "--format", "bundle", "--out", foreign.string()},
-      {"--log-level", "warn", "report", table_path(), "--out", foreign.string()},
-      {"--log-level", "warn", "merge", table_path(), "--out", foreign.string(), "--force"},
+      {"--log-level", "warn", "export", readable_table_path(), "--format", "bundle", "--out", foreign.string()},
+      {"--log-level", "warn", "report", readable_table_path(), "--out", foreign.string()},
+      {"--log-level", "warn", "merge", readable_table_path(), "--out", foreign.string(), "--force"},
       {"--log-level", "warn", "compile", "--config", "bm128_bn128_s4_mc0_sm132_rN8_sk1", "--cubin-out",
        foreign.string()}};
   for (const std::vector<std::string>& args : commands) {
@@ -103,15 +103,15 @@ TEST(SafeOutputs, AnEarlierOutputWithALinkedSubfolderIsRefused) {
   const TempDir dir;
   const fs::path elsewhere = foreign_folder(dir, "elsewhere");
   const fs::path report = dir.path() / "report";
-  ASSERT_EQ(run_cli({.args = {"report", table_path(), "--out", report.string()}}).exit_code, 0);
+  ASSERT_EQ(run_cli({.args = {"report", readable_table_path(), "--out", report.string()}}).exit_code, 0);
   EXPECT_TRUE(is_output_of_kind(report, "report"));
   fs::create_directory_symlink(elsewhere / "cubins", report / "cubins");
-  const CliOutcome r = run_cli({.args = {"report", table_path(), "--out", report.string()}});
+  const CliOutcome r = run_cli({.args = {"report", readable_table_path(), "--out", report.string()}});
   expect_error_line(r, kExitUsage, {"symbolic link (cubins)"});
   expect_foreign_intact(elsewhere);
   // Without the link, the earlier report is replaced whole.
   fs::remove(report / "cubins");
-  ASSERT_EQ(run_cli({.args = {"report", table_path(), "--out", report.string()}}).exit_code, 0);
+  ASSERT_EQ(run_cli({.args = {"report", readable_table_path(), "--out", report.string()}}).exit_code, 0);
 }
 
 TEST(SafeOutputs, AShapeSetNameCannotSteerTheRunFolder) {

@@ -16,12 +16,10 @@ namespace {
 namespace fs = std::filesystem;
 
 /// The run folder every command here reads (made on first use, not at start-up).
-std::string table_path() { return readable_run_folder().string(); }
-
 std::vector<std::vector<std::string>> printing_commands() {
-  return {{"export", table_path(), "--format", "json"},     {"export", table_path(), "--format", "csv"},
-          {"export", table_path(), "--format", "cpp"},      {"export", table_path(), "--format", "cublaslt"},
-          {"compare", table_path(), table_path()},                {"compare", table_path(), table_path(), "--format", "json"},
+  return {{"export", readable_table_path(), "--format", "json"},     {"export", readable_table_path(), "--format", "csv"},
+          {"export", readable_table_path(), "--format", "cpp"},      {"export", readable_table_path(), "--format", "cublaslt"},
+          {"compare", readable_table_path(), readable_table_path()},                {"compare", readable_table_path(), readable_table_path(), "--format", "json"},
           {"--help"}};
 }
 
@@ -55,14 +53,14 @@ TEST(StdoutErrors, DevicesJsonExitsFiveWhenItPrints) {
 TEST(StdoutErrors, AFileWrittenWithStdoutClosedGetsOnlyItsOwnBytes) {
   const TempDir dir;
   const fs::path file = dir.path() / "table.json";
-  const CliOutcome reference = run_cli({.args = {"export", table_path(), "--format", "json"}});
+  const CliOutcome reference = run_cli({.args = {"export", readable_table_path(), "--format", "json"}});
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
-  const CliOutcome closed = run_cli({.args = {"export", table_path(), "--format", "json", "-o", file.string()},
+  const CliOutcome closed = run_cli({.args = {"export", readable_table_path(), "--format", "json", "-o", file.string()},
                                      .stdout_to = StdoutTo::kClosed});
   EXPECT_EQ(closed.exit_code, 0) << closed.err;
   EXPECT_EQ(read_text(file), reference.out);
   // -o to a device is written in place (a device node is never replaced).
-  const CliOutcome to_full = run_cli({.args = {"export", table_path(), "--format", "csv", "-o", "/dev/full"}});
+  const CliOutcome to_full = run_cli({.args = {"export", readable_table_path(), "--format", "csv", "-o", "/dev/full"}});
   expect_error_line(to_full, kExitIoError, {"/dev/full", "No space left on device"});
   EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }

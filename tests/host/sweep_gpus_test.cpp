@@ -44,13 +44,6 @@ sweep::SweepOutcome run_six(sweep::SweepOptions options, const std::vector<int>&
                           fake_compiler());
 }
 
-/// The raw records of a runs.jsonl.
-std::vector<Json> raw_records(const std::filesystem::path& file) {
-  std::vector<Json> records;
-  for (const std::string& line : read_lines(file)) records.push_back(Json::parse(line));
-  return records;
-}
-
 /// work_key() of a raw record.
 std::string key_of(const Json& record) {
   std::vector<std::string> warnings;

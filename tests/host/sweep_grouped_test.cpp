@@ -22,14 +22,6 @@ constexpr const char* kMixedShapes = R"({"name": "mixed", "problems": [
    "groups": [[5, 128]]},
   {"label": "dense", "n": 256, "k": 512, "m": 64}]})";
 
-/// Every line of a runs.jsonl as JSON, verbatim.
-std::vector<report::Json> raw_records(const std::filesystem::path& file) {
-  std::vector<report::Json> out;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) out.push_back(report::Json::parse(line));
-  return out;
-}
-
 class SweepGrouped : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -100,6 +100,13 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   return lines;
 }
 
+/// Every line of a runs.jsonl as JSON, verbatim.
+inline std::vector<report::Json> raw_records(const std::filesystem::path& file) {
+  std::vector<report::Json> records;
+  for (const std::string& line : read_lines(file)) records.push_back(report::Json::parse(line));
+  return records;
+}
+
 /// How many lines of `lines` equal `text`.
 inline int64_t count_of(const std::vector<std::string>& lines, const std::string& text) {
   return std::count(lines.begin(), lines.end(), text);

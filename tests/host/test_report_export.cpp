@@ -8,8 +8,6 @@
 namespace gemmtune::report {
 namespace {
 
-TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
-
 TEST(ReportExport, FormatNames) {
   EXPECT_EQ(parse_export_format("cpp"), ExportFormat::kCpp);
   EXPECT_EQ(parse_export_format("cublaslt"), ExportFormat::kCublaslt);
@@ -17,12 +15,12 @@ TEST(ReportExport, FormatNames) {
 }
 
 TEST(ReportExport, JsonReadsBackEqual) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   EXPECT_EQ(parse_tuning_table(Json::parse(export_table(t, ExportFormat::kJson)), "x.json"), t);
 }
 
 TEST(ReportExport, CsvHasOneRowPerShape) {
-  const std::string csv = export_csv(fixture_table());
+  const std::string csv = export_csv(test::run_small_table());
   EXPECT_EQ(test::count_of(csv, "\n"), 1 + 5);
   EXPECT_EQ(csv.rfind("label,n,k,m,config,median_us,", 0), 0u);
   EXPECT_NE(csv.find("\nqkv_a_proj,2112,7168,64,bm64_bn64_s8_mc0_sm132_rN8_sk2,12.500,0.0200,155.0,"),
@@ -33,7 +31,7 @@ TEST(ReportExport, CsvHasOneRowPerShape) {
 }
 
 TEST(ReportExport, CublasltRecordsCarryVersionAndAlgo) {
-  const Json j = Json::parse(export_cublaslt(fixture_table()));
+  const Json j = Json::parse(export_cublaslt(test::run_small_table()));
   EXPECT_EQ(j.at("schema"), "gemmtune.cublaslt_algos/1");
   EXPECT_EQ(j.at("cublaslt_version"), "130100");
   ASSERT_EQ(j.at("entries").size(), 5u);
@@ -82,15 +80,15 @@ TEST(ReportExport, CppHeaderCompilesAndSelectsTheNearestTunedM) {
       c->num_sms != 132 || c->raster != 'N' || c->group != 8 || c->split_k != 1) return 3;
   if (select(64, 2112, 7168)->split_k != 2 || select(64, 2112, 7168)->multicast != '0') return 4;
   if (kNumEntries != 4) return 5;)";
-  const test::CommandResult r = compile_and_run(dir, export_cpp(fixture_table()), body);
+  const test::CommandResult r = compile_and_run(dir, export_cpp(test::run_small_table()), body);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
 }
 
-/// fixture_table() plus grouped problems: contiguous G4 N=256 K=512 tuned at 264 and 2048 rows,
+/// test::run_small_table() plus grouped problems: contiguous G4 N=256 K=512 tuned at 264 and 2048 rows,
 /// masked G8 of the same N, K at 40 rows, and a contiguous one whose config did not pass.
-TuningTable grouped_fixture_table() {
-  TuningTable t = fixture_table();
+TuningTable grouped_test::run_small_table() {
+  TuningTable t = test::run_small_table();
   const auto entry = [](int64_t rows, std::vector<int64_t> group_m, int64_t max_m,
                         std::optional<std::string> config, double us) {
     TableEntry e;
@@ -146,14 +144,14 @@ TEST(ReportExport, CppHeaderSelectsGroupedConfigsByLayoutGroupsAndRows) {
   if (kNumGroupedEntries != 3 || kGroupedEntries[2].layout != 'M' || kGroupedEntries[2].max_m != 128) return 4;
   // The dense entries and select() are unchanged by the grouped ones.
   if (kNumEntries != 4 || select(64, 2112, 7168)->block_m != 64) return 5;)";
-  const test::CommandResult r = compile_and_run(dir, export_cpp(grouped_fixture_table()), body);
+  const test::CommandResult r = compile_and_run(dir, export_cpp(grouped_test::run_small_table()), body);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
 }
 
 TEST(ReportExport, CppHeaderOfATableWithoutConfigsCompiles) {
   const test::ScratchDir dir;
-  TuningTable t = fixture_table();
+  TuningTable t = test::run_small_table();
   for (TableProblem& p : t.problems) {
     for (TableEntry& e : p.entries) e.config.reset();
   }
@@ -165,7 +163,7 @@ TEST(ReportExport, CppHeaderOfATableWithoutConfigsCompiles) {
 }
 
 TEST(ReportExport, CppRefusesAConfigThatDoesNotParse) {
-  TuningTable t = fixture_table();
+  TuningTable t = test::run_small_table();
   t.problems[0].entries[0].config = "bm64_fast";
   EXPECT_NE(test::error_of([&] { (void)export_cpp(t); }).find("config \"bm64_fast\""),
             std::string::npos);
@@ -177,10 +175,10 @@ TEST(ReportExport, CommandWritesFileOrStdout) {
   test::CommandResult r =
       test::run_gemmtune("export " + run + " --format csv -o " + (dir / "t.csv").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(test::read_file(dir / "t.csv"), export_csv(fixture_table()));
+  EXPECT_EQ(test::read_file(dir / "t.csv"), export_csv(test::run_small_table()));
   r = test::run_gemmtune("export " + run + " --format json", true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(parse_tuning_table(Json::parse(r.output), "stdout"), fixture_table());
+  EXPECT_EQ(parse_tuning_table(Json::parse(r.output), "stdout"), test::run_small_table());
   r = test::run_gemmtune("export " + run + " --format yaml");
   EXPECT_EQ(r.exit_code, 2) << r.output;
 }

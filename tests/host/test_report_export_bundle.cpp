@@ -14,8 +14,6 @@
 namespace gemmtune::report {
 namespace {
 
-TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
-
 /// Stand-in kernels for `table`'s configs: cubin i is `i + 1` x 37 bytes running through 0..255.
 std::vector<BundleKernel> fake_kernels(const TuningTable& table) {
   std::vector<BundleKernel> kernels;
@@ -35,7 +33,7 @@ const BundleBuild kBuild{.nvrtc_version = "13.0", .params_header = "// params\n"
 
 TEST(ReportExportBundle, CarriesTheDistinctTunedConfigsSortedByName) {
   std::vector<std::string> names;
-  for (const KernelConfig& c : bundle_configs(fixture_table())) names.push_back(to_string(c));
+  for (const KernelConfig& c : bundle_configs(test::run_small_table())) names.push_back(to_string(c));
   EXPECT_EQ(names, (std::vector<std::string>{"bm128_bn160_s5_mcA_sm132_rN8_sk1",
                                              "bm128_bn192_s4_mcA_sm132_rN8_sk1",
                                              "bm128_bn64_s8_mc0_sm132_rN8_sk2",
@@ -43,7 +41,7 @@ TEST(ReportExportBundle, CarriesTheDistinctTunedConfigsSortedByName) {
 }
 
 TEST(ReportExportBundle, RefusesATableWithoutConfigs) {
-  TuningTable t = fixture_table();
+  TuningTable t = test::run_small_table();
   for (TableProblem& p : t.problems) {
     for (TableEntry& e : p.entries) e.config.reset();
   }
@@ -51,7 +49,7 @@ TEST(ReportExportBundle, RefusesATableWithoutConfigs) {
 }
 
 TEST(ReportExportBundle, WritesTheDocumentedFiles) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const std::vector<BundleFile> files = export_bundle(t, fake_kernels(t), kBuild);
   std::vector<std::string> paths;
   for (const BundleFile& f : files) paths.push_back(f.path);
@@ -71,7 +69,7 @@ TEST(ReportExportBundle, WritesTheDocumentedFiles) {
 }
 
 TEST(ReportExportBundle, ManifestCarriesVersionsGpuFactsAndHashes) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const Json m = bundle_manifest(t, fake_kernels(t), kBuild);
   EXPECT_EQ(m.at("schema"), "gemmtune.bundle/1");
   EXPECT_EQ(m.at("family"), "sm90_fp8_gemm_1d2d");
@@ -99,7 +97,7 @@ TEST(ReportExportBundle, ManifestCarriesVersionsGpuFactsAndHashes) {
 }
 
 TEST(ReportExportBundle, HeaderListsKernelFactsAndSortedEntries) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const std::string h = bundle_header(t, fake_kernels(t), kBuild);
   const KernelConfig c{.block_m = 128, .block_n = 160, .stages = 5, .multicast = Multicast::kA};
   EXPECT_NE(h.find("{\"bm128_bn160_s5_mcA_sm132_rN8_sk1\", \"sm90_fp8_gemm_1d2d_bm128_bn160_s5_mcA_sm132_rN8_sk1\",\n"
@@ -118,7 +116,7 @@ TEST(ReportExportBundle, HeaderListsKernelFactsAndSortedEntries) {
 }
 
 TEST(ReportExportBundle, HeaderEscapesLabelsAndProvenance) {
-  TuningTable t = fixture_table();
+  TuningTable t = test::run_small_table();
   t.problems[0].label = "a \"quoted\"\\label\nwith a newline";
   t.env.gpu_name = "GPU \"x\"";
   const std::string h = bundle_header(t, fake_kernels(t), kBuild);
@@ -127,7 +125,7 @@ TEST(ReportExportBundle, HeaderEscapesLabelsAndProvenance) {
 }
 
 TEST(ReportExportBundle, CubinsHeaderHoldsEveryByteInOrder) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const std::vector<BundleKernel> kernels = fake_kernels(t);
   const std::string h = bundle_cubins_header(kernels);
   EXPECT_NE(h.find("inline constexpr const void* kCubins[kNumKernels] = {kCubin0, kCubin1, kCubin2, kCubin3};"),
@@ -146,7 +144,7 @@ TEST(ReportExportBundle, CubinsHeaderHoldsEveryByteInOrder) {
 }
 
 TEST(ReportExportBundle, RefusesKernelsThatAreNotTheTablesConfigs) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   std::vector<BundleKernel> kernels = fake_kernels(t);
   std::swap(kernels[0], kernels[1]);
   EXPECT_NE(test::error_of([&] { (void)export_bundle(t, kernels, kBuild); }).find("is not a compiled"),

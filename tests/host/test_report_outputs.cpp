@@ -11,17 +11,15 @@ namespace {
 
 using test::count_of;
 
-TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
-
 TEST(ReportOutputs, SummaryMarkdownMatchesTheGoldenFile) {
   // To refresh after an intended change: gemmtune report tests/fixtures/run_small --out /tmp/x
   // and copy /tmp/x/summary.md over tests/fixtures/run_small/expected_summary.md.
-  EXPECT_EQ(render_summary_md(fixture_table()),
+  EXPECT_EQ(render_summary_md(test::run_small_table()),
             test::read_file(test::fixture("run_small/expected_summary.md")));
 }
 
 TEST(ReportOutputs, GeometricMeansBySubset) {
-  const std::vector<SpeedupGeomean> g = speedup_geomeans(fixture_table());
+  const std::vector<SpeedupGeomean> g = speedup_geomeans(test::run_small_table());
   ASSERT_EQ(g.size(), 3u);
   EXPECT_EQ(g[0].subset, "all");
   EXPECT_EQ(g[0].rows[1], 4);  // vs cuBLASLt best: the o_proj M=64 row has no config
@@ -33,7 +31,7 @@ TEST(ReportOutputs, GeometricMeansBySubset) {
 }
 
 TEST(ReportOutputs, RooflineHasOnePointPerMeasuredShapeAndKind) {
-  const std::string svg = render_roofline_svg(fixture_table());
+  const std::string svg = render_roofline_svg(test::run_small_table());
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
   EXPECT_EQ(count_of(svg, "class=\"pt gemmtune\""), 4);       // o_proj M=64 has no config
   EXPECT_EQ(count_of(svg, "class=\"pt cublaslt_best\""), 5);
@@ -50,7 +48,7 @@ TEST(ReportOutputs, RooflineHasOnePointPerMeasuredShapeAndKind) {
 }
 
 TEST(ReportOutputs, RooflineOfAnEmptyTableStillDrawsTheRoofs) {
-  TuningTable empty = fixture_table();
+  TuningTable empty = test::run_small_table();
   empty.problems.clear();
   const std::string svg = render_roofline_svg(empty);
   EXPECT_EQ(count_of(svg, "class=\"pt "), 0);
@@ -61,14 +59,14 @@ TEST(ReportOutputs, RooflineOfAnEmptyTableStillDrawsTheRoofs) {
 
 /// The fixture's table with roofs measured on an H100 (figures unlike the H200 constants).
 TuningTable measured_table() {
-  TuningTable table = fixture_table();
+  TuningTable table = test::run_small_table();
   table.env.roofs = test::measured_roofs();
   return table;
 }
 
 TEST(ReportOutputs, RooflineOfConstantRoofsNeverCallsThemMeasured) {
   // The fixture's env.json has roofs without a source (written before roofs were measured).
-  const std::string svg = render_roofline_svg(fixture_table());
+  const std::string svg = render_roofline_svg(test::run_small_table());
   for (const char* label : {"HBM 4297 GB/s (constant, not measured here)",
                             "cuBLASLt FP8 per-tensor 1379 (constant)",
                             "cuBLASLt FP8 block-scaled 1093 (constant)",
@@ -79,7 +77,7 @@ TEST(ReportOutputs, RooflineOfConstantRoofsNeverCallsThemMeasured) {
   for (const char* claim : {"measured copy", "measured roof", "(measured)"}) {
     EXPECT_EQ(svg.find(claim), std::string::npos) << claim;
   }
-  const std::string html = render_report_html(fixture_table());
+  const std::string html = render_report_html(test::run_small_table());
   EXPECT_NE(html.find("so they may not be this GPU's ceilings"), std::string::npos) << html;
 }
 
@@ -109,7 +107,7 @@ TEST(ReportOutputs, RooflineOfMeasuredRoofsSaysWhereAndWhen) {
 }
 
 TEST(ReportOutputs, HtmlIsSelfContained) {
-  const std::string html = render_report_html(fixture_table());
+  const std::string html = render_report_html(test::run_small_table());
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("<table id=\"results\">"), std::string::npos);
@@ -130,7 +128,7 @@ TEST(ReportOutputs, ReportCommandRebuildsEveryFile) {
   }
   EXPECT_EQ(test::read_file(run / "summary.md"),
             test::read_file(test::fixture("run_small/expected_summary.md")));
-  EXPECT_EQ(load_tuning_table(run / "tuning_table.json"), fixture_table());
+  EXPECT_EQ(load_tuning_table(run / "tuning_table.json"), test::run_small_table());
 }
 
 TEST(ReportOutputs, ReportCommandToleratesATruncatedLastLine) {

@@ -10,8 +10,6 @@ namespace {
 
 using test::error_of;
 
-TuningTable fixture_table() { return build_tuning_table(read_run_folder(test::fixture("run_small"))); }
-
 const TableEntry& entry(const TuningTable& t, int64_t n, int64_t k, int64_t m) {
   for (const TableProblem& p : t.problems) {
     for (const TableEntry& e : p.entries) {
@@ -22,7 +20,7 @@ const TableEntry& entry(const TuningTable& t, int64_t n, int64_t k, int64_t m) {
 }
 
 TEST(ReportTuningTable, ProblemsInFirstSeenOrderEntriesByM) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   ASSERT_EQ(t.problems.size(), 2u);
   EXPECT_EQ(t.problems[0].label, "qkv_a_proj");
   EXPECT_EQ(t.problems[1].label, "o_proj");
@@ -33,7 +31,7 @@ TEST(ReportTuningTable, ProblemsInFirstSeenOrderEntriesByM) {
 }
 
 TEST(ReportTuningTable, SelectsFastestPassedNeverAFasterFailedOne) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   // M=64: an incorrect record at 10.0 µs is faster than both passed ones (14.0, 12.5).
   const TableEntry& m64 = entry(t, 2112, 7168, 64);
   EXPECT_EQ(m64.config, "bm64_bn64_s8_mc0_sm132_rN8_sk2");
@@ -48,7 +46,7 @@ TEST(ReportTuningTable, SelectsFastestPassedNeverAFasterFailedOne) {
 }
 
 TEST(ReportTuningTable, NoPassingConfigGivesNullConfigAndAReason) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const TableEntry& e = entry(t, 7168, 16384, 64);
   EXPECT_FALSE(e.config.has_value());
   EXPECT_EQ(e.reason,
@@ -59,7 +57,7 @@ TEST(ReportTuningTable, NoPassingConfigGivesNullConfigAndAReason) {
 }
 
 TEST(ReportTuningTable, BaselinesAreTheFastestPassedOfEachKind) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const TableEntry& m64 = entry(t, 2112, 7168, 64);
   const BaselineResult& best = m64.baselines.at(RunKind::kCublasltBest);
   EXPECT_DOUBLE_EQ(best.median_us, 13.0);  // of 14.1 and 13.0
@@ -73,7 +71,7 @@ TEST(ReportTuningTable, BaselinesAreTheFastestPassedOfEachKind) {
 }
 
 TEST(ReportTuningTable, SpeedupsAndReproduceLine) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const TableEntry& m64 = entry(t, 2112, 7168, 64);
   EXPECT_DOUBLE_EQ(*speedup(m64, RunKind::kCublasltHeuristic), 18.3 / 12.5);
   EXPECT_DOUBLE_EQ(*speedup(m64, RunKind::kCublasltBest), 13.0 / 12.5);
@@ -83,7 +81,7 @@ TEST(ReportTuningTable, SpeedupsAndReproduceLine) {
 }
 
 TEST(ReportTuningTable, JsonHasSchemaDerivedFieldsAndRoundTrips) {
-  const TuningTable t = fixture_table();
+  const TuningTable t = test::run_small_table();
   const Json j = to_json(t);
   EXPECT_EQ(j.at("schema"), "gemmtune.tuning_table/2");
   EXPECT_EQ(j.at("env").at("gpu").at("name"), "NVIDIA H200");
@@ -100,15 +98,15 @@ TEST(ReportTuningTable, JsonHasSchemaDerivedFieldsAndRoundTrips) {
 }
 
 TEST(ReportTuningTable, ReaderErrorsNameFilePathAndProblem) {
-  Json j = to_json(fixture_table());
+  Json j = to_json(test::run_small_table());
   j["problems"][0]["entries"][1]["m"] = 64;
   EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
             "t.json: $.problems[0].entries[1]: duplicate entry M 64 N 2112 K 7168");
-  j = to_json(fixture_table());
+  j = to_json(test::run_small_table());
   j["problems"][1]["entries"][1].erase("median_us");
   EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
             "t.json: $.problems[1].entries[1].median_us: missing");
-  j = to_json(fixture_table());
+  j = to_json(test::run_small_table());
   j["schema"] = "gemmtune.tuning_table/9";
   EXPECT_NE(error_of([&] { (void)parse_tuning_table(j, "t.json"); }).find("unsupported schema"),
             std::string::npos);
@@ -125,7 +123,7 @@ TEST(ReportTuningTable, LoadsATableFileOrARunFolder) {
 // (not among the cuBLASLt "baselines"), read back, and shown as "vs stream floor" (floor µs over
 // the config's) in the summary; a table without one shows no such column.
 TEST(ReportTuningTable, StreamFloorRoundTripsAsItsOwnFieldAndColumn) {
-  TuningTable t = fixture_table();
+  TuningTable t = test::run_small_table();
   EXPECT_FALSE(has_stream_floor(t));
   for (const SummaryColumn& c : results_table(t).columns) EXPECT_NE(c.title, "vs stream floor");
   TableEntry& m64 = t.problems.at(0).entries.at(0);

@@ -23,9 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace launch = sm90_fp8_gemm_1d2d;
 
-const fs::path kRepo = fs::path(GEMMTUNE_TEST_FIXTURES).parent_path().parent_path();
-const std::string kCudaInclude = GEMMTUNE_CUDA_INCLUDE_DIR;
-const std::string kCudaLib = GEMMTUNE_CUDA_LIBRARY_DIR;
+using test::kCudaInclude;
+using test::kCudaLib;
+using test::kRepo;
 
 using test::CommandResult;
 using test::run;
@@ -35,10 +35,7 @@ std::string gxx(const fs::path& bundle) {
   return "g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -I " + bundle.string() + " -I " + kCudaInclude;
 }
 
-KernelConfig config_of(const std::string& text) {
-  std::string error;
-  return *parse_kernel_config(text, &error);
-}
+using test::config_of;
 
 /// A one-problem-per-row table for the header test: split-K, multicast B and multicast A.
 report::TuningTable synthetic_table() {

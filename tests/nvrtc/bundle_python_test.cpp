@@ -19,9 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kRepo = fs::path(GEMMTUNE_TEST_FIXTURES).parent_path().parent_path();
-const std::string kCudaInclude = GEMMTUNE_CUDA_INCLUDE_DIR;
-const std::string kCudaLib = GEMMTUNE_CUDA_LIBRARY_DIR;
+using test::kCudaInclude;
+using test::kCudaLib;
+using test::kRepo;
 
 using test::CommandResult;
 using test::run;

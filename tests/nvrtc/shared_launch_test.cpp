@@ -8,18 +8,14 @@
 
 #include "core/legality.hpp"
 #include "runtime/launch_facts.hpp"
+#include "test_support.hpp"
 
 namespace gemmtune {
 namespace {
 
 namespace launch = sm90_fp8_gemm_1d2d;
 
-KernelConfig config_of(const std::string& text) {
-  std::string error;
-  const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
-  if (!c) throw std::runtime_error(error);
-  return *c;
-}
+using test::config_of;
 
 TEST(SharedLaunch, CanRunAgreesWithLegality) {
   // Every multicast, split-K at its edges, tiles of one and two warpgroups.

@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "jit/compiler.hpp"
 #include "jit/kernel_cache.hpp"
+#include "core/kernel_config.hpp"
 
 namespace gemmtune::test {
 
@@ -102,6 +104,20 @@ inline CommandResult run(const std::string& command) {
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+/// The repository root (the fixtures folder's grandparent) and the CUDA toolkit's folders.
+inline const std::filesystem::path kRepo =
+    std::filesystem::path(GEMMTUNE_TEST_FIXTURES).parent_path().parent_path();
+inline const std::string kCudaInclude = GEMMTUNE_CUDA_INCLUDE_DIR;
+inline const std::string kCudaLib = GEMMTUNE_CUDA_LIBRARY_DIR;
+
+/// A config from its canonical name; throws on a name that does not parse.
+inline KernelConfig config_of(const std::string& text) {
+  std::string error;
+  const std::optional<KernelConfig> c = parse_kernel_config(text, &error);
+  if (!c) throw std::runtime_error(error);
+  return *c;
 }
 
 }  // namespace gemmtune::test
