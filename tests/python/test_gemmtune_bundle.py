@@ -137,6 +137,7 @@ class FakeLibrary:
         self.configs, self.dense, self.grouped = configs, set(dense), set(grouped)
         self.workspace = workspace_bytes
         self.calls = []
+        self.grouped_selects = []
 
     def gemmtune_bundle_abi_version(self):
         return gt.ABI_VERSION
@@ -162,6 +163,7 @@ class FakeLibrary:
         return 0 if (n, k) in self.dense else -1
 
     def gemmtune_bundle_select_grouped(self, handle, layout, groups, n, k, rows, m, max_m):
+        self.grouped_selects.append((layout, groups, n, k, rows, m, max_m))
         return 0 if (layout, groups, n, k) in self.grouped else -1
 
     def gemmtune_bundle_workspace_bytes(self, handle, m, n, k):
@@ -387,6 +389,20 @@ class GroupedCallTest(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "m_indices: dtype torch.float32"):
             bundle.m_grouped_fp8_gemm_nt_contiguous((a, sa), (b, sb), d, scales((m,)),
                                                     layout="gemmtune")
+
+    def test_select_grouped_asks_the_library_as_the_calls_do(self):
+        lib = FakeLibrary([CONFIG], grouped={(1, 8, 4096, 7168), (2, 32, 4096, 7168)})
+        bundle = bundle_with(lib)
+        self.assertEqual(bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 8853), CONFIG)
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853, 8853, 0))
+        # masked: rows = expected_m x groups steer the choice; A holds groups x max_m rows
+        self.assertEqual(bundle.select_grouped("grouped_masked", 32, 4096, 7168, 640, 256), CONFIG)
+        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 32 * 256, 256))
+        bundle.select_grouped("grouped_masked", 32, 4096, 7168, 640)
+        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 640, 20))
+        self.assertIsNone(bundle.select_grouped("grouped_masked", 4, 4096, 7168, 64))
+        with self.assertRaisesRegex(ValueError, "layout: 'dense'"):
+            bundle.select_grouped("dense", 8, 4096, 7168, 64)
 
 
 class LoadTest(unittest.TestCase):

@@ -406,6 +406,23 @@ class Bundle:
         index = self._lib.gemmtune_bundle_select(self._handle(device), m, n, k)
         return None if index < 0 else self._lib.gemmtune_bundle_kernel_config(index).decode()
 
+    def select_grouped(self, layout, groups, n, k, rows, max_m=None, device=0):
+        """The config a grouped call runs, or None. layout: "grouped_contiguous" (rows: A's rows,
+        the padded sum) or "grouped_masked" (rows: expected_m x groups; max_m: A's rows per
+        group, default rows // groups)."""
+        if layout == "grouped_contiguous":
+            code, m, max_m = _LAYOUT_CONTIGUOUS, rows, 0
+        elif layout == "grouped_masked":
+            code = _LAYOUT_MASKED
+            max_m = max(1, rows // groups) if max_m is None else max_m
+            m = groups * max_m
+        else:
+            raise ValueError(f"layout: {layout!r}, expected 'grouped_contiguous' or "
+                             "'grouped_masked'")
+        index = self._lib.gemmtune_bundle_select_grouped(self._handle(device), code, groups, n, k,
+                                                         rows, m, max_m)
+        return None if index < 0 else self._lib.gemmtune_bundle_kernel_config(index).decode()
+
     def _not_covered(self, what, name, args, kwargs, layout):
         if self._fallback is not None and layout == "deepgemm":
             return getattr(self._fallback, name)(*args, **kwargs)
