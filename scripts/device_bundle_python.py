@@ -1,24 +1,36 @@
 #!/usr/bin/env python3
 """An exported bundle through its Python module (gemmtune_bundle.py), on a GPU with PyTorch.
 
-    usage: python3 scripts/device_bundle_python.py BUNDLE_DIR [--deadline-s 300] [--iters 30]
-               [--json OUT.jsonl] [--no-grouped] [--table TABLE [--gemmtune BIN]]
+    usage: python3 scripts/device_bundle_python.py BUNDLE_DIR [--table TABLE] [--gemmtune BIN]
+               [--only all|dense|grouped|none] [--max-m-table TABLE] [--deadline-s 300]
+               [--iters 30] [--json OUT.jsonl] [--md OUT.md] [--overhead N]
+               [--overhead-rounds 3]
 
-For every dense entry of the bundle's manifest (then every grouped entry), in DeepGEMM's
-argument layouts (sfa [m, ceil(k/128)] fp32 per-token scales, sfb 128x128 block scales;
-contiguous groups padded to 128 rows with -1; masked groups in [g, max_m, k]):
-  - checks the result against a float reference of the same quantized inputs (calc_diff, the
-    1 - cosine-style similarity DeepGEMM's tests use; must be < 1e-3), and against DeepGEMM when
-    `import deep_gemm` works (PYTHONPATH);
-  - checks that pre-converted scales (to_gemmtune_sfa / to_gemmtune_sfb: no copy per call) give
-    the same bytes, and that a captured CUDA graph's replay gives the same bytes;
-  - times the call (the DeepGEMM-layout call, the no-copy call, DeepGEMM) with CUDA events, L2
-    flushed before each sample, median of --iters; and the host time per call (no sync).
+For every dense entry of the bundle's manifest, then every grouped entry (contiguous and
+masked), in DeepGEMM's argument layouts (sfa [m, ceil(k/128)] fp32 per-token scales, sfb
+128x128 block scales; contiguous: per-row group indices, each group padded to 128 rows with -1;
+masked: [g, max_m, k] with masked_m, expected_m = the tuned rows // g):
+  - the output is poisoned (NaN) first; the rows the call computes are checked against a float
+    reference of the same quantized inputs (calc_diff, the 1 - cosine-style similarity
+    DeepGEMM's tests use; must be < 1e-3), and against DeepGEMM's function of the same name with
+    the same arguments when `import deep_gemm` works (PYTHONPATH);
+  - dense: pre-converted scales (to_gemmtune_sfa / to_gemmtune_sfb: no copy per call) must give
+    the same bytes; every entry: a captured CUDA graph's replay must give the same bytes;
+  - the bundle call (DeepGEMM's layouts), the no-copy call (dense) and DeepGEMM are timed with
+    the call protocol (512 MiB memset flushes the L2 before each sample, CUDA events around one
+    call, median of --iters), sample by sample alternating, so both sides see the same clocks;
+    plus the host time per call (launches queued, no sync).
+Then, with --overhead N and --gemmtune, the per-call overhead of the Python path: for N dense
+entries (the smallest M of each (n, k) first) `gemmtune run --config C --timing call --iters 30
+--json` and the module's call on the same config and shape, alternating, --overhead-rounds
+rounds; overhead = Python / run - 1 (goal: <= 2 % or <= 1 us).
 Also: the contiguous layout's device-side index conversion against its host reference, and the
 cold start (load(), then the first GEMM's result).
-Prints one line per entry and a summary; --json writes one JSON object per entry.
-Exit code: 0 when every check passed, 1 when any failed, 2 when nothing could run (no PyTorch,
-no GPU, the bundle does not load). --deadline-s bounds the run: entries not started by then are
+Prints one line per entry; --json writes one JSON object per entry ("kind": dense,
+grouped_contiguous, grouped_masked, overhead, summary); --md writes the tables in markdown.
+Exit code: 0 when every check passed, 1 when any failed (an entry that fails or raises is
+recorded and the run goes on), 2 when nothing could run (no PyTorch, no GPU, the bundle does not
+load, a missing --gemmtune). --deadline-s bounds the run: entries not started by then are
 reported as not run (and fail the run); a hang past it plus 60 s aborts with a traceback.
 """
 import argparse
@@ -31,6 +43,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serving_regret import run_median_us  # noqa: E402 (one owner of the `gemmtune run` call)
+
 START = time.monotonic()
 DIFF_LIMIT = 1e-3
 FLUSH_BYTES = 512 << 20  # > 2x the L2 of any Hopper part
@@ -42,10 +57,24 @@ def parse_args():
     p.add_argument("--deadline-s", type=float, default=300.0, help="stop starting entries after this")
     p.add_argument("--iters", type=int, default=30, help="timed samples per implementation")
     p.add_argument("--json", help="append one JSON line per entry to this file")
-    p.add_argument("--no-grouped", action="store_true", help="dense entries only")
+    p.add_argument("--md", help="write the result tables in markdown to this file")
+    p.add_argument("--only", choices=("all", "dense", "grouped", "none"), default="all",
+                   help="which entries of the bundle to run (none: --overhead only)")
+    p.add_argument("--max-m-table", metavar="TABLE",
+                   help="the tuning table the bundle was exported from: masked entries use its "
+                        "max_m (default: --table; else the largest group rounded up to 128)")
+    p.add_argument("--no-grouped", action="store_true", help="dense entries only (--only dense)")
     p.add_argument("--table", help="export this tuning table into BUNDLE first (needs --gemmtune)")
-    p.add_argument("--gemmtune", default="devbuild/gemmtune", help="the binary for --table")
-    return p.parse_args()
+    p.add_argument("--gemmtune", default="devbuild/gemmtune",
+                   help="the binary for --table and --overhead")
+    p.add_argument("--overhead", type=int, default=0, metavar="N",
+                   help="time N dense entries through `gemmtune run` beside the module (0: off)")
+    p.add_argument("--overhead-rounds", type=int, default=3,
+                   help="alternating rounds per overhead entry (median over rounds)")
+    args = p.parse_args()
+    if args.no_grouped:
+        args.only = "dense"
+    return args
 
 
 def say(text):
@@ -97,19 +126,30 @@ class Gpu:
         return q.float() * s.repeat_interleave(128, 0)[:n].repeat_interleave(128, 1)[:, :k]
 
     def median_us(self, fn):
+        return self.interleaved_us({"fn": fn})["fn"]
+
+    def interleaved_us(self, fns):
+        """Median µs per implementation of `fns` (name -> callable), the call protocol: per
+        sample the flush (a 512 MiB memset), the start event right behind it in stream order,
+        one call, the stop event. Samples alternate between the implementations, the order
+        reversed every round, so each sees the same power state. 3 warm-ups each."""
         torch = self.torch
-        for _ in range(3):
-            fn()
-        samples = []
+        names = list(fns)
+        for name in names:
+            for _ in range(3):
+                fns[name]()
+        samples = {name: [] for name in names}
         for i in range(self.iters):
-            self.flush.fill_(i & 0xFF)
-            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            stop.record()
-            stop.synchronize()
-            samples.append(start.elapsed_time(stop) * 1e3)
-        return statistics.median(samples)
+            for name in (names if i % 2 == 0 else names[::-1]):
+                self.flush.fill_(i & 0xFF)
+                start = torch.cuda.Event(enable_timing=True)
+                stop = torch.cuda.Event(enable_timing=True)
+                start.record()
+                fns[name]()
+                stop.record()
+                stop.synchronize()
+                samples[name].append(start.elapsed_time(stop) * 1e3)
+        return {name: statistics.median(v) for name, v in samples.items()}
 
     def host_us(self, fn, calls=200):
         """Host time per call, launches queued without synchronising (the Python overhead)."""
@@ -122,7 +162,7 @@ class Gpu:
         return host
 
     def graph_replay_equals(self, fn, out, expected, pick=lambda x: x):
-        """Captures fn (writing `out`) in a CUDA graph, replays it into a zeroed `out`, and
+        """Captures fn (writing `out`) in a CUDA graph, replays it into a poisoned `out`, and
         compares the rows `pick` selects (the rows the call writes) with `expected`'s."""
         torch = self.torch
         stream = torch.cuda.Stream()
@@ -133,10 +173,28 @@ class Gpu:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, stream=stream):
             fn()
-        out.zero_()
+        out.fill_(float("nan"))
         graph.replay()
         torch.cuda.synchronize()
         return bool(torch.equal(pick(out), pick(expected)))
+
+
+def deepgemm_first_call(r, fn, torch):
+    """Runs DeepGEMM's first call (its JIT compile unless cached) into r; False when it raised
+    (DeepGEMM's own limits are reported in r, not fatal)."""
+    try:
+        t0 = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        r["deepgemm_first_call_ms"] = (time.perf_counter() - t0) * 1e3
+        return True
+    except Exception as e:
+        r["deepgemm_error"] = f"{type(e).__name__}: {e}"[:200]
+        return False
+
+
+def poisoned(torch, like):
+    return torch.full_like(like, float("nan"))
 
 
 def run_dense(gpu, gt, dg, entry):
@@ -146,7 +204,7 @@ def run_dense(gpu, gt, dg, entry):
     a, sfa = gpu.quant_rows(torch.randn((m, k), device="cuda", dtype=torch.bfloat16))
     b, sfb = gpu.quant_blocks(torch.randn((n, k), device="cuda", dtype=torch.bfloat16))
     ref = gpu.dequant_rows(a, sfa) @ gpu.dequant_blocks(b, sfb).t()
-    d = torch.empty((m, n), device="cuda", dtype=torch.bfloat16)
+    d = torch.full((m, n), float("nan"), device="cuda", dtype=torch.bfloat16)
     call = lambda: gt.fp8_gemm_nt((a, sfa), (b, sfb), d)
     call()
     torch.cuda.synchronize()
@@ -154,33 +212,28 @@ def run_dense(gpu, gt, dg, entry):
          "config": entry.get("config", ""), "selected": gt_bundle.select(m, n, k)}
     r["diff_ref"] = calc_diff(d, ref)
     sfa_t, sfb_t = gt.to_gemmtune_sfa(sfa), gt.to_gemmtune_sfb(sfb)
-    d_zero_copy = torch.empty_like(d)
+    d_zero_copy = poisoned(torch, d)
     zero_copy = lambda: gt.fp8_gemm_nt((a, sfa_t), (b, sfb_t), d_zero_copy)
     zero_copy()
     torch.cuda.synchronize()
     r["zero_copy_same"] = bool(torch.equal(d_zero_copy, d))
-    d_graph = torch.empty_like(d)
+    d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(
         lambda: gt.fp8_gemm_nt((a, sfa), (b, sfb), d_graph), d_graph, d)
-    r["bundle_us"] = gpu.median_us(call)
-    r["zero_copy_us"] = gpu.median_us(zero_copy)
-    r["host_us"] = gpu.host_us(zero_copy)
+    timed = {"bundle": call, "zero_copy": zero_copy}
     if dg is not None:
-        d_dg = torch.empty_like(d)
+        d_dg = poisoned(torch, d)
         dg_call = lambda: dg.fp8_gemm_nt((a, sfa), (b, sfb), d_dg, disable_ue8m0_cast=True)
-        try:
-            t0 = time.perf_counter()
-            dg_call()
-            torch.cuda.synchronize()
-            r["deepgemm_first_call_ms"] = (time.perf_counter() - t0) * 1e3
+        if deepgemm_first_call(r, dg_call, torch):
             r["diff_deepgemm"] = calc_diff(d, d_dg)
-            r["deepgemm_us"] = gpu.median_us(dg_call)
-        except Exception as e:  # DeepGEMM's own limits are reported, not fatal
-            r["deepgemm_error"] = f"{type(e).__name__}: {e}"[:200]
+            timed["deepgemm"] = dg_call
+    for name, us in gpu.interleaved_us(timed).items():
+        r[name + "_us"] = us
+    r["host_us"] = gpu.host_us(zero_copy)
     return r
 
 
-def contiguous_inputs(gpu, group_m, n, k):
+def contiguous_inputs(gpu, group_m):
     """DeepGEMM's contiguous layout: each group's rows padded to 128, padding rows -1."""
     torch = gpu.torch
     padded = [math.ceil(x / 128) * 128 for x in group_m]
@@ -193,21 +246,45 @@ def contiguous_inputs(gpu, group_m, n, k):
     return m, indices.cuda()
 
 
+def grouped_group_m(entry):
+    """The entry's rows per group (the manifest's group_m; else its rows spread evenly)."""
+    g = entry["groups"]
+    group_m = entry.get("group_m") or []
+    if len(group_m) != g:
+        group_m = [entry["rows"] // g + (1 if i < entry["rows"] % g else 0) for i in range(g)]
+    return [int(x) for x in group_m]
+
+
+def table_max_m(path):
+    """(layout, groups, n, k, rows) -> the masked entries' max_m in a tuning table (the bundle's
+    manifest does not carry it: A's rows per group never steer the selection)."""
+    out = {}
+    with open(path) as f:
+        for p in json.load(f).get("problems", []):
+            for e in p.get("entries", []):
+                if e.get("max_m"):
+                    out[(p.get("op"), p.get("groups"), p["n"], p["k"], e["m"])] = e["max_m"]
+    return out
+
+
 def run_grouped(gpu, gt, dg, entry):
     torch = gpu.torch
     layout, g, n, k = entry["layout"], entry["groups"], entry["n"], entry["k"]
-    group_m = entry.get("group_m") or [max(1, entry["rows"] // g)] * g
-    torch.manual_seed(g * 131 + n + k)
-    b_parts = [gpu.quant_blocks(torch.randn((n, k), device="cuda", dtype=torch.bfloat16))
-               for _ in range(g)]
-    b = torch.stack([q for q, _ in b_parts]).contiguous()
-    sfb = torch.stack([s for _, s in b_parts]).contiguous()
+    group_m = grouped_group_m(entry)
+    torch.manual_seed(g * 131 + n + k + sum(group_m))
+    # NOTE: filled group by group with same-dtype copies (no cat or indexing of e4m3 tensors).
+    b = torch.empty((g, n, k), device="cuda", dtype=torch.float8_e4m3fn)
+    sfb = torch.empty((g, math.ceil(n / 128), math.ceil(k / 128)), device="cuda")
+    for gi in range(g):
+        q, scale = gpu.quant_blocks(torch.randn((n, k), device="cuda", dtype=torch.bfloat16))
+        b[gi].copy_(q)
+        sfb[gi].copy_(scale)
     r = {"kind": layout, "label": entry.get("label", ""), "groups": g, "n": n, "k": k,
          "rows": entry.get("rows"), "config": entry.get("config", "")}
     if layout == "grouped_contiguous":
-        m, m_indices = contiguous_inputs(gpu, group_m, n, k)
+        m, m_indices = contiguous_inputs(gpu, group_m)
         a, sfa = gpu.quant_rows(torch.randn((m, k), device="cuda", dtype=torch.bfloat16))
-        d = torch.empty((m, n), device="cuda", dtype=torch.bfloat16)
+        d = torch.full((m, n), float("nan"), device="cuda", dtype=torch.bfloat16)
         args = lambda out: ((a, sfa), (b, sfb), out, m_indices)
         fn, dg_name = gt.m_grouped_fp8_gemm_nt_contiguous, "m_grouped_fp8_gemm_nt_contiguous"
         valid = m_indices >= 0
@@ -215,48 +292,56 @@ def run_grouped(gpu, gt, dg, entry):
         ref = torch.zeros((m, n), device="cuda")
         for gi in range(g):
             rows = (m_indices == gi).nonzero().flatten()
-            ref[rows] = a_deq[rows] @ gpu.dequant_blocks(b[gi], sfb[gi]).t()
+            if rows.numel():
+                ref[rows] = a_deq[rows] @ gpu.dequant_blocks(b[gi], sfb[gi]).t()
+        del a_deq
         pick = lambda x: x[valid]
+        r["a_rows"] = m
+        select_args = ("grouped_contiguous", g, n, k, m)
     else:
-        max_m = max(128, math.ceil(max(group_m) / 128) * 128)
-        expected_m = max(1, math.ceil(sum(group_m) / g))
-        a_parts = [gpu.quant_rows(torch.randn((max_m, k), device="cuda", dtype=torch.bfloat16))
-                   for _ in range(g)]
-        a = torch.stack([q for q, _ in a_parts]).contiguous()
-        sfa = torch.stack([s for _, s in a_parts]).contiguous()
+        max_m = entry.get("max_m") or max(128, math.ceil(max(group_m) / 128) * 128)
+        # NOTE: the bundle selects by expected_m x g against the tuned useful rows; rows // g
+        # lands on the tuned entry (ceil could step past it to the next larger one).
+        expected_m = max(1, entry["rows"] // g)
+        a, sfa = gpu.quant_rows(torch.randn((g * max_m, k), device="cuda", dtype=torch.bfloat16))
+        a, sfa = a.view(g, max_m, k), sfa.view(g, max_m, sfa.shape[1])
         masked_m = torch.tensor(group_m, dtype=torch.int32, device="cuda")
-        d = torch.empty((g, max_m, n), device="cuda", dtype=torch.bfloat16)
+        d = torch.full((g, max_m, n), float("nan"), device="cuda", dtype=torch.bfloat16)
         args = lambda out: ((a, sfa), (b, sfb), out, masked_m, expected_m)
         fn, dg_name = gt.m_grouped_fp8_gemm_nt_masked, "m_grouped_fp8_gemm_nt_masked"
         ref = torch.stack([gpu.dequant_rows(a[gi], sfa[gi]) @ gpu.dequant_blocks(b[gi], sfb[gi]).t()
                            for gi in range(g)])
         mask = torch.arange(max_m, device="cuda")[None, :] < masked_m[:, None]
         pick = lambda x: x[mask]
+        r["max_m"], r["expected_m"] = max_m, expected_m
+        select_args = ("grouped_masked", g, n, k, expected_m * g, max_m)
+    if hasattr(gt_bundle, "select_grouped"):
+        r["selected"] = gt_bundle.select_grouped(*select_args)
     call = lambda: fn(*args(d))
     call()
     torch.cuda.synchronize()
     r["diff_ref"] = calc_diff(pick(d), pick(ref))
-    d_graph = torch.empty_like(d)
+    del ref
+    d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(lambda: fn(*args(d_graph)), d_graph, d, pick)
-    r["bundle_us"] = gpu.median_us(call)
-    r["host_us"] = gpu.host_us(call)
+    del d_graph
+    timed = {"bundle": call}
     if dg is not None and hasattr(dg, dg_name):
-        d_dg = torch.zeros_like(d)
+        d_dg = poisoned(torch, d)
         dg_call = lambda: getattr(dg, dg_name)(*args(d_dg), disable_ue8m0_cast=True)
-        try:
-            t0 = time.perf_counter()
-            dg_call()
-            torch.cuda.synchronize()
-            r["deepgemm_first_call_ms"] = (time.perf_counter() - t0) * 1e3
+        if deepgemm_first_call(r, dg_call, torch):
             r["diff_deepgemm"] = calc_diff(pick(d), pick(d_dg))
-            r["deepgemm_us"] = gpu.median_us(dg_call)
-        except Exception as e:
-            r["deepgemm_error"] = f"{type(e).__name__}: {e}"[:200]
+            timed["deepgemm"] = dg_call
+    for name, us in gpu.interleaved_us(timed).items():
+        r[name + "_us"] = us
+    r["host_us"] = gpu.host_us(call)
     return r
 
 
 def verdict(r):
     """The failed checks of one entry's record (empty: passed)."""
+    if "error" in r:
+        return [r["error"]]
     failed = []
     if not r.get("diff_ref", 1.0) < DIFF_LIMIT:
         failed.append(f"diff_ref {r.get('diff_ref')}")
@@ -269,14 +354,19 @@ def verdict(r):
     return failed
 
 
+def shape_text(r):
+    if r["kind"] == "dense":
+        return f"m={r['m']} n={r['n']} k={r['k']}"
+    return f"{r['kind']} g={r['groups']} n={r['n']} k={r['k']} rows={r['rows']}"
+
+
 def line(r):
-    shape = (f"m={r['m']} n={r['n']} k={r['k']}" if r["kind"] == "dense"
-             else f"{r['kind']} g={r['groups']} n={r['n']} k={r['k']} rows={r['rows']}")
-    parts = [f"{r['label'][:28]:28s}", shape, f"diff_ref={r.get('diff_ref', float('nan')):.2e}"]
+    nan = float("nan")
+    parts = [f"{r['label'][:28]:28s}", shape_text(r), f"diff_ref={r.get('diff_ref', nan):.2e}"]
     if "diff_deepgemm" in r:
         parts.append(f"diff_dg={r['diff_deepgemm']:.2e}")
     parts.append(f"graph={'same' if r.get('graph_same') else 'DIFF'}")
-    parts.append(f"bundle={r.get('bundle_us', float('nan')):.1f}us")
+    parts.append(f"bundle={r.get('bundle_us', nan):.1f}us")
     if "zero_copy_us" in r:
         parts.append(f"no_copy={r['zero_copy_us']:.1f}us")
     if "deepgemm_us" in r:
@@ -286,11 +376,11 @@ def line(r):
             parts.append(f"no_copy_speedup={r['deepgemm_us'] / r['zero_copy_us']:.3f}x")
     if "deepgemm_first_call_ms" in r:
         parts.append(f"dg_first_call={r['deepgemm_first_call_ms']:.0f}ms")
-    if r["kind"] == "dense" and r.get("selected") != r.get("config"):
+    if "selected" in r and r.get("selected") != r.get("config"):
         parts.append(f"(selected {r.get('selected')}, tuned {r.get('config')})")
     if "deepgemm_error" in r:
         parts.append(f"deepgemm: {r['deepgemm_error']}")
-    parts.append(f"host={r.get('host_us', float('nan')):.1f}us")
+    parts.append(f"host={r.get('host_us', nan):.1f}us")
     parts.append("PASS" if not r["failed"] else "FAIL: " + "; ".join(r["failed"]))
     return " ".join(parts)
 
@@ -308,12 +398,140 @@ def check_offsets(torch, gt):
     return bad
 
 
+# ---------------------------------------------------------------------------------------------
+# Per-call overhead: the module's call against `gemmtune run` of the same config and shape.
+
+def overhead_entries(dense, count):
+    """`count` dense entries: the smallest M of each (n, k) first (where a fixed cost weighs
+    most), then the next smallest, and so on."""
+    by_nk = {}
+    for e in sorted(dense, key=lambda e: (e["m"], e["n"], e["k"])):
+        by_nk.setdefault((e["n"], e["k"]), []).append(e)
+    picked, level = [], 0
+    while len(picked) < count and any(len(v) > level for v in by_nk.values()):
+        picked += [v[level] for v in by_nk.values() if len(v) > level]
+        level += 1
+    return picked[:count]
+
+
+def run_overhead(gpu, gt, entry, gemmtune, rounds):
+    """Alternating rounds of [gemmtune run, the module's no-copy call and DeepGEMM-layout call];
+    medians over the rounds."""
+    torch = gpu.torch
+    m, n, k = entry["m"], entry["n"], entry["k"]
+    a, sfa = gpu.quant_rows(torch.randn((m, k), device="cuda", dtype=torch.bfloat16))
+    b, sfb = gpu.quant_blocks(torch.randn((n, k), device="cuda", dtype=torch.bfloat16))
+    sfa_t, sfb_t = gt.to_gemmtune_sfa(sfa), gt.to_gemmtune_sfb(sfb)
+    d = torch.empty((m, n), device="cuda", dtype=torch.bfloat16)
+    no_copy = lambda: gt.fp8_gemm_nt((a, sfa_t), (b, sfb_t), d)
+    deepgemm_layout = lambda: gt.fp8_gemm_nt((a, sfa), (b, sfb_t), d)
+    r = {"kind": "overhead", "label": entry.get("label", ""), "m": m, "n": n, "k": k,
+         "config": entry["config"], "selected": gt_bundle.select(m, n, k),
+         "run_rounds_us": [], "python_rounds_us": [], "python_sfa_copy_rounds_us": []}
+    for i in range(rounds):
+        order = ("run", "python") if i % 2 == 0 else ("python", "run")
+        for side in order:
+            if side == "run":
+                torch.cuda.synchronize()
+                us, error = run_median_us(gemmtune, m, n, k, entry["config"], gpu.iters)
+                if us is None:
+                    r["error"] = f"gemmtune run: {error}"
+                    return r
+                r["run_rounds_us"].append(us)
+            else:
+                t = gpu.interleaved_us({"no_copy": no_copy, "sfa_copy": deepgemm_layout})
+                r["python_rounds_us"].append(t["no_copy"])
+                r["python_sfa_copy_rounds_us"].append(t["sfa_copy"])
+    r["run_us"] = statistics.median(r["run_rounds_us"])
+    r["python_us"] = statistics.median(r["python_rounds_us"])
+    r["python_sfa_copy_us"] = statistics.median(r["python_sfa_copy_rounds_us"])
+    r["overhead_us"] = r["python_us"] - r["run_us"]
+    r["overhead_rel"] = r["python_us"] / r["run_us"] - 1
+    r["within_goal"] = r["overhead_us"] <= max(1.0, 0.02 * r["run_us"])
+    r["host_us"] = gpu.host_us(no_copy)
+    return r
+
+
+def overhead_line(r):
+    if "error" in r:
+        return f"overhead {r['label'][:28]:28s} m={r['m']} n={r['n']} k={r['k']}: {r['error']}"
+    return (f"overhead {r['label'][:28]:28s} m={r['m']} n={r['n']} k={r['k']} {r['config']}: "
+            f"gemmtune run {r['run_us']:.2f}us, python {r['python_us']:.2f}us "
+            f"({r['overhead_us']:+.2f}us, {100 * r['overhead_rel']:+.1f}%), with the sfa copy "
+            f"{r['python_sfa_copy_us']:.2f}us, host {r['host_us']:.1f}us/call: "
+            f"{'within' if r['within_goal'] else 'OVER'} the goal (<= 2% or <= 1 us)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown.
+
+def fmt(value, spec):
+    return "" if value is None else format(value, spec)
+
+
+def markdown(results, overheads, summary_lines):
+    out = ["# The bundle from Python beside DeepGEMM", "",
+           "Call protocol on both sides (512 MiB memset before each sample, CUDA events around one "
+           "call, median), samples alternating. speedup = DeepGEMM µs / bundle µs with the same "
+           "arguments (both convert the activation scales inside the call); no-copy: scales "
+           "converted once beforehand.", "",
+           "| kind | label | shape | config | diff ref | diff DeepGEMM | graph | bundle µs | "
+           "no-copy µs | DeepGEMM µs | speedup | DeepGEMM first call ms | result |",
+           "|---|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|"]
+    for r in results:
+        speedup = (r["deepgemm_us"] / r["bundle_us"]
+                   if r.get("deepgemm_us") and r.get("bundle_us") else None)
+        config = r.get("config", "")
+        if r.get("selected") not in (None, config):
+            config += f" (ran {r['selected']})"
+        out.append("| " + " | ".join([
+            r["kind"], r.get("label", ""), shape_text(r), config, fmt(r.get("diff_ref"), ".2e"),
+            fmt(r.get("diff_deepgemm"), ".2e"),
+            {True: "same", False: "DIFF", None: ""}[r.get("graph_same")],
+            fmt(r.get("bundle_us"), ".1f"), fmt(r.get("zero_copy_us"), ".1f"),
+            fmt(r.get("deepgemm_us"), ".1f"), fmt(speedup, ".3f"),
+            fmt(r.get("deepgemm_first_call_ms"), ".0f"),
+            "pass" if not r["failed"] else "FAIL: " + "; ".join(r["failed"])[:120]]) + " |")
+    if overheads:
+        out += ["", "## Per-call overhead: the module against `gemmtune run`", "",
+                "`gemmtune run --config C --timing call --iters N --json` and the module's call "
+                "(scales pre-converted) on the same config and shape, alternating rounds, median "
+                "over rounds. Goal: overhead <= 2 % or <= 1 µs.", "",
+                "| label | m | n | k | config | run µs | python µs | overhead µs | overhead % | "
+                "with the sfa copy µs | host µs per call | goal |",
+                "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|---|"]
+        for r in overheads:
+            if "error" in r:
+                out.append(f"| {r['label']} | {r['m']} | {r['n']} | {r['k']} | {r['config']} | "
+                           f"{r['error'][:150]} | | | | | | |")
+                continue
+            out.append(f"| {r['label']} | {r['m']} | {r['n']} | {r['k']} | {r['config']} | "
+                       f"{r['run_us']:.2f} | {r['python_us']:.2f} | {r['overhead_us']:+.2f} | "
+                       f"{100 * r['overhead_rel']:+.1f} | {r['python_sfa_copy_us']:.2f} | "
+                       f"{r['host_us']:.1f} | {'within' if r['within_goal'] else 'OVER'} |")
+    out += ["", "## Summary", ""] + [f"- {s}" for s in summary_lines]
+    return "\n".join(out) + "\n"
+
+
+def geomean(values):
+    return math.exp(sum(map(math.log, values)) / len(values))
+
+
 def main():
     global gt_bundle
     args = parse_args()
     # NOTE: a hang (a kernel that never finishes blocks in synchronize) cannot be interrupted
     # from Python; the watchdog thread prints every stack and exits.
     faulthandler.dump_traceback_later(args.deadline_s + 60, exit=True)
+    needs_binary = args.table or args.overhead > 0
+    if needs_binary and not (os.path.isfile(args.gemmtune) and os.access(args.gemmtune, os.X_OK)):
+        say(f"error: --gemmtune {args.gemmtune} is not an executable file (needed by "
+            f"{'--table' if args.table else '--overhead'}; scripts/stage_device_build.sh stages one)")
+        return 2
+    if not args.table and not os.path.isfile(os.path.join(args.bundle, "manifest.json")):
+        say(f"error: {args.bundle} has no manifest.json: not an exported bundle (pass --table "
+            "TABLE to export one there)")
+        return 2
     try:
         import torch
     except ImportError as e:
@@ -336,17 +554,27 @@ def main():
         say(f"deep_gemm from {os.path.dirname(deep_gemm.__file__)}")
     except Exception as e:  # absent, or built for another torch
         deep_gemm = None
-        say(f"deep_gemm not importable ({type(e).__name__}: {e}); comparing with the reference only")
+        say(f"WARNING: deep_gemm not importable ({type(e).__name__}: {e}); comparing with the "
+            "float reference only (set PYTHONPATH to DeepGEMM's build)")
+    summary = []
     t0 = time.perf_counter()
     try:
         import gemmtune_bundle as gt
         gt_bundle = gt.load(args.bundle)
         load_ms = (time.perf_counter() - t0) * 1e3
-        dense = gt_bundle.entries
-        grouped = [] if args.no_grouped else gt_bundle.grouped_entries
+        dense = gt_bundle.entries if args.only in ("all", "dense") else []
+        grouped = gt_bundle.grouped_entries if args.only in ("all", "grouped") else []
+        if grouped and (args.max_m_table or args.table):
+            max_ms = table_max_m(args.max_m_table or args.table)
+            grouped = [dict(e, max_m=max_ms.get((e["layout"], e["groups"], e["n"], e["k"],
+                                                  e["rows"]))) for e in grouped]
+        if not dense and not grouped and not (args.overhead > 0 and gt_bundle.entries):
+            say(f"error: the bundle has no {'' if args.only == 'all' else args.only + ' '}entries"
+                f"{' (and --overhead needs dense ones)' if args.overhead > 0 else ''}")
+            return 2
         gpu = Gpu(torch, args.iters)
-        first = dense[0] if dense else None
-        if first is not None:
+        if gt_bundle.entries:
+            first = gt_bundle.entries[0]
             m, n, k = first["m"], first["n"], first["k"]
             a = torch.zeros((m, k), device="cuda", dtype=torch.float8_e4m3fn)
             b = torch.zeros((n, k), device="cuda", dtype=torch.float8_e4m3fn)
@@ -356,9 +584,11 @@ def main():
             t1 = time.perf_counter()
             gt.fp8_gemm_nt((a, sfa), (b, sfb), d)
             torch.cuda.synchronize()
-            say(f"cold start: load() {load_ms:.1f} ms (library build included if it was missing), "
-                f"first GEMM result {(time.perf_counter() - t1) * 1e3:.1f} ms (kernels loaded on "
-                f"first use, {len(gt_bundle.manifest['kernels'])} kernels)")
+            cold = (f"cold start: load() {load_ms:.1f} ms (library build included if it was "
+                    f"missing), first GEMM result {(time.perf_counter() - t1) * 1e3:.1f} ms "
+                    f"(kernels loaded on first use, {len(gt_bundle.manifest['kernels'])} kernels)")
+            say(cold)
+            summary.append(cold)
     except Exception as e:  # BundleLoadError, or the build or the first call failing
         say(f"error: the bundle does not load: {type(e).__name__}: {e}")
         return 2
@@ -368,8 +598,15 @@ def main():
         offsets_bad = [f"{type(e).__name__}: {e}"[:300]]
     say("contiguous m_indices -> offsets on the device: " +
         ("matches the host reference" if not offsets_bad else f"MISMATCH {offsets_bad}"))
-    results, not_run = [], []
+    results, overheads, not_run = [], [], []
     out = open(args.json, "a") if args.json else None
+
+    def record(r, text):
+        say(text)
+        if out:
+            out.write(json.dumps(r) + "\n")
+            out.flush()
+
     for entry, runner in [(e, run_dense) for e in dense] + [(e, run_grouped) for e in grouped]:
         if time.monotonic() - START > args.deadline_s:
             not_run.append(entry.get("label", "?"))
@@ -379,34 +616,72 @@ def main():
         except Exception as e:
             r = {"kind": entry.get("layout", "dense"), "label": entry.get("label", ""),
                  "m": entry.get("m"), "n": entry["n"], "k": entry["k"], "groups": entry.get("groups"),
-                 "rows": entry.get("rows"), "error": f"{type(e).__name__}: {e}"[:300]}
-        r["failed"] = verdict(r) if "error" not in r else [r["error"]]
+                 "rows": entry.get("rows"), "config": entry.get("config", ""),
+                 "error": f"{type(e).__name__}: {e}"[:300]}
+        r["failed"] = verdict(r)
         results.append(r)
-        say(line(r))
-        if out:
-            out.write(json.dumps(r) + "\n")
-            out.flush()
+        record(r, line(r))
+        torch.cuda.empty_cache()
+    for entry in overhead_entries(gt_bundle.entries, args.overhead):
+        if time.monotonic() - START > args.deadline_s:
+            not_run.append("overhead " + entry.get("label", "?"))
+            continue
+        try:
+            r = run_overhead(gpu, gt, entry, args.gemmtune, max(1, args.overhead_rounds))
+        except Exception as e:
+            r = {"kind": "overhead", "label": entry.get("label", ""), "m": entry["m"],
+                 "n": entry["n"], "k": entry["k"], "config": entry.get("config", ""),
+                 "error": f"{type(e).__name__}: {e}"[:300]}
+        overheads.append(r)
+        record(r, overhead_line(r))
         torch.cuda.empty_cache()
     failed = [r for r in results if r["failed"]]
-    # Like for like: both calls take DeepGEMM's layouts and convert sfa inside the call.
-    speedups = [r["deepgemm_us"] / r["bundle_us"] for r in results
-                if "deepgemm_us" in r and not r["failed"]]
+    summary.append(f"{len(results) - len(failed)}/{len(results)} entries passed, {len(failed)} "
+                   f"failed, {len(not_run)} not run (deadline)"
+                   f"{', offsets MISMATCH' if offsets_bad else ''}")
+    for kind in ("dense", "grouped_contiguous", "grouped_masked"):
+        # Like for like: both calls take DeepGEMM's layouts and convert sfa inside the call.
+        speedups = [r["deepgemm_us"] / r["bundle_us"] for r in results
+                    if r["kind"] == kind and "deepgemm_us" in r and not r["failed"]]
+        if speedups:
+            summary.append(f"{kind} vs DeepGEMM, same arguments: geomean speedup "
+                           f"{geomean(speedups):.3f}x over {len(speedups)} entries (min "
+                           f"{min(speedups):.3f}x, max {max(speedups):.3f}x, "
+                           f"{sum(x >= 1 for x in speedups)} >= 1.00)")
     copies = [r["bundle_us"] - r["zero_copy_us"] for r in results if "zero_copy_us" in r]
-    say(f"summary: {len(results) - len(failed)}/{len(results)} entries passed, {len(failed)} "
-        f"failed, {len(not_run)} not run (deadline){', offsets MISMATCH' if offsets_bad else ''}")
     if copies:
-        say(f"scale conversion (DeepGEMM layout minus pre-converted), median "
-            f"{statistics.median(copies):.2f} us per call")
+        summary.append(f"dense scale conversion (DeepGEMM layout minus pre-converted), median "
+                       f"{statistics.median(copies):.2f} us per call")
+    mismatched = [r for r in results if "selected" in r and r["selected"] != r.get("config")]
+    if mismatched:
+        summary.append(f"{len(mismatched)} entries ran another config than the tuned one (the "
+                       "selection rule at these arguments): " +
+                       ", ".join(shape_text(r) for r in mismatched[:6]))
     first_calls = [r["deepgemm_first_call_ms"] for r in results if "deepgemm_first_call_ms" in r]
     if first_calls:
-        say(f"DeepGEMM first call per shape (JIT compile unless cached): median "
-            f"{statistics.median(first_calls):.0f} ms, max {max(first_calls):.0f} ms")
-    if speedups:
-        say(f"vs DeepGEMM, same arguments: geomean speedup "
-            f"{math.exp(sum(map(math.log, speedups)) / len(speedups)):.3f}x over {len(speedups)} "
-            f"entries (min {min(speedups):.3f}x, max {max(speedups):.3f}x)")
+        summary.append(f"DeepGEMM first call per shape (JIT compile unless cached): median "
+                       f"{statistics.median(first_calls):.0f} ms, max {max(first_calls):.0f} ms")
+    timed = [r for r in overheads if "error" not in r]
+    if timed:
+        summary.append(f"per-call overhead against gemmtune run: {sum(r['within_goal'] for r in timed)}"
+                       f"/{len(timed)} within the goal; median {statistics.median(r['overhead_us'] for r in timed):+.2f} us "
+                       f"({100 * statistics.median(r['overhead_rel'] for r in timed):+.1f}%), worst "
+                       f"{max(r['overhead_us'] for r in timed):+.2f} us; host time per call median "
+                       f"{statistics.median(r['host_us'] for r in timed):.1f} us")
+    overhead_errors = [r for r in overheads if "error" in r]
+    if overhead_errors:
+        summary.append(f"{len(overhead_errors)} overhead entries failed to run")
+    for text in summary:
+        say("summary: " + text)
+    if out:
+        out.write(json.dumps({"kind": "summary", "lines": summary, "not_run": not_run}) + "\n")
+        out.close()
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(markdown(results, overheads, summary))
     faulthandler.cancel_dump_traceback_later()
-    return 1 if failed or not_run or offsets_bad or not results else 0
+    return 1 if (failed or not_run or offsets_bad or overhead_errors
+                 or not (results or overheads)) else 0
 
 
 gt_bundle = None
