@@ -255,6 +255,13 @@ def grouped_group_m(entry):
     return [int(x) for x in group_m]
 
 
+def masked_expected_m(entry):
+    """The expected_m a masked call of `entry` passes: the bundle selects by expected_m x groups
+    against the tuned rows, and rows // groups lands on the tuned entry (rounding up could step
+    past it to the next larger one)."""
+    return max(1, entry["rows"] // entry["groups"])
+
+
 def table_max_m(path):
     """(layout, groups, n, k, rows) -> the masked entries' max_m in a tuning table (the bundle's
     manifest does not carry it: A's rows per group never steer the selection)."""
@@ -300,9 +307,7 @@ def run_grouped(gpu, gt, dg, entry):
         select_args = ("grouped_contiguous", g, n, k, m)
     else:
         max_m = entry.get("max_m") or max(128, math.ceil(max(group_m) / 128) * 128)
-        # NOTE: the bundle selects by expected_m x g against the tuned useful rows; rows // g
-        # lands on the tuned entry (ceil could step past it to the next larger one).
-        expected_m = max(1, entry["rows"] // g)
+        expected_m = masked_expected_m(entry)
         a, sfa = gpu.quant_rows(torch.randn((g * max_m, k), device="cuda", dtype=torch.bfloat16))
         a, sfa = a.view(g, max_m, k), sfa.view(g, max_m, sfa.shape[1])
         masked_m = torch.tensor(group_m, dtype=torch.int32, device="cuda")
