@@ -612,12 +612,18 @@ def main():
             out.write(json.dumps(r) + "\n")
             out.flush()
 
+    interrupted = False
     for entry, runner in [(e, run_dense) for e in dense] + [(e, run_grouped) for e in grouped]:
-        if time.monotonic() - START > args.deadline_s:
+        if interrupted or time.monotonic() - START > args.deadline_s:
             not_run.append(entry.get("label", "?"))
             continue
         try:
             r = runner(gpu, gt, deep_gemm, entry)
+        except KeyboardInterrupt:  # SIGINT at a time limit: the summary of what finished
+            interrupted = True
+            not_run.append(entry.get("label", "?"))
+            say("interrupted: the entries not started are reported as not run")
+            continue
         except Exception as e:
             r = {"kind": entry.get("layout", "dense"), "label": entry.get("label", ""),
                  "m": entry.get("m"), "n": entry["n"], "k": entry["k"], "groups": entry.get("groups"),
@@ -628,11 +634,15 @@ def main():
         record(r, line(r))
         torch.cuda.empty_cache()
     for entry in overhead_entries(gt_bundle.entries, args.overhead):
-        if time.monotonic() - START > args.deadline_s:
+        if interrupted or time.monotonic() - START > args.deadline_s:
             not_run.append("overhead " + entry.get("label", "?"))
             continue
         try:
             r = run_overhead(gpu, gt, entry, args.gemmtune, max(1, args.overhead_rounds))
+        except KeyboardInterrupt:
+            interrupted = True
+            not_run.append("overhead " + entry.get("label", "?"))
+            continue
         except Exception as e:
             r = {"kind": "overhead", "label": entry.get("label", ""), "m": entry["m"],
                  "n": entry["n"], "k": entry["k"], "config": entry.get("config", ""),

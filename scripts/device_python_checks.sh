@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-#   usage: [PYTHONPATH=DEEPGEMM_BUILD] bash scripts/device_python_checks.sh
+#   usage: [PYTHONPATH=DEEPGEMM_BUILD | GEMMTUNE_BUILD_DEEPGEMM=1] [GEMMTUNE_STEPS=...]
+#          bash scripts/device_python_checks.sh
 # The bundle from Python on a GPU machine, in one run: every dense and grouped entry of an
 # exported bundle through gemmtune_bundle.py in DeepGEMM's layouts (validated, graph-replayed,
 # timed beside DeepGEMM), the Python path's per-call overhead against `gemmtune run`, and the
@@ -9,9 +10,11 @@
 #   - devbuild/gemmtune: a staged binary (scripts/stage_device_build.sh, or scripts/device_build.sh
 #     there); it embeds the bundle's Python module, so stage it from this revision;
 #   - python3 with PyTorch (CUDA) for the Python steps; DeepGEMM importable for the comparison
-#     (PYTHONPATH set by the caller; without it the run says so and compares with the float
-#     reference only); .anchors/ (the DeepGEMM harness) only to compile DeepGEMM's kernels in
-#     parallel before the timed calls (skipped when absent);
+#     (PYTHONPATH set by the caller, or GEMMTUNE_BUILD_DEEPGEMM=1: built from .anchors/ into
+#     /tmp/dgb while the bundles export; without DeepGEMM the run says so and compares with the
+#     float reference only); .anchors/ (the DeepGEMM harness) also compiles DeepGEMM's kernels
+#     for the tables' shapes in parallel before the timed calls (skipped when absent), so its
+#     first calls there are cache hits (dg_warm_dense.json keeps its cold first-call times);
 #   - a C++17 compiler (c++) and the CUDA headers, to build the bundle's library.
 # Steps (GEMMTUNE_STEPS, default "export python overhead serving regret"), in this order, each
 # under its own time limit, never past the deadline (GEMMTUNE_DEADLINE_S, default 570 s from
@@ -28,6 +31,9 @@
 # tuning_table.json), GEMMTUNE_SERVING_BUDGET (default), GEMMTUNE_REGRET_ROUNDS (3),
 # GEMMTUNE_OVERHEAD_ENTRIES (6), GEMMTUNE_BIN (devbuild/gemmtune), GEMMTUNE_WORK (scratch,
 # /tmp/gemmtune-python-checks; a serving table already there from an earlier run is reused).
+# Time on one H200 (estimated): export ~1 min, python ~3-4 min, overhead ~1 min, serving
+# ~6 min, regret ~3 min: run "export python overhead" and "serving regret" as two runs on one
+# machine (the second reuses nothing of the first but the kernel cache).
 # Writes $OUT/python_checks.log (every step's status line) and $OUT/python_checks.md.
 # Exit code: 0 every step ran and passed; 1 a step failed, stopped or was skipped; 2 a
 # prerequisite is missing.
@@ -60,6 +66,10 @@ if has_step python || has_step overhead; then
     || { say "error: no C++ compiler (${CXX:-c++}) to build the bundle's library (set CXX)"; exit 2; }
   if python3 -c 'import deep_gemm' > /dev/null 2>&1; then
     say "deep_gemm importable (PYTHONPATH=${PYTHONPATH:-})"
+  elif [[ ${GEMMTUNE_BUILD_DEEPGEMM:-0} == 1 && -f .anchors/build_deepgemm.sh ]]; then
+    build_deepgemm=1
+    export PYTHONPATH=/tmp/dgb/DeepGEMM${PYTHONPATH:+:$PYTHONPATH}
+    say "deep_gemm not importable: building it in the background (.anchors/build_deepgemm.sh /tmp/dgb)"
   else
     say "WARNING: deep_gemm is not importable (PYTHONPATH=${PYTHONPATH:-unset}): the Python steps compare with the float reference only"
   fi
@@ -95,35 +105,49 @@ run_step() {
   fi
 }
 
-# time_left_s: seconds before the deadline, for a script's own --deadline-s (10 s margin).
-time_left_s() { echo $(( deadline_s - $(date +%s) - 10 )); }
+# script_deadline_s LIMIT: a Python step's own --deadline-s: it stops starting entries 40 s
+# before its step's limit or the run's deadline, whichever comes first, to write its summary.
+script_deadline_s() {
+  local own=$(( $1 - 40 )) left=$(( deadline_s - $(date +%s) - 40 ))
+  (( left < own )) && own=$left
+  (( own < 1 )) && own=1
+  echo "$own"
+}
 
-# --- DeepGEMM's kernels compiled in parallel, in the background, while the bundles export --------
-dg_pids=()
-if (has_step python || has_step overhead) && python3 -c 'import deep_gemm' > /dev/null 2>&1; then
-  if [[ -f .anchors/dg_warm.py ]]; then
-    python3 .anchors/dg_warm.py "$OUT/dg_warm_dense.json" "$dense_table" > "$OUT/dg_warm.log" 2>&1 &
-    dg_pids+=($!)
-  fi
-  if [[ -f .anchors/dg_grouped.py ]]; then
-    # The grouped table's problems (results/h200-grouped/README.md), one file: two warm-ups at
-    # once would share dg_warm_grouped.py's scratch files.
-    python3 -c 'import json, sys; json.dump({"problems": [p for f in sys.argv[2:] for p in json.load(open(f))["problems"]]}, open(sys.argv[1], "w"))' \
-      "$work/dg_grouped_problems.json" configs/deepgemm/grouped_dg_tests.json configs/deepgemm/grouped_dsv3_moe.json
-    python3 scripts/dg_warm_grouped.py .anchors/dg_grouped.py "$work/dg_grouped_problems.json" >> "$OUT/dg_warm.log" 2>&1 &
-    dg_pids+=($!)
-  fi
-  (( ${#dg_pids[@]} )) && say "compiling DeepGEMM's kernels in the background (dg_warm.log)"
+# --- DeepGEMM built (GEMMTUNE_BUILD_DEEPGEMM=1) and its kernels compiled, in the background while
+# the bundles export; one process group, so a hang is stopped whole.
+dg_pid=
+if has_step python || has_step overhead; then
+  # The grouped table's problems (results/h200-grouped/README.md), one file: two warm-ups at once
+  # would share dg_warm_grouped.py's scratch files.
+  python3 -c 'import json, sys; json.dump({"problems": [p for f in sys.argv[2:] for p in json.load(open(f))["problems"]]}, open(sys.argv[1], "w"))' \
+    "$work/dg_grouped_problems.json" configs/deepgemm/grouped_dg_tests.json configs/deepgemm/grouped_dsv3_moe.json
+  # shellcheck disable=SC2016
+  setsid bash -c '
+    out=$1 dense_table=$2 problems=$3 build=$4
+    if [[ $build == 1 ]]; then
+      if compgen -G "/tmp/dgb/DeepGEMM/deep_gemm/*.so" > /dev/null; then echo "deepgemm build: reused /tmp/dgb"
+      else bash .anchors/build_deepgemm.sh /tmp/dgb > "$out/dg_build.log" 2>&1; echo "deepgemm build rc=$?"; fi
+    fi
+    python3 -c "import deep_gemm" 2> /dev/null || { echo "deep_gemm not importable: no warm-up"; exit 0; }
+    [[ -f .anchors/dg_warm.py ]] && python3 .anchors/dg_warm.py "$out/dg_warm_dense.json" "$dense_table"
+    [[ -f .anchors/dg_grouped.py ]] && python3 scripts/dg_warm_grouped.py .anchors/dg_grouped.py "$problems"
+    echo "deepgemm warm-up done"
+  ' deepgemm "$OUT" "$dense_table" "$work/dg_grouped_problems.json" "${build_deepgemm:-0}" > "$OUT/dg_warm.log" 2>&1 &
+  dg_pid=$!
+  trap '[[ -n $dg_pid ]] && kill -- -"$dg_pid" 2> /dev/null' EXIT
 fi
-wait_deepgemm_warm() {
-  (( ${#dg_pids[@]} )) || return 0
+wait_deepgemm() {
+  [[ -n $dg_pid ]] || return 0
   # NOTE: bounded: a warm-up that hangs must not eat the run; its kernels then compile at first call.
   local waited=0
-  while (( waited < 240 )) && kill -0 "${dg_pids[@]}" 2> /dev/null; do sleep 2; waited=$(( waited + 2 )); done
-  for pid in "${dg_pids[@]}"; do kill "$pid" 2> /dev/null; done
-  wait "${dg_pids[@]}" 2> /dev/null
-  dg_pids=()
-  say "DeepGEMM warm-up done after $waited s more: $(grep -h "warm" "$OUT/dg_warm.log" | tr '\n' ' ')"
+  while (( waited < 300 )) && kill -0 "$dg_pid" 2> /dev/null; do sleep 2; waited=$(( waited + 2 )); done
+  kill -- -"$dg_pid" 2> /dev/null
+  wait "$dg_pid" 2> /dev/null
+  dg_pid=
+  say "DeepGEMM build and warm-up: $(tr '\n' ' ' < "$OUT/dg_warm.log" | tail -c 600) (waited $waited s more)"
+  python3 -c 'import deep_gemm' > /dev/null 2>&1 \
+    || say "WARNING: deep_gemm is not importable: the Python steps compare with the float reference only"
 }
 
 # --- export --------------------------------------------------------------------------------
@@ -136,7 +160,7 @@ fi
 
 # --- python: every entry, in DeepGEMM's layouts --------------------------------------------------
 if has_step python; then
-  wait_deepgemm_warm
+  wait_deepgemm
   for kind in dense grouped; do
     bundle=$work/bundle-$kind
     table=$dense_table; [[ $kind == grouped ]] && table=$grouped_table
@@ -144,19 +168,20 @@ if has_step python; then
       say "python $kind: SKIPPED, $bundle has no bundle (the export step failed or did not run)"; status=1; continue
     fi
     limit=300; [[ $kind == dense ]] && limit=200
-    # NOTE: --max-m from the table (the masked rows per group it was tuned with), no re-export.
+    # NOTE: --max-m-table: the masked rows per group the table was tuned with, no re-export.
     run_step "bundle_python_$kind" "$limit" python3 scripts/device_bundle_python.py "$bundle" \
-      --only "$kind" --max-m-table "$table" --deadline-s "$(( limit - 40 ))" \
+      --only "$kind" --max-m-table "$table" --deadline-s "$(script_deadline_s "$limit")" \
       --json "$OUT/bundle_python_$kind.jsonl" --md "$OUT/bundle_python_$kind.md"
   done
 fi
 
 # --- overhead: the module against gemmtune run ---------------------------------------------------
 if has_step overhead; then
+  wait_deepgemm  # nothing else on the GPU while it times
   if [[ -f $dense_bundle/manifest.json ]]; then
     run_step overhead 180 python3 scripts/device_bundle_python.py "$dense_bundle" --only none \
       --overhead "${GEMMTUNE_OVERHEAD_ENTRIES:-6}" --overhead-rounds 3 --gemmtune "$bin" \
-      --deadline-s 140 --json "$OUT/overhead.jsonl" --md "$OUT/overhead.md"
+      --deadline-s "$(script_deadline_s 180)" --json "$OUT/overhead.jsonl" --md "$OUT/overhead.md"
   else
     say "overhead: SKIPPED, $dense_bundle has no bundle"; status=1
   fi
@@ -193,7 +218,7 @@ if has_step regret; then
       say "regret: WARNING: the grid table did not export as a bundle (regret.log): the picks are the reproduced rule's, not checked against the dispatcher"
     fi
     run_step regret 300 python3 scripts/serving_regret.py "$grid" "$offgrid" --gemmtune "$bin" \
-      --rounds "${GEMMTUNE_REGRET_ROUNDS:-3}" "${bundle_flag[@]}" --deadline-s "$(time_left_s)" \
+      --rounds "${GEMMTUNE_REGRET_ROUNDS:-3}" "${bundle_flag[@]}" --deadline-s "$(script_deadline_s 300)" \
       --json "$OUT/regret.jsonl" --md "$OUT/regret.md"
   else
     say "regret: SKIPPED, a serving table is missing ($grid, $offgrid)"; status=1

@@ -317,6 +317,7 @@ def main():
             # NOTE: the dispatcher is what a caller gets: time its pick.
             r["grid_config"] = r["bundle_config"]
         failed |= bool(disagree)
+    interrupted = False
     for r in rows:
         r["same_config"] = r["grid_config"] == r["exact_config"]
         if r["grid_config"] is None:
@@ -329,9 +330,16 @@ def main():
             failed = True
         elif r["same_config"] and not args.time_same:
             r["regret"] = 0.0
+        elif interrupted:
+            r["error"] = "not timed: interrupted"
+            failed = True
         else:
             r["timed_same"] = r["same_config"]
-            time_pair(args.gemmtune, r, args.rounds, args.iters)
+            try:
+                time_pair(args.gemmtune, r, args.rounds, args.iters)
+            except KeyboardInterrupt:  # SIGINT at a time limit: the table of what finished
+                interrupted = True
+                r["error"] = "not timed: interrupted"
             failed |= "error" in r
         if timed:
             print(f"{r['label'][:24]:24s} m={r['m']:<5d} grid(M={r['grid_m']}) {r['grid_config']} "
