@@ -23,9 +23,12 @@
 #   export    the dense and the grouped table exported as bundles    export.log
 #   python    every entry of both bundles through the module          bundle_python_{dense,grouped}.{log,jsonl,md}
 #   overhead  dense entries against `gemmtune run` (same config)      overhead.{log,jsonl,md}
-#   serving   configs/serving-grid.json and serving-offgrid.json swept serving_{grid,offgrid}.log,
+#   serving   configs/serving-grid.json and serving-offgrid.json swept serving-{grid,offgrid}.log,
 #             (call timing, no cuBLASLt algorithm search)             serving-{grid,offgrid}/ (tuning_table.json, summary.md, env.json)
 #   regret    scripts/serving_regret.py on the two tables             regret.{log,jsonl,md}
+#   moe       (asked for by name, runs first) configs/dsv3-moe.json   moe_sweep.log, moe_sweep/
+#             swept (GEMMTUNE_MOE_BUDGET, default "default"); its table then replaces the
+#             grouped table: all 88 of its problems instead of the 8 the committed table has
 # Environment: OUT (default /tmp/gemmtune-device), GEMMTUNE_DENSE_TABLE (default
 # results/h200-dense/tuning_table.json), GEMMTUNE_GROUPED_TABLE (results/h200-grouped/
 # tuning_table.json), GEMMTUNE_SERVING_BUDGET (default), GEMMTUNE_REGRET_ROUNDS (3),
@@ -114,6 +117,36 @@ script_deadline_s() {
   echo "$own"
 }
 
+# sweep_step NAME SHAPES FOLDER LIMIT_S BUDGET: `gemmtune sweep` of SHAPES into FOLDER (call
+# timing, no cuBLASLt algorithm search); a finished folder is reused, one an earlier run stopped
+# is resumed (FOLDER.interrupted marks it); the table, summary and environment go to $OUT/NAME/.
+sweep_step() {
+  local name=$1 shapes=$2 folder=$3 limit=$4 budget=$5
+  if [[ -f $folder/tuning_table.json && ! -f $folder.interrupted ]]; then
+    say "$name: reusing $folder/tuning_table.json"
+  else
+    local resume=()
+    if [[ -f $folder.interrupted && -f $folder/runs.jsonl ]]; then resume=(--resume); else rm -rf "$folder"; fi
+    run_step "$name" "$limit" "$bin" sweep --shapes "$shapes" --out "$folder" --timing call \
+      --budget "$budget" --skip-cublaslt-best --quiet "${resume[@]}"
+    if (( step_rc != 0 )); then touch "$folder.interrupted"; else rm -f "$folder.interrupted"; fi
+  fi
+  mkdir -p "$OUT/$name"
+  cp "$folder"/{tuning_table.json,summary.md,env.json} "$OUT/$name/" 2> /dev/null
+}
+
+# --- moe (not by default): configs/dsv3-moe.json swept, its table the grouped bundle's ----------
+grouped_problems=(configs/deepgemm/grouped_dg_tests.json configs/deepgemm/grouped_dsv3_moe.json)
+if has_step moe; then
+  sweep_step moe_sweep configs/dsv3-moe.json "$work/moe" 570 "${GEMMTUNE_MOE_BUDGET:-default}"
+  if [[ -f $work/moe/tuning_table.json ]]; then
+    grouped_table=$work/moe/tuning_table.json
+    # The same problems in the DeepGEMM harness's format, for its warm-up.
+    grouped_problems=(configs/deepgemm/grouped_dsv3_moe_full.json configs/deepgemm/grouped_dsv3_moe_dg_tests.json)
+    say "the grouped bundle comes from $grouped_table$([[ -f $work/moe.interrupted ]] && echo " (a partial sweep: the problems it finished)")"
+  fi
+fi
+
 # --- DeepGEMM built (GEMMTUNE_BUILD_DEEPGEMM=1) and its kernels compiled, in the background while
 # the bundles export; one process group, so a hang is stopped whole.
 dg_pid=
@@ -121,7 +154,7 @@ if has_step python || has_step overhead; then
   # The grouped table's problems (results/h200-grouped/README.md), one file: two warm-ups at once
   # would share dg_warm_grouped.py's scratch files.
   python3 -c 'import json, sys; json.dump({"problems": [p for f in sys.argv[2:] for p in json.load(open(f))["problems"]]}, open(sys.argv[1], "w"))' \
-    "$work/dg_grouped_problems.json" configs/deepgemm/grouped_dg_tests.json configs/deepgemm/grouped_dsv3_moe.json
+    "$work/dg_grouped_problems.json" "${grouped_problems[@]}"
   # shellcheck disable=SC2016
   setsid bash -c '
     out=$1 dense_table=$2 problems=$3 build=$4
@@ -188,23 +221,10 @@ if has_step overhead; then
 fi
 
 # --- serving: the grid and the off-grid sweeps ---------------------------------------------------
-for set in grid offgrid; do
-  has_step serving || break
-  folder=$work/serving-$set
-  if [[ -f $folder/tuning_table.json && ! -f $folder.interrupted ]]; then
-    say "serving $set: reusing $folder/tuning_table.json"
-  else
-    # An earlier run stopped mid-sweep: --resume keeps its measurements.
-    resume=()
-    if [[ -f $folder.interrupted && -f $folder/runs.jsonl ]]; then resume=(--resume); else rm -rf "$folder"; fi
-    limit=300; [[ $set == offgrid ]] && limit=200
-    run_step "serving_$set" "$limit" "$bin" sweep --shapes "configs/serving-$set.json" --out "$folder" \
-      --timing call --budget "${GEMMTUNE_SERVING_BUDGET:-default}" --skip-cublaslt-best --quiet "${resume[@]}"
-    if (( step_rc != 0 )); then touch "$folder.interrupted"; else rm -f "$folder.interrupted"; fi
-  fi
-  mkdir -p "$OUT/serving-$set"
-  cp "$folder"/{tuning_table.json,summary.md,env.json} "$OUT/serving-$set/" 2> /dev/null
-done
+if has_step serving; then
+  sweep_step serving-grid configs/serving-grid.json "$work/serving-grid" 300 "${GEMMTUNE_SERVING_BUDGET:-default}"
+  sweep_step serving-offgrid configs/serving-offgrid.json "$work/serving-offgrid" 200 "${GEMMTUNE_SERVING_BUDGET:-default}"
+fi
 
 # --- regret: the grid's selection against the exact tuning, off the grid ------------------------
 if has_step regret; then

@@ -19,7 +19,8 @@ args = sys.argv[1:]
 if args[:2] == ["--log-level", "error"]:
     args = args[2:]
 with open(os.path.join(os.path.dirname(sys.argv[0]), "calls"), "a") as f:
-    f.write(" ".join(args[:1] + (["--resume"] if "--resume" in args else [])) + "\n")
+    f.write(" ".join(args[:2] if args[0] == "export" else
+                     args[:1] + (["--resume"] if "--resume" in args else [])) + "\n")
 if args[0] == "devices":
     sys.exit(0)
 if args[0] == "sweep":
@@ -30,7 +31,9 @@ if args[0] == "sweep":
     problems = [{"label": p["label"], "op": "fp8_gemm_nt", "n": p["n"], "k": p["k"],
                  "entries": [{"m": m, "config": "bm64_bn%d_s8_mc0_sm132_rN8_sk1"
                                                % (64 if m < 100 or m == 333 else 128)}
-                             for m in p["m"]]} for p in shapes["problems"]]
+                             for m in p["m"]]} for p in shapes["problems"] if "m" in p]
+    problems += [{"label": p["label"], "op": p["op"], "groups": len(p["groups"]), "n": p["n"],
+                  "k": p["k"], "entries": []} for p in shapes["problems"] if "groups" in p]
     with open(os.path.join(out, "tuning_table.json"), "w") as f:
         json.dump({"schema": "gemmtune.tuning_table/2", "problems": problems}, f)
     sys.exit(0)
@@ -96,10 +99,23 @@ class DriverTest(unittest.TestCase):
         self.assertEqual(sweeps, ["sweep --resume", "sweep"])
         self.assertFalse(os.path.exists(os.path.join(work, "serving-grid.interrupted")))
 
+    def test_the_moe_sweep_becomes_the_grouped_bundles_table(self):
+        result = self.run_driver(GEMMTUNE_STEPS="moe export")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)  # no GPU to export
+        self.assertIn("the grouped bundle comes from", result.stdout)
+        with open(os.path.join(self.folder, "calls")) as f:
+            calls = [line.strip() for line in f if not line.startswith("devices")]
+        moe_table = os.path.join(self.folder, "work", "moe", "tuning_table.json")
+        self.assertEqual(len(calls), 3, calls)
+        self.assertEqual(calls[0], "sweep")
+        self.assertEqual(calls[1], "export results/h200-dense/tuning_table.json")
+        self.assertEqual(calls[2], "export " + moe_table)
+        self.assertTrue(os.path.isfile(os.path.join(self.out, "moe_sweep", "tuning_table.json")))
+
     def test_steps_past_the_deadline_are_skipped_and_fail_the_run(self):
         result = self.run_driver(GEMMTUNE_DEADLINE_S="10")
         self.assertEqual(result.returncode, 1)
-        self.assertIn("serving_grid: SKIPPED", result.stdout)
+        self.assertIn("serving-grid: SKIPPED", result.stdout)
         self.assertIn("regret: SKIPPED, a serving table is missing", result.stdout)
 
     def test_missing_prerequisites_exit_2_naming_them(self):
