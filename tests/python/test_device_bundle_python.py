@@ -93,6 +93,10 @@ class VerdictTest(unittest.TestCase):
         self.assertIn("| o_proj | 64 | 7168 | 16384 | cfg | 37.00 | 37.20 | +0.20 | +0.5 | 39.50 | "
                       "20.0 | within |", md)
         self.assertIn("- 2 entries", md)
+        overhead["host_parts_us"] = {"current_stream": 2.5, "ctypes_select": 1.1}
+        self.assertIn("host 20.0us/call (current_stream 2.50us, ctypes_select 1.10us): within "
+                      "the goal", dbp.overhead_line(overhead))
+        self.assertIn("gemmtune run: exit 1", dbp.overhead_line(dict(overhead, error="gemmtune run: exit 1")))
 
 
 class EarlyExitTest(unittest.TestCase):
