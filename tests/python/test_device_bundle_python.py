@@ -103,6 +103,16 @@ class EarlyExitTest(unittest.TestCase):
     def run_script(self, *args):
         return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
 
+    def test_help_names_every_option(self):
+        result = self.run_script("--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for option in ("--only", "--max-m-table", "--overhead", "--md", "--json", "--deadline-s"):
+            self.assertIn(option, result.stdout)
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "serving_regret.py"),
+                                 "--help"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("--select-only", result.stdout)
+
     def test_prerequisites_fail_early_with_exit_2(self):
         result = self.run_script(tempfile.mkdtemp())
         self.assertEqual(result.returncode, 2)
