@@ -329,7 +329,6 @@ def run_grouped(gpu, gt, dg, entry):
     del ref
     d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(lambda: fn(*args(d_graph)), d_graph, d, pick)
-    del d_graph
     timed = {"bundle": call}
     if dg is not None and hasattr(dg, dg_name):
         d_dg = poisoned(torch, d)

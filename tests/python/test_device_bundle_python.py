@@ -5,7 +5,6 @@ Run: python3 -m unittest discover -s tests/python
 """
 import importlib.util
 import json
-import math
 import os
 import subprocess
 import sys
