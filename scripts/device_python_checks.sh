@@ -163,8 +163,9 @@ if has_step python || has_step overhead; then
       else bash .anchors/build_deepgemm.sh /tmp/dgb > "$out/dg_build.log" 2>&1; echo "deepgemm build rc=$?"; fi
     fi
     python3 -c "import deep_gemm" 2> /dev/null || { echo "deep_gemm not importable: no warm-up"; exit 0; }
-    [[ -f .anchors/dg_warm.py ]] && python3 .anchors/dg_warm.py "$out/dg_warm_dense.json" "$dense_table"
-    [[ -f .anchors/dg_grouped.py ]] && python3 scripts/dg_warm_grouped.py .anchors/dg_grouped.py "$problems"
+    [[ -f .anchors/dg_warm.py ]] && python3 .anchors/dg_warm.py "$out/dg_warm_dense.json" "$dense_table" &
+    [[ -f .anchors/dg_grouped.py ]] && python3 scripts/dg_warm_grouped.py .anchors/dg_grouped.py "$problems" &
+    wait
     echo "deepgemm warm-up done"
   ' deepgemm "$OUT" "$dense_table" "$work/dg_grouped_problems.json" "${build_deepgemm:-0}" > "$OUT/dg_warm.log" 2>&1 &
   dg_pid=$!
