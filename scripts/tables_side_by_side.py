@@ -2,12 +2,13 @@
 """Two tuning tables' picks and DeepGEMM, timed side by side on one GPU, problem by problem.
 
   usage: python3 scripts/tables_side_by_side.py TABLE_A TABLE_B GEMMTUNE OUT.jsonl
-                                                [--rounds N] [--deadline EPOCH_S]
+                                                [--rounds N] [--deadline EPOCH_S] [--dg-sms N]
 
 For every dense (m, n, k) the two tables share: table A's config and table B's config, each timed
 by `GEMMTUNE run --config C --timing call --iters 30 --json` (a 512 MiB flush before every call,
 events around one call, median of 30), and DeepGEMM's fp8_gemm_nt on the same shape under the same
-protocol when `import deep_gemm` works. The three sides take turns, the order rotated each round
+protocol when `import deep_gemm` works (`--dg-sms N`: DeepGEMM limited to N SMs by its
+`set_num_sms`, for tables swept with `sweep --sms N`). The three sides take turns, the order rotated each round
 (default 2 rounds), so clock drift under the power cap hits all alike; each side's time is the
 median of its rounds' medians. Prints one line per problem and the geometric means of
 DeepGEMM / A, DeepGEMM / B and A / B (above 1: B is faster); writes one JSON line per problem.
@@ -53,7 +54,7 @@ def gemmtune_us(binary, m, n, k, config):
 class DeepGemmSide:
     """DeepGEMM's fp8_gemm_nt on one shape, timed by the call protocol, or None without it."""
 
-    def __init__(self):
+    def __init__(self, num_sms=None):
         try:
             import torch
             import deep_gemm
@@ -64,6 +65,8 @@ class DeepGemmSide:
             self.torch = None
             return
         self.torch, self.deep_gemm = torch, deep_gemm
+        if num_sms:
+            deep_gemm.set_num_sms(num_sms)
         self.cast_a, self.cast_b = per_token_cast_to_fp8, per_block_cast_to_fp8
         self.flush = torch.empty(512 * 2**20, dtype=torch.uint8, device="cuda")
 
@@ -109,12 +112,13 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--deadline", type=float, default=1e18)
+    parser.add_argument("--dg-sms", type=int, default=None)
     args = parser.parse_args()
     picks_a, picks_b = table_picks(args.table_a), table_picks(args.table_b)
     shapes = [s for s in picks_a if s in picks_b]
     if not shapes:
         sys.exit(f"tables_side_by_side: {args.table_a} and {args.table_b} share no dense problem")
-    dg = DeepGemmSide()
+    dg = DeepGemmSide(args.dg_sms)
     rows = []
     with open(args.out, "a") as out:
         for index, (m, n, k) in enumerate(shapes):
