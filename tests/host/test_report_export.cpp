@@ -87,7 +87,7 @@ TEST(ReportExport, CppHeaderCompilesAndSelectsTheNearestTunedM) {
 
 /// test::run_small_table() plus grouped problems: contiguous G4 N=256 K=512 tuned at 264 and 2048 rows,
 /// masked G8 of the same N, K at 40 rows, and a contiguous one whose config did not pass.
-TuningTable grouped_test::run_small_table() {
+TuningTable grouped_fixture_table() {
   TuningTable t = test::run_small_table();
   const auto entry = [](int64_t rows, std::vector<int64_t> group_m, int64_t max_m,
                         std::optional<std::string> config, double us) {
@@ -144,7 +144,7 @@ TEST(ReportExport, CppHeaderSelectsGroupedConfigsByLayoutGroupsAndRows) {
   if (kNumGroupedEntries != 3 || kGroupedEntries[2].layout != 'M' || kGroupedEntries[2].max_m != 128) return 4;
   // The dense entries and select() are unchanged by the grouped ones.
   if (kNumEntries != 4 || select(64, 2112, 7168)->block_m != 64) return 5;)";
-  const test::CommandResult r = compile_and_run(dir, export_cpp(grouped_test::run_small_table()), body);
+  const test::CommandResult r = compile_and_run(dir, export_cpp(grouped_fixture_table()), body);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
 }
