@@ -7,11 +7,13 @@
 #include "cli/commands.hpp"
 #include "cli/number_checks.hpp"
 #include "cli/output.hpp"
+#include "cli/serving_flags.hpp"
 #include "cli/sweep_cli.hpp"
 #include "core/problem_json.hpp"
 #include "core/error.hpp"
 #include "core/legality.hpp"
 #include "report/compare.hpp"
+#include "report/serving_fields.hpp"
 #include "report/tuning_table.hpp"
 #include "sweep/runs_log.hpp"
 #include "sweep/work_plan.hpp"
@@ -24,6 +26,7 @@ struct CheckFlags {
   std::string format = "md";
   report::CompareOptions compare;
   MeasureFlags measure;
+  ServingFlags serving;  ///< --sms, --batch-invariant: over the table's own
 };
 
 /// runs/check-20261121T101500Z: a new folder per check.
@@ -36,9 +39,11 @@ std::string default_check_folder() {
 }
 
 /// Per entry of the table: the cuBLASLt heuristic (grouped: the per-group graph replay), then the
-/// chosen config (skipped with the rule's reason when this GPU cannot run it).
+/// chosen config (skipped with the rule's reason when this GPU, or the serving constraints,
+/// cannot run it).
 std::vector<sweep::ProblemWork> plan_check(const report::TuningTable& table,
-                                           const DeviceLimits& limits) {
+                                           const DeviceLimits& limits,
+                                           const ServingConstraints& serving) {
   std::vector<sweep::ProblemWork> plan;
   for (const report::TableProblem& p : table.problems) {
     for (const report::TableEntry& e : p.entries) {
@@ -56,11 +61,14 @@ std::vector<sweep::ProblemWork> plan_check(const report::TuningTable& table,
           throw Error(kExitUsage, one_line("baseline config " + *e.config + ": " + error));
         }
         const Legality legality = check_legality(problem, *config, limits);
+        const std::string refused = serving_violation(*config, serving);
         work.items.push_back({.kind = report::RunKind::kGemmtune, .config = config,
                               .predicted_us = expected_us,
-                              .skip_reason = legality.legal ? "" : "illegal on this GPU: " +
-                                                                       legality.rule_id + ": " +
-                                                                       legality.reason});
+                              .skip_reason = !legality.legal ? "illegal on this GPU: " +
+                                                                   legality.rule_id + ": " +
+                                                                   legality.reason
+                                             : !refused.empty() ? "not allowed: " + refused
+                                                                : ""});
       }
       plan.push_back(std::move(work));
     }
@@ -69,7 +77,12 @@ std::vector<sweep::ProblemWork> plan_check(const report::TuningTable& table,
 }
 
 int run_check(CheckFlags f) {
+  check_sm_budget_floor(f.serving);
   const report::TuningTable base = report::load_tuning_table(f.baseline);
+  // The table's serving constraints, each flag given over its own (compare then says they differ).
+  ServingConstraints serving = base.env.serving;
+  if (f.serving.sms) serving.sms = f.serving.sms;
+  serving.batch_invariant = serving.batch_invariant || f.serving.batch_invariant;
   const std::string mode = f.measure.timing.empty() ? base.env.timing_mode : f.measure.timing;
   if (f.measure.out.empty()) f.measure.out = default_check_folder();
   sweep::SweepOptions options = sweep_options(f.measure, mode);
@@ -82,9 +95,13 @@ int run_check(CheckFlags f) {
   options.shapes = {{"name", "check"}, {"path", f.baseline}, {"problems", problems}};
   options.settings = {{"check_baseline", f.baseline}, {"threshold", f.compare.threshold},
                       {"watchdog_s", f.measure.watchdog_s}};
+  report::write_serving_fields(options.settings, serving);
   sweep::CompilerPool compilers(sweep::default_compiler_argv("error"));
   const sweep::SweepOutcome outcome = sweep::run_sweep(
-      options, [&](const DeviceLimits& limits) { return plan_check(base, limits); },
+      options,
+      [&](const DeviceLimits& limits) {
+        return plan_check(base, serving_limits(ServingFlags{.sms = serving.sms}, limits), serving);
+      },
       compile_in_processes(compilers));
   log_outcome(outcome);
   if (outcome.interrupted) return kExitInterrupted;
@@ -114,13 +131,15 @@ void register_check(CLI::App& root, int& exit_code) {
       ->capture_default_str()
       ->check(finite_in(0.0, 10.0));
   cmd->add_flag("--allow-env-mismatch", flags->compare.allow_env_mismatch,
-                "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt or timing mode differ");
+                "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt, timing mode, SM budget or "
+                "batch invariance differ");
   cmd->add_option("--out", flags->measure.out,
                   "run folder of the new measurements (default: runs/check-<UTC time>)");
   cmd->add_option("--format", flags->format, "md (table) or json (gemmtune.compare/1)")
       ->capture_default_str()
       ->check(CLI::IsMember({"md", "json"}));
   add_measure_flags(cmd, flags->measure);
+  add_serving_flags(cmd, flags->serving);
   cmd->add_flag("--json", flags->measure.json, "same as --format json");
   cmd->callback([flags, &exit_code] { exit_code = run_check(*flags); });
 }

@@ -34,7 +34,8 @@ void register_compare(CLI::App& root, int& exit_code) {
       ->capture_default_str()
       ->check(finite_in(0.0, 10.0));
   cmd->add_flag("--allow-env-mismatch", args->options.allow_env_mismatch,
-                "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt or timing mode differ");
+                "compare even when GPU, driver, CUDA, NVRTC, cuBLASLt, timing mode, SM budget or "
+                "batch invariance differ");
   cmd->add_flag("--json", args->json, "same as --format json");
   cmd->add_option("--format", args->format,
                   "md (table), json (gemmtune.compare/1) or gab (github-action-benchmark "

@@ -25,6 +25,7 @@ struct PlanOptions {
   int sm_count = kH200SmCount;
   bool verbose = false;
   bool json = false;
+  bool batch_invariant = false;
 };
 
 int run_plan(const PlanOptions& options) {
@@ -38,9 +39,11 @@ int run_plan(const PlanOptions& options) {
       .format = options.json      ? PlanFormat::kJson
                 : options.verbose ? PlanFormat::kVerbose
                                   : PlanFormat::kSummary,
-      .command = fmt::format("gemmtune plan --shapes {} --space {} --sms {}{}{}",
+      .command = fmt::format("gemmtune plan --shapes {} --space {} --sms {}{}{}{}",
                              options.shapes_path, options.space_path, options.sm_count,
-                             options.verbose ? " --verbose" : "", options.json ? " --json" : "")};
+                             options.batch_invariant ? " --batch-invariant" : "",
+                             options.verbose ? " --verbose" : "", options.json ? " --json" : ""),
+      .batch_invariant = options.batch_invariant};
   const int64_t without_legal = write_plan(std::cout, request);
   std::cout.flush();
   if (!std::cout) throw Error(kExitIoError, "plan: cannot write to standard output");
@@ -64,9 +67,13 @@ void register_plan(CLI::App& root, int& exit_code) {
                   "config-space JSON file (configs/README.md \"Config spaces\")")
       ->capture_default_str();
   cmd->add_option("--sms", options->sm_count,
-                  "device SM count: the value of \"all\" and the bound on num_sms")
+                  "SM count, as sweep --sms N: the value of \"all\" and the bound on num_sms "
+                  "(an H200's 132 by default; another value models an SM budget or another GPU)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  cmd->add_flag("--batch-invariant", options->batch_invariant,
+                "as sweep --batch-invariant: only configs that keep each row of D independent "
+                "of M and of the config (split_k 1)");
   CLI::Option* verbose =
       cmd->add_flag("--verbose", options->verbose, "list every config with its verdict");
   cmd->add_flag("--json", options->json,

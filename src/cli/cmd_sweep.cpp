@@ -17,6 +17,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/serving_flags.hpp"
 #include "cli/sweep_cli.hpp"
 #include "core/config_space.hpp"
 #include "core/error.hpp"
@@ -26,6 +27,7 @@
 #include "core/timing_mode.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
+#include "report/serving_fields.hpp"
 #include "report/tuning_table.hpp"
 #include "runtime/driver_api.hpp"
 #include "sweep/budget.hpp"
@@ -54,6 +56,7 @@ struct SweepFlags {
   bool stream_floor = false;  ///< --stream-floor
   NoGpuCompile no_gpu_compile = NoGpuCompile::kFirst;  ///< --no-gpu-compile
   MeasureFlags measure;
+  ServingFlags serving;  ///< --sms, --batch-invariant
 };
 
 /// The kernels the no-GPU path builds: each problem's first planned config (kFirst: a bounded
@@ -138,6 +141,7 @@ void check_runoff_regime(const std::string& name) {
 
 int run_sweep_command(SweepFlags f) {
   check_runoff_regime(f.measure.runoff_regime);
+  check_sm_budget_floor(f.serving);
   const std::string shapes_file = resolve_input_path(f.shapes_path);
   const std::string space_file = resolve_input_path(f.space_path);
   const ShapeSet shapes = load_shape_set(shapes_file);
@@ -178,10 +182,16 @@ int run_sweep_command(SweepFlags f) {
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", !f.skip_cublaslt_best},
                       {"stream_floor", f.stream_floor}};
-  const sweep::Planner planner = [&](const DeviceLimits& limits) {
-    const ConfigSpace space = load_config_space(space_file, limits.sm_count);
+  report::write_serving_fields(options.settings, f.serving.constraints());
+  const sweep::Planner planner = [&](const DeviceLimits& device_limits) {
+    // NOTE: under --sms N the plan sees a GPU of N SMs: "all" is N, and legality and the cost
+    // model judge num_sms and waves with N (src/sweep/README.md "Serving").
+    const ServingSpace expanded =
+        serving_space(space_file, device_limits, f.serving.constraints());
+    const DeviceLimits& limits = expanded.limits;
+    const ConfigSpace& space = expanded.space;
     std::vector<sweep::ProblemWork> plan =
-        sweep::plan_sweep(shapes, enumerate_configs(space), limits, budget);
+        sweep::plan_sweep(shapes, expanded.configs, limits, budget);
     int64_t configs = 0, baselines = 0;
     for (sweep::ProblemWork& w : plan) {
       if (f.skip_cublaslt_best) {
@@ -300,6 +310,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
           CLI::ignore_case))
       ->default_str("first");
   add_measure_flags(cmd, flags->measure);
+  add_serving_flags(cmd, flags->serving);
   cmd->add_flag("--json", flags->measure.json,
                 "print the tuning table (gemmtune.tuning_table/2) on stdout at the end");
   cmd->callback([flags, &exit_code] { exit_code = run_sweep_command(*flags); });

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/legality_table.hpp"
 #include "core/problem_json.hpp"
+#include "core/serving.hpp"
 
 namespace gemmtune {
 namespace {
@@ -158,7 +159,8 @@ ProblemPlan plan_problem(const Problem& problem, ConfigListLegality& legality,
 }
 
 int64_t write_plan(std::ostream& out, const PlanRequest& request) {
-  const std::vector<KernelConfig> dense_configs = enumerate_configs(request.space);
+  const std::vector<KernelConfig> dense_configs = allowed_configs(
+      enumerate_configs(request.space), {.batch_invariant = request.batch_invariant});
   check_listing_size(request, static_cast<int64_t>(dense_configs.size()));
   const bool listing = request.format != PlanFormat::kSummary;
   // One config list and legality cache per op: a grouped problem's candidates are the space's

@@ -65,6 +65,8 @@ struct PlanRequest {
   DeviceLimits limits;
   PlanFormat format = PlanFormat::kSummary;
   std::string command;  ///< the command that made the plan, recorded in the JSON
+  /// `plan --batch-invariant`: the space without the configs core/serving.hpp refuses.
+  bool batch_invariant = false;
 };
 
 /// Writes the plan, one problem at a time so memory stays bounded by one problem's verdicts.

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/error.hpp"
+#include "report/serving_fields.hpp"
 #include "report/summary_model.hpp"
 
 namespace gemmtune::report {
@@ -108,6 +109,9 @@ std::vector<std::string> env_differences(const RunEnv& base, const RunEnv& next)
   check("NVRTC", base.nvrtc, next.nvrtc);
   check("cuBLASLt", base.cublaslt, next.cublaslt);
   check("timing mode", base.timing_mode, next.timing_mode);
+  // NOTE: a table tuned for fewer SMs, or for batch invariance, is slower by design: comparing it
+  // with another is a study (--allow-env-mismatch), never a regression gate.
+  for (std::string& d : serving_conflicts(base.raw, next.raw)) out.push_back(std::move(d));
   return out;
 }
 

@@ -109,6 +109,11 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
               {"git_rev", build_git_rev()},
               {"nvrtc_version", build.nvrtc_version},
               {"arch", build.arch},
+              // NOTE: the serving constraints (src/sweep/README.md "Serving"): every kernel's
+              // num_sms is at most `sms` (null: the tuning GPU's count), and a batch-invariant
+              // bundle holds only kernels that keep each row of D independent of M and config.
+              {"sms", table.env.serving.sms ? Json(*table.env.serving.sms) : Json()},
+              {"batch_invariant", table.env.serving.batch_invariant},
               {"table",
                {{"tool_version", env_field(table, "tool_version")},
                 {"git_rev", env_field(table, "git_rev")},

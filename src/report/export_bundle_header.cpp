@@ -5,6 +5,7 @@
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/serving.hpp"
 #include "core/smem_layout.hpp"
 #include "report/export.hpp"
 #include "report/export_bundle.hpp"
@@ -88,6 +89,9 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
       cpp_comment_text(table.env.gpu_name), cpp_comment_text(table.env.driver), cpp_comment_text(table.env.cuda_runtime),
       cpp_comment_text(env_field(table, "tool_version")), cpp_comment_text(env_field(table, "git_rev")),
       cpp_comment_text(table.env.timing_mode), entries.size(), grouped.size());
+  if (const std::string serving = describe(table.env.serving); !serving.empty()) {
+    h += "// Tuned for serving: " + serving + ".\n";
+  }
   h += kHeaderUse;
   h += "/// Where the bundle comes from (manifest.json has the same and more).\n";
   h += fmt::format("inline constexpr const char* kToolVersion = {};\n", cpp_string_literal(GEMMTUNE_VERSION));
@@ -96,8 +100,14 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
                    cpp_string_literal(build.nvrtc_version));
   h += fmt::format("inline constexpr const char* kTunedOnGpu = {};\n",
                    cpp_string_literal(table.env.gpu_name));
-  h += fmt::format("inline constexpr const char* kTimingMode = {};\n\n",
+  h += fmt::format("inline constexpr const char* kTimingMode = {};\n",
                    cpp_string_literal(table.env.timing_mode));
+  h += "/// The table's SM budget (sweep --sms): no kernel's grid is larger; 0: the tuning GPU's\n"
+       "/// SM count. kBatchInvariant: every kernel keeps each row of D independent of M and of\n"
+       "/// the kernel selected (sweep --batch-invariant).\n";
+  h += fmt::format("inline constexpr int32_t kSmBudget = {};\n", table.env.serving.sms.value_or(0));
+  h += fmt::format("inline constexpr bool kBatchInvariant = {};\n\n",
+                   table.env.serving.batch_invariant ? "true" : "false");
 
   h += "/// The kernels: config (cubins/<config>.cubin), symbol, launch facts {block_m, block_n,\n"
        "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout, fixed_k,\n"

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/kernel_config.hpp"
+#include "core/serving.hpp"
 #include "report/export.hpp"
 #include "report/markup.hpp"
 
@@ -165,7 +166,16 @@ std::string export_cpp(const TuningTable& table) {
       cpp_comment_text(table.env.cuda_runtime), cpp_comment_text(table.env.nvrtc),
       cpp_comment_text(table.env.timing_mode),
       entries.size(), grouped.size());
+  if (const std::string serving = describe(table.env.serving); !serving.empty()) {
+    h += "// Tuned for serving: " + serving + ".\n";
+  }
   h += kPreamble;
+  h += "/// The table's SM budget (sweep --sms): no config's num_sms is larger; 0: the tuning GPU's\n"
+       "/// SM count. kBatchInvariant: every config keeps each row of D independent of M and of the\n"
+       "/// config selected (sweep --batch-invariant).\n";
+  h += fmt::format("inline constexpr int kSmBudget = {};\n", table.env.serving.sms.value_or(0));
+  h += fmt::format("inline constexpr bool kBatchInvariant = {};\n\n",
+                   table.env.serving.batch_invariant ? "true" : "false");
   if (entries.empty()) {
     // NOTE: C++ has no zero-length arrays; a one-element sentinel keeps select() unchanged.
     h += "inline constexpr Entry kEntries[] = {{0, 0, 0, 0.0, {0, 0, 0, '0', 0, 'N', 0, 0, \"\"}}};\n"

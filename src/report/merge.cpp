@@ -15,6 +15,7 @@
 #include "core/json_input.hpp"
 #include "core/problem.hpp"
 #include "report/render.hpp"
+#include "report/serving_fields.hpp"
 #include "report/tuning_table.hpp"
 
 namespace gemmtune::report {
@@ -92,6 +93,9 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
   differ("cuBLASLt", ref.env.cublaslt, s.env.cublaslt);
   differ("timing mode", ref.env.timing_mode, s.env.timing_mode);
   differ("run-off regime", env_runoff_regime(ref.env.raw), env_runoff_regime(s.env.raw));
+  for (const std::string& conflict : serving_conflicts(ref.env.raw, s.env.raw)) {
+    out.push_back(fmt::format("{} -> {}: {}", ref.dir.string(), s.dir.string(), conflict));
+  }
   // NOTE: measured roofs name the GPU they were measured on; like the records, the roofs of one
   // table come from one model (shard 1's are the merged folder's).
   if (ref.env.roofs.source == RoofSource::kMeasured &&

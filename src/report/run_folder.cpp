@@ -12,6 +12,7 @@
 #include "core/legality_entry.hpp"
 #include "core/results_schema.hpp"
 #include "report/problem_fields.hpp"
+#include "report/serving_fields.hpp"
 #include "core/timing_mode.hpp"
 
 namespace gemmtune::report {
@@ -84,6 +85,7 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
   if (j.contains("roofs") && !j.at("roofs").is_null()) {
     env.roofs = parse_roofs(j.at("roofs"), at / "roofs");
   }
+  env.serving = env_serving(j, at);
   // NOTE: `raw` keeps the roofs as to_json writes them, so that an env read from an old file (no
   // source: the H200 constants) equals itself written and read again.
   env.raw["roofs"] = to_json(env.roofs);
@@ -106,6 +108,7 @@ Json to_json(const RunEnv& env) {
   j["versions"]["cublaslt"] = env.cublaslt;
   j["timing_mode"] = env.timing_mode;
   j["roofs"] = to_json(env.roofs);
+  write_env_serving(j, env.serving);
   return j;
 }
 

@@ -15,6 +15,7 @@
 #include "core/gemm_shape.hpp"
 #include "core/problem.hpp"
 #include "core/results_schema.hpp"
+#include "core/serving.hpp"
 #include "report/json_fields.hpp"
 #include "report/roofs.hpp"
 
@@ -31,6 +32,8 @@ struct RunEnv {
   std::string cublaslt;
   std::string timing_mode;  ///< "kernel" or "call"
   Roofs roofs;              ///< the H200 constants when env.json has no `roofs` object
+  /// `sweep.sms` and `sweep.batch_invariant` (report/serving_fields.hpp); none when absent.
+  ServingConstraints serving;
   [[nodiscard]] bool operator==(const RunEnv&) const = default;
 };
 
@@ -42,7 +45,8 @@ struct RunEnv {
 [[nodiscard]] std::string env_runoff_regime(const Json& env);
 
 /// The env object to write: `raw` with the parsed fields (GPU name, versions, timing mode,
-/// roofs) written over it, so that a changed field is never contradicted by the raw copy.
+/// roofs, serving constraints) written over it, so that a changed field is never contradicted by
+/// the raw copy.
 [[nodiscard]] Json to_json(const RunEnv& env);
 
 // The record vocabulary (RunKind, Disposition, their names) is core/results_schema.hpp's; the

@@ -85,6 +85,14 @@ std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
                             env.roofs.hbm_gbps, env.roofs.fp8_block_tflops,
                             env.roofs.fp8_tensor_tflops, roofs_provenance(env.roofs),
                             env.roofs.fp8_datasheet_tflops, kDatasheetOrigin)}};
+  if (env.serving.sms) {
+    facts.emplace_back("SM budget", fmt::format("every config runs on at most {} SMs (sweep --sms)",
+                                                *env.serving.sms));
+  }
+  if (env.serving.batch_invariant) {
+    facts.emplace_back("Batch invariance", "every config keeps each row of D independent of M "
+                                           "and of the config chosen (sweep --batch-invariant)");
+  }
   const std::string tool = text_of(env.raw, "tool_version");
   const std::string rev = text_of(env.raw, "git_rev");
   if (!tool.empty() || !rev.empty()) {

@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "report/serving_fields.hpp"
+
 namespace gemmtune::report {
 namespace {
 
@@ -166,7 +168,11 @@ std::string reproduce_command(const TableProblem& p, const TableEntry& e) {
 }
 
 TuningTable load_tuning_table(const std::filesystem::path& path) {
-  if (std::filesystem::is_directory(path)) return build_tuning_table(read_run_folder(path));
+  if (std::filesystem::is_directory(path)) {
+    TuningTable table = build_tuning_table(read_run_folder(path));
+    check_table_serving(table, (path / "runs.jsonl").string());
+    return table;
+  }
   return parse_tuning_table(read_json_file(path.string()), path.string());
 }
 

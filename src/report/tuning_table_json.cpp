@@ -4,6 +4,7 @@
 #include "core/legality_entry.hpp"
 #include "core/results_schema.hpp"
 #include "report/problem_fields.hpp"
+#include "report/serving_fields.hpp"
 #include "report/tuning_table.hpp"
 
 namespace gemmtune::report {
@@ -180,7 +181,13 @@ Json to_json(const TuningTable& table) {
     pj["entries"] = std::move(entries);
     problems.push_back(std::move(pj));
   }
-  return {{"schema", kTuningTableSchema}, {"env", to_json(table.env)}, {"problems", std::move(problems)}};
+  Json j = {{"schema", kTuningTableSchema}};
+  // NOTE: the serving constraints sit at the top too, where a reader looks first; written only
+  // where set, so tables swept without them keep their bytes.
+  write_serving_fields(j, table.env.serving);
+  j["env"] = to_json(table.env);
+  j["problems"] = std::move(problems);
+  return j;
 }
 
 TuningTable parse_tuning_table(const Json& j, const std::string& file) {
@@ -193,6 +200,13 @@ TuningTable parse_tuning_table(const Json& j, const std::string& file) {
   }
   TuningTable table;
   table.env = parse_env(require_member(j, "env", at), at / "env");
+  if (const ServingConstraints top = parse_serving_fields(j, at); top != table.env.serving) {
+    const auto text = [](const ServingConstraints& s) {
+      return s == ServingConstraints{} ? std::string("none") : describe(s);
+    };
+    (at / (top.sms != table.env.serving.sms ? "sms" : "batch_invariant"))
+        .fail("the top level says " + text(top) + ", env.sweep says " + text(table.env.serving));
+  }
   const Json& problems = require_member(j, "problems", at);
   if (!problems.is_array()) (at / "problems").fail("expected an array");
   std::set<std::string> seen_problems;
@@ -228,6 +242,7 @@ TuningTable parse_tuning_table(const Json& j, const std::string& file) {
     }
     table.problems.push_back(std::move(p));
   }
+  check_table_serving(table, file);
   return table;
 }
 

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/input_distribution.hpp"
 #include "report/run_folder.hpp"
+#include "report/serving_fields.hpp"
 #include "sweep/runs_log.hpp"
 
 namespace gemmtune::sweep {
@@ -111,6 +112,9 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
            text_at(j, "shard", "plan_digest");
   };
   differ("shard", shard(existing), shard(current));
+  for (std::string& conflict : report::serving_conflicts(existing, current)) {
+    conflicts.push_back(std::move(conflict));
+  }
   return conflicts;
 }
 

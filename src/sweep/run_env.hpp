@@ -48,7 +48,7 @@ struct SweepDescription {
 /// Why a folder whose env.json is `existing` cannot be resumed by a sweep whose env.json would be
 /// `current`, one line per difference: GPU name, shape set (name and problems), timing mode,
 /// run-off regime (timing.runoff_regime, "sustained" when absent), shard (index, count and plan
-/// digest).
+/// digest), SM budget and batch invariance (report/serving_fields.hpp serving_conflicts()).
 /// Empty when it can.
 [[nodiscard]] std::vector<std::string> resume_conflicts(const report::Json& existing,
                                                         const report::Json& current);

@@ -329,6 +329,11 @@ class Bundle:
         self._fallback = None
         self.entries = self.manifest.get("entries", [])
         self.grouped_entries = self.manifest.get("grouped_entries", [])
+        # What the table was tuned under: the SM budget every kernel keeps to (None: the whole
+        # GPU; `sweep --sms N`), and whether every entry keeps each row of d independent of M and
+        # of the entry chosen (`sweep --batch-invariant`).
+        self.sms = self.manifest.get("sms")
+        self.batch_invariant = bool(self.manifest.get("batch_invariant", False))
 
     # -- loading --------------------------------------------------------------------------------
 
