@@ -3,6 +3,7 @@
 // and timed in a restartable worker process, beside three cuBLASLt baselines; every outcome is
 // appended to OUT/runs.jsonl and the reports are written at the end (src/sweep/README.md "Sweep").
 #include <cuda_runtime_api.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -38,6 +39,10 @@
 
 namespace gemmtune::cli {
 namespace {
+
+/// About when the process started (static initialisation): where the sweep's time breakdown
+/// starts counting its start-up.
+const std::chrono::steady_clock::time_point kSweepProcessStart = std::chrono::steady_clock::now();
 
 /// How much of its CPU half a sweep does without a GPU (`--no-gpu-compile`).
 enum class NoGpuCompile { kFirst, kAll, kNone };
@@ -173,6 +178,7 @@ int run_sweep_command(SweepFlags f) {
       sweep_options(f.measure, f.measure.timing.empty() ? "kernel" : f.measure.timing);
   options.resume = f.resume;
   options.force = f.force;
+  options.process_start = kSweepProcessStart;
   options.shapes = sweep::shapes_json(shapes);
   options.settings = {{"space", space_file},
                       {"budget", budget.name},
@@ -239,6 +245,13 @@ int run_sweep_command(SweepFlags f) {
   const sweep::SweepOutcome outcome =
       sweep::run_sweep(options, measured_planner, compile_in_processes(compilers));
   log_outcome(outcome);
+  if (const std::string largest = sweep::largest_time_categories(outcome.time_breakdown);
+      !largest.empty()) {
+    const int gpus = outcome.time_breakdown.value("gpus", 1);
+    spdlog::info("where the time went: {} of {:.1f} s{} (env.json time_breakdown)", largest,
+                 outcome.time_breakdown.value("gpu_s", 0.0),
+                 gpus > 1 ? fmt::format(", summed over {} GPUs", gpus) : "");
+  }
   if (f.measure.json && !outcome.report_files.empty()) {
     std::cout << report::to_json(outcome.table).dump(2) << "\n";
   }

@@ -218,12 +218,13 @@ std::map<std::string, int64_t> problem_ranks(const std::vector<Source>& sources)
   return rank;
 }
 
-/// env.json of the merged folder: the first source's (shard 1), without its shard and resumes,
-/// with a "merged" member naming every source.
+/// env.json of the merged folder: the first source's (shard 1), without its shard, resumes and
+/// time breakdown, with a "merged" member naming every source.
 Json merged_env(const std::vector<Source>& sources, int shard_count, const MergeOptions& options) {
   Json env = sources.front().env.raw;
   env.erase("shard");
   env.erase("resumes");
+  env.erase("time_breakdown");  // shard 1's seconds, not the merged folder's
   Json list = Json::array();
   for (const Source& s : sources) {
     Json entry = {{"dir", s.dir.string()},

@@ -48,6 +48,15 @@ std::string render_summary_md(const TuningTable& table) {
   md += "\nSpeedup = cuBLASLt µs / gemmtune µs (above 1: gemmtune is faster); in parentheses the "
         "number of rows with both measurements. TFLOPS = 2·M·N·K / time. GB/s counts A, B, D and "
         "both scale tensors once. Rows with no passing config show why.\n";
+  if (const std::optional<SummaryTable> time = time_breakdown_table(table)) {
+    const Json gpus_value = table.time_breakdown.value("gpus", Json(1));
+    const int64_t gpus = gpus_value.is_number_integer() ? gpus_value.get<int64_t>() : 1;
+    const std::string per_gpu =
+        gpus > 1 ? "; with " + std::to_string(gpus) + " GPUs, seconds are summed over them" : "";
+    md += "\n## Where the time went\n\n" + md_table(*time) +
+          "\nSeconds of the sweep by its host's clock until its reports (env.json "
+          "`time_breakdown` adds them" + per_gpu + ").\n";
+  }
   return md;
 }
 

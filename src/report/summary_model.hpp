@@ -52,6 +52,10 @@ struct SpeedupGeomean {
 [[nodiscard]] SummaryTable results_table(const TuningTable& table);
 /// One row per subset of speedup_geomeans: "1.23x (rows)" per baseline.
 [[nodiscard]] SummaryTable geomean_table(const TuningTable& table);
+/// summary.md's "Where the time went": one row per category of the run folder's time breakdown
+/// with seconds (reports left out: they are written after it), their share and the total;
+/// nullopt when the table carries no breakdown (folders swept before it, tables read from JSON).
+[[nodiscard]] std::optional<SummaryTable> time_breakdown_table(const TuningTable& table);
 /// Geometric means over all rows, M ≤ 256 and M ≥ 1024.
 [[nodiscard]] std::vector<SpeedupGeomean> speedup_geomeans(const TuningTable& table);
 /// Geometric mean of positive values; nullopt for none.

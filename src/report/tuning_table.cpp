@@ -62,6 +62,10 @@ struct TableBuilder {
 TuningTable build_tuning_table(const RunFolder& folder) {
   TableBuilder b;
   b.table.env = folder.env;
+  if (b.table.env.raw.is_object() && b.table.env.raw.contains("time_breakdown")) {
+    b.table.time_breakdown = b.table.env.raw.at("time_breakdown");
+    b.table.env.raw.erase("time_breakdown");
+  }
   for (const RunRecord& r : folder.runs) {
     TableEntry& e = b.entry_for(r);
     const bool passed = r.disposition == Disposition::kPassed;

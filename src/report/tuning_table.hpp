@@ -82,6 +82,10 @@ struct TableProblem {
 struct TuningTable {
   RunEnv env;
   std::vector<TableProblem> problems;
+  /// A run folder's env.json `time_breakdown` (src/sweep/README.md "Time breakdown"), shown by
+  /// summary.md; kept out of `env` and of the table's JSON, which describe the tuning, not the
+  /// run. Null for a table read from JSON and for folders swept without it.
+  Json time_breakdown{};
   [[nodiscard]] bool operator==(const TuningTable&) const = default;
 };
 

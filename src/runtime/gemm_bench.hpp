@@ -58,6 +58,9 @@ struct Measurement {
   /// kSideBySide with more than one candidate: every candidate that validated, in request
   /// order, timed in the same interleaved call; `config` is the fastest of them.
   std::vector<RunoffTiming> runoff;
+  /// kSideBySide (dense): wall seconds of the run-off (its candidates validated and timed, a
+  /// close contest's second pass included), for the sweep's time breakdown; not recorded.
+  double runoff_seconds = 0.0;
   /// kStreamFloor: every variant's launch and time and the empty launch (StreamFloor's JSON).
   nlohmann::json stream_floor{};
 

@@ -2,11 +2,13 @@
 // configs) timed together in one Timer call (bursts or interleaved, core/timing_mode.hpp), then the
 // winner beside the three cuBLASLt baselines, so that the choice among the candidates and their
 // ratios to the baselines are free of clock and power drift.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "core/kernel_family.hpp"
 #include "core/exit_codes.hpp"
 #include "runtime/cuda_check.hpp"
@@ -21,6 +23,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
                                                const RunoffPlan& runoff_plan) {
   State& s = *state_;
   if (candidates.empty()) throw Error(kExitUsage, "side by side: no config to time");
+  const auto runoff_start = std::chrono::steady_clock::now();
   // One validation record per candidate that passed; the winner's becomes the result.
   std::vector<Measurement> validated;
   std::vector<std::unique_ptr<Loaded>> loaded;
@@ -62,6 +65,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
       if (stats[i].median_us < stats[winner].median_us) winner = i;
     }
   }
+  const double runoff_seconds = seconds_since(runoff_start);
   std::vector<TimedLaunch> baselines;
   std::vector<RunKind> kinds;  // of each baseline
   if (s.heuristic_algo) {
@@ -97,6 +101,7 @@ Measurement ProblemBench::measure_side_by_side(const std::vector<RunoffCandidate
   m.algo = replayed_algo;
   m.timing = stats[0];
   m.runoff = std::move(runoff);
+  m.runoff_seconds = runoff_seconds;
   for (size_t i = 0; i < kinds.size(); ++i) m.side_by_side[kinds[i]] = stats[i + 1];
   return m;
 }

@@ -100,6 +100,20 @@ void CompileQueue::prefetch_work() {
   }
 }
 
+CompileTotals CompileQueue::totals() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  CompileTotals t;
+  for (const auto& [config, outcome] : done_) {
+    if (outcome.cache_hit) {
+      ++t.cache_hits;
+    } else {
+      ++t.compiles;
+      t.compile_cpu_s += outcome.compile_seconds;
+    }
+  }
+  return t;
+}
+
 std::optional<CompileOutcome> CompileQueue::wait(const KernelConfig& config,
                                                  const std::function<bool()>& cancelled) {
   const std::string text = to_string(config);

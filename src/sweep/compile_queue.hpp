@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/kernel_config.hpp"
+#include "sweep/time_breakdown.hpp"
 
 namespace gemmtune::sweep {
 
@@ -56,6 +57,8 @@ class CompileQueue {
   /// (the queue skips it later): it may be planned for a problem far ahead. Never waits for a
   /// compile.
   void prefetch(const KernelConfig& config);
+  /// The builds finished so far: kernels compiled, disk-cache hits, compile seconds summed.
+  [[nodiscard]] CompileTotals totals();
   /// Number of threads compiling the queue (the prefetch thread aside).
   [[nodiscard]] int threads() const { return static_cast<int>(threads_.size()); }
 

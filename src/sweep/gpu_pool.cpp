@@ -305,6 +305,7 @@ size_t run_on_gpus(const SweepOptions& options, std::vector<GpuWorker>& workers,
     outcome.compile_failed += t.compile_failed;
     outcome.faulted += t.faulted;
     outcome.timed_out += t.timed_out;
+    outcome.time += t.time;  // NOTE: GPU-seconds: each GPU's loop adds its own
     outcome.interrupted = outcome.interrupted || t.interrupted;
   }
   for (GpuWorker& w : workers) outcome.worker_starts += w.process->starts();

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/nvtx_ranges.hpp"
+#include "core/stopwatch.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/runoff.hpp"
 
@@ -48,10 +49,14 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
   // them; a problem whose run-off is recorded (a folder resumed) has chosen already.
   bool twins_due = work.leader_twins > 0;
   const auto run_twins = [&]() -> std::optional<ProblemEnd> {
+    std::optional<ProblemEnd> end;
+    measuring_leader_twins_ = true;
     for (const WorkItem& twin : leader_twin_items(work)) {
-      if (const std::optional<ProblemEnd> end = step(work, twin)) return end;
+      end = step(work, twin);
+      if (end) break;
     }
-    return std::nullopt;
+    measuring_leader_twins_ = false;
+    return end;
   };
   for (const WorkItem& item : work.items) {
     if (twins_due && item.kind == RunKind::kSideBySide) {
@@ -153,7 +158,9 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   }
   std::optional<CompileOutcome> compiled;
   if (item.config) {
+    const SteadyClock::time_point waited = SteadyClock::now();
     compiled = ctx_.compiles.wait(*item.config, [this] { return ctx_.guard.interrupted(); });
+    tally_.time.add(TimeCategory::kCompileWait, seconds_since(waited));
     if (!compiled) return false;
     if (!compiled->ok) {
       ++tally_.compile_failed;
@@ -177,11 +184,15 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   const Exchange ex = ctx_.worker.exchange(
       encode_measure(request), after_seconds(limit_s),
       {.interrupt_fd = ctx_.guard.fd(), .interrupt_grace_s = options_.interrupt_grace_s});
+  const TimeCategory category = request_category(
+      item.kind, item.config ? &*item.config : nullptr, measuring_leader_twins_);
+  if (ex.status != ExchangeStatus::kLine) account(category, seconds_since(asked), {});
   switch (ex.status) {
-    case ExchangeStatus::kLine:
-      accept(request, ex.line, compiled,
-             std::chrono::duration<double>(SteadyClock::now() - asked).count());
+    case ExchangeStatus::kLine: {
+      const double measure_seconds = seconds_since(asked);
+      account(category, measure_seconds, accept(request, ex.line, compiled, measure_seconds));
       return true;
+    }
     case ExchangeStatus::kTimedOut:
       ctx_.worker.kill();
       note_worker(request, true);
@@ -207,8 +218,25 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   return false;
 }
 
-void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
-                         const std::optional<CompileOutcome>& compiled, double measure_seconds) {
+void MeasureLoop::account(TimeCategory category, double seconds, const RequestPhases& phases) {
+  // NOTE: the worker's own clock splits its part off the parent's; each part is capped by what
+  // is left, so the parts never sum past the exchange.
+  const double set_up_s = std::min(phases.set_up_s, seconds);
+  tally_.time.add(TimeCategory::kProblemSetUp, set_up_s);
+  double rest_s = seconds - set_up_s;
+  if (category == TimeCategory::kSideBySide && phases.runoff_s > 0.0) {
+    const double runoff_s = std::min(phases.runoff_s, rest_s);
+    tally_.time.add(TimeCategory::kRunoff, runoff_s);
+    tally_.time.count(TimeCategory::kRunoff);
+    rest_s -= runoff_s;
+  }
+  tally_.time.add(category, rest_s);
+  tally_.time.count(category);
+}
+
+RequestPhases MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
+                                  const std::optional<CompileOutcome>& compiled,
+                                  double measure_seconds) {
   const WorkerResponse response = decode_response(line, request.id);
   std::string problem = response.malformed;
   if (problem.empty() && response.error) problem = "worker error: " + *response.error;
@@ -221,7 +249,7 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
     record_failure(request, Disposition::kFaulted,
                    response.error ? problem
                                   : "malformed worker response (" + problem + "): " + quoted);
-    return;
+    return {};
   }
   Json record = in_schema_order(response.record);
   if (compiled) {
@@ -237,6 +265,7 @@ void MeasureLoop::accept(const MeasureRequest& request, const std::string& line,
   note_worker(request, response.restart);
   append(std::move(record), request);
   if (response.restart) ctx_.worker.stop(kWorkerExitGraceS);
+  return response.phases;
 }
 
 bool MeasureLoop::leave_pool() {

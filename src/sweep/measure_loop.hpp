@@ -17,6 +17,7 @@
 #include "sweep/progress.hpp"
 #include "sweep/sweep_ledger.hpp"
 #include "sweep/sweep_runner.hpp"
+#include "sweep/time_breakdown.hpp"
 #include "sweep/work_plan.hpp"
 #include "sweep/worker_process.hpp"
 
@@ -72,9 +73,13 @@ class MeasureLoop {
   void prefetch_leader_twins(const ProblemWork& work);
   /// Measures one item and records its outcome; false when interrupted before an outcome.
   bool measure(const Problem& problem, const WorkItem& item);
-  /// Handles a response line to `request`, answered `measure_seconds` after it was sent.
-  void accept(const MeasureRequest& request, const std::string& line,
-              const std::optional<CompileOutcome>& compiled, double measure_seconds);
+  /// Handles a response line to `request`, answered `measure_seconds` after it was sent;
+  /// returns the seconds the worker said went to the request's parts (none when malformed).
+  RequestPhases accept(const MeasureRequest& request, const std::string& line,
+                       const std::optional<CompileOutcome>& compiled, double measure_seconds);
+  /// Adds an exchange of `seconds` to the time breakdown: the worker's set-up (and a side by
+  /// side's run-off) to their categories, the rest to `category`.
+  void account(TimeCategory category, double seconds, const RequestPhases& phases);
   /// Records an outcome the parent observed (crash, hang, malformed answer, compile failure).
   void record_failure(const MeasureRequest& request, report::Disposition disposition,
                       const std::string& reason);
@@ -89,6 +94,7 @@ class MeasureLoop {
   Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
   SweepOutcome tally_;
+  bool measuring_leader_twins_ = false;  // the items measured now are leader twins
   /// Takes this worker's GPU out of the pool unless it is the last one there.
   [[nodiscard]] bool leave_pool();
   std::vector<std::string> streak_;

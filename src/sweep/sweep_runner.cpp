@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "report/render.hpp"
 #include "report/run_folder.hpp"
 #include "core/nvtx_ranges.hpp"
@@ -65,6 +66,15 @@ void write_reports(const SweepOptions& options, const std::vector<ProblemWork>& 
   outcome.report_files = report::write_report_files(outcome.table, options.out_dir);
 }
 
+/// Rewrites env.json with `breakdown` as its time_breakdown (the folder's own, which --resume
+/// extended, so only this member changes).
+void write_time_breakdown(const SweepOptions& options, const Json& breakdown) {
+  const std::filesystem::path file = options.out_dir / "env.json";
+  Json env = report::read_json_file(file.string());
+  env["time_breakdown"] = breakdown;
+  report::write_text_file(file, env.dump(2) + "\n");
+}
+
 /// The gemmtune configs still to measure, in hand-out order, and how many items are left.
 struct WorkLeft {
   std::vector<KernelConfig> configs;
@@ -103,6 +113,7 @@ std::vector<std::string> default_worker_argv(const std::string& log_level) {
 SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                        const CompileFn& compile) {
   NvtxRange range("sweep");
+  const SteadyClock::time_point started = options.process_start.value_or(SteadyClock::now());
   SweepOutcome outcome;
   outcome.runs_path =
       options.runs_path.empty() ? options.out_dir / "runs.jsonl" : options.runs_path;
@@ -132,6 +143,8 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
                  outcome.runs_path.string());
   }
   size_t unmeasured = 0;
+  double start_up_s = 0.0;
+  CompileTotals compile_totals;
   {
     const std::vector<size_t> order = hand_out_order(plan, workers.size());
     WorkLeft left = work_left(plan, order, recorded);
@@ -144,16 +157,28 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
     SweepProgress progress(
         ProgressPrinter(options.progress_stream, options.progress_in_place, options.quiet),
         ordinals, static_cast<int64_t>(plan.size()), left.items);
+    start_up_s = seconds_since(started);
     unmeasured = run_on_gpus(options, workers, plan, order,
                              {.ledger = ledger, .compiles = compiles, .guard = guard,
                               .progress = progress},
                              outcome);
     progress.break_line();
+    compile_totals = compiles.totals();
   }
   for (GpuWorker& w : workers) w.process->stop(5.0);
+  // NOTE: written before the reports, which show it (summary.md leaves reports_s out); the
+  // reports' seconds are added after them, other_s staying as it is.
+  const SteadyClock::time_point reports_started = SteadyClock::now();
+  outcome.time_breakdown = time_breakdown_json(
+      outcome.time, compile_totals, start_up_s,
+      std::chrono::duration<double>(reports_started - started).count(),
+      static_cast<int>(workers.size()));
+  write_time_breakdown(options, outcome.time_breakdown);
   // NOTE: a shard with no problems (sweep --shard with N > problems) still writes empty reports,
   // so that every shard leaves a complete run folder for `gemmtune merge`.
   if (has_records(outcome.runs_path) || plan.empty()) write_reports(options, plan, outcome);
+  add_reports_time(outcome.time_breakdown, seconds_since(reports_started));
+  write_time_breakdown(options, outcome.time_breakdown);
   if (unmeasured > 0) {
     throw Error(kExitCudaError,
                 fmt::format("every GPU's worker failed {} times in a row: stopped with {} "

@@ -4,9 +4,11 @@
 /// measurement to the worker under a watchdog, append every outcome to runs.jsonl as it arrives,
 /// show progress, and write the reports at the end or on Ctrl-C. Host code only: the GPU work
 /// happens in the worker process, the compiles in the CompileFn the caller provides.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "report/json_fields.hpp"
 #include "report/tuning_table.hpp"
 #include "sweep/compile_queue.hpp"
+#include "sweep/time_breakdown.hpp"
 #include "sweep/work_plan.hpp"
 #include "sweep/worker_protocol.hpp"
 
@@ -42,6 +45,9 @@ struct SweepOptions {
   report::Json shapes{};                    ///< env.json "shapes"
   report::Json settings{};                  ///< env.json "sweep"
   report::Json shard{};                     ///< env.json "shard" (sweep/shard.hpp); null: none
+  /// When the process started: the time breakdown's start-up counts from it (unset: from
+  /// run_sweep()'s call).
+  std::optional<std::chrono::steady_clock::time_point> process_start{};
 };
 
 /// Makes the plan once the worker said which GPU it measures on.
@@ -57,6 +63,10 @@ struct SweepOutcome {
   int64_t timed_out = 0;
   int worker_starts = 0;
   std::filesystem::path runs_path;
+  /// The measuring loops' seconds (summed over GPUs); run_sweep() adds the rest in
+  /// `time_breakdown` (env.json's, sweep/time_breakdown.hpp).
+  TimeBreakdown time{};
+  report::Json time_breakdown{};
   std::vector<std::filesystem::path> report_files;
   report::TuningTable table;   ///< built from the run folder at the end
 };

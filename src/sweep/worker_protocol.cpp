@@ -142,10 +142,12 @@ WorkerRequest decode_request(const std::string& line) {
   return request;
 }
 
-std::string encode_record_response(int64_t id, const Json& record, bool restart) {
+std::string encode_record_response(int64_t id, const Json& record, bool restart,
+                                   const RequestPhases& phases) {
   Json j = response_head(id);
   j["record"] = record;
   j["restart"] = restart;
+  j["phases_s"] = {{"set_up", phases.set_up_s}, {"runoff", phases.runoff_s}};
   return j.dump();
 }
 
@@ -161,6 +163,20 @@ std::string encode_error_response(int64_t id, const std::string& message, int ex
   j["exit_code"] = exit_code;
   return j.dump();
 }
+
+namespace {
+
+/// A response's `phases_s`; a missing or malformed member (an older worker) counts as none, as
+/// the breakdown is an account, not a result.
+RequestPhases decode_phases(const Json& phases) {
+  const auto seconds = [&](const char* key) {
+    const Json value = phases.is_object() ? phases.value(key, Json()) : Json();
+    return value.is_number() && value.get<double>() > 0.0 ? value.get<double>() : 0.0;
+  };
+  return {.set_up_s = seconds("set_up"), .runoff_s = seconds("runoff")};
+}
+
+}  // namespace
 
 WorkerResponse decode_response(const std::string& line, int64_t expected_id) {
   WorkerResponse r;
@@ -182,6 +198,7 @@ WorkerResponse decode_response(const std::string& line, int64_t expected_id) {
   } else if (j.contains("record") && j.at("record").is_object()) {
     r.record = j.at("record");
     r.restart = j.value("restart", Json(false)) == Json(true);
+    r.phases = decode_phases(j.value("phases_s", Json()));
   } else if (j.contains("environment") && j.at("environment").is_object()) {
     r.environment = j.at("environment");
   } else {

@@ -11,7 +11,7 @@
 ///             "config":"bm64_bn64_s8_mc0_sm132_rN8_sk1",
 ///             "timing":{"mode":"kernel","warmup":3,"iters":30,"runoff_regime":"burst"},"seed":1}
 ///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
-///             "restart":false}
+///             "restart":false,"phases_s":{"set_up":0.8,"runoff":0}}
 ///   side by side (after a problem's configs: the fastest passed ones timed together as
 ///   timing.runoff_regime says, then the baselines; the record names the fastest of the run-off,
 ///   `config` or one of `runoff`)
@@ -97,6 +97,14 @@ struct WorkerRequest {
   std::optional<MeasureRequest> measure;
 };
 
+/// Seconds a worker spent on parts of one request, for the sweep's time breakdown
+/// (sweep/time_breakdown.hpp): the response's `phases_s`, absent (all 0) from a worker that does
+/// not time them.
+struct RequestPhases {
+  double set_up_s = 0.0;  ///< making the problem's inputs and references
+  double runoff_s = 0.0;  ///< side_by_side: the run-off before the winner's re-timing
+};
+
 /// A decoded response line (parent side). Exactly one of record, environment, error is set when
 /// `malformed` is empty.
 struct WorkerResponse {
@@ -106,6 +114,7 @@ struct WorkerResponse {
   std::optional<std::string> error;
   int exit_code = 0;           ///< with `error`: the ExitCode the worker suggests
   bool restart = false;        ///< the worker exits after this response
+  RequestPhases phases{};      ///< with `record`
 };
 
 /// Request lines (no trailing newline).
@@ -116,7 +125,7 @@ struct WorkerResponse {
 
 /// Response lines (no trailing newline).
 [[nodiscard]] std::string encode_record_response(int64_t id, const report::Json& record,
-                                                 bool restart);
+                                                 bool restart, const RequestPhases& phases = {});
 [[nodiscard]] std::string encode_environment_response(int64_t id,
                                                       const report::Json& environment);
 [[nodiscard]] std::string encode_error_response(int64_t id, const std::string& message,

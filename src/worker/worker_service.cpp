@@ -2,10 +2,12 @@
 #include "worker/worker_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "jit/kernel_build.hpp"
 #include "runtime/stream_floor.hpp"
 #include "runtime/test_hooks.hpp"
@@ -95,10 +97,12 @@ Measurement run_hook(const MeasureRequest& r, TestHook hook) {
 }  // namespace
 
 Measurement WorkerService::measure(const MeasureRequest& r) {
+  phases_ = {};
   if (r.kind == RunKind::kGemmtune) {
     if (const std::optional<TestHook> hook = test_hook_for(r.config)) return run_hook(r, *hook);
   }
   Measurement m = r.problem.layout == GroupLayout::kNone ? measure_dense(r) : measure_grouped(r);
+  phases_.runoff_s = m.runoff_seconds;
   if (screens_per_sample_clock(r) && m.timing) last_screen_us_ = m.timing->median_us;
   return m;
 }
@@ -213,8 +217,10 @@ bool WorkerService::keep_benches(const MeasureRequest& r) {
 ProblemBench& WorkerService::bench_for(const MeasureRequest& r) {
   if (!keep_benches(r) || !bench_) {
     grouped_.reset();
+    const auto start = std::chrono::steady_clock::now();
     bench_ = std::make_unique<ProblemBench>(
         r.problem, BenchOptions{.timing = timing_options(r), .seed = r.seed});
+    phases_.set_up_s = seconds_since(start);
   }
   return *bench_;
 }
@@ -222,8 +228,10 @@ ProblemBench& WorkerService::bench_for(const MeasureRequest& r) {
 GroupedBench& WorkerService::grouped_bench_for(const MeasureRequest& r) {
   if (!keep_benches(r) || !grouped_) {
     bench_.reset();
+    const auto start = std::chrono::steady_clock::now();
     grouped_ = std::make_unique<GroupedBench>(
         r.problem, BenchOptions{.timing = timing_options(r), .seed = r.seed});
+    phases_.set_up_s = seconds_since(start);
   }
   return *grouped_;
 }

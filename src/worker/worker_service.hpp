@@ -21,6 +21,9 @@ class WorkerService {
   /// failure or a request it cannot serve (a config that does not parse, a dense baseline asked
   /// of a grouped problem) throws.
   [[nodiscard]] Measurement measure(const sweep::MeasureRequest& r);
+  /// The seconds the last measure() spent on its problem's set-up and its run-off, for the
+  /// sweep's time breakdown (sweep/time_breakdown.hpp).
+  [[nodiscard]] const sweep::RequestPhases& phases() const { return phases_; }
 
  private:
   Measurement measure_dense(const sweep::MeasureRequest& r);
@@ -50,6 +53,7 @@ class WorkerService {
   /// The median of the current problem's last screening (0: none yet): what decides whether the
   /// next one settles first (sweep/runoff.hpp screening_settle_ms).
   double last_screen_us_ = 0.0;
+  sweep::RequestPhases phases_;
 };
 
 /// The record of a measurement that threw (kind, problem and config of the request, disposition

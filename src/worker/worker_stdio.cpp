@@ -95,7 +95,8 @@ int serve_worker_stdio() {
     }
     const bool restart = m.disposition == Disposition::kFaulted;
     answer(sweep::encode_record_response(
-        r.id, parse_json<Json>(to_run_record(m).dump(), "worker record"), restart));
+        r.id, parse_json<Json>(to_run_record(m).dump(), "worker record"), restart,
+        service.phases()));
     if (restart) return kExitCudaError;
   }
   return kExitOk;

@@ -5,6 +5,7 @@
 //               [--median CFG=US] [--runoff-median CFG=US] [--gpu-name NAME] [--no-gpu]
 //               [--log FILE] [--gpu-name-on DEV=NAME] [--crash-on-gpu DEV] [--delay-ms MS]
 //               [--pid-dir DIR] [--measured-roofs] [--clock CFG=MHZ] [--sample-clock CFG=MHZ]
+//               [--set-up-ms MS] [--runoff-ms MS]
 //
 // --crash-on aborts (SIGABRT) without answering, --hang-on never answers, --garbage-on answers
 // a line that is not JSON, --fault-on answers a `faulted` record with restart and exits. Passed
@@ -22,6 +23,9 @@
 // Roofs: the hello reports none (as a worker that measures none: the parent falls back to the
 // labelled constants) unless --measured-roofs, then tests/host/measured_roofs.hpp's set as
 // measured on its GPU.
+// --set-up-ms sleeps before the first request of each problem and reports it as the problem's
+// set-up (the response's phases_s.set_up), --runoff-ms sleeps in each side_by_side request and
+// reports it as its run-off (phases_s.runoff), as a real worker times them.
 #include <unistd.h>
 
 #include <chrono>
@@ -30,6 +34,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +54,8 @@ struct Behaviour {
   std::string crash_on, hang_on, garbage_on, fault_on, log, crash_on_gpu, pid_dir;
   std::map<std::string, std::string> gpu_name_on;
   int delay_ms = 0;
+  int set_up_ms = 0;
+  int runoff_ms = 0;
   std::map<std::string, double> median_us;
   std::map<std::string, double> runoff_median_us;
   std::map<std::string, double> sm_mhz;
@@ -81,6 +88,8 @@ Behaviour parse_arguments(int argc, char** argv) {
     if (flag == "--crash-on-gpu") b.crash_on_gpu = value;
     if (flag == "--pid-dir") b.pid_dir = value;
     if (flag == "--delay-ms") b.delay_ms = std::stoi(value);
+    if (flag == "--set-up-ms") b.set_up_ms = std::stoi(value);
+    if (flag == "--runoff-ms") b.runoff_ms = std::stoi(value);
     if (flag == "--gpu-name-on") {
       const size_t eq = value.find('=');
       b.gpu_name_on[value.substr(0, eq)] = value.substr(eq + 1);
@@ -226,6 +235,7 @@ int main(int argc, char** argv) {
   if (!b.pid_dir.empty()) {
     std::ofstream(b.pid_dir + "/gpu" + visible_devices() + ".pid") << ::getpid() << "\n";
   }
+  std::optional<gemmtune::Problem> set_up;  // the problem whose inputs this worker "made"
   for (std::string line; std::getline(std::cin, line);) {
     const sweep::WorkerRequest request = sweep::decode_request(line);
     if (request.hello) {
@@ -241,6 +251,16 @@ int main(int argc, char** argv) {
         r.config.empty() ? std::string(gemmtune::report::to_string(r.kind)) : r.config;
     log_line(b, what);
     if (b.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(b.delay_ms));
+    sweep::RequestPhases phases;
+    if (!set_up || !(*set_up == r.problem)) {
+      set_up = r.problem;
+      std::this_thread::sleep_for(std::chrono::milliseconds(b.set_up_ms));
+      phases.set_up_s = b.set_up_ms / 1000.0;
+    }
+    if (r.kind == RunKind::kSideBySide) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(b.runoff_ms));
+      phases.runoff_s = b.runoff_ms / 1000.0;
+    }
     if (!b.crash_on_gpu.empty() && b.crash_on_gpu == visible_devices()) std::abort();
     if (!r.config.empty() && r.config == b.crash_on) std::abort();
     if (!r.config.empty() && r.config == b.hang_on) {
@@ -254,7 +274,7 @@ int main(int argc, char** argv) {
       answer(sweep::encode_record_response(r.id, record_for(b, r, "faulted"), true));
       return 4;
     }
-    answer(sweep::encode_record_response(r.id, record_for(b, r, "passed"), false));
+    answer(sweep::encode_record_response(r.id, record_for(b, r, "passed"), false, phases));
   }
   return 0;
 }
