@@ -18,6 +18,7 @@
 #include "core/legality.hpp"
 #include "core/legality_entry.hpp"
 #include "core/plan.hpp"
+#include "core/serving.hpp"
 #include "core/shape_set.hpp"
 #include "core/smem_layout.hpp"
 #include "core/stopwatch.hpp"
@@ -34,6 +35,7 @@ struct CompileOptions {
   int jobs = 0;
   int sm_count = kH200SmCount;
   bool json = false;
+  bool batch_invariant = false;  ///< with --shapes: the space's split_k 1 configs only
   std::string cubin_out;  ///< folder for <config>.cubin of every kernel built, or empty
 };
 
@@ -64,7 +66,9 @@ int run_compile(const CompileOptions& o) {
     if (o.shapes_path.empty()) throw Error(kExitUsage, "compile needs --shapes or --config");
     const ShapeSet shapes = load_shape_set(resolve_input_path(o.shapes_path));
     const ConfigSpace space = load_config_space(resolve_input_path(o.space_path), o.sm_count);
-    configs = legal_configs(shapes, enumerate_configs(space), DeviceLimits{.sm_count = o.sm_count});
+    configs = legal_configs(
+        shapes, allowed_configs(enumerate_configs(space), {.batch_invariant = o.batch_invariant}),
+        DeviceLimits{.sm_count = o.sm_count});
   }
   spdlog::info("compiling {} kernel(s) on {} thread(s), cache {}", configs.size(),
                o.jobs == 0 ? std::string("all") : std::to_string(o.jobs),
@@ -152,6 +156,9 @@ void register_compile(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--sms", options->sm_count, "SM count for 'all' and legality")
       ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--batch-invariant", options->batch_invariant,
+                "with --shapes: as sweep --batch-invariant, only the space's configs that keep "
+                "each row of D independent of M and of the config (split_k 1)");
   cmd->add_flag("--json", options->json, "print JSON (schema gemmtune.compile/1)");
   cmd->add_option("--cubin-out", options->cubin_out,
                   "also write each kernel built to DIR/<config>.cubin, the binary run and sweep "

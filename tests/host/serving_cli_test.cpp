@@ -174,5 +174,19 @@ TEST_F(ServingCli, PlanTakesTheSameFlags) {
   EXPECT_NE(plan.at("command").get<std::string>().find("--batch-invariant"), std::string::npos);
 }
 
+TEST_F(ServingCli, CompileBatchInvariantBuildsNoSplitOfK) {
+  test::write_file(dir_ / "split2.json", R"({"name": "split2", "block_m": [64, 128],
+    "block_n": [128], "stages": [4], "multicast": ["none"], "num_sms": ["all"], "raster": ["N"],
+    "group": [8], "split_k": [2]})");
+  // NOTE: without the flag the two split-K kernels would be built (NVRTC, seconds each); with it
+  // the space has nothing left to build.
+  const test::CommandResult r = gemmtune("compile --json --batch-invariant --shapes " +
+                                             (dir_ / "shapes.json").string() + " --space " +
+                                             (dir_ / "split2.json").string(),
+                                         true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(report::Json::parse(r.output).at("kernels"), report::Json::array());
+}
+
 }  // namespace
 }  // namespace gemmtune
