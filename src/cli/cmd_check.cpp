@@ -100,7 +100,8 @@ int run_check(CheckFlags f) {
   const sweep::SweepOutcome outcome = sweep::run_sweep(
       options,
       [&](const DeviceLimits& limits) {
-        return plan_check(base, serving_limits(ServingFlags{.sms = serving.sms}, limits), serving);
+        static_cast<void>(resolve_sm_budget(serving.sms, limits.sm_count));  // N <= the GPU's
+        return plan_check(base, limits, serving);
       },
       compile_in_processes(compilers));
   log_outcome(outcome);

@@ -190,8 +190,8 @@ int run_sweep_command(SweepFlags f) {
                       {"stream_floor", f.stream_floor}};
   report::write_serving_fields(options.settings, f.serving.constraints());
   const sweep::Planner planner = [&](const DeviceLimits& device_limits) {
-    // NOTE: under --sms N the plan sees a GPU of N SMs: "all" is N, and legality and the cost
-    // model judge num_sms and waves with N (src/sweep/README.md "Serving").
+    // NOTE: under --sms N "all" is N and no config's grid is larger, so legality and the cost
+    // model judge its waves with N (src/sweep/README.md "Serving").
     const ServingSpace expanded =
         serving_space(space_file, device_limits, f.serving.constraints());
     const DeviceLimits& limits = expanded.limits;
@@ -215,7 +215,7 @@ int run_sweep_command(SweepFlags f) {
     }
     spdlog::info("{} problem(s), {} config measurement(s) and {} cuBLASLt baseline(s) "
                  "(budget {}, space {}, {} SMs)",
-                 plan.size(), configs, baselines, budget.name, space.name, limits.sm_count);
+                 plan.size(), configs, baselines, budget.name, space.name, expanded.sm_budget);
     return plan;
   };
   sweep::Planner measured_planner = planner;

@@ -24,9 +24,4 @@ void check_sm_budget_floor(const ServingFlags& flags) {
   }
 }
 
-DeviceLimits serving_limits(const ServingFlags& flags, DeviceLimits limits) {
-  limits.sm_count = resolve_sm_budget(flags.sms, limits.sm_count);
-  return limits;
-}
-
 }  // namespace gemmtune::cli

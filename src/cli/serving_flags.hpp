@@ -25,8 +25,4 @@ void add_serving_flags(CLI::App* cmd, ServingFlags& flags);
 /// GPU's count (the upper bound) is not known yet.
 void check_sm_budget_floor(const ServingFlags& flags);
 
-/// `limits` with the SM count the flags allow: --sms N (1 <= N <= limits.sm_count, else
-/// Error(kExitUsage)) or the device's own.
-[[nodiscard]] DeviceLimits serving_limits(const ServingFlags& flags, DeviceLimits limits);
-
 }  // namespace gemmtune::cli

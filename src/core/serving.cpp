@@ -48,10 +48,12 @@ std::vector<KernelConfig> allowed_configs(std::vector<KernelConfig> configs,
 
 ServingSpace serving_space(const std::string& space_file, DeviceLimits device,
                            const ServingConstraints& constraints) {
-  device.sm_count = resolve_sm_budget(constraints.sms, device.sm_count);
-  ConfigSpace space = load_config_space(space_file, device.sm_count);
+  const int sm_budget = resolve_sm_budget(constraints.sms, device.sm_count);
+  ConfigSpace space = load_config_space(space_file, sm_budget);
+  // NOTE: the device's SM count bounds num_sms in legality already; the budget only when given.
   std::vector<KernelConfig> configs = allowed_configs(enumerate_configs(space), constraints);
-  return {.limits = device, .space = std::move(space), .configs = std::move(configs)};
+  return {.limits = device, .sm_budget = sm_budget, .space = std::move(space),
+          .configs = std::move(configs)};
 }
 
 std::string describe(const ServingConstraints& constraints) {

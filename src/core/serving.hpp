@@ -47,15 +47,18 @@ struct ServingConstraints {
 
 /// A config space expanded for a GPU under the constraints: what `sweep` plans from.
 struct ServingSpace {
-  DeviceLimits limits;               ///< the device's, with the SM budget as its SM count
-  ConfigSpace space;                 ///< "all" resolved to the SM budget
+  /// The device's own limits, for legality and the cost model: every config's grid is at most
+  /// sm_budget CTAs already, so waves, the last wave and multicast pairs are judged with it, while
+  /// the per-SM rates stay the GPU's.
+  DeviceLimits limits;
+  int sm_budget = 0;                 ///< N: "all" in the space, the most SMs a config may use
+  ConfigSpace space;                 ///< "all" resolved to sm_budget
   std::vector<KernelConfig> configs; ///< enumerate_configs(space) that the constraints allow
 };
 
 /// Reads `space_file` for a GPU of `device` under `constraints`: "all" is the SM budget
-/// (resolve_sm_budget(), so an --sms above the device's count throws), the legality limits see
-/// a GPU of that many SMs (waves, multicast pairs and num_sms judged with N), and the configs
-/// the constraints refuse are left out.
+/// (resolve_sm_budget(), so an --sms above the device's count throws), and the configs the
+/// constraints refuse (num_sms above the budget, split K when batch-invariant) are left out.
 [[nodiscard]] ServingSpace serving_space(const std::string& space_file, DeviceLimits device,
                                          const ServingConstraints& constraints);
 

@@ -69,8 +69,9 @@ TEST(ServingRules, SpaceExpandsAllToTheBudgetAndDropsWhatTheConstraintsForbid) {
   const ServingSpace budget = serving_space(kServingDefaultSpace, DeviceLimits{}, {.sms = 108});
   const ServingSpace invariant =
       serving_space(kServingDefaultSpace, DeviceLimits{}, {.sms = 108, .batch_invariant = true});
-  EXPECT_EQ(whole.limits.sm_count, 132);
-  EXPECT_EQ(budget.limits.sm_count, 108);
+  EXPECT_EQ(whole.sm_budget, 132);
+  EXPECT_EQ(budget.sm_budget, 108);
+  EXPECT_EQ(budget.limits.sm_count, 132) << "per-SM rates stay the GPU's";
   EXPECT_EQ(budget.configs.size(), whole.configs.size());
   for (const KernelConfig& c : budget.configs) ASSERT_EQ(c.num_sms, 108) << to_string(c);
   size_t whole_k = 0;
