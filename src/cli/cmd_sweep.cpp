@@ -52,7 +52,7 @@ struct SweepFlags {
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
   std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
-  int64_t leader_twins = sweep::kDefaultLeaderTwins;  ///< --leader-twins
+  std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
   bool resume = false;
@@ -159,11 +159,14 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.k_twins = *f.k_twins;
   }
-  if (f.leader_twins < 0) {
-    throw Error(kExitUsage, fmt::format("--leader-twins: expected a count >= 0, got {}",
-                                        f.leader_twins));
+  if (f.leader_twins) {
+    if (*f.leader_twins < 0) {
+      throw Error(kExitUsage, fmt::format("--leader-twins: expected a count >= 0, got {}",
+                                          *f.leader_twins));
+    }
+    budget.leader_twins = *f.leader_twins;
   }
-  budget.leader_twins = f.leader_twins;
+  if (f.skip_cublaslt_best) budget.cublaslt_best = false;
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
     std::string error;
@@ -179,6 +182,9 @@ int run_sweep_command(SweepFlags f) {
   options.resume = f.resume;
   options.force = f.force;
   options.process_start = kSweepProcessStart;
+  options.timing.runoff_rounds = budget.runoff.burst_rounds;
+  options.timing.runoff_confirm = budget.runoff.confirm_close_contests;
+  options.runoff_max_candidates = budget.runoff.max_candidates;
   options.shapes = sweep::shapes_json(shapes);
   options.settings = {{"space", space_file},
                       {"budget", budget.name},
@@ -186,8 +192,9 @@ int run_sweep_command(SweepFlags f) {
                       {"k_twins_per_problem", budget.k_twins},
                       {"leader_twins_per_problem", budget.leader_twins},
                       {"watchdog_s", f.measure.watchdog_s},
-                      {"cublaslt_best", !f.skip_cublaslt_best},
-                      {"stream_floor", f.stream_floor}};
+                      {"cublaslt_best", budget.cublaslt_best},
+                      {"stream_floor", f.stream_floor},
+                      {"budget_knobs", sweep::budget_json(budget)}};
   report::write_serving_fields(options.settings, f.serving.constraints());
   const sweep::Planner planner = [&](const DeviceLimits& device_limits) {
     // NOTE: under --sms N "all" is N and no config's grid is larger, so legality and the cost
@@ -200,7 +207,7 @@ int run_sweep_command(SweepFlags f) {
         sweep::plan_sweep(shapes, expanded.configs, limits, budget);
     int64_t configs = 0, baselines = 0;
     for (sweep::ProblemWork& w : plan) {
-      if (f.skip_cublaslt_best) {
+      if (!budget.cublaslt_best) {
         std::erase_if(w.items, [](const sweep::WorkItem& item) {
           return item.kind == report::RunKind::kCublasltBest;
         });
@@ -270,8 +277,11 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_option("--space", flags->space_path, "config-space JSON file")->capture_default_str();
   cmd->add_option("--out", flags->measure.out, "run folder (default: runs/<shape set name>)");
   cmd->add_option("--budget", flags->budget,
-                  "configs measured per problem: quick (8), default (24), exhaustive (every "
-                  "legal config) or a number")
+                  "what each problem gets: quick (8 configs), default (24), exhaustive (every "
+                  "legal config), a number of configs, or fast: 12 configs, 1 K twin, 1 leader "
+                  "twin, a run-off of 2 rounds (not 4) over at most 4 candidates (not 8) with no "
+                  "second pass for close contests, and no cuBLASLt best-algorithm search (its "
+                  "speedup column stays empty; the heuristic and per-tensor baselines stay)")
       ->capture_default_str();
   cmd->add_option("--k-twins", flags->k_twins,
                   "K-specialised twins per problem on top of the budget "
@@ -281,8 +291,7 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_option("--leader-twins", flags->leader_twins,
                   "after a problem's configs, the K-specialised twins of this many of its "
                   "fastest screened configs (within 25% of the fastest) not measured yet, before "
-                  "its run-off; 0: none")
-      ->capture_default_str();
+                  "its run-off; 0: none; default 2 (1 under --budget fast)");
   cmd->add_option("--shard", flags->shard,
                   "I/N: measure only shard I of N (1 <= I <= N <= 4096), a split of the planned "
                   "problems balanced by predicted cost and the same on every machine; default "

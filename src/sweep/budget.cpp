@@ -188,6 +188,29 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   return twins;
 }
 
+Budget fast_budget() {
+  // NOTE: what it gives up, each a knob: half the default's configs, one twin of each kind, half
+  // the run-off's rounds and candidates, no second pass of a close contest, and the cuBLASLt
+  // best search, a third of a default sweep's measuring time (src/sweep/README.md "Sweep").
+  return Budget{.name = "fast",
+                .max_configs = kFastBudgetConfigs,
+                .k_twins = 1,
+                .leader_twins = 1,
+                .runoff = {.burst_rounds = 2, .max_candidates = 4, .confirm_close_contests = false},
+                .cublaslt_best = false};
+}
+
+report::Json budget_json(const Budget& budget) {
+  return {{"name", budget.name},
+          {"max_configs", budget.max_configs},
+          {"k_twins", budget.k_twins},
+          {"leader_twins", budget.leader_twins},
+          {"runoff_burst_rounds", budget.runoff.burst_rounds},
+          {"runoff_max_candidates", budget.runoff.max_candidates},
+          {"runoff_close_contest_pass", budget.runoff.confirm_close_contests},
+          {"cublaslt_best", budget.cublaslt_best}};
+}
+
 Budget parse_budget(const std::string& text) {
   const auto named = [&](int64_t max_configs) {
     return Budget{.name = text, .max_configs = max_configs,
@@ -195,6 +218,7 @@ Budget parse_budget(const std::string& text) {
   };
   if (text == "quick") return named(kQuickBudgetConfigs);
   if (text == "default") return named(kDefaultBudgetConfigs);
+  if (text == "fast") return fast_budget();
   if (text == "exhaustive") return named(-1);
   int64_t n = 0;
   size_t used = 0;
@@ -204,7 +228,7 @@ Budget parse_budget(const std::string& text) {
     used = 0;
   }
   if (used != text.size() || text.empty() || n <= 0) {
-    throw Error(kExitUsage, one_line("--budget: expected quick, default, exhaustive or a "
+    throw Error(kExitUsage, one_line("--budget: expected quick, default, fast, exhaustive or a "
                                      "positive number of configs, got \"" + text + "\""));
   }
   return named(n);

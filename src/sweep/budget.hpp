@@ -36,6 +36,7 @@
 #include "core/cost_model.hpp"
 #include "core/gemm_shape.hpp"
 #include "core/kernel_config.hpp"
+#include "report/json_fields.hpp"
 #include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
@@ -75,20 +76,34 @@ inline constexpr int64_t kDefaultLeaderTwins = 2;
 /// 2026-11-23-dense-vs-deepgemm/0922-… and 1215-…, where the first picks' twins took the slots).
 inline constexpr double kLeaderTwinWithinRel = 0.25;
 
-/// How many configs per problem to measure.
+/// Configs per problem of `--budget fast`.
+inline constexpr int64_t kFastBudgetConfigs = 12;
+
+/// What a sweep spends per problem: one struct of knobs per budget level (src/sweep/README.md
+/// "Budgets").
 struct Budget {
-  std::string name = "default";                  ///< "quick", "default", "exhaustive" or "N"
+  std::string name = "default";                  ///< "quick", "default", "fast", "exhaustive", "N"
   int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
   /// Most K-specialised twins added (`sweep --k-twins`); -1: one per pick that has one.
   int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
   /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
   int64_t leader_twins = kDefaultLeaderTwins;
+  RunoffKnobs runoff{};        ///< the run-off's rounds, candidates and close-contest pass
+  bool cublaslt_best = true;   ///< the cuBLASLt best-algorithm search (`--skip-cublaslt-best`)
 };
 
-/// "quick", "default", "exhaustive", or a positive integer N (the same selection with N picks),
-/// with default_k_twins.
+/// `--budget fast`: 12 configs, 1 K twin, 1 leader twin, a run-off of 2 burst rounds over at most
+/// 4 candidates without a close contest's second pass, and no cuBLASLt best-algorithm search
+/// (the heuristic and per-tensor baselines stay).
+[[nodiscard]] Budget fast_budget();
+
+/// "quick", "default", "fast", "exhaustive", or a positive integer N (the default level's
+/// selection with N picks), with default_k_twins except where the level sets its own.
 /// Throws Error(kExitUsage) otherwise.
 [[nodiscard]] Budget parse_budget(const std::string& text);
+
+/// env.json's `sweep.budget_knobs`: every knob of `budget`.
+[[nodiscard]] report::Json budget_json(const Budget& budget);
 
 /// The K-specialised twin a pick stands for at K = `k`: its own, or, for a split-K pick, its
 /// whole-K version's (a twin runs K whole); none where core/kernel_config.hpp k_specialised

@@ -144,8 +144,11 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   std::string skip_reason = item.skip_reason;
   if (item.kind == RunKind::kSideBySide) {
     // NOTE: the ledger holds this problem's records of this run and of the run it resumes.
+    const int max_candidates = options_.runoff_max_candidates;
     const std::vector<std::string> runoff =
-        runoff_candidates(ctx_.ledger.passed(problem_key(problem)));
+        runoff_candidates(ctx_.ledger.passed(problem_key(problem)),
+                          std::min(kRunoffMaxConfigs, max_candidates), kRunoffWithinRel,
+                          max_candidates);
     request.config = runoff.empty() ? "" : runoff.front();
     request.runoff.assign(runoff.begin() + (runoff.empty() ? 0 : 1), runoff.end());
     request.algo = ctx_.ledger.cublaslt_best_algo(problem_key(problem));

@@ -89,6 +89,14 @@ inline constexpr int kScreenSettleMs = 100;
 /// A config joins the run-off when its screening median is within this fraction of the fastest.
 inline constexpr double kRunoffWithinRel = 0.15;
 
+/// What a budget level (sweep/budget.hpp Budget) spends on each problem's run-off.
+struct RunoffKnobs {
+  int burst_rounds = kRunoffBurstRounds;      ///< rounds of the burst regime
+  int max_candidates = kRunoffMaxCandidates;  ///< most configs in a run-off
+  bool confirm_close_contests = true;         ///< a close contest's second pass
+  [[nodiscard]] bool operator==(const RunoffKnobs&) const = default;
+};
+
 /// One passed screening measurement of a problem.
 struct Screened {
   double median_us = 0.0;

@@ -30,6 +30,8 @@ struct SweepOptions {
   bool resume = false;                      ///< continue a folder, skipping recorded work
   bool force = false;  ///< resume despite a different GPU/shape set/timing; mix GPU models
   TimingRequest timing{};
+  /// Most configs in a problem's run-off (the budget level's RunoffKnobs::max_candidates).
+  int runoff_max_candidates = kRunoffMaxCandidates;
   uint64_t seed = 1;
   std::vector<std::string> worker_argv{};   ///< the worker command (argv[0] and its arguments)
   /// sweep --gpus: one worker per ordinal (index among the visible GPUs), each started with

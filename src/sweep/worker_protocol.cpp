@@ -31,10 +31,13 @@ int64_t request_int(const Json& j, const char* key, int64_t min_value = INT64_MI
                     int64_t max_value = INT64_MAX) {
   const Json& v = request_member(j, key);
   if (!v.is_number_integer()) bad_request(std::string("\"") + key + "\" is not an integer");
-  // NOTE: an unsigned value above INT64_MAX would wrap in get<int64_t>().
-  const bool in_range = v.is_number_unsigned()
-                            ? v.get<uint64_t>() <= static_cast<uint64_t>(max_value)
-                            : v.get<int64_t>() >= min_value && v.get<int64_t>() <= max_value;
+  // NOTE: an unsigned value above INT64_MAX would wrap in get<int64_t>(); a parsed non-negative
+  // number is unsigned, so the lower bound applies to it too.
+  const bool in_range =
+      v.is_number_unsigned()
+          ? v.get<uint64_t>() <= static_cast<uint64_t>(max_value) &&
+                (min_value <= 0 || v.get<uint64_t>() >= static_cast<uint64_t>(min_value))
+          : v.get<int64_t>() >= min_value && v.get<int64_t>() <= max_value;
   if (!in_range) {
     bad_request(std::string("\"") + key + "\" is out of range [" + std::to_string(min_value) +
                 ", " + std::to_string(max_value) + "]");
@@ -82,7 +85,9 @@ std::string encode_measure(const MeasureRequest& r) {
     if (!r.runoff.empty()) j["runoff"] = r.runoff;
   }
   j["timing"] = {{"mode", r.timing.mode}, {"warmup", r.timing.warmup}, {"iters", r.timing.iters},
-                 {"runoff_regime", r.timing.runoff_regime}};
+                 {"runoff_regime", r.timing.runoff_regime},
+                 {"runoff_rounds", r.timing.runoff_rounds},
+                 {"runoff_confirm", r.timing.runoff_confirm}};
   j["seed"] = r.seed;
   return j.dump();
 }
@@ -135,6 +140,13 @@ WorkerRequest decode_request(const std::string& line) {
     m.timing.runoff_regime = request_string(timing, "runoff_regime");
   }
   if (!parse_runoff_regime(m.timing.runoff_regime)) bad_request("unknown run-off regime");
+  if (timing.contains("runoff_rounds")) {
+    m.timing.runoff_rounds = static_cast<int>(request_int(timing, "runoff_rounds", 1, 64));
+  }
+  if (timing.contains("runoff_confirm")) {
+    if (!timing.at("runoff_confirm").is_boolean()) bad_request("\"runoff_confirm\" is not a boolean");
+    m.timing.runoff_confirm = timing.at("runoff_confirm").get<bool>();
+  }
   const Json& seed = request_member(j, "seed");
   if (!seed.is_number_unsigned()) bad_request("\"seed\" is not a non-negative integer");
   m.seed = seed.get<uint64_t>();

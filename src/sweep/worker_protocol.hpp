@@ -9,7 +9,8 @@
 ///   measure  {"schema":"gemmtune.worker_request/1","id":7,"op":"measure","kind":"gemmtune",
 ///             "problem":{"label":"o_proj","m":64,"n":7168,"k":16384},
 ///             "config":"bm64_bn64_s8_mc0_sm132_rN8_sk1",
-///             "timing":{"mode":"kernel","warmup":3,"iters":30,"runoff_regime":"burst"},"seed":1}
+///             "timing":{"mode":"kernel","warmup":3,"iters":30,"runoff_regime":"burst",
+///                       "runoff_rounds":4,"runoff_confirm":true},"seed":1}
 ///         -> {"schema":"gemmtune.worker_response/1","id":7,"record":{<gemmtune.run/1>},
 ///             "restart":false,"phases_s":{"set_up":0.8,"runoff":0}}
 ///   side by side (after a problem's configs: the fastest passed ones timed together as
@@ -31,6 +32,7 @@
 #include "core/problem.hpp"
 #include "report/json_fields.hpp"
 #include "report/run_folder.hpp"
+#include "sweep/runoff.hpp"
 
 namespace gemmtune::sweep {
 
@@ -73,6 +75,10 @@ struct TimingRequest {
   /// it, the only protocol before `--runoff`, so old lines and run folders keep their meaning;
   /// `sweep` asks for "burst" unless told otherwise.
   std::string runoff_regime = "sustained";
+  /// side_by_side: rounds of a burst run-off and whether a close contest gets its second pass
+  /// (the budget level's RunoffKnobs; absent from a request line: these defaults).
+  int runoff_rounds = kRunoffBurstRounds;
+  bool runoff_confirm = true;
   [[nodiscard]] bool operator==(const TimingRequest&) const = default;
 };
 

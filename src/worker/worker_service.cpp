@@ -44,16 +44,17 @@ TimingOptions timing_options(const MeasureRequest& r) {
   return timing;
 }
 
-/// How the request's side-by-side run-off times its candidates (sweep/runoff.hpp): in bursts,
-/// or interleaved with `sustained_samples` each (0: the request's iters).
+/// How the request's side-by-side run-off times its candidates (sweep/runoff.hpp): in the
+/// request's rounds of bursts, or interleaved with `sustained_samples` each (0: the request's
+/// iters); a close contest timed twice unless the request's budget level leaves that out.
 RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
   return {.regime = *parse_runoff_regime(r.timing.runoff_regime),  // decode_request checked it
           .sustained_samples = sustained_samples,
-          .burst = {.rounds = sweep::kRunoffBurstRounds, .warmup_count = r.timing.warmup,
+          .burst = {.rounds = r.timing.runoff_rounds, .warmup_count = r.timing.warmup,
                     .burst_samples = sweep::kRunoffBurstSamples,
                     .max_idle_ms = sweep::kRunoffMaxIdleMs,
                     .max_burst_ms = sweep::kRunoffMaxBurstMs},
-          .confirm_within_rel = sweep::kRunoffConfirmWithinRel};
+          .confirm_within_rel = r.timing.runoff_confirm ? sweep::kRunoffConfirmWithinRel : 0.0};
 }
 
 /// Whether request `r` reads the SM clock after every sample: one config (kind gemmtune: a

@@ -172,7 +172,10 @@ Json record_for(const Behaviour& b, const sweep::MeasureRequest& r,
       candidates.insert(candidates.end(), r.runoff.begin(), r.runoff.end());
       for (const std::string& c : candidates) {
         const double t = runoff_median(b, c);
-        runoff.push_back({{"config", c}, {"median_us", t}, {"spread_rel", 0.02}});
+        Json entry = {{"config", c}, {"median_us", t}, {"spread_rel", 0.02}};
+        // NOTE: the rounds the request asked for, as a burst run-off records them.
+        if (r.timing.runoff_regime == "burst") entry["burst_rounds"] = r.timing.runoff_rounds;
+        runoff.push_back(std::move(entry));
         if (t < us) { us = t; winner = c; }
       }
       j["config"] = winner;
