@@ -170,12 +170,31 @@ std::vector<KernelConfig> problem_configs(const report::TableProblem& problem) {
   return configs;
 }
 
+/// Every kernel of the table's dense entries, built at once on every core (NVRTC, disk cache).
+using InvarianceBuilds = std::map<std::string, jit::CompileResult>;
+InvarianceBuilds build_table_kernels(const report::TuningTable& table) {
+  std::vector<KernelConfig> configs;
+  for (const report::TableProblem& problem : table.problems) {
+    if (problem.layout != GroupLayout::kNone) continue;
+    for (const KernelConfig& c : problem_configs(problem)) {
+      if (std::find(configs.begin(), configs.end(), c) == configs.end()) configs.push_back(c);
+    }
+  }
+  std::vector<jit::CompileResult> results = jit::build_kernels(configs, 0);
+  InvarianceBuilds builds;
+  for (size_t i = 0; i < configs.size(); ++i) {
+    builds.emplace(to_string(configs[i]), std::move(results[i]));
+  }
+  return builds;
+}
+
 /// Runs every config of one (N, K) at every M and appends what it finds to `study`.
-void study_problem(const report::TableProblem& problem, const DeviceLimits& limits,
-                   cudaStream_t stream, InvarianceStudy& study) {
+void study_problem(const report::TableProblem& problem, const InvarianceBuilds& builds,
+                   const DeviceLimits& limits, cudaStream_t stream, InvarianceStudy& study) {
   const std::vector<KernelConfig> configs = problem_configs(problem);
   if (configs.empty()) return;
-  const std::vector<jit::CompileResult> built = jit::build_kernels(configs, 0);
+  std::vector<const jit::CompileResult*> built;
+  for (const KernelConfig& c : configs) built.push_back(&builds.at(to_string(c)));
   const auto legal_at = [&](const KernelConfig& c, int m, std::string* why) {
     const Legality verdict =
         check_legality(Problem{.label = problem.label, .m = m, .n = problem.n, .k = problem.k}, c,
@@ -187,7 +206,7 @@ void study_problem(const report::TableProblem& problem, const DeviceLimits& limi
   std::optional<size_t> reference;
   for (const bool invariant_only : {true, false}) {
     for (size_t i = 0; i < configs.size() && !reference; ++i) {
-      if (built[i].ok && legal_at(configs[i], kInvarianceMaxRows, nullptr) &&
+      if (built[i]->ok && legal_at(configs[i], kInvarianceMaxRows, nullptr) &&
           (!invariant_only || is_batch_invariant(configs[i]))) {
         reference = i;
       }
@@ -201,11 +220,11 @@ void study_problem(const report::TableProblem& problem, const DeviceLimits& limi
   RowPrefixGemm gemm(problem.n, problem.k, stream);
   std::vector<std::optional<GemmKernel>> kernels(configs.size());
   for (size_t i = 0; i < configs.size(); ++i) {
-    if (!built[i].ok) {
-      study.failures.push_back(to_string(configs[i]) + " did not compile: " + built[i].log);
+    if (!built[i]->ok) {
+      study.failures.push_back(to_string(configs[i]) + " did not compile: " + built[i]->log);
       continue;
     }
-    kernels[i].emplace(configs[i], built[i].cubin, built[i].kernel_name);
+    kernels[i].emplace(configs[i], built[i]->cubin, built[i]->kernel_name);
   }
   const std::vector<uint16_t> reference_d = gemm.run(*kernels[*reference], kInvarianceMaxRows);
   for (size_t i = 0; i < configs.size(); ++i) {
@@ -274,8 +293,11 @@ const InvarianceStudy& invariance_study() {
     s.table_batch_invariant = table.env.serving.batch_invariant;
     const DeviceLimits limits = current_device_limits();
     CudaStream stream;
+    const InvarianceBuilds builds = build_table_kernels(table);
     for (const report::TableProblem& problem : table.problems) {
-      if (problem.layout == GroupLayout::kNone) study_problem(problem, limits, stream.get(), s);
+      if (problem.layout == GroupLayout::kNone) {
+        study_problem(problem, builds, limits, stream.get(), s);
+      }
     }
     const std::string text = format_study(s);
     std::cout << text << std::flush;
