@@ -58,6 +58,7 @@ struct SweepFlags {
   bool resume = false;
   bool force = false;
   bool skip_cublaslt_best = false;
+  bool cublaslt_best = false;
   bool stream_floor = false;  ///< --stream-floor
   NoGpuCompile no_gpu_compile = NoGpuCompile::kFirst;  ///< --no-gpu-compile
   MeasureFlags measure;
@@ -166,6 +167,10 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.leader_twins = *f.leader_twins;
   }
+  if (f.skip_cublaslt_best && f.cublaslt_best) {
+    throw Error(kExitUsage, "--cublaslt-best and --skip-cublaslt-best contradict each other");
+  }
+  if (f.cublaslt_best) budget.cublaslt_best = true;
   if (f.skip_cublaslt_best) budget.cublaslt_best = false;
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
@@ -277,11 +282,13 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_option("--space", flags->space_path, "config-space JSON file")->capture_default_str();
   cmd->add_option("--out", flags->measure.out, "run folder (default: runs/<shape set name>)");
   cmd->add_option("--budget", flags->budget,
-                  "what each problem gets: quick (8 configs), default (24), exhaustive (every "
-                  "legal config), a number of configs, or fast: 12 configs, 1 K twin, 1 leader "
-                  "twin, a run-off of 2 rounds (not 4) over at most 4 candidates (not 8) with no "
-                  "second pass for close contests, and no cuBLASLt best-algorithm search (its "
-                  "speedup column stays empty; the heuristic and per-tensor baselines stay)")
+                  "what each problem gets: default (16 configs, a run-off of 2 burst rounds over "
+                  "at most 8 candidates, close contests timed twice; the cuBLASLt heuristic and "
+                  "per-tensor baselines), quick (the same with 8 configs), fast (12 configs, 1 K "
+                  "twin, 1 leader twin, 2 rounds over at most 4 candidates, no second pass), "
+                  "thorough (24 configs, 4 rounds, and the cuBLASLt best-algorithm search: the "
+                  "slowest, for reference tables), exhaustive (every legal config, as thorough), "
+                  "or a number of configs with the default's other knobs")
       ->capture_default_str();
   cmd->add_option("--k-twins", flags->k_twins,
                   "K-specialised twins per problem on top of the budget "
@@ -307,9 +314,13 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--force", flags->force,
                 "with --resume: continue even if the GPU, shape set, timing mode, run-off regime "
                 "or shard differ; with --gpus: measure on GPUs of different models");
+  cmd->add_flag("--cublaslt-best", flags->cublaslt_best,
+                "also search every cuBLASLt block-scaled algorithm for the strongest cuBLASLt "
+                "baseline (on by default only with --budget thorough or exhaustive; about a "
+                "second per problem)");
   cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
-                "leave out the search over every cuBLASLt block-scaled algorithm (most of a "
-                "sweep's time); its speedup column stays empty");
+                "leave out the cuBLASLt best-algorithm search even where the budget has it; "
+                "its speedup column stays empty");
   cmd->add_flag("--stream-floor", flags->stream_floor,
                 "also measure each problem's stream floor (src/runtime/README.md \"The stream floor\"): the "
                 "fastest read of its bytes in the same protocol, a record of kind stream_floor; "

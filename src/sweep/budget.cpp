@@ -216,10 +216,17 @@ Budget parse_budget(const std::string& text) {
     return Budget{.name = text, .max_configs = max_configs,
                   .k_twins = default_k_twins(max_configs)};
   };
+  const auto thorough = [&](int64_t max_configs) {
+    Budget budget = named(max_configs);
+    budget.runoff.burst_rounds = kRunoffBurstRounds;
+    budget.cublaslt_best = true;
+    return budget;
+  };
   if (text == "quick") return named(kQuickBudgetConfigs);
   if (text == "default") return named(kDefaultBudgetConfigs);
   if (text == "fast") return fast_budget();
-  if (text == "exhaustive") return named(-1);
+  if (text == "thorough") return thorough(kThoroughBudgetConfigs);
+  if (text == "exhaustive") return thorough(-1);
   int64_t n = 0;
   size_t used = 0;
   try {
@@ -228,7 +235,7 @@ Budget parse_budget(const std::string& text) {
     used = 0;
   }
   if (used != text.size() || text.empty() || n <= 0) {
-    throw Error(kExitUsage, one_line("--budget: expected quick, default, fast, exhaustive or a "
+    throw Error(kExitUsage, one_line("--budget: expected quick, default, fast, thorough, exhaustive or a "
                                      "positive number of configs, got \"" + text + "\""));
   }
   return named(n);

@@ -43,9 +43,15 @@ namespace gemmtune::sweep {
 
 /// Configs per problem of `--budget quick`.
 inline constexpr int64_t kQuickBudgetConfigs = 8;
-/// Configs per problem of `--budget default`. NOTE: its pick must stay within 3% of the
-/// exhaustive sweep's (src/sweep/README.md "Budgets" says how that is checked on the GPU).
-inline constexpr int64_t kDefaultBudgetConfigs = 24;
+/// Configs per problem of `--budget default`. NOTE: 16, not 24: a cold sweep of dsv3-quick
+/// waited 32 of its 80 s for compiles (292 kernels on 16 cores); its tables stay as good as the
+/// 24-config ones when both are timed beside DeepGEMM (results/PERF_LOG.md "Sweep time").
+inline constexpr int64_t kDefaultBudgetConfigs = 16;
+/// Configs per problem of `--budget thorough`, the previous default: within 3% of the exhaustive
+/// sweep's pick on every dsv3-quick problem (src/sweep/README.md "Budgets").
+inline constexpr int64_t kThoroughBudgetConfigs = 24;
+/// Burst rounds of the default run-off; `thorough` and `exhaustive` time kRunoffBurstRounds.
+inline constexpr int kDefaultRunoffBurstRounds = 2;
 /// A limited budget of N configs adds up to max(1, N / kBudgetConfigsPerKTwin) K-specialised
 /// twins.
 inline constexpr int64_t kBudgetConfigsPerKTwin = 8;
@@ -82,14 +88,17 @@ inline constexpr int64_t kFastBudgetConfigs = 12;
 /// What a sweep spends per problem: one struct of knobs per budget level (src/sweep/README.md
 /// "Budgets").
 struct Budget {
-  std::string name = "default";                  ///< "quick", "default", "fast", "exhaustive", "N"
+  std::string name = "default";  ///< "quick", "default", "fast", "thorough", "exhaustive", "N"
   int64_t max_configs = kDefaultBudgetConfigs;   ///< -1: every legal config
   /// Most K-specialised twins added (`sweep --k-twins`); -1: one per pick that has one.
   int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
   /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
   int64_t leader_twins = kDefaultLeaderTwins;
-  RunoffKnobs runoff{};        ///< the run-off's rounds, candidates and close-contest pass
-  bool cublaslt_best = true;   ///< the cuBLASLt best-algorithm search (`--skip-cublaslt-best`)
+  /// The run-off's rounds, candidates and close-contest pass.
+  RunoffKnobs runoff{.burst_rounds = kDefaultRunoffBurstRounds};
+  /// The cuBLASLt best-algorithm search (`--cublaslt-best`, `--skip-cublaslt-best`): a baseline,
+  /// not the product, and a fifth of a thorough sweep's time, so only on request or `thorough`.
+  bool cublaslt_best = false;
 };
 
 /// `--budget fast`: 12 configs, 1 K twin, 1 leader twin, a run-off of 2 burst rounds over at most
@@ -97,8 +106,9 @@ struct Budget {
 /// (the heuristic and per-tensor baselines stay).
 [[nodiscard]] Budget fast_budget();
 
-/// "quick", "default", "fast", "exhaustive", or a positive integer N (the default level's
-/// selection with N picks), with default_k_twins except where the level sets its own.
+/// "quick", "default", "fast", "thorough", "exhaustive", or a positive integer N (the default
+/// level's knobs with N picks), with default_k_twins except where the level sets its own.
+/// `thorough` and `exhaustive` time 4 run-off rounds and search cuBLASLt's best algorithm.
 /// Throws Error(kExitUsage) otherwise.
 [[nodiscard]] Budget parse_budget(const std::string& text);
 

@@ -28,17 +28,33 @@ TEST(SweepBudgetLevels, FastGivesUpWhatItSays) {
   EXPECT_FALSE(fast.cublaslt_best);
 }
 
-TEST(SweepBudgetLevels, TheOtherLevelsKeepTheFullRunoffAndBaselines) {
+TEST(SweepBudgetLevels, DefaultLevelsTimeTwoRoundsWithoutTheBestSearch) {
+  const sweep::RunoffKnobs two_rounds{.burst_rounds = 2, .max_candidates = 8,
+                                      .confirm_close_contests = true};
+  for (const char* name : {"quick", "default", "40"}) {
+    const sweep::Budget b = sweep::parse_budget(name);
+    EXPECT_EQ(b.runoff, two_rounds) << name;
+    EXPECT_FALSE(b.cublaslt_best) << name;
+    EXPECT_EQ(b.leader_twins, 2) << name;
+  }
+  EXPECT_EQ(sweep::parse_budget("default").max_configs, 16);
+  EXPECT_EQ(sweep::parse_budget("default").k_twins, 2);
+  // A default-constructed Budget is the default level.
+  EXPECT_EQ(sweep::budget_json(sweep::Budget{}), sweep::budget_json(sweep::parse_budget("default")));
+}
+
+TEST(SweepBudgetLevels, ThoroughAndExhaustiveKeepTheFullRunoffAndTheBestSearch) {
   const sweep::RunoffKnobs full{.burst_rounds = 4, .max_candidates = 8,
                                 .confirm_close_contests = true};
-  for (const char* name : {"quick", "default", "exhaustive", "40"}) {
+  for (const char* name : {"thorough", "exhaustive"}) {
     const sweep::Budget b = sweep::parse_budget(name);
     EXPECT_EQ(b.runoff, full) << name;
     EXPECT_TRUE(b.cublaslt_best) << name;
     EXPECT_EQ(b.leader_twins, 2) << name;
   }
-  EXPECT_EQ(sweep::parse_budget("default").max_configs, 24);
-  EXPECT_EQ(sweep::parse_budget("default").k_twins, 3);
+  EXPECT_EQ(sweep::parse_budget("thorough").max_configs, 24);
+  EXPECT_EQ(sweep::parse_budget("thorough").k_twins, 3);
+  EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
 }
 
 TEST(SweepBudgetLevels, EnvJsonRecordsEveryKnob) {
