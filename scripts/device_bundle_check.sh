@@ -39,7 +39,9 @@ nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.draw,power.limit,clock
 table=${1:-results/h200-dense/tuning_table.json}
 if [[ $table == --sweep ]]; then
   say "sweeping configs/dsv3-quick.json (call protocol)"
-  "$bin" sweep --shapes configs/dsv3-quick.json --timing call --out "$work/sweep" >> "$log" 2>&1
+  # NOTE: --cublaslt-best: `export --format cublaslt` below exports the best search's algorithms.
+  "$bin" sweep --shapes configs/dsv3-quick.json --timing call --cublaslt-best --out "$work/sweep" \
+    >> "$log" 2>&1
   say "sweep rc=$?"
   table=$work/sweep/tuning_table.json
   cp "$table" "$OUT/tuning_table.json" 2>/dev/null

@@ -1,7 +1,7 @@
 #pragma once
 // A sweep whose one problem no config of its space can run, so that only the cuBLASLt baselines
 // are measured: the quickest whole sweep through the worker (roofs, env.json, the cuBLASLt best
-// search). Shared by the GPU tests that run `gemmtune sweep` for those parts.
+// search with --cublaslt-best). Shared by the GPU tests that run `gemmtune sweep` for those parts.
 #include <string>
 
 #include "../host/test_support.hpp"

@@ -112,7 +112,8 @@ TEST(SweepGpu, TwoProblemSweepWritesEveryOutputAndChecksAgainstItself) {
   const std::filesystem::path run = dir.path() / "run";
   const test::RunResult r =
       test::run_gemmtune("sweep --shapes " + shapes + " --space configs/spaces/quick.json --out " +
-                         run.string() + " --budget quick --iters 5 --warmup 1 --json");
+                         run.string() +
+                         " --budget quick --cublaslt-best --iters 5 --warmup 1 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_report_files(run);
   const report::Json table = report::Json::parse(r.out);
@@ -216,12 +217,12 @@ TEST(SweepGpu, KernelModeCublasLtProbesNeverWaitOutTheSpinKernel) {
   // session 49 every new kernel waited out the spin's 1 s timeout in the probes: this sweep ran
   // for minutes. The probes are timed in call mode now and the screening after them in kernel
   // mode; a spin timeout in either is counted. The `timeout` makes a regression a failure, not a
-  // hang.
+  // hang. The probes are the best search's, which the default budget leaves out: --cublaslt-best.
   const test::TempDir dir;
   const std::filesystem::path run = dir.path() / "run";
   const std::string command = "timeout 300 '" + test::gemmtune_binary() + "' sweep " +
                               testing::baselines_only_sweep_args(dir) + " --out " + run.string() +
-                              " --iters 5 --quiet > /dev/null 2> '" +
+                              " --cublaslt-best --iters 5 --quiet > /dev/null 2> '" +
                               (dir.path() / "err").string() + "'";
   const int status = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -50,7 +50,14 @@ TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
   const report::Json table = report::Json::parse(r.out);
   EXPECT_EQ(table.at("schema"), "gemmtune.tuning_table/2");
   EXPECT_NE(r.err.find("[problem 1/1] 64x256x512 tiny: configs 0/0"), std::string::npos) << r.err;
-  EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 3u);
+  // The default budget's baselines: the heuristic's pick and per-tensor FP8, no best search
+  // (--cublaslt-best), so the table's cuBLASLt-best column is empty.
+  const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].kind, report::RunKind::kCublasltHeuristic);
+  EXPECT_EQ(records[1].kind, report::RunKind::kCublasltFp8Tensor);
+  EXPECT_TRUE(table.at("problems").at(0).at("entries").at(0).at("baselines").at("cublaslt_best")
+                  .is_null());
   for (const char* file : {"env.json", "tuning_table.json", "summary.md", "roofline.svg",
                            "report.html"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_.path() / "run" / file)) << file;
@@ -59,6 +66,8 @@ TEST_F(SweepCli, SweepWritesTheRunFolderAndPrintsTheTable) {
   EXPECT_EQ(env.at("command"), "gemmtune " + sweep_args(out) + " --json");
   EXPECT_EQ(env.at("timing_mode"), "kernel");
   EXPECT_EQ(env.at("timing").at("runoff_regime"), "burst");  // the default
+  EXPECT_EQ(env.at("sweep").at("budget"), "default");
+  EXPECT_EQ(env.at("sweep").at("cublaslt_best"), false);
   // NOTE: the fake worker measures no roofs: the H200 constants, labelled as such.
   EXPECT_EQ(env.at("roofs").at("hbm_gbps"), 4297.0);
   EXPECT_EQ(env.at("roofs").at("source"), "constant");
@@ -113,7 +122,7 @@ TEST_F(SweepCli, ExistingRunsNeedResume) {
   EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
   const RunResult resumed = run_gemmtune(sweep_args(out) + " --quiet --resume");
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 3u);
+  EXPECT_EQ(read_records(dir_.path() / "run" / "runs.jsonl").size(), 2u);  // the two baselines
   const RunResult other_timing = run_gemmtune(sweep_args(out) + " --quiet --resume --timing call");
   EXPECT_EQ(other_timing.exit_code, 2);
   EXPECT_NE(other_timing.err.find("timing mode"), std::string::npos) << other_timing.err;
@@ -151,13 +160,13 @@ TEST_F(SweepCli, CheckExitsOneWhenTheChosenConfigCannotRunAnyMore) {
   EXPECT_NE(records[1].reason.find("num_sms"), std::string::npos) << records[1].reason;
 }
 
-// --skip-cublaslt-best leaves the best-enumerated search out of the plan (the side-by-side runs
-// against DeepGEMM use it): the two other baselines are still measured, the setting is recorded,
-// and `call_sync` is a timing mode the run folder keeps.
+// --skip-cublaslt-best leaves the best-enumerated search out of the plan even where the budget
+// has it (thorough; the side-by-side runs against DeepGEMM use it): the two other baselines are
+// still measured, the setting is recorded, and `call_sync` is a timing mode the run folder keeps.
 TEST_F(SweepCli, SkipCublasltBestLeavesOnlyTheOtherBaselines) {
   const std::string out = (dir_.path() / "run").string();
-  const RunResult r =
-      run_gemmtune(sweep_args(out) + " --skip-cublaslt-best --timing call_sync --quiet");
+  const RunResult r = run_gemmtune(
+      sweep_args(out) + " --budget thorough --skip-cublaslt-best --timing call_sync --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
   ASSERT_EQ(records.size(), 2u);
@@ -170,6 +179,32 @@ TEST_F(SweepCli, SkipCublasltBestLeavesOnlyTheOtherBaselines) {
   EXPECT_EQ(run_gemmtune("report " + out).exit_code, 0);
 }
 
+// --cublaslt-best adds the best-algorithm search to a budget without it (the default), measured
+// between the other two baselines, its median in the table; with --skip-cublaslt-best it is one
+// usage error line.
+TEST_F(SweepCli, CublasltBestFlagAddsTheSearchToTheDefaultBudget) {
+  const std::string out = (dir_.path() / "run").string();
+  const RunResult r = run_gemmtune(sweep_args(out) + " --cublaslt-best --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].kind, report::RunKind::kCublasltHeuristic);
+  EXPECT_EQ(records[1].kind, report::RunKind::kCublasltBest);
+  EXPECT_EQ(records[2].kind, report::RunKind::kCublasltFp8Tensor);
+  const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());
+  EXPECT_EQ(env.at("sweep").at("budget"), "default");
+  EXPECT_EQ(env.at("sweep").at("cublaslt_best"), true);
+  const report::Json table = report::Json::parse(r.out);
+  EXPECT_TRUE(table.at("problems").at(0).at("entries").at(0).at("baselines").at("cublaslt_best")
+                  .at("median_us").is_number());
+  const RunResult both = run_gemmtune(sweep_args((dir_.path() / "both").string()) +
+                                      " --cublaslt-best --skip-cublaslt-best");
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_EQ(both.err, "gemmtune: error: --cublaslt-best and --skip-cublaslt-best contradict each "
+                      "other\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "both"));
+}
+
 // --stream-floor: one stream_floor record per problem (the worker's detail kept in the record),
 // the setting in env.json, the floor in the table's entry and a "vs stream floor" column.
 TEST_F(SweepCli, StreamFloorFlagAddsItsRecordFieldAndColumn) {
@@ -177,9 +212,9 @@ TEST_F(SweepCli, StreamFloorFlagAddsItsRecordFieldAndColumn) {
   const RunResult r = run_gemmtune(sweep_args(out) + " --stream-floor --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<report::RunRecord> records = read_records(dir_.path() / "run" / "runs.jsonl");
-  ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(records[3].kind, report::RunKind::kStreamFloor);
-  EXPECT_EQ(records[3].disposition, report::Disposition::kPassed);
+  ASSERT_EQ(records.size(), 3u);  // the default's two baselines, then the floor
+  EXPECT_EQ(records[2].kind, report::RunKind::kStreamFloor);
+  EXPECT_EQ(records[2].disposition, report::Disposition::kPassed);
   const std::string runs = read_text(dir_.path() / "run" / "runs.jsonl");
   EXPECT_NE(runs.find(R"("stream_floor":{"bytes":4096)"), std::string::npos) << runs;
   const report::Json env = report::read_json_file((dir_.path() / "run" / "env.json").string());

@@ -61,7 +61,8 @@ class SweepBudget : public ::testing::Test {
 
 TEST_F(SweepBudget, CountsPerBudget) {
   EXPECT_EQ(select("quick").size(), 8u);
-  EXPECT_EQ(select("default").size(), 24u);
+  EXPECT_EQ(select("default").size(), 16u);
+  EXPECT_EQ(select("thorough").size(), 24u);
   EXPECT_EQ(select("exhaustive").size(), legal_.size());
   EXPECT_EQ(select("5").size(), 5u);
   EXPECT_EQ(select(std::to_string(legal_.size() + 10)).size(), legal_.size());
@@ -77,7 +78,7 @@ std::optional<KernelConfig> twin_of(KernelConfig pick, int64_t k) {
 // limited budget adds max(1, N / 8) distinct twins for its first picks that have one, exhaustive
 // one per pick.
 TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirPicks) {
-  for (const char* budget : {"quick", "default", "exhaustive", "1"}) {
+  for (const char* budget : {"quick", "default", "thorough", "exhaustive", "1"}) {
     const std::vector<sweep::Candidate> picks = select_with_twins(budget);
     std::set<std::string> twins;
     for (size_t i = 0; i < picks.size(); ++i) {
@@ -106,7 +107,8 @@ TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirPicks) {
         << budget;
     if (std::string(budget) != "1") EXPECT_GE(twins.size(), 1u) << budget;  // bn64 tiles rank high
   }
-  EXPECT_EQ(sweep::parse_budget("default").k_twins, 3);
+  EXPECT_EQ(sweep::parse_budget("default").k_twins, 2);
+  EXPECT_EQ(sweep::parse_budget("thorough").k_twins, 3);
   EXPECT_EQ(sweep::parse_budget("quick").k_twins, 1);
   EXPECT_EQ(sweep::parse_budget("exhaustive").k_twins, -1);
   EXPECT_EQ(sweep::parse_budget("40").k_twins, 5);
@@ -124,24 +126,28 @@ TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirPicks) {
 // multicast with one split. At 12288 x 7168 x 16384 the model ranks bm256_bn128's split-K 2
 // variants first, and before the rule the whole-K mcA (level with DeepGEMM there, session 53)
 // was never screened; where whole-K tiles leave SMs idle (128 x 4096 x 7168: 62 bm64_bn136
-// tiles) the split-K multicast turn stays.
+// tiles) the split-K multicast turn stays. The first holds at the default's 16 configs and the
+// thorough 24; the second is checked at 24 configs (at 16 that split-K multicast is not among the
+// picks).
 TEST(SweepBudgetTwins, DepthTriesANewMulticastWholeKWhereTilesFillTheSms) {
   const std::vector<KernelConfig> all =
       enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
-  const auto picks_of = [&](int64_t m, int64_t n, int64_t k) {
+  const auto picks_of = [&](int64_t m, int64_t n, int64_t k, const char* budget) {
     const Problem p{.label = "", .m = m, .n = n, .k = k};
     std::set<std::string> texts;
     for (const sweep::Candidate& c :
-         sweep::select_candidates(p, legal_for(p, all), sweep::parse_budget("default"))) {
+         sweep::select_candidates(p, legal_for(p, all), sweep::parse_budget(budget))) {
       texts.insert(to_string(c.config));
     }
     return texts;
   };
-  const std::set<std::string> large = picks_of(12288, 7168, 16384);
-  EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk1"), 1u);
-  EXPECT_EQ(large.count("bm256_bn128_s3_mcB_sm132_rN8_sk1"), 1u);
-  EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk2"), 0u);
-  EXPECT_EQ(picks_of(128, 4096, 7168).count("bm64_bn136_s8_mcA_sm132_rN8_sk2"), 1u);
+  for (const char* budget : {"default", "thorough"}) {
+    const std::set<std::string> large = picks_of(12288, 7168, 16384, budget);
+    EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk1"), 1u) << budget;
+    EXPECT_EQ(large.count("bm256_bn128_s3_mcB_sm132_rN8_sk1"), 1u) << budget;
+    EXPECT_EQ(large.count("bm256_bn128_s3_mcA_sm132_rN8_sk2"), 0u) << budget;
+  }
+  EXPECT_EQ(picks_of(128, 4096, 7168, "thorough").count("bm64_bn136_s8_mcA_sm132_rN8_sk2"), 1u);
 }
 
 TEST(SweepBudgetTwins, SplitKPickGetsItsWholeKTwin) {
@@ -175,52 +181,62 @@ TEST(SweepBudgetTwins, SplitKFixedCostLeavesRoomForUnsplitSmallTiles) {
   EXPECT_EQ(picks_of(64, 2112).count("bm64_bn32_s10_mc0_sm132_rN8_sk2"), 1u);
 }
 
+// Breadth spans ceil(N / 2) tiles: twelve at the thorough 24 configs, eight at the default's 16.
 TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
-  const std::vector<sweep::Candidate> picks = select("default");
-  std::set<std::string> texts;
-  std::set<std::pair<int, int>> tiles;
-  for (size_t i = 0; i < picks.size(); ++i) {
-    texts.insert(to_string(picks[i].config));
-    tiles.insert({picks[i].config.block_m, picks[i].config.block_n});
-    if (i > 0) {
-      EXPECT_LE(picks[i - 1].predicted_us, picks[i].predicted_us * (1 + 2 * sweep::kTieTolerance));
-    }
-  }
-  EXPECT_EQ(texts.size(), picks.size());
-  EXPECT_GE(tiles.size(), 12u);  // breadth: ceil(24 / 2) tiles
   const std::vector<sweep::Candidate> all = select("exhaustive");
-  EXPECT_DOUBLE_EQ(picks.front().predicted_us, all.front().predicted_us);
+  for (const auto& [budget, min_tiles] : {std::pair<const char*, size_t>{"thorough", 12},
+                                          std::pair<const char*, size_t>{"default", 8}}) {
+    const std::vector<sweep::Candidate> picks = select(budget);
+    std::set<std::string> texts;
+    std::set<std::pair<int, int>> tiles;
+    for (size_t i = 0; i < picks.size(); ++i) {
+      texts.insert(to_string(picks[i].config));
+      tiles.insert({picks[i].config.block_m, picks[i].config.block_n});
+      if (i > 0) {
+        EXPECT_LE(picks[i - 1].predicted_us,
+                  picks[i].predicted_us * (1 + 2 * sweep::kTieTolerance)) << budget;
+      }
+    }
+    EXPECT_EQ(texts.size(), picks.size()) << budget;
+    EXPECT_GE(tiles.size(), min_tiles) << budget;
+    EXPECT_DOUBLE_EQ(picks.front().predicted_us, all.front().predicted_us) << budget;
+  }
 }
 
 // Exhaustive dsv3-quick on the H200: at 128x4096x7168 the model ranked multicast variants first
 // (predicted 15.7 µs, measured 22.5) and the plain bm64_bn64 that won (20.9) was never measured.
-// The breadth pass therefore takes each tile's best variant without multicast.
+// The breadth pass therefore takes each tile's best variant without multicast: twelve tiles at
+// the thorough 24 configs, eight at the default's 16.
 TEST_F(SweepBudget, BreadthTakesEachTilesBestPlainVariant) {
   const Problem p{.label = "gate_up", .m = 128, .n = 4096, .k = 7168};
   const std::vector<KernelConfig> legal = legal_for(p, all_);
   const GemmShape shape{.m = p.m, .n = p.n, .k = p.k};
-  const std::vector<sweep::Candidate> picks = originals(sweep::select_candidates(shape, legal, sweep::parse_budget("default")));
   const std::vector<sweep::Candidate> ranked = originals(sweep::select_candidates(shape, legal, sweep::parse_budget("exhaustive")));
   std::map<std::pair<int, int>, std::string> best_plain;  // in ranking order: the first one seen
   for (const sweep::Candidate& c : ranked) {
     if (c.config.multicast == Multicast::kNone) best_plain.try_emplace({c.config.block_m, c.config.block_n}, to_string(c.config));
   }
-  std::set<std::string> picked;
-  std::set<std::pair<int, int>> tiles;
-  for (const sweep::Candidate& c : picks) {
-    picked.insert(to_string(c.config));
-    tiles.insert({c.config.block_m, c.config.block_n});
+  for (const auto& [budget, min_checked] : {std::pair<const char*, int>{"thorough", 12},
+                                            std::pair<const char*, int>{"default", 8}}) {
+    const std::vector<sweep::Candidate> picks =
+        originals(sweep::select_candidates(shape, legal, sweep::parse_budget(budget)));
+    std::set<std::string> picked;
+    std::set<std::pair<int, int>> tiles;
+    for (const sweep::Candidate& c : picks) {
+      picked.insert(to_string(c.config));
+      tiles.insert({c.config.block_m, c.config.block_n});
+    }
+    int checked = 0;
+    for (const auto& tile : tiles) {
+      const auto it = best_plain.find(tile);
+      if (it == best_plain.end()) continue;
+      EXPECT_EQ(picked.count(it->second), 1u) << budget << ": " << it->second;
+      ++checked;
+    }
+    EXPECT_GE(checked, min_checked) << budget;
+    // The tile that won this shape in the sweeps, at its deepest ring (ties prefer more stages).
+    EXPECT_EQ(picked.count("bm64_bn64_s12_mc0_sm132_rN8_sk1"), 1u) << budget;
   }
-  int checked = 0;
-  for (const auto& tile : tiles) {
-    const auto it = best_plain.find(tile);
-    if (it == best_plain.end()) continue;
-    EXPECT_EQ(picked.count(it->second), 1u) << it->second;
-    ++checked;
-  }
-  EXPECT_GE(checked, 12);
-  // The tile that won this shape in the sweeps, at its deepest ring (ties prefer more stages).
-  EXPECT_EQ(picked.count("bm64_bn64_s12_mc0_sm132_rN8_sk1"), 1u);
 }
 
 TEST_F(SweepBudget, TiesPreferMoreStages) {
@@ -235,6 +251,7 @@ TEST_F(SweepBudget, TiesPreferMoreStages) {
 TEST(SweepBudgetParse, NamesAndNumbers) {
   EXPECT_EQ(sweep::parse_budget("quick").max_configs, sweep::kQuickBudgetConfigs);
   EXPECT_EQ(sweep::parse_budget("default").max_configs, sweep::kDefaultBudgetConfigs);
+  EXPECT_EQ(sweep::parse_budget("thorough").max_configs, sweep::kThoroughBudgetConfigs);
   EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
   EXPECT_EQ(sweep::parse_budget("40").max_configs, 40);
   for (const char* bad : {"", "0", "-3", "faster", "12x"}) {

@@ -206,7 +206,7 @@ TEST_F(ShardCli, ShardsMergeIntoTheTableOfOneSweep) {
     records += static_cast<int64_t>(read_records(dir(name) + "/runs.jsonl").size());
   }
   EXPECT_EQ(keys.size(), 7u);
-  EXPECT_EQ(records, 21);  // 3 baselines per problem
+  EXPECT_EQ(records, 14);  // 2 baselines per problem: the default budget has no best search
   // Glob order must not matter: the merged folder lists problems in shape-set order.
   const RunResult m = merge({"shard3", "shard1", "shard2"}, "merged");
   ASSERT_EQ(m.exit_code, 0) << m.err;
@@ -301,8 +301,9 @@ TEST_F(ShardCli, MergeRefusesMissingDuplicatedAndMismatchedShards) {
   const RunResult sustained = merge({"s1", "s2", "sustained3"}, "m");
   expect_refused(sustained, "run-off regime \"sustained\" differs from \"burst\"");
   EXPECT_EQ(sustained.err.find("plan_digest"), std::string::npos) << sustained.err;
-  ASSERT_EQ(sweep("3/3", "nobest3", "--skip-cublaslt-best").exit_code, 0);
-  expect_refused(merge({"s1", "s2", "nobest3"}, "m"), "plan_digest");
+  // The best search changes the plan: a shard swept with it does not join shards swept without.
+  ASSERT_EQ(sweep("3/3", "best3", "--cublaslt-best").exit_code, 0);
+  expect_refused(merge({"s1", "s2", "best3"}, "m"), "plan_digest");
   ASSERT_EQ(sweep("", "whole").exit_code, 0);
   expect_refused(merge({"s1", "whole"}, "m"), "is a shard but");
   // --force merges anyway, with the reasons as warnings.

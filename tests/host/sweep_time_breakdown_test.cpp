@@ -224,9 +224,9 @@ TEST(SweepTimeBreakdown, SummaryShowsTheTableOnlyWithABreakdown) {
   EXPECT_EQ(md.find("`reports`"), std::string::npos) << md;  // written after the table
 }
 
-// Through the binary: --skip-cublaslt-best leaves its category at 0, summary.md shows the
-// table, a rebuilt report equals the sweep's, --json prints the table alone and the last stderr
-// line names the largest categories.
+// Through the binary: --skip-cublaslt-best leaves its category at 0 (under --budget thorough,
+// which has the search), summary.md shows the table, a rebuilt report equals the sweep's, --json
+// prints the table alone and the last stderr line names the largest categories.
 class SweepTimeBreakdownCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -250,7 +250,7 @@ TEST_F(SweepTimeBreakdownCli, SkippedBestSearchCostsNothingAndTheSummaryShowsWhe
   const std::string space = dir_.write("space.json", kBaselinesOnlySpace);
   const std::filesystem::path run = dir_.path() / "run";
   const RunResult r = run_gemmtune("sweep --shapes " + shapes + " --space " + space + " --out " +
-                                   run.string() + " --skip-cublaslt-best --json");
+                                   run.string() + " --budget thorough --skip-cublaslt-best --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json b = breakdown_of(run);
   EXPECT_EQ(b.at("cublaslt_best_s"), 0.0) << b.dump(2);
