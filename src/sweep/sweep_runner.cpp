@@ -150,8 +150,11 @@ SweepOutcome run_sweep(const SweepOptions& options, const Planner& planner,
     WorkLeft left = work_left(plan, order, recorded);
     RunsLog log(outcome.runs_path);
     SweepLedger ledger(log, std::move(recorded));
+    // NOTE: two prefetch threads per GPU: a problem's two leader twins compile side by side.
+    // With one they queued, and each cold dsv3-quick problem waited for them in turn (28 of a
+    // 47 s sweep went to compile waits, results/PERF_LOG.md "Sweep time").
     CompileQueue compiles(left.configs, compile, options.compile_jobs,
-                          static_cast<int>(workers.size()));
+                          2 * static_cast<int>(workers.size()));
     std::vector<int> ordinals;
     for (const GpuWorker& w : workers) ordinals.push_back(w.ordinal);
     SweepProgress progress(
