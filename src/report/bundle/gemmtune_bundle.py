@@ -220,8 +220,10 @@ def _group_offsets_device(m_indices, groups):
     index = m_indices.long().masked_fill(m_indices < 0, groups)
     starts = torch.full((groups + 1,), rows, dtype=torch.long, device=m_indices.device)
     starts.scatter_reduce_(0, index, torch.arange(rows, device=m_indices.device), reduce="amin")
-    starts[groups] = rows
-    starts[0] = 0
+    # NOTE: fill_ on one-element views, not `starts[i] = value`: item assignment copies a CPU
+    # scalar tensor to the device, which a CUDA graph capture refuses.
+    starts.narrow(0, groups, 1).fill_(rows)
+    starts.narrow(0, 0, 1).fill_(0)
     return starts.flip(0).cummin(0).values.flip(0).to(torch.int32)
 
 
