@@ -56,6 +56,10 @@ struct SpeedupGeomean {
 /// with seconds (reports left out: they are written after it), their share and the total;
 /// nullopt when the table carries no breakdown (folders swept before it, tables read from JSON).
 [[nodiscard]] std::optional<SummaryTable> time_breakdown_table(const TuningTable& table);
+
+/// The categories of an env.json `time_breakdown`: its members in seconds (`*_s`) without the
+/// totals (compile_cpu_s, wall_s, gpu_s), in the object's order, named without the "_s".
+[[nodiscard]] std::vector<std::pair<std::string, double>> time_categories(const Json& breakdown);
 /// Geometric means over all rows, M ≤ 256 and M ≥ 1024.
 [[nodiscard]] std::vector<SpeedupGeomean> speedup_geomeans(const TuningTable& table);
 /// Geometric mean of positive values; nullopt for none.

@@ -7,29 +7,30 @@
 #include "report/summary_model.hpp"
 
 namespace gemmtune::report {
-namespace {
 
-/// The members of a `time_breakdown` that are seconds but no category of the table: totals, and
-/// the reports, which are written after this table.
-[[nodiscard]] bool left_out_of_time_table(const std::string& key) {
-  return key == "compile_cpu_s" || key == "wall_s" || key == "gpu_s" || key == "reports_s";
+std::vector<std::pair<std::string, double>> time_categories(const Json& breakdown) {
+  std::vector<std::pair<std::string, double>> categories;
+  if (!breakdown.is_object()) return categories;
+  for (const auto& [key, value] : breakdown.items()) {
+    if (!value.is_number() || key.size() < 3 || key.substr(key.size() - 2) != "_s" ||
+        key == "compile_cpu_s" || key == "wall_s" || key == "gpu_s") {
+      continue;
+    }
+    categories.emplace_back(key.substr(0, key.size() - 2), value.get<double>());
+  }
+  return categories;
 }
-
-}  // namespace
 
 std::optional<SummaryTable> time_breakdown_table(const TuningTable& table) {
   const Json& breakdown = table.time_breakdown;
   if (!breakdown.is_object()) return std::nullopt;
   std::vector<std::pair<std::string, double>> categories;
   double total_s = 0.0;
-  for (const auto& [key, value] : breakdown.items()) {
-    if (!value.is_number() || key.size() < 3 || key.substr(key.size() - 2) != "_s" ||
-        left_out_of_time_table(key)) {
-      continue;
-    }
-    const double seconds = value.get<double>();
+  // NOTE: the reports are written after this table, so they are no category of it.
+  for (const auto& [name, seconds] : time_categories(breakdown)) {
+    if (name == "reports") continue;
     total_s += seconds;
-    if (seconds > 0.0) categories.emplace_back(key.substr(0, key.size() - 2), seconds);
+    if (seconds > 0.0) categories.emplace_back(name, seconds);
   }
   SummaryTable t{.columns = {{"where"}, {"seconds", true}, {"share", true}}};
   for (const auto& [name, seconds] : categories) {

@@ -8,13 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "report/summary_model.hpp"
+
 namespace gemmtune::sweep {
 namespace {
-
-/// The members of a `time_breakdown` object that are seconds but not categories.
-bool is_time_total_key(const std::string& key) {
-  return key == "compile_cpu_s" || key == "wall_s" || key == "gpu_s";
-}
 
 /// Seconds rounded to the microsecond, so env.json stays readable.
 double rounded_seconds(double s) { return std::round(s * 1e6) / 1e6; }
@@ -110,16 +107,9 @@ void add_reports_time(report::Json& breakdown, double seconds) {
 
 std::string largest_time_categories(const report::Json& breakdown, int count) {
   if (!breakdown.is_object()) return "";
-  std::vector<std::pair<std::string, double>> categories;
+  std::vector<std::pair<std::string, double>> categories = report::time_categories(breakdown);
   double total_s = 0.0;
-  for (const auto& [key, value] : breakdown.items()) {
-    if (!value.is_number() || key.size() < 3 || key.substr(key.size() - 2) != "_s" ||
-        is_time_total_key(key)) {
-      continue;
-    }
-    categories.emplace_back(key.substr(0, key.size() - 2), value.get<double>());
-    total_s += value.get<double>();
-  }
+  for (const auto& [name, seconds] : categories) total_s += seconds;
   std::stable_sort(categories.begin(), categories.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string text;
