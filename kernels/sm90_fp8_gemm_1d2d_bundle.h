@@ -8,12 +8,18 @@
 // synchronisation, no compilation, so it can be captured in a CUDA graph.
 //
 // Grouped problems (gemm_grouped_contiguous, gemm_grouped_masked) select among the grouped
-// entries of exactly this (layout, groups, n, k) by rows, the same way (select_grouped_kernel).
+// entries of exactly this (layout, groups, n, k) by rows: the smallest tuned rows >= the call's,
+// else the largest below (select_grouped_kernel).
 //
-// Selection rule (select_kernel): among the entries of exactly this (n, k), sorted by M, the
-// entry with the smallest tuned M >= m whose kernel can run the shape, else the one with the
-// largest tuned M < m that can; for an (n, k) not in the table (or none that can run it) the
-// caller's fallback kernel if it can, else no kernel (gemm returns CUDA_ERROR_NOT_FOUND).
+// Selection rule (select_kernel), among the entries of exactly this (n, k) whose kernel can run
+// the shape: at a tuned M, that M's entry; between two tuned M, the neighbour whose kernel is
+// predicted faster at m: its tuned time scaled by its work waves at m over those at its tuned M
+// (predicted_waves). An entry's config is tuned for its M; at another m its tiles either still
+// fit the rows (a tile of 192 rows serves 333 as well as 384) or add a wave, and the scaled time
+// says which neighbour wins, where "the next tuned M up" would run M = 2049 with tiles sized for
+// 4096. Without both tuned times (tuned_us 0), the next tuned M up serves; beyond the tuned M,
+// the nearest entry. For an (n, k) not in the table (or none that can run it) the caller's
+// fallback kernel if it can, else no kernel (gemm returns CUDA_ERROR_NOT_FOUND).
 // "Can run" is launch::can_run (shape rules of the family, e.g. multicast B needs two m-blocks)
 // and, for split-K kernels, at most kMaxSplitKTiles tiles (the workspace's counter region).
 #pragma once
@@ -45,11 +51,13 @@ struct BundleKernel {
   KernelFacts facts;
 };
 
-/// One tuned (n, k, m), the index of its kernel in the table's kernels, and the problem's label.
+/// One tuned (n, k, m), the index of its kernel in the table's kernels, the problem's label and
+/// the kernel's tuned median time at (m, n, k) (0: unknown).
 struct BundleEntry {
   int64_t n, k, m;
   int32_t kernel;
   const char* label;
+  double tuned_us = 0.0;
 };
 
 /// One tuned grouped problem: its layout, group count, n, k and rows (the rows that carry
@@ -76,26 +84,55 @@ struct BundleTable {
   return can_run(f, m, n, k) && (f.split_k <= 1 || tile_count(f, m, n) <= kMaxSplitKTiles);
 }
 
+/// A kernel's work waves at m rows: its work units (tiles times K splits) over its persistent
+/// grid, the mean of the fractional and the whole count. The whole count is the critical path
+/// of a compute-bound kernel (the busiest CTA's tiles); the fractional part keeps a partial last
+/// wave from costing as much as a full one when the kernel streams memory.
+[[nodiscard]] constexpr double predicted_waves(const KernelFacts& f, int64_t m, int64_t n) {
+  const int64_t units = tile_count(f, m, n) * (f.split_k < 1 ? 1 : f.split_k);
+  const int64_t ctas = f.num_sms < 1 ? 1 : f.num_sms;
+  return 0.5 * (static_cast<double>(units) / static_cast<double>(ctas) +
+                static_cast<double>(ceil_div(units, ctas)));
+}
+
+/// An entry's predicted time at m rows: its tuned time scaled by its kernel's waves.
+[[nodiscard]] constexpr double predicted_us(const BundleTable& t, const BundleEntry& e, int64_t m) {
+  const KernelFacts& f = t.kernels[e.kernel].facts;
+  return e.tuned_us * predicted_waves(f, m, e.n) / predicted_waves(f, e.m, e.n);
+}
+
 /// The kernel index for m x n x k by the selection rule above; `fallback` (-1: none) is the
 /// caller's kernel for shapes the table has no runnable entry for. -1 when there is none.
 [[nodiscard]] constexpr int32_t select_kernel(const BundleTable& t, int64_t m, int64_t n, int64_t k,
                                               int32_t fallback = -1) {
-  int32_t below = -1;  // the runnable entry with the largest tuned M < m so far
-  for (int32_t i = 0; i < t.num_entries; ++i) {
+  int32_t below = -1;  // the runnable entry with the largest tuned M < m
+  int32_t above = -1;  // the runnable entry with the smallest tuned M > m
+  for (int32_t i = 0; i < t.num_entries && above < 0; ++i) {
     const BundleEntry& e = t.entries[i];
     if (e.n != n || e.k != k || !bundle_can_run(t.kernels[e.kernel].facts, m, n, k)) continue;
-    if (e.m >= m) return e.kernel;
-    below = e.kernel;
+    if (e.m == m) return e.kernel;
+    if (e.m < m) below = i;
+    else above = i;
   }
-  if (below >= 0) return below;
+  if (below >= 0 && above >= 0) {
+    const BundleEntry& lo = t.entries[below];
+    const BundleEntry& hi = t.entries[above];
+    // NOTE: only the two neighbours compete: the prediction is a short extrapolation from each,
+    // and a far entry's time carries another clock (power cap) and other fixed costs.
+    if (lo.tuned_us > 0.0 && hi.tuned_us > 0.0 && predicted_us(t, lo, m) < predicted_us(t, hi, m)) {
+      return lo.kernel;
+    }
+    return hi.kernel;
+  }
+  if (above >= 0) return t.entries[above].kernel;
+  if (below >= 0) return t.entries[below].kernel;
   if (fallback >= 0 && fallback < t.num_kernels && bundle_can_run(t.kernels[fallback].facts, m, n, k)) {
     return fallback;
   }
   return -1;
 }
 
-/// The kernel index for a grouped problem by the same rule as select_kernel, over the entries of
-/// exactly this (layout, groups, n, k) ordered by rows: the smallest tuned rows >= `rows` whose
+/// The kernel index for a grouped problem, over the entries of exactly this (layout, groups, n, k) ordered by rows: the smallest tuned rows >= `rows` whose
 /// kernel can run it (can_run_grouped with A's `m` rows and `max_m`), else the largest below
 /// that can; -1 when none can (no fallback: a grouped kernel is built for its layout).
 [[nodiscard]] constexpr int32_t select_grouped_kernel(const BundleTable& t, GroupLayout layout,

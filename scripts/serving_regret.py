@@ -10,15 +10,18 @@ OFFGRID_TABLE: the same layers tuned at exactly the M a caller asks for between 
 (configs/serving-offgrid.json). For every dense entry (layer, M) of OFFGRID_TABLE:
   - the grid pick: the config an exported bundle of GRID_TABLE dispatches at that M, by the
     dispatcher's selection rule (kernels/sm90_fp8_gemm_1d2d_bundle.h select_kernel: among the
-    entries of exactly this (n, k) in M order, the smallest tuned M >= m whose kernel can run the
-    shape, else the largest tuned M below m that can; an (n, k) never tuned: no kernel), which
-    this script reproduces and, with --bundle DIR (GRID_TABLE exported with --format bundle; a
-    GPU driver), checks against the bundle's own dispatcher for every row;
+    entries of exactly this (n, k) whose kernel can run the shape, a tuned M's own entry, else
+    of the two tuned M around m the one whose tuned time scaled by its kernel's work waves is
+    smaller, else the nearest; an (n, k) never tuned: no kernel), which this script reproduces
+    and, with --bundle DIR (GRID_TABLE exported with --format bundle; a GPU driver), checks
+    against the bundle's own dispatcher for every row;
+  - the next-up pick: the smallest tuned M >= m (the rule by tuned M alone), for comparison;
   - the exact pick: OFFGRID_TABLE's own config for that M;
-  - both timed by `gemmtune run --config C --timing call --iters N --json` (separate processes,
-    alternating, the order reversed every round, --rounds rounds, median over rounds);
-    regret = t(grid pick) / t(exact pick) - 1. A row whose two picks are the same config has
-    regret 0 by construction and is not timed (--time-same times it: a noise control).
+  - each distinct config timed by `gemmtune run --config C --timing call --iters N --json`
+    (separate processes, alternating, the order rotated every round, --rounds rounds, median
+    over rounds); regret = t(grid pick) / t(exact pick) - 1, and the same of the next-up pick.
+    A row whose picks are all one config has regret 0 by construction and is not timed
+    (--time-same times it: a noise control).
 An off-grid M that is also a grid M of its layer is a control row (the grid pick is a tuned
 entry there), kept in the table and left out of the geomean and the worst.
 Prints a markdown table and the geometric-mean and worst regret (goal: <= 2 % and <= 5 %);
@@ -69,8 +72,9 @@ def parse_config(name):
         block_m, block_n, split_k = int(values[0]), int(values[1]), int(values[6])
     except ValueError:
         raise ValueError(f"config '{name}': block_m, block_n and split_k must be integers")
+    num_sms = int(values[4]) if values[4].isdigit() else 132
     return {"block_m": block_m, "block_n": block_n, "multicast": values[3], "split_k": split_k,
-            "fixed_k": fixed_k, "layout": layout}
+            "fixed_k": fixed_k, "layout": layout, "num_sms": num_sms}
 
 
 def ceil_div(a, b):
@@ -101,17 +105,52 @@ def bundle_can_run(f, m, n, k):
     return can_run(f, m, n, k) and (f["split_k"] <= 1 or tiles <= MAX_SPLIT_K_TILES)
 
 
+def predicted_waves(f, m, n):
+    """predicted_waves: work units (tiles times K splits) over the persistent grid, the mean of
+    the fractional and the whole count."""
+    units = ceil_div(m, f["block_m"]) * ceil_div(n, f["block_n"]) * max(1, f["split_k"])
+    ctas = max(1, f["num_sms"])
+    return 0.5 * (units / ctas + ceil_div(units, ctas))
+
+
+def predicted_us(e, m):
+    """predicted_us: the entry's tuned time scaled by its kernel's waves at m over its tuned M."""
+    f = parse_config(e["config"])
+    return e["median_us"] * predicted_waves(f, m, e["n"]) / predicted_waves(f, e["m"], e["n"])
+
+
+def runnable(entries, m, n, k):
+    """The entries of exactly (n, k) whose kernel the bundle can run at m, in tuned-M order."""
+    return [e for e in sorted(entries, key=lambda e: (e["n"], e["k"], e["m"]))
+            if e["n"] == n and e["k"] == k and bundle_can_run(parse_config(e["config"]), m, n, k)]
+
+
 def select(entries, m, n, k):
-    """select_kernel over `entries` (dicts with n, k, m, config) for m x n x k: the entry the
-    bundle dispatches, or None."""
-    below = None
-    for e in sorted(entries, key=lambda e: (e["n"], e["k"], e["m"])):
-        if e["n"] != n or e["k"] != k or not bundle_can_run(parse_config(e["config"]), m, n, k):
-            continue
-        if e["m"] >= m:
+    """select_kernel over `entries` (dicts with n, k, m, config, median_us) for m x n x k: the
+    entry the bundle dispatches, or None. At a tuned M its entry; between two tuned M the
+    neighbour predicted faster (both tuned times needed, else the one above); beyond, the
+    nearest."""
+    candidates = runnable(entries, m, n, k)
+    for e in candidates:
+        if e["m"] == m:
             return e
-        below = e
-    return below
+    below = [e for e in candidates if e["m"] < m]
+    above = [e for e in candidates if e["m"] > m]
+    if below and above:
+        lo, hi = below[-1], above[0]
+        if ((lo.get("median_us") or 0) > 0 and (hi.get("median_us") or 0) > 0
+                and predicted_us(lo, m) < predicted_us(hi, m)):
+            return lo
+        return hi
+    return above[0] if above else (below[-1] if below else None)
+
+
+def select_next_up(entries, m, n, k):
+    """The rule by tuned M alone, timed beside the prediction for comparison (and the
+    dispatcher's without tuned times): the smallest tuned M >= m, else the largest below."""
+    candidates = runnable(entries, m, n, k)
+    above = [e for e in candidates if e["m"] >= m]
+    return above[0] if above else (candidates[-1] if candidates else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,21 +204,35 @@ def run_median_us(gemmtune, m, n, k, config, iters):
     return ours["timing"]["median_us"], ""
 
 
-def time_pair(gemmtune, row, rounds, iters):
-    """Times the grid pick and the exact pick alternating; fills row's times or its error."""
-    times = {"grid": [], "exact": []}
+def row_configs(row):
+    """The row's sides (grid pick, exact pick, the next-up rule's pick) -> config."""
+    sides = {"grid": row["grid_config"], "exact": row["exact_config"]}
+    if row.get("next_up_config"):
+        sides["next_up"] = row["next_up_config"]
+    return sides
+
+
+def time_row(gemmtune, row, rounds, iters):
+    """Times each distinct config of the row's sides, alternating, the order rotated every
+    round; fills every side's times (a side sharing a config shares its time) and the regrets
+    of both rules, or the row's error."""
+    sides = row_configs(row)
+    configs = list(dict.fromkeys(sides.values()))
+    times = {c: [] for c in configs}
     for i in range(rounds):
-        for side in (("grid", "exact") if i % 2 == 0 else ("exact", "grid")):
-            us, error = run_median_us(gemmtune, row["m"], row["n"], row["k"],
-                                      row[side + "_config"], iters)
+        for config in configs[i % len(configs):] + configs[:i % len(configs)]:
+            us, error = run_median_us(gemmtune, row["m"], row["n"], row["k"], config, iters)
             if us is None:
-                row["error"] = f"{side} pick: {error}"
+                names = "/".join(side for side, c in sides.items() if c == config)
+                row["error"] = f"{names} pick: {error}"
                 return
-            times[side].append(us)
-    row["grid_rounds_us"], row["exact_rounds_us"] = times["grid"], times["exact"]
-    row["grid_us"] = statistics.median(times["grid"])
-    row["exact_us"] = statistics.median(times["exact"])
+            times[config].append(us)
+    for side, config in sides.items():
+        row[side + "_rounds_us"] = times[config]
+        row[side + "_us"] = statistics.median(times[config])
     row["regret"] = row["grid_us"] / row["exact_us"] - 1
+    if "next_up_us" in row:
+        row["next_up_regret"] = row["next_up_us"] / row["exact_us"] - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,11 +249,13 @@ def plan_rows(grid, offgrid):
     rows = []
     for e in sorted(offgrid, key=lambda e: (layer_order[(e["n"], e["k"])], e["m"])):
         picked = select(grid, e["m"], e["n"], e["k"])
+        next_up = select_next_up(grid, e["m"], e["n"], e["k"])
         rows.append({"kind": "regret", "label": e["label"], "m": e["m"], "n": e["n"], "k": e["k"],
                      "control": e["m"] in grid_ms.get((e["n"], e["k"]), set()),
                      "grid_m": picked["m"] if picked else None,
                      "grid_config": picked["config"] if picked else None,
-                     "exact_config": e["config"]})
+                     "exact_config": e["config"],
+                     "next_up_config": next_up["config"] if next_up else None})
     return rows
 
 
@@ -218,17 +273,31 @@ def check_with_bundle(rows, bundle_dir):
     return disagree
 
 
+def regret_stats(rows, key):
+    """Geomean and worst of `key` over the timed off-grid rows (controls left out), or None."""
+    timed = [r for r in rows if not r["control"] and r.get(key) is not None]
+    if not timed:
+        return None
+    worst = max(timed, key=lambda r: r[key])
+    geomean = math.exp(sum(math.log1p(r[key]) for r in timed) / len(timed)) - 1
+    return {"rows": len(timed), "geomean": geomean, "worst": worst[key],
+            "worst_row": f"{worst['label']} m={worst['m']}"}
+
+
 def summarize(rows):
-    """The off-grid rows' regrets (controls and untimed rows left out): geomean and worst."""
-    regrets = [r["regret"] for r in rows if not r["control"] and "regret" in r]
-    if not regrets:
+    """The off-grid rows' regrets (controls and untimed rows left out): geomean and worst, of
+    the dispatcher's rule and of the next-up rule it replaces."""
+    stats = regret_stats(rows, "regret")
+    if stats is None:
         return {"rows": 0}
-    worst = max((r for r in rows if not r["control"] and "regret" in r), key=lambda r: r["regret"])
-    geomean = math.exp(sum(math.log1p(x) for x in regrets) / len(regrets)) - 1
-    return {"rows": len(regrets), "geomean_regret": geomean, "worst_regret": worst["regret"],
-            "worst": f"{worst['label']} m={worst['m']}",
-            "same_config_rows": sum(1 for r in rows if not r["control"] and r.get("same_config")),
-            "goal_met": geomean <= GEOMEAN_GOAL and worst["regret"] <= WORST_GOAL}
+    out = {"rows": stats["rows"], "geomean_regret": stats["geomean"],
+           "worst_regret": stats["worst"], "worst": stats["worst_row"],
+           "same_config_rows": sum(1 for r in rows if not r["control"] and r.get("same_config")),
+           "goal_met": stats["geomean"] <= GEOMEAN_GOAL and stats["worst"] <= WORST_GOAL}
+    next_up = regret_stats(rows, "next_up_regret")
+    if next_up is not None:
+        out["next_up"] = next_up
+    return out
 
 
 def percent(x):
@@ -237,7 +306,7 @@ def percent(x):
 
 def markdown(rows, summary, timed):
     out = ["| layer | N | K | M | grid M used | grid pick | exact pick | grid µs | exact µs | "
-           "regret |", "|---|--:|--:|--:|--:|---|---|--:|--:|--:|"]
+           "regret | next-up rule's regret |", "|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|"]
     for r in rows:
         if "error" in r:
             result = "error: " + r["error"][:100]
@@ -252,13 +321,18 @@ def markdown(rows, summary, timed):
         exact_us = f"{r['exact_us']:.2f}" if "exact_us" in r else ""
         out.append(f"| {r['label']} | {r['n']} | {r['k']} | {m} | {r['grid_m'] or ''} | "
                    f"{r['grid_config'] or 'none (not covered)'} | {r['exact_config']} | "
-                   f"{grid_us} | {exact_us} | {result} |")
+                   f"{grid_us} | {exact_us} | {result} | {percent(r.get('next_up_regret'))} |")
     if summary.get("rows"):
         out += ["", f"Off-grid rows: {summary['rows']} ({summary['same_config_rows']} with the "
                 f"same config on both sides); geometric-mean regret "
                 f"**{percent(summary['geomean_regret'])}**, worst **{percent(summary['worst_regret'])}** "
                 f"({summary['worst']}); goal <= 2 % and <= 5 %: "
                 f"{'met' if summary['goal_met'] else 'NOT met'}."]
+        if "next_up" in summary:
+            n = summary["next_up"]
+            out.append(f"The next tuned M up (the rule without tuned times) on {n['rows']} rows: "
+                       f"geometric mean {percent(n['geomean'])}, worst {percent(n['worst'])} "
+                       f"({n['worst_row']}).")
     return "\n".join(out) + "\n"
 
 
@@ -328,15 +402,17 @@ def main():
         elif args.deadline_s and time.monotonic() - START > args.deadline_s:
             r["error"] = "not timed: deadline"
             failed = True
-        elif r["same_config"] and not args.time_same:
+        elif len(set(row_configs(r).values())) == 1 and not args.time_same:
             r["regret"] = 0.0
+            if r.get("next_up_config"):
+                r["next_up_regret"] = 0.0
         elif interrupted:
             r["error"] = "not timed: interrupted"
             failed = True
         else:
             r["timed_same"] = r["same_config"]
             try:
-                time_pair(args.gemmtune, r, args.rounds, args.iters)
+                time_row(args.gemmtune, r, args.rounds, args.iters)
             except KeyboardInterrupt:  # SIGINT at a time limit: the table of what finished
                 interrupted = True
                 r["error"] = "not timed: interrupted"

@@ -3,6 +3,8 @@
 // kernels/sm90_fp8_gemm_1d2d_bundle.h, copied verbatim.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/serving.hpp"
@@ -24,6 +26,12 @@ namespace {
   return m == Multicast::kA ? "launch::Multicast::kA"
          : m == Multicast::kB ? "launch::Multicast::kB"
                               : "launch::Multicast::kNone";
+}
+
+/// An entry's tuned time for the dispatcher's prediction; 0 (select by tuned M alone) when the
+/// table has none, so a NaN never reaches the generated source.
+[[nodiscard]] double tuned_us_or_zero(double median_us) {
+  return std::isfinite(median_us) && median_us > 0.0 ? median_us : 0.0;
 }
 
 /// Index of `config` among the bundle's kernels.
@@ -123,8 +131,8 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
   }
   h += "};\ninline constexpr int32_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);\n\n";
 
-  h += "/// The tuned shapes {n, k, m, kernel index, label}, sorted by (n, k, m); comments: the\n"
-       "/// config and its tuned median time.\n";
+  h += "/// The tuned shapes {n, k, m, kernel index, label, tuned median time in us}, sorted by\n"
+       "/// (n, k, m); comments: the config.\n";
   if (entries.empty()) {
     // NOTE: C++ has no zero-length arrays; a sentinel with a count of 0 is never read.
     h += "inline constexpr launch::BundleEntry kEntries[] = {{0, 0, 0, -1, \"\"}};\n"
@@ -132,9 +140,10 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
   } else {
     h += "inline constexpr launch::BundleEntry kEntries[] = {\n";
     for (const TunedEntry& e : entries) {
-      h += fmt::format("    {{{}, {}, {}, {}, {}}},  // {}, {:.3f} us\n", e.problem->n,
-                       e.problem->k, e.entry->m, kernel_index(kernels, e.config),
-                       cpp_string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
+      h += fmt::format("    {{{}, {}, {}, {}, {}, {:.3f}}},  // {}\n", e.problem->n, e.problem->k,
+                       e.entry->m, kernel_index(kernels, e.config),
+                       cpp_string_literal(e.problem->label), tuned_us_or_zero(e.entry->median_us),
+                       to_string(e.config));
     }
     h += "};\ninline constexpr int32_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);\n";
   }

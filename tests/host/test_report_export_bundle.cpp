@@ -104,9 +104,9 @@ TEST(ReportExportBundle, HeaderListsKernelFactsAndSortedEntries) {
                    "     {128, 160, launch::Multicast::kA, 1, 132, 384, " +
                    std::to_string(smem_layout(c).total_bytes) + ", 64, launch::GroupLayout::kNone, 0, 2}},"),
             std::string::npos) << h;
-  // Entries sorted by (n, k, m), each pointing at its kernel's index.
-  const size_t first = h.find("    {2112, 7168, 64, 3, \"qkv_a_proj\"},");
-  const size_t second = h.find("    {2112, 7168, 128, 2, \"qkv_a_proj\"},");
+  // Entries sorted by (n, k, m), each pointing at its kernel's index, with its tuned time.
+  const size_t first = h.find("    {2112, 7168, 64, 3, \"qkv_a_proj\", 12.500},");
+  const size_t second = h.find("    {2112, 7168, 128, 2, \"qkv_a_proj\", 13.200},");
   const size_t last = h.find("    {7168, 16384, ");
   EXPECT_NE(first, std::string::npos) << h;
   EXPECT_LT(first, second);

@@ -40,6 +40,18 @@ EXTRA_ENTRIES = [
     {"n": 8192, "k": 4096, "m": 64, "config": "bm64_bn64_s8_mc0_sm132_rN8_sk1"},
     {"n": 8192, "k": 4096, "m": 128, "config": "bm64_bn32_s8_mc0_sm132_rN8_sk2"},
 ]
+# Entries with tuned times, where the prediction decides: 7168 x 16384 as on a serving grid (the
+# M = 2048 entry serves 2049; a tile of 192 rows serves 333 as the 384 entry's), and an (n, k)
+# with one untimed entry, which selects by tuned M alone.
+TIMED_ENTRIES = [
+    {"n": 7168, "k": 16384, "m": 256, "config": "bm128_bn112_s4_mc0_sm132_rN8_sk1", "median_us": 60.0},
+    {"n": 7168, "k": 16384, "m": 384, "config": "bm192_bn112_s4_mc0_sm132_rN8_sk1", "median_us": 75.0},
+    {"n": 7168, "k": 16384, "m": 512, "config": "bm256_bn112_s3_mcB_sm132_rN8_sk1", "median_us": 127.0},
+    {"n": 7168, "k": 16384, "m": 2048, "config": "bm256_bn128_s3_mc0_sm132_rN8_sk1", "median_us": 330.0},
+    {"n": 7168, "k": 16384, "m": 4096, "config": "bm256_bn128_s3_mcA_sm132_rN8_sk1", "median_us": 640.0},
+    {"n": 6144, "k": 1024, "m": 64, "config": "bm64_bn64_s8_mc0_sm132_rN8_sk1", "median_us": 8.0},
+    {"n": 6144, "k": 1024, "m": 256, "config": "bm128_bn128_s5_mc0_sm132_rN8_sk1"},
+]
 QUERY_MS = [1, 2, 3, 63, 64, 65, 77, 100, 127, 128, 129, 255, 256, 257, 333, 512, 1000, 1024,
             2049, 4096, 5000, 8192, 40000, 70000]
 
@@ -57,10 +69,11 @@ def dispatcher_picks(entries, queries):
     for c in configs:
         f = sr.parse_config(c)
         kernels.append(f'{{"{c}", "k", {{{f["block_m"]}, {f["block_n"]}, Multicast::'
-                       f'{multicast[f["multicast"]]}, {f["split_k"]}, 132, 384, 0, 128, '
+                       f'{multicast[f["multicast"]]}, {f["split_k"]}, {f["num_sms"]}, 384, 0, 128, '
                        f'GroupLayout::kNone, {f["fixed_k"]}, 1}}}}')
     ordered = sorted(entries, key=lambda e: (e["n"], e["k"], e["m"]))
-    rows = [f'{{{e["n"]}, {e["k"]}, {e["m"]}, {configs.index(e["config"])}, ""}}' for e in ordered]
+    rows = [f'{{{e["n"]}, {e["k"]}, {e["m"]}, {configs.index(e["config"])}, "", '
+            f'{e.get("median_us") or 0!r}}}' for e in ordered]
     calls = "\n".join(f"  show(select_kernel(kTable, {m}, {n}, {k}));" for m, n, k in queries)
     source = f"""#include "sm90_fp8_gemm_1d2d_bundle.h"
 #include <cstdio>
@@ -92,7 +105,7 @@ int main() {{
 
 class SelectionRuleTest(unittest.TestCase):
     def test_the_rule_equals_the_dispatchers_on_every_query(self):
-        entries = sr.dense_entries(DENSE_TABLE) + EXTRA_ENTRIES
+        entries = sr.dense_entries(DENSE_TABLE) + EXTRA_ENTRIES + TIMED_ENTRIES
         pairs = sorted({(e["n"], e["k"]) for e in entries}) + [(1024, 1024)]  # (n, k) untuned
         queries = [(m, n, k) for n, k in pairs for m in QUERY_MS]
         expected = dispatcher_picks(entries, queries)
@@ -114,6 +127,19 @@ class SelectionRuleTest(unittest.TestCase):
         self.assertEqual(sr.select(entries, 1, 7168, 16384)["config"], by_m[64])
         self.assertEqual(sr.select(entries, 5000, 7168, 16384)["config"], by_m[4096])
         self.assertIsNone(sr.select(entries, 64, 1024, 1024))
+
+    def test_between_timed_entries_the_predicted_fastest_serves(self):
+        def pick(m, n=7168, k=16384):
+            return sr.select(TIMED_ENTRIES, m, n, k)["m"]
+        self.assertEqual(pick(2049), 2048)  # 9 m-blocks of 256 fit 4 waves, as 8 do
+        self.assertEqual(sr.select_next_up(TIMED_ENTRIES, 2049, 7168, 16384)["m"], 4096)
+        self.assertEqual(pick(333), 384)    # 2 tiles of 192 rows; 3 of 128 add a wave
+        self.assertEqual(pick(512), 512)    # a tuned M: its own entry, whatever the prediction
+        self.assertEqual(pick(3000), 2048)
+        self.assertEqual(pick(1), 256)
+        # one untimed entry of the (n, k): by tuned M alone
+        self.assertEqual(sr.select(TIMED_ENTRIES, 65, 6144, 1024)["m"], 256)
+        self.assertEqual(sr.select(TIMED_ENTRIES, 300, 6144, 1024)["m"], 256)
 
     def test_rules_skip_entries_whose_kernel_cannot_run_the_shape(self):
         # multicast B at m = 100 has one 128-row block: the M = 256 entry is skipped for M = 512's
