@@ -79,8 +79,8 @@ class DriverTest(unittest.TestCase):
         self.assertEqual(len(rows), 42)  # 6 layers x 7 off-grid M
         self.assertEqual(summary["rows"], 36)  # M = 1 is on the grid: a control
         by_m = {r["m"]: r for r in rows if r["n"] == 7168 and r["k"] == 16384}
-        self.assertEqual(by_m[333]["grid_m"], 512)
-        self.assertAlmostEqual(by_m[333]["regret"], 12.0 / 11.0 - 1)  # bn128 for 512 vs bn64
+        self.assertEqual(by_m[333]["grid_m"], 384)
+        self.assertAlmostEqual(by_m[333]["regret"], 12.0 / 11.0 - 1)  # bn128 for 384 vs bn64
         self.assertEqual(by_m[1000]["regret"], 0.0)
         self.assertIn("not checked against the dispatcher", result.stdout)
         with open(os.path.join(self.out, "python_checks.md")) as f:
