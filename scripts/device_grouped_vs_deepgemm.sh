@@ -6,8 +6,9 @@
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/device_grouped_vs_deepgemm.sh [PROBLEMS.json...]
 #   default configs/deepgemm/grouped_dg_tests.json. Needs .devdeps/ and .anchors/ in the tree.
 #   Env: GEMMTUNE_SKIP_TESTS=1, GEMMTUNE_TEST_FILTER (gtest filter of the GPU suite),
-#   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (a tuning table: gemmtune's candidate per
-#   problem is the sweep's choice, scripts/grouped_vs_deepgemm.py --table), GEMMTUNE_REUSE_BUILD=1
+#   GEMMTUNE_DEADLINE_S (default 560), GEMMTUNE_TABLE (tuning tables, separated by spaces:
+#   gemmtune's candidates per problem are their sweeps' choices, one
+#   scripts/grouped_vs_deepgemm.py --table each), GEMMTUNE_REUSE_BUILD=1
 #   (keep devbuild/ from an earlier run),
 #   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines),
 #   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
@@ -42,7 +43,8 @@ if (( deadline - 90 - $(date +%s) < 60 )); then
   stamp "WARNING: under 60 s left for the gemmtune pass (GEMMTUNE_DEADLINE_S=${GEMMTUNE_DEADLINE_S:-560} from the script's start); grouped_cmp.jsonl will be short or empty"
 fi
 table_args=()
-[[ -n ${GEMMTUNE_TABLE:-} ]] && table_args=(--table "$GEMMTUNE_TABLE")
+read -ra gemmtune_tables <<< "${GEMMTUNE_TABLE:-}"
+for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
 # shellcheck disable=SC2206
 [[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \

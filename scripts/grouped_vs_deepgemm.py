@@ -2,13 +2,16 @@
 """Grouped GEMMs beside DeepGEMM, on one GPU (scripts/device_grouped_vs_deepgemm.sh runs it).
 
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
-       [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json] [--baseline-timing separate|none]
-       [--variants NAME=DEFINES[;gap_us=US] ...] [--sample-gap-us US]
+       [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json ...]
+       [--baseline-timing separate|none] [--variants NAME=DEFINES[;gap_us=US] ...]
+       [--sample-gap-us US]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
-the sweep's choice; problems the table lacks are skipped. Without it, a hand-made list plus the
-cost model's first 12 configs.
+the sweep's choice; problems the table lacks are skipped. --table may be given several times:
+a problem's candidates are then every table's choice for it (each config once, in table order),
+timed interleaved in the one run; problems no table has are skipped. Without --table, a hand-made
+list plus the cost model's first 12 configs.
 
 PROBLEMS.json has the format of the DeepGEMM harness's dg_grouped.py (layout, n, k, ms, max_m). For each
 problem, `gemmtune run --layout grouped_* --config LIST --timing call` validates every candidate
@@ -16,7 +19,9 @@ config group by group and times them interleaved; the fastest that passed is gem
 DeepGEMM's time is the median of its two passes (run before and after gemmtune in the same call,
 same "call" protocol: 512 MB flush, events around one call). Each output row: the problem,
 gt_us, gt_config, every candidate's time, dg_us (both passes), dg_over_gt, useful TFLOPS of both
-(real rows only).
+(real rows only); with --table also table_config and table_us: per table path, the config it
+chose and that config's time in this run (null where the table lacks the problem or the config
+did not pass; a config two tables chose has one time).
 """
 import argparse, json, math, os, subprocess, sys, time
 
@@ -54,6 +59,16 @@ def table_configs(path):
             if e.get("config"):
                 out[(op[len("grouped_"):], p["n"], p["k"], tuple(e["group_m"]))] = e["config"]
     return out
+
+
+def table_picks(paths):
+    """Per table path (in order, each once), table_configs() of that table."""
+    return {path: table_configs(path) for path in dict.fromkeys(paths)}
+
+
+def picked_configs(picks, key):
+    """Per table path, the config it chose for problem `key` (None where it lacks the problem)."""
+    return {path: configs.get(key) for path, configs in picks.items()}
 
 
 def problem_key(p):
@@ -122,7 +137,7 @@ def main():
     ap.add_argument("problems"); ap.add_argument("gemmtune"); ap.add_argument("dg1")
     ap.add_argument("dg2"); ap.add_argument("out")
     ap.add_argument("--deadline", type=float, default=0); ap.add_argument("--iters", type=int, default=30)
-    ap.add_argument("--table", default="")
+    ap.add_argument("--table", action="append", default=[])
     # "none" leaves out the per-group cuBLASLt baselines (their loop and graph timings take most
     # of a problem's time) when only the comparison with DeepGEMM is wanted.
     ap.add_argument("--baseline-timing", default="separate")
@@ -138,7 +153,7 @@ def main():
     variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
     if variants[0][2] == 0:
         variants[0] = (variants[0][0], variants[0][1], a.sample_gap_us)
-    chosen = table_configs(a.table) if a.table else None
+    picks = table_picks(a.table) if a.table else None
     problems = json.load(open(a.problems))["problems"]
     passes = [dg_rows(a.dg1), dg_rows(a.dg2)]
     ratios, variant_ratios = [], []
@@ -147,16 +162,21 @@ def main():
             if a.deadline and time.time() > a.deadline:
                 print(f"deadline reached, {len(problems) - len(ratios)} problems left", flush=True)
                 break
-            if chosen is not None:
-                config = chosen.get(problem_key(p))
-                if config is None:
-                    print(f'{p.get("label")}: not in the table, skipped', flush=True)
+            if picks is not None:
+                table_config = picked_configs(picks, problem_key(p))
+                configs = list(dict.fromkeys(c for c in table_config.values() if c))
+                if not configs:
+                    where = "the table" if len(picks) == 1 else "any table"
+                    print(f'{p.get("label")}: not in {where}, skipped', flush=True)
                     continue
+                config = ",".join(configs)
             else:
                 config = candidates(p)
             cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing,
                               sample_gap_us=variants[0][2])
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
+            if picks is not None:
+                row["table_config"] = table_config
             if len(variants) > 1:
                 row["variants"] = variant_times(cmd, variants, len(ratios))
             env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=variants[0][1])
@@ -174,6 +194,9 @@ def main():
             row["candidates"] = {m["config"]: (m["timing"]["median_us"] if "timing" in m else m["disposition"])
                                  for m in ours}
             row["failed"] = {m["config"]: m["reason"][:200] for m in ours if m["disposition"] != "passed"}
+            if picks is not None:
+                timed = {m["config"]: m["timing"]["median_us"] for m in passed}
+                row["table_us"] = {path: timed.get(c) for path, c in table_config.items()}
             for m in doc["measurements"]:
                 if m.get("kind", "gemmtune") != "gemmtune" and "timing" in m:
                     row[m["kind"] + "_us"] = m["timing"]["median_us"]
