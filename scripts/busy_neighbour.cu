@@ -51,7 +51,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1)
   }
   for (unsigned long long copies = 1;; ++copies) {
     unsigned long long i = threadIdx.x;
-    for (; i + (kBusyNeighbourUnroll - 1) * step < slice_vectors; i += kBusyNeighbourUnroll * step) {
+    for (; i + (kBusyNeighbourUnroll - 1) * step < slice_vectors;
+         i += kBusyNeighbourUnroll * step) {
       uint4 v[kBusyNeighbourUnroll];
 #pragma unroll
       for (unsigned int u = 0; u < kBusyNeighbourUnroll; ++u) v[u] = slice_src[i + u * step];

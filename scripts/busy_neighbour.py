@@ -185,6 +185,9 @@ class BusyNeighbour:
         device = ctypes.c_int()
         self._check(self._cu.cuCtxGetDevice(ctypes.byref(device)), "cuCtxGetDevice")
         self.device = device.value
+        version = ctypes.c_int()
+        self._check(self._cu.cuDriverGetVersion(ctypes.byref(version)), "cuDriverGetVersion")
+        self.driver_version = f"{version.value // 1000}.{version.value % 1000 // 10}"
         self.sm_count = self._attribute(_CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
         if not 1 <= blocks <= self.sm_count:
             raise NeighbourError(f"--busy-sms {blocks}: the device has {self.sm_count} SMs")
@@ -230,8 +233,8 @@ class BusyNeighbour:
             raise NeighbourError(f"busy_neighbour runs at most {max_threads} threads per block, "
                                  f"needs {THREADS_PER_BLOCK}")
         static_smem = self._function_attribute(_CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES)
-        self.dynamic_smem_bytes = (self._attribute(_CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)
-                                   - static_smem)
+        optin_smem = self._attribute(_CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)
+        self.dynamic_smem_bytes = optin_smem - static_smem
         self._check(self._cu.cuFuncSetAttribute(self._function,
                                                 _CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                                 self.dynamic_smem_bytes),
@@ -260,10 +263,11 @@ class BusyNeighbour:
     def _allocate(self):
         self.slice_bytes = COPY_BYTES // self.blocks // 16 * 16
         self._buffers = []
+        nbytes = self.slice_bytes * self.blocks
         for _ in range(2):
             pointer = ctypes.c_uint64()
-            self._check(self._cu.cuMemAlloc_v2(ctypes.byref(pointer), self.slice_bytes * self.blocks),
-                        f"cuMemAlloc({self.slice_bytes * self.blocks})")
+            self._check(self._cu.cuMemAlloc_v2(ctypes.byref(pointer), nbytes),
+                        f"cuMemAlloc({nbytes})")
             self._freed.append((self._cu.cuMemFree_v2, pointer))
             self._buffers.append(pointer.value)
         self._stop_flag, self._stop_flag_device = self._mapped(ctypes.c_int, 1)
@@ -358,4 +362,4 @@ class BusyNeighbour:
         return {"blocks": self.blocks, "threads_per_block": THREADS_PER_BLOCK,
                 "dynamic_smem_bytes": self.dynamic_smem_bytes, "registers": self.registers,
                 "slice_bytes": self.slice_bytes, "sm_count": self.sm_count,
-                "max_s": self.max_s}
+                "max_s": self.max_s, "cuda_driver": self.driver_version}

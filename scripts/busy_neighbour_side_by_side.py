@@ -48,10 +48,10 @@ not load, the neighbour does not start).
 import argparse
 import faulthandler
 import json
-import math
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 
@@ -325,11 +325,12 @@ def summary_lines(rows, has_deepgemm, not_run):
     out.append("rows below 1.00: " + (", ".join(below) if below else "none"))
     records = [x for r in rows for x in r.get("neighbour", [])]
     if records:
-        sms = sorted({s for x in records for s in x["sm_ids"]})
-        out.append(f"neighbour: {len(records)} busy phases on {min(x['distinct_sms'] for x in records)}"
-                   f"-{max(x['distinct_sms'] for x in records)} distinct SMs each, {len(sms)} SM ids "
-                   f"in all; copy rate median {statistics.median(x['copy_gbps'] for x in records):.0f}"
-                   f" GB/s (read + write)")
+        sms = {s for x in records for s in x["sm_ids"]}
+        distinct = [x["distinct_sms"] for x in records]
+        gbps = statistics.median(x["copy_gbps"] for x in records)
+        out.append(f"neighbour: {len(records)} busy phases on {min(distinct)}-{max(distinct)} "
+                   f"distinct SMs each, {len(sms)} SM ids in all; copy rate median {gbps:.0f} "
+                   "GB/s (read + write)")
     return out
 
 
@@ -343,8 +344,8 @@ def markdown(rows, setup, summary):
            f"{nb.get('dynamic_smem_bytes', '?')} B of shared memory each) copying 256 MiB over "
            f"and over ({setup.get('alone_copy_gbps', 0):.0f} GB/s alone). Call protocol, medians "
            "of all samples; DG/gt = DeepGEMM µs / bundle µs (> 1: the bundle is faster).", "",
-           "| label | m | n | k | DG idle µs | gt idle µs | DG busy µs | gt busy µs | DG/gt idle | "
-           "DG/gt busy | DG busy/idle | gt busy/idle | result |",
+           "| label | m | n | k | DG idle µs | gt idle µs | DG busy µs | gt busy µs | "
+           "DG/gt idle | DG/gt busy | DG busy/idle | gt busy/idle | result |",
            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in rows:
         out.append("| " + " | ".join([
@@ -377,6 +378,17 @@ def compile_only(args):
     return 0
 
 
+def git_revision():
+    """The checkout's commit (plus "-dirty"), or "unknown" outside a git checkout."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        rev = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return rev.stdout.strip() if rev.returncode == 0 else "unknown"
+
+
 def setup_gpu(args):
     """(torch, cubin, setup record) or an error line."""
     try:
@@ -397,7 +409,7 @@ def setup_gpu(args):
              "compute_capability": f"{major}.{minor}", "torch": torch.__version__,
              "torch_cuda": torch.version.cuda, "bundle": os.path.abspath(args.bundle),
              "busy_sms": args.busy_sms, "dg_sms": args.dg_sms, "rounds": args.rounds,
-             "iters": args.iters, "command": " ".join(sys.argv),
+             "iters": args.iters, "command": " ".join(sys.argv), "git": git_revision(),
              "nvrtc": {k: v for k, v in info.items() if k != "log"}}
     return (torch, cubin, setup), None
 
@@ -438,6 +450,9 @@ def measure(args, torch, gt, dg, neighbour, entries, setup):
         say(f"neighbour alone: {alone['distinct_sms']} distinct SMs {sorted(alone['sm_ids'])}, "
             f"{alone['copy_gbps']:.0f} GB/s, {neighbour.dynamic_smem_bytes} B shared memory, "
             f"{neighbour.registers} registers per thread")
+        if alone["distinct_sms"] != args.busy_sms:
+            say(f"WARNING: the neighbour's {args.busy_sms} blocks ran on {alone['distinct_sms']} "
+                "SMs (expected one block per SM)")
         record(setup)
         gpu = Gpu(torch, args.iters)
         for entry in entries:
@@ -515,6 +530,8 @@ def main(argv=None):
     except NeighbourError as e:
         say(f"error: the neighbour: {e}")
         return 2
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ class FakeCuda:
     def cuCtxGetDevice(self, p):
         return self.out(p, 0)
 
+    def cuDriverGetVersion(self, p):
+        return self.out(p, 13000)
+
     def cuDeviceGetAttribute(self, p, attribute, device):
         return self.out(p, {16: 132, 19: 1, 97: OPTIN_SMEM}[attribute])
 
@@ -155,6 +158,7 @@ class NeighbourTest(unittest.TestCase):
             self.assertEqual(launch["smem"], OPTIN_SMEM - STATIC_SMEM)
             self.assertEqual(launch["slice_vectors"] * 16 * 24, (256 << 20) // 24 // 16 * 16 * 24)
             self.assertEqual(launch["max_ns"], 5 * 10**9)
+            self.assertEqual(neighbour.describe()["cuda_driver"], "13.0")
             time.sleep(0.02)
             report = neighbour.stop()
             self.assertFalse(neighbour.running)
