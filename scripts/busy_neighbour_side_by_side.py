@@ -450,6 +450,10 @@ def measure(args, torch, gt, dg, neighbour, entries, setup):
         say(f"neighbour alone: {alone['distinct_sms']} distinct SMs {sorted(alone['sm_ids'])}, "
             f"{alone['copy_gbps']:.0f} GB/s, {neighbour.dynamic_smem_bytes} B shared memory, "
             f"{neighbour.registers} registers per thread")
+        budget = setup.get("bundle_sms")
+        if not budget or budget + args.busy_sms > neighbour.sm_count:
+            say(f"WARNING: the bundle's kernels use {budget or 'all'} SMs; with {args.busy_sms} "
+                f"busy, {neighbour.sm_count} SMs are not enough to run both at once")
         if alone["distinct_sms"] != args.busy_sms:
             say(f"WARNING: the neighbour's {args.busy_sms} blocks ran on {alone['distinct_sms']} "
                 "SMs (expected one block per SM)")
@@ -515,6 +519,7 @@ def main(argv=None):
         say(f"error: the bundle does not load: {type(e).__name__}: {e}")
         return 2
     entries = bundle.entries[:args.max_problems] if args.max_problems > 0 else bundle.entries
+    setup["bundle_sms"] = getattr(bundle, "sms", None)  # the table's `sweep --sms` budget
     if not entries:
         say("error: the bundle has no dense entries")
         return 2

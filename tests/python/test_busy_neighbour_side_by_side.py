@@ -361,8 +361,9 @@ class MeasureTest(unittest.TestCase):
         entries = [{"label": f"l{i}", "m": 64, "n": 7168, "k": 2048} for i in range(3)]
         neighbour = FakeNeighbour()
         neighbour.describe = lambda: {"blocks": 2, "sm_count": 132}
-        neighbour.dynamic_smem_bytes, neighbour.registers = 232444, 44
-        code = side.measure(args, fake_torch, None, None, neighbour, entries, {"kind": "setup"})
+        neighbour.dynamic_smem_bytes, neighbour.registers, neighbour.sm_count = 232444, 44, 132
+        code = side.measure(args, fake_torch, None, None, neighbour, entries,
+                            {"kind": "setup", "bundle_sms": 108})
         with open(out) as f:
             lines = [side.json.loads(x) for x in f]
         with open(side.md_path(out)) as f:
