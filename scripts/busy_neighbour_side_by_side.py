@@ -345,15 +345,18 @@ def markdown(rows, setup, summary):
            f"and over ({setup.get('alone_copy_gbps', 0):.0f} GB/s alone). Call protocol, medians "
            "of all samples; DG/gt = DeepGEMM µs / bundle µs (> 1: the bundle is faster).", "",
            "| label | m | n | k | DG idle µs | gt idle µs | DG busy µs | gt busy µs | "
-           "DG/gt idle | DG/gt busy | DG busy/idle | gt busy/idle | result |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+           "DG/gt idle | DG/gt busy | DG busy/idle | gt busy/idle | neighbour GB/s | result |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in rows:
+        phases = r.get("neighbour") or []
+        gbps = statistics.median(x["copy_gbps"] for x in phases) if phases else None
         out.append("| " + " | ".join([
             r["label"], str(r["m"]), str(r["n"]), str(r["k"]),
             fmt(r.get("deepgemm_idle_us"), ".2f"), fmt(r.get("bundle_idle_us"), ".2f"),
             fmt(r.get("deepgemm_busy_us"), ".2f"), fmt(r.get("bundle_busy_us"), ".2f"),
             fmt(r.get("ratio_idle"), ".3f"), fmt(r.get("ratio_busy"), ".3f"),
             fmt(r.get("slowdown_deepgemm"), ".3f"), fmt(r.get("slowdown_bundle"), ".3f"),
+            fmt(gbps, ".0f"),
             "pass" if not r["failed"] else "FAIL: " + "; ".join(r["failed"])[:120]]) + " |")
     out += ["", "## Summary", ""] + [f"- {s}" for s in summary]
     return "\n".join(out) + "\n"

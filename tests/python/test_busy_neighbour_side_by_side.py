@@ -334,7 +334,7 @@ class ReportTest(unittest.TestCase):
         md = side.markdown([row("o_proj", 12.0, 10.0, 13.0, 11.0)], setup, ["1/1 passed"])
         self.assertIn("# DeepGEMM and the bundle with 24 of 132 SMs busy", md)
         self.assertIn("| o_proj | 64 | 7168 | 2048 | 12.00 | 10.00 | 13.00 | 11.00 | 1.200 | "
-                      "1.182 | 1.083 | 1.100 | pass |", md)
+                      "1.182 | 1.083 | 1.100 | 900 | pass |", md)
         self.assertIn("- 1/1 passed", md)
         text = side.line(row("o_proj", 12.0, 10.0, 13.0, 11.0))
         self.assertIn("DG/gt idle 1.200 busy 1.182", text)
