@@ -59,19 +59,44 @@ CompileOutcome compile_caught(const CompileFn& compile, const KernelConfig& conf
 void CompileQueue::work() {
   for (;;) {
     if (stopping_) return;
+    // NOTE: a prefetched config is wanted by the problem being measured now, the queue's next one
+    // by a problem further ahead: the urgent one first, on every thread. When the queue is done the
+    // pool keeps serving prefetches (the leaders' twins at the end of a sweep would otherwise wait
+    // for the prefetch threads alone while the GPU idles).
+    if (std::optional<KernelConfig> urgent = take_prefetched()) {
+      build_claimed(*urgent);
+      continue;
+    }
     const size_t index = next_.fetch_add(1);
-    if (index >= configs_.size()) return;
+    if (index >= configs_.size()) {
+      prefetch_work();
+      return;
+    }
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (!claimed_.insert(order_[index]).second) continue;  // prefetched out of turn
     }
-    CompileOutcome outcome = compile_caught(compile_, configs_[index]);
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      done_[order_[index]] = std::move(outcome);
-    }
-    ready_.notify_all();
+    build_claimed(configs_[index]);
   }
+}
+
+std::optional<KernelConfig> CompileQueue::take_prefetched() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  while (!prefetch_queue_.empty()) {
+    KernelConfig config = prefetch_queue_.front();
+    prefetch_queue_.pop_front();
+    if (claimed_.insert(to_string(config)).second) return config;  // else the queue got there first
+  }
+  return std::nullopt;
+}
+
+void CompileQueue::build_claimed(const KernelConfig& config) {
+  CompileOutcome outcome = compile_caught(compile_, config);
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    done_[to_string(config)] = std::move(outcome);
+  }
+  ready_.notify_all();
 }
 
 void CompileQueue::prefetch(const KernelConfig& config) {
@@ -85,18 +110,13 @@ void CompileQueue::prefetch(const KernelConfig& config) {
 }
 
 void CompileQueue::prefetch_work() {
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    prefetch_ready_.wait(lock, [this] { return prefetch_stopping_ || !prefetch_queue_.empty(); });
-    if (prefetch_stopping_) return;
-    const KernelConfig config = prefetch_queue_.front();
-    prefetch_queue_.pop_front();
-    if (!claimed_.insert(to_string(config)).second) continue;  // the queue got there first
-    lock.unlock();
-    CompileOutcome outcome = compile_caught(compile_, config);
-    lock.lock();
-    done_[to_string(config)] = std::move(outcome);
-    ready_.notify_all();
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      prefetch_ready_.wait(lock, [this] { return prefetch_stopping_ || !prefetch_queue_.empty(); });
+      if (prefetch_stopping_) return;
+    }
+    if (std::optional<KernelConfig> config = take_prefetched()) build_claimed(*config);
   }
 }
 

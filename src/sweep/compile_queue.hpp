@@ -59,12 +59,17 @@ class CompileQueue {
   void prefetch(const KernelConfig& config);
   /// The builds finished so far: kernels compiled, disk-cache hits, compile seconds summed.
   [[nodiscard]] CompileTotals totals();
-  /// Number of threads compiling the queue (the prefetch thread aside).
+  /// Number of threads compiling the queue (the prefetch threads aside); they take prefetched
+  /// configs before the queue's next and serve prefetches once the queue is done.
   [[nodiscard]] int threads() const { return static_cast<int>(threads_.size()); }
 
  private:
   void work();
   void prefetch_work();
+  /// The next prefetched config no thread has claimed, claimed for the caller; nullopt: none.
+  [[nodiscard]] std::optional<KernelConfig> take_prefetched();
+  /// Builds a claimed config and publishes its outcome to wait().
+  void build_claimed(const KernelConfig& config);
 
   CompileFn compile_;
   std::vector<std::string> order_;  // config texts, deduplicated, in need order

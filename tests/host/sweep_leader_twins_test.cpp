@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -189,6 +190,36 @@ TEST(CompileQueuePrefetch, PrefetchThreadsBuildSideBySide) {
   queue.prefetch(b);
   EXPECT_TRUE(queue.wait(a, nullptr).value().ok);
   EXPECT_TRUE(queue.wait(b, nullptr).value().ok);
+}
+
+// Once the queue is built, the pool's threads serve prefetches too: with one prefetch thread and
+// a pool of 3, three prefetched configs build side by side (each compile here waits until all
+// three have started, so a prefetch thread alone would never finish the first).
+TEST(CompileQueuePrefetch, ThePoolServesPrefetchesOnceTheQueueIsBuilt) {
+  std::mutex mutex;
+  std::condition_variable started_more;
+  int late_started = 0;
+  std::vector<KernelConfig> queued, late;
+  for (const std::string& text : kSweepConfigs) queued.push_back(config_named(text));
+  for (const char* text : {"bm64_bn128_s8_mc0_sm132_rN8_sk1", "bm64_bn96_s8_mc0_sm132_rN8_sk1",
+                           "bm64_bn32_s8_mc0_sm132_rN8_sk1"}) {
+    late.push_back(config_named(text));
+  }
+  const auto compile = [&](const KernelConfig& config) {
+    if (std::find(late.begin(), late.end(), config) == late.end()) {
+      return sweep::CompileOutcome{.ok = true};
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    ++late_started;
+    started_more.notify_all();
+    const bool together =
+        started_more.wait_for(lock, std::chrono::seconds(10), [&] { return late_started >= 3; });
+    return sweep::CompileOutcome{.ok = together, .log = together ? "" : "built alone"};
+  };
+  sweep::CompileQueue queue(queued, compile, 3, 1);
+  for (const KernelConfig& config : queued) ASSERT_TRUE(queue.wait(config, nullptr).value().ok);
+  for (const KernelConfig& config : late) queue.prefetch(config);
+  for (const KernelConfig& config : late) EXPECT_TRUE(queue.wait(config, nullptr).value().ok);
 }
 
 TEST(CompileQueuePrefetch, AnExceptionIsThatConfigsFailure) {
