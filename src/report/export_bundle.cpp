@@ -17,10 +17,12 @@ namespace {
 
 /// The selection rule, stated once for the manifest (the dispatcher header states it in code).
 constexpr const char* kSelectionRule =
-    "exact (n, k): the entry with the smallest tuned m >= M whose kernel can run the shape, else "
-    "the one with the largest tuned m < M that can; (n, k) not in the table, or no entry that can "
-    "run it: the caller's fallback kernel (Bundle::set_fallback) if it can, else "
-    "CUDA_ERROR_NOT_FOUND";
+    "exact (n, k), among the entries whose kernel can run the shape: at a tuned m, its entry; "
+    "between two tuned m, the neighbour with the smaller predicted time (its tuned median_us x "
+    "its kernel's waves at M / its waves at its tuned m; waves: tiles x split_k over num_sms, the "
+    "mean of the fractional and the whole count), the upper one without both tuned times; below "
+    "or above every tuned m, the nearest; (n, k) not in the table, or no entry that can run it: "
+    "the caller's fallback kernel (Bundle::set_fallback) if it can, else CUDA_ERROR_NOT_FOUND";
 
 /// The grouped entries' rule (select_grouped_kernel in the dispatcher header).
 constexpr const char* kGroupedSelectionRule =
