@@ -1,6 +1,7 @@
 // export: format dispatch and the JSON, CSV and cuBLASLt-algorithm forms (C++ header: export_cpp.cpp).
 #include <fmt/format.h>
 
+#include "core/serving.hpp"
 #include "report/export.hpp"
 #include "report/markup.hpp"
 #include "report/summary_model.hpp"
@@ -30,14 +31,21 @@ std::string export_json(const TuningTable& table) {
 
 std::string export_csv(const TuningTable& table) {
   // NOTE: grouped problems add the op, G and group-size columns and their per-group baselines,
-  // only when the table has any (a dense table's CSV is unchanged).
+  // only when the table has any (a dense table's CSV is unchanged); the serving constraints add
+  // `sms` and `batch_invariant` columns (the table's, on every row) only to a table swept with them.
   const bool grouped = has_grouped(table);
+  const ServingConstraints& serving = table.env.serving;
+  const bool constrained = serving.sms.has_value() || serving.batch_invariant;
+  const std::string serving_cells =
+      constrained ? fmt::format(",{},{}", serving.sms ? std::to_string(*serving.sms) : "",
+                                serving.batch_invariant ? "true" : "false")
+                  : "";
   const std::vector<RunKind> kinds = table_baseline_kinds(table);
   std::string csv = grouped ? "op,groups,group_m,max_m," : "";
   csv += "label,n,k,m,config,median_us,spread_rel,tflops,gbps,timing_mode";
   for (const RunKind kind : kinds) csv += "," + std::string(to_string(kind)) + "_us";
   for (const RunKind kind : kinds) csv += ",speedup_vs_" + std::string(to_string(kind));
-  csv += ",reason\n";
+  csv += constrained ? ",reason,sms,batch_invariant\n" : ",reason\n";
   for (const TableProblem& p : table.problems) {
     for (const TableEntry& e : p.entries) {
       const GemmShape shape = shape_of(p, e);
@@ -59,7 +67,7 @@ std::string export_csv(const TuningTable& table) {
                                                         : std::optional(it->second.median_us), 3);
       }
       for (const RunKind kind : kinds) csv += "," + csv_number(speedup(e, kind), 4);
-      csv += "," + csv_field(e.reason) + "\n";
+      csv += "," + csv_field(e.reason) + serving_cells + "\n";
     }
   }
   return csv;

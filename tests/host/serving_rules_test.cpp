@@ -247,6 +247,8 @@ TEST(ServingExports, HeaderCommentsConstantsAndManifestCarryTheConstraints) {
       report::bundle_manifest(table, serving_fake_kernels(table), build);
   EXPECT_TRUE(plain_manifest.at("sms").is_null());
   EXPECT_EQ(plain_manifest.at("batch_invariant"), false);
+  const std::string plain_csv = report::export_table(table, report::ExportFormat::kCsv);
+  EXPECT_EQ(plain_csv.find(",sms,batch_invariant"), std::string::npos);
 
   table.env.serving = {.sms = 132};
   const std::string cpp = report::export_cpp(table);
@@ -259,6 +261,9 @@ TEST(ServingExports, HeaderCommentsConstantsAndManifestCarryTheConstraints) {
   EXPECT_EQ(report::Json::parse(report::export_table(table, report::ExportFormat::kJson))
                 .at("sms"),
             132);
+  const std::string csv = report::export_table(table, report::ExportFormat::kCsv);
+  EXPECT_NE(csv.find(",reason,sms,batch_invariant\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",132,false\n"), std::string::npos) << csv;
 
   // A batch-invariant table of split_k 1 entries only (run_small's split-K entries dropped).
   for (report::TableProblem& p : table.problems) {
@@ -273,6 +278,8 @@ TEST(ServingExports, HeaderCommentsConstantsAndManifestCarryTheConstraints) {
   EXPECT_EQ(report::bundle_manifest(table, serving_fake_kernels(table), build)
                 .at("batch_invariant"),
             true);
+  EXPECT_NE(report::export_table(table, report::ExportFormat::kCsv).find(",,true\n"),
+            std::string::npos);
 }
 
 }  // namespace
