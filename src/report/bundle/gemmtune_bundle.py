@@ -214,17 +214,15 @@ def group_offsets(m_indices, groups):
 
 
 def _group_offsets_device(m_indices, groups):
-    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable)."""
+    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable), for
+    DeepGEMM's layout: a group's rows contiguous, groups in ascending order. A -1 row belongs to
+    the group before it (leading ones to group 0): the running maximum, floored at 0, is every
+    row's owner, sorted, and each offset is where its group id first appears (an empty group's is
+    the next group's start). Four small kernels: their launches are this conversion's host cost."""
     import torch  # only reached with real tensors, where PyTorch is already imported
-    rows = m_indices.shape[0]
-    index = m_indices.long().masked_fill(m_indices < 0, groups)
-    starts = torch.full((groups + 1,), rows, dtype=torch.long, device=m_indices.device)
-    starts.scatter_reduce_(0, index, torch.arange(rows, device=m_indices.device), reduce="amin")
-    # NOTE: fill_ on one-element views, not `starts[i] = value`: item assignment copies a CPU
-    # scalar tensor to the device, which a CUDA graph capture refuses.
-    starts.narrow(0, groups, 1).fill_(rows)
-    starts.narrow(0, 0, 1).fill_(0)
-    return starts.flip(0).cummin(0).values.flip(0).to(torch.int32)
+    owner = m_indices.cummax(0).values.clamp_min_(0)
+    ids = torch.arange(groups + 1, dtype=owner.dtype, device=owner.device)
+    return torch.searchsorted(owner, ids, out_int32=True)
 
 
 # ---------------------------------------------------------------------------------------------
