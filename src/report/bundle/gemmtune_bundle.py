@@ -20,7 +20,7 @@ What a DeepGEMM layout costs: a scale tensor already in the kernels' layout pass
 sfb when ceil(k/128) % 4 == 0). Any other sfa or sfb is copied into that layout: one small
 allocation from PyTorch's caching allocator and one copy kernel per call (m x ceil(k/128)
 floats for sfa). to_gemmtune_sfa / to_gemmtune_sfb convert once (e.g. weight scales at load).
-m_indices becomes offsets with five small device ops per call, no synchronisation; the -1 rows
+m_indices becomes offsets with four small device ops per call, no synchronisation; the -1 rows
 after a group are computed with that group's weights and written to d (DeepGEMM leaves them).
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
