@@ -12,6 +12,7 @@
 #include "report/export.hpp"
 #include "report/export_bundle.hpp"
 #include "report/markup.hpp"
+#include "report/serving_fields.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -110,12 +111,7 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
                    cpp_string_literal(table.env.gpu_name));
   h += fmt::format("inline constexpr const char* kTimingMode = {};\n",
                    cpp_string_literal(table.env.timing_mode));
-  h += "/// The table's SM budget (sweep --sms): no kernel's grid is larger; 0: the tuning GPU's\n"
-       "/// SM count. kBatchInvariant: every kernel keeps each row of D independent of M and of\n"
-       "/// the kernel selected (sweep --batch-invariant).\n";
-  h += fmt::format("inline constexpr int32_t kSmBudget = {};\n", table.env.serving.sms.value_or(0));
-  h += fmt::format("inline constexpr bool kBatchInvariant = {};\n\n",
-                   table.env.serving.batch_invariant ? "true" : "false");
+  h += serving_constants_cpp(table.env.serving, "int32_t", "kernel", "grid");
 
   h += "/// The kernels: config (cubins/<config>.cubin), symbol, launch facts {block_m, block_n,\n"
        "/// multicast, split_k, num_sms, threads, smem_bytes, d_swizzle_bytes, layout, fixed_k,\n"

@@ -11,6 +11,7 @@
 #include "core/serving.hpp"
 #include "report/export.hpp"
 #include "report/markup.hpp"
+#include "report/serving_fields.hpp"
 
 namespace gemmtune::report {
 namespace {
@@ -170,12 +171,7 @@ std::string export_cpp(const TuningTable& table) {
     h += "// Tuned for serving: " + serving + ".\n";
   }
   h += kPreamble;
-  h += "/// The table's SM budget (sweep --sms): no config's num_sms is larger; 0: the tuning GPU's\n"
-       "/// SM count. kBatchInvariant: every config keeps each row of D independent of M and of the\n"
-       "/// config selected (sweep --batch-invariant).\n";
-  h += fmt::format("inline constexpr int kSmBudget = {};\n", table.env.serving.sms.value_or(0));
-  h += fmt::format("inline constexpr bool kBatchInvariant = {};\n\n",
-                   table.env.serving.batch_invariant ? "true" : "false");
+  h += serving_constants_cpp(table.env.serving, "int", "config", "num_sms");
   if (entries.empty()) {
     // NOTE: C++ has no zero-length arrays; a one-element sentinel keeps select() unchanged.
     h += "inline constexpr Entry kEntries[] = {{0, 0, 0, 0.0, {0, 0, 0, '0', 0, 'N', 0, 0, \"\"}}};\n"

@@ -111,4 +111,15 @@ void check_table_serving(const TuningTable& table, const std::string& file) {
   }
 }
 
+std::string serving_constants_cpp(const ServingConstraints& serving, std::string_view int_type,
+                                  std::string_view unit, std::string_view bound) {
+  return fmt::format(
+      "/// The table's SM budget (sweep --sms): no {1}'s {2} is larger; 0: the tuning GPU's\n"
+      "/// SM count. kBatchInvariant: every {1} keeps each row of D independent of M and of\n"
+      "/// the {1} selected (sweep --batch-invariant).\n"
+      "inline constexpr {0} kSmBudget = {3};\n"
+      "inline constexpr bool kBatchInvariant = {4};\n\n",
+      int_type, unit, bound, serving.sms.value_or(0), serving.batch_invariant ? "true" : "false");
+}
+
 }  // namespace gemmtune::report

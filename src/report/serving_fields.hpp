@@ -6,6 +6,7 @@
 /// "Serving").
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/serving.hpp"
@@ -33,6 +34,13 @@ void write_env_serving(Json& env, const ServingConstraints& serving);
 /// Why folders or tables of envs `a` and `b` must not be mixed, one line per difference: the SM
 /// budget (effective_sm_budget(), where both say) and batch invariance. Empty when they may.
 [[nodiscard]] std::vector<std::string> serving_conflicts(const Json& a, const Json& b);
+
+/// The constraints as constants of a generated C++ header, with their comment: kSmBudget of type
+/// `int_type` (0: the tuning GPU's SM count) and kBatchInvariant. `unit` names what they bound
+/// ("kernel", "config") and `bound` what of it the budget caps ("grid", "num_sms").
+[[nodiscard]] std::string serving_constants_cpp(const ServingConstraints& serving,
+                                                std::string_view int_type, std::string_view unit,
+                                                std::string_view bound);
 
 /// Refuses (kExitUsage, naming `file`, the entry and the config) a table whose chosen configs or
 /// run-off candidates break its constraints.
