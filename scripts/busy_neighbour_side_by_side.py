@@ -56,6 +56,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic_text import write_text_atomic  # noqa: E402
 from busy_neighbour import (BusyNeighbour, NeighbourError, arch_for,  # noqa: E402
                             compile_neighbour)
 # The inputs, the reference, the check and the call protocol's flush: one owner.
@@ -493,8 +494,7 @@ def measure(args, torch, gt, dg, neighbour, entries, setup):
         for text in summary:
             say("summary: " + text)
         record({"kind": "summary", "lines": summary, "not_run": not_run})
-    with open(md_path(args.out), "w") as f:
-        f.write(markdown(rows, setup, summary))
+    write_text_atomic(md_path(args.out), markdown(rows, setup, summary))
     return 1 if (not_run or any(r["failed"] for r in rows) or not rows) else 0
 
 

@@ -39,6 +39,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic_text import write_text_atomic  # noqa: E402
+
 START = time.monotonic()
 GEOMEAN_GOAL = 0.02
 WORST_GOAL = 0.05
@@ -426,16 +429,14 @@ def main():
     table = markdown(rows, summary, timed)
     print(table, end="")
     if args.md:
-        with open(args.md, "w") as f:
-            f.write("# Regret of the serving grid off its tuned M\n\n" + table +
-                    f"\nSelection: {dispatcher_check}.\n")
+        write_text_atomic(args.md, "# Regret of the serving grid off its tuned M\n\n" + table +
+                          f"\nSelection: {dispatcher_check}.\n")
     if args.json:
-        with open(args.json, "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
-            f.write(json.dumps(dict(summary, kind="summary", grid=args.grid, offgrid=args.offgrid,
-                                    rounds=args.rounds, iters=args.iters,
-                                    dispatcher_check=dispatcher_check)) + "\n")
+        lines = [json.dumps(r) for r in rows]
+        lines.append(json.dumps(dict(summary, kind="summary", grid=args.grid, offgrid=args.offgrid,
+                                     rounds=args.rounds, iters=args.iters,
+                                     dispatcher_check=dispatcher_check)))
+        write_text_atomic(args.json, "\n".join(lines) + "\n")
     return 1 if failed else 0
 
 
