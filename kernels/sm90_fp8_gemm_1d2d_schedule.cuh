@@ -219,6 +219,19 @@ __device__ __forceinline__ int ragged_tile_row0(int a_row0, int begin, int end) 
   return moves ? end - C::kBlockM : a_row0;
 }
 
+/// Dense layout: the first row of the last m-block of a problem with at least a tile of rows, moved
+/// up from its place to end at row M, rounded up to a multiple of 4 (its sA box starts there, and
+/// an sA box starting off a 4-row, 16-byte boundary faults: gemmtune_grouped_sa_box_rows). Its
+/// first rows repeat the tile before it, which computes and stores the same values; at most 3 of
+/// its rows lie past M. Why: a tile whose rows mostly lie past M ran slower than a full one (TMA
+/// loads filling rows out of bounds): bm64_bn32 on 2112 x 7168 at M = 72 took 16.75 us in place
+/// and 13.81 us moved, as at M = 96 or 128 (13.7 us); bm256_bn128 on 24576 x 1536 at M = 320 40.0
+/// -> 36.6 us.
+template <class C>
+__device__ __forceinline__ int dense_last_tile_row0(int m) {
+  return (m - C::kBlockM + 3) & ~3;
+}
+
 /// Contiguous layout: which cluster runs which of a wave's units. A group's last m-block whose
 /// rows all lie in the first math warpgroup's half runs at ~0.7 of a whole tile where its
 /// group's weights stay in L2 (skips_idle_warpgroup; per-CTA tile profile).
@@ -473,7 +486,8 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       t.b_shared = warp_uniform(t.b_shared ? 1 : 0) != 0;
     }
   } else {
-    t.a_row0 = t.work.m_block * C::kBlockM;
+    const int a_row0 = t.work.m_block * C::kBlockM;
+    t.a_row0 = a_row0 + C::kBlockM > p.m && p.m >= C::kBlockM ? dense_last_tile_row0<C>(p.m) : a_row0;
     t.row_end = p.m;
     t.b_row0 = t.n0;
     t.sb_row0 = t.n0 / 128;
