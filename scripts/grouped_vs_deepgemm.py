@@ -4,7 +4,7 @@
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json ...]
        [--baseline-timing separate|none] [--variants NAME=DEFINES[;gap_us=US] ...]
-       [--sample-gap-us US]
+       [--sample-gap-us US] [--stream-floor]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
@@ -19,7 +19,9 @@ config group by group and times them interleaved; the fastest that passed is gem
 DeepGEMM's time is the median of its two passes (run before and after gemmtune in the same call,
 same "call" protocol: 512 MB flush, events around one call). Each output row: the problem,
 gt_us, gt_config, every candidate's time, dg_us (both passes), dg_over_gt, useful TFLOPS of both
-(real rows only); with --table also table_config and table_us: per table path, the config it
+(real rows only); with --stream-floor also floor_us (the fastest read of the problem's bytes once,
+`gemmtune run --stream-floor`, timed after the candidates) and gt_over_floor; with --table also
+table_config and table_us: per table path, the config it
 chose and that config's time in this run (null where the table lacks the problem or the config
 did not pass; a config two tables chose has one time).
 """
@@ -77,7 +79,7 @@ def problem_key(p):
 
 
 def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_args=(),
-                sample_gap_us=0):
+                sample_gap_us=0, stream_floor=False):
     """`gemmtune run` of grouped problem `p` (dg_grouped.py's format) with CONFIG (one or a
     comma-separated list), call timing, JSON out: the one place these scripts spell it."""
     cmd = [gemmtune, *global_args, "run", "--layout", "grouped_" + p["layout"],
@@ -86,6 +88,8 @@ def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_ar
            "--baseline-timing", baseline_timing, "--sample-gap-us", str(sample_gap_us)]
     if p["layout"] == "masked":
         cmd += ["--max-m", str(p["max_m"])]
+    if stream_floor:
+        cmd.append("--stream-floor")
     return cmd
 
 
@@ -149,6 +153,8 @@ def main():
     ap.add_argument("--variants", nargs="*", default=[])
     # Idle per sample of every run (the first variant's own gap, where it has one, wins).
     ap.add_argument("--sample-gap-us", type=int, default=0)
+    # Each problem's stream floor, in the same run (the row's floor_us).
+    ap.add_argument("--stream-floor", action="store_true")
     a = ap.parse_args()
     variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
     if variants[0][2] == 0:
@@ -173,7 +179,7 @@ def main():
             else:
                 config = candidates(p)
             cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing,
-                              sample_gap_us=variants[0][2])
+                              sample_gap_us=variants[0][2], stream_floor=a.stream_floor)
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
             if picks is not None:
                 row["table_config"] = table_config
@@ -212,6 +218,10 @@ def main():
                 row["gt_period_us"] = best["timing"].get("sample_period_us")
                 row["gt_worst_diff"] = best["validation"].get("worst_vs_reference", {}).get("diff")
                 row["gt_tflops"] = useful / row["gt_us"] / 1e6
+            if "stream_floor" in doc:
+                row["floor_us"] = doc["stream_floor"].get("floor_us")
+                if row["floor_us"] and "gt_us" in row:
+                    row["gt_over_floor"] = row["gt_us"] / row["floor_us"]
             if dg:
                 row["dg_us"] = sorted(dg)[len(dg) // 2] if len(dg) > 2 else sum(dg) / len(dg)
                 row["dg_tflops"] = useful / row["dg_us"] / 1e6
