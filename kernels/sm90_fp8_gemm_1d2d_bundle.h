@@ -12,16 +12,14 @@
 // else the largest below (select_grouped_kernel).
 //
 // Selection rule (select_kernel), among the entries of exactly this (n, k) whose kernel can run
-// the shape: at a tuned M, that M's entry; between two tuned M, the entry predicted fastest at m
-// among those tuned within a factor kSelectionReach of m: its tuned time scaled by its work waves
-// at m over those at its tuned M (predicted_waves). An entry's config is tuned for its M; at
-// another m its tiles either still fit the rows (a tile of 192 rows serves 333 as well as 384) or
-// add a wave, and the scaled time says which entry wins. Not only the two neighbours: M = 2049
-// on 2112 x 7168 wants tiles of 192 rows (11 blocks), which neither 2048's entry (256 rows, 8
-// blocks, a second wave at 2049) nor 3072's has, and 8192's has. Without a tuned time for every
-// entry (tuned_us 0), the next tuned M up serves; beyond the tuned M, the nearest entry. For an
-// (n, k) not in the table (or none that can run it) the caller's fallback kernel if it can, else
-// no kernel (gemm returns CUDA_ERROR_NOT_FOUND).
+// the shape: at a tuned M, that M's entry; between two tuned M, the neighbour whose kernel is
+// predicted faster at m: its tuned time scaled by its work waves at m over those at its tuned M
+// (predicted_waves). An entry's config is tuned for its M; at another m its tiles either still
+// fit the rows (a tile of 192 rows serves 333 as well as 384) or add a wave, and the scaled time
+// says which neighbour wins, where "the next tuned M up" would run M = 2049 with tiles sized for
+// 4096. Without both tuned times (tuned_us 0), the next tuned M up serves; beyond the tuned M,
+// the nearest entry. For an (n, k) not in the table (or none that can run it) the caller's
+// fallback kernel if it can, else no kernel (gemm returns CUDA_ERROR_NOT_FOUND).
 // "Can run" is launch::can_run (shape rules of the family, e.g. multicast B needs two m-blocks)
 // and, for split-K kernels, at most kMaxSplitKTiles tiles (the workspace's counter region).
 #pragma once
@@ -103,39 +101,28 @@ struct BundleTable {
   return e.tuned_us * predicted_waves(f, m, e.n) / predicted_waves(f, e.m, e.n);
 }
 
-/// Between two tuned M, the entries tuned at m / kSelectionReach to m * kSelectionReach compete
-/// (select_kernel). NOTE: a far entry's prediction carries its own clock (power cap) and fixed
-/// costs; both make a far entry look slower than it runs, not faster.
-inline constexpr int64_t kSelectionReach = 4;
-
 /// The kernel index for m x n x k by the selection rule above; `fallback` (-1: none) is the
 /// caller's kernel for shapes the table has no runnable entry for. -1 when there is none.
 [[nodiscard]] constexpr int32_t select_kernel(const BundleTable& t, int64_t m, int64_t n, int64_t k,
                                               int32_t fallback = -1) {
-  int32_t below = -1;    // the runnable entry with the largest tuned M < m
-  int32_t above = -1;    // the runnable entry with the smallest tuned M > m
-  int32_t fastest = -1;  // the runnable entry within reach predicted fastest at m
-  double fastest_us = 0.0;
-  bool timed = true;     // every runnable entry has a tuned time
-  for (int32_t i = 0; i < t.num_entries; ++i) {
+  int32_t below = -1;  // the runnable entry with the largest tuned M < m
+  int32_t above = -1;  // the runnable entry with the smallest tuned M > m
+  for (int32_t i = 0; i < t.num_entries && above < 0; ++i) {
     const BundleEntry& e = t.entries[i];
     if (e.n != n || e.k != k || !bundle_can_run(t.kernels[e.kernel].facts, m, n, k)) continue;
     if (e.m == m) return e.kernel;
     if (e.m < m) below = i;
-    else if (above < 0) above = i;
-    if (e.tuned_us <= 0.0) {
-      timed = false;
-      continue;
-    }
-    if (e.m > m * kSelectionReach || e.m * kSelectionReach < m) continue;
-    const double us = predicted_us(t, e, m);
-    if (fastest < 0 || us < fastest_us) {
-      fastest = i;
-      fastest_us = us;
-    }
+    else above = i;
   }
   if (below >= 0 && above >= 0) {
-    return timed && fastest >= 0 ? t.entries[fastest].kernel : t.entries[above].kernel;
+    const BundleEntry& lo = t.entries[below];
+    const BundleEntry& hi = t.entries[above];
+    // NOTE: only the two neighbours compete: the prediction is a short extrapolation from each,
+    // and a far entry's time carries another clock (power cap) and other fixed costs.
+    if (lo.tuned_us > 0.0 && hi.tuned_us > 0.0 && predicted_us(t, lo, m) < predicted_us(t, hi, m)) {
+      return lo.kernel;
+    }
+    return hi.kernel;
   }
   if (above >= 0) return t.entries[above].kernel;
   if (below >= 0) return t.entries[below].kernel;

@@ -11,16 +11,15 @@ OFFGRID_TABLE: the same layers tuned at exactly the M a caller asks for between 
   - the grid pick: the config an exported bundle of GRID_TABLE dispatches at that M, by the
     dispatcher's selection rule (kernels/sm90_fp8_gemm_1d2d_bundle.h select_kernel: among the
     entries of exactly this (n, k) whose kernel can run the shape, a tuned M's own entry, else
-    of the entries tuned within a factor of 4 of m the one whose tuned time scaled by its
-    kernel's work waves is smallest, else the nearest; an (n, k) never tuned: no kernel), which
-    this script reproduces and, with --bundle DIR (GRID_TABLE exported with --format bundle; a
-    GPU driver), checks against the bundle's own dispatcher for every row;
-  - for comparison, the picks of two other rules (ALTERNATIVES): of the two tuned M around m
-    the one predicted faster, and the smallest tuned M >= m (the rule by tuned M alone);
+    of the two tuned M around m the one whose tuned time scaled by its kernel's work waves is
+    smaller, else the nearest; an (n, k) never tuned: no kernel), which this script reproduces
+    and, with --bundle DIR (GRID_TABLE exported with --format bundle; a GPU driver), checks
+    against the bundle's own dispatcher for every row;
+  - the next-up pick: the smallest tuned M >= m (the rule by tuned M alone), for comparison;
   - the exact pick: OFFGRID_TABLE's own config for that M;
   - each distinct config timed by `gemmtune run --config C --timing call --iters N --json`
     (separate processes, alternating, the order rotated every round, --rounds rounds, median
-    over rounds); regret = t(grid pick) / t(exact pick) - 1, and the same of the other rules' picks.
+    over rounds); regret = t(grid pick) / t(exact pick) - 1, and the same of the next-up pick.
     A row whose picks are all one config has regret 0 by construction and is not timed
     (--time-same times it: a noise control).
 An off-grid M that is also a grid M of its layer is a control row (the grid pick is a tuned
@@ -129,33 +128,11 @@ def runnable(entries, m, n, k):
             if e["n"] == n and e["k"] == k and bundle_can_run(parse_config(e["config"]), m, n, k)]
 
 
-SELECTION_REACH = 4  # kSelectionReach
-
-
 def select(entries, m, n, k):
     """select_kernel over `entries` (dicts with n, k, m, config, median_us) for m x n x k: the
-    entry the bundle dispatches, or None. At a tuned M its entry; between two tuned M the entry
-    tuned within a factor SELECTION_REACH of m predicted fastest (every entry's tuned time
-    needed, else the one above); beyond, the nearest."""
-    candidates = runnable(entries, m, n, k)
-    for e in candidates:
-        if e["m"] == m:
-            return e
-    below = [e for e in candidates if e["m"] < m]
-    above = [e for e in candidates if e["m"] > m]
-    if below and above:
-        timed = all((e.get("median_us") or 0) > 0 for e in candidates)
-        reach = [e for e in candidates
-                 if e["m"] <= m * SELECTION_REACH and e["m"] * SELECTION_REACH >= m]
-        if timed and reach:
-            return min(reach, key=lambda e: predicted_us(e, m))
-        return above[0]
-    return above[0] if above else (below[-1] if below else None)
-
-
-def select_neighbours(entries, m, n, k):
-    """The rule before the reach, timed beside it for comparison: between two tuned M, of the
-    two neighbours the one predicted faster (both tuned times needed, else the one above)."""
+    entry the bundle dispatches, or None. At a tuned M its entry; between two tuned M the
+    neighbour predicted faster (both tuned times needed, else the one above); beyond, the
+    nearest."""
     candidates = runnable(entries, m, n, k)
     for e in candidates:
         if e["m"] == m:
@@ -177,13 +154,6 @@ def select_next_up(entries, m, n, k):
     candidates = runnable(entries, m, n, k)
     above = [e for e in candidates if e["m"] >= m]
     return above[0] if above else (candidates[-1] if candidates else None)
-
-
-# The rules timed beside the dispatcher's (row keys NAME_config, NAME_us, NAME_regret), in column
-# order: the two neighbours alone (the rule before the reach), the next tuned M up (the rule
-# without tuned times).
-ALTERNATIVES = {"neighbour": select_neighbours, "next_up": select_next_up}
-ALTERNATIVE_TITLES = {"neighbour": "the two neighbours' rule", "next_up": "the next tuned M up"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,9 +210,8 @@ def run_median_us(gemmtune, m, n, k, config, iters):
 def row_configs(row):
     """The row's sides (grid pick, exact pick, the next-up rule's pick) -> config."""
     sides = {"grid": row["grid_config"], "exact": row["exact_config"]}
-    for name in ALTERNATIVES:
-        if row.get(name + "_config"):
-            sides[name] = row[name + "_config"]
+    if row.get("next_up_config"):
+        sides["next_up"] = row["next_up_config"]
     return sides
 
 
@@ -265,9 +234,8 @@ def time_row(gemmtune, row, rounds, iters):
         row[side + "_rounds_us"] = times[config]
         row[side + "_us"] = statistics.median(times[config])
     row["regret"] = row["grid_us"] / row["exact_us"] - 1
-    for name in ALTERNATIVES:
-        if name + "_us" in row:
-            row[name + "_regret"] = row[name + "_us"] / row["exact_us"] - 1
+    if "next_up_us" in row:
+        row["next_up_regret"] = row["next_up_us"] / row["exact_us"] - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,15 +252,13 @@ def plan_rows(grid, offgrid):
     rows = []
     for e in sorted(offgrid, key=lambda e: (layer_order[(e["n"], e["k"])], e["m"])):
         picked = select(grid, e["m"], e["n"], e["k"])
-        row = {"kind": "regret", "label": e["label"], "m": e["m"], "n": e["n"], "k": e["k"],
-               "control": e["m"] in grid_ms.get((e["n"], e["k"]), set()),
-               "grid_m": picked["m"] if picked else None,
-               "grid_config": picked["config"] if picked else None,
-               "exact_config": e["config"]}
-        for name, rule in ALTERNATIVES.items():
-            other = rule(grid, e["m"], e["n"], e["k"])
-            row[name + "_config"] = other["config"] if other else None
-        rows.append(row)
+        next_up = select_next_up(grid, e["m"], e["n"], e["k"])
+        rows.append({"kind": "regret", "label": e["label"], "m": e["m"], "n": e["n"], "k": e["k"],
+                     "control": e["m"] in grid_ms.get((e["n"], e["k"]), set()),
+                     "grid_m": picked["m"] if picked else None,
+                     "grid_config": picked["config"] if picked else None,
+                     "exact_config": e["config"],
+                     "next_up_config": next_up["config"] if next_up else None})
     return rows
 
 
@@ -331,10 +297,9 @@ def summarize(rows):
            "worst_regret": stats["worst"], "worst": stats["worst_row"],
            "same_config_rows": sum(1 for r in rows if not r["control"] and r.get("same_config")),
            "goal_met": stats["geomean"] <= GEOMEAN_GOAL and stats["worst"] <= WORST_GOAL}
-    for name in ALTERNATIVES:
-        other = regret_stats(rows, name + "_regret")
-        if other is not None:
-            out[name] = other
+    next_up = regret_stats(rows, "next_up_regret")
+    if next_up is not None:
+        out["next_up"] = next_up
     return out
 
 
@@ -344,8 +309,7 @@ def percent(x):
 
 def markdown(rows, summary, timed):
     out = ["| layer | N | K | M | grid M used | grid pick | exact pick | grid µs | exact µs | "
-           "regret | " + " | ".join(f"{t}'s regret" for t in ALTERNATIVE_TITLES.values()) + " |",
-           "|---|--:|--:|--:|--:|---|---|--:|--:|--:|" + "--:|" * len(ALTERNATIVES)]
+           "regret | next-up rule's regret |", "|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|"]
     for r in rows:
         if "error" in r:
             result = "error: " + r["error"][:100]
@@ -360,20 +324,18 @@ def markdown(rows, summary, timed):
         exact_us = f"{r['exact_us']:.2f}" if "exact_us" in r else ""
         out.append(f"| {r['label']} | {r['n']} | {r['k']} | {m} | {r['grid_m'] or ''} | "
                    f"{r['grid_config'] or 'none (not covered)'} | {r['exact_config']} | "
-                   f"{grid_us} | {exact_us} | {result} | " +
-                   " | ".join(percent(r.get(name + "_regret")) for name in ALTERNATIVES) + " |")
+                   f"{grid_us} | {exact_us} | {result} | {percent(r.get('next_up_regret'))} |")
     if summary.get("rows"):
         out += ["", f"Off-grid rows: {summary['rows']} ({summary['same_config_rows']} with the "
                 f"same config on both sides); geometric-mean regret "
                 f"**{percent(summary['geomean_regret'])}**, worst **{percent(summary['worst_regret'])}** "
                 f"({summary['worst']}); goal <= 2 % and <= 5 %: "
                 f"{'met' if summary['goal_met'] else 'NOT met'}."]
-        for name, title in ALTERNATIVE_TITLES.items():
-            if name in summary:
-                n = summary[name]
-                out.append(f"{title[0].upper() + title[1:]}, timed in the same run, on {n['rows']} "
-                           f"rows: geometric mean {percent(n['geomean'])}, worst "
-                           f"{percent(n['worst'])} ({n['worst_row']}).")
+        if "next_up" in summary:
+            n = summary["next_up"]
+            out.append(f"The next tuned M up (the rule without tuned times) on {n['rows']} rows: "
+                       f"geometric mean {percent(n['geomean'])}, worst {percent(n['worst'])} "
+                       f"({n['worst_row']}).")
     return "\n".join(out) + "\n"
 
 
@@ -445,9 +407,8 @@ def main():
             failed = True
         elif len(set(row_configs(r).values())) == 1 and not args.time_same:
             r["regret"] = 0.0
-            for name in ALTERNATIVES:
-                if r.get(name + "_config"):
-                    r[name + "_regret"] = 0.0
+            if r.get("next_up_config"):
+                r["next_up_regret"] = 0.0
         elif interrupted:
             r["error"] = "not timed: interrupted"
             failed = True

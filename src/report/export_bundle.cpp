@@ -18,10 +18,9 @@ namespace {
 /// The selection rule, stated once for the manifest (the dispatcher header states it in code).
 constexpr const char* kSelectionRule =
     "exact (n, k), among the entries whose kernel can run the shape: at a tuned m, its entry; "
-    "between two tuned m, of the entries tuned at m / 4 to m x 4 the one with the smallest "
-    "predicted time (its tuned median_us x its kernel's waves at m / its waves at its tuned m; "
-    "waves: tiles x split_k over num_sms, the mean of the fractional and the whole count), the "
-    "next tuned m up where an entry has no tuned time; below "
+    "between two tuned m, the neighbour with the smaller predicted time (its tuned median_us x "
+    "its kernel's waves at M / its waves at its tuned m; waves: tiles x split_k over num_sms, the "
+    "mean of the fractional and the whole count), the upper one without both tuned times; below "
     "or above every tuned m, the nearest; (n, k) not in the table, or no entry that can run it: "
     "the caller's fallback kernel (Bundle::set_fallback) if it can, else CUDA_ERROR_NOT_FOUND";
 

@@ -141,27 +141,6 @@ class SelectionRuleTest(unittest.TestCase):
         self.assertEqual(sr.select(TIMED_ENTRIES, 65, 6144, 1024)["m"], 256)
         self.assertEqual(sr.select(TIMED_ENTRIES, 300, 6144, 1024)["m"], 256)
 
-    def test_entries_within_reach_compete_not_only_the_neighbours(self):
-        # 2112 x 7168 as the H200 serving grid tuned it: at 2049 the 256-row tiles of 2048 and
-        # the 128-row tiles of 3072 add a wave; 8192's 192-row tiles fit 11 blocks in 2.
-        grid = [{"n": 2112, "k": 7168, "m": m, "config": c, "median_us": us} for m, c, us in (
-            (256, "bm128_bn64_s7_mc0_sm132_rN8_sk1", 1.0),  # out of reach, however fast
-            (1536, "bm128_bn192_s4_mc0_sm132_rN8_sk1", 36.7),
-            (2048, "bm256_bn136_s3_mc0_sm132_rM8_sk1", 51.82),
-            (3072, "bm128_bn192_s4_mc0_sm132_rN8_sk1", 67.49),
-            (8192, "bm192_bn120_s4_mc0_sm132_rN8_sk1", 182.5))]
-        self.assertEqual(sr.select(grid, 2049, 2112, 7168)["m"], 8192)
-        self.assertEqual(sr.select_neighbours(grid, 2049, 2112, 7168)["m"], 3072)
-        self.assertEqual(sr.select(grid, 2048, 2112, 7168)["m"], 2048)  # a tuned M: its own
-        # 8192 is beyond reach of 2047 / 4 ... 2047 * 4: the neighbours and 1536 compete
-        self.assertNotEqual(sr.select(grid, 2047, 2112, 7168)["m"], 8192)
-        far = [dict(e, m=16384) if e["m"] == 8192 else e for e in grid]
-        self.assertEqual(sr.select(far, 2049, 2112, 7168)["m"], 3072)
-        expected = dispatcher_picks(grid, [(m, 2112, 7168) for m in (1, 300, 1000, 2047, 2049, 5000, 9000)])
-        if expected is not None:
-            got = [sr.select(grid, m, 2112, 7168)["config"] for m in (1, 300, 1000, 2047, 2049, 5000, 9000)]
-            self.assertEqual(got, expected)
-
     def test_rules_skip_entries_whose_kernel_cannot_run_the_shape(self):
         # multicast B at m = 100 has one 128-row block: the M = 256 entry is skipped for M = 512's
         self.assertEqual(sr.select(EXTRA_ENTRIES, 100, 4096, 4096)["m"], 512)
