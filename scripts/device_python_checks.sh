@@ -33,7 +33,8 @@
 # results/h200-dense/tuning_table.json), GEMMTUNE_GROUPED_TABLE (results/h200-grouped/
 # tuning_table.json), GEMMTUNE_SERVING_BUDGET (default), GEMMTUNE_REGRET_ROUNDS (3),
 # GEMMTUNE_OVERHEAD_ENTRIES (6), GEMMTUNE_BIN (devbuild/gemmtune), GEMMTUNE_WORK (scratch,
-# /tmp/gemmtune-python-checks; a serving table already there from an earlier run is reused).
+# /tmp/gemmtune-python-checks; a serving table already there from an earlier run of the same
+# shape set and budget is reused).
 # Time on one H200: export ~1 min, python ~3-4 min, overhead ~1 min (estimated); serving 165 s
 # and regret 30 s with GEMMTUNE_SERVING_BUDGET=fast and 2 regret rounds (measured, cold): run
 # "export python overhead" and "serving regret" as two runs on one machine (the second reuses
@@ -123,11 +124,20 @@ script_deadline_s() {
 # is resumed (FOLDER.interrupted marks it); the table, summary and environment go to $OUT/NAME/.
 sweep_step() {
   local name=$1 shapes=$2 folder=$3 limit=$4 budget=$5
+  # $folder.stamp: the shape set's checksum and the budget the folder was swept with. A folder
+  # from another shape set or budget is swept again, not reused or resumed.
+  local stamp
+  stamp="$(sha256sum < "$shapes" | cut -d' ' -f1) $budget"
+  if [[ -d $folder && $(cat "$folder.stamp" 2> /dev/null) != "$stamp" ]]; then
+    say "$name: $folder was swept from another shape set or budget: sweeping again"
+    rm -rf "$folder" "$folder.interrupted"
+  fi
   if [[ -f $folder/tuning_table.json && ! -f $folder.interrupted ]]; then
     say "$name: reusing $folder/tuning_table.json"
   else
     local resume=()
     if [[ -f $folder.interrupted && -f $folder/runs.jsonl ]]; then resume=(--resume); else rm -rf "$folder"; fi
+    echo "$stamp" > "$folder.stamp"
     run_step "$name" "$limit" "$bin" sweep --shapes "$shapes" --out "$folder" --timing call \
       --budget "$budget" --skip-cublaslt-best --quiet "${resume[@]}"
     if (( step_rc != 0 )); then touch "$folder.interrupted"; else rm -f "$folder.interrupted"; fi

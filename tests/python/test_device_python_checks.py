@@ -3,6 +3,7 @@
 the files it leaves, its deadline and its early exits.
 Run: python3 -m unittest discover -s tests/python
 """
+import hashlib
 import json
 import os
 import shutil
@@ -48,6 +49,12 @@ sys.exit(2)
 '''
 
 
+def stamp(config_name, budget):
+    """device_python_checks.sh's stamp of a sweep folder: the shape set's sha256 and the budget."""
+    with open(os.path.join(ROOT, "configs", config_name), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest() + " " + budget
+
+
 class DriverTest(unittest.TestCase):
     def setUp(self):
         self.folder = tempfile.mkdtemp()
@@ -76,8 +83,13 @@ class DriverTest(unittest.TestCase):
         with open(os.path.join(self.out, "regret.jsonl")) as f:
             rows = [json.loads(line) for line in f]
         summary = rows.pop()
-        self.assertEqual(len(rows), 42)  # 6 layers x 7 off-grid M
-        self.assertEqual(summary["rows"], 36)  # M = 1 is on the grid: a control
+        # one row per (layer, off-grid M); an M also on the layer's grid is a control
+        grid, offgrid = (json.load(open(os.path.join(ROOT, "configs", name)))["problems"]
+                         for name in ("serving-grid.json", "serving-offgrid.json"))
+        grid_ms = {(p["n"], p["k"]): set(p["m"]) for p in grid}
+        off = [(p["n"], p["k"], m) for p in offgrid for m in p["m"]]
+        self.assertEqual(len(rows), len(off))
+        self.assertEqual(summary["rows"], sum(m not in grid_ms[(n, k)] for n, k, m in off))
         by_m = {r["m"]: r for r in rows if r["n"] == 7168 and r["k"] == 16384}
         self.assertEqual(by_m[333]["grid_m"], 384)
         self.assertAlmostEqual(by_m[333]["regret"], 12.0 / 11.0 - 1)  # bn128 for 384 vs bn64
@@ -91,6 +103,8 @@ class DriverTest(unittest.TestCase):
         os.makedirs(os.path.join(work, "serving-grid"))
         open(os.path.join(work, "serving-grid", "runs.jsonl"), "w").close()
         open(os.path.join(work, "serving-grid.interrupted"), "w").close()
+        with open(os.path.join(work, "serving-grid.stamp"), "w") as f:
+            f.write(stamp("serving-grid.json", "default") + "\n")
         self.assertEqual(self.run_driver(GEMMTUNE_STEPS="serving").returncode, 0)
         self.assertEqual(self.run_driver(GEMMTUNE_STEPS="serving").returncode, 0)
         with open(os.path.join(self.folder, "calls")) as f:
@@ -98,6 +112,21 @@ class DriverTest(unittest.TestCase):
         # the grid resumed, the off-grid swept; the second run reuses both tables
         self.assertEqual(sweeps, ["sweep --resume", "sweep"])
         self.assertFalse(os.path.exists(os.path.join(work, "serving-grid.interrupted")))
+
+    def test_a_table_of_another_shape_set_or_budget_is_swept_again(self):
+        work = os.path.join(self.folder, "work")
+        self.assertEqual(self.run_driver(GEMMTUNE_STEPS="serving").returncode, 0)
+        with open(os.path.join(work, "serving-grid.stamp"), "w") as f:
+            f.write("0123 default\n")  # as if the grid had changed since
+        result = self.run_driver(GEMMTUNE_STEPS="serving", GEMMTUNE_SERVING_BUDGET="fast")
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("serving-grid: " + os.path.join(work, "serving-grid") +
+                      " was swept from another shape set or budget", result.stdout)
+        with open(os.path.join(self.folder, "calls")) as f:
+            sweeps = [line.strip() for line in f if line.startswith("sweep")]
+        self.assertEqual(sweeps, ["sweep"] * 4)  # a new budget: both swept again
+        with open(os.path.join(work, "serving-offgrid.stamp")) as f:
+            self.assertEqual(f.read().strip(), stamp("serving-offgrid.json", "fast"))
 
     def test_the_moe_sweep_becomes_the_grouped_bundles_table(self):
         result = self.run_driver(GEMMTUNE_STEPS="moe export")
