@@ -57,6 +57,9 @@ for name in sys.argv[2:]:
     breakdown = env.get("time_breakdown", {})
     parts = sorted(((v, k) for k, v in breakdown.items() if k.endswith("_s") and isinstance(v, (int, float))), reverse=True)
     print(f"{name}: " + ", ".join(f"{k} {v:.1f}" for v, k in parts[:12]))
+    wait_for = breakdown.get("compile_wait_for", {})
+    if wait_for:
+        print(f"{name}: compile wait for " + ", ".join(f"{k} {v:.1f}" for k, v in wait_for.items()))
 EOF
 [[ ${SKIP_COMPARE:-0} == 1 || ${#names[@]} -lt 2 || ! -d .anchors ]] && exit 0
 echo "== building DeepGEMM"

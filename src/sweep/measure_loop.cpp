@@ -160,10 +160,12 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
     return true;
   }
   std::optional<CompileOutcome> compiled;
+  const TimeCategory category = request_category(
+      item.kind, item.config ? &*item.config : nullptr, measuring_leader_twins_);
   if (item.config) {
     const SteadyClock::time_point waited = SteadyClock::now();
     compiled = ctx_.compiles.wait(*item.config, [this] { return ctx_.guard.interrupted(); });
-    tally_.time.add(TimeCategory::kCompileWait, seconds_since(waited));
+    tally_.time.add_compile_wait(category, seconds_since(waited));
     if (!compiled) return false;
     if (!compiled->ok) {
       ++tally_.compile_failed;
@@ -187,8 +189,6 @@ bool MeasureLoop::measure(const Problem& problem, const WorkItem& item) {
   const Exchange ex = ctx_.worker.exchange(
       encode_measure(request), after_seconds(limit_s),
       {.interrupt_fd = ctx_.guard.fd(), .interrupt_grace_s = options_.interrupt_grace_s});
-  const TimeCategory category = request_category(
-      item.kind, item.config ? &*item.config : nullptr, measuring_leader_twins_);
   if (ex.status != ExchangeStatus::kLine) account(category, seconds_since(asked), {});
   switch (ex.status) {
     case ExchangeStatus::kLine: {

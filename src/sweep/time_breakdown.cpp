@@ -44,6 +44,7 @@ TimeBreakdown& TimeBreakdown::operator+=(const TimeBreakdown& other) {
   for (size_t i = 0; i < kTimeCategoryCount; ++i) {
     seconds[i] += other.seconds[i];
     measurements[i] += other.measurements[i];
+    compile_wait_for[i] += other.compile_wait_for[i];
   }
   return *this;
 }
@@ -92,6 +93,15 @@ report::Json time_breakdown_json(const TimeBreakdown& measuring, const CompileTo
   j["counts"] = {{"compiles", compiles.compiles},
                  {"cache_hits", compiles.cache_hits},
                  {"measurements", measurements}};
+  // NOTE: an object, not a number: readers of the categories (report::time_categories) take
+  // only the numbers, so its parts are not counted twice.
+  report::Json wait_for = report::Json::object();
+  for (const TimeCategory c :
+       {TimeCategory::kScreening, TimeCategory::kKTwins, TimeCategory::kLeaderTwins}) {
+    wait_for[std::string(time_category_name(c))] =
+        rounded_seconds(all.compile_wait_for[static_cast<size_t>(c)]);
+  }
+  j["compile_wait_for"] = std::move(wait_for);
   return j;
 }
 

@@ -43,8 +43,16 @@ struct TimeBreakdown {
   std::array<double, kTimeCategoryCount> seconds{};
   /// Requests answered (or failed) per category; compile waits and set-ups count none.
   std::array<int64_t, kTimeCategoryCount> measurements{};
+  /// kCompileWait's seconds by the category of the request that waited (screening, K twins,
+  /// leader twins): which kernels the GPU waited for.
+  std::array<double, kTimeCategoryCount> compile_wait_for{};
 
   void add(TimeCategory category, double s) { seconds[static_cast<size_t>(category)] += s; }
+  /// The GPU idle for `s` seconds, waiting for the kernel of a request of `waiting` to compile.
+  void add_compile_wait(TimeCategory waiting, double s) {
+    add(TimeCategory::kCompileWait, s);
+    compile_wait_for[static_cast<size_t>(waiting)] += s;
+  }
   void count(TimeCategory category) { ++measurements[static_cast<size_t>(category)]; }
   [[nodiscard]] double of(TimeCategory category) const {
     return seconds[static_cast<size_t>(category)];
@@ -68,7 +76,9 @@ struct CompileTotals {
 
 /// env.json's `time_breakdown` before the reports: every category's seconds (`reports_s` 0,
 /// `other_s` what `wall_s` x `gpus` leaves after the rest, never below 0), then compile_cpu_s,
-/// wall_s, gpus, gpu_s (= wall_s x gpus, what the categories sum to) and the counts.
+/// wall_s, gpus, gpu_s (= wall_s x gpus, what the categories sum to), the counts and
+/// `compile_wait_for` (compile_wait_s split by what waited: screening_s, k_twins_s,
+/// leader_twins_s).
 /// `measuring` sums the GPUs' loops; start-up is wall time counted once per GPU (every GPU waits
 /// through it).
 [[nodiscard]] report::Json time_breakdown_json(const TimeBreakdown& measuring,

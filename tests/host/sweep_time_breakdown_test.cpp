@@ -158,6 +158,32 @@ TEST(SweepTimeBreakdown, TheGpuWaitingForACompileIsCompileWait) {
   // NOTE: the slow build starts with the sweep, before the ~6 requests ahead of it; with fast
   // fake requests most of its 600 ms is still left when the GPU needs it.
   EXPECT_GE(b.at("compile_wait_s").get<double>(), 0.2) << b.dump(2);
+  // A screened config waited: the wait is the screening's, and the parts add up to the whole.
+  const Json& wait_for = b.at("compile_wait_for");
+  EXPECT_GE(wait_for.at("screening_s").get<double>(), 0.2) << b.dump(2);
+  EXPECT_NEAR(wait_for.at("screening_s").get<double>() + wait_for.at("k_twins_s").get<double>() +
+                  wait_for.at("leader_twins_s").get<double>(),
+              b.at("compile_wait_s").get<double>(), 1e-5)
+      << b.dump(2);
+}
+
+TEST(SweepTimeBreakdown, WaitingForALeadersTwinIsTheLeaderTwinsCompileWait) {
+  const TempDir dir;
+  // Config 0 leads each problem; its twin for K 7168 (problem a's leader twin) builds slowly.
+  const std::string leader_twin = kSweepConfigs[0] + "_k7168";
+  const sweep::CompileFn slow_twin = [&](const KernelConfig& c) {
+    if (to_string(c) == leader_twin) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return sweep::CompileOutcome{.ok = true, .compile_seconds = 0.1, .cache_hit = false};
+  };
+  (void)sweep::run_sweep(fake_sweep_options(dir.path() / "run", timed_worker_flags()),
+                         plan_with_every_stage(), slow_twin);
+  const Json b = breakdown_of(dir.path() / "run");
+  const Json& wait_for = b.at("compile_wait_for");
+  // NOTE: the twin is prefetched as soon as config 0 leads (its first screening answer), so the
+  // two other configs' requests (~80 ms) run before the GPU needs it.
+  EXPECT_GE(wait_for.at("leader_twins_s").get<double>(), 0.3) << b.dump(2);
+  EXPECT_LT(wait_for.at("screening_s").get<double>(), 0.3) << b.dump(2);
+  ASSERT_NE(find_record(read_records(dir.path() / "run" / "runs.jsonl"), 64, leader_twin), nullptr);
 }
 
 TEST(SweepTimeBreakdown, AnInterruptedSweepRecordsWhatItMeasured) {
