@@ -137,7 +137,8 @@ sweep_step() {
   else
     local resume=()
     if [[ -f $folder.interrupted && -f $folder/runs.jsonl ]]; then resume=(--resume); else rm -rf "$folder"; fi
-    echo "$stamp" > "$folder.stamp"
+    # Written whole (a temporary file renamed over it), so a link there is replaced, not followed.
+    printf '%s\n' "$stamp" > "$folder.stamp.tmp.$$" && mv -f "$folder.stamp.tmp.$$" "$folder.stamp"
     run_step "$name" "$limit" "$bin" sweep --shapes "$shapes" --out "$folder" --timing call \
       --budget "$budget" --skip-cublaslt-best --quiet "${resume[@]}"
     if (( step_rc != 0 )); then touch "$folder.interrupted"; else rm -f "$folder.interrupted"; fi
