@@ -96,6 +96,16 @@ class ProblemQueue {
       changed_.wait_for(lock, std::chrono::milliseconds(50));
     }
   }
+  /// The next problem if one is queued now, without waiting; nullopt otherwise. For a worker
+  /// that holds a problem of its own: waiting, it would wait for itself.
+  std::optional<std::pair<size_t, int64_t>> try_take(const InterruptGuard& guard) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_ || guard.interrupted() || queue_.empty()) return std::nullopt;
+    const size_t index = queue_.front();
+    queue_.pop_front();
+    ++holding_;
+    return std::make_pair(index, ++handed_out_);
+  }
   /// The problem taken is finished (or abandoned on Ctrl-C).
   void done() { release(std::nullopt); }
   /// The problem taken goes back to the front of the queue.
@@ -128,6 +138,9 @@ class ProblemQueue {
 };
 
 /// One GPU's thread: takes problems until none is left, Ctrl-C, or its worker keeps failing.
+/// Problems overlap by one: after a problem's head (its configs and baselines) the thread
+/// measures the next problem's head before the first's tail (its leaders' twins and run-off),
+/// so that the twins, chosen only once the screening is done, compile while the GPU works.
 void drive_worker(const SweepOptions& options, GpuWorker& worker, size_t lane,
                   const std::vector<ProblemWork>& plan, ProblemQueue& queue,
                   const PoolContext& pool, std::atomic<int>& pool_gpus, SweepOutcome& tally) {
@@ -138,27 +151,57 @@ void drive_worker(const SweepOptions& options, GpuWorker& worker, size_t lane,
                              .compiles = pool.compiles, .guard = pool.guard,
                              .progress = pool.progress, .lane = lane, .gpu = gpu,
                              .pool_gpus = &pool_gpus});
-  while (const auto taken = queue.take(pool.guard)) {
-    const auto [index, number] = *taken;
-    const ProblemEnd end =
-        loop.run_problem(plan[index], number, static_cast<int64_t>(plan.size()));
+  const auto count = static_cast<int64_t>(plan.size());
+  using Taken = std::pair<size_t, int64_t>;
+  std::optional<Taken> pending;  // a problem whose head is measured, its tail not yet
+  // Ends the thread's work after `end` (not kDone) with the problems it holds: abandoned on
+  // Ctrl-C (the folder resumes them), given back when the worker keeps failing.
+  const auto stop = [&](ProblemEnd end, std::vector<size_t> held) {
     if (end != ProblemEnd::kWorkerFailing) {
-      queue.done();
-      if (end == ProblemEnd::kInterrupted) break;
-      continue;
+      for (size_t i = 0; i < held.size(); ++i) queue.done();
+      return;
     }
     // NOTE: the failures that took the GPU out are measured again by another worker (once: a
     // second failure there is recorded as the config's); their records here stay.
     const std::vector<std::string> again = pool.ledger.give_back(loop.failure_streak());
-    queue.give_back(index);
+    for (const size_t index : held) queue.give_back(index);
     pool.progress.retire(lane);
     pool.progress.break_line();
     spdlog::warn("gpu {}: its worker failed {} times in a row (last: {}); GPU taken out of the "
-                 "pool, {} measurement(s) and its problem go to the other GPUs",
+                 "pool, {} measurement(s) and its problem(s) go to the other GPUs",
                  worker.ordinal, kMaxConsecutiveWorkerFailures,
                  loop.failure_streak().empty() ? "" : loop.failure_streak().back(), again.size());
     worker.process->kill();
-    break;
+  };
+  for (;;) {
+    const std::optional<Taken> taken = pending ? queue.try_take(pool.guard) : queue.take(pool.guard);
+    if (!taken) {
+      if (!pending) break;
+      const size_t index = pending->first;
+      const ProblemEnd end = loop.run_tail(plan[index], pending->second);
+      pending.reset();
+      if (end != ProblemEnd::kDone) {
+        stop(end, {index});
+        break;
+      }
+      queue.done();
+      continue;  // a blocking take now: another GPU may still give a problem back
+    }
+    std::vector<size_t> held = {taken->first};
+    if (pending) held.push_back(pending->first);
+    ProblemEnd end = loop.run_head(plan[taken->first], taken->second, count);
+    if (end == ProblemEnd::kDone && pending) {
+      end = loop.run_tail(plan[pending->first], pending->second);
+      if (end == ProblemEnd::kDone) {
+        queue.done();
+        held.pop_back();
+      }
+    }
+    if (end != ProblemEnd::kDone) {
+      stop(end, held);
+      break;
+    }
+    pending = taken;
   }
   tally = loop.tally();
 }

@@ -30,6 +30,24 @@ MeasureLoop::MeasureLoop(const SweepOptions& options, LoopContext context)
     : options_(options), ctx_(std::move(context)) {}
 
 ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int64_t count) {
+  const ProblemEnd end = run_head(work, index, count);
+  return end == ProblemEnd::kDone ? run_tail(work, index) : end;
+}
+
+namespace {
+
+/// Where a problem's tail starts: its first side by side (the run-off, which may take the
+/// leaders' twins), or its end.
+size_t tail_start(const ProblemWork& work) {
+  for (size_t i = 0; i < work.items.size(); ++i) {
+    if (work.items[i].kind == RunKind::kSideBySide) return i;
+  }
+  return work.items.size();
+}
+
+}  // namespace
+
+ProblemEnd MeasureLoop::run_head(const ProblemWork& work, int64_t index, int64_t count) {
   const std::string key = problem_key(work.problem);
   NvtxRange range("problem " + key);
   state_ = {.problem_index = index, .problem_count = count, .problem = work.problem};
@@ -45,6 +63,21 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
   }
   state_.eta_s = ctx_.progress.eta_s();
   ctx_.progress.update(ctx_.lane, state_);
+  const size_t tail = tail_start(work);
+  for (size_t i = 0; i < tail; ++i) {
+    if (const std::optional<ProblemEnd> end = step(work, work.items[i])) return *end;
+  }
+  parked_[index] = state_;
+  return ProblemEnd::kDone;
+}
+
+ProblemEnd MeasureLoop::run_tail(const ProblemWork& work, int64_t index) {
+  NvtxRange range("problem " + problem_key(work.problem) + " (tail)");
+  if (const auto parked = parked_.find(index); parked != parked_.end()) {
+    state_ = parked->second;
+    parked_.erase(parked);
+  }
+  ctx_.progress.update(ctx_.lane, state_);
   // NOTE: the leaders' twins come after the configs and before the run-off, which may then take
   // them; a problem whose run-off is recorded (a folder resumed) has chosen already.
   bool twins_due = work.leader_twins > 0;
@@ -58,7 +91,8 @@ ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int6
     measuring_leader_twins_ = false;
     return end;
   };
-  for (const WorkItem& item : work.items) {
+  for (size_t i = tail_start(work); i < work.items.size(); ++i) {
+    const WorkItem& item = work.items[i];
     if (twins_due && item.kind == RunKind::kSideBySide) {
       twins_due = false;
       if (!recorded(work, item)) {

@@ -7,6 +7,7 @@
 /// the pool (sweep --gpus with another GPU left; the last GPU goes on).
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,8 +53,14 @@ class MeasureLoop {
  public:
   MeasureLoop(const SweepOptions& options, LoopContext context);
   /// Measures every item of `work` not yet recorded. `index` (1-based) of `count` names the
-  /// problem in the progress line.
+  /// problem in the progress line. The same as run_head, then run_tail.
   ProblemEnd run_problem(const ProblemWork& work, int64_t index, int64_t count);
+  /// A problem's head: the items before its run-off (the budget's configs, K twins, baselines).
+  /// Once it is done, the twins of its leaders compile while the loop may measure another
+  /// problem's head; run_tail finishes it.
+  ProblemEnd run_head(const ProblemWork& work, int64_t index, int64_t count);
+  /// A problem's tail, after its head: the leaders' twins, the run-off and what follows.
+  ProblemEnd run_tail(const ProblemWork& work, int64_t index);
   /// This loop's counters (recorded, compile_failed, faulted, timed_out; interrupted).
   [[nodiscard]] const SweepOutcome& tally() const { return tally_; }
   /// The work keys of the current run of worker failures, oldest first.
@@ -91,6 +98,7 @@ class MeasureLoop {
   const SweepOptions& options_;
   LoopContext ctx_;
   ProgressState state_;
+  std::map<int64_t, ProgressState> parked_;  // the progress of problems between head and tail
   Problem worker_problem_{};  // the problem the running worker was last asked to measure
   int64_t next_id_ = 1;
   SweepOutcome tally_;

@@ -261,10 +261,12 @@ TEST(SweepLeaderTwins, TheLeadersTwinsRunBeforeTheRunoffAndMayWinIt) {
   const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
   // Per problem: 3 baselines, 3 configs, 2 twins, the run-off.
   ASSERT_EQ(records.size(), 18u);
-  EXPECT_EQ(records[6].config, twin0);
-  EXPECT_EQ(records[7].config, twin1);
-  EXPECT_EQ(records[8].kind, RunKind::kSideBySide);
-  EXPECT_EQ(records[8].config, twin1);
+  const std::vector<report::RunRecord> a = records_of(records, 64);
+  ASSERT_EQ(a.size(), 9u);
+  EXPECT_EQ(a[6].config, twin0);
+  EXPECT_EQ(a[7].config, twin1);
+  EXPECT_EQ(a[8].kind, RunKind::kSideBySide);
+  EXPECT_EQ(a[8].config, twin1);
   EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, twin1);
 
   // NOTE: the twins are not planned items: with the run-off recorded they are not looked at.
@@ -306,6 +308,40 @@ TEST(SweepLeaderTwins, NoneWhenTurnedOff) {
   EXPECT_EQ(read_records(dir.path() / "run" / "runs.jsonl").size(), 14u);
 }
 
+// Problems overlap by one (gpu_pool.cpp drive_worker): problem b's configs are measured after a's
+// and before a's leader twin and run-off, so that the twin compiles meanwhile; b's own tail
+// comes last. Each problem's records keep their order, and the picks are as without overlap.
+TEST(SweepLeaderTwins, TheNextProblemsHeadRunsBeforeAProblemsTwinsAndRunoff) {
+  const TempDir dir;
+  const std::string twin0 = kSweepConfigs[0] + "_k7168";
+  const sweep::SweepOptions o = fake_sweep_options(
+      dir.path() / "run", {"--median", kSweepConfigs[0] + "=10", "--median",
+                           kSweepConfigs[1] + "=20", "--median", kSweepConfigs[2] + "=30"});
+  const sweep::SweepOutcome out = sweep::run_sweep(o, plan_with_leader_twins(1), fake_compiler());
+  const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
+  const auto position = [&](int64_t m, RunKind kind, const std::string& config) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].shape.m == m && records[i].kind == kind &&
+          (config.empty() || records[i].config == config)) {
+        return static_cast<int64_t>(i);
+      }
+    }
+    return int64_t{-1};
+  };
+  const int64_t b_last_config = position(128, RunKind::kGemmtune, kSweepConfigs[2]);
+  const int64_t a_twin = position(64, RunKind::kGemmtune, twin0);
+  const int64_t a_runoff = position(64, RunKind::kSideBySide, "");
+  const int64_t b_runoff = position(128, RunKind::kSideBySide, "");
+  ASSERT_GE(b_last_config, 0);
+  ASSERT_GE(a_twin, 0);
+  EXPECT_LT(b_last_config, a_twin);
+  EXPECT_LT(a_twin, a_runoff);
+  EXPECT_LT(a_runoff, b_runoff);
+  EXPECT_EQ(b_runoff, static_cast<int64_t>(records.size()) - 1);
+  EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, kSweepConfigs[0]);
+  EXPECT_EQ(out.table.problems.at(1).entries.at(0).config, kSweepConfigs[0]);
+}
+
 // A twin that fails to compile is recorded as such, never selected, and the run-off goes on.
 TEST(SweepLeaderTwins, ATwinThatFailsToCompileIsRecordedAndNotSelected) {
   const TempDir dir;
@@ -317,8 +353,10 @@ TEST(SweepLeaderTwins, ATwinThatFailsToCompileIsRecordedAndNotSelected) {
       sweep::run_sweep(o, plan_with_leader_twins(1), fake_compiler(twin0));
   const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
   ASSERT_EQ(records.size(), 16u);
-  EXPECT_EQ(records[6].config, twin0);
-  EXPECT_EQ(records[6].disposition, report::Disposition::kCompileFailed);
+  const std::vector<report::RunRecord> a = records_of(records, 64);
+  ASSERT_EQ(a.size(), 8u);
+  EXPECT_EQ(a[6].config, twin0);
+  EXPECT_EQ(a[6].disposition, report::Disposition::kCompileFailed);
   EXPECT_EQ(out.table.problems.at(0).entries.at(0).config, kSweepConfigs[0]);
 }
 

@@ -215,7 +215,7 @@ TEST(SweepOrchestration, SideBySideRetimesTheFastestConfigWithTheBestAlgorithm) 
   EXPECT_EQ(out.recorded, 14);
   const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
   ASSERT_EQ(records.size(), 14u);
-  const report::RunRecord& side = records[6];
+  const report::RunRecord side = records_of(records, 64).at(6);
   EXPECT_EQ(side.kind, RunKind::kSideBySide);
   EXPECT_EQ(side.config, kFastConfig);
   EXPECT_EQ(side.algo, (report::Json{{"algo_id", 66}, {"tile_id", 20}}));  // from cublaslt_best

@@ -190,7 +190,7 @@ TEST(SweepRunoff, TheTableTakesTheRunoffWinnerOverTheScreeningFastest) {
   };
   const sweep::SweepOutcome out = sweep::run_sweep(o, plan, fake_compiler());
   const std::vector<report::RunRecord> records = read_records(dir.path() / "run" / "runs.jsonl");
-  const report::RunRecord& side = records.at(6);
+  const report::RunRecord side = records_of(records, 64).at(6);
   ASSERT_EQ(side.kind, RunKind::kSideBySide);
   EXPECT_EQ(side.config, kSweepConfigs[1]);
   ASSERT_EQ(side.runoff.size(), 2u);

@@ -92,6 +92,17 @@ inline const report::RunRecord* find_record(const std::vector<report::RunRecord>
   return nullptr;
 }
 
+/// The records of the problem with `m` rows, in the order they were written: a worker measures
+/// the next problem's configs before a problem's run-off, so problems' records interleave.
+inline std::vector<report::RunRecord> records_of(const std::vector<report::RunRecord>& records,
+                                                 int64_t m) {
+  std::vector<report::RunRecord> of;
+  for (const report::RunRecord& r : records) {
+    if (r.shape.m == m) of.push_back(r);
+  }
+  return of;
+}
+
 /// Lines of a text file.
 inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   std::ifstream in(file);
