@@ -53,6 +53,7 @@ struct SweepFlags {
   std::string budget = "default";
   std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
   std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
+  std::optional<int64_t> heavy_tiles;   ///< --heavy-tiles; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
   bool resume = false;
@@ -166,6 +167,13 @@ int run_sweep_command(SweepFlags f) {
                                           *f.leader_twins));
     }
     budget.leader_twins = *f.leader_twins;
+  }
+  if (f.heavy_tiles) {
+    if (*f.heavy_tiles < -1) {
+      throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
+                                          "got {}", *f.heavy_tiles));
+    }
+    budget.heavy_tiles = *f.heavy_tiles;
   }
   if (f.skip_cublaslt_best && f.cublaslt_best) {
     throw Error(kExitUsage, "--cublaslt-best and --skip-cublaslt-best contradict each other");
@@ -299,6 +307,11 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "after a problem's configs, the K-specialised twins of this many of its "
                   "fastest screened configs (within 25% of the fastest) not measured yet, before "
                   "its run-off; 0: none; default 2 (1 under --budget fast)");
+  cmd->add_option("--heavy-tiles", flags->heavy_tiles,
+                  "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
+                  "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "
+                  "variant (src/sweep/README.md \"Budgets\"); default 2, -1 (no limit) under "
+                  "thorough and exhaustive");
   cmd->add_option("--shard", flags->shard,
                   "I/N: measure only shard I of N (1 <= I <= N <= 4096), a split of the planned "
                   "problems balanced by predicted cost and the same on every machine; default "

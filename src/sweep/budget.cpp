@@ -205,6 +205,7 @@ report::Json budget_json(const Budget& budget) {
           {"max_configs", budget.max_configs},
           {"k_twins", budget.k_twins},
           {"leader_twins", budget.leader_twins},
+          {"heavy_tiles", budget.heavy_tiles},
           {"runoff_burst_rounds", budget.runoff.burst_rounds},
           {"runoff_max_candidates", budget.runoff.max_candidates},
           {"runoff_close_contest_pass", budget.runoff.confirm_close_contests},
@@ -220,6 +221,7 @@ Budget parse_budget(const std::string& text) {
     Budget budget = named(max_configs);
     budget.runoff.burst_rounds = kRunoffBurstRounds;
     budget.cublaslt_best = true;
+    budget.heavy_tiles = -1;
     return budget;
   };
   if (text == "quick") return named(kQuickBudgetConfigs);
@@ -278,19 +280,38 @@ std::vector<Candidate> select_candidates(const Problem& problem,
         ++count;
       }
     };
-    const size_t breadth = std::min(tiles.size(), (want + 1) / 2);
-    for (size_t t = 0; t < breadth; ++t) pick(first_plain(members[tiles[t]]));
-    // Depth: round-robin over the best tiles; each turn takes the tile's best-ranked variant that
-    // is newest (a multicast not tried, else a stage count, else a split-K).
-    const size_t deep = std::min(tiles.size(), std::max<size_t>(1, want / 8));
+    // Compile-heavy tiles (kCheapMainloopCopies): the first budget.heavy_tiles of them in ranking
+    // order take part in the breadth pass, the rest not at all; cheap tiles take every pass.
+    const auto heavy = [&](const Tile& t) {
+      return budget.heavy_tiles >= 0 &&
+             legal[ranked[members[t].front()].index].mainloop_copies() > kCheapMainloopCopies;
+    };
+    std::vector<Tile> breadth_tiles, cheap_tiles;
+    int64_t heavy_taken = 0;
+    for (const Tile& t : tiles) {
+      if (!heavy(t)) {
+        breadth_tiles.push_back(t);
+        cheap_tiles.push_back(t);
+      } else if (heavy_taken < budget.heavy_tiles) {
+        breadth_tiles.push_back(t);
+        ++heavy_taken;
+      }
+    }
+    const size_t breadth = std::min(breadth_tiles.size(), (want + 1) / 2);
+    for (size_t t = 0; t < breadth; ++t) pick(first_plain(members[breadth_tiles[t]]));
+    // Depth: round-robin over the best cheap tiles; each turn takes the tile's best-ranked variant
+    // that is newest (a multicast not tried, else a stage count, else a split-K).
+    const size_t deep = std::min(cheap_tiles.size(), std::max<size_t>(1, want / 8));
     std::vector<Tried> tried(deep);
-    for (size_t t = 0; t < deep; ++t) tried[t].add(legal[ranked[first_plain(members[tiles[t]])].index]);
+    for (size_t t = 0; t < deep; ++t) {
+      tried[t].add(legal[ranked[first_plain(members[cheap_tiles[t]])].index]);
+    }
     for (bool progress = true; progress && count < want;) {
       progress = false;
       for (size_t t = 0; t < deep && count < want; ++t) {
         std::optional<size_t> best;
         int best_novelty = 3;
-        for (const size_t pos : members[tiles[t]]) {
+        for (const size_t pos : members[cheap_tiles[t]]) {
           const int novelty = tried[t].novelty(legal[ranked[pos].index]);
           if (!picked[pos] && novelty < best_novelty) {
             best = pos;
@@ -304,7 +325,7 @@ std::vector<Candidate> select_candidates(const Problem& problem,
         if (best_novelty == 0 && legal[ranked[*best].index].split_k > 1 &&
             ranked[*best].fills_sms_whole_k) {
           const Multicast mc = legal[ranked[*best].index].multicast;
-          for (const size_t pos : members[tiles[t]]) {
+          for (const size_t pos : members[cheap_tiles[t]]) {
             const KernelConfig& c = legal[ranked[pos].index];
             if (!picked[pos] && c.multicast == mc && c.split_k == 1) {
               best = pos;
@@ -317,7 +338,9 @@ std::vector<Candidate> select_candidates(const Problem& problem,
         progress = true;
       }
     }
-    for (size_t pos = 0; pos < ranked.size() && count < want; ++pos) pick(pos);
+    for (size_t pos = 0; pos < ranked.size() && count < want; ++pos) {
+      if (!heavy(tile_of(legal[ranked[pos].index]))) pick(pos);
+    }
   }
   std::vector<Candidate> candidates;
   for (size_t pos = 0; pos < ranked.size(); ++pos) {

@@ -85,6 +85,16 @@ inline constexpr double kLeaderTwinWithinRel = 0.25;
 /// Configs per problem of `--budget fast`.
 inline constexpr int64_t kFastBudgetConfigs = 12;
 
+/// A tile whose kernel compiles more copies of the K loop than this (KernelConfig::
+/// mainloop_copies: block_n 56, 80, 88, 104, 112, 120, 136, ...) is compile-heavy: up to 16
+/// copies, 5-11 CPU-s a kernel where a tile in one scale block takes 0.5-1.5.
+inline constexpr int kCheapMainloopCopies = 4;
+/// Compile-heavy tiles a limited budget screens per problem (`Budget::heavy_tiles`).
+/// NOTE: in dsv3-quick's default plan without the limit 90 of 191 kernels were compile-heavy,
+/// 342 of 430 compile CPU-s, mostly depth variants (stages, multicast) of heavy tiles, yet a heavy
+/// tile won 3 of 18 problems, by its first variant (src/sweep/README.md "Budgets").
+inline constexpr int64_t kDefaultHeavyTiles = 2;
+
 /// What a sweep spends per problem: one struct of knobs per budget level (src/sweep/README.md
 /// "Budgets").
 struct Budget {
@@ -94,6 +104,9 @@ struct Budget {
   int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
   /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
   int64_t leader_twins = kDefaultLeaderTwins;
+  /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
+  /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).
+  int64_t heavy_tiles = kDefaultHeavyTiles;
   /// The run-off's rounds, candidates and close-contest pass.
   RunoffKnobs runoff{.burst_rounds = kDefaultRunoffBurstRounds};
   /// The cuBLASLt best-algorithm search (`--cublaslt-best`, `--skip-cublaslt-best`): a baseline,

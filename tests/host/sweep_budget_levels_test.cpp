@@ -63,6 +63,7 @@ TEST(SweepBudgetLevels, EnvJsonRecordsEveryKnob) {
                      {"max_configs", 12},
                      {"k_twins", 1},
                      {"leader_twins", 1},
+                     {"heavy_tiles", 2},
                      {"runoff_burst_rounds", 2},
                      {"runoff_max_candidates", 4},
                      {"runoff_close_contest_pass", false},

@@ -181,6 +181,44 @@ TEST(SweepBudgetTwins, SplitKFixedCostLeavesRoomForUnsplitSmallTiles) {
   EXPECT_EQ(picks_of(64, 2112).count("bm64_bn32_s10_mc0_sm132_rN8_sk2"), 1u);
 }
 
+// kCheapMainloopCopies: a limited budget screens at most Budget::heavy_tiles compile-heavy tiles
+// per problem, one variant each (twins aside), where dsv3-quick's default plan had up to 15 heavy
+// configs of 18; the heavy tile that won 4096 x 2112 x 7168 (bm192_bn120, 3 waves of 396 tiles)
+// stays; thorough has no limit and screens more of them.
+TEST(SweepBudgetHeavyTiles, LimitedBudgetsScreenTwoHeavyTilesOneVariantEach) {
+  const std::vector<KernelConfig> all =
+      enumerate_configs(load_config_space(resolve_input_path("configs/spaces/default.json")));
+  const auto heavy_originals = [&](const Problem& p, const Budget& budget) {
+    std::map<std::pair<int, int>, int> variants;
+    for (const sweep::Candidate& c : sweep::select_candidates(p, legal_for(p, all), budget)) {
+      if (c.config.fixed_k == 0 && c.config.mainloop_copies() > sweep::kCheapMainloopCopies) {
+        ++variants[{c.config.block_m, c.config.block_n}];
+      }
+    }
+    return variants;
+  };
+  const ShapeSet shapes = load_shape_set(resolve_input_path("configs/dsv3-quick.json"));
+  for (const Problem& p : shapes.problems) {
+    for (const char* level : {"default", "fast", "quick"}) {
+      const std::map<std::pair<int, int>, int> heavy = heavy_originals(p, sweep::parse_budget(level));
+      EXPECT_LE(heavy.size(), 2u) << level << " " << p.m << "x" << p.n << "x" << p.k;
+      for (const auto& [tile, n] : heavy) EXPECT_EQ(n, 1) << level << " bn" << tile.second;
+    }
+    Budget none = sweep::parse_budget("default");
+    none.heavy_tiles = 0;  // sweep --heavy-tiles 0
+    EXPECT_TRUE(heavy_originals(p, none).empty());
+  }
+  const Problem wide{.label = "", .m = 4096, .n = 2112, .k = 7168};
+  EXPECT_EQ(heavy_originals(wide, sweep::parse_budget("default")).count({192, 120}), 1u);
+  size_t thorough_variants = 0;
+  for (const auto& [tile, n] : heavy_originals(wide, sweep::parse_budget("thorough"))) {
+    thorough_variants += n;
+  }
+  EXPECT_GT(thorough_variants, 2u);
+  EXPECT_EQ(sweep::parse_budget("thorough").heavy_tiles, -1);
+  EXPECT_EQ(sweep::parse_budget("default").heavy_tiles, 2);
+}
+
 // Breadth spans ceil(N / 2) tiles: twelve at the thorough 24 configs, eight at the default's 16.
 TEST_F(SweepBudget, PicksAreDistinctRankedAndSpanTwelveTiles) {
   const std::vector<sweep::Candidate> all = select("exhaustive");
