@@ -394,7 +394,10 @@ def line(r):
 def check_offsets(torch, gt):
     """The device conversion of m_indices against its host reference (group_offsets)."""
     cases = [([0, 0, -1, 1, 1, 1, -1, -1, 3], 4), ([1, 1, -1], 3), ([-1, 0, 0, 2], 3),
-             ([g for g in range(8) for _ in range(130)] + [-1] * 126, 8)]
+             ([g for g in range(8) for _ in range(130)] + [-1] * 126, 8),
+             # DeepGEMM's layout (groups padded to 128, converted per block): an empty group
+             # (2), a group of one row, whole padding blocks at the end.
+             ([0] * 200 + [-1] * 56 + [1] * 1 + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256, 4)]
     bad = []
     for indices, groups in cases:
         got = gt._group_offsets_device(torch.tensor(indices, dtype=torch.int32, device="cuda"),

@@ -3,6 +3,7 @@
 
   usage: python3 scripts/tables_side_by_side.py TABLE_A TABLE_B GEMMTUNE OUT.jsonl
                                                 [--rounds N] [--deadline EPOCH_S] [--dg-sms N]
+                                                [--differing-only] [--shuffle SEED]
 
 For every dense (m, n, k) the two tables share: table A's config and table B's config, each timed
 by `GEMMTUNE run --config C --timing call --iters 30 --json` (a 512 MiB flush before every call,
@@ -13,10 +14,16 @@ protocol when `import deep_gemm` works (`--dg-sms N`: DeepGEMM limited to N SMs 
 median of its rounds' medians. Prints one line per problem and the geometric means of
 DeepGEMM / A, DeepGEMM / B and A / B (above 1: B is faster); writes one JSON line per problem.
 This is how a change to the sweep's defaults shows that its tables are as good as the old ones.
+For large sets, `--differing-only` times only the problems whose picks differ (a problem with the
+same config in both tables is written with same_config and a_over_b 1, untimed: the same kernel),
+and `--shuffle SEED` times the problems in a seeded random order, so a run cut short by
+`--deadline` is a random sample of the set rather than its first rows. The summary's a_over_b is
+over every row written; the DeepGEMM ratios over the timed rows.
 """
 import argparse
 import json
 import math
+import random
 import statistics
 import subprocess
 import sys
@@ -113,9 +120,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--deadline", type=float, default=1e18)
     parser.add_argument("--dg-sms", type=int, default=None)
+    parser.add_argument("--differing-only", action="store_true")
+    parser.add_argument("--shuffle", type=int, default=None, metavar="SEED")
     args = parser.parse_args()
     picks_a, picks_b = table_picks(args.table_a), table_picks(args.table_b)
     shapes = [s for s in picks_a if s in picks_b]
+    if args.shuffle is not None:
+        random.Random(args.shuffle).shuffle(shapes)
     if not shapes:
         sys.exit(f"tables_side_by_side: {args.table_a} and {args.table_b} share no dense problem")
     dg = DeepGemmSide(args.dg_sms)
@@ -128,6 +139,11 @@ def main():
             config_a, label = picks_a[(m, n, k)]
             config_b = picks_b[(m, n, k)][0]
             row = {"m": m, "n": n, "k": k, "label": label, "config_a": config_a, "config_b": config_b}
+            if args.differing_only and config_a == config_b:
+                row.update(same_config=True, a_over_b=1.0)
+                out.write(json.dumps(row) + "\n")
+                rows.append(row)
+                continue
             try:
                 dg_call = dg.prepare(m, n, k)
                 sides = {"a_us": lambda: gemmtune_us(args.gemmtune, m, n, k, config_a),
@@ -159,6 +175,7 @@ def main():
                             "dg_over_b", "error")), flush=True)
     summary = {key: geomean([r.get(key) for r in rows]) for key in ("a_over_b", "dg_over_a", "dg_over_b")}
     summary["rows"] = len(rows)
+    summary["rows_same_config_untimed"] = sum(1 for r in rows if r.get("same_config"))
     summary["rows_dg_over_b_below_1"] = sum(1 for r in rows if r.get("dg_over_b", 2) < 1.0)
     summary["rows_dg_over_a_below_1"] = sum(1 for r in rows if r.get("dg_over_a", 2) < 1.0)
     print("summary " + json.dumps(summary), flush=True)

@@ -1,5 +1,6 @@
 # A contiguous grouped call through the bundle module on a GPU: where its time goes with
 # DeepGEMM's layouts (sfa copy, sfb copy, offsets) against gemmtune's own (pre-converted), per call.
+# Then the offsets conversion per row against per 128-row block.
 #   usage (repository root, staged binary in devbuild/): python3 scripts/lab/contiguous_conversion_probe.py
 # Exports results/h200-grouped/tuning_table.json as a bundle into /tmp/gb; prints one JSON line per entry.
 import json, random, subprocess, sys, time
@@ -49,4 +50,33 @@ for ent in [e for e in man["grouped_entries"] if e["layout"] == "grouped_contigu
     r["sfb_conversion"] = per_call(lambda: gt.to_gemmtune_sfb(sfb))
     r["offsets_conversion"] = per_call(lambda: gt._group_offsets_device(mi, G))
     out["entries"].append(r)
+    print(json.dumps(r), flush=True)
+
+# The offsets conversion alone, per row (a running maximum over every row, as the module does)
+# against per 128-row block (the owners of the blocks' first rows: DeepGEMM's layout starts each
+# group at a multiple of 128), on DeepGEMM-padded layouts of the sizes dsv3-moe's contiguous rows
+# take; each result checked against the host reference.
+# Measured (H200, results/h200-python/contiguous_conversion.md): both are host-bound, per row 36
+# us a call, per block 56 us (the strided view costs more launches than the shorter scan saves).
+def offsets_by_rows(mi, groups):
+    owner = mi.cummax(0).values.clamp_min_(0)
+    return torch.searchsorted(owner, torch.arange(groups + 1, dtype=owner.dtype, device=owner.device), out_int32=True)
+
+def offsets_by_block(mi, groups):
+    owner = mi[::128].cummax(0).values.clamp_min_(0)
+    ids = torch.arange(groups + 1, dtype=owner.dtype, device=owner.device)
+    return torch.searchsorted(owner, ids, out_int32=True).mul_(128)
+
+for G, rows in [(4, 432), (8, 3962), (16, 8436), (32, 4141), (32, 16014), (8, 63423)]:
+    counts = [rows // G + (1 if g < rows % G else 0) for g in range(G)]
+    idx = []
+    for g, c in enumerate(counts):
+        idx += [g] * c + [-1] * ((-c) % 128)
+    mi = torch.tensor(idx, dtype=torch.int32, device="cuda")
+    want = gt.group_offsets(idx, G)
+    r = {"groups": G, "rows": rows, "padded_rows": len(idx),
+         "by_block_equal": offsets_by_block(mi, G).tolist() == want,
+         "by_rows_equal": offsets_by_rows(mi, G).tolist() == want,
+         "by_rows": per_call(lambda: offsets_by_rows(mi, G)),
+         "by_block": per_call(lambda: offsets_by_block(mi, G))}
     print(json.dumps(r), flush=True)
