@@ -7,13 +7,9 @@ NAME_A / NAME_B name the two tables (A and B as tables_side_by_side.py was given
 the same config in both tables (same_config, written by --differing-only) are counted, not listed.
 """
 import json
-import math
 import sys
 
-
-def geomean(values):
-    values = [v for v in values if v]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
+from tables_side_by_side import geomean
 
 
 def main():

@@ -282,20 +282,17 @@ std::vector<Candidate> select_candidates(const Problem& problem,
     };
     // Compile-heavy tiles (kCheapMainloopCopies): the first budget.heavy_tiles of them in ranking
     // order take part in the breadth pass, the rest not at all; cheap tiles take every pass.
-    const auto heavy = [&](const Tile& t) {
-      return budget.heavy_tiles >= 0 &&
-             legal[ranked[members[t].front()].index].mainloop_copies() > kCheapMainloopCopies;
-    };
     std::vector<Tile> breadth_tiles, cheap_tiles;
-    int64_t heavy_taken = 0;
+    std::set<Tile> heavy;
     for (const Tile& t : tiles) {
-      if (!heavy(t)) {
+      if (budget.heavy_tiles < 0 ||
+          legal[ranked[members[t].front()].index].mainloop_copies() <= kCheapMainloopCopies) {
         breadth_tiles.push_back(t);
         cheap_tiles.push_back(t);
-      } else if (heavy_taken < budget.heavy_tiles) {
-        breadth_tiles.push_back(t);
-        ++heavy_taken;
+        continue;
       }
+      if (static_cast<int64_t>(heavy.size()) < budget.heavy_tiles) breadth_tiles.push_back(t);
+      heavy.insert(t);
     }
     const size_t breadth = std::min(breadth_tiles.size(), (want + 1) / 2);
     for (size_t t = 0; t < breadth; ++t) pick(first_plain(members[breadth_tiles[t]]));
@@ -339,7 +336,7 @@ std::vector<Candidate> select_candidates(const Problem& problem,
       }
     }
     for (size_t pos = 0; pos < ranked.size() && count < want; ++pos) {
-      if (!heavy(tile_of(legal[ranked[pos].index]))) pick(pos);
+      if (heavy.count(tile_of(legal[ranked[pos].index])) == 0) pick(pos);
     }
   }
   std::vector<Candidate> candidates;

@@ -29,11 +29,6 @@ constexpr double kWorkerExitGraceS = 5.0;
 MeasureLoop::MeasureLoop(const SweepOptions& options, LoopContext context)
     : options_(options), ctx_(std::move(context)) {}
 
-ProblemEnd MeasureLoop::run_problem(const ProblemWork& work, int64_t index, int64_t count) {
-  const ProblemEnd end = run_head(work, index, count);
-  return end == ProblemEnd::kDone ? run_tail(work, index) : end;
-}
-
 namespace {
 
 /// Where a problem's tail starts: its first side by side (the run-off, which may take the

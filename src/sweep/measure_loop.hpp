@@ -41,7 +41,7 @@ struct LoopContext {
   std::atomic<int>* pool_gpus = nullptr;
 };
 
-/// How run_problem() ended.
+/// How run_head() or run_tail() ended.
 enum class ProblemEnd {
   kDone,           ///< every item is recorded
   kInterrupted,    ///< Ctrl-C
@@ -52,12 +52,10 @@ enum class ProblemEnd {
 class MeasureLoop {
  public:
   MeasureLoop(const SweepOptions& options, LoopContext context);
-  /// Measures every item of `work` not yet recorded. `index` (1-based) of `count` names the
-  /// problem in the progress line. The same as run_head, then run_tail.
-  ProblemEnd run_problem(const ProblemWork& work, int64_t index, int64_t count);
-  /// A problem's head: the items before its run-off (the budget's configs, K twins, baselines).
-  /// Once it is done, the twins of its leaders compile while the loop may measure another
-  /// problem's head; run_tail finishes it.
+  /// A problem's head: the items before its run-off (the budget's configs, K twins, baselines)
+  /// not yet recorded; `index` (1-based) of `count` names the problem in the progress line. Once
+  /// it is done, the twins of its leaders compile while the loop may measure another problem's
+  /// head; run_tail finishes it.
   ProblemEnd run_head(const ProblemWork& work, int64_t index, int64_t count);
   /// A problem's tail, after its head: the leaders' twins, the run-off and what follows.
   ProblemEnd run_tail(const ProblemWork& work, int64_t index);
