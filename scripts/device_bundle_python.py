@@ -391,19 +391,44 @@ def line(r):
     return " ".join(parts)
 
 
-def check_offsets(torch, gt):
-    """The device conversion of m_indices against its host reference (group_offsets)."""
+def library_offsets(torch, bundle, indices, groups):
+    """Offsets from the bundle library's conversion kernel (gemmtune_bundle_deepgemm_contiguous_
+    layout, no scales), or None when the bundle has no such kernel."""
+    device = torch.cuda.current_device()
+    handle = bundle._handle(device)
+    if not bundle._layout_kernel.get(device):
+        return None
+    m_indices = torch.tensor(indices, dtype=torch.int32, device="cuda")
+    size = bundle._lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, len(indices), 128)
+    scratch = torch.empty((size,), dtype=torch.uint8, device="cuda")
+    status = bundle._lib.gemmtune_bundle_deepgemm_contiguous_layout(
+        handle, groups, len(indices), 128, m_indices.data_ptr(), None, 0, scratch.data_ptr(), size,
+        torch.cuda.current_stream().cuda_stream)
+    if status != 0:
+        raise RuntimeError(f"gemmtune_bundle_deepgemm_contiguous_layout: status {status}")
+    return scratch[:4 * (groups + 1)].view(torch.int32).tolist()
+
+
+def check_offsets(torch, gt, bundle=None):
+    """The device conversions of m_indices (PyTorch's, and the bundle library's kernel when it
+    has one) against their host reference (group_offsets)."""
     cases = [([0, 0, -1, 1, 1, 1, -1, -1, 3], 4), ([1, 1, -1], 3), ([-1, 0, 0, 2], 3),
              ([g for g in range(8) for _ in range(130)] + [-1] * 126, 8),
              # DeepGEMM's layout (groups padded to 128, converted per block): an empty group
              # (2), a group of one row, whole padding blocks at the end.
-             ([0] * 200 + [-1] * 56 + [1] * 1 + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256, 4)]
+             ([0] * 200 + [-1] * 56 + [1] * 1 + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256, 4),
+             # More rows than one pass of the library kernel's scan (4096), and 40 groups.
+             ([g for g in range(40) for _ in range(150 + 7 * g)] + [-1] * 300, 40)]
     bad = []
     for indices, groups in cases:
         got = gt._group_offsets_device(torch.tensor(indices, dtype=torch.int32, device="cuda"),
                                        groups).tolist()
         if got != gt.group_offsets(indices, groups):
             bad.append((indices[:12], groups, got))
+        if bundle is not None:
+            got = library_offsets(torch, bundle, indices, groups)
+            if got is not None and got != gt.group_offsets(indices, groups):
+                bad.append(("library", indices[:12], groups, got))
     return bad
 
 
@@ -622,7 +647,7 @@ def main():
         say(f"error: the bundle does not load: {type(e).__name__}: {e}")
         return 2
     try:
-        offsets_bad = check_offsets(torch, gt)
+        offsets_bad = check_offsets(torch, gt, gt_bundle)
     except Exception as e:
         offsets_bad = [f"{type(e).__name__}: {e}"[:300]]
     say("contiguous m_indices -> offsets on the device: " +

@@ -13,6 +13,7 @@
 #include "core/exit_codes.hpp"
 #include "core/kernel_family.hpp"
 #include "jit/embedded_files.hpp"
+#include "jit/compiler.hpp"
 #include "jit/fnv1a.hpp"
 #include "jit/kernel_build.hpp"
 #include "jit/kernel_cache.hpp"
@@ -28,6 +29,18 @@ std::string kernel_file(std::string_view name) {
     if (file.name == name) return std::string(file.contents);
   }
   throw Error(kExitUsage, "kernels/" + std::string(name) + " is not embedded in this binary");
+}
+
+/// The DeepGEMM-layout conversion kernel (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh)
+/// compiled for sm_90a, or found in the kernel cache.
+std::vector<char> deepgemm_layout_cubin() {
+  const jit::CompileResult r = jit::compile(
+      {.kernel_name = report::kDeepgemmLayoutSymbol,
+       .source = "#include \"sm90_fp8_gemm_1d2d_deepgemm_layout.cuh\"\n"});
+  if (!r.ok) {
+    throw Error(kExitCudaError, "bundle: the DeepGEMM-layout conversion did not compile:\n" + r.log);
+  }
+  return r.cubin;
 }
 
 /// Compiles the table's configs (or finds them in the cache) and writes the bundle into `dir`,
@@ -57,7 +70,8 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
   const report::BundleBuild build{.nvrtc_version = jit::nvrtc_version(),
                                   .params_header = kernel_file("gemmtune_params.h"),
                                   .launch_header = kernel_file(kSm90Fp8Gemm1d2d.launch_header),
-                                  .dispatcher_header = kernel_file(kSm90Fp8Gemm1d2d.bundle_header)};
+                                  .dispatcher_header = kernel_file(kSm90Fp8Gemm1d2d.bundle_header),
+                                  .deepgemm_layout_cubin = deepgemm_layout_cubin()};
   const std::vector<report::BundleFile> files = report::export_bundle(table, kernels, build);
   for (const report::BundleFile& file : files) (void)out.write(file.path, file.contents);
   out.commit();

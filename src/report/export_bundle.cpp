@@ -131,6 +131,9 @@ Json bundle_manifest(const TuningTable& table, const std::vector<BundleKernel>& 
                                        kSm90Fp8Gemm1d2d.bundle_header, kSm90Fp8Gemm1d2d.launch_header,
                                        "gemmtune_params.h"})},
               {"kernels", std::move(kernel_list)},
+              // The C library's conversion of DeepGEMM's contiguous layout (null: not bundled).
+              {"deepgemm_layout_cubin",
+               build.deepgemm_layout_cubin.empty() ? Json() : Json(kDeepgemmLayoutCubin)},
               {"entries", std::move(entry_list)},
               {"grouped_selection_rule", kGroupedSelectionRule},
               {"grouped_entries", std::move(grouped_list)}};
@@ -156,6 +159,10 @@ std::vector<BundleFile> export_bundle(const TuningTable& table, const std::vecto
   };
   for (const BundleKernel& k : kernels) {
     files.push_back({cubin_path(k.config), std::string(k.cubin.begin(), k.cubin.end())});
+  }
+  if (!build.deepgemm_layout_cubin.empty()) {
+    files.push_back({kDeepgemmLayoutCubin, std::string(build.deepgemm_layout_cubin.begin(),
+                                                       build.deepgemm_layout_cubin.end())});
   }
   // What a Python or C caller builds the bundle's shared library from, and the Python module
   // (src/report/README.md "From Python").

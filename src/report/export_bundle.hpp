@@ -44,7 +44,15 @@ struct BundleBuild {
   std::string params_header;      ///< kernels/gemmtune_params.h
   std::string launch_header;      ///< kernels/sm90_fp8_gemm_1d2d_launch.h
   std::string dispatcher_header;  ///< kernels/sm90_fp8_gemm_1d2d_bundle.h
+  /// The compiled kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh (kDeepgemmLayoutCubin): the
+  /// C library's one-launch conversion of DeepGEMM's contiguous layout; none: not in the bundle.
+  std::vector<char> deepgemm_layout_cubin;
 };
+
+/// Where a bundle keeps the DeepGEMM-layout conversion's cubin (BundleBuild::deepgemm_layout_cubin),
+/// and that kernel's symbol.
+inline constexpr const char* kDeepgemmLayoutCubin = "cubins/deepgemm_layout.cubin";
+inline constexpr const char* kDeepgemmLayoutSymbol = "gemmtune_deepgemm_contiguous_layout";
 
 /// One file of the bundle folder, its path relative to the folder.
 struct BundleFile {

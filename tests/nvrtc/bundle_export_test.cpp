@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "jit/compiler.hpp"
 #include "jit/fnv1a.hpp"
+#include "jit/kernel_cache.hpp"
 #include "report/export.hpp"
 #include "report/export_bundle.hpp"
 #include "runtime/launch_facts.hpp"
@@ -256,11 +258,29 @@ TEST_F(ExportedDsv3Quick, ManifestListsEveryKernelWithItsCubinsHash) {
     EXPECT_EQ(k.at("smem_bytes"), launch_facts(configs[i]).smem_bytes);
     EXPECT_EQ(k.at("spill_bytes"), 0) << k.dump();
   }
-  EXPECT_EQ(test::count_children_with_prefix(bundle() / "cubins", ""), static_cast<int>(configs.size()));
+  // The kernels' cubins and the DeepGEMM-layout conversion's.
+  EXPECT_EQ(test::count_children_with_prefix(bundle() / "cubins", ""), static_cast<int>(configs.size()) + 1);
   for (const char* header : {"gemmtune_params.h", "sm90_fp8_gemm_1d2d_launch.h", "sm90_fp8_gemm_1d2d_bundle.h"}) {
     EXPECT_EQ(test::read_bytes(bundle() / header),
               test::read_bytes(fs::path(GEMMTUNE_KERNEL_DIR) / header)) << header;
   }
+}
+
+// The C library's one-launch conversion of DeepGEMM's contiguous layout travels with the bundle:
+// NVRTC-clean, no spills, its symbol in the cubin the manifest names.
+TEST_F(ExportedDsv3Quick, CarriesTheDeepgemmLayoutConversion) {
+  ASSERT_EQ(export_result_->exit_code, 0) << export_result_->output;
+  const nlohmann::json m = nlohmann::json::parse(test::read_bytes(bundle() / "manifest.json"));
+  ASSERT_EQ(m.at("deepgemm_layout_cubin"), report::kDeepgemmLayoutCubin);
+  const std::string cubin = test::read_bytes(bundle() / report::kDeepgemmLayoutCubin);
+  EXPECT_EQ(cubin.rfind("\x7f" "ELF", 0), 0u);
+  EXPECT_NE(cubin.find(report::kDeepgemmLayoutSymbol), std::string::npos);
+  const jit::CompileResult r = jit::compile(
+      jit::CompileRequest{.kernel_name = report::kDeepgemmLayoutSymbol,
+                          .source = "#include \"sm90_fp8_gemm_1d2d_deepgemm_layout.cuh\"\n"},
+      jit::KernelCache{});
+  ASSERT_TRUE(r.ok) << r.log;
+  EXPECT_EQ(r.ptxas.spill_store_bytes + r.ptxas.spill_load_bytes, 0) << r.log;
 }
 
 TEST_F(ExportedDsv3Quick, SelectsEveryTunedShapesOwnConfig) {

@@ -133,9 +133,10 @@ class FakeLibrary:
     dense (n, k) pairs in `dense` and the grouped (layout, groups, n, k) in `grouped`, and records
     every GEMM call's arguments."""
 
-    def __init__(self, configs, dense=(), grouped=(), workspace_bytes=0):
+    def __init__(self, configs, dense=(), grouped=(), workspace_bytes=0, layout_kernel=False):
         self.configs, self.dense, self.grouped = configs, set(dense), set(grouped)
         self.workspace = workspace_bytes
+        self.layout_kernel = layout_kernel
         self.calls = []
         self.grouped_selects = []
 
@@ -179,6 +180,16 @@ class FakeLibrary:
 
     def gemmtune_bundle_gemm_grouped_masked(self, *args):
         self.calls.append(("masked", args[0].value) + args[1:])
+        return 0
+
+    def gemmtune_bundle_has_deepgemm_layout(self, handle):
+        return 1 if self.layout_kernel else 0
+
+    def gemmtune_bundle_deepgemm_contiguous_scratch_bytes(self, groups, m, k):
+        return 256 + (k + 127) // 128 * (m + 3) // 4 * 4 * 4
+
+    def gemmtune_bundle_gemm_grouped_contiguous_deepgemm(self, *args):
+        self.calls.append(("contiguous_deepgemm", args[0].value) + args[1:])
         return 0
 
 
@@ -366,6 +377,34 @@ class GroupedCallTest(unittest.TestCase):
             bundle.m_grouped_fp8_gemm_nt_masked(
                 (fp8((g, max_m, k)), sfa), (fp8((g, n, k)), scales((g, 1, 2))),
                 Tensor.of(lambda i: 0, (g, max_m, n), BF16), masked_m, 0)
+
+    def test_contiguous_deepgemm_layout_is_one_library_call_with_the_conversion_kernel(self):
+        # A bundle with the conversion kernel: m_indices and a K-major sfa go to the library as
+        # they are (no PyTorch op, no copy: the kernel converts both into the scratch), sfb with
+        # ceil(k/128) % 4 == 0 untouched; an sfa already MN-major passes with row stride 0.
+        g, m, n, k = 2, 8, 128, 512
+        lib = FakeLibrary([CONFIG], grouped={(1, g, n, k)}, layout_kernel=True)
+        bundle = bundle_with(lib)
+        a, sa, b, sb = fp8((m, k)), scales((m, 4)), fp8((g, n, k)), scales((g, 1, 4))
+        m_indices = Tensor.of(lambda i: 0 if i[0] < 4 else 1, (m,), I32)
+        d = Tensor.of(lambda i: 0, (m, n), BF16)
+        bundle.m_grouped_fp8_gemm_nt_contiguous((a, sa), (b, sb), d, m_indices, stream=7)
+        self.assertEqual(len(lib.calls), 1)
+        call = lib.calls[0]
+        self.assertEqual(call[:6], ("contiguous_deepgemm", 1000, g, m, n, k))
+        self.assertEqual(call[6:13], (m_indices.data_ptr(), a.data_ptr(), sa.data_ptr(), 4,
+                                      b.data_ptr(), sb.data_ptr(), d.data_ptr()))
+        scratch_bytes = lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k)
+        self.assertEqual(call[14], scratch_bytes)
+        self.assertEqual(len(Storage.at(call[13]).values), scratch_bytes)
+        self.assertEqual(call[15], 7)
+        mn_major = gt.to_gemmtune_sfa(sa)
+        bundle.m_grouped_fp8_gemm_nt_contiguous((a, mn_major), (b, sb), d, m_indices)
+        self.assertEqual(lib.calls[1][8:10], (mn_major.data_ptr(), 0))
+        with self.assertRaisesRegex(ValueError, r"sfa: shape \(8, 3\)"):
+            bundle.m_grouped_fp8_gemm_nt_contiguous((a, scales((m, 3))), (b, sb), d, m_indices)
+        # Without the kernel (a bundle exported before it), the PyTorch conversion serves.
+        self.assertFalse(bundle_with(FakeLibrary([CONFIG]))._layout_kernel.get(0))
 
     def test_contiguous_gemmtune_layout_takes_offsets_without_copies(self):
         g, m, n, k = 2, 8, 128, 128

@@ -20,8 +20,11 @@ What a DeepGEMM layout costs: a scale tensor already in the kernels' layout pass
 sfb when ceil(k/128) % 4 == 0). Any other sfa or sfb is copied into that layout: one small
 allocation from PyTorch's caching allocator and one copy kernel per call (m x ceil(k/128)
 floats for sfa). to_gemmtune_sfa / to_gemmtune_sfb convert once (e.g. weight scales at load).
-m_indices becomes offsets with four small device ops per call, no synchronisation; the -1 rows
-after a group are computed with that group's weights and written to d (DeepGEMM leaves them).
+m_indices becomes offsets, and a K-major sfa the MN-major layout, in one kernel the bundle's
+library launches before the GEMM (a bundle exported without it: four small PyTorch ops for the
+offsets, one copy for sfa), with one scratch allocation per call and no synchronisation; the -1
+rows after a group are computed with that group's weights and written to d (DeepGEMM leaves
+them).
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
 synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is allocated and
@@ -52,7 +55,7 @@ __all__ = [
     "m_grouped_fp8_gemm_nt_masked", "to_gemmtune_sfa", "to_gemmtune_sfb", "group_offsets",
 ]
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 LIBRARY_NAME = "libgemmtune_bundle.so"
 
 _E4M3 = "torch.float8_e4m3fn"
@@ -249,6 +252,13 @@ def _declare(lib):
                                                             p, p]),
         "gemmtune_bundle_gemm_grouped_masked": (c_int, [p, i64, i64, i64, i64, i64, p, p, p, p,
                                                         p, p, p]),
+        "gemmtune_bundle_has_deepgemm_layout": (c_int, [p]),
+        "gemmtune_bundle_deepgemm_contiguous_scratch_bytes": (size_t, [i64, i64, i64]),
+        "gemmtune_bundle_deepgemm_contiguous_layout": (c_int, [p, i64, i64, i64, p, p, i64, p,
+                                                                size_t, p]),
+        "gemmtune_bundle_gemm_grouped_contiguous_deepgemm": (c_int, [p, i64, i64, i64, i64, p, p,
+                                                                     p, i64, p, p, p, p, size_t,
+                                                                     p]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -324,6 +334,7 @@ class Bundle:
                                   "load again, or rerun build.sh")
         self._lock = threading.Lock()
         self._handles = {}     # device index -> handle
+        self._layout_kernel = {}  # device index -> the library converts DeepGEMM's layout
         self._workspaces = {}  # (device, stream) -> zeroed split-K workspace tensor
         self._shapes = {}      # (device, m, n, k) -> workspace bytes, or None when not covered
         self._fallback = None
@@ -348,6 +359,8 @@ class Bundle:
             handle = self._handles.get(device)
             if handle is None:
                 handle = self._create(device)
+                self._layout_kernel[device] = bool(
+                    self._lib.gemmtune_bundle_has_deepgemm_layout(handle))
                 self._handles[device] = handle
         return handle
 
@@ -548,6 +561,9 @@ class Bundle:
                                      {"recipe": recipe, "compiled_dims": compiled_dims,
                                       "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
         kb4 = _round_up(kb, 4)
+        if copy and self._layout_kernel.get(device):
+            return self._contiguous_deepgemm(handle, device, g, m, n, k, a_t, sfa, b_t, sfb, d,
+                                             m_indices, stream)
         if copy:
             _check_shape("sfb", sfb, (g, nb, kb))
             _check_shape("m_indices", m_indices, (m,))
@@ -561,6 +577,37 @@ class Bundle:
         status = self._lib.gemmtune_bundle_gemm_grouped_contiguous(
             handle, g, m, n, k, offsets.data_ptr(), a_t.data_ptr(), sfa.data_ptr(),
             b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), _current_stream(device, stream))
+        if status != 0:
+            self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
+                               f"{g} groups of {n} x {k}, {m} rows")
+        return None
+
+    def _contiguous_deepgemm(self, handle, device, g, m, n, k, a_t, sfa, b_t, sfb, d, m_indices,
+                             stream):
+        """The contiguous call in DeepGEMM's layout through the library's conversion kernel: one
+        scratch allocation, then one library call that launches the conversion (offsets from
+        m_indices; sfa to MN-major unless it already is) and the GEMM."""
+        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
+        _check_shape("sfb", sfb, (g, nb, kb))
+        _check_shape("m_indices", m_indices, (m,))
+        _check_shape("sfa", sfa, (m, kb))
+        if _strides_match(sfa, _sfa_strides(m)):
+            row_stride = 0  # already the kernels' layout (DeepGEMM's TMA-aligned sfa)
+        elif sfa.stride()[1] == 1 or kb == 1:
+            row_stride = max(sfa.stride()[0], kb)  # K-major rows: the kernel transposes them
+        else:
+            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
+            row_stride = 0
+        kb4 = _round_up(kb, 4)
+        sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+        scratch_bytes = self._lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k)
+        # NOTE: a's dtype is one byte wide, so its new_empty is a byte buffer on a's device and
+        # stream, from PyTorch's caching allocator (no synchronisation, graph-capturable).
+        scratch = a_t.new_empty((scratch_bytes,))
+        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
+            handle, g, m, n, k, m_indices.data_ptr(), a_t.data_ptr(), sfa.data_ptr(), row_stride,
+            b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), scratch.data_ptr(), scratch_bytes,
+            _current_stream(device, stream))
         if status != 0:
             self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
                                f"{g} groups of {n} x {k}, {m} rows")

@@ -4,6 +4,7 @@
 
 #include <cuda.h>
 
+#include <cstdio>
 #include <new>
 
 #include "gemmtune_bundle.h"
@@ -12,11 +13,47 @@ struct gemmtune_bundle_handle {
   CUdevice device = 0;
   CUcontext context = nullptr;  ///< the device's primary context, retained
   gemmtune_bundle::Bundle bundle;
+  /// The DeepGEMM-layout conversion (cubins/deepgemm_layout.cubin); null when not bundled.
+  CUmodule layout_module = nullptr;
+  CUfunction layout_function = nullptr;
 };
 
 namespace {
 
 namespace launch = gemmtune::sm90_fp8_gemm_1d2d;
+
+/// Threads per block and rows per transpose block of the conversion kernel
+/// (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh kThreads, kTileRows).
+constexpr unsigned kLayoutThreads = 256;
+constexpr int64_t kLayoutTileRows = 64;
+/// Transpose blocks at most: they loop over the tiles beyond.
+constexpr int64_t kLayoutMaxTileBlocks = 1024;
+/// Where the MN-major sA starts in the scratch: after the offsets, 256-byte aligned (the sA
+/// tensor map needs 16).
+constexpr size_t kLayoutScratchAlignBytes = 256;
+
+[[nodiscard]] size_t layout_offsets_bytes(int64_t groups) {
+  const size_t bytes = static_cast<size_t>(groups + 1) * sizeof(int32_t);
+  return (bytes + kLayoutScratchAlignBytes - 1) / kLayoutScratchAlignBytes * kLayoutScratchAlignBytes;
+}
+
+/// Loads `dir`/cubins/deepgemm_layout.cubin when the bundle has it; a bundle without it (or one
+/// whose conversion cannot load) keeps the PyTorch conversion of the Python module.
+void load_layout(const char* dir, gemmtune_bundle_handle* h) {
+  char path[4096];
+  const int length = std::snprintf(path, sizeof(path), "%s/cubins/deepgemm_layout.cubin", dir);
+  if (length < 0 || length >= static_cast<int>(sizeof(path))) return;
+  if (cuModuleLoad(&h->layout_module, path) != CUDA_SUCCESS) {
+    h->layout_module = nullptr;
+    return;
+  }
+  if (cuModuleGetFunction(&h->layout_function, h->layout_module,
+                          "gemmtune_deepgemm_contiguous_layout") != CUDA_SUCCESS) {
+    static_cast<void>(cuModuleUnload(h->layout_module));
+    h->layout_module = nullptr;
+    h->layout_function = nullptr;
+  }
+}
 
 /// Makes `context` current for the scope when it is not already (the common case under the CUDA
 /// runtime, whose threads use the primary context), restoring the caller's context afterwards.
@@ -101,6 +138,7 @@ int gemmtune_bundle_create(const char* dir, int device, gemmtune_bundle_handle**
     const ScopedContext scope(h->context);
     status = scope.status();
     if (status == CUDA_SUCCESS) status = h->bundle.load_dir(dir);
+    if (status == CUDA_SUCCESS) load_layout(dir, h);
   }
   if (status != CUDA_SUCCESS) {
     gemmtune_bundle_destroy(h);
@@ -116,6 +154,7 @@ void gemmtune_bundle_destroy(gemmtune_bundle_handle* handle) {
     {
       const ScopedContext scope(handle->context);
       handle->bundle.unload();
+      if (handle->layout_module != nullptr) static_cast<void>(cuModuleUnload(handle->layout_module));
     }
     static_cast<void>(cuDevicePrimaryCtxRelease(handle->device));
   }
@@ -162,6 +201,66 @@ int gemmtune_bundle_gemm_grouped_contiguous(const gemmtune_bundle_handle* handle
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   return handle->bundle.gemm_grouped_contiguous(groups, m, n, k, offsets, a, sa, b, sb, d,
                                                 static_cast<CUstream>(stream));
+}
+
+int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle) {
+  return handle != nullptr && handle->layout_function != nullptr ? 1 : 0;
+}
+
+size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups, int64_t m, int64_t k) {
+  if (groups < 1 || m < 0 || k < 1) return 0;
+  const int64_t k_blocks = (k + 127) / 128, rows = (m + 3) / 4 * 4;
+  return layout_offsets_bytes(groups) + static_cast<size_t>(k_blocks * rows) * sizeof(float);
+}
+
+int gemmtune_bundle_deepgemm_contiguous_layout(const gemmtune_bundle_handle* handle,
+                                                int64_t groups, int64_t m, int64_t k,
+                                                const int32_t* m_indices, const float* sfa,
+                                                int64_t sfa_row_stride, void* scratch,
+                                                size_t scratch_bytes, void* stream) {
+  if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  if (handle->layout_function == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
+  const int64_t k_blocks = (k + 127) / 128;
+  if (groups < 1 || groups > INT32_MAX || m < 0 || m > INT32_MAX || k < 1 ||
+      m_indices == nullptr || sfa_row_stride < 0 || (sfa_row_stride > 0 && sfa == nullptr) ||
+      (sfa_row_stride > 0 && sfa_row_stride < k_blocks) || scratch == nullptr ||
+      scratch_bytes < gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, m, k)) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  auto* offsets = static_cast<int32_t*>(scratch);
+  float* sa = reinterpret_cast<float*>(static_cast<char*>(scratch) + layout_offsets_bytes(groups));
+  const float* source = sfa_row_stride > 0 ? sfa : nullptr;
+  int rows = static_cast<int>(m), group_count = static_cast<int>(groups);
+  int kb = static_cast<int>(k_blocks), row_stride = static_cast<int>(sfa_row_stride);
+  int mn_stride = static_cast<int>((m + 3) / 4 * 4);
+  void* params[] = {&m_indices, &rows, &group_count, &offsets, &source, &kb, &row_stride, &sa,
+                    &mn_stride};
+  int64_t tile_blocks = source != nullptr ? (m + kLayoutTileRows - 1) / kLayoutTileRows : 0;
+  if (tile_blocks > kLayoutMaxTileBlocks) tile_blocks = kLayoutMaxTileBlocks;
+  return cuLaunchKernel(handle->layout_function, static_cast<unsigned>(1 + tile_blocks), 1, 1,
+                        kLayoutThreads, 1, 1, 0, static_cast<CUstream>(stream), params, nullptr);
+}
+
+int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t n, int64_t k,
+    const int32_t* m_indices, const void* a, const float* sfa, int64_t sfa_row_stride,
+    const void* b, const float* sb, void* d, void* scratch, size_t scratch_bytes, void* stream) {
+  if (sfa == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  if (m == 0 && handle != nullptr) return CUDA_SUCCESS;  // every group empty: D has no rows
+  const CUresult status = static_cast<CUresult>(gemmtune_bundle_deepgemm_contiguous_layout(
+      handle, groups, m, k, m_indices, sfa, sfa_row_stride, scratch, scratch_bytes, stream));
+  if (status != CUDA_SUCCESS) return status;
+  const float* sa = sfa_row_stride > 0
+                        ? reinterpret_cast<const float*>(static_cast<const char*>(scratch) +
+                                                         layout_offsets_bytes(groups))
+                        : sfa;
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  return handle->bundle.gemm_grouped_contiguous(groups, m, n, k,
+                                                static_cast<const int32_t*>(scratch), a, sa, b,
+                                                sb, d, static_cast<CUstream>(stream));
 }
 
 int gemmtune_bundle_gemm_grouped_masked(const gemmtune_bundle_handle* handle, int64_t groups,

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /** The version of this ABI; a caller checks it before anything else. */
-#define GEMMTUNE_BUNDLE_ABI_VERSION 1
+#define GEMMTUNE_BUNDLE_ABI_VERSION 2
 
 typedef struct gemmtune_bundle_handle gemmtune_bundle_handle;
 
@@ -89,6 +89,40 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t n, int64_t k,
     const int32_t* offsets, const void* a, const float* sa, const void* b, const float* sb,
     void* d, void* stream);
+
+/** Whether the bundle carries the DeepGEMM-layout conversion kernel (cubins/deepgemm_layout.cubin,
+ * loaded by gemmtune_bundle_create): 1 yes, 0 no (not a CUresult). */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle);
+
+/** Bytes of device scratch gemmtune_bundle_gemm_grouped_contiguous_deepgemm needs for `groups`
+ * groups, m rows and K = k: the offsets (groups + 1 int32, rounded up to 256 bytes), then the
+ * MN-major sA [ceil(k/128)][roundup(m, 4)] floats (not a CUresult). */
+GEMMTUNE_BUNDLE_API size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups,
+                                                                            int64_t m, int64_t k);
+
+/** The conversion alone (one launch on `stream`): offsets [groups + 1] int32 at the start of
+ * `scratch`, and, when sfa_row_stride > 0, the MN-major sA after them
+ * (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. A caller whose GEMMs share one
+ * m_indices (gate_up and down of one MoE layer) converts once and calls
+ * gemmtune_bundle_gemm_grouped_contiguous with the offsets. */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t k,
+    const int32_t* m_indices, const float* sfa, int64_t sfa_row_stride, void* scratch,
+    size_t scratch_bytes, void* stream);
+
+/** gemmtune_bundle_gemm_grouped_contiguous from DeepGEMM's contiguous layout, in two launches on
+ * `stream`: the conversion kernel turns m_indices (int32 [m] on the device, the group of each
+ * row, -1 for padding; group g owns its first row to the next group's first row) into offsets
+ * in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
+ * sfa_row_stride floats) into the kernels' MN-major layout in `scratch`; sfa_row_stride 0 takes
+ * sfa as the kernels' layout already. Then the GEMM. No allocation, no synchronisation: the
+ * call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
+ * conversion kernel; CUDA_ERROR_INVALID_VALUE for scratch smaller than
+ * gemmtune_bundle_deepgemm_contiguous_scratch_bytes. */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t n, int64_t k,
+    const int32_t* m_indices, const void* a, const float* sfa, int64_t sfa_row_stride,
+    const void* b, const float* sb, void* d, void* scratch, size_t scratch_bytes, void* stream);
 
 /** Bundle::gemm_grouped_masked: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
  * [groups * max_m][k], sA and D; masked_m is int32 on the device; expected_m steers the

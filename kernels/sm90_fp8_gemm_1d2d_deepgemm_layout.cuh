@@ -1,0 +1,115 @@
+// sm90_fp8_gemm_1d2d_deepgemm_layout.cuh: DeepGEMM's contiguous grouped layout to the family's,
+// in one launch before the GEMM (the bundle's C library, src/report/README.md "From Python").
+//
+// Why a kernel: done with PyTorch ops, the conversion was six launches on the host (a running
+// maximum, a clamp, an arange and a searchsorted for the offsets; an allocation and a copy for
+// the scales), 60-90 host µs a call that a single call leaves the GPU idle for
+// (results/h200-python/contiguous_conversion.md). One launch costs a few µs.
+//
+// Block 0 turns per-row group indices into offsets; the other blocks transpose the activation
+// scales from K-major [rows, k_blocks] to the MN-major [k_blocks, stride] the kernels' sA tensor
+// map reads. NVRTC-clean: no CUDA header.
+#pragma once
+
+namespace gemmtune_deepgemm_layout {
+
+/// Threads of every block; block 0 scans kRowsPerThread rows per thread and pass.
+constexpr int kThreads = 256;
+constexpr int kRowsPerThread = 16;
+/// Rows of one transpose tile, and the most k-blocks it stages at once.
+constexpr int kTileRows = 64;
+constexpr int kTileKBlocks = 64;
+
+/// The largest value of `v` over the block's threads before this one (-1 for thread 0), and the
+/// largest of all in `*total`.
+__device__ __forceinline__ int exclusive_max(int v, int* total) {
+  __shared__ int warp_max[kThreads / 32];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  int inclusive = v;
+  for (int d = 1; d < 32; d *= 2) {
+    const int other = __shfl_up_sync(0xffffffffu, inclusive, d);
+    if (lane >= d) inclusive = max(inclusive, other);
+  }
+  if (lane == 31) warp_max[warp] = inclusive;
+  __syncthreads();
+  int before_warp = -1, all = -1;
+  for (int w = 0; w < kThreads / 32; ++w) {
+    if (w < warp) before_warp = max(before_warp, warp_max[w]);
+    all = max(all, warp_max[w]);
+  }
+  int exclusive = __shfl_up_sync(0xffffffffu, inclusive, 1);
+  if (lane == 0) exclusive = -1;
+  __syncthreads();  // warp_max is read by every thread before the next call writes it
+  *total = all;
+  return max(before_warp, exclusive);
+}
+
+/// offsets[g] = the first row whose owner is >= g, where a row's owner is the largest group
+/// index at or before it, floored at 0 (so -1 rows belong to the group before them, leading ones
+/// to group 0); rows when no row reaches g. This is gemmtune_bundle.group_offsets, exact for any
+/// input: the owners never decrease, so each g is written once, by the row where the owner
+/// passes it. Indices >= groups count as groups - 1 (no write out of bounds).
+__device__ __forceinline__ void contiguous_offsets(const int* m_indices, int rows, int groups,
+                                                   int* offsets) {
+  if (threadIdx.x == 0) offsets[0] = 0;
+  int owner_before = 0;  // the owner of the row before the pass (0 before row 0)
+  for (int base = 0; base < rows; base += kThreads * kRowsPerThread) {
+    const int first = base + threadIdx.x * kRowsPerThread;
+    int local = -1;
+    for (int i = 0; i < kRowsPerThread && first + i < rows; ++i) {
+      local = max(local, min(m_indices[first + i], groups - 1));
+    }
+    int pass_max = -1;
+    int owner = max(owner_before, max(exclusive_max(local, &pass_max), 0));
+    for (int i = 0; i < kRowsPerThread && first + i < rows; ++i) {
+      const int next = max(owner, min(m_indices[first + i], groups - 1));
+      for (int g = owner + 1; g <= next; ++g) offsets[g] = first + i;
+      owner = next;
+    }
+    owner_before = max(owner_before, pass_max);
+  }
+  for (int g = owner_before + 1 + static_cast<int>(threadIdx.x); g <= groups; g += kThreads) {
+    offsets[g] = rows;
+  }
+}
+
+/// One tile of kTileRows rows: sfa[r * row_stride + kb] to sfa_mn[kb * mn_stride + r], staged in
+/// shared memory so both the reads (along k-blocks) and the writes (along rows) are coalesced.
+__device__ __forceinline__ void transpose_tile(const float* sfa, int rows, int k_blocks,
+                                               int row_stride, float* sfa_mn, int mn_stride,
+                                               int row0) {
+  __shared__ float tile[kTileRows][kTileKBlocks + 1];
+  for (int kb0 = 0; kb0 < k_blocks; kb0 += kTileKBlocks) {
+    const int width = min(kTileKBlocks, k_blocks - kb0);
+    for (int i = threadIdx.x; i < kTileRows * width; i += kThreads) {
+      const int r = i / width, kb = i % width;
+      if (row0 + r < rows) tile[r][kb] = sfa[static_cast<long long>(row0 + r) * row_stride + kb0 + kb];
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < kTileRows * width; i += kThreads) {
+      const int kb = i / kTileRows, r = i % kTileRows;
+      if (row0 + r < rows) sfa_mn[static_cast<long long>(kb0 + kb) * mn_stride + row0 + r] = tile[r][kb];
+    }
+    __syncthreads();
+  }
+}
+
+}  // namespace gemmtune_deepgemm_layout
+
+/// Grid: 1 + any number of blocks of kThreads threads. Block 0 writes offsets [groups + 1] from
+/// m_indices [rows]; blocks 1.. transpose sfa (skipped when sfa is null) tile by tile.
+extern "C" __global__ void __launch_bounds__(gemmtune_deepgemm_layout::kThreads)
+    gemmtune_deepgemm_contiguous_layout(const int* m_indices, int rows, int groups, int* offsets,
+                                        const float* sfa, int k_blocks, int sfa_row_stride,
+                                        float* sfa_mn, int sfa_mn_stride) {
+  namespace dl = gemmtune_deepgemm_layout;
+  if (blockIdx.x == 0) {
+    dl::contiguous_offsets(m_indices, rows, groups, offsets);
+    return;
+  }
+  if (sfa == nullptr) return;
+  for (int row0 = (blockIdx.x - 1) * dl::kTileRows; row0 < rows;
+       row0 += (gridDim.x - 1) * dl::kTileRows) {
+    dl::transpose_tile(sfa, rows, k_blocks, sfa_row_stride, sfa_mn, sfa_mn_stride, row0);
+  }
+}
