@@ -1,5 +1,6 @@
-// sm90_fp8_gemm_1d2d_deepgemm_layout.cuh: DeepGEMM's contiguous grouped layout to the family's,
-// in one launch before the GEMM (the bundle's C library, src/report/README.md "From Python").
+// sm90_fp8_gemm_1d2d_deepgemm_layout.cuh: DeepGEMM's argument layouts to the family's, in one
+// launch before the GEMM (the bundle's C library, src/report/README.md "From Python"): the
+// contiguous layout's per-row group indices, and the activation scales of every call.
 //
 // Why a kernel: done with PyTorch ops, the conversion was six launches on the host (a running
 // maximum, a clamp, an arange and a searchsorted for the offsets; an allocation and a copy for
@@ -97,14 +98,15 @@ __device__ __forceinline__ void transpose_tile(const float* sfa, int rows, int k
 }  // namespace gemmtune_deepgemm_layout
 
 /// Grid: 1 + any number of blocks of kThreads threads. Block 0 writes offsets [groups + 1] from
-/// m_indices [rows]; blocks 1.. transpose sfa (skipped when sfa is null) tile by tile.
+/// m_indices [rows] (none when m_indices is null: dense and masked calls); blocks 1.. transpose
+/// sfa (skipped when sfa is null) tile by tile.
 extern "C" __global__ void __launch_bounds__(gemmtune_deepgemm_layout::kThreads)
     gemmtune_deepgemm_contiguous_layout(const int* m_indices, int rows, int groups, int* offsets,
                                         const float* sfa, int k_blocks, int sfa_row_stride,
                                         float* sfa_mn, int sfa_mn_stride) {
   namespace dl = gemmtune_deepgemm_layout;
   if (blockIdx.x == 0) {
-    dl::contiguous_offsets(m_indices, rows, groups, offsets);
+    if (m_indices != nullptr) dl::contiguous_offsets(m_indices, rows, groups, offsets);
     return;
   }
   if (sfa == nullptr) return;

@@ -192,6 +192,17 @@ class FakeLibrary:
         self.calls.append(("contiguous_deepgemm", args[0].value) + args[1:])
         return 0
 
+    def gemmtune_bundle_deepgemm_scratch_bytes(self, m, k):
+        return self.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(0, m, k)
+
+    def gemmtune_bundle_gemm_deepgemm(self, *args):
+        self.calls.append(("gemm_deepgemm", args[0].value) + args[1:])
+        return 0
+
+    def gemmtune_bundle_gemm_grouped_masked_deepgemm(self, *args):
+        self.calls.append(("masked_deepgemm", args[0].value) + args[1:])
+        return 0
+
 
 CONFIG = "bm64_bn128_s6_mc0_sm132_rN8_sk1"
 
@@ -405,6 +416,47 @@ class GroupedCallTest(unittest.TestCase):
             bundle.m_grouped_fp8_gemm_nt_contiguous((a, scales((m, 3))), (b, sb), d, m_indices)
         # Without the kernel (a bundle exported before it), the PyTorch conversion serves.
         self.assertFalse(bundle_with(FakeLibrary([CONFIG]))._layout_kernel.get(0))
+
+    def test_dense_and_masked_deepgemm_sfa_go_to_the_conversion_kernel(self):
+        # With the conversion kernel a K-major sfa is passed as it is, with its row stride; an
+        # sfa already MN-major takes the plain call; a layout the kernel cannot read is copied.
+        m, n, k = 6, 256, 384
+        lib = FakeLibrary([CONFIG], dense={(n, k)}, grouped={(2, 2, 128, 256)}, layout_kernel=True)
+        bundle = bundle_with(lib)
+        a, sa, b, sb = fp8((m, k)), scales((m, 3)), fp8((n, k)), scales((2, 3))
+        d = Tensor.of(lambda i: 0, (m, n), BF16)
+        bundle.fp8_gemm_nt((a, sa), (b, sb), d)
+        call = lib.calls[-1]
+        self.assertEqual(call[:5], ("gemm_deepgemm", 1000, m, n, k))
+        self.assertEqual(call[5:8], (a.data_ptr(), sa.data_ptr(), 3))
+        self.assertEqual(read(call[9], 8)[4:7], [sb[(1, j)] for j in range(3)])  # rows padded to 4
+        self.assertEqual(call[14], lib.gemmtune_bundle_deepgemm_scratch_bytes(m, k))
+        bundle.fp8_gemm_nt((a, gt.to_gemmtune_sfa(sa)), (b, sb), d)
+        self.assertEqual(lib.calls[-1][0], "gemm")
+        bundle.fp8_gemm_nt((a, sa.permute(1, 0).permute(1, 0)), (b, sb), d)
+        self.assertEqual(lib.calls[-1][0], "gemm_deepgemm")
+        column_major = scales((3, m)).permute(1, 0)  # [m, kb] with strides (1, m): copied
+        bundle.fp8_gemm_nt((a, column_major), (b, sb), d)
+        self.assertEqual(lib.calls[-1][0], "gemm")
+        g, max_m, n2, k2 = 2, 3, 128, 256
+        sfa = scales((g, max_m, 2))
+        masked_m = Tensor.of(lambda i: 3, (g,), I32)
+        bundle.m_grouped_fp8_gemm_nt_masked(
+            (fp8((g, max_m, k2)), sfa), (fp8((g, n2, k2)), scales((g, 1, 2))),
+            Tensor.of(lambda i: 0, (g, max_m, n2), BF16), masked_m, 2)
+        call = lib.calls[-1]
+        self.assertEqual(call[:7], ("masked_deepgemm", 1000, g, max_m, 2, n2, k2))
+        self.assertEqual(call[9:11], (sfa.data_ptr(), 2))
+        self.assertEqual(call[15], lib.gemmtune_bundle_deepgemm_scratch_bytes(g * max_m, k2))
+
+    def test_k_major_row_stride_of_evenly_spaced_rows(self):
+        self.assertEqual(gt._k_major_row_stride(scales((5, 3))), 3)
+        self.assertEqual(gt._k_major_row_stride(scales((2, 4, 3))), 3)
+        self.assertEqual(gt._k_major_row_stride(scales((5, 8)).as_strided((5, 3), (8, 1))), 8)
+        self.assertEqual(gt._k_major_row_stride(scales((1, 3))), 3)
+        self.assertIsNone(gt._k_major_row_stride(scales((3, 5)).permute(1, 0)))
+        gapped = scales((2, 5, 3)).as_strided((2, 4, 3), (15, 3, 1))  # groups 15 apart, rows 3
+        self.assertIsNone(gt._k_major_row_stride(gapped))
 
     def test_contiguous_gemmtune_layout_takes_offsets_without_copies(self):
         g, m, n, k = 2, 8, 128, 128

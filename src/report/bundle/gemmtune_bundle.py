@@ -20,11 +20,11 @@ What a DeepGEMM layout costs: a scale tensor already in the kernels' layout pass
 sfb when ceil(k/128) % 4 == 0). Any other sfa or sfb is copied into that layout: one small
 allocation from PyTorch's caching allocator and one copy kernel per call (m x ceil(k/128)
 floats for sfa). to_gemmtune_sfa / to_gemmtune_sfb convert once (e.g. weight scales at load).
-m_indices becomes offsets, and a K-major sfa the MN-major layout, in one kernel the bundle's
-library launches before the GEMM (a bundle exported without it: four small PyTorch ops for the
-offsets, one copy for sfa), with one scratch allocation per call and no synchronisation; the -1
-rows after a group are computed with that group's weights and written to d (DeepGEMM leaves
-them).
+m_indices becomes offsets, and a K-major sfa (every call's) the MN-major layout, in one kernel
+the bundle's library launches before the GEMM (a bundle exported without it: four small PyTorch
+ops for the offsets, one copy for sfa), with one scratch allocation per call and no
+synchronisation; the -1 rows after a group are computed with that group's weights and written to
+d (DeepGEMM leaves them).
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
 synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is allocated and
@@ -174,6 +174,28 @@ def _sfa_strides(m_rows):
     return (1, _round_up(m_rows, 4))
 
 
+def _k_major_row_stride(sfa):
+    """The row stride (floats) of an sfa [..., rows, kb] whose rows are K-major and evenly spaced
+    (DeepGEMM's [m, kb] or [g, max_m, kb]): what the bundle library's conversion kernel reads;
+    None for any other layout (copied by PyTorch instead)."""
+    shape, strides = tuple(sfa.shape), tuple(sfa.stride())
+    kb = shape[-1]
+    if kb > 1 and strides[-1] != 1:
+        return None
+    row_stride = None  # the stride between consecutive rows of the flattened leading dimensions
+    for size, stride in zip(reversed(shape[:-1]), reversed(strides[:-1])):
+        if size <= 1:
+            continue
+        if row_stride is None:
+            row_stride, span = stride, size * stride
+        elif stride != span:
+            return None
+        else:
+            span = size * stride
+    row_stride = kb if row_stride is None else row_stride
+    return row_stride if row_stride >= kb else None
+
+
 def to_gemmtune_sfa(sfa):
     """DeepGEMM's sfa [m, ceil(k/128)] float32 as a view with strides (1, roundup(m, 4)) over
     gemmtune's MN-major buffer: passes through the calls with no copy (a no-op when it already
@@ -254,6 +276,12 @@ def _declare(lib):
                                                         p, p, p]),
         "gemmtune_bundle_has_deepgemm_layout": (c_int, [p]),
         "gemmtune_bundle_deepgemm_contiguous_scratch_bytes": (size_t, [i64, i64, i64]),
+        "gemmtune_bundle_deepgemm_scratch_bytes": (size_t, [i64, i64]),
+        "gemmtune_bundle_gemm_deepgemm": (c_int, [p, i64, i64, i64, p, p, i64, p, p, p, p, size_t,
+                                                  p, size_t, p]),
+        "gemmtune_bundle_gemm_grouped_masked_deepgemm": (c_int, [p, i64, i64, i64, i64, i64, p,
+                                                                 p, p, i64, p, p, p, p, size_t,
+                                                                 p]),
         "gemmtune_bundle_deepgemm_contiguous_layout": (c_int, [p, i64, i64, i64, p, p, i64, p,
                                                                 size_t, p]),
         "gemmtune_bundle_gemm_grouped_contiguous_deepgemm": (c_int, [p, i64, i64, i64, i64, p, p,
@@ -504,24 +532,50 @@ class Bundle:
             return self._not_covered(f"{m} x {n} x {k}", "fp8_gemm_nt", (a, b, d),
                                      {"c": c, "recipe": recipe, "compiled_dims": compiled_dims,
                                       "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
-        sfa, sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy)
+        row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), copy)
+        if row_stride:
+            sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy, convert_sfa=False)[1]
+        else:
+            sfa, sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy)
         cu_stream = _current_stream(device, stream)
         ws_ptr = 0
         if ws_bytes > 0:
             ws_ptr = self._workspace(device, cu_stream, ws_bytes, d).data_ptr()
-        status = self._lib.gemmtune_bundle_gemm(handle, m, n, k, a_t.data_ptr(), sfa.data_ptr(),
-                                                b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
-                                                ws_ptr, ws_bytes, cu_stream)
+        if row_stride:
+            scratch_bytes = self._lib.gemmtune_bundle_deepgemm_scratch_bytes(m, k)
+            scratch = a_t.new_empty((scratch_bytes,))  # see _contiguous_deepgemm
+            status = self._lib.gemmtune_bundle_gemm_deepgemm(
+                handle, m, n, k, a_t.data_ptr(), sfa.data_ptr(), row_stride, b_t.data_ptr(),
+                sfb.data_ptr(), d.data_ptr(), ws_ptr, ws_bytes, scratch.data_ptr(), scratch_bytes,
+                cu_stream)
+        else:
+            status = self._lib.gemmtune_bundle_gemm(handle, m, n, k, a_t.data_ptr(),
+                                                    sfa.data_ptr(), b_t.data_ptr(),
+                                                    sfb.data_ptr(), d.data_ptr(), ws_ptr,
+                                                    ws_bytes, cu_stream)
         if status != 0:
             self._raise_status("fp8_gemm_nt", status, f"{m} x {n} x {k}")
         return None
 
-    def _dense_scales(self, sfa, sfb, m, kb, nb, copy):
+    def _converted_by_kernel(self, device, sfa, shape, mn_major_strides, copy):
+        """The row stride to pass the library's *_deepgemm call when the bundle's conversion
+        kernel is to transpose this DeepGEMM-layout sfa of `shape`; 0 (the plain call) when
+        there is no kernel, sfa is in the kernels' layout already (`mn_major_strides`), or its
+        layout is another (then PyTorch copies it)."""
+        if not copy or not self._layout_kernel.get(device):
+            return 0
+        _check_shape("sfa", sfa, shape)
+        if _strides_match(sfa, mn_major_strides):
+            return 0
+        return _k_major_row_stride(sfa) or 0
+
+    def _dense_scales(self, sfa, sfb, m, kb, nb, copy, convert_sfa=True):
         kb4 = _round_up(kb, 4)
         if copy:
             _check_shape("sfa", sfa, (m, kb))
             _check_shape("sfb", sfb, (nb, kb))
-            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
+            if convert_sfa:
+                sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
             sfb = _into_layout("sfb", sfb, (kb4, 1), nb * kb4, True)
         else:
             _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
@@ -591,13 +645,11 @@ class Bundle:
         _check_shape("sfb", sfb, (g, nb, kb))
         _check_shape("m_indices", m_indices, (m,))
         _check_shape("sfa", sfa, (m, kb))
-        if _strides_match(sfa, _sfa_strides(m)):
-            row_stride = 0  # already the kernels' layout (DeepGEMM's TMA-aligned sfa)
-        elif sfa.stride()[1] == 1 or kb == 1:
-            row_stride = max(sfa.stride()[0], kb)  # K-major rows: the kernel transposes them
-        else:
+        # K-major rows: the kernel transposes them; 0: already the kernels' layout (DeepGEMM's
+        # TMA-aligned sfa), or another layout, copied here.
+        row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), True)
+        if not row_stride:
             sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
-            row_stride = 0
         kb4 = _round_up(kb, 4)
         sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
         scratch_bytes = self._lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k)
@@ -649,19 +701,30 @@ class Bundle:
                                      (a, b, d, masked_m, expected_m),
                                      {"recipe": recipe, "compiled_dims": compiled_dims,
                                       "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        rows4 = _round_up(rows, 4)
+        row_stride = self._converted_by_kernel(device, sfa, (g, max_m, kb), (max_m, 1, rows4),
+                                               copy)
         if copy:
             _check_shape("sfa", sfa, (g, max_m, kb))
             _check_shape("sfb", sfb, (g, nb, kb))
-            rows4 = _round_up(rows, 4)
-            sfa = _into_layout("sfa", sfa, (max_m, 1, rows4), kb * rows4, True)
+            if not row_stride:
+                sfa = _into_layout("sfa", sfa, (max_m, 1, rows4), kb * rows4, True)
             sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
         else:
-            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(rows, 4)), rows)
+            _check_gemmtune_scale("sfa", sfa, (kb, rows4), rows)
             _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
-        status = self._lib.gemmtune_bundle_gemm_grouped_masked(
-            handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
-            sfa.data_ptr(), b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
-            _current_stream(device, stream))
+        if row_stride:
+            scratch_bytes = self._lib.gemmtune_bundle_deepgemm_scratch_bytes(rows, k)
+            scratch = a_t.new_empty((scratch_bytes,))  # see _contiguous_deepgemm
+            status = self._lib.gemmtune_bundle_gemm_grouped_masked_deepgemm(
+                handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
+                sfa.data_ptr(), row_stride, b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
+                scratch.data_ptr(), scratch_bytes, _current_stream(device, stream))
+        else:
+            status = self._lib.gemmtune_bundle_gemm_grouped_masked(
+                handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
+                sfa.data_ptr(), b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
+                _current_stream(device, stream))
         if status != 0:
             self._raise_status("m_grouped_fp8_gemm_nt_masked", status,
                                f"{g} groups of {n} x {k}, max_m {max_m}")

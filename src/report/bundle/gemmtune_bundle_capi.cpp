@@ -208,59 +208,121 @@ int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle) {
 }
 
 size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups, int64_t m, int64_t k) {
-  if (groups < 1 || m < 0 || k < 1) return 0;
+  if (groups < 0 || m < 0 || k < 1) return 0;
   const int64_t k_blocks = (k + 127) / 128, rows = (m + 3) / 4 * 4;
   return layout_offsets_bytes(groups) + static_cast<size_t>(k_blocks * rows) * sizeof(float);
 }
+
+size_t gemmtune_bundle_deepgemm_scratch_bytes(int64_t m, int64_t k) {
+  return gemmtune_bundle_deepgemm_contiguous_scratch_bytes(0, m, k);
+}
+
+}  // extern "C"
+
+namespace {
+
+/// The conversion kernel on `stream`: offsets of `groups` groups from m_indices (none when
+/// groups is 0) at the start of `scratch`, and sfa's `rows` K-major rows (row stride
+/// `row_stride` floats; 0: sfa is MN-major already) into the MN-major sA after them.
+/// `*sa` is where the GEMM reads sA.
+CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int64_t rows,
+                       int64_t k, const int32_t* m_indices, const float* sfa, int64_t row_stride,
+                       void* scratch, size_t scratch_bytes, CUstream stream, const float** sa) {
+  if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  if (handle->layout_function == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
+  const int64_t k_blocks = (k + 127) / 128;
+  if (groups < 0 || groups > INT32_MAX || rows < 0 || rows > INT32_MAX || k < 1 ||
+      (groups > 0) != (m_indices != nullptr) || row_stride < 0 ||
+      (row_stride > 0 && row_stride < k_blocks) || sfa == nullptr || scratch == nullptr ||
+      scratch_bytes < gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, rows, k)) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  float* converted =
+      reinterpret_cast<float*>(static_cast<char*>(scratch) + layout_offsets_bytes(groups));
+  *sa = row_stride > 0 ? converted : sfa;
+  if (groups == 0 && row_stride == 0) return CUDA_SUCCESS;  // nothing to convert
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  auto* offsets = static_cast<int32_t*>(scratch);
+  const float* source = row_stride > 0 ? sfa : nullptr;
+  int row_count = static_cast<int>(rows), group_count = static_cast<int>(groups);
+  int kb = static_cast<int>(k_blocks), stride = static_cast<int>(row_stride);
+  int mn_stride = static_cast<int>((rows + 3) / 4 * 4);
+  void* params[] = {&m_indices, &row_count, &group_count, &offsets, &source, &kb, &stride,
+                    &converted, &mn_stride};
+  int64_t tile_blocks = source != nullptr ? (rows + kLayoutTileRows - 1) / kLayoutTileRows : 0;
+  if (tile_blocks > kLayoutMaxTileBlocks) tile_blocks = kLayoutMaxTileBlocks;
+  return cuLaunchKernel(handle->layout_function, static_cast<unsigned>(1 + tile_blocks), 1, 1,
+                        kLayoutThreads, 1, 1, 0, stream, params, nullptr);
+}
+
+}  // namespace
+
+extern "C" {
 
 int gemmtune_bundle_deepgemm_contiguous_layout(const gemmtune_bundle_handle* handle,
                                                 int64_t groups, int64_t m, int64_t k,
                                                 const int32_t* m_indices, const float* sfa,
                                                 int64_t sfa_row_stride, void* scratch,
                                                 size_t scratch_bytes, void* stream) {
-  if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  if (handle->layout_function == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
-  const int64_t k_blocks = (k + 127) / 128;
-  if (groups < 1 || groups > INT32_MAX || m < 0 || m > INT32_MAX || k < 1 ||
-      m_indices == nullptr || sfa_row_stride < 0 || (sfa_row_stride > 0 && sfa == nullptr) ||
-      (sfa_row_stride > 0 && sfa_row_stride < k_blocks) || scratch == nullptr ||
-      scratch_bytes < gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, m, k)) {
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  const ScopedContext scope(handle->context);
-  if (scope.status() != CUDA_SUCCESS) return scope.status();
-  auto* offsets = static_cast<int32_t*>(scratch);
-  float* sa = reinterpret_cast<float*>(static_cast<char*>(scratch) + layout_offsets_bytes(groups));
-  const float* source = sfa_row_stride > 0 ? sfa : nullptr;
-  int rows = static_cast<int>(m), group_count = static_cast<int>(groups);
-  int kb = static_cast<int>(k_blocks), row_stride = static_cast<int>(sfa_row_stride);
-  int mn_stride = static_cast<int>((m + 3) / 4 * 4);
-  void* params[] = {&m_indices, &rows, &group_count, &offsets, &source, &kb, &row_stride, &sa,
-                    &mn_stride};
-  int64_t tile_blocks = source != nullptr ? (m + kLayoutTileRows - 1) / kLayoutTileRows : 0;
-  if (tile_blocks > kLayoutMaxTileBlocks) tile_blocks = kLayoutMaxTileBlocks;
-  return cuLaunchKernel(handle->layout_function, static_cast<unsigned>(1 + tile_blocks), 1, 1,
-                        kLayoutThreads, 1, 1, 0, static_cast<CUstream>(stream), params, nullptr);
+  if (groups < 1) return CUDA_ERROR_INVALID_VALUE;
+  const float* sa = nullptr;
+  // NOTE: without scales to convert the kernel reads none; a non-null pointer keeps the checks.
+  static const float kNoScales = 0.0f;
+  return launch_layout(handle, groups, m, k, m_indices, sfa != nullptr ? sfa : &kNoScales,
+                       sfa_row_stride, scratch, scratch_bytes, static_cast<CUstream>(stream),
+                       &sa);
 }
 
 int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t n, int64_t k,
     const int32_t* m_indices, const void* a, const float* sfa, int64_t sfa_row_stride,
     const void* b, const float* sb, void* d, void* scratch, size_t scratch_bytes, void* stream) {
-  if (sfa == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  if (m == 0 && handle != nullptr) return CUDA_SUCCESS;  // every group empty: D has no rows
-  const CUresult status = static_cast<CUresult>(gemmtune_bundle_deepgemm_contiguous_layout(
-      handle, groups, m, k, m_indices, sfa, sfa_row_stride, scratch, scratch_bytes, stream));
+  if (handle == nullptr || groups < 1) return CUDA_ERROR_INVALID_VALUE;
+  if (m == 0) return CUDA_SUCCESS;  // every group empty: D has no rows
+  const float* sa = nullptr;
+  const CUresult status = launch_layout(handle, groups, m, k, m_indices, sfa, sfa_row_stride,
+                                        scratch, scratch_bytes, static_cast<CUstream>(stream), &sa);
   if (status != CUDA_SUCCESS) return status;
-  const float* sa = sfa_row_stride > 0
-                        ? reinterpret_cast<const float*>(static_cast<const char*>(scratch) +
-                                                         layout_offsets_bytes(groups))
-                        : sfa;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   return handle->bundle.gemm_grouped_contiguous(groups, m, n, k,
                                                 static_cast<const int32_t*>(scratch), a, sa, b,
                                                 sb, d, static_cast<CUstream>(stream));
+}
+
+int gemmtune_bundle_gemm_deepgemm(const gemmtune_bundle_handle* handle, int64_t m, int64_t n,
+                                  int64_t k, const void* a, const float* sfa,
+                                  int64_t sfa_row_stride, const void* b, const float* sb, void* d,
+                                  void* workspace, size_t workspace_bytes, void* scratch,
+                                  size_t scratch_bytes, void* stream) {
+  const float* sa = nullptr;
+  const CUresult status = launch_layout(handle, 0, m, k, nullptr, sfa, sfa_row_stride, scratch,
+                                        scratch_bytes, static_cast<CUstream>(stream), &sa);
+  if (status != CUDA_SUCCESS) return status;
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  return handle->bundle.gemm(m, n, k, a, sa, b, sb, d, workspace, workspace_bytes,
+                             static_cast<CUstream>(stream));
+}
+
+int gemmtune_bundle_gemm_grouped_masked_deepgemm(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t max_m, int64_t expected_m,
+    int64_t n, int64_t k, const int32_t* masked_m, const void* a, const float* sfa,
+    int64_t sfa_row_stride, const void* b, const float* sb, void* d, void* scratch,
+    size_t scratch_bytes, void* stream) {
+  if (handle == nullptr || groups < 1 || max_m < 1 || groups * max_m > INT32_MAX) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  const float* sa = nullptr;
+  const CUresult status = launch_layout(handle, 0, groups * max_m, k, nullptr, sfa,
+                                        sfa_row_stride, scratch, scratch_bytes,
+                                        static_cast<CUstream>(stream), &sa);
+  if (status != CUDA_SUCCESS) return status;
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  return handle->bundle.gemm_grouped_masked(groups, max_m, expected_m, n, k, masked_m, a, sa, b,
+                                            sb, d, static_cast<CUstream>(stream));
 }
 
 int gemmtune_bundle_gemm_grouped_masked(const gemmtune_bundle_handle* handle, int64_t groups,

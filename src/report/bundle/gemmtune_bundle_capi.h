@@ -124,6 +124,26 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
     const int32_t* m_indices, const void* a, const float* sfa, int64_t sfa_row_stride,
     const void* b, const float* sb, void* d, void* scratch, size_t scratch_bytes, void* stream);
 
+/** Bytes of scratch the dense and masked *_deepgemm calls need for m rows (masked: groups x
+ * max_m) and K = k: 256, then the MN-major sA (not a CUresult). */
+GEMMTUNE_BUNDLE_API size_t gemmtune_bundle_deepgemm_scratch_bytes(int64_t m, int64_t k);
+
+/** gemmtune_bundle_gemm with DeepGEMM's sfa: K-major fp32 [m][ceil(k/128)] (row stride
+ * sfa_row_stride floats) transposed into `scratch` by the conversion kernel, then the GEMM; 0:
+ * sfa is the kernels' layout already. Errors as gemmtune_bundle_gemm_grouped_contiguous_deepgemm. */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_deepgemm(
+    const gemmtune_bundle_handle* handle, int64_t m, int64_t n, int64_t k, const void* a,
+    const float* sfa, int64_t sfa_row_stride, const void* b, const float* sb, void* d,
+    void* workspace, size_t workspace_bytes, void* scratch, size_t scratch_bytes, void* stream);
+
+/** gemmtune_bundle_gemm_grouped_masked with DeepGEMM's sfa [groups][max_m][ceil(k/128)] as
+ * groups x max_m K-major rows (row stride sfa_row_stride floats), transposed as above. */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_masked_deepgemm(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t max_m, int64_t expected_m,
+    int64_t n, int64_t k, const int32_t* masked_m, const void* a, const float* sfa,
+    int64_t sfa_row_stride, const void* b, const float* sb, void* d, void* scratch,
+    size_t scratch_bytes, void* stream);
+
 /** Bundle::gemm_grouped_masked: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
  * [groups * max_m][k], sA and D; masked_m is int32 on the device; expected_m steers the
  * selection only. */
