@@ -47,18 +47,28 @@ __device__ __forceinline__ int exclusive_max(int v, int* total) {
 
 /// offsets[g] = the first row whose owner is >= g, where a row's owner is the largest group
 /// index at or before it, floored at 0 (so -1 rows belong to the group before them, leading ones
-/// to group 0); rows when no row reaches g. This is gemmtune_bundle.group_offsets, exact for any
+/// to group 0), but at most `end`, one past the last row of a group (0 when there is none): the
+/// -1 rows after the last group belong to no group, as DeepGEMM skips them (an engine's buffer
+/// sized for the worst case ends in many). This is gemmtune_bundle.group_offsets, exact for any
 /// input: the owners never decrease, so each g is written once, by the row where the owner
 /// passes it. Indices >= groups count as groups - 1 (no write out of bounds).
 __device__ __forceinline__ void contiguous_offsets(const int* m_indices, int rows, int groups,
                                                    int* offsets) {
-  if (threadIdx.x == 0) offsets[0] = 0;
+  __shared__ int end;
+  if (threadIdx.x == 0) {
+    offsets[0] = 0;
+    end = 0;
+  }
+  __syncthreads();  // end is 0 before any thread raises it
   int owner_before = 0;  // the owner of the row before the pass (0 before row 0)
+  int last_real = -1;    // this thread's last row of a group
   for (int base = 0; base < rows; base += kThreads * kRowsPerThread) {
     const int first = base + threadIdx.x * kRowsPerThread;
     int local = -1;
     for (int i = 0; i < kRowsPerThread && first + i < rows; ++i) {
-      local = max(local, min(m_indices[first + i], groups - 1));
+      const int g = m_indices[first + i];
+      local = max(local, min(g, groups - 1));
+      if (g >= 0) last_real = first + i;
     }
     int pass_max = -1;
     int owner = max(owner_before, max(exclusive_max(local, &pass_max), 0));
@@ -69,8 +79,10 @@ __device__ __forceinline__ void contiguous_offsets(const int* m_indices, int row
     }
     owner_before = max(owner_before, pass_max);
   }
+  atomicMax(&end, last_real + 1);
+  __syncthreads();
   for (int g = owner_before + 1 + static_cast<int>(threadIdx.x); g <= groups; g += kThreads) {
-    offsets[g] = rows;
+    offsets[g] = end;
   }
 }
 

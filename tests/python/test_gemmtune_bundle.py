@@ -266,7 +266,9 @@ class LayoutTest(unittest.TestCase):
 
     def test_group_offsets_from_padded_row_indices(self):
         self.assertEqual(gt.group_offsets([0, 0, -1, 1, 1, 1, -1, -1, 3], 4), [0, 3, 8, 8, 9])
-        self.assertEqual(gt.group_offsets([1, 1, -1], 3), [0, 0, 3, 3])
+        self.assertEqual(gt.group_offsets([1, 1, -1], 3), [0, 0, 2, 2])  # trailing -1: no group
+        self.assertEqual(gt.group_offsets([0, -1, 1] + [-1] * 300, 3), [0, 2, 3, 3])
+        self.assertEqual(gt.group_offsets([-1, -1], 2), [0, 0, 0])
         self.assertEqual(gt.group_offsets([-1, 0, 0, 2], 3), [0, 3, 3, 4])  # leading padding
         self.assertEqual(gt.group_offsets([], 2), [0, 0, 0])
         with self.assertRaisesRegex(ValueError, "m_indices: row 1 has group 4"):

@@ -24,7 +24,7 @@ m_indices becomes offsets, and a K-major sfa (every call's) the MN-major layout,
 the bundle's library launches before the GEMM (a bundle exported without it: four small PyTorch
 ops for the offsets, one copy for sfa), with one scratch allocation per call and no
 synchronisation; the -1 rows after a group are computed with that group's weights and written to
-d (DeepGEMM leaves them).
+d (DeepGEMM leaves them), but those after the last group are not computed, as in DeepGEMM.
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
 synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is allocated and
@@ -224,30 +224,38 @@ def group_offsets(m_indices, groups):
     """Host reference of the contiguous layout's conversion: DeepGEMM's per-row group indices
     (a sequence of ints, -1 for padding) to gemmtune's offsets [groups + 1] (a list). Group g owns
     rows offsets[g]..offsets[g+1]: from its first row to the next group's first row, so the -1
-    rows after a group belong to it; a group without rows gets an empty range."""
+    rows after a group belong to it, except after the last group: offsets[groups] is one past the
+    last row of any group (0 when there is none), and the rows after it belong to no group, as
+    DeepGEMM skips them. A group without rows gets an empty range."""
     rows = len(m_indices)
     starts = [rows] * (groups + 1)
+    end = 0
     for row, g in enumerate(m_indices):
         if g < -1 or g >= groups:
             raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
         if g >= 0 and row < starts[g]:
             starts[g] = row
+        if g >= 0:
+            end = row + 1
     starts[0] = 0
+    starts[groups] = end
     for g in range(groups - 1, -1, -1):
         starts[g] = min(starts[g], starts[g + 1])
     return starts
 
 
 def _group_offsets_device(m_indices, groups):
-    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable), for
-    DeepGEMM's layout: a group's rows contiguous, groups in ascending order. A -1 row belongs to
-    the group before it (leading ones to group 0): the running maximum, floored at 0, is every
-    row's owner, sorted, and each offset is where its group id first appears (an empty group's is
-    the next group's start). Four small kernels: their launches are this conversion's host cost."""
+    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable), for a
+    bundle whose library has no conversion kernel: the running maximum of the indices, floored at
+    0, is every row's owner, sorted, and each offset is where its group id first appears (an
+    empty group's is the next group's start), capped at one past the last row of a group."""
     import torch  # only reached with real tensors, where PyTorch is already imported
     owner = m_indices.cummax(0).values.clamp_min_(0)
     ids = torch.arange(groups + 1, dtype=owner.dtype, device=owner.device)
-    return torch.searchsorted(owner, ids, out_int32=True)
+    offsets = torch.searchsorted(owner, ids, out_int32=True)
+    rows = torch.arange(1, m_indices.shape[0] + 1, dtype=torch.int32, device=owner.device)
+    end = torch.where(m_indices >= 0, rows, 0).max() if m_indices.shape[0] else rows.sum()
+    return torch.minimum(offsets, end)  # offsets[groups] was rows: now end
 
 
 # ---------------------------------------------------------------------------------------------
