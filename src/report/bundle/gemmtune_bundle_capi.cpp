@@ -22,12 +22,13 @@ namespace {
 
 namespace launch = gemmtune::sm90_fp8_gemm_1d2d;
 
-/// Threads per block and rows per transpose block of the conversion kernel
-/// (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh kThreads, kTileRows).
-constexpr unsigned kLayoutThreads = 256;
-constexpr int64_t kLayoutTileRows = 64;
+/// Threads per block and the transpose tile of the conversion kernel
+/// (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh kThreads, kTileRows, kTileKBlocks).
+constexpr unsigned kLayoutThreads = 1024;
+constexpr int64_t kLayoutTileRows = 32;
+constexpr int64_t kLayoutTileKBlocks = 32;
 /// Transpose blocks at most: they loop over the tiles beyond.
-constexpr int64_t kLayoutMaxTileBlocks = 1024;
+constexpr int64_t kLayoutMaxTileBlocks = 2048;
 /// Where the MN-major sA starts in the scratch: after the offsets, 256-byte aligned (the sA
 /// tensor map needs 16).
 constexpr size_t kLayoutScratchAlignBytes = 256;
@@ -250,7 +251,9 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
   int mn_stride = static_cast<int>((rows + 3) / 4 * 4);
   void* params[] = {&m_indices, &row_count, &group_count, &offsets, &source, &kb, &stride,
                     &converted, &mn_stride};
-  int64_t tile_blocks = source != nullptr ? (rows + kLayoutTileRows - 1) / kLayoutTileRows : 0;
+  int64_t tile_blocks = source != nullptr ? (rows + kLayoutTileRows - 1) / kLayoutTileRows *
+                                                 ((k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks)
+                                           : 0;
   if (tile_blocks > kLayoutMaxTileBlocks) tile_blocks = kLayoutMaxTileBlocks;
   return cuLaunchKernel(handle->layout_function, static_cast<unsigned>(1 + tile_blocks), 1, 1,
                         kLayoutThreads, 1, 1, 0, stream, params, nullptr);
