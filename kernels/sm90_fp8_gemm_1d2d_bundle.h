@@ -149,6 +149,15 @@ struct BundleTable {
   return below;
 }
 
+/// The rows a contiguous call of `groups` groups, m rows in all, each group padded up to a
+/// multiple of `row_align` rows, selects by (Dispatcher::gemm_grouped_contiguous_padded): m less
+/// the most padding its groups can hold, at least 0. The real rows lie in [that, m], so the entry
+/// tuned for them, the smallest tuned rows at or above, is the one chosen.
+[[nodiscard]] constexpr int64_t padded_selection_rows(int64_t groups, int64_t m, int64_t row_align) {
+  const int64_t most_padding = groups * (row_align - 1);
+  return m > most_padding ? m - most_padding : 0;
+}
+
 /// Loads a bundle's kernels and runs GEMMs with them. One per context (device); not copyable.
 /// gemm() and the queries are const and thread-safe once loaded.
 template <const BundleTable& kTable>
@@ -289,6 +298,25 @@ class Dispatcher {
                                                  void* d, CUstream stream) const {
     return gemm_grouped(GroupLayout::kContiguous, groups, m, 0, m, n, k, offsets, a, sa, b, sb, d,
                         stream);
+  }
+
+  /// gemm_grouped_contiguous where every group's rows are padded up to a multiple of
+  /// `row_align` (DeepGEMM's contiguous layout: 128, its padding rows belonging to the group
+  /// before them). The selection takes padded_selection_rows: m counts up to row_align - 1
+  /// padding rows a group, so "the smallest tuned rows >= m" picked the entry of the next larger
+  /// tuned problem for the very problem an entry was tuned for (8 groups of 7168 x 2048 tuned
+  /// at 3962 rows, 4096 padded: the 15550-row entry's 256-row tiles ran 164 us against 113 us
+  /// for its own, H200).
+  [[nodiscard]] CUresult gemm_grouped_contiguous_padded(int64_t groups, int64_t m,
+                                                        int64_t row_align, int64_t n, int64_t k,
+                                                        const int32_t* offsets, const void* a,
+                                                        const float* sa, const void* b,
+                                                        const float* sb, void* d,
+                                                        CUstream stream) const {
+    if (row_align < 1) return CUDA_ERROR_INVALID_VALUE;
+    return gemm_grouped(GroupLayout::kContiguous, groups, m, 0,
+                        padded_selection_rows(groups, m, row_align), n, k, offsets, a, sa, b, sb,
+                        d, stream);
   }
 
   /// Masked grouped GEMM: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A

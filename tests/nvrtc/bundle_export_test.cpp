@@ -180,6 +180,14 @@ static_assert(select_grouped(kC, 8, 4096, 7168, 1000, 1000, 0) == 0, "smallest t
 static_assert(select_grouped(kC, 8, 4096, 7168, 1024, 1024, 0) == 0, "a tuned point");
 static_assert(select_grouped(kC, 8, 4096, 7168, 2000, 2000, 0) == 1, "the next tuned rows");
 static_assert(select_grouped(kC, 8, 4096, 7168, 99999, 99999, 0) == 1, "above every tuned rows");
+// DeepGEMM's layout: the 1024 tuned rows padded to 128 a group are at most 1024 + 8 x 127 rows,
+// which select the 1024-row entry by padded_selection_rows, not the next larger one.
+static_assert(launch::padded_selection_rows(8, 1024 + 8 * 127, 128) == 1024, "less the most padding");
+static_assert(launch::padded_selection_rows(8, 500, 128) == 0, "never below 0");
+static_assert(launch::padded_selection_rows(8, 2040, 1) == 2040, "unpadded: m");
+static_assert(select_grouped(kC, 8, 4096, 7168, 2040, 2040, 0) == 1, "padded rows without the rule");
+static_assert(select_grouped(kC, 8, 4096, 7168, launch::padded_selection_rows(8, 2040, 128), 2040, 0) == 0,
+              "padded rows with the rule");
 static_assert(select_grouped(kC, 4, 4096, 7168, 1000, 1000, 0) == -1, "another group count");
 static_assert(select_grouped(kC, 8, 4096, 2048, 1000, 1000, 0) == -1, "another (n, k)");
 static_assert(select_grouped(kM, 32, 4096, 7168, 32 * 16, 32 * 256, 256) == 2, "masked");

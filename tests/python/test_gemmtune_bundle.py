@@ -178,6 +178,10 @@ class FakeLibrary:
         self.calls.append(("contiguous", args[0].value) + args[1:])
         return 0
 
+    def gemmtune_bundle_gemm_grouped_contiguous_padded(self, *args):
+        self.calls.append(("contiguous_padded", args[0].value) + args[1:])
+        return 0
+
     def gemmtune_bundle_gemm_grouped_masked(self, *args):
         self.calls.append(("masked", args[0].value) + args[1:])
         return 0
@@ -411,6 +415,8 @@ class GroupedCallTest(unittest.TestCase):
         self.assertEqual(call[14], scratch_bytes)
         self.assertEqual(len(Storage.at(call[13]).values), scratch_bytes)
         self.assertEqual(call[15], 7)
+        # The coverage check selects as the library's call does: rows less the padding.
+        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, 0, m, 0))
         mn_major = gt.to_gemmtune_sfa(sa)
         bundle.m_grouped_fp8_gemm_nt_contiguous((a, mn_major), (b, sb), d, m_indices)
         self.assertEqual(lib.calls[1][8:10], (mn_major.data_ptr(), 0))
@@ -469,9 +475,11 @@ class GroupedCallTest(unittest.TestCase):
         d = Tensor.of(lambda i: 0, (m, n), BF16)
         bundle.m_grouped_fp8_gemm_nt_contiguous((a, sa), (b, sb), d, offsets, layout="gemmtune")
         call = lib.calls[0]
-        self.assertEqual(call[:6], ("contiguous", 1000, g, m, n, k))
-        self.assertEqual(call[6:12], (offsets.data_ptr(), a.data_ptr(), sa.data_ptr(),
+        # Unpadded groups: row_align 1, so the selection takes m as it is.
+        self.assertEqual(call[:7], ("contiguous_padded", 1000, g, m, 1, n, k))
+        self.assertEqual(call[7:13], (offsets.data_ptr(), a.data_ptr(), sa.data_ptr(),
                                       b.data_ptr(), sb.data_ptr(), d.data_ptr()))
+        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, m, m, 0))
         with self.assertRaisesRegex(ValueError, r"m_indices \(offsets\): shape \(8,\)"):
             bundle.m_grouped_fp8_gemm_nt_contiguous(
                 (a, sa), (b, sb), d, Tensor.of(lambda i: 0, (m,), I32), layout="gemmtune")
@@ -486,8 +494,13 @@ class GroupedCallTest(unittest.TestCase):
     def test_select_grouped_asks_the_library_as_the_calls_do(self):
         lib = FakeLibrary([CONFIG], grouped={(1, 8, 4096, 7168), (2, 32, 4096, 7168)})
         bundle = bundle_with(lib)
+        # DeepGEMM's layout by default: the rows less the most padding of 8 groups (8 x 127).
         self.assertEqual(bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 8853), CONFIG)
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853 - 8 * 127, 8853, 0))
+        bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 8853, row_align=1)
         self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853, 8853, 0))
+        bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 500)
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 0, 500, 0))
         # masked: rows = expected_m x groups steer the choice; A holds groups x max_m rows
         self.assertEqual(bundle.select_grouped("grouped_masked", 32, 4096, 7168, 640, 256), CONFIG)
         self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 32 * 256, 256))

@@ -71,6 +71,9 @@ _CUDA_IMAGE_ERRORS = {200, 209, 218, 221, 222}  # INVALID_IMAGE, NO_BINARY_FOR_G
 #                                                 JIT_COMPILER_NOT_FOUND, UNSUPPORTED_PTX_VERSION
 _LAYOUT_CONTIGUOUS = 1
 _LAYOUT_MASKED = 2
+# DeepGEMM's contiguous layout pads every group to a multiple of this many rows; the selection
+# allows for it (gemmtune_bundle_gemm_grouped_contiguous_padded).
+_DEEPGEMM_GROUP_ROW_ALIGN = 128
 _TMA_ALIGNMENT_BYTES = 16
 
 
@@ -261,6 +264,12 @@ def _group_offsets_device(m_indices, groups):
 # ---------------------------------------------------------------------------------------------
 # The library.
 
+def _selection_rows(groups, m, row_align):
+    """The rows a contiguous call selects its entry by: m less the most padding of `groups`
+    groups padded to `row_align` rows (padded_selection_rows in the dispatcher header)."""
+    return max(0, m - groups * (row_align - 1))
+
+
 def _declare(lib):
     """Sets argtypes/restype of every function of gemmtune_bundle_capi.h."""
     i64, p, c_int, size_t = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
@@ -280,6 +289,8 @@ def _declare(lib):
         "gemmtune_bundle_gemm": (c_int, [p, i64, i64, i64, p, p, p, p, p, p, size_t, p]),
         "gemmtune_bundle_gemm_grouped_contiguous": (c_int, [p, i64, i64, i64, i64, p, p, p, p, p,
                                                             p, p]),
+        "gemmtune_bundle_gemm_grouped_contiguous_padded": (c_int, [p, i64, i64, i64, i64, i64, p,
+                                                                   p, p, p, p, p, p]),
         "gemmtune_bundle_gemm_grouped_masked": (c_int, [p, i64, i64, i64, i64, i64, p, p, p, p,
                                                         p, p, p]),
         "gemmtune_bundle_has_deepgemm_layout": (c_int, [p]),
@@ -460,12 +471,15 @@ class Bundle:
         index = self._lib.gemmtune_bundle_select(self._handle(device), m, n, k)
         return None if index < 0 else self._lib.gemmtune_bundle_kernel_config(index).decode()
 
-    def select_grouped(self, layout, groups, n, k, rows, max_m=None, device=0):
-        """The config a grouped call runs, or None. layout: "grouped_contiguous" (rows: A's rows,
-        the padded sum) or "grouped_masked" (rows: expected_m x groups; max_m: A's rows per
-        group, default rows // groups)."""
+    def select_grouped(self, layout, groups, n, k, rows, max_m=None, device=0,
+                       row_align=_DEEPGEMM_GROUP_ROW_ALIGN):
+        """The config a grouped call runs, or None. layout: "grouped_contiguous" (rows: A's rows;
+        row_align: the rows each group is padded to, 128 for DeepGEMM's layout, 1 for
+        gemmtune's unpadded groups) or "grouped_masked" (rows: expected_m x groups; max_m: A's
+        rows per group, default rows // groups)."""
         if layout == "grouped_contiguous":
             code, m, max_m = _LAYOUT_CONTIGUOUS, rows, 0
+            rows = _selection_rows(groups, m, row_align)
         elif layout == "grouped_masked":
             code = _LAYOUT_MASKED
             max_m = max(1, rows // groups) if max_m is None else max_m
@@ -616,8 +630,10 @@ class Bundle:
         device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d),
                              ("m_indices", m_indices)])
         handle = self._handle(device)
-        if self._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_CONTIGUOUS, g, n, k, m, m,
-                                                    0) < 0 and m > 0:
+        row_align = _DEEPGEMM_GROUP_ROW_ALIGN if copy else 1
+        if self._lib.gemmtune_bundle_select_grouped(
+                handle, _LAYOUT_CONTIGUOUS, g, n, k, _selection_rows(g, m, row_align), m, 0) < 0 \
+                and m > 0:
             return self._not_covered(f"{g} groups of {n} x {k}, {m} rows",
                                      "m_grouped_fp8_gemm_nt_contiguous", (a, b, d, m_indices),
                                      {"recipe": recipe, "compiled_dims": compiled_dims,
@@ -636,8 +652,8 @@ class Bundle:
             _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
             _check_shape("m_indices (offsets)", m_indices, (g + 1,))
         offsets = _group_offsets_device(m_indices, g) if copy else m_indices
-        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous(
-            handle, g, m, n, k, offsets.data_ptr(), a_t.data_ptr(), sfa.data_ptr(),
+        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous_padded(
+            handle, g, m, row_align, n, k, offsets.data_ptr(), a_t.data_ptr(), sfa.data_ptr(),
             b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), _current_stream(device, stream))
         if status != 0:
             self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,

@@ -29,6 +29,8 @@ constexpr int64_t kLayoutTileRows = 32;
 constexpr int64_t kLayoutTileKBlocks = 32;
 /// Transpose blocks at most: they loop over the tiles beyond.
 constexpr int64_t kLayoutMaxTileBlocks = 2048;
+/// DeepGEMM's contiguous layout pads every group to a multiple of this many rows.
+constexpr int64_t kDeepgemmGroupRowAlign = 128;
 /// Where the MN-major sA starts in the scratch: after the offsets, 256-byte aligned (the sA
 /// tensor map needs 16).
 constexpr size_t kLayoutScratchAlignBytes = 256;
@@ -204,6 +206,18 @@ int gemmtune_bundle_gemm_grouped_contiguous(const gemmtune_bundle_handle* handle
                                                 static_cast<CUstream>(stream));
 }
 
+int gemmtune_bundle_gemm_grouped_contiguous_padded(const gemmtune_bundle_handle* handle,
+                                                   int64_t groups, int64_t m, int64_t row_align,
+                                                   int64_t n, int64_t k, const int32_t* offsets,
+                                                   const void* a, const float* sa, const void* b,
+                                                   const float* sb, void* d, void* stream) {
+  if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  const ScopedContext scope(handle->context);
+  if (scope.status() != CUDA_SUCCESS) return scope.status();
+  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, row_align, n, k, offsets, a, sa,
+                                                       b, sb, d, static_cast<CUstream>(stream));
+}
+
 int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle) {
   return handle != nullptr && handle->layout_function != nullptr ? 1 : 0;
 }
@@ -289,9 +303,9 @@ int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
   if (status != CUDA_SUCCESS) return status;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
-  return handle->bundle.gemm_grouped_contiguous(groups, m, n, k,
-                                                static_cast<const int32_t*>(scratch), a, sa, b,
-                                                sb, d, static_cast<CUstream>(stream));
+  return handle->bundle.gemm_grouped_contiguous_padded(
+      groups, m, kDeepgemmGroupRowAlign, n, k, static_cast<const int32_t*>(scratch), a, sa, b, sb,
+      d, static_cast<CUstream>(stream));
 }
 
 int gemmtune_bundle_gemm_deepgemm(const gemmtune_bundle_handle* handle, int64_t m, int64_t n,

@@ -90,6 +90,14 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous(
     const int32_t* offsets, const void* a, const float* sa, const void* b, const float* sb,
     void* d, void* stream);
 
+/** gemmtune_bundle_gemm_grouped_contiguous where every group is padded up to a multiple of
+ * row_align rows (DeepGEMM's layout: 128): the selection allows for the padding, so a problem
+ * keeps the entry tuned for its real rows (Bundle::gemm_grouped_contiguous_padded). */
+GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_padded(
+    const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t row_align, int64_t n,
+    int64_t k, const int32_t* offsets, const void* a, const float* sa, const void* b,
+    const float* sb, void* d, void* stream);
+
 /** Whether the bundle carries the DeepGEMM-layout conversion kernel (cubins/deepgemm_layout.cubin,
  * loaded by gemmtune_bundle_create): 1 yes, 0 no (not a CUresult). */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle);
@@ -115,7 +123,8 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
  * row, -1 for padding; group g owns its first row to the next group's first row) into offsets
  * in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
  * sfa_row_stride floats) into the kernels' MN-major layout in `scratch`; sfa_row_stride 0 takes
- * sfa as the kernels' layout already. Then the GEMM. No allocation, no synchronisation: the
+ * sfa as the kernels' layout already. Then the GEMM, selected as
+ * gemmtune_bundle_gemm_grouped_contiguous_padded with row_align 128. No allocation, no synchronisation: the
  * call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
  * conversion kernel; CUDA_ERROR_INVALID_VALUE for scratch smaller than
  * gemmtune_bundle_deepgemm_contiguous_scratch_bytes. */
