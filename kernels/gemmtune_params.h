@@ -53,4 +53,7 @@ struct GemmtuneGemmParams {
   int num_groups;               // G, 1..kGemmtuneMaxGroups
   int max_m;                    // masked: rows per group in A and D; contiguous: 0
   const int* group_rows;        // contiguous: offsets [G + 1]; masked: masked_m [G]
+  const int* group_ends;        // contiguous, optional: group g's rows end at group_ends[g]
+                                // (clamped to [offsets[g], offsets[g + 1]]), the rows after it
+                                // owned by no group; null: at offsets[g + 1]
 };

@@ -301,22 +301,25 @@ class Dispatcher {
   }
 
   /// gemm_grouped_contiguous where every group's rows are padded up to a multiple of
-  /// `row_align` (DeepGEMM's contiguous layout: 128, its padding rows belonging to the group
-  /// before them). The selection takes padded_selection_rows: m counts up to row_align - 1
+  /// `row_align` (DeepGEMM's contiguous layout: 128). `group_ends` (device int32 [groups], or
+  /// null): where each group's real rows end, so that the padding is not computed (D's padding
+  /// rows are left as they are); null computes it with the group before it. The selection takes
+  /// padded_selection_rows: m counts up to row_align - 1
   /// padding rows a group, so "the smallest tuned rows >= m" picked the entry of the next larger
   /// tuned problem for the very problem an entry was tuned for (8 groups of 7168 x 2048 tuned
   /// at 3962 rows, 4096 padded: the 15550-row entry's 256-row tiles ran 164 us against 113 us
   /// for its own, H200).
   [[nodiscard]] CUresult gemm_grouped_contiguous_padded(int64_t groups, int64_t m,
                                                         int64_t row_align, int64_t n, int64_t k,
-                                                        const int32_t* offsets, const void* a,
+                                                        const int32_t* offsets,
+                                                        const int32_t* group_ends, const void* a,
                                                         const float* sa, const void* b,
                                                         const float* sb, void* d,
                                                         CUstream stream) const {
     if (row_align < 1) return CUDA_ERROR_INVALID_VALUE;
     return gemm_grouped(GroupLayout::kContiguous, groups, m, 0,
                         padded_selection_rows(groups, m, row_align), n, k, offsets, a, sa, b, sb,
-                        d, stream);
+                        d, stream, group_ends);
   }
 
   /// Masked grouped GEMM: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
@@ -336,18 +339,21 @@ class Dispatcher {
   /// requires; `groups` 0 (with max_m 0, no group_rows) for a dense problem.
   [[nodiscard]] static Problem make_problem(int64_t m, int64_t n, int64_t k, const void* a,
                                             const float* sa, const void* b, const float* sb, void* d,
-                                            int64_t groups, int64_t max_m, const int32_t* group_rows) {
+                                            int64_t groups, int64_t max_m, const int32_t* group_rows,
+                                            const int32_t* group_ends = nullptr) {
     return Problem{static_cast<int32_t>(m), static_cast<int32_t>(n), static_cast<int32_t>(k),
                    a, b, sa, sb,
                    static_cast<int32_t>((m + 3) / 4 * 4),
                    static_cast<int32_t>((k_blocks(k) + 3) / 4 * 4),
-                   d, static_cast<int32_t>(groups), static_cast<int32_t>(max_m), group_rows};
+                   d, static_cast<int32_t>(groups), static_cast<int32_t>(max_m), group_rows,
+                   group_ends};
   }
 
   [[nodiscard]] CUresult gemm_grouped(GroupLayout layout, int64_t groups, int64_t m, int64_t max_m,
                                       int64_t rows, int64_t n, int64_t k, const int32_t* group_rows,
                                       const void* a, const float* sa, const void* b,
-                                      const float* sb, void* d, CUstream stream) const {
+                                      const float* sb, void* d, CUstream stream,
+                                      const int32_t* group_ends = nullptr) const {
     if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
     if (groups < 1 || groups > kGemmtuneMaxGroups || m < 0 || m > INT32_MAX || n < 1 || k < 1 ||
         n % 8 != 0 || k % 16 != 0 || n * groups > INT32_MAX || group_rows == nullptr ||
@@ -358,7 +364,8 @@ class Dispatcher {
     const int32_t i = select_grouped(layout, groups, n, k, rows, m, max_m);
     if (i < 0) return CUDA_ERROR_NOT_FOUND;
     const KernelFacts& f = kTable.kernels[i].facts;
-    const Problem problem = make_problem(m, n, k, a, sa, b, sb, d, groups, max_m, group_rows);
+    const Problem problem =
+        make_problem(m, n, k, a, sa, b, sb, d, groups, max_m, group_rows, group_ends);
     EncodedLaunch args;
     const CUresult status =
         encode_launch(plan_launch(f, problem, nullptr, 0), &::cuTensorMapEncodeTiled, &args);

@@ -12,6 +12,8 @@
 // map reads. NVRTC-clean: no CUDA header.
 #pragma once
 
+#include "gemmtune_params.h"
+
 namespace gemmtune_deepgemm_layout {
 
 /// Threads of every block. Block 0 scans kRowsPerThread rows per thread and pass (16384 rows: a
@@ -61,14 +63,20 @@ __device__ __forceinline__ int exclusive_max(int v, int* total) {
 /// sized for the worst case ends in many). This is gemmtune_bundle.group_offsets, exact for any
 /// input: the owners never decrease, so each g is written once, by the row where the owner
 /// passes it. Indices >= groups count as groups - 1 (no write out of bounds).
+/// ends[g] = one past the last row of group g whose index is not -1 (0 for a group without one;
+/// the GEMM clamps it to [offsets[g], offsets[g + 1]]): DeepGEMM's layout pads every group to
+/// 128 rows with -1 rows, which the GEMM then does not compute. At most kGemmtuneMaxGroups
+/// groups (the GEMM's limit).
 __device__ __forceinline__ void contiguous_offsets(const int* __restrict__ m_indices, int rows,
-                                                   int groups, int* offsets) {
+                                                   int groups, int* offsets, int* ends) {
   __shared__ int end;
+  __shared__ int group_end[kGemmtuneMaxGroups];
   if (threadIdx.x == 0) {
     offsets[0] = 0;
     end = 0;
   }
-  __syncthreads();  // end is 0 before any thread raises it
+  for (int g = threadIdx.x; g < groups; g += kThreads) group_end[g] = 0;
+  __syncthreads();  // end and group_end are 0 before any thread raises them
   int owner_before = 0;  // the owner of the row before the pass (0 before row 0)
   int last_real = -1;    // this thread's last row of a group
   for (int base = 0; base < rows; base += kThreads * kRowsPerThread) {
@@ -86,12 +94,20 @@ __device__ __forceinline__ void contiguous_offsets(const int* __restrict__ m_ind
     }
     int pass_max = -1;
     int owner = max(owner_before, max(exclusive_max(local, &pass_max), 0));
+    // This thread's run of rows with one owner: its last row with an index, + 1 (0: none yet).
+    int run_owner = owner, run_end = 0;
 #pragma unroll
     for (int i = 0; i < kRowsPerThread; ++i) {
       const int next = max(owner, min(index[i], groups - 1));
       for (int g = owner + 1; g <= next; ++g) offsets[g] = first + i;
       owner = next;
+      if (index[i] >= 0) {
+        if (owner != run_owner && run_end > 0) atomicMax(&group_end[run_owner], run_end);
+        run_owner = owner;
+        run_end = first + i + 1;
+      }
     }
+    if (run_end > 0) atomicMax(&group_end[run_owner], run_end);
     owner_before = max(owner_before, pass_max);
   }
   atomicMax(&end, last_real + 1);
@@ -99,6 +115,7 @@ __device__ __forceinline__ void contiguous_offsets(const int* __restrict__ m_ind
   for (int g = owner_before + 1 + static_cast<int>(threadIdx.x); g <= groups; g += kThreads) {
     offsets[g] = end;
   }
+  for (int g = threadIdx.x; g < groups; g += kThreads) ends[g] = group_end[g];
 }
 
 /// Tile `tile` of the transpose: sfa[r * row_stride + kb] to sfa_mn[kb * mn_stride + r] for its
@@ -122,16 +139,17 @@ __device__ __forceinline__ void transpose_tile(const float* __restrict__ sfa, in
 
 }  // namespace gemmtune_deepgemm_layout
 
-/// Grid: 1 + any number of blocks of kThreads threads. Block 0 writes offsets [groups + 1] from
-/// m_indices [rows] (none when m_indices is null: dense and masked calls); blocks 1.. transpose
-/// sfa (skipped when sfa is null), one tile at a time.
+/// Grid: 1 + any number of blocks of kThreads threads. Block 0 writes offsets [groups + 1] and
+/// ends [groups] from m_indices [rows] (none when m_indices is null: dense and masked calls;
+/// groups <= kGemmtuneMaxGroups); blocks 1.. transpose sfa (skipped when sfa is null), one tile
+/// at a time.
 extern "C" __global__ void __launch_bounds__(gemmtune_deepgemm_layout::kThreads)
     gemmtune_deepgemm_contiguous_layout(const int* m_indices, int rows, int groups, int* offsets,
-                                        const float* sfa, int k_blocks, int sfa_row_stride,
-                                        float* sfa_mn, int sfa_mn_stride) {
+                                        int* ends, const float* sfa, int k_blocks,
+                                        int sfa_row_stride, float* sfa_mn, int sfa_mn_stride) {
   namespace dl = gemmtune_deepgemm_layout;
   if (blockIdx.x == 0) {
-    if (m_indices != nullptr) dl::contiguous_offsets(m_indices, rows, groups, offsets);
+    if (m_indices != nullptr) dl::contiguous_offsets(m_indices, rows, groups, offsets, ends);
     return;
   }
   if (sfa == nullptr) return;

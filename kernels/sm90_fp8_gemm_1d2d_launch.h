@@ -69,6 +69,8 @@ struct Problem {
   int32_t num_groups;           ///< 1..kGemmtuneMaxGroups
   int32_t max_m;                ///< masked: rows per group in A and D; contiguous: 0
   const int32_t* group_rows;    ///< device: contiguous offsets [num_groups + 1], masked masked_m
+  /// device, contiguous, optional: where each group's rows end (GemmtuneGemmParams::group_ends)
+  const int32_t* group_ends = nullptr;
 };
 
 /// CTAs per cluster: the member's (multicast pairs, or a tile's two K splits summed in a cluster).
@@ -217,6 +219,7 @@ struct LaunchPlan {
     q.num_groups = p.num_groups;
     q.max_m = p.max_m;
     q.group_rows = p.group_rows;
+    q.group_ends = p.group_ends;
   }
   if (f.split_k > 1 && workspace != nullptr) {
     q.tile_counters = static_cast<unsigned int*>(workspace);

@@ -92,12 +92,15 @@ __device__ __forceinline__ int* group_table(char* smem) {
 
 /// Rows [begin, end) of A and D that group g owns, clamped to [0, M] so that a hostile offsets or
 /// masked_m array can never address outside A or D (kernels/README.md "Grouped GEMMs").
+/// Contiguous groups with group_ends end there (within [begin, the next group's begin]): a
+/// layout that pads every group, as DeepGEMM's does to 128 rows, computes no padding row.
 template <class C>
 __device__ __forceinline__ void group_row_range(const GemmtuneGemmParams& p, int g, int* begin,
                                                 int* end) {
   if (C::kGroupLayout == 1) {
     *begin = min(max(__ldg(p.group_rows + g), 0), p.m);
     *end = min(max(__ldg(p.group_rows + g + 1), *begin), p.m);
+    if (p.group_ends != nullptr) *end = min(max(__ldg(p.group_ends + g), *begin), *end);
   } else {
     *begin = g * p.max_m;
     *end = *begin + min(max(__ldg(p.group_rows + g), 0), p.max_m);

@@ -326,6 +326,10 @@ def run_grouped(gpu, gt, dg, entry):
     call()
     torch.cuda.synchronize()
     r["diff_ref"] = calc_diff(pick(d), pick(ref))
+    if layout == "grouped_contiguous" and getattr(gt_bundle, "_layout_kernel", {}).get(
+            torch.cuda.current_device()):
+        # The conversion kernel's group ends: DeepGEMM's padding rows keep their NaN poison.
+        r["padding_untouched"] = bool(torch.isnan(d[~valid].float()).all())
     del ref
     d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(lambda: fn(*args(d_graph)), d_graph, d, pick)
@@ -357,6 +361,8 @@ def verdict(r):
         failed.append("no-copy scales gave other bytes")
     if r.get("graph_same") is False:
         failed.append("graph replay gave other bytes")
+    if r.get("padding_untouched") is False:
+        failed.append("padding rows written")
     return failed
 
 
@@ -392,8 +398,9 @@ def line(r):
 
 
 def library_offsets(torch, bundle, indices, groups):
-    """Offsets from the bundle library's conversion kernel (gemmtune_bundle_deepgemm_contiguous_
-    layout, no scales), or None when the bundle has no such kernel."""
+    """Offsets and group ends (one list, offsets first) from the bundle library's conversion
+    kernel (gemmtune_bundle_deepgemm_contiguous_layout, no scales), or None when the bundle has
+    no such kernel."""
     device = torch.cuda.current_device()
     handle = bundle._handle(device)
     if not bundle._layout_kernel.get(device):
@@ -406,12 +413,12 @@ def library_offsets(torch, bundle, indices, groups):
         torch.cuda.current_stream().cuda_stream)
     if status != 0:
         raise RuntimeError(f"gemmtune_bundle_deepgemm_contiguous_layout: status {status}")
-    return scratch[:4 * (groups + 1)].view(torch.int32).tolist()
+    return scratch[:4 * (2 * groups + 1)].view(torch.int32).tolist()
 
 
 def check_offsets(torch, gt, bundle=None):
     """The device conversions of m_indices (PyTorch's, and the bundle library's kernel when it
-    has one) against their host reference (group_offsets)."""
+    has one: offsets and group ends) against their host references (group_offsets, group_ends)."""
     cases = [([0, 0, -1, 1, 1, 1, -1, -1, 3], 4), ([1, 1, -1], 3), ([-1, 0, 0, 2], 3),
              ([g for g in range(8) for _ in range(130)] + [-1] * 126, 8),
              # DeepGEMM's layout (groups padded to 128, converted per block): an empty group
@@ -427,7 +434,8 @@ def check_offsets(torch, gt, bundle=None):
             bad.append((indices[:12], groups, got))
         if bundle is not None:
             got = library_offsets(torch, bundle, indices, groups)
-            if got is not None and got != gt.group_offsets(indices, groups):
+            want = gt.group_offsets(indices, groups) + gt.group_ends(indices, groups)
+            if got is not None and got != want:
                 bad.append(("library", indices[:12], groups, got))
     return bad
 

@@ -5,8 +5,12 @@
 // several m-blocks and a full masked group; N and K leave ragged tiles.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "gpu_test_support.hpp"
 #include "jit/kernel_build.hpp"
+#include "kernels/support_params.h"
 #include "runtime/gemm_launcher.hpp"
 #include "runtime/grouped_bench.hpp"
 #include "runtime/support_compare.hpp"
@@ -213,6 +217,70 @@ TEST(GroupedKernelGpu, HostileGroupSizesNeitherFaultNorWriteOutsideD) {
   // Masked rows used: past max_m (64) and negative.
   expect_no_write_outside(GroupLayout::kMasked, {1 << 30, -7, 65},
                           "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM");
+}
+
+// Group ends (GemmtuneGemmParams::group_ends, DeepGEMM's padded layout through the bundle): each
+// contiguous group's rows stop at its end, the padding after it is neither computed nor written,
+// and the real rows hold exactly what the same kernel writes without ends (split-K 1: a row's
+// result does not depend on which tile computes it). Ends cover a short first group (one tile,
+// 40 of 128 rows), a group whose last tile moves up inside its real rows (200 of 256), a full
+// group, an empty one and a one-row group; an end past the next group's start is clamped.
+void expect_ends_skip_padding(const char* config_text) {
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 384, 640, {128, 256, 128, 0, 128});
+  CudaStream stream;
+  const GroupedInputs in = generate_grouped_inputs(p, InputOptions{.seed = 5}, stream.get());
+  const std::vector<int32_t> offsets = {0, 128, 384, 512, 512, 640};
+  const std::vector<int32_t> ends = {40, 328, 9999, 0, 513};
+  const std::vector<std::pair<int32_t, int32_t>> real = {{0, 40}, {128, 328}, {384, 512}, {512, 513}};
+  DeviceBuffer offsets_d(offsets.size() * sizeof(int32_t)), ends_d(ends.size() * sizeof(int32_t));
+  offsets_d.upload(offsets);
+  ends_d.upload(ends);
+  std::string error;
+  const KernelConfig config = *parse_kernel_config(config_text, &error);
+  const jit::CompileResult compiled = jit::build_kernel(config);
+  ASSERT_TRUE(compiled.ok) << compiled.log;
+  const GemmKernel kernel(config, compiled.cubin, compiled.kernel_name);
+  auto run = [&](const int32_t* group_ends) {
+    DeviceBuffer d(in.output_bytes());
+    poison_output(d.get(), d.size_bytes(), stream.get());
+    const PreparedGemm prepared(
+        kernel, sm90_fp8_gemm_1d2d::Problem{
+                    .m = in.m, .n = in.n, .k = in.k, .a = in.a.get(), .b = in.b.get(),
+                    .sa = in.sa.as<float>(), .sb = in.sb.as<float>(), .sa_ld = in.m_pad4,
+                    .sb_ld = in.sb_ld, .d = d.get(), .num_groups = in.groups, .max_m = in.max_m,
+                    .group_rows = offsets_d.as<int32_t>(), .group_ends = group_ends});
+    prepared.launch(stream.get());
+    EXPECT_EQ(cudaStreamSynchronize(stream.get()), cudaSuccess) << config_text;
+    return d.download<uint16_t>();
+  };
+  const std::vector<uint16_t> whole = run(nullptr), ended = run(ends_d.as<int32_t>());
+  const int64_t n = in.n;
+  int64_t mismatched = 0, written = 0, unwritten = 0;
+  for (int64_t row = 0; row < in.m; ++row) {
+    const bool is_real = std::any_of(real.begin(), real.end(),
+                                     [&](const auto& r) { return row >= r.first && row < r.second; });
+    for (int64_t col = 0; col < n; ++col) {
+      const uint16_t got = ended[row * n + col];
+      if (is_real) {
+        mismatched += got != whole[row * n + col];
+        unwritten += got == kGemmtunePoisonBf16;
+      } else {
+        written += got != kGemmtunePoisonBf16;
+      }
+    }
+  }
+  EXPECT_EQ(mismatched, 0) << config_text;
+  EXPECT_EQ(unwritten, 0) << config_text;
+  EXPECT_EQ(written, 0) << config_text << ": padding rows written";
+}
+
+TEST(GroupedKernelGpu, GroupEndsSkipThePadding) {
+  GT_SKIP_WITHOUT_GPU();
+  for (const char* config : {"bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", "bm128_bn192_s4_mcB_sm132_rN8_sk1_k640_gC",
+                             "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC", "bm64_bn128_s8_mc0_sm132_rN8_sk1_gC",
+                             "bm128_bn160_s4_mcA_sm8_rN8_sk1_gC"}) {
+    expect_ends_skip_padding(config);
+  }
 }
 
 }  // namespace

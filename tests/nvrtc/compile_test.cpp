@@ -83,7 +83,7 @@ TEST(Compile, SourceUsesEmbeddedParamsHeaderByName) {
   const CompileRequest request{
       .kernel_name = "gt_test_params",
       .source = R"(#include "gemmtune_params.h"
-static_assert(sizeof(GemmtuneGemmParams) == 72, "layout shared with the host changed");
+static_assert(sizeof(GemmtuneGemmParams) == 80, "layout shared with the host changed");
 extern "C" __global__ void gt_test_params(GemmtuneGemmParams p) {
   if (threadIdx.x < p.m) p.workspace[threadIdx.x] = float(p.n + p.k + p.sb_ld) * p.sb[0];
 }

@@ -477,7 +477,7 @@ class GroupedCallTest(unittest.TestCase):
         call = lib.calls[0]
         # Unpadded groups: row_align 1, so the selection takes m as it is.
         self.assertEqual(call[:7], ("contiguous_padded", 1000, g, m, 1, n, k))
-        self.assertEqual(call[7:13], (offsets.data_ptr(), a.data_ptr(), sa.data_ptr(),
+        self.assertEqual(call[7:14], (offsets.data_ptr(), None, a.data_ptr(), sa.data_ptr(),
                                       b.data_ptr(), sb.data_ptr(), d.data_ptr()))
         self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, m, m, 0))
         with self.assertRaisesRegex(ValueError, r"m_indices \(offsets\): shape \(8,\)"):

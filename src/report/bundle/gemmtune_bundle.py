@@ -20,11 +20,11 @@ What a DeepGEMM layout costs: a scale tensor already in the kernels' layout pass
 sfb when ceil(k/128) % 4 == 0). Any other sfa or sfb is copied into that layout: one small
 allocation from PyTorch's caching allocator and one copy kernel per call (m x ceil(k/128)
 floats for sfa). to_gemmtune_sfa / to_gemmtune_sfb convert once (e.g. weight scales at load).
-m_indices becomes offsets, and a K-major sfa (every call's) the MN-major layout, in one kernel
-the bundle's library launches before the GEMM (a bundle exported without it: four small PyTorch
-ops for the offsets, one copy for sfa), with one scratch allocation per call and no
-synchronisation; the -1 rows after a group are computed with that group's weights and written to
-d (DeepGEMM leaves them), but those after the last group are not computed, as in DeepGEMM.
+m_indices becomes offsets and group ends, and a K-major sfa (every call's) the MN-major layout,
+in one kernel the bundle's library launches before the GEMM, with one scratch allocation per
+call and no synchronisation; the -1 rows after a group's last row are neither computed nor
+written, as in DeepGEMM (a bundle exported without the kernel: four small PyTorch ops for the
+offsets, one copy for sfa, and the -1 rows between groups computed with the group before them).
 
 Every call runs on PyTorch's current stream of the tensors' device (or `stream=`), does not
 synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is allocated and
@@ -247,6 +247,21 @@ def group_offsets(m_indices, groups):
     return starts
 
 
+def group_ends(m_indices, groups):
+    """Host reference of the group ends the library's conversion kernel writes beside the
+    offsets: per group, one past its last row whose index is not -1 (0 for a group without
+    one), a row belonging to the largest group index at or before it (group_offsets). The GEMM
+    computes group g's rows from offsets[g] to its end, so DeepGEMM's padding is not computed."""
+    ends, owner = [0] * groups, 0
+    for row, g in enumerate(m_indices):
+        if g < -1 or g >= groups:
+            raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
+        owner = max(owner, g)
+        if g >= 0:
+            ends[owner] = row + 1
+    return ends
+
+
 def _group_offsets_device(m_indices, groups):
     """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable), for a
     bundle whose library has no conversion kernel: the running maximum of the indices, floored at
@@ -290,7 +305,7 @@ def _declare(lib):
         "gemmtune_bundle_gemm_grouped_contiguous": (c_int, [p, i64, i64, i64, i64, p, p, p, p, p,
                                                             p, p]),
         "gemmtune_bundle_gemm_grouped_contiguous_padded": (c_int, [p, i64, i64, i64, i64, i64, p,
-                                                                   p, p, p, p, p, p]),
+                                                                   p, p, p, p, p, p, p]),
         "gemmtune_bundle_gemm_grouped_masked": (c_int, [p, i64, i64, i64, i64, i64, p, p, p, p,
                                                         p, p, p]),
         "gemmtune_bundle_has_deepgemm_layout": (c_int, [p]),
@@ -652,8 +667,10 @@ class Bundle:
             _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
             _check_shape("m_indices (offsets)", m_indices, (g + 1,))
         offsets = _group_offsets_device(m_indices, g) if copy else m_indices
+        # NOTE: no group ends on this path (a bundle without the conversion kernel): the -1 rows
+        # after a group are computed with its weights.
         status = self._lib.gemmtune_bundle_gemm_grouped_contiguous_padded(
-            handle, g, m, row_align, n, k, offsets.data_ptr(), a_t.data_ptr(), sfa.data_ptr(),
+            handle, g, m, row_align, n, k, offsets.data_ptr(), None, a_t.data_ptr(), sfa.data_ptr(),
             b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), _current_stream(device, stream))
         if status != 0:
             self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,

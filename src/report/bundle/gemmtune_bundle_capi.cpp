@@ -35,8 +35,9 @@ constexpr int64_t kDeepgemmGroupRowAlign = 128;
 /// tensor map needs 16).
 constexpr size_t kLayoutScratchAlignBytes = 256;
 
+/// The offsets [groups + 1] and ends [groups] the conversion writes at the scratch's start.
 [[nodiscard]] size_t layout_offsets_bytes(int64_t groups) {
-  const size_t bytes = static_cast<size_t>(groups + 1) * sizeof(int32_t);
+  const size_t bytes = static_cast<size_t>(2 * groups + 1) * sizeof(int32_t);
   return (bytes + kLayoutScratchAlignBytes - 1) / kLayoutScratchAlignBytes * kLayoutScratchAlignBytes;
 }
 
@@ -209,13 +210,14 @@ int gemmtune_bundle_gemm_grouped_contiguous(const gemmtune_bundle_handle* handle
 int gemmtune_bundle_gemm_grouped_contiguous_padded(const gemmtune_bundle_handle* handle,
                                                    int64_t groups, int64_t m, int64_t row_align,
                                                    int64_t n, int64_t k, const int32_t* offsets,
-                                                   const void* a, const float* sa, const void* b,
+                                                   const int32_t* group_ends, const void* a, const float* sa, const void* b,
                                                    const float* sb, void* d, void* stream) {
   if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
-  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, row_align, n, k, offsets, a, sa,
-                                                       b, sb, d, static_cast<CUstream>(stream));
+  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, row_align, n, k, offsets,
+                                                       group_ends, a, sa, b, sb, d,
+                                                       static_cast<CUstream>(stream));
 }
 
 int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle) {
@@ -246,7 +248,7 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
   if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
   if (handle->layout_function == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
   const int64_t k_blocks = (k + 127) / 128;
-  if (groups < 0 || groups > INT32_MAX || rows < 0 || rows > INT32_MAX || k < 1 ||
+  if (groups < 0 || groups > kGemmtuneMaxGroups || rows < 0 || rows > INT32_MAX || k < 1 ||
       (groups > 0) != (m_indices != nullptr) || row_stride < 0 ||
       (row_stride > 0 && row_stride < k_blocks) || sfa == nullptr || scratch == nullptr ||
       scratch_bytes < gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, rows, k)) {
@@ -259,11 +261,12 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   auto* offsets = static_cast<int32_t*>(scratch);
+  int32_t* ends = offsets + groups + 1;
   const float* source = row_stride > 0 ? sfa : nullptr;
   int row_count = static_cast<int>(rows), group_count = static_cast<int>(groups);
   int kb = static_cast<int>(k_blocks), stride = static_cast<int>(row_stride);
   int mn_stride = static_cast<int>((rows + 3) / 4 * 4);
-  void* params[] = {&m_indices, &row_count, &group_count, &offsets, &source, &kb, &stride,
+  void* params[] = {&m_indices, &row_count, &group_count, &offsets, &ends, &source, &kb, &stride,
                     &converted, &mn_stride};
   int64_t tile_blocks = source != nullptr ? (rows + kLayoutTileRows - 1) / kLayoutTileRows *
                                                  ((k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks)
@@ -303,9 +306,11 @@ int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
   if (status != CUDA_SUCCESS) return status;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
-  return handle->bundle.gemm_grouped_contiguous_padded(
-      groups, m, kDeepgemmGroupRowAlign, n, k, static_cast<const int32_t*>(scratch), a, sa, b, sb,
-      d, static_cast<CUstream>(stream));
+  // The conversion wrote the offsets and then the groups' ends: the padding is not computed.
+  const auto* offsets = static_cast<const int32_t*>(scratch);
+  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, kDeepgemmGroupRowAlign, n, k,
+                                                       offsets, offsets + groups + 1, a, sa, b,
+                                                       sb, d, static_cast<CUstream>(stream));
 }
 
 int gemmtune_bundle_gemm_deepgemm(const gemmtune_bundle_handle* handle, int64_t m, int64_t n,

@@ -92,27 +92,31 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous(
 
 /** gemmtune_bundle_gemm_grouped_contiguous where every group is padded up to a multiple of
  * row_align rows (DeepGEMM's layout: 128): the selection allows for the padding, so a problem
- * keeps the entry tuned for its real rows (Bundle::gemm_grouped_contiguous_padded). */
+ * keeps the entry tuned for its real rows; group_ends (int32 on the device, groups values, or
+ * null) says where each group's real rows end, and the rows after it are neither computed nor
+ * written (Bundle::gemm_grouped_contiguous_padded). */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_padded(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t row_align, int64_t n,
-    int64_t k, const int32_t* offsets, const void* a, const float* sa, const void* b,
-    const float* sb, void* d, void* stream);
+    int64_t k, const int32_t* offsets, const int32_t* group_ends, const void* a, const float* sa,
+    const void* b, const float* sb, void* d, void* stream);
 
 /** Whether the bundle carries the DeepGEMM-layout conversion kernel (cubins/deepgemm_layout.cubin,
  * loaded by gemmtune_bundle_create): 1 yes, 0 no (not a CUresult). */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle);
 
 /** Bytes of device scratch gemmtune_bundle_gemm_grouped_contiguous_deepgemm needs for `groups`
- * groups, m rows and K = k: the offsets (groups + 1 int32, rounded up to 256 bytes), then the
- * MN-major sA [ceil(k/128)][roundup(m, 4)] floats (not a CUresult). */
+ * groups, m rows and K = k: the offsets (groups + 1 int32) and the groups' ends (groups int32),
+ * rounded up to 256 bytes, then the MN-major sA [ceil(k/128)][roundup(m, 4)] floats (not a
+ * CUresult). */
 GEMMTUNE_BUNDLE_API size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups,
                                                                             int64_t m, int64_t k);
 
 /** The conversion alone (one launch on `stream`): offsets [groups + 1] int32 at the start of
- * `scratch`, and, when sfa_row_stride > 0, the MN-major sA after them
- * (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. A caller whose GEMMs share one
- * m_indices (gate_up and down of one MoE layer) converts once and calls
- * gemmtune_bundle_gemm_grouped_contiguous with the offsets. */
+ * `scratch`, the groups' ends [groups] int32 right after them (one past each group's last row
+ * whose index is not -1), and, when sfa_row_stride > 0, the MN-major sA after those
+ * (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. At most 512 groups. A caller
+ * whose GEMMs share one m_indices (gate_up and down of one MoE layer) converts once and calls
+ * gemmtune_bundle_gemm_grouped_contiguous_padded with the offsets, the ends and row_align 128. */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t k,
     const int32_t* m_indices, const float* sfa, int64_t sfa_row_stride, void* scratch,
@@ -120,12 +124,12 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
 
 /** gemmtune_bundle_gemm_grouped_contiguous from DeepGEMM's contiguous layout, in two launches on
  * `stream`: the conversion kernel turns m_indices (int32 [m] on the device, the group of each
- * row, -1 for padding; group g owns its first row to the next group's first row) into offsets
- * in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
+ * row, -1 for padding; group g owns its first row to its last row whose index is not -1) into
+ * offsets and ends in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
  * sfa_row_stride floats) into the kernels' MN-major layout in `scratch`; sfa_row_stride 0 takes
- * sfa as the kernels' layout already. Then the GEMM, selected as
- * gemmtune_bundle_gemm_grouped_contiguous_padded with row_align 128. No allocation, no synchronisation: the
- * call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
+ * sfa as the kernels' layout already. Then the GEMM, as gemmtune_bundle_gemm_grouped_contiguous_padded
+ * with row_align 128 and those ends: D's padding rows are neither computed nor written, as in
+ * DeepGEMM. No allocation, no synchronisation: the call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
  * conversion kernel; CUDA_ERROR_INVALID_VALUE for scratch smaller than
  * gemmtune_bundle_deepgemm_contiguous_scratch_bytes. */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
