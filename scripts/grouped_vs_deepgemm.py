@@ -4,13 +4,15 @@
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json ...]
        [--baseline-timing separate|none] [--variants NAME=DEFINES[;gap_us=US] ...]
-       [--sample-gap-us US] [--stream-floor]
+       [--sample-gap-us US] [--stream-floor] [--differing-only]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
 the sweep's choice; problems the table lacks are skipped. --table may be given several times:
 a problem's candidates are then every table's choice for it (each config once, in table order),
-timed interleaved in the one run; problems no table has are skipped. Without --table, a hand-made
+timed interleaved in the one run; problems no table has are skipped (with --differing-only also
+those every table gave the same config: one kernel, nothing to compare; scripts/
+grouped_tables_table.py renders two tables' run). Without --table, a hand-made
 list plus the cost model's first 12 configs.
 
 PROBLEMS.json has the format of the DeepGEMM harness's dg_grouped.py (layout, n, k, ms, max_m). For each
@@ -155,6 +157,7 @@ def main():
     ap.add_argument("--sample-gap-us", type=int, default=0)
     # Each problem's stream floor, in the same run (the row's floor_us).
     ap.add_argument("--stream-floor", action="store_true")
+    ap.add_argument("--differing-only", action="store_true")
     a = ap.parse_args()
     variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
     if variants[0][2] == 0:
@@ -174,6 +177,9 @@ def main():
                 if not configs:
                     where = "the table" if len(picks) == 1 else "any table"
                     print(f'{p.get("label")}: not in {where}, skipped', flush=True)
+                    continue
+                if a.differing_only and len(configs) == 1 and all(table_config.values()):
+                    print(f'{p.get("label")}: the same config in every table, skipped', flush=True)
                     continue
                 config = ",".join(configs)
             else:

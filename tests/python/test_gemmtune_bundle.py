@@ -278,6 +278,25 @@ class LayoutTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "m_indices: row 1 has group 4"):
             gt.group_offsets([0, 4], 4)
 
+    def test_group_ends_stop_before_the_padding(self):
+        # One past each group's last row with an index: the -1 rows after it are not computed.
+        self.assertEqual(gt.group_ends([0, 0, -1, 1, 1, 1, -1, -1, 3], 4), [2, 6, 0, 9])
+        self.assertEqual(gt.group_ends([1, 1, -1], 3), [0, 2, 0])
+        self.assertEqual(gt.group_ends([-1, 0, 0, 2], 3), [3, 0, 4])  # leading padding: group 0's
+        self.assertEqual(gt.group_ends([-1, -1], 2), [0, 0])
+        # Unsorted: a row belongs to the largest index at or before it (group_offsets), so the
+        # row of group 0 after group 1 extends group 1.
+        self.assertEqual(gt.group_ends([1, 0, -1], 2), [0, 2])
+        # Every group's range [offsets[g], ends[g]) lies in [offsets[g], offsets[g + 1]].
+        layout = [0] * 200 + [-1] * 56 + [1] + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256
+        offsets, ends = gt.group_offsets(layout, 4), gt.group_ends(layout, 4)
+        self.assertEqual(ends, [200, 257, 0, 684])
+        for g in range(4):
+            if ends[g]:
+                self.assertTrue(offsets[g] <= ends[g] <= offsets[g + 1], g)
+        with self.assertRaisesRegex(ValueError, "m_indices: row 0 has group 2"):
+            gt.group_ends([2], 2)
+
 
 class DenseCallTest(unittest.TestCase):
     def setUp(self):
