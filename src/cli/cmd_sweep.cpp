@@ -293,7 +293,9 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "what each problem gets: default (16 configs, a run-off of 2 burst rounds over "
                   "at most 8 candidates, close contests timed twice; the cuBLASLt heuristic and "
                   "per-tensor baselines), quick (the same with 8 configs), fast (12 configs, 1 K "
-                  "twin, 1 leader twin, 2 rounds over at most 4 candidates, no second pass), "
+                  "twin, 1 leader twin, 2 rounds over at most 4 candidates, no second pass: fewer "
+                  "measurements for a warm kernel cache; cold, compiles bound it as they do "
+                  "default), "
                   "thorough (24 configs, 4 rounds, and the cuBLASLt best-algorithm search: the "
                   "slowest, for reference tables), exhaustive (every legal config, as thorough), "
                   "or a number of configs with the default's other knobs")
