@@ -296,17 +296,16 @@ class Dispatcher {
                                                  const int32_t* offsets, const void* a,
                                                  const float* sa, const void* b, const float* sb,
                                                  void* d, CUstream stream) const {
-    return gemm_grouped(GroupLayout::kContiguous, groups, m, 0, m, n, k, offsets, a, sa, b, sb, d,
-                        stream);
+    return gemm_grouped_contiguous_padded(groups, m, 1, n, k, offsets, nullptr, a, sa, b, sb, d,
+                                          stream);
   }
 
   /// gemm_grouped_contiguous where every group's rows are padded up to a multiple of
   /// `row_align` (DeepGEMM's contiguous layout: 128). `group_ends` (device int32 [groups], or
   /// null): where each group's real rows end, so that the padding is not computed (D's padding
   /// rows are left as they are); null computes it with the group before it. The selection takes
-  /// padded_selection_rows: m counts up to row_align - 1
-  /// padding rows a group, so "the smallest tuned rows >= m" picked the entry of the next larger
-  /// tuned problem for the very problem an entry was tuned for (8 groups of 7168 x 2048 tuned
+  /// padded_selection_rows: m counts up to row_align - 1 padding rows a group, so "the smallest
+  /// tuned rows >= m" picked the entry of the next larger tuned problem for the very problem an entry was tuned for (8 groups of 7168 x 2048 tuned
   /// at 3962 rows, 4096 padded: the 15550-row entry's 256-row tiles ran 164 us against 113 us
   /// for its own, H200).
   [[nodiscard]] CUresult gemm_grouped_contiguous_padded(int64_t groups, int64_t m,

@@ -18,6 +18,8 @@ import argparse
 import json
 import math
 
+from atomic_text import write_text_atomic
+
 
 def key(r):
     return (r["layout"], r["n"], r["k"], tuple(r["ms"]))
@@ -80,9 +82,8 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     rows = joined(a.run, a.dg1, a.dg2, a.table_a, a.table_b)
-    if a.json:
-        with open(a.json, "w") as out:
-            out.writelines(json.dumps(r) + "\n" for r in rows)
+    if a.json:  # written whole, never through a symbolic link
+        write_text_atomic(a.json, "".join(json.dumps(r) + "\n" for r in rows))
     print(markdown(rows, *a.names, a.same))
 
 

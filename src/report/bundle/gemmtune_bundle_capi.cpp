@@ -41,7 +41,9 @@ constexpr size_t kLayoutScratchAlignBytes = 256;
   return (bytes + kLayoutScratchAlignBytes - 1) / kLayoutScratchAlignBytes * kLayoutScratchAlignBytes;
 }
 
-/// Loads `dir`/cubins/deepgemm_layout.cubin when the bundle has it; a bundle without it (or one
+/// Loads `dir`/cubins/deepgemm_layout.cubin when the bundle has it (NOTE: the path and symbol are
+/// report::kDeepgemmLayoutCubin and kDeepgemmLayoutSymbol, spelled out: this file builds from the
+/// bundle folder alone); a bundle without it (or one
 /// whose conversion cannot load) keeps the PyTorch conversion of the Python module.
 void load_layout(const char* dir, gemmtune_bundle_handle* h) {
   char path[4096];
@@ -210,8 +212,9 @@ int gemmtune_bundle_gemm_grouped_contiguous(const gemmtune_bundle_handle* handle
 int gemmtune_bundle_gemm_grouped_contiguous_padded(const gemmtune_bundle_handle* handle,
                                                    int64_t groups, int64_t m, int64_t row_align,
                                                    int64_t n, int64_t k, const int32_t* offsets,
-                                                   const int32_t* group_ends, const void* a, const float* sa, const void* b,
-                                                   const float* sb, void* d, void* stream) {
+                                                   const int32_t* group_ends, const void* a,
+                                                   const float* sa, const void* b, const float* sb,
+                                                   void* d, void* stream) {
   if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
