@@ -260,9 +260,11 @@ class Dispatcher {
   /// than workspace_bytes(m, n, k), CUDA_ERROR_NOT_FOUND when no kernel is selected (see
   /// select); otherwise
   /// what cuTensorMapEncodeTiled or cuLaunchKernelEx returned.
+  /// `order`: this launch's order (null: the object's, set_launch_order).
   [[nodiscard]] CUresult gemm(int64_t m, int64_t n, int64_t k, const void* a, const float* sa,
                               const void* b, const float* sb, void* d, void* workspace,
-                              size_t workspace_size_bytes, CUstream stream) const {
+                              size_t workspace_size_bytes, CUstream stream,
+                              const LaunchOrder* order = nullptr) const {
     if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
     if (!problem_ok(m, n, k)) return CUDA_ERROR_INVALID_VALUE;
     const int32_t i = select(m, n, k);
@@ -277,7 +279,7 @@ class Dispatcher {
     const CUresult status = encode_launch(
         plan_launch(f, problem, workspace, layout.partials_offset_bytes), &::cuTensorMapEncodeTiled, &args);
     if (status != CUDA_SUCCESS) return status;
-    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order_);
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order != nullptr ? *order : order_);
   }
 
   /// The kernel index gemm_grouped_contiguous (rows = m, max_m = 0) or gemm_grouped_masked
@@ -314,11 +316,12 @@ class Dispatcher {
                                                         const int32_t* group_ends, const void* a,
                                                         const float* sa, const void* b,
                                                         const float* sb, void* d,
-                                                        CUstream stream) const {
+                                                        CUstream stream,
+                                                        const LaunchOrder* order = nullptr) const {
     if (row_align < 1) return CUDA_ERROR_INVALID_VALUE;
     return gemm_grouped(GroupLayout::kContiguous, groups, m, 0,
                         padded_selection_rows(groups, m, row_align), n, k, offsets, a, sa, b, sb,
-                        d, stream, group_ends);
+                        d, stream, group_ends, order);
   }
 
   /// Masked grouped GEMM: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
@@ -328,9 +331,10 @@ class Dispatcher {
   [[nodiscard]] CUresult gemm_grouped_masked(int64_t groups, int64_t max_m, int64_t expected_m,
                                              int64_t n, int64_t k, const int32_t* masked_m,
                                              const void* a, const float* sa, const void* b,
-                                             const float* sb, void* d, CUstream stream) const {
+                                             const float* sb, void* d, CUstream stream,
+                                             const LaunchOrder* order = nullptr) const {
     return gemm_grouped(GroupLayout::kMasked, groups, groups * max_m, max_m, expected_m * groups,
-                        n, k, masked_m, a, sa, b, sb, d, stream);
+                        n, k, masked_m, a, sa, b, sb, d, stream, nullptr, order);
   }
 
  private:
@@ -352,7 +356,8 @@ class Dispatcher {
                                       int64_t rows, int64_t n, int64_t k, const int32_t* group_rows,
                                       const void* a, const float* sa, const void* b,
                                       const float* sb, void* d, CUstream stream,
-                                      const int32_t* group_ends = nullptr) const {
+                                      const int32_t* group_ends = nullptr,
+                                      const LaunchOrder* order = nullptr) const {
     if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
     if (groups < 1 || groups > kGemmtuneMaxGroups || m < 0 || m > INT32_MAX || n < 1 || k < 1 ||
         n % 8 != 0 || k % 16 != 0 || n * groups > INT32_MAX || group_rows == nullptr ||
@@ -369,7 +374,7 @@ class Dispatcher {
     const CUresult status =
         encode_launch(plan_launch(f, problem, nullptr, 0), &::cuTensorMapEncodeTiled, &args);
     if (status != CUDA_SUCCESS) return status;
-    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order_);
+    return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order != nullptr ? *order : order_);
   }
 
   [[nodiscard]] CUresult finish_load(int32_t i) {

@@ -7,155 +7,208 @@
 // the scales), 60-90 host µs a call that a single call leaves the GPU idle for
 // (results/h200-python/contiguous_conversion.md). One launch costs a few µs.
 //
-// Block 0 turns per-row group indices into offsets; the other blocks transpose the activation
-// scales from K-major [rows, k_blocks] to the MN-major [k_blocks, stride] the kernels' sA tensor
-// map reads. NVRTC-clean: no CUDA header.
+// The first blocks turn per-row group indices into offsets and group ends (each its share of the
+// rows, the last to finish the whole); the others transpose the activation scales from K-major
+// [rows, k_blocks] to the MN-major [k_blocks, stride] the kernels' sA tensor map reads, only the
+// rows a masked GEMM reads. NVRTC-clean: no CUDA header.
 #pragma once
 
 #include "gemmtune_params.h"
 
 namespace gemmtune_deepgemm_layout {
 
-/// Threads of every block. Block 0 scans kRowsPerThread rows per thread and pass (16384 rows: a
-/// DeepSeek-V3 prefill of 4096 tokens x 8 experts in two passes); each thread loads its rows into
-/// registers at once, so a pass costs one memory latency, not one per row.
+/// Threads of every block, two blocks per SM (at most 32 registers a thread).
 constexpr int kThreads = 1024;
-constexpr int kRowsPerThread = 16;
-/// Transpose tile: 32 rows x 32 k-blocks, one element per thread; reads coalesced along k-blocks,
-/// writes along rows. NOTE: a block that looped over its tile's k-blocks with one load in flight
-/// per thread waited one memory latency per 256 elements: the dense M = 64, K = 16384 call took
-/// 16 us longer than the PyTorch copy it replaced (H200).
-constexpr int kTileRows = 32;
+constexpr int kBlocksPerSm = 2;
+/// Index scan: consecutive rows per thread and pass, all loaded at once (a pass costs one memory
+/// latency); a scan block covers kThreads * kRowsPerThread rows a pass.
+constexpr int kRowsPerThread = 8;
+/// Transpose tile: 128 rows x 32 k-blocks, four rows per thread loaded at once; reads coalesced
+/// along k-blocks, writes along rows. NOTE: the transpose is bound by loads in flight, not by
+/// bytes: one load in flight per thread waited one memory latency per 256 elements (the dense
+/// M = 64, K = 16384 call took 16 us longer than the PyTorch copy it replaced), and one element
+/// per thread still ran a masked call's 131072 rows x 56 k-blocks (29 MB) at about 1 TB/s (H200).
+constexpr int kTileRows = 128;
 constexpr int kTileKBlocks = 32;
+constexpr int kRowsPerLane = kTileRows / 32;
 
-/// The largest value of `v` over the block's threads before this one (-1 for thread 0), and the
-/// largest of all in `*total`.
-__device__ __forceinline__ int exclusive_max(int v, int* total) {
-  static_assert(kThreads == 32 * 32, "one lane per warp in the second level");
-  __shared__ int warp_max[kThreads / 32];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  int inclusive = v;
-  for (int d = 1; d < 32; d *= 2) {
-    const int other = __shfl_up_sync(0xffffffffu, inclusive, d);
-    if (lane >= d) inclusive = max(inclusive, other);
+/// The scan's summary in global memory, zeroed before the launch (cuMemsetD32Async), 2G + 2 ints:
+/// per index value v, rows - (its first row) and (its last row) + 1 (0: no such row); then one past
+/// the last row with an index, and the count of scan blocks that have published theirs.
+struct ScanSummary {
+  int* first_from_end;  ///< [groups]
+  int* last_end;        ///< [groups]
+  int* end;             ///< [1]
+  int* done;            ///< [1]
+};
+
+/// Block-wide suffix minimum of values[0, count) in shared memory (count <= kThreads).
+__device__ __forceinline__ void suffix_min(int* values, int count) {
+  for (int d = 1; d < count; d *= 2) {
+    const int g = static_cast<int>(threadIdx.x);
+    const int other = g + d < count ? values[g + d] : 0x7fffffff;
+    __syncthreads();
+    if (g < count && other < values[g]) values[g] = other;
+    __syncthreads();
   }
-  if (lane == 31) warp_max[warp] = inclusive;
-  __syncthreads();
-  // Every lane reads one warp's maximum; two reductions over the warp give the maximum before
-  // this warp and the maximum of all.
-  const int mine = warp_max[lane];
-  int before_warp = lane < warp ? mine : -1, all = mine;
-  for (int d = 16; d > 0; d /= 2) {
-    before_warp = max(before_warp, __shfl_xor_sync(0xffffffffu, before_warp, d));
-    all = max(all, __shfl_xor_sync(0xffffffffu, all, d));
-  }
-  int exclusive = __shfl_up_sync(0xffffffffu, inclusive, 1);
-  if (lane == 0) exclusive = -1;
-  __syncthreads();  // warp_max is read by every thread before the next call writes it
-  *total = all;
-  return max(before_warp, exclusive);
 }
 
-/// offsets[g] = the first row whose owner is >= g, where a row's owner is the largest group
-/// index at or before it, floored at 0 (so -1 rows belong to the group before them, leading ones
-/// to group 0), but at most `end`, one past the last row of a group (0 when there is none): the
-/// -1 rows after the last group belong to no group, as DeepGEMM skips them (an engine's buffer
-/// sized for the worst case ends in many). This is gemmtune_bundle.group_offsets, exact for any
-/// input: the owners never decrease, so each g is written once, by the row where the owner
-/// passes it. Indices >= groups count as groups - 1 (no write out of bounds).
-/// ends[g] = one past the last row of group g whose index is not -1 (0 for a group without one;
-/// the GEMM clamps it to [offsets[g], offsets[g + 1]]): DeepGEMM's layout pads every group to
-/// 128 rows with -1 rows, which the GEMM then does not compute. At most kGemmtuneMaxGroups
-/// groups (the GEMM's limit).
-__device__ __forceinline__ void contiguous_offsets(const int* __restrict__ m_indices, int rows,
-                                                   int groups, int* offsets, int* ends) {
-  __shared__ int end;
-  __shared__ int group_end[kGemmtuneMaxGroups];
-  if (threadIdx.x == 0) {
-    offsets[0] = 0;
-    end = 0;
-  }
-  for (int g = threadIdx.x; g < groups; g += kThreads) group_end[g] = 0;
-  __syncthreads();  // end and group_end are 0 before any thread raises them
-  int owner_before = 0;  // the owner of the row before the pass (0 before row 0)
-  int last_real = -1;    // this thread's last row of a group
-  for (int base = 0; base < rows; base += kThreads * kRowsPerThread) {
+/// One scan block: its rows' first and last row per index value (indices >= groups count as
+/// groups - 1, -1 rows count for none) into shared memory, then into the global summary; the
+/// last block to publish writes offsets [groups + 1] and ends [groups]:
+///   offsets[0] = 0, offsets[g] = the first row whose index is >= g, at most `end` (one past the
+///   last row with an index; 0 when there is none), offsets[groups] = end;
+///   ends[g] = one past the last row whose index is g (0 for none).
+/// This is gemmtune_bundle.group_offsets / group_ends. Why a minimum and not a running maximum:
+/// the first row whose owner (the largest index at or before it) is >= g is the first row whose
+/// own index is >= g, and a minimum needs no order between the blocks. For a layout whose
+/// indices never decrease (DeepGEMM's) ends[g] is also the end of group g's rows before the
+/// padding; for any other the GEMM clamps it into [offsets[g], offsets[g + 1]].
+__device__ __forceinline__ void scan_indices(const int* __restrict__ m_indices, int rows,
+                                             int groups, int scan_blocks, ScanSummary summary,
+                                             int* offsets, int* ends) {
+  __shared__ int first_from_end[kGemmtuneMaxGroups];
+  __shared__ int last_end[kGemmtuneMaxGroups];
+  __shared__ int block_end;
+  __shared__ bool finisher;
+  for (int g = threadIdx.x; g < groups; g += kThreads) first_from_end[g] = last_end[g] = 0;
+  if (threadIdx.x == 0) block_end = 0;
+  __syncthreads();
+  const int pass_rows = kThreads * kRowsPerThread;
+  for (int base = blockIdx.x * pass_rows; base < rows; base += scan_blocks * pass_rows) {
     const int first = base + threadIdx.x * kRowsPerThread;
     int index[kRowsPerThread];
 #pragma unroll
     for (int i = 0; i < kRowsPerThread; ++i) {
-      index[i] = first + i < rows ? __ldg(m_indices + first + i) : -1;
+      index[i] = first + i < rows ? min(__ldg(m_indices + first + i), groups - 1) : -1;
     }
-    int local = -1;
+    // Runs of one index value: shared-memory atomics only where a run starts or ends.
+    int run = -1, run_first = 0, run_last = 0;
 #pragma unroll
     for (int i = 0; i < kRowsPerThread; ++i) {
-      local = max(local, min(index[i], groups - 1));
-      if (index[i] >= 0) last_real = first + i;
-    }
-    int pass_max = -1;
-    int owner = max(owner_before, max(exclusive_max(local, &pass_max), 0));
-    // This thread's run of rows with one owner: its last row with an index, + 1 (0: none yet).
-    int run_owner = owner, run_end = 0;
-#pragma unroll
-    for (int i = 0; i < kRowsPerThread; ++i) {
-      const int next = max(owner, min(index[i], groups - 1));
-      for (int g = owner + 1; g <= next; ++g) offsets[g] = first + i;
-      owner = next;
-      if (index[i] >= 0) {
-        if (owner != run_owner && run_end > 0) atomicMax(&group_end[run_owner], run_end);
-        run_owner = owner;
-        run_end = first + i + 1;
+      if (index[i] < 0) continue;
+      if (index[i] != run) {
+        if (run >= 0) {
+          atomicMax(&first_from_end[run], rows - run_first);
+          atomicMax(&last_end[run], run_last + 1);
+        }
+        run = index[i];
+        run_first = first + i;
       }
+      run_last = first + i;
     }
-    if (run_end > 0) atomicMax(&group_end[run_owner], run_end);
-    owner_before = max(owner_before, pass_max);
+    if (run >= 0) {
+      atomicMax(&first_from_end[run], rows - run_first);
+      atomicMax(&last_end[run], run_last + 1);
+      atomicMax(&block_end, run_last + 1);
+    }
   }
-  atomicMax(&end, last_real + 1);
   __syncthreads();
-  for (int g = owner_before + 1 + static_cast<int>(threadIdx.x); g <= groups; g += kThreads) {
-    offsets[g] = end;
+  for (int g = threadIdx.x; g < groups; g += kThreads) {
+    if (first_from_end[g] > 0) {
+      atomicMax(summary.first_from_end + g, first_from_end[g]);
+      atomicMax(summary.last_end + g, last_end[g]);
+    }
   }
-  for (int g = threadIdx.x; g < groups; g += kThreads) ends[g] = group_end[g];
+  if (threadIdx.x == 0 && block_end > 0) atomicMax(summary.end, block_end);
+  __threadfence();  // this block's summary is visible before its ticket counts
+  __syncthreads();
+  if (threadIdx.x == 0) finisher = atomicAdd(summary.done, 1) == scan_blocks - 1;
+  __syncthreads();
+  if (!finisher) return;
+  __threadfence();
+  // The last block: every block's summary is in; L2 reads (__ldcg), not a stale L1 line.
+  const int end = __ldcg(summary.end);
+  for (int g = threadIdx.x; g < groups; g += kThreads) {
+    const int from_end = __ldcg(summary.first_from_end + g);
+    first_from_end[g] = from_end > 0 ? rows - from_end : 0x7fffffff;
+    ends[g] = __ldcg(summary.last_end + g);
+  }
+  __syncthreads();
+  suffix_min(first_from_end, groups);
+  for (int g = threadIdx.x; g <= groups; g += kThreads) {
+    offsets[g] = g == 0 ? 0 : g == groups ? end : min(end, first_from_end[g]);
+  }
 }
 
 /// Tile `tile` of the transpose: sfa[r * row_stride + kb] to sfa_mn[kb * mn_stride + r] for its
-/// kTileRows rows and kTileKBlocks k-blocks, through shared memory.
-__device__ __forceinline__ void transpose_tile(const float* __restrict__ sfa, int rows,
+/// kTileRows rows and kTileKBlocks k-blocks, through shared memory. Tiles lie inside one segment
+/// of `segment_rows` rows (a masked group, or every row); a segment's rows at or past
+/// used[segment] (masked_m; null: every row) are not read by the GEMM and not transposed: a
+/// masked call's A holds max_m rows per group for the worst case (DeepGEMM's own test: 4096), and
+/// decode fills a few. Returns without a barrier when the tile holds no such row (the same for
+/// the whole block), so skipped tiles cost one cached load.
+__device__ __forceinline__ void transpose_tile(const float* __restrict__ sfa, int segment_rows,
                                                int k_blocks, int row_stride, float* sfa_mn,
-                                               int mn_stride, int tile) {
+                                               int mn_stride, const int* __restrict__ used,
+                                               int tile) {
   __shared__ float staged[kTileRows][kTileKBlocks + 1];
   const int kb_tiles = (k_blocks + kTileKBlocks - 1) / kTileKBlocks;
-  const int row0 = tile / kb_tiles * kTileRows, kb0 = tile % kb_tiles * kTileKBlocks;
+  const int segment_tiles = (segment_rows + kTileRows - 1) / kTileRows * kb_tiles;
+  const int segment = tile / segment_tiles, in_segment = tile % segment_tiles;
+  const int row0 = in_segment / kb_tiles * kTileRows, kb0 = in_segment % kb_tiles * kTileKBlocks;
+  const int used_rows = used != nullptr ? min(max(__ldg(used + segment), 0), segment_rows)
+                                        : segment_rows;
+  if (row0 >= used_rows) return;
+  const long long base = static_cast<long long>(segment) * segment_rows + row0;
+  const int tile_rows = min(kTileRows, used_rows - row0);
   const int x = threadIdx.x % 32, y = threadIdx.x / 32;
-  if (row0 + y < rows && kb0 + x < k_blocks) {
-    staged[y][x] = __ldg(sfa + static_cast<long long>(row0 + y) * row_stride + kb0 + x);
+  float value[kRowsPerLane];
+#pragma unroll
+  for (int i = 0; i < kRowsPerLane; ++i) {
+    const int row = y + 32 * i;
+    value[i] = row < tile_rows && kb0 + x < k_blocks
+                   ? __ldg(sfa + (base + row) * row_stride + kb0 + x)
+                   : 0.0f;
   }
+#pragma unroll
+  for (int i = 0; i < kRowsPerLane; ++i) staged[y + 32 * i][x] = value[i];
   __syncthreads();
-  if (kb0 + y < k_blocks && row0 + x < rows) {
-    sfa_mn[static_cast<long long>(kb0 + y) * mn_stride + row0 + x] = staged[x][y];
+#pragma unroll
+  for (int i = 0; i < kRowsPerLane; ++i) {
+    const int row = x + 32 * i;
+    if (kb0 + y < k_blocks && row < tile_rows) {
+      sfa_mn[static_cast<long long>(kb0 + y) * mn_stride + base + row] = staged[row][y];
+    }
   }
   __syncthreads();  // staged is read before the next tile writes it
 }
 
 }  // namespace gemmtune_deepgemm_layout
 
-/// Grid: 1 + any number of blocks of kThreads threads. Block 0 writes offsets [groups + 1] and
-/// ends [groups] from m_indices [rows] (none when m_indices is null: dense and masked calls;
-/// groups <= kGemmtuneMaxGroups); blocks 1.. transpose sfa (skipped when sfa is null), one tile
-/// at a time.
-extern "C" __global__ void __launch_bounds__(gemmtune_deepgemm_layout::kThreads)
-    gemmtune_deepgemm_contiguous_layout(const int* m_indices, int rows, int groups, int* offsets,
-                                        int* ends, const float* sfa, int k_blocks,
-                                        int sfa_row_stride, float* sfa_mn, int sfa_mn_stride) {
+/// Grid: scan_blocks (0 without m_indices) + any number of blocks of kThreads threads.
+/// Blocks [0, scan_blocks) write offsets [groups + 1] and ends [groups] from m_indices [rows]
+/// (scan_indices; `summary` holds 2 groups + 2 ints zeroed before the launch; groups <=
+/// kGemmtuneMaxGroups); the others transpose sfa (skipped when sfa is null), one tile at a time,
+/// in segments of segment_rows rows (a masked call's max_m, else rows), of which only the first
+/// used[segment] rows when `used` (masked_m) is not null.
+extern "C" __global__ void __launch_bounds__(gemmtune_deepgemm_layout::kThreads,
+                                             gemmtune_deepgemm_layout::kBlocksPerSm)
+    gemmtune_deepgemm_contiguous_layout(const int* m_indices, int rows, int groups,
+                                        int scan_blocks, int* summary, int* offsets, int* ends,
+                                        const float* sfa, int k_blocks, int sfa_row_stride,
+                                        float* sfa_mn, int sfa_mn_stride, int segment_rows,
+                                        const int* used) {
   namespace dl = gemmtune_deepgemm_layout;
-  if (blockIdx.x == 0) {
-    if (m_indices != nullptr) dl::contiguous_offsets(m_indices, rows, groups, offsets, ends);
+  // The GEMM launched after this kernel (a programmatic dependent launch) may be scheduled once
+  // every block has started; it reads nothing of ours before its griddepcontrol.wait, which
+  // returns when this grid has finished and its writes are visible.
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  if (static_cast<int>(blockIdx.x) < scan_blocks) {
+    if (m_indices != nullptr) {
+      const dl::ScanSummary parts{summary, summary + groups, summary + 2 * groups,
+                                  summary + 2 * groups + 1};
+      dl::scan_indices(m_indices, rows, groups, scan_blocks, parts, offsets, ends);
+    }
     return;
   }
-  if (sfa == nullptr) return;
-  const int tiles = (rows + dl::kTileRows - 1) / dl::kTileRows *
+  if (sfa == nullptr || segment_rows < 1) return;
+  const int segments = (rows + segment_rows - 1) / segment_rows;
+  const int tiles = segments * ((segment_rows + dl::kTileRows - 1) / dl::kTileRows) *
                     ((k_blocks + dl::kTileKBlocks - 1) / dl::kTileKBlocks);
-  for (int tile = blockIdx.x - 1; tile < tiles; tile += gridDim.x - 1) {
-    dl::transpose_tile(sfa, rows, k_blocks, sfa_row_stride, sfa_mn, sfa_mn_stride, tile);
+  const int transpose_blocks = static_cast<int>(gridDim.x) - scan_blocks;
+  for (int tile = static_cast<int>(blockIdx.x) - scan_blocks; tile < tiles; tile += transpose_blocks) {
+    dl::transpose_tile(sfa, segment_rows, k_blocks, sfa_row_stride, sfa_mn, sfa_mn_stride, used,
+                       tile);
   }
 }

@@ -49,6 +49,7 @@ from serving_regret import run_median_us  # noqa: E402 (one owner of the `gemmtu
 START = time.monotonic()
 DIFF_LIMIT = 1e-3
 FLUSH_BYTES = 512 << 20  # > 2x the L2 of any Hopper part
+COVER_CYCLES = 400_000  # the spin after the flush: ~200 µs at 1980 MHz (Gpu.interleaved_us)
 
 
 def parse_args():
@@ -130,9 +131,15 @@ class Gpu:
 
     def interleaved_us(self, fns):
         """Median µs per implementation of `fns` (name -> callable), the call protocol: per
-        sample the flush (a 512 MiB memset), the start event right behind it in stream order,
-        one call, the stop event. Samples alternate between the implementations, the order
-        reversed every round, so each sees the same power state. 3 warm-ups each."""
+        sample the flush (a 512 MiB memset), a spin kernel (COVER_CYCLES), the start event
+        right behind it in stream order, one call, the stop event. Samples alternate between
+        the implementations, the order reversed every round, so each sees the same power state.
+        3 warm-ups each.
+        NOTE: the spin keeps the GPU busy until the call's launches are queued. A Python call
+        takes 60-140 µs of host time before its last launch (host_us), about as long as the
+        flush runs; without the spin, the GPU sometimes waited for the host after the start
+        event, and that wait was timed as the call's (the same conversion measured 4 to 43 µs
+        in one run and another). Host time is reported on its own (host_us)."""
         torch = self.torch
         names = list(fns)
         for name in names:
@@ -142,6 +149,7 @@ class Gpu:
         for i in range(self.iters):
             for name in (names if i % 2 == 0 else names[::-1]):
                 self.flush.fill_(i & 0xFF)
+                torch.cuda._sleep(COVER_CYCLES)
                 start = torch.cuda.Event(enable_timing=True)
                 stop = torch.cuda.Event(enable_timing=True)
                 start.record()
@@ -230,6 +238,8 @@ def run_dense(gpu, gt, dg, entry):
     for name, us in gpu.interleaved_us(timed).items():
         r[name + "_us"] = us
     r["host_us"] = gpu.host_us(zero_copy)
+    if "deepgemm" in timed:
+        r["deepgemm_host_us"] = gpu.host_us(timed["deepgemm"])
     return r
 
 
@@ -278,6 +288,7 @@ def run_grouped(gpu, gt, dg, entry):
     torch = gpu.torch
     layout, g, n, k = entry["layout"], entry["groups"], entry["n"], entry["k"]
     group_m = grouped_group_m(entry)
+    m_indices = masked_m = expected_m = None
     torch.manual_seed(g * 131 + n + k + sum(group_m))
     # NOTE: filled group by group with same-dtype copies (no cat or indexing of e4m3 tensors).
     b = torch.empty((g, n, k), device="cuda", dtype=torch.float8_e4m3fn)
@@ -334,6 +345,16 @@ def run_grouped(gpu, gt, dg, entry):
     d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(lambda: fn(*args(d_graph)), d_graph, d, pick)
     timed = {"bundle": call}
+    pre = preconverted_call(gpu, gt, layout, a, sfa, b, sfb, d, m_indices if
+                            layout == "grouped_contiguous" else masked_m, expected_m if
+                            layout == "grouped_masked" else None)
+    if pre is not None:
+        # The same GEMM with DeepGEMM's layouts converted beforehand: what the conversion costs.
+        pre_call, d_pre = pre
+        pre_call()
+        torch.cuda.synchronize()
+        r["no_conversion_same"] = bool(torch.equal(pick(d_pre), pick(d)))
+        timed["no_conversion"] = pre_call
     if dg is not None and hasattr(dg, dg_name):
         d_dg = poisoned(torch, d)
         dg_call = lambda: getattr(dg, dg_name)(*args(d_dg), disable_ue8m0_cast=True)
@@ -345,7 +366,46 @@ def run_grouped(gpu, gt, dg, entry):
     # NOTE: 50 calls: a grouped call queues several kernels (index conversion, scale copy), and
     # past the driver's launch queue the host would wait for the GPU, timing the GPU instead.
     r["host_us"] = gpu.host_us(call, calls=50)
+    if "deepgemm" in timed:
+        r["deepgemm_host_us"] = gpu.host_us(timed["deepgemm"], calls=50)
     return r
+
+
+def preconverted_call(gpu, gt, layout, a, sfa, b, sfb, d, group_sizes, expected_m):
+    """(call, its poisoned output) of the grouped GEMM the bundle runs for DeepGEMM's layouts,
+    with the layouts converted once beforehand: gemmtune's MN-major sfa and padded sfb; for the
+    contiguous layout the library call with the offsets and group ends its conversion kernel
+    wrote (the same padded rows, the same selection). None where the bundle has no conversion
+    kernel."""
+    torch = gpu.torch
+    device = torch.cuda.current_device()
+    if not getattr(gt_bundle, "_layout_kernel", {}).get(device):
+        return None
+    g, nb, kb = sfb.shape
+    kb4 = (kb + 3) // 4 * 4
+    rows = sfa.numel() // kb
+    sfa_t = torch.zeros((kb, (rows + 3) // 4 * 4), device="cuda")
+    sfa_t[:, :rows] = sfa.reshape(rows, kb).t()
+    sfb_t = torch.zeros((g * nb, kb4), device="cuda")
+    sfb_t[:, :kb] = sfb.reshape(g * nb, kb)
+    d_pre = poisoned(torch, d)
+    if layout == "grouped_masked":
+        call = lambda: gt.m_grouped_fp8_gemm_nt_masked((a, sfa_t), (b, sfb_t), d_pre, group_sizes,
+                                                       expected_m, layout="gemmtune")
+        return call, d_pre
+    got = library_offsets(torch, gt_bundle, group_sizes.tolist(), g)
+    offsets = torch.tensor(got[:g + 1], dtype=torch.int32, device="cuda")
+    ends = torch.tensor(got[g + 1:2 * g + 1], dtype=torch.int32, device="cuda")
+    handle, lib, m, n, k = gt_bundle._handle(device), gt_bundle._lib, a.shape[0], b.shape[1], a.shape[1]
+
+    def call():
+        status = lib.gemmtune_bundle_gemm_grouped_contiguous_padded(
+            handle, g, m, 128, n, k, offsets.data_ptr(), ends.data_ptr(), a.data_ptr(),
+            sfa_t.data_ptr(), b.data_ptr(), sfb_t.data_ptr(), d_pre.data_ptr(),
+            torch.cuda.current_stream().cuda_stream)
+        if status != 0:
+            raise RuntimeError(f"gemmtune_bundle_gemm_grouped_contiguous_padded: status {status}")
+    return call, d_pre
 
 
 def verdict(r):
@@ -363,6 +423,8 @@ def verdict(r):
         failed.append("graph replay gave other bytes")
     if r.get("padding_untouched") is False:
         failed.append("padding rows written")
+    if r.get("no_conversion_same") is False:
+        failed.append("the call with layouts converted beforehand gave other bytes")
     return failed
 
 
@@ -381,6 +443,8 @@ def line(r):
     parts.append(f"bundle={r.get('bundle_us', nan):.1f}us")
     if "zero_copy_us" in r:
         parts.append(f"no_copy={r['zero_copy_us']:.1f}us")
+    if "no_conversion_us" in r:
+        parts.append(f"no_conversion={r['no_conversion_us']:.1f}us")
     if "deepgemm_us" in r:
         parts.append(f"deepgemm={r['deepgemm_us']:.1f}us "
                      f"speedup={r['deepgemm_us'] / r['bundle_us']:.3f}x")
@@ -393,6 +457,8 @@ def line(r):
     if "deepgemm_error" in r:
         parts.append(f"deepgemm: {r['deepgemm_error']}")
     parts.append(f"host={r.get('host_us', nan):.1f}us")
+    if "deepgemm_host_us" in r:
+        parts.append(f"dg_host={r['deepgemm_host_us']:.1f}us")
     parts.append("PASS" if not r["failed"] else "FAIL: " + "; ".join(r["failed"]))
     return " ".join(parts)
 
@@ -424,8 +490,11 @@ def check_offsets(torch, gt, bundle=None):
              # DeepGEMM's layout (groups padded to 128, converted per block): an empty group
              # (2), a group of one row, whole padding blocks at the end.
              ([0] * 200 + [-1] * 56 + [1] * 1 + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256, 4),
-             # More rows than one pass of the library kernel's scan (4096), and 40 groups.
-             ([g for g in range(40) for _ in range(150 + 7 * g)] + [-1] * 300, 40)]
+             # More rows than one scan block's pass of the library kernel (8192), and 40 groups.
+             ([g for g in range(40) for _ in range(150 + 7 * g)] + [-1] * 300, 40),
+             # Nine scan blocks, 256 groups; unsorted (not DeepGEMM's layout, still exact).
+             ([g for g in range(256) for _ in range(200 + g % 100)] + [-1] * 500, 256),
+             ([1, 0, -1], 2), ([2, 2, 0, 1, -1, 3], 4)]
     bad = []
     for indices, groups in cases:
         got = gt._group_offsets_device(torch.tensor(indices, dtype=torch.int32, device="cuda"),
@@ -724,6 +793,18 @@ def main():
     if copies:
         summary.append(f"dense scale conversion (DeepGEMM layout minus pre-converted), median "
                        f"{statistics.median(copies):.2f} us per call")
+    for kind in ("grouped_contiguous", "grouped_masked"):
+        costs = [r["bundle_us"] - r["no_conversion_us"] for r in results
+                 if r["kind"] == kind and "no_conversion_us" in r and not r["failed"]]
+        lead = [r["deepgemm_us"] / r["no_conversion_us"] for r in results
+                if r["kind"] == kind and "no_conversion_us" in r and "deepgemm_us" in r
+                and not r["failed"]]
+        if costs:
+            text = (f"{kind} layout conversion (DeepGEMM layout minus converted beforehand): "
+                    f"median {statistics.median(costs):.2f} us per call, max {max(costs):.2f} us")
+            if lead:
+                text += f"; DeepGEMM / converted beforehand geomean {geomean(lead):.3f}x"
+            summary.append(text)
     mismatched = [r for r in results if "selected" in r and r["selected"] != r.get("config")]
     if mismatched:
         summary.append(f"{len(mismatched)} entries ran another config than the tuned one (the "

@@ -284,9 +284,10 @@ class LayoutTest(unittest.TestCase):
         self.assertEqual(gt.group_ends([1, 1, -1], 3), [0, 2, 0])
         self.assertEqual(gt.group_ends([-1, 0, 0, 2], 3), [3, 0, 4])  # leading padding: group 0's
         self.assertEqual(gt.group_ends([-1, -1], 2), [0, 0])
-        # Unsorted: a row belongs to the largest index at or before it (group_offsets), so the
-        # row of group 0 after group 1 extends group 1.
-        self.assertEqual(gt.group_ends([1, 0, -1], 2), [0, 2])
+        # Unsorted (not DeepGEMM's layout): each group's own last row, so group 1's range
+        # [0, 2) (group_offsets) stops at row 1 and group 0's is empty.
+        self.assertEqual(gt.group_ends([1, 0, -1], 2), [2, 1])
+        self.assertEqual(gt.group_offsets([1, 0, -1], 2), [0, 0, 2])
         # Every group's range [offsets[g], ends[g]) lies in [offsets[g], offsets[g + 1]].
         layout = [0] * 200 + [-1] * 56 + [1] + [-1] * 127 + [3] * 300 + [-1] * 84 + [-1] * 256
         offsets, ends = gt.group_offsets(layout, 4), gt.group_ends(layout, 4)

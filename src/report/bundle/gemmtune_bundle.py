@@ -249,16 +249,17 @@ def group_offsets(m_indices, groups):
 
 def group_ends(m_indices, groups):
     """Host reference of the group ends the library's conversion kernel writes beside the
-    offsets: per group, one past its last row whose index is not -1 (0 for a group without
-    one), a row belonging to the largest group index at or before it (group_offsets). The GEMM
-    computes group g's rows from offsets[g] to its end, so DeepGEMM's padding is not computed."""
-    ends, owner = [0] * groups, 0
+    offsets: per group, one past its last row with that index (0 for a group without one). The
+    GEMM computes group g's rows from offsets[g] to its end, clamped to offsets[g + 1], so
+    DeepGEMM's padding (the -1 rows after each group) is not computed. In DeepGEMM's layout the
+    indices never decrease; for another order the GEMM stops each group's range at its own last
+    row (rows of a smaller index in it are not computed)."""
+    ends = [0] * groups
     for row, g in enumerate(m_indices):
         if g < -1 or g >= groups:
             raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
-        owner = max(owner, g)
         if g >= 0:
-            ends[owner] = row + 1
+            ends[g] = row + 1
     return ends
 
 

@@ -16,28 +16,51 @@ struct gemmtune_bundle_handle {
   /// The DeepGEMM-layout conversion (cubins/deepgemm_layout.cubin); null when not bundled.
   CUmodule layout_module = nullptr;
   CUfunction layout_function = nullptr;
+  int sm_count = 1;  ///< the device's SMs: the conversion's transpose blocks, two per SM
 };
 
 namespace {
 
 namespace launch = gemmtune::sm90_fp8_gemm_1d2d;
 
-/// Threads per block and the transpose tile of the conversion kernel
-/// (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh kThreads, kTileRows, kTileKBlocks).
+/// Threads per block, blocks per SM, rows per scan block and pass, and the transpose tile of the
+/// conversion kernel (kernels/sm90_fp8_gemm_1d2d_deepgemm_layout.cuh kThreads, kBlocksPerSm,
+/// kRowsPerThread, kTileRows, kTileKBlocks).
 constexpr unsigned kLayoutThreads = 1024;
-constexpr int64_t kLayoutTileRows = 32;
+constexpr int64_t kLayoutBlocksPerSm = 2;
+constexpr int64_t kLayoutScanRows = 1024 * 8;
+constexpr int64_t kLayoutTileRows = 128;
 constexpr int64_t kLayoutTileKBlocks = 32;
-/// Transpose blocks at most: they loop over the tiles beyond.
-constexpr int64_t kLayoutMaxTileBlocks = 2048;
+/// Scan blocks at most: they loop over the rows beyond (64 cover 512k rows in one pass).
+constexpr int64_t kLayoutMaxScanBlocks = 64;
+/// The GEMM after the conversion kernel starts as a programmatic dependent launch: the conversion
+/// signals at its start, so the GEMM's CTAs are scheduled as its last blocks run and wait on the
+/// device for its results (griddepcontrol.wait), instead of a launch after it ends.
+/// Only after a conversion this library launched: a caller's kernel before a plain call may not
+/// signal, and a GEMM that overlaps it is the caller's choice (Bundle::set_launch_order).
+/// Measured with the conversion's other changes, not alone: a masked call of 256 rows a group
+/// pays 2.1 µs for its conversion (3.7 before), a dense one 2.4 (3.2), H200
+/// (results/h200-python/README.md).
+constexpr launch::LaunchOrder kAfterLayout = launch::LaunchOrder::kOverlapPrevious;
+
+/// The launch order of the GEMM after launch_layout: overlapped when the conversion ran.
+[[nodiscard]] const launch::LaunchOrder* order_after(bool converted) {
+  return converted ? &kAfterLayout : nullptr;
+}
+
 /// DeepGEMM's contiguous layout pads every group to a multiple of this many rows.
 constexpr int64_t kDeepgemmGroupRowAlign = 128;
 /// Where the MN-major sA starts in the scratch: after the offsets, 256-byte aligned (the sA
 /// tensor map needs 16).
 constexpr size_t kLayoutScratchAlignBytes = 256;
 
-/// The offsets [groups + 1] and ends [groups] the conversion writes at the scratch's start.
+/// Ints at the scratch's start: the offsets [groups + 1] and ends [groups] the conversion writes,
+/// then its scan's summary [2 groups + 2] (zeroed before each launch).
+[[nodiscard]] int64_t layout_index_ints(int64_t groups) { return 2 * groups + 1; }
+[[nodiscard]] int64_t layout_summary_ints(int64_t groups) { return groups > 0 ? 2 * groups + 2 : 0; }
 [[nodiscard]] size_t layout_offsets_bytes(int64_t groups) {
-  const size_t bytes = static_cast<size_t>(2 * groups + 1) * sizeof(int32_t);
+  const size_t bytes =
+      static_cast<size_t>(layout_index_ints(groups) + layout_summary_ints(groups)) * sizeof(int32_t);
   return (bytes + kLayoutScratchAlignBytes - 1) / kLayoutScratchAlignBytes * kLayoutScratchAlignBytes;
 }
 
@@ -145,6 +168,10 @@ int gemmtune_bundle_create(const char* dir, int device, gemmtune_bundle_handle**
     status = scope.status();
     if (status == CUDA_SUCCESS) status = h->bundle.load_dir(dir);
     if (status == CUDA_SUCCESS) load_layout(dir, h);
+    if (status == CUDA_SUCCESS) {
+      status = cuDeviceGetAttribute(&h->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                                    h->device);
+    }
   }
   if (status != CUDA_SUCCESS) {
     gemmtune_bundle_destroy(h);
@@ -244,16 +271,21 @@ namespace {
 /// The conversion kernel on `stream`: offsets of `groups` groups from m_indices (none when
 /// groups is 0) at the start of `scratch`, and sfa's `rows` K-major rows (row stride
 /// `row_stride` floats; 0: sfa is MN-major already) into the MN-major sA after them.
-/// `*sa` is where the GEMM reads sA.
+/// `*sa` is where the GEMM reads sA. A masked call passes masked_m and max_m: only the rows the
+/// GEMM reads are transposed (null masked_m: every row). `*launched`: whether a kernel was
+/// launched (the GEMM after it then overlaps its end, kAfterLayout).
 CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int64_t rows,
                        int64_t k, const int32_t* m_indices, const float* sfa, int64_t row_stride,
-                       void* scratch, size_t scratch_bytes, CUstream stream, const float** sa) {
+                       void* scratch, size_t scratch_bytes, CUstream stream, const float** sa,
+                       bool* launched, const int32_t* masked_m = nullptr, int64_t max_m = 1) {
+  *launched = false;
   if (handle == nullptr) return CUDA_ERROR_INVALID_VALUE;
   if (handle->layout_function == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
   const int64_t k_blocks = (k + 127) / 128;
   if (groups < 0 || groups > kGemmtuneMaxGroups || rows < 0 || rows > INT32_MAX || k < 1 ||
       (groups > 0) != (m_indices != nullptr) || row_stride < 0 ||
       (row_stride > 0 && row_stride < k_blocks) || sfa == nullptr || scratch == nullptr ||
+      max_m < 1 || max_m > INT32_MAX ||
       scratch_bytes < gemmtune_bundle_deepgemm_contiguous_scratch_bytes(groups, rows, k)) {
     return CUDA_ERROR_INVALID_VALUE;
   }
@@ -265,18 +297,40 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   auto* offsets = static_cast<int32_t*>(scratch);
   int32_t* ends = offsets + groups + 1;
+  int32_t* summary = offsets + layout_index_ints(groups);
   const float* source = row_stride > 0 ? sfa : nullptr;
+  if (groups > 0) {
+    const CUresult zeroed = cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(summary), 0,
+                                             static_cast<size_t>(layout_summary_ints(groups)), stream);
+    if (zeroed != CUDA_SUCCESS) return zeroed;
+  }
+  int64_t scan_blocks = groups > 0 ? (rows + kLayoutScanRows - 1) / kLayoutScanRows : 0;
+  if (groups > 0 && scan_blocks < 1) scan_blocks = 1;
+  if (scan_blocks > kLayoutMaxScanBlocks) scan_blocks = kLayoutMaxScanBlocks;
+  // Masked: tiles inside each group's max_m rows, only the first masked_m[g] transposed.
+  const int64_t segment_rows = masked_m != nullptr ? max_m : (rows > 0 ? rows : 1);
+  const int64_t segments = (rows + segment_rows - 1) / segment_rows;
+  const int64_t kb_tiles = (k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks;
+  int64_t tile_blocks =
+      source != nullptr
+          ? segments * ((segment_rows + kLayoutTileRows - 1) / kLayoutTileRows) * kb_tiles
+          : 0;
+  // One wave of resident blocks: they loop over the tiles beyond, and a masked call's tiles past
+  // masked_m cost each a cached load.
+  const int64_t resident_blocks = kLayoutBlocksPerSm * handle->sm_count;
+  if (tile_blocks > resident_blocks) tile_blocks = resident_blocks;
   int row_count = static_cast<int>(rows), group_count = static_cast<int>(groups);
-  int kb = static_cast<int>(k_blocks), stride = static_cast<int>(row_stride);
-  int mn_stride = static_cast<int>((rows + 3) / 4 * 4);
-  void* params[] = {&m_indices, &row_count, &group_count, &offsets, &ends, &source, &kb, &stride,
-                    &converted, &mn_stride};
-  int64_t tile_blocks = source != nullptr ? (rows + kLayoutTileRows - 1) / kLayoutTileRows *
-                                                 ((k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks)
-                                           : 0;
-  if (tile_blocks > kLayoutMaxTileBlocks) tile_blocks = kLayoutMaxTileBlocks;
-  return cuLaunchKernel(handle->layout_function, static_cast<unsigned>(1 + tile_blocks), 1, 1,
-                        kLayoutThreads, 1, 1, 0, stream, params, nullptr);
+  int scan_count = static_cast<int>(scan_blocks), kb = static_cast<int>(k_blocks);
+  int stride = static_cast<int>(row_stride), mn_stride = static_cast<int>((rows + 3) / 4 * 4);
+  int segment = static_cast<int>(segment_rows);
+  void* params[] = {&m_indices, &row_count, &group_count, &scan_count, &summary, &offsets,
+                    &ends,      &source,    &kb,          &stride,     &converted, &mn_stride,
+                    &segment,   &masked_m};
+  const CUresult status =
+      cuLaunchKernel(handle->layout_function, static_cast<unsigned>(scan_blocks + tile_blocks), 1,
+                     1, kLayoutThreads, 1, 1, 0, stream, params, nullptr);
+  *launched = status == CUDA_SUCCESS;
+  return status;
 }
 
 }  // namespace
@@ -292,9 +346,10 @@ int gemmtune_bundle_deepgemm_contiguous_layout(const gemmtune_bundle_handle* han
   const float* sa = nullptr;
   // NOTE: without scales to convert the kernel reads none; a non-null pointer keeps the checks.
   static const float kNoScales = 0.0f;
+  bool launched = false;
   return launch_layout(handle, groups, m, k, m_indices, sfa != nullptr ? sfa : &kNoScales,
                        sfa_row_stride, scratch, scratch_bytes, static_cast<CUstream>(stream),
-                       &sa);
+                       &sa, &launched);
 }
 
 int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
@@ -304,8 +359,10 @@ int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
   if (handle == nullptr || groups < 1) return CUDA_ERROR_INVALID_VALUE;
   if (m == 0) return CUDA_SUCCESS;  // every group empty: D has no rows
   const float* sa = nullptr;
+  bool launched = false;
   const CUresult status = launch_layout(handle, groups, m, k, m_indices, sfa, sfa_row_stride,
-                                        scratch, scratch_bytes, static_cast<CUstream>(stream), &sa);
+                                        scratch, scratch_bytes, static_cast<CUstream>(stream), &sa,
+                                        &launched);
   if (status != CUDA_SUCCESS) return status;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
@@ -313,7 +370,8 @@ int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
   const auto* offsets = static_cast<const int32_t*>(scratch);
   return handle->bundle.gemm_grouped_contiguous_padded(groups, m, kDeepgemmGroupRowAlign, n, k,
                                                        offsets, offsets + groups + 1, a, sa, b,
-                                                       sb, d, static_cast<CUstream>(stream));
+                                                       sb, d, static_cast<CUstream>(stream),
+                                                       order_after(launched));
 }
 
 int gemmtune_bundle_gemm_deepgemm(const gemmtune_bundle_handle* handle, int64_t m, int64_t n,
@@ -322,13 +380,15 @@ int gemmtune_bundle_gemm_deepgemm(const gemmtune_bundle_handle* handle, int64_t 
                                   void* workspace, size_t workspace_bytes, void* scratch,
                                   size_t scratch_bytes, void* stream) {
   const float* sa = nullptr;
+  bool launched = false;
   const CUresult status = launch_layout(handle, 0, m, k, nullptr, sfa, sfa_row_stride, scratch,
-                                        scratch_bytes, static_cast<CUstream>(stream), &sa);
+                                        scratch_bytes, static_cast<CUstream>(stream), &sa,
+                                        &launched);
   if (status != CUDA_SUCCESS) return status;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   return handle->bundle.gemm(m, n, k, a, sa, b, sb, d, workspace, workspace_bytes,
-                             static_cast<CUstream>(stream));
+                             static_cast<CUstream>(stream), order_after(launched));
 }
 
 int gemmtune_bundle_gemm_grouped_masked_deepgemm(
@@ -340,14 +400,17 @@ int gemmtune_bundle_gemm_grouped_masked_deepgemm(
     return CUDA_ERROR_INVALID_VALUE;
   }
   const float* sa = nullptr;
+  bool launched = false;
   const CUresult status = launch_layout(handle, 0, groups * max_m, k, nullptr, sfa,
                                         sfa_row_stride, scratch, scratch_bytes,
-                                        static_cast<CUstream>(stream), &sa);
+                                        static_cast<CUstream>(stream), &sa, &launched, masked_m,
+                                        max_m);
   if (status != CUDA_SUCCESS) return status;
   const ScopedContext scope(handle->context);
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   return handle->bundle.gemm_grouped_masked(groups, max_m, expected_m, n, k, masked_m, a, sa, b,
-                                            sb, d, static_cast<CUstream>(stream));
+                                            sb, d, static_cast<CUstream>(stream),
+                                            order_after(launched));
 }
 
 int gemmtune_bundle_gemm_grouped_masked(const gemmtune_bundle_handle* handle, int64_t groups,
