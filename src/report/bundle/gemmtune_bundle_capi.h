@@ -105,15 +105,16 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_padded(
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundle_handle* handle);
 
 /** Bytes of device scratch gemmtune_bundle_gemm_grouped_contiguous_deepgemm needs for `groups`
- * groups, m rows and K = k: the offsets (groups + 1 int32) and the groups' ends (groups int32),
- * rounded up to 256 bytes, then the MN-major sA [ceil(k/128)][roundup(m, 4)] floats (not a
- * CUresult). */
+ * groups, m rows and K = k: the offsets (groups + 1 int32), the groups' ends (groups int32) and
+ * the conversion's own summary (2 groups + 2 int32), rounded up to 256 bytes, then the MN-major
+ * sA [ceil(k/128)][roundup(m, 4)] floats (not a CUresult). */
 GEMMTUNE_BUNDLE_API size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups,
                                                                             int64_t m, int64_t k);
 
-/** The conversion alone (one launch on `stream`): offsets [groups + 1] int32 at the start of
- * `scratch`, the groups' ends [groups] int32 right after them (one past each group's last row
- * whose index is not -1), and, when sfa_row_stride > 0, the MN-major sA after those
+/** The conversion alone (a memset and one launch on `stream`): offsets [groups + 1] int32 at the
+ * start of `scratch` (offsets[g]: the first row whose index is >= g, at most one past the last
+ * row with an index), the groups' ends [groups] int32 right after them (one past each group's
+ * last row with its index; 0 for none), and, when sfa_row_stride > 0, the MN-major sA after those
  * (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. At most 512 groups. A caller
  * whose GEMMs share one m_indices (gate_up and down of one MoE layer) converts once and calls
  * gemmtune_bundle_gemm_grouped_contiguous_padded with the offsets, the ends and row_align 128. */
@@ -122,9 +123,10 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
     const int32_t* m_indices, const float* sfa, int64_t sfa_row_stride, void* scratch,
     size_t scratch_bytes, void* stream);
 
-/** gemmtune_bundle_gemm_grouped_contiguous from DeepGEMM's contiguous layout, in two launches on
- * `stream`: the conversion kernel turns m_indices (int32 [m] on the device, the group of each
- * row, -1 for padding; group g owns its first row to its last row whose index is not -1) into
+/** gemmtune_bundle_gemm_grouped_contiguous from DeepGEMM's contiguous layout, in a memset and two
+ * launches on `stream` (the GEMM overlapping the conversion's end): the conversion kernel turns
+ * m_indices (int32 [m] on the device, the group of each row in ascending groups, -1 for padding;
+ * group g owns its first row to its last row with index g) into
  * offsets and ends in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
  * sfa_row_stride floats) into the kernels' MN-major layout in `scratch`; sfa_row_stride 0 takes
  * sfa as the kernels' layout already. Then the GEMM, as gemmtune_bundle_gemm_grouped_contiguous_padded
@@ -150,7 +152,8 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_deepgemm(
     void* workspace, size_t workspace_bytes, void* scratch, size_t scratch_bytes, void* stream);
 
 /** gemmtune_bundle_gemm_grouped_masked with DeepGEMM's sfa [groups][max_m][ceil(k/128)] as
- * groups x max_m K-major rows (row stride sfa_row_stride floats), transposed as above. */
+ * groups x max_m K-major rows (row stride sfa_row_stride floats), transposed as above: only each
+ * group's first masked_m[g] rows, the rows the GEMM reads (the others' sA stays unwritten). */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_masked_deepgemm(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t max_m, int64_t expected_m,
     int64_t n, int64_t k, const int32_t* masked_m, const void* a, const float* sfa,
