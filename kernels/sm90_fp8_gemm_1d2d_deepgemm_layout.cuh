@@ -43,6 +43,7 @@ struct ScanSummary {
 };
 
 /// Block-wide suffix minimum of values[0, count) in shared memory (count <= kThreads).
+static_assert(kGemmtuneMaxGroups <= kThreads, "suffix_min: a thread per group");
 __device__ __forceinline__ void suffix_min(int* values, int count) {
   for (int d = 1; d < count; d *= 2) {
     const int g = static_cast<int>(threadIdx.x);
