@@ -290,7 +290,6 @@ def run_grouped(gpu, gt, dg, entry):
     torch = gpu.torch
     layout, g, n, k = entry["layout"], entry["groups"], entry["n"], entry["k"]
     group_m = grouped_group_m(entry)
-    m_indices = masked_m = expected_m = None
     torch.manual_seed(g * 131 + n + k + sum(group_m))
     # NOTE: filled group by group with same-dtype copies (no cat or indexing of e4m3 tensors).
     b = torch.empty((g, n, k), device="cuda", dtype=torch.float8_e4m3fn)
@@ -347,9 +346,7 @@ def run_grouped(gpu, gt, dg, entry):
     d_graph = poisoned(torch, d)
     r["graph_same"] = gpu.graph_replay_equals(lambda: fn(*args(d_graph)), d_graph, d, pick)
     timed = {"bundle": call}
-    pre = preconverted_call(gpu, gt, layout, a, sfa, b, sfb, d, m_indices if
-                            layout == "grouped_contiguous" else masked_m, expected_m if
-                            layout == "grouped_masked" else None)
+    pre = preconverted_call(gpu, gt, layout, args(d))
     if pre is not None:
         # The same GEMM with DeepGEMM's layouts converted beforehand: what the conversion costs.
         pre_call, d_pre = pre
@@ -373,13 +370,15 @@ def run_grouped(gpu, gt, dg, entry):
     return r
 
 
-def preconverted_call(gpu, gt, layout, a, sfa, b, sfb, d, group_sizes, expected_m):
-    """(call, its poisoned output) of the grouped GEMM the bundle runs for DeepGEMM's layouts,
-    with the layouts converted once beforehand: gemmtune's MN-major sfa and padded sfb; for the
-    contiguous layout the library call with the offsets and group ends its conversion kernel
-    wrote (the same padded rows, the same selection). None where the bundle has no conversion
-    kernel."""
+def preconverted_call(gpu, gt, layout, call_args):
+    """(call, its poisoned output) of the grouped GEMM the bundle runs for `call_args` (the
+    module call's arguments in DeepGEMM's layouts), with the layouts converted once beforehand:
+    gemmtune's MN-major sfa and padded sfb; for the contiguous layout the library call with the
+    offsets and group ends its conversion kernel wrote (the same padded rows, the same
+    selection). None where the bundle has no conversion kernel."""
     torch = gpu.torch
+    (a, sfa), (b, sfb), d, group_sizes = call_args[:4]
+    expected_m = call_args[4] if layout == "grouped_masked" else None
     device = torch.cuda.current_device()
     if not getattr(gt_bundle, "_layout_kernel", {}).get(device):
         return None

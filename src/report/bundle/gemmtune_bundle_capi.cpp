@@ -268,6 +268,34 @@ size_t gemmtune_bundle_deepgemm_scratch_bytes(int64_t m, int64_t k) {
 
 namespace {
 
+/// The conversion kernel's blocks: the index scan's (none without groups), then the transpose's.
+struct LayoutGrid {
+  int64_t scan_blocks = 0;
+  int64_t transpose_blocks = 0;
+};
+
+/// Scan blocks: one per kLayoutScanRows rows, at most kLayoutMaxScanBlocks (at least one with
+/// groups, so that an empty call still writes its offsets). Transpose blocks (`transposes`): one
+/// per tile of segment_rows-row segments, at most one wave of resident blocks; they loop over the
+/// tiles beyond, and a masked call's tiles past masked_m cost each a cached load.
+[[nodiscard]] LayoutGrid layout_grid(int sm_count, int64_t groups, int64_t rows, int64_t k_blocks,
+                                     bool transposes, int64_t segment_rows) {
+  LayoutGrid grid;
+  if (groups > 0) {
+    grid.scan_blocks = (rows + kLayoutScanRows - 1) / kLayoutScanRows;
+    if (grid.scan_blocks < 1) grid.scan_blocks = 1;
+    if (grid.scan_blocks > kLayoutMaxScanBlocks) grid.scan_blocks = kLayoutMaxScanBlocks;
+  }
+  if (transposes) {
+    const int64_t segments = (rows + segment_rows - 1) / segment_rows;
+    grid.transpose_blocks = segments * ((segment_rows + kLayoutTileRows - 1) / kLayoutTileRows) *
+                            ((k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks);
+    const int64_t resident_blocks = kLayoutBlocksPerSm * sm_count;
+    if (grid.transpose_blocks > resident_blocks) grid.transpose_blocks = resident_blocks;
+  }
+  return grid;
+}
+
 /// The conversion kernel on `stream`: offsets of `groups` groups from m_indices (none when
 /// groups is 0) at the start of `scratch`, and sfa's `rows` K-major rows (row stride
 /// `row_stride` floats; 0: sfa is MN-major already) into the MN-major sA after them.
@@ -304,31 +332,20 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
                                              static_cast<size_t>(layout_summary_ints(groups)), stream);
     if (zeroed != CUDA_SUCCESS) return zeroed;
   }
-  int64_t scan_blocks = groups > 0 ? (rows + kLayoutScanRows - 1) / kLayoutScanRows : 0;
-  if (groups > 0 && scan_blocks < 1) scan_blocks = 1;
-  if (scan_blocks > kLayoutMaxScanBlocks) scan_blocks = kLayoutMaxScanBlocks;
   // Masked: tiles inside each group's max_m rows, only the first masked_m[g] transposed.
   const int64_t segment_rows = masked_m != nullptr ? max_m : (rows > 0 ? rows : 1);
-  const int64_t segments = (rows + segment_rows - 1) / segment_rows;
-  const int64_t kb_tiles = (k_blocks + kLayoutTileKBlocks - 1) / kLayoutTileKBlocks;
-  int64_t tile_blocks =
-      source != nullptr
-          ? segments * ((segment_rows + kLayoutTileRows - 1) / kLayoutTileRows) * kb_tiles
-          : 0;
-  // One wave of resident blocks: they loop over the tiles beyond, and a masked call's tiles past
-  // masked_m cost each a cached load.
-  const int64_t resident_blocks = kLayoutBlocksPerSm * handle->sm_count;
-  if (tile_blocks > resident_blocks) tile_blocks = resident_blocks;
+  const LayoutGrid grid = layout_grid(handle->sm_count, groups, rows, k_blocks, source != nullptr,
+                                      segment_rows);
   int row_count = static_cast<int>(rows), group_count = static_cast<int>(groups);
-  int scan_count = static_cast<int>(scan_blocks), kb = static_cast<int>(k_blocks);
+  int scan_count = static_cast<int>(grid.scan_blocks), kb = static_cast<int>(k_blocks);
   int stride = static_cast<int>(row_stride), mn_stride = static_cast<int>((rows + 3) / 4 * 4);
   int segment = static_cast<int>(segment_rows);
   void* params[] = {&m_indices, &row_count, &group_count, &scan_count, &summary, &offsets,
                     &ends,      &source,    &kb,          &stride,     &converted, &mn_stride,
                     &segment,   &masked_m};
-  const CUresult status =
-      cuLaunchKernel(handle->layout_function, static_cast<unsigned>(scan_blocks + tile_blocks), 1,
-                     1, kLayoutThreads, 1, 1, 0, stream, params, nullptr);
+  const CUresult status = cuLaunchKernel(
+      handle->layout_function, static_cast<unsigned>(grid.scan_blocks + grid.transpose_blocks), 1,
+      1, kLayoutThreads, 1, 1, 0, stream, params, nullptr);
   *launched = status == CUDA_SUCCESS;
   return status;
 }
