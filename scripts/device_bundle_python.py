@@ -207,6 +207,30 @@ def poisoned(torch, like):
     return torch.full_like(like, float("nan"))
 
 
+def deepgemm_preconverted(r, timed, torch, dg, fn, call_args, d, pick):
+    """Adds DeepGEMM with its activation scales already in the layout its kernels read
+    (get_mn_major_tma_aligned_tensor, which SGLang's activation quantization writes directly), so
+    that its call converts nothing: the serving path's counterpart of the bundle's pre-converted
+    call. Its output must equal DeepGEMM's with the K-major scales (recorded)."""
+    convert = getattr(dg, "get_mn_major_tma_aligned_tensor", None)
+    if convert is None:
+        try:
+            from deep_gemm.utils.layout import get_mn_major_tma_aligned_tensor as convert
+        except ImportError:
+            return
+    if "deepgemm" not in timed:
+        return
+    (a, sfa), rest = call_args(d)[0], call_args(d)[1:]
+    sfa_dg = convert(sfa)
+    d_pre = poisoned(torch, d)
+    pre_args = ((a, sfa_dg),) + (rest[0], d_pre) + rest[2:]
+    pre_call = lambda: fn(*pre_args, disable_ue8m0_cast=True)
+    pre_call()
+    torch.cuda.synchronize()
+    r["deepgemm_preconverted_same"] = bool(torch.equal(pick(d_pre), pick(d)))
+    timed["deepgemm_preconverted"] = pre_call
+
+
 def run_dense(gpu, gt, dg, entry):
     torch = gpu.torch
     m, n, k = entry["m"], entry["n"], entry["k"]
@@ -237,6 +261,8 @@ def run_dense(gpu, gt, dg, entry):
         if deepgemm_first_call(r, dg_call, torch):
             r["diff_deepgemm"] = calc_diff(d, d_dg)
             timed["deepgemm"] = dg_call
+            deepgemm_preconverted(r, timed, torch, dg, dg.fp8_gemm_nt,
+                                  lambda out: ((a, sfa), (b, sfb), out), d_dg, lambda x: x)
     for name, us in gpu.interleaved_us(timed).items():
         r[name + "_us"] = us
     r["host_us"] = gpu.host_us(zero_copy)
@@ -360,6 +386,7 @@ def run_grouped(gpu, gt, dg, entry):
         if deepgemm_first_call(r, dg_call, torch):
             r["diff_deepgemm"] = calc_diff(pick(d), pick(d_dg))
             timed["deepgemm"] = dg_call
+            deepgemm_preconverted(r, timed, torch, dg, getattr(dg, dg_name), args, d_dg, pick)
     for name, us in gpu.interleaved_us(timed).items():
         r[name + "_us"] = us
     # NOTE: 50 calls: a grouped call queues several kernels (index conversion, scale copy), and
@@ -451,6 +478,9 @@ def line(r):
                      f"speedup={r['deepgemm_us'] / r['bundle_us']:.3f}x")
         if "zero_copy_us" in r:
             parts.append(f"no_copy_speedup={r['deepgemm_us'] / r['zero_copy_us']:.3f}x")
+    if "deepgemm_preconverted_us" in r:
+        parts.append(f"deepgemm_preconverted={r['deepgemm_preconverted_us']:.1f}us"
+                     f"{'' if r.get('deepgemm_preconverted_same') else ' (OTHER BYTES)'}")
     if "deepgemm_first_call_ms" in r:
         parts.append(f"dg_first_call={r['deepgemm_first_call_ms']:.0f}ms")
     if "selected" in r and r.get("selected") != r.get("config"):
@@ -607,13 +637,19 @@ def markdown(results, overheads, summary_lines):
            "call, median; a spin kernel after the memset covers the call's host time), samples "
            "alternating. speedup = DeepGEMM µs / bundle µs with the same arguments (both convert "
            "the activation scales, and the contiguous group indices, inside the call); "
-           "pre-converted: the same GEMM with the layouts converted once beforehand.", "",
+           "pre-converted: the same GEMM with the layouts converted once beforehand; DeepGEMM "
+           "pre-converted: DeepGEMM given its activation scales in the layout its kernels read "
+           "(get_mn_major_tma_aligned_tensor, as SGLang's quantization writes them).", "",
            "| kind | label | shape | config | diff ref | diff DeepGEMM | graph | bundle µs | "
-           "pre-converted µs | DeepGEMM µs | speedup | DeepGEMM first call ms | result |",
-           "|---|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|"]
+           "pre-converted µs | DeepGEMM µs | DeepGEMM pre-converted µs | speedup | "
+           "speedup pre-converted | DeepGEMM first call ms | result |",
+           "|---|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         speedup = (r["deepgemm_us"] / r["bundle_us"]
                    if r.get("deepgemm_us") and r.get("bundle_us") else None)
+        pre_us = r.get("zero_copy_us", r.get("no_conversion_us"))
+        served = (r["deepgemm_preconverted_us"] / pre_us
+                  if r.get("deepgemm_preconverted_us") and pre_us else None)
         config = r.get("config", "")
         if r.get("selected") not in (None, config):
             config += f" (ran {r['selected']})"
@@ -622,8 +658,9 @@ def markdown(results, overheads, summary_lines):
             fmt(r.get("diff_deepgemm"), ".2e"),
             {True: "same", False: "DIFF", None: ""}[r.get("graph_same")],
             fmt(r.get("bundle_us"), ".1f"),
-            fmt(r.get("zero_copy_us", r.get("no_conversion_us")), ".1f"),
-            fmt(r.get("deepgemm_us"), ".1f"), fmt(speedup, ".3f"),
+            fmt(pre_us, ".1f"), fmt(r.get("deepgemm_us"), ".1f"),
+            fmt(r.get("deepgemm_preconverted_us"), ".1f"), fmt(speedup, ".3f"),
+            fmt(served, ".3f"),
             fmt(r.get("deepgemm_first_call_ms"), ".0f"),
             "pass" if not r["failed"] else "FAIL: " + "; ".join(r["failed"])[:120]]) + " |")
     if overheads:
@@ -792,6 +829,14 @@ def main():
                            f"{geomean(speedups):.3f}x over {len(speedups)} entries (min "
                            f"{min(speedups):.3f}x, max {max(speedups):.3f}x, "
                            f"{sum(x >= 1 for x in speedups)} >= 1.00)")
+        # The serving path: both sides given activation scales already in their kernels' layout.
+        served = [r["deepgemm_preconverted_us"] / r.get("zero_copy_us", r.get("no_conversion_us"))
+                  for r in results if r["kind"] == kind and "deepgemm_preconverted_us" in r
+                  and ("zero_copy_us" in r or "no_conversion_us" in r) and not r["failed"]]
+        if served:
+            summary.append(f"{kind} vs DeepGEMM, both given pre-converted scales: geomean speedup "
+                           f"{geomean(served):.3f}x over {len(served)} entries (min "
+                           f"{min(served):.3f}x, {sum(x >= 1 for x in served)} >= 1.00)")
     copies = [r["bundle_us"] - r["zero_copy_us"] for r in results if "zero_copy_us" in r]
     if copies:
         summary.append(f"dense scale conversion (DeepGEMM layout minus pre-converted), median "

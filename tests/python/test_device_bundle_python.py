@@ -76,7 +76,8 @@ class VerdictTest(unittest.TestCase):
     def test_markdown_has_a_row_per_entry_and_the_overhead_table(self):
         dense = {"kind": "dense", "label": "o_proj", "m": 64, "n": 7168, "k": 16384,
                  "config": "cfg", "selected": "cfg", "diff_ref": 1e-6, "graph_same": True,
-                 "bundle_us": 40.0, "zero_copy_us": 37.0, "deepgemm_us": 46.0, "failed": []}
+                 "bundle_us": 40.0, "zero_copy_us": 37.0, "deepgemm_us": 46.0,
+                 "deepgemm_preconverted_us": 44.4, "failed": []}
         masked = {"kind": "grouped_masked", "label": "moe", "groups": 8, "n": 4096, "k": 7168,
                   "rows": 500, "config": "a_gM", "selected": "b_gM", "graph_same": False,
                   "diff_ref": 1e-6, "bundle_us": 70.0, "failed": ["graph replay gave other bytes"]}
@@ -86,7 +87,7 @@ class VerdictTest(unittest.TestCase):
                     "within_goal": True}
         md = dbp.markdown([dense, masked], [overhead], ["2 entries"])
         self.assertIn("| dense | o_proj | m=64 n=7168 k=16384 | cfg | 1.00e-06 |  | same | 40.0 | "
-                      "37.0 | 46.0 | 1.150 |  | pass |", md)
+                      "37.0 | 46.0 | 44.4 | 1.150 | 1.200 |  | pass |", md)
         self.assertIn("a_gM (ran b_gM)", md)
         self.assertIn("FAIL: graph replay gave other bytes", md)
         self.assertIn("| o_proj | 64 | 7168 | 16384 | cfg | 37.00 | 37.20 | +0.20 | +0.5 | 39.50 | "
