@@ -349,15 +349,37 @@ def _build_library(directory):
                                   f"{result.stdout}{result.stderr}".rstrip())
 
 
+def _current_stream_function(torch):
+    """The function from a device index to PyTorch's current stream on it, as a CUstream handle
+    (an int): torch._C._cuda_getCurrentRawStream where `torch` has it (what Inductor's generated
+    launchers call: it builds no torch.cuda.Stream object per call), else
+    torch.cuda.current_stream(device).cuda_stream."""
+    raw = getattr(getattr(torch, "_C", None), "_cuda_getCurrentRawStream", None)
+    if raw is not None:
+        return raw
+    current_stream = torch.cuda.current_stream
+    return lambda device: current_stream(device).cuda_stream
+
+
+# (the torch module, _current_stream_function(it)): resolved at the first call that needs it, as
+# PyTorch may be imported after this module; one tuple, so a thread reads both or neither.
+_stream_function = (None, None)
+
+
 def _current_stream(device, stream):
     """The CUstream handle to launch on: `stream` (a torch.cuda.Stream or a handle), else
     PyTorch's current stream of `device` when PyTorch is loaded, else 0 (the default stream)."""
+    global _stream_function
     if stream is not None:
         return int(getattr(stream, "cuda_stream", stream))
     torch = sys.modules.get("torch")
     if torch is None:
         return 0
-    return torch.cuda.current_stream(device).cuda_stream
+    module, current = _stream_function
+    if module is not torch:
+        current = _current_stream_function(torch)
+        _stream_function = (torch, current)
+    return current(device)
 
 
 class Bundle:
