@@ -31,16 +31,26 @@ synchronise and can be captured in a CUDA graph. A split-K kernel's workspace is
 zeroed at the first call that needs it on each stream, then reused. Loading is thread-safe and
 lazy per device.
 
+A call checks every argument and selects its kernel at the first call of each signature (the
+tensors' types, dtypes, shapes, strides and devices; layout, recipe, expected_m) and keeps what
+that concluded, per Bundle, for up to 4096 signatures (the oldest dropped first). A later call
+of the same signature checks only that a, sfa, b, sfb and d are 16-byte aligned, then reads the
+data pointers and the current stream, copies the scales that need it and allocates the
+conversion's scratch; a call that changes anything else is a new signature, checked in full,
+with the same errors.
+
 Errors: ShapeNotCoveredError when the bundle has no kernel for the shape (unless a fallback is
 registered: set_fallback(deep_gemm) calls deep_gemm's function of the same name instead);
 TypeError / ValueError naming the argument for a wrong dtype, shape, device, stride or
 contiguity; BundleLoadError when the bundle's cubins cannot run on this GPU or driver.
 
 Importing this module needs neither PyTorch nor a GPU: the calls use only the tensors' own
-methods (shape, stride(), dtype, device, data_ptr(), is_contiguous(), new_empty, as_strided,
-copy_), and PyTorch only when it is already imported (current stream, capture state).
+methods (shape, stride(), dtype, device or get_device() and is_cuda, data_ptr(),
+is_contiguous(), new_empty, as_strided, copy_), and PyTorch only when it is already imported
+(current stream, capture state).
 """
 
+import collections
 import ctypes
 import fcntl
 import json
@@ -156,20 +166,42 @@ def _strides_match(t, strides):
     return all(size <= 1 or s == want for size, s, want in zip(t.shape, t.stride(), strides))
 
 
-def _into_layout(name, t, strides, storage_elements, copy_allowed):
-    """`t` itself when its strides are `strides` (no copy), else a copy of `t` in a new buffer
-    of `storage_elements` laid out with those strides (ValueError when `copy_allowed` is False)."""
-    if _strides_match(t, strides):
-        return t
-    if not copy_allowed:
-        raise ValueError(f"{name}: shape {tuple(t.shape)} with strides {tuple(t.stride())}, "
-                         f"layout='gemmtune' needs strides {tuple(strides)}")
+def _layout_of(t, strides, storage_elements):
+    """None when `t`'s strides are `strides` (it passes as it is), else the (strides,
+    storage_elements) of the buffer _copy_into copies it into."""
+    return None if _strides_match(t, strides) else (tuple(strides), storage_elements)
+
+
+def _copy_into(t, strides, storage_elements):
+    """A copy of `t` in a new buffer of `storage_elements`, laid out with `strides`."""
     # NOTE: new_empty, not new_zeros: the padding (rows m..roundup(m, 4), K blocks past
     # ceil(k/128)) is never read into a stored result, so a memset would be wasted work.
     buffer = t.new_empty((storage_elements,))
     view = buffer.as_strided(tuple(t.shape), tuple(strides))
     view.copy_(t)
     return view
+
+
+def _into_layout(t, strides, storage_elements):
+    """`t` itself when its strides are `strides` (no copy), else a copy of `t` in a new buffer
+    of `storage_elements` laid out with those strides."""
+    layout = _layout_of(t, strides, storage_elements)
+    return t if layout is None else _copy_into(t, *layout)
+
+
+def _dense_scale_layouts(sfa, sfb, m, kb, nb, copy, convert_sfa=True):
+    """The dense call's scale checks: (sfa_layout, sfb_layout), each None (the tensor passes as
+    it is: layout="gemmtune", the kernels' layout already, or sfa left to the conversion kernel
+    when `convert_sfa` is False) or what _copy_into copies it into per call."""
+    kb4 = _round_up(kb, 4)
+    if not copy:
+        _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
+        _check_gemmtune_scale("sfb", sfb, (nb, kb4), kb)
+        return None, None
+    _check_shape("sfa", sfa, (m, kb))
+    _check_shape("sfb", sfb, (nb, kb))
+    sfa_layout = _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4)) if convert_sfa else None
+    return sfa_layout, _layout_of(sfb, (kb4, 1), nb * kb4)
 
 
 def _sfa_strides(m_rows):
@@ -206,7 +238,7 @@ def to_gemmtune_sfa(sfa):
     _check_tensor("sfa", sfa, _F32, 2)
     m, kb = sfa.shape
     strides = _sfa_strides(m)
-    return _into_layout("sfa", sfa, strides, kb * strides[1], True)
+    return _into_layout(sfa, strides, kb * strides[1])
 
 
 def to_gemmtune_sfb(sfb):
@@ -216,11 +248,11 @@ def to_gemmtune_sfb(sfb):
         _check_tensor("sfb", sfb, _F32, 3)
         g, nb, kb = sfb.shape
         kb4 = _round_up(kb, 4)
-        return _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+        return _into_layout(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
     _check_tensor("sfb", sfb, _F32, 2)
     nb, kb = sfb.shape
     kb4 = _round_up(kb, 4)
-    return _into_layout("sfb", sfb, (kb4, 1), nb * kb4, True)
+    return _into_layout(sfb, (kb4, 1), nb * kb4)
 
 
 def group_offsets(m_indices, groups):
@@ -349,15 +381,98 @@ def _build_library(directory):
                                   f"{result.stdout}{result.stderr}".rstrip())
 
 
+def _current_stream_function(torch):
+    """The function from a device index to PyTorch's current stream on it, as a CUstream handle
+    (an int): torch._C._cuda_getCurrentRawStream where `torch` has it (what Inductor's generated
+    launchers call: it builds no torch.cuda.Stream object per call), else
+    torch.cuda.current_stream(device).cuda_stream."""
+    raw = getattr(getattr(torch, "_C", None), "_cuda_getCurrentRawStream", None)
+    if raw is not None:
+        return raw
+    current_stream = torch.cuda.current_stream
+    return lambda device: current_stream(device).cuda_stream
+
+
+# (the torch module, _current_stream_function(it)): resolved at the first call that needs it, as
+# PyTorch may be imported after this module; one tuple, so a thread reads both or neither.
+_stream_function = (None, None)
+
+
 def _current_stream(device, stream):
     """The CUstream handle to launch on: `stream` (a torch.cuda.Stream or a handle), else
     PyTorch's current stream of `device` when PyTorch is loaded, else 0 (the default stream)."""
+    global _stream_function
     if stream is not None:
         return int(getattr(stream, "cuda_stream", stream))
     torch = sys.modules.get("torch")
     if torch is None:
         return 0
-    return torch.cuda.current_stream(device).cuda_stream
+    module, current = _stream_function
+    if module is not torch:
+        current = _current_stream_function(torch)
+        _stream_function = (torch, current)
+    return current(device)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a call's checks and selection conclude, kept per argument signature (Bundle._plans).
+
+# Bounded so that a caller whose shapes never repeat cannot grow it without end; past it the
+# oldest plan goes first.
+_PLAN_CACHE_ENTRIES = 4096
+
+# A plan: the library function to call and every argument of it that is not a data pointer or
+# the stream. sfa_layout / sfb_layout: None when the scale tensor passes as it is, else the
+# (strides, storage elements) _copy_into copies it into per call; scratch_bytes: the conversion
+# kernel's scratch, allocated per call (0: none). Plain tuples underneath: a thread reads a plan
+# whole or not at all, and unpacks it as fast as a tuple.
+_DensePlan = collections.namedtuple(
+    "_DensePlan", "gemm handle device m n k ws_bytes row_stride sfa_layout sfb_layout "
+    "scratch_bytes")
+_ContiguousPlan = collections.namedtuple(
+    "_ContiguousPlan", "gemm handle device groups m row_align n k offsets_by row_stride "
+    "sfa_layout sfb_layout scratch_bytes")
+_MaskedPlan = collections.namedtuple(
+    "_MaskedPlan", "gemm handle device groups max_m expected_m n k row_stride sfa_layout "
+    "sfb_layout scratch_bytes")
+# No kernel covers the call: the fallback, or ShapeNotCoveredError saying `what`, per call.
+_Uncovered = collections.namedtuple("_Uncovered", "what")
+_NO_ROWS = _Uncovered(None)  # a dense call with m = 0: nothing to launch
+# Where a contiguous call's group offsets come from: the library's conversion kernel (from
+# DeepGEMM's m_indices), PyTorch ops per call (a bundle without that kernel), or the caller
+# (layout="gemmtune").
+_OFFSETS_BY_KERNEL, _OFFSETS_BY_PYTORCH, _OFFSETS_BY_CALLER = "kernel", "pytorch", "caller"
+
+
+def _keyable_recipe(recipe):
+    """Whether `recipe` can key a plan: None or a tuple (compared by value, as its check does)."""
+    return recipe is None or type(recipe) is tuple
+
+
+def _signature(head, tensors):
+    """The key a call's plan is kept under: `head` (the function and its other arguments), then
+    per tensor all its checks read but the data pointer: its type (what methods it has), dtype,
+    shape, strides (contiguity, layouts) and device. None when a tensor has no such parts (then
+    the checks say what is wrong)."""
+    try:
+        # NOTE: PyTorch's cheap accessors: get_device() is an int where .device builds a
+        # torch.device per call; is_cuda tells a CUDA device's index from another device's.
+        return head + tuple([(type(t), t.dtype, t.shape, t.stride(),
+                              t.get_device() if t.is_cuda else None) for t in tensors])
+    except (AttributeError, TypeError):
+        pass
+    try:  # tensors without get_device or is_cuda (stand-ins): their device's type and index
+        return head + tuple([(type(t), t.dtype, tuple(t.shape), tuple(t.stride()),
+                              getattr(t.device, "type", None), getattr(t.device, "index", None))
+                             for t in tensors])
+    except (AttributeError, TypeError):
+        return None
+
+
+def _data_pointers(a, b, d, index=None):
+    """A call's data pointers: a, sfa, b, sfb, d, then m_indices or masked_m when given."""
+    pointers = (a[0].data_ptr(), a[1].data_ptr(), b[0].data_ptr(), b[1].data_ptr(), d.data_ptr())
+    return pointers if index is None else pointers + (index.data_ptr(),)
 
 
 class Bundle:
@@ -400,6 +515,8 @@ class Bundle:
         self._layout_kernel = {}  # device index -> the library converts DeepGEMM's layout
         self._workspaces = {}  # (device, stream) -> zeroed split-K workspace tensor
         self._shapes = {}      # (device, m, n, k) -> workspace bytes, or None when not covered
+        self._plans = {}       # _signature -> plan (see "the GEMMs"), at most _PLAN_CACHE_ENTRIES
+        self._epoch = 0        # counts _forget_plans: a plan checked before one is not kept
         self._fallback = None
         self.entries = self.manifest.get("entries", [])
         self.grouped_entries = self.manifest.get("grouped_entries", [])
@@ -463,6 +580,7 @@ class Bundle:
             self._handles.clear()
             self._workspaces.clear()
             self._shapes.clear()
+            self._forget_plans()
 
     # -- selection and fallbacks ------------------------------------------------------------------
 
@@ -480,7 +598,9 @@ class Bundle:
         if status != 0:
             raise ValueError(f"config: {config!r} is not a dense kernel of this bundle "
                              f"({self._error_name(status)})")
-        self._shapes.clear()
+        with self._lock:
+            self._shapes.clear()
+            self._forget_plans()
 
     def select(self, m, n, k, device=0):
         """The config the dense call runs for m x n x k, or None."""
@@ -536,10 +656,189 @@ class Bundle:
         return buffer
 
     # -- the GEMMs ----------------------------------------------------------------------------------
+    # NOTE: what a call's checks and its selection conclude depends on its arguments' signature
+    # only (_signature: the tensors' types, dtypes, shapes, strides and devices, and the other
+    # arguments), so the _plan_* methods run them (every check, in its order, each error as
+    # documented) at the first call of a signature and the conclusion (a plan) is kept in
+    # self._plans. A later call of the same signature checks what the signature leaves out, the
+    # operands' 16-byte alignment (a misaligned one reruns the checks, which raise), and does per
+    # call only what can change under it: the data pointers, the current stream, the scale copies
+    # and the scratch allocation.
 
     def fp8_gemm_nt(self, a, b, d, c=None, recipe=None, compiled_dims="nk",
                     disable_ue8m0_cast=False, *, layout="deepgemm", stream=None):
         """d [m, n] bf16 = a [m, k] x b [n, k]^T with 1x128 (a) and 128x128 (b) scales."""
+        head = (("fp8_gemm_nt", layout, recipe) if c is None and _keyable_recipe(recipe)
+                else None)
+        key, plan, pointers = self._planned(head, a, b, d)
+        if plan is None:
+            epoch = self._epoch
+            plan = self._plan_dense(a, b, d, c, recipe, layout)
+            self._remember(key, plan, epoch)
+            pointers = _data_pointers(a, b, d)
+        if plan.__class__ is not _DensePlan:
+            if plan is _NO_ROWS:
+                return None
+            return self._not_covered(plan.what, "fp8_gemm_nt", (a, b, d),
+                                     {"c": c, "recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        (gemm, handle, device, m, n, k, ws_bytes, row_stride, sfa_layout, sfb_layout,
+         scratch_bytes) = plan
+        a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr = pointers
+        # NOTE: the copies and the scratch stay referenced (locals) until the library has queued
+        # the GEMM: freed before, their memory could go to the next allocation on the stream.
+        if sfa_layout is not None:
+            sfa_copy = _copy_into(a[1], *sfa_layout)
+            sfa_ptr = sfa_copy.data_ptr()
+        if sfb_layout is not None:
+            sfb_copy = _copy_into(b[1], *sfb_layout)
+            sfb_ptr = sfb_copy.data_ptr()
+        cu_stream = _current_stream(device, stream)
+        ws_ptr = self._workspace(device, cu_stream, ws_bytes, d).data_ptr() if ws_bytes else 0
+        if row_stride:
+            scratch = a[0].new_empty((scratch_bytes,))  # see m_grouped_fp8_gemm_nt_contiguous
+            status = gemm(handle, m, n, k, a_ptr, sfa_ptr, row_stride, b_ptr, sfb_ptr, d_ptr,
+                          ws_ptr, ws_bytes, scratch.data_ptr(), scratch_bytes, cu_stream)
+        else:
+            status = gemm(handle, m, n, k, a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr, ws_ptr,
+                          ws_bytes, cu_stream)
+        if status != 0:
+            self._raise_status("fp8_gemm_nt", status, f"{m} x {n} x {k}")
+        return None
+
+    def m_grouped_fp8_gemm_nt_contiguous(self, a, b, d, m_indices, recipe=None,
+                                         compiled_dims="nk", disable_ue8m0_cast=False, *,
+                                         layout="deepgemm", stream=None):
+        """Contiguous grouped GEMM: row r of a and d uses group m_indices[r] of b [g, n, k]
+        (layout="gemmtune": pass int32 offsets [g + 1] as m_indices)."""
+        head = (("m_grouped_fp8_gemm_nt_contiguous", layout, recipe)
+                if _keyable_recipe(recipe) else None)
+        key, plan, pointers = self._planned(head, a, b, d, m_indices)
+        if plan is None:
+            epoch = self._epoch
+            plan = self._plan_contiguous(a, b, d, m_indices, recipe, layout)
+            self._remember(key, plan, epoch)
+            pointers = _data_pointers(a, b, d, m_indices)
+        if plan.__class__ is not _ContiguousPlan:
+            return self._not_covered(plan.what, "m_grouped_fp8_gemm_nt_contiguous",
+                                     (a, b, d, m_indices),
+                                     {"recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        (gemm, handle, device, g, m, row_align, n, k, offsets_by, row_stride, sfa_layout,
+         sfb_layout, scratch_bytes) = plan
+        a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr, index_ptr = pointers
+        if sfa_layout is not None:  # kept referenced: see fp8_gemm_nt
+            sfa_copy = _copy_into(a[1], *sfa_layout)
+            sfa_ptr = sfa_copy.data_ptr()
+        if sfb_layout is not None:
+            sfb_copy = _copy_into(b[1], *sfb_layout)
+            sfb_ptr = sfb_copy.data_ptr()
+        cu_stream = _current_stream(device, stream)
+        if offsets_by == _OFFSETS_BY_KERNEL:
+            # NOTE: a's dtype is one byte wide, so its new_empty is a byte buffer on a's device
+            # and stream, from PyTorch's caching allocator (no synchronisation, graph-capturable).
+            scratch = a[0].new_empty((scratch_bytes,))
+            status = gemm(handle, g, m, n, k, index_ptr, a_ptr, sfa_ptr, row_stride, b_ptr,
+                          sfb_ptr, d_ptr, scratch.data_ptr(), scratch_bytes, cu_stream)
+        else:
+            if offsets_by == _OFFSETS_BY_PYTORCH:
+                offsets = _group_offsets_device(m_indices, g)
+                index_ptr = offsets.data_ptr()
+            # NOTE: no group ends on this path: gemmtune's offsets end each group where the next
+            # starts, and without the conversion kernel the -1 rows after a group are computed
+            # with its weights.
+            status = gemm(handle, g, m, row_align, n, k, index_ptr, None, a_ptr, sfa_ptr, b_ptr,
+                          sfb_ptr, d_ptr, cu_stream)
+        if status != 0:
+            self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
+                               f"{g} groups of {n} x {k}, {m} rows")
+        return None
+
+    def m_grouped_fp8_gemm_nt_masked(self, a, b, d, masked_m, expected_m, recipe=None,
+                                     compiled_dims="nk", disable_ue8m0_cast=False, *,
+                                     layout="deepgemm", stream=None):
+        """Masked grouped GEMM: group i computes rows 0..masked_m[i] of a[i] x b[i]^T into d[i]."""
+        # NOTE: only a plain int expected_m keys a plan: True == 1 and 2.0 == 2 would share one
+        # with an int the checks accept, where the checks refuse them.
+        head = (("m_grouped_fp8_gemm_nt_masked", layout, recipe, expected_m)
+                if type(expected_m) is int and _keyable_recipe(recipe) else None)
+        key, plan, pointers = self._planned(head, a, b, d, masked_m)
+        if plan is None:
+            epoch = self._epoch
+            plan = self._plan_masked(a, b, d, masked_m, expected_m, recipe, layout)
+            self._remember(key, plan, epoch)
+            pointers = _data_pointers(a, b, d, masked_m)
+        if plan.__class__ is not _MaskedPlan:
+            return self._not_covered(plan.what, "m_grouped_fp8_gemm_nt_masked",
+                                     (a, b, d, masked_m, int(expected_m)),
+                                     {"recipe": recipe, "compiled_dims": compiled_dims,
+                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+        (gemm, handle, device, g, max_m, expected_m, n, k, row_stride, sfa_layout, sfb_layout,
+         scratch_bytes) = plan
+        a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr, index_ptr = pointers
+        if sfa_layout is not None:  # kept referenced: see fp8_gemm_nt
+            sfa_copy = _copy_into(a[1], *sfa_layout)
+            sfa_ptr = sfa_copy.data_ptr()
+        if sfb_layout is not None:
+            sfb_copy = _copy_into(b[1], *sfb_layout)
+            sfb_ptr = sfb_copy.data_ptr()
+        cu_stream = _current_stream(device, stream)
+        if row_stride:
+            scratch = a[0].new_empty((scratch_bytes,))  # see m_grouped_fp8_gemm_nt_contiguous
+            status = gemm(handle, g, max_m, expected_m, n, k, index_ptr, a_ptr, sfa_ptr,
+                          row_stride, b_ptr, sfb_ptr, d_ptr, scratch.data_ptr(), scratch_bytes,
+                          cu_stream)
+        else:
+            status = gemm(handle, g, max_m, expected_m, n, k, index_ptr, a_ptr, sfa_ptr, b_ptr,
+                          sfb_ptr, d_ptr, cu_stream)
+        if status != 0:
+            self._raise_status("m_grouped_fp8_gemm_nt_masked", status,
+                               f"{g} groups of {n} x {k}, max_m {max_m}")
+        return None
+
+    # -- the plans: each call's checks and selection, at the first call of a signature -------------
+
+    def _planned(self, head, a, b, d, index=None):
+        """(key, plan, pointers) of a call: the plan kept for its signature with its data
+        pointers (_data_pointers), or (key, None, None) on a miss or when an operand is not
+        16-byte aligned; key is None (nothing is kept) when `head` is None or the arguments have
+        no signature (e.g. one is not a tensor: the checks will say so)."""
+        if head is None or not (isinstance(a, (tuple, list)) and len(a) == 2 and
+                                isinstance(b, (tuple, list)) and len(b) == 2):
+            return None, None, None
+        key = _signature(head, (a[0], a[1], b[0], b[1], d) if index is None else
+                         (a[0], a[1], b[0], b[1], d, index))
+        try:
+            plan = self._plans.get(key)
+        except TypeError:  # an unhashable part (a shape given as a list): no signature
+            return None, None, None
+        if plan is None:
+            return key, None, None
+        pointers = _data_pointers(a, b, d, index)
+        a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr = pointers[:5]
+        if (a_ptr | sfa_ptr | b_ptr | sfb_ptr | d_ptr) % _TMA_ALIGNMENT_BYTES:
+            return key, None, None
+        return key, plan, pointers
+
+    def _remember(self, key, plan, epoch):
+        """Keeps `plan` under `key` (None: not kept), unless close() or set_fallback_kernel() ran
+        since its checks began at `epoch` (its handle or its coverage may be stale)."""
+        if key is None:
+            return
+        with self._lock:
+            if epoch != self._epoch:
+                return
+            if len(self._plans) >= _PLAN_CACHE_ENTRIES:
+                del self._plans[next(iter(self._plans))]  # the oldest (insertion order)
+            self._plans[key] = plan
+
+    def _forget_plans(self):
+        """Drops every plan (the caller holds self._lock): their handles or coverage changed."""
+        self._epoch += 1
+        self._plans.clear()
+
+    def _plan_dense(self, a, b, d, c, recipe, layout):
+        """fp8_gemm_nt's checks and selection: a _DensePlan, _Uncovered or _NO_ROWS (m = 0)."""
         copy = _layout_copies(layout)
         _no_accumulate(c, recipe)
         (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
@@ -558,7 +857,7 @@ class Bundle:
             _check_contiguous(name, t)
         device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d)])
         if m == 0:
-            return None
+            return _NO_ROWS
         handle = self._handle(device)
         key = (device, m, n, k)
         if key not in self._shapes:
@@ -567,64 +866,22 @@ class Bundle:
                                  if covered else None)
         ws_bytes = self._shapes[key]
         if ws_bytes is None:
-            return self._not_covered(f"{m} x {n} x {k}", "fp8_gemm_nt", (a, b, d),
-                                     {"c": c, "recipe": recipe, "compiled_dims": compiled_dims,
-                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+            return _Uncovered(f"{m} x {n} x {k}")
         row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), copy)
-        if row_stride:
-            sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy, convert_sfa=False)[1]
-        else:
-            sfa, sfb = self._dense_scales(sfa, sfb, m, kb, nb, copy)
-        cu_stream = _current_stream(device, stream)
-        ws_ptr = 0
-        if ws_bytes > 0:
-            ws_ptr = self._workspace(device, cu_stream, ws_bytes, d).data_ptr()
-        if row_stride:
-            scratch_bytes = self._lib.gemmtune_bundle_deepgemm_scratch_bytes(m, k)
-            scratch = a_t.new_empty((scratch_bytes,))  # see _contiguous_deepgemm
-            status = self._lib.gemmtune_bundle_gemm_deepgemm(
-                handle, m, n, k, a_t.data_ptr(), sfa.data_ptr(), row_stride, b_t.data_ptr(),
-                sfb.data_ptr(), d.data_ptr(), ws_ptr, ws_bytes, scratch.data_ptr(), scratch_bytes,
-                cu_stream)
-        else:
-            status = self._lib.gemmtune_bundle_gemm(handle, m, n, k, a_t.data_ptr(),
-                                                    sfa.data_ptr(), b_t.data_ptr(),
-                                                    sfb.data_ptr(), d.data_ptr(), ws_ptr,
-                                                    ws_bytes, cu_stream)
-        if status != 0:
-            self._raise_status("fp8_gemm_nt", status, f"{m} x {n} x {k}")
-        return None
+        sfa_layout, sfb_layout = _dense_scale_layouts(sfa, sfb, m, kb, nb, copy,
+                                                      convert_sfa=not row_stride)
+        lib = self._lib
+        return _DensePlan(
+            gemm=lib.gemmtune_bundle_gemm_deepgemm if row_stride else lib.gemmtune_bundle_gemm,
+            handle=handle, device=device, m=m, n=n, k=k, ws_bytes=ws_bytes, row_stride=row_stride,
+            sfa_layout=sfa_layout, sfb_layout=sfb_layout,
+            scratch_bytes=lib.gemmtune_bundle_deepgemm_scratch_bytes(m, k) if row_stride else 0)
 
-    def _converted_by_kernel(self, device, sfa, shape, mn_major_strides, copy):
-        """The row stride to pass the library's *_deepgemm call when the bundle's conversion
-        kernel is to transpose this DeepGEMM-layout sfa of `shape`; 0 (the plain call) when
-        there is no kernel, sfa is in the kernels' layout already (`mn_major_strides`), or its
-        layout is another (then PyTorch copies it)."""
-        if not copy or not self._layout_kernel.get(device):
-            return 0
-        _check_shape("sfa", sfa, shape)
-        if _strides_match(sfa, mn_major_strides):
-            return 0
-        return _k_major_row_stride(sfa) or 0
-
-    def _dense_scales(self, sfa, sfb, m, kb, nb, copy, convert_sfa=True):
-        kb4 = _round_up(kb, 4)
-        if copy:
-            _check_shape("sfa", sfa, (m, kb))
-            _check_shape("sfb", sfb, (nb, kb))
-            if convert_sfa:
-                sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
-            sfb = _into_layout("sfb", sfb, (kb4, 1), nb * kb4, True)
-        else:
-            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
-            _check_gemmtune_scale("sfb", sfb, (nb, kb4), kb)
-        return sfa, sfb
-
-    def m_grouped_fp8_gemm_nt_contiguous(self, a, b, d, m_indices, recipe=None,
-                                         compiled_dims="nk", disable_ue8m0_cast=False, *,
-                                         layout="deepgemm", stream=None):
-        """Contiguous grouped GEMM: row r of a and d uses group m_indices[r] of b [g, n, k]
-        (layout="gemmtune": pass int32 offsets [g + 1] as m_indices)."""
+    def _plan_contiguous(self, a, b, d, m_indices, recipe, layout):
+        """m_grouped_fp8_gemm_nt_contiguous's checks and selection: a _ContiguousPlan or
+        _Uncovered. In DeepGEMM's layout with the library's conversion kernel, one library call
+        launches the conversion (offsets and group ends from m_indices; sfa to MN-major unless it
+        already is) and the GEMM, with one scratch allocation per call."""
         copy = _layout_copies(layout)
         _no_accumulate(None, recipe)
         (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
@@ -650,67 +907,42 @@ class Bundle:
         if self._lib.gemmtune_bundle_select_grouped(
                 handle, _LAYOUT_CONTIGUOUS, g, n, k, _selection_rows(g, m, row_align), m, 0) < 0 \
                 and m > 0:
-            return self._not_covered(f"{g} groups of {n} x {k}, {m} rows",
-                                     "m_grouped_fp8_gemm_nt_contiguous", (a, b, d, m_indices),
-                                     {"recipe": recipe, "compiled_dims": compiled_dims,
-                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+            return _Uncovered(f"{g} groups of {n} x {k}, {m} rows")
         kb4 = _round_up(kb, 4)
+        lib = self._lib
+        plan = dict(handle=handle, device=device, groups=g, m=m, row_align=row_align, n=n, k=k)
         if copy and self._layout_kernel.get(device):
-            return self._contiguous_deepgemm(handle, device, g, m, n, k, a_t, sfa, b_t, sfb, d,
-                                             m_indices, stream)
+            _check_shape("sfb", sfb, (g, nb, kb))
+            _check_shape("m_indices", m_indices, (m,))
+            _check_shape("sfa", sfa, (m, kb))
+            # K-major rows: the kernel transposes them; 0: already the kernels' layout
+            # (DeepGEMM's TMA-aligned sfa), or another layout, copied per call.
+            row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), True)
+            return _ContiguousPlan(
+                gemm=lib.gemmtune_bundle_gemm_grouped_contiguous_deepgemm,
+                offsets_by=_OFFSETS_BY_KERNEL, row_stride=row_stride,
+                sfa_layout=(None if row_stride else
+                            _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4))),
+                sfb_layout=_layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4),
+                scratch_bytes=lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k),
+                **plan)
         if copy:
             _check_shape("sfb", sfb, (g, nb, kb))
             _check_shape("m_indices", m_indices, (m,))
-            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
-            sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+            sfa_layout = _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4))
+            sfb_layout = _layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
         else:
             _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
             _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
             _check_shape("m_indices (offsets)", m_indices, (g + 1,))
-        offsets = _group_offsets_device(m_indices, g) if copy else m_indices
-        # NOTE: no group ends on this path (a bundle without the conversion kernel): the -1 rows
-        # after a group are computed with its weights.
-        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous_padded(
-            handle, g, m, row_align, n, k, offsets.data_ptr(), None, a_t.data_ptr(), sfa.data_ptr(),
-            b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), _current_stream(device, stream))
-        if status != 0:
-            self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
-                               f"{g} groups of {n} x {k}, {m} rows")
-        return None
+            sfa_layout = sfb_layout = None
+        return _ContiguousPlan(
+            gemm=lib.gemmtune_bundle_gemm_grouped_contiguous_padded,
+            offsets_by=_OFFSETS_BY_PYTORCH if copy else _OFFSETS_BY_CALLER, row_stride=0,
+            sfa_layout=sfa_layout, sfb_layout=sfb_layout, scratch_bytes=0, **plan)
 
-    def _contiguous_deepgemm(self, handle, device, g, m, n, k, a_t, sfa, b_t, sfb, d, m_indices,
-                             stream):
-        """The contiguous call in DeepGEMM's layout through the library's conversion kernel: one
-        scratch allocation, then one library call that launches the conversion (offsets from
-        m_indices; sfa to MN-major unless it already is) and the GEMM."""
-        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
-        _check_shape("sfb", sfb, (g, nb, kb))
-        _check_shape("m_indices", m_indices, (m,))
-        _check_shape("sfa", sfa, (m, kb))
-        # K-major rows: the kernel transposes them; 0: already the kernels' layout (DeepGEMM's
-        # TMA-aligned sfa), or another layout, copied here.
-        row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), True)
-        if not row_stride:
-            sfa = _into_layout("sfa", sfa, _sfa_strides(m), kb * _round_up(m, 4), True)
-        kb4 = _round_up(kb, 4)
-        sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
-        scratch_bytes = self._lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k)
-        # NOTE: a's dtype is one byte wide, so its new_empty is a byte buffer on a's device and
-        # stream, from PyTorch's caching allocator (no synchronisation, graph-capturable).
-        scratch = a_t.new_empty((scratch_bytes,))
-        status = self._lib.gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
-            handle, g, m, n, k, m_indices.data_ptr(), a_t.data_ptr(), sfa.data_ptr(), row_stride,
-            b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(), scratch.data_ptr(), scratch_bytes,
-            _current_stream(device, stream))
-        if status != 0:
-            self._raise_status("m_grouped_fp8_gemm_nt_contiguous", status,
-                               f"{g} groups of {n} x {k}, {m} rows")
-        return None
-
-    def m_grouped_fp8_gemm_nt_masked(self, a, b, d, masked_m, expected_m, recipe=None,
-                                     compiled_dims="nk", disable_ue8m0_cast=False, *,
-                                     layout="deepgemm", stream=None):
-        """Masked grouped GEMM: group i computes rows 0..masked_m[i] of a[i] x b[i]^T into d[i]."""
+    def _plan_masked(self, a, b, d, masked_m, expected_m, recipe, layout):
+        """m_grouped_fp8_gemm_nt_masked's checks and selection: a _MaskedPlan or _Uncovered."""
         copy = _layout_copies(layout)
         _no_accumulate(None, recipe)
         (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
@@ -738,39 +970,38 @@ class Bundle:
         handle = self._handle(device)
         if self._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_MASKED, g, n, k,
                                                     expected_m * g, rows, max_m) < 0:
-            return self._not_covered(f"{g} groups of {n} x {k}, max_m {max_m}",
-                                     "m_grouped_fp8_gemm_nt_masked",
-                                     (a, b, d, masked_m, expected_m),
-                                     {"recipe": recipe, "compiled_dims": compiled_dims,
-                                      "disable_ue8m0_cast": disable_ue8m0_cast}, layout)
+            return _Uncovered(f"{g} groups of {n} x {k}, max_m {max_m}")
         rows4 = _round_up(rows, 4)
         row_stride = self._converted_by_kernel(device, sfa, (g, max_m, kb), (max_m, 1, rows4),
                                                copy)
         if copy:
             _check_shape("sfa", sfa, (g, max_m, kb))
             _check_shape("sfb", sfb, (g, nb, kb))
-            if not row_stride:
-                sfa = _into_layout("sfa", sfa, (max_m, 1, rows4), kb * rows4, True)
-            sfb = _into_layout("sfb", sfb, (nb * kb4, kb4, 1), g * nb * kb4, True)
+            sfa_layout = None if row_stride else _layout_of(sfa, (max_m, 1, rows4), kb * rows4)
+            sfb_layout = _layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
         else:
             _check_gemmtune_scale("sfa", sfa, (kb, rows4), rows)
             _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
-        if row_stride:
-            scratch_bytes = self._lib.gemmtune_bundle_deepgemm_scratch_bytes(rows, k)
-            scratch = a_t.new_empty((scratch_bytes,))  # see _contiguous_deepgemm
-            status = self._lib.gemmtune_bundle_gemm_grouped_masked_deepgemm(
-                handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
-                sfa.data_ptr(), row_stride, b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
-                scratch.data_ptr(), scratch_bytes, _current_stream(device, stream))
-        else:
-            status = self._lib.gemmtune_bundle_gemm_grouped_masked(
-                handle, g, max_m, expected_m, n, k, masked_m.data_ptr(), a_t.data_ptr(),
-                sfa.data_ptr(), b_t.data_ptr(), sfb.data_ptr(), d.data_ptr(),
-                _current_stream(device, stream))
-        if status != 0:
-            self._raise_status("m_grouped_fp8_gemm_nt_masked", status,
-                               f"{g} groups of {n} x {k}, max_m {max_m}")
-        return None
+            sfa_layout = sfb_layout = None
+        lib = self._lib
+        return _MaskedPlan(
+            gemm=(lib.gemmtune_bundle_gemm_grouped_masked_deepgemm if row_stride else
+                  lib.gemmtune_bundle_gemm_grouped_masked),
+            handle=handle, device=device, groups=g, max_m=max_m, expected_m=expected_m, n=n, k=k,
+            row_stride=row_stride, sfa_layout=sfa_layout, sfb_layout=sfb_layout,
+            scratch_bytes=lib.gemmtune_bundle_deepgemm_scratch_bytes(rows, k) if row_stride else 0)
+
+    def _converted_by_kernel(self, device, sfa, shape, mn_major_strides, copy):
+        """The row stride to pass the library's *_deepgemm call when the bundle's conversion
+        kernel is to transpose this DeepGEMM-layout sfa of `shape`; 0 (the plain call) when
+        there is no kernel, sfa is in the kernels' layout already (`mn_major_strides`), or its
+        layout is another (then PyTorch copies it)."""
+        if not copy or not self._layout_kernel.get(device):
+            return 0
+        _check_shape("sfa", sfa, shape)
+        if _strides_match(sfa, mn_major_strides):
+            return 0
+        return _k_major_row_stride(sfa) or 0
 
 
 def _layout_copies(layout):
