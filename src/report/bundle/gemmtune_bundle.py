@@ -88,7 +88,8 @@ _k_major_row_stride = gemmtune_bundle_arguments._k_major_row_stride
 
 
 # ---------------------------------------------------------------------------------------------
-# The stream a call launches on.
+# The stream a call launches on. NOTE: here, as is the default bundle (_default), so that each
+# module-level state has one owner, this module, where tests patch it (gemmtune_bundle.<name>).
 
 def _current_stream_function(torch):
     """The function from a device index to PyTorch's current stream on it, as a CUstream handle
