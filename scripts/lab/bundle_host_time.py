@@ -9,10 +9,13 @@ For up to --entries entries of each kind in the bundle's manifest (dense: the sm
 scripts/device_bundle_python.py builds them (zeros: host time does not depend on values), the
 host µs per call of `deepgemm` (the call in DeepGEMM's layouts) and `zero_copy` (the scales
 converted beforehand: dense to_gemmtune_sfa / _sfb views, grouped layout="gemmtune" with
-offsets), for --module (default: this tree's) and --compare (e.g. the output of `git show
-main:src/report/bundle/gemmtune_bundle.py`), each loaded under its own name. A sample: --calls
-calls queued without synchronising (perf_counter, after a synchronize); the median of --repeats
-samples after 3 warm-up calls. Parts: PyTorch's current stream (current_stream().cuda_stream,
+offsets), for --module (default: this tree's) and --compare, each loaded under its own name
+with the modules it imports from its folder (gemmtune_bundle_*.py). For a revision's module:
+`git archive REV src/report/bundle | tar -x -C DIR`, then --compare
+DIR/src/report/bundle/gemmtune_bundle.py (where the module is one file, the output of `git show
+REV:src/report/bundle/gemmtune_bundle.py` alone serves). A sample: --calls calls queued
+without synchronising (perf_counter, after a synchronize); the median of --repeats samples
+after 3 warm-up calls. Parts: PyTorch's current stream (current_stream().cuda_stream,
 _C._cuda_getCurrentRawStream), one ctypes call (gemmtune_bundle_select). One line per entry;
 --json appends a "run" record, then one JSON object per entry.
 Exit code: 0: every entry ran; 1: one raised (recorded); 2: no PyTorch, GPU or bundle.
@@ -36,7 +39,8 @@ def parse_args():
     p.add_argument("bundle", help="an exported bundle folder (gemmtune export --format bundle)")
     p.add_argument("--module", help="the gemmtune_bundle.py to time (default: this tree's)",
                    default=os.path.join(ROOT, "src", "report", "bundle", "gemmtune_bundle.py"))
-    p.add_argument("--compare", help="a second gemmtune_bundle.py to time beside it")
+    p.add_argument("--compare", help="a second gemmtune_bundle.py to time beside it (the "
+                   "gemmtune_bundle_*.py it imports are taken from its folder)")
     p.add_argument("--entries", type=int, default=3, help="entries of each kind")
     p.add_argument("--calls", type=int, default=100, help="calls queued per sample")
     p.add_argument("--repeats", type=int, default=5, help="samples per measurement (median)")
@@ -45,9 +49,24 @@ def parse_args():
 
 
 def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """The module file `path` loaded under `name`, with its folder first on sys.path while it
+    runs, so that the modules it imports by plain name (gemmtune_bundle_*.py) come from beside
+    it. Those an earlier load imported from another folder leave sys.modules first: otherwise the
+    import would hand this module the earlier one's (which keeps them); a module that is one file
+    imports none."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for cached, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None)
+        if (cached.startswith("gemmtune_bundle_") and origin
+                and os.path.dirname(os.path.abspath(origin)) != folder):
+            del sys.modules[cached]
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module
 
 

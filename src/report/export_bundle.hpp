@@ -14,7 +14,8 @@
 ///   cubins/<config>.cubin         one per kernel, for loading from the folder
 ///   gemmtune_bundle_capi.{h,cpp}  from src/report/bundle/: a C ABI over the dispatcher
 ///   build.sh                      builds it into libgemmtune_bundle.so (C++17, libcuda only)
-///   gemmtune_bundle.py            the Python module over that library (ctypes)
+///   gemmtune_bundle.py            the Python module over that library (ctypes), with the
+///   gemmtune_bundle_*.py          modules it imports from the folder (arguments, plans, library)
 #include <string>
 #include <vector>
 

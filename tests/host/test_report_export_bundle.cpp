@@ -61,8 +61,9 @@ TEST(ReportExportBundle, WritesTheDocumentedFiles) {
                        "cubins/bm128_bn64_s8_mc0_sm132_rN8_sk2.cubin",
                        "cubins/bm64_bn64_s8_mc0_sm132_rN8_sk2.cubin",
                        // src/report/bundle/, for Python and C callers
-                       "build.sh", "gemmtune_bundle.py", "gemmtune_bundle_capi.cpp",
-                       "gemmtune_bundle_capi.h"}));
+                       "build.sh", "gemmtune_bundle.py", "gemmtune_bundle_arguments.py",
+                       "gemmtune_bundle_capi.cpp", "gemmtune_bundle_capi.h",
+                       "gemmtune_bundle_library.py", "gemmtune_bundle_plans.py"}));
   EXPECT_EQ(files[3].contents, "// launch\n");  // the kernels/ headers verbatim
   EXPECT_EQ(files[9].contents.size(), 4u * 37u);
   EXPECT_EQ(static_cast<unsigned char>(files[9].contents[1]), (7 + 4) & 0xff);

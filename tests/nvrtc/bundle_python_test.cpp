@@ -64,8 +64,9 @@ CommandResult* PythonBundle::build_ = nullptr;
 
 TEST_F(PythonBundle, ExportShipsTheCAbiBuildScriptAndModule) {
   ASSERT_EQ(export_->exit_code, 0) << export_->output;
-  for (const char* file : {"build.sh", "gemmtune_bundle.py", "gemmtune_bundle_capi.h",
-                           "gemmtune_bundle_capi.cpp"}) {
+  for (const char* file : {"build.sh", "gemmtune_bundle.py", "gemmtune_bundle_arguments.py",
+                           "gemmtune_bundle_library.py", "gemmtune_bundle_plans.py",
+                           "gemmtune_bundle_capi.h", "gemmtune_bundle_capi.cpp"}) {
     EXPECT_EQ(test::read_bytes(bundle() / file), test::read_bytes(kRepo / "src/report/bundle" / file))
         << file;
   }

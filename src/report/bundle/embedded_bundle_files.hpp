@@ -1,7 +1,8 @@
 #pragma once
-/// The files of this folder an exported bundle ships (build.sh, gemmtune_bundle.py,
-/// gemmtune_bundle_capi.{h,cpp}), embedded by CMakeLists.txt (gemmtune_embed); this header itself
-/// is not embedded (.hpp is not among the embedded extensions).
+/// The files of this folder an exported bundle ships (build.sh, gemmtune_bundle.py and the
+/// gemmtune_bundle_*.py modules it imports, gemmtune_bundle_capi.{h,cpp}), embedded by
+/// CMakeLists.txt (gemmtune_embed); this header itself is not embedded (.hpp is not among the
+/// embedded extensions).
 #include <vector>
 
 #include "core/embedded_file.hpp"

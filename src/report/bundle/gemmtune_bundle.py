@@ -48,16 +48,30 @@ Importing this module needs neither PyTorch nor a GPU: the calls use only the te
 methods (shape, stride(), dtype, device or get_device() and is_cuda, data_ptr(),
 is_contiguous(), new_empty, as_strided, copy_), and PyTorch only when it is already imported
 (current stream, capture state).
+
+The module's parts lie beside it in the bundle folder, imported by plain name from there:
+gemmtune_bundle_arguments.py (the argument checks, the scale layouts, the group offsets),
+gemmtune_bundle_plans.py (what a call's checks and selection conclude, per signature) and
+gemmtune_bundle_library.py (the errors and the C library: declaring, building, loading it).
 """
 
-import collections
-import ctypes
-import fcntl
 import json
 import os
-import subprocess
 import sys
 import threading
+
+import gemmtune_bundle_arguments
+import gemmtune_bundle_library
+from gemmtune_bundle_arguments import (
+    _TMA_ALIGNMENT_BYTES, _ceil_div, _copy_into, _group_offsets_device, group_offsets,
+    to_gemmtune_sfa, to_gemmtune_sfb)
+from gemmtune_bundle_library import (
+    LIBRARY_NAME, _CUDA_ERROR_NOT_FOUND, _DEEPGEMM_GROUP_ROW_ALIGN, _LAYOUT_CONTIGUOUS,
+    _LAYOUT_MASKED, BundleError, BundleLoadError, CudaError, ShapeNotCoveredError, _check_library,
+    _create_handle, _error_name, _open_library, _selection_rows)
+from gemmtune_bundle_plans import (
+    _NO_ROWS, _OFFSETS_BY_KERNEL, _OFFSETS_BY_PYTORCH, _ContiguousPlan, _DensePlan, _MaskedPlan,
+    _data_pointers, _keyable_recipe, _plan_contiguous, _plan_dense, _plan_masked, _signature)
 
 __all__ = [
     "BundleError", "BundleLoadError", "ShapeNotCoveredError", "CudaError", "Bundle", "load",
@@ -65,321 +79,17 @@ __all__ = [
     "m_grouped_fp8_gemm_nt_masked", "to_gemmtune_sfa", "to_gemmtune_sfb", "group_offsets",
 ]
 
-ABI_VERSION = 2
-LIBRARY_NAME = "libgemmtune_bundle.so"
-
-_E4M3 = "torch.float8_e4m3fn"
-_F32 = "torch.float32"
-_BF16 = "torch.bfloat16"
-_I32 = "torch.int32"
-
-# CUresult values this module names (cuda.h).
-_CUDA_ERROR_NOT_FOUND = 500
-_CUDA_ERROR_STUB_LIBRARY = 34
-# Load failures that mean "these cubins are not for this GPU or driver".
-_CUDA_IMAGE_ERRORS = {200, 209, 218, 221, 222}  # INVALID_IMAGE, NO_BINARY_FOR_GPU, INVALID_PTX,
-#                                                 JIT_COMPILER_NOT_FOUND, UNSUPPORTED_PTX_VERSION
-_LAYOUT_CONTIGUOUS = 1
-_LAYOUT_MASKED = 2
-# DeepGEMM's contiguous layout pads every group to a multiple of this many rows; the selection
-# allows for it (gemmtune_bundle_gemm_grouped_contiguous_padded).
-_DEEPGEMM_GROUP_ROW_ALIGN = 128
-_TMA_ALIGNMENT_BYTES = 16
-
-
-class BundleError(RuntimeError):
-    """Any failure of the bundle (the base of the errors below)."""
-
-
-class BundleLoadError(BundleError):
-    """The library or the cubins do not load: missing files, another GPU model or driver."""
-
-
-class ShapeNotCoveredError(BundleError):
-    """The bundle has no kernel that runs this shape, and no fallback is registered."""
-
-
-class CudaError(BundleError):
-    """A CUDA driver call failed; `status` is the CUresult, `name` its name."""
-
-    def __init__(self, message, status, name):
-        super().__init__(message)
-        self.status = status
-        self.name = name
-
-
-def _ceil_div(a, b):
-    return (a + b - 1) // b
-
-
-def _round_up(a, b):
-    return _ceil_div(a, b) * b
+# NOTE: reachable as gemmtune_bundle.<name> though this module's code does not use them: the
+# bundle's tests and scripts read them here.
+ABI_VERSION = gemmtune_bundle_library.ABI_VERSION
+_declare = gemmtune_bundle_library._declare
+group_ends = gemmtune_bundle_arguments.group_ends
+_k_major_row_stride = gemmtune_bundle_arguments._k_major_row_stride
 
 
 # ---------------------------------------------------------------------------------------------
-# Argument checks: each error names the argument and what was expected.
-
-def _check_tensor(name, t, dtype, ndim, tma=True):
-    if not all(hasattr(t, a) for a in ("shape", "dtype", "device", "data_ptr", "stride")):
-        raise TypeError(f"{name}: expected a tensor, got {type(t).__name__}")
-    if str(t.dtype) != dtype:
-        raise TypeError(f"{name}: dtype {t.dtype}, expected {dtype}")
-    if len(t.shape) != ndim:
-        raise ValueError(f"{name}: {len(t.shape)} dimensions {tuple(t.shape)}, expected {ndim}")
-    if getattr(t.device, "type", None) != "cuda":
-        raise ValueError(f"{name}: on device {t.device}, expected a CUDA device")
-    if tma and t.data_ptr() % _TMA_ALIGNMENT_BYTES != 0:
-        raise ValueError(f"{name}: data_ptr() {t.data_ptr():#x} is not 16-byte aligned (TMA)")
-
-
-def _check_shape(name, t, expected):
-    if tuple(t.shape) != tuple(expected):
-        raise ValueError(f"{name}: shape {tuple(t.shape)}, expected {tuple(expected)}")
-
-
-def _check_contiguous(name, t):
-    if not t.is_contiguous():
-        raise ValueError(f"{name}: strides {tuple(t.stride())} are not row-major contiguous; "
-                         f"pass {name}.contiguous()")
-
-
-def _check_problem(n, k):
-    if n % 8 != 0:
-        raise ValueError(f"b: n = {n} is not a multiple of 8 (16-byte rows of d)")
-    if k % 16 != 0:
-        raise ValueError(f"a: k = {k} is not a multiple of 16 (16-byte rows of a and b)")
-
-
-def _device_of(tensors):
-    """The CUDA device index all `tensors` (name, tensor) share; ValueError naming the odd one."""
-    first_name, first = tensors[0]
-    index = first.device.index if first.device.index is not None else 0
-    for name, t in tensors[1:]:
-        other = t.device.index if t.device.index is not None else 0
-        if other != index:
-            raise ValueError(f"{name}: on cuda:{other}, but {first_name} is on cuda:{index}")
-    return index
-
-
-def _strides_match(t, strides):
-    """True when `t`'s strides equal `strides` in every dimension of size > 1."""
-    return all(size <= 1 or s == want for size, s, want in zip(t.shape, t.stride(), strides))
-
-
-def _layout_of(t, strides, storage_elements):
-    """None when `t`'s strides are `strides` (it passes as it is), else the (strides,
-    storage_elements) of the buffer _copy_into copies it into."""
-    return None if _strides_match(t, strides) else (tuple(strides), storage_elements)
-
-
-def _copy_into(t, strides, storage_elements):
-    """A copy of `t` in a new buffer of `storage_elements`, laid out with `strides`."""
-    # NOTE: new_empty, not new_zeros: the padding (rows m..roundup(m, 4), K blocks past
-    # ceil(k/128)) is never read into a stored result, so a memset would be wasted work.
-    buffer = t.new_empty((storage_elements,))
-    view = buffer.as_strided(tuple(t.shape), tuple(strides))
-    view.copy_(t)
-    return view
-
-
-def _into_layout(t, strides, storage_elements):
-    """`t` itself when its strides are `strides` (no copy), else a copy of `t` in a new buffer
-    of `storage_elements` laid out with those strides."""
-    layout = _layout_of(t, strides, storage_elements)
-    return t if layout is None else _copy_into(t, *layout)
-
-
-def _dense_scale_layouts(sfa, sfb, m, kb, nb, copy, convert_sfa=True):
-    """The dense call's scale checks: (sfa_layout, sfb_layout), each None (the tensor passes as
-    it is: layout="gemmtune", the kernels' layout already, or sfa left to the conversion kernel
-    when `convert_sfa` is False) or what _copy_into copies it into per call."""
-    kb4 = _round_up(kb, 4)
-    if not copy:
-        _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
-        _check_gemmtune_scale("sfb", sfb, (nb, kb4), kb)
-        return None, None
-    _check_shape("sfa", sfa, (m, kb))
-    _check_shape("sfb", sfb, (nb, kb))
-    sfa_layout = _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4)) if convert_sfa else None
-    return sfa_layout, _layout_of(sfb, (kb4, 1), nb * kb4)
-
-
-def _sfa_strides(m_rows):
-    """sfa [rows, kb] in gemmtune's MN-major [kb][roundup(rows, 4)]: strides and element count."""
-    return (1, _round_up(m_rows, 4))
-
-
-def _k_major_row_stride(sfa):
-    """The row stride (floats) of an sfa [..., rows, kb] whose rows are K-major and evenly spaced
-    (DeepGEMM's [m, kb] or [g, max_m, kb]): what the bundle library's conversion kernel reads;
-    None for any other layout (copied by PyTorch instead)."""
-    shape, strides = tuple(sfa.shape), tuple(sfa.stride())
-    kb = shape[-1]
-    if kb > 1 and strides[-1] != 1:
-        return None
-    row_stride = None  # the stride between consecutive rows of the flattened leading dimensions
-    for size, stride in zip(reversed(shape[:-1]), reversed(strides[:-1])):
-        if size <= 1:
-            continue
-        if row_stride is None:
-            row_stride, span = stride, size * stride
-        elif stride != span:
-            return None
-        else:
-            span = size * stride
-    row_stride = kb if row_stride is None else row_stride
-    return row_stride if row_stride >= kb else None
-
-
-def to_gemmtune_sfa(sfa):
-    """DeepGEMM's sfa [m, ceil(k/128)] float32 as a view with strides (1, roundup(m, 4)) over
-    gemmtune's MN-major buffer: passes through the calls with no copy (a no-op when it already
-    is)."""
-    _check_tensor("sfa", sfa, _F32, 2)
-    m, kb = sfa.shape
-    strides = _sfa_strides(m)
-    return _into_layout(sfa, strides, kb * strides[1])
-
-
-def to_gemmtune_sfb(sfb):
-    """DeepGEMM's sfb [ceil(n/128), ceil(k/128)] (or [g, ...]) float32 as a view over gemmtune's
-    [.., roundup(ceil(k/128), 4)] buffer: passes through the calls with no copy."""
-    if len(getattr(sfb, "shape", ())) == 3:
-        _check_tensor("sfb", sfb, _F32, 3)
-        g, nb, kb = sfb.shape
-        kb4 = _round_up(kb, 4)
-        return _into_layout(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
-    _check_tensor("sfb", sfb, _F32, 2)
-    nb, kb = sfb.shape
-    kb4 = _round_up(kb, 4)
-    return _into_layout(sfb, (kb4, 1), nb * kb4)
-
-
-def group_offsets(m_indices, groups):
-    """Host reference of the contiguous layout's conversion: DeepGEMM's per-row group indices
-    (a sequence of ints, -1 for padding) to gemmtune's offsets [groups + 1] (a list). Group g owns
-    rows offsets[g]..offsets[g+1]: from its first row to the next group's first row, so the -1
-    rows after a group belong to it, except after the last group: offsets[groups] is one past the
-    last row of any group (0 when there is none), and the rows after it belong to no group, as
-    DeepGEMM skips them. A group without rows gets an empty range."""
-    rows = len(m_indices)
-    starts = [rows] * (groups + 1)
-    end = 0
-    for row, g in enumerate(m_indices):
-        if g < -1 or g >= groups:
-            raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
-        if g >= 0 and row < starts[g]:
-            starts[g] = row
-        if g >= 0:
-            end = row + 1
-    starts[0] = 0
-    starts[groups] = end
-    for g in range(groups - 1, -1, -1):
-        starts[g] = min(starts[g], starts[g + 1])
-    return starts
-
-
-def group_ends(m_indices, groups):
-    """Host reference of the group ends the library's conversion kernel writes beside the
-    offsets: per group, one past its last row with that index (0 for a group without one). The
-    GEMM computes group g's rows from offsets[g] to its end, clamped to offsets[g + 1], so
-    DeepGEMM's padding (the -1 rows after each group) is not computed. In DeepGEMM's layout the
-    indices never decrease; for another order the GEMM stops each group's range at its own last
-    row (rows of a smaller index in it are not computed)."""
-    ends = [0] * groups
-    for row, g in enumerate(m_indices):
-        if g < -1 or g >= groups:
-            raise ValueError(f"m_indices: row {row} has group {g}, expected -1..{groups - 1}")
-        if g >= 0:
-            ends[g] = row + 1
-    return ends
-
-
-def _group_offsets_device(m_indices, groups):
-    """group_offsets on the device with PyTorch ops (no synchronisation, graph-capturable), for a
-    bundle whose library has no conversion kernel: the running maximum of the indices, floored at
-    0, is every row's owner, sorted, and each offset is where its group id first appears (an
-    empty group's is the next group's start), capped at one past the last row of a group."""
-    import torch  # only reached with real tensors, where PyTorch is already imported
-    owner = m_indices.cummax(0).values.clamp_min_(0)
-    ids = torch.arange(groups + 1, dtype=owner.dtype, device=owner.device)
-    offsets = torch.searchsorted(owner, ids, out_int32=True)
-    rows = torch.arange(1, m_indices.shape[0] + 1, dtype=torch.int32, device=owner.device)
-    end = torch.where(m_indices >= 0, rows, 0).max() if m_indices.shape[0] else rows.sum()
-    return torch.minimum(offsets, end)  # offsets[groups] was rows: now end
-
-
-# ---------------------------------------------------------------------------------------------
-# The library.
-
-def _selection_rows(groups, m, row_align):
-    """The rows a contiguous call selects its entry by: m less the most padding of `groups`
-    groups padded to `row_align` rows (padded_selection_rows in the dispatcher header)."""
-    return max(0, m - groups * (row_align - 1))
-
-
-def _declare(lib):
-    """Sets argtypes/restype of every function of gemmtune_bundle_capi.h."""
-    i64, p, c_int, size_t = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
-    signatures = {
-        "gemmtune_bundle_abi_version": (c_int, []),
-        "gemmtune_bundle_error_name": (ctypes.c_char_p, [c_int]),
-        "gemmtune_bundle_device_info": (c_int, [c_int, ctypes.POINTER(c_int), ctypes.POINTER(c_int),
-                                                ctypes.POINTER(c_int)]),
-        "gemmtune_bundle_num_kernels": (c_int, []),
-        "gemmtune_bundle_kernel_config": (ctypes.c_char_p, [c_int]),
-        "gemmtune_bundle_create": (c_int, [ctypes.c_char_p, c_int, ctypes.POINTER(p)]),
-        "gemmtune_bundle_destroy": (None, [p]),
-        "gemmtune_bundle_set_fallback": (c_int, [p, ctypes.c_char_p]),
-        "gemmtune_bundle_select": (c_int, [p, i64, i64, i64]),
-        "gemmtune_bundle_select_grouped": (c_int, [p, c_int, i64, i64, i64, i64, i64, i64]),
-        "gemmtune_bundle_workspace_bytes": (size_t, [p, i64, i64, i64]),
-        "gemmtune_bundle_gemm": (c_int, [p, i64, i64, i64, p, p, p, p, p, p, size_t, p]),
-        "gemmtune_bundle_gemm_grouped_contiguous": (c_int, [p, i64, i64, i64, i64, p, p, p, p, p,
-                                                            p, p]),
-        "gemmtune_bundle_gemm_grouped_contiguous_padded": (c_int, [p, i64, i64, i64, i64, i64, p,
-                                                                   p, p, p, p, p, p, p]),
-        "gemmtune_bundle_gemm_grouped_masked": (c_int, [p, i64, i64, i64, i64, i64, p, p, p, p,
-                                                        p, p, p]),
-        "gemmtune_bundle_has_deepgemm_layout": (c_int, [p]),
-        "gemmtune_bundle_deepgemm_contiguous_scratch_bytes": (size_t, [i64, i64, i64]),
-        "gemmtune_bundle_deepgemm_scratch_bytes": (size_t, [i64, i64]),
-        "gemmtune_bundle_gemm_deepgemm": (c_int, [p, i64, i64, i64, p, p, i64, p, p, p, p, size_t,
-                                                  p, size_t, p]),
-        "gemmtune_bundle_gemm_grouped_masked_deepgemm": (c_int, [p, i64, i64, i64, i64, i64, p,
-                                                                 p, p, i64, p, p, p, p, size_t,
-                                                                 p]),
-        "gemmtune_bundle_deepgemm_contiguous_layout": (c_int, [p, i64, i64, i64, p, p, i64, p,
-                                                                size_t, p]),
-        "gemmtune_bundle_gemm_grouped_contiguous_deepgemm": (c_int, [p, i64, i64, i64, i64, p, p,
-                                                                     p, i64, p, p, p, p, size_t,
-                                                                     p]),
-    }
-    for name, (restype, argtypes) in signatures.items():
-        fn = getattr(lib, name)
-        fn.restype = restype
-        fn.argtypes = argtypes
-
-
-def _build_library(directory):
-    """Runs the bundle's build.sh under a lock, so concurrent processes build it once."""
-    script = os.path.join(directory, "build.sh")
-    if not os.path.isfile(script):
-        raise BundleLoadError(f"{directory}: no {LIBRARY_NAME} and no build.sh to build it")
-    try:
-        lock = open(os.path.join(directory, ".build.lock"), "w")
-    except OSError as e:
-        raise BundleLoadError(f"{directory}: cannot build {LIBRARY_NAME} there ({e.strerror}); "
-                              f"run sh {script} OUTPUT elsewhere and copy it in")
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.isfile(os.path.join(directory, LIBRARY_NAME)):
-            return
-        result = subprocess.run(["sh", script], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BundleLoadError(f"{script} failed (exit {result.returncode}):\n"
-                                  f"{result.stdout}{result.stderr}".rstrip())
-
+# The stream a call launches on. NOTE: here, as is the default bundle (_default), so that each
+# module-level state has one owner, this module, where tests patch it (gemmtune_bundle.<name>).
 
 def _current_stream_function(torch):
     """The function from a device index to PyTorch's current stream on it, as a CUstream handle
@@ -415,64 +125,12 @@ def _current_stream(device, stream):
 
 
 # ---------------------------------------------------------------------------------------------
-# What a call's checks and selection conclude, kept per argument signature (Bundle._plans).
+# What a call's checks and selection conclude is kept per argument signature (Bundle._plans;
+# the plans themselves: gemmtune_bundle_plans.py).
 
 # Bounded so that a caller whose shapes never repeat cannot grow it without end; past it the
 # oldest plan goes first.
 _PLAN_CACHE_ENTRIES = 4096
-
-# A plan: the library function to call and every argument of it that is not a data pointer or
-# the stream. sfa_layout / sfb_layout: None when the scale tensor passes as it is, else the
-# (strides, storage elements) _copy_into copies it into per call; scratch_bytes: the conversion
-# kernel's scratch, allocated per call (0: none). Plain tuples underneath: a thread reads a plan
-# whole or not at all, and unpacks it as fast as a tuple.
-_DensePlan = collections.namedtuple(
-    "_DensePlan", "gemm handle device m n k ws_bytes row_stride sfa_layout sfb_layout "
-    "scratch_bytes")
-_ContiguousPlan = collections.namedtuple(
-    "_ContiguousPlan", "gemm handle device groups m row_align n k offsets_by row_stride "
-    "sfa_layout sfb_layout scratch_bytes")
-_MaskedPlan = collections.namedtuple(
-    "_MaskedPlan", "gemm handle device groups max_m expected_m n k row_stride sfa_layout "
-    "sfb_layout scratch_bytes")
-# No kernel covers the call: the fallback, or ShapeNotCoveredError saying `what`, per call.
-_Uncovered = collections.namedtuple("_Uncovered", "what")
-_NO_ROWS = _Uncovered(None)  # a dense call with m = 0: nothing to launch
-# Where a contiguous call's group offsets come from: the library's conversion kernel (from
-# DeepGEMM's m_indices), PyTorch ops per call (a bundle without that kernel), or the caller
-# (layout="gemmtune").
-_OFFSETS_BY_KERNEL, _OFFSETS_BY_PYTORCH, _OFFSETS_BY_CALLER = "kernel", "pytorch", "caller"
-
-
-def _keyable_recipe(recipe):
-    """Whether `recipe` can key a plan: None or a tuple (compared by value, as its check does)."""
-    return recipe is None or type(recipe) is tuple
-
-
-def _signature(head, tensors):
-    """The key a call's plan is kept under: `head` (the function and its other arguments), then
-    per tensor all its checks read but the data pointer: its type (what methods it has), dtype,
-    shape, strides (contiguity, layouts) and device. None when a tensor has no such parts (then
-    the checks say what is wrong)."""
-    try:
-        # NOTE: PyTorch's cheap accessors: get_device() is an int where .device builds a
-        # torch.device per call; is_cuda tells a CUDA device's index from another device's.
-        return head + tuple([(type(t), t.dtype, t.shape, t.stride(),
-                              t.get_device() if t.is_cuda else None) for t in tensors])
-    except (AttributeError, TypeError):
-        pass
-    try:  # tensors without get_device or is_cuda (stand-ins): their device's type and index
-        return head + tuple([(type(t), t.dtype, tuple(t.shape), tuple(t.stride()),
-                              getattr(t.device, "type", None), getattr(t.device, "index", None))
-                             for t in tensors])
-    except (AttributeError, TypeError):
-        return None
-
-
-def _data_pointers(a, b, d, index=None):
-    """A call's data pointers: a, sfa, b, sfb, d, then m_indices or masked_m when given."""
-    pointers = (a[0].data_ptr(), a[1].data_ptr(), b[0].data_ptr(), b[1].data_ptr(), d.data_ptr())
-    return pointers if index is None else pointers + (index.data_ptr(),)
 
 
 class Bundle:
@@ -490,26 +148,9 @@ class Bundle:
         except ValueError as e:
             raise BundleLoadError(f"{manifest_path}: not JSON ({e})")
         library = os.path.join(self.directory, LIBRARY_NAME)
-        if _library is not None:  # the tests' stand-in for the C ABI
-            self._lib = _library
-        else:
-            if not os.path.isfile(library) and build:
-                _build_library(self.directory)
-            try:
-                self._lib = ctypes.CDLL(library)
-            except OSError as e:
-                raise BundleLoadError(f"{library}: {e} (build it with sh {self.directory}/build.sh)")
-            _declare(self._lib)
-        if self._lib.gemmtune_bundle_abi_version() != ABI_VERSION:
-            raise BundleLoadError(f"{library}: ABI {self._lib.gemmtune_bundle_abi_version()}, "
-                                  f"this module speaks {ABI_VERSION}: rebuild with build.sh")
-        built = [self._lib.gemmtune_bundle_kernel_config(i).decode()
-                 for i in range(self._lib.gemmtune_bundle_num_kernels())]
-        exported = [k["config"] for k in self.manifest.get("kernels", [])]
-        if built != exported:
-            raise BundleLoadError(f"{library} was built from another export than {manifest_path} "
-                                  f"({len(built)} kernels, manifest {len(exported)}): delete it and "
-                                  "load again, or rerun build.sh")
+        # _library: the tests' stand-in for the C ABI
+        self._lib = _open_library(self.directory, build) if _library is None else _library
+        _check_library(self._lib, library, self.manifest, manifest_path)
         self._lock = threading.Lock()
         self._handles = {}     # device index -> handle
         self._layout_kernel = {}  # device index -> the library converts DeepGEMM's layout
@@ -528,9 +169,6 @@ class Bundle:
 
     # -- loading --------------------------------------------------------------------------------
 
-    def _error_name(self, status):
-        return self._lib.gemmtune_bundle_error_name(status).decode()
-
     def _handle(self, device):
         handle = self._handles.get(device)
         if handle is not None:
@@ -538,38 +176,10 @@ class Bundle:
         with self._lock:
             handle = self._handles.get(device)
             if handle is None:
-                handle = self._create(device)
+                handle = _create_handle(self._lib, self.directory, self.manifest, device)
                 self._layout_kernel[device] = bool(
                     self._lib.gemmtune_bundle_has_deepgemm_layout(handle))
                 self._handles[device] = handle
-        return handle
-
-    def _create(self, device):
-        major, minor, driver = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
-        status = self._lib.gemmtune_bundle_device_info(device, major, minor, driver)
-        if status == _CUDA_ERROR_STUB_LIBRARY:
-            raise BundleLoadError(f"cuda:{device}: no NVIDIA driver (libcuda.so.1 is the CUDA "
-                                  "toolkit's stub library)")
-        if status != 0:
-            raise BundleLoadError(f"cuda:{device}: {self._error_name(status)} ({status}) asking "
-                                  "for its compute capability")
-        arch = self.manifest.get("arch", "sm_90a")
-        if arch.startswith("sm_90") and (major.value, minor.value) != (9, 0):
-            raise BundleLoadError(f"cuda:{device} has compute capability {major.value}."
-                                  f"{minor.value}; the bundle's kernels are {arch} (Hopper, 9.0) "
-                                  "only")
-        handle = ctypes.c_void_p()
-        status = self._lib.gemmtune_bundle_create(self.directory.encode(), device, handle)
-        if status != 0:
-            name = self._error_name(status)
-            if status in _CUDA_IMAGE_ERRORS:
-                raise BundleLoadError(
-                    f"{self.directory}: the cubins do not load on cuda:{device} ({name}): built "
-                    f"for {arch} by NVRTC {self.manifest.get('nvrtc_version', '?')}, driver "
-                    f"supports CUDA {driver.value // 1000}.{driver.value % 1000 // 10}; export the "
-                    "bundle again with a toolkit this driver supports")
-            raise BundleLoadError(f"{self.directory}: loading on cuda:{device} failed: {name} "
-                                  f"({status})")
         return handle
 
     def close(self):
@@ -597,7 +207,7 @@ class Bundle:
             self._handle(device), None if config is None else config.encode())
         if status != 0:
             raise ValueError(f"config: {config!r} is not a dense kernel of this bundle "
-                             f"({self._error_name(status)})")
+                             f"({_error_name(self._lib, status)})")
         with self._lock:
             self._shapes.clear()
             self._forget_plans()
@@ -639,8 +249,8 @@ class Bundle:
     def _raise_status(self, name, status, what):
         if status == _CUDA_ERROR_NOT_FOUND:
             raise ShapeNotCoveredError(f"{name}: {what} is not covered by {self.directory}")
-        raise CudaError(f"{name}: {what}: {self._error_name(status)} ({status})", status,
-                        self._error_name(status))
+        raise CudaError(f"{name}: {what}: {_error_name(self._lib, status)} ({status})", status,
+                        _error_name(self._lib, status))
 
     def _workspace(self, device, stream, nbytes, like):
         key = (device, stream)
@@ -673,7 +283,7 @@ class Bundle:
         key, plan, pointers = self._planned(head, a, b, d)
         if plan is None:
             epoch = self._epoch
-            plan = self._plan_dense(a, b, d, c, recipe, layout)
+            plan = _plan_dense(self, a, b, d, c, recipe, layout)
             self._remember(key, plan, epoch)
             pointers = _data_pointers(a, b, d)
         if plan.__class__ is not _DensePlan:
@@ -716,7 +326,7 @@ class Bundle:
         key, plan, pointers = self._planned(head, a, b, d, m_indices)
         if plan is None:
             epoch = self._epoch
-            plan = self._plan_contiguous(a, b, d, m_indices, recipe, layout)
+            plan = _plan_contiguous(self, a, b, d, m_indices, recipe, layout)
             self._remember(key, plan, epoch)
             pointers = _data_pointers(a, b, d, m_indices)
         if plan.__class__ is not _ContiguousPlan:
@@ -765,7 +375,7 @@ class Bundle:
         key, plan, pointers = self._planned(head, a, b, d, masked_m)
         if plan is None:
             epoch = self._epoch
-            plan = self._plan_masked(a, b, d, masked_m, expected_m, recipe, layout)
+            plan = _plan_masked(self, a, b, d, masked_m, expected_m, recipe, layout)
             self._remember(key, plan, epoch)
             pointers = _data_pointers(a, b, d, masked_m)
         if plan.__class__ is not _MaskedPlan:
@@ -796,7 +406,7 @@ class Bundle:
                                f"{g} groups of {n} x {k}, max_m {max_m}")
         return None
 
-    # -- the plans: each call's checks and selection, at the first call of a signature -------------
+    # -- the plans kept per signature --------------------------------------------------------------
 
     def _planned(self, head, a, b, d, index=None):
         """(key, plan, pointers) of a call: the plan kept for its signature with its data
@@ -836,204 +446,6 @@ class Bundle:
         """Drops every plan (the caller holds self._lock): their handles or coverage changed."""
         self._epoch += 1
         self._plans.clear()
-
-    def _plan_dense(self, a, b, d, c, recipe, layout):
-        """fp8_gemm_nt's checks and selection: a _DensePlan, _Uncovered or _NO_ROWS (m = 0)."""
-        copy = _layout_copies(layout)
-        _no_accumulate(c, recipe)
-        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-        _check_tensor("a", a_t, _E4M3, 2)
-        _check_tensor("b", b_t, _E4M3, 2)
-        _check_tensor("d", d, _BF16, 2)
-        _check_tensor("sfa", sfa, _F32, 2)
-        _check_tensor("sfb", sfb, _F32, 2)
-        m, k = a_t.shape
-        n = b_t.shape[0]
-        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
-        _check_shape("b", b_t, (n, k))
-        _check_shape("d", d, (m, n))
-        _check_problem(n, k)
-        for name, t in (("a", a_t), ("b", b_t), ("d", d)):
-            _check_contiguous(name, t)
-        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d)])
-        if m == 0:
-            return _NO_ROWS
-        handle = self._handle(device)
-        key = (device, m, n, k)
-        if key not in self._shapes:
-            covered = self._lib.gemmtune_bundle_select(handle, m, n, k) >= 0
-            self._shapes[key] = (self._lib.gemmtune_bundle_workspace_bytes(handle, m, n, k)
-                                 if covered else None)
-        ws_bytes = self._shapes[key]
-        if ws_bytes is None:
-            return _Uncovered(f"{m} x {n} x {k}")
-        row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), copy)
-        sfa_layout, sfb_layout = _dense_scale_layouts(sfa, sfb, m, kb, nb, copy,
-                                                      convert_sfa=not row_stride)
-        lib = self._lib
-        return _DensePlan(
-            gemm=lib.gemmtune_bundle_gemm_deepgemm if row_stride else lib.gemmtune_bundle_gemm,
-            handle=handle, device=device, m=m, n=n, k=k, ws_bytes=ws_bytes, row_stride=row_stride,
-            sfa_layout=sfa_layout, sfb_layout=sfb_layout,
-            scratch_bytes=lib.gemmtune_bundle_deepgemm_scratch_bytes(m, k) if row_stride else 0)
-
-    def _plan_contiguous(self, a, b, d, m_indices, recipe, layout):
-        """m_grouped_fp8_gemm_nt_contiguous's checks and selection: a _ContiguousPlan or
-        _Uncovered. In DeepGEMM's layout with the library's conversion kernel, one library call
-        launches the conversion (offsets and group ends from m_indices; sfa to MN-major unless it
-        already is) and the GEMM, with one scratch allocation per call."""
-        copy = _layout_copies(layout)
-        _no_accumulate(None, recipe)
-        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-        _check_tensor("a", a_t, _E4M3, 2)
-        _check_tensor("b", b_t, _E4M3, 3)
-        _check_tensor("d", d, _BF16, 2)
-        _check_tensor("sfa", sfa, _F32, 2)
-        _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
-        _check_tensor("m_indices", m_indices, _I32, 1, tma=False)
-        m, k = a_t.shape
-        g, n = b_t.shape[0], b_t.shape[1]
-        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
-        _check_shape("b", b_t, (g, n, k))
-        _check_shape("d", d, (m, n))
-        _check_problem(n, k)
-        _check_contiguous("m_indices", m_indices)
-        for name, t in (("a", a_t), ("b", b_t), ("d", d)):
-            _check_contiguous(name, t)
-        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d),
-                             ("m_indices", m_indices)])
-        handle = self._handle(device)
-        row_align = _DEEPGEMM_GROUP_ROW_ALIGN if copy else 1
-        if self._lib.gemmtune_bundle_select_grouped(
-                handle, _LAYOUT_CONTIGUOUS, g, n, k, _selection_rows(g, m, row_align), m, 0) < 0 \
-                and m > 0:
-            return _Uncovered(f"{g} groups of {n} x {k}, {m} rows")
-        kb4 = _round_up(kb, 4)
-        lib = self._lib
-        plan = dict(handle=handle, device=device, groups=g, m=m, row_align=row_align, n=n, k=k)
-        if copy and self._layout_kernel.get(device):
-            _check_shape("sfb", sfb, (g, nb, kb))
-            _check_shape("m_indices", m_indices, (m,))
-            _check_shape("sfa", sfa, (m, kb))
-            # K-major rows: the kernel transposes them; 0: already the kernels' layout
-            # (DeepGEMM's TMA-aligned sfa), or another layout, copied per call.
-            row_stride = self._converted_by_kernel(device, sfa, (m, kb), _sfa_strides(m), True)
-            return _ContiguousPlan(
-                gemm=lib.gemmtune_bundle_gemm_grouped_contiguous_deepgemm,
-                offsets_by=_OFFSETS_BY_KERNEL, row_stride=row_stride,
-                sfa_layout=(None if row_stride else
-                            _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4))),
-                sfb_layout=_layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4),
-                scratch_bytes=lib.gemmtune_bundle_deepgemm_contiguous_scratch_bytes(g, m, k),
-                **plan)
-        if copy:
-            _check_shape("sfb", sfb, (g, nb, kb))
-            _check_shape("m_indices", m_indices, (m,))
-            sfa_layout = _layout_of(sfa, _sfa_strides(m), kb * _round_up(m, 4))
-            sfb_layout = _layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
-        else:
-            _check_gemmtune_scale("sfa", sfa, (kb, _round_up(m, 4)), m)
-            _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
-            _check_shape("m_indices (offsets)", m_indices, (g + 1,))
-            sfa_layout = sfb_layout = None
-        return _ContiguousPlan(
-            gemm=lib.gemmtune_bundle_gemm_grouped_contiguous_padded,
-            offsets_by=_OFFSETS_BY_PYTORCH if copy else _OFFSETS_BY_CALLER, row_stride=0,
-            sfa_layout=sfa_layout, sfb_layout=sfb_layout, scratch_bytes=0, **plan)
-
-    def _plan_masked(self, a, b, d, masked_m, expected_m, recipe, layout):
-        """m_grouped_fp8_gemm_nt_masked's checks and selection: a _MaskedPlan or _Uncovered."""
-        copy = _layout_copies(layout)
-        _no_accumulate(None, recipe)
-        (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-        _check_tensor("a", a_t, _E4M3, 3)
-        _check_tensor("b", b_t, _E4M3, 3)
-        _check_tensor("d", d, _BF16, 3)
-        _check_tensor("sfa", sfa, _F32, 3 if copy else 2)
-        _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
-        _check_tensor("masked_m", masked_m, _I32, 1, tma=False)
-        g, max_m, k = a_t.shape
-        n = b_t.shape[1]
-        kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
-        _check_shape("b", b_t, (g, n, k))
-        _check_shape("d", d, (g, max_m, n))
-        _check_shape("masked_m", masked_m, (g,))
-        _check_problem(n, k)
-        if isinstance(expected_m, bool) or not hasattr(expected_m, "__index__") or expected_m < 1:
-            raise ValueError(f"expected_m: {expected_m!r}, expected a positive int")
-        expected_m = int(expected_m)
-        for name, t in (("a", a_t), ("b", b_t), ("d", d), ("masked_m", masked_m)):
-            _check_contiguous(name, t)
-        device = _device_of([("a", a_t), ("sfa", sfa), ("b", b_t), ("sfb", sfb), ("d", d),
-                             ("masked_m", masked_m)])
-        rows, kb4 = g * max_m, _round_up(kb, 4)
-        handle = self._handle(device)
-        if self._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_MASKED, g, n, k,
-                                                    expected_m * g, rows, max_m) < 0:
-            return _Uncovered(f"{g} groups of {n} x {k}, max_m {max_m}")
-        rows4 = _round_up(rows, 4)
-        row_stride = self._converted_by_kernel(device, sfa, (g, max_m, kb), (max_m, 1, rows4),
-                                               copy)
-        if copy:
-            _check_shape("sfa", sfa, (g, max_m, kb))
-            _check_shape("sfb", sfb, (g, nb, kb))
-            sfa_layout = None if row_stride else _layout_of(sfa, (max_m, 1, rows4), kb * rows4)
-            sfb_layout = _layout_of(sfb, (nb * kb4, kb4, 1), g * nb * kb4)
-        else:
-            _check_gemmtune_scale("sfa", sfa, (kb, rows4), rows)
-            _check_gemmtune_scale("sfb", sfb, (g * nb, kb4), kb)
-            sfa_layout = sfb_layout = None
-        lib = self._lib
-        return _MaskedPlan(
-            gemm=(lib.gemmtune_bundle_gemm_grouped_masked_deepgemm if row_stride else
-                  lib.gemmtune_bundle_gemm_grouped_masked),
-            handle=handle, device=device, groups=g, max_m=max_m, expected_m=expected_m, n=n, k=k,
-            row_stride=row_stride, sfa_layout=sfa_layout, sfb_layout=sfb_layout,
-            scratch_bytes=lib.gemmtune_bundle_deepgemm_scratch_bytes(rows, k) if row_stride else 0)
-
-    def _converted_by_kernel(self, device, sfa, shape, mn_major_strides, copy):
-        """The row stride to pass the library's *_deepgemm call when the bundle's conversion
-        kernel is to transpose this DeepGEMM-layout sfa of `shape`; 0 (the plain call) when
-        there is no kernel, sfa is in the kernels' layout already (`mn_major_strides`), or its
-        layout is another (then PyTorch copies it)."""
-        if not copy or not self._layout_kernel.get(device):
-            return 0
-        _check_shape("sfa", sfa, shape)
-        if _strides_match(sfa, mn_major_strides):
-            return 0
-        return _k_major_row_stride(sfa) or 0
-
-
-def _layout_copies(layout):
-    """True for layout="deepgemm" (scales converted when needed), False for "gemmtune"."""
-    if layout not in ("deepgemm", "gemmtune"):
-        raise ValueError(f"layout: {layout!r}, expected 'deepgemm' or 'gemmtune'")
-    return layout == "deepgemm"
-
-
-def _no_accumulate(c, recipe):
-    if c is not None:
-        raise ValueError("c: accumulation into c is not supported; pass c=None")
-    if recipe is not None and tuple(recipe) != (1, 128, 128):
-        raise ValueError(f"recipe: {tuple(recipe)}, only (1, 128, 128) is supported")
-
-
-def _pair(name, value):
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name}: expected a ({name}, sf{name}) pair, got {type(value).__name__}")
-    return value[0], value[1]
-
-
-def _check_gemmtune_scale(name, t, storage_shape, used_columns):
-    """A gemmtune-layout scale tensor: [rows, ld] row-major, or its [rows, used] view with row
-    stride ld."""
-    rows, ld = storage_shape
-    if tuple(t.shape) not in ((rows, ld), (rows, used_columns)):
-        raise ValueError(f"{name}: shape {tuple(t.shape)}, layout='gemmtune' expects "
-                         f"{(rows, ld)} (or {(rows, used_columns)} with row stride {ld})")
-    if not _strides_match(t, (ld, 1)):
-        raise ValueError(f"{name}: strides {tuple(t.stride())}, layout='gemmtune' expects "
-                         f"({ld}, 1)")
 
 
 # ---------------------------------------------------------------------------------------------
