@@ -3,7 +3,10 @@
 # launch of each side on the same problems (instructions, FFMAs, tensor-pipe activity, shared-memory
 # wavefronts, L2 and DRAM bytes, launch shape), clocks left free (--clock-control none).
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/lab/device_ncu_vs_deepgemm.sh LIST_FILE
-#   LIST_FILE lines: M N K CONFIG (gemmtune's config; DeepGEMM uses its own heuristic).
+#   LIST_FILE lines: M N K CONFIG (gemmtune's config; DeepGEMM uses its own heuristic). A grouped
+#   contiguous config (_gC) takes the groups' rows, comma-separated, in place of M; DeepGEMM then
+#   runs m_grouped_fp8_gemm_nt_contiguous on the same groups (dg_one_call_grouped.py). The grouped
+#   run has no --profile: its fourth kernel launch (a timed one) is profiled instead.
 #   carry: .devdeps .anchors. Writes under $OUT: log.txt and ncu.txt.
 set -uo pipefail
 list=$1
@@ -33,17 +36,24 @@ metrics+=,lts__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycl
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
   for side in gemmtune deepgemm; do
-    if [[ $side == gemmtune ]]; then
+    range=(--profile-from-start off)
+    dg_one_call=(scripts/lab/dg_one_call.py "$m" "$n" "$k")
+    [[ $config == *_gC ]] && dg_one_call=(scripts/lab/dg_one_call_grouped.py "$n" "$k" "$m")
+    if [[ $side == gemmtune && $config == *_gC ]]; then
+      cmd=(devbuild/gemmtune --log-level warn run --layout grouped_contiguous --group-m "$m" --n "$n" --k "$k"
+           --config "$config" --iters 5 --baseline-timing none)
+      range=(--launch-skip 3 --launch-count 1)
+    elif [[ $side == gemmtune ]]; then
       cmd=(devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" --profile)
     else
-      python3 scripts/lab/dg_one_call.py "$m" "$n" "$k" > /dev/null 2>&1  # JIT outside the profiler
-      cmd=(python3 scripts/lab/dg_one_call.py "$m" "$n" "$k")
+      python3 "${dg_one_call[@]}" > /dev/null 2>&1  # JIT outside the profiler
+      cmd=(python3 "${dg_one_call[@]}")
     fi
-    echo "===== $side $m x $n x $k ${config}" >> "$OUT/ncu.txt"
-    "$ncu_bin" --profile-from-start off --clock-control none --kernel-name regex:sm90_fp8_gemm_1d2d \
+    echo "===== $side ${m:0:40} x $n x $k ${config}" >> "$OUT/ncu.txt"
+    "$ncu_bin" "${range[@]}" --clock-control none --kernel-name regex:sm90_fp8_gemm_1d2d \
       --section WarpStateStats --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log \
       | grep -v '^==' >> "$OUT/ncu.txt" || tail -3 /tmp/ncu_err.log
   done
-  echo "profiled $m x $n x $k"
+  echo "profiled ${m:0:40} x $n x $k"
 done < "$list"
 python3 scripts/lab/ncu_raw_summary.py "$OUT/ncu.txt" "$metrics"
