@@ -80,6 +80,17 @@ def parse_args():
     return args
 
 
+def cuda_torch():
+    """(torch, None) where PyTorch is installed and sees a CUDA device, else (None, why)."""
+    try:
+        import torch
+    except ImportError as e:
+        return None, f"PyTorch is needed ({e})"
+    if not torch.cuda.is_available():
+        return None, "no CUDA device"
+    return torch, None
+
+
 def say(text):
     print(f"[{time.monotonic() - START:6.1f} s] {text}", flush=True)
 
@@ -703,13 +714,9 @@ def main():
         say(f"error: {args.bundle} has no manifest.json: not an exported bundle (pass --table "
             "TABLE to export one there)")
         return 2
-    try:
-        import torch
-    except ImportError as e:
-        say(f"error: PyTorch is needed ({e})")
-        return 2
-    if not torch.cuda.is_available():
-        say("error: no CUDA device")
+    torch, why = cuda_torch()
+    if torch is None:
+        say(f"error: {why}")
         return 2
     say(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, bundle {args.bundle}")
     if args.table:

@@ -150,16 +150,12 @@ def main():
     if not os.path.isfile(os.path.join(args.bundle, "manifest.json")):
         print(f"error: {args.bundle} has no manifest.json: not an exported bundle")
         return 2
-    try:
-        import torch
-    except ImportError as e:
-        print(f"error: PyTorch is needed ({e}); run this on a GPU machine with PyTorch")
-        return 2
-    if not torch.cuda.is_available():
-        print("error: no CUDA device (PyTorch sees none)")
-        return 2
     sys.path.insert(0, SCRIPTS)
     import device_bundle_python as dbp  # the manifest's inputs, as the bundle's check builds them
+    torch, why = dbp.cuda_torch()
+    if torch is None:
+        print(f"error: {why}; run this on a GPU machine with PyTorch")
+        return 2
     modules = dict(module=args.module, **({"compare": args.compare} if args.compare else {}))
     try:
         loaded = {name: load_module(path, f"gemmtune_bundle_{name}")

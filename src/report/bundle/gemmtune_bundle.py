@@ -63,7 +63,7 @@ import threading
 import gemmtune_bundle_arguments
 import gemmtune_bundle_library
 from gemmtune_bundle_arguments import (
-    _TMA_ALIGNMENT_BYTES, _ceil_div, _copy_into, _group_offsets_device, group_offsets,
+    _TMA_ALIGNMENT_BYTES, _ceil_div, _group_offsets_device, _scale_pointers, group_offsets,
     to_gemmtune_sfa, to_gemmtune_sfb)
 from gemmtune_bundle_library import (
     LIBRARY_NAME, _CUDA_ERROR_NOT_FOUND, _DEEPGEMM_GROUP_ROW_ALIGN, _LAYOUT_CONTIGUOUS,
@@ -268,7 +268,7 @@ class Bundle:
     # -- the GEMMs ----------------------------------------------------------------------------------
     # NOTE: what a call's checks and its selection conclude depends on its arguments' signature
     # only (_signature: the tensors' types, dtypes, shapes, strides and devices, and the other
-    # arguments), so the _plan_* methods run them (every check, in its order, each error as
+    # arguments), so the _plan_* functions (gemmtune_bundle_plans.py) run them (every check, in its order, each error as
     # documented) at the first call of a signature and the conclusion (a plan) is kept in
     # self._plans. A later call of the same signature checks what the signature leaves out, the
     # operands' 16-byte alignment (a misaligned one reruns the checks, which raise), and does per
@@ -280,12 +280,8 @@ class Bundle:
         """d [m, n] bf16 = a [m, k] x b [n, k]^T with 1x128 (a) and 128x128 (b) scales."""
         head = (("fp8_gemm_nt", layout, recipe) if c is None and _keyable_recipe(recipe)
                 else None)
-        key, plan, pointers = self._planned(head, a, b, d)
-        if plan is None:
-            epoch = self._epoch
-            plan = _plan_dense(self, a, b, d, c, recipe, layout)
-            self._remember(key, plan, epoch)
-            pointers = _data_pointers(a, b, d)
+        plan, pointers = self._plan_of(
+            head, lambda: _plan_dense(self, a, b, d, c, recipe, layout), a, b, d)
         if plan.__class__ is not _DensePlan:
             if plan is _NO_ROWS:
                 return None
@@ -297,12 +293,7 @@ class Bundle:
         a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr = pointers
         # NOTE: the copies and the scratch stay referenced (locals) until the library has queued
         # the GEMM: freed before, their memory could go to the next allocation on the stream.
-        if sfa_layout is not None:
-            sfa_copy = _copy_into(a[1], *sfa_layout)
-            sfa_ptr = sfa_copy.data_ptr()
-        if sfb_layout is not None:
-            sfb_copy = _copy_into(b[1], *sfb_layout)
-            sfb_ptr = sfb_copy.data_ptr()
+        sfa_ptr, sfb_ptr, copies = _scale_pointers(a, b, sfa_layout, sfb_layout, sfa_ptr, sfb_ptr)
         cu_stream = _current_stream(device, stream)
         ws_ptr = self._workspace(device, cu_stream, ws_bytes, d).data_ptr() if ws_bytes else 0
         if row_stride:
@@ -323,12 +314,9 @@ class Bundle:
         (layout="gemmtune": pass int32 offsets [g + 1] as m_indices)."""
         head = (("m_grouped_fp8_gemm_nt_contiguous", layout, recipe)
                 if _keyable_recipe(recipe) else None)
-        key, plan, pointers = self._planned(head, a, b, d, m_indices)
-        if plan is None:
-            epoch = self._epoch
-            plan = _plan_contiguous(self, a, b, d, m_indices, recipe, layout)
-            self._remember(key, plan, epoch)
-            pointers = _data_pointers(a, b, d, m_indices)
+        plan, pointers = self._plan_of(
+            head, lambda: _plan_contiguous(self, a, b, d, m_indices, recipe, layout), a, b, d,
+            m_indices)
         if plan.__class__ is not _ContiguousPlan:
             return self._not_covered(plan.what, "m_grouped_fp8_gemm_nt_contiguous",
                                      (a, b, d, m_indices),
@@ -337,12 +325,8 @@ class Bundle:
         (gemm, handle, device, g, m, row_align, n, k, offsets_by, row_stride, sfa_layout,
          sfb_layout, scratch_bytes) = plan
         a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr, index_ptr = pointers
-        if sfa_layout is not None:  # kept referenced: see fp8_gemm_nt
-            sfa_copy = _copy_into(a[1], *sfa_layout)
-            sfa_ptr = sfa_copy.data_ptr()
-        if sfb_layout is not None:
-            sfb_copy = _copy_into(b[1], *sfb_layout)
-            sfb_ptr = sfb_copy.data_ptr()
+        # kept referenced: see fp8_gemm_nt
+        sfa_ptr, sfb_ptr, copies = _scale_pointers(a, b, sfa_layout, sfb_layout, sfa_ptr, sfb_ptr)
         cu_stream = _current_stream(device, stream)
         if offsets_by == _OFFSETS_BY_KERNEL:
             # NOTE: a's dtype is one byte wide, so its new_empty is a byte buffer on a's device
@@ -372,12 +356,9 @@ class Bundle:
         # with an int the checks accept, where the checks refuse them.
         head = (("m_grouped_fp8_gemm_nt_masked", layout, recipe, expected_m)
                 if type(expected_m) is int and _keyable_recipe(recipe) else None)
-        key, plan, pointers = self._planned(head, a, b, d, masked_m)
-        if plan is None:
-            epoch = self._epoch
-            plan = _plan_masked(self, a, b, d, masked_m, expected_m, recipe, layout)
-            self._remember(key, plan, epoch)
-            pointers = _data_pointers(a, b, d, masked_m)
+        plan, pointers = self._plan_of(
+            head, lambda: _plan_masked(self, a, b, d, masked_m, expected_m, recipe, layout), a,
+            b, d, masked_m)
         if plan.__class__ is not _MaskedPlan:
             return self._not_covered(plan.what, "m_grouped_fp8_gemm_nt_masked",
                                      (a, b, d, masked_m, int(expected_m)),
@@ -386,12 +367,8 @@ class Bundle:
         (gemm, handle, device, g, max_m, expected_m, n, k, row_stride, sfa_layout, sfb_layout,
          scratch_bytes) = plan
         a_ptr, sfa_ptr, b_ptr, sfb_ptr, d_ptr, index_ptr = pointers
-        if sfa_layout is not None:  # kept referenced: see fp8_gemm_nt
-            sfa_copy = _copy_into(a[1], *sfa_layout)
-            sfa_ptr = sfa_copy.data_ptr()
-        if sfb_layout is not None:
-            sfb_copy = _copy_into(b[1], *sfb_layout)
-            sfb_ptr = sfb_copy.data_ptr()
+        # kept referenced: see fp8_gemm_nt
+        sfa_ptr, sfb_ptr, copies = _scale_pointers(a, b, sfa_layout, sfb_layout, sfa_ptr, sfb_ptr)
         cu_stream = _current_stream(device, stream)
         if row_stride:
             scratch = a[0].new_empty((scratch_bytes,))  # see m_grouped_fp8_gemm_nt_contiguous
@@ -407,6 +384,17 @@ class Bundle:
         return None
 
     # -- the plans kept per signature --------------------------------------------------------------
+
+    def _plan_of(self, head, plan_call, a, b, d, index=None):
+        """(plan, pointers) of a call: the plan kept for its signature (_planned), or on a miss
+        plan_call()'s (every check, then the selection), kept unless its signature has none."""
+        key, plan, pointers = self._planned(head, a, b, d, index)
+        if plan is None:
+            epoch = self._epoch
+            plan = plan_call()
+            self._remember(key, plan, epoch)
+            pointers = _data_pointers(a, b, d, index)
+        return plan, pointers
 
     def _planned(self, head, a, b, d, index=None):
         """(key, plan, pointers) of a call: the plan kept for its signature with its data

@@ -87,6 +87,21 @@ def _pair(name, value):
     return value[0], value[1]
 
 
+def _checked_operands(a, b, d, ranks, scale_ranks, index=None):
+    """The (a, sfa) and (b, sfb) pairs and d of a call, checked in this order: the pairs, then
+    a, b and d (e4m3, e4m3, bf16 of `ranks`), sfa and sfb (fp32 of `scale_ranks`), and the int32
+    group index `index` = (name, tensor) when given. Returns (a_t, sfa, b_t, sfb)."""
+    (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
+    _check_tensor("a", a_t, _E4M3, ranks[0])
+    _check_tensor("b", b_t, _E4M3, ranks[1])
+    _check_tensor("d", d, _BF16, ranks[2])
+    _check_tensor("sfa", sfa, _F32, scale_ranks[0])
+    _check_tensor("sfb", sfb, _F32, scale_ranks[1])
+    if index is not None:
+        _check_tensor(index[0], index[1], _I32, 1, tma=False)
+    return a_t, sfa, b_t, sfb
+
+
 def _check_gemmtune_scale(name, t, storage_shape, used_columns):
     """A gemmtune-layout scale tensor: [rows, ld] row-major, or its [rows, used] view with row
     stride ld."""
@@ -122,6 +137,21 @@ def _copy_into(t, strides, storage_elements):
     view = buffer.as_strided(tuple(t.shape), tuple(strides))
     view.copy_(t)
     return view
+
+
+def _scale_pointers(a, b, sfa_layout, sfb_layout, sfa_ptr, sfb_ptr):
+    """(sfa_ptr, sfb_ptr, copies): the scale pointers a library call takes, sfa and sfb copied
+    into `sfa_layout` / `sfb_layout` where those are not None (a plan's layouts).
+    NOTE: the caller keeps `copies` referenced until the library has queued the GEMM: freed
+    before, their memory could go to the next allocation on the stream."""
+    copies = []
+    if sfa_layout is not None:
+        copies.append(_copy_into(a[1], *sfa_layout))
+        sfa_ptr = copies[-1].data_ptr()
+    if sfb_layout is not None:
+        copies.append(_copy_into(b[1], *sfb_layout))
+        sfb_ptr = copies[-1].data_ptr()
+    return sfa_ptr, sfb_ptr, copies
 
 
 def _into_layout(t, strides, storage_elements):

@@ -7,10 +7,9 @@ that repeat it.
 import collections
 
 from gemmtune_bundle_arguments import (
-    _BF16, _E4M3, _F32, _I32, _ceil_div, _check_contiguous, _check_gemmtune_scale,
-    _check_problem, _check_shape, _check_tensor, _dense_scale_layouts, _device_of,
-    _k_major_row_stride, _layout_copies, _layout_of, _no_accumulate, _pair, _round_up,
-    _sfa_strides, _strides_match)
+    _ceil_div, _check_contiguous, _check_gemmtune_scale, _check_problem, _check_shape,
+    _checked_operands, _dense_scale_layouts, _device_of, _k_major_row_stride, _layout_copies,
+    _layout_of, _no_accumulate, _round_up, _sfa_strides, _strides_match)
 from gemmtune_bundle_library import (
     _DEEPGEMM_GROUP_ROW_ALIGN, _LAYOUT_CONTIGUOUS, _LAYOUT_MASKED, _selection_rows)
 
@@ -78,12 +77,7 @@ def _plan_dense(bundle, a, b, d, c, recipe, layout):
     """fp8_gemm_nt's checks and selection: a _DensePlan, _Uncovered or _NO_ROWS (m = 0)."""
     copy = _layout_copies(layout)
     _no_accumulate(c, recipe)
-    (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-    _check_tensor("a", a_t, _E4M3, 2)
-    _check_tensor("b", b_t, _E4M3, 2)
-    _check_tensor("d", d, _BF16, 2)
-    _check_tensor("sfa", sfa, _F32, 2)
-    _check_tensor("sfb", sfb, _F32, 2)
+    a_t, sfa, b_t, sfb = _checked_operands(a, b, d, (2, 2, 2), (2, 2))
     m, k = a_t.shape
     n = b_t.shape[0]
     kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
@@ -122,13 +116,8 @@ def _plan_contiguous(bundle, a, b, d, m_indices, recipe, layout):
     already is) and the GEMM, with one scratch allocation per call."""
     copy = _layout_copies(layout)
     _no_accumulate(None, recipe)
-    (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-    _check_tensor("a", a_t, _E4M3, 2)
-    _check_tensor("b", b_t, _E4M3, 3)
-    _check_tensor("d", d, _BF16, 2)
-    _check_tensor("sfa", sfa, _F32, 2)
-    _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
-    _check_tensor("m_indices", m_indices, _I32, 1, tma=False)
+    a_t, sfa, b_t, sfb = _checked_operands(a, b, d, (2, 3, 2), (2, 3 if copy else 2),
+                                           ("m_indices", m_indices))
     m, k = a_t.shape
     g, n = b_t.shape[0], b_t.shape[1]
     kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
@@ -184,13 +173,9 @@ def _plan_masked(bundle, a, b, d, masked_m, expected_m, recipe, layout):
     """m_grouped_fp8_gemm_nt_masked's checks and selection: a _MaskedPlan or _Uncovered."""
     copy = _layout_copies(layout)
     _no_accumulate(None, recipe)
-    (a_t, sfa), (b_t, sfb) = _pair("a", a), _pair("b", b)
-    _check_tensor("a", a_t, _E4M3, 3)
-    _check_tensor("b", b_t, _E4M3, 3)
-    _check_tensor("d", d, _BF16, 3)
-    _check_tensor("sfa", sfa, _F32, 3 if copy else 2)
-    _check_tensor("sfb", sfb, _F32, 3 if copy else 2)
-    _check_tensor("masked_m", masked_m, _I32, 1, tma=False)
+    a_t, sfa, b_t, sfb = _checked_operands(a, b, d, (3, 3, 3),
+                                           (3 if copy else 2, 3 if copy else 2),
+                                           ("masked_m", masked_m))
     g, max_m, k = a_t.shape
     n = b_t.shape[1]
     kb, nb = _ceil_div(k, 128), _ceil_div(n, 128)
