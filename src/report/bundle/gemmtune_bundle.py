@@ -270,10 +270,10 @@ class Bundle:
     # only (_signature: the tensors' types, dtypes, shapes, strides and devices, and the other
     # arguments), so the _plan_* functions (gemmtune_bundle_plans.py) run them (every check, in
     # its order, each error as documented) at the first call of a signature and the conclusion
-    # (a plan) is kept in self._plans. A later call of the same signature checks what the signature leaves out, the
-    # operands' 16-byte alignment (a misaligned one reruns the checks, which raise), and does per
-    # call only what can change under it: the data pointers, the current stream, the scale copies
-    # and the scratch allocation.
+    # (a plan) is kept in self._plans. A later call of the same signature checks what the
+    # signature leaves out, the operands' 16-byte alignment (a misaligned one reruns the checks,
+    # which raise), and does per call only what can change under it: the data pointers, the
+    # current stream, the scale copies and the scratch allocation.
 
     def fp8_gemm_nt(self, a, b, d, c=None, recipe=None, compiled_dims="nk",
                     disable_ue8m0_cast=False, *, layout="deepgemm", stream=None):
