@@ -19,3 +19,19 @@ def write_text_atomic(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class JsonLinesReport:
+    """A JSON-lines report written whole (write_text_atomic) after each record: an interrupted run
+    keeps every record written so far, and a reader never sees half a line. Replaces the file it
+    is given (refused when that is a symbolic link)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lines = []
+        write_text_atomic(path, "")
+
+    def write(self, line):
+        """Adds `line` (one JSON object and its newline) and rewrites the file."""
+        self.lines.append(line)
+        write_text_atomic(self.path, "".join(self.lines))

@@ -46,6 +46,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic_text import JsonLinesReport, write_text_atomic  # noqa: E402
 from serving_regret import run_median_us  # noqa: E402 (one owner of the `gemmtune run` call)
 
 START = time.monotonic()
@@ -59,7 +60,7 @@ def parse_args():
     p.add_argument("bundle", help="an exported bundle folder (gemmtune export --format bundle)")
     p.add_argument("--deadline-s", type=float, default=300.0, help="stop starting entries after this")
     p.add_argument("--iters", type=int, default=30, help="timed samples per implementation")
-    p.add_argument("--json", help="append one JSON line per entry to this file")
+    p.add_argument("--json", help="write one JSON line per entry to this file (replaced)")
     p.add_argument("--md", help="write the result tables in markdown to this file")
     p.add_argument("--only", choices=("all", "dense", "grouped", "none"), default="all",
                    help="which entries of the bundle to run (none: --overhead only)")
@@ -777,13 +778,12 @@ def main():
     say("contiguous m_indices -> offsets on the device: " +
         ("matches the host reference" if not offsets_bad else f"MISMATCH {offsets_bad}"))
     results, overheads, not_run = [], [], []
-    out = open(args.json, "a") if args.json else None
+    out = JsonLinesReport(args.json) if args.json else None
 
     def record(r, text):
         say(text)
         if out:
             out.write(json.dumps(r) + "\n")
-            out.flush()
 
     interrupted = False
     for entry, runner in [(e, run_dense) for e in dense] + [(e, run_grouped) for e in grouped]:
@@ -883,10 +883,8 @@ def main():
         say("summary: " + text)
     if out:
         out.write(json.dumps({"kind": "summary", "lines": summary, "not_run": not_run}) + "\n")
-        out.close()
     if args.md:
-        with open(args.md, "w") as f:
-            f.write(markdown(results, overheads, summary))
+        write_text_atomic(args.md, markdown(results, overheads, summary))
     faulthandler.cancel_dump_traceback_later()
     return 1 if (failed or not_run or offsets_bad or overhead_errors
                  or not (results or overheads)) else 0

@@ -17,7 +17,7 @@ REV:src/report/bundle/gemmtune_bundle.py` alone serves). A sample: --calls calls
 without synchronising (perf_counter, after a synchronize); the median of --repeats samples
 after 3 warm-up calls. Parts: PyTorch's current stream (current_stream().cuda_stream,
 _C._cuda_getCurrentRawStream), one ctypes call (gemmtune_bundle_select). One line per entry;
---json appends a "run" record, then one JSON object per entry.
+--json writes (replacing the file) a "run" record, then one JSON object per entry.
 Exit code: 0: every entry ran; 1: one raised (recorded); 2: no PyTorch, GPU or bundle.
 """
 import argparse
@@ -44,7 +44,7 @@ def parse_args():
     p.add_argument("--entries", type=int, default=3, help="entries of each kind")
     p.add_argument("--calls", type=int, default=100, help="calls queued per sample")
     p.add_argument("--repeats", type=int, default=5, help="samples per measurement (median)")
-    p.add_argument("--json", help="append one JSON line per entry to this file")
+    p.add_argument("--json", help="write one JSON line per entry to this file (replaced)")
     return p.parse_args()
 
 
@@ -152,6 +152,7 @@ def main():
         return 2
     sys.path.insert(0, SCRIPTS)
     import device_bundle_python as dbp  # the manifest's inputs, as the bundle's check builds them
+    from atomic_text import JsonLinesReport
     torch, why = dbp.cuda_torch()
     if torch is None:
         print(f"error: {why}; run this on a GPU machine with PyTorch")
@@ -179,8 +180,9 @@ def main():
            "torch": torch.__version__, "gpu": torch.cuda.get_device_name(), "modules": modules,
            "calls": args.calls, "repeats": args.repeats, "command": sys.argv}
     print(f"torch {run['torch']}, {run['gpu']}, bundle {args.bundle}; modules {modules}")
-    out = open(args.json or os.devnull, "a", buffering=1)  # line-buffered: a record a line
-    out.write(json.dumps(run) + "\n")
+    out = JsonLinesReport(args.json) if args.json else None
+    if out:
+        out.write(json.dumps(run) + "\n")
     failed = 0
     for entry in entries:
         record = {"schema": SCHEMA_VERSION}  # the run record says the rest
@@ -204,9 +206,9 @@ def main():
         text += " | " + " ".join(f"{k} {v:.2f}us" for k, v in record.get("parts_us", {}).items())
         print(f"{record['kind']:18s} {shape} n={record['n']} k={record['k']} | {text}"
               f"{' | ERROR ' + record['error'] if 'error' in record else ''}", flush=True)
-        out.write(json.dumps(record) + "\n")
+        if out:
+            out.write(json.dumps(record) + "\n")
         torch.cuda.empty_cache()
-    out.close()
     return 1 if failed else 0
 
 
