@@ -14,7 +14,8 @@
 #   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
 #   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
 #   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
-#   gemmtune run idles this long after each sample; default 0).
+#   gemmtune run idles this long after each sample; default 0), GEMMTUNE_DG_SCALES (preconverted,
+#   the default, or tests: as scripts/device_vs_deepgemm.sh says).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
@@ -34,8 +35,14 @@ build_both_and_test
 # NOTE: a second run in the same call (a warm machine) must not append to the first's rows:
 # grouped_vs_deepgemm.py appends to its output (so an interrupted pass keeps its rows).
 rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl /tmp/dg1_period.json /tmp/dg2_period.json
+dg_scales=${GEMMTUNE_DG_SCALES:-preconverted}
+case $dg_scales in
+  preconverted) dg_wrapper=(scripts/dg_preconverted_scales.py) ;;
+  tests) dg_wrapper=() ;;
+  *) stamp "GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests"; exit 2 ;;
+esac
 # NOTE: DeepGEMM's harness runs unchanged; scripts/dg_sample_period.py notes its loop's period.
-python3 scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
+python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 # NOTE: DeepGEMM's first pass on a cold machine JIT-compiles every kernel (~3 min for the 32
 # benchmark problems); a lowered GEMMTUNE_DEADLINE_S can leave the gemmtune pass no time at all.
@@ -52,10 +59,10 @@ python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp
   --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" \
   --sample-gap-us "${GEMMTUNE_SAMPLE_GAP_US:-0}" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
-python3 scripts/dg_sample_period.py /tmp/dg2_period.json .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
+python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg2_period.json .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
 stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"
 # Join: the gemmtune pass is re-read with both DeepGEMM passes (no re-timing of gemmtune).
-python3 - /tmp/gt_only.jsonl /tmp/dg1.jsonl /tmp/dg2.jsonl "$OUT/grouped_cmp.jsonl" <<'PY'
+python3 - /tmp/gt_only.jsonl /tmp/dg1.jsonl /tmp/dg2.jsonl "$OUT/grouped_cmp.jsonl" "$dg_scales" <<'PY'
 import json, math, sys
 def rows(p):
     try: return [json.loads(l) for l in open(p) if l.strip()]
@@ -79,6 +86,7 @@ with open(sys.argv[4], "w") as out:
     for r in rows(sys.argv[1]):
         k = key(r); dg = [d[k]["dg_us"] for d in (d1, d2) if k in d and d[k].get("dg_us")]
         r["dg_us_passes"] = dg
+        r["dg_scales"] = sys.argv[5]
         r["dg_diff"] = [d[k].get("dg_diff") for d in (d1, d2) if k in d]
         r["dg_period_us"] = [d[k]["dg_period_us"] for d in (d1, d2) if k in d and d[k].get("dg_period_us")]
         if dg:

@@ -13,7 +13,10 @@
 #   GEMMTUNE_SWEEP_TIMING (default call; kernel is the sweep's own default), GEMMTUNE_SWEEP_FLAGS (extra sweep flags), GEMMTUNE_DEADLINE_S (default 570: the compare stops
 #   there, keeping its rows), GEMMTUNE_PART_S (default 420: what one shape set's sweep, warm-up
 #   and compare take; a later set that would not finish by the deadline is skipped, named in the
-#   log, instead of being killed at a time limit and losing the sets before it).
+#   log, instead of being killed at a time limit and losing the sets before it),
+#   GEMMTUNE_DG_SCALES (preconverted, the default: DeepGEMM is given its activation scales in the
+#   layout its kernels read, as engines write them, scripts/dg_preconverted_scales.py; tests: as
+#   its tests make them, K-major, so its call also times its own transpose of them).
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
 # (rows of every shape set, each with its "set"), protocol.jsonl, dg_warm.json.
 set -uo pipefail
@@ -29,6 +32,12 @@ stamp "building DeepGEMM and gemmtune"
 build_both_and_test
 mkdir -p /tmp/gemmtune-runs
 part_s=${GEMMTUNE_PART_S:-420}
+dg_scales=${GEMMTUNE_DG_SCALES:-preconverted}
+case $dg_scales in
+  preconverted) dg_wrapper=(scripts/dg_preconverted_scales.py) ;;
+  tests) dg_wrapper=() ;;
+  *) echo "device_vs_deepgemm.sh: GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests" >&2; exit 2 ;;
+esac
 done_sets=0
 for spec in "$@"; do
   if (( done_sets > 0 && $(date +%s) + part_s > deadline )); then
@@ -61,10 +70,10 @@ for spec in "$@"; do
   python3 .anchors/dg_warm.py "/tmp/dg_warm-$name.json" "$table" > /dev/null 2>&1
   stamp "deepgemm warm rc=$?"
   rm -f "/tmp/cmp-$name.jsonl"  # dg_compare.py appends: a second run on a warm machine must not mix
-  python3 .anchors/dg_compare.py "$table" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
-  python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" <<'PY'
+  python3 "${dg_wrapper[@]}" .anchors/dg_compare.py "$table" "$PWD/devbuild/gemmtune" "/tmp/cmp-$name.jsonl" "$deadline"
+  python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" "$dg_scales" <<'PY'
 import json, math, sys
-rows = [dict(json.loads(l), set=sys.argv[2]) for l in open(sys.argv[1]) if l.strip()]
+rows = [dict(json.loads(l), set=sys.argv[2], dg_scales=sys.argv[4]) for l in open(sys.argv[1]) if l.strip()]
 with open(sys.argv[3], 'a') as out:
     for row in rows: out.write(json.dumps(row) + '\n')
 r = [x['dg_over_gt'] for x in rows if x.get('dg_over_gt')]
