@@ -1,5 +1,6 @@
-# Summarises side-by-side rows (dg_compare.py JSONL, optionally tagged with "set" by
-# scripts/device_vs_deepgemm.sh) as markdown: one table per shape set, with its geometric means and HBM throughput.
+# Summarises side-by-side rows (dg_compare.py JSONL, optionally tagged with "set" and "dg_scales" by
+# scripts/device_vs_deepgemm.sh) as markdown: one table per shape set (and per what DeepGEMM was
+# given), with its geometric means and HBM throughput.
 #   usage: python3 dg_table.py CMP.jsonl [CMP.jsonl...]  > table.md
 # Ratio = DeepGEMM time / gemmtune time (above 1: gemmtune is faster); the cuBLASLt ratio is its
 # heuristic's time in the same run (`lt_heur_us`) over gemmtune's, where the rows carry it. HBM bytes count A, B, D and
@@ -30,13 +31,27 @@ def hbm_bytes(m, n, k):
     return m * k + n * k + 2 * m * n + 4 * kb * (m + -(-n // 128))
 
 
+# What DeepGEMM was given (the rows' `dg_scales`, scripts/device_vs_deepgemm.sh): rows of one set
+# timed both ways are separate tables.
+DG_SCALES = {
+    'preconverted': 'DeepGEMM given its activation scales pre-converted (its kernels\' layout)',
+    'tests': 'DeepGEMM given its tests\' K-major activation scales (its call transposes them)',
+}
+
+
+def table_name(row, path):
+    name = row.get('set', path)
+    scales = row.get('dg_scales')
+    return f'{name}: {DG_SCALES.get(scales, scales)}' if scales else name
+
+
 def main(paths):
     sets = OrderedDict()
     for path in paths:
         for line in open(path):
             if line.strip():
                 row = json.loads(line)
-                sets.setdefault(row.get('set', path), []).append(row)
+                sets.setdefault(table_name(row, path), []).append(row)
 
     for name, rows in sets.items():
         ok = [r for r in rows if r.get('dg_over_gt')]
