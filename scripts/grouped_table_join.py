@@ -19,6 +19,13 @@ import math
 import statistics
 
 
+# What DeepGEMM was given, by the rows' dg_scales (scripts/device_grouped_vs_deepgemm.sh).
+DG_SCALES = {
+    "preconverted": "its activation scales pre-converted (its kernels' layout)",
+    "tests": "its tests' K-major activation scales (its call transposes them)",
+}
+
+
 def key(r):
     return (r["layout"], r["n"], r["k"], tuple(r["ms"]))
 
@@ -82,10 +89,18 @@ def main():
     ap.add_argument("--json", help="also write the joined rows here (JSON lines)")
     args = ap.parse_args()
     passes = [read_pass(p) for p in args.passes]
+    # NOTE: rows written before device_grouped_vs_deepgemm.sh tagged them gave DeepGEMM its
+    # tests' scales; passes timed two ways would mix two different comparisons in one row.
+    given = {r.get("dg_scales", "tests") for rows_p in passes for r in rows_p}
+    if len(given) > 1:
+        raise SystemExit(f"grouped_table_join.py: the passes gave DeepGEMM its scales in "
+                         f"different ways ({', '.join(sorted(given))}, the rows' dg_scales); "
+                         f"join passes of one kind")
     rows = join(passes)
     print(f"# Grouped table beside DeepGEMM, {len(passes)} passes joined\n")
     print("gemmtune: each row's median over its passes; DeepGEMM: the median of all its passes "
-          "(two per pass). Ratio = DeepGEMM time / gemmtune time.\n")
+          "(two per pass). Ratio = DeepGEMM time / gemmtune time. DeepGEMM was given "
+          f"{DG_SCALES.get(next(iter(given), 'tests'))}.\n")
     for p, rows_p in zip(args.passes, passes):
         ratios = [r["dg_over_gt"] for r in rows_p if r.get("dg_over_gt")]
         if ratios:
@@ -109,12 +124,11 @@ def main():
     for r in rows:
         configs = sorted(set(c for c in r["gt_configs"] if c))
         ratio = f'**{r["dg_over_gt"]:.3f}**' if "dg_over_gt" in r else "n/a"
+        lt = (f'{r["lt_graph_us"]:.1f} | {r["lt_over_gt"]:.3f}' if "lt_over_gt" in r else "- | -")
         print(f'| {r["label"]} | {r["layout"]} | {len(r["ms"])} | {r["n"]} x {r["k"]} | {sum(r["ms"])} | '
               f'{r.get("gt_us", float("nan")):.1f} | {" / ".join(configs)} | '
               f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
-              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | '
-              f'{r["lt_graph_us"]:.1f} | {r["lt_over_gt"]:.3f} |' if "lt_over_gt" in r else
-              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | - | - |')
+              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | {lt} |')
     if args.json:
         with open(args.json, "w") as f:
             for r in rows:

@@ -1,0 +1,55 @@
+"""scripts/grouped_table_join.py: passes joined into one table headed with what DeepGEMM was given
+(untagged rows: its tests' scales), passes timed two ways refused, and a row without cuBLASLt
+printed whole.
+Run: python3 -m unittest discover -s tests/python
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCRIPT = os.path.join(ROOT, "scripts", "grouped_table_join.py")
+
+
+def row(gt_us, dg_us, **more):
+    return dict(label="r1", layout="contiguous", n=4096, k=7168, ms=[100, 200], gt_us=gt_us,
+                gt_config="bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", dg_us_passes=[dg_us, dg_us],
+                dg_over_gt=dg_us / gt_us, **more)
+
+
+class GroupedTableJoinTest(unittest.TestCase):
+    def run_join(self, *passes):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i, rows in enumerate(passes):
+                paths.append(os.path.join(d, f"p{i}.jsonl"))
+                with open(paths[-1], "w") as f:
+                    f.writelines(json.dumps(r) + "\n" for r in rows)
+            return subprocess.run([sys.executable, SCRIPT, *paths], capture_output=True,
+                                  text=True, timeout=60)
+
+    def test_header_says_what_deepgemm_was_given_and_rows_are_whole(self):
+        p = self.run_join([row(100.0, 110.0, dg_scales="preconverted")],
+                          [row(100.0, 130.0, dg_scales="preconverted")])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("DeepGEMM was given its activation scales pre-converted", p.stdout)
+        self.assertIn("| r1 | contiguous | 2 | 4096 x 7168 | 300 | 100.0 | "
+                      "bm128_bn192_s4_mc0_sm132_rN8_sk1_gC | 120.0 | **1.200** | 1.100 1.300 | - | - |",
+                      p.stdout)
+
+    def test_untagged_rows_had_the_tests_scales(self):
+        p = self.run_join([row(100.0, 110.0)])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("DeepGEMM was given its tests' K-major activation scales", p.stdout)
+
+    def test_passes_timed_two_ways_are_refused(self):
+        p = self.run_join([row(100.0, 110.0, dg_scales="preconverted")], [row(100.0, 110.0)])
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("gave DeepGEMM its scales in different ways (preconverted, tests", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
