@@ -8,6 +8,8 @@
 #                           (GEMMTUNE_TEST_FILTER: a gtest filter)
 #   build_both_and_test     the four above in order: DeepGEMM builds while gemmtune builds and
 #                           its GPU suite runs
+#   dg_scales_wrapper       GEMMTUNE_DG_SCALES into $dg_scales and the array dg_wrapper, what runs
+#                           DeepGEMM's harness (see there)
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
@@ -61,4 +63,18 @@ build_both_and_test() {
   gemmtune_build
   gpu_suite
   deepgemm_build_wait
+}
+
+# What DeepGEMM's harness is given as activation scales: GEMMTUNE_DG_SCALES=preconverted (the
+# default: the harness runs under scripts/dg_preconverted_scales.py, its calls given the layout
+# DeepGEMM's kernels read, as engines write it) or tests (as its tests make them, K-major, which
+# its call transposes inside the timing). Sets $dg_scales (the rows' dg_scales) and dg_wrapper
+# (`python3 "${dg_wrapper[@]}" HARNESS.py ...`); exits 2 on another value.
+dg_scales_wrapper() {
+  dg_scales=${GEMMTUNE_DG_SCALES:-preconverted}
+  case $dg_scales in
+    preconverted) dg_wrapper=(scripts/dg_preconverted_scales.py) ;;
+    tests) dg_wrapper=() ;;
+    *) echo "GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests" >&2; exit 2 ;;
+  esac
 }

@@ -35,12 +35,7 @@ build_both_and_test
 # NOTE: a second run in the same call (a warm machine) must not append to the first's rows:
 # grouped_vs_deepgemm.py appends to its output (so an interrupted pass keeps its rows).
 rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl /tmp/dg1_period.json /tmp/dg2_period.json
-dg_scales=${GEMMTUNE_DG_SCALES:-preconverted}
-case $dg_scales in
-  preconverted) dg_wrapper=(scripts/dg_preconverted_scales.py) ;;
-  tests) dg_wrapper=() ;;
-  *) stamp "GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests"; exit 2 ;;
-esac
+dg_scales_wrapper
 # NOTE: DeepGEMM's harness runs unchanged; scripts/dg_sample_period.py notes its loop's period.
 python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log

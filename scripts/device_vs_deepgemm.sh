@@ -32,12 +32,7 @@ stamp "building DeepGEMM and gemmtune"
 build_both_and_test
 mkdir -p /tmp/gemmtune-runs
 part_s=${GEMMTUNE_PART_S:-420}
-dg_scales=${GEMMTUNE_DG_SCALES:-preconverted}
-case $dg_scales in
-  preconverted) dg_wrapper=(scripts/dg_preconverted_scales.py) ;;
-  tests) dg_wrapper=() ;;
-  *) echo "device_vs_deepgemm.sh: GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests" >&2; exit 2 ;;
-esac
+dg_scales_wrapper
 done_sets=0
 for spec in "$@"; do
   if (( done_sets > 0 && $(date +%s) + part_s > deadline )); then

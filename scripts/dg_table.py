@@ -14,6 +14,8 @@
 import json, math, sys
 from collections import OrderedDict
 
+from dg_scales import described
+
 SUSPECT_OVER_LT = 2.0
 
 
@@ -31,18 +33,10 @@ def hbm_bytes(m, n, k):
     return m * k + n * k + 2 * m * n + 4 * kb * (m + -(-n // 128))
 
 
-# What DeepGEMM was given (the rows' `dg_scales`, scripts/device_vs_deepgemm.sh): rows of one set
-# timed both ways are separate tables.
-DG_SCALES = {
-    'preconverted': 'DeepGEMM given its activation scales pre-converted (its kernels\' layout)',
-    'tests': 'DeepGEMM given its tests\' K-major activation scales (its call transposes them)',
-}
-
-
 def table_name(row, path):
+    """The table a row goes to: its set, and what DeepGEMM was given where the row says."""
     name = row.get('set', path)
-    scales = row.get('dg_scales')
-    return f'{name}: {DG_SCALES.get(scales, scales)}' if scales else name
+    return f"{name}: DeepGEMM given {described(row['dg_scales'])}" if 'dg_scales' in row else name
 
 
 def main(paths):

@@ -18,12 +18,7 @@ import json
 import math
 import statistics
 
-
-# What DeepGEMM was given, by the rows' dg_scales (scripts/device_grouped_vs_deepgemm.sh).
-DG_SCALES = {
-    "preconverted": "its activation scales pre-converted (its kernels' layout)",
-    "tests": "its tests' K-major activation scales (its call transposes them)",
-}
+from dg_scales import described, dg_scales
 
 
 def key(r):
@@ -91,7 +86,7 @@ def main():
     passes = [read_pass(p) for p in args.passes]
     # NOTE: rows written before device_grouped_vs_deepgemm.sh tagged them gave DeepGEMM its
     # tests' scales; passes timed two ways would mix two different comparisons in one row.
-    given = {r.get("dg_scales", "tests") for rows_p in passes for r in rows_p}
+    given = {dg_scales(r) for rows_p in passes for r in rows_p}
     if len(given) > 1:
         raise SystemExit(f"grouped_table_join.py: the passes gave DeepGEMM its scales in "
                          f"different ways ({', '.join(sorted(given))}, the rows' dg_scales); "
@@ -100,7 +95,7 @@ def main():
     print(f"# Grouped table beside DeepGEMM, {len(passes)} passes joined\n")
     print("gemmtune: each row's median over its passes; DeepGEMM: the median of all its passes "
           "(two per pass). Ratio = DeepGEMM time / gemmtune time. DeepGEMM was given "
-          f"{DG_SCALES.get(next(iter(given), 'tests'))}.\n")
+          f"{described(next(iter(given), 'tests'))}.\n")
     for p, rows_p in zip(args.passes, passes):
         ratios = [r["dg_over_gt"] for r in rows_p if r.get("dg_over_gt")]
         if ratios:
