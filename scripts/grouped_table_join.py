@@ -18,6 +18,7 @@ import json
 import math
 import statistics
 
+from atomic_text import write_text_atomic
 from dg_scales import described, dg_scales
 
 
@@ -125,9 +126,10 @@ def main():
               f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
               f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | {lt} |')
     if args.json:
-        with open(args.json, "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        try:
+            write_text_atomic(args.json, "".join(json.dumps(r) + "\n" for r in rows))
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"grouped_table_join.py: --json {e}")
 
 
 if __name__ == "__main__":

@@ -21,15 +21,20 @@ def row(gt_us, dg_us, **more):
 
 
 class GroupedTableJoinTest(unittest.TestCase):
-    def run_join(self, *passes):
+    def run_join(self, *passes, json_out=None):
         with tempfile.TemporaryDirectory() as d:
             paths = []
             for i, rows in enumerate(passes):
                 paths.append(os.path.join(d, f"p{i}.jsonl"))
                 with open(paths[-1], "w") as f:
                     f.writelines(json.dumps(r) + "\n" for r in rows)
-            return subprocess.run([sys.executable, SCRIPT, *paths], capture_output=True,
-                                  text=True, timeout=60)
+            extra = ["--json", json_out(d)] if json_out is not None else []
+            p = subprocess.run([sys.executable, SCRIPT, *paths, *extra], capture_output=True,
+                               text=True, timeout=60)
+            out = extra[1] if extra else None
+            p.json_rows = ([json.loads(l) for l in open(out)]
+                           if out and not os.path.islink(out) and os.path.exists(out) else None)
+            return p
 
     def test_header_says_what_deepgemm_was_given_and_rows_are_whole(self):
         p = self.run_join([row(100.0, 110.0, dg_scales="preconverted")],
@@ -49,6 +54,20 @@ class GroupedTableJoinTest(unittest.TestCase):
         p = self.run_join([row(100.0, 110.0, dg_scales="preconverted")], [row(100.0, 110.0)])
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("gave DeepGEMM its scales in different ways (preconverted, tests", p.stderr)
+
+    def test_json_is_written_whole_and_never_through_a_link(self):
+        def link(d):
+            os.symlink(os.path.join(d, "elsewhere"), os.path.join(d, "out.jsonl"))
+            return os.path.join(d, "out.jsonl")
+        p = self.run_join([row(100.0, 110.0)], json_out=link)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--json", p.stderr)
+        self.assertIn("symbolic link", p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIsNone(p.json_rows)  # nothing was written through the link
+        p = self.run_join([row(100.0, 110.0)], json_out=lambda d: os.path.join(d, "out.jsonl"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([(r["label"], r["gt_us"]) for r in p.json_rows], [("r1", 100.0)])
 
 
 if __name__ == "__main__":
