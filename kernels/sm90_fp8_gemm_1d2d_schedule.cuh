@@ -61,6 +61,12 @@ struct Schedule {
       gn = first + within % cols;
       gm = within / cols;
     }
+    return cell(gm, gn, split, rank);
+  }
+
+  /// The Work of cell (gm, gn) of the unit grid and K split `split`: a multicast pair's cell
+  /// expanded to this CTA's tile (`rank`), a mirror where the pair's second tile is past the end.
+  __device__ __forceinline__ Work cell(int gm, int gn, int split, u32 rank) const {
     Work w{gm, gn, split, true};
     if (C::kMulticast == 1) {
       w.n_block = 2 * gn + static_cast<int>(rank);
@@ -82,6 +88,61 @@ struct Schedule {
     return first * grid_m + gm * min(C::kGroup, grid_n - first) + (gn - first);
   }
 };
+
+/// Contiguous layout: whether raster bands stop at group boundaries (GEMMTUNE_GROUP_BANDS, an
+/// experiment). Under plain raster N a band of kGroup m-blocks spans groups, so a group cut by a
+/// band's end has its weights read again a band later, after the L2 has moved on: with ~2
+/// m-blocks a group and ~15-30 MB of weights a group (Kimi-K2, Qwen3-235B-A22B gate+up) an LRU
+/// model of the schedule puts that at 12-15% more DRAM bytes, as Nsight Compute measured (2.19
+/// against DeepGEMM's 1.96 GB on Kimi-K2 gate+up g48). Bands here are a group's m-blocks, at most
+/// kGroup of them: a unit's group is found from its m-block position, as the decode does anyway.
+template <class C>
+__device__ __forceinline__ constexpr bool bands_follow_groups() {
+#if defined(GEMMTUNE_GROUP_BANDS)
+  return C::kGroupLayout == 1 && C::kRasterN && C::kMulticast != 2;
+#else
+  return false;
+#endif
+}
+
+/// The last g in [0, groups) with table[g] * scale <= position: with scale 1 the group of an
+/// m-block, with scale grid_n the group of a unit (bands_follow_groups) without dividing by it.
+/// Empty groups own no m-block.
+__device__ __forceinline__ int group_of_m_block(const int* table, int groups, int position,
+                                                int scale = 1) {
+  int lo = 0, hi = groups;  // table[lo] * scale <= position < table[hi] * scale
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    if (table[mid] * scale <= position) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
+/// bands_follow_groups: cell (gm, gn) of unit `t` (no K split) of group g, whose units are
+/// [table[g] * grid_n, table[g + 1] * grid_n): bands of up to kGroup of the group's m-blocks,
+/// each walked column by column.
+template <class C>
+__device__ __forceinline__ void group_band_cell(const int* table, int g, int grid_n, int t,
+                                                int* gm, int* gn) {
+  const int local = t - table[g] * grid_n;
+  const int band_units = C::kGroup * grid_n;
+  // Most groups of the many-expert regime have fewer than kGroup m-blocks: one band, no division.
+  const int first = local < band_units ? 0 : local / band_units * C::kGroup;
+  const int rows = min(C::kGroup, table[g + 1] - table[g] - first);
+  const int within = local - first * grid_n;
+  *gm = table[g] + first + within % rows;
+  *gn = within / rows;
+}
+
+/// group_band_cell's inverse: the unit of cell (gm, gn) of group g.
+template <class C>
+__device__ __forceinline__ int group_band_unit_of(const int* table, int g, int grid_n, int gm,
+                                                  int gn) {
+  const int local_m = gm - table[g];
+  const int first = local_m / C::kGroup * C::kGroup;
+  const int rows = min(C::kGroup, table[g + 1] - table[g] - first);
+  return (table[g] + first) * grid_n + gn * rows + (local_m - first);
+}
 
 /// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints, and one
 /// more for build_balanced_order's in-use flag: SmemLayout::group_table_bytes).
@@ -378,8 +439,10 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
                                                         mask_bit(mask, 2 * gm + 1))
                            : mask_bit(mask, gm);
     if (!cheap) continue;
+    const int g = bands_follow_groups<C>() ? group_of_m_block(table, p.num_groups, gm) : 0;
     for (int gn = 0; gn < sched.grid_n; ++gn) {
-      const int u = sched.unit_of(gm, gn);
+      const int u = bands_follow_groups<C>() ? group_band_unit_of<C>(table, g, sched.grid_n, gm, gn)
+                                             : sched.unit_of(gm, gn);
       atomicOr(&bits[u / 32], 1u << (u % 32));
     }
   }
@@ -442,18 +505,26 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   TileTask t;
   // warp_uniform: a unit read from shared memory, see there.
   const int pos = balanced_unit<C>(p, smem, unit);
-  t.work = sched.work(kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos, rank);
+  const int upos = kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos;
+  int group = 0;  // bands_follow_groups: the unit's group, found once for the decode below
+  if (bands_follow_groups<C>()) {
+    const int* table = group_table<C>(smem);
+    const int cell_unit = upos / C::kSplitK;
+    group = group_of_m_block(table, p.num_groups, cell_unit, sched.grid_n);
+    int gm, gn;
+    group_band_cell<C>(table, group, sched.grid_n, cell_unit, &gm, &gn);
+    t.work = sched.cell(gm, gn, upos % C::kSplitK, rank);
+  } else {
+    t.work = sched.work(upos, rank);
+  }
   t.b_shared = true;  // dense pairs (and every layout without multicast B)
   t.n0 = t.work.n_block * C::kBlockN;
   const int scale_blocks_n = (p.n + 127) / 128;
   if (C::kGroupLayout != 0) {
     // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
     const int* table = group_table<C>(smem);
-    int lo = 0, hi = p.num_groups;  // table[lo] <= m_block < table[hi]
-    while (hi - lo > 1) {
-      const int mid = (lo + hi) / 2;
-      if (table[mid] <= t.work.m_block) lo = mid; else hi = mid;
-    }
+    const int lo = bands_follow_groups<C>() ? group
+                                            : group_of_m_block(table, p.num_groups, t.work.m_block);
     int begin, end;
     group_row_range<C>(p, lo, &begin, &end);
     const int block0 = table[lo];
