@@ -425,28 +425,37 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   int* mask = o.cheap_mask();
   for (int i = tid; i < o.mask_words + o.unit_words; i += blockDim.x) mask[i] = 0;  // and bits
   __syncthreads();
+  unsigned* bits = o.unit_bits();
   for (int g = tid; g < p.num_groups; g += blockDim.x) {
     const int b = cheap_last_block(g);
-    if (b >= 0) atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
+    if (b < 0) continue;
+    if (bands_follow_groups<C>()) {
+      // The group's cheap line of the unit grid, marked straight from its group (no search).
+      for (int gn = 0; gn < sched.grid_n; ++gn) {
+        const int u = group_band_unit_of<C>(table, g, sched.grid_n, b, gn);
+        atomicOr(&bits[u / 32], 1u << (u % 32));
+      }
+    } else {
+      atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
+    }
   }
   __syncthreads();
   // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
   // unit grid marks its units at their places in the raster (Schedule::unit_of).
-  unsigned* bits = o.unit_bits();
-  for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
-    const bool cheap = C::kMulticast == 2
-                           ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
-                                                        mask_bit(mask, 2 * gm + 1))
-                           : mask_bit(mask, gm);
-    if (!cheap) continue;
-    const int g = bands_follow_groups<C>() ? group_of_m_block(table, p.num_groups, gm) : 0;
-    for (int gn = 0; gn < sched.grid_n; ++gn) {
-      const int u = bands_follow_groups<C>() ? group_band_unit_of<C>(table, g, sched.grid_n, gm, gn)
-                                             : sched.unit_of(gm, gn);
-      atomicOr(&bits[u / 32], 1u << (u % 32));
+  if (!bands_follow_groups<C>()) {
+    for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
+      const bool cheap = C::kMulticast == 2
+                             ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
+                                                          mask_bit(mask, 2 * gm + 1))
+                             : mask_bit(mask, gm);
+      if (!cheap) continue;
+      for (int gn = 0; gn < sched.grid_n; ++gn) {
+        const int u = sched.unit_of(gm, gn);
+        atomicOr(&bits[u / 32], 1u << (u % 32));
+      }
     }
+    __syncthreads();
   }
-  __syncthreads();
   // Per wave, packed: its cheap units (low 16 bits) and those beyond the long clusters' share,
   // which go to the others (high 16 bits; full waves only). 16 bits hold either sum: the table
   // fits beside the groups only for fewer than 16384 units.
@@ -513,6 +522,11 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     group = group_of_m_block(table, p.num_groups, cell_unit, sched.grid_n);
     int gm, gn;
     group_band_cell<C>(table, group, sched.grid_n, cell_unit, &gm, &gn);
+    if (kFullWarp) {  // read from shared memory: see warp_uniform
+      group = warp_uniform(group);
+      gm = warp_uniform(gm);
+      gn = warp_uniform(gn);
+    }
     t.work = sched.cell(gm, gn, upos % C::kSplitK, rank);
   } else {
     t.work = sched.work(upos, rank);
