@@ -110,7 +110,11 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             // at bm128 mc0 dealt to the clusters with one unit more
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
-                            "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC"}));
+                            "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC",
+                            // Raster bands of 2 m-blocks: the group of 450 rows (4 m-blocks at
+                            // bm128) spans two of them, the others one or none
+                            "bm128_bn192_s4_mc0_sm8_rN2_sk1_gC",
+                            "bm128_bn160_s4_mcA_sm8_rN2_sk1_gC"}));
   const Problem masked = Problem::grouped(GroupLayout::kMasked, 384, 640,
                                           {230, 20, 256, 129, 200}, 256);
   expect_all_pass(masked, build({"bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",
