@@ -332,14 +332,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       } else {
         // Unrolled K blocks let the compiler hoist the next block's barrier wait and scale loads
         // into this block's promotion (KernelConfig::mainloop_unroll() says where that pays).
-        // EXPERIMENT (branch exp/k-loop-unroll-hook): GEMMTUNE_MAINLOOP_UNROLL overrides the
-        // config's unroll, e.g. 6 (whole) or 3 (two passes) for K = 768's six K blocks, which
-        // the straddling limit of 4 compiles as 4 + 1 + 1.
-#if defined(GEMMTUNE_MAINLOOP_UNROLL)
-        GT_UNROLL(GEMMTUNE_MAINLOOP_UNROLL)
-#else
         GT_UNROLL(C::kMainloopUnroll)
-#endif
         for (int kb = kb_begin; kb < kb_end; ++kb) {
           k_block(kb, stage, phase);
           advance_stage<C>(stage, phase);

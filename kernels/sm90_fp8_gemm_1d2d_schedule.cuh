@@ -89,20 +89,20 @@ struct Schedule {
   }
 };
 
-/// Contiguous layout: whether raster bands stop at group boundaries (GEMMTUNE_GROUP_BANDS, an
-/// experiment). Under plain raster N a band of kGroup m-blocks spans groups, so a group cut by a
-/// band's end has its weights read again a band later, after the L2 has moved on: with ~2
-/// m-blocks a group and ~15-30 MB of weights a group (Kimi-K2, Qwen3-235B-A22B gate+up) an LRU
-/// model of the schedule puts that at 12-15% more DRAM bytes, as Nsight Compute measured (2.19
-/// against DeepGEMM's 1.96 GB on Kimi-K2 gate+up g48). Bands here are a group's m-blocks, at most
-/// kGroup of them: a unit's group is found from its m-block position, as the decode does anyway.
+/// Contiguous layout, raster G (KernelConfig Raster::kNGroups): raster N whose bands of up to
+/// kGroup m-blocks stop at the groups' boundaries. Why: under plain raster N a band spans groups,
+/// so a group cut by a band's end has its weights read again a band later, after the L2 has moved
+/// on. With ~2 m-blocks a group and 13-29 MB of weights a group (Kimi-K2 and Qwen3-235B-A22B
+/// gate+up, DeepSeek-V3 gate+up at 32 experts) an LRU model of the schedule put that at 12-15%
+/// more DRAM bytes, which Nsight Compute measured (2.19 against DeepGEMM's 1.96 GB on Kimi-K2
+/// gate+up, 48 experts), and raster G ran those rows 2-4% faster (results/PERF_LOG.md). Where a
+/// group's weights stay in L2 anyway it ran 0.5-4% slower (GLM-4.5 down, 160 experts): a choice
+/// for the tuner. A unit's group is found from its unit index (group_of_m_block), which the
+/// decode needs anyway. Not with multicast B (legality rule raster_group_bands): a pair of
+/// m-blocks may lie in two groups.
 template <class C>
 __device__ __forceinline__ constexpr bool bands_follow_groups() {
-#if defined(GEMMTUNE_GROUP_BANDS)
-  return C::kGroupLayout == 1 && C::kRasterN && C::kMulticast != 2;
-#else
-  return false;
-#endif
+  return C::kGroupBands != 0 && C::kGroupLayout == 1 && C::kRasterN && C::kMulticast != 2;
 }
 
 /// The last g in [0, groups) with table[g] * scale <= position: with scale 1 the group of an

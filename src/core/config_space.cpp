@@ -109,7 +109,8 @@ ConfigSpace load_config_space(const std::string& path, int device_sm_count) {
     const std::string text = input.to_string(*item.value, item.path);
     if (text == "M") return Raster::kM;
     if (text == "N") return Raster::kN;
-    input.fail(item.path, fmt::format("unknown raster \"{}\": use \"M\" or \"N\"", text));
+    if (text == "G") return Raster::kNGroups;
+    input.fail(item.path, fmt::format("unknown raster \"{}\": use \"M\", \"N\" or \"G\"", text));
   });
   space.group = read_int_axis(input, "group");
   space.split_k = read_int_axis(input, "split_k");

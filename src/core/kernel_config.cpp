@@ -79,11 +79,20 @@ std::optional<GroupLayout> parse_group_layout(std::string_view name) {
   return std::nullopt;
 }
 
+char raster_letter(Raster raster) {
+  switch (raster) {
+    case Raster::kM: return 'M';
+    case Raster::kN: return 'N';
+    case Raster::kNGroups: return 'G';
+  }
+  return 'N';
+}
+
 std::string to_string(const KernelConfig& config) {
   std::string text = fmt::format("bm{}_bn{}_s{}_mc{}_sm{}_r{}{}_sk{}", config.block_m,
                                  config.block_n, config.stages,
                                  multicast_letter(config.multicast), config.num_sms,
-                                 config.raster == Raster::kM ? 'M' : 'N', config.group,
+                                 raster_letter(config.raster), config.group,
                                  config.split_k);
   if (config.fixed_k != 0) text += fmt::format("_k{}", config.fixed_k);
   if (config.layout != GroupLayout::kNone) {
@@ -168,10 +177,12 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   }
 
   const std::string_view raster = values[5];
-  if (raster.empty() || (raster.front() != 'M' && raster.front() != 'N')) {
-    return fail(fmt::format("field 6 'r{}': raster must start with M or N", raster));
+  if (raster.empty() || (raster.front() != 'M' && raster.front() != 'N' && raster.front() != 'G')) {
+    return fail(fmt::format("field 6 'r{}': raster must start with M, N or G", raster));
   }
-  config.raster = raster.front() == 'M' ? Raster::kM : Raster::kN;
+  config.raster = raster.front() == 'M'   ? Raster::kM
+                  : raster.front() == 'N' ? Raster::kN
+                                          : Raster::kNGroups;
   const std::optional<int> group = parse_positive_int(raster.substr(1));
   if (!group) {
     return fail(fmt::format("field 6 'r{}': group '{}' is not a positive integer", raster,

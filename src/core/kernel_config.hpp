@@ -14,7 +14,10 @@ namespace gemmtune {
 enum class Multicast { kNone, kA, kB };
 /// Raster order of the persistent tile scheduler: kN walks along N inside a group of `group`
 /// m-blocks (A rows reused from L2), kM walks along M inside a group of `group` n-blocks.
-enum class Raster { kM, kN };
+/// kNGroups (text `G`, contiguous layout only) is kN whose groups of m-blocks stop at the MoE
+/// groups' boundaries, so that no expert's weights are swept by two raster groups far apart in
+/// time (kernels/sm90_fp8_gemm_1d2d_schedule.cuh bands_follow_groups).
+enum class Raster { kM, kN, kNGroups };
 /// Which GEMM the member computes: the dense fp8_gemm_nt, or one of the MoE grouped GEMMs
 /// (kernels/README.md "Grouped GEMMs"): contiguous (groups' rows concatenated, row offsets on the
 /// device) or masked (a fixed row stride per group, rows used per group on the device).
@@ -161,6 +164,8 @@ struct KernelConfig {
 /// grouped layout; dense configs have no suffix.
 [[nodiscard]] std::string to_string(const KernelConfig& config);
 /// Parses the canonical form; on failure returns nullopt and sets *error to a one-line reason.
+/// The raster's letter in the config text: 'M', 'N' or 'G'.
+[[nodiscard]] char raster_letter(Raster raster);
 /// The suffix's letter: 'C' or 'M' for grouped layouts, 0 for kNone.
 [[nodiscard]] char group_layout_letter(GroupLayout layout);
 /// The layout's name in shape sets, tables and JSON: dense, grouped_contiguous, grouped_masked.

@@ -351,6 +351,16 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, R
                                "K loop runs a constant count)",
                                c.split_k, ceil_div(c.fixed_k, 128), c.fixed_k));
   }
+  // The scheduler finds a unit's MoE group from the group table, which only the contiguous
+  // layout's tiles follow; a multicast B pair of m-blocks may lie in two groups.
+  if (c.raster == Raster::kNGroups &&
+      (c.layout != GroupLayout::kContiguous || c.multicast == Multicast::kB)) {
+    return Legality::illegal("raster_group_bands",
+                   fmt::format("raster G keeps each raster group of m-blocks inside one MoE group "
+                               "of the contiguous layout, without multicast B; config {} is {}{}",
+                               to_string(c), to_string(c.layout),
+                               c.multicast == Multicast::kB ? " with multicast B" : ""));
+  }
   return {};
 }
 

@@ -36,7 +36,8 @@ struct Config {
   int block_m, block_n, stages;
   char multicast;  // '0' none, 'A' or 'B': the operand TMA multicasts across a 2-CTA cluster
   int num_sms;     // CTAs of the persistent grid
-  char raster;     // 'M' or 'N': the dimension the tile scheduler walks inside a group
+  char raster;     // 'M' or 'N': the dimension the tile scheduler walks inside a group; 'G': N
+                   // in groups of m-blocks that stop at the MoE groups' boundaries
   int group;       // raster group size in blocks
   int split_k;
   const char* name;
@@ -98,7 +99,7 @@ constexpr const Config* select_grouped(char layout, long long groups, long long 
 [[nodiscard]] std::string config_literal(const KernelConfig& c, const std::string& name) {
   return fmt::format("{{{}, {}, {}, '{}', {}, '{}', {}, {}, {}}}", c.block_m, c.block_n,
                      c.stages, multicast_char(c.multicast), c.num_sms,
-                     c.raster == Raster::kM ? 'M' : 'N', c.group, c.split_k,
+                     raster_letter(c.raster), c.group, c.split_k,
                      cpp_string_literal(name));
 }
 

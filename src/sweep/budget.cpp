@@ -99,8 +99,10 @@ struct ScreenedBest {
   std::optional<KernelConfig> config;
   double median_us = 0.0, cycles = 0.0, cycles_mhz = 0.0;
 
-  /// Compiled for one K: a twin never leads, nor sets leader_twins' bounds.
-  [[nodiscard]] bool twin() const { return config && config->fixed_k > 0; }
+  /// Compiled for one K, or raster G: a twin never leads, nor sets leader_twins' bounds.
+  [[nodiscard]] bool twin() const {
+    return config && (config->fixed_k > 0 || config->raster == Raster::kNGroups);
+  }
 };
 
 std::map<std::string, ScreenedBest> best_per_config(const std::vector<Screened>& passed) {
@@ -132,8 +134,16 @@ std::optional<KernelConfig> twin_of(const KernelConfig& pick, int64_t k) {
   return k_specialised(whole_k, k);
 }
 
+std::optional<KernelConfig> group_bands_twin(const KernelConfig& config, GroupLayout layout) {
+  if (layout != GroupLayout::kContiguous || config.raster != Raster::kN) return std::nullopt;
+  KernelConfig twin = config;
+  twin.raster = Raster::kNGroups;
+  if (twin.multicast == Multicast::kB) twin.multicast = Multicast::kNone;
+  return twin;
+}
+
 std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int64_t k,
-                                       int64_t count, double within_rel) {
+                                       GroupLayout layout, int64_t count, double within_rel) {
   const std::map<std::string, ScreenedBest> best = best_per_config(passed);
   std::vector<KernelConfig> twins;
   std::set<std::string> seen, leading;
@@ -142,12 +152,15 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   // blocks). NOTE: a twin has no twin of its own (k_specialised), so it never leads.
   const auto lead = [&](const std::string& text) {
     const std::optional<KernelConfig>& config = best.at(text).config;
-    if (!config) return false;
+    if (!config || best.at(text).twin()) return false;
     std::optional<KernelConfig> twin = k_specialised(*config, k);
     if (!twin) twin = twin_of(*config, k);
-    if (!twin) return false;
+    const std::optional<KernelConfig> bands = group_bands_twin(twin ? *twin : *config, layout);
+    if (!twin && !bands) return false;
     leading.insert(text);
-    if (seen.insert(to_string(*twin)).second) twins.push_back(*twin);
+    for (const std::optional<KernelConfig>& t : {twin, bands}) {
+      if (t && seen.insert(to_string(*t)).second) twins.push_back(*t);
+    }
     return true;
   };
   std::vector<std::pair<double, std::string>> by_time;

@@ -139,12 +139,22 @@ struct Budget {
 /// leaders among configs screened throttled (kRunoffThrottledRel below the problem's highest
 /// screening clock, as in runoff_candidates), by fewest cycles (Screened::cycles_or_estimate)
 /// within `within_rel` of the fewest. A leader's twin is itself compiled for K (k_specialised: a
-/// split-K leader keeps its split), else twin_of's.
-/// NOTE: leaders never include twins, so a resumed sweep finds the same leaders, and so the
-/// same twins, whatever twins it has measured since.
+/// split-K leader keeps its split), else twin_of's. For the contiguous layout each leader of
+/// raster N also brings that twin's raster G version (group_bands_twin).
+/// NOTE: leaders never include twins (configs compiled for one K, raster G), so a resumed sweep
+/// finds the same leaders, and so the same twins, whatever twins it has measured since.
 [[nodiscard]] std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed,
-                                                     int64_t k, int64_t count,
+                                                     int64_t k, GroupLayout layout, int64_t count,
                                                      double within_rel = kLeaderTwinWithinRel);
+
+/// The raster G version of a raster N config for the contiguous layout (Raster::kNGroups: the
+/// raster's groups of m-blocks stop at the MoE groups' boundaries), multicast B made none (raster G
+/// has no multicast B); none for other rasters and layouts. Why a twin, not a point of the space
+/// the cost model ranks: it wins where an expert's weights outgrow what the L2 keeps between
+/// raster groups (2-4% on Kimi-K2 and Qwen3-235B-A22B gate+up) and loses up to 4% where they
+/// fit, which the model does not separate; measured beside its leader, the run-off decides.
+[[nodiscard]] std::optional<KernelConfig> group_bands_twin(const KernelConfig& config,
+                                                           GroupLayout layout);
 
 /// A config chosen for measurement, with the cost model's prediction.
 struct Candidate {

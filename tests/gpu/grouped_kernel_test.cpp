@@ -65,6 +65,7 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
                             "bm256_bn128_s3_mc0_sm132_rN8_sk1_gC",
                             "bm128_bn112_s5_mcA_sm8_rM4_sk1_gC",
                             "bm64_bn56_s8_mc0_sm3_rN1_sk1_gC",
+                            "bm64_bn56_s8_mc0_sm3_rG1_sk1_gC",  // raster G: empty groups too
                             "bm128_bn128_s5_mcB_sm132_rN8_sk1_gC",
                             "bm256_bn128_s3_mcB_sm132_rM4_sk1_gC",
                             // compiled for K 640: the whole 5-block K loop unrolled; the
@@ -84,14 +85,16 @@ TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
   expect_all_pass(p, build({"bm128_bn128_s5_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn192_s5_mcA_sm132_rN8_sk1_gC",
                             "bm64_bn128_s8_mcB_sm132_rN8_sk1_gC",
-                            "bm128_bn128_s5_mcA_sm132_rN8_sk1_k7168_gC"}));  // passes of 8
+                            "bm128_bn128_s5_mcA_sm132_rN8_sk1_k7168_gC",  // passes of 8
+                            "bm128_bn192_s4_mc0_sm132_rG8_sk1_k7168_gC"}));
 }
 
 // A group's last tile that would end inside the group, with rows in both math warpgroups'
 // halves, moves up to end at the group's end (ragged_tile_row0) and repeats rows of the tile
 // before it: at block_m 128 the groups of 230 (remainder 102 > 64) and 200 (72) move, 190 (62)
 // stays; at block_m 256, 450 (194 > 128) moves and 300 (44) stays; one-warpgroup tiles (bm64)
-// move with any remainder; groups shorter than a tile stay. Every row must match and no row
+// move with any remainder; groups shorter than a tile stay. Raster G (groups of m-blocks that stop
+// at the MoE groups' boundaries) walks the same tiles in another order. Every row must match and no row
 // outside the groups may change, also with multicast pairs, masked groups and few SMs (many
 // waves, where the contiguous layout at block_m 128 deals each wave's cheap units to the
 // clusters that run one unit more, build_balanced_order: its groups of 190 and 300 rows end
@@ -111,10 +114,13 @@ TEST(GroupedKernelGpu, LastTileMovesUpInsideItsGroup) {
                             "bm128_bn192_s4_mc0_sm8_rN8_sk1_gC",
                             "bm128_bn192_s4_mcB_sm8_rN2_sk1_k640_gC",
                             "bm256_bn128_s3_mcA_sm6_rM2_sk1_gC",
-                            // Raster bands of 2 m-blocks: the group of 450 rows (4 m-blocks at
-                            // bm128) spans two of them, the others one or none
-                            "bm128_bn192_s4_mc0_sm8_rN2_sk1_gC",
-                            "bm128_bn160_s4_mcA_sm8_rN2_sk1_gC"}));
+                            // Raster G, groups of 2 m-blocks inside each MoE group: the group
+                            // of 450 rows (4 m-blocks at bm128) has two of them, with cheap
+                            // units dealt (mc0) and multicast A pairs
+                            "bm128_bn192_s4_mc0_sm8_rG2_sk1_gC",
+                            "bm128_bn160_s4_mcA_sm8_rG2_sk1_gC",
+                            "bm128_bn192_s4_mc0_sm132_rG8_sk1_k640_gC",
+                            "bm256_bn128_s3_mcA_sm6_rG1_sk1_gC"}));
   const Problem masked = Problem::grouped(GroupLayout::kMasked, 384, 640,
                                           {230, 20, 256, 129, 200}, 256);
   expect_all_pass(masked, build({"bm128_bn192_s4_mcA_sm132_rN8_sk1_gM",

@@ -32,6 +32,18 @@ TEST(KernelConfigText, ParsesEveryField) {
               Multicast::kNone);
 }
 
+// Raster G: raster N whose groups of m-blocks stop at the MoE groups' boundaries.
+TEST(KernelConfigText, RasterGRoundTrips) {
+  std::string error;
+  const auto config = parse_kernel_config("bm128_bn192_s4_mc0_sm132_rG8_sk1_k2048_gC", &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->raster, Raster::kNGroups);
+  EXPECT_EQ(config->group, 8);
+  EXPECT_EQ(to_string(*config), "bm128_bn192_s4_mc0_sm132_rG8_sk1_k2048_gC");
+  EXPECT_FALSE(parse_kernel_config("bm128_bn192_s4_mc0_sm132_rX8_sk1", &error).has_value());
+  EXPECT_NE(error.find("raster must start with M, N or G"), std::string::npos) << error;
+}
+
 TEST(KernelConfigText, EveryConfigOfTheDefaultSpaceRoundTrips) {
   const ConfigSpace space = load_config_space(resolve_input_path("configs/spaces/default.json"));
   for (const KernelConfig& config : enumerate_configs(space)) {

@@ -67,6 +67,26 @@ TEST(Legality, BlockM192IsDenseWithoutSplitK) {
   expect_illegal(config(192, 136), "registers", {"136 floats", "> 128", "3 math warpgroup"});
 }
 
+// Raster G (groups of m-blocks inside MoE groups) needs the contiguous layout's group table and no
+// multicast B pair across two groups.
+TEST(Legality, RasterGIsContiguousWithoutMulticastB) {
+  Problem contiguous = kProblem;
+  contiguous.layout = GroupLayout::kContiguous;
+  contiguous.group_m = {2048, 2048};
+  KernelConfig c = config(128, 192);
+  c.raster = Raster::kNGroups;
+  c.layout = GroupLayout::kContiguous;
+  expect_legal(c, contiguous);
+  c.multicast = Multicast::kA;
+  expect_legal(c, contiguous);
+  c.multicast = Multicast::kB;
+  expect_illegal(c, "raster_group_bands", {"raster G", "grouped_contiguous with multicast B"},
+                 contiguous);
+  KernelConfig dense = config(128, 192);
+  dense.raster = Raster::kNGroups;
+  expect_illegal(dense, "raster_group_bands", {"raster G", "is dense"});
+}
+
 TEST(Legality, BlockNRange) {
   expect_legal(config(128, 16));
   expect_illegal(config(128, 8), "block_n_range", {"block_n 8 is not in [16, 256]"});

@@ -36,19 +36,37 @@ TEST(LeaderTwins, FastestLeadersWithATwinFastestFirst) {
                          {.median_us = 24.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"},
                          {.median_us = 22.9, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"},
                          {.median_us = 25.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 2)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 1)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
-  EXPECT_TRUE(sweep::leader_twins(passed, 7168, 0).empty());
+  EXPECT_TRUE(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 0).empty());
+}
+
+// Contiguous problems: each raster N leader also brings its twin's raster G version (multicast B
+// made none); a raster G config measured already never leads; masked problems get none.
+TEST(LeaderTwins, ContiguousLeadersBringTheirRasterGTwin) {
+  const Passed passed = {{.median_us = 700.0, .config = "bm128_bn192_s4_mcB_sm132_rN8_sk1_gC"},
+                         {.median_us = 690.0, .config = "bm128_bn192_s4_mc0_sm132_rG8_sk1_gC"},
+                         {.median_us = 705.0, .config = "bm128_bn192_s4_mc0_sm132_rM8_sk1_gC"}};
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kContiguous, 2)),
+            (std::vector<std::string>{"bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gC",
+                                      "bm128_bn192_s4_mc0_sm132_rG8_sk1_k7168_gC",
+                                      "bm128_bn192_s4_mc0_sm132_rM8_sk1_k7168_gC"}));
+  const Passed masked = {{.median_us = 700.0, .config = "bm128_bn192_s4_mcB_sm132_rN8_sk1_gM"}};
+  EXPECT_EQ(texts(sweep::leader_twins(masked, 7168, GroupLayout::kMasked, 2)),
+            (std::vector<std::string>{"bm128_bn192_s4_mcB_sm132_rN8_sk1_k7168_gM"}));
+  EXPECT_FALSE(sweep::group_bands_twin(*parse_kernel_config("bm128_bn192_s4_mc0_sm132_rN8_sk1",
+                                                            nullptr),
+                                       GroupLayout::kNone));
 }
 
 TEST(LeaderTwins, OnlyWithinTheMarginOfTheFastest) {
   const Passed passed = {{.median_us = 10.0, .config = "bm64_bn136_s8_mc0_sm132_rN8_sk1"},
                          {.median_us = 12.6, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1"}};
-  EXPECT_TRUE(sweep::leader_twins(passed, 7168, 2).empty());  // 26% slower
-  EXPECT_EQ(sweep::leader_twins(passed, 7168, 2, 0.3).size(), 1u);
+  EXPECT_TRUE(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 2).empty());  // 26% slower
+  EXPECT_EQ(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 2, 0.3).size(), 1u);
 }
 
 // A twin measured already (from the budget, or by an earlier leader) is not a leader; a config
@@ -62,10 +80,10 @@ TEST(LeaderTwins, TwinsNeverLeadAndASplitKLeaderKeepsAnEvenSplit) {
                          {.median_us = 10.2, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk3"},
                          {.median_us = 10.5, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1"},
                          {.median_us = 11.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 3)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 3)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk2_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 4)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 4)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk2_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168",
                                       "bm64_bn32_s4_mc0_sm132_rN8_sk1_k7168"}));
@@ -81,15 +99,15 @@ TEST(LeaderTwins, ThrottledLeadersByCyclesJoinAfterTheFastest) {
       {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1800},
       {.median_us = 600.0, .config = "bm64_bn32_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},
       {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1695}};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 2)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 2)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168",
                                       "bm128_bn128_s4_mc0_sm132_rN8_sk1_k7168"}));
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 1)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168",
                                       "bm64_bn64_s4_mc0_sm132_rN8_sk1_k7168"}));
   // Not beyond `within_rel` of the fewest cycles: 1.085 M is 1.7% over 1.067 M.
-  EXPECT_EQ(sweep::leader_twins(passed, 7168, 2, 0.015).size(), 2u);
+  EXPECT_EQ(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 2, 0.015).size(), 2u);
 }
 
 // Where the clock held (within kRunoffThrottledRel of the highest), leaders are by time alone.
@@ -98,7 +116,7 @@ TEST(LeaderTwins, ByTimeAloneWhereTheClockHeld) {
       {.median_us = 586.0, .config = "bm128_bn64_s8_mc0_sm132_rN8_sk1", .sm_mhz = 1905},
       {.median_us = 593.0, .config = "bm64_bn64_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1935},
       {.median_us = 640.0, .config = "bm128_bn128_s4_mc0_sm132_rN8_sk1", .sm_mhz = 1860}};
-  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, 1)),
+  EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 1)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
 }
 

@@ -18,6 +18,13 @@ TEST(GroupedCompile, GeneratedSourceCarriesTheLayout) {
   const GeneratedKernel dense =
       generate_sm90_fp8_gemm_1d2d(*parse_kernel_config("bm64_bn128_s8_mc0_sm132_rN8_sk1", &error));
   EXPECT_NE(dense.source.find("kGroupLayout = 0"), std::string::npos);
+  EXPECT_NE(dense.source.find("kGroupBands = 0"), std::string::npos);
+  // Raster G: raster N (kRasterN) in groups that stop at the MoE groups' boundaries.
+  const GeneratedKernel bands = generate_sm90_fp8_gemm_1d2d(
+      *parse_kernel_config("bm128_bn192_s4_mc0_sm132_rG8_sk1_gC", &error));
+  EXPECT_NE(bands.source.find("kRasterN = 1"), std::string::npos);
+  EXPECT_NE(bands.source.find("kGroupBands = 1"), std::string::npos);
+  EXPECT_NE(bands.kernel_name.find("_rG8_"), std::string::npos);
 }
 
 TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
@@ -26,7 +33,8 @@ TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
            "bm256_bn128_s3_mcA_sm132_rN8_sk1_gC", "bm128_bn192_s4_mcA_sm132_rN8_sk1_gC",
            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM", "bm128_bn160_s4_mcA_sm132_rN8_sk1_gM",
            "bm64_bn192_s5_mcA_sm132_rN8_sk1_gM", "bm256_bn112_s3_mc0_sm132_rM4_sk1_gC",
-           "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC", "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM"}) {
+           "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC", "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
+           "bm128_bn192_s4_mc0_sm132_rG8_sk1_k2048_gC", "bm256_bn128_s3_mcA_sm132_rG8_sk1_gC"}) {
     std::string error;
     const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
     ASSERT_TRUE(config) << error;
