@@ -40,7 +40,7 @@ struct ConfigSpace {
 };
 
 /// Reads a config space; "all" in num_sms becomes `device_sm_count`. Every axis is required;
-/// integers must be positive, multicast one of "none"/"A"/"B", raster "M"/"N". Throws
+/// integers must be positive, multicast one of "none"/"A"/"B", raster "M"/"N"/"G". Throws
 /// Error(kExitUsage) with one line naming file, JSON path and problem; unknown keys warn.
 [[nodiscard]] ConfigSpace load_config_space(const std::string& path,
                                             int device_sm_count = kH200SmCount);
