@@ -106,7 +106,7 @@ INSTANTIATE_TEST_SUITE_P(
                  R"({"name": "t", "block_m": [128], "block_n": [128], "stages": [4],
                      "multicast": ["none"], "num_sms": ["all"], "raster": ["N", "Z"],
                      "group": [8], "split_k": [1]})",
-                 "/raster/1: unknown raster \"Z\": use \"M\" or \"N\""},
+                 "/raster/1: unknown raster \"Z\": use \"M\", \"N\" or \"G\""},
         BadSpace{"BadNumSmsString",
                  R"({"name": "t", "block_m": [128], "block_n": [128], "stages": [4],
                      "multicast": ["none"], "num_sms": ["half"], "raster": ["N"],
