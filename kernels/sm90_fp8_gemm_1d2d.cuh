@@ -179,15 +179,28 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb);
-    float first_sb[SbTile<C>::kLoads];
-    load_tile_sb<C>(p, next_task, first_sb);
-    store_tile_sb<C>(smem, 0, first_sb);
+    if constexpr (wg_epilogue<C>()) {
+      float first_sb[SbTileWg<C>::kLoads];
+      load_tile_sb_wg<C>(p, next_task, first_sb);
+      store_tile_sb_wg<C>(smem, 0, first_sb);
+    } else {
+      float first_sb[SbTile<C>::kLoads];
+      load_tile_sb<C>(p, next_task, first_sb);
+      store_tile_sb<C>(smem, 0, first_sb);
+    }
   }
+#if defined(GEMMTUNE_WG_EPILOGUE_OFFSET_NS)
+  // wg_epilogue: the second warpgroup starts later, so that the two epilogues take turns.
+  if (wg_epilogue<C>() && warpgroup == 1) __nanosleep(GEMMTUNE_WG_EPILOGUE_OFFSET_NS);
+#endif
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = sb_from_tile<C>()
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
-    if (sb_from_tile<C>()) named_barrier_sync(3, kMathThreads);  // buffer sb_buf is complete
+    if (sb_from_tile<C>()) {  // buffer sb_buf is complete
+      if (wg_epilogue<C>()) named_barrier_sync(6 + warpgroup, 128);
+      else named_barrier_sync(3, kMathThreads);
+    }
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
     tp.start_tile(kb_end - kb_begin);
     if (skips_idle_warpgroup<C>()) {
@@ -350,21 +363,25 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
-    float next_tile_sb[SbTile<C>::kLoads];
+    constexpr int kSbLoads = wg_epilogue<C>() ? SbTileWg<C>::kLoads : SbTile<C>::kLoads;
+    float next_tile_sb[kSbLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb);
-      load_tile_sb<C>(p, next_task, next_tile_sb);
+      if constexpr (wg_epilogue<C>()) load_tile_sb_wg<C>(p, next_task, next_tile_sb);
+      else load_tile_sb<C>(p, next_task, next_tile_sb);
     }
     store_finished_tile<C>(tmap_d, p, smem, sched, t, row0 + thread_row, sum, split_k_phase,
                            cluster_waited);
     GEMMTUNE_TP_PART(kTpEpiIssue);
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
-      store_tile_sb<C>(smem, sb_buf, next_tile_sb);
+      if constexpr (wg_epilogue<C>()) store_tile_sb_wg<C>(smem, sb_buf, next_tile_sb);
+      else store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
     tp.lap(kTpEpilogue);
   }
-  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) && threadIdx.x == 128) {
+  if ((C::kSplitK == 1 || split_k_cluster_sum<C>()) &&
+      (wg_epilogue<C>() ? is_store_thread() : threadIdx.x == 128)) {
     tma_store_wait_all();
   }
   tp.report(rank);

@@ -26,18 +26,43 @@ __device__ __forceinline__ int d_tile_offset(int row, int col) {
   return linear ^ (((linear >> 7) & (C::kDSwizzleBytes / 16 - 1)) << 4);
 }
 
+/// EXPERIMENT (GEMMTUNE_WG_EPILOGUE, branch exp/wg-epilogue): each math warpgroup stores its own
+/// rows of a whole-tile result (its own TMA stores of block_m / warpgroups rows; the host's D box
+/// follows the define) and synchronises only its own threads, so that one warpgroup's epilogue
+/// can run under the other's MMAs instead of both leaving the tensor cores idle at once.
+template <class C>
+__device__ __forceinline__ constexpr bool wg_epilogue() {
+#if defined(GEMMTUNE_WG_EPILOGUE)
+  // NOTE: only where a tile has at least 6 K blocks (and, not checked, no more stages than that):
+  // a warpgroup then cannot run a whole tile ahead of the other, so the shared weight-scale
+  // buffers are never rewritten under a reader. The host's D box (plan_launch) follows the rule.
+  return C::kMathWarpgroups >= 2 && C::kFixedK / 128 >= 6;
+#else
+  return false;
+#endif
+}
+
+/// The thread of each math warpgroup that issues (and waits for) its TMA stores: its first.
+__device__ __forceinline__ bool is_store_thread() { return threadIdx.x % 128 == 0; }
+
 /// Writes the math warpgroups' FP32 sums as bf16 into the shared-memory D tile (laid out as
 /// d_tile_offset), once the previous tile's TMA stores have read it. Every math thread takes part.
 template <class C>
 __device__ __forceinline__ void stage_tile(char* smem,
                                            const float (&sum)[C::kSlices][C::Wgmma::kAccum],
-                                           int row0) {
+                                           int row0, bool own_rows = false) {
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   const int lane = threadIdx.x % 32;
   GEMMTUNE_TP_PART(kTpEpiPrep);
-  if (threadIdx.x == 128) tma_store_wait_read();  // the previous tile's stores have left it
+  if (wg_epilogue<C>() ? is_store_thread() : threadIdx.x == 128) {
+    tma_store_wait_read();  // the previous tile's stores have left it
+  }
   GEMMTUNE_TP_PART(kTpEpiWaitRead);
-  GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
+  if (wg_epilogue<C>() && own_rows) {
+    named_barrier_sync(4 + threadIdx.x / 128, 128);  // this warpgroup's rows only
+  } else {
+    GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
+  }
   GEMMTUNE_TP_PART(kTpEpiBar1);
   // stmatrix: one instruction stores a warp's 16 rows x 16 columns (4 matrices of 8 x 8), four
   // times fewer shared-memory store instructions than one 32-bit store per column pair. Lane l
@@ -78,6 +103,22 @@ __device__ __forceinline__ void store_tile(const TmaDescriptor* tmap_d, char* sm
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   constexpr int kChunkCols = C::kDSwizzleBytes == 0 ? C::kBlockN : C::kDSwizzleBytes / 2;
   char* tile = smem + C::kDOffset;
+  if constexpr (wg_epilogue<C>()) {
+    constexpr int kWgRows = C::kBlockM / C::kMathWarpgroups;
+    const int wg = static_cast<int>(threadIdx.x) / 128 - 1;
+    stage_tile<C>(smem, sum, row0, true);
+    fence_proxy_async_smem();
+    named_barrier_sync(4 + threadIdx.x / 128, 128);
+    if (is_store_thread() && owns_result) {
+#pragma unroll
+      for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
+        tma_store_2d(tmap_d, tile + (chunk * C::kBlockM + wg * kWgRows) * kChunkCols * 2,
+                     n0 + chunk * kChunkCols, m0 + wg * kWgRows);
+      }
+      tma_store_commit();
+    }
+    return;
+  }
   stage_tile<C>(smem, sum, row0);
   fence_proxy_async_smem();
   GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar2Wg1);
@@ -303,7 +344,8 @@ __device__ __forceinline__ void store_tile_rows(const GemmtuneGemmParams& p, cha
     }
   }
   // The next tile's stage_tile waits at a barrier for every thread, so none rewrites the tile
-  // while another still reads it.
+  // while another still reads it; wg_epilogue's waits for its own warpgroup only, hence this one.
+  if (wg_epilogue<C>()) named_barrier_sync(1, kMathThreads);
 }
 
 }  // namespace sm90_fp8_gemm_1d2d

@@ -130,6 +130,36 @@ __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const 
   }
 }
 
+/// wg_epilogue: SbTile's loads when one warpgroup loads the whole region.
+template <class C>
+struct SbTileWg {
+  static constexpr int kLoads = C::kSbTileFloats > 0 ? (C::kSbTileFloats + 127) / 128 : 1;
+};
+
+/// wg_epilogue: load_tile_sb for one warpgroup, which loads the whole region itself (each
+/// warpgroup writes the same values, so neither waits for the other's).
+template <class C>
+__device__ __forceinline__ void load_tile_sb_wg(const GemmtuneGemmParams& p, const TileTask& t,
+                                                float (&v)[SbTileWg<C>::kLoads]) {
+#pragma unroll
+  for (int j = 0; j < SbTileWg<C>::kLoads; ++j) {
+    const int i = static_cast<int>(threadIdx.x % 128) + j * 128;
+    v[j] = i < C::kSbTileFloats ? __ldg(tile_sb_source<C>(p, t, i)) : 0.f;
+  }
+}
+
+/// wg_epilogue: store_tile_sb for one warpgroup (load_tile_sb_wg).
+template <class C>
+__device__ __forceinline__ void store_tile_sb_wg(char* smem, int buf,
+                                                 const float (&v)[SbTileWg<C>::kLoads]) {
+  float* region = reinterpret_cast<float*>(smem + C::kSbTileOffset) + buf * C::kSbTileFloats;
+#pragma unroll
+  for (int j = 0; j < SbTileWg<C>::kLoads; ++j) {
+    const int i = static_cast<int>(threadIdx.x % 128) + j * 128;
+    if (i < C::kSbTileFloats) region[i] = v[j];
+  }
+}
+
 /// sb_from_tile: stores `v` (load_tile_sb) into buffer `buf` of the tile weight-scale region.
 template <class C>
 __device__ __forceinline__ void store_tile_sb(char* smem, int buf,
