@@ -59,7 +59,9 @@ __device__ __forceinline__ void stage_tile(char* smem,
   }
   GEMMTUNE_TP_PART(kTpEpiWaitRead);
   if (wg_epilogue<C>() && own_rows) {
-    named_barrier_sync(4 + threadIdx.x / 128, 128);  // this warpgroup's rows only
+    // Barriers 4 and 5: one per math warpgroup (threads 128-255 and 256-383); 6 and 7 are the
+    // warpgroups' weight-scale buffers'.
+    named_barrier_sync(3 + threadIdx.x / 128, 128);  // this warpgroup's rows only
   } else {
     GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
   }
@@ -108,7 +110,7 @@ __device__ __forceinline__ void store_tile(const TmaDescriptor* tmap_d, char* sm
     const int wg = static_cast<int>(threadIdx.x) / 128 - 1;
     stage_tile<C>(smem, sum, row0, true);
     fence_proxy_async_smem();
-    named_barrier_sync(4 + threadIdx.x / 128, 128);
+    named_barrier_sync(3 + threadIdx.x / 128, 128);
     if (is_store_thread() && owns_result) {
 #pragma unroll
       for (int chunk = 0; chunk < C::kBlockN / kChunkCols; ++chunk) {
