@@ -198,7 +198,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     if (sb_from_tile<C>()) {  // buffer sb_buf is complete
-      if (wg_epilogue<C>()) named_barrier_sync(6 + warpgroup, 128);
+      if (wg_epilogue<C>()) named_barrier_sync(8 + warpgroup, 128);
       else named_barrier_sync(3, kMathThreads);
     }
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;

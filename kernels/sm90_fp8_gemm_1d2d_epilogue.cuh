@@ -59,8 +59,8 @@ __device__ __forceinline__ void stage_tile(char* smem,
   }
   GEMMTUNE_TP_PART(kTpEpiWaitRead);
   if (wg_epilogue<C>() && own_rows) {
-    // Barriers 4 and 5: one per math warpgroup (threads 128-255 and 256-383); 6 and 7 are the
-    // warpgroups' weight-scale buffers'.
+    // Barriers 4-6: one per math warpgroup (threads 128-255, 256-383, 384-511); 8 and 9 are
+    // the warpgroups' weight-scale buffers' (math()).
     named_barrier_sync(3 + threadIdx.x / 128, 128);  // this warpgroup's rows only
   } else {
     GEMMTUNE_TP_BARRIER(1, kMathThreads, kTpBar1Wg1);
