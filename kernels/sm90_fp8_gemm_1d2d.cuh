@@ -175,6 +175,8 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // while a thread of the other warpgroup still reads this tile's; the barrier at the top of
   // the next tile publishes them (the epilogues need not synchronise every math thread).
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  static_assert(!wg_epilogue<C>() || !sb_from_tile<C>() || C::kStages <= 6,
+                "wg_epilogue: a warpgroup could run a tile ahead and rewrite a weight-scale buffer");
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
@@ -189,10 +191,6 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
       store_tile_sb<C>(smem, 0, first_sb);
     }
   }
-#if defined(GEMMTUNE_WG_EPILOGUE_OFFSET_NS)
-  // wg_epilogue: the second warpgroup starts later, so that the two epilogues take turns.
-  if (wg_epilogue<C>() && warpgroup == 1) __nanosleep(GEMMTUNE_WG_EPILOGUE_OFFSET_NS);
-#endif
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = sb_from_tile<C>()
                            ? next_task

@@ -21,8 +21,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 
 #include "gemmtune_params.h"
 
@@ -159,6 +157,15 @@ struct WorkspaceLayout {
   return m < f.block_m ? static_cast<uint32_t>((m + 7) / 8 * 8) : static_cast<uint32_t>(f.block_m);
 }
 
+/// Rows of D one TMA store writes: a tile's, or where each math warpgroup stores its own rows
+/// (the kernel's wg_epilogue: two or three math warpgroups, compiled for a K of at least 6 K
+/// blocks) block_m / warpgroups. The two rules must agree.
+[[nodiscard]] constexpr uint32_t d_box_rows(const KernelFacts& f) {
+  const int32_t math_warpgroups = (f.threads - 128) / 128;
+  const bool wg_epilogue = math_warpgroups >= 2 && f.fixed_k / 128 >= 6;
+  return static_cast<uint32_t>(wg_epilogue ? f.block_m / math_warpgroups : f.block_m);
+}
+
 /// The arguments of one cuTensorMapEncodeTiled call for a 2-D row-major tensor.
 struct TensorMapSpec {
   CUtensorMapDataType type;
@@ -207,16 +214,8 @@ struct LaunchPlan {
   // One box per stage: kSbBoxFloats K blocks of the tile's two 128-row scale blocks of B.
   plan.maps[3] = {CU_TENSOR_MAP_DATA_TYPE_FLOAT32, p.sb, sb_ld, groups * ((n + 127) / 128),
                   4 * sb_ld, kSbBoxFloats, 2, CU_TENSOR_MAP_SWIZZLE_NONE};
-  // EXPERIMENT (branch exp/wg-epilogue): a kernel built with GEMMTUNE_WG_EPILOGUE stores each
-  // math warpgroup's rows on their own (wg_epilogue in sm90_fp8_gemm_1d2d_epilogue.cuh, same rule).
-  const char* defines = std::getenv("GEMMTUNE_KERNEL_DEFINES");
-  const int32_t math_warpgroups = (f.threads - 128) / 128;
-  const bool wg_epilogue = defines != nullptr && std::strstr(defines, "GEMMTUNE_WG_EPILOGUE") &&
-                           math_warpgroups >= 2 && f.fixed_k / 128 >= 6;
-  const uint32_t d_box_rows =
-      static_cast<uint32_t>(wg_epilogue ? f.block_m / math_warpgroups : f.block_m);
-  plan.maps[4] = {CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, p.d, n, m, n * 2, d_box_cols, d_box_rows,
-                  d_swizzle};
+  plan.maps[4] = {CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, p.d, n, m, n * 2, d_box_cols,
+                  d_box_rows(f), d_swizzle};
   GemmtuneGemmParams& q = plan.params;
   q.m = p.m;
   q.n = p.n;

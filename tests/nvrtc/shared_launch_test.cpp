@@ -130,6 +130,21 @@ TEST(SharedLaunch, SmallMLoadsRowsRoundedToEightWithOrWithoutMulticast) {
   EXPECT_EQ(plan.maps[0].box_outer, 128u);  // whole tiles from rank 0, not halves
 }
 
+// D's TMA box: a tile's rows, or each math warpgroup's where the kernel stores them on their own
+// (wg_epilogue: two or three math warpgroups, compiled for at least 6 K blocks).
+TEST(SharedLaunch, DBoxIsAWarpgroupsRowsWhereEachStoresItsOwn) {
+  const auto box_rows = [](const char* text, int32_t k) {
+    return launch::plan_launch(launch_facts(config_of(text)), problem(4096, 2048, k), nullptr, 0)
+        .maps[4].box_outer;
+  };
+  EXPECT_EQ(box_rows("bm128_bn192_s4_mc0_sm132_rN8_sk1_k768", 768), 64u);
+  EXPECT_EQ(box_rows("bm256_bn128_s3_mcA_sm132_rN8_sk1_k2048", 2048), 128u);
+  EXPECT_EQ(box_rows("bm192_bn120_s4_mc0_sm132_rN8_sk1_k7168", 7168), 64u);
+  EXPECT_EQ(box_rows("bm128_bn192_s4_mc0_sm132_rN8_sk1_k640", 640), 128u);  // 5 K blocks
+  EXPECT_EQ(box_rows("bm128_bn192_s4_mc0_sm132_rN8_sk1", 7168), 128u);      // any K
+  EXPECT_EQ(box_rows("bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168", 7168), 64u);  // one warpgroup
+}
+
 TEST(SharedLaunch, TensorMapsDescribeTheOperationsLayouts) {
   const launch::KernelFacts f = launch_facts(config_of("bm128_bn120_s4_mcA_sm132_rN8_sk1"));
   const launch::LaunchPlan plan = launch::plan_launch(f, problem(1000, 2112, 7168), nullptr, 0);
