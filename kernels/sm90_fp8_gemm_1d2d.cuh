@@ -176,7 +176,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // the next tile publishes them (the epilogues need not synchronise every math thread).
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   static_assert(!wg_epilogue<C>() || !sb_from_tile<C>() || C::kStages <= 6,
-                "wg_epilogue: a warpgroup could run a tile ahead and rewrite a weight-scale buffer");
+                "wg_epilogue: a warpgroup could run a tile ahead, rewriting a scale buffer");
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {

@@ -29,8 +29,8 @@ __device__ __forceinline__ int d_tile_offset(int row, int col) {
 /// Whether each math warpgroup stores its own rows of a whole-tile result (TMA stores of block_m
 /// / warpgroups rows each; the host's D box, d_box_rows in sm90_fp8_gemm_1d2d_launch.h, follows
 /// the same rule) and synchronises only its own threads, instead of every math thread meeting
-/// twice per tile. Why: a warpgroup that finishes its K loop first stores its rows and starts the next
-/// tile's MMAs without waiting for the other. Measured on one H200 against the shared epilogue
+/// twice per tile. Why: a warpgroup that finishes its K loop first stores its rows and starts the
+/// next tile's MMAs without waiting for the other. Measured on one H200 against the shared epilogue
 /// (4 rounds alternating, every run validated): 11 contiguous MoE rows 1.002-1.020 (geomean
 /// 1.010), 5 dense M = 4096 rows 0.999-1.012 (1.005). NOTE: starting the second warpgroup ~500 ns
 /// later, to make the two epilogues take turns, ran 0.71-0.89x (K = 768 alone 1.014): the
