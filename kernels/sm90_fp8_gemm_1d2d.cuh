@@ -175,13 +175,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // while a thread of the other warpgroup still reads this tile's; the barrier at the top of
   // the next tile publishes them (the epilogues need not synchronise every math thread).
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
-  static_assert(!wg_epilogue<C>() || !sb_from_tile<C>() || C::kStages <= 6,
-                "wg_epilogue: a warpgroup could run a tile ahead, rewriting a scale buffer");
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb);
-    if constexpr (wg_epilogue<C>()) {
+    if constexpr (wg_scale_buffers<C>()) {
       float first_sb[SbTileWg<C>::kLoads];
       load_tile_sb_wg<C>(p, next_task, first_sb);
       store_tile_sb_wg<C>(smem, 0, first_sb);
@@ -196,7 +194,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
                            ? next_task
                            : tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
     if (sb_from_tile<C>()) {  // buffer sb_buf is complete
-      if (wg_epilogue<C>()) named_barrier_sync(8 + warpgroup, 128);
+      if (wg_scale_buffers<C>()) named_barrier_sync(8 + warpgroup, 128);
       else named_barrier_sync(3, kMathThreads);
     }
     const int n0 = t.n0, kb_begin = t.kb_begin, kb_end = t.kb_end;
@@ -361,11 +359,11 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
-    constexpr int kSbLoads = wg_epilogue<C>() ? SbTileWg<C>::kLoads : SbTile<C>::kLoads;
+    constexpr int kSbLoads = wg_scale_buffers<C>() ? SbTileWg<C>::kLoads : SbTile<C>::kLoads;
     float next_tile_sb[kSbLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb);
-      if constexpr (wg_epilogue<C>()) load_tile_sb_wg<C>(p, next_task, next_tile_sb);
+      if constexpr (wg_scale_buffers<C>()) load_tile_sb_wg<C>(p, next_task, next_tile_sb);
       else load_tile_sb<C>(p, next_task, next_tile_sb);
     }
     store_finished_tile<C>(tmap_d, p, smem, sched, t, row0 + thread_row, sum, split_k_phase,
@@ -373,7 +371,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     GEMMTUNE_TP_PART(kTpEpiIssue);
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
-      if constexpr (wg_epilogue<C>()) store_tile_sb_wg<C>(smem, sb_buf, next_tile_sb);
+      if constexpr (wg_scale_buffers<C>()) store_tile_sb_wg<C>(smem, sb_buf, next_tile_sb);
       else store_tile_sb<C>(smem, sb_buf, next_tile_sb);
     }
     tp.lap(kTpEpilogue);

@@ -35,12 +35,19 @@ __device__ __forceinline__ int d_tile_offset(int row, int col) {
 /// 1.010), 5 dense M = 4096 rows 0.999-1.012 (1.005). NOTE: starting the second warpgroup ~500 ns
 /// later, to make the two epilogues take turns, ran 0.71-0.89x (K = 768 alone 1.014): the
 /// warpgroups share the stage ring, so the leader waits for stages the follower still holds.
-/// Only where a tile has at least 6 K blocks: a warpgroup then cannot run a whole tile ahead of
-/// the other (the members that read the tile's weight scales from the shared buffers have at
-/// most 5 stages, sb_from_tile), so no buffer is rewritten under a reader.
+/// Only where a tile has at least 6 K blocks (the host knows no more of the member than that).
 template <class C>
 __device__ __forceinline__ constexpr bool wg_epilogue() {
   return C::kMathWarpgroups >= 2 && C::kFixedK / 128 >= 6;
+}
+
+/// wg_epilogue with the tile's weight scales (sb_from_tile) loaded by each warpgroup for itself
+/// and published within it: where a tile has at least as many K blocks as the ring has stages,
+/// so that a warpgroup cannot run a whole tile ahead of the other and rewrite a buffer the other
+/// still reads. Elsewhere (e.g. bm128_bn48_s8 at K = 768) both warpgroups load and meet as before.
+template <class C>
+__device__ __forceinline__ constexpr bool wg_scale_buffers() {
+  return wg_epilogue<C>() && C::kFixedK / 128 >= C::kStages;
 }
 
 /// The thread of each math warpgroup that issues (and waits for) its TMA stores: its first.

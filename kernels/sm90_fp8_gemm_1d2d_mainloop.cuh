@@ -130,13 +130,13 @@ __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const 
   }
 }
 
-/// wg_epilogue: SbTile's loads when one warpgroup loads the whole region.
+/// wg_scale_buffers: SbTile's loads when one warpgroup loads the whole region.
 template <class C>
 struct SbTileWg {
   static constexpr int kLoads = C::kSbTileFloats > 0 ? (C::kSbTileFloats + 127) / 128 : 1;
 };
 
-/// wg_epilogue: load_tile_sb for one warpgroup, which loads the whole region itself (each
+/// wg_scale_buffers: load_tile_sb for one warpgroup, which loads the whole region itself (each
 /// warpgroup writes the same values, so neither waits for the other's).
 template <class C>
 __device__ __forceinline__ void load_tile_sb_wg(const GemmtuneGemmParams& p, const TileTask& t,
@@ -148,7 +148,7 @@ __device__ __forceinline__ void load_tile_sb_wg(const GemmtuneGemmParams& p, con
   }
 }
 
-/// wg_epilogue: store_tile_sb for one warpgroup (load_tile_sb_wg).
+/// wg_scale_buffers: store_tile_sb for one warpgroup (load_tile_sb_wg).
 template <class C>
 __device__ __forceinline__ void store_tile_sb_wg(char* smem, int buf,
                                                  const float (&v)[SbTileWg<C>::kLoads]) {
