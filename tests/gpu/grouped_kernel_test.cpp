@@ -77,6 +77,19 @@ TEST(GroupedKernelGpu, ContiguousRaggedAndEmptyGroups) {
                             "bm64_bn128_s6_mc0_sm132_rN8_sk1_k640_gC"}));
 }
 
+// Two math warpgroups compiled for 6 K blocks store their own rows (wg_epilogue) but, with 8
+// stages, share the tile's weight-scale buffers (wg_scale_buffers off); with 4 stages each loads
+// its own.
+TEST(GroupedKernelGpu, PerWarpgroupEpilogueWithSharedOrOwnScaleBuffers) {
+  GT_SKIP_WITHOUT_GPU();
+  const Problem p = Problem::grouped(GroupLayout::kContiguous, 384, 768,
+                                     {0, 1, 130, 257, 64, 300});
+  expect_all_pass(p, build({"bm128_bn48_s8_mc0_sm132_rN8_sk1_k768_gC",
+                            "bm128_bn48_s8_mc0_sm8_rG2_sk1_k768_gC",
+                            "bm128_bn192_s4_mc0_sm132_rN8_sk1_k768_gC",
+                            "bm256_bn128_s3_mcA_sm132_rN8_sk1_k768_gC"}));
+}
+
 TEST(GroupedKernelGpu, ContiguousManyGroupsLongK) {
   GT_SKIP_WITHOUT_GPU();
   std::vector<int64_t> rows;
