@@ -175,19 +175,15 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   // while a thread of the other warpgroup still reads this tile's; the barrier at the top of
   // the next tile publishes them (the epilogues need not synchronise every math thread).
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
+  // Threads that share a tile's weight-scale loads: every math thread, or one warpgroup's.
+  constexpr int kSbThreads = wg_scale_buffers<C>() ? 128 : kMathThreads;
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
     next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb);
-    if constexpr (wg_scale_buffers<C>()) {
-      float first_sb[SbTileWg<C>::kLoads];
-      load_tile_sb_wg<C>(p, next_task, first_sb);
-      store_tile_sb_wg<C>(smem, 0, first_sb);
-    } else {
-      float first_sb[SbTile<C>::kLoads];
-      load_tile_sb<C>(p, next_task, first_sb);
-      store_tile_sb<C>(smem, 0, first_sb);
-    }
+    float first_sb[SbTile<C, kSbThreads>::kLoads];
+    load_tile_sb<C, kSbThreads>(p, next_task, first_sb);
+    store_tile_sb<C, kSbThreads>(smem, 0, first_sb);
   }
   for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
     const TileTask t = sb_from_tile<C>()
@@ -359,20 +355,17 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     // sb_from_tile: the next tile's weight scales, loaded now so that the epilogue hides the
     // loads' latency, stored after it.
     const bool has_next = unit + num_clusters < sched.num_units;
-    constexpr int kSbLoads = wg_scale_buffers<C>() ? SbTileWg<C>::kLoads : SbTile<C>::kLoads;
-    float next_tile_sb[kSbLoads];
+    float next_tile_sb[SbTile<C, kSbThreads>::kLoads];
     if (sb_from_tile<C>() && has_next) {
       next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb);
-      if constexpr (wg_scale_buffers<C>()) load_tile_sb_wg<C>(p, next_task, next_tile_sb);
-      else load_tile_sb<C>(p, next_task, next_tile_sb);
+      load_tile_sb<C, kSbThreads>(p, next_task, next_tile_sb);
     }
     store_finished_tile<C>(tmap_d, p, smem, sched, t, row0 + thread_row, sum, split_k_phase,
                            cluster_waited);
     GEMMTUNE_TP_PART(kTpEpiIssue);
     if (sb_from_tile<C>() && has_next) {
       sb_buf ^= 1;
-      if constexpr (wg_scale_buffers<C>()) store_tile_sb_wg<C>(smem, sb_buf, next_tile_sb);
-      else store_tile_sb<C>(smem, sb_buf, next_tile_sb);
+      store_tile_sb<C, kSbThreads>(smem, sb_buf, next_tile_sb);
     }
     tp.lap(kTpEpilogue);
   }

@@ -97,15 +97,21 @@ __device__ __forceinline__ constexpr bool sb_from_tile() {
   return C::kSbPerTile;
 }
 
-/// sb_from_tile: global loads per math thread for one tile's weight scales.
-template <class C>
+/// sb_from_tile: global loads per thread for one tile's weight scales when `kThreads` threads
+/// share them: every math thread, or one warpgroup (wg_scale_buffers: each loads the whole region).
+template <class C, int kThreads = 128 * C::kMathWarpgroups>
 struct SbTile {
   static_assert(!C::kSbPerTile || !C::kTileInOneScaleBlock, "a per-tile region holds two rows");
   static constexpr int kMathThreads = 128 * C::kMathWarpgroups;
   // At least 1 each, so that configs without the region still compile the (unused) code.
   static constexpr int kPerRow = C::kSbTileFloats > 0 ? C::kSbTileFloats / 2 : 1;
   static constexpr int kLoads =
-      C::kSbTileFloats > 0 ? (C::kSbTileFloats + kMathThreads - 1) / kMathThreads : 1;
+      C::kSbTileFloats > 0 ? (C::kSbTileFloats + kThreads - 1) / kThreads : 1;
+  /// This thread's first float of the region.
+  __device__ __forceinline__ static int first() {
+    return kThreads == kMathThreads ? static_cast<int>(threadIdx.x) - 128
+                                    : static_cast<int>(threadIdx.x % kThreads);
+  }
 };
 
 /// sb_from_tile: where float `i` of tile `t`'s weight-scale region comes from (its split's K
@@ -118,57 +124,30 @@ __device__ __forceinline__ const float* tile_sb_source(const GemmtuneGemmParams&
   return p.sb + static_cast<long long>(sb_row) * p.sb_ld + t.kb_begin + i % S::kPerRow;
 }
 
-/// sb_from_tile: this thread's share of tile `t`'s weight scales, read from global memory into `v`.
-template <class C>
+/// sb_from_tile: this thread's share of tile `t`'s weight scales, read from global memory into `v`
+/// (`kThreads` as SbTile's).
+template <class C, int kThreads = 128 * C::kMathWarpgroups>
 __device__ __forceinline__ void load_tile_sb(const GemmtuneGemmParams& p, const TileTask& t,
-                                             float (&v)[SbTile<C>::kLoads]) {
-  using S = SbTile<C>;
+                                             float (&v)[SbTile<C, kThreads>::kLoads]) {
+  using S = SbTile<C, kThreads>;
 #pragma unroll
   for (int j = 0; j < S::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
+    const int i = S::first() + j * kThreads;
     v[j] = i < C::kSbTileFloats ? __ldg(tile_sb_source<C>(p, t, i)) : 0.f;
   }
 }
 
-/// wg_scale_buffers: SbTile's loads when one warpgroup loads the whole region.
-template <class C>
-struct SbTileWg {
-  static constexpr int kLoads = C::kSbTileFloats > 0 ? (C::kSbTileFloats + 127) / 128 : 1;
-};
-
-/// wg_scale_buffers: load_tile_sb for one warpgroup, which loads the whole region itself (each
-/// warpgroup writes the same values, so neither waits for the other's).
-template <class C>
-__device__ __forceinline__ void load_tile_sb_wg(const GemmtuneGemmParams& p, const TileTask& t,
-                                                float (&v)[SbTileWg<C>::kLoads]) {
-#pragma unroll
-  for (int j = 0; j < SbTileWg<C>::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x % 128) + j * 128;
-    v[j] = i < C::kSbTileFloats ? __ldg(tile_sb_source<C>(p, t, i)) : 0.f;
-  }
-}
-
-/// wg_scale_buffers: store_tile_sb for one warpgroup (load_tile_sb_wg).
-template <class C>
-__device__ __forceinline__ void store_tile_sb_wg(char* smem, int buf,
-                                                 const float (&v)[SbTileWg<C>::kLoads]) {
-  float* region = reinterpret_cast<float*>(smem + C::kSbTileOffset) + buf * C::kSbTileFloats;
-#pragma unroll
-  for (int j = 0; j < SbTileWg<C>::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x % 128) + j * 128;
-    if (i < C::kSbTileFloats) region[i] = v[j];
-  }
-}
-
-/// sb_from_tile: stores `v` (load_tile_sb) into buffer `buf` of the tile weight-scale region.
-template <class C>
+/// sb_from_tile: stores `v` (load_tile_sb) into buffer `buf` of the tile weight-scale region. With
+/// one warpgroup's threads (wg_scale_buffers) each warpgroup writes the same values, so neither
+/// waits for the other's.
+template <class C, int kThreads = 128 * C::kMathWarpgroups>
 __device__ __forceinline__ void store_tile_sb(char* smem, int buf,
-                                              const float (&v)[SbTile<C>::kLoads]) {
-  using S = SbTile<C>;
+                                              const float (&v)[SbTile<C, kThreads>::kLoads]) {
+  using S = SbTile<C, kThreads>;
   float* region = reinterpret_cast<float*>(smem + C::kSbTileOffset) + buf * C::kSbTileFloats;
 #pragma unroll
   for (int j = 0; j < S::kLoads; ++j) {
-    const int i = static_cast<int>(threadIdx.x) - 128 + j * S::kMathThreads;
+    const int i = S::first() + j * kThreads;
     if (i < C::kSbTileFloats) region[i] = v[j];
   }
 }
