@@ -15,7 +15,8 @@
 #   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
 #   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
 #   gemmtune run idles this long after each sample; default 0), GEMMTUNE_DG_SCALES (preconverted,
-#   the default, or tests: as scripts/device_vs_deepgemm.sh says).
+#   the default, or tests: as scripts/device_vs_deepgemm.sh says), GEMMTUNE_STREAM_FLOOR=1 (each
+#   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
@@ -49,6 +50,7 @@ read -ra gemmtune_tables <<< "${GEMMTUNE_TABLE:-}"
 for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
 # shellcheck disable=SC2206
 [[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
+[[ ${GEMMTUNE_STREAM_FLOOR:-0} == 1 ]] && table_args+=(--stream-floor)
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
   /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" \
   --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" \

@@ -11,7 +11,11 @@ so one pass decides them by chance; the joined table is the evidence.
 
   usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
 Rows missing from a pass (a deadline) are joined over the passes that have them; a row without a
-gemmtune time in any pass is listed and left out of the geomeans.
+gemmtune time in any pass is listed and left out of the geomeans. The geomeans are also given per
+layout and band of rows a group (mean rows per group <= 128, <= 1024, above). Rows whose passes
+measured the stream floor (floor_us, GEMMTUNE_STREAM_FLOOR=1) get both sides' time over it, and
+each layout the bound that floor puts on the ratio: a kernel at the floor on every row would be
+DeepGEMM's geomean over the floor faster than DeepGEMM, and no faster.
 """
 import argparse
 import json
@@ -45,7 +49,8 @@ def join(passes):
                 order.append(k)
                 by_key[k] = {"label": r.get("label"), "layout": r["layout"], "n": r["n"],
                              "k": r["k"], "ms": r["ms"], "gt_us_passes": [], "gt_configs": [],
-                             "dg_us_passes": [], "pass_ratios": [], "lt_graph_us_passes": []}
+                             "dg_us_passes": [], "pass_ratios": [], "lt_graph_us_passes": [],
+                             "floor_us_passes": []}
             j = by_key[k]
             if r.get("gt_us"):
                 j["gt_us_passes"].append(r["gt_us"])
@@ -55,6 +60,8 @@ def join(passes):
                 j["pass_ratios"].append(r["dg_over_gt"])
             if r.get("cublaslt_per_group_graph_us"):
                 j["lt_graph_us_passes"].append(r["cublaslt_per_group_graph_us"])
+            if r.get("floor_us"):
+                j["floor_us_passes"].append(r["floor_us"])
     joined = []
     for k in order:
         j = by_key[k]
@@ -67,6 +74,10 @@ def join(passes):
             # CUDA graph, in the passes that timed it.
             j["lt_graph_us"] = statistics.median(j["lt_graph_us_passes"])
             j["lt_over_gt"] = j["lt_graph_us"] / j["gt_us"]
+        if "dg_over_gt" in j and j["floor_us_passes"]:
+            j["floor_us"] = statistics.median(j["floor_us_passes"])
+            j["gt_over_floor"] = j["gt_us"] / j["floor_us"]
+            j["dg_over_floor"] = j["dg_us"] / j["floor_us"]
         joined.append(j)
     return joined
 
@@ -77,6 +88,24 @@ def summary(rows, label):
         return f"- {label}: no rows with both sides timed"
     return (f"- {label}: geomean **{geomean(ratios):.3f}** over {len(ratios)}, min {min(ratios):.3f}, "
             f">= 1.00: {sum(x >= 1 for x in ratios)}, < 0.95: {sum(x < 0.95 for x in ratios)}")
+
+
+def rows_band(r):
+    """The band of mean rows a group the geomeans are split by (the MoE regimes: ~64 rows a group
+    streams the weights, ~256 is neither memory- nor power-bound, thousands run at the power cap)."""
+    mean = sum(r["ms"]) / len(r["ms"])
+    return "<= 128" if mean <= 128 else "<= 1024" if mean <= 1024 else "> 1024"
+
+
+def floor_bound(rows, label):
+    """Both sides over the stream floor, and the ratio a kernel at the floor would reach."""
+    floored = [r for r in rows if "gt_over_floor" in r]
+    if not floored:
+        return None
+    return (f"- {label}, stream floor ({len(floored)} rows): gemmtune at "
+            f"{geomean([r['gt_over_floor'] for r in floored]):.3f}x its floor, DeepGEMM at "
+            f"{geomean([r['dg_over_floor'] for r in floored]):.3f}x: a kernel at the floor on every "
+            f"row would be **{geomean([r['dg_over_floor'] for r in floored]):.3f}**x DeepGEMM at most")
 
 
 def main():
@@ -110,13 +139,26 @@ def main():
               f"min {min(paired):.3f}, < 0.95: {sum(x < 0.95 for x in paired)}")
     for layout in sorted({r["layout"] for r in rows}):
         print(summary([r for r in rows if r["layout"] == layout], f"joined, {layout}"))
+        for band in ("<= 128", "<= 1024", "> 1024"):
+            in_band = [r for r in rows if r["layout"] == layout and rows_band(r) == band]
+            if in_band:
+                print(summary(in_band, f"joined, {layout}, {band} rows a group"))
+    for layout in sorted({r["layout"] for r in rows}):
+        for band in (None, "<= 128", "<= 1024", "> 1024"):
+            line = floor_bound([r for r in rows if r["layout"] == layout
+                                and (band is None or rows_band(r) == band)],
+                               f"{layout}" + (f", {band} rows a group" if band else ""))
+            if line:
+                print(line)
     lt = [r["lt_over_gt"] for r in rows if "lt_over_gt" in r]
     if lt:
         print(f"- per-group cuBLASLt (one GEMM a group, replayed from a CUDA graph) / gemmtune: geomean "
               f"**{geomean(lt):.3f}** over {len(lt)}, min {min(lt):.3f}")
+    floors = any("gt_over_floor" in r for r in rows)
     print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes "
-          "| cuBLASLt µs | cuBLASLt ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| cuBLASLt µs | cuBLASLt ratio |" + (" floor µs | gemmtune / floor | DeepGEMM / floor |"
+                                                if floors else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if floors else ""))
     for r in rows:
         configs = sorted(set(c for c in r["gt_configs"] if c))
         ratio = f'**{r["dg_over_gt"]:.3f}**' if "dg_over_gt" in r else "n/a"
@@ -124,7 +166,9 @@ def main():
         print(f'| {r["label"]} | {r["layout"]} | {len(r["ms"])} | {r["n"]} x {r["k"]} | {sum(r["ms"])} | '
               f'{r.get("gt_us", float("nan")):.1f} | {" / ".join(configs)} | '
               f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
-              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | {lt} |')
+              f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | {lt} |' +
+              ((f' {r["floor_us"]:.1f} | {r["gt_over_floor"]:.2f} | {r["dg_over_floor"]:.2f} |'
+                if "gt_over_floor" in r else " - | - | - |") if floors else ""))
     if args.json:
         try:
             write_text_atomic(args.json, "".join(json.dumps(r) + "\n" for r in rows))

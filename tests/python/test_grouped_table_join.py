@@ -1,6 +1,6 @@
 """scripts/grouped_table_join.py: passes joined into one table headed with what DeepGEMM was given
-(untagged rows: its tests' scales), passes timed two ways refused, and a row without cuBLASLt
-printed whole.
+(untagged rows: its tests' scales), passes timed two ways refused, a row without cuBLASLt
+printed whole, geomeans per band of rows a group, and the bound the stream floor puts on the ratio.
 Run: python3 -m unittest discover -s tests/python
 """
 import json
@@ -15,9 +15,9 @@ SCRIPT = os.path.join(ROOT, "scripts", "grouped_table_join.py")
 
 
 def row(gt_us, dg_us, **more):
-    return dict(label="r1", layout="contiguous", n=4096, k=7168, ms=[100, 200], gt_us=gt_us,
-                gt_config="bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", dg_us_passes=[dg_us, dg_us],
-                dg_over_gt=dg_us / gt_us, **more)
+    return {**dict(label="r1", layout="contiguous", n=4096, k=7168, ms=[100, 200], gt_us=gt_us,
+                   gt_config="bm128_bn192_s4_mc0_sm132_rN8_sk1_gC", dg_us_passes=[dg_us, dg_us],
+                   dg_over_gt=dg_us / gt_us), **more}
 
 
 class GroupedTableJoinTest(unittest.TestCase):
@@ -54,6 +54,29 @@ class GroupedTableJoinTest(unittest.TestCase):
         p = self.run_join([row(100.0, 110.0, dg_scales="preconverted")], [row(100.0, 110.0)])
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("gave DeepGEMM its scales in different ways (preconverted, tests", p.stderr)
+
+    def test_geomeans_per_band_of_rows_a_group(self):
+        small = row(100.0, 120.0, dg_scales="preconverted", ms=[60, 70])
+        mid = row(100.0, 90.0, dg_scales="preconverted", ms=[250, 260], label="r2")
+        p = self.run_join([small, mid])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("- joined, contiguous, <= 128 rows a group: geomean **1.200** over 1", p.stdout)
+        self.assertIn("- joined, contiguous, <= 1024 rows a group: geomean **0.900** over 1", p.stdout)
+        self.assertNotIn("> 1024 rows a group", p.stdout)
+        self.assertNotIn("stream floor", p.stdout)  # no pass measured one
+
+    def test_stream_floor_bounds_the_ratio(self):
+        # DeepGEMM at 1.2x and 1.1x its floors: a kernel at the floor would be sqrt(1.32) ahead.
+        a = row(100.0, 120.0, dg_scales="preconverted", ms=[60, 70], floor_us=100.0)
+        b = row(50.0, 55.0, dg_scales="preconverted", ms=[60, 64], label="r2", floor_us=50.0)
+        p = self.run_join([a, b], [dict(b, floor_us=None)])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("- contiguous, stream floor (2 rows): gemmtune at 1.000x its floor, DeepGEMM "
+                      "at 1.149x: a kernel at the floor on every row would be **1.149**x DeepGEMM "
+                      "at most", p.stdout)
+        self.assertIn("| floor µs | gemmtune / floor | DeepGEMM / floor |", p.stdout)
+        self.assertIn("| 100.0 | 1.00 | 1.20 |", p.stdout)
+        self.assertIn("| 50.0 | 1.00 | 1.10 |", p.stdout)  # the pass without a floor left out
 
     def test_json_is_written_whole_and_never_through_a_link(self):
         def link(d):
