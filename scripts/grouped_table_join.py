@@ -122,7 +122,7 @@ def main():
                          f"different ways ({', '.join(sorted(given))}, the rows' dg_scales); "
                          f"join passes of one kind")
     rows = join(passes)
-    print(f"# Grouped table beside DeepGEMM, {len(passes)} passes joined\n")
+    print(f"# Grouped table beside DeepGEMM, {len(passes)} pass{'es' if len(passes) > 1 else ''} joined\n")
     print("gemmtune: each row's median over its passes; DeepGEMM: the median of all its passes "
           "(two per pass). Ratio = DeepGEMM time / gemmtune time. DeepGEMM was given "
           f"{described(next(iter(given), 'tests'))}.\n")
