@@ -396,6 +396,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // NOTE: the host never launches a member on another K (legality rule fixed_k, can_run); a
   // kernel launched by other means stops here rather than compute a wrong K.
   if (C::kFixedK != 0 && p.k != C::kFixedK) __trap();
+  tp_note_prologue(kTpEntry);
   u64* full = reinterpret_cast<u64*>(smem + C::kFullBarrierOffset);
   u64* empty = reinterpret_cast<u64*>(smem + C::kEmptyBarrierOffset);
   if (threadIdx.x == 0) {
@@ -437,6 +438,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   // NOTE: grouped layouts synchronise the CTA inside (every thread takes part), then warp 0
   // scans; the barrier below publishes the table with the mbarriers.
   if (C::kGroupLayout != 0) build_group_table<C>(p, smem);
+  tp_note_prologue(kTpTable);
   bool cluster_waited = !late_cluster_wait<C>();  // late_cluster_wait: the start barrier's wait
   if (late_cluster_wait<C>()) {
     __syncthreads();  // this CTA's barriers, for its own threads
@@ -446,8 +448,10 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
   } else {
     __syncthreads();
   }
+  tp_note_prologue(kTpPublished);
   // Grouped: every thread, after the group table is published.
   if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
+  tp_note_prologue(kTpOrder);
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();

@@ -24,7 +24,8 @@ using namespace gemmtune_ptx;
 // GEMMTUNE_TILE_PROFILE (a diagnostic): where a math warpgroup's time goes per
 // tile, cheap enough to leave the kernel's speed alone (three clock reads per tile in one
 // thread, sums in shared memory): K loops (waits included), epilogues, the gaps between them,
-// and the SM clock over the launch (cycles / globaltimer ns). Printed per CTA and launch.
+// the SM clock over the launch (cycles / globaltimer ns), and the prologue's marks (entry, group
+// table, published, balanced order: TileProfileMark). Printed per CTA and launch.
 // GEMMTUNE_TILE_PROFILE_EPI (a diagnostic): GEMMTUNE_TILE_PROFILE with the epilogue's parts
 // (TileProfileSlot); it implies GEMMTUNE_TILE_PROFILE.
 #if defined(GEMMTUNE_TILE_PROFILE_EPI) && !defined(GEMMTUNE_TILE_PROFILE)
@@ -56,6 +57,10 @@ enum TileProfileSlot {
   kTpEpiPrep, kTpEpiWaitRead, kTpEpiBar1, kTpEpiStage, kTpEpiBar2, kTpEpiIssue, kTpPartMark,
   kTpBar1Wg1, kTpBar2Wg1, kTpSlots
 };
+/// The prologue's marks (GEMMTUNE_TILE_PROFILE): when this CTA entered the kernel, had its group
+/// table, had it published and had its balanced order; its math warps start after the last
+/// (start_ns). Dense members pass the grouped steps at once.
+enum TileProfileMark { kTpEntry, kTpTable, kTpPublished, kTpOrder, kTpMarks };
 #ifdef GEMMTUNE_TILE_PROFILE
 __device__ __forceinline__ volatile long long* tp_sums() {
   __shared__ long long sums[kTpSlots];
@@ -89,6 +94,11 @@ __device__ __forceinline__ unsigned int tp_wait_for_all_ctas() {
 #ifndef GEMMTUNE_TILE_PROFILE_CTAS
 #define GEMMTUNE_TILE_PROFILE_CTAS 0x7fffffff
 #endif
+/// The prologue's marks (TileProfileMark), globaltimer ns noted by thread 0.
+__device__ __forceinline__ volatile long long* tp_prologue_ns() {
+  __shared__ long long marks[kTpMarks];
+  return marks;
+}
 /// Adds the cycles since the last mark to `slot` and marks now (the first math thread only).
 __device__ __forceinline__ void tp_lap(int slot) {
   if (threadIdx.x != 128) return;
@@ -126,6 +136,13 @@ __device__ __forceinline__ void tp_part(int slot) {
 #define GEMMTUNE_TP_PART(slot) ((void)0)
 #endif
 
+/// GEMMTUNE_TILE_PROFILE: notes prologue mark `mark` (a TileProfileMark) in thread 0; nothing
+/// without it.
+__device__ __forceinline__ void tp_note_prologue(int mark) {
+#ifdef GEMMTUNE_TILE_PROFILE
+  if (threadIdx.x == 0) tp_prologue_ns()[mark] = globaltimer_ns();
+#endif
+}
 /// GEMMTUNE_WAIT_PROFILE in a math thread: its waits for full stages and the release clocks the
 /// producer reads; without the define an empty object whose calls compile to the bare wait.
 struct MathWaitProfile {
@@ -208,10 +225,12 @@ struct MathTileProfile {
       if (tp_wait_for_all_ctas() % GEMMTUNE_TILE_PROFILE_EVERY == 0 &&
           static_cast<int>(blockIdx.x) < GEMMTUNE_TILE_PROFILE_CTAS) {
         printf("TP cta %d rank %u tiles %lld blocks %lld loop %lld epi %lld gap %lld total %lld "
-               "start_ns %lld end_ns %lld maxloop %lld maxat %lld\n",
+               "start_ns %lld end_ns %lld maxloop %lld maxat %lld entry_ns %lld table_ns %lld "
+               "published_ns %lld order_ns %lld\n",
                blockIdx.x, rank, sums[kTpTiles], sums[kTpBlocks], sums[kTpLoop],
                sums[kTpEpilogue], sums[kTpGap], cycles, first_ns, end_ns, sums[kTpMaxLoop],
-               sums[kTpMaxAt]);
+               sums[kTpMaxAt], tp_prologue_ns()[kTpEntry], tp_prologue_ns()[kTpTable],
+               tp_prologue_ns()[kTpPublished], tp_prologue_ns()[kTpOrder]);
 #ifdef GEMMTUNE_TILE_PROFILE_EPI
         printf("TPE cta %d prep %lld wread %lld bar1 %lld stage %lld bar2 %lld issue %lld "
                "bar1_wg1 %lld bar2_wg1 %lld\n",

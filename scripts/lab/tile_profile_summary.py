@@ -5,8 +5,12 @@ GEMMTUNE_PROFILE_HOOK=TILE): one line per row, medians over the row's launches.
 usage: scripts/lab/tile_profile_summary.py TILE_PROFILE_TXT
 
 Input: "== M N K CONFIG" headers, then per launch one line per CTA
-("TP cta C rank R tiles T blocks B loop L epi E gap G total S start_ns A end_ns Z", cycles of
-the first math warpgroup's first thread) and a "RUN median_us clock_mhz disposition" line.
+("TP cta C rank R tiles T blocks B loop L epi E gap G total S start_ns A end_ns Z ...
+entry_ns N table_ns T published_ns P order_ns O", cycles of the first math warpgroup's first
+thread) and a "RUN median_us clock_mhz disposition" line. The prologue's marks give the median
+CTA's time from its entry to its math warps' start, split into the group table, its
+publication, the balanced order and the rest, and the launch's first entry to its first math
+start.
 Per launch: K-loop cycles per K block (waits included), epilogue and gap cycles per tile (median
 over CTAs, and by cluster rank where there are two), the SM clock (a CTA's cycles over its
 globaltimer span), the spread of the CTAs' starts and ends, and the launch's span.
@@ -51,6 +55,16 @@ def launch_stats(ctas):
         "start_spread_us": (max(c["start_ns"] for c in ctas) - min(c["start_ns"] for c in ctas)) / 1e3,
         "end_spread_us": (max(c["end_ns"] for c in ctas) - min(c["end_ns"] for c in ctas)) / 1e3,
         "span_us": (max(c["end_ns"] for c in ctas) - min(c["start_ns"] for c in ctas)) / 1e3,
+        "prologue_us": (st.median(c["start_ns"] - c["entry_ns"] for c in ctas) / 1e3
+                        if all("entry_ns" in c for c in ctas) else float("nan")),
+        "first_start_us": ((min(c["start_ns"] for c in ctas) - min(c["entry_ns"] for c in ctas)) / 1e3
+                           if all("entry_ns" in c for c in ctas) else float("nan")),
+        # The prologue's steps, median over CTAs (us): to the group table, its publication, the
+        # balanced order, and from there to the math warps' start.
+        "steps_us": ([st.median(c[b] - c[a] for c in ctas) / 1e3 for a, b in
+                      (("entry_ns", "table_ns"), ("table_ns", "published_ns"),
+                       ("published_ns", "order_ns"), ("order_ns", "start_ns"))]
+                     if all("order_ns" in c for c in ctas) else None),
         "rank_loop_per_kb": {r: st.median(v) for r, v in per_rank.items()},
         "epi_parts": {k[4:]: st.median(c[k] / c["tiles"] for c in busy if k in c)
                       for k in (busy[0] if busy else {}) if k.startswith("epi_")},
@@ -83,7 +97,11 @@ def main(path):
             print(f"{row} | no TP lines | run {run.get(row, '?')}")
             continue
         med = {k: st.median(s[k] for s in stats) for k in stats[0]
-               if k not in ("rank_loop_per_kb", "epi_parts")}
+               if k not in ("rank_loop_per_kb", "epi_parts", "steps_us")}
+        steps = ([st.median(s["steps_us"][i] for s in stats) for i in range(4)]
+                 if stats[0]["steps_us"] else None)
+        steps_text = (f" (table {steps[0]:.2f}, published {steps[1]:.2f}, order {steps[2]:.2f}, "
+                      f"to the math start {steps[3]:.2f})" if steps else "")
         ranks = collections.defaultdict(list)
         for s in stats:
             for r, v in s["rank_loop_per_kb"].items():
@@ -100,6 +118,8 @@ def main(path):
               f"epilogue {med['epi_per_tile']:.0f} cyc/tile | gap {med['gap_per_tile']:.0f} cyc/tile | "
               f"clock {med['mhz']:.0f} MHz | span {med['span_us']:.1f} us, starts within "
               f"{med['start_spread_us']:.1f} us, ends within {med['end_spread_us']:.1f} us | "
+              f"prologue {med['prologue_us']:.2f} us a CTA{steps_text}, first math start "
+              f"{med['first_start_us']:.2f} us after the first entry | "
               f"slowest: {slow_text}")
         if stats[0]["epi_parts"]:
             parts = {k: st.median(s["epi_parts"][k] for s in stats) for k in stats[0]["epi_parts"]}
