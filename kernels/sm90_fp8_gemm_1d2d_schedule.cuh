@@ -319,7 +319,14 @@ __device__ __forceinline__ int dense_last_tile_row0(int m) {
 /// as many units, and where no group ends in a cheap m-block.
 template <class C>
 __device__ __forceinline__ constexpr bool balances_cheap_units() {
-  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 && C::kSplitK == 1;
+  // NOTE: the order costs each launch ~3 us before the first tile (tile profile: 2.9-3.0 us of
+  // a 3.5-4.0 us prologue), which only a long tile's balance repays. Members compiled for fewer
+  // than 32 K blocks ran 0.1-5.7% faster without it on all 16 such contiguous rows measured (K
+  // 768-2048); at 32-56 K blocks it was worth up to 2.5% on three of six (K 4096-7168). Members
+  // for any K keep it (not measured without it).
+  constexpr int kMinFixedKBlocks = 32;
+  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 &&
+         C::kSplitK == 1 && (C::kFixedK == 0 || C::kFixedK / 128 >= kMinFixedKBlocks);
 }
 
 /// Clusters that take the schedule's units round-robin (the stride of the walkers' unit loops).
