@@ -316,12 +316,13 @@ __device__ __forceinline__ int dense_last_tile_row0(int m) {
 /// table built here or in the producer warpgroup's idle warps while the first wave ran.
 /// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
 /// group table past the last group. Off where it does not fit there, where every cluster runs
-/// as many units, and where no group ends in a cheap m-block.
+/// as many units, where no group ends in a cheap m-block, and in members compiled for fewer than
+/// 32 K blocks (below).
 template <class C>
 __device__ __forceinline__ constexpr bool balances_cheap_units() {
   // NOTE: the order costs each launch ~3 us before the first tile (tile profile: 2.9-3.0 us of
   // a 3.5-4.0 us prologue), which only a long tile's balance repays. Members compiled for fewer
-  // than 32 K blocks ran 0.1-5.7% faster without it on all 16 such contiguous rows measured (K
+  // than 32 K blocks ran 0.5-5.7% faster without it on all 16 such contiguous rows measured (K
   // 768-2048); at 32-56 K blocks it was worth up to 2.5% on three of six (K 4096-7168). Members
   // for any K keep it (not measured without it).
   constexpr int kMinFixedKBlocks = 32;
