@@ -90,11 +90,15 @@ def summary(rows, label):
             f">= 1.00: {sum(x >= 1 for x in ratios)}, < 0.95: {sum(x < 0.95 for x in ratios)}")
 
 
+# The bands of mean rows a group the geomeans are split by (the MoE regimes: ~64 rows a group
+# streams the weights, ~256 is neither memory- nor power-bound, thousands run at the power cap).
+BANDS = ("<= 128", "<= 1024", "> 1024")
+
+
 def rows_band(r):
-    """The band of mean rows a group the geomeans are split by (the MoE regimes: ~64 rows a group
-    streams the weights, ~256 is neither memory- nor power-bound, thousands run at the power cap)."""
+    """The row's band (BANDS)."""
     mean = sum(r["ms"]) / len(r["ms"])
-    return "<= 128" if mean <= 128 else "<= 1024" if mean <= 1024 else "> 1024"
+    return BANDS[0] if mean <= 128 else BANDS[1] if mean <= 1024 else BANDS[2]
 
 
 def floor_bound(rows, label):
@@ -102,10 +106,11 @@ def floor_bound(rows, label):
     floored = [r for r in rows if "gt_over_floor" in r]
     if not floored:
         return None
+    dg_over_floor = geomean([r["dg_over_floor"] for r in floored])
     return (f"- {label}, stream floor ({len(floored)} rows): gemmtune at "
             f"{geomean([r['gt_over_floor'] for r in floored]):.3f}x its floor, DeepGEMM at "
-            f"{geomean([r['dg_over_floor'] for r in floored]):.3f}x: a kernel at the floor on every "
-            f"row would be **{geomean([r['dg_over_floor'] for r in floored]):.3f}**x DeepGEMM at most")
+            f"{dg_over_floor:.3f}x: a kernel at the floor on every row would be "
+            f"**{dg_over_floor:.3f}**x DeepGEMM at most")
 
 
 def main():
@@ -139,12 +144,12 @@ def main():
               f"min {min(paired):.3f}, < 0.95: {sum(x < 0.95 for x in paired)}")
     for layout in sorted({r["layout"] for r in rows}):
         print(summary([r for r in rows if r["layout"] == layout], f"joined, {layout}"))
-        for band in ("<= 128", "<= 1024", "> 1024"):
+        for band in BANDS:
             in_band = [r for r in rows if r["layout"] == layout and rows_band(r) == band]
             if in_band:
                 print(summary(in_band, f"joined, {layout}, {band} rows a group"))
     for layout in sorted({r["layout"] for r in rows}):
-        for band in (None, "<= 128", "<= 1024", "> 1024"):
+        for band in (None, *BANDS):
             line = floor_bound([r for r in rows if r["layout"] == layout
                                 and (band is None or rows_band(r) == band)],
                                f"{layout}" + (f", {band} rows a group" if band else ""))
