@@ -413,6 +413,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset), 1);
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset) + 1, 1);
     }
+    if (balances_cheap_units<C>()) mbarrier_init(order_barrier<C>(smem), 1);
     fence_barrier_init();
   }
   // Programmatic dependent launch (kernels/README.md "Overlapped launches"): launched with the
@@ -449,9 +450,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     __syncthreads();
   }
   tp_note_prologue(kTpPublished);
-  // Grouped: every thread, after the group table is published.
-  if (C::kGroupLayout != 0) build_balanced_order<C>(p, smem);
-  tp_note_prologue(kTpOrder);
+  if (!balances_cheap_units<C>()) tp_note_prologue(kTpOrder);  // else its builder's, when built
 
   if (threadIdx.x < 128) {
     if (C::kMathWarpgroups == 2) setmaxnreg_dec<40>();
@@ -461,6 +460,12 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
     }
     if (has_scale_producer<C>() && threadIdx.x == 32) {
       scale_producer<C>(tmap_sb, tmap_sa, p, smem, full, empty);
+    }
+    if (balances_cheap_units<C>() && threadIdx.x / 32 == kOrderBuilderWarp) {
+      build_balanced_order<C>(p, smem, static_cast<int>(threadIdx.x % 32));
+      __syncwarp();
+      if (threadIdx.x % 32 == 0) mbarrier_arrive(order_barrier<C>(smem));
+      tp_note_order_built(threadIdx.x % 32 == 0);
     }
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();

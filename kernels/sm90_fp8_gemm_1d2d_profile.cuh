@@ -143,6 +143,13 @@ __device__ __forceinline__ void tp_note_prologue(int mark) {
   if (threadIdx.x == 0) tp_prologue_ns()[mark] = globaltimer_ns();
 #endif
 }
+/// GEMMTUNE_TILE_PROFILE: notes the order mark where a warp builds the balanced order after the
+/// roles split (its lane 0 passes `noting`); nothing without it.
+__device__ __forceinline__ void tp_note_order_built(bool noting) {
+#ifdef GEMMTUNE_TILE_PROFILE
+  if (noting) tp_prologue_ns()[kTpOrder] = globaltimer_ns();
+#endif
+}
 /// GEMMTUNE_WAIT_PROFILE in a math thread: its waits for full stages and the release clocks the
 /// producer reads; without the define an empty object whose calls compile to the bare wait.
 struct MathWaitProfile {

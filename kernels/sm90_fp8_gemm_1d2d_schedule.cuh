@@ -306,25 +306,28 @@ __device__ __forceinline__ int dense_last_tile_row0(int m) {
 /// run together, so L2 reuse is as before) but deals them out again: the wave's cheap units go
 /// first to those L clusters, in turn, and any beyond them round the other clusters, in turn;
 /// whole units fill the rest, each in raster order.
-/// Measured against raster order: gate+up g8 3.1-3.4% faster, down g32
-/// +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (any builder code before
-/// the roles split, even a bare __syncthreads, moves bm128_bn192 mc0's K loop: 3 UMOV and 3 NOP
-/// more per 4 K blocks, SASS bisected). Only at block_m 128: a cheap block_m
+/// Measured against raster order (built then before the roles split): gate+up g8 3.1-3.4%
+/// faster, down g32 +0.3%, gate+up g32 level; rows with no cheap units 0.3-0.8% slower (any
+/// builder code before the roles split, even a bare __syncthreads, moves bm128_bn192 mc0's K
+/// loop: 3 UMOV and 3 NOP more per 4 K blocks, SASS bisected). Only at block_m 128: a cheap block_m
 /// 256 tile (128 rows or fewer) costs ~0.89 of a whole one (0059), and the rows there gained
 /// nothing. Masked groups are left as they are: dealt the same way they
 /// were 0.5-3% slower on 8 of the 10 masked rows with two math warpgroups, +3% on one, with the
 /// table built here or in the producer warpgroup's idle warps while the first wave ran.
-/// The table is built once per CTA before the roles split (BalancedOrder), in the part of the
-/// group table past the last group. Off where it does not fit there, where every cluster runs
-/// as many units, where no group ends in a cheap m-block, and in members compiled for fewer than
-/// 32 K blocks (below).
+/// The table (BalancedOrder, in the part of the group table past the last group) is built once
+/// per CTA by an idle warp of the producer warpgroup while the first wave runs in raster order;
+/// the walkers wait for it from their second unit on (balanced_unit). Off where it does not fit
+/// there, where every cluster runs as many units, where no group ends in a cheap m-block, and in
+/// members compiled for fewer than 32 K blocks (below).
 template <class C>
 __device__ __forceinline__ constexpr bool balances_cheap_units() {
-  // NOTE: the order costs each launch ~3 us before the first tile (tile profile: 2.9-3.0 us of
-  // a 3.5-4.0 us prologue), which only a long tile's balance repays. Members compiled for fewer
-  // than 32 K blocks ran 0.5-5.7% faster without it on all 16 such contiguous rows measured (K
-  // 768-2048); at 32-56 K blocks it was worth up to 2.5% on three of six (K 4096-7168). Members
-  // for any K keep it (not measured without it).
+  // NOTE: members compiled for fewer than 32 K blocks run without the order. Built by the whole
+  // CTA before the first tile, it cost each launch ~3 us (tile profile: 2.9-3.0 us of a 3.5-4.0
+  // us prologue), and those members ran 0.5-5.7% faster without it on all 16 contiguous rows
+  // measured (K 768-2048); built in the first wave they still ran 0.1-4.4% slower with it than
+  // without on all 12 measured (the order itself or the walkers' wait for it: not separated).
+  // At 32-56 K blocks it was worth up to 2.5% on three of six rows even before the first tile.
+  // Members for any K keep it (not measured without it).
   constexpr int kMinFixedKBlocks = 32;
   return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 &&
          C::kSplitK == 1 && (C::kFixedK == 0 || C::kFixedK / 128 >= kMinFixedKBlocks);
@@ -334,6 +337,17 @@ __device__ __forceinline__ constexpr bool balances_cheap_units() {
 template <class C>
 __device__ __forceinline__ constexpr int schedule_clusters() {
   return C::kNumSms / (C::kMulticast ? 2 : 1);
+}
+
+/// The producer warpgroup's warp that builds the balanced order (build_balanced_order): neither
+/// the producer's (warp 0) nor the scale producer's (thread 32).
+constexpr int kOrderBuilderWarp = 3;
+
+/// balances_cheap_units: the barrier the builder warp arrives on once the order is written (the
+/// split-K flag slot, which members that balance never use: they have no K split).
+template <class C>
+__device__ __forceinline__ u64* order_barrier(char* smem) {
+  return reinterpret_cast<u64*>(smem + C::kFlagOffset);
 }
 
 /// Where balanced_unit's table lives: ints past the group table's last group. Word 0 is the
@@ -393,15 +407,14 @@ __device__ __forceinline__ int select_unit(const unsigned* bits, int first, int 
   return -1;
 }
 
-/// Builds this CTA's BalancedOrder table (a no-op where balances_cheap_units is false). Every
-/// thread of the CTA calls it after the group table is published; where the order is on, it
-/// synchronises the CTA. Inlined, although its code changes bm128_bn192 mc0's K loop (6 more UMOV
-/// per 4 K blocks, SASS): not inlined, the loop was as before but the kernel ~1% slower on
-/// DeepSeek-V3's down rows, and reading the in-use flag once per walker instead of per tile was
-/// slower too.
+/// Builds this CTA's BalancedOrder table; called by every lane of warp kOrderBuilderWarp (`lane`:
+/// its lane) after the roles split, while the first wave runs, where balances_cheap_units is
+/// true. The caller arrives on order_barrier after it. Why there: built by the whole CTA before
+/// the first tile it cost each launch ~3 us; built here the K-4096-7168 rows ran +0.6% (geomean
+/// of 12, -0.2 to +3.7%), the launches of ~50-200 us gaining most (results/PERF_LOG.md).
 template <class C>
-__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem) {
-  if (!balances_cheap_units<C>()) return;
+__device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p, char* smem,
+                                                     int lane) {
   constexpr int kClusters = schedule_clusters<C>();
   const int* table = group_table<C>(smem);
   const Schedule<C> sched(table[p.num_groups], p.n);
@@ -409,9 +422,8 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   const int long_clusters = sched.num_units % kClusters;  // the clusters with one unit more
   // The table holds kMax + 2 ints: the flag word (area[0]) exists even at kMax groups.
   const int free_ints = kGemmtuneMaxGroups + 1 - p.num_groups;
-  const int tid = threadIdx.x;
-  // Off: every thread writes the flag itself (all the same 0), so that its own walkers read it
-  // with no barrier.
+  const int tid = lane;
+  // Off: every lane writes the flag (all the same 0).
   if (long_clusters == 0 || o.ints() > free_ints) {
     o.area[0] = 0;
     return;
@@ -425,16 +437,16 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     return (end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2 ? table[g + 1] - 1 : -1;
   };
   bool found = false;
-  for (int g = tid; g < p.num_groups; g += blockDim.x) found = found || cheap_last_block(g) >= 0;
-  if (!__syncthreads_or(found)) {
+  for (int g = tid; g < p.num_groups; g += 32) found = found || cheap_last_block(g) >= 0;
+  if (!__any_sync(0xffffffffu, found)) {
     o.area[0] = 0;
     return;
   }
   int* mask = o.cheap_mask();
-  for (int i = tid; i < o.mask_words + o.unit_words; i += blockDim.x) mask[i] = 0;  // and bits
-  __syncthreads();
+  for (int i = tid; i < o.mask_words + o.unit_words; i += 32) mask[i] = 0;  // and bits
+  __syncwarp();
   unsigned* bits = o.unit_bits();
-  for (int g = tid; g < p.num_groups; g += blockDim.x) {
+  for (int g = tid; g < p.num_groups; g += 32) {
     const int b = cheap_last_block(g);
     if (b < 0) continue;
     if (bands_follow_groups<C>()) {
@@ -447,11 +459,11 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
       atomicOr(reinterpret_cast<unsigned*>(&mask[b / 32]), 1u << (b % 32));
     }
   }
-  __syncthreads();
+  __syncwarp();
   // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
   // unit grid marks its units at their places in the raster (Schedule::unit_of).
   if (!bands_follow_groups<C>()) {
-    for (int gm = tid; gm < sched.grid_m; gm += blockDim.x) {
+    for (int gm = tid; gm < sched.grid_m; gm += 32) {
       const bool cheap = C::kMulticast == 2
                              ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
                                                           mask_bit(mask, 2 * gm + 1))
@@ -462,22 +474,22 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
         atomicOr(&bits[u / 32], 1u << (u % 32));
       }
     }
-    __syncthreads();
+    __syncwarp();
   }
   // Per wave, packed: its cheap units (low 16 bits) and those beyond the long clusters' share,
   // which go to the others (high 16 bits; full waves only). 16 bits hold either sum: the table
   // fits beside the groups only for fewer than 16384 units.
   int* through = o.cheap_through();
-  for (int w = tid; w < o.waves; w += blockDim.x) {
+  for (int w = tid; w < o.waves; w += 32) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     int count = 0;
     for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
     const int overflow = end - first == kClusters ? max(count - long_clusters, 0) : 0;
     through[w] = count | overflow << 16;
   }
-  __syncthreads();
+  __syncwarp();
   if (tid < 32) warp_scan_in_place(through, o.waves, tid);
-  __syncthreads();
+  __syncwarp();
   // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
   // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
   // dealt before; the others after them, rotated by the cheap units that went past the long
@@ -485,7 +497,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   // groups) those go round the others too instead of always to the same few.
   const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
   int* unit_of_wave = o.unit_of_wave();
-  for (int w = tid; w < o.waves; w += blockDim.x) {
+  for (int w = tid; w < o.waves; w += 32) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     if (c >= end - first) continue;  // no unit for this cluster in the last wave
     const int packed_before = w > 0 ? through[w - 1] : 0;
@@ -501,14 +513,15 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
   }
   if (tid == 0) o.area[0] = o.waves;
-  __syncthreads();
+  __syncwarp();
 }
 
 /// The schedule position a walker's `unit` (this cluster's unit of wave unit / clusters) runs:
 /// the BalancedOrder table's, or `unit` itself where the order is off.
 template <class C>
 __device__ __forceinline__ int balanced_unit(const GemmtuneGemmParams& p, char* smem, int unit) {
-  if (!balances_cheap_units<C>()) return unit;
+  if (!balances_cheap_units<C>() || unit < schedule_clusters<C>()) return unit;  // the first wave
+  mbarrier_wait(order_barrier<C>(smem), 0);  // completes once, so every later wait returns at once
   const int* area = group_table<C>(smem) + p.num_groups + 1;  // BalancedOrder::area
   return area[0] == 0 ? unit : area[1 + unit / schedule_clusters<C>()];
 }
