@@ -10,6 +10,7 @@
 #pragma once
 
 #include "gemmtune_params.h"
+#include "sm90_fp8_gemm_1d2d_group_search.h"
 #include "sm90_ptx.cuh"
 #include "support_l2_policy.h"
 
@@ -103,19 +104,6 @@ struct Schedule {
 template <class C>
 __device__ __forceinline__ constexpr bool bands_follow_groups() {
   return C::kGroupBands != 0 && C::kGroupLayout == 1 && C::kRasterN && C::kMulticast != 2;
-}
-
-/// The last g in [0, groups) with table[g] * scale <= position: with scale 1 the group of an
-/// m-block, with scale grid_n the group of a unit (bands_follow_groups) without dividing by it.
-/// Empty groups own no m-block.
-__device__ __forceinline__ int group_of_m_block(const int* table, int groups, int position,
-                                                int scale = 1) {
-  int lo = 0, hi = groups;  // table[lo] * scale <= position < table[hi] * scale
-  while (hi - lo > 1) {
-    const int mid = (lo + hi) / 2;
-    if (table[mid] * scale <= position) lo = mid; else hi = mid;
-  }
-  return lo;
 }
 
 /// bands_follow_groups: cell (gm, gn) of unit `t` (no K split) of group g, whose units are
@@ -540,7 +528,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   if (bands_follow_groups<C>()) {
     const int* table = group_table<C>(smem);
     const int cell_unit = upos / C::kSplitK;
-    group = group_of_m_block(table, p.num_groups, cell_unit, sched.grid_n);
+    group = group_of_m_block(table, p.num_groups, cell_unit, sched.m_blocks, sched.grid_n);
     int gm, gn;
     group_band_cell<C>(table, group, sched.grid_n, cell_unit, &gm, &gn);
     if (kFullWarp) {  // read from shared memory: see warp_uniform
@@ -559,7 +547,8 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
     const int* table = group_table<C>(smem);
     const int lo = bands_follow_groups<C>() ? group
-                                            : group_of_m_block(table, p.num_groups, t.work.m_block);
+                                            : group_of_m_block(table, p.num_groups, t.work.m_block,
+                                                               sched.m_blocks);
     int begin, end;
     group_row_range<C>(p, lo, &begin, &end);
     const int block0 = table[lo];
