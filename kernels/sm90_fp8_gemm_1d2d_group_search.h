@@ -27,7 +27,7 @@ namespace sm90_fp8_gemm_1d2d {
 /// that: two shared-memory reads where the guess is right, against log2(groups) dependent reads
 /// for bisecting all groups, which were ~2-6% of a contiguous tile of 6-16 K blocks (the next
 /// tile's decode in the epilogue, tile profile). Measured against bisecting all groups (each
-/// pick alone, validated, 4 rounds): 22 rows of 6-384 experts +1.0% (Qwen3-30B-A3B down g128
+/// pick alone, validated, 4 rounds): 22 rows of 6-384 experts +0.7% (Qwen3-30B-A3B down g128
 /// +3.3%, three more g128-g160 rows +1.4-1.8%), 9 rows of 4-32 experts -0.1% (-0.9 to +0.3%).
 GEMMTUNE_HOST_DEVICE int group_of_m_block(const int* table, int groups, int position, int m_blocks,
                                           int scale = 1) {
