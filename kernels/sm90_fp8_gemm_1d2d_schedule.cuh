@@ -410,7 +410,6 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   const int long_clusters = sched.num_units % kClusters;  // the clusters with one unit more
   // The table holds kMax + 2 ints: the flag word (area[0]) exists even at kMax groups.
   const int free_ints = kGemmtuneMaxGroups + 1 - p.num_groups;
-  const int tid = lane;
   // Off: every lane writes the flag (all the same 0).
   if (long_clusters == 0 || o.ints() > free_ints) {
     o.area[0] = 0;
@@ -425,16 +424,16 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     return (end - begin) - (blocks - 1) * C::kBlockM <= C::kBlockM / 2 ? table[g + 1] - 1 : -1;
   };
   bool found = false;
-  for (int g = tid; g < p.num_groups; g += 32) found = found || cheap_last_block(g) >= 0;
+  for (int g = lane; g < p.num_groups; g += 32) found = found || cheap_last_block(g) >= 0;
   if (!__any_sync(0xffffffffu, found)) {
     o.area[0] = 0;
     return;
   }
   int* mask = o.cheap_mask();
-  for (int i = tid; i < o.mask_words + o.unit_words; i += 32) mask[i] = 0;  // and bits
+  for (int i = lane; i < o.mask_words + o.unit_words; i += 32) mask[i] = 0;  // and bits
   __syncwarp();
   unsigned* bits = o.unit_bits();
-  for (int g = tid; g < p.num_groups; g += 32) {
+  for (int g = lane; g < p.num_groups; g += 32) {
     const int b = cheap_last_block(g);
     if (b < 0) continue;
     if (bands_follow_groups<C>()) {
@@ -451,7 +450,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   // A unit is cheap where its m-block is (both of a multicast B pair's). Each cheap line of the
   // unit grid marks its units at their places in the raster (Schedule::unit_of).
   if (!bands_follow_groups<C>()) {
-    for (int gm = tid; gm < sched.grid_m; gm += 32) {
+    for (int gm = lane; gm < sched.grid_m; gm += 32) {
       const bool cheap = C::kMulticast == 2
                              ? mask_bit(mask, 2 * gm) && (2 * gm + 1 >= sched.m_blocks ||
                                                           mask_bit(mask, 2 * gm + 1))
@@ -468,7 +467,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   // which go to the others (high 16 bits; full waves only). 16 bits hold either sum: the table
   // fits beside the groups only for fewer than 16384 units.
   int* through = o.cheap_through();
-  for (int w = tid; w < o.waves; w += 32) {
+  for (int w = lane; w < o.waves; w += 32) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     int count = 0;
     for (int pos = first; pos < end; pos += 32) count += __popc(unit_window(bits, pos, end));
@@ -476,7 +475,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     through[w] = count | overflow << 16;
   }
   __syncwarp();
-  if (tid < 32) warp_scan_in_place(through, o.waves, tid);
+  if (lane < 32) warp_scan_in_place(through, o.waves, lane);
   __syncwarp();
   // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
   // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
@@ -485,7 +484,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
   // groups) those go round the others too instead of always to the same few.
   const int c = blockIdx.x / (C::kMulticast ? 2 : 1);
   int* unit_of_wave = o.unit_of_wave();
-  for (int w = tid; w < o.waves; w += 32) {
+  for (int w = lane; w < o.waves; w += 32) {
     const int first = w * kClusters, end = min(first + kClusters, sched.num_units);
     if (c >= end - first) continue;  // no unit for this cluster in the last wave
     const int packed_before = w > 0 ? through[w - 1] : 0;
@@ -500,7 +499,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     const bool cheap = rank < k;
     unit_of_wave[w] = select_unit(bits, first, end, cheap, cheap ? rank : rank - k);
   }
-  if (tid == 0) o.area[0] = o.waves;
+  if (lane == 0) o.area[0] = o.waves;
   __syncwarp();
 }
 
