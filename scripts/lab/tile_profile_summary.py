@@ -9,8 +9,9 @@ Input: "== M N K CONFIG" headers, then per launch one line per CTA
 entry_ns N table_ns T published_ns P order_ns O", cycles of the first math warpgroup's first
 thread) and a "RUN median_us clock_mhz disposition" line. The prologue's marks give the median
 CTA's time from its entry to its math warps' start, split into the group table, its
-publication, the balanced order and the rest, and the launch's first entry to its first math
-start.
+publication and the rest, and the launch's first entry to its first math start. Where a member
+builds the balanced order, its builder warp notes order_ns when the order is built, while the
+first tiles run: printed as "order built" after the publication, under the first tile.
 Per launch: K-loop cycles per K block (waits included), epilogue and gap cycles per tile (median
 over CTAs, and by cluster rank where there are two), the SM clock (a CTA's cycles over its
 globaltimer span), the spread of the CTAs' starts and ends, and the launch's span.
@@ -100,8 +101,14 @@ def main(path):
                if k not in ("rank_loop_per_kb", "epi_parts", "steps_us")}
         steps = ([st.median(s["steps_us"][i] for s in stats) for i in range(4)]
                  if stats[0]["steps_us"] else None)
-        steps_text = (f" (table {steps[0]:.2f}, published {steps[1]:.2f}, order {steps[2]:.2f}, "
-                      f"to the math start {steps[3]:.2f})" if steps else "")
+        steps_text = ""
+        if steps and steps[3] >= 0:
+            steps_text = (f" (table {steps[0]:.2f}, published {steps[1]:.2f}, order {steps[2]:.2f},"
+                          f" to the math start {steps[3]:.2f})")
+        elif steps:  # the order's builder warp noted its mark after the math warps started
+            steps_text = (f" (table {steps[0]:.2f}, published {steps[1]:.2f}, to the math start"
+                          f" {steps[2] + steps[3]:.2f}; order built {steps[2]:.2f} after the"
+                          f" publication, under the first tile)")
         ranks = collections.defaultdict(list)
         for s in stats:
             for r, v in s["rank_loop_per_kb"].items():
