@@ -465,7 +465,7 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       build_balanced_order<C>(p, smem, static_cast<int>(threadIdx.x % 32));
       __syncwarp();
       if (threadIdx.x % 32 == 0) mbarrier_arrive(order_barrier<C>(smem));
-      tp_note_order_built(threadIdx.x % 32 == 0);
+      tp_note_prologue(kTpOrder, threadIdx.x % 32 == 0);
     }
   } else {
     if (C::kMathWarpgroups == 2) setmaxnreg_inc<232>();

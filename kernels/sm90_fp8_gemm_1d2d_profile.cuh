@@ -136,18 +136,11 @@ __device__ __forceinline__ void tp_part(int slot) {
 #define GEMMTUNE_TP_PART(slot) ((void)0)
 #endif
 
-/// GEMMTUNE_TILE_PROFILE: notes prologue mark `mark` (a TileProfileMark) in thread 0; nothing
-/// without it.
-__device__ __forceinline__ void tp_note_prologue(int mark) {
+/// GEMMTUNE_TILE_PROFILE: notes prologue mark `mark` (a TileProfileMark) in the thread that
+/// passes `noting` (thread 0, or the balanced order's builder lane 0); nothing without it.
+__device__ __forceinline__ void tp_note_prologue(int mark, bool noting = threadIdx.x == 0) {
 #ifdef GEMMTUNE_TILE_PROFILE
-  if (threadIdx.x == 0) tp_prologue_ns()[mark] = globaltimer_ns();
-#endif
-}
-/// GEMMTUNE_TILE_PROFILE: notes the order mark where a warp builds the balanced order after the
-/// roles split (its lane 0 passes `noting`); nothing without it.
-__device__ __forceinline__ void tp_note_order_built(bool noting) {
-#ifdef GEMMTUNE_TILE_PROFILE
-  if (noting) tp_prologue_ns()[kTpOrder] = globaltimer_ns();
+  if (noting) tp_prologue_ns()[mark] = globaltimer_ns();
 #endif
 }
 /// GEMMTUNE_WAIT_PROFILE in a math thread: its waits for full stages and the release clocks the
