@@ -177,18 +177,24 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
   constexpr u32 kMathThreads = 128 * C::kMathWarpgroups;
   // Threads that share a tile's weight-scale loads: every math thread, or one warpgroup's.
   constexpr int kSbThreads = wg_scale_buffers<C>() ? 128 : kMathThreads;
+  // The task of this CTA's tile `tile_no` (schedule unit `unit`): as the producer published it
+  // (publishes_tasks), or decoded here.
+  auto task_of = [&](int unit, int tile_no) {
+    if constexpr (publishes_tasks<C>()) return published_task<C>(smem, tile_no, num_kb);
+    else return tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
+  };
   TileTask next_task{};
   int sb_buf = 0;
   if (sb_from_tile<C>() && static_cast<int>(blockIdx.x) / kClusterSize < sched.num_units) {
-    next_task = tile_task<C, true>(p, smem, sched, blockIdx.x / kClusterSize, rank, num_kb);
+    next_task = task_of(blockIdx.x / kClusterSize, 0);
     float first_sb[SbTile<C, kSbThreads>::kLoads];
     load_tile_sb<C, kSbThreads>(p, next_task, first_sb);
     store_tile_sb<C, kSbThreads>(smem, 0, first_sb);
   }
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
-    const TileTask t = sb_from_tile<C>()
-                           ? next_task
-                           : tile_task<C, true>(p, smem, sched, unit, rank, num_kb);
+  int tile_no = 0;
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units;
+       unit += num_clusters, ++tile_no) {
+    const TileTask t = sb_from_tile<C>() ? next_task : task_of(unit, tile_no);
     if (sb_from_tile<C>()) {  // buffer sb_buf is complete
       if (wg_scale_buffers<C>()) named_barrier_sync(8 + warpgroup, 128);
       else named_barrier_sync(3, kMathThreads);
@@ -357,7 +363,7 @@ __device__ __forceinline__ void math(const TmaDescriptor* tmap_d, const Gemmtune
     const bool has_next = unit + num_clusters < sched.num_units;
     float next_tile_sb[SbTile<C, kSbThreads>::kLoads];
     if (sb_from_tile<C>() && has_next) {
-      next_task = tile_task<C, true>(p, smem, sched, unit + num_clusters, rank, num_kb);
+      next_task = task_of(unit + num_clusters, tile_no + 1);
       load_tile_sb<C, kSbThreads>(p, next_task, next_tile_sb);
     }
     store_finished_tile<C>(tmap_d, p, smem, sched, t, row0 + thread_row, sum, split_k_phase,
@@ -414,6 +420,9 @@ __device__ __forceinline__ void run(const TmaDescriptor* tmap_a, const TmaDescri
       mbarrier_init(reinterpret_cast<u64*>(smem + C::kFlagOffset) + 1, 1);
     }
     if (balances_cheap_units<C>()) mbarrier_init(order_barrier<C>(smem), 1);
+    if constexpr (publishes_tasks<C>()) {
+      for (int i = 0; i < task_slots<C>(); ++i) mbarrier_init(&task_slot<C>(smem, i)->published, 1);
+    }
     fence_barrier_init();
   }
   // Programmatic dependent launch (kernels/README.md "Overlapped launches"): launched with the

@@ -53,7 +53,8 @@ __device__ __forceinline__ constexpr int full_barrier_arrivals() {
 /// is free and calls f(stage, kb, tile). Every producer thread uses it, so they fill the stages in
 /// the same order as the math warpgroups drain them. Returns how many stages it filled.
 /// `kFullWarp`: called by all lanes of a warp (tile values then warp-uniform, as make_schedule).
-template <class C, bool kFullWarp = false, class F>
+/// `kPublishes`: the main producer, which publishes each tile's task (publishes_tasks).
+template <class C, bool kFullWarp = false, bool kPublishes = false, class F>
 __device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, char* smem,
                                                     u64* empty, F&& f) {
   // Multicast pairs share a unit; the CTAs of a split-K cluster take a unit each (rank == split).
@@ -69,8 +70,13 @@ __device__ __forceinline__ int for_each_free_stage(const GemmtuneGemmParams& p, 
   long long wp_wait = 0, wp_lag = 0, wp_first = clock64(), wp_first_ns = globaltimer_ns();
   int wp_lag_n = 0;
 #endif
-  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units; unit += num_clusters) {
+  int tile_no = 0;
+  for (int unit = blockIdx.x / kClusterSize; unit < sched.num_units;
+       unit += num_clusters, ++tile_no) {
     const TileTask t = tile_task<C, kFullWarp>(p, smem, sched, unit, rank, num_kb);
+    if constexpr (kPublishes && publishes_tasks<C>()) {
+      if (!kFullWarp || lane_id() == 0) publish_task<C>(smem, tile_no, t);
+    }
     for (int kb = t.kb_begin; kb < t.kb_end; ++kb, ++it) {
       const int stage = it % C::kStages;
 #ifdef GEMMTUNE_WAIT_PROFILE
@@ -212,7 +218,7 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const u32 rank = C::kMulticast ? cluster_cta_rank() : 0;
   constexpr bool kWarp = producer_is_warp<C>();
   const u64 b_policy = l2_evict_first_policy();  // for tiles with b_evict_first
-  const int filled = for_each_free_stage<C, kWarp>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
+  const int filled = for_each_free_stage<C, kWarp, true>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
