@@ -475,7 +475,7 @@ __device__ __forceinline__ void build_balanced_order(const GemmtuneGemmParams& p
     through[w] = count | overflow << 16;
   }
   __syncwarp();
-  if (lane < 32) warp_scan_in_place(through, o.waves, lane);
+  warp_scan_in_place(through, o.waves, lane);
   __syncwarp();
   // This cluster's unit in each wave: its rank among the clusters picks the rank-th cheap unit,
   // or the (rank - k)-th whole one. The long clusters rank first, rotated by the cheap units
