@@ -28,6 +28,11 @@
 /// GPU (DeepSeek-V3 256, Kimi K2 384); more would take shared memory deep pipelines need.
 constexpr int kGemmtuneMaxGroups = 512;
 
+/// DeepGEMM's contiguous grouped layout pads every group's rows to a multiple of this: the
+/// bundle's calls in that layout (gemm_grouped_contiguous_padded) and the padded rows a bundle
+/// records for each contiguous entry (sm90_fp8_gemm_1d2d_bundle.h).
+constexpr int kGemmtuneDeepgemmGroupRowAlign = 128;
+
 /// Grouped layouts: sA boxes per stage, and rows per box. A group may start at any row, but a
 /// TMA box must start on a 16-byte boundary of its row (4 floats of sA; a box at an unaligned
 /// start faulted with an illegal instruction on the H200): each stage loads sA from the 4-aligned

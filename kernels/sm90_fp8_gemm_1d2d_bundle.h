@@ -9,7 +9,8 @@
 //
 // Grouped problems (gemm_grouped_contiguous, gemm_grouped_masked) select among the grouped
 // entries of exactly this (layout, groups, n, k) by rows: the smallest tuned rows >= the call's,
-// else the largest below (select_grouped_kernel).
+// else the largest below; a contiguous call in DeepGEMM's layout by its padded rows, which it
+// knows exactly, against each entry's rows in that layout (select_grouped_kernel).
 //
 // Selection rule (select_kernel), among the entries of exactly this (n, k) whose kernel can run
 // the shape: at a tuned M, that M's entry; between two tuned M, the neighbour whose kernel is
@@ -61,12 +62,16 @@ struct BundleEntry {
 };
 
 /// One tuned grouped problem: its layout, group count, n, k and rows (the rows that carry
-/// results: contiguous, the groups' sum; masked, the rows used), its kernel's index and label.
+/// results: contiguous, the groups' sum; masked, the rows used), its kernel's index and label;
+/// contiguous: `padded_rows`, its A's rows with each group padded to
+/// kGemmtuneDeepgemmGroupRowAlign rows (0: not recorded, as in masked entries and headers
+/// exported without it).
 struct BundleGroupedEntry {
   GroupLayout layout;
   int64_t groups, n, k, rows;
   int32_t kernel;
   const char* label;
+  int64_t padded_rows = 0;
 };
 
 /// A bundle's table: entries sorted by (n, k, m), grouped entries by (layout, groups, n, k, rows).
@@ -132,12 +137,48 @@ struct BundleTable {
   return -1;
 }
 
+/// A contiguous call padded to kGemmtuneDeepgemmGroupRowAlign rows a group (DeepGEMM's
+/// layout), among the runnable entries of (groups, n, k) that record padded rows: the smallest
+/// padded rows >= m, else the largest below; -1 when no entry records them. Why by padded rows: the host knows a
+/// padded call's m exactly but not its real rows, and two problems of about the same real rows
+/// can pad to other tile counts (Qwen3-30B-A3B gate+up, 32 experts: 8352 balanced rows pad to
+/// 10624, 8815 skewed ones to 10368). By real rows less the most padding, the 8815-row call took
+/// the 8352-row entry's config and ran 13% slower than with its own (H200, through Python).
+[[nodiscard]] constexpr int32_t select_padded_contiguous_kernel(const BundleTable& t,
+                                                                int64_t groups, int64_t n,
+                                                                int64_t k, int64_t m) {
+  int32_t above = -1, below = -1;
+  int64_t above_rows = 0, below_rows = 0;
+  for (int32_t i = 0; i < t.num_grouped_entries; ++i) {
+    const BundleGroupedEntry& e = t.grouped_entries[i];
+    if (e.layout != GroupLayout::kContiguous || e.groups != groups || e.n != n || e.k != k ||
+        e.padded_rows <= 0 || !can_run_grouped(t.kernels[e.kernel].facts, m, n, k, groups, 0)) {
+      continue;
+    }
+    if (e.padded_rows >= m && (above < 0 || e.padded_rows < above_rows)) {
+      above = e.kernel;
+      above_rows = e.padded_rows;
+    } else if (e.padded_rows < m && (below < 0 || e.padded_rows > below_rows)) {
+      below = e.kernel;
+      below_rows = e.padded_rows;
+    }
+  }
+  return above >= 0 ? above : below;
+}
+
 /// The kernel index for a grouped problem, over the entries of exactly this (layout, groups, n, k) ordered by rows: the smallest tuned rows >= `rows` whose
 /// kernel can run it (can_run_grouped with A's `m` rows and `max_m`), else the largest below
-/// that can; -1 when none can (no fallback: a grouped kernel is built for its layout).
+/// that can; -1 when none can (no fallback: a grouped kernel is built for its layout). A
+/// contiguous call with its groups padded to `row_align` = kGemmtuneDeepgemmGroupRowAlign rows
+/// selects by its m (select_padded_contiguous_kernel) where the entries record padded rows.
 [[nodiscard]] constexpr int32_t select_grouped_kernel(const BundleTable& t, GroupLayout layout,
                                                       int64_t groups, int64_t n, int64_t k,
-                                                      int64_t rows, int64_t m, int64_t max_m) {
+                                                      int64_t rows, int64_t m, int64_t max_m,
+                                                      int64_t row_align = 1) {
+  if (layout == GroupLayout::kContiguous && row_align == kGemmtuneDeepgemmGroupRowAlign) {
+    const int32_t padded = select_padded_contiguous_kernel(t, groups, n, k, m);
+    if (padded >= 0) return padded;
+  }
   int32_t below = -1;
   for (int32_t i = 0; i < t.num_grouped_entries; ++i) {
     const BundleGroupedEntry& e = t.grouped_entries[i];
@@ -282,11 +323,13 @@ class Dispatcher {
     return launch(functions_[i], f, args, stream, &::cuLaunchKernelEx, order != nullptr ? *order : order_);
   }
 
-  /// The kernel index gemm_grouped_contiguous (rows = m, max_m = 0) or gemm_grouped_masked
-  /// (rows = expected_m x groups, m = groups x max_m) would use, -1 for none.
+  /// The kernel index gemm_grouped_contiguous (rows = m, max_m = 0), its padded form (rows =
+  /// padded_selection_rows(groups, m, row_align), and row_align) or gemm_grouped_masked (rows =
+  /// expected_m x groups, m = groups x max_m) would use, -1 for none.
   [[nodiscard]] int32_t select_grouped(GroupLayout layout, int64_t groups, int64_t n, int64_t k,
-                                       int64_t rows, int64_t m, int64_t max_m) const {
-    return select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m);
+                                       int64_t rows, int64_t m, int64_t max_m,
+                                       int64_t row_align = 1) const {
+    return select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m, row_align);
   }
 
   /// Contiguous grouped GEMM (kernels/README.md "Grouped GEMMs"): group g owns rows [offsets[g],
@@ -305,11 +348,13 @@ class Dispatcher {
   /// gemm_grouped_contiguous where every group's rows are padded up to a multiple of
   /// `row_align` (DeepGEMM's contiguous layout: 128). `group_ends` (device int32 [groups], or
   /// null): where each group's real rows end, so that the padding is not computed (D's padding
-  /// rows are left as they are); null computes it with the group before it. The selection takes
-  /// padded_selection_rows: m counts up to row_align - 1 padding rows a group, so "the smallest
-  /// tuned rows >= m" picked the entry of the next larger tuned problem for the very problem an entry was tuned for (8 groups of 7168 x 2048 tuned
-  /// at 3962 rows, 4096 padded: the 15550-row entry's 256-row tiles ran 164 us against 113 us
-  /// for its own, H200).
+  /// rows are left as they are); null computes it with the group before it. The selection, at
+  /// row_align kGemmtuneDeepgemmGroupRowAlign, is by m against the entries' padded rows
+  /// (select_grouped_kernel); otherwise, and for a table without them, by padded_selection_rows:
+  /// m counts up to row_align - 1 padding rows a group, so "the smallest tuned rows >= m" picked
+  /// the entry of the next larger tuned problem for the very problem an entry was tuned for (8
+  /// groups of 7168 x 2048 tuned at 3962 rows, 4096 padded: the 15550-row entry's 256-row tiles
+  /// ran 164 us against 113 us for its own, H200).
   [[nodiscard]] CUresult gemm_grouped_contiguous_padded(int64_t groups, int64_t m,
                                                         int64_t row_align, int64_t n, int64_t k,
                                                         const int32_t* offsets,
@@ -321,7 +366,7 @@ class Dispatcher {
     if (row_align < 1) return CUDA_ERROR_INVALID_VALUE;
     return gemm_grouped(GroupLayout::kContiguous, groups, m, 0,
                         padded_selection_rows(groups, m, row_align), n, k, offsets, a, sa, b, sb,
-                        d, stream, group_ends, order);
+                        d, stream, group_ends, order, row_align);
   }
 
   /// Masked grouped GEMM: group g owns rows [g * max_m, g * max_m + masked_m[g]) of A
@@ -357,7 +402,8 @@ class Dispatcher {
                                       const void* a, const float* sa, const void* b,
                                       const float* sb, void* d, CUstream stream,
                                       const int32_t* group_ends = nullptr,
-                                      const LaunchOrder* order = nullptr) const {
+                                      const LaunchOrder* order = nullptr,
+                                      int64_t row_align = 1) const {
     if (!loaded_) return CUDA_ERROR_NOT_INITIALIZED;
     if (groups < 1 || groups > kGemmtuneMaxGroups || m < 0 || m > INT32_MAX || n < 1 || k < 1 ||
         n % 8 != 0 || k % 16 != 0 || n * groups > INT32_MAX || group_rows == nullptr ||
@@ -365,7 +411,7 @@ class Dispatcher {
       return CUDA_ERROR_INVALID_VALUE;
     }
     if (m == 0) return CUDA_SUCCESS;  // every contiguous group empty: D has no rows
-    const int32_t i = select_grouped(layout, groups, n, k, rows, m, max_m);
+    const int32_t i = select_grouped(layout, groups, n, k, rows, m, max_m, row_align);
     if (i < 0) return CUDA_ERROR_NOT_FOUND;
     const KernelFacts& f = kTable.kernels[i].facts;
     const Problem problem =

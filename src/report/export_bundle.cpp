@@ -28,7 +28,9 @@ constexpr const char* kSelectionRule =
 constexpr const char* kGroupedSelectionRule =
     "exact (layout, groups, n, k): the entry with the smallest tuned rows >= the call's rows "
     "(contiguous: m; masked: expected_m x groups) whose kernel can run it, else the one with the "
-    "largest tuned rows below that can; none: CUDA_ERROR_NOT_FOUND";
+    "largest tuned rows below that can; a contiguous call in DeepGEMM's layout (each group padded "
+    "to 128 rows) the same by its m against each entry's rows so padded; none: "
+    "CUDA_ERROR_NOT_FOUND";
 
 constexpr const char* kWorkspaceRule =
     "split-K kernels need Bundle::workspace_bytes(m, n, k): tile counters (first 256 KiB, 65536 "

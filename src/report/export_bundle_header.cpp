@@ -35,6 +35,17 @@ namespace {
   return std::isfinite(median_us) && median_us > 0.0 ? median_us : 0.0;
 }
 
+/// A contiguous entry's rows in DeepGEMM's layout, each group padded to
+/// kGemmtuneDeepgemmGroupRowAlign rows (the dispatcher selects padded calls by them); 0 for
+/// masked entries.
+[[nodiscard]] int64_t deepgemm_padded_rows(const TunedEntry& e) {
+  if (e.problem->layout != GroupLayout::kContiguous) return 0;
+  constexpr int64_t kAlign = kGemmtuneDeepgemmGroupRowAlign;
+  int64_t rows = 0;
+  for (const int64_t g : e.entry->group_m) rows += (g + kAlign - 1) / kAlign * kAlign;
+  return rows;
+}
+
 /// Index of `config` among the bundle's kernels.
 [[nodiscard]] size_t kernel_index(const std::vector<BundleKernel>& kernels, const KernelConfig& config) {
   for (size_t i = 0; i < kernels.size(); ++i) {
@@ -72,8 +83,8 @@ constexpr int32_t select(int64_t m, int64_t n, int64_t k) {
 
 /// The kernel index for a grouped problem (select_grouped_kernel), -1 for none.
 constexpr int32_t select_grouped(launch::GroupLayout layout, int64_t groups, int64_t n, int64_t k,
-                                 int64_t rows, int64_t m, int64_t max_m) {
-  return launch::select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m);
+                                 int64_t rows, int64_t m, int64_t max_m, int64_t row_align = 1) {
+  return launch::select_grouped_kernel(kTable, layout, groups, n, k, rows, m, max_m, row_align);
 }
 
 /// Loads the kernels (load, load_dir) and runs GEMMs with them (gemm, workspace_bytes).
@@ -143,8 +154,9 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
     }
     h += "};\ninline constexpr int32_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);\n";
   }
-  h += "\n/// The tuned grouped problems {layout, groups, n, k, rows, kernel index, label}, sorted by\n"
-       "/// (layout, groups, n, k, rows); comments: the group sizes' count, config and median time.\n";
+  h += "\n/// The tuned grouped problems {layout, groups, n, k, rows, kernel index, label, padded\n"
+       "/// rows (contiguous: each group padded to kGemmtuneDeepgemmGroupRowAlign rows)}, sorted by\n"
+       "/// (layout, groups, n, k, rows); comments: the config and median time.\n";
   if (grouped.empty()) {
     h += "inline constexpr launch::BundleGroupedEntry kGroupedEntries[] = {\n"
          "    {launch::GroupLayout::kNone, 0, 0, 0, 0, -1, \"\"}};\n"
@@ -152,10 +164,11 @@ std::string bundle_header(const TuningTable& table, const std::vector<BundleKern
   } else {
     h += "inline constexpr launch::BundleGroupedEntry kGroupedEntries[] = {\n";
     for (const TunedEntry& e : grouped) {
-      h += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}}},  // {}, {:.3f} us\n",
+      h += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}, {}}},  // {}, {:.3f} us\n",
                        layout_enumerator(e.problem->layout), e.problem->groups, e.problem->n,
                        e.problem->k, e.entry->m, kernel_index(kernels, e.config),
-                       cpp_string_literal(e.problem->label), to_string(e.config), e.entry->median_us);
+                       cpp_string_literal(e.problem->label), deepgemm_padded_rows(e),
+                       to_string(e.config), e.entry->median_us);
     }
     h += "};\ninline constexpr int32_t kNumGroupedEntries =\n"
          "    sizeof(kGroupedEntries) / sizeof(kGroupedEntries[0]);\n";

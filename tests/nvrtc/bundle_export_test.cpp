@@ -216,6 +216,51 @@ static_assert(launch::select_kernel(kTable, 64, 4096, 7168, 0) == -1, "a grouped
   EXPECT_EQ(manifest.at("grouped_entries")[2].at("group_m").size(), 32u);
 }
 
+/// Contiguous G8 at three sizes whose padded rows (each group to 128) order differently from
+/// their rows: 8960 rows of 1120 a group pad to 9216, the 8853 skewed rows to 9344.
+report::TuningTable padded_rows_table() {
+  report::TuningTable t;
+  t.env.gpu_name = "NVIDIA H200";
+  t.env.timing_mode = "call";
+  t.problems.push_back(
+      {.label = "gate_up_prefill", .n = 4096, .k = 7168, .layout = GroupLayout::kContiguous,
+       .groups = 8,
+       .entries = {{.m = 1024, .group_m = std::vector<int64_t>(8, 128),
+                    .config = std::string("bm128_bn160_s4_mc0_sm132_rN8_sk1_gC"), .median_us = 60.0},
+                   {.m = 8853, .group_m = {1204, 957, 1218, 1141, 1098, 1178, 1142, 915},
+                    .config = std::string("bm256_bn136_s3_mc0_sm132_rN8_sk1_gC"), .median_us = 440.0},
+                   {.m = 8960, .group_m = std::vector<int64_t>(8, 1120),
+                    .config = std::string("bm128_bn192_s4_mc0_sm132_rN8_sk1_gC"), .median_us = 430.0}}});
+  return t;
+}
+
+TEST(BundleExport, PaddedContiguousCallsSelectByPaddedRows) {
+  const test::TempDir dir;
+  write_bundle(padded_rows_table(), dir.path());
+  // Kernels sorted by name: 0 bm128_bn160_s4, 1 bm128_bn192_s4, 2 bm256_bn136_s3.
+  const std::string top = R"check(
+constexpr auto kC = launch::GroupLayout::kContiguous;
+constexpr int64_t kAlign = kGemmtuneDeepgemmGroupRowAlign;
+constexpr int32_t padded_call(int64_t m) {
+  return select_grouped(kC, 8, 4096, 7168, launch::padded_selection_rows(8, m, kAlign), m, 0, kAlign);
+}
+static_assert(kGroupedEntries[0].padded_rows == 1024 && kGroupedEntries[1].padded_rows == 9344 &&
+              kGroupedEntries[2].padded_rows == 8 * 1152, "each group padded to 128 rows");
+static_assert(padded_call(9216) == 1, "the entry whose rows pad to m, though another has rows nearer");
+static_assert(select_grouped(kC, 8, 4096, 7168, launch::padded_selection_rows(8, 9216, kAlign), 9216, 0) == 2,
+              "by rows less the most padding: the 8853-row entry");
+static_assert(padded_call(9344) == 2 && padded_call(9300) == 2, "the smallest padded rows >= m");
+static_assert(padded_call(1000) == 0 && padded_call(2000) == 1, "between two: the one above");
+static_assert(padded_call(20000) == 2, "above every entry: the largest padded rows");
+static_assert(select_grouped(kC, 8, 4096, 7168, 8900, 8900, 0, 1) == 1, "unpadded: by rows");
+static_assert(select_grouped(kC, 8, 4096, 7168, 8000, 8000, 0, 64) == 2,
+              "another alignment: by its rows (padded_selection_rows)");
+)check";
+  const CommandResult r = compile_and_run_check(dir.path(), top, "");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("OK"), std::string::npos) << r.output;
+}
+
 /// Where a real bundle of the committed dsv3-quick table is exported once for the tests below.
 class ExportedDsv3Quick : public ::testing::Test {
  protected:

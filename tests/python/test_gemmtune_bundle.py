@@ -163,8 +163,9 @@ class FakeLibrary:
     def gemmtune_bundle_select(self, handle, m, n, k):
         return 0 if (n, k) in self.dense else -1
 
-    def gemmtune_bundle_select_grouped(self, handle, layout, groups, n, k, rows, m, max_m):
-        self.grouped_selects.append((layout, groups, n, k, rows, m, max_m))
+    def gemmtune_bundle_select_grouped(self, handle, layout, groups, n, k, rows, m, max_m,
+                                       row_align):
+        self.grouped_selects.append((layout, groups, n, k, rows, m, max_m, row_align))
         return 0 if (layout, groups, n, k) in self.grouped else -1
 
     def gemmtune_bundle_workspace_bytes(self, handle, m, n, k):
@@ -436,7 +437,7 @@ class GroupedCallTest(unittest.TestCase):
         self.assertEqual(len(Storage.at(call[13]).values), scratch_bytes)
         self.assertEqual(call[15], 7)
         # The coverage check selects as the library's call does: rows less the padding.
-        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, 0, m, 0))
+        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, 0, m, 0, 128))
         mn_major = gt.to_gemmtune_sfa(sa)
         bundle.m_grouped_fp8_gemm_nt_contiguous((a, mn_major), (b, sb), d, m_indices)
         self.assertEqual(lib.calls[1][8:10], (mn_major.data_ptr(), 0))
@@ -499,7 +500,7 @@ class GroupedCallTest(unittest.TestCase):
         self.assertEqual(call[:7], ("contiguous_padded", 1000, g, m, 1, n, k))
         self.assertEqual(call[7:14], (offsets.data_ptr(), None, a.data_ptr(), sa.data_ptr(),
                                       b.data_ptr(), sb.data_ptr(), d.data_ptr()))
-        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, m, m, 0))
+        self.assertEqual(lib.grouped_selects[-1], (1, g, n, k, m, m, 0, 1))
         with self.assertRaisesRegex(ValueError, r"m_indices \(offsets\): shape \(8,\)"):
             bundle.m_grouped_fp8_gemm_nt_contiguous(
                 (a, sa), (b, sb), d, Tensor.of(lambda i: 0, (m,), I32), layout="gemmtune")
@@ -516,16 +517,16 @@ class GroupedCallTest(unittest.TestCase):
         bundle = bundle_with(lib)
         # DeepGEMM's layout by default: the rows less the most padding of 8 groups (8 x 127).
         self.assertEqual(bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 8853), CONFIG)
-        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853 - 8 * 127, 8853, 0))
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853 - 8 * 127, 8853, 0, 128))
         bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 8853, row_align=1)
-        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853, 8853, 0))
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 8853, 8853, 0, 1))
         bundle.select_grouped("grouped_contiguous", 8, 4096, 7168, 500)
-        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 0, 500, 0))
+        self.assertEqual(lib.grouped_selects[-1], (1, 8, 4096, 7168, 0, 500, 0, 128))
         # masked: rows = expected_m x groups steer the choice; A holds groups x max_m rows
         self.assertEqual(bundle.select_grouped("grouped_masked", 32, 4096, 7168, 640, 256), CONFIG)
-        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 32 * 256, 256))
+        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 32 * 256, 256, 1))
         bundle.select_grouped("grouped_masked", 32, 4096, 7168, 640)
-        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 640, 20))
+        self.assertEqual(lib.grouped_selects[-1], (2, 32, 4096, 7168, 640, 640, 20, 1))
         self.assertIsNone(bundle.select_grouped("grouped_masked", 4, 4096, 7168, 64))
         with self.assertRaisesRegex(ValueError, "layout: 'dense'"):
             bundle.select_grouped("dense", 8, 4096, 7168, 64)

@@ -227,14 +227,14 @@ class Bundle:
             code, m, max_m = _LAYOUT_CONTIGUOUS, rows, 0
             rows = _selection_rows(groups, m, row_align)
         elif layout == "grouped_masked":
-            code = _LAYOUT_MASKED
+            code, row_align = _LAYOUT_MASKED, 1
             max_m = max(1, rows // groups) if max_m is None else max_m
             m = groups * max_m
         else:
             raise ValueError(f"layout: {layout!r}, expected 'grouped_contiguous' or "
                              "'grouped_masked'")
         index = self._lib.gemmtune_bundle_select_grouped(self._handle(device), code, groups, n, k,
-                                                         rows, m, max_m)
+                                                         rows, m, max_m, row_align)
         return None if index < 0 else self._lib.gemmtune_bundle_kernel_config(index).decode()
 
     def _not_covered(self, what, name, args, kwargs, layout):

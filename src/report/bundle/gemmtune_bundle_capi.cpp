@@ -48,8 +48,6 @@ constexpr launch::LaunchOrder kAfterLayout = launch::LaunchOrder::kOverlapPrevio
   return converted ? &kAfterLayout : nullptr;
 }
 
-/// DeepGEMM's contiguous layout pads every group to a multiple of this many rows.
-constexpr int64_t kDeepgemmGroupRowAlign = 128;
 /// Where the MN-major sA starts in the scratch: after the offsets, 256-byte aligned (the sA
 /// tensor map needs 16).
 constexpr size_t kLayoutScratchAlignBytes = 256;
@@ -204,10 +202,11 @@ int gemmtune_bundle_select(const gemmtune_bundle_handle* handle, int64_t m, int6
 }
 
 int gemmtune_bundle_select_grouped(const gemmtune_bundle_handle* handle, int layout, int64_t groups,
-                                   int64_t n, int64_t k, int64_t rows, int64_t m, int64_t max_m) {
-  if (handle == nullptr || (layout != 1 && layout != 2)) return -1;
+                                   int64_t n, int64_t k, int64_t rows, int64_t m, int64_t max_m,
+                                   int64_t row_align) {
+  if (handle == nullptr || (layout != 1 && layout != 2) || row_align < 1) return -1;
   return handle->bundle.select_grouped(static_cast<launch::GroupLayout>(layout), groups, n, k, rows,
-                                       m, max_m);
+                                       m, max_m, row_align);
 }
 
 size_t gemmtune_bundle_workspace_bytes(const gemmtune_bundle_handle* handle, int64_t m, int64_t n,
@@ -385,9 +384,9 @@ int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
   if (scope.status() != CUDA_SUCCESS) return scope.status();
   // The conversion wrote the offsets and then the groups' ends: the padding is not computed.
   const auto* offsets = static_cast<const int32_t*>(scratch);
-  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, kDeepgemmGroupRowAlign, n, k,
-                                                       offsets, offsets + groups + 1, a, sa, b,
-                                                       sb, d, static_cast<CUstream>(stream),
+  return handle->bundle.gemm_grouped_contiguous_padded(groups, m, kGemmtuneDeepgemmGroupRowAlign,
+                                                       n, k, offsets, offsets + groups + 1, a, sa,
+                                                       b, sb, d, static_cast<CUstream>(stream),
                                                        order_after(launched));
 }
 

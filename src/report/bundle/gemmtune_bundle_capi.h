@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /** The version of this ABI; a caller checks it before anything else. */
-#define GEMMTUNE_BUNDLE_ABI_VERSION 2
+#define GEMMTUNE_BUNDLE_ABI_VERSION 3
 
 typedef struct gemmtune_bundle_handle gemmtune_bundle_handle;
 
@@ -63,12 +63,14 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_set_fallback(gemmtune_bundle_handle* han
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_select(const gemmtune_bundle_handle* handle, int64_t m,
                                                int64_t n, int64_t k);
 
-/** The kernel index a grouped call would use (layout 1: contiguous, rows = m, max_m = 0;
- * 2: masked, rows = expected_m x groups, m = groups x max_m), -1 for none (not a CUresult). */
+/** The kernel index a grouped call would use (layout 1: contiguous, rows = m, max_m = 0, and
+ * the groups' row_align: 1 unpadded, 128 DeepGEMM's layout, where rows is m less the most
+ * padding; 2: masked, rows = expected_m x groups, m = groups x max_m, row_align 1), -1 for none
+ * (not a CUresult). */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_select_grouped(const gemmtune_bundle_handle* handle,
                                                        int layout, int64_t groups, int64_t n,
                                                        int64_t k, int64_t rows, int64_t m,
-                                                       int64_t max_m);
+                                                       int64_t max_m, int64_t row_align);
 
 /** Bytes of split-K workspace gemm needs for m x n x k (0: none; not a CUresult). Zero it once
  * before first use; one buffer serves one stream at a time. */

@@ -9,7 +9,7 @@ import fcntl
 import os
 import subprocess
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 LIBRARY_NAME = "libgemmtune_bundle.so"
 
 # CUresult values this module names (cuda.h).
@@ -66,7 +66,7 @@ def _declare(lib):
         "gemmtune_bundle_destroy": (None, [p]),
         "gemmtune_bundle_set_fallback": (c_int, [p, ctypes.c_char_p]),
         "gemmtune_bundle_select": (c_int, [p, i64, i64, i64]),
-        "gemmtune_bundle_select_grouped": (c_int, [p, c_int, i64, i64, i64, i64, i64, i64]),
+        "gemmtune_bundle_select_grouped": (c_int, [p, c_int, i64, i64, i64, i64, i64, i64, i64]),
         "gemmtune_bundle_workspace_bytes": (size_t, [p, i64, i64, i64]),
         "gemmtune_bundle_gemm": (c_int, [p, i64, i64, i64, p, p, p, p, p, p, size_t, p]),
         "gemmtune_bundle_gemm_grouped_contiguous": (c_int, [p, i64, i64, i64, i64, p, p, p, p, p,

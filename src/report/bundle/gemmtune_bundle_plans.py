@@ -132,8 +132,8 @@ def _plan_contiguous(bundle, a, b, d, m_indices, recipe, layout):
     handle = bundle._handle(device)
     row_align = _DEEPGEMM_GROUP_ROW_ALIGN if copy else 1
     if bundle._lib.gemmtune_bundle_select_grouped(
-            handle, _LAYOUT_CONTIGUOUS, g, n, k, _selection_rows(g, m, row_align), m, 0) < 0 \
-            and m > 0:
+            handle, _LAYOUT_CONTIGUOUS, g, n, k, _selection_rows(g, m, row_align), m, 0,
+            row_align) < 0 and m > 0:
         return _Uncovered(f"{g} groups of {n} x {k}, {m} rows")
     kb4 = _round_up(kb, 4)
     lib = bundle._lib
@@ -193,7 +193,7 @@ def _plan_masked(bundle, a, b, d, masked_m, expected_m, recipe, layout):
     rows, kb4 = g * max_m, _round_up(kb, 4)
     handle = bundle._handle(device)
     if bundle._lib.gemmtune_bundle_select_grouped(handle, _LAYOUT_MASKED, g, n, k,
-                                                  expected_m * g, rows, max_m) < 0:
+                                                  expected_m * g, rows, max_m, 1) < 0:
         return _Uncovered(f"{g} groups of {n} x {k}, max_m {max_m}")
     rows4 = _round_up(rows, 4)
     row_stride = _converted_by_kernel(bundle, device, sfa, (g, max_m, kb), (max_m, 1, rows4),
