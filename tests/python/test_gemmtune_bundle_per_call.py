@@ -504,6 +504,23 @@ class DeclarationTest(unittest.TestCase):
             self.assertTrue(hasattr(fn, "argtypes") and hasattr(fn, "restype"), name)
         self.assertEqual(declared["gemmtune_bundle_gemm"].argtypes[4], ctypes.c_void_p)
 
+    def test_every_declaration_has_the_headers_parameter_count(self):
+        # A C parameter the declaration lacks shifts or drops the caller's arguments unseen.
+        declared = {}
+
+        class Library:
+            def __getattr__(self, name):
+                return declared.setdefault(name, types.SimpleNamespace())
+        gt._declare(Library())
+        with open(os.path.join(BUNDLE_SOURCES, "gemmtune_bundle_capi.h")) as f:
+            header = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+        prototypes = re.findall(r"\b(gemmtune_bundle_[a-z_0-9]+)\(([^)]*)\)\s*;", header)
+        self.assertEqual({name for name, _ in prototypes}, set(declared))
+        for name, params in prototypes:
+            params = params.strip()
+            count = 0 if params in ("", "void") else params.count(",") + 1
+            self.assertEqual(len(declared[name].argtypes), count, name)
+
 
 if __name__ == "__main__":
     unittest.main()
