@@ -47,8 +47,10 @@ class CudaError(BundleError):
 
 
 def _selection_rows(groups, m, row_align):
-    """The rows a contiguous call selects its entry by: m less the most padding of `groups`
-    groups padded to `row_align` rows (padded_selection_rows in the dispatcher header)."""
+    """The rows argument of a contiguous call's selection: m less the most padding of `groups`
+    groups padded to `row_align` rows (padded_selection_rows in the dispatcher header), its key
+    where the entries record no padded rows or row_align is not DeepGEMM's 128 (which selects by
+    m against the entries' padded rows)."""
     return max(0, m - groups * (row_align - 1))
 
 
