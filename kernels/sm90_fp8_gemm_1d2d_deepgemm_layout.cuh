@@ -32,9 +32,10 @@ constexpr int kTileRows = 128;
 constexpr int kTileKBlocks = 32;
 constexpr int kRowsPerLane = kTileRows / 32;
 
-/// The scan's summary in global memory, zeroed before the launch (cuMemsetD32Async), 2G + 2 ints:
-/// per index value v, rows - (its first row) and (its last row) + 1 (0: no such row); then one past
-/// the last row with an index, and the count of scan blocks that have published theirs.
+/// The scan's summary in global memory, used by more than one scan block only and then zeroed
+/// before the launch (cuMemsetD32Async), 2G + 2 ints: per index value v, rows - (its first row)
+/// and (its last row) + 1 (0: no such row); then one past the last row with an index, and the
+/// count of scan blocks that have published theirs.
 struct ScanSummary {
   int* first_from_end;  ///< [groups]
   int* last_end;        ///< [groups]
@@ -54,6 +55,15 @@ __device__ __forceinline__ void suffix_min(int* values, int count) {
   }
 }
 
+/// offsets [groups + 1] from each index value's first row (`first_row`, shared memory, none:
+/// INT_MAX; overwritten) and `end`, one past the last row with an index.
+__device__ __forceinline__ void write_offsets(int* first_row, int groups, int end, int* offsets) {
+  suffix_min(first_row, groups);
+  for (int g = threadIdx.x; g <= groups; g += kThreads) {
+    offsets[g] = g == 0 ? 0 : g == groups ? end : min(end, first_row[g]);
+  }
+}
+
 /// One scan block: its rows' first and last row per index value (indices >= groups count as
 /// groups - 1, -1 rows count for none) into shared memory, then into the global summary; the
 /// last block to publish writes offsets [groups + 1] and ends [groups]:
@@ -65,6 +75,10 @@ __device__ __forceinline__ void suffix_min(int* values, int count) {
 /// own index is >= g, and a minimum needs no order between the blocks. For a layout whose
 /// indices never decrease (DeepGEMM's) ends[g] is also the end of group g's rows before the
 /// padding; for any other the GEMM clamps it into [offsets[g], offsets[g + 1]].
+/// A single scan block (the host's choice, up to a few passes of rows) finishes from its shared
+/// memory: no global summary, so no memset before the launch, and no atomics or ticket in global
+/// memory. Why: those are a launch and three dependent round trips to L2, a few µs of a call
+/// whose GEMM may take 25 (results/PERF_LOG.md).
 __device__ __forceinline__ void scan_indices(const int* __restrict__ m_indices, int rows,
                                              int groups, int scan_blocks, ScanSummary summary,
                                              int* offsets, int* ends) {
@@ -105,6 +119,16 @@ __device__ __forceinline__ void scan_indices(const int* __restrict__ m_indices, 
     }
   }
   __syncthreads();
+  if (scan_blocks == 1) {
+    const int end = block_end;
+    for (int g = threadIdx.x; g < groups; g += kThreads) {
+      ends[g] = last_end[g];
+      first_from_end[g] = first_from_end[g] > 0 ? rows - first_from_end[g] : 0x7fffffff;
+    }
+    __syncthreads();
+    write_offsets(first_from_end, groups, end, offsets);
+    return;
+  }
   for (int g = threadIdx.x; g < groups; g += kThreads) {
     if (first_from_end[g] > 0) {
       atomicMax(summary.first_from_end + g, first_from_end[g]);
@@ -126,10 +150,7 @@ __device__ __forceinline__ void scan_indices(const int* __restrict__ m_indices, 
     ends[g] = __ldcg(summary.last_end + g);
   }
   __syncthreads();
-  suffix_min(first_from_end, groups);
-  for (int g = threadIdx.x; g <= groups; g += kThreads) {
-    offsets[g] = g == 0 ? 0 : g == groups ? end : min(end, first_from_end[g]);
-  }
+  write_offsets(first_from_end, groups, end, offsets);
 }
 
 /// Tile `tile` of the transpose: sfa[r * row_stride + kb] to sfa_mn[kb * mn_stride + r] for its

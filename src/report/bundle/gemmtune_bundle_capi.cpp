@@ -33,6 +33,10 @@ constexpr int64_t kLayoutTileRows = 128;
 constexpr int64_t kLayoutTileKBlocks = 32;
 /// Scan blocks at most: they loop over the rows beyond (64 cover 512k rows in one pass).
 constexpr int64_t kLayoutMaxScanBlocks = 64;
+/// Rows up to which one scan block takes them all, in passes of kLayoutScanRows. Why: a single
+/// block needs no summary in global memory, so no memset before it and no three dependent round
+/// trips to L2 after its rows (~3 µs); a second pass costs one memory latency (~1 µs).
+constexpr int64_t kLayoutSingleScanRows = 2 * kLayoutScanRows;
 /// The GEMM after the conversion kernel starts as a programmatic dependent launch: the conversion
 /// signals at its start, so the GEMM's CTAs are scheduled as its last blocks run and wait on the
 /// device for its results (griddepcontrol.wait), instead of a launch after it ends.
@@ -273,16 +277,17 @@ struct LayoutGrid {
   int64_t transpose_blocks = 0;
 };
 
-/// Scan blocks: one per kLayoutScanRows rows, at most kLayoutMaxScanBlocks (at least one with
-/// groups, so that an empty call still writes its offsets). Transpose blocks (`transposes`): one
-/// per tile of segment_rows-row segments, at most one wave of resident blocks; they loop over the
-/// tiles beyond, and a masked call's tiles past masked_m cost each a cached load.
+/// Scan blocks: one up to kLayoutSingleScanRows rows (also for none, so that an empty call still
+/// writes its offsets), else one per kLayoutScanRows rows, at most kLayoutMaxScanBlocks.
+/// Transpose blocks (`transposes`): one per tile of segment_rows-row segments, at most one wave
+/// of resident blocks; they loop over the tiles beyond, and a masked call's tiles past masked_m
+/// cost each a cached load.
 [[nodiscard]] LayoutGrid layout_grid(int sm_count, int64_t groups, int64_t rows, int64_t k_blocks,
                                      bool transposes, int64_t segment_rows) {
   LayoutGrid grid;
   if (groups > 0) {
-    grid.scan_blocks = (rows + kLayoutScanRows - 1) / kLayoutScanRows;
-    if (grid.scan_blocks < 1) grid.scan_blocks = 1;
+    grid.scan_blocks =
+        rows <= kLayoutSingleScanRows ? 1 : (rows + kLayoutScanRows - 1) / kLayoutScanRows;
     if (grid.scan_blocks > kLayoutMaxScanBlocks) grid.scan_blocks = kLayoutMaxScanBlocks;
   }
   if (transposes) {
@@ -326,15 +331,16 @@ CUresult launch_layout(const gemmtune_bundle_handle* handle, int64_t groups, int
   int32_t* ends = offsets + groups + 1;
   int32_t* summary = offsets + layout_index_ints(groups);
   const float* source = row_stride > 0 ? sfa : nullptr;
-  if (groups > 0) {
-    const CUresult zeroed = cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(summary), 0,
-                                             static_cast<size_t>(layout_summary_ints(groups)), stream);
-    if (zeroed != CUDA_SUCCESS) return zeroed;
-  }
   // Masked: tiles inside each group's max_m rows, only the first masked_m[g] transposed.
   const int64_t segment_rows = masked_m != nullptr ? max_m : (rows > 0 ? rows : 1);
   const LayoutGrid grid = layout_grid(handle->sm_count, groups, rows, k_blocks, source != nullptr,
                                       segment_rows);
+  // Only scan blocks that meet in global memory read the summary; a single one finishes alone.
+  if (grid.scan_blocks > 1) {
+    const CUresult zeroed = cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(summary), 0,
+                                             static_cast<size_t>(layout_summary_ints(groups)), stream);
+    if (zeroed != CUDA_SUCCESS) return zeroed;
+  }
   int row_count = static_cast<int>(rows), group_count = static_cast<int>(groups);
   int scan_count = static_cast<int>(grid.scan_blocks), kb = static_cast<int>(k_blocks);
   int stride = static_cast<int>(row_stride), mn_stride = static_cast<int>((rows + 3) / 4 * 4);
