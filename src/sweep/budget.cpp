@@ -201,6 +201,34 @@ std::vector<KernelConfig> leader_twins(const std::vector<Screened>& passed, int6
   return twins;
 }
 
+std::optional<KernelConfig> whole_waves_twin(const Problem& problem, const KernelConfig& config) {
+  const int64_t tiles = predict_cost(problem, config).tiles;
+  if (tiles <= config.num_sms) return std::nullopt;
+  const int64_t waves = (tiles + config.num_sms - 1) / config.num_sms;
+  const int64_t cluster = config.cluster_size();
+  int64_t ctas = (tiles + waves - 1) / waves;
+  ctas = (ctas + cluster - 1) / cluster * cluster;
+  if (ctas >= config.num_sms) return std::nullopt;
+  KernelConfig twin = config;
+  twin.num_sms = static_cast<int>(ctas);
+  return twin;
+}
+
+std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
+                                               const Problem& problem, int64_t count) {
+  std::vector<KernelConfig> twins = leader_twins(passed, problem.k, problem.layout, count);
+  if (problem.layout == GroupLayout::kNone) return twins;
+  std::set<std::string> seen;
+  for (const KernelConfig& t : twins) seen.insert(to_string(t));
+  const size_t leaders_twins = twins.size();
+  for (size_t i = 0; i < leaders_twins; ++i) {
+    if (twins[i].fixed_k == 0) continue;
+    const std::optional<KernelConfig> whole = whole_waves_twin(problem, twins[i]);
+    if (whole && seen.insert(to_string(*whole)).second) twins.push_back(*whole);
+  }
+  return twins;
+}
+
 Budget fast_budget() {
   // NOTE: what it gives up, each a knob: half the default's configs, one twin of each kind, half
   // the run-off's rounds and candidates, no second pass of a close contest, and the cuBLASLt

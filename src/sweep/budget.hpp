@@ -147,6 +147,26 @@ struct Budget {
                                                      int64_t k, GroupLayout layout, int64_t count,
                                                      double within_rel = kLeaderTwinWithinRel);
 
+/// `config` with num_sms lowered to the fewest CTAs that still run `problem`'s tiles
+/// (core/cost_model.hpp CostBreakdown::tiles) in as many waves, rounded up to whole clusters:
+/// every wave then whole, as DeepGEMM sizes its grids; none where the tiles fill one wave or the
+/// waves are whole already. Why: a persistent grid of 132 CTAs runs 1024 tiles in 7.76 waves;
+/// on 128 they run in 8 whole ones. Measured beside each dsv3-moe pick (51 rows with a partial
+/// wave, interleaved `gemmtune run`): 0.970-1.039x, geomean 1.007x, the masked decode g32 row of
+/// 1291 rows 220.3 -> 212.8 µs; which rows gain, the cost model does not tell, so the run-off
+/// decides (results/PERF_LOG.md).
+[[nodiscard]] std::optional<KernelConfig> whole_waves_twin(const Problem& problem,
+                                                           const KernelConfig& config);
+
+/// leader_twins for `problem`, then, for a grouped problem, each K-specialised twin's
+/// whole_waves_twin (each once). NOTE: only K-specialised twins get one, so a whole-waves twin
+/// is compiled for one K too and never leads (ScreenedBest::twin), and a resumed sweep finds the
+/// same twins. Grouped problems only: that is where it was measured; a dense sweep measures no
+/// more configs than before.
+[[nodiscard]] std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
+                                                             const Problem& problem,
+                                                             int64_t count);
+
 /// The raster G version of a raster N config for the contiguous layout (Raster::kNGroups: the
 /// raster's groups of m-blocks stop at the MoE groups' boundaries), multicast B made none (raster G
 /// has no multicast B); none for other rasters and layouts. Why a twin, not a point of the space

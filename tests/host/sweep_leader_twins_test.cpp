@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "core/cost_model.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/compile_queue.hpp"
 #include "sweep/runs_log.hpp"
@@ -42,6 +43,54 @@ TEST(LeaderTwins, FastestLeadersWithATwinFastestFirst) {
   EXPECT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 1)),
             (std::vector<std::string>{"bm128_bn64_s8_mc0_sm132_rN8_sk1_k7168"}));
   EXPECT_TRUE(sweep::leader_twins(passed, 7168, GroupLayout::kNone, 0).empty());
+}
+
+// The whole-waves twin: num_sms lowered to the fewest CTAs that keep the waves, rounded up to
+// whole clusters; none for one wave or waves already whole.
+TEST(LeaderTwins, WholeWavesTwinKeepsTheWavesOnFewerCtas) {
+  // A masked decode row of 32 experts of ~40 rows (dsv3-moe's of 1291 rows): 32 groups of one
+  // 64-row m-block x 32 n-blocks = 1024 tiles, 7.76 waves of 132, 8 whole ones of 128.
+  const std::vector<int64_t> rows = {44, 35, 41, 42, 38, 46, 36, 40, 39, 43, 37, 41, 40, 42, 38, 39,
+                                     41, 40, 44, 36, 39, 42, 40, 38, 41, 43, 37, 40, 39, 42, 38, 40};
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 4096, 7168, rows, 256);
+  const KernelConfig pick = *parse_kernel_config("bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168_gM", nullptr);
+  ASSERT_EQ(predict_cost(masked, pick).tiles, 1024);
+  EXPECT_EQ(to_string(*sweep::whole_waves_twin(masked, pick)),
+            "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM");
+  // A cluster of 2 rounds up to an even grid, still the fewest CTAs for the same waves.
+  const KernelConfig multicast = *parse_kernel_config("bm64_bn144_s6_mcA_sm132_rN8_sk1_gM", nullptr);
+  const int64_t tiles = predict_cost(masked, multicast).tiles;
+  const std::optional<KernelConfig> even = sweep::whole_waves_twin(masked, multicast);
+  ASSERT_TRUE(even);
+  EXPECT_EQ(even->num_sms % 2, 0);
+  EXPECT_LT(even->num_sms, 132);
+  EXPECT_EQ((tiles + even->num_sms - 1) / even->num_sms, (tiles + 131) / 132);  // same waves
+  EXPECT_GT((tiles + even->num_sms - 3) / (even->num_sms - 2), (tiles + 131) / 132);  // fewest
+  // One wave (4 experts of one row: 4 x 32 tiles): none; whole waves already: none.
+  const Problem one_wave = Problem::grouped(GroupLayout::kMasked, 4096, 7168, {1, 1, 1, 1}, 256);
+  EXPECT_FALSE(sweep::whole_waves_twin(one_wave, pick));
+  const Problem whole = Problem::grouped(GroupLayout::kMasked, 4096, 7168,
+                                         std::vector<int64_t>(33, 40), 256);  // 33 x 32 = 8 x 132
+  EXPECT_FALSE(sweep::whole_waves_twin(whole, pick));
+}
+
+// problem_leader_twins: grouped problems add each K twin's whole-waves twin after the leaders'
+// twins; dense problems get exactly leader_twins.
+TEST(LeaderTwins, GroupedProblemsAddWholeWavesTwinsOfTheKTwins) {
+  const std::vector<int64_t> rows(32, 40);
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 4096, 7168, rows, 256);
+  const Passed passed = {{.median_us = 220.0, .config = "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM"},
+                         {.median_us = 230.0, .config = "bm64_bn64_s12_mc0_sm132_rN8_sk1_gM"}};
+  // bn128: 1024 tiles (7.76 waves) -> 128 CTAs; bn64: 2048 tiles (15.5 waves) -> 128 CTAs.
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2)),
+            (std::vector<std::string>{"bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168_gM",
+                                      "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168_gM",
+                                      "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM",
+                                      "bm64_bn64_s12_mc0_sm128_rN8_sk1_k7168_gM"}));
+  Problem dense{.label = "", .m = 4096, .n = 7168, .k = 7168};
+  const Passed dense_passed = {{.median_us = 700.0, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1"}};
+  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2)),
+            texts(sweep::leader_twins(dense_passed, 7168, GroupLayout::kNone, 2)));
 }
 
 // Contiguous problems: each raster N leader also brings its twin's raster G version (multicast B
