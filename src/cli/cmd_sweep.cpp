@@ -53,6 +53,8 @@ struct SweepFlags {
   std::string budget = "default";
   std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
   std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
+  bool whole_waves_twins = false;       ///< --whole-waves-twins
+  bool skip_whole_waves_twins = false;  ///< --skip-whole-waves-twins
   std::optional<int64_t> heavy_tiles;   ///< --heavy-tiles; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
@@ -168,6 +170,12 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.leader_twins = *f.leader_twins;
   }
+  if (f.whole_waves_twins && f.skip_whole_waves_twins) {
+    throw Error(kExitUsage,
+                "--whole-waves-twins and --skip-whole-waves-twins contradict each other");
+  }
+  if (f.whole_waves_twins) budget.whole_waves_twins = true;
+  if (f.skip_whole_waves_twins) budget.whole_waves_twins = false;
   if (f.heavy_tiles) {
     if (*f.heavy_tiles < -1) {
       throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
@@ -204,6 +212,7 @@ int run_sweep_command(SweepFlags f) {
                       {"max_configs_per_problem", budget.max_configs},
                       {"k_twins_per_problem", budget.k_twins},
                       {"leader_twins_per_problem", budget.leader_twins},
+                      {"whole_waves_twins", budget.whole_waves_twins},
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", budget.cublaslt_best},
                       {"stream_floor", f.stream_floor},
@@ -309,6 +318,13 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "after a problem's configs, the K-specialised twins of this many of its "
                   "fastest screened configs (within 25% of the fastest) not measured yet, before "
                   "its run-off; 0: none; default 2 (1 under --budget fast)");
+  cmd->add_flag("--whole-waves-twins", flags->whole_waves_twins,
+                "grouped problems: each leader's K twin also on the fewest SMs that run the "
+                "problem's tiles in as many waves, every wave whole, as DeepGEMM sizes its grids "
+                "(src/sweep/README.md \"Budgets\"); the run-off decides; on under thorough and "
+                "exhaustive");
+  cmd->add_flag("--skip-whole-waves-twins", flags->skip_whole_waves_twins,
+                "no whole-waves twins, also under thorough and exhaustive");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
                   "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "

@@ -215,9 +215,10 @@ std::optional<KernelConfig> whole_waves_twin(const Problem& problem, const Kerne
 }
 
 std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
-                                               const Problem& problem, int64_t count) {
+                                               const Problem& problem, int64_t count,
+                                               bool whole_waves) {
   std::vector<KernelConfig> twins = leader_twins(passed, problem.k, problem.layout, count);
-  if (problem.layout == GroupLayout::kNone) return twins;
+  if (!whole_waves || problem.layout == GroupLayout::kNone) return twins;
   std::set<std::string> seen;
   for (const KernelConfig& t : twins) seen.insert(to_string(t));
   const size_t leaders_twins = twins.size();
@@ -246,6 +247,7 @@ report::Json budget_json(const Budget& budget) {
           {"max_configs", budget.max_configs},
           {"k_twins", budget.k_twins},
           {"leader_twins", budget.leader_twins},
+          {"whole_waves_twins", budget.whole_waves_twins},
           {"heavy_tiles", budget.heavy_tiles},
           {"runoff_burst_rounds", budget.runoff.burst_rounds},
           {"runoff_max_candidates", budget.runoff.max_candidates},
@@ -263,6 +265,7 @@ Budget parse_budget(const std::string& text) {
     budget.runoff.burst_rounds = kRunoffBurstRounds;
     budget.cublaslt_best = true;
     budget.heavy_tiles = -1;
+    budget.whole_waves_twins = true;
     return budget;
   };
   if (text == "quick") return named(kQuickBudgetConfigs);

@@ -104,6 +104,11 @@ struct Budget {
   int64_t k_twins = default_k_twins(kDefaultBudgetConfigs);
   /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
   int64_t leader_twins = kDefaultLeaderTwins;
+  /// Grouped problems: each leader's K twin also brings its whole_waves_twin
+  /// (`sweep --whole-waves-twins`); on under `thorough` and `exhaustive`. NOTE: not by default:
+  /// +0.6% in the run-off for +14% of a grouped sweep's time (dsv3-moe 242 -> 276 s: twice the
+  /// compile CPU of its leaders' twins; results/PERF_LOG.md).
+  bool whole_waves_twins = false;
   /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
   /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).
   int64_t heavy_tiles = kDefaultHeavyTiles;
@@ -158,14 +163,14 @@ struct Budget {
 [[nodiscard]] std::optional<KernelConfig> whole_waves_twin(const Problem& problem,
                                                            const KernelConfig& config);
 
-/// leader_twins for `problem`, then, for a grouped problem, each K-specialised twin's
-/// whole_waves_twin (each once). NOTE: only K-specialised twins get one, so a whole-waves twin
+/// leader_twins for `problem`, then, with `whole_waves` and for a grouped problem, each
+/// K-specialised twin's whole_waves_twin (each once). NOTE: only K-specialised twins get one, so a whole-waves twin
 /// is compiled for one K too and never leads (ScreenedBest::twin), and a resumed sweep finds the
 /// same twins. Grouped problems only: that is where it was measured; a dense sweep measures no
 /// more configs than before.
 [[nodiscard]] std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
                                                              const Problem& problem,
-                                                             int64_t count);
+                                                             int64_t count, bool whole_waves);
 
 /// The raster G version of a raster N config for the contiguous layout (Raster::kNGroups: the
 /// raster's groups of m-blocks stop at the MoE groups' boundaries), multicast B made none (raster G

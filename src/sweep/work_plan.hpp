@@ -38,6 +38,8 @@ struct ProblemWork {
   /// After the configs, before side_by_side: the twins of this many screening leaders
   /// (budget.hpp leader_twins), chosen from what the configs measured, so not among `items`.
   int64_t leader_twins = 0;
+  /// With them, grouped problems' whole-waves twins (budget.hpp problem_leader_twins).
+  bool whole_waves_twins = false;
 };
 
 /// The cuBLASLt baselines of a problem of `layout`: heuristic, best and per-tensor for dense

@@ -36,6 +36,7 @@ TEST(SweepBudgetLevels, DefaultLevelsTimeTwoRoundsWithoutTheBestSearch) {
     EXPECT_EQ(b.runoff, two_rounds) << name;
     EXPECT_FALSE(b.cublaslt_best) << name;
     EXPECT_EQ(b.leader_twins, 2) << name;
+    EXPECT_FALSE(b.whole_waves_twins) << name;
   }
   EXPECT_EQ(sweep::parse_budget("default").max_configs, 16);
   EXPECT_EQ(sweep::parse_budget("default").k_twins, 2);
@@ -51,7 +52,9 @@ TEST(SweepBudgetLevels, ThoroughAndExhaustiveKeepTheFullRunoffAndTheBestSearch) 
     EXPECT_EQ(b.runoff, full) << name;
     EXPECT_TRUE(b.cublaslt_best) << name;
     EXPECT_EQ(b.leader_twins, 2) << name;
+    EXPECT_TRUE(b.whole_waves_twins) << name;
   }
+  EXPECT_FALSE(sweep::parse_budget("fast").whole_waves_twins);
   EXPECT_EQ(sweep::parse_budget("thorough").max_configs, 24);
   EXPECT_EQ(sweep::parse_budget("thorough").k_twins, 3);
   EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
@@ -63,6 +66,7 @@ TEST(SweepBudgetLevels, EnvJsonRecordsEveryKnob) {
                      {"max_configs", 12},
                      {"k_twins", 1},
                      {"leader_twins", 1},
+                     {"whole_waves_twins", false},
                      {"heavy_tiles", 2},
                      {"runoff_burst_rounds", 2},
                      {"runoff_max_candidates", 4},

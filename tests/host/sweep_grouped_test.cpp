@@ -156,6 +156,35 @@ TEST_F(SweepGrouped, ResumeFindsGroupedMeasurementsAlreadyRecorded) {
   EXPECT_EQ(read_records(std::filesystem::path(out_) / "runs.jsonl").size(), records);
 }
 
+// --whole-waves-twins: a masked problem of 40 groups of 5 rows has 40 m-blocks x 4 n-blocks =
+// 160 tiles of bm64_bn64, two waves of 132 CTAs; its leader's K twin also runs on 80 (two whole
+// waves). Without the flag, and on the dense problem, no such twin.
+TEST_F(SweepGrouped, WholeWavesTwinsOnlyWhenAskedAndOnlyForGroupedProblems) {
+  const std::string shapes = dir_.write("waves.json", R"({"name": "waves", "problems": [
+    {"label": "decode", "op": "grouped_masked", "n": 256, "k": 512, "max_m": 64,
+     "groups": [[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+                 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]},
+    {"label": "dense", "n": 256, "k": 512, "m": 20000}]})");
+  const auto twin_configs = [&](const std::string& flags, const std::string& out) {
+    const RunResult r = run_gemmtune("sweep --shapes " + shapes + " --space " + space_ +
+                                     " --out " + out + " --quiet" + flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::set<std::string> configs;
+    for (const report::Json& record : raw_records(std::filesystem::path(out) / "runs.jsonl")) {
+      if (record.at("kind") != "gemmtune") continue;
+      const std::string config = record.at("config").get<std::string>();
+      if (config.find("_sm132_") == std::string::npos) configs.insert(config);
+    }
+    return configs;
+  };
+  EXPECT_EQ(twin_configs(" --whole-waves-twins", (dir_.path() / "on").string()),
+            (std::set<std::string>{"bm64_bn64_s4_mc0_sm80_rN8_sk1_k512_gM"}));
+  EXPECT_TRUE(twin_configs("", (dir_.path() / "off").string()).empty());
+  const RunResult both = run_gemmtune(sweep_args() + " --whole-waves-twins --skip-whole-waves-twins");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
+}
+
 TEST_F(SweepGrouped, ARunSchema1RecordOfAGroupedProblemIsRejected) {
   TempDir dir;
   const std::filesystem::path run = dir.path() / "run";

@@ -74,22 +74,24 @@ TEST(LeaderTwins, WholeWavesTwinKeepsTheWavesOnFewerCtas) {
   EXPECT_FALSE(sweep::whole_waves_twin(whole, pick));
 }
 
-// problem_leader_twins: grouped problems add each K twin's whole-waves twin after the leaders'
-// twins; dense problems get exactly leader_twins.
+// problem_leader_twins: with whole_waves, grouped problems add each K twin's whole-waves twin
+// after the leaders' twins; without it, and for dense problems, exactly leader_twins.
 TEST(LeaderTwins, GroupedProblemsAddWholeWavesTwinsOfTheKTwins) {
   const std::vector<int64_t> rows(32, 40);
   const Problem masked = Problem::grouped(GroupLayout::kMasked, 4096, 7168, rows, 256);
   const Passed passed = {{.median_us = 220.0, .config = "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM"},
                          {.median_us = 230.0, .config = "bm64_bn64_s12_mc0_sm132_rN8_sk1_gM"}};
   // bn128: 1024 tiles (7.76 waves) -> 128 CTAs; bn64: 2048 tiles (15.5 waves) -> 128 CTAs.
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, false)),
+            texts(sweep::leader_twins(passed, 7168, GroupLayout::kMasked, 2)));
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, true)),
             (std::vector<std::string>{"bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm128_rN8_sk1_k7168_gM"}));
   Problem dense{.label = "", .m = 4096, .n = 7168, .k = 7168};
   const Passed dense_passed = {{.median_us = 700.0, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2, true)),
             texts(sweep::leader_twins(dense_passed, 7168, GroupLayout::kNone, 2)));
 }
 
