@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "core/cost_model.hpp"
+#include "core/legality.hpp"
 #include "sweep/budget.hpp"
 #include "sweep/compile_queue.hpp"
 #include "sweep/runs_log.hpp"
@@ -57,12 +58,14 @@ TEST(LeaderTwins, WholeWavesTwinKeepsTheWavesOnFewerCtas) {
   ASSERT_EQ(predict_cost(masked, pick).tiles, 1024);
   EXPECT_EQ(to_string(*sweep::whole_waves_twin(masked, pick)),
             "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM");
+  EXPECT_TRUE(check_legality(masked, *sweep::whole_waves_twin(masked, pick), {}).legal);
   // A cluster of 2 rounds up to an even grid, still the fewest CTAs for the same waves.
   const KernelConfig multicast = *parse_kernel_config("bm64_bn144_s6_mcA_sm132_rN8_sk1_gM", nullptr);
   const int64_t tiles = predict_cost(masked, multicast).tiles;
   const std::optional<KernelConfig> even = sweep::whole_waves_twin(masked, multicast);
   ASSERT_TRUE(even);
   EXPECT_EQ(even->num_sms % 2, 0);
+  EXPECT_TRUE(check_legality(masked, *even, {}).legal) << check_legality(masked, *even, {}).reason;
   EXPECT_LT(even->num_sms, 132);
   EXPECT_EQ((tiles + even->num_sms - 1) / even->num_sms, (tiles + 131) / 132);  // same waves
   EXPECT_GT((tiles + even->num_sms - 3) / (even->num_sms - 2), (tiles + 131) / 132);  // fewest
