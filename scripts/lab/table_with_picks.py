@@ -2,6 +2,7 @@
 """A grouped tuning table with each entry's config replaced by a picks file's (the form of
 results/h200-moe-sets/dsv3_moe_picks.json: label, layout, n, k, ms, config per problem), so that a
 set's curated picks can be exported as a bundle when only an earlier sweep's table is at hand.
+The entries keep that sweep's times (median_us and the rest); only the config and its command change.
 
     usage: table_with_picks.py TABLE PICKS OUT
 
@@ -23,7 +24,10 @@ def main(table_path, picks_path, out_path):
             key = (problem["n"], problem["k"], problem["op"], tuple(entry["group_m"]))
             if key not in wanted:
                 sys.exit(f"{table_path}: {problem['label']} ({entry['m']} rows) has no pick in {picks_path}")
-            entry["config"] = wanted.pop(key)
+            old, entry["config"] = entry["config"], wanted.pop(key)
+            # NOTE: the entry's times stay the earlier sweep's; its command names the pick.
+            if "reproduce" in entry:
+                entry["reproduce"] = entry["reproduce"].replace(old, entry["config"])
             replaced += 1
     if wanted:
         sys.exit(f"{picks_path}: {len(wanted)} pick(s) match no entry of {table_path}")
