@@ -37,5 +37,5 @@ def main(table_path, picks_path, out_path):
 
 if __name__ == "__main__":
     if len(sys.argv) != 4:
-        sys.exit(__doc__.splitlines()[3].strip())
+        sys.exit(next(line.strip() for line in __doc__.splitlines() if "usage:" in line))
     main(*sys.argv[1:])
