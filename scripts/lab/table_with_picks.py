@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A grouped tuning table with each entry's config replaced by a picks file's (the form of
-results/h200-moe-sets/dsv3_moe_picks.json: label, layout, n, k, ms, config per problem), so that a
+results/h200-moe-sets/dsv3_moe_picks.json at revision 6c05657: label, layout, n, k, ms, config per
+problem), so that a
 set's curated picks can be exported as a bundle when only an earlier sweep's table is at hand.
 The entries keep that sweep's times (median_us and the rest); only the config and its command change.
 

@@ -321,10 +321,10 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--whole-waves-twins", flags->whole_waves_twins,
                 "grouped problems: each leader's K twin also on the fewest SMs that run the "
                 "problem's tiles in as many waves, every wave whole, as DeepGEMM sizes its grids "
-                "(src/sweep/README.md \"Budgets\"); the run-off decides; on under thorough and "
-                "exhaustive");
+                "(src/sweep/README.md \"Budgets\"); the run-off decides; on by default, off under "
+                "quick and fast");
   cmd->add_flag("--skip-whole-waves-twins", flags->skip_whole_waves_twins,
-                "no whole-waves twins, also under thorough and exhaustive");
+                "no whole-waves twins, on any budget");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
                   "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "

@@ -231,13 +231,15 @@ std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& pass
 }
 
 Budget fast_budget() {
-  // NOTE: what it gives up, each a knob: half the default's configs, one twin of each kind, half
-  // the run-off's rounds and candidates, no second pass of a close contest, and the cuBLASLt
-  // best search, a third of a default sweep's measuring time (src/sweep/README.md "Sweep").
+  // NOTE: what it gives up, each a knob: half the default's configs, one twin of each kind and no
+  // whole-waves twin, half the run-off's rounds and candidates, no second pass of a close
+  // contest, and the cuBLASLt best search, a third of a default sweep's measuring time
+  // (src/sweep/README.md "Sweep").
   return Budget{.name = "fast",
                 .max_configs = kFastBudgetConfigs,
                 .k_twins = 1,
                 .leader_twins = 1,
+                .whole_waves_twins = false,
                 .runoff = {.burst_rounds = 2, .max_candidates = 4, .confirm_close_contests = false},
                 .cublaslt_best = false};
 }
@@ -265,10 +267,13 @@ Budget parse_budget(const std::string& text) {
     budget.runoff.burst_rounds = kRunoffBurstRounds;
     budget.cublaslt_best = true;
     budget.heavy_tiles = -1;
-    budget.whole_waves_twins = true;
     return budget;
   };
-  if (text == "quick") return named(kQuickBudgetConfigs);
+  if (text == "quick") {
+    Budget quick = named(kQuickBudgetConfigs);
+    quick.whole_waves_twins = false;
+    return quick;
+  }
   if (text == "default") return named(kDefaultBudgetConfigs);
   if (text == "fast") return fast_budget();
   if (text == "thorough") return thorough(kThoroughBudgetConfigs);

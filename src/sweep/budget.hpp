@@ -105,10 +105,11 @@ struct Budget {
   /// Screening leaders whose twins are measured after the picks (`sweep --leader-twins`).
   int64_t leader_twins = kDefaultLeaderTwins;
   /// Grouped problems: each leader's K twin also brings its whole_waves_twin
-  /// (`sweep --whole-waves-twins`); on under `thorough` and `exhaustive`. NOTE: not by default:
-  /// +0.6% in the run-off for +14% of a grouped sweep's time (dsv3-moe 242 -> 276 s: twice the
-  /// compile CPU of its leaders' twins; results/PERF_LOG.md).
-  bool whole_waves_twins = false;
+  /// (`sweep --whole-waves-twins`, `--skip-whole-waves-twins`); off under `quick` and `fast`.
+  /// Why on: beside DeepGEMM both MoE sets' tables gained 0.45% (rows below 0.98: 4 -> 1) for
+  /// 8-14% more of a grouped sweep's time, the twins' compiles (num_sms is compiled in;
+  /// results/h200-moe-sets/README.md).
+  bool whole_waves_twins = true;
   /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
   /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).
   int64_t heavy_tiles = kDefaultHeavyTiles;

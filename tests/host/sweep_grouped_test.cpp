@@ -156,10 +156,11 @@ TEST_F(SweepGrouped, ResumeFindsGroupedMeasurementsAlreadyRecorded) {
   EXPECT_EQ(read_records(std::filesystem::path(out_) / "runs.jsonl").size(), records);
 }
 
-// --whole-waves-twins: a masked problem of 40 groups of 5 rows has 40 m-blocks x 4 n-blocks =
-// 160 tiles of bm64_bn64, two waves of 132 CTAs; its leader's K twin also runs on 80 (two whole
-// waves). Without the flag, and on the dense problem, no such twin.
-TEST_F(SweepGrouped, WholeWavesTwinsOnlyWhenAskedAndOnlyForGroupedProblems) {
+// Whole-waves twins (on by default): a masked problem of 40 groups of 5 rows has 40 m-blocks x 4
+// n-blocks = 160 tiles of bm64_bn64, two waves of 132 CTAs; its leader's K twin also runs on 80
+// (two whole waves). With --skip-whole-waves-twins or --budget fast, and on the dense problem, no
+// such twin.
+TEST_F(SweepGrouped, WholeWavesTwinsByDefaultAndOnlyForGroupedProblems) {
   const std::string shapes = dir_.write("waves.json", R"({"name": "waves", "problems": [
     {"label": "decode", "op": "grouped_masked", "n": 256, "k": 512, "max_m": 64,
      "groups": [[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
@@ -177,9 +178,12 @@ TEST_F(SweepGrouped, WholeWavesTwinsOnlyWhenAskedAndOnlyForGroupedProblems) {
     }
     return configs;
   };
-  EXPECT_EQ(twin_configs(" --whole-waves-twins", (dir_.path() / "on").string()),
-            (std::set<std::string>{"bm64_bn64_s4_mc0_sm80_rN8_sk1_k512_gM"}));
-  EXPECT_TRUE(twin_configs("", (dir_.path() / "off").string()).empty());
+  const std::set<std::string> twin{"bm64_bn64_s4_mc0_sm80_rN8_sk1_k512_gM"};
+  EXPECT_EQ(twin_configs("", (dir_.path() / "default").string()), twin);
+  EXPECT_EQ(twin_configs(" --budget fast --whole-waves-twins", (dir_.path() / "on").string()),
+            twin);
+  EXPECT_TRUE(twin_configs(" --skip-whole-waves-twins", (dir_.path() / "off").string()).empty());
+  EXPECT_TRUE(twin_configs(" --budget fast", (dir_.path() / "fast").string()).empty());
   const RunResult both = run_gemmtune(sweep_args() + " --whole-waves-twins --skip-whole-waves-twins");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
