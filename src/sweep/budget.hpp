@@ -106,7 +106,7 @@ struct Budget {
   int64_t leader_twins = kDefaultLeaderTwins;
   /// Grouped problems: each leader's K twin also brings its whole_waves_twin
   /// (`sweep --whole-waves-twins`, `--skip-whole-waves-twins`); off under `quick` and `fast`.
-  /// Why on: beside DeepGEMM both MoE sets' tables gained 0.45% (rows below 0.98: 4 -> 1) for
+  /// Why on: beside DeepGEMM both MoE sets' tables gained 0.45% (rows below 0.98: 3 -> 1) for
   /// 8-14% more of a grouped sweep's time, the twins' compiles (num_sms is compiled in;
   /// results/h200-moe-sets/README.md).
   bool whole_waves_twins = true;
