@@ -51,6 +51,15 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
   // never mix with these, since the folder is replaced whole.
   StagedFolder out(dir, "bundle", "--out");
   const std::vector<KernelConfig> configs = report::bundle_configs(table);
+  // NOTE: a warning, not an error: at their tuned rows these entries measured fastest; only
+  // calls at other rows risk the extra wave (src/sweep/README.md "Whole-waves twins").
+  if (const std::vector<std::string> fitted = report::fitted_grid_entries(table); !fitted.empty()) {
+    spdlog::warn("bundle: {} grouped entr{} run on fewer SMs than the table's budget (first: {}): "
+                 "grids fitted to the tiles of their tuned rows, so calls at other rows can take "
+                 "a wave more; for a bundle that serves many row counts, sweep with "
+                 "--skip-whole-waves-twins",
+                 fitted.size(), fitted.size() == 1 ? "y" : "ies", one_line(fitted.front()));
+  }
   spdlog::info("bundle: compiling {} kernel(s), cache {}", configs.size(), jit::cache_dir().string());
   const std::vector<jit::CompileResult> results = jit::build_kernels(configs, jobs);
   std::vector<report::BundleKernel> kernels;

@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/kernel_family.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/smem_layout.hpp"
 #include "report/export.hpp"
+#include "report/serving_fields.hpp"
 #include "report/bundle/embedded_bundle_files.hpp"
 
 namespace gemmtune::report {
@@ -42,6 +44,19 @@ constexpr const char* kWorkspaceRule =
 }
 
 }  // namespace
+
+std::vector<std::string> fitted_grid_entries(const TuningTable& table) {
+  std::vector<std::string> fitted;
+  const std::optional<int> budget = effective_sm_budget(table.env.raw);
+  if (!budget) return fitted;
+  for (const TunedEntry& e : tuned_grouped_entries(table)) {
+    if (e.config.num_sms < *budget) {
+      fitted.push_back(
+          fmt::format("{}, {} rows: {}", e.problem->label, e.entry->m, to_string(e.config)));
+    }
+  }
+  return fitted;
+}
 
 std::string env_field(const TuningTable& table, const std::string& key) {
   const Json& raw = table.env.raw;

@@ -66,6 +66,12 @@ struct BundleFile {
 /// config or one that does not parse.
 [[nodiscard]] std::vector<KernelConfig> bundle_configs(const TuningTable& table);
 
+/// The grouped entries whose kernel runs on fewer SMs than the table's SM budget (its `--sms`,
+/// else the tuning GPU's count), one "label, R rows: config" each: whole-waves twins, whose grid
+/// fits the tiles of the rows they were tuned at (src/sweep/README.md "Whole-waves twins"). The
+/// bundle serves calls of other rows from them, which can take a wave more there.
+[[nodiscard]] std::vector<std::string> fitted_grid_entries(const TuningTable& table);
+
 /// A string member of the table's raw env (tool_version, git_rev, command); "" when absent.
 [[nodiscard]] std::string env_field(const TuningTable& table, const std::string& key);
 

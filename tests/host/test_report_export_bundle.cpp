@@ -40,6 +40,30 @@ TEST(ReportExportBundle, CarriesTheDistinctTunedConfigsSortedByName) {
                                              "bm64_bn64_s8_mc0_sm132_rN8_sk2"}));
 }
 
+// Whole-waves twins: a grouped entry below the table's SM budget is named, one at the budget is
+// not, and a table swept with --sms at the twin's count names none.
+TEST(ReportExportBundle, NamesTheGroupedEntriesOnFewerSmsThanTheBudget) {
+  TuningTable t = test::run_small_table();
+  const auto entry = [](int64_t rows, const std::string& config) {
+    TableEntry e;
+    e.m = rows;
+    e.group_m = {rows / 2, rows - rows / 2};
+    e.config = config;
+    e.median_us = 10.0;
+    e.timing_mode = "call";
+    return e;
+  };
+  t.problems.push_back({.label = "experts", .n = 256, .k = 512,
+                        .layout = GroupLayout::kContiguous, .groups = 2,
+                        .entries = {entry(300, "bm128_bn128_s4_mc0_sm124_rG8_sk1_gC"),
+                                    entry(2000, "bm128_bn128_s4_mc0_sm132_rG8_sk1_gC")}});
+  EXPECT_EQ(fitted_grid_entries(t),
+            (std::vector<std::string>{"experts, 300 rows: bm128_bn128_s4_mc0_sm124_rG8_sk1_gC"}));
+  EXPECT_TRUE(fitted_grid_entries(test::run_small_table()).empty());  // dense entries only
+  t.env.raw["sweep"]["sms"] = 124;
+  EXPECT_TRUE(fitted_grid_entries(t).empty());
+}
+
 TEST(ReportExportBundle, RefusesATableWithoutConfigs) {
   TuningTable t = test::run_small_table();
   for (TableProblem& p : t.problems) {
