@@ -324,7 +324,8 @@ void register_sweep(CLI::App& root, int& exit_code) {
                 "(src/sweep/README.md \"Budgets\"); the run-off decides; on by default, off under "
                 "quick and fast");
   cmd->add_flag("--skip-whole-waves-twins", flags->skip_whole_waves_twins,
-                "no whole-waves twins, on any budget");
+                "no whole-waves twins, on any budget: for a table whose bundle serves many row "
+                "counts (a twin's grid fits its tuned rows; src/sweep/README.md \"Budgets\")");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
                   "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "
