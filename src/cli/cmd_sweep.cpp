@@ -148,6 +148,17 @@ void check_runoff_regime(const std::string& name) {
   throw Error(kExitUsage, one_line("--runoff \"" + name + "\": expected one of " + names));
 }
 
+/// A budget knob's flag pair `on_flag` / `--skip-...`: one given sets `knob`, none leaves the
+/// level's value, both is a usage error.
+void apply_flag_pair(bool on, bool skip, const std::string& on_flag, bool& knob) {
+  if (on && skip) {
+    const std::string skip_flag = "--skip-" + on_flag.substr(2);
+    throw Error(kExitUsage, on_flag + " and " + skip_flag + " contradict each other");
+  }
+  if (on) knob = true;
+  if (skip) knob = false;
+}
+
 int run_sweep_command(SweepFlags f) {
   check_runoff_regime(f.measure.runoff_regime);
   check_sm_budget_floor(f.serving);
@@ -170,12 +181,8 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.leader_twins = *f.leader_twins;
   }
-  if (f.whole_waves_twins && f.skip_whole_waves_twins) {
-    throw Error(kExitUsage,
-                "--whole-waves-twins and --skip-whole-waves-twins contradict each other");
-  }
-  if (f.whole_waves_twins) budget.whole_waves_twins = true;
-  if (f.skip_whole_waves_twins) budget.whole_waves_twins = false;
+  apply_flag_pair(f.whole_waves_twins, f.skip_whole_waves_twins, "--whole-waves-twins",
+                  budget.whole_waves_twins);
   if (f.heavy_tiles) {
     if (*f.heavy_tiles < -1) {
       throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
@@ -183,11 +190,7 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.heavy_tiles = *f.heavy_tiles;
   }
-  if (f.skip_cublaslt_best && f.cublaslt_best) {
-    throw Error(kExitUsage, "--cublaslt-best and --skip-cublaslt-best contradict each other");
-  }
-  if (f.cublaslt_best) budget.cublaslt_best = true;
-  if (f.skip_cublaslt_best) budget.cublaslt_best = false;
+  apply_flag_pair(f.cublaslt_best, f.skip_cublaslt_best, "--cublaslt-best", budget.cublaslt_best);
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
     std::string error;
