@@ -52,7 +52,7 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
   StagedFolder out(dir, "bundle", "--out");
   const std::vector<KernelConfig> configs = report::bundle_configs(table);
   // NOTE: a warning, not an error: at their tuned rows these entries measured fastest; only
-  // calls at other rows risk the extra wave (src/sweep/README.md "Whole-waves twins").
+  // calls at other rows risk the extra wave (src/sweep/README.md "Budgets").
   if (const std::vector<std::string> fitted = report::fitted_grid_entries(table); !fitted.empty()) {
     spdlog::warn("bundle: {} grouped entr{} run on fewer SMs than the table's budget (first: {}): "
                  "grids fitted to the tiles of their tuned rows, so calls at other rows can take "

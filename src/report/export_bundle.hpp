@@ -68,7 +68,7 @@ struct BundleFile {
 
 /// The grouped entries whose kernel runs on fewer SMs than the table's SM budget (its `--sms`,
 /// else the tuning GPU's count), one "label, R rows: config" each: whole-waves twins, whose grid
-/// fits the tiles of the rows they were tuned at (src/sweep/README.md "Whole-waves twins"). The
+/// fits the tiles of the rows they were tuned at (src/sweep/README.md "Budgets"). The
 /// bundle serves calls of other rows from them, which can take a wave more there.
 [[nodiscard]] std::vector<std::string> fitted_grid_entries(const TuningTable& table);
 
