@@ -107,8 +107,8 @@ struct Budget {
   /// Grouped problems: each leader's K twin also brings its whole_waves_twin
   /// (`sweep --whole-waves-twins`, `--skip-whole-waves-twins`); off under `quick` and `fast`.
   /// Why on: beside DeepGEMM both MoE sets' tables gained 0.45% (rows below 0.98: 3 -> 1) for
-  /// 8-14% more of a grouped sweep's time, the twins' compiles (num_sms is compiled in;
-  /// results/h200-moe-sets/README.md).
+  /// 8-14% more of a grouped sweep's time, mostly measuring the twins (each is also a compile:
+  /// num_sms is compiled in; results/h200-moe-sets/README.md).
   bool whole_waves_twins = true;
   /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
   /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).

@@ -113,27 +113,29 @@ GEMMTUNE_BUNDLE_API int gemmtune_bundle_has_deepgemm_layout(const gemmtune_bundl
 GEMMTUNE_BUNDLE_API size_t gemmtune_bundle_deepgemm_contiguous_scratch_bytes(int64_t groups,
                                                                             int64_t m, int64_t k);
 
-/** The conversion alone (one launch on `stream`, after a memset above 16384 rows): offsets [groups + 1] int32 at the
- * start of `scratch` (offsets[g]: the first row whose index is >= g, at most one past the last
- * row with an index), the groups' ends [groups] int32 right after them (one past each group's
- * last row with its index; 0 for none), and, when sfa_row_stride > 0, the MN-major sA after those
- * (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. At most 512 groups. A caller
- * whose GEMMs share one m_indices (gate_up and down of one MoE layer) converts once and calls
- * gemmtune_bundle_gemm_grouped_contiguous_padded with the offsets, the ends and row_align 128. */
+/** The conversion alone (one launch on `stream`, after a memset above 16384 rows): offsets
+ * [groups + 1] int32 at the start of `scratch` (offsets[g]: the first row whose index is >= g,
+ * at most one past the last row with an index), the groups' ends [groups] int32 right after them
+ * (one past each group's last row with its index; 0 for none), and, when sfa_row_stride > 0, the
+ * MN-major sA after those (gemmtune_bundle_deepgemm_contiguous_scratch_bytes); see below. At most
+ * 512 groups. A caller whose GEMMs share one m_indices (gate_up and down of one MoE layer)
+ * converts once and calls gemmtune_bundle_gemm_grouped_contiguous_padded with the offsets, the
+ * ends and row_align 128. */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_deepgemm_contiguous_layout(
     const gemmtune_bundle_handle* handle, int64_t groups, int64_t m, int64_t k,
     const int32_t* m_indices, const float* sfa, int64_t sfa_row_stride, void* scratch,
     size_t scratch_bytes, void* stream);
 
 /** gemmtune_bundle_gemm_grouped_contiguous from DeepGEMM's contiguous layout, in two launches on
- * `stream` (the GEMM overlapping the conversion's end; a memset before them above 16384 rows): the conversion kernel turns
- * m_indices (int32 [m] on the device, the group of each row in ascending groups, -1 for padding;
- * group g owns its first row to its last row with index g) into
- * offsets and ends in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32 [m][ceil(k/128)] (row stride
- * sfa_row_stride floats) into the kernels' MN-major layout in `scratch`; sfa_row_stride 0 takes
- * sfa as the kernels' layout already. Then the GEMM, as gemmtune_bundle_gemm_grouped_contiguous_padded
- * with row_align 128 and those ends: D's padding rows are neither computed nor written, as in
- * DeepGEMM. No allocation, no synchronisation: the call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
+ * `stream` (the GEMM overlapping the conversion's end; a memset before them above 16384 rows):
+ * the conversion kernel turns m_indices (int32 [m] on the device, the group of each row in
+ * ascending groups, -1 for padding; group g owns its first row to its last row with index g) into
+ * offsets and ends in `scratch` and, when sfa_row_stride > 0, sfa from K-major fp32
+ * [m][ceil(k/128)] (row stride sfa_row_stride floats) into the kernels' MN-major layout in
+ * `scratch`; sfa_row_stride 0 takes sfa as the kernels' layout already. Then the GEMM, as
+ * gemmtune_bundle_gemm_grouped_contiguous_padded with row_align 128 and those ends: D's padding
+ * rows are neither computed nor written, as in DeepGEMM. No allocation, no synchronisation: the
+ * call can be captured in a CUDA graph. CUDA_ERROR_NOT_SUPPORTED when the bundle has no
  * conversion kernel; CUDA_ERROR_INVALID_VALUE for scratch smaller than
  * gemmtune_bundle_deepgemm_contiguous_scratch_bytes. */
 GEMMTUNE_BUNDLE_API int gemmtune_bundle_gemm_grouped_contiguous_deepgemm(
