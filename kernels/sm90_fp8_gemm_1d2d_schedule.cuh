@@ -238,8 +238,10 @@ struct TileTask {
 
 /// gemmtune_b_evict_first (support_l2_policy.h) for this build's layout and block_m.
 template <class C>
-__device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares_b) {
-  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b, C::kBlockM);
+__device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares_b,
+                                                   bool one_wave) {
+  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b, C::kBlockM,
+                                one_wave);
 }
 
 /// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two
@@ -629,7 +631,8 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       const int partner = t.work.m_block ^ 1;
       t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
-    t.b_evict_first = b_evict_first_rule<C>(block_end - block0, C::kMulticast == 2 && t.b_shared);
+    t.b_evict_first = b_evict_first_rule<C>(block_end - block0, C::kMulticast == 2 && t.b_shared,
+                                            sched.num_units <= schedule_clusters<C>());
     t.a_row0 = ragged_tile_row0<C>(begin + local * C::kBlockM, begin, end);
     t.row_end = end;
     t.b_row0 = lo * p.n + t.n0;
@@ -656,7 +659,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
     t.b_row0 = t.n0;
     t.sb_row0 = t.n0 / 128;
     t.sb_row_last = scale_blocks_n - 1;
-    t.b_evict_first = b_evict_first_rule<C>(sched.grid_m, false);  // grid_m counts mcB pairs
+    t.b_evict_first = b_evict_first_rule<C>(sched.grid_m, false, false);  // grid_m: mcB pairs
   }
   const int per = (num_kb + C::kSplitK - 1) / C::kSplitK;
   t.kb_begin = t.work.split * per;

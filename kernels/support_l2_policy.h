@@ -18,11 +18,17 @@
 /// Whether a tile's B loads go under evict-first. `readers`: the m-blocks that load the same B
 /// (dense: the schedule's m-blocks, multicast-B pairs counted once; grouped: the tile's group's
 /// m-blocks); `pair_shares_b`: grouped, the tile's multicast-B pair loads one B for both CTAs;
-/// `block_m`: the tile's rows. Two dense readers only where each holds at most 128 rows: two
+/// `block_m`: the tile's rows; `one_wave`: grouped, every tile of the launch runs at once (its
+/// units fit its clusters). Two dense readers only where each holds at most 128 rows: two
 /// bm256 m-blocks (M 257-512) ran 2-9% slower under evict-first at K 512-1536, two bm64 or bm128
 /// ones 0-9% faster.
+/// Two grouped readers only in one wave, where they start together and stream B in step (the
+/// late second reader above cannot happen): dsv3-moe's gate+up of 4 groups, 432 rows (101, 136,
+/// 104, 91; bm128_bn160, 130 tiles), whose 136-row group has two m-blocks, 45.5 -> 43.2 µs
+/// (H200, two runs beside DeepGEMM's 43.8: 0.965 -> 1.015); the only such row in either MoE set.
+/// More readers in one wave are not measured.
 GEMMTUNE_HOST_DEVICE bool gemmtune_b_evict_first(bool grouped, int readers, bool pair_shares_b,
-                                                 int block_m) {
-  if (grouped) return readers <= (pair_shares_b ? 2 : 1);
+                                                 int block_m, bool one_wave) {
+  if (grouped) return readers <= (pair_shares_b ? 2 : 1) || (one_wave && readers <= 2);
   return readers == 1 || (readers == 2 && block_m <= 128);
 }
