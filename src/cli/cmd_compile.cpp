@@ -114,8 +114,8 @@ int run_compile(const CompileOptions& o) {
                                spill, smem, r.compile_seconds, r.cache_hit ? "hit" : "miss");
       if (!r.ok) std::cout << r.log << "\n";
       // NOTE: e.g. "(C7517) warpgroup.wait is injected": ptxas waits for the wgmma there, which
-      // undoes any overlap a kernel change meant (session 33's epilogue overlap timed 5-22%
-      // slower for it). No member of the default family has one.
+      // undoes any overlap a kernel change meant (an epilogue overlap timed 5-22% slower
+      // for it; PERF_LOG history). No member of the default family has one.
       for (const std::string& advisory : r.ptxas.advisories) {
         std::cout << "    ptxas: " << advisory << "\n";
       }

@@ -19,14 +19,14 @@ namespace {
   // cannot hide behind the other warpgroup's WGMMA, as it can with two.
   // NOTE: three (block_m 192) reach the rate of two: on dsv3-quick's five M = 4096 rows bm192
   // and bm256 of the same block_n took the times their wave counts predict, within 2.5%
-  // (results/PERF_LOG.md, session 39), so bm192 wins only where its tiles fill waves better.
+  // (results/PERF_LOG.md history), so bm192 wins only where its tiles fill waves better.
   const double warpgroup_eff = c.math_warpgroups() == 1 ? 0.8 : 1.0;
   // NOTE: a shared-memory-sourced m64nNk32 e4m3 WGMMA does 4096*N FLOPs and reads 2048 + 32*N
   // bytes; at 8192 dense FP8 FLOP/clk/SM (1979 TFLOPS / 132 SMs / 1.83 GHz) and 128 B/clk of
   // shared memory it is bandwidth-bound below N = 64, reaching 2N/(N+64) of peak.
   const double smem_eff = std::min(1.0, 2.0 * c.block_n / (c.block_n + 64.0));
   // NOTE: an unrolled K loop (a member compiled for its K) measured 1.4-2.7% faster at
-  // bm256_bn128 and 2-2.4% with K = 512 (results/PERF_LOG.md, session 14).
+  // bm256_bn128 and 2-2.4% with K = 512 (results/PERF_LOG.md history).
   const double unroll_eff = c.mainloop_unroll() > 1 ? 1.02 : 1.0;
   return warpgroup_eff * smem_eff * unroll_eff;
 }

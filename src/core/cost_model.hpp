@@ -51,7 +51,7 @@ struct DeviceModel {
   /// Fixed cost of one launch as the timing protocol sees it.
   double launch_us = 2.0;
   /// Extra cost of the deterministic split-K reduction (partials written and fenced, arrival
-  /// counters, the last CTA's sum). NOTE: 2.5, not 1.0 (session 18): at 512 x 576 x 7168
+  /// counters, the last CTA's sum). NOTE: 2.5, not 1.0 (PERF_LOG history): at 512 x 576 x 7168
   /// bm128_bn48_s8 sk2 measured 16.9 us against 14.8 for bm64_bn48_s12 sk1, the same 96 CTAs,
   /// where the model put sk2 1.3 us ahead; with 1.0 the budget screened no unsplit bm64 tile
   /// there. At 2.5 every dsv3 pick of 2258/2305 is still screened (the split-K winners of
@@ -59,7 +59,7 @@ struct DeviceModel {
   double split_k_fixup_us = 2.5;
   /// The same for split-K summed in a cluster (KernelConfig::split_k_in_cluster): one partial
   /// over distributed shared memory, no L2 round trips. NOTE: predicted, not yet fitted
-  /// (results/PERF_LOG.md, session 22).
+  /// (results/PERF_LOG.md history).
   double split_k_cluster_fixup_us = 0.5;
   /// Per-tile time the tensor cores of a CTA stand idle: the math warpgroups write the epilogue,
   /// and the next tile's first stages wait out the load latency the shallow ring of a large tile

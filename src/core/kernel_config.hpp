@@ -52,7 +52,7 @@ struct KernelConfig {
   /// form one cluster, and the CTA of rank 1 sends its FP32 partial to rank 0's shared memory
   /// (the kernel's sum_split_k_in_cluster), where the workspace path writes every split's
   /// partial, fences, counts arrivals with an atomic and has the last CTA read them all back:
-  /// three L2 round trips, ~2 us of a 10-15 us small-M GEMM (results/PERF_LOG.md, session 22).
+  /// three L2 round trips, ~2 us of a 10-15 us small-M GEMM (results/PERF_LOG.md history).
   /// When: split_k 2 (clusters of 2 are known to fill the persistent grid: PERF_LOG, "Multicast:
   /// do the clusters fit?"), no multicast (it has the cluster), an even grid (the schedule then
   /// pairs rank with split), and rank 0's block_m x block_n FP32 receive buffer fits in shared
@@ -77,7 +77,7 @@ struct KernelConfig {
   /// Whether the weight scales (sB) travel in the TMA pipeline stages (a second producer thread
   /// loads them) instead of being read from global memory by the math threads one K block ahead.
   /// NOTE: measured on the H200, hand-picked dsv3-quick configs, call timing, A/B in one process
-  /// (results/PERF_LOG.md, session 3): one-warpgroup tiles gain 3-10% (their promotion chain
+  /// (results/PERF_LOG.md history): one-warpgroup tiles gain 3-10% (their promotion chain
   /// waited on the global load); two-warpgroup tiles at M = 4096 lose 2-15% (an extra TMA per stage
   /// and the shared-memory read cost more than the other warpgroup already hides).
   [[nodiscard]] bool sb_in_stage() const { return math_warpgroups() == 1; }
@@ -102,8 +102,8 @@ struct KernelConfig {
   /// from shared memory too), instead of two global loads per K block and math thread. Only
   /// members compiled for K (the region holds a split's K blocks, so its size is known when the
   /// layout is: src/core/smem_layout.hpp), and only tiles that straddle two scale blocks.
-  /// NOTE: measured on the H200, twins A/B against the global loads (results/PERF_LOG.md,
-  /// session 16): bm128_bn192 2.5-3% faster (dense 4096 x 7168 x 2048, dsv3 down prefill; its
+  /// NOTE: measured on the H200, twins A/B against the global loads (results/PERF_LOG.md
+  /// history): bm128_bn192 2.5-3% faster (dense 4096 x 7168 x 2048, dsv3 down prefill; its
   /// K loop 167 -> 151 instructions), bm256_bn136 even; tiles in one scale block, whose unrolled
   /// loop already hoists the loads, 0.3-2% slower at K >= 1536 and 9% at K 512 (bm256_bn128 mcB:
   /// the next tile's loads wait out a short epilogue).
@@ -120,7 +120,7 @@ struct KernelConfig {
   /// loop then has one promotion, else one copy per split of the tile between two scale blocks.
   [[nodiscard]] bool tile_in_one_scale_block() const { return 128 % block_n == 0; }
   /// K blocks per pass of the math warpgroups' K loop (its `#pragma unroll`).
-  /// NOTE: measured on the H200 beside DeepGEMM (results/PERF_LOG.md, session 14): with K
+  /// NOTE: measured on the H200 beside DeepGEMM (results/PERF_LOG.md history): with K
   /// compiled in, 8 at bm256_bn128 and K 16384 is 1.4-2.7% faster (mcA most: the next block's
   /// barrier wait and scale loads move into this block's promotion) and a whole unrolled K = 512
   /// loop 2-2.4% faster; with a run-time K, unroll 4/8 lost 1-2% at K <= 1536 (the remainder
@@ -129,7 +129,7 @@ struct KernelConfig {
   /// one scale block, whole loops (of a split's K blocks, which fixed_k_split_k makes equal) up
   /// to kMaxMainloopUnroll K blocks.
   /// Tiles across two scale blocks unroll only with their scales in shared memory and at most
-  /// two copies (bm128_bn192, 4 K blocks: +1% on dsv3 down prefill, session 16; with the global
+  /// two copies (bm128_bn192, 4 K blocks: +1% on dsv3 down prefill; with the global
   /// loads it spilled), kMaxStraddlingUnroll K blocks per pass.
   [[nodiscard]] int mainloop_unroll() const {
     if (fixed_k <= 0 || !splits_k_evenly()) return 1;
@@ -155,7 +155,7 @@ struct KernelConfig {
 /// `config` compiled for K = `k` (KernelConfig::fixed_k), when that changes its K loop
 /// (mainloop_unroll() > 1, or the weight scales from shared memory: sb_per_tile()); nullopt
 /// otherwise: a twin that only fixes the trip count measured the same as its run-time-K original
-/// (PERF_LOG, session 14) and would cost a compile per K. Also nullopt when the twin's weight-scale
+/// (PERF_LOG history) and would cost a compile per K. Also nullopt when the twin's weight-scale
 /// region takes its shared memory past Hopper's 227 KiB (smem_layout).
 [[nodiscard]] std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k);
 

@@ -28,9 +28,9 @@ enum class TimingMode { kCall, kCallSync, kKernel };
 ///                in a block of its own (the default). Why: at the 700 W cap a sample's clock
 ///                depends on the kernel that ran just before it; interleaved with cuBLASLt's
 ///                slower, hotter kernel, every sample of a large config started throttled
-///                (issue 10, results/PERF_LOG.md session 8), while DeepGEMM's side of the
+///                (issue 10, results/PERF_LOG.md history), while DeepGEMM's side of the
 ///                comparison times its kernel alone.
-///   interleaved: configs and baselines sample by sample (the protocol until session 8).
+///   interleaved: configs and baselines sample by sample (the protocol until 2026-11-22).
 ///   none:        no baseline timed.
 enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 
@@ -88,7 +88,7 @@ struct BurstShape {
 /// bursts of as many samples as fit in max_burst_ms (at least one), half the planned samples in
 /// all, in as many rounds as that takes.
 /// Why short bursts, not one long one: 30 samples of a 3.4 ms problem throttled within their
-/// burst (spreads 13-15%, a pick by noise; results/PERF_LOG.md session 9). Why not interleaved
+/// burst (spreads 13-15%, a pick by noise; results/PERF_LOG.md history). Why not interleaved
 /// sample by sample (the fallback until 2026-11-23): that ranks configs under sustained load,
 /// where at 12288 x 7168 x 18432 it chose a config 9% slower when both were timed as a caller
 /// times one call (7f3a7dd:results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Why half: each

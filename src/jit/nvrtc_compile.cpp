@@ -83,7 +83,7 @@ std::vector<std::string> nvrtc_options(const CompileRequest& request) {
   // NOTE: --no-cache: since 12.9 NVRTC keeps compiled cubins in the driver's compute cache (where a
   // driver is loaded) and answers a repeated source from it without running ptxas, so the -v report
   // is missing: a second sweep on one H200 read registers and spills as unknown for 509 of 510
-  // configs (session 51). gemmtune's kernel cache is the one cache (its key holds these options).
+  // configs (PERF_LOG). gemmtune's kernel cache is the one cache (its key holds these options).
   std::vector<std::string> options = {
       "-arch=" + request.arch, "-std=c++17", "-default-device", "-Xptxas=-v", "-lineinfo",
       "--no-cache", std::string("-I") + GEMMTUNE_CUDA_INCLUDE_DIR};

@@ -87,7 +87,7 @@ std::optional<double> probe_us(const CublasLtFp8Gemm& gemm, Timer& timer, std::s
 /// The probes' protocol: the screening's, but a kernel-mode sweep probes in call mode. NOTE: in
 /// kernel mode a sample is enqueued while a spin kernel holds the GPU, and cuBLASLt's first
 /// launch of a kernel loads its module, which waits for the GPU: each kernel new to the process
-/// waited out the spin's 1 s timeout (session 49). An untimed launch before each probe fixed
+/// waited out the spin's 1 s timeout (PERF_LOG history). An untimed launch before each probe fixed
 /// that but ran every probed algorithm twice: the probes took 2.2 ms each against call mode's
 /// 1.0, and a kernel-mode dsv3 sweep covered 174 of 198 problems in the 964 s where call mode's
 /// finished in 788. In call mode the load only

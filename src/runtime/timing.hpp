@@ -50,7 +50,7 @@ struct TimingOptions {
   /// Host wait after every sample (warm-ups too) with the stream drained: the GPU idles this long
   /// between samples. Why: the anchors' Python loop idles the card ~100 µs more per sample than
   /// `run` does; 100 µs more did not move when the 700 W controller steps the clock down on
-  /// dsv3's capped rows (PERF_LOG session 24), but a comparison can now match it.
+  /// dsv3's capped rows (PERF_LOG history), but a comparison can now match it.
   int sample_gap_us = 0;
 };
 
@@ -98,7 +98,7 @@ struct TimingStats {
   std::vector<unsigned long long> samples_end_ns;
   /// Host time from each timed sample's start to the next one's in the same loop (any launch's):
   /// the loop's period per sample, the call plus the flush, the host's gap and any sample gap.
-  /// Why: at the 700 W cap the idle share of that period sets the clock (PERF_LOG session 30), so
+  /// Why: at the 700 W cap the idle share of that period sets the clock (PERF_LOG history), so
   /// two sides compared must idle alike; their periods show whether they do.
   std::vector<double> sample_intervals_us;
   double sample_period_us = 0.0;  ///< median of sample_intervals_us (0: fewer than 2 samples)
@@ -111,7 +111,7 @@ struct TimingStats {
   /// samples_sm_mhz present: their median, and the median over samples of time x that sample's
   /// clock (µs x MHz = cycles), which a clock step inside the burst moves less than the time,
   /// though not to nothing: at the cap a lower clock needs fewer cycles for the same memory
-  /// waits (results/PERF_LOG.md, session 32). sweep/runoff.hpp Screened says who ranks by it.
+  /// waits (results/PERF_LOG.md history). sweep/runoff.hpp Screened says who ranks by it.
   /// 0 without per-sample clocks.
   double sample_median_mhz = 0.0;
   double sample_median_cycles = 0.0;

@@ -23,7 +23,7 @@
 /// the first picks that have one, each measured right after its pick: up to max(1, N/8)
 /// (default 3, quick 1) on top of the N, every pick's under `exhaustive`. NOTE: not in the space
 /// itself: a twin is one more kernel per (config, K), and only pays where its tile already wins
-/// (results/PERF_LOG.md, session 14).
+/// (results/PERF_LOG.md history).
 /// The picks are measured in ranking order, so the best-so-far converges early.
 /// Last, before the run-off, the twins of the screening's leaders (leader_twins()): the cost
 /// model's first picks are not always the configs that measure fastest.
@@ -59,7 +59,7 @@ inline constexpr int64_t kBudgetConfigsPerKTwin = 8;
 inline constexpr double kTieTolerance = 0.005;
 /// Where a tile's whole-K tiles fill at least this many waves of its num_sms, the depth pass
 /// tries a new multicast with one split even when the model ranks a split-K variant first.
-/// NOTE: in session 51's full dsv3 sweep (H200) no split-K config won where whole-K tiles filled
+/// NOTE: in a full dsv3 sweep (H200) no split-K config won where whole-K tiles filled
 /// a wave (154 problems screened both), yet at 12288 x 7168 x 16384 the model's split-K 2
 /// favourites took all of bm256_bn128's multicast turns (3187-3805 µs), and its whole-K mcA,
 /// level with DeepGEMM there (1.002 by counters, 1.008 in bursts) where the pick trailed by

@@ -1,7 +1,7 @@
 #pragma once
 /// NVRTC compiles in child processes (`gemmtune __compiler`), one kernel at a time each, for the
 /// sweep's compile queue. Why not threads: in one process NVRTC's throughput stops growing at
-/// about 16 compiling threads. On a 4-GPU H200 node (64 cores, session 46) a kernel took 7.3 s
+/// about 16 compiling threads. On a 4-GPU H200 node (64 cores, PERF_LOG) a kernel took 7.3 s
 /// at 64 threads in one sweep, 2.9 s at 32 and 1.7 s at 16, about 9 kernels a second in every
 /// case, while three processes side by side compiled 29 a second. A 4-GPU sweep waited on its
 /// compiles; separate processes scale with the cores, and a compiler crash costs one config.

@@ -3,7 +3,7 @@
 /// side by side with the cuBLASLt baselines, and how (src/sweep/README.md "Sweep").
 ///
 /// Why: configs are screened one after another, and the power-capped card's SM clock moves by up
-/// to ~20% within one problem (1425-1770 MHz at 4096x7168x16384, results/PERF_LOG.md session 4),
+/// to ~20% within one problem (1425-1770 MHz at 4096x7168x16384, results/PERF_LOG.md history),
 /// so a screening time says as much about the moment as about the config. Timing the fastest few
 /// in one call makes the choice among them drift-free; `sweep --runoff` chooses whether that call
 /// times them in bursts after idle gaps or under sustained load (core/timing_mode.hpp).
@@ -49,7 +49,7 @@ inline constexpr int kRunoffBurstSamples = 30;
 /// problems whose bursts are whole only). Why: at 1024 x 576 x 7168 the 2-GPU sweep's run-off put
 /// bn80 0.3% ahead of bn88 (1233), while 12 of 12 later run-offs put it 2.3-6.2% behind and three
 /// re-timings 1.8-5.7% behind: bn80's samples scatter between 17 and 22 us sample by sample, and
-/// one pass of 120 caught a fast share (results/PERF_LOG.md session 48). A second pass costs a
+/// one pass of 120 caught a fast share (results/PERF_LOG.md history). A second pass costs a
 /// short problem ~0.1 s and fires only on near-ties, where a chance order is likeliest.
 inline constexpr double kRunoffConfirmWithinRel = 0.01;
 /// Passes of a run-off at most: the planned one and the confirmation (kRunoffConfirmWithinRel).
@@ -71,7 +71,7 @@ inline constexpr int kRunoffMaxBurstMs = 40;
 /// 30 samples of each screening of 7168 x 3072 g8, none at >= 1900 MHz but the first config's),
 /// while the comparison beside DeepGEMM times each problem in a burst that starts idle at 1980
 /// MHz (7f3a7dd:results/2026-11-24-burst-clocks/): the screening ranked configs in another regime than
-/// the one they are judged in (results/PERF_LOG.md, session 32). Short problems never reach the
+/// the one they are judged in (results/PERF_LOG.md history). Short problems never reach the
 /// cap within a screening and pay nothing.
 inline constexpr double kScreenSettleAboveUs = 200.0;
 /// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);

@@ -82,7 +82,7 @@ bool write_all(int fd, const std::string& text) {
 /// NOTE: PR_SET_PDEATHSIG (below) kills a child when the *thread* that forked it ends, not the
 /// process. The sweep's compile queue threads end as soon as their queue is empty, while the
 /// compiler processes they started stay in CompilerPool for the prefetch threads: forked by
-/// those threads, they were dead when the next config reached them (session 46's call C lost
+/// those threads, they were dead when the next config reached them (full dsv3 sweeps lost
 /// 128 compiles, "killed by signal 9"). Forking here makes a worker's life independent of the
 /// thread that asked for it.
 class ForkThread {

@@ -51,7 +51,8 @@ inline constexpr int kCublasLtBestMaxAlgos = 2048;
 /// The probe cut: every algorithm that launches is timed once (its probe), and only those
 /// within this margin of the fastest probe, or among the fastest few, are screened.
 /// NOTE: the search took 610 s of a full dsv3 sweep's 1105 s on one H200 when every algorithm
-/// was screened; `git show 7f3a7dd:results/PERF_LOG.md` ("Session 47") has what the cut costs and saves.
+/// was screened; `git show 7f3a7dd:results/PERF_LOG.md` ("The probe cut on one H200") has what
+/// the cut costs and saves.
 inline constexpr double kCublasLtBestProbeMargin = 0.2;
 inline constexpr size_t kCublasLtBestProbeMinKept = 16;
 /// Set (to anything but empty) in the worker's environment: every algorithm that launches is

@@ -61,8 +61,8 @@ RunoffPlan runoff_plan(const MeasureRequest& r, int sustained_samples) {
 /// sweep's screening, a `check` re-measurement) does, so that the sweep can rank its configs by
 /// cycles (sweep/runoff.hpp Screened::cycles) and a record says at what clock it ran. Why: at
 /// the power cap a burst's clock steps down at a sample the card decides, and NVML's one
-/// reading after the burst had one problem's configs at 1155-1980 MHz (results/PERF_LOG.md,
-/// session 31; session 32: the samples' clocks spread less, the picks did not change). The
+/// reading after the burst had one problem's configs at 1155-1980 MHz (results/PERF_LOG.md
+/// history; re-measured per sample: the clocks spread less, the picks did not change). The
 /// run-off and the baselines keep the comparisons' protocol.
 bool screens_per_sample_clock(const MeasureRequest& r) { return r.kind == RunKind::kGemmtune; }
 

@@ -108,7 +108,7 @@ TEST(CublasLt, EnumeratedConfigurationsAreCheckedAndSomeAreCorrect) {
 // The sweep finds cuBLASLt's accepted configurations by a walk through one-field changes
 // (runtime/cublaslt_algo_search.hpp); this checks it against the full Cartesian product (~15 s
 // per shape) on a small-M shape, where split-K is accepted, and a large one, where it is not.
-// Space: the 7 cluster shapes of the product measured in session 1 (26,969,313 checks).
+// Space: the 7 cluster shapes of the product as first measured (26,969,313 checks).
 TEST(CublasLtAlgoSearch, WalkFindsTheCartesianSet) {
   GT_SKIP_WITHOUT_GPU();
   const CudaStream stream;

@@ -214,7 +214,7 @@ TEST(SweepGpu, KernelModeCublasLtProbesNeverWaitOutTheSpinKernel) {
   GT_SKIP_WITHOUT_GPU();
   // The sweep's default timing (kernel: samples queued behind a spin kernel) in a fresh process,
   // so cuBLASLt loads each kernel's module on its first launch, which waits for the GPU. Before
-  // session 49 every new kernel waited out the spin's 1 s timeout in the probes: this sweep ran
+  // the fix every new kernel waited out the spin's 1 s timeout in the probes: this sweep ran
   // for minutes. The probes are timed in call mode now and the screening after them in kernel
   // mode; a spin timeout in either is counted. The `timeout` makes a regression a failure, not a
   // hang. The probes are the best search's, which the default budget leaves out: --cublaslt-best.

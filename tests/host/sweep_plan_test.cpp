@@ -124,7 +124,7 @@ TEST_F(SweepBudget, KSpecialisedTwinsFollowTheirPicks) {
 // bm256_bn128 with split-K 2 only, and the twin of the tile that wins there must still run.
 // kDepthWholeKMulticastWaves: where a tile's whole-K tiles fill the SMs, the depth pass tries a new
 // multicast with one split. At 12288 x 7168 x 16384 the model ranks bm256_bn128's split-K 2
-// variants first, and before the rule the whole-K mcA (level with DeepGEMM there, session 53)
+// variants first, and before the rule the whole-K mcA (level with DeepGEMM there, PERF_LOG history)
 // was never screened; where whole-K tiles leave SMs idle (128 x 4096 x 7168: 62 bm64_bn136
 // tiles) the split-K multicast turn stays. The first holds at the default's 16 configs and the
 // thorough 24; the second is checked at 24 configs (at 16 that split-K multicast is not among the
