@@ -236,12 +236,13 @@ struct TileTask {
   __device__ __forceinline__ int sb_row1() const { return min(sb_row0 + 1, sb_row_last); }
 };
 
-/// gemmtune_b_evict_first (support_l2_policy.h) for this build's layout and block_m.
+/// gemmtune_b_evict_first (support_l2_policy.h) for this build's layout and block_m; never in a
+/// member built with B always evict-normal (KernelConfig::b_l2_normal, `_l2n`).
 template <class C>
 __device__ __forceinline__ bool b_evict_first_rule(int readers, bool pair_shares_b,
                                                    bool one_wave) {
-  return gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b, C::kBlockM,
-                                one_wave);
+  return !C::kBL2Normal && gemmtune_b_evict_first(C::kGroupLayout != 0, readers, pair_shares_b,
+                                                  C::kBlockM, one_wave);
 }
 
 /// Whether the math warpgroups skip a tile's rows that lie past its end: grouped layouts with two

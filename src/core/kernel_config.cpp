@@ -51,6 +51,9 @@ constexpr std::array<Field, 7> kFields{{
     {"sk", "sk<split_k>"},
 }};
 
+// KernelConfig::b_l2_normal, between the fields and a fixed K: bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC.
+constexpr const char* kL2NormalSuffix = "_l2n";
+
 }  // namespace
 
 char group_layout_letter(GroupLayout layout) {
@@ -94,6 +97,7 @@ std::string to_string(const KernelConfig& config) {
                                  multicast_letter(config.multicast), config.num_sms,
                                  raster_letter(config.raster), config.group,
                                  config.split_k);
+  if (config.b_l2_normal) text += kL2NormalSuffix;
   if (config.fixed_k != 0) text += fmt::format("_k{}", config.fixed_k);
   if (config.layout != GroupLayout::kNone) {
     text += "_g";
@@ -131,6 +135,8 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
     fixed_k = *k;
     rest.remove_suffix(rest.size() - cut);
   }
+  const bool b_l2_normal = rest.ends_with(kL2NormalSuffix);
+  if (b_l2_normal) rest.remove_suffix(std::string_view(kL2NormalSuffix).size());
   for (size_t i = 0; i < kFields.size(); ++i) {
     const size_t cut = rest.find('_');
     const bool last = i + 1 == kFields.size();
@@ -151,6 +157,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   KernelConfig config;
   config.layout = layout;
   config.fixed_k = fixed_k;
+  config.b_l2_normal = b_l2_normal;
   const std::array<int*, kFields.size()> int_targets{&config.block_m, &config.block_n,
                                                      &config.stages,  nullptr,
                                                      &config.num_sms, nullptr,

@@ -37,6 +37,10 @@ struct KernelConfig {
   /// K compiled into the kernel (0: K is a run-time value). Such a member runs that K only; its K
   /// loop has a constant trip count, which lets it be unrolled (mainloop_unroll()).
   int fixed_k = 0;
+  /// Contiguous layout: B always under the L2 evict-normal policy (name suffix `_l2n`), where
+  /// the default rule streams a group's B under evict-first when one m-block reads it
+  /// (kernels/support_l2_policy.h). A twin of the leaders (sweep/budget.hpp l2_normal_twin).
+  bool b_l2_normal = false;
 
   static constexpr int kBlockK = 128;
   /// Most K blocks one pass of the unrolled K loop holds, as DeepGEMM's `#pragma unroll 8`.

@@ -361,6 +361,12 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, R
                                to_string(c), to_string(c.layout),
                                c.multicast == Multicast::kB ? " with multicast B" : ""));
   }
+  // Measured on contiguous rows only; elsewhere it would name a kernel twice.
+  if (c.b_l2_normal && c.layout != GroupLayout::kContiguous) {
+    return Legality::illegal("l2_normal_layout",
+                   fmt::format("B always evict-normal (_l2n) is for the contiguous layout; "
+                               "config {} is {}", to_string(c), to_string(c.layout)));
+  }
   return {};
 }
 

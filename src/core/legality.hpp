@@ -74,7 +74,7 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 29> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 30> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
@@ -105,6 +105,7 @@ inline constexpr std::array<LegalityRule, 29> kLegalityRules{{
     {"group_layout", "the config is built for the problem's op (dense or its grouped layout)"},
     {"fixed_k", "a config compiled for one K (_k) runs that K only"},
     {"raster_group_bands", "raster G (groups of m-blocks within MoE groups) is contiguous, not multicast B"},
+    {"l2_normal_layout", "B always evict-normal (_l2n) is for the contiguous layout"},
 }};
 
 /// Index of a rule in kLegalityRules.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -99,9 +100,11 @@ struct ScreenedBest {
   std::optional<KernelConfig> config;
   double median_us = 0.0, cycles = 0.0, cycles_mhz = 0.0;
 
-  /// Compiled for one K, or raster G: a twin never leads, nor sets leader_twins' bounds.
+  /// Compiled for one K, raster G or B evict-normal: a twin never leads, nor sets leader_twins'
+  /// bounds.
   [[nodiscard]] bool twin() const {
-    return config && (config->fixed_k > 0 || config->raster == Raster::kNGroups);
+    return config &&
+           (config->fixed_k > 0 || config->raster == Raster::kNGroups || config->b_l2_normal);
   }
 };
 
@@ -222,12 +225,36 @@ std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& pass
   std::set<std::string> seen;
   for (const KernelConfig& t : twins) seen.insert(to_string(t));
   const size_t leaders_twins = twins.size();
+  // Experiment hook (branch only): GEMMTUNE_EXP_L2_NORMAL_TWINS=1 adds each K twin's
+  // l2_normal_twin too. Set it for the whole sweep: a resumed sweep must find the same twins.
+  const char* l2_normal_hook = std::getenv("GEMMTUNE_EXP_L2_NORMAL_TWINS");
+  const bool l2_normal = l2_normal_hook != nullptr && std::string_view(l2_normal_hook) == "1";
   for (size_t i = 0; i < leaders_twins; ++i) {
     if (twins[i].fixed_k == 0) continue;
     const std::optional<KernelConfig> whole = whole_waves_twin(problem, twins[i]);
     if (whole && seen.insert(to_string(*whole)).second) twins.push_back(*whole);
+    const std::optional<KernelConfig> normal =
+        l2_normal ? l2_normal_twin(problem, twins[i]) : std::nullopt;
+    if (normal && seen.insert(to_string(*normal)).second) twins.push_back(*normal);
   }
   return twins;
+}
+
+std::optional<KernelConfig> l2_normal_twin(const Problem& problem, const KernelConfig& config) {
+  if (problem.layout != GroupLayout::kContiguous || config.layout != GroupLayout::kContiguous ||
+      config.b_l2_normal) {
+    return std::nullopt;
+  }
+  int64_t groups = 0, one_m_block = 0;
+  for (const int64_t rows : problem.group_m) {
+    if (rows <= 0) continue;
+    ++groups;
+    one_m_block += rows <= config.block_m ? 1 : 0;
+  }
+  if (groups == 0 || 2 * one_m_block < groups) return std::nullopt;
+  KernelConfig twin = config;
+  twin.b_l2_normal = true;
+  return twin;
 }
 
 Budget fast_budget() {

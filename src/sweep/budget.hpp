@@ -173,6 +173,18 @@ struct Budget {
                                                              const Problem& problem,
                                                              int64_t count, bool whole_waves);
 
+/// `config` with B always under the L2 evict-normal policy (KernelConfig::b_l2_normal), for a
+/// contiguous problem where at least half of the non-empty groups fit one m-block of the
+/// config's block_m (whose B the default rule streams under evict-first); none elsewhere, and
+/// none of a config that is one already. Why a twin: on the 66 contiguous rows of <= 1024 rows a
+/// group of both MoE sets (results/h200-moe-sets/b_policy_variants.jsonl.gz), B never under
+/// evict-first ran 2.1-5.6% faster on seven rows of ~64 rows a group in raster G with 40-384
+/// groups and 2.9-7.6% slower on eight others; no rule found separates them.
+/// Experiment (branch exp/b-l2-normal-twin): problem_leader_twins adds it under
+/// GEMMTUNE_EXP_L2_NORMAL_TWINS=1 only.
+[[nodiscard]] std::optional<KernelConfig> l2_normal_twin(const Problem& problem,
+                                                         const KernelConfig& config);
+
 /// The raster G version of a raster N config for the contiguous layout (Raster::kNGroups: the
 /// raster's groups of m-blocks stop at the MoE groups' boundaries), multicast B made none (raster G
 /// has no multicast B); none for other rasters and layouts. Why a twin, not a point of the space

@@ -72,6 +72,25 @@ TEST(KernelConfigText, FixedKSuffixComesBeforeTheLayout) {
   EXPECT_EQ(parse_kernel_config("bm64_bn64_s8_mcA_sm132_rM4_sk1_k512", nullptr)->fixed_k, 512);
 }
 
+// B always evict-normal (`_l2n`): after the fields, before a fixed K and the layout.
+TEST(KernelConfigText, L2NormalSuffixComesBeforeAFixedK) {
+  KernelConfig c{.block_m = 128, .block_n = 160, .layout = GroupLayout::kContiguous};
+  c.b_l2_normal = true;
+  EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_gC");
+  c.fixed_k = 7168;
+  EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC");
+  for (const char* text : {"bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC",
+                           "bm128_bn192_s4_mcA_sm130_rG8_sk1_l2n_gC"}) {
+    std::string error;
+    const auto parsed = parse_kernel_config(text, &error);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
+    EXPECT_TRUE(parsed->b_l2_normal) << text;
+    EXPECT_EQ(to_string(*parsed), text);
+  }
+  EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_gC", nullptr)->b_l2_normal);
+  EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_l2n_gC", nullptr));
+}
+
 // The unroll policy of KernelConfig::mainloop_unroll, case by case against its measurements.
 TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) {
   const auto unroll = [](int block_m, int block_n, int fixed_k, int split_k = 1) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -75,6 +76,55 @@ TEST(LeaderTwins, WholeWavesTwinKeepsTheWavesOnFewerCtas) {
   const Problem whole = Problem::grouped(GroupLayout::kMasked, 4096, 7168,
                                          std::vector<int64_t>(33, 40), 256);  // 33 x 32 = 8 x 132
   EXPECT_FALSE(sweep::whole_waves_twin(whole, pick));
+}
+
+// The B evict-normal twin: contiguous problems where at least half of the non-empty groups fit
+// one m-block of the config's block_m; none for masked or dense problems, or of such a twin.
+TEST(LeaderTwins, L2NormalTwinWhereMostGroupsFitOneMBlock) {
+  const KernelConfig pick = *parse_kernel_config("bm128_bn160_s4_mc0_sm132_rG8_sk1_k1536_gC", nullptr);
+  // GLM-4.5 down of 160 experts, ~64 rows a group: every group one m-block.
+  const Problem many = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
+                                        std::vector<int64_t>(160, 64));
+  const std::optional<KernelConfig> twin = sweep::l2_normal_twin(many, pick);
+  ASSERT_TRUE(twin);
+  EXPECT_EQ(to_string(*twin), "bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC");
+  EXPECT_TRUE(check_legality(many, *twin, {}).legal) << check_legality(many, *twin, {}).reason;
+  EXPECT_FALSE(sweep::l2_normal_twin(many, *twin));
+  // Half the groups in one m-block (empty groups not counted): a twin; fewer: none.
+  const Problem half = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
+                                        {100, 300, 0, 128, 129});
+  EXPECT_TRUE(sweep::l2_normal_twin(half, pick));
+  const Problem most_two = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
+                                            {100, 300, 200, 129});
+  EXPECT_FALSE(sweep::l2_normal_twin(most_two, pick));
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 5120, 1536,
+                                          std::vector<int64_t>(8, 64), 256);
+  EXPECT_FALSE(sweep::l2_normal_twin(
+      masked, *parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k1536_gM", nullptr)));
+  // Illegal elsewhere: a dense or masked config with the suffix.
+  const KernelConfig dense = *parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n", nullptr);
+  EXPECT_EQ(check_legality(Problem{.m = 4096, .n = 5120, .k = 1536}, dense, {}).rule_id,
+            "l2_normal_layout");
+}
+
+// The experiment's hook: GEMMTUNE_EXP_L2_NORMAL_TWINS=1 adds each K twin's evict-normal twin
+// after its whole-waves twin; unset, problem_leader_twins is as before.
+TEST(LeaderTwins, L2NormalTwinsOnlyUnderTheExperimentHook) {
+  const Problem many = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
+                                        std::vector<int64_t>(160, 64));
+  const Passed passed = {{.median_us = 350.0, .config = "bm128_bn160_s4_mc0_sm132_rN8_sk1_gC"}};
+  std::vector<std::string> without = texts(sweep::problem_leader_twins(passed, many, 2, true));
+  ASSERT_EQ(setenv("GEMMTUNE_EXP_L2_NORMAL_TWINS", "1", 1), 0);
+  std::vector<std::string> with = texts(sweep::problem_leader_twins(passed, many, 2, true));
+  unsetenv("GEMMTUNE_EXP_L2_NORMAL_TWINS");
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, true)), without);
+  // The leader's K twin and its raster G twin, each with its evict-normal twin.
+  std::vector<std::string> expected = without;
+  expected.push_back("bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC");
+  expected.push_back("bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC");
+  std::sort(expected.begin(), expected.end());
+  std::sort(with.begin(), with.end());
+  EXPECT_EQ(with, expected);
 }
 
 // problem_leader_twins: with whole_waves, grouped problems add each K twin's whole-waves twin

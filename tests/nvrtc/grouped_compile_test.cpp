@@ -25,6 +25,11 @@ TEST(GroupedCompile, GeneratedSourceCarriesTheLayout) {
   EXPECT_NE(bands.source.find("kRasterN = 1"), std::string::npos);
   EXPECT_NE(bands.source.find("kGroupBands = 1"), std::string::npos);
   EXPECT_NE(bands.kernel_name.find("_rG8_"), std::string::npos);
+  EXPECT_NE(bands.source.find("kBL2Normal = false"), std::string::npos);
+  const GeneratedKernel normal = generate_sm90_fp8_gemm_1d2d(
+      *parse_kernel_config("bm128_bn192_s4_mc0_sm132_rG8_sk1_l2n_gC", &error));
+  EXPECT_NE(normal.source.find("kBL2Normal = true"), std::string::npos);
+  EXPECT_NE(normal.kernel_name.find("_l2n_"), std::string::npos);
 }
 
 TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
