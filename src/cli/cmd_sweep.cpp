@@ -55,6 +55,8 @@ struct SweepFlags {
   std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
   bool whole_waves_twins = false;       ///< --whole-waves-twins
   bool skip_whole_waves_twins = false;  ///< --skip-whole-waves-twins
+  bool l2_normal_twins = false;         ///< --l2-normal-twins
+  bool skip_l2_normal_twins = false;    ///< --skip-l2-normal-twins
   std::optional<int64_t> heavy_tiles;   ///< --heavy-tiles; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
@@ -183,6 +185,8 @@ int run_sweep_command(SweepFlags f) {
   }
   apply_flag_pair(f.whole_waves_twins, f.skip_whole_waves_twins, "--whole-waves-twins",
                   budget.whole_waves_twins);
+  apply_flag_pair(f.l2_normal_twins, f.skip_l2_normal_twins, "--l2-normal-twins",
+                  budget.l2_normal_twins);
   if (f.heavy_tiles) {
     if (*f.heavy_tiles < -1) {
       throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
@@ -216,6 +220,7 @@ int run_sweep_command(SweepFlags f) {
                       {"k_twins_per_problem", budget.k_twins},
                       {"leader_twins_per_problem", budget.leader_twins},
                       {"whole_waves_twins", budget.whole_waves_twins},
+                      {"l2_normal_twins", budget.l2_normal_twins},
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", budget.cublaslt_best},
                       {"stream_floor", f.stream_floor},
@@ -329,6 +334,13 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--skip-whole-waves-twins", flags->skip_whole_waves_twins,
                 "no whole-waves twins, on any budget: for a table whose bundle serves many row "
                 "counts (a twin's grid fits its tuned rows; src/sweep/README.md \"Budgets\")");
+  cmd->add_flag("--l2-normal-twins", flags->l2_normal_twins,
+                "contiguous problems where at least half the groups fit one m-block: each "
+                "leader's K twin also with B always evict-normal in the L2 (_l2n), not streamed "
+                "under evict-first (src/sweep/README.md \"Budgets\"); the run-off decides; on by "
+                "default, off under quick and fast");
+  cmd->add_flag("--skip-l2-normal-twins", flags->skip_l2_normal_twins,
+                "no B evict-normal (_l2n) twins, on any budget");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
                   "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "

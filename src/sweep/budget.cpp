@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -219,23 +218,20 @@ std::optional<KernelConfig> whole_waves_twin(const Problem& problem, const Kerne
 
 std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
                                                const Problem& problem, int64_t count,
-                                               bool whole_waves) {
+                                               bool whole_waves, bool l2_normal) {
   std::vector<KernelConfig> twins = leader_twins(passed, problem.k, problem.layout, count);
-  if (!whole_waves || problem.layout == GroupLayout::kNone) return twins;
+  if ((!whole_waves && !l2_normal) || problem.layout == GroupLayout::kNone) return twins;
   std::set<std::string> seen;
   for (const KernelConfig& t : twins) seen.insert(to_string(t));
+  const auto add = [&](const std::optional<KernelConfig>& twin) {
+    if (twin && seen.insert(to_string(*twin)).second) twins.push_back(*twin);
+  };
   const size_t leaders_twins = twins.size();
-  // Experiment hook (branch only): GEMMTUNE_EXP_L2_NORMAL_TWINS=1 adds each K twin's
-  // l2_normal_twin too. Set it for the whole sweep: a resumed sweep must find the same twins.
-  const char* l2_normal_hook = std::getenv("GEMMTUNE_EXP_L2_NORMAL_TWINS");
-  const bool l2_normal = l2_normal_hook != nullptr && std::string_view(l2_normal_hook) == "1";
   for (size_t i = 0; i < leaders_twins; ++i) {
-    if (twins[i].fixed_k == 0) continue;
-    const std::optional<KernelConfig> whole = whole_waves_twin(problem, twins[i]);
-    if (whole && seen.insert(to_string(*whole)).second) twins.push_back(*whole);
-    const std::optional<KernelConfig> normal =
-        l2_normal ? l2_normal_twin(problem, twins[i]) : std::nullopt;
-    if (normal && seen.insert(to_string(*normal)).second) twins.push_back(*normal);
+    const KernelConfig k_twin = twins[i];  // a copy: add() grows `twins`
+    if (k_twin.fixed_k == 0) continue;
+    if (whole_waves) add(whole_waves_twin(problem, k_twin));
+    if (l2_normal) add(l2_normal_twin(problem, k_twin));
   }
   return twins;
 }
@@ -259,14 +255,15 @@ std::optional<KernelConfig> l2_normal_twin(const Problem& problem, const KernelC
 
 Budget fast_budget() {
   // NOTE: what it gives up, each a knob: half the default's configs, one twin of each kind and no
-  // whole-waves twin, half the run-off's rounds and candidates, no second pass of a close
-  // contest, and the cuBLASLt best search, a third of a default sweep's measuring time
+  // whole-waves or evict-normal twin, half the run-off's rounds and candidates, no second pass of
+  // a close contest, and the cuBLASLt best search, a third of a default sweep's measuring time
   // (src/sweep/README.md "Sweep").
   return Budget{.name = "fast",
                 .max_configs = kFastBudgetConfigs,
                 .k_twins = 1,
                 .leader_twins = 1,
                 .whole_waves_twins = false,
+                .l2_normal_twins = false,
                 .runoff = {.burst_rounds = 2, .max_candidates = 4, .confirm_close_contests = false},
                 .cublaslt_best = false};
 }
@@ -277,6 +274,7 @@ report::Json budget_json(const Budget& budget) {
           {"k_twins", budget.k_twins},
           {"leader_twins", budget.leader_twins},
           {"whole_waves_twins", budget.whole_waves_twins},
+          {"l2_normal_twins", budget.l2_normal_twins},
           {"heavy_tiles", budget.heavy_tiles},
           {"runoff_burst_rounds", budget.runoff.burst_rounds},
           {"runoff_max_candidates", budget.runoff.max_candidates},
@@ -299,6 +297,7 @@ Budget parse_budget(const std::string& text) {
   if (text == "quick") {
     Budget quick = named(kQuickBudgetConfigs);
     quick.whole_waves_twins = false;
+    quick.l2_normal_twins = false;
     return quick;
   }
   if (text == "default") return named(kDefaultBudgetConfigs);

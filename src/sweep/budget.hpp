@@ -110,6 +110,12 @@ struct Budget {
   /// 8-14% more of a grouped sweep's time, mostly measuring the twins (each is also a compile:
   /// num_sms is compiled in; results/h200-moe-sets/README.md).
   bool whole_waves_twins = true;
+  /// Contiguous problems: each leader's K twin also brings its l2_normal_twin
+  /// (`sweep --l2-normal-twins`, `--skip-l2-normal-twins`); off under `quick` and `fast`.
+  /// Why on: on moe-models beside DeepGEMM 11 of 68 picks are one, 2.6% faster than the picks
+  /// they replace (up to 5.8%), the set 1.073 -> 1.078, for ~11% more grouped sweep time
+  /// (src/sweep/README.md "Budgets").
+  bool l2_normal_twins = true;
   /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
   /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).
   int64_t heavy_tiles = kDefaultHeavyTiles;
@@ -164,14 +170,15 @@ struct Budget {
 [[nodiscard]] std::optional<KernelConfig> whole_waves_twin(const Problem& problem,
                                                            const KernelConfig& config);
 
-/// leader_twins for `problem`, then, with `whole_waves` and for a grouped problem, each
-/// K-specialised twin's whole_waves_twin (each once). NOTE: only K-specialised twins get one, so a whole-waves twin
-/// is compiled for one K too and never leads (ScreenedBest::twin), and a resumed sweep finds the
-/// same twins. Grouped problems only: that is where it was measured; a dense sweep measures no
-/// more configs than before.
+/// leader_twins for `problem`, then, for a grouped problem, each K-specialised twin's
+/// whole_waves_twin (with `whole_waves`) and l2_normal_twin (with `l2_normal`), each once.
+/// NOTE: only K-specialised twins get them, so these twins are compiled for one K too and never
+/// lead (ScreenedBest::twin), and a resumed sweep finds the same twins. Grouped problems only:
+/// that is where they were measured; a dense sweep measures no more configs than before.
 [[nodiscard]] std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
                                                              const Problem& problem,
-                                                             int64_t count, bool whole_waves);
+                                                             int64_t count, bool whole_waves,
+                                                             bool l2_normal);
 
 /// `config` with B always under the L2 evict-normal policy (KernelConfig::b_l2_normal), for a
 /// contiguous problem where at least half of the non-empty groups fit one m-block of the
@@ -179,9 +186,8 @@ struct Budget {
 /// none of a config that is one already. Why a twin: on the 66 contiguous rows of <= 1024 rows a
 /// group of both MoE sets (results/h200-moe-sets/b_policy_variants.jsonl.gz), B never under
 /// evict-first ran 2.1-5.6% faster on seven rows of ~64 rows a group in raster G with 40-384
-/// groups and 2.9-7.6% slower on eight others; no rule found separates them.
-/// Experiment (branch exp/b-l2-normal-twin): problem_leader_twins adds it under
-/// GEMMTUNE_EXP_L2_NORMAL_TWINS=1 only.
+/// groups and 2.9-7.6% slower on eight others; no rule found separates them, so the run-off
+/// decides. A budget knob (Budget::l2_normal_twins): on by default, off under `quick` and `fast`.
 [[nodiscard]] std::optional<KernelConfig> l2_normal_twin(const Problem& problem,
                                                          const KernelConfig& config);
 

@@ -40,6 +40,8 @@ struct ProblemWork {
   int64_t leader_twins = 0;
   /// With them, grouped problems' whole-waves twins (budget.hpp problem_leader_twins).
   bool whole_waves_twins = false;
+  /// With them, contiguous problems' B evict-normal twins (budget.hpp problem_leader_twins).
+  bool l2_normal_twins = false;
 };
 
 /// The cuBLASLt baselines of a problem of `layout`: heuristic, best and per-tensor for dense

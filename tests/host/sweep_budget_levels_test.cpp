@@ -37,6 +37,7 @@ TEST(SweepBudgetLevels, DefaultLevelsTimeTwoRoundsWithoutTheBestSearch) {
     EXPECT_FALSE(b.cublaslt_best) << name;
     EXPECT_EQ(b.leader_twins, 2) << name;
     EXPECT_EQ(b.whole_waves_twins, std::string(name) != "quick") << name;
+    EXPECT_EQ(b.l2_normal_twins, std::string(name) != "quick") << name;
   }
   EXPECT_EQ(sweep::parse_budget("default").max_configs, 16);
   EXPECT_EQ(sweep::parse_budget("default").k_twins, 2);
@@ -53,8 +54,10 @@ TEST(SweepBudgetLevels, ThoroughAndExhaustiveKeepTheFullRunoffAndTheBestSearch) 
     EXPECT_TRUE(b.cublaslt_best) << name;
     EXPECT_EQ(b.leader_twins, 2) << name;
     EXPECT_TRUE(b.whole_waves_twins) << name;
+    EXPECT_TRUE(b.l2_normal_twins) << name;
   }
   EXPECT_FALSE(sweep::parse_budget("fast").whole_waves_twins);
+  EXPECT_FALSE(sweep::parse_budget("fast").l2_normal_twins);
   EXPECT_EQ(sweep::parse_budget("thorough").max_configs, 24);
   EXPECT_EQ(sweep::parse_budget("thorough").k_twins, 3);
   EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
@@ -67,6 +70,7 @@ TEST(SweepBudgetLevels, EnvJsonRecordsEveryKnob) {
                      {"k_twins", 1},
                      {"leader_twins", 1},
                      {"whole_waves_twins", false},
+                     {"l2_normal_twins", false},
                      {"heavy_tiles", 2},
                      {"runoff_burst_rounds", 2},
                      {"runoff_max_candidates", 4},
@@ -185,6 +189,8 @@ TEST(SweepBudgetLevelsCli, FastSkipsTheBestSearchAndRecordsItsKnobs) {
   EXPECT_EQ(sweep.at("cublaslt_best"), false);
   EXPECT_EQ(sweep.at("budget_knobs"), sweep::budget_json(sweep::parse_budget("fast")));
   EXPECT_EQ(sweep.at("leader_twins_per_problem"), 1);
+  EXPECT_EQ(sweep.at("whole_waves_twins"), false);
+  EXPECT_EQ(sweep.at("l2_normal_twins"), false);
 }
 
 }  // namespace

@@ -34,6 +34,23 @@ class SweepGrouped : public ::testing::Test {
   [[nodiscard]] std::string sweep_args() const {
     return "sweep --shapes " + shapes_ + " --space " + space_ + " --out " + out_ + " --quiet";
   }
+  /// The configs of the gemmtune records of a sweep of `shapes` with `flags` into `out`, those
+  /// for which `keep` is true (a sweep that fails fails the test).
+  template <class Keep>
+  [[nodiscard]] std::set<std::string> swept_configs(const std::string& shapes,
+                                                    const std::string& flags,
+                                                    const std::string& out, Keep keep) const {
+    const RunResult r = run_gemmtune("sweep --shapes " + shapes + " --space " + space_ +
+                                     " --out " + out + " --quiet" + flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::set<std::string> configs;
+    for (const report::Json& record : raw_records(std::filesystem::path(out) / "runs.jsonl")) {
+      if (record.at("kind") != "gemmtune") continue;
+      const std::string config = record.at("config").get<std::string>();
+      if (keep(config)) configs.insert(config);
+    }
+    return configs;
+  }
   /// The table's problem of `op` (fails the test when missing).
   [[nodiscard]] static report::Json problem_of_op(const report::Json& table, const std::string& op) {
     for (const report::Json& p : table.at("problems")) {
@@ -59,11 +76,14 @@ TEST_F(SweepGrouped, RecordsCarryTheGroupedProblemAndItsPerGroupBaselines) {
       EXPECT_EQ(problem.at("group_m"), report::Json::parse("[64, 0, 200]"));
       EXPECT_EQ(problem.at("m"), 264);
       EXPECT_EQ(problem.at("useful_rows"), 264);
-      // The space's one config, its K twin and (a contiguous leader's) raster G twin.
+      // The space's one config, its K twin, (a contiguous leader's) raster G twin and, one of
+      // the two non-empty groups fitting one m-block, those twins' evict-normal twins.
       if (record.at("kind") == "gemmtune") {
         EXPECT_TRUE(record.at("config") == "bm64_bn64_s4_mc0_sm132_rN8_sk1_gC" ||
                     record.at("config") == "bm64_bn64_s4_mc0_sm132_rN8_sk1_k512_gC" ||
-                    record.at("config") == "bm64_bn64_s4_mc0_sm132_rG8_sk1_k512_gC")
+                    record.at("config") == "bm64_bn64_s4_mc0_sm132_rG8_sk1_k512_gC" ||
+                    record.at("config") == "bm64_bn64_s4_mc0_sm132_rN8_sk1_l2n_k512_gC" ||
+                    record.at("config") == "bm64_bn64_s4_mc0_sm132_rG8_sk1_l2n_k512_gC")
             << record.at("config");
       }
     }
@@ -91,8 +111,9 @@ TEST_F(SweepGrouped, TableKeysGroupedProblemsByOpGroupsAndRows) {
   const report::Json& e = contiguous.at("entries").at(0);
   EXPECT_EQ(e.at("m"), 264);
   EXPECT_EQ(e.at("group_m"), report::Json::parse("[64, 0, 200]"));
-  // The fake worker's time for a config comes from its text: the raster G twin is fastest.
-  EXPECT_EQ(e.at("config"), "bm64_bn64_s4_mc0_sm132_rG8_sk1_k512_gC");
+  // The fake worker's time for a config comes from its text: the K twin's evict-normal twin is
+  // fastest.
+  EXPECT_EQ(e.at("config"), "bm64_bn64_s4_mc0_sm132_rN8_sk1_l2n_k512_gC");
   // The fake worker times the per-group graph at 63 µs beside the config (side by side).
   ASSERT_TRUE(e.at("speedup").at("vs_cublaslt_per_group_graph").is_number());
   EXPECT_NEAR(e.at("speedup").at("vs_cublaslt_per_group_graph").get<double>() *
@@ -101,7 +122,7 @@ TEST_F(SweepGrouped, TableKeysGroupedProblemsByOpGroupsAndRows) {
   EXPECT_FALSE(e.at("baselines").contains("cublaslt_best"));
   EXPECT_EQ(e.at("reproduce"),
             "gemmtune run --layout grouped_contiguous --group-m 64,0,200 --n 256 --k 512 "
-            "--config bm64_bn64_s4_mc0_sm132_rG8_sk1_k512_gC --timing kernel");
+            "--config bm64_bn64_s4_mc0_sm132_rN8_sk1_l2n_k512_gC --timing kernel");
   // TFLOPS count the rows that carry results only: 2 * 264 * 256 * 512.
   EXPECT_NEAR(e.at("tflops").get<double>() * e.at("median_us").get<double>() * 1e-6 * 1e12,
               2.0 * 264 * 256 * 512, 1.0);
@@ -167,16 +188,9 @@ TEST_F(SweepGrouped, WholeWavesTwinsByDefaultAndOnlyForGroupedProblems) {
                  5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]},
     {"label": "dense", "n": 256, "k": 512, "m": 20000}]})");
   const auto twin_configs = [&](const std::string& flags, const std::string& out) {
-    const RunResult r = run_gemmtune("sweep --shapes " + shapes + " --space " + space_ +
-                                     " --out " + out + " --quiet" + flags);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::set<std::string> configs;
-    for (const report::Json& record : raw_records(std::filesystem::path(out) / "runs.jsonl")) {
-      if (record.at("kind") != "gemmtune") continue;
-      const std::string config = record.at("config").get<std::string>();
-      if (config.find("_sm132_") == std::string::npos) configs.insert(config);
-    }
-    return configs;
+    return swept_configs(shapes, flags, out, [](const std::string& config) {
+      return config.find("_sm132_") == std::string::npos;
+    });
   };
   const std::set<std::string> twin{"bm64_bn64_s4_mc0_sm80_rN8_sk1_k512_gM"};
   EXPECT_EQ(twin_configs("", (dir_.path() / "default").string()), twin);
@@ -185,6 +199,34 @@ TEST_F(SweepGrouped, WholeWavesTwinsByDefaultAndOnlyForGroupedProblems) {
   EXPECT_TRUE(twin_configs(" --skip-whole-waves-twins", (dir_.path() / "off").string()).empty());
   EXPECT_TRUE(twin_configs(" --budget fast", (dir_.path() / "fast").string()).empty());
   const RunResult both = run_gemmtune(sweep_args() + " --whole-waves-twins --skip-whole-waves-twins");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
+}
+
+// Evict-normal twins (on by default): on a contiguous problem where 3 of its 4 groups fit one
+// 64-row m-block, the leader's K twin and its raster G twin each also run as `_l2n`. With
+// --skip-l2-normal-twins or --budget fast, and on a masked problem of such groups, no such twin.
+TEST_F(SweepGrouped, L2NormalTwinsByDefaultAndOnlyForContiguousProblems) {
+  const std::string shapes = dir_.write("l2n.json", R"({"name": "l2n", "problems": [
+    {"label": "experts", "op": "grouped_contiguous", "n": 256, "k": 512,
+     "groups": [[40, 64, 30, 200]]},
+    {"label": "decode", "op": "grouped_masked", "n": 256, "k": 512, "max_m": 64,
+     "groups": [[40, 64, 30, 20]]}]})");
+  const auto twin_configs = [&](const std::string& flags, const std::string& out) {
+    return swept_configs(shapes, flags, out, [](const std::string& config) {
+      return config.find("_l2n_") != std::string::npos;
+    });
+  };
+  const std::set<std::string> twins{"bm64_bn64_s4_mc0_sm132_rN8_sk1_l2n_k512_gC",
+                                    "bm64_bn64_s4_mc0_sm132_rG8_sk1_l2n_k512_gC"};
+  const std::string out = (dir_.path() / "default").string();
+  EXPECT_EQ(twin_configs("", out), twins);
+  EXPECT_EQ(report::read_json_file(out + "/env.json").at("sweep").at("l2_normal_twins"), true);
+  EXPECT_EQ(twin_configs(" --budget fast --l2-normal-twins", (dir_.path() / "on").string()),
+            twins);
+  EXPECT_TRUE(twin_configs(" --skip-l2-normal-twins", (dir_.path() / "off").string()).empty());
+  EXPECT_TRUE(twin_configs(" --budget fast", (dir_.path() / "fast").string()).empty());
+  const RunResult both = run_gemmtune(sweep_args() + " --l2-normal-twins --skip-l2-normal-twins");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
 }

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -107,44 +106,49 @@ TEST(LeaderTwins, L2NormalTwinWhereMostGroupsFitOneMBlock) {
             "l2_normal_layout");
 }
 
-// The experiment's hook: GEMMTUNE_EXP_L2_NORMAL_TWINS=1 adds each K twin's evict-normal twin
-// after its whole-waves twin; unset, problem_leader_twins is as before.
-TEST(LeaderTwins, L2NormalTwinsOnlyUnderTheExperimentHook) {
+// problem_leader_twins with l2_normal: each K twin's evict-normal twin, after its whole-waves
+// twin where both knobs are on; without it, exactly what the other knobs give.
+TEST(LeaderTwins, L2NormalTwinsOnlyWithTheKnob) {
+  // 150 groups of one m-block x 32 n-blocks = 4800 tiles, 36.4 waves of 132, 37 whole of 130.
   const Problem many = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
-                                        std::vector<int64_t>(160, 64));
+                                        std::vector<int64_t>(150, 64));
   const Passed passed = {{.median_us = 350.0, .config = "bm128_bn160_s4_mc0_sm132_rN8_sk1_gC"}};
-  std::vector<std::string> without = texts(sweep::problem_leader_twins(passed, many, 2, true));
-  ASSERT_EQ(setenv("GEMMTUNE_EXP_L2_NORMAL_TWINS", "1", 1), 0);
-  std::vector<std::string> with = texts(sweep::problem_leader_twins(passed, many, 2, true));
-  unsetenv("GEMMTUNE_EXP_L2_NORMAL_TWINS");
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, true)), without);
-  // The leader's K twin and its raster G twin, each with its evict-normal twin.
-  std::vector<std::string> expected = without;
-  expected.push_back("bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC");
-  expected.push_back("bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC");
-  std::sort(expected.begin(), expected.end());
-  std::sort(with.begin(), with.end());
-  EXPECT_EQ(with, expected);
+  // The leader's K twin and its raster G twin.
+  const std::vector<std::string> leaders = {"bm128_bn160_s4_mc0_sm132_rN8_sk1_k1536_gC",
+                                            "bm128_bn160_s4_mc0_sm132_rG8_sk1_k1536_gC"};
+  ASSERT_EQ(texts(sweep::leader_twins(passed, 1536, GroupLayout::kContiguous, 2)), leaders);
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, false, false)), leaders);
+  std::vector<std::string> expected = leaders;
+  expected.insert(expected.end(), {"bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC",
+                                   "bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC"});
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, false, true)), expected);
+  expected = leaders;
+  expected.insert(expected.end(), {"bm128_bn160_s4_mc0_sm130_rN8_sk1_k1536_gC",
+                                   "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC",
+                                   "bm128_bn160_s4_mc0_sm130_rG8_sk1_k1536_gC",
+                                   "bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC"});
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, true, true)), expected);
 }
 
 // problem_leader_twins: with whole_waves, grouped problems add each K twin's whole-waves twin
-// after the leaders' twins; without it, and for dense problems, exactly leader_twins.
+// after the leaders' twins; without it, and for dense problems, exactly leader_twins. Masked
+// problems get no evict-normal twin, whatever their rows.
 TEST(LeaderTwins, GroupedProblemsAddWholeWavesTwinsOfTheKTwins) {
   const std::vector<int64_t> rows(32, 40);
   const Problem masked = Problem::grouped(GroupLayout::kMasked, 4096, 7168, rows, 256);
   const Passed passed = {{.median_us = 220.0, .config = "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM"},
                          {.median_us = 230.0, .config = "bm64_bn64_s12_mc0_sm132_rN8_sk1_gM"}};
   // bn128: 1024 tiles (7.76 waves) -> 128 CTAs; bn64: 2048 tiles (15.5 waves) -> 128 CTAs.
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, false)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, false, false)),
             texts(sweep::leader_twins(passed, 7168, GroupLayout::kMasked, 2)));
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, true)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, true, true)),
             (std::vector<std::string>{"bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm128_rN8_sk1_k7168_gM"}));
   Problem dense{.label = "", .m = 4096, .n = 7168, .k = 7168};
   const Passed dense_passed = {{.median_us = 700.0, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2, true)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2, true, true)),
             texts(sweep::leader_twins(dense_passed, 7168, GroupLayout::kNone, 2)));
 }
 
