@@ -47,23 +47,26 @@ const std::chrono::steady_clock::time_point kSweepProcessStart = std::chrono::st
 /// How much of its CPU half a sweep does without a GPU (`--no-gpu-compile`).
 enum class NoGpuCompile { kFirst, kAll, kNone };
 
+/// A budget knob's flags `--X` and `--skip-X` (add_flag_pair, apply_flag_pair).
+struct FlagPair {
+  bool on = false;
+  bool skip = false;
+};
+
 struct SweepFlags {
   std::string shapes_path;
   std::string space_path = "configs/spaces/default.json";
   std::string budget = "default";
   std::optional<int64_t> k_twins;  ///< --k-twins; unset: the budget's default
   std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
-  bool whole_waves_twins = false;       ///< --whole-waves-twins
-  bool skip_whole_waves_twins = false;  ///< --skip-whole-waves-twins
-  bool l2_normal_twins = false;         ///< --l2-normal-twins
-  bool skip_l2_normal_twins = false;    ///< --skip-l2-normal-twins
+  FlagPair whole_waves_twins;           ///< --whole-waves-twins, --skip-whole-waves-twins
+  FlagPair l2_normal_twins;             ///< --l2-normal-twins, --skip-l2-normal-twins
   std::optional<int64_t> heavy_tiles;   ///< --heavy-tiles; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
   bool resume = false;
   bool force = false;
-  bool skip_cublaslt_best = false;
-  bool cublaslt_best = false;
+  FlagPair cublaslt_best;  ///< --cublaslt-best, --skip-cublaslt-best
   bool stream_floor = false;  ///< --stream-floor
   NoGpuCompile no_gpu_compile = NoGpuCompile::kFirst;  ///< --no-gpu-compile
   MeasureFlags measure;
@@ -150,15 +153,22 @@ void check_runoff_regime(const std::string& name) {
   throw Error(kExitUsage, one_line("--runoff \"" + name + "\": expected one of " + names));
 }
 
+std::string skip_flag_of(const std::string& on_flag) { return "--skip-" + on_flag.substr(2); }
+
 /// A budget knob's flag pair `on_flag` / `--skip-...`: one given sets `knob`, none leaves the
 /// level's value, both is a usage error.
-void apply_flag_pair(bool on, bool skip, const std::string& on_flag, bool& knob) {
-  if (on && skip) {
-    const std::string skip_flag = "--skip-" + on_flag.substr(2);
-    throw Error(kExitUsage, on_flag + " and " + skip_flag + " contradict each other");
+void apply_flag_pair(const FlagPair& pair, const std::string& on_flag, bool& knob) {
+  if (pair.on && pair.skip) {
+    throw Error(kExitUsage, on_flag + " and " + skip_flag_of(on_flag) + " contradict each other");
   }
-  if (on) knob = true;
-  if (skip) knob = false;
+  if (pair.on) knob = true;
+  if (pair.skip) knob = false;
+}
+
+void add_flag_pair(CLI::App* cmd, const std::string& on_flag, FlagPair& pair,
+                   const std::string& on_help, const std::string& skip_help) {
+  cmd->add_flag(on_flag, pair.on, on_help);
+  cmd->add_flag(skip_flag_of(on_flag), pair.skip, skip_help);
 }
 
 int run_sweep_command(SweepFlags f) {
@@ -183,10 +193,8 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.leader_twins = *f.leader_twins;
   }
-  apply_flag_pair(f.whole_waves_twins, f.skip_whole_waves_twins, "--whole-waves-twins",
-                  budget.whole_waves_twins);
-  apply_flag_pair(f.l2_normal_twins, f.skip_l2_normal_twins, "--l2-normal-twins",
-                  budget.l2_normal_twins);
+  apply_flag_pair(f.whole_waves_twins, "--whole-waves-twins", budget.whole_waves_twins);
+  apply_flag_pair(f.l2_normal_twins, "--l2-normal-twins", budget.l2_normal_twins);
   if (f.heavy_tiles) {
     if (*f.heavy_tiles < -1) {
       throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
@@ -194,7 +202,7 @@ int run_sweep_command(SweepFlags f) {
     }
     budget.heavy_tiles = *f.heavy_tiles;
   }
-  apply_flag_pair(f.cublaslt_best, f.skip_cublaslt_best, "--cublaslt-best", budget.cublaslt_best);
+  apply_flag_pair(f.cublaslt_best, "--cublaslt-best", budget.cublaslt_best);
   std::optional<sweep::ShardSpec> shard;
   if (!f.shard.empty()) {
     std::string error;
@@ -326,20 +334,18 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "after a problem's configs, the K-specialised twins of this many of its "
                   "fastest screened configs (within 25% of the fastest) not measured yet, before "
                   "its run-off; 0: none; default 2 (1 under --budget fast)");
-  cmd->add_flag("--whole-waves-twins", flags->whole_waves_twins,
+  add_flag_pair(cmd, "--whole-waves-twins", flags->whole_waves_twins,
                 "grouped problems: each leader's K twin also on the fewest SMs that run the "
                 "problem's tiles in as many waves, every wave whole, as DeepGEMM sizes its grids "
                 "(src/sweep/README.md \"Budgets\"); the run-off decides; on by default, off under "
-                "quick and fast");
-  cmd->add_flag("--skip-whole-waves-twins", flags->skip_whole_waves_twins,
+                "quick and fast",
                 "no whole-waves twins, on any budget: for a table whose bundle serves many row "
                 "counts (a twin's grid fits its tuned rows; src/sweep/README.md \"Budgets\")");
-  cmd->add_flag("--l2-normal-twins", flags->l2_normal_twins,
+  add_flag_pair(cmd, "--l2-normal-twins", flags->l2_normal_twins,
                 "contiguous problems where at least half the groups fit one m-block: each "
                 "leader's K twin also with B always evict-normal in the L2 (_l2n), not streamed "
                 "under evict-first (src/sweep/README.md \"Budgets\"); the run-off decides; on by "
-                "default, off under quick and fast");
-  cmd->add_flag("--skip-l2-normal-twins", flags->skip_l2_normal_twins,
+                "default, off under quick and fast",
                 "no B evict-normal (_l2n) twins, on any budget");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
@@ -361,11 +367,10 @@ void register_sweep(CLI::App& root, int& exit_code) {
   cmd->add_flag("--force", flags->force,
                 "with --resume: continue even if the GPU, shape set, timing mode, run-off regime "
                 "or shard differ; with --gpus: measure on GPUs of different models");
-  cmd->add_flag("--cublaslt-best", flags->cublaslt_best,
+  add_flag_pair(cmd, "--cublaslt-best", flags->cublaslt_best,
                 "also search every cuBLASLt block-scaled algorithm for the strongest cuBLASLt "
                 "baseline (on by default only with --budget thorough or exhaustive; about a "
-                "second per problem)");
-  cmd->add_flag("--skip-cublaslt-best", flags->skip_cublaslt_best,
+                "second per problem)",
                 "leave out the cuBLASLt best-algorithm search even where the budget has it; "
                 "its speedup column stays empty");
   cmd->add_flag("--stream-floor", flags->stream_floor,
