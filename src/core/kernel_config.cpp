@@ -51,7 +51,8 @@ constexpr std::array<Field, 7> kFields{{
     {"sk", "sk<split_k>"},
 }};
 
-// KernelConfig::b_l2_normal, between the fields and a fixed K: bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC.
+// KernelConfig::b_l2_normal, between the fields and a fixed K:
+// bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC.
 constexpr const char* kL2NormalSuffix = "_l2n";
 
 }  // namespace

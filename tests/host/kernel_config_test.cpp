@@ -87,7 +87,8 @@ TEST(KernelConfigText, L2NormalSuffixComesBeforeAFixedK) {
     EXPECT_TRUE(parsed->b_l2_normal) << text;
     EXPECT_EQ(to_string(*parsed), text);
   }
-  EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_gC", nullptr)->b_l2_normal);
+  EXPECT_FALSE(
+      parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_gC", nullptr)->b_l2_normal);
   EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_l2n_gC", nullptr));
 }
 

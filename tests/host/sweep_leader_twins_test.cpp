@@ -80,7 +80,8 @@ TEST(LeaderTwins, WholeWavesTwinKeepsTheWavesOnFewerCtas) {
 // The B evict-normal twin: contiguous problems where at least half of the non-empty groups fit
 // one m-block of the config's block_m; none for masked or dense problems, or of such a twin.
 TEST(LeaderTwins, L2NormalTwinWhereMostGroupsFitOneMBlock) {
-  const KernelConfig pick = *parse_kernel_config("bm128_bn160_s4_mc0_sm132_rG8_sk1_k1536_gC", nullptr);
+  const KernelConfig pick =
+      *parse_kernel_config("bm128_bn160_s4_mc0_sm132_rG8_sk1_k1536_gC", nullptr);
   // GLM-4.5 down of 160 experts, ~64 rows a group: every group one m-block.
   const Problem many = Problem::grouped(GroupLayout::kContiguous, 5120, 1536,
                                         std::vector<int64_t>(160, 64));
