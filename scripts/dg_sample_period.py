@@ -13,7 +13,9 @@ How: torch.cuda.Event.record is wrapped to note the host time of every record. A
 records a start and a stop event and then waits for the stop, so the host's time from one start
 record to the next is the loop's period per sample on the GPU too. The harness times each problem
 in one burst of --iters samples (default 30), so every 2 x iters records are a burst; each burst's
-median period is written in order, as {"bursts": [{"samples": n, "period_us": median}, ...]}.
+median period is written in order, as {"bursts": [{"samples": n, "period_us": median, "t0": s,
+"t1": s}, ...]}, t0 and t1 the epoch seconds of the burst's first and last record (where a probe
+reads the power and clock that the timed calls ran at).
 (Splitting at long gaps instead merged bursts: some problems set up in under 50 ms.)
 """
 import atexit
@@ -32,7 +34,7 @@ _record = torch.cuda.Event.record
 
 
 def record(self, *args, **kwargs):
-    records.append(time.perf_counter())
+    records.append((time.perf_counter(), time.time()))
     return _record(self, *args, **kwargs)
 
 
@@ -40,10 +42,11 @@ def write():
     bursts = [records[i:i + 2 * iters] for i in range(0, len(records), 2 * iters)]
     rows = []
     for b in bursts:
-        starts = b[0::2]  # start, stop, start, stop, ...
+        starts = [r[0] for r in b[0::2]]  # start, stop, start, stop, ...
         periods = sorted((y - x) * 1e6 for x, y in zip(starts, starts[1:]))
         rows.append({"samples": len(starts),
-                     "period_us": periods[len(periods) // 2] if periods else None})
+                     "period_us": periods[len(periods) // 2] if periods else None,
+                     "t0": b[0][1], "t1": b[-1][1]})
     json.dump({"bursts": rows}, open(out_path, "w"))
 
 

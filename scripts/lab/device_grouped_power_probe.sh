@@ -7,64 +7,109 @@
 # call (µs x MHz). The grouped sibling of scripts/lab/device_power_probe.sh (dense).
 #   usage: GEMMTUNE_GIT_REV=<rev> bash scripts/lab/device_grouped_power_probe.sh PROBLEMS.json LABEL \
 #            N CONFIG [CONFIG...]      (the problem of PROBLEMS.json with that label and N)
+#      or: bash scripts/lab/device_grouped_power_probe.sh PROBLEMS.json --table TABLE.json
+#            (every problem of PROBLEMS.json that TABLE.json has a pick for, with that pick; each
+#            phase GEMMTUNE_PROBE_SECONDS long (default 2.5) from the table's time; with
+#            GEMMTUNE_PROBE_MIN_GROUP_ROWS=R only problems of more than R rows a group on average;
+#            stops starting problems GEMMTUNE_DEADLINE_S (default 540) after its start)
 #   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PROBE_ITERS (default 3000), POWER_FLOOR_W
 #   (default 400), GEMMTUNE_PROBE_GAPS_US (default "0": each config runs once per gap, with
 #   `run --sample-gap-us`, an idle host gap after each call), GEMMTUNE_PROBE_VARIANTS ("NAME=DEFINES
 #   ...": each config also runs as each kernel variant, GEMMTUNE_KERNEL_DEFINES; default the
-#   kernel as built). carry: .devdeps .anchors .dgcache.
+#   kernel as built), GEMMTUNE_PROBE_SETTLE_S (idle seconds after each phase, default 2).
+#   carry: .devdeps .anchors .dgcache.
 #   Writes $OUT/log.txt (two summaries: over the samples above the floor, and over each phase's
 #   second half, the steady state when phases are long), $OUT/smi.csv (with instant power and
-#   the clock-event reasons), $OUT/phases.jsonl.
+#   the clock-event reasons), $OUT/phases.jsonl (each phase's problem in "problem"); with
+#   --table also $OUT/rows.jsonl and rows.md (each problem's two sides side by side,
+#   power_probe_summary.py --pairs).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
-problems=$1 label=$2 n=$3
-shift 3
-iters=${GEMMTUNE_PROBE_ITERS:-3000}
+problems=$1
+shift
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source scripts/device_common.sh
+deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-540} ))
+GEMMTUNE_PROBE_SECONDS=${GEMMTUNE_PROBE_SECONDS:-2.5}
 deepgemm_build_start
 gemmtune_build
 deepgemm_build_wait
-python3 - "$problems" "$label" "$n" /tmp/probe_problem.json <<'PY'
+# The plan: one line per problem, {"problem", "configs", "iters"}.
+python3 - "$problems" /tmp/probe_plan.jsonl "$@" <<'PY' || exit 2
 import json, sys
-src, label, n, out = sys.argv[1:]
-ps = [p for p in json.load(open(src))["problems"] if p["label"] == label and p["n"] == int(n)]
-if len(ps) != 1:
-    sys.exit(f"device_grouped_power_probe: {len(ps)} problems labelled {label} with N {n} in {src}")
-json.dump({"problems": ps}, open(out, "w"))
+src, out, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+import os
+problems = json.load(open(src))["problems"]
+plan = []
+if args[:1] == ["--table"]:
+    seconds = float(os.environ.get("GEMMTUNE_PROBE_SECONDS", "2.5"))
+    min_rows = float(os.environ.get("GEMMTUNE_PROBE_MIN_GROUP_ROWS", "0"))
+    picks = {}
+    for tp in json.load(open(args[1]))["problems"]:
+        for e in tp["entries"]:
+            picks[(tp["op"], tp["n"], tp["k"], tuple(e.get("group_m", [])))] = e
+    for p in problems:
+        e = picks.get(("grouped_" + p["layout"], p["n"], p["k"], tuple(p["ms"])))
+        if e is None or sum(p["ms"]) / len(p["ms"]) <= min_rows:
+            continue
+        # Each call's period is its time plus the 512 MB flush and the host's sync (~200 µs).
+        iters = max(100, round(seconds * 1e6 / (e["median_us"] + 200)))
+        plan.append({"problem": p, "configs": [e["config"]], "iters": iters})
+else:
+    label, n, configs = args[0], int(args[1]), args[2:]
+    ps = [p for p in problems if p["label"] == label and p["n"] == n]
+    if len(ps) != 1 or not configs:
+        sys.exit(f"device_grouped_power_probe: {len(ps)} problems labelled {label} with N {n} in "
+                 f"{src}, {len(configs)} configs")
+    plan.append({"problem": ps[0], "configs": configs,
+                 "iters": int(os.environ.get("GEMMTUNE_PROBE_ITERS", "3000"))})
+if not plan:
+    sys.exit(f"device_grouped_power_probe: no problem of {src} to probe")
+with open(out, "w") as f:
+    for x in plan:
+        f.write(json.dumps(x) + "\n")
+json.dump({"problems": [x["problem"] for x in plan]}, open("/tmp/probe_all.json", "w"))
+print(f"{len(plan)} problems to probe")
 PY
-[[ -s /tmp/probe_problem.json ]] || exit 2
-read -r layout k groups max_m < <(python3 -c 'import json; p=json.load(open("/tmp/probe_problem.json"))["problems"][0]; print(p["layout"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0))')
-extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
 read -r -a variants <<< "${GEMMTUNE_PROBE_VARIANTS:-=}"
-for c in "$@"; do
+for c in $(python3 -c 'import json,sys; print(" ".join(sorted({c for l in open(sys.argv[1]) for c in json.loads(l)["configs"]})))' /tmp/probe_plan.jsonl); do
   for v in "${variants[@]}"; do
     GEMMTUNE_KERNEL_DEFINES=${v#*=} devbuild/gemmtune compile --config "$c" > /dev/null 2>&1
   done
 done
-python3 .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_warm.jsonl --iters 3 > /dev/null 2>&1  # JIT
+# DeepGEMM's JIT before any phase. With --table not: each phase's window is its timed calls alone,
+# and the warm-up would set up and check every problem once more.
+[[ ${1:-} == --table ]] || python3 .anchors/dg_grouped.py /tmp/probe_all.json /tmp/dg_warm.jsonl --iters 3 > /dev/null 2>&1
 nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,power.draw.instant,clocks_event_reasons.active --format=csv,noheader,nounits -lms 50 > "$OUT/smi.csv" &
 smi_pid=$!
 : > "$OUT/phases.jsonl"
-phase() {  # name reader command...; the reader prints the median µs and the loop's period µs
+# phase NAME READER COMMAND...: the reader prints the median µs, the loop's period µs and the
+# epoch seconds its timed calls began and ended (the window power_probe_summary.py reads).
+phase() {
   local name=$1 reader=$2; shift 2
-  local t0 t1 us period
+  local t0 t1 us period loop0 loop1
   t0=$(date +%s.%N)
   "$@" > /tmp/phase.out 2> /tmp/phase.err
   t1=$(date +%s.%N)
-  read -r us period < <(python3 -c "$reader" < /tmp/phase.out 2>/dev/null)
-  echo "{\"phase\": \"$name\", \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}, \"period_us\": ${period:-null}}" >> "$OUT/phases.jsonl"
+  read -r us period loop0 loop1 < <(T1=$t1 python3 -c "$reader" < /tmp/phase.out 2>/dev/null)
+  echo "{\"phase\": \"$name\", \"problem\": $problem_index, \"t0\": $t0, \"t1\": $t1, \"median_us\": ${us:-null}, \"period_us\": ${period:-null}, \"loop_t0\": ${loop0:-null}, \"loop_t1\": ${loop1:-null}}" >> "$OUT/phases.jsonl"
   echo "$name: ${us:-failed} us"; [[ -n $us ]] || tail -3 /tmp/phase.err
-  sleep 2  # let the card settle between phases
+  sleep "${GEMMTUNE_PROBE_SETTLE_S:-2}"  # let the card settle between phases
 }
 # NOTE: dg_grouped.py appends to its output: the phase's record is the file's last line.
-dg_reader='import json; print(json.loads(open("/tmp/dg_probe.jsonl").read().splitlines()[-1])["dg_us"], json.load(open("/tmp/dg_period.json"))["bursts"][-1]["period_us"])'
-gt_reader='import json,sys; d=json.loads(sys.stdin.read()); m=[x for x in d["measurements"] if x.get("kind","gemmtune")=="gemmtune"]; print(m[0]["timing"]["median_us"], m[0]["timing"].get("sample_period_us", "null"))'
-for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
-  phase "deepgemm#$round" "$dg_reader" python3 scripts/dg_sample_period.py /tmp/dg_period.json \
-    .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_probe.jsonl --iters "$iters"
-  for c in "$@"; do
+dg_reader='import json; b=json.load(open("/tmp/dg_period.json"))["bursts"][-1]; print(json.loads(open("/tmp/dg_probe.jsonl").read().splitlines()[-1])["dg_us"], b["period_us"], b.get("t0", "null"), b.get("t1", "null"))'
+# gemmtune's timed calls end as `run` reports them (its exit takes ~0.1 s) and began their count
+# of periods before.
+gt_reader='import json,os,sys; d=json.loads(sys.stdin.read()); m=[x for x in d["measurements"] if x.get("kind","gemmtune")=="gemmtune"]; t=m[0]["timing"]; p=t.get("sample_period_us"); e=float(os.environ["T1"])-0.1; print(t["median_us"], p or "null", e-t["sample_count"]*p*1e-6 if p else "null", e if p else "null")'
+dg_scales_wrapper
+deepgemm_phase() {
+  phase "deepgemm#$round" "$dg_reader" python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py \
+    /tmp/dg_period.json .anchors/dg_grouped.py /tmp/probe_problem.json /tmp/dg_probe.jsonl --iters "$iters"
+}
+gemmtune_phases() {  # each config, as each variant, with each gap
+  local c v gap tag
+  for c in "${configs[@]}"; do
     for v in "${variants[@]}"; do
       for gap in ${GEMMTUNE_PROBE_GAPS_US:-0}; do
         tag=$c; [[ -n ${v%%=*} ]] && tag="$c+${v%%=*}"; [[ $gap != 0 ]] && tag="$tag+gap${gap}us"
@@ -74,7 +119,32 @@ for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
       done
     done
   done
-done
+}
+mode=one; [[ ${1:-} == --table ]] && mode=table
+problem_index=0
+# A problem's phases and their settling: used to start none that would end past the deadline.
+problem_s=$(( ${GEMMTUNE_ROUNDS:-2} * 2 * (${GEMMTUNE_PROBE_SECONDS%.*} + ${GEMMTUNE_PROBE_SETTLE_S:-2} + 5) ))
+# NOTE: the plan is read on descriptor 3: the harnesses inside the loop would read stdin.
+while IFS= read -r -u 3 line; do
+  if (( $(date +%s) + problem_s >= deadline )); then
+    echo "deadline (GEMMTUNE_DEADLINE_S): problems from index $problem_index on not probed"; break
+  fi
+  python3 -c 'import json,sys; json.dump({"problems": [json.loads(sys.argv[1])["problem"]]}, open("/tmp/probe_problem.json", "w"))' "$line"
+  read -r layout n k groups max_m iters < <(python3 -c 'import json,sys; x=json.loads(sys.argv[1]); p=x["problem"]; print(p["layout"], p["n"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0), x["iters"])' "$line")
+  read -r -a configs < <(python3 -c 'import json,sys; print(" ".join(json.loads(sys.argv[1])["configs"]))' "$line")
+  echo "problem $problem_index: ${layout} n $n k $k, $(tr ',' '\n' <<< "$groups" | wc -l) groups, $iters calls a phase"
+  extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
+  for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
+    # With --table the order alternates (by problem and round), so that neither side always
+    # runs on the card the other has just heated.
+    if [[ $mode == table ]] && (( (problem_index + round) % 2 == 0 )); then
+      gemmtune_phases; deepgemm_phase
+    else
+      deepgemm_phase; gemmtune_phases
+    fi
+  done
+  problem_index=$(( problem_index + 1 ))
+done 3< /tmp/probe_plan.jsonl
 kill "$smi_pid"
 echo "every sample above ${POWER_FLOOR_W:-400} W (each phase's warm-up included):"
 python3 scripts/lab/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" --floor-w "${POWER_FLOOR_W:-400}"
@@ -83,3 +153,8 @@ python3 scripts/lab/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" --
 # (GEMMTUNE_PROBE_ITERS=15000) the second half of each is the steady state to compare.
 echo "steady state (the second half of each phase; meaningful with long phases):"
 python3 scripts/lab/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv"
+if [[ $mode == table ]]; then
+  echo "each problem's two sides (samples above ${POWER_FLOOR_W:-400} W):"
+  python3 scripts/lab/power_probe_summary.py "$OUT/phases.jsonl" "$OUT/smi.csv" \
+    --floor-w "${POWER_FLOOR_W:-400}" --pairs /tmp/probe_plan.jsonl --pairs-out "$OUT/rows"
+fi
