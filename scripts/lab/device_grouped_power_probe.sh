@@ -11,7 +11,9 @@
 #            (every problem of PROBLEMS.json that TABLE.json has a pick for, with that pick; each
 #            phase GEMMTUNE_PROBE_SECONDS long (default 2.5) from the table's time; with
 #            GEMMTUNE_PROBE_MIN_GROUP_ROWS=R only problems of more than R rows a group on average;
-#            stops starting problems GEMMTUNE_DEADLINE_S (default 540) after its start)
+#            stops starting problems GEMMTUNE_DEADLINE_S (default 540) after its start;
+#            GEMMTUNE_PROBE_GAPS_FROM=PHASES.jsonl, an earlier run's phases of the same plan:
+#            gemmtune idles per call what DeepGEMM's loop idled beyond its own there)
 #   Env: GEMMTUNE_ROUNDS (default 2), GEMMTUNE_PROBE_ITERS (default 3000), POWER_FLOOR_W
 #   (default 400), GEMMTUNE_PROBE_GAPS_US (default "0": each config runs once per gap, with
 #   `run --sample-gap-us`, an idle host gap after each call), GEMMTUNE_PROBE_VARIANTS ("NAME=DEFINES
@@ -56,6 +58,19 @@ if args[:1] == ["--table"]:
         # Each call's period is its time plus the 512 MB flush and the host's sync (~200 µs).
         iters = max(100, round(seconds * 1e6 / (e["median_us"] + 200)))
         plan.append({"problem": p, "configs": [e["config"]], "iters": iters})
+    gaps_from = os.environ.get("GEMMTUNE_PROBE_GAPS_FROM")
+    if gaps_from:
+        # Each problem's idle per call that DeepGEMM's loop had beyond gemmtune's in an earlier
+        # run of this plan: gemmtune's gap, so that both loops idle alike (their periods match).
+        by = {}
+        for ph in map(json.loads, open(gaps_from)):
+            if ph.get("median_us") and ph.get("period_us"):
+                side = "dg" if ph["phase"].startswith("deepgemm#") else "gt"
+                by.setdefault(ph["problem"], {})[side] = ph["period_us"] - ph["median_us"]
+        for i, x in enumerate(plan):
+            idle = by.get(i, {})
+            if "dg" in idle and "gt" in idle:
+                x["gap_us"] = max(0, round(idle["dg"] - idle["gt"]))
 else:
     label, n, configs = args[0], int(args[1]), args[2:]
     ps = [p for p in problems if p["label"] == label and p["n"] == n]
@@ -111,8 +126,9 @@ gemmtune_phases() {  # each config, as each variant, with each gap
   local c v gap tag
   for c in "${configs[@]}"; do
     for v in "${variants[@]}"; do
-      for gap in ${GEMMTUNE_PROBE_GAPS_US:-0}; do
-        tag=$c; [[ -n ${v%%=*} ]] && tag="$c+${v%%=*}"; [[ $gap != 0 ]] && tag="$tag+gap${gap}us"
+      for gap in ${GEMMTUNE_PROBE_GAPS_US:-$problem_gap}; do
+        tag=$c; [[ -n ${v%%=*} ]] && tag="$c+${v%%=*}"
+        [[ $gap != 0 && $gap != "$problem_gap" ]] && tag="$tag+gap${gap}us"
         GEMMTUNE_KERNEL_DEFINES=${v#*=} phase "$tag#$round" "$gt_reader" devbuild/gemmtune --log-level warn \
           run --layout "grouped_$layout" --group-m "$groups" "${extra[@]}" --n "$n" --k "$k" --config "$c" \
           --timing call --iters "$iters" --warmup 3 --baseline-timing none --sample-gap-us "$gap" --json
@@ -132,6 +148,7 @@ while IFS= read -r -u 3 line; do
   python3 -c 'import json,sys; json.dump({"problems": [json.loads(sys.argv[1])["problem"]]}, open("/tmp/probe_problem.json", "w"))' "$line"
   read -r layout n k groups max_m iters < <(python3 -c 'import json,sys; x=json.loads(sys.argv[1]); p=x["problem"]; print(p["layout"], p["n"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0), x["iters"])' "$line")
   read -r -a configs < <(python3 -c 'import json,sys; print(" ".join(json.loads(sys.argv[1])["configs"]))' "$line")
+  problem_gap=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("gap_us", 0))' "$line")
   echo "problem $problem_index: ${layout} n $n k $k, $(tr ',' '\n' <<< "$groups" | wc -l) groups, $iters calls a phase"
   extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do

@@ -101,6 +101,8 @@ def side(stats):
         vals = [x[key] for x in stats if x[key] is not None]
         out[key] = sum(vals) / len(vals) if vals else None
     out["kcycles"] = out["us"] * out["mhz"] / 1e3
+    periods = [x["period_us"] for x in stats if x.get("period_us")]
+    out["period_us"] = median(periods) if periods else None
     return out
 
 
@@ -132,15 +134,17 @@ def pairs(phases, samples, floor_w, plan_path, out_prefix):
 
     def pct(v):
         return "-" if v is None else f"{v:.0%}"
+    def idle(sd):
+        return "-" if not sd["period_us"] else f'{sd["period_us"] - sd["us"]:.0f}'
     lines = ["| problem | N x K | rows | DeepGEMM / gemmtune | cycles DG / gt | clock gt / DG | "
-             "DeepGEMM MHz, W, capped | gemmtune MHz, W, capped |",
-             "|---|---|--:|--:|--:|--:|---|---|"]
+             "DeepGEMM MHz, W, capped | gemmtune MHz, W, capped | idle µs a call, DG / gt |",
+             "|---|---|--:|--:|--:|--:|---|---|---|"]
     for r in rows:
         dg, gt = r["deepgemm"], r["gemmtune"]
         lines.append(f'| {r["label"]} | {r["n"]} x {r["k"]} | {sum(r["ms"])} | {r["dg_over_gt"]:.3f} | '
                      f'{r["cycles_dg_over_gt"]:.3f} | {r["mhz_gt_over_dg"]:.3f} | '
                      f'{dg["mhz"]:.0f}, {dg["w"]:.0f}, {pct(dg["cap_share"])} | '
-                     f'{gt["mhz"]:.0f}, {gt["w"]:.0f}, {pct(gt["cap_share"])} |')
+                     f'{gt["mhz"]:.0f}, {gt["w"]:.0f}, {pct(gt["cap_share"])} | {idle(dg)} / {idle(gt)} |')
     open(out_prefix + ".md", "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
