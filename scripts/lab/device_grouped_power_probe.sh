@@ -153,8 +153,9 @@ while IFS= read -r -u 3 line; do
   extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do
     # With --table the order alternates (by problem and round), so that neither side always
-    # runs on the card the other has just heated.
-    if [[ $mode == table ]] && (( (problem_index + round) % 2 == 0 )); then
+    # runs on the card the other has just heated; GEMMTUNE_PROBE_SWAP_ORDER=1 swaps each pair's
+    # order (a second run of the same plan).
+    if [[ $mode == table ]] && (( (problem_index + round + ${GEMMTUNE_PROBE_SWAP_ORDER:-0}) % 2 == 0 )); then
       gemmtune_phases; deepgemm_phase
     else
       deepgemm_phase; gemmtune_phases
