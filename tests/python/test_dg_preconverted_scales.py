@@ -8,9 +8,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import unittest
+
+from stand_in import stand_in_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "scripts", "dg_preconverted_scales.py")
@@ -52,12 +53,7 @@ HARNESS = textwrap.dedent("""
 
 class PreconvertedScalesTest(unittest.TestCase):
     def run_harness(self):
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "deep_gemm.py"), "w") as f:
-                f.write(STAND_IN)
-            harness = os.path.join(d, "harness.py")
-            with open(harness, "w") as f:
-                f.write(HARNESS)
+        with stand_in_folder("deep_gemm", STAND_IN, HARNESS) as (d, harness):
             out = os.path.join(d, "out.json")
             env = dict(os.environ, PYTHONPATH=d, PYTHONDONTWRITEBYTECODE="1")
             p = subprocess.run([sys.executable, SCRIPT, harness, out, "extra"], env=env,

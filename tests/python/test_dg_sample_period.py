@@ -8,10 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import unittest
+
+from stand_in import stand_in_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "scripts", "dg_sample_period.py")
@@ -45,12 +46,7 @@ HARNESS = textwrap.dedent("""
 
 class SamplePeriodTest(unittest.TestCase):
     def test_each_burst_has_its_period_and_epoch_span(self):
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "torch.py"), "w") as f:
-                f.write(STAND_IN)
-            harness = os.path.join(d, "harness.py")
-            with open(harness, "w") as f:
-                f.write(HARNESS)
+        with stand_in_folder("torch", STAND_IN, HARNESS) as (d, harness):
             periods, harness_out = os.path.join(d, "periods.json"), os.path.join(d, "out.json")
             before = time.time()
             subprocess.run([sys.executable, SCRIPT, periods, harness, harness_out, "--iters", "5"],
