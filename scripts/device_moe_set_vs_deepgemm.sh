@@ -77,8 +77,9 @@ if has_step compare; then
     for (( i = first; i < first + passes; i++ )); do
       left=$(( deadline - $(date +%s) ))
       if (( left < pass_s )); then failed "pass $i: SKIPPED, $left s left (GEMMTUNE_DEADLINE_S)"; continue; fi
-      # Each pass gets its share of what is left.
-      share=$(( left / (first + passes - i) ))
+      # Each pass may use what is left but GEMMTUNE_PASS_S for each pass after it: a pass usually
+      # ends well before its deadline, which bounds only a slow one.
+      share=$(( left - (first + passes - 1 - i) * pass_s ))
       mkdir -p "$OUT/pass$i"
       OUT=$OUT/pass$i GEMMTUNE_TABLE=$table GEMMTUNE_BASELINE_TIMING=none GEMMTUNE_STREAM_FLOOR=1 \
         GEMMTUNE_SKIP_TESTS=1 GEMMTUNE_REUSE_BUILD=1 GEMMTUNE_DEADLINE_S=$share \
