@@ -16,7 +16,9 @@
 #   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
 #   gemmtune run idles this long after each sample; default 0), GEMMTUNE_DG_SCALES (preconverted,
 #   the default, or tests: as scripts/device_vs_deepgemm.sh says), GEMMTUNE_STREAM_FLOOR=1 (each
-#   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor).
+#   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor),
+#   GEMMTUNE_DG_SETTLE_MS (DeepGEMM's card idles this long before each problem's timed burst,
+#   scripts/dg_sample_period.py; default 0).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per

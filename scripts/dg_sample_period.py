@@ -20,6 +20,7 @@ reads the power and clock that the timed calls ran at).
 """
 import atexit
 import json
+import os
 import runpy
 import sys
 import time
@@ -33,7 +34,18 @@ records = []
 _record = torch.cuda.Event.record
 
 
+# GEMMTUNE_DG_SETTLE_MS: the card idles this long (the stream drained) before each burst's first
+# timed sample, as `gemmtune run --settle-ms` idles before its warm-ups. Why: the harness times its
+# problems one after another in one process, so a short problem's burst can start on a card that
+# the previous, heavy problem left at a lowered clock, while `gemmtune run` starts each problem in
+# a process of its own. Default 0: the harness as it is.
+settle_s = float(os.environ.get("GEMMTUNE_DG_SETTLE_MS", "0")) / 1e3
+
+
 def record(self, *args, **kwargs):
+    if settle_s > 0 and len(records) % (2 * iters) == 0:
+        torch.cuda.synchronize()
+        time.sleep(settle_s)
     records.append((time.perf_counter(), time.time()))
     return _record(self, *args, **kwargs)
 

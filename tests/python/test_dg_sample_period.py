@@ -27,6 +27,10 @@ STAND_IN = textwrap.dedent("""
 
     class cuda:
         Event = _Event
+
+        @staticmethod
+        def synchronize():
+            pass
 """)
 
 # Two bursts of --iters samples, each sample a start and a stop record: the first burst's
@@ -45,15 +49,24 @@ HARNESS = textwrap.dedent("""
 
 
 class SamplePeriodTest(unittest.TestCase):
-    def test_each_burst_has_its_period_and_epoch_span(self):
+    def run_harness(self, settle_ms="0"):
+        """The stand-in harness under the wrapper: (bursts, the harness's argv, the harness path,
+        its output path, epoch seconds before and after)."""
         with stand_in_folder("torch", STAND_IN, HARNESS) as (d, harness):
             periods, harness_out = os.path.join(d, "periods.json"), os.path.join(d, "out.json")
             before = time.time()
             subprocess.run([sys.executable, SCRIPT, periods, harness, harness_out, "--iters", "5"],
-                           check=True, env={**os.environ, "PYTHONPATH": d})
+                           check=True, env={**os.environ, "PYTHONPATH": d,
+                                            "GEMMTUNE_DG_SETTLE_MS": settle_ms})
             after = time.time()
-            bursts = json.load(open(periods))["bursts"]
-            argv = json.load(open(harness_out))["argv"]
+            with open(periods) as f:
+                bursts = json.load(f)["bursts"]
+            with open(harness_out) as f:
+                argv = json.load(f)["argv"]
+        return bursts, argv, harness, harness_out, before, after
+
+    def test_each_burst_has_its_period_and_epoch_span(self):
+        bursts, argv, harness, harness_out, before, after = self.run_harness()
         self.assertEqual(argv, [harness, harness_out, "--iters", "5"])
         self.assertEqual([b["samples"] for b in bursts], [5, 5])
         # Sleeps only last at least as long as asked: the periods sit at or above 4 and 8 ms.
@@ -68,6 +81,16 @@ class SamplePeriodTest(unittest.TestCase):
             self.assertLessEqual(b["t1"], after)
         self.assertGreaterEqual(bursts[0]["t1"] - bursts[0]["t0"], 5 * 0.004)
         self.assertGreaterEqual(bursts[1]["t0"] - bursts[0]["t1"], 0.3)
+        self.assertLess(bursts[1]["t0"] - bursts[0]["t1"], 0.5)
+
+    def test_a_settle_idles_before_each_burst_only(self):
+        bursts, _, _, _, before, _ = self.run_harness(settle_ms="400")
+        # Before the first burst and between the two (0.3 s of set-up, then the settle).
+        self.assertGreaterEqual(bursts[0]["t0"] - before, 0.4)
+        self.assertGreaterEqual(bursts[1]["t0"] - bursts[0]["t1"], 0.7)
+        # Not inside a burst: its samples keep their periods.
+        self.assertLess(bursts[0]["period_us"], 7000)
+        self.assertLess(bursts[1]["period_us"], 11000)
 
 
 if __name__ == "__main__":
