@@ -24,10 +24,14 @@
 # GEMMTUNE_BIN (the gemmtune that plans and sweeps; default devbuild/gemmtune, built or kept).
 # Exit: 0 every step asked for ran; 1 a step failed or was skipped; 2 bad arguments.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
 shapes=${1:-}
 [[ -f $shapes ]] || { echo "usage: bash scripts/device_moe_set_vs_deepgemm.sh SHAPES.json (not found: '${shapes}')" >&2; exit 2; }
-OUT=${OUT:-/tmp/gemmtune-device}
+# The paths given are the caller's; the steps run from the repository root.
+shapes=$(realpath "$shapes")
+OUT=$(realpath -m "${OUT:-/tmp/gemmtune-device}")
+[[ -n ${GEMMTUNE_TABLE:-} ]] && GEMMTUNE_TABLE=$(realpath -m "$GEMMTUNE_TABLE")
+[[ -n ${GEMMTUNE_BIN:-} ]] && GEMMTUNE_BIN=$(realpath -m "$GEMMTUNE_BIN")
+cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$OUT"
 steps=" ${GEMMTUNE_STEPS:-plan sweep compare join} "
 passes=${GEMMTUNE_PASSES:-2}
