@@ -1,10 +1,12 @@
-"""Shared by the tests of scripts that run a timing harness unchanged under a wrapper
-(dg_preconverted_scales.py, dg_sample_period.py): a temporary folder holding a stand-in for the
-module the wrapper patches (deep_gemm, torch) and the harness script, so that no GPU, PyTorch or
-DeepGEMM is needed."""
+"""Stand-ins shared by the tests of scripts that need a GPU, PyTorch or DeepGEMM to run for real:
+a temporary folder holding a stand-in for the module a harness wrapper patches (deep_gemm, torch)
+and the harness script (dg_preconverted_scales.py, dg_sample_period.py), and a test case with a
+stand-in `gemmtune` executable (the device drivers, serving_regret.py)."""
 import contextlib
 import os
+import shutil
 import tempfile
+import unittest
 
 
 @contextlib.contextmanager
@@ -18,3 +20,19 @@ def stand_in_folder(module, module_source, harness_source):
         with open(harness, "w") as f:
             f.write(harness_source)
         yield folder, harness
+
+
+class FakeGemmtuneCase(unittest.TestCase):
+    """A test case with a temporary folder (self.folder) holding a stand-in `gemmtune` (self.bin)
+    whose Python source is the class's FAKE_GEMMTUNE; both go at the end of each test."""
+    FAKE_GEMMTUNE = ""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp()
+        self.bin = os.path.join(self.folder, "gemmtune")
+        with open(self.bin, "w") as f:
+            f.write(self.FAKE_GEMMTUNE)
+        os.chmod(self.bin, 0o755)
+
+    def tearDown(self):
+        shutil.rmtree(self.folder)

@@ -7,8 +7,9 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
+
+from stand_in import FakeGemmtuneCase
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DRIVER = os.path.join(ROOT, "scripts", "device_moe_set_vs_deepgemm.sh")
@@ -51,18 +52,13 @@ PASS_ROW = {"label": "experts down g3 201 rows", "layout": "contiguous", "n": 20
             "dg_us_passes": [11.0, 11.4], "dg_us": 11.2, "gt_worst_diff": 1e-6, "failed": {}}
 
 
-class MoeSetDriverTest(unittest.TestCase):
+class MoeSetDriverTest(FakeGemmtuneCase):
+    FAKE_GEMMTUNE = FAKE_GEMMTUNE
+
     def setUp(self):
-        self.folder = tempfile.mkdtemp()
-        self.bin = os.path.join(self.folder, "gemmtune")
-        with open(self.bin, "w") as f:
-            f.write(FAKE_GEMMTUNE)
-        os.chmod(self.bin, 0o755)
+        super().setUp()
         self.out = os.path.join(self.folder, "out")
         self.shapes = os.path.join(ROOT, "configs", "moe-models.json")
-
-    def tearDown(self):
-        shutil.rmtree(self.folder)
 
     def run_driver(self, *args, **env):
         base = dict(os.environ, OUT=self.out, GEMMTUNE_BIN=self.bin)

@@ -6,10 +6,10 @@ Run: python3 -m unittest discover -s tests/python
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import unittest
+
+from stand_in import FakeGemmtuneCase
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DRIVER = os.path.join(ROOT, "scripts", "device_python_checks.sh")
@@ -55,17 +55,12 @@ def stamp(config_name, budget):
         return hashlib.sha256(f.read()).hexdigest() + " " + budget
 
 
-class DriverTest(unittest.TestCase):
-    def setUp(self):
-        self.folder = tempfile.mkdtemp()
-        self.bin = os.path.join(self.folder, "gemmtune")
-        with open(self.bin, "w") as f:
-            f.write(FAKE_GEMMTUNE)
-        os.chmod(self.bin, 0o755)
-        self.out = os.path.join(self.folder, "out")
+class DriverTest(FakeGemmtuneCase):
+    FAKE_GEMMTUNE = FAKE_GEMMTUNE
 
-    def tearDown(self):
-        shutil.rmtree(self.folder)
+    def setUp(self):
+        super().setUp()
+        self.out = os.path.join(self.folder, "out")
 
     def run_driver(self, **env):
         base = dict(os.environ, OUT=self.out, GEMMTUNE_BIN=self.bin,

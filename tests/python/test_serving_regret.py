@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+from stand_in import FakeGemmtuneCase
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DENSE_TABLE = os.path.join(ROOT, "results", "h200-dense", "tuning_table.json")
 SCRIPT = os.path.join(ROOT, "scripts", "serving_regret.py")
@@ -192,16 +194,8 @@ def table(entries):
         for (n, k), es in problems.items()]}
 
 
-class RegretRunTest(unittest.TestCase):
-    def setUp(self):
-        self.folder = tempfile.mkdtemp()
-        self.gemmtune = os.path.join(self.folder, "gemmtune")
-        with open(self.gemmtune, "w") as f:
-            f.write(FAKE_GEMMTUNE)
-        os.chmod(self.gemmtune, 0o755)
-
-    def tearDown(self):
-        shutil.rmtree(self.folder)
+class RegretRunTest(FakeGemmtuneCase):
+    FAKE_GEMMTUNE = FAKE_GEMMTUNE
 
     def write(self, name, doc):
         path = os.path.join(self.folder, name)
@@ -223,7 +217,7 @@ class RegretRunTest(unittest.TestCase):
             (1024, 1024, 64, "bm64_bn64_s8_mc0_sm132_rN8_sk1")]))  # never tuned on the grid
         out_json = os.path.join(self.folder, "regret.jsonl")
         out_md = os.path.join(self.folder, "regret.md")
-        result = self.run_script(grid, offgrid, "--gemmtune", self.gemmtune, "--rounds", "3",
+        result = self.run_script(grid, offgrid, "--gemmtune", self.bin, "--rounds", "3",
                                  "--json", out_json, "--md", out_md)
         self.assertEqual(result.returncode, 1, result.stderr)  # the untuned (n, k) fails the run
         rows = read_jsonl(out_json)
@@ -245,7 +239,7 @@ class RegretRunTest(unittest.TestCase):
         self.assertIn("| layer 4096x7168 | 4096 | 7168 | 77 | 128 |", md)
         self.assertIn("0 (same config)", md)
         self.assertIn("none (not covered)", md)
-        calls = read_text(self.gemmtune + ".calls").split()
+        calls = read_text(self.bin + ".calls").split()
         # alternating: grid, exact, then exact, grid, then grid, exact; the control is timed too
         # only when its two picks differ (here they do not)
         self.assertEqual(calls[:6], ["bm64_bn128_s8_mc0_sm132_rN8_sk1",
@@ -263,7 +257,7 @@ class RegretRunTest(unittest.TestCase):
             (4096, 7168, 100, "bm64_bn96_s8_mc0_sm132_rN8_sk1"),   # the stand-in fails bn96
             (4096, 7168, 110, "bm64_bn32_s8_mc0_sm132_rN8_sk1")]))
         out_json = os.path.join(self.folder, "r.jsonl")
-        result = self.run_script(grid, offgrid, "--gemmtune", self.gemmtune, "--rounds", "1",
+        result = self.run_script(grid, offgrid, "--gemmtune", self.bin, "--rounds", "1",
                                  "--json", out_json)
         self.assertEqual(result.returncode, 1, result.stderr)
         rows = read_jsonl(out_json)[:-1]
