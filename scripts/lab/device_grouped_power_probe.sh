@@ -145,10 +145,13 @@ while IFS= read -r -u 3 line; do
   if (( $(date +%s) + problem_s >= deadline )); then
     echo "deadline (GEMMTUNE_DEADLINE_S): problems from index $problem_index on not probed"; break
   fi
-  python3 -c 'import json,sys; json.dump({"problems": [json.loads(sys.argv[1])["problem"]]}, open("/tmp/probe_problem.json", "w"))' "$line"
-  read -r layout n k groups max_m iters < <(python3 -c 'import json,sys; x=json.loads(sys.argv[1]); p=x["problem"]; print(p["layout"], p["n"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0), x["iters"])' "$line")
-  read -r -a configs < <(python3 -c 'import json,sys; print(" ".join(json.loads(sys.argv[1])["configs"]))' "$line")
-  problem_gap=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("gap_us", 0))' "$line")
+  # One parse of the plan's line: the problem for DeepGEMM's harness, then its fields.
+  { read -r layout n k groups max_m iters problem_gap; read -r -a configs; } < <(python3 -c '
+import json, sys
+x = json.loads(sys.argv[1]); p = x["problem"]
+json.dump({"problems": [p]}, open("/tmp/probe_problem.json", "w"))
+print(p["layout"], p["n"], p["k"], ",".join(map(str, p["ms"])), p.get("max_m", 0), x["iters"], x.get("gap_us", 0))
+print(" ".join(x["configs"]))' "$line")
   echo "problem $problem_index: ${layout} n $n k $k, $(tr ',' '\n' <<< "$groups" | wc -l) groups, $iters calls a phase"
   extra=(); [[ $layout == masked ]] && extra=(--max-m "$max_m")
   for (( round = 1; round <= ${GEMMTUNE_ROUNDS:-2}; round++ )); do

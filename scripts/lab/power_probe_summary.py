@@ -82,7 +82,7 @@ def print_phase(p, s, which, floor_w):
                   for bit, name in REASONS.items() if any(x[5] & bit for x in s)]
         extra += "  reasons: " + (", ".join(shares) or "none")
     # The harness's loop per call (the call, the L2 flush and the host's gap), as the phase
-    # measured it: at the cap its idle share moves the clock (PERF_LOG session 30).
+    # measured it: at the cap its idle share moves the clock (PERF_LOG history).
     if p.get("period_us"):
         extra += f'  period {p["period_us"]:6.0f} us (duty {p["median_us"] / p["period_us"]:.2f})'
     print(f'{p["phase"]:50s} {p["median_us"]:9.1f} us  {st["mhz"]:6.0f} MHz  {st["w"]:5.0f} W  '

@@ -10,7 +10,7 @@
 ///              (torch events after `flush.fill_`), so the two compare like with like.
 ///   call_sync: as call, but the host waits for the flush before recording the start event, so a
 ///              sample also holds the host-side launch latency of the call (~2-3 us; what a caller
-///              sees on an idle GPU). gemmtune's "call" protocol until 2026-11-22.
+///              sees on an idle GPU). gemmtune's earlier "call" protocol.
 ///   kernel:    a spin kernel holds the stream while the host enqueues [flush, start, call, stop],
 ///              then releases it: the GPU finds the call queued (nvbench's blocking-kernel method).
 #include <cstddef>
@@ -30,7 +30,7 @@ enum class TimingMode { kCall, kCallSync, kKernel };
 ///                slower, hotter kernel, every sample of a large config started throttled
 ///                (issue 10, results/PERF_LOG.md history), while DeepGEMM's side of the
 ///                comparison times its kernel alone.
-///   interleaved: configs and baselines sample by sample (the protocol until 2026-11-22).
+///   interleaved: configs and baselines sample by sample (the earlier protocol).
 ///   none:        no baseline timed.
 enum class BaselineTiming { kSeparate, kInterleaved, kNone };
 
@@ -89,7 +89,7 @@ struct BurstShape {
 /// all, in as many rounds as that takes.
 /// Why short bursts, not one long one: 30 samples of a 3.4 ms problem throttled within their
 /// burst (spreads 13-15%, a pick by noise; results/PERF_LOG.md history). Why not interleaved
-/// sample by sample (the fallback until 2026-11-23): that ranks configs under sustained load,
+/// sample by sample (the earlier fallback): that ranks configs under sustained load,
 /// where at 12288 x 7168 x 18432 it chose a config 9% slower when both were timed as a caller
 /// times one call (7f3a7dd:results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Why half: each
 /// sample lasts over a millisecond, so the median of 60 is as steady as that of 120 shorter
