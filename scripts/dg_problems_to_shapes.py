@@ -7,6 +7,8 @@ usage: dg_problems_to_shapes.py NAME OUT.json PROBLEMS.json...
 """
 import json, sys
 
+from atomic_text import write_text_atomic
+
 
 def main():
     name, out, files = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -18,8 +20,8 @@ def main():
             if p["layout"] == "masked":
                 shape["max_m"] = p["max_m"]
             problems.append(shape)
-    json.dump({"name": name, "description": "grouped problems of " + ", ".join(files),
-               "problems": problems}, open(out, "w"), indent=1)
+    write_text_atomic(out, json.dumps({"name": name, "description": "grouped problems of " + ", ".join(files),
+                                       "problems": problems}, indent=1))
     print(f"{len(problems)} problems -> {out}")
 
 

@@ -27,6 +27,8 @@ import time
 
 import torch
 
+from atomic_text import write_text_atomic
+
 out_path, script = sys.argv[1], sys.argv[2]
 harness_args = sys.argv[3:]
 iters = int(harness_args[harness_args.index("--iters") + 1]) if "--iters" in harness_args else 30
@@ -59,7 +61,7 @@ def write():
         rows.append({"samples": len(starts),
                      "period_us": periods[len(periods) // 2] if periods else None,
                      "t0": b[0][1], "t1": b[-1][1]})
-    json.dump({"bursts": rows}, open(out_path, "w"))
+    write_text_atomic(out_path, json.dumps({"bursts": rows}))
 
 
 torch.cuda.Event.record = record

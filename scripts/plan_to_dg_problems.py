@@ -15,6 +15,8 @@ import argparse
 import json
 import sys
 
+from atomic_text import write_text_atomic
+
 
 def key(p):
     return (p["layout"], p["n"], p["k"], tuple(p["ms"]))
@@ -44,9 +46,9 @@ def main():
             continue
         seen.add(key(row))
         problems.append(row)
-    json.dump({"_comment": f"grouped problems of {plan['shapes']['path']}, group sizes from `gemmtune plan "
-               "--json`; scripts/plan_to_dg_problems.py", "problems": problems},
-              open(args.out, "w"), indent=1)
+    write_text_atomic(args.out, json.dumps(
+        {"_comment": f"grouped problems of {plan['shapes']['path']}, group sizes from `gemmtune plan "
+                     "--json`; scripts/plan_to_dg_problems.py", "problems": problems}, indent=1))
     print(f"{len(problems)} problems -> {args.out}")
 
 

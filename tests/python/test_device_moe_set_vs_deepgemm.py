@@ -86,6 +86,16 @@ class MoeSetDriverTest(FakeGemmtuneCase):
         self.assertTrue(os.path.isfile(os.path.join(self.out, "sweep", "tuning_table.json")))
         self.assertEqual(self.calls(), ["plan", "sweep"])
 
+    def test_the_plan_does_not_write_through_a_symbolic_link(self):
+        os.makedirs(self.out)
+        target = os.path.join(self.folder, "elsewhere.json")
+        os.symlink(target, os.path.join(self.out, "problems.json"))
+        result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("problems.json: is a symbolic link", result.stdout)
+        self.assertIn("plan failed", result.stdout)
+        self.assertFalse(os.path.exists(target))
+
     def test_the_sweep_is_stopped_to_leave_the_passes_their_time(self):
         # 2 passes of 90 s in a 185 s deadline leave the sweep 5 s: too little, so it is skipped.
         result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan sweep", GEMMTUNE_DEADLINE_S="185")

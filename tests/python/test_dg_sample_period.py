@@ -34,12 +34,12 @@ STAND_IN = textwrap.dedent("""
 """)
 
 # Two bursts of --iters samples, each sample a start and a stop record: the first burst's
-# samples 4 ms apart, the second's 8 ms, with a 0.3 s set-up between them.
+# samples 4 ms apart, the second's 40 ms, with a 0.3 s set-up between them.
 HARNESS = textwrap.dedent("""
     import json, sys, time
     import torch
     iters = int(sys.argv[sys.argv.index("--iters") + 1])
-    for gap_s in (0.004, 0.008):
+    for gap_s in (0.004, 0.040):
         for _ in range(iters):
             start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record(); time.sleep(gap_s); stop.record()
@@ -69,11 +69,11 @@ class SamplePeriodTest(unittest.TestCase):
         bursts, argv, harness, harness_out, before, after = self.run_harness()
         self.assertEqual(argv, [harness, harness_out, "--iters", "5"])
         self.assertEqual([b["samples"] for b in bursts], [5, 5])
-        # Sleeps only last at least as long as asked: the periods sit at or above 4 and 8 ms.
+        # A sleep lasts at least as long as asked, and on a loaded machine longer: the bounds
+        # below leave a factor of ten.
         self.assertGreaterEqual(bursts[0]["period_us"], 4000)
-        self.assertLess(bursts[0]["period_us"], 7000)
-        self.assertGreaterEqual(bursts[1]["period_us"], 8000)
-        self.assertLess(bursts[1]["period_us"], 11000)
+        self.assertLess(bursts[0]["period_us"], 40000)
+        self.assertGreaterEqual(bursts[1]["period_us"], 40000)
         # Each span covers its burst's samples, and the set-up between bursts is in neither.
         for b in bursts:
             self.assertLessEqual(before, b["t0"])
@@ -81,16 +81,16 @@ class SamplePeriodTest(unittest.TestCase):
             self.assertLessEqual(b["t1"], after)
         self.assertGreaterEqual(bursts[0]["t1"] - bursts[0]["t0"], 5 * 0.004)
         self.assertGreaterEqual(bursts[1]["t0"] - bursts[0]["t1"], 0.3)
-        self.assertLess(bursts[1]["t0"] - bursts[0]["t1"], 0.5)
+        self.assertLess(bursts[1]["t0"] - bursts[0]["t1"], 0.7)
 
     def test_a_settle_idles_before_each_burst_only(self):
         bursts, _, _, _, before, _ = self.run_harness(settle_ms="400")
         # Before the first burst and between the two (0.3 s of set-up, then the settle).
         self.assertGreaterEqual(bursts[0]["t0"] - before, 0.4)
         self.assertGreaterEqual(bursts[1]["t0"] - bursts[0]["t1"], 0.7)
-        # Not inside a burst: its samples keep their periods.
-        self.assertLess(bursts[0]["period_us"], 7000)
-        self.assertLess(bursts[1]["period_us"], 11000)
+        # Not inside a burst: no sample's period holds the 400 ms settle.
+        self.assertLess(bursts[0]["period_us"], 200000)
+        self.assertLess(bursts[1]["period_us"], 200000)
 
 
 if __name__ == "__main__":
