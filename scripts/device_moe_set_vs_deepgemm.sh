@@ -9,7 +9,7 @@
 #            algorithm search); stopped by SIGINT, which keeps its finished records and writes its
 #            reports, where it would leave the passes too little time  sweep/ (tuning_table.json,
 #                                                                      env.json, summary.md, log)
-#   compare  GEMMTUNE_PASSES (default 2) passes of scripts/device_grouped_vs_deepgemm.sh with that
+#   compare  GEMMTUNE_PASSES (default 1) passes of scripts/device_grouped_vs_deepgemm.sh with that
 #            table: DeepGEMM, gemmtune (every result validated), DeepGEMM, each row's stream floor
 #                                                                      pass1/, pass2/, ...
 #            (numbered from GEMMTUNE_FIRST_PASS, default 1: a later run in the same $OUT, with
@@ -20,7 +20,8 @@
 # sweeps; .dgcache/ spares it the JIT of kernels it compiled before.
 # Env: OUT (/tmp/gemmtune-device), GEMMTUNE_TABLE (a table already swept for these problems: the
 # sweep step is left out), GEMMTUNE_DEADLINE_S (570, from the start: the sweep stops to leave each
-# pass GEMMTUNE_PASS_S, default 90 s; a pass that would not fit is skipped and named),
+# pass GEMMTUNE_PASS_S, default 160 s: a pass of ~80 problems, each side settled 0.5 s before
+# each problem; a pass that would not fit is skipped and named),
 # GEMMTUNE_BIN (the gemmtune that plans and sweeps; default devbuild/gemmtune, built or kept).
 # Exit: 0 every step asked for ran; 1 a step failed or was skipped; 2 bad arguments.
 set -uo pipefail
@@ -34,8 +35,8 @@ OUT=$(realpath -m "${OUT:-/tmp/gemmtune-device}")
 cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$OUT"
 steps=" ${GEMMTUNE_STEPS:-plan sweep compare join} "
-passes=${GEMMTUNE_PASSES:-2}
-pass_s=${GEMMTUNE_PASS_S:-90}
+passes=${GEMMTUNE_PASSES:-1}
+pass_s=${GEMMTUNE_PASS_S:-160}
 [[ $passes =~ ^[1-9][0-9]*$ && $pass_s =~ ^[1-9][0-9]*$ && ${GEMMTUNE_FIRST_PASS:-1} =~ ^[1-9][0-9]*$ ]] \
   || { echo "GEMMTUNE_PASSES=$passes, GEMMTUNE_PASS_S=$pass_s, GEMMTUNE_FIRST_PASS=${GEMMTUNE_FIRST_PASS:-1}: expected whole numbers >= 1" >&2; exit 2; }
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-570} ))

@@ -97,8 +97,9 @@ class MoeSetDriverTest(FakeGemmtuneCase):
         self.assertFalse(os.path.exists(target))
 
     def test_the_sweep_is_stopped_to_leave_the_passes_their_time(self):
-        # 2 passes of 90 s in a 185 s deadline leave the sweep 5 s: too little, so it is skipped.
-        result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan sweep", GEMMTUNE_DEADLINE_S="185")
+        # The default pass of 160 s in a 165 s deadline leaves the sweep ~5 s: too little, so it is
+        # skipped.
+        result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan sweep", GEMMTUNE_DEADLINE_S="165")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertIn("sweep: SKIPPED", result.stdout)
         self.assertEqual(self.calls(), ["plan"])
