@@ -10,6 +10,7 @@
 #                           its GPU suite runs
 #   dg_scales_wrapper       GEMMTUNE_DG_SCALES into $dg_scales and the array dg_wrapper, what runs
 #                           DeepGEMM's harness (see there)
+#   compile_table_configs  TABLE...: every config of these tuning tables compiled in parallel
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
@@ -77,4 +78,12 @@ dg_scales_wrapper() {
     tests) dg_wrapper=() ;;
     *) echo "GEMMTUNE_DG_SCALES=$dg_scales: expected preconverted or tests" >&2; exit 2 ;;
   esac
+}
+
+compile_table_configs() {
+  # NOTE: `gemmtune run` compiles a config missing from the cache itself (~1.5 s each, one problem
+  # at a time); a table's configs are compiled first, in parallel, after gemmtune_build.
+  python3 -c 'import json,sys; print(*{e["config"] for f in sys.argv[1:] for p in json.load(open(f))["problems"] for e in p["entries"]}, sep="\n")' "$@" |
+    xargs -r -P "$(nproc)" -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
+  stamp "configs of $* compiled: rc $?"
 }

@@ -57,6 +57,7 @@ fi
 table_args=()
 read -ra gemmtune_tables <<< "${GEMMTUNE_TABLE:-}"
 for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
+(( ${#gemmtune_tables[@]} )) && compile_table_configs "${gemmtune_tables[@]}"
 # shellcheck disable=SC2206
 [[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
 [[ ${GEMMTUNE_STREAM_FLOOR:-0} == 1 ]] && table_args+=(--stream-floor)

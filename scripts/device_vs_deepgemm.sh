@@ -52,10 +52,8 @@ for spec in "$@"; do
   table=$runs/tuning_table.json
   if [[ -n ${GEMMTUNE_TABLE:-} ]]; then
     table=$GEMMTUNE_TABLE
-    # Its configs are compiled first, in parallel: `gemmtune run` would compile them one by one.
-    python3 -c 'import json,sys; print(*{e["config"] for p in json.load(open(sys.argv[1]))["problems"] for e in p["entries"]}, sep="\n")' "$table" |
-      xargs -P "$(nproc)" -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
-    stamp "no sweep: $table's picks are compared (configs compiled: rc $?)"
+    stamp "no sweep: $table's picks are compared"
+    compile_table_configs "$table"
   else
     # shellcheck disable=SC2086
     devbuild/gemmtune sweep --shapes "$shapes" --budget "$budget" --timing "${GEMMTUNE_SWEEP_TIMING:-call}" --out "$runs" \
