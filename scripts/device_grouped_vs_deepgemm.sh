@@ -44,7 +44,7 @@ dg_scales_wrapper
 # DeepGEMM's harness runs its problems back to back in one process, so a short problem's burst
 # began on a card the heavy problem before it had left clocked down. Measured on dsv3-moe (H200,
 # one call, the same table): with 500 ms of settle DeepGEMM's bursts were 2.2% faster on the
-# contiguous rows of 129-1024 rows a group and 1.3% on the larger ones, gemmtune's unchanged.
+# contiguous rows of 129-1024 rows a group and 1.5% on the larger ones, gemmtune's unchanged.
 export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
 # NOTE: DeepGEMM's harness runs unchanged; scripts/dg_sample_period.py notes its loop's period.
 python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
