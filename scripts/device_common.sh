@@ -11,6 +11,8 @@
 #   dg_scales_wrapper       GEMMTUNE_DG_SCALES into $dg_scales and the array dg_wrapper, what runs
 #                           DeepGEMM's harness (see there)
 #   compile_table_configs  TABLE...: every config of these tuning tables compiled in parallel
+#   dg_rested_card          GEMMTUNE_DG_SETTLE_MS (default 500) for DeepGEMM's harness run under
+#                           scripts/dg_sample_period.py: its card idles that long before each burst
 # Each prints one line per step; `stamp` prefixes the seconds since the call started.
 start=${start:-$SECONDS}
 stamp() { echo "[$((SECONDS - start)) s] $*"; }
@@ -86,4 +88,15 @@ compile_table_configs() {
   python3 -c 'import json,sys; print(*{e["config"] for f in sys.argv[1:] for p in json.load(open(f))["problems"] for e in p["entries"]}, sep="\n")' "$@" |
     xargs -r -P "$(nproc)" -I{} devbuild/gemmtune --log-level error compile --config {} > /dev/null 2>&1
   stamp "configs of $* compiled: rc $?"
+}
+
+dg_rested_card() {
+  # NOTE: both sides start each problem's burst on a rested card. `gemmtune run` starts every
+  # problem in a process of its own, so its card idles ~0.5 s before each burst (68 problems took
+  # 43 s); DeepGEMM's harness runs its problems in one process, so a burst began on a card the
+  # problem before had left clocked down. Measured on dsv3-moe (H200, one call, the same table):
+  # with 500 ms of settle DeepGEMM's bursts were 2.2% faster on the contiguous rows of 129-1024
+  # rows a group and 1.5% on the larger ones, gemmtune's unchanged
+  # (results/h200-moe-sets/README.md "Both sides on a rested card").
+  export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
 }

@@ -39,13 +39,7 @@ build_both_and_test
 # grouped_vs_deepgemm.py appends to its output (so an interrupted pass keeps its rows).
 rm -f /tmp/dg1.jsonl /tmp/dg2.jsonl /tmp/gt_only.jsonl /tmp/dg1_period.json /tmp/dg2_period.json
 dg_scales_wrapper
-# NOTE: both sides start each problem's burst on a rested card. `gemmtune run` starts every problem
-# in a process of its own, so its card idles ~0.5 s before each burst (68 problems took 43 s);
-# DeepGEMM's harness runs its problems back to back in one process, so a short problem's burst
-# began on a card the heavy problem before it had left clocked down. Measured on dsv3-moe (H200,
-# one call, the same table): with 500 ms of settle DeepGEMM's bursts were 2.2% faster on the
-# contiguous rows of 129-1024 rows a group and 1.5% on the larger ones, gemmtune's unchanged.
-export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
+dg_rested_card
 # NOTE: DeepGEMM's harness runs unchanged; scripts/dg_sample_period.py notes its loop's period.
 python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg1_period.json .anchors/dg_grouped.py "$problems" /tmp/dg1.jsonl > /tmp/dg1.log 2>&1
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
