@@ -18,7 +18,7 @@
 #   the default, or tests: as scripts/device_vs_deepgemm.sh says), GEMMTUNE_STREAM_FLOOR=1 (each
 #   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor),
 #   GEMMTUNE_DG_SETTLE_MS (DeepGEMM's card idles this long before each problem's timed burst,
-#   scripts/dg_sample_period.py; default 500, 0 runs the harness as it is).
+#   scripts/device_common.sh dg_rested_card; default 500, 0 runs the harness as it is).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per

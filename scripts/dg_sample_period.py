@@ -37,11 +37,8 @@ _record = torch.cuda.Event.record
 
 
 # GEMMTUNE_DG_SETTLE_MS: the card idles this long (the stream drained) before each burst's first
-# timed sample, as `gemmtune run --settle-ms` idles before its warm-ups. Why: the harness times its
-# problems one after another in one process, so a short problem's burst can start on a card that
-# the previous, heavy problem left at a lowered clock, while `gemmtune run` starts each problem in
-# a process of its own. Default 0, the harness as it is; scripts/device_grouped_vs_deepgemm.sh
-# sets 500.
+# timed sample, as `gemmtune run --settle-ms` idles before its warm-ups. Default 0, the harness as
+# it is; the comparison scripts set 500 (scripts/device_common.sh dg_rested_card says why).
 settle_s = float(os.environ.get("GEMMTUNE_DG_SETTLE_MS", "0")) / 1e3
 
 
