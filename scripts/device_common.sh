@@ -99,4 +99,6 @@ dg_rested_card() {
   # rows a group and 1.5% on the larger ones, gemmtune's unchanged
   # (results/h200-moe-sets/README.md "Both sides on a rested card").
   export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
+  [[ $GEMMTUNE_DG_SETTLE_MS =~ ^[0-9]+$ ]] \
+    || { echo "GEMMTUNE_DG_SETTLE_MS=$GEMMTUNE_DG_SETTLE_MS: expected whole milliseconds" >&2; exit 2; }
 }

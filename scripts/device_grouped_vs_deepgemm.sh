@@ -45,7 +45,10 @@ python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg1_period.json .anc
 stamp "deepgemm pass 1 rc=$? ($(wc -l < /tmp/dg1.jsonl) problems)"; tail -2 /tmp/dg1.log
 # NOTE: DeepGEMM's first pass on a cold machine JIT-compiles every kernel (~3 min for the 32
 # benchmark problems); a lowered GEMMTUNE_DEADLINE_S can leave the gemmtune pass no time at all.
-if (( deadline - 90 - $(date +%s) < 60 )); then
+# NOTE: DeepGEMM's second pass needs ~0.6 s a problem once settled (its card rests 0.5 s before
+# each): the gemmtune pass stops early enough to leave it that, and 20 s more.
+dg_pass_s=$(( 20 + $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["problems"]))' "$problems") * (GEMMTUNE_DG_SETTLE_MS + 120) / 1000 ))
+if (( deadline - dg_pass_s - $(date +%s) < 60 )); then
   stamp "WARNING: under 60 s left for the gemmtune pass (GEMMTUNE_DEADLINE_S=${GEMMTUNE_DEADLINE_S:-560} from the script's start); grouped_cmp.jsonl will be short or empty"
 fi
 table_args=()
@@ -56,7 +59,7 @@ for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
 [[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
 [[ ${GEMMTUNE_STREAM_FLOOR:-0} == 1 ]] && table_args+=(--stream-floor)
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
-  /tmp/gt_only.jsonl --deadline $(( deadline - 90 )) "${table_args[@]}" \
+  /tmp/gt_only.jsonl --deadline $(( deadline - dg_pass_s )) "${table_args[@]}" \
   --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" \
   --sample-gap-us "${GEMMTUNE_SAMPLE_GAP_US:-0}" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
