@@ -27,12 +27,33 @@ struct Work {
   bool owns_result;
 };
 
+/// Masked layout, multicast B, raster N: a pair never spans two groups. Each group's tiles
+/// (its m-blocks x n_blocks) are dealt to clusters two at a time, group after group: its
+/// m-blocks in pairs sharing B, and where its m-block count is odd, the last m-block by pairs of
+/// n-blocks, each CTA loading its own B (DeepGEMM's masked scheduler pairs within a group the same
+/// way). Only where n_blocks is even, so that every group holds an even count of tiles
+/// (Schedule::in_groups); elsewhere pairs of the numbering of every group's m-blocks.
+/// Why: that numbering pairs m-blocks (2i, 2i + 1) across groups, and where groups of one and two
+/// m-blocks alternate few pairs share B. Measured on the H200 (each config alone, 3 rounds):
+/// Qwen3-30B-A3B gate+up decode (N 1536 x K 2048, 32 groups of 37-96 rows) bm64_bn192_s6 47.7
+/// -> 39.2 us, against 41.0 without multicast and DeepGEMM's 39.9-40.5 (its config: the same tile,
+/// B shared by a pair of m-blocks); 13 other masked rows at block_m 64 within -1.2% to +1.8%; at
+/// block_m 128 five rows of block_n 128 and 160 0.8-4.1% faster. Not bm128_bn192: this order ran
+/// nine of ten such rows (N 3072-7168, groups of ~190 rows, two m-blocks each, so every pair
+/// already in one group) 2-14% slower; why is not known. Other tiles are not measured.
+template <class C>
+__device__ __forceinline__ constexpr bool pairs_within_groups() {
+  return C::kGroupLayout == 2 && C::kMulticast == 2 && C::kRasterN && C::kSplitK == 1 &&
+         (C::kBlockM == 64 || (C::kBlockM == 128 && C::kBlockN <= 160));
+}
+
 /// Static persistent schedule: clusters take units round-robin; a unit is a tile (or a pair of
 /// tiles sharing the multicast operand) times a K split. Raster order groups kGroup rows (kRasterN)
 /// or columns of units together so neighbouring CTAs reuse the same A or B blocks from L2.
 template <class C>
 struct Schedule {
   int m_blocks, n_blocks, grid_m, grid_n, num_units;
+  bool in_groups;  // pairs_within_groups and an even n_blocks: units are decoded by group_pair_cell
 
   /// `m_block_count`: the problem's m-blocks (grouped: all groups' m-blocks).
   __device__ __forceinline__ Schedule(int m_block_count, int n) {
@@ -41,6 +62,8 @@ struct Schedule {
     grid_m = C::kMulticast == 2 ? (m_blocks + 1) / 2 : m_blocks;
     grid_n = C::kMulticast == 1 ? (n_blocks + 1) / 2 : n_blocks;
     num_units = grid_m * grid_n * C::kSplitK;
+    in_groups = pairs_within_groups<C>() && n_blocks % 2 == 0;
+    if (in_groups) num_units = m_blocks * n_blocks / 2;
   }
 
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
@@ -130,6 +153,35 @@ __device__ __forceinline__ int group_band_unit_of(const int* table, int g, int g
   const int first = local_m / C::kGroup * C::kGroup;
   const int rows = min(C::kGroup, table[g + 1] - table[g] - first);
   return (table[g] + first) * grid_n + gn * rows + (local_m - first);
+}
+
+/// Schedule::in_groups: this CTA's tile (`rank`) of unit `unit` of group g, whose tiles are
+/// [table[g] * n_blocks, table[g + 1] * n_blocks) in unit pairs: first the pairs of its m-blocks
+/// (bands of up to kGroup pairs, each walked column by column), then, where its m-block count is
+/// odd, its last m-block's n-blocks two at a time. `b_shared`: the two tiles share B.
+template <class C>
+__device__ __forceinline__ Work group_pair_cell(const int* table, int g, int n_blocks, int unit,
+                                                u32 rank, bool* b_shared) {
+  const int local = 2 * unit - table[g] * n_blocks;  // even: every group holds an even count
+  const int count = table[g + 1] - table[g];
+  const int pair_rows = count / 2;
+  const int pair_units = pair_rows * n_blocks;
+  const int q = local / 2;
+  Work w{0, 0, 0, true};
+  if (q < pair_units) {
+    const int band_units = C::kGroup * n_blocks;
+    const int first = q < band_units ? 0 : q / band_units * C::kGroup;
+    const int rows = min(C::kGroup, pair_rows - first);
+    const int within = q - first * n_blocks;
+    w.m_block = table[g] + 2 * (first + within % rows) + static_cast<int>(rank);
+    w.n_block = within / rows;
+    *b_shared = true;
+  } else {
+    w.m_block = table[g] + count - 1;
+    w.n_block = 2 * (q - pair_units) + static_cast<int>(rank);
+    *b_shared = false;
+  }
+  return w;
 }
 
 /// Grouped layouts: where a CTA keeps each group's first m-block (kMaxGroups + 1 ints, and one
@@ -593,8 +645,14 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   // warp_uniform: a unit read from shared memory, see there.
   const int pos = balanced_unit<C>(p, smem, unit);
   const int upos = kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos;
-  int group = 0;  // bands_follow_groups: the unit's group, found once for the decode below
-  if (bands_follow_groups<C>()) {
+  int group = 0;  // bands_follow_groups, in_groups: the unit's group, found once for the decode
+  bool pair_b_shared = true;  // in_groups: group_pair_cell's
+  if (pairs_within_groups<C>() && sched.in_groups) {
+    const int* table = group_table<C>(smem);
+    group = group_of_m_block(table, p.num_groups, 2 * upos, sched.m_blocks, sched.n_blocks);
+    if (kFullWarp) group = warp_uniform(group);  // read from shared memory: see warp_uniform
+    t.work = group_pair_cell<C>(table, group, sched.n_blocks, upos, rank, &pair_b_shared);
+  } else if (bands_follow_groups<C>()) {
     const int* table = group_table<C>(smem);
     const int cell_unit = upos / C::kSplitK;
     group = group_of_m_block(table, p.num_groups, cell_unit, sched.m_blocks, sched.grid_n);
@@ -615,9 +673,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   if (C::kGroupLayout != 0) {
     // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
     const int* table = group_table<C>(smem);
-    const int lo = bands_follow_groups<C>() ? group
-                                            : group_of_m_block(table, p.num_groups, t.work.m_block,
-                                                               sched.m_blocks);
+    const bool known = bands_follow_groups<C>() || (pairs_within_groups<C>() && sched.in_groups);
+    const int lo = known ? group
+                         : group_of_m_block(table, p.num_groups, t.work.m_block, sched.m_blocks);
     int begin, end;
     group_row_range<C>(p, lo, &begin, &end);
     const int block0 = table[lo];
@@ -630,7 +688,9 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       // NOTE: testing the mirror's `owns_result` instead let the owner find no partner in its
       // group and load B alone while the mirror waited for the multicast: a hang (H200, 3a00876).
       const int partner = t.work.m_block ^ 1;
-      t.b_shared = partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
+      t.b_shared = pairs_within_groups<C>() && sched.in_groups
+                       ? pair_b_shared
+                       : partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
     t.b_evict_first = b_evict_first_rule<C>(block_end - block0, C::kMulticast == 2 && t.b_shared,
                                             sched.num_units <= schedule_clusters<C>());

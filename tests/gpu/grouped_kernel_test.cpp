@@ -187,6 +187,23 @@ TEST(GroupedKernelGpu, MulticastBPairsAcrossGroupsWithAnOddBlockCount) {
   expect_all_pass(masked, build({"bm128_bn192_s4_mcB_sm132_rN8_sk1_gM"}));
 }
 
+TEST(GroupedKernelGpu, MaskedMulticastBPairsStayInsideGroups) {
+  GT_SKIP_WITHOUT_GPU();
+  // Masked, multicast B, raster N, an even n-block count (N 640: 4 n-blocks of 192 or 160): each
+  // group's m-blocks pair inside it and an odd count's last m-block pairs two n-blocks
+  // (pairs_within_groups). Groups of 1, 2, 0, 3, 1, 2, 1 and 3 m-blocks at block_m 64 (1, 1, 0,
+  // 2, 1, 1, 1, 2 at 128); few SMs give each CTA many units in a row. An odd n-block count (N 640
+  // at 128) and bm128_bn192 keep the numbering's pairs.
+  const std::vector<int64_t> rows{43, 72, 0, 130, 64, 65, 1, 190};
+  const Problem p = Problem::grouped(GroupLayout::kMasked, 640, 640, rows, 192);
+  expect_all_pass(p, build({"bm64_bn192_s6_mcB_sm132_rN8_sk1_gM",
+                            "bm64_bn192_s6_mcB_sm6_rN2_sk1_k640_gM",
+                            "bm128_bn160_s4_mcB_sm132_rN8_sk1_gM",
+                            "bm128_bn160_s4_mcB_sm4_rN1_sk1_gM",
+                            "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
+                            "bm128_bn192_s4_mcB_sm132_rN8_sk1_gM"}));
+}
+
 TEST(GroupedKernelGpu, MaskedRowStrideNotAMultipleOfFour) {
   GT_SKIP_WITHOUT_GPU();
   // max_m 77: every group after the first starts at a row whose sA is not 16-byte aligned (the
