@@ -36,6 +36,7 @@
 //                      tile that ends inside its group's last rows is stored directly, rows past
 //                      the group untouched. No split-K. Multicast B pairs m-blocks (2i, 2i + 1)
 //                      of the numbering; a pair from two groups loads B per CTA (b_shared).
+//                      Masked members pair inside each group where pairs_within_groups says so.
 //
 // Limits (enforced by src/core/legality.cpp): block_m in {64,128,256}; block_n % 8 == 0, <= 256,
 // each tile overlaps at most two 128-wide scale blocks of B; shared memory per src/core/smem_layout.

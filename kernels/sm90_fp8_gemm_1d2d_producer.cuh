@@ -159,8 +159,9 @@ __device__ __forceinline__ void load_b_stage(char* smem, const TmaDescriptor* tm
                                  b_policy);
     }
   } else if (C::kMulticast == 2 && !t.b_shared) {
-    // A pair across two groups: each CTA loads its own group's B. Its stage is free: both
-    // CTAs' math warps release every stage to both producers (release_stage).
+    // A pair across two groups, or two n-blocks of one m-block (group_pair_cell): each CTA
+    // loads its own B. Its stage is free: both CTAs' math warps release every stage to both
+    // producers (release_stage).
     tma_load_2d(b_stage, tmap_b, &full[stage], kb * 128, t.b_row0);
   } else {
     load_operand_block<C::kBlockN, C::kMulticast == 2>(b_stage, tmap_b, &full[stage], kb,

@@ -6,7 +6,8 @@
 // (kGroupLayout 1 contiguous, 2 masked; gemmtune_params.h) number every group's m-blocks one after
 // another through a per-CTA table in shared memory and run the same schedule over them; with
 // multicast B a pair of m-blocks from two groups loads B per CTA (DeepGEMM's
-// `is_tma_multicast_valid` does the same), where each group used to be padded to an even count.
+// `is_tma_multicast_valid` does the same), where each group used to be padded to an even count,
+// except in the masked members that pair inside each group (pairs_within_groups).
 #pragma once
 
 #include "gemmtune_params.h"
@@ -280,7 +281,8 @@ struct TileTask {
   int sb_row_last;         // the last scale block of the tile's group (of B when dense)
   int kb_begin, kb_end;    // K blocks [begin, end) of the tile's split
   bool b_shared;           // multicast B: the cluster's two tiles read the same B (rank 0 loads it
-                           // for both); false where the pair's m-blocks lie in two groups
+                           // for both); false where the pair's m-blocks lie in two groups, or
+                           // its tiles are two n-blocks of one m-block (group_pair_cell)
   bool b_evict_first;      // B loads under the L2 evict-first policy (b_evict_first_rule)
 
   /// The tile's second scale block of B (its columns past the first block's end), clamped to its
