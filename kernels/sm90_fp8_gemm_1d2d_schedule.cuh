@@ -38,10 +38,10 @@ struct Work {
 /// m-blocks alternate few pairs share B. Measured on the H200 (each config alone, 3 rounds):
 /// Qwen3-30B-A3B gate+up decode (N 1536 x K 2048, 32 groups of 37-96 rows) bm64_bn192_s6 47.7
 /// -> 39.2 us, against 41.0 without multicast and DeepGEMM's 39.9-40.5 (its config: the same tile,
-/// B shared by a pair of m-blocks); 13 other masked rows at block_m 64 within -1.2% to +1.8%; at
+/// B shared by a pair of m-blocks); 12 other masked rows at block_m 64 within -1.2% to +1.8%; at
 /// block_m 128 five rows of block_n 128 and 160 0.8-4.1% faster. Not bm128_bn192: this order ran
-/// nine of ten such rows (N 3072-7168, groups of ~190 rows, two m-blocks each, so every pair
-/// already in one group) 2-14% slower; why is not known. Other tiles are not measured.
+/// nine of ten such rows (N 3072-7168, groups of one, two or 6-11 m-blocks; with two, every pair
+/// was already inside one group) 2-14% slower; why is not known. Other tiles are not measured.
 template <class C>
 __device__ __forceinline__ constexpr bool pairs_within_groups() {
   return C::kGroupLayout == 2 && C::kMulticast == 2 && C::kRasterN && C::kSplitK == 1 &&
