@@ -4,7 +4,7 @@
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json ...]
        [--baseline-timing separate|none] [--variants NAME=DEFINES[;gap_us=US] ...]
-       [--sample-gap-us US] [--stream-floor] [--differing-only]
+       [--sample-gap-us US] [--settle-ms MS] [--stream-floor] [--differing-only]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
 table's entry with the same op, N, K and group sizes), re-timed as the dense comparison re-times
@@ -81,13 +81,16 @@ def problem_key(p):
 
 
 def run_command(gemmtune, p, config, iters=30, baseline_timing="none", global_args=(),
-                sample_gap_us=0, stream_floor=False):
+                sample_gap_us=0, stream_floor=False, settle_ms=0):
     """`gemmtune run` of grouped problem `p` (dg_grouped.py's format) with CONFIG (one or a
-    comma-separated list), call timing, JSON out: the one place these scripts spell it."""
+    comma-separated list), call timing, JSON out: the one place these scripts spell it.
+    `settle_ms`: the card idles that long after the run's validation, before its timed burst."""
     cmd = [gemmtune, *global_args, "run", "--layout", "grouped_" + p["layout"],
            "--n", str(p["n"]), "--k", str(p["k"]), "--group-m", ",".join(map(str, p["ms"])),
            "--config", config, "--timing", "call", "--iters", str(iters), "--json",
            "--baseline-timing", baseline_timing, "--sample-gap-us", str(sample_gap_us)]
+    if settle_ms:
+        cmd += ["--settle-ms", str(settle_ms)]
     if p["layout"] == "masked":
         cmd += ["--max-m", str(p["max_m"])]
     if stream_floor:
@@ -157,6 +160,10 @@ def main():
     ap.add_argument("--sample-gap-us", type=int, default=0)
     # Each problem's stream floor, in the same run (the row's floor_us).
     ap.add_argument("--stream-floor", action="store_true")
+    # Idle after each run's validation, before its timed burst (`run --settle-ms`). Why: the
+    # validation computes the reference on the GPU just before the burst, where DeepGEMM's
+    # harness rests its card GEMMTUNE_DG_SETTLE_MS after its own reference (dg_sample_period.py).
+    ap.add_argument("--settle-ms", type=int, default=0)
     ap.add_argument("--differing-only", action="store_true")
     a = ap.parse_args()
     variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
@@ -185,7 +192,8 @@ def main():
             else:
                 config = candidates(p)
             cmd = run_command(a.gemmtune, p, config, a.iters, a.baseline_timing,
-                              sample_gap_us=variants[0][2], stream_floor=a.stream_floor)
+                              sample_gap_us=variants[0][2], stream_floor=a.stream_floor,
+                              settle_ms=a.settle_ms)
             row = {k: p[k] for k in ("label", "layout", "n", "k", "ms", "max_m") if k in p}
             if picks is not None:
                 row["table_config"] = table_config
@@ -195,6 +203,7 @@ def main():
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
             row["gt_rc"] = run.returncode
             row["gt_sample_gap_us"] = variants[0][2]
+            row["gt_settle_ms"] = a.settle_ms
             try:
                 doc = json.loads(run.stdout)
             except json.JSONDecodeError:
