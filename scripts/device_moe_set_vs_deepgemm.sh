@@ -20,8 +20,8 @@
 # sweeps; .dgcache/ spares it the JIT of kernels it compiled before.
 # Env: OUT (/tmp/gemmtune-device), GEMMTUNE_TABLE (a table already swept for these problems: the
 # sweep step is left out), GEMMTUNE_DEADLINE_S (570, from the start: the sweep stops to leave each
-# pass GEMMTUNE_PASS_S, default 180 s: a pass of ~90 problems, each side settled 0.5 s before
-# each problem; a pass that would not fit is skipped and named),
+# pass GEMMTUNE_PASS_S, default 230 s: a pass of ~90 problems, each side settled 0.5 s before
+# each problem, DeepGEMM twice; a pass that would not fit is skipped and named),
 # GEMMTUNE_BIN (the gemmtune that plans and sweeps; default devbuild/gemmtune, built or kept).
 # Exit: 0 every step asked for ran; 1 a step failed or was skipped; 2 bad arguments.
 set -uo pipefail
@@ -36,7 +36,7 @@ cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$OUT"
 steps=" ${GEMMTUNE_STEPS:-plan sweep compare join} "
 passes=${GEMMTUNE_PASSES:-1}
-pass_s=${GEMMTUNE_PASS_S:-180}
+pass_s=${GEMMTUNE_PASS_S:-230}
 [[ $passes =~ ^[1-9][0-9]*$ && $pass_s =~ ^[1-9][0-9]*$ && ${GEMMTUNE_FIRST_PASS:-1} =~ ^[1-9][0-9]*$ ]] \
   || { echo "GEMMTUNE_PASSES=$passes, GEMMTUNE_PASS_S=$pass_s, GEMMTUNE_FIRST_PASS=${GEMMTUNE_FIRST_PASS:-1}: expected whole numbers >= 1" >&2; exit 2; }
 deadline=$(( $(date +%s) + ${GEMMTUNE_DEADLINE_S:-570} ))

@@ -97,9 +97,9 @@ class MoeSetDriverTest(FakeGemmtuneCase):
         self.assertFalse(os.path.exists(target))
 
     def test_the_sweep_is_stopped_to_leave_the_passes_their_time(self):
-        # The default pass of 180 s in a 185 s deadline leaves the sweep ~5 s: too little, so it is
+        # The default pass of 230 s in a 235 s deadline leaves the sweep ~5 s: too little, so it is
         # skipped.
-        result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan sweep", GEMMTUNE_DEADLINE_S="185")
+        result = self.run_driver(self.shapes, GEMMTUNE_STEPS="plan sweep", GEMMTUNE_DEADLINE_S="235")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertIn("sweep: SKIPPED", result.stdout)
         self.assertEqual(self.calls(), ["plan"])
