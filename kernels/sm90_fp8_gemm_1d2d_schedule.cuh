@@ -67,6 +67,12 @@ struct Schedule {
     if (in_groups) num_units = m_blocks * n_blocks / 2;
   }
 
+  /// Whether units are decoded by group_pair_cell; false at compile time outside
+  /// pairs_within_groups, so those members keep their code.
+  __device__ __forceinline__ bool pairs_in_groups() const {
+    return pairs_within_groups<C>() && in_groups;
+  }
+
   __device__ __forceinline__ Work work(int unit, u32 rank) const {
     const int split = unit % C::kSplitK;
     const int t = unit / C::kSplitK;
@@ -649,7 +655,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   const int upos = kFullWarp && balances_cheap_units<C>() ? warp_uniform(pos) : pos;
   int group = 0;  // bands_follow_groups, in_groups: the unit's group, found once for the decode
   bool pair_b_shared = true;  // in_groups: group_pair_cell's
-  if (pairs_within_groups<C>() && sched.in_groups) {
+  if (sched.pairs_in_groups()) {
     const int* table = group_table<C>(smem);
     group = group_of_m_block(table, p.num_groups, 2 * upos, sched.m_blocks, sched.n_blocks);
     if (kFullWarp) group = warp_uniform(group);  // read from shared memory: see warp_uniform
@@ -675,7 +681,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
   if (C::kGroupLayout != 0) {
     // The tile's group: the last g with table[g] <= m_block (empty groups own no m-block).
     const int* table = group_table<C>(smem);
-    const bool known = bands_follow_groups<C>() || (pairs_within_groups<C>() && sched.in_groups);
+    const bool known = bands_follow_groups<C>() || sched.pairs_in_groups();
     const int lo = known ? group
                          : group_of_m_block(table, p.num_groups, t.work.m_block, sched.m_blocks);
     int begin, end;
@@ -690,7 +696,7 @@ __device__ __forceinline__ TileTask tile_task(const GemmtuneGemmParams& p, char*
       // NOTE: testing the mirror's `owns_result` instead let the owner find no partner in its
       // group and load B alone while the mirror waited for the multicast: a hang (H200, 3a00876).
       const int partner = t.work.m_block ^ 1;
-      t.b_shared = pairs_within_groups<C>() && sched.in_groups
+      t.b_shared = sched.pairs_in_groups()
                        ? pair_b_shared
                        : partner >= sched.m_blocks || (partner >= block0 && partner < block_end);
     }
