@@ -97,9 +97,10 @@ dg_rested_card() {
   # problem before had left clocked down. Measured on dsv3-moe (H200, one call, the same table):
   # with 500 ms of settle DeepGEMM's bursts were 2.2% faster on the contiguous rows of 129-1024
   # rows a group and 1.5% on the larger ones, gemmtune's unchanged
-  # (results/h200-moe-sets/README.md "Both sides on a rested card"). The grouped comparison gives
-  # gemmtune's run the same rest after its validation (grouped_vs_deepgemm.py --settle-ms): its
-  # burst followed the reference computation at once, where DeepGEMM's followed 500 ms of rest.
+  # (results/h200-moe-sets/README.md "Both sides on a rested card"). Both comparisons give
+  # gemmtune's run the same rest after its validation (grouped_vs_deepgemm.py --settle-ms,
+  # gemmtune_rested_run.sh): its burst followed the reference computation at once, where
+  # DeepGEMM's followed 500 ms of rest.
   export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
   [[ $GEMMTUNE_DG_SETTLE_MS =~ ^[0-9]+$ ]] \
     || { echo "GEMMTUNE_DG_SETTLE_MS=$GEMMTUNE_DG_SETTLE_MS: expected whole milliseconds" >&2; exit 2; }
