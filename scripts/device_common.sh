@@ -100,8 +100,12 @@ dg_rested_card() {
   # (results/h200-moe-sets/README.md "Both sides on a rested card"). Both comparisons give
   # gemmtune's run the same rest after its validation (grouped_vs_deepgemm.py --settle-ms,
   # gemmtune_rested_run.sh): its burst followed the reference computation at once, where
-  # DeepGEMM's followed 500 ms of rest.
+  # DeepGEMM's followed 500 ms of rest. GEMMTUNE_GT_SETTLE_MS (default: the same) sets gemmtune's
+  # rest alone, for an A/B of that side.
   export GEMMTUNE_DG_SETTLE_MS=${GEMMTUNE_DG_SETTLE_MS:-500}
-  [[ $GEMMTUNE_DG_SETTLE_MS =~ ^[0-9]+$ ]] \
-    || { echo "GEMMTUNE_DG_SETTLE_MS=$GEMMTUNE_DG_SETTLE_MS: expected whole milliseconds" >&2; exit 2; }
+  export GEMMTUNE_GT_SETTLE_MS=${GEMMTUNE_GT_SETTLE_MS:-$GEMMTUNE_DG_SETTLE_MS}
+  local name
+  for name in GEMMTUNE_DG_SETTLE_MS GEMMTUNE_GT_SETTLE_MS; do
+    [[ ${!name} =~ ^[0-9]+$ ]] || { echo "$name=${!name}: expected whole milliseconds" >&2; exit 2; }
+  done
 }

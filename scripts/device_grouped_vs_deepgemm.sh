@@ -19,7 +19,7 @@
 #   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor),
 #   GEMMTUNE_DG_SETTLE_MS (both sides' card idles this long before each problem's timed burst:
 #   DeepGEMM's after its reference, gemmtune's after its validation; scripts/device_common.sh
-#   dg_rested_card; default 500, 0 runs both as they are).
+#   dg_rested_card; default 500, 0 runs both as they are; GEMMTUNE_GT_SETTLE_MS: gemmtune's alone).
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
@@ -62,7 +62,7 @@ for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
   /tmp/gt_only.jsonl --deadline $(( deadline - dg_pass_s )) "${table_args[@]}" \
   --baseline-timing "${GEMMTUNE_BASELINE_TIMING:-separate}" \
-  --sample-gap-us "${GEMMTUNE_SAMPLE_GAP_US:-0}" --settle-ms "$GEMMTUNE_DG_SETTLE_MS" > /tmp/gt_pass.log 2>&1
+  --sample-gap-us "${GEMMTUNE_SAMPLE_GAP_US:-0}" --settle-ms "$GEMMTUNE_GT_SETTLE_MS" > /tmp/gt_pass.log 2>&1
 stamp "gemmtune pass rc=$?"
 python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py /tmp/dg2_period.json .anchors/dg_grouped.py "$problems" /tmp/dg2.jsonl > /tmp/dg2.log 2>&1
 stamp "deepgemm pass 2 rc=$? ($(wc -l < /tmp/dg2.jsonl) problems)"

@@ -19,7 +19,8 @@
 #   its tests make them, K-major, so its call also times its own transpose of them),
 #   GEMMTUNE_DG_SETTLE_MS (both sides' card idles this long before each problem's timed burst:
 #   DeepGEMM's after its reference, gemmtune's after its validation, scripts/gemmtune_rested_run.sh;
-#   scripts/device_common.sh dg_rested_card; default 500, 0 runs both as they are).
+#   scripts/device_common.sh dg_rested_card; default 500, 0 runs both as they are;
+#   GEMMTUNE_GT_SETTLE_MS: gemmtune's alone).
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, sweeps.tgz (run folders), cmp.jsonl
 # (rows of every shape set, each with its "set"), protocol.jsonl, dg_warm.json.
 set -uo pipefail
@@ -69,10 +70,10 @@ for spec in "$@"; do
   rm -f "/tmp/cmp-$name.jsonl"  # dg_compare.py appends: a second run on a warm machine must not mix
   GEMMTUNE_BIN=$PWD/devbuild/gemmtune python3 "${dg_wrapper[@]}" scripts/dg_sample_period.py "/tmp/dg_period-$name.json" \
     .anchors/dg_compare.py "$table" "$PWD/scripts/gemmtune_rested_run.sh" "/tmp/cmp-$name.jsonl" "$deadline"
-  python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" "$dg_scales" "$GEMMTUNE_DG_SETTLE_MS" <<'PY'
+  python3 - "/tmp/cmp-$name.jsonl" "$name" "$OUT/cmp.jsonl" "$dg_scales" "$GEMMTUNE_DG_SETTLE_MS" "$GEMMTUNE_GT_SETTLE_MS" <<'PY'
 import json, math, sys
 rows = [dict(json.loads(l), set=sys.argv[2], dg_scales=sys.argv[4], dg_settle_ms=float(sys.argv[5]),
-             gt_settle_ms=float(sys.argv[5]))
+             gt_settle_ms=float(sys.argv[6]))
         for l in open(sys.argv[1]) if l.strip()]
 with open(sys.argv[3], 'a') as out:
     for row in rows: out.write(json.dumps(row) + '\n')

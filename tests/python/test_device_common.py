@@ -32,7 +32,8 @@ class DeviceCommonTest(FakeGemmtuneCase):
 
     def source_and_run(self, snippet, **env):
         """Runs `source device_common.sh; SNIPPET` in self.folder (where devbuild/ is)."""
-        full_env = {k: v for k, v in os.environ.items() if k != "GEMMTUNE_DG_SETTLE_MS"}
+        full_env = {k: v for k, v in os.environ.items()
+                    if k not in ("GEMMTUNE_DG_SETTLE_MS", "GEMMTUNE_GT_SETTLE_MS")}
         full_env.update(env)
         return subprocess.run(["bash", "-c", f'source "{COMMON}"; {snippet}'], cwd=self.folder,
                               env=full_env, capture_output=True, text=True, timeout=60)
@@ -44,6 +45,15 @@ class DeviceCommonTest(FakeGemmtuneCase):
         result = self.source_and_run('dg_rested_card; echo "settle=$GEMMTUNE_DG_SETTLE_MS"',
                                      GEMMTUNE_DG_SETTLE_MS="0")
         self.assertIn("settle=0", result.stdout)
+
+    def test_gemmtune_rests_as_deepgemm_unless_given_its_own(self):
+        show = 'dg_rested_card; echo "gt=$GEMMTUNE_GT_SETTLE_MS"'
+        self.assertIn("gt=500", self.source_and_run(show).stdout)
+        self.assertIn("gt=0", self.source_and_run(show, GEMMTUNE_DG_SETTLE_MS="0").stdout)
+        self.assertIn("gt=0", self.source_and_run(show, GEMMTUNE_GT_SETTLE_MS="0").stdout)
+        result = self.source_and_run("dg_rested_card; echo reached", GEMMTUNE_GT_SETTLE_MS="0.5")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("GEMMTUNE_GT_SETTLE_MS=0.5: expected whole milliseconds", result.stderr)
 
     def test_rested_card_refuses_a_settle_that_is_not_whole_milliseconds(self):
         for bad in ("0.5", "-1", "500ms"):

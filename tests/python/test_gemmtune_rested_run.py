@@ -35,13 +35,13 @@ class RestedRunTest(FakeGemmtuneCase):
         return run, calls
 
     def test_a_run_rests_as_long_as_deepgemm(self):
-        run, calls = self.wrap(RUN, GEMMTUNE_DG_SETTLE_MS="500")
+        run, calls = self.wrap(RUN, GEMMTUNE_GT_SETTLE_MS="500")
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(calls, [RUN + ["--settle-ms", "500"]])
 
     def test_other_commands_and_no_settle_pass_through_unchanged(self):
-        self.wrap(["--version"], GEMMTUNE_DG_SETTLE_MS="500")
-        self.wrap(RUN, GEMMTUNE_DG_SETTLE_MS="0")
+        self.wrap(["--version"], GEMMTUNE_GT_SETTLE_MS="500")
+        self.wrap(RUN, GEMMTUNE_GT_SETTLE_MS="0")
         _, calls = self.wrap(RUN)
         self.assertEqual(calls, [["--version"], RUN, RUN])
 
