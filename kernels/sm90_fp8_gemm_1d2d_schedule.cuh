@@ -176,6 +176,8 @@ __device__ __forceinline__ Work group_pair_cell(const int* table, int g, int n_b
   const int q = local / 2;
   Work w{0, 0, 0, true};
   if (q < pair_units) {
+    // NOTE: group_band_cell's band walk over pair rows. One helper for both compiled the raster G
+    // members to other machine code (.text compared), so each keeps its own.
     const int band_units = C::kGroup * n_blocks;
     const int first = q < band_units ? 0 : q / band_units * C::kGroup;
     const int rows = min(C::kGroup, pair_rows - first);
