@@ -56,7 +56,7 @@ TEST(StreamFloorGpu, SmallReadsAndJson) {
 // must come slower behind the protocol's 512 MiB flush than behind one of 1 MiB, and the timing
 // says which flush it ran behind. Fails if a flush leaves the buffer in the L2: it failed for the
 // ldg read flush, whose 512 MiB left a 32 MiB buffer in the H200's L2 (7.8 µs behind it, 7.7-8.0
-// behind 1 MiB; the bulk read flush 11.5, the write flush 15.5; 2026-11-26).
+// behind 1 MiB; the bulk read flush 11.5, the write flush 15.5).
 // NOTE: the timed read is the bulk (TMA) variant, bandwidth-bound under the default L2 policy.
 // 32 MiB fits the L2 of the H100 (50 MB) and the H200 (60 MB); at 16 MiB a read's fixed cost
 // hid where its bytes came from (6.1-8.0 µs behind every flush but the write flush).
@@ -76,11 +76,14 @@ TEST(StreamFloorGpu, ReadAndWriteFlushesBothEvictTheL2) {
                            launch_stream_read(plan, buffer.get(), sum.as<uint64_t>(), s);
                          }};
   // A flush of 1 MiB leaves nearly all of the buffer in the L2 with the same launches in the
-  // stream as the real one; the real one (512 MiB) must then come slower. NOTE: unflushed samples
-  // are no baseline: with nothing queued before it, each launch's own latency lands in its time
-  // (on the H200 the unflushed read took 7.8-8.3 µs, after a 512 MiB ldg read flush 5.8).
+  // stream as the real one; the real one (512 MiB) must then come slower. NOTE: kernel timing, so
+  // the spin holds the flush and the read until both are queued: under call timing the 1 MiB
+  // flush ends before the host has queued the read, so part of the launch's host latency lands in
+  // the baseline (8.4-9.9 µs on the H200 against 11.6 behind 512 MiB: once 1.17x, a failure), and
+  // unflushed samples carry all of it (7.8-8.3 µs; 5.8 after a 512 MiB ldg read flush).
   auto median_us = [&](FlushKind kind, uint64_t flush_bytes) {
     TimingOptions o = short_call_protocol();
+    o.mode = TimingMode::kKernel;
     o.flush_l2 = true;
     o.flush_kind = kind;
     o.flush_bytes = flush_bytes;
