@@ -23,7 +23,8 @@
 # One pass decides the power-capped rows by chance: run two (OUT=.../p1, .../p2) and join them with
 # scripts/grouped_table_join.py.
 # Writes under $OUT (default /tmp/gemmtune-device): log.txt, gpu_tests.log, grouped_cmp.jsonl (with both sides' loop period per
-# sample: gt_period_us, dg_period_us), dg_grouped.jsonl (both passes).
+# sample: gt_period_us, dg_period_us), dg_grouped.jsonl (both passes), dg_pass1.log and
+# dg_pass2.log (the harness's output: its errors, and DeepGEMM's configs under DG_PRINT_CONFIGS=1).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
@@ -110,4 +111,5 @@ if ratios:
 PY
 cat /tmp/dg1.jsonl /tmp/dg2.jsonl > "$OUT/dg_grouped.jsonl" 2>/dev/null
 cp /tmp/gt_pass.log "$OUT/gt_pass.log"
+cp /tmp/dg1.log "$OUT/dg_pass1.log"; cp /tmp/dg2.log "$OUT/dg_pass2.log"
 stamp "done"
