@@ -4,7 +4,7 @@
 #   call:      flush, start event right behind it in stream order, the call, stop event
 #              (what the DeepGEMM harness's dg_compare.py does for DeepGEMM);
 #   call_sync: flush, host waits for it, then start event, the call, stop event (gemmtune's "call"
-#              until 2026-11-22: adds the host's launch latency).
+#              in early versions: adds the host's launch latency).
 # DeepGEMM runs in this process (both protocols interleaved sample by sample); gemmtune runs as
 # `gemmtune run --timing MODE` subprocesses, the two modes one after the other.
 #   ROWS_FILE: lines "M N K CONFIG" (the config gemmtune times).

@@ -32,7 +32,7 @@
 
 namespace gemmtune {
 
-/// The device as the cost model sees it. Defaults describe the H200 of shared/DEVICE.md.
+/// The device as the cost model sees it. Defaults describe an H200 SXM (report/roofs.hpp).
 struct DeviceModel {
   int sm_count = 132;
   /// NOTE: 4297 GB/s is a device-to-device copy (DEVICE.md); a GEMM streaming one operand reached

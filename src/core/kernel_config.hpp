@@ -48,7 +48,7 @@ struct KernelConfig {
   /// Most K blocks per pass for tiles across two scale blocks (mainloop_unroll).
   static constexpr int kMaxStraddlingUnroll = 4;
   /// The same for three math warpgroups (block_m 192, 160 registers a math thread): unrolled 8
-  /// times the bm192_bn128 K loop spills 56 B, 4 times it is clean (NVRTC 13.0, 2026-11-26).
+  /// times the bm192_bn128 K loop spills 56 B, 4 times it is clean (NVRTC 13.0).
   static constexpr int kMaxThreeWarpgroupUnroll = 4;
 
   [[nodiscard]] bool operator==(const KernelConfig&) const = default;

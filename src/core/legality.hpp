@@ -16,7 +16,7 @@
 
 namespace gemmtune {
 
-/// SMs of an H200 (shared/DEVICE.md); the device SM count assumed when no GPU is queried.
+/// SMs of an H200 SXM; the device SM count assumed when no GPU is queried.
 inline constexpr int kH200SmCount = 132;
 /// Device memory of an H200 by its datasheet (141 GB); the default limit on problem bytes.
 inline constexpr int64_t kH200DeviceMemoryBytes = 141'000'000'000;

@@ -43,7 +43,7 @@ struct SmemLayout {
 
 /// Alignment slack added because dynamic shared memory is only guaranteed 16-byte aligned.
 inline constexpr int64_t kSmemAlignSlackBytes = 1024;
-/// Opt-in shared memory per block on H100/H200 (shared/DEVICE.md: 227 KiB).
+/// Opt-in shared memory per block on H100/H200: 227 KiB (cudaDevAttrMaxSharedMemoryPerBlockOptin).
 inline constexpr int64_t kHopperSmemPerBlockBytes = 232448;
 
 /// Weight scales travel with each stage as one TMA box of 2 rows x 4 floats: the aligned run of

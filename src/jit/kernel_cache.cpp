@@ -1,5 +1,5 @@
 // Disk cache of compiled kernels: lookup, atomic publish, corrupt-entry recovery, list, clear.
-// Modeled on flashinfer's JIT cache lifecycle (shared/STYLE.md); see kernel_cache.hpp.
+// Modeled on flashinfer's JIT cache lifecycle; see kernel_cache.hpp.
 #include "jit/kernel_cache.hpp"
 
 #include <fmt/format.h>

@@ -73,7 +73,7 @@ std::vector<char> program_cubin(const NvrtcProgram& program) {
 
 std::vector<std::string> nvrtc_options(const CompileRequest& request) {
   // NOTE: -Xptxas takes one ptxas option per flag; -v puts registers, stack frame and spill bytes
-  // into the program log (shared/DEVICE.md). The kernels include no CUDA headers (compile time),
+  // into the program log. The kernels include no CUDA headers (compile time),
   // the -I is there for a source that does.
   // NOTE: no precompiled header. NVRTC 13.0's -pch works with in-memory headers, but its PCH lives
   // in a per-process heap and the whole C++ front end of a generated source is ~12 ms of ~165 ms

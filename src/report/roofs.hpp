@@ -19,12 +19,12 @@ enum class RoofSource { kConstant, kMeasured };
 
 /// Where the default figures of Roofs come from.
 inline constexpr std::string_view kH200RoofsOrigin =
-    "shared/DEVICE.md: one NVIDIA H200, measured 2026-11-21";
+    "one NVIDIA H200 SXM: device-to-device copy, cuBLASLt FP8 at 8192^3";
 /// Where fp8_datasheet_tflops comes from; it is never measured.
 inline constexpr std::string_view kDatasheetOrigin =
     "NVIDIA H100/H200 SXM datasheet, dense FP8 without sparsity";
 
-/// The roofs of one run. The defaults are shared/DEVICE.md's H200 figures, source kConstant.
+/// The roofs of one run. The defaults are an H200's figures (kH200RoofsOrigin), source kConstant.
 struct Roofs {
   double hbm_gbps = 4297.0;              ///< device-to-device copy, read + write bytes
   double fp8_block_tflops = 1093.0;      ///< cuBLASLt FP8 1x128/128x128 block-scaled, 8192^3
@@ -54,7 +54,7 @@ struct Roofs {
 
 /// One line saying where the device roofs come from, e.g. "measured on NVIDIA H200 at
 /// 2026-11-23T10:15:00Z (SM clock 1980 MHz)" or "constants, not measured on this run's GPU
-/// (shared/DEVICE.md: ...)".
+/// (one NVIDIA H200 SXM: ...)".
 [[nodiscard]] std::string roofs_provenance(const Roofs& roofs);
 
 }  // namespace gemmtune::report

@@ -63,7 +63,7 @@ std::vector<std::pair<std::string, std::string>> env_facts(const RunEnv& env) {
   std::string gpu_text = env.gpu_name;
   std::vector<std::string> details;
   if (const std::string v = text_of(gpu, "sm_count"); !v.empty()) details.push_back(v + " SMs");
-  // NOTE: run folders before 2026-11-22 spell the clocks sm_clock_max_mhz / mem_clock_mhz.
+  // NOTE: run folders written before 97f06f2 spell the clocks sm_clock_max_mhz / mem_clock_mhz.
   const auto either = [&](const char* now, const char* before) {
     const std::string v = text_of(gpu, now);
     return v.empty() ? text_of(gpu, before) : v;

@@ -6,7 +6,7 @@
 ///   kPerTensor: one fp32 scale per operand (1.0): not the same math; the speed of light a
 ///               block-scaled kernel is compared against.
 ///
-/// NOTE: mapping (shared/DEVICE.md, verified against a float64 reference): in cuBLASLt's
+/// NOTE: mapping (verified against a float64 reference): in cuBLASLt's
 /// column-major terms D^T = B * A^T, so cuBLAS "A" is our B (e4m3, rows K, cols N, ld K, TRANSA = T,
 /// BLK128x128_32F scales = our sB [ceil(N/128)][roundup(ceil(K/128), 4)]) and cuBLAS "B" is our A
 /// (rows K, cols M, ld K, TRANSB = N, VEC128_32F scales = our sA [ceil(K/128)][M]); D is
@@ -28,7 +28,7 @@ namespace gemmtune {
 
 enum class CublasLtScaling { kBlock, kPerTensor };
 
-/// Workspace given to every cuBLASLt baseline (shared/DEVICE.md).
+/// Workspace given to every cuBLASLt baseline.
 inline constexpr uint64_t kCublasLtWorkspaceBytes = 32ull << 20;
 
 struct CublasLtGemmOptions {

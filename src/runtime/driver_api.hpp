@@ -1,7 +1,7 @@
 #pragma once
 /// The CUDA driver API, resolved at run time through cudart's cudaGetDriverEntryPointByVersion:
 /// the binary never links -lcuda, so it starts (and reports "no GPU") on machines without a
-/// driver (shared/DEVICE.md). Also: GPU detection with a one-line reason.
+/// driver (a CI or build host). Also: GPU detection with a one-line reason.
 #include <cuda.h>
 #include <cudaTypedefs.h>
 

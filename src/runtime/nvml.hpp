@@ -2,7 +2,7 @@
 /// Current clocks, power and throttle reasons from NVML, loaded at run time with
 /// dlopen("libnvidia-ml.so.1"). Optional: without NVML every sample says why it is unavailable.
 /// Why it matters: FP8 GEMMs hit the power cap and the SM clock drops from 1980 to ~1300 MHz
-/// (shared/DEVICE.md), so every measurement carries the clocks it ran at.
+/// (an H200 at 700 W), so every measurement carries the clocks it ran at.
 #include <cstdint>
 #include <string>
 #include <vector>

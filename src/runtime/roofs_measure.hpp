@@ -13,7 +13,7 @@
 /// Each is the median of timed samples after warm-ups (runtime/timing.hpp, CUDA events). The two
 /// GEMMs are interleaved sample by sample with the L2 flushed before each (timing mode call);
 /// the copy moves 30x the L2 and needs no flush. A burst of ~0.1 s: the power cap that slows a
-/// sustained FP8 loop (shared/DEVICE.md: 1.98 -> ~1.3 GHz) has not set in yet, so these are the
+/// sustained FP8 loop (an H200: 1.98 -> ~1.3 GHz) has not set in yet, so these are the
 /// ceilings of the sweep's own short timing calls, and the SM clock NVML reports right after the
 /// GEMM samples is recorded with them.
 #include <nlohmann/json.hpp>

@@ -2,8 +2,8 @@
 /// Reproducible GEMM inputs generated on the device from a seed (kernels/support_inputs.cuh) in
 /// the layouts of kernels/gemmtune_params.h.
 ///
-/// NOTE: padding. cuBLASLt's block-scaled mode needs M (its n) to be a multiple of 4
-/// (shared/DEVICE.md), so A and D are allocated with m_pad4 = roundup(M, 4) rows: rows M..m_pad4-1
+/// NOTE: padding. cuBLASLt's block-scaled mode needs M (its n) to be a multiple of 4,
+/// so A and D are allocated with m_pad4 = roundup(M, 4) rows: rows M..m_pad4-1
 /// of A are zero, and D must be allocated with m_pad4 rows (output_bytes()). Kernels that handle
 /// any M simply never touch the padding. sA is [ceil(K/128)][m_pad4] as the layout requires.
 #include <cuda_runtime_api.h>

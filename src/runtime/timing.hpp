@@ -41,7 +41,7 @@ struct TimingOptions {
   /// Host idle time before the warm-ups, the stream drained first (`run --settle-ms`).
   /// NOTE: under the 700 W cap the SM clock depends on what ran just before: right after the
   /// references and validation of a large problem the card is capped (~1.46 GHz), after a second
-  /// idle it starts at 1.98 GHz and throttles within ~0.3 s (PERF_LOG 2026-11-22, power probe).
+  /// idle it starts at 1.98 GHz and throttles within ~0.3 s (scripts/lab/device_clock_probe.sh).
   /// A comparison with a side that starts idle must start gemmtune's timing idle too.
   int settle_ms = 0;
   /// Read the SM clock right after every sample (support_timing_clock_probe, ~20 µs queued
@@ -118,7 +118,8 @@ struct TimingStats {
   int spin_timeouts = 0;           ///< kernel mode: samples whose launch was not queued in time
   /// Bursts the samples were taken in (Timer::time_in_bursts; more than planned for a long
   /// problem's short bursts, burst_shape); 0: interleaved sample by sample with the other
-  /// launches of the call (a sustained run-off; a long problem's burst run-off until 2026-11-23).
+  /// launches of the call (a sustained run-off; run folders before 8d91659 time a long problem's
+  /// burst run-off this way too).
   int burst_rounds = 0;
   ClockSample clocks_after;
 };

@@ -121,7 +121,7 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
 DeviceLimits device_limits(const Json& worker_environment) {
   DeviceLimits limits;
   limits.sm_count = static_cast<int>(gpu_int(worker_environment, "sm_count", kH200SmCount));
-  // NOTE: workers before 2026-11-22 named it smem_per_block_bytes (worker/worker_stdio.cpp).
+  // NOTE: workers built before 97f06f2 name it smem_per_block_bytes (worker/worker_stdio.cpp).
   limits.smem_per_block_bytes = gpu_int(
       worker_environment, "smem_per_block_optin_bytes",
       gpu_int(worker_environment, "smem_per_block_bytes", kHopperSmemPerBlockBytes));

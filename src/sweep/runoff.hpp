@@ -21,7 +21,7 @@ namespace gemmtune::sweep {
 inline constexpr int kRunoffMaxConfigs = 6;
 /// Most configs in a run-off: those by time, then the fastest by time x SM clock not yet in.
 /// NOTE: the 24 configs of a large problem are screened back to back at the power cap, where
-/// the clock swung between 1395 and 1935 MHz within one second (2-GPU dsv3 sweep, 2026-11-22):
+/// the clock swung between 1395 and 1935 MHz within one second (a 2-GPU dsv3 sweep):
 /// at 4096 x 7168 x 16384 the best config (668 us when re-timed) was screened at 1395 MHz,
 /// 8th by time and 2nd by time x clock, so the run-off never saw it and picked one 2.2% slower
 /// (7f3a7dd:results/2026-11-22-multi-gpu/2229-h200-same-pick-dsv3-full/). Where the clock holds (small
@@ -41,7 +41,7 @@ inline constexpr int kRunoffMinSamples = 100;
 /// run-off's kRunoffMinSamples, so both regimes separate configs a few % apart alike.
 inline constexpr int kRunoffBurstRounds = 4;
 /// Timed samples per burst. NOTE: 30 is the call protocol's default --iters, what the DeepGEMM
-/// comparison times after its 3 warm-ups (../shared/anchors/dg_compare.py), so the burst
+/// comparison times after its 3 warm-ups (the DeepGEMM harness, .anchors/dg_compare.py), so the burst
 /// run-off times what the comparison times.
 inline constexpr int kRunoffBurstSamples = 30;
 /// A run-off whose candidates end within this fraction of the fastest one times those
@@ -56,8 +56,8 @@ inline constexpr double kRunoffConfirmWithinRel = 0.01;
 inline constexpr int kRunoffPasses = 2;
 /// Longest idle gap before a burst (ms). NOTE: the 700 W cap averages power over time, so the
 /// card must idle long enough to shed the previous burst's heat, or the bursts chain into
-/// sustained load (an idle second restores 1.98 GHz, throttled within ~0.3 s of load: PERF_LOG
-/// 2026-11-22, power probe; 50 ms is yet to be checked on a device). A gap never outlasts the
+/// sustained load (an idle second restores 1.98 GHz, throttled within ~0.3 s of load:
+/// scripts/lab/device_clock_probe.sh; 50 ms is yet to be checked on a device). A gap never outlasts the
 /// burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
 inline constexpr int kRunoffMaxIdleMs = 50;
 /// Longest burst (ms) of the burst regime; a problem whose 30 samples take longer is timed in
@@ -74,7 +74,7 @@ inline constexpr int kRunoffMaxBurstMs = 40;
 /// the one they are judged in (results/PERF_LOG.md history). Short problems never reach the
 /// cap within a screening and pay nothing.
 inline constexpr double kScreenSettleAboveUs = 200.0;
-/// The idle itself. NOTE: an idle second restores 1.98 GHz (PERF_LOG 2026-11-22, power probe);
+/// The idle itself. NOTE: an idle second restores 1.98 GHz (scripts/lab/device_clock_probe.sh);
 /// 100 ms sufficed: the grouped sweep's long screenings then started at 1966 MHz (median of their
 /// first samples) and the sweep took 210 s instead of 226, the faster screenings paying for the
 /// idles (7f3a7dd:results/2026-11-25-lane-pair-release-and-sample-clock-screens/1617-…).

@@ -56,7 +56,7 @@ inline constexpr int kCublasLtBestMaxAlgos = 2048;
 inline constexpr double kCublasLtBestProbeMargin = 0.2;
 inline constexpr size_t kCublasLtBestProbeMinKept = 16;
 /// Set (to anything but empty) in the worker's environment: every algorithm that launches is
-/// screened, no probe cut (the search until 2026-11-27), to time the cut against it.
+/// screened, no probe cut (the search before aa1605a), to time the cut against it.
 inline constexpr const char* kCublasLtScreenAllEnv = "GEMMTUNE_CUBLASLT_SCREEN_ALL";
 /// Warm-up samples per probed and per screened algorithm (the probe, which checks that it
 /// launches, warms it up). NOTE: screening was 88% of the full dsv3 sweep's time with 1 + 3.

@@ -24,7 +24,7 @@ using report::Json;
 /// The hello answer: the GPU the worker measures on (device 0) and the library versions (the
 /// hello adds the GPU's roofs).
 /// NOTE: the GPU object is runtime/environment's to_json(DeviceInfo), the one writer of device
-/// fields that `devices --json` uses too (env.json spelled them differently before 2026-11-22;
+/// fields that `devices --json` uses too (env.json spelled them differently before 97f06f2;
 /// report/summary_model reads both spellings).
 Json environment_json(const EnvironmentInfo& e) {
   const nlohmann::json gpu = e.devices.at(0);

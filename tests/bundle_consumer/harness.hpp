@@ -5,7 +5,7 @@
 //
 // Inputs are generated on the host (deterministic, any seed) in the layouts of
 // kernels/README.md "The operation"; A and D get roundup(M, 4) rows because cuBLASLt's block-scaled
-// mode needs M to be a multiple of 4 (shared/DEVICE.md). Timing follows gemmtune's `call` protocol
+// mode needs M to be a multiple of 4. Timing follows gemmtune's `call` protocol
 // (src/core/timing_mode.hpp): per sample a 512 MiB memset flushes the L2, the start event is
 // recorded right behind it in stream order, then one call and the stop event; 3 warm-ups, the
 // median of 30 samples.
@@ -173,7 +173,7 @@ class CapturedCall {
 };
 
 /// cuBLASLt's block-scaled FP8 GEMM on `op` writing D (bf16 [m_pad4][n]): the mapping of
-/// shared/DEVICE.md ("cuBLASLt block-scaled FP8 on sm_90"), as src/runtime/cublaslt_fp8_gemm.cpp
+/// src/runtime/cublaslt_fp8_gemm.hpp, as src/runtime/cublaslt_fp8_gemm.cpp
 /// sets it up: D^T = B * A^T in cuBLASLt's column-major terms.
 class LtBlockScaledGemm {
  public:

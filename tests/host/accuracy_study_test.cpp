@@ -292,8 +292,8 @@ std::vector<int64_t> massive_rows(const AccuracyOperands& ops) {
   return rows;
 }
 
-// The H200 run of 2026-11-22 failed the dense bar on massive_activations only, gemmtune and
-// cuBLASLt alike, at elements of massive rows that cancel (core/accuracy/accuracy_validation.hpp). With
+// The H200 run in 7f3a7dd:results/2026-11-22-accuracy-h200 failed the dense bar on
+// massive_activations only, gemmtune and cuBLASLt alike, at elements of massive rows that cancel (core/accuracy/accuracy_validation.hpp). With
 // the per-row floor an error of that size passes; a 50% error in one element still fails, in a
 // massive row and in a normal one.
 TEST(AccuracyStudyLoop, MassiveActivationsJudgedPerRow) {

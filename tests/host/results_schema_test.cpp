@@ -9,8 +9,8 @@ namespace gemmtune::test {
 namespace {
 
 TEST(ResultsSchema, KindAndDispositionNamesAreTheRecordedOnesAndRoundTrip) {
-  // These strings are in every runs.jsonl written since 2026-11-21: renaming one breaks readers.
-  // stream_floor: `sweep --stream-floor` records, since 2026-11-25.
+  // These strings are in every runs.jsonl ever written: renaming one breaks readers.
+  // stream_floor: `sweep --stream-floor` records (since 4f345be).
   EXPECT_EQ(run_kind_names(),
             (std::vector<std::string>{"gemmtune", "cublaslt_heuristic", "cublaslt_best",
                                       "cublaslt_fp8_tensor", "side_by_side", "cublaslt_per_group",
