@@ -6,8 +6,9 @@
 ///              behind it in stream order, then one call and the stop event. The host enqueues
 ///              the call while the GPU is still flushing, so a sample is the device time from the
 ///              flush's end to the call's end (event and launch gaps included, host launch
-///              latency hidden). This is how the DeepGEMM harness (.anchors/dg_compare.py) times DeepGEMM
-///              (torch events after `flush.fill_`), so the two compare like with like.
+///              latency hidden). This is how the DeepGEMM harness (.anchors/dg_compare.py)
+///              times DeepGEMM (torch events after `flush.fill_`), so the two compare like with
+///              like.
 ///   call_sync: as call, but the host waits for the flush before recording the start event, so a
 ///              sample also holds the host-side launch latency of the call (~2-3 us; what a caller
 ///              sees on an idle GPU). gemmtune's earlier "call" protocol.

@@ -41,8 +41,8 @@ inline constexpr int kRunoffMinSamples = 100;
 /// run-off's kRunoffMinSamples, so both regimes separate configs a few % apart alike.
 inline constexpr int kRunoffBurstRounds = 4;
 /// Timed samples per burst. NOTE: 30 is the call protocol's default --iters, what the DeepGEMM
-/// comparison times after its 3 warm-ups (the DeepGEMM harness, .anchors/dg_compare.py), so the burst
-/// run-off times what the comparison times.
+/// comparison times after its 3 warm-ups (the DeepGEMM harness, .anchors/dg_compare.py), so the
+/// burst run-off times what the comparison times.
 inline constexpr int kRunoffBurstSamples = 30;
 /// A run-off whose candidates end within this fraction of the fastest one times those
 /// candidates once more and decides on both passes' samples (RunoffPlan::confirm_within_rel;
@@ -57,8 +57,8 @@ inline constexpr int kRunoffPasses = 2;
 /// Longest idle gap before a burst (ms). NOTE: the 700 W cap averages power over time, so the
 /// card must idle long enough to shed the previous burst's heat, or the bursts chain into
 /// sustained load (an idle second restores 1.98 GHz, throttled within ~0.3 s of load:
-/// scripts/lab/device_clock_probe.sh; 50 ms is yet to be checked on a device). A gap never outlasts the
-/// burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
+/// scripts/lab/device_clock_probe.sh; 50 ms is yet to be checked on a device). A gap never
+/// outlasts the burst before it: a 50% duty cycle keeps a small problem's run-off cheap.
 inline constexpr int kRunoffMaxIdleMs = 50;
 /// Longest burst (ms) of the burst regime; a problem whose 30 samples take longer is timed in
 /// shorter bursts, more rounds (core/timing_mode.hpp burst_shape; Timer::time_runoff has the

@@ -293,9 +293,9 @@ std::vector<int64_t> massive_rows(const AccuracyOperands& ops) {
 }
 
 // The H200 run in 7f3a7dd:results/2026-11-22-accuracy-h200 failed the dense bar on
-// massive_activations only, gemmtune and cuBLASLt alike, at elements of massive rows that cancel (core/accuracy/accuracy_validation.hpp). With
-// the per-row floor an error of that size passes; a 50% error in one element still fails, in a
-// massive row and in a normal one.
+// massive_activations only, gemmtune and cuBLASLt alike, at elements of massive rows that cancel
+// (core/accuracy/accuracy_validation.hpp). With the per-row floor an error of that size passes; a
+// 50% error in one element still fails, in a massive row and in a normal one.
 TEST(AccuracyStudyLoop, MassiveActivationsJudgedPerRow) {
   const Problem p{.label = "p", .m = 512, .n = 512, .k = 256};
   const AccuracyOptions options{.recipes = {AccuracyRecipe::kFp8Tensor, AccuracyRecipe::kFp8Block128},
