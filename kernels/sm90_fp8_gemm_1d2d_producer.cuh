@@ -222,6 +222,8 @@ __device__ __forceinline__ void producer(const TmaDescriptor* tmap_a, const TmaD
   const int filled = for_each_free_stage<C, kWarp, true>(p, smem, empty, [&](int stage, int kb, const TileTask& t) {
     if (kWarp && !elect_one_sync()) return;
     mbarrier_arrive_expect_tx(&full[stage], stage_tx_bytes);
+    // NOTE: A first, multicast or not: issuing a shared B before the CTA's own A (branch
+    // exp/mcb-b-first) measured level over 15 multicast-B configs.
     load_operand_block<C::kBlockM, C::kMulticast == 1>(
         smem + C::kAOffset + stage * (C::kBlockM * 128), tmap_a, &full[stage], kb, t.a_row0,
         rank);
