@@ -100,7 +100,7 @@ struct Schedule {
   /// NOTE: dealing an odd count's last m-block by n-block pairs instead (DeepGEMM's way; branch
   /// exp/odd-tail) measured on contiguous multicast B: faster only where the mirror's tiles add
   /// a round (gate+up g16 of 2103 rows, 6 rounds -> 5), level or up to 3.4% slower elsewhere
-  /// (results/h200-moe-sets/README.md, its odd-tail paragraph).
+  /// (results/h200-moe-sets/README.md "Tried and not kept").
   __device__ __forceinline__ Work cell(int gm, int gn, int split, u32 rank) const {
     Work w{gm, gn, split, true};
     if (C::kMulticast == 1) {
