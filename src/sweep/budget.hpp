@@ -184,10 +184,11 @@ struct Budget {
 /// contiguous problem where at least half of the non-empty groups fit one m-block of the
 /// config's block_m (whose B the default rule streams under evict-first); none elsewhere, and
 /// none of a config that is one already. Why a twin: on the 66 contiguous rows of <= 1024 rows a
-/// group of both MoE sets (results/h200-moe-sets/b_policy_variants.jsonl.gz), B never under
-/// evict-first ran 2.1-5.6% faster on seven rows of ~64 rows a group in raster G with 40-384
-/// groups and 2.9-7.6% slower on eight others; no rule found separates them, so the run-off
-/// decides. A budget knob (Budget::l2_normal_twins): on by default, off under `quick` and `fast`.
+/// group of both MoE sets, B never under evict-first ran 2.1-5.6% faster on seven rows of ~64
+/// rows a group in raster G with 40-384 groups and 2.9-7.6% slower on eight others
+/// (results/h200-moe-sets/README.md "Changes measured into these tables"); no rule found
+/// separates them, so the run-off decides. A budget knob (Budget::l2_normal_twins): on by
+/// default, off under `quick` and `fast`.
 [[nodiscard]] std::optional<KernelConfig> l2_normal_twin(const Problem& problem,
                                                          const KernelConfig& config);
 
