@@ -78,8 +78,8 @@ inline constexpr int64_t kDepthWholeKMulticastWaves = 1;
 inline constexpr int64_t kDefaultLeaderTwins = 2;
 /// A screened config leads only within this fraction of the problem's fastest screening time.
 /// NOTE: 25%, not the run-off's 15%: a twin measured up to 28% faster than its original (512 x
-/// 2112 x 7168: bm128_bn64_s8 screened at 22.9 us, its twin 17.9 us beside DeepGEMM; 7f3a7dd:results/
-/// 2026-11-23-dense-vs-deepgemm/0922-… and 1215-…, where the first picks' twins took the slots).
+/// 2112 x 7168: bm128_bn64_s8 screened at 22.9 us, its twin 17.9 us beside DeepGEMM; the dense
+/// comparison's runs in results/ at 7f3a7dd, where the first picks' twins took the slots).
 inline constexpr double kLeaderTwinWithinRel = 0.25;
 
 /// Configs per problem of `--budget fast`.
