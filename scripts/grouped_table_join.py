@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-#   usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
+#   usage: grouped_table_join.py PASS.jsonl[.gz] ... [--json OUT.jsonl] [--sms N --mhz F] > table.md
 """Joins several passes of the grouped table beside DeepGEMM (grouped_cmp.jsonl files written by
 scripts/device_grouped_vs_deepgemm.sh) into one table: per row, gemmtune's median over its passes
 against the median of all DeepGEMM passes (each pass carries two), with the single passes' ratios
@@ -9,15 +9,19 @@ gemmtune between two DeepGEMM runs, so its ratio keeps one power state on both s
 Why: at the power cap the 6144 x 7168 rows swing ~9% between 30-sample bursts on both sides
 so one pass decides them by chance; the joined table is the evidence.
 
-  usage: grouped_table_join.py PASS.jsonl [PASS.jsonl ...] [--json OUT.jsonl] > table.md
+  usage: grouped_table_join.py PASS.jsonl[.gz] ... [--json OUT.jsonl] [--sms N --mhz F] > table.md
 Rows missing from a pass (a deadline) are joined over the passes that have them; a row without a
 gemmtune time in any pass is listed and left out of the geomeans. The geomeans are also given per
 layout and band of rows a group (mean rows per group <= 128, <= 1024, above). Rows whose passes
 measured the stream floor (floor_us, GEMMTUNE_STREAM_FLOOR=1) get both sides' time over it, and
 each layout the bound that floor puts on the ratio: a kernel at the floor on every row would be
-DeepGEMM's geomean over the floor faster than DeepGEMM, and no faster.
+DeepGEMM's geomean over the floor faster than DeepGEMM, and no faster. Every row also gets its
+tensor-core roof: its real rows' MMAs (2 x rows x N x K) at the dense FP8 rate of --sms SMs at
+--mhz (8192 FLOP a clock an SM on Hopper); with a floor beside it, both sides over floor + roof,
+which is 1 where a kernel streams its bytes and runs its MMAs one after the other.
 """
 import argparse
+import gzip
 import json
 import math
 import statistics
@@ -35,7 +39,8 @@ def geomean(xs):
 
 
 def read_pass(path):
-    with open(path) as f:
+    """A pass's rows; `.gz` files (as results/ keeps them) read as they are."""
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -113,10 +118,50 @@ def floor_bound(rows, label):
             f"**{dg_over_floor:.3f}**x DeepGEMM at most")
 
 
+# Hopper's dense FP8 tensor-core rate an SM (m64nNk32 e4m3 WGMMA: 4096 x N FLOPs in N / 2 clocks).
+FP8_FLOP_PER_CLOCK_PER_SM = 8192
+
+
+def add_mma_roof(rows, sms, mhz):
+    """Each timed row's tensor-core roof (µs) at `sms` SMs and `mhz`, both sides over it, and over
+    floor + roof where the row has a floor."""
+    for r in rows:
+        if "dg_over_gt" not in r:
+            continue
+        flops = 2.0 * sum(r["ms"]) * r["n"] * r["k"]
+        r["mma_roof_us"] = flops / (sms * FP8_FLOP_PER_CLOCK_PER_SM * mhz)  # MHz: clocks a µs
+        r["gt_over_roof"] = r["gt_us"] / r["mma_roof_us"]
+        r["dg_over_roof"] = r["dg_us"] / r["mma_roof_us"]
+        if "floor_us" in r:
+            r["gt_over_floor_plus_roof"] = r["gt_us"] / (r["floor_us"] + r["mma_roof_us"])
+            r["dg_over_floor_plus_roof"] = r["dg_us"] / (r["floor_us"] + r["mma_roof_us"])
+
+
+def roof_bound(rows, label, sms, mhz):
+    """Both sides over the tensor-core roof, and over floor + roof where floors were measured."""
+    roofed = [r for r in rows if "gt_over_roof" in r]
+    if not roofed:
+        return None
+    line = (f"- {label}, tensor-core roof at {mhz:g} MHz on {sms} SMs ({len(roofed)} rows): "
+            f"gemmtune at {geomean([r['gt_over_roof'] for r in roofed]):.3f}x its roof, DeepGEMM "
+            f"at {geomean([r['dg_over_roof'] for r in roofed]):.3f}x")
+    both = [r for r in roofed if "gt_over_floor_plus_roof" in r]
+    if len(both) == len(roofed):
+        line += (f"; over floor + roof gemmtune at "
+                 f"{geomean([r['gt_over_floor_plus_roof'] for r in both]):.3f}x, DeepGEMM at "
+                 f"{geomean([r['dg_over_floor_plus_roof'] for r in both]):.3f}x")
+    return line
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("passes", nargs="+", help="grouped_cmp.jsonl of each pass")
     ap.add_argument("--json", help="also write the joined rows here (JSON lines)")
+    ap.add_argument("--sms", type=int, default=132,
+                    help="SMs of the tensor-core roof (default 132: H100 and H200 SXM)")
+    ap.add_argument("--mhz", type=float, default=1980.0,
+                    help="SM clock of the tensor-core roof (default 1980: H100 and H200 SXM at "
+                         "their top clock; rows at the power cap run below it)")
     args = ap.parse_args()
     passes = [read_pass(p) for p in args.passes]
     # NOTE: rows written before device_grouped_vs_deepgemm.sh tagged them gave DeepGEMM its
@@ -126,7 +171,10 @@ def main():
         raise SystemExit(f"grouped_table_join.py: the passes gave DeepGEMM its scales in "
                          f"different ways ({', '.join(sorted(given))}, the rows' dg_scales); "
                          f"join passes of one kind")
+    if args.sms <= 0 or args.mhz <= 0:
+        raise SystemExit("grouped_table_join.py: --sms and --mhz must be positive")
     rows = join(passes)
+    add_mma_roof(rows, args.sms, args.mhz)
     print(f"# Grouped table beside DeepGEMM, {len(passes)} pass{'es' if len(passes) > 1 else ''} joined\n")
     print("gemmtune: each row's median over its passes; DeepGEMM: the median of all its passes "
           "(two per pass). Ratio = DeepGEMM time / gemmtune time. DeepGEMM was given "
@@ -155,6 +203,14 @@ def main():
                                f"{layout}" + (f", {band} rows a group" if band else ""))
             if line:
                 print(line)
+    for layout in sorted({r["layout"] for r in rows}):
+        for band in (None, *BANDS):
+            line = roof_bound([r for r in rows if r["layout"] == layout
+                               and (band is None or rows_band(r) == band)],
+                              f"{layout}" + (f", {band} rows a group" if band else ""),
+                              args.sms, args.mhz)
+            if line:
+                print(line)
     lt = [r["lt_over_gt"] for r in rows if "lt_over_gt" in r]
     if lt:
         print(f"- per-group cuBLASLt (one GEMM a group, replayed from a CUDA graph) / gemmtune: geomean "
@@ -162,8 +218,10 @@ def main():
     floors = any("gt_over_floor" in r for r in rows)
     print("\n| row | layout | G | N x K | rows | gemmtune µs | config | DeepGEMM µs | ratio | passes "
           "| cuBLASLt µs | cuBLASLt ratio |" + (" floor µs | gemmtune / floor | DeepGEMM / floor |"
-                                                if floors else ""))
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if floors else ""))
+                                                if floors else "")
+          + " MMA roof µs | gemmtune / roof | DeepGEMM / roof |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if floors else "")
+          + "---|---|---|")
     for r in rows:
         configs = sorted(set(c for c in r["gt_configs"] if c))
         ratio = f'**{r["dg_over_gt"]:.3f}**' if "dg_over_gt" in r else "n/a"
@@ -173,7 +231,9 @@ def main():
               f'{r.get("dg_us", float("nan")):.1f} | {ratio} | '
               f'{" ".join(f"{x:.3f}" for x in r["pass_ratios"])} | {lt} |' +
               ((f' {r["floor_us"]:.1f} | {r["gt_over_floor"]:.2f} | {r["dg_over_floor"]:.2f} |'
-                if "gt_over_floor" in r else " - | - | - |") if floors else ""))
+                if "gt_over_floor" in r else " - | - | - |") if floors else "") +
+              (f' {r["mma_roof_us"]:.1f} | {r["gt_over_roof"]:.2f} | {r["dg_over_roof"]:.2f} |'
+               if "gt_over_roof" in r else " - | - | - |"))
     if args.json:
         try:
             write_text_atomic(args.json, "".join(json.dumps(r) + "\n" for r in rows))

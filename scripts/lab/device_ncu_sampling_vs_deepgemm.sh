@@ -7,6 +7,9 @@
 #   Writes $OUT/log.txt and $OUT/ncu.tgz: per side NAME.ncu-rep, NAME.details.csv (sections),
 #   NAME.sass.csv (per instruction: executions and stall samples); summary:
 #   python3 scripts/lab/ncu_sass_summary.py DIR dg c1 c2 ...
+#   GEMMTUNE_NCU_SECTIONS="SpeedOfLight MemoryWorkloadAnalysis" profiles those sections only (no
+#   per-instruction sampling, no sass.csv); GEMMTUNE_NCU_METRICS=a,b adds those metrics, printed
+#   per side in NAME.raw.csv (e.g. dram__bytes_read.sum, for how often the weights come from HBM).
 set -uo pipefail
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT/ncu"
@@ -18,9 +21,12 @@ GEMMTUNE_REUSE_BUILD=1 gemmtune_build
 deepgemm_build_wait
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { echo "ncu not found"; exit 3; }
-sections=(--section SpeedOfLight --section WarpStateStats --section SourceCounters
-          --section SchedulerStats --section InstructionStats --section LaunchStats
-          --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis)
+section_names=(${GEMMTUNE_NCU_SECTIONS:-SpeedOfLight WarpStateStats SourceCounters SchedulerStats
+               InstructionStats LaunchStats ComputeWorkloadAnalysis MemoryWorkloadAnalysis})
+sections=()
+for name in "${section_names[@]}"; do sections+=(--section "$name"); done
+metrics=${GEMMTUNE_NCU_METRICS:-}
+[[ -n $metrics ]] && sections+=(--metrics "$metrics")
 profile() {  # NAME RANGE_ARGS... -- COMMAND...
   local name=$1 range=()
   shift
@@ -30,8 +36,14 @@ profile() {  # NAME RANGE_ARGS... -- COMMAND...
     "${sections[@]}" --import-source no -f -o "$OUT/ncu/$name" "$@" > "$OUT/ncu/$name.run.log" 2>&1
   echo "$name: ncu rc $?"
   "$ncu_bin" -i "$OUT/ncu/$name.ncu-rep" --page details --csv > "$OUT/ncu/$name.details.csv" 2>&1
-  "$ncu_bin" -i "$OUT/ncu/$name.ncu-rep" --page source --csv --print-source sass \
-    > "$OUT/ncu/$name.sass.csv" 2>&1
+  if [[ " ${section_names[*]} " == *" SourceCounters "* ]]; then
+    "$ncu_bin" -i "$OUT/ncu/$name.ncu-rep" --page source --csv --print-source sass \
+      > "$OUT/ncu/$name.sass.csv" 2>&1
+  fi
+  if [[ -n $metrics ]]; then
+    "$ncu_bin" -i "$OUT/ncu/$name.ncu-rep" --page raw --csv --metrics "$metrics" \
+      > "$OUT/ncu/$name.raw.csv" 2>&1
+  fi
 }
 dg_call=(python3 scripts/lab/dg_one_call_grouped.py "$n" "$k" "$ms")
 "${dg_call[@]}" > /dev/null 2>&1  # DeepGEMM's JIT outside the profiler

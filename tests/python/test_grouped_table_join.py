@@ -1,6 +1,7 @@
 """scripts/grouped_table_join.py: passes joined into one table headed with what DeepGEMM was given
 (untagged rows: its tests' scales), passes timed two ways refused, a row without cuBLASLt
-printed whole, geomeans per band of rows a group, and the bound the stream floor puts on the ratio.
+printed whole, geomeans per band of rows a group, the bound the stream floor puts on the ratio,
+and each row's tensor-core roof.
 Run: python3 -m unittest discover -s tests/python
 """
 import json
@@ -21,7 +22,7 @@ def row(gt_us, dg_us, **more):
 
 
 class GroupedTableJoinTest(unittest.TestCase):
-    def run_join(self, *passes, json_out=None):
+    def run_join(self, *passes, json_out=None, args=()):
         with tempfile.TemporaryDirectory() as d:
             paths = []
             for i, rows in enumerate(passes):
@@ -29,7 +30,7 @@ class GroupedTableJoinTest(unittest.TestCase):
                 with open(paths[-1], "w") as f:
                     f.writelines(json.dumps(r) + "\n" for r in rows)
             extra = ["--json", json_out(d)] if json_out is not None else []
-            p = subprocess.run([sys.executable, SCRIPT, *paths, *extra], capture_output=True,
+            p = subprocess.run([sys.executable, SCRIPT, *paths, *extra, *args], capture_output=True,
                                text=True, timeout=60)
             out = extra[1] if extra else None
             p.json_rows = ([json.loads(l) for l in open(out)]
@@ -77,6 +78,26 @@ class GroupedTableJoinTest(unittest.TestCase):
         self.assertIn("| floor µs | gemmtune / floor | DeepGEMM / floor |", p.stdout)
         self.assertIn("| 100.0 | 1.00 | 1.20 |", p.stdout)
         self.assertIn("| 50.0 | 1.00 | 1.10 |", p.stdout)  # the pass without a floor left out
+
+    def test_tensor_core_roof_and_floor_plus_roof(self):
+        # 2 x 64 x 128 x 128 FLOPs at 8192 a clock on 1 SM at 1 MHz: 256 µs.
+        a = row(256.0, 512.0, dg_scales="preconverted", ms=[64], n=128, k=128, floor_us=256.0)
+        p = self.run_join([a], args=["--sms", "1", "--mhz", "1"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("- contiguous, tensor-core roof at 1 MHz on 1 SMs (1 rows): gemmtune at "
+                      "1.000x its roof, DeepGEMM at 2.000x; over floor + roof gemmtune at 0.500x, "
+                      "DeepGEMM at 1.000x", p.stdout)
+        self.assertIn("| MMA roof µs | gemmtune / roof | DeepGEMM / roof |", p.stdout)
+        self.assertIn("| 256.0 | 1.00 | 2.00 | 256.0 | 1.00 | 2.00 |", p.stdout)
+        # Without a floor the roof stands alone; at the default SMs and clock (H200 SXM top clock).
+        p = self.run_join([row(100.0, 110.0)])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("tensor-core roof at 1980 MHz on 132 SMs (1 rows): gemmtune at 12.154x its "
+                      "roof, DeepGEMM at 13.369x\n", p.stdout)
+        self.assertIn("| 8.2 | 12.15 | 13.37 |", p.stdout)
+        p = self.run_join([a], args=["--mhz", "0"])
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--sms and --mhz must be positive", p.stderr)
 
     def test_json_is_written_whole_and_never_through_a_link(self):
         def link(d):
