@@ -106,6 +106,14 @@ def rows_band(r):
     return BANDS[0] if mean <= 128 else BANDS[1] if mean <= 1024 else BANDS[2]
 
 
+def layouts_and_bands(rows):
+    """(label, rows) of each layout: all its rows, then each band's."""
+    for layout in sorted({r["layout"] for r in rows}):
+        for band in (None, *BANDS):
+            yield (layout + (f", {band} rows a group" if band else ""),
+                   [r for r in rows if r["layout"] == layout and (band is None or rows_band(r) == band)])
+
+
 def floor_bound(rows, label):
     """Both sides over the stream floor, and the ratio a kernel at the floor would reach."""
     floored = [r for r in rows if "gt_over_floor" in r]
@@ -196,19 +204,9 @@ def main():
             in_band = [r for r in rows if r["layout"] == layout and rows_band(r) == band]
             if in_band:
                 print(summary(in_band, f"joined, {layout}, {band} rows a group"))
-    for layout in sorted({r["layout"] for r in rows}):
-        for band in (None, *BANDS):
-            line = floor_bound([r for r in rows if r["layout"] == layout
-                                and (band is None or rows_band(r) == band)],
-                               f"{layout}" + (f", {band} rows a group" if band else ""))
-            if line:
-                print(line)
-    for layout in sorted({r["layout"] for r in rows}):
-        for band in (None, *BANDS):
-            line = roof_bound([r for r in rows if r["layout"] == layout
-                               and (band is None or rows_band(r) == band)],
-                              f"{layout}" + (f", {band} rows a group" if band else ""),
-                              args.sms, args.mhz)
+    for bound in (floor_bound, lambda in_band, label: roof_bound(in_band, label, args.sms, args.mhz)):
+        for label, in_band in layouts_and_bands(rows):
+            line = bound(in_band, label)
             if line:
                 print(line)
     lt = [r["lt_over_gt"] for r in rows if "lt_over_gt" in r]
