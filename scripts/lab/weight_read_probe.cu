@@ -36,6 +36,35 @@ struct ProbeParams {
   int spread;  // 1: the two units of a pair (2j, 2j + 1) go to CTAs j and ctas / 2 + j
 };
 
+/// Unit `unit`'s first B row (its group's weights, its n-block) and first A row (its m-block).
+struct UnitRows {
+  int b_row0, a_row0;
+};
+__device__ UnitRows unit_rows(const ProbeParams& p, int n_blocks, int unit) {
+  const int mb = unit % p.m_blocks_per_group;
+  const int nb = (unit / p.m_blocks_per_group) % n_blocks;
+  const int g = unit / (p.m_blocks_per_group * n_blocks);
+  return {g * p.n + nb * p.block_n, g * p.rows_a_group + mb * 128};
+}
+
+/// The CTA's A box of K block `kb` into the stage at `dst` (after its B box), where loaded.
+__device__ void load_a(const ProbeParams& p, const CUtensorMap& map_a, unsigned char* dst,
+                       u64* full, int kb, int a_row0) {
+  if (p.with_a) {
+    tma_load_2d(dst + p.block_n * 128, reinterpret_cast<const TmaDescriptor*>(&map_a), full,
+                kb * 128, a_row0);
+  }
+}
+
+/// Waits until the last `stages` of `it` uses of the ring landed, then adds `bytes` to `landed`.
+__device__ void drain(const ProbeParams& p, u64* full, int it, unsigned long long bytes,
+                      unsigned long long* landed) {
+  for (int use = it > p.stages ? it - p.stages : 0; use < it; ++use) {
+    mbarrier_wait(&full[use % p.stages], (use / p.stages) & 1);
+  }
+  atomicAdd(landed, bytes);
+}
+
 /// MULTICAST_B: the CTA of rank r of cluster c takes unit 2 * pair + r of each pair c, c +
 /// clusters, ... (m_blocks_per_group even, so both units of a pair share the group and n-block).
 /// full[s]: this CTA's loads into stage s landed; empty[s] (rank 0's): both CTAs saw theirs land.
@@ -51,12 +80,7 @@ __device__ void multicast_reads(const CUtensorMap& map_b, const CUtensorMap& map
   unsigned long long bytes = 0;
   int it = 0;
   for (int pair = blockIdx.x / 2; pair < pairs; pair += clusters) {
-    const int unit = 2 * pair + static_cast<int>(rank);
-    const int mb = unit % p.m_blocks_per_group;
-    const int nb = (unit / p.m_blocks_per_group) % n_blocks;
-    const int g = unit / (p.m_blocks_per_group * n_blocks);
-    const int b_row0 = g * p.n + nb * p.block_n;
-    const int a_row0 = g * p.rows_a_group + mb * 128;
+    const UnitRows rows = unit_rows(p, n_blocks, 2 * pair + static_cast<int>(rank));
     for (int kb = 0; kb < p.k_blocks; ++kb, ++it) {
       const int stage = it % p.stages;
       if (it >= p.stages) {
@@ -69,23 +93,17 @@ __device__ void multicast_reads(const CUtensorMap& map_b, const CUtensorMap& map
       if (rank == 0) {
         if (p.evict_first) {
           tma_load_2d_multicast_hint(dst, reinterpret_cast<const TmaDescriptor*>(&map_b),
-                                     &full[stage], kb * 128, b_row0, 0x3, policy);
+                                     &full[stage], kb * 128, rows.b_row0, 0x3, policy);
         } else {
           tma_load_2d_multicast(dst, reinterpret_cast<const TmaDescriptor*>(&map_b), &full[stage],
-                                kb * 128, b_row0, 0x3);
+                                kb * 128, rows.b_row0, 0x3);
         }
       }
-      if (p.with_a) {
-        tma_load_2d(dst + p.block_n * 128, reinterpret_cast<const TmaDescriptor*>(&map_a),
-                    &full[stage], kb * 128, a_row0);
-      }
+      load_a(p, map_a, dst, &full[stage], kb, rows.a_row0);
       bytes += stage_bytes;
     }
   }
-  for (int use = it > p.stages ? it - p.stages : 0; use < it; ++use) {
-    mbarrier_wait(&full[use % p.stages], (use / p.stages) & 1);
-  }
-  atomicAdd(landed, bytes);
+  drain(p, full, it, bytes, landed);
 }
 
 /// One warp a CTA; lane 0 issues every load. Units: ((g * n_blocks + nb) * m_blocks_per_group +
@@ -125,11 +143,7 @@ __global__ void __launch_bounds__(32) weight_reads(const __grid_constant__ CUten
                           : (static_cast<int>(blockIdx.x) < half ? 2 * blockIdx.x
                                                                  : 2 * (blockIdx.x - half) + 1);
   for (int unit = q; unit < units; unit += gridDim.x) {
-    const int mb = unit % p.m_blocks_per_group;
-    const int nb = (unit / p.m_blocks_per_group) % n_blocks;
-    const int g = unit / (p.m_blocks_per_group * n_blocks);
-    const int b_row0 = g * p.n + nb * p.block_n;
-    const int a_row0 = g * p.rows_a_group + mb * 128;
+    const UnitRows rows = unit_rows(p, n_blocks, unit);
     for (int kb = 0; kb < p.k_blocks; ++kb, ++it) {
       const int stage = it % p.stages;
       if (it >= p.stages) mbarrier_wait(&full[stage], ((it / p.stages) - 1) & 1);
@@ -138,22 +152,16 @@ __global__ void __launch_bounds__(32) weight_reads(const __grid_constant__ CUten
       mbarrier_arrive_expect_tx(&full[stage], tx);
       if (p.evict_first) {
         tma_load_2d_hint(dst, reinterpret_cast<const TmaDescriptor*>(&map_b), &full[stage],
-                         kb * 128, b_row0, policy);
+                         kb * 128, rows.b_row0, policy);
       } else {
         tma_load_2d(dst, reinterpret_cast<const TmaDescriptor*>(&map_b), &full[stage], kb * 128,
-                    b_row0);
+                    rows.b_row0);
       }
-      if (p.with_a) {
-        tma_load_2d(dst + p.block_n * 128, reinterpret_cast<const TmaDescriptor*>(&map_a),
-                    &full[stage], kb * 128, a_row0);
-      }
+      load_a(p, map_a, dst, &full[stage], kb, rows.a_row0);
       bytes += tx;
     }
   }
-  for (int use = it > p.stages ? it - p.stages : 0; use < it; ++use) {
-    mbarrier_wait(&full[use % p.stages], (use / p.stages) & 1);
-  }
-  atomicAdd(landed, bytes);
+  drain(p, full, it, bytes, landed);
 }
 
 #define CHECK(x)                                                                    \
