@@ -7,20 +7,23 @@
 #   contiguous config (_gC) takes the groups' rows, comma-separated, in place of M; DeepGEMM then
 #   runs m_grouped_fp8_gemm_nt_contiguous on the same groups (dg_one_call_grouped.py). The grouped
 #   run has no --profile: its fourth kernel launch (a timed one) is profiled instead.
-#   carry: .devdeps .anchors. Writes under $OUT: log.txt and ncu.txt.
+#   carry: .anchors, and .devdeps or (GEMMTUNE_REUSE_BUILD=1) devbuild; .dgcache spares DeepGEMM's
+#   JIT. Writes under $OUT: log.txt, ncu.txt and the list (list.txt). Clock and cycles against
+#   the tensor-core roof: python3 scripts/lab/ncu_clock_roof_summary.py $OUT/list.txt $OUT/ncu.txt
 set -uo pipefail
 list=$1
 OUT=${OUT:-/tmp/gemmtune-device}
 mkdir -p "$OUT"
+cp "$list" "$OUT/list.txt"
 exec > >(tee -a "$OUT/log.txt") 2>&1
-(bash .anchors/build_deepgemm.sh /tmp/dgb > /tmp/dg_build.log 2>&1; echo "deepgemm build rc=$?" >> /tmp/dg_build.log) &
-dg_pid=$!
-bash scripts/device_build.sh || exit 1
-wait "$dg_pid"; tail -1 /tmp/dg_build.log
-export PYTHONPATH=/tmp/dgb/DeepGEMM GEMMTUNE_CACHE_DIR=/tmp/gemmtune-cache
+source scripts/device_common.sh
+deepgemm_build_start
+gemmtune_build
+deepgemm_build_wait
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [[ -n $ncu_bin ]] || { echo "ncu not found"; exit 3; }
-metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg.per_second,smsp__inst_executed.sum
+metrics=gpu__time_duration.sum,sm__cycles_elapsed.avg.per_second,sm__cycles_elapsed.avg
+metrics+=,smsp__inst_executed.sum
 metrics+=,smsp__sass_thread_inst_executed_op_ffma_pred_on.sum,sm__inst_executed_pipe_tensor_op_gmma.sum
 metrics+=,sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active
 metrics+=,smsp__issue_active.avg.pct_of_peak_sustained_active
@@ -46,12 +49,12 @@ while read -r m n k config; do
     elif [[ $side == gemmtune ]]; then
       cmd=(devbuild/gemmtune --log-level warn run --m "$m" --n "$n" --k "$k" --config "$config" --profile)
     else
-      python3 "${dg_one_call[@]}" > /dev/null 2>&1  # JIT outside the profiler
+      python3 "${dg_one_call[@]}" > /dev/null 2>&1 < /dev/null  # JIT outside the profiler
       cmd=(python3 "${dg_one_call[@]}")
     fi
     echo "===== $side ${m:0:40} x $n x $k ${config}" >> "$OUT/ncu.txt"
     "$ncu_bin" "${range[@]}" --clock-control none --kernel-name regex:sm90_fp8_gemm_1d2d \
-      --section WarpStateStats --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log \
+      --section WarpStateStats --metrics "$metrics" --csv --page raw "${cmd[@]}" 2> /tmp/ncu_err.log < /dev/null \
       | grep -v '^==' >> "$OUT/ncu.txt" || tail -3 /tmp/ncu_err.log
   done
   echo "profiled ${m:0:40} x $n x $k"
