@@ -169,7 +169,9 @@ def main():
                     help="SMs of the tensor-core roof (default 132: H100 and H200 SXM)")
     ap.add_argument("--mhz", type=float, default=1980.0,
                     help="SM clock of the tensor-core roof (default 1980: H100 and H200 SXM at "
-                         "their top clock; rows at the power cap run below it)")
+                         "their top clock; inside heavy FP8 kernels the clock is lower, e.g. "
+                         "1372-1758 MHz on an H200's many-expert MoE rows, "
+                         "results/h200-moe-sets/many_expert_clock.md)")
     args = ap.parse_args()
     passes = [read_pass(p) for p in args.passes]
     # NOTE: rows written before device_grouped_vs_deepgemm.sh tagged them gave DeepGEMM its

@@ -9,7 +9,8 @@ that clock is well below the card's top clock even where NVML reports no power c
 (--clock-control none) reads it: sm__cycles_elapsed.avg.per_second. The roof in cycles needs no
 clock at all: the row's real rows' MMAs (2 x rows x N x K FLOPs) at 8192 FLOP a clock on each of
 --sms SMs, so a side's elapsed cycles over it say how far its kernel is from the tensor cores'
-rate whatever clock it ran at. One launch a side (gemmtune's pick, DeepGEMM's own heuristic on
+rate whatever clock it ran at; beside them the share of its active cycles the tensor pipe was
+busy (sm__pipe_tensor_cycles_active, which counts the MMAs of padded rows too). One launch a side (gemmtune's pick, DeepGEMM's own heuristic on
 the same groups, padded as it pads them), each from a clean L2 (ncu's cache control).
 A list line: "M0,M1,... N K CONFIG" (grouped contiguous) or "M N K CONFIG"; the comment line
 just above it, if any, names the row. Blocks of ncu.txt come in list order, gemmtune's first.
@@ -23,6 +24,7 @@ import statistics
 FP8_FLOP_PER_CLOCK_PER_SM = 8192  # Hopper's dense e4m3 WGMMA rate (scripts/grouped_table_join.py)
 TO_US = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3, "second": 1e6, "ns": 1e-3, "us": 1.0,
          "ms": 1e3, "s": 1e6}
+TENSOR_ACTIVE = "sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active"
 TO_MHZ = {"cycle/nsecond": 1e3, "cycle/usecond": 1.0, "cycle/second": 1e-6, "Ghz": 1e3,
           "Mhz": 1.0, "hz": 1e-6}
 
@@ -74,7 +76,18 @@ def side(metrics, roof_cycles):
         cycles = number(metrics, "sm__cycles_elapsed.avg", None)
     except (KeyError, ValueError):
         return None
-    return {"us": us, "mhz": mhz, "cycles": cycles, "over_roof": cycles / roof_cycles}
+    out = {"us": us, "mhz": mhz, "cycles": cycles, "over_roof": cycles / roof_cycles}
+    try:
+        out["tensor_pct"] = number(metrics, TENSOR_ACTIVE, None)
+    except (KeyError, ValueError):
+        pass
+    return out
+
+
+def median_of(pairs, i, key):
+    """The median of side i's `key` over the rows that have it, as a percentage ("-": none)."""
+    xs = [p[i][key] for p in pairs if key in p[i]]
+    return f"{statistics.median(xs):.0f}%" if xs else "-"
 
 
 def geomean(xs):
@@ -93,15 +106,16 @@ def main():
     if len(blocks) < 2 * len(rows):  # a run stopped early: the rows it profiled
         print(f"{a.ncu} holds {len(blocks) // 2} of the list's {len(rows)} rows\n")
         rows = rows[:len(blocks) // 2]
-    print("| row | G | N x K | rows | roof kcycles | gemmtune µs | MHz | kcycles | / roof | "
-          "DeepGEMM µs | MHz | kcycles | / roof | cycles DG / gt |")
-    print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("| row | G | N x K | rows | roof kcycles | gemmtune µs | MHz | kcycles | / roof | tensor % | "
+          "DeepGEMM µs | MHz | kcycles | / roof | tensor % | cycles DG / gt |")
+    print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     done = []
     for i, (name, ms, n, k, config) in enumerate(rows):
         roof = 2.0 * sum(ms) * n * k / (FP8_FLOP_PER_CLOCK_PER_SM * a.sms)
         gt, dg = (side(blocks[2 * i + j][1], roof) for j in (0, 1))
-        cells = [f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f}"
-                 if s else "- | - | - | -" for s in (gt, dg)]
+        cells = [f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f} | "
+                 + (f"{s['tensor_pct']:.0f}" if "tensor_pct" in s else "-")
+                 if s else "- | - | - | - | -" for s in (gt, dg)]
         ratio = f"{dg['cycles'] / gt['cycles']:.3f}" if gt and dg else "-"
         print(f"| {name} | {len(ms)} | {n} x {k} | {sum(ms)} | {roof / 1e3:.1f} | {cells[0]} | "
               f"{cells[1]} | {ratio} |")
@@ -111,7 +125,9 @@ def main():
         print(f"\n{len(done)} rows: gemmtune at a median {statistics.median(g['mhz'] for g, _ in done):.0f} MHz "
               f"inside its kernel and {geomean([g['over_roof'] for g, _ in done]):.3f}x the roof in "
               f"cycles, DeepGEMM at {statistics.median(d['mhz'] for _, d in done):.0f} MHz and "
-              f"{geomean([d['over_roof'] for _, d in done]):.3f}x; cycles DeepGEMM / gemmtune "
+              f"{geomean([d['over_roof'] for _, d in done]):.3f}x; tensor pipe busy a median "
+              f"{median_of(done, 0, 'tensor_pct')} and {median_of(done, 1, 'tensor_pct')} of their "
+              f"active cycles; cycles DeepGEMM / gemmtune "
               f"{geomean([d['cycles'] / g['cycles'] for g, d in done]):.3f}, time under the "
               f"profiler {geomean([d['us'] / g['us'] for g, d in done]):.3f}")
 
