@@ -7,6 +7,7 @@
 #   contiguous config (_gC) takes the groups' rows, comma-separated, in place of M; DeepGEMM then
 #   runs m_grouped_fp8_gemm_nt_contiguous on the same groups (dg_one_call_grouped.py). The grouped
 #   run has no --profile: its fourth kernel launch (a timed one) is profiled instead.
+#   GEMMTUNE_NCU_SIDES=gemmtune profiles gemmtune's configs alone (ncu_raw_summary.py reads that).
 #   carry: .anchors, and .devdeps or (GEMMTUNE_REUSE_BUILD=1) devbuild; .dgcache spares DeepGEMM's
 #   JIT. Writes under $OUT: log.txt, ncu.txt and the list (list.txt). Clock and cycles against
 #   the tensor-core roof: python3 scripts/lab/ncu_clock_roof_summary.py $OUT/list.txt $OUT/ncu.txt
@@ -38,7 +39,7 @@ metrics+=,lts__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycl
 : > "$OUT/ncu.txt"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
-  for side in gemmtune deepgemm; do
+  for side in ${GEMMTUNE_NCU_SIDES:-gemmtune deepgemm}; do
     range=(--profile-from-start off)
     dg_one_call=(scripts/lab/dg_one_call.py "$m" "$n" "$k")
     [[ $config == *_gC ]] && dg_one_call=(scripts/lab/dg_one_call_grouped.py "$n" "$k" "$m")

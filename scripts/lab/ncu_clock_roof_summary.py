@@ -2,7 +2,7 @@
 """Each side's clock inside its kernel and its cycles against the tensor-core roof, from the ncu.txt
 of scripts/lab/device_ncu_vs_deepgemm.sh and the list it profiled (its $OUT/list.txt).
 
-  usage: python3 scripts/lab/ncu_clock_roof_summary.py LIST.txt NCU.txt [--sms 132]
+  usage: python3 scripts/lab/ncu_clock_roof_summary.py LIST.txt NCU.txt [--sms 132] [--gemmtune-only]
 
 Why: a row's tensor-core roof is its MMAs at the clock it runs at, and inside a heavy FP8 kernel
 that clock is well below the card's top clock even where NVML reports no power cap. Nsight Compute
@@ -94,12 +94,31 @@ def geomean(xs):
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
+def gemmtune_only(rows, blocks, sms):
+    """GEMMTUNE_NCU_SIDES=gemmtune: one block a list line, gemmtune's config alone."""
+    print("| row | N x K | rows | config | roof kcycles | µs | MHz | kcycles | / roof | tensor % |")
+    print("|---|---|--:|---|--:|--:|--:|--:|--:|--:|")
+    for (name, ms, n, k, config), (_, metrics) in zip(rows, blocks):
+        roof = 2.0 * sum(ms) * n * k / (FP8_FLOP_PER_CLOCK_PER_SM * sms)
+        s = side(metrics, roof)
+        cells = (f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f} | "
+                 + (f"{s['tensor_pct']:.0f}" if "tensor_pct" in s else "-")) if s else "- | - | - | - | -"
+        print(f"| {name} | {n} x {k} | {sum(ms)} | {config} | {roof / 1e3:.1f} | {cells} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("list"); ap.add_argument("ncu")
     ap.add_argument("--sms", type=int, default=132, help="SMs of the roof (default 132: H100/H200 SXM)")
+    ap.add_argument("--gemmtune-only", action="store_true",
+                    help="the run profiled gemmtune alone (GEMMTUNE_NCU_SIDES=gemmtune)")
     a = ap.parse_args()
     rows, blocks = list_rows(a.list), ncu_blocks(a.ncu)
+    if a.gemmtune_only:
+        if len(blocks) != len(rows):
+            print(f"{a.ncu} holds {len(blocks)} blocks for the list's {len(rows)} lines\n")
+        gemmtune_only(rows, blocks, a.sms)
+        return
     if len(blocks) > 2 * len(rows):
         raise SystemExit(f"ncu_clock_roof_summary.py: {len(blocks)} blocks in {a.ncu} for "
                          f"{len(rows)} rows of {a.list} (two each, gemmtune's then DeepGEMM's)")
