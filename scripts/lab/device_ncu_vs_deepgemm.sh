@@ -36,6 +36,8 @@ metrics+=,launch__cluster_dim_x
 # the WarpStateStats section adds what the warps wait on (smsp__average_warps_issue_stalled_*),
 # kept in ncu.txt's raw page.
 metrics+=,lts__t_sector_hit_rate.pct,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycles_active.avg
+# GEMMTUNE_NCU_EXTRA_METRICS=a,b: more metrics (e.g. the L2's sectors by source unit).
+[[ -n ${GEMMTUNE_NCU_EXTRA_METRICS:-} ]] && metrics+=,$GEMMTUNE_NCU_EXTRA_METRICS
 : > "$OUT/ncu.txt"
 while read -r m n k config; do
   [[ -z ${m:-} || $m == \#* ]] && continue
