@@ -94,16 +94,22 @@ def geomean(xs):
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
+def side_cells(s):
+    """A side's table cells: µs, MHz, kcycles, over the roof, tensor % ("-" where missing)."""
+    if not s:
+        return "- | - | - | - | -"
+    return (f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f} | "
+            + (f"{s['tensor_pct']:.0f}" if "tensor_pct" in s else "-"))
+
+
 def gemmtune_only(rows, blocks, sms):
     """GEMMTUNE_NCU_SIDES=gemmtune: one block a list line, gemmtune's config alone."""
     print("| row | N x K | rows | config | roof kcycles | µs | MHz | kcycles | / roof | tensor % |")
     print("|---|---|--:|---|--:|--:|--:|--:|--:|--:|")
     for (name, ms, n, k, config), (_, metrics) in zip(rows, blocks):
         roof = 2.0 * sum(ms) * n * k / (FP8_FLOP_PER_CLOCK_PER_SM * sms)
-        s = side(metrics, roof)
-        cells = (f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f} | "
-                 + (f"{s['tensor_pct']:.0f}" if "tensor_pct" in s else "-")) if s else "- | - | - | - | -"
-        print(f"| {name} | {n} x {k} | {sum(ms)} | {config} | {roof / 1e3:.1f} | {cells} |")
+        print(f"| {name} | {n} x {k} | {sum(ms)} | {config} | {roof / 1e3:.1f} | "
+              f"{side_cells(side(metrics, roof))} |")
 
 
 def main():
@@ -132,9 +138,7 @@ def main():
     for i, (name, ms, n, k, config) in enumerate(rows):
         roof = 2.0 * sum(ms) * n * k / (FP8_FLOP_PER_CLOCK_PER_SM * a.sms)
         gt, dg = (side(blocks[2 * i + j][1], roof) for j in (0, 1))
-        cells = [f"{s['us']:.1f} | {s['mhz']:.0f} | {s['cycles'] / 1e3:.1f} | {s['over_roof']:.2f} | "
-                 + (f"{s['tensor_pct']:.0f}" if "tensor_pct" in s else "-")
-                 if s else "- | - | - | - | -" for s in (gt, dg)]
+        cells = [side_cells(s) for s in (gt, dg)]
         ratio = f"{dg['cycles'] / gt['cycles']:.3f}" if gt and dg else "-"
         print(f"| {name} | {len(ms)} | {n} x {k} | {sum(ms)} | {roof / 1e3:.1f} | {cells[0]} | "
               f"{cells[1]} | {ratio} |")
