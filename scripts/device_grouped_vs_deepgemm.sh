@@ -13,8 +13,9 @@
 #   GEMMTUNE_BASELINE_TIMING (separate, the default, or none: no per-group cuBLASLt baselines),
 #   GEMMTUNE_VARIANTS ("NAME=DEFINES ...", first "base="): kernel variants through the
 #   GEMMTUNE_KERNEL_DEFINES hook, each problem's config run with each (grouped_vs_deepgemm.py;
-#   "NAME=DEFINES;gap_us=US" adds an idle gap per sample), GEMMTUNE_SAMPLE_GAP_US (every
-#   gemmtune run idles this long after each sample; default 0), GEMMTUNE_DG_SCALES (preconverted,
+#   "NAME=DEFINES;gap_us=US" adds an idle gap per sample; GEMMTUNE_VARIANT_ROUNDS rounds of
+#   them, default 2), GEMMTUNE_SAMPLE_GAP_US (every gemmtune run idles this long after each
+#   sample; default 0), GEMMTUNE_DG_SCALES (preconverted,
 #   the default, or tests: as scripts/device_vs_deepgemm.sh says), GEMMTUNE_STREAM_FLOOR=1 (each
 #   problem's stream floor too, timed after its candidates: the rows' floor_us and gt_over_floor),
 #   GEMMTUNE_DG_SETTLE_MS (both sides' card idles this long before each problem's timed burst:
@@ -58,7 +59,8 @@ read -ra gemmtune_tables <<< "${GEMMTUNE_TABLE:-}"
 for table in "${gemmtune_tables[@]}"; do table_args+=(--table "$table"); done
 (( ${#gemmtune_tables[@]} )) && compile_table_configs "${gemmtune_tables[@]}"
 # shellcheck disable=SC2206
-[[ -n ${GEMMTUNE_VARIANTS:-} ]] && table_args+=(--variants ${GEMMTUNE_VARIANTS})
+[[ -n ${GEMMTUNE_VARIANTS:-} ]] \
+  && table_args+=(--variants ${GEMMTUNE_VARIANTS} --variant-rounds "${GEMMTUNE_VARIANT_ROUNDS:-2}")
 [[ ${GEMMTUNE_STREAM_FLOOR:-0} == 1 ]] && table_args+=(--stream-floor)
 python3 scripts/grouped_vs_deepgemm.py "$problems" "$PWD/devbuild/gemmtune" /tmp/dg1.jsonl /tmp/dg1.jsonl \
   /tmp/gt_only.jsonl --deadline $(( deadline - dg_pass_s )) "${table_args[@]}" \

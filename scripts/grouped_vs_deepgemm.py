@@ -4,6 +4,7 @@
 usage: grouped_vs_deepgemm.py PROBLEMS.json GEMMTUNE DG_PASS1.jsonl DG_PASS2.jsonl OUT.jsonl
        [--deadline UNIX_S] [--iters N] [--table TUNING_TABLE.json ...]
        [--baseline-timing separate|none] [--variants NAME=DEFINES[;gap_us=US] ...]
+       [--variant-rounds N]
        [--sample-gap-us US] [--settle-ms MS] [--stream-floor] [--differing-only]
 
 With --table, each problem's only candidate is the config `gemmtune sweep` chose for it (the
@@ -120,11 +121,11 @@ def with_gap(cmd, gap_us):
     return cmd[:i + 1] + [str(gap_us)] + cmd[i + 2:]
 
 
-def variant_times(cmd, variants, rotation):
-    """Median µs of the config under each variant (kernel defines and sample gap): 2 rounds,
-    order rotated by `rotation`."""
+def variant_times(cmd, variants, rotation, rounds=2):
+    """Median µs of the config under each variant (kernel defines and sample gap): `rounds`
+    rounds, order rotated by `rotation`."""
     times = {name: [] for name, _, _ in variants}
-    for _ in range(2):
+    for _ in range(rounds):
         order = variants[rotation % len(variants):] + variants[:rotation % len(variants)]
         for name, defines, gap_us in order:
             env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=defines)
@@ -152,10 +153,12 @@ def main():
     ap.add_argument("--baseline-timing", default="separate")
     # Kernel variants through the GEMMTUNE_KERNEL_DEFINES hook ("NAME=DEFINES", "base=" for the
     # unmodified kernel; the first is the row's gemmtune time): each problem's config is run with
-    # every variant, 2 rounds, the order rotated per problem, and each variant's median is kept
-    # in the row's "variants" (its ratio to DeepGEMM in "variant_dg_over_gt"). ";gap_us=US"
-    # gives a variant its own idle per sample (`run --sample-gap-us`).
+    # every variant, --variant-rounds rounds (default 2), the order rotated per problem, and each
+    # variant's median is kept in the row's "variants" (its ratio to DeepGEMM in
+    # "variant_dg_over_gt"). ";gap_us=US" gives a variant its own idle per sample
+    # (`run --sample-gap-us`).
     ap.add_argument("--variants", nargs="*", default=[])
+    ap.add_argument("--variant-rounds", type=int, default=2)
     # Idle per sample of every run (the first variant's own gap, where it has one, wins).
     ap.add_argument("--sample-gap-us", type=int, default=0)
     # Each problem's stream floor, in the same run (the row's floor_us).
@@ -198,7 +201,7 @@ def main():
             if picks is not None:
                 row["table_config"] = table_config
             if len(variants) > 1:
-                row["variants"] = variant_times(cmd, variants, len(ratios))
+                row["variants"] = variant_times(cmd, variants, len(ratios), a.variant_rounds)
             env = dict(os.environ, GEMMTUNE_KERNEL_DEFINES=variants[0][1])
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
             row["gt_rc"] = run.returncode
