@@ -373,8 +373,9 @@ __device__ __forceinline__ int dense_last_tile_row0(int m) {
 /// table built here or in the producer warpgroup's idle warps while the first wave ran.
 /// Raster order again on the MoE sets' 27 contiguous picks at K >= 4096: 1.3% slower (up to
 /// 6.9%), but up to 1.7% faster (0.75% geomean) on the 7 where fewer than 4 groups end in a cheap
-/// m-block. Off at run time there, or with no builder code: level. That cost is the walkers'
-/// lookups (balanced_unit; results/h200-moe-sets/README.md "Tried and not kept").
+/// m-block. Off at run time there, or with no builder code: level. By elimination that cost is
+/// the walkers' wait and lookups (balanced_unit; results/h200-moe-sets/README.md "Tried and not
+/// kept").
 /// The table (BalancedOrder, in the part of the group table past the last group) is built once
 /// per CTA by an idle warp of the producer warpgroup while the first wave runs in raster order;
 /// the walkers wait for it from their second unit on (balanced_unit). Off where it does not fit
