@@ -169,6 +169,8 @@ def main():
     ap.add_argument("--settle-ms", type=int, default=0)
     ap.add_argument("--differing-only", action="store_true")
     a = ap.parse_args()
+    if a.variant_rounds < 1:
+        ap.error(f"--variant-rounds {a.variant_rounds}: expected 1 or more")
     variants = [parse_variant(v) for v in a.variants] or [("base", "", a.sample_gap_us)]
     if variants[0][2] == 0:
         variants[0] = (variants[0][0], variants[0][1], a.sample_gap_us)

@@ -101,6 +101,13 @@ class VariantRoundsTest(ComparisonCase):
         self.assertEqual(rows[0]["variants"], {"base": 10.0, "off": 12.0})
         self.assertAlmostEqual(rows[0]["variant_dg_over_gt"]["off"], 11.0 / 12.0)
 
+    def test_no_rounds_is_refused_in_one_line(self):
+        run = subprocess.run(["python3", SCRIPT, "p.json", self.bin, "d1", "d2", "o.jsonl",
+                              "--variant-rounds", "0"], capture_output=True, text=True,
+                             cwd=self.folder, timeout=60)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("--variant-rounds 0: expected 1 or more", run.stderr)
+
     def test_two_rounds_by_default(self):
         calls, _ = self.compare("--variants", "base=", "off=EXP_OFF")
         self.assertEqual(calls.count("EXP_OFF"), 2)
