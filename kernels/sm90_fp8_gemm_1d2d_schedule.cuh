@@ -375,24 +375,22 @@ __device__ __forceinline__ int dense_last_tile_row0(int m) {
 /// 6.9%), but up to 1.7% faster (0.75% geomean) on the 7 where fewer than 4 groups end in a cheap
 /// m-block. Off at run time there, or with no builder code: level. By elimination that cost is
 /// the walkers' wait and lookups (balanced_unit; results/h200-moe-sets/README.md "Tried and not
-/// kept").
+/// kept"). Hence `_nbo` twins, compiled without the order, where few groups end cheap: the
+/// run-off picks them where they win (0.994x the picks' time on those 7 rows).
 /// The table (BalancedOrder, in the part of the group table past the last group) is built once
 /// per CTA by an idle warp of the producer warpgroup while the first wave runs in raster order;
 /// the walkers wait for it from their second unit on (balanced_unit). Off where it does not fit
-/// there, where every cluster runs as many units, where no group ends in a cheap m-block, and in
-/// members compiled for fewer than 32 K blocks (below).
+/// there, where every cluster runs as many units, where no group ends in a cheap m-block, in
+/// members compiled for fewer than 32 K blocks, and in `_nbo` members (KernelConfig::
+/// balances_cheap_units).
 template <class C>
 __device__ __forceinline__ constexpr bool balances_cheap_units() {
-  // NOTE: members compiled for fewer than 32 K blocks run without the order. Built by the whole
-  // CTA before the first tile, it cost each launch ~3 us (tile profile: 2.9-3.0 us of a 3.5-4.0
-  // us prologue), and those members ran 0.5-5.7% faster without it on all 16 contiguous rows
-  // measured (K 768-2048); built in the first wave they still ran 0.1-4.4% slower with it than
-  // without on all 12 measured (the order itself or the walkers' wait for it: not separated).
-  // At 32-56 K blocks it was worth up to 2.5% on three of six rows even before the first tile.
-  // Members for any K keep it (not measured without it).
-  constexpr int kMinFixedKBlocks = 32;
-  return skips_idle_warpgroup<C>() && C::kGroupLayout == 1 && C::kBlockM == 128 &&
-         C::kSplitK == 1 && (C::kFixedK == 0 || C::kFixedK / 128 >= kMinFixedKBlocks);
+  // Where: the host's rule (KernelConfig::balances_cheap_units, which says why), off in `_nbo`
+  // members.
+  static_assert(!C::kBalancesCheapUnits || (skips_idle_warpgroup<C>() && C::kGroupLayout == 1 &&
+                                            C::kBlockM == 128 && C::kSplitK == 1),
+                "the order deals the cheap tiles that the second math warpgroup skips");
+  return C::kBalancesCheapUnits;
 }
 
 /// Clusters that take the schedule's units round-robin (the stride of the walkers' unit loops).

@@ -55,7 +55,7 @@ K_BLOCK = 128
 
 def parse_config(name):
     """The knobs the selection reads from a canonical config name
-    (bm128_bn160_s5_mcA_sm132_rN8_sk1[_l2n][_k7168][_gC|_gM])."""
+    (bm128_bn160_s5_mcA_sm132_rN8_sk1[_nbo][_l2n][_k7168][_gC|_gM])."""
     rest, layout = name, "dense"
     for suffix, grouped in (("_gC", "grouped_contiguous"), ("_gM", "grouped_masked")):
         if rest.endswith(suffix):
@@ -64,8 +64,10 @@ def parse_config(name):
     head, sep, tail = rest.rpartition("_k")
     if sep and tail.isdigit():
         rest, fixed_k = head, int(tail)
-    if rest.endswith("_l2n"):  # B always evict-normal: the selection does not read it
-        rest = rest[:-len("_l2n")]
+    # B always evict-normal, no balanced order of cheap units: the selection reads neither.
+    for suffix in ("_l2n", "_nbo"):
+        if rest.endswith(suffix):
+            rest = rest[:-len(suffix)]
     fields = rest.split("_")
     prefixes = ("bm", "bn", "s", "mc", "sm", "r", "sk")
     if len(fields) != len(prefixes) or not all(f.startswith(p) for f, p in zip(fields, prefixes)):

@@ -61,6 +61,7 @@ struct SweepFlags {
   std::optional<int64_t> leader_twins;  ///< --leader-twins; unset: the budget's
   FlagPair whole_waves_twins;           ///< --whole-waves-twins, --skip-whole-waves-twins
   FlagPair l2_normal_twins;             ///< --l2-normal-twins, --skip-l2-normal-twins
+  FlagPair no_balanced_order_twins;  ///< --no-balanced-order-twins, --skip-no-balanced-order-twins
   std::optional<int64_t> heavy_tiles;   ///< --heavy-tiles; unset: the budget's
   std::string shard;  ///< "I/N", empty: the whole shape set
   std::string gpus = "all";
@@ -195,6 +196,8 @@ int run_sweep_command(SweepFlags f) {
   }
   apply_flag_pair(f.whole_waves_twins, "--whole-waves-twins", budget.whole_waves_twins);
   apply_flag_pair(f.l2_normal_twins, "--l2-normal-twins", budget.l2_normal_twins);
+  apply_flag_pair(f.no_balanced_order_twins, "--no-balanced-order-twins",
+                  budget.no_balanced_order_twins);
   if (f.heavy_tiles) {
     if (*f.heavy_tiles < -1) {
       throw Error(kExitUsage, fmt::format("--heavy-tiles: expected -1 (no limit) or a count >= 0, "
@@ -229,6 +232,7 @@ int run_sweep_command(SweepFlags f) {
                       {"leader_twins_per_problem", budget.leader_twins},
                       {"whole_waves_twins", budget.whole_waves_twins},
                       {"l2_normal_twins", budget.l2_normal_twins},
+                      {"no_balanced_order_twins", budget.no_balanced_order_twins},
                       {"watchdog_s", f.measure.watchdog_s},
                       {"cublaslt_best", budget.cublaslt_best},
                       {"stream_floor", f.stream_floor},
@@ -347,6 +351,13 @@ void register_sweep(CLI::App& root, int& exit_code) {
                 "under evict-first (src/sweep/README.md \"Budgets\"); the run-off decides; on by "
                 "default, off under quick and fast",
                 "no B evict-normal (_l2n) twins, on any budget");
+  add_flag_pair(cmd, "--no-balanced-order-twins", flags->no_balanced_order_twins,
+                "contiguous problems where at most 3 groups end in a cheap m-block (64 rows or "
+                "fewer into it): each leader's K twin, and its whole-waves twin, also without the "
+                "balanced order of cheap units (_nbo), each wave's units in raster order "
+                "(src/sweep/README.md \"Budgets\"); the run-off decides; on by default, off under "
+                "quick and fast",
+                "no twins without the balanced order (_nbo), on any budget");
   cmd->add_option("--heavy-tiles", flags->heavy_tiles,
                   "compile-heavy tiles (block_n 56, 80, 88, 104, 112, 120, 136, ...: up to 16 "
                   "copies of the K loop, 5-11 CPU-s a kernel) screened per problem, each by one "

@@ -54,6 +54,8 @@ constexpr std::array<Field, 7> kFields{{
 // KernelConfig::b_l2_normal, between the fields and a fixed K:
 // bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC.
 constexpr const char* kL2NormalSuffix = "_l2n";
+// KernelConfig::no_balanced_order, before `_l2n`: bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC.
+constexpr const char* kNoBalancedOrderSuffix = "_nbo";
 
 }  // namespace
 
@@ -98,6 +100,7 @@ std::string to_string(const KernelConfig& config) {
                                  multicast_letter(config.multicast), config.num_sms,
                                  raster_letter(config.raster), config.group,
                                  config.split_k);
+  if (config.no_balanced_order) text += kNoBalancedOrderSuffix;
   if (config.b_l2_normal) text += kL2NormalSuffix;
   if (config.fixed_k != 0) text += fmt::format("_k{}", config.fixed_k);
   if (config.layout != GroupLayout::kNone) {
@@ -138,6 +141,8 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   }
   const bool b_l2_normal = rest.ends_with(kL2NormalSuffix);
   if (b_l2_normal) rest.remove_suffix(std::string_view(kL2NormalSuffix).size());
+  const bool no_balanced_order = rest.ends_with(kNoBalancedOrderSuffix);
+  if (no_balanced_order) rest.remove_suffix(std::string_view(kNoBalancedOrderSuffix).size());
   for (size_t i = 0; i < kFields.size(); ++i) {
     const size_t cut = rest.find('_');
     const bool last = i + 1 == kFields.size();
@@ -159,6 +164,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   config.layout = layout;
   config.fixed_k = fixed_k;
   config.b_l2_normal = b_l2_normal;
+  config.no_balanced_order = no_balanced_order;
   const std::array<int*, kFields.size()> int_targets{&config.block_m, &config.block_n,
                                                      &config.stages,  nullptr,
                                                      &config.num_sms, nullptr,

@@ -41,6 +41,10 @@ struct KernelConfig {
   /// the default rule streams a group's B under evict-first when one m-block reads it
   /// (kernels/support_l2_policy.h). A twin of the leaders (sweep/budget.hpp l2_normal_twin).
   bool b_l2_normal = false;
+  /// Where the member would balance cheap units (balances_cheap_units()): each wave's units in
+  /// raster order instead (name suffix `_nbo`, "no balanced order"). A twin of the leaders on
+  /// problems where few groups end in a cheap m-block (sweep/budget.hpp no_balanced_order_twin).
+  bool no_balanced_order = false;
 
   static constexpr int kBlockK = 128;
   /// Most K blocks one pass of the unrolled K loop holds, as DeepGEMM's `#pragma unroll 8`.
@@ -114,6 +118,26 @@ struct KernelConfig {
   [[nodiscard]] bool sb_per_tile() const {
     return fixed_k > 0 && !sb_in_stage() && !tile_in_one_scale_block();
   }
+  /// Whether the contiguous schedule deals each wave's cheap units (of an m-block that ends a
+  /// group 64 rows or fewer into it) first to the clusters that run one unit more, the kernel's
+  /// balanced order (kernels/sm90_fp8_gemm_1d2d_schedule.cuh balances_cheap_units, which reads
+  /// this): block_m 128 (its second math warpgroup skips such a tile, which is what makes it
+  /// cheap), no K split, and K at run time or of at least kMinBalancedKBlocks K blocks.
+  /// NOTE: members compiled for fewer K blocks run without the order. Built by the whole CTA
+  /// before the first tile, it cost each launch ~3 us (tile profile: 2.9-3.0 us of a 3.5-4.0 us
+  /// prologue), and those members ran 0.5-5.7% faster without it on all 16 contiguous rows
+  /// measured (K 768-2048); built in the first wave they still ran 0.1-4.4% slower with it than
+  /// without on all 12 measured (the order itself or the walkers' wait for it: not separated). At 32-56 K blocks it was worth up to 2.5% on three of six rows
+  /// even before the first tile. Members for any K keep it (not measured without it).
+  [[nodiscard]] bool balances_cheap_units() const {
+    return !no_balanced_order && orders_cheap_units();
+  }
+  /// Whether the member is one that balances cheap units, or would without no_balanced_order.
+  [[nodiscard]] bool orders_cheap_units() const {
+    return layout == GroupLayout::kContiguous && block_m == 128 && split_k == 1 &&
+           (fixed_k == 0 || fixed_k / kBlockK >= kMinBalancedKBlocks);
+  }
+  static constexpr int kMinBalancedKBlocks = 32;
   /// Copies of the K loop the kernel compiles, one per way a tile can lie across the 128-wide
   /// weight-scale blocks (the kernel's LoFragments): 1 for tiles in one block, 2 for bn192 (its
   /// tiles start at column 0 or 64 of a block), up to 16 (bn136).
@@ -163,9 +187,10 @@ struct KernelConfig {
 /// region takes its shared memory past Hopper's 227 KiB (smem_layout).
 [[nodiscard]] std::optional<KernelConfig> k_specialised(const KernelConfig& config, int64_t k);
 
-/// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N}{G}_sk{SK}`, followed by
-/// `_k{K}` for a member compiled for one K, then `_gC` (contiguous) or `_gM` (masked) for a
-/// grouped layout; dense configs have no suffix.
+/// Canonical text form: `bm{M}_bn{N}_s{S}_mc{0|A|B}_sm{SMS}_r{M|N|G}{G}_sk{SK}`, followed by
+/// `_nbo` (no_balanced_order) and `_l2n` (b_l2_normal) where set, `_k{K}` for a member compiled
+/// for one K, then `_gC` (contiguous) or `_gM` (masked) for a grouped layout; dense configs have
+/// no suffix.
 [[nodiscard]] std::string to_string(const KernelConfig& config);
 /// Parses the canonical form; on failure returns nullopt and sets *error to a one-line reason.
 /// The raster's letter in the config text: 'M', 'N' or 'G'.

@@ -367,6 +367,14 @@ Legality check_config_alone(const KernelConfig& c, const DeviceLimits& limits, R
                    fmt::format("B always evict-normal (_l2n) is for the contiguous layout; "
                                "config {} is {}", to_string(c), to_string(c.layout)));
   }
+  // Elsewhere there is no order to leave out: it would name a kernel twice.
+  if (c.no_balanced_order && !c.orders_cheap_units()) {
+    return Legality::illegal("no_balanced_order",
+                   fmt::format("no balanced order (_nbo) is for the members that balance cheap "
+                               "units: contiguous, block_m 128, split_k 1, K at run time or of at "
+                               "least {} K blocks; config {} is not one",
+                               KernelConfig::kMinBalancedKBlocks, to_string(c)));
+  }
   return {};
 }
 

@@ -74,7 +74,7 @@ struct LegalityRule {
 
 /// Every rule, in checking order. Rules about one problem dimension have ids starting with that
 /// dimension's letter and an underscore (`n_alignment`), so input readers can point at the field.
-inline constexpr std::array<LegalityRule, 30> kLegalityRules{{
+inline constexpr std::array<LegalityRule, 31> kLegalityRules{{
     {"m_range", "1 <= M <= 2^31-1"},
     {"n_range", "1 <= N <= 2^31-1"},
     {"k_range", "1 <= K <= 2^31-1"},
@@ -106,6 +106,8 @@ inline constexpr std::array<LegalityRule, 30> kLegalityRules{{
     {"fixed_k", "a config compiled for one K (_k) runs that K only"},
     {"raster_group_bands", "raster G (groups of m-blocks within MoE groups) is contiguous, not multicast B"},
     {"l2_normal_layout", "B always evict-normal (_l2n) is for the contiguous layout"},
+    {"no_balanced_order", "no balanced order (_nbo) is for contiguous block_m 128 members "
+                          "without K split, K at run time or >= 32 K blocks"},
 }};
 
 /// Index of a rule in kLegalityRules.

@@ -70,6 +70,8 @@ GeneratedKernel generate_sm90_fp8_gemm_1d2d(const KernelConfig& c) {
     << (c.tile_in_one_scale_block() ? "true" : "false") << ";\n"
     << "  static constexpr int kFixedK = " << c.fixed_k << ";  // 0: K at run time\n"
     << "  static constexpr bool kBL2Normal = " << (c.b_l2_normal ? "true" : "false") << ";\n"
+    << "  static constexpr bool kBalancesCheapUnits = "
+    << (c.balances_cheap_units() ? "true" : "false") << ";\n"
     << "  static constexpr int kMainloopUnroll = " << c.mainloop_unroll() << ";\n"
     << "  static constexpr int kDSwizzleBytes = " << d_swizzle_bytes(c.block_n) << ";\n"
     << "  static constexpr int kAOffset = " << layout.a_offset << ";\n"

@@ -99,11 +99,12 @@ struct ScreenedBest {
   std::optional<KernelConfig> config;
   double median_us = 0.0, cycles = 0.0, cycles_mhz = 0.0;
 
-  /// Compiled for one K, raster G or B evict-normal: a twin never leads, nor sets leader_twins'
-  /// bounds.
+  /// Compiled for one K, raster G, B evict-normal or without the balanced order: a twin never
+  /// leads, nor sets leader_twins' bounds.
   [[nodiscard]] bool twin() const {
     return config &&
-           (config->fixed_k > 0 || config->raster == Raster::kNGroups || config->b_l2_normal);
+           (config->fixed_k > 0 || config->raster == Raster::kNGroups || config->b_l2_normal ||
+            config->no_balanced_order);
   }
 };
 
@@ -216,11 +217,17 @@ std::optional<KernelConfig> whole_waves_twin(const Problem& problem, const Kerne
   return twin;
 }
 
+GroupedTwins grouped_twins(const Budget& budget) {
+  return {.whole_waves = budget.whole_waves_twins,
+          .l2_normal = budget.l2_normal_twins,
+          .no_balanced_order = budget.no_balanced_order_twins};
+}
+
 std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
                                                const Problem& problem, int64_t count,
-                                               bool whole_waves, bool l2_normal) {
+                                               GroupedTwins kinds) {
   std::vector<KernelConfig> twins = leader_twins(passed, problem.k, problem.layout, count);
-  if ((!whole_waves && !l2_normal) || problem.layout == GroupLayout::kNone) return twins;
+  if (!kinds.any() || problem.layout == GroupLayout::kNone) return twins;
   std::set<std::string> seen;
   for (const KernelConfig& t : twins) seen.insert(to_string(t));
   const auto add = [&](const std::optional<KernelConfig>& twin) {
@@ -230,10 +237,34 @@ std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& pass
   for (size_t i = 0; i < leaders_twins; ++i) {
     const KernelConfig k_twin = twins[i];  // a copy: add() grows `twins`
     if (k_twin.fixed_k == 0) continue;
-    if (whole_waves) add(whole_waves_twin(problem, k_twin));
-    if (l2_normal) add(l2_normal_twin(problem, k_twin));
+    const std::optional<KernelConfig> whole = whole_waves_twin(problem, k_twin);
+    if (kinds.whole_waves) add(whole);
+    if (kinds.l2_normal) add(l2_normal_twin(problem, k_twin));
+    if (kinds.no_balanced_order) {
+      add(no_balanced_order_twin(problem, k_twin));
+      if (kinds.whole_waves && whole) add(no_balanced_order_twin(problem, *whole));
+    }
   }
   return twins;
+}
+
+std::optional<KernelConfig> no_balanced_order_twin(const Problem& problem,
+                                                   const KernelConfig& config) {
+  if (problem.layout != GroupLayout::kContiguous || !config.balances_cheap_units()) {
+    return std::nullopt;
+  }
+  // The kernel's test (build_balanced_order): the group's last m-block holds half a tile or less.
+  const int64_t half = config.block_m / 2;
+  int64_t cheap_groups = 0;
+  for (const int64_t rows : problem.group_m) {
+    if (rows <= 0) continue;
+    const int64_t last_rows = rows - (rows - 1) / config.block_m * config.block_m;
+    cheap_groups += last_rows <= half ? 1 : 0;
+  }
+  if (cheap_groups > kNoBalancedOrderMaxCheapGroups) return std::nullopt;
+  KernelConfig twin = config;
+  twin.no_balanced_order = true;
+  return twin;
 }
 
 std::optional<KernelConfig> l2_normal_twin(const Problem& problem, const KernelConfig& config) {
@@ -264,6 +295,7 @@ Budget fast_budget() {
                 .leader_twins = 1,
                 .whole_waves_twins = false,
                 .l2_normal_twins = false,
+                .no_balanced_order_twins = false,
                 .runoff = {.burst_rounds = 2, .max_candidates = 4, .confirm_close_contests = false},
                 .cublaslt_best = false};
 }
@@ -275,6 +307,7 @@ report::Json budget_json(const Budget& budget) {
           {"leader_twins", budget.leader_twins},
           {"whole_waves_twins", budget.whole_waves_twins},
           {"l2_normal_twins", budget.l2_normal_twins},
+          {"no_balanced_order_twins", budget.no_balanced_order_twins},
           {"heavy_tiles", budget.heavy_tiles},
           {"runoff_burst_rounds", budget.runoff.burst_rounds},
           {"runoff_max_candidates", budget.runoff.max_candidates},
@@ -298,6 +331,7 @@ Budget parse_budget(const std::string& text) {
     Budget quick = named(kQuickBudgetConfigs);
     quick.whole_waves_twins = false;
     quick.l2_normal_twins = false;
+    quick.no_balanced_order_twins = false;
     return quick;
   }
   if (text == "default") return named(kDefaultBudgetConfigs);

@@ -116,6 +116,11 @@ struct Budget {
   /// they replace (up to 5.8%), the set 1.073 -> 1.078, for ~11% more grouped sweep time
   /// (src/sweep/README.md "Budgets").
   bool l2_normal_twins = true;
+  /// Contiguous problems where few groups end in a cheap m-block: each leader's K twin (and its
+  /// whole-waves twin) also without the balanced order (no_balanced_order_twin;
+  /// `sweep --no-balanced-order-twins`, `--skip-no-balanced-order-twins`); off under `quick` and
+  /// `fast`. Why on: results/h200-moe-sets/README.md "Changes measured into these tables".
+  bool no_balanced_order_twins = true;
   /// Compile-heavy tiles (kCheapMainloopCopies) screened per problem, each by its breadth
   /// variant alone (no depth or fill variants); -1: no limit (`thorough`, `exhaustive`).
   int64_t heavy_tiles = kDefaultHeavyTiles;
@@ -170,15 +175,27 @@ struct Budget {
 [[nodiscard]] std::optional<KernelConfig> whole_waves_twin(const Problem& problem,
                                                            const KernelConfig& config);
 
+/// Which twins of the leaders' K twins a grouped problem's sweep adds (the Budget knobs of the
+/// same names).
+struct GroupedTwins {
+  bool whole_waves = false;
+  bool l2_normal = false;
+  bool no_balanced_order = false;
+  [[nodiscard]] bool any() const { return whole_waves || l2_normal || no_balanced_order; }
+};
+
+/// The grouped twins `budget` asks for.
+[[nodiscard]] GroupedTwins grouped_twins(const Budget& budget);
+
 /// leader_twins for `problem`, then, for a grouped problem, each K-specialised twin's
-/// whole_waves_twin (with `whole_waves`) and l2_normal_twin (with `l2_normal`), each once.
+/// whole_waves_twin, l2_normal_twin and no_balanced_order_twin (of the K twin and of its
+/// whole-waves twin), those `kinds` asks for, each once.
 /// NOTE: only K-specialised twins get them, so these twins are compiled for one K too and never
 /// lead (ScreenedBest::twin), and a resumed sweep finds the same twins. Grouped problems only:
 /// that is where they were measured; a dense sweep measures no more configs than before.
 [[nodiscard]] std::vector<KernelConfig> problem_leader_twins(const std::vector<Screened>& passed,
                                                              const Problem& problem,
-                                                             int64_t count, bool whole_waves,
-                                                             bool l2_normal);
+                                                             int64_t count, GroupedTwins kinds);
 
 /// `config` with B always under the L2 evict-normal policy (KernelConfig::b_l2_normal), for a
 /// contiguous problem where at least half of the non-empty groups fit one m-block of the
@@ -191,6 +208,19 @@ struct Budget {
 /// default, off under `quick` and `fast`.
 [[nodiscard]] std::optional<KernelConfig> l2_normal_twin(const Problem& problem,
                                                          const KernelConfig& config);
+
+/// Most groups ending in a cheap m-block (64 rows or fewer into its last 128-row block) for which
+/// a contiguous problem's leaders get no_balanced_order_twin.
+inline constexpr int64_t kNoBalancedOrderMaxCheapGroups = 3;
+
+/// `config` without the balanced order of cheap units (KernelConfig::no_balanced_order), for a
+/// contiguous problem where at most kNoBalancedOrderMaxCheapGroups groups end in a cheap m-block;
+/// none where the config does not balance them. Why a twin: on the MoE sets' 27 contiguous picks
+/// that balance at K >= 4096, raster order was 1.3% slower over all (up to 6.9% where many
+/// groups end cheap) but 0-1.7% faster on the 7 where fewer than 4 do; no run-time rule kept
+/// that gain (results/h200-moe-sets/README.md "Tried and not kept"), so the run-off decides.
+[[nodiscard]] std::optional<KernelConfig> no_balanced_order_twin(const Problem& problem,
+                                                                 const KernelConfig& config);
 
 /// The raster G version of a raster N config for the contiguous layout (Raster::kNGroups: the
 /// raster's groups of m-blocks stop at the MoE groups' boundaries), multicast B made none (raster G

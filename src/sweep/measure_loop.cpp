@@ -142,7 +142,7 @@ std::vector<WorkItem> MeasureLoop::leader_twin_items(const ProblemWork& work) {
   if (work.leader_twins <= 0) return items;
   const std::vector<KernelConfig> twins =
       problem_leader_twins(ctx_.ledger.passed(problem_key(work.problem)), work.problem,
-                           work.leader_twins, work.whole_waves_twins, work.l2_normal_twins);
+                           work.leader_twins, work.grouped_twins);
   // NOTE: a twin runs faster than its pick, so the problem's slowest prediction bounds its
   // watchdog.
   double predicted_us = 0.0;
@@ -163,7 +163,7 @@ void MeasureLoop::prefetch_leader_twins(const ProblemWork& work) {
   if (work.leader_twins <= 0) return;
   for (const KernelConfig& twin :
        problem_leader_twins(ctx_.ledger.passed(problem_key(work.problem)), work.problem,
-                            work.leader_twins, work.whole_waves_twins, work.l2_normal_twins)) {
+                            work.leader_twins, work.grouped_twins)) {
     ctx_.compiles.prefetch(twin);
   }
 }

@@ -77,8 +77,7 @@ std::vector<ProblemWork> plan_sweep(const ShapeSet& shapes,
     ProblemWork work{.problem = problem, .items = baseline_items(problem.layout, best_us),
                      .legal_configs = static_cast<int64_t>(legal.size()),
                      .leader_twins = candidates.empty() ? 0 : budget.leader_twins,
-                     .whole_waves_twins = budget.whole_waves_twins,
-                     .l2_normal_twins = budget.l2_normal_twins};
+                     .grouped_twins = grouped_twins(budget)};
     for (const Candidate& c : candidates) {
       work.items.push_back({.kind = report::RunKind::kGemmtune, .config = c.config,
                             .predicted_us = c.predicted_us});

@@ -38,10 +38,8 @@ struct ProblemWork {
   /// After the configs, before side_by_side: the twins of this many screening leaders
   /// (budget.hpp leader_twins), chosen from what the configs measured, so not among `items`.
   int64_t leader_twins = 0;
-  /// With them, grouped problems' whole-waves twins (budget.hpp problem_leader_twins).
-  bool whole_waves_twins = false;
-  /// With them, contiguous problems' B evict-normal twins (budget.hpp problem_leader_twins).
-  bool l2_normal_twins = false;
+  /// With them, grouped problems' twins of their K twins (budget.hpp problem_leader_twins).
+  GroupedTwins grouped_twins;
 };
 
 /// The cuBLASLt baselines of a problem of `layout`: heuristic, best and per-tensor for dense

@@ -92,6 +92,43 @@ TEST(KernelConfigText, L2NormalSuffixComesBeforeAFixedK) {
   EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_l2n_gC", nullptr));
 }
 
+// No balanced order (`_nbo`): after the fields, before `_l2n`, a fixed K and the layout.
+TEST(KernelConfigText, NoBalancedOrderSuffixComesBeforeL2Normal) {
+  KernelConfig c{.block_m = 128, .block_n = 160, .layout = GroupLayout::kContiguous};
+  EXPECT_TRUE(c.balances_cheap_units());
+  c.no_balanced_order = true;
+  EXPECT_FALSE(c.balances_cheap_units());
+  EXPECT_TRUE(c.orders_cheap_units());
+  EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_gC");
+  c.b_l2_normal = true;
+  c.fixed_k = 7168;
+  EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_l2n_k7168_gC");
+  for (const char* text : {"bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_l2n_k7168_gC",
+                           "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC"}) {
+    std::string error;
+    const auto parsed = parse_kernel_config(text, &error);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
+    EXPECT_TRUE(parsed->no_balanced_order) << text;
+    EXPECT_EQ(to_string(*parsed), text);
+  }
+  EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_nbo_k7168_gC", nullptr));
+}
+
+// Which members balance cheap units: contiguous block_m 128 without a K split, K at run time or
+// compiled for at least 32 K blocks (4096; 4080 is 31 whole ones).
+TEST(KernelConfigRules, BalancedOrderOnlyWhereItWasMeasuredToPay) {
+  const auto balances = [](const char* text) {
+    return parse_kernel_config(text, nullptr)->balances_cheap_units();
+  };
+  EXPECT_TRUE(balances("bm128_bn192_s4_mc0_sm132_rN8_sk1_gC"));
+  EXPECT_TRUE(balances("bm128_bn192_s4_mc0_sm132_rN8_sk1_k4096_gC"));
+  EXPECT_FALSE(balances("bm128_bn192_s4_mc0_sm132_rN8_sk1_k4080_gC"));
+  EXPECT_FALSE(balances("bm128_bn192_s4_mc0_sm132_rN8_sk1_gM"));
+  EXPECT_FALSE(balances("bm128_bn192_s4_mc0_sm132_rN8_sk1"));
+  EXPECT_FALSE(balances("bm256_bn128_s3_mcA_sm132_rN8_sk1_gC"));
+  EXPECT_FALSE(balances("bm64_bn128_s8_mc0_sm132_rN8_sk1_gC"));
+}
+
 // The unroll policy of KernelConfig::mainloop_unroll, case by case against its measurements.
 TEST(KernelConfigUnroll, OnlyFixedKTilesInOneScaleBlockUnrollUpToEightPerSplit) {
   const auto unroll = [](int block_m, int block_n, int fixed_k, int split_k = 1) {

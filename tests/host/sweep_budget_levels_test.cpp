@@ -38,6 +38,7 @@ TEST(SweepBudgetLevels, DefaultLevelsTimeTwoRoundsWithoutTheBestSearch) {
     EXPECT_EQ(b.leader_twins, 2) << name;
     EXPECT_EQ(b.whole_waves_twins, std::string(name) != "quick") << name;
     EXPECT_EQ(b.l2_normal_twins, std::string(name) != "quick") << name;
+    EXPECT_EQ(b.no_balanced_order_twins, std::string(name) != "quick") << name;
   }
   EXPECT_EQ(sweep::parse_budget("default").max_configs, 16);
   EXPECT_EQ(sweep::parse_budget("default").k_twins, 2);
@@ -55,9 +56,11 @@ TEST(SweepBudgetLevels, ThoroughAndExhaustiveKeepTheFullRunoffAndTheBestSearch) 
     EXPECT_EQ(b.leader_twins, 2) << name;
     EXPECT_TRUE(b.whole_waves_twins) << name;
     EXPECT_TRUE(b.l2_normal_twins) << name;
+    EXPECT_TRUE(b.no_balanced_order_twins) << name;
   }
   EXPECT_FALSE(sweep::parse_budget("fast").whole_waves_twins);
   EXPECT_FALSE(sweep::parse_budget("fast").l2_normal_twins);
+  EXPECT_FALSE(sweep::parse_budget("fast").no_balanced_order_twins);
   EXPECT_EQ(sweep::parse_budget("thorough").max_configs, 24);
   EXPECT_EQ(sweep::parse_budget("thorough").k_twins, 3);
   EXPECT_EQ(sweep::parse_budget("exhaustive").max_configs, -1);
@@ -71,6 +74,7 @@ TEST(SweepBudgetLevels, EnvJsonRecordsEveryKnob) {
                      {"leader_twins", 1},
                      {"whole_waves_twins", false},
                      {"l2_normal_twins", false},
+                     {"no_balanced_order_twins", false},
                      {"heavy_tiles", 2},
                      {"runoff_burst_rounds", 2},
                      {"runoff_max_candidates", 4},
@@ -191,6 +195,7 @@ TEST(SweepBudgetLevelsCli, FastSkipsTheBestSearchAndRecordsItsKnobs) {
   EXPECT_EQ(sweep.at("leader_twins_per_problem"), 1);
   EXPECT_EQ(sweep.at("whole_waves_twins"), false);
   EXPECT_EQ(sweep.at("l2_normal_twins"), false);
+  EXPECT_EQ(sweep.at("no_balanced_order_twins"), false);
 }
 
 }  // namespace

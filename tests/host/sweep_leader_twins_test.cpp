@@ -24,6 +24,8 @@ namespace {
 
 using report::RunKind;
 using Passed = std::vector<sweep::Screened>;
+constexpr sweep::GroupedTwins kAllTwins{
+    .whole_waves = true, .l2_normal = true, .no_balanced_order = true};
 
 std::vector<std::string> texts(const std::vector<KernelConfig>& configs) {
   std::vector<std::string> out;
@@ -107,6 +109,74 @@ TEST(LeaderTwins, L2NormalTwinWhereMostGroupsFitOneMBlock) {
             "l2_normal_layout");
 }
 
+// The twin without the balanced order: contiguous problems where at most 3 groups end in a
+// cheap m-block (64 rows or fewer into its last 128-row block), of a config that balances.
+TEST(LeaderTwins, NoBalancedOrderTwinWhereFewGroupsEndCheap) {
+  const KernelConfig pick =
+      *parse_kernel_config("bm128_bn160_s4_mcA_sm124_rG8_sk1_k7168_gC", nullptr);
+  ASSERT_TRUE(pick.balances_cheap_units());
+  // DeepSeek-V3 gate+up at 4 experts: 551 and 516 rows end 39 and 4 rows into an m-block.
+  const Problem few = Problem::grouped(GroupLayout::kContiguous, 4096, 7168, {551, 459, 604, 516});
+  const std::optional<KernelConfig> twin = sweep::no_balanced_order_twin(few, pick);
+  ASSERT_TRUE(twin);
+  EXPECT_EQ(to_string(*twin), "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC");
+  EXPECT_FALSE(twin->balances_cheap_units());
+  EXPECT_TRUE(check_legality(few, *twin, {}).legal) << check_legality(few, *twin, {}).reason;
+  EXPECT_FALSE(sweep::no_balanced_order_twin(few, *twin));
+  // 64 rows into the last m-block is cheap, 65 is not; empty groups do not count.
+  const Problem three = Problem::grouped(GroupLayout::kContiguous, 4096, 7168,
+                                         {64, 192, 320, 65, 0, 200});
+  EXPECT_TRUE(sweep::no_balanced_order_twin(three, pick));
+  const Problem four = Problem::grouped(GroupLayout::kContiguous, 4096, 7168,
+                                        {64, 192, 320, 448, 65, 0});
+  EXPECT_FALSE(sweep::no_balanced_order_twin(four, pick));
+  // No order to leave out: fewer than 32 K blocks compiled in, block_m 256, the masked layout.
+  const Problem short_k = Problem::grouped(GroupLayout::kContiguous, 4096, 2048, {551, 459});
+  EXPECT_FALSE(sweep::no_balanced_order_twin(
+      short_k, *parse_kernel_config("bm128_bn160_s4_mcA_sm132_rN8_sk1_k2048_gC", nullptr)));
+  EXPECT_TRUE(sweep::no_balanced_order_twin(
+      short_k, *parse_kernel_config("bm128_bn160_s4_mcA_sm132_rN8_sk1_gC", nullptr)));
+  EXPECT_FALSE(sweep::no_balanced_order_twin(
+      few, *parse_kernel_config("bm256_bn128_s3_mcA_sm132_rN8_sk1_k7168_gC", nullptr)));
+  const Problem masked = Problem::grouped(GroupLayout::kMasked, 4096, 7168,
+                                          std::vector<int64_t>(4, 551), 640);
+  EXPECT_FALSE(sweep::no_balanced_order_twin(
+      masked, *parse_kernel_config("bm128_bn160_s4_mcA_sm132_rN8_sk1_k7168_gM", nullptr)));
+  // Illegal where the member has no order to leave out.
+  for (const char* text : {"bm256_bn128_s3_mcA_sm132_rN8_sk1_nbo_k7168_gC",
+                           "bm128_bn160_s4_mcA_sm132_rN8_sk1_nbo_k2048_gC",
+                           "bm128_bn160_s4_mcA_sm132_rN8_sk1_nbo_k7168_gM",
+                           "bm128_bn160_s4_mcA_sm132_rN8_sk1_nbo"}) {
+    const std::optional<KernelConfig> c = parse_kernel_config(text, nullptr);
+    ASSERT_TRUE(c) << text;
+    EXPECT_EQ(check_config_alone(*c, {}).rule_id, "no_balanced_order") << text;
+  }
+}
+
+// problem_leader_twins with no_balanced_order: each K twin's twin without the order, and with
+// whole_waves that of its whole-waves twin too, after it.
+TEST(LeaderTwins, NoBalancedOrderTwinsOfTheKTwinsAndTheirWholeWavesTwins) {
+  const Problem few = Problem::grouped(GroupLayout::kContiguous, 4096, 7168, {551, 459, 604, 516});
+  const Passed passed = {{.median_us = 120.0, .config = "bm128_bn160_s4_mcA_sm132_rN8_sk1_gC"}};
+  const std::vector<std::string> leaders = {"bm128_bn160_s4_mcA_sm132_rN8_sk1_k7168_gC",
+                                            "bm128_bn160_s4_mcA_sm132_rG8_sk1_k7168_gC"};
+  ASSERT_EQ(texts(sweep::leader_twins(passed, 7168, GroupLayout::kContiguous, 2)), leaders);
+  std::vector<std::string> expected = leaders;
+  expected.insert(expected.end(), {"bm128_bn160_s4_mcA_sm132_rN8_sk1_nbo_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm132_rG8_sk1_nbo_k7168_gC"});
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, few, 2, {.no_balanced_order = true})),
+            expected);
+  // 19 m-blocks x 26 n-blocks = 494 tiles: 4 waves of 132, whole on 124 CTAs.
+  expected = leaders;
+  expected.insert(expected.end(), {"bm128_bn160_s4_mcA_sm124_rN8_sk1_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm132_rN8_sk1_nbo_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm124_rN8_sk1_nbo_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm124_rG8_sk1_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm132_rG8_sk1_nbo_k7168_gC",
+                                   "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC"});
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, few, 2, kAllTwins)), expected);
+}
+
 // problem_leader_twins with l2_normal: each K twin's evict-normal twin, after its whole-waves
 // twin where both knobs are on; without it, exactly what the other knobs give.
 TEST(LeaderTwins, L2NormalTwinsOnlyWithTheKnob) {
@@ -118,17 +188,17 @@ TEST(LeaderTwins, L2NormalTwinsOnlyWithTheKnob) {
   const std::vector<std::string> leaders = {"bm128_bn160_s4_mc0_sm132_rN8_sk1_k1536_gC",
                                             "bm128_bn160_s4_mc0_sm132_rG8_sk1_k1536_gC"};
   ASSERT_EQ(texts(sweep::leader_twins(passed, 1536, GroupLayout::kContiguous, 2)), leaders);
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, false, false)), leaders);
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, {})), leaders);
   std::vector<std::string> expected = leaders;
   expected.insert(expected.end(), {"bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC",
                                    "bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC"});
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, false, true)), expected);
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, {.l2_normal = true})), expected);
   expected = leaders;
   expected.insert(expected.end(), {"bm128_bn160_s4_mc0_sm130_rN8_sk1_k1536_gC",
                                    "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k1536_gC",
                                    "bm128_bn160_s4_mc0_sm130_rG8_sk1_k1536_gC",
                                    "bm128_bn160_s4_mc0_sm132_rG8_sk1_l2n_k1536_gC"});
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, true, true)), expected);
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, many, 2, kAllTwins)), expected);
 }
 
 // problem_leader_twins: with whole_waves, grouped problems add each K twin's whole-waves twin
@@ -140,16 +210,16 @@ TEST(LeaderTwins, GroupedProblemsAddWholeWavesTwinsOfTheKTwins) {
   const Passed passed = {{.median_us = 220.0, .config = "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM"},
                          {.median_us = 230.0, .config = "bm64_bn64_s12_mc0_sm132_rN8_sk1_gM"}};
   // bn128: 1024 tiles (7.76 waves) -> 128 CTAs; bn64: 2048 tiles (15.5 waves) -> 128 CTAs.
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, false, false)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, {})),
             texts(sweep::leader_twins(passed, 7168, GroupLayout::kMasked, 2)));
-  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, true, true)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(passed, masked, 2, kAllTwins)),
             (std::vector<std::string>{"bm64_bn128_s8_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm132_rN8_sk1_k7168_gM",
                                       "bm64_bn128_s8_mc0_sm128_rN8_sk1_k7168_gM",
                                       "bm64_bn64_s12_mc0_sm128_rN8_sk1_k7168_gM"}));
   Problem dense{.label = "", .m = 4096, .n = 7168, .k = 7168};
   const Passed dense_passed = {{.median_us = 700.0, .config = "bm128_bn192_s4_mc0_sm132_rN8_sk1"}};
-  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2, true, true)),
+  EXPECT_EQ(texts(sweep::problem_leader_twins(dense_passed, dense, 2, kAllTwins)),
             texts(sweep::leader_twins(dense_passed, 7168, GroupLayout::kNone, 2)));
 }
 

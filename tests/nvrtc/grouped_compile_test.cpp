@@ -30,6 +30,13 @@ TEST(GroupedCompile, GeneratedSourceCarriesTheLayout) {
       *parse_kernel_config("bm128_bn192_s4_mc0_sm132_rG8_sk1_l2n_gC", &error));
   EXPECT_NE(normal.source.find("kBL2Normal = true"), std::string::npos);
   EXPECT_NE(normal.kernel_name.find("_l2n_"), std::string::npos);
+  // The balanced order is the host's rule (KernelConfig::balances_cheap_units), off in `_nbo`.
+  EXPECT_NE(bands.source.find("kBalancesCheapUnits = true"), std::string::npos);
+  EXPECT_NE(masked.source.find("kBalancesCheapUnits = false"), std::string::npos);
+  const GeneratedKernel raster = generate_sm90_fp8_gemm_1d2d(
+      *parse_kernel_config("bm128_bn192_s4_mc0_sm132_rG8_sk1_nbo_gC", &error));
+  EXPECT_NE(raster.source.find("kBalancesCheapUnits = false"), std::string::npos);
+  EXPECT_NE(raster.kernel_name.find("_nbo_"), std::string::npos);
 }
 
 TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
@@ -39,7 +46,8 @@ TEST(GroupedCompile, CandidatesCompileWithoutSpills) {
            "bm64_bn128_s8_mc0_sm132_rN8_sk1_gM", "bm128_bn160_s4_mcA_sm132_rN8_sk1_gM",
            "bm64_bn192_s5_mcA_sm132_rN8_sk1_gM", "bm256_bn112_s3_mc0_sm132_rM4_sk1_gC",
            "bm256_bn128_s3_mcB_sm132_rN8_sk1_gC", "bm64_bn128_s8_mcB_sm132_rN8_sk1_gM",
-           "bm128_bn192_s4_mc0_sm132_rG8_sk1_k2048_gC", "bm256_bn128_s3_mcA_sm132_rG8_sk1_gC"}) {
+           "bm128_bn192_s4_mc0_sm132_rG8_sk1_k2048_gC", "bm256_bn128_s3_mcA_sm132_rG8_sk1_gC",
+           "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC"}) {
     std::string error;
     const std::optional<KernelConfig> config = parse_kernel_config(text, &error);
     ASSERT_TRUE(config) << error;

@@ -158,6 +158,8 @@ class SelectionRuleTest(unittest.TestCase):
             with self.assertRaises(ValueError):
                 sr.parse_config(name)
         self.assertEqual(sr.parse_config("bm64_bn32_s12_mc0_sm132_rN8_sk2_k7168")["fixed_k"], 7168)
+        nbo = sr.parse_config("bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_l2n_k7168_gC")
+        self.assertEqual((nbo["block_m"], nbo["num_sms"], nbo["fixed_k"]), (128, 124, 7168))
 
 
 FAKE_GEMMTUNE = r'''#!/usr/bin/env python3
