@@ -137,7 +137,8 @@ int run_compile(const CompileOptions& o) {
                              results.size(), counts.failed, counts.spilled, counts.advised,
                              counts.cache_hits, median_s, wall_s);
   }
-  return counts.failed == 0 ? kExitOk : kExitFailed;
+  // A kernel that does not compile is an NVRTC error (exit 4), as in `sweep` without a GPU.
+  return counts.failed == 0 ? kExitOk : kExitCudaError;
 }
 
 }  // namespace

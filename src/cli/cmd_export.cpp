@@ -49,6 +49,7 @@ void export_bundle_folder(const report::TuningTable& table, const std::filesyste
                           int jobs) {
   // NOTE: the output folder is checked before anything is compiled; cubins of an earlier bundle
   // never mix with these, since the folder is replaced whole.
+  jit::require_shipped_kernels("export --format bundle");
   StagedFolder out(dir, "bundle", "--out");
   const std::vector<KernelConfig> configs = report::bundle_configs(table);
   // NOTE: a warning, not an error: at their tuned rows these entries measured fastest; only

@@ -87,7 +87,8 @@ void register_merge(CLI::App& root, int& exit_code) {
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--out", flags->out,
-                  "the merged run folder: new, empty, or an earlier merge's (replaced whole)")
+                  "the merged run folder: new, empty, or an earlier merge's (replaced whole, with --force: "
+                  "its runs.jsonl holds measurements)")
       ->required();
   cmd->add_flag("--force", flags->force,
                 "merge despite mismatched environments (GPU, versions, timing mode, shape set, "

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -47,6 +48,18 @@ const std::chrono::steady_clock::time_point kSweepProcessStart = std::chrono::st
 /// How much of its CPU half a sweep does without a GPU (`--no-gpu-compile`).
 enum class NoGpuCompile { kFirst, kAll, kNone };
 
+/// Most problems one sweep takes. Why a bound: planning ranks the space for each problem (~2 ms
+/// each) before anything is measured, and each then takes seconds of GPU time, so a 29 MB set of
+/// 4.8 million problems ran for minutes and GBs without a line of output. The shipped sets hold
+/// 5-198; `plan` reads 200,000 in seconds.
+constexpr size_t kMaxSweepProblems = 20000;
+
+/// `--no-gpu-compile`'s word (checked by the option: first, all or none) as its scope.
+NoGpuCompile no_gpu_compile_scope(const std::string& word) {
+  return word == "all" ? NoGpuCompile::kAll : word == "none" ? NoGpuCompile::kNone
+                                                             : NoGpuCompile::kFirst;
+}
+
 /// A budget knob's flags `--X` and `--skip-X` (add_flag_pair, apply_flag_pair).
 struct FlagPair {
   bool on = false;
@@ -69,7 +82,7 @@ struct SweepFlags {
   bool force = false;
   FlagPair cublaslt_best;  ///< --cublaslt-best, --skip-cublaslt-best
   bool stream_floor = false;  ///< --stream-floor
-  NoGpuCompile no_gpu_compile = NoGpuCompile::kFirst;  ///< --no-gpu-compile
+  std::string no_gpu_compile = "first";  ///< --no-gpu-compile: first, all or none (NoGpuCompile)
   MeasureFlags measure;
   ServingFlags serving;  ///< --sms, --batch-invariant
 };
@@ -110,12 +123,33 @@ jit::BuildCounts build_with_progress(const std::vector<KernelConfig>& configs, i
   return jit::count_builds(results);
 }
 
+/// Refuses an --out that a sweep could not make its run folder: a link, or not a folder.
+void check_out_path(const std::string& out) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(out, ec);
+  if (std::filesystem::is_symlink(st)) {
+    throw Error(kExitUsage, one_line("--out " + out + ": is a symbolic link"));
+  }
+  if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
+    throw Error(kExitUsage, one_line("--out " + out + ": exists and is not a folder"));
+  }
+}
+
 /// Without a GPU the sweep does bounded CPU work (the plan with an H200's limits, then the
 /// NVRTC builds `scope` selects, into the disk cache a later GPU run reuses) and says exactly
 /// what to run on a GPU machine. Returns kExitNoGpu.
 int plan_and_compile_without_gpu(const sweep::Planner& planner, int jobs, NoGpuCompile scope,
                                  const std::string& why) {
   const std::vector<sweep::ProblemWork> plan = planner(DeviceLimits{});
+  const int64_t without_configs = std::count_if(plan.begin(), plan.end(), [](const auto& work) {
+    return std::none_of(work.items.begin(), work.items.end(),
+                        [](const sweep::WorkItem& item) { return item.config.has_value(); });
+  });
+  if (without_configs > 0) {
+    spdlog::warn("{} problem(s) of {} have no legal config in the space: the GPU run would "
+                 "measure only their baselines (gemmtune plan --verbose says why)",
+                 without_configs, plan.size());
+  }
   const std::vector<KernelConfig> configs = kernels_to_build(plan, scope);
   spdlog::info("no CUDA GPU: building {} kernel(s) for {} problem(s) (cache {})", configs.size(),
                plan.size(), jit::cache_dir().string());
@@ -173,11 +207,18 @@ void add_flag_pair(CLI::App* cmd, const std::string& on_flag, FlagPair& pair,
 }
 
 int run_sweep_command(SweepFlags f) {
+  jit::require_shipped_kernels("sweep");
   check_runoff_regime(f.measure.runoff_regime);
   check_sm_budget_floor(f.serving);
   const std::string shapes_file = resolve_input_path(f.shapes_path);
   const std::string space_file = resolve_input_path(f.space_path);
   const ShapeSet shapes = load_shape_set(shapes_file);
+  if (shapes.problems.size() > kMaxSweepProblems) {
+    throw Error(kExitUsage,
+                fmt::format("{}: {} problems, more than a sweep takes ({}): split the set "
+                            "(`gemmtune plan` reads any number)",
+                            shapes_file, shapes.problems.size(), kMaxSweepProblems));
+  }
   (void)load_config_space(space_file);  // NOTE: fail on a bad file before starting the worker
   sweep::Budget budget = sweep::parse_budget(f.budget);
   if (f.k_twins) {
@@ -281,7 +322,12 @@ int run_sweep_command(SweepFlags f) {
   std::string no_gpu_reason;
   const bool own_worker = std::getenv("GEMMTUNE_WORKER_CMD") == nullptr;
   if (own_worker && !gpu_available(&no_gpu_reason)) {
-    return plan_and_compile_without_gpu(measured_planner, f.measure.jobs, f.no_gpu_compile,
+    // What the GPU run would refuse, refused here: the GPU list's form and the output path.
+    std::string gpus_error;
+    if (!sweep::parse_gpu_list(f.gpus, -1, gpus_error)) throw Error(kExitUsage, gpus_error);
+    check_out_path(f.measure.out);
+    return plan_and_compile_without_gpu(measured_planner, f.measure.jobs,
+                                        no_gpu_compile_scope(f.no_gpu_compile),
                                         no_gpu_reason);
   }
   std::string gpus_error;
@@ -393,18 +439,14 @@ void register_sweep(CLI::App& root, int& exit_code) {
                   "in turn after an idle gap, --warmup warm-ups + 30 samples, 4 rounds: what a "
                   "call after idle sees, as the DeepGEMM comparison times) or sustained (all "
                   "interleaved sample by sample, >= 100 samples each: a GPU under continuous "
-                  "load; the protocol before this flag)")
+                  "load)")
       ->capture_default_str();
   cmd->add_option("--no-gpu-compile", flags->no_gpu_compile,
                   "on a machine without a GPU: first (each problem's first planned kernel: a "
                   "quick check that everything compiles), all (every kernel the sweep would "
                   "measure, cached for a GPU run on this machine) or none; then exit 3")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, NoGpuCompile>{{"first", NoGpuCompile::kFirst},
-                                              {"all", NoGpuCompile::kAll},
-                                              {"none", NoGpuCompile::kNone}},
-          CLI::ignore_case))
-      ->default_str("first");
+      ->transform(CLI::IsMember({"first", "all", "none"}, CLI::ignore_case))
+      ->capture_default_str();
   add_measure_flags(cmd, flags->measure);
   add_serving_flags(cmd, flags->serving);
   cmd->add_flag("--json", flags->measure.json,

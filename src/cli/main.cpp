@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -36,6 +37,26 @@ void occupy_closed_standard_fds() {
   }
 }
 
+/// The one line a command-line parse error prints: CLI11's message (its second line, "Run with
+/// --help", left out), or, where the first word names no command, that word.
+std::string parse_error_line(CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    const std::vector<CLI::App*> known =
+        app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == word; });
+    if (known.empty()) {
+      std::string names;
+      for (CLI::App* sub : app.get_subcommands([](CLI::App* sub) {
+             return !sub->get_group().empty();  // the listed ones, not the internal workers
+           })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      return "unknown command '" + word + "' (commands: " + names + "; gemmtune --help)";
+    }
+  }
+  return gemmtune::one_line(e.what()) + " (gemmtune --help; each command has its own --help)";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +68,8 @@ int main(int argc, char** argv) {
   CLI::App app{"gemmtune: JIT-built, autotuned FP8 block-scaled GEMMs for Hopper (sm_90a)"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
+  // Options of the root (--log-level) are accepted after the command too: subcommands inherit it.
+  app.fallthrough();
   app.set_version_flag("--version", std::string(GEMMTUNE_VERSION) + " (" + build_git_rev() + ")");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
@@ -80,8 +103,13 @@ int main(int argc, char** argv) {
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-      const int rc = app.exit(e);
-      if (rc != 0) return kExitUsage;
+      // --help and --version print (their stdout checked below, as every command's); every
+      // other parse error is one line, exit 2.
+      if (e.get_exit_code() != static_cast<int>(CLI::ExitCodes::Success)) {
+        std::fprintf(stderr, "gemmtune: error: %s\n", parse_error_line(app, argc, argv, e).c_str());
+        return kExitUsage;
+      }
+      (void)app.exit(e);
     }
     // NOTE: every command's stdout is checked here, whatever wrote it (printf, std::cout).
     cli::require_stdout_written();

@@ -140,7 +140,14 @@ void write_file_atomically(const fs::path& path, std::string_view bytes) {
   const fs::path temp = unique_sibling(target, "tmp");
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
   if (fd.get() < 0) throw_io(path, "cannot create file", errno);
-  int error = write_all(fd.get(), bytes);
+  // The file it replaces keeps its mode (a link's target is not read: the link is replaced).
+  struct stat old {};
+  int error = 0;
+  if (::lstat(target.c_str(), &old) == 0 && S_ISREG(old.st_mode) &&
+      ::fchmod(fd.get(), old.st_mode & 07777) != 0) {
+    error = errno;
+  }
+  if (error == 0) error = write_all(fd.get(), bytes);
   if (error == 0 && ::fsync(fd.get()) != 0) error = errno;
   if (fd.close_now() != 0 && error == 0) error = errno;
   // NOTE: rename(2) replaces a link at `target` with the file; it never writes through it.

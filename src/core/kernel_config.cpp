@@ -133,7 +133,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
   if (const size_t cut = rest.rfind("_k"); cut != std::string_view::npos) {
     const std::optional<int> k = parse_positive_int(rest.substr(cut + 2));
     if (!k) {
-      return fail(fmt::format("fixed-K suffix '{}': '{}' is not a positive integer",
+      return fail(fmt::format("fixed-K suffix '{}': '{}' is not an integer in [1, 2^31-1]",
                               rest.substr(cut), rest.substr(cut + 2)));
     }
     fixed_k = *k;
@@ -173,7 +173,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
     if (int_targets[i] == nullptr) continue;
     const std::optional<int> value = parse_positive_int(values[i]);
     if (!value) {
-      return fail(fmt::format("field {} '{}{}': '{}' is not a positive integer", i + 1,
+      return fail(fmt::format("field {} '{}{}': '{}' is not an integer in [1, 2^31-1]", i + 1,
                               kFields[i].prefix, values[i], values[i]));
     }
     *int_targets[i] = *value;
@@ -199,7 +199,7 @@ std::optional<KernelConfig> parse_kernel_config(std::string_view text, std::stri
                                           : Raster::kNGroups;
   const std::optional<int> group = parse_positive_int(raster.substr(1));
   if (!group) {
-    return fail(fmt::format("field 6 'r{}': group '{}' is not a positive integer", raster,
+    return fail(fmt::format("field 6 'r{}': group '{}' is not an integer in [1, 2^31-1]", raster,
                             raster.substr(1)));
   }
   config.group = *group;

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/error.hpp"
+#include "core/exit_codes.hpp"
 #include "jit/codegen_sm90_fp8_gemm_1d2d.hpp"
 
 namespace gemmtune::jit {
@@ -35,6 +37,18 @@ std::vector<std::string> experiment_defines() {
 }
 
 }  // namespace
+
+void require_shipped_kernels(std::string_view what) {
+  const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
+  if (text == nullptr || std::string_view(text).find_first_not_of(" \t\n") == std::string_view::npos) {
+    return;
+  }
+  throw Error(kExitUsage,
+              fmt::format("{}: GEMMTUNE_KERNEL_DEFINES is set (\"{}\"): tables and bundles are "
+                          "built from the shipped kernels only; unset it (kernel experiments run "
+                          "with `gemmtune run` and `compile`)",
+                          what, one_line(text)));
+}
 
 CompileRequest kernel_request(const KernelConfig& config) {
   GeneratedKernel generated = generate_sm90_fp8_gemm_1d2d(config);

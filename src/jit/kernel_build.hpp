@@ -1,12 +1,17 @@
 #pragma once
 /// Building members of the sm90_fp8_gemm_1d2d family: code generation plus the cached NVRTC
 /// compile, one call per config. Needs NVRTC only.
+#include <string_view>
 #include <vector>
 
 #include "core/kernel_config.hpp"
 #include "jit/compiler.hpp"
 
 namespace gemmtune::jit {
+
+/// Throws Error(kExitUsage) naming `what` where GEMMTUNE_KERNEL_DEFINES is set: tables and
+/// bundles are built from the shipped kernels only (src/jit/README.md "Kernel defines").
+void require_shipped_kernels(std::string_view what);
 
 /// The generated request for `config` (kernel symbol `sm90_fp8_gemm_1d2d_<config>`).
 [[nodiscard]] CompileRequest kernel_request(const KernelConfig& config);

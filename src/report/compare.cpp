@@ -61,7 +61,9 @@ struct Located {
     return row;
   }
   row.ratio = *row.new_us / *row.base_us;
-  row.noise_rel = (row.base_spread_rel + row.new_spread_rel) / 2.0;
+  // NOTE: capped, so that no recorded spread (a wild sample, a hand-edited table) can call a
+  // slowdown of more than kMaxNoiseRel noise.
+  row.noise_rel = std::min((row.base_spread_rel + row.new_spread_rel) / 2.0, kMaxNoiseRel);
   const double slowdown = *row.ratio - 1.0;
   if (slowdown > threshold) {
     row.status = slowdown > row.noise_rel ? CompareStatus::kSlower : CompareStatus::kNoisy;

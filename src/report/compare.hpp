@@ -4,7 +4,8 @@
 /// "Compare".
 ///
 /// Noise rule: each run's p10..p90 band is spread_rel * median wide around its median; the bands
-/// stop overlapping when the slowdown exceeds noise_rel = (spread_base + spread_new) / 2.
+/// stop overlapping when the slowdown exceeds noise_rel = (spread_base + spread_new) / 2, at most
+/// kMaxNoiseRel.
 ///   SLOWER         new/base - 1 > threshold and > noise_rel              (a regression)
 ///   NOISY          new/base - 1 > threshold but <= noise_rel             (not a regression)
 ///   FASTER         base/new - 1 > threshold                              (never a failure)
@@ -23,6 +24,9 @@
 #include "report/tuning_table.hpp"
 
 namespace gemmtune::report {
+
+/// The most noise a row may claim: a slowdown beyond 50% is SLOWER whatever the spreads recorded.
+inline constexpr double kMaxNoiseRel = 0.5;
 
 /// The outcome of one (N, K, M); see the file comment.
 enum class CompareStatus { kSlower, kNoisy, kFaster, kSame, kFailedInNew, kMissingInNew, kNewOnly,

@@ -108,7 +108,21 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
                               ref.shard ? "a shard" : "a whole sweep"));
     return;
   }
-  if (!s.shard) return;
+  if (!s.shard) {
+    // Whole sweeps: of one shape set (its name and problems, as a resumed sweep checks them).
+    const auto shapes = [](const Source& x, const char* key) {
+      const Json& env = x.env.raw;
+      if (!env.is_object() || !env.contains("shapes") || !env.at("shapes").is_object()) return Json();
+      return env.at("shapes").value(key, Json());
+    };
+    const auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    differ("shape set", text(shapes(ref, "name")), text(shapes(s, "name")));
+    if (shapes(ref, "name") == shapes(s, "name") && shapes(ref, "problems") != shapes(s, "problems")) {
+      out.push_back(fmt::format("{}: the shape set's problems differ from {}'s", s.dir.string(),
+                                ref.dir.string()));
+    }
+    return;
+  }
   differ("shard count", shard_text(ref, "count"), shard_text(s, "count"));
   differ("shard split", shard_text(ref, "split"), shard_text(s, "split"));
   differ("shape set (problems_digest)", shard_text(ref, "problems_digest"),

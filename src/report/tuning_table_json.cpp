@@ -2,6 +2,7 @@
 #include <set>
 
 #include "core/legality_entry.hpp"
+#include "core/timing_mode.hpp"
 #include "core/results_schema.hpp"
 #include "report/problem_fields.hpp"
 #include "report/serving_fields.hpp"
@@ -96,6 +97,10 @@ namespace {
     }
   }
   e.timing_mode = require_string(j, "timing_mode", at);
+  if (!parse_timing_mode(e.timing_mode)) {
+    (at / "timing_mode").fail("\"" + e.timing_mode + "\" is not a timing mode (" +
+                              fmt::format("{}", fmt::join(timing_mode_names(), ", ")) + ")");
+  }
   if (j.contains("config") && !j.at("config").is_null()) {
     e.config = require_string(j, "config", at);
     e.selected_by = optional_string(j, "selected_by", at, "screening");
@@ -105,6 +110,7 @@ namespace {
     e.median_us = require_number(j, "median_us", at);
     if (e.median_us <= 0.0) (at / "median_us").fail("must be positive");
     e.spread_rel = require_number(j, "spread_rel", at);
+    if (e.spread_rel < 0.0) (at / "spread_rel").fail("must not be negative");
     static_cast<void>(
         require_recorded_config(*e.config, {at.file, (at / "config").path}, problem_of(p, e)));
   } else {
@@ -126,6 +132,7 @@ namespace {
     BaselineResult result{.median_us = require_number(b, "median_us", bat),
                           .spread_rel = require_number(b, "spread_rel", bat)};
     if (result.median_us <= 0.0) (bat / "median_us").fail("must be positive");
+    if (result.spread_rel < 0.0) (bat / "spread_rel").fail("must not be negative");
     if (b.contains("algo")) result.algo = b.at("algo");
     e.baselines[kind] = std::move(result);
   }
@@ -135,6 +142,7 @@ namespace {
     BaselineResult floor{.median_us = require_number(b, "median_us", bat),
                          .spread_rel = require_number(b, "spread_rel", bat)};
     if (floor.median_us <= 0.0) (bat / "median_us").fail("must be positive");
+    if (floor.spread_rel < 0.0) (bat / "spread_rel").fail("must not be negative");
     e.baselines[RunKind::kStreamFloor] = floor;
   }
   if (j.contains("side_by_side") && !j.at("side_by_side").is_null()) {

@@ -26,6 +26,22 @@ TEST(AtomicFile, WritesTheWholeFileAndLeavesNothingBeside) {
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"out.json"});
 }
 
+// The replaced file's permissions stay (a private or read-only output stays so); a new file gets
+// the default mode.
+TEST(AtomicFile, ReplacingAFileKeepsItsMode) {
+  const TempDir dir;
+  const fs::path file = dir.path() / "private.h";
+  write_file_atomically(file, "first\n");
+  const fs::perms fresh = fs::status(file).permissions();
+  for (const fs::perms mode : {fs::perms::owner_read | fs::perms::owner_write, fs::perms::owner_read}) {
+    fs::permissions(file, mode);
+    write_file_atomically(file, "again\n");
+    EXPECT_EQ(read_text(file), "again\n");
+    EXPECT_EQ(fs::status(file).permissions(), mode);
+  }
+  EXPECT_NE(fresh, fs::perms::owner_read);
+}
+
 TEST(AtomicFile, ReplacesALinkAtTheTargetAndLeavesWhatItPointsTo) {
   const TempDir dir;
   const std::string victim = dir.write("victim.txt", "precious\n");

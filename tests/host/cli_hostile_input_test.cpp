@@ -4,6 +4,8 @@
 // one short line before a GPU is looked for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -179,6 +181,23 @@ TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
       << run.out.substr(run.out.size() - std::min<size_t>(run.out.size(), 300));
 }
 
+// A sweep of more problems than it can plan in bounded time is refused at once (plan takes them).
+TEST(CliHostileInput, SweepOfMoreThan20000ProblemsIsRefusedAtOnce) {
+  const test::TempDir dir;
+  std::string ms;
+  for (int m = 1; m <= 20001; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
+  const std::string file =
+      dir.write("m20k.json",
+                R"({"name": "m20k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
+  const Measured run = run_measured({"sweep", "--shapes", file, "--out",
+                                     (dir.path() / "out").string()});
+  EXPECT_EQ(run.outcome.exit_code, 2) << run.err;
+  EXPECT_EQ(run.err, "gemmtune: error: " + file +
+                         ": 20001 problems, more than a sweep takes (20000): split the set "
+                         "(`gemmtune plan` reads any number)\n");
+  EXPECT_LT(run.outcome.wall_s, 10.0);
+}
+
 TEST(CliHostileInput, PlanListingsOverTheLimitAreRefusedBeforeAnyOutput) {
   const test::TempDir dir;
   std::string ms;
@@ -241,6 +260,42 @@ TEST(CliHostileInput, ANegativeMaskedMaxMIsNamedAsItself) {
   // Before: "M -8 must be >= 1", a number the file does not hold.
   EXPECT_NE(plan.err.find(file + ": /problems/0/max_m: max_m -4 must be >= 1"), std::string::npos)
       << plan.err;
+}
+
+// Every parse error is one line with the tool's prefix, exit 2; a word that names no command is
+// named back with the commands there are.
+TEST(CliHostileInput, ParseErrorsAreOneLineAndNameAnUnknownCommand) {
+  const test::RunResult unknown = test::run_gemmtune("nosuchcmd");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err.rfind("gemmtune: error: unknown command 'nosuchcmd' (commands: ", 0), 0u)
+      << unknown.err;
+  EXPECT_NE(unknown.err.find("sweep"), std::string::npos) << unknown.err;
+  EXPECT_EQ(unknown.err.find("__worker"), std::string::npos) << unknown.err;
+  for (const char* args : {"plan --no-such-flag", "plan --shapes", "--log-level loud plan"}) {
+    const test::RunResult r = test::run_gemmtune(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(r.err.rfind("gemmtune: error: ", 0), 0u) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+}
+
+// The root's --log-level is accepted after the command as well as before it.
+TEST(CliHostileInput, LogLevelAfterTheCommand) {
+  const test::RunResult before = test::run_gemmtune("--log-level off plan --shapes configs/dsv3-quick.json");
+  const test::RunResult after = test::run_gemmtune("plan --shapes configs/dsv3-quick.json --log-level off");
+  EXPECT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, before.out);
+  EXPECT_EQ(after.err, "");
+}
+
+// A kernel NVRTC refuses is a compiler error, exit 4 (as `sweep` without a GPU reports it).
+TEST(CliHostileInput, CompileExits4WhereNvrtcFails) {
+  ::setenv("GEMMTUNE_KERNEL_DEFINES", "-no-such-nvrtc-option", 1);
+  const test::RunResult run = test::run_gemmtune("compile --config bm64_bn32_s12_mc0_sm132_rN8_sk2");
+  ::unsetenv("GEMMTUNE_KERNEL_DEFINES");
+  EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
+  EXPECT_NE(run.out.find("1 kernels, 1 failed"), std::string::npos) << run.out;
 }
 
 }  // namespace

@@ -81,6 +81,31 @@ TEST(SafeOutputs, LinkedOutputFoldersAreRefused) {
   }
 }
 
+// Tables and bundles come from the shipped kernels only: with a kernel experiment set, sweep and
+// the bundle export refuse to start, and write nothing.
+TEST(SafeOutputs, KernelDefinesNeverBuildATableOrABundle) {
+  const TempDir dir;
+  const fs::path out = dir.path() / "out";
+  const std::vector<std::vector<std::string>> commands{
+      {"export", readable_table_path(), "--format", "bundle", "--out", out.string()},
+      {"sweep", "--shapes", "configs/dsv3-quick.json", "--out",
+       out.string()}};
+  for (const std::vector<std::string>& args : commands) {
+    SCOPED_TRACE(joined(args));
+    const CliOutcome r =
+        run_cli({.args = args, .env = {{"GEMMTUNE_KERNEL_DEFINES", "GEMMTUNE_PDL_NO_WAIT=1"}}});
+    expect_error_line(r, kExitUsage,
+                      {"GEMMTUNE_KERNEL_DEFINES is set (\"GEMMTUNE_PDL_NO_WAIT=1\")",
+                       "shipped kernels only"});
+    EXPECT_FALSE(fs::exists(out));
+  }
+  // Blank is unset.
+  const CliOutcome blank = run_cli({.args = {"export", readable_table_path(), "--format", "bundle",
+                                             "--out", out.string()},
+                                    .env = {{"GEMMTUNE_KERNEL_DEFINES", "  "}}});
+  EXPECT_EQ(blank.exit_code, 0) << blank.err;
+}
+
 TEST(SafeOutputs, ForeignNonEmptyOutputFoldersAreRefused) {
   const TempDir dir;
   const fs::path foreign = foreign_folder(dir, "foreign");

@@ -339,6 +339,26 @@ TEST_F(ShardCli, MergeOfWholeSweepsRefusesAProblemRecordedTwice) {
   EXPECT_NE(r.err.find("recorded in both"), std::string::npos) << r.err;
 }
 
+// Whole sweeps of different shape sets (by name, or by problems under one name) are refused, as
+// shards of different sets are.
+TEST_F(ShardCli, MergeOfWholeSweepsRefusesAnotherShapeSet) {
+  ASSERT_EQ(sweep("", "a").exit_code, 0);
+  ASSERT_EQ(sweep("", "b").exit_code, 0);
+  report::Json env = report::read_json_file(dir("b") + "/env.json");
+  env["shapes"]["name"] = "other-set";
+  (void)dir_.write("b/env.json", env.dump(2));
+  RunResult r = merge({"a", "b"}, "m");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("shape set \"other-set\" differs from"), std::string::npos) << r.err;
+  env = report::read_json_file(dir("a") + "/env.json");
+  env["shapes"]["problems"].erase(0);
+  (void)dir_.write("b/env.json", env.dump(2));
+  r = merge({"a", "b"}, "m");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the shape set's problems differ"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir("m")));
+}
+
 // Roofs follow the GPU rule: measured on another model is refused (unless --force); measured on
 // the same model but more than 10% apart is one warning line per roof, naming both folders.
 TEST_F(ShardCli, MergeChecksTheShardsMeasuredRoofs) {

@@ -52,6 +52,30 @@ TEST(ReportCompare, ClassifiesSlowerNoisyFasterSame) {
   EXPECT_EQ(r.timed_pairs, 4);
 }
 
+// No recorded spread makes a slowdown beyond kMaxNoiseRel noise: three times slower with every
+// spread at 5.0 is a regression.
+TEST(ReportCompare, NoiseIsCappedSoAWildSpreadHidesNoRegression) {
+  TuningTable slow = fixture_table();
+  for (TableProblem& p : slow.problems) {
+    for (TableEntry& e : p.entries) {
+      e.median_us *= 3.0;
+      e.spread_rel = 5.0;
+    }
+  }
+  const CompareResult r = compare_tables(fixture_table(), slow, {.threshold = 0.05});
+  EXPECT_EQ(row(r, 2112, 64).status, CompareStatus::kSlower);
+  EXPECT_DOUBLE_EQ(row(r, 2112, 64).noise_rel, kMaxNoiseRel);
+  EXPECT_TRUE(r.regression());
+  // Within the cap the spreads still decide: 40% slower with spreads of 1.0 is noise.
+  TuningTable noisy = fixture_table();
+  entry(noisy, 2112, 64).median_us *= 1.4;
+  entry(noisy, 2112, 64).spread_rel = 1.0;
+  TuningTable base = fixture_table();
+  entry(base, 2112, 64).spread_rel = 1.0;
+  EXPECT_EQ(row(compare_tables(base, noisy, {.threshold = 0.05}), 2112, 64).status,
+            CompareStatus::kNoisy);
+}
+
 TEST(ReportCompare, IdenticalRunsAreSameAndNoRegression) {
   const CompareResult r = compare_tables(fixture_table(), fixture_table(), {});
   EXPECT_EQ(r.count(CompareStatus::kSame), 4);

@@ -110,6 +110,16 @@ TEST(ReportTuningTable, ReaderErrorsNameFilePathAndProblem) {
   j["schema"] = "gemmtune.tuning_table/9";
   EXPECT_NE(error_of([&] { (void)parse_tuning_table(j, "t.json"); }).find("unsupported schema"),
             std::string::npos);
+  j = to_json(test::run_small_table());
+  j["problems"][0]["entries"][0]["spread_rel"] = -100.0;
+  EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); }),
+            "t.json: $.problems[0].entries[0].spread_rel: must not be negative");
+  j = to_json(test::run_small_table());
+  j["problems"][0]["entries"][0]["timing_mode"] = "bogus";
+  EXPECT_EQ(error_of([&] { (void)parse_tuning_table(j, "t.json"); })
+                .rfind("t.json: $.problems[0].entries[0].timing_mode: \"bogus\" is not a timing mode (", 0),
+            0u)
+      << error_of([&] { (void)parse_tuning_table(j, "t.json"); });
 }
 
 TEST(ReportTuningTable, LoadsATableFileOrARunFolder) {

@@ -72,6 +72,33 @@ TEST(SweepWithoutGpu, AnUnknownScopeIsAUsageError) {
   const TempDir dir;
   const SweepRun r = run_sweep_without_gpu(dir, "--no-gpu-compile most");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("most not in {first,all,none}"), std::string::npos) << r.err;
+}
+
+// What the GPU run would refuse is refused here too, before anything is compiled: a malformed
+// GPU list, an --out that is a file or a link. A space with no legal config warns.
+TEST(SweepWithoutGpu, RefusesWhatTheGpuRunWouldRefuse) {
+  const TempDir dir;
+  for (const char* gpus : {"bogus", "0,0", "-1"}) {
+    const SweepRun r = run_sweep_without_gpu(dir, std::string("--gpus=") + gpus);
+    EXPECT_EQ(r.exit_code, 2) << gpus << ": " << r.err;
+    EXPECT_NE(r.err.find("gemmtune: error: --gpus"), std::string::npos) << r.err;
+  }
+  std::ofstream(dir.path() / "a_file") << "x";
+  std::filesystem::create_symlink(dir.path() / "elsewhere", dir.path() / "a_link");
+  for (const char* out : {"a_file", "a_link"}) {
+    const SweepRun r = run_sweep_without_gpu(dir, std::string("--out ") + out);
+    EXPECT_EQ(r.exit_code, 2) << out << ": " << r.err;
+    EXPECT_NE(r.err.find(std::string("--out ") + out + ": "), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("compiled"), std::string::npos) << r.err;
+  }
+  const std::filesystem::path space = dir.path() / "none_legal.json";
+  std::ofstream(space) << R"({"name": "none", "block_m": [128], "block_n": [128], "stages": [1],
+    "multicast": ["none"], "num_sms": ["all"], "raster": ["N"], "group": [8], "split_k": [1]})";
+  const SweepRun r = run_sweep_without_gpu(dir, "--no-gpu-compile none --space none_legal.json");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("2 problem(s) of 2 have no legal config in the space"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

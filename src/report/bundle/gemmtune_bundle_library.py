@@ -126,7 +126,12 @@ def _open_library(directory, build):
     try:
         lib = ctypes.CDLL(library)
     except OSError as e:
-        raise BundleLoadError(f"{library}: {e} (build it with sh {directory}/build.sh)")
+        # The library exists but a library it needs does not load (libcuda.so.1: no NVIDIA
+        # driver here), or the library itself is missing.
+        hint = (f"build it with sh {directory}/build.sh" if not os.path.isfile(library) else
+                "it needs the NVIDIA driver's libcuda.so.1 on the loader's path"
+                if "libcuda" in str(e) else "rebuild it with sh " + directory + "/build.sh")
+        raise BundleLoadError(f"{library}: {e} ({hint})")
     _declare(lib)
     return lib
 
