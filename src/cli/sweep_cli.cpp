@@ -39,11 +39,15 @@ void set_command_line(int argc, char** argv) {
 const std::string& command_line() { return command_line_storage(); }
 
 void add_measure_flags(CLI::App* cmd, MeasureFlags& flags) {
+  // Each command's own default: a sweep's is kernel, a check re-times in its baseline's mode.
+  const std::string timing_default = cmd->get_name() == "check"
+                                         ? "Default: the baseline table's mode"
+                                         : "Default: kernel";
   cmd->add_option("--timing", flags.timing,
                   "call: events around one call behind an L2 flush in stream order (the "
                   "anchors' DeepGEMM protocol); call_sync: the same with the host waiting for "
-                  "the flush (adds host launch latency); kernel: queued behind a spin kernel. "
-                  "Default: kernel for sweep, the baseline's mode for check")
+                  "the flush (adds host launch latency); kernel: queued behind a spin kernel. " +
+                      timing_default)
       ->check(CLI::IsMember(timing_mode_names()));
   cmd->add_option("--iters", flags.iters, "timed samples per measurement (median reported)")
       ->capture_default_str()
