@@ -165,13 +165,18 @@ TEST(CliHostileInput, RunProfileLaunchesNeedsADenseProfile) {
   EXPECT_NE(zero.err.find("--profile-launches"), std::string::npos) << zero.err;
 }
 
+/// A shape set `name` in `dir` of one N x K (7168 x 2048) at M = 1..`count`; its path.
+std::string m_list_set(const test::TempDir& dir, const std::string& name, int count) {
+  std::string ms;
+  for (int m = 1; m <= count; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
+  return dir.write(name + ".json", R"({"name": ")" + name +
+                                       R"(", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms +
+                                       "]}]}");
+}
+
 TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
   const test::TempDir dir;
-  std::string ms;
-  for (int m = 1; m <= 200000; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
-  const std::string file =
-      dir.write("m200k.json",
-                R"({"name": "m200k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
+  const std::string file = m_list_set(dir, "m200k", 200000);
   const Measured run = run_measured({"plan", "--shapes", file});
   ASSERT_EQ(run.outcome.exit_code, 0) << "signal " << run.outcome.signal << ": " << run.err;
   // Before issue 15: 5,000 Ms took 23 s and 200,000 did not finish in 60 s.
@@ -184,11 +189,7 @@ TEST(CliHostileInput, PlanOf200000MsIsInteractive) {
 // A sweep of more problems than it can plan in bounded time is refused at once (plan takes them).
 TEST(CliHostileInput, SweepOfMoreThan20000ProblemsIsRefusedAtOnce) {
   const test::TempDir dir;
-  std::string ms;
-  for (int m = 1; m <= 20001; ++m) ms += (m == 1 ? "" : ",") + std::to_string(m);
-  const std::string file =
-      dir.write("m20k.json",
-                R"({"name": "m20k", "problems": [{"n": 7168, "k": 2048, "m": [)" + ms + "]}]}");
+  const std::string file = m_list_set(dir, "m20k", 20001);
   const Measured run = run_measured({"sweep", "--shapes", file, "--out",
                                      (dir.path() / "out").string()});
   EXPECT_EQ(run.outcome.exit_code, 2) << run.err;
