@@ -16,6 +16,18 @@ namespace gemmtune::jit {
 
 namespace {
 
+/// $GEMMTUNE_KERNEL_DEFINES as it is ("" when unset) and its words (none when blank).
+std::string defines_text() {
+  const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
+  return text == nullptr ? "" : text;
+}
+std::vector<std::string> defines_words() {
+  std::istringstream in(defines_text());
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
 /// Options for $GEMMTUNE_KERNEL_DEFINES (space-separated words), a hook for kernel experiments
 /// (src/jit/README.md "Kernel defines"; the options are part of the cache key): `-DNAME=VALUE` for
 /// each NAME=VALUE, and a word that starts with '-' as it is, e.g.
@@ -23,10 +35,10 @@ namespace {
 /// can time compiler options too.
 std::vector<std::string> experiment_defines() {
   std::vector<std::string> options;
-  const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
-  if (text == nullptr) return options;
-  std::istringstream in(text);
-  for (std::string word; in >> word;) options.push_back(word.front() == '-' ? word : "-D" + word);
+  for (const std::string& word : defines_words()) {
+    options.push_back(word.front() == '-' ? word : "-D" + word);
+  }
+  const std::string text = defines_text();
   static std::once_flag logged;
   if (!options.empty()) {
     std::call_once(logged, [text] {
@@ -39,15 +51,12 @@ std::vector<std::string> experiment_defines() {
 }  // namespace
 
 void require_shipped_kernels(std::string_view what) {
-  const char* text = std::getenv("GEMMTUNE_KERNEL_DEFINES");
-  if (text == nullptr || std::string_view(text).find_first_not_of(" \t\n") == std::string_view::npos) {
-    return;
-  }
+  if (defines_words().empty()) return;
   throw Error(kExitUsage,
               fmt::format("{}: GEMMTUNE_KERNEL_DEFINES is set (\"{}\"): tables and bundles are "
                           "built from the shipped kernels only; unset it (kernel experiments run "
                           "with `gemmtune run` and `compile`)",
-                          what, one_line(text)));
+                          what, one_line(defines_text())));
 }
 
 CompileRequest kernel_request(const KernelConfig& config) {

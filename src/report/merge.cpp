@@ -110,14 +110,11 @@ void environment_conflicts(const Source& ref, const Source& s, std::vector<std::
   }
   if (!s.shard) {
     // Whole sweeps: of one shape set (its name and problems, as a resumed sweep checks them).
-    const auto shapes = [](const Source& x, const char* key) {
-      const Json& env = x.env.raw;
-      if (!env.is_object() || !env.contains("shapes") || !env.at("shapes").is_object()) return Json();
-      return env.at("shapes").value(key, Json());
-    };
-    const auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
-    differ("shape set", text(shapes(ref, "name")), text(shapes(s, "name")));
-    if (shapes(ref, "name") == shapes(s, "name") && shapes(ref, "problems") != shapes(s, "problems")) {
+    const std::string ref_name = env_text(ref.env.raw, "shapes", "name");
+    const std::string name = env_text(s.env.raw, "shapes", "name");
+    differ("shape set", ref_name, name);
+    if (ref_name == name &&
+        env_member(ref.env.raw, "shapes", "problems") != env_member(s.env.raw, "shapes", "problems")) {
       out.push_back(fmt::format("{}: the shape set's problems differ from {}'s", s.dir.string(),
                                 ref.dir.string()));
     }

@@ -92,6 +92,16 @@ RunEnv parse_env(const Json& j, const JsonAt& at) {
   return env;
 }
 
+Json env_member(const Json& env, const char* object, const char* key) {
+  if (!env.is_object() || !env.contains(object) || !env.at(object).is_object()) return Json();
+  return env.at(object).value(key, Json());
+}
+
+std::string env_text(const Json& env, const char* object, const char* key) {
+  const Json v = env_member(env, object, key);
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+}
+
 std::string env_runoff_regime(const Json& env) {
   const Json timing = env.is_object() ? env.value("timing", Json()) : Json();
   const Json regime = timing.is_object() ? timing.value("runoff_regime", Json()) : Json();

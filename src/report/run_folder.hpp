@@ -40,6 +40,12 @@ struct RunEnv {
 /// Parses an env object (env.json, or the `env` member of a tuning table).
 [[nodiscard]] RunEnv parse_env(const Json& j, const JsonAt& at);
 
+/// Member `key` of member `object` of an env object, null when either is absent.
+[[nodiscard]] Json env_member(const Json& env, const char* object, const char* key);
+
+/// The same as text: a string verbatim, anything else as JSON, "" when absent.
+[[nodiscard]] std::string env_text(const Json& env, const char* object, const char* key);
+
 /// The run-off regime an env object records (`timing.runoff_regime`, core/timing_mode.hpp
 /// RunoffRegime); "sustained" when absent: folders made before `sweep --runoff` ran that one.
 [[nodiscard]] std::string env_runoff_regime(const Json& env);

@@ -22,18 +22,6 @@ int64_t gpu_int(const Json& environment, const char* key, int64_t fallback) {
   return v.is_number_integer() && v.get<int64_t>() > 0 ? v.get<int64_t>() : fallback;
 }
 
-/// Member `key` of member `object` of `j`, null when either is absent.
-Json member_at(const Json& j, const char* object, const char* key) {
-  if (!j.is_object() || !j.contains(object) || !j.at(object).is_object()) return Json();
-  return j.at(object).value(key, Json());
-}
-
-/// The same as text: a string verbatim, anything else as JSON, "" when absent.
-std::string text_at(const Json& j, const char* object, const char* key) {
-  const Json v = member_at(j, object, key);
-  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
-}
-
 }  // namespace
 
 report::Roofs worker_roofs(const Json& worker_environment) {
@@ -92,9 +80,11 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
                           const std::string& now) {
     if (was != now) conflicts.push_back(what + ": \"" + was + "\" -> \"" + now + "\"");
   };
-  differ("gpu", text_at(existing, "gpu", "name"), text_at(current, "gpu", "name"));
-  differ("shape set", text_at(existing, "shapes", "name"), text_at(current, "shapes", "name"));
-  if (member_at(existing, "shapes", "problems") != member_at(current, "shapes", "problems")) {
+  using report::env_member;
+  using report::env_text;
+  differ("gpu", env_text(existing, "gpu", "name"), env_text(current, "gpu", "name"));
+  differ("shape set", env_text(existing, "shapes", "name"), env_text(current, "shapes", "name"));
+  if (env_member(existing, "shapes", "problems") != env_member(current, "shapes", "problems")) {
     conflicts.push_back("shape set: the problems differ");
   }
   const auto mode = [](const Json& j) {
@@ -108,8 +98,8 @@ std::vector<std::string> resume_conflicts(const Json& existing, const Json& curr
     if (!j.is_object() || !j.contains("shard") || !j.at("shard").is_object()) {
       return std::string("none");
     }
-    return text_at(j, "shard", "index") + "/" + text_at(j, "shard", "count") + " " +
-           text_at(j, "shard", "plan_digest");
+    return env_text(j, "shard", "index") + "/" + env_text(j, "shard", "count") + " " +
+           env_text(j, "shard", "plan_digest");
   };
   differ("shard", shard(existing), shard(current));
   for (std::string& conflict : report::serving_conflicts(existing, current)) {
