@@ -1,6 +1,9 @@
 // Canonical text form of KernelConfig: round trips and one-line parse errors.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+
 #include "core/config_space.hpp"
 #include "core/json_input.hpp"
 #include "core/kernel_config.hpp"
@@ -72,6 +75,17 @@ TEST(KernelConfigText, FixedKSuffixComesBeforeTheLayout) {
   EXPECT_EQ(parse_kernel_config("bm64_bn64_s8_mcA_sm132_rM4_sk1_k512", nullptr)->fixed_k, 512);
 }
 
+/// Each of `texts` parses, has the suffix's member `flag` set, and prints as itself.
+void expect_round_trip_with(std::initializer_list<const char*> texts, bool KernelConfig::*flag) {
+  for (const char* text : texts) {
+    std::string error;
+    const auto parsed = parse_kernel_config(text, &error);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
+    EXPECT_TRUE((*parsed).*flag) << text;
+    EXPECT_EQ(to_string(*parsed), text);
+  }
+}
+
 // B always evict-normal (`_l2n`): after the fields, before a fixed K and the layout.
 TEST(KernelConfigText, L2NormalSuffixComesBeforeAFixedK) {
   KernelConfig c{.block_m = 128, .block_n = 160, .layout = GroupLayout::kContiguous};
@@ -79,14 +93,9 @@ TEST(KernelConfigText, L2NormalSuffixComesBeforeAFixedK) {
   EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_gC");
   c.fixed_k = 7168;
   EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC");
-  for (const char* text : {"bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC",
-                           "bm128_bn192_s4_mcA_sm130_rG8_sk1_l2n_gC"}) {
-    std::string error;
-    const auto parsed = parse_kernel_config(text, &error);
-    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
-    EXPECT_TRUE(parsed->b_l2_normal) << text;
-    EXPECT_EQ(to_string(*parsed), text);
-  }
+  expect_round_trip_with({"bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_k7168_gC",
+                          "bm128_bn192_s4_mcA_sm130_rG8_sk1_l2n_gC"},
+                         &KernelConfig::b_l2_normal);
   EXPECT_FALSE(
       parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_gC", nullptr)->b_l2_normal);
   EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_k7168_l2n_gC", nullptr));
@@ -103,14 +112,9 @@ TEST(KernelConfigText, NoBalancedOrderSuffixComesBeforeL2Normal) {
   c.b_l2_normal = true;
   c.fixed_k = 7168;
   EXPECT_EQ(to_string(c), "bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_l2n_k7168_gC");
-  for (const char* text : {"bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_l2n_k7168_gC",
-                           "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC"}) {
-    std::string error;
-    const auto parsed = parse_kernel_config(text, &error);
-    ASSERT_TRUE(parsed.has_value()) << text << ": " << error;
-    EXPECT_TRUE(parsed->no_balanced_order) << text;
-    EXPECT_EQ(to_string(*parsed), text);
-  }
+  expect_round_trip_with({"bm128_bn160_s4_mc0_sm132_rN8_sk1_nbo_l2n_k7168_gC",
+                          "bm128_bn160_s4_mcA_sm124_rG8_sk1_nbo_k7168_gC"},
+                         &KernelConfig::no_balanced_order);
   EXPECT_FALSE(parse_kernel_config("bm128_bn160_s4_mc0_sm132_rN8_sk1_l2n_nbo_k7168_gC", nullptr));
 }
 
